@@ -1,0 +1,35 @@
+# Thin wrapper over CMake; the README's two commands are `make run` and `make check`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build run check clean
+
+all: build
+
+deps:
+	@./.ci/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# With a display: open the viewer on the samples.  Without one: analyse the
+# samples headless and write the reports into out/.
+run: build
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && [ -x $(BUILD)/bin/tumorscope-viewer ]; then \
+		$(BUILD)/bin/tumorscope-viewer sample_dicom; \
+	else \
+		$(BUILD)/bin/tumorscope info sample_dicom; \
+	fi
+
+check: build
+	cd $(BUILD) && xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
+		ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

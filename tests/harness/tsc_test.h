@@ -1,0 +1,73 @@
+/* A minimal unit-test harness: each test file defines cases with TSC_TEST,
+ * lists them in TSC_TEST_MAIN, and ctest runs one case per process
+ * (`exe case_name`).  Exit 0 pass, 1 fail, 77 skip (with a printed reason). */
+#ifndef TSC_TEST_H
+#define TSC_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*tsc_test_fn)(void);
+typedef struct tsc_test_case {
+    const char *name;
+    tsc_test_fn fn;
+} tsc_test_case;
+
+extern int tsc_test_failures;
+
+int tsc_test_run(int argc, char **argv, const tsc_test_case *cases, size_t n);
+/* Prints the reason and exits with the skip code 77. */
+void tsc_test_skip(const char *fmt, ...);
+/* Returns the environment variable or a fallback (never NULL). */
+const char *tsc_test_env(const char *name, const char *fallback);
+/* A fresh, empty temporary directory for this case (removed by the OS /tmp policy). */
+const char *tsc_test_tmpdir(void);
+
+#define TSC_TEST(name) static void name(void)
+#define TSC_CASE(name) {#name, name}
+#define TSC_TEST_MAIN(...)                                                       \
+    int main(int argc, char **argv)                                              \
+    {                                                                            \
+        static const tsc_test_case cases[] = {__VA_ARGS__};                      \
+        return tsc_test_run(argc, argv, cases, sizeof cases / sizeof cases[0]); \
+    }
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            tsc_test_failures++;                                                 \
+        }                                                                        \
+    } while (0)
+
+#define REQUIRE(cond)                                                            \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond); \
+            exit(1);                                                             \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                    \
+    do {                                                                         \
+        double a_ = (double)(a), b_ = (double)(b), t_ = (double)(tol);           \
+        if (!(fabs(a_ - b_) <= t_)) {                                            \
+            fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s = %.9g, %s = %.9g, tol %.3g\n", \
+                    __FILE__, __LINE__, #a, a_, #b, b_, t_);                     \
+            tsc_test_failures++;                                                 \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_STATUS(expr, expected)                                             \
+    do {                                                                         \
+        int got_ = (int)(expr);                                                  \
+        if (got_ != (int)(expected)) {                                           \
+            fprintf(stderr, "%s:%d: %s returned %d, expected %d (%s)\n", __FILE__, __LINE__, \
+                    #expr, got_, (int)(expected), #expected);                    \
+            tsc_test_failures++;                                                 \
+        }                                                                        \
+    } while (0)
+
+#endif
