@@ -1,0 +1,175 @@
+/* Decoding one slice's pixels to float32, on demand.
+ *
+ * DCMTK decompresses and unpacks the stored values (BitsStored, sign,
+ * planar configuration, colour models); the Modality LUT is applied here so
+ * that per-frame rescale values of enhanced multi-frame objects are honoured
+ * too. */
+#include <dcmtk/config/osconfig.h>
+
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmimgle/dcmimage.h>
+#include <dcmtk/dcmimgle/dipixel.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "read_private.h"
+
+using namespace tsc_dicom_internal;
+
+namespace {
+
+template <typename T>
+void convert(const void *data, size_t n, double slope, double intercept, float *out)
+{
+    const T *p = static_cast<const T *>(data);
+    for (size_t i = 0; i < n; i++) out[i] = (float)((double)p[i] * slope + intercept);
+}
+
+/* Short file name for messages: the path's last component. */
+const char *base_name(const std::string &path)
+{
+    size_t slash = path.find_last_of('/');
+    return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+}
+
+tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_image **out,
+                       tsc_error *err)
+{
+    const char *name = base_name(s.path);
+    uint64_t n = (uint64_t)s.rows * (uint64_t)s.cols;
+    if (n * sizeof(float) > ix->max_pixel_bytes)
+        return tsc_error_set(err, TSC_ELIMIT, "file %s: %dx%d pixels exceed the safety limit",
+                             name, s.rows, s.cols);
+
+    DcmFileFormat ff;
+    /* Multi-frame objects keep their pixel data on disk so that only the
+     * requested frame is decompressed. */
+    Uint32 max_read = s.n_frames > 1 ? 4096 : DCM_MaxReadLength;
+    OFCondition c = ff.loadFile(s.path.c_str(), EXS_Unknown, EGL_noChange, max_read, ERM_autoDetect);
+    if (c.bad())
+        return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
+                             condition_text(c).c_str());
+    DcmDataset *ds = ff.getDataset();
+    E_TransferSyntax xfer = ds->getOriginalXfer();
+    unsigned long flags = CIF_IgnoreModalityTransformation;
+    if (s.n_frames > 1) flags |= CIF_UsePartialAccessToPixelData;
+    DicomImage img(&ff, xfer, flags, (unsigned long)s.frame, 1);
+    if (img.getStatus() != EIS_Normal)
+        return tsc_error_set(err, TSC_EFORMAT, "file %s: pixel data cannot be decoded (%s)", name,
+                             DicomImage::getString(img.getStatus()));
+    if ((int)img.getWidth() != s.cols || (int)img.getHeight() != s.rows)
+        return tsc_error_set(err, TSC_EFORMAT,
+                             "file %s: image size changed since the study was opened; reopen it",
+                             name);
+
+    std::unique_ptr<DicomImage> mono_owner;
+    DicomImage *mono = &img;
+    unsigned out_flags = 0;
+    double slope = s.rescale_slope, intercept = s.rescale_intercept;
+    if (!img.isMonochrome()) {
+        mono_owner.reset(img.createMonochromeImage(0.299, 0.587, 0.114));
+        if (!mono_owner || mono_owner->getStatus() != EIS_Normal)
+            return tsc_error_set(err, TSC_EFORMAT, "file %s: colour image cannot be converted", name);
+        mono = mono_owner.get();
+        out_flags |= TSC_DICOM_IMAGE_RGB_CONVERTED;
+        slope = 1;
+        intercept = 0;
+    }
+    const DiPixel *px = mono->getInterData();
+    if (!px || !px->getData() || px->getCount() < n)
+        return tsc_error_set(err, TSC_EFORMAT, "file %s: pixel data shorter than the image", name);
+    if (slope == 0 || !std::isfinite(slope)) slope = 1;
+    if (!std::isfinite(intercept)) intercept = 0;
+
+    tsc_dicom_image *im = (tsc_dicom_image *)calloc(1, sizeof *im);
+    float *pixels = (float *)malloc((size_t)n * sizeof(float));
+    if (!im || !pixels) {
+        free(im);
+        free(pixels);
+        return tsc_error_set(err, TSC_ENOMEM, "file %s: out of memory for %dx%d pixels", name,
+                             s.rows, s.cols);
+    }
+    const void *data = px->getData();
+    switch (px->getRepresentation()) {
+    case EPR_Uint8: convert<Uint8>(data, n, slope, intercept, pixels); break;
+    case EPR_Sint8: convert<Sint8>(data, n, slope, intercept, pixels); break;
+    case EPR_Uint16: convert<Uint16>(data, n, slope, intercept, pixels); break;
+    case EPR_Sint16: convert<Sint16>(data, n, slope, intercept, pixels); break;
+    case EPR_Uint32: convert<Uint32>(data, n, slope, intercept, pixels); break;
+    case EPR_Sint32: convert<Sint32>(data, n, slope, intercept, pixels); break;
+    default:
+        free(im);
+        free(pixels);
+        return tsc_error_set(err, TSC_EUNSUPPORTED, "file %s: unknown pixel representation", name);
+    }
+
+    double wc = s.window_center, ww = s.window_width;
+    if (s.photometric == "MONOCHROME1") {
+        /* Invert about the centre of the stored range, so that brighter
+         * always means more signal for the analysis and the display. */
+        int bits = s.bits_stored > 0 && s.bits_stored <= 32 ? s.bits_stored : 16;
+        double lo = s.pixel_representation ? -std::ldexp(1.0, bits - 1) : 0.0;
+        double hi = s.pixel_representation ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
+        double a = lo * slope + intercept, b = hi * slope + intercept;
+        for (uint64_t i = 0; i < n; i++) pixels[i] = (float)(a + b - pixels[i]);
+        if (ww > 0) wc = a + b - wc;
+        out_flags |= TSC_DICOM_IMAGE_INVERTED;
+    }
+    float mn = pixels[0], mx = pixels[0];
+    for (uint64_t i = 1; i < n; i++) {
+        if (pixels[i] < mn) mn = pixels[i];
+        if (pixels[i] > mx) mx = pixels[i];
+    }
+    if (!(ww > 0) || (out_flags & TSC_DICOM_IMAGE_RGB_CONVERTED)) {
+        wc = 0.5 * ((double)mn + (double)mx);
+        ww = (double)mx - (double)mn;
+        if (ww <= 0) ww = 1;
+        out_flags |= TSC_DICOM_IMAGE_WINDOW_FROM_MINMAX;
+    }
+    im->rows = s.rows;
+    im->cols = s.cols;
+    im->pixels = pixels;
+    im->pixel_spacing[0] = s.pixel_spacing[0] > 0 ? s.pixel_spacing[0] : 1.0;
+    im->pixel_spacing[1] = s.pixel_spacing[1] > 0 ? s.pixel_spacing[1] : 1.0;
+    im->window_center = wc;
+    im->window_width = ww;
+    im->min_value = mn;
+    im->max_value = mx;
+    im->flags = out_flags;
+    *out = im;
+    return TSC_OK;
+}
+
+} // namespace
+
+extern "C" tsc_status tsc_dicom_decode_slice(const tsc_dicom_index *ix, size_t series,
+                                             size_t slice, tsc_dicom_image **out, tsc_error *err)
+{
+    TSC_ASSERT(ix && out);
+    TSC_ASSERT(series < ix->series.size());
+    TSC_ASSERT(slice < ix->series[series].slices.size());
+    *out = nullptr;
+    tsc_error_clear(err);
+    register_codecs();
+    try {
+        return decode_impl(ix, ix->series[series].slices[slice], out, err);
+    } catch (const std::bad_alloc &) {
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory while decoding series %zu slice %zu",
+                             series, slice);
+    } catch (...) {
+        return tsc_error_set(err, TSC_EINTERNAL, "internal error while decoding series %zu slice %zu",
+                             series, slice);
+    }
+}
+
+extern "C" void tsc_dicom_image_free(tsc_dicom_image *image)
+{
+    if (!image) return;
+    free(image->pixels);
+    free(image);
+}

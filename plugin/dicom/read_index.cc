@@ -1,0 +1,1045 @@
+/* Indexing DICOM studies from headers only.
+ *
+ * Each file is parsed with large element values left on disk (maxReadLength),
+ * so indexing touches only headers; pixels are decoded later, per slice
+ * (read_decode.cc). */
+#include <dcmtk/config/osconfig.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <new>
+#include <set>
+#include <utility>
+
+#include "read_private.h"
+
+using namespace tsc_dicom_internal;
+
+static const char LOG_DOMAIN[] = "dicom";
+
+namespace tsc_dicom_internal {
+
+void register_codecs()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        /* DCMTK logs to stderr by default; our hosts decide what is shown,
+         * and DCMTK's messages may quote patient data. */
+        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        DJDecoderRegistration::registerCodecs();
+        DJLSDecoderRegistration::registerCodecs();
+        DcmRLEDecoderRegistration::registerCodecs();
+    });
+}
+
+std::string condition_text(const OFCondition &cond)
+{
+    return cond.text() ? std::string(cond.text()) : std::string("unknown DCMTK error");
+}
+
+struct XferName {
+    const char *uid;
+    const char *name;
+    bool supported;
+};
+
+static const XferName xfer_names[] = {
+    {UID_LittleEndianImplicitTransferSyntax, "Implicit VR Little Endian", true},
+    {UID_LittleEndianExplicitTransferSyntax, "Explicit VR Little Endian", true},
+    {UID_BigEndianExplicitTransferSyntax, "Explicit VR Big Endian", true},
+    {UID_DeflatedExplicitVRLittleEndianTransferSyntax, "Deflated Explicit VR Little Endian", true},
+    {UID_JPEGProcess1TransferSyntax, "JPEG Baseline", true},
+    {UID_JPEGProcess2_4TransferSyntax, "JPEG Extended", true},
+    {UID_JPEGProcess6_8TransferSyntax, "JPEG Spectral Selection", true},
+    {UID_JPEGProcess10_12TransferSyntax, "JPEG Full Progression", true},
+    {UID_JPEGProcess14TransferSyntax, "JPEG Lossless", true},
+    {UID_JPEGProcess14SV1TransferSyntax, "JPEG Lossless SV1", true},
+    {UID_JPEGLSLosslessTransferSyntax, "JPEG-LS Lossless", true},
+    {UID_JPEGLSLossyTransferSyntax, "JPEG-LS Near-Lossless", true},
+    {UID_RLELosslessTransferSyntax, "RLE Lossless", true},
+    {UID_JPEG2000LosslessOnlyTransferSyntax, "JPEG 2000 Lossless", false},
+    {UID_JPEG2000TransferSyntax, "JPEG 2000", false},
+    {UID_JPEG2000Part2MulticomponentImageCompressionLosslessOnlyTransferSyntax,
+     "JPEG 2000 Part 2 Lossless", false},
+    {UID_JPEG2000Part2MulticomponentImageCompressionTransferSyntax, "JPEG 2000 Part 2", false},
+    {UID_JPIPReferencedTransferSyntax, "JPIP Referenced", false},
+    {UID_JPIPReferencedDeflateTransferSyntax, "JPIP Referenced Deflate", false},
+    {UID_MPEG2MainProfileAtMainLevelTransferSyntax, "MPEG-2 Main Profile", false},
+    {UID_MPEG2MainProfileAtHighLevelTransferSyntax, "MPEG-2 High Level", false},
+    {UID_MPEG4HighProfileLevel4_1TransferSyntax, "MPEG-4 AVC/H.264", false},
+    {UID_MPEG4BDcompatibleHighProfileLevel4_1TransferSyntax, "MPEG-4 AVC/H.264 BD", false},
+    {UID_HEVCMainProfileLevel5_1TransferSyntax, "HEVC/H.265 Main", false},
+    {UID_HEVCMain10ProfileLevel5_1TransferSyntax, "HEVC/H.265 Main 10", false},
+};
+
+bool transfer_syntax_supported(const std::string &uid, std::string *why)
+{
+    for (const XferName &x : xfer_names) {
+        if (uid == x.uid) {
+            if (!x.supported && why)
+                *why = std::string("unsupported transfer syntax ") + x.name + " (" + uid + ")";
+            return x.supported;
+        }
+    }
+    if (why) *why = "unsupported transfer syntax " + uid;
+    return false;
+}
+
+} // namespace tsc_dicom_internal
+
+extern "C" const char *tsc_dicom_transfer_syntax_name(const char *uid)
+{
+    if (!uid) return "";
+    for (const XferName &x : xfer_names)
+        if (!strcmp(uid, x.uid)) return x.name;
+    return uid;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+namespace {
+
+std::string get_string(DcmItem *item, const DcmTagKey &tag)
+{
+    OFString value;
+    if (item && item->findAndGetOFStringArray(tag, value).good()) {
+        std::string s(value.c_str());
+        /* Trailing padding spaces and NULs are not part of the value. */
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+        while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+        return s;
+    }
+    return std::string();
+}
+
+bool get_doubles(DcmItem *item, const DcmTagKey &tag, double *out, int n)
+{
+    if (!item) return false;
+    for (int i = 0; i < n; i++) {
+        Float64 v = 0;
+        if (item->findAndGetFloat64(tag, v, (unsigned long)i).bad()) return false;
+        if (!std::isfinite(v)) return false;
+        out[i] = v;
+    }
+    return true;
+}
+
+bool get_double(DcmItem *item, const DcmTagKey &tag, double *out)
+{
+    return get_doubles(item, tag, out, 1);
+}
+
+long get_long(DcmItem *item, const DcmTagKey &tag, long fallback)
+{
+    if (!item) return fallback;
+    Sint32 s = 0;
+    if (item->findAndGetSint32(tag, s).good()) return s;
+    Uint16 u = 0;
+    if (item->findAndGetUint16(tag, u).good()) return u;
+    /* IS values are strings; findAndGetSint32 handles them, but be lenient. */
+    std::string str = get_string(item, tag);
+    if (!str.empty()) {
+        char *end = nullptr;
+        long v = strtol(str.c_str(), &end, 10);
+        if (end != str.c_str()) return v;
+    }
+    return fallback;
+}
+
+/* The first item of a sequence inside `item`, or NULL. */
+DcmItem *first_item(DcmItem *item, const DcmTagKey &seq)
+{
+    if (!item) return nullptr;
+    DcmItem *out = nullptr;
+    if (item->findAndGetSequenceItem(seq, out, 0).good()) return out;
+    return nullptr;
+}
+
+std::string lower(std::string s)
+{
+    for (char &c : s) c = (char)tolower((unsigned char)c);
+    return s;
+}
+
+bool contains(const std::string &hay, const char *needle)
+{
+    return hay.find(needle) != std::string::npos;
+}
+
+/* A label a radiologist recognises ("T1 post-contrast", "FLAIR"), from the
+ * descriptions first and the timing parameters second. */
+std::string contrast_label(DcmItem *ds, const std::string &description,
+                           const std::string &sequence, const std::string &agent)
+{
+    std::string text = lower(description + " " + get_string(ds, DCM_ProtocolName) + " " +
+                             sequence + " " + get_string(ds, DCM_ScanningSequence));
+    bool post = !agent.empty() || contains(text, "post") || contains(text, "+c") ||
+                contains(text, "gad") || contains(text, " gd") || contains(text, "contrast");
+    if (contains(text, "flair")) return "FLAIR";
+    if (contains(text, "dwi") || contains(text, "diffusion")) return "DWI";
+    if (contains(text, "adc")) return "ADC";
+    if (contains(text, "swi")) return "SWI";
+    if (contains(text, "epi") || contains(text, "bold") || contains(text, "fmri")) return "EPI";
+    std::string weight;
+    if (contains(text, "t1")) weight = "T1";
+    else if (contains(text, "t2")) weight = "T2";
+    else if (contains(text, "pd")) weight = "PD";
+    if (weight.empty()) {
+        double tr = 0, te = 0, ti = 0;
+        get_double(ds, DCM_RepetitionTime, &tr);
+        get_double(ds, DCM_EchoTime, &te);
+        get_double(ds, DCM_InversionTime, &ti);
+        if (ti > 1500 && te > 60) return "FLAIR";
+        if (tr > 0 && tr < 1000 && te > 0 && te < 30) weight = "T1";
+        else if (tr > 2000 && te > 70) weight = "T2";
+    }
+    if (weight.empty()) return post ? "post-contrast" : "";
+    return post && weight == "T1" ? "T1 post-contrast" : weight;
+}
+
+struct Walker {
+    const tsc_dicom_open_params *params;
+    tsc_dicom_index *index;
+    std::vector<std::string> files;
+    std::set<std::pair<dev_t, ino_t>> seen_dirs;
+    std::set<std::string> seen_files; /* canonical paths, so no file is read twice */
+    bool cancelled = false;
+
+    void skip(const std::string &path, tsc_status st, const std::string &reason)
+    {
+        Skipped s;
+        s.path = path;
+        s.reason = reason;
+        s.status = st;
+        index->skipped.push_back(std::move(s));
+    }
+
+    void add_file(const std::string &path)
+    {
+        if (files.size() >= params->max_files) return;
+        char *real = realpath(path.c_str(), nullptr);
+        std::string key = real ? std::string(real) : path;
+        free(real);
+        if (seen_files.insert(key).second) files.push_back(path);
+    }
+
+    bool is_dicomdir_name(const char *name)
+    {
+        return strcasecmp(name, "DICOMDIR") == 0;
+    }
+
+    void walk(const std::string &dir, int depth)
+    {
+        if (cancelled) return;
+        if (depth > 64) {
+            skip(dir, TSC_ELIMIT, "folder nesting deeper than 64 levels; not descended");
+            return;
+        }
+        struct stat st;
+        if (stat(dir.c_str(), &st) != 0) {
+            skip(dir, TSC_EIO, std::string("cannot read folder: ") + strerror(errno));
+            return;
+        }
+        if (!seen_dirs.insert({st.st_dev, st.st_ino}).second) return; /* symlink loop */
+        DIR *d = opendir(dir.c_str());
+        if (!d) {
+            skip(dir, TSC_EIO, std::string("cannot read folder: ") + strerror(errno));
+            return;
+        }
+        std::vector<std::string> names;
+        while (struct dirent *e = readdir(d)) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            names.emplace_back(e->d_name);
+        }
+        closedir(d);
+        std::sort(names.begin(), names.end());
+        for (const std::string &name : names) {
+            if (files.size() >= params->max_files) {
+                skip(dir, TSC_ELIMIT, "more than " + std::to_string(params->max_files) +
+                                          " files; the rest of the folder was not read");
+                return;
+            }
+            std::string path = dir + "/" + name;
+            struct stat fs;
+            if (stat(path.c_str(), &fs) != 0) {
+                /* Dangling symlink or a file that vanished. */
+                skip(path, TSC_EIO, std::string("cannot read file: ") + strerror(errno));
+                continue;
+            }
+            if (S_ISDIR(fs.st_mode)) {
+                if (params->recursive) walk(path, depth + 1);
+            } else if (S_ISREG(fs.st_mode)) {
+                /* A DICOMDIR's referenced files are in the walk anyway. */
+                if (is_dicomdir_name(name.c_str())) continue;
+                add_file(path);
+            }
+        }
+    }
+
+    void read_dicomdir(const std::string &path);
+};
+
+/* Resolves a DICOMDIR ReferencedFileID (components separated by '\\') below
+ * `base`, tolerating the case differences that media often have. */
+std::string resolve_file_id(const std::string &base, const std::string &file_id)
+{
+    std::string path = base;
+    size_t start = 0;
+    while (start <= file_id.size()) {
+        size_t end = file_id.find('\\', start);
+        if (end == std::string::npos) end = file_id.size();
+        std::string comp = file_id.substr(start, end - start);
+        start = end + 1;
+        if (comp.empty()) continue;
+        if (comp == "." || comp == "..") return std::string(); /* no escaping the medium */
+        std::string exact = path + "/" + comp;
+        if (access(exact.c_str(), F_OK) == 0) {
+            path = exact;
+            continue;
+        }
+        std::string found;
+        if (DIR *d = opendir(path.c_str())) {
+            while (struct dirent *e = readdir(d))
+                if (strcasecmp(e->d_name, comp.c_str()) == 0) {
+                    found = path + "/" + e->d_name;
+                    break;
+                }
+            closedir(d);
+        }
+        path = found.empty() ? exact : found;
+    }
+    return path;
+}
+
+void Walker::read_dicomdir(const std::string &path)
+{
+    DcmFileFormat ff;
+    OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    if (c.bad()) {
+        skip(path, TSC_EFORMAT, "cannot read DICOMDIR: " + condition_text(c));
+        return;
+    }
+    std::string base = path;
+    size_t slash = base.find_last_of('/');
+    base = slash == std::string::npos ? "." : base.substr(0, slash);
+    DcmSequenceOfItems *records = nullptr;
+    if (ff.getDataset()->findAndGetSequence(DCM_DirectoryRecordSequence, records).bad() ||
+        !records) {
+        skip(path, TSC_EFORMAT, "DICOMDIR has no directory records");
+        return;
+    }
+    for (unsigned long i = 0; i < records->card(); i++) {
+        DcmItem *rec = records->getItem(i);
+        std::string file_id = get_string(rec, DCM_ReferencedFileID);
+        if (file_id.empty()) continue;
+        std::string ref = resolve_file_id(base, file_id);
+        if (ref.empty()) {
+            skip(path, TSC_EFORMAT, "DICOMDIR entry '" + file_id + "' leaves the medium");
+            continue;
+        }
+        if (access(ref.c_str(), R_OK) != 0) {
+            skip(ref, TSC_ENOTFOUND,
+                 "DICOMDIR refers to a missing or unreadable file (" + file_id + ")");
+            continue;
+        }
+        add_file(ref);
+    }
+}
+
+/* Reads one file's header into slices of `series_map`. */
+struct Indexer {
+    tsc_dicom_index *index;
+    const tsc_dicom_open_params *params;
+    std::map<std::string, Patient> patients;
+    std::map<std::string, Study> studies;
+    std::map<std::string, Series> series; /* key: series UID + geometry key */
+
+    tsc_status read_file(const std::string &path, std::string *reason);
+};
+
+/* Geometry for frame `f` of an enhanced multi-frame object: per-frame
+ * functional groups override the shared ones. */
+void frame_geometry(DcmItem *shared, DcmItem *frame, Slice &s)
+{
+    DcmItem *groups[2] = {shared, frame};
+    for (DcmItem *g : groups) {
+        if (!g) continue;
+        if (DcmItem *pm = first_item(g, DCM_PixelMeasuresSequence)) {
+            double ps[2];
+            if (get_doubles(pm, DCM_PixelSpacing, ps, 2)) {
+                s.pixel_spacing[0] = ps[0];
+                s.pixel_spacing[1] = ps[1];
+            }
+            get_double(pm, DCM_SliceThickness, &s.thickness);
+        }
+        if (DcmItem *pp = first_item(g, DCM_PlanePositionSequence))
+            if (get_doubles(pp, DCM_ImagePositionPatient, s.position, 3)) s.has_position = true;
+        if (DcmItem *po = first_item(g, DCM_PlaneOrientationSequence))
+            if (get_doubles(po, DCM_ImageOrientationPatient, s.orientation, 6))
+                s.has_orientation = true;
+        if (DcmItem *voi = first_item(g, DCM_FrameVOILUTSequence)) {
+            get_double(voi, DCM_WindowCenter, &s.window_center);
+            get_double(voi, DCM_WindowWidth, &s.window_width);
+        }
+        if (DcmItem *pvt = first_item(g, DCM_PixelValueTransformationSequence)) {
+            get_double(pvt, DCM_RescaleSlope, &s.rescale_slope);
+            get_double(pvt, DCM_RescaleIntercept, &s.rescale_intercept);
+        }
+        if (DcmItem *fc = first_item(g, DCM_FrameContentSequence)) {
+            long stack_pos = get_long(fc, DCM_InStackPositionNumber, 0);
+            if (stack_pos > 0) s.instance_number = (int)stack_pos;
+        }
+    }
+}
+
+void normalise_orientation(Slice &s)
+{
+    if (!s.has_orientation) return;
+    double *o = s.orientation;
+    double n1 = std::sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2]);
+    double n2 = std::sqrt(o[3] * o[3] + o[4] * o[4] + o[5] * o[5]);
+    if (n1 < 1e-6 || n2 < 1e-6) {
+        s.has_orientation = false;
+        return;
+    }
+}
+
+void slice_normal(const double *o, double *n)
+{
+    n[0] = o[1] * o[5] - o[2] * o[4];
+    n[1] = o[2] * o[3] - o[0] * o[5];
+    n[2] = o[0] * o[4] - o[1] * o[3];
+    double len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    if (len > 1e-9)
+        for (int i = 0; i < 3; i++) n[i] /= len;
+}
+
+/* Cheap check before DCMTK: a Part 10 file has "DICM" at offset 128; a bare
+ * dataset starts with a group 0x0002 or 0x0008 tag in either byte order.
+ * Anything else is not DICOM, and saying so beats DCMTK's stream errors. */
+tsc_status sniff(const std::string &path, std::string *reason)
+{
+    FILE *f = fopen(path.c_str(), "rb");
+    if (!f) {
+        *reason = std::string("cannot read file: ") + strerror(errno);
+        return TSC_EIO;
+    }
+    unsigned char b[132];
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n == sizeof b && memcmp(b + 128, "DICM", 4) == 0) return TSC_OK;
+    if (n >= 8) {
+        unsigned le = b[0] | (b[1] << 8), be = (b[0] << 8) | b[1];
+        if (le == 0x0002 || le == 0x0008 || be == 0x0002 || be == 0x0008) return TSC_OK;
+    }
+    *reason = n < 8 ? "file too short to be DICOM"
+                    : "not a DICOM file (no DICM preamble or DICOM tags at the start)";
+    return TSC_EFORMAT;
+}
+
+tsc_status Indexer::read_file(const std::string &path, std::string *reason)
+{
+    tsc_status sn = sniff(path, reason);
+    if (sn != TSC_OK) return sn;
+    DcmFileFormat ff;
+    /* Values over 4 KiB (pixel data, big private blobs) stay on disk. */
+    OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    if (c.bad()) {
+        std::string t = condition_text(c);
+        if (c == EC_InvalidStream || c == EC_StreamNotifyClient || contains(lower(t), "premature"))
+            *reason = "truncated or corrupt DICOM file: " + t;
+        else
+            *reason = "not a readable DICOM file: " + t;
+        return TSC_EFORMAT;
+    }
+    DcmDataset *ds = ff.getDataset();
+    DcmMetaInfo *meta = ff.getMetaInfo();
+    std::string sop_class = get_string(ds, DCM_SOPClassUID);
+    if (sop_class.empty()) sop_class = get_string(meta, DCM_MediaStorageSOPClassUID);
+    std::string sop_uid = get_string(ds, DCM_SOPInstanceUID);
+    bool has_meta = meta && meta->card() > 0;
+    if (!has_meta && sop_class.empty() && sop_uid.empty()) {
+        *reason = "not a DICOM file (no DICOM header found)";
+        return TSC_EFORMAT;
+    }
+    if (sop_class == UID_MediaStorageDirectoryStorage) {
+        *reason = "a DICOMDIR (media directory); open it directly to use its index";
+        return TSC_EUNSUPPORTED;
+    }
+    if (!ds->tagExists(DCM_PixelData) && !ds->tagExists(DCM_FloatPixelData) &&
+        !ds->tagExists(DCM_DoubleFloatPixelData)) {
+        const char *name = dcmFindNameOfUID(sop_class.c_str(), nullptr);
+        *reason = std::string("no pixel data (") + (name ? name : sop_class.c_str()) +
+                  "); not an image";
+        return TSC_EUNSUPPORTED;
+    }
+    if (!ds->tagExists(DCM_PixelData)) {
+        *reason = "float pixel data (parametric map) is not supported";
+        return TSC_EUNSUPPORTED;
+    }
+
+    DcmXfer xfer(ds->getOriginalXfer());
+    std::string xfer_uid = xfer.getXferID() ? xfer.getXferID() : "";
+    std::string why;
+    if (!transfer_syntax_supported(xfer_uid, &why)) {
+        *reason = why;
+        return TSC_EUNSUPPORTED;
+    }
+
+    if (ds->convertToUTF8().bad()) {
+        /* Keep the raw bytes; the names may show odd characters but the
+         * images are still usable. */
+        tsc_log(TSC_LOG_WARNING, LOG_DOMAIN,
+                "a file's SpecificCharacterSet could not be converted to UTF-8; texts kept as is");
+    }
+
+    Slice base;
+    base.path = path;
+    base.sop_instance_uid = sop_uid;
+    base.transfer_syntax_uid = xfer_uid;
+    base.rows = (int)get_long(ds, DCM_Rows, 0);
+    base.cols = (int)get_long(ds, DCM_Columns, 0);
+    base.samples_per_pixel = (int)get_long(ds, DCM_SamplesPerPixel, 1);
+    base.bits_allocated = (int)get_long(ds, DCM_BitsAllocated, 0);
+    base.bits_stored = (int)get_long(ds, DCM_BitsStored, base.bits_allocated);
+    base.pixel_representation = (int)get_long(ds, DCM_PixelRepresentation, 0);
+    base.photometric = get_string(ds, DCM_PhotometricInterpretation);
+    base.instance_number = (int)get_long(ds, DCM_InstanceNumber, 0);
+    long n_frames = get_long(ds, DCM_NumberOfFrames, 1);
+
+    if (base.rows <= 0 || base.cols <= 0) {
+        *reason = "Rows or Columns is 0 or missing; the image cannot be decoded";
+        return TSC_EFORMAT;
+    }
+    if (base.rows > 32768 || base.cols > 32768) {
+        *reason = "image of " + std::to_string(base.rows) + "x" + std::to_string(base.cols) +
+                  " pixels exceeds the 32768x32768 limit";
+        return TSC_ELIMIT;
+    }
+    if (base.bits_allocated != 8 && base.bits_allocated != 16 && base.bits_allocated != 32 &&
+        base.bits_allocated != 1) {
+        *reason = "BitsAllocated " + std::to_string(base.bits_allocated) + " is not supported";
+        return TSC_EUNSUPPORTED;
+    }
+    if (base.bits_stored <= 0 || base.bits_stored > base.bits_allocated) {
+        *reason = "BitsStored " + std::to_string(base.bits_stored) + " does not fit BitsAllocated " +
+                  std::to_string(base.bits_allocated);
+        return TSC_EFORMAT;
+    }
+    if (base.samples_per_pixel != 1 && base.samples_per_pixel != 3) {
+        *reason = "SamplesPerPixel " + std::to_string(base.samples_per_pixel) + " is not supported";
+        return TSC_EUNSUPPORTED;
+    }
+    if (n_frames <= 0 || n_frames > 100000) {
+        *reason = "NumberOfFrames " + std::to_string(n_frames) + " is out of range";
+        return TSC_EFORMAT;
+    }
+    base.n_frames = (int)n_frames;
+
+    /* Refuse before anything allocates: decoded float pixels of one frame
+     * and stored bytes of the whole object. */
+    uint64_t frame_px = (uint64_t)base.rows * (uint64_t)base.cols;
+    uint64_t stored = frame_px * (uint64_t)base.samples_per_pixel *
+                      (uint64_t)((base.bits_allocated + 7) / 8) * (uint64_t)n_frames;
+    if (frame_px * sizeof(float) > params->max_pixel_bytes || stored > params->max_pixel_bytes * 4) {
+        *reason = "pixel data of " + std::to_string(stored) +
+                  " bytes exceeds the safety limit; refused";
+        return TSC_ELIMIT;
+    }
+    if (!xfer.isEncapsulated()) {
+        DcmElement *px = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, px).good() && px) {
+            uint64_t have = px->getLength();
+            uint64_t need = base.bits_allocated == 1 ? (stored + 7) / 8 : stored;
+            if (have < need) {
+                *reason = "pixel data shorter than declared (" + std::to_string(have) +
+                          " bytes, expected " + std::to_string(need) + "); file truncated?";
+                return TSC_EFORMAT;
+            }
+        }
+        /* The value sits on disk: make sure the file is that long. */
+        struct stat st;
+        if (stat(path.c_str(), &st) == 0 && (uint64_t)st.st_size < stored) {
+            *reason = "file is shorter than its pixel data (" + std::to_string(st.st_size) +
+                      " bytes for " + std::to_string(stored) + " pixel bytes); truncated";
+            return TSC_EFORMAT;
+        }
+    }
+
+    double ps[2];
+    if (get_doubles(ds, DCM_PixelSpacing, ps, 2) || get_doubles(ds, DCM_ImagerPixelSpacing, ps, 2)) {
+        base.pixel_spacing[0] = ps[0];
+        base.pixel_spacing[1] = ps[1];
+    }
+    get_double(ds, DCM_SliceThickness, &base.thickness);
+    base.has_position = get_doubles(ds, DCM_ImagePositionPatient, base.position, 3);
+    base.has_orientation = get_doubles(ds, DCM_ImageOrientationPatient, base.orientation, 6);
+    get_double(ds, DCM_WindowCenter, &base.window_center);
+    get_double(ds, DCM_WindowWidth, &base.window_width);
+    get_double(ds, DCM_RescaleSlope, &base.rescale_slope);
+    get_double(ds, DCM_RescaleIntercept, &base.rescale_intercept);
+
+    /* ---- patient / study / series ---- */
+    std::string patient_id = get_string(ds, DCM_PatientID);
+    std::string patient_name = get_string(ds, DCM_PatientName);
+    std::string patient_key = patient_id + '\x1f' + patient_name;
+    Patient &p = patients[patient_key];
+    if (p.key.empty()) {
+        p.key = patient_key;
+        p.name = patient_name;
+        p.id = patient_id;
+        p.birth_date = get_string(ds, DCM_PatientBirthDate);
+        p.sex = get_string(ds, DCM_PatientSex);
+    }
+    std::string study_uid = get_string(ds, DCM_StudyInstanceUID);
+    if (study_uid.empty()) study_uid = "(no StudyInstanceUID) " + patient_key;
+    Study &st = studies[study_uid];
+    if (st.uid.empty()) {
+        st.uid = study_uid;
+        st.patient_key = patient_key;
+        st.date = get_string(ds, DCM_StudyDate);
+        st.time = get_string(ds, DCM_StudyTime);
+        st.description = get_string(ds, DCM_StudyDescription);
+        st.accession = get_string(ds, DCM_AccessionNumber);
+        st.institution = get_string(ds, DCM_InstitutionName);
+        st.study_id = get_string(ds, DCM_StudyID);
+    }
+    std::string series_uid = get_string(ds, DCM_SeriesInstanceUID);
+    if (series_uid.empty()) series_uid = "(no SeriesInstanceUID) " + study_uid;
+
+    DcmItem *shared = first_item(ds, DCM_SharedFunctionalGroupsSequence);
+    DcmSequenceOfItems *per_frame = nullptr;
+    ds->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame);
+
+    for (int f = 0; f < base.n_frames; f++) {
+        Slice s = base;
+        s.frame = f;
+        if (shared || per_frame) {
+            DcmItem *fi = per_frame && (unsigned long)f < per_frame->card()
+                              ? per_frame->getItem((unsigned long)f)
+                              : nullptr;
+            frame_geometry(shared, fi, s);
+            if (!fi && base.n_frames > 1) s.instance_number = f + 1;
+        } else if (base.n_frames > 1) {
+            /* Legacy multi-frame without functional groups: frames share one
+             * position; order them by frame number. */
+            s.has_position = false;
+            s.instance_number = f + 1;
+        }
+        normalise_orientation(s);
+        /* Series split key: sizes and orientation must agree within a series. */
+        char key[160];
+        snprintf(key, sizeof key, "|%dx%d|%.3f,%.3f,%.3f,%.3f,%.3f,%.3f|%d", s.rows, s.cols,
+                 s.orientation[0], s.orientation[1], s.orientation[2], s.orientation[3],
+                 s.orientation[4], s.orientation[5], s.samples_per_pixel);
+        Series &se = series[series_uid + key];
+        if (se.uid.empty()) {
+            se.uid = series_uid;
+            se.study_key = study_uid;
+            se.description = get_string(ds, DCM_SeriesDescription);
+            se.modality = get_string(ds, DCM_Modality);
+            se.manufacturer = get_string(ds, DCM_Manufacturer);
+            se.model_name = get_string(ds, DCM_ManufacturerModelName);
+            se.sequence_name = get_string(ds, DCM_SequenceName);
+            if (se.sequence_name.empty()) se.sequence_name = get_string(ds, DCM_PulseSequenceName);
+            se.contrast_agent = get_string(ds, DCM_ContrastBolusAgent);
+            se.body_part = get_string(ds, DCM_BodyPartExamined);
+            se.frame_of_reference_uid = get_string(ds, DCM_FrameOfReferenceUID);
+            se.series_number = (int)get_long(ds, DCM_SeriesNumber, 0);
+            se.contrast_label =
+                contrast_label(ds, se.description, se.sequence_name, se.contrast_agent);
+        }
+        se.slices.push_back(std::move(s));
+    }
+    return TSC_OK;
+}
+
+/* A run repeated at the same positions (fMRI, multi-echo, dynamic series)
+ * becomes one volume per repetition: the k-th image at each position, in
+ * InstanceNumber order, belongs to volume k.  Returns the volumes, or an
+ * empty vector when positions do not repeat evenly. */
+std::vector<std::vector<Slice>> split_repeats(std::vector<Slice> &slices)
+{
+    std::vector<std::vector<Slice>> out;
+    for (const Slice &s : slices)
+        if (!(s.has_position && s.has_orientation)) return out;
+    double n[3];
+    slice_normal(slices[0].orientation, n);
+    std::map<long long, std::vector<Slice *>> at; /* location in µm → slices */
+    for (Slice &s : slices) {
+        double loc = s.position[0] * n[0] + s.position[1] * n[1] + s.position[2] * n[2];
+        at[llround(loc * 1000.0)].push_back(&s);
+    }
+    size_t k = at.begin()->second.size();
+    if (k < 2) return out;
+    for (auto &kv : at)
+        if (kv.second.size() != k) return out;
+    out.resize(k);
+    for (auto &kv : at) {
+        std::vector<Slice *> &v = kv.second;
+        std::stable_sort(v.begin(), v.end(), [](const Slice *a, const Slice *b) {
+            if (a->instance_number != b->instance_number) return a->instance_number < b->instance_number;
+            return a->frame < b->frame;
+        });
+        for (size_t i = 0; i < k; i++) out[i].push_back(*v[i]);
+    }
+    return out;
+}
+
+/* Orders slices along the normal, computes spacing and flags. */
+void finish_series(Series &se)
+{
+    bool all_geom = true;
+    for (Slice &s : se.slices)
+        if (!(s.has_position && s.has_orientation)) all_geom = false;
+    unsigned flags = 0;
+    if (all_geom) {
+        double n[3];
+        slice_normal(se.slices[0].orientation, n);
+        for (Slice &s : se.slices)
+            s.location = s.position[0] * n[0] + s.position[1] * n[1] + s.position[2] * n[2];
+        std::stable_sort(se.slices.begin(), se.slices.end(), [](const Slice &a, const Slice &b) {
+            if (a.location != b.location) return a.location < b.location;
+            if (a.instance_number != b.instance_number) return a.instance_number < b.instance_number;
+            return a.frame < b.frame;
+        });
+    } else {
+        flags |= TSC_DICOM_SERIES_ORDER_BY_INSTANCE;
+        std::stable_sort(se.slices.begin(), se.slices.end(), [](const Slice &a, const Slice &b) {
+            if (a.instance_number != b.instance_number) return a.instance_number < b.instance_number;
+            if (a.path != b.path) return a.path < b.path;
+            return a.frame < b.frame;
+        });
+    }
+    double spacing = 0;
+    if (all_geom && se.slices.size() > 1) {
+        std::vector<double> d;
+        for (size_t i = 1; i < se.slices.size(); i++)
+            d.push_back(se.slices[i].location - se.slices[i - 1].location);
+        std::vector<double> sorted = d;
+        std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+        spacing = sorted[sorted.size() / 2];
+        for (double x : d)
+            if (std::fabs(x - spacing) > 0.1 * std::fabs(spacing) + 1e-3)
+                flags |= TSC_DICOM_SERIES_UNEVEN_SPACING;
+    }
+    std::set<std::string> xfers;
+    for (const Slice &s : se.slices) {
+        if (s.n_frames > 1) flags |= TSC_DICOM_SERIES_MULTIFRAME;
+        if (s.samples_per_pixel == 3) flags |= TSC_DICOM_SERIES_COLOR;
+        xfers.insert(tsc_dicom_transfer_syntax_name(s.transfer_syntax_uid.c_str()));
+    }
+    for (const std::string &x : xfers) {
+        if (!se.transfer_syntaxes.empty()) se.transfer_syntaxes += ", ";
+        se.transfer_syntaxes += x;
+    }
+    if (se.part > 0) flags |= TSC_DICOM_SERIES_SPLIT;
+    if (se.repeat > 0) flags |= TSC_DICOM_SERIES_REPEAT;
+    se.info.flags = flags;
+    se.info.slice_spacing = std::fabs(spacing);
+}
+
+} // namespace
+
+/* ---- the C API ---------------------------------------------------------- */
+
+extern "C" tsc_dicom_open_params tsc_dicom_default_open_params(void)
+{
+    tsc_dicom_open_params p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.recursive = 1;
+    p.max_pixel_bytes = (uint64_t)1 << 30;
+    p.max_files = 200000;
+    return p;
+}
+
+static void build_infos(tsc_dicom_index *ix)
+{
+    for (Patient &p : ix->patients)
+        p.info = {p.name.c_str(), p.id.c_str(), p.birth_date.c_str(), p.sex.c_str()};
+    for (Study &s : ix->studies) {
+        size_t pi = 0;
+        for (size_t i = 0; i < ix->patients.size(); i++)
+            if (ix->patients[i].key == s.patient_key) pi = i;
+        s.info = {pi,
+                  s.uid.c_str(),
+                  s.date.c_str(),
+                  s.time.c_str(),
+                  s.description.c_str(),
+                  s.accession.c_str(),
+                  s.institution.c_str(),
+                  s.study_id.c_str()};
+    }
+    for (Series &se : ix->series) {
+        tsc_dicom_series_info &in = se.info;
+        for (size_t i = 0; i < ix->studies.size(); i++)
+            if (ix->studies[i].uid == se.study_key) in.study = i;
+        in.series_uid = se.uid.c_str();
+        in.description = se.description.c_str();
+        in.modality = se.modality.c_str();
+        in.manufacturer = se.manufacturer.c_str();
+        in.model_name = se.model_name.c_str();
+        in.sequence_name = se.sequence_name.c_str();
+        in.contrast_agent = se.contrast_agent.c_str();
+        in.contrast_label = se.contrast_label.c_str();
+        in.body_part = se.body_part.c_str();
+        in.frame_of_reference_uid = se.frame_of_reference_uid.c_str();
+        in.transfer_syntaxes = se.transfer_syntaxes.c_str();
+        in.series_number = se.series_number;
+        in.n_slices = se.slices.size();
+        const Slice &f = se.slices[0];
+        in.rows = f.rows;
+        in.cols = f.cols;
+        in.pixel_spacing[0] = f.pixel_spacing[0];
+        in.pixel_spacing[1] = f.pixel_spacing[1];
+        in.slice_thickness = f.thickness;
+        memcpy(in.orientation, f.orientation, sizeof in.orientation);
+        for (Slice &s : se.slices) {
+            tsc_dicom_slice_info &si = s.info;
+            si.path = s.path.c_str();
+            si.sop_instance_uid = s.sop_instance_uid.c_str();
+            si.transfer_syntax_uid = s.transfer_syntax_uid.c_str();
+            si.frame = s.frame;
+            si.n_frames = s.n_frames;
+            si.instance_number = s.instance_number;
+            si.rows = s.rows;
+            si.cols = s.cols;
+            memcpy(si.pixel_spacing, s.pixel_spacing, sizeof si.pixel_spacing);
+            memcpy(si.position, s.position, sizeof si.position);
+            memcpy(si.orientation, s.orientation, sizeof si.orientation);
+            si.has_geometry = s.has_position && s.has_orientation;
+            si.location = s.location;
+            si.window_center = s.window_center;
+            si.window_width = s.window_width;
+        }
+    }
+    for (Skipped &s : ix->skipped) s.info = {s.path.c_str(), s.reason.c_str(), s.status};
+}
+
+static tsc_status open_impl(const char *const *paths, size_t n_paths,
+                            const tsc_dicom_open_params *params, tsc_dicom_index **out,
+                            tsc_error *err)
+{
+    register_codecs();
+    tsc_dicom_index *ix = new tsc_dicom_index();
+    ix->max_pixel_bytes = params->max_pixel_bytes;
+    Walker w;
+    w.params = params;
+    w.index = ix;
+    for (size_t i = 0; i < n_paths; i++) {
+        std::string path = paths[i];
+        while (path.size() > 1 && path.back() == '/') path.pop_back();
+        struct stat st;
+        if (stat(path.c_str(), &st) != 0) {
+            w.skip(path, TSC_ENOTFOUND, std::string("cannot open: ") + strerror(errno));
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            w.walk(path, 0);
+        } else {
+            const char *name = strrchr(path.c_str(), '/');
+            name = name ? name + 1 : path.c_str();
+            if (strcasecmp(name, "DICOMDIR") == 0) w.read_dicomdir(path);
+            else w.add_file(path);
+        }
+    }
+
+    Indexer ixr;
+    ixr.index = ix;
+    ixr.params = params;
+    size_t total = w.files.size();
+    for (size_t i = 0; i < total; i++) {
+        if (params->cancel && params->cancel(params->cancel_data)) {
+            delete ix;
+            return tsc_error_set(err, TSC_ECANCELLED, "opening was cancelled");
+        }
+        std::string reason;
+        tsc_status st = TSC_OK;
+        try {
+            st = ixr.read_file(w.files[i], &reason);
+        } catch (const std::bad_alloc &) {
+            st = TSC_ENOMEM;
+            reason = "out of memory while reading the header";
+        }
+        if (st != TSC_OK) {
+            w.skip(w.files[i], st, reason);
+            tsc_log(TSC_LOG_INFO, LOG_DOMAIN, "file %zu of %zu skipped: %s", i + 1, total,
+                    reason.c_str());
+        }
+        if (params->progress) params->progress(i + 1, total, params->progress_data);
+    }
+    ix->n_files = total;
+
+    /* Patients, studies and series in a stable, meaningful order. */
+    for (auto &kv : ixr.patients) ix->patients.push_back(std::move(kv.second));
+    std::sort(ix->patients.begin(), ix->patients.end(),
+              [](const Patient &a, const Patient &b) {
+                  return a.name != b.name ? a.name < b.name : a.id < b.id;
+              });
+    for (auto &kv : ixr.studies) ix->studies.push_back(std::move(kv.second));
+    auto patient_rank = [ix](const std::string &key) {
+        for (size_t i = 0; i < ix->patients.size(); i++)
+            if (ix->patients[i].key == key) return i;
+        return ix->patients.size();
+    };
+    std::sort(ix->studies.begin(), ix->studies.end(), [&](const Study &a, const Study &b) {
+        size_t pa = patient_rank(a.patient_key), pb = patient_rank(b.patient_key);
+        if (pa != pb) return pa < pb;
+        if (a.date != b.date) return a.date < b.date;
+        if (a.time != b.time) return a.time < b.time;
+        return a.uid < b.uid;
+    });
+    /* Repeated positions: one series entry per repetition. */
+    std::map<std::string, Series> expanded;
+    for (auto &kv : ixr.series) {
+        std::vector<std::vector<Slice>> volumes = split_repeats(kv.second.slices);
+        if (volumes.empty()) {
+            expanded[kv.first] = std::move(kv.second);
+            continue;
+        }
+        for (size_t v = 0; v < volumes.size(); v++) {
+            Series se = kv.second;
+            se.slices = std::move(volumes[v]);
+            char suffix[64];
+            snprintf(suffix, sizeof suffix, " (time point %zu of %zu)", v + 1, volumes.size());
+            se.description += suffix;
+            se.repeat = (int)v + 1;
+            char key[32];
+            snprintf(key, sizeof key, "|t%06zu", v);
+            expanded[kv.first + key] = std::move(se);
+        }
+    }
+    ixr.series.swap(expanded);
+    std::map<std::string, int> parts;
+    for (auto &kv : ixr.series) parts[kv.second.uid + "|" + std::to_string(kv.second.repeat)]++;
+    std::map<std::string, int> part_no;
+    for (auto &kv : ixr.series) {
+        Series se = std::move(kv.second);
+        std::string pkey = se.uid + "|" + std::to_string(se.repeat);
+        if (parts[pkey] > 1) {
+            se.part = ++part_no[pkey];
+            char suffix[64];
+            snprintf(suffix, sizeof suffix, " (part %d of %d: mixed sizes or orientations)",
+                     se.part, parts[pkey]);
+            se.description += suffix;
+        }
+        finish_series(se);
+        ix->series.push_back(std::move(se));
+    }
+    auto study_rank = [ix](const std::string &uid) {
+        for (size_t i = 0; i < ix->studies.size(); i++)
+            if (ix->studies[i].uid == uid) return i;
+        return ix->studies.size();
+    };
+    std::stable_sort(ix->series.begin(), ix->series.end(), [&](const Series &a, const Series &b) {
+        size_t sa = study_rank(a.study_key), sb = study_rank(b.study_key);
+        if (sa != sb) return sa < sb;
+        if (a.series_number != b.series_number) return a.series_number < b.series_number;
+        if (a.uid != b.uid) return a.uid < b.uid;
+        if (a.repeat != b.repeat) return a.repeat < b.repeat;
+        return a.part < b.part;
+    });
+    build_infos(ix);
+    *out = ix;
+    if (ix->series.empty()) {
+        if (ix->skipped.empty())
+            return tsc_error_set(err, TSC_ENOTFOUND, "no files found");
+        return tsc_error_set(err, TSC_ENOTFOUND,
+                             "no readable DICOM image found (%zu file(s) skipped; first: %s: %s)",
+                             ix->skipped.size(), ix->skipped[0].path.c_str(),
+                             ix->skipped[0].reason.c_str());
+    }
+    return TSC_OK;
+}
+
+extern "C" tsc_status tsc_dicom_open(const char *const *paths, size_t n_paths,
+                                     const tsc_dicom_open_params *params, tsc_dicom_index **out,
+                                     tsc_error *err)
+{
+    TSC_ASSERT(out != nullptr);
+    TSC_ASSERT(paths != nullptr || n_paths == 0);
+    *out = nullptr;
+    tsc_error_clear(err);
+    tsc_dicom_open_params p = tsc_dicom_default_open_params();
+    if (params) {
+        /* Accept older, shorter parameter structs. */
+        size_t n = params->struct_size < sizeof p ? params->struct_size : sizeof p;
+        memcpy(&p, params, n);
+        p.struct_size = sizeof p;
+        if (!p.max_pixel_bytes) p.max_pixel_bytes = tsc_dicom_default_open_params().max_pixel_bytes;
+        if (!p.max_files) p.max_files = tsc_dicom_default_open_params().max_files;
+    }
+    try {
+        return open_impl(paths, n_paths, &p, out, err);
+    } catch (const std::bad_alloc &) {
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory while indexing the study");
+    } catch (const std::exception &e) {
+        return tsc_error_set(err, TSC_EINTERNAL, "internal error while indexing: %s", e.what());
+    } catch (...) {
+        return tsc_error_set(err, TSC_EINTERNAL, "internal error while indexing");
+    }
+}
+
+extern "C" void tsc_dicom_index_free(tsc_dicom_index *index)
+{
+    delete index;
+}
+
+extern "C" size_t tsc_dicom_n_patients(const tsc_dicom_index *ix) { return ix->patients.size(); }
+extern "C" size_t tsc_dicom_n_studies(const tsc_dicom_index *ix) { return ix->studies.size(); }
+extern "C" size_t tsc_dicom_n_series(const tsc_dicom_index *ix) { return ix->series.size(); }
+extern "C" size_t tsc_dicom_n_skipped(const tsc_dicom_index *ix) { return ix->skipped.size(); }
+extern "C" size_t tsc_dicom_n_files(const tsc_dicom_index *ix) { return ix->n_files; }
+
+extern "C" const tsc_dicom_patient_info *tsc_dicom_get_patient(const tsc_dicom_index *ix, size_t i)
+{
+    TSC_ASSERT(i < ix->patients.size());
+    return &ix->patients[i].info;
+}
+
+extern "C" const tsc_dicom_study_info *tsc_dicom_get_study(const tsc_dicom_index *ix, size_t i)
+{
+    TSC_ASSERT(i < ix->studies.size());
+    return &ix->studies[i].info;
+}
+
+extern "C" const tsc_dicom_series_info *tsc_dicom_get_series(const tsc_dicom_index *ix, size_t i)
+{
+    TSC_ASSERT(i < ix->series.size());
+    return &ix->series[i].info;
+}
+
+extern "C" const tsc_dicom_slice_info *tsc_dicom_get_slice(const tsc_dicom_index *ix,
+                                                           size_t series, size_t slice)
+{
+    TSC_ASSERT(series < ix->series.size());
+    TSC_ASSERT(slice < ix->series[series].slices.size());
+    return &ix->series[series].slices[slice].info;
+}
+
+extern "C" const tsc_dicom_skipped *tsc_dicom_get_skipped(const tsc_dicom_index *ix, size_t i)
+{
+    TSC_ASSERT(i < ix->skipped.size());
+    return &ix->skipped[i].info;
+}

@@ -1,0 +1,80 @@
+/* Internals shared by read_index.cc and read_decode.cc (C++ only). */
+#ifndef TSC_DICOM_READ_PRIVATE_H
+#define TSC_DICOM_READ_PRIVATE_H
+
+#include <string>
+#include <vector>
+
+#include "tsc_dicom.h"
+
+class OFCondition;
+
+namespace tsc_dicom_internal {
+
+/* One slice: a single-frame file or one frame of a multi-frame object. */
+struct Slice {
+    std::string path, sop_instance_uid, transfer_syntax_uid, photometric;
+    int frame = 0, n_frames = 1, instance_number = 0;
+    int rows = 0, cols = 0, samples_per_pixel = 1, bits_allocated = 16, bits_stored = 16;
+    int pixel_representation = 0;
+    double pixel_spacing[2] = {0, 0};
+    double thickness = 0;
+    double position[3] = {0, 0, 0};
+    double orientation[6] = {1, 0, 0, 0, 1, 0};
+    bool has_position = false, has_orientation = false;
+    double location = 0;
+    double window_center = 0, window_width = 0;
+    double rescale_slope = 1, rescale_intercept = 0;
+    tsc_dicom_slice_info info{};
+};
+
+struct Series {
+    std::string uid, description, modality, manufacturer, model_name, sequence_name,
+        contrast_agent, contrast_label, body_part, frame_of_reference_uid, transfer_syntaxes;
+    std::string study_key; /* study UID */
+    int series_number = 0;
+    int part = 0;          /* >0 when split from a mixed series */
+    int repeat = 0;        /* >0: volume number of a run repeated at the same positions */
+    std::vector<Slice> slices;
+    tsc_dicom_series_info info{};
+};
+
+struct Study {
+    std::string uid, date, time, description, accession, institution, study_id;
+    std::string patient_key;
+    tsc_dicom_study_info info{};
+};
+
+struct Patient {
+    std::string key, name, id, birth_date, sex;
+    tsc_dicom_patient_info info{};
+};
+
+struct Skipped {
+    std::string path, reason;
+    tsc_status status;
+    tsc_dicom_skipped info{};
+};
+
+/* Registers DCMTK's JPEG, JPEG-LS and RLE decoders once per process. */
+void register_codecs();
+
+/* Is this transfer syntax one we can decode?  When not, *why gets the
+ * per-file message ("unsupported transfer syntax JPEG 2000 (1.2...90)"). */
+bool transfer_syntax_supported(const std::string &uid, std::string *why);
+
+/* DCMTK's text for a condition, for error messages. */
+std::string condition_text(const OFCondition &cond);
+
+} // namespace tsc_dicom_internal
+
+struct tsc_dicom_index {
+    std::vector<tsc_dicom_internal::Patient> patients;
+    std::vector<tsc_dicom_internal::Study> studies;
+    std::vector<tsc_dicom_internal::Series> series;
+    std::vector<tsc_dicom_internal::Skipped> skipped;
+    size_t n_files = 0;
+    uint64_t max_pixel_bytes = 0;
+};
+
+#endif
