@@ -10,6 +10,8 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
 #include <dcmtk/dcmimgle/dipixel.h>
+/* Registers colour support (DiRegister) with dcmimgle. */
+#include <dcmtk/dcmimage/diregist.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -56,7 +58,8 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
                              condition_text(c).c_str());
     DcmDataset *ds = ff.getDataset();
     E_TransferSyntax xfer = ds->getOriginalXfer();
-    unsigned long flags = CIF_IgnoreModalityTransformation;
+    /* Colour images have no Modality LUT; DCMTK refuses the flag for them. */
+    unsigned long flags = s.samples_per_pixel == 1 ? CIF_IgnoreModalityTransformation : 0;
     if (s.n_frames > 1) flags |= CIF_UsePartialAccessToPixelData;
     DicomImage img(&ff, xfer, flags, (unsigned long)s.frame, 1);
     if (img.getStatus() != EIS_Normal)

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef void (*tsc_test_fn)(void);
 typedef struct tsc_test_case {
     const char *name;
@@ -24,6 +28,10 @@ void tsc_test_skip(const char *fmt, ...);
 const char *tsc_test_env(const char *name, const char *fallback);
 /* A fresh, empty temporary directory for this case (removed by the OS /tmp policy). */
 const char *tsc_test_tmpdir(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #define TSC_TEST(name) static void name(void)
 #define TSC_CASE(name) {#name, name}

@@ -1,0 +1,685 @@
+/* The DICOM reader (plugin/dicom, tsc_dicom.h) on files made here with DCMTK:
+ * ordering, geometry, pixel decoding, transfer syntaxes, charsets and bad
+ * input.  Test code may use DCMTK directly to build odd files. */
+#include <dcmtk/config/osconfig.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tsc_dicom.h"
+#include "tsc_test.h"
+
+namespace {
+
+struct Spec {
+    int rows = 16, cols = 12, bits = 16, stored = 12, is_signed = 0, samples = 1, frames = 1;
+    std::string photometric = "MONOCHROME2";
+    double slope = 1, intercept = 0;
+    double pos[3] = {0, 0, 0};
+    bool has_geometry = true;
+    double orient[6] = {1, 0, 0, 0, 1, 0};
+    double spacing[2] = {0.5, 0.7};
+    int instance = 1;
+    std::string series_uid = "1.2.826.0.1.3680043.10.1137.1.1";
+    std::string study_uid = "1.2.826.0.1.3680043.10.1137.1";
+    std::string sop_class = UID_MRImageStorage;
+    std::string charset, patient_name = "Test^Patient", description = "test series";
+    double wc = 0, ww = 0;
+    bool pixels = true;
+    bool enhanced = false;                       /* per-frame functional groups */
+    std::vector<double> frame_z;                 /* enhanced: z per frame */
+    std::function<int(int r, int c, int f)> value = [](int r, int c, int f) {
+        return (r * 31 + c * 7 + f * 100) % 4000;
+    };
+};
+
+std::string uid_for(const std::string &base, int n)
+{
+    return base + "." + std::to_string(n);
+}
+
+void put_ds(DcmItem *item, const DcmTagKey &tag, const double *v, int n)
+{
+    std::string s;
+    for (int i = 0; i < n; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.6g", v[i]);
+        if (i) s += "\\";
+        s += buf;
+    }
+    item->putAndInsertString(tag, s.c_str());
+}
+
+void write_dicom(const std::string &path, const Spec &sp,
+                 E_TransferSyntax xfer = EXS_LittleEndianExplicit)
+{
+    DcmFileFormat ff;
+    DcmDataset *ds = ff.getDataset();
+    if (!sp.charset.empty()) ds->putAndInsertString(DCM_SpecificCharacterSet, sp.charset.c_str());
+    ds->putAndInsertString(DCM_SOPClassUID, sp.sop_class.c_str());
+    ds->putAndInsertString(DCM_SOPInstanceUID, uid_for(sp.series_uid, sp.instance).c_str());
+    ds->putAndInsertString(DCM_StudyInstanceUID, sp.study_uid.c_str());
+    ds->putAndInsertString(DCM_SeriesInstanceUID, sp.series_uid.c_str());
+    ds->putAndInsertString(DCM_PatientName, sp.patient_name.c_str());
+    ds->putAndInsertString(DCM_PatientID, "TSC-TEST-1");
+    ds->putAndInsertString(DCM_Modality, "MR");
+    ds->putAndInsertString(DCM_SeriesDescription, sp.description.c_str());
+    ds->putAndInsertString(DCM_SeriesNumber, "3");
+    ds->putAndInsertString(DCM_InstanceNumber, std::to_string(sp.instance).c_str());
+    if (!sp.pixels) {
+        ff.saveFile(path.c_str(), xfer);
+        return;
+    }
+    ds->putAndInsertUint16(DCM_Rows, (Uint16)sp.rows);
+    ds->putAndInsertUint16(DCM_Columns, (Uint16)sp.cols);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, (Uint16)sp.samples);
+    ds->putAndInsertString(DCM_PhotometricInterpretation, sp.photometric.c_str());
+    if (sp.samples == 3) ds->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+    ds->putAndInsertUint16(DCM_BitsAllocated, (Uint16)sp.bits);
+    ds->putAndInsertUint16(DCM_BitsStored, (Uint16)sp.stored);
+    ds->putAndInsertUint16(DCM_HighBit, (Uint16)(sp.stored - 1));
+    ds->putAndInsertUint16(DCM_PixelRepresentation, (Uint16)sp.is_signed);
+    if (sp.slope != 1 || sp.intercept != 0) {
+        put_ds(ds, DCM_RescaleSlope, &sp.slope, 1);
+        put_ds(ds, DCM_RescaleIntercept, &sp.intercept, 1);
+    }
+    if (sp.ww > 0) {
+        put_ds(ds, DCM_WindowCenter, &sp.wc, 1);
+        put_ds(ds, DCM_WindowWidth, &sp.ww, 1);
+    }
+    if (sp.frames > 1) ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(sp.frames).c_str());
+    if (sp.enhanced) {
+        DcmItem *shared = nullptr;
+        ds->findOrCreateSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0);
+        DcmItem *pm = nullptr, *po = nullptr;
+        shared->findOrCreateSequenceItem(DCM_PixelMeasuresSequence, pm, 0);
+        put_ds(pm, DCM_PixelSpacing, sp.spacing, 2);
+        double th = 2.0;
+        put_ds(pm, DCM_SliceThickness, &th, 1);
+        shared->findOrCreateSequenceItem(DCM_PlaneOrientationSequence, po, 0);
+        put_ds(po, DCM_ImageOrientationPatient, sp.orient, 6);
+        for (int f = 0; f < sp.frames; f++) {
+            DcmItem *fi = nullptr, *pp = nullptr;
+            ds->findOrCreateSequenceItem(DCM_PerFrameFunctionalGroupsSequence, fi, f);
+            fi->findOrCreateSequenceItem(DCM_PlanePositionSequence, pp, 0);
+            double p[3] = {sp.pos[0], sp.pos[1], sp.frame_z[(size_t)f]};
+            put_ds(pp, DCM_ImagePositionPatient, p, 3);
+        }
+    } else if (sp.has_geometry) {
+        put_ds(ds, DCM_ImagePositionPatient, sp.pos, 3);
+        put_ds(ds, DCM_ImageOrientationPatient, sp.orient, 6);
+        put_ds(ds, DCM_PixelSpacing, sp.spacing, 2);
+        double th = 2.0;
+        put_ds(ds, DCM_SliceThickness, &th, 1);
+    }
+    size_t n = (size_t)sp.rows * sp.cols * sp.samples * sp.frames;
+    if (sp.bits == 8) {
+        std::vector<Uint8> px(n);
+        size_t i = 0;
+        for (int f = 0; f < sp.frames; f++)
+            for (int r = 0; r < sp.rows; r++)
+                for (int c = 0; c < sp.cols; c++)
+                    for (int s = 0; s < sp.samples; s++) px[i++] = (Uint8)(sp.value(r, c, f) + s * 10);
+        ds->putAndInsertUint8Array(DCM_PixelData, px.data(), (unsigned long)n);
+    } else {
+        std::vector<Uint16> px(n);
+        size_t i = 0;
+        for (int f = 0; f < sp.frames; f++)
+            for (int r = 0; r < sp.rows; r++)
+                for (int c = 0; c < sp.cols; c++) {
+                    int v = sp.value(r, c, f);
+                    /* Two's complement within BitsStored for signed data. */
+                    px[i++] = (Uint16)(v & ((1 << sp.stored) - 1));
+                }
+        ds->putAndInsertUint16Array(DCM_PixelData, px.data(), (unsigned long)n);
+    }
+    OFCondition c = ff.saveFile(path.c_str(), xfer);
+    REQUIRE(c.good());
+}
+
+std::string tmp(const std::string &name)
+{
+    std::string dir = std::string(tsc_test_tmpdir()) + "/" + name;
+    mkdir(dir.c_str(), 0755);
+    return dir;
+}
+
+tsc_dicom_index *open_one(const std::string &path, tsc_status expect = TSC_OK)
+{
+    const char *paths[] = {path.c_str()};
+    tsc_dicom_index *ix = nullptr;
+    tsc_error err;
+    tsc_status st = tsc_dicom_open(paths, 1, nullptr, &ix, &err);
+    if (st != expect) fprintf(stderr, "open %s: %s (%s)\n", path.c_str(), tsc_status_name(st), err.message);
+    REQUIRE(st == expect);
+    REQUIRE(ix != nullptr);
+    return ix;
+}
+
+bool skipped_with(tsc_dicom_index *ix, const char *file_part, const char *reason_part)
+{
+    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++) {
+        const tsc_dicom_skipped *k = tsc_dicom_get_skipped(ix, i);
+        if (strstr(k->path, file_part) && strstr(k->reason, reason_part)) return true;
+    }
+    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++)
+        fprintf(stderr, "  skipped %s: %s\n", tsc_dicom_get_skipped(ix, i)->path,
+                tsc_dicom_get_skipped(ix, i)->reason);
+    return false;
+}
+
+tsc_dicom_image *decode(tsc_dicom_index *ix, size_t series, size_t slice)
+{
+    tsc_dicom_image *im = nullptr;
+    tsc_error err;
+    tsc_status st = tsc_dicom_decode_slice(ix, series, slice, &im, &err);
+    if (st != TSC_OK) fprintf(stderr, "decode: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    return im;
+}
+
+int run(const std::string &cmd)
+{
+    int rc = system((cmd + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+} // namespace
+
+TSC_TEST(dicom_orders_shuffled_files_by_position)
+{
+    std::string dir = tmp("shuffled");
+    int order[] = {7, 2, 9, 0, 4, 1, 8, 3, 6, 5};
+    for (int i = 0; i < 10; i++) {
+        Spec sp;
+        int k = order[i];
+        sp.pos[2] = -20.0 + 2.5 * k;
+        sp.instance = 10 - k; /* instance numbers disagree with position on purpose */
+        write_dicom(dir + "/f" + std::to_string(i) + ".dcm", sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, 0);
+    CHECK(se->n_slices == 10);
+    CHECK_NEAR(se->slice_spacing, 2.5, 1e-6);
+    CHECK(!(se->flags & TSC_DICOM_SERIES_ORDER_BY_INSTANCE));
+    for (size_t i = 0; i < 10; i++)
+        CHECK_NEAR(tsc_dicom_get_slice(ix, 0, i)->position[2], -20.0 + 2.5 * (double)i, 1e-6);
+    CHECK_NEAR(se->pixel_spacing[0], 0.5, 1e-9);
+    CHECK_NEAR(se->pixel_spacing[1], 0.7, 1e-9);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_orders_oblique_series_along_normal)
+{
+    std::string dir = tmp("oblique");
+    const double a = 30.0 * M_PI / 180.0;
+    /* Rows along x, columns tilted 30 degrees from y towards z. */
+    double orient[6] = {1, 0, 0, 0, std::cos(a), std::sin(a)};
+    double normal[3] = {0, -std::sin(a), std::cos(a)};
+    int order[] = {3, 0, 4, 1, 2};
+    for (int i = 0; i < 5; i++) {
+        Spec sp;
+        memcpy(sp.orient, orient, sizeof orient);
+        int k = order[i];
+        for (int d = 0; d < 3; d++) sp.pos[d] = 10.0 + 4.0 * k * normal[d] + (d == 1 ? 3.0 * std::cos(a) : 0);
+        sp.instance = i + 1;
+        write_dicom(dir + "/o" + std::to_string(i) + ".dcm", sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    CHECK_NEAR(tsc_dicom_get_series(ix, 0)->slice_spacing, 4.0, 1e-3);
+    for (size_t i = 1; i < 5; i++)
+        CHECK(tsc_dicom_get_slice(ix, 0, i)->location > tsc_dicom_get_slice(ix, 0, i - 1)->location);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_falls_back_to_instance_number_without_geometry)
+{
+    std::string dir = tmp("nogeom");
+    int inst[] = {3, 1, 2};
+    for (int i = 0; i < 3; i++) {
+        Spec sp;
+        sp.has_geometry = false;
+        sp.instance = inst[i];
+        write_dicom(dir + "/n" + std::to_string(i) + ".dcm", sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    CHECK(tsc_dicom_get_series(ix, 0)->flags & TSC_DICOM_SERIES_ORDER_BY_INSTANCE);
+    for (size_t i = 0; i < 3; i++)
+        CHECK(tsc_dicom_get_slice(ix, 0, i)->instance_number == (int)i + 1);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_splits_enhanced_multiframe_into_ordered_frames)
+{
+    std::string dir = tmp("enhanced");
+    Spec sp;
+    sp.sop_class = UID_EnhancedMRImageStorage;
+    sp.enhanced = true;
+    sp.frames = 5;
+    sp.frame_z = {40, 30, 20, 10, 0}; /* stored top-down, ordered bottom-up */
+    write_dicom(dir + "/mf.dcm", sp);
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, 0);
+    CHECK(se->n_slices == 5);
+    CHECK(se->flags & TSC_DICOM_SERIES_MULTIFRAME);
+    CHECK_NEAR(se->slice_spacing, 10.0, 1e-6);
+    CHECK_NEAR(se->pixel_spacing[1], 0.7, 1e-9);
+    for (size_t i = 0; i < 5; i++) {
+        const tsc_dicom_slice_info *si = tsc_dicom_get_slice(ix, 0, i);
+        CHECK(si->frame == 4 - (int)i);
+        CHECK_NEAR(si->position[2], 10.0 * (double)i, 1e-9);
+        tsc_dicom_image *im = decode(ix, 0, i);
+        /* value(r, c, f) puts the frame number into the pixels. */
+        CHECK_NEAR(im->pixels[0], (double)((4 - (int)i) * 100), 0);
+        tsc_dicom_image_free(im);
+    }
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_applies_rescale_slope_and_intercept)
+{
+    std::string dir = tmp("rescale");
+    Spec sp;
+    sp.slope = 2.5;
+    sp.intercept = -100;
+    write_dicom(dir + "/r.dcm", sp);
+    tsc_dicom_index *ix = open_one(dir);
+    tsc_dicom_image *im = decode(ix, 0, 0);
+    for (int r = 0; r < sp.rows; r++)
+        for (int c = 0; c < sp.cols; c++)
+            CHECK_NEAR(im->pixels[r * sp.cols + c], sp.value(r, c, 0) * 2.5 - 100, 1e-3);
+    tsc_dicom_image_free(im);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_inverts_monochrome1)
+{
+    std::string dir = tmp("mono1");
+    Spec sp;
+    sp.photometric = "MONOCHROME1";
+    sp.wc = 1000;
+    sp.ww = 500;
+    write_dicom(dir + "/m1.dcm", sp);
+    tsc_dicom_index *ix = open_one(dir);
+    tsc_dicom_image *im = decode(ix, 0, 0);
+    CHECK(im->flags & TSC_DICOM_IMAGE_INVERTED);
+    /* 12 bits stored: inverted about 0..4095. */
+    CHECK_NEAR(im->pixels[0], 4095 - sp.value(0, 0, 0), 1e-3);
+    CHECK_NEAR(im->pixels[5], 4095 - sp.value(0, 5, 0), 1e-3);
+    CHECK_NEAR(im->window_center, 4095 - 1000, 1e-6);
+    CHECK_NEAR(im->window_width, 500, 1e-6);
+    tsc_dicom_image_free(im);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_decodes_signed_and_unsigned_8_12_16_bit)
+{
+    struct Case { int bits, stored, is_signed; int lo, hi; } cases[] = {
+        {8, 8, 0, 0, 255}, {16, 12, 0, 0, 4095}, {16, 12, 1, -2048, 2047},
+        {16, 16, 0, 0, 65535}, {16, 16, 1, -32768, 32767}};
+    int k = 0;
+    for (const Case &cs : cases) {
+        std::string dir = tmp("bits" + std::to_string(k++));
+        Spec sp;
+        sp.bits = cs.bits;
+        sp.stored = cs.stored;
+        sp.is_signed = cs.is_signed;
+        int lo = cs.lo, hi = cs.hi;
+        sp.value = [lo, hi](int r, int c, int) { return (r + c) % 2 ? lo : hi - r; };
+        write_dicom(dir + "/b.dcm", sp);
+        tsc_dicom_index *ix = open_one(dir);
+        tsc_dicom_image *im = decode(ix, 0, 0);
+        for (int r = 0; r < sp.rows; r++)
+            for (int c = 0; c < sp.cols; c++) CHECK_NEAR(im->pixels[r * sp.cols + c], sp.value(r, c, 0), 0);
+        CHECK(im->flags & TSC_DICOM_IMAGE_WINDOW_FROM_MINMAX);
+        tsc_dicom_image_free(im);
+        tsc_dicom_index_free(ix);
+    }
+}
+
+TSC_TEST(dicom_decodes_every_supported_transfer_syntax)
+{
+    std::string dir = tmp("xfer");
+    Spec sp16;
+    sp16.rows = 32;
+    sp16.cols = 24;
+    std::string base16 = dir + "/base16.dcm";
+    write_dicom(base16, sp16);
+    Spec sp8 = sp16;
+    sp8.bits = 8;
+    sp8.stored = 8;
+    sp8.series_uid += ".8";
+    sp8.value = [](int r, int c, int) { return (r * 8 + c * 3) % 256; };
+    std::string base8 = dir + "/base8.dcm";
+    write_dicom(base8, sp8);
+    struct Conv { const char *tool, *opts, *name; bool eight_bit; bool lossless; } convs[] = {
+        {"dcmconv", "+ti", "implicit", false, true},
+        {"dcmconv", "+tb", "bigendian", false, true},
+        {"dcmconv", "+td", "deflate", false, true},
+        {"dcmcrle", "", "rle", false, true},
+        {"dcmcjpeg", "+el", "jpeg-lossless", false, true},
+        {"dcmcjpeg", "+e1", "jpeg-lossless-sv1", false, true},
+        {"dcmcjpeg", "+eb", "jpeg-baseline", true, false},
+        {"dcmcjpeg", "+ee", "jpeg-extended", false, false},
+        {"dcmcjpls", "+el", "jpeg-ls", false, true},
+        {"dcmcjpls", "+en +md 2", "jpeg-ls-near", false, false},
+    };
+    for (const Conv &cv : convs) {
+        std::string sub = tmp(std::string("x-") + cv.name);
+        std::string out = sub + "/img.dcm";
+        std::string cmd = std::string(cv.tool) + " " + cv.opts + " " + (cv.eight_bit ? base8 : base16) +
+                          " " + out;
+        if (run(cmd) != 0) {
+            fprintf(stderr, "%s failed: %s\n", cv.name, cmd.c_str());
+            tsc_test_failures++;
+            continue;
+        }
+        tsc_dicom_index *ix = open_one(sub);
+        tsc_dicom_image *im = decode(ix, 0, 0);
+        const Spec &sp = cv.eight_bit ? sp8 : sp16;
+        double maxdiff = 0;
+        for (int r = 0; r < sp.rows; r++)
+            for (int c = 0; c < sp.cols; c++)
+                maxdiff = std::max(maxdiff, std::fabs((double)im->pixels[r * sp.cols + c] - sp.value(r, c, 0)));
+        if (cv.lossless) CHECK_NEAR(maxdiff, 0, 0);
+        else CHECK(maxdiff < (cv.eight_bit ? 40 : 600)); /* lossy, but the same image */
+        if (cv.lossless && maxdiff != 0) fprintf(stderr, "%s: max diff %g\n", cv.name, maxdiff);
+        tsc_dicom_image_free(im);
+        tsc_dicom_index_free(ix);
+    }
+}
+
+TSC_TEST(dicom_reports_jpeg2000_as_unsupported_per_file)
+{
+    std::string dir = tmp("j2k");
+    Spec sp;
+    write_dicom(dir + "/ok.dcm", sp);
+    /* A JPEG 2000 object: encapsulated pixel data with one (junk) fragment. */
+    DcmFileFormat ff;
+    DcmDataset *ds = ff.getDataset();
+    ds->putAndInsertString(DCM_SOPClassUID, UID_MRImageStorage);
+    ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.10.1137.9.9");
+    ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.10.1137.9");
+    ds->putAndInsertString(DCM_StudyInstanceUID, sp.study_uid.c_str());
+    ds->putAndInsertUint16(DCM_Rows, 8);
+    ds->putAndInsertUint16(DCM_Columns, 8);
+    ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+    ds->putAndInsertUint16(DCM_BitsStored, 16);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+    DcmPixelData *pd = new DcmPixelData(DCM_PixelData);
+    DcmPixelSequence *seq = new DcmPixelSequence(DCM_PixelSequenceTag);
+    seq->insert(new DcmPixelItem(DCM_PixelItemTag)); /* empty offset table */
+    DcmPixelItem *frag = new DcmPixelItem(DCM_PixelItemTag);
+    Uint8 junk[16] = {0xff, 0x4f, 0xff, 0x51};
+    frag->putUint8Array(junk, sizeof junk);
+    seq->insert(frag);
+    pd->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, seq);
+    ds->insert(pd);
+    REQUIRE(ff.saveFile((dir + "/j2k.dcm").c_str(), EXS_JPEG2000LosslessOnly).good());
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) == 1); /* the rest of the study still opens */
+    CHECK(skipped_with(ix, "j2k.dcm",
+                       "unsupported transfer syntax JPEG 2000 Lossless (1.2.840.10008.1.2.4.90)"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_converts_latin1_names_to_utf8)
+{
+    std::string dir = tmp("charset");
+    Spec sp;
+    sp.charset = "ISO_IR 100";
+    sp.patient_name = "M\xfcller^J\xfcrgen";
+    sp.description = "T1 nach KM \xe4";
+    write_dicom(dir + "/c.dcm", sp);
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(strcmp(tsc_dicom_get_patient(ix, 0)->name, "M\xc3\xbcller^J\xc3\xbcrgen") == 0);
+    CHECK(strcmp(tsc_dicom_get_series(ix, 0)->description, "T1 nach KM \xc3\xa4") == 0);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_skips_truncated_file_and_opens_the_rest)
+{
+    std::string dir = tmp("trunc");
+    Spec sp;
+    sp.rows = sp.cols = 64;
+    write_dicom(dir + "/good.dcm", sp);
+    sp.instance = 2;
+    sp.pos[2] = 5;
+    write_dicom(dir + "/bad.dcm", sp);
+    struct stat st;
+    REQUIRE(stat((dir + "/bad.dcm").c_str(), &st) == 0);
+    REQUIRE(truncate((dir + "/bad.dcm").c_str(), st.st_size - 3000) == 0);
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(tsc_dicom_get_series(ix, 0)->n_slices == 1);
+    CHECK(skipped_with(ix, "bad.dcm", "truncated"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_skips_non_dicom_and_objects_without_pixels)
+{
+    std::string dir = tmp("nondicom");
+    Spec sp;
+    write_dicom(dir + "/img.dcm", sp);
+    FILE *f = fopen((dir + "/notes.txt").c_str(), "w");
+    fputs("this is not DICOM at all, just a note left in the folder\n", f);
+    fclose(f);
+    f = fopen((dir + "/empty").c_str(), "w");
+    fclose(f);
+    Spec sr;
+    sr.sop_class = UID_BasicTextSRStorage;
+    sr.pixels = false;
+    sr.series_uid += ".77";
+    write_dicom(dir + "/sr.dcm", sr);
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(skipped_with(ix, "notes.txt", "not a DICOM file"));
+    CHECK(skipped_with(ix, "empty", "too short"));
+    CHECK(skipped_with(ix, "sr.dcm", "no pixel data"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_refuses_absurd_dimensions_before_allocating)
+{
+    std::string dir = tmp("absurd");
+    Spec sp;
+    write_dicom(dir + "/ok.dcm", sp);
+    /* Claims 65535 x 65535 x 16 bit but carries a few bytes. */
+    DcmFileFormat ff;
+    REQUIRE(ff.loadFile((dir + "/ok.dcm").c_str()).good());
+    DcmDataset *ds = ff.getDataset();
+    ds->putAndInsertUint16(DCM_Rows, 65535);
+    ds->putAndInsertUint16(DCM_Columns, 65535);
+    ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.3.4.5.6.7");
+    ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.3.4.5.6");
+    REQUIRE(ff.saveFile((dir + "/huge.dcm").c_str(), EXS_LittleEndianExplicit).good());
+    ds->putAndInsertUint16(DCM_Rows, 0);
+    ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.3.4.5.8");
+    REQUIRE(ff.saveFile((dir + "/zero.dcm").c_str(), EXS_LittleEndianExplicit).good());
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(skipped_with(ix, "huge.dcm", "limit"));
+    CHECK(skipped_with(ix, "zero.dcm", "Rows or Columns is 0"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_reads_dicomdir_and_lists_missing_files)
+{
+    std::string dir = tmp("dicomdir");
+    for (int i = 0; i < 3; i++) {
+        Spec sp;
+        sp.instance = i + 1;
+        sp.pos[2] = 3.0 * i;
+        write_dicom(dir + "/IM" + std::to_string(i), sp);
+    }
+    if (run("cd " + dir + " && dcmmkdir --recurse --invent +I IM0 IM1 IM2") != 0) {
+        fprintf(stderr, "dcmmkdir failed\n");
+        tsc_test_failures++;
+        return;
+    }
+    REQUIRE(unlink((dir + "/IM1").c_str()) == 0);
+    tsc_dicom_index *ix = open_one(dir + "/DICOMDIR");
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(tsc_dicom_get_series(ix, 0)->n_slices == 2);
+    CHECK(skipped_with(ix, "IM1", "DICOMDIR refers to a missing"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_converts_rgb_to_luminance_with_a_flag)
+{
+    std::string dir = tmp("rgb");
+    Spec sp;
+    sp.samples = 3;
+    sp.bits = sp.stored = 8;
+    sp.photometric = "RGB";
+    sp.value = [](int, int, int) { return 100; }; /* R=100, G=110, B=120 */
+    write_dicom(dir + "/rgb.dcm", sp);
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_get_series(ix, 0)->flags & TSC_DICOM_SERIES_COLOR);
+    tsc_dicom_image *im = decode(ix, 0, 0);
+    CHECK(im->flags & TSC_DICOM_IMAGE_RGB_CONVERTED);
+    CHECK_NEAR(im->pixels[0], 0.299 * 100 + 0.587 * 110 + 0.114 * 120, 1.0);
+    tsc_dicom_image_free(im);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_splits_series_mixing_sizes)
+{
+    std::string dir = tmp("mixed");
+    for (int i = 0; i < 4; i++) {
+        Spec sp;
+        if (i >= 2) sp.rows = sp.cols = 20;
+        sp.instance = i + 1;
+        sp.pos[2] = i;
+        write_dicom(dir + "/m" + std::to_string(i) + ".dcm", sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 2);
+    for (size_t s = 0; s < 2; s++) {
+        CHECK(tsc_dicom_get_series(ix, s)->n_slices == 2);
+        CHECK(tsc_dicom_get_series(ix, s)->flags & TSC_DICOM_SERIES_SPLIT);
+        CHECK(strstr(tsc_dicom_get_series(ix, s)->description, "part") != nullptr);
+    }
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_splits_repeated_positions_into_time_points)
+{
+    std::string dir = tmp("repeats");
+    int n = 0;
+    for (int t = 0; t < 3; t++)
+        for (int z = 0; z < 4; z++) {
+            Spec sp;
+            sp.instance = ++n;
+            sp.pos[2] = 5.0 * z;
+            sp.value = [t](int, int, int) { return 100 * t; };
+            write_dicom(dir + "/t" + std::to_string(n) + ".dcm", sp);
+        }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 3);
+    for (size_t s = 0; s < 3; s++) {
+        const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, s);
+        CHECK(se->n_slices == 4);
+        CHECK_NEAR(se->slice_spacing, 5.0, 1e-9);
+        CHECK(se->flags & TSC_DICOM_SERIES_REPEAT);
+        tsc_dicom_image *im = decode(ix, s, 2);
+        CHECK_NEAR(im->pixels[0], 100.0 * (double)s, 0);
+        tsc_dicom_image_free(im);
+    }
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_survives_symlink_loops_and_dangling_links)
+{
+    std::string dir = tmp("links");
+    Spec sp;
+    write_dicom(dir + "/a.dcm", sp);
+    REQUIRE(symlink(dir.c_str(), (dir + "/loop").c_str()) == 0);
+    REQUIRE(symlink((dir + "/nowhere.dcm").c_str(), (dir + "/dangling.dcm").c_str()) == 0);
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(tsc_dicom_get_series(ix, 0)->n_slices == 1); /* not read twice through the loop */
+    CHECK(skipped_with(ix, "dangling.dcm", "cannot read"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_reports_nothing_readable)
+{
+    std::string dir = tmp("nothing");
+    FILE *f = fopen((dir + "/x.txt").c_str(), "w");
+    fputs("hello\n", f);
+    fclose(f);
+    tsc_dicom_index *ix = open_one(dir, TSC_ENOTFOUND);
+    CHECK(tsc_dicom_n_series(ix) == 0);
+    CHECK(tsc_dicom_n_skipped(ix) == 1);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_real_vendor_series_index_and_decode)
+{
+    std::string data = tsc_test_env("TSC_SHARED_DATA", "");
+    std::string dir = data + "/dicom";
+    if (data.empty() || access(dir.c_str(), R_OK) != 0)
+        tsc_test_skip("shared data not found at '%s' (set TSC_SHARED_DATA); real vendor series not tested",
+                      dir.c_str());
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) >= 2);
+    size_t slices = 0;
+    for (size_t s = 0; s < tsc_dicom_n_series(ix); s++) {
+        const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, s);
+        CHECK(se->n_slices > 0);
+        CHECK(se->pixel_spacing[0] > 0);
+        for (size_t i = 0; i < se->n_slices; i++) {
+            tsc_dicom_image *im = decode(ix, s, i);
+            CHECK(im->max_value > im->min_value);
+            tsc_dicom_image_free(im);
+            slices++;
+        }
+    }
+    CHECK(slices == 185);
+    /* Only the README is not an image. */
+    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++)
+        CHECK(strstr(tsc_dicom_get_skipped(ix, i)->path, "README") != nullptr);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
+              TSC_CASE(dicom_orders_oblique_series_along_normal),
+              TSC_CASE(dicom_falls_back_to_instance_number_without_geometry),
+              TSC_CASE(dicom_splits_enhanced_multiframe_into_ordered_frames),
+              TSC_CASE(dicom_applies_rescale_slope_and_intercept),
+              TSC_CASE(dicom_inverts_monochrome1),
+              TSC_CASE(dicom_decodes_signed_and_unsigned_8_12_16_bit),
+              TSC_CASE(dicom_decodes_every_supported_transfer_syntax),
+              TSC_CASE(dicom_reports_jpeg2000_as_unsupported_per_file),
+              TSC_CASE(dicom_converts_latin1_names_to_utf8),
+              TSC_CASE(dicom_skips_truncated_file_and_opens_the_rest),
+              TSC_CASE(dicom_skips_non_dicom_and_objects_without_pixels),
+              TSC_CASE(dicom_refuses_absurd_dimensions_before_allocating),
+              TSC_CASE(dicom_reads_dicomdir_and_lists_missing_files),
+              TSC_CASE(dicom_converts_rgb_to_luminance_with_a_flag),
+              TSC_CASE(dicom_splits_series_mixing_sizes),
+              TSC_CASE(dicom_splits_repeated_positions_into_time_points),
+              TSC_CASE(dicom_survives_symlink_loops_and_dangling_links),
+              TSC_CASE(dicom_reports_nothing_readable),
+              TSC_CASE(dicom_real_vendor_series_index_and_decode))
