@@ -6,6 +6,7 @@
  * too. */
 #include <dcmtk/config/osconfig.h>
 
+#include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
@@ -39,78 +40,67 @@ const char *base_name(const std::string &path)
     return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
 }
 
-tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_image **out,
-                       tsc_error *err)
+/* Uncompressed grayscale with the usual bit layout: unpack the stored values
+ * ourselves instead of building a DicomImage (which computes LUTs and
+ * statistics we do not need).  Returns false when the layout is unusual, so
+ * the caller falls back to DCMTK's image pipeline. */
+bool decode_native(DcmDataset *ds, const Slice &s, float *out, tsc_status *st, std::string *why)
 {
-    const char *name = base_name(s.path);
+    int high_bit = (int)s.bits_stored - 1;
+    Uint16 hb = 0;
+    if (ds->findAndGetUint16(DCM_HighBit, hb).good()) high_bit = hb;
+    if (s.samples_per_pixel != 1 || high_bit != s.bits_stored - 1 ||
+        (s.bits_allocated != 8 && s.bits_allocated != 16))
+        return false;
+    DcmElement *px = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, px).bad() || !px) return false;
+    size_t n = (size_t)s.rows * (size_t)s.cols;
+    size_t bytes = s.bits_allocated / 8;
+    uint64_t need = (uint64_t)(s.frame + 1) * n * bytes;
+    if ((uint64_t)px->getLength() < need) {
+        *st = TSC_EFORMAT;
+        *why = "pixel data shorter than declared";
+        return true;
+    }
+    const uint32_t mask = s.bits_stored >= 32 ? 0xffffffffu : ((1u << s.bits_stored) - 1u);
+    const uint32_t sign = 1u << (s.bits_stored - 1);
+    const bool is_signed = s.pixel_representation == 1;
+    const double slope = s.rescale_slope == 0 || !std::isfinite(s.rescale_slope) ? 1 : s.rescale_slope;
+    const double icpt = std::isfinite(s.rescale_intercept) ? s.rescale_intercept : 0;
+    const size_t first = (size_t)s.frame * n;
+    if (bytes == 2) {
+        Uint16 *p = nullptr;
+        if (px->getUint16Array(p).bad() || !p) return false;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = p[first + i] & mask;
+            double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
+            out[i] = (float)(d * slope + icpt);
+        }
+    } else {
+        Uint8 *p = nullptr;
+        if (px->getUint8Array(p).bad() || !p) return false;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = p[first + i] & mask;
+            double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
+            out[i] = (float)(d * slope + icpt);
+        }
+    }
+    *st = TSC_OK;
+    return true;
+}
+
+/* MONOCHROME1 inversion, statistics and the default window; takes `pixels`. */
+tsc_status finish_image(const Slice &s, float *pixels, unsigned out_flags, tsc_dicom_image **out,
+                        tsc_error *err)
+{
     uint64_t n = (uint64_t)s.rows * (uint64_t)s.cols;
-    if (n * sizeof(float) > ix->max_pixel_bytes)
-        return tsc_error_set(err, TSC_ELIMIT, "file %s: %dx%d pixels exceed the safety limit",
-                             name, s.rows, s.cols);
-
-    DcmFileFormat ff;
-    /* Multi-frame objects keep their pixel data on disk so that only the
-     * requested frame is decompressed. */
-    Uint32 max_read = s.n_frames > 1 ? 4096 : DCM_MaxReadLength;
-    OFCondition c = ff.loadFile(s.path.c_str(), EXS_Unknown, EGL_noChange, max_read, ERM_autoDetect);
-    if (c.bad())
-        return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
-                             condition_text(c).c_str());
-    DcmDataset *ds = ff.getDataset();
-    E_TransferSyntax xfer = ds->getOriginalXfer();
-    /* Colour images have no Modality LUT; DCMTK refuses the flag for them. */
-    unsigned long flags = s.samples_per_pixel == 1 ? CIF_IgnoreModalityTransformation : 0;
-    if (s.n_frames > 1) flags |= CIF_UsePartialAccessToPixelData;
-    DicomImage img(&ff, xfer, flags, (unsigned long)s.frame, 1);
-    if (img.getStatus() != EIS_Normal)
-        return tsc_error_set(err, TSC_EFORMAT, "file %s: pixel data cannot be decoded (%s)", name,
-                             DicomImage::getString(img.getStatus()));
-    if ((int)img.getWidth() != s.cols || (int)img.getHeight() != s.rows)
-        return tsc_error_set(err, TSC_EFORMAT,
-                             "file %s: image size changed since the study was opened; reopen it",
-                             name);
-
-    std::unique_ptr<DicomImage> mono_owner;
-    DicomImage *mono = &img;
-    unsigned out_flags = 0;
-    double slope = s.rescale_slope, intercept = s.rescale_intercept;
-    if (!img.isMonochrome()) {
-        mono_owner.reset(img.createMonochromeImage(0.299, 0.587, 0.114));
-        if (!mono_owner || mono_owner->getStatus() != EIS_Normal)
-            return tsc_error_set(err, TSC_EFORMAT, "file %s: colour image cannot be converted", name);
-        mono = mono_owner.get();
-        out_flags |= TSC_DICOM_IMAGE_RGB_CONVERTED;
-        slope = 1;
-        intercept = 0;
-    }
-    const DiPixel *px = mono->getInterData();
-    if (!px || !px->getData() || px->getCount() < n)
-        return tsc_error_set(err, TSC_EFORMAT, "file %s: pixel data shorter than the image", name);
-    if (slope == 0 || !std::isfinite(slope)) slope = 1;
-    if (!std::isfinite(intercept)) intercept = 0;
-
+    double slope = s.rescale_slope == 0 || !std::isfinite(s.rescale_slope) ? 1 : s.rescale_slope;
+    double intercept = std::isfinite(s.rescale_intercept) ? s.rescale_intercept : 0;
     tsc_dicom_image *im = (tsc_dicom_image *)calloc(1, sizeof *im);
-    float *pixels = (float *)malloc((size_t)n * sizeof(float));
-    if (!im || !pixels) {
-        free(im);
+    if (!im) {
         free(pixels);
-        return tsc_error_set(err, TSC_ENOMEM, "file %s: out of memory for %dx%d pixels", name,
-                             s.rows, s.cols);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory");
     }
-    const void *data = px->getData();
-    switch (px->getRepresentation()) {
-    case EPR_Uint8: convert<Uint8>(data, n, slope, intercept, pixels); break;
-    case EPR_Sint8: convert<Sint8>(data, n, slope, intercept, pixels); break;
-    case EPR_Uint16: convert<Uint16>(data, n, slope, intercept, pixels); break;
-    case EPR_Sint16: convert<Sint16>(data, n, slope, intercept, pixels); break;
-    case EPR_Uint32: convert<Uint32>(data, n, slope, intercept, pixels); break;
-    case EPR_Sint32: convert<Sint32>(data, n, slope, intercept, pixels); break;
-    default:
-        free(im);
-        free(pixels);
-        return tsc_error_set(err, TSC_EUNSUPPORTED, "file %s: unknown pixel representation", name);
-    }
-
     double wc = s.window_center, ww = s.window_width;
     if (s.photometric == "MONOCHROME1") {
         /* Invert about the centre of the stored range, so that brighter
@@ -146,6 +136,100 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
     im->flags = out_flags;
     *out = im;
     return TSC_OK;
+}
+
+tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_image **out,
+                       tsc_error *err)
+{
+    const char *name = base_name(s.path);
+    uint64_t n = (uint64_t)s.rows * (uint64_t)s.cols;
+    if (n * sizeof(float) > ix->max_pixel_bytes)
+        return tsc_error_set(err, TSC_ELIMIT, "file %s: %dx%d pixels exceed the safety limit",
+                             name, s.rows, s.cols);
+
+    DcmFileFormat ff;
+    /* Multi-frame objects keep their pixel data on disk so that only the
+     * requested frame is decompressed. */
+    Uint32 max_read = s.n_frames > 1 ? 4096 : DCM_MaxReadLength;
+    OFCondition c = ff.loadFile(s.path.c_str(), EXS_Unknown, EGL_noChange, max_read, ERM_autoDetect);
+    if (c.bad())
+        return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
+                             condition_text(c).c_str());
+    DcmDataset *ds = ff.getDataset();
+    E_TransferSyntax xfer = ds->getOriginalXfer();
+    if (!DcmXfer(xfer).isEncapsulated()) {
+        float *pixels = (float *)malloc((size_t)n * sizeof(float));
+        if (!pixels)
+            return tsc_error_set(err, TSC_ENOMEM, "file %s: out of memory for %dx%d pixels", name,
+                                 s.rows, s.cols);
+        tsc_status st = TSC_OK;
+        std::string why;
+        Uint16 rows = 0, cols = 0;
+        ds->findAndGetUint16(DCM_Rows, rows);
+        ds->findAndGetUint16(DCM_Columns, cols);
+        if (rows != s.rows || cols != s.cols) {
+            free(pixels);
+            return tsc_error_set(err, TSC_EFORMAT,
+                                 "file %s: image size changed since the study was opened; reopen it",
+                                 name);
+        }
+        if (decode_native(ds, s, pixels, &st, &why)) {
+            if (st != TSC_OK) {
+                free(pixels);
+                return tsc_error_set(err, st, "file %s: %s", name, why.c_str());
+            }
+            return finish_image(s, pixels, 0, out, err);
+        }
+        free(pixels);
+    }
+    /* Colour images have no Modality LUT; DCMTK refuses the flag for them. */
+    unsigned long flags = s.samples_per_pixel == 1 ? CIF_IgnoreModalityTransformation : 0;
+    if (s.n_frames > 1) flags |= CIF_UsePartialAccessToPixelData;
+    DicomImage img(&ff, xfer, flags, (unsigned long)s.frame, 1);
+    if (img.getStatus() != EIS_Normal)
+        return tsc_error_set(err, TSC_EFORMAT, "file %s: pixel data cannot be decoded (%s)", name,
+                             DicomImage::getString(img.getStatus()));
+    if ((int)img.getWidth() != s.cols || (int)img.getHeight() != s.rows)
+        return tsc_error_set(err, TSC_EFORMAT,
+                             "file %s: image size changed since the study was opened; reopen it",
+                             name);
+
+    std::unique_ptr<DicomImage> mono_owner;
+    DicomImage *mono = &img;
+    unsigned out_flags = 0;
+    double slope = s.rescale_slope, intercept = s.rescale_intercept;
+    if (!img.isMonochrome()) {
+        mono_owner.reset(img.createMonochromeImage(0.299, 0.587, 0.114));
+        if (!mono_owner || mono_owner->getStatus() != EIS_Normal)
+            return tsc_error_set(err, TSC_EFORMAT, "file %s: colour image cannot be converted", name);
+        mono = mono_owner.get();
+        out_flags |= TSC_DICOM_IMAGE_RGB_CONVERTED;
+        slope = 1;
+        intercept = 0;
+    }
+    const DiPixel *px = mono->getInterData();
+    if (!px || !px->getData() || px->getCount() < n)
+        return tsc_error_set(err, TSC_EFORMAT, "file %s: pixel data shorter than the image", name);
+    if (slope == 0 || !std::isfinite(slope)) slope = 1;
+    if (!std::isfinite(intercept)) intercept = 0;
+
+    float *pixels = (float *)malloc((size_t)n * sizeof(float));
+    if (!pixels)
+        return tsc_error_set(err, TSC_ENOMEM, "file %s: out of memory for %dx%d pixels", name,
+                             s.rows, s.cols);
+    const void *data = px->getData();
+    switch (px->getRepresentation()) {
+    case EPR_Uint8: convert<Uint8>(data, n, slope, intercept, pixels); break;
+    case EPR_Sint8: convert<Sint8>(data, n, slope, intercept, pixels); break;
+    case EPR_Uint16: convert<Uint16>(data, n, slope, intercept, pixels); break;
+    case EPR_Sint16: convert<Sint16>(data, n, slope, intercept, pixels); break;
+    case EPR_Uint32: convert<Uint32>(data, n, slope, intercept, pixels); break;
+    case EPR_Sint32: convert<Sint32>(data, n, slope, intercept, pixels); break;
+    default:
+        free(pixels);
+        return tsc_error_set(err, TSC_EUNSUPPORTED, "file %s: unknown pixel representation", name);
+    }
+    return finish_image(s, pixels, out_flags, out, err);
 }
 
 } // namespace
