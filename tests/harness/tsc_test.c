@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <unistd.h>
 
 int tsc_test_failures;
@@ -27,16 +28,41 @@ const char *tsc_test_env(const char *name, const char *fallback)
     return (v && *v) ? v : fallback;
 }
 
+static char tmp_path[4096];
+
+static const char *tsc_test_tmpdir_if_made(void)
+{
+    return tmp_path[0] ? tmp_path : NULL;
+}
+
 const char *tsc_test_tmpdir(void)
 {
-    static char path[4096];
+    char *path = tmp_path;
     if (path[0]) return path;
-    snprintf(path, sizeof path, "%s/tsc-%s-XXXXXX", tsc_test_env("TMPDIR", "/tmp"), current_case);
+    snprintf(path, sizeof tmp_path, "%s/tsc-%s-XXXXXX", tsc_test_env("TMPDIR", "/tmp"), current_case);
     if (!mkdtemp(path)) {
         perror("mkdtemp");
         exit(1);
     }
     return path;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* A passing case leaves nothing behind; a failing one keeps its files for
+ * inspection (the path is printed). */
+static void cleanup_tmpdir(int passed)
+{
+    const char *dir = tsc_test_tmpdir_if_made();
+    if (!dir) return;
+    if (passed && !getenv("TSC_KEEP_TMP")) nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    else fprintf(stderr, "test files kept in %s\n", dir);
 }
 
 int tsc_test_run(int argc, char **argv, const tsc_test_case *cases, size_t n)
@@ -53,8 +79,10 @@ int tsc_test_run(int argc, char **argv, const tsc_test_case *cases, size_t n)
         ran++;
         if (tsc_test_failures) {
             fprintf(stderr, "FAIL %s (%d checks failed)\n", cases[i].name, tsc_test_failures);
+            cleanup_tmpdir(0);
             return 1;
         }
+        cleanup_tmpdir(1);
         printf("PASS %s\n", cases[i].name);
     }
     if (!ran) {
