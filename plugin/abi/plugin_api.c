@@ -1,0 +1,103 @@
+/* The plugin's only exported symbol and its version-1 table. */
+#include "tsc_plugin.h"
+
+#include <stddef.h>
+
+#include "study_analysis.h"
+#include "tsc_dicom_outputs.h"
+#include "tsc_render.h"
+
+static const char *plugin_version(void)
+{
+    return TSC_VERSION;
+}
+
+static const tsc_plugin_api api_v1 = {
+    .version = 1,
+    .struct_size = sizeof(tsc_plugin_api),
+
+    .plugin_version = plugin_version,
+    .status_to_string = tsc_status_to_string,
+    .log_set = tsc_log_set,
+
+    .study_default_params = tsc_dicom_default_open_params,
+    .study_open = tsc_dicom_open,
+    .study_free = tsc_dicom_index_free,
+    .study_n_patients = tsc_dicom_n_patients,
+    .study_n_studies = tsc_dicom_n_studies,
+    .study_n_series = tsc_dicom_n_series,
+    .study_n_skipped = tsc_dicom_n_skipped,
+    .study_get_patient = tsc_dicom_get_patient,
+    .study_get_study = tsc_dicom_get_study,
+    .study_get_series = tsc_dicom_get_series,
+    .study_get_slice = tsc_dicom_get_slice,
+    .study_get_skipped = tsc_dicom_get_skipped,
+    .slice_decode = tsc_dicom_decode_slice,
+    .image_free = tsc_dicom_image_free,
+
+    .model_default_params = tsc_model_default_params,
+    .model_load = tsc_model_load,
+    .model_free = tsc_model_free,
+    .model_get_name = tsc_model_get_name,
+    .model_get_version = tsc_model_get_version,
+    .model_get_sha256 = tsc_model_get_sha256,
+    .model_n_classes = tsc_model_n_classes,
+    .model_get_class_name = tsc_model_get_class_name,
+    .model_get_class_display = tsc_model_get_class_display,
+    .model_get_class_color = tsc_model_get_class_color,
+
+    .analysis_default_options = tsc_analysis_default_options,
+    .analyze_study_slice = tsc_analyze_study_slice,
+    .analyze_study_series = tsc_analyze_study_series,
+    .analyze_slice = tsc_analyze_slice,
+
+    .result_free = tsc_result_free,
+    .result_dup = tsc_result_dup,
+    .result_get_verdict = tsc_result_get_verdict,
+    .result_get_reason = tsc_result_get_reason,
+    .result_get_label = tsc_result_get_label,
+    .result_get_confidence = tsc_result_get_confidence,
+    .result_n_classes = tsc_result_n_classes,
+    .result_get_probability = tsc_result_get_probability,
+    .result_get_mask = tsc_result_get_mask,
+    .result_get_probability_map = tsc_result_get_probability_map,
+    .result_n_lesions = tsc_result_n_lesions,
+    .result_get_lesion = tsc_result_get_lesion,
+    .result_get_timings = tsc_result_get_timings,
+
+    .series_result_free = tsc_series_result_free,
+    .series_result_n_slices = tsc_series_result_n_slices,
+    .series_result_get_slice = tsc_series_result_get_slice,
+    .series_result_get_error = tsc_series_result_get_error,
+    .series_result_get_verdict = tsc_series_result_get_verdict,
+    .series_result_get_label = tsc_series_result_get_label,
+    .series_result_get_confidence = tsc_series_result_get_confidence,
+    .series_result_get_volume_ml = tsc_series_result_get_volume_ml,
+    .series_result_get_key_slice = tsc_series_result_get_key_slice,
+    .series_result_n_lesions3d = tsc_series_result_n_lesions3d,
+    .series_result_get_lesion3d = tsc_series_result_get_lesion3d,
+
+    .overlay_default_options = tsc_overlay_default_options,
+    .render_overlay = tsc_render_overlay,
+
+    .report_default_options = tsc_report_default_options,
+    .report_slice_png = tsc_report_slice_png,
+    .report_series_png = tsc_report_series_png,
+    .report_pdf = tsc_report_pdf,
+    .write_dicom_outputs = tsc_write_dicom_outputs,
+};
+
+/* Version 1 is frozen: its members never move.  A later version appends
+ * members after write_dicom_outputs and updates only the total size check. */
+_Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 71 * sizeof(void *),
+               "ABI v1 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 72 * sizeof(void *), "ABI v1 size changed");
+
+__attribute__((visibility("default"))) const tsc_plugin_api *tsc_plugin_get_api(uint32_t version)
+{
+    /* Every version up to the one built serves the same (growing) table:
+     * a host asking for version N reads only the members of version N. */
+    if (version >= 1 && version <= api_v1.version) return &api_v1;
+    return NULL;
+}
