@@ -19,6 +19,8 @@ enum { TSC_EXIT_OK = 0, TSC_EXIT_FAILURE = 1, TSC_EXIT_USAGE = 2, TSC_EXIT_UNREA
 void tsc_cli_install_log(int verbose);
 
 int tsc_cli_info(int argc, char **argv);
+int tsc_cli_analyze(int argc, char **argv);
+int tsc_cli_eval(int argc, char **argv);
 int tsc_cli_dicomize(int argc, char **argv);
 int tsc_cli_bench_model(int argc, char **argv);
 

@@ -9,6 +9,12 @@
 /* Subcommands, in the order `tumorscope --help` lists them. */
 static const tsc_cli_command commands[] = {
     {"info", "list the patient/study/series tree of DICOM files", tsc_cli_info},
+#ifdef TSC_CLI_HAVE_ANALYZE
+    {"analyze", "analyse DICOM series: findings as JSON, reports, DICOM outputs", tsc_cli_analyze},
+#endif
+#ifdef TSC_CLI_HAVE_EVAL
+    {"eval", "evaluate the analysis on a labelled image dataset", tsc_cli_eval},
+#endif
 #ifdef TSC_CLI_HAVE_DICOMIZE
     {"dicomize", "build an MR DICOM series from PNG slices or a NIfTI volume", tsc_cli_dicomize},
 #endif

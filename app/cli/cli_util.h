@@ -1,0 +1,25 @@
+/* Helpers shared by the CLI's commands. */
+#ifndef TSC_CLI_UTIL_H
+#define TSC_CLI_UTIL_H
+
+#include <stddef.h>
+
+#include "tsc_plugin.h"
+
+/* The plugin's table for the ABI version we were built against; prints why
+ * and returns NULL when the plugin does not serve it. */
+const tsc_plugin_api *tsc_cli_plugin(void);
+
+/* Rounds for JSON output (keeps files readable and diffs stable). */
+double tsc_cli_round(double v, int decimals);
+
+/* mkdir -p; 0 on success, -1 with errno set. */
+int tsc_cli_mkdir_p(const char *path);
+
+/* Writes a file atomically (temporary file in the same folder, fsync,
+ * rename).  Refuses to replace an existing file unless `force`.  "-" writes
+ * to stdout. */
+tsc_status tsc_cli_write_file_atomic(const char *path, const void *data, size_t n, int force,
+                                     tsc_error *err);
+
+#endif

@@ -1,0 +1,462 @@
+/* tumorscope analyze: headless analysis of DICOM series through the plugin
+ * ABI, with the JSON result (docs/RESULT_FORMAT.md), reports and DICOM
+ * outputs. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_util.h"
+#include "tsc_plugin.h"
+
+#define RESULT_FORMAT_VERSION "1.0"
+
+static void analyze_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tumorscope analyze PATH... [options]\n"
+            "\n"
+            "Analyses DICOM image series (every series found under PATH unless --series\n"
+            "is given) and writes the findings as JSON and, with --out, as reports.\n"
+            "\n"
+            "  --series N|UID    analyse this series (index from `tumorscope info`, or its\n"
+            "                    SeriesInstanceUID); repeatable\n"
+            "  --slice K         analyse slice K (0-based, in display order); repeatable\n"
+            "  --all             analyse every slice (the default)\n"
+            "  --method M        cnn (default), threshold or region-growing\n"
+            "  --model FILE      model manifest (default: the shipped model)\n"
+            "  --threads N       worker threads (default: all cores)\n"
+            "  --no-tta          no horizontal-flip test-time augmentation\n"
+            "  --json FILE       write the result as JSON (`-` for stdout)\n"
+            "  --out DIR         write reports into DIR (never into the input folders)\n"
+            "  --png             per-slice PNG reports and a series summary PNG (default with --out)\n"
+            "  --pdf             a PDF report per series\n"
+            "  --dicom           DICOM SEG, Secondary Capture and SR per series\n"
+            "  --deidentify      no patient identifiers in any report\n"
+            "  --force           overwrite existing output files\n"
+            "  --quiet           no progress on stderr\n"
+            "\n"
+            "Exit status: 0 done, 2 usage error, 3 input unreadable, 4 analysis failed\n"
+            "for some slices (listed on stderr; everything else is still written).\n");
+}
+
+typedef struct analyze_args {
+    const char **paths;
+    size_t n_paths;
+    const char **series;
+    size_t n_series;
+    long *slices;
+    size_t n_slices;
+    int method;
+    const char *model_path;
+    int threads;
+    int tta;
+    const char *json_path;
+    const char *out_dir;
+    int png, pdf, dicom, deidentify, force, quiet;
+} analyze_args;
+
+static int parse_args(int argc, char **argv, analyze_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->paths = calloc((size_t)argc, sizeof *a->paths);
+    a->series = calloc((size_t)argc, sizeof *a->series);
+    a->slices = calloc((size_t)argc, sizeof *a->slices);
+    a->method = TSC_METHOD_CNN;
+    a->tta = 1;
+    if (!a->paths || !a->series || !a->slices) return TSC_EXIT_FAILURE;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        int has_value = i + 1 < argc;
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+            analyze_usage(stdout);
+            return -1;
+        } else if (!strcmp(o, "--series") && has_value) {
+            a->series[a->n_series++] = argv[++i];
+        } else if (!strcmp(o, "--slice") && has_value) {
+            char *end;
+            long k = strtol(argv[++i], &end, 10);
+            if (*end || k < 0) {
+                fprintf(stderr, "tumorscope analyze: --slice needs a slice number >= 0\n");
+                return TSC_EXIT_USAGE;
+            }
+            a->slices[a->n_slices++] = k;
+        } else if (!strcmp(o, "--all")) {
+            a->n_slices = 0;
+        } else if (!strcmp(o, "--method") && has_value) {
+            a->method = tsc_method_from_string(argv[++i]);
+            if (a->method < 0) {
+                fprintf(stderr, "tumorscope analyze: unknown method '%s' (cnn, threshold, "
+                                "region-growing)\n", argv[i]);
+                return TSC_EXIT_USAGE;
+            }
+        } else if (!strcmp(o, "--model") && has_value) {
+            a->model_path = argv[++i];
+        } else if (!strcmp(o, "--threads") && has_value) {
+            a->threads = atoi(argv[++i]);
+        } else if (!strcmp(o, "--no-tta")) {
+            a->tta = 0;
+        } else if (!strcmp(o, "--json") && has_value) {
+            a->json_path = argv[++i];
+        } else if (!strcmp(o, "--out") && has_value) {
+            a->out_dir = argv[++i];
+        } else if (!strcmp(o, "--png")) {
+            a->png = 1;
+        } else if (!strcmp(o, "--pdf")) {
+            a->pdf = 1;
+        } else if (!strcmp(o, "--dicom")) {
+            a->dicom = 1;
+        } else if (!strcmp(o, "--deidentify")) {
+            a->deidentify = 1;
+        } else if (!strcmp(o, "--force")) {
+            a->force = 1;
+        } else if (!strcmp(o, "--quiet")) {
+            a->quiet = 1;
+        } else if (o[0] == '-' && o[1]) {
+            fprintf(stderr, "tumorscope analyze: unknown or incomplete option '%s'\n", o);
+            analyze_usage(stderr);
+            return TSC_EXIT_USAGE;
+        } else {
+            a->paths[a->n_paths++] = o;
+        }
+    }
+    if (!a->n_paths) {
+        analyze_usage(stderr);
+        return TSC_EXIT_USAGE;
+    }
+    if ((a->png || a->pdf || a->dicom) && !a->out_dir) {
+        fprintf(stderr, "tumorscope analyze: --png, --pdf and --dicom need --out DIR\n");
+        return TSC_EXIT_USAGE;
+    }
+    if (a->out_dir && !a->png && !a->pdf && !a->dicom) a->png = 1;
+    return TSC_EXIT_OK;
+}
+
+static void progress_cb(size_t done, size_t total, void *user)
+{
+    const char *label = user;
+    fprintf(stderr, "\rtumorscope: %s: %zu/%zu slices", label, done, total);
+    if (done == total) fputc('\n', stderr);
+}
+
+static cJSON *lesion_json(const tsc_lesion_info *l)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "area_mm2", tsc_cli_round(l->area_mm2, 2));
+    cJSON_AddNumberToObject(o, "diameter_mm", tsc_cli_round(l->diameter_mm, 2));
+    cJSON_AddNumberToObject(o, "perpendicular_mm", tsc_cli_round(l->perpendicular_mm, 2));
+    cJSON_AddNumberToObject(o, "product_mm2", tsc_cli_round(l->product_mm2, 2));
+    cJSON *c = cJSON_AddArrayToObject(o, "centroid_px");
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(l->centroid.x, 2)));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(l->centroid.y, 2)));
+    cJSON *b = cJSON_AddArrayToObject(o, "bbox_px");
+    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(b, cJSON_CreateNumber(l->bbox[i]));
+    cJSON_AddNumberToObject(o, "mean_intensity", tsc_cli_round(l->mean_intensity, 3));
+    return o;
+}
+
+static const char *class_name(const tsc_plugin_api *api, const tsc_model *m, size_t i)
+{
+    return m && i < api->model_n_classes(m) ? api->model_get_class_name(m, i) : "tumor";
+}
+
+static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
+                         const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    const tsc_dicom_slice_info *si = api->study_get_slice(ix, series, k);
+    cJSON_AddNumberToObject(o, "index", (double)k);
+    cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
+    if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
+    if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
+    tsc_verdict v = api->result_get_verdict(r);
+    cJSON_AddStringToObject(o, "verdict", tsc_verdict_to_string(v));
+    size_t nc = api->result_n_classes(r);
+    if (nc) {
+        cJSON_AddStringToObject(o, "label", class_name(api, m, api->result_get_label(r)));
+        cJSON_AddNumberToObject(o, "confidence", tsc_cli_round(api->result_get_confidence(r), 4));
+        cJSON *p = cJSON_AddObjectToObject(o, "probabilities");
+        for (size_t c = 0; c < nc; c++)
+            cJSON_AddNumberToObject(p, class_name(api, m, c),
+                                    tsc_cli_round(api->result_get_probability(r, c), 4));
+    } else {
+        /* Classical baselines: a mask, no type and no calibrated probability. */
+        cJSON_AddStringToObject(o, "label", v == TSC_VERDICT_TUMOR ? "tumor" : "no_tumor");
+        cJSON_AddNullToObject(o, "confidence");
+        cJSON_AddNullToObject(o, "probabilities");
+    }
+    if (v == TSC_VERDICT_INCONCLUSIVE) cJSON_AddStringToObject(o, "reason", api->result_get_reason(r));
+    cJSON *les = cJSON_AddArrayToObject(o, "lesions");
+    for (size_t i = 0; i < api->result_n_lesions(r); i++)
+        cJSON_AddItemToArray(les, lesion_json(api->result_get_lesion(r, i)));
+    const tsc_timings *t = api->result_get_timings(r);
+    cJSON_AddNumberToObject(o, "ms", tsc_cli_round(t->total_ms, 2));
+    return o;
+}
+
+/* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
+static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix, const char *want,
+                           size_t *out, size_t max)
+{
+    size_t n = api->study_n_series(ix), m = 0;
+    char *end;
+    long k = strtol(want, &end, 10);
+    if (*want && !*end && !strchr(want, '.')) {
+        if (k >= 0 && (size_t)k < n && m < max) out[m++] = (size_t)k;
+        return m;
+    }
+    for (size_t i = 0; i < n && m < max; i++)
+        if (!strcmp(api->study_get_series(ix, i)->series_uid, want)) out[m++] = i;
+    return m;
+}
+
+int tsc_cli_analyze(int argc, char **argv)
+{
+    analyze_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != TSC_EXIT_OK) {
+        free(a.paths);
+        free(a.series);
+        free(a.slices);
+        return rc < 0 ? TSC_EXIT_OK : rc;
+    }
+    const tsc_plugin_api *api = tsc_cli_plugin();
+    if (!api) return TSC_EXIT_FAILURE;
+    tsc_error err;
+    tsc_dicom_index *ix = NULL;
+    tsc_dicom_open_params op = api->study_default_params();
+    tsc_status st = api->study_open(a.paths, a.n_paths, &op, &ix, &err);
+    for (size_t i = 0; ix && i < api->study_n_skipped(ix); i++) {
+        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
+        fprintf(stderr, "tumorscope analyze: skipped %s: %s\n", k->path, k->reason);
+    }
+    if (st != TSC_OK) {
+        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+        api->study_free(ix);
+        rc = st == TSC_ENOTFOUND ? TSC_EXIT_UNREADABLE : TSC_EXIT_FAILURE;
+        goto out_args;
+    }
+    if (a.out_dir && tsc_cli_mkdir_p(a.out_dir) != 0) {
+        fprintf(stderr, "tumorscope analyze: cannot create %s: %s\n", a.out_dir, strerror(errno));
+        api->study_free(ix);
+        rc = TSC_EXIT_FAILURE;
+        goto out_args;
+    }
+
+    tsc_model *model = NULL;
+    if (a.method == TSC_METHOD_CNN) {
+        tsc_model_params mp = api->model_default_params();
+        mp.threads = 1; /* one engine thread per worker; the workers use the cores */
+        st = api->model_load(a.model_path, &mp, &model, &err);
+        if (st != TSC_OK) {
+            fprintf(stderr, "tumorscope analyze: cannot load the model: %s\n", err.message);
+            api->study_free(ix);
+            rc = TSC_EXIT_FAILURE;
+            goto out_args;
+        }
+    }
+
+    /* Which series. */
+    size_t n_all = api->study_n_series(ix);
+    size_t *todo = calloc(n_all ? n_all : 1, sizeof *todo);
+    size_t n_todo = 0;
+    if (!a.n_series) {
+        for (size_t i = 0; i < n_all; i++) todo[n_todo++] = i;
+    } else {
+        for (size_t i = 0; i < a.n_series; i++) {
+            size_t got = match_series(api, ix, a.series[i], todo + n_todo, n_all - n_todo);
+            if (!got) {
+                fprintf(stderr, "tumorscope analyze: no series '%s' (see `tumorscope info`)\n",
+                        a.series[i]);
+                rc = TSC_EXIT_USAGE;
+                free(todo);
+                goto out_model;
+            }
+            n_todo += got;
+        }
+    }
+
+    tsc_analysis_options ao = api->analysis_default_options();
+    ao.method = (tsc_method)a.method;
+    ao.flip_tta = a.tta;
+    tsc_report_options ro = api->report_default_options();
+    ro.deidentify = a.deidentify;
+    ro.force = a.force;
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format_version", RESULT_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
+    cJSON *jm = cJSON_AddObjectToObject(root, "model");
+    if (model) {
+        cJSON_AddStringToObject(jm, "name", api->model_get_name(model));
+        cJSON_AddStringToObject(jm, "version", api->model_get_version(model));
+        cJSON_AddStringToObject(jm, "sha256", api->model_get_sha256(model));
+    } else {
+        cJSON_AddNullToObject(jm, "name");
+        cJSON_AddNullToObject(jm, "sha256");
+    }
+    cJSON_AddStringToObject(root, "method", tsc_method_to_string((tsc_method)a.method));
+    cJSON *jseries = cJSON_AddArrayToObject(root, "series");
+    size_t failed_total = 0;
+    int write_failed = 0;
+
+    for (size_t t = 0; t < n_todo; t++) {
+        size_t s = todo[t];
+        const tsc_dicom_series_info *si = api->study_get_series(ix, s);
+        cJSON *js = cJSON_CreateObject();
+        cJSON_AddNumberToObject(js, "index", (double)s);
+        cJSON_AddStringToObject(js, "series_uid", si->series_uid);
+        cJSON_AddStringToObject(js, "description", si->description);
+        cJSON_AddNumberToObject(js, "n_slices", (double)si->n_slices);
+        cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
+        char label[64];
+        snprintf(label, sizeof label, "series %zu", s);
+        tsc_series_result *sr = NULL;
+        if (!a.n_slices) {
+            st = api->analyze_study_series(model, ix, s, &ao, a.threads, a.quiet ? NULL : progress_cb,
+                                           label, &sr, &err);
+            if (st != TSC_OK) {
+                fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
+                failed_total += si->n_slices;
+                cJSON_AddItemToArray(jseries, js);
+                continue;
+            }
+            for (size_t k = 0; k < si->n_slices; k++) {
+                const tsc_result *r = api->series_result_get_slice(sr, k);
+                if (r) {
+                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r));
+                } else {
+                    const char *e = api->series_result_get_error(sr, k);
+                    fprintf(stderr, "tumorscope analyze: series %zu %s\n", s, e ? e : "slice not analysed");
+                    failed_total++;
+                }
+            }
+            tsc_verdict v = api->series_result_get_verdict(sr);
+            cJSON_AddStringToObject(js, "verdict", tsc_verdict_to_string(v));
+            size_t lab = api->series_result_get_label(sr);
+            cJSON_AddStringToObject(js, "label",
+                                    model ? class_name(api, model, lab)
+                                          : (v == TSC_VERDICT_TUMOR ? "tumor" : "no_tumor"));
+            double conf = api->series_result_get_confidence(sr);
+            if (model && isfinite(conf)) cJSON_AddNumberToObject(js, "confidence", tsc_cli_round(conf, 4));
+            else cJSON_AddNullToObject(js, "confidence");
+            double vol = api->series_result_get_volume_ml(sr);
+            if (isfinite(vol)) cJSON_AddNumberToObject(js, "volume_ml", tsc_cli_round(vol, 3));
+            else cJSON_AddNullToObject(js, "volume_ml");
+            size_t key = api->series_result_get_key_slice(sr);
+            if (key != (size_t)-1) cJSON_AddNumberToObject(js, "key_slice", (double)key);
+            else cJSON_AddNullToObject(js, "key_slice");
+            cJSON *l3 = cJSON_AddArrayToObject(js, "lesions_3d");
+            for (size_t i = 0; i < api->series_result_n_lesions3d(sr); i++) {
+                const tsc_lesion3d_info *li = api->series_result_get_lesion3d(sr, i);
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "volume_ml", tsc_cli_round(li->volume_ml, 3));
+                cJSON_AddNumberToObject(o, "first_slice", (double)li->first_slice);
+                cJSON_AddNumberToObject(o, "last_slice", (double)li->last_slice);
+                cJSON_AddNumberToObject(o, "key_slice", (double)li->key_slice);
+                cJSON_AddNumberToObject(o, "max_product_mm2", tsc_cli_round(li->max_product_mm2, 2));
+                if (model) cJSON_AddStringToObject(o, "label", class_name(api, model, li->label));
+                cJSON_AddItemToArray(l3, o);
+            }
+        } else {
+            /* Chosen slices only: analysed one by one, no series aggregate. */
+            for (size_t i = 0; i < a.n_slices; i++) {
+                size_t k = (size_t)a.slices[i];
+                if (k >= si->n_slices) {
+                    fprintf(stderr, "tumorscope analyze: series %zu has %zu slices; no slice %zu\n", s,
+                            si->n_slices, k);
+                    failed_total++;
+                    continue;
+                }
+                tsc_result *r = NULL;
+                st = api->analyze_study_slice(model, ix, s, k, &ao, &r, &err);
+                if (st != TSC_OK) {
+                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                    failed_total++;
+                    continue;
+                }
+                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r));
+                if (a.png) {
+                    char path[4096];
+                    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
+                    if (api->report_slice_png(path, model, ix, s, k, r, &ro, &err) != TSC_OK) {
+                        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                        write_failed = 1;
+                    }
+                }
+                api->result_free(r);
+            }
+        }
+        if (sr && a.out_dir) {
+            if (a.png) {
+                char path[4096];
+                for (size_t k = 0; k < si->n_slices; k++) {
+                    const tsc_result *r = api->series_result_get_slice(sr, k);
+                    if (!r) continue;
+                    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
+                    if (api->report_slice_png(path, model, ix, s, k, r, &ro, &err) != TSC_OK) {
+                        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                        write_failed = 1;
+                    }
+                }
+                snprintf(path, sizeof path, "%s/series%03zu_summary.png", a.out_dir, s);
+                if (api->report_series_png(path, model, ix, s, sr, &ro, &err) != TSC_OK) {
+                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                    write_failed = 1;
+                }
+            }
+            if (a.pdf) {
+                char path[4096];
+                snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a.out_dir, s);
+                if (api->report_pdf(path, model, ix, s, sr, &ro, &err) != TSC_OK) {
+                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                    write_failed = 1;
+                }
+            }
+            if (a.dicom) {
+                char dir[4096];
+                snprintf(dir, sizeof dir, "%s/series%03zu_dicom", a.out_dir, s);
+                tsc_dicom_outputs w;
+                memset(&w, 0, sizeof w);
+                w.struct_size = sizeof w;
+                if (api->write_dicom_outputs(dir, model, ix, s, sr, &ro, &w, &err) != TSC_OK) {
+                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                    write_failed = 1;
+                }
+            }
+        }
+        if (sr) api->series_result_free(sr);
+        cJSON_AddItemToArray(jseries, js);
+    }
+    free(todo);
+
+    if (a.json_path) {
+        char *text = cJSON_Print(root);
+        if (!text || tsc_cli_write_file_atomic(a.json_path, text, strlen(text), a.force, &err) != TSC_OK) {
+            fprintf(stderr, "tumorscope analyze: %s\n", text ? err.message : "out of memory");
+            write_failed = 1;
+        }
+        free(text);
+    }
+    cJSON_Delete(root);
+    if (failed_total) {
+        fprintf(stderr, "tumorscope analyze: %zu slice(s) could not be analysed (listed above)\n",
+                failed_total);
+        rc = TSC_EXIT_PARTIAL;
+    } else if (write_failed) {
+        rc = TSC_EXIT_FAILURE;
+    }
+out_model:
+    api->model_free(model);
+    api->study_free(ix);
+out_args:
+    free(a.paths);
+    free(a.series);
+    free(a.slices);
+    return rc;
+}

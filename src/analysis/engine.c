@@ -1,0 +1,106 @@
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsc_nn.h"
+
+struct tsc__engine {
+    tsc_nn_model *nn;
+    size_t seg_index, cls_index, n_outputs;
+    float **outputs;
+};
+
+static int find_output(const tsc_nn_model *nn, const char *name, size_t *out)
+{
+    for (size_t i = 0; i < tsc_nn_model_n_outputs(nn); i++)
+        if (!strcmp(tsc_nn_model_get_output_name(nn, i), name)) {
+            *out = i;
+            return 1;
+        }
+    return 0;
+}
+
+tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
+{
+    const tsc__manifest *mf = &m->manifest;
+    tsc_nn_params p = tsc_nn_default_params();
+    p.n_threads = m->threads;
+    tsc_nn_model *nn = NULL;
+    tsc_status st = tsc_nn_model_load(m->onnx_path, &p, &nn, err);
+    if (st != TSC_OK) {
+        tsc_error_prefix(err, "model %s", mf->name);
+        return st;
+    }
+    tsc__engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        tsc_nn_model_free(nn);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory");
+    }
+    e->nn = nn;
+    const size_t S = (size_t)mf->input_size;
+    /* The network must take exactly one 1×1×S×S image and give the outputs
+     * the manifest names, of the sizes it promises. */
+    if (tsc_nn_model_n_inputs(nn) != 1 || tsc_nn_model_input_size(nn, 0) != S * S) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "model %s: the network's input is not one 1x1x%zux%zu image as the "
+                           "manifest says",
+                           mf->name, S, S);
+        goto fail;
+    }
+    if (!find_output(nn, mf->seg_output, &e->seg_index) ||
+        !find_output(nn, mf->cls_output, &e->cls_index)) {
+        st = tsc_error_set(err, TSC_EFORMAT, "model %s: the network has no output \"%s\" or \"%s\"",
+                           mf->name, mf->seg_output, mf->cls_output);
+        goto fail;
+    }
+    if (tsc_nn_model_output_size(nn, e->seg_index) != S * S ||
+        tsc_nn_model_output_size(nn, e->cls_index) != mf->n_classes) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "model %s: output sizes do not match the manifest (%zu segmentation "
+                           "values for %zux%zu, %zu class logits for %zu classes)",
+                           mf->name, tsc_nn_model_output_size(nn, e->seg_index), S, S,
+                           tsc_nn_model_output_size(nn, e->cls_index), mf->n_classes);
+        goto fail;
+    }
+    e->n_outputs = tsc_nn_model_n_outputs(nn);
+    e->outputs = calloc(e->n_outputs, sizeof *e->outputs);
+    if (!e->outputs) {
+        st = tsc_error_set(err, TSC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    /* Extra outputs (e.g. a saliency map) get scratch buffers. */
+    for (size_t i = 0; i < e->n_outputs; i++) {
+        if (i == e->seg_index || i == e->cls_index) continue;
+        e->outputs[i] = malloc(tsc_nn_model_output_size(nn, i) * sizeof(float));
+        if (!e->outputs[i]) {
+            st = tsc_error_set(err, TSC_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    *out = e;
+    return TSC_OK;
+fail:
+    tsc__engine_free(e);
+    return st;
+}
+
+void tsc__engine_free(tsc__engine *e)
+{
+    if (!e) return;
+    if (e->outputs)
+        for (size_t i = 0; i < e->n_outputs; i++)
+            if (i != e->seg_index && i != e->cls_index) free(e->outputs[i]);
+    free(e->outputs);
+    tsc_nn_model_free(e->nn);
+    free(e);
+}
+
+tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits,
+                           float *class_logits, tsc_error *err)
+{
+    e->outputs[e->seg_index] = seg_logits;
+    e->outputs[e->cls_index] = class_logits;
+    const float *inputs[1] = {input};
+    return tsc_nn_model_run(e->nn, inputs, e->outputs, err);
+}

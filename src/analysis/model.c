@@ -1,0 +1,389 @@
+/* Loading a shipped model: manifest, checksum, and a pool of engine
+ * instances so that several threads can analyse at once. */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model_private.h"
+#include "tsc_sha256.h"
+
+#ifndef TSC_SOURCE_MODEL_DIR
+#define TSC_SOURCE_MODEL_DIR ""
+#endif
+#ifndef TSC_INSTALL_MODEL_DIR
+#define TSC_INSTALL_MODEL_DIR ""
+#endif
+
+tsc_model_params tsc_model_default_params(void)
+{
+    tsc_model_params p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.threads = 0;
+    p.verify_checksum = 1;
+    return p;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *tsc_model_default_dir(void)
+{
+    const char *env = getenv("TSC_MODEL_DIR");
+    if (is_dir(env)) return env;
+    if (is_dir(TSC_INSTALL_MODEL_DIR)) return TSC_INSTALL_MODEL_DIR;
+    if (is_dir(TSC_SOURCE_MODEL_DIR)) return TSC_SOURCE_MODEL_DIR;
+    return "resources/models";
+}
+
+char *tsc_model_dup_default_manifest(void)
+{
+    const char *dir = tsc_model_default_dir();
+    char path[PATH_MAX];
+    /* default.txt names the default manifest; otherwise the alphabetically
+     * first manifest in the folder is the default. */
+    snprintf(path, sizeof path, "%s/default.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char name[256] = "";
+        if (fgets(name, sizeof name, f)) name[strcspn(name, "\r\n")] = '\0';
+        fclose(f);
+        if (name[0] && !strchr(name, '/')) {
+            snprintf(path, sizeof path, "%s/%s", dir, name);
+            if (access(path, R_OK) == 0) return strdup(path);
+        }
+    }
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    char best[256] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || n >= sizeof best || strcmp(e->d_name + n - 5, ".json") != 0) continue;
+        if (!best[0] || strcmp(e->d_name, best) < 0) snprintf(best, sizeof best, "%s", e->d_name);
+    }
+    closedir(d);
+    if (!best[0]) return NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, best);
+    return strdup(path);
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+static int json_num(const cJSON *o, const char *key, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) return 0;
+    *out = v->valuedouble;
+    return 1;
+}
+
+static uint32_t parse_color(const char *s, uint32_t fallback)
+{
+    if (!s || s[0] != '#' || strlen(s) != 7) return fallback;
+    char *end = NULL;
+    unsigned long v = strtoul(s + 1, &end, 16);
+    return end && *end == '\0' ? (uint32_t)v : fallback;
+}
+
+static char *read_small_file(const char *path, size_t limit, size_t *len, tsc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tsc_error_set(err, errno == ENOENT ? TSC_ENOTFOUND : TSC_EIO, "%s: cannot open: %s", path,
+                      strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(limit + 1);
+    if (!buf) {
+        fclose(f);
+        tsc_error_set(err, TSC_ENOMEM, "out of memory reading %s", path);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, limit + 1, f);
+    fclose(f);
+    if (n > limit) {
+        free(buf);
+        tsc_error_set(err, TSC_ELIMIT, "%s: larger than %zu bytes; not a model manifest", path, limit);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, tsc__manifest *m,
+                               tsc_error *err)
+{
+    memset(m, 0, sizeof *m);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return tsc_error_set(err, TSC_EFORMAT, "%s: not valid JSON", name);
+    }
+    tsc_status st = TSC_OK;
+    double v = 0;
+    if (!json_num(root, "format_version", &v) || v != 1) {
+        st = tsc_error_set(err, TSC_EVERSION,
+                           "%s: manifest format_version is not 1; this tumorscope reads version 1",
+                           name);
+        goto out;
+    }
+    const char *s;
+    if (!(s = json_str(root, "name")) || strlen(s) >= sizeof m->name) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: missing or too long \"name\"", name);
+        goto out;
+    }
+    snprintf(m->name, sizeof m->name, "%s", s);
+    snprintf(m->version, sizeof m->version, "%s", (s = json_str(root, "version")) ? s : "");
+    if (!(s = json_str(root, "onnx")) || strlen(s) >= sizeof m->onnx || strchr(s, '/')) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "%s: \"onnx\" must name the model file next to the manifest", name);
+        goto out;
+    }
+    snprintf(m->onnx, sizeof m->onnx, "%s", s);
+    if (!(s = json_str(root, "sha256")) || strlen(s) != 64) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: \"sha256\" must be 64 hex digits", name);
+        goto out;
+    }
+    snprintf(m->sha256, sizeof m->sha256, "%s", s);
+    for (char *p = m->sha256; *p; p++)
+        if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
+
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocessing");
+    if (!cJSON_IsObject(pre) || !(s = json_str(pre, "rule")) || strcmp(s, "tsc-v1") != 0) {
+        st = tsc_error_set(err, TSC_EVERSION,
+                           "%s: preprocessing rule is not \"tsc-v1\"; this tumorscope implements "
+                           "only tsc-v1 (docs/PREPROCESSING.md)",
+                           name);
+        goto out;
+    }
+    if (!json_num(pre, "input_size", &v) || v < 16 || v > 1024 || v != (int)v) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: preprocessing.input_size must be 16..1024", name);
+        goto out;
+    }
+    m->input_size = (int)v;
+
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(root, "outputs");
+    snprintf(m->seg_output, sizeof m->seg_output, "%s",
+             (s = json_str(outs, "segmentation")) ? s : "seg_logits");
+    snprintf(m->cls_output, sizeof m->cls_output, "%s",
+             (s = json_str(outs, "classification")) ? s : "class_logits");
+
+    const cJSON *classes = cJSON_GetObjectItemCaseSensitive(root, "classes");
+    int nc = cJSON_GetArraySize(classes);
+    if (!cJSON_IsArray(classes) || nc < 2 || nc > TSC__MAX_CLASSES) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: \"classes\" must list 2..%d classes", name,
+                           TSC__MAX_CLASSES);
+        goto out;
+    }
+    m->n_classes = (size_t)nc;
+    m->no_tumor = (size_t)-1;
+    for (int i = 0; i < nc; i++) {
+        const cJSON *c = cJSON_GetArrayItem(classes, i);
+        const char *cn = json_str(c, "name");
+        if (!cn || strlen(cn) >= sizeof m->classes[i].name) {
+            st = tsc_error_set(err, TSC_EFORMAT, "%s: class %d has no name", name, i);
+            goto out;
+        }
+        snprintf(m->classes[i].name, sizeof m->classes[i].name, "%s", cn);
+        const char *disp = json_str(c, "display");
+        snprintf(m->classes[i].display, sizeof m->classes[i].display, "%s", disp ? disp : cn);
+        m->classes[i].color = parse_color(json_str(c, "color"), 0xE69F00);
+        if (!strcmp(cn, "no_tumor")) m->no_tumor = (size_t)i;
+    }
+    if (m->no_tumor == (size_t)-1) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: no class named \"no_tumor\"", name);
+        goto out;
+    }
+    m->temperature = 1.0;
+    json_num(root, "temperature", &m->temperature);
+    if (!(m->temperature > 0.05 && m->temperature < 20)) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: temperature %g is out of range", name,
+                           m->temperature);
+        goto out;
+    }
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(root, "thresholds");
+    m->mask_probability = 0.5;
+    m->tumor_probability = 0.5;
+    m->min_tumor_area_px = 0;
+    m->min_confidence = 0.6;
+    json_num(th, "mask_probability", &m->mask_probability);
+    json_num(th, "tumor_probability", &m->tumor_probability);
+    json_num(th, "min_tumor_area_px", &m->min_tumor_area_px);
+    json_num(th, "min_confidence", &m->min_confidence);
+    if (!(m->mask_probability > 0 && m->mask_probability < 1) ||
+        !(m->tumor_probability > 0 && m->tumor_probability < 1) ||
+        !(m->min_confidence >= 0 && m->min_confidence < 1) || m->min_tumor_area_px < 0) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: thresholds out of range", name);
+        goto out;
+    }
+out:
+    cJSON_Delete(root);
+    return st;
+}
+
+tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *params,
+                          tsc_model **out, tsc_error *err)
+{
+    TSC_ASSERT(out);
+    *out = NULL;
+    tsc_error_clear(err);
+    tsc_model_params p = tsc_model_default_params();
+    if (params) {
+        size_t n = params->struct_size < sizeof p ? params->struct_size : sizeof p;
+        memcpy(&p, params, n);
+    }
+    char *owned = NULL;
+    if (!manifest_path) {
+        owned = tsc_model_dup_default_manifest();
+        if (!owned)
+            return tsc_error_set(err, TSC_ENOTFOUND,
+                                 "no model found in %s; set TSC_MODEL_DIR to the folder holding "
+                                 "the model manifest (.json) and its .onnx file",
+                                 tsc_model_default_dir());
+        manifest_path = owned;
+    }
+    size_t len = 0;
+    char *text = read_small_file(manifest_path, 1 << 20, &len, err);
+    if (!text) {
+        free(owned);
+        return err ? err->status : TSC_EIO;
+    }
+    tsc_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        free(text);
+        free(owned);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory loading the model");
+    }
+    const char *base = strrchr(manifest_path, '/');
+    base = base ? base + 1 : manifest_path;
+    tsc_status st = tsc__manifest_parse(text, len, base, &m->manifest, err);
+    free(text);
+    if (st != TSC_OK) goto fail;
+    /* The ONNX file lives next to the manifest. */
+    size_t dirlen = (size_t)(base - manifest_path);
+    snprintf(m->onnx_path, sizeof m->onnx_path, "%.*s%s", (int)dirlen, manifest_path,
+             m->manifest.onnx);
+    char hex[65];
+    st = tsc_sha256_file(m->onnx_path, hex, err);
+    if (st != TSC_OK) {
+        tsc_error_prefix(err, "model %s", m->manifest.name);
+        goto fail;
+    }
+    if (p.verify_checksum && strcmp(hex, m->manifest.sha256) != 0) {
+        st = tsc_error_set(err, TSC_ECHECKSUM,
+                           "model file %s does not match its manifest (SHA-256 %.12s..., expected "
+                           "%.12s...); the file is damaged or was replaced: reinstall the model",
+                           m->manifest.onnx, hex, m->manifest.sha256);
+        goto fail;
+    }
+    memcpy(m->sha256, hex, sizeof hex);
+    m->threads = p.threads;
+    pthread_mutex_init(&m->lock, NULL);
+    m->lock_init = 1;
+    /* Load one engine instance now so that a bad model fails here, not on
+     * the first click. */
+    tsc__engine *e = NULL;
+    st = tsc__engine_acquire(m, &e, err);
+    if (st != TSC_OK) goto fail;
+    tsc__engine_release(m, e);
+    free(owned);
+    *out = m;
+    return TSC_OK;
+fail:
+    free(owned);
+    tsc_model_free(m);
+    return st;
+}
+
+void tsc_model_free(tsc_model *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->n_engines; i++) tsc__engine_free(m->engines[i]);
+    if (m->lock_init) pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
+{
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < m->n_engines; i++)
+        if (!m->busy[i]) {
+            m->busy[i] = 1;
+            *out = m->engines[i];
+            pthread_mutex_unlock(&m->lock);
+            return TSC_OK;
+        }
+    if (m->n_engines >= TSC__MAX_ENGINES) {
+        pthread_mutex_unlock(&m->lock);
+        return tsc_error_set(err, TSC_ELIMIT, "more than %d concurrent analyses of one model",
+                             TSC__MAX_ENGINES);
+    }
+    size_t slot = m->n_engines++;
+    m->busy[slot] = 1;
+    m->engines[slot] = NULL;
+    pthread_mutex_unlock(&m->lock);
+    /* Loading takes a while; do it outside the lock. */
+    tsc__engine *e = NULL;
+    tsc_status st = tsc__engine_new(m, &e, err);
+    pthread_mutex_lock(&m->lock);
+    if (st != TSC_OK) {
+        /* Give the slot back (it is the last one unless another grew). */
+        m->busy[slot] = 0;
+        if (slot == m->n_engines - 1) m->n_engines--;
+        pthread_mutex_unlock(&m->lock);
+        return st;
+    }
+    m->engines[slot] = e;
+    pthread_mutex_unlock(&m->lock);
+    *out = e;
+    return TSC_OK;
+}
+
+void tsc__engine_release(tsc_model *m, tsc__engine *e)
+{
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < m->n_engines; i++)
+        if (m->engines[i] == e) m->busy[i] = 0;
+    pthread_mutex_unlock(&m->lock);
+}
+
+const char *tsc_model_get_name(const tsc_model *m) { return m->manifest.name; }
+const char *tsc_model_get_version(const tsc_model *m) { return m->manifest.version; }
+const char *tsc_model_get_sha256(const tsc_model *m) { return m->sha256; }
+int tsc_model_get_input_size(const tsc_model *m) { return m->manifest.input_size; }
+size_t tsc_model_n_classes(const tsc_model *m) { return m->manifest.n_classes; }
+size_t tsc_model_get_no_tumor_class(const tsc_model *m) { return m->manifest.no_tumor; }
+
+const char *tsc_model_get_class_name(const tsc_model *m, size_t i)
+{
+    TSC_ASSERT(i < m->manifest.n_classes);
+    return m->manifest.classes[i].name;
+}
+
+const char *tsc_model_get_class_display(const tsc_model *m, size_t i)
+{
+    TSC_ASSERT(i < m->manifest.n_classes);
+    return m->manifest.classes[i].display;
+}
+
+uint32_t tsc_model_get_class_color(const tsc_model *m, size_t i)
+{
+    TSC_ASSERT(i < m->manifest.n_classes);
+    return m->manifest.classes[i].color;
+}

@@ -1,0 +1,58 @@
+/* The model object and its engine pool (src/analysis internals). */
+#ifndef TSC_MODEL_PRIVATE_H
+#define TSC_MODEL_PRIVATE_H
+
+#include <limits.h>
+#include <pthread.h>
+
+#include "analysis_private.h"
+
+#define TSC__MAX_ENGINES 16
+
+typedef struct tsc__class {
+    char name[64];
+    char display[64];
+    uint32_t color;
+} tsc__class;
+
+typedef struct tsc__manifest {
+    char name[128];
+    char version[64];
+    char onnx[256];
+    char sha256[65];
+    int input_size;
+    char seg_output[64];
+    char cls_output[64];
+    size_t n_classes;
+    tsc__class classes[TSC__MAX_CLASSES];
+    size_t no_tumor;
+    double temperature;
+    double mask_probability;
+    double tumor_probability;
+    double min_tumor_area_px;  /* at the network's S×S grid */
+    double min_confidence;
+} tsc__manifest;
+
+/* One inference engine instance with its buffers; used by one thread at a time. */
+typedef struct tsc__engine tsc__engine;
+
+struct tsc_model {
+    tsc__manifest manifest;
+    char onnx_path[PATH_MAX];
+    char sha256[65];
+    int threads;
+    pthread_mutex_t lock;
+    int lock_init;
+    size_t n_engines;
+    tsc__engine *engines[TSC__MAX_ENGINES];
+    int busy[TSC__MAX_ENGINES];
+};
+
+tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, tsc__manifest *m,
+                               tsc_error *err);
+tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err);
+void tsc__engine_free(tsc__engine *e);
+tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err);
+void tsc__engine_release(tsc_model *m, tsc__engine *e);
+
+#endif

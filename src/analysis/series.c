@@ -1,0 +1,421 @@
+/* Series analysis: slices on a worker pool, then 3D aggregation. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis_private.h"
+
+typedef struct series_job {
+    tsc_model *model;
+    const tsc_series_source *src;
+    const tsc_analysis_options *options;
+    tsc_progress_fn progress;
+    void *progress_data;
+    tsc_series_result *out;
+    atomic_size_t next;
+    atomic_size_t done;
+    atomic_int cancelled;
+} series_job;
+
+static int job_cancelled(series_job *job)
+{
+    if (atomic_load(&job->cancelled)) return 1;
+    const tsc_analysis_options *o = job->options;
+    if (o->cancel && o->cancel(o->cancel_data)) {
+        atomic_store(&job->cancelled, 1);
+        return 1;
+    }
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    series_job *job = arg;
+    size_t n = job->src->n_slices;
+    for (;;) {
+        if (job_cancelled(job)) break;
+        size_t k = atomic_fetch_add(&job->next, 1);
+        if (k >= n) break;
+        tsc_slice slice;
+        void *token = NULL;
+        tsc_error err;
+        tsc_error_clear(&err);
+        tsc_status st = job->src->fetch(job->src->user_data, k, &slice, &token, &err);
+        tsc_result *r = NULL;
+        if (st == TSC_OK) {
+            st = tsc_analyze_slice(job->model, &slice, job->options, &r, &err);
+            if (job->src->release) job->src->release(job->src->user_data, token);
+        }
+        if (st == TSC_ECANCELLED) {
+            atomic_store(&job->cancelled, 1);
+            break;
+        }
+        if (st == TSC_OK) {
+            job->out->slices[k] = r;
+        } else {
+            char buf[TSC_ERROR_MESSAGE_MAX + 64];
+            snprintf(buf, sizeof buf, "slice %zu: %s", k, err.message[0] ? err.message
+                                                                        : tsc_status_to_string(st));
+            job->out->errors[k] = strdup(buf);
+        }
+        size_t done = atomic_fetch_add(&job->done, 1) + 1;
+        if (job->progress) job->progress(done, n, job->progress_data);
+    }
+    return NULL;
+}
+
+/* 8-connected labelling of a mask; returns the number of labels (1-based). */
+static int label_mask(const uint8_t *mask, int rows, int cols, int *labels)
+{
+    int n = 0;
+    size_t total = (size_t)rows * (size_t)cols;
+    memset(labels, 0, total * sizeof *labels);
+    int *stack = malloc(total * sizeof *stack);
+    if (!stack) return -1;
+    for (size_t i = 0; i < total; i++) {
+        if (!mask[i] || labels[i]) continue;
+        n++;
+        size_t sp = 0;
+        stack[sp++] = (int)i;
+        labels[i] = n;
+        while (sp) {
+            int p = stack[--sp];
+            int r = p / cols, c = p % cols;
+            for (int dr = -1; dr <= 1; dr++)
+                for (int dc = -1; dc <= 1; dc++) {
+                    int rr = r + dr, cc = c + dc;
+                    if (rr < 0 || rr >= rows || cc < 0 || cc >= cols) continue;
+                    int q = rr * cols + cc;
+                    if (mask[q] && !labels[q]) {
+                        labels[q] = n;
+                        stack[sp++] = q;
+                    }
+                }
+        }
+    }
+    free(stack);
+    return n;
+}
+
+static size_t uf_find(size_t *parent, size_t x)
+{
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* Thickness of slab k from neighbouring slice positions. */
+static double slab_mm(const tsc_series_source *src, size_t k)
+{
+    size_t n = src->n_slices;
+    if (src->locations_mm && n > 1) {
+        const double *l = src->locations_mm;
+        double d;
+        if (k == 0) d = fabs(l[1] - l[0]);
+        else if (k == n - 1) d = fabs(l[n - 1] - l[n - 2]);
+        else d = 0.5 * fabs(l[k + 1] - l[k - 1]);
+        if (d > 0) return d;
+    }
+    return src->slice_spacing_mm > 0 ? src->slice_spacing_mm : NAN;
+}
+
+static void aggregate(tsc_series_result *out, const tsc_series_source *src)
+{
+    size_t n = out->n;
+    /* Per-slice component labels of the (already cleaned) tumour masks. */
+    int **labels = calloc(n, sizeof *labels);
+    int *n_labels = calloc(n, sizeof *n_labels);
+    size_t *offset = calloc(n + 1, sizeof *offset);
+    if (!labels || !n_labels || !offset) goto done;
+    for (size_t k = 0; k < n; k++) {
+        const tsc_result *r = out->slices[k];
+        offset[k + 1] = offset[k];
+        if (!r || r->verdict != TSC_VERDICT_TUMOR) continue;
+        labels[k] = malloc((size_t)r->rows * (size_t)r->cols * sizeof(int));
+        if (!labels[k]) continue;
+        n_labels[k] = label_mask(r->mask, r->rows, r->cols, labels[k]);
+        if (n_labels[k] < 0) n_labels[k] = 0;
+        offset[k + 1] = offset[k] + (size_t)n_labels[k];
+    }
+    size_t total = offset[n];
+    size_t *parent = malloc((total + 1) * sizeof *parent);
+    if (!parent) goto done;
+    for (size_t i = 0; i < total; i++) parent[i] = i;
+    /* Link components that overlap on adjacent slices of the same size. */
+    for (size_t k = 0; k + 1 < n; k++) {
+        const tsc_result *a = out->slices[k], *b = out->slices[k + 1];
+        if (!labels[k] || !labels[k + 1] || a->rows != b->rows || a->cols != b->cols) continue;
+        size_t px = (size_t)a->rows * (size_t)a->cols;
+        for (size_t i = 0; i < px; i++) {
+            int la = labels[k][i], lb = labels[k + 1][i];
+            if (la && lb) {
+                size_t x = uf_find(parent, offset[k] + (size_t)la - 1);
+                size_t y = uf_find(parent, offset[k + 1] + (size_t)lb - 1);
+                if (x != y) parent[y] = x;
+            }
+        }
+    }
+    /* Accumulate per 3D lesion. */
+    size_t *root_to_lesion = malloc((total + 1) * sizeof *root_to_lesion);
+    tsc_lesion3d_info *l3 = calloc(total + 1, sizeof *l3);
+    double (*class_area)[TSC__MAX_CLASSES] = calloc(total + 1, sizeof *class_area);
+    if (!root_to_lesion || !l3 || !class_area) {
+        free(root_to_lesion);
+        free(l3);
+        free(class_area);
+        free(parent);
+        goto done;
+    }
+    for (size_t i = 0; i < total; i++) root_to_lesion[i] = (size_t)-1;
+    size_t n3 = 0;
+    double volume = 0;
+    int volume_known = 1;
+    double best_product = -1;
+    for (size_t k = 0; k < n; k++) {
+        if (!labels[k]) continue;
+        const tsc_result *r = out->slices[k];
+        double slab = slab_mm(src, k);
+        if (!(slab > 0)) volume_known = 0;
+        size_t px = (size_t)r->rows * (size_t)r->cols;
+        /* Area per component on this slice. */
+        double *area = calloc((size_t)n_labels[k] + 1, sizeof *area);
+        if (!area) continue;
+        for (size_t i = 0; i < px; i++)
+            if (labels[k][i]) area[labels[k][i]] += r->pixel_area_mm2;
+        for (int c = 1; c <= n_labels[k]; c++) {
+            size_t root = uf_find(parent, offset[k] + (size_t)c - 1);
+            size_t li = root_to_lesion[root];
+            if (li == (size_t)-1) {
+                li = root_to_lesion[root] = n3++;
+                l3[li].first_slice = k;
+                l3[li].max_product_mm2 = -1;
+            }
+            l3[li].last_slice = k;
+            double ml = slab > 0 ? area[c] * slab / 1000.0 : 0;
+            l3[li].volume_ml += ml;
+            volume += ml;
+            if (r->label < TSC__MAX_CLASSES) class_area[li][r->label] += area[c];
+        }
+        free(area);
+        /* Key slices: the measured lesion with the largest product. */
+        for (size_t j = 0; j < r->n_lesions; j++) {
+            const tsc_lesion_info *le = &r->lesions[j];
+            int cx = (int)lround(le->centroid.x), cy = (int)lround(le->centroid.y);
+            int lab = 0;
+            if (cx >= 0 && cy >= 0 && cx < r->cols && cy < r->rows) lab = labels[k][cy * r->cols + cx];
+            if (!lab) {
+                /* Centroid outside a ring-shaped lesion: use its first outline point. */
+                if (le->n_outline) {
+                    int ox = (int)lround(le->outline[0].x), oy = (int)lround(le->outline[0].y);
+                    if (ox >= 0 && oy >= 0 && ox < r->cols && oy < r->rows)
+                        lab = labels[k][oy * r->cols + ox];
+                }
+            }
+            if (lab) {
+                size_t li = root_to_lesion[uf_find(parent, offset[k] + (size_t)lab - 1)];
+                if (li != (size_t)-1 && le->product_mm2 > l3[li].max_product_mm2) {
+                    l3[li].max_product_mm2 = le->product_mm2;
+                    l3[li].key_slice = k;
+                }
+            }
+            if (le->product_mm2 > best_product) {
+                best_product = le->product_mm2;
+                out->key_slice = k;
+            }
+        }
+    }
+    for (size_t i = 0; i < n3; i++) {
+        size_t best = 0;
+        for (size_t c = 1; c < TSC__MAX_CLASSES; c++)
+            if (class_area[i][c] > class_area[i][best]) best = c;
+        l3[i].label = best;
+        if (l3[i].max_product_mm2 < 0) {
+            l3[i].max_product_mm2 = 0;
+            l3[i].key_slice = l3[i].first_slice;
+        }
+    }
+    out->lesions3d = l3;
+    out->n_lesions3d = n3;
+    out->volume_ml = volume_known ? volume : NAN;
+    free(class_area);
+    free(root_to_lesion);
+    free(parent);
+done:
+    if (labels)
+        for (size_t k = 0; k < n; k++) free(labels[k]);
+    free(labels);
+    free(n_labels);
+    free(offset);
+}
+
+/* Series verdict: tumour when any slice shows one (type by tumour area,
+ * confidence the mean probability of that type over those slices);
+ * inconclusive when no slice shows a tumour but some are inconclusive;
+ * otherwise no tumour with the mean no-tumour probability. */
+static void series_verdict(tsc_series_result *out)
+{
+    double area[TSC__MAX_CLASSES] = {0};
+    size_t n_tumor = 0, n_inconclusive = 0, n_ok = 0;
+    double sum_conf = 0;
+    size_t no_tumor_label = 0;
+    for (size_t k = 0; k < out->n; k++) {
+        const tsc_result *r = out->slices[k];
+        if (!r) continue;
+        n_ok++;
+        if (r->verdict == TSC_VERDICT_TUMOR) {
+            n_tumor++;
+            double a = 0;
+            for (size_t j = 0; j < r->n_lesions; j++) a += r->lesions[j].area_mm2;
+            if (r->label < TSC__MAX_CLASSES) area[r->label] += a > 0 ? a : 1e-6;
+        } else if (r->verdict == TSC_VERDICT_INCONCLUSIVE) {
+            n_inconclusive++;
+        } else {
+            no_tumor_label = r->label;
+            sum_conf += r->confidence;
+        }
+    }
+    out->key_slice = out->n_lesions3d ? out->key_slice : (size_t)-1;
+    if (n_tumor) {
+        size_t best = 0;
+        for (size_t c = 1; c < TSC__MAX_CLASSES; c++)
+            if (area[c] > area[best]) best = c;
+        double s = 0;
+        size_t m = 0;
+        for (size_t k = 0; k < out->n; k++) {
+            const tsc_result *r = out->slices[k];
+            if (r && r->verdict == TSC_VERDICT_TUMOR && best < r->n_classes) {
+                s += r->probs[best];
+                m++;
+            }
+        }
+        out->verdict = TSC_VERDICT_TUMOR;
+        out->label = best;
+        out->confidence = m ? s / (double)m : 0;
+    } else if (n_inconclusive) {
+        out->verdict = TSC_VERDICT_INCONCLUSIVE;
+        out->label = no_tumor_label;
+        out->confidence = 0;
+        for (size_t k = 0; k < out->n; k++)
+            if (out->slices[k]) {
+                out->label = out->slices[k]->label;
+                break;
+            }
+    } else {
+        out->verdict = TSC_VERDICT_NO_TUMOR;
+        out->label = no_tumor_label;
+        out->confidence = n_ok ? sum_conf / (double)n_ok : 0;
+    }
+}
+
+tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
+                              const tsc_analysis_options *options, int threads,
+                              tsc_progress_fn progress, void *progress_data,
+                              tsc_series_result **out, tsc_error *err)
+{
+    TSC_ASSERT(source && out && source->fetch);
+    *out = NULL;
+    tsc_error_clear(err);
+    tsc_analysis_options opt = tsc_analysis_default_options();
+    if (options) {
+        size_t n = options->struct_size < sizeof opt ? options->struct_size : sizeof opt;
+        memcpy(&opt, options, n);
+        opt.struct_size = sizeof opt;
+    }
+    double t0 = tsc__now_ms();
+    size_t n = source->n_slices;
+    tsc_series_result *r = calloc(1, sizeof *r);
+    if (!r) return tsc_error_set(err, TSC_ENOMEM, "out of memory for the series result");
+    r->n = n;
+    r->key_slice = (size_t)-1;
+    r->volume_ml = NAN;
+    r->slices = calloc(n ? n : 1, sizeof *r->slices);
+    r->errors = calloc(n ? n : 1, sizeof *r->errors);
+    if (!r->slices || !r->errors) {
+        tsc_series_result_free(r);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory for the series result");
+    }
+    if (threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = c > 0 ? (int)c : 1;
+    }
+    if ((size_t)threads > n) threads = n ? (int)n : 1;
+    if (threads > 64) threads = 64;
+
+    series_job job;
+    memset(&job, 0, sizeof job);
+    job.model = model;
+    job.src = source;
+    job.options = &opt;
+    job.progress = progress;
+    job.progress_data = progress_data;
+    job.out = r;
+    atomic_init(&job.next, 0);
+    atomic_init(&job.done, 0);
+    atomic_init(&job.cancelled, 0);
+
+    pthread_t tids[64];
+    int started = 0;
+    for (int i = 1; i < threads; i++) {
+        if (pthread_create(&tids[started], NULL, worker, &job) != 0) break;
+        started++;
+    }
+    worker(&job); /* the calling thread works too */
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+
+    for (size_t k = 0; k < n; k++)
+        if (r->errors[k]) r->n_failed++;
+    aggregate(r, source);
+    series_verdict(r);
+    r->total_ms = tsc__now_ms() - t0;
+    *out = r;
+    if (atomic_load(&job.cancelled))
+        return tsc_error_set(err, TSC_ECANCELLED, "series analysis cancelled after %zu of %zu slices",
+                             (size_t)atomic_load(&job.done), n);
+    return TSC_OK;
+}
+
+void tsc_series_result_free(tsc_series_result *r)
+{
+    if (!r) return;
+    for (size_t k = 0; k < r->n; k++) {
+        if (r->slices) tsc_result_free(r->slices[k]);
+        if (r->errors) free(r->errors[k]);
+    }
+    free(r->slices);
+    free(r->errors);
+    free(r->lesions3d);
+    free(r);
+}
+
+size_t tsc_series_result_n_slices(const tsc_series_result *r) { return r->n; }
+
+const tsc_result *tsc_series_result_get_slice(const tsc_series_result *r, size_t k)
+{
+    TSC_ASSERT(k < r->n);
+    return r->slices[k];
+}
+
+const char *tsc_series_result_get_error(const tsc_series_result *r, size_t k)
+{
+    TSC_ASSERT(k < r->n);
+    return r->errors[k];
+}
+
+size_t tsc_series_result_n_failed(const tsc_series_result *r) { return r->n_failed; }
+tsc_verdict tsc_series_result_get_verdict(const tsc_series_result *r) { return r->verdict; }
+size_t tsc_series_result_get_label(const tsc_series_result *r) { return r->label; }
+double tsc_series_result_get_confidence(const tsc_series_result *r) { return r->confidence; }
+double tsc_series_result_get_volume_ml(const tsc_series_result *r) { return r->volume_ml; }
+size_t tsc_series_result_get_key_slice(const tsc_series_result *r) { return r->key_slice; }
+size_t tsc_series_result_n_lesions3d(const tsc_series_result *r) { return r->n_lesions3d; }
+
+const tsc_lesion3d_info *tsc_series_result_get_lesion3d(const tsc_series_result *r, size_t i)
+{
+    TSC_ASSERT(i < r->n_lesions3d);
+    return &r->lesions3d[i];
+}
+
+double tsc_series_result_get_total_ms(const tsc_series_result *r) { return r->total_ms; }

@@ -1,0 +1,383 @@
+/* One slice: preprocessing, inference (with flip test-time augmentation),
+ * calibration, the mask at native resolution, lesions, and the verdict. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "model_private.h"
+#include "tsc_classic.h"
+#include "tsc_preprocess.h"
+
+double tsc__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+tsc_analysis_options tsc_analysis_default_options(void)
+{
+    tsc_analysis_options o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    o.method = TSC_METHOD_CNN;
+    o.flip_tta = 1;
+    o.min_lesion_area_mm2 = 10.0;
+    o.restrict_to_head = 1;
+    return o;
+}
+
+const char *tsc_verdict_to_string(tsc_verdict v)
+{
+    switch (v) {
+    case TSC_VERDICT_NO_TUMOR: return "no_tumor";
+    case TSC_VERDICT_TUMOR: return "tumor";
+    case TSC_VERDICT_INCONCLUSIVE: return "inconclusive";
+    }
+    return "unknown";
+}
+
+const char *tsc_method_to_string(tsc_method m)
+{
+    switch (m) {
+    case TSC_METHOD_CNN: return "cnn";
+    case TSC_METHOD_THRESHOLD: return "threshold";
+    case TSC_METHOD_REGION_GROWING: return "region-growing";
+    }
+    return "unknown";
+}
+
+int tsc_method_from_string(const char *s)
+{
+    if (!s) return -1;
+    if (!strcmp(s, "cnn")) return TSC_METHOD_CNN;
+    if (!strcmp(s, "threshold")) return TSC_METHOD_THRESHOLD;
+    if (!strcmp(s, "region-growing")) return TSC_METHOD_REGION_GROWING;
+    return -1;
+}
+
+tsc_result *tsc__result_new(int rows, int cols)
+{
+    tsc_result *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->rows = rows;
+    r->cols = cols;
+    r->mask = calloc((size_t)rows * (size_t)cols, 1);
+    if (!r->mask) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void tsc_result_free(tsc_result *r)
+{
+    if (!r) return;
+    free(r->mask);
+    free(r->prob_map);
+    free(r->lesions);
+    free(r->outline_points);
+    free(r);
+}
+
+tsc_result *tsc_result_dup(const tsc_result *src)
+{
+    if (!src) return NULL;
+    tsc_result *r = malloc(sizeof *r);
+    if (!r) return NULL;
+    *r = *src;
+    size_t px = (size_t)src->rows * (size_t)src->cols;
+    r->mask = malloc(px);
+    r->prob_map = src->prob_map ? malloc(px * sizeof(float)) : NULL;
+    r->lesions = src->n_lesions ? malloc(src->n_lesions * sizeof *r->lesions) : NULL;
+    r->outline_points =
+        src->n_outline_points ? malloc(src->n_outline_points * sizeof *r->outline_points) : NULL;
+    if (!r->mask || (src->prob_map && !r->prob_map) || (src->n_lesions && !r->lesions) ||
+        (src->n_outline_points && !r->outline_points)) {
+        tsc_result_free(r);
+        return NULL;
+    }
+    memcpy(r->mask, src->mask, px);
+    if (src->prob_map) memcpy(r->prob_map, src->prob_map, px * sizeof(float));
+    if (src->n_lesions) memcpy(r->lesions, src->lesions, src->n_lesions * sizeof *r->lesions);
+    if (src->n_outline_points)
+        memcpy(r->outline_points, src->outline_points,
+               src->n_outline_points * sizeof *r->outline_points);
+    /* Re-point each lesion's outline into the copy. */
+    for (size_t i = 0; i < r->n_lesions; i++)
+        if (src->lesions[i].outline)
+            r->lesions[i].outline = r->outline_points + (src->lesions[i].outline - src->outline_points);
+    return r;
+}
+
+static int cancelled(const tsc_analysis_options *o)
+{
+    return o->cancel && o->cancel(o->cancel_data);
+}
+
+static void softmax_t(const float *logits, size_t n, double t, double *out)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if ((double)logits[i] / t > mx) mx = (double)logits[i] / t;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = exp((double)logits[i] / t - mx);
+        sum += out[i];
+    }
+    for (size_t i = 0; i < n; i++) out[i] /= sum;
+}
+
+static void flip_rows(float *img, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++) {
+        float *row = img + (size_t)r * (size_t)cols;
+        for (int a = 0, b = cols - 1; a < b; a++, b--) {
+            float t = row[a];
+            row[a] = row[b];
+            row[b] = t;
+        }
+    }
+}
+
+static double sigmoid(double x)
+{
+    return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+}
+
+/* The verdict rule (docs/RESULT_FORMAT.md): the classifier's P(tumour) and
+ * the segmentation's mask area must agree, and the top probability must
+ * reach the manifest's minimum confidence; otherwise "inconclusive" with the
+ * reason spelled out. */
+static void decide(tsc_result *r, const tsc__manifest *m, double mask_area_s)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < r->n_classes; i++)
+        if (r->probs[i] > r->probs[best]) best = i;
+    r->label = best;
+    r->confidence = r->probs[best];
+    r->p_tumor = 1.0 - r->probs[m->no_tumor];
+    int cls_tumor = r->p_tumor >= m->tumor_probability;
+    int seg_tumor = mask_area_s >= m->min_tumor_area_px && mask_area_s > 0;
+    if (cls_tumor && best == m->no_tumor) {
+        /* P(tumour) passes the threshold but no single type beats "no tumour":
+         * report the most likely type, flagged by the confidence rule below. */
+        size_t bt = best == 0 ? 1 : 0;
+        for (size_t i = 0; i < r->n_classes; i++)
+            if (i != m->no_tumor && r->probs[i] > r->probs[bt]) bt = i;
+        r->label = bt;
+        r->confidence = r->probs[bt];
+    }
+    if (cls_tumor != seg_tumor) {
+        r->verdict = TSC_VERDICT_INCONCLUSIVE;
+        snprintf(r->reason, sizeof r->reason,
+                 "classifier and segmentation disagree: P(tumour) %.1f%%, segmented area %.0f px "
+                 "(needs %.0f)",
+                 100.0 * r->p_tumor, mask_area_s, m->min_tumor_area_px);
+        return;
+    }
+    if (r->confidence < m->min_confidence) {
+        r->verdict = TSC_VERDICT_INCONCLUSIVE;
+        snprintf(r->reason, sizeof r->reason,
+                 "top probability %.1f%% (%s) is under the %.0f%% confidence threshold",
+                 100.0 * r->confidence, m->classes[r->label].display, 100.0 * m->min_confidence);
+        return;
+    }
+    r->verdict = cls_tumor ? TSC_VERDICT_TUMOR : TSC_VERDICT_NO_TUMOR;
+    r->reason[0] = '\0';
+}
+
+static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_analysis_options *o,
+                              tsc_result *r, tsc_error *err)
+{
+    const tsc__manifest *m = &model->manifest;
+    const int S = m->input_size;
+    const size_t ss = (size_t)S * (size_t)S;
+    const size_t nc = m->n_classes;
+    double t0 = tsc__now_ms();
+    float *input = malloc(ss * sizeof(float));
+    float *seg = malloc(ss * sizeof(float));
+    float *seg2 = malloc(ss * sizeof(float));
+    float cls[TSC__MAX_CLASSES], cls2[TSC__MAX_CLASSES];
+    tsc_status st = TSC_OK;
+    tsc__engine *eng = NULL;
+    if (!input || !seg || !seg2) {
+        st = tsc_error_set(err, TSC_ENOMEM, "out of memory for the network input");
+        goto out;
+    }
+    st = tsc_preprocess(s->pixels, s->rows, s->cols, s->spacing[1], s->spacing[0], S, input, err);
+    if (st != TSC_OK) goto out;
+    double t1 = tsc__now_ms();
+    r->timings.preprocess_ms = t1 - t0;
+    if (cancelled(o)) {
+        st = tsc_error_set(err, TSC_ECANCELLED, "analysis cancelled");
+        goto out;
+    }
+
+    st = tsc__engine_acquire(model, &eng, err);
+    if (st != TSC_OK) goto out;
+    st = tsc__engine_run(eng, input, seg, cls, err);
+    double probs[TSC__MAX_CLASSES], probs2[TSC__MAX_CLASSES];
+    if (st == TSC_OK) softmax_t(cls, nc, m->temperature, probs);
+    for (size_t i = 0; i < ss && st == TSC_OK; i++) seg[i] = (float)sigmoid(seg[i]);
+    if (st == TSC_OK && o->flip_tta && !cancelled(o)) {
+        /* Test-time augmentation: the mirrored slice, mirrored back. */
+        flip_rows(input, S, S);
+        st = tsc__engine_run(eng, input, seg2, cls2, err);
+        if (st == TSC_OK) {
+            flip_rows(seg2, S, S);
+            softmax_t(cls2, nc, m->temperature, probs2);
+            for (size_t i = 0; i < nc; i++) probs[i] = 0.5 * (probs[i] + probs2[i]);
+            for (size_t i = 0; i < ss; i++) seg[i] = 0.5f * (seg[i] + (float)sigmoid(seg2[i]));
+        }
+    }
+    tsc__engine_release(model, eng);
+    if (st != TSC_OK) goto out;
+    double t2 = tsc__now_ms();
+    r->timings.inference_ms = t2 - t1;
+
+    r->n_classes = nc;
+    for (size_t i = 0; i < nc; i++) {
+        if (!isfinite(probs[i])) {
+            st = tsc_error_set(err, TSC_EINTERNAL,
+                               "the network produced a non-finite probability; the model or the "
+                               "input is broken");
+            goto out;
+        }
+        r->probs[i] = probs[i];
+    }
+
+    /* Probability map at native resolution, thresholded into the mask. */
+    size_t px = (size_t)s->rows * (size_t)s->cols;
+    r->prob_map = malloc(px * sizeof(float));
+    if (!r->prob_map) {
+        st = tsc_error_set(err, TSC_ENOMEM, "out of memory for the probability map");
+        goto out;
+    }
+    tsc_preprocess_to_native(seg, S, s->rows, s->cols, s->spacing[1], s->spacing[0], r->prob_map);
+    const float thr = (float)m->mask_probability;
+    for (size_t i = 0; i < px; i++) r->mask[i] = r->prob_map[i] >= thr;
+    if (o->restrict_to_head) {
+        uint8_t *head = malloc(px);
+        if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) == TSC_OK)
+            for (size_t i = 0; i < px; i++) r->mask[i] &= head[i];
+        free(head);
+    }
+    /* Decide on the area the network segmented, in S×S grid pixels. */
+    double fov = fmax(s->cols * s->spacing[1], s->rows * s->spacing[0]);
+    double o_mm = fov / S;
+    size_t area = 0;
+    for (size_t i = 0; i < px; i++) area += r->mask[i];
+    double area_s = (double)area * s->spacing[0] * s->spacing[1] / (o_mm * o_mm);
+    decide(r, m, area_s);
+    if (r->verdict == TSC_VERDICT_NO_TUMOR) memset(r->mask, 0, px);
+    st = tsc__result_measure(r, s, o->min_lesion_area_mm2, err);
+    r->timings.postprocess_ms = tsc__now_ms() - t2;
+out:
+    free(input);
+    free(seg);
+    free(seg2);
+    return st;
+}
+
+static tsc_status analyze_classic(const tsc_slice *s, const tsc_analysis_options *o,
+                                  tsc_result *r, tsc_error *err)
+{
+    double t0 = tsc__now_ms();
+    tsc_status st;
+    if (o->method == TSC_METHOD_THRESHOLD)
+        st = tsc_baseline_threshold(s->pixels, s->rows, s->cols, s->spacing[1], s->spacing[0],
+                                    r->mask, err);
+    else
+        st = tsc_baseline_region_growing(s->pixels, s->rows, s->cols, s->spacing[1],
+                                         s->spacing[0], r->mask, err);
+    if (st != TSC_OK) return st;
+    double t1 = tsc__now_ms();
+    r->timings.inference_ms = t1 - t0;
+    st = tsc__result_measure(r, s, o->min_lesion_area_mm2, err);
+    if (st != TSC_OK) return st;
+    /* The baselines only segment: no type, no calibrated probability. */
+    r->n_classes = 0;
+    r->label = 0;
+    r->confidence = NAN;
+    r->p_tumor = r->n_lesions ? 1.0 : 0.0;
+    r->verdict = r->n_lesions ? TSC_VERDICT_TUMOR : TSC_VERDICT_NO_TUMOR;
+    r->timings.postprocess_ms = tsc__now_ms() - t1;
+    return TSC_OK;
+}
+
+tsc_status tsc_analyze_slice(tsc_model *model, const tsc_slice *slice,
+                             const tsc_analysis_options *options, tsc_result **out,
+                             tsc_error *err)
+{
+    TSC_ASSERT(slice && out);
+    *out = NULL;
+    tsc_error_clear(err);
+    tsc_analysis_options o = tsc_analysis_default_options();
+    if (options) {
+        size_t n = options->struct_size < sizeof o ? options->struct_size : sizeof o;
+        memcpy(&o, options, n);
+    }
+    if (!slice->pixels || slice->rows <= 0 || slice->cols <= 0)
+        return tsc_error_set(err, TSC_EINVAL, "the slice has no pixels");
+    if ((int64_t)slice->rows * slice->cols > (int64_t)8192 * 8192)
+        return tsc_error_set(err, TSC_ELIMIT, "slice of %dx%d pixels is larger than 8192x8192",
+                             slice->cols, slice->rows);
+    if (!(slice->spacing[0] > 0 && slice->spacing[1] > 0 && isfinite(slice->spacing[0]) &&
+          isfinite(slice->spacing[1])))
+        return tsc_error_set(err, TSC_EINVAL,
+                             "pixel spacing %g x %g mm is not positive; measurements would be "
+                             "meaningless",
+                             slice->spacing[1], slice->spacing[0]);
+    if (o.method == TSC_METHOD_CNN && !model)
+        return tsc_error_set(err, TSC_EINVAL,
+                             "no model loaded: the CNN method needs a model (or use the threshold "
+                             "or region-growing method)");
+    double t0 = tsc__now_ms();
+    tsc_result *r = tsc__result_new(slice->rows, slice->cols);
+    if (!r) return tsc_error_set(err, TSC_ENOMEM, "out of memory for the result");
+    r->method = o.method;
+    r->pixel_area_mm2 = slice->spacing[0] * slice->spacing[1];
+    tsc_status st = o.method == TSC_METHOD_CNN ? analyze_cnn(model, slice, &o, r, err)
+                                               : analyze_classic(slice, &o, r, err);
+    if (st != TSC_OK) {
+        tsc_result_free(r);
+        return st;
+    }
+    r->timings.total_ms = tsc__now_ms() - t0;
+    *out = r;
+    return TSC_OK;
+}
+
+tsc_verdict tsc_result_get_verdict(const tsc_result *r) { return r->verdict; }
+const char *tsc_result_get_reason(const tsc_result *r) { return r->reason; }
+size_t tsc_result_get_label(const tsc_result *r) { return r->label; }
+double tsc_result_get_confidence(const tsc_result *r) { return r->confidence; }
+size_t tsc_result_n_classes(const tsc_result *r) { return r->n_classes; }
+double tsc_result_get_tumor_probability(const tsc_result *r) { return r->p_tumor; }
+const float *tsc_result_get_probability_map(const tsc_result *r) { return r->prob_map; }
+size_t tsc_result_n_lesions(const tsc_result *r) { return r->n_lesions; }
+const tsc_timings *tsc_result_get_timings(const tsc_result *r) { return &r->timings; }
+tsc_method tsc_result_get_method(const tsc_result *r) { return r->method; }
+
+double tsc_result_get_probability(const tsc_result *r, size_t i)
+{
+    TSC_ASSERT(i < r->n_classes);
+    return r->probs[i];
+}
+
+const uint8_t *tsc_result_get_mask(const tsc_result *r, int *rows, int *cols)
+{
+    if (rows) *rows = r->rows;
+    if (cols) *cols = r->cols;
+    return r->mask;
+}
+
+const tsc_lesion_info *tsc_result_get_lesion(const tsc_result *r, size_t i)
+{
+    TSC_ASSERT(i < r->n_lesions);
+    return &r->lesions[i];
+}
