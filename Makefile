@@ -19,10 +19,16 @@ build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # With a display: open the viewer on the samples.  Without one: analyse the
-# samples headless and write the reports into out/.
+# samples headless and write the JSON result, reports and DICOM outputs into
+# out/ (replacing an earlier run's).
 run: build
 	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && [ -x $(BUILD)/bin/tumorscope-viewer ]; then \
 		$(BUILD)/bin/tumorscope-viewer sample_dicom; \
+	elif $(BUILD)/bin/tumorscope --help | grep -q '^  analyze'; then \
+		$(BUILD)/bin/tumorscope info sample_dicom && \
+		$(BUILD)/bin/tumorscope analyze sample_dicom --out out --png --pdf --dicom \
+			--json out/result.json --force && \
+		echo "tumorscope: reports written to out/ (result: out/result.json)"; \
 	else \
 		$(BUILD)/bin/tumorscope info sample_dicom; \
 	fi

@@ -1,0 +1,328 @@
+/* The analysis core (tsc_analysis.h) end to end with the phantom model
+ * (tests/analysis/fixtures, a tiny network trained on synthetic phantoms):
+ * verdicts, native-resolution masks, millimetre measurements, model checks,
+ * series aggregation and cancellation. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tsc_analysis.h"
+#include "tsc_test.h"
+
+static char manifest_path[4096];
+
+static tsc_model *load_phantom_model(void)
+{
+    snprintf(manifest_path, sizeof manifest_path, "%s/tests/analysis/fixtures/phantom-model.json",
+             tsc_test_env("TSC_SOURCE_DIR", "."));
+    tsc_model_params p = tsc_model_default_params();
+    p.threads = 1;
+    tsc_model *m = NULL;
+    tsc_error err;
+    tsc_status st = tsc_model_load(manifest_path, &p, &m, &err);
+    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    return m;
+}
+
+/* A head-like ellipse (signal ~400) on a dark background with noise, and
+ * optionally a bright disc (~950) of radius r_mm centred at (cx_mm, cy_mm)
+ * from the image centre.  Spacing dy (rows) and dx (columns) in mm. */
+static float *make_slice(int rows, int cols, double dy, double dx, double r_mm, double cx_mm,
+                         double cy_mm, unsigned seed)
+{
+    float *p = malloc((size_t)rows * cols * sizeof *p);
+    double h_mm = rows * dy, w_mm = cols * dx;
+    double ry = 0.40 * fmin(h_mm, w_mm), rx = 0.34 * fmin(h_mm, w_mm);
+    srand(seed);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            double y = (r + 0.5) * dy - h_mm / 2, x = (c + 0.5) * dx - w_mm / 2;
+            double noise = ((double)rand() / RAND_MAX - 0.5) * 60.0;
+            double v = 5 + fabs(noise) * 0.1;
+            if ((y / ry) * (y / ry) + (x / rx) * (x / rx) <= 1) v = 400 + noise;
+            if (r_mm > 0 && (x - cx_mm) * (x - cx_mm) + (y - cy_mm) * (y - cy_mm) <= r_mm * r_mm)
+                v = 950 + noise * 0.3;
+            p[(size_t)r * cols + c] = (float)v;
+        }
+    return p;
+}
+
+static tsc_result *analyse(tsc_model *m, const float *px, int rows, int cols, double dy, double dx)
+{
+    tsc_slice s = {px, rows, cols, {dy, dx}};
+    tsc_analysis_options o = tsc_analysis_default_options();
+    tsc_result *r = NULL;
+    tsc_error err;
+    tsc_status st = tsc_analyze_slice(m, &s, &o, &r, &err);
+    if (st != TSC_OK) fprintf(stderr, "analyse: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    return r;
+}
+
+TSC_TEST(analysis_finds_phantom_lesion_with_mm_measurements)
+{
+    tsc_model *m = load_phantom_model();
+    /* 256 x 256 at 0.5 mm; a disc of radius 10 mm, 12 mm right of centre. */
+    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
+    tsc_result *r = analyse(m, px, 256, 256, 0.5, 0.5);
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
+    CHECK(!strcmp(tsc_model_get_class_name(m, tsc_result_get_label(r)), "glioma"));
+    CHECK(tsc_result_get_confidence(r) > 0.5);
+    REQUIRE(tsc_result_n_lesions(r) == 1);
+    const tsc_lesion_info *l = tsc_result_get_lesion(r, 0);
+    /* The network sees the slice at 64 x 64 (2 mm pixels): allow 15 %. */
+    CHECK_NEAR(l->area_mm2, M_PI * 100.0, 0.15 * M_PI * 100.0);
+    CHECK_NEAR(l->diameter_mm, 20.0, 3.0);
+    CHECK_NEAR(l->perpendicular_mm, 20.0, 3.0);
+    /* Centroid in pixels: column 128 + 24, row 128. */
+    CHECK_NEAR(l->centroid.x, 127.5 + 24.0, 3.0);
+    CHECK_NEAR(l->centroid.y, 127.5, 3.0);
+    double sum = 0;
+    for (size_t i = 0; i < tsc_result_n_classes(r); i++) sum += tsc_result_get_probability(r, i);
+    CHECK_NEAR(sum, 1.0, 1e-6);
+    const tsc_timings *t = tsc_result_get_timings(r);
+    CHECK(t->total_ms > 0 && t->total_ms >= t->inference_ms);
+    tsc_result_free(r);
+    free(px);
+    tsc_model_free(m);
+}
+
+TSC_TEST(analysis_reports_no_tumor_with_empty_mask_on_plain_head)
+{
+    tsc_model *m = load_phantom_model();
+    float *px = make_slice(256, 256, 0.5, 0.5, 0, 0, 0, 2);
+    tsc_result *r = analyse(m, px, 256, 256, 0.5, 0.5);
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_NO_TUMOR);
+    CHECK(tsc_result_get_label(r) == tsc_model_get_no_tumor_class(m));
+    CHECK(tsc_result_n_lesions(r) == 0);
+    int rows, cols;
+    const uint8_t *mask = tsc_result_get_mask(r, &rows, &cols);
+    size_t on = 0;
+    for (int i = 0; i < rows * cols; i++) on += mask[i];
+    CHECK(on == 0);
+    tsc_result_free(r);
+    free(px);
+    tsc_model_free(m);
+}
+
+TSC_TEST(analysis_mask_is_at_native_resolution_for_anisotropic_slice)
+{
+    tsc_model *m = load_phantom_model();
+    /* 200 rows x 300 columns, rows 0.8 mm apart, columns 0.5 mm apart. */
+    float *px = make_slice(200, 300, 0.8, 0.5, 9.0, -10.0, 8.0, 3);
+    tsc_result *r = analyse(m, px, 200, 300, 0.8, 0.5);
+    int rows, cols;
+    tsc_result_get_mask(r, &rows, &cols);
+    CHECK(rows == 200 && cols == 300);
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
+    REQUIRE(tsc_result_n_lesions(r) == 1);
+    const tsc_lesion_info *l = tsc_result_get_lesion(r, 0);
+    CHECK_NEAR(l->area_mm2, M_PI * 81.0, 0.2 * M_PI * 81.0);
+    /* Centre: x = 150 - 10/0.5 = 130 px, y = 100 + 8/0.8 = 110 px (pixel centres -0.5). */
+    CHECK_NEAR(l->centroid.x, 129.5, 3.0);
+    CHECK_NEAR(l->centroid.y, 109.5, 3.0);
+    tsc_result_free(r);
+    free(px);
+    tsc_model_free(m);
+}
+
+/* Copies the phantom model into the test folder, optionally changing the
+ * manifest text and/or one byte of the ONNX file. */
+static const char *copy_model(const char *from_json, const char *to_json, int corrupt_onnx)
+{
+    static char dst[4096];
+    const char *dir = tsc_test_tmpdir();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && "
+             "sed 's|%s|%s|' '%s/tests/analysis/fixtures/phantom-model.json' > '%s/m.json'",
+             tsc_test_env("TSC_SOURCE_DIR", "."), dir, from_json, to_json,
+             tsc_test_env("TSC_SOURCE_DIR", "."), dir);
+    REQUIRE(system(cmd) == 0);
+    if (corrupt_onnx) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/phantom-model.onnx", dir);
+        FILE *f = fopen(p, "r+b");
+        REQUIRE(f);
+        fseek(f, 200, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, 200, SEEK_SET);
+        fputc(c ^ 0x5a, f);
+        fclose(f);
+    }
+    snprintf(dst, sizeof dst, "%s/m.json", dir);
+    return dst;
+}
+
+TSC_TEST(model_with_wrong_checksum_is_refused)
+{
+    const char *path = copy_model("xx", "xx", 1);
+    tsc_model *m = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_ECHECKSUM);
+    CHECK(m == NULL);
+    CHECK(strstr(err.message, "does not match its manifest") != NULL);
+}
+
+TSC_TEST(model_with_unknown_preprocessing_rule_is_refused)
+{
+    const char *path = copy_model("\"tsc-v1\"", "\"tsc-v9\"", 0);
+    tsc_model *m = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_EVERSION);
+    CHECK(strstr(err.message, "tsc-v1") != NULL);
+}
+
+TSC_TEST(analysis_is_inconclusive_when_confidence_is_low)
+{
+    /* A very high temperature flattens the calibrated probabilities. */
+    const char *path = copy_model("\"temperature\": 1.0", "\"temperature\": 19.0", 0);
+    tsc_model *m = NULL;
+    tsc_error err;
+    tsc_model_params p = tsc_model_default_params();
+    p.threads = 1;
+    REQUIRE(tsc_model_load(path, &p, &m, &err) == TSC_OK);
+    float *px = make_slice(128, 128, 1.0, 1.0, 10.0, 0, 0, 4);
+    tsc_result *r = analyse(m, px, 128, 128, 1.0, 1.0);
+    CHECK(tsc_result_get_confidence(r) < 0.5);
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_INCONCLUSIVE);
+    CHECK(strstr(tsc_result_get_reason(r), "threshold") != NULL ||
+          strstr(tsc_result_get_reason(r), "disagree") != NULL);
+    tsc_result_free(r);
+    free(px);
+    tsc_model_free(m);
+}
+
+TSC_TEST(analysis_refuses_zero_pixel_spacing)
+{
+    tsc_model *m = load_phantom_model();
+    float px[16] = {0};
+    tsc_slice s = {px, 4, 4, {0.0, 1.0}};
+    tsc_result *r = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_analyze_slice(m, &s, NULL, &r, &err), TSC_EINVAL);
+    CHECK(strstr(err.message, "spacing") != NULL);
+    tsc_model_free(m);
+}
+
+TSC_TEST(analysis_threshold_baseline_needs_no_model)
+{
+    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 0.0, 0.0, 5);
+    tsc_slice s = {px, 256, 256, {0.5, 0.5}};
+    tsc_analysis_options o = tsc_analysis_default_options();
+    o.method = TSC_METHOD_THRESHOLD;
+    tsc_result *r = NULL;
+    tsc_error err;
+    REQUIRE(tsc_analyze_slice(NULL, &s, &o, &r, &err) == TSC_OK);
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
+    CHECK(tsc_result_n_classes(r) == 0);
+    CHECK(isnan(tsc_result_get_confidence(r)));
+    REQUIRE(tsc_result_n_lesions(r) >= 1);
+    CHECK_NEAR(tsc_result_get_lesion(r, 0)->area_mm2, M_PI * 100.0, 0.1 * M_PI * 100.0);
+    tsc_result_free(r);
+    free(px);
+}
+
+/* ---- series ---- */
+
+typedef struct phantom_series {
+    int n;
+    double spacing;
+    double radius[16];
+    int fetched;
+    int cancel_after;
+    int cancel_seen;
+} phantom_series;
+
+static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_error *err)
+{
+    (void)err;
+    phantom_series *ps = user;
+    float *px = make_slice(128, 128, 1.0, 1.0, ps->radius[k], 5.0, -5.0, (unsigned)(10 + k));
+    __atomic_add_fetch(&ps->fetched, 1, __ATOMIC_SEQ_CST);
+    s->pixels = px;
+    s->rows = s->cols = 128;
+    s->spacing[0] = s->spacing[1] = 1.0;
+    *token = px;
+    return TSC_OK;
+}
+
+static void release(void *user, void *token)
+{
+    (void)user;
+    free(token);
+}
+
+static int cancel_cb(void *user)
+{
+    phantom_series *ps = user;
+    int stop = __atomic_load_n(&ps->fetched, __ATOMIC_SEQ_CST) >= ps->cancel_after;
+    if (stop) ps->cancel_seen = 1;
+    return stop;
+}
+
+TSC_TEST(series_links_lesions_across_slices_and_computes_volume)
+{
+    tsc_model *m = load_phantom_model();
+    phantom_series ps = {.n = 9, .spacing = 5.0, .cancel_after = 1000};
+    double radii[9] = {0, 0, 6, 9, 11, 9, 6, 0, 0};
+    memcpy(ps.radius, radii, sizeof radii);
+    double loc[9];
+    for (int i = 0; i < 9; i++) loc[i] = 5.0 * i;
+    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, release, &ps};
+    tsc_series_result *sr = NULL;
+    tsc_error err;
+    REQUIRE(tsc_analyze_series(m, &src, NULL, 2, NULL, NULL, &sr, &err) == TSC_OK);
+    CHECK(tsc_series_result_get_verdict(sr) == TSC_VERDICT_TUMOR);
+    CHECK(tsc_series_result_n_failed(sr) == 0);
+    CHECK(tsc_series_result_n_lesions3d(sr) == 1);
+    CHECK(tsc_series_result_get_key_slice(sr) == 4);
+    /* Truth: sum of disc areas x 5 mm. */
+    double truth = 0;
+    for (int i = 0; i < 9; i++) truth += M_PI * radii[i] * radii[i] * 5.0 / 1000.0;
+    CHECK_NEAR(tsc_series_result_get_volume_ml(sr), truth, 0.2 * truth);
+    if (tsc_series_result_n_lesions3d(sr) == 1) {
+        const tsc_lesion3d_info *l3 = tsc_series_result_get_lesion3d(sr, 0);
+        CHECK(l3->first_slice == 2 && l3->last_slice == 6);
+    }
+    CHECK(tsc_series_result_get_slice(sr, 0) != NULL);
+    CHECK(tsc_result_get_verdict(tsc_series_result_get_slice(sr, 0)) == TSC_VERDICT_NO_TUMOR);
+    tsc_series_result_free(sr);
+    tsc_model_free(m);
+}
+
+TSC_TEST(series_cancel_stops_promptly_and_keeps_partial_results)
+{
+    tsc_model *m = load_phantom_model();
+    phantom_series ps = {.n = 16, .spacing = 5.0, .cancel_after = 3};
+    tsc_series_source src = {sizeof src, 16, NULL, 5.0, fetch, release, &ps};
+    tsc_analysis_options o = tsc_analysis_default_options();
+    o.cancel = cancel_cb;
+    o.cancel_data = &ps;
+    tsc_series_result *sr = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_analyze_series(m, &src, &o, 2, NULL, NULL, &sr, &err), TSC_ECANCELLED);
+    REQUIRE(sr != NULL);
+    CHECK(ps.cancel_seen);
+    /* At most the slices already fetched (one per worker past the limit). */
+    CHECK(ps.fetched <= 3 + 2);
+    size_t done = 0;
+    for (size_t k = 0; k < 16; k++) done += tsc_series_result_get_slice(sr, k) != NULL;
+    CHECK(done <= 5);
+    tsc_series_result_free(sr);
+    tsc_model_free(m);
+}
+
+TSC_TEST_MAIN(TSC_CASE(analysis_finds_phantom_lesion_with_mm_measurements),
+              TSC_CASE(analysis_reports_no_tumor_with_empty_mask_on_plain_head),
+              TSC_CASE(analysis_mask_is_at_native_resolution_for_anisotropic_slice),
+              TSC_CASE(model_with_wrong_checksum_is_refused),
+              TSC_CASE(model_with_unknown_preprocessing_rule_is_refused),
+              TSC_CASE(analysis_is_inconclusive_when_confidence_is_low),
+              TSC_CASE(analysis_refuses_zero_pixel_spacing),
+              TSC_CASE(analysis_threshold_baseline_needs_no_model),
+              TSC_CASE(series_links_lesions_across_slices_and_computes_volume),
+              TSC_CASE(series_cancel_stops_promptly_and_keeps_partial_results))
