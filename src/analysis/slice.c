@@ -261,11 +261,16 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     const float thr = (float)m->mask_probability;
     for (size_t i = 0; i < px; i++) r->mask[i] = r->prob_map[i] >= thr;
     if (o->restrict_to_head) {
+        /* Findings outside the head (noise, labels burned into the image)
+         * are not tumours. */
         uint8_t *head = malloc(px);
         if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) == TSC_OK)
             for (size_t i = 0; i < px; i++) r->mask[i] &= head[i];
         free(head);
     }
+    /* Tumour masks are solid (a necrotic core is part of the tumour). */
+    st = tsc_fill_holes(r->mask, s->rows, s->cols, r->mask, err);
+    if (st != TSC_OK) goto out;
     /* Decide on the area the network segmented, in S×S grid pixels. */
     double fov = fmax(s->cols * s->spacing[1], s->rows * s->spacing[0]);
     double o_mm = fov / S;
