@@ -23,6 +23,14 @@ const tsc_plugin_api *tsc_cli_plugin(void)
     return api;
 }
 
+int tsc_cli_method_from_string(const char *s)
+{
+    if (!strcmp(s, "cnn")) return TSC_METHOD_CNN;
+    if (!strcmp(s, "threshold")) return TSC_METHOD_THRESHOLD;
+    if (!strcmp(s, "region-growing")) return TSC_METHOD_REGION_GROWING;
+    return -1;
+}
+
 double tsc_cli_round(double v, int decimals)
 {
     if (!isfinite(v)) return v;

@@ -10,6 +10,10 @@
  * and returns NULL when the plugin does not serve it. */
 const tsc_plugin_api *tsc_cli_plugin(void);
 
+/* "cnn", "threshold", "region-growing" -> tsc_method; -1 when unknown.
+ * (Parsed before the plugin is loaded, so that usage errors come first.) */
+int tsc_cli_method_from_string(const char *s);
+
 /* Rounds for JSON output (keeps files readable and diffs stable). */
 double tsc_cli_round(double v, int decimals);
 

@@ -89,7 +89,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         } else if (!strcmp(o, "--all")) {
             a->n_slices = 0;
         } else if (!strcmp(o, "--method") && has_value) {
-            a->method = tsc_method_from_string(argv[++i]);
+            a->method = tsc_cli_method_from_string(argv[++i]);
             if (a->method < 0) {
                 fprintf(stderr, "tumorscope analyze: unknown method '%s' (cnn, threshold, "
                                 "region-growing)\n", argv[i]);
@@ -175,7 +175,7 @@ static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
     if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
     if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
     tsc_verdict v = api->result_get_verdict(r);
-    cJSON_AddStringToObject(o, "verdict", tsc_verdict_to_string(v));
+    cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(v));
     size_t nc = api->result_n_classes(r);
     if (nc) {
         cJSON_AddStringToObject(o, "label", class_name(api, m, api->result_get_label(r)));
@@ -300,7 +300,7 @@ int tsc_cli_analyze(int argc, char **argv)
         cJSON_AddNullToObject(jm, "name");
         cJSON_AddNullToObject(jm, "sha256");
     }
-    cJSON_AddStringToObject(root, "method", tsc_method_to_string((tsc_method)a.method));
+    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a.method));
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
     size_t failed_total = 0;
     int write_failed = 0;
@@ -337,7 +337,7 @@ int tsc_cli_analyze(int argc, char **argv)
                 }
             }
             tsc_verdict v = api->series_result_get_verdict(sr);
-            cJSON_AddStringToObject(js, "verdict", tsc_verdict_to_string(v));
+            cJSON_AddStringToObject(js, "verdict", api->verdict_to_string(v));
             size_t lab = api->series_result_get_label(sr);
             cJSON_AddStringToObject(js, "label",
                                     model ? class_name(api, model, lab)

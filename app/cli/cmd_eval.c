@@ -57,7 +57,7 @@ typedef struct item {
     double probs[MAXC];
     double dice, iou;   /* NaN when not a tumour slice with a mask */
     double ms;
-    char error[256];
+    char error[TSC_ERROR_MESSAGE_MAX];
 } item;
 
 typedef struct eval_ctx {
@@ -182,7 +182,10 @@ static double auc(const double *score, const int *pos, size_t n, double *fpr, do
         free(tmp);
     }
     double P = 0, N = 0;
-    for (size_t i = 0; i < n; i++) (pos[i] ? P : N) += 1;
+    for (size_t i = 0; i < n; i++) {
+        if (pos[i]) P += 1;
+        else N += 1;
+    }
     if (P == 0 || N == 0) {
         free(idx);
         return NAN;
@@ -372,7 +375,7 @@ int tsc_cli_eval(int argc, char **argv)
         else if (!strcmp(o, "--no-tta")) tta = 0;
         else if (!strcmp(o, "--force")) force = 1;
         else if (!strcmp(o, "--method") && hv) {
-            method = tsc_method_from_string(argv[++i]);
+            method = tsc_cli_method_from_string(argv[++i]);
             if (method < 0) {
                 fprintf(stderr, "tumorscope eval: unknown method '%s'\n", argv[i]);
                 return TSC_EXIT_USAGE;
@@ -564,7 +567,7 @@ int tsc_cli_eval(int argc, char **argv)
 
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "split", split);
-    cJSON_AddStringToObject(root, "method", tsc_method_to_string((tsc_method)method));
+    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)method));
     if (c.model) {
         cJSON_AddStringToObject(root, "model", api->model_get_name(c.model));
         cJSON_AddStringToObject(root, "model_sha256", api->model_get_sha256(c.model));
@@ -721,7 +724,7 @@ int tsc_cli_eval(int argc, char **argv)
                 int pred = it->pred == -2 ? 1 : it->pred;
                 p += snprintf(p, 160, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%.1f\n", it->dataset_index,
                               row->id, row->patient_id, names[it->truth], names[pred],
-                              tsc_verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
+                              api->verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
                               it->ms);
             }
             if (tsc_cli_write_file_atomic(per_slice, csv, (size_t)(p - csv), force, &err) != TSC_OK)

