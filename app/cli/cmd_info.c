@@ -6,7 +6,10 @@
 #include <time.h>
 
 #include "cli.h"
-#include "tsc_dicom.h"
+#include "cli_util.h"
+#include "tsc_plugin.h"
+
+static const tsc_plugin_api *api;
 
 static void info_usage(FILE *f)
 {
@@ -28,21 +31,61 @@ static const char *or_dash(const char *s)
     return s && *s ? s : "-";
 }
 
+/* Skipped files, grouped by reason: one line per file for real problems,
+ * one line per reason with a few examples when many share it (a PACS export
+ * folder full of non-DICOM files must not drown the one broken slice). */
+static void print_skipped(const tsc_dicom_index *ix, FILE *f, const char *prefix,
+                          const char *indent)
+{
+    size_t nk = api->study_n_skipped(ix);
+    if (!nk) return;
+    char *done = calloc(nk, 1);
+    if (!done) return;
+    if (f == stdout) fprintf(f, "%sSkipped %zu file(s):\n", prefix, nk);
+    for (size_t i = 0; i < nk; i++) {
+        if (done[i]) continue;
+        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
+        size_t same = 0;
+        for (size_t j = i; j < nk; j++)
+            if (!done[j] && !strcmp(api->study_get_skipped(ix, j)->reason, k->reason)) same++;
+        if (same <= 3) {
+            for (size_t j = i; j < nk; j++) {
+                const tsc_dicom_skipped *o = api->study_get_skipped(ix, j);
+                if (done[j] || strcmp(o->reason, k->reason)) continue;
+                fprintf(f, "%s%sskipped %s: %s\n", prefix, indent, o->path, o->reason);
+                done[j] = 1;
+            }
+            continue;
+        }
+        fprintf(f, "%s%s%zu files skipped: %s (", prefix, indent, same, k->reason);
+        size_t shown = 0;
+        for (size_t j = i; j < nk; j++) {
+            const tsc_dicom_skipped *o = api->study_get_skipped(ix, j);
+            if (done[j] || strcmp(o->reason, k->reason)) continue;
+            if (shown < 3) fprintf(f, "%s%s", shown ? ", " : "", o->path);
+            shown++;
+            done[j] = 1;
+        }
+        fprintf(f, ", ...)\n");
+    }
+    free(done);
+}
+
 static void print_text(const tsc_dicom_index *ix, double seconds)
 {
-    size_t np = tsc_dicom_n_patients(ix), ns = tsc_dicom_n_studies(ix), nse = tsc_dicom_n_series(ix);
+    size_t np = api->study_n_patients(ix), ns = api->study_n_studies(ix), nse = api->study_n_series(ix);
     for (size_t p = 0; p < np; p++) {
-        const tsc_dicom_patient_info *pi = tsc_dicom_get_patient(ix, p);
+        const tsc_dicom_patient_info *pi = api->study_get_patient(ix, p);
         printf("Patient %s  ID %s  born %s  sex %s\n", or_dash(pi->name), or_dash(pi->id),
                or_dash(pi->birth_date), or_dash(pi->sex));
         for (size_t s = 0; s < ns; s++) {
-            const tsc_dicom_study_info *si = tsc_dicom_get_study(ix, s);
+            const tsc_dicom_study_info *si = api->study_get_study(ix, s);
             if (si->patient != p) continue;
             printf("  Study %s  \"%s\"  accession %s\n", or_dash(si->date), si->description,
                    or_dash(si->accession));
             printf("        UID %s\n", si->study_uid);
             for (size_t r = 0; r < nse; r++) {
-                const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, r);
+                const tsc_dicom_series_info *se = api->study_get_series(ix, r);
                 if (se->study != s) continue;
                 printf("    [%zu] Series %d  %s  \"%s\"%s%s%s\n", r, se->series_number,
                        or_dash(se->modality), se->description, *se->contrast_label ? "  (" : "",
@@ -65,24 +108,17 @@ static void print_text(const tsc_dicom_index *ix, double seconds)
             }
         }
     }
-    size_t nk = tsc_dicom_n_skipped(ix);
-    if (nk) {
-        printf("Skipped %zu file(s):\n", nk);
-        for (size_t i = 0; i < nk; i++) {
-            const tsc_dicom_skipped *k = tsc_dicom_get_skipped(ix, i);
-            printf("  %s: %s\n", k->path, k->reason);
-        }
-    }
-    printf("%zu file(s), %zu series, indexed in %.3f s\n", tsc_dicom_n_files(ix), nse, seconds);
+    print_skipped(ix, stdout, "", "  ");
+    printf("%zu file(s), %zu series, indexed in %.3f s\n", api->study_n_files(ix), nse, seconds);
 }
 
 static cJSON *json_tree(const tsc_dicom_index *ix)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *patients = cJSON_AddArrayToObject(root, "patients");
-    size_t np = tsc_dicom_n_patients(ix), ns = tsc_dicom_n_studies(ix), nse = tsc_dicom_n_series(ix);
+    size_t np = api->study_n_patients(ix), ns = api->study_n_studies(ix), nse = api->study_n_series(ix);
     for (size_t p = 0; p < np; p++) {
-        const tsc_dicom_patient_info *pi = tsc_dicom_get_patient(ix, p);
+        const tsc_dicom_patient_info *pi = api->study_get_patient(ix, p);
         cJSON *jp = cJSON_CreateObject();
         cJSON_AddStringToObject(jp, "name", pi->name);
         cJSON_AddStringToObject(jp, "id", pi->id);
@@ -90,7 +126,7 @@ static cJSON *json_tree(const tsc_dicom_index *ix)
         cJSON_AddStringToObject(jp, "sex", pi->sex);
         cJSON *studies = cJSON_AddArrayToObject(jp, "studies");
         for (size_t s = 0; s < ns; s++) {
-            const tsc_dicom_study_info *si = tsc_dicom_get_study(ix, s);
+            const tsc_dicom_study_info *si = api->study_get_study(ix, s);
             if (si->patient != p) continue;
             cJSON *js = cJSON_CreateObject();
             cJSON_AddStringToObject(js, "study_uid", si->study_uid);
@@ -101,7 +137,7 @@ static cJSON *json_tree(const tsc_dicom_index *ix)
             cJSON_AddStringToObject(js, "institution", si->institution);
             cJSON *series = cJSON_AddArrayToObject(js, "series");
             for (size_t r = 0; r < nse; r++) {
-                const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, r);
+                const tsc_dicom_series_info *se = api->study_get_series(ix, r);
                 if (se->study != s) continue;
                 cJSON *jr = cJSON_CreateObject();
                 cJSON_AddNumberToObject(jr, "index", (double)r);
@@ -144,21 +180,23 @@ static cJSON *json_tree(const tsc_dicom_index *ix)
         cJSON_AddItemToArray(patients, jp);
     }
     cJSON *skipped = cJSON_AddArrayToObject(root, "skipped");
-    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++) {
-        const tsc_dicom_skipped *k = tsc_dicom_get_skipped(ix, i);
+    for (size_t i = 0; i < api->study_n_skipped(ix); i++) {
+        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
         cJSON *jk = cJSON_CreateObject();
         cJSON_AddStringToObject(jk, "path", k->path);
         cJSON_AddStringToObject(jk, "reason", k->reason);
         cJSON_AddItemToArray(skipped, jk);
     }
-    cJSON_AddNumberToObject(root, "files", (double)tsc_dicom_n_files(ix));
+    cJSON_AddNumberToObject(root, "files", (double)api->study_n_files(ix));
     return root;
 }
 
 int tsc_cli_info(int argc, char **argv)
 {
     int json = 0;
-    tsc_dicom_open_params params = tsc_dicom_default_open_params();
+    api = tsc_cli_plugin();
+    if (!api) return TSC_EXIT_FAILURE;
+    tsc_dicom_open_params params = api->study_default_params();
     const char **paths = calloc((size_t)argc, sizeof *paths);
     size_t n_paths = 0;
     if (!paths) return TSC_EXIT_FAILURE;
@@ -185,13 +223,13 @@ int tsc_cli_info(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     tsc_dicom_index *ix = NULL;
     tsc_error err;
-    tsc_status st = tsc_dicom_open(paths, n_paths, &params, &ix, &err);
+    tsc_status st = api->study_open(paths, n_paths, &params, &ix, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(paths);
     double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st != TSC_OK && st != TSC_ENOTFOUND) {
         fprintf(stderr, "tumorscope info: %s\n", err.message);
-        tsc_dicom_index_free(ix);
+        api->study_free(ix);
         return TSC_EXIT_FAILURE;
     }
     if (json) {
@@ -203,16 +241,13 @@ int tsc_cli_info(int argc, char **argv)
     } else {
         print_text(ix, seconds);
     }
-    /* Skipped files also go to stderr, one line each, so scripts see them. */
-    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++) {
-        const tsc_dicom_skipped *k = tsc_dicom_get_skipped(ix, i);
-        fprintf(stderr, "tumorscope info: skipped %s: %s\n", k->path, k->reason);
-    }
+    /* Skipped files also go to stderr (grouped by reason; --json lists each). */
+    print_skipped(ix, stderr, "tumorscope info: ", "");
     int rc = TSC_EXIT_OK;
     if (st == TSC_ENOTFOUND) {
         fprintf(stderr, "tumorscope info: %s\n", err.message);
         rc = TSC_EXIT_UNREADABLE;
     }
-    tsc_dicom_index_free(ix);
+    api->study_free(ix);
     return rc;
 }

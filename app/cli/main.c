@@ -8,7 +8,9 @@
 
 /* Subcommands, in the order `tumorscope --help` lists them. */
 static const tsc_cli_command commands[] = {
+#ifdef TSC_CLI_HAVE_INFO
     {"info", "list the patient/study/series tree of DICOM files", tsc_cli_info},
+#endif
 #ifdef TSC_CLI_HAVE_ANALYZE
     {"analyze", "analyse DICOM series: findings as JSON, reports, DICOM outputs", tsc_cli_analyze},
 #endif

@@ -30,6 +30,7 @@ static const tsc_plugin_api api_v1 = {
     .study_n_studies = tsc_dicom_n_studies,
     .study_n_series = tsc_dicom_n_series,
     .study_n_skipped = tsc_dicom_n_skipped,
+    .study_n_files = tsc_dicom_n_files,
     .study_get_patient = tsc_dicom_get_patient,
     .study_get_study = tsc_dicom_get_study,
     .study_get_series = tsc_dicom_get_series,
@@ -93,9 +94,9 @@ static const tsc_plugin_api api_v1 = {
 /* Version 1 is frozen: its members never move.  A later version appends
  * members after write_dicom_outputs and updates only the total size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
-_Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 64 * sizeof(void *),
+_Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
                "ABI v1 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 65 * sizeof(void *), "ABI v1 size changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 66 * sizeof(void *), "ABI v1 size changed");
 
 __attribute__((visibility("default"))) const tsc_plugin_api *tsc_plugin_get_api(uint32_t version)
 {

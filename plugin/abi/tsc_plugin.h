@@ -111,6 +111,7 @@ typedef struct tsc_plugin_api {
     size_t (*study_n_studies)(const tsc_dicom_index *index);
     size_t (*study_n_series)(const tsc_dicom_index *index);
     size_t (*study_n_skipped)(const tsc_dicom_index *index);
+    size_t (*study_n_files)(const tsc_dicom_index *index); /* files looked at */
     const tsc_dicom_patient_info *(*study_get_patient)(const tsc_dicom_index *index, size_t i);
     const tsc_dicom_study_info *(*study_get_study)(const tsc_dicom_index *index, size_t i);
     const tsc_dicom_series_info *(*study_get_series)(const tsc_dicom_index *index, size_t i);
