@@ -203,16 +203,23 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src)
         /* Key slices: the measured lesion with the largest product. */
         for (size_t j = 0; j < r->n_lesions; j++) {
             const tsc_lesion_info *le = &r->lesions[j];
-            int cx = (int)lround(le->centroid.x), cy = (int)lround(le->centroid.y);
+            /* The lesion's component: the most frequent label inside its
+             * bounding box (the box holds the whole lesion, and a lesion
+             * fills more of its own box than anything nested in it). */
             int lab = 0;
-            if (cx >= 0 && cy >= 0 && cx < r->cols && cy < r->rows) lab = labels[k][cy * r->cols + cx];
-            if (!lab) {
-                /* Centroid outside a ring-shaped lesion: use its first outline point. */
-                if (le->n_outline) {
-                    int ox = (int)lround(le->outline[0].x), oy = (int)lround(le->outline[0].y);
-                    if (ox >= 0 && oy >= 0 && ox < r->cols && oy < r->rows)
-                        lab = labels[k][oy * r->cols + ox];
-                }
+            size_t best_count = 0;
+            int *count = calloc((size_t)n_labels[k] + 1, sizeof *count);
+            if (count) {
+                for (int y = le->bbox[1]; y <= le->bbox[3]; y++)
+                    for (int x = le->bbox[0]; x <= le->bbox[2]; x++)
+                        if (y >= 0 && x >= 0 && y < r->rows && x < r->cols)
+                            count[labels[k][y * r->cols + x]]++;
+                for (int c = 1; c <= n_labels[k]; c++)
+                    if ((size_t)count[c] > best_count) {
+                        best_count = (size_t)count[c];
+                        lab = c;
+                    }
+                free(count);
             }
             if (lab) {
                 size_t li = root_to_lesion[uf_find(parent, offset[k] + (size_t)lab - 1)];
