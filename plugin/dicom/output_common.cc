@@ -1,0 +1,388 @@
+/* DICOM outputs: the C entry, identity of the new series, source headers,
+ * atomic saving.  Every DCMTK failure keeps DCMTK's text in the message. */
+#include "output_private.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/ofstd/ofdatime.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <random>
+#include <set>
+
+#include "render_private.h"
+
+namespace tsc_out {
+
+const Code CODE_MORPH_ABNORMAL = {"49755003", "SCT", "Morphologically Abnormal Structure"};
+const Code CODE_BRAIN = {"12738006", "SCT", "Brain"};
+
+/* Types we could verify in SNOMED CT; others use the generic Neoplasm
+ * concept and the label spells the type (docs/REPORTS.md). */
+static const struct {
+    const char *name;
+    Code code;
+} TYPE_CODES[] = {
+    {"glioma", {"393563007", "SCT", "Glioma"}},
+    {"pituitary", {"254956000", "SCT", "Pituitary adenoma"}},
+};
+static const Code CODE_NEOPLASM = {"108369006", "SCT", "Neoplasm"};
+
+void fail(tsc_status status, const std::string &message)
+{
+    throw Error{status, message};
+}
+
+void check(const OFCondition &c, const std::string &what)
+{
+    if (c.bad()) fail(TSC_EINTERNAL, what + ": " + c.text());
+}
+
+/* "2.25." and a random 128-bit number (PS3.5 B.2): unique without a
+ * registered root; `root` only documents which kind of UID is made. */
+std::string new_uid(const char *root)
+{
+    (void)root;
+    std::random_device rd;
+    uint32_t limb[4];
+    for (uint32_t &l : limb) l = rd();
+    limb[2] = (limb[2] & 0xFFFF0FFFu) | 0x00004000u; /* UUID version 4 */
+    limb[1] = (limb[1] & 0x3FFFFFFFu) | 0x80000000u; /* variant 10 */
+    /* Long division by 10 on the 128-bit number, most significant limb first. */
+    std::string digits;
+    bool nonzero = true;
+    while (nonzero) {
+        uint64_t rem = 0;
+        nonzero = false;
+        for (int i = 0; i < 4; i++) {
+            uint64_t cur = (rem << 32) | limb[i];
+            limb[i] = (uint32_t)(cur / 10);
+            rem = cur % 10;
+            nonzero |= limb[i] != 0;
+        }
+        digits.push_back((char)('0' + rem));
+    }
+    std::reverse(digits.begin(), digits.end());
+    return "2.25." + digits;
+}
+
+std::string ds(double v)
+{
+    char buf[32];
+    if (!std::isfinite(v)) v = 0;
+    for (int prec = 10; prec > 3; prec--) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strlen(buf) <= 16) break;
+    }
+    return buf;
+}
+
+std::string ds_list(const double *v, int n)
+{
+    std::string s;
+    for (int i = 0; i < n; i++) {
+        if (i) s += "\\";
+        s += ds(v[i]);
+    }
+    return s;
+}
+
+static bool is_cnn(const Context &c, const tsc_result *r)
+{
+    return c.model && r && tsc_result_get_method(r) == TSC_METHOD_CNN &&
+           tsc_result_n_classes(r) == tsc_model_n_classes(c.model);
+}
+
+std::string class_display(const Context &c, const tsc_result *r, size_t label)
+{
+    if (is_cnn(c, r) && label < tsc_model_n_classes(c.model))
+        return tsc_model_get_class_display(c.model, label);
+    return std::string("Tumour (") + tsc_method_to_string(tsc_result_get_method(r)) + " method)";
+}
+
+uint32_t class_color(const Context &c, const tsc_result *r, size_t label)
+{
+    if (is_cnn(c, r) && label < tsc_model_n_classes(c.model))
+        return tsc_model_get_class_color(c.model, label);
+    return TSC__COLOR_CLASSIC;
+}
+
+Code class_code(const Context &c, const tsc_result *r, size_t label)
+{
+    if (is_cnn(c, r) && label < tsc_model_n_classes(c.model)) {
+        const char *name = tsc_model_get_class_name(c.model, label);
+        for (const auto &t : TYPE_CODES)
+            if (strcmp(name, t.name) == 0) return t.code;
+    }
+    return CODE_NEOPLASM;
+}
+
+std::vector<size_t> tumour_slices(const Context &c)
+{
+    std::vector<size_t> out;
+    for (size_t k = 0; k < tsc_series_result_n_slices(c.r); k++) {
+        const tsc_result *r = tsc_series_result_get_slice(c.r, k);
+        if (!r || tsc_result_get_verdict(r) != TSC_VERDICT_TUMOR) continue;
+        int rows = 0, cols = 0;
+        const uint8_t *m = tsc_result_get_mask(r, &rows, &cols);
+        size_t n = (size_t)rows * (size_t)cols;
+        if (std::any_of(m, m + n, [](uint8_t v) { return v != 0; })) out.push_back(k);
+    }
+    return out;
+}
+
+void load_sources(Context &c)
+{
+    c.src.resize(c.se->n_slices);
+    for (size_t k = 0; k < c.se->n_slices; k++) {
+        const tsc_dicom_slice_info *sl = tsc_dicom_get_slice(c.index, c.series, k);
+        SourceImage &s = c.src[k];
+        s.path = sl->path;
+        s.sop_instance = sl->sop_instance_uid;
+        s.frame = sl->frame;
+        s.n_frames = sl->n_frames;
+        auto it = c.headers.find(s.path);
+        if (it == c.headers.end()) {
+            std::unique_ptr<DcmFileFormat> ff(new DcmFileFormat);
+            /* Headers only: the SOP class and the image library need no pixels. */
+            OFCondition cond = ff->loadFileUntilTag(s.path.c_str(), EXS_Unknown, EGL_noChange,
+                                                    DCM_MaxReadLength, ERM_autoDetect,
+                                                    DCM_PixelData);
+            if (cond.bad())
+                fail(TSC_EIO, "source slice " + std::to_string(k) + " (" + s.path +
+                                  ") cannot be read again: " + cond.text());
+            it = c.headers.emplace(s.path, std::move(ff)).first;
+        }
+        s.header = it->second->getDataset();
+        OFString cls;
+        if (s.header->findAndGetOFString(DCM_SOPClassUID, cls).bad() || cls.empty())
+            fail(TSC_EFORMAT, "source slice " + std::to_string(k) + " has no SOP Class UID");
+        s.sop_class = cls.c_str();
+    }
+    c.source_study_uid = c.st->study_uid;
+    c.source_series_uid = c.se->series_uid;
+    c.frame_of_reference = c.se->frame_of_reference_uid;
+}
+
+static bool non_ascii(const std::string &s)
+{
+    return std::any_of(s.begin(), s.end(), [](char ch) { return (unsigned char)ch >= 0x80; });
+}
+
+static void identity(Context &c)
+{
+    c.study_date = c.st->date;
+    c.study_time = c.st->time;
+    c.study_description = c.st->description;
+    c.sex = c.pt->sex;
+    if (c.opt.deidentify) {
+        /* Random pseudonyms: repeated exports are not linkable by name. */
+        std::random_device rd;
+        char tag[16];
+        snprintf(tag, sizeof tag, "%08X", (unsigned)rd());
+        c.patient_name = std::string("Anonymous^") + tag;
+        c.patient_id = std::string("TSC-") + tag;
+        c.birth_date = "";
+        c.study_uid = new_uid(SITE_STUDY_UID_ROOT);
+        c.study_id = std::string("TSC-") + tag;
+        c.accession = "";
+    } else {
+        c.patient_name = c.pt->name;
+        c.patient_id = c.pt->id;
+        c.birth_date = c.pt->birth_date;
+        c.study_uid = c.st->study_uid;
+        c.study_id = c.st->study_id;
+        c.accession = c.st->accession;
+    }
+    c.utf8 = non_ascii(c.patient_name) || non_ascii(c.study_description) ||
+             non_ascii(c.se->description);
+    OFDateTime now = OFDateTime::getCurrentDateTime();
+    OFString d, t;
+    now.getDate().getISOFormattedDate(d, OFFalse);
+    now.getTime().getISOFormattedTime(t, OFTrue, OFFalse, OFFalse, OFFalse);
+    c.content_date = d.c_str();
+    c.content_time = t.c_str();
+    c.software = std::string("tumorscope ") + TSC_VERSION;
+    if (c.model) {
+        c.software += "\\";
+        c.software += tsc_model_get_name(c.model);
+        c.software += " ";
+        c.software += tsc_model_get_version(c.model);
+    }
+}
+
+void apply_identity(DcmItem &ds, const Context &c)
+{
+    if (c.utf8) ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+    ds.putAndInsertString(DCM_PatientName, c.patient_name.c_str());
+    ds.putAndInsertString(DCM_PatientID, c.patient_id.c_str());
+    ds.putAndInsertString(DCM_PatientBirthDate, c.birth_date.c_str());
+    ds.putAndInsertString(DCM_PatientSex, c.sex.c_str());
+    ds.putAndInsertString(DCM_StudyInstanceUID, c.study_uid.c_str());
+    ds.putAndInsertString(DCM_StudyDate, c.study_date.c_str());
+    ds.putAndInsertString(DCM_StudyTime, c.study_time.c_str());
+    ds.putAndInsertString(DCM_StudyID, c.study_id.c_str());
+    ds.putAndInsertString(DCM_AccessionNumber, c.accession.c_str());
+    ds.putAndInsertString(DCM_ReferringPhysicianName, "");
+    if (!c.study_description.empty())
+        ds.putAndInsertString(DCM_StudyDescription, c.study_description.c_str());
+    ds.putAndInsertString(DCM_Manufacturer, "tumorscope");
+    ds.putAndInsertString(DCM_ManufacturerModelName, "tumorscope");
+    ds.putAndInsertString(DCM_SoftwareVersions, c.software.c_str());
+    if (c.opt.deidentify) {
+        ds.putAndInsertString(DCM_PatientIdentityRemoved, "YES");
+        /* Honest about what was done: source UIDs stay in the references
+         * so that the outputs can be aligned with the source images. */
+        /* LO values are at most 64 characters: one statement per value. */
+        ds.putAndInsertString(DCM_DeidentificationMethod,
+                              "tumorscope: patient name, ID and study ID pseudonymised\\"
+                              "birth date, accession number, institution removed\\"
+                              "new Study Instance UID; dates and source UIDs kept");
+        ds.findAndDeleteElement(DCM_InstitutionName);
+        ds.findAndDeleteElement(DCM_OtherPatientIDsSequence);
+    }
+}
+
+void save_atomic(DcmFileFormat &ff, const std::string &path, bool force)
+{
+    tsc__outfile of;
+    tsc_error e;
+    tsc_error_clear(&e);
+    if (tsc__outfile_reserve(&of, path.c_str(), force, &e) != TSC_OK) fail(e.status, e.message);
+    OFCondition cond = ff.saveFile(of.tmp, EXS_LittleEndianExplicit);
+    if (cond.bad()) {
+        tsc__outfile_abort(&of);
+        fail(TSC_EIO, "saving " + path + ": " + cond.text());
+    }
+    if (tsc__outfile_commit(&of, &e) != TSC_OK) fail(e.status, e.message);
+}
+
+/* Refuses existing outputs before anything is written. */
+static void check_existing(const std::string &dir, bool force)
+{
+    if (force) return;
+    struct stat st;
+    for (const char *name : {"SEG.dcm", "SR.dcm"})
+        if (lstat((dir + "/" + name).c_str(), &st) == 0)
+            fail(TSC_EEXIST, dir + "/" + name + " already exists; pass --force to overwrite it");
+    DIR *d = opendir((dir + "/SC").c_str());
+    if (!d) return;
+    bool any = false;
+    while (dirent *e = readdir(d)) any |= strncmp(e->d_name, "SC", 2) == 0 && strstr(e->d_name, ".dcm");
+    closedir(d);
+    if (any)
+        fail(TSC_EEXIST, dir + "/SC already holds Secondary Capture images; pass --force to "
+                               "overwrite them");
+}
+
+/* With force, Secondary Capture files of an earlier, longer run are stale. */
+static void remove_stale_sc(const std::string &dir, size_t n_written)
+{
+    DIR *d = opendir(dir.c_str());
+    if (!d) return;
+    std::vector<std::string> stale;
+    while (dirent *e = readdir(d)) {
+        unsigned n = 0;
+        char tail[8] = "";
+        if (sscanf(e->d_name, "SC%4u.%3s", &n, tail) == 2 && strcmp(tail, "dcm") == 0 &&
+            strlen(e->d_name) == 10 && n > n_written)
+            stale.push_back(dir + "/" + e->d_name);
+    }
+    closedir(d);
+    for (const auto &p : stale) unlink(p.c_str());
+}
+
+static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dicom_index *index,
+                      size_t series, const tsc_series_result *r,
+                      const tsc_report_options *options, tsc_dicom_outputs *out, tsc_error *err)
+{
+    Context c;
+    c.model = model;
+    c.index = index;
+    c.series = series;
+    c.r = r;
+    c.opt = tsc__report_options(options);
+    c.se = tsc_dicom_get_series(index, series);
+    c.st = tsc_dicom_get_study(index, c.se->study);
+    c.pt = tsc_dicom_get_patient(index, c.st->patient);
+    if (tsc_series_result_n_slices(r) != c.se->n_slices)
+        fail(TSC_EINVAL, "the series result has " + std::to_string(tsc_series_result_n_slices(r)) +
+                             " slices but series " + std::to_string(series) + " has " +
+                             std::to_string(c.se->n_slices) + "; analyse the series again");
+    tsc_status st = tsc__check_outside_inputs(index, out_dir, 1, err);
+    if (st != TSC_OK) return st;
+    std::string dir = out_dir;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    check_existing(dir, c.opt.force != 0);
+    if ((st = tsc__mkdirs(dir.c_str(), err)) != TSC_OK) return st;
+    load_sources(c);
+    identity(c);
+
+    std::string sc_dir = dir + "/SC", sr_path = dir + "/SR.dcm";
+    if ((st = tsc__mkdirs(sc_dir.c_str(), err)) != TSC_OK) return st;
+    size_t n_sc = 0;
+    try {
+        if (!tumour_slices(c).empty()) {
+            c.seg_path = dir + "/SEG.dcm";
+            write_seg(c, c.seg_path);
+            c.written.push_back(c.seg_path);
+        }
+        n_sc = write_sc(c, sc_dir);
+        write_sr(c, sr_path);
+    } catch (...) {
+        /* No half set of outputs: a retry must not trip over them. */
+        for (const auto &p : c.written) unlink(p.c_str());
+        throw;
+    }
+    if (c.opt.force) remove_stale_sc(sc_dir, n_sc);
+
+    snprintf(out->seg_path, sizeof out->seg_path, "%s", c.seg_path.c_str());
+    snprintf(out->sr_path, sizeof out->sr_path, "%s", sr_path.c_str());
+    snprintf(out->sc_dir, sizeof out->sc_dir, "%s", sc_dir.c_str());
+    out->n_sc = n_sc;
+    return TSC_OK;
+}
+
+} // namespace tsc_out
+
+extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_model *model,
+                                              const tsc_dicom_index *index, size_t series,
+                                              const tsc_series_result *r,
+                                              const tsc_report_options *options,
+                                              tsc_dicom_outputs *written, tsc_error *err)
+{
+    TSC_ASSERT(out_dir && index && r && written);
+    TSC_ASSERT(series < tsc_dicom_n_series(index));
+    tsc_error_clear(err);
+    tsc_dicom_outputs out;
+    memset(&out, 0, sizeof out);
+    out.struct_size = sizeof out;
+    tsc_status st;
+    try {
+        st = tsc_out::run(out_dir, model, index, series, r, options, &out, err);
+    } catch (const tsc_out::Error &e) {
+        st = tsc_error_set(err, e.status, "DICOM outputs: %s", e.message.c_str());
+    } catch (const std::bad_alloc &) {
+        st = tsc_error_set(err, TSC_ENOMEM, "DICOM outputs: out of memory");
+    } catch (const std::exception &e) {
+        st = tsc_error_set(err, TSC_EINTERNAL, "DICOM outputs: unexpected error: %s", e.what());
+    } catch (...) {
+        st = tsc_error_set(err, TSC_EINTERNAL, "DICOM outputs: unexpected error");
+    }
+    /* Fill what the caller's (possibly older, smaller) struct can hold. */
+    size_t n = written->struct_size && written->struct_size < sizeof out ? written->struct_size
+                                                                         : sizeof out;
+    size_t keep = written->struct_size;
+    memcpy(written, &out, n);
+    written->struct_size = keep ? keep : sizeof out;
+    return st;
+}

@@ -1,0 +1,96 @@
+/* Internals shared by plugin/dicom/output_*.cc (C++ over DCMTK).  Errors
+ * travel as tsc_out::Error exceptions inside this module only; the C entry
+ * in output_common.cc turns them (and any other exception) into a status. */
+#ifndef TSC_OUTPUT_PRIVATE_H
+#define TSC_OUTPUT_PRIVATE_H
+
+#include <dcmtk/config/osconfig.h>
+
+#include <dcmtk/dcmdata/dcfilefo.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tsc_dicom_outputs.h"
+
+namespace tsc_out {
+
+struct Error {
+    tsc_status status;
+    std::string message;
+};
+
+[[noreturn]] void fail(tsc_status status, const std::string &message);
+/* Throws TSC_EINTERNAL "what: <DCMTK's text>" when `c` is bad. */
+void check(const OFCondition &c, const std::string &what);
+
+/* A coded concept (value, scheme, meaning). */
+struct Code {
+    const char *value, *scheme, *meaning;
+};
+
+/* One slice of the source series. */
+struct SourceImage {
+    std::string path, sop_class, sop_instance;
+    int frame = 0;    /* 0-based frame within a multi-frame object */
+    int n_frames = 1;
+    DcmDataset *header = nullptr; /* borrowed from Context::headers */
+};
+
+struct Context {
+    const tsc_model *model = nullptr;
+    const tsc_dicom_index *index = nullptr;
+    size_t series = 0;
+    const tsc_series_result *r = nullptr;
+    tsc_report_options opt;
+    const tsc_dicom_series_info *se = nullptr;
+    const tsc_dicom_study_info *st = nullptr;
+    const tsc_dicom_patient_info *pt = nullptr;
+
+    std::vector<SourceImage> src;
+    std::map<std::string, std::unique_ptr<DcmFileFormat>> headers; /* per file */
+    std::string source_study_uid, source_series_uid, frame_of_reference;
+
+    /* Identity written into every output (pseudonyms when de-identified). */
+    std::string patient_name, patient_id, birth_date, sex;
+    std::string study_uid, study_date, study_time, study_id, accession, study_description;
+    bool utf8 = false;
+    std::string content_date, content_time, software;
+
+    /* Filled by the SEG writer for the SR. */
+    std::string seg_path, seg_sop_uid, seg_series_uid;
+    std::map<size_t, unsigned> segment_of_label; /* class label -> segment number */
+    std::map<size_t, unsigned> frame_of_slice;   /* slice -> SEG frame number (1-based) */
+
+    std::vector<std::string> written; /* removed again when a later step fails */
+};
+
+void load_sources(Context &c);
+/* Patient, study, character set and de-identification attributes. */
+void apply_identity(DcmItem &ds, const Context &c);
+std::string new_uid(const char *root);
+/* A DS value of at most 16 characters. */
+std::string ds(double v);
+std::string ds_list(const double *v, int n);
+/* Saves `ff` atomically to `path` (refusing an existing file unless force). */
+void save_atomic(DcmFileFormat &ff, const std::string &path, bool force);
+
+/* The display name, colour and coded type of class `label` of result `r`. */
+std::string class_display(const Context &c, const tsc_result *r, size_t label);
+uint32_t class_color(const Context &c, const tsc_result *r, size_t label);
+Code class_code(const Context &c, const tsc_result *r, size_t label);
+/* Slices with a tumour verdict and a non-empty mask, in series order. */
+std::vector<size_t> tumour_slices(const Context &c);
+
+extern const Code CODE_MORPH_ABNORMAL; /* SEG category */
+extern const Code CODE_BRAIN;          /* finding site */
+
+void write_seg(Context &c, const std::string &path);
+size_t write_sc(Context &c, const std::string &dir);
+void write_sr(Context &c, const std::string &path);
+
+} // namespace tsc_out
+
+#endif

@@ -1,0 +1,194 @@
+/* The TID 1500 Measurement Report: one measurement group (TID 1411) per
+ * lesion per slice with its long axis, short axis and area, the type as the
+ * finding, the classifier confidence as a qualitative evaluation, the SEG
+ * segment and frame it was measured on, and the source images in the image
+ * library and the evidence. */
+#include "output_private.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmsr/codes/dcm.h>
+#include <dcmtk/dcmsr/cmr/tid1500.h>
+#include <dcmtk/dcmsr/dsrdoc.h>
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace tsc_out {
+
+static DSRCodedEntryValue coded(const Code &c)
+{
+    return DSRCodedEntryValue(c.value, c.scheme, c.meaning);
+}
+
+static const Code CODE_FINDING = {"121071", "DCM", "Finding"};
+static const Code CODE_COMMENT = {"121106", "DCM", "Comment"};
+
+/* Measurements to 0.01 mm (mm²): finer than any MR pixel, without
+ * pretending float noise is information. */
+static std::string mm(double v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+static std::string pct(double p)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1f%%", 100.0 * p);
+    return buf;
+}
+
+/* One line stating the series verdict for the qualitative evaluation. */
+static std::string series_summary(const Context &c)
+{
+    const tsc_result *any = nullptr;
+    for (size_t k = 0; k < tsc_series_result_n_slices(c.r) && !any; k++)
+        any = tsc_series_result_get_slice(c.r, k);
+    if (!any) return "No slice could be analysed.";
+    bool cnn = c.model && tsc_result_get_method(any) == TSC_METHOD_CNN;
+    std::string s;
+    switch (tsc_series_result_get_verdict(c.r)) {
+    case TSC_VERDICT_TUMOR:
+        s = "Tumour: " + class_display(c, any, tsc_series_result_get_label(c.r));
+        if (cnn) s += " (" + pct(tsc_series_result_get_confidence(c.r)) + ")";
+        break;
+    case TSC_VERDICT_INCONCLUSIVE: s = "Inconclusive: no slice shows a tumour, some are inconclusive"; break;
+    default:
+        s = "No tumour";
+        if (cnn) s += " (" + pct(tsc_series_result_get_confidence(c.r)) + ")";
+        break;
+    }
+    double v = tsc_series_result_get_volume_ml(c.r);
+    if (std::isfinite(v) && tsc_series_result_get_verdict(c.r) == TSC_VERDICT_TUMOR) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "; volume %.2f mL", v);
+        s += buf;
+    }
+    return s;
+}
+
+void write_sr(Context &c, const std::string &path)
+{
+    TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
+    check(report.setLanguage(CID5000_Languages::English), "language");
+    std::string device_uid = new_uid(SITE_INSTANCE_UID_ROOT);
+    check(report.getObservationContext().addDeviceObserver(device_uid.c_str(), "tumorscope",
+                                                           "tumorscope", "tumorscope"),
+          "device observer");
+    if (std::string(c.se->modality) == "MR")
+        check(report.addProcedureReported(CMR_CID100::MRIUnspecifiedBodyRegion), "procedure");
+    else
+        check(report.addProcedureReported(CMR_CID100::ImagingProcedure), "procedure");
+
+    /* Image library: the source images, one entry per object. */
+    TID1600_ImageLibrary &lib = report.getImageLibrary();
+    check(lib.createNewImageLibrary(), "image library");
+    check(lib.addImageGroup(), "image library group");
+    std::set<std::string> listed;
+    for (const SourceImage &s : c.src) {
+        if (!listed.insert(s.path).second) continue; /* frames of one object */
+        check(lib.addImageEntry(*s.header, TID1600_ImageLibrary::withAllDescriptors),
+              "image library entry " + s.path);
+    }
+    /* Study date, modality, geometry shared by all: said once per group. */
+    check(lib.moveCommonImageDescriptorsToImageGroups(), "image library descriptors");
+
+    /* Measurement groups. */
+    bool first = true;
+    for (size_t k = 0; k < tsc_series_result_n_slices(c.r); k++) {
+        const tsc_result *r = tsc_series_result_get_slice(c.r, k);
+        if (!r || tsc_result_get_verdict(r) != TSC_VERDICT_TUMOR) continue;
+        size_t label = tsc_result_get_label(r);
+        for (size_t j = 0; j < tsc_result_n_lesions(r); j++) {
+            const tsc_lesion_info *le = tsc_result_get_lesion(r, j);
+            if (!first) check(report.addVolumetricROIMeasurements(OFFalse), "measurement group");
+            first = false;
+            CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
+            char id[64];
+            snprintf(id, sizeof id, "Lesion %zu on slice %zu", j + 1, k + 1);
+            check(m.setTrackingIdentifier(id), "tracking identifier");
+            check(m.setTrackingUniqueIdentifier(new_uid(SITE_INSTANCE_UID_ROOT).c_str()),
+                  "tracking UID");
+            check(m.setFinding(coded(class_code(c, r, label))), "finding");
+            if (!c.seg_sop_uid.empty() && c.segment_of_label.count(label) && c.frame_of_slice.count(k)) {
+                DSRImageReferenceValue seg(UID_SegmentationStorage, c.seg_sop_uid.c_str());
+                /* Segment only: DCMTK 3.6.7 writes a frame list instead of the
+                 * segment list when both are set; the tracking identifier
+                 * names the slice. */
+                seg.getSegmentList().addItem((Uint16)c.segment_of_label.at(label));
+                check(m.setReferencedSegment(seg), "referenced segment");
+                check(m.setSourceSeriesForSegmentation(c.source_series_uid.c_str()),
+                      "source series");
+            }
+            check(m.addFindingSite(coded(CODE_BRAIN)), "finding site");
+            typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
+            check(m.addMeasurement(CMR_CID7469::LongAxis,
+                                   Value(mm(le->diameter_mm).c_str(), CMR_CID7181::Millimeter)),
+                  "long axis");
+            check(m.addMeasurement(CMR_CID7469::ShortAxis,
+                                   Value(mm(le->perpendicular_mm).c_str(), CMR_CID7181::Millimeter)),
+                  "short axis");
+            check(m.addMeasurement(CMR_CID7469::Area,
+                                   Value(mm(le->area_mm2).c_str(), CMR_CID7181::SquareMillimeter)),
+                  "area");
+            /* The type in words, the confidence and the method as one comment:
+             * standard concepts only, no private coding scheme. */
+            std::string note = class_display(c, r, label);
+            double conf = tsc_result_get_confidence(r);
+            if (c.model && tsc_result_get_method(r) == TSC_METHOD_CNN && std::isfinite(conf))
+                note += "; classifier confidence " + pct(conf);
+            note += std::string("; method ") + tsc_method_to_string(tsc_result_get_method(r));
+            note += "; slice " + std::to_string(k + 1);
+            check(m.addQualitativeEvaluation(coded(CODE_COMMENT), note.c_str()), "comment");
+        }
+    }
+
+    /* The series verdict and the disclaimer as document-level evaluations. */
+    check(report.addQualitativeEvaluation(coded(CODE_FINDING), series_summary(c).c_str()),
+          "series finding");
+    check(report.addQualitativeEvaluation(coded(CODE_COMMENT),
+                                          "Decision support only - not for diagnostic use"),
+          "disclaimer");
+
+    DSRDocument doc(DSRTypes::DT_EnhancedSR);
+    OFCondition cond = doc.setTreeFromRootTemplate(report, OFTrue);
+    if (cond.bad()) {
+        doc.createNewDocument(DSRTypes::DT_ComprehensiveSR);
+        check(doc.setTreeFromRootTemplate(report, OFTrue), "building the measurement report");
+    }
+    if (c.utf8) doc.setSpecificCharacterSetType(DSRTypes::CS_UTF8);
+    check(doc.createNewSeriesInStudy(c.study_uid.c_str()), "SR series");
+    doc.setSeriesNumber(std::to_string(TSC_DICOM_SR_SERIES_NUMBER).c_str());
+    doc.setSeriesDescription("tumorscope measurements (decision support only)");
+    doc.setInstanceNumber("1");
+    doc.setManufacturer("tumorscope");
+    doc.setManufacturerModelName("tumorscope");
+    doc.setSoftwareVersions(c.software.c_str(), OFFalse);
+    doc.setDeviceSerialNumber("1");
+
+    /* Evidence: every source instance and the SEG. */
+    DSRSOPInstanceReferenceList &ev = doc.getCurrentRequestedProcedureEvidence();
+    for (const SourceImage &s : c.src)
+        check(ev.addItem(c.source_study_uid.c_str(), c.source_series_uid.c_str(), s.sop_class.c_str(),
+                         s.sop_instance.c_str()),
+              "evidence");
+    if (!c.seg_sop_uid.empty())
+        check(ev.addItem(c.study_uid.c_str(), c.seg_series_uid.c_str(), UID_SegmentationStorage,
+                         c.seg_sop_uid.c_str()),
+              "evidence");
+    check(doc.completeDocument(), "completing the report");
+
+    DcmFileFormat ff;
+    check(doc.write(*ff.getDataset()), "writing the measurement report");
+    apply_identity(*ff.getDataset(), c);
+    /* Our own 2.25 UIDs rather than DCMTK's default root. */
+    ff.getDataset()->putAndInsertString(DCM_SeriesInstanceUID, new_uid(SITE_SERIES_UID_ROOT).c_str());
+    ff.getDataset()->putAndInsertString(DCM_SOPInstanceUID, new_uid(SITE_INSTANCE_UID_ROOT).c_str());
+    save_atomic(ff, path, c.opt.force != 0);
+    c.written.push_back(path);
+}
+
+} // namespace tsc_out

@@ -1,0 +1,44 @@
+/* tsc_dicom_outputs: analysis results as DICOM objects (C API over DCMTK).
+ *
+ * One call writes, into a new series of the analysed study (or, with
+ * `deidentify`, of a new pseudonymous study):
+ *   SEG.dcm     binary DICOM Segmentation, one segment per tumour type found,
+ *               one frame per slice with a tumour verdict (SeriesNumber 9901);
+ *   SC/SCnnnn.dcm  Secondary Capture images (RGB, 8 bit) with the overlay
+ *               burned in, one per slice with a finding (SeriesNumber 9902);
+ *   SR.dcm      TID 1500 Measurement Report: per lesion the long and short
+ *               axis (mm), area (mm²), type and confidence, referencing the
+ *               SEG segment and the source images (SeriesNumber 9903).
+ * docs/REPORTS.md describes every attribute choice.
+ *
+ * Files are written atomically; existing ones are refused with TSC_EEXIST
+ * unless options->force, and `out_dir` may not lie inside a folder holding
+ * the study's input files (TSC_EINVAL).  `out_dir` is created when missing.
+ * Never throws: DCMTK errors come back as a status whose message keeps
+ * DCMTK's text. */
+#ifndef TSC_DICOM_OUTPUTS_H
+#define TSC_DICOM_OUTPUTS_H
+
+#include "tsc_plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Series numbers of the derived series. */
+#define TSC_DICOM_SEG_SERIES_NUMBER 9901
+#define TSC_DICOM_SC_SERIES_NUMBER 9902
+#define TSC_DICOM_SR_SERIES_NUMBER 9903
+
+/* `model` may be NULL (classical methods); `written` receives the paths
+ * (seg_path is "" when no slice has a tumour verdict). */
+tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_model *model,
+                                   const tsc_dicom_index *index, size_t series,
+                                   const tsc_series_result *r,
+                                   const tsc_report_options *options,
+                                   tsc_dicom_outputs *written, tsc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

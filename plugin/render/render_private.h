@@ -1,0 +1,125 @@
+/* Internals shared by the files of plugin/render and by the DICOM outputs
+ * (plugin/dicom/output_*.cc), which reuse the file and path rules. */
+#ifndef TSC_RENDER_PRIVATE_H
+#define TSC_RENDER_PRIVATE_H
+
+#include <cairo.h>
+#include <stdio.h>
+
+#include "tsc_render.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- palette ----------------------------------------------------------- */
+
+typedef struct tsc__rgb {
+    double r, g, b;
+} tsc__rgb;
+
+tsc__rgb tsc__rgb_from_hex(uint32_t rgb);
+/* Okabe–Ito colours used where the model gives none. */
+#define TSC__COLOR_NO_TUMOR 0x009E73u   /* green */
+#define TSC__COLOR_INCONCLUSIVE 0xE69F00u /* amber */
+#define TSC__COLOR_CLASSIC 0xF0E442u    /* yellow: tumour from a classical method */
+#define TSC__DISCLAIMER "Decision support only \xe2\x80\x94 not for diagnostic use"
+
+/* What the overlay and the reports call the finding of `r`. */
+typedef struct tsc__finding {
+    char type[96];        /* "Glioma", "Tumour (threshold method)", "No tumour" */
+    char label[128];      /* "Glioma 97.3%", "NO TUMOR 98.1%", "INCONCLUSIVE" */
+    tsc__rgb color;       /* colour of the type (amber when inconclusive) */
+    int has_confidence;   /* the method gives a calibrated confidence */
+    double confidence;
+} tsc__finding;
+
+void tsc__describe(const tsc_model *model, const tsc_result *r, tsc__finding *f);
+/* Name and colour of class `label` (model may be NULL: classical method). */
+void tsc__class_info(const tsc_model *model, const tsc_result *r, size_t label, char *name,
+                     size_t n, tsc__rgb *color);
+/* Perceptual colormap (viridis), t in [0, 1]. */
+tsc__rgb tsc__viridis(double t);
+
+/* ---- text -------------------------------------------------------------- */
+
+typedef enum tsc__weight { TSC__NORMAL = 0, TSC__BOLD = 1 } tsc__weight;
+
+/* Sets the report font (DejaVu Sans through fontconfig) at `size` user units. */
+void tsc__font(cairo_t *cr, double size, tsc__weight weight);
+/* Width of `s` in the current font, user units. */
+double tsc__text_width(cairo_t *cr, const char *s);
+/* Draws `s` with its baseline starting at (x, y) in the current font and source. */
+void tsc__text(cairo_t *cr, double x, double y, const char *s);
+/* Like tsc__text but elides the end with "…" to fit `max_w`. */
+void tsc__text_fit(cairo_t *cr, double x, double y, double max_w, const char *s);
+/* Word-wraps `s` into lines of at most `max_w`; draws them from baseline y
+ * with `line_h` between baselines when `draw`; returns the number of lines. */
+int tsc__text_wrap(cairo_t *cr, double x, double y, double max_w, double line_h, const char *s,
+                   int draw);
+
+/* Test seam: every string drawn by tsc__text* is also passed to the sink
+ * (NULL to remove).  Lets the tests prove that de-identified reports draw no
+ * patient identifier, which the compressed PNG/PDF bytes cannot show. */
+typedef void (*tsc__text_sink_fn)(const char *utf8, double device_size, void *data);
+void tsc__set_text_sink(tsc__text_sink_fn fn, void *data);
+/* Measuring passes draw nothing a reader sees: they pause the sink. */
+void tsc__text_sink_pause(int paused);
+
+/* ---- slice panels ------------------------------------------------------ */
+
+/* A decoded slice, windowed, scaled to its physical aspect, with the overlay.
+ * fit_w/fit_h > 0: the panel fits that box (may shrink); otherwise the
+ * natural size with at least `min_size` px on the short side (never shrinks).
+ * `r` may be NULL (no overlay).  On TSC_OK *out is a new RGB24 surface. */
+tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, const tsc_result *r,
+                          const tsc_overlay_options *ov, double min_size, double fit_w,
+                          double fit_h, cairo_surface_t **out, tsc_error *err);
+
+/* ---- options ----------------------------------------------------------- */
+
+/* Copies caller options over the defaults, honouring struct_size. */
+tsc_overlay_options tsc__overlay_options(const tsc_overlay_options *o);
+tsc_report_options tsc__report_options(const tsc_report_options *o);
+
+/* ---- files ------------------------------------------------------------- */
+
+/* TSC_EINVAL when `path` (a file to create, or with is_dir a folder, which
+ * need not exist yet) resolves inside a folder that holds one of the
+ * index's input files; TSC_ENOTFOUND when its parent folder is missing. */
+tsc_status tsc__check_outside_inputs(const tsc_dicom_index *index, const char *path, int is_dir,
+                                     tsc_error *err);
+
+/* An output file being written: a temporary in the target's folder. */
+typedef struct tsc__outfile {
+    char path[4096];   /* final path */
+    char tmp[4096];    /* temporary path */
+    FILE *fp;          /* open on tmp (tsc__outfile_open) or NULL (tsc__outfile_reserve) */
+    int force;
+} tsc__outfile;
+
+/* Refuses an existing `path` without `force` (TSC_EEXIST, the message says
+ * to pass --force), then creates the temporary and opens it for writing. */
+tsc_status tsc__outfile_open(tsc__outfile *o, const char *path, int force, tsc_error *err);
+/* Same, but closes the temporary so that another library can write to o->tmp. */
+tsc_status tsc__outfile_reserve(tsc__outfile *o, const char *path, int force, tsc_error *err);
+/* fsync, then rename (force) or link without replacing (TSC_EEXIST if the
+ * target appeared meanwhile), then fsync the folder.  Always removes tmp. */
+tsc_status tsc__outfile_commit(tsc__outfile *o, tsc_error *err);
+void tsc__outfile_abort(tsc__outfile *o);
+
+/* Writes an ARGB32 surface as an 8-bit RGB PNG with text chunks
+ * {key, value, key, value, ..., NULL} (Latin-1/ASCII values only). */
+tsc_status tsc__write_png(cairo_surface_t *s, FILE *fp, const char *const *text, tsc_error *err);
+
+/* "YYYY-MM-DD HH:MM" for the report (options->timestamp or now). */
+void tsc__timestamp(const char *given, char *out, size_t n);
+/* "YYYYMMDD" -> "YYYY-MM-DD" (anything else is copied). */
+void tsc__format_date(const char *dicom, char *out, size_t n);
+/* mkdir -p */
+tsc_status tsc__mkdirs(const char *path, tsc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

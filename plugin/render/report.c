@@ -1,0 +1,1089 @@
+/* Annotated reports: the slice report, the series summary (PNG) and the
+ * multi-page PDF.  Each page is drawn once into a cairo recording surface in
+ * layout units (1 unit = 1 PNG pixel) and replayed onto a PNG image or,
+ * scaled to A4, onto a PDF page, so both formats share one layout. */
+#include <cairo-pdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_private.h"
+
+#ifndef TSC_VERSION
+#define TSC_VERSION "0.1.0"
+#endif
+
+/* Layout units. */
+#define M 32.0            /* page margin */
+#define GAP 28.0          /* between columns */
+#define FINDINGS_W 440.0  /* findings column of the side-by-side slice page */
+#define MIN_PANEL 512.0   /* small slices are enlarged to at least this */
+#define SLICE_PAGE_W 1120.0
+#define SERIES_PAGE_W 1120.0
+#define PDF_SERIES_W 840.0
+#define PDF_SLICE_W 760.0
+#define A4_W 595.276
+#define A4_H 841.89
+#define PDF_MARGIN 20.0
+#define MAX_KEY 9
+
+static const tsc__rgb INK = {0.10, 0.12, 0.14};
+static const tsc__rgb MUTED = {0.38, 0.42, 0.47};
+static const tsc__rgb RULE = {0.83, 0.86, 0.89};
+static const tsc__rgb HEAD_BG = {0.11, 0.16, 0.22};
+static const tsc__rgb HEAD_SUB = {0.76, 0.81, 0.86};
+static const tsc__rgb TABLE_HEAD = {0.93, 0.95, 0.96};
+static const tsc__rgb ZEBRA = {0.97, 0.98, 0.985};
+static const tsc__rgb WARN_BG = {1.0, 0.96, 0.84};
+static const tsc__rgb WARN_INK = {0.42, 0.26, 0.0};
+
+typedef struct rep {
+    const tsc_model *model;
+    const tsc_dicom_index *ix;
+    size_t series;
+    const tsc_dicom_series_info *se;
+    const tsc_dicom_study_info *st;
+    const tsc_dicom_patient_info *pt;
+    tsc_report_options opt;
+    char when[64];
+    double W; /* page width of the page being drawn */
+} rep;
+
+tsc_report_options tsc_report_default_options(void)
+{
+    tsc_report_options o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    o.deidentify = 0;
+    o.force = 0;
+    o.timestamp = NULL;
+    o.overlay = tsc_overlay_default_options();
+    return o;
+}
+
+tsc_report_options tsc__report_options(const tsc_report_options *o)
+{
+    tsc_report_options d = tsc_report_default_options();
+    if (o) {
+        TSC_ASSERT(o->struct_size >= sizeof(size_t));
+        size_t n = o->struct_size < sizeof d ? o->struct_size : sizeof d;
+        memcpy(&d, o, n);
+        d.struct_size = sizeof d;
+        if (n < offsetof(tsc_report_options, overlay) + sizeof(size_t))
+            d.overlay = tsc_overlay_default_options();
+        else
+            d.overlay = tsc__overlay_options(&d.overlay);
+    }
+    return d;
+}
+
+static void rep_init(rep *c, const tsc_model *model, const tsc_dicom_index *ix, size_t series,
+                     const tsc_report_options *options)
+{
+    memset(c, 0, sizeof *c);
+    c->model = model;
+    c->ix = ix;
+    c->series = series;
+    c->se = tsc_dicom_get_series(ix, series);
+    c->st = tsc_dicom_get_study(ix, c->se->study);
+    c->pt = tsc_dicom_get_patient(ix, c->st->patient);
+    c->opt = tsc__report_options(options);
+    tsc__timestamp(c->opt.timestamp, c->when, sizeof c->when);
+}
+
+/* ---- small drawing helpers --------------------------------------------- */
+
+static void ink(cairo_t *cr, tsc__rgb c)
+{
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+}
+
+static void fill_rect(cairo_t *cr, double x, double y, double w, double h, tsc__rgb c)
+{
+    cairo_rectangle(cr, x, y, w, h);
+    ink(cr, c);
+    cairo_fill(cr);
+}
+
+static void round_rect(cairo_t *cr, double x, double y, double w, double h, double rad)
+{
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x + w - rad, y + rad, rad, -M_PI / 2, 0);
+    cairo_arc(cr, x + w - rad, y + h - rad, rad, 0, M_PI / 2);
+    cairo_arc(cr, x + rad, y + h - rad, rad, M_PI / 2, M_PI);
+    cairo_arc(cr, x + rad, y + rad, rad, M_PI, 3 * M_PI / 2);
+    cairo_close_path(cr);
+}
+
+static void text_right(cairo_t *cr, double right, double y, const char *s)
+{
+    tsc__text(cr, right - tsc__text_width(cr, s), y, s);
+}
+
+/* A section title with a rule under it; returns the y below. */
+static double section(cairo_t *cr, double x, double y, double w, const char *title)
+{
+    tsc__font(cr, 11.5, TSC__BOLD);
+    ink(cr, MUTED);
+    tsc__text(cr, x, y + 12, title);
+    fill_rect(cr, x, y + 19, w, 1, RULE);
+    return y + 30;
+}
+
+/* "key   value" rows; returns the y below. */
+static double kv(cairo_t *cr, double x, double y, double key_w, double w, const char *key,
+                 const char *value)
+{
+    tsc__font(cr, 12.5, TSC__NORMAL);
+    ink(cr, MUTED);
+    tsc__text_fit(cr, x, y + 14, key_w - 8, key);
+    tsc__font(cr, 13.5, TSC__NORMAL);
+    ink(cr, INK);
+    tsc__text_fit(cr, x + key_w, y + 14, w - key_w, value && *value ? value : "\xe2\x80\x94");
+    return y + 21;
+}
+
+/* "DOE^JOHN^^^" -> "DOE, JOHN"; only the first (alphabetic) component group. */
+static void format_pn(const char *pn, char *out, size_t n)
+{
+    char family[256] = "", given[256] = "", middle[256] = "";
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", pn ? pn : "");
+    char *eq = strchr(buf, '=');
+    if (eq) *eq = '\0';
+    char *parts[5] = {buf, NULL, NULL, NULL, NULL};
+    for (int i = 1; i < 5; i++) {
+        char *c = parts[i - 1] ? strchr(parts[i - 1], '^') : NULL;
+        if (!c) break;
+        *c = '\0';
+        parts[i] = c + 1;
+    }
+    snprintf(family, sizeof family, "%s", parts[0]);
+    if (parts[1]) snprintf(given, sizeof given, "%s", parts[1]);
+    if (parts[2]) snprintf(middle, sizeof middle, "%s", parts[2]);
+    if (*given && *middle) snprintf(out, n, "%s, %s %s", family, given, middle);
+    else if (*given) snprintf(out, n, "%s, %s", family, given);
+    else snprintf(out, n, "%s", family);
+}
+
+static void format_time(const char *t, char *out, size_t n)
+{
+    if (t && strlen(t) >= 4 && strspn(t, "0123456789") >= 4) snprintf(out, n, "%.2s:%.2s", t, t + 2);
+    else out[0] = '\0';
+}
+
+/* ---- page parts -------------------------------------------------------- */
+
+static double draw_header(cairo_t *cr, const rep *c, const char *kind, const char *right2)
+{
+    fill_rect(cr, 0, 0, c->W, 72, HEAD_BG);
+    tsc__font(cr, 22, TSC__BOLD);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    tsc__text(cr, M, 34, "Brain MRI tumour analysis");
+    tsc__font(cr, 13, TSC__NORMAL);
+    ink(cr, HEAD_SUB);
+    char sub[160];
+    snprintf(sub, sizeof sub, "%s \xc2\xb7 tumorscope %s", kind, TSC_VERSION);
+    tsc__text(cr, M, 56, sub);
+    char when[96];
+    snprintf(when, sizeof when, "Analysed %s", c->when);
+    tsc__font(cr, 13, TSC__BOLD);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    text_right(cr, c->W - M, 34, when);
+    if (right2) {
+        tsc__font(cr, 13, TSC__NORMAL);
+        ink(cr, HEAD_SUB);
+        text_right(cr, c->W - M, 56, right2);
+    }
+    /* The disclaimer strip: first thing a reader sees under the title. */
+    fill_rect(cr, 0, 72, c->W, 34, WARN_BG);
+    fill_rect(cr, 0, 105, c->W, 1.5, tsc__rgb_from_hex(TSC__COLOR_INCONCLUSIVE));
+    tsc__font(cr, 13, TSC__BOLD);
+    ink(cr, WARN_INK);
+    const char *a = "\xe2\x9a\xa0 DECISION SUPPORT ONLY \xe2\x80\x94 NOT FOR DIAGNOSTIC USE.";
+    tsc__text(cr, M, 94, a);
+    double aw = tsc__text_width(cr, a);
+    tsc__font(cr, 13, TSC__NORMAL);
+    const char *b = "Every finding must be confirmed by a qualified radiologist.";
+    if (tsc__text_width(cr, b) > c->W - 2 * M - aw - 8) b = "A radiologist must confirm every finding.";
+    tsc__text_fit(cr, M + aw + 8, 94, c->W - 2 * M - aw - 8, b);
+    return 106;
+}
+
+/* Patient / study / series columns.  `slice` is (size_t)-1 on the summary. */
+static double draw_identification(cairo_t *cr, const rep *c, double y, size_t slice)
+{
+    y += 18;
+    /* Three columns on wide pages; on narrow (PDF) pages the series goes
+     * under patient and study so that values are not cut. */
+    int three = c->W >= 1000;
+    double colw = three ? (c->W - 2 * M - 2 * GAP) / 3 : (c->W - 2 * M - GAP) / 2;
+    double x0 = M, x1 = M + colw + GAP, x2 = three ? M + 2 * (colw + GAP) : M;
+    double kw = three ? 96 : 88;
+    double ya = section(cr, x0, y, colw, "PATIENT");
+    double yb = section(cr, x1, y, colw, "STUDY");
+    double yc = 0;
+    char buf[512], tmp[256];
+
+    if (c->opt.deidentify) {
+        ya = kv(cr, x0, ya, kw, colw, "Identity", "De-identified report");
+        ya = kv(cr, x0, ya, kw, colw, "Removed", "name, ID, birth date, sex");
+    } else {
+        format_pn(c->pt->name, buf, sizeof buf);
+        ya = kv(cr, x0, ya, kw, colw, "Name", buf);
+        ya = kv(cr, x0, ya, kw, colw, "Patient ID", c->pt->id);
+        tsc__format_date(c->pt->birth_date, buf, sizeof buf);
+        ya = kv(cr, x0, ya, kw, colw, "Birth date", buf);
+        ya = kv(cr, x0, ya, kw, colw, "Sex", c->pt->sex);
+    }
+
+    tsc__format_date(c->st->date, buf, sizeof buf);
+    format_time(c->st->time, tmp, sizeof tmp);
+    if (*tmp && !c->opt.deidentify) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, sizeof buf - l, " %s", tmp);
+    }
+    yb = kv(cr, x1, yb, kw, colw, "Date", buf);
+    yb = kv(cr, x1, yb, kw, colw, "Description", c->st->description);
+    if (!c->opt.deidentify) {
+        yb = kv(cr, x1, yb, kw, colw, "Accession", c->st->accession);
+        yb = kv(cr, x1, yb, kw, colw, "Institution", c->st->institution);
+    }
+    if (!three) {
+        y = fmax(ya, yb) + 10;
+        colw = c->W - 2 * M;
+    }
+    yc = section(cr, x2, y, colw, slice == (size_t)-1 ? "SERIES" : "SERIES / SLICE");
+
+    snprintf(buf, sizeof buf, "#%d \xc2\xb7 %s", c->se->series_number,
+             *c->se->description ? c->se->description : "(no description)");
+    yc = kv(cr, x2, yc, kw, colw, "Series", buf);
+    snprintf(buf, sizeof buf, "%s%s%s", c->se->modality, *c->se->contrast_label ? " \xc2\xb7 " : "",
+             c->se->contrast_label);
+    yc = kv(cr, x2, yc, kw, colw, "Sequence", buf);
+    if (slice == (size_t)-1) {
+        if (c->se->slice_spacing > 0)
+            snprintf(buf, sizeof buf, "%zu \xc2\xb7 spacing %.2f mm", c->se->n_slices,
+                     c->se->slice_spacing);
+        else
+            snprintf(buf, sizeof buf, "%zu", c->se->n_slices);
+        yc = kv(cr, x2, yc, kw, colw, "Slices", buf);
+        snprintf(buf, sizeof buf, "%d \xc3\x97 %d px \xc2\xb7 %.2f \xc3\x97 %.2f mm", c->se->cols,
+                 c->se->rows, c->se->pixel_spacing[1], c->se->pixel_spacing[0]);
+        yc = kv(cr, x2, yc, kw, colw, "Matrix", buf);
+    } else {
+        const tsc_dicom_slice_info *sl = tsc_dicom_get_slice(c->ix, c->series, slice);
+        snprintf(buf, sizeof buf, "%zu of %zu \xc2\xb7 instance %d", slice + 1, c->se->n_slices,
+                 sl->instance_number);
+        yc = kv(cr, x2, yc, kw, colw, "Slice", buf);
+        if (sl->has_geometry)
+            snprintf(buf, sizeof buf, "%.2f mm along the slice normal", sl->location);
+        else
+            snprintf(buf, sizeof buf, "unknown (no geometry in the header)");
+        yc = kv(cr, x2, yc, kw, colw, "Position", buf);
+    }
+    return fmax(ya, fmax(yb, yc));
+}
+
+static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, tsc__rgb color,
+                         const char *left, const char *right)
+{
+    round_rect(cr, x, y, w, h, 6);
+    ink(cr, color);
+    cairo_fill(cr);
+    double l = 0.2126 * color.r + 0.7152 * color.g + 0.0722 * color.b;
+    if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
+    else cairo_set_source_rgb(cr, 1, 1, 1);
+    tsc__font(cr, 18, TSC__BOLD);
+    double rw = right && *right ? tsc__text_width(cr, right) + 16 : 0;
+    tsc__text_fit(cr, x + 14, y + h / 2 + 6.5, w - 28 - rw, left);
+    if (rw > 0) text_right(cr, x + w - 14, y + h / 2 + 6.5, right);
+}
+
+static void method_text(const tsc_result *r, char *out, size_t n)
+{
+    switch (tsc_result_get_method(r)) {
+    case TSC_METHOD_CNN: snprintf(out, n, "CNN (classification + segmentation)"); break;
+    case TSC_METHOD_THRESHOLD: snprintf(out, n, "Threshold (classical baseline, Otsu)"); break;
+    case TSC_METHOD_REGION_GROWING: snprintf(out, n, "Region growing (classical baseline)"); break;
+    default: snprintf(out, n, "%s", tsc_method_to_string(tsc_result_get_method(r)));
+    }
+}
+
+static double draw_model_block(cairo_t *cr, const rep *c, const tsc_result *any, double x,
+                               double y, double w, double total_ms)
+{
+    char buf[256];
+    y = section(cr, x, y, w, "ANALYSIS");
+    double kw = 120;
+    if (any) {
+        method_text(any, buf, sizeof buf);
+        y = kv(cr, x, y, kw, w, "Method", buf);
+    }
+    if (c->model) {
+        snprintf(buf, sizeof buf, "%s %s", tsc_model_get_name(c->model),
+                 tsc_model_get_version(c->model));
+        y = kv(cr, x, y, kw, w, "Model", buf);
+        const char *sha = tsc_model_get_sha256(c->model);
+        snprintf(buf, sizeof buf, "%.16s\xe2\x80\xa6", sha ? sha : "");
+        y = kv(cr, x, y, kw, w, "Model SHA-256", buf);
+    } else {
+        y = kv(cr, x, y, kw, w, "Model", "none (classical method)");
+    }
+    y = kv(cr, x, y, kw, w, "Analysed", c->when);
+    if (total_ms > 0) {
+        snprintf(buf, sizeof buf, "%.0f ms", total_ms);
+        y = kv(cr, x, y, kw, w, "Processing time", buf);
+    }
+    return y;
+}
+
+/* The findings of one slice; returns the y below. */
+static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, double x, double y,
+                            double w)
+{
+    tsc__finding f;
+    tsc__describe(c->model, r, &f);
+    char buf[256], pct[32] = "";
+    tsc_verdict v = tsc_result_get_verdict(r);
+    y = section(cr, x, y, w, "FINDINGS");
+    if (v == TSC_VERDICT_TUMOR) snprintf(buf, sizeof buf, "TUMOR \xe2\x80\x94 %s", f.type);
+    else if (v == TSC_VERDICT_NO_TUMOR) snprintf(buf, sizeof buf, "NO TUMOR");
+    else snprintf(buf, sizeof buf, "INCONCLUSIVE");
+    if (f.has_confidence) snprintf(pct, sizeof pct, "%.1f%%", 100.0 * f.confidence);
+    verdict_pill(cr, x, y, w, 46, f.color, buf, pct);
+    y += 46 + 12;
+    if (v == TSC_VERDICT_INCONCLUSIVE) {
+        tsc__font(cr, 13.5, TSC__BOLD);
+        ink(cr, WARN_INK);
+        const char *why = tsc_result_get_reason(r);
+        int n = tsc__text_wrap(cr, x, y + 14, w, 19, why && *why ? why : "no reason given", 1);
+        y += n * 19 + 8;
+    }
+    double kw = 120;
+    y = kv(cr, x, y, kw, w, "Type", f.type);
+    if (f.has_confidence) {
+        snprintf(buf, sizeof buf, "%.1f%%", 100.0 * f.confidence);
+        y = kv(cr, x, y, kw, w, "Confidence", buf);
+    } else {
+        y = kv(cr, x, y, kw, w, "Confidence", "not available for this method");
+    }
+    snprintf(buf, sizeof buf, "%zu", tsc_result_n_lesions(r));
+    y = kv(cr, x, y, kw, w, "Lesions", buf);
+    y += 10;
+
+    y = section(cr, x, y, w, "CLASS PROBABILITIES");
+    size_t nc = tsc_result_n_classes(r);
+    if (nc == 0 || !c->model) {
+        tsc__font(cr, 12.5, TSC__NORMAL);
+        ink(cr, MUTED);
+        int n = tsc__text_wrap(cr, x, y + 14, w, 18,
+                               "Not available: the classical methods segment without typing and "
+                               "give no calibrated probabilities.",
+                               1);
+        y += n * 18 + 8;
+    } else {
+        double name_w = 150, pct_w = 62, bar_w = w - name_w - pct_w;
+        for (size_t i = 0; i < nc; i++) {
+            double p = tsc_result_get_probability(r, i);
+            char name[96];
+            tsc__rgb col;
+            tsc__class_info(c->model, r, i, name, sizeof name, &col);
+            tsc__font(cr, 13, i == tsc_result_get_label(r) ? TSC__BOLD : TSC__NORMAL);
+            ink(cr, INK);
+            tsc__text_fit(cr, x, y + 14, name_w - 8, name);
+            round_rect(cr, x + name_w, y + 4, bar_w, 12, 3);
+            ink(cr, (tsc__rgb){0.91, 0.93, 0.95});
+            cairo_fill(cr);
+            if (p > 0.002) {
+                round_rect(cr, x + name_w, y + 4, fmax(6, bar_w * fmin(1, p)), 12, 3);
+                ink(cr, col);
+                cairo_fill(cr);
+            }
+            snprintf(buf, sizeof buf, "%.1f%%", 100.0 * p);
+            tsc__font(cr, 13, TSC__NORMAL);
+            ink(cr, INK);
+            text_right(cr, x + w, y + 14, buf);
+            y += 22;
+        }
+        y += 6;
+    }
+
+    y = section(cr, x, y, w, "LESIONS (RANO BIDIMENSIONAL)");
+    size_t nl = tsc_result_n_lesions(r);
+    if (nl == 0) {
+        tsc__font(cr, 13, TSC__NORMAL);
+        ink(cr, MUTED);
+        tsc__text(cr, x, y + 14, "No lesion measured.");
+        y += 26;
+    } else {
+        /* Right edges of the numeric columns. */
+        const char *head[5] = {"#", "Area mm\xc2\xb2", "Diameter mm", "Perp. mm",
+                               "Product mm\xc2\xb2"};
+        double right[5] = {x + 0.07 * w, x + 0.29 * w, x + 0.52 * w, x + 0.74 * w, x + w - 6};
+        fill_rect(cr, x, y, w, 24, TABLE_HEAD);
+        tsc__font(cr, 12, TSC__BOLD);
+        ink(cr, MUTED);
+        for (int k = 0; k < 5; k++) text_right(cr, right[k], y + 16, head[k]);
+        y += 24;
+        size_t shown = nl > 12 ? 12 : nl;
+        for (size_t i = 0; i < shown; i++) {
+            const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
+            if (i % 2) fill_rect(cr, x, y, w, 22, ZEBRA);
+            char cells[5][32];
+            snprintf(cells[0], 32, "%zu", i + 1);
+            snprintf(cells[1], 32, "%.1f", le->area_mm2);
+            snprintf(cells[2], 32, "%.1f", le->diameter_mm);
+            snprintf(cells[3], 32, "%.1f", le->perpendicular_mm);
+            snprintf(cells[4], 32, "%.1f", le->product_mm2);
+            tsc__font(cr, 13, TSC__NORMAL);
+            ink(cr, INK);
+            for (int k = 0; k < 5; k++) text_right(cr, right[k], y + 16, cells[k]);
+            y += 22;
+        }
+        if (nl > shown) {
+            snprintf(buf, sizeof buf, "+ %zu smaller lesions not listed", nl - shown);
+            tsc__font(cr, 12, TSC__NORMAL);
+            ink(cr, MUTED);
+            tsc__text(cr, x, y + 15, buf);
+            y += 22;
+        }
+        fill_rect(cr, x, y, w, 1, RULE);
+        y += 8;
+    }
+    y += 8;
+    return draw_model_block(cr, c, r, x, y, w, tsc_result_get_timings(r)->total_ms);
+}
+
+static double draw_footer(cairo_t *cr, const rep *c, double y)
+{
+    y += 20;
+    fill_rect(cr, M, y, c->W - 2 * M, 1, RULE);
+    tsc__font(cr, 11.5, TSC__NORMAL);
+    ink(cr, MUTED);
+    char buf[200];
+    snprintf(buf, sizeof buf, "Generated by tumorscope %s on %s%s", TSC_VERSION, c->when,
+             c->opt.deidentify ? " \xc2\xb7 de-identified" : "");
+    tsc__text(cr, M, y + 20, buf);
+    tsc__font(cr, 11.5, TSC__BOLD);
+    ink(cr, WARN_INK);
+    text_right(cr, c->W - M, y + 20, TSC__DISCLAIMER);
+    return y + 36;
+}
+
+/* The panel with a frame and a caption; returns the y below. */
+static double draw_panel(cairo_t *cr, cairo_surface_t *panel, const tsc_dicom_image *im,
+                         double x, double y)
+{
+    double pw = cairo_image_surface_get_width(panel), ph = cairo_image_surface_get_height(panel);
+    cairo_set_source_surface(cr, panel, x, y);
+    cairo_paint(cr);
+    cairo_rectangle(cr, x - 0.5, y - 0.5, pw + 1, ph + 1);
+    ink(cr, RULE);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+    char buf[256];
+    double zoom = pw / im->cols;
+    snprintf(buf, sizeof buf,
+             "%d \xc3\x97 %d px \xc2\xb7 %.2f \xc3\x97 %.2f mm/px \xc2\xb7 shown \xc3\x97%.2f \xc2\xb7 "
+             "window C %.0f / W %.0f%s",
+             im->cols, im->rows, im->pixel_spacing[1], im->pixel_spacing[0], zoom,
+             im->window_center, im->window_width,
+             (im->flags & TSC_DICOM_IMAGE_WINDOW_FROM_MINMAX) ? " (min/max)" : "");
+    tsc__font(cr, 12, TSC__NORMAL);
+    ink(cr, MUTED);
+    tsc__text_fit(cr, x, y + ph + 18, fmax(pw, 400), buf);
+    return y + ph + 26;
+}
+
+/* Draws a slice page into `cr`; *w and *h receive its size. */
+static tsc_status slice_page(cairo_t *cr, rep *c, size_t k, const tsc_result *r, int stacked,
+                             double min_w, double *w, double *h, tsc_error *err)
+{
+    tsc_dicom_image *im = NULL;
+    tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
+    if (st != TSC_OK) return st;
+    cairo_surface_t *panel = NULL;
+    st = tsc__panel_new(c->model, im, r, &c->opt.overlay, MIN_PANEL, 0, 0, &panel, err);
+    if (st != TSC_OK) {
+        tsc_dicom_image_free(im);
+        return st;
+    }
+    double pw = cairo_image_surface_get_width(panel);
+    c->W = stacked ? fmax(min_w, pw + 2 * M) : fmax(min_w, 2 * M + pw + GAP + FINDINGS_W);
+    char right2[96];
+    snprintf(right2, sizeof right2, "Series %d \xc2\xb7 slice %zu of %zu", c->se->series_number,
+             k + 1, c->se->n_slices);
+    double y = draw_header(cr, c, "Slice report", right2);
+    y = draw_identification(cr, c, y, k);
+    y += 18;
+    double px = stacked ? (c->W - pw) / 2 : M;
+    double y_panel = draw_panel(cr, panel, im, px, y);
+    double y_find;
+    if (stacked)
+        y_find = draw_findings(cr, c, r, M, y_panel + 8, c->W - 2 * M);
+    else
+        y_find = draw_findings(cr, c, r, M + pw + GAP, y - 2, c->W - 2 * M - pw - GAP);
+    y = draw_footer(cr, c, fmax(y_panel, y_find));
+    cairo_surface_destroy(panel);
+    tsc_dicom_image_free(im);
+    *w = c->W;
+    *h = ceil(y);
+    return TSC_OK;
+}
+
+/* ---- series summary ---------------------------------------------------- */
+
+size_t tsc_report_pick_key_slices(const tsc_series_result *r, size_t *out, size_t max)
+{
+    TSC_ASSERT(r && (out || !max));
+    size_t n = tsc_series_result_n_slices(r), m = 0, nc = 0, na = 0;
+    if (!max) return 0;
+    size_t *cand = malloc((n ? n : 1) * sizeof *cand);
+    size_t *anal = malloc((n ? n : 1) * sizeof *anal);
+    if (!cand || !anal) {
+        free(cand);
+        free(anal);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const tsc_result *s = tsc_series_result_get_slice(r, k);
+        if (!s) continue;
+        anal[na++] = k;
+        if (tsc_result_get_verdict(s) != TSC_VERDICT_NO_TUMOR) cand[nc++] = k;
+    }
+    size_t key = tsc_series_result_get_key_slice(r);
+    const size_t *from = nc ? cand : anal;
+    size_t nf = nc ? nc : na;
+    if (nf <= max) {
+        memcpy(out, from, nf * sizeof *out);
+        m = nf;
+    } else {
+        /* Evenly spaced over the others, plus the key slice. */
+        int have_key = 0;
+        size_t nrest = 0;
+        for (size_t i = 0; i < nf; i++) {
+            if (nc && from[i] == key) have_key = 1;
+            else cand[nrest++] = from[i]; /* from == cand or anal: nrest <= i */
+        }
+        size_t want = have_key ? max - 1 : max;
+        for (size_t i = 0; i < want; i++) {
+            size_t j = want > 1 ? (size_t)llround((double)i * (nrest - 1) / (want - 1)) : nrest / 2;
+            out[m++] = cand[j];
+        }
+        if (have_key) out[m++] = key;
+        /* Keep series order. */
+        for (size_t i = 1; i < m; i++)
+            for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+                size_t t = out[j];
+                out[j] = out[j - 1];
+                out[j - 1] = t;
+            }
+    }
+    free(cand);
+    free(anal);
+    return m;
+}
+
+static const tsc_result *first_result(const tsc_series_result *sr)
+{
+    for (size_t k = 0; k < tsc_series_result_n_slices(sr); k++)
+        if (tsc_series_result_get_slice(sr, k)) return tsc_series_result_get_slice(sr, k);
+    return NULL;
+}
+
+static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
+                              double *h, tsc_error *err)
+{
+    c->W = W;
+    char buf[256], right2[96];
+    size_t n = tsc_series_result_n_slices(sr);
+    size_t n_t = 0, n_i = 0, n_n = 0, n_f = 0, n_x = 0;
+    double best_prod = -1, total_ms = 0;
+    size_t best_k = 0;
+    const tsc_lesion_info *best = NULL;
+    for (size_t k = 0; k < n; k++) {
+        const tsc_result *r = tsc_series_result_get_slice(sr, k);
+        if (!r) {
+            if (tsc_series_result_get_error(sr, k)) n_f++;
+            else n_x++;
+            continue;
+        }
+        total_ms += tsc_result_get_timings(r)->total_ms;
+        switch (tsc_result_get_verdict(r)) {
+        case TSC_VERDICT_TUMOR: n_t++; break;
+        case TSC_VERDICT_INCONCLUSIVE: n_i++; break;
+        default: n_n++; break;
+        }
+        for (size_t i = 0; i < tsc_result_n_lesions(r); i++) {
+            const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
+            if (tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR && le->product_mm2 > best_prod) {
+                best_prod = le->product_mm2;
+                best = le;
+                best_k = k;
+            }
+        }
+    }
+    const tsc_result *any = first_result(sr);
+
+    snprintf(right2, sizeof right2, "Series %d \xc2\xb7 %zu slices", c->se->series_number, n);
+    double y = draw_header(cr, c, "Series summary", right2);
+    y = draw_identification(cr, c, y, (size_t)-1);
+    y += 18;
+
+    /* Series finding (left) and measurements (right). */
+    double lw = (W - 2 * M - GAP) * 0.46, rx = M + lw + GAP, rw = W - M - rx;
+    double yl = section(cr, M, y, lw, "SERIES FINDING");
+    tsc_verdict v = tsc_series_result_get_verdict(sr);
+    char type[96] = "", pct[32] = "";
+    tsc__rgb color;
+    int has_conf = 0;
+    if (v == TSC_VERDICT_TUMOR) {
+        if (any) tsc__class_info(c->model, any, tsc_series_result_get_label(sr), type, sizeof type, &color);
+        else color = tsc__rgb_from_hex(TSC__COLOR_CLASSIC);
+        has_conf = c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN;
+        snprintf(buf, sizeof buf, "TUMOR \xe2\x80\x94 %s", type);
+    } else if (v == TSC_VERDICT_INCONCLUSIVE) {
+        color = tsc__rgb_from_hex(TSC__COLOR_INCONCLUSIVE);
+        snprintf(type, sizeof type, "Inconclusive");
+        snprintf(buf, sizeof buf, "INCONCLUSIVE");
+    } else {
+        color = tsc__rgb_from_hex(TSC__COLOR_NO_TUMOR);
+        if (any) {
+            tsc__finding f;
+            tsc__describe(c->model, any, &f);
+            if (tsc_result_get_verdict(any) == TSC_VERDICT_NO_TUMOR) color = f.color;
+        }
+        has_conf = c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN;
+        snprintf(type, sizeof type, "No tumour");
+        snprintf(buf, sizeof buf, "NO TUMOR");
+    }
+    if (!any) {
+        snprintf(buf, sizeof buf, "NOT ANALYSED");
+        color = (tsc__rgb){0.55, 0.58, 0.62};
+    }
+    if (has_conf) snprintf(pct, sizeof pct, "%.1f%%", 100.0 * tsc_series_result_get_confidence(sr));
+    verdict_pill(cr, M, yl, lw, 46, color, buf, pct);
+    yl += 58;
+    yl = kv(cr, M, yl, 130, lw, "Type", type);
+    yl = kv(cr, M, yl, 130, lw, "Confidence", has_conf ? pct : "not available for this method");
+    if (v == TSC_VERDICT_INCONCLUSIVE) {
+        yl = kv(cr, M, yl, 130, lw, "Why", "no slice shows a tumour, some are inconclusive; "
+                                           "see the slice pages");
+    }
+    /* Per-verdict counts as labelled chips (text, not colour alone). */
+    yl += 6;
+    struct {
+        const char *name;
+        size_t count;
+        uint32_t color;
+    } chips[] = {{"Tumour", n_t, 0xD55E00}, {"Inconclusive", n_i, TSC__COLOR_INCONCLUSIVE},
+                 {"No tumour", n_n, TSC__COLOR_NO_TUMOR}, {"Failed", n_f, 0x7F7F7F},
+                 {"Not analysed", n_x, 0xB0B0B0}};
+    double cx = M;
+    for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++) {
+        if (i >= 3 && chips[i].count == 0) continue;
+        snprintf(buf, sizeof buf, "%s %zu", chips[i].name, chips[i].count);
+        tsc__font(cr, 12.5, TSC__BOLD);
+        double cw = tsc__text_width(cr, buf) + 30;
+        if (cx + cw > M + lw) {
+            cx = M;
+            yl += 30;
+        }
+        round_rect(cr, cx, yl, cw, 24, 12);
+        ink(cr, TABLE_HEAD);
+        cairo_fill(cr);
+        cairo_arc(cr, cx + 12, yl + 12, 5, 0, 2 * M_PI);
+        ink(cr, tsc__rgb_from_hex(chips[i].color));
+        cairo_fill(cr);
+        ink(cr, INK);
+        tsc__text(cr, cx + 22, yl + 17, buf);
+        cx += cw + 8;
+    }
+    yl += 30;
+
+    double yr = section(cr, rx, y, rw, "MEASUREMENTS");
+    double mkw = W >= 1000 ? 150 : 118;
+    double vol = tsc_series_result_get_volume_ml(sr);
+    if (isfinite(vol)) snprintf(buf, sizeof buf, "%.2f mL", vol);
+    else snprintf(buf, sizeof buf, "not available (slice spacing unknown)");
+    yr = kv(cr, rx, yr, mkw, rw, "Tumour volume", buf);
+    if (best) {
+        snprintf(buf, sizeof buf, "%.1f mm\xc2\xb2 (%.1f \xc3\x97 %.1f mm), slice %zu",
+                 best->product_mm2, best->diameter_mm, best->perpendicular_mm, best_k + 1);
+        yr = kv(cr, rx, yr, mkw, rw, "Largest lesion", buf);
+    } else {
+        yr = kv(cr, rx, yr, mkw, rw, "Largest lesion", "none");
+    }
+    size_t key = tsc_series_result_get_key_slice(sr);
+    if (key < n) snprintf(buf, sizeof buf, "%zu of %zu", key + 1, n);
+    else snprintf(buf, sizeof buf, "none");
+    yr = kv(cr, rx, yr, mkw, rw, "Key slice", buf);
+    snprintf(buf, sizeof buf, "%zu of %zu", n - n_f - n_x, n);
+    yr = kv(cr, rx, yr, mkw, rw, "Slices analysed", buf);
+
+    y = fmax(yl, yr) + 12;
+
+    /* 3D lesions, across the page. */
+    size_t n3 = tsc_series_result_n_lesions3d(sr);
+    if (n3 && any) {
+        double tw = W - 2 * M;
+        y = section(cr, M, y, tw, "LESIONS IN 3D (LINKED ACROSS SLICES)");
+        const char *head[6] = {"#", "Type", "Slices", "Key slice", "Volume mL",
+                               "Product mm\xc2\xb2"};
+        double right[6] = {M + 0.05 * tw, M + 0.40 * tw, M + 0.52 * tw, M + 0.65 * tw,
+                           M + 0.80 * tw, M + tw - 6};
+        fill_rect(cr, M, y, tw, 24, TABLE_HEAD);
+        tsc__font(cr, 12, TSC__BOLD);
+        ink(cr, MUTED);
+        for (int k = 0; k < 6; k++)
+            if (k == 1) tsc__text(cr, right[0] + 16, y + 16, head[k]);
+            else text_right(cr, right[k], y + 16, head[k]);
+        y += 24;
+        size_t shown = n3 > 8 ? 8 : n3;
+        for (size_t i = 0; i < shown; i++) {
+            const tsc_lesion3d_info *l = tsc_series_result_get_lesion3d(sr, i);
+            if (i % 2) fill_rect(cr, M, y, tw, 22, ZEBRA);
+            char cells[6][96];
+            tsc__rgb col;
+            snprintf(cells[0], 96, "%zu", i + 1);
+            tsc__class_info(c->model, any, l->label, cells[1], 96, &col);
+            snprintf(cells[2], 96, "%zu\xe2\x80\x93%zu", l->first_slice + 1, l->last_slice + 1);
+            snprintf(cells[3], 96, "%zu", l->key_slice + 1);
+            if (isfinite(l->volume_ml) && isfinite(vol)) snprintf(cells[4], 96, "%.2f", l->volume_ml);
+            else snprintf(cells[4], 96, "\xe2\x80\x94");
+            snprintf(cells[5], 96, "%.1f", l->max_product_mm2);
+            cairo_rectangle(cr, right[0] + 16, y + 6, 10, 10);
+            ink(cr, col);
+            cairo_fill(cr);
+            tsc__font(cr, 13, TSC__NORMAL);
+            ink(cr, INK);
+            for (int k = 0; k < 6; k++)
+                if (k == 1) tsc__text_fit(cr, right[0] + 32, y + 16, right[2] - right[0] - 90, cells[k]);
+                else text_right(cr, right[k], y + 16, cells[k]);
+            y += 22;
+        }
+        if (n3 > shown) {
+            snprintf(buf, sizeof buf, "+ %zu smaller lesions not listed", n3 - shown);
+            tsc__font(cr, 12, TSC__NORMAL);
+            ink(cr, MUTED);
+            tsc__text(cr, M, y + 15, buf);
+            y += 22;
+        }
+        fill_rect(cr, M, y, tw, 1, RULE);
+        y += 16;
+    }
+
+    /* Key slices. */
+    size_t picks[MAX_KEY];
+    size_t np = tsc_report_pick_key_slices(sr, picks, MAX_KEY);
+    y = section(cr, M, y, W - 2 * M,
+                n_t + n_i ? "KEY SLICES (TUMOUR OR INCONCLUSIVE)" : "SAMPLE OF ANALYSED SLICES");
+    if (np == 0) {
+        tsc__font(cr, 13, TSC__NORMAL);
+        ink(cr, MUTED);
+        tsc__text(cr, M, y + 14, "No slice could be analysed; see the errors per slice.");
+        y += 28;
+    }
+    const int ncol = 3;
+    double cell = (W - 2 * M - (ncol - 1) * 16) / ncol;
+    tsc_overlay_options ov = c->opt.overlay;
+    ov.show_legend = 0;
+    ov.show_disclaimer = 0; /* the page carries it */
+    double row_h = 0;
+    for (size_t i = 0; i < np; i++) {
+        int col = (int)(i % ncol);
+        if (col == 0 && i) {
+            y += row_h;
+            row_h = 0;
+        }
+        size_t k = picks[i];
+        const tsc_result *r = tsc_series_result_get_slice(sr, k);
+        tsc_dicom_image *im = NULL;
+        tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
+        if (st != TSC_OK) return st;
+        cairo_surface_t *panel = NULL;
+        st = tsc__panel_new(c->model, im, r, &ov, 0, cell, cell, &panel, err);
+        tsc_dicom_image_free(im);
+        if (st != TSC_OK) return st;
+        double x = M + col * (cell + 16);
+        double pw = cairo_image_surface_get_width(panel), ph = cairo_image_surface_get_height(panel);
+        fill_rect(cr, x, y, cell, cell, (tsc__rgb){0, 0, 0});
+        cairo_set_source_surface(cr, panel, x + (cell - pw) / 2, y + (cell - ph) / 2);
+        cairo_paint(cr);
+        cairo_surface_destroy(panel);
+        tsc__finding f;
+        tsc__describe(c->model, r, &f);
+        if (k == key) {
+            cairo_rectangle(cr, x + 1.5, y + 1.5, cell - 3, cell - 3);
+            ink(cr, f.color);
+            cairo_set_line_width(cr, 3);
+            cairo_stroke(cr);
+        }
+        const tsc_dicom_slice_info *sl = tsc_dicom_get_slice(c->ix, c->series, k);
+        tsc__font(cr, 13, TSC__BOLD);
+        ink(cr, INK);
+        snprintf(buf, sizeof buf, "Slice %zu of %zu%s", k + 1, n, k == key ? " \xc2\xb7 KEY SLICE" : "");
+        tsc__text_fit(cr, x, y + cell + 18, cell, buf);
+        if (sl->has_geometry) snprintf(buf, sizeof buf, "z %.1f mm \xc2\xb7 %s", sl->location, f.label);
+        else snprintf(buf, sizeof buf, "%s", f.label);
+        cairo_rectangle(cr, x, y + cell + 28, 10, 10);
+        ink(cr, f.color);
+        cairo_fill(cr);
+        tsc__font(cr, 12.5, TSC__NORMAL);
+        ink(cr, MUTED);
+        tsc__text_fit(cr, x + 16, y + cell + 38, cell - 16, buf);
+        row_h = fmax(row_h, cell + 52);
+    }
+    y += row_h + 4;
+    y = draw_model_block(cr, c, any, M, y, W - 2 * M, total_ms);
+    y = draw_footer(cr, c, y);
+    *h = ceil(y);
+    return TSC_OK;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void check_series_args(const tsc_dicom_index *ix, size_t series, const tsc_series_result *r)
+{
+    TSC_ASSERT(ix && r);
+    TSC_ASSERT(series < tsc_dicom_n_series(ix));
+}
+
+static tsc_status series_matches(const tsc_dicom_index *ix, size_t series,
+                                 const tsc_series_result *r, tsc_error *err)
+{
+    size_t n = tsc_dicom_get_series(ix, series)->n_slices;
+    if (tsc_series_result_n_slices(r) != n)
+        return tsc_error_set(err, TSC_EINVAL,
+                             "the series result has %zu slices but series %zu has %zu; analyse "
+                             "the series again",
+                             tsc_series_result_n_slices(r), series, n);
+    return TSC_OK;
+}
+
+/* Replays a recording onto a new white PNG and writes it atomically. */
+static tsc_status write_page_png(const char *path, int force, cairo_surface_t *rec, double w,
+                                 double h, const char *title, const char *when, tsc_error *err)
+{
+    int iw = (int)ceil(w), ih = (int)ceil(h);
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, iw, ih);
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(img);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory for a %dx%d report", iw, ih);
+    }
+    cairo_t *cr = cairo_create(img);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_surface(cr, rec, 0, 0);
+    cairo_paint(cr);
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(img);
+        return tsc_error_set(err, TSC_ENOMEM, "drawing the report failed (%s)",
+                             cairo_status_to_string(cs));
+    }
+    tsc__outfile of;
+    tsc_status st = tsc__outfile_open(&of, path, force, err);
+    if (st == TSC_OK) {
+        /* Text chunks never carry patient data, de-identified or not. */
+        const char *text[] = {"Title", title,
+                              "Software", "tumorscope " TSC_VERSION,
+                              "Disclaimer", "Decision support only - not for diagnostic use",
+                              "Creation Time", when,
+                              NULL};
+        st = tsc__write_png(img, of.fp, text, err);
+        if (st == TSC_OK) st = tsc__outfile_commit(&of, err);
+        else tsc__outfile_abort(&of);
+        if (st != TSC_OK) tsc_error_prefix(err, "report %s", path);
+    }
+    cairo_surface_destroy(img);
+    return st;
+}
+
+static cairo_surface_t *new_recording(cairo_t **cr)
+{
+    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+    *cr = cairo_create(rec);
+    return rec;
+}
+
+tsc_status tsc_report_slice_png(const char *path, const tsc_model *model,
+                                const tsc_dicom_index *index, size_t series, size_t slice,
+                                const tsc_result *r, const tsc_report_options *options,
+                                tsc_error *err)
+{
+    TSC_ASSERT(path && index && r);
+    TSC_ASSERT(series < tsc_dicom_n_series(index));
+    TSC_ASSERT(slice < tsc_dicom_get_series(index, series)->n_slices);
+    tsc_error_clear(err);
+    rep c;
+    rep_init(&c, model, index, series, options);
+    tsc_status st = tsc__check_outside_inputs(index, path, 0, err);
+    if (st != TSC_OK) return st;
+    if (!c.opt.force) {
+        /* Refuse early, before decoding and drawing. */
+        tsc__outfile probe;
+        st = tsc__outfile_reserve(&probe, path, 0, err);
+        if (st != TSC_OK) return st;
+        tsc__outfile_abort(&probe);
+    }
+    cairo_t *cr;
+    cairo_surface_t *rec = new_recording(&cr);
+    double w = 0, h = 0;
+    st = slice_page(cr, &c, slice, r, 0, SLICE_PAGE_W, &w, &h, err);
+    cairo_destroy(cr);
+    if (st == TSC_OK)
+        st = write_page_png(path, c.opt.force, rec, w, h, "tumorscope slice report", c.when, err);
+    cairo_surface_destroy(rec);
+    return st;
+}
+
+tsc_status tsc_report_series_png(const char *path, const tsc_model *model,
+                                 const tsc_dicom_index *index, size_t series,
+                                 const tsc_series_result *r,
+                                 const tsc_report_options *options, tsc_error *err)
+{
+    TSC_ASSERT(path);
+    check_series_args(index, series, r);
+    tsc_error_clear(err);
+    tsc_status st = series_matches(index, series, r, err);
+    if (st != TSC_OK) return st;
+    rep c;
+    rep_init(&c, model, index, series, options);
+    st = tsc__check_outside_inputs(index, path, 0, err);
+    if (st != TSC_OK) return st;
+    if (!c.opt.force) {
+        tsc__outfile probe;
+        st = tsc__outfile_reserve(&probe, path, 0, err);
+        if (st != TSC_OK) return st;
+        tsc__outfile_abort(&probe);
+    }
+    cairo_t *cr;
+    cairo_surface_t *rec = new_recording(&cr);
+    double h = 0;
+    st = series_page(cr, &c, r, SERIES_PAGE_W, &h, err);
+    cairo_destroy(cr);
+    if (st == TSC_OK)
+        st = write_page_png(path, c.opt.force, rec, SERIES_PAGE_W, h, "tumorscope series report",
+                            c.when, err);
+    cairo_surface_destroy(rec);
+    return st;
+}
+
+/* ---- PDF --------------------------------------------------------------- */
+
+static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsigned int length)
+{
+    return fwrite(data, 1, length, (FILE *)closure) == length ? CAIRO_STATUS_SUCCESS
+                                                            : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* One page of the PDF, drawn by `draw` into any cairo context. */
+typedef struct pdf_job {
+    rep *c;
+    const tsc_series_result *sr;
+    size_t slice;       /* (size_t)-1: the summary */
+} pdf_job;
+
+static tsc_status draw_job(cairo_t *cr, pdf_job *j, double *w, double *h, tsc_error *err)
+{
+    if (j->slice == (size_t)-1) {
+        *w = PDF_SERIES_W;
+        return series_page(cr, j->c, j->sr, PDF_SERIES_W, h, err);
+    }
+    return slice_page(cr, j->c, j->slice, tsc_series_result_get_slice(j->sr, j->slice), 1,
+                      PDF_SLICE_W, w, h, err);
+}
+
+/* Measures the page in a recording, then draws it again straight onto the
+ * A4 page, scaled to fit and top-aligned.  (cairo 1.16 loses the content of
+ * recording surfaces replayed into a PDF once they are destroyed before the
+ * document is finished, so pages are not replayed from recordings.) */
+static tsc_status pdf_page(cairo_t *pdf, pdf_job *j, tsc_error *err)
+{
+    cairo_t *cr;
+    cairo_surface_t *rec = new_recording(&cr);
+    double w = 0, h = 0;
+    tsc__text_sink_pause(1);
+    tsc_status st = draw_job(cr, j, &w, &h, err);
+    tsc__text_sink_pause(0);
+    cairo_destroy(cr);
+    cairo_surface_destroy(rec);
+    if (st != TSC_OK) return st;
+    double s = fmin((A4_W - 2 * PDF_MARGIN) / w, (A4_H - 2 * PDF_MARGIN) / h);
+    cairo_save(pdf);
+    cairo_translate(pdf, (A4_W - w * s) / 2, PDF_MARGIN);
+    cairo_scale(pdf, s, s);
+    cairo_rectangle(pdf, 0, 0, w, h);
+    cairo_clip(pdf);
+    st = draw_job(pdf, j, &w, &h, err);
+    cairo_restore(pdf);
+    cairo_show_page(pdf);
+    return st;
+}
+
+tsc_status tsc_report_pdf(const char *path, const tsc_model *model, const tsc_dicom_index *index,
+                          size_t series, const tsc_series_result *r,
+                          const tsc_report_options *options, tsc_error *err)
+{
+    TSC_ASSERT(path);
+    check_series_args(index, series, r);
+    tsc_error_clear(err);
+    tsc_status st = series_matches(index, series, r, err);
+    if (st != TSC_OK) return st;
+    rep c;
+    rep_init(&c, model, index, series, options);
+    st = tsc__check_outside_inputs(index, path, 0, err);
+    if (st != TSC_OK) return st;
+    tsc__outfile of;
+    st = tsc__outfile_open(&of, path, c.opt.force, err);
+    if (st != TSC_OK) return st;
+
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(pdf_write, of.fp, A4_W, A4_H);
+    char title[512];
+    if (c.opt.deidentify) {
+        snprintf(title, sizeof title, "tumorscope report (de-identified) \xe2\x80\x94 series %d",
+                 c.se->series_number);
+    } else {
+        char pn[256];
+        format_pn(c.pt->name, pn, sizeof pn);
+        snprintf(title, sizeof title, "tumorscope report \xe2\x80\x94 %s \xe2\x80\x94 series %d %s",
+                 pn, c.se->series_number, c.se->description);
+    }
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "tumorscope " TSC_VERSION);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT,
+                                   "Brain MRI tumour analysis \xe2\x80\x94 decision support only, "
+                                   "not for diagnostic use");
+    cairo_t *pdf = cairo_create(surf);
+
+    /* Page 1: the summary. */
+    pdf_job job = {&c, r, (size_t)-1};
+    st = pdf_page(pdf, &job, err);
+
+    /* Then the slices with a finding, or every analysed slice. */
+    size_t n = tsc_series_result_n_slices(r), with_finding = 0;
+    for (size_t k = 0; k < n; k++) {
+        const tsc_result *s = tsc_series_result_get_slice(r, k);
+        if (s && tsc_result_get_verdict(s) != TSC_VERDICT_NO_TUMOR) with_finding++;
+    }
+    for (size_t k = 0; k < n && st == TSC_OK; k++) {
+        const tsc_result *s = tsc_series_result_get_slice(r, k);
+        if (!s || (with_finding && tsc_result_get_verdict(s) == TSC_VERDICT_NO_TUMOR)) continue;
+        job.slice = k;
+        st = pdf_page(pdf, &job, err);
+    }
+    cairo_destroy(pdf);
+    cairo_surface_finish(surf);
+    cairo_status_t cs = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    if (st == TSC_OK && cs != CAIRO_STATUS_SUCCESS)
+        st = tsc_error_set(err, TSC_EIO, "writing the PDF failed (%s)", cairo_status_to_string(cs));
+    if (st == TSC_OK) st = tsc__outfile_commit(&of, err);
+    else tsc__outfile_abort(&of);
+    if (st != TSC_OK) tsc_error_prefix(err, "report %s", path);
+    return st;
+}

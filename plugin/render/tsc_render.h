@@ -1,0 +1,91 @@
+/* tsc_render: overlays, annotated reports (PNG, PDF) and slice renderings.
+ *
+ * These functions back the rendering and report members of the plugin ABI
+ * (tsc_plugin.h) and have exactly their signatures.  They are plain C over
+ * cairo; the option structs and tsc_dicom_outputs are the ABI's own.
+ *
+ * Coordinates: the overlay draws in image pixel space, pixel (x, y) covering
+ * [x, x+1] x [y, y+1] so that its centre is at (x + 0.5, y + 0.5); lesion
+ * points from tsc_analysis (centres at integers) are shifted by 0.5.  Text,
+ * line widths, legend and disclaimer have a constant size in device units.
+ *
+ * Files: reports are written to a temporary file in the target folder, then
+ * fsync'ed and renamed into place.  An existing file is refused with
+ * TSC_EEXIST unless `force` is set, and a target inside a folder holding any
+ * of the study's input files is refused with TSC_EINVAL.
+ *
+ * Privacy: with `deidentify` 0 the report pixels show the patient's name,
+ * ID, birth date and sex and the PDF title names the patient; with
+ * `deidentify` 1 none of them appears anywhere.  PNG text chunks never carry
+ * patient data, and nothing here logs.  docs/REPORTS.md has the details. */
+#ifndef TSC_RENDER_H
+#define TSC_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsc_plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- overlay (ABI: overlay_default_options, render_overlay) ------------ */
+
+tsc_overlay_options tsc_overlay_default_options(void);
+
+/* Draws the overlay of `r` on `cr`, whose current transformation maps image
+ * pixels to the target.  `model` names and colours the classes; NULL (the
+ * classical methods) uses a neutral colour and "Tumour (<method> method)".
+ * Leaves the cairo state as it found it.  Returns TSC_OK, or TSC_EINVAL when
+ * `cr` is in an error state. */
+tsc_status tsc_render_overlay(cairo_t *cr, const tsc_model *model, const tsc_result *r,
+                              const tsc_overlay_options *options, tsc_error *err);
+
+/* ---- reports (ABI: report_*) ------------------------------------------- */
+
+tsc_report_options tsc_report_default_options(void);
+
+/* One slice: header, the windowed slice with its overlay (at least 512 px on
+ * its short side, physical aspect), the findings table, model and date. */
+tsc_status tsc_report_slice_png(const char *path, const tsc_model *model,
+                                const tsc_dicom_index *index, size_t series, size_t slice,
+                                const tsc_result *r, const tsc_report_options *options,
+                                tsc_error *err);
+
+/* The series summary: key slices in a grid, volume (mL), largest lesion,
+ * series verdict and counts per verdict. */
+tsc_status tsc_report_series_png(const char *path, const tsc_model *model,
+                                 const tsc_dicom_index *index, size_t series,
+                                 const tsc_series_result *r,
+                                 const tsc_report_options *options, tsc_error *err);
+
+/* A4 PDF: the series summary, then one page per slice with a tumour or
+ * inconclusive verdict (every analysed slice when there is none). */
+tsc_status tsc_report_pdf(const char *path, const tsc_model *model,
+                          const tsc_dicom_index *index, size_t series,
+                          const tsc_series_result *r, const tsc_report_options *options,
+                          tsc_error *err);
+
+/* ---- slice renderings for other outputs -------------------------------- */
+
+/* Renders slice `slice` of `series`, windowed with its header window and
+ * scaled to physical aspect with at least `min_size` pixels on its short
+ * side, with the overlay of `r` (may be NULL: no overlay) burned in.
+ * On TSC_OK, *rgb is width*height*3 bytes (RGB, row-major, no padding) that
+ * the caller frees with free(). */
+tsc_status tsc_render_slice_rgb(const tsc_model *model, const tsc_dicom_index *index,
+                                size_t series, size_t slice, const tsc_result *r,
+                                const tsc_overlay_options *options, int min_size, uint8_t **rgb,
+                                int *width, int *height, tsc_error *err);
+
+/* Slices of the series summary, in series order: the key slice and the
+ * slices with a tumour or inconclusive verdict (at most `max`, evenly
+ * thinned), else evenly spaced analysed slices.  Returns how many were
+ * written to `out` (room for `max`). */
+size_t tsc_report_pick_key_slices(const tsc_series_result *r, size_t *out, size_t max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
