@@ -577,9 +577,11 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
                 return TSC_EFORMAT;
             }
         }
-        /* The value sits on disk: make sure the file is that long. */
+        /* The value sits on disk: make sure the file is that long (not for
+         * deflated files, whose stream is compressed). */
         struct stat st;
-        if (stat(path.c_str(), &st) == 0 && (uint64_t)st.st_size < stored) {
+        if (xfer.getXfer() != EXS_DeflatedLittleEndianExplicit && stat(path.c_str(), &st) == 0 &&
+            (uint64_t)st.st_size < stored) {
             *reason = "file is shorter than its pixel data (" + std::to_string(st.st_size) +
                       " bytes for " + std::to_string(stored) + " pixel bytes); truncated";
             return TSC_EFORMAT;
