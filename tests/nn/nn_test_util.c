@@ -1,0 +1,126 @@
+#include "nn_test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsc_test.h"
+
+double nn_rel_err(const float *a, const float *b, size_t n, size_t *worst)
+{
+    double mx = 0, err = 0;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, fabs((double)b[i]));
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        double den = fmax(fmax(fabs((double)b[i]), 1e-2 * mx), 1e-6);
+        double e = fabs((double)a[i] - (double)b[i]) / den;
+        if (!(e <= err)) err = e, w = i; /* NaN counts as worst */
+    }
+    if (worst) *worst = w;
+    return err;
+}
+
+int nn_count_nonfinite(const float *a, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++) c += !isfinite(a[i]);
+    return c;
+}
+
+int nn_read_io(const char *path, size_t *n_in, size_t *n_out, nn_tensor_file **tensors)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    char magic[8];
+    uint32_t cnt[2];
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "TSCIO1\0\0", 8) || fread(cnt, 4, 2, f) != 2 ||
+        cnt[0] + cnt[1] > 64) {
+        fclose(f);
+        return -1;
+    }
+    size_t n = cnt[0] + cnt[1];
+    nn_tensor_file *t = calloc(n, sizeof *t);
+    int ok = t != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        uint32_t rank;
+        ok = fread(&rank, 4, 1, f) == 1 && rank <= 8 &&
+             fread(t[i].dims, 8, rank, f) == rank;
+        if (!ok) break;
+        t[i].rank = (int)rank;
+        t[i].n = 1;
+        for (uint32_t k = 0; k < rank; k++) t[i].n *= (size_t)t[i].dims[k];
+        t[i].data = malloc(t[i].n * 4 + 4);
+        ok = t[i].data && fread(t[i].data, 4, t[i].n, f) == t[i].n;
+    }
+    fclose(f);
+    if (!ok) {
+        nn_free_io(t, n);
+        return -1;
+    }
+    *n_in = cnt[0];
+    *n_out = cnt[1];
+    *tensors = t;
+    return 0;
+}
+
+void nn_free_io(nn_tensor_file *t, size_t n)
+{
+    if (!t) return;
+    for (size_t i = 0; i < n; i++) free(t[i].data);
+    free(t);
+}
+
+const char *nn_fixture_path(const char *name, const char *ext)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/tests/nn/fixtures/%s%s", tsc_test_env("TSC_SOURCE_DIR", "."),
+             name, ext);
+    return path;
+}
+
+tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, int threads)
+{
+    tsc_nn_params p = tsc_nn_default_params();
+    p.engine = engine;
+    p.n_threads = threads;
+    tsc_error err;
+    tsc_error_clear(&err);
+    tsc_nn_model *m = NULL;
+    tsc_status st = tsc_nn_model_load_from_memory(data, len, "test", &p, &m, &err);
+    if (st != TSC_OK) {
+        fprintf(stderr, "load (%s engine) failed: %s: %s\n",
+                engine == TSC_NN_ENGINE_REFERENCE ? "reference" : "oneDNN", tsc_status_name(st),
+                err.message);
+        exit(1);
+    }
+    return m;
+}
+
+float **nn_run_alloc(tsc_nn_model *m, float *const *inputs)
+{
+    size_t no = tsc_nn_model_n_outputs(m);
+    float **outs = calloc(no, sizeof *outs);
+    REQUIRE(outs);
+    for (size_t i = 0; i < no; i++) {
+        size_t n = tsc_nn_model_output_size(m, i);
+        outs[i] = malloc(n * sizeof(float));
+        REQUIRE(outs[i]);
+        for (size_t k = 0; k < n; k++) outs[i][k] = NAN; /* catch unwritten elements */
+    }
+    tsc_error err;
+    tsc_error_clear(&err);
+    tsc_status st = tsc_nn_model_run(m, (const float *const *)inputs, outs, &err);
+    if (st != TSC_OK) {
+        fprintf(stderr, "run failed: %s: %s\n", tsc_status_name(st), err.message);
+        exit(1);
+    }
+    return outs;
+}
+
+void nn_free_outputs(tsc_nn_model *m, float **outs)
+{
+    if (!outs) return;
+    for (size_t i = 0; i < tsc_nn_model_n_outputs(m); i++) free(outs[i]);
+    free(outs);
+}

@@ -1,0 +1,41 @@
+/* Shared helpers of the tsc_nn tests. */
+#ifndef TSC_NN_TEST_UTIL_H
+#define TSC_NN_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsc_nn.h"
+
+/* The tolerance of every comparison in these tests:
+ *   err = max_i |a_i - b_i| / max(|b_i|, 1e-2 * max_j |b_j|, 1e-6)
+ * i.e. relative error, with values much smaller than the tensor's largest
+ * magnitude judged against 1% of that magnitude (so near-zero outputs of a
+ * sum do not blow the ratio up).  Fixtures must stay at or below 1e-4. */
+#define NN_TOL 1e-4
+double nn_rel_err(const float *a, const float *b, size_t n, size_t *worst);
+int nn_count_nonfinite(const float *a, size_t n);
+
+typedef struct nn_tensor_file {
+    int rank;
+    int64_t dims[8];
+    size_t n;
+    float *data;
+} nn_tensor_file;
+
+/* Reads NAME.io written by make_fixtures.py; returns 0 on success. */
+int nn_read_io(const char *path, size_t *n_in, size_t *n_out, nn_tensor_file **tensors);
+void nn_free_io(nn_tensor_file *t, size_t n);
+
+/* Path of a fixture file inside tests/nn/fixtures (static buffer). */
+const char *nn_fixture_path(const char *name, const char *ext);
+
+/* Loads bytes with the given engine and thread count; aborts the case on error
+ * unless expected != TSC_OK. */
+tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, int threads);
+
+/* Runs a model on inputs (one buffer per input) into freshly allocated outputs. */
+float **nn_run_alloc(tsc_nn_model *m, float *const *inputs);
+void nn_free_outputs(tsc_nn_model *m, float **outs);
+
+#endif
