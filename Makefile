@@ -25,8 +25,13 @@ run: build
 	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && [ -x $(BUILD)/bin/tumorscope-viewer ]; then \
 		$(BUILD)/bin/tumorscope-viewer sample_dicom; \
 	elif $(BUILD)/bin/tumorscope --help | grep -q '^  analyze'; then \
+		method=cnn; \
+		if ! ls resources/models/*.json >/dev/null 2>&1; then \
+			echo "tumorscope: no trained model in resources/models; running the classical threshold baseline instead"; \
+			method=threshold; \
+		fi; \
 		$(BUILD)/bin/tumorscope info sample_dicom && \
-		$(BUILD)/bin/tumorscope analyze sample_dicom --out out --png --pdf --dicom \
+		$(BUILD)/bin/tumorscope analyze sample_dicom --method $$method --out out --png --pdf --dicom \
 			--json out/result.json --force && \
 		echo "tumorscope: reports written to out/ (result: out/result.json)"; \
 	else \

@@ -318,7 +318,8 @@ int tsc_cli_analyze(int argc, char **argv)
         snprintf(label, sizeof label, "series %zu", s);
         tsc_series_result *sr = NULL;
         if (!a.n_slices) {
-            st = api->analyze_study_series(model, ix, s, &ao, a.threads, a.quiet ? NULL : progress_cb,
+            st = api->analyze_study_series(model, ix, s, &ao, a.threads,
+                                           a.quiet || !isatty(2) ? NULL : progress_cb,
                                            label, &sr, &err);
             if (st != TSC_OK) {
                 fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
