@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tsc_log.h"
 
@@ -53,6 +55,15 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* oneDNN runs on GNU OpenMP, whose idle threads spin by default and take
+     * the other core from the worker next to them (2x slower at 2 threads,
+     * docs/ENGINE.md).  libgomp reads the policy once, when it loads, so set
+     * it and start again; the user's own setting wins. */
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "passive", 1);
+        execv("/proc/self/exe", argv);
+        /* Could not re-exec: run on with the default policy. */
+    }
     if (argc < 2) {
         usage(stderr);
         return TSC_EXIT_USAGE;
