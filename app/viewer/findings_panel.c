@@ -1,0 +1,335 @@
+#define G_LOG_DOMAIN "tsc-viewer-findings"
+#include "findings_panel.h"
+
+/* The panel lists the largest lesions only: a long list helps nobody. */
+#define MAX_LISTED 5
+#define MAX_CLASSES 16
+
+struct _TscFindingsPanel {
+    GtkWidget parent_instance;
+    GtkWidget *box;
+    /* The slice section keeps its widgets and only changes their text, so
+     * that scrolling through analysed slices costs a relayout, not the
+     * creation of a dozen widgets per slice. */
+    GtkWidget *slice_title, *s_status, *s_verdict, *s_reason, *s_prob_title, *s_grid;
+    GtkWidget *p_name[MAX_CLASSES], *p_bar[MAX_CLASSES], *p_pct[MAX_CLASSES];
+    int n_rows;
+    GtkWidget *s_lesion_title, *s_lesion[MAX_LISTED], *s_more, *s_timing;
+    GtkWidget *series_box; /* rebuilt when the series result changes */
+    const void *shown_series, *shown_series_model;
+    gboolean series_valid;
+};
+
+G_DEFINE_FINAL_TYPE(TscFindingsPanel, tsc_findings_panel, GTK_TYPE_WIDGET)
+
+static GtkWidget *label(const char *text, const char *css)
+{
+    GtkWidget *l = gtk_label_new(text);
+    gtk_label_set_xalign(GTK_LABEL(l), 0);
+    gtk_label_set_wrap(GTK_LABEL(l), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(l), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_selectable(GTK_LABEL(l), FALSE);
+    if (css) gtk_widget_add_css_class(l, css);
+    return l;
+}
+
+static GtkWidget *markup(const char *m, const char *css)
+{
+    GtkWidget *l = label(NULL, css);
+    gtk_label_set_markup(GTK_LABEL(l), m);
+    return l;
+}
+
+static void clear_box(GtkWidget *box)
+{
+    GtkWidget *c;
+    while ((c = gtk_widget_get_first_child(box))) gtk_box_remove(GTK_BOX(box), c);
+}
+
+static GtkWidget *verdict_banner(const char *text, guint32 rgb)
+{
+    char *m = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s", rgb, text);
+    GtkWidget *l = markup(m, "verdict");
+    g_free(m);
+    return l;
+}
+
+static void set_visible_text(GtkWidget *l, const char *text)
+{
+    gtk_widget_set_visible(l, text != NULL);
+    if (text) gtk_label_set_text(GTK_LABEL(l), text);
+}
+
+static void ensure_rows(TscFindingsPanel *self, int n)
+{
+    for (; self->n_rows < n && self->n_rows < MAX_CLASSES; self->n_rows++) {
+        int i = self->n_rows;
+        self->p_name[i] = label(NULL, NULL);
+        gtk_label_set_wrap(GTK_LABEL(self->p_name[i]), FALSE);
+        self->p_bar[i] = gtk_level_bar_new_for_interval(0, 1);
+        gtk_widget_set_hexpand(self->p_bar[i], TRUE);
+        gtk_widget_set_valign(self->p_bar[i], GTK_ALIGN_CENTER);
+        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_LOW);
+        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_HIGH);
+        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_FULL);
+        self->p_pct[i] = label(NULL, "numeric");
+        gtk_label_set_wrap(GTK_LABEL(self->p_pct[i]), FALSE);
+        gtk_label_set_xalign(GTK_LABEL(self->p_pct[i]), 1);
+        gtk_label_set_width_chars(GTK_LABEL(self->p_pct[i]), 6);
+        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_name[i], 0, i, 1, 1);
+        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_bar[i], 1, i, 1, 1);
+        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_pct[i], 2, i, 1, 1);
+    }
+}
+
+static void show_probabilities(TscFindingsPanel *self, const tsc_model *model, const tsc_result *r)
+{
+    const tsc_plugin_api *api = tsc_viewer_api();
+    int n = r ? (int)MIN(api->result_n_classes(r), MAX_CLASSES) : 0;
+    gtk_widget_set_visible(self->s_prob_title, n > 0);
+    gtk_widget_set_visible(self->s_grid, n > 0);
+    ensure_rows(self, n);
+    size_t top = n ? api->result_get_label(r) : 0;
+    for (int i = 0; i < self->n_rows; i++) {
+        gboolean on = i < n;
+        gtk_widget_set_visible(self->p_name[i], on);
+        gtk_widget_set_visible(self->p_bar[i], on);
+        gtk_widget_set_visible(self->p_pct[i], on);
+        if (!on) continue;
+        double p = api->result_get_probability(r, (size_t)i);
+        gboolean known = model && (size_t)i < api->model_n_classes(model);
+        char *esc = g_markup_escape_text(known ? api->model_get_class_display(model, (size_t)i) : "class", -1);
+        char *m = g_strdup_printf("<span foreground='#%06X'>\xe2\x96\xa0</span> %s%s%s",
+                                  known ? api->model_get_class_color(model, (size_t)i) : 0x888888u,
+                                  (size_t)i == top ? "<b>" : "", esc, (size_t)i == top ? "</b>" : "");
+        gtk_label_set_markup(GTK_LABEL(self->p_name[i]), m);
+        g_free(m);
+        g_free(esc);
+        gtk_level_bar_set_value(GTK_LEVEL_BAR(self->p_bar[i]), CLAMP(p, 0, 1));
+        char *pct = g_strdup_printf("%.1f%%", 100 * p);
+        gtk_label_set_text(GTK_LABEL(self->p_pct[i]), pct);
+        g_free(pct);
+    }
+}
+
+static int cmp_area_desc(gconstpointer a, gconstpointer b)
+{
+    double x = (*(const tsc_lesion_info *const *)a)->area_mm2, y = (*(const tsc_lesion_info *const *)b)->area_mm2;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void show_lesions(TscFindingsPanel *self, const tsc_result *r)
+{
+    const tsc_plugin_api *api = tsc_viewer_api();
+    size_t n = r ? api->result_n_lesions(r) : 0;
+    set_visible_text(self->s_lesion_title, n == 0 ? NULL : n == 1 ? "Lesion" : "Lesions (largest first)");
+    GPtrArray *sorted = g_ptr_array_new();
+    for (size_t i = 0; i < n; i++) g_ptr_array_add(sorted, (gpointer)api->result_get_lesion(r, i));
+    g_ptr_array_sort(sorted, cmp_area_desc);
+    for (size_t i = 0; i < MAX_LISTED; i++) {
+        if (i >= n) {
+            set_visible_text(self->s_lesion[i], NULL);
+            continue;
+        }
+        const tsc_lesion_info *l = g_ptr_array_index(sorted, i);
+        char *t = g_strdup_printf("#%zu  Area %.1f mm\xc2\xb2\n"
+                                  "Diameters %.1f \xc3\x97 %.1f mm (RANO product %.0f mm\xc2\xb2)\n"
+                                  "Centre x %.0f, y %.0f px",
+                                  i + 1, l->area_mm2, l->diameter_mm, l->perpendicular_mm, l->product_mm2,
+                                  l->centroid.x, l->centroid.y);
+        set_visible_text(self->s_lesion[i], t);
+        g_free(t);
+    }
+    char *more = n > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu smaller", n - MAX_LISTED) : NULL;
+    set_visible_text(self->s_more, more);
+    g_free(more);
+    g_ptr_array_unref(sorted);
+}
+
+void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model, int method,
+                                  gsize slice, const tsc_result *r, const char *error,
+                                  gboolean analysing)
+{
+    const tsc_plugin_api *api = tsc_viewer_api();
+    char *title = g_strdup_printf("Slice %zu", slice + 1);
+    gtk_label_set_text(GTK_LABEL(self->slice_title), title);
+    g_free(title);
+    const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
+
+    const char *status = r ? NULL : analysing ? "Analysing\xe2\x80\xa6" : error ? error
+                                            : "Not analysed. Click the slice or press Space.";
+    set_visible_text(self->s_status, status);
+    if (status) {
+        if (error && !analysing)
+            gtk_widget_add_css_class(self->s_status, "error");
+        else
+            gtk_widget_remove_css_class(self->s_status, "error");
+    }
+    gtk_widget_set_visible(self->s_verdict, r != NULL);
+    if (r) {
+        char *what = tsc_viewer_result_describe(m, r, method);
+        tsc_verdict v = api->result_get_verdict(r);
+        char *text = v == TSC_VERDICT_TUMOR && api->result_n_classes(r)
+                         ? g_strdup_printf("%s \xc2\xb7 %.1f%%", what, 100 * api->result_get_confidence(r))
+                     : v == TSC_VERDICT_NO_TUMOR && api->result_n_classes(r)
+                         ? g_strdup_printf("No tumour \xc2\xb7 %.1f%%", 100 * api->result_get_confidence(r))
+                         : g_strdup(what);
+        char *mk = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s",
+                                           tsc_viewer_result_color(m, r), text);
+        gtk_label_set_markup(GTK_LABEL(self->s_verdict), mk);
+        g_free(mk);
+        g_free(text);
+        g_free(what);
+    }
+    const char *reason = r && api->result_get_verdict(r) == TSC_VERDICT_INCONCLUSIVE ? api->result_get_reason(r) : NULL;
+    set_visible_text(self->s_reason, reason && *reason ? reason : NULL);
+    show_probabilities(self, m, r);
+    show_lesions(self, r);
+    const tsc_timings *t = r ? api->result_get_timings(r) : NULL;
+    char *tt = t && t->total_ms > 0
+                   ? g_strdup_printf("Analysed in %.0f ms (%s)", t->total_ms,
+                                     method == TSC_METHOD_CNN         ? "CNN"
+                                     : method == TSC_METHOD_THRESHOLD ? "threshold"
+                                                                      : "region growing")
+                   : NULL;
+    set_visible_text(self->s_timing, tt);
+    g_free(tt);
+}
+
+void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
+                                   const tsc_series_result *r, double slice_spacing_mm)
+{
+    (void)slice_spacing_mm;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    if (self->series_valid && r == self->shown_series && model == self->shown_series_model) return;
+    self->series_valid = TRUE;
+    self->shown_series = r;
+    self->shown_series_model = model;
+    GtkWidget *box = self->series_box;
+    clear_box(box);
+    gtk_box_append(GTK_BOX(box), label("Series", "section-title"));
+    if (!r) {
+        gtk_box_append(GTK_BOX(box), label("Not analysed. Use Analyse Series (Ctrl+Enter) for the volume and the slice strip.", "dim-label"));
+        return;
+    }
+    const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
+    size_t n = api->series_result_n_slices(r), n_t = 0, n_n = 0, n_i = 0, n_f = 0;
+    for (size_t k = 0; k < n; k++) {
+        const tsc_result *s = api->series_result_get_slice(r, k);
+        if (!s) {
+            n_f++;
+            continue;
+        }
+        switch (api->result_get_verdict(s)) {
+        case TSC_VERDICT_TUMOR: n_t++; break;
+        case TSC_VERDICT_NO_TUMOR: n_n++; break;
+        default: n_i++; break;
+        }
+    }
+    tsc_verdict v = api->series_result_get_verdict(r);
+    size_t lab = api->series_result_get_label(r);
+    guint32 rgb = v == TSC_VERDICT_INCONCLUSIVE ? TSC_VIEWER_COLOR_INCONCLUSIVE
+                  : m && lab < api->model_n_classes(m) ? api->model_get_class_color(m, lab)
+                  : v == TSC_VERDICT_TUMOR ? TSC_VIEWER_COLOR_CLASSIC : TSC_VIEWER_COLOR_NO_TUMOR;
+    const char *name = v == TSC_VERDICT_INCONCLUSIVE ? "Inconclusive"
+                       : m && lab < api->model_n_classes(m) ? api->model_get_class_display(m, lab)
+                       : v == TSC_VERDICT_TUMOR ? "Tumour" : "No tumour";
+    char *text = m ? g_strdup_printf("%s \xc2\xb7 %.1f%%", name, 100 * api->series_result_get_confidence(r))
+                   : g_strdup(name);
+    gtk_box_append(GTK_BOX(box), verdict_banner(text, rgb));
+    g_free(text);
+    char *counts = g_strdup_printf("%zu tumour \xc2\xb7 %zu no tumour \xc2\xb7 %zu inconclusive",
+                                   n_t, n_n, n_i);
+    gtk_box_append(GTK_BOX(box), label(counts, NULL));
+    g_free(counts);
+    if (n_f) {
+        char *f = g_strdup_printf("%zu slice%s not analysed or failed", n_f, n_f == 1 ? "" : "s");
+        gtk_box_append(GTK_BOX(box), label(f, "warning"));
+        g_free(f);
+    }
+    double vol = api->series_result_get_volume_ml(r);
+    if (v == TSC_VERDICT_TUMOR || vol > 0) {
+        char *t = g_strdup_printf("Tumour volume %.2f mL", vol);
+        gtk_box_append(GTK_BOX(box), label(t, "volume"));
+        g_free(t);
+    }
+    size_t key = api->series_result_get_key_slice(r);
+    if (key != (size_t)-1) {
+        char *t = g_strdup_printf("Go to key slice %zu", key + 1);
+        GtkWidget *b = gtk_button_new_with_label(t);
+        gtk_widget_set_halign(b, GTK_ALIGN_START);
+        gtk_actionable_set_action_name(GTK_ACTIONABLE(b), "app.goto-slice");
+        gtk_actionable_set_action_target(GTK_ACTIONABLE(b), "i", (gint32)key);
+        gtk_widget_set_focus_on_click(b, FALSE);
+        gtk_box_append(GTK_BOX(box), b);
+        g_free(t);
+    }
+    size_t n3 = api->series_result_n_lesions3d(r);
+    for (size_t i = 0; i < n3 && i < MAX_LISTED; i++) {
+        const tsc_lesion3d_info *l = api->series_result_get_lesion3d(r, i);
+        const char *ln = m && l->label < api->model_n_classes(m) ? api->model_get_class_display(m, l->label) : "Lesion";
+        char *t = g_strdup_printf("3D lesion %zu (%s): %.2f mL, slices %zu\xe2\x80\x93%zu, "
+                                  "largest product %.0f mm\xc2\xb2 on slice %zu",
+                                  i + 1, ln, l->volume_ml, l->first_slice + 1, l->last_slice + 1,
+                                  l->max_product_mm2, l->key_slice + 1);
+        gtk_box_append(GTK_BOX(box), label(t, "lesion"));
+        g_free(t);
+    }
+    if (n3 > MAX_LISTED) {
+        char *more = g_strdup_printf("\xe2\x80\xa6 and %zu more 3D lesions", n3 - MAX_LISTED);
+        gtk_box_append(GTK_BOX(box), label(more, "dim-label"));
+        g_free(more);
+    }
+}
+
+static void tsc_findings_panel_dispose(GObject *object)
+{
+    TscFindingsPanel *self = TSC_FINDINGS_PANEL(object);
+    g_clear_pointer(&self->box, gtk_widget_unparent);
+    G_OBJECT_CLASS(tsc_findings_panel_parent_class)->dispose(object);
+}
+
+static void tsc_findings_panel_class_init(TscFindingsPanelClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = tsc_findings_panel_dispose;
+    gtk_widget_class_set_layout_manager_type(GTK_WIDGET_CLASS(klass), GTK_TYPE_BIN_LAYOUT);
+    gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "findings");
+}
+
+static void tsc_findings_panel_init(TscFindingsPanel *self)
+{
+    self->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 18);
+    gtk_widget_set_parent(self->box, GTK_WIDGET(self));
+    GtkWidget *slice = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+    self->slice_title = label("Slice", "section-title");
+    self->s_status = label(NULL, "dim-label");
+    self->s_verdict = label(NULL, "verdict");
+    self->s_reason = label(NULL, "dim-label");
+    self->s_prob_title = label("Probabilities", "section-subtitle");
+    self->s_grid = gtk_grid_new();
+    gtk_grid_set_row_spacing(GTK_GRID(self->s_grid), 4);
+    gtk_grid_set_column_spacing(GTK_GRID(self->s_grid), 8);
+    self->s_lesion_title = label(NULL, "section-subtitle");
+    GtkWidget *parts[] = {self->slice_title, self->s_status, self->s_verdict, self->s_reason,
+                          self->s_prob_title, self->s_grid, self->s_lesion_title};
+    for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) gtk_box_append(GTK_BOX(slice), parts[i]);
+    for (int i = 0; i < MAX_LISTED; i++) {
+        self->s_lesion[i] = label(NULL, "lesion");
+        gtk_box_append(GTK_BOX(slice), self->s_lesion[i]);
+    }
+    self->s_more = label(NULL, "dim-label");
+    self->s_timing = label(NULL, "dim-label");
+    gtk_box_append(GTK_BOX(slice), self->s_more);
+    gtk_box_append(GTK_BOX(slice), self->s_timing);
+    for (GtkWidget *c = gtk_widget_get_first_child(slice); c; c = gtk_widget_get_next_sibling(c))
+        if (c != self->slice_title) gtk_widget_set_visible(c, FALSE);
+    self->series_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+    gtk_box_append(GTK_BOX(self->box), slice);
+    gtk_box_append(GTK_BOX(self->box), gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
+    gtk_box_append(GTK_BOX(self->box), self->series_box);
+}
+
+GtkWidget *tsc_findings_panel_new(void)
+{
+    return g_object_new(TSC_TYPE_FINDINGS_PANEL, NULL);
+}

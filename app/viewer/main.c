@@ -1,0 +1,11 @@
+/* tumorscope-viewer [PATH…]: the GTK 4 workstation. */
+#define G_LOG_DOMAIN "tsc-viewer"
+#include "viewer_app.h"
+
+int main(int argc, char **argv)
+{
+    TscViewerApp *app = tsc_viewer_app_new();
+    int status = g_application_run(G_APPLICATION(app), argc, argv);
+    g_object_unref(app);
+    return status;
+}

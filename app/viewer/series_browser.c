@@ -1,0 +1,255 @@
+#define G_LOG_DOMAIN "tsc-viewer-browser"
+#include "series_browser.h"
+
+#include <string.h>
+
+struct _TscSeriesBrowser {
+    GtkWidget parent_instance;
+    GtkWidget *scroller;
+    GtkListBox *list;
+    TscViewerStudy *study;
+    GCancellable *cancellable; /* thumbnails of the current study */
+    GPtrArray *rows;           /* series index -> GtkListBoxRow (borrowed) */
+    gboolean selecting;        /* programmatic selection: do not emit */
+};
+
+G_DEFINE_FINAL_TYPE(TscSeriesBrowser, tsc_series_browser, GTK_TYPE_WIDGET)
+
+enum { SIGNAL_SERIES_SELECTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static char *format_date(const char *d)
+{
+    if (!d || strlen(d) != 8) return g_strdup(d && *d ? d : "no date");
+    return g_strdup_printf("%.4s-%.2s-%.2s", d, d + 4, d + 6);
+}
+
+/* "Doe^Jane" → "Doe, Jane" for display. */
+static char *format_name(const char *pn)
+{
+    if (!pn || !*pn) return g_strdup("Unnamed patient");
+    char **parts = g_strsplit(pn, "^", -1);
+    GString *s = g_string_new(parts[0]);
+    if (parts[0] && parts[1] && *parts[1]) g_string_append_printf(s, ", %s", parts[1]);
+    g_strfreev(parts);
+    return g_string_free(s, FALSE);
+}
+
+static GtkWidget *header_row(const char *title, const char *subtitle, const char *css)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    gtk_widget_add_css_class(box, css);
+    GtkWidget *t = gtk_label_new(title);
+    gtk_label_set_xalign(GTK_LABEL(t), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(t), PANGO_ELLIPSIZE_END);
+    gtk_widget_add_css_class(t, "browser-title");
+    gtk_box_append(GTK_BOX(box), t);
+    if (subtitle && *subtitle) {
+        GtkWidget *st = gtk_label_new(subtitle);
+        gtk_label_set_xalign(GTK_LABEL(st), 0);
+        gtk_label_set_ellipsize(GTK_LABEL(st), PANGO_ELLIPSIZE_END);
+        gtk_widget_add_css_class(st, "dim-label");
+        gtk_widget_add_css_class(st, "caption");
+        gtk_box_append(GTK_BOX(box), st);
+    }
+    GtkWidget *row = gtk_list_box_row_new();
+    gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
+    gtk_list_box_row_set_selectable(GTK_LIST_BOX_ROW(row), FALSE);
+    gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
+    gtk_widget_set_focusable(row, FALSE);
+    return row;
+}
+
+static GtkWidget *series_row(const tsc_dicom_series_info *si, const tsc_dicom_study_info *st, gsize i)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 10);
+    gtk_widget_add_css_class(box, "series-row");
+    GtkWidget *pic = gtk_picture_new();
+    gtk_widget_set_size_request(pic, TSC_THUMBNAIL_SIZE, TSC_THUMBNAIL_SIZE);
+    gtk_picture_set_can_shrink(GTK_PICTURE(pic), TRUE);
+    gtk_widget_add_css_class(pic, "thumbnail");
+    gtk_widget_set_valign(pic, GTK_ALIGN_CENTER);
+    gtk_box_append(GTK_BOX(box), pic);
+
+    GtkWidget *col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    gtk_widget_set_hexpand(col, TRUE);
+    gtk_widget_set_valign(col, GTK_ALIGN_CENTER);
+    const char *desc = si->description && *si->description ? si->description : "(no description)";
+    GtkWidget *title = gtk_label_new(desc);
+    gtk_label_set_xalign(GTK_LABEL(title), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_END);
+    gtk_label_set_lines(GTK_LABEL(title), 2);
+    gtk_label_set_wrap(GTK_LABEL(title), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(title), PANGO_WRAP_WORD_CHAR);
+    gtk_widget_add_css_class(title, "series-title");
+    gtk_widget_set_tooltip_text(title, desc);
+    gtk_box_append(GTK_BOX(col), title);
+
+    char *date = format_date(st->date);
+    char *meta = g_strdup_printf("#%d \xc2\xb7 %s \xc2\xb7 %zu slice%s \xc2\xb7 %s", si->series_number,
+                                 si->modality && *si->modality ? si->modality : "?", si->n_slices,
+                                 si->n_slices == 1 ? "" : "s", date);
+    GtkWidget *m = gtk_label_new(meta);
+    gtk_label_set_xalign(GTK_LABEL(m), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(m), PANGO_ELLIPSIZE_END);
+    gtk_widget_add_css_class(m, "dim-label");
+    gtk_widget_add_css_class(m, "caption");
+    gtk_box_append(GTK_BOX(col), m);
+    g_free(meta);
+    g_free(date);
+
+    GtkWidget *badge = gtk_label_new(NULL);
+    gtk_label_set_xalign(GTK_LABEL(badge), 0);
+    gtk_widget_add_css_class(badge, "badge");
+    gtk_label_set_markup(GTK_LABEL(badge), "<span alpha='60%'>Not analysed</span>");
+    gtk_box_append(GTK_BOX(col), badge);
+    gtk_box_append(GTK_BOX(box), col);
+
+    GtkWidget *row = gtk_list_box_row_new();
+    gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
+    g_object_set_data(G_OBJECT(row), "series", GSIZE_TO_POINTER(i + 1));
+    g_object_set_data(G_OBJECT(row), "picture", pic);
+    g_object_set_data(G_OBJECT(row), "badge", badge);
+    return row;
+}
+
+static void on_thumbnail(GObject *source, GAsyncResult *res, gpointer data)
+{
+    GWeakRef *weak = data; /* the row: it may be gone with its study */
+    GError *error = NULL;
+    GdkTexture *t = tsc_viewer_study_thumbnail_finish(TSC_VIEWER_STUDY(source), res, &error);
+    GtkWidget *row = g_weak_ref_get(weak);
+    if (t && row)
+        gtk_picture_set_paintable(g_object_get_data(G_OBJECT(row), "picture"), GDK_PAINTABLE(t));
+    else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        /* The message names the file, whose path may name the patient: not logged. */
+        g_message("a series thumbnail could not be decoded");
+    g_clear_error(&error);
+    g_clear_object(&t);
+    g_clear_object(&row);
+    g_weak_ref_clear(weak);
+    g_free(weak);
+}
+
+static void on_row_selected(GtkListBox *list, GtkListBoxRow *row, gpointer data)
+{
+    (void)list;
+    TscSeriesBrowser *self = data;
+    if (!row || self->selecting) return;
+    gsize i = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(row), "series"));
+    if (i) g_signal_emit(self, signals[SIGNAL_SERIES_SELECTED], 0, (guint)(i - 1));
+}
+
+void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
+{
+    if (self->cancellable) g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    g_set_object(&self->study, study);
+    g_ptr_array_set_size(self->rows, 0);
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->list))))
+        gtk_list_box_remove(self->list, child);
+    if (!study) return;
+    self->cancellable = g_cancellable_new();
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
+    gssize last_patient = -1, last_study = -1;
+    for (gsize i = 0; i < tsc_viewer_study_n_series(study); i++) {
+        const tsc_dicom_series_info *si = api->study_get_series(ix, i);
+        const tsc_dicom_study_info *st = api->study_get_study(ix, si->study);
+        if ((gssize)st->patient != last_patient) {
+            const tsc_dicom_patient_info *p = api->study_get_patient(ix, st->patient);
+            char *name = format_name(p->name);
+            char *sub = g_strdup_printf("ID %s%s%s", p->id && *p->id ? p->id : "\xe2\x80\x94",
+                                        p->sex && *p->sex ? " \xc2\xb7 " : "", p->sex ? p->sex : "");
+            gtk_list_box_append(self->list, header_row(name, sub, "patient-row"));
+            g_free(sub);
+            g_free(name);
+            last_patient = (gssize)st->patient;
+            last_study = -1;
+        }
+        if ((gssize)si->study != last_study) {
+            char *date = format_date(st->date);
+            const char *desc = st->description && *st->description ? st->description : "Study";
+            gtk_list_box_append(self->list, header_row(desc, date, "study-row"));
+            g_free(date);
+            last_study = (gssize)si->study;
+        }
+        GtkWidget *row = series_row(si, st, i);
+        gtk_list_box_append(self->list, row);
+        g_ptr_array_add(self->rows, row);
+        GWeakRef *weak = g_new(GWeakRef, 1);
+        g_weak_ref_init(weak, row);
+        tsc_viewer_study_thumbnail_async(study, i, TSC_THUMBNAIL_SIZE, self->cancellable,
+                                         on_thumbnail, weak);
+    }
+}
+
+void tsc_series_browser_select(TscSeriesBrowser *self, gsize series)
+{
+    if (series >= self->rows->len) return;
+    self->selecting = TRUE;
+    gtk_list_box_select_row(self->list, g_ptr_array_index(self->rows, series));
+    self->selecting = FALSE;
+}
+
+void tsc_series_browser_set_badge(TscSeriesBrowser *self, gsize series, const char *text, guint32 rgb)
+{
+    if (series >= self->rows->len) return;
+    GtkWidget *badge = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "badge");
+    char *esc = g_markup_escape_text(text, -1);
+    char *markup = rgb == G_MAXUINT32
+                       ? g_strdup_printf("<span alpha='60%%'>%s</span>", esc)
+                       : g_strdup_printf("<span foreground='#%06X'>\xe2\x97\x8f</span> %s", rgb & 0xffffffu, esc);
+    gtk_label_set_markup(GTK_LABEL(badge), markup);
+    g_free(markup);
+    g_free(esc);
+}
+
+static void tsc_series_browser_dispose(GObject *object)
+{
+    TscSeriesBrowser *self = TSC_SERIES_BROWSER(object);
+    if (self->cancellable) g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    g_clear_object(&self->study);
+    g_clear_pointer(&self->scroller, gtk_widget_unparent);
+    G_OBJECT_CLASS(tsc_series_browser_parent_class)->dispose(object);
+}
+
+static void tsc_series_browser_finalize(GObject *object)
+{
+    g_ptr_array_unref(TSC_SERIES_BROWSER(object)->rows);
+    G_OBJECT_CLASS(tsc_series_browser_parent_class)->finalize(object);
+}
+
+static void tsc_series_browser_class_init(TscSeriesBrowserClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    oc->dispose = tsc_series_browser_dispose;
+    oc->finalize = tsc_series_browser_finalize;
+    signals[SIGNAL_SERIES_SELECTED] =
+        g_signal_new("series-selected", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+    gtk_widget_class_set_layout_manager_type(wc, GTK_TYPE_BIN_LAYOUT);
+    gtk_widget_class_set_css_name(wc, "seriesbrowser");
+}
+
+static void tsc_series_browser_init(TscSeriesBrowser *self)
+{
+    self->rows = g_ptr_array_new();
+    self->scroller = gtk_scrolled_window_new();
+    gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(self->scroller), GTK_POLICY_NEVER,
+                                   GTK_POLICY_AUTOMATIC);
+    gtk_widget_set_parent(self->scroller, GTK_WIDGET(self));
+    self->list = GTK_LIST_BOX(gtk_list_box_new());
+    gtk_list_box_set_selection_mode(self->list, GTK_SELECTION_SINGLE);
+    gtk_widget_add_css_class(GTK_WIDGET(self->list), "navigation-sidebar");
+    g_signal_connect(self->list, "row-selected", G_CALLBACK(on_row_selected), self);
+    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(self->scroller), GTK_WIDGET(self->list));
+}
+
+GtkWidget *tsc_series_browser_new(void)
+{
+    return g_object_new(TSC_TYPE_SERIES_BROWSER, NULL);
+}

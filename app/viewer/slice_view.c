@@ -1,0 +1,793 @@
+#define G_LOG_DOMAIN "tsc-viewer-view"
+#include "slice_view.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { SLOT_TL, SLOT_TR, SLOT_BL, SLOT_BR, SLOT_LETTER0, SLOT_STATUS = SLOT_LETTER0 + 4, N_SLOTS };
+
+#define ZOOM_MIN 0.25
+#define ZOOM_MAX 40.0
+#define TEXT_PAD 8.0
+
+struct _TscSliceView {
+    GtkWidget parent_instance;
+
+    TscViewerImage *image;
+    /* `image` mapped with tex_center/tex_width.  Cairo surfaces, not
+     * GdkTextures: GTK 4.8's cairo renderer copies a texture into a new
+     * surface on every frame it draws, cairo nodes reuse ours. */
+    cairo_surface_t *surface;
+    double tex_center, tex_width;
+
+    char *modality;
+    double iop[6];
+    gboolean has_iop;
+
+    const tsc_model *model; /* borrowed */
+    cairo_surface_t *overlay_surface; /* the overlay as last drawn */
+    unsigned char overlay_key[128]; /* OverlayKey it was drawn for */
+    const tsc_result *result; /* borrowed: the window resets it before freeing */
+
+    TscWindowPreset preset;
+    double custom_center, custom_width;
+
+    double zoom; /* relative to fit */
+    double pan_x, pan_y;
+    double pointer_x, pointer_y;
+
+    /* drag state */
+    double drag_center, drag_width, drag_pan_x, drag_pan_y;
+
+    gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text, analyze_on_click;
+    double opacity;
+
+    char *top_left, *top_right, *bottom_right, *status;
+
+    gssize painted_slice;
+    gint64 painted_time;
+
+    /* Text layouts are kept between frames: scrolling redraws the view at
+     * the frame rate and only the slice line's text changes. */
+    PangoLayout *layouts[N_SLOTS];
+};
+
+G_DEFINE_FINAL_TYPE(TscSliceView, tsc_slice_view, GTK_TYPE_WIDGET)
+
+enum {
+    PROP_0,
+    PROP_SHOW_OVERLAY,
+    PROP_OVERLAY_OUTLINE,
+    PROP_OPACITY,
+    PROP_SHOW_HEATMAP,
+    PROP_SHOW_CORNER_TEXT,
+    PROP_ANALYZE_ON_CLICK,
+    N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+enum { SIGNAL_STEP, SIGNAL_CLICKED, SIGNAL_WINDOW_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---- geometry ---------------------------------------------------------- */
+
+static void physical_size(TscSliceView *self, double *w_mm, double *h_mm)
+{
+    const tsc_dicom_image *d = self->image->image;
+    double dy = d->pixel_spacing[0] > 0 ? d->pixel_spacing[0] : 1;
+    double dx = d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1;
+    *w_mm = d->cols * dx;
+    *h_mm = d->rows * dy;
+}
+
+static double fit_scale(TscSliceView *self)
+{
+    double wmm, hmm;
+    physical_size(self, &wmm, &hmm);
+    double vw = gtk_widget_get_width(GTK_WIDGET(self)), vh = gtk_widget_get_height(GTK_WIDGET(self));
+    return MAX(1e-6, MIN(vw / wmm, vh / hmm));
+}
+
+gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect)
+{
+    if (!self->image) return FALSE;
+    double wmm, hmm;
+    physical_size(self, &wmm, &hmm);
+    double s = fit_scale(self) * self->zoom;
+    double w = wmm * s, h = hmm * s;
+    double vw = gtk_widget_get_width(GTK_WIDGET(self)), vh = gtk_widget_get_height(GTK_WIDGET(self));
+    graphene_rect_init(rect, (float)(vw / 2 + self->pan_x - w / 2),
+                       (float)(vh / 2 + self->pan_y - h / 2), (float)w, (float)h);
+    return TRUE;
+}
+
+static gboolean widget_to_image(TscSliceView *self, double x, double y, double *ix, double *iy)
+{
+    graphene_rect_t r;
+    if (!tsc_slice_view_get_image_rect(self, &r)) return FALSE;
+    const tsc_dicom_image *d = self->image->image;
+    *ix = (x - r.origin.x) / r.size.width * d->cols;
+    *iy = (y - r.origin.y) / r.size.height * d->rows;
+    return *ix >= 0 && *iy >= 0 && *ix < d->cols && *iy < d->rows;
+}
+
+/* Zooms by `factor` keeping the image point under (x, y) in place. */
+static void zoom_about(TscSliceView *self, double factor, double x, double y)
+{
+    if (!self->image) return;
+    double zoom = CLAMP(self->zoom * factor, ZOOM_MIN, ZOOM_MAX);
+    factor = zoom / self->zoom;
+    double vw = gtk_widget_get_width(GTK_WIDGET(self)), vh = gtk_widget_get_height(GTK_WIDGET(self));
+    /* The image centre sits at (vw/2 + pan); scaling about (x, y) moves it. */
+    double cx = vw / 2 + self->pan_x, cy = vh / 2 + self->pan_y;
+    cx = x + (cx - x) * factor;
+    cy = y + (cy - y) * factor;
+    self->pan_x = cx - vw / 2;
+    self->pan_y = cy - vh / 2;
+    self->zoom = zoom;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void tsc_slice_view_fit(TscSliceView *self)
+{
+    self->zoom = 1;
+    self->pan_x = self->pan_y = 0;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+/* ---- window / level ---------------------------------------------------- */
+
+static void effective_window(TscSliceView *self, TscWindowPreset preset, double *c, double *w)
+{
+    const tsc_dicom_image *d = self->image->image;
+    double lo = d->min_value, hi = d->max_value;
+    switch (preset) {
+    case TSC_WINDOW_HEADER:
+        if (d->window_width > 0) {
+            *c = d->window_center;
+            *w = d->window_width;
+            return;
+        }
+        break;
+    case TSC_WINDOW_BRAIN:
+        if (g_strcmp0(self->modality, "CT") == 0) {
+            *c = 40;
+            *w = 80;
+            return;
+        }
+        lo = self->image->brain_lo;
+        hi = self->image->brain_hi;
+        break;
+    case TSC_WINDOW_CUSTOM:
+        *c = self->custom_center;
+        *w = self->custom_width;
+        return;
+    case TSC_WINDOW_MINMAX:
+        break;
+    }
+    *c = (lo + hi) / 2;
+    *w = MAX(hi - lo, 1e-3);
+}
+
+void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width)
+{
+    if (!self->image) {
+        *center = *width = 0;
+        return;
+    }
+    effective_window(self, self->preset, center, width);
+}
+
+void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset)
+{
+    self->preset = preset;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+    g_signal_emit(self, signals[SIGNAL_WINDOW_CHANGED], 0);
+}
+
+static cairo_surface_t *current_surface(TscSliceView *self)
+{
+    double c, w;
+    effective_window(self, self->preset, &c, &w);
+    if (!self->surface || c != self->tex_center || w != self->tex_width) {
+        g_clear_pointer(&self->surface, cairo_surface_destroy);
+        self->surface = tsc_viewer_image_to_surface(self->image, c, w);
+        self->tex_center = c;
+        self->tex_width = w;
+    }
+    return self->surface;
+}
+
+/* ---- public setters ---------------------------------------------------- */
+
+void tsc_slice_view_set_image(TscSliceView *self, TscViewerImage *image)
+{
+    if (image == self->image) return;
+    if (image) tsc_viewer_image_ref(image);
+    if (self->image) tsc_viewer_image_unref(self->image);
+    self->image = image;
+    g_clear_pointer(&self->surface, cairo_surface_destroy);
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+TscViewerImage *tsc_slice_view_get_image(TscSliceView *self)
+{
+    return self->image;
+}
+
+void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const double *iop)
+{
+    g_free(self->modality);
+    self->modality = g_strdup(modality);
+    self->has_iop = iop && (iop[0] != 0 || iop[1] != 0 || iop[2] != 0);
+    if (self->has_iop) memcpy(self->iop, iop, sizeof self->iop);
+    self->preset = TSC_WINDOW_HEADER;
+    tsc_slice_view_fit(self);
+}
+
+void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const tsc_result *r)
+{
+    self->model = model;
+    self->result = r;
+    /* A freed result's address may come back for another one: never trust
+     * the cache across calls. */
+    g_clear_pointer(&self->overlay_surface, cairo_surface_destroy);
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+static void replace(char **field, const char *v)
+{
+    g_free(*field);
+    *field = v && *v ? g_strdup(v) : NULL;
+}
+
+void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
+                                    const char *top_right, const char *bottom_right)
+{
+    replace(&self->top_left, top_left);
+    replace(&self->top_right, top_right);
+    replace(&self->bottom_right, bottom_right);
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void tsc_slice_view_set_status(TscSliceView *self, const char *status)
+{
+    if (g_strcmp0(status, self->status) == 0) return;
+    replace(&self->status, status);
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when)
+{
+    if (when) *when = self->painted_time;
+    return self->painted_slice;
+}
+
+/* ---- drawing ----------------------------------------------------------- */
+
+/* Patient-axis letters of direction `v` (DICOM LPS: +x left, +y posterior,
+ * +z head), strongest first; oblique directions get two or three. */
+static void orientation_letters(const double v[3], char out[4])
+{
+    static const char pos[3] = {'L', 'P', 'S'}, neg[3] = {'R', 'A', 'I'};
+    int order[3] = {0, 1, 2};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (fabs(v[order[j]]) > fabs(v[order[i]])) {
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        int a = order[i];
+        if (fabs(v[a]) < 0.25 && n > 0) break;
+        out[n++] = v[a] >= 0 ? pos[a] : neg[a];
+    }
+    out[n] = 0;
+}
+
+/* The layout of `slot`, created once and updated only when its text changes. */
+static PangoLayout *slot_layout(TscSliceView *self, int slot, const char *text, gboolean bold,
+                                PangoAlignment align)
+{
+    PangoLayout *layout = self->layouts[slot];
+    if (!layout) {
+        layout = self->layouts[slot] = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+        PangoFontDescription *font = pango_font_description_from_string(bold ? "Sans Bold 10" : "Sans 9.5");
+        pango_layout_set_font_description(layout, font);
+        pango_font_description_free(font);
+        pango_layout_set_alignment(layout, align);
+    }
+    if (g_strcmp0(pango_layout_get_text(layout), text) != 0) pango_layout_set_text(layout, text, -1);
+    return layout;
+}
+
+/* Text over any image: a dark outline first (two offset copies), then the
+ * text. */
+static void draw_text(GtkSnapshot *s, PangoLayout *layout, double x, double y, const GdkRGBA *color)
+{
+    static const GdkRGBA shadow = {0, 0, 0, 0.9};
+    static const int off[2][2] = {{1, 1}, {-1, -1}};
+    for (int i = 0; i < 2; i++) {
+        gtk_snapshot_save(s);
+        gtk_snapshot_translate(s, &GRAPHENE_POINT_INIT((float)(x + off[i][0]), (float)(y + off[i][1])));
+        gtk_snapshot_append_layout(s, layout, &shadow);
+        gtk_snapshot_restore(s);
+    }
+    gtk_snapshot_save(s);
+    gtk_snapshot_translate(s, &GRAPHENE_POINT_INIT((float)x, (float)y));
+    gtk_snapshot_append_layout(s, layout, color);
+    gtk_snapshot_restore(s);
+}
+
+/* Draws `text` in a corner; returns its height. */
+static double draw_corner(TscSliceView *self, GtkSnapshot *s, int slot, const char *text,
+                          gboolean right, gboolean bottom, double w, double h)
+{
+    if (!text) return 0;
+    static const GdkRGBA fg = {0.86, 0.89, 0.92, 1};
+    PangoLayout *layout = slot_layout(self, slot, text, FALSE, right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    double x = right ? w - TEXT_PAD - lw : TEXT_PAD, y = bottom ? h - TEXT_PAD - lh : TEXT_PAD;
+    draw_text(s, layout, x, y, &fg);
+    return lh + TEXT_PAD;
+}
+
+static void draw_letters(TscSliceView *self, GtkSnapshot *s, double w, double h)
+{
+    static const GdkRGBA fg = {1.0, 0.83, 0.47, 1};
+    const double *r = self->iop, *c = self->iop + 3;
+    double rn[3] = {-r[0], -r[1], -r[2]}, cn[3] = {-c[0], -c[1], -c[2]};
+    char right[4], left[4], bottom[4], top[4];
+    orientation_letters(r, right);
+    orientation_letters(rn, left);
+    orientation_letters(c, bottom);
+    orientation_letters(cn, top);
+    const char *txt[4] = {left, right, top, bottom};
+    for (int i = 0; i < 4; i++) {
+        PangoLayout *layout = slot_layout(self, SLOT_LETTER0 + i, txt[i], TRUE, PANGO_ALIGN_CENTER);
+        int lw, lh;
+        pango_layout_get_pixel_size(layout, &lw, &lh);
+        double x = i == 0 ? TEXT_PAD : i == 1 ? w - TEXT_PAD - lw : (w - lw) / 2;
+        double y = i < 2 ? (h - lh) / 2 : i == 2 ? TEXT_PAD : h - TEXT_PAD - lh;
+        draw_text(s, layout, x, y, &fg);
+    }
+}
+
+/* What the cached overlay surface was drawn for. */
+typedef struct {
+    const void *result, *model;
+    float img[4];
+    double w, band_h, top, opacity;
+    int outline, heatmap, scale;
+} OverlayKey;
+G_STATIC_ASSERT(sizeof(OverlayKey) <= 128);
+
+/* The plugin's overlay.  render_overlay lays its banner, legend and
+ * disclaimer out in device space [0, view_width] x [0, view_height], but a
+ * GtkSnapshot cairo node's device space is offset by the widget's position
+ * in the window.  So the overlay is drawn into our own image surface whose
+ * device space is the band between the corner texts, and shown as a
+ * cairo image; it is kept until the result, geometry or options change, so that
+ * window/level drags and panel redraws do not draw it again. */
+static void draw_overlay(TscSliceView *self, GtkSnapshot *s, const graphene_rect_t *img, double w,
+                         double h, double top, double bottom)
+{
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_image *d = self->image->image;
+    int mrows = 0, mcols = 0;
+    api->result_get_mask(self->result, &mrows, &mcols);
+    if (mrows != d->rows || mcols != d->cols) return; /* stale: another slice's result */
+    double band_h = MAX(1.0, h - top - bottom);
+    OverlayKey key;
+    memset(&key, 0, sizeof key); /* padding too: keys are compared with memcmp */
+    key.result = self->result;
+    key.model = self->model;
+    key.img[0] = img->origin.x;
+    key.img[1] = img->origin.y;
+    key.img[2] = img->size.width;
+    key.img[3] = img->size.height;
+    key.w = w;
+    key.band_h = band_h;
+    key.top = top;
+    key.opacity = self->opacity;
+    key.outline = self->overlay_outline;
+    key.heatmap = self->show_heatmap;
+    key.scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
+    if (!self->overlay_surface || memcmp(&key, self->overlay_key, sizeof key) != 0) {
+        g_clear_pointer(&self->overlay_surface, cairo_surface_destroy);
+        int pw = (int)ceil(w) * key.scale, ph = (int)ceil(band_h) * key.scale;
+        cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
+        cairo_surface_set_device_scale(surf, key.scale, key.scale);
+        cairo_t *c2 = cairo_create(surf);
+        cairo_translate(c2, img->origin.x, img->origin.y - top);
+        cairo_scale(c2, img->size.width / d->cols, img->size.height / d->rows);
+        tsc_overlay_options o = api->overlay_default_options();
+        o.mode = self->overlay_outline ? TSC_OVERLAY_OUTLINE : TSC_OVERLAY_FILL;
+        o.opacity = self->opacity;
+        o.show_heatmap = self->show_heatmap;
+        o.view_width = w;
+        o.view_height = band_h;
+        tsc_error err = {0};
+        tsc_status st = api->render_overlay(c2, self->model, self->result, &o, &err);
+        if (st != TSC_OK) g_warning("overlay not drawn: %s", err.message);
+        cairo_destroy(c2);
+        cairo_surface_flush(surf);
+        self->overlay_surface = surf;
+        memcpy(self->overlay_key, &key, sizeof key);
+    }
+    cairo_t *cr = gtk_snapshot_append_cairo(s, &GRAPHENE_RECT_INIT(0, (float)top, (float)ceil(w), (float)ceil(band_h)));
+    cairo_set_source_surface(cr, self->overlay_surface, 0, top);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+}
+
+static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
+{
+    TscSliceView *self = TSC_SLICE_VIEW(widget);
+    double w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+    graphene_rect_t bounds = GRAPHENE_RECT_INIT(0, 0, (float)w, (float)h);
+    static const GdkRGBA black = {0, 0, 0, 1};
+    gtk_snapshot_append_color(s, &black, &bounds);
+    gtk_snapshot_push_clip(s, &bounds);
+
+    graphene_rect_t img;
+    if (tsc_slice_view_get_image_rect(self, &img)) {
+        /* Only the visible part: a zoomed-in image can be far larger than the view. */
+        graphene_rect_t vis;
+        if (graphene_rect_intersection(&img, &bounds, &vis)) {
+            const tsc_dicom_image *d = self->image->image;
+            cairo_t *cr = gtk_snapshot_append_cairo(s, &vis);
+            cairo_translate(cr, img.origin.x, img.origin.y);
+            cairo_scale(cr, img.size.width / d->cols, img.size.height / d->rows);
+            cairo_set_source_surface(cr, current_surface(self), 0, 0);
+            /* Bilinear when enlarging; a box filter when shrinking. */
+            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+            cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
+            cairo_rectangle(cr, 0, 0, d->cols, d->rows);
+            cairo_fill(cr);
+            cairo_destroy(cr);
+        }
+        self->painted_slice = (gssize)self->image->slice;
+        self->painted_time = g_get_monotonic_time();
+    }
+
+    /* Corner texts first (measured), so the overlay can keep clear of them. */
+    double top = 0, bottom = 0;
+    if (self->show_corner_text && self->image) {
+        double c, ww;
+        effective_window(self, self->preset, &c, &ww);
+        static const char *names[] = {"header", "brain", "min/max", "custom"};
+        const tsc_dicom_image *d = self->image->image;
+        char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
+                                   names[self->preset],
+                                   100.0 * img.size.width / MAX(1, d->cols), d->cols, d->rows);
+        top = MAX(draw_corner(self, s, SLOT_TL, self->top_left, FALSE, FALSE, w, h),
+                  draw_corner(self, s, SLOT_TR, self->top_right, TRUE, FALSE, w, h));
+        bottom = MAX(draw_corner(self, s, SLOT_BL, bl, FALSE, TRUE, w, h),
+                     draw_corner(self, s, SLOT_BR, self->bottom_right, TRUE, TRUE, w, h));
+        g_free(bl);
+    }
+    if (self->image && self->result && self->show_overlay)
+        draw_overlay(self, s, &img, w, h, top, bottom);
+    if (self->image && self->has_iop) draw_letters(self, s, w, h);
+
+    if (self->status || !self->image) {
+        static const GdkRGBA fg = {0.75, 0.8, 0.85, 1};
+        const char *text = self->status ? self->status : "";
+        PangoLayout *layout = slot_layout(self, SLOT_STATUS, text, TRUE, PANGO_ALIGN_CENTER);
+        int lw, lh;
+        pango_layout_get_pixel_size(layout, &lw, &lh);
+        double y = self->image ? h - bottom - TEXT_PAD - lh - 28 : (h - lh) / 2;
+        draw_text(s, layout, (w - lw) / 2, y, &fg);
+    }
+    gtk_snapshot_pop(s);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static gboolean on_scroll(GtkEventControllerScroll *ctl, double dx, double dy, gpointer data)
+{
+    (void)dx;
+    TscSliceView *self = data;
+    GdkModifierType mods = gtk_event_controller_get_current_event_state(GTK_EVENT_CONTROLLER(ctl));
+    if (dy == 0) return FALSE;
+    if (mods & GDK_CONTROL_MASK) {
+        zoom_about(self, pow(1.2, -dy), self->pointer_x, self->pointer_y);
+        return TRUE;
+    }
+    g_signal_emit(self, signals[SIGNAL_STEP], 0, dy > 0 ? (int)ceil(dy) : (int)floor(dy));
+    return TRUE;
+}
+
+static void on_motion(GtkEventControllerMotion *ctl, double x, double y, gpointer data)
+{
+    (void)ctl;
+    TscSliceView *self = data;
+    self->pointer_x = x;
+    self->pointer_y = y;
+}
+
+static void on_wl_begin(GtkGestureDrag *g, double x, double y, gpointer data)
+{
+    (void)g;
+    (void)x;
+    (void)y;
+    TscSliceView *self = data;
+    if (!self->image) return;
+    effective_window(self, self->preset, &self->drag_center, &self->drag_width);
+    gtk_widget_grab_focus(GTK_WIDGET(self));
+}
+
+static void on_wl_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+    (void)g;
+    TscSliceView *self = data;
+    if (!self->image) return;
+    /* A full-width drag spans the slice's value range. */
+    const tsc_dicom_image *d = self->image->image;
+    double range = MAX(d->max_value - d->min_value, 1.0);
+    double k = range / MAX(200.0, gtk_widget_get_width(GTK_WIDGET(self)));
+    self->custom_width = MAX(1e-3, self->drag_width + dx * k);
+    self->custom_center = self->drag_center + dy * k;
+    self->preset = TSC_WINDOW_CUSTOM;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+    g_signal_emit(self, signals[SIGNAL_WINDOW_CHANGED], 0);
+}
+
+static void on_pan_begin(GtkGestureDrag *g, double x, double y, gpointer data)
+{
+    (void)g;
+    (void)x;
+    (void)y;
+    TscSliceView *self = data;
+    self->drag_pan_x = self->pan_x;
+    self->drag_pan_y = self->pan_y;
+    gtk_widget_grab_focus(GTK_WIDGET(self));
+}
+
+static void on_pan_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+    (void)g;
+    TscSliceView *self = data;
+    self->pan_x = self->drag_pan_x + dx;
+    self->pan_y = self->drag_pan_y + dy;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+static void on_pressed(GtkGestureClick *g, int n_press, double x, double y, gpointer data)
+{
+    (void)g;
+    (void)x;
+    (void)y;
+    TscSliceView *self = data;
+    gtk_widget_grab_focus(GTK_WIDGET(self));
+    if (n_press == 2) tsc_slice_view_fit(self);
+}
+
+static void on_released(GtkGestureClick *g, int n_press, double x, double y, gpointer data)
+{
+    (void)g;
+    TscSliceView *self = data;
+    double ix, iy;
+    if (n_press == 1 && widget_to_image(self, x, y, &ix, &iy))
+        g_signal_emit(self, signals[SIGNAL_CLICKED], 0, ix, iy);
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+static void action_step(GtkWidget *w, const char *name, GVariant *param)
+{
+    (void)name;
+    g_signal_emit(w, signals[SIGNAL_STEP], 0, g_variant_get_int32(param));
+}
+
+static void action_fit(GtkWidget *w, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    tsc_slice_view_fit(TSC_SLICE_VIEW(w));
+}
+
+static void action_zoom(GtkWidget *w, const char *name, GVariant *param)
+{
+    (void)name;
+    TscSliceView *self = TSC_SLICE_VIEW(w);
+    zoom_about(self, g_variant_get_double(param), gtk_widget_get_width(w) / 2.0,
+               gtk_widget_get_height(w) / 2.0);
+}
+
+static void action_native(GtkWidget *w, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    TscSliceView *self = TSC_SLICE_VIEW(w);
+    if (!self->image) return;
+    /* One image column per screen pixel. */
+    graphene_rect_t r;
+    tsc_slice_view_get_image_rect(self, &r);
+    zoom_about(self, self->image->image->cols / (double)r.size.width, gtk_widget_get_width(w) / 2.0,
+               gtk_widget_get_height(w) / 2.0);
+}
+
+static void action_window(GtkWidget *w, const char *name, GVariant *param)
+{
+    (void)name;
+    const char *p = g_variant_get_string(param, NULL);
+    TscWindowPreset preset = g_str_equal(p, "brain")    ? TSC_WINDOW_BRAIN
+                             : g_str_equal(p, "minmax") ? TSC_WINDOW_MINMAX
+                                                        : TSC_WINDOW_HEADER;
+    tsc_slice_view_set_window_preset(TSC_SLICE_VIEW(w), preset);
+}
+
+/* ---- GObject ----------------------------------------------------------- */
+
+static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    TscSliceView *self = TSC_SLICE_VIEW(object);
+    switch (id) {
+    case PROP_SHOW_OVERLAY: g_value_set_boolean(value, self->show_overlay); break;
+    case PROP_OVERLAY_OUTLINE: g_value_set_boolean(value, self->overlay_outline); break;
+    case PROP_OPACITY: g_value_set_double(value, self->opacity); break;
+    case PROP_SHOW_HEATMAP: g_value_set_boolean(value, self->show_heatmap); break;
+    case PROP_SHOW_CORNER_TEXT: g_value_set_boolean(value, self->show_corner_text); break;
+    case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void tsc_slice_view_set_property(GObject *object, guint id, const GValue *value,
+                                        GParamSpec *pspec)
+{
+    TscSliceView *self = TSC_SLICE_VIEW(object);
+    switch (id) {
+    case PROP_SHOW_OVERLAY: self->show_overlay = g_value_get_boolean(value); break;
+    case PROP_OVERLAY_OUTLINE: self->overlay_outline = g_value_get_boolean(value); break;
+    case PROP_OPACITY: self->opacity = g_value_get_double(value); break;
+    case PROP_SHOW_HEATMAP: self->show_heatmap = g_value_get_boolean(value); break;
+    case PROP_SHOW_CORNER_TEXT: self->show_corner_text = g_value_get_boolean(value); break;
+    case PROP_ANALYZE_ON_CLICK:
+        self->analyze_on_click = g_value_get_boolean(value);
+        gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
+        break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); return;
+    }
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+static void tsc_slice_view_dispose(GObject *object)
+{
+    TscSliceView *self = TSC_SLICE_VIEW(object);
+    g_clear_pointer(&self->image, tsc_viewer_image_unref);
+    g_clear_pointer(&self->surface, cairo_surface_destroy);
+    g_clear_pointer(&self->overlay_surface, cairo_surface_destroy);
+    for (int i = 0; i < N_SLOTS; i++) g_clear_object(&self->layouts[i]);
+    self->result = NULL;
+    G_OBJECT_CLASS(tsc_slice_view_parent_class)->dispose(object);
+}
+
+static void tsc_slice_view_finalize(GObject *object)
+{
+    TscSliceView *self = TSC_SLICE_VIEW(object);
+    g_free(self->modality);
+    g_free(self->top_left);
+    g_free(self->top_right);
+    g_free(self->bottom_right);
+    g_free(self->status);
+    G_OBJECT_CLASS(tsc_slice_view_parent_class)->finalize(object);
+}
+
+static void bind_step(GtkWidgetClass *wc, guint key, GdkModifierType mods, int step)
+{
+    gtk_widget_class_add_binding_action(wc, key, mods, "view.step", "i", step);
+}
+
+static void tsc_slice_view_class_init(TscSliceViewClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    oc->get_property = tsc_slice_view_get_property;
+    oc->set_property = tsc_slice_view_set_property;
+    oc->dispose = tsc_slice_view_dispose;
+    oc->finalize = tsc_slice_view_finalize;
+    wc->snapshot = tsc_slice_view_snapshot;
+
+    GParamFlags f = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+    props[PROP_SHOW_OVERLAY] = g_param_spec_boolean("show-overlay", NULL, NULL, TRUE, f);
+    props[PROP_OVERLAY_OUTLINE] = g_param_spec_boolean("overlay-outline", NULL, NULL, FALSE, f);
+    props[PROP_OPACITY] = g_param_spec_double("opacity", NULL, NULL, 0, 1, 0.35, f);
+    props[PROP_SHOW_HEATMAP] = g_param_spec_boolean("show-heatmap", NULL, NULL, FALSE, f);
+    props[PROP_SHOW_CORNER_TEXT] = g_param_spec_boolean("show-corner-text", NULL, NULL, TRUE, f);
+    props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
+    g_object_class_install_properties(oc, N_PROPS, props);
+
+    signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+    signals[SIGNAL_CLICKED] = g_signal_new("clicked", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE,
+                                           G_TYPE_DOUBLE);
+    signals[SIGNAL_WINDOW_CHANGED] = g_signal_new("window-changed", G_TYPE_FROM_CLASS(klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 0);
+
+    gtk_widget_class_install_action(wc, "view.step", "i", action_step);
+    gtk_widget_class_install_action(wc, "view.fit", NULL, action_fit);
+    gtk_widget_class_install_action(wc, "view.zoom", "d", action_zoom);
+    gtk_widget_class_install_action(wc, "view.zoom-native", NULL, action_native);
+    gtk_widget_class_install_action(wc, "view.window-preset", "s", action_window);
+
+    bind_step(wc, GDK_KEY_Up, 0, -1);
+    bind_step(wc, GDK_KEY_Left, 0, -1);
+    bind_step(wc, GDK_KEY_KP_Up, 0, -1);
+    bind_step(wc, GDK_KEY_Down, 0, 1);
+    bind_step(wc, GDK_KEY_Right, 0, 1);
+    bind_step(wc, GDK_KEY_KP_Down, 0, 1);
+    bind_step(wc, GDK_KEY_Page_Up, 0, -10);
+    bind_step(wc, GDK_KEY_Page_Down, 0, 10);
+    bind_step(wc, GDK_KEY_Home, 0, -1000000);
+    bind_step(wc, GDK_KEY_End, 0, 1000000);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_f, 0, "view.fit", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_plus, 0, "view.zoom", "d", 1.25);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_equal, 0, "view.zoom", "d", 1.25);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_KP_Add, 0, "view.zoom", "d", 1.25);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_minus, 0, "view.zoom", "d", 0.8);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_KP_Subtract, 0, "view.zoom", "d", 0.8);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_0, 0, "view.zoom-native", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_1, 0, "view.window-preset", "s", "header");
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_2, 0, "view.window-preset", "s", "brain");
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_3, 0, "view.window-preset", "s", "minmax");
+
+    gtk_widget_class_set_css_name(wc, "sliceview");
+    gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void tsc_slice_view_init(TscSliceView *self)
+{
+    GtkWidget *w = GTK_WIDGET(self);
+    self->zoom = 1;
+    self->show_overlay = TRUE;
+    self->opacity = 0.35;
+    self->show_corner_text = TRUE;
+    self->analyze_on_click = TRUE;
+    self->painted_slice = -1;
+    gtk_widget_set_focusable(w, TRUE);
+    gtk_widget_set_focus_on_click(w, TRUE);
+    gtk_widget_set_hexpand(w, TRUE);
+    gtk_widget_set_vexpand(w, TRUE);
+    gtk_widget_set_cursor_from_name(w, "crosshair");
+
+    GtkEventController *scroll = gtk_event_controller_scroll_new(
+        GTK_EVENT_CONTROLLER_SCROLL_VERTICAL | GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
+    g_signal_connect(scroll, "scroll", G_CALLBACK(on_scroll), self);
+    gtk_widget_add_controller(w, scroll);
+
+    GtkEventController *motion = gtk_event_controller_motion_new();
+    g_signal_connect(motion, "motion", G_CALLBACK(on_motion), self);
+    g_signal_connect(motion, "enter", G_CALLBACK(on_motion), self);
+    gtk_widget_add_controller(w, motion);
+
+    GtkGesture *wl = gtk_gesture_drag_new();
+    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(wl), GDK_BUTTON_SECONDARY);
+    g_signal_connect(wl, "drag-begin", G_CALLBACK(on_wl_begin), self);
+    g_signal_connect(wl, "drag-update", G_CALLBACK(on_wl_update), self);
+    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(wl));
+
+    GtkGesture *pan = gtk_gesture_drag_new();
+    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(pan), GDK_BUTTON_MIDDLE);
+    g_signal_connect(pan, "drag-begin", G_CALLBACK(on_pan_begin), self);
+    g_signal_connect(pan, "drag-update", G_CALLBACK(on_pan_update), self);
+    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(pan));
+
+    GtkGesture *click = gtk_gesture_click_new();
+    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_PRIMARY);
+    g_signal_connect(click, "pressed", G_CALLBACK(on_pressed), self);
+    g_signal_connect(click, "released", G_CALLBACK(on_released), self);
+    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(click));
+}
+
+GtkWidget *tsc_slice_view_new(void)
+{
+    return g_object_new(TSC_TYPE_SLICE_VIEW, NULL);
+}

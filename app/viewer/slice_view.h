@@ -1,0 +1,53 @@
+/* TscSliceView: one slice at native resolution with its physical aspect,
+ * the plugin's overlay on top, corner text and orientation letters.
+ *
+ * Input: wheel / arrows / Page Up/Down step through slices (the "step"
+ * signal: the window owns the slice index), right-drag sets window/level,
+ * Ctrl+wheel zooms about the pointer, middle-drag pans, double-click or F
+ * fits, a left click emits "clicked" with image pixel coordinates. */
+#ifndef TSC_SLICE_VIEW_H
+#define TSC_SLICE_VIEW_H
+
+#include <gtk/gtk.h>
+
+#include "viewer_study.h"
+
+G_BEGIN_DECLS
+
+#define TSC_TYPE_SLICE_VIEW (tsc_slice_view_get_type())
+G_DECLARE_FINAL_TYPE(TscSliceView, tsc_slice_view, TSC, SLICE_VIEW, GtkWidget)
+
+typedef enum {
+    TSC_WINDOW_HEADER, /* the slice's own VOI window (min/max when it has none) */
+    TSC_WINDOW_BRAIN,  /* CT: C40 W80; MR: 1st-99.5th percentile of the head */
+    TSC_WINDOW_MINMAX,
+    TSC_WINDOW_CUSTOM  /* set by right-drag */
+} TscWindowPreset;
+
+GtkWidget *tsc_slice_view_new(void);
+
+/* The slice to show (NULL: none).  Keeps zoom, pan and window. */
+void tsc_slice_view_set_image(TscSliceView *self, TscViewerImage *image);
+TscViewerImage *tsc_slice_view_get_image(TscSliceView *self);
+/* Per series: modality (for the brain window) and ImageOrientationPatient
+ * (for the letters; NULL: none).  Resets window, zoom and pan. */
+void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const double *iop);
+/* The overlay for the image on screen (borrowed; NULL: none). */
+void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const tsc_result *r);
+/* Corner text lines ("\n"-separated, may be NULL). */
+void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
+                                    const char *top_right, const char *bottom_right);
+/* A line drawn at the bottom centre ("Analysing slice…"); NULL clears it. */
+void tsc_slice_view_set_status(TscSliceView *self, const char *status);
+
+void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset);
+void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);
+void tsc_slice_view_fit(TscSliceView *self);
+
+/* Where the image is drawn, in the view's coordinates; FALSE when none. */
+gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect);
+/* The slice index last drawn and when (monotonic µs), for latency checks. */
+gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when);
+
+G_END_DECLS
+#endif

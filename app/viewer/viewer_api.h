@@ -1,0 +1,55 @@
+/* viewer_api: the viewer's only door to the rest of tumorscope.
+ *
+ * Everything goes through the plugin ABI table fetched once at startup with
+ * tsc_plugin_get_api(); no tsc_* function is ever called directly (the
+ * plugin hides them).  This file also converts a core status to a GError
+ * (once, at the boundary) and routes the core's log callback to g_log. */
+#ifndef TSC_VIEWER_API_H
+#define TSC_VIEWER_API_H
+
+#include <glib.h>
+
+#include "tsc_plugin.h"
+
+G_BEGIN_DECLS
+
+#define TSC_VIEWER_ERROR (tsc_viewer_error_quark())
+GQuark tsc_viewer_error_quark(void);
+
+/* Error codes are the core's tsc_status values, plus the viewer's own. */
+typedef enum {
+    TSC_VIEWER_ERROR_ABI = 1000,     /* the plugin does not serve our ABI version */
+    TSC_VIEWER_ERROR_NO_RESULT,      /* nothing analysed yet to export */
+    TSC_VIEWER_ERROR_NO_STUDY
+} TscViewerErrorCode;
+
+/* Fetches the table for TSC_PLUGIN_API_VERSION.  Returns FALSE with a
+ * message naming both versions (and the plugin file) when the plugin does
+ * not serve it.  Idempotent. */
+gboolean tsc_viewer_api_init(GError **error);
+/* The table; only valid after a successful tsc_viewer_api_init(). */
+const tsc_plugin_api *tsc_viewer_api(void);
+/* Path of the plugin file actually loaded (for messages); static string. */
+const char *tsc_viewer_api_plugin_path(void);
+
+/* Sets *error from a core status and its detail, prefixed with `what`. */
+void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *err,
+                          const char *what);
+
+/* Colours used outside the plugin's own renderer (slice strip, badges).
+ * The model's class colour for tumour types, Okabe–Ito green/amber/yellow
+ * otherwise: the same palette as the plugin's overlay. */
+#define TSC_VIEWER_COLOR_NO_TUMOR 0x009E73u
+#define TSC_VIEWER_COLOR_INCONCLUSIVE 0xE69F00u
+#define TSC_VIEWER_COLOR_CLASSIC 0xF0E442u
+#define TSC_VIEWER_COLOR_FAILED 0x8A2D2Du
+
+/* Colour of a result's verdict: the label's class colour from `model` (may be
+ * NULL for the classical methods). */
+guint32 tsc_viewer_result_color(const tsc_model *model, const tsc_result *r);
+/* Display name of a result's finding: "Glioma", "No tumour", "Inconclusive",
+ * "Tumour (threshold)".  Newly allocated. */
+char *tsc_viewer_result_describe(const tsc_model *model, const tsc_result *r, int method);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,430 @@
+#define G_LOG_DOMAIN "tsc-viewer-jobs"
+#include "viewer_jobs.h"
+
+#include <errno.h>
+
+#include <cairo.h>
+#include <glib/gstdio.h>
+
+/* ---- model ------------------------------------------------------------- */
+
+static void model_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    (void)data;
+    (void)cancellable;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    tsc_model_params params = api->model_default_params();
+    /* One engine thread per inference: concurrency comes from the series
+     * workers, and the interface keeps a core on small machines. */
+    params.threads = 1;
+    tsc_model *model = NULL;
+    tsc_error err = {0};
+    gint64 t0 = g_get_monotonic_time();
+    tsc_status st = api->model_load(NULL, &params, &model, &err);
+    if (st != TSC_OK) {
+        GError *error = NULL;
+        tsc_viewer_set_error(&error, st, &err, "The default model could not be loaded");
+        g_task_return_error(task, error);
+        return;
+    }
+    g_info("model %s %s loaded in %.0f ms", api->model_get_name(model),
+           api->model_get_version(model), (g_get_monotonic_time() - t0) / 1000.0);
+    g_task_return_pointer(task, model, (GDestroyNotify)api->model_free);
+}
+
+void tsc_viewer_model_load_async(GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_task_set_source_tag(task, tsc_viewer_model_load_async);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, model_thread);
+    g_object_unref(task);
+}
+
+tsc_model *tsc_viewer_model_load_finish(GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- analysis ---------------------------------------------------------- */
+
+/* The first overlay a process draws pays for fontconfig matching, loading
+ * the plugin's font and rasterising its glyphs: tens of milliseconds that
+ * would otherwise land in one frame on the main thread.  The first result
+ * is therefore drawn once here, off screen, on the worker; cairo's font and
+ * glyph caches are process-wide and thread-safe. */
+static void warm_overlay_once(const tsc_model *model, const tsc_result *r)
+{
+    static gsize done = 0;
+    if (!g_once_init_enter(&done)) return;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    int rows = 0, cols = 0;
+    api->result_get_mask(r, &rows, &cols);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 512, 512);
+    cairo_t *cr = cairo_create(s);
+    if (rows > 0 && cols > 0) cairo_scale(cr, 512.0 / cols, 512.0 / rows);
+    tsc_overlay_options o = api->overlay_default_options();
+    o.view_width = o.view_height = 512;
+    tsc_error err = {0};
+    gint64 t0 = g_get_monotonic_time();
+    api->render_overlay(cr, model, r, &o, &err);
+    g_debug("overlay fonts warmed in %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    g_once_init_leave(&done, 1);
+}
+
+typedef struct {
+    TscViewerStudy *study;
+    tsc_model *model;
+    int method, threads;
+    gsize series, slice;
+    TscViewerProgress *progress;
+} AnalysisData;
+
+static void analysis_data_free(AnalysisData *d)
+{
+    g_object_unref(d->study);
+    tsc_viewer_progress_unref(d->progress);
+    g_free(d);
+}
+
+static AnalysisData *analysis_data_new(TscViewerStudy *study, tsc_model *model, int method,
+                                       gsize series, gsize slice)
+{
+    AnalysisData *d = g_new0(AnalysisData, 1);
+    d->study = g_object_ref(study);
+    d->model = method == TSC_METHOD_CNN ? model : NULL;
+    d->method = method;
+    d->series = series;
+    d->slice = slice;
+    return d;
+}
+
+static gboolean check_model(GTask *task, AnalysisData *d)
+{
+    if (d->method == TSC_METHOD_CNN && !d->model) {
+        g_task_return_new_error(task, TSC_VIEWER_ERROR, TSC_ENOTFOUND,
+                                "The CNN needs the default model, which is not loaded; choose "
+                                "the Threshold method or install the model");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    AnalysisData *d = data;
+    if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    tsc_analysis_options opt = api->analysis_default_options();
+    opt.method = (tsc_method)d->method;
+    opt.cancel = tsc_viewer_cancel_cb;
+    opt.cancel_data = cancellable;
+    tsc_result *r = NULL;
+    tsc_error err = {0};
+    tsc_status st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study),
+                                             d->series, d->slice, &opt, &r, &err);
+    if (st != TSC_OK) {
+        GError *error = NULL;
+        if (st == TSC_ECANCELLED)
+            g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
+        else {
+            char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
+            tsc_viewer_set_error(&error, st, &err, what);
+            g_free(what);
+        }
+        g_task_return_error(task, error);
+        return;
+    }
+    warm_overlay_once(d->model, r);
+    g_debug("series %zu slice %zu analysed (%s)", d->series, d->slice,
+            api->result_get_verdict(r) == TSC_VERDICT_TUMOR ? "tumour" : "no tumour/inconclusive");
+    g_task_return_pointer(task, r, (GDestroyNotify)api->result_free);
+}
+
+void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
+                                    gsize series, gsize slice, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_task_set_source_tag(task, tsc_viewer_analyze_slice_async);
+    g_task_set_task_data(task, analysis_data_new(study, model, method, series, slice),
+                         (GDestroyNotify)analysis_data_free);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, slice_thread);
+    g_object_unref(task);
+}
+
+tsc_result *tsc_viewer_analyze_slice_finish(GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+typedef struct {
+    tsc_series_result *result;
+    gboolean cancelled;
+} SeriesOutcome;
+
+static void series_outcome_free(SeriesOutcome *o)
+{
+    if (o->result) tsc_viewer_api()->series_result_free(o->result);
+    g_free(o);
+}
+
+static void series_progress(size_t done, size_t total, void *data)
+{
+    tsc_viewer_progress_report(data, done, total);
+}
+
+static void series_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    AnalysisData *d = data;
+    if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    tsc_analysis_options opt = api->analysis_default_options();
+    opt.method = (tsc_method)d->method;
+    opt.cancel = tsc_viewer_cancel_cb;
+    opt.cancel_data = cancellable;
+    tsc_series_result *r = NULL;
+    tsc_error err = {0};
+    gint64 t0 = g_get_monotonic_time();
+    tsc_status st = api->analyze_study_series(d->model, tsc_viewer_study_get_index(d->study),
+                                              d->series, &opt, d->threads,
+                                              d->progress ? series_progress : NULL, d->progress,
+                                              &r, &err);
+    if (st != TSC_OK && st != TSC_ECANCELLED) {
+        if (r) api->series_result_free(r);
+        GError *error = NULL;
+        char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
+        tsc_viewer_set_error(&error, st, &err, what);
+        g_free(what);
+        g_task_return_error(task, error);
+        return;
+    }
+    if (!r) {
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
+        return;
+    }
+    g_info("series %zu analysed in %.0f ms%s", d->series, (g_get_monotonic_time() - t0) / 1000.0,
+           st == TSC_ECANCELLED ? " (cancelled)" : "");
+    for (size_t k = 0; k < api->series_result_n_slices(r); k++) {
+        const tsc_result *sr = api->series_result_get_slice(r, k);
+        if (sr) {
+            warm_overlay_once(d->model, sr);
+            break;
+        }
+    }
+    SeriesOutcome *o = g_new0(SeriesOutcome, 1);
+    o->result = r;
+    o->cancelled = st == TSC_ECANCELLED;
+    /* Return even when cancelled: the partial result is worth keeping. */
+    g_task_set_check_cancellable(task, FALSE);
+    g_task_return_pointer(task, o, (GDestroyNotify)series_outcome_free);
+}
+
+void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, int method,
+                                     gsize series, int threads, TscViewerProgress *progress,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_task_set_source_tag(task, tsc_viewer_analyze_series_async);
+    AnalysisData *d = analysis_data_new(study, model, method, series, 0);
+    d->threads = CLAMP(threads, 1, 2);
+    d->progress = progress;
+    g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, series_thread);
+    g_object_unref(task);
+}
+
+tsc_series_result *tsc_viewer_analyze_series_finish(GAsyncResult *result, gboolean *cancelled,
+                                                    GError **error)
+{
+    SeriesOutcome *o = g_task_propagate_pointer(G_TASK(result), error);
+    if (cancelled) *cancelled = o ? o->cancelled : TRUE;
+    if (!o) return NULL;
+    tsc_series_result *r = o->result;
+    o->result = NULL;
+    series_outcome_free(o);
+    return r;
+}
+
+/* ---- export ------------------------------------------------------------ */
+
+typedef struct {
+    TscViewerStudy *study;
+    tsc_model *model;
+    int method;
+    gsize series, slice;
+    tsc_result *slice_result; /* owned duplicate, may be NULL */
+    TscViewerSeriesRef *series_ref;
+    TscViewerExportSpec spec;
+    char *folder, *notes; /* outputs */
+} ExportData;
+
+static void export_data_free(ExportData *d)
+{
+    g_object_unref(d->study);
+    if (d->slice_result) tsc_viewer_api()->result_free(d->slice_result);
+    tsc_viewer_series_ref_release(d->series_ref);
+    g_free(d->spec.folder);
+    g_free(d->folder);
+    g_free(d->notes);
+    g_free(d);
+}
+
+static void export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    ExportData *d = data;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_index *index = tsc_viewer_study_get_index(d->study);
+    const tsc_model *model = d->method == TSC_METHOD_CNN ? d->model : NULL;
+    GString *written = g_string_new(NULL), *notes = g_string_new(NULL);
+    GError *first_error = NULL;
+
+    /* A new folder per export: the plugin never overwrites (force = 0), and
+     * the names carry no patient identifier. */
+    GDateTime *now = g_date_time_new_now_local();
+    char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+    char *base = g_strdup_printf("series%zu-slice%zu-%s", d->series + 1, d->slice + 1, stamp);
+    char *folder = g_build_filename(d->spec.folder, base, NULL);
+    for (int i = 2; g_file_test(folder, G_FILE_TEST_EXISTS); i++) {
+        g_free(folder);
+        folder = g_strdup_printf("%s%c%s-%d", d->spec.folder, G_DIR_SEPARATOR, base, i);
+    }
+    g_free(base);
+    g_free(stamp);
+    g_date_time_unref(now);
+    if (g_mkdir_with_parents(folder, 0755) != 0) {
+        g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errno),
+                                "The export folder %s could not be created: %s", folder,
+                                g_strerror(errno));
+        g_free(folder);
+        g_string_free(written, TRUE);
+        g_string_free(notes, TRUE);
+        return;
+    }
+
+    tsc_report_options ro = api->report_default_options();
+    ro.deidentify = d->spec.deidentify;
+    tsc_error err = {0};
+    tsc_status st;
+
+    if (d->spec.slice_png) {
+        if (!d->slice_result && !(d->method == TSC_METHOD_CNN && !d->model)) {
+            tsc_analysis_options opt = api->analysis_default_options();
+            opt.method = (tsc_method)d->method;
+            opt.cancel = tsc_viewer_cancel_cb;
+            opt.cancel_data = cancellable;
+            st = api->analyze_study_slice(d->model, index, d->series, d->slice, &opt,
+                                          &d->slice_result, &err);
+            if (st != TSC_OK && !first_error)
+                tsc_viewer_set_error(&first_error, st, &err, "The slice could not be analysed");
+        }
+        if (d->slice_result) {
+            char *name = g_strdup_printf("slice%03zu.png", d->slice + 1);
+            char *path = g_build_filename(folder, name, NULL);
+            st = api->report_slice_png(path, model, index, d->series, d->slice, d->slice_result,
+                                       &ro, &err);
+            if (st == TSC_OK)
+                g_string_append_printf(written, "%s\n", name);
+            else if (!first_error)
+                tsc_viewer_set_error(&first_error, st, &err, "The slice report failed");
+            g_free(path);
+            g_free(name);
+        } else if (d->method == TSC_METHOD_CNN && !d->model) {
+            g_string_append(notes, "Slice report skipped: the model is not loaded.\n");
+        }
+    }
+    const tsc_series_result *sr = d->series_ref ? d->series_ref->result : NULL;
+    gboolean want_series = d->spec.series_png || d->spec.pdf || d->spec.dicom;
+    if (want_series && !sr)
+        g_string_append(notes, "Series summary, PDF and DICOM outputs need a series analysis: "
+                               "use Analyse Series first.\n");
+    if (sr && d->spec.series_png && !g_cancellable_is_cancelled(cancellable)) {
+        char *path = g_build_filename(folder, "series-summary.png", NULL);
+        st = api->report_series_png(path, model, index, d->series, sr, &ro, &err);
+        if (st == TSC_OK)
+            g_string_append(written, "series-summary.png\n");
+        else if (!first_error)
+            tsc_viewer_set_error(&first_error, st, &err, "The series summary failed");
+        g_free(path);
+    }
+    if (sr && d->spec.pdf && !g_cancellable_is_cancelled(cancellable)) {
+        char *path = g_build_filename(folder, "report.pdf", NULL);
+        st = api->report_pdf(path, model, index, d->series, sr, &ro, &err);
+        if (st == TSC_OK)
+            g_string_append(written, "report.pdf\n");
+        else if (!first_error)
+            tsc_viewer_set_error(&first_error, st, &err, "The PDF report failed");
+        g_free(path);
+    }
+    if (sr && d->spec.dicom && !g_cancellable_is_cancelled(cancellable)) {
+        char *dir = g_build_filename(folder, "dicom", NULL);
+        tsc_dicom_outputs out = {0};
+        out.struct_size = sizeof out;
+        st = api->write_dicom_outputs(dir, model, index, d->series, sr, &ro, &out, &err);
+        if (st == TSC_OK)
+            g_string_append_printf(written, "dicom/ (%s%zu Secondary Capture images, SR)\n",
+                                   out.seg_path[0] ? "SEG, " : "", out.n_sc);
+        else if (!first_error)
+            tsc_viewer_set_error(&first_error, st, &err, "The DICOM outputs failed");
+        g_free(dir);
+    }
+
+    if (written->len == 0) {
+        g_rmdir(folder); /* only removes it when empty */
+        g_free(folder);
+        g_string_free(written, TRUE);
+        if (!first_error)
+            g_set_error(&first_error, TSC_VIEWER_ERROR, TSC_VIEWER_ERROR_NO_RESULT,
+                        "Nothing was exported. %s", notes->len ? notes->str : "Choose at least one output.");
+        g_string_free(notes, TRUE);
+        g_task_return_error(task, first_error);
+        return;
+    }
+    if (first_error) {
+        g_string_append_printf(notes, "%s\n", first_error->message);
+        g_error_free(first_error);
+    }
+    d->folder = folder;
+    d->notes = notes->len ? g_string_free(notes, FALSE) : (g_string_free(notes, TRUE), NULL);
+    g_info("export for series %zu slice %zu done", d->series, d->slice);
+    g_task_return_pointer(task, g_string_free(written, FALSE), g_free);
+}
+
+void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method, gsize series,
+                             gsize slice, const tsc_result *slice_result,
+                             TscViewerSeriesRef *series_ref, const TscViewerExportSpec *spec,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_task_set_source_tag(task, tsc_viewer_export_async);
+    ExportData *d = g_new0(ExportData, 1);
+    d->study = g_object_ref(study);
+    d->model = model;
+    d->method = method;
+    d->series = series;
+    d->slice = slice;
+    d->slice_result = slice_result ? tsc_viewer_api()->result_dup(slice_result) : NULL;
+    d->series_ref = series_ref ? tsc_viewer_series_ref_acquire(series_ref) : NULL;
+    d->spec = *spec;
+    d->spec.folder = g_strdup(spec->folder);
+    g_task_set_task_data(task, d, (GDestroyNotify)export_data_free);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, export_thread);
+    g_object_unref(task);
+}
+
+char *tsc_viewer_export_finish(GAsyncResult *result, char **folder, char **notes, GError **error)
+{
+    char *summary = g_task_propagate_pointer(G_TASK(result), error);
+    ExportData *d = g_task_get_task_data(G_TASK(result));
+    if (folder) *folder = summary ? g_strdup(d->folder) : NULL;
+    if (notes) *notes = summary ? g_strdup(d->notes) : NULL;
+    return summary;
+}

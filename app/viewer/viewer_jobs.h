@@ -1,0 +1,60 @@
+/* viewer_jobs: analyses, model loading and exports as _async/_finish pairs.
+ *
+ * Each job copies its inputs into a struct the GTask owns (a reference on
+ * the study, duplicated results), runs on the ANALYSIS pool and delivers on
+ * the main thread.  Cancellation reaches the plugin through
+ * options.cancel wired to the task's GCancellable. */
+#ifndef TSC_VIEWER_JOBS_H
+#define TSC_VIEWER_JOBS_H
+
+#include "viewer_study.h"
+
+G_BEGIN_DECLS
+
+/* The default model (api->model_load(NULL, ...)); the result is owned by the
+ * caller (api->model_free). */
+void tsc_viewer_model_load_async(GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+tsc_model *tsc_viewer_model_load_finish(GAsyncResult *result, GError **error);
+
+/* `model` may be NULL for the classical methods; it must outlive the job
+ * (the application keeps it until the pools are shut down). */
+void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
+                                    gsize series, gsize slice, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+tsc_result *tsc_viewer_analyze_slice_finish(GAsyncResult *result, GError **error);
+
+/* Progress (slices done/total) goes to `progress`.  A cancelled analysis
+ * still returns its partial result with *cancelled set. */
+void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, int method,
+                                     gsize series, int threads, TscViewerProgress *progress,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+tsc_series_result *tsc_viewer_analyze_series_finish(GAsyncResult *result, gboolean *cancelled,
+                                                    GError **error);
+
+typedef struct TscViewerExportSpec {
+    char *folder;          /* parent folder; a new sub-folder is made for each export */
+    gboolean slice_png;    /* the current slice with its overlay and findings */
+    gboolean series_png;   /* the series summary (needs a series analysis) */
+    gboolean pdf;          /* (needs a series analysis) */
+    gboolean dicom;        /* SEG + Secondary Capture + SR (needs a series analysis) */
+    gboolean deidentify;
+} TscViewerExportSpec;
+
+/* Writes the chosen outputs for slice `slice` of `series`.  `slice_result`
+ * (may be NULL: the slice is analysed first) is duplicated; `series_ref` (may
+ * be NULL: series outputs are skipped) is acquired.  Returns a summary of
+ * what was written, one line per file, and the folder; fails when nothing
+ * could be written. */
+void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method, gsize series,
+                             gsize slice, const tsc_result *slice_result,
+                             TscViewerSeriesRef *series_ref, const TscViewerExportSpec *spec,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+/* *folder receives the folder written to; *notes what was skipped and why
+ * (NULL when nothing). */
+char *tsc_viewer_export_finish(GAsyncResult *result, char **folder, char **notes, GError **error);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,287 @@
+#define G_LOG_DOMAIN "tsc-viewer-prefs"
+#include "viewer_prefs.h"
+
+#include <string.h>
+
+#include "tsc_plugin.h"
+
+#define MAX_RECENT 10
+
+struct _TscViewerPrefs {
+    GObject parent_instance;
+    GSettings *settings; /* NULL when the schema cannot be found */
+    gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text;
+    gboolean analyze_on_click, deidentify;
+    double opacity;
+    int threads;
+    char *method;
+    char *export_folder;
+    char **recent; /* session-only copy when there is no schema */
+};
+
+G_DEFINE_FINAL_TYPE(TscViewerPrefs, tsc_viewer_prefs, G_TYPE_OBJECT)
+
+enum {
+    PROP_0,
+    PROP_SHOW_OVERLAY,
+    PROP_OVERLAY_OUTLINE,
+    PROP_OPACITY,
+    PROP_SHOW_HEATMAP,
+    PROP_SHOW_CORNER_TEXT,
+    PROP_ANALYZE_ON_CLICK,
+    PROP_THREADS,
+    PROP_DEIDENTIFY,
+    PROP_METHOD,
+    PROP_EXPORT_FOLDER,
+    N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+/* The schema from the usual places (installed, GSETTINGS_SCHEMA_DIR), else
+ * compiled next to the binary: build/bin/../share/glib-2.0/schemas, which is
+ * also where a relocated install keeps it.  NULL when neither has it. */
+static GSettingsSchema *find_schema(void)
+{
+    GSettingsSchemaSource *def = g_settings_schema_source_get_default();
+    GSettingsSchema *schema = def ? g_settings_schema_source_lookup(def, TSC_VIEWER_APP_ID, TRUE)
+                                  : NULL;
+    if (schema) return schema;
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (!exe) return NULL;
+    char *bindir = g_path_get_dirname(exe);
+    char *dir = g_build_filename(bindir, "..", "share", "glib-2.0", "schemas", NULL);
+    GError *error = NULL;
+    GSettingsSchemaSource *src = NULL;
+    if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+        src = g_settings_schema_source_new_from_directory(dir, def, FALSE, &error);
+    if (src) {
+        schema = g_settings_schema_source_lookup(src, TSC_VIEWER_APP_ID, FALSE);
+        g_settings_schema_source_unref(src);
+    } else if (error) {
+        g_message("settings schema folder %s unusable: %s", dir, error->message);
+        g_clear_error(&error);
+    }
+    g_free(dir);
+    g_free(bindir);
+    g_free(exe);
+    return schema;
+}
+
+static gboolean mode_get(GValue *value, GVariant *variant, gpointer data)
+{
+    (void)data;
+    g_value_set_boolean(value, g_strcmp0(g_variant_get_string(variant, NULL), "outline") == 0);
+    return TRUE;
+}
+
+static GVariant *mode_set(const GValue *value, const GVariantType *type, gpointer data)
+{
+    (void)type;
+    (void)data;
+    return g_variant_new_string(g_value_get_boolean(value) ? "outline" : "fill");
+}
+
+static void tsc_viewer_prefs_get_property(GObject *object, guint id, GValue *value,
+                                          GParamSpec *pspec)
+{
+    TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
+    switch (id) {
+    case PROP_SHOW_OVERLAY: g_value_set_boolean(value, self->show_overlay); break;
+    case PROP_OVERLAY_OUTLINE: g_value_set_boolean(value, self->overlay_outline); break;
+    case PROP_OPACITY: g_value_set_double(value, self->opacity); break;
+    case PROP_SHOW_HEATMAP: g_value_set_boolean(value, self->show_heatmap); break;
+    case PROP_SHOW_CORNER_TEXT: g_value_set_boolean(value, self->show_corner_text); break;
+    case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
+    case PROP_THREADS: g_value_set_int(value, self->threads); break;
+    case PROP_DEIDENTIFY: g_value_set_boolean(value, self->deidentify); break;
+    case PROP_METHOD: g_value_set_string(value, self->method); break;
+    case PROP_EXPORT_FOLDER: g_value_set_string(value, self->export_folder); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+/* G_PARAM_EXPLICIT_NOTIFY: notify only on real changes, so that bindings,
+ * GSettings and GPropertyActions do not loop or redraw for nothing. */
+static void set_bool(TscViewerPrefs *self, gboolean *field, const GValue *value, int prop)
+{
+    gboolean v = g_value_get_boolean(value);
+    if (*field == v) return;
+    *field = v;
+    g_object_notify_by_pspec(G_OBJECT(self), props[prop]);
+}
+
+static void set_string(TscViewerPrefs *self, char **field, const char *v, int prop)
+{
+    if (g_strcmp0(*field, v) == 0) return;
+    g_free(*field);
+    *field = g_strdup(v ? v : "");
+    g_object_notify_by_pspec(G_OBJECT(self), props[prop]);
+}
+
+static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValue *value,
+                                          GParamSpec *pspec)
+{
+    TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
+    switch (id) {
+    case PROP_SHOW_OVERLAY: set_bool(self, &self->show_overlay, value, id); break;
+    case PROP_OVERLAY_OUTLINE: set_bool(self, &self->overlay_outline, value, id); break;
+    case PROP_SHOW_HEATMAP: set_bool(self, &self->show_heatmap, value, id); break;
+    case PROP_SHOW_CORNER_TEXT: set_bool(self, &self->show_corner_text, value, id); break;
+    case PROP_ANALYZE_ON_CLICK: set_bool(self, &self->analyze_on_click, value, id); break;
+    case PROP_DEIDENTIFY: set_bool(self, &self->deidentify, value, id); break;
+    case PROP_OPACITY: {
+        double v = g_value_get_double(value);
+        if (v == self->opacity) break;
+        self->opacity = v;
+        g_object_notify_by_pspec(object, pspec);
+        break;
+    }
+    case PROP_THREADS: {
+        int v = g_value_get_int(value);
+        if (v == self->threads) break;
+        self->threads = v;
+        g_object_notify_by_pspec(object, pspec);
+        break;
+    }
+    case PROP_METHOD: {
+        const char *m = g_value_get_string(value);
+        /* Unknown names fall back to the CNN rather than failing later. */
+        if (g_strcmp0(m, "threshold") != 0 && g_strcmp0(m, "region-growing") != 0) m = "cnn";
+        set_string(self, &self->method, m, id);
+        break;
+    }
+    case PROP_EXPORT_FOLDER: set_string(self, &self->export_folder, g_value_get_string(value), id); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void tsc_viewer_prefs_finalize(GObject *object)
+{
+    TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
+    g_clear_object(&self->settings);
+    g_free(self->method);
+    g_free(self->export_folder);
+    g_strfreev(self->recent);
+    G_OBJECT_CLASS(tsc_viewer_prefs_parent_class)->finalize(object);
+}
+
+static void tsc_viewer_prefs_constructed(GObject *object)
+{
+    TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
+    G_OBJECT_CLASS(tsc_viewer_prefs_parent_class)->constructed(object);
+    GSettingsSchema *schema = find_schema();
+    if (!schema) {
+        g_message("settings schema %s not found; preferences last for this session only",
+                  TSC_VIEWER_APP_ID);
+        return;
+    }
+    self->settings = g_settings_new_full(schema, NULL, NULL);
+    g_settings_schema_unref(schema);
+    static const struct {
+        const char *key, *prop;
+    } binds[] = {
+        {"show-overlay", "show-overlay"},         {"overlay-opacity", "opacity"},
+        {"show-heatmap", "show-heatmap"},         {"show-corner-text", "show-corner-text"},
+        {"analyze-on-click", "analyze-on-click"}, {"threads", "threads"},
+        {"deidentify", "deidentify"},             {"export-folder", "export-folder"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(binds); i++)
+        g_settings_bind(self->settings, binds[i].key, self, binds[i].prop, G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind_with_mapping(self->settings, "overlay-mode", self, "overlay-outline",
+                                 G_SETTINGS_BIND_DEFAULT, mode_get, mode_set, NULL, NULL);
+}
+
+static void tsc_viewer_prefs_class_init(TscViewerPrefsClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    oc->get_property = tsc_viewer_prefs_get_property;
+    oc->set_property = tsc_viewer_prefs_set_property;
+    oc->finalize = tsc_viewer_prefs_finalize;
+    oc->constructed = tsc_viewer_prefs_constructed;
+    GParamFlags f = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+    props[PROP_SHOW_OVERLAY] = g_param_spec_boolean("show-overlay", NULL, NULL, TRUE, f);
+    props[PROP_OVERLAY_OUTLINE] = g_param_spec_boolean("overlay-outline", NULL, NULL, FALSE, f);
+    props[PROP_OPACITY] = g_param_spec_double("opacity", NULL, NULL, 0, 1, 0.35, f);
+    props[PROP_SHOW_HEATMAP] = g_param_spec_boolean("show-heatmap", NULL, NULL, FALSE, f);
+    props[PROP_SHOW_CORNER_TEXT] = g_param_spec_boolean("show-corner-text", NULL, NULL, TRUE, f);
+    props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
+    props[PROP_THREADS] = g_param_spec_int("threads", NULL, NULL, 1, 2, 1, f);
+    props[PROP_DEIDENTIFY] = g_param_spec_boolean("deidentify", NULL, NULL, TRUE, f);
+    props[PROP_METHOD] = g_param_spec_string("method", NULL, NULL, "cnn", f);
+    props[PROP_EXPORT_FOLDER] = g_param_spec_string("export-folder", NULL, NULL, "", f);
+    g_object_class_install_properties(oc, N_PROPS, props);
+}
+
+static void tsc_viewer_prefs_init(TscViewerPrefs *self)
+{
+    self->show_overlay = TRUE;
+    self->opacity = 0.35;
+    self->show_corner_text = TRUE;
+    self->analyze_on_click = TRUE;
+    self->threads = 1;
+    self->deidentify = TRUE;
+    self->method = g_strdup("cnn");
+    self->export_folder = g_strdup("");
+    self->recent = g_new0(char *, 1);
+}
+
+TscViewerPrefs *tsc_viewer_prefs_new(void)
+{
+    return g_object_new(TSC_TYPE_VIEWER_PREFS, NULL);
+}
+
+gboolean tsc_viewer_prefs_get_persistent(TscViewerPrefs *self)
+{
+    return self->settings != NULL;
+}
+
+gboolean tsc_viewer_prefs_get_show_overlay(TscViewerPrefs *self) { return self->show_overlay; }
+gboolean tsc_viewer_prefs_get_overlay_outline(TscViewerPrefs *self) { return self->overlay_outline; }
+double tsc_viewer_prefs_get_opacity(TscViewerPrefs *self) { return self->opacity; }
+gboolean tsc_viewer_prefs_get_show_heatmap(TscViewerPrefs *self) { return self->show_heatmap; }
+gboolean tsc_viewer_prefs_get_show_corner_text(TscViewerPrefs *self) { return self->show_corner_text; }
+gboolean tsc_viewer_prefs_get_analyze_on_click(TscViewerPrefs *self) { return self->analyze_on_click; }
+int tsc_viewer_prefs_get_threads(TscViewerPrefs *self) { return self->threads; }
+gboolean tsc_viewer_prefs_get_deidentify(TscViewerPrefs *self) { return self->deidentify; }
+
+int tsc_viewer_prefs_get_method(TscViewerPrefs *self)
+{
+    if (g_strcmp0(self->method, "threshold") == 0) return TSC_METHOD_THRESHOLD;
+    if (g_strcmp0(self->method, "region-growing") == 0) return TSC_METHOD_REGION_GROWING;
+    return TSC_METHOD_CNN;
+}
+
+char *tsc_viewer_prefs_dup_export_folder(TscViewerPrefs *self)
+{
+    if (self->export_folder && *self->export_folder) return g_strdup(self->export_folder);
+    const char *docs = g_get_user_special_dir(G_USER_DIRECTORY_DOCUMENTS);
+    /* XDG falls back to $HOME for unset special folders; avoid cluttering it. */
+    if (docs && g_strcmp0(docs, g_get_home_dir()) != 0 && g_file_test(docs, G_FILE_TEST_IS_DIR))
+        return g_build_filename(docs, "tumorscope", NULL);
+    return g_build_filename(g_get_home_dir(), "tumorscope", NULL);
+}
+
+char **tsc_viewer_prefs_dup_recent(TscViewerPrefs *self)
+{
+    if (self->settings) return g_settings_get_strv(self->settings, "recent-studies");
+    return g_strdupv(self->recent);
+}
+
+void tsc_viewer_prefs_add_recent(TscViewerPrefs *self, const char *path)
+{
+    char **old = tsc_viewer_prefs_dup_recent(self);
+    GPtrArray *list = g_ptr_array_new();
+    g_ptr_array_add(list, (char *)path);
+    for (char **p = old; *p && list->len < MAX_RECENT; p++)
+        if (strcmp(*p, path) != 0) g_ptr_array_add(list, *p);
+    g_ptr_array_add(list, NULL);
+    if (self->settings) {
+        g_settings_set_strv(self->settings, "recent-studies", (const char *const *)list->pdata);
+    } else {
+        char **copy = g_strdupv((char **)list->pdata);
+        g_strfreev(self->recent);
+        self->recent = copy;
+    }
+    g_ptr_array_unref(list);
+    g_strfreev(old);
+}

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Regenerates docs/screenshots/viewer-*.png with the viewer's own
+# `screenshot` action (GTK's renderer), in the tests' pinned environment.
+# usage: tests/viewer/make_screenshots.sh [BUILD_DIR]   (from the source root;
+#        needs xvfb-run and dbus-run-session, or a display and a session bus)
+set -eu
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
+OUT=$SRC/docs/screenshots
+mkdir -p "$OUT"
+if [ -z "${TSC_SCREENSHOTS_INNER:-}" ]; then
+    export TSC_SCREENSHOTS_INNER=1
+    exec "$SRC/tests/viewer/run_gui_test.sh" "$0" "$BUILD"
+fi
+export GSK_RENDERER=cairo GSETTINGS_BACKEND=memory
+export GSETTINGS_SCHEMA_DIR=$BUILD/share/glib-2.0/schemas
+export TSC_MODEL_DIR=${TSC_MODEL_DIR:-$SRC/tests/analysis/fixtures}
+HOME=$(mktemp -d); export HOME
+mkdir -p "$HOME/.config/gtk-4.0"
+printf '[Settings]\ngtk-enable-animations=false\n' > "$HOME/.config/gtk-4.0/settings.ini"
+
+act() { gapplication action org.tumorscope.Viewer "$@"; }
+shot() {
+    rm -f "$OUT/$1"
+    act screenshot "'$OUT/$1'"
+    i=0; while [ ! -f "$OUT/$1" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+    echo "wrote docs/screenshots/$1"
+}
+start() {
+    "$BUILD/bin/tumorscope-viewer" "$@" >"$HOME/viewer.log" 2>&1 &
+    i=0; until gdbus introspect --session --dest org.tumorscope.Viewer \
+        --object-path /org/tumorscope/Viewer >/dev/null 2>&1 || [ $i -gt 300 ]; do sleep 0.1; i=$((i + 1)); done
+}
+stop() { act quit; wait; }
+
+start
+shot viewer-empty.png
+stop
+
+# Dialogs: the screenshot action renders the dialog on top when one is open.
+start "$SRC/sample_dicom"
+act select-series 4
+act write-state "'$HOME/state.ini'"
+i=0; while [ ! -f "$HOME/state.ini" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+act shortcuts
+shot viewer-shortcuts.png
+stop
+start "$SRC/sample_dicom"
+act select-series 4
+act export-dialog
+shot viewer-export-dialog.png
+stop
+start
+act preferences
+shot viewer-preferences.png
+stop
+
+start "$SRC/sample_dicom"
+act select-series 4
+act analyze-series
+act goto-slice 14
+shot viewer-lesion-series.png
+act show-heatmap
+act overlay-outline
+act window-preset "'brain'"
+shot viewer-heatmap-outline.png
+stop
+rm -rf "$HOME"

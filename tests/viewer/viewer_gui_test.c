@@ -1,0 +1,1088 @@
+/* GUI tests of tumorscope-viewer: the viewer runs as its own process on a
+ * private session bus (run_gui_test.sh) and is driven through its
+ * application actions over D-Bus, as any script would.  Each test waits for
+ * the viewer's files (state, screenshots, reports) with a timeout and checks
+ * real pixels of GTK's own rendering against what the plugin computes here
+ * independently (masks, verdicts, class colours).
+ *
+ * Pinned environment: GSK_RENDERER=cairo, GSETTINGS_BACKEND=memory, the
+ * compiled schema of the build tree, and the phantom test model
+ * (tests/analysis/fixtures) so that verdicts do not depend on which shipped
+ * model is installed.
+ *
+ * usage: viewer_gui_test CASE | --list
+ * Exit status: 0 pass, 1 fail, 77 skip (with the reason on stdout). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "tsc_plugin.h"
+
+#define SKIP 77
+#define WAIT_S 120
+
+static const char *case_name;
+static char *artefacts; /* where screenshots and logs are kept */
+static char *workdir;   /* temporary, removed when the case passes */
+
+static int failf(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int failf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("FAIL %s: ", case_name);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    return 1;
+}
+
+#define CHECK(cond, ...)                                                                   \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            printf("  check failed at line %d: %s\n", __LINE__, #cond);                   \
+            return failf(__VA_ARGS__);                                                     \
+        }                                                                                  \
+    } while (0)
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = g_getenv(name);
+    return v && *v ? v : fallback;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+static gboolean wait_for_file(const char *path, int seconds)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        if (g_file_test(path, G_FILE_TEST_EXISTS)) return TRUE;
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(50 * 1000);
+    }
+    return FALSE;
+}
+
+static int count_files(const char *dir)
+{
+    int n = 0;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d) return 0;
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, name, NULL);
+        n += g_file_test(p, G_FILE_TEST_IS_DIR) ? count_files(p) : 1;
+        g_free(p);
+    }
+    g_dir_close(d);
+    return n;
+}
+
+static void remove_tree(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d) {
+        const char *name;
+        while ((name = g_dir_read_name(d))) {
+            char *p = g_build_filename(dir, name, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(p);
+            else
+                g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(dir);
+}
+
+/* ---- images ------------------------------------------------------------ */
+
+typedef struct {
+    cairo_surface_t *s;
+    int w, h, stride;
+    const unsigned char *data;
+} Shot;
+
+static Shot *shot_load(const char *path)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return NULL;
+    }
+    Shot *shot = g_new0(Shot, 1);
+    shot->s = s;
+    shot->w = cairo_image_surface_get_width(s);
+    shot->h = cairo_image_surface_get_height(s);
+    shot->stride = cairo_image_surface_get_stride(s);
+    shot->data = cairo_image_surface_get_data(s);
+    return shot;
+}
+
+static void shot_free(Shot *s)
+{
+    if (!s) return;
+    cairo_surface_destroy(s->s);
+    g_free(s);
+}
+
+/* RGB of pixel (x, y); the screenshots are opaque. */
+static void px(const Shot *s, int x, int y, int rgb[3])
+{
+    x = CLAMP(x, 0, s->w - 1);
+    y = CLAMP(y, 0, s->h - 1);
+    guint32 v = *(const guint32 *)(const void *)(s->data + (gsize)y * s->stride + (gsize)x * 4);
+    rgb[0] = (v >> 16) & 255;
+    rgb[1] = (v >> 8) & 255;
+    rgb[2] = v & 255;
+}
+
+static int color_dist(const int a[3], guint32 rgb)
+{
+    int d = 0;
+    d = MAX(d, abs(a[0] - (int)((rgb >> 16) & 255)));
+    d = MAX(d, abs(a[1] - (int)((rgb >> 8) & 255)));
+    d = MAX(d, abs(a[2] - (int)(rgb & 255)));
+    return d;
+}
+
+/* ---- synthetic studies -------------------------------------------------- */
+
+static guint32 rng_state = 12345;
+static double rnd(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (rng_state >> 8) / 16777216.0;
+}
+
+/* A phantom like the ones the test model was trained on: a head-like
+ * ellipse (~400 after --scale 4) with noise, optionally a bright disc
+ * (~950) of radius `r` pixels at (cx, cy). */
+static gboolean write_phantom_png(const char *path, gboolean lesion, double cx, double cy, double r)
+{
+    const int S = 256;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, S, S);
+    unsigned char *d = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    cairo_surface_flush(s);
+    for (int y = 0; y < S; y++)
+        for (int x = 0; x < S; x++) {
+            double yy = (y + 0.5 - S / 2.0) / (0.40 * S), xx = (x + 0.5 - S / 2.0) / (0.33 * S);
+            double noise = (rnd() - 0.5) * 15;
+            double v = 1 + fabs(noise) * 0.1;
+            if (yy * yy + xx * xx <= 1) v = 100 + noise;
+            if (lesion && (x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) <= r * r)
+                v = 237 + noise * 0.3;
+            d[y * stride + x] = (unsigned char)CLAMP(lround(v), 0, 255);
+        }
+    cairo_surface_mark_dirty(s);
+    gboolean ok = cairo_surface_write_to_png(s, path) == CAIRO_STATUS_SUCCESS;
+    cairo_surface_destroy(s);
+    return ok;
+}
+
+/* Makes a phantom series with `tumorscope dicomize` into `out`; slices
+ * [lesion_from, lesion_to) carry a disc.  Returns SKIP (with a message)
+ * when the CLI cannot do it, 0 when done, 1 on failure. */
+static int make_phantom_series(const char *out, int n, int lesion_from, int lesion_to,
+                               const char *description, int series_number)
+{
+    const char *cli = env_or("TSC_CLI_BIN", NULL);
+    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
+        printf("SKIP: the tumorscope CLI (for `dicomize`) is not built\n");
+        return SKIP;
+    }
+    char *png = g_strdup_printf("%s-png", out);
+    g_mkdir_with_parents(png, 0755);
+    for (int k = 0; k < n; k++) {
+        char *p = g_strdup_printf("%s/IM%04d.png", png, k + 1);
+        gboolean lesion = k >= lesion_from && k < lesion_to;
+        /* The disc grows and shrinks through the slices like a real lesion. */
+        double t = lesion_to > lesion_from ? (k - lesion_from + 0.5) / (lesion_to - lesion_from) : 0;
+        double r = 10 + 12 * sin(G_PI * t);
+        if (!write_phantom_png(p, lesion, 100, 110, r)) {
+            g_free(p);
+            g_free(png);
+            return failf("could not write %s", p);
+        }
+        g_free(p);
+    }
+    char *num = g_strdup_printf("%d", series_number);
+    const char *argv[] = {cli, "dicomize", "--out", out, "--series-description", description,
+                          "--series-number", num, "--patient-name", "Phantom^Viewer Test",
+                          "--patient-id", "TSC-VIEWER-TEST", "--study-description",
+                          "Viewer test phantom", "--uid-seed", "tsc-viewer-test", "--spacing", "1,1",
+                          "--slice-spacing", "5", "--scale", "4", "--study-date", "20240101",
+                          png, NULL};
+    GError *error = NULL;
+    int status = 0;
+    char *err_out = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err_out, &status, &error);
+    g_free(num);
+    g_free(png);
+    if (!ok || !g_spawn_check_wait_status(status, NULL)) {
+        if (err_out && strstr(err_out, "unknown command")) {
+            printf("SKIP: this tumorscope CLI has no `dicomize`\n");
+            g_free(err_out);
+            return SKIP;
+        }
+        int r = failf("tumorscope dicomize failed: %s%s", error ? error->message : "", err_out ? err_out : "");
+        g_clear_error(&error);
+        g_free(err_out);
+        return r;
+    }
+    g_free(err_out);
+    return 0;
+}
+
+/* The sample studies, or (fresh checkout without them) a stand-in with a
+ * normal series and a "SYNTHETIC LESION" series made here. */
+static int sample_study(char **path)
+{
+    char *p = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+        *path = p;
+        return 0;
+    }
+    g_free(p);
+    printf("note: sample_dicom/ is missing; making a stand-in study with tumorscope dicomize\n");
+    *path = g_build_filename(workdir, "study", NULL);
+    char *a = g_build_filename(*path, "normal", NULL), *b = g_build_filename(*path, "lesion", NULL);
+    int r = make_phantom_series(a, 12, 0, 0, "Phantom normal", 1);
+    if (!r) r = make_phantom_series(b, 12, 3, 9, "SYNTHETIC LESION - phantom", 2);
+    g_free(a);
+    g_free(b);
+    return r;
+}
+
+/* ---- the plugin, independently of the viewer ----------------------------- */
+
+typedef struct {
+    const tsc_plugin_api *api;
+    tsc_dicom_index *index;
+    tsc_model *model;
+} Plugin;
+
+static int plugin_open(Plugin *p, const char *path)
+{
+    memset(p, 0, sizeof *p);
+    p->api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    if (!p->api) return failf("the plugin does not serve ABI %u", TSC_PLUGIN_API_VERSION);
+    const char *paths[] = {path};
+    tsc_dicom_open_params op = p->api->study_default_params();
+    tsc_error err = {0};
+    tsc_status st = p->api->study_open(paths, 1, &op, &p->index, &err);
+    if (st != TSC_OK) return failf("study_open(%s): %s", path, err.message);
+    tsc_model_params mp = p->api->model_default_params();
+    st = p->api->model_load(NULL, &mp, &p->model, &err);
+    if (st != TSC_OK) return failf("model_load: %s", err.message);
+    return 0;
+}
+
+static void plugin_close(Plugin *p)
+{
+    if (p->model) p->api->model_free(p->model);
+    if (p->index) p->api->study_free(p->index);
+}
+
+static gssize find_series(Plugin *p, const char *needle)
+{
+    for (size_t i = 0; i < p->api->study_n_series(p->index); i++)
+        if (strstr(p->api->study_get_series(p->index, i)->description, needle)) return (gssize)i;
+    return -1;
+}
+
+static size_t no_tumor_class(Plugin *p)
+{
+    for (size_t i = 0; i < p->api->model_n_classes(p->model); i++)
+        if (strcmp(p->api->model_get_class_name(p->model, i), "no_tumor") == 0) return i;
+    return 0;
+}
+
+/* ---- the viewer process ------------------------------------------------ */
+
+typedef struct {
+    GSubprocess *proc;
+    GDBusConnection *bus;
+    gboolean exited;
+    int n_files;
+} Viewer;
+
+static void on_viewer_exit(GObject *src, GAsyncResult *res, gpointer data)
+{
+    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
+    ((Viewer *)data)->exited = TRUE;
+}
+
+static gboolean name_has_owner(GDBusConnection *bus, const char *name)
+{
+    GVariant *r = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                              "org.freedesktop.DBus", "NameHasOwner",
+                                              g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
+                                              G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+    gboolean owned = FALSE;
+    if (r) {
+        g_variant_get(r, "(b)", &owned);
+        g_variant_unref(r);
+    }
+    return owned;
+}
+
+/* Starts the viewer on `study` (may be NULL) with extra "NAME=value"
+ * environment entries; waits until it owns its bus name. */
+static Viewer *viewer_start(const char *study, const char *const *extra_env)
+{
+    Viewer *v = g_new0(Viewer, 1);
+    /* One file for both streams (two opens of it would overwrite each other). */
+    GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name);
+    g_subprocess_launcher_set_stdout_file_path(l, log);
+    g_subprocess_launcher_setenv(l, "GSK_RENDERER", "cairo", TRUE);
+    g_subprocess_launcher_setenv(l, "GSETTINGS_BACKEND", "memory", TRUE);
+    g_subprocess_launcher_setenv(l, "GSETTINGS_SCHEMA_DIR", env_or("TSC_VIEWER_SCHEMA_DIR", ""), TRUE);
+    g_subprocess_launcher_setenv(l, "TSC_MODEL_DIR", env_or("TSC_MODEL_DIR", ""), TRUE);
+    g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "tsc-viewer-window tsc-viewer-app tsc-viewer-jobs", TRUE);
+    /* Exports default to $XDG_DOCUMENTS_DIR or $HOME: keep them in the test
+     * folder; and no animations, so that every screenshot has the final layout. */
+    g_subprocess_launcher_setenv(l, "HOME", workdir, TRUE);
+    g_subprocess_launcher_unsetenv(l, "XDG_CONFIG_HOME");
+    char *gtk_dir = g_build_filename(workdir, ".config", "gtk-4.0", NULL);
+    char *ini = g_build_filename(gtk_dir, "settings.ini", NULL);
+    g_mkdir_with_parents(gtk_dir, 0755);
+    g_file_set_contents(ini, "[Settings]\ngtk-enable-animations=false\n", -1, NULL);
+    g_free(ini);
+    g_free(gtk_dir);
+    for (const char *const *e = extra_env; e && *e; e++) {
+        char **kv = g_strsplit(*e, "=", 2);
+        g_subprocess_launcher_setenv(l, kv[0], kv[1] ? kv[1] : "", TRUE);
+        g_strfreev(kv);
+    }
+    const char *argv[] = {env_or("TSC_VIEWER_BIN", "tumorscope-viewer"), study, NULL};
+    GError *error = NULL;
+    v->proc = g_subprocess_launcher_spawnv(l, argv, &error);
+    g_object_unref(l);
+    g_free(log);
+    if (!v->proc) {
+        failf("could not start the viewer: %s", error->message);
+        g_error_free(error);
+        g_free(v);
+        return NULL;
+    }
+    g_subprocess_wait_async(v->proc, NULL, on_viewer_exit, v);
+    v->bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
+    if (!v->bus) {
+        failf("no session bus: %s", error->message);
+        g_error_free(error);
+        return NULL;
+    }
+    gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    while (!name_has_owner(v->bus, "org.tumorscope.Viewer")) {
+        g_main_context_iteration(NULL, FALSE);
+        if (v->exited || g_get_monotonic_time() > end) {
+            failf("the viewer did not come up on the bus (see %s/%s-viewer.log)", artefacts, case_name);
+            return NULL;
+        }
+        g_usleep(50 * 1000);
+    }
+    return v;
+}
+
+static gboolean viewer_action(Viewer *v, const char *action, GVariant *param)
+{
+    GVariantBuilder params;
+    g_variant_builder_init(&params, G_VARIANT_TYPE("av"));
+    if (param) g_variant_builder_add(&params, "v", param);
+    GError *error = NULL;
+    GVariant *r = g_dbus_connection_call_sync(
+        v->bus, "org.tumorscope.Viewer", "/org/tumorscope/Viewer", "org.freedesktop.Application",
+        "ActivateAction", g_variant_new("(sava{sv})", action, &params, NULL), NULL,
+        G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+    if (!r) {
+        printf("  action %s failed: %s\n", action, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    g_variant_unref(r);
+    return TRUE;
+}
+
+/* Asks for a file-writing action and waits for the file. */
+static char *viewer_file(Viewer *v, const char *action, const char *name, int seconds)
+{
+    char *path = g_strdup_printf("%s/%s-%s", artefacts, case_name, name);
+    g_unlink(path);
+    if (!viewer_action(v, action, g_variant_new_string(path)) || !wait_for_file(path, seconds)) {
+        printf("  no %s after %d s\n", name, seconds);
+        g_free(path);
+        return NULL;
+    }
+    return path;
+}
+
+static GKeyFile *viewer_state(Viewer *v, const char *tag)
+{
+    char *name = g_strdup_printf("%s.ini", tag);
+    char *path = viewer_file(v, "write-state", name, WAIT_S);
+    g_free(name);
+    if (!path) return NULL;
+    GKeyFile *kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL)) g_clear_pointer(&kf, g_key_file_unref);
+    g_free(path);
+    return kf;
+}
+
+static Shot *viewer_shot(Viewer *v, const char *tag)
+{
+    char *name = g_strdup_printf("%s.png", tag);
+    char *path = viewer_file(v, "screenshot", name, WAIT_S);
+    g_free(name);
+    if (!path) return NULL;
+    Shot *s = shot_load(path);
+    g_free(path);
+    return s;
+}
+
+static void viewer_stop(Viewer *v)
+{
+    if (!v) return;
+    viewer_action(v, "quit", NULL);
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (!v->exited && g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(20 * 1000);
+    }
+    if (!v->exited) g_subprocess_force_exit(v->proc);
+    g_clear_object(&v->proc);
+    g_clear_object(&v->bus);
+    g_free(v);
+}
+
+static gboolean get_rect(GKeyFile *kf, const char *key, double r[4])
+{
+    gsize n = 0;
+    double *v = g_key_file_get_double_list(kf, "geometry", key, &n, NULL);
+    gboolean ok = v && n == 4;
+    if (ok) memcpy(r, v, sizeof(double) * 4);
+    g_free(v);
+    return ok;
+}
+
+/* ---- cases ------------------------------------------------------------- */
+
+static int test_opens_sample_study(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "study not loaded");
+    int n_series = g_key_file_get_integer(kf, "study", "series-count", NULL);
+    CHECK(n_series >= 2, "expected at least 2 series, got %d", n_series);
+    CHECK(g_key_file_get_integer(kf, "series", "index", NULL) == 0, "the first series is not shown");
+    int slices = g_key_file_get_integer(kf, "series", "slices", NULL);
+    CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == slices / 2, "not on the middle slice");
+    double img[4];
+    CHECK(get_rect(kf, "image", img), "no image geometry");
+    Shot *s = viewer_shot(v, "study");
+    CHECK(s, "no screenshot");
+    /* The slice is drawn: the centre of the image is bright brain, the view
+     * around it black. */
+    double sum = 0;
+    int n = 0;
+    for (int y = (int)(img[1] + img[3] * 0.3); y < img[1] + img[3] * 0.7; y += 4)
+        for (int x = (int)(img[0] + img[2] * 0.3); x < img[0] + img[2] * 0.7; x += 4) {
+            int c[3];
+            px(s, x, y, c);
+            sum += (c[0] + c[1] + c[2]) / 3.0;
+            n++;
+        }
+    double mean = n ? sum / n : 0;
+    printf("  mean grey in the brain: %.1f\n", mean);
+    CHECK(mean > 40, "the slice is not drawn (mean grey %.1f)", mean);
+    /* Physical aspect: a square slice of square pixels is drawn square. */
+    int cols = g_key_file_get_integer(kf, "geometry", "image-cols", NULL);
+    int rows = g_key_file_get_integer(kf, "geometry", "image-rows", NULL);
+    CHECK(fabs(img[2] / img[3] - (double)cols / rows) < 0.02, "aspect %f", img[2] / img[3]);
+    shot_free(s);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    g_free(study);
+    return 0;
+}
+
+static int test_overlay_colours_lesion_mask(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    Plugin p;
+    if ((r = plugin_open(&p, study))) return r;
+    gssize series = find_series(&p, "SYNTHETIC LESION");
+    CHECK(series >= 0, "no SYNTHETIC LESION series in %s", study);
+    /* The slice with the largest mask, analysed here by the plugin itself. */
+    tsc_analysis_options ao = p.api->analysis_default_options();
+    size_t n = p.api->study_get_series(p.index, series)->n_slices, best = 0, best_area = 0;
+    tsc_result *best_r = NULL;
+    for (size_t k = 0; k < n; k++) {
+        tsc_result *res = NULL;
+        tsc_error err = {0};
+        CHECK(p.api->analyze_study_slice(p.model, p.index, series, k, &ao, &res, &err) == TSC_OK, "%s", err.message);
+        int rows, cols;
+        const uint8_t *m = p.api->result_get_mask(res, &rows, &cols);
+        size_t area = 0;
+        for (size_t i = 0; i < (size_t)rows * cols; i++) area += m[i] != 0;
+        if (area > best_area) {
+            if (best_r) p.api->result_free(best_r);
+            best_r = res;
+            best_area = area;
+            best = k;
+        } else {
+            p.api->result_free(res);
+        }
+    }
+    CHECK(best_r && best_area > 50, "the model finds no lesion in the lesion series");
+    guint32 color = p.api->model_get_class_color(p.model, p.api->result_get_label(best_r));
+    printf("  lesion series %zd, slice %zu, mask %zu px, class colour #%06X\n", series, best, best_area, color);
+
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
+    viewer_action(v, "analyze-slice", NULL);
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == (int)best, "wrong slice");
+    char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
+    CHECK(g_strcmp0(verdict, "tumor") == 0, "slice verdict %s", verdict);
+    g_free(verdict);
+    double img[4];
+    CHECK(get_rect(kf, "image", img), "no geometry");
+    int cols = g_key_file_get_integer(kf, "geometry", "image-cols", NULL);
+    int rows = g_key_file_get_integer(kf, "geometry", "image-rows", NULL);
+    Shot *on = viewer_shot(v, "overlay-on");
+    viewer_action(v, "show-overlay", NULL); /* toggles it off */
+    Shot *off = viewer_shot(v, "overlay-off");
+    CHECK(on && off, "no screenshots");
+
+    int mrows, mcols;
+    const uint8_t *mask = p.api->result_get_mask(best_r, &mrows, &mcols);
+    CHECK(mrows == rows && mcols == cols, "mask %dx%d vs image %dx%d", mcols, mrows, cols, rows);
+#define M(x, y) ((x) >= 0 && (y) >= 0 && (x) < cols && (y) < rows && mask[(size_t)(y) * cols + (x)])
+    int in_total = 0, in_ok = 0, out_total = 0, out_ok = 0;
+    for (int y = 0; y < rows; y++)
+        for (int x = 0; x < cols; x++) {
+            int sx = (int)(img[0] + (x + 0.5) * img[2] / cols), sy = (int)(img[1] + (y + 0.5) * img[3] / rows);
+            int a[3], b[3];
+            /* Interior mask pixels (their 5x5 neighbourhood is all mask). */
+            gboolean interior = TRUE;
+            for (int dy = -2; dy <= 2 && interior; dy++)
+                for (int dx = -2; dx <= 2 && interior; dx++) interior = M(x + dx, y + dy);
+            if (interior) {
+                px(on, sx, sy, a);
+                px(off, sx, sy, b);
+                /* Fill: on ≈ off + opacity (colour - off); check each channel moved toward the colour. */
+                int moved = 0;
+                for (int c = 0; c < 3; c++) {
+                    int target = (int)((color >> (16 - 8 * c)) & 255);
+                    double expect = b[c] + 0.35 * (target - b[c]);
+                    moved += fabs(a[c] - expect) <= 30;
+                }
+                in_total++;
+                in_ok += moved == 3;
+                continue;
+            }
+            /* Pixels away from the mask, clear of the banner and legend at the
+             * top and the disclaimer at the bottom: unchanged. */
+            if (x % 3 || y % 3 || sy < img[1] + 110 || sy > img[1] + img[3] - 50) continue;
+            gboolean far = TRUE;
+            for (int dy = -10; dy <= 10 && far; dy += 2)
+                for (int dx = -10; dx <= 10 && far; dx += 2) far = !M(x + dx, y + dy);
+            if (!far) continue;
+            px(on, sx, sy, a);
+            px(off, sx, sy, b);
+            out_total++;
+            out_ok += abs(a[0] - b[0]) + abs(a[1] - b[1]) + abs(a[2] - b[2]) <= 12;
+        }
+#undef M
+    printf("  inside the mask: %d of %d pixels carry the class colour; outside: %d of %d unchanged\n",
+           in_ok, in_total, out_ok, out_total);
+    CHECK(in_total >= 20, "too few interior mask pixels (%d)", in_total);
+    CHECK(in_ok >= in_total * 0.8, "the overlay colour is missing where the mask is (%d/%d)", in_ok, in_total);
+    CHECK(out_total >= 50 && out_ok >= out_total * 0.85, "the overlay changed pixels away from the mask (%d/%d)",
+          out_ok, out_total);
+    shot_free(on);
+    shot_free(off);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    p.api->result_free(best_r);
+    plugin_close(&p);
+    g_free(study);
+    return 0;
+}
+
+/* Counts pixels of colour `rgb` (within tol) in a rectangle. */
+static int count_color(const Shot *s, double x0, double y0, double w, double h, guint32 rgb, int tol)
+{
+    int n = 0;
+    for (int y = (int)y0; y < y0 + h; y++)
+        for (int x = (int)x0; x < x0 + w; x++) {
+            int c[3];
+            px(s, x, y, c);
+            n += color_dist(c, rgb) <= tol;
+        }
+    return n;
+}
+
+static int test_normal_slice_green_label(void)
+{
+    char *dir = g_build_filename(workdir, "phantom", NULL);
+    int r = make_phantom_series(dir, 6, 0, 0, "Phantom normal head", 1);
+    if (r) return r;
+    Plugin p;
+    if ((r = plugin_open(&p, dir))) return r;
+    tsc_analysis_options ao = p.api->analysis_default_options();
+    tsc_result *res = NULL;
+    tsc_error err = {0};
+    CHECK(p.api->analyze_study_slice(p.model, p.index, 0, 3, &ao, &res, &err) == TSC_OK, "%s", err.message);
+    if (p.api->result_get_verdict(res) != TSC_VERDICT_NO_TUMOR) {
+        /* The analysis tests pin that down; here it is only a precondition. */
+        printf("SKIP: the phantom model does not call a plain phantom head normal (P(no tumour) %.3f); "
+               "see the analysis tests\n", p.api->result_get_probability(res, no_tumor_class(&p)));
+        p.api->result_free(res);
+        plugin_close(&p);
+        return SKIP;
+    }
+    guint32 green = p.api->model_get_class_color(p.model, no_tumor_class(&p));
+    p.api->result_free(res);
+
+    Viewer *v = viewer_start(dir, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "goto-slice", g_variant_new_int32(3));
+    viewer_action(v, "analyze-slice", NULL);
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
+    CHECK(g_strcmp0(verdict, "no_tumor") == 0, "viewer verdict %s", verdict);
+    g_free(verdict);
+    double view[4];
+    CHECK(get_rect(kf, "view", view), "no geometry");
+    Shot *on = viewer_shot(v, "no-tumor");
+    viewer_action(v, "show-overlay", NULL);
+    Shot *off = viewer_shot(v, "no-tumor-overlay-off");
+    CHECK(on && off, "no screenshots");
+    /* The green verdict banner sits in the top-left quarter of the view. */
+    int n_on = count_color(on, view[0], view[1], view[2] / 2, view[3] / 3, green, 24);
+    int n_off = count_color(off, view[0], view[1], view[2] / 2, view[3] / 3, green, 24);
+    printf("  #%06X pixels in the top-left of the view: %d with the overlay, %d without\n", green, n_on, n_off);
+    CHECK(n_on >= 600, "no green NO TUMOR banner (%d pixels)", n_on);
+    CHECK(n_off <= 20, "green pixels without the overlay (%d)", n_off);
+    shot_free(on);
+    shot_free(off);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    plugin_close(&p);
+    g_free(dir);
+    return 0;
+}
+
+static int test_slice_strip_marks(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    Plugin p;
+    if ((r = plugin_open(&p, study))) return r;
+    gssize series = find_series(&p, "SYNTHETIC LESION");
+    CHECK(series >= 0, "no lesion series");
+    tsc_analysis_options ao = p.api->analysis_default_options();
+    tsc_series_result *sr = NULL;
+    tsc_error err = {0};
+    CHECK(p.api->analyze_study_series(p.model, p.index, series, &ao, 1, NULL, NULL, &sr, &err) == TSC_OK,
+          "%s", err.message);
+
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    GKeyFile *before = viewer_state(v, "before");
+    Shot *s0 = viewer_shot(v, "strip-before");
+    viewer_action(v, "analyze-series", NULL);
+    GKeyFile *kf = viewer_state(v, "after");
+    Shot *s1 = viewer_shot(v, "strip-after");
+    CHECK(before && kf && s0 && s1, "no state or screenshots");
+    double strip[4];
+    CHECK(get_rect(kf, "strip", strip), "no strip geometry");
+    double x0 = g_key_file_get_double(kf, "geometry", "strip-first-center", NULL);
+    double x1 = g_key_file_get_double(kf, "geometry", "strip-last-center", NULL);
+    int n = g_key_file_get_integer(kf, "series", "slices", NULL);
+    char *verdicts = g_key_file_get_string(kf, "series", "verdicts", NULL);
+    char *colors = g_key_file_get_string(kf, "series", "colors", NULL);
+    CHECK(verdicts && (int)strlen(verdicts) == n, "verdicts %s", verdicts);
+    char *verdicts0 = g_key_file_get_string(before, "series", "verdicts", NULL);
+    CHECK(strspn(verdicts0, "-") == strlen(verdicts0), "slices analysed before asking: %s", verdicts0);
+    g_free(verdicts0);
+    printf("  verdicts per slice: %s\n", verdicts);
+    double cy = strip[1] + strip[3] / 2;
+    char **cells = g_strsplit(colors, ",", -1);
+    int checked = 0;
+    for (char **c = cells; *c; c++) {
+        int k = atoi(*c);
+        guint32 rgb = (guint32)strtoul(strchr(*c, ':') + 1, NULL, 16);
+        /* The viewer shows what the plugin computes. */
+        const tsc_result *pr = p.api->series_result_get_slice(sr, (size_t)k);
+        char want = !pr ? 'F' : p.api->result_get_verdict(pr) == TSC_VERDICT_TUMOR ? 'T'
+                            : p.api->result_get_verdict(pr) == TSC_VERDICT_NO_TUMOR ? 'N' : 'I';
+        CHECK(verdicts[k] == want, "slice %d: viewer %c, plugin %c", k, verdicts[k], want);
+        int x = (int)lround(x0 + (n > 1 ? k * (x1 - x0) / (n - 1) : 0));
+        int a[3], b[3];
+        px(s1, x, (int)cy, a);
+        px(s0, x, (int)cy, b);
+        CHECK(color_dist(a, rgb) <= 24, "slice %d: strip pixel (%d,%d,%d) is not #%06X", k, a[0], a[1], a[2], rgb);
+        CHECK(color_dist(b, rgb) > 24, "slice %d: marked before the analysis", k);
+        /* Tumour slices stand taller than the others. */
+        int top[3];
+        px(s1, x, (int)(strip[1] + 6), top);
+        CHECK((verdicts[k] == 'T') == (color_dist(top, rgb) <= 24), "slice %d: marker height", k);
+        checked++;
+    }
+    CHECK(checked == n, "%d of %d slices marked", checked, n);
+    g_strfreev(cells);
+    g_free(verdicts);
+    g_free(colors);
+    shot_free(s0);
+    shot_free(s1);
+    g_key_file_unref(kf);
+    g_key_file_unref(before);
+    viewer_stop(v);
+    p.api->series_result_free(sr);
+    plugin_close(&p);
+    g_free(study);
+    return 0;
+}
+
+static int copy_file(const char *from, const char *to, gssize max_bytes)
+{
+    char *data;
+    gsize len;
+    if (!g_file_get_contents(from, &data, &len, NULL)) return 0;
+    if (max_bytes >= 0 && (gsize)max_bytes < len) len = (gsize)max_bytes;
+    gboolean ok = g_file_set_contents(to, data, (gssize)len, NULL);
+    g_free(data);
+    return ok;
+}
+
+static int test_skipped_files_in_info_bar(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    /* One good series, one truncated DICOM file and one text file. */
+    Plugin p;
+    if ((r = plugin_open(&p, study))) return r;
+    const tsc_dicom_slice_info *first = p.api->study_get_slice(p.index, 0, 0);
+    char *src_dir = g_path_get_dirname(first->path);
+    char *dir = g_build_filename(workdir, "mixed", NULL);
+    g_mkdir_with_parents(dir, 0755);
+    GDir *d = g_dir_open(src_dir, 0, NULL);
+    const char *name;
+    int copied = 0;
+    while (d && (name = g_dir_read_name(d))) {
+        char *from = g_build_filename(src_dir, name, NULL), *to = g_build_filename(dir, name, NULL);
+        copied += copy_file(from, to, -1);
+        g_free(from);
+        g_free(to);
+    }
+    if (d) g_dir_close(d);
+    char *bad = g_build_filename(dir, "truncated.dcm", NULL), *txt = g_build_filename(dir, "notes.txt", NULL);
+    CHECK(copy_file(first->path, bad, 700), "copy");
+    CHECK(g_file_set_contents(txt, "not an image\n", -1, NULL), "write");
+    plugin_close(&p);
+
+    Viewer *v = viewer_start(dir, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    int skipped = g_key_file_get_integer(kf, "study", "skipped-count", NULL);
+    char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
+    printf("  %d files copied, %d skipped; issues: %s\n", copied, skipped, issues);
+    CHECK(skipped >= 2, "expected the 2 bad files skipped, got %d", skipped);
+    CHECK(issues && strstr(issues, "skipped:") && strstr(issues, "could not be read"), "no skipped-files message");
+    CHECK(g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "the info bar is hidden");
+    CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL) &&
+              g_key_file_get_integer(kf, "series", "slices", NULL) > 0,
+          "the rest of the study is not usable");
+    Shot *s = viewer_shot(v, "skipped");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    g_free(issues);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    g_free(bad);
+    g_free(txt);
+    g_free(dir);
+    g_free(src_dir);
+    g_free(study);
+    return 0;
+}
+
+static int test_refuses_other_abi(void)
+{
+    const char *fake = env_or("TSC_VIEWER_FAKE_PLUGIN_DIR", NULL);
+    if (!fake) {
+        printf("SKIP: TSC_VIEWER_FAKE_PLUGIN_DIR is not set\n");
+        return SKIP;
+    }
+    char *ld = g_strdup_printf("LD_LIBRARY_PATH=%s", fake);
+    const char *env[] = {ld, NULL};
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    Viewer *v = viewer_start(study, env);
+    CHECK(v, "viewer start");
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    char *e = g_key_file_get_string(kf, "viewer", "api-error", NULL);
+    printf("  message: %s\n", e);
+    CHECK(e && strstr(e, "ABI version 1") && strstr(e, "serves no ABI version") && strstr(e, fake),
+          "the message does not name both versions and the plugin: %s", e);
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "a study was loaded anyway");
+    CHECK(g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "not shown in the window");
+    Shot *s = viewer_shot(v, "abi-mismatch");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    g_free(e);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    g_free(ld);
+    g_free(study);
+    return 0;
+}
+
+static gboolean has_magic(const char *path, const char *magic, gsize n)
+{
+    char *data = NULL;
+    gsize len = 0;
+    gboolean ok = g_file_get_contents(path, &data, &len, NULL) && len >= n && memcmp(data, magic, n) == 0;
+    g_free(data);
+    return ok;
+}
+
+static int test_export_report(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    Plugin p;
+    if ((r = plugin_open(&p, study))) return r;
+    gssize series = find_series(&p, "SYNTHETIC LESION");
+    plugin_close(&p);
+    CHECK(series >= 0, "no lesion series");
+    int files_before = count_files(study);
+    char *out = g_build_filename(workdir, "exports", NULL);
+
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    viewer_action(v, "analyze-series", NULL);
+    viewer_action(v, "export-report", g_variant_new_string(out));
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    /* The export runs in the background: wait for its last file. */
+    gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
+    char *sub = NULL;
+    while (!sub && g_get_monotonic_time() < end) {
+        GDir *d = g_dir_open(out, 0, NULL);
+        const char *name;
+        while (d && (name = g_dir_read_name(d))) {
+            char *pdf = g_build_filename(out, name, "report.pdf", NULL);
+            char *sr = g_build_filename(out, name, "dicom", NULL);
+            if (g_file_test(pdf, G_FILE_TEST_EXISTS) && g_file_test(sr, G_FILE_TEST_IS_DIR))
+                sub = g_build_filename(out, name, NULL);
+            g_free(pdf);
+            g_free(sr);
+        }
+        if (d) g_dir_close(d);
+        if (!sub) g_usleep(100 * 1000);
+    }
+    CHECK(sub, "no export folder with report.pdf and dicom/ in %s", out);
+    GKeyFile *kf2 = viewer_state(v, "after-export");
+    char *issues = g_key_file_get_string(kf2, "viewer", "issues", NULL);
+    printf("  exported into %s; issues: %s\n", sub, issues);
+    char *pdf = g_build_filename(sub, "report.pdf", NULL), *summary = g_build_filename(sub, "series-summary.png", NULL);
+    int slice = g_key_file_get_integer(kf, "series", "slice", NULL);
+    char *slice_name = g_strdup_printf("slice%03d.png", slice + 1);
+    char *slice_png = g_build_filename(sub, slice_name, NULL);
+    CHECK(has_magic(pdf, "%PDF", 4), "report.pdf is not a PDF");
+    CHECK(has_magic(summary, "\x89PNG", 4), "series-summary.png missing");
+    CHECK(has_magic(slice_png, "\x89PNG", 4), "%s missing", slice_name);
+    char *dicom = g_build_filename(sub, "dicom", NULL);
+    CHECK(count_files(dicom) >= 2, "too few DICOM outputs");
+    CHECK(issues && strstr(issues, "export: Report exported"), "the window does not say where: %s", issues);
+    CHECK(count_files(study) == files_before, "files were written into the study folder");
+    Shot *s = viewer_shot(v, "exported");
+    shot_free(s);
+    g_free(issues);
+    g_free(pdf);
+    g_free(summary);
+    g_free(slice_name);
+    g_free(slice_png);
+    g_free(dicom);
+    g_free(sub);
+    g_key_file_unref(kf);
+    g_key_file_unref(kf2);
+    viewer_stop(v);
+    g_free(out);
+    g_free(study);
+    return 0;
+}
+
+static int test_cancel_series_analysis(void)
+{
+    char *dir = g_build_filename(workdir, "long", NULL);
+    int r = make_phantom_series(dir, 240, 100, 140, "Phantom long series", 1);
+    if (r) return r;
+    Viewer *v = viewer_start(dir, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *kf0 = viewer_state(v, "loaded");
+    CHECK(kf0, "no state");
+    viewer_action(v, "analyze-series", NULL);
+    g_usleep(400 * 1000);
+    gint64 t0 = g_get_monotonic_time();
+    viewer_action(v, "cancel", NULL);
+    GKeyFile *kf = viewer_state(v, "state");
+    double ms = (g_get_monotonic_time() - t0) / 1000.0;
+    CHECK(kf, "no state");
+    char *verdicts = g_key_file_get_string(kf, "series", "verdicts", NULL);
+    int done = 0, n = (int)strlen(verdicts);
+    for (int i = 0; i < n; i++) done += verdicts[i] != '-';
+    printf("  cancelled after %d of %d slices; idle again %.0f ms after cancel\n", done, n, ms);
+    CHECK(done > 0 && done < n, "not a partial analysis (%d of %d)", done, n);
+    CHECK(ms < 5000, "cancel took %.0f ms", ms);
+    Shot *s = viewer_shot(v, "cancelled");
+    shot_free(s);
+    g_free(verdicts);
+    g_key_file_unref(kf);
+    g_key_file_unref(kf0);
+    viewer_stop(v);
+    g_free(dir);
+    return 0;
+}
+
+static double json_number(const char *json, const char *key)
+{
+    char *k = g_strdup_printf("\"%s\":", key);
+    const char *p = strstr(json, k);
+    double v = p ? g_ascii_strtod(p + strlen(k), NULL) : -1;
+    g_free(k);
+    return v;
+}
+
+/* Scrolls a 300-slice series one slice per step, as fast as frames allow,
+ * while the series is analysed, and checks the worst step latency (step to
+ * painted frame).  Wall-clock latency also measures other processes: it is
+ * held to the budget only when the machine was otherwise idle (1-minute load
+ * average under 1.5 before the run); the main thread's own CPU time per step
+ * is held to it always. */
+static int test_scroll_latency(void)
+{
+    if (g_getenv("TSC_VIEWER_SANITIZED")) {
+        printf("SKIP: timings of a sanitizer build say nothing about the viewer's latency\n");
+        return SKIP;
+    }
+    char *dir = g_build_filename(workdir, "bench", NULL);
+    int r = make_phantom_series(dir, 300, 120, 170, "Phantom 300 slices", 1);
+    if (r) return r;
+    double load[3] = {0};
+    if (getloadavg(load, 3) < 1) load[0] = 99;
+    Viewer *v = viewer_start(dir, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *kf0 = viewer_state(v, "loaded");
+    CHECK(kf0 && g_key_file_get_integer(kf0, "series", "slices", NULL) == 300, "the series has not 300 slices");
+    char *path = viewer_file(v, "benchmark-scroll", "latency.json", 300);
+    CHECK(path, "no benchmark result");
+    char *json;
+    CHECK(g_file_get_contents(path, &json, NULL, NULL), "read %s", path);
+    double worst = json_number(json, "worst_ms"), p95 = json_number(json, "p95_ms");
+    double median = json_number(json, "median_ms"), cpu = json_number(json, "main_thread_cpu_worst_ms");
+    int steps = (int)json_number(json, "steps"), during = (int)json_number(json, "steps_during_analysis");
+    double budget = g_ascii_strtod(env_or("TSC_VIEWER_STEP_BUDGET_MS", "50"), NULL);
+    printf("  %d steps (%d while the analysis ran): worst %.1f ms, p95 %.1f ms, median %.1f ms; "
+           "main-thread CPU per step at worst %.1f ms; load average before %.2f\n",
+           steps, during, worst, p95, median, cpu, load[0]);
+    CHECK(steps == 299, "%d steps", steps);
+    CHECK(during >= 100, "the analysis ran during only %d steps", during);
+    CHECK(cpu >= 0 && cpu <= budget, "the main thread worked %.1f ms on one step (budget %.0f ms)", cpu, budget);
+    if (load[0] < 1.5)
+        CHECK(worst <= budget, "worst step latency %.1f ms is over %.0f ms", worst, budget);
+    else
+        printf("  note: load average %.2f before the run: other processes share the cores, so the "
+               "wall-clock worst case (%.1f ms) is reported, not held to %.0f ms\n", load[0], worst, budget);
+    g_free(json);
+    g_free(path);
+    g_key_file_unref(kf0);
+    viewer_stop(v);
+    g_free(dir);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(void);
+} cases[] = {
+    {"viewer_opens_sample_study_on_first_series", test_opens_sample_study},
+    {"viewer_overlay_colours_the_lesion_mask", test_overlay_colours_lesion_mask},
+    {"viewer_normal_slice_shows_green_no_tumor_label", test_normal_slice_green_label},
+    {"viewer_slice_strip_marks_each_analysed_slice", test_slice_strip_marks},
+    {"viewer_lists_skipped_files_in_the_window", test_skipped_files_in_info_bar},
+    {"viewer_refuses_a_plugin_without_its_abi_version", test_refuses_other_abi},
+    {"viewer_exports_reports_outside_the_study", test_export_report},
+    {"viewer_cancels_a_series_analysis", test_cancel_series_analysis},
+    {"viewer_scrolls_300_slices_during_analysis_within_budget", test_scroll_latency},
+};
+
+int main(int argc, char **argv)
+{
+    /* Line-buffered: ctest shows the output even when a sanitizer ends the process. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) printf("%s\n", cases[i].name);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE | --list\n", argv[0]);
+        return 2;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        if (strcmp(argv[1], cases[i].name) != 0) continue;
+        case_name = cases[i].name;
+        artefacts = g_strdup(env_or("TSC_VIEWER_ARTEFACTS", "."));
+        g_mkdir_with_parents(artefacts, 0755);
+        GError *error = NULL;
+        workdir = g_dir_make_tmp("tsc-viewer-test-XXXXXX", &error);
+        if (!workdir) {
+            fprintf(stderr, "%s\n", error->message);
+            return 1;
+        }
+        /* The plugin in this process resolves the default model like the viewer. */
+        g_setenv("TSC_MODEL_DIR", env_or("TSC_MODEL_DIR", ""), TRUE);
+        gint64 t0 = g_get_monotonic_time();
+        int r = cases[i].fn();
+        printf("%s %s (%.1f s; artefacts in %s)\n", r == 0 ? "PASS" : r == SKIP ? "SKIP" : "FAIL", case_name,
+               (g_get_monotonic_time() - t0) / 1e6, artefacts);
+        if (r != 1) remove_tree(workdir);
+        return r;
+    }
+    fprintf(stderr, "unknown case %s\n", argv[1]);
+    return 2;
+}
