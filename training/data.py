@@ -1,0 +1,160 @@
+"""Dataset reading and the preprocessed-tensor cache.
+
+Reads the three image datasets under <data>/{figshare-cheng,lgg-flair,no-tumor}/index.csv,
+keeps their fixed patient-level splits exactly as given, runs every image through
+preprocess.py (rule tsc-v1, dx = dy = 1 for PNGs) at the training resolution S, and caches
+the result in training/runs/cache/ (git-ignored).  Data is never copied into the repo.
+"""
+import csv
+import hashlib
+import os
+from multiprocessing import Pool
+
+import cv2
+import numpy as np
+
+import preprocess as pp
+
+# Class index order used everywhere (model, manifest, C engine).
+CLASSES = ["no_tumor", "glioma", "meningioma", "pituitary"]
+CLASS_INDEX = {n: i for i, n in enumerate(CLASSES)}
+SOURCES = ["figshare-cheng", "lgg-flair", "no-tumor"]
+SPLITS = ["train", "val", "test"]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+DEFAULT_DATA = os.path.join(REPO, "..", "shared", "data")
+CACHE_DIR = os.path.join(HERE, "runs", "cache")
+
+
+def read_index(data_root):
+    """All rows of the three datasets as dicts with source, id, class index, split, paths."""
+    rows = []
+    for src in SOURCES:
+        folder = os.path.join(data_root, src)
+        idx = os.path.join(folder, "index.csv")
+        if not os.path.exists(idx):
+            raise FileNotFoundError(f"dataset index missing: {idx}")
+        with open(idx, newline="") as f:
+            for r in csv.DictReader(f):
+                mask = os.path.join(folder, "masks", r["id"] + ".png")
+                rows.append({
+                    "source": src,
+                    "id": r["id"],
+                    # label_name, not the numeric label: figshare and lgg use different codes.
+                    "y": CLASS_INDEX[r["label_name"]],
+                    "patient": f"{src}/{r['patient_id']}",
+                    "split": r["split"],
+                    "image": os.path.join(folder, "images", r["id"] + ".png"),
+                    "mask": mask if os.path.exists(mask) else None,
+                })
+    # Guard: a patient must never cross splits.
+    seen = {}
+    for r in rows:
+        s = seen.setdefault(r["patient"], r["split"])
+        assert s == r["split"], f"patient {r['patient']} in two splits"
+    return rows
+
+
+def _load_one(args):
+    img_path, mask_path, size = args
+    img = cv2.imread(img_path, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise IOError(img_path)
+    if img.ndim == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    x = pp.preprocess(img.astype(np.float32), 1.0, 1.0, size)
+    if mask_path is not None:
+        m = cv2.imread(mask_path, cv2.IMREAD_GRAYSCALE)
+        y = pp.resample_mask(m > 127, 1.0, 1.0, size)
+    else:
+        y = np.zeros((size, size), np.uint8)  # no-tumor images: empty target
+    return x, y
+
+
+def load_split_arrays(data_root, size, workers=2, log=print):
+    """Returns dict with images float32 [N,S,S], masks uint8 [N,S,S], y, source, split, patient, id.
+
+    Cached as one .npz keyed by the index contents, S and the rule name.
+    """
+    rows = read_index(data_root)
+    key = hashlib.sha1(("|".join(f"{r['source']}/{r['id']}/{r['y']}/{r['split']}/{r['mask'] is not None}"
+                                 for r in rows) + f"|{size}|{pp.RULE}").encode()).hexdigest()[:12]
+    os.makedirs(CACHE_DIR, exist_ok=True)
+    path = os.path.join(CACHE_DIR, f"tsc_v1_S{size}_{key}.npz")
+    meta = {
+        "y": np.array([r["y"] for r in rows], np.int64),
+        "source": np.array([SOURCES.index(r["source"]) for r in rows], np.int64),
+        "split": np.array([r["split"] for r in rows]),
+        "patient": np.array([r["patient"] for r in rows]),
+        "id": np.array([f"{r['source']}/{r['id']}" for r in rows]),
+    }
+    if os.path.exists(path):
+        z = np.load(path)
+        return dict(images=z["images"], masks=z["masks"], **meta)
+    log(f"building cache {path} ({len(rows)} images, S={size}) ...")
+    jobs = [(r["image"], r["mask"], size) for r in rows]
+    with Pool(workers) as p:
+        out = p.map(_load_one, jobs, chunksize=64)
+    images = np.stack([o[0] for o in out]).astype(np.float32)
+    masks = np.stack([o[1] for o in out]).astype(np.uint8)
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, images=images, masks=masks)
+    os.replace(tmp, path)
+    return dict(images=images, masks=masks, **meta)
+
+
+def subset(d, split):
+    """Rows of one split (all arrays indexed the same way)."""
+    sel = d["split"] == split
+    return {k: v[sel] for k, v in d.items()}
+
+
+def balanced_weights(y, source):
+    """Per-sample sampling weights from a fixed share per (class, source) cell.
+
+    The tumour type can only be learnt on figshare (T1-CE, three types), so its three classes
+    get equal shares (0.2 each); lgg-flair glioma vs its same-scan negatives keep roughly their
+    natural 35/65 ratio (0.10 / 0.18), and the no-tumor set gets 0.12.  Per class: no_tumor
+    0.30, glioma 0.30, meningioma 0.20, pituitary 0.20.  (The first epochs of run
+    tsc_unet128_v1 used "4 classes equal, sources equal within a class", which gave figshare
+    glioma only 1/8 of the draws and biased figshare slices towards meningioma/pituitary.)"""
+    fs, lg, nt = (SOURCES.index(s) for s in ("figshare-cheng", "lgg-flair", "no-tumor"))
+    share = {(0, lg): 0.18, (0, nt): 0.12, (1, fs): 0.20, (1, lg): 0.10, (2, fs): 0.20, (3, fs): 0.20}
+    w = np.zeros(len(y), np.float64)
+    for (c, s), p in share.items():
+        sel = (y == c) & (source == s)
+        if sel.any():
+            w[sel] = p / sel.sum()
+    assert (w > 0).all(), "a (class, source) cell without a share"
+    return w / w.sum()
+
+
+def native_masks(data_root, ids):
+    """Ground-truth masks at native resolution (bool [N,256,256]) for ids 'source/id';
+    all-False where the dataset has no mask."""
+    out = []
+    for sid in ids:
+        src, i = str(sid).split("/")
+        p = os.path.join(data_root, src, "masks", i + ".png")
+        if os.path.exists(p):
+            out.append(cv2.imread(p, cv2.IMREAD_GRAYSCALE) > 127)
+        else:
+            out.append(None)
+    shape = next((m.shape for m in out if m is not None), (256, 256))
+    return np.stack([m if m is not None else np.zeros(shape, bool) for m in out])
+
+
+if __name__ == "__main__":
+    import argparse, time
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--size", type=int, default=128)
+    a = ap.parse_args()
+    t = time.time()
+    d = load_split_arrays(a.data, a.size)
+    print(f"{len(d['y'])} images in {time.time() - t:.1f}s")
+    for s in SPLITS:
+        sub = subset(d, s)
+        print(s, {CLASSES[c]: int((sub["y"] == c).sum()) for c in range(4)},
+              "mask px mean", float(sub["masks"].reshape(len(sub["y"]), -1).sum(1)[sub["y"] > 0].mean()))

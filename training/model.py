@@ -1,0 +1,146 @@
+"""Compact multi-task U-Net: tumour segmentation logits [1,1,S,S] + 4-class logits [1,4].
+
+Only ONNX-friendly ops (Conv, BatchNormalization, Relu, Add, Concat, ConvTranspose,
+GlobalAveragePool, Gemm, Flatten, Dropout), static shapes.  Downsampling is by strided conv,
+upsampling by 2x2 stride-2 ConvTranspose, so no Resize/Pad surprises in the C engine.
+"""
+import torch
+import torch.nn as nn
+
+ALLOWED_OPS = {
+    "Conv", "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid",
+    "HardSigmoid", "HardSwish", "Add", "Mul", "Concat", "MaxPool", "AveragePool",
+    "GlobalAveragePool", "Resize", "Gemm", "MatMul", "Flatten", "Reshape", "Softmax",
+    "Identity", "Constant", "Dropout",
+}
+
+
+def cbr(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class ResBlock(nn.Module):
+    """Two 3x3 conv+BN with an identity shortcut (cheap, trains faster than a plain stack)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c1 = cbr(c, c)
+        self.c2 = nn.Sequential(nn.Conv2d(c, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c))
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        return self.act(x + self.c2(self.c1(x)))
+
+
+class Down(nn.Module):
+    """Strided 3x3 conv + residual block."""
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.down = cbr(cin, cout, stride=2)
+        self.res = ResBlock(cout)
+
+    def forward(self, x):
+        return self.res(self.down(x))
+
+
+class Up(nn.Module):
+    def __init__(self, cin, cskip, cout):
+        super().__init__()
+        # 1x1 conv at low resolution then nearest x2 (ONNX Resize, constant scales): much cheaper
+        # on CPU than ConvTranspose, whose backward has no fast kernel in torch 1.13.
+        self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.fuse = cbr(cout + cskip, cout)
+
+    def forward(self, x, skip):
+        return self.fuse(torch.cat([self.up(self.proj(x)), skip], 1))
+
+
+class SegHead(nn.Conv2d):
+    """1x1 conv to one channel.  mkldnn is pathologically slow for out_channels=1 on CPU
+    (~0.4 s per batch fwd+bwd), so in PyTorch it is computed as a weighted channel sum
+    (same maths); only the ONNX export uses the plain Conv."""
+
+    def __init__(self, cin):
+        super().__init__(cin, 1, 1)
+
+    def forward(self, x):
+        if not torch.onnx.is_in_onnx_export():
+            return (x * self.weight.view(1, -1, 1, 1)).sum(1, keepdim=True) + self.bias.view(1, 1, 1, 1)
+        return super().forward(x)
+
+
+class TumorNet(nn.Module):
+    def __init__(self, widths=(12, 24, 48, 96, 192), n_classes=4, dropout=0.3):
+        super().__init__()
+        c = list(widths)
+        self.widths = tuple(widths)
+        # Full-resolution stem is a single thin conv: high-res layers dominate CPU training cost.
+        self.stem = cbr(1, c[0])
+        self.d1 = Down(c[0], c[1])   # S/2
+        self.d2 = Down(c[1], c[2])   # S/4
+        self.d3 = Down(c[2], c[3])   # S/8
+        self.d4 = Down(c[3], c[4])   # S/16 bottleneck
+        self.u3 = Up(c[4], c[3], c[3])
+        self.u2 = Up(c[3], c[2], c[2])
+        self.u1 = Up(c[2], c[1], c[1])
+        self.u0 = Up(c[1], c[0], c[0])
+        self.seg = SegHead(c[0])
+        self.pool = nn.AdaptiveAvgPool2d(1)   # -> GlobalAveragePool
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(c[4] + c[3], n_classes)
+
+    def forward(self, x):
+        s0 = self.stem(x)
+        s1 = self.d1(s0)
+        s2 = self.d2(s1)
+        s3 = self.d3(s2)
+        b = self.d4(s3)
+        # Classification from the bottleneck plus the S/8 features (tumour texture at finer scale).
+        feat = torch.cat([torch.flatten(self.pool(b), 1), torch.flatten(self.pool(s3), 1)], 1)
+        cls = self.fc(self.drop(feat))
+        y = self.u3(b, s3)
+        y = self.u2(y, s2)
+        y = self.u1(y, s1)
+        y = self.u0(y, s0)
+        return self.seg(y), cls
+
+
+def count_macs(model, size):
+    """Multiply-accumulates of Conv/ConvTranspose/Linear for one [1,1,S,S] input."""
+    macs = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1] * (m.in_channels // m.groups)
+            macs[0] += out.numel() * k
+        elif isinstance(m, nn.ConvTranspose2d):
+            macs[0] += inp[0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.Linear):
+            macs[0] += m.in_features * m.out_features
+    hs = [m.register_forward_hook(hook) for m in model.modules()
+          if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 1, size, size))
+    for h in hs:
+        h.remove()
+    return macs[0]
+
+
+if __name__ == "__main__":
+    import time
+    torch.set_num_threads(2)
+    m = TumorNet()
+    print("params", sum(p.numel() for p in m.parameters()), "GMAC", count_macs(m, 128) / 1e9)
+    m.train()
+    opt = torch.optim.AdamW(m.parameters(), 1e-3)
+    for bs in (32,):
+        x = torch.rand(bs, 1, 128, 128)
+        for i in range(4):
+            t = time.time()
+            s, c = m(x)
+            (s.mean() + c.mean()).backward()
+            opt.step(); opt.zero_grad()
+            print(bs, f"{(time.time() - t) / bs * 1000:.1f} ms/img train")
