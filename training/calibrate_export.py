@@ -39,11 +39,32 @@ CLASS_META = [
 ]
 
 
-def load_best(run):
-    ck = torch.load(os.path.join(run, "best.pt"))
+def load_ckpt(run, which="best"):
+    """EMA weights of best.pt (best val score during training) or of last.pt (final epoch)."""
+    ck = torch.load(os.path.join(run, f"{which}.pt"))
     model = TumorNet(tuple(ck["widths"]))
-    model.load_state_dict(ck["model"])
+    model.load_state_dict(ck["model"] if which == "best" else ck["ema"])
+    ck = dict(ck, which=which)
     return model.eval(), ck
+
+
+def select_checkpoint(run, va):
+    """Pick best.pt or last.pt on val: the training-time score (acc + min recall + AUC + Dice)/4
+    is recomputed after the per-class logit offsets are fitted, because those offsets repair
+    exactly the class imbalance that dominated the training-time min-recall term."""
+    from train import predict, val_metrics
+    res = {}
+    for which in ("best", "last"):
+        if not os.path.exists(os.path.join(run, f"{which}.pt")):
+            continue
+        model, ck = load_ckpt(run, which)
+        lg, pr = predict(model, va["images"])
+        b = fit_class_bias(lg, va["y"])
+        r = val_metrics(lg + b[None], pr, va["y"], va["masks"])
+        res[which] = r["score"]
+        print(f"checkpoint {which} (epoch {ck['epoch'] + 1}): val score after class offsets {r['score']:.4f} "
+              f"(acc {r['accuracy']:.4f}, min recall {r['min_recall']:.4f})")
+    return max(res, key=res.get), res
 
 
 def export_onnx(model, size, path):
@@ -225,23 +246,26 @@ def main():
     ap.add_argument("--out-dir", default=os.path.join(D.REPO, "resources", "models"))
     ap.add_argument("--class-bias", type=int, default=1,
                     help="1: fit per-class logit offsets on val (class-balanced NLL) and fold them into the graph")
+    ap.add_argument("--checkpoint", default="auto", choices=["auto", "best", "last"],
+                    help="auto: choose best.pt or last.pt by the val score after class offsets")
     ap.add_argument("--debug-max-val", type=int, default=0, help="pipeline test only: use N val images")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
 
-    model, ck = load_best(a.run)
-    size = int(ck["size"])
-    out_dir = a.out_dir
-    os.makedirs(out_dir, exist_ok=True)
-    onnx_path = os.path.join(out_dir, a.name + ".onnx")
-    ops = export_onnx(model, size, onnx_path)
-    print(f"exported {onnx_path}; ops {ops}")
-
+    size = int(torch.load(os.path.join(a.run, "last.pt"))["size"])
     d = D.load_split_arrays(a.data, size)
     va = D.subset(d, "val")
     if a.debug_max_val:
         sel = np.linspace(0, len(va["y"]) - 1, a.debug_max_val).astype(int)
         va = {k: v[sel] for k, v in va.items()}
+    which, sel_scores = (a.checkpoint, None) if a.checkpoint != "auto" else select_checkpoint(a.run, va)
+    model, ck = load_ckpt(a.run, which)
+    print(f"using {which}.pt (epoch {ck['epoch'] + 1})")
+    out_dir = a.out_dir
+    os.makedirs(out_dir, exist_ok=True)
+    onnx_path = os.path.join(out_dir, a.name + ".onnx")
+    ops = export_onnx(model, size, onnx_path)
+    print(f"exported {onnx_path}; ops {ops}")
 
     # Parity: the .onnx file executed in float64 vs PyTorch in float64, a few val images.
     ex64 = OnnxExec(onnx_path, torch.float64)
@@ -323,7 +347,8 @@ def main():
             "data": ["figshare-cheng", "lgg-flair", "no-tumor"],
             "splits": {"train": "train", "model_selection_and_calibration": "val", "test": "test"},
             "epochs": int(last["epoch"]) + 1,
-            "best_epoch": int(ck["epoch"]) + 1,
+            "exported_checkpoint": f"{which}.pt (EMA weights of epoch {int(ck['epoch']) + 1})",
+            "checkpoint_selection_val_scores": sel_scores,
             "wall_time_s": round(float(last["elapsed"]), 1),
             "gmac_per_slice": round(count_macs(TumorNet(tuple(ck["widths"])), size) / 1e9, 4),
             "onnx_ops": ops,

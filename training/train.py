@@ -254,7 +254,7 @@ def main():
     while epoch < a.epochs:
         progress0 = max(step / total_steps, elapsed / budget if budget > 0 else 0)
         if progress0 >= 1.0:
-            log(f"time budget reached before epoch {epoch}; stopping")
+            log(f"time budget reached before epoch {epoch + 1}; stopping")
             break
         t0 = time.time()
         model.train()
