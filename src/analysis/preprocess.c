@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tsc_preprocess.h"
+#include "tsc_select.h"
 
 #define MAX_SIZE 16384
 /* Total filter taps (in or out of the image) one axis may visit: a bound on
@@ -31,60 +32,6 @@ static tsc_status check_args(int rows, int cols, double dx, double dy, int size,
 
 /* ---- Step 1: intensity --------------------------------------------------- */
 
-static void swapf(float *a, float *b)
-{
-    float t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Puts the k-th smallest of a[0..n) at a[k], smaller-or-equal values before
- * and larger-or-equal after: the same a[k] a full sort would give. */
-static void select_kth(float *a, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n;
-    int budget = 16;
-    for (size_t m = n; m > 1; m >>= 1) budget += 2;
-    while (hi - lo > 16) {
-        if (budget-- == 0) {
-            qsort(a + lo, hi - lo, sizeof *a, cmp_float);
-            return;
-        }
-        float x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
-        float p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            if (a[i] < p)
-                swapf(&a[lt++], &a[i++]);
-            else if (a[i] > p)
-                swapf(&a[i], &a[--gt]);
-            else
-                i++;
-        }
-        if (k < lt)
-            hi = lt;
-        else if (k >= gt)
-            lo = gt;
-        else
-            return;
-    }
-    for (size_t i = lo + 1; i < hi; i++) {
-        float v = a[i];
-        size_t j = i;
-        while (j > lo && a[j - 1] > v) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = v;
-    }
-}
-
 static float min_range(const float *a, size_t from, size_t to)
 {
     float m = a[from];
@@ -97,7 +44,7 @@ static float min_range(const float *a, size_t from, size_t to)
  * the first when k + 1 == n. */
 static void kth_pair(float *a, size_t n, size_t k, double *v0, double *v1)
 {
-    select_kth(a, n, k);
+    tsc__select(a, n, k);
     *v0 = a[k];
     *v1 = k + 1 < n ? min_range(a, k + 1, n) : a[k];
 }
@@ -126,7 +73,7 @@ static int bracketed_pair(const float *px, size_t n, size_t m, size_t k, const f
     /* Both ranks must fall inside the bracket (k + 1 may be past the end). */
     if (k < below || k - below >= cnt || (k + 1 < m && k + 1 - below >= cnt)) return 0;
     size_t kk = k - below;
-    select_kth(buf, cnt, kk);
+    tsc__select(buf, cnt, kk);
     *v0 = buf[kk];
     *v1 = k + 1 < m ? min_range(buf, kk + 1, cnt) : buf[kk];
     return 1;
@@ -157,7 +104,7 @@ static int window(const float *px, size_t n, float *buf, double *lo, double *hi)
             if (isfinite(v)) sample[s++] = v;
         }
         if (s >= 256) {
-            qsort(sample, s, sizeof *sample, cmp_float);
+            qsort(sample, s, sizeof *sample, tsc__cmp_float);
             done = bracketed_pair(px, n, m, kl, sample, s, buf, &l0, &l1) &&
                    bracketed_pair(px, n, m, kh, sample, s, buf, &h0, &h1);
         }
@@ -169,7 +116,7 @@ static int window(const float *px, size_t n, float *buf, double *lo, double *hi)
         kth_pair(buf, m, kh, &h0, &h1);
         /* buf[0..kh) now holds the kh smallest values, and buf[kh] bounds them. */
         if (kl < kh) {
-            select_kth(buf, kh, kl);
+            tsc__select(buf, kh, kl);
             l0 = buf[kl];
             l1 = min_range(buf, kl + 1, kh + 1);
         } else {

@@ -14,10 +14,7 @@
  * int32 indices used by the labelling and the flood fills. */
 tsc_status tsc__check_size(int rows, int cols, const char *what, tsc_error *err);
 
-/* Rearranges a[0..n) (finite values only) so that a[k] holds the k-th
- * smallest value, with nothing larger before it and nothing smaller after.
- * Expected O(n); falls back to a sort on adversarial input. */
-void tsc__select(float *a, size_t n, size_t k);
+#include "tsc_select.h"
 
 /* Copies the finite values of in[i] (where mask is NULL or mask[i] != 0)
  * into dst and returns how many. */
