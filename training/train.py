@@ -196,6 +196,9 @@ def main():
                          "progress) and training ends when either reaches 1 (0 = epochs only)")
     ap.add_argument("--max-batches", type=int, default=0, help="smoke test: batches per epoch")
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--init", default="",
+                    help="warm restart: start model and EMA from this checkpoint's weights (a "
+                         "last.pt or best.pt of an earlier run) with a fresh optimizer and schedule")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -243,6 +246,13 @@ def main():
         log(f"resumed from {last} at epoch {start_epoch}, step {step}, elapsed {elapsed:.0f}s; "
             f"sampling shares per class {np.round(np.bincount(tr['y'], weights, 4), 3).tolist()}")
     else:
+        if a.init:  # warm restart (SGDR-style): weights only; optimizer, schedule and RNGs start anew
+            ck = torch.load(a.init)
+            w = ck["ema"] if "ema" in ck else ck["model"]
+            model.load_state_dict(w)
+            ema.model.load_state_dict(w)
+            log(f"initialised from {a.init} ({'EMA' if 'ema' in ck else 'model'} weights of epoch "
+                f"{ck.get('epoch', -1) + 1})")
         log(f"args {json.dumps(vars(a))}")
         log(f"train {len(tr_y)} val {len(va['y'])}; widths {model.widths}; "
             f"GMAC {count_macs(TumorNet(), a.size) / 1e9:.3f}; steps/epoch {steps_per_epoch}")
