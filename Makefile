@@ -1,9 +1,10 @@
 # Thin wrapper over CMake; the README's two commands are `make run` and `make check`.
 BUILD ?= build
+ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run check clean
+.PHONY: all deps configure build run check check-sanitizers clean
 
 all: build
 
@@ -38,9 +39,18 @@ run: build
 		$(BUILD)/bin/tumorscope info sample_dicom; \
 	fi
 
+GUI_RUN = xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session --
+
+# The whole suite twice: the normal build, then an AddressSanitizer +
+# UndefinedBehaviorSanitizer build (any report fails its test).
 check: build
-	cd $(BUILD) && xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
-		ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && $(GUI_RUN) ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory check-sanitizers
+
+check-sanitizers: deps
+	cmake -S . -B $(ASAN_BUILD) -DTSC_ASAN=ON -DTSC_UBSAN=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && $(GUI_RUN) ctest --output-on-failure -j $(JOBS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

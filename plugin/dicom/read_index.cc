@@ -39,6 +39,20 @@ static const char LOG_DOMAIN[] = "dicom";
 
 namespace tsc_dicom_internal {
 
+/* DCMTK's codec registry is global: give our codecs back when the process
+ * exits (a static destructor runs before LeakSanitizer's exit check). */
+struct DecodersRegistered {
+    bool done = false;
+    ~DecodersRegistered()
+    {
+        if (!done) return;
+        DJDecoderRegistration::cleanup();
+        DJLSDecoderRegistration::cleanup();
+        DcmRLEDecoderRegistration::cleanup();
+    }
+};
+static DecodersRegistered decoders_registered;
+
 void register_codecs()
 {
     static std::once_flag once;
@@ -49,6 +63,7 @@ void register_codecs()
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
+        decoders_registered.done = true;
     });
 }
 

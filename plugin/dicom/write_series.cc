@@ -61,6 +61,20 @@ template <typename F> tsc_status guarded(tsc_error *err, const char *what, F &&b
     }
 }
 
+/* DCMTK's codec registry is global: give our codecs back when the process
+ * exits (a static destructor runs before LeakSanitizer's exit check). */
+struct EncodersRegistered {
+    bool done = false;
+    ~EncodersRegistered()
+    {
+        if (!done) return;
+        DJLSEncoderRegistration::cleanup();
+        DJEncoderRegistration::cleanup();
+        DcmRLEEncoderRegistration::cleanup();
+    }
+};
+static EncodersRegistered encoders_registered;
+
 void register_encoders()
 {
     static std::once_flag once;
@@ -70,6 +84,7 @@ void register_encoders()
         DJLSEncoderRegistration::registerCodecs();
         DJEncoderRegistration::registerCodecs();
         DcmRLEEncoderRegistration::registerCodecs();
+        encoders_registered.done = true;
     });
 }
 
