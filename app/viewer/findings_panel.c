@@ -1,4 +1,5 @@
 #define G_LOG_DOMAIN "tsc-viewer-findings"
+#include "tsc_format.h"
 #include "findings_panel.h"
 
 /* The panel lists the largest lesions only: a long list helps nobody. */
@@ -106,9 +107,8 @@ static void show_probabilities(TscFindingsPanel *self, const tsc_model *model, c
         g_free(m);
         g_free(esc);
         gtk_level_bar_set_value(GTK_LEVEL_BAR(self->p_bar[i]), CLAMP(p, 0, 1));
-        char *pct = g_strdup_printf("%.1f%%", 100 * p);
-        gtk_label_set_text(GTK_LABEL(self->p_pct[i]), pct);
-        g_free(pct);
+        char pct[16];
+        gtk_label_set_text(GTK_LABEL(self->p_pct[i]), tsc_format_percent(p, pct, sizeof pct));
     }
 }
 
@@ -169,10 +169,12 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
     if (r) {
         char *what = tsc_viewer_result_describe(m, r, method);
         tsc_verdict v = api->result_get_verdict(r);
+        char pc[16];
+        tsc_format_percent(api->result_get_confidence(r), pc, sizeof pc);
         char *text = v == TSC_VERDICT_TUMOR && api->result_n_classes(r)
-                         ? g_strdup_printf("%s \xc2\xb7 %.1f%%", what, 100 * api->result_get_confidence(r))
+                         ? g_strdup_printf("%s \xc2\xb7 %s", what, pc)
                      : v == TSC_VERDICT_NO_TUMOR && api->result_n_classes(r)
-                         ? g_strdup_printf("No tumour \xc2\xb7 %.1f%%", 100 * api->result_get_confidence(r))
+                         ? g_strdup_printf("No tumour \xc2\xb7 %s", pc)
                          : g_strdup(what);
         char *mk = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s",
                                            tsc_viewer_result_color(m, r), text);
@@ -234,7 +236,9 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     const char *name = v == TSC_VERDICT_INCONCLUSIVE ? "Inconclusive"
                        : m && lab < api->model_n_classes(m) ? api->model_get_class_display(m, lab)
                        : v == TSC_VERDICT_TUMOR ? "Tumour" : "No tumour";
-    char *text = m ? g_strdup_printf("%s \xc2\xb7 %.1f%%", name, 100 * api->series_result_get_confidence(r))
+    char pc[16];
+    char *text = m ? g_strdup_printf("%s \xc2\xb7 %s", name,
+                                     tsc_format_percent(api->series_result_get_confidence(r), pc, sizeof pc))
                    : g_strdup(name);
     gtk_box_append(GTK_BOX(box), verdict_banner(text, rgb));
     g_free(text);

@@ -1,4 +1,5 @@
 #define G_LOG_DOMAIN "tsc-viewer-window"
+#include "tsc_format.h"
 #include "viewer_window.h"
 
 #include <errno.h>
@@ -389,8 +390,9 @@ static char *result_tooltip(TscViewerWindow *self, int method, const tsc_result 
 {
     const tsc_plugin_api *api = tsc_viewer_api();
     char *what = tsc_viewer_result_describe(model_for(self, method), r, method);
+    char pc[16];
     char *t = api->result_n_classes(r)
-                  ? g_strdup_printf("%s %.1f%%", what, 100 * api->result_get_confidence(r))
+                  ? g_strdup_printf("%s %s", what, tsc_format_percent(api->result_get_confidence(r), pc, sizeof pc))
                   : g_strdup(what);
     g_free(what);
     return t;

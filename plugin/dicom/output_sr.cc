@@ -3,6 +3,7 @@
  * finding, the classifier confidence as a qualitative evaluation, the SEG
  * segment and frame it was measured on, and the source images in the image
  * library and the evidence. */
+#include "tsc_format.h"
 #include "output_private.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -37,8 +38,7 @@ static std::string mm(double v)
 static std::string pct(double p)
 {
     char buf[32];
-    snprintf(buf, sizeof buf, "%.1f%%", 100.0 * p);
-    return buf;
+    return tsc_format_percent(p, buf, sizeof buf);
 }
 
 /* One line stating the series verdict for the qualitative evaluation. */

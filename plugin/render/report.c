@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsc_format.h"
 #include "render_private.h"
 
 #ifndef TSC_VERSION
@@ -351,7 +352,7 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
     if (v == TSC_VERDICT_TUMOR) snprintf(buf, sizeof buf, "TUMOR \xe2\x80\x94 %s", f.type);
     else if (v == TSC_VERDICT_NO_TUMOR) snprintf(buf, sizeof buf, "NO TUMOR");
     else snprintf(buf, sizeof buf, "INCONCLUSIVE");
-    if (f.has_confidence) snprintf(pct, sizeof pct, "%.1f%%", 100.0 * f.confidence);
+    if (f.has_confidence) tsc_format_percent(f.confidence, pct, sizeof pct);
     verdict_pill(cr, x, y, w, 46, f.color, buf, pct);
     y += 46 + 12;
     if (v == TSC_VERDICT_INCONCLUSIVE) {
@@ -364,7 +365,7 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
     double kw = 120;
     y = kv(cr, x, y, kw, w, "Type", f.type);
     if (f.has_confidence) {
-        snprintf(buf, sizeof buf, "%.1f%%", 100.0 * f.confidence);
+        tsc_format_percent(f.confidence, buf, sizeof buf);
         y = kv(cr, x, y, kw, w, "Confidence", buf);
     } else {
         y = kv(cr, x, y, kw, w, "Confidence", "not available for this method");
@@ -401,7 +402,7 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
                 ink(cr, col);
                 cairo_fill(cr);
             }
-            snprintf(buf, sizeof buf, "%.1f%%", 100.0 * p);
+            tsc_format_percent(p, buf, sizeof buf);
             tsc__font(cr, 13, TSC__NORMAL);
             ink(cr, INK);
             text_right(cr, x + w, y + 14, buf);
@@ -663,7 +664,7 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
         snprintf(buf, sizeof buf, "NOT ANALYSED");
         color = (tsc__rgb){0.55, 0.58, 0.62};
     }
-    if (has_conf) snprintf(pct, sizeof pct, "%.1f%%", 100.0 * tsc_series_result_get_confidence(sr));
+    if (has_conf) tsc_format_percent(tsc_series_result_get_confidence(sr), pct, sizeof pct);
     verdict_pill(cr, M, yl, lw, 46, color, buf, pct);
     yl += 58;
     yl = kv(cr, M, yl, 130, lw, "Type", type);

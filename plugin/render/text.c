@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tsc_format.h"
 #include "render_private.h"
 
 static tsc__text_sink_fn text_sink;
@@ -75,7 +76,10 @@ void tsc__describe(const tsc_model *model, const tsc_result *r, tsc__finding *f)
     case TSC_VERDICT_TUMOR:
         tsc__class_info(model, r, tsc_result_get_label(r), f->type, sizeof f->type, &f->color);
         if (f->has_confidence)
-            snprintf(f->label, sizeof f->label, "%s %.1f%%", f->type, 100.0 * conf);
+            {
+                char pc[16];
+                snprintf(f->label, sizeof f->label, "%s %s", f->type, tsc_format_percent(conf, pc, sizeof pc));
+            }
         else
             snprintf(f->label, sizeof f->label, "%s", f->type);
         break;
@@ -85,7 +89,10 @@ void tsc__describe(const tsc_model *model, const tsc_result *r, tsc__finding *f)
             usable ? tsc_model_get_class_color(model, tsc_model_get_no_tumor_class(model))
                    : TSC__COLOR_NO_TUMOR);
         if (f->has_confidence)
-            snprintf(f->label, sizeof f->label, "NO TUMOR %.1f%%", 100.0 * conf);
+            {
+                char pc[16];
+                snprintf(f->label, sizeof f->label, "NO TUMOR %s", tsc_format_percent(conf, pc, sizeof pc));
+            }
         else
             snprintf(f->label, sizeof f->label, "NO TUMOR (%s method)", method);
         break;

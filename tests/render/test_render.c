@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tsc_format.h"
 #include "phantom.h"
 #include "render_private.h"
 #include "tsc_render.h"
@@ -563,6 +564,40 @@ static tsc_report_options report_options(int deidentify)
     return o;
 }
 
+/* A calibrated model is never certain: no text anywhere reads 100.0% or
+ * 0.0%, even when the softmax saturates (temperature 0.1). */
+TSC_TEST(probabilities_never_read_as_certainty)
+{
+    char b[16];
+    CHECK(!strcmp(tsc_format_percent(0.99996, b, sizeof b), ">99.9%"));
+    CHECK(!strcmp(tsc_format_percent(1.0, b, sizeof b), ">99.9%"));
+    CHECK(!strcmp(tsc_format_percent(0.9994, b, sizeof b), "99.9%"));
+    CHECK(!strcmp(tsc_format_percent(0.973, b, sizeof b), "97.3%"));
+    CHECK(!strcmp(tsc_format_percent(0.0004, b, sizeof b), "<0.1%"));
+    CHECK(!strcmp(tsc_format_percent(0.0, b, sizeof b), "<0.1%"));
+    CHECK(!strcmp(tsc_format_percent(0.0005, b, sizeof b), "0.1%"));
+    CHECK(!strcmp(tsc_format_percent(NAN, b, sizeof b), "n/a"));
+
+    fixture f = setup_with(1, 0.1, NULL);
+    size_t k = key_slice(&f);
+    const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
+    REQUIRE(tsc_result_get_confidence(r) >= 0.9995);
+    text_log t;
+    memset(&t, 0, sizeof t);
+    tsc__set_text_sink(sink, &t);
+    tsc_overlay_options o = tsc_overlay_default_options();
+    cairo_surface_t *s = overlay_on_grey(&f, r, 1.0, &o);
+    tsc_report_options ro = report_options(0);
+    tsc_error err;
+    CHECK(tsc_report_slice_png(out_path("certain.png"), f.model, f.ix, 0, k, r, &ro, &err) == TSC_OK);
+    tsc__set_text_sink(NULL, NULL);
+    CHECK(log_has(&t, ">99.9%"));
+    CHECK(!log_has(&t, "100.0%"));
+    CHECK(!log_has(&t, " 0.0%") && !log_has(&t, "\n0.0%"));
+    cairo_surface_destroy(s);
+    teardown(&f);
+}
+
 TSC_TEST(report_slice_png_has_page_size_and_safe_text_chunks)
 {
     fixture f = setup(1);
@@ -876,6 +911,7 @@ TSC_TEST_MAIN(TSC_CASE(overlay_glioma_matches_reference_png),
               TSC_CASE(overlay_states_why_a_slice_is_inconclusive),
               TSC_CASE(overlay_heatmap_is_drawn_under_the_mask_only_when_asked),
               TSC_CASE(slice_rendering_keeps_physical_aspect_and_enlarges_small_slices),
+              TSC_CASE(probabilities_never_read_as_certainty),
               TSC_CASE(report_slice_png_has_page_size_and_safe_text_chunks),
               TSC_CASE(report_slice_png_deidentified_shows_no_patient_identifiers),
               TSC_CASE(report_pdf_has_summary_then_one_page_per_finding),
