@@ -56,6 +56,7 @@ typedef struct item {
     double conf, p_tumor;
     double probs[MAXC];
     double dice, iou;   /* NaN when not a tumour slice with a mask */
+    size_t mask_px;     /* pixels of the predicted mask (native resolution) */
     double ms;
     char error[TSC_ERROR_MESSAGE_MAX];
 } item;
@@ -117,6 +118,12 @@ static void analyse_item(eval_ctx *c, item *it)
         it->p_tumor = it->verdict == TSC_VERDICT_TUMOR ? 1.0 : 0.0;
     }
     it->ms = c->api->result_get_timings(r)->total_ms;
+    {
+        int rows, cols;
+        const uint8_t *pm = c->api->result_get_mask(r, &rows, &cols);
+        it->mask_px = 0;
+        for (size_t i = 0; pm && i < (size_t)rows * (size_t)cols; i++) it->mask_px += pm[i] != 0;
+    }
     it->dice = it->iou = NAN;
     if (it->truth >= 0 && it->truth != c->no_tumor && it->has_mask) {
         char *mpath = tsc_dataset_dup_mask_path(it->ds, it->row);
@@ -716,16 +723,16 @@ int tsc_cli_eval(int argc, char **argv)
         size_t cap2 = 256 + c.n * 160;
         char *csv = malloc(cap2), *p = csv;
         if (csv) {
-            p += sprintf(p, "dataset,id,patient_id,truth,prediction,verdict,confidence,p_tumor,dice,ms\n");
+            p += sprintf(p, "dataset,id,patient_id,truth,prediction,verdict,confidence,p_tumor,dice,mask_px,ms\n");
             for (size_t i = 0; i < c.n; i++) {
                 item *it = &c.items[i];
                 const tsc_dataset_row *row = tsc_dataset_get_row(it->ds, it->row);
                 if (!it->ok || it->truth < 0) continue;
                 int pred = it->pred == -2 ? 1 : it->pred;
-                p += snprintf(p, 160, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%.1f\n", it->dataset_index,
+                p += snprintf(p, 160, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%zu,%.1f\n", it->dataset_index,
                               row->id, row->patient_id, names[it->truth], names[pred],
                               api->verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
-                              it->ms);
+                              it->mask_px, it->ms);
             }
             if (tsc_cli_write_file_atomic(per_slice, csv, (size_t)(p - csv), force, &err) != TSC_OK)
                 fprintf(stderr, "tumorscope eval: %s\n", err.message);
