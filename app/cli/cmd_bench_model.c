@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "tsc_nn.h"
+#include "cli_util.h"
 
 static void bench_usage(FILE *f)
 {
@@ -76,27 +76,29 @@ int tsc_cli_bench_model(int argc, char **argv)
     }
     if (!path) goto bad;
     tsc_cli_install_log(verbose);
+    const tsc_plugin_api *api = tsc_cli_plugin();
+    if (!api) return TSC_EXIT_FAILURE;
 
-    tsc_nn_params p = tsc_nn_default_params();
+    tsc_nn_params p = api->nn_default_params();
     p.n_threads = threads;
     p.engine = reference ? TSC_NN_ENGINE_REFERENCE : TSC_NN_ENGINE_ONEDNN;
     tsc_error err;
     tsc_error_clear(&err);
     tsc_nn_model *m = NULL;
     double t0 = now_ms();
-    tsc_status st = tsc_nn_model_load(path, &p, &m, &err);
+    tsc_status st = api->nn_model_load(path, &p, &m, &err);
     double load_ms = now_ms() - t0;
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope: %s\n", err.message);
         return TSC_EXIT_UNREADABLE;
     }
-    size_t ni = tsc_nn_model_n_inputs(m), no = tsc_nn_model_n_outputs(m);
+    size_t ni = api->nn_model_n_inputs(m), no = api->nn_model_n_outputs(m);
     float **ins = calloc(ni, sizeof *ins), **outs = calloc(no, sizeof *outs);
     double *times = calloc((size_t)iters, sizeof *times);
     int rc = TSC_EXIT_OK;
     if (!ins || !outs || !times) goto oom;
     for (size_t i = 0; i < ni; i++) {
-        size_t n = tsc_nn_model_input_size(m, i);
+        size_t n = api->nn_model_input_size(m, i);
         if (!(ins[i] = malloc(n * sizeof(float)))) goto oom;
         unsigned s = 12345u + (unsigned)i;
         for (size_t k = 0; k < n; k++) {
@@ -105,24 +107,24 @@ int tsc_cli_bench_model(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < no; i++)
-        if (!(outs[i] = malloc(tsc_nn_model_output_size(m, i) * sizeof(float)))) goto oom;
+        if (!(outs[i] = malloc(api->nn_model_output_size(m, i) * sizeof(float)))) goto oom;
 
     printf("model:      %s\n", path);
-    printf("plan:       %s\n", tsc_nn_model_get_summary(m));
+    printf("plan:       %s\n", api->nn_model_get_summary(m));
     for (size_t i = 0; i < ni; i++) {
         int rank;
-        const int64_t *d = tsc_nn_model_get_input_shape(m, i, &rank);
-        printf("input %zu:    %s [", i, tsc_nn_model_get_input_name(m, i));
+        const int64_t *d = api->nn_model_get_input_shape(m, i, &rank);
+        printf("input %zu:    %s [", i, api->nn_model_get_input_name(m, i));
         for (int k = 0; k < rank; k++) printf("%s%lld", k ? "x" : "", (long long)d[k]);
         printf("]\n");
     }
-    printf("threads:    %d\n", tsc_nn_model_n_threads(m));
+    printf("threads:    %d\n", api->nn_model_n_threads(m));
     const char *wait = getenv("OMP_WAIT_POLICY");
     printf("omp_wait:   %s\n", wait && *wait ? wait : "(default: spin, then sleep)");
     printf("load_ms:    %.1f\n", load_ms);
     for (int it = 0; it < warmup + iters; it++) {
         double t = now_ms();
-        st = tsc_nn_model_run(m, (const float *const *)ins, outs, &err);
+        st = api->nn_model_run(m, (const float *const *)ins, outs, &err);
         t = now_ms() - t;
         if (st != TSC_OK) {
             fprintf(stderr, "tumorscope: %s\n", err.message);
@@ -133,7 +135,7 @@ int tsc_cli_bench_model(int argc, char **argv)
     }
     qsort(times, (size_t)iters, sizeof *times, cmp_double);
     double median = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
-    double gflop = tsc_nn_model_flops(m) * 1e-9;
+    double gflop = api->nn_model_flops(m) * 1e-9;
     printf("gflop:      %.3f\n", gflop);
     printf("median_ms:  %.3f\n", median);
     printf("min_ms:     %.3f\n", times[0]);
@@ -148,7 +150,7 @@ done:
     free(ins);
     free(outs);
     free(times);
-    tsc_nn_model_free(m);
+    api->nn_model_free(m);
     return rc;
 bad:
     bench_usage(stderr);

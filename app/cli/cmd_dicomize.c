@@ -10,9 +10,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tsc_dicom_write.h"
+#include "cli_util.h"
 #include "tsc_io.h"
 #include "tsc_log.h"
+
+/* The DICOM writer lives in the plugin; set by tsc_cli_dicomize(). */
+static const tsc_plugin_api *api;
 
 #ifndef TSC_VERSION
 #define TSC_VERSION "dev"
@@ -178,7 +181,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     o->scale = 1.0;
-    o->w = tsc_dicom_write_default_params();
+    o->w = api->dicom_write_default_params();
     o->w.software_versions = "tumorscope " TSC_VERSION;
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
     if (!o->inputs) return TSC_EXIT_FAILURE;
@@ -247,7 +250,7 @@ static int parse_args(int argc, char **argv, options *o)
         STR("--uid-root", w->uid_root);
 #undef STR
         if (!strcmp(name, "--compress")) {
-            if (!tsc_dicom_write_compression_from_name(val, &w->compression))
+            if (!api->dicom_write_compression_from_name(val, &w->compression))
                 return usage_error(
                     "--compress: '%s' is not one of none, jpeg-ls, rle, jpeg-lossless, deflate",
                     val);
@@ -753,6 +756,7 @@ static const char *output_in_input_folder(const options *o)
 
 int tsc_cli_dicomize(int argc, char **argv)
 {
+    if (!(api = tsc_cli_plugin())) return TSC_EXIT_FAILURE;
     options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {
@@ -811,7 +815,7 @@ int tsc_cli_dicomize(int argc, char **argv)
     }
     tsc_dicom_write_volume vol = {s.cols, s.rows, s.n, s.values, s.positions};
     tsc_dicom_write_result res;
-    st = tsc_dicom_write_series(o.out, &w, &vol, &res, &err);
+    st = api->dicom_write_series(o.out, &w, &vol, &res, &err);
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope dicomize: %s%s\n", err.message,
                 st == TSC_EEXIST ? " (or add --force)" : "");
@@ -831,7 +835,7 @@ int tsc_cli_dicomize(int argc, char **argv)
         }
     }
     printf("wrote %zu file(s) to %s: %zu slice(s) %dx%d, %s, series %s\n", res.n_files, o.out,
-           s.n, s.cols, s.rows, tsc_dicom_write_compression_name(w.compression), res.series_uid);
+           s.n, s.cols, s.rows, api->dicom_write_compression_name(w.compression), res.series_uid);
     if (res.n_clipped)
         printf("note: %zu value(s) were outside the stored range and clipped\n", res.n_clipped);
     stack_free(&s);

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include "tsc_log.h"
+#ifdef TSC_CLI_HAVE_PLUGIN
+#include "cli_util.h"
+#endif
 
 /* Subcommands, in the order `tumorscope --help` lists them. */
 static const tsc_cli_command commands[] = {
@@ -43,6 +46,12 @@ void tsc_cli_install_log(int verbose)
 {
     verbose_level = verbose;
     tsc_log_set(log_to_stderr, NULL);
+#ifdef TSC_CLI_HAVE_PLUGIN
+    /* The plugin keeps its own log sink (its messages never carry patient
+     * identifiers, by the ABI's rules). */
+    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    if (api) api->log_set(log_to_stderr, NULL);
+#endif
 }
 
 static void usage(FILE *f)

@@ -1,4 +1,4 @@
-/* The plugin's only exported symbol and its version-1 table. */
+/* The plugin's only exported symbol and its table (versions 1 and 2). */
 #include "tsc_plugin.h"
 
 #include <stddef.h>
@@ -12,8 +12,8 @@ static const char *plugin_version(void)
     return TSC_VERSION;
 }
 
-static const tsc_plugin_api api_v1 = {
-    .version = 1,
+static const tsc_plugin_api api_table = {
+    .version = TSC_PLUGIN_API_VERSION,
     .struct_size = sizeof(tsc_plugin_api),
 
     .plugin_version = plugin_version,
@@ -89,19 +89,42 @@ static const tsc_plugin_api api_v1 = {
     .report_series_png = tsc_report_series_png,
     .report_pdf = tsc_report_pdf,
     .write_dicom_outputs = tsc_write_dicom_outputs,
+    /* version 2 */
+    .dicom_write_default_params = tsc_dicom_write_default_params,
+    .dicom_write_series = tsc_dicom_write_series,
+    .dicom_write_compression_from_name = tsc_dicom_write_compression_from_name,
+    .dicom_write_compression_name = tsc_dicom_write_compression_name,
+    .nn_default_params = tsc_nn_default_params,
+    .nn_model_load = tsc_nn_model_load,
+    .nn_model_free = tsc_nn_model_free,
+    .nn_model_n_inputs = tsc_nn_model_n_inputs,
+    .nn_model_n_outputs = tsc_nn_model_n_outputs,
+    .nn_model_get_input_name = tsc_nn_model_get_input_name,
+    .nn_model_get_input_shape = tsc_nn_model_get_input_shape,
+    .nn_model_input_size = tsc_nn_model_input_size,
+    .nn_model_output_size = tsc_nn_model_output_size,
+    .nn_model_run = tsc_nn_model_run,
+    .nn_model_flops = tsc_nn_model_flops,
+    .nn_model_n_threads = tsc_nn_model_n_threads,
+    .nn_model_get_summary = tsc_nn_model_get_summary,
 };
 
-/* Version 1 is frozen: its members never move.  A later version appends
- * members after write_dicom_outputs and updates only the total size check. */
+/* Versions 1 and 2 are frozen: their members never move.  A later version
+ * appends members after nn_model_get_summary and updates only the total
+ * size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
                "ABI v1 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 66 * sizeof(void *), "ABI v1 size changed");
+_Static_assert(offsetof(tsc_plugin_api, dicom_write_default_params) == 8 + 66 * sizeof(void *),
+               "ABI v2 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, nn_model_get_summary) == 8 + 82 * sizeof(void *),
+               "ABI v2 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 83 * sizeof(void *), "ABI v2 size changed");
 
 __attribute__((visibility("default"))) const tsc_plugin_api *tsc_plugin_get_api(uint32_t version)
 {
     /* Every version up to the one built serves the same (growing) table:
      * a host asking for version N reads only the members of version N. */
-    if (version >= 1 && version <= api_v1.version) return &api_v1;
+    if (version >= 1 && version <= api_table.version) return &api_table;
     return NULL;
 }

@@ -33,15 +33,18 @@
 
 #include "tsc_analysis.h"
 #include "tsc_dicom.h"
+#include "tsc_dicom_write.h"
 #include "tsc_log.h"
+#include "tsc_nn.h"
 #include "tsc_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The ABI version this header describes. */
-#define TSC_PLUGIN_API_VERSION 1u
+/* The ABI version this header describes (version 2 appended the DICOM
+ * writer and the raw engine; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 2u
 
 /* cairo's own typedef, repeated so that this header does not need cairo.h. */
 typedef struct _cairo cairo_t;
@@ -212,6 +215,36 @@ typedef struct tsc_plugin_api {
                                       const tsc_series_result *r,
                                       const tsc_report_options *options,
                                       tsc_dicom_outputs *written, tsc_error *err);
+
+    /* ---- version 2 ---- */
+
+    /* Writing image series as DICOM (MR or Enhanced MR; `tumorscope
+     * dicomize`): see plugin/dicom/tsc_dicom_write.h. */
+    tsc_dicom_write_params (*dicom_write_default_params)(void);
+    tsc_status (*dicom_write_series)(const char *out_dir, const tsc_dicom_write_params *params,
+                                     const tsc_dicom_write_volume *volume,
+                                     tsc_dicom_write_result *result, tsc_error *err);
+    int (*dicom_write_compression_from_name)(const char *name, tsc_dicom_compression *out);
+    const char *(*dicom_write_compression_name)(tsc_dicom_compression compression);
+
+    /* The inference engine on its own, for any ONNX file it accepts: to
+     * validate and time a site's own model before it is deployed
+     * (`tumorscope bench-model`).  See src/nn/tsc_nn.h. */
+    tsc_nn_params (*nn_default_params)(void);
+    tsc_status (*nn_model_load)(const char *path, const tsc_nn_params *params, tsc_nn_model **out,
+                                tsc_error *err);
+    void (*nn_model_free)(tsc_nn_model *model);
+    size_t (*nn_model_n_inputs)(const tsc_nn_model *model);
+    size_t (*nn_model_n_outputs)(const tsc_nn_model *model);
+    const char *(*nn_model_get_input_name)(const tsc_nn_model *model, size_t i);
+    const int64_t *(*nn_model_get_input_shape)(const tsc_nn_model *model, size_t i, int *rank);
+    size_t (*nn_model_input_size)(const tsc_nn_model *model, size_t i);
+    size_t (*nn_model_output_size)(const tsc_nn_model *model, size_t i);
+    tsc_status (*nn_model_run)(tsc_nn_model *model, const float *const *inputs,
+                               float *const *outputs, tsc_error *err);
+    double (*nn_model_flops)(const tsc_nn_model *model);
+    int (*nn_model_n_threads)(const tsc_nn_model *model);
+    const char *(*nn_model_get_summary)(const tsc_nn_model *model);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */
