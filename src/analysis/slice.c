@@ -220,20 +220,21 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     st = tsc__engine_acquire(model, &eng, err);
     if (st != TSC_OK) goto out;
     st = tsc__engine_run(eng, input, seg, cls, err);
-    double probs[TSC__MAX_CLASSES], probs2[TSC__MAX_CLASSES];
-    if (st == TSC_OK) softmax_t(cls, nc, m->temperature, probs);
-    for (size_t i = 0; i < ss && st == TSC_OK; i++) seg[i] = (float)sigmoid(seg[i]);
     if (st == TSC_OK && o->flip_tta && !cancelled(o)) {
-        /* Test-time augmentation: the mirrored slice, mirrored back. */
+        /* Test-time augmentation: the mirrored slice, mirrored back.  The
+         * logits are averaged, as in training/calibrate_export.py where the
+         * temperature and thresholds were fitted on exactly these values. */
         flip_rows(input, S, S);
         st = tsc__engine_run(eng, input, seg2, cls2, err);
         if (st == TSC_OK) {
             flip_rows(seg2, S, S);
-            softmax_t(cls2, nc, m->temperature, probs2);
-            for (size_t i = 0; i < nc; i++) probs[i] = 0.5 * (probs[i] + probs2[i]);
-            for (size_t i = 0; i < ss; i++) seg[i] = 0.5f * (seg[i] + (float)sigmoid(seg2[i]));
+            for (size_t i = 0; i < nc; i++) cls[i] = 0.5f * (cls[i] + cls2[i]);
+            for (size_t i = 0; i < ss; i++) seg[i] = 0.5f * (seg[i] + seg2[i]);
         }
     }
+    double probs[TSC__MAX_CLASSES];
+    if (st == TSC_OK) softmax_t(cls, nc, m->temperature, probs);
+    for (size_t i = 0; i < ss && st == TSC_OK; i++) seg[i] = (float)sigmoid(seg[i]);
     tsc__engine_release(model, eng);
     if (st != TSC_OK) goto out;
     double t2 = tsc__now_ms();
