@@ -29,7 +29,8 @@ static void eval_usage(FILE *f)
             "\n"
             "  --split S          train, val or test (default test)\n"
             "  --normal-dicom P   also analyse every slice of the DICOM series under P,\n"
-            "                     all known to be free of tumour (false-positive rate)\n"
+            "                     all known to be free of tumour (false-positive rate);\n"
+            "                     repeatable\n"
             "  --method M         cnn (default), threshold or region-growing\n"
             "  --model FILE       model manifest (default: the shipped model)\n"
             "  --threads N        worker threads (default: all cores)\n"
@@ -361,7 +362,9 @@ int tsc_cli_eval(int argc, char **argv)
     const char *datasets[32];
     size_t n_datasets = 0;
     const char *split = "test", *model_path = NULL, *json_path = NULL, *plots = NULL;
-    const char *per_slice = NULL, *normal_dicom = NULL;
+    const char *per_slice = NULL;
+    const char *normal_dicom[16];
+    size_t n_normal = 0;
     int method = TSC_METHOD_CNN, threads = 0, tta = 1, force = 0;
     long limit = -1;
     for (int i = 1; i < argc; i++) {
@@ -372,7 +375,7 @@ int tsc_cli_eval(int argc, char **argv)
             return TSC_EXIT_OK;
         } else if (!strcmp(o, "--dataset") && hv && n_datasets < 32) datasets[n_datasets++] = argv[++i];
         else if (!strcmp(o, "--split") && hv) split = argv[++i];
-        else if (!strcmp(o, "--normal-dicom") && hv) normal_dicom = argv[++i];
+        else if (!strcmp(o, "--normal-dicom") && hv && n_normal < 16) normal_dicom[n_normal++] = argv[++i];
         else if (!strcmp(o, "--model") && hv) model_path = argv[++i];
         else if (!strcmp(o, "--json") && hv) json_path = argv[++i];
         else if (!strcmp(o, "--plots") && hv) plots = argv[++i];
@@ -393,7 +396,7 @@ int tsc_cli_eval(int argc, char **argv)
             return TSC_EXIT_USAGE;
         }
     }
-    if (!n_datasets && !normal_dicom) {
+    if (!n_datasets && !n_normal) {
         eval_usage(stderr);
         return TSC_EXIT_USAGE;
     }
@@ -463,7 +466,7 @@ int tsc_cli_eval(int argc, char **argv)
                                            strcmp(tsc_dataset_get_value(ds[d], r, (size_t)mask_col[d]), "0"));
         }
     }
-    if (!c.n && !normal_dicom) {
+    if (!c.n && !n_normal) {
         fprintf(stderr, "tumorscope eval: no images in split '%s'\n", split);
         return TSC_EXIT_UNREADABLE;
     }
@@ -661,12 +664,11 @@ int tsc_cli_eval(int argc, char **argv)
     }
 
     int rc = TSC_EXIT_OK;
-    if (normal_dicom) {
+    if (n_normal) {
         /* Every slice of these series is known to be free of tumour. */
         tsc_dicom_index *ix = NULL;
-        const char *paths[] = {normal_dicom};
         tsc_dicom_open_params op = api->study_default_params();
-        if (api->study_open(paths, 1, &op, &ix, &err) != TSC_OK) {
+        if (api->study_open(normal_dicom, n_normal, &op, &ix, &err) != TSC_OK) {
             fprintf(stderr, "tumorscope eval: %s\n", err.message);
             rc = TSC_EXIT_UNREADABLE;
         } else {
