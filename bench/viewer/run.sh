@@ -16,8 +16,9 @@ rc=0
 i=1
 while [ "$i" -le "$RUNS" ]; do
     echo "== run $i of $RUNS (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-    ctest --test-dir "$BUILD" -R '^viewer_keeps_scrolling_300_slices_while_the_series_is_analysed$' \
-          --output-on-failure | grep -E 'steps \(|note:|check failed|FAIL|Passed|Failed' || rc=1
+    out=$(ctest --test-dir "$BUILD" -R '^viewer_keeps_scrolling_300_slices_while_the_series_is_analysed$' \
+          --verbose 2>&1) || rc=1
+    printf '%s\n' "$out" | grep -E 'steps \(|note:|check failed|FAIL |Passed|Failed' | sed 's/^[0-9]*: //'
     i=$((i + 1))
 done
 exit $rc
