@@ -101,3 +101,63 @@ tsc_status tsc_cli_write_file_atomic(const char *path, const void *data, size_t 
     }
     return TSC_OK;
 }
+
+/* Like realpath(3) for a path whose last components may not exist yet: the
+ * longest existing prefix is resolved, the rest appended with "." and ".."
+ * handled lexically.  0 on success. */
+static int resolve_maybe_missing(const char *path, char *out)
+{
+    char head[PATH_MAX], real[PATH_MAX], joined[2 * PATH_MAX];
+    if (snprintf(head, sizeof head, "%s", path) >= (int)sizeof head) return -1;
+    const char *tail = "";
+    size_t cut = strlen(head);
+    for (;;) {
+        if (realpath(cut ? head : ".", real)) break;
+        /* Drop the last component and try again. */
+        while (cut > 0 && head[cut - 1] == '/') cut--;
+        while (cut > 0 && head[cut - 1] != '/') cut--;
+        head[cut] = '\0';
+        tail = path + cut;
+        if (cut == 0 && path[0] == '/') return -1;
+    }
+    snprintf(joined, sizeof joined, "%s/%s", real, tail);
+    /* Normalise: split on '/', drop "." and empty parts, pop on "..". */
+    size_t n = 0;
+    out[0] = '\0';
+    for (char *save = NULL, *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, ".")) continue;
+        if (!strcmp(c, "..")) {
+            char *slash = strrchr(out, '/');
+            n = slash ? (size_t)(slash - out) : 0;
+            out[n] = '\0';
+            continue;
+        }
+        size_t len = strlen(c);
+        if (n + len + 2 > PATH_MAX) return -1;
+        out[n++] = '/';
+        memcpy(out + n, c, len + 1);
+        n += len;
+    }
+    if (!n) strcpy(out, "/");
+    return 0;
+}
+
+const char *tsc_cli_output_in_inputs(const char *out, const char *const *inputs, size_t n)
+{
+    char target[PATH_MAX];
+    if (resolve_maybe_missing(out, target) != 0) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char dir[PATH_MAX];
+        struct stat st;
+        if (!realpath(inputs[i], dir) || stat(dir, &st) != 0) continue;
+        if (!S_ISDIR(st.st_mode)) {
+            char *slash = strrchr(dir, '/');
+            if (slash && slash != dir) *slash = '\0';
+            else if (slash) slash[1] = '\0';
+        }
+        size_t len = strlen(dir);
+        if (!strcmp(dir, "/") || (!strncmp(target, dir, len) && (target[len] == '\0' || target[len] == '/')))
+            return inputs[i];
+    }
+    return NULL;
+}

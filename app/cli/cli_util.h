@@ -20,6 +20,11 @@ double tsc_cli_round(double v, int decimals);
 /* mkdir -p; 0 on success, -1 with errno set. */
 int tsc_cli_mkdir_p(const char *path);
 
+/* The path among `inputs` whose folder (the path itself for a folder, its
+ * folder for a file) is `out` or holds it; `out` need not exist yet.  NULL
+ * when there is none.  Commands never write into their input folders. */
+const char *tsc_cli_output_in_inputs(const char *out, const char *const *inputs, size_t n);
+
 /* Writes a file atomically (temporary file in the same folder, fsync,
  * rename).  Refuses to replace an existing file unless `force`.  "-" writes
  * to stdout. */

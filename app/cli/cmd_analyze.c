@@ -134,6 +134,16 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         return TSC_EXIT_USAGE;
     }
     if (a->out_dir && !a->png && !a->pdf && !a->dicom) a->png = 1;
+    /* Refused before anything is read or created: a report folder inside a
+     * study would change the study (and be indexed with it next time). */
+    const char *input = a->out_dir ? tsc_cli_output_in_inputs(a->out_dir, a->paths, a->n_paths) : NULL;
+    if (input) {
+        fprintf(stderr,
+                "tumorscope analyze: --out %s is inside the input folder of %s; tumorscope never "
+                "writes into input folders, choose another\n",
+                a->out_dir, input);
+        return TSC_EXIT_USAGE;
+    }
     return TSC_EXIT_OK;
 }
 

@@ -96,6 +96,8 @@ static void print_text(const tsc_dicom_index *ix, double seconds)
                        se->pixel_spacing[0], se->slice_thickness, se->slice_spacing);
                 printf("        %s; %s %s\n", se->transfer_syntaxes, or_dash(se->manufacturer),
                        se->model_name);
+                if (!(se->pixel_spacing[0] > 0))
+                    printf("        note: no valid PixelSpacing; sizes assume 1 mm per pixel\n");
                 if (se->flags & TSC_DICOM_SERIES_ORDER_BY_INSTANCE)
                     printf("        note: ordered by InstanceNumber (no slice geometry)\n");
                 if (se->flags & TSC_DICOM_SERIES_UNEVEN_SPACING)

@@ -90,11 +90,16 @@ void write_sr(Context &c, const std::string &path)
     std::set<std::string> listed;
     for (const SourceImage &s : c.src) {
         if (!listed.insert(s.path).second) continue; /* frames of one object */
-        check(lib.addImageEntry(*s.header, TID1600_ImageLibrary::withAllDescriptors),
-              "image library entry " + s.path);
+        OFCondition entry = lib.addImageEntry(*s.header, TID1600_ImageLibrary::withAllDescriptors);
+        /* A header value DCMTK refuses as a descriptor (PixelSpacing "nan")
+         * must not cost the report: the entry keeps its reference only. */
+        if (entry.bad()) entry = lib.addImageEntry(*s.header, TID1600_ImageLibrary::withoutDescriptors);
+        check(entry, "image library entry " + s.path);
     }
-    /* Study date, modality, geometry shared by all: said once per group. */
-    check(lib.moveCommonImageDescriptorsToImageGroups(), "image library descriptors");
+    /* Study date, modality, geometry shared by all: said once per group
+     * (nothing to move when an entry has no descriptors). */
+    OFCondition moved = lib.moveCommonImageDescriptorsToImageGroups();
+    if (moved != CMR_EC_NoImageLibraryEntryDescriptorsToBeMoved) check(moved, "image library descriptors");
 
     /* Measurement groups. */
     bool first = true;

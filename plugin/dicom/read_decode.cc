@@ -114,9 +114,21 @@ tsc_status finish_image(const Slice &s, float *pixels, unsigned out_flags, tsc_d
         out_flags |= TSC_DICOM_IMAGE_INVERTED;
     }
     float mn = pixels[0], mx = pixels[0];
-    for (uint64_t i = 1; i < n; i++) {
+    bool finite = true;
+    for (uint64_t i = 0; i < n; i++) {
         if (pixels[i] < mn) mn = pixels[i];
         if (pixels[i] > mx) mx = pixels[i];
+        finite &= std::isfinite(pixels[i]) != 0;
+    }
+    /* A RescaleSlope/Intercept can push values past the float range; such
+     * pixels would poison windowing, statistics and the analysis. */
+    if (!finite) {
+        free(pixels);
+        free(im);
+        return tsc_error_set(err, TSC_EFORMAT,
+                             "file %s: RescaleSlope %g and RescaleIntercept %g give pixel values "
+                             "outside the float range; the slice cannot be shown",
+                             base_name(s.path), slope, intercept);
     }
     if (!(ww > 0) || (out_flags & TSC_DICOM_IMAGE_RGB_CONVERTED)) {
         wc = 0.5 * ((double)mn + (double)mx);

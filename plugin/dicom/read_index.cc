@@ -7,6 +7,7 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcsequen.h>
@@ -22,10 +23,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <set>
@@ -181,6 +185,19 @@ long get_long(DcmItem *item, const DcmTagKey &tag, long fallback)
     return fallback;
 }
 
+/* PixelSpacing that cannot be the size of a pixel (zero, negative, absurdly
+ * large) counts as absent: sizes then fall back to 1 mm per pixel, as for
+ * files without PixelSpacing, instead of turning negative or infinite. */
+bool get_pixel_spacing(DcmItem *item, const DcmTagKey &tag, double *out)
+{
+    double ps[2];
+    if (!get_doubles(item, tag, ps, 2)) return false;
+    if (!(ps[0] > 0 && ps[1] > 0 && ps[0] <= 1e4 && ps[1] <= 1e4)) return false;
+    out[0] = ps[0];
+    out[1] = ps[1];
+    return true;
+}
+
 /* The first item of a sequence inside `item`, or NULL. */
 DcmItem *first_item(DcmItem *item, const DcmTagKey &seq)
 {
@@ -232,6 +249,184 @@ std::string contrast_label(DcmItem *ds, const std::string &description,
     return post && weight == "T1" ? "T1 post-contrast" : weight;
 }
 
+/* DCMTK reads nested sequences recursively, several stack frames per level:
+ * a file of a few thousand nested sequences (160 KB) overflows the stack.
+ * Real objects nest a few levels (SR trees rarely beyond 20). */
+const int MAX_SEQUENCE_DEPTH = 256;
+
+/* Sequential reading with a look-ahead window, through DCMTK's streams so
+ * that deflated data sets are walked inflated.  Reads must not go back. */
+struct HeaderSource {
+    std::unique_ptr<DcmInputFileStream> in;
+    std::vector<unsigned char> buf;
+    uint64_t start = 0; /* position of buf[0] in the (inflated) file */
+
+    bool open(const std::string &path, uint64_t at, bool inflate)
+    {
+        in.reset(new DcmInputFileStream(path.c_str(), (offile_off_t)at));
+        if (!in->good()) return false;
+        if (inflate && in->installCompressionFilter(ESC_zlib).bad()) return false;
+        buf.clear();
+        start = at;
+        return true;
+    }
+
+    bool read_at(uint64_t at, unsigned char *dst, size_t n)
+    {
+        if (at < start) return false;
+        if (at > start + buf.size()) {
+            uint64_t gap = at - (start + buf.size());
+            if ((uint64_t)in->skip((offile_off_t)gap) != gap) return false;
+            buf.clear();
+            start = at;
+        }
+        size_t rel = (size_t)(at - start);
+        if (rel + n > buf.size()) {
+            /* Refill: drop what lies before `at`, read on. */
+            buf.erase(buf.begin(), buf.begin() + (ptrdiff_t)rel);
+            start = at;
+            rel = 0;
+            while (buf.size() < n) {
+                if (!in->good() || in->eos()) return false;
+                size_t old = buf.size();
+                buf.resize(old + 65536);
+                offile_off_t got = in->read(buf.data() + old, 65536);
+                buf.resize(old + (size_t)got);
+                if (got == 0 && (in->eos() || !in->good())) return false;
+            }
+        }
+        memcpy(dst, buf.data() + rel, n);
+        return true;
+    }
+};
+
+/* Walks the element headers of a file without recursion, skipping values, and
+ * says whether sequences nest deeper than MAX_SEQUENCE_DEPTH.  Layouts it does
+ * not follow (garbage, a meta header without its group length before a
+ * deflated data set) are left to DCMTK. */
+bool nested_too_deep(const std::string &path)
+{
+    HeaderSource src;
+    unsigned char h[12];
+    uint64_t pos = 0, meta_end = 0;
+    bool explicit_vr = true, big_endian = false, in_meta = false, deflated = false;
+    if (!src.open(path, 0, false)) return false;
+    if (src.read_at(128, h, 4) && memcmp(h, "DICM", 4) == 0) {
+        pos = 132;
+        in_meta = true;
+    } else if (!src.open(path, 0, false) || !src.read_at(0, h, 6)) {
+        return false;
+    } else {
+        /* A bare data set: guess its encoding from the first element. */
+        explicit_vr = isupper(h[4]) && isupper(h[5]);
+        big_endian = h[0] == 0 && h[1] == 0x08;
+    }
+    struct Level {
+        uint64_t end;     /* defined length: where it ends; UINT64_MAX: delimited */
+        bool fragments;   /* encapsulated pixel data: items are opaque */
+        bool implicit_vr; /* UN of undefined length: implicit VR inside */
+    };
+    std::vector<Level> stack;
+    bool too_deep = false;
+    for (;;) {
+        while (!stack.empty() && pos >= stack.back().end) stack.pop_back();
+        if (in_meta && meta_end && pos >= meta_end) {
+            /* The data set starts; a deflated one is read inflated. */
+            in_meta = false;
+            if (deflated && !src.open(path, meta_end, true)) break;
+        }
+        if (!src.read_at(pos, h, 8)) break;
+        if (in_meta && (h[0] | h[1] << 8) != 0x0002) {
+            if (deflated) break; /* no group length: cannot find the data set */
+            in_meta = false;
+        }
+        bool be = big_endian && !in_meta;
+        auto u16 = [&](int o) { return be ? (unsigned)(h[o] << 8 | h[o + 1]) : (unsigned)(h[o] | h[o + 1] << 8); };
+        auto u32 = [&](int o) {
+            return be ? (uint32_t)h[o] << 24 | (uint32_t)h[o + 1] << 16 | (uint32_t)h[o + 2] << 8 | h[o + 3]
+                      : (uint32_t)h[o] | (uint32_t)h[o + 1] << 8 | (uint32_t)h[o + 2] << 16 |
+                            (uint32_t)h[o + 3] << 24;
+        };
+        unsigned group = u16(0), elem = u16(2);
+        if (group == 0xfffe) {
+            uint32_t len = u32(4);
+            pos += 8;
+            if (elem == 0xe000) {
+                if (!stack.empty() && stack.back().fragments) {
+                    if (len != 0xffffffffu) pos += len;
+                    continue;
+                }
+                bool implicit = !stack.empty() && stack.back().implicit_vr;
+                stack.push_back({len == 0xffffffffu ? UINT64_MAX : pos + len, false, implicit});
+            } else if (!stack.empty() && stack.back().end == UINT64_MAX) {
+                stack.pop_back(); /* item or sequence delimiter */
+            }
+            if (stack.size() > 2 * (size_t)MAX_SEQUENCE_DEPTH) {
+                too_deep = true;
+                break;
+            }
+            continue;
+        }
+        bool implicit = !in_meta && (!explicit_vr || (!stack.empty() && stack.back().implicit_vr));
+        uint32_t len;
+        uint64_t header = 8;
+        bool sq = false, un = false;
+        if (implicit) {
+            len = u32(4);
+            sq = DcmTag((Uint16)group, (Uint16)elem).getEVR() == EVR_SQ;
+        } else {
+            char vr[3] = {(char)h[4], (char)h[5], 0};
+            if (!isupper(h[4]) || !isupper(h[5])) break; /* not followed: DCMTK decides */
+            static const char *long_vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                             "SV", "UC", "UN", "UR", "UT", "UV"};
+            bool long_form = false;
+            for (const char *v : long_vrs) long_form |= strcmp(v, vr) == 0;
+            sq = strcmp(vr, "SQ") == 0;
+            un = strcmp(vr, "UN") == 0;
+            if (long_form) {
+                if (!src.read_at(pos + 8, h + 8, 4)) break;
+                len = u32(8);
+                header = 12;
+            } else {
+                len = u16(6);
+            }
+        }
+        if (in_meta && group == 0x0002 && elem == 0x0000 && len == 4) {
+            unsigned char gl[4];
+            if (!src.read_at(pos + header, gl, 4)) break;
+            meta_end = pos + header + 4 + ((uint32_t)gl[0] | (uint32_t)gl[1] << 8 |
+                                           (uint32_t)gl[2] << 16 | (uint32_t)gl[3] << 24);
+        }
+        if (in_meta && group == 0x0002 && elem == 0x0010 && len < 64) {
+            /* The data set's transfer syntax. */
+            char uid[65] = "";
+            if (!src.read_at(pos + header, (unsigned char *)uid, len)) break;
+            uid[len] = '\0';
+            for (char *e = uid + strlen(uid); e > uid && (e[-1] == ' ' || e[-1] == '\0');) *--e = '\0';
+            deflated = !strcmp(uid, UID_DeflatedExplicitVRLittleEndianTransferSyntax);
+            explicit_vr = strcmp(uid, UID_LittleEndianImplicitTransferSyntax) != 0;
+            big_endian = !strcmp(uid, UID_BigEndianExplicitTransferSyntax);
+        }
+        pos += header;
+        if (len == 0xffffffffu) {
+            bool pixels = group == 0x7fe0 && elem == 0x0010;
+            stack.push_back({UINT64_MAX, pixels, un || implicit});
+        } else if (sq) {
+            stack.push_back({pos + len, false, implicit});
+        } else {
+            pos += len;
+        }
+        if (stack.size() > 2 * (size_t)MAX_SEQUENCE_DEPTH) {
+            too_deep = true;
+            break;
+        }
+    }
+    return too_deep;
+}
+
+const char DEEP_REASON[] = "sequences nested more than 256 levels deep; refused (no real object "
+                           "nests so deep, and reading it could exhaust the stack)";
+
 struct Walker {
     const tsc_dicom_open_params *params;
     tsc_dicom_index *index;
@@ -261,6 +456,18 @@ struct Walker {
     bool is_dicomdir_name(const char *name)
     {
         return strcasecmp(name, "DICOMDIR") == 0;
+    }
+
+    /* ".NAME.XXXXXX": the temporary next to an output file that our atomic
+     * writers rename into place when complete.  One left by a killed writer
+     * may be complete, yet it is a duplicate (or a partial) of a real file. */
+    static bool is_temporary_name(const std::string &name)
+    {
+        size_t n = name.size();
+        if (n < 9 || name[0] != '.' || name[n - 7] != '.') return false;
+        for (size_t i = n - 6; i < n; i++)
+            if (!isalnum((unsigned char)name[i])) return false;
+        return true;
     }
 
     void walk(const std::string &dir, int depth)
@@ -306,6 +513,11 @@ struct Walker {
             } else if (S_ISREG(fs.st_mode)) {
                 /* A DICOMDIR's referenced files are in the walk anyway. */
                 if (is_dicomdir_name(name.c_str())) continue;
+                if (is_temporary_name(name)) {
+                    skip(path, TSC_EUNSUPPORTED,
+                         "temporary file of an unfinished write (killed or crashed); ignored");
+                    continue;
+                }
                 add_file(path);
             }
         }
@@ -348,6 +560,10 @@ std::string resolve_file_id(const std::string &base, const std::string &file_id)
 
 void Walker::read_dicomdir(const std::string &path)
 {
+    if (nested_too_deep(path)) {
+        skip(path, TSC_ELIMIT, std::string("cannot read DICOMDIR: ") + DEEP_REASON);
+        return;
+    }
     DcmFileFormat ff;
     OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     if (c.bad()) {
@@ -400,11 +616,7 @@ void frame_geometry(DcmItem *shared, DcmItem *frame, Slice &s)
     for (DcmItem *g : groups) {
         if (!g) continue;
         if (DcmItem *pm = first_item(g, DCM_PixelMeasuresSequence)) {
-            double ps[2];
-            if (get_doubles(pm, DCM_PixelSpacing, ps, 2)) {
-                s.pixel_spacing[0] = ps[0];
-                s.pixel_spacing[1] = ps[1];
-            }
+            get_pixel_spacing(pm, DCM_PixelSpacing, s.pixel_spacing);
             get_double(pm, DCM_SliceThickness, &s.thickness);
         }
         if (DcmItem *pp = first_item(g, DCM_PlanePositionSequence))
@@ -476,6 +688,10 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
 {
     tsc_status sn = sniff(path, reason);
     if (sn != TSC_OK) return sn;
+    if (nested_too_deep(path)) {
+        *reason = DEEP_REASON;
+        return TSC_ELIMIT;
+    }
     DcmFileFormat ff;
     /* Values over 4 KiB (pixel data, big private blobs) stay on disk. */
     OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
@@ -504,6 +720,14 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     if (!ds->tagExists(DCM_PixelData) && !ds->tagExists(DCM_FloatPixelData) &&
         !ds->tagExists(DCM_DoubleFloatPixelData)) {
         const char *name = dcmFindNameOfUID(sop_class.c_str(), nullptr);
+        if ((ds->tagExists(DCM_Rows) && ds->tagExists(DCM_Columns)) ||
+            dcmIsImageStorageSOPClassUID(sop_class.c_str())) {
+            /* An image header that stops before its pixels: a file cut
+             * between two elements reads like this. */
+            *reason = std::string("no pixel data although the header describes an image (") +
+                      (name ? name : sop_class.c_str()) + "); file truncated?";
+            return TSC_EFORMAT;
+        }
         *reason = std::string("no pixel data (") + (name ? name : sop_class.c_str()) +
                   "); not an image";
         return TSC_EUNSUPPORTED;
@@ -603,11 +827,8 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
         }
     }
 
-    double ps[2];
-    if (get_doubles(ds, DCM_PixelSpacing, ps, 2) || get_doubles(ds, DCM_ImagerPixelSpacing, ps, 2)) {
-        base.pixel_spacing[0] = ps[0];
-        base.pixel_spacing[1] = ps[1];
-    }
+    if (!get_pixel_spacing(ds, DCM_PixelSpacing, base.pixel_spacing))
+        get_pixel_spacing(ds, DCM_ImagerPixelSpacing, base.pixel_spacing);
     get_double(ds, DCM_SliceThickness, &base.thickness);
     base.has_position = get_doubles(ds, DCM_ImagePositionPatient, base.position, 3);
     base.has_orientation = get_doubles(ds, DCM_ImageOrientationPatient, base.orientation, 6);
@@ -860,6 +1081,9 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
 {
     register_codecs();
     tsc_dicom_index *ix = new tsc_dicom_index();
+    /* Owned here until returned, so that an exception thrown while opening
+     * does not leak it. */
+    std::unique_ptr<tsc_dicom_index> owner(ix);
     ix->max_pixel_bytes = params->max_pixel_bytes;
     Walker w;
     w.params = params;
@@ -877,8 +1101,19 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         } else {
             const char *name = strrchr(path.c_str(), '/');
             name = name ? name + 1 : path.c_str();
-            if (strcasecmp(name, "DICOMDIR") == 0) w.read_dicomdir(path);
-            else w.add_file(path);
+            if (strcasecmp(name, "DICOMDIR") != 0) {
+                w.add_file(path);
+            } else {
+                try {
+                    w.read_dicomdir(path);
+                } catch (const std::bad_alloc &) {
+                    throw;
+                } catch (const std::exception &e) {
+                    /* DCMTK 3.6.7 throws std::out_of_range from
+                     * DcmByteString::verify on some malformed directory records. */
+                    w.skip(path, TSC_EFORMAT, std::string("cannot read DICOMDIR: ") + e.what());
+                }
+            }
         }
     }
 
@@ -887,10 +1122,8 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
     ixr.params = params;
     size_t total = w.files.size();
     for (size_t i = 0; i < total; i++) {
-        if (params->cancel && params->cancel(params->cancel_data)) {
-            delete ix;
+        if (params->cancel && params->cancel(params->cancel_data))
             return tsc_error_set(err, TSC_ECANCELLED, "opening was cancelled");
-        }
         std::string reason;
         tsc_status st = TSC_OK;
         try {
@@ -898,6 +1131,11 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         } catch (const std::bad_alloc &) {
             st = TSC_ENOMEM;
             reason = "out of memory while reading the header";
+        } catch (const std::exception &e) {
+            /* DCMTK throws on some malformed files (see read_dicomdir above);
+             * such a file is skipped like any unreadable one. */
+            st = TSC_EFORMAT;
+            reason = std::string("not a readable DICOM file: ") + e.what();
         }
         if (st != TSC_OK) {
             w.skip(w.files[i], st, reason);
@@ -978,7 +1216,7 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         return a.part < b.part;
     });
     build_infos(ix);
-    *out = ix;
+    *out = owner.release();
     if (ix->series.empty()) {
         if (ix->skipped.empty())
             return tsc_error_set(err, TSC_ENOTFOUND, "no files found");
