@@ -12,7 +12,7 @@
 #     (definitely lost must be 0).  With the CNN this takes about 25 minutes
 #     on 2 busy cores; VALGRIND=0 skips it, VALGRIND_METHOD=threshold makes
 #     it quick (the worker pool and results are the same, oneDNN is not run).
-# Prints the figures as Markdown (tests/robustness/FINDINGS.md).
+# Prints the figures as Markdown (docs/RELIABILITY.md).
 #
 # usage: bench/large/run.sh [BUILD_DIR] [WORK_DIR] [SLICES] [THREADS]
 # WORK_DIR: where the series go (about 0.5 GB per 1,000 slices); default a

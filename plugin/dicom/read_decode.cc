@@ -8,6 +8,9 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
 #include <dcmtk/dcmimgle/dipixel.h>
@@ -86,6 +89,39 @@ bool decode_native(DcmDataset *ds, const Slice &s, float *out, tsc_status *st, s
         }
     }
     *st = TSC_OK;
+    return true;
+}
+
+/* DCMTK 3.6.7's RLE decoder trusts the segment offsets of an RLE header and
+ * reads far past the fragment when one points outside it (a crash found by
+ * fuzzing, tests/fuzz).  Every fragment's header is checked first: 1 to 15
+ * segments whose offsets rise from the end of the 64-byte header and stay
+ * within the fragment.  Only the headers are read, not the pixel data. */
+bool rle_headers_valid(DcmDataset *ds, E_TransferSyntax xfer)
+{
+    DcmElement *el = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, el).bad() || !el) return false;
+    DcmPixelData *pd = dynamic_cast<DcmPixelData *>(el);
+    DcmPixelSequence *seq = nullptr;
+    if (!pd || pd->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || !seq) return false;
+    /* Item 0 is the basic offset table; each further item is one frame. */
+    for (unsigned long k = 1; k < seq->card(); k++) {
+        DcmPixelItem *item = nullptr;
+        if (seq->getItem(item, k).bad() || !item) return false;
+        Uint32 len = item->getLength();
+        Uint8 h[64];
+        if (len < sizeof h || item->getPartialValue(h, 0, sizeof h).bad()) return false;
+        auto le32 = [&h](int o) {
+            return (Uint32)h[o] | (Uint32)h[o + 1] << 8 | (Uint32)h[o + 2] << 16 | (Uint32)h[o + 3] << 24;
+        };
+        Uint32 n = le32(0), prev = sizeof h;
+        if (n < 1 || n > 15) return false;
+        for (Uint32 i = 0; i < n; i++) {
+            Uint32 off = le32(4 + 4 * (int)i);
+            if (off < prev || off > len) return false;
+            prev = off;
+        }
+    }
     return true;
 }
 
@@ -194,6 +230,10 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
         }
         free(pixels);
     }
+    if (xfer == EXS_RLELossless && !rle_headers_valid(ds, xfer))
+        return tsc_error_set(err, TSC_EFORMAT,
+                             "file %s: RLE data is corrupt (a segment lies outside its fragment)",
+                             name);
     /* Colour images have no Modality LUT; DCMTK refuses the flag for them. */
     unsigned long flags = s.samples_per_pixel == 1 ? CIF_IgnoreModalityTransformation : 0;
     if (s.n_frames > 1) flags |= CIF_UsePartialAccessToPixelData;

@@ -292,7 +292,11 @@ struct HeaderSource {
                 buf.resize(old + 65536);
                 offile_off_t got = in->read(buf.data() + old, 65536);
                 buf.resize(old + (size_t)got);
-                if (got == 0 && (in->eos() || !in->good())) return false;
+                /* No progress ends the walk too: on some corrupt deflated
+                 * data DCMTK's inflating stream reads nothing while staying
+                 * good() and short of eos() (an endless loop found by
+                 * fuzzing, tests/fuzz). */
+                if (got <= 0) return false;
             }
         }
         memcpy(dst, buf.data() + rel, n);

@@ -101,6 +101,12 @@ static tsc_status png_read_any(FILE *fp, png_ctx *ctx, tsc_gray_image **out, tsc
     png_set_user_limits(png, TSC_PNG_MAX_SIDE, TSC_PNG_MAX_SIDE);
     /* Ancillary chunks (text, ICC) are not needed; cap what they may cost. */
     png_set_chunk_malloc_max(png, 8u * 1024u * 1024u);
+    /* libpng 1.6 only warns when a chunk exceeds that cap ("chunk data is
+     * too large" is a benign error) and then allocates the declared length,
+     * up to 2 GiB, for the chunks it reads whole.  None of those changes the
+     * pixels, so skip them unread. */
+    static const png_byte read_whole[] = "tEXt\0zTXt\0iTXt\0sPLT\0pCAL\0sCAL\0eXIf";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, read_whole, 7);
     if (fp)
         png_init_io(png, fp);
     else

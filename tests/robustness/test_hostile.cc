@@ -3,7 +3,7 @@
  * problem, the rest of the study still opens, in bounded time and memory.
  * Cases already pinned by tests/dicom (absurd dimensions, DICOMDIR with
  * missing files, symlink loops, mixed sizes, ...) are not repeated here;
- * tests/robustness/FINDINGS.md maps every case to its test. */
+ * docs/RELIABILITY.md maps every case to its test. */
 #include <dcmtk/config/osconfig.h>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
