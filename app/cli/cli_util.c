@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tsc_io.h"
+
 const tsc_plugin_api *tsc_cli_plugin(void)
 {
     const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
@@ -70,36 +72,18 @@ tsc_status tsc_cli_write_file_atomic(const char *path, const void *data, size_t 
     }
     if (!force && access(path, F_OK) == 0)
         return tsc_error_set(err, TSC_EEXIST, "%s exists; pass --force to replace it", path);
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return tsc_error_set(err, TSC_EINVAL, "%s: path too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return tsc_error_set(err, TSC_EIO, "%s: cannot create: %s", path, strerror(errno));
-    const char *p = data;
-    size_t left = n;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return tsc_error_set(err, TSC_EIO, "%s: write failed: %s", path, strerror(e));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0) {
+    /* The same writer as the reports: a hidden ".NAME.XXXXXX" temporary that
+     * the DICOM reader ignores, fsync'ed and renamed over the target. */
+    tsc_atomic_file *f = NULL;
+    tsc_status st = tsc_atomic_file_open(path, &f, err);
+    if (st != TSC_OK) return st;
+    FILE *fp = tsc_atomic_file_get_stream(f);
+    if (fwrite(data, 1, n, fp) != n || fputc('\n', fp) == EOF) {
         int e = errno;
-        unlink(tmp);
-        return tsc_error_set(err, TSC_EIO, "%s: cannot finish writing: %s", path, strerror(e));
+        tsc_atomic_file_abort(f);
+        return tsc_error_set(err, TSC_EIO, "%s: write failed: %s", path, strerror(e));
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return tsc_error_set(err, TSC_EIO, "%s: cannot move into place: %s", path, strerror(e));
-    }
-    return TSC_OK;
+    return tsc_atomic_file_commit(f, err);
 }
 
 /* Like realpath(3) for a path whose last components may not exist yet: the

@@ -32,7 +32,7 @@ static void analyze_usage(FILE *f)
             "  --model FILE      model manifest (default: the shipped model)\n"
             "  --threads N       worker threads (default: all cores)\n"
             "  --no-tta          no horizontal-flip test-time augmentation\n"
-            "  --json FILE       write the result as JSON (`-` for stdout)\n"
+            "  --json FILE       write the result as JSON (`-` for stdout; never into the input folders)\n"
             "  --out DIR         write reports into DIR (never into the input folders)\n"
             "  --png             per-slice PNG reports and a series summary PNG (default with --out)\n"
             "  --pdf             a PDF report per series\n"
@@ -142,6 +142,16 @@ static int parse_args(int argc, char **argv, analyze_args *a)
                 "tumorscope analyze: --out %s is inside the input folder of %s; tumorscope never "
                 "writes into input folders, choose another\n",
                 a->out_dir, input);
+        return TSC_EXIT_USAGE;
+    }
+    input = a->json_path && strcmp(a->json_path, "-")
+                ? tsc_cli_output_in_inputs(a->json_path, a->paths, a->n_paths)
+                : NULL;
+    if (input) {
+        fprintf(stderr,
+                "tumorscope analyze: --json %s is inside the input folder of %s; tumorscope never "
+                "writes into input folders, choose another\n",
+                a->json_path, input);
         return TSC_EXIT_USAGE;
     }
     return TSC_EXIT_OK;

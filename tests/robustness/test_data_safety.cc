@@ -388,10 +388,21 @@ TSC_TEST(robustness_out_inside_the_input_folder_is_refused)
     std::string one = in + "/03-synthetic-lesion/t1-post-contrast/IM0001.dcm";
     CHECK(run(q(bin) + " analyze " + q(one) + " --method threshold --out " +
               q(in + "/03-synthetic-lesion/t1-post-contrast/r") + " >/dev/null 2>&1") == 2);
+    /* The JSON result too, with or without --out. */
+    for (const std::string &j : {in + "/r.json", in + "/03-synthetic-lesion/new/r.json"}) {
+        std::string err = std::string(tsc_test_tmpdir()) + "/err.txt";
+        int rc = run(q(bin) + " analyze " + q(in) + " --method threshold --json " + q(j) + " >/dev/null 2>" +
+                     q(err));
+        std::string text = slurp(err);
+        printf("  --json %s: exit %d: %s", j.substr(in.size()).c_str(), rc, text.c_str());
+        CHECK(rc == 2);
+        CHECK(text.find("inside the input folder") != std::string::npos);
+    }
     CHECK(compare(before, snapshot(in)) == 0);
     /* Next to the input is fine. */
     CHECK(run(q(bin) + " analyze " + q(in) + " --method threshold --quiet --out " + q(in + "-reports") +
-              " >/dev/null 2>&1") == 0);
+              " --json " + q(in + "-reports/r.json") + " >/dev/null 2>&1") == 0);
+    CHECK(access((in + "-reports/r.json").c_str(), F_OK) == 0);
 }
 
 TSC_TEST(robustness_export_killed_midway_leaves_old_or_new_files)
