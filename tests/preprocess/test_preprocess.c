@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tsc_preprocess.h"
 #include "tsc_test.h"
@@ -352,53 +351,6 @@ TSC_TEST(preprocess_to_native_round_trips_a_smooth_map)
     free(back);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-TSC_TEST(preprocess_512_slice_takes_milliseconds)
-{
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    tsc_test_skip("timings are meaningless under a sanitizer");
-#endif
-    const int n = 512;
-    float *img = malloc((size_t)n * n * sizeof *img), *out = malloc(256 * 256 * sizeof *out);
-    float *back = malloc((size_t)n * n * sizeof *back);
-    REQUIRE(img && out && back);
-    static const int sizes[2] = {128, 256};
-    for (int k = 0; k < 4; k++) {
-        /* Uniform noise, then the fixture's MRI-like slice (mostly dark background). */
-        if (k == 0)
-            for (int i = 0; i < n * n; i++) img[i] = (float)floor(rnd() * 1200.0);
-        if (k == 2) {
-            float *mri = read_f32("mri512.in.f32", (size_t)n * n);
-            memcpy(img, mri, (size_t)n * n * sizeof *img);
-            free(mri);
-        }
-        double best = INFINITY, best_back = INFINITY;
-        for (int rep = 0; rep < 7; rep++) {
-            double t0 = now_ms();
-            CHECK_STATUS(tsc_preprocess(img, n, n, 0.47, 0.47, sizes[k % 2], out, NULL), TSC_OK);
-            double t1 = now_ms();
-            tsc_preprocess_to_native(out, sizes[k % 2], n, n, 0.47, 0.47, back);
-            double t2 = now_ms();
-            best = fmin(best, t1 - t0);
-            best_back = fmin(best_back, t2 - t1);
-        }
-        printf("512x512 %s -> %d: preprocess %.2f ms, to_native %.2f ms (best of 7)\n",
-               k < 2 ? "noise" : "MRI-like", sizes[k % 2], best, best_back);
-        /* Generous: a few ms expected; this only catches an accidental O(n^2). */
-        CHECK(best < 100);
-        CHECK(best_back < 100);
-    }
-    free(img);
-    free(out);
-    free(back);
-}
-
 TSC_TEST_MAIN(TSC_CASE(preprocess_matches_python_reference),
               TSC_CASE(preprocess_to_native_matches_python_reference),
               TSC_CASE(preprocess_resample_mask_matches_python_reference),
@@ -406,5 +358,4 @@ TSC_TEST_MAIN(TSC_CASE(preprocess_matches_python_reference),
               TSC_CASE(preprocess_all_nan_slice_becomes_zero),
               TSC_CASE(preprocess_one_pixel_slice_is_centred_and_zero),
               TSC_CASE(preprocess_refuses_bad_spacing_and_size),
-              TSC_CASE(preprocess_to_native_round_trips_a_smooth_map),
-              TSC_CASE(preprocess_512_slice_takes_milliseconds))
+              TSC_CASE(preprocess_to_native_round_trips_a_smooth_map))
