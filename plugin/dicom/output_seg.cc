@@ -101,7 +101,12 @@ void write_seg(Context &c, const std::string &path)
 
     /* Shared geometry of the source series. */
     FGPixelMeasures pm;
-    check(pm.setPixelSpacing(ds_list(c.se->pixel_spacing, 2).c_str()), "pixel spacing");
+    /* Without a valid PixelSpacing in the source, the decoder and every
+     * measurement assume 1 mm per pixel; the SEG states the same (0\0 would
+     * make it invalid). */
+    const double spacing[2] = {c.se->pixel_spacing[0] > 0 ? c.se->pixel_spacing[0] : 1.0,
+                               c.se->pixel_spacing[1] > 0 ? c.se->pixel_spacing[1] : 1.0};
+    check(pm.setPixelSpacing(ds_list(spacing, 2).c_str()), "pixel spacing");
     double thickness = c.se->slice_thickness > 0 ? c.se->slice_thickness
                        : c.se->slice_spacing > 0 ? c.se->slice_spacing : 1.0;
     check(pm.setSliceThickness(ds(thickness).c_str()), "slice thickness");

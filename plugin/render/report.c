@@ -270,8 +270,12 @@ static double draw_identification(cairo_t *cr, const rep *c, double y, size_t sl
         else
             snprintf(buf, sizeof buf, "%zu", c->se->n_slices);
         yc = kv(cr, x2, yc, kw, colw, "Slices", buf);
-        snprintf(buf, sizeof buf, "%d \xc3\x97 %d px \xc2\xb7 %.2f \xc3\x97 %.2f mm", c->se->cols,
-                 c->se->rows, c->se->pixel_spacing[1], c->se->pixel_spacing[0]);
+        if (c->se->pixel_spacing[0] > 0 && c->se->pixel_spacing[1] > 0)
+            snprintf(buf, sizeof buf, "%d \xc3\x97 %d px \xc2\xb7 %.2f \xc3\x97 %.2f mm", c->se->cols,
+                     c->se->rows, c->se->pixel_spacing[1], c->se->pixel_spacing[0]);
+        else
+            snprintf(buf, sizeof buf, "%d \xc3\x97 %d px \xc2\xb7 1 mm assumed",
+                     c->se->cols, c->se->rows);
         yc = kv(cr, x2, yc, kw, colw, "Matrix", buf);
     } else {
         const tsc_dicom_slice_info *sl = tsc_dicom_get_slice(c->ix, c->series, slice);

@@ -579,6 +579,35 @@ TSC_TEST(robustness_zero_or_negative_pixel_spacing_is_treated_as_unknown)
             CHECK(v != std::string::npos && json[v] != '-');
         }
     CHECK(json.find("nan") == std::string::npos && json.find("inf") == std::string::npos);
+    /* A series with lesions and no PixelSpacing: its SEG states the 1 mm
+     * per pixel every measurement assumed, never 0\0 (which dciodvfy
+     * rejects). */
+    std::string lesion = tmp("no-spacing");
+    std::string src_dir = tsc_test_env("TSC_SOURCE_DIR", "..");
+    REQUIRE(run("cp -r '" + src_dir + "/sample_dicom/03-synthetic-lesion/t1-post-contrast' '" + lesion + "/in'") == 0);
+    if (run("dcmodify -nb -ea '(0028,0030)' '" + lesion + "/in/'*.dcm >/dev/null 2>&1") != 0) {
+        printf("  dcmodify (dcmtk) not found; SEG part not run\n");
+        return;
+    }
+    REQUIRE(run("'" + bin + "' analyze '" + lesion + "/in' --method threshold --quiet --dicom --out '" +
+                lesion + "/out' >'" + log + "' 2>&1") == 0);
+    std::string seg = lesion + "/out/series000_dicom/SEG.dcm";
+    DcmFileFormat ff;
+    REQUIRE(ff.loadFile(seg.c_str()).good());
+    DcmItem *pm = nullptr;
+    OFString spacing;
+    REQUIRE(ff.getDataset()->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, pm).good());
+    REQUIRE(pm->findAndGetSequenceItem(DCM_PixelMeasuresSequence, pm).good());
+    pm->findAndGetOFStringArray(DCM_PixelSpacing, spacing);
+    printf("  SEG of a lesion series without PixelSpacing: PixelSpacing %s\n", spacing.c_str());
+    CHECK(spacing == "1\\1");
+    if (run("command -v dciodvfy >/dev/null") == 0) {
+        std::string v = std::string(tsc_test_tmpdir()) + "/dciodvfy.txt";
+        run("dciodvfy '" + seg + "' >'" + v + "' 2>&1");
+        std::string text = slurp(v);
+        if (text.find("Error") != std::string::npos) printf("%s", text.c_str());
+        CHECK(text.find("Error") == std::string::npos);
+    }
 }
 
 TSC_TEST(robustness_float_pixel_data_with_nan_inf_is_refused_clearly)
