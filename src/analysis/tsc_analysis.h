@@ -100,7 +100,9 @@ typedef struct tsc_analysis_options {
     int flip_tta;               /* average with the horizontally flipped slice (default 1) */
     double min_lesion_area_mm2; /* smaller components are dropped (default 10 mm²) */
     int restrict_to_head;       /* suppress mask outside the estimated head (default 1) */
-    tsc_cancel_fn cancel;       /* polled between stages; may be NULL */
+    tsc_cancel_fn cancel;       /* polled between stages; may be NULL.  In a
+                                 * series it is called from every worker
+                                 * thread at once, so it must be thread-safe */
     void *cancel_data;
 } tsc_analysis_options;
 

@@ -260,7 +260,8 @@ static int cancel_cb(void *user)
 {
     phantom_series *ps = user;
     int stop = __atomic_load_n(&ps->fetched, __ATOMIC_SEQ_CST) >= ps->cancel_after;
-    if (stop) ps->cancel_seen = 1;
+    /* Called from every worker at once (as the API says): atomics only. */
+    if (stop) __atomic_store_n(&ps->cancel_seen, 1, __ATOMIC_SEQ_CST);
     return stop;
 }
 
