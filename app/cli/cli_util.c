@@ -145,3 +145,43 @@ const char *tsc_cli_output_in_inputs(const char *out, const char *const *inputs,
     }
     return NULL;
 }
+
+/* Skipped files, grouped by reason: one line per file for real problems,
+ * one line per reason with a few examples when many share it (a PACS export
+ * folder full of non-DICOM files must not drown the one broken slice). */
+void tsc_cli_print_skipped(const tsc_plugin_api *api, const tsc_dicom_index *ix, FILE *f,
+                           const char *prefix, const char *indent)
+{
+    size_t nk = api->study_n_skipped(ix);
+    if (!nk) return;
+    char *done = calloc(nk, 1);
+    if (!done) return;
+    if (f == stdout) fprintf(f, "%sSkipped %zu file(s):\n", prefix, nk);
+    for (size_t i = 0; i < nk; i++) {
+        if (done[i]) continue;
+        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
+        size_t same = 0;
+        for (size_t j = i; j < nk; j++)
+            if (!done[j] && !strcmp(api->study_get_skipped(ix, j)->reason, k->reason)) same++;
+        if (same <= 3) {
+            for (size_t j = i; j < nk; j++) {
+                const tsc_dicom_skipped *o = api->study_get_skipped(ix, j);
+                if (done[j] || strcmp(o->reason, k->reason)) continue;
+                fprintf(f, "%s%sskipped %s: %s\n", prefix, indent, o->path, o->reason);
+                done[j] = 1;
+            }
+            continue;
+        }
+        fprintf(f, "%s%s%zu files skipped: %s (", prefix, indent, same, k->reason);
+        size_t shown = 0;
+        for (size_t j = i; j < nk; j++) {
+            const tsc_dicom_skipped *o = api->study_get_skipped(ix, j);
+            if (done[j] || strcmp(o->reason, k->reason)) continue;
+            if (shown < 3) fprintf(f, "%s%s", shown ? ", " : "", o->path);
+            shown++;
+            done[j] = 1;
+        }
+        fprintf(f, ", ...)\n");
+    }
+    free(done);
+}

@@ -3,6 +3,7 @@
 #define TSC_CLI_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tsc_plugin.h"
 
@@ -30,5 +31,12 @@ const char *tsc_cli_output_in_inputs(const char *out, const char *const *inputs,
  * to stdout. */
 tsc_status tsc_cli_write_file_atomic(const char *path, const void *data, size_t n, int force,
                                      tsc_error *err);
+
+/* Prints the files the study skipped, grouped by reason: one line per file
+ * for up to three files sharing a reason, one line with three examples
+ * beyond that.  Each line starts with `prefix` and `indent`; on stdout a
+ * "Skipped N file(s):" heading comes first. */
+void tsc_cli_print_skipped(const tsc_plugin_api *api, const tsc_dicom_index *ix, FILE *f,
+                           const char *prefix, const char *indent);
 
 #endif

@@ -14,7 +14,7 @@
 #include "cli_util.h"
 #include "tsc_plugin.h"
 
-#define RESULT_FORMAT_VERSION "1.0"
+#define RESULT_FORMAT_VERSION "1.1"
 
 static void analyze_usage(FILE *f)
 {
@@ -42,7 +42,7 @@ static void analyze_usage(FILE *f)
             "  --quiet           no progress on stderr\n"
             "\n"
             "Exit status: 0 done, 2 usage error, 3 input unreadable, 4 analysis failed\n"
-            "for some slices (listed on stderr; everything else is still written).\n");
+            "for some slices (listed on stderr and in the JSON; everything else is still written).\n");
 }
 
 typedef struct analyze_args {
@@ -220,6 +220,16 @@ static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
 }
 
 /* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
+/* A slice that could not be analysed stays in the result with its reason, so
+ * that a batch reader need not parse stderr to learn what is missing. */
+static void add_failed_slice(cJSON *failed, size_t k, const char *why)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "index", (double)k);
+    cJSON_AddStringToObject(o, "error", why);
+    cJSON_AddItemToArray(failed, o);
+}
+
 static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix, const char *want,
                            size_t *out, size_t max)
 {
@@ -251,10 +261,7 @@ int tsc_cli_analyze(int argc, char **argv)
     tsc_dicom_index *ix = NULL;
     tsc_dicom_open_params op = api->study_default_params();
     tsc_status st = api->study_open(a.paths, a.n_paths, &op, &ix, &err);
-    for (size_t i = 0; ix && i < api->study_n_skipped(ix); i++) {
-        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
-        fprintf(stderr, "tumorscope analyze: skipped %s: %s\n", k->path, k->reason);
-    }
+    if (ix) tsc_cli_print_skipped(api, ix, stderr, "tumorscope analyze: ", "");
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope analyze: %s\n", err.message);
         api->study_free(ix);
@@ -321,6 +328,14 @@ int tsc_cli_analyze(int argc, char **argv)
         cJSON_AddNullToObject(jm, "sha256");
     }
     cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a.method));
+    cJSON *jskipped = cJSON_AddArrayToObject(root, "skipped");
+    for (size_t i = 0; i < api->study_n_skipped(ix); i++) {
+        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "path", k->path);
+        cJSON_AddStringToObject(o, "reason", k->reason);
+        cJSON_AddItemToArray(jskipped, o);
+    }
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
     size_t failed_total = 0;
     int write_failed = 0;
@@ -333,6 +348,7 @@ int tsc_cli_analyze(int argc, char **argv)
         cJSON_AddStringToObject(js, "series_uid", si->series_uid);
         cJSON_AddStringToObject(js, "description", si->description);
         cJSON_AddNumberToObject(js, "n_slices", (double)si->n_slices);
+        cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
         cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
         char label[64];
         snprintf(label, sizeof label, "series %zu", s);
@@ -344,6 +360,7 @@ int tsc_cli_analyze(int argc, char **argv)
             if (st != TSC_OK) {
                 fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
                 failed_total += si->n_slices;
+                cJSON_AddStringToObject(js, "error", err.message);
                 cJSON_AddItemToArray(jseries, js);
                 continue;
             }
@@ -354,6 +371,7 @@ int tsc_cli_analyze(int argc, char **argv)
                 } else {
                     const char *e = api->series_result_get_error(sr, k);
                     fprintf(stderr, "tumorscope analyze: series %zu %s\n", s, e ? e : "slice not analysed");
+                    add_failed_slice(jfailed, k, e ? e : "slice not analysed");
                     failed_total++;
                 }
             }
@@ -389,8 +407,11 @@ int tsc_cli_analyze(int argc, char **argv)
             for (size_t i = 0; i < a.n_slices; i++) {
                 size_t k = (size_t)a.slices[i];
                 if (k >= si->n_slices) {
-                    fprintf(stderr, "tumorscope analyze: series %zu has %zu slices; no slice %zu\n", s,
-                            si->n_slices, k);
+                    char why[128];
+                    snprintf(why, sizeof why, "series %zu has %zu slices; no slice %zu", s,
+                             si->n_slices, k);
+                    fprintf(stderr, "tumorscope analyze: %s\n", why);
+                    add_failed_slice(jfailed, k, why);
                     failed_total++;
                     continue;
                 }
@@ -398,6 +419,7 @@ int tsc_cli_analyze(int argc, char **argv)
                 st = api->analyze_study_slice(model, ix, s, k, &ao, &r, &err);
                 if (st != TSC_OK) {
                     fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+                    add_failed_slice(jfailed, k, err.message);
                     failed_total++;
                     continue;
                 }

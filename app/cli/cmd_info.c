@@ -31,46 +31,6 @@ static const char *or_dash(const char *s)
     return s && *s ? s : "-";
 }
 
-/* Skipped files, grouped by reason: one line per file for real problems,
- * one line per reason with a few examples when many share it (a PACS export
- * folder full of non-DICOM files must not drown the one broken slice). */
-static void print_skipped(const tsc_dicom_index *ix, FILE *f, const char *prefix,
-                          const char *indent)
-{
-    size_t nk = api->study_n_skipped(ix);
-    if (!nk) return;
-    char *done = calloc(nk, 1);
-    if (!done) return;
-    if (f == stdout) fprintf(f, "%sSkipped %zu file(s):\n", prefix, nk);
-    for (size_t i = 0; i < nk; i++) {
-        if (done[i]) continue;
-        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
-        size_t same = 0;
-        for (size_t j = i; j < nk; j++)
-            if (!done[j] && !strcmp(api->study_get_skipped(ix, j)->reason, k->reason)) same++;
-        if (same <= 3) {
-            for (size_t j = i; j < nk; j++) {
-                const tsc_dicom_skipped *o = api->study_get_skipped(ix, j);
-                if (done[j] || strcmp(o->reason, k->reason)) continue;
-                fprintf(f, "%s%sskipped %s: %s\n", prefix, indent, o->path, o->reason);
-                done[j] = 1;
-            }
-            continue;
-        }
-        fprintf(f, "%s%s%zu files skipped: %s (", prefix, indent, same, k->reason);
-        size_t shown = 0;
-        for (size_t j = i; j < nk; j++) {
-            const tsc_dicom_skipped *o = api->study_get_skipped(ix, j);
-            if (done[j] || strcmp(o->reason, k->reason)) continue;
-            if (shown < 3) fprintf(f, "%s%s", shown ? ", " : "", o->path);
-            shown++;
-            done[j] = 1;
-        }
-        fprintf(f, ", ...)\n");
-    }
-    free(done);
-}
-
 static void print_text(const tsc_dicom_index *ix, double seconds)
 {
     size_t np = api->study_n_patients(ix), ns = api->study_n_studies(ix), nse = api->study_n_series(ix);
@@ -110,7 +70,7 @@ static void print_text(const tsc_dicom_index *ix, double seconds)
             }
         }
     }
-    print_skipped(ix, stdout, "", "  ");
+    tsc_cli_print_skipped(api, ix, stdout, "", "  ");
     printf("%zu file(s), %zu series, indexed in %.3f s\n", api->study_n_files(ix), nse, seconds);
 }
 
@@ -244,7 +204,7 @@ int tsc_cli_info(int argc, char **argv)
         print_text(ix, seconds);
     }
     /* Skipped files also go to stderr (grouped by reason; --json lists each). */
-    print_skipped(ix, stderr, "tumorscope info: ", "");
+    tsc_cli_print_skipped(api, ix, stderr, "tumorscope info: ", "");
     int rc = TSC_EXIT_OK;
     if (st == TSC_ENOTFOUND) {
         fprintf(stderr, "tumorscope info: %s\n", err.message);

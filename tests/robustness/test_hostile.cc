@@ -8,6 +8,9 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcvrof.h>
@@ -1111,6 +1114,66 @@ TSC_TEST(robustness_cli_names_every_bad_file_and_opens_the_rest)
     CHECK(dt < 30);
 }
 
+/* A slice whose compressed pixel data is corrupt passes indexing (only the
+ * header is read then) and fails at decode.  A batch run must say so in the
+ * exit status and in the JSON, not only on stderr. */
+TSC_TEST(robustness_cli_lists_undecodable_slices_in_the_json_and_exits_4)
+{
+    std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
+    if (access(bin.c_str(), X_OK) != 0) tsc_test_skip("%s is not built", bin.c_str());
+    std::string dir = tmp("study");
+    for (int i = 0; i < 4; i++) write_slice(dir + "/good" + std::to_string(i) + ".dcm", 64, 64, i + 1, 2.0 * i);
+    {
+        /* Slice 5 of the same series, RLE with a header declaring 99 segments. */
+        DcmFileFormat ff;
+        DcmDataset *ds = ff.getDataset();
+        fill_slice(ds, 64, 64, 5, 8.0);
+        delete ds->remove(DCM_PixelData);
+        DcmPixelData *pd = new DcmPixelData(DCM_PixelData);
+        DcmPixelSequence *seq = new DcmPixelSequence(DCM_PixelSequenceTag);
+        seq->insert(new DcmPixelItem(DCM_PixelItemTag)); /* empty offset table */
+        DcmPixelItem *frag = new DcmPixelItem(DCM_PixelItemTag);
+        Uint8 junk[128] = {99};
+        REQUIRE(frag->putUint8Array(junk, sizeof junk).good());
+        seq->insert(frag);
+        pd->putOriginalRepresentation(EXS_RLELossless, nullptr, seq);
+        REQUIRE(ds->insert(pd).good());
+        save(ff, dir + "/corrupt.dcm", EXS_RLELossless);
+    }
+    {
+        std::ofstream f(dir + "/notes.txt");
+        f << "not an image\n";
+    }
+    std::string out = tmp("study-out");
+    std::string aerr = std::string(tsc_test_tmpdir()) + "/analyze.err";
+    int rc = run("'" + bin + "' analyze '" + dir + "' --method threshold --quiet --json '" + out +
+                 "/r.json' >/dev/null 2>'" + aerr + "'");
+    std::string err = slurp(aerr);
+    printf("  tumorscope analyze: exit %d; stderr:\n%s", rc, err.c_str());
+    CHECK(rc == 4);
+    CHECK(err.find("corrupt.dcm: RLE data is corrupt") != std::string::npos);
+    std::string json = slurp(out + "/r.json");
+    printf("%s\n", json.c_str());
+    CHECK(json.find("\"n_slices\":\t5") != std::string::npos);
+    /* The fifth slice (index 4, the deepest) is listed with its reason... */
+    size_t f = json.find("\"failed_slices\":\t[{");
+    CHECK(f != std::string::npos);
+    if (f != std::string::npos) {
+        CHECK(json.find("\"index\":\t4", f) < json.find("]", f));
+        CHECK(json.find("corrupt.dcm: RLE data is corrupt", f) < json.find("]", f));
+    }
+    /* ...the four others are analysed, and the text file is listed as skipped. */
+    size_t n_results = 0;
+    for (size_t at = 0; (at = json.find("\"verdict\":", at)) != std::string::npos; at++) n_results++;
+    CHECK(n_results == 4 + 1); /* four slices and the series */
+    size_t k = json.find("\"skipped\":\t[{");
+    CHECK(k != std::string::npos);
+    if (k != std::string::npos) {
+        CHECK(json.find("notes.txt", k) < json.find("]", k));
+        CHECK(json.find("not a DICOM file", k) < json.find("]", k));
+    }
+}
+
 TSC_TEST_MAIN(TSC_CASE(robustness_truncation_at_every_header_boundary_is_skipped),
               TSC_CASE(robustness_pixel_data_shorter_than_declared_is_refused),
               TSC_CASE(robustness_inconsistent_pixel_description_is_refused_per_file),
@@ -1124,4 +1187,5 @@ TSC_TEST_MAIN(TSC_CASE(robustness_truncation_at_every_header_boundary_is_skipped
               TSC_CASE(robustness_file_rewritten_while_being_read_never_crashes),
               TSC_CASE(robustness_series_mixing_orientations_is_split),
               TSC_CASE(robustness_dicomdir_entries_leaving_the_medium_are_refused),
-              TSC_CASE(robustness_cli_names_every_bad_file_and_opens_the_rest))
+              TSC_CASE(robustness_cli_names_every_bad_file_and_opens_the_rest),
+              TSC_CASE(robustness_cli_lists_undecodable_slices_in_the_json_and_exits_4))
