@@ -522,18 +522,20 @@ static void refresh_all(TscViewerWindow *self)
     refresh_progress(self);
 }
 
-/* After a series result: the side panel on the next frame, the browser's
- * badge two frames later.  Each of them repaints a tall strip of the
- * window; in one frame together with the image and the strip they would
- * make one long frame while the user scrolls. */
+/* After a series result the image and the strip repaint at once; the side
+ * panel follows on the third frame, the browser's badge on the sixth (50 and
+ * 100 ms later at 60 Hz).  Each of them repaints a tall strip of the window,
+ * which costs 10 to 20 ms of CPU where GTK draws in software; together in
+ * one frame they made the scroll benchmark's worst step (median of the worst
+ * 63.6 ms over 5 runs; 53.4 ms over 8 runs staged like this, docs/VIEWER.md). */
 static gboolean staged_refresh_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
     (void)clock;
     (void)data;
     TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
     self->staged_frames++;
-    if (self->staged_frames == 1) refresh_findings(self);
-    if (self->staged_frames < 3) return G_SOURCE_CONTINUE;
+    if (self->staged_frames == 3) refresh_findings(self);
+    if (self->staged_frames < 6) return G_SOURCE_CONTINUE;
     refresh_all_badges(self);
     self->staged_tick = 0;
     return G_SOURCE_REMOVE;
