@@ -41,8 +41,9 @@ typedef struct {
     gboolean running;
     char *path;
     GArray *latency_ms; /* double */
-    guint steps_during_analysis, misses;
+    guint steps_during_analysis, steps_after_analysis, misses;
     gsize target;
+    int dir; /* +1 forward, -1 back */
     gint64 t0, cpu0;
     GArray *cpu_ms; /* main-thread CPU time per step */
     gulong paint_handler;
@@ -372,7 +373,8 @@ static void refresh_view_result(TscViewerWindow *self)
         tsc_slice_view_set_status(self->view, NULL);
 }
 
-static void refresh_findings(TscViewerWindow *self)
+/* The side panel's slice section: what a scroll step updates. */
+static void refresh_findings_slice(TscViewerWindow *self)
 {
     if (!self->have_series) return;
     int method = current_method(self);
@@ -381,6 +383,13 @@ static void refresh_findings(TscViewerWindow *self)
     gboolean busy = g_hash_table_contains(self->analysing, slice_key(method, self->series, self->slice)) ||
                     (self->series_running == (gssize)self->series && self->series_running_method == method);
     tsc_findings_panel_set_slice(self->findings, current_model(self), method, self->slice, r, err, busy && !r);
+}
+
+static void refresh_findings(TscViewerWindow *self)
+{
+    if (!self->have_series) return;
+    refresh_findings_slice(self);
+    int method = current_method(self);
     const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, self->series);
     tsc_findings_panel_set_series(self->findings, current_model(self), method, sr,
                                   series_info(self)->slice_spacing);
@@ -522,9 +531,9 @@ static void refresh_all(TscViewerWindow *self)
     refresh_progress(self);
 }
 
-/* After a series result the image and the strip repaint at once; the side
- * panel follows on the third frame, the browser's badge on the sixth (50 and
- * 100 ms later at 60 Hz).  Each of them repaints a tall strip of the window,
+/* After a series result the image, the strip and the slice section repaint
+ * at once; the side panel's series section follows on the third frame, the
+ * browser's badge on the sixth (50 and 100 ms later at 60 Hz).  Each of them repaints a tall strip of the window,
  * which costs 10 to 20 ms of CPU where GTK draws in software; together in
  * one frame they made the scroll benchmark's worst step (median of the worst
  * 63.6 ms over 5 runs; 53.4 ms over 8 runs staged like this, docs/VIEWER.md). */
@@ -619,7 +628,10 @@ void tsc_viewer_window_goto_slice(TscViewerWindow *self, gssize slice)
     tsc_viewer_study_set_focus(self->study, self->series, self->slice);
     tsc_slice_strip_set_current(self->strip, self->slice);
     refresh_corner_text(self);
-    refresh_findings(self);
+    /* The series section changes only with a series result, which stages its
+     * own refresh (refresh_panels_staged); rebuilding it here would put that
+     * cost on the first scroll step after the result arrives. */
+    refresh_findings_slice(self);
 
     TscViewerImage *im = tsc_viewer_study_lookup_image(self->study, self->series, self->slice);
     if (im) {
@@ -1540,12 +1552,13 @@ static void bench_finish(TscViewerWindow *self)
     double p50 = sorted->len ? g_array_index(sorted, double, sorted->len / 2) : 0;
     double p95 = sorted->len ? g_array_index(sorted, double, MIN(sorted->len - 1, sorted->len * 95 / 100)) : 0;
     char *json = g_strdup_printf(
-        "{\n  \"steps\": %u,\n  \"steps_during_analysis\": %u,\n  \"analysis_threads\": %d,\n"
+        "{\n  \"steps\": %u,\n  \"steps_during_analysis\": %u,\n  \"steps_after_analysis\": %u,\n"
+        "  \"analysis_threads\": %d,\n"
         "  \"method\": \"%s\",\n  \"worst_ms\": %.2f,\n  \"p95_ms\": %.2f,\n  \"median_ms\": %.2f,\n"
         "  \"mean_ms\": %.2f,\n  \"main_thread_cpu_worst_ms\": %.2f,\n  \"main_thread_cpu_mean_ms\": %.2f,\n"
         "  \"load_average\": %.2f,\n  \"cache_misses\": %u,\n  \"decode_cache_slices\": %d,\n"
         "  \"step_ms\": [%s],\n  \"step_cpu_ms\": [%s]\n}\n",
-        l->len, b->steps_during_analysis, tsc_viewer_prefs_get_threads(self->prefs),
+        l->len, b->steps_during_analysis, b->steps_after_analysis, tsc_viewer_prefs_get_threads(self->prefs),
         method_name(current_method(self)), worst, p95, p50, l->len ? sum / l->len : 0, cpu_worst,
         b->cpu_ms->len ? cpu_sum / b->cpu_ms->len : 0, load[0], b->misses,
         TSC_VIEWER_CACHE_MAX_SLICES, all->str, all_cpu->str);
@@ -1567,23 +1580,36 @@ static void bench_finish(TscViewerWindow *self)
 }
 
 
+/* Steps that must follow the end of the analysis: the frames that show the
+ * finished series are the most expensive ones, so every run includes them. */
+#define BENCH_STEPS_AFTER_ANALYSIS 30
+
 static gboolean bench_step(gpointer data)
 {
     TscViewerWindow *self = data;
     Bench *b = &self->bench;
     b->idle_id = 0;
     gsize n = tsc_viewer_study_n_slices(self->study, self->series);
-    if (b->target + 1 >= n) {
-        bench_finish(self);
-        return G_SOURCE_REMOVE;
+    gboolean analysing = self->series_running >= 0;
+    gboolean at_end = b->dir > 0 ? b->target + 1 >= n : b->target == 0;
+    if (at_end) {
+        /* One pass from the first slice to the last; then back and forth
+         * until the analysis has ended and been scrolled past (bounded). */
+        gboolean enough = !analysing && b->steps_after_analysis >= BENCH_STEPS_AFTER_ANALYSIS;
+        if (enough || n < 2 || b->latency_ms->len >= 20 * n) {
+            bench_finish(self);
+            return G_SOURCE_REMOVE;
+        }
+        b->dir = -b->dir;
     }
-    b->target++;
-    if (self->series_running >= 0) b->steps_during_analysis++;
+    b->target = b->dir > 0 ? b->target + 1 : b->target - 1;
+    if (analysing) b->steps_during_analysis++;
+    else b->steps_after_analysis++;
     b->t0 = g_get_monotonic_time();
     b->cpu0 = thread_cpu_us();
     if (!tsc_viewer_study_has_image(self->study, self->series, b->target)) b->misses++;
     /* The same path as a wheel notch. */
-    on_view_step(self, 1);
+    on_view_step(self, b->dir);
     return G_SOURCE_REMOVE;
 }
 
@@ -1598,7 +1624,7 @@ static void bench_after_paint(GdkFrameClock *clock, gpointer data)
     if (painted != (gssize)b->target || when < b->t0) return;
     double ms = (g_get_monotonic_time() - b->t0) / 1000.0;
     double cpu = (thread_cpu_us() - b->cpu0) / 1000.0;
-    if (b->target > 0) {
+    if (b->latency_ms->len || b->target > 0) {
         g_array_append_val(b->latency_ms, ms);
         g_array_append_val(b->cpu_ms, cpu);
     }
@@ -1616,8 +1642,9 @@ void tsc_viewer_window_benchmark_scroll(TscViewerWindow *self, const char *path)
     b->path = g_strdup(path);
     b->latency_ms = g_array_new(FALSE, FALSE, sizeof(double));
     b->cpu_ms = g_array_new(FALSE, FALSE, sizeof(double));
-    b->steps_during_analysis = 0;
+    b->steps_during_analysis = b->steps_after_analysis = 0;
     b->misses = 0;
+    b->dir = 1;
     tsc_viewer_window_goto_slice(self, 0);
     tsc_viewer_window_analyze_series(self);
     b->target = 0;

@@ -991,8 +991,10 @@ static double json_number(const char *json, const char *key)
 }
 
 /* Scrolls a 300-slice series one slice per step, as fast as frames allow,
- * while the series is analysed: every step must reach the screen, and the
- * analysis must really run alongside.  The latencies are printed, not held to
+ * while the series is analysed, and on past the end of the analysis (back
+ * and forth if need be: the frames that show the finished series are the
+ * costly ones): every step must reach the screen, and the analysis must
+ * really run alongside.  The latencies are printed, not held to
  * a budget here: a timed unit test says more about the machine than about the
  * viewer.  bench/viewer/run.sh runs this case as a benchmark
  * (TSC_VIEWER_ENFORCE_BUDGET=1) and holds the worst step to the 50 ms budget. */
@@ -1021,11 +1023,15 @@ static int test_scroll_latency(void)
     double worst = json_number(json, "worst_ms"), p95 = json_number(json, "p95_ms");
     double median = json_number(json, "median_ms"), cpu = json_number(json, "main_thread_cpu_worst_ms");
     int steps = (int)json_number(json, "steps"), during = (int)json_number(json, "steps_during_analysis");
+    int after = (int)json_number(json, "steps_after_analysis");
     double budget = g_ascii_strtod(env_or("TSC_VIEWER_STEP_BUDGET_MS", "50"), NULL);
-    printf("  %d steps (%d while the analysis ran): worst %.1f ms, p95 %.1f ms, median %.1f ms; "
+    printf("  %d steps (%d while the analysis ran, %d after it): worst %.1f ms, p95 %.1f ms, median %.1f ms; "
            "main-thread CPU per step at worst %.1f ms; load average before %.2f\n",
-           steps, during, worst, p95, median, cpu, load[0]);
-    CHECK(steps == 299, "%d of 299 steps reached the screen", steps);
+           steps, during, after, worst, p95, median, cpu, load[0]);
+    /* One pass over the 299 steps, then back and forth until the analysis
+     * has ended and 30 steps have shown its result. */
+    CHECK(steps >= 299 && steps == during + after, "%d steps reached the screen (%d + %d)", steps, during, after);
+    CHECK(after >= 30, "only %d steps after the analysis ended", after);
     CHECK(during >= 1, "the series analysis did not run while scrolling");
     CHECK(worst > 0 && p95 > 0 && median > 0 && cpu >= 0, "latency figures missing from %s", path);
     if (g_getenv("TSC_VIEWER_ENFORCE_BUDGET")) {
