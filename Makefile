@@ -55,7 +55,7 @@ check-sanitizers: deps
 
 # ThreadSanitizer over everything but the GTK viewer (uninstrumented GLib makes
 # TSan unusable there; see tests/sanitizers/tsan.supp).  Not part of `check`:
-# it takes about 11 minutes on 2 cores.
+# it takes about 10 minutes on 2 cores.
 check-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DTSC_TSAN=ON -DTSC_BUILD_VIEWER=OFF $(CMAKE_FLAGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS)

@@ -185,3 +185,15 @@ void tsc_cli_print_skipped(const tsc_plugin_api *api, const tsc_dicom_index *ix,
     }
     free(done);
 }
+
+void tsc_cli_add_skipped_json(const tsc_plugin_api *api, const tsc_dicom_index *ix, cJSON *root)
+{
+    cJSON *skipped = cJSON_AddArrayToObject(root, "skipped");
+    for (size_t i = 0; i < api->study_n_skipped(ix); i++) {
+        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "path", k->path);
+        cJSON_AddStringToObject(o, "reason", k->reason);
+        cJSON_AddItemToArray(skipped, o);
+    }
+}

@@ -2,6 +2,7 @@
 #ifndef TSC_CLI_UTIL_H
 #define TSC_CLI_UTIL_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -38,5 +39,9 @@ tsc_status tsc_cli_write_file_atomic(const char *path, const void *data, size_t 
  * "Skipped N file(s):" heading comes first. */
 void tsc_cli_print_skipped(const tsc_plugin_api *api, const tsc_dicom_index *ix, FILE *f,
                            const char *prefix, const char *indent);
+
+/* Adds "skipped": [{"path", "reason"}, ...] (every skipped file) to `root`;
+ * the same key in `info --json` and in the analysis result. */
+void tsc_cli_add_skipped_json(const tsc_plugin_api *api, const tsc_dicom_index *ix, cJSON *root);
 
 #endif

@@ -219,7 +219,6 @@ static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
     return o;
 }
 
-/* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
 /* A slice that could not be analysed stays in the result with its reason, so
  * that a batch reader need not parse stderr to learn what is missing. */
 static void add_failed_slice(cJSON *failed, size_t k, const char *why)
@@ -230,6 +229,7 @@ static void add_failed_slice(cJSON *failed, size_t k, const char *why)
     cJSON_AddItemToArray(failed, o);
 }
 
+/* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
 static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix, const char *want,
                            size_t *out, size_t max)
 {
@@ -328,14 +328,7 @@ int tsc_cli_analyze(int argc, char **argv)
         cJSON_AddNullToObject(jm, "sha256");
     }
     cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a.method));
-    cJSON *jskipped = cJSON_AddArrayToObject(root, "skipped");
-    for (size_t i = 0; i < api->study_n_skipped(ix); i++) {
-        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "path", k->path);
-        cJSON_AddStringToObject(o, "reason", k->reason);
-        cJSON_AddItemToArray(jskipped, o);
-    }
+    tsc_cli_add_skipped_json(api, ix, root);
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
     size_t failed_total = 0;
     int write_failed = 0;

@@ -141,14 +141,7 @@ static cJSON *json_tree(const tsc_dicom_index *ix)
         }
         cJSON_AddItemToArray(patients, jp);
     }
-    cJSON *skipped = cJSON_AddArrayToObject(root, "skipped");
-    for (size_t i = 0; i < api->study_n_skipped(ix); i++) {
-        const tsc_dicom_skipped *k = api->study_get_skipped(ix, i);
-        cJSON *jk = cJSON_CreateObject();
-        cJSON_AddStringToObject(jk, "path", k->path);
-        cJSON_AddStringToObject(jk, "reason", k->reason);
-        cJSON_AddItemToArray(skipped, jk);
-    }
+    tsc_cli_add_skipped_json(api, ix, root);
     cJSON_AddNumberToObject(root, "files", (double)api->study_n_files(ix));
     return root;
 }

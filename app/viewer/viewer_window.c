@@ -533,10 +533,10 @@ static void refresh_all(TscViewerWindow *self)
 
 /* After a series result the image, the strip and the slice section repaint
  * at once; the side panel's series section follows on the third frame, the
- * browser's badge on the sixth (50 and 100 ms later at 60 Hz).  Each of them repaints a tall strip of the window,
- * which costs 10 to 20 ms of CPU where GTK draws in software; together in
- * one frame they made the scroll benchmark's worst step (median of the worst
- * 63.6 ms over 5 runs; 53.4 ms over 8 runs staged like this, docs/VIEWER.md). */
+ * browser's badge on the sixth (50 and 100 ms later at 60 Hz).  Each repaints
+ * a tall strip of the window, 10 to 20 ms of CPU where GTK draws in software;
+ * in one frame together they made the scroll benchmark's worst step
+ * (docs/VIEWER.md, Responsiveness). */
 static gboolean staged_refresh_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
     (void)clock;
