@@ -18,7 +18,11 @@ import preprocess as pp
 # Class index order used everywhere (model, manifest, C engine).
 CLASSES = ["no_tumor", "glioma", "meningioma", "pituitary"]
 CLASS_INDEX = {n: i for i, n in enumerate(CLASSES)}
-SOURCES = ["figshare-cheng", "lgg-flair", "no-tumor"]
+# Source index order is fixed (stored in caches and logs); v2 was trained on the first three,
+# model-v3 adds normal-mri (normal slices in all three planes).
+ALL_SOURCES = ["figshare-cheng", "lgg-flair", "no-tumor", "normal-mri"]
+SOURCES = ALL_SOURCES[:3]
+SOURCES_V3 = ALL_SOURCES
 SPLITS = ["train", "val", "test"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,10 +31,10 @@ DEFAULT_DATA = os.path.join(REPO, "..", "shared", "data")
 CACHE_DIR = os.path.join(HERE, "runs", "cache")
 
 
-def read_index(data_root):
-    """All rows of the three datasets as dicts with source, id, class index, split, paths."""
+def read_index(data_root, sources=SOURCES):
+    """All rows of the given datasets as dicts with source, id, class index, split, paths."""
     rows = []
-    for src in SOURCES:
+    for src in sources:
         folder = os.path.join(data_root, src)
         idx = os.path.join(folder, "index.csv")
         if not os.path.exists(idx):
@@ -47,6 +51,7 @@ def read_index(data_root):
                     "split": r["split"],
                     "image": os.path.join(folder, "images", r["id"] + ".png"),
                     "mask": mask if os.path.exists(mask) else None,
+                    "plane": r.get("plane", ""),
                 })
     # Guard: a patient must never cross splits.
     seen = {}
@@ -72,19 +77,20 @@ def _load_one(args):
     return x, y
 
 
-def load_split_arrays(data_root, size, workers=2, log=print):
+def load_split_arrays(data_root, size, workers=2, log=print, sources=SOURCES):
     """Returns dict with images float32 [N,S,S], masks uint8 [N,S,S], y, source, split, patient, id.
 
     Cached as one .npz keyed by the index contents, S and the rule name.
     """
-    rows = read_index(data_root)
+    rows = read_index(data_root, sources)
     key = hashlib.sha1(("|".join(f"{r['source']}/{r['id']}/{r['y']}/{r['split']}/{r['mask'] is not None}"
                                  for r in rows) + f"|{size}|{pp.RULE}").encode()).hexdigest()[:12]
     os.makedirs(CACHE_DIR, exist_ok=True)
     path = os.path.join(CACHE_DIR, f"tsc_v1_S{size}_{key}.npz")
     meta = {
         "y": np.array([r["y"] for r in rows], np.int64),
-        "source": np.array([SOURCES.index(r["source"]) for r in rows], np.int64),
+        "source": np.array([ALL_SOURCES.index(r["source"]) for r in rows], np.int64),
+        "plane": np.array([r["plane"] for r in rows]),
         "split": np.array([r["split"] for r in rows]),
         "patient": np.array([r["patient"] for r in rows]),
         "id": np.array([f"{r['source']}/{r['id']}" for r in rows]),
@@ -121,6 +127,22 @@ def balanced_weights(y, source):
     glioma only 1/8 of the draws and biased figshare slices towards meningioma/pituitary.)"""
     fs, lg, nt = (SOURCES.index(s) for s in ("figshare-cheng", "lgg-flair", "no-tumor"))
     share = {(0, lg): 0.18, (0, nt): 0.12, (1, fs): 0.20, (1, lg): 0.10, (2, fs): 0.20, (3, fs): 0.20}
+    w = np.zeros(len(y), np.float64)
+    for (c, s), p in share.items():
+        sel = (y == c) & (source == s)
+        if sel.any():
+            w[sel] = p / sel.sum()
+    assert (w > 0).all(), "a (class, source) cell without a share"
+    return w / w.sum()
+
+
+def balanced_weights_v3(y, source):
+    """Sampling shares of model-v3 per (class, source) cell.  normal-mri (normal anatomy in every
+    plane, the v2 failure) gets 0.10; figshare glioma (v2's worst recall) is raised to 0.22.
+    Per class: no_tumor 0.32, glioma 0.32, meningioma 0.19, pituitary 0.17."""
+    fs, lg, nt, nm = range(4)
+    share = {(0, lg): 0.13, (0, nt): 0.09, (0, nm): 0.10, (1, fs): 0.22, (1, lg): 0.10,
+             (2, fs): 0.19, (3, fs): 0.17}
     w = np.zeros(len(y), np.float64)
     for (c, s), p in share.items():
         sel = (y == c) & (source == s)

@@ -72,31 +72,41 @@ class SegHead(nn.Conv2d):
 
 
 class TumorNet(nn.Module):
-    def __init__(self, widths=(12, 24, 48, 96, 192), n_classes=4, dropout=0.3):
+    """widths: encoder channels per level (S, S/2 ... S/16); dec_widths: decoder channels at
+    S/8, S/4, S/2, S (default: the encoder's, as in v2).  v3 widens the encoder, which the
+    classification reads, and keeps the decoder thin, where full-resolution cost lives."""
+
+    def __init__(self, widths=(12, 24, 48, 96, 192), n_classes=4, dropout=0.3, dec_widths=None):
         super().__init__()
         c = list(widths)
+        dw = list(dec_widths) if dec_widths else [c[3], c[2], c[1], c[0]]
         self.widths = tuple(widths)
+        self.dec_widths = tuple(dec_widths) if dec_widths else None
         # Full-resolution stem is a single thin conv: high-res layers dominate CPU training cost.
         self.stem = cbr(1, c[0])
         self.d1 = Down(c[0], c[1])   # S/2
         self.d2 = Down(c[1], c[2])   # S/4
         self.d3 = Down(c[2], c[3])   # S/8
         self.d4 = Down(c[3], c[4])   # S/16 bottleneck
-        self.u3 = Up(c[4], c[3], c[3])
-        self.u2 = Up(c[3], c[2], c[2])
-        self.u1 = Up(c[2], c[1], c[1])
-        self.u0 = Up(c[1], c[0], c[0])
-        self.seg = SegHead(c[0])
+        self.u3 = Up(c[4], c[3], dw[0])
+        self.u2 = Up(dw[0], c[2], dw[1])
+        self.u1 = Up(dw[1], c[1], dw[2])
+        self.u0 = Up(dw[2], c[0], dw[3])
+        self.seg = SegHead(dw[3])
         self.pool = nn.AdaptiveAvgPool2d(1)   # -> GlobalAveragePool
         self.drop = nn.Dropout(dropout)
         self.fc = nn.Linear(c[4] + c[3], n_classes)
 
-    def forward(self, x):
+    def encode(self, x):
+        """Encoder features (S, S/2, S/4, S/8, S/16)."""
         s0 = self.stem(x)
         s1 = self.d1(s0)
         s2 = self.d2(s1)
         s3 = self.d3(s2)
-        b = self.d4(s3)
+        return s0, s1, s2, s3, self.d4(s3)
+
+    def forward(self, x):
+        s0, s1, s2, s3, b = self.encode(x)
         # Classification from the bottleneck plus the S/8 features (tumour texture at finer scale).
         feat = torch.cat([torch.flatten(self.pool(b), 1), torch.flatten(self.pool(s3), 1)], 1)
         cls = self.fc(self.drop(feat))
@@ -105,6 +115,16 @@ class TumorNet(nn.Module):
         y = self.u1(y, s1)
         y = self.u0(y, s0)
         return self.seg(y), cls
+
+
+# v3 (model-v3): wider encoder, thin decoder; trained with progressive resizing to 192.
+V3_WIDTHS = (16, 32, 64, 128, 256)
+V3_DEC_WIDTHS = (96, 48, 24, 16)
+
+
+def build(config):
+    """A TumorNet from a checkpoint's/manifest's architecture dict."""
+    return TumorNet(tuple(config["widths"]), dec_widths=config.get("dec_widths"))
 
 
 def count_macs(model, size):

@@ -152,7 +152,7 @@ def val_metrics(logits, probs, y, masks):
 class EMA:
     def __init__(self, model, decay):
         self.decay = decay
-        self.model = TumorNet(model.widths)
+        self.model = TumorNet(model.widths, dec_widths=model.dec_widths)
         self.model.load_state_dict(model.state_dict())
         for p in self.model.parameters():
             p.requires_grad_(False)

@@ -120,6 +120,20 @@ typedef struct tsc_dicom_series_info {
                                    geometry) */
     double orientation[6];      /* ImageOrientationPatient of the first slice */
     unsigned flags;             /* TSC_DICOM_SERIES_* */
+    /* ---- appended with plugin ABI 3: what the scope gate reads (first slice
+     * unless said otherwise; multi-valued attributes joined by '\\') ---- */
+    const char *sop_class_uid;      /* (0008,0016) */
+    const char *image_type;         /* (0008,0008), e.g. "ORIGINAL\\PRIMARY\\M\\ND" */
+    const char *scanning_sequence;  /* (0018,0020), e.g. "GR\\IR" */
+    const char *sequence_variant;   /* (0018,0021) */
+    const char *mr_acquisition_type;/* (0018,0023) "2D", "3D" or "" */
+    const char *photometric;        /* (0028,0004) as stored */
+    int samples_per_pixel;          /* (0028,0002) */
+    double max_b_value;             /* largest diffusion b-value over the series
+                                       ((0018,9087) or the vendors' private b-value
+                                       tags); -1 when none is given */
+    int n_mosaic;                   /* Siemens NumberOfImagesInMosaic; 0 otherwise */
+    double echo_time, repetition_time, inversion_time; /* ms; 0 when absent */
 } tsc_dicom_series_info;
 
 typedef struct tsc_dicom_slice_info {

@@ -27,7 +27,8 @@ extern "C" {
     X(ECANCELLED, "cancelled")                                      \
     X(EEXIST, "already exists")                                     \
     X(EVERSION, "version mismatch")                                 \
-    X(EINTERNAL, "internal error")
+    X(EINTERNAL, "internal error")                                  \
+    X(ESCOPE, "outside the model's scope")
 
 typedef enum tsc_status {
 #define TSC__STATUS_ENUM(name, text) TSC_##name,

@@ -1,0 +1,324 @@
+"""Train model-v3 in resumable stretches on CPU (or, through gpu/, on one GPU).
+
+    training/.venv/bin/python training/train_v3.py [--stretch-min 150] [--data ../shared/data]
+
+One learning-rate schedule spans the whole run and is driven by the global step only:
+linear warm-up, then cosine to 2 % of the peak over --total-steps.  The input size grows with
+the step (progressive resizing, --sizes), the last stretch at the size the model ships with.
+
+Each stretch starts from training/checkpoints/tsc_v3.pt (committed: live and EMA weights in
+fp16, the global step, the architecture), rebuilds a fresh AdamW with a short re-warm-up
+(--rewarm steps from 10 % of the scheduled rate), and writes the checkpoint back atomically
+after every evaluation, and on SIGTERM/SIGINT or when --stretch-min is spent.  The run log
+training/checkpoints/tsc_v3_runlog.md (committed) gets one line per evaluation and one per
+stretch.  The full-precision best EMA by val score goes to training/runs/tsc_v3/ (ignored).
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import signal
+import sys
+import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import data as D  # noqa: E402
+import metrics as M  # noqa: E402
+from model import V3_DEC_WIDTHS, V3_WIDTHS, build, count_macs  # noqa: E402
+from train import augment, val_metrics  # noqa: E402
+
+CKPT_DIR = os.path.join(HERE, "checkpoints")
+CKPT = os.path.join(CKPT_DIR, "tsc_v3.pt")
+RUNLOG = os.path.join(CKPT_DIR, "tsc_v3_runlog.md")
+RUN_DIR = os.path.join(HERE, "runs", "tsc_v3")
+
+
+def cpu_has_bf16():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+    except OSError:
+        return False
+
+
+def parse_sizes(text):
+    """'128:0.6,160:0.85,192:1' -> [(0.6,128),(0.85,160),(1.0,192)] (size until that fraction)."""
+    out = []
+    for part in text.split(","):
+        s, f = part.split(":")
+        out.append((float(f), int(s)))
+    return sorted(out)
+
+
+def size_at(step, total, sizes):
+    frac = step / total
+    for f, s in sizes:
+        if frac < f:
+            return s
+    return sizes[-1][1]
+
+
+def lr_at(step, total, base, warmup_frac=0.03, floor=0.02):
+    w = max(1, int(total * warmup_frac))
+    if step < w:
+        return base * (0.1 + 0.9 * step / w)
+    t = min(1.0, (step - w) / max(1, total - w))
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def seg_loss(logits, target):
+    """nnU-Net style: BCE + batch soft Dice (1:1).  The Dice is pooled over the batch, so
+    tumour-free slices do not each contribute a noisy per-sample Dice; the BCE drives their
+    predicted area to zero."""
+    bce = F.binary_cross_entropy_with_logits(logits, target)
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum()
+    dice = (2 * inter + 1.0) / (p.sum() + target.sum() + 1.0)
+    return bce + (1 - dice)
+
+
+def to_half(sd):
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
+
+
+def to_float(sd):
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()}
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.no_grad()
+def predict(model, images, bf16, bs=64):
+    model.eval()
+    logits, probs = [], []
+    for i in range(0, len(images), bs):
+        x = torch.from_numpy(images[i:i + bs]).unsqueeze(1).contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            s, c = model(x)
+        logits.append(c.float().numpy())
+        probs.append(torch.sigmoid(s.float())[:, 0].numpy())
+    return np.concatenate(logits), np.concatenate(probs)
+
+
+def evaluate(model, va, bf16):
+    logits, probs = predict(model, va["images"], bf16)
+    r = val_metrics(logits, probs, va["y"], va["masks"])
+    p = M.softmax(logits)
+    ptum = 1 - p[:, 0]
+    per_source = {}
+    for si, name in enumerate(D.ALL_SOURCES):
+        sel = va["source"] == si
+        if sel.any():
+            per_source[name] = {"n": int(sel.sum()),
+                                "accuracy": float((p[sel].argmax(1) == va["y"][sel]).mean())}
+    nm = va["source"] == D.ALL_SOURCES.index("normal-mri")
+    r["normal_flagged"] = float((ptum[nm] >= 0.5).mean()) if nm.any() else float("nan")
+    fs = (va["source"] == 0) & (va["y"] > 0)
+    r["figshare_3class_acc"] = float((p[fs, 1:].argmax(1) + 1 == va["y"][fs]).mean())
+    r["per_source"] = per_source
+    # v3 selection score: v2's plus the normal-brain false-alarm rate (the clinic's complaint).
+    r["score_v3"] = float((r["accuracy"] + r["min_recall"] + r["tumor_auc"] + r["dice_tumor_slices"]
+                           + (1 - r["normal_flagged"])) / 5)
+    return r
+
+
+class EMA:
+    def __init__(self, model, decay):
+        self.decay = decay
+        self.model = build(model.config)
+        self.model.load_state_dict(model.state_dict())
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model, step):
+        d = min(self.decay, (1 + step) / (10 + step))
+        for pe, pm in zip(self.model.parameters(), model.parameters()):
+            pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        for be, bm in zip(self.model.buffers(), model.buffers()):
+            be.copy_(bm)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=D.DEFAULT_DATA)
+    ap.add_argument("--total-steps", type=int, default=24000, help="the whole run's schedule length")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--wd", type=float, default=1e-4)
+    ap.add_argument("--sizes", default="128:0.6,160:0.85,192:1",
+                    help="input size per schedule fraction: SIZE:UNTIL_FRACTION,...")
+    ap.add_argument("--eval-every", type=int, default=300)
+    ap.add_argument("--rewarm", type=int, default=150, help="re-warm-up steps after a resume")
+    ap.add_argument("--stretch-min", type=float, default=150.0, help="wall minutes of this stretch")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--max-steps", type=int, default=0, help="smoke test: stop after N steps")
+    ap.add_argument("--ckpt", default=CKPT)
+    ap.add_argument("--runlog", default=RUNLOG)
+    ap.add_argument("--seed", type=int, default=20261203)
+    a = ap.parse_args()
+
+    torch.set_num_threads(a.threads)
+    bf16 = cpu_has_bf16() if a.bf16 == "auto" else a.bf16 == "on"
+    os.makedirs(os.path.dirname(a.ckpt), exist_ok=True)
+    os.makedirs(RUN_DIR, exist_ok=True)
+    sizes = parse_sizes(a.sizes)
+
+    def log(msg):
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}", flush=True)
+
+    def runlog(line):
+        new = not os.path.exists(a.runlog)
+        with open(a.runlog, "a") as f:
+            if new:
+                f.write("# model-v3 run log\n\nOne line per evaluation (val split, EMA weights) and "
+                        "one per stretch; written by training/train_v3.py.\n\n")
+            f.write(line + "\n")
+
+    config = {"arch": "TumorNet", "widths": list(V3_WIDTHS), "dec_widths": list(V3_DEC_WIDTHS)}
+    step, best = 0, -1.0
+    resumed = os.path.exists(a.ckpt)
+    if resumed:
+        ck = torch.load(a.ckpt, map_location="cpu")
+        config = ck["config"]
+        step, best = ck["step"], ck.get("best", -1.0)
+        if ck.get("total_steps") and ck["total_steps"] != a.total_steps:
+            log(f"checkpoint schedule is {ck['total_steps']} steps; keeping it")
+            a.total_steps = ck["total_steps"]
+    model = build(config)
+    model.config = config
+    if resumed:
+        model.load_state_dict(to_float(ck["model"]))
+    ema = EMA(model, decay=0.999)
+    if resumed:
+        ema.model.load_state_dict(to_float(ck["ema"]))
+    model = model.to(memory_format=torch.channels_last)
+    ema.model = ema.model.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.wd)
+
+    # Every stretch gets its own RNG stream, derived from the global step it starts at.
+    rng = np.random.default_rng(a.seed + step)
+    gen = torch.Generator().manual_seed(a.seed + step)
+    torch.manual_seed(a.seed + step)
+
+    stop = {"now": False}
+
+    def on_signal(signum, frame):
+        stop["now"] = True
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    cur_size, tr, va = None, None, None
+    t_start = time.time()
+    stretch_steps, seen, train_s = 0, 0, 0.0
+    last_r = None
+    env = (f"torch {torch.__version__}, {a.threads} threads, bf16 {'on' if bf16 else 'off'}, "
+           f"{platform.processor() or platform.machine()}")
+    log(f"{'resuming at' if resumed else 'starting at'} step {step}/{a.total_steps}; {env}")
+
+    def checkpoint():
+        save_atomic({"config": config, "step": step, "total_steps": a.total_steps, "best": best,
+                     "model": to_half(model.state_dict()), "ema": to_half(ema.model.state_dict()),
+                     "sizes": a.sizes, "lr": a.lr, "seed": a.seed}, a.ckpt)
+
+    while step < a.total_steps and not stop["now"]:
+        size = size_at(step, a.total_steps, sizes)
+        if size != cur_size:
+            d = D.load_split_arrays(a.data, size, log=log, sources=D.SOURCES_V3)
+            tr, va = D.subset(d, "train"), D.subset(d, "val")
+            tr_x = torch.from_numpy(tr["images"]).unsqueeze(1)
+            tr_m = torch.from_numpy(tr["masks"]).unsqueeze(1).float()
+            tr_y = torch.from_numpy(tr["y"])
+            weights = D.balanced_weights_v3(tr["y"], tr["source"])
+            cur_size = size
+            log(f"size {size}: train {len(tr_y)} val {len(va['y'])}, "
+                f"GMAC {count_macs(build(config), size) / 1e9:.3f}")
+        model.train()
+        t0 = time.time()
+        n = min(a.eval_every - step % a.eval_every, a.total_steps - step)
+        idx = rng.choice(len(tr_y), size=n * a.batch, replace=True, p=weights)
+        sums, done = np.zeros(3), 0
+        for bi in range(n):
+            if stop["now"]:
+                break
+            lr = lr_at(step, a.total_steps, a.lr)
+            if resumed and stretch_steps < a.rewarm:  # fresh optimizer state: ramp up again
+                lr *= min(1.0, 0.1 + 0.9 * stretch_steps / max(1, a.rewarm))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            j = torch.from_numpy(idx[bi * a.batch:(bi + 1) * a.batch])
+            x, m = augment(tr_x[j], tr_m[j], gen)
+            x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                seg, cls = model(x)
+            ls = seg_loss(seg.float(), m)
+            lc = F.cross_entropy(cls.float(), tr_y[j])
+            loss = ls + lc
+            if not torch.isfinite(loss):
+                log("non-finite loss; stopping without saving")
+                raise SystemExit(2)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            step += 1
+            stretch_steps += 1
+            ema.update(model, step)
+            sums += [loss.item(), ls.item(), lc.item()]
+            done += 1
+            seen += a.batch
+            if a.max_steps and stretch_steps >= a.max_steps:
+                stop["now"] = True
+            if (time.time() - t_start) / 60 >= a.stretch_min:
+                stop["now"] = True
+        dt = time.time() - t0
+        train_s += dt
+        if done == 0:
+            break
+        te = time.time()
+        r = evaluate(ema.model, va, bf16)
+        ev_s = time.time() - te
+        last_r = r
+        is_best = r["score_v3"] > best and size == sizes[-1][1]
+        if is_best:
+            best = r["score_v3"]
+            torch.save({"config": config, "size": size, "step": step, "val": r,
+                        "ema": ema.model.state_dict()}, os.path.join(RUN_DIR, "best.pt"))
+        checkpoint()
+        sums /= done
+        rec = " ".join(f"{c[:4]} {r['per_class'][c]['recall']:.3f}" for c in M.CLASSES)
+        line = (f"| {time.strftime('%Y-%m-%d %H:%M')} | step {step}/{a.total_steps} | S {size} | "
+                f"lr {lr:.2e} | loss {sums[0]:.3f} (seg {sums[1]:.3f}, cls {sums[2]:.3f}) | "
+                f"{done * a.batch / dt:.1f} img/s | val acc {r['accuracy']:.3f}, {rec}, "
+                f"AUC {r['tumor_auc']:.4f}, Dice {r['dice_tumor_slices']:.3f}, ECE {r['ece_15']:.3f}, "
+                f"figshare 3-class {r['figshare_3class_acc']:.3f}, normal-mri flagged "
+                f"{r['normal_flagged']:.3f}, score {r['score_v3']:.4f}{' (best)' if is_best else ''} | "
+                f"eval {ev_s:.0f} s |")
+        runlog(line)
+        log(line)
+    checkpoint()
+    wall = time.time() - t_start
+    runlog(f"| stretch | ended at step {step}/{a.total_steps} | {stretch_steps} steps, "
+           f"{seen} samples, {wall / 60:.1f} min wall, {seen / max(train_s, 1e-9):.1f} img/s training | "
+           f"{env} | last val: " + (json.dumps({k: round(last_r[k], 4) for k in (
+               "accuracy", "tumor_auc", "dice_tumor_slices", "normal_flagged", "score_v3")})
+               if last_r else "none") + " |")
+    log(f"stretch done at step {step}")
+
+
+if __name__ == "__main__":
+    main()
