@@ -12,6 +12,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
@@ -64,6 +65,13 @@ void register_codecs()
         /* DCMTK logs to stderr by default; our hosts decide what is shown,
          * and DCMTK's messages may quote patient data. */
         OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        /* Elements stored with VR UN (anonymisers, PACS exports that lost the
+         * dictionary) read with their dictionary VR, so that a UN Modality
+         * reads "MR" instead of hex bytes.  Only defined-length UN in
+         * explicit VR data is affected (undefined-length UN is parsed as
+         * implicit VR anyway); this is a DCMTK process-wide setting, for
+         * reading only. */
+        dcmEnableUnknownVRConversion.set(OFTrue);
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
@@ -207,6 +215,111 @@ DcmItem *first_item(DcmItem *item, const DcmTagKey &seq)
     return nullptr;
 }
 
+/* A private element (group, block offset `offset`) under the private creator
+ * whose name starts with `creator` (case-insensitive), or NULL.  Creators
+ * are looked up in the order scanners write them (0x10, 0x11, ...). */
+DcmElement *private_element(DcmItem *item, Uint16 group, Uint16 offset, const char *creator)
+{
+    if (!item) return nullptr;
+    for (Uint16 blk = 0x10; blk <= 0xff; blk++) {
+        std::string c = get_string(item, DcmTagKey(group, blk));
+        if (c.empty()) return nullptr;
+        if (strncasecmp(c.c_str(), creator, strlen(creator)) == 0) {
+            DcmElement *e = nullptr;
+            if (item->findAndGetElement(DcmTagKey(group, (Uint16)(blk << 8 | offset)), e).good())
+                return e;
+            return nullptr;
+        }
+    }
+    return nullptr;
+}
+
+/* The `pos`-th value of an element as a number.  Elements of a known VR give
+ * their value; UN/OB ones (private tags DCMTK has no dictionary entry for)
+ * are read from their little-endian bytes as `raw`: 's' text (IS/DS),
+ * 'h' uint16, 'f' float32, 'd' float64. */
+bool element_number(DcmElement *e, char raw, unsigned long pos, double *out)
+{
+    if (!e) return false;
+    DcmEVR vr = e->ident();
+    if (vr == EVR_UN || vr == EVR_OB) {
+        Uint8 *b = nullptr;
+        if (e->getUint8Array(b).bad() || !b) return false;
+        size_t len = e->getLength();
+        double v = 0;
+        if (raw == 's') {
+            std::string text((const char *)b, len);
+            size_t start = 0;
+            for (unsigned long i = 0; i < pos; i++) {
+                start = text.find('\\', start);
+                if (start == std::string::npos) return false;
+                start++;
+            }
+            char *end = nullptr;
+            v = strtod(text.c_str() + start, &end);
+            if (end == text.c_str() + start) return false;
+        } else if (raw == 'h' && len >= 2 * (pos + 1)) {
+            v = (double)(b[2 * pos] | b[2 * pos + 1] << 8);
+        } else if (raw == 'f' && len >= 4 * (pos + 1)) {
+            uint32_t u = (uint32_t)b[4 * pos] | (uint32_t)b[4 * pos + 1] << 8 |
+                         (uint32_t)b[4 * pos + 2] << 16 | (uint32_t)b[4 * pos + 3] << 24;
+            float f;
+            memcpy(&f, &u, sizeof f);
+            v = f;
+        } else if (raw == 'd' && len >= 8 * (pos + 1)) {
+            uint64_t u = 0;
+            for (int i = 7; i >= 0; i--) u = u << 8 | b[8 * pos + (size_t)i];
+            memcpy(&v, &u, sizeof v);
+        } else {
+            return false;
+        }
+        if (!std::isfinite(v)) return false;
+        *out = v;
+        return true;
+    }
+    OFString str;
+    if (e->getOFString(str, pos).bad()) return false;
+    char *end = nullptr;
+    double v = strtod(str.c_str(), &end);
+    if (end == str.c_str() || !std::isfinite(v)) return false;
+    *out = v;
+    return true;
+}
+
+/* A diffusion b-value from the standard attribute, else the vendors'
+ * private ones (as dcm2niix reads them); -1 when none.  Values outside
+ * 0..100000 s/mm² are not b-values. */
+double diffusion_b_value(DcmItem *ds)
+{
+    double b = -1;
+    Float64 v = 0;
+    if (ds->findAndGetFloat64(DCM_DiffusionBValue, v).good() && std::isfinite(v)) {
+        b = v;
+    } else if (element_number(private_element(ds, 0x0019, 0x0C, "SIEMENS MR HEADER"), 's', 0,
+                              &b)) {
+    } else if (element_number(private_element(ds, 0x0043, 0x39, "GEMS_PARM_01"), 's', 0, &b)) {
+        /* GE adds 10^9 (and more) to flag the b-value's use. */
+        b = std::fmod(b, 1e9);
+    } else if (element_number(private_element(ds, 0x2001, 0x03, "Philips Imaging DD 001"), 'f',
+                              0, &b)) {
+    } else {
+        b = -1;
+    }
+    if (!(b >= 0 && b <= 1e5)) return -1;
+    return b;
+}
+
+/* The diffusion gradient direction (unit vector), standard or Siemens. */
+bool diffusion_direction(DcmItem *ds, double *dir)
+{
+    DcmItem *g = first_item(ds, DCM_DiffusionGradientDirectionSequence);
+    if (get_doubles(g ? g : ds, DCM_DiffusionGradientOrientation, dir, 3)) return true;
+    DcmElement *e = private_element(ds, 0x0019, 0x0E, "SIEMENS MR HEADER");
+    for (int i = 0; i < 3; i++)
+        if (!element_number(e, 'd', (unsigned long)i, &dir[i])) return false;
+    return true;
+}
+
 std::string lower(std::string s)
 {
     for (char &c : s) c = (char)tolower((unsigned char)c);
@@ -218,32 +331,78 @@ bool contains(const std::string &hay, const char *needle)
     return hay.find(needle) != std::string::npos;
 }
 
+/* Does a multi-valued CS attribute (values joined by '\\') hold `value`? */
+bool has_value(const std::string &joined, const char *value)
+{
+    size_t start = 0;
+    for (;;) {
+        size_t end = joined.find('\\', start);
+        std::string v = joined.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        while (!v.empty() && v.back() == ' ') v.pop_back();
+        while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+        if (strcasecmp(v.c_str(), value) == 0) return true;
+        if (end == std::string::npos) return false;
+        start = end + 1;
+    }
+}
+
+/* Images that show no tissue contrast of their own (phase, field maps,
+ * projections, localizers): a weighting label on them would be wrong. */
+bool no_tissue_contrast(const Slice &s, const std::string &text)
+{
+    static const char *types[] = {"P", "PHASE", "R", "REAL", "I", "IMAGINARY", "FIELD_MAP",
+                                  "FIELDMAP", "B0", "B0MAP", "B0 MAP", "PROJECTION IMAGE", "MIP",
+                                  "MINIP", "LOCALIZER", "SCOUT", "VELOCITY"};
+    for (const char *t : types)
+        if (has_value(s.image_type, t)) return true;
+    if (!strcasecmp(s.complex_kind.c_str(), "PHASE") || !strcasecmp(s.complex_kind.c_str(), "REAL") ||
+        !strcasecmp(s.complex_kind.c_str(), "IMAGINARY"))
+        return true;
+    static const char *words[] = {"field map", "field_map", "fieldmap", "field mapping",
+                                  "field_mapping", "b0map", "b0 map", "b0_map", "fmap", "mip",
+                                  "localizer", "localiser", "scout", "survey", "phase"};
+    for (const char *w : words)
+        if (contains(text, w)) return true;
+    return false;
+}
+
 /* A label a radiologist recognises ("T1 post-contrast", "FLAIR"), from the
- * descriptions first and the timing parameters second. */
-std::string contrast_label(DcmItem *ds, const std::string &description,
+ * headers: ImageType, b-values, the descriptions, and the timing parameters
+ * only where the sequence type makes them unambiguous.  Empty when unsure:
+ * no label beats a wrong one (a B0 field map or a MIP is not "T1"). */
+std::string contrast_label(DcmItem *ds, const Slice &s, const std::string &description,
                            const std::string &sequence, const std::string &agent)
 {
+    std::string scanning = get_string(ds, DCM_ScanningSequence);
     std::string text = lower(description + " " + get_string(ds, DCM_ProtocolName) + " " +
-                             sequence + " " + get_string(ds, DCM_ScanningSequence));
+                             sequence);
+    if (no_tissue_contrast(s, text)) return "";
     bool post = !agent.empty() || contains(text, "post") || contains(text, "+c") ||
                 contains(text, "gad") || contains(text, " gd") || contains(text, "contrast");
+    if (has_value(s.image_type, "ADC") || contains(text, "adc")) return "ADC";
+    if (has_value(s.image_type, "FA") || has_value(s.image_type, "TENSOR")) return "";
+    if (s.b_value > 0 || has_value(s.image_type, "DIFFUSION") ||
+        has_value(s.image_type, "TRACEW") || contains(text, "dwi") || contains(text, "diffusion"))
+        return "DWI";
     if (contains(text, "flair")) return "FLAIR";
-    if (contains(text, "dwi") || contains(text, "diffusion")) return "DWI";
-    if (contains(text, "adc")) return "ADC";
     if (contains(text, "swi")) return "SWI";
-    if (contains(text, "epi") || contains(text, "bold") || contains(text, "fmri")) return "EPI";
+    if (has_value(scanning, "EP") || contains(text, "epi") || contains(text, "bold") ||
+        contains(text, "fmri"))
+        return "EPI";
     std::string weight;
     if (contains(text, "t1")) weight = "T1";
     else if (contains(text, "t2")) weight = "T2";
     else if (contains(text, "pd")) weight = "PD";
     if (weight.empty()) {
-        double tr = 0, te = 0, ti = 0;
-        get_double(ds, DCM_RepetitionTime, &tr);
-        get_double(ds, DCM_EchoTime, &te);
-        get_double(ds, DCM_InversionTime, &ti);
-        if (ti > 1500 && te > 60) return "FLAIR";
-        if (tr > 0 && tr < 1000 && te > 0 && te < 30) weight = "T1";
-        else if (tr > 2000 && te > 70) weight = "T2";
+        /* Timing decides only for spin echo and inversion recovery: short
+         * TR/TE gradient echoes are as often angiography or field maps as
+         * T1-weighted anatomy. */
+        double tr = s.repetition_time, te = s.echo_time, ti = s.inversion_time;
+        bool ir = has_value(scanning, "IR"), se = has_value(scanning, "SE");
+        if (ir && ti > 1500 && te > 60) return "FLAIR";
+        if (ir && ti >= 300 && ti <= 1300 && te > 0 && te < 30) weight = "T1";
+        else if (se && !ir && tr > 0 && tr < 1000 && te > 0 && te < 30) weight = "T1";
+        else if (se && !ir && tr > 2000 && te > 70) weight = "T2";
     }
     if (weight.empty()) return post ? "post-contrast" : "";
     return post && weight == "T1" ? "T1 post-contrast" : weight;
@@ -608,6 +767,8 @@ struct Indexer {
     std::map<std::string, Patient> patients;
     std::map<std::string, Study> studies;
     std::map<std::string, Series> series; /* key: series UID + geometry key */
+    std::map<std::string, std::string> sop_paths; /* SOPInstanceUID → first file */
+    std::map<std::string, double> max_b;          /* SeriesInstanceUID → largest b-value */
 
     tsc_status read_file(const std::string &path, std::string *reason);
 };
@@ -640,6 +801,43 @@ void frame_geometry(DcmItem *shared, DcmItem *frame, Slice &s)
             long stack_pos = get_long(fc, DCM_InStackPositionNumber, 0);
             if (stack_pos > 0) s.instance_number = (int)stack_pos;
         }
+    }
+}
+
+/* What tells frames apart besides their position (enhanced MR): b-value,
+ * echo, frame type, temporal position, ASL context. */
+void frame_acquisition(DcmItem *shared, DcmItem *frame, Slice &s)
+{
+    DcmItem *groups[2] = {shared, frame};
+    for (DcmItem *g : groups) {
+        if (!g) continue;
+        if (DcmItem *d = first_item(g, DCM_MRDiffusionSequence)) {
+            Float64 v = 0;
+            if (d->findAndGetFloat64(DCM_DiffusionBValue, v).good() && v >= 0 && v <= 1e5)
+                s.b_value = v;
+            double dir[3];
+            if (diffusion_direction(d, dir)) {
+                memcpy(s.b_dir, dir, sizeof dir);
+                s.has_b_dir = true;
+            }
+        }
+        if (DcmItem *e = first_item(g, DCM_MREchoSequence))
+            get_double(e, DCM_EffectiveEchoTime, &s.echo_time);
+        if (DcmItem *t = first_item(g, DCM_MRTimingAndRelatedParametersSequence))
+            get_double(t, DCM_RepetitionTime, &s.repetition_time);
+        if (DcmItem *ft = first_item(g, DCM_MRImageFrameTypeSequence)) {
+            std::string v = get_string(ft, DCM_FrameType);
+            if (!v.empty()) s.image_type = v;
+            v = get_string(ft, DCM_ComplexImageComponent);
+            if (!v.empty()) s.complex_kind = v;
+        }
+        if (DcmItem *fc = first_item(g, DCM_FrameContentSequence)) {
+            long t = get_long(fc, DCM_TemporalPositionIndex, -1);
+            if (t >= 0) s.temporal_position = t;
+        }
+        OFString asl;
+        if (g->findAndGetOFString(DCM_ASLContext, asl, 0, OFTrue).good() && !asl.empty())
+            s.asl_context = asl.c_str();
     }
 }
 
@@ -678,6 +876,10 @@ tsc_status sniff(const std::string &path, std::string *reason)
     unsigned char b[132];
     size_t n = fread(b, 1, sizeof b, f);
     fclose(f);
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+        *reason = "gzip-compressed file: decompress it (gunzip) to read it";
+        return TSC_EUNSUPPORTED;
+    }
     if (n == sizeof b && memcmp(b + 128, "DICM", 4) == 0) return TSC_OK;
     if (n >= 8) {
         unsigned le = b[0] | (b[1] << 8), be = (b[0] << 8) | b[1];
@@ -720,6 +922,15 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     if (sop_class == UID_MediaStorageDirectoryStorage) {
         *reason = "a DICOMDIR (media directory); open it directly to use its index";
         return TSC_EUNSUPPORTED;
+    }
+    /* The same instance twice (a study copied twice under one folder): the
+     * copy would double every slice into repeated positions. */
+    if (!sop_uid.empty()) {
+        auto dup = sop_paths.find(sop_uid);
+        if (dup != sop_paths.end()) {
+            *reason = "duplicate of " + dup->second + " (same SOPInstanceUID)";
+            return TSC_EEXIST;
+        }
     }
     if (!ds->tagExists(DCM_PixelData) && !ds->tagExists(DCM_FloatPixelData) &&
         !ds->tagExists(DCM_DoubleFloatPixelData)) {
@@ -802,8 +1013,16 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     /* Refuse before anything allocates: decoded float pixels of one frame
      * and stored bytes of the whole object. */
     uint64_t frame_px = (uint64_t)base.rows * (uint64_t)base.cols;
-    uint64_t stored = frame_px * (uint64_t)base.samples_per_pixel *
-                      (uint64_t)((base.bits_allocated + 7) / 8) * (uint64_t)n_frames;
+    /* Uncompressed YBR_FULL_422 stores two samples per pixel (Y Y Cb Cr for
+     * each pair); 1-bit data (SEG) packs eight pixels per byte. */
+    uint64_t samples = base.photometric == "YBR_FULL_422" && !xfer.isEncapsulated() &&
+                               base.samples_per_pixel == 3
+                           ? 2
+                           : (uint64_t)base.samples_per_pixel;
+    uint64_t stored = base.bits_allocated == 1
+                          ? (frame_px * (uint64_t)n_frames + 7) / 8
+                          : frame_px * samples * (uint64_t)(base.bits_allocated / 8) *
+                                (uint64_t)n_frames;
     if (frame_px * sizeof(float) > params->max_pixel_bytes || stored > params->max_pixel_bytes * 4) {
         *reason = "pixel data of " + std::to_string(stored) +
                   " bytes exceeds the safety limit; refused";
@@ -813,7 +1032,7 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
         DcmElement *px = nullptr;
         if (ds->findAndGetElement(DCM_PixelData, px).good() && px) {
             uint64_t have = px->getLength();
-            uint64_t need = base.bits_allocated == 1 ? (stored + 7) / 8 : stored;
+            uint64_t need = stored;
             if (have < need) {
                 *reason = "pixel data shorter than declared (" + std::to_string(have) +
                           " bytes, expected " + std::to_string(need) + "); file truncated?";
@@ -840,6 +1059,18 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     get_double(ds, DCM_WindowWidth, &base.window_width);
     get_double(ds, DCM_RescaleSlope, &base.rescale_slope);
     get_double(ds, DCM_RescaleIntercept, &base.rescale_intercept);
+    base.image_type = get_string(ds, DCM_ImageType);
+    base.echo_number = (int)get_long(ds, DCM_EchoNumbers, 0);
+    get_double(ds, DCM_EchoTime, &base.echo_time);
+    get_double(ds, DCM_RepetitionTime, &base.repetition_time);
+    get_double(ds, DCM_InversionTime, &base.inversion_time);
+    base.acquisition_time = get_string(ds, DCM_AcquisitionTime);
+    if (base.acquisition_time.empty()) base.acquisition_time = get_string(ds, DCM_AcquisitionDateTime);
+    base.temporal_position = get_long(ds, DCM_TemporalPositionIdentifier, -1);
+    base.complex_kind = get_string(ds, DCM_ComplexImageComponent);
+    base.asl_context = get_string(ds, DCM_ASLContext);
+    base.b_value = diffusion_b_value(ds);
+    base.has_b_dir = diffusion_direction(ds, base.b_dir);
 
     /* ---- patient / study / series ---- */
     std::string patient_id = get_string(ds, DCM_PatientID);
@@ -881,6 +1112,7 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
                               ? per_frame->getItem((unsigned long)f)
                               : nullptr;
             frame_geometry(shared, fi, s);
+            frame_acquisition(shared, fi, s);
             if (!fi && base.n_frames > 1) s.instance_number = f + 1;
         } else if (base.n_frames > 1) {
             /* Legacy multi-frame without functional groups: frames share one
@@ -908,11 +1140,27 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
             se.body_part = get_string(ds, DCM_BodyPartExamined);
             se.frame_of_reference_uid = get_string(ds, DCM_FrameOfReferenceUID);
             se.series_number = (int)get_long(ds, DCM_SeriesNumber, 0);
-            se.contrast_label =
-                contrast_label(ds, se.description, se.sequence_name, se.contrast_agent);
+            se.sop_class_uid = sop_class;
+            se.scanning_sequence = get_string(ds, DCM_ScanningSequence);
+            se.sequence_variant = get_string(ds, DCM_SequenceVariant);
+            se.mr_acquisition_type = get_string(ds, DCM_MRAcquisitionType);
+            se.photometric = base.photometric;
+            double n_mosaic = 0;
+            if (element_number(private_element(ds, 0x0019, 0x0A, "SIEMENS MR HEADER"), 'h', 0,
+                               &n_mosaic) &&
+                n_mosaic >= 1 && n_mosaic <= 4096)
+                se.n_mosaic = (int)n_mosaic;
+            else if (has_value(base.image_type, "MOSAIC"))
+                se.n_mosaic = 1; /* a mosaic whose tile count is not given */
+        }
+        s.contrast_label = contrast_label(ds, s, se.description, se.sequence_name, se.contrast_agent);
+        if (s.b_value >= 0) {
+            auto mb = max_b.emplace(series_uid, s.b_value).first;
+            if (s.b_value > mb->second) mb->second = s.b_value;
         }
         se.slices.push_back(std::move(s));
     }
+    if (!sop_uid.empty()) sop_paths.emplace(sop_uid, path);
     return TSC_OK;
 }
 
@@ -1044,7 +1292,6 @@ static void build_infos(tsc_dicom_index *ix)
         in.model_name = se.model_name.c_str();
         in.sequence_name = se.sequence_name.c_str();
         in.contrast_agent = se.contrast_agent.c_str();
-        in.contrast_label = se.contrast_label.c_str();
         in.body_part = se.body_part.c_str();
         in.frame_of_reference_uid = se.frame_of_reference_uid.c_str();
         in.transfer_syntaxes = se.transfer_syntaxes.c_str();
@@ -1057,6 +1304,22 @@ static void build_infos(tsc_dicom_index *ix)
         in.pixel_spacing[1] = f.pixel_spacing[1];
         in.slice_thickness = f.thickness;
         memcpy(in.orientation, f.orientation, sizeof in.orientation);
+        se.image_type = f.image_type;
+        se.contrast_label = f.contrast_label;
+        in.contrast_label = se.contrast_label.c_str();
+        in.sop_class_uid = se.sop_class_uid.c_str();
+        in.image_type = se.image_type.c_str();
+        in.scanning_sequence = se.scanning_sequence.c_str();
+        in.sequence_variant = se.sequence_variant.c_str();
+        in.mr_acquisition_type = se.mr_acquisition_type.c_str();
+        in.photometric = se.photometric.c_str();
+        in.samples_per_pixel = f.samples_per_pixel;
+        in.max_b_value = se.max_b_value;
+        in.n_mosaic = se.n_mosaic;
+        in.echo_time = f.echo_time;
+        in.repetition_time = f.repetition_time;
+        in.inversion_time = f.inversion_time;
+        in.variant = se.variant.c_str();
         for (Slice &s : se.slices) {
             tsc_dicom_slice_info &si = s.info;
             si.path = s.path.c_str();
@@ -1143,8 +1406,10 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         }
         if (st != TSC_OK) {
             w.skip(w.files[i], st, reason);
+            /* The duplicate's reason names another file's path, which may
+             * hold a patient's name: logs never quote it. */
             tsc_log(TSC_LOG_INFO, LOG_DOMAIN, "file %zu of %zu skipped: %s", i + 1, total,
-                    reason.c_str());
+                    st == TSC_EEXIST ? "duplicate SOPInstanceUID" : reason.c_str());
         }
         if (params->progress) params->progress(i + 1, total, params->progress_data);
     }
@@ -1169,6 +1434,10 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         if (a.time != b.time) return a.time < b.time;
         return a.uid < b.uid;
     });
+    for (auto &kv : ixr.series) {
+        auto mb = ixr.max_b.find(kv.second.uid);
+        if (mb != ixr.max_b.end()) kv.second.max_b_value = mb->second;
+    }
     /* Repeated positions: one series entry per repetition. */
     std::map<std::string, Series> expanded;
     for (auto &kv : ixr.series) {

@@ -25,12 +25,28 @@ struct Slice {
     double location = 0;
     double window_center = 0, window_width = 0;
     double rescale_slope = 1, rescale_intercept = 0;
+    /* What can tell apart images acquired at the same position. */
+    std::string image_type, acquisition_time, complex_kind, asl_context, contrast_label;
+    int echo_number = 0;
+    long temporal_position = -1;   /* TemporalPositionIdentifier/Index; -1 absent */
+    double echo_time = 0, repetition_time = 0, inversion_time = 0; /* ms */
+    double b_value = -1;           /* -1: none */
+    double b_dir[3] = {0, 0, 0};
+    bool has_b_dir = false;
+    /* Siemens MOSAIC: this slice is tile `tile` of a grid x grid mosaic whose
+     * stored image is mosaic_rows x mosaic_cols (rows/cols are the tile's). */
+    int tile = -1, mosaic_grid = 0, mosaic_rows = 0, mosaic_cols = 0;
     tsc_dicom_slice_info info{};
 };
 
 struct Series {
     std::string uid, description, modality, manufacturer, model_name, sequence_name,
         contrast_agent, contrast_label, body_part, frame_of_reference_uid, transfer_syntaxes;
+    std::string sop_class_uid, image_type, scanning_sequence, sequence_variant,
+        mr_acquisition_type, photometric;
+    std::string variant; /* "echo 2 (TE 9.8 ms)", "b = 1000", "phase", ... */
+    double max_b_value = -1; /* over every slice of the SeriesInstanceUID */
+    int n_mosaic = 0;
     std::string study_key; /* study UID */
     int series_number = 0;
     int part = 0;          /* >0 when split from a mixed series */

@@ -132,8 +132,16 @@ typedef struct tsc_dicom_series_info {
     double max_b_value;             /* largest diffusion b-value over the series
                                        ((0018,9087) or the vendors' private b-value
                                        tags); -1 when none is given */
-    int n_mosaic;                   /* Siemens NumberOfImagesInMosaic; 0 otherwise */
+    int n_mosaic;                   /* Siemens NumberOfImagesInMosaic; 1 when ImageType
+                                       says MOSAIC without the count; 0 otherwise */
     double echo_time, repetition_time, inversion_time; /* ms; 0 when absent */
+    /* ---- appended after plugin ABI 3 (reading only; read through the
+     * pointer, never copied by size) ---- */
+    const char *variant;            /* what sets this series apart from others at the
+                                       same positions and SeriesInstanceUID: "echo 2
+                                       (TE 9.8 ms)", "b = 1000, direction 3 of 30",
+                                       "phase", "label", "time point 2 of 5",
+                                       "repetition 2 of 2"; "" when none */
 } tsc_dicom_series_info;
 
 typedef struct tsc_dicom_slice_info {

@@ -10,6 +10,11 @@
 #include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcvris.h>
+#include <dcmtk/dcmdata/dcvrds.h>
+#include <dcmtk/dcmdata/dcvrus.h>
+#include <dcmtk/dcmdata/dcvrfl.h>
+#include <dcmtk/dcmdata/dcvrfd.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +51,8 @@ struct Spec {
     std::function<int(int r, int c, int f)> value = [](int r, int c, int f) {
         return (r * 31 + c * 7 + f * 100) % 4000;
     };
+    std::string sop_uid;                         /* default: series UID + instance */
+    std::function<void(DcmDataset *)> edit;      /* extra attributes, set last */
 };
 
 std::string uid_for(const std::string &base, int n)
@@ -72,7 +79,8 @@ void write_dicom(const std::string &path, const Spec &sp,
     DcmDataset *ds = ff.getDataset();
     if (!sp.charset.empty()) ds->putAndInsertString(DCM_SpecificCharacterSet, sp.charset.c_str());
     ds->putAndInsertString(DCM_SOPClassUID, sp.sop_class.c_str());
-    ds->putAndInsertString(DCM_SOPInstanceUID, uid_for(sp.series_uid, sp.instance).c_str());
+    ds->putAndInsertString(DCM_SOPInstanceUID,
+                           (sp.sop_uid.empty() ? uid_for(sp.series_uid, sp.instance) : sp.sop_uid).c_str());
     ds->putAndInsertString(DCM_StudyInstanceUID, sp.study_uid.c_str());
     ds->putAndInsertString(DCM_SeriesInstanceUID, sp.series_uid.c_str());
     ds->putAndInsertString(DCM_PatientName, sp.patient_name.c_str());
@@ -148,8 +156,29 @@ void write_dicom(const std::string &path, const Spec &sp,
                 }
         ds->putAndInsertUint16Array(DCM_PixelData, px.data(), (unsigned long)n);
     }
+    if (sp.edit) sp.edit(ds);
     OFCondition c = ff.saveFile(path.c_str(), xfer);
     REQUIRE(c.good());
+}
+
+/* A private element under its creator, in block 0x10: (g,0010) = creator,
+ * (g,10xx) = value, as the vendors write them. */
+void put_private(DcmItem *ds, Uint16 group, const char *creator, Uint16 offset, DcmEVR vr,
+                 const char *value)
+{
+    REQUIRE(ds->putAndInsertString(DcmTagKey(group, 0x0010), creator).good());
+    DcmTag tag(group, (Uint16)(0x1000 | offset), vr);
+    DcmElement *e = nullptr;
+    switch (vr) {
+    case EVR_IS: e = new DcmIntegerString(tag); break;
+    case EVR_DS: e = new DcmDecimalString(tag); break;
+    case EVR_US: e = new DcmUnsignedShort(tag); break;
+    case EVR_FL: e = new DcmFloatingPointSingle(tag); break;
+    case EVR_FD: e = new DcmFloatingPointDouble(tag); break;
+    default: REQUIRE(!"unsupported VR in put_private");
+    }
+    REQUIRE(e->putString(value).good());
+    REQUIRE(ds->insert(e, OFTrue).good());
 }
 
 std::string tmp(const std::string &name)
@@ -672,6 +701,118 @@ TSC_TEST(dicom_real_vendor_series_index_and_decode)
     tsc_dicom_index_free(ix);
 }
 
+TSC_TEST(dicom_fills_scope_fields_from_headers)
+{
+    std::string dir = tmp("scopefields");
+    /* A plain series: every string set (empty), no b-value, no mosaic. */
+    Spec plain;
+    plain.series_uid += ".1";
+    write_dicom(dir + "/plain.dcm", plain);
+    /* A diffusion EPI series with the standard b-value on one slice. */
+    for (int i = 0; i < 3; i++) {
+        Spec sp;
+        sp.series_uid += ".2";
+        sp.instance = i + 1;
+        sp.pos[2] = 4.0 * i;
+        sp.edit = [i](DcmDataset *ds) {
+            ds->putAndInsertString(DCM_ImageType, "ORIGINAL\\PRIMARY\\DIFFUSION\\NONE");
+            ds->putAndInsertString(DCM_ScanningSequence, "EP");
+            ds->putAndInsertString(DCM_SequenceVariant, "SK\\SS");
+            ds->putAndInsertString(DCM_MRAcquisitionType, "2D");
+            ds->putAndInsertString(DCM_EchoTime, "89.5");
+            ds->putAndInsertString(DCM_RepetitionTime, "5000");
+            ds->putAndInsertString(DCM_InversionTime, "0");
+            ds->putAndInsertFloat64(DCM_DiffusionBValue, i == 1 ? 1000.0 : 0.0);
+        };
+        write_dicom(dir + "/dwi" + std::to_string(i) + ".dcm", sp);
+    }
+    /* The vendors' private b-values and the Siemens mosaic count. */
+    struct Vendor { const char *name; Uint16 group; const char *creator; Uint16 off; DcmEVR vr;
+                    const char *value; double b; } vendors[] = {
+        {"siemens", 0x0019, "SIEMENS MR HEADER", 0x0C, EVR_IS, "700", 700},
+        {"ge", 0x0043, "GEMS_PARM_01", 0x39, EVR_IS, "1000001500\\8\\0\\0", 1500},
+        {"philips", 0x2001, "Philips Imaging DD 001", 0x03, EVR_FL, "800", 800},
+    };
+    int k = 3;
+    for (const Vendor &v : vendors) {
+        Spec sp;
+        sp.series_uid += "." + std::to_string(k++);
+        sp.edit = [&v](DcmDataset *ds) {
+            put_private(ds, v.group, v.creator, v.off, v.vr, v.value);
+            if (v.group == 0x0019) put_private(ds, 0x0019, v.creator, 0x0A, EVR_US, "36");
+        };
+        write_dicom(dir + "/" + v.name + ".dcm", sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 5);
+    auto find = [ix](const char *suffix) -> const tsc_dicom_series_info * {
+        for (size_t i = 0; i < tsc_dicom_n_series(ix); i++) {
+            const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, i);
+            const char *u = se->series_uid;
+            size_t n = strlen(u), m = strlen(suffix);
+            if (n >= m && !strcmp(u + n - m, suffix)) return se;
+        }
+        REQUIRE(!"series not found");
+        return nullptr;
+    };
+    const tsc_dicom_series_info *p = find(".1");
+    CHECK(!strcmp(p->sop_class_uid, UID_MRImageStorage));
+    CHECK(p->image_type && !*p->image_type);
+    CHECK(p->scanning_sequence && !*p->scanning_sequence);
+    CHECK(p->sequence_variant && !*p->sequence_variant);
+    CHECK(p->mr_acquisition_type && !*p->mr_acquisition_type);
+    CHECK(!strcmp(p->photometric, "MONOCHROME2"));
+    CHECK(p->samples_per_pixel == 1);
+    CHECK(p->max_b_value == -1);
+    CHECK(p->n_mosaic == 0);
+    CHECK(p->echo_time == 0 && p->repetition_time == 0 && p->inversion_time == 0);
+    CHECK(p->variant && !*p->variant);
+    const tsc_dicom_series_info *d = find(".2");
+    CHECK(d->n_slices == 3);
+    CHECK(!strcmp(d->image_type, "ORIGINAL\\PRIMARY\\DIFFUSION\\NONE"));
+    CHECK(!strcmp(d->scanning_sequence, "EP"));
+    CHECK(!strcmp(d->sequence_variant, "SK\\SS"));
+    CHECK(!strcmp(d->mr_acquisition_type, "2D"));
+    CHECK_NEAR(d->max_b_value, 1000, 0);
+    CHECK_NEAR(d->echo_time, 89.5, 1e-9);
+    CHECK_NEAR(d->repetition_time, 5000, 1e-9);
+    CHECK(!strcmp(d->contrast_label, "DWI"));
+    CHECK_NEAR(find(".3")->max_b_value, 700, 0);
+    CHECK(find(".3")->n_mosaic == 36);
+    CHECK_NEAR(find(".4")->max_b_value, 1500, 0);
+    CHECK_NEAR(find(".5")->max_b_value, 800, 0);
+    CHECK(find(".5")->n_mosaic == 0);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_skips_duplicate_sop_instance_copies)
+{
+    std::string dir = tmp("dupes");
+    mkdir((dir + "/a").c_str(), 0755);
+    mkdir((dir + "/b").c_str(), 0755);
+    for (int i = 0; i < 3; i++) {
+        Spec sp;
+        sp.instance = i + 1;
+        sp.pos[2] = 5.0 * i;
+        write_dicom(dir + "/a/IM" + std::to_string(i), sp);
+        /* The same instance copied under another name. */
+        write_dicom(dir + "/b/copy" + std::to_string(i), sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, 0);
+    CHECK(se->n_slices == 3);
+    CHECK(!(se->flags & TSC_DICOM_SERIES_REPEAT));
+    CHECK(strstr(se->description, "time point") == nullptr);
+    CHECK(tsc_dicom_n_skipped(ix) == 3);
+    for (int i = 0; i < 3; i++) {
+        std::string copy = "b/copy" + std::to_string(i);
+        std::string why = "duplicate of " + dir + "/a/IM" + std::to_string(i) + " (same SOPInstanceUID)";
+        CHECK(skipped_with(ix, copy.c_str(), why.c_str()));
+    }
+    tsc_dicom_index_free(ix);
+}
+
 TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_orders_oblique_series_along_normal),
               TSC_CASE(dicom_falls_back_to_instance_number_without_geometry),
@@ -691,4 +832,6 @@ TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_splits_repeated_positions_into_time_points),
               TSC_CASE(dicom_survives_symlink_loops_and_dangling_links),
               TSC_CASE(dicom_reports_nothing_readable),
-              TSC_CASE(dicom_real_vendor_series_index_and_decode))
+              TSC_CASE(dicom_real_vendor_series_index_and_decode),
+              TSC_CASE(dicom_fills_scope_fields_from_headers),
+              TSC_CASE(dicom_skips_duplicate_sop_instance_copies))
