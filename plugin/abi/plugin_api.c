@@ -1,4 +1,4 @@
-/* The plugin's only exported symbol and its table (versions 1 and 2). */
+/* The plugin's only exported symbol and its table (versions 1 to 3). */
 #include "tsc_plugin.h"
 
 #include <stddef.h>
@@ -107,11 +107,26 @@ static const tsc_plugin_api api_table = {
     .nn_model_flops = tsc_nn_model_flops,
     .nn_model_n_threads = tsc_nn_model_n_threads,
     .nn_model_get_summary = tsc_nn_model_get_summary,
+    /* version 3 */
+    .result_describe = tsc_result_describe,
+    .series_result_describe = tsc_series_result_describe,
+    .series_check_scope = tsc_study_series_scope,
+    .scope_default_input = tsc_scope_default_input,
+    .scope_check = tsc_scope_check,
+    .plane_to_string = tsc_plane_to_string,
+    .result_get_tumor_probability = tsc_result_get_tumor_probability,
+    .result_get_head_area_mm2 = tsc_result_get_head_area_mm2,
+    .result_get_scope_warning = tsc_result_get_scope_warning,
+    .series_result_n_failed = tsc_series_result_n_failed,
+    .series_result_count = tsc_series_result_count,
+    .series_result_get_tumor_probability = tsc_series_result_get_tumor_probability,
+    .series_result_get_reason = tsc_series_result_get_reason,
+    .series_result_get_scope_warning = tsc_series_result_get_scope_warning,
 };
 
-/* Versions 1 and 2 are frozen: their members never move.  A later version
- * appends members after nn_model_get_summary and updates only the total
- * size check. */
+/* Versions 1 to 3 are frozen: their members never move.  A later version
+ * appends members after series_result_get_scope_warning and updates only
+ * the total size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
                "ABI v1 layout changed");
@@ -119,7 +134,15 @@ _Static_assert(offsetof(tsc_plugin_api, dicom_write_default_params) == 8 + 66 * 
                "ABI v2 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, nn_model_get_summary) == 8 + 82 * sizeof(void *),
                "ABI v2 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 83 * sizeof(void *), "ABI v2 size changed");
+_Static_assert(offsetof(tsc_plugin_api, result_describe) == 8 + 83 * sizeof(void *),
+               "ABI v3 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 97 * sizeof(void *), "ABI v3 size changed");
+/* Structs that cross the ABI with struct_size: new fields only at the end. */
+_Static_assert(offsetof(tsc_analysis_options, force_scope) > offsetof(tsc_analysis_options, cancel_data),
+               "tsc_analysis_options: ABI-3 fields must follow the ABI-1 ones");
+_Static_assert(offsetof(tsc_lesion3d_info, type_probability) == offsetof(tsc_lesion3d_info, label) +
+                                                                   sizeof(size_t),
+               "tsc_lesion3d_info: ABI-1 layout changed");
 
 __attribute__((visibility("default"))) const tsc_plugin_api *tsc_plugin_get_api(uint32_t version)
 {

@@ -1,6 +1,8 @@
 #include "study_analysis.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static tsc_slice slice_view(const tsc_dicom_image *im)
 {
@@ -13,6 +15,76 @@ static tsc_slice slice_view(const tsc_dicom_image *im)
     return s;
 }
 
+void tsc_study_series_scope(const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                            tsc_scope_decision *out)
+{
+    TSC_ASSERT(index && out && series < tsc_dicom_n_series(index));
+    const tsc_dicom_series_info *info = tsc_dicom_get_series(index, series);
+    tsc_scope_input in = tsc_scope_default_input();
+    in.modality = info->modality;
+    in.sop_class_uid = info->sop_class_uid;
+    in.image_type = info->image_type;
+    in.scanning_sequence = info->scanning_sequence;
+    in.sequence_variant = info->sequence_variant;
+    in.sequence_name = info->sequence_name;
+    in.series_description = info->description;
+    in.contrast_agent = info->contrast_agent;
+    in.photometric = info->photometric;
+    in.mr_acquisition_type = info->mr_acquisition_type;
+    in.samples_per_pixel = info->samples_per_pixel;
+    in.max_b_value = info->max_b_value;
+    in.n_mosaic = info->n_mosaic;
+    if ((info->flags & TSC_DICOM_SERIES_COLOR) && in.samples_per_pixel < 3) in.samples_per_pixel = 3;
+    double o2 = 0;
+    for (int i = 0; i < 6; i++) o2 += info->orientation[i] * info->orientation[i];
+    in.has_orientation = o2 > 1.5; /* two unit vectors */
+    memcpy(in.orientation, info->orientation, sizeof in.orientation);
+    in.pixel_spacing[0] = info->pixel_spacing[0];
+    in.pixel_spacing[1] = info->pixel_spacing[1];
+    in.rows = info->rows;
+    in.cols = info->cols;
+    in.n_slices = info->n_slices;
+    in.slice_thickness = info->slice_thickness;
+    in.slice_spacing = info->slice_spacing;
+    in.uneven_spacing = (info->flags & TSC_DICOM_SERIES_UNEVEN_SPACING) != 0;
+    in.echo_time = info->echo_time;
+    in.repetition_time = info->repetition_time;
+    in.inversion_time = info->inversion_time;
+    tsc_scope_check(model, &in, out);
+}
+
+/* The scope gate in front of every analysis of study pixels: refused
+ * (TSC_ESCOPE, the reason in err) unless the host forces it, in which case
+ * the warning it must show is written to `warning`. */
+static tsc_status gate(const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                       const tsc_analysis_options *options, char *warning, size_t n,
+                       char *reason, size_t rn, tsc_error *err)
+{
+    warning[0] = '\0';
+    reason[0] = '\0';
+    tsc_analysis_options o = tsc_analysis_default_options();
+    if (options) {
+        size_t len = options->struct_size < sizeof o ? options->struct_size : sizeof o;
+        memcpy(&o, options, len);
+    }
+    /* The classical baselines claim no scope; only the model's is checked. */
+    if (o.method != TSC_METHOD_CNN) return TSC_OK;
+    tsc_scope_decision d;
+    tsc_study_series_scope(model, index, series, &d);
+    if (d.in_scope) return TSC_OK;
+    snprintf(reason, rn, "%s", d.reason);
+    if (o.force_scope) {
+        snprintf(warning, n, "Outside the model's scope: %s (analysed on request, research use)",
+                 d.reason);
+        return TSC_OK;
+    }
+    return tsc_error_set(err, TSC_ESCOPE,
+                         "series %zu not analysed: %s%s", series, d.reason,
+                         d.reformat_possible
+                             ? " (a thin 3D volume: an axial reformat of it would be in scope)"
+                             : "");
+}
+
 tsc_status tsc_analyze_study_slice(tsc_model *model, const tsc_dicom_index *index, size_t series,
                                    size_t slice, const tsc_analysis_options *options,
                                    tsc_result **out, tsc_error *err)
@@ -20,11 +92,17 @@ tsc_status tsc_analyze_study_slice(tsc_model *model, const tsc_dicom_index *inde
     TSC_ASSERT(index && out);
     TSC_ASSERT(series < tsc_dicom_n_series(index));
     TSC_ASSERT(slice < tsc_dicom_get_series(index, series)->n_slices);
+    *out = NULL;
+    char warning[320], reason[256];
+    tsc_status st = gate(model, index, series, options, warning, sizeof warning, reason,
+                         sizeof reason, err);
+    if (st != TSC_OK) return st;
     tsc_dicom_image *im = NULL;
-    tsc_status st = tsc_dicom_decode_slice(index, series, slice, &im, err);
+    st = tsc_dicom_decode_slice(index, series, slice, &im, err);
     if (st != TSC_OK) return st;
     tsc_slice s = slice_view(im);
     st = tsc_analyze_slice(model, &s, options, out, err);
+    if (st == TSC_OK && warning[0]) tsc_result_set_scope_warning(*out, warning);
     if (st != TSC_OK && st != TSC_ECANCELLED)
         tsc_error_prefix(err, "series %zu slice %zu", series, slice);
     tsc_dicom_image_free(im);
@@ -61,21 +139,49 @@ tsc_status tsc_analyze_study_series(tsc_model *model, const tsc_dicom_index *ind
     TSC_ASSERT(index && out);
     TSC_ASSERT(series < tsc_dicom_n_series(index));
     const tsc_dicom_series_info *info = tsc_dicom_get_series(index, series);
-    double *loc = malloc((info->n_slices ? info->n_slices : 1) * sizeof *loc);
-    if (!loc) return tsc_error_set(err, TSC_ENOMEM, "out of memory");
+    *out = NULL;
+    char warning[320], reason[256];
+    tsc_status st = gate(model, index, series, options, warning, sizeof warning, reason,
+                         sizeof reason, err);
+    if (st == TSC_ESCOPE) {
+        /* A result the host can show and export: "not analysed" and why. */
+        *out = tsc_series_result_new_not_analysed(info->n_slices, reason);
+        return st;
+    }
+    if (st != TSC_OK) return st;
+    size_t n = info->n_slices ? info->n_slices : 1;
+    double *loc = malloc(n * sizeof *loc);
+    double *pos = malloc(3 * n * sizeof *pos);
+    if (!loc || !pos) {
+        free(loc);
+        free(pos);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory");
+    }
     int have_geometry = 1;
     for (size_t k = 0; k < info->n_slices; k++) {
         const tsc_dicom_slice_info *si = tsc_dicom_get_slice(index, series, k);
         loc[k] = si->location;
+        memcpy(pos + 3 * k, si->position, 3 * sizeof *pos);
         if (!si->has_geometry) have_geometry = 0;
     }
     source_ctx ctx = {index, series};
-    tsc_series_source src = {sizeof src, info->n_slices, have_geometry ? loc : NULL,
-                             /* Without geometry, SliceThickness is the only hint left. */
-                             info->slice_spacing > 0 ? info->slice_spacing : info->slice_thickness,
-                             fetch, release, &ctx};
-    tsc_status st =
-        tsc_analyze_series(model, &src, options, threads, progress, progress_data, out, err);
+    tsc_series_source src;
+    memset(&src, 0, sizeof src);
+    src.struct_size = sizeof src;
+    src.n_slices = info->n_slices;
+    src.locations_mm = have_geometry ? loc : NULL;
+    /* Without geometry, SliceThickness is the only hint left. */
+    src.slice_spacing_mm = info->slice_spacing > 0 ? info->slice_spacing : info->slice_thickness;
+    src.fetch = fetch;
+    src.release = release;
+    src.user_data = &ctx;
+    if (have_geometry) {
+        src.positions_mm = pos;
+        memcpy(src.orientation, info->orientation, sizeof src.orientation);
+    }
+    st = tsc_analyze_series(model, &src, options, threads, progress, progress_data, out, err);
+    if (*out && warning[0]) tsc_series_result_set_scope_warning(*out, warning);
     free(loc);
+    free(pos);
     return st;
 }

@@ -9,6 +9,13 @@
 extern "C" {
 #endif
 
+/* The scope gate's decision for a series of the study (tsc_scope_check()
+ * on its headers). */
+void tsc_study_series_scope(const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                            tsc_scope_decision *out);
+/* Both refuse a series outside the model's scope with TSC_ESCOPE unless
+ * options->force_scope; the series call then still returns a NOT_ANALYSED
+ * result in *out. */
 tsc_status tsc_analyze_study_slice(tsc_model *model, const tsc_dicom_index *index, size_t series,
                                    size_t slice, const tsc_analysis_options *options,
                                    tsc_result **out, tsc_error *err);

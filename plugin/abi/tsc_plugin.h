@@ -43,8 +43,9 @@ extern "C" {
 #endif
 
 /* The ABI version this header describes (version 2 appended the DICOM
- * writer and the raw engine; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 2u
+ * writer and the raw engine, version 3 the scope gate and the one
+ * description of a result; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 3u
 
 /* cairo's own typedef, repeated so that this header does not need cairo.h. */
 typedef struct _cairo cairo_t;
@@ -245,6 +246,35 @@ typedef struct tsc_plugin_api {
     double (*nn_model_flops)(const tsc_nn_model *model);
     int (*nn_model_n_threads)(const tsc_nn_model *model);
     const char *(*nn_model_get_summary)(const tsc_nn_model *model);
+
+    /* ---- version 3 ---- */
+
+    /* The one description of a result (text, colour, confidence) that every
+     * host shows: overlays, panels, strips, tooltips, reports, SR, JSON.
+     * `model` may be NULL for the classical methods. */
+    void (*result_describe)(const tsc_model *model, const tsc_result *r, tsc_description *out);
+    void (*series_result_describe)(const tsc_model *model, const tsc_series_result *r,
+                                   tsc_description *out);
+    /* The scope gate: the model's declared scope against a series' headers.
+     * analyze_study_slice/analyze_study_series refuse an out-of-scope series
+     * with TSC_ESCOPE (the series call still returns a NOT_ANALYSED result)
+     * unless tsc_analysis_options.force_scope is set. */
+    void (*series_check_scope)(const tsc_model *model, const tsc_dicom_index *index,
+                               size_t series, tsc_scope_decision *out);
+    tsc_scope_input (*scope_default_input)(void);
+    void (*scope_check)(const tsc_model *model, const tsc_scope_input *in,
+                        tsc_scope_decision *out);
+    const char *(*plane_to_string)(tsc_plane plane);
+    /* Results: P(tumour), the not-assessable rule's head area, the scope
+     * warning of a forced analysis. */
+    double (*result_get_tumor_probability)(const tsc_result *r);
+    double (*result_get_head_area_mm2)(const tsc_result *r);
+    const char *(*result_get_scope_warning)(const tsc_result *r);
+    size_t (*series_result_n_failed)(const tsc_series_result *r);
+    size_t (*series_result_count)(const tsc_series_result *r, tsc_verdict verdict);
+    double (*series_result_get_tumor_probability)(const tsc_series_result *r);
+    const char *(*series_result_get_reason)(const tsc_series_result *r);
+    const char *(*series_result_get_scope_warning)(const tsc_series_result *r);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -23,7 +23,14 @@ struct tsc_result {
     tsc_point *outline_points; /* all outlines, each lesion points into it */
     size_t n_outline_points;
     double pixel_area_mm2;  /* dx*dy, for volumes */
+    double spacing[2];      /* mm: [0] dy, [1] dx */
     tsc_timings timings;
+    size_t type;            /* most likely tumour type; (size_t)-1 for the classical methods */
+    double p_type;          /* P(type | tumour); NaN when unknown */
+    int type_uncertain;     /* TUMOR with p_type under the minimum confidence */
+    double head_area_mm2;   /* NaN when not estimated */
+    double ood_score;       /* NaN when the model has no OOD score */
+    char scope_warning[320];
 };
 
 struct tsc_series_result {
@@ -39,6 +46,11 @@ struct tsc_series_result {
     size_t n_lesions3d;
     tsc_lesion3d_info *lesions3d;
     double total_ms;
+    double p_tumor;         /* NaN when no slice was analysed */
+    int type_uncertain;
+    size_t counts[5];       /* slices per verdict */
+    char reason[256];       /* NOT_ANALYSED / NOT_ASSESSABLE: why */
+    char scope_warning[320];
 };
 
 /* Allocates an empty result with a zeroed mask of rows*cols. */

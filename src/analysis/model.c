@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,78 @@ static char *read_small_file(const char *path, size_t limit, size_t *len, tsc_er
     return buf;
 }
 
+/* The manifest's "scope" block (docs/MODEL_CARD.md, docs/RESULT_FORMAT.md):
+ *   "scope": {"modalities": ["MR"], "planes": ["axial"],
+ *             "sequences": ["T1", "T1 post-contrast", "T2", "FLAIR"],
+ *             "max_oblique_deg": 25, "pixel_spacing_mm": [0.2, 2.0], "min_matrix": 128} */
+static tsc_status parse_scope(const cJSON *sc, const char *name, tsc__scope *out, tsc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->max_oblique_deg = 25;
+    out->pixel_spacing_mm[0] = 0;
+    out->pixel_spacing_mm[1] = 1e9;
+    if (!sc) return TSC_OK;
+    if (!cJSON_IsObject(sc))
+        return tsc_error_set(err, TSC_EFORMAT, "%s: \"scope\" must be an object", name);
+    out->declared = 1;
+    static const char *const lists[] = {"modalities", "planes", "sequences"};
+    for (int l = 0; l < 3; l++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(sc, lists[l]);
+        if (!a) continue;
+        int n = cJSON_GetArraySize(a);
+        if (!cJSON_IsArray(a) || n > TSC__SCOPE_MAX)
+            return tsc_error_set(err, TSC_EFORMAT, "%s: scope.%s must be a list of at most %d names",
+                                 name, lists[l], TSC__SCOPE_MAX);
+        for (int i = 0; i < n; i++) {
+            const cJSON *it = cJSON_GetArrayItem(a, i);
+            const char *v = cJSON_IsString(it) ? it->valuestring : NULL;
+            if (!v || strlen(v) >= sizeof out->sequences[0])
+                return tsc_error_set(err, TSC_EFORMAT, "%s: scope.%s[%d] is not a short name", name,
+                                     lists[l], i);
+            if (l == 0) {
+                if (strlen(v) >= sizeof out->modalities[0])
+                    return tsc_error_set(err, TSC_EFORMAT, "%s: scope.modalities[%d] is too long",
+                                         name, i);
+                snprintf(out->modalities[out->n_modalities++], sizeof out->modalities[0], "%s", v);
+            } else if (l == 1) {
+                tsc_plane p = TSC_PLANE_UNKNOWN;
+                for (int q = TSC_PLANE_AXIAL; q <= TSC_PLANE_OBLIQUE; q++)
+                    if (!strcmp(v, tsc_plane_to_string((tsc_plane)q))) p = (tsc_plane)q;
+                if (p == TSC_PLANE_UNKNOWN)
+                    return tsc_error_set(err, TSC_EFORMAT,
+                                         "%s: scope.planes[%d] \"%s\" is not axial, coronal, "
+                                         "sagittal or oblique",
+                                         name, i, v);
+                out->planes[out->n_planes++] = p;
+            } else {
+                snprintf(out->sequences[out->n_sequences++], sizeof out->sequences[0], "%s", v);
+            }
+        }
+    }
+    double v;
+    if (json_num(sc, "max_oblique_deg", &v)) {
+        if (!(v >= 0 && v <= 45))
+            return tsc_error_set(err, TSC_EFORMAT, "%s: scope.max_oblique_deg must be 0..45", name);
+        out->max_oblique_deg = v;
+    }
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(sc, "pixel_spacing_mm");
+    if (ps) {
+        const cJSON *a = cJSON_GetArrayItem(ps, 0), *b = cJSON_GetArrayItem(ps, 1);
+        if (!cJSON_IsArray(ps) || cJSON_GetArraySize(ps) != 2 || !cJSON_IsNumber(a) ||
+            !cJSON_IsNumber(b) || !(a->valuedouble >= 0 && b->valuedouble > a->valuedouble))
+            return tsc_error_set(err, TSC_EFORMAT,
+                                 "%s: scope.pixel_spacing_mm must be [min, max] in mm", name);
+        out->pixel_spacing_mm[0] = a->valuedouble;
+        out->pixel_spacing_mm[1] = b->valuedouble;
+    }
+    if (json_num(sc, "min_matrix", &v)) {
+        if (!(v >= 0 && v <= 4096))
+            return tsc_error_set(err, TSC_EFORMAT, "%s: scope.min_matrix must be 0..4096", name);
+        out->min_matrix = (int)v;
+    }
+    return TSC_OK;
+}
+
 tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, tsc__manifest *m,
                                tsc_error *err)
 {
@@ -232,6 +305,24 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
         st = tsc_error_set(err, TSC_EFORMAT, "%s: thresholds out of range", name);
         goto out;
     }
+    m->min_head_area_mm2 = 4000;
+    m->max_head_cut_fraction = 0.35;
+    json_num(th, "min_head_area_mm2", &m->min_head_area_mm2);
+    json_num(th, "max_head_cut_fraction", &m->max_head_cut_fraction);
+    if (!(m->min_head_area_mm2 >= 0 && m->min_head_area_mm2 < 1e6) ||
+        !(m->max_head_cut_fraction > 0 && m->max_head_cut_fraction <= 1)) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "%s: thresholds.min_head_area_mm2 / max_head_cut_fraction out of range",
+                           name);
+        goto out;
+    }
+    m->ood_threshold = NAN;
+    const cJSON *ood = cJSON_GetObjectItemCaseSensitive(root, "ood");
+    if (ood && !json_num(ood, "threshold", &m->ood_threshold)) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: \"ood\" needs a numeric \"threshold\"", name);
+        goto out;
+    }
+    st = parse_scope(cJSON_GetObjectItemCaseSensitive(root, "scope"), name, &m->scope, err);
 out:
     cJSON_Delete(root);
     return st;

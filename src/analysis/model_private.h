@@ -15,6 +15,21 @@ typedef struct tsc__class {
     uint32_t color;
 } tsc__class;
 
+/* The manifest's "scope" block: what the model was made for. */
+#define TSC__SCOPE_MAX 8
+typedef struct tsc__scope {
+    int declared;                            /* the manifest has a scope block */
+    size_t n_modalities;
+    char modalities[TSC__SCOPE_MAX][16];     /* "MR" */
+    size_t n_planes;
+    tsc_plane planes[TSC__SCOPE_MAX];
+    size_t n_sequences;
+    char sequences[TSC__SCOPE_MAX][32];      /* "T1", "T1 post-contrast", "T2", "FLAIR" */
+    double max_oblique_deg;                  /* default 25 */
+    double pixel_spacing_mm[2];              /* accepted range of the larger spacing */
+    int min_matrix;                          /* smallest rows/cols accepted */
+} tsc__scope;
+
 typedef struct tsc__manifest {
     char name[128];
     char version[64];
@@ -31,6 +46,10 @@ typedef struct tsc__manifest {
     double tumor_probability;
     double min_tumor_area_px;  /* at the network's S×S grid */
     double min_confidence;
+    double min_head_area_mm2;      /* not-assessable rule (default 4000 mm²) */
+    double max_head_cut_fraction;  /* not-assessable rule (default 0.35) */
+    double ood_threshold;          /* NaN: the model has no OOD score */
+    tsc__scope scope;
 } tsc__manifest;
 
 /* One inference engine instance with its buffers; used by one thread at a time. */

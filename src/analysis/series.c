@@ -2,12 +2,13 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis_private.h"
+#include "model_private.h"
 
 typedef struct series_job {
     tsc_model *model;
@@ -122,7 +123,7 @@ static double slab_mm(const tsc_series_source *src, size_t k)
     return src->slice_spacing_mm > 0 ? src->slice_spacing_mm : NAN;
 }
 
-static void aggregate(tsc_series_result *out, const tsc_series_source *src)
+static void aggregate(tsc_series_result *out, const tsc_series_source *src, const tsc_model *model)
 {
     size_t n = out->n;
     /* Per-slice component labels of the (already cleaned) tumour masks. */
@@ -133,7 +134,10 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src)
     for (size_t k = 0; k < n; k++) {
         const tsc_result *r = out->slices[k];
         offset[k + 1] = offset[k];
-        if (!r || r->verdict != TSC_VERDICT_TUMOR) continue;
+        /* Inconclusive slices take part: a lesion does not split where one
+         * of its slices is in doubt. */
+        if (!r || (r->verdict != TSC_VERDICT_TUMOR && r->verdict != TSC_VERDICT_INCONCLUSIVE))
+            continue;
         labels[k] = malloc((size_t)r->rows * (size_t)r->cols * sizeof(int));
         if (!labels[k]) continue;
         n_labels[k] = label_mask(r->mask, r->rows, r->cols, labels[k]);
@@ -162,13 +166,25 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src)
     size_t *root_to_lesion = malloc((total + 1) * sizeof *root_to_lesion);
     tsc_lesion3d_info *l3 = calloc(total + 1, sizeof *l3);
     double (*class_area)[TSC__MAX_CLASSES] = calloc(total + 1, sizeof *class_area);
-    if (!root_to_lesion || !l3 || !class_area) {
+    double *weight = calloc(total + 1, sizeof *weight);
+    double (*centre)[3] = calloc(total + 1, sizeof *centre);
+    int *seen = calloc(total + 1, sizeof *seen);
+    if (!root_to_lesion || !l3 || !class_area || !weight || !centre || !seen) {
         free(root_to_lesion);
         free(l3);
         free(class_area);
+        free(weight);
+        free(centre);
+        free(seen);
         free(parent);
         goto done;
     }
+    const int geo = src->struct_size >= offsetof(tsc_series_source, orientation) +
+                                            sizeof src->orientation &&
+                    src->positions_mm &&
+                    (src->orientation[0] != 0 || src->orientation[1] != 0 ||
+                     src->orientation[2] != 0);
+    const size_t no_tumor = model ? model->manifest.no_tumor : 0;
     for (size_t i = 0; i < total; i++) root_to_lesion[i] = (size_t)-1;
     size_t n3 = 0;
     double volume = 0;
@@ -197,7 +213,28 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src)
             double ml = slab > 0 ? area[c] * slab / 1000.0 : 0;
             l3[li].volume_ml += ml;
             volume += ml;
-            if (r->label < TSC__MAX_CLASSES) class_area[li][r->label] += area[c];
+            /* Type evidence: the slice's P(class | tumour), weighted by the
+             * component's area on it. */
+            if (r->p_tumor > 0 && r->n_classes)
+                for (size_t q = 0; q < r->n_classes && q < TSC__MAX_CLASSES; q++)
+                    if (q != no_tumor) class_area[li][q] += area[c] * r->probs[q] / r->p_tumor;
+            weight[li] += area[c];
+            /* Centre of mass and extent in patient coordinates. */
+            if (geo) {
+                const double *pos = src->positions_mm + 3 * k;
+                const double *o = src->orientation;
+                for (size_t i = 0; i < px; i++) {
+                    if (labels[k][i] != c) continue;
+                    double x = (double)(i % (size_t)r->cols), y = (double)(i / (size_t)r->cols);
+                    for (int a = 0; a < 3; a++) {
+                        double p = pos[a] + x * r->spacing[1] * o[a] + y * r->spacing[0] * o[3 + a];
+                        centre[li][a] += p * r->pixel_area_mm2;
+                        if (!seen[li] || p < l3[li].extent_min_mm[a]) l3[li].extent_min_mm[a] = p;
+                        if (!seen[li] || p > l3[li].extent_max_mm[a]) l3[li].extent_max_mm[a] = p;
+                    }
+                    seen[li] = 1;
+                }
+            }
         }
         free(area);
         /* Key slices: the measured lesion with the largest product. */
@@ -225,6 +262,8 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src)
                 size_t li = root_to_lesion[uf_find(parent, offset[k] + (size_t)lab - 1)];
                 if (li != (size_t)-1 && le->product_mm2 > l3[li].max_product_mm2) {
                     l3[li].max_product_mm2 = le->product_mm2;
+                    l3[li].diameter_mm = le->diameter_mm;
+                    l3[li].perpendicular_mm = le->perpendicular_mm;
                     l3[li].key_slice = k;
                 }
             }
@@ -235,19 +274,43 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src)
         }
     }
     for (size_t i = 0; i < n3; i++) {
-        size_t best = 0;
-        for (size_t c = 1; c < TSC__MAX_CLASSES; c++)
-            if (class_area[i][c] > class_area[i][best]) best = c;
+        size_t best = (size_t)-1;
+        for (size_t c = 0; c < TSC__MAX_CLASSES; c++)
+            if (c != no_tumor && (best == (size_t)-1 || class_area[i][c] > class_area[i][best]))
+                best = c;
         l3[i].label = best;
+        l3[i].type_probability = weight[i] > 0 && class_area[i][best] > 0
+                                     ? class_area[i][best] / weight[i]
+                                     : NAN;
         if (l3[i].max_product_mm2 < 0) {
             l3[i].max_product_mm2 = 0;
             l3[i].key_slice = l3[i].first_slice;
         }
+        /* RANO: measurable when both diameters reach 10 mm; a non-measurable
+         * lesion has no bidimensional product. */
+        l3[i].measurable = l3[i].diameter_mm >= 10.0 && l3[i].perpendicular_mm >= 10.0;
+        if (!l3[i].measurable) l3[i].max_product_mm2 = 0;
+        l3[i].has_patient_coordinates = geo && seen[i] && weight[i] > 0;
+        if (l3[i].has_patient_coordinates)
+            for (int a = 0; a < 3; a++) l3[i].centre_mm[a] = centre[i][a] / weight[i];
+    }
+    /* Largest first. */
+    for (size_t i = 1; i < n3; i++) {
+        tsc_lesion3d_info t = l3[i];
+        size_t j = i;
+        while (j > 0 && l3[j - 1].volume_ml < t.volume_ml) {
+            l3[j] = l3[j - 1];
+            j--;
+        }
+        l3[j] = t;
     }
     out->lesions3d = l3;
     out->n_lesions3d = n3;
     out->volume_ml = volume_known ? volume : NAN;
     free(class_area);
+    free(weight);
+    free(centre);
+    free(seen);
     free(root_to_lesion);
     free(parent);
 done:
@@ -258,62 +321,77 @@ done:
     free(offset);
 }
 
-/* Series verdict: tumour when any slice shows one (type by tumour area,
- * confidence the mean probability of that type over those slices);
- * inconclusive when no slice shows a tumour but some are inconclusive;
- * otherwise no tumour with the mean no-tumour probability. */
-static void series_verdict(tsc_series_result *out)
+/* Series verdict (docs/RESULT_FORMAT.md), the slice rule carried over:
+ * - tumour when any slice shows one: the type with the most evidence (area
+ *   times P(type | tumour) over the tumour slices), stated with its
+ *   area-weighted P(type | tumour) and "type uncertain" under the model's
+ *   minimum confidence, exactly as a slice would be;
+ * - inconclusive when no slice shows a tumour but an assessable one is in
+ *   doubt;
+ * - no tumour when every assessable slice is "no tumour", stated with the
+ *   lowest P(no tumour) among them (a series is never more certain than its
+ *   least certain slice);
+ * - not assessable when no slice is.  Not-assessable slices never make a
+ *   series inconclusive. */
+static void series_verdict(tsc_series_result *out, const tsc_model *model)
 {
-    double area[TSC__MAX_CLASSES] = {0};
-    size_t n_tumor = 0, n_inconclusive = 0, n_ok = 0;
-    double sum_conf = 0;
-    size_t no_tumor_label = 0;
+    double evidence[TSC__MAX_CLASSES] = {0}, area_sum = 0, p_sum = 0, p_max = -1;
+    size_t n_ok = 0;
+    memset(out->counts, 0, sizeof out->counts);
+    size_t no_tumor = model ? model->manifest.no_tumor : 0;
+    double min_conf = model ? model->manifest.min_confidence : 0.6;
+    double min_p_no = INFINITY;
     for (size_t k = 0; k < out->n; k++) {
         const tsc_result *r = out->slices[k];
         if (!r) continue;
         n_ok++;
+        if ((size_t)r->verdict < 5) out->counts[r->verdict]++;
+        int assessable = r->verdict == TSC_VERDICT_TUMOR || r->verdict == TSC_VERDICT_NO_TUMOR ||
+                         r->verdict == TSC_VERDICT_INCONCLUSIVE;
+        if (assessable && isfinite(r->p_tumor) && r->p_tumor > p_max) p_max = r->p_tumor;
         if (r->verdict == TSC_VERDICT_TUMOR) {
-            n_tumor++;
             double a = 0;
             for (size_t j = 0; j < r->n_lesions; j++) a += r->lesions[j].area_mm2;
-            if (r->label < TSC__MAX_CLASSES) area[r->label] += a > 0 ? a : 1e-6;
-        } else if (r->verdict == TSC_VERDICT_INCONCLUSIVE) {
-            n_inconclusive++;
-        } else {
-            no_tumor_label = r->label;
-            sum_conf += r->confidence;
+            if (!(a > 0)) a = 1e-6;
+            if (r->n_classes && r->p_tumor > 0)
+                for (size_t c = 0; c < r->n_classes && c < TSC__MAX_CLASSES; c++)
+                    if (c != no_tumor) evidence[c] += a * r->probs[c] / r->p_tumor;
+            area_sum += a;
+            if (isfinite(r->p_tumor)) p_sum += r->p_tumor;
+        } else if (r->verdict == TSC_VERDICT_NO_TUMOR && isfinite(r->confidence) &&
+                   r->confidence < min_p_no) {
+            min_p_no = r->confidence;
         }
     }
     out->key_slice = out->n_lesions3d ? out->key_slice : (size_t)-1;
-    if (n_tumor) {
-        size_t best = 0;
-        for (size_t c = 1; c < TSC__MAX_CLASSES; c++)
-            if (area[c] > area[best]) best = c;
-        double s = 0;
-        size_t m = 0;
-        for (size_t k = 0; k < out->n; k++) {
-            const tsc_result *r = out->slices[k];
-            if (r && r->verdict == TSC_VERDICT_TUMOR && best < r->n_classes) {
-                s += r->probs[best];
-                m++;
-            }
-        }
+    out->confidence = NAN;
+    out->p_tumor = p_max >= 0 ? p_max : NAN;
+    out->type_uncertain = 0;
+    out->label = no_tumor;
+    out->reason[0] = '\0';
+    if (out->counts[TSC_VERDICT_TUMOR]) {
         out->verdict = TSC_VERDICT_TUMOR;
-        out->label = best;
-        out->confidence = m ? s / (double)m : 0;
-    } else if (n_inconclusive) {
+        size_t best = (size_t)-1;
+        for (size_t c = 0; c < TSC__MAX_CLASSES; c++)
+            if (c != no_tumor && evidence[c] > 0 && (best == (size_t)-1 || evidence[c] > evidence[best]))
+                best = c;
+        if (best != (size_t)-1) {
+            out->label = best;
+            out->confidence = evidence[best] / area_sum;
+            out->type_uncertain = !(out->confidence >= min_conf);
+        }
+        out->p_tumor = p_sum / (double)out->counts[TSC_VERDICT_TUMOR];
+        if (!model) out->p_tumor = NAN;
+    } else if (out->counts[TSC_VERDICT_INCONCLUSIVE]) {
         out->verdict = TSC_VERDICT_INCONCLUSIVE;
-        out->label = no_tumor_label;
-        out->confidence = 0;
-        for (size_t k = 0; k < out->n; k++)
-            if (out->slices[k]) {
-                out->label = out->slices[k]->label;
-                break;
-            }
-    } else {
+    } else if (out->counts[TSC_VERDICT_NO_TUMOR]) {
         out->verdict = TSC_VERDICT_NO_TUMOR;
-        out->label = no_tumor_label;
-        out->confidence = n_ok ? sum_conf / (double)n_ok : 0;
+        out->confidence = isfinite(min_p_no) ? min_p_no : NAN;
+    } else {
+        out->verdict = TSC_VERDICT_NOT_ASSESSABLE;
+        snprintf(out->reason, sizeof out->reason, "%s",
+                 n_ok ? "no slice of this series shows enough of the head to be read"
+                      : "no slice of this series could be analysed");
     }
 }
 
@@ -331,6 +409,12 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
         memcpy(&opt, options, n);
         opt.struct_size = sizeof opt;
     }
+    /* Hosts built before ABI 3 pass a shorter source: read only its bytes. */
+    tsc_series_source src_copy;
+    memset(&src_copy, 0, sizeof src_copy);
+    memcpy(&src_copy, source,
+           source->struct_size < sizeof src_copy ? source->struct_size : sizeof src_copy);
+    src_copy.struct_size = sizeof src_copy;
     double t0 = tsc__now_ms();
     size_t n = source->n_slices;
     tsc_series_result *r = calloc(1, sizeof *r);
@@ -374,8 +458,8 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
 
     for (size_t k = 0; k < n; k++)
         if (r->errors[k]) r->n_failed++;
-    aggregate(r, source);
-    series_verdict(r);
+    aggregate(r, &src_copy, model);
+    series_verdict(r, model);
     r->total_ms = tsc__now_ms() - t0;
     *out = r;
     if (atomic_load(&job.cancelled))
@@ -418,6 +502,42 @@ double tsc_series_result_get_confidence(const tsc_series_result *r) { return r->
 double tsc_series_result_get_volume_ml(const tsc_series_result *r) { return r->volume_ml; }
 size_t tsc_series_result_get_key_slice(const tsc_series_result *r) { return r->key_slice; }
 size_t tsc_series_result_n_lesions3d(const tsc_series_result *r) { return r->n_lesions3d; }
+double tsc_series_result_get_tumor_probability(const tsc_series_result *r) { return r->p_tumor; }
+const char *tsc_series_result_get_scope_warning(const tsc_series_result *r) { return r->scope_warning; }
+const char *tsc_series_result_get_reason(const tsc_series_result *r) { return r->reason; }
+
+size_t tsc_series_result_count(const tsc_series_result *r, tsc_verdict v)
+{
+    return (size_t)v < 5 ? r->counts[v] : 0;
+}
+
+void tsc_series_result_set_scope_warning(tsc_series_result *r, const char *warning)
+{
+    TSC_ASSERT(r);
+    snprintf(r->scope_warning, sizeof r->scope_warning, "%s", warning ? warning : "");
+    for (size_t k = 0; k < r->n; k++)
+        if (r->slices[k]) tsc_result_set_scope_warning(r->slices[k], warning);
+}
+
+tsc_series_result *tsc_series_result_new_not_analysed(size_t n_slices, const char *reason)
+{
+    tsc_series_result *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->n = n_slices;
+    r->slices = calloc(n_slices ? n_slices : 1, sizeof *r->slices);
+    r->errors = calloc(n_slices ? n_slices : 1, sizeof *r->errors);
+    if (!r->slices || !r->errors) {
+        tsc_series_result_free(r);
+        return NULL;
+    }
+    r->verdict = TSC_VERDICT_NOT_ANALYSED;
+    r->key_slice = (size_t)-1;
+    r->volume_ml = NAN;
+    r->confidence = NAN;
+    r->p_tumor = NAN;
+    snprintf(r->reason, sizeof r->reason, "%s", reason ? reason : "");
+    return r;
+}
 
 const tsc_lesion3d_info *tsc_series_result_get_lesion3d(const tsc_series_result *r, size_t i)
 {

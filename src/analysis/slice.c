@@ -27,6 +27,8 @@ tsc_analysis_options tsc_analysis_default_options(void)
     o.flip_tta = 1;
     o.min_lesion_area_mm2 = 10.0;
     o.restrict_to_head = 1;
+    o.force_scope = 0;
+    o.not_assessable_rule = 1;
     return o;
 }
 
@@ -36,6 +38,8 @@ const char *tsc_verdict_to_string(tsc_verdict v)
     case TSC_VERDICT_NO_TUMOR: return "no_tumor";
     case TSC_VERDICT_TUMOR: return "tumor";
     case TSC_VERDICT_INCONCLUSIVE: return "inconclusive";
+    case TSC_VERDICT_NOT_ASSESSABLE: return "not_assessable";
+    case TSC_VERDICT_NOT_ANALYSED: return "not_analysed";
     }
     return "unknown";
 }
@@ -65,6 +69,10 @@ tsc_result *tsc__result_new(int rows, int cols)
     if (!r) return NULL;
     r->rows = rows;
     r->cols = cols;
+    r->type = (size_t)-1;
+    r->p_type = NAN;
+    r->head_area_mm2 = NAN;
+    r->ood_score = NAN;
     r->mask = calloc((size_t)rows * (size_t)cols, 1);
     if (!r->mask) {
         free(r);
@@ -148,46 +156,93 @@ static double sigmoid(double x)
     return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
 }
 
-/* The verdict rule (docs/RESULT_FORMAT.md): the classifier's P(tumour) and
- * the segmentation's mask area must agree, and the top probability must
- * reach the manifest's minimum confidence; otherwise "inconclusive" with the
- * reason spelled out. */
+/* The verdict rule (docs/RESULT_FORMAT.md), one meaning per verdict:
+ * - tumour: P(tumour) reaches the tumour threshold and the segmentation
+ *   outlines a lesion; the type is the most likely one given a tumour;
+ * - no tumour: P(no tumour) reaches the minimum confidence and the
+ *   segmentation outlines nothing;
+ * - anything else is inconclusive, with the reason as a sentence. */
 static void decide(tsc_result *r, const tsc__manifest *m, double mask_area_s)
 {
-    size_t best = 0;
-    for (size_t i = 1; i < r->n_classes; i++)
-        if (r->probs[i] > r->probs[best]) best = i;
-    r->label = best;
-    r->confidence = r->probs[best];
     r->p_tumor = 1.0 - r->probs[m->no_tumor];
+    size_t bt = (size_t)-1;
+    for (size_t i = 0; i < r->n_classes; i++)
+        if (i != m->no_tumor && (bt == (size_t)-1 || r->probs[i] > r->probs[bt])) bt = i;
+    r->type = bt;
+    r->p_type = bt != (size_t)-1 && r->p_tumor > 0 ? r->probs[bt] / r->p_tumor : NAN;
     int cls_tumor = r->p_tumor >= m->tumor_probability;
+    int cls_normal = 1.0 - r->p_tumor >= m->min_confidence;
     int seg_tumor = mask_area_s >= m->min_tumor_area_px && mask_area_s > 0;
-    if (cls_tumor && best == m->no_tumor) {
-        /* P(tumour) passes the threshold but no single type beats "no tumour":
-         * report the most likely type, flagged by the confidence rule below. */
-        size_t bt = best == 0 ? 1 : 0;
-        for (size_t i = 0; i < r->n_classes; i++)
-            if (i != m->no_tumor && r->probs[i] > r->probs[bt]) bt = i;
-        r->label = bt;
-        r->confidence = r->probs[bt];
-    }
-    if (cls_tumor != seg_tumor) {
-        r->verdict = TSC_VERDICT_INCONCLUSIVE;
-        snprintf(r->reason, sizeof r->reason,
-                 "classifier and segmentation disagree: P(tumour) %.1f%%, segmented area %.0f px "
-                 "(needs %.0f)",
-                 100.0 * r->p_tumor, mask_area_s, m->min_tumor_area_px);
-        return;
-    }
-    if (r->confidence < m->min_confidence) {
-        r->verdict = TSC_VERDICT_INCONCLUSIVE;
-        snprintf(r->reason, sizeof r->reason,
-                 "top probability %.1f%% (%s) is under the %.0f%% confidence threshold",
-                 100.0 * r->confidence, m->classes[r->label].display, 100.0 * m->min_confidence);
-        return;
-    }
-    r->verdict = cls_tumor ? TSC_VERDICT_TUMOR : TSC_VERDICT_NO_TUMOR;
     r->reason[0] = '\0';
+    if (cls_tumor && seg_tumor) {
+        r->verdict = TSC_VERDICT_TUMOR;
+        r->label = bt;
+        r->confidence = r->p_type;
+        r->type_uncertain = !(r->p_type >= m->min_confidence);
+        return;
+    }
+    if (cls_normal && !seg_tumor) {
+        r->verdict = TSC_VERDICT_NO_TUMOR;
+        r->label = m->no_tumor;
+        r->confidence = 1.0 - r->p_tumor;
+        return;
+    }
+    r->verdict = TSC_VERDICT_INCONCLUSIVE;
+    r->label = bt != (size_t)-1 ? bt : m->no_tumor;
+    r->confidence = NAN;
+    if (cls_tumor)
+        snprintf(r->reason, sizeof r->reason,
+                 "the classifier finds a tumour likely (P(tumour) %.1f%%) but the segmentation "
+                 "outlines no lesion of measurable size",
+                 100.0 * r->p_tumor);
+    else if (seg_tumor)
+        snprintf(r->reason, sizeof r->reason,
+                 "the segmentation outlines a region but P(tumour) %.1f%% is under the %.0f%% "
+                 "needed to call a tumour",
+                 100.0 * r->p_tumor, 100.0 * m->tumor_probability);
+    else
+        snprintf(r->reason, sizeof r->reason,
+                 "P(tumour) %.1f%% lies between the no-tumour limit (%.0f%% or less) and the "
+                 "tumour threshold (%.0f%%)",
+                 100.0 * r->p_tumor, 100.0 * (1.0 - m->min_confidence),
+                 100.0 * m->tumor_probability);
+}
+
+/* The not-assessable rule (docs/RESULT_FORMAT.md): a slice is read only
+ * when the head covers at least `min_head_area_mm2` (vertex and the lowest
+ * skull-base slices hold too little brain to call "no tumour") and the head
+ * is not cut off by the field of view on more than `max_head_cut_fraction`
+ * of the image border.  Returns 1 with the reason filled in. */
+static int not_assessable(tsc_result *r, const uint8_t *head, int rows, int cols,
+                          double dx, double dy, double min_area, double max_cut)
+{
+    size_t px = (size_t)rows * (size_t)cols, area = 0, border = 0, border_head = 0;
+    for (size_t i = 0; i < px; i++) area += head[i];
+    for (int x = 0; x < cols; x++) {
+        border_head += head[x] + head[(size_t)(rows - 1) * (size_t)cols + (size_t)x];
+        border += 2;
+    }
+    for (int y = 0; y < rows; y++) {
+        border_head += head[(size_t)y * (size_t)cols] + head[(size_t)y * (size_t)cols + (size_t)cols - 1];
+        border += 2;
+    }
+    r->head_area_mm2 = (double)area * dx * dy;
+    if (r->head_area_mm2 < min_area) {
+        snprintf(r->reason, sizeof r->reason,
+                 "too little of the head on this slice (%.0f cm², the model reads slices with at "
+                 "least %.0f cm²): vertex, skull base or the edge of the field of view",
+                 r->head_area_mm2 / 100.0, min_area / 100.0);
+        return 1;
+    }
+    double cut = border ? (double)border_head / (double)border : 0;
+    if (cut > max_cut) {
+        snprintf(r->reason, sizeof r->reason,
+                 "the head is cut off by the field of view (%.0f%% of the image border crosses "
+                 "the head)",
+                 100.0 * cut);
+        return 1;
+    }
+    return 0;
 }
 
 static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_analysis_options *o,
@@ -261,14 +316,18 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     tsc_preprocess_to_native(seg, S, s->rows, s->cols, s->spacing[1], s->spacing[0], r->prob_map);
     const float thr = (float)m->mask_probability;
     for (size_t i = 0; i < px; i++) r->mask[i] = r->prob_map[i] >= thr;
-    if (o->restrict_to_head) {
-        /* Findings outside the head (noise, labels burned into the image)
-         * are not tumours. */
-        uint8_t *head = malloc(px);
-        if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) == TSC_OK)
-            for (size_t i = 0; i < px; i++) r->mask[i] &= head[i];
-        free(head);
+    uint8_t *head = NULL;
+    if (o->restrict_to_head || o->not_assessable_rule) {
+        head = malloc(px);
+        if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) != TSC_OK) {
+            free(head);
+            head = NULL;
+        }
     }
+    /* Findings outside the head (noise, labels burned into the image) are
+     * not tumours. */
+    if (o->restrict_to_head && head)
+        for (size_t i = 0; i < px; i++) r->mask[i] &= head[i];
     /* Tumour masks are solid (a necrotic core is part of the tumour). */
     st = tsc_fill_holes(r->mask, s->rows, s->cols, r->mask, err);
     if (st != TSC_OK) goto out;
@@ -279,7 +338,27 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     for (size_t i = 0; i < px; i++) area += r->mask[i];
     double area_s = (double)area * s->spacing[0] * s->spacing[1] / (o_mm * o_mm);
     decide(r, m, area_s);
-    if (r->verdict == TSC_VERDICT_NO_TUMOR) memset(r->mask, 0, px);
+    if (o->not_assessable_rule && head &&
+        not_assessable(r, head, s->rows, s->cols, s->spacing[1], s->spacing[0],
+                       m->min_head_area_mm2, m->max_head_cut_fraction)) {
+        r->verdict = TSC_VERDICT_NOT_ASSESSABLE;
+        r->label = m->no_tumor;
+        r->confidence = NAN;
+        r->type_uncertain = 0;
+    } else if (isfinite(m->ood_threshold) && isfinite(r->ood_score) &&
+               r->ood_score > m->ood_threshold) {
+        r->verdict = TSC_VERDICT_NOT_ASSESSABLE;
+        r->label = m->no_tumor;
+        r->confidence = NAN;
+        r->type_uncertain = 0;
+        snprintf(r->reason, sizeof r->reason,
+                 "the image is unlike the slices the model learnt from (out-of-distribution "
+                 "score %.2f, limit %.2f)",
+                 r->ood_score, m->ood_threshold);
+    }
+    free(head);
+    if (r->verdict == TSC_VERDICT_NO_TUMOR || r->verdict == TSC_VERDICT_NOT_ASSESSABLE)
+        memset(r->mask, 0, px);
     st = tsc__result_measure(r, s, o->min_lesion_area_mm2, err);
     r->timings.postprocess_ms = tsc__now_ms() - t2;
 out:
@@ -309,7 +388,7 @@ static tsc_status analyze_classic(const tsc_slice *s, const tsc_analysis_options
     r->n_classes = 0;
     r->label = 0;
     r->confidence = NAN;
-    r->p_tumor = r->n_lesions ? 1.0 : 0.0;
+    r->p_tumor = NAN; /* no calibrated probability */
     r->verdict = r->n_lesions ? TSC_VERDICT_TUMOR : TSC_VERDICT_NO_TUMOR;
     r->timings.postprocess_ms = tsc__now_ms() - t1;
     return TSC_OK;
@@ -347,6 +426,8 @@ tsc_status tsc_analyze_slice(tsc_model *model, const tsc_slice *slice,
     if (!r) return tsc_error_set(err, TSC_ENOMEM, "out of memory for the result");
     r->method = o.method;
     r->pixel_area_mm2 = slice->spacing[0] * slice->spacing[1];
+    r->spacing[0] = slice->spacing[0];
+    r->spacing[1] = slice->spacing[1];
     tsc_status st = o.method == TSC_METHOD_CNN ? analyze_cnn(model, slice, &o, r, err)
                                                : analyze_classic(slice, &o, r, err);
     if (st != TSC_OK) {
@@ -368,6 +449,15 @@ const float *tsc_result_get_probability_map(const tsc_result *r) { return r->pro
 size_t tsc_result_n_lesions(const tsc_result *r) { return r->n_lesions; }
 const tsc_timings *tsc_result_get_timings(const tsc_result *r) { return &r->timings; }
 tsc_method tsc_result_get_method(const tsc_result *r) { return r->method; }
+double tsc_result_get_head_area_mm2(const tsc_result *r) { return r->head_area_mm2; }
+double tsc_result_get_ood_score(const tsc_result *r) { return r->ood_score; }
+const char *tsc_result_get_scope_warning(const tsc_result *r) { return r->scope_warning; }
+
+void tsc_result_set_scope_warning(tsc_result *r, const char *warning)
+{
+    TSC_ASSERT(r);
+    snprintf(r->scope_warning, sizeof r->scope_warning, "%s", warning ? warning : "");
+}
 
 double tsc_result_get_probability(const tsc_result *r, size_t i)
 {

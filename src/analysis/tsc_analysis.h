@@ -379,7 +379,7 @@ typedef struct tsc_description {
     uint32_t color;              /* 0xRRGGBB of the verdict / type */
     char reason[256];            /* why INCONCLUSIVE / NOT_ASSESSABLE / NOT_ANALYSED */
     char detail[256];            /* series: "2 slices not assessable: 1, 26" */
-    char scope_warning[192];     /* "Outside the model's scope: ... (analysed on request)" */
+    char scope_warning[320];     /* "Outside the model's scope: ... (analysed on request)" */
 } tsc_description;
 
 /* Colours of the verdicts without a type (0xRRGGBB). */
