@@ -47,13 +47,14 @@ const char *base_name(const std::string &path)
  * ourselves instead of building a DicomImage (which computes LUTs and
  * statistics we do not need).  Returns false when the layout is unusual, so
  * the caller falls back to DCMTK's image pipeline. */
-bool decode_native(DcmDataset *ds, const Slice &s, float *out, tsc_status *st, std::string *why)
+bool decode_native(DcmDataset *ds, const Slice &s, bool big_endian, float *out, tsc_status *st,
+                   std::string *why)
 {
     int high_bit = (int)s.bits_stored - 1;
     Uint16 hb = 0;
     if (ds->findAndGetUint16(DCM_HighBit, hb).good()) high_bit = hb;
     if (s.samples_per_pixel != 1 || high_bit != s.bits_stored - 1 ||
-        (s.bits_allocated != 8 && s.bits_allocated != 16))
+        (s.bits_allocated != 8 && s.bits_allocated != 16 && s.bits_allocated != 32))
         return false;
     DcmElement *px = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, px).bad() || !px) return false;
@@ -71,7 +72,20 @@ bool decode_native(DcmDataset *ds, const Slice &s, float *out, tsc_status *st, s
     const double slope = s.rescale_slope == 0 || !std::isfinite(s.rescale_slope) ? 1 : s.rescale_slope;
     const double icpt = std::isfinite(s.rescale_intercept) ? s.rescale_intercept : 0;
     const size_t first = (size_t)s.frame * n;
-    if (bytes == 2) {
+    if (bytes == 4) {
+        /* DCMTK holds OW data as 16-bit words in host order, swapped per
+         * word from a big-endian file: a 32-bit value is then (w0<<16)|w1,
+         * not w0|(w1<<16) as for little-endian data (reading the words as
+         * one little-endian Uint32 swapped the halves of big-endian values). */
+        Uint16 *p = nullptr;
+        if (px->getVR() != EVR_OW || px->getUint16Array(p).bad() || !p) return false;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t w0 = p[2 * (first + i)], w1 = p[2 * (first + i) + 1];
+            uint32_t v = (big_endian ? (w0 << 16 | w1) : (w0 | w1 << 16)) & mask;
+            double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
+            out[i] = (float)(d * slope + icpt);
+        }
+    } else if (bytes == 2) {
         Uint16 *p = nullptr;
         if (px->getUint16Array(p).bad() || !p) return false;
         for (size_t i = 0; i < n; i++) {
@@ -221,7 +235,7 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
                                  "file %s: image size changed since the study was opened; reopen it",
                                  name);
         }
-        if (decode_native(ds, s, pixels, &st, &why)) {
+        if (decode_native(ds, s, xfer == EXS_BigEndianExplicit, pixels, &st, &why)) {
             if (st != TSC_OK) {
                 free(pixels);
                 return tsc_error_set(err, st, "file %s: %s", name, why.c_str());

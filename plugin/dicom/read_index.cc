@@ -1342,6 +1342,17 @@ static void build_infos(tsc_dicom_index *ix)
     for (Skipped &s : ix->skipped) s.info = {s.path.c_str(), s.reason.c_str(), s.status};
 }
 
+/* A DICOMDIR under another name (copied media, "dicomdir.dat"): its meta
+ * header names the Media Storage Directory SOP class. */
+static bool is_dicomdir_file(const std::string &path)
+{
+    std::string why;
+    if (sniff(path, &why) != TSC_OK) return false;
+    DcmMetaInfo meta;
+    if (meta.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 256).bad()) return false;
+    return get_string(&meta, DCM_MediaStorageSOPClassUID) == UID_MediaStorageDirectoryStorage;
+}
+
 static tsc_status open_impl(const char *const *paths, size_t n_paths,
                             const tsc_dicom_open_params *params, tsc_dicom_index **out,
                             tsc_error *err)
@@ -1368,7 +1379,7 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         } else {
             const char *name = strrchr(path.c_str(), '/');
             name = name ? name + 1 : path.c_str();
-            if (strcasecmp(name, "DICOMDIR") != 0) {
+            if (strcasecmp(name, "DICOMDIR") != 0 && !is_dicomdir_file(path)) {
                 w.add_file(path);
             } else {
                 try {

@@ -15,6 +15,7 @@
 #include <dcmtk/dcmdata/dcvrus.h>
 #include <dcmtk/dcmdata/dcvrfl.h>
 #include <dcmtk/dcmdata/dcvrfd.h>
+#include <dcmtk/dcmdata/dcvrobow.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -813,6 +814,194 @@ TSC_TEST(dicom_skips_duplicate_sop_instance_copies)
     tsc_dicom_index_free(ix);
 }
 
+/* 32-bit pixels built here word by word, so that the file holds exactly the
+ * byte order each transfer syntax prescribes (checked on the raw bytes). */
+void write_32bit(const std::string &path, bool is_signed, bool big_endian, const std::vector<int64_t> &v,
+                 int rows, int cols)
+{
+    DcmFileFormat ff;
+    DcmDataset *ds = ff.getDataset();
+    ds->putAndInsertString(DCM_SOPClassUID, UID_MRImageStorage);
+    std::string series = std::string("1.2.826.0.1.3680043.10.1137.32.") + (is_signed ? "1" : "0") +
+                         (big_endian ? "1" : "0");
+    ds->putAndInsertString(DCM_SOPInstanceUID, (series + ".1").c_str());
+    ds->putAndInsertString(DCM_SeriesInstanceUID, series.c_str());
+    ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.10.1137.32");
+    ds->putAndInsertString(DCM_Modality, "MR");
+    ds->putAndInsertUint16(DCM_Rows, (Uint16)rows);
+    ds->putAndInsertUint16(DCM_Columns, (Uint16)cols);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+    ds->putAndInsertUint16(DCM_BitsAllocated, 32);
+    ds->putAndInsertUint16(DCM_BitsStored, 32);
+    ds->putAndInsertUint16(DCM_HighBit, 31);
+    ds->putAndInsertUint16(DCM_PixelRepresentation, is_signed ? 1 : 0);
+    /* In memory DCMTK keeps OW as host-order 16-bit words and writes each
+     * word in the file's byte order: (lo, hi) gives a little-endian 32-bit
+     * value, (hi, lo) a big-endian one. */
+    std::vector<Uint16> words;
+    for (int64_t x : v) {
+        uint32_t u = (uint32_t)x;
+        Uint16 hi = (Uint16)(u >> 16), lo = (Uint16)(u & 0xffff);
+        if (big_endian) { words.push_back(hi); words.push_back(lo); }
+        else { words.push_back(lo); words.push_back(hi); }
+    }
+    REQUIRE(ds->putAndInsertUint16Array(DCM_PixelData, words.data(), (unsigned long)words.size()).good());
+    REQUIRE(ff.saveFile(path.c_str(), big_endian ? EXS_BigEndianExplicit : EXS_LittleEndianExplicit).good());
+    /* The last pixel, as stored. */
+    FILE *f = fopen(path.c_str(), "rb");
+    REQUIRE(f);
+    unsigned char b[4];
+    REQUIRE(fseek(f, -4, SEEK_END) == 0 && fread(b, 1, 4, f) == 4);
+    fclose(f);
+    uint32_t last = (uint32_t)v.back();
+    uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    uint32_t le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+    REQUIRE((big_endian ? be : le) == last);
+}
+
+TSC_TEST(dicom_decodes_32_bit_big_and_little_endian)
+{
+    const int rows = 6, cols = 5;
+    for (int is_signed = 0; is_signed < 2; is_signed++)
+        for (int big = 0; big < 2; big++) {
+            std::vector<int64_t> v;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++) {
+                    /* Values that need both 16-bit halves; negative ones when signed. */
+                    int64_t x = (int64_t)r * 1000003 + c * 70001 + 3;
+                    if (is_signed && (r + c) % 2) x = -x;
+                    v.push_back(x);
+                }
+            std::string dir = tmp(std::string("b32-") + (is_signed ? "s" : "u") + (big ? "be" : "le"));
+            write_32bit(dir + "/img.dcm", is_signed, big, v, rows, cols);
+            tsc_dicom_index *ix = open_one(dir);
+            tsc_dicom_image *im = decode(ix, 0, 0);
+            double maxdiff = 0;
+            for (size_t i = 0; i < v.size(); i++)
+                maxdiff = std::max(maxdiff, std::fabs((double)im->pixels[i] - (double)v[i]));
+            /* float32 holds these values to 24 bits. */
+            if (maxdiff > 1.0) fprintf(stderr, "signed %d big-endian %d: max diff %g\n", is_signed, big, maxdiff);
+            CHECK(maxdiff <= 1.0);
+            tsc_dicom_image_free(im);
+            tsc_dicom_index_free(ix);
+        }
+}
+
+TSC_TEST(dicom_accepts_uncompressed_ybr_full_422)
+{
+    std::string dir = tmp("ybr422");
+    const int rows = 4, cols = 8;
+    DcmFileFormat ff;
+    DcmDataset *ds = ff.getDataset();
+    ds->putAndInsertString(DCM_SOPClassUID, UID_SecondaryCaptureImageStorage);
+    ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.10.1137.422.1");
+    ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.10.1137.422");
+    ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.10.1137.42");
+    ds->putAndInsertString(DCM_Modality, "OT");
+    ds->putAndInsertUint16(DCM_Rows, rows);
+    ds->putAndInsertUint16(DCM_Columns, cols);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, 3);
+    ds->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+    ds->putAndInsertString(DCM_PhotometricInterpretation, "YBR_FULL_422");
+    ds->putAndInsertUint16(DCM_BitsAllocated, 8);
+    ds->putAndInsertUint16(DCM_BitsStored, 8);
+    ds->putAndInsertUint16(DCM_HighBit, 7);
+    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    /* Y Y Cb Cr per pair of pixels; neutral chroma, so luminance = Y. */
+    std::vector<Uint8> px;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c += 2) {
+            px.push_back((Uint8)(20 + r * 40 + c * 3));
+            px.push_back((Uint8)(20 + r * 40 + (c + 1) * 3));
+            px.push_back(128);
+            px.push_back(128);
+        }
+    REQUIRE(ds->putAndInsertUint8Array(DCM_PixelData, px.data(), (unsigned long)px.size()).good());
+    REQUIRE(ff.saveFile((dir + "/ybr.dcm").c_str(), EXS_LittleEndianExplicit).good());
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    CHECK(tsc_dicom_get_series(ix, 0)->flags & TSC_DICOM_SERIES_COLOR);
+    CHECK(!strcmp(tsc_dicom_get_series(ix, 0)->photometric, "YBR_FULL_422"));
+    CHECK(tsc_dicom_get_series(ix, 0)->samples_per_pixel == 3);
+    tsc_dicom_image *im = decode(ix, 0, 0);
+    CHECK(im->flags & TSC_DICOM_IMAGE_RGB_CONVERTED);
+    double maxdiff = 0;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            maxdiff = std::max(maxdiff, std::fabs((double)im->pixels[r * cols + c] - (20 + r * 40 + c * 3)));
+    if (maxdiff > 1.5) fprintf(stderr, "YBR_FULL_422: max diff %g\n", maxdiff);
+    CHECK(maxdiff <= 1.5);
+    tsc_dicom_image_free(im);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_opens_dicomdir_under_any_name)
+{
+    std::string dir = tmp("dicomdir-renamed");
+    for (int i = 0; i < 2; i++) {
+        Spec sp;
+        sp.instance = i + 1;
+        sp.pos[2] = 3.0 * i;
+        write_dicom(dir + "/IM" + std::to_string(i), sp);
+    }
+    if (run("cd " + dir + " && dcmmkdir --invent +I IM0 IM1 && mv DICOMDIR media.dir") != 0) {
+        fprintf(stderr, "dcmmkdir failed\n");
+        tsc_test_failures++;
+        return;
+    }
+    tsc_dicom_index *ix = open_one(dir + "/media.dir");
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(tsc_dicom_get_series(ix, 0)->n_slices == 2);
+    CHECK(tsc_dicom_n_files(ix) == 2); /* the directory itself is not a file of the study */
+    CHECK(tsc_dicom_n_skipped(ix) == 0);
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_reads_un_elements_by_dictionary_vr)
+{
+    std::string dir = tmp("un-vr");
+    Spec sp;
+    sp.edit = [](DcmDataset *ds) {
+        /* Modality and SeriesDescription stored with VR UN, as some
+         * anonymisers and PACS exports write them. */
+        struct { DcmTagKey key; const char *value; } un[] = {
+            {DCM_Modality, "MR"}, {DCM_SeriesDescription, "T2 axial UN "}};
+        for (auto &u : un) {
+            ds->findAndDeleteElement(u.key);
+            DcmTag tag(u.key);
+            tag.setVR(EVR_UN);
+            DcmOtherByteOtherWord *e = new DcmOtherByteOtherWord(tag);
+            REQUIRE(e->putUint8Array((const Uint8 *)u.value, (unsigned long)strlen(u.value)).good());
+            REQUIRE(ds->insert(e, OFTrue).good());
+        }
+    };
+    write_dicom(dir + "/un.dcm", sp);
+    REQUIRE(run("dcmdump " + dir + "/un.dcm | grep -q '(0008,0060) UN'") == 0);
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 1);
+    CHECK(!strcmp(tsc_dicom_get_series(ix, 0)->modality, "MR"));
+    CHECK(!strcmp(tsc_dicom_get_series(ix, 0)->description, "T2 axial UN"));
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_names_gzip_compressed_files)
+{
+    std::string dir = tmp("gzip");
+    Spec sp;
+    write_dicom(dir + "/a.dcm", sp);
+    sp.instance = 2;
+    sp.pos[2] = 5;
+    write_dicom(dir + "/b.dcm", sp);
+    REQUIRE(run("gzip " + dir + "/b.dcm") == 0); /* b.dcm.gz */
+    REQUIRE(run("cp " + dir + "/b.dcm.gz " + dir + "/noext") == 0);
+    tsc_dicom_index *ix = open_one(dir);
+    CHECK(tsc_dicom_n_series(ix) == 1);
+    CHECK(skipped_with(ix, "b.dcm.gz", "gzip-compressed file: decompress it (gunzip) to read it"));
+    CHECK(skipped_with(ix, "noext", "gzip-compressed file"));
+    tsc_dicom_index_free(ix);
+}
+
 TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_orders_oblique_series_along_normal),
               TSC_CASE(dicom_falls_back_to_instance_number_without_geometry),
@@ -834,4 +1023,9 @@ TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_reports_nothing_readable),
               TSC_CASE(dicom_real_vendor_series_index_and_decode),
               TSC_CASE(dicom_fills_scope_fields_from_headers),
-              TSC_CASE(dicom_skips_duplicate_sop_instance_copies))
+              TSC_CASE(dicom_skips_duplicate_sop_instance_copies),
+              TSC_CASE(dicom_decodes_32_bit_big_and_little_endian),
+              TSC_CASE(dicom_accepts_uncompressed_ybr_full_422),
+              TSC_CASE(dicom_opens_dicomdir_under_any_name),
+              TSC_CASE(dicom_reads_un_elements_by_dictionary_vr),
+              TSC_CASE(dicom_names_gzip_compressed_files))
