@@ -1050,6 +1050,17 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
         }
     }
 
+    /* Segmentations are results, not images: listed apart (tsc_dicom.h). */
+    if (sop_class == UID_SegmentationStorage) {
+        Seg g;
+        tsc_status st = read_segmentation(ds, path, xfer_uid, base.rows, base.cols, base.n_frames,
+                                          base.bits_allocated, &g, reason);
+        if (st != TSC_OK) return st;
+        index->segs.push_back(std::move(g));
+        if (!sop_uid.empty()) sop_paths.emplace(sop_uid, path);
+        return TSC_OK;
+    }
+
     if (!get_pixel_spacing(ds, DCM_PixelSpacing, base.pixel_spacing))
         get_pixel_spacing(ds, DCM_ImagerPixelSpacing, base.pixel_spacing);
     get_double(ds, DCM_SliceThickness, &base.thickness);
@@ -1340,6 +1351,24 @@ static void build_infos(tsc_dicom_index *ix)
         }
     }
     for (Skipped &s : ix->skipped) s.info = {s.path.c_str(), s.reason.c_str(), s.status};
+    for (Seg &g : ix->segs) {
+        tsc_dicom_seg_info &in = g.info;
+        in.path = g.path.c_str();
+        in.sop_instance_uid = g.sop_instance_uid.c_str();
+        in.series_uid = g.series_uid.c_str();
+        in.study_uid = g.study_uid.c_str();
+        in.referenced_series_uid = g.referenced_series_uid.c_str();
+        in.frame_of_reference_uid = g.frame_of_reference_uid.c_str();
+        in.description = g.description.c_str();
+        in.segmentation_type = g.segmentation_type.c_str();
+        in.n_frames = g.frames.size();
+        in.n_segments = g.segments.size();
+        for (SegSegment &s : g.segments) {
+            s.info.label = s.label.c_str();
+            s.info.algorithm_type = s.algorithm_type.c_str();
+        }
+        for (SegFrame &f : g.frames) f.info.referenced_sop_instance_uid = f.ref_sop.c_str();
+    }
 }
 
 /* A DICOMDIR under another name (copied media, "dicomdir.dat"): its meta
@@ -1502,6 +1531,11 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
     build_infos(ix);
     *out = owner.release();
     if (ix->series.empty()) {
+        if (!ix->segs.empty())
+            return tsc_error_set(err, TSC_ENOTFOUND,
+                                 "no image series found, only %zu segmentation(s); open the images "
+                                 "they belong to with them",
+                                 ix->segs.size());
         if (ix->skipped.empty())
             return tsc_error_set(err, TSC_ENOTFOUND, "no files found");
         return tsc_error_set(err, TSC_ENOTFOUND,

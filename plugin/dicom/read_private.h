@@ -8,6 +8,7 @@
 #include "tsc_dicom.h"
 
 class OFCondition;
+class DcmItem;
 
 namespace tsc_dicom_internal {
 
@@ -72,6 +73,33 @@ struct Skipped {
     tsc_dicom_skipped info{};
 };
 
+/* A DICOM Segmentation: listed apart from the image series. */
+struct SegFrame {
+    std::string ref_sop;
+    tsc_dicom_seg_frame_info info{};
+};
+
+struct SegSegment {
+    std::string label, algorithm_type;
+    tsc_dicom_segment_info info{};
+};
+
+struct Seg {
+    std::string path, sop_instance_uid, series_uid, study_uid, referenced_series_uid,
+        frame_of_reference_uid, description, segmentation_type, transfer_syntax_uid;
+    int bits_allocated = 1;
+    std::vector<SegFrame> frames;
+    std::vector<SegSegment> segments;
+    tsc_dicom_seg_info info{};
+};
+
+/* Indexes a Segmentation object (read_seg.cc); `rows`, `cols`, `n_frames`
+ * and `bits_allocated` were checked by the caller.  Returns TSC_OK, or a
+ * status with *reason saying why it is skipped. */
+tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::string &xfer_uid,
+                             int rows, int cols, int n_frames, int bits_allocated, Seg *out,
+                             std::string *reason);
+
 /* Registers DCMTK's JPEG, JPEG-LS and RLE decoders once per process. */
 void register_codecs();
 
@@ -89,6 +117,7 @@ struct tsc_dicom_index {
     std::vector<tsc_dicom_internal::Study> studies;
     std::vector<tsc_dicom_internal::Series> series;
     std::vector<tsc_dicom_internal::Skipped> skipped;
+    std::vector<tsc_dicom_internal::Seg> segs;
     size_t n_files = 0;
     uint64_t max_pixel_bytes = 0;
 };

@@ -208,6 +208,61 @@ tsc_status tsc_dicom_decode_slice(const tsc_dicom_index *index, size_t series, s
                                   tsc_dicom_image **out, tsc_error *err);
 void tsc_dicom_image_free(tsc_dicom_image *image);
 
+/* ---- segmentations (DICOM SEG) ----------------------------------------- */
+
+/* SEG objects are results (masks), not images: they are kept OUT of the
+ * series list, so that no host analyses, windows or counts one as a series
+ * by mistake (every host walks tsc_dicom_n_series), and are listed here with
+ * what they refer to, so that a viewer can overlay one on the series it
+ * belongs to (referenced_series_uid, per-frame source instance or position).
+ * A folder holding only SEG objects opens with TSC_ENOTFOUND (no image). */
+typedef struct tsc_dicom_seg_info {
+    const char *path;
+    const char *sop_instance_uid;
+    const char *series_uid;
+    const char *study_uid;
+    const char *referenced_series_uid;  /* first ReferencedSeriesSequence item; "" when absent */
+    const char *frame_of_reference_uid;
+    const char *description;            /* SeriesDescription */
+    const char *segmentation_type;      /* "BINARY" or "FRACTIONAL" */
+    int rows, cols;
+    size_t n_frames;
+    size_t n_segments;
+    int max_fractional_value;           /* FRACTIONAL: the stored value meaning 1.0; 1 for BINARY */
+    double pixel_spacing[2];            /* mm ([0] dy, [1] dx); 0 when absent */
+    double orientation[6];              /* ImageOrientationPatient (shared) */
+    int has_orientation;
+} tsc_dicom_seg_info;
+
+typedef struct tsc_dicom_segment_info {
+    int number;                         /* SegmentNumber (1-based) */
+    const char *label;                  /* SegmentLabel; "" when absent */
+    const char *algorithm_type;         /* AUTOMATIC, SEMIAUTOMATIC, MANUAL; "" when absent */
+} tsc_dicom_segment_info;
+
+typedef struct tsc_dicom_seg_frame_info {
+    int segment_number;                 /* ReferencedSegmentNumber; 0 when absent */
+    const char *referenced_sop_instance_uid; /* the source image (DerivationImageSequence >
+                                                SourceImageSequence); "" when absent */
+    int referenced_frame;               /* 1-based frame of a multi-frame source; 0 when absent */
+    int has_position;
+    double position[3];                 /* ImagePositionPatient (mm) */
+} tsc_dicom_seg_frame_info;
+
+size_t tsc_dicom_n_segmentations(const tsc_dicom_index *index);
+const tsc_dicom_seg_info *tsc_dicom_get_segmentation(const tsc_dicom_index *index, size_t i);
+const tsc_dicom_segment_info *tsc_dicom_get_segment(const tsc_dicom_index *index, size_t seg,
+                                                    size_t k);
+const tsc_dicom_seg_frame_info *tsc_dicom_get_seg_frame(const tsc_dicom_index *index, size_t seg,
+                                                        size_t frame);
+/* Decodes one frame into `mask` (rows*cols bytes, row-major, owned by the
+ * caller): 0/1 for BINARY (1-bit data unpacked least significant bit first,
+ * PS3.5 8.1.1, frames packed back to back); the stored 0..max_fractional_value
+ * for FRACTIONAL.  Returns TSC_OK, or a status with `err` naming the file and
+ * the cause (truncated, compressed). */
+tsc_status tsc_dicom_decode_seg_frame(const tsc_dicom_index *index, size_t seg, size_t frame,
+                                      uint8_t *mask, tsc_error *err);
+
 /* Human-readable name of a transfer syntax UID ("Explicit VR Little Endian");
  * static string, the UID itself when unknown. */
 const char *tsc_dicom_transfer_syntax_name(const char *uid);

@@ -1,0 +1,240 @@
+/* DICOM Segmentation objects: indexed apart from the image series (see
+ * tsc_dicom.h), one frame decoded to a byte mask on demand.
+ *
+ * Binary SEG pixel data is 1 bit per pixel, least significant bit first
+ * (PS3.5 8.1.1), with the frames packed back to back: a frame whose pixel
+ * count is not a multiple of 8 starts inside a byte.  Only the bytes of the
+ * requested frame are read from disk. */
+#include <dcmtk/config/osconfig.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "read_private.h"
+
+using namespace tsc_dicom_internal;
+
+namespace {
+
+std::string text(DcmItem *item, const DcmTagKey &tag)
+{
+    OFString v;
+    if (!item || item->findAndGetOFStringArray(tag, v).bad()) return std::string();
+    std::string s(v.c_str());
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+    return s;
+}
+
+bool doubles(DcmItem *item, const DcmTagKey &tag, double *out, int n)
+{
+    if (!item) return false;
+    double v[6];
+    for (int i = 0; i < n; i++) {
+        Float64 x = 0;
+        if (item->findAndGetFloat64(tag, x, (unsigned long)i).bad() || !std::isfinite(x)) return false;
+        v[i] = x;
+    }
+    memcpy(out, v, sizeof(double) * (size_t)n);
+    return true;
+}
+
+long number(DcmItem *item, const DcmTagKey &tag, long fallback)
+{
+    std::string s = text(item, tag);
+    if (s.empty()) return fallback;
+    char *end = nullptr;
+    long v = strtol(s.c_str(), &end, 10);
+    return end == s.c_str() ? fallback : v;
+}
+
+DcmItem *item_of(DcmItem *item, const DcmTagKey &seq, unsigned long i = 0)
+{
+    DcmItem *out = nullptr;
+    if (item && item->findAndGetSequenceItem(seq, out, (signed long)i).good()) return out;
+    return nullptr;
+}
+
+const char *base_name(const std::string &path)
+{
+    size_t slash = path.find_last_of('/');
+    return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+}
+
+} // namespace
+
+namespace tsc_dicom_internal {
+
+tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::string &xfer_uid,
+                             int rows, int cols, int n_frames, int bits_allocated, Seg *out,
+                             std::string *reason)
+{
+    Seg &g = *out;
+    g.path = path;
+    g.transfer_syntax_uid = xfer_uid;
+    g.bits_allocated = bits_allocated;
+    g.sop_instance_uid = text(ds, DCM_SOPInstanceUID);
+    g.series_uid = text(ds, DCM_SeriesInstanceUID);
+    g.study_uid = text(ds, DCM_StudyInstanceUID);
+    g.frame_of_reference_uid = text(ds, DCM_FrameOfReferenceUID);
+    g.description = text(ds, DCM_SeriesDescription);
+    g.segmentation_type = text(ds, DCM_SegmentationType);
+    g.referenced_series_uid = text(item_of(ds, DCM_ReferencedSeriesSequence), DCM_SeriesInstanceUID);
+    int max_fractional = 1;
+    if (g.segmentation_type == "FRACTIONAL") {
+        max_fractional = (int)number(ds, DCM_MaximumFractionalValue, 255);
+        if (bits_allocated != 8) {
+            *reason = "fractional segmentation with BitsAllocated " + std::to_string(bits_allocated) +
+                      " (the standard requires 8); not read";
+            return TSC_EFORMAT;
+        }
+    } else if (bits_allocated != 1) {
+        *reason = "binary segmentation with BitsAllocated " + std::to_string(bits_allocated) +
+                  " (the standard requires 1); not read";
+        return TSC_EFORMAT;
+    }
+
+    tsc_dicom_seg_info &in = g.info;
+    in.rows = rows;
+    in.cols = cols;
+    in.max_fractional_value = max_fractional;
+    DcmItem *shared = item_of(ds, DCM_SharedFunctionalGroupsSequence);
+    if (DcmItem *pm = item_of(shared, DCM_PixelMeasuresSequence)) doubles(pm, DCM_PixelSpacing, in.pixel_spacing, 2);
+    if (DcmItem *po = item_of(shared, DCM_PlaneOrientationSequence))
+        in.has_orientation = doubles(po, DCM_ImageOrientationPatient, in.orientation, 6);
+
+    DcmSequenceOfItems *segs = nullptr;
+    if (ds->findAndGetSequence(DCM_SegmentSequence, segs).good() && segs) {
+        for (unsigned long i = 0; i < segs->card(); i++) {
+            DcmItem *it = segs->getItem(i);
+            SegSegment s;
+            s.info.number = (int)number(it, DCM_SegmentNumber, (long)i + 1);
+            s.label = text(it, DCM_SegmentLabel);
+            s.algorithm_type = text(it, DCM_SegmentAlgorithmType);
+            g.segments.push_back(std::move(s));
+        }
+    }
+    DcmSequenceOfItems *per_frame = nullptr;
+    ds->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame);
+    for (int f = 0; f < n_frames; f++) {
+        SegFrame fr;
+        DcmItem *groups[2] = {shared, per_frame && (unsigned long)f < per_frame->card()
+                                          ? per_frame->getItem((unsigned long)f)
+                                          : nullptr};
+        for (DcmItem *grp : groups) {
+            if (!grp) continue;
+            if (DcmItem *si = item_of(grp, DCM_SegmentIdentificationSequence))
+                fr.info.segment_number = (int)number(si, DCM_ReferencedSegmentNumber, 0);
+            if (DcmItem *pp = item_of(grp, DCM_PlanePositionSequence))
+                if (doubles(pp, DCM_ImagePositionPatient, fr.info.position, 3)) fr.info.has_position = 1;
+            if (DcmItem *src = item_of(item_of(grp, DCM_DerivationImageSequence), DCM_SourceImageSequence)) {
+                fr.ref_sop = text(src, DCM_ReferencedSOPInstanceUID);
+                fr.info.referenced_frame = (int)number(src, DCM_ReferencedFrameNumber, 0);
+            }
+        }
+        g.frames.push_back(std::move(fr));
+    }
+    return TSC_OK;
+}
+
+} // namespace tsc_dicom_internal
+
+static tsc_status decode_seg_impl(const tsc_dicom_index *ix, const Seg &g, size_t frame, uint8_t *mask,
+                                  tsc_error *err)
+{
+    const char *name = base_name(g.path);
+    const uint64_t n = (uint64_t)g.info.rows * (uint64_t)g.info.cols;
+    DcmFileFormat ff;
+    /* The pixel data stays on disk; only the frame's bytes are read. */
+    OFCondition c = ff.loadFile(g.path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    if (c.bad())
+        return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
+                             condition_text(c).c_str());
+    DcmDataset *ds = ff.getDataset();
+    if (DcmXfer(ds->getOriginalXfer()).isEncapsulated())
+        return tsc_error_set(err, TSC_EUNSUPPORTED,
+                             "file %s: compressed segmentation frames (%s) are not supported; "
+                             "decompress it (dcmdrle/dcmdjpeg) to read it",
+                             name, tsc_dicom_transfer_syntax_name(g.transfer_syntax_uid.c_str()));
+    DcmElement *px = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, px).bad() || !px)
+        return tsc_error_set(err, TSC_EFORMAT, "file %s: the segmentation has no pixel data", name);
+    const uint64_t total = px->getLength();
+    if (g.bits_allocated == 1) {
+        uint64_t first_bit = (uint64_t)frame * n, last_bit = first_bit + n; /* exclusive */
+        uint64_t first_byte = first_bit / 8, end_byte = (last_bit + 7) / 8;
+        if (end_byte > total)
+            return tsc_error_set(err, TSC_EFORMAT,
+                                 "file %s: segmentation frame %zu lies past the end of the pixel "
+                                 "data; file truncated?", name, frame + 1);
+        std::vector<Uint8> bytes((size_t)(end_byte - first_byte));
+        if (px->getPartialValue(bytes.data(), (Uint32)first_byte, (Uint32)bytes.size()).bad())
+            return tsc_error_set(err, TSC_EIO, "file %s: segmentation frame %zu cannot be read", name,
+                                 frame + 1);
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t bit = first_bit + i - first_byte * 8;
+            mask[i] = (uint8_t)((bytes[(size_t)(bit >> 3)] >> (bit & 7)) & 1u);
+        }
+    } else {
+        uint64_t first = (uint64_t)frame * n;
+        if (first + n > total)
+            return tsc_error_set(err, TSC_EFORMAT,
+                                 "file %s: segmentation frame %zu lies past the end of the pixel "
+                                 "data; file truncated?", name, frame + 1);
+        if (px->getPartialValue(mask, (Uint32)first, (Uint32)n).bad())
+            return tsc_error_set(err, TSC_EIO, "file %s: segmentation frame %zu cannot be read", name,
+                                 frame + 1);
+    }
+    (void)ix;
+    return TSC_OK;
+}
+
+extern "C" size_t tsc_dicom_n_segmentations(const tsc_dicom_index *ix) { return ix->segs.size(); }
+
+extern "C" const tsc_dicom_seg_info *tsc_dicom_get_segmentation(const tsc_dicom_index *ix, size_t i)
+{
+    TSC_ASSERT(i < ix->segs.size());
+    return &ix->segs[i].info;
+}
+
+extern "C" const tsc_dicom_segment_info *tsc_dicom_get_segment(const tsc_dicom_index *ix, size_t seg,
+                                                               size_t k)
+{
+    TSC_ASSERT(seg < ix->segs.size());
+    TSC_ASSERT(k < ix->segs[seg].segments.size());
+    return &ix->segs[seg].segments[k].info;
+}
+
+extern "C" const tsc_dicom_seg_frame_info *tsc_dicom_get_seg_frame(const tsc_dicom_index *ix,
+                                                                   size_t seg, size_t frame)
+{
+    TSC_ASSERT(seg < ix->segs.size());
+    TSC_ASSERT(frame < ix->segs[seg].frames.size());
+    return &ix->segs[seg].frames[frame].info;
+}
+
+extern "C" tsc_status tsc_dicom_decode_seg_frame(const tsc_dicom_index *ix, size_t seg,
+                                                 size_t frame, uint8_t *mask, tsc_error *err)
+{
+    TSC_ASSERT(ix && mask);
+    TSC_ASSERT(seg < ix->segs.size());
+    TSC_ASSERT(frame < ix->segs[seg].frames.size());
+    tsc_error_clear(err);
+    register_codecs();
+    try {
+        return decode_seg_impl(ix, ix->segs[seg], frame, mask, err);
+    } catch (const std::bad_alloc &) {
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory while decoding segmentation %zu frame %zu",
+                             seg, frame);
+    } catch (...) {
+        return tsc_error_set(err, TSC_EINTERNAL,
+                             "internal error while decoding segmentation %zu frame %zu", seg, frame);
+    }
+}
