@@ -220,64 +220,110 @@ static view compute_view(cairo_t *cr, int rows, int cols, const tsc_overlay_opti
     return v;
 }
 
-/* A label box: text on a dark translucent background with a colour swatch,
- * so that the type is never conveyed by colour alone. */
-static rect label_size(cairo_t *cr, const char *text, double font)
-{
-    tsc__font(cr, font, TSC__BOLD);
-    rect r = {0, 0, tsc__text_width(cr, text) + 2 * PAD + font * 0.9, font + 2 * PAD - 2};
-    return r;
-}
+/* ---- occupied boxes ---------------------------------------------------- */
 
-static void draw_label(cairo_t *cr, rect r, const char *text, double font, tsc__rgb c)
-{
-    rounded_rect(cr, r, 4);
-    cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.78);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
-    cairo_set_line_width(cr, 1.5);
-    cairo_stroke(cr);
-    double sw = font * 0.65;
-    cairo_rectangle(cr, r.x + PAD, r.y + (r.h - sw) / 2, sw, sw);
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
-    cairo_fill(cr);
-    tsc__font(cr, font, TSC__BOLD);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    tsc__text(cr, r.x + PAD + font * 0.9, r.y + r.h / 2 + font * 0.36, text);
-}
+/* Everything already on the overlay that a lesion label must not cover. */
+typedef struct occ {
+    rect *r;
+    size_t n, cap;
+} occ;
 
-/* The verdict banner; wraps the inconclusive reason over several lines. */
-static rect draw_banner(cairo_t *cr, const view *v, const tsc_result *r, const tsc__finding *f)
+static void occ_add(occ *o, rect r)
 {
-    char text[512];
-    tsc_verdict verdict = tsc_result_get_verdict(r);
-    if (verdict == TSC_VERDICT_INCONCLUSIVE) {
-        const char *why = tsc_result_get_reason(r);
-        snprintf(text, sizeof text, "INCONCLUSIVE \xe2\x80\x94 %s", why && *why ? why : "no reason given");
-    } else if (verdict == TSC_VERDICT_TUMOR) {
-        if (f->has_confidence)
-            snprintf(text, sizeof text, "TUMOR \xc2\xb7 %s", f->label);
-        else
-            snprintf(text, sizeof text, "TUMOR \xc2\xb7 %s method",
-                     tsc_method_to_string(tsc_result_get_method(r)));
-    } else {
-        snprintf(text, sizeof text, "%s", f->label);
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 64;
+        rect *nr = realloc(o->r, cap * sizeof *nr);
+        if (!nr) return; /* the box is then only not avoided */
+        o->r = nr;
+        o->cap = cap;
     }
-    tsc__font(cr, FONT_LABEL, TSC__BOLD);
-    double max_w = fmax(80, v->r.w - 2 * MARGIN - 2 * PAD);
-    int lines = tsc__text_wrap(cr, 0, 0, max_w, FONT_LABEL * 1.3, text, 0);
-    double w = lines > 1 ? max_w : tsc__text_width(cr, text);
-    rect b = {v->r.x + MARGIN, v->r.y + MARGIN, w + 2 * PAD,
-              (lines ? lines : 1) * FONT_LABEL * 1.3 + 2 * PAD - FONT_LABEL * 0.3};
+    o->r[o->n++] = r;
+}
+
+static int occ_hits(const occ *o, rect r)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (rects_overlap(r, o->r[i])) return 1;
+    return 0;
+}
+
+static double occ_overlap(const occ *o, rect r)
+{
+    double a = 0;
+    for (size_t i = 0; i < o->n; i++) a += overlap_area(r, o->r[i]);
+    return a;
+}
+
+/* Adds `r` to the obstacles and tells the layout seam. */
+static void reserve(occ *o, tsc__box kind, rect r, int index, const char *text)
+{
+    occ_add(o, r);
+    tsc__layout_note(kind, r.x, r.y, r.w, r.h, index, text);
+}
+
+/* A segment as a chain of small boxes (a diagonal axis's single bounding
+ * box would block far more than the line covers). */
+static void reserve_segment(occ *o, double ax, double ay, double bx, double by, double pad,
+                            int index)
+{
+    double len = hypot(bx - ax, by - ay);
+    int n = (int)ceil(len / 12.0);
+    if (n < 1) n = 1;
+    for (int i = 0; i < n; i++) {
+        double x0 = ax + (bx - ax) * i / n, y0 = ay + (by - ay) * i / n;
+        double x1 = ax + (bx - ax) * (i + 1) / n, y1 = ay + (by - ay) * (i + 1) / n;
+        rect r = {fmin(x0, x1) - pad, fmin(y0, y1) - pad, fabs(x1 - x0) + 2 * pad,
+                  fabs(y1 - y0) + 2 * pad};
+        reserve(o, TSC__BOX_AXIS, r, index, NULL);
+    }
+}
+
+/* ---- banner, badge, legend, disclaimer --------------------------------- */
+
+/* A box of wrapped text on a solid colour; returns it. */
+static rect text_box(cairo_t *cr, double x, double y, double max_w, const char *text, double font,
+                     tsc__rgb bg)
+{
+    tsc__font(cr, font, TSC__BOLD);
+    int lines = tsc__text_wrap(cr, 0, 0, max_w, font * 1.3, text, 0);
+    double w = lines > 1 ? max_w : fmin(max_w, tsc__text_width(cr, text));
+    rect b = {x, y, w + 2 * PAD, (lines ? lines : 1) * font * 1.3 + 2 * PAD - font * 0.3};
     rounded_rect(cr, b, 4);
-    cairo_set_source_rgb(cr, f->color.r, f->color.g, f->color.b);
+    cairo_set_source_rgb(cr, bg.r, bg.g, bg.b);
     cairo_fill(cr);
-    if (dark_text_on(f->color))
-        cairo_set_source_rgb(cr, 0, 0, 0);
-    else
-        cairo_set_source_rgb(cr, 1, 1, 1);
-    tsc__text_wrap(cr, b.x + PAD, b.y + PAD + FONT_LABEL * 0.95, max_w, FONT_LABEL * 1.3, text, 1);
+    if (dark_text_on(bg)) cairo_set_source_rgb(cr, 0, 0, 0);
+    else cairo_set_source_rgb(cr, 1, 1, 1);
+    tsc__text_wrap(cr, b.x + PAD, b.y + PAD + font * 0.95, max_w, font * 1.3, text, 1);
     return b;
+}
+
+/* The one verdict banner of the slice: the description's label, with the
+ * reason wrapped over further lines. */
+static rect draw_banner(cairo_t *cr, const view *v, const tsc_description *d)
+{
+    char text[640];
+    tsc__banner_text(d, 1, text, sizeof text);
+    double max_w = fmax(80, v->r.w - 2 * MARGIN - 2 * PAD);
+    return text_box(cr, v->r.x + MARGIN, v->r.y + MARGIN, max_w, text, FONT_LABEL,
+                    tsc__rgb_from_hex(d->color));
+}
+
+/* "Outside the model's scope — research use", with the warning itself
+ * where the view has room for it. */
+static rect draw_scope_badge(cairo_t *cr, const view *v, double y, const char *warning)
+{
+    double max_w = fmax(80, v->r.w - 2 * MARGIN - 2 * PAD);
+    char text[512];
+    snprintf(text, sizeof text, "%s", TSC__SCOPE_BADGE);
+    if (v->r.h >= 240 && warning && *warning) {
+        tsc__font(cr, FONT_SMALL, TSC__BOLD);
+        char full[512];
+        snprintf(full, sizeof full, "%s: %s", TSC__SCOPE_BADGE, warning);
+        if (tsc__text_wrap(cr, 0, 0, max_w, FONT_SMALL * 1.3, full, 0) <= 3)
+            snprintf(text, sizeof text, "%s", full);
+    }
+    return text_box(cr, v->r.x + MARGIN, y, max_w, text, FONT_SMALL,
+                    tsc__rgb_from_hex(TSC__COLOR_SCOPE));
 }
 
 typedef struct legend_entry {
@@ -286,27 +332,49 @@ typedef struct legend_entry {
     int kind; /* 0 swatch, 1 axis line, 2 colour bar */
 } legend_entry;
 
-/* Returns the legend's box (zero-sized when there was no room). */
+/* The legend under the top-right corner, below anything already there;
+ * zero-sized when there is no room. */
 static rect draw_legend(cairo_t *cr, const view *v, const tsc_model *model, const tsc_result *r,
-                        int axes, int heat, rect banner, double bottom_reserved)
+                        const tsc_description *d, int axes, int heat, const occ *o,
+                        double bottom_reserved)
 {
     legend_entry e[MAX_LEGEND];
     size_t n = 0;
+    tsc_verdict verdict = d->verdict;
     if (model && tsc_result_get_method(r) == TSC_METHOD_CNN && tsc_result_n_classes(r) > 0) {
         size_t nc = tsc_model_n_classes(model);
-        for (size_t i = 0; i < nc && n < MAX_LEGEND - 4; i++) {
+        for (size_t i = 0; i < nc && n < MAX_LEGEND - 6; i++) {
             snprintf(e[n].text, sizeof e[n].text, "%s", tsc_model_get_class_display(model, i));
             e[n].color = tsc__rgb_from_hex(tsc_model_get_class_color(model, i));
             e[n++].kind = 0;
         }
-        snprintf(e[n].text, sizeof e[n].text, "Inconclusive");
-        e[n].color = tsc__rgb_from_hex(TSC__COLOR_INCONCLUSIVE);
+        /* The states without a type of their own, in the description's words
+         * where this slice is in one of them. */
+        if (verdict == TSC_VERDICT_INCONCLUSIVE) {
+            snprintf(e[n].text, sizeof e[n].text, "%s", d->finding);
+            e[n].color = tsc__rgb_from_hex(d->color);
+        } else {
+            snprintf(e[n].text, sizeof e[n].text, "Inconclusive");
+            e[n].color = tsc__rgb_from_hex(TSC_COLOR_INCONCLUSIVE);
+        }
         e[n++].kind = 0;
+        if (d->type_uncertain || verdict == TSC_VERDICT_NOT_ASSESSABLE) {
+            snprintf(e[n].text, sizeof e[n].text, "%s", d->finding);
+            e[n].color = tsc__rgb_from_hex(d->color);
+            e[n++].kind = 0;
+        }
     } else {
-        tsc__class_info(model, r, 0, e[n].text, sizeof e[n].text, &e[n].color);
+        if (verdict == TSC_VERDICT_TUMOR) {
+            snprintf(e[n].text, sizeof e[n].text, "%s", d->finding);
+            e[n].color = tsc__rgb_from_hex(d->color);
+        } else {
+            snprintf(e[n].text, sizeof e[n].text, "Tumour (%s method)",
+                     tsc_method_to_string(tsc_result_get_method(r)));
+            e[n].color = tsc__rgb_from_hex(TSC_COLOR_CLASSIC);
+        }
         e[n++].kind = 0;
         snprintf(e[n].text, sizeof e[n].text, "No tumour");
-        e[n].color = tsc__rgb_from_hex(TSC__COLOR_NO_TUMOR);
+        e[n].color = tsc__rgb_from_hex(verdict == TSC_VERDICT_NO_TUMOR ? d->color : TSC_COLOR_NO_TUMOR);
         e[n++].kind = 0;
     }
     if (axes) {
@@ -326,9 +394,11 @@ static rect draw_legend(cairo_t *cr, const view *v, const tsc_model *model, cons
     rect box = {0, 0, tw + sw + 3 * PAD, n * row + 2 * PAD - (row - FONT_SMALL * 1.2)};
     box.x = v->r.x + v->r.w - MARGIN - box.w;
     box.y = v->r.y + MARGIN;
-    /* On narrow views, move below the verdict banner. */
-    if (rects_overlap(box, banner)) box.y = banner.y + banner.h + MARGIN;
-    if (box.y + box.h > v->r.y + v->r.h - bottom_reserved) return (rect){0, 0, 0, 0}; /* no room */
+    /* On narrow views, move below the banner and the badge. */
+    for (size_t i = 0; i < o->n; i++)
+        if (rects_overlap(box, o->r[i])) box.y = fmax(box.y, o->r[i].y + o->r[i].h + MARGIN / 2);
+    if (box.x < v->r.x || box.y + box.h > v->r.y + v->r.h - bottom_reserved)
+        return (rect){0, 0, 0, 0}; /* no room */
     rounded_rect(cr, box, 4);
     cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.72);
     cairo_fill(cr);
@@ -371,7 +441,7 @@ static rect draw_legend(cairo_t *cr, const view *v, const tsc_model *model, cons
     return box;
 }
 
-static double draw_disclaimer(cairo_t *cr, const view *v)
+static rect draw_disclaimer(cairo_t *cr, const view *v)
 {
     tsc__font(cr, FONT_SMALL, TSC__NORMAL);
     double h = FONT_SMALL + 2 * 4;
@@ -383,8 +453,10 @@ static double draw_disclaimer(cairo_t *cr, const view *v)
     double tw = tsc__text_width(cr, TSC__DISCLAIMER);
     double x = b.x + fmax(4, (b.w - tw) / 2);
     tsc__text_fit(cr, x, b.y + 4 + FONT_SMALL * 0.8, b.w - 8, TSC__DISCLAIMER);
-    return h;
+    return b;
 }
+
+/* ---- lesions ----------------------------------------------------------- */
 
 static void to_device(cairo_t *cr, tsc_point p, double *x, double *y)
 {
@@ -393,15 +465,13 @@ static void to_device(cairo_t *cr, tsc_point p, double *x, double *y)
     cairo_user_to_device(cr, x, y);
 }
 
-/* One axis with end ticks; its length written beyond end `b`. */
-static void draw_axis(cairo_t *cr, const view *v, double ax, double ay, double bx, double by,
-                      double mm, rect *placed, size_t *n_placed, size_t max_placed)
+/* One axis with end ticks, without text (its length is in the label). */
+static void draw_axis(cairo_t *cr, occ *o, int index, double ax, double ay, double bx, double by)
 {
     double dx = bx - ax, dy = by - ay, len = hypot(dx, dy);
     if (len < 1e-6) return;
-    double ux = dx / len, uy = dy / len, nx = -uy, ny = ux;
-    const double t = 4.0;
-    /* Path in device space (identity matrix is current). */
+    double nx = -dy / len, ny = dx / len;
+    const double t = 4.0, pad = 3.0;
     cairo_move_to(cr, ax, ay);
     cairo_line_to(cr, bx, by);
     cairo_move_to(cr, ax - nx * t, ay - ny * t);
@@ -415,32 +485,170 @@ static void draw_axis(cairo_t *cr, const view *v, double ax, double ay, double b
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_set_line_width(cr, LINE_W * 0.75);
     cairo_stroke(cr);
-
-    char text[32];
-    snprintf(text, sizeof text, "%.1f mm", mm);
-    tsc__font(cr, FONT_SMALL, TSC__BOLD);
-    double tw = tsc__text_width(cr, text);
-    rect r = {0, 0, tw + 8, FONT_SMALL + 6};
-    double px = bx + ux * 8, py = by + uy * 8;
-    r.x = ux >= 0 ? px : px - r.w;
-    r.y = uy >= 0 ? py : py - r.h;
-    if (fabs(uy) < 0.3) r.y = py - r.h / 2;
-    if (fabs(ux) < 0.3) r.x = px - r.w / 2;
-    for (size_t i = 0; i < *n_placed; i++)
-        if (rects_overlap(r, placed[i])) r.y = placed[i].y + placed[i].h + 2;
-    /* Keep the length readable at the edges of the view. */
-    r.x = fmax(v->r.x + 2, fmin(r.x, v->r.x + v->r.w - r.w - 2));
-    r.y = fmax(v->r.y + 2, fmin(r.y, v->r.y + v->r.h - r.h - 2));
-    rounded_rect(cr, r, 3);
-    cairo_set_source_rgba(cr, 0, 0, 0, 0.7);
-    cairo_fill(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    tsc__text(cr, r.x + 4, r.y + 3 + FONT_SMALL * 0.8, text);
-    if (*n_placed < max_placed) placed[(*n_placed)++] = r;
+    reserve_segment(o, ax, ay, bx, by, pad, index);
+    reserve_segment(o, ax - nx * t, ay - ny * t, ax + nx * t, ay + ny * t, pad, index);
+    reserve_segment(o, bx - nx * t, by - ny * t, bx + nx * t, by + ny * t, pad, index);
 }
+
+/* "#2 12.2 × 8.1 mm": the number and the RANO measurement; the type is said
+ * once, in the banner. */
+static void lesion_text(const tsc_lesion_info *le, int number, char *out, size_t n)
+{
+    if (le->diameter_mm > 0 && le->perpendicular_mm > 0)
+        snprintf(out, n, "#%d %.1f \xc3\x97 %.1f mm", number, le->diameter_mm, le->perpendicular_mm);
+    else if (le->diameter_mm > 0)
+        snprintf(out, n, "#%d %.1f mm", number, le->diameter_mm);
+    else
+        snprintf(out, n, "#%d", number);
+}
+
+static rect label_size(cairo_t *cr, const char *text, double font)
+{
+    tsc__font(cr, font, TSC__BOLD);
+    rect r = {0, 0, tsc__text_width(cr, text) + 2 * PAD + font * 0.9, font + 2 * PAD - 2};
+    return r;
+}
+
+/* A label box: text on a dark translucent background with a colour swatch,
+ * so that the finding is never conveyed by colour alone. */
+static void draw_label(cairo_t *cr, rect r, const char *text, double font, tsc__rgb c)
+{
+    rounded_rect(cr, r, 4);
+    cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.82);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_set_line_width(cr, 1.5);
+    cairo_stroke(cr);
+    double sw = font * 0.65;
+    cairo_rectangle(cr, r.x + PAD, r.y + (r.h - sw) / 2, sw, sw);
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_fill(cr);
+    tsc__font(cr, font, TSC__BOLD);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    tsc__text(cr, r.x + PAD + font * 0.9, r.y + r.h / 2 + font * 0.36, text);
+}
+
+typedef struct lesion_box {
+    rect bb;            /* the lesion's bounding box, device units */
+    double cx, cy;      /* its centroid */
+    char text[64];
+    rect label;
+    int placed;
+} lesion_box;
+
+typedef struct area {
+    double x0, y0, x1, y1; /* where a label may go */
+} area;
+
+static int inside(const area *a, rect r)
+{
+    return r.x >= a->x0 && r.y >= a->y0 && r.x + r.w <= a->x1 && r.y + r.h <= a->y1;
+}
+
+static int hits_lesions(const lesion_box *L, size_t n, rect r)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rects_overlap(r, L[i].bb)) return 1;
+    return 0;
+}
+
+static double gap(rect r, rect bb)
+{
+    double dx = fmax(0, fmax(bb.x - (r.x + r.w), r.x - (bb.x + bb.w)));
+    double dy = fmax(0, fmax(bb.y - (r.y + r.h), r.y - (bb.y + bb.h)));
+    return hypot(dx, dy);
+}
+
+/* Greedy placement of one label: spots in rings around the lesion, nearest
+ * first, that cover no obstacle (banner, badge, legend, disclaimer,
+ * orientation letters, axes, earlier labels) and no lesion; then the same
+ * allowing lesions; then a scan of the whole view for the free spot nearest
+ * to the lesion; only when the view is full, the spot covering least. */
+static rect place_label(const area *a, const occ *o, const lesion_box *L, size_t n, size_t i,
+                        double w, double h, int *placed)
+{
+    static const double ring[] = {6, 14, 26, 42, 62, 90, 125, 170, 230};
+    static const double dir[8][2] = {{1, 0}, {-1, 0}, {0, -1}, {0, 1},
+                                     {1, -1}, {-1, -1}, {1, 1}, {-1, 1}};
+    rect bb = L[i].bb;
+    double cx = bb.x + bb.w / 2, cy = bb.y + bb.h / 2;
+    rect best = {0, 0, w, h};
+    double best_cost = INFINITY;
+    *placed = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t ri = 0; ri < sizeof ring / sizeof ring[0]; ri++) {
+            for (int di = 0; di < 8; di++) {
+                double d = ring[ri], ux = dir[di][0], uy = dir[di][1];
+                rect r = {0, 0, w, h};
+                r.x = ux > 0 ? bb.x + bb.w + d * (uy ? 0.7 : 1)
+                      : ux < 0 ? bb.x - w - d * (uy ? 0.7 : 1) : cx - w / 2;
+                r.y = uy > 0 ? bb.y + bb.h + d * (ux ? 0.7 : 1)
+                      : uy < 0 ? bb.y - h - d * (ux ? 0.7 : 1) : cy - h / 2;
+                if (!inside(a, r) || occ_hits(o, r)) continue;
+                if (pass == 0 && hits_lesions(L, n, r)) continue;
+                return r;
+            }
+        }
+    }
+    /* Scan the view. */
+    for (double y = a->y0; y + h <= a->y1; y += 4)
+        for (double x = a->x0; x + w <= a->x1; x += 4) {
+            rect r = {x, y, w, h};
+            if (occ_hits(o, r)) continue;
+            double cost = gap(r, bb) + (hits_lesions(L, n, r) ? 1e4 : 0);
+            if (cost < best_cost) {
+                best_cost = cost;
+                best = r;
+            }
+        }
+    if (isfinite(best_cost)) return best;
+    /* Nowhere free: the ring spot covering the least. */
+    *placed = 0;
+    for (size_t ri = 0; ri < sizeof ring / sizeof ring[0]; ri++)
+        for (int di = 0; di < 8; di++) {
+            double d = ring[ri], ux = dir[di][0], uy = dir[di][1];
+            rect r = {cx - w / 2 + ux * (bb.w / 2 + w / 2 + d), cy - h / 2 + uy * (bb.h / 2 + h / 2 + d), w, h};
+            r.x = fmax(a->x0, fmin(r.x, a->x1 - w));
+            r.y = fmax(a->y0, fmin(r.y, a->y1 - h));
+            double cost = occ_overlap(o, r) + 0.01 * d;
+            if (cost < best_cost) {
+                best_cost = cost;
+                best = r;
+            }
+        }
+    return best;
+}
+
+/* The outline point of lesion `le` nearest to (x, y), device units; the
+ * centroid when there is no outline. */
+static void nearest_outline(cairo_t *cr, const tsc_lesion_info *le, double x, double y, double *px,
+                            double *py)
+{
+    to_device(cr, le->centroid, px, py);
+    double best = INFINITY;
+    for (size_t i = 0; i < le->n_outline; i++) {
+        double ox, oy;
+        to_device(cr, le->outline[i], &ox, &oy);
+        double d = hypot(ox - x, oy - y);
+        if (d < best) {
+            best = d;
+            *px = ox;
+            *py = oy;
+        }
+    }
+}
+
+/* ---- the overlay ------------------------------------------------------- */
 
 tsc_status tsc_render_overlay(cairo_t *cr, const tsc_model *model, const tsc_result *r,
                               const tsc_overlay_options *options, tsc_error *err)
+{
+    return tsc__render_overlay_ex(cr, model, r, options, 0, err);
+}
+
+tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc_result *r,
+                                  const tsc_overlay_options *options, unsigned flags,
+                                  tsc_error *err)
 {
     TSC_ASSERT(cr && r);
     tsc_error_clear(err);
@@ -453,9 +661,12 @@ tsc_status tsc_render_overlay(cairo_t *cr, const tsc_model *model, const tsc_res
     if (!mask || rows <= 0 || cols <= 0)
         return tsc_error_set(err, TSC_EINVAL, "the result has no mask to draw");
 
-    tsc__finding f;
-    tsc__describe(model, r, &f);
-    tsc_verdict verdict = tsc_result_get_verdict(r);
+    tsc_description d;
+    tsc_result_describe(model, r, &d);
+    tsc__rgb color = tsc__rgb_from_hex(d.color);
+    tsc_verdict verdict = d.verdict;
+    /* Lesions are findings only where a tumour is, or may be. */
+    int lesions_shown = verdict == TSC_VERDICT_TUMOR || verdict == TSC_VERDICT_INCONCLUSIVE;
     size_t n_mask = 0;
     for (size_t i = 0; i < (size_t)rows * cols; i++) n_mask += mask[i] != 0;
 
@@ -479,14 +690,13 @@ tsc_status tsc_render_overlay(cairo_t *cr, const tsc_model *model, const tsc_res
     }
 
     /* 2. Mask: translucent fill (image space), then the pixel-exact outline. */
-    tsc__rgb mc = f.color;
     if (n_mask) {
         if (o.mode == TSC_OVERLAY_FILL && o.opacity > 0) {
             cairo_surface_t *ms = mask_surface(mask, rows, cols);
             if (ms) {
                 cairo_pattern_t *p = cairo_pattern_create_for_surface(ms);
                 cairo_pattern_set_filter(p, CAIRO_FILTER_NEAREST);
-                cairo_set_source_rgba(cr, mc.r, mc.g, mc.b, o.opacity);
+                cairo_set_source_rgba(cr, color.r, color.g, color.b, o.opacity);
                 cairo_mask(cr, p);
                 cairo_pattern_destroy(p);
                 cairo_surface_destroy(ms);
@@ -494,107 +704,126 @@ tsc_status tsc_render_overlay(cairo_t *cr, const tsc_model *model, const tsc_res
         }
         cairo_new_path(cr);
         mask_boundary_path(cr, mask, rows, cols);
-        /* Inconclusive masks are dashed: a region to look at, not a finding. */
-        stroke_haloed(cr, mc, LINE_W, verdict == TSC_VERDICT_INCONCLUSIVE);
+        /* A mask that is not a finding is dashed: a region to look at. */
+        stroke_haloed(cr, color, LINE_W, verdict != TSC_VERDICT_TUMOR);
     }
 
-    /* 3. Device-space annotations. */
+    /* 3. Device-space annotations, each added to the obstacles as placed. */
+    size_t n_les = lesions_shown ? tsc_result_n_lesions(r) : 0;
+    lesion_box *L = n_les ? calloc(n_les, sizeof *L) : NULL;
+    if (n_les && !L) {
+        cairo_restore(cr);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory for %zu lesion labels", n_les);
+    }
+    for (size_t i = 0; i < n_les; i++) {
+        const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
+        double bx0 = le->bbox[0], by0 = le->bbox[1], bx1 = le->bbox[2] + 1.0, by1 = le->bbox[3] + 1.0;
+        cairo_user_to_device(cr, &bx0, &by0);
+        cairo_user_to_device(cr, &bx1, &by1);
+        L[i].bb = (rect){fmin(bx0, bx1), fmin(by0, by1), fabs(bx1 - bx0), fabs(by1 - by0)};
+        to_device(cr, le->centroid, &L[i].cx, &L[i].cy);
+    }
+
     cairo_identity_matrix(cr);
     cairo_new_path(cr);
-    size_t n_les = tsc_result_n_lesions(r);
-    rect placed[64];
-    size_t n_placed = 0;
-    rect banner = {v.r.x, v.r.y, 0, 0};
-    if (o.show_labels) {
-        banner = draw_banner(cr, &v, r, &f);
-        placed[n_placed++] = banner;
+    occ obst = {0};
+    double top = v.r.y;
+    if (!(flags & TSC__OVERLAY_NO_BANNER)) {
+        if (o.show_labels) {
+            rect b = draw_banner(cr, &v, &d);
+            reserve(&obst, TSC__BOX_BANNER, b, 0, NULL);
+            top = b.y + b.h;
+        }
+        if (d.scope_warning[0]) {
+            rect b = draw_scope_badge(cr, &v, top + (top > v.r.y ? 4 : MARGIN), d.scope_warning);
+            reserve(&obst, TSC__BOX_SCOPE, b, 0, NULL);
+        }
     }
     double bottom = 0;
-    if (o.show_disclaimer) bottom = draw_disclaimer(cr, &v);
-    /* The legend goes before the lesion labels so that they avoid it. */
+    if (o.show_disclaimer) {
+        rect b = draw_disclaimer(cr, &v);
+        reserve(&obst, TSC__BOX_DISCLAIMER, b, 0, NULL);
+        bottom = b.h;
+    }
     int axes = 0;
-    for (size_t i = 0; i < n_les && verdict != TSC_VERDICT_NO_TUMOR; i++)
+    for (size_t i = 0; i < n_les; i++)
         axes |= o.show_axes && tsc_result_get_lesion(r, i)->diameter_mm > 0;
     if (o.show_legend) {
-        rect lg = draw_legend(cr, &v, model, r, axes, heat, banner, bottom);
-        if (lg.w > 0) placed[n_placed++] = lg;
+        rect lg = draw_legend(cr, &v, model, r, &d, axes, heat, &obst, bottom);
+        if (lg.w > 0) reserve(&obst, TSC__BOX_LEGEND, lg, 0, NULL);
+    }
+    /* Where hosts draw the orientation letters: the middle of each edge. */
+    if (n_les && o.show_labels) {
+        const double lw = 26, lh = 22;
+        double cx = v.r.x + v.r.w / 2, cy = v.r.y + v.r.h / 2;
+        rect z[4] = {{v.r.x + 2, cy - lh / 2, lw, lh},
+                     {v.r.x + v.r.w - 2 - lw, cy - lh / 2, lw, lh},
+                     {cx - lw / 2, v.r.y + 2, lw, lh},
+                     {cx - lw / 2, v.r.y + v.r.h - bottom - 2 - lh, lw, lh}};
+        for (int i = 0; i < 4; i++) reserve(&obst, TSC__BOX_ORIENTATION, z[i], 0, NULL);
     }
     cairo_restore(cr);
 
-    /* Axes and lesion labels need the caller's matrix to map points. */
-    for (size_t i = 0; i < n_les && verdict != TSC_VERDICT_NO_TUMOR; i++) {
+    /* Axes of every lesion first, so that no label covers any of them. */
+    for (size_t i = 0; i < n_les && o.show_axes; i++) {
         const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
+        if (!(le->diameter_mm > 0)) continue;
         double p0x, p0y, p1x, p1y, q0x, q0y, q1x, q1y;
         to_device(cr, le->diameter_ends[0], &p0x, &p0y);
         to_device(cr, le->diameter_ends[1], &p1x, &p1y);
         to_device(cr, le->perpendicular_ends[0], &q0x, &q0y);
         to_device(cr, le->perpendicular_ends[1], &q1x, &q1y);
-        double bx0 = le->bbox[0], by0 = le->bbox[1], bx1 = le->bbox[2] + 1.0, by1 = le->bbox[3] + 1.0;
-        cairo_user_to_device(cr, &bx0, &by0);
-        cairo_user_to_device(cr, &bx1, &by1);
-        rect bb = {fmin(bx0, bx1), fmin(by0, by1), fabs(bx1 - bx0), fabs(by1 - by0)};
-
         cairo_save(cr);
         cairo_identity_matrix(cr);
-        if (o.show_axes && le->diameter_mm > 0) {
-            draw_axis(cr, &v, p0x, p0y, p1x, p1y, le->diameter_mm, placed, &n_placed, 64);
-            if (le->perpendicular_mm > 0)
-                draw_axis(cr, &v, q0x, q0y, q1x, q1y, le->perpendicular_mm, placed, &n_placed, 64);
-        }
-        if (o.show_labels) {
-            char text[160];
-            if (verdict == TSC_VERDICT_INCONCLUSIVE)
-                snprintf(text, sizeof text, "Inconclusive region");
-            else
-                snprintf(text, sizeof text, "%s", f.label);
-            rect lb = label_size(cr, text, FONT_LABEL);
-            /* Six spots around the lesion: right, left, above, below, lower
-             * right, lower left. */
-            double top = v.r.y + MARGIN, bot = v.r.y + v.r.h - bottom - 2;
-            rect cand[6];
-            for (int ci = 0; ci < 6; ci++) cand[ci] = lb; /* sizes */
-            const double right = bb.x + bb.w + 10, left = bb.x - lb.w - 10;
-            const double centre = bb.x + bb.w / 2 - lb.w / 2;
-            const double xs[6] = {right, left, centre, centre, right, left};
-            const double ys[6] = {bb.y - lb.h / 2, bb.y - lb.h / 2, bb.y - lb.h - 12,
-                                  bb.y + bb.h + 12, bb.y + bb.h, bb.y + bb.h};
-            for (int ci = 0; ci < 6; ci++) {
-                cand[ci].x = xs[ci];
-                cand[ci].y = ys[ci];
-            }
-            /* Each spot moved inside the view; the one covering the least of
-             * the other annotations and of the lesion itself wins. */
-            double best = INFINITY;
-            for (int ci = 0; ci < 6; ci++) {
-                rect t = cand[ci];
-                t.x = fmax(v.r.x + MARGIN, fmin(t.x, v.r.x + v.r.w - MARGIN - t.w));
-                t.y = fmax(top, fmin(t.y, bot - t.h));
-                double cost = 0;
-                for (size_t k = 0; k < n_placed; k++) cost += overlap_area(t, placed[k]);
-                cost += 2 * overlap_area(t, bb) + 0.01 * ci; /* ties: keep the order */
-                if (cost < best) {
-                    best = cost;
-                    lb = t;
-                }
-            }
-            /* A leader line when the label had to move away from its lesion. */
-            double lx = lb.x + lb.w / 2 < bb.x + bb.w / 2 ? lb.x + lb.w : lb.x, ly = lb.y + lb.h / 2;
-            double tx = fmax(bb.x, fmin(lx, bb.x + bb.w)), ty = fmax(bb.y, fmin(ly, bb.y + bb.h));
-            if (hypot(tx - lx, ty - ly) > 14) {
-                cairo_move_to(cr, lx, ly);
-                cairo_line_to(cr, tx, ty);
-                cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
-                cairo_set_line_width(cr, 3);
-                cairo_stroke_preserve(cr);
-                cairo_set_source_rgb(cr, f.color.r, f.color.g, f.color.b);
-                cairo_set_line_width(cr, 1.25);
-                cairo_stroke(cr);
-            }
-            draw_label(cr, lb, text, FONT_LABEL, f.color);
-            if (n_placed < 64) placed[n_placed++] = lb;
-        }
+        draw_axis(cr, &obst, (int)i + 1, p0x, p0y, p1x, p1y);
+        if (le->perpendicular_mm > 0) draw_axis(cr, &obst, (int)i + 1, q0x, q0y, q1x, q1y);
         cairo_restore(cr);
     }
+
+    /* Lesion labels: "#n" and the measurement, placed greedily (largest
+     * lesions are first in the result), each tied to its lesion by a
+     * leader line. */
+    if (o.show_labels && n_les) {
+        double font = fmin(v.r.w, v.r.h) < 360 ? FONT_SMALL : FONT_LABEL;
+        area a = {v.r.x + 2, v.r.y + 2, v.r.x + v.r.w - 2, v.r.y + v.r.h - bottom - 2};
+        cairo_save(cr);
+        cairo_identity_matrix(cr);
+        for (size_t i = 0; i < n_les; i++) {
+            lesion_text(tsc_result_get_lesion(r, i), (int)i + 1, L[i].text, sizeof L[i].text);
+            rect sz = label_size(cr, L[i].text, font);
+            L[i].label = place_label(&a, &obst, L, n_les, i, sz.w, sz.h, &L[i].placed);
+            reserve(&obst, TSC__BOX_LABEL, L[i].label, (int)i + 1, L[i].text);
+        }
+        cairo_restore(cr);
+        for (size_t i = 0; i < n_les; i++) {
+            rect lb = L[i].label;
+            double lcx = lb.x + lb.w / 2, lcy = lb.y + lb.h / 2, tx, ty;
+            nearest_outline(cr, tsc_result_get_lesion(r, i), lcx, lcy, &tx, &ty);
+            double sx = fmax(lb.x, fmin(tx, lb.x + lb.w)), sy = fmax(lb.y, fmin(ty, lb.y + lb.h));
+            cairo_save(cr);
+            cairo_identity_matrix(cr);
+            if (hypot(tx - sx, ty - sy) > 3) {
+                cairo_move_to(cr, sx, sy);
+                cairo_line_to(cr, tx, ty);
+                cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+                cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
+                cairo_set_line_width(cr, 3);
+                cairo_stroke_preserve(cr);
+                cairo_set_source_rgb(cr, color.r, color.g, color.b);
+                cairo_set_line_width(cr, 1.25);
+                cairo_stroke(cr);
+                cairo_arc(cr, tx, ty, 2.2, 0, 2 * M_PI);
+                cairo_fill(cr);
+            }
+            cairo_restore(cr);
+        }
+        cairo_save(cr);
+        cairo_identity_matrix(cr);
+        for (size_t i = 0; i < n_les; i++) draw_label(cr, L[i].label, L[i].text, font, color);
+        cairo_restore(cr);
+    }
+    free(L);
+    free(obst.r);
 
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
         return tsc_error_set(err, TSC_ENOMEM, "drawing the overlay failed (%s)",

@@ -45,7 +45,7 @@ static cairo_surface_t *windowed_surface(const tsc_dicom_image *im)
 
 tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, const tsc_result *r,
                           const tsc_overlay_options *ov, double min_size, double fit_w,
-                          double fit_h, cairo_surface_t **result, tsc_error *err)
+                          double fit_h, unsigned flags, cairo_surface_t **result, tsc_error *err)
 {
     *result = NULL;
     if (r) {
@@ -99,7 +99,7 @@ tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, con
     cairo_pattern_destroy(p);
     cairo_surface_destroy(gray);
     tsc_status st = TSC_OK;
-    if (r) st = tsc_render_overlay(cr, model, r, ov, err);
+    if (r) st = tsc__render_overlay_ex(cr, model, r, ov, flags, err);
     cairo_destroy(cr);
     if (st != TSC_OK) {
         cairo_surface_destroy(out);
@@ -125,7 +125,7 @@ tsc_status tsc_render_slice_rgb(const tsc_model *model, const tsc_dicom_index *i
     tsc_status st = tsc_dicom_decode_slice(index, series, slice, &im, err);
     if (st != TSC_OK) return st;
     cairo_surface_t *s = NULL;
-    st = tsc__panel_new(model, im, r, &ov, min_size, 0, 0, &s, err);
+    st = tsc__panel_new(model, im, r, &ov, min_size, 0, 0, 0, &s, err);
     tsc_dicom_image_free(im);
     if (st != TSC_OK) return st;
     int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);

@@ -19,25 +19,21 @@ typedef struct tsc__rgb {
 } tsc__rgb;
 
 tsc__rgb tsc__rgb_from_hex(uint32_t rgb);
-/* Okabe–Ito colours used where the model gives none. */
-#define TSC__COLOR_NO_TUMOR 0x009E73u   /* green */
-#define TSC__COLOR_INCONCLUSIVE 0xE69F00u /* amber */
-#define TSC__COLOR_CLASSIC 0xF0E442u    /* yellow: tumour from a classical method */
+/* What a result is called, its colour and its confidence come from the core
+ * (tsc_result_describe / tsc_series_result_describe); nothing here decides
+ * them.  This alias stays for plugin/dicom, which shares this header. */
+#define TSC__COLOR_CLASSIC TSC_COLOR_CLASSIC
 #define TSC__DISCLAIMER "Decision support only \xe2\x80\x94 not for diagnostic use"
+#define TSC__SCOPE_BADGE "\xe2\x9a\xa0 Outside the model's scope \xe2\x80\x94 research use"
+/* Colour of the scope warning badge (reddish purple, Okabe-Ito family). */
+#define TSC__COLOR_SCOPE 0x8E2C6Bu
 
-/* What the overlay and the reports call the finding of `r`. */
-typedef struct tsc__finding {
-    char type[96];        /* "Glioma", "Tumour (threshold method)", "No tumour" */
-    char label[128];      /* "Glioma 97.3%", "NO TUMOR 98.1%", "INCONCLUSIVE" */
-    tsc__rgb color;       /* colour of the type (amber when inconclusive) */
-    int has_confidence;   /* the method gives a calibrated confidence */
-    double confidence;
-} tsc__finding;
-
-void tsc__describe(const tsc_model *model, const tsc_result *r, tsc__finding *f);
-/* Name and colour of class `label` (model may be NULL: classical method). */
-void tsc__class_info(const tsc_model *model, const tsc_result *r, size_t label, char *name,
-                     size_t n, tsc__rgb *color);
+/* The one-line verdict of a description as overlays, thumbnails and report
+ * pills print it: the label, prefixed with the headline when the label does
+ * not start with it ("TUMOR \xc2\xb7 Glioma 97.3%", "NO TUMOR 98.1%",
+ * "TUMOR, type uncertain (Glioma 52.0%)"), then " \xe2\x80\x94 reason" when
+ * `with_reason` and the description has one. */
+void tsc__banner_text(const tsc_description *d, int with_reason, char *out, size_t n);
 /* Perceptual colormap (viridis), t in [0, 1]. */
 tsc__rgb tsc__viridis(double t);
 
@@ -66,15 +62,51 @@ void tsc__set_text_sink(tsc__text_sink_fn fn, void *data);
 /* Measuring passes draw nothing a reader sees: they pause the sink. */
 void tsc__text_sink_pause(int paused);
 
+/* ---- layout seam ------------------------------------------------------ */
+
+/* Test seam: every box the overlay and the reports place is also passed to
+ * the sink (device units for overlays, page units for reports), so that the
+ * tests can prove that labels overlap nothing and thumbnail banners sit
+ * outside their images.  `index` is the lesion number (1-based) of a label
+ * or axis, else 0.  Paused with the text sink (tsc__text_sink_pause). */
+typedef enum tsc__box {
+    TSC__BOX_BANNER = 0,       /* verdict banner on an overlay */
+    TSC__BOX_SCOPE = 1,        /* scope warning badge (overlay or page) */
+    TSC__BOX_LEGEND = 2,
+    TSC__BOX_DISCLAIMER = 3,
+    TSC__BOX_ORIENTATION = 4,  /* reserved for the host's orientation letters */
+    TSC__BOX_AXIS = 5,         /* a piece of a RANO axis (or its end tick) */
+    TSC__BOX_LABEL = 6,        /* a lesion label */
+    TSC__BOX_THUMB_IMAGE = 7,  /* a key-slice thumbnail's image (page units) */
+    TSC__BOX_THUMB_BANNER = 8, /* its verdict banner (page units) */
+    TSC__BOX_PILL = 9          /* a report's verdict pill (page units) */
+} tsc__box;
+typedef void (*tsc__layout_sink_fn)(tsc__box kind, double x, double y, double w, double h,
+                                    int index, const char *text, void *data);
+void tsc__set_layout_sink(tsc__layout_sink_fn fn, void *data);
+void tsc__layout_note(tsc__box kind, double x, double y, double w, double h, int index,
+                      const char *text);
+
 /* ---- slice panels ------------------------------------------------------ */
+
+/* Flags of tsc__render_overlay_ex. */
+enum {
+    /* No verdict banner or scope badge on the image: the caller draws them
+     * outside it (key-slice thumbnails). */
+    TSC__OVERLAY_NO_BANNER = 1u
+};
+tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc_result *r,
+                                  const tsc_overlay_options *options, unsigned flags,
+                                  tsc_error *err);
 
 /* A decoded slice, windowed, scaled to its physical aspect, with the overlay.
  * fit_w/fit_h > 0: the panel fits that box (may shrink); otherwise the
  * natural size with at least `min_size` px on the short side (never shrinks).
- * `r` may be NULL (no overlay).  On TSC_OK *out is a new RGB24 surface. */
+ * `r` may be NULL (no overlay).  `flags` as for tsc__render_overlay_ex.  On
+ * TSC_OK *out is a new RGB24 surface. */
 tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, const tsc_result *r,
                           const tsc_overlay_options *ov, double min_size, double fit_w,
-                          double fit_h, cairo_surface_t **out, tsc_error *err);
+                          double fit_h, unsigned flags, cairo_surface_t **out, tsc_error *err);
 
 /* ---- options ----------------------------------------------------------- */
 

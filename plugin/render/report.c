@@ -199,7 +199,7 @@ static double draw_header(cairo_t *cr, const rep *c, const char *kind, const cha
     }
     /* The disclaimer strip: first thing a reader sees under the title. */
     fill_rect(cr, 0, 72, c->W, 34, WARN_BG);
-    fill_rect(cr, 0, 105, c->W, 1.5, tsc__rgb_from_hex(TSC__COLOR_INCONCLUSIVE));
+    fill_rect(cr, 0, 105, c->W, 1.5, tsc__rgb_from_hex(TSC_COLOR_INCONCLUSIVE));
     tsc__font(cr, 13, TSC__BOLD);
     ink(cr, WARN_INK);
     const char *a = "\xe2\x9a\xa0 DECISION SUPPORT ONLY \xe2\x80\x94 NOT FOR DIAGNOSTIC USE.";
@@ -344,43 +344,85 @@ static double draw_model_block(cairo_t *cr, const rep *c, const tsc_result *any,
     return y;
 }
 
+/* The scope warning as a badge across `w`; returns the y below (y itself
+ * when there is no warning). */
+static double scope_badge(cairo_t *cr, double x, double y, double w, const char *warning)
+{
+    if (!warning || !*warning) return y;
+    tsc__font(cr, 12.5, TSC__NORMAL);
+    int n = tsc__text_wrap(cr, 0, 0, w - 24, 17, warning, 0);
+    double h = 30 + n * 17 + 8;
+    round_rect(cr, x, y, w, h, 6);
+    ink(cr, tsc__rgb_from_hex(TSC__COLOR_SCOPE));
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    tsc__font(cr, 13.5, TSC__BOLD);
+    tsc__text_fit(cr, x + 12, y + 20, w - 24, TSC__SCOPE_BADGE);
+    tsc__font(cr, 12.5, TSC__NORMAL);
+    tsc__text_wrap(cr, x + 12, y + 38, w - 24, 17, warning, 1);
+    tsc__layout_note(TSC__BOX_SCOPE, x, y, w, h, 0, warning);
+    return y + h + 10;
+}
+
+/* The verdict pill of a description and the lines under it (reason,
+ * detail, scope warning, type, confidence, P(tumour)); returns the y below. */
+static double describe_block(cairo_t *cr, const tsc_description *d, double x, double y, double w,
+                             double kw)
+{
+    char buf[256], pill[400];
+    tsc__banner_text(d, 0, pill, sizeof pill);
+    verdict_pill(cr, x, y, w, 46, tsc__rgb_from_hex(d->color), pill, NULL);
+    tsc__layout_note(TSC__BOX_PILL, x, y, w, 46, 0, pill);
+    y += 46 + 12;
+    if (d->reason[0]) {
+        tsc__font(cr, 13.5, TSC__BOLD);
+        ink(cr, WARN_INK);
+        int n = tsc__text_wrap(cr, x, y + 14, w, 19, d->reason, 1);
+        y += n * 19 + 8;
+    }
+    if (d->detail[0]) {
+        tsc__font(cr, 13, TSC__NORMAL);
+        ink(cr, INK);
+        int n = tsc__text_wrap(cr, x, y + 14, w, 18, d->detail, 1);
+        y += n * 18 + 8;
+    }
+    y = scope_badge(cr, x, y, w, d->scope_warning);
+    /* A type only for a tumour; the most likely type of a slice in doubt is
+     * not a finding. */
+    y = kv(cr, x, y, kw, w, "Finding", d->finding);
+    if (d->verdict == TSC_VERDICT_TUMOR && d->confidence_text[0])
+        snprintf(buf, sizeof buf, "%s = P(type | tumour)", d->confidence_text);
+    else if (d->verdict == TSC_VERDICT_NO_TUMOR && d->confidence_text[0])
+        snprintf(buf, sizeof buf, "%s = P(no tumour)", d->confidence_text);
+    else if (d->verdict == TSC_VERDICT_TUMOR || d->verdict == TSC_VERDICT_NO_TUMOR)
+        snprintf(buf, sizeof buf, "not available for this method");
+    else
+        snprintf(buf, sizeof buf, "none stated (%s)", d->finding);
+    y = kv(cr, x, y, kw, w, "Confidence", buf);
+    if (isfinite(d->tumor_probability)) {
+        tsc_format_percent(d->tumor_probability, buf, sizeof buf);
+        y = kv(cr, x, y, kw, w, "P(tumour)", buf);
+    }
+    return y;
+}
+
 /* The findings of one slice; returns the y below. */
 static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, double x, double y,
                             double w)
 {
-    tsc__finding f;
-    tsc__describe(c->model, r, &f);
-    char buf[256], pct[32] = "";
-    tsc_verdict v = tsc_result_get_verdict(r);
+    tsc_description d;
+    tsc_result_describe(c->model, r, &d);
+    char buf[256];
     y = section(cr, x, y, w, "FINDINGS");
-    if (v == TSC_VERDICT_TUMOR) snprintf(buf, sizeof buf, "TUMOR \xe2\x80\x94 %s", f.type);
-    else if (v == TSC_VERDICT_NO_TUMOR) snprintf(buf, sizeof buf, "NO TUMOR");
-    else snprintf(buf, sizeof buf, "INCONCLUSIVE");
-    if (f.has_confidence) tsc_format_percent(f.confidence, pct, sizeof pct);
-    verdict_pill(cr, x, y, w, 46, f.color, buf, pct);
-    y += 46 + 12;
-    if (v == TSC_VERDICT_INCONCLUSIVE) {
-        tsc__font(cr, 13.5, TSC__BOLD);
-        ink(cr, WARN_INK);
-        const char *why = tsc_result_get_reason(r);
-        int n = tsc__text_wrap(cr, x, y + 14, w, 19, why && *why ? why : "no reason given", 1);
-        y += n * 19 + 8;
-    }
     double kw = 120;
-    y = kv(cr, x, y, kw, w, "Type", f.type);
-    if (f.has_confidence) {
-        tsc_format_percent(f.confidence, buf, sizeof buf);
-        y = kv(cr, x, y, kw, w, "Confidence", buf);
-    } else {
-        y = kv(cr, x, y, kw, w, "Confidence", "not available for this method");
-    }
+    y = describe_block(cr, &d, x, y, w, kw);
     snprintf(buf, sizeof buf, "%zu", tsc_result_n_lesions(r));
     y = kv(cr, x, y, kw, w, "Lesions", buf);
     y += 10;
 
     y = section(cr, x, y, w, "CLASS PROBABILITIES");
     size_t nc = tsc_result_n_classes(r);
-    if (nc == 0 || !c->model) {
+    if (nc == 0 || !c->model || nc != tsc_model_n_classes(c->model)) {
         tsc__font(cr, 12.5, TSC__NORMAL);
         ink(cr, MUTED);
         int n = tsc__text_wrap(cr, x, y + 14, w, 18,
@@ -393,9 +435,11 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
         for (size_t i = 0; i < nc; i++) {
             double p = tsc_result_get_probability(r, i);
             char name[96];
-            tsc__rgb col;
-            tsc__class_info(c->model, r, i, name, sizeof name, &col);
-            tsc__font(cr, 13, i == tsc_result_get_label(r) ? TSC__BOLD : TSC__NORMAL);
+            snprintf(name, sizeof name, "%s", tsc_model_get_class_display(c->model, i));
+            tsc__rgb col = tsc__rgb_from_hex(tsc_model_get_class_color(c->model, i));
+            int stated = (d.verdict == TSC_VERDICT_TUMOR && i == d.type) ||
+                         (d.verdict == TSC_VERDICT_NO_TUMOR && i == tsc_model_get_no_tumor_class(c->model));
+            tsc__font(cr, 13, stated ? TSC__BOLD : TSC__NORMAL);
             ink(cr, INK);
             tsc__text_fit(cr, x, y + 14, name_w - 8, name);
             round_rect(cr, x + name_w, y + 4, bar_w, 12, 3);
@@ -432,12 +476,12 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
         ink(cr, MUTED);
         for (int k = 0; k < 5; k++) text_right(cr, right[k], y + 16, head[k]);
         y += 24;
-        size_t shown = nl > 12 ? 12 : nl;
-        for (size_t i = 0; i < shown; i++) {
+        /* Every lesion, numbered as on the overlay. */
+        for (size_t i = 0; i < nl; i++) {
             const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
             if (i % 2) fill_rect(cr, x, y, w, 22, ZEBRA);
             char cells[5][32];
-            snprintf(cells[0], 32, "%zu", i + 1);
+            snprintf(cells[0], 32, "#%zu", i + 1);
             snprintf(cells[1], 32, "%.1f", le->area_mm2);
             snprintf(cells[2], 32, "%.1f", le->diameter_mm);
             snprintf(cells[3], 32, "%.1f", le->perpendicular_mm);
@@ -445,13 +489,6 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
             tsc__font(cr, 13, TSC__NORMAL);
             ink(cr, INK);
             for (int k = 0; k < 5; k++) text_right(cr, right[k], y + 16, cells[k]);
-            y += 22;
-        }
-        if (nl > shown) {
-            snprintf(buf, sizeof buf, "+ %zu smaller lesions not listed", nl - shown);
-            tsc__font(cr, 12, TSC__NORMAL);
-            ink(cr, MUTED);
-            tsc__text(cr, x, y + 15, buf);
             y += 22;
         }
         fill_rect(cr, x, y, w, 1, RULE);
@@ -510,7 +547,7 @@ static tsc_status slice_page(cairo_t *cr, rep *c, size_t k, const tsc_result *r,
     tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
     if (st != TSC_OK) return st;
     cairo_surface_t *panel = NULL;
-    st = tsc__panel_new(c->model, im, r, &c->opt.overlay, MIN_PANEL, 0, 0, &panel, err);
+    st = tsc__panel_new(c->model, im, r, &c->opt.overlay, MIN_PANEL, 0, 0, 0, &panel, err);
     if (st != TSC_OK) {
         tsc_dicom_image_free(im);
         return st;
@@ -540,6 +577,14 @@ static tsc_status slice_page(cairo_t *cr, rep *c, size_t k, const tsc_result *r,
 
 /* ---- series summary ---------------------------------------------------- */
 
+/* A slice with a tumour, or one in doubt: what the key slices and the PDF's
+ * slice pages show.  Not-assessable slices are not findings. */
+static int is_finding(const tsc_result *s)
+{
+    tsc_verdict v = tsc_result_get_verdict(s);
+    return v == TSC_VERDICT_TUMOR || v == TSC_VERDICT_INCONCLUSIVE;
+}
+
 size_t tsc_report_pick_key_slices(const tsc_series_result *r, size_t *out, size_t max)
 {
     TSC_ASSERT(r && (out || !max));
@@ -556,7 +601,7 @@ size_t tsc_report_pick_key_slices(const tsc_series_result *r, size_t *out, size_
         const tsc_result *s = tsc_series_result_get_slice(r, k);
         if (!s) continue;
         anal[na++] = k;
-        if (tsc_result_get_verdict(s) != TSC_VERDICT_NO_TUMOR) cand[nc++] = k;
+        if (is_finding(s)) cand[nc++] = k;
     }
     size_t key = tsc_series_result_get_key_slice(r);
     const size_t *from = nc ? cand : anal;
@@ -598,29 +643,237 @@ static const tsc_result *first_result(const tsc_series_result *sr)
     return NULL;
 }
 
+/* "Glioma 97.3%": a 3D lesion's type with P(type | tumour). */
+static void lesion3d_type(const rep *c, const tsc_result *any, const tsc_lesion3d_info *l,
+                          char *out, size_t n, tsc__rgb *color)
+{
+    int typed = c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN &&
+                l->label < tsc_model_n_classes(c->model);
+    if (!typed) {
+        snprintf(out, n, "Tumour (%s method)",
+                 any ? tsc_method_to_string(tsc_result_get_method(any)) : "classical");
+        *color = tsc__rgb_from_hex(TSC_COLOR_CLASSIC);
+        return;
+    }
+    char pc[16];
+    if (isfinite(l->type_probability))
+        snprintf(out, n, "%s %s", tsc_model_get_class_display(c->model, l->label),
+                 tsc_format_percent(l->type_probability, pc, sizeof pc));
+    else
+        snprintf(out, n, "%s", tsc_model_get_class_display(c->model, l->label));
+    *color = tsc__rgb_from_hex(tsc_model_get_class_color(c->model, l->label));
+}
+
+/* Rows [first, first + max) of the 3D lesion table, numbered #1, #2... in the
+ * core's order (largest volume first); returns the y below. */
+static double lesion3d_table(cairo_t *cr, const rep *c, const tsc_series_result *sr, double y,
+                             size_t first, size_t max, int continued)
+{
+    size_t n3 = tsc_series_result_n_lesions3d(sr);
+    const tsc_result *any = first_result(sr);
+    double W = c->W, tw = W - 2 * M, vol = tsc_series_result_get_volume_ml(sr);
+    char buf[256];
+    snprintf(buf, sizeof buf, "LESIONS IN 3D (%zu, LARGEST FIRST)%s", n3,
+             continued ? " \xe2\x80\x94 CONTINUED" : "");
+    y = section(cr, M, y, tw, buf);
+    /* Columns: # | type | slices | volume | RANO | centre. */
+    const double x_num = M + 0.045 * tw, x_type = M + 0.06 * tw, x_sl = M + 0.37 * tw,
+                 x_vol = M + 0.47 * tw, x_rano = M + 0.50 * tw, x_ctr = M + 0.77 * tw;
+    fill_rect(cr, M, y, tw, 24, TABLE_HEAD);
+    tsc__font(cr, 12, TSC__BOLD);
+    ink(cr, MUTED);
+    text_right(cr, x_num, y + 16, "#");
+    tsc__text(cr, x_type + 16, y + 16, "Type, P(type | tumour)");
+    text_right(cr, x_sl, y + 16, "Slices (key)");
+    text_right(cr, x_vol, y + 16, "Volume mL");
+    tsc__text(cr, x_rano, y + 16, "RANO product (mm)");
+    tsc__text_fit(cr, x_ctr, y + 16, M + tw - x_ctr, "Centre, LPS mm");
+    y += 24;
+    size_t last = first + max < n3 ? first + max : n3;
+    for (size_t i = first; i < last; i++) {
+        const tsc_lesion3d_info *l = tsc_series_result_get_lesion3d(sr, i);
+        if ((i - first) % 2) fill_rect(cr, M, y, tw, 22, ZEBRA);
+        tsc__rgb col;
+        char type[128], cell[128];
+        lesion3d_type(c, any, l, type, sizeof type, &col);
+        cairo_rectangle(cr, x_type, y + 6, 10, 10);
+        ink(cr, col);
+        cairo_fill(cr);
+        tsc__font(cr, 12.5, TSC__NORMAL);
+        ink(cr, INK);
+        snprintf(cell, sizeof cell, "#%zu", i + 1);
+        text_right(cr, x_num, y + 16, cell);
+        tsc__text_fit(cr, x_type + 16, y + 16, x_sl - x_type - 16 - 80, type);
+        if (l->first_slice == l->last_slice)
+            snprintf(cell, sizeof cell, "%zu", l->first_slice + 1);
+        else
+            snprintf(cell, sizeof cell, "%zu\xe2\x80\x93%zu (%zu)", l->first_slice + 1,
+                     l->last_slice + 1, l->key_slice + 1);
+        text_right(cr, x_sl, y + 16, cell);
+        if (isfinite(l->volume_ml) && isfinite(vol)) snprintf(cell, sizeof cell, "%.2f", l->volume_ml);
+        else snprintf(cell, sizeof cell, "\xe2\x80\x94");
+        text_right(cr, x_vol, y + 16, cell);
+        if (l->measurable)
+            snprintf(cell, sizeof cell, "%.1f \xc3\x97 %.1f = %.1f mm\xc2\xb2", l->diameter_mm,
+                     l->perpendicular_mm, l->max_product_mm2);
+        else if (l->diameter_mm > 0)
+            snprintf(cell, sizeof cell, "non-measurable (%.1f \xc3\x97 %.1f)", l->diameter_mm,
+                     l->perpendicular_mm);
+        else
+            snprintf(cell, sizeof cell, "non-measurable");
+        tsc__text_fit(cr, x_rano, y + 16, x_ctr - x_rano - 8, cell);
+        if (l->has_patient_coordinates)
+            snprintf(cell, sizeof cell, "%.1f, %.1f, %.1f", l->centre_mm[0], l->centre_mm[1],
+                     l->centre_mm[2]);
+        else
+            snprintf(cell, sizeof cell, "no geometry");
+        tsc__text_fit(cr, x_ctr, y + 16, M + tw - x_ctr, cell);
+        y += 22;
+    }
+    fill_rect(cr, M, y, tw, 1, RULE);
+    y += 6;
+    tsc__font(cr, 11.5, TSC__NORMAL);
+    ink(cr, MUTED);
+    if (last < n3) {
+        snprintf(buf, sizeof buf, "Lesions #%zu\xe2\x80\x93#%zu continue on the next page.", last + 1, n3);
+        tsc__text(cr, M, y + 13, buf);
+        y += 18;
+    }
+    int n = tsc__text_wrap(cr, M, y + 13, tw, 16,
+                           "RANO: a lesion is measurable when both diameters on its key slice are "
+                           "at least 10 mm; the product is given only then. Centre: centre of mass "
+                           "in patient coordinates, DICOM LPS (x to the left, y to the back, z to "
+                           "the head), mm.",
+                           1);
+    return y + n * 16 + 10;
+}
+
+/* A continuation page of the 3D lesion table (PDF). */
+static tsc_status lesions_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
+                               size_t first, size_t max, double *h)
+{
+    c->W = W;
+    char right2[96];
+    snprintf(right2, sizeof right2, "Series %d \xc2\xb7 lesions (continued)", c->se->series_number);
+    double y = draw_header(cr, c, "Series summary", right2);
+    y += 18;
+    tsc_description d;
+    tsc_series_result_describe(c->model, sr, &d);
+    y = scope_badge(cr, M, y, W - 2 * M, d.scope_warning);
+    y = lesion3d_table(cr, c, sr, y, first, max, 1);
+    y = draw_footer(cr, c, y);
+    *h = ceil(y);
+    return TSC_OK;
+}
+
+/* One key-slice thumbnail: its verdict banner (and the scope badge) above
+ * the image, never on it; the caption below.  Returns the cell's height. */
+static tsc_status draw_thumbnail(cairo_t *cr, rep *c, const tsc_series_result *sr, size_t k,
+                                 double x, double y, double cell, double *cell_h, tsc_error *err)
+{
+    const tsc_result *r = tsc_series_result_get_slice(sr, k);
+    size_t n = tsc_series_result_n_slices(sr), key = tsc_series_result_get_key_slice(sr);
+    tsc_description d;
+    tsc_result_describe(c->model, r, &d);
+    tsc__rgb color = tsc__rgb_from_hex(d.color);
+    char buf[400];
+
+    /* Banner strip. */
+    const double bh = 26;
+    round_rect(cr, x, y, cell, bh, 4);
+    ink(cr, color);
+    cairo_fill(cr);
+    double l = 0.2126 * color.r + 0.7152 * color.g + 0.0722 * color.b;
+    if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
+    else cairo_set_source_rgb(cr, 1, 1, 1);
+    tsc__banner_text(&d, 0, buf, sizeof buf);
+    tsc__font(cr, 12.5, TSC__BOLD);
+    tsc__text_fit(cr, x + 8, y + 17.5, cell - 16, buf);
+    tsc__layout_note(TSC__BOX_THUMB_BANNER, x, y, cell, bh, (int)k + 1, buf);
+    double yi = y + bh + 4;
+    if (d.scope_warning[0]) {
+        fill_rect(cr, x, yi, cell, 20, tsc__rgb_from_hex(TSC__COLOR_SCOPE));
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        tsc__font(cr, 11, TSC__BOLD);
+        tsc__text_fit(cr, x + 6, yi + 14, cell - 12, TSC__SCOPE_BADGE);
+        tsc__layout_note(TSC__BOX_SCOPE, x, yi, cell, 20, (int)k + 1, TSC__SCOPE_BADGE);
+        yi += 24;
+    }
+
+    /* The image, with numbered lesions and axes but no banner. */
+    tsc_overlay_options ov = c->opt.overlay;
+    ov.show_legend = 0;
+    ov.show_disclaimer = 0; /* the page carries it */
+    tsc_dicom_image *im = NULL;
+    tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
+    if (st != TSC_OK) return st;
+    cairo_surface_t *panel = NULL;
+    st = tsc__panel_new(c->model, im, r, &ov, 0, cell, cell, TSC__OVERLAY_NO_BANNER, &panel, err);
+    tsc_dicom_image_free(im);
+    if (st != TSC_OK) return st;
+    double pw = cairo_image_surface_get_width(panel), ph = cairo_image_surface_get_height(panel);
+    fill_rect(cr, x, yi, cell, cell, (tsc__rgb){0, 0, 0});
+    double px = x + (cell - pw) / 2, py = yi + (cell - ph) / 2;
+    cairo_set_source_surface(cr, panel, px, py);
+    cairo_paint(cr);
+    cairo_surface_destroy(panel);
+    tsc__layout_note(TSC__BOX_THUMB_IMAGE, px, py, pw, ph, (int)k + 1, NULL);
+    if (k == key) {
+        cairo_rectangle(cr, x + 1.5, yi + 1.5, cell - 3, cell - 3);
+        ink(cr, color);
+        cairo_set_line_width(cr, 3);
+        cairo_stroke(cr);
+    }
+
+    /* Caption. */
+    double yc = yi + cell;
+    const tsc_dicom_slice_info *sl = tsc_dicom_get_slice(c->ix, c->series, k);
+    tsc__font(cr, 13, TSC__BOLD);
+    ink(cr, INK);
+    snprintf(buf, sizeof buf, "Slice %zu of %zu%s", k + 1, n, k == key ? " \xc2\xb7 KEY SLICE" : "");
+    tsc__text_fit(cr, x, yc + 18, cell, buf);
+    yc += 22;
+    tsc__font(cr, 12, TSC__NORMAL);
+    ink(cr, MUTED);
+    if (sl->has_geometry) {
+        snprintf(buf, sizeof buf, "z %.1f mm along the slice normal", sl->location);
+        tsc__text_fit(cr, x, yc + 14, cell, buf);
+        yc += 18;
+    }
+    if (d.reason[0]) {
+        int nl = tsc__text_wrap(cr, 0, 0, cell, 16, d.reason, 0);
+        if (nl <= 3) tsc__text_wrap(cr, x, yc + 14, cell, 16, d.reason, 1);
+        else tsc__text_fit(cr, x, yc + 14, cell, d.reason);
+        yc += (nl <= 3 ? nl : 1) * 16 + 2;
+    }
+    *cell_h = yc - y + 12;
+    return TSC_OK;
+}
+
+/* How many 3D lesions the PDF summary lists before continuing on further
+ * pages, and how many a continuation page lists. */
+#define PDF_LESIONS_SUMMARY 8
+#define PDF_LESIONS_PAGE 36
+
 static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
-                              double *h, tsc_error *err)
+                              size_t max_lesions, double *h, tsc_error *err)
 {
     c->W = W;
     char buf[256], right2[96];
     size_t n = tsc_series_result_n_slices(sr);
-    size_t n_t = 0, n_i = 0, n_n = 0, n_f = 0, n_x = 0;
+    size_t n_t = tsc_series_result_count(sr, TSC_VERDICT_TUMOR);
+    size_t n_i = tsc_series_result_count(sr, TSC_VERDICT_INCONCLUSIVE);
+    size_t n_n = tsc_series_result_count(sr, TSC_VERDICT_NO_TUMOR);
+    size_t n_a = tsc_series_result_count(sr, TSC_VERDICT_NOT_ASSESSABLE);
+    size_t n_f = tsc_series_result_n_failed(sr), n_ok = 0;
     double best_prod = -1, total_ms = 0;
     size_t best_k = 0;
     const tsc_lesion_info *best = NULL;
     for (size_t k = 0; k < n; k++) {
         const tsc_result *r = tsc_series_result_get_slice(sr, k);
-        if (!r) {
-            if (tsc_series_result_get_error(sr, k)) n_f++;
-            else n_x++;
-            continue;
-        }
+        if (!r) continue;
+        n_ok++;
         total_ms += tsc_result_get_timings(r)->total_ms;
-        switch (tsc_result_get_verdict(r)) {
-        case TSC_VERDICT_TUMOR: n_t++; break;
-        case TSC_VERDICT_INCONCLUSIVE: n_i++; break;
-        default: n_n++; break;
-        }
         for (size_t i = 0; i < tsc_result_n_lesions(r); i++) {
             const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
             if (tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR && le->product_mm2 > best_prod) {
@@ -630,7 +883,10 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
             }
         }
     }
+    size_t n_x = n - n_ok - (n_f < n - n_ok ? n_f : n - n_ok);
     const tsc_result *any = first_result(sr);
+    tsc_description d;
+    tsc_series_result_describe(c->model, sr, &d);
 
     snprintf(right2, sizeof right2, "Series %d \xc2\xb7 %zu slices", c->se->series_number, n);
     double y = draw_header(cr, c, "Series summary", right2);
@@ -640,51 +896,21 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
     /* Series finding (left) and measurements (right). */
     double lw = (W - 2 * M - GAP) * 0.46, rx = M + lw + GAP, rw = W - M - rx;
     double yl = section(cr, M, y, lw, "SERIES FINDING");
-    tsc_verdict v = tsc_series_result_get_verdict(sr);
-    char type[96] = "", pct[32] = "";
-    tsc__rgb color;
-    int has_conf = 0;
-    if (v == TSC_VERDICT_TUMOR) {
-        if (any) tsc__class_info(c->model, any, tsc_series_result_get_label(sr), type, sizeof type, &color);
-        else color = tsc__rgb_from_hex(TSC__COLOR_CLASSIC);
-        has_conf = c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN;
-        snprintf(buf, sizeof buf, "TUMOR \xe2\x80\x94 %s", type);
-    } else if (v == TSC_VERDICT_INCONCLUSIVE) {
-        color = tsc__rgb_from_hex(TSC__COLOR_INCONCLUSIVE);
-        snprintf(type, sizeof type, "Inconclusive");
-        snprintf(buf, sizeof buf, "INCONCLUSIVE");
-    } else {
-        color = tsc__rgb_from_hex(TSC__COLOR_NO_TUMOR);
-        if (any) {
-            tsc__finding f;
-            tsc__describe(c->model, any, &f);
-            if (tsc_result_get_verdict(any) == TSC_VERDICT_NO_TUMOR) color = f.color;
-        }
-        has_conf = c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN;
-        snprintf(type, sizeof type, "No tumour");
-        snprintf(buf, sizeof buf, "NO TUMOR");
-    }
-    if (!any) {
-        snprintf(buf, sizeof buf, "NOT ANALYSED");
-        color = (tsc__rgb){0.55, 0.58, 0.62};
-    }
-    if (has_conf) tsc_format_percent(tsc_series_result_get_confidence(sr), pct, sizeof pct);
-    verdict_pill(cr, M, yl, lw, 46, color, buf, pct);
-    yl += 58;
-    yl = kv(cr, M, yl, 130, lw, "Type", type);
-    yl = kv(cr, M, yl, 130, lw, "Confidence", has_conf ? pct : "not available for this method");
-    if (v == TSC_VERDICT_INCONCLUSIVE) {
-        yl = kv(cr, M, yl, 130, lw, "Why", "no slice shows a tumour, some are inconclusive; "
-                                           "see the slice pages");
-    }
+    yl = describe_block(cr, &d, M, yl, lw, 130);
     /* Per-verdict counts as labelled chips (text, not colour alone). */
     yl += 6;
+    uint32_t no_tumor_color = TSC_COLOR_NO_TUMOR;
+    if (c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN)
+        no_tumor_color = tsc_model_get_class_color(c->model, tsc_model_get_no_tumor_class(c->model));
     struct {
         const char *name;
         size_t count;
         uint32_t color;
-    } chips[] = {{"Tumour", n_t, 0xD55E00}, {"Inconclusive", n_i, TSC__COLOR_INCONCLUSIVE},
-                 {"No tumour", n_n, TSC__COLOR_NO_TUMOR}, {"Failed", n_f, 0x7F7F7F},
+    } chips[] = {{"Tumour", n_t, d.verdict == TSC_VERDICT_TUMOR ? d.color : TSC_COLOR_CLASSIC},
+                 {"Inconclusive", n_i, TSC_COLOR_INCONCLUSIVE},
+                 {"No tumour", n_n, no_tumor_color},
+                 {"Not assessable", n_a, TSC_COLOR_NOT_ASSESSABLE},
+                 {"Failed", n_f, 0x7F7F7F},
                  {"Not analysed", n_x, 0xB0B0B0}};
     double cx = M;
     for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++) {
@@ -717,68 +943,25 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
     if (best) {
         snprintf(buf, sizeof buf, "%.1f mm\xc2\xb2 (%.1f \xc3\x97 %.1f mm), slice %zu",
                  best->product_mm2, best->diameter_mm, best->perpendicular_mm, best_k + 1);
-        yr = kv(cr, rx, yr, mkw, rw, "Largest lesion", buf);
+        yr = kv(cr, rx, yr, mkw, rw, "Largest product", buf);
     } else {
-        yr = kv(cr, rx, yr, mkw, rw, "Largest lesion", "none");
+        yr = kv(cr, rx, yr, mkw, rw, "Largest product", "none");
     }
     size_t key = tsc_series_result_get_key_slice(sr);
     if (key < n) snprintf(buf, sizeof buf, "%zu of %zu", key + 1, n);
     else snprintf(buf, sizeof buf, "none");
     yr = kv(cr, rx, yr, mkw, rw, "Key slice", buf);
-    snprintf(buf, sizeof buf, "%zu of %zu", n - n_f - n_x, n);
+    snprintf(buf, sizeof buf, "%zu of %zu", n_ok, n);
     yr = kv(cr, rx, yr, mkw, rw, "Slices analysed", buf);
+    snprintf(buf, sizeof buf, "%zu", tsc_series_result_n_lesions3d(sr));
+    yr = kv(cr, rx, yr, mkw, rw, "Lesions in 3D", buf);
 
     y = fmax(yl, yr) + 12;
 
-    /* 3D lesions, across the page. */
+    /* 3D lesions, across the page: every one of them (continued on further
+     * pages of the PDF). */
     size_t n3 = tsc_series_result_n_lesions3d(sr);
-    if (n3 && any) {
-        double tw = W - 2 * M;
-        y = section(cr, M, y, tw, "LESIONS IN 3D (LINKED ACROSS SLICES)");
-        const char *head[6] = {"#", "Type", "Slices", "Key slice", "Volume mL",
-                               "Product mm\xc2\xb2"};
-        double right[6] = {M + 0.05 * tw, M + 0.40 * tw, M + 0.52 * tw, M + 0.65 * tw,
-                           M + 0.80 * tw, M + tw - 6};
-        fill_rect(cr, M, y, tw, 24, TABLE_HEAD);
-        tsc__font(cr, 12, TSC__BOLD);
-        ink(cr, MUTED);
-        for (int k = 0; k < 6; k++)
-            if (k == 1) tsc__text(cr, right[0] + 16, y + 16, head[k]);
-            else text_right(cr, right[k], y + 16, head[k]);
-        y += 24;
-        size_t shown = n3 > 8 ? 8 : n3;
-        for (size_t i = 0; i < shown; i++) {
-            const tsc_lesion3d_info *l = tsc_series_result_get_lesion3d(sr, i);
-            if (i % 2) fill_rect(cr, M, y, tw, 22, ZEBRA);
-            char cells[6][96];
-            tsc__rgb col;
-            snprintf(cells[0], 96, "%zu", i + 1);
-            tsc__class_info(c->model, any, l->label, cells[1], 96, &col);
-            snprintf(cells[2], 96, "%zu\xe2\x80\x93%zu", l->first_slice + 1, l->last_slice + 1);
-            snprintf(cells[3], 96, "%zu", l->key_slice + 1);
-            if (isfinite(l->volume_ml) && isfinite(vol)) snprintf(cells[4], 96, "%.2f", l->volume_ml);
-            else snprintf(cells[4], 96, "\xe2\x80\x94");
-            snprintf(cells[5], 96, "%.1f", l->max_product_mm2);
-            cairo_rectangle(cr, right[0] + 16, y + 6, 10, 10);
-            ink(cr, col);
-            cairo_fill(cr);
-            tsc__font(cr, 13, TSC__NORMAL);
-            ink(cr, INK);
-            for (int k = 0; k < 6; k++)
-                if (k == 1) tsc__text_fit(cr, right[0] + 32, y + 16, right[2] - right[0] - 90, cells[k]);
-                else text_right(cr, right[k], y + 16, cells[k]);
-            y += 22;
-        }
-        if (n3 > shown) {
-            snprintf(buf, sizeof buf, "+ %zu smaller lesions not listed", n3 - shown);
-            tsc__font(cr, 12, TSC__NORMAL);
-            ink(cr, MUTED);
-            tsc__text(cr, M, y + 15, buf);
-            y += 22;
-        }
-        fill_rect(cr, M, y, tw, 1, RULE);
-        y += 16;
-    }
+    if (n3 && any) y = lesion3d_table(cr, c, sr, y, 0, max_lesions, 0);
 
     /* Key slices. */
     size_t picks[MAX_KEY];
@@ -788,14 +971,14 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
     if (np == 0) {
         tsc__font(cr, 13, TSC__NORMAL);
         ink(cr, MUTED);
-        tsc__text(cr, M, y + 14, "No slice could be analysed; see the errors per slice.");
+        tsc__text(cr, M, y + 14,
+                  d.verdict == TSC_VERDICT_NOT_ANALYSED
+                      ? "The series was not analysed; the reason is stated above."
+                      : "No slice could be analysed; see the errors per slice.");
         y += 28;
     }
     const int ncol = 3;
     double cell = (W - 2 * M - (ncol - 1) * 16) / ncol;
-    tsc_overlay_options ov = c->opt.overlay;
-    ov.show_legend = 0;
-    ov.show_disclaimer = 0; /* the page carries it */
     double row_h = 0;
     for (size_t i = 0; i < np; i++) {
         int col = (int)(i % ncol);
@@ -803,43 +986,10 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
             y += row_h;
             row_h = 0;
         }
-        size_t k = picks[i];
-        const tsc_result *r = tsc_series_result_get_slice(sr, k);
-        tsc_dicom_image *im = NULL;
-        tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
+        double ch = 0;
+        tsc_status st = draw_thumbnail(cr, c, sr, picks[i], M + col * (cell + 16), y, cell, &ch, err);
         if (st != TSC_OK) return st;
-        cairo_surface_t *panel = NULL;
-        st = tsc__panel_new(c->model, im, r, &ov, 0, cell, cell, &panel, err);
-        tsc_dicom_image_free(im);
-        if (st != TSC_OK) return st;
-        double x = M + col * (cell + 16);
-        double pw = cairo_image_surface_get_width(panel), ph = cairo_image_surface_get_height(panel);
-        fill_rect(cr, x, y, cell, cell, (tsc__rgb){0, 0, 0});
-        cairo_set_source_surface(cr, panel, x + (cell - pw) / 2, y + (cell - ph) / 2);
-        cairo_paint(cr);
-        cairo_surface_destroy(panel);
-        tsc__finding f;
-        tsc__describe(c->model, r, &f);
-        if (k == key) {
-            cairo_rectangle(cr, x + 1.5, y + 1.5, cell - 3, cell - 3);
-            ink(cr, f.color);
-            cairo_set_line_width(cr, 3);
-            cairo_stroke(cr);
-        }
-        const tsc_dicom_slice_info *sl = tsc_dicom_get_slice(c->ix, c->series, k);
-        tsc__font(cr, 13, TSC__BOLD);
-        ink(cr, INK);
-        snprintf(buf, sizeof buf, "Slice %zu of %zu%s", k + 1, n, k == key ? " \xc2\xb7 KEY SLICE" : "");
-        tsc__text_fit(cr, x, y + cell + 18, cell, buf);
-        if (sl->has_geometry) snprintf(buf, sizeof buf, "z %.1f mm \xc2\xb7 %s", sl->location, f.label);
-        else snprintf(buf, sizeof buf, "%s", f.label);
-        cairo_rectangle(cr, x, y + cell + 28, 10, 10);
-        ink(cr, f.color);
-        cairo_fill(cr);
-        tsc__font(cr, 12.5, TSC__NORMAL);
-        ink(cr, MUTED);
-        tsc__text_fit(cr, x + 16, y + cell + 38, cell - 16, buf);
-        row_h = fmax(row_h, cell + 52);
+        row_h = fmax(row_h, ch);
     }
     y += row_h + 4;
     y = draw_model_block(cr, c, any, M, y, W - 2 * M, total_ms);
@@ -969,7 +1119,7 @@ tsc_status tsc_report_series_png(const char *path, const tsc_model *model,
     cairo_t *cr;
     cairo_surface_t *rec = new_recording(&cr);
     double h = 0;
-    st = series_page(cr, &c, r, SERIES_PAGE_W, &h, err);
+    st = series_page(cr, &c, r, SERIES_PAGE_W, (size_t)-1, &h, err);
     cairo_destroy(cr);
     if (st == TSC_OK)
         st = write_page_png(path, c.opt.force, rec, SERIES_PAGE_W, h, "tumorscope series report",
@@ -990,14 +1140,19 @@ static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsign
 typedef struct pdf_job {
     rep *c;
     const tsc_series_result *sr;
-    size_t slice;       /* (size_t)-1: the summary */
+    size_t slice;       /* (size_t)-1: the summary or a lesion page */
+    size_t lesion;      /* a lesion page: its first 3D lesion; (size_t)-1 otherwise */
 } pdf_job;
 
 static tsc_status draw_job(cairo_t *cr, pdf_job *j, double *w, double *h, tsc_error *err)
 {
+    if (j->slice == (size_t)-1 && j->lesion != (size_t)-1) {
+        *w = PDF_SERIES_W;
+        return lesions_page(cr, j->c, j->sr, PDF_SERIES_W, j->lesion, PDF_LESIONS_PAGE, h);
+    }
     if (j->slice == (size_t)-1) {
         *w = PDF_SERIES_W;
-        return series_page(cr, j->c, j->sr, PDF_SERIES_W, h, err);
+        return series_page(cr, j->c, j->sr, PDF_SERIES_W, PDF_LESIONS_SUMMARY, h, err);
     }
     return slice_page(cr, j->c, j->slice, tsc_series_result_get_slice(j->sr, j->slice), 1,
                       PDF_SLICE_W, w, h, err);
@@ -1066,18 +1221,25 @@ tsc_status tsc_report_pdf(const char *path, const tsc_model *model, const tsc_di
     cairo_t *pdf = cairo_create(surf);
 
     /* Page 1: the summary. */
-    pdf_job job = {&c, r, (size_t)-1};
+    pdf_job job = {&c, r, (size_t)-1, (size_t)-1};
     st = pdf_page(pdf, &job, err);
+    /* The 3D lesions the summary had no room for, on pages of their own. */
+    size_t n3 = first_result(r) ? tsc_series_result_n_lesions3d(r) : 0;
+    for (size_t first = PDF_LESIONS_SUMMARY; first < n3 && st == TSC_OK; first += PDF_LESIONS_PAGE) {
+        job.lesion = first;
+        st = pdf_page(pdf, &job, err);
+    }
+    job.lesion = (size_t)-1;
 
     /* Then the slices with a finding, or every analysed slice. */
     size_t n = tsc_series_result_n_slices(r), with_finding = 0;
     for (size_t k = 0; k < n; k++) {
         const tsc_result *s = tsc_series_result_get_slice(r, k);
-        if (s && tsc_result_get_verdict(s) != TSC_VERDICT_NO_TUMOR) with_finding++;
+        if (s && is_finding(s)) with_finding++;
     }
     for (size_t k = 0; k < n && st == TSC_OK; k++) {
         const tsc_result *s = tsc_series_result_get_slice(r, k);
-        if (!s || (with_finding && tsc_result_get_verdict(s) == TSC_VERDICT_NO_TUMOR)) continue;
+        if (!s || (with_finding && !is_finding(s))) continue;
         job.slice = k;
         st = pdf_page(pdf, &job, err);
     }

@@ -1,4 +1,5 @@
-/* Text, palette and the names of findings, shared by overlays and reports. */
+/* Text, palette and the test seams shared by overlays and reports.  The names
+ * and colours of findings come from the core's tsc_description. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,64 +46,34 @@ tsc__rgb tsc__viridis(double t)
     return c;
 }
 
-static int classes_usable(const tsc_model *model, const tsc_result *r)
+void tsc__banner_text(const tsc_description *d, int with_reason, char *out, size_t n)
 {
-    return model && tsc_result_get_method(r) == TSC_METHOD_CNN && tsc_result_n_classes(r) > 0 &&
-           tsc_result_n_classes(r) == tsc_model_n_classes(model);
+    size_t hl = strlen(d->headline);
+    if (hl && strncmp(d->label, d->headline, hl) == 0)
+        snprintf(out, n, "%s", d->label);
+    else if (hl && d->label[0])
+        snprintf(out, n, "%s \xc2\xb7 %s", d->headline, d->label);
+    else
+        snprintf(out, n, "%s", d->label[0] ? d->label : d->headline);
+    size_t len = strlen(out);
+    if (with_reason && d->reason[0] && len < n)
+        snprintf(out + len, n - len, " \xe2\x80\x94 %s", d->reason);
 }
 
-void tsc__class_info(const tsc_model *model, const tsc_result *r, size_t label, char *name,
-                     size_t n, tsc__rgb *color)
+static tsc__layout_sink_fn layout_sink;
+static void *layout_sink_data;
+
+void tsc__set_layout_sink(tsc__layout_sink_fn fn, void *data)
 {
-    if (classes_usable(model, r) && label < tsc_model_n_classes(model)) {
-        snprintf(name, n, "%s", tsc_model_get_class_display(model, label));
-        *color = tsc__rgb_from_hex(tsc_model_get_class_color(model, label));
-        return;
-    }
-    /* Classical methods segment without typing: say so in the label. */
-    snprintf(name, n, "Tumour (%s method)", tsc_method_to_string(tsc_result_get_method(r)));
-    *color = tsc__rgb_from_hex(TSC__COLOR_CLASSIC);
+    layout_sink = fn;
+    layout_sink_data = data;
 }
 
-void tsc__describe(const tsc_model *model, const tsc_result *r, tsc__finding *f)
+void tsc__layout_note(tsc__box kind, double x, double y, double w, double h, int index,
+                      const char *text)
 {
-    memset(f, 0, sizeof *f);
-    double conf = tsc_result_get_confidence(r);
-    int usable = classes_usable(model, r);
-    f->has_confidence = usable && isfinite(conf);
-    f->confidence = conf;
-    const char *method = tsc_method_to_string(tsc_result_get_method(r));
-    switch (tsc_result_get_verdict(r)) {
-    case TSC_VERDICT_TUMOR:
-        tsc__class_info(model, r, tsc_result_get_label(r), f->type, sizeof f->type, &f->color);
-        if (f->has_confidence)
-            {
-                char pc[16];
-                snprintf(f->label, sizeof f->label, "%s %s", f->type, tsc_format_percent(conf, pc, sizeof pc));
-            }
-        else
-            snprintf(f->label, sizeof f->label, "%s", f->type);
-        break;
-    case TSC_VERDICT_NO_TUMOR:
-        snprintf(f->type, sizeof f->type, "No tumour");
-        f->color = tsc__rgb_from_hex(
-            usable ? tsc_model_get_class_color(model, tsc_model_get_no_tumor_class(model))
-                   : TSC__COLOR_NO_TUMOR);
-        if (f->has_confidence)
-            {
-                char pc[16];
-                snprintf(f->label, sizeof f->label, "NO TUMOR %s", tsc_format_percent(conf, pc, sizeof pc));
-            }
-        else
-            snprintf(f->label, sizeof f->label, "NO TUMOR (%s method)", method);
-        break;
-    case TSC_VERDICT_INCONCLUSIVE:
-    default:
-        snprintf(f->type, sizeof f->type, "Inconclusive");
-        snprintf(f->label, sizeof f->label, "INCONCLUSIVE");
-        f->color = tsc__rgb_from_hex(TSC__COLOR_INCONCLUSIVE);
-        break;
-    }
+    if (layout_sink && !text_sink_paused)
+        layout_sink(kind, x, y, w, h, index, text ? text : "", layout_sink_data);
 }
 
 void tsc__font(cairo_t *cr, double size, tsc__weight weight)
