@@ -176,10 +176,11 @@ TSC_TEST(model_with_unknown_preprocessing_rule_is_refused)
     CHECK(strstr(err.message, "tsc-v1") != NULL);
 }
 
-TSC_TEST(analysis_is_inconclusive_when_confidence_is_low)
+TSC_TEST(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat)
 {
     /* A very high temperature flattens the calibrated probabilities. */
-    const char *path = copy_model("\"temperature\": 1.0", "\"temperature\": 19.0", 0);
+    const char *path = copy_model("\"temperature\": 1.0",
+                                  "\"temperature\": 19.0|; s|\"min_confidence\": 0.5|\"min_confidence\": 0.7", 0);
     tsc_model *m = NULL;
     tsc_error err;
     tsc_model_params p = tsc_model_default_params();
@@ -187,10 +188,16 @@ TSC_TEST(analysis_is_inconclusive_when_confidence_is_low)
     REQUIRE(tsc_model_load(path, &p, &m, &err) == TSC_OK);
     float *px = make_slice(128, 128, 1.0, 1.0, 10.0, 0, 0, 4);
     tsc_result *r = analyse(m, px, 128, 128, 1.0, 1.0);
-    CHECK(tsc_result_get_confidence(r) < 0.5);
-    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_INCONCLUSIVE);
-    CHECK(strstr(tsc_result_get_reason(r), "threshold") != NULL ||
-          strstr(tsc_result_get_reason(r), "disagree") != NULL);
+    /* P(tumour) still passes the phantom's 50 % and the lesion is outlined:
+     * a tumour, whose type is stated as uncertain (P(type | tumour) about
+     * 57 %, under the 70 % minimum), never a confident type. */
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
+    CHECK(tsc_result_get_confidence(r) < 0.7);
+    tsc_description d;
+    tsc_result_describe(m, r, &d);
+    CHECK(d.type_uncertain);
+    CHECK(!strcmp(d.finding, "Tumour, type uncertain"));
+    CHECK(d.color == TSC_COLOR_CLASSIC);
     tsc_result_free(r);
     free(px);
     tsc_model_free(m);
@@ -273,7 +280,7 @@ TSC_TEST(series_links_lesions_across_slices_and_computes_volume)
     memcpy(ps.radius, radii, sizeof radii);
     double loc[9];
     for (int i = 0; i < 9; i++) loc[i] = 5.0 * i;
-    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, release, &ps};
+    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, release, &ps, NULL, {0}};
     tsc_series_result *sr = NULL;
     tsc_error err;
     REQUIRE(tsc_analyze_series(m, &src, NULL, 2, NULL, NULL, &sr, &err) == TSC_OK);
@@ -299,7 +306,7 @@ TSC_TEST(series_cancel_stops_promptly_and_keeps_partial_results)
 {
     tsc_model *m = load_phantom_model();
     phantom_series ps = {.n = 16, .spacing = 5.0, .cancel_after = 3};
-    tsc_series_source src = {sizeof src, 16, NULL, 5.0, fetch, release, &ps};
+    tsc_series_source src = {sizeof src, 16, NULL, 5.0, fetch, release, &ps, NULL, {0}};
     tsc_analysis_options o = tsc_analysis_default_options();
     o.cancel = cancel_cb;
     o.cancel_data = &ps;
@@ -322,7 +329,7 @@ TSC_TEST_MAIN(TSC_CASE(analysis_finds_phantom_lesion_with_mm_measurements),
               TSC_CASE(analysis_mask_is_at_native_resolution_for_anisotropic_slice),
               TSC_CASE(model_with_wrong_checksum_is_refused),
               TSC_CASE(model_with_unknown_preprocessing_rule_is_refused),
-              TSC_CASE(analysis_is_inconclusive_when_confidence_is_low),
+              TSC_CASE(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat),
               TSC_CASE(analysis_refuses_zero_pixel_spacing),
               TSC_CASE(analysis_threshold_baseline_needs_no_model),
               TSC_CASE(series_links_lesions_across_slices_and_computes_volume),
