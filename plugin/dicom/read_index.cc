@@ -1175,22 +1175,181 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     return TSC_OK;
 }
 
-/* A run repeated at the same positions (fMRI, multi-echo, dynamic series)
- * becomes one volume per repetition: the k-th image at each position, in
- * InstanceNumber order, belongs to volume k.  Returns the volumes, or an
- * empty vector when positions do not repeat evenly. */
-std::vector<std::vector<Slice>> split_repeats(std::vector<Slice> &slices)
+/* Location of a slice along the series normal, in µm, for grouping. */
+long long location_key(const Slice &s, const double *n)
+{
+    return llround((s.position[0] * n[0] + s.position[1] * n[1] + s.position[2] * n[2]) * 1000.0);
+}
+
+/* Do some positions hold more than one image?  (All slices need geometry.) */
+bool positions_repeat(const std::vector<Slice> &slices)
+{
+    if (slices.size() < 2) return false;
+    for (const Slice &s : slices)
+        if (!(s.has_position && s.has_orientation)) return false;
+    double n[3];
+    slice_normal(slices[0].orientation, n);
+    std::set<long long> seen;
+    for (const Slice &s : slices)
+        if (!seen.insert(location_key(s, n)).second) return true;
+    return false;
+}
+
+/* Magnitude, phase, real or imaginary, from ComplexImageComponent or the
+ * third value of ImageType; "" when not said. */
+std::string complex_kind(const Slice &s)
+{
+    std::string c = lower(s.complex_kind);
+    if (c == "magnitude" || c == "phase" || c == "real" || c == "imaginary") return c;
+    if (has_value(s.image_type, "P") || has_value(s.image_type, "PHASE")) return "phase";
+    if (has_value(s.image_type, "M") || has_value(s.image_type, "MAGNITUDE")) return "magnitude";
+    if (has_value(s.image_type, "R") || has_value(s.image_type, "REAL")) return "real";
+    if (has_value(s.image_type, "I") || has_value(s.image_type, "IMAGINARY")) return "imaginary";
+    return "";
+}
+
+std::string fmt(const char *format, double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+struct Variant {
+    std::string label;
+    std::vector<Slice> slices;
+};
+
+/* Images at the same positions that differ in echo, b-value or diffusion
+ * direction, magnitude/phase, or ASL label/control are different images, not
+ * repetitions: one group per combination of what varies, named for it.
+ * Returns no group when nothing of that kind varies (or positions do not
+ * repeat). */
+std::vector<Variant> split_variants(const std::vector<Slice> &slices)
+{
+    std::vector<Variant> out;
+    if (!positions_repeat(slices)) return out;
+    enum { ECHO, BVAL, BDIR, KIND, ASL, N_DIM };
+    auto key = [](const Slice &s, int d) -> std::string {
+        switch (d) {
+        case ECHO:
+            return s.echo_number > 0 ? "n" + std::to_string(s.echo_number)
+                   : s.echo_time > 0 ? fmt("t%.2f", s.echo_time) : "";
+        case BVAL: return s.b_value >= 0 ? fmt("%.0f", s.b_value) : "";
+        case BDIR:
+            return s.has_b_dir ? fmt("%.3f", s.b_dir[0]) + "," + fmt("%.3f", s.b_dir[1]) + "," +
+                                     fmt("%.3f", s.b_dir[2])
+                               : "";
+        case KIND: return complex_kind(s);
+        default: return lower(s.asl_context);
+        }
+    };
+    bool varies[N_DIM];
+    bool any = false;
+    for (int d = 0; d < N_DIM; d++) {
+        std::set<std::string> values;
+        for (const Slice &s : slices) values.insert(key(s, d));
+        varies[d] = values.size() > 1;
+        any |= varies[d];
+    }
+    if (!any) return out;
+    /* Groups in acquisition order (InstanceNumber), so that echo 1 comes
+     * before echo 2 and directions are numbered as acquired. */
+    std::vector<const Slice *> order;
+    for (const Slice &s : slices) order.push_back(&s);
+    std::stable_sort(order.begin(), order.end(), [](const Slice *a, const Slice *b) {
+        if (a->instance_number != b->instance_number) return a->instance_number < b->instance_number;
+        return a->frame < b->frame;
+    });
+    std::map<std::string, size_t> group_of;
+    std::vector<std::string> group_keys;
+    std::map<std::string, std::vector<std::string>> dirs_of_b; /* b → directions, in order */
+    std::vector<double> echo_times; /* distinct TEs, for numbering echoes without EchoNumbers */
+    for (const Slice *s : order) {
+        std::string k;
+        for (int d = 0; d < N_DIM; d++)
+            if (varies[d]) k += key(*s, d) + "|";
+        if (group_of.emplace(k, out.size()).second) {
+            out.emplace_back();
+            group_keys.push_back(k);
+            if (varies[BDIR]) {
+                std::vector<std::string> &v = dirs_of_b[key(*s, BVAL)];
+                if (std::find(v.begin(), v.end(), key(*s, BDIR)) == v.end()) v.push_back(key(*s, BDIR));
+            }
+            if (varies[ECHO] && s->echo_time > 0 &&
+                std::find(echo_times.begin(), echo_times.end(), s->echo_time) == echo_times.end())
+                echo_times.push_back(s->echo_time);
+        }
+        out[group_of[k]].slices.push_back(*s);
+    }
+    std::sort(echo_times.begin(), echo_times.end());
+    for (Variant &g : out) {
+        const Slice &s = g.slices[0];
+        std::vector<std::string> parts;
+        if (varies[ECHO]) {
+            int number = s.echo_number;
+            if (number <= 0)
+                number = 1 + (int)(std::find(echo_times.begin(), echo_times.end(), s.echo_time) -
+                                   echo_times.begin());
+            std::string e = "echo " + std::to_string(number);
+            if (s.echo_time > 0) e += " (TE " + fmt("%g", s.echo_time) + " ms)";
+            parts.push_back(e);
+        }
+        if (varies[BVAL] || (varies[BDIR] && s.b_value >= 0)) parts.push_back("b = " + fmt("%g", s.b_value));
+        if (varies[BDIR]) {
+            const std::vector<std::string> &v = dirs_of_b[key(s, BVAL)];
+            if (v.size() > 1) {
+                size_t i = (size_t)(std::find(v.begin(), v.end(), key(s, BDIR)) - v.begin());
+                parts.push_back("direction " + std::to_string(i + 1) + " of " + std::to_string(v.size()));
+            }
+        }
+        if (varies[KIND] && !complex_kind(s).empty()) parts.push_back(complex_kind(s));
+        if (varies[ASL] && !s.asl_context.empty()) parts.push_back(lower(s.asl_context));
+        for (const std::string &p : parts) {
+            if (!g.label.empty()) g.label += ", ";
+            g.label += p;
+        }
+    }
+    return out;
+}
+
+/* Is every position's set of images told apart by `get` (all present and
+ * distinct)?  That is what makes a repetition a time series. */
+template <typename Get>
+bool distinct_at_each_position(const std::vector<Slice> &slices, Get get)
+{
+    double n[3];
+    slice_normal(slices[0].orientation, n);
+    std::map<long long, std::set<std::string>> at;
+    std::map<long long, size_t> count;
+    for (const Slice &s : slices) {
+        std::string v = get(s);
+        if (v.empty()) return false;
+        long long k = location_key(s, n);
+        at[k].insert(v);
+        count[k]++;
+    }
+    for (auto &kv : count)
+        if (at[kv.first].size() != kv.second) return false;
+    return true;
+}
+
+/* A run repeated at the same positions becomes one volume per repetition:
+ * the k-th image at each position, in (temporal position, acquisition time,
+ * InstanceNumber) order, belongs to volume k.  Returns the volumes, or an
+ * empty vector when positions do not repeat evenly.  *kind says what the
+ * repetitions are: "time point" (TemporalPositionIdentifier or
+ * AcquisitionTime tell them apart), "diffusion volume" (a diffusion series
+ * whose directions are not in the headers), else "repetition" (nothing in
+ * the headers says why the positions repeat). */
+std::vector<std::vector<Slice>> split_repeats(std::vector<Slice> &slices, std::string *kind)
 {
     std::vector<std::vector<Slice>> out;
-    for (const Slice &s : slices)
-        if (!(s.has_position && s.has_orientation)) return out;
+    if (!positions_repeat(slices)) return out;
     double n[3];
     slice_normal(slices[0].orientation, n);
     std::map<long long, std::vector<Slice *>> at; /* location in µm → slices */
-    for (Slice &s : slices) {
-        double loc = s.position[0] * n[0] + s.position[1] * n[1] + s.position[2] * n[2];
-        at[llround(loc * 1000.0)].push_back(&s);
-    }
+    for (Slice &s : slices) at[location_key(s, n)].push_back(&s);
     size_t k = at.begin()->second.size();
     if (k < 2) return out;
     for (auto &kv : at)
@@ -1199,11 +1358,27 @@ std::vector<std::vector<Slice>> split_repeats(std::vector<Slice> &slices)
     for (auto &kv : at) {
         std::vector<Slice *> &v = kv.second;
         std::stable_sort(v.begin(), v.end(), [](const Slice *a, const Slice *b) {
+            if (a->temporal_position != b->temporal_position)
+                return a->temporal_position < b->temporal_position;
+            if (a->acquisition_time != b->acquisition_time)
+                return a->acquisition_time < b->acquisition_time;
             if (a->instance_number != b->instance_number) return a->instance_number < b->instance_number;
             return a->frame < b->frame;
         });
         for (size_t i = 0; i < k; i++) out[i].push_back(*v[i]);
     }
+    bool diffusion = false;
+    for (const Slice &s : slices)
+        diffusion |= s.b_value > 0 || has_value(s.image_type, "DIFFUSION");
+    if (diffusion)
+        *kind = "diffusion volume";
+    else if (distinct_at_each_position(slices, [](const Slice &s) {
+                 return s.temporal_position >= 0 ? std::to_string(s.temporal_position) : std::string();
+             }) ||
+             distinct_at_each_position(slices, [](const Slice &s) { return s.acquisition_time; }))
+        *kind = "time point";
+    else
+        *kind = "repetition";
     return out;
 }
 
@@ -1256,6 +1431,7 @@ void finish_series(Series &se)
     }
     if (se.part > 0) flags |= TSC_DICOM_SERIES_SPLIT;
     if (se.repeat > 0) flags |= TSC_DICOM_SERIES_REPEAT;
+    if (se.variant_no > 0) flags |= TSC_DICOM_SERIES_VARIANT;
     se.info.flags = flags;
     se.info.slice_spacing = std::fabs(spacing);
 }
@@ -1478,33 +1654,46 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         auto mb = ixr.max_b.find(kv.second.uid);
         if (mb != ixr.max_b.end()) kv.second.max_b_value = mb->second;
     }
-    /* Repeated positions: one series entry per repetition. */
+    /* Repeated positions: first split what differs (echo, b-value, ...),
+     * then one series entry per repetition of what remains. */
     std::map<std::string, Series> expanded;
     for (auto &kv : ixr.series) {
-        std::vector<std::vector<Slice>> volumes = split_repeats(kv.second.slices);
-        if (volumes.empty()) {
-            expanded[kv.first] = std::move(kv.second);
-            continue;
-        }
-        for (size_t v = 0; v < volumes.size(); v++) {
-            Series se = kv.second;
-            se.slices = std::move(volumes[v]);
-            char suffix[64];
-            snprintf(suffix, sizeof suffix, " (time point %zu of %zu)", v + 1, volumes.size());
-            se.description += suffix;
-            se.repeat = (int)v + 1;
-            char key[32];
-            snprintf(key, sizeof key, "|t%06zu", v);
-            expanded[kv.first + key] = std::move(se);
+        std::vector<Variant> variants = split_variants(kv.second.slices);
+        if (variants.empty()) variants.push_back({std::string(), std::move(kv.second.slices)});
+        for (size_t vi = 0; vi < variants.size(); vi++) {
+            Variant &var = variants[vi];
+            std::string kind;
+            std::vector<std::vector<Slice>> volumes = split_repeats(var.slices, &kind);
+            if (volumes.empty()) volumes.push_back(std::move(var.slices));
+            for (size_t t = 0; t < volumes.size(); t++) {
+                Series se = kv.second;
+                se.slices = std::move(volumes[t]);
+                se.variant = var.label;
+                se.variant_no = var.label.empty() ? 0 : (int)vi + 1;
+                if (volumes.size() > 1) {
+                    char what[96];
+                    snprintf(what, sizeof what, "%s %zu of %zu", kind.c_str(), t + 1, volumes.size());
+                    if (!se.variant.empty()) se.variant += ", ";
+                    se.variant += what;
+                    se.repeat = (int)t + 1;
+                }
+                if (!se.variant.empty()) se.description += " (" + se.variant + ")";
+                char key[48];
+                snprintf(key, sizeof key, "|v%04zu|t%06zu", vi, t);
+                expanded[kv.first + key] = std::move(se);
+            }
         }
     }
     ixr.series.swap(expanded);
     std::map<std::string, int> parts;
-    for (auto &kv : ixr.series) parts[kv.second.uid + "|" + std::to_string(kv.second.repeat)]++;
+    auto part_key = [](const Series &se) {
+        return se.uid + "|" + std::to_string(se.variant_no) + "|" + std::to_string(se.repeat);
+    };
+    for (auto &kv : ixr.series) parts[part_key(kv.second)]++;
     std::map<std::string, int> part_no;
     for (auto &kv : ixr.series) {
         Series se = std::move(kv.second);
-        std::string pkey = se.uid + "|" + std::to_string(se.repeat);
+        std::string pkey = part_key(se);
         if (parts[pkey] > 1) {
             se.part = ++part_no[pkey];
             char suffix[64];
@@ -1525,6 +1714,7 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         if (sa != sb) return sa < sb;
         if (a.series_number != b.series_number) return a.series_number < b.series_number;
         if (a.uid != b.uid) return a.uid < b.uid;
+        if (a.variant_no != b.variant_no) return a.variant_no < b.variant_no;
         if (a.repeat != b.repeat) return a.repeat < b.repeat;
         return a.part < b.part;
     });

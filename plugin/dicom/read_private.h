@@ -52,6 +52,7 @@ struct Series {
     int series_number = 0;
     int part = 0;          /* >0 when split from a mixed series */
     int repeat = 0;        /* >0: volume number of a run repeated at the same positions */
+    int variant_no = 0;    /* >0: split by echo, b-value, magnitude/phase, ASL context */
     std::vector<Slice> slices;
     tsc_dicom_series_info info{};
 };

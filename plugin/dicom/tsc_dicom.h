@@ -92,9 +92,18 @@ enum {
     TSC_DICOM_SERIES_MULTIFRAME = 1u << 3,
     /* Colour images, converted to luminance when decoded. */
     TSC_DICOM_SERIES_COLOR = 1u << 4,
-    /* One repetition of a run acquired repeatedly at the same positions
-     * (fMRI, dynamic); the description says "time point N of M". */
-    TSC_DICOM_SERIES_REPEAT = 1u << 5
+    /* One repetition of a run acquired repeatedly at the same positions; the
+     * description and `variant` say "time point N of M" only for a real time
+     * series (TemporalPositionIdentifier or AcquisitionTime tell the
+     * repetitions apart), "diffusion volume N of M" for diffusion volumes
+     * without directions in the headers, "repetition N of M" otherwise. */
+    TSC_DICOM_SERIES_REPEAT = 1u << 5,
+    /* Images at the same positions and SeriesInstanceUID that differ in
+     * echo, b-value or diffusion direction, magnitude/phase/real/imaginary,
+     * or ASL label/control, split into one series each; the description and
+     * `variant` say which ("echo 2 (TE 9.8 ms)", "b = 1000, direction 3 of
+     * 30", "phase", "control"). */
+    TSC_DICOM_SERIES_VARIANT = 1u << 6
 };
 
 typedef struct tsc_dicom_series_info {

@@ -641,6 +641,10 @@ TSC_TEST(dicom_splits_repeated_positions_into_time_points)
             sp.instance = ++n;
             sp.pos[2] = 5.0 * z;
             sp.value = [t](int, int, int) { return 100 * t; };
+            /* What makes it a time series: each repetition acquired later. */
+            sp.edit = [t, z](DcmDataset *ds) {
+                ds->putAndInsertString(DCM_AcquisitionTime, ("1200" + std::to_string(10 + t * 10 + z)).c_str());
+            };
             write_dicom(dir + "/t" + std::to_string(n) + ".dcm", sp);
         }
     tsc_dicom_index *ix = open_one(dir);
@@ -650,6 +654,9 @@ TSC_TEST(dicom_splits_repeated_positions_into_time_points)
         CHECK(se->n_slices == 4);
         CHECK_NEAR(se->slice_spacing, 5.0, 1e-9);
         CHECK(se->flags & TSC_DICOM_SERIES_REPEAT);
+        std::string tp = "time point " + std::to_string(s + 1) + " of 3";
+        CHECK(!strcmp(se->variant, tp.c_str()));
+        CHECK(strstr(se->description, tp.c_str()) != nullptr);
         tsc_dicom_image *im = decode(ix, s, 2);
         CHECK_NEAR(im->pixels[0], 100.0 * (double)s, 0);
         tsc_dicom_image_free(im);
@@ -1255,6 +1262,166 @@ TSC_TEST(dicom_reads_dcmseg_1bit_seg_without_calling_it_truncated)
     tsc_dicom_index_free(ix);
 }
 
+/* One series UID holding `n_vol` images per position, told apart by `edit`. */
+std::string write_repeated(const std::string &name, int n_vol, int n_pos,
+                           std::function<void(DcmDataset *, int vol, int pos)> edit,
+                           const std::string &description = "test series")
+{
+    std::string dir = tmp(name);
+    int n = 0;
+    for (int v = 0; v < n_vol; v++)
+        for (int z = 0; z < n_pos; z++) {
+            Spec sp;
+            sp.instance = ++n;
+            sp.pos[2] = 4.0 * z;
+            sp.description = description;
+            sp.edit = [edit, v, z](DcmDataset *ds) { edit(ds, v, z); };
+            write_dicom(dir + "/i" + std::to_string(n) + ".dcm", sp);
+        }
+    return dir;
+}
+
+std::vector<std::string> variants_of(tsc_dicom_index *ix)
+{
+    std::vector<std::string> out;
+    for (size_t i = 0; i < tsc_dicom_n_series(ix); i++) {
+        const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, i);
+        out.push_back(se->variant);
+        fprintf(stderr, "  series %zu: '%s' [%s] %zu slices flags 0x%x label '%s'\n", i, se->description,
+                se->variant, se->n_slices, se->flags, se->contrast_label);
+    }
+    return out;
+}
+
+TSC_TEST(dicom_names_echoes_diffusion_phase_and_asl_instead_of_time_points)
+{
+    /* Two echoes at the same positions. */
+    std::string dir = write_repeated("echoes", 2, 3, [](DcmDataset *ds, int v, int) {
+        ds->putAndInsertString(DCM_EchoNumbers, v ? "2" : "1");
+        ds->putAndInsertString(DCM_EchoTime, v ? "9.8" : "4.9");
+        ds->putAndInsertString(DCM_AcquisitionTime, "120000");
+    });
+    tsc_dicom_index *ix = open_one(dir);
+    std::vector<std::string> v = variants_of(ix);
+    REQUIRE(v.size() == 2);
+    CHECK(v[0] == "echo 1 (TE 4.9 ms)" && v[1] == "echo 2 (TE 9.8 ms)");
+    for (size_t i = 0; i < 2; i++) {
+        const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, i);
+        CHECK(se->n_slices == 3);
+        CHECK(se->flags & TSC_DICOM_SERIES_VARIANT);
+        CHECK(!(se->flags & (TSC_DICOM_SERIES_REPEAT | TSC_DICOM_SERIES_SPLIT)));
+        CHECK(strstr(se->description, "time point") == nullptr);
+        CHECK(strstr(se->description, v[i].c_str()) != nullptr);
+    }
+    CHECK_NEAR(tsc_dicom_get_series(ix, 1)->echo_time, 9.8, 1e-9);
+    tsc_dicom_index_free(ix);
+
+    /* Magnitude and phase of a gradient-echo field map: no weighting label
+     * from its short TR/TE, none at all on the phase. */
+    dir = write_repeated("magphase", 2, 3, [](DcmDataset *ds, int v, int) {
+        ds->putAndInsertString(DCM_ImageType, v ? "ORIGINAL\\PRIMARY\\P\\ND" : "ORIGINAL\\PRIMARY\\M\\ND");
+        ds->putAndInsertString(DCM_ScanningSequence, "GR");
+        ds->putAndInsertString(DCM_RepetitionTime, "488");
+        ds->putAndInsertString(DCM_EchoTime, "4.92");
+    }, "gre 2 echoes");
+    ix = open_one(dir);
+    v = variants_of(ix);
+    REQUIRE(v.size() == 2);
+    CHECK(v[0] == "magnitude" && v[1] == "phase");
+    CHECK(!strcmp(tsc_dicom_get_series(ix, 0)->contrast_label, ""));
+    CHECK(!strcmp(tsc_dicom_get_series(ix, 1)->contrast_label, ""));
+    tsc_dicom_index_free(ix);
+
+    /* Diffusion: b = 0 and three directions at b = 1000, acquired one after
+     * the other (AcquisitionTime differs, yet they are not time points). */
+    dir = write_repeated("dwi", 4, 3, [](DcmDataset *ds, int v, int z) {
+        static const double dirs[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+        ds->putAndInsertFloat64(DCM_DiffusionBValue, v ? 1000.0 : 0.0);
+        DcmItem *g = nullptr;
+        ds->findOrCreateSequenceItem(DCM_DiffusionGradientDirectionSequence, g, 0);
+        double zero[3] = {0, 0, 0};
+        put_ds(g, DCM_DiffusionGradientOrientation, v ? dirs[v - 1] : zero, 3);
+        ds->putAndInsertString(DCM_AcquisitionTime, ("1200" + std::to_string(10 + v * 10 + z)).c_str());
+        ds->putAndInsertString(DCM_ImageType, "ORIGINAL\\PRIMARY\\DIFFUSION\\NONE");
+    }, "ep2d_diff");
+    ix = open_one(dir);
+    v = variants_of(ix);
+    REQUIRE(v.size() == 4);
+    CHECK(v[0] == "b = 0");
+    CHECK(v[1] == "b = 1000, direction 1 of 3");
+    CHECK(v[3] == "b = 1000, direction 3 of 3");
+    for (size_t i = 0; i < 4; i++) {
+        CHECK(tsc_dicom_get_series(ix, i)->n_slices == 3);
+        CHECK_NEAR(tsc_dicom_get_series(ix, i)->max_b_value, 1000, 0); /* over the whole series */
+        CHECK(!strcmp(tsc_dicom_get_series(ix, i)->contrast_label, "DWI"));
+    }
+    tsc_dicom_index_free(ix);
+
+    /* ASL label and control. */
+    dir = write_repeated("asl", 2, 3, [](DcmDataset *ds, int v, int) {
+        ds->putAndInsertString(DCM_ASLContext, v ? "CONTROL" : "LABEL");
+    });
+    ix = open_one(dir);
+    v = variants_of(ix);
+    REQUIRE(v.size() == 2);
+    CHECK(v[0] == "label" && v[1] == "control");
+    tsc_dicom_index_free(ix);
+
+    /* A real time series: TemporalPositionIdentifier. */
+    dir = write_repeated("dynamic", 3, 2, [](DcmDataset *ds, int v, int) {
+        ds->putAndInsertString(DCM_TemporalPositionIdentifier, std::to_string(v + 1).c_str());
+    });
+    ix = open_one(dir);
+    v = variants_of(ix);
+    REQUIRE(v.size() == 3);
+    CHECK(v[2] == "time point 3 of 3");
+    CHECK(tsc_dicom_get_series(ix, 2)->flags & TSC_DICOM_SERIES_REPEAT);
+    tsc_dicom_index_free(ix);
+
+    /* Nothing in the headers says why positions repeat: not a time series. */
+    dir = write_repeated("unexplained", 2, 2, [](DcmDataset *, int, int) {});
+    ix = open_one(dir);
+    v = variants_of(ix);
+    REQUIRE(v.size() == 2);
+    CHECK(v[1] == "repetition 2 of 2");
+    tsc_dicom_index_free(ix);
+}
+
+TSC_TEST(dicom_contrast_label_comes_from_headers_not_guesses)
+{
+    struct Case { const char *name, *description, *image_type, *scanning, *tr, *te, *ti, *expect; } cases[] = {
+        {"mip", "T1 post", "DERIVED\\SECONDARY\\PROJECTION IMAGE", "GR", "20", "3", "", ""},
+        {"fieldmap", "gre_field_mapping", "ORIGINAL\\PRIMARY\\M\\ND", "GR", "488", "4.92", "", ""},
+        {"b0map", "B0 map", "DERIVED\\PRIMARY\\B0MAP", "GR", "500", "5", "", ""},
+        {"phase", "SWI", "ORIGINAL\\PRIMARY\\P\\ND", "GR", "27", "20", "", ""},
+        {"localizer", "localizer", "ORIGINAL\\PRIMARY\\LOCALIZER", "GR", "8.6", "4", "", ""},
+        {"spgr", "axial 3d", "ORIGINAL\\PRIMARY\\M\\ND", "GR", "8", "3", "", ""},
+        {"mprage", "sag 3d", "ORIGINAL\\PRIMARY\\M\\ND", "GR\\IR", "2300", "2.98", "900", "T1"},
+        {"se-t1", "ax", "ORIGINAL\\PRIMARY\\M\\ND", "SE", "500", "12", "", "T1"},
+        {"se-t2", "ax", "ORIGINAL\\PRIMARY\\M\\ND", "SE", "4000", "100", "", "T2"},
+        {"flair", "ax", "ORIGINAL\\PRIMARY\\M\\ND", "SE\\IR", "9000", "90", "2500", "FLAIR"},
+        {"named", "T2 axial", "ORIGINAL\\PRIMARY\\M\\ND", "GR", "8", "3", "", "T2"},
+    };
+    for (const Case &c : cases) {
+        std::string dir = tmp(std::string("label-") + c.name);
+        Spec sp;
+        sp.description = c.description;
+        sp.edit = [&c](DcmDataset *ds) {
+            ds->putAndInsertString(DCM_ImageType, c.image_type);
+            ds->putAndInsertString(DCM_ScanningSequence, c.scanning);
+            ds->putAndInsertString(DCM_RepetitionTime, c.tr);
+            ds->putAndInsertString(DCM_EchoTime, c.te);
+            if (*c.ti) ds->putAndInsertString(DCM_InversionTime, c.ti);
+        };
+        write_dicom(dir + "/x.dcm", sp);
+        tsc_dicom_index *ix = open_one(dir);
+        const char *got = tsc_dicom_get_series(ix, 0)->contrast_label;
+        if (strcmp(got, c.expect)) fprintf(stderr, "%s: label '%s', expected '%s'\n", c.name, got, c.expect);
+        CHECK(!strcmp(got, c.expect));
+        tsc_dicom_index_free(ix);
+    }
+}
+
 TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_orders_oblique_series_along_normal),
               TSC_CASE(dicom_falls_back_to_instance_number_without_geometry),
@@ -1283,4 +1450,6 @@ TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_reads_un_elements_by_dictionary_vr),
               TSC_CASE(dicom_names_gzip_compressed_files),
               TSC_CASE(dicom_lists_foreign_1bit_seg_apart_from_series),
-              TSC_CASE(dicom_reads_dcmseg_1bit_seg_without_calling_it_truncated))
+              TSC_CASE(dicom_reads_dcmseg_1bit_seg_without_calling_it_truncated),
+              TSC_CASE(dicom_names_echoes_diffusion_phase_and_asl_instead_of_time_points),
+              TSC_CASE(dicom_contrast_label_comes_from_headers_not_guesses))
