@@ -17,6 +17,7 @@
 /* Registers colour support (DiRegister) with dcmimgle. */
 #include <dcmtk/dcmimage/diregist.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -298,6 +299,46 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
     return finish_image(s, pixels, out_flags, out, err);
 }
 
+/* One tile of a Siemens MOSAIC: the whole stored image decoded, the tile
+ * cut out, its statistics and default window its own. */
+tsc_status decode_tile(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_image **out,
+                       tsc_error *err)
+{
+    Slice whole = s;
+    whole.rows = s.mosaic_rows;
+    whole.cols = s.mosaic_cols;
+    whole.tile = -1;
+    tsc_dicom_image *im = nullptr;
+    tsc_status st = decode_impl(ix, whole, &im, err);
+    if (st != TSC_OK) return st;
+    int r0 = (s.tile / s.mosaic_grid) * s.rows, c0 = (s.tile % s.mosaic_grid) * s.cols;
+    float *tile = (float *)malloc((size_t)s.rows * (size_t)s.cols * sizeof(float));
+    if (!tile) {
+        tsc_dicom_image_free(im);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory");
+    }
+    for (int r = 0; r < s.rows; r++)
+        memcpy(tile + (size_t)r * s.cols, im->pixels + (size_t)(r0 + r) * whole.cols + c0,
+               (size_t)s.cols * sizeof(float));
+    free(im->pixels);
+    im->pixels = tile;
+    im->rows = s.rows;
+    im->cols = s.cols;
+    float mn = tile[0], mx = tile[0];
+    for (size_t i = 0; i < (size_t)s.rows * s.cols; i++) {
+        mn = std::min(mn, tile[i]);
+        mx = std::max(mx, tile[i]);
+    }
+    im->min_value = mn;
+    im->max_value = mx;
+    if (im->flags & TSC_DICOM_IMAGE_WINDOW_FROM_MINMAX) {
+        im->window_center = 0.5 * ((double)mn + (double)mx);
+        im->window_width = mx > mn ? (double)mx - (double)mn : 1.0;
+    }
+    *out = im;
+    return TSC_OK;
+}
+
 } // namespace
 
 extern "C" tsc_status tsc_dicom_decode_slice(const tsc_dicom_index *ix, size_t series,
@@ -310,7 +351,8 @@ extern "C" tsc_status tsc_dicom_decode_slice(const tsc_dicom_index *ix, size_t s
     tsc_error_clear(err);
     register_codecs();
     try {
-        return decode_impl(ix, ix->series[series].slices[slice], out, err);
+        const Slice &s = ix->series[series].slices[slice];
+        return s.tile >= 0 ? decode_tile(ix, s, out, err) : decode_impl(ix, s, out, err);
     } catch (const std::bad_alloc &) {
         return tsc_error_set(err, TSC_ENOMEM, "out of memory while decoding series %zu slice %zu",
                              series, slice);

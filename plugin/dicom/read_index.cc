@@ -841,6 +841,46 @@ void frame_acquisition(DcmItem *shared, DcmItem *frame, Slice &s)
     }
 }
 
+/* The tiles of a Siemens MOSAIC as slices.  ImagePositionPatient of a mosaic
+ * is that of the whole stored image: shifted to the first tile's corner as
+ * dcm2niix does, then each tile one SpacingBetweenSlices (else
+ * SliceThickness) further along the slice normal (row x column direction).
+ * The CSA header's slice order is not read: descending mosaics come out in
+ * reverse order.  Returns no tile when the image does not divide into the
+ * grid. */
+void slice_normal(const double *o, double *n);
+
+std::vector<Slice> mosaic_tiles(DcmItem *ds, const Slice &base, int n)
+{
+    std::vector<Slice> out;
+    int grid = (int)std::ceil(std::sqrt((double)n));
+    if (grid < 2 || base.rows % grid || base.cols % grid || base.samples_per_pixel != 1) return out;
+    int tr = base.rows / grid, tc = base.cols / grid;
+    double spacing = 0;
+    if (!get_double(ds, DCM_SpacingBetweenSlices, &spacing) || !(spacing > 0)) spacing = base.thickness;
+    const double *o = base.orientation;
+    double nrm[3];
+    slice_normal(o, nrm);
+    double first[3];
+    for (int i = 0; i < 3; i++)
+        first[i] = base.position[i] +
+                   o[i] * base.pixel_spacing[1] * (base.cols - (double)tc) / 2.0 +
+                   o[3 + i] * base.pixel_spacing[0] * (base.rows - (double)tr) / 2.0;
+    for (int t = 0; t < n; t++) {
+        Slice s = base;
+        s.tile = t;
+        s.mosaic_grid = grid;
+        s.mosaic_rows = base.rows;
+        s.mosaic_cols = base.cols;
+        s.rows = tr;
+        s.cols = tc;
+        if (base.has_position)
+            for (int i = 0; i < 3; i++) s.position[i] = first[i] + t * spacing * nrm[i];
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 void normalise_orientation(Slice &s)
 {
     if (!s.has_orientation) return;
@@ -1115,9 +1155,24 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     DcmSequenceOfItems *per_frame = nullptr;
     ds->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame);
 
-    for (int f = 0; f < base.n_frames; f++) {
-        Slice s = base;
-        s.frame = f;
+    int n_mosaic = 0;
+    double mosaic_count = 0;
+    if (element_number(private_element(ds, 0x0019, 0x0A, "SIEMENS MR HEADER"), 'h', 0, &mosaic_count) &&
+        mosaic_count >= 1 && mosaic_count <= 4096)
+        n_mosaic = (int)mosaic_count;
+    else if (has_value(base.image_type, "MOSAIC"))
+        n_mosaic = 1; /* a mosaic whose tile count is not given */
+    /* A Siemens MOSAIC holds its slices as tiles of a grid x grid image
+     * (grid = ceil(sqrt(n))): each tile becomes a slice. */
+    std::vector<Slice> tiles;
+    if (n_mosaic > 1 && has_value(base.image_type, "MOSAIC") && base.n_frames == 1 &&
+        !shared && !per_frame)
+        tiles = mosaic_tiles(ds, base, n_mosaic);
+
+    int n_items = tiles.empty() ? base.n_frames : (int)tiles.size();
+    for (int f = 0; f < n_items; f++) {
+        Slice s = tiles.empty() ? base : tiles[(size_t)f];
+        s.frame = tiles.empty() ? f : 0;
         if (shared || per_frame) {
             DcmItem *fi = per_frame && (unsigned long)f < per_frame->card()
                               ? per_frame->getItem((unsigned long)f)
@@ -1156,13 +1211,7 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
             se.sequence_variant = get_string(ds, DCM_SequenceVariant);
             se.mr_acquisition_type = get_string(ds, DCM_MRAcquisitionType);
             se.photometric = base.photometric;
-            double n_mosaic = 0;
-            if (element_number(private_element(ds, 0x0019, 0x0A, "SIEMENS MR HEADER"), 'h', 0,
-                               &n_mosaic) &&
-                n_mosaic >= 1 && n_mosaic <= 4096)
-                se.n_mosaic = (int)n_mosaic;
-            else if (has_value(base.image_type, "MOSAIC"))
-                se.n_mosaic = 1; /* a mosaic whose tile count is not given */
+            se.n_mosaic = n_mosaic;
         }
         s.contrast_label = contrast_label(ds, s, se.description, se.sequence_name, se.contrast_agent);
         if (s.b_value >= 0) {

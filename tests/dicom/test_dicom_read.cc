@@ -1422,6 +1422,52 @@ TSC_TEST(dicom_contrast_label_comes_from_headers_not_guesses)
     }
 }
 
+TSC_TEST(dicom_splits_siemens_mosaic_into_tiles)
+{
+    std::string dir = tmp("mosaic");
+    const int n = 6, grid = 3, tr = 4, tc = 5; /* 6 tiles in a 3x3 grid of 4x5 */
+    for (int t = 0; t < 2; t++) {
+        Spec sp;
+        sp.rows = grid * tr;
+        sp.cols = grid * tc;
+        sp.instance = t + 1;
+        sp.value = [t](int r, int c, int) {
+            int tile = (r / tr) * grid + c / tc;
+            return tile < n ? 100 * (tile + 1) + t : 0;
+        };
+        sp.edit = [t](DcmDataset *ds) {
+            ds->putAndInsertString(DCM_ImageType, "ORIGINAL\\PRIMARY\\M\\ND\\MOSAIC");
+            ds->putAndInsertString(DCM_SpacingBetweenSlices, "3");
+            ds->putAndInsertString(DCM_AcquisitionTime, t ? "120002.5" : "120000.0");
+            put_private(ds, 0x0019, "SIEMENS MR HEADER", 0x0A, EVR_US, "6");
+        };
+        write_dicom(dir + "/mosaic" + std::to_string(t), sp);
+    }
+    tsc_dicom_index *ix = open_one(dir);
+    REQUIRE(tsc_dicom_n_series(ix) == 2); /* two time points of 6 slices */
+    for (size_t v = 0; v < 2; v++) {
+        const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, v);
+        CHECK(se->n_mosaic == 6);
+        CHECK(se->n_slices == (size_t)n);
+        CHECK(se->rows == tr && se->cols == tc);
+        CHECK_NEAR(se->slice_spacing, 3.0, 1e-6);
+        CHECK(strstr(se->variant, "time point") != nullptr);
+        /* Tile 0's corner: the mosaic's position moved by half the unused
+         * width and height (dcm2niix): 0.7*(15-5)/2 along x, 0.5*(12-4)/2 along y. */
+        CHECK_NEAR(tsc_dicom_get_slice(ix, v, 0)->position[0], 3.5, 1e-6);
+        CHECK_NEAR(tsc_dicom_get_slice(ix, v, 0)->position[1], 2.0, 1e-6);
+        for (size_t k = 0; k < (size_t)n; k++) {
+            CHECK_NEAR(tsc_dicom_get_slice(ix, v, k)->position[2], 3.0 * (double)k, 1e-6);
+            tsc_dicom_image *im = decode(ix, v, k);
+            CHECK(im->rows == tr && im->cols == tc);
+            CHECK_NEAR(im->min_value, 100.0 * (double)(k + 1) + (double)v, 0);
+            CHECK_NEAR(im->max_value, 100.0 * (double)(k + 1) + (double)v, 0);
+            tsc_dicom_image_free(im);
+        }
+    }
+    tsc_dicom_index_free(ix);
+}
+
 TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_orders_oblique_series_along_normal),
               TSC_CASE(dicom_falls_back_to_instance_number_without_geometry),
@@ -1452,4 +1498,5 @@ TSC_TEST_MAIN(TSC_CASE(dicom_orders_shuffled_files_by_position),
               TSC_CASE(dicom_lists_foreign_1bit_seg_apart_from_series),
               TSC_CASE(dicom_reads_dcmseg_1bit_seg_without_calling_it_truncated),
               TSC_CASE(dicom_names_echoes_diffusion_phase_and_asl_instead_of_time_points),
-              TSC_CASE(dicom_contrast_label_comes_from_headers_not_guesses))
+              TSC_CASE(dicom_contrast_label_comes_from_headers_not_guesses),
+              TSC_CASE(dicom_splits_siemens_mosaic_into_tiles))
