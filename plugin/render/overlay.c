@@ -225,19 +225,54 @@ static view compute_view(cairo_t *cr, int rows, int cols, const tsc_overlay_opti
 /* Everything already on the overlay that a lesion label must not cover. */
 typedef struct occ {
     rect *r;
+    tsc__box *kind;
     size_t n, cap;
 } occ;
 
-static void occ_add(occ *o, rect r)
+static void occ_add(occ *o, rect r, tsc__box kind)
 {
     if (o->n == o->cap) {
         size_t cap = o->cap ? 2 * o->cap : 64;
         rect *nr = realloc(o->r, cap * sizeof *nr);
-        if (!nr) return; /* the box is then only not avoided */
-        o->r = nr;
+        if (nr) o->r = nr;
+        tsc__box *nk = realloc(o->kind, cap * sizeof *nk);
+        if (nk) o->kind = nk;
+        if (!nr || !nk) return; /* the box is then only not avoided */
         o->cap = cap;
     }
+    o->kind[o->n] = kind;
     o->r[o->n++] = r;
+}
+
+/* 1 when segment (x0, y0)-(x1, y1) passes through `r` (Liang-Barsky). */
+static int segment_hits(double x0, double y0, double x1, double y1, rect r)
+{
+    double t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {x0 - r.x, r.x + r.w - x0, y0 - r.y, r.y + r.h - y0};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0) return 0;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0) t0 = fmax(t0, t);
+        else t1 = fmin(t1, t);
+        if (t0 > t1) return 0;
+    }
+    return 1;
+}
+
+/* A leader line that would run across text (banner, badge, legend, another
+ * label) hides it; across axes and other leaders it only crosses them. */
+static int leader_blocked(const occ *o, double x0, double y0, double x1, double y1)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        tsc__box k = o->kind[i];
+        if (k == TSC__BOX_AXIS || k == TSC__BOX_ORIENTATION || k == TSC__BOX_DISCLAIMER) continue;
+        if (segment_hits(x0, y0, x1, y1, o->r[i])) return 1;
+    }
+    return 0;
 }
 
 static int occ_hits(const occ *o, rect r)
@@ -257,7 +292,7 @@ static double occ_overlap(const occ *o, rect r)
 /* Adds `r` to the obstacles and tells the layout seam. */
 static void reserve(occ *o, tsc__box kind, rect r, int index, const char *text)
 {
-    occ_add(o, r);
+    occ_add(o, r, kind);
     tsc__layout_note(kind, r.x, r.y, r.w, r.h, index, text);
 }
 
@@ -318,7 +353,7 @@ static rect draw_scope_badge(cairo_t *cr, const view *v, double y, const char *w
     if (v->r.h >= 240 && warning && *warning) {
         tsc__font(cr, FONT_SMALL, TSC__BOLD);
         char full[512];
-        snprintf(full, sizeof full, "%s: %s", TSC__SCOPE_BADGE, warning);
+        snprintf(full, sizeof full, "%s: %s", TSC__SCOPE_BADGE, tsc__scope_detail(warning));
         if (tsc__text_wrap(cr, 0, 0, max_w, FONT_SMALL * 1.3, full, 0) <= 3)
             snprintf(text, sizeof text, "%s", full);
     }
@@ -536,6 +571,12 @@ typedef struct lesion_box {
     int placed;
 } lesion_box;
 
+/* Leader lines placed so far: x0, y0, x1, y1. */
+typedef struct segs {
+    double (*s)[4];
+    size_t n;
+} segs;
+
 typedef struct area {
     double x0, y0, x1, y1; /* where a label may go */
 } area;
@@ -564,8 +605,20 @@ static double gap(rect r, rect bb)
  * orientation letters, axes, earlier labels) and no lesion; then the same
  * allowing lesions; then a scan of the whole view for the free spot nearest
  * to the lesion; only when the view is full, the spot covering least. */
-static rect place_label(const area *a, const occ *o, const lesion_box *L, size_t n, size_t i,
-                        double w, double h, int *placed)
+/* The leader of a label at `r` to lesion `l`: from the label's edge to
+ * the lesion's centre. */
+static int leader_clear(const occ *o, const segs *g, rect r, const lesion_box *l)
+{
+    double sx = fmax(r.x, fmin(l->cx, r.x + r.w)), sy = fmax(r.y, fmin(l->cy, r.y + r.h));
+    if (leader_blocked(o, sx, sy, l->cx, l->cy)) return 0;
+    /* Nor may the label cover an earlier leader. */
+    for (size_t k = 0; k < g->n; k++)
+        if (segment_hits(g->s[k][0], g->s[k][1], g->s[k][2], g->s[k][3], r)) return 0;
+    return 1;
+}
+
+static rect place_label(const area *a, const occ *o, const segs *g, const lesion_box *L, size_t n,
+                        size_t i, double w, double h, int *placed)
 {
     static const double ring[] = {6, 14, 26, 42, 62, 90, 125, 170, 230};
     static const double dir[8][2] = {{1, 0}, {-1, 0}, {0, -1}, {0, 1},
@@ -575,7 +628,7 @@ static rect place_label(const area *a, const occ *o, const lesion_box *L, size_t
     rect best = {0, 0, w, h};
     double best_cost = INFINITY;
     *placed = 1;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         for (size_t ri = 0; ri < sizeof ring / sizeof ring[0]; ri++) {
             for (int di = 0; di < 8; di++) {
                 double d = ring[ri], ux = dir[di][0], uy = dir[di][1];
@@ -586,6 +639,7 @@ static rect place_label(const area *a, const occ *o, const lesion_box *L, size_t
                       : uy < 0 ? bb.y - h - d * (ux ? 0.7 : 1) : cy - h / 2;
                 if (!inside(a, r) || occ_hits(o, r)) continue;
                 if (pass == 0 && hits_lesions(L, n, r)) continue;
+                if (pass < 2 && !leader_clear(o, g, r, &L[i])) continue;
                 return r;
             }
         }
@@ -595,7 +649,8 @@ static rect place_label(const area *a, const occ *o, const lesion_box *L, size_t
         for (double x = a->x0; x + w <= a->x1; x += 4) {
             rect r = {x, y, w, h};
             if (occ_hits(o, r)) continue;
-            double cost = gap(r, bb) + (hits_lesions(L, n, r) ? 1e4 : 0);
+            double cost = gap(r, bb) + (hits_lesions(L, n, r) ? 1e4 : 0) +
+                          (leader_clear(o, g, r, &L[i]) ? 0 : 500);
             if (cost < best_cost) {
                 best_cost = cost;
                 best = r;
@@ -788,12 +843,21 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
         area a = {v.r.x + 2, v.r.y + 2, v.r.x + v.r.w - 2, v.r.y + v.r.h - bottom - 2};
         cairo_save(cr);
         cairo_identity_matrix(cr);
+        segs g = {calloc(n_les, sizeof *g.s), 0};
         for (size_t i = 0; i < n_les; i++) {
             lesion_text(tsc_result_get_lesion(r, i), (int)i + 1, L[i].text, sizeof L[i].text);
             rect sz = label_size(cr, L[i].text, font);
-            L[i].label = place_label(&a, &obst, L, n_les, i, sz.w, sz.h, &L[i].placed);
+            L[i].label = place_label(&a, &obst, &g, L, n_les, i, sz.w, sz.h, &L[i].placed);
             reserve(&obst, TSC__BOX_LABEL, L[i].label, (int)i + 1, L[i].text);
+            rect lb = L[i].label;
+            if (g.s) {
+                g.s[g.n][0] = fmax(lb.x, fmin(L[i].cx, lb.x + lb.w));
+                g.s[g.n][1] = fmax(lb.y, fmin(L[i].cy, lb.y + lb.h));
+                g.s[g.n][2] = L[i].cx;
+                g.s[g.n++][3] = L[i].cy;
+            }
         }
+        free(g.s);
         cairo_restore(cr);
         for (size_t i = 0; i < n_les; i++) {
             rect lb = L[i].label;
@@ -824,6 +888,7 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
     }
     free(L);
     free(obst.r);
+    free(obst.kind);
 
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
         return tsc_error_set(err, TSC_ENOMEM, "drawing the overlay failed (%s)",

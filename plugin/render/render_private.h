@@ -25,6 +25,9 @@ tsc__rgb tsc__rgb_from_hex(uint32_t rgb);
 #define TSC__COLOR_CLASSIC TSC_COLOR_CLASSIC
 #define TSC__DISCLAIMER "Decision support only \xe2\x80\x94 not for diagnostic use"
 #define TSC__SCOPE_BADGE "\xe2\x9a\xa0 Outside the model's scope \xe2\x80\x94 research use"
+/* The scope warning without a leading "Outside the model's scope", which
+ * the badge already says (a pointer into `warning`). */
+const char *tsc__scope_detail(const char *warning);
 /* Colour of the scope warning badge (reddish purple, Okabe-Ito family). */
 #define TSC__COLOR_SCOPE 0x8E2C6Bu
 

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tsc_format.h"
 #include "render_private.h"
@@ -58,6 +59,18 @@ void tsc__banner_text(const tsc_description *d, int with_reason, char *out, size
     size_t len = strlen(out);
     if (with_reason && d->reason[0] && len < n)
         snprintf(out + len, n - len, " \xe2\x80\x94 %s", d->reason);
+}
+
+const char *tsc__scope_detail(const char *warning)
+{
+    static const char prefix[] = "Outside the model's scope";
+    const char *p = warning;
+    if (strncasecmp(p, prefix, sizeof prefix - 1) == 0) {
+        p += sizeof prefix - 1;
+        while (*p == ':' || *p == ' ' || *p == ',' || *p == '.') p++;
+        if (!*p) p = warning;
+    }
+    return p;
 }
 
 static tsc__layout_sink_fn layout_sink;
