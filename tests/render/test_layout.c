@@ -491,6 +491,7 @@ TSC_TEST(series_report_draws_every_verdict_in_the_words_and_colour_of_the_descri
     for (int k = 0; k < K_COUNT + 1; k++) {
         tsc_series_result *sr = st.sr, *own = NULL;
         tsc_verdict saved = sr->verdict;
+        double saved_confidence = sr->confidence;
         sr->type_uncertain = 0;
         sr->reason[0] = 0;
         tsc_series_result_set_scope_warning(sr, "");
@@ -537,6 +538,7 @@ TSC_TEST(series_report_draws_every_verdict_in_the_words_and_colour_of_the_descri
         free(bl);
         if (own) tsc_series_result_free(own);
         st.sr->verdict = saved;
+        st.sr->confidence = saved_confidence;
     }
     close_study(&st);
 }
