@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "tsc_deid.h"
 #include "tsc_plugin.h"
 
 #define RESULT_FORMAT_VERSION "1.1"
@@ -186,12 +187,15 @@ static const char *class_name(const tsc_plugin_api *api, const tsc_model *m, siz
 }
 
 static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
-                         const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r)
+                         const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r,
+                         int deidentify)
 {
     cJSON *o = cJSON_CreateObject();
     const tsc_dicom_slice_info *si = api->study_get_slice(ix, series, k);
     cJSON_AddNumberToObject(o, "index", (double)k);
-    cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
+    /* De-identified: the source UIDs are not written (docs/REPORTS.md). */
+    if (deidentify) cJSON_AddNullToObject(o, "sop_instance_uid");
+    else cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
     if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
     if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
     tsc_verdict v = api->result_get_verdict(r);
@@ -338,8 +342,17 @@ int tsc_cli_analyze(int argc, char **argv)
         const tsc_dicom_series_info *si = api->study_get_series(ix, s);
         cJSON *js = cJSON_CreateObject();
         cJSON_AddNumberToObject(js, "index", (double)s);
-        cJSON_AddStringToObject(js, "series_uid", si->series_uid);
-        cJSON_AddStringToObject(js, "description", si->description);
+        if (a.deidentify) {
+            /* The same neutral description as the reports (tsc_deid.h); no UID. */
+            char desc[128];
+            cJSON_AddNullToObject(js, "series_uid");
+            cJSON_AddStringToObject(js, "description",
+                                    tsc_deid_series_description(si->modality, si->contrast_label,
+                                                                desc, sizeof desc));
+        } else {
+            cJSON_AddStringToObject(js, "series_uid", si->series_uid);
+            cJSON_AddStringToObject(js, "description", si->description);
+        }
         cJSON_AddNumberToObject(js, "n_slices", (double)si->n_slices);
         cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
         cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
@@ -360,7 +373,7 @@ int tsc_cli_analyze(int argc, char **argv)
             for (size_t k = 0; k < si->n_slices; k++) {
                 const tsc_result *r = api->series_result_get_slice(sr, k);
                 if (r) {
-                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r));
+                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify));
                 } else {
                     const char *e = api->series_result_get_error(sr, k);
                     fprintf(stderr, "tumorscope analyze: series %zu %s\n", s, e ? e : "slice not analysed");
@@ -416,7 +429,7 @@ int tsc_cli_analyze(int argc, char **argv)
                     failed_total++;
                     continue;
                 }
-                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r));
+                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify));
                 if (a.png) {
                     char path[4096];
                     snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);

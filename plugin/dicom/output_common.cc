@@ -5,6 +5,8 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/oflog/oflog.h>
+#include <dcmtk/oflog/spi/logevent.h>
 #include <dcmtk/ofstd/ofdatime.h>
 
 #include <dirent.h>
@@ -20,6 +22,7 @@
 #include <set>
 
 #include "render_private.h"
+#include "tsc_deid.h"
 
 namespace tsc_out {
 
@@ -42,9 +45,71 @@ void fail(tsc_status status, const std::string &message)
     throw Error{status, message};
 }
 
+/* What DCMTK logged on this thread while a DcmtkLog is open. */
+static thread_local std::vector<std::string> *dcmtk_lines = nullptr;
+
+namespace {
+class Capture : public dcmtk::log4cplus::Appender {
+  public:
+    ~Capture() override { destructorImpl(); }
+    void close() override {}
+
+  protected:
+    void append(const dcmtk::log4cplus::spi::InternalLoggingEvent &ev) override
+    {
+        if (dcmtk_lines && dcmtk_lines->size() < 32) dcmtk_lines->push_back(ev.getMessage().c_str());
+    }
+};
+} // namespace
+
+static std::vector<std::string> &log_lines()
+{
+    static thread_local std::vector<std::string> lines;
+    return lines;
+}
+
+DcmtkLog::DcmtkLog()
+{
+    /* One appender on DCMTK's root logger for the life of the process; it
+     * keeps messages only on threads that hold a DcmtkLog. */
+    static bool added = [] {
+        dcmtk::log4cplus::SharedAppenderPtr a(new Capture);
+        a->setName("tumorscope-capture");
+        dcmtk::log4cplus::Logger::getRoot().addAppender(a);
+        return true;
+    }();
+    (void)added;
+    log_lines().clear();
+    dcmtk_lines = &log_lines();
+}
+
+DcmtkLog::~DcmtkLog()
+{
+    dcmtk_lines = nullptr;
+}
+
+/* DCMTK names an attribute it misses or refuses in a log line such as
+ * "Missing Type 1 attribute: Frame of Reference UID (0020,0052)"; those are
+ * the lines worth repeating. */
+static std::string attribute_lines()
+{
+    std::string out;
+    std::set<std::string> seen;
+    for (const std::string &l : log_lines()) {
+        if (l.find('(') == std::string::npos || !seen.insert(l).second) continue;
+        out += out.empty() ? "" : "; ";
+        out += l;
+    }
+    return out;
+}
+
 void check(const OFCondition &c, const std::string &what)
 {
-    if (c.bad()) fail(TSC_EINTERNAL, what + ": " + c.text());
+    if (c.good()) return;
+    std::string msg = what + ": " + c.text();
+    std::string detail = dcmtk_lines ? attribute_lines() : std::string();
+    if (!detail.empty()) msg += " (" + detail + ")";
+    fail(TSC_EINTERNAL, msg);
 }
 
 /* "2.25." and a random 128-bit number (PS3.5 B.2): unique without a
@@ -184,22 +249,30 @@ static void identity(Context &c)
     c.study_time = c.st->time;
     c.study_description = c.st->description;
     c.sex = c.pt->sex;
+    c.study_uid = c.st->study_uid;
     if (c.opt.deidentify) {
-        /* Random pseudonyms: repeated exports are not linkable by name. */
-        std::random_device rd;
-        char tag[16];
-        snprintf(tag, sizeof tag, "%08X", (unsigned)rd());
+        /* One random pseudonym per patient and run (tsc_deid.h): the series
+         * of one study exported together stay one patient; separate runs
+         * are not linkable by name.  The study UID and dates are remapped
+         * and shifted with everything else when the object is saved. */
+        char tag[TSC_DEID_TAG_SIZE], text[128];
+        tsc_deid_patient_tag(c.pt, tag);
         c.patient_name = std::string("Anonymous^") + tag;
         c.patient_id = std::string("TSC-") + tag;
         c.birth_date = "";
-        c.study_uid = new_uid(SITE_STUDY_UID_ROOT);
-        c.study_id = std::string("TSC-") + tag;
+        c.sex = "";
+        /* StudyID: a dummy (Annex E "Z/D") that DICOMDIRs need, taken from
+         * the study's replacement UID so that it is one per study. */
+        char uid[TSC_DEID_UID_SIZE];
+        tsc_deid_uid(c.st->study_uid, uid);
+        size_t len = strlen(uid);
+        c.study_id = std::string("S") + (len > 10 ? uid + len - 10 : uid);
         c.accession = "";
+        c.study_description = tsc_deid_study_description(c.se->modality, text, sizeof text);
     } else {
         c.patient_name = c.pt->name;
         c.patient_id = c.pt->id;
         c.birth_date = c.pt->birth_date;
-        c.study_uid = c.st->study_uid;
         c.study_id = c.st->study_id;
         c.accession = c.st->accession;
     }
@@ -238,26 +311,17 @@ void apply_identity(DcmItem &ds, const Context &c)
     ds.putAndInsertString(DCM_Manufacturer, "tumorscope");
     ds.putAndInsertString(DCM_ManufacturerModelName, "tumorscope");
     ds.putAndInsertString(DCM_SoftwareVersions, c.software.c_str());
-    if (c.opt.deidentify) {
-        ds.putAndInsertString(DCM_PatientIdentityRemoved, "YES");
-        /* Honest about what was done: source UIDs stay in the references
-         * so that the outputs can be aligned with the source images. */
-        /* LO values are at most 64 characters: one statement per value. */
-        ds.putAndInsertString(DCM_DeidentificationMethod,
-                              "tumorscope: patient name, ID and study ID pseudonymised\\"
-                              "birth date, accession number, institution removed\\"
-                              "new Study Instance UID; dates and source UIDs kept");
-        ds.findAndDeleteElement(DCM_InstitutionName);
-        ds.findAndDeleteElement(DCM_OtherPatientIDsSequence);
-    }
 }
 
-void save_atomic(DcmFileFormat &ff, const std::string &path, bool force)
+void save_atomic(DcmFileFormat &ff, const std::string &path, const Context &c)
 {
+    /* Last step before the bytes: nothing added later can escape it. */
+    if (c.opt.deidentify) deidentify(*ff.getDataset(), c);
     tsc__outfile of;
     tsc_error e;
     tsc_error_clear(&e);
-    if (tsc__outfile_reserve(&of, path.c_str(), force, &e) != TSC_OK) fail(e.status, e.message);
+    if (tsc__outfile_reserve(&of, path.c_str(), c.opt.force != 0, &e) != TSC_OK)
+        fail(e.status, e.message);
     OFCondition cond = ff.saveFile(of.tmp, EXS_LittleEndianExplicit);
     if (cond.bad()) {
         tsc__outfile_abort(&of);
@@ -330,6 +394,7 @@ static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dic
     std::string sc_dir = dir + "/SC", sr_path = dir + "/SR.dcm";
     if ((st = tsc__mkdirs(sc_dir.c_str(), err)) != TSC_OK) return st;
     size_t n_sc = 0;
+    DcmtkLog dcmtk_log; /* failures name the attribute DCMTK logged */
     try {
         if (!tumour_slices(c).empty()) {
             c.seg_path = dir + "/SEG.dcm";

@@ -23,8 +23,20 @@ struct Error {
 };
 
 [[noreturn]] void fail(tsc_status status, const std::string &message);
-/* Throws TSC_EINTERNAL "what: <DCMTK's text>" when `c` is bad. */
+/* Throws TSC_EINTERNAL "what: <DCMTK's text>" when `c` is bad, naming the
+ * attributes DCMTK reported missing or invalid while a DcmtkLog was open
+ * ("Missing Attribute(s): Frame of Reference UID (0020,0052)"). */
 void check(const OFCondition &c, const std::string &what);
+
+/* While alive, keeps what DCMTK logs on this thread at warning level and
+ * above, so that check() can say which attribute a failure is about (DCMTK
+ * returns only "Missing Attribute(s)" and logs the names). */
+struct DcmtkLog {
+    DcmtkLog();
+    ~DcmtkLog();
+    DcmtkLog(const DcmtkLog &) = delete;
+    DcmtkLog &operator=(const DcmtkLog &) = delete;
+};
 
 /* A coded concept (value, scheme, meaning). */
 struct Code {
@@ -52,8 +64,13 @@ struct Context {
     std::vector<SourceImage> src;
     std::map<std::string, std::unique_ptr<DcmFileFormat>> headers; /* per file */
     std::string source_study_uid, source_series_uid, frame_of_reference;
+    /* The source has no FrameOfReferenceUID: the SEG states a new one. */
+    bool new_frame_of_reference = false;
 
-    /* Identity written into every output (pseudonyms when de-identified). */
+    /* Identity written into every output (pseudonyms when de-identified).
+     * Dates and UIDs are the source's own here: with de-identification,
+     * save_atomic() shifts and remaps them in the finished object, with
+     * every other date and UID in it (output_deid.cc). */
     std::string patient_name, patient_id, birth_date, sex;
     std::string study_uid, study_date, study_time, study_id, accession, study_description;
     bool utf8 = false;
@@ -74,8 +91,14 @@ std::string new_uid(const char *root);
 /* A DS value of at most 16 characters. */
 std::string ds(double v);
 std::string ds_list(const double *v, int n);
-/* Saves `ff` atomically to `path` (refusing an existing file unless force). */
-void save_atomic(DcmFileFormat &ff, const std::string &path, bool force);
+/* De-identifies a finished object (PS3.15 Basic Profile, docs/REPORTS.md):
+ * every instance UID remapped, every date and time shifted, identifying
+ * attributes and private tags removed, then the de-identification
+ * attributes stated. */
+void deidentify(DcmItem &ds, const Context &c);
+/* Saves `ff` atomically to `path` (refusing an existing file unless
+ * c.opt.force), de-identified first when c.opt.deidentify. */
+void save_atomic(DcmFileFormat &ff, const std::string &path, const Context &c);
 
 /* The display name, colour and coded type of class `label` of result `r`. */
 std::string class_display(const Context &c, const tsc_result *r, size_t label);

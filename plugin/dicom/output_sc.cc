@@ -105,7 +105,7 @@ size_t write_sc(Context &c, const std::string &dir)
         char name[32];
         snprintf(name, sizeof name, "SC%04zu.dcm", n + 1);
         std::string path = dir + "/" + name;
-        save_atomic(ff, path, c.opt.force != 0);
+        save_atomic(ff, path, c);
         c.written.push_back(path);
         n++;
     }

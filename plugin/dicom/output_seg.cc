@@ -34,10 +34,27 @@ void write_seg(Context &c, const std::string &path)
         fail(TSC_EUNSUPPORTED, "a segmentation of " + std::to_string(cols) + "x" +
                                    std::to_string(rows) + " pixels cannot be encoded");
 
+    /* The SEG IOD needs a Frame of Reference (DCMTK refuses to write one
+     * without).  Anonymisers and some exports drop the source's: then the
+     * SEG gets a new one of its own, and says so in ContentDescription and
+     * in the log, because it relates to no other object. */
+    std::string frame_of_reference = c.frame_of_reference;
+    if (frame_of_reference.empty()) {
+        frame_of_reference = new_uid(SITE_INSTANCE_UID_ROOT);
+        c.new_frame_of_reference = true;
+        tsc_log(TSC_LOG_WARNING, "dicom-outputs",
+                "series %zu has no Frame of Reference UID: the segmentation states a new one; "
+                "its plane positions are those of the source images",
+                c.series);
+    }
     IODGeneralEquipmentModule::EquipmentInfo eq("tumorscope", "tumorscope", "1", c.software.c_str());
     /* "tumorscope^": a one-component PN without the caret reads as the
-     * retired free-text form to validators. */
-    ContentIdentificationMacro ci("1", "TUMOUR", "Brain tumour segmentation, decision support only",
+     * retired free-text form to validators.  ContentDescription is LO: 64
+     * characters at most. */
+    ContentIdentificationMacro ci("1", "TUMOUR",
+                                  c.new_frame_of_reference
+                                      ? "Brain tumour segmentation; new Frame of Reference UID"
+                                      : "Brain tumour segmentation, decision support only",
                                   "tumorscope^");
     DcmSegmentation *raw = nullptr;
     check(DcmSegmentation::createBinarySegmentation(raw, (Uint16)rows, (Uint16)cols, eq, ci),
@@ -62,10 +79,13 @@ void write_seg(Context &c, const std::string &path)
     check(seg->getSeries().setSeriesDescription("tumorscope tumour segmentation (decision support)"),
           "series description");
     check(seg->getSOPCommon().setSOPInstanceUID(c.seg_sop_uid.c_str()), "SOP instance UID");
-    bool geometry = !c.frame_of_reference.empty();
-    if (geometry)
-        check(seg->getFrameOfReference().setFrameOfReferenceUID(c.frame_of_reference.c_str()),
-              "frame of reference UID");
+    check(seg->getFrameOfReference().setFrameOfReferenceUID(frame_of_reference.c_str()),
+          "Frame of Reference UID (0020,0052)");
+    /* Plane positions when every slice has a position and an orientation;
+     * stack positions otherwise. */
+    bool geometry = true;
+    for (size_t k = 0; k < c.se->n_slices; k++)
+        geometry &= tsc_dicom_get_slice(c.index, c.series, k)->has_geometry != 0;
 
     /* Segments: one per type, in order of first appearance. */
     std::string algo = "tumorscope " TSC_VERSION;
@@ -214,7 +234,7 @@ void write_seg(Context &c, const std::string &path)
                       "source frame number");
         }
     apply_identity(*ff.getDataset(), c);
-    save_atomic(ff, path, c.opt.force != 0);
+    save_atomic(ff, path, c);
 }
 
 } // namespace tsc_out

@@ -192,7 +192,7 @@ void write_sr(Context &c, const std::string &path)
     /* Our own 2.25 UIDs rather than DCMTK's default root. */
     ff.getDataset()->putAndInsertString(DCM_SeriesInstanceUID, new_uid(SITE_SERIES_UID_ROOT).c_str());
     ff.getDataset()->putAndInsertString(DCM_SOPInstanceUID, new_uid(SITE_INSTANCE_UID_ROOT).c_str());
-    save_atomic(ff, path, c.opt.force != 0);
+    save_atomic(ff, path, c);
     c.written.push_back(path);
 }
 

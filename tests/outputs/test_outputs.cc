@@ -15,19 +15,25 @@
 #include <dcmtk/dcmsr/dsrdoc.h>
 #include <dcmtk/dcmsr/dsrnumtn.h>
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "output_private.h"
 #include "phantom.h"
+#include "render_private.h"
+#include "tsc_deid.h"
 #include "tsc_dicom_outputs.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
@@ -478,6 +484,393 @@ TSC_TEST(outputs_without_tumour_write_sc_and_sr_but_no_seg)
     check_dciodvfy(f.written.sr_path);
 }
 
+
+/* ---- sources that lack attributes, and what errors say ------------------ */
+
+/* Every DICOM file of a folder (the phantom's IM*.dcm). */
+static std::vector<std::string> dicom_files(const std::string &dir)
+{
+    std::vector<std::string> v;
+    DIR *d = opendir(dir.c_str());
+    REQUIRE(d);
+    while (dirent *e = readdir(d))
+        if (strstr(e->d_name, ".dcm")) v.push_back(dir + "/" + e->d_name);
+    closedir(d);
+    std::sort(v.begin(), v.end());
+    REQUIRE(!v.empty());
+    return v;
+}
+
+/* Loads, edits and saves every file of the source series in place. */
+template <class Fn> static void edit_sources(const std::string &dir, Fn fn)
+{
+    size_t k = 0;
+    for (const std::string &p : dicom_files(dir)) {
+        DcmFileFormat ff;
+        REQUIRE(ff.loadFile(p.c_str()).good());
+        REQUIRE(ff.loadAllDataIntoMemory().good()); /* saved over itself below */
+        fn(*ff.getDataset(), k++);
+        /* The meta header follows the edited SOP Instance UID. */
+        OFCondition c = ff.saveFile(p.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength,
+                                    EGL_recalcGL, EPD_noChange, 0, 0, EWM_updateMeta);
+        if (c.bad()) fprintf(stderr, "%s: %s\n", p.c_str(), c.text());
+        REQUIRE(c.good());
+    }
+}
+
+static std::string file_bytes(const std::string &path)
+{
+    FILE *fp = fopen(path.c_str(), "rb");
+    if (!fp) fprintf(stderr, "cannot read %s\n", path.c_str());
+    REQUIRE(fp);
+    std::string bytes;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) bytes.append(buf, n);
+    fclose(fp);
+    return bytes;
+}
+
+/* Phantom series analysed with the phantom model, its files edited by `fn`
+ * before it is opened; no outputs written yet. */
+template <class Fn> static void setup_edited(Fixture &f, Fn fn)
+{
+    f.study = std::string(tsc_test_tmpdir()) + "/study";
+    f.out = std::string(tsc_test_tmpdir()) + "/out";
+    tsc_phantom_spec s = tsc_phantom_default();
+    tsc_phantom_write(f.study.c_str(), &s);
+    edit_sources(f.study, fn);
+    f.ix = tsc_phantom_open(f.study.c_str());
+    f.model = tsc_phantom_model(1.0);
+    f.sr = tsc_phantom_analyze(f.model, f.ix, 0, TSC_METHOD_CNN);
+    memset(&f.written, 0, sizeof f.written);
+    f.written.struct_size = sizeof f.written;
+}
+
+static std::vector<std::string> warnings;
+static void keep_warning(tsc_log_level level, const char *, const char *message, void *)
+{
+    if (level >= TSC_LOG_WARNING) warnings.push_back(message);
+}
+
+TSC_TEST(outputs_source_without_frame_of_reference_gets_a_stated_new_one)
+{
+    Fixture f;
+    setup_edited(f, [](DcmDataset &d, size_t) { d.findAndDeleteElement(DCM_FrameOfReferenceUID); });
+    REQUIRE(tsc_dicom_get_series(f.ix, 0)->frame_of_reference_uid[0] == '\0');
+    REQUIRE(count_tumour_slices(f) > 0);
+    tsc_report_options o = tsc_report_default_options();
+    tsc_error err;
+    warnings.clear();
+    tsc_log_set(keep_warning, nullptr);
+    tsc_status st = tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err);
+    tsc_log_set(nullptr, nullptr);
+    if (st != TSC_OK) fprintf(stderr, "outputs: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    /* SEG, SR and SC all written. */
+    REQUIRE(f.written.seg_path[0]);
+    CHECK(f.written.n_sc > 0);
+    CHECK(access(f.written.sr_path, R_OK) == 0);
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, f.written.seg_path);
+    std::string for_uid = get(d, DCM_FrameOfReferenceUID);
+    CHECK(for_uid.compare(0, 5, "2.25.") == 0);
+    /* Stated in the object and in the log (which names no patient). */
+    CHECK(get(d, DCM_ContentDescription).find("new Frame of Reference") != std::string::npos);
+    bool logged = false;
+    for (const auto &w : warnings) {
+        printf("warning: %s\n", w.c_str());
+        logged |= w.find("Frame of Reference") != std::string::npos;
+        CHECK(w.find("Jane") == std::string::npos);
+    }
+    CHECK(logged);
+    check_dciodvfy(f.written.seg_path);
+    check_dciodvfy(f.written.sr_path);
+    check_dciodvfy(sc_files(f).at(0));
+    /* The SEG still says where each frame lies. */
+    DcmItem *fg = nullptr, *pp = nullptr;
+    REQUIRE(d->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, fg, 0).good());
+    CHECK(fg->findAndGetSequenceItem(DCM_PlanePositionSequence, pp, 0).good());
+}
+
+/* DCMTK answers a missing type 1 attribute with "Missing Attribute(s)" and
+ * names it only in its log: our errors repeat the name. */
+TSC_TEST(outputs_dicom_errors_name_the_missing_attribute)
+{
+    IODFoRModule frame_of_reference; /* its UID never set */
+    DcmItem item;
+    std::string message;
+    {
+        tsc_out::DcmtkLog log;
+        try {
+            tsc_out::check(frame_of_reference.write(item), "writing the frame of reference");
+        } catch (const tsc_out::Error &e) {
+            message = e.message;
+        }
+    }
+    printf("error: %s\n", message.c_str());
+    CHECK(message.find("Missing Attribute") != std::string::npos);
+    CHECK(message.find("FrameOfReferenceUID") != std::string::npos ||
+          message.find("Frame of Reference UID") != std::string::npos);
+}
+
+/* ---- de-identification --------------------------------------------------- */
+
+/* Identifiers planted in every attribute the profile covers; each distinct
+ * enough that finding it in any output byte means it leaked. */
+static const struct {
+    DcmTagKey tag;
+    const char *value;
+} PLANTED[] = {
+    {DCM_PatientName, "PLANTEDSURNAME7Q^PLANTEDGIVEN7Q"},
+    {DCM_PatientID, "PLANTED_PID_7Q"},
+    {DCM_OtherPatientNames, "PLANTED^OTHERNAME_7Q"},
+    {DCM_PatientAddress, "PLANTED_PATIENT_ADDRESS_7Q"},
+    {DCM_StudyDescription, "PLANTED_STUDYDESC_7Q Rorden^Rorden_Prisma"},
+    {DCM_SeriesDescription, "PLANTED_SERIESDESC_7Q"},
+    {DCM_ProtocolName, "PLANTED_PROTOCOL_7Q"},
+    {DCM_InstitutionName, "PLANTED_INSTITUTION_7Q"},
+    {DCM_InstitutionAddress, "PLANTED_INSTITUTION_ADDRESS_7Q"},
+    {DCM_InstitutionalDepartmentName, "PLANTED_DEPARTMENT_7Q"},
+    {DCM_ReferringPhysicianName, "PLANTED^REFERRER_7Q"},
+    {DCM_PerformingPhysicianName, "PLANTED^PERFORMER_7Q"},
+    {DCM_OperatorsName, "PLANTED^OPERATOR_7Q"},
+    {DCM_PhysiciansOfRecord, "PLANTED^RECORD_7Q"},
+    {DCM_NameOfPhysiciansReadingStudy, "PLANTED^READER_7Q"},
+    {DCM_StationName, "PLANTED_STATION7Q"},
+    {DCM_DeviceSerialNumber, "PLANTED_SERIAL_7Q"},
+    {DCM_AccessionNumber, "PLANTED_ACC_7Q"},
+    {DCM_StudyID, "PLANTED_SID_7Q"},
+};
+/* Dates and times (as stored); the reports print dates as YYYY-MM-DD. */
+static const struct {
+    DcmTagKey tag;
+    const char *value, *printed;
+} PLANTED_TIMES[] = {
+    {DCM_PatientBirthDate, "19330517", "1933-05-17"},
+    {DCM_StudyDate, "20190723", "2019-07-23"},
+    {DCM_SeriesDate, "20190724", "2019-07-24"},
+    {DCM_AcquisitionDate, "20190725", "2019-07-25"},
+    {DCM_ContentDate, "20190726", "2019-07-26"},
+    {DCM_InstanceCreationDate, "20190727", "2019-07-27"},
+    {DCM_StudyTime, "134702.123456", "13:47"},
+    {DCM_SeriesTime, "135311.654321", "13:53"},
+    {DCM_AcquisitionTime, "135412.111111", "13:54"},
+    {DCM_ContentTime, "135513.222222", "13:55"},
+};
+/* Every source UID starts with this root. */
+#define PLANTED_UID_ROOT "1.3.6.1.4.1.99999.7"
+
+static void plant(DcmDataset &d, size_t k)
+{
+    for (const auto &p : PLANTED) REQUIRE(d.putAndInsertString(p.tag, p.value).good());
+    for (const auto &p : PLANTED_TIMES) REQUIRE(d.putAndInsertString(p.tag, p.value).good());
+    d.putAndInsertString(DCM_StudyInstanceUID, PLANTED_UID_ROOT ".1");
+    d.putAndInsertString(DCM_SeriesInstanceUID, PLANTED_UID_ROOT ".2");
+    d.putAndInsertString(DCM_FrameOfReferenceUID, PLANTED_UID_ROOT ".3");
+    d.putAndInsertString(DCM_SOPInstanceUID, (PLANTED_UID_ROOT ".100." + std::to_string(k + 1)).c_str());
+    /* A private block, too. */
+    d.putAndInsertString(DcmTag(0x0009, 0x0010, EVR_LO), "PLANTED_PRIVATE_CREATOR_7Q");
+    d.putAndInsertString(DcmTag(0x0009, 0x1001, EVR_LO), "PLANTED_PRIVATE_VALUE_7Q");
+}
+
+/* Every planted value that `bytes` holds, as stored or as printed (and as
+ * UTF-16 hex, the way cairo writes PDF metadata). */
+static std::vector<std::string> leaks(const std::string &bytes)
+{
+    std::vector<std::string> needles = {"PLANTED", "Rorden", PLANTED_UID_ROOT};
+    for (const auto &p : PLANTED_TIMES) {
+        std::string v = p.value;
+        needles.push_back(v.size() == 8 ? v : v.substr(0, 6));
+        if (v.size() == 8) needles.push_back(p.printed);
+    }
+    std::vector<std::string> found;
+    for (const std::string &n : needles) {
+        std::string hex;
+        for (char ch : n) {
+            char h[8];
+            snprintf(h, sizeof h, "00%02X", (unsigned char)ch);
+            hex += h;
+        }
+        if (bytes.find(n) != std::string::npos || bytes.find(hex) != std::string::npos)
+            found.push_back(n);
+    }
+    return found;
+}
+
+static void check_no_leak(const std::string &what, const std::string &bytes)
+{
+    for (const std::string &l : leaks(bytes)) {
+        fprintf(stderr, "%s holds %s\n", what.c_str(), l.c_str());
+        tsc_test_failures++;
+    }
+}
+
+/* Everything the renderer draws, for reports whose bytes are compressed. */
+static std::string drawn;
+static void keep_text(const char *utf8, double, void *)
+{
+    /* The footer's generation time is today's, shifted: by chance it may
+     * read like a planted time of day, so only its date is kept. */
+    if (strncmp(utf8, "Generated by", 12) == 0) {
+        drawn += std::string(utf8).substr(0, 40) + "\n";
+        return;
+    }
+    drawn += utf8;
+    drawn += "\n";
+}
+
+TSC_TEST(outputs_deidentified_hold_no_planted_identifier)
+{
+    Fixture f;
+    setup_edited(f, plant);
+    REQUIRE(count_tumour_slices(f) > 0);
+    const tsc_dicom_study_info *st = tsc_dicom_get_study(f.ix, 0);
+    REQUIRE(std::string(st->institution) == "PLANTED_INSTITUTION_7Q");
+    tsc_report_options o = tsc_report_default_options();
+    o.deidentify = 1;
+    o.timestamp = "2024-03-01 10:15";
+    tsc_error err;
+    REQUIRE(mkdir(f.out.c_str(), 0755) == 0);
+
+    /* Reports and DICOM outputs in this process, with every drawn string kept. */
+    drawn.clear();
+    tsc__set_text_sink(keep_text, nullptr);
+    std::vector<std::string> files = {f.out + "/slice.png", f.out + "/series.png", f.out + "/report.pdf"};
+    size_t k = (size_t)-1;
+    for (size_t i = 0; i < tsc_series_result_n_slices(f.sr) && k == (size_t)-1; i++) {
+        const tsc_result *r = tsc_series_result_get_slice(f.sr, i);
+        if (r && tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR) k = i;
+    }
+    REQUIRE(k != (size_t)-1);
+    CHECK_STATUS(tsc_report_slice_png(files[0].c_str(), f.model, f.ix, 0, k,
+                                      tsc_series_result_get_slice(f.sr, k), &o, &err), TSC_OK);
+    CHECK_STATUS(tsc_report_series_png(files[1].c_str(), f.model, f.ix, 0, f.sr, &o, &err), TSC_OK);
+    CHECK_STATUS(tsc_report_pdf(files[2].c_str(), f.model, f.ix, 0, f.sr, &o, &err), TSC_OK);
+    tsc_status wst = tsc_write_dicom_outputs((f.out + "/dicom").c_str(), f.model, f.ix, 0, f.sr, &o,
+                                             &f.written, &err);
+    tsc__set_text_sink(nullptr, nullptr);
+    if (wst != TSC_OK) fprintf(stderr, "outputs: %s\n", err.message);
+    REQUIRE(wst == TSC_OK);
+    REQUIRE(f.written.seg_path[0]);
+    CHECK(drawn.find("De-identified report") != std::string::npos);
+    CHECK(drawn.find("MR study") != std::string::npos);
+    check_no_leak("the drawn text", drawn);
+    for (const auto &p : sc_files(f)) files.push_back(p);
+    files.push_back(f.written.seg_path);
+    files.push_back(f.written.sr_path);
+    for (const auto &p : files) check_no_leak(p, file_bytes(p));
+
+    /* The DICOM objects: valid, and saying what was done. */
+    for (size_t i = 3; i < files.size(); i++) {
+        DcmFileFormat ff;
+        DcmDataset *d = load(ff, files[i]);
+        CHECK(get(d, DCM_PatientIdentityRemoved) == "YES");
+        CHECK(get(d, DCM_LongitudinalTemporalInformationModified) == "MODIFIED");
+        DcmItem *m = nullptr;
+        CHECK(d->findAndGetSequenceItem(DCM_DeidentificationMethodCodeSequence, m, 0).good() &&
+              get(m, DCM_CodeValue) == "113100");
+        CHECK(!get(d, DCM_StudyDate).empty());
+        check_dciodvfy(files[i]);
+    }
+
+    /* The CLI on the same series: its JSON, reports and DICOM outputs. */
+    std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
+    if (access(bin.c_str(), X_OK) != 0) tsc_test_skip("%s is not built", bin.c_str());
+    std::string cli_out = f.out + "/cli", log = f.out + "/cli.log";
+    std::string cmd = "'" + bin + "' analyze '" + f.study + "' --method threshold --deidentify --png --pdf "
+                      "--dicom --json '" + f.out + "/result.json' --out '" + cli_out + "' >'" + log +
+                      "' 2>&1";
+    int rc = system(cmd.c_str());
+    printf("%s: exit %d\n%s", cmd.c_str(), WEXITSTATUS(rc), file_bytes(log).c_str());
+    CHECK(WEXITSTATUS(rc) == 0);
+    std::string json = file_bytes(f.out + "/result.json");
+    check_no_leak("result.json", json);
+    check_no_leak("the CLI's messages", file_bytes(log));
+    CHECK(json.find("\"series_uid\":\tnull") != std::string::npos);
+    size_t at = json.find("\"series_uid\"");
+    if (at != std::string::npos) printf("result.json: ...%s...\n", json.substr(at, 120).c_str());
+    size_t n_cli = 0;
+    std::vector<std::string> dirs = {cli_out, cli_out + "/series000_dicom", cli_out + "/series000_dicom/SC"};
+    for (const auto &dir : dirs) {
+        DIR *d = opendir(dir.c_str());
+        REQUIRE(d);
+        while (dirent *e = readdir(d)) {
+            std::string p = dir + "/" + e->d_name;
+            struct stat sb;
+            if (e->d_name[0] == '.' || stat(p.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+            check_no_leak(p, file_bytes(p));
+            n_cli++;
+        }
+        closedir(d);
+    }
+    printf("%zu CLI output files checked\n", n_cli);
+    CHECK(n_cli >= 5);
+}
+
+/* One run remaps each UID once: the SEG, SR and SC reference each other and
+ * the same (de-identified) source images; dates move together. */
+TSC_TEST(outputs_deidentified_references_stay_consistent)
+{
+    Fixture f;
+    setup_edited(f, plant);
+    tsc_report_options o = tsc_report_default_options();
+    o.deidentify = 1;
+    tsc_error err;
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    tsc_dicom_outputs again;
+    memset(&again, 0, sizeof again);
+    again.struct_size = sizeof again;
+    std::string out2 = f.out + "2";
+    REQUIRE(tsc_write_dicom_outputs(out2.c_str(), f.model, f.ix, 0, f.sr, &o, &again, &err) == TSC_OK);
+
+    DcmFileFormat fseg, fsr, fsc, fseg2;
+    DcmDataset *seg = load(fseg, f.written.seg_path), *sr = load(fsr, f.written.sr_path);
+    DcmDataset *sc = load(fsc, sc_files(f).at(0)), *seg2 = load(fseg2, again.seg_path);
+    /* One study, one patient, one date. */
+    for (DcmDataset *d : {sr, sc, seg2}) {
+        CHECK(get(d, DCM_StudyInstanceUID) == get(seg, DCM_StudyInstanceUID));
+        CHECK(get(d, DCM_PatientID) == get(seg, DCM_PatientID));
+        CHECK(get(d, DCM_StudyDate) == get(seg, DCM_StudyDate));
+        CHECK(get(d, DCM_StudyTime) == get(seg, DCM_StudyTime));
+    }
+    CHECK(get(seg, DCM_StudyDate) != "20190723" && get(seg, DCM_StudyDate).size() == 8);
+    CHECK(get(seg, DCM_StudyDate) < "20190723");
+    /* The SEG references the source series and instances the SC names. */
+    DcmItem *ref = nullptr;
+    REQUIRE(seg->findAndGetSequenceItem(DCM_ReferencedSeriesSequence, ref, 0).good());
+    std::string series = get(ref, DCM_SeriesInstanceUID);
+    CHECK(series.compare(0, 5, "2.25.") == 0);
+    DcmSequenceOfItems *inst = nullptr;
+    REQUIRE(ref->findAndGetSequence(DCM_ReferencedInstanceSequence, inst).good());
+    std::set<std::string> seg_refs;
+    for (unsigned long i = 0; i < inst->card(); i++)
+        seg_refs.insert(get(inst->getItem(i), DCM_ReferencedSOPInstanceUID));
+    CHECK(seg_refs.size() == tsc_dicom_get_series(f.ix, 0)->n_slices);
+    DcmItem *src = nullptr;
+    REQUIRE(sc->findAndGetSequenceItem(DCM_SourceImageSequence, src, 0).good());
+    CHECK(seg_refs.count(get(src, DCM_ReferencedSOPInstanceUID)) == 1);
+    /* Frame of reference remapped, the same in both runs. */
+    CHECK(get(seg, DCM_FrameOfReferenceUID).compare(0, 5, "2.25.") == 0);
+    CHECK(get(seg, DCM_FrameOfReferenceUID) == get(seg2, DCM_FrameOfReferenceUID));
+    /* The SR's evidence names the SEG as it was saved. */
+    DcmSequenceOfItems *ev = nullptr;
+    REQUIRE(sr->findAndGetSequence(DCM_CurrentRequestedProcedureEvidenceSequence, ev).good());
+    std::set<std::string> evidence;
+    for (unsigned long i = 0; i < ev->card(); i++) {
+        DcmItem *st = ev->getItem(i), *se = nullptr;
+        for (unsigned long j = 0; st->findAndGetSequenceItem(DCM_ReferencedSeriesSequence, se, (int)j).good(); j++) {
+            DcmSequenceOfItems *sops = nullptr;
+            if (se->findAndGetSequence(DCM_ReferencedSOPSequence, sops).good())
+                for (unsigned long m = 0; m < sops->card(); m++)
+                    evidence.insert(get(sops->getItem(m), DCM_ReferencedSOPInstanceUID));
+        }
+    }
+    CHECK(evidence.count(get(seg, DCM_SOPInstanceUID)) == 1);
+    for (const auto &u : seg_refs) CHECK(evidence.count(u) == 1);
+}
+
 TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy),
               TSC_CASE(outputs_sc_passes_dciodvfy),
@@ -491,4 +884,8 @@ TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_deidentified_use_pseudonyms_and_a_new_study),
               TSC_CASE(outputs_refuse_to_overwrite_without_force),
               TSC_CASE(outputs_refuse_to_write_into_the_study_folder),
-              TSC_CASE(outputs_without_tumour_write_sc_and_sr_but_no_seg))
+              TSC_CASE(outputs_without_tumour_write_sc_and_sr_but_no_seg),
+              TSC_CASE(outputs_source_without_frame_of_reference_gets_a_stated_new_one),
+              TSC_CASE(outputs_dicom_errors_name_the_missing_attribute),
+              TSC_CASE(outputs_deidentified_hold_no_planted_identifier),
+              TSC_CASE(outputs_deidentified_references_stay_consistent))
