@@ -24,6 +24,7 @@ struct tsc_result {
     size_t n_outline_points;
     double pixel_area_mm2;  /* dx*dy, for volumes */
     double spacing[2];      /* mm: [0] dy, [1] dx */
+    double mask_threshold;  /* the probability the mask was cut at */
     tsc_timings timings;
     size_t type;            /* most likely tumour type; (size_t)-1 for the classical methods */
     double p_type;          /* P(type | tumour); NaN when unknown */

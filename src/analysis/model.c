@@ -309,8 +309,11 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
     m->max_head_cut_fraction = 0.35;
     json_num(th, "min_head_area_mm2", &m->min_head_area_mm2);
     json_num(th, "max_head_cut_fraction", &m->max_head_cut_fraction);
+    m->vertex_area_fraction = 0.55;
+    json_num(th, "vertex_area_fraction", &m->vertex_area_fraction);
     if (!(m->min_head_area_mm2 >= 0 && m->min_head_area_mm2 < 1e6) ||
-        !(m->max_head_cut_fraction > 0 && m->max_head_cut_fraction <= 1)) {
+        !(m->max_head_cut_fraction > 0 && m->max_head_cut_fraction <= 1) ||
+        !(m->vertex_area_fraction >= 0 && m->vertex_area_fraction < 1)) {
         st = tsc_error_set(err, TSC_EFORMAT,
                            "%s: thresholds.min_head_area_mm2 / max_head_cut_fraction out of range",
                            name);

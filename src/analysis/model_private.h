@@ -48,6 +48,7 @@ typedef struct tsc__manifest {
     double min_confidence;
     double min_head_area_mm2;      /* not-assessable rule (default 4000 mm²) */
     double max_head_cut_fraction;  /* not-assessable rule (default 0.35) */
+    double vertex_area_fraction;   /* series part of the rule (default 0.55; 0 = off) */
     double ood_threshold;          /* NaN: the model has no OOD score */
     tsc__scope scope;
 } tsc__manifest;

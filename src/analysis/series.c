@@ -102,6 +102,56 @@ static int label_mask(const uint8_t *mask, int rows, int cols, int *labels)
     return n;
 }
 
+/* Labels the lesion envelope of a slice: its mask, the neighbouring pixels
+ * the network still gives half the mask threshold, and a 3 mm margin.
+ * Fragments of one irregular lesion (a ring broken where it enhances less)
+ * are then one lesion; the volume still counts only mask pixels. */
+static int label_envelope(const tsc_result *r, int *labels)
+{
+    size_t px = (size_t)r->rows * (size_t)r->cols;
+    uint8_t *env = calloc(px, 1);
+    if (!env) return label_mask(r->mask, r->rows, r->cols, labels);
+    int rx = (int)lround(3.0 / (r->spacing[1] > 0 ? r->spacing[1] : 1.0));
+    int ry = (int)lround(3.0 / (r->spacing[0] > 0 ? r->spacing[0] : 1.0));
+    for (int y = 0; y < r->rows; y++)
+        for (int x = 0; x < r->cols; x++) {
+            if (!r->mask[(size_t)y * (size_t)r->cols + (size_t)x]) continue;
+            for (int dy = -ry; dy <= ry; dy++)
+                for (int dx = -rx; dx <= rx; dx++) {
+                    int yy = y + dy, xx = x + dx;
+                    if (yy < 0 || xx < 0 || yy >= r->rows || xx >= r->cols) continue;
+                    double ex = rx ? (double)dx / rx : 0, ey = ry ? (double)dy / ry : 0;
+                    if (ex * ex + ey * ey <= 1.0) env[(size_t)yy * (size_t)r->cols + (size_t)xx] = 1;
+                }
+        }
+    if (r->prob_map) {
+        /* Grow through the half-threshold region reachable from the mask. */
+        float half = 0.5f * (float)r->mask_threshold;
+        for (size_t i = 0; i < px; i++)
+            if (r->prob_map[i] >= half) env[i] |= 2;
+        int changed = 1;
+        while (changed) {
+            changed = 0;
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t j = 0; j < px; j++) {
+                    size_t i = pass ? px - 1 - j : j;
+                    if (env[i] != 2) continue;
+                    int y = (int)(i / (size_t)r->cols), x = (int)(i % (size_t)r->cols);
+                    if ((x > 0 && (env[i - 1] & 1)) || (x + 1 < r->cols && (env[i + 1] & 1)) ||
+                        (y > 0 && (env[i - (size_t)r->cols] & 1)) ||
+                        (y + 1 < r->rows && (env[i + (size_t)r->cols] & 1))) {
+                        env[i] = 3;
+                        changed = 1;
+                    }
+                }
+        }
+        for (size_t i = 0; i < px; i++) env[i] &= 1;
+    }
+    int n = label_mask(env, r->rows, r->cols, labels);
+    free(env);
+    return n;
+}
+
 static size_t uf_find(size_t *parent, size_t x)
 {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
@@ -123,6 +173,41 @@ static double slab_mm(const tsc_series_source *src, size_t k)
     return src->slice_spacing_mm > 0 ? src->slice_spacing_mm : NAN;
 }
 
+/* The series part of the not-assessable rule (docs/RESULT_FORMAT.md): at
+ * either end of a stack, the slices whose head section is under
+ * `vertex_area_fraction` of the series' largest section (the vertex, or the
+ * neck below the skull base) hold too little brain to call "no tumour".
+ * A tumour verdict is never overridden. */
+static void mark_vertex_slices(tsc_series_result *out, const tsc_model *model)
+{
+    if (!model || out->n < 8) return;
+    double frac = model->manifest.vertex_area_fraction;
+    if (!(frac > 0)) return;
+    double max_area = 0;
+    for (size_t k = 0; k < out->n; k++) {
+        const tsc_result *r = out->slices[k];
+        if (r && isfinite(r->head_area_mm2) && r->head_area_mm2 > max_area) max_area = r->head_area_mm2;
+    }
+    if (!(max_area > 0)) return;
+    for (int dir = 0; dir < 2; dir++)
+        for (size_t i = 0; i < out->n; i++) {
+            size_t k = dir ? out->n - 1 - i : i;
+            tsc_result *r = out->slices[k];
+            if (!r) continue;
+            if (!(r->head_area_mm2 < frac * max_area)) break;
+            if (r->verdict == TSC_VERDICT_TUMOR || r->verdict == TSC_VERDICT_NOT_ASSESSABLE) continue;
+            r->verdict = TSC_VERDICT_NOT_ASSESSABLE;
+            r->confidence = NAN;
+            r->label = model->manifest.no_tumor;
+            snprintf(r->reason, sizeof r->reason,
+                     "an end of the head (%.0f cm², %.0f%% of this series' largest section): too "
+                     "little brain to read",
+                     r->head_area_mm2 / 100.0, 100.0 * r->head_area_mm2 / max_area);
+            memset(r->mask, 0, (size_t)r->rows * (size_t)r->cols);
+            r->n_lesions = 0;
+        }
+}
+
 static void aggregate(tsc_series_result *out, const tsc_series_source *src, const tsc_model *model)
 {
     size_t n = out->n;
@@ -140,7 +225,7 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
             continue;
         labels[k] = malloc((size_t)r->rows * (size_t)r->cols * sizeof(int));
         if (!labels[k]) continue;
-        n_labels[k] = label_mask(r->mask, r->rows, r->cols, labels[k]);
+        n_labels[k] = label_envelope(r, labels[k]);
         if (n_labels[k] < 0) n_labels[k] = 0;
         offset[k + 1] = offset[k] + (size_t)n_labels[k];
     }
@@ -169,7 +254,9 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
     double *weight = calloc(total + 1, sizeof *weight);
     double (*centre)[3] = calloc(total + 1, sizeof *centre);
     int *seen = calloc(total + 1, sizeof *seen);
-    if (!root_to_lesion || !l3 || !class_area || !weight || !centre || !seen) {
+    int *has_tumor_slice = calloc(total + 1, sizeof *has_tumor_slice);
+    if (!root_to_lesion || !l3 || !class_area || !weight || !centre || !seen || !has_tumor_slice) {
+        free(has_tumor_slice);
         free(root_to_lesion);
         free(l3);
         free(class_area);
@@ -200,8 +287,9 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
         double *area = calloc((size_t)n_labels[k] + 1, sizeof *area);
         if (!area) continue;
         for (size_t i = 0; i < px; i++)
-            if (labels[k][i]) area[labels[k][i]] += r->pixel_area_mm2;
+            if (labels[k][i] && r->mask[i]) area[labels[k][i]] += r->pixel_area_mm2;
         for (int c = 1; c <= n_labels[k]; c++) {
+            if (!(area[c] > 0)) continue; /* envelope without tumour pixels */
             size_t root = uf_find(parent, offset[k] + (size_t)c - 1);
             size_t li = root_to_lesion[root];
             if (li == (size_t)-1) {
@@ -210,6 +298,7 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
                 l3[li].max_product_mm2 = -1;
             }
             l3[li].last_slice = k;
+            if (r->verdict == TSC_VERDICT_TUMOR) has_tumor_slice[li] = 1;
             double ml = slab > 0 ? area[c] * slab / 1000.0 : 0;
             l3[li].volume_ml += ml;
             volume += ml;
@@ -224,7 +313,7 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
                 const double *pos = src->positions_mm + 3 * k;
                 const double *o = src->orientation;
                 for (size_t i = 0; i < px; i++) {
-                    if (labels[k][i] != c) continue;
+                    if (labels[k][i] != c || !r->mask[i]) continue;
                     double x = (double)(i % (size_t)r->cols), y = (double)(i / (size_t)r->cols);
                     for (int a = 0; a < 3; a++) {
                         double p = pos[a] + x * r->spacing[1] * o[a] + y * r->spacing[0] * o[3 + a];
@@ -250,7 +339,7 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
                 for (int y = le->bbox[1]; y <= le->bbox[3]; y++)
                     for (int x = le->bbox[0]; x <= le->bbox[2]; x++)
                         if (y >= 0 && x >= 0 && y < r->rows && x < r->cols)
-                            count[labels[k][y * r->cols + x]]++;
+                            if (r->mask[y * r->cols + x]) count[labels[k][y * r->cols + x]]++;
                 for (int c = 1; c <= n_labels[k]; c++)
                     if ((size_t)count[c] > best_count) {
                         best_count = (size_t)count[c];
@@ -267,7 +356,7 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
                     l3[li].key_slice = k;
                 }
             }
-            if (le->product_mm2 > best_product) {
+            if (r->verdict == TSC_VERDICT_TUMOR && le->product_mm2 > best_product) {
                 best_product = le->product_mm2;
                 out->key_slice = k;
             }
@@ -294,6 +383,17 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
         if (l3[i].has_patient_coordinates)
             for (int a = 0; a < 3; a++) l3[i].centre_mm[a] = centre[i][a] / weight[i];
     }
+    /* A lesion is what a tumour slice shows, followed through the adjacent
+     * slices in doubt; regions only ever seen on inconclusive slices are
+     * doubt, not lesions (their slices say so). */
+    size_t kept = 0;
+    volume = 0;
+    for (size_t i = 0; i < n3; i++)
+        if (has_tumor_slice[i]) {
+            volume += l3[i].volume_ml;
+            l3[kept++] = l3[i];
+        }
+    n3 = kept;
     /* Largest first. */
     for (size_t i = 1; i < n3; i++) {
         tsc_lesion3d_info t = l3[i];
@@ -311,6 +411,7 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
     free(weight);
     free(centre);
     free(seen);
+    free(has_tumor_slice);
     free(root_to_lesion);
     free(parent);
 done:
@@ -458,6 +559,7 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
 
     for (size_t k = 0; k < n; k++)
         if (r->errors[k]) r->n_failed++;
+    mark_vertex_slices(r, model);
     aggregate(r, &src_copy, model);
     series_verdict(r, model);
     r->total_ms = tsc__now_ms() - t0;

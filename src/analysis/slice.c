@@ -315,6 +315,7 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     }
     tsc_preprocess_to_native(seg, S, s->rows, s->cols, s->spacing[1], s->spacing[0], r->prob_map);
     const float thr = (float)m->mask_probability;
+    r->mask_threshold = m->mask_probability;
     for (size_t i = 0; i < px; i++) r->mask[i] = r->prob_map[i] >= thr;
     uint8_t *head = NULL;
     if (o->restrict_to_head || o->not_assessable_rule) {
