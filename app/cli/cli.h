@@ -13,7 +13,7 @@ typedef struct tsc_cli_command {
 } tsc_cli_command;
 
 enum { TSC_EXIT_OK = 0, TSC_EXIT_FAILURE = 1, TSC_EXIT_USAGE = 2, TSC_EXIT_UNREADABLE = 3,
-       TSC_EXIT_PARTIAL = 4 };
+       TSC_EXIT_PARTIAL = 4, TSC_EXIT_SCOPE = 5 };
 
 /* Routes the core's log to stderr ("tumorscope: warning: ..."). */
 void tsc_cli_install_log(int verbose);

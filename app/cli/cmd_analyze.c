@@ -15,7 +15,7 @@
 #include "tsc_deid.h"
 #include "tsc_plugin.h"
 
-#define RESULT_FORMAT_VERSION "1.1"
+#define RESULT_FORMAT_VERSION "2.0"
 
 static void analyze_usage(FILE *f)
 {
@@ -39,11 +39,15 @@ static void analyze_usage(FILE *f)
             "  --pdf             a PDF report per series\n"
             "  --dicom           DICOM SEG, Secondary Capture and SR per series\n"
             "  --deidentify      no patient identifiers in any report\n"
+            "  --force-scope     analyse series outside the model's scope too (research use;\n"
+            "                    every result then carries the scope warning)\n"
             "  --force           overwrite existing output files\n"
             "  --quiet           no progress on stderr\n"
             "\n"
-            "Exit status: 0 done, 2 usage error, 3 input unreadable, 4 analysis failed\n"
-            "for some slices (listed on stderr and in the JSON; everything else is still written).\n");
+            "Exit status: 0 done, 1 failure (model, output), 2 usage error, 3 input\n"
+            "unreadable, 4 analysis failed for some slices (listed on stderr and in the JSON;\n"
+            "everything else is still written), 5 some series not analysed because they are\n"
+            "outside the model's scope (reasons on stderr and in the JSON).\n");
 }
 
 typedef struct analyze_args {
@@ -59,7 +63,7 @@ typedef struct analyze_args {
     int tta;
     const char *json_path;
     const char *out_dir;
-    int png, pdf, dicom, deidentify, force, quiet;
+    int png, pdf, dicom, deidentify, force, quiet, force_scope;
 } analyze_args;
 
 static int parse_args(int argc, char **argv, analyze_args *a)
@@ -114,6 +118,8 @@ static int parse_args(int argc, char **argv, analyze_args *a)
             a->dicom = 1;
         } else if (!strcmp(o, "--deidentify")) {
             a->deidentify = 1;
+        } else if (!strcmp(o, "--force-scope")) {
+            a->force_scope = 1;
         } else if (!strcmp(o, "--force")) {
             a->force = 1;
         } else if (!strcmp(o, "--quiet")) {
@@ -186,6 +192,36 @@ static const char *class_name(const tsc_plugin_api *api, const tsc_model *m, siz
     return m && i < api->model_n_classes(m) ? api->model_get_class_name(m, i) : "tumor";
 }
 
+/* A probability, or null when there is none (never NaN in JSON). */
+static void add_prob(cJSON *o, const char *key, double p)
+{
+    if (isfinite(p)) cJSON_AddNumberToObject(o, key, tsc_cli_round(p, 4));
+    else cJSON_AddNullToObject(o, key);
+}
+
+/* The fields every verdict carries, from the plugin's one description of a
+ * result (docs/RESULT_FORMAT.md): the same words and colour the overlay, the
+ * panel and the reports show. */
+static void add_description(cJSON *o, const tsc_plugin_api *api, const tsc_model *m,
+                            const tsc_description *d)
+{
+    cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(d->verdict));
+    cJSON_AddStringToObject(o, "finding", d->finding);
+    cJSON_AddStringToObject(o, "display", d->label);
+    char color[8];
+    snprintf(color, sizeof color, "#%06X", (unsigned)(d->color & 0xFFFFFFu));
+    cJSON_AddStringToObject(o, "color", color);
+    if (d->type != (size_t)-1) cJSON_AddStringToObject(o, "type", class_name(api, m, d->type));
+    else cJSON_AddNullToObject(o, "type");
+    cJSON_AddBoolToObject(o, "type_uncertain", d->type_uncertain);
+    /* confidence: P(no tumour) for no_tumor, P(type | tumour) for tumor. */
+    add_prob(o, "confidence", d->confidence);
+    add_prob(o, "p_tumor", d->tumor_probability);
+    if (d->reason[0]) cJSON_AddStringToObject(o, "reason", d->reason);
+    if (d->detail[0]) cJSON_AddStringToObject(o, "detail", d->detail);
+    if (d->scope_warning[0]) cJSON_AddStringToObject(o, "scope_warning", d->scope_warning);
+}
+
 static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
                          const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r,
                          int deidentify)
@@ -198,28 +234,42 @@ static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
     else cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
     if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
     if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
-    tsc_verdict v = api->result_get_verdict(r);
-    cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(v));
+    tsc_description d;
+    api->result_describe(m, r, &d);
+    add_description(o, api, m, &d);
     size_t nc = api->result_n_classes(r);
     if (nc) {
-        cJSON_AddStringToObject(o, "label", class_name(api, m, api->result_get_label(r)));
-        cJSON_AddNumberToObject(o, "confidence", tsc_cli_round(api->result_get_confidence(r), 4));
         cJSON *p = cJSON_AddObjectToObject(o, "probabilities");
         for (size_t c = 0; c < nc; c++)
             cJSON_AddNumberToObject(p, class_name(api, m, c),
                                     tsc_cli_round(api->result_get_probability(r, c), 4));
     } else {
         /* Classical baselines: a mask, no type and no calibrated probability. */
-        cJSON_AddStringToObject(o, "label", v == TSC_VERDICT_TUMOR ? "tumor" : "no_tumor");
-        cJSON_AddNullToObject(o, "confidence");
         cJSON_AddNullToObject(o, "probabilities");
     }
-    if (v == TSC_VERDICT_INCONCLUSIVE) cJSON_AddStringToObject(o, "reason", api->result_get_reason(r));
+    double head = api->result_get_head_area_mm2(r);
+    if (isfinite(head)) cJSON_AddNumberToObject(o, "head_area_mm2", tsc_cli_round(head, 0));
     cJSON *les = cJSON_AddArrayToObject(o, "lesions");
     for (size_t i = 0; i < api->result_n_lesions(r); i++)
         cJSON_AddItemToArray(les, lesion_json(api->result_get_lesion(r, i)));
     const tsc_timings *t = api->result_get_timings(r);
     cJSON_AddNumberToObject(o, "ms", tsc_cli_round(t->total_ms, 2));
+    return o;
+}
+
+/* The scope gate's decision for a series, in the JSON of every series. */
+static cJSON *scope_json(const tsc_plugin_api *api, const tsc_model *m, const tsc_dicom_index *ix,
+                         size_t s)
+{
+    tsc_scope_decision d;
+    api->series_check_scope(m, ix, s, &d);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "in_scope", d.in_scope);
+    if (!d.in_scope) cJSON_AddStringToObject(o, "reason", d.reason);
+    cJSON_AddStringToObject(o, "plane", api->plane_to_string(d.plane));
+    if (isfinite(d.oblique_deg)) cJSON_AddNumberToObject(o, "oblique_deg", tsc_cli_round(d.oblique_deg, 1));
+    cJSON_AddStringToObject(o, "sequence_family", d.sequence_family);
+    if (!d.in_scope) cJSON_AddBoolToObject(o, "reformat_possible", d.reformat_possible);
     return o;
 }
 
@@ -249,6 +299,20 @@ static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix,
     return m;
 }
 
+/* Writes the JSON result atomically; 0 on success (the error is on stderr). */
+static int write_json(const cJSON *root, const char *path, int force)
+{
+    tsc_error err;
+    char *text = cJSON_Print(root);
+    int rc = 0;
+    if (!text || tsc_cli_write_file_atomic(path, text, strlen(text), force, &err) != TSC_OK) {
+        fprintf(stderr, "tumorscope analyze: %s\n", text ? err.message : "out of memory");
+        rc = -1;
+    }
+    free(text);
+    return rc;
+}
+
 int tsc_cli_analyze(int argc, char **argv)
 {
     analyze_args a;
@@ -268,8 +332,20 @@ int tsc_cli_analyze(int argc, char **argv)
     if (ix) tsc_cli_print_skipped(api, ix, stderr, "tumorscope analyze: ", "");
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-        api->study_free(ix);
         rc = st == TSC_ENOTFOUND ? TSC_EXIT_UNREADABLE : TSC_EXIT_FAILURE;
+        /* A batch host always gets its JSON, with the reasons, even when
+         * nothing could be read. */
+        if (a.json_path) {
+            cJSON *root = cJSON_CreateObject();
+            cJSON_AddStringToObject(root, "format_version", RESULT_FORMAT_VERSION);
+            cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
+            cJSON_AddStringToObject(root, "error", err.message);
+            if (ix) tsc_cli_add_skipped_json(api, ix, root);
+            cJSON_AddArrayToObject(root, "series");
+            if (write_json(root, a.json_path, a.force) != 0 && rc == TSC_EXIT_OK) rc = TSC_EXIT_FAILURE;
+            cJSON_Delete(root);
+        }
+        api->study_free(ix);
         goto out_args;
     }
     if (a.out_dir && tsc_cli_mkdir_p(a.out_dir) != 0) {
@@ -315,6 +391,7 @@ int tsc_cli_analyze(int argc, char **argv)
     tsc_analysis_options ao = api->analysis_default_options();
     ao.method = (tsc_method)a.method;
     ao.flip_tta = a.tta;
+    ao.force_scope = a.force_scope;
     tsc_report_options ro = api->report_default_options();
     ro.deidentify = a.deidentify;
     ro.force = a.force;
@@ -334,7 +411,7 @@ int tsc_cli_analyze(int argc, char **argv)
     cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a.method));
     tsc_cli_add_skipped_json(api, ix, root);
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
-    size_t failed_total = 0;
+    size_t failed_total = 0, out_of_scope = 0;
     int write_failed = 0;
 
     for (size_t t = 0; t < n_todo; t++) {
@@ -354,6 +431,7 @@ int tsc_cli_analyze(int argc, char **argv)
             cJSON_AddStringToObject(js, "description", si->description);
         }
         cJSON_AddNumberToObject(js, "n_slices", (double)si->n_slices);
+        if (a.method == TSC_METHOD_CNN) cJSON_AddItemToObject(js, "scope", scope_json(api, model, ix, s));
         cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
         cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
         char label[64];
@@ -363,10 +441,23 @@ int tsc_cli_analyze(int argc, char **argv)
             st = api->analyze_study_series(model, ix, s, &ao, a.threads,
                                            a.quiet || !isatty(2) ? NULL : progress_cb,
                                            label, &sr, &err);
+            if (st == TSC_ESCOPE) {
+                /* Not analysed: the reason for the radiologist, nothing guessed. */
+                fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, for "
+                                "research use)\n", err.message);
+                out_of_scope++;
+                tsc_description d;
+                api->series_result_describe(model, sr, &d);
+                add_description(js, api, model, &d);
+                if (sr) api->series_result_free(sr);
+                cJSON_AddItemToArray(jseries, js);
+                continue;
+            }
             if (st != TSC_OK) {
                 fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
                 failed_total += si->n_slices;
                 cJSON_AddStringToObject(js, "error", err.message);
+                if (sr) api->series_result_free(sr);
                 cJSON_AddItemToArray(jseries, js);
                 continue;
             }
@@ -381,15 +472,14 @@ int tsc_cli_analyze(int argc, char **argv)
                     failed_total++;
                 }
             }
-            tsc_verdict v = api->series_result_get_verdict(sr);
-            cJSON_AddStringToObject(js, "verdict", api->verdict_to_string(v));
-            size_t lab = api->series_result_get_label(sr);
-            cJSON_AddStringToObject(js, "label",
-                                    model ? class_name(api, model, lab)
-                                          : (v == TSC_VERDICT_TUMOR ? "tumor" : "no_tumor"));
-            double conf = api->series_result_get_confidence(sr);
-            if (model && isfinite(conf)) cJSON_AddNumberToObject(js, "confidence", tsc_cli_round(conf, 4));
-            else cJSON_AddNullToObject(js, "confidence");
+            tsc_description d;
+            api->series_result_describe(model, sr, &d);
+            add_description(js, api, model, &d);
+            cJSON *counts = cJSON_AddObjectToObject(js, "slice_counts");
+            for (int v = TSC_VERDICT_NO_TUMOR; v <= TSC_VERDICT_NOT_ASSESSABLE; v++)
+                cJSON_AddNumberToObject(counts, api->verdict_to_string((tsc_verdict)v),
+                                        (double)api->series_result_count(sr, (tsc_verdict)v));
+            cJSON_AddNumberToObject(counts, "failed", (double)api->series_result_n_failed(sr));
             double vol = api->series_result_get_volume_ml(sr);
             if (isfinite(vol)) cJSON_AddNumberToObject(js, "volume_ml", tsc_cli_round(vol, 3));
             else cJSON_AddNullToObject(js, "volume_ml");
@@ -400,12 +490,33 @@ int tsc_cli_analyze(int argc, char **argv)
             for (size_t i = 0; i < api->series_result_n_lesions3d(sr); i++) {
                 const tsc_lesion3d_info *li = api->series_result_get_lesion3d(sr, i);
                 cJSON *o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "number", (double)(i + 1));
                 cJSON_AddNumberToObject(o, "volume_ml", tsc_cli_round(li->volume_ml, 3));
                 cJSON_AddNumberToObject(o, "first_slice", (double)li->first_slice);
                 cJSON_AddNumberToObject(o, "last_slice", (double)li->last_slice);
                 cJSON_AddNumberToObject(o, "key_slice", (double)li->key_slice);
-                cJSON_AddNumberToObject(o, "max_product_mm2", tsc_cli_round(li->max_product_mm2, 2));
-                if (model) cJSON_AddStringToObject(o, "label", class_name(api, model, li->label));
+                cJSON_AddBoolToObject(o, "measurable", li->measurable);
+                if (li->measurable) {
+                    cJSON_AddNumberToObject(o, "max_product_mm2", tsc_cli_round(li->max_product_mm2, 2));
+                    cJSON_AddNumberToObject(o, "diameter_mm", tsc_cli_round(li->diameter_mm, 2));
+                    cJSON_AddNumberToObject(o, "perpendicular_mm", tsc_cli_round(li->perpendicular_mm, 2));
+                } else {
+                    cJSON_AddNullToObject(o, "max_product_mm2");
+                }
+                if (model && li->label < api->model_n_classes(model)) {
+                    cJSON_AddStringToObject(o, "type", class_name(api, model, li->label));
+                    add_prob(o, "type_probability", li->type_probability);
+                }
+                if (li->has_patient_coordinates) {
+                    cJSON *c = cJSON_AddArrayToObject(o, "centre_mm");
+                    cJSON *e0 = cJSON_AddArrayToObject(o, "extent_min_mm");
+                    cJSON *e1 = cJSON_AddArrayToObject(o, "extent_max_mm");
+                    for (int q = 0; q < 3; q++) {
+                        cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(li->centre_mm[q], 1)));
+                        cJSON_AddItemToArray(e0, cJSON_CreateNumber(tsc_cli_round(li->extent_min_mm[q], 1)));
+                        cJSON_AddItemToArray(e1, cJSON_CreateNumber(tsc_cli_round(li->extent_max_mm[q], 1)));
+                    }
+                }
                 cJSON_AddItemToArray(l3, o);
             }
         } else {
@@ -423,6 +534,14 @@ int tsc_cli_analyze(int argc, char **argv)
                 }
                 tsc_result *r = NULL;
                 st = api->analyze_study_slice(model, ix, s, k, &ao, &r, &err);
+                if (st == TSC_ESCOPE) {
+                    fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, "
+                                    "for research use)\n", err.message);
+                    out_of_scope++;
+                    cJSON_AddStringToObject(js, "verdict", "not_analysed");
+                    cJSON_AddStringToObject(js, "reason", err.message);
+                    break;
+                }
                 if (st != TSC_OK) {
                     fprintf(stderr, "tumorscope analyze: %s\n", err.message);
                     add_failed_slice(jfailed, k, err.message);
@@ -484,14 +603,7 @@ int tsc_cli_analyze(int argc, char **argv)
     }
     free(todo);
 
-    if (a.json_path) {
-        char *text = cJSON_Print(root);
-        if (!text || tsc_cli_write_file_atomic(a.json_path, text, strlen(text), a.force, &err) != TSC_OK) {
-            fprintf(stderr, "tumorscope analyze: %s\n", text ? err.message : "out of memory");
-            write_failed = 1;
-        }
-        free(text);
-    }
+    if (a.json_path && write_json(root, a.json_path, a.force) != 0) write_failed = 1;
     cJSON_Delete(root);
     if (failed_total) {
         fprintf(stderr, "tumorscope analyze: %zu slice(s) could not be analysed (listed above)\n",
@@ -499,6 +611,10 @@ int tsc_cli_analyze(int argc, char **argv)
         rc = TSC_EXIT_PARTIAL;
     } else if (write_failed) {
         rc = TSC_EXIT_FAILURE;
+    } else if (out_of_scope) {
+        fprintf(stderr, "tumorscope analyze: %zu series not analysed: outside the model's scope "
+                        "(listed above)\n", out_of_scope);
+        rc = TSC_EXIT_SCOPE;
     }
 out_model:
     api->model_free(model);
