@@ -41,32 +41,29 @@ static std::string pct(double p)
     return tsc_format_percent(p, buf, sizeof buf);
 }
 
-/* One line stating the series verdict for the qualitative evaluation. */
+/* One line stating the series verdict for the qualitative evaluation: the
+ * plugin's one description of the result (the words, the stated
+ * probability, the reason), as the overlay, the reports and the JSON say it. */
 static std::string series_summary(const Context &c)
 {
-    const tsc_result *any = nullptr;
-    for (size_t k = 0; k < tsc_series_result_n_slices(c.r) && !any; k++)
-        any = tsc_series_result_get_slice(c.r, k);
-    if (!any) return "No slice could be analysed.";
-    bool cnn = c.model && tsc_result_get_method(any) == TSC_METHOD_CNN;
-    std::string s;
-    switch (tsc_series_result_get_verdict(c.r)) {
-    case TSC_VERDICT_TUMOR:
-        s = "Tumour: " + class_display(c, any, tsc_series_result_get_label(c.r));
-        if (cnn) s += " (" + pct(tsc_series_result_get_confidence(c.r)) + ")";
-        break;
-    case TSC_VERDICT_INCONCLUSIVE: s = "Inconclusive: no slice shows a tumour, some are inconclusive"; break;
-    default:
-        s = "No tumour";
-        if (cnn) s += " (" + pct(tsc_series_result_get_confidence(c.r)) + ")";
-        break;
+    tsc_description d;
+    tsc_series_result_describe(c.model, c.r, &d);
+    std::string s = d.finding;
+    if (d.confidence_text[0]) {
+        s += std::string(" (") + d.confidence_text +
+             (d.verdict == TSC_VERDICT_NO_TUMOR ? " = P(no tumour))" : " = P(type | tumour))");
     }
+    if (d.verdict == TSC_VERDICT_TUMOR && std::isfinite(d.tumor_probability))
+        s += "; P(tumour) " + pct(d.tumor_probability);
+    if (d.reason[0]) s += std::string(": ") + d.reason;
     double v = tsc_series_result_get_volume_ml(c.r);
-    if (std::isfinite(v) && tsc_series_result_get_verdict(c.r) == TSC_VERDICT_TUMOR) {
+    if (std::isfinite(v) && d.verdict == TSC_VERDICT_TUMOR) {
         char buf[64];
         snprintf(buf, sizeof buf, "; volume %.2f mL", v);
         s += buf;
     }
+    if (d.detail[0]) s += std::string("; ") + d.detail;
+    if (d.scope_warning[0]) s += std::string("; ") + d.scope_warning;
     return s;
 }
 
@@ -141,10 +138,11 @@ void write_sr(Context &c, const std::string &path)
                   "area");
             /* The type in words, the confidence and the method as one comment:
              * standard concepts only, no private coding scheme. */
-            std::string note = class_display(c, r, label);
-            double conf = tsc_result_get_confidence(r);
-            if (c.model && tsc_result_get_method(r) == TSC_METHOD_CNN && std::isfinite(conf))
-                note += "; classifier confidence " + pct(conf);
+            tsc_description d;
+            tsc_result_describe(c.model, r, &d);
+            std::string note = d.finding;
+            if (d.confidence_text[0]) note += std::string("; P(type | tumour) ") + d.confidence_text;
+            if (std::isfinite(d.tumor_probability)) note += "; P(tumour) " + pct(d.tumor_probability);
             note += std::string("; method ") + tsc_method_to_string(tsc_result_get_method(r));
             note += "; slice " + std::to_string(k + 1);
             check(m.addQualitativeEvaluation(coded(CODE_COMMENT), note.c_str()), "comment");
