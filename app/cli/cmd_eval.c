@@ -109,9 +109,13 @@ static void analyse_item(eval_ctx *c, item *it)
     it->verdict = c->api->result_get_verdict(r);
     size_t nc = c->api->result_n_classes(r);
     if (nc) {
-        it->pred = (int)c->api->result_get_label(r);
-        it->conf = c->api->result_get_confidence(r);
+        /* Class metrics read the 4-class prediction (the most probable class)
+         * and its probability, whatever the verdict rule then says. */
         for (size_t k = 0; k < nc && k < MAXC; k++) it->probs[k] = c->api->result_get_probability(r, k);
+        it->pred = 0;
+        for (size_t k = 1; k < nc && k < MAXC; k++)
+            if (it->probs[k] > it->probs[it->pred]) it->pred = (int)k;
+        it->conf = it->probs[it->pred];
         it->p_tumor = 1.0 - it->probs[c->no_tumor];
     } else {
         it->pred = it->verdict == TSC_VERDICT_TUMOR ? -2 : c->no_tumor; /* -2: "some tumour" */
@@ -484,6 +488,7 @@ int tsc_cli_eval(int argc, char **argv)
     if (c.n && isatty(2)) fputc('\n', stderr);
 
     /* ---- metrics ---- */
+    size_t n_not_assessable[2] = {0, 0};
     size_t conf[MAXC][MAXC];
     memset(conf, 0, sizeof conf);
     size_t n_ok = 0, n_failed = 0, correct = 0, n_incon = 0;
@@ -510,8 +515,11 @@ int tsc_cli_eval(int argc, char **argv)
         if (pred >= 0 && pred < MAXC && it->truth < MAXC) conf[it->truth][pred]++;
         if (pred == it->truth) correct++;
         if (it->verdict == TSC_VERDICT_INCONCLUSIVE) n_incon++;
+        if (it->verdict == TSC_VERDICT_NOT_ASSESSABLE) n_not_assessable[it->truth != c.no_tumor]++;
         int truth_pos = it->truth != c.no_tumor;
-        int flagged = it->verdict != TSC_VERDICT_NO_TUMOR;
+        /* Flagged: a tumour or a doubt the radiologist must look at.  A
+         * tumour slice called "not assessable" is a miss. */
+        int flagged = it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
         if (truth_pos) {
             if (flagged) tp++;
             else fn++;
@@ -625,6 +633,10 @@ int tsc_cli_eval(int argc, char **argv)
     cJSON_AddNumberToObject(root, "specificity_tumor_verdict_only",
                             tn + fpv ? tsc_cli_round(1.0 - (double)fp_strict / (tn + fpv), 4) : 0);
     cJSON_AddNumberToObject(root, "inconclusive_rate", n_ok ? tsc_cli_round((double)n_incon / n_ok, 4) : 0);
+    /* The not-assessable rule on dataset slices: how many tumour slices it
+     * takes away (misses) and how many tumour-free ones it sets aside. */
+    cJSON_AddNumberToObject(root, "not_assessable_tumor_slices", (double)n_not_assessable[1]);
+    cJSON_AddNumberToObject(root, "not_assessable_no_tumor_slices", (double)n_not_assessable[0]);
     cJSON_AddNumberToObject(root, "dice_mean", n_dice ? tsc_cli_round(dice_sum / n_dice, 4) : 0);
     cJSON_AddNumberToObject(root, "iou_mean", n_dice ? tsc_cli_round(iou_sum / n_dice, 4) : 0);
     if (isfinite(dice_patient)) cJSON_AddNumberToObject(root, "dice_patient_mean", tsc_cli_round(dice_patient, 4));
@@ -646,10 +658,10 @@ int tsc_cli_eval(int argc, char **argv)
             ok += pred == it->truth;
             if (it->truth == c.no_tumor) {
                 neg++;
-                negflag += it->verdict != TSC_VERDICT_NO_TUMOR;
+                negflag += it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
             } else {
                 posn++;
-                posflag += it->verdict != TSC_VERDICT_NO_TUMOR;
+                posflag += it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
             }
         }
         const char *name = strrchr(datasets[d], '/');
@@ -673,34 +685,64 @@ int tsc_cli_eval(int argc, char **argv)
             rc = TSC_EXIT_UNREADABLE;
         } else {
             cJSON *nd = cJSON_AddObjectToObject(root, "normal_dicom");
-            size_t total = 0, flagged = 0, tumor = 0;
+            size_t total = 0, flagged = 0, tumor = 0, not_assessable = 0, not_analysed = 0;
+            size_t no_tumour_series = 0, n_series = 0;
             cJSON *ser = cJSON_AddArrayToObject(nd, "series");
             for (size_t s = 0; s < api->study_n_series(ix); s++) {
                 tsc_series_result *sr = NULL;
-                if (api->analyze_study_series(c.model, ix, s, &c.ao, threads, NULL, NULL, &sr, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope eval: normal series %zu: %s\n", s, err.message);
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "description", api->study_get_series(ix, s)->description);
+                cJSON_AddItemToArray(ser, o);
+                tsc_status sst = api->analyze_study_series(c.model, ix, s, &c.ao, threads, NULL, NULL, &sr, &err);
+                if (sst == TSC_ESCOPE) {
+                    /* Outside the model's scope: not analysed, so nothing flagged. */
+                    cJSON_AddStringToObject(o, "verdict", "not_analysed");
+                    cJSON_AddStringToObject(o, "reason", api->series_result_get_reason(sr));
+                    not_analysed++;
+                    api->series_result_free(sr);
                     continue;
                 }
-                size_t n = 0, f = 0, t = 0;
+                if (sst != TSC_OK) {
+                    fprintf(stderr, "tumorscope eval: normal series %zu: %s\n", s, err.message);
+                    cJSON_AddStringToObject(o, "error", err.message);
+                    api->series_result_free(sr);
+                    continue;
+                }
+                size_t n = 0, f = 0, t = 0, na = 0;
                 for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
                     const tsc_result *r = api->series_result_get_slice(sr, k);
                     if (!r) continue;
+                    tsc_verdict v = api->result_get_verdict(r);
+                    if (v == TSC_VERDICT_NOT_ASSESSABLE) {
+                        na++;
+                        continue;
+                    }
                     n++;
-                    f += api->result_get_verdict(r) != TSC_VERDICT_NO_TUMOR;
-                    t += api->result_get_verdict(r) == TSC_VERDICT_TUMOR;
+                    f += v == TSC_VERDICT_TUMOR || v == TSC_VERDICT_INCONCLUSIVE;
+                    t += v == TSC_VERDICT_TUMOR;
                 }
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "description", api->study_get_series(ix, s)->description);
-                cJSON_AddNumberToObject(o, "slices", (double)n);
+                tsc_description d;
+                api->series_result_describe(c.model, sr, &d);
+                cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(d.verdict));
+                cJSON_AddStringToObject(o, "finding", d.finding);
+                cJSON_AddNumberToObject(o, "assessable_slices", (double)n);
+                cJSON_AddNumberToObject(o, "not_assessable", (double)na);
                 cJSON_AddNumberToObject(o, "flagged", (double)f);
                 cJSON_AddNumberToObject(o, "tumor_verdicts", (double)t);
-                cJSON_AddItemToArray(ser, o);
+                n_series++;
+                no_tumour_series += d.verdict == TSC_VERDICT_NO_TUMOR;
                 total += n;
                 flagged += f;
                 tumor += t;
+                not_assessable += na;
                 api->series_result_free(sr);
             }
+            /* Rates over the assessable slices of the analysed series. */
             cJSON_AddNumberToObject(nd, "slices", (double)total);
+            cJSON_AddNumberToObject(nd, "not_assessable_slices", (double)not_assessable);
+            cJSON_AddNumberToObject(nd, "series_not_analysed", (double)not_analysed);
+            cJSON_AddNumberToObject(nd, "series_no_tumour_detected", (double)no_tumour_series);
+            cJSON_AddNumberToObject(nd, "series_analysed", (double)n_series);
             cJSON_AddNumberToObject(nd, "false_positive_rate",
                                     total ? tsc_cli_round((double)flagged / total, 4) : 0);
             cJSON_AddNumberToObject(nd, "tumor_verdict_rate",

@@ -968,8 +968,31 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
     if (!sop_uid.empty()) {
         auto dup = sop_paths.find(sop_uid);
         if (dup != sop_paths.end()) {
-            *reason = "duplicate of " + dup->second + " (same SOPInstanceUID)";
-            return TSC_EEXIST;
+            /* Of two copies the longer one is kept: a copy cut short (a
+             * failed transfer) must not hide the complete one, whichever
+             * the folder walk met first. */
+            struct stat a, b;
+            bool longer = stat(path.c_str(), &a) == 0 && stat(dup->second.c_str(), &b) == 0 &&
+                          a.st_size > b.st_size;
+            if (!longer || dup->second == path) {
+                *reason = "duplicate of " + dup->second + " (same SOPInstanceUID)";
+                return TSC_EEXIST;
+            }
+            std::string old_path = dup->second;
+            for (auto &kv : series) {
+                auto &v = kv.second.slices;
+                v.erase(std::remove_if(v.begin(), v.end(),
+                                       [&](const Slice &sl) { return sl.path == old_path; }),
+                        v.end());
+            }
+            for (auto it = series.begin(); it != series.end();)
+                it = it->second.slices.empty() ? series.erase(it) : std::next(it);
+            Skipped sk;
+            sk.path = old_path;
+            sk.reason = "duplicate of " + path + " (same SOPInstanceUID; this copy is shorter)";
+            sk.status = TSC_EEXIST;
+            index->skipped.push_back(std::move(sk));
+            sop_paths.erase(dup);
         }
     }
     if (!ds->tagExists(DCM_PixelData) && !ds->tagExists(DCM_FloatPixelData) &&

@@ -221,8 +221,14 @@ static void read_analyze(const char *json_path)
                 if (rows[i].patient_index == (int)p && rows[i].slice == k) r = &rows[i];
             REQUIRE(r);
             snprintf(r->dcm_verdict, sizeof r->dcm_verdict, "%s", str(s, "verdict"));
-            snprintf(r->dcm_label, sizeof r->dcm_label, "%s", str(s, "label"));
-            r->dcm_conf = num(s, "confidence");
+            /* The 4-class prediction and its probability, as eval reads them. */
+            const cJSON *pr, *probs = cJSON_GetObjectItemCaseSensitive(s, "probabilities");
+            r->dcm_conf = -1;
+            cJSON_ArrayForEach(pr, probs)
+                if (cJSON_IsNumber(pr) && pr->valuedouble > r->dcm_conf) {
+                    r->dcm_conf = pr->valuedouble;
+                    snprintf(r->dcm_label, sizeof r->dcm_label, "%s", pr->string);
+                }
             r->dcm_ms = num(s, "ms");
             double area = 0;
             const cJSON *l;
