@@ -122,10 +122,15 @@ static const tsc_plugin_api api_table = {
     .series_result_get_tumor_probability = tsc_series_result_get_tumor_probability,
     .series_result_get_reason = tsc_series_result_get_reason,
     .series_result_get_scope_warning = tsc_series_result_get_scope_warning,
+    .study_n_segmentations = tsc_dicom_n_segmentations,
+    .study_get_segmentation = tsc_dicom_get_segmentation,
+    .study_get_segment = tsc_dicom_get_segment,
+    .study_get_seg_frame = tsc_dicom_get_seg_frame,
+    .seg_frame_decode = tsc_dicom_decode_seg_frame,
 };
 
 /* Versions 1 to 3 are frozen: their members never move.  A later version
- * appends members after series_result_get_scope_warning and updates only
+ * appends members after seg_frame_decode and updates only
  * the total size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -136,7 +141,7 @@ _Static_assert(offsetof(tsc_plugin_api, nn_model_get_summary) == 8 + 82 * sizeof
                "ABI v2 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, result_describe) == 8 + 83 * sizeof(void *),
                "ABI v3 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 97 * sizeof(void *), "ABI v3 size changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 102 * sizeof(void *), "ABI v3 size changed");
 /* Structs that cross the ABI with struct_size: new fields only at the end. */
 _Static_assert(offsetof(tsc_analysis_options, force_scope) > offsetof(tsc_analysis_options, cancel_data),
                "tsc_analysis_options: ABI-3 fields must follow the ABI-1 ones");

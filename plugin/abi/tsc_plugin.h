@@ -275,6 +275,17 @@ typedef struct tsc_plugin_api {
     double (*series_result_get_tumor_probability)(const tsc_series_result *r);
     const char *(*series_result_get_reason)(const tsc_series_result *r);
     const char *(*series_result_get_scope_warning)(const tsc_series_result *r);
+    /* DICOM SEG objects found when opening (kept out of the series list;
+     * plugin/dicom/tsc_dicom.h): a host overlays one on the series it
+     * references. */
+    size_t (*study_n_segmentations)(const tsc_dicom_index *index);
+    const tsc_dicom_seg_info *(*study_get_segmentation)(const tsc_dicom_index *index, size_t i);
+    const tsc_dicom_segment_info *(*study_get_segment)(const tsc_dicom_index *index, size_t seg,
+                                                       size_t k);
+    const tsc_dicom_seg_frame_info *(*study_get_seg_frame)(const tsc_dicom_index *index,
+                                                           size_t seg, size_t frame);
+    tsc_status (*seg_frame_decode)(const tsc_dicom_index *index, size_t seg, size_t frame,
+                                   uint8_t *mask, tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */
