@@ -77,19 +77,27 @@ def classification_report(prob, y):
 
 # ----------------------------------------------------------------------------- verdict rule
 def verdicts(prob, area, thr):
-    """The C engine's slice verdict (docs/RESULT_FORMAT.md, "How a slice verdict is reached").
+    """The C engine's slice verdict (src/analysis/slice.c decide(), docs/RESULT_FORMAT.md).
 
     prob: calibrated softmax [N,4]; area: predicted mask area at S x S (pixels with
-    p >= mask_probability).  Returns (verdict array of 'tumor'/'no_tumor'/'inconclusive',
-    label index, label confidence)."""
+    p >= mask_probability).  Tumour: P(tumour) >= tumor_probability and the area reaches
+    min_tumor_area_px; no tumour: P(no tumour) >= min_confidence and no such area; anything
+    else inconclusive.  A tumour's type is the most likely one given a tumour and is "type
+    uncertain" (not inconclusive) when P(type | tumour) < min_confidence.  Returns (verdict
+    array of 'tumor'/'no_tumor'/'inconclusive', label index (the type for tumours, 0 for no
+    tumour, the most likely type for inconclusive), the stated confidence (P(no tumour) or
+    P(type | tumour); NaN for inconclusive))."""
     pt = 1.0 - prob[:, 0]
     cls_says = pt >= thr["tumor_probability"]
-    seg_says = area >= thr["min_tumor_area_px"]
-    # label: most likely tumour type when P(tumour) passed, else the most likely class
-    label = np.where(cls_says, 1 + prob[:, 1:].argmax(1), prob.argmax(1))
-    conf = prob[np.arange(len(prob)), label]
-    v = np.where(cls_says & seg_says, "tumor", np.where(~cls_says & ~seg_says, "no_tumor", "inconclusive"))
-    v = np.where(conf < thr["min_confidence"], "inconclusive", v)
+    normal = prob[:, 0] >= max(thr["min_confidence"], 0.5)  # never "no tumour" under 50 %
+    seg_says = (area >= thr["min_tumor_area_px"]) & (area > 0)
+    typ = 1 + prob[:, 1:].argmax(1)
+    p_type = prob[np.arange(len(prob)), typ] / np.maximum(pt, 1e-12)
+    tumor = cls_says & seg_says
+    no = normal & ~seg_says & ~tumor
+    v = np.where(tumor, "tumor", np.where(no, "no_tumor", "inconclusive"))
+    label = np.where(no, 0, typ)
+    conf = np.where(tumor, p_type, np.where(no, prob[:, 0], np.nan))
     return v.astype(object), label, conf
 
 
@@ -106,7 +114,7 @@ def decision_report(prob, area, y, thr):
         "sensitivity_tumor_verdict_only": float(tv[tum].mean()) if tum.any() else float("nan"),
         "specificity_tumor_verdict_only": float((~tv[~tum]).mean()) if (~tum).any() else float("nan"),
         "inconclusive_rate": float((v == "inconclusive").mean()),
-        "ece_label_15": ece_of(conf, correct),
+        "ece_label_15": ece_of(conf[np.isfinite(conf)], correct[np.isfinite(conf)]),
     }
 
 

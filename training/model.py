@@ -105,8 +105,18 @@ class TumorNet(nn.Module):
         s3 = self.d3(s2)
         return s0, s1, s2, s3, self.d4(s3)
 
-    def forward(self, x):
+    def forward_features(self, x):
+        """forward() plus the pooled encoder features of S/4, S/8, S/16 (the OOD score's input)."""
         s0, s1, s2, s3, b = self.encode(x)
+        feat = torch.cat([torch.flatten(self.pool(s2), 1), torch.flatten(self.pool(s3), 1),
+                          torch.flatten(self.pool(b), 1)], 1)
+        seg, cls = self._heads(s0, s1, s2, s3, b)
+        return seg, cls, feat
+
+    def forward(self, x):
+        return self._heads(*self.encode(x))
+
+    def _heads(self, s0, s1, s2, s3, b):
         # Classification from the bottleneck plus the S/8 features (tumour texture at finer scale).
         feat = torch.cat([torch.flatten(self.pool(b), 1), torch.flatten(self.pool(s3), 1)], 1)
         cls = self.fc(self.drop(feat))
@@ -125,6 +135,30 @@ V3_DEC_WIDTHS = (96, 48, 24, 16)
 def build(config):
     """A TumorNet from a checkpoint's/manifest's architecture dict."""
     return TumorNet(tuple(config["widths"]), dec_widths=config.get("dec_widths"))
+
+
+class WithOOD(nn.Module):
+    """A trained TumorNet plus an out-of-distribution score computed inside the graph, so that the
+    C engine needs nothing new: the pooled encoder features of stages S/4, S/8 and S/16
+    (GlobalAveragePool + Concat), whitened by a Gemm fitted on the training features (z-scored,
+    projected on the top principal components, divided by their standard deviations), squared
+    (Mul) and summed (Gemm with ones): a Mahalanobis distance in the principal subspace."""
+
+    def __init__(self, net, weight, bias):
+        super().__init__()
+        self.net = net
+        k = weight.shape[1]
+        self.white = nn.Linear(weight.shape[0], k)
+        self.white.weight.data = torch.as_tensor(weight.T, dtype=torch.float32).contiguous()
+        self.white.bias.data = torch.as_tensor(bias, dtype=torch.float32)
+        self.total = nn.Linear(k, 1)  # a zero bias keeps it one Gemm in the exported graph
+        self.total.weight.data = torch.ones(1, k)
+        self.total.bias.data = torch.zeros(1)
+
+    def forward(self, x):
+        seg, cls, feat = self.net.forward_features(x)
+        z = self.white(feat)
+        return seg, cls, self.total(z * z)
 
 
 def count_macs(model, size):

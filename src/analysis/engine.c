@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +8,7 @@
 
 struct tsc__engine {
     tsc_nn_model *nn;
-    size_t seg_index, cls_index, n_outputs;
+    size_t seg_index, cls_index, ood_index, n_outputs; /* ood_index: SIZE_MAX when none */
     float **outputs;
 };
 
@@ -54,6 +55,15 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
                            mf->name, mf->seg_output, mf->cls_output);
         goto fail;
     }
+    e->ood_index = (size_t)-1;
+    if (mf->ood_output[0] && (!find_output(nn, mf->ood_output, &e->ood_index) ||
+                              tsc_nn_model_output_size(nn, e->ood_index) != 1)) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "model %s: the manifest's OOD output \"%s\" is not one value of the "
+                           "network",
+                           mf->name, mf->ood_output);
+        goto fail;
+    }
     if (tsc_nn_model_output_size(nn, e->seg_index) != S * S ||
         tsc_nn_model_output_size(nn, e->cls_index) != mf->n_classes) {
         st = tsc_error_set(err, TSC_EFORMAT,
@@ -97,10 +107,12 @@ void tsc__engine_free(tsc__engine *e)
 }
 
 tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits,
-                           float *class_logits, tsc_error *err)
+                           float *class_logits, float *ood_score, tsc_error *err)
 {
     e->outputs[e->seg_index] = seg_logits;
     e->outputs[e->cls_index] = class_logits;
     const float *inputs[1] = {input};
-    return tsc_nn_model_run(e->nn, inputs, e->outputs, err);
+    tsc_status st = tsc_nn_model_run(e->nn, inputs, e->outputs, err);
+    if (ood_score) *ood_score = e->ood_index != (size_t)-1 && st == TSC_OK ? e->outputs[e->ood_index][0] : NAN;
+    return st;
 }

@@ -4,9 +4,10 @@
 
 #include "model_private.h"
 
-/* Runs the network on one S×S input; writes S×S segmentation logits and
- * n_classes class logits. */
+/* Runs the network on one S×S input; writes S×S segmentation logits,
+ * n_classes class logits and (when ood_score is not NULL) the network's
+ * out-of-distribution score, NaN when the model has none. */
 tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits,
-                           float *class_logits, tsc_error *err);
+                           float *class_logits, float *ood_score, tsc_error *err);
 
 #endif

@@ -256,6 +256,7 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
              (s = json_str(outs, "segmentation")) ? s : "seg_logits");
     snprintf(m->cls_output, sizeof m->cls_output, "%s",
              (s = json_str(outs, "classification")) ? s : "class_logits");
+    snprintf(m->ood_output, sizeof m->ood_output, "%s", (s = json_str(outs, "ood")) ? s : "");
 
     const cJSON *classes = cJSON_GetObjectItemCaseSensitive(root, "classes");
     int nc = cJSON_GetArraySize(classes);
@@ -323,6 +324,13 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
     const cJSON *ood = cJSON_GetObjectItemCaseSensitive(root, "ood");
     if (ood && !json_num(ood, "threshold", &m->ood_threshold)) {
         st = tsc_error_set(err, TSC_EFORMAT, "%s: \"ood\" needs a numeric \"threshold\"", name);
+        goto out;
+    }
+    if (ood && !m->ood_output[0]) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "%s: \"ood\" is set but \"outputs\" names no \"ood\" output of the "
+                           "network",
+                           name);
         goto out;
     }
     st = parse_scope(cJSON_GetObjectItemCaseSensitive(root, "scope"), name, &m->scope, err);

@@ -38,6 +38,7 @@ typedef struct tsc__manifest {
     int input_size;
     char seg_output[64];
     char cls_output[64];
+    char ood_output[64];           /* "" when the network gives no OOD score */
     size_t n_classes;
     tsc__class classes[TSC__MAX_CLASSES];
     size_t no_tumor;

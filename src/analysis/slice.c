@@ -29,6 +29,7 @@ tsc_analysis_options tsc_analysis_default_options(void)
     o.restrict_to_head = 1;
     o.force_scope = 0;
     o.not_assessable_rule = 1;
+    o.axial_reformat = 1;
     return o;
 }
 
@@ -171,7 +172,9 @@ static void decide(tsc_result *r, const tsc__manifest *m, double mask_area_s)
     r->type = bt;
     r->p_type = bt != (size_t)-1 && r->p_tumor > 0 ? r->probs[bt] / r->p_tumor : NAN;
     int cls_tumor = r->p_tumor >= m->tumor_probability;
-    int cls_normal = 1.0 - r->p_tumor >= m->min_confidence;
+    /* "No tumour" is never stated with P(no tumour) under 50 %, whatever the
+     * manifest's minimum. */
+    int cls_normal = 1.0 - r->p_tumor >= fmax(m->min_confidence, 0.5);
     int seg_tumor = mask_area_s >= m->min_tumor_area_px && mask_area_s > 0;
     r->reason[0] = '\0';
     if (cls_tumor && seg_tumor) {
@@ -204,7 +207,7 @@ static void decide(tsc_result *r, const tsc__manifest *m, double mask_area_s)
         snprintf(r->reason, sizeof r->reason,
                  "P(tumour) %.1f%% lies between the no-tumour limit (%.0f%% or less) and the "
                  "tumour threshold (%.0f%%)",
-                 100.0 * r->p_tumor, 100.0 * (1.0 - m->min_confidence),
+                 100.0 * r->p_tumor, 100.0 * (1.0 - fmax(m->min_confidence, 0.5)),
                  100.0 * m->tumor_probability);
 }
 
@@ -274,14 +277,16 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
 
     st = tsc__engine_acquire(model, &eng, err);
     if (st != TSC_OK) goto out;
-    st = tsc__engine_run(eng, input, seg, cls, err);
+    float ood = NAN, ood2 = NAN;
+    st = tsc__engine_run(eng, input, seg, cls, &ood, err);
     if (st == TSC_OK && o->flip_tta && !cancelled(o)) {
         /* Test-time augmentation: the mirrored slice, mirrored back.  The
          * logits are averaged, as in training/calibrate_export.py where the
          * temperature and thresholds were fitted on exactly these values. */
         flip_rows(input, S, S);
-        st = tsc__engine_run(eng, input, seg2, cls2, err);
+        st = tsc__engine_run(eng, input, seg2, cls2, &ood2, err);
         if (st == TSC_OK) {
+            ood = 0.5f * (ood + ood2);
             flip_rows(seg2, S, S);
             for (size_t i = 0; i < nc; i++) cls[i] = 0.5f * (cls[i] + cls2[i]);
             for (size_t i = 0; i < ss; i++) seg[i] = 0.5f * (seg[i] + seg2[i]);
@@ -292,6 +297,7 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     for (size_t i = 0; i < ss && st == TSC_OK; i++) seg[i] = (float)sigmoid(seg[i]);
     tsc__engine_release(model, eng);
     if (st != TSC_OK) goto out;
+    r->ood_score = ood;
     double t2 = tsc__now_ms();
     r->timings.inference_ms = t2 - t1;
 
