@@ -52,6 +52,11 @@ struct tsc_series_result {
     size_t counts[5];       /* slices per verdict */
     char reason[256];       /* NOT_ANALYSED / NOT_ASSESSABLE: why */
     char scope_warning[320];
+    /* Set when the slices are those of a reformat, not of the source. */
+    char reformat[256];     /* "" when the result is on the source slices */
+    double *reformat_positions; /* 3 per slice; NULL unless reformatted */
+    double reformat_orientation[6];
+    double reformat_spacing[2];
 };
 
 /* Allocates an empty result with a zeroed mask of rows*cols. */

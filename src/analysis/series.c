@@ -580,6 +580,7 @@ void tsc_series_result_free(tsc_series_result *r)
     free(r->slices);
     free(r->errors);
     free(r->lesions3d);
+    free(r->reformat_positions);
     free(r);
 }
 
@@ -648,3 +649,42 @@ const tsc_lesion3d_info *tsc_series_result_get_lesion3d(const tsc_series_result 
 }
 
 double tsc_series_result_get_total_ms(const tsc_series_result *r) { return r->total_ms; }
+
+const char *tsc_series_result_get_reformat(const tsc_series_result *r)
+{
+    TSC_ASSERT(r);
+    return r->reformat;
+}
+
+void tsc_series_result_set_reformat(tsc_series_result *r, const char *note)
+{
+    TSC_ASSERT(r);
+    snprintf(r->reformat, sizeof r->reformat, "%s", note ? note : "");
+}
+
+tsc_status tsc_series_result_set_reformat_geometry(tsc_series_result *r, const double *positions,
+                                                   const double orientation[6],
+                                                   const double spacing[2])
+{
+    TSC_ASSERT(r && positions && orientation && spacing);
+    double *p = malloc(3 * (r->n ? r->n : 1) * sizeof *p);
+    if (!p) return TSC_ENOMEM;
+    memcpy(p, positions, 3 * r->n * sizeof *p);
+    free(r->reformat_positions);
+    r->reformat_positions = p;
+    memcpy(r->reformat_orientation, orientation, sizeof r->reformat_orientation);
+    memcpy(r->reformat_spacing, spacing, sizeof r->reformat_spacing);
+    return TSC_OK;
+}
+
+int tsc_series_result_get_slice_geometry(const tsc_series_result *r, size_t k,
+                                         double position[3], double orientation[6],
+                                         double spacing[2])
+{
+    TSC_ASSERT(r && k < r->n);
+    if (!r->reformat_positions) return 0;
+    if (position) memcpy(position, r->reformat_positions + 3 * k, 3 * sizeof *position);
+    if (orientation) memcpy(orientation, r->reformat_orientation, sizeof r->reformat_orientation);
+    if (spacing) memcpy(spacing, r->reformat_spacing, sizeof r->reformat_spacing);
+    return 1;
+}

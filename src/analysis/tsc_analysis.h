@@ -125,6 +125,12 @@ typedef struct tsc_analysis_options {
                                  * (default 0) */
     int not_assessable_rule;    /* mark slices with too little head/brain as not
                                  * assessable (default 1) */
+    int axial_reformat;         /* a thin 3D volume in a plane the model does not read
+                                 * is analysed on an in-scope axial reformat of it; the
+                                 * series result then says so and its slices are the
+                                 * reformat's (tsc_series_result_get_reformat()).
+                                 * Default 1; 0 when the host passes a struct_size
+                                 * without this field */
 } tsc_analysis_options;
 
 tsc_analysis_options tsc_analysis_default_options(void);
@@ -392,6 +398,30 @@ typedef struct tsc_description {
 void tsc_result_describe(const tsc_model *model, const tsc_result *r, tsc_description *out);
 void tsc_series_result_describe(const tsc_model *model, const tsc_series_result *r,
                                 tsc_description *out);
+
+/* ---- results on a reformat ---------------------------------------------- */
+
+/* A series analysed on a reformat of its volume (an axial MPR of a sagittal
+ * 3D acquisition) has the reformat's slices, not the source's: the note says
+ * so ("axial reformat of a sagittal 3D volume (1.0 mm), results on the
+ * reformat's 176 slices"); "" when the result is on the source slices.
+ * 3D lesions (centre_mm, extents) and the volume are in patient coordinates
+ * either way. */
+const char *tsc_series_result_get_reformat(const tsc_series_result *r);
+void tsc_series_result_set_reformat(tsc_series_result *r, const char *note);
+/* Records the geometry of the reformat's slices: `positions` (3 per slice,
+ * tsc_series_result_n_slices() of them: the top-left pixel's centre, LPS mm),
+ * one `orientation` (ImageOrientationPatient) and the in-plane `spacing`
+ * (mm, [0] dy, [1] dx).  TSC_ENOMEM when it cannot be kept. */
+tsc_status tsc_series_result_set_reformat_geometry(tsc_series_result *r, const double *positions,
+                                                   const double orientation[6],
+                                                   const double spacing[2]);
+/* Geometry of result slice k on a reformat: returns 1 and fills the three
+ * arrays; returns 0 (arrays untouched) when the result is on the source
+ * slices, whose geometry is the study's. */
+int tsc_series_result_get_slice_geometry(const tsc_series_result *r, size_t k,
+                                         double position[3], double orientation[6],
+                                         double spacing[2]);
 
 #ifdef __cplusplus
 }
