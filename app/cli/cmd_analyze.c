@@ -224,16 +224,24 @@ static void add_description(cJSON *o, const tsc_plugin_api *api, const tsc_model
 
 static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
                          const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r,
-                         int deidentify)
+                         int deidentify, const tsc_series_result *sr)
 {
     cJSON *o = cJSON_CreateObject();
-    const tsc_dicom_slice_info *si = api->study_get_slice(ix, series, k);
     cJSON_AddNumberToObject(o, "index", (double)k);
-    /* De-identified: the source UIDs are not written (docs/REPORTS.md). */
-    if (deidentify) cJSON_AddNullToObject(o, "sop_instance_uid");
-    else cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
-    if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
-    if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
+    double pos[3], iop[6], sp[2];
+    if (sr && TSC_PLUGIN_HAS(api, series_result_get_slice_geometry) &&
+        api->series_result_get_slice_geometry(sr, k, pos, iop, sp)) {
+        /* A slice of the axial reformat: no source instance, its own place. */
+        cJSON_AddNullToObject(o, "sop_instance_uid");
+        cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(pos[2], 3));
+    } else {
+        const tsc_dicom_slice_info *si = api->study_get_slice(ix, series, k);
+        /* De-identified: the source UIDs are not written (docs/REPORTS.md). */
+        if (deidentify) cJSON_AddNullToObject(o, "sop_instance_uid");
+        else cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
+        if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
+        if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
+    }
     tsc_description d;
     api->result_describe(m, r, &d);
     add_description(o, api, m, &d);
@@ -461,10 +469,18 @@ int tsc_cli_analyze(int argc, char **argv)
                 cJSON_AddItemToArray(jseries, js);
                 continue;
             }
-            for (size_t k = 0; k < si->n_slices; k++) {
+            /* On an axial reformat the slices are the reformat's, not the series'. */
+            const char *reformat = TSC_PLUGIN_HAS(api, series_result_get_reformat)
+                                       ? api->series_result_get_reformat(sr)
+                                       : "";
+            if (reformat[0]) {
+                cJSON_AddStringToObject(js, "reformat", reformat);
+                fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
+            }
+            for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
                 const tsc_result *r = api->series_result_get_slice(sr, k);
                 if (r) {
-                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify));
+                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify, sr));
                 } else {
                     const char *e = api->series_result_get_error(sr, k);
                     fprintf(stderr, "tumorscope analyze: series %zu %s\n", s, e ? e : "slice not analysed");
@@ -548,7 +564,7 @@ int tsc_cli_analyze(int argc, char **argv)
                     failed_total++;
                     continue;
                 }
-                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify));
+                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify, NULL));
                 if (a.png) {
                     char path[4096];
                     snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
@@ -560,7 +576,22 @@ int tsc_cli_analyze(int argc, char **argv)
                 api->result_free(r);
             }
         }
-        if (sr && a.out_dir) {
+        const char *on_reformat = sr && TSC_PLUGIN_HAS(api, series_result_get_reformat)
+                                      ? api->series_result_get_reformat(sr)
+                                      : "";
+        if (sr && a.out_dir && on_reformat[0] && (a.png || a.pdf || a.dicom)) {
+            /* Every image output draws on, or references, the source slices;
+             * written over them the reformat's masks would be in the wrong
+             * place.  The JSON holds the findings in patient coordinates. */
+            char why[512];
+            snprintf(why, sizeof why,
+                     "%sPNG/PDF reports and DICOM outputs not written: results are on an axial "
+                     "reformat (%s)",
+                     a.dicom ? "SEG not written: results are on an axial reformat; " : "",
+                     on_reformat);
+            fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
+            cJSON_AddStringToObject(js, "outputs_not_written", why);
+        } else if (sr && a.out_dir) {
             if (a.png) {
                 char path[4096];
                 for (size_t k = 0; k < si->n_slices; k++) {

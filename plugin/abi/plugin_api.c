@@ -127,10 +127,12 @@ static const tsc_plugin_api api_table = {
     .study_get_segment = tsc_dicom_get_segment,
     .study_get_seg_frame = tsc_dicom_get_seg_frame,
     .seg_frame_decode = tsc_dicom_decode_seg_frame,
+    .series_result_get_reformat = tsc_series_result_get_reformat,
+    .series_result_get_slice_geometry = tsc_series_result_get_slice_geometry,
 };
 
 /* Versions 1 to 3 are frozen: their members never move.  A later version
- * appends members after seg_frame_decode and updates only
+ * appends members after series_result_get_slice_geometry and updates only
  * the total size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -141,10 +143,15 @@ _Static_assert(offsetof(tsc_plugin_api, nn_model_get_summary) == 8 + 82 * sizeof
                "ABI v2 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, result_describe) == 8 + 83 * sizeof(void *),
                "ABI v3 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 102 * sizeof(void *), "ABI v3 size changed");
+_Static_assert(offsetof(tsc_plugin_api, series_result_get_reformat) == 8 + 102 * sizeof(void *),
+               "ABI v3 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 104 * sizeof(void *), "ABI v3 size changed");
 /* Structs that cross the ABI with struct_size: new fields only at the end. */
 _Static_assert(offsetof(tsc_analysis_options, force_scope) > offsetof(tsc_analysis_options, cancel_data),
                "tsc_analysis_options: ABI-3 fields must follow the ABI-1 ones");
+_Static_assert(offsetof(tsc_analysis_options, axial_reformat) >
+                   offsetof(tsc_analysis_options, not_assessable_rule),
+               "tsc_analysis_options: axial_reformat must stay the last field");
 _Static_assert(offsetof(tsc_lesion3d_info, type_probability) == offsetof(tsc_lesion3d_info, label) +
                                                                    sizeof(size_t),
                "tsc_lesion3d_info: ABI-1 layout changed");

@@ -286,6 +286,27 @@ typedef struct tsc_plugin_api {
                                                            size_t seg, size_t frame);
     tsc_status (*seg_frame_decode)(const tsc_dicom_index *index, size_t seg, size_t frame,
                                    uint8_t *mask, tsc_error *err);
+    /* A thin 3D volume in a plane the model does not read (the scope
+     * decision's reformat_possible) is analysed by analyze_study_series on an
+     * axial reformat of it when tsc_analysis_options.axial_reformat is set
+     * (the default; hosts whose options struct predates the field never get
+     * one).  Its result's slices are then the REFORMAT's, not the series':
+     * series_result_n_slices() may differ from the series' slice count, and
+     * slice k must not be drawn on, or mapped to, source slice k.
+     * series_result_get_reformat() says so ("axial reformat of a sagittal 3D
+     * volume (1.0 mm), results on the reformat's 176 slices"; "" when the
+     * result is on the source slices), and series_result_get_slice_geometry()
+     * gives slice k's geometry (top-left pixel centre in LPS mm,
+     * ImageOrientationPatient, in-plane spacing [dy, dx] in mm), returning 1,
+     * or 0 when the result is on the source slices.  The series verdict, the
+     * volume and the 3D lesions (centre_mm, extents in patient coordinates)
+     * hold for the source as they are.  Reports and DICOM outputs of a
+     * reformatted result are refused (TSC_EINVAL), and a host must not draw
+     * its slices over the series' slices. */
+    const char *(*series_result_get_reformat)(const tsc_series_result *r);
+    int (*series_result_get_slice_geometry)(const tsc_series_result *r, size_t k,
+                                            double position[3], double orientation[6],
+                                            double spacing[2]);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -378,6 +378,15 @@ static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dic
     c.se = tsc_dicom_get_series(index, series);
     c.st = tsc_dicom_get_study(index, c.se->study);
     c.pt = tsc_dicom_get_patient(index, c.st->patient);
+    /* SEG, SR and Secondary Captures reference the source images; slices of
+     * a reformat have another geometry and would be attached to the wrong
+     * frames. */
+    if (tsc_series_result_get_reformat(r)[0])
+        fail(TSC_EINVAL, std::string("SEG not written: results are on an axial reformat (") +
+                             tsc_series_result_get_reformat(r) +
+                             "); the DICOM outputs (SEG, SR, Secondary Capture) reference the "
+                             "source images, so none were written; the 3D lesions in patient "
+                             "coordinates are in the analysis result");
     if (tsc_series_result_n_slices(r) != c.se->n_slices)
         fail(TSC_EINVAL, "the series result has " + std::to_string(tsc_series_result_n_slices(r)) +
                              " slices but series " + std::to_string(series) + " has " +

@@ -1028,6 +1028,12 @@ static tsc_status series_matches(const tsc_dicom_index *ix, size_t series,
                                  const tsc_series_result *r, tsc_error *err)
 {
     size_t n = tsc_dicom_get_series(ix, series)->n_slices;
+    /* The report draws result slice k over source slice k. */
+    if (tsc_series_result_get_reformat(r)[0])
+        return tsc_error_set(err, TSC_EINVAL,
+                             "series report not written: results are on an axial reformat (%s), "
+                             "not on the source slices the report shows",
+                             tsc_series_result_get_reformat(r));
     if (tsc_series_result_n_slices(r) != n)
         return tsc_error_set(err, TSC_EINVAL,
                              "the series result has %zu slices but series %zu has %zu; analyse "
