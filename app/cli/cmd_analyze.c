@@ -583,12 +583,14 @@ int tsc_cli_analyze(int argc, char **argv)
             /* Every image output draws on, or references, the source slices;
              * written over them the reformat's masks would be in the wrong
              * place.  The JSON holds the findings in patient coordinates. */
-            char why[512];
+            char what[96] = "", why[512];
+            if (a.dicom) strcat(what, "SEG, SR and Secondary Captures");
+            if (a.png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
+            if (a.pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
             snprintf(why, sizeof why,
-                     "%sPNG/PDF reports and DICOM outputs not written: results are on an axial "
-                     "reformat (%s)",
-                     a.dicom ? "SEG not written: results are on an axial reformat; " : "",
-                     on_reformat);
+                     "%s not written: results are on an axial reformat (%s), and these outputs "
+                     "draw on or reference the source slices",
+                     what, on_reformat);
             fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
             cJSON_AddStringToObject(js, "outputs_not_written", why);
         } else if (sr && a.out_dir) {
