@@ -2,6 +2,8 @@
 #include "tsc_format.h"
 #include "findings_panel.h"
 
+#include <math.h>
+
 /* The panel lists the largest lesions only: a long list helps nobody. */
 #define MAX_LISTED 5
 #define MAX_CLASSES 16
@@ -12,13 +14,16 @@ struct _TscFindingsPanel {
     /* The slice section keeps its widgets and only changes their text, so
      * that scrolling through analysed slices costs a relayout, not the
      * creation of a dozen widgets per slice. */
-    GtkWidget *slice_title, *s_status, *s_verdict, *s_reason, *s_prob_title, *s_grid;
+    GtkWidget *scope_label; /* why the series on screen is outside the model's scope */
+    char *scope_reason;
+    gboolean scope_forced;
+    GtkWidget *slice_title, *s_status, *s_verdict, *s_reason, *s_scope, *s_prob_title, *s_grid;
     GtkWidget *p_name[MAX_CLASSES], *p_bar[MAX_CLASSES], *p_pct[MAX_CLASSES];
     int n_rows;
     GtkWidget *s_lesion_title, *s_lesion[MAX_LISTED], *s_more, *s_timing;
     /* The series section keeps its widgets too: rebuilding it cost 20-30 ms
      * of main-thread CPU on the frame after a series result. */
-    GtkWidget *series_box, *r_status, *r_banner, *r_counts, *r_failed, *r_volume, *r_key;
+    GtkWidget *series_box, *r_status, *r_banner, *r_detail, *r_scope, *r_counts, *r_failed, *r_volume, *r_key;
     GtkWidget *r_lesion[MAX_LISTED], *r_more;
     const void *shown_series, *shown_series_model;
     gboolean series_valid;
@@ -128,6 +133,37 @@ static void show_lesions(TscFindingsPanel *self, const tsc_result *r)
     g_ptr_array_unref(sorted);
 }
 
+/* "● Glioma 97.3%" in the description's colour: the words and colour that
+ * the overlay banner, the strip and the browser show for the same result. */
+static void set_verdict_line(GtkWidget *l, const tsc_description *d, const char *suffix)
+{
+    char *mk = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s%s",
+                                       d->color & 0xffffffu, d->label, suffix ? suffix : "");
+    gtk_label_set_markup(GTK_LABEL(l), mk);
+    g_free(mk);
+}
+
+/* The scope warning of a forced analysis, as the overlay's badge says it. */
+static char *scope_text(const char *warning)
+{
+    return warning && *warning ? g_strdup_printf("\xe2\x9a\xa0 %s", warning) : NULL;
+}
+
+void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gboolean forced)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    g_free(self->scope_reason);
+    self->scope_reason = reason && *reason ? g_strdup(reason) : NULL;
+    self->scope_forced = forced;
+    char *t = !self->scope_reason ? NULL
+              : forced ? g_strdup_printf("Outside the model's scope: %s. Analysed on request "
+                                         "(research use): every result carries a warning.",
+                                         self->scope_reason)
+                       : g_strdup_printf("Not analysed: %s.", self->scope_reason);
+    set_visible_text(self->scope_label, t);
+    g_free(t);
+}
+
 void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model, int method,
                                   gsize slice, const tsc_result *r, const char *error,
                                   gboolean analysing)
@@ -138,7 +174,11 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
     g_free(title);
     const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
 
+    char *blocked = self->scope_reason && !self->scope_forced
+                        ? g_strdup_printf("Not analysed: %s.", self->scope_reason)
+                        : NULL;
     const char *status = r ? NULL : analysing ? "Analysing\xe2\x80\xa6" : error ? error
+                                  : blocked ? blocked
                                             : "Not analysed. Click the slice or press Space.";
     set_visible_text(self->s_status, status);
     if (status) {
@@ -147,26 +187,28 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
         else
             gtk_widget_remove_css_class(self->s_status, "error");
     }
+    g_free(blocked);
     gtk_widget_set_visible(self->s_verdict, r != NULL);
+    tsc_description d;
     if (r) {
-        char *what = tsc_viewer_result_describe(m, r, method);
-        tsc_verdict v = api->result_get_verdict(r);
-        char pc[16];
-        tsc_format_percent(api->result_get_confidence(r), pc, sizeof pc);
-        char *text = v == TSC_VERDICT_TUMOR && api->result_n_classes(r)
-                         ? g_strdup_printf("%s \xc2\xb7 %s", what, pc)
-                     : v == TSC_VERDICT_NO_TUMOR && api->result_n_classes(r)
-                         ? g_strdup_printf("No tumour \xc2\xb7 %s", pc)
-                         : g_strdup(what);
-        char *mk = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s",
-                                           tsc_viewer_result_color(m, r), text);
-        gtk_label_set_markup(GTK_LABEL(self->s_verdict), mk);
-        g_free(mk);
-        g_free(text);
-        g_free(what);
+        tsc_viewer_describe_result(m, r, &d);
+        set_verdict_line(self->s_verdict, &d, NULL);
     }
-    const char *reason = r && api->result_get_verdict(r) == TSC_VERDICT_INCONCLUSIVE ? api->result_get_reason(r) : NULL;
-    set_visible_text(self->s_reason, reason && *reason ? reason : NULL);
+    /* Why a slice is inconclusive, not assessable or not analysed; and for a
+     * tumour or a doubtful slice the probability of a tumour at all. */
+    GString *why = g_string_new(NULL);
+    if (r && *d.reason) g_string_append(why, d.reason);
+    if (r && (d.verdict == TSC_VERDICT_TUMOR || d.verdict == TSC_VERDICT_INCONCLUSIVE) &&
+        isfinite(d.tumor_probability)) {
+        char pc[16];
+        g_string_append_printf(why, "%sP(tumour) %s", why->len ? "\n" : "",
+                               tsc_format_percent(d.tumor_probability, pc, sizeof pc));
+    }
+    set_visible_text(self->s_reason, why->len ? why->str : NULL);
+    g_string_free(why, TRUE);
+    char *scope = r ? scope_text(d.scope_warning) : NULL;
+    set_visible_text(self->s_scope, scope);
+    g_free(scope);
     show_probabilities(self, m, r);
     show_lesions(self, r);
     const tsc_timings *t = r ? api->result_get_timings(r) : NULL;
@@ -180,6 +222,14 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
     g_free(tt);
 }
 
+static void hide_series(TscFindingsPanel *self)
+{
+    GtkWidget *hide[] = {self->r_banner, self->r_detail, self->r_scope, self->r_counts,
+                         self->r_failed, self->r_volume, self->r_key, self->r_more};
+    for (size_t i = 0; i < G_N_ELEMENTS(hide); i++) gtk_widget_set_visible(hide[i], FALSE);
+    for (int i = 0; i < MAX_LISTED; i++) gtk_widget_set_visible(self->r_lesion[i], FALSE);
+}
+
 void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
                                    const tsc_series_result *r, double slice_spacing_mm)
 {
@@ -189,59 +239,66 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     self->series_valid = TRUE;
     self->shown_series = r;
     self->shown_series_model = model;
+    char *blocked = !r && self->scope_reason && !self->scope_forced
+                        ? g_strdup_printf("Not analysed: %s.", self->scope_reason)
+                        : NULL;
     set_visible_text(self->r_status,
-                     r ? NULL : "Not analysed. Use Analyse Series (Ctrl+Enter) for the volume and the slice strip.");
+                     r ? NULL : blocked ? blocked
+                                        : "Not analysed. Use Analyse Series (Ctrl+Enter) for the volume and the slice strip.");
+    g_free(blocked);
     if (!r) {
-        GtkWidget *hide[] = {self->r_banner, self->r_counts, self->r_failed, self->r_volume, self->r_key, self->r_more};
-        for (size_t i = 0; i < G_N_ELEMENTS(hide); i++) gtk_widget_set_visible(hide[i], FALSE);
-        for (int i = 0; i < MAX_LISTED; i++) gtk_widget_set_visible(self->r_lesion[i], FALSE);
+        hide_series(self);
         return;
     }
     const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
-    size_t n = api->series_result_n_slices(r), n_t = 0, n_n = 0, n_i = 0, n_f = 0;
-    for (size_t k = 0; k < n; k++) {
-        const tsc_result *s = api->series_result_get_slice(r, k);
-        if (!s) {
-            n_f++;
-            continue;
-        }
-        switch (api->result_get_verdict(s)) {
-        case TSC_VERDICT_TUMOR: n_t++; break;
-        case TSC_VERDICT_NO_TUMOR: n_n++; break;
-        default: n_i++; break;
-        }
-    }
-    tsc_verdict v = api->series_result_get_verdict(r);
-    size_t lab = api->series_result_get_label(r);
-    guint32 rgb = v == TSC_VERDICT_INCONCLUSIVE ? TSC_VIEWER_COLOR_INCONCLUSIVE
-                  : m && lab < api->model_n_classes(m) ? api->model_get_class_color(m, lab)
-                  : v == TSC_VERDICT_TUMOR ? TSC_VIEWER_COLOR_CLASSIC : TSC_VIEWER_COLOR_NO_TUMOR;
-    const char *name = v == TSC_VERDICT_INCONCLUSIVE ? "Inconclusive"
-                       : m && lab < api->model_n_classes(m) ? api->model_get_class_display(m, lab)
-                       : v == TSC_VERDICT_TUMOR ? "Tumour" : "No tumour";
-    char pc[16];
-    char *text = m ? g_strdup_printf("%s \xc2\xb7 %s", name,
-                                     tsc_format_percent(api->series_result_get_confidence(r), pc, sizeof pc))
-                   : g_strdup(name);
-    char *mk = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s", rgb, text);
-    gtk_label_set_markup(GTK_LABEL(self->r_banner), mk);
+    tsc_description d;
+    tsc_viewer_describe_series(m, r, &d);
+    set_verdict_line(self->r_banner, &d, NULL);
     gtk_widget_set_visible(self->r_banner, TRUE);
-    g_free(mk);
-    g_free(text);
-    char *counts = g_strdup_printf("%zu tumour \xc2\xb7 %zu no tumour \xc2\xb7 %zu inconclusive",
-                                   n_t, n_n, n_i);
-    set_visible_text(self->r_counts, counts);
-    g_free(counts);
-    char *f = n_f ? g_strdup_printf("%zu slice%s not analysed or failed", n_f, n_f == 1 ? "" : "s") : NULL;
-    set_visible_text(self->r_failed, f);
-    g_free(f);
+    GString *detail = g_string_new(NULL);
+    if (*d.reason) g_string_append(detail, d.reason);
+    if (*d.detail) g_string_append_printf(detail, "%s%s", detail->len ? "\n" : "", d.detail);
+    set_visible_text(self->r_detail, detail->len ? detail->str : NULL);
+    g_string_free(detail, TRUE);
+    char *scope = scope_text(d.scope_warning);
+    set_visible_text(self->r_scope, scope);
+    g_free(scope);
+
+    size_t n = api->series_result_n_slices(r), n_missing = 0;
+    for (size_t k = 0; k < n; k++) n_missing += api->series_result_get_slice(r, k) == NULL;
+    if (d.verdict == TSC_VERDICT_NOT_ANALYSED) {
+        set_visible_text(self->r_counts, NULL);
+        set_visible_text(self->r_failed, NULL);
+    } else {
+        static const struct {
+            tsc_verdict v;
+            const char *name;
+        } kinds[] = {{TSC_VERDICT_TUMOR, "tumour"},
+                     {TSC_VERDICT_NO_TUMOR, "no tumour"},
+                     {TSC_VERDICT_INCONCLUSIVE, "inconclusive"},
+                     {TSC_VERDICT_NOT_ASSESSABLE, "not assessable"}};
+        GString *counts = g_string_new(NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+            size_t c = api->series_result_count(r, kinds[i].v);
+            if (c || kinds[i].v != TSC_VERDICT_NOT_ASSESSABLE)
+                g_string_append_printf(counts, "%s%zu %s", counts->len ? " \xc2\xb7 " : "", c, kinds[i].name);
+        }
+        set_visible_text(self->r_counts, counts->str);
+        g_string_free(counts, TRUE);
+        char *f = n_missing ? g_strdup_printf("%zu slice%s not analysed or failed", n_missing,
+                                              n_missing == 1 ? "" : "s")
+                            : NULL;
+        set_visible_text(self->r_failed, f);
+        g_free(f);
+    }
     double vol = api->series_result_get_volume_ml(r);
-    char *t = v == TSC_VERDICT_TUMOR || vol > 0 ? g_strdup_printf("Tumour volume %.2f mL", vol) : NULL;
+    char *t = d.verdict == TSC_VERDICT_TUMOR || vol > 0 ? g_strdup_printf("Tumour volume %.2f mL", vol) : NULL;
     set_visible_text(self->r_volume, t);
     g_free(t);
     size_t key = api->series_result_get_key_slice(r);
-    gtk_widget_set_visible(self->r_key, key != (size_t)-1);
-    if (key != (size_t)-1) {
+    gboolean has_key = key != (size_t)-1 && key < n;
+    gtk_widget_set_visible(self->r_key, has_key);
+    if (has_key) {
         char *k = g_strdup_printf("Go to key slice %zu", key + 1);
         gtk_button_set_label(GTK_BUTTON(self->r_key), k);
         gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_key), "i", (gint32)key);
@@ -267,10 +324,78 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     g_free(more);
 }
 
+void tsc_findings_panel_clear(TscFindingsPanel *self)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    tsc_findings_panel_set_scope(self, NULL, FALSE);
+    GtkWidget *slice_parts[] = {self->s_status, self->s_verdict, self->s_reason, self->s_scope,
+                                self->s_prob_title, self->s_grid, self->s_lesion_title,
+                                self->s_more, self->s_timing};
+    for (size_t i = 0; i < G_N_ELEMENTS(slice_parts); i++) gtk_widget_set_visible(slice_parts[i], FALSE);
+    for (int i = 0; i < MAX_LISTED; i++) gtk_widget_set_visible(self->s_lesion[i], FALSE);
+    gtk_label_set_text(GTK_LABEL(self->s_verdict), "");
+    gtk_label_set_text(GTK_LABEL(self->r_banner), "");
+    gtk_widget_set_visible(self->r_status, FALSE);
+    hide_series(self);
+    tsc_findings_panel_invalidate(self);
+}
+
+void tsc_findings_panel_invalidate(TscFindingsPanel *self)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    self->series_valid = FALSE;
+    self->shown_series = NULL;
+    self->shown_series_model = NULL;
+}
+
+static const char *visible_text(GtkWidget *l)
+{
+    return gtk_widget_get_visible(l) ? gtk_label_get_text(GTK_LABEL(l)) : "";
+}
+
+const char *tsc_findings_panel_get_slice_verdict(TscFindingsPanel *self)
+{
+    return visible_text(self->s_verdict);
+}
+
+const char *tsc_findings_panel_get_slice_status(TscFindingsPanel *self)
+{
+    return visible_text(self->s_status);
+}
+
+const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self)
+{
+    return visible_text(self->s_scope);
+}
+
+const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self)
+{
+    return visible_text(self->r_banner);
+}
+
+const char *tsc_findings_panel_get_scope(TscFindingsPanel *self)
+{
+    return visible_text(self->scope_label);
+}
+
+const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self)
+{
+    return gtk_widget_get_visible(self->r_key) ? gtk_button_get_label(GTK_BUTTON(self->r_key)) : "";
+}
+
+int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_LISTED; i++)
+        n += gtk_widget_get_visible(self->r_lesion[i]) + gtk_widget_get_visible(self->s_lesion[i]);
+    return n;
+}
+
 static void tsc_findings_panel_dispose(GObject *object)
 {
     TscFindingsPanel *self = TSC_FINDINGS_PANEL(object);
     g_clear_pointer(&self->box, gtk_widget_unparent);
+    g_clear_pointer(&self->scope_reason, g_free);
     G_OBJECT_CLASS(tsc_findings_panel_parent_class)->dispose(object);
 }
 
@@ -290,13 +415,14 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     self->s_status = label(NULL, "dim-label");
     self->s_verdict = label(NULL, "verdict");
     self->s_reason = label(NULL, "dim-label");
+    self->s_scope = label(NULL, "warning");
     self->s_prob_title = label("Probabilities", "section-subtitle");
     self->s_grid = gtk_grid_new();
     gtk_grid_set_row_spacing(GTK_GRID(self->s_grid), 4);
     gtk_grid_set_column_spacing(GTK_GRID(self->s_grid), 8);
     self->s_lesion_title = label(NULL, "section-subtitle");
     GtkWidget *parts[] = {self->slice_title, self->s_status, self->s_verdict, self->s_reason,
-                          self->s_prob_title, self->s_grid, self->s_lesion_title};
+                          self->s_scope, self->s_prob_title, self->s_grid, self->s_lesion_title};
     for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) gtk_box_append(GTK_BOX(slice), parts[i]);
     for (int i = 0; i < MAX_LISTED; i++) {
         self->s_lesion[i] = label(NULL, "lesion");
@@ -311,6 +437,8 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     self->series_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
     self->r_status = label(NULL, "dim-label");
     self->r_banner = label(NULL, "verdict");
+    self->r_detail = label(NULL, "dim-label");
+    self->r_scope = label(NULL, "warning");
     self->r_counts = label(NULL, NULL);
     self->r_failed = label(NULL, "warning");
     self->r_volume = label(NULL, "volume");
@@ -321,7 +449,8 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_key), "i", 0);
     gtk_actionable_set_action_name(GTK_ACTIONABLE(self->r_key), "app.goto-slice");
     gtk_widget_set_focus_on_click(self->r_key, FALSE);
-    GtkWidget *rparts[] = {label("Series", "section-title"), self->r_status, self->r_banner, self->r_counts,
+    GtkWidget *rparts[] = {label("Series", "section-title"), self->r_status, self->r_banner, self->r_detail,
+                           self->r_scope, self->r_counts,
                            self->r_failed, self->r_volume, self->r_key};
     for (size_t i = 0; i < G_N_ELEMENTS(rparts); i++) gtk_box_append(GTK_BOX(self->series_box), rparts[i]);
     for (int i = 0; i < MAX_LISTED; i++) {
@@ -333,6 +462,9 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     for (GtkWidget *c = gtk_widget_get_next_sibling(gtk_widget_get_first_child(self->series_box)); c;
          c = gtk_widget_get_next_sibling(c))
         gtk_widget_set_visible(c, FALSE);
+    self->scope_label = label(NULL, "warning");
+    gtk_widget_set_visible(self->scope_label, FALSE);
+    gtk_box_append(GTK_BOX(self->box), self->scope_label);
     gtk_box_append(GTK_BOX(self->box), slice);
     gtk_box_append(GTK_BOX(self->box), gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
     gtk_box_append(GTK_BOX(self->box), self->series_box);

@@ -22,5 +22,24 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
 void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
                                    const tsc_series_result *r, double slice_spacing_mm);
 
+/* Why the series on screen is outside the model's scope (NULL: in scope);
+ * `forced`: the user asked for analysis anyway (research use). */
+void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gboolean forced);
+/* Empties both sections: called the moment the study or the series changes,
+ * so that nothing of another series (or patient) stays on screen. */
+void tsc_findings_panel_clear(TscFindingsPanel *self);
+/* Forgets which series result is shown (a new result may have its address). */
+void tsc_findings_panel_invalidate(TscFindingsPanel *self);
+
+/* What the panel shows, for scripts and tests ("" when hidden; borrowed). */
+const char *tsc_findings_panel_get_slice_verdict(TscFindingsPanel *self);
+const char *tsc_findings_panel_get_slice_status(TscFindingsPanel *self);
+const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self);
+const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self);
+const char *tsc_findings_panel_get_scope(TscFindingsPanel *self);
+const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self);
+/* Lesion rows visible in both sections. */
+int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self);
+
 G_END_DECLS
 #endif

@@ -5,7 +5,7 @@ struct _TscPrefsWindow {
     GtkWindow parent_instance;
     GtkDropDown *mode_dropdown;
     GtkAdjustment *opacity_adjustment, *threads_adjustment;
-    GtkSwitch *click_switch, *deidentify_switch;
+    GtkSwitch *click_switch, *deidentify_switch, *force_scope_switch;
     GtkLabel *folder_label, *persist_label;
 };
 
@@ -52,6 +52,7 @@ static void tsc_prefs_window_class_init(TscPrefsWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, threads_adjustment);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, click_switch);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, deidentify_switch);
+    gtk_widget_class_bind_template_child(wc, TscPrefsWindow, force_scope_switch);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, folder_label);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, persist_label);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -74,6 +75,7 @@ TscPrefsWindow *tsc_prefs_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
                                 int_to_double, double_to_int, NULL, NULL);
     g_object_bind_property(prefs, "analyze-on-click", self->click_switch, "active", bi);
     g_object_bind_property(prefs, "deidentify", self->deidentify_switch, "active", bi);
+    g_object_bind_property(prefs, "force-scope", self->force_scope_switch, "active", bi);
     char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
     char *t = g_strdup_printf("Reports go to %s (change it in the Export dialog)", folder);
     gtk_label_set_text(self->folder_label, t);

@@ -206,6 +206,13 @@ void tsc_series_browser_set_badge(TscSeriesBrowser *self, gsize series, const ch
     g_free(esc);
 }
 
+const char *tsc_series_browser_get_badge(TscSeriesBrowser *self, gsize series)
+{
+    if (series >= self->rows->len) return "";
+    GtkWidget *badge = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "badge");
+    return gtk_label_get_text(GTK_LABEL(badge));
+}
+
 static void tsc_series_browser_dispose(GObject *object)
 {
     TscSeriesBrowser *self = TSC_SERIES_BROWSER(object);

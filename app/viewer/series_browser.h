@@ -24,5 +24,8 @@ void tsc_series_browser_select(TscSeriesBrowser *self, gsize series);
 void tsc_series_browser_set_badge(TscSeriesBrowser *self, gsize series, const char *text,
                                   guint32 rgb);
 
+/* The badge's text as shown (without the colour dot's markup); borrowed. */
+const char *tsc_series_browser_get_badge(TscSeriesBrowser *self, gsize series);
+
 G_END_DECLS
 #endif

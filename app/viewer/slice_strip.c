@@ -74,7 +74,7 @@ static void tsc_slice_strip_snapshot(GtkWidget *widget, GtkSnapshot *s)
             y0 = top;
             y1 = bottom;
         }
-        set_rgb(&col, c->state == TSC_STRIP_FAILED ? 0x8A2D2Du : c->rgb, 1);
+        set_rgb(&col, c->rgb, 1);
         /* At least 2 px wide so that a single tumour slice of 300 stays visible. */
         double x0 = PAD_X + i * cw, cwid = MAX(2.0, cw - (cw > 4 ? 1 : 0));
         gtk_snapshot_append_color(s, &col, &GRAPHENE_RECT_INIT((float)x0, (float)y0, (float)cwid,
@@ -132,8 +132,7 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
     TscSliceStrip *self = TSC_SLICE_STRIP(w);
     gssize k = slice_at(self, x);
     if (k < 0) return FALSE;
-    const Cell *c = &g_array_index(self->cells, Cell, k);
-    char *text = g_strdup_printf("Slice %zd: %s", k + 1, c->tooltip ? c->tooltip : "not analysed");
+    char *text = tsc_slice_strip_dup_tooltip(self, (gsize)k);
     gtk_tooltip_set_text(tip, text);
     g_free(text);
     return TRUE;
@@ -203,6 +202,20 @@ void tsc_slice_strip_clear(TscSliceStrip *self)
         g_clear_pointer(&c->tooltip, g_free);
     }
     gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+char *tsc_slice_strip_dup_tooltip(TscSliceStrip *self, gsize slice)
+{
+    g_return_val_if_fail(slice < self->cells->len, NULL);
+    const Cell *c = &g_array_index(self->cells, Cell, slice);
+    return g_strdup_printf("Slice %zu: %s", slice + 1, c->tooltip ? c->tooltip : "not analysed");
+}
+
+guint32 tsc_slice_strip_get_cell_color(TscSliceStrip *self, gsize slice)
+{
+    g_return_val_if_fail(slice < self->cells->len, 0);
+    const Cell *c = &g_array_index(self->cells, Cell, slice);
+    return c->state == TSC_STRIP_NONE ? G_MAXUINT32 : c->rgb;
 }
 
 void tsc_slice_strip_set_current(TscSliceStrip *self, gsize slice)

@@ -25,6 +25,10 @@ void tsc_slice_strip_set_cell(TscSliceStrip *self, gsize slice, TscStripState st
                               guint32 rgb, const char *tooltip);
 void tsc_slice_strip_clear(TscSliceStrip *self);
 void tsc_slice_strip_set_current(TscSliceStrip *self, gsize slice);
+/* The tooltip of slice `slice`'s cell, as shown ("Slice 4: Glioma 97.3%"). */
+char *tsc_slice_strip_dup_tooltip(TscSliceStrip *self, gsize slice);
+/* The colour drawn for the cell (0xRRGGBB; G_MAXUINT32: not analysed). */
+guint32 tsc_slice_strip_get_cell_color(TscSliceStrip *self, gsize slice);
 /* Centre of slice `slice`'s cell, in the strip's coordinates. */
 double tsc_slice_strip_cell_center(TscSliceStrip *self, gsize slice);
 

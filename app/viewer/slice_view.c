@@ -235,6 +235,11 @@ void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
+const tsc_result *tsc_slice_view_get_result(TscSliceView *self)
+{
+    return self->result;
+}
+
 static void replace(char **field, const char *v)
 {
     g_free(*field);

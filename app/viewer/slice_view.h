@@ -34,6 +34,8 @@ TscViewerImage *tsc_slice_view_get_image(TscSliceView *self);
 void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const double *iop);
 /* The overlay for the image on screen (borrowed; NULL: none). */
 void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const tsc_result *r);
+/* The result whose overlay is drawn (borrowed; NULL: none). */
+const tsc_result *tsc_slice_view_get_result(TscSliceView *self);
 /* Corner text lines ("\n"-separated, may be NULL). */
 void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
                                     const char *top_right, const char *bottom_right);

@@ -3,6 +3,7 @@
 #include "viewer_api.h"
 
 #include <dlfcn.h>
+#include <math.h>
 #include <string.h>
 
 static const tsc_plugin_api *api;
@@ -85,29 +86,53 @@ void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *er
         g_set_error_literal(error, TSC_VIEWER_ERROR, (int)status, detail);
 }
 
-guint32 tsc_viewer_result_color(const tsc_model *model, const tsc_result *r)
+/* A plugin older than ABI 3 has no description: say only what is certain
+ * (the verdict), never a percentage whose meaning we would have to guess. */
+static void describe_fallback(tsc_verdict v, tsc_description *out)
 {
-    tsc_verdict v = api->result_get_verdict(r);
-    if (v == TSC_VERDICT_INCONCLUSIVE) return TSC_VIEWER_COLOR_INCONCLUSIVE;
-    if (model && api->result_n_classes(r) > 0) {
-        size_t label = api->result_get_label(r);
-        if (label < api->model_n_classes(model)) return api->model_get_class_color(model, label);
-    }
-    return v == TSC_VERDICT_TUMOR ? TSC_VIEWER_COLOR_CLASSIC : TSC_VIEWER_COLOR_NO_TUMOR;
+    static const struct {
+        const char *headline, *finding;
+        guint32 color;
+    } names[] = {
+        [TSC_VERDICT_NO_TUMOR] = {"NO TUMOUR", "No tumour detected", TSC_COLOR_NO_TUMOR},
+        [TSC_VERDICT_TUMOR] = {"TUMOUR", "Tumour", TSC_COLOR_CLASSIC},
+        [TSC_VERDICT_INCONCLUSIVE] = {"INCONCLUSIVE", "Inconclusive", TSC_COLOR_INCONCLUSIVE},
+        [TSC_VERDICT_NOT_ASSESSABLE] = {"NOT ASSESSABLE", "Not assessable", TSC_COLOR_NOT_ASSESSABLE},
+        [TSC_VERDICT_NOT_ANALYSED] = {"NOT ANALYSED", "Not analysed", TSC_COLOR_NOT_ASSESSABLE},
+    };
+    guint i = (guint)v < G_N_ELEMENTS(names) ? (guint)v : TSC_VERDICT_INCONCLUSIVE;
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    out->verdict = v;
+    g_strlcpy(out->headline, names[i].headline, sizeof out->headline);
+    g_strlcpy(out->finding, names[i].finding, sizeof out->finding);
+    g_strlcpy(out->label, names[i].headline, sizeof out->label);
+    out->confidence = out->tumor_probability = NAN;
+    out->type = (size_t)-1;
+    out->color = names[i].color;
 }
 
-char *tsc_viewer_result_describe(const tsc_model *model, const tsc_result *r, int method)
+void tsc_viewer_describe_result(const tsc_model *model, const tsc_result *r, tsc_description *out)
 {
-    tsc_verdict v = api->result_get_verdict(r);
-    if (v == TSC_VERDICT_INCONCLUSIVE) return g_strdup("Inconclusive");
-    if (model && api->result_n_classes(r) > 0) {
-        size_t label = api->result_get_label(r);
-        if (label < api->model_n_classes(model))
-            return g_strdup(api->model_get_class_display(model, label));
+    g_return_if_fail(api && r && out);
+    if (!TSC_PLUGIN_HAS(api, result_describe)) {
+        describe_fallback(api->result_get_verdict(r), out);
+        return;
     }
-    if (v == TSC_VERDICT_TUMOR)
-        return g_strdup_printf("Tumour (%s method)",
-                               method == TSC_METHOD_REGION_GROWING ? "region-growing"
-                                                                   : "threshold");
-    return g_strdup("No tumour");
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    api->result_describe(model, r, out);
+}
+
+void tsc_viewer_describe_series(const tsc_model *model, const tsc_series_result *r,
+                                tsc_description *out)
+{
+    g_return_if_fail(api && r && out);
+    if (!TSC_PLUGIN_HAS(api, series_result_describe)) {
+        describe_fallback(api->series_result_get_verdict(r), out);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    api->series_result_describe(model, r, out);
 }

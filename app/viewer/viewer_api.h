@@ -36,20 +36,17 @@ const char *tsc_viewer_api_plugin_path(void);
 void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *err,
                           const char *what);
 
-/* Colours used outside the plugin's own renderer (slice strip, badges).
- * The model's class colour for tumour types, Okabe–Ito green/amber/yellow
- * otherwise: the same palette as the plugin's overlay. */
-#define TSC_VIEWER_COLOR_NO_TUMOR 0x009E73u
-#define TSC_VIEWER_COLOR_INCONCLUSIVE 0xE69F00u
-#define TSC_VIEWER_COLOR_CLASSIC 0xF0E442u
+/* Colour of a slice the analysis failed on (no result, so no description). */
 #define TSC_VIEWER_COLOR_FAILED 0x8A2D2Du
 
-/* Colour of a result's verdict: the label's class colour from `model` (may be
- * NULL for the classical methods). */
-guint32 tsc_viewer_result_color(const tsc_model *model, const tsc_result *r);
-/* Display name of a result's finding: "Glioma", "No tumour", "Inconclusive",
- * "Tumour (threshold)".  Newly allocated. */
-char *tsc_viewer_result_describe(const tsc_model *model, const tsc_result *r, int method);
+/* The plugin's one description of a result (api->result_describe): the
+ * words, colour and percentage that every part of the viewer shows for it
+ * (panel, strip, tooltip, badge, state; the overlay and the reports get the
+ * same from the plugin's renderer).  `model` is NULL for the classical
+ * methods.  The viewer never makes up its own. */
+void tsc_viewer_describe_result(const tsc_model *model, const tsc_result *r, tsc_description *out);
+void tsc_viewer_describe_series(const tsc_model *model, const tsc_series_result *r,
+                                tsc_description *out);
 
 G_END_DECLS
 #endif

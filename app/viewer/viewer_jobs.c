@@ -81,6 +81,7 @@ typedef struct {
     int method, threads;
     gsize series, slice;
     TscViewerProgress *progress;
+    gboolean force_scope; /* analyse outside the model's scope (research use) */
 } AnalysisData;
 
 static void analysis_data_free(AnalysisData *d)
@@ -123,6 +124,7 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
     opt.method = (tsc_method)d->method;
     opt.cancel = tsc_viewer_cancel_cb;
     opt.cancel_data = cancellable;
+    opt.force_scope = d->force_scope;
     tsc_result *r = NULL;
     tsc_error err = {0};
     tsc_status st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study),
@@ -141,18 +143,20 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
     }
     warm_overlay_once(d->model, r);
     g_debug("series %zu slice %zu analysed (%s)", d->series, d->slice,
-            api->result_get_verdict(r) == TSC_VERDICT_TUMOR ? "tumour" : "no tumour/inconclusive");
+            api->verdict_to_string(api->result_get_verdict(r)));
     g_task_return_pointer(task, r, (GDestroyNotify)api->result_free);
 }
 
 void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
-                                    gsize series, gsize slice, GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data)
+                                    gsize series, gsize slice, gboolean force_scope,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_slice_async);
-    g_task_set_task_data(task, analysis_data_new(study, model, method, series, slice),
-                         (GDestroyNotify)analysis_data_free);
+    AnalysisData *d = analysis_data_new(study, model, method, series, slice);
+    d->force_scope = force_scope;
+    g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, slice_thread);
     g_object_unref(task);
 }
@@ -188,6 +192,7 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     opt.method = (tsc_method)d->method;
     opt.cancel = tsc_viewer_cancel_cb;
     opt.cancel_data = cancellable;
+    opt.force_scope = d->force_scope;
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
@@ -195,6 +200,15 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
                                               d->series, &opt, d->threads,
                                               d->progress ? series_progress : NULL, d->progress,
                                               &r, &err);
+    /* Outside the scope the plugin still returns a "not analysed" result
+     * with the reason: that is what the window shows. */
+    if (st == TSC_ESCOPE && r) {
+        g_info("series %zu not analysed: outside the model's scope", d->series);
+        SeriesOutcome *o = g_new0(SeriesOutcome, 1);
+        o->result = r;
+        g_task_return_pointer(task, o, (GDestroyNotify)series_outcome_free);
+        return;
+    }
     if (st != TSC_OK && st != TSC_ECANCELLED) {
         if (r) api->series_result_free(r);
         GError *error = NULL;
@@ -226,7 +240,8 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
 }
 
 void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, int method,
-                                     gsize series, int threads, TscViewerProgress *progress,
+                                     gsize series, int threads, gboolean force_scope,
+                                     TscViewerProgress *progress,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
@@ -234,6 +249,7 @@ void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, in
     g_task_set_source_tag(task, tsc_viewer_analyze_series_async);
     AnalysisData *d = analysis_data_new(study, model, method, series, 0);
     d->threads = CLAMP(threads, 1, 2);
+    d->force_scope = force_scope;
     d->progress = progress;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, series_thread);
@@ -320,6 +336,7 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
             opt.method = (tsc_method)d->method;
             opt.cancel = tsc_viewer_cancel_cb;
             opt.cancel_data = cancellable;
+            opt.force_scope = d->spec.force_scope;
             st = api->analyze_study_slice(d->model, index, d->series, d->slice, &opt,
                                           &d->slice_result, &err);
             if (st != TSC_OK && !first_error)

@@ -19,15 +19,22 @@ tsc_model *tsc_viewer_model_load_finish(GAsyncResult *result, GError **error);
 
 /* `model` may be NULL for the classical methods; it must outlive the job
  * (the application keeps it until the pools are shut down). */
+/* `force_scope`: analyse a series the model's scope gate refuses (research
+ * use; every result carries the scope warning).  Without it such a slice
+ * fails with the plugin's TSC_ESCOPE and its reason. */
 void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
-                                    gsize series, gsize slice, GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
+                                    gsize series, gsize slice, gboolean force_scope,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 tsc_result *tsc_viewer_analyze_slice_finish(GAsyncResult *result, GError **error);
 
 /* Progress (slices done/total) goes to `progress`.  A cancelled analysis
- * still returns its partial result with *cancelled set. */
+ * still returns its partial result with *cancelled set; a series outside the
+ * model's scope (without `force_scope`) returns the plugin's "not analysed"
+ * result with the reason. */
 void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, int method,
-                                     gsize series, int threads, TscViewerProgress *progress,
+                                     gsize series, int threads, gboolean force_scope,
+                                     TscViewerProgress *progress,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data);
 tsc_series_result *tsc_viewer_analyze_series_finish(GAsyncResult *result, gboolean *cancelled,
@@ -40,6 +47,7 @@ typedef struct TscViewerExportSpec {
     gboolean pdf;          /* (needs a series analysis) */
     gboolean dicom;        /* SEG + Secondary Capture + SR (needs a series analysis) */
     gboolean deidentify;
+    gboolean force_scope;  /* an unanalysed slice is analysed outside the scope too */
 } TscViewerExportSpec;
 
 /* Writes the chosen outputs for slice `slice` of `series`.  `slice_result`

@@ -12,6 +12,7 @@ struct _TscViewerPrefs {
     GSettings *settings; /* NULL when the schema cannot be found */
     gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text;
     gboolean analyze_on_click, deidentify;
+    gboolean force_scope; /* research use: never persisted */
     double opacity;
     int threads;
     char *method;
@@ -33,6 +34,7 @@ enum {
     PROP_DEIDENTIFY,
     PROP_METHOD,
     PROP_EXPORT_FOLDER,
+    PROP_FORCE_SCOPE,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -96,6 +98,7 @@ static void tsc_viewer_prefs_get_property(GObject *object, guint id, GValue *val
     case PROP_DEIDENTIFY: g_value_set_boolean(value, self->deidentify); break;
     case PROP_METHOD: g_value_set_string(value, self->method); break;
     case PROP_EXPORT_FOLDER: g_value_set_string(value, self->export_folder); break;
+    case PROP_FORCE_SCOPE: g_value_set_boolean(value, self->force_scope); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -129,6 +132,7 @@ static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValu
     case PROP_SHOW_CORNER_TEXT: set_bool(self, &self->show_corner_text, value, id); break;
     case PROP_ANALYZE_ON_CLICK: set_bool(self, &self->analyze_on_click, value, id); break;
     case PROP_DEIDENTIFY: set_bool(self, &self->deidentify, value, id); break;
+    case PROP_FORCE_SCOPE: set_bool(self, &self->force_scope, value, id); break;
     case PROP_OPACITY: {
         double v = g_value_get_double(value);
         if (v == self->opacity) break;
@@ -209,6 +213,9 @@ static void tsc_viewer_prefs_class_init(TscViewerPrefsClass *klass)
     props[PROP_DEIDENTIFY] = g_param_spec_boolean("deidentify", NULL, NULL, TRUE, f);
     props[PROP_METHOD] = g_param_spec_string("method", NULL, NULL, "cnn", f);
     props[PROP_EXPORT_FOLDER] = g_param_spec_string("export-folder", NULL, NULL, "", f);
+    /* Analyse series the model's scope gate refuses (research use).  Not a
+     * GSettings key: every session starts with the gate on. */
+    props[PROP_FORCE_SCOPE] = g_param_spec_boolean("force-scope", NULL, NULL, FALSE, f);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -243,6 +250,7 @@ gboolean tsc_viewer_prefs_get_show_corner_text(TscViewerPrefs *self) { return se
 gboolean tsc_viewer_prefs_get_analyze_on_click(TscViewerPrefs *self) { return self->analyze_on_click; }
 int tsc_viewer_prefs_get_threads(TscViewerPrefs *self) { return self->threads; }
 gboolean tsc_viewer_prefs_get_deidentify(TscViewerPrefs *self) { return self->deidentify; }
+gboolean tsc_viewer_prefs_get_force_scope(TscViewerPrefs *self) { return self->force_scope; }
 
 int tsc_viewer_prefs_get_method(TscViewerPrefs *self)
 {

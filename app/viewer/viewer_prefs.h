@@ -29,6 +29,8 @@ gboolean tsc_viewer_prefs_get_show_corner_text(TscViewerPrefs *self);
 gboolean tsc_viewer_prefs_get_analyze_on_click(TscViewerPrefs *self);
 int tsc_viewer_prefs_get_threads(TscViewerPrefs *self);
 gboolean tsc_viewer_prefs_get_deidentify(TscViewerPrefs *self);
+/* Analyse outside the model's scope (research use; never persisted). */
+gboolean tsc_viewer_prefs_get_force_scope(TscViewerPrefs *self);
 /* TSC_METHOD_* of the `method` property ("cnn", "threshold", "region-growing"). */
 int tsc_viewer_prefs_get_method(TscViewerPrefs *self);
 /* The export folder, or the default: $XDG_DOCUMENTS_DIR/tumorscope, else

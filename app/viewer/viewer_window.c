@@ -89,6 +89,9 @@ struct _TscViewerWindow {
     TscViewerStudy *study;
     gboolean have_series;
     gsize series, slice;
+    /* The model's scope gate on the series on screen (api->series_check_scope);
+     * in scope for the classical methods, which claim none. */
+    tsc_scope_decision scope;
     int last_step; /* direction of travel, for prefetching */
     GHashTable *decoding;  /* slice keys being decoded */
     GHashTable *analysing; /* (method, series, slice) keys being analysed */
@@ -385,6 +388,47 @@ static void refresh_findings_slice(TscViewerWindow *self)
     tsc_findings_panel_set_slice(self->findings, current_model(self), method, self->slice, r, err, busy && !r);
 }
 
+/* Whether the series on screen may be analysed with `method` as things
+ * stand: in the model's scope, or the user asked for research use. */
+static gboolean scope_allows(TscViewerWindow *self, int method)
+{
+    return method != TSC_METHOD_CNN || self->scope.in_scope ||
+           tsc_viewer_prefs_get_force_scope(self->prefs);
+}
+
+/* Asks the plugin's scope gate about the series on screen and tells the
+ * findings panel.  Again when the model or method changes (the model
+ * declares the scope). */
+static void refresh_scope(TscViewerWindow *self)
+{
+    memset(&self->scope, 0, sizeof self->scope);
+    self->scope.struct_size = sizeof self->scope;
+    self->scope.in_scope = 1;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    if (self->have_series && current_method(self) == TSC_METHOD_CNN &&
+        TSC_PLUGIN_HAS(api, series_check_scope))
+        api->series_check_scope(current_model(self), tsc_viewer_study_get_index(self->study), self->series,
+                                &self->scope);
+    tsc_findings_panel_set_scope(self->findings, self->scope.in_scope ? NULL : self->scope.reason,
+                                 tsc_viewer_prefs_get_force_scope(self->prefs));
+}
+
+/* Said in the window when an analysis is asked for outside the scope. */
+static void say_not_analysed(TscViewerWindow *self)
+{
+    char *t = g_strdup_printf("Not analysed: %s.", self->scope.reason);
+    set_issue(self, "analysis", GTK_MESSAGE_WARNING, t,
+              self->scope.reformat_possible
+                  ? "The model was not made for this series. It is a thin 3D volume: an axial "
+                    "reformat of it would be in scope. For research use, Preferences \u2192 "
+                    "\u201cAnalyse outside the model\u2019s scope\u201d analyses it anyway, and every "
+                    "result then carries a warning."
+                  : "The model was not made for this series. For research use, Preferences \u2192 "
+                    "\u201cAnalyse outside the model\u2019s scope\u201d analyses it anyway, and every "
+                    "result then carries a warning.");
+    g_free(t);
+}
+
 static void refresh_findings(TscViewerWindow *self)
 {
     if (!self->have_series) return;
@@ -395,35 +439,43 @@ static void refresh_findings(TscViewerWindow *self)
                                   series_info(self)->slice_spacing);
 }
 
-static char *result_tooltip(TscViewerWindow *self, int method, const tsc_result *r)
+/* The strip's tooltip: the description's label, then why (and the scope
+ * warning of a forced analysis). */
+static char *result_tooltip(const tsc_description *d)
 {
-    const tsc_plugin_api *api = tsc_viewer_api();
-    char *what = tsc_viewer_result_describe(model_for(self, method), r, method);
-    char pc[16];
-    char *t = api->result_n_classes(r)
-                  ? g_strdup_printf("%s %s", what, tsc_format_percent(api->result_get_confidence(r), pc, sizeof pc))
-                  : g_strdup(what);
-    g_free(what);
-    return t;
+    GString *t = g_string_new(d->label);
+    if (*d->reason) g_string_append_printf(t, "\n%s", d->reason);
+    if (*d->scope_warning) g_string_append_printf(t, "\n\xe2\x9a\xa0 %s", d->scope_warning);
+    return g_string_free(t, FALSE);
 }
 
 static void refresh_strip_cell(TscViewerWindow *self, gsize k)
 {
-    const tsc_plugin_api *api = tsc_viewer_api();
     int method = current_method(self);
     const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, k);
     if (r) {
-        char *tip = result_tooltip(self, method, r);
-        TscStripState st = api->result_get_verdict(r) == TSC_VERDICT_TUMOR ? TSC_STRIP_TUMOR : TSC_STRIP_RESULT;
-        tsc_slice_strip_set_cell(self->strip, k, st, tsc_viewer_result_color(model_for(self, method), r), tip);
+        tsc_description d;
+        tsc_viewer_describe_result(model_for(self, method), r, &d);
+        char *tip = result_tooltip(&d);
+        TscStripState st = d.verdict == TSC_VERDICT_TUMOR ? TSC_STRIP_TUMOR : TSC_STRIP_RESULT;
+        tsc_slice_strip_set_cell(self->strip, k, st, d.color, tip);
         g_free(tip);
         return;
     }
     const char *err = tsc_viewer_study_get_slice_error(self->study, method, self->series, k);
-    if (err)
-        tsc_slice_strip_set_cell(self->strip, k, TSC_STRIP_FAILED, 0, err);
-    else
+    const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, self->series);
+    if (err) {
+        tsc_slice_strip_set_cell(self->strip, k, TSC_STRIP_FAILED, TSC_VIEWER_COLOR_FAILED, err);
+    } else if (sr && tsc_viewer_api()->series_result_get_verdict(sr) == TSC_VERDICT_NOT_ANALYSED) {
+        /* Refused by the scope gate: the series' own words on every cell. */
+        tsc_description d;
+        tsc_viewer_describe_series(model_for(self, method), sr, &d);
+        char *tip = result_tooltip(&d);
+        tsc_slice_strip_set_cell(self->strip, k, TSC_STRIP_NONE, 0, tip);
+        g_free(tip);
+    } else {
         tsc_slice_strip_set_cell(self->strip, k, TSC_STRIP_NONE, 0, NULL);
+    }
 }
 
 static void refresh_strip(TscViewerWindow *self)
@@ -432,6 +484,18 @@ static void refresh_strip(TscViewerWindow *self)
     gsize n = tsc_viewer_study_n_slices(self->study, self->series);
     for (gsize k = 0; k < n; k++) refresh_strip_cell(self, k);
     tsc_slice_strip_set_current(self->strip, self->slice);
+}
+
+/* How much a slice verdict should draw the eye in the browser's badge. */
+static int severity(tsc_verdict v)
+{
+    switch (v) {
+    case TSC_VERDICT_TUMOR: return 4;
+    case TSC_VERDICT_INCONCLUSIVE: return 3;
+    case TSC_VERDICT_NO_TUMOR: return 2;
+    case TSC_VERDICT_NOT_ASSESSABLE: return 1;
+    default: return 0;
+    }
 }
 
 static void refresh_badge(TscViewerWindow *self, gsize series)
@@ -447,19 +511,15 @@ static void refresh_badge(TscViewerWindow *self, gsize series)
         return;
     }
     const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, series);
+    tsc_description d;
     if (sr) {
-        tsc_verdict v = api->series_result_get_verdict(sr);
-        size_t lab = api->series_result_get_label(sr);
-        const char *name = v == TSC_VERDICT_INCONCLUSIVE ? "Inconclusive"
-                           : model && lab < api->model_n_classes(model) ? api->model_get_class_display(model, lab)
-                           : v == TSC_VERDICT_TUMOR ? "Tumour" : "No tumour";
-        guint32 rgb = v == TSC_VERDICT_INCONCLUSIVE ? TSC_VIEWER_COLOR_INCONCLUSIVE
-                      : model && lab < api->model_n_classes(model) ? api->model_get_class_color(model, lab)
-                      : v == TSC_VERDICT_TUMOR ? TSC_VIEWER_COLOR_CLASSIC : TSC_VIEWER_COLOR_NO_TUMOR;
-        char *t = v == TSC_VERDICT_TUMOR ? g_strdup_printf("%s \xc2\xb7 %.1f mL", name, api->series_result_get_volume_ml(sr))
-                                         : g_strdup(name);
-        tsc_series_browser_set_badge(self->browser, series, t, rgb);
-        g_free(t);
+        tsc_viewer_describe_series(model, sr, &d);
+        GString *t = g_string_new(d.label);
+        if (d.verdict == TSC_VERDICT_TUMOR)
+            g_string_append_printf(t, " \xc2\xb7 %.1f mL", api->series_result_get_volume_ml(sr));
+        if (*d.scope_warning) g_string_append(t, " \xc2\xb7 \xe2\x9a\xa0 outside scope");
+        tsc_series_browser_set_badge(self->browser, series, t->str, d.color);
+        g_string_free(t, TRUE);
         return;
     }
     /* Slice analyses only: the most severe verdict seen so far. */
@@ -469,20 +529,17 @@ static void refresh_badge(TscViewerWindow *self, gsize series)
         const tsc_result *r = tsc_viewer_study_get_result(self->study, method, series, k);
         if (!r) continue;
         done++;
-        tsc_verdict v = api->result_get_verdict(r);
-        if (!worst || v == TSC_VERDICT_TUMOR ||
-            (v == TSC_VERDICT_INCONCLUSIVE && api->result_get_verdict(worst) == TSC_VERDICT_NO_TUMOR))
-            if (!worst || api->result_get_verdict(worst) != TSC_VERDICT_TUMOR) worst = r;
+        if (!worst || severity(api->result_get_verdict(r)) > severity(api->result_get_verdict(worst))) worst = r;
     }
     if (!done) {
         tsc_series_browser_set_badge(self->browser, series, "Not analysed", G_MAXUINT32);
         return;
     }
-    char *what = tsc_viewer_result_describe(model, worst, method);
-    char *t = g_strdup_printf("%s \xc2\xb7 %zu of %zu slices", what, done, n);
-    tsc_series_browser_set_badge(self->browser, series, t, tsc_viewer_result_color(model, worst));
+    tsc_viewer_describe_result(model, worst, &d);
+    char *t = g_strdup_printf("%s \xc2\xb7 %zu of %zu slices%s", d.label, done, n,
+                              *d.scope_warning ? " \xc2\xb7 \xe2\x9a\xa0 outside scope" : "");
+    tsc_series_browser_set_badge(self->browser, series, t, d.color);
     g_free(t);
-    g_free(what);
 }
 
 static void refresh_all_badges(TscViewerWindow *self)
@@ -568,6 +625,8 @@ void tsc_viewer_window_model_changed(TscViewerWindow *self)
     else
         set_issue(self, "model", 0, NULL, NULL);
     refresh_model_label(self);
+    refresh_scope(self);
+    tsc_findings_panel_invalidate(self->findings);
     refresh_all(self);
     replay_deferred(self);
 }
@@ -708,6 +767,11 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_series(self->view, si->modality, si->orientation);
     tsc_slice_strip_set_n_slices(self->strip, si->n_slices);
+    /* Nothing of the previous series stays in the panel, not even for the
+     * frames until its sections are refreshed. */
+    tsc_findings_panel_clear(self->findings);
+    set_issue(self, "analysis", 0, NULL, NULL);
+    refresh_scope(self);
     tsc_series_browser_select(self->browser, series);
     gtk_stack_set_visible_child_name(self->view_stack, "viewer");
     gtk_widget_set_visible(GTK_WIDGET(self->findings), TRUE);
@@ -715,6 +779,7 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     set_title(self);
     refresh_strip(self);
     tsc_viewer_window_goto_slice(self, (gssize)self->slice);
+    refresh_findings(self);
     gtk_widget_grab_focus(GTK_WIDGET(self->view));
     g_info("series %zu selected (%zu slices)", series, si->n_slices);
 }
@@ -750,7 +815,9 @@ static void reset_study(TscViewerWindow *self)
     g_hash_table_remove_all(self->decoding);
     g_hash_table_remove_all(self->analysing);
     self->have_series = FALSE;
+    tsc_findings_panel_clear(self->findings);
     gtk_widget_set_visible(GTK_WIDGET(self->findings), FALSE);
+    tsc_slice_strip_set_n_slices(self->strip, 0);
     refresh_sensitivity(self);
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_image(self->view, NULL);
@@ -760,6 +827,7 @@ static void reset_study(TscViewerWindow *self)
     set_issue(self, "decode", 0, NULL, NULL);
     set_issue(self, "analysis", 0, NULL, NULL);
     set_issue(self, "open", 0, NULL, NULL);
+    set_issue(self, "export", 0, NULL, NULL);
 }
 
 static char *skipped_details(TscViewerStudy *study, gsize *n_out)
@@ -863,9 +931,74 @@ gboolean tsc_viewer_window_defer(TscViewerWindow *self, const char *action, GVar
     return TRUE;
 }
 
+/* What a folder holds at a glance (at most 256 entries, two levels): DICOM
+ * candidates (DICM preamble, DICOMDIR, or no extension, as scanners write
+ * them) and pictures a user might mistake for a study. */
+static void peek_folder(const char *dir, int depth, int *budget, int *dicom, int *pictures)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d) return;
+    const char *name;
+    while ((name = g_dir_read_name(d)) && *budget > 0 && !*dicom) {
+        (*budget)--;
+        char *p = g_build_filename(dir, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+            if (depth < 2) peek_folder(p, depth + 1, budget, dicom, pictures);
+        } else {
+            char *lower = g_ascii_strdown(name, -1);
+            static const char *pics[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".nii", ".nii.gz", NULL};
+            gboolean pic = FALSE;
+            for (int i = 0; pics[i] && !pic; i++) pic = g_str_has_suffix(lower, pics[i]);
+            if (pic) {
+                (*pictures)++;
+            } else if (strcmp(lower, "dicomdir") == 0 || !strchr(name, '.')) {
+                (*dicom)++;
+            } else {
+                FILE *f = fopen(p, "rb");
+                char head[132];
+                if (f && fread(head, 1, sizeof head, f) == sizeof head && memcmp(head + 128, "DICM", 4) == 0)
+                    (*dicom)++;
+                if (f) fclose(f);
+            }
+            g_free(lower);
+        }
+        g_free(p);
+    }
+    g_dir_close(d);
+}
+
+/* Refuses, before the open study is closed, what cannot be a study: a path
+ * that does not exist, a folder of pictures.  Says so in the window. */
+static gboolean open_would_fail(TscViewerWindow *self, const char *const *paths)
+{
+    for (int i = 0; paths[i]; i++) {
+        if (!g_file_test(paths[i], G_FILE_TEST_EXISTS)) {
+            char *t = g_strdup_printf("Folder not found: %s", paths[i]);
+            set_issue(self, "open", GTK_MESSAGE_ERROR, t,
+                      self->study ? "Check the path. The study on screen stays open." : "Check the path.");
+            g_free(t);
+            return TRUE;
+        }
+    }
+    if (paths[1] || !g_file_test(paths[0], G_FILE_TEST_IS_DIR)) return FALSE;
+    int budget = 256, dicom = 0, pictures = 0;
+    peek_folder(paths[0], 0, &budget, &dicom, &pictures);
+    if (dicom || !pictures) return FALSE;
+    char *t = g_strdup_printf("No DICOM files in %s: it holds %d picture%s (PNG, JPEG or NIfTI).", paths[0],
+                              pictures, pictures == 1 ? "" : "s");
+    set_issue(self, "open", GTK_MESSAGE_WARNING, t,
+              "The viewer reads DICOM. To make a DICOM series of a PNG stack or a NIfTI volume, run\n"
+              "    tumorscope dicomize --out OUT_FOLDER FOLDER_OR_FILE\n"
+              "and open OUT_FOLDER (see docs/CLI.md for the spacing and patient options)."
+              " The study on screen stays open.");
+    g_free(t);
+    return TRUE;
+}
+
 void tsc_viewer_window_open(TscViewerWindow *self, const char *const *paths)
 {
     if (!self->app || tsc_viewer_app_get_api_error(self->app) || !paths || !paths[0]) return;
+    if (open_would_fail(self, paths)) return;
     if (self->open_cancellable) g_cancellable_cancel(self->open_cancellable);
     g_clear_object(&self->open_cancellable);
     reset_study(self);
@@ -996,9 +1129,13 @@ void tsc_viewer_window_analyze_slice(TscViewerWindow *self)
     gpointer key = slice_key(method, self->series, self->slice);
     if (g_hash_table_contains(self->analysing, key)) return;
     if (!method_usable(self, method)) return;
+    if (!scope_allows(self, method)) {
+        say_not_analysed(self);
+        return;
+    }
     g_hash_table_add(self->analysing, key);
     tsc_viewer_analyze_slice_async(self->study, current_model(self), method, self->series, self->slice,
-                                   self->work_cancellable, on_slice_analysed,
+                                   tsc_viewer_prefs_get_force_scope(self->prefs), self->work_cancellable, on_slice_analysed,
                                    ctx_new(self, method, self->series, self->slice));
     refresh_view_result(self);
     refresh_findings(self);
@@ -1035,13 +1172,19 @@ static void on_series_analysed(GObject *source, GAsyncResult *res, gpointer data
             g_clear_object(&self->series_cancellable);
         }
         if (r) {
+            gboolean refused = tsc_viewer_api()->series_result_get_verdict(r) == TSC_VERDICT_NOT_ANALYSED;
             tsc_viewer_study_take_series_result(self->study, c->method, c->series, r);
             r = NULL;
-            if (cancelled)
+            /* The new result may sit where the old one was freed. */
+            tsc_findings_panel_invalidate(self->findings);
+            if (refused) {
+                if (self->have_series && c->series == self->series) say_not_analysed(self);
+            } else if (cancelled) {
                 set_issue(self, "analysis", GTK_MESSAGE_INFO,
                           "Series analysis cancelled: the slices analysed so far are kept.", NULL);
-            else
+            } else {
                 set_issue(self, "analysis", 0, NULL, NULL);
+            }
         } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
             set_issue(self, "analysis", GTK_MESSAGE_ERROR, "The series could not be analysed.", error->message);
         }
@@ -1068,10 +1211,18 @@ void tsc_viewer_window_analyze_series(TscViewerWindow *self)
     const tsc_series_result *done = tsc_viewer_study_get_series_result(self->study, method, self->series);
     if (done && !self->bench.running) {
         const tsc_plugin_api *api = tsc_viewer_api();
+        /* Refused by the scope gate: final, unless the user now forces it. */
+        if (api->series_result_get_verdict(done) == TSC_VERDICT_NOT_ANALYSED) {
+            if (!scope_allows(self, method) || self->scope.in_scope) {
+                say_not_analysed(self);
+                return;
+            }
+        } else {
         size_t missing = 0;
         for (size_t k = 0; k < api->series_result_n_slices(done); k++)
             missing += !api->series_result_get_slice(done, k) && !api->series_result_get_error(done, k);
         if (!missing) return;
+        }
     }
     if (!method_usable(self, method)) return;
     /* One series at a time: a new request replaces the running one. */
@@ -1087,6 +1238,7 @@ void tsc_viewer_window_analyze_series(TscViewerWindow *self)
                           g_object_ref(self->series_cancellable), g_object_unref);
     tsc_viewer_analyze_series_async(self->study, current_model(self), method, self->series,
                                     tsc_viewer_prefs_get_threads(self->prefs),
+                                    tsc_viewer_prefs_get_force_scope(self->prefs),
                                     tsc_viewer_progress_new(G_OBJECT(self), series_progress,
                                                             GUINT_TO_POINTER(self->gen)),
                                     self->series_cancellable, on_series_analysed,
@@ -1175,10 +1327,12 @@ void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportS
         !method_usable(self, method))
         return;
     TscViewerSeriesRef *ref = tsc_viewer_study_ref_series_result(self->study, method, self->series);
+    TscViewerExportSpec s = *spec;
+    s.force_scope = tsc_viewer_prefs_get_force_scope(self->prefs);
     self->exports_running++;
     tsc_viewer_export_async(self->study, current_model(self), method, self->series, self->slice,
                             tsc_viewer_study_get_result(self->study, method, self->series, self->slice),
-                            ref, spec, self->export_cancellable, on_exported,
+                            ref, &s, self->export_cancellable, on_exported,
                             ctx_new(self, method, self->series, self->slice));
     tsc_viewer_series_ref_release(ref);
     refresh_progress(self);
@@ -1240,6 +1394,8 @@ static void idle_wait_free(IdleWait *w)
 static gboolean is_idle(TscViewerWindow *self)
 {
     if (tsc_viewer_pool_n_pending(-1) > 0 || self->opening) return FALSE;
+    /* The side panel and badges of a new series result are still to come. */
+    if (self->staged_tick) return FALSE;
     if (self->app && tsc_viewer_app_get_model_loading(self->app)) return FALSE;
     if (!self->have_series) return TRUE;
     if (self->decode_error) return TRUE;
@@ -1374,6 +1530,19 @@ static void put_rect(GKeyFile *kf, const char *group, const char *key, const gra
     g_key_file_set_double_list(kf, group, key, v, 4);
 }
 
+/* One letter per slice verdict in the state's strip string. */
+static char verdict_letter(tsc_verdict v)
+{
+    switch (v) {
+    case TSC_VERDICT_TUMOR: return 'T';
+    case TSC_VERDICT_NO_TUMOR: return 'N';
+    case TSC_VERDICT_INCONCLUSIVE: return 'I';
+    case TSC_VERDICT_NOT_ASSESSABLE: return 'A';
+    case TSC_VERDICT_NOT_ANALYSED: return 'X';
+    }
+    return '?';
+}
+
 /* The state tests and scripts poll: geometry in window coordinates (those
  * of the screenshot), verdicts per slice, errors.  No patient identifiers. */
 static void do_write_state(TscViewerWindow *self, const char *path)
@@ -1426,10 +1595,10 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, i);
             char ch = '-';
             if (r) {
-                tsc_verdict vd = api->result_get_verdict(r);
-                ch = vd == TSC_VERDICT_TUMOR ? 'T' : vd == TSC_VERDICT_NO_TUMOR ? 'N' : 'I';
-                g_string_append_printf(colors, "%s%zu:%06X", colors->len ? "," : "", i,
-                                       tsc_viewer_result_color(model, r));
+                tsc_description d;
+                tsc_viewer_describe_result(model, r, &d);
+                ch = verdict_letter(d.verdict);
+                g_string_append_printf(colors, "%s%zu:%06X", colors->len ? "," : "", i, d.color);
             } else if (tsc_viewer_study_get_slice_error(self->study, method, self->series, i)) {
                 ch = 'F';
             }
@@ -1439,27 +1608,62 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         g_key_file_set_string(kf, "series", "colors", colors->str);
         g_string_free(verdicts, TRUE);
         g_string_free(colors, TRUE);
+        g_key_file_set_boolean(kf, "series", "in-scope", self->scope.in_scope);
+        g_key_file_set_string(kf, "series", "scope-reason", self->scope.reason);
+        g_key_file_set_boolean(kf, "series", "force-scope", tsc_viewer_prefs_get_force_scope(self->prefs));
         const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, self->series);
         g_key_file_set_boolean(kf, "series", "analysed", sr != NULL);
         if (sr) {
-            tsc_verdict vd = api->series_result_get_verdict(sr);
-            g_key_file_set_string(kf, "series", "verdict",
-                                  vd == TSC_VERDICT_TUMOR ? "tumor" : vd == TSC_VERDICT_NO_TUMOR ? "no_tumor" : "inconclusive");
+            tsc_description d;
+            tsc_viewer_describe_series(model, sr, &d);
+            g_key_file_set_string(kf, "series", "verdict", api->verdict_to_string(d.verdict));
+            g_key_file_set_string(kf, "series", "label", d.label);
+            g_key_file_set_string(kf, "series", "reason", d.reason);
+            g_key_file_set_string(kf, "series", "scope-warning", d.scope_warning);
             g_key_file_set_double(kf, "series", "volume-ml", api->series_result_get_volume_ml(sr));
             size_t key = api->series_result_get_key_slice(sr);
             g_key_file_set_integer(kf, "series", "key-slice", key == (size_t)-1 ? -1 : (int)key);
         }
+        /* What is on screen, read back from the widgets. */
+        g_key_file_set_string(kf, "panel", "scope", tsc_findings_panel_get_scope(self->findings));
+        g_key_file_set_string(kf, "panel", "slice-status", tsc_findings_panel_get_slice_status(self->findings));
+        g_key_file_set_string(kf, "panel", "slice-verdict", tsc_findings_panel_get_slice_verdict(self->findings));
+        g_key_file_set_string(kf, "panel", "slice-scope", tsc_findings_panel_get_slice_scope(self->findings));
+        g_key_file_set_string(kf, "panel", "series-verdict", tsc_findings_panel_get_series_verdict(self->findings));
+        g_key_file_set_string(kf, "panel", "key-slice", tsc_findings_panel_get_key_slice(self->findings));
+        g_key_file_set_integer(kf, "panel", "lesions", tsc_findings_panel_n_lesions_shown(self->findings));
+        g_key_file_set_string(kf, "panel", "badge", tsc_series_browser_get_badge(self->browser, self->series));
+        g_key_file_set_boolean(kf, "panel", "analyse-sensitive",
+                               gtk_widget_get_sensitive(self->analyze_slice_button));
+        if (n) {
+            char *tip = tsc_slice_strip_dup_tooltip(self->strip, self->slice);
+            g_key_file_set_string(kf, "slice", "tooltip", tip);
+            g_free(tip);
+        }
         const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, self->slice);
         g_key_file_set_boolean(kf, "slice", "analysed", r != NULL);
         if (r) {
-            tsc_verdict vd = api->result_get_verdict(r);
-            g_key_file_set_string(kf, "slice", "verdict",
-                                  vd == TSC_VERDICT_TUMOR ? "tumor" : vd == TSC_VERDICT_NO_TUMOR ? "no_tumor" : "inconclusive");
-            char *col = g_strdup_printf("%06X", tsc_viewer_result_color(model, r));
+            tsc_description d;
+            tsc_viewer_describe_result(model, r, &d);
+            g_key_file_set_string(kf, "slice", "verdict", api->verdict_to_string(d.verdict));
+            g_key_file_set_string(kf, "slice", "label", d.label);
+            g_key_file_set_string(kf, "slice", "reason", d.reason);
+            g_key_file_set_string(kf, "slice", "scope-warning", d.scope_warning);
+            char *col = g_strdup_printf("%06X", d.color);
             g_key_file_set_string(kf, "slice", "color", col);
+            g_free(col);
+            guint32 strip_rgb = tsc_slice_strip_get_cell_color(self->strip, self->slice);
+            col = g_strdup_printf("%06X", strip_rgb);
+            g_key_file_set_string(kf, "slice", "strip-color", col);
             g_free(col);
             g_key_file_set_integer(kf, "slice", "lesions", (int)api->result_n_lesions(r));
         }
+        TscViewerImage *shown = tsc_slice_view_get_image(self->view);
+        const tsc_result *overlay = tsc_slice_view_get_result(self->view);
+        g_key_file_set_boolean(kf, "slice", "overlay", overlay != NULL);
+        g_key_file_set_boolean(kf, "slice", "overlay-matches",
+                               overlay == NULL || (overlay == r && shown && shown->series == self->series &&
+                                                   shown->slice == self->slice));
         graphene_rect_t img, b;
         if (tsc_slice_view_get_image_rect(self->view, &img) &&
             gtk_widget_compute_bounds(GTK_WIDGET(self->view), GTK_WIDGET(self), &b)) {
@@ -1690,6 +1894,8 @@ static void on_method_changed(TscViewerPrefs *prefs, GParamSpec *pspec, TscViewe
     (void)prefs;
     (void)pspec;
     set_issue(self, "analysis", 0, NULL, NULL);
+    refresh_scope(self);
+    tsc_findings_panel_invalidate(self->findings);
     refresh_all(self);
 }
 
@@ -1710,6 +1916,7 @@ static void bind_prefs(TscViewerWindow *self)
     g_object_bind_property_full(self->prefs, "method", self->method_dropdown, "selected", bi,
                                 method_to_index, index_to_method, NULL, NULL);
     g_signal_connect_object(self->prefs, "notify::method", G_CALLBACK(on_method_changed), self, 0);
+    g_signal_connect_object(self->prefs, "notify::force-scope", G_CALLBACK(on_method_changed), self, 0);
 }
 
 TscViewerWindow *tsc_viewer_window_new(TscViewerApp *app)

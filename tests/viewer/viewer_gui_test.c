@@ -741,8 +741,9 @@ static int test_slice_strip_marks(void)
         guint32 rgb = (guint32)strtoul(strchr(*c, ':') + 1, NULL, 16);
         /* The viewer shows what the plugin computes. */
         const tsc_result *pr = p.api->series_result_get_slice(sr, (size_t)k);
-        char want = !pr ? 'F' : p.api->result_get_verdict(pr) == TSC_VERDICT_TUMOR ? 'T'
-                            : p.api->result_get_verdict(pr) == TSC_VERDICT_NO_TUMOR ? 'N' : 'I';
+        static const char letters[] = "NTIAX"; /* in tsc_verdict order */
+        tsc_verdict pv = pr ? p.api->result_get_verdict(pr) : TSC_VERDICT_NOT_ANALYSED;
+        char want = !pr ? 'F' : (size_t)pv < sizeof letters - 1 ? letters[pv] : '?';
         CHECK(verdicts[k] == want, "slice %d: viewer %c, plugin %c", k, verdicts[k], want);
         int x = (int)lround(x0 + (n > 1 ? k * (x1 - x0) / (n - 1) : 0));
         int a[3], b[3];
@@ -1051,6 +1052,435 @@ static int test_scroll_latency(void)
     return 0;
 }
 
+
+/* ---- one description everywhere, scope, wrong patient, mistyped paths ---- */
+
+static char *kf_str(GKeyFile *kf, const char *group, const char *key)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    return v ? v : g_strdup("");
+}
+
+/* A copy of the Colin27 series relabelled as CT (dcmodify), which the
+ * model's scope gate refuses. */
+static int make_ct_copy(const char *study, char **out)
+{
+    char *dcmodify = g_find_program_in_path("dcmodify");
+    if (!dcmodify) {
+        printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
+        return SKIP;
+    }
+    char *src = g_build_filename(study, "01-normal-colin27", "t1-axial", NULL);
+    if (!g_file_test(src, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: %s is missing\n", src);
+        g_free(src);
+        g_free(dcmodify);
+        return SKIP;
+    }
+    *out = g_build_filename(workdir, "ct", NULL);
+    g_mkdir_with_parents(*out, 0755);
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(argv, g_strdup(dcmodify));
+    g_ptr_array_add(argv, g_strdup("-nb"));
+    g_ptr_array_add(argv, g_strdup("-m"));
+    g_ptr_array_add(argv, g_strdup("(0008,0060)=CT"));
+    GDir *d = g_dir_open(src, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        if (!g_str_has_suffix(name, ".dcm")) continue;
+        char *from = g_build_filename(src, name, NULL), *to = g_build_filename(*out, name, NULL);
+        if (copy_file(from, to, -1)) g_ptr_array_add(argv, g_strdup(to));
+        g_free(from);
+        g_free(to);
+    }
+    if (d) g_dir_close(d);
+    g_ptr_array_add(argv, NULL);
+    int status = 0;
+    char *err_out = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err_out, &status, NULL) &&
+                  g_spawn_check_wait_status(status, NULL);
+    int r = ok ? 0 : failf("dcmodify failed: %s", err_out ? err_out : "");
+    g_free(err_out);
+    g_ptr_array_unref(argv);
+    g_free(src);
+    g_free(dcmodify);
+    return r;
+}
+
+/* Pixels of `rgb` that the overlay put there: in `on`, not in `off`. */
+static int count_added(const Shot *on, const Shot *off, const double r[4], guint32 rgb, int tol)
+{
+    int n = 0;
+    for (int y = (int)r[1]; y < r[1] + r[3]; y++)
+        for (int x = (int)r[0]; x < r[0] + r[2]; x++) {
+            int a[3], b[3];
+            px(on, x, y, a);
+            px(off, x, y, b);
+            n += color_dist(a, rgb) <= tol && color_dist(b, rgb) > tol;
+        }
+    return n;
+}
+
+typedef struct {
+    tsc_verdict verdict;
+    const char *path;
+    gssize series;
+    size_t slice;
+    tsc_description d;
+    gboolean found;
+} VerdictCase;
+
+/* For a slice the plugin calls `verdict`, the viewer's panel, strip (colour
+ * and tooltip), state and overlay banner say the plugin's one description. */
+static int check_slice_case(Viewer *v, const VerdictCase *c)
+{
+    char tag[64];
+    const char *vname = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION)->verdict_to_string(c->verdict);
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)c->series));
+    viewer_action(v, "analyze-series", NULL);
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)c->slice));
+    g_snprintf(tag, sizeof tag, "%s", vname);
+    GKeyFile *kf = viewer_state(v, tag);
+    CHECK(kf, "no state");
+    char *verdict = kf_str(kf, "slice", "verdict"), *label = kf_str(kf, "slice", "label");
+    char *panel = kf_str(kf, "panel", "slice-verdict"), *tip = kf_str(kf, "slice", "tooltip");
+    char *col = kf_str(kf, "slice", "color"), *strip_col = kf_str(kf, "slice", "strip-color");
+    char *want_tip = g_strdup_printf("Slice %zu: %s", c->slice + 1, c->d.label);
+    char *want_col = g_strdup_printf("%06X", c->d.color);
+    printf("  %s: series %zd slice %zu: plugin \"%s\" #%06X | panel \"%s\" | tooltip \"%s\" | strip #%s\n",
+           vname, c->series, c->slice + 1, c->d.label, c->d.color, panel, tip, strip_col);
+    CHECK(strcmp(verdict, vname) == 0, "%s: the viewer says %s", vname, verdict);
+    CHECK(strcmp(label, c->d.label) == 0, "%s: state label \"%s\" vs plugin \"%s\"", vname, label, c->d.label);
+    CHECK(g_str_has_suffix(panel, c->d.label), "%s: panel \"%s\" vs \"%s\"", vname, panel, c->d.label);
+    CHECK(g_str_has_prefix(tip, want_tip), "%s: tooltip \"%s\" vs \"%s\"", vname, tip, want_tip);
+    CHECK(strcmp(col, want_col) == 0 && strcmp(strip_col, want_col) == 0, "%s: colours %s / %s vs %s", vname,
+          col, strip_col, want_col);
+    if (*c->d.reason) {
+        CHECK(strstr(tip, c->d.reason), "%s: the tooltip lacks the reason \"%s\"", vname, c->d.reason);
+    }
+    CHECK(g_key_file_get_boolean(kf, "slice", "overlay", NULL) &&
+              g_key_file_get_boolean(kf, "slice", "overlay-matches", NULL),
+          "%s: the overlay does not show this slice's result", vname);
+    /* The banner, in the top-left of the view, in the description's colour:
+     * pixels of that colour that are there only with the overlay. */
+    double view[4];
+    CHECK(get_rect(kf, "view", view), "no geometry");
+    g_snprintf(tag, sizeof tag, "%s.png", vname);
+    Shot *on = viewer_shot(v, vname);
+    viewer_action(v, "show-overlay", NULL);
+    g_snprintf(tag, sizeof tag, "%s-overlay-off", vname);
+    Shot *off = viewer_shot(v, tag);
+    viewer_action(v, "show-overlay", NULL);
+    CHECK(on && off, "no screenshots");
+    double band[4] = {view[0], view[1], view[2] / 2, 80};
+    int n = count_added(on, off, band, c->d.color, 12);
+    printf("    banner: %d pixels of #%06X added by the overlay\n", n, c->d.color);
+    CHECK(n >= 150, "%s: no banner in #%06X (%d pixels)", vname, c->d.color, n);
+    shot_free(on);
+    shot_free(off);
+    g_free(verdict);
+    g_free(label);
+    g_free(panel);
+    g_free(tip);
+    g_free(col);
+    g_free(strip_col);
+    g_free(want_tip);
+    g_free(want_col);
+    g_key_file_unref(kf);
+    return 0;
+}
+
+/* Finds, in every series of `path` (or the one named `needle`), a slice of
+ * each verdict still missing from `cases`, with the plugin's description. */
+static int find_verdicts(const char *path, const char *needle, VerdictCase *cases, size_t n_cases)
+{
+    Plugin p;
+    int r;
+    if ((r = plugin_open(&p, path))) return r;
+    tsc_analysis_options ao = p.api->analysis_default_options();
+    for (size_t s = 0; s < p.api->study_n_series(p.index); s++) {
+        const tsc_dicom_series_info *si = p.api->study_get_series(p.index, s);
+        if (needle && !strstr(si->description, needle)) continue;
+        tsc_series_result *sr = NULL;
+        tsc_error err = {0};
+        tsc_status st = p.api->analyze_study_series(p.model, p.index, s, &ao, 1, NULL, NULL, &sr, &err);
+        if (st != TSC_OK) {
+            if (sr) p.api->series_result_free(sr);
+            continue;
+        }
+        for (size_t k = 0; k < p.api->series_result_n_slices(sr); k++) {
+            const tsc_result *res = p.api->series_result_get_slice(sr, k);
+            for (size_t i = 0; res && i < n_cases; i++) {
+                if (cases[i].found || p.api->result_get_verdict(res) != cases[i].verdict) continue;
+                cases[i].found = TRUE;
+                cases[i].path = path;
+                cases[i].series = (gssize)s;
+                cases[i].slice = k;
+                cases[i].d.struct_size = sizeof cases[i].d;
+                p.api->result_describe(p.model, res, &cases[i].d);
+            }
+        }
+        p.api->series_result_free(sr);
+    }
+    plugin_close(&p);
+    return 0;
+}
+
+static int test_every_verdict_reads_the_same(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *ct = NULL;
+    if ((r = make_ct_copy(study, &ct))) return r;
+    if (!TSC_PLUGIN_HAS(tsc_plugin_get_api(TSC_PLUGIN_API_VERSION), result_describe)) {
+        printf("SKIP: the plugin has no result_describe\n");
+        return SKIP;
+    }
+    /* The shipped model when it is there: on the Colin27 sample it gives
+     * no-tumour, inconclusive and not-assessable slices, the lesion sample
+     * tumour slices; the phantom test model marks white matter of real
+     * brains as tumour.  And a phantom head, which the phantom model calls
+     * normal. */
+    const char *shipped = g_getenv("TSC_VIEWER_SHIPPED_MODEL_DIR");
+    if (shipped && g_file_test(shipped, G_FILE_TEST_IS_DIR)) {
+        printf("  model: the shipped one in %s\n", shipped);
+        g_setenv("TSC_MODEL_DIR", shipped, TRUE);
+    }
+    char *phantom = g_build_filename(workdir, "phantom", NULL);
+    if ((r = make_phantom_series(phantom, 6, 0, 0, "Phantom normal head", 1))) return r;
+    VerdictCase cases[] = {{.verdict = TSC_VERDICT_NO_TUMOR}, {.verdict = TSC_VERDICT_TUMOR},
+                           {.verdict = TSC_VERDICT_INCONCLUSIVE}, {.verdict = TSC_VERDICT_NOT_ASSESSABLE}};
+    if ((r = find_verdicts(study, "LESION", cases, G_N_ELEMENTS(cases)))) return r;
+    if ((r = find_verdicts(study, "T1 axial 5mm (Colin27", cases, G_N_ELEMENTS(cases)))) return r;
+    if ((r = find_verdicts(phantom, NULL, cases, G_N_ELEMENTS(cases)))) return r;
+    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    int checked = 0;
+    const char *open_path = study;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *want = pass == 0 ? study : phantom;
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+            if (!cases[i].found || cases[i].path != want) continue;
+            if (open_path != want) {
+                viewer_action(v, "open", g_variant_new_string(want));
+                open_path = want;
+            }
+            if ((r = check_slice_case(v, &cases[i]))) return r;
+            checked++;
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        if (!cases[i].found)
+            printf("  note: no %s slice in the samples with this model\n", api->verdict_to_string(cases[i].verdict));
+    CHECK(cases[0].found && cases[1].found, "no no_tumor or no tumour slice to check");
+    /* Not analysed: the CT copy, refused by the scope gate. */
+    viewer_action(v, "open", g_variant_new_string(ct));
+    viewer_action(v, "analyze-series", NULL);
+    GKeyFile *kf = viewer_state(v, "not_analysed");
+    CHECK(kf, "no state");
+    char *sv = kf_str(kf, "series", "verdict"), *sl = kf_str(kf, "series", "label");
+    char *sreason = kf_str(kf, "series", "reason"), *panel = kf_str(kf, "panel", "series-verdict");
+    char *tip = kf_str(kf, "slice", "tooltip"), *badge = kf_str(kf, "panel", "badge");
+    char *scope = kf_str(kf, "panel", "scope");
+    printf("  not_analysed: \"%s\" (%s) | panel \"%s\" | tooltip \"%s\" | badge \"%s\" | scope \"%s\"\n", sl,
+           sreason, panel, tip, badge, scope);
+    CHECK(strcmp(sv, "not_analysed") == 0, "CT series verdict %s", sv);
+    CHECK(*sl && g_str_has_suffix(panel, sl), "panel \"%s\" vs \"%s\"", panel, sl);
+    CHECK(strstr(tip, sl) && strstr(tip, sreason), "tooltip \"%s\"", tip);
+    CHECK(strstr(badge, sl), "badge \"%s\"", badge);
+    CHECK(*sreason && strstr(scope, sreason), "the panel does not say why: \"%s\"", scope);
+    CHECK(!g_key_file_get_boolean(kf, "slice", "overlay", NULL), "an overlay on a series not analysed");
+    Shot *s = viewer_shot(v, "not_analysed");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    checked++;
+    printf("  %d verdicts checked\n", checked);
+    g_free(sv);
+    g_free(sl);
+    g_free(sreason);
+    g_free(panel);
+    g_free(tip);
+    g_free(badge);
+    g_free(scope);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    g_free(ct);
+    g_free(phantom);
+    g_free(study);
+    return 0;
+}
+
+static int test_out_of_scope_series(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *ct = NULL;
+    if ((r = make_ct_copy(study, &ct))) return r;
+    Viewer *v = viewer_start(ct, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "analyze-slice", NULL);
+    GKeyFile *kf = viewer_state(v, "refused");
+    CHECK(kf, "no state");
+    char *scope = kf_str(kf, "panel", "scope"), *issues = kf_str(kf, "viewer", "issues");
+    char *status = kf_str(kf, "panel", "slice-status"), *reason = kf_str(kf, "series", "scope-reason");
+    printf("  refused: scope \"%s\" | slice \"%s\" | issues \"%s\"\n", scope, status, issues);
+    CHECK(!g_key_file_get_boolean(kf, "series", "in-scope", NULL) && *reason, "the CT series is in scope");
+    CHECK(g_str_has_prefix(scope, "Not analysed: ") && strstr(scope, reason), "panel scope \"%s\"", scope);
+    CHECK(strstr(status, reason), "slice status \"%s\"", status);
+    CHECK(strstr(issues, "analysis: Not analysed: "), "the window does not say why: %s", issues);
+    CHECK(!g_key_file_get_boolean(kf, "slice", "analysed", NULL), "analysed although out of scope");
+    Shot *s = viewer_shot(v, "refused");
+    shot_free(s);
+    g_key_file_unref(kf);
+    g_free(scope);
+    g_free(issues);
+    g_free(status);
+    /* Research use: forced, and every result says so. */
+    viewer_action(v, "force-scope", NULL);
+    viewer_action(v, "analyze-slice", NULL);
+    kf = viewer_state(v, "forced");
+    CHECK(kf, "no state");
+    char *warn = kf_str(kf, "slice", "scope-warning"), *pwarn = kf_str(kf, "panel", "slice-scope");
+    char *tip = kf_str(kf, "slice", "tooltip");
+    scope = kf_str(kf, "panel", "scope");
+    printf("  forced: warning \"%s\" | panel \"%s\" | scope \"%s\"\n", warn, pwarn, scope);
+    CHECK(g_key_file_get_boolean(kf, "slice", "analysed", NULL), "not analysed when forced");
+    CHECK(g_key_file_get_boolean(kf, "series", "force-scope", NULL), "force-scope is off");
+    CHECK(*warn && strstr(pwarn, warn), "the panel lacks the scope warning: \"%s\"", pwarn);
+    CHECK(strstr(tip, warn), "the tooltip lacks the scope warning: \"%s\"", tip);
+    CHECK(strstr(scope, "research use"), "panel scope \"%s\"", scope);
+    s = viewer_shot(v, "forced");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    g_free(warn);
+    g_free(pwarn);
+    g_free(tip);
+    g_free(scope);
+    g_free(reason);
+    g_key_file_unref(kf);
+    viewer_stop(v);
+    g_free(ct);
+    g_free(study);
+    return 0;
+}
+
+static int test_another_study_shows_nothing_of_the_first(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
+    char *normal = g_build_filename(study, "01-normal-colin27", NULL);
+    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR) || !g_file_test(normal, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: the lesion and Colin27 samples are needed\n");
+        return SKIP;
+    }
+    Viewer *v = viewer_start(lesion, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "analyze-series", NULL);
+    GKeyFile *a = viewer_state(v, "first");
+    CHECK(a, "no state");
+    char *key = kf_str(a, "panel", "key-slice"), *badge = kf_str(a, "panel", "badge");
+    printf("  first study: %s | key \"%s\" | badge \"%s\" | %d lesions listed\n",
+           g_key_file_get_string(a, "series", "label", NULL), key, badge,
+           g_key_file_get_integer(a, "panel", "lesions", NULL));
+    CHECK(g_key_file_get_boolean(a, "series", "analysed", NULL), "the first series was not analysed");
+    g_free(key);
+    g_free(badge);
+    viewer_action(v, "open", g_variant_new_string(normal));
+    GKeyFile *b = viewer_state(v, "second");
+    CHECK(b, "no state");
+    key = kf_str(b, "panel", "key-slice");
+    badge = kf_str(b, "panel", "badge");
+    char *sv = kf_str(b, "panel", "series-verdict"), *slv = kf_str(b, "panel", "slice-verdict");
+    char *verdicts = kf_str(b, "series", "verdicts");
+    printf("  second study: key \"%s\" | badge \"%s\" | series \"%s\" | slice \"%s\" | strip %s\n", key, badge,
+           sv, slv, verdicts);
+    CHECK(!*key, "\"%s\" beside another patient", key);
+    CHECK(!*sv && !*slv, "findings of the first study: \"%s\" / \"%s\"", sv, slv);
+    CHECK(g_key_file_get_integer(b, "panel", "lesions", NULL) == 0, "lesions of the first study listed");
+    CHECK(strcmp(badge, "Not analysed") == 0, "badge \"%s\"", badge);
+    CHECK(strspn(verdicts, "-") == strlen(verdicts), "strip of the first study: %s", verdicts);
+    CHECK(!g_key_file_get_boolean(b, "series", "analysed", NULL) && !g_key_file_get_boolean(b, "slice", "overlay", NULL),
+          "a result or overlay of the first study");
+    Shot *s = viewer_shot(v, "second");
+    CHECK(s, "no screenshot");
+    /* No verdict colour of the first study anywhere in the window. */
+    char *col = kf_str(a, "slice", "color");
+    guint32 rgb = (guint32)strtoul(col, NULL, 16);
+    int n = *col ? count_color(s, 0, 0, s->w, s->h, rgb, 10) : 0;
+    printf("  #%s pixels in the window: %d\n", col, n);
+    CHECK(n < 20, "%d pixels of the first study's verdict colour", n);
+    shot_free(s);
+    g_free(col);
+    g_free(key);
+    g_free(badge);
+    g_free(sv);
+    g_free(slv);
+    g_free(verdicts);
+    g_key_file_unref(a);
+    g_key_file_unref(b);
+    viewer_stop(v);
+    g_free(lesion);
+    g_free(normal);
+    g_free(study);
+    return 0;
+}
+
+static int test_mistyped_path_keeps_the_study(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *a = viewer_state(v, "before");
+    CHECK(a, "no state");
+    int n_series = g_key_file_get_integer(a, "study", "series-count", NULL);
+    viewer_action(v, "open", g_variant_new_string("/no/such/folder"));
+    GKeyFile *b = viewer_state(v, "mistyped");
+    CHECK(b, "no state");
+    char *issues = kf_str(b, "viewer", "issues");
+    printf("  after /no/such/folder: %s\n", issues);
+    CHECK(g_key_file_get_boolean(b, "viewer", "study-loaded", NULL) &&
+              g_key_file_get_integer(b, "study", "series-count", NULL) == n_series,
+          "the open study was closed");
+    CHECK(strstr(issues, "open: Folder not found: /no/such/folder"), "issues: %s", issues);
+    g_free(issues);
+    /* A folder of PNGs. */
+    char *pngs = g_build_filename(workdir, "pngs", NULL);
+    g_mkdir_with_parents(pngs, 0755);
+    for (int k = 0; k < 3; k++) {
+        char *f = g_strdup_printf("%s/IM%04d.png", pngs, k + 1);
+        CHECK(write_phantom_png(f, FALSE, 0, 0, 0), "png");
+        g_free(f);
+    }
+    viewer_action(v, "open", g_variant_new_string(pngs));
+    GKeyFile *c = viewer_state(v, "pngs");
+    CHECK(c, "no state");
+    issues = kf_str(c, "viewer", "issues");
+    printf("  after a folder of PNGs: %s\n", issues);
+    CHECK(g_key_file_get_boolean(c, "viewer", "study-loaded", NULL) &&
+              g_key_file_get_integer(c, "study", "series-count", NULL) == n_series,
+          "the open study was closed");
+    CHECK(strstr(issues, "open: No DICOM files in"), "issues: %s", issues);
+    Shot *s = viewer_shot(v, "pngs");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    g_free(issues);
+    g_free(pngs);
+    g_key_file_unref(a);
+    g_key_file_unref(b);
+    g_key_file_unref(c);
+    viewer_stop(v);
+    g_free(study);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -1063,6 +1493,10 @@ static const struct {
     {"viewer_refuses_a_plugin_without_its_abi_version", test_refuses_other_abi},
     {"viewer_exports_reports_outside_the_study", test_export_report},
     {"viewer_cancels_a_series_analysis", test_cancel_series_analysis},
+    {"viewer_every_verdict_reads_the_same_in_panel_strip_and_overlay", test_every_verdict_reads_the_same},
+    {"viewer_out_of_scope_series_says_why_and_forced_results_warn", test_out_of_scope_series},
+    {"viewer_another_study_shows_nothing_of_the_first", test_another_study_shows_nothing_of_the_first},
+    {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 
