@@ -47,6 +47,7 @@ def augment(x, m, gen):
     cues (contrast, noise, size, border) that separate the three datasets.
     """
     b, _, s, _ = x.shape
+    dev = x.device  # random parameters are drawn on the CPU generator, applied on x's device
     U = lambda lo, hi, n=b: torch.rand(n, generator=gen) * (hi - lo) + lo  # noqa: E731
     P = lambda p: torch.rand(b, generator=gen) < p                           # noqa: E731
 
@@ -63,7 +64,7 @@ def augment(x, m, gen):
     theta[:, 1, 1] = cos
     theta[:, 0, 2] = U(-0.1, 0.1)
     theta[:, 1, 2] = U(-0.1, 0.1)
-    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    grid = F.affine_grid(theta.to(dev), x.shape, align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     m = (F.grid_sample(m, grid, mode="bilinear", padding_mode="zeros", align_corners=False) > 0.5).float()
 
@@ -76,34 +77,34 @@ def augment(x, m, gen):
         rows = (ii[None] >= t0[:, None]) & (ii[None] < b0[:, None])
         cols = (ii[None] >= l0[:, None]) & (ii[None] < r0[:, None])
         box = (rows[:, :, None] & cols[:, None, :]).float()[:, None]
-        box = torch.where(cut[:, None, None, None], box, torch.ones_like(box))
+        box = torch.where(cut[:, None, None, None], box, torch.ones_like(box)).to(dev)
         x, m = x * box, m * box
 
     # Smooth multiplicative bias field from a 4x4 random grid.
     bias = torch.exp(F.interpolate(torch.randn(b, 1, 4, 4, generator=gen) * 0.25, size=(s, s),
-                                   mode="bicubic", align_corners=False))
-    x = torch.where(P(0.5)[:, None, None, None], x * bias, x)
+                                   mode="bicubic", align_corners=False)).to(dev)
+    x = torch.where(P(0.5)[:, None, None, None].to(dev), x * bias, x)
     # Gamma 0.7-1.5.
     g = torch.where(P(0.7), torch.exp(U(math.log(0.7), math.log(1.5))), torch.ones(b))
-    x = x.clamp(0, None) ** g[:, None, None, None]
+    x = x.clamp(0, None) ** g[:, None, None, None].to(dev)
     # Random blur.
     blur = P(0.2)
     if blur.any():
-        k = _gauss_kernels(U(0.5, 1.2))
+        k = _gauss_kernels(U(0.5, 1.2)).to(dev)
         xb = F.conv2d(x.transpose(0, 1), k, padding=2, groups=b).transpose(0, 1)
-        x = torch.where(blur[:, None, None, None], xb, x)
+        x = torch.where(blur[:, None, None, None].to(dev), xb, x)
     # Gaussian noise of random level.
     sigma = torch.where(P(0.5), U(0.005, 0.06), torch.zeros(b))
-    x = x + torch.randn(x.shape, generator=gen) * sigma[:, None, None, None]
+    x = x + torch.randn(x.shape, generator=gen).to(dev) * sigma[:, None, None, None].to(dev)
     # Re-apply the tsc-v1 percentile window, as every real input gets it.
     flat = x.reshape(b, -1)
-    q = torch.quantile(flat, torch.tensor([0.005, 0.995]), dim=1)
+    q = torch.quantile(flat, torch.tensor([0.005, 0.995], device=dev), dim=1)
     lo, hi = q[0][:, None, None, None], q[1][:, None, None, None]
     x = torch.where(hi > lo, (x - lo) / (hi - lo).clamp_min(1e-6), torch.zeros_like(x)).clamp(0, 1)
     # Mild contrast / brightness after the window.
-    cb = P(0.3)[:, None, None, None]
-    c = U(0.85, 1.15)[:, None, None, None]
-    br = U(-0.05, 0.05)[:, None, None, None]
+    cb = P(0.3)[:, None, None, None].to(dev)
+    c = U(0.85, 1.15)[:, None, None, None].to(dev)
+    br = U(-0.05, 0.05)[:, None, None, None].to(dev)
     x = torch.where(cb, (x - 0.5) * c + 0.5 + br, x).clamp(0, 1)
     return x, m
 
