@@ -381,12 +381,22 @@ static OrthancPluginErrorCode rest_analyze(OrthancPluginRestOutput *out, const c
         return OrthancPluginErrorCode_Success;
     }
     cJSON *j = cJSON_CreateObject();
+    int finished = !strcmp(state, TSC_STATE_DONE) || !strcmp(state, TSC_STATE_NOT_ANALYSED);
+    char *job = finished ? NULL : tsc__job_submit(id);
+    if (job) {
+        /* Orthanc's answer to its own asynchronous calls: ID and Path of the job. */
+        char path[128];
+        snprintf(path, sizeof path, "/jobs/%s", job);
+        cJSON_AddStringToObject(j, "ID", job);
+        cJSON_AddStringToObject(j, "Path", path);
+        OrthancPluginFreeString(tsc__g.ctx, job);
+    }
     cJSON_AddStringToObject(j, "series", id);
     cJSON_AddStringToObject(j, "state", state);
     cJSON_AddBoolToObject(j, "queued", queued);
-    if (!strcmp(state, TSC_STATE_DONE) || !strcmp(state, TSC_STATE_NOT_ANALYSED))
+    if (finished)
         cJSON_AddStringToObject(j, "message", "already analysed; GET /tumorscope/series/{id} has the result");
-    answer_json(out, 202, j);
+    answer_json(out, finished ? 200 : 202, j);
     cJSON_Delete(j);
     return OrthancPluginErrorCode_Success;
 }

@@ -56,6 +56,7 @@ typedef struct tsc__orthanc_config {
 typedef struct tsc__orthanc_item {
     char id[TSC_ORTHANC_ID_SIZE];
     int explicit_request;      /* POST .../analyze: bypasses the auto filters */
+    int cancelled;             /* its job was cancelled while it waited */
     struct tsc__orthanc_item *next;
 } tsc__orthanc_item;
 
@@ -110,6 +111,14 @@ void tsc__worker_startup_sweep(void);
 /* From a REST route: marks the series queued and hands it to the worker.
  * Returns the state the series is in afterwards (static string). */
 const char *tsc__worker_request(const char *series_id, int *queued);
+/* Cancels the analysis of a series, waiting or running (from a job's stop
+ * callback: only our queue, no Orthanc call). */
+void tsc__worker_cancel(const char *series_id);
+
+/* ---- Orthanc jobs for POST .../analyze (orthanc_job.c) ---- */
+/* Submits a job that follows the series' analysis; returns the job id to
+ * free with OrthancPluginFreeString, or NULL. */
+char *tsc__job_submit(const char *series_id);
 
 /* ---- the result JSON, as `tumorscope analyze --json` writes it
  * (orthanc_json.c) ---- */

@@ -204,6 +204,15 @@ const char *tsc__worker_request(const char *id, int *queued)
     return now;
 }
 
+void tsc__worker_cancel(const char *id)
+{
+    pthread_mutex_lock(&tsc__g.lock);
+    if (!strcmp(tsc__g.running_id, id)) __atomic_store_n(&tsc__g.cancel_running, 1, __ATOMIC_RELAXED);
+    for (tsc__orthanc_item *it = tsc__g.queue; it; it = it->next)
+        if (!strcmp(it->id, id)) it->cancelled = 1;
+    pthread_mutex_unlock(&tsc__g.lock);
+}
+
 /* ---- the analysis ---- */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -372,6 +381,11 @@ static void analyse(const tsc__orthanc_item *item)
                (is_state(state, TSC_STATE_FAILED) && !item->explicit_request);
     free(state);
     if (skip) return; /* finished meanwhile: never analysed twice */
+    if (item->cancelled) {
+        tsc__meta_set(id, TSC_META_REASON, "analysis cancelled on request");
+        tsc__meta_set(id, TSC_META_STATE, TSC_STATE_FAILED);
+        return;
+    }
     if (tsc__meta_set(id, TSC_META_STATE, TSC_STATE_RUNNING) != 0) return;
     tsc__log(TSC_LOG_INFO, "series %s: analysis started", id);
     double t0 = now_s();
@@ -487,11 +501,15 @@ static void analyse(const tsc__orthanc_item *item)
 
 finish:;
     if (cancelled || __atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED)) {
-        /* Left "running": analysed again after the restart. */
-        tsc__log(TSC_LOG_WARNING, "series %s: analysis interrupted; it stays queued for the next start", id);
-        if (!__atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED))
-            tsc__meta_set(id, TSC_META_STATE, TSC_STATE_FAILED),
-                tsc__meta_set(id, TSC_META_REASON, "cancelled");
+        if (__atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED)) {
+            /* Left "running": analysed again at the next start. */
+            tsc__log(TSC_LOG_WARNING, "series %s: analysis interrupted by the stop; it is analysed "
+                                      "again at the next start", id);
+        } else {
+            tsc__log(TSC_LOG_WARNING, "series %s: analysis cancelled on request", id);
+            tsc__meta_set(id, TSC_META_REASON, "analysis cancelled on request");
+            tsc__meta_set(id, TSC_META_STATE, TSC_STATE_FAILED);
+        }
     } else {
         const char *final = n_err ? TSC_STATE_FAILED : n_ok ? TSC_STATE_DONE : TSC_STATE_NOT_ANALYSED;
         const char *reason = n_err ? why : n_ok ? "" : first_reason;
