@@ -381,7 +381,8 @@ static OrthancPluginErrorCode rest_analyze(OrthancPluginRestOutput *out, const c
         return OrthancPluginErrorCode_Success;
     }
     cJSON *j = cJSON_CreateObject();
-    int finished = !strcmp(state, TSC_STATE_DONE) || !strcmp(state, TSC_STATE_NOT_ANALYSED);
+    int finished = !strcmp(state, TSC_STATE_DONE) || !strcmp(state, TSC_STATE_NOT_ANALYSED) ||
+                   !strcmp(state, TSC_STATE_OUTPUT);
     char *job = finished ? NULL : tsc__job_submit(id);
     if (job) {
         /* Orthanc's answer to its own asynchronous calls: ID and Path of the job. */
@@ -395,7 +396,9 @@ static OrthancPluginErrorCode rest_analyze(OrthancPluginRestOutput *out, const c
     cJSON_AddStringToObject(j, "state", state);
     cJSON_AddBoolToObject(j, "queued", queued);
     if (finished)
-        cJSON_AddStringToObject(j, "message", "already analysed; GET /tumorscope/series/{id} has the result");
+        cJSON_AddStringToObject(j, "message", !strcmp(state, TSC_STATE_OUTPUT)
+                                                  ? "a tumorscope result series; it is not analysed"
+                                                  : "already analysed; GET /tumorscope/series/{id} has the result");
     answer_json(out, finished ? 200 : 202, j);
     cJSON_Delete(j);
     return OrthancPluginErrorCode_Success;

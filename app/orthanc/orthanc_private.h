@@ -20,6 +20,8 @@
 #define TSC_STATE_DONE "done"
 #define TSC_STATE_NOT_ANALYSED "not_analysed"
 #define TSC_STATE_FAILED "failed"
+/* On the series we stored: a result, never analysed itself. */
+#define TSC_STATE_OUTPUT "output"
 
 /* The metadata and attachment we keep on a source series.  Orthanc accepts
  * them by name only when its "UserMetadata"/"UserContentType" declare them;

@@ -188,6 +188,7 @@ const char *tsc__worker_request(const char *id, int *queued)
     char *state = tsc__meta_get(id, TSC_META_STATE);
     const char *now = TSC_STATE_QUEUED;
     if (is_state(state, TSC_STATE_DONE)) now = TSC_STATE_DONE;
+    else if (is_state(state, TSC_STATE_OUTPUT)) now = TSC_STATE_OUTPUT;
     else if (is_state(state, TSC_STATE_NOT_ANALYSED)) now = TSC_STATE_NOT_ANALYSED;
     else if (is_state(state, TSC_STATE_RUNNING)) now = TSC_STATE_RUNNING;
     else if (is_state(state, TSC_STATE_QUEUED)) {
@@ -517,6 +518,10 @@ finish:;
         snprintf(model, sizeof model, "%s %s", api->model_get_name(tsc__g.model),
                  api->model_get_version(tsc__g.model));
         if (n_err) cJSON_AddStringToObject(root, "error", why);
+        /* Our result series are marked before their own stable event comes,
+         * so that no filter setting has them analysed. */
+        const cJSON *o;
+        cJSON_ArrayForEach(o, stored) tsc__meta_set(o->valuestring, TSC_META_STATE, TSC_STATE_OUTPUT);
         char *json = cJSON_PrintUnformatted(root);
         char *outs = cJSON_PrintUnformatted(stored);
         char uri[256];

@@ -358,7 +358,14 @@ TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study)
     CHECK(count_modality(all, "OT") == 1); /* Secondary Capture */
     const cJSON *s;
     cJSON_ArrayForEach(s, all)
-        if (strcmp(str(s, "ID"), series)) CHECK(dciodvfy_clean(str(s, "ID"), t));
+    {
+        if (!strcmp(str(s, "ID"), series)) continue;
+        CHECK(dciodvfy_clean(str(s, "ID"), t));
+        /* Marked as ours: never analysed themselves. */
+        cJSON *o = get_json("/tumorscope/series/%s", str(s, "ID"));
+        CHECK(!strcmp(str(o, "state"), "output"));
+        cJSON_Delete(o);
+    }
     cJSON_Delete(all);
 
     /* Source instances untouched: still 26, same ids. */
