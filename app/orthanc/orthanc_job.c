@@ -106,7 +106,10 @@ static OrthancPluginJobStepStatus job_step(void *p)
 static OrthancPluginErrorCode job_stop(void *p, OrthancPluginJobStopReason reason)
 {
     tsc__job *job = p;
-    if (reason == OrthancPluginJobStopReason_Canceled) tsc__worker_cancel(job->id);
+    if (reason == OrthancPluginJobStopReason_Canceled) {
+        tsc__log(TSC_LOG_INFO, "series %s: job cancelled", job->id);
+        tsc__worker_cancel(job->id);
+    }
     return OrthancPluginErrorCode_Success;
 }
 

@@ -456,7 +456,8 @@ static void analyse(const tsc__orthanc_item *item)
                                                   progress_cb, NULL, &sr, &err);
         cJSON_AddItemToArray(jseries, tsc__json_series(api, tsc__g.model, ix, s, sr, st, err.message));
         const char *v = NULL;
-        if (st == TSC_ECANCELLED) {
+        /* A cancel that came after the last slice still stops before the outputs. */
+        if (st == TSC_ECANCELLED || (st == TSC_OK && cancel_cb(NULL))) {
             cancelled = 1;
         } else if (st == TSC_ESCOPE) {
             n_scope++;
