@@ -193,6 +193,10 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     opt.cancel = tsc_viewer_cancel_cb;
     opt.cancel_data = cancellable;
     opt.force_scope = d->force_scope;
+    /* The viewer draws results on the slices on screen: an axial reformat's
+     * slices are not those, so a thin 3D volume in another plane is refused
+     * with its reason (the CLI analyses the reformat). */
+    opt.axial_reformat = 0;
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();

@@ -1,7 +1,9 @@
 /* The plugin's only exported symbol and its table (versions 1 to 3). */
 #include "tsc_plugin.h"
 
+#include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "study_analysis.h"
 #include "tsc_dicom_outputs.h"
@@ -11,6 +13,42 @@ static const char *plugin_version(void)
 {
     return TSC_VERSION;
 }
+
+/* Structs returned BY VALUE cannot grow: the caller reserves the space of
+ * the layout it was built with and the callee fills the space of its own.
+ * tsc_analysis_options grew in version 3 (force_scope, not_assessable_rule,
+ * axial_reformat), so hosts of versions 1 and 2 get a table whose
+ * analysis_default_options returns their 48-byte layout, with struct_size
+ * saying so (the analysis then takes defaults for the rest).  From version 3
+ * on, a struct returned by value is frozen; growth goes into a new
+ * `*_default_*_vN` member. */
+typedef struct analysis_options_v2 {
+    size_t struct_size;
+    tsc_method method;
+    int flip_tta;
+    double min_lesion_area_mm2;
+    int restrict_to_head;
+    tsc_cancel_fn cancel;
+    void *cancel_data;
+} analysis_options_v2;
+_Static_assert(sizeof(analysis_options_v2) == offsetof(tsc_analysis_options, force_scope),
+               "the version-2 layout of tsc_analysis_options is the prefix of today's");
+
+static analysis_options_v2 analysis_default_options_v2(void)
+{
+    tsc_analysis_options o = tsc_analysis_default_options();
+    analysis_options_v2 v2;
+    memcpy(&v2, &o, sizeof v2);
+    v2.struct_size = sizeof v2;
+    return v2;
+}
+
+/* Out-structs the host passes by pointer (tsc_description,
+ * tsc_scope_decision) are filled at their full version-3 size: like the
+ * by-value structs they are frozen, and growth goes into new members. */
+_Static_assert(sizeof(tsc_description) == 1144, "ABI v3: tsc_description is frozen");
+_Static_assert(sizeof(tsc_scope_input) == 240, "ABI v3: tsc_scope_input (returned by value) is frozen");
+_Static_assert(sizeof(tsc_scope_decision) == 328, "ABI v3: tsc_scope_decision is frozen");
 
 static const tsc_plugin_api api_table = {
     .version = TSC_PLUGIN_API_VERSION,
@@ -156,10 +194,30 @@ _Static_assert(offsetof(tsc_lesion3d_info, type_probability) == offsetof(tsc_les
                                                                    sizeof(size_t),
                "tsc_lesion3d_info: ABI-1 layout changed");
 
+/* Version 3 froze tsc_analysis_options (returned by value above). */
+_Static_assert(sizeof(tsc_analysis_options) == 64, "ABI v3: tsc_analysis_options is frozen at 64 bytes");
+
+static tsc_plugin_api api_table_v2;
+static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
+
+static void make_api_v2(void)
+{
+    api_table_v2 = api_table;
+    /* Called by hosts built with the version-2 member type, which returns
+     * the 48-byte layout: that is what this function returns. */
+    api_table_v2.analysis_default_options =
+        (tsc_analysis_options(*)(void))(void (*)(void))analysis_default_options_v2;
+}
+
 __attribute__((visibility("default"))) const tsc_plugin_api *tsc_plugin_get_api(uint32_t version)
 {
-    /* Every version up to the one built serves the same (growing) table:
-     * a host asking for version N reads only the members of version N. */
-    if (version >= 1 && version <= api_table.version) return &api_table;
+    /* Every version serves the same (growing) table, a host asking for
+     * version N reading only the members of version N; versions 1 and 2 get
+     * a copy whose by-value defaults have their own layout. */
+    if (version == 1 || version == 2) {
+        pthread_once(&api_v2_once, make_api_v2);
+        return &api_table_v2;
+    }
+    if (version >= 3 && version <= api_table.version) return &api_table;
     return NULL;
 }

@@ -101,7 +101,7 @@ static tsc_status gate(const tsc_model *model, const tsc_dicom_index *index, siz
     if (d.in_scope) return TSC_OK;
     snprintf(reason, rn, "%s", d.reason);
     if (o->force_scope) {
-        snprintf(warning, n, "Outside the model's scope: %s (analysed on request, research use)",
+        snprintf(warning, n, "Analysed on request outside the model's scope (research use): %s",
                  d.reason);
         return TSC_OK;
     }

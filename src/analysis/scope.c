@@ -227,8 +227,13 @@ void tsc_scope_check(const tsc_model *model, const tsc_scope_input *input,
         for (size_t i = 0; i < sc->n_modalities; i++)
             if (!strcmp(mod, sc->modalities[i])) ok = 1;
         if (!ok) {
+            char list[128] = "";
+            for (size_t i = 0; i < sc->n_modalities; i++) {
+                size_t l = strlen(list);
+                snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", sc->modalities[i]);
+            }
             refuse(out, TSC_SCOPE_MODALITY, "%s is outside the model's scope (%s only)",
-                   *mod ? mod : "an image without a modality", sc->modalities[0]);
+                   *mod ? mod : "an image without a modality", list);
             return;
         }
     } else if (strcmp(mod, "MR") != 0) {

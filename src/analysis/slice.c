@@ -345,7 +345,10 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     for (size_t i = 0; i < px; i++) area += r->mask[i];
     double area_s = (double)area * s->spacing[0] * s->spacing[1] / (o_mm * o_mm);
     decide(r, m, area_s);
-    if (o->not_assessable_rule && head &&
+    /* The head rule never hides a tumour the slice shows (a convexity
+     * meningioma near the vertex); the OOD rule does, since a verdict on an
+     * image unlike the training data is a guess. */
+    if (o->not_assessable_rule && head && r->verdict != TSC_VERDICT_TUMOR &&
         not_assessable(r, head, s->rows, s->cols, s->spacing[1], s->spacing[0],
                        m->min_head_area_mm2, m->max_head_cut_fraction)) {
         r->verdict = TSC_VERDICT_NOT_ASSESSABLE;
