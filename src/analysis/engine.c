@@ -28,7 +28,10 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
     tsc_nn_params p = tsc_nn_default_params();
     p.n_threads = m->threads;
     tsc_nn_model *nn = NULL;
-    tsc_status st = tsc_nn_model_load(m->onnx_path, &p, &nn, err);
+    /* From the bytes checked at load, not the file: it may have been
+     * replaced since. */
+    tsc_status st = tsc_nn_model_load_from_memory(m->onnx_bytes, m->onnx_size, m->onnx_path, &p,
+                                                  &nn, err);
     if (st != TSC_OK) {
         tsc_error_prefix(err, "model %s", mf->name);
         return st;

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "model_private.h"
+#include "tsc_nn.h"
 #include "tsc_sha256.h"
 
 #ifndef TSC_SOURCE_MODEL_DIR
@@ -125,6 +127,44 @@ static char *read_small_file(const char *path, size_t limit, size_t *len, tsc_er
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+/* Reads the whole ONNX file into memory, up to the engine's size limit. */
+static tsc_status read_model_file(const char *path, void **out, size_t *size, tsc_error *err)
+{
+    *out = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return tsc_error_set(err, TSC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return tsc_error_set(err, TSC_EIO, "%s: not a regular file", path);
+    }
+    size_t limit = tsc_nn_default_params().max_file_bytes;
+    if ((uintmax_t)sb.st_size > limit) {
+        fclose(f);
+        return tsc_error_set(err, TSC_ELIMIT, "%s: the file has %jd bytes, more than the limit of %zu",
+                             path, (intmax_t)sb.st_size, limit);
+    }
+    size_t n = (size_t)sb.st_size;
+    unsigned char *buf = malloc(n ? n : 1);
+    if (!buf) {
+        fclose(f);
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory reading %s", path);
+    }
+    size_t got = fread(buf, 1, n, f);
+    /* A file that grows while being read is not the file that was sized. */
+    int bad = ferror(f) || got != n || fgetc(f) != EOF;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return tsc_error_set(err, TSC_EIO, "%s: read error (the file changed while being read?)",
+                             path);
+    }
+    *out = buf;
+    *size = n;
+    return TSC_OK;
 }
 
 /* The manifest's "scope" block (docs/MODEL_CARD.md, docs/RESULT_FORMAT.md):
@@ -381,12 +421,19 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
     size_t dirlen = (size_t)(base - manifest_path);
     snprintf(m->onnx_path, sizeof m->onnx_path, "%.*s%s", (int)dirlen, manifest_path,
              m->manifest.onnx);
-    char hex[65];
-    st = tsc_sha256_file(m->onnx_path, hex, err);
+    /* Read once: the bytes hashed here are the bytes every engine runs. */
+    st = read_model_file(m->onnx_path, &m->onnx_bytes, &m->onnx_size, err);
     if (st != TSC_OK) {
         tsc_error_prefix(err, "model %s", m->manifest.name);
         goto fail;
     }
+    char hex[65];
+    tsc_sha256_ctx ctx;
+    uint8_t digest[32];
+    tsc_sha256_init(&ctx);
+    tsc_sha256_update(&ctx, m->onnx_bytes, m->onnx_size);
+    tsc_sha256_final(&ctx, digest);
+    tsc_sha256_hex(digest, hex);
     if (p.verify_checksum && strcmp(hex, m->manifest.sha256) != 0) {
         st = tsc_error_set(err, TSC_ECHECKSUM,
                            "model file %s does not match its manifest (SHA-256 %.12s..., expected "
@@ -418,6 +465,7 @@ void tsc_model_free(tsc_model *m)
     if (!m) return;
     for (size_t i = 0; i < m->n_engines; i++) tsc__engine_free(m->engines[i]);
     if (m->lock_init) pthread_mutex_destroy(&m->lock);
+    free(m->onnx_bytes);
     free(m);
 }
 

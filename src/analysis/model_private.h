@@ -60,6 +60,11 @@ typedef struct tsc__engine tsc__engine;
 struct tsc_model {
     tsc__manifest manifest;
     char onnx_path[PATH_MAX];
+    /* The ONNX file's bytes as read once at load: the SHA-256 is of these,
+     * and every engine of the pool is built from them, never from the file
+     * again (it may have changed since). */
+    void *onnx_bytes;
+    size_t onnx_size;
     char sha256[65];
     int threads;
     pthread_mutex_t lock;

@@ -1,0 +1,297 @@
+/* The model's engine pool (src/analysis/model.c, engine.c): every engine runs
+ * the bytes whose SHA-256 was checked at load. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "model_private.h"
+#include "tsc_analysis.h"
+#include "tsc_test.h"
+
+#define N_SLICES 6
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    REQUIRE(f);
+    REQUIRE(fseek(f, 0, SEEK_END) == 0);
+    long n = ftell(f);
+    REQUIRE(n > 0 && fseek(f, 0, SEEK_SET) == 0);
+    unsigned char *buf = malloc((size_t)n);
+    REQUIRE(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void write_all(const char *path, const void *data, size_t len)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    FILE *f = fopen(tmp, "wb");
+    REQUIRE(f && fwrite(data, 1, len, f) == len && fclose(f) == 0);
+    REQUIRE(rename(tmp, path) == 0);
+}
+
+/* ---- a minimal protobuf walk, enough to find ONNX float initializers ---- */
+
+static int varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *p < end && shift < 64; shift += 7) {
+        unsigned char b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) return 1;
+    }
+    return 0;
+}
+
+/* Skips one field's value; returns 0 on malformed input.  For wire type 2
+ * the payload is returned in *data / *len. */
+static int field_value(const unsigned char **p, const unsigned char *end, unsigned wire,
+                       const unsigned char **data, size_t *len)
+{
+    uint64_t v;
+    switch (wire) {
+    case 0: return varint(p, end, &v);
+    case 1: if (end - *p < 8) return 0; *p += 8; return 1;
+    case 5: if (end - *p < 4) return 0; *p += 4; return 1;
+    case 2:
+        if (!varint(p, end, &v) || v > (uint64_t)(end - *p)) return 0;
+        *data = *p;
+        *len = (size_t)v;
+        *p += v;
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Finds the first length-delimited field `number` in [p, end). */
+static int find_field(const unsigned char *p, const unsigned char *end, unsigned number,
+                      const unsigned char **data, size_t *len)
+{
+    while (p < end) {
+        uint64_t key;
+        const unsigned char *d = NULL;
+        size_t n = 0;
+        if (!varint(&p, end, &key) || !field_value(&p, end, (unsigned)(key & 7), &d, &n)) return 0;
+        if ((key >> 3) == number && (key & 7) == 2) {
+            *data = d;
+            *len = n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Negates every value of the largest FLOAT initializer (raw_data or packed
+ * float_data) of an ONNX model in place: the file stays a valid model with the
+ * same inputs and outputs, and computes something else. */
+static void negate_largest_weight(unsigned char *onnx, size_t size)
+{
+    const unsigned char *graph = NULL;
+    size_t glen = 0;
+    REQUIRE(find_field(onnx, onnx + size, 7, &graph, &glen)); /* ModelProto.graph */
+    const unsigned char *p = graph, *gend = graph + glen;
+    unsigned char *best = NULL;
+    size_t best_len = 0;
+    while (p < gend) {
+        uint64_t key;
+        const unsigned char *t = NULL;
+        size_t tlen = 0;
+        REQUIRE(varint(&p, gend, &key) && field_value(&p, gend, (unsigned)(key & 7), &t, &tlen));
+        if ((key >> 3) != 5 || (key & 7) != 2) continue; /* GraphProto.initializer */
+        const unsigned char *q = t, *tend = t + tlen, *data = NULL;
+        size_t dlen = 0;
+        uint64_t dtype = 0;
+        while (q < tend) {
+            uint64_t k2;
+            const unsigned char *d = NULL;
+            size_t n = 0;
+            REQUIRE(varint(&q, tend, &k2));
+            if (k2 == (2 << 3 | 0)) { /* TensorProto.data_type */
+                REQUIRE(varint(&q, tend, &dtype));
+                continue;
+            }
+            REQUIRE(field_value(&q, tend, (unsigned)(k2 & 7), &d, &n));
+            if ((k2 >> 3) == 9 || ((k2 >> 3) == 4 && (k2 & 7) == 2)) { /* raw_data, float_data */
+                data = d;
+                dlen = n;
+            }
+        }
+        if (dtype == 1 && data && dlen % 4 == 0 && dlen > best_len) {
+            best = onnx + (data - onnx);
+            best_len = dlen;
+        }
+    }
+    REQUIRE(best_len >= 16);
+    /* Little-endian float32: the sign is the top bit of every fourth byte. */
+    for (size_t i = 3; i < best_len; i += 4) best[i] ^= 0x80;
+}
+
+/* ---- phantom slices ---- */
+
+static float *make_slice(int n, double r_mm, unsigned seed)
+{
+    float *p = malloc((size_t)n * n * sizeof *p);
+    REQUIRE(p);
+    srand(seed);
+    for (int r = 0; r < n; r++)
+        for (int c = 0; c < n; c++) {
+            double y = r + 0.5 - n / 2.0, x = c + 0.5 - n / 2.0;
+            double noise = ((double)rand() / RAND_MAX - 0.5) * 60.0;
+            double v = 5 + fabs(noise) * 0.1;
+            if ((y / (0.40 * n)) * (y / (0.40 * n)) + (x / (0.34 * n)) * (x / (0.34 * n)) <= 1)
+                v = 400 + noise;
+            if (r_mm > 0 && (x - 5) * (x - 5) + (y + 5) * (y + 5) <= r_mm * r_mm) v = 950 + noise * 0.3;
+            p[(size_t)r * n + c] = (float)v;
+        }
+    return p;
+}
+
+static const double radii[N_SLICES] = {0, 6, 9, 11, 7, 0};
+
+static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_error *err)
+{
+    (void)user;
+    (void)err;
+    float *px = make_slice(128, radii[k], (unsigned)(20 + k));
+    s->pixels = px;
+    s->rows = s->cols = 128;
+    s->spacing[0] = s->spacing[1] = 1.0;
+    *token = px;
+    return TSC_OK;
+}
+
+static void release(void *user, void *token)
+{
+    (void)user;
+    free(token);
+}
+
+/* P(tumour) of each phantom slice, analysed one by one. */
+static void slice_probabilities(tsc_model *m, double out[N_SLICES])
+{
+    for (size_t k = 0; k < N_SLICES; k++) {
+        float *px = make_slice(128, radii[k], (unsigned)(20 + k));
+        tsc_slice s = {px, 128, 128, {1.0, 1.0}};
+        tsc_result *r = NULL;
+        tsc_error err;
+        tsc_status st = tsc_analyze_slice(m, &s, NULL, &r, &err);
+        if (st != TSC_OK) fprintf(stderr, "analyse: %s\n", err.message);
+        REQUIRE(st == TSC_OK);
+        out[k] = tsc_result_get_tumor_probability(r);
+        tsc_result_free(r);
+        free(px);
+    }
+}
+
+static int same(const double a[N_SLICES], const double b[N_SLICES])
+{
+    for (size_t k = 0; k < N_SLICES; k++)
+        if (!(fabs(a[k] - b[k]) <= 1e-6)) return 0;
+    return 1;
+}
+
+static void print_row(const char *what, const double p[N_SLICES])
+{
+    fprintf(stderr, "%-28s", what);
+    for (size_t k = 0; k < N_SLICES; k++) fprintf(stderr, " %.6f", p[k]);
+    fprintf(stderr, "\n");
+}
+
+/* A copy of the phantom model in the case's temporary folder. */
+static void copy_phantom(char json[4096], char onnx[4096])
+{
+    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
+    const char *dir = tsc_test_tmpdir();
+    char from[4096];
+    size_t n;
+    unsigned char *b;
+    snprintf(from, sizeof from, "%s/tests/analysis/fixtures/phantom-model.json", src);
+    b = read_all(from, &n);
+    snprintf(json, 4096, "%s/phantom-model.json", dir);
+    write_all(json, b, n);
+    free(b);
+    snprintf(from, sizeof from, "%s/tests/analysis/fixtures/phantom-model.onnx", src);
+    b = read_all(from, &n);
+    snprintf(onnx, 4096, "%s/phantom-model.onnx", dir);
+    write_all(onnx, b, n);
+    free(b);
+}
+
+static tsc_model *load(const char *json, int verify)
+{
+    tsc_model_params p = tsc_model_default_params();
+    p.threads = 1;
+    p.verify_checksum = verify;
+    tsc_model *m = NULL;
+    tsc_error err;
+    tsc_status st = tsc_model_load(json, &p, &m, &err);
+    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    return m;
+}
+
+TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
+{
+    char json[4096], onnx[4096];
+    copy_phantom(json, onnx);
+    tsc_model *m = load(json, 1);
+    double verified[N_SLICES];
+    slice_probabilities(m, verified);
+
+    /* The file on disk is replaced after the checksum was checked. */
+    size_t n;
+    unsigned char *bytes = read_all(onnx, &n);
+    negate_largest_weight(bytes, n);
+    write_all(onnx, bytes, n);
+    free(bytes);
+    /* The replacement is a valid network that computes something else
+     * (otherwise this test would prove nothing). */
+    tsc_model *other = load(json, 0);
+    double replaced[N_SLICES];
+    slice_probabilities(other, replaced);
+    tsc_model_free(other);
+    print_row("verified model P(tumour):", verified);
+    print_row("replaced file P(tumour):", replaced);
+    REQUIRE(!same(verified, replaced));
+
+    /* A second engine, made while the first is busy, runs the verified bytes. */
+    tsc__engine *held = NULL;
+    tsc_error err;
+    REQUIRE(tsc__engine_acquire(m, &held, &err) == TSC_OK);
+    double second[N_SLICES];
+    slice_probabilities(m, second);
+    tsc__engine_release(m, held);
+    print_row("second engine P(tumour):", second);
+    CHECK(same(second, verified));
+
+    /* And so does a series on several threads. */
+    tsc_series_source src;
+    memset(&src, 0, sizeof src);
+    src.struct_size = sizeof src;
+    src.n_slices = N_SLICES;
+    src.slice_spacing_mm = 5.0;
+    src.fetch = fetch;
+    src.release = release;
+    tsc_series_result *sr = NULL;
+    REQUIRE(tsc_analyze_series(m, &src, NULL, 4, NULL, NULL, &sr, &err) == TSC_OK);
+    REQUIRE(tsc_series_result_n_failed(sr) == 0);
+    double series[N_SLICES];
+    for (size_t k = 0; k < N_SLICES; k++) {
+        const tsc_result *r = tsc_series_result_get_slice(sr, k);
+        REQUIRE(r);
+        series[k] = tsc_result_get_tumor_probability(r);
+    }
+    print_row("series (4 threads) P(tumour):", series);
+    CHECK(same(series, verified));
+    tsc_series_result_free(sr);
+    tsc_model_free(m);
+}
+
+TSC_TEST_MAIN(TSC_CASE(model_engines_run_the_verified_bytes_after_the_file_is_replaced))
