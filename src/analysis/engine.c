@@ -22,9 +22,22 @@ static int find_output(const tsc_nn_model *nn, const char *name, size_t *out)
     return 0;
 }
 
+static tsc__engine_new_hook_fn new_hook;
+static void *new_hook_user;
+
+void tsc__set_engine_new_hook(tsc__engine_new_hook_fn fn, void *user)
+{
+    new_hook = fn;
+    new_hook_user = user;
+}
+
 tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
 {
     const tsc__manifest *mf = &m->manifest;
+    if (new_hook) {
+        tsc_status hs = new_hook(m, new_hook_user, err);
+        if (hs != TSC_OK) return hs;
+    }
     tsc_nn_params p = tsc_nn_default_params();
     p.n_threads = m->threads;
     tsc_nn_model *nn = NULL;

@@ -471,31 +471,44 @@ void tsc_model_free(tsc_model *m)
 
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
 {
+    *out = NULL;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n_engines; i++)
-        if (!m->busy[i]) {
+        if (!m->busy[i] && m->engines[i]) {
             m->busy[i] = 1;
             *out = m->engines[i];
             pthread_mutex_unlock(&m->lock);
             return TSC_OK;
         }
-    if (m->n_engines >= TSC__MAX_ENGINES) {
+    /* No idle engine: fill an empty slot (left by a failed creation), else
+     * grow the pool. */
+    size_t slot = m->n_engines;
+    for (size_t i = 0; i < m->n_engines; i++)
+        if (!m->busy[i] && !m->engines[i]) {
+            slot = i;
+            break;
+        }
+    if (slot == TSC__MAX_ENGINES) {
         pthread_mutex_unlock(&m->lock);
         return tsc_error_set(err, TSC_ELIMIT, "more than %d concurrent analyses of one model",
                              TSC__MAX_ENGINES);
     }
-    size_t slot = m->n_engines++;
+    if (slot == m->n_engines) m->n_engines++;
     m->busy[slot] = 1;
     m->engines[slot] = NULL;
     pthread_mutex_unlock(&m->lock);
-    /* Loading takes a while; do it outside the lock. */
+    /* Loading takes a while; do it outside the lock (the slot is busy, so
+     * nobody else takes it meanwhile). */
     tsc__engine *e = NULL;
     tsc_status st = tsc__engine_new(m, &e, err);
     pthread_mutex_lock(&m->lock);
     if (st != TSC_OK) {
-        /* Give the slot back (it is the last one unless another grew). */
+        /* Give the slot back empty: no acquire hands out a NULL engine, and
+         * the next one that needs an engine tries this slot again.  Empty
+         * slots at the end are dropped. */
         m->busy[slot] = 0;
-        if (slot == m->n_engines - 1) m->n_engines--;
+        while (m->n_engines > 0 && !m->engines[m->n_engines - 1] && !m->busy[m->n_engines - 1])
+            m->n_engines--;
         pthread_mutex_unlock(&m->lock);
         return st;
     }
@@ -507,6 +520,7 @@ tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
 
 void tsc__engine_release(tsc_model *m, tsc__engine *e)
 {
+    if (!e) return;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n_engines; i++)
         if (m->engines[i] == e) m->busy[i] = 0;

@@ -69,6 +69,10 @@ struct tsc_model {
     int threads;
     pthread_mutex_t lock;
     int lock_init;
+    /* The pool: slot i holds engines[i], busy while a thread uses it or
+     * while its engine is being created.  A slot with a NULL engine that is
+     * not busy is empty (its creation failed) and is filled again before
+     * the pool grows. */
     size_t n_engines;
     tsc__engine *engines[TSC__MAX_ENGINES];
     int busy[TSC__MAX_ENGINES];
@@ -80,5 +84,12 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err);
 void tsc__engine_free(tsc__engine *e);
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err);
 void tsc__engine_release(tsc_model *m, tsc__engine *e);
+
+/* Tests only: `fn` is called before each engine is created, and a status
+ * other than TSC_OK makes that creation fail with it (and its message).
+ * NULL, the default, turns it off.  Not thread-safe: set it while no
+ * analysis runs. */
+typedef tsc_status (*tsc__engine_new_hook_fn)(tsc_model *m, void *user, tsc_error *err);
+void tsc__set_engine_new_hook(tsc__engine_new_hook_fn fn, void *user);
 
 #endif

@@ -1,5 +1,6 @@
 /* The model's engine pool (src/analysis/model.c, engine.c): every engine runs
- * the bytes whose SHA-256 was checked at load. */
+ * the bytes whose SHA-256 was checked at load, and a failed engine creation
+ * never leaves a slot that hands out a NULL engine. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -294,4 +295,88 @@ TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
     tsc_model_free(m);
 }
 
-TSC_TEST_MAIN(TSC_CASE(model_engines_run_the_verified_bytes_after_the_file_is_replaced))
+/* ---- a failed engine creation while another thread grows the pool ---- */
+
+static tsc__engine *grown;
+static int hook_calls;
+
+static tsc_status grow_then_fail(tsc_model *m, void *user, tsc_error *err)
+{
+    (void)user;
+    if (++hook_calls == 1) {
+        /* Another acquire grows the pool while this engine is being made
+         * (creation runs outside the pool's lock, so this is what a second
+         * thread would do), then this creation fails. */
+        tsc_error e2;
+        REQUIRE(tsc__engine_acquire(m, &grown, &e2) == TSC_OK);
+        REQUIRE(grown != NULL);
+        return tsc_error_set(err, TSC_EIO, "injected engine failure");
+    }
+    return TSC_OK;
+}
+
+static tsc_status always_fail(tsc_model *m, void *user, tsc_error *err)
+{
+    (void)m;
+    (void)user;
+    return tsc_error_set(err, TSC_EIO, "injected engine failure");
+}
+
+TSC_TEST(engine_pool_never_hands_out_the_slot_of_a_failed_engine)
+{
+    char json[4096], onnx[4096];
+    copy_phantom(json, onnx);
+    tsc_model *m = load(json, 1);
+    tsc_error err;
+    tsc__engine *first = NULL, *again = NULL;
+    REQUIRE(tsc__engine_acquire(m, &first, &err) == TSC_OK && first);
+
+    tsc__set_engine_new_hook(grow_then_fail, NULL);
+    tsc__engine *failed = NULL;
+    CHECK_STATUS(tsc__engine_acquire(m, &failed, &err), TSC_EIO);
+    CHECK(strstr(err.message, "injected") != NULL);
+    tsc__set_engine_new_hook(NULL, NULL);
+    REQUIRE(grown != NULL);
+
+    /* The failed slot must not come back as an engine. */
+    REQUIRE(tsc__engine_acquire(m, &again, &err) == TSC_OK);
+    REQUIRE(again != NULL);
+    CHECK(again != first && again != grown);
+    float *input = calloc(64 * 64, sizeof *input), *seg = malloc(64 * 64 * sizeof *seg);
+    float cls[8];
+    REQUIRE(input && seg);
+    CHECK(tsc__engine_run(again, input, seg, cls, NULL, &err) == TSC_OK);
+
+    /* Repeated failures with every engine busy leave no slots behind. */
+    tsc__set_engine_new_hook(always_fail, NULL);
+    for (int i = 0; i < 3 * TSC__MAX_ENGINES; i++) {
+        tsc__engine *e = NULL;
+        CHECK_STATUS(tsc__engine_acquire(m, &e, &err), TSC_EIO);
+    }
+    tsc__set_engine_new_hook(NULL, NULL);
+    CHECK(m->n_engines <= 4);
+    tsc__engine_release(m, first);
+    tsc__engine_release(m, grown);
+    tsc__engine_release(m, again);
+
+    /* Every engine handed out afterwards, all at once, is a real one. */
+    tsc__engine *all[TSC__MAX_ENGINES];
+    size_t n = 0;
+    for (; n < TSC__MAX_ENGINES; n++) {
+        all[n] = NULL;
+        if (tsc__engine_acquire(m, &all[n], &err) != TSC_OK) break;
+        CHECK(all[n] != NULL);
+    }
+    CHECK(n == TSC__MAX_ENGINES);
+    for (size_t i = 0; i < n; i++) tsc__engine_release(m, all[i]);
+
+    /* And analysis works on the pool. */
+    double p[N_SLICES];
+    slice_probabilities(m, p);
+    free(input);
+    free(seg);
+    tsc_model_free(m);
+}
+
+TSC_TEST_MAIN(TSC_CASE(model_engines_run_the_verified_bytes_after_the_file_is_replaced),
+              TSC_CASE(engine_pool_never_hands_out_the_slot_of_a_failed_engine))
