@@ -764,24 +764,37 @@ int tsc_cli_eval(int argc, char **argv)
         write_plots(plots, force, fpr, tpr, np, auc_v, bin_conf, bin_acc, bin_n, c.n_classes, conf,
                     names);
     if (per_slice) {
-        size_t cap2 = 256 + c.n * 160;
-        char *csv = malloc(cap2), *p = csv;
-        if (csv) {
-            p += sprintf(p, "dataset,id,patient_id,truth,prediction,verdict,confidence,p_tumor,dice,mask_px,ms\n");
+        /* Ids and patient ids have no length limit: rows go through a
+         * stream, never a fixed-size buffer. */
+        char *csv = NULL;
+        size_t csv_len = 0;
+        FILE *out = open_memstream(&csv, &csv_len);
+        if (out) {
+            fputs("dataset,id,patient_id,truth,prediction,verdict,confidence,p_tumor,dice,mask_px,ms\n",
+                  out);
             for (size_t i = 0; i < c.n; i++) {
                 item *it = &c.items[i];
                 const tsc_dataset_row *row = tsc_dataset_get_row(it->ds, it->row);
                 if (!it->ok || it->truth < 0) continue;
                 int pred = it->pred == -2 ? 1 : it->pred;
-                p += snprintf(p, 160, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%zu,%.1f\n", it->dataset_index,
-                              row->id, row->patient_id, names[it->truth], names[pred],
-                              api->verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
-                              it->mask_px, it->ms);
+                fprintf(out, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%zu,%.1f\n", it->dataset_index,
+                        row->id, row->patient_id, names[it->truth], names[pred],
+                        api->verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
+                        it->mask_px, it->ms);
             }
-            if (tsc_cli_write_file_atomic(per_slice, csv, (size_t)(p - csv), force, &err) != TSC_OK)
-                fprintf(stderr, "tumorscope eval: %s\n", err.message);
-            free(csv);
         }
+        int bad = !out;
+        if (out) {
+            bad = ferror(out);
+            bad |= fclose(out) != 0;
+        }
+        if (bad) {
+            fprintf(stderr, "tumorscope eval: %s: out of memory for the per-slice table\n",
+                    per_slice);
+        } else if (tsc_cli_write_file_atomic(per_slice, csv, csv_len, force, &err) != TSC_OK) {
+            fprintf(stderr, "tumorscope eval: %s\n", err.message);
+        }
+        free(csv);
     }
     cJSON_Delete(root);
     free(fpr);

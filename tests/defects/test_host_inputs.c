@@ -1,0 +1,111 @@
+/* Inputs a host or a dataset can legitimately give that used to break us:
+ * per-slice CSV rows longer than a fixed buffer (tumorscope eval). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tsc_io.h"
+#include "tsc_test.h"
+
+static int run(const char *fmt, ...)
+{
+    char cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + (WIFSIGNALED(rc) ? WTERMSIG(rc) : 0);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    REQUIRE(s && fread(s, 1, (size_t)n, f) == (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* A 256x256 8-bit head-like ellipse, with a bright disc when `lesion`. */
+static void write_png(const char *path, int lesion)
+{
+    tsc_gray_image *im = tsc_gray_image_new(256, 256, 8);
+    REQUIRE(im);
+    unsigned char *px = im->pixels;
+    for (int y = 0; y < 256; y++)
+        for (int x = 0; x < 256; x++) {
+            double dy = (y - 128) / 100.0, dx = (x - 128) / 85.0;
+            unsigned char v = dx * dx + dy * dy <= 1 ? 100 : 2;
+            if (lesion && (x - 150) * (x - 150) + (y - 110) * (y - 110) <= 400) v = 240;
+            px[y * 256 + x] = v;
+        }
+    tsc_error err;
+    REQUIRE(tsc_png_write(path, im, &err) == TSC_OK);
+    tsc_gray_image_free(im);
+}
+
+TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
+{
+    char bin[2048];
+    snprintf(bin, sizeof bin, "%s/bin/tumorscope", tsc_test_env("TSC_BUILD_DIR", "."));
+    if (access(bin, X_OK) != 0) tsc_test_skip("%s is not built", bin);
+    const char *dir = tsc_test_tmpdir();
+    char ds[4096], path[4200];
+    snprintf(ds, sizeof ds, "%s/dataset", dir);
+    REQUIRE(mkdir(ds, 0755) == 0);
+    snprintf(path, sizeof path, "%s/images", ds);
+    REQUIRE(mkdir(path, 0755) == 0);
+
+    /* Three slices whose patient ids are 1,000 characters long. */
+    static char pid[3][1001];
+    static const char *const ids[3] = {"slice-a", "slice-b", "slice-c"};
+    snprintf(path, sizeof path, "%s/index.csv", ds);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fprintf(f, "id,label,label_name,patient_id,split\n");
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 1000; k++) pid[i][k] = (char)('a' + (k * 7 + i) % 26);
+        pid[i][1000] = '\0';
+        fprintf(f, "%s,%d,%s,%s,test\n", ids[i], i ? 1 : 0, i ? "glioma" : "no_tumor", pid[i]);
+        snprintf(path, sizeof path, "%s/images/%s.png", ds, ids[i]);
+        write_png(path, i != 0);
+    }
+    REQUIRE(fclose(f) == 0);
+
+    char csv[4200];
+    snprintf(csv, sizeof csv, "%s/per-slice.csv", dir);
+    int rc = run("'%s' eval --dataset '%s' --split test --per-slice '%s' --method threshold "
+                 ">/dev/null",
+                 bin, ds, csv);
+    CHECK(rc == 0);
+    char *text = read_text(csv);
+    REQUIRE(text);
+    CHECK(!strncmp(text, "dataset,id,patient_id,", 22));
+    /* The header and three rows (the CLI's writer ends files with a newline
+     * of its own, so a blank last line does not count). */
+    size_t lines = 0;
+    for (const char *s = text; *s; s++) lines += *s == '\n' && s != text && s[-1] != '\n';
+    CHECK(lines == 4);
+    for (int i = 0; i < 3; i++) {
+        /* Each row holds its id and the whole patient id, then the truth. */
+        char want[1100];
+        snprintf(want, sizeof want, "0,%s,%s,%s,", ids[i], pid[i], i ? "tumor" : "no_tumor");
+        if (!strstr(text, want)) {
+            fprintf(stderr, "row %d (%s) is missing or cut short\n", i, ids[i]);
+            tsc_test_failures++;
+        }
+    }
+    free(text);
+}
+
+TSC_TEST_MAIN(TSC_CASE(eval_per_slice_csv_keeps_1000_character_patient_ids))
