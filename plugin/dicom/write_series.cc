@@ -1027,13 +1027,19 @@ tsc_status tsc_dicom_write_make_uid(const char *root, const char *seed, const ch
     return guarded(err, "UID", [&] { return make_uid(root, seed, purpose, uid, err); });
 }
 
-tsc_status tsc_dicom_write_series(const char *out_dir, const tsc_dicom_write_params *params,
+tsc_status tsc_dicom_write_series(const char *out_dir, const tsc_dicom_write_params *host_params,
                                   const tsc_dicom_write_volume *volume,
                                   tsc_dicom_write_result *result, tsc_error *err)
 {
-    TSC_ASSERT(out_dir && params && volume);
-    TSC_ASSERT(params->struct_size >= sizeof(tsc_dicom_write_params));
+    TSC_ASSERT(out_dir && host_params && volume);
     TSC_ASSERT(volume->values && volume->positions);
+    /* A host built against an older, shorter struct: take the fields it
+     * has, defaults for the rest (the prefix-copy of every entry point). */
+    tsc_dicom_write_params copy = tsc_dicom_write_default_params();
+    size_t n = host_params->struct_size < sizeof copy ? host_params->struct_size : sizeof copy;
+    memcpy(&copy, host_params, n);
+    copy.struct_size = sizeof copy;
+    const tsc_dicom_write_params *params = &copy;
     if (result) memset(result, 0, sizeof *result);
     std::vector<std::string> created;
     bool made_dir = false;

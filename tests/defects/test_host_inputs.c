@@ -1,6 +1,9 @@
 /* Inputs a host or a dataset can legitimately give that used to break us:
- * per-slice CSV rows longer than a fixed buffer (tumorscope eval). */
+ * per-slice CSV rows longer than a fixed buffer (tumorscope eval) and a
+ * DICOM writer parameter struct from a host built against an older, shorter
+ * version of it. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tsc_dicom_write.h"
 #include "tsc_io.h"
 #include "tsc_test.h"
 
@@ -108,4 +112,53 @@ TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
     free(text);
 }
 
-TSC_TEST_MAIN(TSC_CASE(eval_per_slice_csv_keeps_1000_character_patient_ids))
+static void write_with_struct_size(size_t struct_size, const char *out)
+{
+    /* The host's struct really is that short: copy the prefix into a buffer
+     * of exactly that size, so that reading past it is caught by ASan. */
+    tsc_dicom_write_params full = tsc_dicom_write_default_params();
+    full.patient_name = "Older^Host";
+    full.patient_id = "OLD-1";
+    full.series_description = "older host";
+    full.uid_seed = "older-host-test";
+    full.pixel_spacing[0] = full.pixel_spacing[1] = 0.5;
+    full.struct_size = struct_size;
+    tsc_dicom_write_params *p = malloc(struct_size);
+    REQUIRE(p);
+    memcpy(p, &full, struct_size);
+
+    enum { R = 16, C = 12, N = 2 };
+    float values[N * R * C];
+    for (size_t i = 0; i < N * R * C; i++) values[i] = (float)(i % 200);
+    double positions[3 * N] = {0, 0, 0, 0, 0, 2.5};
+    tsc_dicom_write_volume v = {C, R, N, values, positions};
+    tsc_dicom_write_result res;
+    tsc_error err;
+    tsc_status st = tsc_dicom_write_series(out, p, &v, &res, &err);
+    if (st != TSC_OK) fprintf(stderr, "write (struct_size %zu): %s\n", struct_size, err.message);
+    CHECK(st == TSC_OK);
+    if (st == TSC_OK) {
+        CHECK(res.n_files == N);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/IM0001.dcm", out);
+        CHECK(access(path, R_OK) == 0);
+        snprintf(path, sizeof path, "%s/IM0002.dcm", out);
+        CHECK(access(path, R_OK) == 0);
+    }
+    free(p);
+}
+
+TSC_TEST(dicom_write_series_accepts_an_older_shorter_params_struct)
+{
+    const char *dir = tsc_test_tmpdir();
+    char out[4200];
+    /* A host built before the cancel callback was appended... */
+    snprintf(out, sizeof out, "%s/without-cancel", dir);
+    write_with_struct_size(offsetof(tsc_dicom_write_params, cancel), out);
+    /* ...and one built before multiframe and allow_non_empty. */
+    snprintf(out, sizeof out, "%s/without-multiframe", dir);
+    write_with_struct_size(offsetof(tsc_dicom_write_params, multiframe), out);
+}
+
+TSC_TEST_MAIN(TSC_CASE(eval_per_slice_csv_keeps_1000_character_patient_ids),
+              TSC_CASE(dicom_write_series_accepts_an_older_shorter_params_struct))
