@@ -136,15 +136,23 @@ static void negate_largest_weight(unsigned char *onnx, size_t size)
 
 /* ---- phantom slices ---- */
 
+/* Series workers fetch slices at once: the noise comes from a generator of
+ * the slice's own (rand() shares one state between threads). */
+static double uniform(uint32_t *state)
+{
+    *state = *state * 1664525u + 1013904223u;
+    return (*state >> 8) / 16777216.0;
+}
+
 static float *make_slice(int n, double r_mm, unsigned seed)
 {
     float *p = malloc((size_t)n * n * sizeof *p);
     REQUIRE(p);
-    srand(seed);
+    uint32_t state = seed;
     for (int r = 0; r < n; r++)
         for (int c = 0; c < n; c++) {
             double y = r + 0.5 - n / 2.0, x = c + 0.5 - n / 2.0;
-            double noise = ((double)rand() / RAND_MAX - 0.5) * 60.0;
+            double noise = (uniform(&state) - 0.5) * 60.0;
             double v = 5 + fabs(noise) * 0.1;
             if ((y / (0.40 * n)) * (y / (0.40 * n)) + (x / (0.34 * n)) * (x / (0.34 * n)) <= 1)
                 v = 400 + noise;
