@@ -3,7 +3,7 @@
 
 struct _TscPrefsWindow {
     GtkWindow parent_instance;
-    GtkDropDown *mode_dropdown;
+    GtkDropDown *mode_dropdown, *left_drag_dropdown;
     GtkAdjustment *opacity_adjustment, *threads_adjustment;
     GtkSwitch *click_switch, *deidentify_switch, *force_scope_switch;
     GtkLabel *folder_label, *persist_label;
@@ -43,6 +43,22 @@ static gboolean double_to_int(GBinding *b, const GValue *from, GValue *to, gpoin
     return TRUE;
 }
 
+static gboolean left_drag_to_index(GBinding *b, const GValue *from, GValue *to, gpointer data)
+{
+    (void)b;
+    (void)data;
+    g_value_set_uint(to, g_strcmp0(g_value_get_string(from), "none") == 0 ? 1 : 0);
+    return TRUE;
+}
+
+static gboolean index_to_left_drag(GBinding *b, const GValue *from, GValue *to, gpointer data)
+{
+    (void)b;
+    (void)data;
+    g_value_set_string(to, g_value_get_uint(from) == 1 ? "none" : "window-level");
+    return TRUE;
+}
+
 static void tsc_prefs_window_class_init(TscPrefsWindowClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
@@ -51,6 +67,7 @@ static void tsc_prefs_window_class_init(TscPrefsWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, opacity_adjustment);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, threads_adjustment);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, click_switch);
+    gtk_widget_class_bind_template_child(wc, TscPrefsWindow, left_drag_dropdown);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, deidentify_switch);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, force_scope_switch);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, folder_label);
@@ -74,6 +91,8 @@ TscPrefsWindow *tsc_prefs_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
     g_object_bind_property_full(prefs, "threads", self->threads_adjustment, "value", bi,
                                 int_to_double, double_to_int, NULL, NULL);
     g_object_bind_property(prefs, "analyze-on-click", self->click_switch, "active", bi);
+    g_object_bind_property_full(prefs, "left-drag", self->left_drag_dropdown, "selected", bi,
+                                left_drag_to_index, index_to_left_drag, NULL, NULL);
     g_object_bind_property(prefs, "deidentify", self->deidentify_switch, "active", bi);
     g_object_bind_property(prefs, "force-scope", self->force_scope_switch, "active", bi);
     char *folder = tsc_viewer_prefs_dup_export_folder(prefs);

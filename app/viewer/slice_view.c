@@ -1,10 +1,12 @@
 #define G_LOG_DOMAIN "tsc-viewer-view"
 #include "slice_view.h"
 
+#include "viewer_api.h"
+
 #include <math.h>
 #include <string.h>
 
-enum { SLOT_TL, SLOT_TR, SLOT_BL, SLOT_BR, SLOT_LETTER0, SLOT_STATUS = SLOT_LETTER0 + 4, N_SLOTS };
+enum { SLOT_TL, SLOT_TR, SLOT_BL, SLOT_BR, SLOT_LETTER0, SLOT_STATUS = SLOT_LETTER0 + 4, SLOT_SEG, N_SLOTS };
 
 #define ZOOM_MIN 0.25
 #define ZOOM_MAX 40.0
@@ -38,6 +40,16 @@ struct _TscSliceView {
 
     /* drag state */
     double drag_center, drag_width, drag_pan_x, drag_pan_y;
+    gboolean left_moved; /* the left press has moved past the click slop */
+    int last_n_press;
+
+    /* The stored SEG of the image on screen: mask, and its outline as an
+     * image-sized surface drawn with the image's transform. */
+    guint8 *seg_mask;
+    int seg_rows, seg_cols;
+    char *seg_label;
+    cairo_surface_t *seg_surface;
+    gboolean show_seg, left_drag_wl;
 
     gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text, analyze_on_click;
     double opacity;
@@ -62,6 +74,8 @@ enum {
     PROP_SHOW_HEATMAP,
     PROP_SHOW_CORNER_TEXT,
     PROP_ANALYZE_ON_CLICK,
+    PROP_SHOW_SEG,
+    PROP_LEFT_DRAG_WL,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -262,6 +276,57 @@ void tsc_slice_view_set_status(TscSliceView *self, const char *status)
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
+/* One image pixel wide, on the inside of the mask: a pixel of the mask
+ * with a 4-neighbour outside it (or on the border). */
+static cairo_surface_t *seg_outline_surface(const guint8 *m, int rows, int cols)
+{
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, cols, rows);
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) return surf;
+    cairo_surface_flush(surf);
+    unsigned char *data = cairo_image_surface_get_data(surf);
+    int stride = cairo_image_surface_get_stride(surf);
+    const guint32 px = 0xFF000000u | TSC_VIEWER_COLOR_SEG;
+    for (int y = 0; y < rows; y++) {
+        guint32 *row = (guint32 *)(data + (size_t)y * stride);
+        for (int x = 0; x < cols; x++) {
+            const guint8 *p = m + (size_t)y * cols + x;
+            gboolean edge = *p && (x == 0 || y == 0 || x == cols - 1 || y == rows - 1 || !p[-1] ||
+                                   !p[1] || !p[-cols] || !p[cols]);
+            row[x] = edge ? px : 0;
+        }
+    }
+    cairo_surface_mark_dirty(surf);
+    return surf;
+}
+
+void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, int cols,
+                            const char *label)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    g_clear_pointer(&self->seg_mask, g_free);
+    g_clear_pointer(&self->seg_label, g_free);
+    g_clear_pointer(&self->seg_surface, cairo_surface_destroy);
+    if (mask && rows > 0 && cols > 0) {
+        self->seg_mask = g_memdup2(mask, (gsize)rows * cols);
+        self->seg_rows = rows;
+        self->seg_cols = cols;
+        self->seg_label = g_strdup_printf("SEG: %s (stored result)", label && *label ? label : "segmentation");
+        self->seg_surface = seg_outline_surface(self->seg_mask, rows, cols);
+    }
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self)
+{
+    return self->seg_surface && self->show_seg && self->image &&
+           self->image->image->rows == self->seg_rows && self->image->image->cols == self->seg_cols;
+}
+
+const char *tsc_slice_view_get_seg_label(TscSliceView *self)
+{
+    return self->seg_label ? self->seg_label : "";
+}
+
 gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when)
 {
     if (when) *when = self->painted_time;
@@ -453,6 +518,12 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
             cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
             cairo_rectangle(cr, 0, 0, d->cols, d->rows);
             cairo_fill(cr);
+            if (tsc_slice_view_get_seg_drawn(self)) {
+                /* Under our own overlay, which keeps priority. */
+                cairo_set_source_surface(cr, self->seg_surface, 0, 0);
+                cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+                cairo_paint(cr);
+            }
             cairo_destroy(cr);
         }
         self->painted_slice = (gssize)self->image->slice;
@@ -478,6 +549,15 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
     if (self->image && self->result && self->show_overlay)
         draw_overlay(self, s, &img, w, h, top, bottom);
     if (self->image && self->has_iop) draw_letters(self, s, w, h);
+    if (tsc_slice_view_get_seg_drawn(self)) {
+        static const GdkRGBA seg_fg = {((TSC_VIEWER_COLOR_SEG >> 16) & 0xFF) / 255.0f,
+                                       ((TSC_VIEWER_COLOR_SEG >> 8) & 0xFF) / 255.0f,
+                                       (TSC_VIEWER_COLOR_SEG & 0xFF) / 255.0f, 1};
+        PangoLayout *layout = slot_layout(self, SLOT_SEG, self->seg_label, TRUE, PANGO_ALIGN_CENTER);
+        int lw, lh;
+        pango_layout_get_pixel_size(layout, &lw, &lh);
+        draw_text(s, layout, (w - lw) / 2, h - bottom - TEXT_PAD - lh, &seg_fg);
+    }
 
     if (self->status || !self->image) {
         static const GdkRGBA fg = {0.75, 0.8, 0.85, 1};
@@ -526,20 +606,60 @@ static void on_wl_begin(GtkGestureDrag *g, double x, double y, gpointer data)
     gtk_widget_grab_focus(GTK_WIDGET(self));
 }
 
-static void on_wl_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
+/* Horizontal: width, vertical: level, at a speed proportional to the
+ * window width when the drag began (Weasis, OHIF, Horos): 300 pixels add
+ * one width, so a narrow window is fine-tuned and a wide one moves fast. */
+static void apply_wl_drag(TscSliceView *self, double dx, double dy)
 {
-    (void)g;
-    TscSliceView *self = data;
-    if (!self->image) return;
-    /* A full-width drag spans the slice's value range. */
     const tsc_dicom_image *d = self->image->image;
     double range = MAX(d->max_value - d->min_value, 1.0);
-    double k = range / MAX(200.0, gtk_widget_get_width(GTK_WIDGET(self)));
+    double k = MAX(self->drag_width, range * 0.01) / 300.0;
     self->custom_width = MAX(1e-3, self->drag_width + dx * k);
     self->custom_center = self->drag_center + dy * k;
     self->preset = TSC_WINDOW_CUSTOM;
     gtk_widget_queue_draw(GTK_WIDGET(self));
     g_signal_emit(self, signals[SIGNAL_WINDOW_CHANGED], 0);
+}
+
+static void on_wl_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+    (void)g;
+    TscSliceView *self = data;
+    if (!self->image) return;
+    apply_wl_drag(self, dx, dy);
+}
+
+/* Left button: a drag sets window/level (when left_drag_wl), a press and
+ * release within the slop is a click. */
+static void on_left_begin(GtkGestureDrag *g, double x, double y, gpointer data)
+{
+    (void)g;
+    (void)x;
+    (void)y;
+    TscSliceView *self = data;
+    self->left_moved = FALSE;
+    if (self->image) effective_window(self, self->preset, &self->drag_center, &self->drag_width);
+}
+
+static void on_left_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+    (void)g;
+    TscSliceView *self = data;
+    if (!self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP) return;
+    self->left_moved = TRUE;
+    if (self->image && self->left_drag_wl) apply_wl_drag(self, dx, dy);
+}
+
+static void on_left_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+    TscSliceView *self = data;
+    gboolean click = !self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP;
+    self->left_moved = FALSE;
+    double x0, y0, ix, iy;
+    /* The first release of a double click analyses, the second only fits. */
+    if (click && self->last_n_press == 1 && gtk_gesture_drag_get_start_point(g, &x0, &y0) &&
+        widget_to_image(self, x0 + dx, y0 + dy, &ix, &iy))
+        g_signal_emit(self, signals[SIGNAL_CLICKED], 0, ix, iy);
 }
 
 static void on_pan_begin(GtkGestureDrag *g, double x, double y, gpointer data)
@@ -568,17 +688,9 @@ static void on_pressed(GtkGestureClick *g, int n_press, double x, double y, gpoi
     (void)x;
     (void)y;
     TscSliceView *self = data;
+    self->last_n_press = n_press;
     gtk_widget_grab_focus(GTK_WIDGET(self));
     if (n_press == 2) tsc_slice_view_fit(self);
-}
-
-static void on_released(GtkGestureClick *g, int n_press, double x, double y, gpointer data)
-{
-    (void)g;
-    TscSliceView *self = data;
-    double ix, iy;
-    if (n_press == 1 && widget_to_image(self, x, y, &ix, &iy))
-        g_signal_emit(self, signals[SIGNAL_CLICKED], 0, ix, iy);
 }
 
 /* ---- actions ----------------------------------------------------------- */
@@ -639,6 +751,8 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_SHOW_HEATMAP: g_value_set_boolean(value, self->show_heatmap); break;
     case PROP_SHOW_CORNER_TEXT: g_value_set_boolean(value, self->show_corner_text); break;
     case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
+    case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
+    case PROP_LEFT_DRAG_WL: g_value_set_boolean(value, self->left_drag_wl); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -653,6 +767,8 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
     case PROP_OPACITY: self->opacity = g_value_get_double(value); break;
     case PROP_SHOW_HEATMAP: self->show_heatmap = g_value_get_boolean(value); break;
     case PROP_SHOW_CORNER_TEXT: self->show_corner_text = g_value_get_boolean(value); break;
+    case PROP_SHOW_SEG: self->show_seg = g_value_get_boolean(value); break;
+    case PROP_LEFT_DRAG_WL: self->left_drag_wl = g_value_get_boolean(value); break;
     case PROP_ANALYZE_ON_CLICK:
         self->analyze_on_click = g_value_get_boolean(value);
         gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
@@ -668,6 +784,9 @@ static void tsc_slice_view_dispose(GObject *object)
     g_clear_pointer(&self->image, tsc_viewer_image_unref);
     g_clear_pointer(&self->surface, cairo_surface_destroy);
     g_clear_pointer(&self->overlay_surface, cairo_surface_destroy);
+    g_clear_pointer(&self->seg_surface, cairo_surface_destroy);
+    g_clear_pointer(&self->seg_mask, g_free);
+    g_clear_pointer(&self->seg_label, g_free);
     for (int i = 0; i < N_SLOTS; i++) g_clear_object(&self->layouts[i]);
     self->result = NULL;
     G_OBJECT_CLASS(tsc_slice_view_parent_class)->dispose(object);
@@ -706,6 +825,8 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     props[PROP_SHOW_HEATMAP] = g_param_spec_boolean("show-heatmap", NULL, NULL, FALSE, f);
     props[PROP_SHOW_CORNER_TEXT] = g_param_spec_boolean("show-corner-text", NULL, NULL, TRUE, f);
     props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
+    props[PROP_SHOW_SEG] = g_param_spec_boolean("show-seg", NULL, NULL, TRUE, f);
+    props[PROP_LEFT_DRAG_WL] = g_param_spec_boolean("left-drag-window-level", NULL, NULL, TRUE, f);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
@@ -756,6 +877,8 @@ static void tsc_slice_view_init(TscSliceView *self)
     self->opacity = 0.35;
     self->show_corner_text = TRUE;
     self->analyze_on_click = TRUE;
+    self->show_seg = TRUE;
+    self->left_drag_wl = TRUE;
     self->painted_slice = -1;
     gtk_widget_set_focusable(w, TRUE);
     gtk_widget_set_focus_on_click(w, TRUE);
@@ -788,8 +911,16 @@ static void tsc_slice_view_init(TscSliceView *self)
     GtkGesture *click = gtk_gesture_click_new();
     gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_PRIMARY);
     g_signal_connect(click, "pressed", G_CALLBACK(on_pressed), self);
-    g_signal_connect(click, "released", G_CALLBACK(on_released), self);
     gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(click));
+
+    /* The click itself is decided here, at the release, from how far the
+     * press moved (GtkGestureClick alone cannot tell a drag from a click). */
+    GtkGesture *left = gtk_gesture_drag_new();
+    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(left), GDK_BUTTON_PRIMARY);
+    g_signal_connect(left, "drag-begin", G_CALLBACK(on_left_begin), self);
+    g_signal_connect(left, "drag-update", G_CALLBACK(on_left_update), self);
+    g_signal_connect(left, "drag-end", G_CALLBACK(on_left_end), self);
+    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(left));
 }
 
 GtkWidget *tsc_slice_view_new(void)

@@ -3,8 +3,14 @@
  *
  * Input: wheel / arrows / Page Up/Down step through slices (the "step"
  * signal: the window owns the slice index), right-drag sets window/level,
+ * and so does left-drag unless "left-drag-window-level" is off,
  * Ctrl+wheel zooms about the pointer, middle-drag pans, double-click or F
- * fits, a left click emits "clicked" with image pixel coordinates. */
+ * fits, a left click (a press and release that moved under
+ * TSC_SLICE_VIEW_CLICK_SLOP pixels) emits "clicked" with image pixel
+ * coordinates.
+ *
+ * A stored DICOM SEG mask of the slice on screen (set_seg) is drawn as a
+ * cyan outline under our own overlay, with its label; "show-seg" hides it. */
 #ifndef TSC_SLICE_VIEW_H
 #define TSC_SLICE_VIEW_H
 
@@ -41,6 +47,19 @@ void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
                                     const char *top_right, const char *bottom_right);
 /* A line drawn at the bottom centre ("Analysing slice…"); NULL clears it. */
 void tsc_slice_view_set_status(TscSliceView *self, const char *status);
+
+/* A left press and release that moved less than this (pixels) is a click. */
+#define TSC_SLICE_VIEW_CLICK_SLOP 4.0
+
+/* The stored SEG mask(s) of the image on screen, already merged:
+ * rows*cols bytes, nonzero inside (copied); NULL clears.  `label` is drawn
+ * as "SEG: <label> (stored result)". */
+void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, int cols,
+                            const char *label);
+/* Whether a SEG outline is drawn now (set, matching the image, shown). */
+gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self);
+/* The label line drawn with it ("" when none). */
+const char *tsc_slice_view_get_seg_label(TscSliceView *self);
 
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset);
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);

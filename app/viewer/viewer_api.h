@@ -38,6 +38,10 @@ void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *er
 
 /* Colour of a slice the analysis failed on (no result, so no description). */
 #define TSC_VIEWER_COLOR_FAILED 0x8A2D2Du
+/* Outline of a stored DICOM SEG (a result computed elsewhere): cyan, apart
+ * from every verdict colour (the Okabe-Ito palette) so that it is never
+ * read as our own analysis. */
+#define TSC_VIEWER_COLOR_SEG 0x30E0F0u
 
 /* The plugin's one description of a result (api->result_describe): the
  * words, colour and percentage that every part of the viewer shows for it

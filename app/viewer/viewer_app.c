@@ -202,7 +202,8 @@ static void add_property_actions(TscViewerApp *self)
     /* View options are properties of the preferences; GPropertyAction makes
      * them stateful actions (toggles for booleans) for menus, keys and D-Bus. */
     static const char *props[] = {"show-overlay", "overlay-outline", "show-heatmap", "show-corner-text",
-                                  "analyze-on-click", "method", "deidentify", "force-scope"};
+                                  "analyze-on-click", "method", "deidentify", "force-scope",
+                                  "show-seg", "left-drag"};
     for (size_t i = 0; i < G_N_ELEMENTS(props); i++) {
         GPropertyAction *pa = g_property_action_new(props[i], self->prefs, props[i]);
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));

@@ -13,6 +13,8 @@ struct _TscViewerPrefs {
     gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text;
     gboolean analyze_on_click, deidentify;
     gboolean force_scope; /* research use: never persisted */
+    gboolean show_seg;
+    char *left_drag; /* "window-level" or "none" */
     double opacity;
     int threads;
     char *method;
@@ -35,6 +37,8 @@ enum {
     PROP_METHOD,
     PROP_EXPORT_FOLDER,
     PROP_FORCE_SCOPE,
+    PROP_SHOW_SEG,
+    PROP_LEFT_DRAG,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -99,6 +103,8 @@ static void tsc_viewer_prefs_get_property(GObject *object, guint id, GValue *val
     case PROP_METHOD: g_value_set_string(value, self->method); break;
     case PROP_EXPORT_FOLDER: g_value_set_string(value, self->export_folder); break;
     case PROP_FORCE_SCOPE: g_value_set_boolean(value, self->force_scope); break;
+    case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
+    case PROP_LEFT_DRAG: g_value_set_string(value, self->left_drag); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -133,6 +139,13 @@ static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValu
     case PROP_ANALYZE_ON_CLICK: set_bool(self, &self->analyze_on_click, value, id); break;
     case PROP_DEIDENTIFY: set_bool(self, &self->deidentify, value, id); break;
     case PROP_FORCE_SCOPE: set_bool(self, &self->force_scope, value, id); break;
+    case PROP_SHOW_SEG: set_bool(self, &self->show_seg, value, id); break;
+    case PROP_LEFT_DRAG: {
+        /* Unknown names fall back to the default gesture. */
+        const char *m = g_value_get_string(value);
+        set_string(self, &self->left_drag, g_strcmp0(m, "none") == 0 ? "none" : "window-level", id);
+        break;
+    }
     case PROP_OPACITY: {
         double v = g_value_get_double(value);
         if (v == self->opacity) break;
@@ -165,6 +178,7 @@ static void tsc_viewer_prefs_finalize(GObject *object)
     g_clear_object(&self->settings);
     g_free(self->method);
     g_free(self->export_folder);
+    g_free(self->left_drag);
     g_strfreev(self->recent);
     G_OBJECT_CLASS(tsc_viewer_prefs_parent_class)->finalize(object);
 }
@@ -180,6 +194,12 @@ static void tsc_viewer_prefs_constructed(GObject *object)
         return;
     }
     self->settings = g_settings_new_full(schema, NULL, NULL);
+    /* Keys added later are bound only when the schema found has them (an
+     * older compiled schema must not abort the viewer). */
+    static const char *later[][2] = {{"show-seg", "show-seg"}, {"left-drag", "left-drag"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(later); i++)
+        if (g_settings_schema_has_key(schema, later[i][0]))
+            g_settings_bind(self->settings, later[i][0], self, later[i][1], G_SETTINGS_BIND_DEFAULT);
     g_settings_schema_unref(schema);
     static const struct {
         const char *key, *prop;
@@ -216,6 +236,11 @@ static void tsc_viewer_prefs_class_init(TscViewerPrefsClass *klass)
     /* Analyse series the model's scope gate refuses (research use).  Not a
      * GSettings key: every session starts with the gate on. */
     props[PROP_FORCE_SCOPE] = g_param_spec_boolean("force-scope", NULL, NULL, FALSE, f);
+    /* A DICOM SEG stored with the study (a result computed elsewhere) drawn
+     * as an outline on the slices it covers. */
+    props[PROP_SHOW_SEG] = g_param_spec_boolean("show-seg", NULL, NULL, TRUE, f);
+    /* What a left drag on the slice does: "window-level" or "none". */
+    props[PROP_LEFT_DRAG] = g_param_spec_string("left-drag", NULL, NULL, "window-level", f);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -229,6 +254,8 @@ static void tsc_viewer_prefs_init(TscViewerPrefs *self)
     self->deidentify = TRUE;
     self->method = g_strdup("cnn");
     self->export_folder = g_strdup("");
+    self->show_seg = TRUE;
+    self->left_drag = g_strdup("window-level");
     self->recent = g_new0(char *, 1);
 }
 
@@ -251,6 +278,11 @@ gboolean tsc_viewer_prefs_get_analyze_on_click(TscViewerPrefs *self) { return se
 int tsc_viewer_prefs_get_threads(TscViewerPrefs *self) { return self->threads; }
 gboolean tsc_viewer_prefs_get_deidentify(TscViewerPrefs *self) { return self->deidentify; }
 gboolean tsc_viewer_prefs_get_force_scope(TscViewerPrefs *self) { return self->force_scope; }
+gboolean tsc_viewer_prefs_get_show_seg(TscViewerPrefs *self) { return self->show_seg; }
+gboolean tsc_viewer_prefs_get_left_drag_window_level(TscViewerPrefs *self)
+{
+    return g_strcmp0(self->left_drag, "none") != 0;
+}
 
 int tsc_viewer_prefs_get_method(TscViewerPrefs *self)
 {

@@ -31,6 +31,11 @@ int tsc_viewer_prefs_get_threads(TscViewerPrefs *self);
 gboolean tsc_viewer_prefs_get_deidentify(TscViewerPrefs *self);
 /* Analyse outside the model's scope (research use; never persisted). */
 gboolean tsc_viewer_prefs_get_force_scope(TscViewerPrefs *self);
+/* Draw a stored DICOM SEG of the series on screen (property "show-seg"). */
+gboolean tsc_viewer_prefs_get_show_seg(TscViewerPrefs *self);
+/* Whether a left drag sets window/level (property "left-drag" is
+ * "window-level"; "none" leaves left drags alone). */
+gboolean tsc_viewer_prefs_get_left_drag_window_level(TscViewerPrefs *self);
 /* TSC_METHOD_* of the `method` property ("cnn", "threshold", "region-growing"). */
 int tsc_viewer_prefs_get_method(TscViewerPrefs *self);
 /* The export folder, or the default: $XDG_DOCUMENTS_DIR/tumorscope, else

@@ -16,6 +16,7 @@
 #include "series_browser.h"
 #include "slice_strip.h"
 #include "slice_view.h"
+#include "viewer_seg.h"
 #include "viewer_app.h"
 
 typedef struct {
@@ -73,6 +74,8 @@ struct _TscViewerWindow {
     GtkLabel *slice_label, *model_label;
     GtkDropDown *method_dropdown;
     GtkSwitch *click_switch, *overlay_switch, *outline_switch, *heatmap_switch, *corner_switch;
+    GtkSwitch *seg_switch;
+    GtkWidget *seg_label;
     GtkAdjustment *opacity_adjustment;
     TscFindingsPanel *findings;
     GtkWidget *analyze_slice_button, *analyze_series_button, *export_button, *preset_box;
@@ -105,6 +108,11 @@ struct _TscViewerWindow {
     guint staged_tick, staged_frames;
     guint exports_running;
     char *decode_error;
+    /* The stored DICOM SEG of the series on screen (viewer_seg), NULL while
+     * loading or when none belongs to it; seg_shown: the slice whose mask
+     * the view has (-1: none). */
+    TscViewerSegMasks *seg;
+    gssize seg_shown;
 
     GQueue deferred; /* Deferred script commands */
     gboolean replaying;
@@ -359,6 +367,70 @@ static void refresh_corner_text(TscViewerWindow *self)
     g_free(sl_text);
 }
 
+/* The stored SEG's mask of the image on screen, if any. */
+static void refresh_view_seg(TscViewerWindow *self)
+{
+    TscViewerImage *im = tsc_slice_view_get_image(self->view);
+    gssize k = -1;
+    if (im && self->seg && self->have_series && im->series == self->series &&
+        self->seg->series == self->series && im->slice < self->seg->n_slices &&
+        self->seg->masks[im->slice])
+        k = (gssize)im->slice;
+    if (k == self->seg_shown) return;
+    self->seg_shown = k;
+    if (k < 0)
+        tsc_slice_view_set_seg(self->view, NULL, 0, 0, NULL);
+    else
+        tsc_slice_view_set_seg(self->view, self->seg->masks[k], self->seg->rows, self->seg->cols,
+                               self->seg->label);
+}
+
+static void clear_seg(TscViewerWindow *self)
+{
+    g_clear_pointer(&self->seg, tsc_viewer_seg_masks_free);
+    self->seg_shown = -1;
+    tsc_slice_view_set_seg(self->view, NULL, 0, 0, NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->seg_switch), FALSE);
+    gtk_widget_set_visible(self->seg_label, FALSE);
+}
+
+static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
+{
+    Ctx *c = data;
+    GError *error = NULL;
+    TscViewerSegMasks *m = tsc_viewer_seg_load_finish(TSC_VIEWER_STUDY(source), res, &error);
+    TscViewerWindow *self = ctx_window(c);
+    if (self && self->have_series && self->series == c->series) {
+        if (m) {
+            g_info("series %zu: stored SEG, %zu frames on its slices", c->series, m->n_frames_mapped);
+            g_clear_pointer(&self->seg, tsc_viewer_seg_masks_free);
+            self->seg = g_steal_pointer(&m);
+            self->seg_shown = -1;
+            refresh_view_seg(self);
+        } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            set_issue(self, "seg", GTK_MESSAGE_WARNING,
+                      "The segmentation stored with this series could not be shown.", error->message);
+        }
+    }
+    if (self) g_object_unref(self);
+    g_clear_error(&error);
+    tsc_viewer_seg_masks_free(m);
+    ctx_free(c);
+}
+
+/* Looks for a stored SEG of the series on screen; decodes it off the main
+ * thread. */
+static void load_seg(TscViewerWindow *self)
+{
+    clear_seg(self);
+    set_issue(self, "seg", 0, NULL, NULL);
+    if (!self->have_series || !tsc_viewer_seg_exists(self->study, self->series)) return;
+    gtk_widget_set_visible(GTK_WIDGET(self->seg_switch), TRUE);
+    gtk_widget_set_visible(self->seg_label, TRUE);
+    tsc_viewer_seg_load_async(self->study, self->series, self->work_cancellable, on_seg_loaded,
+                              ctx_new(self, 0, self->series, 0));
+}
+
 static void refresh_view_result(TscViewerWindow *self)
 {
     TscViewerImage *im = tsc_slice_view_get_image(self->view);
@@ -367,6 +439,7 @@ static void refresh_view_result(TscViewerWindow *self)
     if (im && self->have_series && im->series == self->series)
         r = tsc_viewer_study_get_result(self->study, method, im->series, im->slice);
     tsc_slice_view_set_result(self->view, model_for(self, method), r);
+    refresh_view_seg(self);
     gboolean busy = g_hash_table_contains(self->analysing, slice_key(method, self->series, self->slice));
     if (self->decode_error)
         tsc_slice_view_set_status(self->view, self->decode_error);
@@ -766,6 +839,7 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     tsc_slice_view_set_image(self->view, NULL);
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_series(self->view, si->modality, si->orientation);
+    load_seg(self);
     tsc_slice_strip_set_n_slices(self->strip, si->n_slices);
     /* Nothing of the previous series stays in the panel, not even for the
      * frames until its sections are refreshed. */
@@ -821,6 +895,8 @@ static void reset_study(TscViewerWindow *self)
     refresh_sensitivity(self);
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_image(self->view, NULL);
+    clear_seg(self);
+    set_issue(self, "seg", 0, NULL, NULL);
     tsc_series_browser_set_study(self->browser, NULL);
     g_clear_object(&self->study);
     set_issue(self, "skipped", 0, NULL, NULL);
@@ -1605,6 +1681,16 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_string_append_c(verdicts, ch);
         }
         g_key_file_set_string(kf, "series", "verdicts", verdicts->str);
+        /* The stored SEG: one letter per slice, S where it has a frame. */
+        g_key_file_set_boolean(kf, "series", "seg", self->seg != NULL);
+        if (self->seg && self->seg->series == self->series) {
+            GString *seg = g_string_new(NULL);
+            for (gsize i = 0; i < n; i++)
+                g_string_append_c(seg, i < self->seg->n_slices && self->seg->masks[i] ? 'S' : '-');
+            g_key_file_set_string(kf, "series", "seg-slices", seg->str);
+            g_key_file_set_string(kf, "series", "seg-label", self->seg->label);
+            g_string_free(seg, TRUE);
+        }
         g_key_file_set_string(kf, "series", "colors", colors->str);
         g_string_free(verdicts, TRUE);
         g_string_free(colors, TRUE);
@@ -1661,6 +1747,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         TscViewerImage *shown = tsc_slice_view_get_image(self->view);
         const tsc_result *overlay = tsc_slice_view_get_result(self->view);
         g_key_file_set_boolean(kf, "slice", "overlay", overlay != NULL);
+        g_key_file_set_boolean(kf, "slice", "seg-drawn", tsc_slice_view_get_seg_drawn(self->view));
+        g_key_file_set_string(kf, "slice", "seg-label", tsc_slice_view_get_seg_label(self->view));
         g_key_file_set_boolean(kf, "slice", "overlay-matches",
                                overlay == NULL || (overlay == r && shown && shown->series == self->series &&
                                                    shown->slice == self->slice));
@@ -1899,6 +1987,14 @@ static void on_method_changed(TscViewerPrefs *prefs, GParamSpec *pspec, TscViewe
     refresh_all(self);
 }
 
+static gboolean left_drag_to_bool(GBinding *b, const GValue *from, GValue *to, gpointer data)
+{
+    (void)b;
+    (void)data;
+    g_value_set_boolean(to, g_strcmp0(g_value_get_string(from), "none") != 0);
+    return TRUE;
+}
+
 static void bind_prefs(TscViewerWindow *self)
 {
     GBindingFlags f = G_BINDING_SYNC_CREATE;
@@ -1912,6 +2008,10 @@ static void bind_prefs(TscViewerWindow *self)
     g_object_bind_property(self->prefs, "show-heatmap", self->heatmap_switch, "active", bi);
     g_object_bind_property(self->prefs, "show-corner-text", self->corner_switch, "active", bi);
     g_object_bind_property(self->prefs, "analyze-on-click", self->click_switch, "active", bi);
+    g_object_bind_property(self->prefs, "show-seg", self->view, "show-seg", f);
+    g_object_bind_property(self->prefs, "show-seg", self->seg_switch, "active", bi);
+    g_object_bind_property_full(self->prefs, "left-drag", self->view, "left-drag-window-level", f,
+                                left_drag_to_bool, NULL, NULL, NULL);
     g_object_bind_property(self->prefs, "opacity", self->opacity_adjustment, "value", bi);
     g_object_bind_property_full(self->prefs, "method", self->method_dropdown, "selected", bi,
                                 method_to_index, index_to_method, NULL, NULL);
@@ -2014,6 +2114,8 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(outline_switch);
     CHILD(heatmap_switch);
     CHILD(corner_switch);
+    CHILD(seg_switch);
+    CHILD(seg_label);
     CHILD(opacity_adjustment);
     CHILD(findings);
     CHILD(analyze_slice_button);
@@ -2044,6 +2146,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
 
 static void tsc_viewer_window_init(TscViewerWindow *self)
 {
+    self->seg_shown = -1;
     gtk_widget_init_template(GTK_WIDGET(self));
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
     self->analysing = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -1481,6 +1481,194 @@ static int test_mistyped_path_keeps_the_study(void)
     return 0;
 }
 
+/* ---- a stored DICOM SEG ------------------------------------------------ */
+
+#define SEG_RGB 0x30E0F0u /* TSC_VIEWER_COLOR_SEG */
+
+static int g_strcmp0_ptr(const char **a, const char **b)
+{
+    return g_strcmp0(*a, *b);
+}
+
+/* Finds the first file named `name` under `dir`; newly allocated or NULL. */
+static char *find_named(const char *dir, const char *name)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d) return NULL;
+    char *found = NULL;
+    const char *e;
+    while (!found && (e = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, e, NULL);
+        if (strcmp(e, name) == 0 && g_file_test(p, G_FILE_TEST_IS_REGULAR))
+            found = g_strdup(p);
+        else if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            found = find_named(p, name);
+        g_free(p);
+    }
+    g_dir_close(d);
+    return found;
+}
+
+/* Our own `analyze --dicom` SEG of the lesion series, stored beside the
+ * series in one folder, is drawn as a cyan outline on exactly the slices it
+ * has frames for, labelled as a stored result, and hidden by the toggle. */
+static int test_stored_seg_is_outlined(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    const char *cli = env_or("TSC_CLI_BIN", NULL);
+    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
+        printf("SKIP: the tumorscope CLI (for `analyze --dicom`) is not built\n");
+        return SKIP;
+    }
+    char *lesion = g_build_filename(study, "03-synthetic-lesion", "t1-post-contrast", NULL);
+    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: sample_dicom/03-synthetic-lesion/t1-post-contrast is needed\n");
+        return SKIP;
+    }
+    /* The SEG is made from every other slice (the threshold method marks
+     * something on every slice), so that half the slices have no frame. */
+    char *half = g_build_filename(workdir, "every-other-slice", NULL);
+    char *both = g_build_filename(workdir, "with-seg", NULL);
+    g_mkdir_with_parents(half, 0755);
+    g_mkdir_with_parents(both, 0755);
+    GDir *d = g_dir_open(lesion, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *e;
+    while ((e = g_dir_read_name(d))) g_ptr_array_add(names, g_strdup(e));
+    g_dir_close(d);
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0_ptr);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        char *from = g_build_filename(lesion, name, NULL), *to = g_build_filename(both, name, NULL);
+        if (g_file_test(from, G_FILE_TEST_IS_REGULAR)) {
+            CHECK(copy_file(from, to, -1), "copy %s", name);
+            if (i % 2 == 0) {
+                char *to2 = g_build_filename(half, name, NULL);
+                CHECK(copy_file(from, to2, -1), "copy %s", name);
+                g_free(to2);
+            }
+        }
+        g_free(from);
+        g_free(to);
+    }
+    g_ptr_array_unref(names);
+    char *out = g_build_filename(workdir, "out", NULL);
+    const char *argv[] = {cli, "analyze", half, "--dicom", "--method", "threshold", "--out", out, NULL};
+    int status = 0;
+    char *err_out = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err_out, &status, NULL);
+    CHECK(ok && g_spawn_check_wait_status(status, NULL), "tumorscope analyze --dicom failed: %s",
+          err_out ? err_out : "");
+    g_free(err_out);
+    char *seg = find_named(out, "SEG.dcm");
+    CHECK(seg, "analyze --dicom wrote no SEG.dcm under %s", out);
+    char *seg_to = g_build_filename(both, "SEG.dcm", NULL);
+    CHECK(copy_file(seg, seg_to, -1), "copy SEG");
+
+    /* What the SEG covers, from the plugin here: frames by referenced SOP
+     * instance UID, and the slice with the largest mask. */
+    Plugin p;
+    r = plugin_open(&p, both);
+    if (r) return r;
+    const tsc_plugin_api *api = p.api;
+    CHECK(api->study_n_series(p.index) == 1, "%zu series", api->study_n_series(p.index));
+    CHECK(api->study_n_segmentations(p.index) == 1, "%zu segmentations", api->study_n_segmentations(p.index));
+    const tsc_dicom_series_info *si = api->study_get_series(p.index, 0);
+    const tsc_dicom_seg_info *g = api->study_get_segmentation(p.index, 0);
+    CHECK(strcmp(g->referenced_series_uid, si->series_uid) == 0, "the SEG references another series");
+    char *expect = g_malloc0(si->n_slices + 1);
+    memset(expect, '-', si->n_slices);
+    guint8 *mask = g_malloc((gsize)g->rows * g->cols);
+    gssize best = -1;
+    long best_n = 0;
+    for (size_t f = 0; f < g->n_frames; f++) {
+        const tsc_dicom_seg_frame_info *fi = api->study_get_seg_frame(p.index, 0, f);
+        for (size_t k = 0; k < si->n_slices; k++) {
+            if (strcmp(api->study_get_slice(p.index, 0, k)->sop_instance_uid, fi->referenced_sop_instance_uid))
+                continue;
+            expect[k] = 'S';
+            tsc_error err = {0};
+            CHECK(api->seg_frame_decode(p.index, 0, f, mask, &err) == TSC_OK, "decode: %s", err.message);
+            long n = 0;
+            for (size_t i = 0; i < (size_t)g->rows * g->cols; i++) n += mask[i] != 0;
+            if (n > best_n) {
+                best_n = n;
+                best = (gssize)k;
+            }
+        }
+    }
+    gssize empty = -1;
+    for (size_t k = 0; k < si->n_slices && empty < 0; k++)
+        if (expect[k] == '-') empty = (gssize)k;
+    printf("  SEG frames on slices %s; largest mask %ld px on slice %zd; no frame on slice %zd\n", expect,
+           best_n, best, empty);
+    CHECK(best >= 0 && empty >= 0, "need a slice with and one without a frame");
+    g_free(mask);
+    plugin_close(&p);
+
+    Viewer *v = viewer_start(both, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
+    GKeyFile *a = viewer_state(v, "with-frame");
+    CHECK(a, "no state");
+    char *slices = kf_str(a, "series", "seg-slices"), *label = kf_str(a, "slice", "seg-label");
+    printf("  viewer: seg-slices %s | slice %zd seg-drawn %d | \"%s\"\n", slices, best,
+           g_key_file_get_boolean(a, "slice", "seg-drawn", NULL), label);
+    CHECK(strcmp(slices, expect) == 0, "seg-slices %s, expected %s", slices, expect);
+    CHECK(g_key_file_get_boolean(a, "slice", "seg-drawn", NULL), "no SEG outline on slice %zd", best);
+    CHECK(g_str_has_prefix(label, "SEG: ") && g_str_has_suffix(label, " (stored result)"), "label \"%s\"", label);
+    CHECK(!g_key_file_get_boolean(a, "slice", "analysed", NULL), "the SEG was taken for our analysis");
+    double img[4];
+    CHECK(get_rect(a, "image", img), "no image geometry");
+    Shot *on = viewer_shot(v, "with-frame");
+    CHECK(on, "no screenshot");
+    int n_on = count_color(on, img[0], img[1], img[2], img[3], SEG_RGB, 40);
+    printf("  #%06X outline pixels in the image on slice %zd: %d\n", SEG_RGB, best, n_on);
+    CHECK(n_on >= 40, "only %d outline pixels", n_on);
+
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)empty));
+    GKeyFile *b = viewer_state(v, "without-frame");
+    CHECK(b, "no state");
+    CHECK(!g_key_file_get_boolean(b, "slice", "seg-drawn", NULL), "a SEG outline on slice %zd", empty);
+    Shot *off = viewer_shot(v, "without-frame");
+    CHECK(off, "no screenshot");
+    int n_off = count_color(off, img[0], img[1], img[2], img[3], SEG_RGB, 40);
+    printf("  outline pixels on slice %zd (no frame): %d\n", empty, n_off);
+    CHECK(n_off < 5, "%d outline pixels on a slice without a frame", n_off);
+
+    /* The toggle hides it. */
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
+    viewer_action(v, "show-seg", NULL);
+    GKeyFile *c = viewer_state(v, "hidden");
+    CHECK(c, "no state");
+    CHECK(!g_key_file_get_boolean(c, "slice", "seg-drawn", NULL), "show-seg off still draws the SEG");
+    Shot *hidden = viewer_shot(v, "hidden");
+    CHECK(hidden, "no screenshot");
+    int n_hidden = count_color(hidden, img[0], img[1], img[2], img[3], SEG_RGB, 40);
+    CHECK(n_hidden < 5, "%d outline pixels with show-seg off", n_hidden);
+    shot_free(on);
+    shot_free(off);
+    shot_free(hidden);
+    g_key_file_unref(a);
+    g_key_file_unref(b);
+    g_key_file_unref(c);
+    g_free(slices);
+    g_free(label);
+    g_free(expect);
+    viewer_stop(v);
+    g_free(seg);
+    g_free(seg_to);
+    g_free(both);
+    g_free(half);
+    g_free(out);
+    g_free(lesion);
+    g_free(study);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -1497,6 +1685,7 @@ static const struct {
     {"viewer_out_of_scope_series_says_why_and_forced_results_warn", test_out_of_scope_series},
     {"viewer_another_study_shows_nothing_of_the_first", test_another_study_shows_nothing_of_the_first},
     {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
+    {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 

@@ -1,0 +1,158 @@
+#define G_LOG_DOMAIN "tsc-viewer-seg"
+#include "viewer_seg.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "viewer_api.h"
+#include "viewer_pool.h"
+
+void tsc_viewer_seg_masks_free(TscViewerSegMasks *m)
+{
+    if (!m) return;
+    for (gsize i = 0; i < m->n_slices; i++) g_free(m->masks[i]);
+    g_free(m->masks);
+    g_free(m->label);
+    g_free(m);
+}
+
+static void slice_normal(const double *iop, double n[3])
+{
+    n[0] = iop[1] * iop[5] - iop[2] * iop[4];
+    n[1] = iop[2] * iop[3] - iop[0] * iop[5];
+    n[2] = iop[0] * iop[4] - iop[1] * iop[3];
+}
+
+/* The slice of `series` that frame `f` of SEG `seg` belongs to; -1: none. */
+static gssize frame_slice(const tsc_plugin_api *api, const tsc_dicom_index *ix, gsize series,
+                          const tsc_dicom_series_info *si, gsize seg, gsize f)
+{
+    const tsc_dicom_seg_frame_info *fi = api->study_get_seg_frame(ix, seg, f);
+    if (!fi) return -1;
+    if (fi->referenced_sop_instance_uid && *fi->referenced_sop_instance_uid) {
+        for (gsize k = 0; k < si->n_slices; k++) {
+            const tsc_dicom_slice_info *sl = api->study_get_slice(ix, series, k);
+            if (g_strcmp0(sl->sop_instance_uid, fi->referenced_sop_instance_uid) != 0) continue;
+            if (fi->referenced_frame > 0 && sl->frame != fi->referenced_frame - 1) continue;
+            return (gssize)k;
+        }
+    }
+    if (!fi->has_position) return -1;
+    double n[3];
+    slice_normal(si->orientation, n);
+    double loc = fi->position[0] * n[0] + fi->position[1] * n[1] + fi->position[2] * n[2];
+    double half = (si->slice_spacing > 0 ? si->slice_spacing
+                   : si->slice_thickness > 0 ? si->slice_thickness : 1.0) / 2;
+    gssize best = -1;
+    double best_d = half;
+    for (gsize k = 0; k < si->n_slices; k++) {
+        const tsc_dicom_slice_info *sl = api->study_get_slice(ix, series, k);
+        if (!sl->has_geometry) continue;
+        double d = fabs(sl->location - loc);
+        if (d < best_d) {
+            best_d = d;
+            best = (gssize)k;
+        }
+    }
+    return best;
+}
+
+/* The first SEG that belongs to `series` (same matrix), or -1. */
+static gssize find_seg(const tsc_plugin_api *api, const tsc_dicom_index *ix, gsize series)
+{
+    const tsc_dicom_series_info *si = api->study_get_series(ix, series);
+    gsize n = api->study_n_segmentations(ix);
+    for (gsize s = 0; s < n; s++) {
+        const tsc_dicom_seg_info *g = api->study_get_segmentation(ix, s);
+        if (!g || g->rows != si->rows || g->cols != si->cols || g->n_frames == 0) continue;
+        if (g->referenced_series_uid && *g->referenced_series_uid) {
+            if (g_strcmp0(g->referenced_series_uid, si->series_uid) == 0) return (gssize)s;
+            continue; /* names another series */
+        }
+        /* No series reference: the same frame of reference and frames on
+         * our slices. */
+        if (!g->frame_of_reference_uid || !*g->frame_of_reference_uid ||
+            g_strcmp0(g->frame_of_reference_uid, si->frame_of_reference_uid) != 0)
+            continue;
+        if (frame_slice(api, ix, series, si, s, 0) >= 0) return (gssize)s;
+    }
+    return -1;
+}
+
+gboolean tsc_viewer_seg_exists(TscViewerStudy *study, gsize series)
+{
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
+    if (!ix || series >= tsc_viewer_study_n_series(study)) return FALSE;
+    return find_seg(api, ix, series) >= 0;
+}
+
+static void load_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    TscViewerStudy *study = source;
+    gsize series = GPOINTER_TO_SIZE(data);
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
+    gssize s = ix ? find_seg(api, ix, series) : -1;
+    if (s < 0) {
+        g_task_return_pointer(task, NULL, NULL);
+        return;
+    }
+    const tsc_dicom_series_info *si = api->study_get_series(ix, series);
+    const tsc_dicom_seg_info *g = api->study_get_segmentation(ix, (gsize)s);
+    TscViewerSegMasks *m = g_new0(TscViewerSegMasks, 1);
+    m->series = series;
+    m->rows = g->rows;
+    m->cols = g->cols;
+    m->n_slices = si->n_slices;
+    m->masks = g_new0(guint8 *, si->n_slices);
+    const tsc_dicom_segment_info *seg1 = g->n_segments ? api->study_get_segment(ix, (gsize)s, 0) : NULL;
+    m->label = g_strdup(g->description && *g->description ? g->description
+                        : seg1 && seg1->label && *seg1->label ? seg1->label
+                                                              : "segmentation");
+    gsize px = (gsize)g->rows * g->cols;
+    guint8 *frame = g_malloc(px);
+    int on = g->max_fractional_value > 1 ? g->max_fractional_value / 2 : 0;
+    for (gsize f = 0; f < g->n_frames; f++) {
+        if (g_cancellable_is_cancelled(cancellable)) break;
+        gssize k = frame_slice(api, ix, series, si, (gsize)s, f);
+        if (k < 0) continue;
+        tsc_error err = {0};
+        tsc_status st = api->seg_frame_decode(ix, (gsize)s, f, frame, &err);
+        if (st != TSC_OK) {
+            GError *error = NULL;
+            tsc_viewer_set_error(&error, st, &err, "The stored segmentation could not be read");
+            g_free(frame);
+            tsc_viewer_seg_masks_free(m);
+            g_task_return_error(task, error);
+            return;
+        }
+        if (!m->masks[k]) m->masks[k] = g_malloc0(px);
+        for (gsize i = 0; i < px; i++)
+            if (frame[i] > on) m->masks[k][i] = 1;
+        m->n_frames_mapped++;
+    }
+    g_free(frame);
+    if (g_task_return_error_if_cancelled(task)) {
+        tsc_viewer_seg_masks_free(m);
+        return;
+    }
+    g_task_return_pointer(task, m, (GDestroyNotify)tsc_viewer_seg_masks_free);
+}
+
+void tsc_viewer_seg_load_async(TscViewerStudy *study, gsize series, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer data)
+{
+    GTask *task = g_task_new(study, cancellable, callback, data);
+    g_task_set_source_tag(task, tsc_viewer_seg_load_async);
+    g_task_set_task_data(task, GSIZE_TO_POINTER(series), NULL);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, load_thread);
+    g_object_unref(task);
+}
+
+TscViewerSegMasks *tsc_viewer_seg_load_finish(TscViewerStudy *study, GAsyncResult *res,
+                                              GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(res, study), NULL);
+    return g_task_propagate_pointer(G_TASK(res), error);
+}
