@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfcn.h>
+
 #include <cairo.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -1669,6 +1671,164 @@ static int test_stored_seg_is_outlined(void)
     return 0;
 }
 
+/* ---- mouse gestures, synthesised with XTest ------------------------------ */
+
+/* libX11 and libXtst through dlopen: the test needs no X development
+ * headers, and skips where the libraries or xwininfo are missing. */
+typedef struct {
+    void *x11, *xtst, *dpy;
+    int (*flush)(void *);
+    int (*sync)(void *, int);
+    int (*close)(void *);
+    int (*motion)(void *, int, int, int, unsigned long);
+    int (*button)(void *, unsigned, int, unsigned long);
+    int ox, oy; /* the window's origin on the screen */
+} XInput;
+
+/* The viewer window's position on the screen, from `xwininfo -root -tree`
+ * (the line of the window titled "… — tumorscope": "WxH+X+Y  +AX+AY"). */
+static gboolean window_origin(int *x, int *y)
+{
+    const char *argv[] = {"xwininfo", "-root", "-tree", NULL};
+    char *out = NULL;
+    int status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                      &out, NULL, &status, NULL))
+        return FALSE;
+    gboolean found = FALSE;
+    char **lines = g_strsplit(out, "\n", -1);
+    for (char **l = lines; *l && !found; l++) {
+        if (!strstr(*l, "tumorscope\"") || !strstr(*l, "\xe2\x80\x94")) continue;
+        const char *last = strrchr(*l, ' ');
+        found = last && sscanf(last + 1, "+%d+%d", x, y) == 2;
+    }
+    g_strfreev(lines);
+    g_free(out);
+    return found;
+}
+
+static int xinput_open(XInput *xi)
+{
+    memset(xi, 0, sizeof *xi);
+    xi->x11 = dlopen("libX11.so.6", RTLD_NOW);
+    xi->xtst = dlopen("libXtst.so.6", RTLD_NOW);
+    if (!xi->x11 || !xi->xtst || !g_getenv("DISPLAY")) {
+        printf("SKIP: mouse input needs an X display with libX11 and libXtst (Debian: libxtst6)\n");
+        return SKIP;
+    }
+    void *(*open)(const char *) = (void *(*)(const char *))dlsym(xi->x11, "XOpenDisplay");
+    xi->flush = (int (*)(void *))dlsym(xi->x11, "XFlush");
+    xi->sync = (int (*)(void *, int))dlsym(xi->x11, "XSync");
+    xi->close = (int (*)(void *))dlsym(xi->x11, "XCloseDisplay");
+    xi->motion = (int (*)(void *, int, int, int, unsigned long))dlsym(xi->xtst, "XTestFakeMotionEvent");
+    xi->button = (int (*)(void *, unsigned, int, unsigned long))dlsym(xi->xtst, "XTestFakeButtonEvent");
+    if (!open || !xi->flush || !xi->sync || !xi->close || !xi->motion || !xi->button)
+        return failf("libX11/libXtst lack the functions the test needs");
+    xi->dpy = open(NULL);
+    if (!xi->dpy) return failf("XOpenDisplay(%s) failed", g_getenv("DISPLAY"));
+    if (!window_origin(&xi->ox, &xi->oy)) {
+        printf("SKIP: the viewer window was not found with xwininfo (Debian: x11-utils)\n");
+        return SKIP;
+    }
+    return 0;
+}
+
+static void xinput_close(XInput *xi)
+{
+    if (xi->dpy) xi->close(xi->dpy);
+}
+
+/* A left press at window point (x, y), moved by (dx, dy) in 10 steps, and a
+ * release: (0, 0) is a click. */
+static void xinput_left_drag(XInput *xi, double x, double y, double dx, double dy)
+{
+    int x0 = xi->ox + (int)x, y0 = xi->oy + (int)y;
+    xi->motion(xi->dpy, -1, x0, y0, 0);
+    xi->sync(xi->dpy, 0);
+    g_usleep(100 * 1000);
+    xi->button(xi->dpy, 1, 1, 0);
+    xi->sync(xi->dpy, 0);
+    g_usleep(30 * 1000);
+    for (int i = 1; dx != 0 || dy != 0 ? i <= 10 : 0; i++) {
+        xi->motion(xi->dpy, -1, x0 + (int)(dx * i / 10), y0 + (int)(dy * i / 10), 0);
+        xi->sync(xi->dpy, 0);
+        g_usleep(20 * 1000);
+    }
+    xi->button(xi->dpy, 1, 0, 0);
+    xi->sync(xi->dpy, 0);
+    g_usleep(200 * 1000);
+}
+
+/* Left-drag sets window/level (horizontal: width, vertical: level) and does
+ * not analyse; a click without drag still analyses; with the preference
+ * left-drag set to none a drag leaves the window alone. */
+static int test_left_drag_sets_window_level(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
+    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: the lesion sample is needed\n");
+        return SKIP;
+    }
+    Viewer *v = viewer_start(lesion, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "method", g_variant_new_string("threshold"));
+    GKeyFile *a = viewer_state(v, "before");
+    CHECK(a, "no state");
+    XInput xi;
+    r = xinput_open(&xi);
+    if (r) return r;
+    double img[4];
+    CHECK(get_rect(a, "image", img), "no image geometry");
+    double cx = img[0] + img[2] / 2, cy = img[1] + img[3] / 2;
+    double c0 = g_key_file_get_double(a, "geometry", "window-center", NULL);
+    double w0 = g_key_file_get_double(a, "geometry", "window-width", NULL);
+    CHECK(!g_key_file_get_boolean(a, "slice", "analysed", NULL), "analysed before any click");
+
+    xinput_left_drag(&xi, cx, cy, 150, 60);
+    GKeyFile *b = viewer_state(v, "dragged");
+    CHECK(b, "no state");
+    double c1 = g_key_file_get_double(b, "geometry", "window-center", NULL);
+    double w1 = g_key_file_get_double(b, "geometry", "window-width", NULL);
+    printf("  drag (+150, +60) px: W %.1f -> %.1f, L %.1f -> %.1f; analysed %d\n", w0, w1, c0, c1,
+           g_key_file_get_boolean(b, "slice", "analysed", NULL));
+    /* 300 px add one width, for the width and the level alike. */
+    CHECK(fabs(w1 - w0 * 1.5) < w0 * 0.1, "width %.1f after the drag, expected about %.1f", w1, w0 * 1.5);
+    CHECK(fabs(c1 - (c0 + w0 * 0.2)) < w0 * 0.1, "level %.1f after the drag, expected about %.1f", c1,
+          c0 + w0 * 0.2);
+    CHECK(!g_key_file_get_boolean(b, "slice", "analysed", NULL), "the drag started an analysis");
+
+    xinput_left_drag(&xi, cx, cy, 0, 0);
+    GKeyFile *c = viewer_state(v, "clicked");
+    CHECK(c, "no state");
+    printf("  click: analysed %d, W %.1f\n", g_key_file_get_boolean(c, "slice", "analysed", NULL),
+           g_key_file_get_double(c, "geometry", "window-width", NULL));
+    CHECK(g_key_file_get_boolean(c, "slice", "analysed", NULL), "a click did not analyse");
+    CHECK(g_key_file_get_double(c, "geometry", "window-width", NULL) == w1, "a click changed the window");
+
+    viewer_action(v, "left-drag", g_variant_new_string("none"));
+    xinput_left_drag(&xi, cx, cy, 150, 60);
+    GKeyFile *d = viewer_state(v, "drag-none");
+    CHECK(d, "no state");
+    double w2 = g_key_file_get_double(d, "geometry", "window-width", NULL);
+    printf("  left-drag none, drag: W %.1f\n", w2);
+    CHECK(w2 == w1, "a drag with left-drag none changed the width to %.1f", w2);
+    Shot *s = viewer_shot(v, "drag-none");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    xinput_close(&xi);
+    g_key_file_unref(a);
+    g_key_file_unref(b);
+    g_key_file_unref(c);
+    g_key_file_unref(d);
+    viewer_stop(v);
+    g_free(lesion);
+    g_free(study);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -1686,6 +1846,7 @@ static const struct {
     {"viewer_another_study_shows_nothing_of_the_first", test_another_study_shows_nothing_of_the_first},
     {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
     {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
+    {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 
