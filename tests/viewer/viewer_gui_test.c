@@ -1581,6 +1581,7 @@ static int test_stored_seg_is_outlined(void)
     const tsc_dicom_series_info *si = api->study_get_series(p.index, 0);
     const tsc_dicom_seg_info *g = api->study_get_segmentation(p.index, 0);
     CHECK(strcmp(g->referenced_series_uid, si->series_uid) == 0, "the SEG references another series");
+    size_t n_frames = g->n_frames;
     char *expect = g_malloc0(si->n_slices + 1);
     memset(expect, '-', si->n_slices);
     guint8 *mask = g_malloc((gsize)g->rows * g->cols);
@@ -1651,6 +1652,42 @@ static int test_stored_seg_is_outlined(void)
     CHECK(hidden, "no screenshot");
     int n_hidden = count_color(hidden, img[0], img[1], img[2], img[3], SEG_RGB, 40);
     CHECK(n_hidden < 5, "%d outline pixels with show-seg off", n_hidden);
+    /* Without any reference (no ReferencedSeriesSequence, no source images
+     * per frame): matched by the frame of reference, frames by position. */
+    char *dcmodify = g_find_program_in_path("dcmodify");
+    if (dcmodify) {
+        char *bare = g_build_filename(workdir, "with-seg", "SEG-no-refs.dcm", NULL);
+        CHECK(copy_file(seg, bare, -1), "copy SEG");
+        g_unlink(seg_to);
+        GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(args, g_strdup(dcmodify));
+        g_ptr_array_add(args, g_strdup("-nb"));
+        g_ptr_array_add(args, g_strdup("-ea"));
+        g_ptr_array_add(args, g_strdup("(0008,1115)"));
+        for (size_t f = 0; f < n_frames; f++) {
+            g_ptr_array_add(args, g_strdup("-ea"));
+            g_ptr_array_add(args, g_strdup_printf("(5200,9230)[%zu].(0008,9124)", f));
+        }
+        g_ptr_array_add(args, g_strdup(bare));
+        g_ptr_array_add(args, NULL);
+        ok = g_spawn_sync(NULL, (char **)args->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                          NULL, NULL, NULL, NULL, &status, NULL);
+        CHECK(ok && g_spawn_check_wait_status(status, NULL), "dcmodify failed");
+        g_ptr_array_unref(args);
+        viewer_action(v, "open", g_variant_new_string(both));
+        viewer_action(v, "show-seg", NULL);
+        GKeyFile *pos = viewer_state(v, "by-position");
+        CHECK(pos, "no state");
+        char *by_pos = kf_str(pos, "series", "seg-slices");
+        printf("  without references (by frame of reference and position): seg-slices %s\n", by_pos);
+        CHECK(strcmp(by_pos, expect) == 0, "seg-slices %s by position, expected %s", by_pos, expect);
+        g_free(by_pos);
+        g_key_file_unref(pos);
+        g_free(bare);
+        g_free(dcmodify);
+    } else {
+        printf("  (dcmodify not installed: the position fallback is not checked)\n");
+    }
     shot_free(on);
     shot_free(off);
     shot_free(hidden);
