@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Thin wrapper over CMake; the README's two commands are `make run` and `make check`.
 BUILD ?= build
 ASAN_BUILD ?= build-asan

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs every libFuzzer target for a while and prints a Markdown table for
 # docs/RELIABILITY.md: executions, exec/s, coverage (libFuzzer's cov: edges
 # and ft: features) and crashes.  Builds nothing: configure and build first,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Adds a synthetic, tumour-like lesion to the Colin27 T1 template.
 
 usage: make_lesion.py CH2.nii.gz CH2BET.nii.gz OUT_IMAGE.nii OUT_MASK.nii

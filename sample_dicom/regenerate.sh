@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Regenerates the sample studies in this folder with our own `tumorscope
 # dicomize` (it builds nothing: pass the tumorscope you built).
 #

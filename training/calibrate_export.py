@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Export the best checkpoint to ONNX, calibrate on `val`, write the model + manifest.
 
     /usr/bin/python3 training/calibrate_export.py --run training/runs/<run> --name <model name>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Export model-v3 with its out-of-distribution score, calibrate on `val`, write model + manifest.
 
     training/.venv/bin/python training/calibrate_export_v3.py --name tsc_unet192_v3 \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Dataset reading and the preprocessed-tensor cache.
 
 Reads the three image datasets under <data>/{figshare-cheng,lgg-flair,no-tumor}/index.csv,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Python evaluation of an exported model on one split (run on `test` once, at the end).
 
     /usr/bin/python3 training/evaluate.py --model resources/models/<name>.json [--split test]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Metrics shared by train.py (val every epoch) and evaluate.py (final test)."""
 import numpy as np
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Compact multi-task U-Net: tumour segmentation logits [1,1,S,S] + 4-class logits [1,4].
 
 Only ONNX-friendly ops (Conv, BatchNormalization, Relu, Add, Concat, ConvTranspose,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Tiny interpreter for the ONNX op subset the C engine accepts, executed with torch ops.
 
 onnxruntime is not installed here, so the exported .onnx file itself is executed with this

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Numpy reference implementation of preprocessing rule "tsc-v1" (docs/PREPROCESSING.md).
 
 This file is the Python twin of src/analysis/preprocess.c; a ctest compares the two

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Reproduces the shipped model tsc_unet128_v2 from ../shared/data on this CPU:
 #   stage 1  tsc_unet128_v1: 30-epoch schedule from scratch, lr 3e-3, 88-min budget
 #   stage 2  tsc_unet128_v2: warm restart from stage 1 (fresh AdamW, warm-up +

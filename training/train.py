@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Train the multi-task TumorNet on CPU.
 
     /usr/bin/python3 training/train.py --out training/runs/<name> [--data ../shared/data]

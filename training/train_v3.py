@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Train model-v3 in resumable stretches on CPU (or, through gpu/, on one GPU).
 
     training/.venv/bin/python training/train_v3.py [--stretch-min 150] [--data ../shared/data]

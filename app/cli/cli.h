@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The headless host `tumorscope`: one function per subcommand.
  * Each returns the process exit status: 0 ok, 2 usage error, 3 nothing
  * readable, 4 partial failure (the command's help says which apply). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the CLI's commands. */
 #ifndef TSC_CLI_UTIL_H
 #define TSC_CLI_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope analyze: headless analysis of DICOM series through the plugin
  * ABI, with the JSON result (docs/RESULT_FORMAT.md), reports and DICOM
  * outputs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope bench-model MODEL.onnx: times the C inference engine. */
 #include <stdio.h>
 #include <stdlib.h>

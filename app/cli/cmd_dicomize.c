@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope dicomize: an MR DICOM series from PNG slices or a NIfTI volume. */
 #include <errno.h>
 #include <limits.h>

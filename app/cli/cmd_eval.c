@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope eval: accuracy, calibration and segmentation quality of the
  * analysis on labelled image datasets (index.csv + images/ [+ masks/]),
  * computed by our own C pipeline through the plugin ABI. */

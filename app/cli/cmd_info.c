@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope info PATH... [--json]: the patient/study/series tree. */
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope: the headless command-line host. */
 #include "cli.h"
 

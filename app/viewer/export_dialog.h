@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscExportDialog: which outputs to export, where, and whether to
  * de-identify them.  Emits "export" when the user confirms. */
 #ifndef TSC_EXPORT_DIALOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscFindingsPanel: the findings of the current slice (type, every class
  * probability, lesions with area and RANO diameters) and of the series
  * (verdict, volume, key slice, 3D lesions, counts per verdict). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope-viewer [PATH…]: the GTK 4 workstation. */
 #define G_LOG_DOMAIN "tsc-viewer"
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscPrefsWindow: the preferences, bound to TscViewerPrefs properties. */
 #ifndef TSC_PREFS_WINDOW_H
 #define TSC_PREFS_WINDOW_H

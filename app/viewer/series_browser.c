@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "tsc-viewer-browser"
 #include "series_browser.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscSeriesBrowser: patients → studies → series of the open study, each
  * series with a thumbnail of its middle slice, description, slice count,
  * date and a badge with its analysis state or verdict. */

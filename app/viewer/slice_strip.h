@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscSliceStrip: one cell per slice under the image, coloured by the
  * slice's analysis (tumour type, no tumour, inconclusive, failed), with the
  * current slice marked.  Clicking or dragging jumps to a slice. */

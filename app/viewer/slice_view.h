@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscSliceView: one slice at native resolution with its physical aspect,
  * the plugin's overlay on top, corner text and orientation letters.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* viewer_api: the viewer's only door to the rest of tumorscope.
  *
  * Everything goes through the plugin ABI table fetched once at startup with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscViewerApp: the GtkApplication (org.tumorscope.Viewer).  Loads the
  * plugin table and the default model, owns the preferences, and exports
  * every command as an application action, so that tests and other programs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* viewer_jobs: analyses, model loading and exports as _async/_finish pairs.
  *
  * Each job copies its inputs into a struct the GTask owns (a reference on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "tsc-viewer-pool"
 #define _GNU_SOURCE /* gettid */
 #include "viewer_pool.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* viewer_pool: the bounded worker pools every background job runs on.
  *
  * Jobs are GTasks whose thread function runs on one of three small

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscViewerPrefs: the viewer's preferences as GObject properties.
  *
  * The widgets and actions bind to these properties; when the GSettings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* viewer_seg: a stored DICOM SEG (a result computed elsewhere, e.g. on the
  * PACS, or an earlier `tumorscope analyze --dicom`) mapped onto the slices
  * of the series it belongs to, for the slice view's outline overlay.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscViewerStudy: an opened study (the plugin's tsc_dicom_index) with the
  * viewer's caches: decoded slices (LRU, thread-safe), thumbnails and
  * analysis results per method, series and slice (main thread).

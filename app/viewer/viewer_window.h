@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TscViewerWindow: the workstation window — series browser, slice view with
  * its slice strip, findings panel — and the commands the application's
  * actions forward to it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Analysis speed as a host sees it, through the plugin ABI with the model
  * loaded once (as in the viewer):
  *  - click -> result: analyze_study_slice on each slice of a series in turn

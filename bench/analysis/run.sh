@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Analysis speed on this machine with the shipped model: click -> result per
 # slice and seconds per 30-slice series, on
 #   - 30 figshare test slices (512x512 originals resized to 256x256 PNG,

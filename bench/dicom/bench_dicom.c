@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Index a DICOM folder and decode every slice to float32, timed.
  * usage: tsc-bench-dicom PATH [repeats] */
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Makes OUT/ with N DICOM files (default 1000) for the indexing benchmark:
 copies of a real series, each copy a new series with consistent new UIDs."""
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Reference: read every DICOM file under PATH with pydicom into float32
 arrays with the Modality LUT applied, grouped by series (the same work as
 tsc-bench-dicom).  Prints JSON with the median over repeats."""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # DICOM indexing + decoding: tumorscope (C, DCMTK) against pydicom + numpy,
 # on the real vendor series and on a 1,000-file study.  Prints a Markdown
 # table for docs/BENCHMARKS.md.

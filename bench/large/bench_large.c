@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Large-study host for bench/large/run.sh and the robustness tests: a plugin
  * host like tests/abi/minimal_host.c (dlopen, the ABI table only) that
  * measures memory while scrolling a series and the latency of cancelling a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Large study: a 2,000-slice series of 512x512 16-bit slices, made with
 # `tumorscope dicomize` from a synthetic NIfTI volume, then
 #  1. index: wall time and peak RSS of `tumorscope info` (/usr/bin/time -v);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Peak fp32 FMA throughput: N threads, each running 16 independent AVX-512
  * FMA chains (more than latency x issue width on current x86 cores), kept in
  * registers.  Prints the best GFLOP/s of many ~10 ms trials: on a shared

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Compare the tumorscope engine with PyTorch eager and OpenCV DNN.
 
     /usr/bin/python3 bench/model/run.py [--threads 2,1] [--iters 30] [--repeats 3]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Viewer responsiveness benchmark: scrolls a 300-slice series, one slice per
 # painted frame, while the shipped model analyses the same series, and holds
 # the worst step (step -> painted frame) to the 50 ms budget when the machine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The plugin's only exported symbol and its table (versions 1 to 3). */
 #include "tsc_plugin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Axial reformat (MPR) of a thin 3D series (reformat.h). */
 #include "reformat.h"
 

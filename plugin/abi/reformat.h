@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Axial reformat (MPR) of a thin 3D series, for the scope gate's
  * "reformat_possible" case: a sagittal or coronal 1 mm volume is resampled
  * onto axial slices that the model reads, and analysed through an ordinary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Analysis of slices and series of an opened study (decode + analyse). */
 #ifndef TSC_STUDY_ANALYSIS_H
 #define TSC_STUDY_ANALYSIS_H

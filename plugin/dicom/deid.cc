@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* De-identification state of one run (tsc_deid.h): UID replacements,
  * pseudonym tags and date offsets, each drawn at random on first use and
  * kept until the process ends.  Random rather than hashed: a replacement

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DICOM outputs: the C entry, identity of the new series, source headers,
  * atomic saving.  Every DCMTK failure keeps DCMTK's text in the message. */
 #include "output_private.h"

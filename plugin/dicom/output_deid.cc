@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* De-identification of a finished DICOM output (SEG, SR, SC) after PS3.15
  * Annex E, Basic Application Level Confidentiality Profile with the Retain
  * Longitudinal Temporal Information with Modified Dates Option.  Applied to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by plugin/dicom/output_*.cc (C++ over DCMTK).  Errors
  * travel as tsc_out::Error exceptions inside this module only; the C entry
  * in output_common.cc turns them (and any other exception) into a status. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Secondary Capture images with the overlay burned in: one per analysed
  * slice with a tumour or inconclusive verdict (every analysed slice when
  * there is none), RGB 8 bit, in the same rendering as the reports. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The binary DICOM Segmentation: one segment per tumour type found, one
  * frame per slice with a tumour verdict, geometry and references from the
  * source series. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The TID 1500 Measurement Report: one measurement group (TID 1411) per
  * lesion per slice with its long axis, short axis and area, the type as the
  * finding, the classifier confidence as a qualitative evaluation, the SEG

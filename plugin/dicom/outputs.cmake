@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # DICOM outputs (tsc_dicom_outputs.h): SEG, Secondary Capture and TID 1500 SR
 # over DCMTK.  Included from plugin/dicom/CMakeLists.txt (and, as a fallback,
 # from plugin/render/CMakeLists.txt); paths are relative to this file so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Decoding one slice's pixels to float32, on demand.
  *
  * DCMTK decompresses and unpacks the stored values (BitsStored, sign,

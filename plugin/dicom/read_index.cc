@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Indexing DICOM studies from headers only.
  *
  * Each file is parsed with large element values left on disk (maxReadLength),

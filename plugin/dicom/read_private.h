@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by read_index.cc and read_decode.cc (C++ only). */
 #ifndef TSC_DICOM_READ_PRIVATE_H
 #define TSC_DICOM_READ_PRIVATE_H

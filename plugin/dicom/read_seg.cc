@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DICOM Segmentation objects: indexed apart from the image series (see
  * tsc_dicom.h), one frame decoded to a byte mask on demand.
  *

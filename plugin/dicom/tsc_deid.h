@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_deid: de-identification of everything tumorscope prints or writes,
  * after DICOM PS3.15 Annex E, Basic Application Level Confidentiality
  * Profile with the Retain Longitudinal Temporal Information with Modified

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_dicom: reading DICOM studies (C API over DCMTK).
  *
  * Opening indexes patients → studies → series → slices from the headers only;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_dicom_outputs: analysis results as DICOM objects (C API over DCMTK).
  *
  * One call writes, into a new series of the analysed study (or, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_dicom_write: writing MR DICOM series (C API over DCMTK).
  *
  * One call writes one series from a stack of real-valued slices: either one

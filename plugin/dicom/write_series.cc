@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Writing MR Image and Enhanced MR Image series with DCMTK.
  *
  * The images are DERIVED (made from PNG slices or a resampled NIfTI volume,

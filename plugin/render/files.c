@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Output files: atomic creation, no overwrite without force, never inside
  * the study's input folders; PNG encoding with controlled text chunks. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The overlay of one slice result, shared by the viewer, the CLI, the
  * reports and the Secondary Capture output.
  *

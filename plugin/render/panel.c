@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A slice as displayed: windowed, at its physical aspect, with the overlay. */
 #include <math.h>
 #include <stdlib.h>

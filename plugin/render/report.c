@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Annotated reports: the slice report, the series summary (PNG) and the
  * multi-page PDF.  Each page is drawn once into a cairo recording surface in
  * layout units (1 unit = 1 PNG pixel) and replayed onto a PNG image or,

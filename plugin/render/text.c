@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Text, palette and the test seams shared by overlays and reports.  The names
  * and colours of findings come from the core's tsc_description. */
 #include <math.h>

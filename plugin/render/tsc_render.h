@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_render: overlays, annotated reports (PNG, PDF) and slice renderings.
  *
  * These functions back the rendering and report members of the plugin ABI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by the files of src/analysis. */
 #ifndef TSC_ANALYSIS_PRIVATE_H
 #define TSC_ANALYSIS_PRIVATE_H

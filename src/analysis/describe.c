@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one description of a result: its text, colour and confidence, as every
  * host shows it (overlay, panel, strip, tooltip, report, SR, JSON).  Nothing
  * else in tumorscope turns a verdict into words or a colour. */

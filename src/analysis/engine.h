@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The model's network, wrapped for the analysis: one instance per thread. */
 #ifndef TSC_ENGINE_H
 #define TSC_ENGINE_H

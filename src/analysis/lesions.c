@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* From a result's mask to its lesions (tsc_measure), in the result's own
  * storage so that results stay self-contained and copyable. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Loading a shipped model: manifest, checksum, and a pool of engine
  * instances so that several threads can analyse at once. */
 #include <cjson/cJSON.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The model object and its engine pool (src/analysis internals). */
 #ifndef TSC_MODEL_PRIVATE_H
 #define TSC_MODEL_PRIVATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Preprocessing rule tsc-v1, literally as docs/PREPROCESSING.md writes it.
  * Every step mirrors training/preprocess.py; change both or neither. */
 #include <math.h>

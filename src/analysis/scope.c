@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The scope gate: is a series what the model was made for?  Decided from the
  * headers scanners really write (docs/RESULT_FORMAT.md "Scope"), in a fixed
  * order so that the reason given is the most fundamental one (a CT is "CT",

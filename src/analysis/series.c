@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Series analysis: slices on a worker pool, then 3D aggregation. */
 #include <math.h>
 #include <pthread.h>

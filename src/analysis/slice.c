@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One slice: preprocessing, inference (with flip test-time augmentation),
  * calibration, the mask at native resolution, lesions, and the verdict. */
 #include <math.h>

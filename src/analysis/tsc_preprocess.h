@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_preprocess: preprocessing rule "tsc-v1" (docs/PREPROCESSING.md), the C
  * twin of training/preprocess.py.  A ctest holds both to the same output
  * (max abs difference <= 1e-5).

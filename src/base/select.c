@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "tsc_select.h"
 
 #include <stdlib.h>

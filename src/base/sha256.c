@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "tsc_sha256.h"
 
 #include <errno.h>

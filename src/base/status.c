@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "tsc_status.h"
 
 #include <stdio.h>

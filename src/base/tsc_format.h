@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Display formatting shared by every host (header-only, so hosts that see
  * only the plugin ABI use the same rule). */
 #ifndef TSC_FORMAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Selection of the k-th smallest float, shared by the core's percentile code
  * (classic/intensity.c, analysis/preprocess.c).  Internal (tsc__ prefix). */
 #ifndef TSC_SELECT_H

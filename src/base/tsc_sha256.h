@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_sha256: SHA-256 (FIPS 180-4), used to check model files against their
  * manifest. */
 #ifndef TSC_SHA256_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_status: one error vocabulary for the whole core.
  *
  * Every fallible call returns a tsc_status and, when the caller passes a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The head mask and the two classical baseline segmentations
  * (docs/CLASSIC.md explains the choices). */
 #include <math.h>

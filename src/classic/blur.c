@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Separable Gaussian blur as a normalised convolution: missing taps (outside
  * the image, non-finite) are dropped and the remaining weights renormalised. */
 #include <math.h>

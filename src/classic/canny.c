@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Canny edge detector. */
 #include <math.h>
 #include <stdlib.h>

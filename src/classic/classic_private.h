@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by the files of src/classic. */
 #ifndef TSC_CLASSIC_PRIVATE_H
 #define TSC_CLASSIC_PRIVATE_H

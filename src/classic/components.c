@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Connected-component labelling by breadth-first flood fill. */
 #include <stdlib.h>
 #include <string.h>

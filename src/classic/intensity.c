@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Intensity statistics: selection, percentiles, normalisation, thresholds. */
 #include <math.h>
 #include <stdlib.h>

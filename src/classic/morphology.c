@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Binary morphology with a (possibly anisotropic) disc, hole filling. */
 #include <math.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Seeded region growing with a running-mean criterion. */
 #include <math.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_classic: classical image analysis on one slice (plain C11).
  *
  * Intensity normalisation, thresholds (fixed, Otsu), Gaussian blur, Canny

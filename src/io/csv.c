@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The dataset index (index.csv): RFC 4180 CSV read by header name. */
 #include <errno.h>
 #include <limits.h>

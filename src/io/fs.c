@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* File-system helpers shared by the writers: atomic files, output folders,
  * sorted listings. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* NIfTI-1 single-file volumes (.nii, .nii.gz) read to float32.
  *
  * The header is validated before any voxel buffer is allocated, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Grayscale PNG reading and atomic writing over libpng. */
 #include <errno.h>
 #include <png.h>

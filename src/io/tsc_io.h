@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_io: image and dataset files for the core (plain C11, no GTK/DCMTK).
  *
  * - 8/16-bit grayscale PNG, read and written (writes are atomic);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Lesion measurements: components, contours, RANO diameters. */
 #include <math.h>
 #include <stdlib.h>

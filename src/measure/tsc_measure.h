@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_measure: lesions of a binary mask, measured in millimetres.
  *
  * A lesion is an 8-connected component of the mask whose area reaches the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The oneDNN engine: lowers the optimised graph to a fixed list of steps.
  *
  * Everything is decided at load time: primitives are created once, weights

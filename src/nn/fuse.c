@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Graph rewrites for the oneDNN engine: drop Identity/Dropout, fold
  * BatchNormalization into the preceding convolution, recognise the
  * x * HardSigmoid(x) pattern PyTorch emits for Hardswish at opset 13, and

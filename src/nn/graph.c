@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The graph IR: value table with name lookup, checked shape arithmetic. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Static shape inference, attribute validation and constant folding.
  *
  * Runs over the topologically sorted graph once.  Every output shape goes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Public API: load pipeline (parse -> infer/fold -> optimise -> lower),
  * model inspection and run dispatch. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* src/nn internals: the graph IR shared by the ONNX loader, shape inference,
  * the plain-C reference kernels and the oneDNN lowering. */
 #ifndef TSC_NN_PRIVATE_H

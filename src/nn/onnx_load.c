@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ONNX protobuf -> graph IR.  Everything read from the file is treated as
  * hostile: sizes are checked against the caps before allocation, names are
  * resolved and the node order is re-derived (cycles rejected). */

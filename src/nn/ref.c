@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Plain-C reference kernels: the constant folder, the reference engine and
  * the yardstick every oneDNN-executed operator is tested against.  Written
  * for clarity (straight loops, double accumulation), not speed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal third-party host: loads libtumorscope-plugin.so with dlopen,
  * finds tsc_plugin_get_api with dlsym (no link-time dependency), opens a
  * study, analyses one slice and writes a PNG report.

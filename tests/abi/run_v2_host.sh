@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs the version-2 host (v2_host.c) against the current plugin, with an
 # out-of-scope study made at test time: the normal sample relabelled as CT.
 # usage: run_v2_host.sh V2_HOST PLUGIN.so SAMPLE_DICOM OUT_DIR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Axial reformat of a thin 3D volume (issue scope-and-trust, §1): a sagittal
  * 1 mm 3D series is out of the axial-only model's scope, yet analysed on an
  * axial reformat of its volume, with the result saying so and its geometry

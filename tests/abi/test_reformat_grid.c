@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The axial reformat's grid and interpolation (plugin/abi/reformat.c), on a
  * coronal volume written at test time whose values are a linear function of
  * the patient position: trilinear interpolation reproduces a linear function

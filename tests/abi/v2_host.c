@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A host built against plugin ABI version 2 runs against the current plugin.
  *
  * Compiled ONLY with the version-2 public headers in tests/abi/v2/ (copied

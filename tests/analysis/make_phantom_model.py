@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Trains a tiny multi-task network on synthetic phantoms and exports it as a
 tumorscope model (ONNX + manifest) for the analysis tests.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The analysis core (tsc_analysis.h) end to end with the phantom model
  * (tests/analysis/fixtures, a tiny network trained on synthetic phantoms):
  * verdicts, native-resolution masks, millimetre measurements, model checks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Scope and trust (issue scope-and-trust): the scope gate reads the headers
  * scanners write and refuses with a radiologist's reason; every verdict has
  * one meaning and one description; slices without enough head are "not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Classical image analysis: each operator on a phantom with known truth, the
  * optimised ones against plain references, and the edge cases. */
 #include <math.h>

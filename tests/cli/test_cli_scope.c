@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `tumorscope analyze` on input the model was not made for, run as a user
  * would: CT, our own Secondary Capture overlays and colour images are "not
  * analysed" with a radiologist's reason and exit status 5; --force-scope

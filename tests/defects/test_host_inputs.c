@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Inputs a host or a dataset can legitimately give that used to break us:
  * per-slice CSV rows longer than a fixed buffer (tumorscope eval) and a
  * DICOM writer parameter struct from a host built against an older, shorter

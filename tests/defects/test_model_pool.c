@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The model's engine pool (src/analysis/model.c, engine.c): every engine runs
  * the bytes whose SHA-256 was checked at load, and a failed engine creation
  * never leaves a slot that hands out a NULL engine. */

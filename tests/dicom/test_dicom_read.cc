@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The DICOM reader (plugin/dicom, tsc_dicom.h) on files made here with DCMTK:
  * ordering, geometry, pixel decoding, transfer syntaxes, charsets and bad
  * input.  Test code may use DCMTK directly to build odd files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope dicomize and the DICOM writer, checked from the outside: the
  * CLI is run as a user would, the files are checked with DCMTK's dcmdump and
  * dicom3tools' dciodvfy, and read back with our own reader (tsc_dicom). */

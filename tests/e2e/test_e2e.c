@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* End to end through DICOM on real data: every test-split patient of
  * figshare-cheng becomes a DICOM series (`tumorscope dicomize`), the study is
  * analysed with `tumorscope analyze --all`, and each slice's verdict, label,

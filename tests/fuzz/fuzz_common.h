@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared by the fuzz targets.
  *
  * FUZZ_CHECK states a guarantee the API gives callers; a broken one aborts

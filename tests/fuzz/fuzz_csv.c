@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: the dataset index (index.csv) from memory, then every
  * accessor over what was loaded.  A libFuzzer binary with -DTSC_FUZZ=ON
  * (clang); otherwise replay_main.c replays corpus/fuzz_csv under ctest. */

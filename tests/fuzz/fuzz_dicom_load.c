@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a DICOM file through the whole reading path the viewer
  * uses: tsc_dicom_open (header indexing) and tsc_dicom_decode_slice on every
  * slice it indexed.  The reader works on paths, so the input is written to

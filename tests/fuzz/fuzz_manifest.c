@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a model manifest (JSON) through tsc__manifest_parse, and the
  * guarantees tsc_model_load relies on when it accepts one.  A libFuzzer
  * binary with -DTSC_FUZZ=ON (clang); otherwise replay_main.c replays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a NIfTI-1 volume (.nii, or gzip-compressed) from memory,
  * then the accessors over it.  A libFuzzer binary with -DTSC_FUZZ=ON
  * (clang); otherwise replay_main.c replays corpus/fuzz_nifti under ctest. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: a PNG (dataset images and masks) read as grayscale from
  * memory.  A libFuzzer binary with -DTSC_FUZZ=ON (clang); otherwise
  * replay_main.c replays corpus/fuzz_png under ctest. */

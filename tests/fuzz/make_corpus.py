@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the seed corpora of the fuzz targets into corpus/<target>/.
 
 Maintenance tool, not run by the build: the corpora are committed.  Seeds are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Replays a fuzz corpus through LLVMFuzzerTestOneInput, so that the normal
  * (gcc) build runs every seed and every input that once crashed the fuzzer
  * as a regression test.  Arguments are files or folders (their regular,

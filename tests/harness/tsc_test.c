@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "tsc_test.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal unit-test harness: each test file defines cases with TSC_TEST,
  * lists them in TSC_TEST_MAIN, and ctest runs one case per process
  * (`exe case_name`).  Exit 0 pass, 1 fail, 77 skip (with a printed reason). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_io: PNG, NIfTI-1, the dataset index and the file-system helpers. */
 #include <dirent.h>
 #include <errno.h>

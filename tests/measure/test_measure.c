@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Lesion measurements on synthetic phantoms with known truth. */
 #include <math.h>
 #include <stdint.h>

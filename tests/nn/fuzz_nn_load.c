@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target: load (and, when that succeeds, run) a model from memory.
  * Built as a libFuzzer binary with -DTSC_FUZZ=ON (clang); otherwise linked
  * with fuzz_replay_main.c so that ctest replays a corpus through it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Replays files (a fuzz corpus) through LLVMFuzzerTestOneInput. */
 #include <stdint.h>
 #include <stdio.h>

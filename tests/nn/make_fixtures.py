@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Exports the ONNX fixtures of the tsc_nn tests with PyTorch.
 
 Run with Debian's interpreter (python3-torch 1.13, python3-onnx 1.12):

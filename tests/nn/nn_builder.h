@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Builds small ONNX models in memory with the engine's protobuf-c bindings:
  * single operators for the reference comparisons and deliberately broken
  * files for the hostile-input tests. */

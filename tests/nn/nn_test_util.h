@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared helpers of the tsc_nn tests. */
 #ifndef TSC_NN_TEST_UTIL_H
 #define TSC_NN_TEST_UTIL_H

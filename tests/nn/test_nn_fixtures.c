@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PyTorch-exported fixtures: both engines must reproduce PyTorch's outputs
  * within NN_TOL (see nn_test_util.h for the error definition). */
 #include <pthread.h>

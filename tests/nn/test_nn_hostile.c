@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Corrupt and hostile model files: every one must give an error status with
  * a message that names the problem, never a crash or an unbounded
  * allocation.  (These cases also run under ASan+UBSan.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Every operator the oneDNN engine executes, checked against the plain-C
  * reference engine on random inputs (our convention: an optimised operator
  * is not done until it is in this file).  Each check builds a tiny ONNX

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DICOM outputs (plugin/dicom/output_*.cc) on a synthetic DICOM series
  * analysed for real: every object passes dciodvfy without errors, the SEG
  * read back with dcmseg equals the analysis masks and references every

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the fixtures that hold src/analysis/preprocess.c to training/preprocess.py.
 
 Run from anywhere with the system Python (it has numpy and PIL):

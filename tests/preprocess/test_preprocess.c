@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Preprocessing rule tsc-v1: the C twin against the numpy twin's fixtures
  * (tests/preprocess/make_fixture.py) and against a plain, literal reference
  * written here from docs/PREPROCESSING.md. */

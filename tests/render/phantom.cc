@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Synthetic DICOM head series for the render and output tests (DCMTK, as in
  * tests/dicom/test_dicom_read.cc), analysed with the real analysis core. */
 #include <dcmtk/config/osconfig.h>

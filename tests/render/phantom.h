@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test fixtures for the render and output tests: a synthetic head series
  * written as real DICOM files at test time (DCMTK), opened with the reader,
  * and analysed with the real analysis core (the phantom test model of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Layout and meaning of overlays and reports on results made to order:
  * a crowded slice whose labels must overlap nothing, every verdict drawn in
  * the words and colour of the core's description, thumbnails whose banner

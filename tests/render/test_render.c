@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Overlays and reports (plugin/render) on real analysis results of a
  * synthetic DICOM head series: pixel references, colours where the mask is,
  * constant text size under zoom, report sizes, de-identification of PNG and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Data safety of the `tumorscope` CLI, run as a user would:
  * - input folders are only read (checksums, names, sizes and times of every
  *   entry before and after a full session), and an --out inside them is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Hostile and odd inputs for the DICOM reader (tsc_dicom.h) and the CLI:
  * each bad file is skipped or refused with a message that names it and the
  * problem, the rest of the study still opens, in bounded time and memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A large series, scaled down for the test suite (bench/large/run.sh runs
  * 2,000 slices): 300 slices of 512 x 512, made with `tumorscope dicomize`
  * from a synthetic volume, then driven through the plugin ABI by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A plugin that serves no ABI version: what an incompatible
  * libtumorscope-plugin.so looks like to the viewer. */
 #include "tsc_plugin.h"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Regenerates docs/screenshots/viewer-*.png with the viewer's own
 # `screenshot` action (GTK's renderer), in the tests' pinned environment.
 # usage: tests/viewer/make_screenshots.sh [BUILD_DIR]   (from the source root;

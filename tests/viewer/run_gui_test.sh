@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs a GUI test with a display and a private D-Bus session bus, so that
 # parallel tests never share the org.tumorscope.Viewer name.
 # usage: run_gui_test.sh PROGRAM ARGS...

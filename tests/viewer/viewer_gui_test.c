@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GUI tests of tumorscope-viewer: the viewer runs as its own process on a
  * private session bus (run_gui_test.sh) and is driven through its
  * application actions over D-Bus, as any script would.  Each test waits for

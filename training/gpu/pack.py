@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Pack the model-v3 training split compactly for the GPU machine.
 
     training/.venv/bin/python training/gpu/pack.py [--size 192] [--part-mb 30] [--out training/gpu/data]

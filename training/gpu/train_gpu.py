@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Train model-v3 on one GPU within a fixed wall-clock budget (the lent H200: <= 8 minutes).
 
 Never a dependency: the CPU path (training/train_v3.py) trains the same network; this script only

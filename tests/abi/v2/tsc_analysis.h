@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_analysis: from a decoded slice (or a series of them) to a finding.
  *
  * A tsc_model is a shipped model: its manifest (classes, colours, input size,

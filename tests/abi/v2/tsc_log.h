@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_log: the core's logging and cancellation hooks.
  *
  * The core never prints.  A host installs a log callback (the viewer routes it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_nn: runs ONNX convolutional networks on the CPU through oneDNN.
  *
  * A model is loaded once (the ONNX file is parsed, validated, constant-folded,

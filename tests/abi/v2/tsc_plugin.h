@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_plugin.h — the tumorscope plugin ABI.
  *
  * `libtumorscope-plugin.so` exports exactly one symbol:
