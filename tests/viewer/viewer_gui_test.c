@@ -1388,9 +1388,10 @@ static int test_another_study_shows_nothing_of_the_first(void)
     GKeyFile *a = viewer_state(v, "first");
     CHECK(a, "no state");
     char *key = kf_str(a, "panel", "key-slice"), *badge = kf_str(a, "panel", "badge");
-    printf("  first study: %s | key \"%s\" | badge \"%s\" | %d lesions listed\n",
-           g_key_file_get_string(a, "series", "label", NULL), key, badge,
+    char *label = kf_str(a, "series", "label");
+    printf("  first study: %s | key \"%s\" | badge \"%s\" | %d lesions listed\n", label, key, badge,
            g_key_file_get_integer(a, "panel", "lesions", NULL));
+    g_free(label);
     CHECK(g_key_file_get_boolean(a, "series", "analysed", NULL), "the first series was not analysed");
     g_free(key);
     g_free(badge);
