@@ -306,6 +306,18 @@ static double draw_identification(cairo_t *cr, const rep *c, double y, size_t sl
     return fmax(ya, fmax(yb, yc));
 }
 
+/* Sets the largest bold size from `size` down to `min` at which `text` fits
+ * in `w` (a verdict's words are never cut while a smaller size shows them
+ * whole; only then does tsc__text_fit ellipsize). */
+static void fit_bold(cairo_t *cr, const char *text, double w, double size, double min)
+{
+    for (; size > min; size -= 0.5) {
+        tsc__font(cr, size, TSC__BOLD);
+        if (tsc__text_width(cr, text) <= w) return;
+    }
+    tsc__font(cr, min, TSC__BOLD);
+}
+
 static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, tsc__rgb color,
                          const char *left, const char *right)
 {
@@ -317,6 +329,7 @@ static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, ts
     else cairo_set_source_rgb(cr, 1, 1, 1);
     tsc__font(cr, 18, TSC__BOLD);
     double rw = right && *right ? tsc__text_width(cr, right) + 16 : 0;
+    fit_bold(cr, left, w - 28 - rw, 18, 11);
     tsc__text_fit(cr, x + 14, y + h / 2 + 6.5, w - 28 - rw, left);
     if (rw > 0) text_right(cr, x + w - 14, y + h / 2 + 6.5, right);
 }
@@ -694,8 +707,8 @@ static double lesion3d_table(cairo_t *cr, const rep *c, const tsc_series_result 
              continued ? " \xe2\x80\x94 CONTINUED" : "");
     y = section(cr, M, y, tw, buf);
     /* Columns: # | type | slices | volume | RANO | centre. */
-    const double x_num = M + 0.045 * tw, x_type = M + 0.06 * tw, x_sl = M + 0.37 * tw,
-                 x_vol = M + 0.47 * tw, x_rano = M + 0.50 * tw, x_ctr = M + 0.77 * tw;
+    const double x_num = M + 0.045 * tw, x_type = M + 0.06 * tw, x_sl = M + 0.41 * tw,
+                 x_vol = M + 0.52 * tw, x_rano = M + 0.55 * tw, x_ctr = M + 0.80 * tw;
     fill_rect(cr, M, y, tw, 24, TABLE_HEAD);
     tsc__font(cr, 12, TSC__BOLD);
     ink(cr, MUTED);
@@ -805,7 +818,7 @@ static tsc_status draw_thumbnail(cairo_t *cr, rep *c, const tsc_series_result *s
     if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
     else cairo_set_source_rgb(cr, 1, 1, 1);
     tsc__banner_text(&d, 0, buf, sizeof buf);
-    tsc__font(cr, 12.5, TSC__BOLD);
+    fit_bold(cr, buf, cell - 16, 12.5, 9);
     tsc__text_fit(cr, x + 8, y + 17.5, cell - 16, buf);
     tsc__layout_note(TSC__BOX_THUMB_BANNER, x, y, cell, bh, (int)k + 1, buf);
     double yi = y + bh + 4;
