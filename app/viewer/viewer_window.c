@@ -37,6 +37,9 @@ static void deferred_free(gpointer p)
 typedef struct {
     GtkMessageType type;
     char *title, *details;
+    /* A quiet issue never shows the bar by itself: it is listed under
+     * Details when something else does (files that are not DICOM). */
+    gboolean quiet;
 } Issue;
 
 typedef struct {
@@ -63,6 +66,9 @@ struct _TscViewerWindow {
     GtkLabel *info_title, *info_details;
     GtkExpander *info_expander;
     GtkWidget *info_open_folder;
+    GtkRevealer *toast_revealer;
+    GtkLabel *toast_label;
+    GtkWidget *toast_open_folder, *toast_close;
     GtkRevealer *progress_revealer;
     GtkLabel *progress_label;
     GtkProgressBar *progress_bar;
@@ -119,6 +125,8 @@ struct _TscViewerWindow {
     gboolean replaying;
     GHashTable *issues; /* id -> Issue */
     char *export_folder_shown;
+    guint toast_id; /* hides the toast */
+    gsize n_ignored; /* files of the study that are not DICOM */
 
     Bench bench;
 };
@@ -211,10 +219,10 @@ static void refresh_info_bar(TscViewerWindow *self)
 {
     GtkMessageType type = GTK_MESSAGE_INFO;
     GString *title = g_string_new(NULL), *details = g_string_new(NULL);
-    static const char *order[] = {"abi", "open", "model", "skipped", "decode", "analysis", "export", NULL};
+    static const char *order[] = {"abi", "open", "model", "skipped", "decode", "analysis", "export", "ignored", NULL};
     for (int k = 0; order[k]; k++) {
         Issue *i = g_hash_table_lookup(self->issues, order[k]);
-        if (!i) continue;
+        if (!i || i->quiet) continue;
         if (i->type == GTK_MESSAGE_ERROR || (i->type == GTK_MESSAGE_WARNING && type != GTK_MESSAGE_ERROR))
             type = i->type;
         char *esc = g_markup_escape_text(i->title, -1);
@@ -224,6 +232,12 @@ static void refresh_info_bar(TscViewerWindow *self)
             g_string_append_printf(details, "%s%s", details->len ? "\n\n" : "", i->details);
     }
     gboolean any = title->len > 0;
+    for (int k = 0; order[k]; k++) {
+        Issue *i = g_hash_table_lookup(self->issues, order[k]);
+        if (!i || !i->quiet) continue;
+        g_string_append_printf(details, "%s%s%s%s", details->len ? "\n\n" : "", i->title,
+                               i->details && *i->details ? "\n" : "", i->details ? i->details : "");
+    }
     gtk_info_bar_set_message_type(self->info_bar, type);
     gtk_label_set_markup(self->info_title, title->str);
     gtk_label_set_text(self->info_details, details->str);
@@ -249,6 +263,51 @@ static void set_issue(TscViewerWindow *self, const char *id, GtkMessageType type
         g_hash_table_replace(self->issues, g_strdup(id), i);
     }
     refresh_info_bar(self);
+}
+
+static void set_quiet_issue(TscViewerWindow *self, const char *id, const char *title, const char *details)
+{
+    Issue *i = g_new0(Issue, 1);
+    i->type = GTK_MESSAGE_INFO;
+    i->quiet = TRUE;
+    i->title = g_strdup(title);
+    i->details = g_strdup(details);
+    g_hash_table_replace(self->issues, g_strdup(id), i);
+    refresh_info_bar(self);
+}
+
+/* ---- toast: a transient message over the window (an export's success) --- */
+
+static void hide_toast(TscViewerWindow *self)
+{
+    if (self->toast_id) g_source_remove(self->toast_id);
+    self->toast_id = 0;
+    gtk_revealer_set_reveal_child(self->toast_revealer, FALSE);
+}
+
+static gboolean on_toast_timeout(gpointer data)
+{
+    TscViewerWindow *self = data;
+    self->toast_id = 0;
+    gtk_revealer_set_reveal_child(self->toast_revealer, FALSE);
+    return G_SOURCE_REMOVE;
+}
+
+#define TOAST_SECONDS 6
+
+static void show_toast(TscViewerWindow *self, const char *text, gboolean open_folder)
+{
+    if (self->toast_id) g_source_remove(self->toast_id);
+    gtk_label_set_text(self->toast_label, text);
+    gtk_widget_set_visible(self->toast_open_folder, open_folder);
+    gtk_revealer_set_reveal_child(self->toast_revealer, TRUE);
+    self->toast_id = g_timeout_add_seconds(TOAST_SECONDS, on_toast_timeout, self);
+}
+
+static void on_toast_close(GtkButton *b, TscViewerWindow *self)
+{
+    (void)b;
+    hide_toast(self);
 }
 
 static void on_info_response(GtkInfoBar *bar, int response, TscViewerWindow *self)
@@ -901,26 +960,47 @@ static void reset_study(TscViewerWindow *self)
     tsc_series_browser_set_study(self->browser, NULL);
     g_clear_object(&self->study);
     set_issue(self, "skipped", 0, NULL, NULL);
+    set_issue(self, "ignored", 0, NULL, NULL);
+    hide_toast(self);
     set_issue(self, "decode", 0, NULL, NULL);
     set_issue(self, "analysis", 0, NULL, NULL);
     set_issue(self, "open", 0, NULL, NULL);
     set_issue(self, "export", 0, NULL, NULL);
 }
 
-static char *skipped_details(TscViewerStudy *study, gsize *n_out)
+/* Files that are simply not DICOM (a README, a script, the PNGs of a
+ * ground truth, a DICOMDIR next to its files) are normal in a study folder:
+ * they are counted quietly.  Everything else the plugin skipped (truncated or
+ * unreadable DICOM, unsupported transfer syntax, duplicates, compressed
+ * files) is a real problem. */
+static gboolean skip_is_not_dicom(const tsc_dicom_skipped *sk)
+{
+    const char *r = sk->reason ? sk->reason : "";
+    return g_str_has_prefix(r, "not a DICOM file") || g_str_has_prefix(r, "file too short to be DICOM") ||
+           g_str_has_prefix(r, "a DICOMDIR");
+}
+
+/* The skipped files' details: the problems, and apart the files that are
+ * not DICOM; each NULL when there are none. */
+static void skipped_details(TscViewerStudy *study, gsize *n_problems, char **problems, gsize *n_ignored,
+                            char **ignored)
 {
     const tsc_plugin_api *api = tsc_viewer_api();
     const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
     gsize n = api->study_n_skipped(ix);
-    *n_out = n;
-    if (!n) return NULL;
-    GString *s = g_string_new(NULL);
-    for (gsize i = 0; i < n && i < 500; i++) {
+    GString *s[2] = {g_string_new(NULL), g_string_new(NULL)};
+    gsize count[2] = {0, 0};
+    for (gsize i = 0; i < n; i++) {
         const tsc_dicom_skipped *sk = api->study_get_skipped(ix, i);
-        g_string_append_printf(s, "%s%s: %s", i ? "\n" : "", sk->path, sk->reason);
+        int k = skip_is_not_dicom(sk) ? 1 : 0;
+        if (count[k]++ < 500) g_string_append_printf(s[k], "%s%s: %s", s[k]->len ? "\n" : "", sk->path, sk->reason);
     }
-    if (n > 500) g_string_append_printf(s, "\n\xe2\x80\xa6 and %zu more", n - 500);
-    return g_string_free(s, FALSE);
+    for (int k = 0; k < 2; k++)
+        if (count[k] > 500) g_string_append_printf(s[k], "\n\xe2\x80\xa6 and %zu more", count[k] - 500);
+    *n_problems = count[0];
+    *n_ignored = count[1];
+    *problems = count[0] ? g_string_free(s[0], FALSE) : (g_string_free(s[0], TRUE), NULL);
+    *ignored = count[1] ? g_string_free(s[1], FALSE) : (g_string_free(s[1], TRUE), NULL);
 }
 
 static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
@@ -943,18 +1023,28 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
     }
     self->study = g_object_ref(study);
     tsc_series_browser_set_study(self->browser, study);
-    gsize n_skipped = 0;
-    char *details = skipped_details(study, &n_skipped);
+    gsize n_skipped = 0, n_ignored = 0;
+    char *details = NULL, *ignored = NULL;
+    skipped_details(study, &n_skipped, &details, &n_ignored, &ignored);
+    self->n_ignored = n_ignored;
     const GError *open_error = tsc_viewer_study_get_open_error(study);
+    if (n_ignored) {
+        char *t = g_strdup_printf("%zu file%s that %s not DICOM (notes, scripts, pictures) %s ignored:", n_ignored,
+                                  n_ignored == 1 ? "" : "s", n_ignored == 1 ? "is" : "are",
+                                  n_ignored == 1 ? "was" : "were");
+        set_quiet_issue(self, "ignored", t, ignored);
+        g_free(t);
+    }
     if (open_error) {
-        set_issue(self, "open", GTK_MESSAGE_ERROR, open_error->message, details);
+        set_issue(self, "open", GTK_MESSAGE_ERROR, open_error->message, details ? details : ignored);
     } else if (n_skipped) {
-        char *t = g_strdup_printf("%zu file%s could not be read and %s skipped; the rest of the study is usable.",
+        char *t = g_strdup_printf("%zu DICOM file%s could not be read and %s skipped; the rest of the study is usable.",
                                   n_skipped, n_skipped == 1 ? "" : "s", n_skipped == 1 ? "was" : "were");
         set_issue(self, "skipped", GTK_MESSAGE_WARNING, t, details);
         g_free(t);
     }
     g_free(details);
+    g_free(ignored);
     const char *const *paths = tsc_viewer_study_get_paths(study);
     if (self->app && paths[0] && !paths[1]) tsc_viewer_app_add_recent(self->app, paths[0]);
     if (tsc_viewer_study_n_series(study) > 0) {
@@ -1375,10 +1465,17 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
             g_free(self->export_folder_shown);
             self->export_folder_shown = g_strdup(folder);
             char *title = g_strdup_printf("Report exported to %s", folder);
-            char *details = notes ? g_strdup_printf("%s\n%s", summary, notes) : g_strdup(summary);
-            set_issue(self, "export", notes ? GTK_MESSAGE_WARNING : GTK_MESSAGE_INFO, title, details);
+            show_toast(self, title, TRUE);
+            /* Outputs that could not be written are a problem that stays. */
+            if (notes) {
+                char *details = g_strdup_printf("%s\n%s", summary, notes);
+                set_issue(self, "export", GTK_MESSAGE_WARNING, "Some outputs of the export were not written.",
+                          details);
+                g_free(details);
+            } else {
+                set_issue(self, "export", 0, NULL, NULL);
+            }
             g_free(title);
-            g_free(details);
         } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
             g_clear_pointer(&self->export_folder_shown, g_free);
             set_issue(self, "export", GTK_MESSAGE_ERROR, "The report could not be exported.", error->message);
@@ -1645,11 +1742,21 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_string(kf, "viewer", "issues", issues->str);
     g_string_free(issues, TRUE);
     g_key_file_set_boolean(kf, "viewer", "info-bar-revealed", gtk_info_bar_get_revealed(self->info_bar));
+    {
+        GtkMessageType t = gtk_info_bar_get_message_type(self->info_bar);
+        g_key_file_set_string(kf, "viewer", "info-bar-type",
+                              t == GTK_MESSAGE_ERROR     ? "error"
+                              : t == GTK_MESSAGE_WARNING ? "warning"
+                                                         : "info");
+    }
+    g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
+    g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
     if (api && self->study) {
         g_key_file_set_integer(kf, "study", "series-count", (int)tsc_viewer_study_n_series(self->study));
         g_key_file_set_integer(kf, "study", "skipped-count",
                                (int)api->study_n_skipped(tsc_viewer_study_get_index(self->study)));
+        g_key_file_set_integer(kf, "study", "ignored-count", (int)self->n_ignored);
         for (gsize s = 0; s < tsc_viewer_study_n_series(self->study); s++) {
             const tsc_dicom_series_info *si = api->study_get_series(tsc_viewer_study_get_index(self->study), s);
             char *key = g_strdup_printf("series-%zu", s);
@@ -2038,6 +2145,8 @@ static void tsc_viewer_window_dispose(GObject *object)
 {
     TscViewerWindow *self = TSC_VIEWER_WINDOW(object);
     self->gen++;
+    if (self->toast_id) g_source_remove(self->toast_id);
+    self->toast_id = 0;
     if (self->bench.idle_id) g_source_remove(self->bench.idle_id);
     self->bench.idle_id = 0;
     if (self->bench.running) {
@@ -2097,6 +2206,10 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(info_details);
     CHILD(info_expander);
     CHILD(info_open_folder);
+    CHILD(toast_revealer);
+    CHILD(toast_label);
+    CHILD(toast_open_folder);
+    CHILD(toast_close);
     CHILD(progress_revealer);
     CHILD(progress_label);
     CHILD(progress_bar);
@@ -2156,6 +2269,8 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
     self->export_cancellable = g_cancellable_new();
     self->series_running = -1;
     g_signal_connect(self->info_open_folder, "clicked", G_CALLBACK(on_open_folder_clicked), self);
+    g_signal_connect(self->toast_open_folder, "clicked", G_CALLBACK(on_open_folder_clicked), self);
+    g_signal_connect(self->toast_close, "clicked", G_CALLBACK(on_toast_close), self);
 
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);

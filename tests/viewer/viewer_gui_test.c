@@ -786,6 +786,21 @@ static int copy_file(const char *from, const char *to, gssize max_bytes)
     return ok;
 }
 
+/* Pixels of the info bar's warning colour (the default theme's dark amber,
+ * about 90,69,22, or a light theme's yellow) in the top 160 rows, where the
+ * bar is: a revealed warning bar fills tens of thousands. */
+static int warning_bar_pixels(const Shot *s)
+{
+    int n = 0;
+    for (int y = 0; y < 160 && y < s->h; y++)
+        for (int x = 0; x < s->w; x++) {
+            int c[3];
+            px(s, x, y, c);
+            if (c[0] > 60 && c[0] >= c[1] && c[0] - c[2] > 45 && c[1] - c[2] > 30) n++;
+        }
+    return n;
+}
+
 static int test_skipped_files_in_info_bar(void)
 {
     char *study;
@@ -821,13 +836,23 @@ static int test_skipped_files_in_info_bar(void)
     char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
     printf("  %d files copied, %d skipped; issues: %s\n", copied, skipped, issues);
     CHECK(skipped >= 2, "expected the 2 bad files skipped, got %d", skipped);
-    CHECK(issues && strstr(issues, "skipped:") && strstr(issues, "could not be read"), "no skipped-files message");
+    /* The truncated DICOM file is a warning; the text file is only counted. */
+    CHECK(issues && strstr(issues, "skipped: 1 DICOM file could not be read"), "no skipped-files message: %s",
+          issues);
+    CHECK(strstr(issues, "ignored: 1 file that is not DICOM"), "the text file is not counted apart: %s", issues);
+    CHECK(g_key_file_get_integer(kf, "study", "ignored-count", NULL) == 1, "ignored-count");
     CHECK(g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "the info bar is hidden");
+    char *type = g_key_file_get_string(kf, "viewer", "info-bar-type", NULL);
+    CHECK(g_strcmp0(type, "warning") == 0, "the info bar is not a warning: %s", type);
+    g_free(type);
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL) &&
               g_key_file_get_integer(kf, "series", "slices", NULL) > 0,
           "the rest of the study is not usable");
     Shot *s = viewer_shot(v, "skipped");
     CHECK(s, "no screenshot");
+    int warm = warning_bar_pixels(s);
+    printf("  warning-bar pixels in the top rows: %d\n", warm);
+    CHECK(warm > 20000, "no warning bar on screen (%d pixels)", warm);
     shot_free(s);
     g_free(issues);
     g_key_file_unref(kf);
@@ -836,6 +861,42 @@ static int test_skipped_files_in_info_bar(void)
     g_free(txt);
     g_free(dir);
     g_free(src_dir);
+    g_free(study);
+    return 0;
+}
+
+/* sample_dicom holds ground-truth PNGs, a README and scripts beside its
+ * DICOM files: they are counted quietly, never a warning; and the yellow bar
+ * shows nowhere in the screenshot. */
+static int test_non_dicom_files_are_counted_quietly(void)
+{
+    char *study = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
+    if (!g_file_test(study, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: sample_dicom/ is missing\n");
+        g_free(study);
+        return SKIP;
+    }
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *kf = viewer_state(v, "state");
+    CHECK(kf, "no state");
+    int skipped = g_key_file_get_integer(kf, "study", "skipped-count", NULL);
+    int ignored = g_key_file_get_integer(kf, "study", "ignored-count", NULL);
+    char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
+    printf("  %d skipped, %d not DICOM; issues: %s\n", skipped, ignored, issues);
+    CHECK(ignored > 0 && ignored == skipped, "the PNGs and README are not all counted as not DICOM");
+    CHECK(issues && !strstr(issues, "could not be read") && !strstr(issues, "skipped:"), "a warning: %s", issues);
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "the info bar is shown");
+    CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "no study");
+    Shot *s = viewer_shot(v, "sample-no-warning");
+    CHECK(s, "no screenshot");
+    int warm = warning_bar_pixels(s);
+    printf("  warning-bar pixels in the top rows: %d\n", warm);
+    CHECK(warm < 2000, "a warning bar is on screen (%d pixels)", warm);
+    shot_free(s);
+    g_free(issues);
+    g_key_file_unref(kf);
+    viewer_stop(v);
     g_free(study);
     return 0;
 }
@@ -934,7 +995,11 @@ static int test_export_report(void)
     CHECK(has_magic(slice_png, "\x89PNG", 4), "%s missing", slice_name);
     char *dicom = g_build_filename(sub, "dicom", NULL);
     CHECK(count_files(dicom) >= 2, "too few DICOM outputs");
-    CHECK(issues && strstr(issues, "export: Report exported"), "the window does not say where: %s", issues);
+    char *toast = g_key_file_get_string(kf2, "viewer", "toast", NULL);
+    CHECK(toast && strstr(toast, "Report exported to ") && g_key_file_get_boolean(kf2, "viewer", "toast-revealed", NULL),
+          "the window does not say where: toast \"%s\"", toast);
+    CHECK(issues && !strstr(issues, "Report exported"), "the success is a bar, not a toast: %s", issues);
+    g_free(toast);
     CHECK(count_files(study) == files_before, "files were written into the study folder");
     Shot *s = viewer_shot(v, "exported");
     shot_free(s);
@@ -1877,6 +1942,7 @@ static const struct {
     {"viewer_normal_slice_shows_green_no_tumor_label", test_normal_slice_green_label},
     {"viewer_slice_strip_marks_each_analysed_slice", test_slice_strip_marks},
     {"viewer_lists_skipped_files_in_the_window", test_skipped_files_in_info_bar},
+    {"viewer_counts_non_dicom_files_quietly", test_non_dicom_files_are_counted_quietly},
     {"viewer_refuses_a_plugin_without_its_abi_version", test_refuses_other_abi},
     {"viewer_exports_reports_outside_the_study", test_export_report},
     {"viewer_cancels_a_series_analysis", test_cancel_series_analysis},
