@@ -116,7 +116,14 @@ static int label_envelope(const tsc_result *r, int *labels)
     int ry = (int)lround(3.0 / (r->spacing[0] > 0 ? r->spacing[0] : 1.0));
     for (int y = 0; y < r->rows; y++)
         for (int x = 0; x < r->cols; x++) {
-            if (!r->mask[(size_t)y * (size_t)r->cols + (size_t)x]) continue;
+            size_t at = (size_t)y * (size_t)r->cols + (size_t)x;
+            if (!r->mask[at]) continue;
+            env[at] = 1;
+            /* Only boundary pixels grow the envelope: an interior pixel's
+             * disc is covered by the discs of the boundary around it. */
+            if (x > 0 && x + 1 < r->cols && y > 0 && y + 1 < r->rows && r->mask[at - 1] &&
+                r->mask[at + 1] && r->mask[at - (size_t)r->cols] && r->mask[at + (size_t)r->cols])
+                continue;
             for (int dy = -ry; dy <= ry; dy++)
                 for (int dx = -rx; dx <= rx; dx++) {
                     int yy = y + dy, xx = x + dx;
@@ -309,21 +316,25 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
                 for (size_t q = 0; q < r->n_classes && q < TSC__MAX_CLASSES; q++)
                     if (q != no_tumor) class_area[li][q] += area[c] * r->probs[q] / r->p_tumor;
             weight[li] += area[c];
-            /* Centre of mass and extent in patient coordinates. */
-            if (geo) {
-                const double *pos = src->positions_mm + 3 * k;
-                const double *o = src->orientation;
-                for (size_t i = 0; i < px; i++) {
-                    if (labels[k][i] != c || !r->mask[i]) continue;
-                    double x = (double)(i % (size_t)r->cols), y = (double)(i / (size_t)r->cols);
-                    for (int a = 0; a < 3; a++) {
-                        double p = pos[a] + x * r->spacing[1] * o[a] + y * r->spacing[0] * o[3 + a];
-                        centre[li][a] += p * r->pixel_area_mm2;
-                        if (!seen[li] || p < l3[li].extent_min_mm[a]) l3[li].extent_min_mm[a] = p;
-                        if (!seen[li] || p > l3[li].extent_max_mm[a]) l3[li].extent_max_mm[a] = p;
-                    }
-                    seen[li] = 1;
+        }
+        /* Centre of mass and extent in patient coordinates: one pass over the
+         * slice, each mask pixel added to its component's lesion. */
+        if (geo) {
+            const double *pos = src->positions_mm + 3 * k;
+            const double *o = src->orientation;
+            for (size_t i = 0; i < px; i++) {
+                int c = labels[k][i];
+                if (!c || !r->mask[i] || !(area[c] > 0)) continue;
+                size_t li = root_to_lesion[uf_find(parent, offset[k] + (size_t)c - 1)];
+                if (li == (size_t)-1) continue;
+                double x = (double)(i % (size_t)r->cols), y = (double)(i / (size_t)r->cols);
+                for (int a = 0; a < 3; a++) {
+                    double p = pos[a] + x * r->spacing[1] * o[a] + y * r->spacing[0] * o[3 + a];
+                    centre[li][a] += p * r->pixel_area_mm2;
+                    if (!seen[li] || p < l3[li].extent_min_mm[a]) l3[li].extent_min_mm[a] = p;
+                    if (!seen[li] || p > l3[li].extent_max_mm[a]) l3[li].extent_max_mm[a] = p;
                 }
+                seen[li] = 1;
             }
         }
         free(area);
@@ -561,7 +572,9 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
     for (size_t k = 0; k < n; k++)
         if (r->errors[k]) r->n_failed++;
     mark_vertex_slices(r, model);
-    aggregate(r, &src_copy, model);
+    /* A cancelled series returns at once with its slices; 3D lesions of a
+     * partial stack would be wrong anyway. */
+    if (!atomic_load(&job.cancelled)) aggregate(r, &src_copy, model);
     series_verdict(r, model);
     r->total_ms = tsc__now_ms() - t0;
     *out = r;
