@@ -43,6 +43,9 @@ struct _TscSliceView {
     double drag_center, drag_width, drag_pan_x, drag_pan_y;
     gboolean left_moved; /* the left press has moved past the click slop */
     int last_n_press;
+    /* The left press found the image without the keyboard focus (another
+     * widget had it, or the window was not active): it only focuses. */
+    gboolean press_focuses;
 
     /* The stored SEG of the image on screen: mask, and its outline as an
      * image-sized surface drawn with the image's transform. */
@@ -651,10 +654,27 @@ static void on_left_update(GtkGestureDrag *g, double dx, double dy, gpointer dat
     if (self->image && self->left_drag_wl) apply_wl_drag(self, dx, dy);
 }
 
+/* Capture phase, before every gesture: whether this press comes to an image
+ * that had the focus. */
+static gboolean on_any_event(GtkEventControllerLegacy *c, GdkEvent *ev, gpointer data)
+{
+    (void)c;
+    TscSliceView *self = data;
+    if (gdk_event_get_event_type(ev) == GDK_BUTTON_PRESS && gdk_button_event_get_button(ev) == GDK_BUTTON_PRIMARY) {
+        GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+        gboolean active = !GTK_IS_WINDOW(root) || gtk_window_is_active(GTK_WINDOW(root));
+        self->press_focuses = !gtk_widget_is_focus(GTK_WIDGET(self)) || !active;
+    }
+    return FALSE;
+}
+
 static void on_left_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
 {
     TscSliceView *self = data;
     gboolean click = !self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP;
+    /* The first click on an image without the focus only focuses it. */
+    if (self->press_focuses) click = FALSE;
+    self->press_focuses = FALSE;
     self->left_moved = FALSE;
     double x0, y0, ix, iy;
     /* The first release of a double click analyses, the second only fits. */
@@ -908,6 +928,11 @@ static void tsc_slice_view_init(TscSliceView *self)
     g_signal_connect(pan, "drag-begin", G_CALLBACK(on_pan_begin), self);
     g_signal_connect(pan, "drag-update", G_CALLBACK(on_pan_update), self);
     gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(pan));
+
+    GtkEventController *any = gtk_event_controller_legacy_new();
+    gtk_event_controller_set_propagation_phase(any, GTK_PHASE_CAPTURE);
+    g_signal_connect(any, "event", G_CALLBACK(on_any_event), self);
+    gtk_widget_add_controller(w, any);
 
     GtkGesture *click = gtk_gesture_click_new();
     gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_PRIMARY);

@@ -84,6 +84,7 @@ struct _TscViewerWindow {
     GtkSwitch *seg_switch;
     GtkWidget *seg_label;
     GtkAdjustment *opacity_adjustment;
+    GtkWidget *opacity_scale;
     TscFindingsPanel *findings;
     GtkWidget *analyze_slice_button, *analyze_series_button, *export_button, *preset_box;
     GtkWidget *work_box;
@@ -850,6 +851,44 @@ static void on_view_step(TscViewerWindow *self, int delta)
     if (!self->have_series) return;
     gssize target = (gssize)self->slice + delta;
     tsc_viewer_window_goto_slice(self, target);
+}
+
+/* Slice keys work whatever widget was used last (the opacity slider, a
+ * switch, the series list): a window controller in the capture phase takes
+ * them before the focused widget, unless a text field (or a popover such
+ * as the method menu) has the focus. */
+static gboolean focus_keeps_keys(GtkWidget *focus)
+{
+    for (GtkWidget *w = focus; w; w = gtk_widget_get_parent(w))
+        if (GTK_IS_EDITABLE(w) || GTK_IS_TEXT_VIEW(w) || GTK_IS_POPOVER(w)) return TRUE;
+    return FALSE;
+}
+
+static int nav_key_delta(guint keyval)
+{
+    switch (keyval) {
+    case GDK_KEY_Up: case GDK_KEY_Left: case GDK_KEY_KP_Up: case GDK_KEY_KP_Left: return -1;
+    case GDK_KEY_Down: case GDK_KEY_Right: case GDK_KEY_KP_Down: case GDK_KEY_KP_Right: return 1;
+    case GDK_KEY_Page_Up: case GDK_KEY_KP_Page_Up: return -10;
+    case GDK_KEY_Page_Down: case GDK_KEY_KP_Page_Down: return 10;
+    case GDK_KEY_Home: case GDK_KEY_KP_Home: return -1000000;
+    case GDK_KEY_End: case GDK_KEY_KP_End: return 1000000;
+    default: return 0;
+    }
+}
+
+static gboolean on_nav_key(GtkEventControllerKey *k, guint keyval, guint keycode, GdkModifierType state,
+                           TscViewerWindow *self)
+{
+    (void)k;
+    (void)keycode;
+    if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK | GDK_SUPER_MASK | GDK_META_MASK)) return FALSE;
+    int delta = nav_key_delta(keyval);
+    if (!delta || !self->have_series) return FALSE;
+    GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(self));
+    if (focus && focus_keeps_keys(focus)) return FALSE;
+    on_view_step(self, delta);
+    return TRUE;
 }
 
 static void on_view_clicked(TscViewerWindow *self, double x, double y)
@@ -1752,6 +1791,12 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
     g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
+    g_key_file_set_double(kf, "viewer", "opacity", gtk_adjustment_get_value(self->opacity_adjustment));
+    {
+        GtkWidget *f = gtk_root_get_focus(GTK_ROOT(self));
+        g_key_file_set_string(kf, "viewer", "focus", f ? G_OBJECT_TYPE_NAME(f) : "");
+        g_key_file_set_boolean(kf, "viewer", "window-active", gtk_window_is_active(GTK_WINDOW(self)));
+    }
     if (api && self->study) {
         g_key_file_set_integer(kf, "study", "series-count", (int)tsc_viewer_study_n_series(self->study));
         g_key_file_set_integer(kf, "study", "skipped-count",
@@ -1877,6 +1922,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_key_file_set_double(kf, "geometry", "window-center", c);
             g_key_file_set_double(kf, "geometry", "window-width", w);
         }
+        if (gtk_widget_compute_bounds(self->opacity_scale, GTK_WIDGET(self), &b))
+            put_rect(kf, "geometry", "opacity-slider", &b);
         if (gtk_widget_compute_bounds(GTK_WIDGET(self->strip), GTK_WIDGET(self), &b)) {
             put_rect(kf, "geometry", "strip", &b);
             if (n) {
@@ -2231,6 +2278,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(seg_switch);
     CHILD(seg_label);
     CHILD(opacity_adjustment);
+    CHILD(opacity_scale);
     CHILD(findings);
     CHILD(analyze_slice_button);
     CHILD(analyze_series_button);
@@ -2263,6 +2311,10 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
     self->seg_shown = -1;
     gtk_widget_init_template(GTK_WIDGET(self));
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GtkEventController *keys = gtk_event_controller_key_new();
+    gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
+    g_signal_connect(keys, "key-pressed", G_CALLBACK(on_nav_key), self);
+    gtk_widget_add_controller(GTK_WIDGET(self), keys);
     self->analysing = g_hash_table_new(g_direct_hash, g_direct_equal);
     self->issues = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, issue_free);
     self->work_cancellable = g_cancellable_new();

@@ -1786,6 +1786,8 @@ typedef struct {
     int (*close)(void *);
     int (*motion)(void *, int, int, int, unsigned long);
     int (*button)(void *, unsigned, int, unsigned long);
+    int (*key)(void *, unsigned, int, unsigned long);
+    unsigned char (*keycode)(void *, unsigned long);
     int ox, oy; /* the window's origin on the screen */
 } XInput;
 
@@ -1826,7 +1828,9 @@ static int xinput_open(XInput *xi)
     xi->close = (int (*)(void *))dlsym(xi->x11, "XCloseDisplay");
     xi->motion = (int (*)(void *, int, int, int, unsigned long))dlsym(xi->xtst, "XTestFakeMotionEvent");
     xi->button = (int (*)(void *, unsigned, int, unsigned long))dlsym(xi->xtst, "XTestFakeButtonEvent");
-    if (!open || !xi->flush || !xi->sync || !xi->close || !xi->motion || !xi->button)
+    xi->key = (int (*)(void *, unsigned, int, unsigned long))dlsym(xi->xtst, "XTestFakeKeyEvent");
+    xi->keycode = (unsigned char (*)(void *, unsigned long))dlsym(xi->x11, "XKeysymToKeycode");
+    if (!open || !xi->flush || !xi->sync || !xi->close || !xi->motion || !xi->button || !xi->key || !xi->keycode)
         return failf("libX11/libXtst lack the functions the test needs");
     xi->dpy = open(NULL);
     if (!xi->dpy) return failf("XOpenDisplay(%s) failed", g_getenv("DISPLAY"));
@@ -1861,6 +1865,107 @@ static void xinput_left_drag(XInput *xi, double x, double y, double dx, double d
     xi->button(xi->dpy, 1, 0, 0);
     xi->sync(xi->dpy, 0);
     g_usleep(200 * 1000);
+}
+
+/* A key press and release (an X keysym, e.g. 0xff57 End). */
+static void xinput_key(XInput *xi, unsigned long keysym)
+{
+    unsigned code = xi->keycode(xi->dpy, keysym);
+    xi->key(xi->dpy, code, 1, 0);
+    xi->sync(xi->dpy, 0);
+    g_usleep(30 * 1000);
+    xi->key(xi->dpy, code, 0, 0);
+    xi->sync(xi->dpy, 0);
+    g_usleep(200 * 1000);
+}
+
+/* Slice keys after the opacity slider was used: End goes to the last slice
+ * and leaves the opacity alone, Home to the first; then the first click on
+ * the image (focus elsewhere) only focuses it, the second analyses. */
+static int test_keys_navigate_after_the_slider(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
+    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: the lesion sample is needed\n");
+        return SKIP;
+    }
+    Viewer *v = viewer_start(lesion, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "method", g_variant_new_string("threshold"));
+    GKeyFile *a = viewer_state(v, "before");
+    CHECK(a, "no state");
+    XInput xi;
+    r = xinput_open(&xi);
+    if (r) return r;
+    double sl[4], img[4];
+    CHECK(get_rect(a, "opacity-slider", sl) && get_rect(a, "image", img), "no geometry");
+    int n = g_key_file_get_integer(a, "series", "slices", NULL);
+    CHECK(n > 2, "too few slices");
+    /* A click at the slider's first third moves the opacity there and gives
+     * the slider the focus. */
+    xinput_left_drag(&xi, sl[0] + sl[2] / 3, sl[1] + sl[3] / 2, 0, 0);
+    GKeyFile *b = viewer_state(v, "slider");
+    CHECK(b, "no state");
+    double o1 = g_key_file_get_double(b, "viewer", "opacity", NULL);
+    char *focus = kf_str(b, "viewer", "focus");
+    int s1 = g_key_file_get_integer(b, "series", "slice", NULL);
+    printf("  after the slider: opacity %.2f (was %.2f), focus %s, slice %d of %d, window active %d\n", o1,
+           g_key_file_get_double(a, "viewer", "opacity", NULL), focus, s1 + 1, n,
+           g_key_file_get_boolean(b, "viewer", "window-active", NULL));
+    CHECK(strstr(focus, "Scale") || strstr(focus, "Range"), "the slider does not have the focus: %s", focus);
+    g_free(focus);
+
+    xinput_key(&xi, 0xff57); /* End */
+    GKeyFile *c = viewer_state(v, "end");
+    CHECK(c, "no state");
+    int s2 = g_key_file_get_integer(c, "series", "slice", NULL);
+    double o2 = g_key_file_get_double(c, "viewer", "opacity", NULL);
+    printf("  End: slice %d of %d, opacity %.2f\n", s2 + 1, n, o2);
+    CHECK(s2 == n - 1, "End went to slice %d, not the last (%d)", s2 + 1, n);
+    CHECK(o2 == o1, "End changed the opacity from %.2f to %.2f", o1, o2);
+    xinput_key(&xi, 0xff50); /* Home */
+    xinput_key(&xi, 0xff54); /* Down */
+    xinput_key(&xi, 0xff56); /* Page Down */
+    GKeyFile *d = viewer_state(v, "home");
+    CHECK(d, "no state");
+    int s3 = g_key_file_get_integer(d, "series", "slice", NULL);
+    printf("  Home, Down, Page Down: slice %d, opacity %.2f\n", s3 + 1,
+           g_key_file_get_double(d, "viewer", "opacity", NULL));
+    CHECK(s3 == MIN(11, n - 1), "Home, Down, Page Down went to slice %d, not 12", s3 + 1);
+    CHECK(g_key_file_get_double(d, "viewer", "opacity", NULL) == o1, "the opacity changed");
+
+    double cx = img[0] + img[2] / 2, cy = img[1] + img[3] / 2;
+    xinput_left_drag(&xi, cx, cy, 0, 0);
+    GKeyFile *e = viewer_state(v, "first-click");
+    CHECK(e, "no state");
+    focus = kf_str(e, "viewer", "focus");
+    printf("  first click on the image: focus %s, analysed %d\n", focus,
+           g_key_file_get_boolean(e, "slice", "analysed", NULL));
+    CHECK(strstr(focus, "SliceView"), "the click did not focus the image: %s", focus);
+    CHECK(!g_key_file_get_boolean(e, "slice", "analysed", NULL), "the focusing click analysed");
+    g_free(focus);
+    g_usleep(700 * 1000); /* not a double click (which fits the view) */
+    xinput_left_drag(&xi, cx, cy, 0, 0);
+    GKeyFile *f = viewer_state(v, "second-click");
+    CHECK(f, "no state");
+    CHECK(g_key_file_get_boolean(f, "slice", "analysed", NULL), "the second click did not analyse");
+    Shot *sh = viewer_shot(v, "keys");
+    CHECK(sh, "no screenshot");
+    shot_free(sh);
+    xinput_close(&xi);
+    g_key_file_unref(a);
+    g_key_file_unref(b);
+    g_key_file_unref(c);
+    g_key_file_unref(d);
+    g_key_file_unref(e);
+    g_key_file_unref(f);
+    viewer_stop(v);
+    g_free(lesion);
+    g_free(study);
+    return 0;
 }
 
 /* Left-drag sets window/level (horizontal: width, vertical: level) and does
@@ -1952,6 +2057,7 @@ static const struct {
     {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
     {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
+    {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 
