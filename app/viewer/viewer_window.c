@@ -80,6 +80,7 @@ struct _TscViewerWindow {
     TscSliceStrip *strip;
     GtkLabel *slice_label, *model_label;
     GtkDropDown *method_dropdown;
+    GtkWidget *method_note;
     GtkSwitch *click_switch, *overlay_switch, *outline_switch, *heatmap_switch, *corner_switch;
     GtkSwitch *seg_switch;
     GtkWidget *seg_label;
@@ -889,6 +890,43 @@ static gboolean on_nav_key(GtkEventControllerKey *k, guint keyval, guint keycode
     if (focus && focus_keeps_keys(focus)) return FALSE;
     on_view_step(self, delta);
     return TRUE;
+}
+
+/* The method menu: each classical method with "For comparison, not a
+ * clinical method" under its name (the button shows the name alone). */
+#define BASELINE_NOTE "For comparison, not a clinical method"
+
+static void method_item_setup(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+{
+    (void)f;
+    (void)data;
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    GtkWidget *name = gtk_label_new(NULL), *note = gtk_label_new(BASELINE_NOTE);
+    gtk_label_set_xalign(GTK_LABEL(name), 0);
+    gtk_label_set_xalign(GTK_LABEL(note), 0);
+    gtk_widget_add_css_class(note, "dim-label");
+    gtk_widget_add_css_class(note, "caption");
+    gtk_box_append(GTK_BOX(box), name);
+    gtk_box_append(GTK_BOX(box), note);
+    gtk_list_item_set_child(li, box);
+}
+
+static void method_item_bind(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+{
+    (void)f;
+    (void)data;
+    GtkWidget *box = gtk_list_item_get_child(li);
+    GtkWidget *name = gtk_widget_get_first_child(box), *note = gtk_widget_get_next_sibling(name);
+    GtkStringObject *o = gtk_list_item_get_item(li);
+    gtk_label_set_text(GTK_LABEL(name), o ? gtk_string_object_get_string(o) : "");
+    gtk_widget_set_visible(note, gtk_list_item_get_position(li) != TSC_METHOD_CNN);
+}
+
+static void on_method_note(GObject *dropdown, GParamSpec *pspec, TscViewerWindow *self)
+{
+    (void)pspec;
+    guint m = gtk_drop_down_get_selected(GTK_DROP_DOWN(dropdown));
+    gtk_widget_set_visible(self->method_note, m != GTK_INVALID_LIST_POSITION && m != TSC_METHOD_CNN);
 }
 
 static void on_view_clicked(TscViewerWindow *self, double x, double y)
@@ -1772,6 +1810,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "model-loaded", current_model(self) != NULL);
     g_key_file_set_string(kf, "viewer", "model-error", me ? me->message : "");
     g_key_file_set_string(kf, "viewer", "method", method_name(current_method(self)));
+    g_key_file_set_string(kf, "viewer", "method-note",
+                          gtk_widget_get_visible(self->method_note) ? gtk_label_get_text(GTK_LABEL(self->method_note)) : "");
     GString *issues = g_string_new(NULL);
     GHashTableIter it;
     gpointer k, v;
@@ -1922,6 +1962,9 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_key_file_set_double(kf, "geometry", "window-center", c);
             g_key_file_set_double(kf, "geometry", "window-width", w);
         }
+        if (gtk_widget_get_visible(self->method_note) &&
+            gtk_widget_compute_bounds(self->method_note, GTK_WIDGET(self), &b))
+            put_rect(kf, "geometry", "method-note", &b);
         if (gtk_widget_compute_bounds(self->opacity_scale, GTK_WIDGET(self), &b))
             put_rect(kf, "geometry", "opacity-slider", &b);
         if (gtk_widget_compute_bounds(GTK_WIDGET(self->strip), GTK_WIDGET(self), &b)) {
@@ -2270,6 +2313,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(slice_label);
     CHILD(model_label);
     CHILD(method_dropdown);
+    CHILD(method_note);
     CHILD(click_switch);
     CHILD(overlay_switch);
     CHILD(outline_switch);
@@ -2311,6 +2355,12 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
     self->seg_shown = -1;
     gtk_widget_init_template(GTK_WIDGET(self));
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GtkListItemFactory *mf = gtk_signal_list_item_factory_new();
+    g_signal_connect(mf, "setup", G_CALLBACK(method_item_setup), NULL);
+    g_signal_connect(mf, "bind", G_CALLBACK(method_item_bind), NULL);
+    gtk_drop_down_set_list_factory(self->method_dropdown, mf);
+    g_object_unref(mf);
+    g_signal_connect(self->method_dropdown, "notify::selected", G_CALLBACK(on_method_note), self);
     GtkEventController *keys = gtk_event_controller_key_new();
     gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
     g_signal_connect(keys, "key-pressed", G_CALLBACK(on_nav_key), self);

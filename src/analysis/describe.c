@@ -31,6 +31,9 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
                  tsc_description *d)
 {
     char pc[16];
+    /* The classical methods are baselines, not clinical methods: every
+     * result of theirs says so, short enough for a banner. */
+    const char *baseline = strcmp(method, "cnn") != 0 ? ", for comparison only" : "";
     d->tumor_probability = usable ? p_tumor : NAN;
     switch (v) {
     case TSC_VERDICT_NO_TUMOR:
@@ -43,13 +46,13 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
             tsc_format_percent(conf, d->confidence_text, sizeof d->confidence_text);
             snprintf(d->label, sizeof d->label, "NO TUMOR %s", d->confidence_text);
         } else {
-            snprintf(d->label, sizeof d->label, "NO TUMOR (%s method)", method);
+            snprintf(d->label, sizeof d->label, "NO TUMOR (%s method%s)", method, baseline);
         }
         break;
     case TSC_VERDICT_TUMOR:
         snprintf(d->headline, sizeof d->headline, "TUMOR");
         if (!usable || type == (size_t)-1) {
-            snprintf(d->finding, sizeof d->finding, "Tumour (%s method)", method);
+            snprintf(d->finding, sizeof d->finding, "Tumour (%s method%s)", method, baseline);
             snprintf(d->label, sizeof d->label, "%s", d->finding);
             d->color = TSC_COLOR_CLASSIC;
             break;

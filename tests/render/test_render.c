@@ -481,7 +481,7 @@ TSC_TEST(overlay_names_the_classical_method_without_a_model)
     tsc__set_text_sink(sink, &t);
     cairo_surface_t *s = overlay_on_grey(&f, r, 2.0, &o);
     tsc__set_text_sink(NULL, NULL);
-    CHECK(log_has(&t, "Tumour (threshold method)"));
+    CHECK(log_has(&t, "Tumour (threshold method, for comparison only)"));
     CHECK(!log_has(&t, "%")); /* no calibrated confidence to show */
     printf("%s", t.text);
     cairo_surface_destroy(s);

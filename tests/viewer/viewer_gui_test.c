@@ -1867,6 +1867,69 @@ static void xinput_left_drag(XInput *xi, double x, double y, double dx, double d
     g_usleep(200 * 1000);
 }
 
+/* The classical methods are baselines: the menu and every result say
+ * "for comparison"; the CNN's results do not. */
+static int test_baseline_methods_are_labelled(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
+    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: the lesion sample is needed\n");
+        return SKIP;
+    }
+    Viewer *v = viewer_start(lesion, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *a = viewer_state(v, "cnn");
+    CHECK(a, "no state");
+    char *note = kf_str(a, "viewer", "method-note");
+    CHECK(!*note, "a note on the CNN: %s", note);
+    g_free(note);
+    const char *methods[] = {"threshold", "region-growing"};
+    for (int m = 0; m < 2; m++) {
+        viewer_action(v, "method", g_variant_new_string(methods[m]));
+        viewer_action(v, "analyze-series", NULL);
+        GKeyFile *b = viewer_state(v, methods[m]);
+        CHECK(b, "no state");
+        note = kf_str(b, "viewer", "method-note");
+        char *label = kf_str(b, "slice", "label"), *series = kf_str(b, "series", "label");
+        char *badge = kf_str(b, "panel", "badge");
+        printf("  %s: note \"%s\" | slice \"%s\" | series \"%s\" | badge \"%s\"\n", methods[m], note, label,
+               series, badge);
+        CHECK(strstr(note, "For comparison, not a clinical method"), "no note under the method: %s", note);
+        CHECK(strstr(label, "for comparison only") && strstr(label, methods[m]), "slice label: %s", label);
+        CHECK(strstr(series, "for comparison only"), "series label: %s", series);
+        CHECK(strlen(label) <= 60, "too long for a banner: %s", label);
+        double nr[4];
+        CHECK(get_rect(b, "method-note", nr), "the note is not on screen");
+        Shot *s = viewer_shot(v, methods[m]);
+        CHECK(s, "no screenshot");
+        /* The note is drawn: text pixels of several colours in its box. */
+        int bg[3], ink = 0;
+        px(s, (int)nr[0] + 1, (int)nr[1] + 1, bg);
+        for (int y = (int)nr[1]; y < (int)(nr[1] + nr[3]); y++)
+            for (int x = (int)nr[0]; x < (int)(nr[0] + nr[2]); x++) {
+                int c[3];
+                px(s, x, y, c);
+                if (abs(c[0] - bg[0]) + abs(c[1] - bg[1]) + abs(c[2] - bg[2]) > 120) ink++;
+            }
+        printf("  note: %d text pixels in %.0fx%.0f\n", ink, nr[2], nr[3]);
+        CHECK(ink > 200, "the note is not drawn (%d pixels)", ink);
+        shot_free(s);
+        g_free(note);
+        g_free(label);
+        g_free(series);
+        g_free(badge);
+        g_key_file_unref(b);
+    }
+    g_key_file_unref(a);
+    viewer_stop(v);
+    g_free(lesion);
+    g_free(study);
+    return 0;
+}
+
 /* A key press and release (an X keysym, e.g. 0xff57 End). */
 static void xinput_key(XInput *xi, unsigned long keysym)
 {
@@ -2058,6 +2121,7 @@ static const struct {
     {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
+    {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 
