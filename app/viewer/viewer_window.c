@@ -1831,6 +1831,25 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
     g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
+    {
+        /* The recent studies as the menu shows them (labels without their
+         * mnemonic underscores). */
+        GString *shown = g_string_new(NULL);
+        GtkPopover *pop = gtk_menu_button_get_popover(self->recent_button);
+        GSList *stack = pop ? g_slist_prepend(NULL, pop) : NULL;
+        while (stack) {
+            GtkWidget *w = stack->data;
+            stack = g_slist_delete_link(stack, stack);
+            if (GTK_IS_LABEL(w) && *gtk_label_get_text(GTK_LABEL(w)))
+                g_string_append_printf(shown, "%s%s", shown->len ? " | " : "", gtk_label_get_text(GTK_LABEL(w)));
+            GSList *kids = NULL;
+            for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+                kids = g_slist_prepend(kids, c);
+            stack = g_slist_concat(kids ? g_slist_reverse(kids) : NULL, stack);
+        }
+        g_key_file_set_string(kf, "viewer", "recent-menu", shown->str);
+        g_string_free(shown, TRUE);
+    }
     g_key_file_set_double(kf, "viewer", "opacity", gtk_adjustment_get_value(self->opacity_adjustment));
     {
         GtkWidget *f = gtk_root_get_focus(GTK_ROOT(self));
@@ -2255,6 +2274,12 @@ static void tsc_viewer_window_dispose(GObject *object)
     g_clear_object(&self->series_cancellable);
     g_clear_object(&self->study);
     g_clear_object(&self->prefs);
+    /* The header bar is a template child and the window's titlebar:
+     * gtk_widget_dispose_template() unparents (and frees) it behind
+     * GtkWindow's back, whose own dispose then unparented a freed widget
+     * ("gtk_widget_unparent: assertion 'GTK_IS_WIDGET (widget)' failed" on
+     * closing with the window's ×).  The window lets go of it first. */
+    gtk_window_set_titlebar(GTK_WINDOW(self), NULL);
     gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_VIEWER_WINDOW);
     G_OBJECT_CLASS(tsc_viewer_window_parent_class)->dispose(object);
 }

@@ -348,6 +348,9 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     /* One file for both streams (two opens of it would overwrite each other). */
     GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name);
+    /* The launcher does not truncate: an earlier run's longer log would
+     * leave its tail behind. */
+    g_remove(log);
     g_subprocess_launcher_set_stdout_file_path(l, log);
     g_subprocess_launcher_setenv(l, "GSK_RENDERER", "cairo", TRUE);
     g_subprocess_launcher_setenv(l, "GSETTINGS_BACKEND", "memory", TRUE);
@@ -1930,6 +1933,53 @@ static int test_baseline_methods_are_labelled(void)
     return 0;
 }
 
+/* The recent-studies menu shows "sample_dicom" with its underscore, and
+ * closing the window with its × quits without a Gtk-CRITICAL. */
+static int test_recent_menu_and_closing_with_the_window_button(void)
+{
+    char *study = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
+    if (!g_file_test(study, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: sample_dicom/ is missing\n");
+        g_free(study);
+        return SKIP;
+    }
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    GKeyFile *a = viewer_state(v, "state");
+    CHECK(a, "no state");
+    char *recent = kf_str(a, "viewer", "recent-menu");
+    printf("  recent menu: %s\n", recent);
+    CHECK(strstr(recent, "sample_dicom  ("), "the menu does not show sample_dicom: %s", recent);
+    g_free(recent);
+    XInput xi;
+    int r = xinput_open(&xi);
+    if (r) return r;
+    /* The header bar's close button, at its right end. */
+    int w = g_key_file_get_integer(a, "viewer", "width", NULL);
+    xinput_left_drag(&xi, w - 28, 26, 0, 0);
+    gint64 end = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
+    while (!v->exited && g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(20 * 1000);
+    }
+    CHECK(v->exited, "the window's close button did not quit the viewer");
+    char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+    CHECK(g_file_get_contents(log, &text, NULL, NULL), "no log");
+    const char *crit = strstr(text, "CRITICAL");
+    if (crit) {
+        const char *nl = strchr(crit, '\n');
+        printf("  %.*s\n", nl ? (int)(nl - crit) : 200, crit);
+    }
+    CHECK(!crit, "a CRITICAL on closing (see %s)", log);
+    g_free(text);
+    g_free(log);
+    xinput_close(&xi);
+    g_key_file_unref(a);
+    viewer_stop(v);
+    g_free(study);
+    return 0;
+}
+
 /* A key press and release (an X keysym, e.g. 0xff57 End). */
 static void xinput_key(XInput *xi, unsigned long keysym)
 {
@@ -2122,6 +2172,7 @@ static const struct {
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
+    {"viewer_recent_menu_keeps_underscores_and_closes_cleanly", test_recent_menu_and_closing_with_the_window_button},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 
