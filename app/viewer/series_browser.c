@@ -102,6 +102,13 @@ static GtkWidget *series_row(const tsc_dicom_series_info *si, const tsc_dicom_st
     GtkWidget *badge = gtk_label_new(NULL);
     gtk_label_set_xalign(GTK_LABEL(badge), 0);
     gtk_widget_add_css_class(badge, "badge");
+    /* A long verdict ("Tumour (region-growing method, for comparison only)
+     * · 191.9 mL") wraps instead of widening the panel (and shrinking the
+     * image); the tooltip has it whole. */
+    gtk_label_set_wrap(GTK_LABEL(badge), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(badge), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_lines(GTK_LABEL(badge), 3);
+    gtk_label_set_ellipsize(GTK_LABEL(badge), PANGO_ELLIPSIZE_END);
     gtk_label_set_markup(GTK_LABEL(badge), "<span alpha='60%'>Not analysed</span>");
     gtk_box_append(GTK_BOX(col), badge);
     gtk_box_append(GTK_BOX(box), col);
@@ -203,6 +210,7 @@ void tsc_series_browser_set_badge(TscSeriesBrowser *self, gsize series, const ch
                        ? g_strdup_printf("<span alpha='60%%'>%s</span>", esc)
                        : g_strdup_printf("<span foreground='#%06X'>\xe2\x97\x8f</span> %s", rgb & 0xffffffu, esc);
     gtk_label_set_markup(GTK_LABEL(badge), markup);
+    gtk_widget_set_tooltip_text(badge, text);
     g_free(markup);
     g_free(esc);
 }

@@ -1904,8 +1904,13 @@ static int test_baseline_methods_are_labelled(void)
         CHECK(strstr(label, "for comparison only") && strstr(label, methods[m]), "slice label: %s", label);
         CHECK(strstr(series, "for comparison only"), "series label: %s", series);
         CHECK(strlen(label) <= 60, "too long for a banner: %s", label);
-        double nr[4];
+        double nr[4], va[4], vb[4];
         CHECK(get_rect(b, "method-note", nr), "the note is not on screen");
+        /* The longer labels never widen a panel: the view keeps its place. */
+        CHECK(get_rect(a, "view", va) && get_rect(b, "view", vb), "no view geometry");
+        printf("  view %.0f+%.0f wide (with the CNN: %.0f+%.0f)\n", vb[0], vb[2], va[0], va[2]);
+        CHECK(fabs(va[0] - vb[0]) < 1 && fabs(va[2] - vb[2]) < 1, "the view moved: x %.0f -> %.0f, width %.0f -> %.0f",
+              va[0], vb[0], va[2], vb[2]);
         Shot *s = viewer_shot(v, methods[m]);
         CHECK(s, "no screenshot");
         /* The note is drawn: text pixels of several colours in its box. */
