@@ -172,7 +172,8 @@ std::string class_display(const Context &c, const tsc_result *r, size_t label)
 {
     if (is_cnn(c, r) && label < tsc_model_n_classes(c.model))
         return tsc_model_get_class_display(c.model, label);
-    return std::string("Tumour (") + tsc_method_to_string(tsc_result_get_method(r)) + " method)";
+    return std::string("Tumour (") + tsc_method_to_string(tsc_result_get_method(r)) +
+           " method, for comparison only)";
 }
 
 uint32_t class_color(const Context &c, const tsc_result *r, size_t label)

@@ -680,7 +680,7 @@ static void lesion3d_type(const rep *c, const tsc_result *any, const tsc_lesion3
     int typed = c->model && any && tsc_result_get_method(any) == TSC_METHOD_CNN &&
                 l->label < tsc_model_n_classes(c->model);
     if (!typed) {
-        snprintf(out, n, "Tumour (%s method)",
+        snprintf(out, n, "Tumour (%s method, for comparison only)",
                  any ? tsc_method_to_string(tsc_result_get_method(any)) : "classical");
         *color = tsc__rgb_from_hex(TSC_COLOR_CLASSIC);
         return;

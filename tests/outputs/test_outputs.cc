@@ -267,7 +267,7 @@ TSC_TEST(outputs_seg_of_a_multiframe_source_references_its_frames)
     Fixture f;
     setup(f, false, false, &s);
     REQUIRE(tsc_dicom_get_series(f.ix, 0)->flags & TSC_DICOM_SERIES_MULTIFRAME);
-    check_seg_matches_masks(f, "Tumour (threshold method)");
+    check_seg_matches_masks(f, "Tumour (threshold method, for comparison only)");
     /* The one source object is referenced once. */
     DcmFileFormat ff;
     DcmDataset *d = load(ff, f.written.seg_path);
