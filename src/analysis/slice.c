@@ -348,10 +348,18 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     decide(r, m, area_s);
     /* The head rule never hides a tumour the slice shows (a convexity
      * meningioma near the vertex); the OOD rule does, since a verdict on an
-     * image unlike the training data is a guess. */
-    if (o->not_assessable_rule && head && r->verdict != TSC_VERDICT_TUMOR &&
-        not_assessable(r, head, s->rows, s->cols, s->spacing[1], s->spacing[0],
-                       m->min_head_area_mm2, m->max_head_cut_fraction)) {
+     * image unlike the training data is a guess.  The head area is measured
+     * on every slice, since the series rule compares slices. */
+    char reason[sizeof r->reason];
+    memcpy(reason, r->reason, sizeof reason);
+    int head_rule = o->not_assessable_rule && head &&
+                    not_assessable(r, head, s->rows, s->cols, s->spacing[1], s->spacing[0],
+                                   m->min_head_area_mm2, m->max_head_cut_fraction);
+    if (head_rule && r->verdict == TSC_VERDICT_TUMOR) {
+        memcpy(r->reason, reason, sizeof reason);
+        head_rule = 0;
+    }
+    if (head_rule) {
         r->verdict = TSC_VERDICT_NOT_ASSESSABLE;
         r->label = m->no_tumor;
         r->confidence = NAN;

@@ -318,6 +318,8 @@ TSC_TEST(tumor_states_type_given_tumour_and_p_tumour)
     CHECK_NEAR(d.tumor_probability, pt, 1e-12);
     CHECK(d.color == tsc_model_get_class_color(m, type) || d.type_uncertain);
     CHECK(strstr(d.label, tsc_model_get_class_display(m, type)) != NULL);
+    /* The head is measured on tumour slices too (the series rule compares slices). */
+    CHECK(isfinite(tsc_result_get_head_area_mm2(r)));
     tsc_result_free(r);
     free(px);
     tsc_model_free(m);
