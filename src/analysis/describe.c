@@ -30,7 +30,6 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
                  size_t type, int type_uncertain, double conf, double p_tumor,
                  tsc_description *d)
 {
-    char pc[16];
     /* The classical methods are baselines, not clinical methods: every
      * result of theirs says so, short enough for a banner. */
     const char *baseline = strcmp(method, "cnn") != 0 ? ", for comparison only" : "";
@@ -97,7 +96,6 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
         d->color = TSC_COLOR_NOT_ASSESSABLE;
         break;
     }
-    (void)pc;
 }
 
 void tsc_result_describe(const tsc_model *model, const tsc_result *r, tsc_description *d)
