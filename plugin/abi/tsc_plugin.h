@@ -34,9 +34,11 @@
 
 #include "tsc_analysis.h"
 #include "tsc_dicom.h"
+#include "tsc_dicom_outputs.h"
 #include "tsc_dicom_write.h"
 #include "tsc_log.h"
 #include "tsc_nn.h"
+#include "tsc_render.h"
 #include "tsc_status.h"
 
 #ifdef __cplusplus
@@ -47,50 +49,6 @@ extern "C" {
  * writer and the raw engine, version 3 the scope gate and the one
  * description of a result; see the end of tsc_plugin_api). */
 #define TSC_PLUGIN_API_VERSION 3u
-
-/* cairo's own typedef, repeated so that this header does not need cairo.h. */
-typedef struct _cairo cairo_t;
-
-/* ---- overlay ----------------------------------------------------------- */
-
-typedef enum tsc_overlay_mode {
-    TSC_OVERLAY_FILL = 0,    /* translucent fill plus outline */
-    TSC_OVERLAY_OUTLINE = 1  /* outline only */
-} tsc_overlay_mode;
-
-typedef struct tsc_overlay_options {
-    size_t struct_size;      /* sizeof(tsc_overlay_options) */
-    tsc_overlay_mode mode;
-    double opacity;          /* fill opacity 0..1 (default 0.35) */
-    int show_labels;         /* "Glioma 97.3%" next to each lesion (default 1) */
-    int show_axes;           /* RANO axes with lengths in mm (default 1) */
-    int show_legend;         /* class colours (default 1) */
-    int show_disclaimer;     /* burned-in "Decision support only" line (default 1) */
-    int show_heatmap;        /* tumour probability map under the mask (default 0) */
-    double view_width;       /* device-space size of the drawing area, for the */
-    double view_height;      /* legend and disclaimer; 0 = the image's bounds */
-} tsc_overlay_options;
-
-/* ---- reports ----------------------------------------------------------- */
-
-typedef struct tsc_report_options {
-    size_t struct_size;      /* sizeof(tsc_report_options) */
-    int deidentify;          /* no patient name, ID or birth date anywhere (pixels,
-                                PNG text chunks, PDF metadata, DICOM outputs get new
-                                identifiers) */
-    int force;               /* overwrite existing files (default 0: refuse with TSC_EEXIST) */
-    const char *timestamp;   /* "YYYY-MM-DD HH:MM" printed as the analysis date; NULL = now */
-    tsc_overlay_options overlay;
-} tsc_report_options;
-
-/* What write_dicom_outputs wrote (paths owned by the caller's buffer). */
-typedef struct tsc_dicom_outputs {
-    size_t struct_size;
-    char seg_path[4096];     /* DICOM SEG, "" when no tumour was found */
-    char sr_path[4096];      /* TID 1500 measurement report */
-    char sc_dir[4096];       /* folder with the Secondary Capture series */
-    size_t n_sc;             /* Secondary Capture images written */
-} tsc_dicom_outputs;
 
 /* ---- the table --------------------------------------------------------- */
 

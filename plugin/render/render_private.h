@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by the files of plugin/render and by the DICOM outputs
- * (plugin/dicom/output_*.cc), which reuse the file and path rules. */
+ * (plugin/outputs/output_*.cc), which reuse the file and path rules. */
 #ifndef TSC_RENDER_PRIVATE_H
 #define TSC_RENDER_PRIVATE_H
 

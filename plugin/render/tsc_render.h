@@ -3,7 +3,9 @@
  *
  * These functions back the rendering and report members of the plugin ABI
  * (tsc_plugin.h) and have exactly their signatures.  They are plain C over
- * cairo; the option structs and tsc_dicom_outputs are the ABI's own.
+ * cairo.  The overlay and report option structs are defined here, below the
+ * ABI header, which includes this one (plugin/ layers: dicom -> render ->
+ * outputs -> abi).
  *
  * Coordinates: the overlay draws in image pixel space, pixel (x, y) covering
  * [x, x+1] x [y, y+1] so that its centre is at (x + 0.5, y + 0.5); lesion
@@ -25,11 +27,48 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tsc_plugin.h"
+#include "tsc_analysis.h"
+#include "tsc_dicom.h"
+#include "tsc_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* cairo's own typedef, repeated so that this header does not need cairo.h. */
+typedef struct _cairo cairo_t;
+
+/* ---- overlay ----------------------------------------------------------- */
+
+typedef enum tsc_overlay_mode {
+    TSC_OVERLAY_FILL = 0,    /* translucent fill plus outline */
+    TSC_OVERLAY_OUTLINE = 1  /* outline only */
+} tsc_overlay_mode;
+
+typedef struct tsc_overlay_options {
+    size_t struct_size;      /* sizeof(tsc_overlay_options) */
+    tsc_overlay_mode mode;
+    double opacity;          /* fill opacity 0..1 (default 0.35) */
+    int show_labels;         /* "Glioma 97.3%" next to each lesion (default 1) */
+    int show_axes;           /* RANO axes with lengths in mm (default 1) */
+    int show_legend;         /* class colours (default 1) */
+    int show_disclaimer;     /* burned-in "Decision support only" line (default 1) */
+    int show_heatmap;        /* tumour probability map under the mask (default 0) */
+    double view_width;       /* device-space size of the drawing area, for the */
+    double view_height;      /* legend and disclaimer; 0 = the image's bounds */
+} tsc_overlay_options;
+
+/* ---- reports ----------------------------------------------------------- */
+
+typedef struct tsc_report_options {
+    size_t struct_size;      /* sizeof(tsc_report_options) */
+    int deidentify;          /* no patient name, ID or birth date anywhere (pixels,
+                                PNG text chunks, PDF metadata, DICOM outputs get new
+                                identifiers) */
+    int force;               /* overwrite existing files (default 0: refuse with TSC_EEXIST) */
+    const char *timestamp;   /* "YYYY-MM-DD HH:MM" printed as the analysis date; NULL = now */
+    tsc_overlay_options overlay;
+} tsc_report_options;
 
 /* ---- overlay (ABI: overlay_default_options, render_overlay) ------------ */
 

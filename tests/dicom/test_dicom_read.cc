@@ -1164,7 +1164,7 @@ TSC_TEST(dicom_lists_foreign_1bit_seg_apart_from_series)
 }
 
 /* A binary SEG written with DCMTK's dcmseg, as tumorscope's own writer
- * (plugin/dicom/output_seg.cc) does it. */
+ * (plugin/outputs/output_seg.cc) does it. */
 void write_dcmseg_seg(const std::string &path, const Spec &src, int frames)
 {
     IODGeneralEquipmentModule::EquipmentInfo eq("tumorscope", "tumorscope", "1", "test");

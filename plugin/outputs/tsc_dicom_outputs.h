@@ -20,11 +20,26 @@
 #ifndef TSC_DICOM_OUTPUTS_H
 #define TSC_DICOM_OUTPUTS_H
 
-#include "tsc_plugin.h"
+#include <stddef.h>
+
+#include "tsc_analysis.h"
+#include "tsc_dicom.h"
+#include "tsc_render.h"
+#include "tsc_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* What write_dicom_outputs wrote (paths owned by the caller's buffer).  The
+ * plugin fills it up to the caller's struct_size (0: the whole struct). */
+typedef struct tsc_dicom_outputs {
+    size_t struct_size;
+    char seg_path[4096];     /* DICOM SEG, "" when no tumour was found */
+    char sr_path[4096];      /* TID 1500 measurement report */
+    char sc_dir[4096];       /* folder with the Secondary Capture series */
+    size_t n_sc;             /* Secondary Capture images written */
+} tsc_dicom_outputs;
 
 /* Series numbers of the derived series. */
 #define TSC_DICOM_SEG_SERIES_NUMBER 9901
