@@ -14,6 +14,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "firewall_private.h"
+
 namespace {
 
 struct Offset {
@@ -198,25 +200,30 @@ extern "C" void tsc_deid_uid(const char *uid, char out[TSC_DEID_UID_SIZE])
 {
     out[0] = '\0';
     if (!uid || !*uid) return;
-    State &s = state();
-    std::lock_guard<std::mutex> g(s.lock);
-    auto it = s.uids.find(uid);
-    if (it == s.uids.end()) it = s.uids.emplace(uid, random_uid(s.rd)).first;
-    snprintf(out, TSC_DEID_UID_SIZE, "%s", it->second.c_str());
+    TSC__API_IMPL_BEGIN
+        State &s = state();
+        std::lock_guard<std::mutex> g(s.lock);
+        auto it = s.uids.find(uid);
+        if (it == s.uids.end()) it = s.uids.emplace(uid, random_uid(s.rd)).first;
+        snprintf(out, TSC_DEID_UID_SIZE, "%s", it->second.c_str());
+    TSC__API_IMPL_END_VOID(out[0] = '\0')
 }
 
 extern "C" void tsc_deid_patient_tag(const tsc_dicom_patient_info *pt, char out[TSC_DEID_TAG_SIZE])
 {
-    State &s = state();
-    std::lock_guard<std::mutex> g(s.lock);
-    std::string key = patient_key(pt);
-    auto it = s.tags.find(key);
-    if (it == s.tags.end()) {
-        char tag[TSC_DEID_TAG_SIZE];
-        snprintf(tag, sizeof tag, "%08X", (unsigned)s.rd());
-        it = s.tags.emplace(key, tag).first;
-    }
-    snprintf(out, TSC_DEID_TAG_SIZE, "%s", it->second.c_str());
+    out[0] = '\0';
+    TSC__API_IMPL_BEGIN
+        State &s = state();
+        std::lock_guard<std::mutex> g(s.lock);
+        std::string key = patient_key(pt);
+        auto it = s.tags.find(key);
+        if (it == s.tags.end()) {
+            char tag[TSC_DEID_TAG_SIZE];
+            snprintf(tag, sizeof tag, "%08X", (unsigned)s.rd());
+            it = s.tags.emplace(key, tag).first;
+        }
+        snprintf(out, TSC_DEID_TAG_SIZE, "%s", it->second.c_str());
+    TSC__API_IMPL_END_VOID(out[0] = '\0')
 }
 
 extern "C" char *tsc_deid_shift(const tsc_dicom_patient_info *pt, const char *date,
@@ -224,19 +231,24 @@ extern "C" char *tsc_deid_shift(const tsc_dicom_patient_info *pt, const char *da
 {
     if (date_out) date_out[0] = '\0';
     if (time_out) time_out[0] = '\0';
-    Offset o = offset_of(pt);
-    long day = 0, secs = 0;
-    std::string frac;
-    bool have_date = parse_date(date, &day);
-    bool have_time = time && *time && parse_time(time, &secs, &frac);
-    if (have_date) {
-        long t = day * 86400 + (have_time ? secs : 43200) - o.days * 86400 - o.seconds;
-        if (date_out) format_date(floor_div(t, 86400), date_out);
-        if (have_time && time_out) format_time(t - floor_div(t, 86400) * 86400, frac, time_out);
-    } else if (have_time && time_out) {
-        long t = secs - o.seconds;
-        format_time(((t % 86400) + 86400) % 86400, frac, time_out);
-    }
+    TSC__API_IMPL_BEGIN
+        Offset o = offset_of(pt);
+        long day = 0, secs = 0;
+        std::string frac;
+        bool have_date = parse_date(date, &day);
+        bool have_time = time && *time && parse_time(time, &secs, &frac);
+        if (have_date) {
+            long t = day * 86400 + (have_time ? secs : 43200) - o.days * 86400 - o.seconds;
+            if (date_out) format_date(floor_div(t, 86400), date_out);
+            if (have_time && time_out) format_time(t - floor_div(t, 86400) * 86400, frac, time_out);
+        } else if (have_time && time_out) {
+            long t = secs - o.seconds;
+            format_time(((t % 86400) + 86400) % 86400, frac, time_out);
+        }
+    TSC__API_IMPL_END_VOID({
+        if (date_out) date_out[0] = '\0';
+        if (time_out) time_out[0] = '\0';
+    })
     return date_out;
 }
 

@@ -351,16 +351,10 @@ extern "C" tsc_status tsc_dicom_decode_slice(const tsc_dicom_index *ix, size_t s
     *out = nullptr;
     tsc_error_clear(err);
     register_codecs();
-    try {
+    TSC__API_IMPL_BEGIN
         const Slice &s = ix->series[series].slices[slice];
         return s.tile >= 0 ? decode_tile(ix, s, out, err) : decode_impl(ix, s, out, err);
-    } catch (const std::bad_alloc &) {
-        return tsc_error_set(err, TSC_ENOMEM, "out of memory while decoding series %zu slice %zu",
-                             series, slice);
-    } catch (...) {
-        return tsc_error_set(err, TSC_EINTERNAL, "internal error while decoding series %zu slice %zu",
-                             series, slice);
-    }
+    TSC__API_IMPL_END(err, "decoding series %zu slice %zu", series, slice)
 }
 
 extern "C" void tsc_dicom_image_free(tsc_dicom_image *image)

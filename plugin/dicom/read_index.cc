@@ -1826,15 +1826,9 @@ extern "C" tsc_status tsc_dicom_open(const char *const *paths, size_t n_paths,
         if (!p.max_pixel_bytes) p.max_pixel_bytes = tsc_dicom_default_open_params().max_pixel_bytes;
         if (!p.max_files) p.max_files = tsc_dicom_default_open_params().max_files;
     }
-    try {
+    TSC__API_IMPL_BEGIN
         return open_impl(paths, n_paths, &p, out, err);
-    } catch (const std::bad_alloc &) {
-        return tsc_error_set(err, TSC_ENOMEM, "out of memory while indexing the study");
-    } catch (const std::exception &e) {
-        return tsc_error_set(err, TSC_EINTERNAL, "internal error while indexing: %s", e.what());
-    } catch (...) {
-        return tsc_error_set(err, TSC_EINTERNAL, "internal error while indexing");
-    }
+    TSC__API_IMPL_END(err, "indexing the study")
 }
 
 extern "C" void tsc_dicom_index_free(tsc_dicom_index *index)

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "firewall_private.h"
 #include "tsc_dicom.h"
 
 class OFCondition;

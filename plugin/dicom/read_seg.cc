@@ -229,13 +229,7 @@ extern "C" tsc_status tsc_dicom_decode_seg_frame(const tsc_dicom_index *ix, size
     TSC_ASSERT(frame < ix->segs[seg].frames.size());
     tsc_error_clear(err);
     register_codecs();
-    try {
+    TSC__API_IMPL_BEGIN
         return decode_seg_impl(ix, ix->segs[seg], frame, mask, err);
-    } catch (const std::bad_alloc &) {
-        return tsc_error_set(err, TSC_ENOMEM, "out of memory while decoding segmentation %zu frame %zu",
-                             seg, frame);
-    } catch (...) {
-        return tsc_error_set(err, TSC_EINTERNAL,
-                             "internal error while decoding segmentation %zu frame %zu", seg, frame);
-    }
+    TSC__API_IMPL_END(err, "decoding segmentation %zu frame %zu", seg, frame)
 }

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "firewall_private.h"
 #include "tsc_dicom_write.h"
 #include "tsc_io.h"
 #include "tsc_log.h"
@@ -46,21 +47,6 @@
 static const char LOG_DOMAIN[] = "dicom-write";
 
 namespace {
-
-/* Every entry point runs its body inside this, so that no C++ exception
- * crosses into C (the ONNX Runtime API_IMPL_BEGIN/END pattern). */
-template <typename F> tsc_status guarded(tsc_error *err, const char *what, F &&body)
-{
-    try {
-        return body();
-    } catch (const std::bad_alloc &) {
-        return tsc_error_set(err, TSC_ENOMEM, "%s: out of memory", what);
-    } catch (const std::exception &e) {
-        return tsc_error_set(err, TSC_EINTERNAL, "%s: %s", what, e.what());
-    } catch (...) {
-        return tsc_error_set(err, TSC_EINTERNAL, "%s: unexpected exception", what);
-    }
-}
 
 /* DCMTK's codec registry is global: give our codecs back when the process
  * exits (a static destructor runs before LeakSanitizer's exit check). */
@@ -1025,7 +1011,9 @@ tsc_status tsc_dicom_write_make_uid(const char *root, const char *seed, const ch
                                     char uid[65], tsc_error *err)
 {
     TSC_ASSERT(uid && purpose);
-    return guarded(err, "UID", [&] { return make_uid(root, seed, purpose, uid, err); });
+    TSC__API_IMPL_BEGIN
+        return make_uid(root, seed, purpose, uid, err);
+    TSC__API_IMPL_END(err, "UID")
 }
 
 tsc_status tsc_dicom_write_series(const char *out_dir, const tsc_dicom_write_params *host_params,
@@ -1044,7 +1032,8 @@ tsc_status tsc_dicom_write_series(const char *out_dir, const tsc_dicom_write_par
     if (result) memset(result, 0, sizeof *result);
     std::vector<std::string> created;
     bool made_dir = false;
-    tsc_status status = guarded(err, out_dir, [&]() -> tsc_status {
+    tsc_status status = [&]() -> tsc_status {
+        TSC__API_IMPL_BEGIN
         register_encoders();
         Writer w;
         w.p = params;
@@ -1099,7 +1088,8 @@ tsc_status tsc_dicom_write_series(const char *out_dir, const tsc_dicom_write_par
             result->bits_stored = w.bits_stored;
         }
         return TSC_OK;
-    });
+        TSC__API_IMPL_END(err, "%s", out_dir)
+    }();
     if (status != TSC_OK) {
         /* Leave no half-written series behind. */
         for (const std::string &p : created) unlink(p.c_str());

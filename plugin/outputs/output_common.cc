@@ -442,18 +442,11 @@ extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_mod
     tsc_dicom_outputs out;
     memset(&out, 0, sizeof out);
     out.struct_size = sizeof out;
-    tsc_status st;
-    try {
-        st = tsc_out::run(out_dir, model, index, series, r, options, &out, err);
-    } catch (const tsc_out::Error &e) {
-        st = tsc_error_set(err, e.status, "DICOM outputs: %s", e.message.c_str());
-    } catch (const std::bad_alloc &) {
-        st = tsc_error_set(err, TSC_ENOMEM, "DICOM outputs: out of memory");
-    } catch (const std::exception &e) {
-        st = tsc_error_set(err, TSC_EINTERNAL, "DICOM outputs: unexpected error: %s", e.what());
-    } catch (...) {
-        st = tsc_error_set(err, TSC_EINTERNAL, "DICOM outputs: unexpected error");
-    }
+    tsc_status st = [&]() -> tsc_status {
+        TSC__API_IMPL_BEGIN
+            return tsc_out::run(out_dir, model, index, series, r, options, &out, err);
+        TSC__API_IMPL_END(err, "DICOM outputs")
+    }();
     /* Fill what the caller's (possibly older, smaller) struct can hold. */
     size_t n = written->struct_size && written->struct_size < sizeof out ? written->struct_size
                                                                          : sizeof out;

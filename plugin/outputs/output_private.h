@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internals shared by plugin/dicom/output_*.cc (C++ over DCMTK).  Errors
+/* Internals shared by plugin/outputs/output_*.cc (C++ over DCMTK).  Errors
  * travel as tsc_out::Error exceptions inside this module only; the C entry
- * in output_common.cc turns them (and any other exception) into a status. */
+ * in output_common.cc turns them (and any other exception) into a status
+ * through the firewall (firewall_private.h). */
 #ifndef TSC_OUTPUT_PRIVATE_H
 #define TSC_OUTPUT_PRIVATE_H
 
@@ -14,14 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "firewall_private.h"
 #include "tsc_dicom_outputs.h"
 
 namespace tsc_out {
 
-struct Error {
-    tsc_status status;
-    std::string message;
-};
+/* Caught, with its status and message, by the firewall of the C entry. */
+using Error = ::tsc__status_error;
 
 [[noreturn]] void fail(tsc_status status, const std::string &message);
 /* Throws TSC_EINTERNAL "what: <DCMTK's text>" when `c` is bad, naming the
