@@ -80,14 +80,14 @@ int tsc_cli_bench_model(int argc, char **argv)
     const tsc_plugin_api *api = tsc_cli_plugin();
     if (!api) return TSC_EXIT_FAILURE;
 
-    tsc_nn_params p = api->nn_default_params();
+    tsc_nn_params p = api->nn_default_params_v4();
     p.n_threads = threads;
     p.engine = reference ? TSC_NN_ENGINE_REFERENCE : TSC_NN_ENGINE_ONEDNN;
     tsc_error err;
     tsc_error_clear(&err);
     tsc_nn_model *m = NULL;
     double t0 = now_ms();
-    tsc_status st = api->nn_model_load(path, &p, &m, &err);
+    tsc_status st = api->nn_model_load_v4(path, &p, &m, &err);
     double load_ms = now_ms() - t0;
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope: %s\n", err.message);

@@ -815,8 +815,8 @@ int tsc_cli_dicomize(int argc, char **argv)
         return TSC_EXIT_FAILURE;
     }
     tsc_dicom_write_volume vol = {s.cols, s.rows, s.n, s.values, s.positions};
-    tsc_dicom_write_result res;
-    st = api->dicom_write_series(o.out, &w, &vol, &res, &err);
+    tsc_dicom_write_result res = {.struct_size = sizeof res};
+    st = api->dicom_write_series_v4(o.out, &w, &vol, &res, &err);
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope dicomize: %s%s\n", err.message,
                 st == TSC_EEXIST ? " (or add --force)" : "");

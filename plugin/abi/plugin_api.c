@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The plugin's only exported symbol and its table (versions 1 to 3). */
+/* The plugin's only exported symbol and its table (versions 1 to 4). */
 #include "tsc_plugin.h"
 
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "struct_size_private.h"
 #include "study_analysis.h"
 #include "tsc_dicom_outputs.h"
 #include "tsc_render.h"
@@ -44,12 +45,84 @@ static analysis_options_v2 analysis_default_options_v2(void)
     return v2;
 }
 
-/* Out-structs the host passes by pointer (tsc_description,
- * tsc_scope_decision) are filled at their full version-3 size: like the
- * by-value structs they are frozen, and growth goes into new members. */
-_Static_assert(sizeof(tsc_description) == 1144, "ABI v3: tsc_description is frozen");
-_Static_assert(sizeof(tsc_scope_input) == 240, "ABI v3: tsc_scope_input (returned by value) is frozen");
-_Static_assert(sizeof(tsc_scope_decision) == 328, "ABI v3: tsc_scope_decision is frozen");
+/* ---- version 4: struct_size on the engine's params and the writer's
+ * result.  Their version-2 layouts keep the members nn_default_params,
+ * nn_model_load and dicom_write_series, served here by conversion. */
+
+static tsc_nn_params nn_default_params_v4(void)
+{
+    tsc_nn_params p = tsc_nn_default_params();
+    p.struct_size = sizeof p;
+    return p;
+}
+
+static tsc_status nn_model_load_v4(const char *path, const tsc_nn_params *params,
+                                   tsc_nn_model **out, tsc_error *err)
+{
+    tsc_nn_params p = nn_default_params_v4();
+    TSC__PARAMS_COPY(&p, params);
+    return tsc_nn_model_load(path, &p, out, err);
+}
+
+static tsc_nn_params_v2 nn_default_params_v2(void)
+{
+    tsc_nn_params p = tsc_nn_default_params();
+    tsc_nn_params_v2 v2 = {p.n_threads, p.engine, p.batch,
+                           p.max_file_bytes, p.max_weight_bytes, p.max_activation_bytes};
+    return v2;
+}
+
+static tsc_status nn_model_load_v2(const char *path, const tsc_nn_params_v2 *params,
+                                   tsc_nn_model **out, tsc_error *err)
+{
+    tsc_nn_params p = nn_default_params_v4();
+    if (params) {
+        p.n_threads = params->n_threads;
+        p.engine = params->engine;
+        p.batch = params->batch;
+        p.max_file_bytes = params->max_file_bytes;
+        p.max_weight_bytes = params->max_weight_bytes;
+        p.max_activation_bytes = params->max_activation_bytes;
+    }
+    return tsc_nn_model_load(path, &p, out, err);
+}
+
+static tsc_status dicom_write_series_v4(const char *out_dir, const tsc_dicom_write_params *params,
+                                        const tsc_dicom_write_volume *volume,
+                                        tsc_dicom_write_result *result, tsc_error *err)
+{
+    tsc_dicom_write_result full;
+    tsc_status st = tsc_dicom_write_series(out_dir, params, volume, result ? &full : NULL, err);
+    /* struct_size 0 counts as the version-4 struct, which is frozen below. */
+    if (result) TSC__RESULT_COPY(result, &full);
+    return st;
+}
+
+static tsc_status dicom_write_series_v2(const char *out_dir, const tsc_dicom_write_params *params,
+                                        const tsc_dicom_write_volume *volume,
+                                        tsc_dicom_write_result_v2 *result, tsc_error *err)
+{
+    tsc_dicom_write_result full;
+    tsc_status st = tsc_dicom_write_series(out_dir, params, volume, result ? &full : NULL, err);
+    if (result) {
+        memset(result, 0, sizeof *result);
+        memcpy(result->study_uid, full.study_uid, sizeof result->study_uid);
+        memcpy(result->series_uid, full.series_uid, sizeof result->series_uid);
+        memcpy(result->frame_of_reference_uid, full.frame_of_reference_uid,
+               sizeof result->frame_of_reference_uid);
+        memcpy(result->transfer_syntax_uid, full.transfer_syntax_uid,
+               sizeof result->transfer_syntax_uid);
+        result->n_files = full.n_files;
+        result->n_clipped = full.n_clipped;
+        result->window_center = full.window_center;
+        result->window_width = full.window_width;
+        result->bits_stored = full.bits_stored;
+    }
+    return st;
+}
+
+/* Every struct that crosses the ABI has its size and offsets pinned in
+ * abi_layout.c. */
 
 static const tsc_plugin_api api_table = {
     .version = TSC_PLUGIN_API_VERSION,
@@ -130,11 +203,11 @@ static const tsc_plugin_api api_table = {
     .write_dicom_outputs = tsc_write_dicom_outputs,
     /* version 2 */
     .dicom_write_default_params = tsc_dicom_write_default_params,
-    .dicom_write_series = tsc_dicom_write_series,
+    .dicom_write_series = dicom_write_series_v2,
     .dicom_write_compression_from_name = tsc_dicom_write_compression_from_name,
     .dicom_write_compression_name = tsc_dicom_write_compression_name,
-    .nn_default_params = tsc_nn_default_params,
-    .nn_model_load = tsc_nn_model_load,
+    .nn_default_params = nn_default_params_v2,
+    .nn_model_load = nn_model_load_v2,
     .nn_model_free = tsc_nn_model_free,
     .nn_model_n_inputs = tsc_nn_model_n_inputs,
     .nn_model_n_outputs = tsc_nn_model_n_outputs,
@@ -168,11 +241,15 @@ static const tsc_plugin_api api_table = {
     .seg_frame_decode = tsc_dicom_decode_seg_frame,
     .series_result_get_reformat = tsc_series_result_get_reformat,
     .series_result_get_slice_geometry = tsc_series_result_get_slice_geometry,
+    /* version 4 */
+    .nn_default_params_v4 = nn_default_params_v4,
+    .nn_model_load_v4 = nn_model_load_v4,
+    .dicom_write_series_v4 = dicom_write_series_v4,
 };
 
-/* Versions 1 to 3 are frozen: their members never move.  A later version
- * appends members after series_result_get_slice_geometry and updates only
- * the total size check. */
+/* Versions 1 to 4 are frozen: their members never move.  A later version
+ * appends members after dicom_write_series_v4 and updates only the total
+ * size check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
                "ABI v1 layout changed");
@@ -184,20 +261,13 @@ _Static_assert(offsetof(tsc_plugin_api, result_describe) == 8 + 83 * sizeof(void
                "ABI v3 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, series_result_get_reformat) == 8 + 102 * sizeof(void *),
                "ABI v3 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 104 * sizeof(void *), "ABI v3 size changed");
-/* Structs that cross the ABI with struct_size: new fields only at the end. */
-_Static_assert(offsetof(tsc_analysis_options, force_scope) > offsetof(tsc_analysis_options, cancel_data),
-               "tsc_analysis_options: ABI-3 fields must follow the ABI-1 ones");
-_Static_assert(offsetof(tsc_analysis_options, axial_reformat) >
-                   offsetof(tsc_analysis_options, not_assessable_rule),
-               "tsc_analysis_options: axial_reformat must stay the last field");
-_Static_assert(offsetof(tsc_lesion3d_info, type_probability) == offsetof(tsc_lesion3d_info, label) +
-                                                                   sizeof(size_t),
-               "tsc_lesion3d_info: ABI-1 layout changed");
-
-/* Version 3 froze tsc_analysis_options (returned by value above). */
-_Static_assert(sizeof(tsc_analysis_options) == 64, "ABI v3: tsc_analysis_options is frozen at 64 bytes");
-
+_Static_assert(offsetof(tsc_plugin_api, series_result_get_slice_geometry) == 8 + 103 * sizeof(void *),
+               "ABI v3 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, nn_default_params_v4) == 8 + 104 * sizeof(void *),
+               "ABI v4 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, dicom_write_series_v4) == 8 + 106 * sizeof(void *),
+               "ABI v4 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 107 * sizeof(void *), "ABI v4 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "reformat.h"
+#include "struct_size_private.h"
 
 static tsc_slice slice_view(const tsc_dicom_image *im)
 {
@@ -71,12 +72,10 @@ static tsc_analysis_options effective_options(const tsc_analysis_options *option
 {
     tsc_analysis_options o = tsc_analysis_default_options();
     if (options) {
-        size_t len = options->struct_size < sizeof o ? options->struct_size : sizeof o;
-        memcpy(&o, options, len);
+        TSC__PARAMS_COPY(&o, options);
         if (options->struct_size < offsetof(tsc_analysis_options, axial_reformat) +
                                        sizeof o.axial_reformat)
             o.axial_reformat = 0;
-        o.struct_size = sizeof o;
     }
     return o;
 }

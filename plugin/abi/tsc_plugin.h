@@ -20,9 +20,13 @@
  * - Objects returned through `**out` are owned by the caller and released
  *   with the matching `_free` member.  Pointers returned by `get_*` members
  *   are borrowed from their owner and stay valid until it is freed.
- * - Structs a host passes in start with `struct_size`; fill them from the
- *   matching `*_default_*` member, then change fields.  Structs the plugin
- *   returns by pointer may grow at the end in later versions.
+ * - Structs a host passes in or has filled start with `struct_size`; fill
+ *   them from the matching `*_default_*` member, then change fields (an
+ *   out-struct: set struct_size to its sizeof).  The plugin reads and writes
+ *   only struct_size bytes.  Structs returned by value never grow (a new
+ *   layout comes with new `_vN` members); structs the plugin returns by
+ *   pointer may grow at the end.  Every layout is pinned by _Static_assert
+ *   in plugin/abi/abi_layout.c.
  * - Patient identifiers never reach the log callback.
  *
  * Full documentation: docs/PLUGIN_ABI.md. */
@@ -47,8 +51,35 @@ extern "C" {
 
 /* The ABI version this header describes (version 2 appended the DICOM
  * writer and the raw engine, version 3 the scope gate and the one
- * description of a result; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 3u
+ * description of a result, version 4 the engine and writer members whose
+ * structs start with struct_size; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 4u
+
+/* ---- layouts of earlier versions ---------------------------------------- */
+
+/* tsc_nn_params as versions 2 and 3 shipped it, without struct_size: what
+ * the members nn_default_params and nn_model_load take.  Frozen. */
+typedef struct tsc_nn_params_v2 {
+    int n_threads;
+    tsc_nn_engine engine;
+    int64_t batch;
+    size_t max_file_bytes;
+    size_t max_weight_bytes;
+    size_t max_activation_bytes;
+} tsc_nn_params_v2;
+
+/* tsc_dicom_write_result as versions 2 and 3 shipped it, without
+ * struct_size: what the member dicom_write_series fills.  Frozen. */
+typedef struct tsc_dicom_write_result_v2 {
+    char study_uid[65];
+    char series_uid[65];
+    char frame_of_reference_uid[65];
+    char transfer_syntax_uid[65];
+    size_t n_files;
+    size_t n_clipped;
+    double window_center, window_width;
+    int bits_stored;
+} tsc_dicom_write_result_v2;
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -181,18 +212,20 @@ typedef struct tsc_plugin_api {
     /* Writing image series as DICOM (MR or Enhanced MR; `tumorscope
      * dicomize`): see plugin/dicom/tsc_dicom_write.h. */
     tsc_dicom_write_params (*dicom_write_default_params)(void);
+    /* Superseded by dicom_write_series_v4 (its result has struct_size). */
     tsc_status (*dicom_write_series)(const char *out_dir, const tsc_dicom_write_params *params,
                                      const tsc_dicom_write_volume *volume,
-                                     tsc_dicom_write_result *result, tsc_error *err);
+                                     tsc_dicom_write_result_v2 *result, tsc_error *err);
     int (*dicom_write_compression_from_name)(const char *name, tsc_dicom_compression *out);
     const char *(*dicom_write_compression_name)(tsc_dicom_compression compression);
 
     /* The inference engine on its own, for any ONNX file it accepts: to
      * validate and time a site's own model before it is deployed
      * (`tumorscope bench-model`).  See src/nn/tsc_nn.h. */
-    tsc_nn_params (*nn_default_params)(void);
-    tsc_status (*nn_model_load)(const char *path, const tsc_nn_params *params, tsc_nn_model **out,
-                                tsc_error *err);
+    /* Superseded by nn_default_params_v4 / nn_model_load_v4 (struct_size). */
+    tsc_nn_params_v2 (*nn_default_params)(void);
+    tsc_status (*nn_model_load)(const char *path, const tsc_nn_params_v2 *params,
+                                tsc_nn_model **out, tsc_error *err);
     void (*nn_model_free)(tsc_nn_model *model);
     size_t (*nn_model_n_inputs)(const tsc_nn_model *model);
     size_t (*nn_model_n_outputs)(const tsc_nn_model *model);
@@ -266,6 +299,25 @@ typedef struct tsc_plugin_api {
     int (*series_result_get_slice_geometry)(const tsc_series_result *r, size_t k,
                                             double position[3], double orientation[6],
                                             double spacing[2]);
+
+    /* ---- version 4 ---- */
+
+    /* The engine's parameters with struct_size (tsc_nn_params, src/nn/
+     * tsc_nn.h): the defaults, returned by value at their version-4 size
+     * (frozen: a later field means a new member), and loading with them.
+     * nn_model_load_v4 reads params->struct_size bytes and takes defaults for
+     * the rest; `params` may be NULL for the defaults.  Otherwise as
+     * nn_default_params / nn_model_load. */
+    tsc_nn_params (*nn_default_params_v4)(void);
+    tsc_status (*nn_model_load_v4)(const char *path, const tsc_nn_params *params,
+                                   tsc_nn_model **out, tsc_error *err);
+    /* dicom_write_series with a result that has struct_size: set
+     * result->struct_size = sizeof *result (0 counts as the whole version-4
+     * struct); the plugin writes only that many bytes and leaves
+     * struct_size as the host set it.  `result` may be NULL. */
+    tsc_status (*dicom_write_series_v4)(const char *out_dir, const tsc_dicom_write_params *params,
+                                        const tsc_dicom_write_volume *volume,
+                                        tsc_dicom_write_result *result, tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -1819,10 +1819,7 @@ extern "C" tsc_status tsc_dicom_open(const char *const *paths, size_t n_paths,
     tsc_error_clear(err);
     tsc_dicom_open_params p = tsc_dicom_default_open_params();
     if (params) {
-        /* Accept older, shorter parameter structs. */
-        size_t n = params->struct_size < sizeof p ? params->struct_size : sizeof p;
-        memcpy(&p, params, n);
-        p.struct_size = sizeof p;
+        TSC__PARAMS_COPY(&p, params);
         if (!p.max_pixel_bytes) p.max_pixel_bytes = tsc_dicom_default_open_params().max_pixel_bytes;
         if (!p.max_files) p.max_files = tsc_dicom_default_open_params().max_files;
     }

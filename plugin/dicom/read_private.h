@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "firewall_private.h"
+#include "struct_size_private.h"
 #include "tsc_dicom.h"
 
 class OFCondition;

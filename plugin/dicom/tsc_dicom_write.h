@@ -113,7 +113,8 @@ typedef struct tsc_dicom_write_params {
 tsc_dicom_write_params tsc_dicom_write_default_params(void);
 
 /* The pixels and where they are.  Values are real-world (after any Rescale),
- * non-finite values are written as 0. */
+ * non-finite values are written as 0.  A plain description of caller-owned
+ * arrays: frozen (plugin ABI), it never grows. */
 typedef struct tsc_dicom_write_volume {
     int cols, rows;
     size_t n_slices;
@@ -121,7 +122,13 @@ typedef struct tsc_dicom_write_volume {
     const double *positions;          /* 3 * n_slices: ImagePositionPatient of each slice (mm) */
 } tsc_dicom_write_volume;
 
+/* What was written.  tsc_dicom_write_series fills the whole struct and sets
+ * struct_size; through the plugin ABI (dicom_write_series_v4) the host sets
+ * struct_size to the size it was built with and only that much is written.
+ * The version-2 layout without struct_size is tsc_dicom_write_result_v2 in
+ * tsc_plugin.h. */
 typedef struct tsc_dicom_write_result {
+    size_t struct_size;
     char study_uid[65];
     char series_uid[65];
     char frame_of_reference_uid[65];

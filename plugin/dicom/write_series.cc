@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "firewall_private.h"
+#include "struct_size_private.h"
 #include "tsc_dicom_write.h"
 #include "tsc_io.h"
 #include "tsc_log.h"
@@ -1025,11 +1026,12 @@ tsc_status tsc_dicom_write_series(const char *out_dir, const tsc_dicom_write_par
     /* A host built against an older, shorter struct: take the fields it
      * has, defaults for the rest (the prefix-copy of every entry point). */
     tsc_dicom_write_params copy = tsc_dicom_write_default_params();
-    size_t n = host_params->struct_size < sizeof copy ? host_params->struct_size : sizeof copy;
-    memcpy(&copy, host_params, n);
-    copy.struct_size = sizeof copy;
+    TSC__PARAMS_COPY(&copy, host_params);
     const tsc_dicom_write_params *params = &copy;
-    if (result) memset(result, 0, sizeof *result);
+    if (result) {
+        memset(result, 0, sizeof *result);
+        result->struct_size = sizeof *result;
+    }
     std::vector<std::string> created;
     bool made_dir = false;
     tsc_status status = [&]() -> tsc_status {

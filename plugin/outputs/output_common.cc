@@ -448,10 +448,6 @@ extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_mod
         TSC__API_IMPL_END(err, "DICOM outputs")
     }();
     /* Fill what the caller's (possibly older, smaller) struct can hold. */
-    size_t n = written->struct_size && written->struct_size < sizeof out ? written->struct_size
-                                                                         : sizeof out;
-    size_t keep = written->struct_size;
-    memcpy(written, &out, n);
-    written->struct_size = keep ? keep : sizeof out;
+    TSC__RESULT_COPY(written, &out);
     return st;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "firewall_private.h"
+#include "struct_size_private.h"
 #include "tsc_dicom_outputs.h"
 
 namespace tsc_out {

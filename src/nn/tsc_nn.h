@@ -39,6 +39,12 @@ typedef enum tsc_nn_engine {
 } tsc_nn_engine;
 
 typedef struct tsc_nn_params {
+    /* sizeof(tsc_nn_params) as the caller was built (plugin ABI 4; the
+     * version-2 layout without it is tsc_nn_params_v2 in tsc_plugin.h).
+     * The core's own callers may leave it 0: tsc_nn_model_load reads the
+     * whole struct; the plugin's nn_model_load_v4 reads only this many bytes
+     * and takes defaults for the rest. */
+    size_t struct_size;
     /* OpenMP threads per run; 0 means every online core. */
     int n_threads;
     tsc_nn_engine engine;

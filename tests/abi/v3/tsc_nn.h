@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tsc_nn: runs ONNX convolutional networks on the CPU through oneDNN.
+ *
+ * A model is loaded once (the ONNX file is parsed, validated, constant-folded,
+ * batch normalisations are folded into convolutions, oneDNN primitives are
+ * created and weights are reordered into the layouts oneDNN picked) and then
+ * run many times.  Tensors crossing this API are dense float32 in row-major
+ * order of their ONNX shape (NCHW for images).
+ *
+ * Threads: a model object is used from one thread at a time; several model
+ * objects may run in parallel from different threads.  Each run uses
+ * `n_threads` OpenMP threads (the Debian libdnnl is built with the OpenMP
+ * runtime), set on the calling thread only for the duration of the call.
+ * On a machine shared with other busy processes, start the process with
+ * OMP_WAIT_POLICY=passive: libgomp's default spinning at barriers can make
+ * multi-threaded runs several times slower there (docs/ENGINE.md). */
+#ifndef TSC_NN_H
+#define TSC_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsc_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Highest tensor rank the engine accepts. */
+#define TSC_NN_MAX_RANK 6
+
+typedef struct tsc_nn_model tsc_nn_model;
+
+typedef enum tsc_nn_engine {
+    /* oneDNN primitives, fused and in blocked layouts: the production path. */
+    TSC_NN_ENGINE_ONEDNN = 0,
+    /* Plain C loops over the unoptimised graph: slow, for verification only. */
+    TSC_NN_ENGINE_REFERENCE = 1
+} tsc_nn_engine;
+
+typedef struct tsc_nn_params {
+    /* OpenMP threads per run; 0 means every online core. */
+    int n_threads;
+    tsc_nn_engine engine;
+    /* Value bound to a symbolic (dim_param) leading dimension of a graph
+     * input, e.g. a "batch" axis from dynamic_axes; 0 rejects such models. */
+    int64_t batch;
+    /* Safety caps for hostile files, checked before anything is allocated:
+     * the size of the ONNX file, the bytes of all weights and constants,
+     * and the bytes of all activations (arena plus scratch). */
+    size_t max_file_bytes;
+    size_t max_weight_bytes;
+    size_t max_activation_bytes;
+} tsc_nn_params;
+
+/* 0 threads (all cores), oneDNN engine, batch 0, 2 GiB file, 2 GiB weights,
+ * 4 GiB activations. */
+tsc_nn_params tsc_nn_default_params(void);
+
+/* Loads and prepares an ONNX model (opset 9 to 17, default domain only).
+ * `params` may be NULL for the defaults.  On success *out owns the model
+ * (free with tsc_nn_model_free) and TSC_OK is returned.  Errors:
+ * TSC_EIO (file unreadable), TSC_EFORMAT (not a well-formed ONNX graph,
+ * e.g. truncated, cyclic, a missing initializer, a tensor whose byte size
+ * does not match its dims), TSC_EUNSUPPORTED (an operator, attribute, data
+ * type or dynamic shape the engine does not run; the message names the node
+ * and operator), TSC_ELIMIT (a safety cap above), TSC_ENOMEM,
+ * TSC_EINTERNAL (oneDNN refused a primitive).  *out is NULL on error. */
+tsc_status tsc_nn_model_load(const char *path, const tsc_nn_params *params, tsc_nn_model **out,
+                             tsc_error *err);
+/* Same from a memory buffer (used by the fuzz target); `name` only labels
+ * error messages and may be NULL.  The buffer is not retained. */
+tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const char *name,
+                                         const tsc_nn_params *params, tsc_nn_model **out,
+                                         tsc_error *err);
+void tsc_nn_model_free(tsc_nn_model *model);
+
+/* Graph inputs (initializers excluded) and outputs, in ONNX order.  Names and
+ * shapes are borrowed and live as long as the model.  `*rank` receives the
+ * rank; the returned array has `rank` dims, all positive. */
+size_t tsc_nn_model_n_inputs(const tsc_nn_model *model);
+size_t tsc_nn_model_n_outputs(const tsc_nn_model *model);
+const char *tsc_nn_model_get_input_name(const tsc_nn_model *model, size_t i);
+const char *tsc_nn_model_get_output_name(const tsc_nn_model *model, size_t i);
+const int64_t *tsc_nn_model_get_input_shape(const tsc_nn_model *model, size_t i, int *rank);
+const int64_t *tsc_nn_model_get_output_shape(const tsc_nn_model *model, size_t i, int *rank);
+/* Element count of input/output i (product of its dims). */
+size_t tsc_nn_model_input_size(const tsc_nn_model *model, size_t i);
+size_t tsc_nn_model_output_size(const tsc_nn_model *model, size_t i);
+
+/* Runs the network once.  inputs[i] points to tsc_nn_model_input_size(i)
+ * floats, outputs[i] to tsc_nn_model_output_size(i) floats, both owned by
+ * the caller; inputs are only read.  Returns TSC_OK, or TSC_EINTERNAL when
+ * oneDNN fails to execute a primitive. */
+tsc_status tsc_nn_model_run(tsc_nn_model *model, const float *const *inputs,
+                            float *const *outputs, tsc_error *err);
+
+/* Floating-point operations of one run: 2 x multiply-accumulates of Conv,
+ * ConvTranspose, Gemm and MatMul over the unfused graph (other operators are
+ * not counted), so that GFLOP/s figures compare with other engines. */
+double tsc_nn_model_flops(const tsc_nn_model *model);
+/* OpenMP threads a run uses. */
+int tsc_nn_model_n_threads(const tsc_nn_model *model);
+/* Human-readable one-line summary of the prepared plan: numbers of nodes,
+ * fused operations, reorders, arena and weight bytes.  Borrowed. */
+const char *tsc_nn_model_get_summary(const tsc_nn_model *model);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

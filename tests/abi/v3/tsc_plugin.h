@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tsc_plugin.h — the tumorscope plugin ABI.
+ *
+ * `libtumorscope-plugin.so` exports exactly one symbol:
+ *
+ *     const tsc_plugin_api *tsc_plugin_get_api(uint32_t version);
+ *
+ * It returns a constant table of function pointers for ABI `version`, or
+ * NULL when the plugin does not serve that version.  The table only ever
+ * grows: version N+1 appends members after those of version N and never
+ * changes or removes one, so a host built against version N keeps working
+ * with every later plugin.  A host must check `version` and `struct_size`
+ * before using a member added after version 1 (TSC_PLUGIN_HAS()).
+ *
+ * Rules for every function in the table:
+ * - It never throws, never aborts on bad data and never prints: failures
+ *   return a tsc_status and fill the caller's tsc_error (which may be NULL)
+ *   with a message that names the input and the remedy.  Misuse of the API
+ *   (NULL where an object is required, an index out of range) asserts.
+ * - Objects returned through `**out` are owned by the caller and released
+ *   with the matching `_free` member.  Pointers returned by `get_*` members
+ *   are borrowed from their owner and stay valid until it is freed.
+ * - Structs a host passes in start with `struct_size`; fill them from the
+ *   matching `*_default_*` member, then change fields.  Structs the plugin
+ *   returns by pointer may grow at the end in later versions.
+ * - Patient identifiers never reach the log callback.
+ *
+ * Full documentation: docs/PLUGIN_ABI.md. */
+#ifndef TSC_PLUGIN_H
+#define TSC_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsc_analysis.h"
+#include "tsc_dicom.h"
+#include "tsc_dicom_write.h"
+#include "tsc_log.h"
+#include "tsc_nn.h"
+#include "tsc_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI version this header describes (version 2 appended the DICOM
+ * writer and the raw engine, version 3 the scope gate and the one
+ * description of a result; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 3u
+
+/* cairo's own typedef, repeated so that this header does not need cairo.h. */
+typedef struct _cairo cairo_t;
+
+/* ---- overlay ----------------------------------------------------------- */
+
+typedef enum tsc_overlay_mode {
+    TSC_OVERLAY_FILL = 0,    /* translucent fill plus outline */
+    TSC_OVERLAY_OUTLINE = 1  /* outline only */
+} tsc_overlay_mode;
+
+typedef struct tsc_overlay_options {
+    size_t struct_size;      /* sizeof(tsc_overlay_options) */
+    tsc_overlay_mode mode;
+    double opacity;          /* fill opacity 0..1 (default 0.35) */
+    int show_labels;         /* "Glioma 97.3%" next to each lesion (default 1) */
+    int show_axes;           /* RANO axes with lengths in mm (default 1) */
+    int show_legend;         /* class colours (default 1) */
+    int show_disclaimer;     /* burned-in "Decision support only" line (default 1) */
+    int show_heatmap;        /* tumour probability map under the mask (default 0) */
+    double view_width;       /* device-space size of the drawing area, for the */
+    double view_height;      /* legend and disclaimer; 0 = the image's bounds */
+} tsc_overlay_options;
+
+/* ---- reports ----------------------------------------------------------- */
+
+typedef struct tsc_report_options {
+    size_t struct_size;      /* sizeof(tsc_report_options) */
+    int deidentify;          /* no patient name, ID or birth date anywhere (pixels,
+                                PNG text chunks, PDF metadata, DICOM outputs get new
+                                identifiers) */
+    int force;               /* overwrite existing files (default 0: refuse with TSC_EEXIST) */
+    const char *timestamp;   /* "YYYY-MM-DD HH:MM" printed as the analysis date; NULL = now */
+    tsc_overlay_options overlay;
+} tsc_report_options;
+
+/* What write_dicom_outputs wrote (paths owned by the caller's buffer). */
+typedef struct tsc_dicom_outputs {
+    size_t struct_size;
+    char seg_path[4096];     /* DICOM SEG, "" when no tumour was found */
+    char sr_path[4096];      /* TID 1500 measurement report */
+    char sc_dir[4096];       /* folder with the Secondary Capture series */
+    size_t n_sc;             /* Secondary Capture images written */
+} tsc_dicom_outputs;
+
+/* ---- the table --------------------------------------------------------- */
+
+typedef struct tsc_plugin_api {
+    uint32_t version;        /* ABI version of this table */
+    uint32_t struct_size;    /* sizeof(tsc_plugin_api) as built */
+
+    /* ---- version 1 ---- */
+    const char *(*plugin_version)(void);          /* "0.1.0" */
+    const char *(*status_to_string)(tsc_status status);
+    void (*log_set)(tsc_log_fn fn, void *user_data);
+    const char *(*verdict_to_string)(tsc_verdict v);   /* "tumor", "no_tumor", "inconclusive" */
+    const char *(*method_to_string)(tsc_method m);     /* "cnn", "threshold", "region-growing" */
+    int (*method_from_string)(const char *s);          /* -1 when unknown */
+
+    /* Studies (tsc_dicom.h) */
+    tsc_dicom_open_params (*study_default_params)(void);
+    tsc_status (*study_open)(const char *const *paths, size_t n_paths,
+                             const tsc_dicom_open_params *params, tsc_dicom_index **out,
+                             tsc_error *err);
+    void (*study_free)(tsc_dicom_index *index);
+    size_t (*study_n_patients)(const tsc_dicom_index *index);
+    size_t (*study_n_studies)(const tsc_dicom_index *index);
+    size_t (*study_n_series)(const tsc_dicom_index *index);
+    size_t (*study_n_skipped)(const tsc_dicom_index *index);
+    size_t (*study_n_files)(const tsc_dicom_index *index); /* files looked at */
+    const tsc_dicom_patient_info *(*study_get_patient)(const tsc_dicom_index *index, size_t i);
+    const tsc_dicom_study_info *(*study_get_study)(const tsc_dicom_index *index, size_t i);
+    const tsc_dicom_series_info *(*study_get_series)(const tsc_dicom_index *index, size_t i);
+    const tsc_dicom_slice_info *(*study_get_slice)(const tsc_dicom_index *index, size_t series,
+                                                   size_t slice);
+    const tsc_dicom_skipped *(*study_get_skipped)(const tsc_dicom_index *index, size_t i);
+    tsc_status (*slice_decode)(const tsc_dicom_index *index, size_t series, size_t slice,
+                               tsc_dicom_image **out, tsc_error *err);
+    void (*image_free)(tsc_dicom_image *image);
+
+    /* Models (tsc_analysis.h).  manifest_path NULL loads the default model. */
+    tsc_model_params (*model_default_params)(void);
+    tsc_status (*model_load)(const char *manifest_path, const tsc_model_params *params,
+                             tsc_model **out, tsc_error *err);
+    void (*model_free)(tsc_model *model);
+    const char *(*model_get_name)(const tsc_model *model);
+    const char *(*model_get_version)(const tsc_model *model);
+    const char *(*model_get_sha256)(const tsc_model *model);
+    size_t (*model_n_classes)(const tsc_model *model);
+    const char *(*model_get_class_name)(const tsc_model *model, size_t i);
+    const char *(*model_get_class_display)(const tsc_model *model, size_t i);
+    uint32_t (*model_get_class_color)(const tsc_model *model, size_t i);
+
+    /* Analysis of study slices: decode + analyse in one call. */
+    tsc_analysis_options (*analysis_default_options)(void);
+    tsc_status (*analyze_study_slice)(tsc_model *model, const tsc_dicom_index *index,
+                                      size_t series, size_t slice,
+                                      const tsc_analysis_options *options, tsc_result **out,
+                                      tsc_error *err);
+    /* Cancel through options->cancel; progress from worker threads. */
+    tsc_status (*analyze_study_series)(tsc_model *model, const tsc_dicom_index *index,
+                                       size_t series, const tsc_analysis_options *options,
+                                       int threads, tsc_progress_fn progress,
+                                       void *progress_data, tsc_series_result **out,
+                                       tsc_error *err);
+    /* Analysis of pixels the host decoded itself. */
+    tsc_status (*analyze_slice)(tsc_model *model, const tsc_slice *slice,
+                                const tsc_analysis_options *options, tsc_result **out,
+                                tsc_error *err);
+
+    /* Slice results */
+    void (*result_free)(tsc_result *r);
+    tsc_result *(*result_dup)(const tsc_result *r);
+    tsc_verdict (*result_get_verdict)(const tsc_result *r);
+    const char *(*result_get_reason)(const tsc_result *r);
+    size_t (*result_get_label)(const tsc_result *r);
+    double (*result_get_confidence)(const tsc_result *r);
+    size_t (*result_n_classes)(const tsc_result *r);
+    double (*result_get_probability)(const tsc_result *r, size_t class_index);
+    const uint8_t *(*result_get_mask)(const tsc_result *r, int *rows, int *cols);
+    const float *(*result_get_probability_map)(const tsc_result *r);
+    size_t (*result_n_lesions)(const tsc_result *r);
+    const tsc_lesion_info *(*result_get_lesion)(const tsc_result *r, size_t i);
+    const tsc_timings *(*result_get_timings)(const tsc_result *r);
+
+    /* Series results */
+    void (*series_result_free)(tsc_series_result *r);
+    size_t (*series_result_n_slices)(const tsc_series_result *r);
+    const tsc_result *(*series_result_get_slice)(const tsc_series_result *r, size_t k);
+    const char *(*series_result_get_error)(const tsc_series_result *r, size_t k);
+    tsc_verdict (*series_result_get_verdict)(const tsc_series_result *r);
+    size_t (*series_result_get_label)(const tsc_series_result *r);
+    double (*series_result_get_confidence)(const tsc_series_result *r);
+    double (*series_result_get_volume_ml)(const tsc_series_result *r);
+    size_t (*series_result_get_key_slice)(const tsc_series_result *r);
+    size_t (*series_result_n_lesions3d)(const tsc_series_result *r);
+    const tsc_lesion3d_info *(*series_result_get_lesion3d)(const tsc_series_result *r, size_t i);
+
+    /* Rendering: draws the overlay for `r` onto the host's cairo context,
+     * whose current transformation maps image pixel (x, y) — pixel centres at
+     * integer + 0.5 — to the screen.  Labels, legend and disclaimer are drawn
+     * at a constant device size.  `model` gives names and colours and may be
+     * NULL for the classical methods. */
+    tsc_overlay_options (*overlay_default_options)(void);
+    tsc_status (*render_overlay)(cairo_t *cr, const tsc_model *model, const tsc_result *r,
+                                 const tsc_overlay_options *options, tsc_error *err);
+
+    /* Reports and DICOM outputs.  Files are written atomically (temporary
+     * file + rename) and never into the study's input folders. */
+    tsc_report_options (*report_default_options)(void);
+    tsc_status (*report_slice_png)(const char *path, const tsc_model *model,
+                                   const tsc_dicom_index *index, size_t series, size_t slice,
+                                   const tsc_result *r, const tsc_report_options *options,
+                                   tsc_error *err);
+    tsc_status (*report_series_png)(const char *path, const tsc_model *model,
+                                    const tsc_dicom_index *index, size_t series,
+                                    const tsc_series_result *r,
+                                    const tsc_report_options *options, tsc_error *err);
+    /* A multi-page PDF: the series summary, then one page per analysed slice
+     * with a tumour or inconclusive verdict (all analysed slices when none). */
+    tsc_status (*report_pdf)(const char *path, const tsc_model *model,
+                             const tsc_dicom_index *index, size_t series,
+                             const tsc_series_result *r, const tsc_report_options *options,
+                             tsc_error *err);
+    /* DICOM SEG + Secondary Capture series + TID 1500 SR into `out_dir`. */
+    tsc_status (*write_dicom_outputs)(const char *out_dir, const tsc_model *model,
+                                      const tsc_dicom_index *index, size_t series,
+                                      const tsc_series_result *r,
+                                      const tsc_report_options *options,
+                                      tsc_dicom_outputs *written, tsc_error *err);
+
+    /* ---- version 2 ---- */
+
+    /* Writing image series as DICOM (MR or Enhanced MR; `tumorscope
+     * dicomize`): see plugin/dicom/tsc_dicom_write.h. */
+    tsc_dicom_write_params (*dicom_write_default_params)(void);
+    tsc_status (*dicom_write_series)(const char *out_dir, const tsc_dicom_write_params *params,
+                                     const tsc_dicom_write_volume *volume,
+                                     tsc_dicom_write_result *result, tsc_error *err);
+    int (*dicom_write_compression_from_name)(const char *name, tsc_dicom_compression *out);
+    const char *(*dicom_write_compression_name)(tsc_dicom_compression compression);
+
+    /* The inference engine on its own, for any ONNX file it accepts: to
+     * validate and time a site's own model before it is deployed
+     * (`tumorscope bench-model`).  See src/nn/tsc_nn.h. */
+    tsc_nn_params (*nn_default_params)(void);
+    tsc_status (*nn_model_load)(const char *path, const tsc_nn_params *params, tsc_nn_model **out,
+                                tsc_error *err);
+    void (*nn_model_free)(tsc_nn_model *model);
+    size_t (*nn_model_n_inputs)(const tsc_nn_model *model);
+    size_t (*nn_model_n_outputs)(const tsc_nn_model *model);
+    const char *(*nn_model_get_input_name)(const tsc_nn_model *model, size_t i);
+    const int64_t *(*nn_model_get_input_shape)(const tsc_nn_model *model, size_t i, int *rank);
+    size_t (*nn_model_input_size)(const tsc_nn_model *model, size_t i);
+    size_t (*nn_model_output_size)(const tsc_nn_model *model, size_t i);
+    tsc_status (*nn_model_run)(tsc_nn_model *model, const float *const *inputs,
+                               float *const *outputs, tsc_error *err);
+    double (*nn_model_flops)(const tsc_nn_model *model);
+    int (*nn_model_n_threads)(const tsc_nn_model *model);
+    const char *(*nn_model_get_summary)(const tsc_nn_model *model);
+
+    /* ---- version 3 ---- */
+
+    /* The one description of a result (text, colour, confidence) that every
+     * host shows: overlays, panels, strips, tooltips, reports, SR, JSON.
+     * `model` may be NULL for the classical methods. */
+    void (*result_describe)(const tsc_model *model, const tsc_result *r, tsc_description *out);
+    void (*series_result_describe)(const tsc_model *model, const tsc_series_result *r,
+                                   tsc_description *out);
+    /* The scope gate: the model's declared scope against a series' headers.
+     * analyze_study_slice/analyze_study_series refuse an out-of-scope series
+     * with TSC_ESCOPE (the series call still returns a NOT_ANALYSED result)
+     * unless tsc_analysis_options.force_scope is set. */
+    void (*series_check_scope)(const tsc_model *model, const tsc_dicom_index *index,
+                               size_t series, tsc_scope_decision *out);
+    tsc_scope_input (*scope_default_input)(void);
+    void (*scope_check)(const tsc_model *model, const tsc_scope_input *in,
+                        tsc_scope_decision *out);
+    const char *(*plane_to_string)(tsc_plane plane);
+    /* Results: P(tumour), the not-assessable rule's head area, the scope
+     * warning of a forced analysis. */
+    double (*result_get_tumor_probability)(const tsc_result *r);
+    double (*result_get_head_area_mm2)(const tsc_result *r);
+    const char *(*result_get_scope_warning)(const tsc_result *r);
+    size_t (*series_result_n_failed)(const tsc_series_result *r);
+    size_t (*series_result_count)(const tsc_series_result *r, tsc_verdict verdict);
+    double (*series_result_get_tumor_probability)(const tsc_series_result *r);
+    const char *(*series_result_get_reason)(const tsc_series_result *r);
+    const char *(*series_result_get_scope_warning)(const tsc_series_result *r);
+    /* DICOM SEG objects found when opening (kept out of the series list;
+     * plugin/dicom/tsc_dicom.h): a host overlays one on the series it
+     * references. */
+    size_t (*study_n_segmentations)(const tsc_dicom_index *index);
+    const tsc_dicom_seg_info *(*study_get_segmentation)(const tsc_dicom_index *index, size_t i);
+    const tsc_dicom_segment_info *(*study_get_segment)(const tsc_dicom_index *index, size_t seg,
+                                                       size_t k);
+    const tsc_dicom_seg_frame_info *(*study_get_seg_frame)(const tsc_dicom_index *index,
+                                                           size_t seg, size_t frame);
+    tsc_status (*seg_frame_decode)(const tsc_dicom_index *index, size_t seg, size_t frame,
+                                   uint8_t *mask, tsc_error *err);
+    /* A thin 3D volume in a plane the model does not read (the scope
+     * decision's reformat_possible) is analysed by analyze_study_series on an
+     * axial reformat of it when tsc_analysis_options.axial_reformat is set
+     * (the default; hosts whose options struct predates the field never get
+     * one).  Its result's slices are then the REFORMAT's, not the series':
+     * series_result_n_slices() may differ from the series' slice count, and
+     * slice k must not be drawn on, or mapped to, source slice k.
+     * series_result_get_reformat() says so ("axial reformat of a sagittal 3D
+     * volume (1.0 mm), results on the reformat's 176 slices"; "" when the
+     * result is on the source slices), and series_result_get_slice_geometry()
+     * gives slice k's geometry (top-left pixel centre in LPS mm,
+     * ImageOrientationPatient, in-plane spacing [dy, dx] in mm), returning 1,
+     * or 0 when the result is on the source slices.  The series verdict, the
+     * volume and the 3D lesions (centre_mm, extents in patient coordinates)
+     * hold for the source as they are.  Reports and DICOM outputs of a
+     * reformatted result are refused (TSC_EINVAL), and a host must not draw
+     * its slices over the series' slices. */
+    const char *(*series_result_get_reformat)(const tsc_series_result *r);
+    int (*series_result_get_slice_geometry)(const tsc_series_result *r, size_t k,
+                                            double position[3], double orientation[6],
+                                            double spacing[2]);
+} tsc_plugin_api;
+
+/* True when `api` has member `field` (appended in a later version). */
+#define TSC_PLUGIN_HAS(api, field)                                                   \
+    ((api)->struct_size >= offsetof(tsc_plugin_api, field) + sizeof((api)->field))
+
+/* The plugin's only exported symbol. */
+typedef const tsc_plugin_api *(*tsc_plugin_get_api_fn)(uint32_t version);
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+const tsc_plugin_api *tsc_plugin_get_api(uint32_t version);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
