@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cli_util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,16 +14,49 @@
 
 #include "tsc_io.h"
 
+/* The plugin is loaded at run time, not linked: libgomp (under oneDNN) reads
+ * OMP_WAIT_POLICY once, when it is loaded with the plugin, and its default
+ * spinning takes the other core from the worker next to it (2x slower at 2
+ * threads, docs/ENGINE.md).  So the policy is set first, then the plugin is
+ * opened, as every host does (tests/abi/minimal_host.c, the Orthanc plugin);
+ * the user's own setting wins.  The plugin is found through the binary's
+ * RUNPATH ($ORIGIN/../lib), then the usual library path. */
+static const tsc_plugin_api *load_plugin(char *why, size_t n)
+{
+    static const tsc_plugin_api *api;
+    static int tried;
+    static char reason[512];
+    if (!tried) {
+        tried = 1;
+        if (!getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "passive", 1);
+        void *lib = dlopen(TSC_CLI_PLUGIN_FILE, RTLD_NOW | RTLD_LOCAL);
+        tsc_plugin_get_api_fn get =
+            lib ? (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api") : NULL;
+        if (!lib)
+            snprintf(reason, sizeof reason, "cannot load the plugin: %s", dlerror());
+        else if (!get)
+            snprintf(reason, sizeof reason, "%s exports no tsc_plugin_get_api",
+                     TSC_CLI_PLUGIN_FILE);
+        else if (!(api = get(TSC_PLUGIN_API_VERSION)))
+            snprintf(reason, sizeof reason,
+                     "the plugin does not serve ABI version %u that this program needs",
+                     TSC_PLUGIN_API_VERSION);
+    }
+    if (!api && why) snprintf(why, n, "%s", reason);
+    return api;
+}
+
+const tsc_plugin_api *tsc_cli_plugin_quiet(void)
+{
+    return load_plugin(NULL, 0);
+}
+
 const tsc_plugin_api *tsc_cli_plugin(void)
 {
-    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
-    if (!api) {
-        fprintf(stderr,
-                "tumorscope: the plugin does not serve ABI version %u that this program needs; "
-                "install a matching libtumorscope-plugin\n",
-                TSC_PLUGIN_API_VERSION);
-        return NULL;
-    }
+    char why[512];
+    const tsc_plugin_api *api = load_plugin(why, sizeof why);
+    if (!api)
+        fprintf(stderr, "tumorscope: %s; install a matching libtumorscope-plugin\n", why);
     return api;
 }
 
@@ -32,13 +66,6 @@ int tsc_cli_method_from_string(const char *s)
     if (!strcmp(s, "threshold")) return TSC_METHOD_THRESHOLD;
     if (!strcmp(s, "region-growing")) return TSC_METHOD_REGION_GROWING;
     return -1;
-}
-
-double tsc_cli_round(double v, int decimals)
-{
-    if (!isfinite(v)) return v;
-    double f = pow(10.0, decimals);
-    return round(v * f) / f;
 }
 
 int tsc_cli_mkdir_p(const char *path)

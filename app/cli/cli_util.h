@@ -10,15 +10,16 @@
 #include "tsc_plugin.h"
 
 /* The plugin's table for the ABI version we were built against; prints why
- * and returns NULL when the plugin does not serve it. */
+ * and returns NULL when the plugin cannot be loaded or does not serve it. */
 const tsc_plugin_api *tsc_cli_plugin(void);
+
+/* The same without a message: NULL when the plugin cannot be used.  The
+ * first call loads the plugin (after setting OMP_WAIT_POLICY). */
+const tsc_plugin_api *tsc_cli_plugin_quiet(void);
 
 /* "cnn", "threshold", "region-growing" -> tsc_method; -1 when unknown.
  * (Parsed before the plugin is loaded, so that usage errors come first.) */
 int tsc_cli_method_from_string(const char *s);
-
-/* Rounds for JSON output (keeps files readable and diffs stable). */
-double tsc_cli_round(double v, int decimals);
 
 /* mkdir -p; 0 on success, -1 with errno set. */
 int tsc_cli_mkdir_p(const char *path);

@@ -13,10 +13,8 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "tsc_deid.h"
+#include "result_json.h"
 #include "tsc_plugin.h"
-
-#define RESULT_FORMAT_VERSION "2.0"
 
 static void analyze_usage(FILE *f)
 {
@@ -172,126 +170,6 @@ static void progress_cb(size_t done, size_t total, void *user)
     if (done == total) fputc('\n', stderr);
 }
 
-static cJSON *lesion_json(const tsc_lesion_info *l)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "area_mm2", tsc_cli_round(l->area_mm2, 2));
-    cJSON_AddNumberToObject(o, "diameter_mm", tsc_cli_round(l->diameter_mm, 2));
-    cJSON_AddNumberToObject(o, "perpendicular_mm", tsc_cli_round(l->perpendicular_mm, 2));
-    cJSON_AddNumberToObject(o, "product_mm2", tsc_cli_round(l->product_mm2, 2));
-    cJSON *c = cJSON_AddArrayToObject(o, "centroid_px");
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(l->centroid.x, 2)));
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(l->centroid.y, 2)));
-    cJSON *b = cJSON_AddArrayToObject(o, "bbox_px");
-    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(b, cJSON_CreateNumber(l->bbox[i]));
-    cJSON_AddNumberToObject(o, "mean_intensity", tsc_cli_round(l->mean_intensity, 3));
-    return o;
-}
-
-static const char *class_name(const tsc_plugin_api *api, const tsc_model *m, size_t i)
-{
-    return m && i < api->model_n_classes(m) ? api->model_get_class_name(m, i) : "tumor";
-}
-
-/* A probability, or null when there is none (never NaN in JSON). */
-static void add_prob(cJSON *o, const char *key, double p)
-{
-    if (isfinite(p)) cJSON_AddNumberToObject(o, key, tsc_cli_round(p, 4));
-    else cJSON_AddNullToObject(o, key);
-}
-
-/* The fields every verdict carries, from the plugin's one description of a
- * result (docs/RESULT_FORMAT.md): the same words and colour the overlay, the
- * panel and the reports show. */
-static void add_description(cJSON *o, const tsc_plugin_api *api, const tsc_model *m,
-                            const tsc_description *d)
-{
-    cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(d->verdict));
-    cJSON_AddStringToObject(o, "finding", d->finding);
-    cJSON_AddStringToObject(o, "display", d->label);
-    char color[8];
-    snprintf(color, sizeof color, "#%06X", (unsigned)(d->color & 0xFFFFFFu));
-    cJSON_AddStringToObject(o, "color", color);
-    if (d->type != (size_t)-1) cJSON_AddStringToObject(o, "type", class_name(api, m, d->type));
-    else cJSON_AddNullToObject(o, "type");
-    cJSON_AddBoolToObject(o, "type_uncertain", d->type_uncertain);
-    /* confidence: P(no tumour) for no_tumor, P(type | tumour) for tumor. */
-    add_prob(o, "confidence", d->confidence);
-    add_prob(o, "p_tumor", d->tumor_probability);
-    if (d->reason[0]) cJSON_AddStringToObject(o, "reason", d->reason);
-    if (d->detail[0]) cJSON_AddStringToObject(o, "detail", d->detail);
-    if (d->scope_warning[0]) cJSON_AddStringToObject(o, "scope_warning", d->scope_warning);
-}
-
-static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
-                         const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r,
-                         int deidentify, const tsc_series_result *sr)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "index", (double)k);
-    double pos[3], iop[6], sp[2];
-    if (sr && TSC_PLUGIN_HAS(api, series_result_get_slice_geometry) &&
-        api->series_result_get_slice_geometry(sr, k, pos, iop, sp)) {
-        /* A slice of the axial reformat: no source instance, its own place. */
-        cJSON_AddNullToObject(o, "sop_instance_uid");
-        cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(pos[2], 3));
-    } else {
-        const tsc_dicom_slice_info *si = api->study_get_slice(ix, series, k);
-        /* De-identified: the source UIDs are not written (docs/REPORTS.md). */
-        if (deidentify) cJSON_AddNullToObject(o, "sop_instance_uid");
-        else cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
-        if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
-        if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
-    }
-    tsc_description d;
-    api->result_describe(m, r, &d);
-    add_description(o, api, m, &d);
-    size_t nc = api->result_n_classes(r);
-    if (nc) {
-        cJSON *p = cJSON_AddObjectToObject(o, "probabilities");
-        for (size_t c = 0; c < nc; c++)
-            cJSON_AddNumberToObject(p, class_name(api, m, c),
-                                    tsc_cli_round(api->result_get_probability(r, c), 4));
-    } else {
-        /* Classical baselines: a mask, no type and no calibrated probability. */
-        cJSON_AddNullToObject(o, "probabilities");
-    }
-    double head = api->result_get_head_area_mm2(r);
-    if (isfinite(head)) cJSON_AddNumberToObject(o, "head_area_mm2", tsc_cli_round(head, 0));
-    cJSON *les = cJSON_AddArrayToObject(o, "lesions");
-    for (size_t i = 0; i < api->result_n_lesions(r); i++)
-        cJSON_AddItemToArray(les, lesion_json(api->result_get_lesion(r, i)));
-    const tsc_timings *t = api->result_get_timings(r);
-    cJSON_AddNumberToObject(o, "ms", tsc_cli_round(t->total_ms, 2));
-    return o;
-}
-
-/* The scope gate's decision for a series, in the JSON of every series. */
-static cJSON *scope_json(const tsc_plugin_api *api, const tsc_model *m, const tsc_dicom_index *ix,
-                         size_t s)
-{
-    tsc_scope_decision d;
-    api->series_check_scope(m, ix, s, &d);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "in_scope", d.in_scope);
-    if (!d.in_scope) cJSON_AddStringToObject(o, "reason", d.reason);
-    cJSON_AddStringToObject(o, "plane", api->plane_to_string(d.plane));
-    if (isfinite(d.oblique_deg)) cJSON_AddNumberToObject(o, "oblique_deg", tsc_cli_round(d.oblique_deg, 1));
-    cJSON_AddStringToObject(o, "sequence_family", d.sequence_family);
-    if (!d.in_scope) cJSON_AddBoolToObject(o, "reformat_possible", d.reformat_possible);
-    return o;
-}
-
-/* A slice that could not be analysed stays in the result with its reason, so
- * that a batch reader need not parse stderr to learn what is missing. */
-static void add_failed_slice(cJSON *failed, size_t k, const char *why)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "index", (double)k);
-    cJSON_AddStringToObject(o, "error", why);
-    cJSON_AddItemToArray(failed, o);
-}
-
 /* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
 static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix, const char *want,
                            size_t *out, size_t max)
@@ -346,7 +224,7 @@ int tsc_cli_analyze(int argc, char **argv)
          * nothing could be read. */
         if (a.json_path) {
             cJSON *root = cJSON_CreateObject();
-            cJSON_AddStringToObject(root, "format_version", RESULT_FORMAT_VERSION);
+            cJSON_AddStringToObject(root, "format_version", TSC_RESULT_FORMAT_VERSION);
             cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
             cJSON_AddStringToObject(root, "error", err.message);
             if (ix) tsc_cli_add_skipped_json(api, ix, root);
@@ -405,19 +283,7 @@ int tsc_cli_analyze(int argc, char **argv)
     ro.deidentify = a.deidentify;
     ro.force = a.force;
 
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "format_version", RESULT_FORMAT_VERSION);
-    cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
-    cJSON *jm = cJSON_AddObjectToObject(root, "model");
-    if (model) {
-        cJSON_AddStringToObject(jm, "name", api->model_get_name(model));
-        cJSON_AddStringToObject(jm, "version", api->model_get_version(model));
-        cJSON_AddStringToObject(jm, "sha256", api->model_get_sha256(model));
-    } else {
-        cJSON_AddNullToObject(jm, "name");
-        cJSON_AddNullToObject(jm, "sha256");
-    }
-    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a.method));
+    cJSON *root = tsc_result_json_root(api, model, (tsc_method)a.method);
     tsc_cli_add_skipped_json(api, ix, root);
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
     size_t failed_total = 0, out_of_scope = 0;
@@ -426,21 +292,8 @@ int tsc_cli_analyze(int argc, char **argv)
     for (size_t t = 0; t < n_todo; t++) {
         size_t s = todo[t];
         const tsc_dicom_series_info *si = api->study_get_series(ix, s);
-        cJSON *js = cJSON_CreateObject();
-        cJSON_AddNumberToObject(js, "index", (double)s);
-        if (a.deidentify) {
-            /* The same neutral description as the reports (tsc_deid.h); no UID. */
-            char desc[128];
-            cJSON_AddNullToObject(js, "series_uid");
-            cJSON_AddStringToObject(js, "description",
-                                    tsc_deid_series_description(si->modality, si->contrast_label,
-                                                                desc, sizeof desc));
-        } else {
-            cJSON_AddStringToObject(js, "series_uid", si->series_uid);
-            cJSON_AddStringToObject(js, "description", si->description);
-        }
-        cJSON_AddNumberToObject(js, "n_slices", (double)si->n_slices);
-        if (a.method == TSC_METHOD_CNN) cJSON_AddItemToObject(js, "scope", scope_json(api, model, ix, s));
+        cJSON *js = tsc_result_json_series_new(api, ix, s, a.deidentify);
+        if (a.method == TSC_METHOD_CNN) cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, model, ix, s));
         cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
         cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
         char label[64];
@@ -455,9 +308,9 @@ int tsc_cli_analyze(int argc, char **argv)
                 fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, for "
                                 "research use)\n", err.message);
                 out_of_scope++;
-                tsc_description d;
+                tsc_description d = {.struct_size = sizeof d};
                 api->series_result_describe(model, sr, &d);
-                add_description(js, api, model, &d);
+                tsc_result_json_add_description(js, api, model, &d);
                 if (sr) api->series_result_free(sr);
                 cJSON_AddItemToArray(jseries, js);
                 continue;
@@ -470,72 +323,15 @@ int tsc_cli_analyze(int argc, char **argv)
                 cJSON_AddItemToArray(jseries, js);
                 continue;
             }
-            /* On an axial reformat the slices are the reformat's, not the series'. */
             const char *reformat = TSC_PLUGIN_HAS(api, series_result_get_reformat)
                                        ? api->series_result_get_reformat(sr)
                                        : "";
-            if (reformat[0]) {
-                cJSON_AddStringToObject(js, "reformat", reformat);
-                fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
-            }
-            for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
-                const tsc_result *r = api->series_result_get_slice(sr, k);
-                if (r) {
-                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify, sr));
-                } else {
-                    const char *e = api->series_result_get_error(sr, k);
-                    fprintf(stderr, "tumorscope analyze: series %zu %s\n", s, e ? e : "slice not analysed");
-                    add_failed_slice(jfailed, k, e ? e : "slice not analysed");
-                    failed_total++;
-                }
-            }
-            tsc_description d;
-            api->series_result_describe(model, sr, &d);
-            add_description(js, api, model, &d);
-            cJSON *counts = cJSON_AddObjectToObject(js, "slice_counts");
-            for (int v = TSC_VERDICT_NO_TUMOR; v <= TSC_VERDICT_NOT_ASSESSABLE; v++)
-                cJSON_AddNumberToObject(counts, api->verdict_to_string((tsc_verdict)v),
-                                        (double)api->series_result_count(sr, (tsc_verdict)v));
-            cJSON_AddNumberToObject(counts, "failed", (double)api->series_result_n_failed(sr));
-            double vol = api->series_result_get_volume_ml(sr);
-            if (isfinite(vol)) cJSON_AddNumberToObject(js, "volume_ml", tsc_cli_round(vol, 3));
-            else cJSON_AddNullToObject(js, "volume_ml");
-            size_t key = api->series_result_get_key_slice(sr);
-            if (key != (size_t)-1) cJSON_AddNumberToObject(js, "key_slice", (double)key);
-            else cJSON_AddNullToObject(js, "key_slice");
-            cJSON *l3 = cJSON_AddArrayToObject(js, "lesions_3d");
-            for (size_t i = 0; i < api->series_result_n_lesions3d(sr); i++) {
-                const tsc_lesion3d_info *li = api->series_result_get_lesion3d(sr, i);
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddNumberToObject(o, "number", (double)(i + 1));
-                cJSON_AddNumberToObject(o, "volume_ml", tsc_cli_round(li->volume_ml, 3));
-                cJSON_AddNumberToObject(o, "first_slice", (double)li->first_slice);
-                cJSON_AddNumberToObject(o, "last_slice", (double)li->last_slice);
-                cJSON_AddNumberToObject(o, "key_slice", (double)li->key_slice);
-                cJSON_AddBoolToObject(o, "measurable", li->measurable);
-                if (li->measurable) {
-                    cJSON_AddNumberToObject(o, "max_product_mm2", tsc_cli_round(li->max_product_mm2, 2));
-                    cJSON_AddNumberToObject(o, "diameter_mm", tsc_cli_round(li->diameter_mm, 2));
-                    cJSON_AddNumberToObject(o, "perpendicular_mm", tsc_cli_round(li->perpendicular_mm, 2));
-                } else {
-                    cJSON_AddNullToObject(o, "max_product_mm2");
-                }
-                if (model && li->label < api->model_n_classes(model)) {
-                    cJSON_AddStringToObject(o, "type", class_name(api, model, li->label));
-                    add_prob(o, "type_probability", li->type_probability);
-                }
-                if (li->has_patient_coordinates) {
-                    cJSON *c = cJSON_AddArrayToObject(o, "centre_mm");
-                    cJSON *e0 = cJSON_AddArrayToObject(o, "extent_min_mm");
-                    cJSON *e1 = cJSON_AddArrayToObject(o, "extent_max_mm");
-                    for (int q = 0; q < 3; q++) {
-                        cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(li->centre_mm[q], 1)));
-                        cJSON_AddItemToArray(e0, cJSON_CreateNumber(tsc_cli_round(li->extent_min_mm[q], 1)));
-                        cJSON_AddItemToArray(e1, cJSON_CreateNumber(tsc_cli_round(li->extent_max_mm[q], 1)));
-                    }
-                }
-                cJSON_AddItemToArray(l3, o);
-            }
+            if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
+            failed_total += tsc_result_json_add_series_result(js, api, model, ix, s, sr, a.deidentify);
+            cJSON *f;
+            cJSON_ArrayForEach(f, jfailed)
+                fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
+                        cJSON_GetObjectItemCaseSensitive(f, "error")->valuestring);
         } else {
             /* Chosen slices only: analysed one by one, no series aggregate. */
             for (size_t i = 0; i < a.n_slices; i++) {
@@ -545,7 +341,7 @@ int tsc_cli_analyze(int argc, char **argv)
                     snprintf(why, sizeof why, "series %zu has %zu slices; no slice %zu", s,
                              si->n_slices, k);
                     fprintf(stderr, "tumorscope analyze: %s\n", why);
-                    add_failed_slice(jfailed, k, why);
+                    tsc_result_json_add_failed_slice(jfailed, k, why);
                     failed_total++;
                     continue;
                 }
@@ -561,11 +357,11 @@ int tsc_cli_analyze(int argc, char **argv)
                 }
                 if (st != TSC_OK) {
                     fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    add_failed_slice(jfailed, k, err.message);
+                    tsc_result_json_add_failed_slice(jfailed, k, err.message);
                     failed_total++;
                     continue;
                 }
-                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify, NULL));
+                cJSON_AddItemToArray(jslices, tsc_result_json_slice(api, model, ix, s, k, r, a.deidentify, NULL));
                 if (a.png) {
                     char path[4096];
                     snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);

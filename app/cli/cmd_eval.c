@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "result_json.h"
 #include "tsc_io.h"
 #include "tsc_plugin.h"
 
@@ -593,7 +594,7 @@ int tsc_cli_eval(int argc, char **argv)
     }
     cJSON_AddNumberToObject(root, "n", (double)n_ok);
     cJSON_AddNumberToObject(root, "n_failed", (double)n_failed);
-    cJSON_AddNumberToObject(root, "accuracy", n_ok ? tsc_cli_round((double)correct / n_ok, 4) : 0);
+    cJSON_AddNumberToObject(root, "accuracy", n_ok ? tsc_result_json_round((double)correct / n_ok, 4) : 0);
     cJSON *pc = cJSON_AddObjectToObject(root, "per_class");
     double f1_sum = 0;
     int f1_n = 0;
@@ -606,16 +607,16 @@ int tsc_cli_eval(int argc, char **argv)
         double prec = predk ? (double)tpk / predk : 0, rec = sup ? (double)tpk / sup : 0;
         double f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
         cJSON *o = cJSON_AddObjectToObject(pc, names[k]);
-        cJSON_AddNumberToObject(o, "precision", tsc_cli_round(prec, 4));
-        cJSON_AddNumberToObject(o, "recall", tsc_cli_round(rec, 4));
-        cJSON_AddNumberToObject(o, "f1", tsc_cli_round(f1, 4));
+        cJSON_AddNumberToObject(o, "precision", tsc_result_json_round(prec, 4));
+        cJSON_AddNumberToObject(o, "recall", tsc_result_json_round(rec, 4));
+        cJSON_AddNumberToObject(o, "f1", tsc_result_json_round(f1, 4));
         cJSON_AddNumberToObject(o, "support", (double)sup);
         if (sup) {
             f1_sum += f1;
             f1_n++;
         }
     }
-    cJSON_AddNumberToObject(root, "macro_f1", f1_n ? tsc_cli_round(f1_sum / f1_n, 4) : 0);
+    cJSON_AddNumberToObject(root, "macro_f1", f1_n ? tsc_result_json_round(f1_sum / f1_n, 4) : 0);
     cJSON *cm = cJSON_AddObjectToObject(root, "confusion");
     cJSON *labels = cJSON_AddArrayToObject(cm, "labels");
     cJSON *matrix = cJSON_AddArrayToObject(cm, "matrix");
@@ -625,27 +626,27 @@ int tsc_cli_eval(int argc, char **argv)
         for (int j = 0; j < c.n_classes; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)conf[k][j]));
         cJSON_AddItemToArray(matrix, row);
     }
-    if (isfinite(auc_v)) cJSON_AddNumberToObject(root, "tumor_auc", tsc_cli_round(auc_v, 4));
+    if (isfinite(auc_v)) cJSON_AddNumberToObject(root, "tumor_auc", tsc_result_json_round(auc_v, 4));
     else cJSON_AddNullToObject(root, "tumor_auc");
-    cJSON_AddNumberToObject(root, "sensitivity", tp + fn ? tsc_cli_round((double)tp / (tp + fn), 4) : 0);
-    cJSON_AddNumberToObject(root, "specificity", tn + fpv ? tsc_cli_round((double)tn / (tn + fpv), 4) : 0);
+    cJSON_AddNumberToObject(root, "sensitivity", tp + fn ? tsc_result_json_round((double)tp / (tp + fn), 4) : 0);
+    cJSON_AddNumberToObject(root, "specificity", tn + fpv ? tsc_result_json_round((double)tn / (tn + fpv), 4) : 0);
     cJSON_AddNumberToObject(root, "sensitivity_tumor_verdict_only",
-                            tp + fn ? tsc_cli_round((double)tp_strict / (tp + fn), 4) : 0);
+                            tp + fn ? tsc_result_json_round((double)tp_strict / (tp + fn), 4) : 0);
     cJSON_AddNumberToObject(root, "specificity_tumor_verdict_only",
-                            tn + fpv ? tsc_cli_round(1.0 - (double)fp_strict / (tn + fpv), 4) : 0);
-    cJSON_AddNumberToObject(root, "inconclusive_rate", n_ok ? tsc_cli_round((double)n_incon / n_ok, 4) : 0);
+                            tn + fpv ? tsc_result_json_round(1.0 - (double)fp_strict / (tn + fpv), 4) : 0);
+    cJSON_AddNumberToObject(root, "inconclusive_rate", n_ok ? tsc_result_json_round((double)n_incon / n_ok, 4) : 0);
     /* The not-assessable rule on dataset slices: how many tumour slices it
      * takes away (misses) and how many tumour-free ones it sets aside. */
     cJSON_AddNumberToObject(root, "not_assessable_tumor_slices", (double)n_not_assessable[1]);
     cJSON_AddNumberToObject(root, "not_assessable_no_tumor_slices", (double)n_not_assessable[0]);
-    cJSON_AddNumberToObject(root, "dice_mean", n_dice ? tsc_cli_round(dice_sum / n_dice, 4) : 0);
-    cJSON_AddNumberToObject(root, "iou_mean", n_dice ? tsc_cli_round(iou_sum / n_dice, 4) : 0);
-    if (isfinite(dice_patient)) cJSON_AddNumberToObject(root, "dice_patient_mean", tsc_cli_round(dice_patient, 4));
+    cJSON_AddNumberToObject(root, "dice_mean", n_dice ? tsc_result_json_round(dice_sum / n_dice, 4) : 0);
+    cJSON_AddNumberToObject(root, "iou_mean", n_dice ? tsc_result_json_round(iou_sum / n_dice, 4) : 0);
+    if (isfinite(dice_patient)) cJSON_AddNumberToObject(root, "dice_patient_mean", tsc_result_json_round(dice_patient, 4));
     else cJSON_AddNullToObject(root, "dice_patient_mean");
     cJSON_AddNumberToObject(root, "n_dice", (double)n_dice);
-    if (n_cal) cJSON_AddNumberToObject(root, "ece", tsc_cli_round(ece, 4));
+    if (n_cal) cJSON_AddNumberToObject(root, "ece", tsc_result_json_round(ece, 4));
     else cJSON_AddNullToObject(root, "ece");
-    cJSON_AddNumberToObject(root, "ms_per_slice", n_ok ? tsc_cli_round(ms_sum / n_ok, 2) : 0);
+    cJSON_AddNumberToObject(root, "ms_per_slice", n_ok ? tsc_result_json_round(ms_sum / n_ok, 2) : 0);
 
     /* Per dataset: accuracy, and the false-positive rate on its tumour-free slices. */
     cJSON *byd = cJSON_AddObjectToObject(root, "by_dataset");
@@ -669,11 +670,11 @@ int tsc_cli_eval(int argc, char **argv)
         name = name && name[1] ? name + 1 : datasets[d];
         cJSON *o = cJSON_AddObjectToObject(byd, name);
         cJSON_AddNumberToObject(o, "n", (double)n);
-        cJSON_AddNumberToObject(o, "accuracy", n ? tsc_cli_round((double)ok / n, 4) : 0);
+        cJSON_AddNumberToObject(o, "accuracy", n ? tsc_result_json_round((double)ok / n, 4) : 0);
         cJSON_AddNumberToObject(o, "n_no_tumor", (double)neg);
-        if (neg) cJSON_AddNumberToObject(o, "false_positive_rate", tsc_cli_round((double)negflag / neg, 4));
+        if (neg) cJSON_AddNumberToObject(o, "false_positive_rate", tsc_result_json_round((double)negflag / neg, 4));
         cJSON_AddNumberToObject(o, "n_tumor", (double)posn);
-        if (posn) cJSON_AddNumberToObject(o, "sensitivity", tsc_cli_round((double)posflag / posn, 4));
+        if (posn) cJSON_AddNumberToObject(o, "sensitivity", tsc_result_json_round((double)posflag / posn, 4));
     }
 
     int rc = TSC_EXIT_OK;
@@ -745,9 +746,9 @@ int tsc_cli_eval(int argc, char **argv)
             cJSON_AddNumberToObject(nd, "series_no_tumour_detected", (double)no_tumour_series);
             cJSON_AddNumberToObject(nd, "series_analysed", (double)n_series);
             cJSON_AddNumberToObject(nd, "false_positive_rate",
-                                    total ? tsc_cli_round((double)flagged / total, 4) : 0);
+                                    total ? tsc_result_json_round((double)flagged / total, 4) : 0);
             cJSON_AddNumberToObject(nd, "tumor_verdict_rate",
-                                    total ? tsc_cli_round((double)tumor / total, 4) : 0);
+                                    total ? tsc_result_json_round((double)tumor / total, 4) : 0);
             api->study_free(ix);
         }
     }
