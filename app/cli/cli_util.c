@@ -32,8 +32,7 @@ static const tsc_plugin_api *load_plugin(char *why, size_t n)
         void *lib = dlopen(TSC_CLI_PLUGIN_FILE, RTLD_NOW | RTLD_LOCAL);
         tsc_plugin_get_api_fn get =
             lib ? (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api") : NULL;
-        if (!lib)
-            snprintf(reason, sizeof reason, "cannot load the plugin: %s", dlerror());
+        if (!lib) snprintf(reason, sizeof reason, "cannot load the plugin: %s", dlerror());
         else if (!get)
             snprintf(reason, sizeof reason, "%s exports no tsc_plugin_get_api",
                      TSC_CLI_PLUGIN_FILE);
@@ -55,8 +54,7 @@ const tsc_plugin_api *tsc_cli_plugin(void)
 {
     char why[512];
     const tsc_plugin_api *api = load_plugin(why, sizeof why);
-    if (!api)
-        fprintf(stderr, "tumorscope: %s; install a matching libtumorscope-plugin\n", why);
+    if (!api) fprintf(stderr, "tumorscope: %s; install a matching libtumorscope-plugin\n", why);
     return api;
 }
 

@@ -293,7 +293,8 @@ int tsc_cli_analyze(int argc, char **argv)
         size_t s = todo[t];
         const tsc_dicom_series_info *si = api->study_get_series(ix, s);
         cJSON *js = tsc_result_json_series_new(api, ix, s, a.deidentify);
-        if (a.method == TSC_METHOD_CNN) cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, model, ix, s));
+        if (a.method == TSC_METHOD_CNN)
+            cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, model, ix, s));
         cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
         cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
         char label[64];
@@ -327,7 +328,8 @@ int tsc_cli_analyze(int argc, char **argv)
                                        ? api->series_result_get_reformat(sr)
                                        : "";
             if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
-            failed_total += tsc_result_json_add_series_result(js, api, model, ix, s, sr, a.deidentify);
+            failed_total +=
+                tsc_result_json_add_series_result(js, api, model, ix, s, sr, a.deidentify);
             cJSON *f;
             cJSON_ArrayForEach(f, jfailed)
                 fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
@@ -361,7 +363,8 @@ int tsc_cli_analyze(int argc, char **argv)
                     failed_total++;
                     continue;
                 }
-                cJSON_AddItemToArray(jslices, tsc_result_json_slice(api, model, ix, s, k, r, a.deidentify, NULL));
+                cJSON_AddItemToArray(
+                    jslices, tsc_result_json_slice(api, model, ix, s, k, r, a.deidentify, NULL));
                 if (a.png) {
                     char path[4096];
                     snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);

@@ -594,7 +594,8 @@ int tsc_cli_eval(int argc, char **argv)
     }
     cJSON_AddNumberToObject(root, "n", (double)n_ok);
     cJSON_AddNumberToObject(root, "n_failed", (double)n_failed);
-    cJSON_AddNumberToObject(root, "accuracy", n_ok ? tsc_result_json_round((double)correct / n_ok, 4) : 0);
+    cJSON_AddNumberToObject(root, "accuracy",
+                            n_ok ? tsc_result_json_round((double)correct / n_ok, 4) : 0);
     cJSON *pc = cJSON_AddObjectToObject(root, "per_class");
     double f1_sum = 0;
     int f1_n = 0;
@@ -626,27 +627,36 @@ int tsc_cli_eval(int argc, char **argv)
         for (int j = 0; j < c.n_classes; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)conf[k][j]));
         cJSON_AddItemToArray(matrix, row);
     }
-    if (isfinite(auc_v)) cJSON_AddNumberToObject(root, "tumor_auc", tsc_result_json_round(auc_v, 4));
+    if (isfinite(auc_v))
+        cJSON_AddNumberToObject(root, "tumor_auc", tsc_result_json_round(auc_v, 4));
     else cJSON_AddNullToObject(root, "tumor_auc");
-    cJSON_AddNumberToObject(root, "sensitivity", tp + fn ? tsc_result_json_round((double)tp / (tp + fn), 4) : 0);
-    cJSON_AddNumberToObject(root, "specificity", tn + fpv ? tsc_result_json_round((double)tn / (tn + fpv), 4) : 0);
+    cJSON_AddNumberToObject(root, "sensitivity",
+                            tp + fn ? tsc_result_json_round((double)tp / (tp + fn), 4) : 0);
+    cJSON_AddNumberToObject(root, "specificity",
+                            tn + fpv ? tsc_result_json_round((double)tn / (tn + fpv), 4) : 0);
     cJSON_AddNumberToObject(root, "sensitivity_tumor_verdict_only",
                             tp + fn ? tsc_result_json_round((double)tp_strict / (tp + fn), 4) : 0);
-    cJSON_AddNumberToObject(root, "specificity_tumor_verdict_only",
-                            tn + fpv ? tsc_result_json_round(1.0 - (double)fp_strict / (tn + fpv), 4) : 0);
-    cJSON_AddNumberToObject(root, "inconclusive_rate", n_ok ? tsc_result_json_round((double)n_incon / n_ok, 4) : 0);
+    cJSON_AddNumberToObject(
+        root, "specificity_tumor_verdict_only",
+        tn + fpv ? tsc_result_json_round(1.0 - (double)fp_strict / (tn + fpv), 4) : 0);
+    cJSON_AddNumberToObject(root, "inconclusive_rate",
+                            n_ok ? tsc_result_json_round((double)n_incon / n_ok, 4) : 0);
     /* The not-assessable rule on dataset slices: how many tumour slices it
      * takes away (misses) and how many tumour-free ones it sets aside. */
     cJSON_AddNumberToObject(root, "not_assessable_tumor_slices", (double)n_not_assessable[1]);
     cJSON_AddNumberToObject(root, "not_assessable_no_tumor_slices", (double)n_not_assessable[0]);
-    cJSON_AddNumberToObject(root, "dice_mean", n_dice ? tsc_result_json_round(dice_sum / n_dice, 4) : 0);
-    cJSON_AddNumberToObject(root, "iou_mean", n_dice ? tsc_result_json_round(iou_sum / n_dice, 4) : 0);
-    if (isfinite(dice_patient)) cJSON_AddNumberToObject(root, "dice_patient_mean", tsc_result_json_round(dice_patient, 4));
+    cJSON_AddNumberToObject(root, "dice_mean",
+                            n_dice ? tsc_result_json_round(dice_sum / n_dice, 4) : 0);
+    cJSON_AddNumberToObject(root, "iou_mean",
+                            n_dice ? tsc_result_json_round(iou_sum / n_dice, 4) : 0);
+    if (isfinite(dice_patient))
+        cJSON_AddNumberToObject(root, "dice_patient_mean", tsc_result_json_round(dice_patient, 4));
     else cJSON_AddNullToObject(root, "dice_patient_mean");
     cJSON_AddNumberToObject(root, "n_dice", (double)n_dice);
     if (n_cal) cJSON_AddNumberToObject(root, "ece", tsc_result_json_round(ece, 4));
     else cJSON_AddNullToObject(root, "ece");
-    cJSON_AddNumberToObject(root, "ms_per_slice", n_ok ? tsc_result_json_round(ms_sum / n_ok, 2) : 0);
+    cJSON_AddNumberToObject(root, "ms_per_slice",
+                            n_ok ? tsc_result_json_round(ms_sum / n_ok, 2) : 0);
 
     /* Per dataset: accuracy, and the false-positive rate on its tumour-free slices. */
     cJSON *byd = cJSON_AddObjectToObject(root, "by_dataset");
@@ -672,9 +682,13 @@ int tsc_cli_eval(int argc, char **argv)
         cJSON_AddNumberToObject(o, "n", (double)n);
         cJSON_AddNumberToObject(o, "accuracy", n ? tsc_result_json_round((double)ok / n, 4) : 0);
         cJSON_AddNumberToObject(o, "n_no_tumor", (double)neg);
-        if (neg) cJSON_AddNumberToObject(o, "false_positive_rate", tsc_result_json_round((double)negflag / neg, 4));
+        if (neg)
+            cJSON_AddNumberToObject(o, "false_positive_rate",
+                                    tsc_result_json_round((double)negflag / neg, 4));
         cJSON_AddNumberToObject(o, "n_tumor", (double)posn);
-        if (posn) cJSON_AddNumberToObject(o, "sensitivity", tsc_result_json_round((double)posflag / posn, 4));
+        if (posn)
+            cJSON_AddNumberToObject(o, "sensitivity",
+                                    tsc_result_json_round((double)posflag / posn, 4));
     }
 
     int rc = TSC_EXIT_OK;

@@ -201,9 +201,9 @@ cJSON *tsc_result_json_series_new(const tsc_plugin_api *api, const tsc_dicom_ind
         /* The same neutral description as the reports (tsc_deid.h); no UID. */
         char desc[128];
         cJSON_AddNullToObject(js, "series_uid");
-        cJSON_AddStringToObject(js, "description",
-                                tsc_deid_series_description(si->modality, si->contrast_label,
-                                                            desc, sizeof desc));
+        cJSON_AddStringToObject(
+            js, "description",
+            tsc_deid_series_description(si->modality, si->contrast_label, desc, sizeof desc));
     } else {
         cJSON_AddStringToObject(js, "series_uid", si->series_uid);
         cJSON_AddStringToObject(js, "description", si->description);
