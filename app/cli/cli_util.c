@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cli_util.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "tsc_io.h"
 
 /* The plugin is loaded at run time, not linked: libgomp (under oneDNN) reads
@@ -56,6 +58,40 @@ const tsc_plugin_api *tsc_cli_plugin(void)
     const tsc_plugin_api *api = load_plugin(why, sizeof why);
     if (!api) fprintf(stderr, "tumorscope: %s; install a matching libtumorscope-plugin\n", why);
     return api;
+}
+
+int tsc_cli_parse_options(const char *cmd, int argc, char **argv, const struct option *options,
+                          tsc_cli_option_fn on_option, void *user, const char **operands,
+                          size_t *n_operands)
+{
+    /* ':' first: a missing value is told apart from an unknown option. */
+    char shorts[64] = ":";
+    size_t ns = 1;
+    for (const struct option *o = options; o->name && ns + 3 < sizeof shorts; o++) {
+        if (o->flag || o->val <= 0 || o->val > 127 || !isalpha(o->val)) continue;
+        shorts[ns++] = (char)o->val;
+        if (o->has_arg == required_argument) shorts[ns++] = ':';
+    }
+    shorts[ns] = '\0';
+    *n_operands = 0;
+    opterr = 0;
+    optind = 0; /* glibc: start afresh (a command may parse more than once in tests) */
+    for (;;) {
+        int code = getopt_long(argc, argv, shorts, options, NULL);
+        if (code == -1) break;
+        if (code == '?' || code == ':') {
+            const char *bad = argv[optind - 1];
+            if (code == ':')
+                fprintf(stderr, "tumorscope %s: option '%s' needs a value\n", cmd, bad);
+            else fprintf(stderr, "tumorscope %s: unknown option '%s'\n", cmd, bad);
+            fprintf(stderr, "(see tumorscope %s --help)\n", cmd);
+            return TSC_EXIT_USAGE;
+        }
+        int rc = on_option(code, optarg, user);
+        if (rc != 0) return rc;
+    }
+    for (int i = optind; i < argc; i++) operands[(*n_operands)++] = argv[i];
+    return 0;
 }
 
 int tsc_cli_method_from_string(const char *s)

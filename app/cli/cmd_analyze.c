@@ -65,6 +65,86 @@ typedef struct analyze_args {
     int png, pdf, dicom, deidentify, force, quiet, force_scope;
 } analyze_args;
 
+enum {
+    OPT_SERIES = 256,
+    OPT_SLICE,
+    OPT_ALL,
+    OPT_METHOD,
+    OPT_MODEL,
+    OPT_THREADS,
+    OPT_NO_TTA,
+    OPT_JSON,
+    OPT_OUT,
+    OPT_PNG,
+    OPT_PDF,
+    OPT_DICOM,
+    OPT_DEIDENTIFY,
+    OPT_FORCE_SCOPE,
+    OPT_FORCE,
+    OPT_QUIET
+};
+
+static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"series", required_argument, NULL, OPT_SERIES},
+                                                {"slice", required_argument, NULL, OPT_SLICE},
+                                                {"all", no_argument, NULL, OPT_ALL},
+                                                {"method", required_argument, NULL, OPT_METHOD},
+                                                {"model", required_argument, NULL, OPT_MODEL},
+                                                {"threads", required_argument, NULL, OPT_THREADS},
+                                                {"no-tta", no_argument, NULL, OPT_NO_TTA},
+                                                {"json", required_argument, NULL, OPT_JSON},
+                                                {"out", required_argument, NULL, OPT_OUT},
+                                                {"png", no_argument, NULL, OPT_PNG},
+                                                {"pdf", no_argument, NULL, OPT_PDF},
+                                                {"dicom", no_argument, NULL, OPT_DICOM},
+                                                {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
+                                                {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
+                                                {"force", no_argument, NULL, OPT_FORCE},
+                                                {"quiet", no_argument, NULL, OPT_QUIET},
+                                                {NULL, 0, NULL, 0}};
+
+static int analyze_option(int code, const char *v, void *user)
+{
+    analyze_args *a = user;
+    switch (code) {
+    case 'h': analyze_usage(stdout); return TSC_CLI_DONE;
+    case OPT_SERIES: a->series[a->n_series++] = v; break;
+    case OPT_SLICE: {
+        char *end;
+        long k = strtol(v, &end, 10);
+        if (!*v || *end || k < 0) {
+            fprintf(stderr, "tumorscope analyze: --slice needs a slice number >= 0\n");
+            return TSC_EXIT_USAGE;
+        }
+        a->slices[a->n_slices++] = k;
+        break;
+    }
+    case OPT_ALL: a->n_slices = 0; break;
+    case OPT_METHOD:
+        a->method = tsc_cli_method_from_string(v);
+        if (a->method < 0) {
+            fprintf(stderr,
+                    "tumorscope analyze: unknown method '%s' (cnn, threshold, region-growing)\n",
+                    v);
+            return TSC_EXIT_USAGE;
+        }
+        break;
+    case OPT_MODEL: a->model_path = v; break;
+    case OPT_THREADS: a->threads = atoi(v); break;
+    case OPT_NO_TTA: a->tta = 0; break;
+    case OPT_JSON: a->json_path = v; break;
+    case OPT_OUT: a->out_dir = v; break;
+    case OPT_PNG: a->png = 1; break;
+    case OPT_PDF: a->pdf = 1; break;
+    case OPT_DICOM: a->dicom = 1; break;
+    case OPT_DEIDENTIFY: a->deidentify = 1; break;
+    case OPT_FORCE_SCOPE: a->force_scope = 1; break;
+    case OPT_FORCE: a->force = 1; break;
+    case OPT_QUIET: a->quiet = 1; break;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -74,63 +154,9 @@ static int parse_args(int argc, char **argv, analyze_args *a)
     a->method = TSC_METHOD_CNN;
     a->tta = 1;
     if (!a->paths || !a->series || !a->slices) return TSC_EXIT_FAILURE;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        int has_value = i + 1 < argc;
-        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-            analyze_usage(stdout);
-            return -1;
-        } else if (!strcmp(o, "--series") && has_value) {
-            a->series[a->n_series++] = argv[++i];
-        } else if (!strcmp(o, "--slice") && has_value) {
-            char *end;
-            long k = strtol(argv[++i], &end, 10);
-            if (*end || k < 0) {
-                fprintf(stderr, "tumorscope analyze: --slice needs a slice number >= 0\n");
-                return TSC_EXIT_USAGE;
-            }
-            a->slices[a->n_slices++] = k;
-        } else if (!strcmp(o, "--all")) {
-            a->n_slices = 0;
-        } else if (!strcmp(o, "--method") && has_value) {
-            a->method = tsc_cli_method_from_string(argv[++i]);
-            if (a->method < 0) {
-                fprintf(stderr, "tumorscope analyze: unknown method '%s' (cnn, threshold, "
-                                "region-growing)\n", argv[i]);
-                return TSC_EXIT_USAGE;
-            }
-        } else if (!strcmp(o, "--model") && has_value) {
-            a->model_path = argv[++i];
-        } else if (!strcmp(o, "--threads") && has_value) {
-            a->threads = atoi(argv[++i]);
-        } else if (!strcmp(o, "--no-tta")) {
-            a->tta = 0;
-        } else if (!strcmp(o, "--json") && has_value) {
-            a->json_path = argv[++i];
-        } else if (!strcmp(o, "--out") && has_value) {
-            a->out_dir = argv[++i];
-        } else if (!strcmp(o, "--png")) {
-            a->png = 1;
-        } else if (!strcmp(o, "--pdf")) {
-            a->pdf = 1;
-        } else if (!strcmp(o, "--dicom")) {
-            a->dicom = 1;
-        } else if (!strcmp(o, "--deidentify")) {
-            a->deidentify = 1;
-        } else if (!strcmp(o, "--force-scope")) {
-            a->force_scope = 1;
-        } else if (!strcmp(o, "--force")) {
-            a->force = 1;
-        } else if (!strcmp(o, "--quiet")) {
-            a->quiet = 1;
-        } else if (o[0] == '-' && o[1]) {
-            fprintf(stderr, "tumorscope analyze: unknown or incomplete option '%s'\n", o);
-            analyze_usage(stderr);
-            return TSC_EXIT_USAGE;
-        } else {
-            a->paths[a->n_paths++] = o;
-        }
-    }
+    int rc = tsc_cli_parse_options("analyze", argc, argv, analyze_options, analyze_option, a,
+                                   a->paths, &a->n_paths);
+    if (rc != 0) return rc;
     if (!a->n_paths) {
         analyze_usage(stderr);
         return TSC_EXIT_USAGE;
