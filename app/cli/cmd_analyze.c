@@ -212,6 +212,60 @@ static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix,
     return m;
 }
 
+/* Says why an output could not be written; returns 1 (failed). */
+static int output_failed(const tsc_error *err)
+{
+    fprintf(stderr, "tumorscope analyze: %s\n", err->message);
+    return 1;
+}
+
+/* The PNG report of slice k of series s; 1 when it could not be written. */
+static int write_slice_png(const tsc_plugin_api *api, const analyze_args *a, const tsc_model *model,
+                           const tsc_dicom_index *ix, size_t s, size_t k, const tsc_result *r,
+                           const tsc_report_options *ro)
+{
+    char path[4096];
+    tsc_error err;
+    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a->out_dir, s, k);
+    return api->report_slice_png(path, model, ix, s, k, r, ro, &err) == TSC_OK
+               ? 0
+               : output_failed(&err);
+}
+
+/* The reports (PNG, PDF) and DICOM outputs asked for, of a whole-series
+ * result; 1 when one could not be written. */
+static int write_series_outputs(const tsc_plugin_api *api, const analyze_args *a,
+                                const tsc_model *model, const tsc_dicom_index *ix, size_t s,
+                                const tsc_series_result *sr, const tsc_report_options *ro)
+{
+    char path[4096];
+    tsc_error err;
+    int failed = 0;
+    if (a->png) {
+        for (size_t k = 0; k < api->study_get_series(ix, s)->n_slices; k++) {
+            const tsc_result *r = api->series_result_get_slice(sr, k);
+            if (r) failed |= write_slice_png(api, a, model, ix, s, k, r, ro);
+        }
+        snprintf(path, sizeof path, "%s/series%03zu_summary.png", a->out_dir, s);
+        if (api->report_series_png(path, model, ix, s, sr, ro, &err) != TSC_OK)
+            failed = output_failed(&err);
+    }
+    if (a->pdf) {
+        snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a->out_dir, s);
+        if (api->report_pdf(path, model, ix, s, sr, ro, &err) != TSC_OK)
+            failed = output_failed(&err);
+    }
+    if (a->dicom) {
+        snprintf(path, sizeof path, "%s/series%03zu_dicom", a->out_dir, s);
+        tsc_dicom_outputs w;
+        memset(&w, 0, sizeof w);
+        w.struct_size = sizeof w;
+        if (api->write_dicom_outputs(path, model, ix, s, sr, ro, &w, &err) != TSC_OK)
+            failed = output_failed(&err);
+    }
+    return failed;
+}
+
 /* Writes the JSON result atomically; 0 on success (the error is on stderr). */
 static int write_json(const cJSON *root, const char *path, int force)
 {
@@ -391,14 +445,7 @@ int tsc_cli_analyze(int argc, char **argv)
                 }
                 cJSON_AddItemToArray(
                     jslices, tsc_result_json_slice(api, model, ix, s, k, r, a.deidentify, NULL));
-                if (a.png) {
-                    char path[4096];
-                    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
-                    if (api->report_slice_png(path, model, ix, s, k, r, &ro, &err) != TSC_OK) {
-                        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                        write_failed = 1;
-                    }
-                }
+                if (a.png) write_failed |= write_slice_png(api, &a, model, ix, s, k, r, &ro);
                 api->result_free(r);
             }
         }
@@ -420,42 +467,7 @@ int tsc_cli_analyze(int argc, char **argv)
             fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
             cJSON_AddStringToObject(js, "outputs_not_written", why);
         } else if (sr && a.out_dir) {
-            if (a.png) {
-                char path[4096];
-                for (size_t k = 0; k < si->n_slices; k++) {
-                    const tsc_result *r = api->series_result_get_slice(sr, k);
-                    if (!r) continue;
-                    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
-                    if (api->report_slice_png(path, model, ix, s, k, r, &ro, &err) != TSC_OK) {
-                        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                        write_failed = 1;
-                    }
-                }
-                snprintf(path, sizeof path, "%s/series%03zu_summary.png", a.out_dir, s);
-                if (api->report_series_png(path, model, ix, s, sr, &ro, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    write_failed = 1;
-                }
-            }
-            if (a.pdf) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a.out_dir, s);
-                if (api->report_pdf(path, model, ix, s, sr, &ro, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    write_failed = 1;
-                }
-            }
-            if (a.dicom) {
-                char dir[4096];
-                snprintf(dir, sizeof dir, "%s/series%03zu_dicom", a.out_dir, s);
-                tsc_dicom_outputs w;
-                memset(&w, 0, sizeof w);
-                w.struct_size = sizeof w;
-                if (api->write_dicom_outputs(dir, model, ix, s, sr, &ro, &w, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    write_failed = 1;
-                }
-            }
+            write_failed |= write_series_outputs(api, &a, model, ix, s, sr, &ro);
         }
         if (sr) api->series_result_free(sr);
         cJSON_AddItemToArray(jseries, js);

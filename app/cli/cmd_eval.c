@@ -404,26 +404,25 @@ static const struct option eval_options[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {NULL, 0, NULL, 0}};
 
+/* Appends a repeatable option's value to list[] (room for max). */
+static int add_path(const char **list, size_t *n, size_t max, const char *v, const char *opt)
+{
+    if (*n == max) {
+        fprintf(stderr, "tumorscope eval: at most %zu %s\n", max, opt);
+        return TSC_EXIT_USAGE;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
 static int eval_option(int code, const char *v, void *user)
 {
     eval_args *a = user;
     switch (code) {
     case 'h': eval_usage(stdout); return TSC_CLI_DONE;
-    case OPT_DATASET:
-        if (a->n_datasets == 32) {
-            fprintf(stderr, "tumorscope eval: at most 32 --dataset\n");
-            return TSC_EXIT_USAGE;
-        }
-        a->datasets[a->n_datasets++] = v;
-        break;
+    case OPT_DATASET: return add_path(a->datasets, &a->n_datasets, 32, v, "--dataset");
     case OPT_SPLIT: a->split = v; break;
-    case OPT_NORMAL_DICOM:
-        if (a->n_normal == 16) {
-            fprintf(stderr, "tumorscope eval: at most 16 --normal-dicom\n");
-            return TSC_EXIT_USAGE;
-        }
-        a->normal_dicom[a->n_normal++] = v;
-        break;
+    case OPT_NORMAL_DICOM: return add_path(a->normal_dicom, &a->n_normal, 16, v, "--normal-dicom");
     case OPT_METHOD:
         a->method = tsc_cli_method_from_string(v);
         if (a->method < 0) {

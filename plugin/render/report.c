@@ -343,15 +343,23 @@ static void fit_bold(cairo_t *cr, const char *text, double w, double size, doubl
     tsc__font(cr, min, TSC__BOLD);
 }
 
-static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, tsc__rgb color,
-                         const char *left, const char *right)
+/* A rounded box in `color`; leaves black or white (by the colour's
+ * luminance) as the source for the text on it. */
+static void colour_box(cairo_t *cr, double x, double y, double w, double h, double rad,
+                       tsc__rgb color)
 {
-    round_rect(cr, x, y, w, h, 6);
+    round_rect(cr, x, y, w, h, rad);
     ink(cr, color);
     cairo_fill(cr);
     double l = 0.2126 * color.r + 0.7152 * color.g + 0.0722 * color.b;
     if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
     else cairo_set_source_rgb(cr, 1, 1, 1);
+}
+
+static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, tsc__rgb color,
+                         const char *left, const char *right)
+{
+    colour_box(cr, x, y, w, h, 6, color);
     tsc__font(cr, 18, TSC__BOLD);
     double rw = right && *right ? tsc__text_width(cr, right) + 16 : 0;
     fit_bold(cr, left, w - 28 - rw, 18, 11);
@@ -832,12 +840,7 @@ static tsc_status draw_thumbnail(cairo_t *cr, rep *c, const tsc_series_result *s
 
     /* Banner strip. */
     const double bh = 26;
-    round_rect(cr, x, y, cell, bh, 4);
-    ink(cr, color);
-    cairo_fill(cr);
-    double l = 0.2126 * color.r + 0.7152 * color.g + 0.0722 * color.b;
-    if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
-    else cairo_set_source_rgb(cr, 1, 1, 1);
+    colour_box(cr, x, y, cell, bh, 4, color);
     tsc__banner_text(&d, 0, buf, sizeof buf);
     fit_bold(cr, buf, cell - 16, 12.5, 9);
     tsc__text_fit(cr, x + 8, y + 17.5, cell - 16, buf);

@@ -832,15 +832,8 @@ tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n)
     case TSC__NN_OP_CONV:
     case TSC__NN_OP_CONVT: return lower_conv(S, n);
     case TSC__NN_OP_BN: return lower_bn(S, n);
-    case TSC__NN_OP_RELU:
-    case TSC__NN_OP_LEAKYRELU:
-    case TSC__NN_OP_CLIP:
-    case TSC__NN_OP_SIGMOID:
-    case TSC__NN_OP_HARDSIGMOID:
-    case TSC__NN_OP_HARDSWISH:
-    case TSC__NN_OP_TANH:
-    case TSC__NN_OP_ELU:
-    case TSC__NN_OP_ABS: return lower_act(S, n);
+    TSC__NN_CASE_ACT_OPS:
+        return lower_act(S, n);
     case TSC__NN_OP_REDUCEMEAN: return lower_reduce(S, n);
     case TSC__NN_OP_ADD:
     case TSC__NN_OP_SUB:
