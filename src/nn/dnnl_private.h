@@ -10,10 +10,10 @@
 
 /* Where a memory object's data lives. */
 enum {
-    BUF_OWNED = -1,    /* allocated by oneDNN (weights, constants) */
-    BUF_SCRATCH = -2,  /* the shared scratchpad */
-    BUF_BORROWED = -3, /* a view of an owned memory, handle fixed at load */
-    BUF_INPUT = -100,  /* BUF_INPUT - i: the caller's input i */
+    BUF_OWNED = -1,      /* allocated by oneDNN (weights, constants) */
+    BUF_SCRATCH = -2,    /* the shared scratchpad */
+    BUF_BORROWED = -3,   /* a view of an owned memory, handle fixed at load */
+    BUF_INPUT = -100,    /* BUF_INPUT - i: the caller's input i */
     BUF_OUTPUT = -100000 /* BUF_OUTPUT - i: the caller's output i */
 };
 
@@ -28,7 +28,7 @@ typedef struct arena_buf {
 } arena_buf;
 
 typedef struct resize_plan {
-    int src, dst; /* mem ids */
+    int src, dst;       /* mem ids */
     int64_t outer, blk; /* N * channel blocks, channels per block (1 for plain) */
     int64_t in[3], out[3];
     int64_t *i0[3], *i1[3];
@@ -81,16 +81,16 @@ typedef struct dstate {
     tsc_error *err;
 } dstate;
 
-#define CHECK_DNNL(call, what)                                                         \
-    do {                                                                               \
-        dnnl_status_t s_ = (call);                                                     \
-        if (s_ != dnnl_success) return tsc__dnnl_fail(S, s_, what);                    \
+#define CHECK_DNNL(call, what)                                                                     \
+    do {                                                                                           \
+        dnnl_status_t s_ = (call);                                                                 \
+        if (s_ != dnnl_success) return tsc__dnnl_fail(S, s_, what);                                \
     } while (0)
 
 /* Returns a node's error from a lowering function (S and n in scope). */
-#define NODE_ERR(status, fmt, ...)                                                         \
-    return tsc_error_set(S->err, status, "model %s: " TSC__NN_NODE_FMT ": " fmt,           \
-                         S->g->src_name, TSC__NN_NODE_ARGS(n), __VA_ARGS__)
+#define NODE_ERR(status, fmt, ...)                                                                 \
+    return tsc_error_set(S->err, status, "model %s: " TSC__NN_NODE_FMT ": " fmt, S->g->src_name,   \
+                         TSC__NN_NODE_ARGS(n), __VA_ARGS__)
 
 /* An input of a step: the oneDNN argument and our memory id. */
 typedef struct bind {

@@ -26,8 +26,8 @@ static int deconv_is_patchwise(const tsc__nn_node *n, const tsc__nn_value *x)
     const tsc__nn_attrs *a = &n->a;
     if (n->op != TSC__NN_OP_CONVT || a->group != 1 || x->rank != 4 || n->sum_with >= 0) return 0;
     for (int i = 0; i < 2; i++)
-        if (a->kernel[i] != a->stride[i] || a->kernel[i] < 1 || a->kernel[i] > 8 ||
-            a->pad_b[i] || a->pad_e[i] || a->out_pad[i] || a->dilation[i] != 1)
+        if (a->kernel[i] != a->stride[i] || a->kernel[i] < 1 || a->kernel[i] > 8 || a->pad_b[i] ||
+            a->pad_e[i] || a->out_pad[i] || a->dilation[i] != 1)
             return 0;
     return 1;
 }
@@ -66,16 +66,18 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
     if (st == TSC_OK) {
         dnnl_convolution_desc_t cd;
         st = tsc__dnnl_make_pd(S,
-                     dnnl_dilated_convolution_forward_desc_init(
-                         &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &wei_any,
-                         &bias_md, &z_md, one, zero, zero, zero),
-                     &cd, attr, &pd, "create a 1x1 convolution for a deconvolution");
+                               dnnl_dilated_convolution_forward_desc_init(
+                                   &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md,
+                                   &wei_any, &bias_md, &z_md, one, zero, zero, zero),
+                               &cd, attr, &pd, "create a 1x1 convolution for a deconvolution");
     }
     int xm = -1, wm = -1, bm = -1, zm = -1;
     if (st == TSC_OK)
-        st = tsc__dnnl_value_as(S, n->in[0], dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &xm);
+        st = tsc__dnnl_value_as(S, n->in[0], dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
+                                &xm);
     if (st == TSC_OK)
-        st = tsc__dnnl_const_mem(S, wz, &wei_plain, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &wm);
+        st = tsc__dnnl_const_mem(S, wz, &wei_plain,
+                                 dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &wm);
     if (st == TSC_OK) st = tsc__dnnl_const_mem(S, bz, &bias_md, &bias_md, &bm);
     free(wz), free(bz);
     if (st == TSC_OK && (zm = tsc__dnnl_new_act_mem(S, &z_md)) < 0) st = tsc__dnnl_nomem(S);
@@ -84,7 +86,8 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
         return st;
     }
     const bind in[] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, bm}};
-    if ((st = tsc__dnnl_emit(S, pd, "deconvolution as 1x1 convolution", in, 3, zm, &zm)) != TSC_OK) return st;
+    if ((st = tsc__dnnl_emit(S, pd, "deconvolution as 1x1 convolution", in, 3, zm, &zm)) != TSC_OK)
+        return st;
     /* Shuffle: z[n, h, w, (i, j, m)] -> y[n, h*kh + i, w*kw + j, m], both nhwc,
      * as one reorder between two 6-D views (n, h, i, w, j, m). */
     dnnl_dims_t d6 = {N, H, kh, W, kw, M};
@@ -94,7 +97,8 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
     dnnl_dims_t yd = {N, M, H * kh, W * kw};
     CHECK_DNNL(dnnl_memory_desc_init_by_strides(&z6, 6, d6, dnnl_f32, zs), "describe a shuffle");
     CHECK_DNNL(dnnl_memory_desc_init_by_strides(&y6, 6, d6, dnnl_f32, ys), "describe a shuffle");
-    CHECK_DNNL(dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dnnl_f32, dnnl_acdb), "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dnnl_f32, dnnl_acdb),
+               "describe a shuffle");
     int ym = tsc__dnnl_new_act_mem(S, &y_md);
     if (ym < 0) return tsc__dnnl_nomem(S);
     int zv = tsc__dnnl_alias_mem(S, zm, &z6), yv = tsc__dnnl_alias_mem(S, ym, &y6);
@@ -139,11 +143,11 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         for (int i = wr - 1; i >= wr - nsp; i--) ws[i] = s, s *= wd[i];
         int o = G > 1 ? 1 : 0;
         if (!deconv) {
-            ws[o + 1] = ksz;          /* ONNX [M, C/G, k]: ic inner */
+            ws[o + 1] = ksz; /* ONNX [M, C/G, k]: ic inner */
             ws[o] = ksz * (C / G);
             if (G > 1) ws[0] = ksz * (C / G) * (M / G);
         } else {
-            ws[o] = ksz;              /* ONNX [C, M/G, k]: oc inner */
+            ws[o] = ksz; /* ONNX [C, M/G, k]: oc inner */
             ws[o + 1] = ksz * (M / G);
             if (G > 1) ws[0] = ksz * (M / G) * (C / G);
         }
@@ -161,7 +165,8 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
             /* Never write into the caller's input: work on a copy. */
             int cp = tsc__dnnl_new_act_mem(S, tsc__dnnl_mem_md(S, sum_mem));
             if (cp < 0) return tsc__dnnl_nomem(S);
-            if ((st = tsc__dnnl_reorder_into(S, sum_mem, cp, "copy a residual")) != TSC_OK) return st;
+            if ((st = tsc__dnnl_reorder_into(S, sum_mem, cp, "copy a residual")) != TSC_OK)
+                return st;
             sum_mem = cp;
         }
         dst_md = *tsc__dnnl_mem_md(S, sum_mem);
@@ -174,30 +179,35 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
     dnnl_primitive_desc_t pd = NULL;
     if (!deconv) {
         dnnl_convolution_desc_t cd;
-        st = tsc__dnnl_make_pd(S,
-                     dnnl_dilated_convolution_forward_desc_init(
-                         &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &wei_any,
-                         has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
-                     &cd, attr, &pd, "create a convolution");
+        st =
+            tsc__dnnl_make_pd(S,
+                              dnnl_dilated_convolution_forward_desc_init(
+                                  &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md,
+                                  &wei_any, has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
+                              &cd, attr, &pd, "create a convolution");
     } else {
         dnnl_deconvolution_desc_t dd;
-        st = tsc__dnnl_make_pd(S,
-                     dnnl_dilated_deconvolution_forward_desc_init(
-                         &dd, dnnl_forward_inference, dnnl_deconvolution_direct, &src_md,
-                         &wei_any, has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
-                     &dd, attr, &pd, "create a deconvolution");
+        st =
+            tsc__dnnl_make_pd(S,
+                              dnnl_dilated_deconvolution_forward_desc_init(
+                                  &dd, dnnl_forward_inference, dnnl_deconvolution_direct, &src_md,
+                                  &wei_any, has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
+                              &dd, attr, &pd, "create a deconvolution");
     }
     if (st != TSC_OK) return st;
     int xm, wm, bm = -1;
-    if ((st = tsc__dnnl_value_as(S, n->in[0], dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &xm)) != TSC_OK ||
-        (st = tsc__dnnl_const_mem(S, w->data, &wei_src, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &wm)) != TSC_OK ||
+    if ((st = tsc__dnnl_value_as(
+             S, n->in[0], dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &xm)) != TSC_OK ||
+        (st = tsc__dnnl_const_mem(S, w->data, &wei_src,
+                                  dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
+                                  &wm)) != TSC_OK ||
         (has_b && (st = tsc__dnnl_value_as(S, n->in[2], &bias_md, &bm)) != TSC_OK)) {
         dnnl_primitive_desc_destroy(pd);
         return st;
     }
     const bind in[] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, bm}};
-    return tsc__dnnl_emit_output(S, n, pd, deconv ? "deconvolution" : "convolution", in, bm >= 0 ? 3 : 2,
-                       sum_mem >= 0 ? sum_mem : NEW_DST);
+    return tsc__dnnl_emit_output(S, n, pd, deconv ? "deconvolution" : "convolution", in,
+                                 bm >= 0 ? 3 : 2, sum_mem >= 0 ? sum_mem : NEW_DST);
 }
 
 static tsc_status lower_bn(dstate *S, const tsc__nn_node *n)
@@ -213,17 +223,21 @@ static tsc_status lower_bn(dstate *S, const tsc__nn_node *n)
     if ((st = tsc__dnnl_make_attr(S, NULL, &attr)) != TSC_OK) return st;
     dnnl_primitive_desc_t pd = NULL;
     st = tsc__dnnl_make_pd(S,
-                 dnnl_batch_normalization_forward_desc_init(
-                     &bd, dnnl_forward_inference, tsc__dnnl_mem_md(S, xm), n->a.epsilon,
-                     dnnl_use_global_stats | dnnl_use_scale | dnnl_use_shift),
-                 &bd, attr, &pd, "create a batch normalization");
+                           dnnl_batch_normalization_forward_desc_init(
+                               &bd, dnnl_forward_inference, tsc__dnnl_mem_md(S, xm), n->a.epsilon,
+                               dnnl_use_global_stats | dnnl_use_scale | dnnl_use_shift),
+                           &bd, attr, &pd, "create a batch normalization");
     if (st != TSC_OK) return st;
-    bind in[5] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_SCALE, -1}, {DNNL_ARG_SHIFT, -1},
-                  {DNNL_ARG_MEAN, -1}, {DNNL_ARG_VARIANCE, -1}};
+    bind in[5] = {{DNNL_ARG_SRC, xm},
+                  {DNNL_ARG_SCALE, -1},
+                  {DNNL_ARG_SHIFT, -1},
+                  {DNNL_ARG_MEAN, -1},
+                  {DNNL_ARG_VARIANCE, -1}};
     int64_t C = V(S, n->in[0])->dims[1];
     dnnl_memory_desc_t cmd;
     tsc__dnnl_plain_md(&cmd, 1, &C);
-    for (int k = 0; k < 4 && st == TSC_OK; k++) st = tsc__dnnl_value_as(S, n->in[1 + k], &cmd, &in[1 + k].mem);
+    for (int k = 0; k < 4 && st == TSC_OK; k++)
+        st = tsc__dnnl_value_as(S, n->in[1 + k], &cmd, &in[1 + k].mem);
     if (st != TSC_OK) {
         dnnl_primitive_desc_destroy(pd);
         return st;
@@ -242,7 +256,10 @@ static tsc_status lower_act(dstate *S, const tsc__nn_node *n)
     tsc__nn_node tmp = *n;
     tmp.n_post = 0;
     switch (n->act) {
-    case TSC__NN_ACT_RELU: alg = dnnl_eltwise_relu; beta = 0; break;
+    case TSC__NN_ACT_RELU:
+        alg = dnnl_eltwise_relu;
+        beta = 0;
+        break;
     case TSC__NN_ACT_CLIP: alg = dnnl_eltwise_clip; break;
     case TSC__NN_ACT_SIGMOID: alg = dnnl_eltwise_logistic; break;
     case TSC__NN_ACT_HARDSIGMOID:
@@ -261,9 +278,9 @@ static tsc_status lower_act(dstate *S, const tsc__nn_node *n)
     dnnl_eltwise_desc_t ed;
     dnnl_primitive_desc_t pd = NULL;
     st = tsc__dnnl_make_pd(S,
-                 dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, alg, tsc__dnnl_mem_md(S, xm),
-                                                alpha, beta),
-                 &ed, attr, &pd, "create an element-wise primitive");
+                           dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, alg,
+                                                          tsc__dnnl_mem_md(S, xm), alpha, beta),
+                           &ed, attr, &pd, "create an element-wise primitive");
     if (st != TSC_OK) return st;
     const bind in[] = {{DNNL_ARG_SRC, xm}};
     return tsc__dnnl_emit_output(S, n, pd, "eltwise", in, 1, NEW_DST);
@@ -361,8 +378,8 @@ static tsc_status lower_concat(dstate *S, const tsc__nn_node *n)
         mds[k] = *tsc__dnnl_mem_md(S, in[k].mem);
     }
     dnnl_primitive_desc_t pd = NULL;
-    dnnl_status_t s = dnnl_concat_primitive_desc_create(&pd, NULL, n->n_in, (int)n->a.axis, mds,
-                                                        S->attr, S->eng);
+    dnnl_status_t s =
+        dnnl_concat_primitive_desc_create(&pd, NULL, n->n_in, (int)n->a.axis, mds, S->attr, S->eng);
     if (s != dnnl_success) {
         /* Mixed layouts: concatenate plain copies. */
         for (int k = 0; k < n->n_in; k++) {
@@ -395,7 +412,8 @@ static tsc_status lower_pool(dstate *S, const tsc__nn_node *n)
         if (need > a->pad_e[i] && !is_max && a->count_include_pad)
             NODE_ERR(TSC_EUNSUPPORTED,
                      "ceil_mode with count_include_pad where the last window overhangs is not "
-                     "supported%s", "");
+                     "supported%s",
+                     "");
     }
     int xm;
     tsc_status st = tsc__dnnl_value_mem(S, n->in[0], &xm);
@@ -408,10 +426,10 @@ static tsc_status lower_pool(dstate *S, const tsc__nn_node *n)
                                                  : dnnl_pooling_avg_exclude_padding;
     dnnl_primitive_desc_t pd = NULL;
     st = tsc__dnnl_make_pd(S,
-                 dnnl_pooling_v2_forward_desc_init(&pdsc, dnnl_forward_inference, alg,
-                                                   tsc__dnnl_mem_md(S, xm), &dst_md, strides, kernel, dil,
-                                                   pl, pr),
-                 &pdsc, S->attr, &pd, "create a pooling");
+                           dnnl_pooling_v2_forward_desc_init(&pdsc, dnnl_forward_inference, alg,
+                                                             tsc__dnnl_mem_md(S, xm), &dst_md,
+                                                             strides, kernel, dil, pl, pr),
+                           &pdsc, S->attr, &pd, "create a pooling");
     if (st != TSC_OK) return st;
     const bind in[] = {{DNNL_ARG_SRC, xm}};
     return tsc__dnnl_emit_output(S, n, pd, "pooling", in, 1, NEW_DST);
@@ -426,7 +444,8 @@ static int spatial_layout(const dnnl_memory_desc_t *md, int64_t *outer, int64_t 
     const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
     int r = md->ndims;
     for (int i = 0; i < r; i++)
-        if (md->padded_offsets[i] || (i != 1 && md->padded_dims[i] != md->dims[i])) return LAYOUT_OTHER;
+        if (md->padded_offsets[i] || (i != 1 && md->padded_dims[i] != md->dims[i]))
+            return LAYOUT_OTHER;
     if (!b->inner_nblks && md->padded_dims[1] == md->dims[1]) {
         /* nchw: dense row-major. */
         int64_t s = 1;
@@ -639,9 +658,9 @@ static tsc_status lower_gemm(dstate *S, const tsc__nn_node *n)
     dnnl_inner_product_desc_t ipd;
     dnnl_primitive_desc_t pd = NULL;
     st = tsc__dnnl_make_pd(S,
-                 dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &src_md,
-                                                      &wei_any, &bias_md, &dst_md),
-                 &ipd, attr, &pd, "create an inner product");
+                           dnnl_inner_product_forward_desc_init(
+                               &ipd, dnnl_forward_inference, &src_md, &wei_any, &bias_md, &dst_md),
+                           &ipd, attr, &pd, "create an inner product");
     if (st != TSC_OK) {
         free(wbuf), free(bbuf);
         return st;
@@ -649,7 +668,8 @@ static tsc_status lower_gemm(dstate *S, const tsc__nn_node *n)
     int am, wm = -1, bm = -1;
     st = tsc__dnnl_value_as(S, n->in[0], &src_md, &am);
     if (st == TSC_OK)
-        st = tsc__dnnl_const_mem(S, wbuf, &wei_plain, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &wm);
+        st = tsc__dnnl_const_mem(S, wbuf, &wei_plain,
+                                 dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &wm);
     if (st == TSC_OK) st = tsc__dnnl_const_mem(S, bbuf, &bias_md, &bias_md, &bm);
     free(wbuf), free(bbuf);
     if (st != TSC_OK) {
@@ -684,8 +704,8 @@ static tsc_status lower_matmul(dstate *S, const tsc__nn_node *n)
     if ((st = tsc__dnnl_make_attr(S, n, &attr)) != TSC_OK) return st;
     dnnl_matmul_desc_t mmd;
     dnnl_primitive_desc_t pd = NULL;
-    st = tsc__dnnl_make_pd(S, dnnl_matmul_desc_init(&mmd, &a_md, &b_md, NULL, &y_md), &mmd, attr, &pd,
-                 "create a matmul");
+    st = tsc__dnnl_make_pd(S, dnnl_matmul_desc_init(&mmd, &a_md, &b_md, NULL, &y_md), &mmd, attr,
+                           &pd, "create a matmul");
     if (st != TSC_OK) return st;
     const bind in[] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}};
     return tsc__dnnl_emit_output(S, n, pd, "matmul", in, 2, tsc__dnnl_new_act_mem(S, &y_md));
@@ -700,9 +720,9 @@ static tsc_status lower_softmax(dstate *S, const tsc__nn_node *n)
     dnnl_softmax_desc_t sd;
     dnnl_primitive_desc_t pd = NULL;
     st = tsc__dnnl_make_pd(S,
-                 dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, tsc__dnnl_mem_md(S, xm),
-                                                (int)n->a.axis),
-                 &sd, S->attr, &pd, "create a softmax");
+                           dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference,
+                                                          tsc__dnnl_mem_md(S, xm), (int)n->a.axis),
+                           &sd, S->attr, &pd, "create a softmax");
     if (st != TSC_OK) return st;
     dnnl_memory_desc_t y_md;
     tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
@@ -781,16 +801,14 @@ static tsc_status lower_reduce(dstate *S, const tsc__nn_node *n)
     if (st != TSC_OK) return st;
     /* The reduction keeps the rank; dropping axes is a view afterwards. */
     dnnl_memory_desc_t dst_md;
-    if (n->a.keepdims)
-        tsc__dnnl_any_md(&dst_md, x->rank, kd);
-    else
-        tsc__dnnl_plain_md(&dst_md, x->rank, kd);
+    if (n->a.keepdims) tsc__dnnl_any_md(&dst_md, x->rank, kd);
+    else tsc__dnnl_plain_md(&dst_md, x->rank, kd);
     dnnl_reduction_desc_t rd;
     dnnl_primitive_desc_t pd = NULL;
     st = tsc__dnnl_make_pd(S,
-                 dnnl_reduction_desc_init(&rd, dnnl_reduction_mean, tsc__dnnl_mem_md(S, xm), &dst_md, 0.f,
-                                          0.f),
-                 &rd, S->attr, &pd, "create a reduction");
+                           dnnl_reduction_desc_init(&rd, dnnl_reduction_mean,
+                                                    tsc__dnnl_mem_md(S, xm), &dst_md, 0.f, 0.f),
+                           &rd, S->attr, &pd, "create a reduction");
     if (st != TSC_OK) return st;
     const bind in[] = {{DNNL_ARG_SRC, xm}};
     int ym;
@@ -810,7 +828,8 @@ static tsc_status lower_slice(dstate *S, const tsc__nn_node *n)
     dnnl_dims_t d, off;
     for (int i = 0; i < x->rank; i++) {
         if (n->a.ends[i] != 1)
-            NODE_ERR(TSC_EUNSUPPORTED, "steps other than 1 on run-time data are not supported (axis %d)", i);
+            NODE_ERR(TSC_EUNSUPPORTED,
+                     "steps other than 1 on run-time data are not supported (axis %d)", i);
         d[i] = y->dims[i];
         off[i] = n->a.starts[i];
     }
@@ -818,7 +837,8 @@ static tsc_status lower_slice(dstate *S, const tsc__nn_node *n)
     tsc_status st = tsc__dnnl_value_plain(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
     dnnl_memory_desc_t sub, y_md;
-    CHECK_DNNL(dnnl_memory_desc_init_submemory(&sub, tsc__dnnl_mem_md(S, xm), d, off), "describe a slice");
+    CHECK_DNNL(dnnl_memory_desc_init_submemory(&sub, tsc__dnnl_mem_md(S, xm), d, off),
+               "describe a slice");
     tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
     int view = tsc__dnnl_alias_mem(S, xm, &sub), ym = tsc__dnnl_new_act_mem(S, &y_md);
     if (view < 0 || ym < 0) return tsc__dnnl_nomem(S);
@@ -831,7 +851,8 @@ tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n)
     switch (n->op) {
     case TSC__NN_OP_CONV:
     case TSC__NN_OP_CONVT: return lower_conv(S, n);
-    case TSC__NN_OP_BN: return lower_bn(S, n);
+    case TSC__NN_OP_BN:
+        return lower_bn(S, n);
     TSC__NN_CASE_ACT_OPS:
         return lower_act(S, n);
     case TSC__NN_OP_REDUCEMEAN: return lower_reduce(S, n);

@@ -371,7 +371,8 @@ TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study)
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(p, "MainDicomTags");
         const char *ids[] = {str(tags, "PatientName"), str(tags, "PatientID")};
         for (int i = 0; i < 2; i++)
-            if (strlen(ids[i]) > 2) CHECK(tsc_test_system("grep -qF '%s' '%s'", ids[i], log_path) != 0);
+            if (strlen(ids[i]) > 2)
+                CHECK(tsc_test_system("grep -qF '%s' '%s'", ids[i], log_path) != 0);
         cJSON_Delete(p);
     }
     cJSON_Delete(pt);
@@ -398,7 +399,8 @@ TSC_TEST(orthanc_same_series_again_is_not_analysed_twice)
      * series turns stable a second time. */
     upload(src, series, sizeof series);
     REQUIRE(tsc_test_system("mkdir -p '%s/extra' && cp '%s/IM0001.dcm' '%s/extra/' && "
-                "dcmodify -nb -gin '%s/extra/IM0001.dcm' >/dev/null 2>&1", t, src, t, t) == 0);
+                            "dcmodify -nb -gin '%s/extra/IM0001.dcm' >/dev/null 2>&1",
+                            t, src, t, t) == 0);
     char extra[4400], again[128];
     snprintf(extra, sizeof extra, "%s/extra", t);
     upload(extra, again, sizeof again);
@@ -429,10 +431,12 @@ TSC_TEST(orthanc_ct_series_is_not_analysed_with_the_scope_reason)
     if (tsc_test_system("command -v dcmodify >/dev/null 2>&1") != 0)
         tsc_test_skip("dcmodify (Debian package dcmtk) is not installed");
     const char *t = tsc_test_tmpdir();
-    REQUIRE(tsc_test_system("mkdir -p '%s/ct' && cp '%s'/03-synthetic-lesion/t1-post-contrast/*.dcm '%s/ct/' && "
-                "dcmodify -nb -gin -m '(0020,000e)=2.25.%ld' -m '(0008,0060)=CT' "
-                "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.2' '%s'/ct/*.dcm >/dev/null 2>&1",
-                t, samples, t, (long)time(NULL), t) == 0);
+    REQUIRE(
+        tsc_test_system(
+            "mkdir -p '%s/ct' && cp '%s'/03-synthetic-lesion/t1-post-contrast/*.dcm '%s/ct/' && "
+            "dcmodify -nb -gin -m '(0020,000e)=2.25.%ld' -m '(0008,0060)=CT' "
+            "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.2' '%s'/ct/*.dcm >/dev/null 2>&1",
+            t, samples, t, (long)time(NULL), t) == 0);
     start_orthanc(t, "{}");
     char ct[4400], series[128];
     snprintf(ct, sizeof ct, "%s/ct", t);
