@@ -19,10 +19,10 @@
 /* The plugin is loaded at run time, not linked: libgomp (under oneDNN) reads
  * OMP_WAIT_POLICY once, when it is loaded with the plugin, and its default
  * spinning takes the other core from the worker next to it (2x slower at 2
- * threads, docs/ENGINE.md).  So the policy is set first, then the plugin is
- * opened, as every host does (tests/abi/minimal_host.c, the Orthanc plugin);
- * the user's own setting wins.  The plugin is found through the binary's
- * RUNPATH ($ORIGIN/../lib), then the usual library path. */
+ * threads, docs/ENGINE.md).  So the policy is set first (the user's own
+ * setting wins), then the plugin is opened with dlopen, as the Orthanc plugin
+ * and tests/abi/minimal_host.c open it.  The plugin is found through the
+ * binary's RUNPATH ($ORIGIN/../lib), then the usual library path. */
 static const tsc_plugin_api *load_plugin(char *why, size_t n)
 {
     static const tsc_plugin_api *api;
