@@ -280,6 +280,195 @@ static int write_json(const cJSON *root, const char *path, int force)
     return rc;
 }
 
+/* One analysis run: what every series of it shares, and its tallies. */
+typedef struct analyze_run {
+    const tsc_plugin_api *api;
+    const analyze_args *a;
+    tsc_model *model;
+    tsc_dicom_index *ix;
+    tsc_analysis_options ao;
+    tsc_report_options ro;
+    size_t failed_total, out_of_scope;
+    int write_failed;
+} analyze_run;
+
+/* Analyses series s as a whole into `js`; returns its result, or NULL when
+ * it was not analysed (outside the scope, or an error; said in `js`). */
+static tsc_series_result *analyze_whole_series(analyze_run *R, size_t s, cJSON *js)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    char label[64];
+    snprintf(label, sizeof label, "series %zu", s);
+    tsc_error err;
+    tsc_series_result *sr = NULL;
+    tsc_status st =
+        api->analyze_study_series(R->model, R->ix, s, &R->ao, a->threads,
+                                  a->quiet || !isatty(2) ? NULL : progress_cb, label, &sr, &err);
+    if (st == TSC_ESCOPE) {
+        /* Not analysed: the reason for the radiologist, nothing guessed. */
+        fprintf(stderr,
+                "tumorscope analyze: %s (--force-scope analyses it anyway, for research use)\n",
+                err.message);
+        R->out_of_scope++;
+        tsc_description d = {.struct_size = sizeof d};
+        api->series_result_describe(R->model, sr, &d);
+        tsc_result_json_add_description(js, api, R->model, &d);
+        if (sr) api->series_result_free(sr);
+        return NULL;
+    }
+    if (st != TSC_OK) {
+        fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
+        R->failed_total += api->study_get_series(R->ix, s)->n_slices;
+        cJSON_AddStringToObject(js, "error", err.message);
+        if (sr) api->series_result_free(sr);
+        return NULL;
+    }
+    const char *reformat =
+        TSC_PLUGIN_HAS(api, series_result_get_reformat) ? api->series_result_get_reformat(sr) : "";
+    if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
+    R->failed_total +=
+        tsc_result_json_add_series_result(js, api, R->model, R->ix, s, sr, a->deidentify);
+    cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(js, "failed_slices"))
+        fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
+                cJSON_GetObjectItemCaseSensitive(f, "error")->valuestring);
+    return sr;
+}
+
+/* Chosen slices only: analysed one by one, no series aggregate. */
+static void analyze_chosen_slices(analyze_run *R, size_t s, cJSON *js)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    size_t n = api->study_get_series(R->ix, s)->n_slices;
+    cJSON *jfailed = cJSON_GetObjectItemCaseSensitive(js, "failed_slices");
+    cJSON *jslices = cJSON_GetObjectItemCaseSensitive(js, "slices");
+    tsc_error err;
+    for (size_t i = 0; i < a->n_slices; i++) {
+        size_t k = (size_t)a->slices[i];
+        if (k >= n) {
+            char why[128];
+            snprintf(why, sizeof why, "series %zu has %zu slices; no slice %zu", s, n, k);
+            fprintf(stderr, "tumorscope analyze: %s\n", why);
+            tsc_result_json_add_failed_slice(jfailed, k, why);
+            R->failed_total++;
+            continue;
+        }
+        tsc_result *r = NULL;
+        tsc_status st = api->analyze_study_slice(R->model, R->ix, s, k, &R->ao, &r, &err);
+        if (st == TSC_ESCOPE) {
+            fprintf(stderr,
+                    "tumorscope analyze: %s (--force-scope analyses it anyway, for research use)\n",
+                    err.message);
+            R->out_of_scope++;
+            cJSON_AddStringToObject(js, "verdict", "not_analysed");
+            cJSON_AddStringToObject(js, "reason", err.message);
+            break;
+        }
+        if (st != TSC_OK) {
+            fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+            tsc_result_json_add_failed_slice(jfailed, k, err.message);
+            R->failed_total++;
+            continue;
+        }
+        cJSON_AddItemToArray(
+            jslices, tsc_result_json_slice(api, R->model, R->ix, s, k, r, a->deidentify, NULL));
+        if (a->png) R->write_failed |= write_slice_png(api, a, R->model, R->ix, s, k, r, &R->ro);
+        api->result_free(r);
+    }
+}
+
+/* The reports and DICOM outputs of a whole-series result, unless its
+ * results are on an axial reformat (said in `js`). */
+static void write_outputs(analyze_run *R, size_t s, const tsc_series_result *sr, cJSON *js)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    const char *on_reformat =
+        TSC_PLUGIN_HAS(api, series_result_get_reformat) ? api->series_result_get_reformat(sr) : "";
+    if (!on_reformat[0]) {
+        R->write_failed |= write_series_outputs(api, a, R->model, R->ix, s, sr, &R->ro);
+        return;
+    }
+    if (!a->png && !a->pdf && !a->dicom) return;
+    /* Every image output draws on, or references, the source slices;
+     * written over them the reformat's masks would be in the wrong
+     * place.  The JSON holds the findings in patient coordinates. */
+    char what[96] = "", why[512];
+    if (a->dicom) strcat(what, "SEG, SR and Secondary Captures");
+    if (a->png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
+    if (a->pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
+    snprintf(why, sizeof why,
+             "%s not written: results are on an axial reformat (%s), and these outputs "
+             "draw on or reference the source slices",
+             what, on_reformat);
+    fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
+    cJSON_AddStringToObject(js, "outputs_not_written", why);
+}
+
+/* Series s: analysed, its outputs written, its JSON returned. */
+static cJSON *analyze_one_series(analyze_run *R, size_t s)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    cJSON *js = tsc_result_json_series_new(api, R->ix, s, a->deidentify);
+    if (a->method == TSC_METHOD_CNN)
+        cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, R->model, R->ix, s));
+    cJSON_AddArrayToObject(js, "failed_slices");
+    cJSON_AddArrayToObject(js, "slices");
+    if (a->n_slices) {
+        analyze_chosen_slices(R, s, js);
+        return js;
+    }
+    tsc_series_result *sr = analyze_whole_series(R, s, js);
+    if (sr && a->out_dir) write_outputs(R, s, sr, js);
+    if (sr) api->series_result_free(sr);
+    return js;
+}
+
+/* A batch host always gets its JSON, with the reasons, even when nothing
+ * could be read; 0 when it was written. */
+static int write_unreadable_json(const tsc_plugin_api *api, const analyze_args *a,
+                                 const tsc_dicom_index *ix, const tsc_error *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format_version", TSC_RESULT_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
+    cJSON_AddStringToObject(root, "error", err->message);
+    if (ix) tsc_cli_add_skipped_json(api, ix, root);
+    cJSON_AddArrayToObject(root, "series");
+    int rc = write_json(root, a->json_path, a->force);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* The series to analyse (every one, or those --series names); NULL after
+ * saying which --series matched none. */
+static size_t *series_to_analyse(const tsc_plugin_api *api, const tsc_dicom_index *ix,
+                                 const analyze_args *a, size_t *n_todo)
+{
+    size_t n_all = api->study_n_series(ix);
+    size_t *todo = calloc(n_all ? n_all : 1, sizeof *todo);
+    *n_todo = 0;
+    if (!todo) return NULL;
+    if (!a->n_series) {
+        for (size_t i = 0; i < n_all; i++) todo[(*n_todo)++] = i;
+        return todo;
+    }
+    for (size_t i = 0; i < a->n_series; i++) {
+        size_t got = match_series(api, ix, a->series[i], todo + *n_todo, n_all - *n_todo);
+        if (!got) {
+            fprintf(stderr, "tumorscope analyze: no series '%s' (see `tumorscope info`)\n",
+                    a->series[i]);
+            free(todo);
+            return NULL;
+        }
+        *n_todo += got;
+    }
+    return todo;
+}
+
 int tsc_cli_analyze(int argc, char **argv)
 {
     analyze_args a;
@@ -292,205 +481,70 @@ int tsc_cli_analyze(int argc, char **argv)
     }
     const tsc_plugin_api *api = tsc_cli_plugin();
     if (!api) return TSC_EXIT_FAILURE;
+    analyze_run R = {.api = api, .a = &a};
     tsc_error err;
-    tsc_dicom_index *ix = NULL;
     tsc_dicom_open_params op = api->study_default_params();
-    tsc_status st = api->study_open(a.paths, a.n_paths, &op, &ix, &err);
-    if (ix) tsc_cli_print_skipped(api, ix, stderr, "tumorscope analyze: ", "");
+    tsc_status st = api->study_open(a.paths, a.n_paths, &op, &R.ix, &err);
+    if (R.ix) tsc_cli_print_skipped(api, R.ix, stderr, "tumorscope analyze: ", "");
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope analyze: %s\n", err.message);
         rc = st == TSC_ENOTFOUND ? TSC_EXIT_UNREADABLE : TSC_EXIT_FAILURE;
-        /* A batch host always gets its JSON, with the reasons, even when
-         * nothing could be read. */
-        if (a.json_path) {
-            cJSON *root = cJSON_CreateObject();
-            cJSON_AddStringToObject(root, "format_version", TSC_RESULT_FORMAT_VERSION);
-            cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
-            cJSON_AddStringToObject(root, "error", err.message);
-            if (ix) tsc_cli_add_skipped_json(api, ix, root);
-            cJSON_AddArrayToObject(root, "series");
-            if (write_json(root, a.json_path, a.force) != 0 && rc == TSC_EXIT_OK) rc = TSC_EXIT_FAILURE;
-            cJSON_Delete(root);
-        }
-        api->study_free(ix);
-        goto out_args;
+        if (a.json_path) write_unreadable_json(api, &a, R.ix, &err);
+        goto out;
     }
     if (a.out_dir && tsc_cli_mkdir_p(a.out_dir) != 0) {
         fprintf(stderr, "tumorscope analyze: cannot create %s: %s\n", a.out_dir, strerror(errno));
-        api->study_free(ix);
         rc = TSC_EXIT_FAILURE;
-        goto out_args;
+        goto out;
     }
-
-    tsc_model *model = NULL;
     if (a.method == TSC_METHOD_CNN) {
         tsc_model_params mp = api->model_default_params();
         mp.threads = 1; /* one engine thread per worker; the workers use the cores */
-        st = api->model_load(a.model_path, &mp, &model, &err);
-        if (st != TSC_OK) {
+        if (api->model_load(a.model_path, &mp, &R.model, &err) != TSC_OK) {
             fprintf(stderr, "tumorscope analyze: cannot load the model: %s\n", err.message);
-            api->study_free(ix);
             rc = TSC_EXIT_FAILURE;
-            goto out_args;
+            goto out;
         }
     }
-
-    /* Which series. */
-    size_t n_all = api->study_n_series(ix);
-    size_t *todo = calloc(n_all ? n_all : 1, sizeof *todo);
-    size_t n_todo = 0;
-    if (!a.n_series) {
-        for (size_t i = 0; i < n_all; i++) todo[n_todo++] = i;
-    } else {
-        for (size_t i = 0; i < a.n_series; i++) {
-            size_t got = match_series(api, ix, a.series[i], todo + n_todo, n_all - n_todo);
-            if (!got) {
-                fprintf(stderr, "tumorscope analyze: no series '%s' (see `tumorscope info`)\n",
-                        a.series[i]);
-                rc = TSC_EXIT_USAGE;
-                free(todo);
-                goto out_model;
-            }
-            n_todo += got;
-        }
+    size_t n_todo;
+    size_t *todo = series_to_analyse(api, R.ix, &a, &n_todo);
+    if (!todo) {
+        rc = TSC_EXIT_USAGE;
+        goto out;
     }
+    R.ao = api->analysis_default_options();
+    R.ao.method = (tsc_method)a.method;
+    R.ao.flip_tta = a.tta;
+    R.ao.force_scope = a.force_scope;
+    R.ro = api->report_default_options();
+    R.ro.deidentify = a.deidentify;
+    R.ro.force = a.force;
 
-    tsc_analysis_options ao = api->analysis_default_options();
-    ao.method = (tsc_method)a.method;
-    ao.flip_tta = a.tta;
-    ao.force_scope = a.force_scope;
-    tsc_report_options ro = api->report_default_options();
-    ro.deidentify = a.deidentify;
-    ro.force = a.force;
-
-    cJSON *root = tsc_result_json_root(api, model, (tsc_method)a.method);
-    tsc_cli_add_skipped_json(api, ix, root);
+    cJSON *root = tsc_result_json_root(api, R.model, (tsc_method)a.method);
+    tsc_cli_add_skipped_json(api, R.ix, root);
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
-    size_t failed_total = 0, out_of_scope = 0;
-    int write_failed = 0;
-
-    for (size_t t = 0; t < n_todo; t++) {
-        size_t s = todo[t];
-        const tsc_dicom_series_info *si = api->study_get_series(ix, s);
-        cJSON *js = tsc_result_json_series_new(api, ix, s, a.deidentify);
-        if (a.method == TSC_METHOD_CNN)
-            cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, model, ix, s));
-        cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
-        cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
-        char label[64];
-        snprintf(label, sizeof label, "series %zu", s);
-        tsc_series_result *sr = NULL;
-        if (!a.n_slices) {
-            st = api->analyze_study_series(model, ix, s, &ao, a.threads,
-                                           a.quiet || !isatty(2) ? NULL : progress_cb,
-                                           label, &sr, &err);
-            if (st == TSC_ESCOPE) {
-                /* Not analysed: the reason for the radiologist, nothing guessed. */
-                fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, for "
-                                "research use)\n", err.message);
-                out_of_scope++;
-                tsc_description d = {.struct_size = sizeof d};
-                api->series_result_describe(model, sr, &d);
-                tsc_result_json_add_description(js, api, model, &d);
-                if (sr) api->series_result_free(sr);
-                cJSON_AddItemToArray(jseries, js);
-                continue;
-            }
-            if (st != TSC_OK) {
-                fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
-                failed_total += si->n_slices;
-                cJSON_AddStringToObject(js, "error", err.message);
-                if (sr) api->series_result_free(sr);
-                cJSON_AddItemToArray(jseries, js);
-                continue;
-            }
-            const char *reformat = TSC_PLUGIN_HAS(api, series_result_get_reformat)
-                                       ? api->series_result_get_reformat(sr)
-                                       : "";
-            if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
-            failed_total +=
-                tsc_result_json_add_series_result(js, api, model, ix, s, sr, a.deidentify);
-            cJSON *f;
-            cJSON_ArrayForEach(f, jfailed)
-                fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
-                        cJSON_GetObjectItemCaseSensitive(f, "error")->valuestring);
-        } else {
-            /* Chosen slices only: analysed one by one, no series aggregate. */
-            for (size_t i = 0; i < a.n_slices; i++) {
-                size_t k = (size_t)a.slices[i];
-                if (k >= si->n_slices) {
-                    char why[128];
-                    snprintf(why, sizeof why, "series %zu has %zu slices; no slice %zu", s,
-                             si->n_slices, k);
-                    fprintf(stderr, "tumorscope analyze: %s\n", why);
-                    tsc_result_json_add_failed_slice(jfailed, k, why);
-                    failed_total++;
-                    continue;
-                }
-                tsc_result *r = NULL;
-                st = api->analyze_study_slice(model, ix, s, k, &ao, &r, &err);
-                if (st == TSC_ESCOPE) {
-                    fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, "
-                                    "for research use)\n", err.message);
-                    out_of_scope++;
-                    cJSON_AddStringToObject(js, "verdict", "not_analysed");
-                    cJSON_AddStringToObject(js, "reason", err.message);
-                    break;
-                }
-                if (st != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    tsc_result_json_add_failed_slice(jfailed, k, err.message);
-                    failed_total++;
-                    continue;
-                }
-                cJSON_AddItemToArray(
-                    jslices, tsc_result_json_slice(api, model, ix, s, k, r, a.deidentify, NULL));
-                if (a.png) write_failed |= write_slice_png(api, &a, model, ix, s, k, r, &ro);
-                api->result_free(r);
-            }
-        }
-        const char *on_reformat = sr && TSC_PLUGIN_HAS(api, series_result_get_reformat)
-                                      ? api->series_result_get_reformat(sr)
-                                      : "";
-        if (sr && a.out_dir && on_reformat[0] && (a.png || a.pdf || a.dicom)) {
-            /* Every image output draws on, or references, the source slices;
-             * written over them the reformat's masks would be in the wrong
-             * place.  The JSON holds the findings in patient coordinates. */
-            char what[96] = "", why[512];
-            if (a.dicom) strcat(what, "SEG, SR and Secondary Captures");
-            if (a.png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
-            if (a.pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
-            snprintf(why, sizeof why,
-                     "%s not written: results are on an axial reformat (%s), and these outputs "
-                     "draw on or reference the source slices",
-                     what, on_reformat);
-            fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
-            cJSON_AddStringToObject(js, "outputs_not_written", why);
-        } else if (sr && a.out_dir) {
-            write_failed |= write_series_outputs(api, &a, model, ix, s, sr, &ro);
-        }
-        if (sr) api->series_result_free(sr);
-        cJSON_AddItemToArray(jseries, js);
-    }
+    for (size_t t = 0; t < n_todo; t++)
+        cJSON_AddItemToArray(jseries, analyze_one_series(&R, todo[t]));
     free(todo);
 
-    if (a.json_path && write_json(root, a.json_path, a.force) != 0) write_failed = 1;
+    if (a.json_path && write_json(root, a.json_path, a.force) != 0) R.write_failed = 1;
     cJSON_Delete(root);
-    if (failed_total) {
+    if (R.failed_total) {
         fprintf(stderr, "tumorscope analyze: %zu slice(s) could not be analysed (listed above)\n",
-                failed_total);
+                R.failed_total);
         rc = TSC_EXIT_PARTIAL;
-    } else if (write_failed) {
+    } else if (R.write_failed) {
         rc = TSC_EXIT_FAILURE;
-    } else if (out_of_scope) {
-        fprintf(stderr, "tumorscope analyze: %zu series not analysed: outside the model's scope "
-                        "(listed above)\n", out_of_scope);
+    } else if (R.out_of_scope) {
+        fprintf(stderr,
+                "tumorscope analyze: %zu series not analysed: outside the model's scope (listed "
+                "above)\n",
+                R.out_of_scope);
         rc = TSC_EXIT_SCOPE;
     }
-out_model:
-    api->model_free(model);
-    api->study_free(ix);
-out_args:
+out:
+    api->model_free(R.model);
+    api->study_free(R.ix);
     free(a.paths);
     free(a.series);
     free(a.slices);
