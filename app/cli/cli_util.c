@@ -21,8 +21,30 @@
  * spinning takes the other core from the worker next to it (2x slower at 2
  * threads, docs/ENGINE.md).  So the policy is set first (the user's own
  * setting wins), then the plugin is opened with dlopen, as the Orthanc plugin
- * and tests/abi/minimal_host.c open it.  The plugin is found through the
- * binary's RUNPATH ($ORIGIN/../lib), then the usual library path. */
+ * and tests/abi/minimal_host.c open it. */
+/* The plugin next to the binary (bin/../lib in the build tree, or the
+ * installed library folder), else wherever the dynamic linker finds it.
+ * The folder is spelt out rather than left to the binary's RUNPATH, which a
+ * dlopen interceptor (AddressSanitizer's) hides. */
+static void *open_plugin(void)
+{
+    static const char *const dirs[] = {"/../lib/", "/../" TSC_CLI_PLUGIN_LIBDIR "/"};
+    char exe[PATH_MAX], path[PATH_MAX + 256];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+            snprintf(path, sizeof path, "%s%s%s", exe, dirs[i], TSC_CLI_PLUGIN_FILE);
+            if (access(path, R_OK) != 0) continue;
+            void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+            if (lib) return lib;
+        }
+    }
+    return dlopen(TSC_CLI_PLUGIN_FILE, RTLD_NOW | RTLD_LOCAL);
+}
+
 static const tsc_plugin_api *load_plugin(char *why, size_t n)
 {
     static const tsc_plugin_api *api;
@@ -31,7 +53,7 @@ static const tsc_plugin_api *load_plugin(char *why, size_t n)
     if (!tried) {
         tried = 1;
         if (!getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "passive", 1);
-        void *lib = dlopen(TSC_CLI_PLUGIN_FILE, RTLD_NOW | RTLD_LOCAL);
+        void *lib = open_plugin();
         tsc_plugin_get_api_fn get =
             lib ? (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api") : NULL;
         if (!lib) snprintf(reason, sizeof reason, "cannot load the plugin: %s", dlerror());
