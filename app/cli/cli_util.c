@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cli_util.h"
 
+#include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,19 +13,107 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "tsc_io.h"
+
+/* The plugin is loaded at run time, not linked: libgomp (under oneDNN) reads
+ * OMP_WAIT_POLICY once, when it is loaded with the plugin, and its default
+ * spinning takes the other core from the worker next to it (2x slower at 2
+ * threads, docs/ENGINE.md).  So the policy is set first (the user's own
+ * setting wins), then the plugin is opened with dlopen, as the Orthanc plugin
+ * and tests/abi/minimal_host.c open it. */
+/* The plugin next to the binary (bin/../lib in the build tree, or the
+ * installed library folder), else wherever the dynamic linker finds it.
+ * The folder is spelt out rather than left to the binary's RUNPATH, which a
+ * dlopen interceptor (AddressSanitizer's) hides. */
+static void *open_plugin(void)
+{
+    static const char *const dirs[] = {"/../lib/", "/../" TSC_CLI_PLUGIN_LIBDIR "/"};
+    char exe[PATH_MAX], path[PATH_MAX + 256];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+            snprintf(path, sizeof path, "%s%s%s", exe, dirs[i], TSC_CLI_PLUGIN_FILE);
+            if (access(path, R_OK) != 0) continue;
+            void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+            if (lib) return lib;
+        }
+    }
+    return dlopen(TSC_CLI_PLUGIN_FILE, RTLD_NOW | RTLD_LOCAL);
+}
+
+static const tsc_plugin_api *load_plugin(char *why, size_t n)
+{
+    static const tsc_plugin_api *api;
+    static int tried;
+    static char reason[512];
+    if (!tried) {
+        tried = 1;
+        if (!getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "passive", 1);
+        void *lib = open_plugin();
+        tsc_plugin_get_api_fn get =
+            lib ? (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api") : NULL;
+        if (!lib) snprintf(reason, sizeof reason, "cannot load the plugin: %s", dlerror());
+        else if (!get)
+            snprintf(reason, sizeof reason, "%s exports no tsc_plugin_get_api",
+                     TSC_CLI_PLUGIN_FILE);
+        else if (!(api = get(TSC_PLUGIN_API_VERSION)))
+            snprintf(reason, sizeof reason,
+                     "the plugin does not serve ABI version %u that this program needs",
+                     TSC_PLUGIN_API_VERSION);
+    }
+    if (!api && why) snprintf(why, n, "%s", reason);
+    return api;
+}
+
+const tsc_plugin_api *tsc_cli_plugin_quiet(void)
+{
+    return load_plugin(NULL, 0);
+}
 
 const tsc_plugin_api *tsc_cli_plugin(void)
 {
-    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
-    if (!api) {
-        fprintf(stderr,
-                "tumorscope: the plugin does not serve ABI version %u that this program needs; "
-                "install a matching libtumorscope-plugin\n",
-                TSC_PLUGIN_API_VERSION);
-        return NULL;
-    }
+    char why[512];
+    const tsc_plugin_api *api = load_plugin(why, sizeof why);
+    if (!api) fprintf(stderr, "tumorscope: %s; install a matching libtumorscope-plugin\n", why);
     return api;
+}
+
+int tsc_cli_parse_options(const char *cmd, int argc, char **argv, const struct option *options,
+                          tsc_cli_option_fn on_option, void *user, const char **operands,
+                          size_t *n_operands)
+{
+    /* ':' first: a missing value is told apart from an unknown option. */
+    char shorts[64] = ":";
+    size_t ns = 1;
+    for (const struct option *o = options; o->name && ns + 3 < sizeof shorts; o++) {
+        if (o->flag || o->val <= 0 || o->val > 127 || !isalpha(o->val)) continue;
+        shorts[ns++] = (char)o->val;
+        if (o->has_arg == required_argument) shorts[ns++] = ':';
+    }
+    shorts[ns] = '\0';
+    *n_operands = 0;
+    opterr = 0;
+    optind = 0; /* glibc: start afresh (a command may parse more than once in tests) */
+    for (;;) {
+        int code = getopt_long(argc, argv, shorts, options, NULL);
+        if (code == -1) break;
+        if (code == '?' || code == ':') {
+            const char *bad = argv[optind - 1];
+            if (code == ':')
+                fprintf(stderr, "tumorscope %s: option '%s' needs a value\n", cmd, bad);
+            else fprintf(stderr, "tumorscope %s: unknown option '%s'\n", cmd, bad);
+            fprintf(stderr, "(see tumorscope %s --help)\n", cmd);
+            return TSC_EXIT_USAGE;
+        }
+        int rc = on_option(code, optarg, user);
+        if (rc != 0) return rc;
+    }
+    for (int i = optind; i < argc; i++) operands[(*n_operands)++] = argv[i];
+    return 0;
 }
 
 int tsc_cli_method_from_string(const char *s)
@@ -32,13 +122,6 @@ int tsc_cli_method_from_string(const char *s)
     if (!strcmp(s, "threshold")) return TSC_METHOD_THRESHOLD;
     if (!strcmp(s, "region-growing")) return TSC_METHOD_REGION_GROWING;
     return -1;
-}
-
-double tsc_cli_round(double v, int decimals)
-{
-    if (!isfinite(v)) return v;
-    double f = pow(10.0, decimals);
-    return round(v * f) / f;
 }
 
 int tsc_cli_mkdir_p(const char *path)

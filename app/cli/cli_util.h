@@ -4,21 +4,42 @@
 #define TSC_CLI_UTIL_H
 
 #include <cjson/cJSON.h>
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "tsc_plugin.h"
 
 /* The plugin's table for the ABI version we were built against; prints why
- * and returns NULL when the plugin does not serve it. */
+ * and returns NULL when the plugin cannot be loaded or does not serve it. */
 const tsc_plugin_api *tsc_cli_plugin(void);
+
+/* The same without a message: NULL when the plugin cannot be used.  The
+ * first call loads the plugin (after setting OMP_WAIT_POLICY). */
+const tsc_plugin_api *tsc_cli_plugin_quiet(void);
+
+/* What tsc_cli_parse_options hands each option to: `code` is the option's
+ * `val` in the table, `value` its argument (NULL for a flag).  Returns 0 to
+ * go on, TSC_CLI_DONE to stop successfully (--help printed), or an exit
+ * status to stop with. */
+typedef int (*tsc_cli_option_fn)(int code, const char *value, void *user);
+#define TSC_CLI_DONE (-1)
+
+/* Parses argv[1..] of command `cmd` with getopt_long over `options` (a
+ * getopt_long table ending in a zero entry; a `val` that is a letter is also
+ * that short option, so {"help", no_argument, NULL, 'h'} gives -h too).
+ * Options and operands may mix, "--opt=V" and "--opt V" both work and "--"
+ * ends the options.  Operands go to operands[(*n_operands)++], which has room
+ * for argc entries.  An unknown option or one without its value is reported
+ * as "tumorscope CMD: ..." on stderr and returns TSC_EXIT_USAGE.  Returns 0
+ * when every option was taken, else what on_option stopped with. */
+int tsc_cli_parse_options(const char *cmd, int argc, char **argv, const struct option *options,
+                          tsc_cli_option_fn on_option, void *user, const char **operands,
+                          size_t *n_operands);
 
 /* "cnn", "threshold", "region-growing" -> tsc_method; -1 when unknown.
  * (Parsed before the plugin is loaded, so that usage errors come first.) */
 int tsc_cli_method_from_string(const char *s);
-
-/* Rounds for JSON output (keeps files readable and diffs stable). */
-double tsc_cli_round(double v, int decimals);
 
 /* mkdir -p; 0 on success, -1 with errno set. */
 int tsc_cli_mkdir_p(const char *path);

@@ -13,10 +13,8 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "tsc_deid.h"
+#include "result_json.h"
 #include "tsc_plugin.h"
-
-#define RESULT_FORMAT_VERSION "2.0"
 
 static void analyze_usage(FILE *f)
 {
@@ -67,6 +65,86 @@ typedef struct analyze_args {
     int png, pdf, dicom, deidentify, force, quiet, force_scope;
 } analyze_args;
 
+enum {
+    OPT_SERIES = 256,
+    OPT_SLICE,
+    OPT_ALL,
+    OPT_METHOD,
+    OPT_MODEL,
+    OPT_THREADS,
+    OPT_NO_TTA,
+    OPT_JSON,
+    OPT_OUT,
+    OPT_PNG,
+    OPT_PDF,
+    OPT_DICOM,
+    OPT_DEIDENTIFY,
+    OPT_FORCE_SCOPE,
+    OPT_FORCE,
+    OPT_QUIET
+};
+
+static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"series", required_argument, NULL, OPT_SERIES},
+                                                {"slice", required_argument, NULL, OPT_SLICE},
+                                                {"all", no_argument, NULL, OPT_ALL},
+                                                {"method", required_argument, NULL, OPT_METHOD},
+                                                {"model", required_argument, NULL, OPT_MODEL},
+                                                {"threads", required_argument, NULL, OPT_THREADS},
+                                                {"no-tta", no_argument, NULL, OPT_NO_TTA},
+                                                {"json", required_argument, NULL, OPT_JSON},
+                                                {"out", required_argument, NULL, OPT_OUT},
+                                                {"png", no_argument, NULL, OPT_PNG},
+                                                {"pdf", no_argument, NULL, OPT_PDF},
+                                                {"dicom", no_argument, NULL, OPT_DICOM},
+                                                {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
+                                                {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
+                                                {"force", no_argument, NULL, OPT_FORCE},
+                                                {"quiet", no_argument, NULL, OPT_QUIET},
+                                                {NULL, 0, NULL, 0}};
+
+static int analyze_option(int code, const char *v, void *user)
+{
+    analyze_args *a = user;
+    switch (code) {
+    case 'h': analyze_usage(stdout); return TSC_CLI_DONE;
+    case OPT_SERIES: a->series[a->n_series++] = v; break;
+    case OPT_SLICE: {
+        char *end;
+        long k = strtol(v, &end, 10);
+        if (!*v || *end || k < 0) {
+            fprintf(stderr, "tumorscope analyze: --slice needs a slice number >= 0\n");
+            return TSC_EXIT_USAGE;
+        }
+        a->slices[a->n_slices++] = k;
+        break;
+    }
+    case OPT_ALL: a->n_slices = 0; break;
+    case OPT_METHOD:
+        a->method = tsc_cli_method_from_string(v);
+        if (a->method < 0) {
+            fprintf(stderr,
+                    "tumorscope analyze: unknown method '%s' (cnn, threshold, region-growing)\n",
+                    v);
+            return TSC_EXIT_USAGE;
+        }
+        break;
+    case OPT_MODEL: a->model_path = v; break;
+    case OPT_THREADS: a->threads = atoi(v); break;
+    case OPT_NO_TTA: a->tta = 0; break;
+    case OPT_JSON: a->json_path = v; break;
+    case OPT_OUT: a->out_dir = v; break;
+    case OPT_PNG: a->png = 1; break;
+    case OPT_PDF: a->pdf = 1; break;
+    case OPT_DICOM: a->dicom = 1; break;
+    case OPT_DEIDENTIFY: a->deidentify = 1; break;
+    case OPT_FORCE_SCOPE: a->force_scope = 1; break;
+    case OPT_FORCE: a->force = 1; break;
+    case OPT_QUIET: a->quiet = 1; break;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -76,63 +154,9 @@ static int parse_args(int argc, char **argv, analyze_args *a)
     a->method = TSC_METHOD_CNN;
     a->tta = 1;
     if (!a->paths || !a->series || !a->slices) return TSC_EXIT_FAILURE;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        int has_value = i + 1 < argc;
-        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-            analyze_usage(stdout);
-            return -1;
-        } else if (!strcmp(o, "--series") && has_value) {
-            a->series[a->n_series++] = argv[++i];
-        } else if (!strcmp(o, "--slice") && has_value) {
-            char *end;
-            long k = strtol(argv[++i], &end, 10);
-            if (*end || k < 0) {
-                fprintf(stderr, "tumorscope analyze: --slice needs a slice number >= 0\n");
-                return TSC_EXIT_USAGE;
-            }
-            a->slices[a->n_slices++] = k;
-        } else if (!strcmp(o, "--all")) {
-            a->n_slices = 0;
-        } else if (!strcmp(o, "--method") && has_value) {
-            a->method = tsc_cli_method_from_string(argv[++i]);
-            if (a->method < 0) {
-                fprintf(stderr, "tumorscope analyze: unknown method '%s' (cnn, threshold, "
-                                "region-growing)\n", argv[i]);
-                return TSC_EXIT_USAGE;
-            }
-        } else if (!strcmp(o, "--model") && has_value) {
-            a->model_path = argv[++i];
-        } else if (!strcmp(o, "--threads") && has_value) {
-            a->threads = atoi(argv[++i]);
-        } else if (!strcmp(o, "--no-tta")) {
-            a->tta = 0;
-        } else if (!strcmp(o, "--json") && has_value) {
-            a->json_path = argv[++i];
-        } else if (!strcmp(o, "--out") && has_value) {
-            a->out_dir = argv[++i];
-        } else if (!strcmp(o, "--png")) {
-            a->png = 1;
-        } else if (!strcmp(o, "--pdf")) {
-            a->pdf = 1;
-        } else if (!strcmp(o, "--dicom")) {
-            a->dicom = 1;
-        } else if (!strcmp(o, "--deidentify")) {
-            a->deidentify = 1;
-        } else if (!strcmp(o, "--force-scope")) {
-            a->force_scope = 1;
-        } else if (!strcmp(o, "--force")) {
-            a->force = 1;
-        } else if (!strcmp(o, "--quiet")) {
-            a->quiet = 1;
-        } else if (o[0] == '-' && o[1]) {
-            fprintf(stderr, "tumorscope analyze: unknown or incomplete option '%s'\n", o);
-            analyze_usage(stderr);
-            return TSC_EXIT_USAGE;
-        } else {
-            a->paths[a->n_paths++] = o;
-        }
-    }
+    int rc = tsc_cli_parse_options("analyze", argc, argv, analyze_options, analyze_option, a,
+                                   a->paths, &a->n_paths);
+    if (rc != 0) return rc;
     if (!a->n_paths) {
         analyze_usage(stderr);
         return TSC_EXIT_USAGE;
@@ -172,126 +196,6 @@ static void progress_cb(size_t done, size_t total, void *user)
     if (done == total) fputc('\n', stderr);
 }
 
-static cJSON *lesion_json(const tsc_lesion_info *l)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "area_mm2", tsc_cli_round(l->area_mm2, 2));
-    cJSON_AddNumberToObject(o, "diameter_mm", tsc_cli_round(l->diameter_mm, 2));
-    cJSON_AddNumberToObject(o, "perpendicular_mm", tsc_cli_round(l->perpendicular_mm, 2));
-    cJSON_AddNumberToObject(o, "product_mm2", tsc_cli_round(l->product_mm2, 2));
-    cJSON *c = cJSON_AddArrayToObject(o, "centroid_px");
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(l->centroid.x, 2)));
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(l->centroid.y, 2)));
-    cJSON *b = cJSON_AddArrayToObject(o, "bbox_px");
-    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(b, cJSON_CreateNumber(l->bbox[i]));
-    cJSON_AddNumberToObject(o, "mean_intensity", tsc_cli_round(l->mean_intensity, 3));
-    return o;
-}
-
-static const char *class_name(const tsc_plugin_api *api, const tsc_model *m, size_t i)
-{
-    return m && i < api->model_n_classes(m) ? api->model_get_class_name(m, i) : "tumor";
-}
-
-/* A probability, or null when there is none (never NaN in JSON). */
-static void add_prob(cJSON *o, const char *key, double p)
-{
-    if (isfinite(p)) cJSON_AddNumberToObject(o, key, tsc_cli_round(p, 4));
-    else cJSON_AddNullToObject(o, key);
-}
-
-/* The fields every verdict carries, from the plugin's one description of a
- * result (docs/RESULT_FORMAT.md): the same words and colour the overlay, the
- * panel and the reports show. */
-static void add_description(cJSON *o, const tsc_plugin_api *api, const tsc_model *m,
-                            const tsc_description *d)
-{
-    cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(d->verdict));
-    cJSON_AddStringToObject(o, "finding", d->finding);
-    cJSON_AddStringToObject(o, "display", d->label);
-    char color[8];
-    snprintf(color, sizeof color, "#%06X", (unsigned)(d->color & 0xFFFFFFu));
-    cJSON_AddStringToObject(o, "color", color);
-    if (d->type != (size_t)-1) cJSON_AddStringToObject(o, "type", class_name(api, m, d->type));
-    else cJSON_AddNullToObject(o, "type");
-    cJSON_AddBoolToObject(o, "type_uncertain", d->type_uncertain);
-    /* confidence: P(no tumour) for no_tumor, P(type | tumour) for tumor. */
-    add_prob(o, "confidence", d->confidence);
-    add_prob(o, "p_tumor", d->tumor_probability);
-    if (d->reason[0]) cJSON_AddStringToObject(o, "reason", d->reason);
-    if (d->detail[0]) cJSON_AddStringToObject(o, "detail", d->detail);
-    if (d->scope_warning[0]) cJSON_AddStringToObject(o, "scope_warning", d->scope_warning);
-}
-
-static cJSON *slice_json(const tsc_plugin_api *api, const tsc_model *m,
-                         const tsc_dicom_index *ix, size_t series, size_t k, const tsc_result *r,
-                         int deidentify, const tsc_series_result *sr)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "index", (double)k);
-    double pos[3], iop[6], sp[2];
-    if (sr && TSC_PLUGIN_HAS(api, series_result_get_slice_geometry) &&
-        api->series_result_get_slice_geometry(sr, k, pos, iop, sp)) {
-        /* A slice of the axial reformat: no source instance, its own place. */
-        cJSON_AddNullToObject(o, "sop_instance_uid");
-        cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(pos[2], 3));
-    } else {
-        const tsc_dicom_slice_info *si = api->study_get_slice(ix, series, k);
-        /* De-identified: the source UIDs are not written (docs/REPORTS.md). */
-        if (deidentify) cJSON_AddNullToObject(o, "sop_instance_uid");
-        else cJSON_AddStringToObject(o, "sop_instance_uid", si->sop_instance_uid);
-        if (si->n_frames > 1) cJSON_AddNumberToObject(o, "frame", si->frame);
-        if (si->has_geometry) cJSON_AddNumberToObject(o, "location_mm", tsc_cli_round(si->location, 3));
-    }
-    tsc_description d;
-    api->result_describe(m, r, &d);
-    add_description(o, api, m, &d);
-    size_t nc = api->result_n_classes(r);
-    if (nc) {
-        cJSON *p = cJSON_AddObjectToObject(o, "probabilities");
-        for (size_t c = 0; c < nc; c++)
-            cJSON_AddNumberToObject(p, class_name(api, m, c),
-                                    tsc_cli_round(api->result_get_probability(r, c), 4));
-    } else {
-        /* Classical baselines: a mask, no type and no calibrated probability. */
-        cJSON_AddNullToObject(o, "probabilities");
-    }
-    double head = api->result_get_head_area_mm2(r);
-    if (isfinite(head)) cJSON_AddNumberToObject(o, "head_area_mm2", tsc_cli_round(head, 0));
-    cJSON *les = cJSON_AddArrayToObject(o, "lesions");
-    for (size_t i = 0; i < api->result_n_lesions(r); i++)
-        cJSON_AddItemToArray(les, lesion_json(api->result_get_lesion(r, i)));
-    const tsc_timings *t = api->result_get_timings(r);
-    cJSON_AddNumberToObject(o, "ms", tsc_cli_round(t->total_ms, 2));
-    return o;
-}
-
-/* The scope gate's decision for a series, in the JSON of every series. */
-static cJSON *scope_json(const tsc_plugin_api *api, const tsc_model *m, const tsc_dicom_index *ix,
-                         size_t s)
-{
-    tsc_scope_decision d;
-    api->series_check_scope(m, ix, s, &d);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "in_scope", d.in_scope);
-    if (!d.in_scope) cJSON_AddStringToObject(o, "reason", d.reason);
-    cJSON_AddStringToObject(o, "plane", api->plane_to_string(d.plane));
-    if (isfinite(d.oblique_deg)) cJSON_AddNumberToObject(o, "oblique_deg", tsc_cli_round(d.oblique_deg, 1));
-    cJSON_AddStringToObject(o, "sequence_family", d.sequence_family);
-    if (!d.in_scope) cJSON_AddBoolToObject(o, "reformat_possible", d.reformat_possible);
-    return o;
-}
-
-/* A slice that could not be analysed stays in the result with its reason, so
- * that a batch reader need not parse stderr to learn what is missing. */
-static void add_failed_slice(cJSON *failed, size_t k, const char *why)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "index", (double)k);
-    cJSON_AddStringToObject(o, "error", why);
-    cJSON_AddItemToArray(failed, o);
-}
-
 /* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
 static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix, const char *want,
                            size_t *out, size_t max)
@@ -308,6 +212,60 @@ static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix,
     return m;
 }
 
+/* Says why an output could not be written; returns 1 (failed). */
+static int output_failed(const tsc_error *err)
+{
+    fprintf(stderr, "tumorscope analyze: %s\n", err->message);
+    return 1;
+}
+
+/* The PNG report of slice k of series s; 1 when it could not be written. */
+static int write_slice_png(const tsc_plugin_api *api, const analyze_args *a, const tsc_model *model,
+                           const tsc_dicom_index *ix, size_t s, size_t k, const tsc_result *r,
+                           const tsc_report_options *ro)
+{
+    char path[4096];
+    tsc_error err;
+    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a->out_dir, s, k);
+    return api->report_slice_png(path, model, ix, s, k, r, ro, &err) == TSC_OK
+               ? 0
+               : output_failed(&err);
+}
+
+/* The reports (PNG, PDF) and DICOM outputs asked for, of a whole-series
+ * result; 1 when one could not be written. */
+static int write_series_outputs(const tsc_plugin_api *api, const analyze_args *a,
+                                const tsc_model *model, const tsc_dicom_index *ix, size_t s,
+                                const tsc_series_result *sr, const tsc_report_options *ro)
+{
+    char path[4096];
+    tsc_error err;
+    int failed = 0;
+    if (a->png) {
+        for (size_t k = 0; k < api->study_get_series(ix, s)->n_slices; k++) {
+            const tsc_result *r = api->series_result_get_slice(sr, k);
+            if (r) failed |= write_slice_png(api, a, model, ix, s, k, r, ro);
+        }
+        snprintf(path, sizeof path, "%s/series%03zu_summary.png", a->out_dir, s);
+        if (api->report_series_png(path, model, ix, s, sr, ro, &err) != TSC_OK)
+            failed = output_failed(&err);
+    }
+    if (a->pdf) {
+        snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a->out_dir, s);
+        if (api->report_pdf(path, model, ix, s, sr, ro, &err) != TSC_OK)
+            failed = output_failed(&err);
+    }
+    if (a->dicom) {
+        snprintf(path, sizeof path, "%s/series%03zu_dicom", a->out_dir, s);
+        tsc_dicom_outputs w;
+        memset(&w, 0, sizeof w);
+        w.struct_size = sizeof w;
+        if (api->write_dicom_outputs(path, model, ix, s, sr, ro, &w, &err) != TSC_OK)
+            failed = output_failed(&err);
+    }
+    return failed;
+}
+
 /* Writes the JSON result atomically; 0 on success (the error is on stderr). */
 static int write_json(const cJSON *root, const char *path, int force)
 {
@@ -322,6 +280,195 @@ static int write_json(const cJSON *root, const char *path, int force)
     return rc;
 }
 
+/* One analysis run: what every series of it shares, and its tallies. */
+typedef struct analyze_run {
+    const tsc_plugin_api *api;
+    const analyze_args *a;
+    tsc_model *model;
+    tsc_dicom_index *ix;
+    tsc_analysis_options ao;
+    tsc_report_options ro;
+    size_t failed_total, out_of_scope;
+    int write_failed;
+} analyze_run;
+
+/* Analyses series s as a whole into `js`; returns its result, or NULL when
+ * it was not analysed (outside the scope, or an error; said in `js`). */
+static tsc_series_result *analyze_whole_series(analyze_run *R, size_t s, cJSON *js)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    char label[64];
+    snprintf(label, sizeof label, "series %zu", s);
+    tsc_error err;
+    tsc_series_result *sr = NULL;
+    tsc_status st =
+        api->analyze_study_series(R->model, R->ix, s, &R->ao, a->threads,
+                                  a->quiet || !isatty(2) ? NULL : progress_cb, label, &sr, &err);
+    if (st == TSC_ESCOPE) {
+        /* Not analysed: the reason for the radiologist, nothing guessed. */
+        fprintf(stderr,
+                "tumorscope analyze: %s (--force-scope analyses it anyway, for research use)\n",
+                err.message);
+        R->out_of_scope++;
+        tsc_description d = {.struct_size = sizeof d};
+        api->series_result_describe(R->model, sr, &d);
+        tsc_result_json_add_description(js, api, R->model, &d);
+        if (sr) api->series_result_free(sr);
+        return NULL;
+    }
+    if (st != TSC_OK) {
+        fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
+        R->failed_total += api->study_get_series(R->ix, s)->n_slices;
+        cJSON_AddStringToObject(js, "error", err.message);
+        if (sr) api->series_result_free(sr);
+        return NULL;
+    }
+    const char *reformat =
+        TSC_PLUGIN_HAS(api, series_result_get_reformat) ? api->series_result_get_reformat(sr) : "";
+    if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
+    R->failed_total +=
+        tsc_result_json_add_series_result(js, api, R->model, R->ix, s, sr, a->deidentify);
+    cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(js, "failed_slices"))
+        fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
+                cJSON_GetObjectItemCaseSensitive(f, "error")->valuestring);
+    return sr;
+}
+
+/* Chosen slices only: analysed one by one, no series aggregate. */
+static void analyze_chosen_slices(analyze_run *R, size_t s, cJSON *js)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    size_t n = api->study_get_series(R->ix, s)->n_slices;
+    cJSON *jfailed = cJSON_GetObjectItemCaseSensitive(js, "failed_slices");
+    cJSON *jslices = cJSON_GetObjectItemCaseSensitive(js, "slices");
+    tsc_error err;
+    for (size_t i = 0; i < a->n_slices; i++) {
+        size_t k = (size_t)a->slices[i];
+        if (k >= n) {
+            char why[128];
+            snprintf(why, sizeof why, "series %zu has %zu slices; no slice %zu", s, n, k);
+            fprintf(stderr, "tumorscope analyze: %s\n", why);
+            tsc_result_json_add_failed_slice(jfailed, k, why);
+            R->failed_total++;
+            continue;
+        }
+        tsc_result *r = NULL;
+        tsc_status st = api->analyze_study_slice(R->model, R->ix, s, k, &R->ao, &r, &err);
+        if (st == TSC_ESCOPE) {
+            fprintf(stderr,
+                    "tumorscope analyze: %s (--force-scope analyses it anyway, for research use)\n",
+                    err.message);
+            R->out_of_scope++;
+            cJSON_AddStringToObject(js, "verdict", "not_analysed");
+            cJSON_AddStringToObject(js, "reason", err.message);
+            break;
+        }
+        if (st != TSC_OK) {
+            fprintf(stderr, "tumorscope analyze: %s\n", err.message);
+            tsc_result_json_add_failed_slice(jfailed, k, err.message);
+            R->failed_total++;
+            continue;
+        }
+        cJSON_AddItemToArray(
+            jslices, tsc_result_json_slice(api, R->model, R->ix, s, k, r, a->deidentify, NULL));
+        if (a->png) R->write_failed |= write_slice_png(api, a, R->model, R->ix, s, k, r, &R->ro);
+        api->result_free(r);
+    }
+}
+
+/* The reports and DICOM outputs of a whole-series result, unless its
+ * results are on an axial reformat (said in `js`). */
+static void write_outputs(analyze_run *R, size_t s, const tsc_series_result *sr, cJSON *js)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    const char *on_reformat =
+        TSC_PLUGIN_HAS(api, series_result_get_reformat) ? api->series_result_get_reformat(sr) : "";
+    if (!on_reformat[0]) {
+        R->write_failed |= write_series_outputs(api, a, R->model, R->ix, s, sr, &R->ro);
+        return;
+    }
+    if (!a->png && !a->pdf && !a->dicom) return;
+    /* Every image output draws on, or references, the source slices;
+     * written over them the reformat's masks would be in the wrong
+     * place.  The JSON holds the findings in patient coordinates. */
+    char what[96] = "", why[512];
+    if (a->dicom) strcat(what, "SEG, SR and Secondary Captures");
+    if (a->png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
+    if (a->pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
+    snprintf(why, sizeof why,
+             "%s not written: results are on an axial reformat (%s), and these outputs "
+             "draw on or reference the source slices",
+             what, on_reformat);
+    fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
+    cJSON_AddStringToObject(js, "outputs_not_written", why);
+}
+
+/* Series s: analysed, its outputs written, its JSON returned. */
+static cJSON *analyze_one_series(analyze_run *R, size_t s)
+{
+    const tsc_plugin_api *api = R->api;
+    const analyze_args *a = R->a;
+    cJSON *js = tsc_result_json_series_new(api, R->ix, s, a->deidentify);
+    if (a->method == TSC_METHOD_CNN)
+        cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, R->model, R->ix, s));
+    cJSON_AddArrayToObject(js, "failed_slices");
+    cJSON_AddArrayToObject(js, "slices");
+    if (a->n_slices) {
+        analyze_chosen_slices(R, s, js);
+        return js;
+    }
+    tsc_series_result *sr = analyze_whole_series(R, s, js);
+    if (sr && a->out_dir) write_outputs(R, s, sr, js);
+    if (sr) api->series_result_free(sr);
+    return js;
+}
+
+/* A batch host always gets its JSON, with the reasons, even when nothing
+ * could be read; 0 when it was written. */
+static int write_unreadable_json(const tsc_plugin_api *api, const analyze_args *a,
+                                 const tsc_dicom_index *ix, const tsc_error *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format_version", TSC_RESULT_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
+    cJSON_AddStringToObject(root, "error", err->message);
+    if (ix) tsc_cli_add_skipped_json(api, ix, root);
+    cJSON_AddArrayToObject(root, "series");
+    int rc = write_json(root, a->json_path, a->force);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* The series to analyse (every one, or those --series names); NULL after
+ * saying which --series matched none. */
+static size_t *series_to_analyse(const tsc_plugin_api *api, const tsc_dicom_index *ix,
+                                 const analyze_args *a, size_t *n_todo)
+{
+    size_t n_all = api->study_n_series(ix);
+    size_t *todo = calloc(n_all ? n_all : 1, sizeof *todo);
+    *n_todo = 0;
+    if (!todo) return NULL;
+    if (!a->n_series) {
+        for (size_t i = 0; i < n_all; i++) todo[(*n_todo)++] = i;
+        return todo;
+    }
+    for (size_t i = 0; i < a->n_series; i++) {
+        size_t got = match_series(api, ix, a->series[i], todo + *n_todo, n_all - *n_todo);
+        if (!got) {
+            fprintf(stderr, "tumorscope analyze: no series '%s' (see `tumorscope info`)\n",
+                    a->series[i]);
+            free(todo);
+            return NULL;
+        }
+        *n_todo += got;
+    }
+    return todo;
+}
+
 int tsc_cli_analyze(int argc, char **argv)
 {
     analyze_args a;
@@ -334,326 +481,70 @@ int tsc_cli_analyze(int argc, char **argv)
     }
     const tsc_plugin_api *api = tsc_cli_plugin();
     if (!api) return TSC_EXIT_FAILURE;
+    analyze_run R = {.api = api, .a = &a};
     tsc_error err;
-    tsc_dicom_index *ix = NULL;
     tsc_dicom_open_params op = api->study_default_params();
-    tsc_status st = api->study_open(a.paths, a.n_paths, &op, &ix, &err);
-    if (ix) tsc_cli_print_skipped(api, ix, stderr, "tumorscope analyze: ", "");
+    tsc_status st = api->study_open(a.paths, a.n_paths, &op, &R.ix, &err);
+    if (R.ix) tsc_cli_print_skipped(api, R.ix, stderr, "tumorscope analyze: ", "");
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope analyze: %s\n", err.message);
         rc = st == TSC_ENOTFOUND ? TSC_EXIT_UNREADABLE : TSC_EXIT_FAILURE;
-        /* A batch host always gets its JSON, with the reasons, even when
-         * nothing could be read. */
-        if (a.json_path) {
-            cJSON *root = cJSON_CreateObject();
-            cJSON_AddStringToObject(root, "format_version", RESULT_FORMAT_VERSION);
-            cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
-            cJSON_AddStringToObject(root, "error", err.message);
-            if (ix) tsc_cli_add_skipped_json(api, ix, root);
-            cJSON_AddArrayToObject(root, "series");
-            if (write_json(root, a.json_path, a.force) != 0 && rc == TSC_EXIT_OK) rc = TSC_EXIT_FAILURE;
-            cJSON_Delete(root);
-        }
-        api->study_free(ix);
-        goto out_args;
+        if (a.json_path) write_unreadable_json(api, &a, R.ix, &err);
+        goto out;
     }
     if (a.out_dir && tsc_cli_mkdir_p(a.out_dir) != 0) {
         fprintf(stderr, "tumorscope analyze: cannot create %s: %s\n", a.out_dir, strerror(errno));
-        api->study_free(ix);
         rc = TSC_EXIT_FAILURE;
-        goto out_args;
+        goto out;
     }
-
-    tsc_model *model = NULL;
     if (a.method == TSC_METHOD_CNN) {
         tsc_model_params mp = api->model_default_params();
         mp.threads = 1; /* one engine thread per worker; the workers use the cores */
-        st = api->model_load(a.model_path, &mp, &model, &err);
-        if (st != TSC_OK) {
+        if (api->model_load(a.model_path, &mp, &R.model, &err) != TSC_OK) {
             fprintf(stderr, "tumorscope analyze: cannot load the model: %s\n", err.message);
-            api->study_free(ix);
             rc = TSC_EXIT_FAILURE;
-            goto out_args;
+            goto out;
         }
     }
-
-    /* Which series. */
-    size_t n_all = api->study_n_series(ix);
-    size_t *todo = calloc(n_all ? n_all : 1, sizeof *todo);
-    size_t n_todo = 0;
-    if (!a.n_series) {
-        for (size_t i = 0; i < n_all; i++) todo[n_todo++] = i;
-    } else {
-        for (size_t i = 0; i < a.n_series; i++) {
-            size_t got = match_series(api, ix, a.series[i], todo + n_todo, n_all - n_todo);
-            if (!got) {
-                fprintf(stderr, "tumorscope analyze: no series '%s' (see `tumorscope info`)\n",
-                        a.series[i]);
-                rc = TSC_EXIT_USAGE;
-                free(todo);
-                goto out_model;
-            }
-            n_todo += got;
-        }
+    size_t n_todo;
+    size_t *todo = series_to_analyse(api, R.ix, &a, &n_todo);
+    if (!todo) {
+        rc = TSC_EXIT_USAGE;
+        goto out;
     }
+    R.ao = api->analysis_default_options();
+    R.ao.method = (tsc_method)a.method;
+    R.ao.flip_tta = a.tta;
+    R.ao.force_scope = a.force_scope;
+    R.ro = api->report_default_options();
+    R.ro.deidentify = a.deidentify;
+    R.ro.force = a.force;
 
-    tsc_analysis_options ao = api->analysis_default_options();
-    ao.method = (tsc_method)a.method;
-    ao.flip_tta = a.tta;
-    ao.force_scope = a.force_scope;
-    tsc_report_options ro = api->report_default_options();
-    ro.deidentify = a.deidentify;
-    ro.force = a.force;
-
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "format_version", RESULT_FORMAT_VERSION);
-    cJSON_AddStringToObject(root, "tumorscope_version", api->plugin_version());
-    cJSON *jm = cJSON_AddObjectToObject(root, "model");
-    if (model) {
-        cJSON_AddStringToObject(jm, "name", api->model_get_name(model));
-        cJSON_AddStringToObject(jm, "version", api->model_get_version(model));
-        cJSON_AddStringToObject(jm, "sha256", api->model_get_sha256(model));
-    } else {
-        cJSON_AddNullToObject(jm, "name");
-        cJSON_AddNullToObject(jm, "sha256");
-    }
-    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a.method));
-    tsc_cli_add_skipped_json(api, ix, root);
+    cJSON *root = tsc_result_json_root(api, R.model, (tsc_method)a.method);
+    tsc_cli_add_skipped_json(api, R.ix, root);
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
-    size_t failed_total = 0, out_of_scope = 0;
-    int write_failed = 0;
-
-    for (size_t t = 0; t < n_todo; t++) {
-        size_t s = todo[t];
-        const tsc_dicom_series_info *si = api->study_get_series(ix, s);
-        cJSON *js = cJSON_CreateObject();
-        cJSON_AddNumberToObject(js, "index", (double)s);
-        if (a.deidentify) {
-            /* The same neutral description as the reports (tsc_deid.h); no UID. */
-            char desc[128];
-            cJSON_AddNullToObject(js, "series_uid");
-            cJSON_AddStringToObject(js, "description",
-                                    tsc_deid_series_description(si->modality, si->contrast_label,
-                                                                desc, sizeof desc));
-        } else {
-            cJSON_AddStringToObject(js, "series_uid", si->series_uid);
-            cJSON_AddStringToObject(js, "description", si->description);
-        }
-        cJSON_AddNumberToObject(js, "n_slices", (double)si->n_slices);
-        if (a.method == TSC_METHOD_CNN) cJSON_AddItemToObject(js, "scope", scope_json(api, model, ix, s));
-        cJSON *jfailed = cJSON_AddArrayToObject(js, "failed_slices");
-        cJSON *jslices = cJSON_AddArrayToObject(js, "slices");
-        char label[64];
-        snprintf(label, sizeof label, "series %zu", s);
-        tsc_series_result *sr = NULL;
-        if (!a.n_slices) {
-            st = api->analyze_study_series(model, ix, s, &ao, a.threads,
-                                           a.quiet || !isatty(2) ? NULL : progress_cb,
-                                           label, &sr, &err);
-            if (st == TSC_ESCOPE) {
-                /* Not analysed: the reason for the radiologist, nothing guessed. */
-                fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, for "
-                                "research use)\n", err.message);
-                out_of_scope++;
-                tsc_description d;
-                api->series_result_describe(model, sr, &d);
-                add_description(js, api, model, &d);
-                if (sr) api->series_result_free(sr);
-                cJSON_AddItemToArray(jseries, js);
-                continue;
-            }
-            if (st != TSC_OK) {
-                fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, err.message);
-                failed_total += si->n_slices;
-                cJSON_AddStringToObject(js, "error", err.message);
-                if (sr) api->series_result_free(sr);
-                cJSON_AddItemToArray(jseries, js);
-                continue;
-            }
-            /* On an axial reformat the slices are the reformat's, not the series'. */
-            const char *reformat = TSC_PLUGIN_HAS(api, series_result_get_reformat)
-                                       ? api->series_result_get_reformat(sr)
-                                       : "";
-            if (reformat[0]) {
-                cJSON_AddStringToObject(js, "reformat", reformat);
-                fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
-            }
-            for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
-                const tsc_result *r = api->series_result_get_slice(sr, k);
-                if (r) {
-                    cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify, sr));
-                } else {
-                    const char *e = api->series_result_get_error(sr, k);
-                    fprintf(stderr, "tumorscope analyze: series %zu %s\n", s, e ? e : "slice not analysed");
-                    add_failed_slice(jfailed, k, e ? e : "slice not analysed");
-                    failed_total++;
-                }
-            }
-            tsc_description d;
-            api->series_result_describe(model, sr, &d);
-            add_description(js, api, model, &d);
-            cJSON *counts = cJSON_AddObjectToObject(js, "slice_counts");
-            for (int v = TSC_VERDICT_NO_TUMOR; v <= TSC_VERDICT_NOT_ASSESSABLE; v++)
-                cJSON_AddNumberToObject(counts, api->verdict_to_string((tsc_verdict)v),
-                                        (double)api->series_result_count(sr, (tsc_verdict)v));
-            cJSON_AddNumberToObject(counts, "failed", (double)api->series_result_n_failed(sr));
-            double vol = api->series_result_get_volume_ml(sr);
-            if (isfinite(vol)) cJSON_AddNumberToObject(js, "volume_ml", tsc_cli_round(vol, 3));
-            else cJSON_AddNullToObject(js, "volume_ml");
-            size_t key = api->series_result_get_key_slice(sr);
-            if (key != (size_t)-1) cJSON_AddNumberToObject(js, "key_slice", (double)key);
-            else cJSON_AddNullToObject(js, "key_slice");
-            cJSON *l3 = cJSON_AddArrayToObject(js, "lesions_3d");
-            for (size_t i = 0; i < api->series_result_n_lesions3d(sr); i++) {
-                const tsc_lesion3d_info *li = api->series_result_get_lesion3d(sr, i);
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddNumberToObject(o, "number", (double)(i + 1));
-                cJSON_AddNumberToObject(o, "volume_ml", tsc_cli_round(li->volume_ml, 3));
-                cJSON_AddNumberToObject(o, "first_slice", (double)li->first_slice);
-                cJSON_AddNumberToObject(o, "last_slice", (double)li->last_slice);
-                cJSON_AddNumberToObject(o, "key_slice", (double)li->key_slice);
-                cJSON_AddBoolToObject(o, "measurable", li->measurable);
-                if (li->measurable) {
-                    cJSON_AddNumberToObject(o, "max_product_mm2", tsc_cli_round(li->max_product_mm2, 2));
-                    cJSON_AddNumberToObject(o, "diameter_mm", tsc_cli_round(li->diameter_mm, 2));
-                    cJSON_AddNumberToObject(o, "perpendicular_mm", tsc_cli_round(li->perpendicular_mm, 2));
-                } else {
-                    cJSON_AddNullToObject(o, "max_product_mm2");
-                }
-                if (model && li->label < api->model_n_classes(model)) {
-                    cJSON_AddStringToObject(o, "type", class_name(api, model, li->label));
-                    add_prob(o, "type_probability", li->type_probability);
-                }
-                if (li->has_patient_coordinates) {
-                    cJSON *c = cJSON_AddArrayToObject(o, "centre_mm");
-                    cJSON *e0 = cJSON_AddArrayToObject(o, "extent_min_mm");
-                    cJSON *e1 = cJSON_AddArrayToObject(o, "extent_max_mm");
-                    for (int q = 0; q < 3; q++) {
-                        cJSON_AddItemToArray(c, cJSON_CreateNumber(tsc_cli_round(li->centre_mm[q], 1)));
-                        cJSON_AddItemToArray(e0, cJSON_CreateNumber(tsc_cli_round(li->extent_min_mm[q], 1)));
-                        cJSON_AddItemToArray(e1, cJSON_CreateNumber(tsc_cli_round(li->extent_max_mm[q], 1)));
-                    }
-                }
-                cJSON_AddItemToArray(l3, o);
-            }
-        } else {
-            /* Chosen slices only: analysed one by one, no series aggregate. */
-            for (size_t i = 0; i < a.n_slices; i++) {
-                size_t k = (size_t)a.slices[i];
-                if (k >= si->n_slices) {
-                    char why[128];
-                    snprintf(why, sizeof why, "series %zu has %zu slices; no slice %zu", s,
-                             si->n_slices, k);
-                    fprintf(stderr, "tumorscope analyze: %s\n", why);
-                    add_failed_slice(jfailed, k, why);
-                    failed_total++;
-                    continue;
-                }
-                tsc_result *r = NULL;
-                st = api->analyze_study_slice(model, ix, s, k, &ao, &r, &err);
-                if (st == TSC_ESCOPE) {
-                    fprintf(stderr, "tumorscope analyze: %s (--force-scope analyses it anyway, "
-                                    "for research use)\n", err.message);
-                    out_of_scope++;
-                    cJSON_AddStringToObject(js, "verdict", "not_analysed");
-                    cJSON_AddStringToObject(js, "reason", err.message);
-                    break;
-                }
-                if (st != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    add_failed_slice(jfailed, k, err.message);
-                    failed_total++;
-                    continue;
-                }
-                cJSON_AddItemToArray(jslices, slice_json(api, model, ix, s, k, r, a.deidentify, NULL));
-                if (a.png) {
-                    char path[4096];
-                    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
-                    if (api->report_slice_png(path, model, ix, s, k, r, &ro, &err) != TSC_OK) {
-                        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                        write_failed = 1;
-                    }
-                }
-                api->result_free(r);
-            }
-        }
-        const char *on_reformat = sr && TSC_PLUGIN_HAS(api, series_result_get_reformat)
-                                      ? api->series_result_get_reformat(sr)
-                                      : "";
-        if (sr && a.out_dir && on_reformat[0] && (a.png || a.pdf || a.dicom)) {
-            /* Every image output draws on, or references, the source slices;
-             * written over them the reformat's masks would be in the wrong
-             * place.  The JSON holds the findings in patient coordinates. */
-            char what[96] = "", why[512];
-            if (a.dicom) strcat(what, "SEG, SR and Secondary Captures");
-            if (a.png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
-            if (a.pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
-            snprintf(why, sizeof why,
-                     "%s not written: results are on an axial reformat (%s), and these outputs "
-                     "draw on or reference the source slices",
-                     what, on_reformat);
-            fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, why);
-            cJSON_AddStringToObject(js, "outputs_not_written", why);
-        } else if (sr && a.out_dir) {
-            if (a.png) {
-                char path[4096];
-                for (size_t k = 0; k < si->n_slices; k++) {
-                    const tsc_result *r = api->series_result_get_slice(sr, k);
-                    if (!r) continue;
-                    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a.out_dir, s, k);
-                    if (api->report_slice_png(path, model, ix, s, k, r, &ro, &err) != TSC_OK) {
-                        fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                        write_failed = 1;
-                    }
-                }
-                snprintf(path, sizeof path, "%s/series%03zu_summary.png", a.out_dir, s);
-                if (api->report_series_png(path, model, ix, s, sr, &ro, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    write_failed = 1;
-                }
-            }
-            if (a.pdf) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a.out_dir, s);
-                if (api->report_pdf(path, model, ix, s, sr, &ro, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    write_failed = 1;
-                }
-            }
-            if (a.dicom) {
-                char dir[4096];
-                snprintf(dir, sizeof dir, "%s/series%03zu_dicom", a.out_dir, s);
-                tsc_dicom_outputs w;
-                memset(&w, 0, sizeof w);
-                w.struct_size = sizeof w;
-                if (api->write_dicom_outputs(dir, model, ix, s, sr, &ro, &w, &err) != TSC_OK) {
-                    fprintf(stderr, "tumorscope analyze: %s\n", err.message);
-                    write_failed = 1;
-                }
-            }
-        }
-        if (sr) api->series_result_free(sr);
-        cJSON_AddItemToArray(jseries, js);
-    }
+    for (size_t t = 0; t < n_todo; t++)
+        cJSON_AddItemToArray(jseries, analyze_one_series(&R, todo[t]));
     free(todo);
 
-    if (a.json_path && write_json(root, a.json_path, a.force) != 0) write_failed = 1;
+    if (a.json_path && write_json(root, a.json_path, a.force) != 0) R.write_failed = 1;
     cJSON_Delete(root);
-    if (failed_total) {
+    if (R.failed_total) {
         fprintf(stderr, "tumorscope analyze: %zu slice(s) could not be analysed (listed above)\n",
-                failed_total);
+                R.failed_total);
         rc = TSC_EXIT_PARTIAL;
-    } else if (write_failed) {
+    } else if (R.write_failed) {
         rc = TSC_EXIT_FAILURE;
-    } else if (out_of_scope) {
-        fprintf(stderr, "tumorscope analyze: %zu series not analysed: outside the model's scope "
-                        "(listed above)\n", out_of_scope);
+    } else if (R.out_of_scope) {
+        fprintf(stderr,
+                "tumorscope analyze: %zu series not analysed: outside the model's scope (listed "
+                "above)\n",
+                R.out_of_scope);
         rc = TSC_EXIT_SCOPE;
     }
-out_model:
-    api->model_free(model);
-    api->study_free(ix);
-out_args:
+out:
+    api->model_free(R.model);
+    api->study_free(R.ix);
     free(a.paths);
     free(a.series);
     free(a.slices);

@@ -50,31 +50,50 @@ static int parse_count(const char *s, int min, int *out)
     return 0;
 }
 
+typedef struct bench_args {
+    int threads, iters, warmup, reference, verbose;
+} bench_args;
+
+enum { OPT_THREADS = 256, OPT_ITERS, OPT_WARMUP, OPT_REFERENCE, OPT_VERBOSE };
+
+static const struct option bench_options[] = {{"help", no_argument, NULL, 'h'},
+                                              {"threads", required_argument, NULL, OPT_THREADS},
+                                              {"iters", required_argument, NULL, OPT_ITERS},
+                                              {"warmup", required_argument, NULL, OPT_WARMUP},
+                                              {"reference", no_argument, NULL, OPT_REFERENCE},
+                                              {"verbose", no_argument, NULL, OPT_VERBOSE},
+                                              {NULL, 0, NULL, 0}};
+
+/* A bad count is a usage error: 1 makes the caller print the usage. */
+static int bench_option(int code, const char *v, void *user)
+{
+    bench_args *b = user;
+    switch (code) {
+    case 'h': bench_usage(stdout); return TSC_CLI_DONE;
+    case OPT_THREADS: return parse_count(v, 1, &b->threads) ? 1 : 0;
+    case OPT_ITERS: return parse_count(v, 1, &b->iters) ? 1 : 0;
+    case OPT_WARMUP: return parse_count(v, 0, &b->warmup) ? 1 : 0;
+    case OPT_REFERENCE: b->reference = 1; break;
+    case OPT_VERBOSE: b->verbose = 1; break;
+    }
+    return 0;
+}
+
 int tsc_cli_bench_model(int argc, char **argv)
 {
-    const char *path = NULL;
-    int threads = 0, iters = 20, warmup = 3, reference = 0, verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            bench_usage(stdout);
-            return TSC_EXIT_OK;
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (parse_count(argv[++i], 1, &threads)) goto bad;
-        } else if (!strcmp(a, "--iters") && i + 1 < argc) {
-            if (parse_count(argv[++i], 1, &iters)) goto bad;
-        } else if (!strcmp(a, "--warmup") && i + 1 < argc) {
-            if (parse_count(argv[++i], 0, &warmup)) goto bad;
-        } else if (!strcmp(a, "--reference")) {
-            reference = 1;
-        } else if (!strcmp(a, "--verbose")) {
-            verbose = 1;
-        } else if (a[0] == '-' || path) {
-            goto bad;
-        } else {
-            path = a;
-        }
-    }
+    bench_args b = {0, 20, 3, 0, 0};
+    const char **operands = calloc((size_t)argc, sizeof *operands);
+    size_t n_operands = 0;
+    if (!operands) return TSC_EXIT_FAILURE;
+    int prc = tsc_cli_parse_options("bench-model", argc, argv, bench_options, bench_option, &b,
+                                    operands, &n_operands);
+    const char *path = n_operands == 1 ? operands[0] : NULL;
+    free(operands);
+    if (prc == TSC_CLI_DONE) return TSC_EXIT_OK;
+    if (prc == TSC_EXIT_USAGE) return prc; /* the helper said why */
+    int threads = b.threads, iters = b.iters, warmup = b.warmup, reference = b.reference,
+        verbose = b.verbose;
+    if (prc != 0) goto bad;
     if (!path) goto bad;
     tsc_cli_install_log(verbose);
     const tsc_plugin_api *api = tsc_cli_plugin();

@@ -178,156 +178,236 @@ static int is_nifti_name(const char *s)
 }
 
 /* Parses argv into `o`; returns -1 to go on, else the exit status. */
-static int parse_args(int argc, char **argv, options *o)
+/* Options whose value is kept as given, in the order of string_field(). */
+enum {
+    OPT_OUT = 256,
+    OPT_MASK,
+    OPT_MASK_OUT,
+    OPT_PATIENT_NAME,
+    OPT_PATIENT_ID,
+    OPT_BIRTH_DATE,
+    OPT_SEX,
+    OPT_STUDY_DESCRIPTION,
+    OPT_STUDY_ID,
+    OPT_STUDY_DATE,
+    OPT_STUDY_TIME,
+    OPT_STUDY_UID,
+    OPT_ACCESSION,
+    OPT_INSTITUTION,
+    OPT_MANUFACTURER,
+    OPT_SERIES_DESCRIPTION,
+    OPT_SEQUENCE_NAME,
+    OPT_CONTRAST,
+    OPT_BODY_PART,
+    OPT_FRAME_OF_REFERENCE_UID,
+    OPT_UID_SEED,
+    OPT_UID_ROOT,
+    OPT_STRING_END,
+    /* Flags and options with a parsed value. */
+    OPT_FORCE,
+    OPT_MULTIFRAME,
+    OPT_SIGNED,
+    OPT_COMPRESS,
+    OPT_SERIES_NUMBER,
+    OPT_SPACING,
+    OPT_SLICE_SPACING,
+    OPT_THICKNESS,
+    OPT_ORIGIN,
+    OPT_SIZE,
+    OPT_CENTER,
+    OPT_Z_RANGE,
+    OPT_SCALE,
+    OPT_OFFSET,
+    OPT_RESCALE_SLOPE,
+    OPT_RESCALE_INTERCEPT,
+    OPT_WINDOW
+};
+
+static const struct option dicomize_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"mask", required_argument, NULL, OPT_MASK},
+    {"mask-out", required_argument, NULL, OPT_MASK_OUT},
+    {"patient-name", required_argument, NULL, OPT_PATIENT_NAME},
+    {"patient-id", required_argument, NULL, OPT_PATIENT_ID},
+    {"birth-date", required_argument, NULL, OPT_BIRTH_DATE},
+    {"sex", required_argument, NULL, OPT_SEX},
+    {"study-description", required_argument, NULL, OPT_STUDY_DESCRIPTION},
+    {"study-id", required_argument, NULL, OPT_STUDY_ID},
+    {"study-date", required_argument, NULL, OPT_STUDY_DATE},
+    {"study-time", required_argument, NULL, OPT_STUDY_TIME},
+    {"study-uid", required_argument, NULL, OPT_STUDY_UID},
+    {"accession", required_argument, NULL, OPT_ACCESSION},
+    {"institution", required_argument, NULL, OPT_INSTITUTION},
+    {"manufacturer", required_argument, NULL, OPT_MANUFACTURER},
+    {"series-description", required_argument, NULL, OPT_SERIES_DESCRIPTION},
+    {"sequence-name", required_argument, NULL, OPT_SEQUENCE_NAME},
+    {"contrast", required_argument, NULL, OPT_CONTRAST},
+    {"body-part", required_argument, NULL, OPT_BODY_PART},
+    {"frame-of-reference-uid", required_argument, NULL, OPT_FRAME_OF_REFERENCE_UID},
+    {"uid-seed", required_argument, NULL, OPT_UID_SEED},
+    {"uid-root", required_argument, NULL, OPT_UID_ROOT},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"multiframe", no_argument, NULL, OPT_MULTIFRAME},
+    {"signed", no_argument, NULL, OPT_SIGNED},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"series-number", required_argument, NULL, OPT_SERIES_NUMBER},
+    {"spacing", required_argument, NULL, OPT_SPACING},
+    {"slice-spacing", required_argument, NULL, OPT_SLICE_SPACING},
+    {"thickness", required_argument, NULL, OPT_THICKNESS},
+    {"origin", required_argument, NULL, OPT_ORIGIN},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"center", required_argument, NULL, OPT_CENTER},
+    {"z-range", required_argument, NULL, OPT_Z_RANGE},
+    {"scale", required_argument, NULL, OPT_SCALE},
+    {"offset", required_argument, NULL, OPT_OFFSET},
+    {"rescale-slope", required_argument, NULL, OPT_RESCALE_SLOPE},
+    {"rescale-intercept", required_argument, NULL, OPT_RESCALE_INTERCEPT},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {NULL, 0, NULL, 0}};
+
+/* Where the value of string option `code` goes. */
+static const char **string_field(options *o, int code)
 {
-    memset(o, 0, sizeof *o);
-    o->scale = 1.0;
-    o->w = api->dicom_write_default_params();
-    o->w.software_versions = "tumorscope " TSC_VERSION;
-    o->inputs = calloc((size_t)argc, sizeof *o->inputs);
-    if (!o->inputs) return TSC_EXIT_FAILURE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            dicomize_usage(stdout);
-            return TSC_EXIT_OK;
-        }
-        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = 1;
-            continue;
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            o->inputs[o->n_inputs++] = a;
-            continue;
-        }
-        if (!strcmp(a, "--")) {
-            while (++i < argc) o->inputs[o->n_inputs++] = argv[i];
-            break;
-        }
-        /* Flags without a value. */
-        if (!strcmp(a, "--force")) { o->force = 1; continue; }
-        if (!strcmp(a, "--multiframe")) { o->w.multiframe = 1; continue; }
-        if (!strcmp(a, "--signed")) { o->w.pixel_signed = 1; continue; }
-        /* Options with a value: "--opt VALUE" or "--opt=VALUE". */
-        char name[64];
-        const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        if (eq) {
-            size_t n = (size_t)(eq - a);
-            if (n >= sizeof name) return usage_error("unknown option '%s'", a);
-            memcpy(name, a, n);
-            name[n] = '\0';
-            val = eq + 1;
-        } else {
-            if (strlen(a) >= sizeof name) return usage_error("unknown option '%s'", a);
-            strcpy(name, a);
-            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
-            val = argv[++i];
-        }
-        tsc_dicom_write_params *w = &o->w;
-#define STR(opt, field) \
-    if (!strcmp(name, opt)) { field = val; continue; }
-        STR("--out", o->out);
-        STR("--mask", o->mask);
-        STR("--mask-out", o->mask_out);
-        STR("--patient-name", w->patient_name);
-        STR("--patient-id", w->patient_id);
-        STR("--birth-date", w->birth_date);
-        STR("--sex", w->sex);
-        STR("--study-description", w->study_description);
-        STR("--study-id", w->study_id);
-        STR("--study-date", w->study_date);
-        STR("--study-time", w->study_time);
-        STR("--study-uid", w->study_uid);
-        STR("--accession", w->accession);
-        STR("--institution", w->institution);
-        STR("--manufacturer", w->manufacturer);
-        STR("--series-description", w->series_description);
-        STR("--sequence-name", w->sequence_name);
-        STR("--contrast", w->contrast_agent);
-        STR("--body-part", w->body_part);
-        STR("--frame-of-reference-uid", w->frame_of_reference_uid);
-        STR("--uid-seed", w->uid_seed);
-        STR("--uid-root", w->uid_root);
-#undef STR
-        if (!strcmp(name, "--compress")) {
-            if (!api->dicom_write_compression_from_name(val, &w->compression))
-                return usage_error(
-                    "--compress: '%s' is not one of none, jpeg-ls, rle, jpeg-lossless, deflate",
-                    val);
-        } else if (!strcmp(name, "--series-number")) {
-            if (!parse_int(val, &w->series_number) || w->series_number < 0)
-                return usage_error("--series-number: '%s' is not a non-negative integer", val);
-        } else if (!strcmp(name, "--spacing")) {
-            double s[2];
-            if (parse_doubles(val, ",x", s, 2)) {
-                o->spacing[0] = s[0];
-                o->spacing[1] = s[1];
-            } else if (parse_double(val, &s[0])) {
-                o->spacing[0] = o->spacing[1] = s[0];
-            } else {
-                return usage_error("--spacing: '%s' is not MM or MM,MM", val);
-            }
-            if (!(o->spacing[0] > 0 && o->spacing[1] > 0))
-                return usage_error("--spacing: '%s' must be positive", val);
-            o->has_spacing = 1;
-        } else if (!strcmp(name, "--slice-spacing")) {
-            if (!parse_double(val, &o->slice_spacing) || !(o->slice_spacing > 0))
-                return usage_error("--slice-spacing: '%s' is not a positive number", val);
-        } else if (!strcmp(name, "--thickness")) {
-            if (!parse_double(val, &o->thickness) || !(o->thickness > 0))
-                return usage_error("--thickness: '%s' is not a positive number", val);
-        } else if (!strcmp(name, "--origin")) {
-            if (!parse_doubles(val, ",", o->origin, 3))
-                return usage_error("--origin: '%s' is not X,Y,Z", val);
-            o->has_origin = 1;
-        } else if (!strcmp(name, "--size")) {
-            double s[2];
-            if (parse_doubles(val, "x,", s, 2)) {
-            } else if (parse_double(val, &s[0])) {
-                s[1] = s[0];
-            } else {
-                return usage_error("--size: '%s' is not COLSxROWS", val);
-            }
-            if (s[0] < 1 || s[1] < 1 || s[0] > 4096 || s[1] > 4096 || s[0] != floor(s[0]) ||
-                s[1] != floor(s[1]))
-                return usage_error("--size: '%s' must be whole numbers from 1 to 4096", val);
-            o->size[0] = (int)s[0];
-            o->size[1] = (int)s[1];
-        } else if (!strcmp(name, "--center")) {
-            if (!parse_doubles(val, ",", o->center, 2))
-                return usage_error("--center: '%s' is not X,Y", val);
-            o->has_center = 1;
-        } else if (!strcmp(name, "--z-range")) {
-            if (!parse_doubles(val, ":,", o->z_range, 2))
-                return usage_error("--z-range: '%s' is not FROM:TO", val);
-            if (o->z_range[0] > o->z_range[1])
-                return usage_error("--z-range: '%s' must go from inferior to superior", val);
-            o->has_z_range = 1;
-        } else if (!strcmp(name, "--scale")) {
-            if (!parse_double(val, &o->scale))
-                return usage_error("--scale: '%s' is not a number", val);
-        } else if (!strcmp(name, "--offset")) {
-            if (!parse_double(val, &o->offset))
-                return usage_error("--offset: '%s' is not a number", val);
-        } else if (!strcmp(name, "--rescale-slope")) {
-            if (!parse_double(val, &w->rescale_slope) || w->rescale_slope == 0)
-                return usage_error("--rescale-slope: '%s' is not a non-zero number", val);
-            w->write_rescale = 1;
-        } else if (!strcmp(name, "--rescale-intercept")) {
-            if (!parse_double(val, &w->rescale_intercept))
-                return usage_error("--rescale-intercept: '%s' is not a number", val);
-            w->write_rescale = 1;
-        } else if (!strcmp(name, "--window")) {
-            double cw[2];
-            if (!parse_doubles(val, ",:", cw, 2) || !(cw[1] > 0))
-                return usage_error("--window: '%s' is not CENTER,WIDTH with WIDTH > 0", val);
-            w->window_center = cw[0];
-            w->window_width = cw[1];
-        } else {
-            return usage_error("unknown option '%s'", name);
-        }
+    tsc_dicom_write_params *w = &o->w;
+    const char **fields[] = {
+        &o->out,           &o->mask,           &o->mask_out,     &w->patient_name,
+        &w->patient_id,    &w->birth_date,     &w->sex,          &w->study_description,
+        &w->study_id,      &w->study_date,     &w->study_time,   &w->study_uid,
+        &w->accession,     &w->institution,    &w->manufacturer, &w->series_description,
+        &w->sequence_name, &w->contrast_agent, &w->body_part,    &w->frame_of_reference_uid,
+        &w->uid_seed,      &w->uid_root};
+    _Static_assert(sizeof fields / sizeof fields[0] == OPT_STRING_END - OPT_OUT,
+                   "one field per string option");
+    return fields[code - OPT_OUT];
+}
+
+/* Two numbers "A,B" (or one, used twice, where `one_for_both`). */
+static int parse_pair(const char *val, const char *seps, int one_for_both, double out[2])
+{
+    if (parse_doubles(val, seps, out, 2)) return 1;
+    if (one_for_both && parse_double(val, &out[0])) {
+        out[1] = out[0];
+        return 1;
     }
+    return 0;
+}
+
+/* The geometry options (PNG spacing and origin, NIfTI cropping). */
+static int geometry_option(options *o, int code, const char *val)
+{
+    double s[2];
+    switch (code) {
+    case OPT_SPACING:
+        if (!parse_pair(val, ",x", 1, s))
+            return usage_error("--spacing: '%s' is not MM or MM,MM", val);
+        if (!(s[0] > 0 && s[1] > 0)) return usage_error("--spacing: '%s' must be positive", val);
+        o->spacing[0] = s[0];
+        o->spacing[1] = s[1];
+        o->has_spacing = 1;
+        return 0;
+    case OPT_SLICE_SPACING:
+        if (!parse_double(val, &o->slice_spacing) || !(o->slice_spacing > 0))
+            return usage_error("--slice-spacing: '%s' is not a positive number", val);
+        return 0;
+    case OPT_THICKNESS:
+        if (!parse_double(val, &o->thickness) || !(o->thickness > 0))
+            return usage_error("--thickness: '%s' is not a positive number", val);
+        return 0;
+    case OPT_ORIGIN:
+        if (!parse_doubles(val, ",", o->origin, 3))
+            return usage_error("--origin: '%s' is not X,Y,Z", val);
+        o->has_origin = 1;
+        return 0;
+    case OPT_SIZE:
+        if (!parse_pair(val, "x,", 1, s)) return usage_error("--size: '%s' is not COLSxROWS", val);
+        if (s[0] < 1 || s[1] < 1 || s[0] > 4096 || s[1] > 4096 || s[0] != floor(s[0]) ||
+            s[1] != floor(s[1]))
+            return usage_error("--size: '%s' must be whole numbers from 1 to 4096", val);
+        o->size[0] = (int)s[0];
+        o->size[1] = (int)s[1];
+        return 0;
+    case OPT_CENTER:
+        if (!parse_doubles(val, ",", o->center, 2))
+            return usage_error("--center: '%s' is not X,Y", val);
+        o->has_center = 1;
+        return 0;
+    case OPT_Z_RANGE:
+        if (!parse_doubles(val, ":,", o->z_range, 2))
+            return usage_error("--z-range: '%s' is not FROM:TO", val);
+        if (o->z_range[0] > o->z_range[1])
+            return usage_error("--z-range: '%s' must go from inferior to superior", val);
+        o->has_z_range = 1;
+        return 0;
+    }
+    return -1;
+}
+
+/* The pixel value options (scaling, rescale, window, compression). */
+static int value_option(options *o, int code, const char *val)
+{
+    tsc_dicom_write_params *w = &o->w;
+    switch (code) {
+    case OPT_COMPRESS:
+        if (!api->dicom_write_compression_from_name(val, &w->compression))
+            return usage_error(
+                "--compress: '%s' is not one of none, jpeg-ls, rle, jpeg-lossless, deflate", val);
+        return 0;
+    case OPT_SERIES_NUMBER:
+        if (!parse_int(val, &w->series_number) || w->series_number < 0)
+            return usage_error("--series-number: '%s' is not a non-negative integer", val);
+        return 0;
+    case OPT_SCALE:
+        if (!parse_double(val, &o->scale)) return usage_error("--scale: '%s' is not a number", val);
+        return 0;
+    case OPT_OFFSET:
+        if (!parse_double(val, &o->offset))
+            return usage_error("--offset: '%s' is not a number", val);
+        return 0;
+    case OPT_RESCALE_SLOPE:
+        if (!parse_double(val, &w->rescale_slope) || w->rescale_slope == 0)
+            return usage_error("--rescale-slope: '%s' is not a non-zero number", val);
+        w->write_rescale = 1;
+        return 0;
+    case OPT_RESCALE_INTERCEPT:
+        if (!parse_double(val, &w->rescale_intercept))
+            return usage_error("--rescale-intercept: '%s' is not a number", val);
+        w->write_rescale = 1;
+        return 0;
+    case OPT_WINDOW: {
+        double cw[2];
+        if (!parse_doubles(val, ",:", cw, 2) || !(cw[1] > 0))
+            return usage_error("--window: '%s' is not CENTER,WIDTH with WIDTH > 0", val);
+        w->window_center = cw[0];
+        w->window_width = cw[1];
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int dicomize_option(int code, const char *val, void *user)
+{
+    options *o = user;
+    if (code >= OPT_OUT && code < OPT_STRING_END) {
+        *string_field(o, code) = val;
+        return 0;
+    }
+    switch (code) {
+    case 'h': dicomize_usage(stdout); return TSC_CLI_DONE;
+    case 'v': o->verbose = 1; return 0;
+    case OPT_FORCE: o->force = 1; return 0;
+    case OPT_MULTIFRAME: o->w.multiframe = 1; return 0;
+    case OPT_SIGNED: o->w.pixel_signed = 1; return 0;
+    }
+    int rc = geometry_option(o, code, val);
+    return rc >= 0 ? rc : value_option(o, code, val);
+}
+
+/* The combinations the options allow. */
+static int check_options(const options *o)
+{
     if (!o->out) return usage_error("%s", "--out DIR is required");
     if (o->n_inputs == 0) return usage_error("%s", "no input given");
     if (o->mask_out && !o->mask) return usage_error("%s", "--mask-out needs --mask");
@@ -340,6 +420,22 @@ static int parse_args(int argc, char **argv, options *o)
     if (n_nifti && o->has_origin)
         return usage_error("%s", "--origin applies to PNG input only (NIfTI has its own)");
     return -1;
+}
+
+/* -1 to go on, else the exit status (TSC_EXIT_OK after --help). */
+static int parse_args(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->scale = 1.0;
+    o->w = api->dicom_write_default_params();
+    o->w.software_versions = "tumorscope " TSC_VERSION;
+    o->inputs = calloc((size_t)argc, sizeof *o->inputs);
+    if (!o->inputs) return TSC_EXIT_FAILURE;
+    int rc = tsc_cli_parse_options("dicomize", argc, argv, dicomize_options, dicomize_option, o,
+                                   o->inputs, &o->n_inputs);
+    if (rc == TSC_CLI_DONE) return TSC_EXIT_OK;
+    if (rc != 0) return rc;
+    return check_options(o);
 }
 
 /* ---- the stack to write ---------------------------------------------------- */

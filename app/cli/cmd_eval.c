@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "result_json.h"
 #include "tsc_io.h"
 #include "tsc_plugin.h"
 
@@ -362,449 +363,591 @@ static void write_plots(const char *dir, int force, const double *fpr, const dou
     cairo_surface_destroy(s);
 }
 
-int tsc_cli_eval(int argc, char **argv)
-{
+typedef struct eval_args {
     const char *datasets[32];
-    size_t n_datasets = 0;
-    const char *split = "test", *model_path = NULL, *json_path = NULL, *plots = NULL;
-    const char *per_slice = NULL;
+    size_t n_datasets;
     const char *normal_dicom[16];
-    size_t n_normal = 0;
-    int method = TSC_METHOD_CNN, threads = 0, tta = 1, force = 0;
-    long limit = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        int hv = i + 1 < argc;
-        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-            eval_usage(stdout);
-            return TSC_EXIT_OK;
-        } else if (!strcmp(o, "--dataset") && hv && n_datasets < 32) datasets[n_datasets++] = argv[++i];
-        else if (!strcmp(o, "--split") && hv) split = argv[++i];
-        else if (!strcmp(o, "--normal-dicom") && hv && n_normal < 16) normal_dicom[n_normal++] = argv[++i];
-        else if (!strcmp(o, "--model") && hv) model_path = argv[++i];
-        else if (!strcmp(o, "--json") && hv) json_path = argv[++i];
-        else if (!strcmp(o, "--plots") && hv) plots = argv[++i];
-        else if (!strcmp(o, "--per-slice") && hv) per_slice = argv[++i];
-        else if (!strcmp(o, "--threads") && hv) threads = atoi(argv[++i]);
-        else if (!strcmp(o, "--limit") && hv) limit = atol(argv[++i]);
-        else if (!strcmp(o, "--no-tta")) tta = 0;
-        else if (!strcmp(o, "--force")) force = 1;
-        else if (!strcmp(o, "--method") && hv) {
-            method = tsc_cli_method_from_string(argv[++i]);
-            if (method < 0) {
-                fprintf(stderr, "tumorscope eval: unknown method '%s'\n", argv[i]);
-                return TSC_EXIT_USAGE;
-            }
-        } else {
-            fprintf(stderr, "tumorscope eval: unknown or incomplete option '%s'\n", o);
-            eval_usage(stderr);
-            return TSC_EXIT_USAGE;
-        }
-    }
-    if (!n_datasets && !n_normal) {
-        eval_usage(stderr);
+    size_t n_normal;
+    const char *split, *model_path, *json_path, *plots, *per_slice;
+    int method, threads, tta, force;
+    long limit;
+} eval_args;
+
+enum {
+    OPT_DATASET = 256,
+    OPT_SPLIT,
+    OPT_NORMAL_DICOM,
+    OPT_METHOD,
+    OPT_MODEL,
+    OPT_THREADS,
+    OPT_NO_TTA,
+    OPT_LIMIT,
+    OPT_JSON,
+    OPT_PLOTS,
+    OPT_PER_SLICE,
+    OPT_FORCE
+};
+
+static const struct option eval_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"dataset", required_argument, NULL, OPT_DATASET},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"normal-dicom", required_argument, NULL, OPT_NORMAL_DICOM},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"no-tta", no_argument, NULL, OPT_NO_TTA},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"plots", required_argument, NULL, OPT_PLOTS},
+    {"per-slice", required_argument, NULL, OPT_PER_SLICE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0}};
+
+/* Appends a repeatable option's value to list[] (room for max). */
+static int add_path(const char **list, size_t *n, size_t max, const char *v, const char *opt)
+{
+    if (*n == max) {
+        fprintf(stderr, "tumorscope eval: at most %zu %s\n", max, opt);
         return TSC_EXIT_USAGE;
     }
-    const tsc_plugin_api *api = tsc_cli_plugin();
-    if (!api) return TSC_EXIT_FAILURE;
-    tsc_error err;
-    eval_ctx c;
-    memset(&c, 0, sizeof c);
-    c.api = api;
-    c.ao = api->analysis_default_options();
-    c.ao.method = (tsc_method)method;
-    c.ao.flip_tta = tta;
-    const char *names[MAXC] = {"no_tumor", "tumor"};
-    c.n_classes = 2;
-    c.no_tumor = 0;
-    if (method == TSC_METHOD_CNN) {
-        tsc_model_params mp = api->model_default_params();
-        mp.threads = 1;
-        if (api->model_load(model_path, &mp, &c.model, &err) != TSC_OK) {
-            fprintf(stderr, "tumorscope eval: cannot load the model: %s\n", err.message);
-            return TSC_EXIT_FAILURE;
-        }
-        c.n_classes = (int)api->model_n_classes(c.model);
-        for (int k = 0; k < c.n_classes && k < MAXC; k++) {
-            names[k] = api->model_get_class_name(c.model, (size_t)k);
-            if (!strcmp(names[k], "no_tumor")) c.no_tumor = k;
-        }
-    }
+    list[(*n)++] = v;
+    return 0;
+}
 
-    /* Collect the items of the split. */
-    tsc_dataset *ds[32] = {0};
+static int eval_option(int code, const char *v, void *user)
+{
+    eval_args *a = user;
+    switch (code) {
+    case 'h': eval_usage(stdout); return TSC_CLI_DONE;
+    case OPT_DATASET: return add_path(a->datasets, &a->n_datasets, 32, v, "--dataset");
+    case OPT_SPLIT: a->split = v; break;
+    case OPT_NORMAL_DICOM: return add_path(a->normal_dicom, &a->n_normal, 16, v, "--normal-dicom");
+    case OPT_METHOD:
+        a->method = tsc_cli_method_from_string(v);
+        if (a->method < 0) {
+            fprintf(stderr, "tumorscope eval: unknown method '%s'\n", v);
+            return TSC_EXIT_USAGE;
+        }
+        break;
+    case OPT_MODEL: a->model_path = v; break;
+    case OPT_THREADS: a->threads = atoi(v); break;
+    case OPT_NO_TTA: a->tta = 0; break;
+    case OPT_LIMIT: a->limit = atol(v); break;
+    case OPT_JSON: a->json_path = v; break;
+    case OPT_PLOTS: a->plots = v; break;
+    case OPT_PER_SLICE: a->per_slice = v; break;
+    case OPT_FORCE: a->force = 1; break;
+    }
+    return 0;
+}
+
+/* TSC_CLI_DONE after --help, 0 to go on, else an exit status. */
+static int eval_parse_args(int argc, char **argv, eval_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->split = "test";
+    a->method = TSC_METHOD_CNN;
+    a->tta = 1;
+    a->limit = -1;
+    const char **operands = calloc((size_t)argc, sizeof *operands);
+    size_t n_operands = 0;
+    if (!operands) return TSC_EXIT_FAILURE;
+    int rc = tsc_cli_parse_options("eval", argc, argv, eval_options, eval_option, a, operands,
+                                   &n_operands);
+    if (rc == 0 && n_operands) {
+        fprintf(stderr,
+                "tumorscope eval: unexpected argument '%s' (datasets are given with "
+                "--dataset)\n",
+                operands[0]);
+        rc = TSC_EXIT_USAGE;
+    }
+    free(operands);
+    if (rc == 0 && !a->n_datasets && !a->n_normal) {
+        eval_usage(stderr);
+        rc = TSC_EXIT_USAGE;
+    }
+    return rc;
+}
+
+/* The model (CNN) and the class names the truth labels are matched against. */
+static int eval_load_model(eval_ctx *c, const eval_args *a, const char **names)
+{
+    const tsc_plugin_api *api = c->api;
+    names[0] = "no_tumor";
+    names[1] = "tumor";
+    c->n_classes = 2;
+    c->no_tumor = 0;
+    if (a->method != TSC_METHOD_CNN) return TSC_EXIT_OK;
+    tsc_error err;
+    tsc_model_params mp = api->model_default_params();
+    mp.threads = 1;
+    if (api->model_load(a->model_path, &mp, &c->model, &err) != TSC_OK) {
+        fprintf(stderr, "tumorscope eval: cannot load the model: %s\n", err.message);
+        return TSC_EXIT_FAILURE;
+    }
+    c->n_classes = (int)api->model_n_classes(c->model);
+    for (int k = 0; k < c->n_classes && k < MAXC; k++) {
+        names[k] = api->model_get_class_name(c->model, (size_t)k);
+        if (!strcmp(names[k], "no_tumor")) c->no_tumor = k;
+    }
+    return TSC_EXIT_OK;
+}
+
+/* Loads every dataset into ds[] and collects the items of the split. */
+static int collect_items(eval_ctx *c, const eval_args *a, tsc_dataset **ds, const char **names)
+{
+    tsc_error err;
     size_t cap = 0;
-    for (size_t d = 0; d < n_datasets; d++) {
-        if (tsc_dataset_load(datasets[d], &ds[d], &err) != TSC_OK) {
+    for (size_t d = 0; d < a->n_datasets; d++) {
+        if (tsc_dataset_load(a->datasets[d], &ds[d], &err) != TSC_OK) {
             fprintf(stderr, "tumorscope eval: %s\n", err.message);
-            for (size_t e = 0; e < d; e++) tsc_dataset_free(ds[e]);
-            api->model_free(c.model);
             return TSC_EXIT_UNREADABLE;
         }
         cap += tsc_dataset_n_rows(ds[d]);
     }
-    c.items = calloc(cap ? cap : 1, sizeof *c.items);
-    int mask_col[32];
-    for (size_t d = 0; d < n_datasets; d++) {
-        mask_col[d] = tsc_dataset_find_column(ds[d], "has_mask");
+    c->items = calloc(cap ? cap : 1, sizeof *c->items);
+    if (!c->items) return TSC_EXIT_FAILURE;
+    for (size_t d = 0; d < a->n_datasets; d++) {
+        int mask_col = tsc_dataset_find_column(ds[d], "has_mask");
         char *probe = tsc_dataset_n_rows(ds[d]) ? tsc_dataset_dup_mask_path(ds[d], 0) : NULL;
         int masks_exist = probe && access(probe, R_OK) == 0;
         free(probe);
         long taken = 0;
         for (size_t r = 0; r < tsc_dataset_n_rows(ds[d]); r++) {
             const tsc_dataset_row *row = tsc_dataset_get_row(ds[d], r);
-            if (strcmp(row->split, split) != 0) continue;
-            if (limit >= 0 && taken >= limit) break;
-            item *it = &c.items[c.n++];
+            if (strcmp(row->split, a->split) != 0) continue;
+            if (a->limit >= 0 && taken >= a->limit) break;
+            item *it = &c->items[c->n++];
             taken++;
             it->ds = ds[d];
             it->row = r;
             it->dataset_index = (int)d;
             it->truth = -1;
-            if (method == TSC_METHOD_CNN) {
-                for (int k = 0; k < c.n_classes; k++)
+            if (a->method == TSC_METHOD_CNN) {
+                for (int k = 0; k < c->n_classes; k++)
                     if (!strcmp(names[k], row->label_name)) it->truth = k;
             } else {
                 it->truth = strcmp(row->label_name, "no_tumor") ? 1 : 0;
             }
-            it->has_mask = masks_exist && (mask_col[d] < 0 ||
-                                           strcmp(tsc_dataset_get_value(ds[d], r, (size_t)mask_col[d]), "0"));
+            it->has_mask =
+                masks_exist &&
+                (mask_col < 0 || strcmp(tsc_dataset_get_value(ds[d], r, (size_t)mask_col), "0"));
         }
     }
-    if (!c.n && !n_normal) {
-        fprintf(stderr, "tumorscope eval: no images in split '%s'\n", split);
-        return TSC_EXIT_UNREADABLE;
-    }
-    if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1) threads = 1;
-    if (threads > 16) threads = 16;
-    atomic_init(&c.next, 0);
-    atomic_init(&c.done, 0);
+    return TSC_EXIT_OK;
+}
+
+/* Analyses every item on `threads` workers (this thread one of them). */
+static void run_items(eval_ctx *c, int threads)
+{
+    atomic_init(&c->next, 0);
+    atomic_init(&c->done, 0);
     pthread_t tid[16];
     int started = 0;
     for (int t = 1; t < threads; t++)
-        if (pthread_create(&tid[started], NULL, eval_worker, &c) == 0) started++;
-    eval_worker(&c);
+        if (pthread_create(&tid[started], NULL, eval_worker, c) == 0) started++;
+    eval_worker(c);
     for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-    if (c.n && isatty(2)) fputc('\n', stderr);
+    if (c->n && isatty(2)) fputc('\n', stderr);
+}
 
-    /* ---- metrics ---- */
-    size_t n_not_assessable[2] = {0, 0};
+typedef struct metrics {
     size_t conf[MAXC][MAXC];
-    memset(conf, 0, sizeof conf);
-    size_t n_ok = 0, n_failed = 0, correct = 0, n_incon = 0;
-    double ms_sum = 0, dice_sum = 0, iou_sum = 0;
-    size_t n_dice = 0;
-    size_t tp = 0, fn = 0, tn = 0, fpv = 0, tp_strict = 0, fp_strict = 0;
-    double *score = malloc((c.n ? c.n : 1) * sizeof *score);
-    int *pos = malloc((c.n ? c.n : 1) * sizeof *pos);
+    size_t n_ok, n_failed, correct, n_incon, n_not_assessable[2];
+    double ms_sum, dice_sum, iou_sum;
+    size_t n_dice;
+    size_t tp, fn, tn, fpv, tp_strict, fp_strict;
+    double bin_conf[ECE_BINS], bin_acc[ECE_BINS];
+    size_t bin_n[ECE_BINS], n_cal;
+    double ece;
+    double *fpr, *tpr, auc;
+    size_t np;
+    double dice_patient;
+} metrics;
+
+/* Dice per patient: the mean over each patient's tumour slices, then over patients. */
+static double dice_per_patient(const eval_ctx *c)
+{
+    double sum = 0;
+    size_t np_ = 0;
+    char *seen = calloc(c->n ? c->n : 1, 1);
+    for (size_t i = 0; seen && i < c->n; i++) {
+        if (seen[i] || isnan(c->items[i].dice)) continue;
+        const char *pid = tsc_dataset_get_row(c->items[i].ds, c->items[i].row)->patient_id;
+        double s = 0;
+        size_t m = 0;
+        for (size_t j = i; j < c->n; j++) {
+            if (seen[j] || isnan(c->items[j].dice) || c->items[j].ds != c->items[i].ds) continue;
+            if (strcmp(tsc_dataset_get_row(c->items[j].ds, c->items[j].row)->patient_id, pid))
+                continue;
+            seen[j] = 1;
+            s += c->items[j].dice;
+            m++;
+        }
+        sum += s / (double)m;
+        np_++;
+    }
+    free(seen);
+    return np_ ? sum / (double)np_ : NAN;
+}
+
+/* Counts, rates, calibration and the ROC of the analysed items. */
+static void compute_metrics(const eval_ctx *c, metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    double *score = malloc((c->n ? c->n : 1) * sizeof *score);
+    int *pos = malloc((c->n ? c->n : 1) * sizeof *pos);
     size_t n_roc = 0;
-    double bin_conf[ECE_BINS] = {0}, bin_acc[ECE_BINS] = {0};
-    size_t bin_n[ECE_BINS] = {0};
-    for (size_t i = 0; i < c.n; i++) {
-        item *it = &c.items[i];
+    for (size_t i = 0; i < c->n; i++) {
+        const item *it = &c->items[i];
         if (!it->ok) {
-            n_failed++;
+            m->n_failed++;
             fprintf(stderr, "tumorscope eval: %s: %s\n",
                     tsc_dataset_get_row(it->ds, it->row)->id, it->error);
             continue;
         }
         if (it->truth < 0) continue;
-        n_ok++;
-        ms_sum += it->ms;
+        m->n_ok++;
+        m->ms_sum += it->ms;
         int pred = it->pred == -2 ? 1 : it->pred;
-        if (pred >= 0 && pred < MAXC && it->truth < MAXC) conf[it->truth][pred]++;
-        if (pred == it->truth) correct++;
-        if (it->verdict == TSC_VERDICT_INCONCLUSIVE) n_incon++;
-        if (it->verdict == TSC_VERDICT_NOT_ASSESSABLE) n_not_assessable[it->truth != c.no_tumor]++;
-        int truth_pos = it->truth != c.no_tumor;
+        if (pred >= 0 && pred < MAXC && it->truth < MAXC) m->conf[it->truth][pred]++;
+        if (pred == it->truth) m->correct++;
+        if (it->verdict == TSC_VERDICT_INCONCLUSIVE) m->n_incon++;
+        if (it->verdict == TSC_VERDICT_NOT_ASSESSABLE)
+            m->n_not_assessable[it->truth != c->no_tumor]++;
+        int truth_pos = it->truth != c->no_tumor;
         /* Flagged: a tumour or a doubt the radiologist must look at.  A
          * tumour slice called "not assessable" is a miss. */
         int flagged = it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
         if (truth_pos) {
-            if (flagged) tp++;
-            else fn++;
-            if (it->verdict == TSC_VERDICT_TUMOR) tp_strict++;
+            if (flagged) m->tp++;
+            else m->fn++;
+            if (it->verdict == TSC_VERDICT_TUMOR) m->tp_strict++;
         } else {
-            if (flagged) fpv++;
-            else tn++;
-            if (it->verdict == TSC_VERDICT_TUMOR) fp_strict++;
+            if (flagged) m->fpv++;
+            else m->tn++;
+            if (it->verdict == TSC_VERDICT_TUMOR) m->fp_strict++;
         }
         score[n_roc] = it->p_tumor;
         pos[n_roc++] = truth_pos;
         if (!isnan(it->dice)) {
-            dice_sum += it->dice;
-            iou_sum += it->iou;
-            n_dice++;
+            m->dice_sum += it->dice;
+            m->iou_sum += it->iou;
+            m->n_dice++;
         }
         if (isfinite(it->conf)) {
             int b = (int)(it->conf * ECE_BINS);
             if (b >= ECE_BINS) b = ECE_BINS - 1;
             if (b < 0) b = 0;
-            bin_n[b]++;
-            bin_conf[b] += it->conf;
-            bin_acc[b] += pred == it->truth;
+            m->bin_n[b]++;
+            m->bin_conf[b] += it->conf;
+            m->bin_acc[b] += pred == it->truth;
         }
     }
-    double ece = 0;
-    size_t n_cal = 0;
-    for (int b = 0; b < ECE_BINS; b++) n_cal += bin_n[b];
+    for (int b = 0; b < ECE_BINS; b++) m->n_cal += m->bin_n[b];
     for (int b = 0; b < ECE_BINS; b++) {
-        if (!bin_n[b]) continue;
-        bin_conf[b] /= (double)bin_n[b];
-        bin_acc[b] /= (double)bin_n[b];
-        ece += (double)bin_n[b] / (double)n_cal * fabs(bin_acc[b] - bin_conf[b]);
+        if (!m->bin_n[b]) continue;
+        m->bin_conf[b] /= (double)m->bin_n[b];
+        m->bin_acc[b] /= (double)m->bin_n[b];
+        m->ece += (double)m->bin_n[b] / (double)m->n_cal * fabs(m->bin_acc[b] - m->bin_conf[b]);
     }
-    double *fpr = malloc((n_roc + 2) * sizeof *fpr), *tpr = malloc((n_roc + 2) * sizeof *tpr);
-    size_t np = 0;
-    double auc_v = auc(score, pos, n_roc, fpr, tpr, &np);
+    m->fpr = malloc((n_roc + 2) * sizeof *m->fpr);
+    m->tpr = malloc((n_roc + 2) * sizeof *m->tpr);
+    m->auc = auc(score, pos, n_roc, m->fpr, m->tpr, &m->np);
+    m->dice_patient = dice_per_patient(c);
+    free(score);
+    free(pos);
+}
 
-    /* Dice per patient: the mean over each patient's tumour slices, then over patients. */
-    double dice_patient = NAN;
-    {
-        double sum = 0;
-        size_t np_ = 0;
-        char *seen = calloc(c.n ? c.n : 1, 1);
-        for (size_t i = 0; seen && i < c.n; i++) {
-            if (seen[i] || isnan(c.items[i].dice)) continue;
-            const char *pid = tsc_dataset_get_row(c.items[i].ds, c.items[i].row)->patient_id;
-            double s = 0;
-            size_t m = 0;
-            for (size_t j = i; j < c.n; j++) {
-                if (seen[j] || isnan(c.items[j].dice) || c.items[j].ds != c.items[i].ds) continue;
-                if (strcmp(tsc_dataset_get_row(c.items[j].ds, c.items[j].row)->patient_id, pid)) continue;
-                seen[j] = 1;
-                s += c.items[j].dice;
-                m++;
-            }
-            sum += s / (double)m;
-            np_++;
-        }
-        free(seen);
-        if (np_) dice_patient = sum / (double)np_;
-    }
+#define R4(v) tsc_result_json_round((v), 4)
 
+static cJSON *metrics_json(const eval_ctx *c, const eval_args *a, const metrics *m,
+                           const char **names)
+{
+    const tsc_plugin_api *api = c->api;
+    size_t n_ok = m->n_ok, tp = m->tp, fn = m->fn, tn = m->tn, fpv = m->fpv;
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "split", split);
-    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)method));
-    if (c.model) {
-        cJSON_AddStringToObject(root, "model", api->model_get_name(c.model));
-        cJSON_AddStringToObject(root, "model_sha256", api->model_get_sha256(c.model));
+    cJSON_AddStringToObject(root, "split", a->split);
+    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a->method));
+    if (c->model) {
+        cJSON_AddStringToObject(root, "model", api->model_get_name(c->model));
+        cJSON_AddStringToObject(root, "model_sha256", api->model_get_sha256(c->model));
     }
     cJSON_AddNumberToObject(root, "n", (double)n_ok);
-    cJSON_AddNumberToObject(root, "n_failed", (double)n_failed);
-    cJSON_AddNumberToObject(root, "accuracy", n_ok ? tsc_cli_round((double)correct / n_ok, 4) : 0);
+    cJSON_AddNumberToObject(root, "n_failed", (double)m->n_failed);
+    cJSON_AddNumberToObject(root, "accuracy", n_ok ? R4((double)m->correct / n_ok) : 0);
     cJSON *pc = cJSON_AddObjectToObject(root, "per_class");
     double f1_sum = 0;
     int f1_n = 0;
-    for (int k = 0; k < c.n_classes; k++) {
-        size_t tpk = conf[k][k], sup = 0, predk = 0;
-        for (int j = 0; j < c.n_classes; j++) {
-            sup += conf[k][j];
-            predk += conf[j][k];
+    for (int k = 0; k < c->n_classes; k++) {
+        size_t tpk = m->conf[k][k], sup = 0, predk = 0;
+        for (int j = 0; j < c->n_classes; j++) {
+            sup += m->conf[k][j];
+            predk += m->conf[j][k];
         }
         double prec = predk ? (double)tpk / predk : 0, rec = sup ? (double)tpk / sup : 0;
         double f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
         cJSON *o = cJSON_AddObjectToObject(pc, names[k]);
-        cJSON_AddNumberToObject(o, "precision", tsc_cli_round(prec, 4));
-        cJSON_AddNumberToObject(o, "recall", tsc_cli_round(rec, 4));
-        cJSON_AddNumberToObject(o, "f1", tsc_cli_round(f1, 4));
+        cJSON_AddNumberToObject(o, "precision", R4(prec));
+        cJSON_AddNumberToObject(o, "recall", R4(rec));
+        cJSON_AddNumberToObject(o, "f1", R4(f1));
         cJSON_AddNumberToObject(o, "support", (double)sup);
         if (sup) {
             f1_sum += f1;
             f1_n++;
         }
     }
-    cJSON_AddNumberToObject(root, "macro_f1", f1_n ? tsc_cli_round(f1_sum / f1_n, 4) : 0);
+    cJSON_AddNumberToObject(root, "macro_f1", f1_n ? R4(f1_sum / f1_n) : 0);
     cJSON *cm = cJSON_AddObjectToObject(root, "confusion");
     cJSON *labels = cJSON_AddArrayToObject(cm, "labels");
     cJSON *matrix = cJSON_AddArrayToObject(cm, "matrix");
-    for (int k = 0; k < c.n_classes; k++) {
+    for (int k = 0; k < c->n_classes; k++) {
         cJSON_AddItemToArray(labels, cJSON_CreateString(names[k]));
         cJSON *row = cJSON_CreateArray();
-        for (int j = 0; j < c.n_classes; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)conf[k][j]));
+        for (int j = 0; j < c->n_classes; j++)
+            cJSON_AddItemToArray(row, cJSON_CreateNumber((double)m->conf[k][j]));
         cJSON_AddItemToArray(matrix, row);
     }
-    if (isfinite(auc_v)) cJSON_AddNumberToObject(root, "tumor_auc", tsc_cli_round(auc_v, 4));
+    if (isfinite(m->auc)) cJSON_AddNumberToObject(root, "tumor_auc", R4(m->auc));
     else cJSON_AddNullToObject(root, "tumor_auc");
-    cJSON_AddNumberToObject(root, "sensitivity", tp + fn ? tsc_cli_round((double)tp / (tp + fn), 4) : 0);
-    cJSON_AddNumberToObject(root, "specificity", tn + fpv ? tsc_cli_round((double)tn / (tn + fpv), 4) : 0);
+    cJSON_AddNumberToObject(root, "sensitivity", tp + fn ? R4((double)tp / (tp + fn)) : 0);
+    cJSON_AddNumberToObject(root, "specificity", tn + fpv ? R4((double)tn / (tn + fpv)) : 0);
     cJSON_AddNumberToObject(root, "sensitivity_tumor_verdict_only",
-                            tp + fn ? tsc_cli_round((double)tp_strict / (tp + fn), 4) : 0);
+                            tp + fn ? R4((double)m->tp_strict / (tp + fn)) : 0);
     cJSON_AddNumberToObject(root, "specificity_tumor_verdict_only",
-                            tn + fpv ? tsc_cli_round(1.0 - (double)fp_strict / (tn + fpv), 4) : 0);
-    cJSON_AddNumberToObject(root, "inconclusive_rate", n_ok ? tsc_cli_round((double)n_incon / n_ok, 4) : 0);
+                            tn + fpv ? R4(1.0 - (double)m->fp_strict / (tn + fpv)) : 0);
+    cJSON_AddNumberToObject(root, "inconclusive_rate", n_ok ? R4((double)m->n_incon / n_ok) : 0);
     /* The not-assessable rule on dataset slices: how many tumour slices it
      * takes away (misses) and how many tumour-free ones it sets aside. */
-    cJSON_AddNumberToObject(root, "not_assessable_tumor_slices", (double)n_not_assessable[1]);
-    cJSON_AddNumberToObject(root, "not_assessable_no_tumor_slices", (double)n_not_assessable[0]);
-    cJSON_AddNumberToObject(root, "dice_mean", n_dice ? tsc_cli_round(dice_sum / n_dice, 4) : 0);
-    cJSON_AddNumberToObject(root, "iou_mean", n_dice ? tsc_cli_round(iou_sum / n_dice, 4) : 0);
-    if (isfinite(dice_patient)) cJSON_AddNumberToObject(root, "dice_patient_mean", tsc_cli_round(dice_patient, 4));
+    cJSON_AddNumberToObject(root, "not_assessable_tumor_slices", (double)m->n_not_assessable[1]);
+    cJSON_AddNumberToObject(root, "not_assessable_no_tumor_slices", (double)m->n_not_assessable[0]);
+    cJSON_AddNumberToObject(root, "dice_mean", m->n_dice ? R4(m->dice_sum / m->n_dice) : 0);
+    cJSON_AddNumberToObject(root, "iou_mean", m->n_dice ? R4(m->iou_sum / m->n_dice) : 0);
+    if (isfinite(m->dice_patient))
+        cJSON_AddNumberToObject(root, "dice_patient_mean", R4(m->dice_patient));
     else cJSON_AddNullToObject(root, "dice_patient_mean");
-    cJSON_AddNumberToObject(root, "n_dice", (double)n_dice);
-    if (n_cal) cJSON_AddNumberToObject(root, "ece", tsc_cli_round(ece, 4));
+    cJSON_AddNumberToObject(root, "n_dice", (double)m->n_dice);
+    if (m->n_cal) cJSON_AddNumberToObject(root, "ece", R4(m->ece));
     else cJSON_AddNullToObject(root, "ece");
-    cJSON_AddNumberToObject(root, "ms_per_slice", n_ok ? tsc_cli_round(ms_sum / n_ok, 2) : 0);
+    cJSON_AddNumberToObject(root, "ms_per_slice",
+                            n_ok ? tsc_result_json_round(m->ms_sum / n_ok, 2) : 0);
+    return root;
+}
 
-    /* Per dataset: accuracy, and the false-positive rate on its tumour-free slices. */
+/* Per dataset: accuracy, and the false-positive rate on its tumour-free slices. */
+static void add_by_dataset(cJSON *root, const eval_ctx *c, const eval_args *a)
+{
     cJSON *byd = cJSON_AddObjectToObject(root, "by_dataset");
-    for (size_t d = 0; d < n_datasets; d++) {
+    for (size_t d = 0; d < a->n_datasets; d++) {
         size_t n = 0, ok = 0, neg = 0, negflag = 0, posn = 0, posflag = 0;
-        for (size_t i = 0; i < c.n; i++) {
-            item *it = &c.items[i];
+        for (size_t i = 0; i < c->n; i++) {
+            const item *it = &c->items[i];
             if (it->dataset_index != (int)d || !it->ok || it->truth < 0) continue;
             n++;
             int pred = it->pred == -2 ? 1 : it->pred;
             ok += pred == it->truth;
-            if (it->truth == c.no_tumor) {
+            int flagged =
+                it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
+            if (it->truth == c->no_tumor) {
                 neg++;
-                negflag += it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
+                negflag += flagged;
             } else {
                 posn++;
-                posflag += it->verdict == TSC_VERDICT_TUMOR || it->verdict == TSC_VERDICT_INCONCLUSIVE;
+                posflag += flagged;
             }
         }
-        const char *name = strrchr(datasets[d], '/');
-        name = name && name[1] ? name + 1 : datasets[d];
+        const char *name = strrchr(a->datasets[d], '/');
+        name = name && name[1] ? name + 1 : a->datasets[d];
         cJSON *o = cJSON_AddObjectToObject(byd, name);
         cJSON_AddNumberToObject(o, "n", (double)n);
-        cJSON_AddNumberToObject(o, "accuracy", n ? tsc_cli_round((double)ok / n, 4) : 0);
+        cJSON_AddNumberToObject(o, "accuracy", n ? R4((double)ok / n) : 0);
         cJSON_AddNumberToObject(o, "n_no_tumor", (double)neg);
-        if (neg) cJSON_AddNumberToObject(o, "false_positive_rate", tsc_cli_round((double)negflag / neg, 4));
+        if (neg) cJSON_AddNumberToObject(o, "false_positive_rate", R4((double)negflag / neg));
         cJSON_AddNumberToObject(o, "n_tumor", (double)posn);
-        if (posn) cJSON_AddNumberToObject(o, "sensitivity", tsc_cli_round((double)posflag / posn, 4));
+        if (posn) cJSON_AddNumberToObject(o, "sensitivity", R4((double)posflag / posn));
     }
+}
 
-    int rc = TSC_EXIT_OK;
-    if (n_normal) {
-        /* Every slice of these series is known to be free of tumour. */
-        tsc_dicom_index *ix = NULL;
-        tsc_dicom_open_params op = api->study_default_params();
-        if (api->study_open(normal_dicom, n_normal, &op, &ix, &err) != TSC_OK) {
-            fprintf(stderr, "tumorscope eval: %s\n", err.message);
-            rc = TSC_EXIT_UNREADABLE;
-        } else {
-            cJSON *nd = cJSON_AddObjectToObject(root, "normal_dicom");
-            size_t total = 0, flagged = 0, tumor = 0, not_assessable = 0, not_analysed = 0;
-            size_t no_tumour_series = 0, n_series = 0;
-            cJSON *ser = cJSON_AddArrayToObject(nd, "series");
-            for (size_t s = 0; s < api->study_n_series(ix); s++) {
-                tsc_series_result *sr = NULL;
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "description", api->study_get_series(ix, s)->description);
-                cJSON_AddItemToArray(ser, o);
-                tsc_status sst = api->analyze_study_series(c.model, ix, s, &c.ao, threads, NULL, NULL, &sr, &err);
-                if (sst == TSC_ESCOPE) {
-                    /* Outside the model's scope: not analysed, so nothing flagged. */
-                    cJSON_AddStringToObject(o, "verdict", "not_analysed");
-                    cJSON_AddStringToObject(o, "reason", api->series_result_get_reason(sr));
-                    not_analysed++;
-                    api->series_result_free(sr);
-                    continue;
-                }
-                if (sst != TSC_OK) {
-                    fprintf(stderr, "tumorscope eval: normal series %zu: %s\n", s, err.message);
-                    cJSON_AddStringToObject(o, "error", err.message);
-                    api->series_result_free(sr);
-                    continue;
-                }
-                size_t n = 0, f = 0, t = 0, na = 0;
-                for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
-                    const tsc_result *r = api->series_result_get_slice(sr, k);
-                    if (!r) continue;
-                    tsc_verdict v = api->result_get_verdict(r);
-                    if (v == TSC_VERDICT_NOT_ASSESSABLE) {
-                        na++;
-                        continue;
-                    }
-                    n++;
-                    f += v == TSC_VERDICT_TUMOR || v == TSC_VERDICT_INCONCLUSIVE;
-                    t += v == TSC_VERDICT_TUMOR;
-                }
-                tsc_description d;
-                api->series_result_describe(c.model, sr, &d);
-                cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(d.verdict));
-                cJSON_AddStringToObject(o, "finding", d.finding);
-                cJSON_AddNumberToObject(o, "assessable_slices", (double)n);
-                cJSON_AddNumberToObject(o, "not_assessable", (double)na);
-                cJSON_AddNumberToObject(o, "flagged", (double)f);
-                cJSON_AddNumberToObject(o, "tumor_verdicts", (double)t);
-                n_series++;
-                no_tumour_series += d.verdict == TSC_VERDICT_NO_TUMOR;
-                total += n;
-                flagged += f;
-                tumor += t;
-                not_assessable += na;
-                api->series_result_free(sr);
-            }
-            /* Rates over the assessable slices of the analysed series. */
-            cJSON_AddNumberToObject(nd, "slices", (double)total);
-            cJSON_AddNumberToObject(nd, "not_assessable_slices", (double)not_assessable);
-            cJSON_AddNumberToObject(nd, "series_not_analysed", (double)not_analysed);
-            cJSON_AddNumberToObject(nd, "series_no_tumour_detected", (double)no_tumour_series);
-            cJSON_AddNumberToObject(nd, "series_analysed", (double)n_series);
-            cJSON_AddNumberToObject(nd, "false_positive_rate",
-                                    total ? tsc_cli_round((double)flagged / total, 4) : 0);
-            cJSON_AddNumberToObject(nd, "tumor_verdict_rate",
-                                    total ? tsc_cli_round((double)tumor / total, 4) : 0);
-            api->study_free(ix);
+/* One series of --normal-dicom (every slice known free of tumour) into `o`;
+ * adds its counts to tot[] (slices, flagged, tumour verdicts, not
+ * assessable, series not analysed, series with no tumour, series analysed). */
+static void normal_series(eval_ctx *c, tsc_dicom_index *ix, size_t s, int threads, cJSON *o,
+                          size_t tot[7])
+{
+    const tsc_plugin_api *api = c->api;
+    tsc_error err;
+    tsc_series_result *sr = NULL;
+    tsc_status sst =
+        api->analyze_study_series(c->model, ix, s, &c->ao, threads, NULL, NULL, &sr, &err);
+    if (sst == TSC_ESCOPE) {
+        /* Outside the model's scope: not analysed, so nothing flagged. */
+        cJSON_AddStringToObject(o, "verdict", "not_analysed");
+        cJSON_AddStringToObject(o, "reason", api->series_result_get_reason(sr));
+        tot[4]++;
+        api->series_result_free(sr);
+        return;
+    }
+    if (sst != TSC_OK) {
+        fprintf(stderr, "tumorscope eval: normal series %zu: %s\n", s, err.message);
+        cJSON_AddStringToObject(o, "error", err.message);
+        api->series_result_free(sr);
+        return;
+    }
+    size_t n = 0, f = 0, t = 0, na = 0;
+    for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
+        const tsc_result *r = api->series_result_get_slice(sr, k);
+        if (!r) continue;
+        tsc_verdict v = api->result_get_verdict(r);
+        if (v == TSC_VERDICT_NOT_ASSESSABLE) {
+            na++;
+            continue;
+        }
+        n++;
+        f += v == TSC_VERDICT_TUMOR || v == TSC_VERDICT_INCONCLUSIVE;
+        t += v == TSC_VERDICT_TUMOR;
+    }
+    tsc_description d;
+    api->series_result_describe(c->model, sr, &d);
+    cJSON_AddStringToObject(o, "verdict", api->verdict_to_string(d.verdict));
+    cJSON_AddStringToObject(o, "finding", d.finding);
+    cJSON_AddNumberToObject(o, "assessable_slices", (double)n);
+    cJSON_AddNumberToObject(o, "not_assessable", (double)na);
+    cJSON_AddNumberToObject(o, "flagged", (double)f);
+    cJSON_AddNumberToObject(o, "tumor_verdicts", (double)t);
+    tot[0] += n, tot[1] += f, tot[2] += t, tot[3] += na;
+    tot[5] += d.verdict == TSC_VERDICT_NO_TUMOR;
+    tot[6]++;
+    api->series_result_free(sr);
+}
+
+/* "normal_dicom": the false-positive rate on series free of tumour. */
+static int add_normal_dicom(cJSON *root, eval_ctx *c, const eval_args *a, int threads)
+{
+    const tsc_plugin_api *api = c->api;
+    tsc_error err;
+    tsc_dicom_index *ix = NULL;
+    tsc_dicom_open_params op = api->study_default_params();
+    if (api->study_open(a->normal_dicom, a->n_normal, &op, &ix, &err) != TSC_OK) {
+        fprintf(stderr, "tumorscope eval: %s\n", err.message);
+        return TSC_EXIT_UNREADABLE;
+    }
+    cJSON *nd = cJSON_AddObjectToObject(root, "normal_dicom");
+    size_t tot[7] = {0};
+    cJSON *ser = cJSON_AddArrayToObject(nd, "series");
+    for (size_t s = 0; s < api->study_n_series(ix); s++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "description", api->study_get_series(ix, s)->description);
+        cJSON_AddItemToArray(ser, o);
+        normal_series(c, ix, s, threads, o, tot);
+    }
+    /* Rates over the assessable slices of the analysed series. */
+    size_t total = tot[0];
+    cJSON_AddNumberToObject(nd, "slices", (double)total);
+    cJSON_AddNumberToObject(nd, "not_assessable_slices", (double)tot[3]);
+    cJSON_AddNumberToObject(nd, "series_not_analysed", (double)tot[4]);
+    cJSON_AddNumberToObject(nd, "series_no_tumour_detected", (double)tot[5]);
+    cJSON_AddNumberToObject(nd, "series_analysed", (double)tot[6]);
+    cJSON_AddNumberToObject(nd, "false_positive_rate", total ? R4((double)tot[1] / total) : 0);
+    cJSON_AddNumberToObject(nd, "tumor_verdict_rate", total ? R4((double)tot[2] / total) : 0);
+    api->study_free(ix);
+    return TSC_EXIT_OK;
+}
+
+/* --per-slice: one CSV line per analysed image. */
+static void write_per_slice(const eval_ctx *c, const eval_args *a, const char **names)
+{
+    /* Ids and patient ids have no length limit: rows go through a stream,
+     * never a fixed-size buffer. */
+    tsc_error err;
+    char *csv = NULL;
+    size_t csv_len = 0;
+    FILE *out = open_memstream(&csv, &csv_len);
+    if (out) {
+        fputs("dataset,id,patient_id,truth,prediction,verdict,confidence,p_tumor,dice,mask_px,ms\n",
+              out);
+        for (size_t i = 0; i < c->n; i++) {
+            const item *it = &c->items[i];
+            const tsc_dataset_row *row = tsc_dataset_get_row(it->ds, it->row);
+            if (!it->ok || it->truth < 0) continue;
+            int pred = it->pred == -2 ? 1 : it->pred;
+            fprintf(out, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%zu,%.1f\n", it->dataset_index, row->id,
+                    row->patient_id, names[it->truth], names[pred],
+                    c->api->verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
+                    it->mask_px, it->ms);
         }
     }
+    int bad = !out;
+    if (out) {
+        bad = ferror(out);
+        bad |= fclose(out) != 0;
+    }
+    if (bad) {
+        fprintf(stderr, "tumorscope eval: %s: out of memory for the per-slice table\n",
+                a->per_slice);
+    } else if (tsc_cli_write_file_atomic(a->per_slice, csv, csv_len, a->force, &err) != TSC_OK) {
+        fprintf(stderr, "tumorscope eval: %s\n", err.message);
+    }
+    free(csv);
+}
+
+int tsc_cli_eval(int argc, char **argv)
+{
+    eval_args a;
+    int rc = eval_parse_args(argc, argv, &a);
+    if (rc != 0) return rc == TSC_CLI_DONE ? TSC_EXIT_OK : rc;
+    const tsc_plugin_api *api = tsc_cli_plugin();
+    if (!api) return TSC_EXIT_FAILURE;
+    eval_ctx c;
+    memset(&c, 0, sizeof c);
+    c.api = api;
+    c.ao = api->analysis_default_options();
+    c.ao.method = (tsc_method)a.method;
+    c.ao.flip_tta = a.tta;
+    const char *names[MAXC] = {0};
+    tsc_dataset *ds[32] = {0};
+    metrics m;
+    memset(&m, 0, sizeof m);
+    cJSON *root = NULL;
+    if ((rc = eval_load_model(&c, &a, names)) != TSC_EXIT_OK) goto out;
+    if ((rc = collect_items(&c, &a, ds, names)) != TSC_EXIT_OK) goto out;
+    if (!c.n && !a.n_normal) {
+        fprintf(stderr, "tumorscope eval: no images in split '%s'\n", a.split);
+        rc = TSC_EXIT_UNREADABLE;
+        goto out;
+    }
+    int threads = a.threads;
+    if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+    if (threads > 16) threads = 16;
+    run_items(&c, threads);
+
+    compute_metrics(&c, &m);
+    root = metrics_json(&c, &a, &m, names);
+    add_by_dataset(root, &c, &a);
+    if (a.n_normal) rc = add_normal_dicom(root, &c, &a, threads);
 
     char *text = cJSON_Print(root);
-    if (json_path) {
-        if (tsc_cli_write_file_atomic(json_path, text, strlen(text), force, &err) != TSC_OK) {
+    if (a.json_path) {
+        tsc_error err;
+        if (tsc_cli_write_file_atomic(a.json_path, text, strlen(text), a.force, &err) != TSC_OK) {
             fprintf(stderr, "tumorscope eval: %s\n", err.message);
             rc = TSC_EXIT_FAILURE;
         }
     }
-    if (!json_path || strcmp(json_path, "-") != 0) puts(text);
+    if (!a.json_path || strcmp(a.json_path, "-") != 0) puts(text);
     free(text);
-    if (plots && n_ok)
-        write_plots(plots, force, fpr, tpr, np, auc_v, bin_conf, bin_acc, bin_n, c.n_classes, conf,
-                    names);
-    if (per_slice) {
-        /* Ids and patient ids have no length limit: rows go through a
-         * stream, never a fixed-size buffer. */
-        char *csv = NULL;
-        size_t csv_len = 0;
-        FILE *out = open_memstream(&csv, &csv_len);
-        if (out) {
-            fputs("dataset,id,patient_id,truth,prediction,verdict,confidence,p_tumor,dice,mask_px,ms\n",
-                  out);
-            for (size_t i = 0; i < c.n; i++) {
-                item *it = &c.items[i];
-                const tsc_dataset_row *row = tsc_dataset_get_row(it->ds, it->row);
-                if (!it->ok || it->truth < 0) continue;
-                int pred = it->pred == -2 ? 1 : it->pred;
-                fprintf(out, "%d,%s,%s,%s,%s,%s,%.4f,%.4f,%.4f,%zu,%.1f\n", it->dataset_index,
-                        row->id, row->patient_id, names[it->truth], names[pred],
-                        api->verdict_to_string(it->verdict), it->conf, it->p_tumor, it->dice,
-                        it->mask_px, it->ms);
-            }
-        }
-        int bad = !out;
-        if (out) {
-            bad = ferror(out);
-            bad |= fclose(out) != 0;
-        }
-        if (bad) {
-            fprintf(stderr, "tumorscope eval: %s: out of memory for the per-slice table\n",
-                    per_slice);
-        } else if (tsc_cli_write_file_atomic(per_slice, csv, csv_len, force, &err) != TSC_OK) {
-            fprintf(stderr, "tumorscope eval: %s\n", err.message);
-        }
-        free(csv);
-    }
+    if (a.plots && m.n_ok)
+        write_plots(a.plots, a.force, m.fpr, m.tpr, m.np, m.auc, m.bin_conf, m.bin_acc, m.bin_n,
+                    c.n_classes, m.conf, names);
+    if (a.per_slice) write_per_slice(&c, &a, names);
+    if (m.n_failed && rc == TSC_EXIT_OK) rc = TSC_EXIT_PARTIAL;
+out:
     cJSON_Delete(root);
-    free(fpr);
-    free(tpr);
-    free(score);
-    free(pos);
+    free(m.fpr);
+    free(m.tpr);
     free(c.items);
-    for (size_t d = 0; d < n_datasets; d++) tsc_dataset_free(ds[d]);
+    for (size_t d = 0; d < a.n_datasets; d++) tsc_dataset_free(ds[d]);
     api->model_free(c.model);
-    if (n_failed && rc == TSC_EXIT_OK) rc = TSC_EXIT_PARTIAL;
     return rc;
 }

@@ -147,6 +147,30 @@ static cJSON *json_tree(const tsc_dicom_index *ix)
     return root;
 }
 
+enum { OPT_JSON = 256, OPT_NO_RECURSIVE };
+
+static const struct option info_options[] = {{"help", no_argument, NULL, 'h'},
+                                             {"json", no_argument, NULL, OPT_JSON},
+                                             {"no-recursive", no_argument, NULL, OPT_NO_RECURSIVE},
+                                             {NULL, 0, NULL, 0}};
+
+typedef struct info_opts {
+    int json;
+    tsc_dicom_open_params *params;
+} info_opts;
+
+static int info_option(int code, const char *value, void *user)
+{
+    (void)value;
+    info_opts *io = user;
+    switch (code) {
+    case 'h': info_usage(stdout); return TSC_CLI_DONE;
+    case OPT_JSON: io->json = 1; break;
+    case OPT_NO_RECURSIVE: io->params->recursive = 0; break;
+    }
+    return 0;
+}
+
 int tsc_cli_info(int argc, char **argv)
 {
     int json = 0;
@@ -156,19 +180,13 @@ int tsc_cli_info(int argc, char **argv)
     const char **paths = calloc((size_t)argc, sizeof *paths);
     size_t n_paths = 0;
     if (!paths) return TSC_EXIT_FAILURE;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--no-recursive")) params.recursive = 0;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            info_usage(stdout);
-            free(paths);
-            return TSC_EXIT_OK;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "tumorscope info: unknown option '%s'\n", argv[i]);
-            info_usage(stderr);
-            free(paths);
-            return TSC_EXIT_USAGE;
-        } else paths[n_paths++] = argv[i];
+    info_opts io = {0, &params};
+    int prc =
+        tsc_cli_parse_options("info", argc, argv, info_options, info_option, &io, paths, &n_paths);
+    json = io.json;
+    if (prc != 0) {
+        free(paths);
+        return prc == TSC_CLI_DONE ? TSC_EXIT_OK : prc;
     }
     if (!n_paths) {
         info_usage(stderr);

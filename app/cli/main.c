@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tsc_log.h"
 #ifdef TSC_CLI_HAVE_PLUGIN
@@ -50,7 +49,7 @@ void tsc_cli_install_log(int verbose)
 #ifdef TSC_CLI_HAVE_PLUGIN
     /* The plugin keeps its own log sink (its messages never carry patient
      * identifiers, by the ABI's rules). */
-    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    const tsc_plugin_api *api = tsc_cli_plugin_quiet();
     if (api) api->log_set(log_to_stderr, NULL);
 #endif
 }
@@ -65,15 +64,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    /* oneDNN runs on GNU OpenMP, whose idle threads spin by default and take
-     * the other core from the worker next to them (2x slower at 2 threads,
-     * docs/ENGINE.md).  libgomp reads the policy once, when it loads, so set
-     * it and start again; the user's own setting wins. */
-    if (!getenv("OMP_WAIT_POLICY")) {
-        setenv("OMP_WAIT_POLICY", "passive", 1);
-        execv("/proc/self/exe", argv);
-        /* Could not re-exec: run on with the default policy. */
-    }
     if (argc < 2) {
         usage(stderr);
         return TSC_EXIT_USAGE;

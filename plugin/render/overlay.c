@@ -86,16 +86,28 @@ static int dark_text_on(tsc__rgb c)
     return l > 0.45;
 }
 
-static cairo_surface_t *mask_surface(const uint8_t *mask, int rows, int cols)
+/* A new image surface whose pixels the caller writes (then marks dirty);
+ * NULL when it cannot be made. */
+static cairo_surface_t *pixel_surface(cairo_format_t format, int rows, int cols,
+                                      unsigned char **data, int *stride)
 {
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, cols, rows);
+    cairo_surface_t *s = cairo_image_surface_create(format, cols, rows);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(s);
         return NULL;
     }
     cairo_surface_flush(s);
-    unsigned char *d = cairo_image_surface_get_data(s);
-    int stride = cairo_image_surface_get_stride(s);
+    *data = cairo_image_surface_get_data(s);
+    *stride = cairo_image_surface_get_stride(s);
+    return s;
+}
+
+static cairo_surface_t *mask_surface(const uint8_t *mask, int rows, int cols)
+{
+    unsigned char *d;
+    int stride;
+    cairo_surface_t *s = pixel_surface(CAIRO_FORMAT_A8, rows, cols, &d, &stride);
+    if (!s) return NULL;
     for (int y = 0; y < rows; y++)
         for (int x = 0; x < cols; x++) d[y * stride + x] = mask[(size_t)y * cols + x] ? 255 : 0;
     cairo_surface_mark_dirty(s);
@@ -104,14 +116,10 @@ static cairo_surface_t *mask_surface(const uint8_t *mask, int rows, int cols)
 
 static cairo_surface_t *heat_surface(const float *p, int rows, int cols)
 {
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, cols, rows);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        return NULL;
-    }
-    cairo_surface_flush(s);
-    unsigned char *d = cairo_image_surface_get_data(s);
-    int stride = cairo_image_surface_get_stride(s);
+    unsigned char *d;
+    int stride;
+    cairo_surface_t *s = pixel_surface(CAIRO_FORMAT_ARGB32, rows, cols, &d, &stride);
+    if (!s) return NULL;
     for (int y = 0; y < rows; y++) {
         uint32_t *row = (uint32_t *)(void *)(d + (size_t)y * stride);
         for (int x = 0; x < cols; x++) {

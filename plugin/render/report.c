@@ -3,14 +3,14 @@
  * multi-page PDF.  Each page is drawn once into a cairo recording surface in
  * layout units (1 unit = 1 PNG pixel) and replayed onto a PNG image or,
  * scaled to A4, onto a PDF page, so both formats share one layout. */
-#include <cairo-pdf.h>
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tsc_format.h"
-#include "render_private.h"
+#include "report_private.h"
 #include "tsc_deid.h"
 
 #ifndef TSC_VERSION
@@ -22,13 +22,6 @@
 #define GAP 28.0          /* between columns */
 #define FINDINGS_W 440.0  /* findings column of the side-by-side slice page */
 #define MIN_PANEL 512.0   /* small slices are enlarged to at least this */
-#define SLICE_PAGE_W 1120.0
-#define SERIES_PAGE_W 1120.0
-#define PDF_SERIES_W 840.0
-#define PDF_SLICE_W 760.0
-#define A4_W 595.276
-#define A4_H 841.89
-#define PDF_MARGIN 20.0
 #define MAX_KEY 9
 
 static const tsc__rgb INK = {0.10, 0.12, 0.14};
@@ -40,19 +33,6 @@ static const tsc__rgb TABLE_HEAD = {0.93, 0.95, 0.96};
 static const tsc__rgb ZEBRA = {0.97, 0.98, 0.985};
 static const tsc__rgb WARN_BG = {1.0, 0.96, 0.84};
 static const tsc__rgb WARN_INK = {0.42, 0.26, 0.0};
-
-typedef struct rep {
-    const tsc_model *model;
-    const tsc_dicom_index *ix;
-    size_t series;
-    const tsc_dicom_series_info *se;
-    const tsc_dicom_study_info *st;
-    const tsc_dicom_patient_info *pt;
-    tsc_report_options opt;
-    char when[64];
-    double W; /* page width of the page being drawn */
-    char scope_warning[sizeof(((tsc_description *)0)->scope_warning)]; /* the series', on every page */
-} rep;
 
 tsc_report_options tsc_report_default_options(void)
 {
@@ -82,8 +62,8 @@ tsc_report_options tsc__report_options(const tsc_report_options *o)
     return d;
 }
 
-static void rep_init(rep *c, const tsc_model *model, const tsc_dicom_index *ix, size_t series,
-                     const tsc_report_options *options)
+void tsc__report_init(rep *c, const tsc_model *model, const tsc_dicom_index *ix, size_t series,
+                      const tsc_report_options *options)
 {
     memset(c, 0, sizeof *c);
     c->model = model;
@@ -151,7 +131,43 @@ static double kv(cairo_t *cr, double x, double y, double key_w, double w, const 
 }
 
 /* "DOE^JOHN^^^" -> "DOE, JOHN"; only the first (alphabetic) component group. */
-static void format_pn(const char *pn, char *out, size_t n)
+/* A column of a report table: text right-aligned at x, or left at x and
+ * shortened to w when w > 0. */
+typedef struct tcol {
+    double x, w;
+    int right;
+} tcol;
+
+static void table_text(cairo_t *cr, const tcol *col, double y, const char *s)
+{
+    if (col->right) text_right(cr, col->x, y, s);
+    else if (col->w > 0) tsc__text_fit(cr, col->x, y, col->w, s);
+    else tsc__text(cr, col->x, y, s);
+}
+
+/* The shaded head row of a table; returns the y of its first row. */
+static double table_head(cairo_t *cr, double x, double y, double w, const tcol *cols,
+                         const char *const *heads, int n)
+{
+    fill_rect(cr, x, y, w, 24, TABLE_HEAD);
+    tsc__font(cr, 12, TSC__BOLD);
+    ink(cr, MUTED);
+    for (int k = 0; k < n; k++) table_text(cr, &cols[k], y + 16, heads[k]);
+    return y + 24;
+}
+
+/* Row i of a table (every other one striped); returns the y below. */
+static double table_row(cairo_t *cr, double x, double y, double w, size_t i, const tcol *cols,
+                        const char *const *cells, int n, double size)
+{
+    if (i % 2) fill_rect(cr, x, y, w, 22, ZEBRA);
+    tsc__font(cr, size, TSC__NORMAL);
+    ink(cr, INK);
+    for (int k = 0; k < n; k++) table_text(cr, &cols[k], y + 16, cells[k]);
+    return y + 22;
+}
+
+void tsc__report_format_pn(const char *pn, char *out, size_t n)
 {
     char family[256] = "", given[256] = "", middle[256] = "";
     char buf[256];
@@ -202,19 +218,28 @@ static double draw_header(cairo_t *cr, const rep *c, const char *kind, const cha
         ink(cr, HEAD_SUB);
         text_right(cr, c->W - M, 56, right2);
     }
-    /* The disclaimer strip: first thing a reader sees under the title. */
-    fill_rect(cr, 0, 72, c->W, 34, WARN_BG);
-    fill_rect(cr, 0, 105, c->W, 1.5, tsc__rgb_from_hex(TSC_COLOR_INCONCLUSIVE));
+    /* The disclaimer strip: first thing a reader sees under the title.  Both
+     * sentences on one line when they fit; else the second on a line of its
+     * own, never cut short (narrow PDF pages). */
+    const char *a = "\xe2\x9a\xa0 DECISION SUPPORT ONLY \xe2\x80\x94 NOT FOR DIAGNOSTIC USE.";
+    const char *b = "Every finding must be confirmed by a qualified radiologist.";
+    tsc__font(cr, 13, TSC__BOLD);
+    double aw = tsc__text_width(cr, a), rest = c->W - 2 * M - aw - 8;
+    tsc__font(cr, 13, TSC__NORMAL);
+    if (tsc__text_width(cr, b) > rest) b = "A radiologist must confirm every finding.";
+    int one_line = tsc__text_width(cr, b) <= rest;
+    double h = one_line ? 34 : 52;
+    fill_rect(cr, 0, 72, c->W, h, WARN_BG);
+    fill_rect(cr, 0, 72 + h - 1, c->W, 1.5, tsc__rgb_from_hex(TSC_COLOR_INCONCLUSIVE));
     tsc__font(cr, 13, TSC__BOLD);
     ink(cr, WARN_INK);
-    const char *a = "\xe2\x9a\xa0 DECISION SUPPORT ONLY \xe2\x80\x94 NOT FOR DIAGNOSTIC USE.";
     tsc__text(cr, M, 94, a);
-    double aw = tsc__text_width(cr, a);
     tsc__font(cr, 13, TSC__NORMAL);
-    const char *b = "Every finding must be confirmed by a qualified radiologist.";
-    if (tsc__text_width(cr, b) > c->W - 2 * M - aw - 8) b = "A radiologist must confirm every finding.";
-    tsc__text_fit(cr, M + aw + 8, 94, c->W - 2 * M - aw - 8, b);
-    return 106;
+    if (one_line) tsc__text(cr, M + aw + 8, 94, b);
+    else
+        tsc__text_fit(cr, M, 112, c->W - 2 * M,
+                      "Every finding must be confirmed by a qualified radiologist.");
+    return 72 + h;
 }
 
 /* Patient / study / series columns.  `slice` is (size_t)-1 on the summary. */
@@ -236,7 +261,7 @@ static double draw_identification(cairo_t *cr, const rep *c, double y, size_t sl
         ya = kv(cr, x0, ya, kw, colw, "Identity", "De-identified report");
         ya = kv(cr, x0, ya, kw, colw, "Removed", "name, ID, birth date, sex");
     } else {
-        format_pn(c->pt->name, buf, sizeof buf);
+        tsc__report_format_pn(c->pt->name, buf, sizeof buf);
         ya = kv(cr, x0, ya, kw, colw, "Name", buf);
         ya = kv(cr, x0, ya, kw, colw, "Patient ID", c->pt->id);
         tsc__format_date(c->pt->birth_date, buf, sizeof buf);
@@ -318,15 +343,23 @@ static void fit_bold(cairo_t *cr, const char *text, double w, double size, doubl
     tsc__font(cr, min, TSC__BOLD);
 }
 
-static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, tsc__rgb color,
-                         const char *left, const char *right)
+/* A rounded box in `color`; leaves black or white (by the colour's
+ * luminance) as the source for the text on it. */
+static void colour_box(cairo_t *cr, double x, double y, double w, double h, double rad,
+                       tsc__rgb color)
 {
-    round_rect(cr, x, y, w, h, 6);
+    round_rect(cr, x, y, w, h, rad);
     ink(cr, color);
     cairo_fill(cr);
     double l = 0.2126 * color.r + 0.7152 * color.g + 0.0722 * color.b;
     if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
     else cairo_set_source_rgb(cr, 1, 1, 1);
+}
+
+static void verdict_pill(cairo_t *cr, double x, double y, double w, double h, tsc__rgb color,
+                         const char *left, const char *right)
+{
+    colour_box(cr, x, y, w, h, 6, color);
     tsc__font(cr, 18, TSC__BOLD);
     double rw = right && *right ? tsc__text_width(cr, right) + 16 : 0;
     fit_bold(cr, left, w - 28 - rw, 18, 11);
@@ -497,29 +530,26 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
         tsc__text(cr, x, y + 14, "No lesion measured.");
         y += 26;
     } else {
-        /* Right edges of the numeric columns. */
+        /* Numeric columns, right-aligned. */
         const char *head[5] = {"#", "Area mm\xc2\xb2", "Diameter mm", "Perp. mm",
                                "Product mm\xc2\xb2"};
-        double right[5] = {x + 0.07 * w, x + 0.29 * w, x + 0.52 * w, x + 0.74 * w, x + w - 6};
-        fill_rect(cr, x, y, w, 24, TABLE_HEAD);
-        tsc__font(cr, 12, TSC__BOLD);
-        ink(cr, MUTED);
-        for (int k = 0; k < 5; k++) text_right(cr, right[k], y + 16, head[k]);
-        y += 24;
+        const tcol cols[5] = {{x + 0.07 * w, 0, 1},
+                              {x + 0.29 * w, 0, 1},
+                              {x + 0.52 * w, 0, 1},
+                              {x + 0.74 * w, 0, 1},
+                              {x + w - 6, 0, 1}};
+        y = table_head(cr, x, y, w, cols, head, 5);
         /* Every lesion, numbered as on the overlay. */
         for (size_t i = 0; i < nl; i++) {
             const tsc_lesion_info *le = tsc_result_get_lesion(r, i);
-            if (i % 2) fill_rect(cr, x, y, w, 22, ZEBRA);
             char cells[5][32];
             snprintf(cells[0], 32, "#%zu", i + 1);
             snprintf(cells[1], 32, "%.1f", le->area_mm2);
             snprintf(cells[2], 32, "%.1f", le->diameter_mm);
             snprintf(cells[3], 32, "%.1f", le->perpendicular_mm);
             snprintf(cells[4], 32, "%.1f", le->product_mm2);
-            tsc__font(cr, 13, TSC__NORMAL);
-            ink(cr, INK);
-            for (int k = 0; k < 5; k++) text_right(cr, right[k], y + 16, cells[k]);
-            y += 22;
+            const char *cp[5] = {cells[0], cells[1], cells[2], cells[3], cells[4]};
+            y = table_row(cr, x, y, w, i, cols, cp, 5, 13);
         }
         fill_rect(cr, x, y, w, 1, RULE);
         y += 8;
@@ -538,10 +568,17 @@ static double draw_footer(cairo_t *cr, const rep *c, double y)
     snprintf(buf, sizeof buf, "Generated by tumorscope %s on %s%s", TSC_VERSION, c->when,
              c->opt.deidentify ? " \xc2\xb7 de-identified, dates shifted" : "");
     tsc__text(cr, M, y + 20, buf);
+    double used = tsc__text_width(cr, buf);
     tsc__font(cr, 11.5, TSC__BOLD);
     ink(cr, WARN_INK);
-    text_right(cr, c->W - M, y + 20, TSC__DISCLAIMER);
-    return y + 36;
+    /* The disclaimer on the right, or on a line of its own where the two
+     * would touch (narrow PDF pages). */
+    if (used + 24 + tsc__text_width(cr, TSC__DISCLAIMER) <= c->W - 2 * M) {
+        text_right(cr, c->W - M, y + 20, TSC__DISCLAIMER);
+        return y + 36;
+    }
+    text_right(cr, c->W - M, y + 38, TSC__DISCLAIMER);
+    return y + 54;
 }
 
 /* The panel with a frame and a caption; returns the y below. */
@@ -570,8 +607,8 @@ static double draw_panel(cairo_t *cr, cairo_surface_t *panel, const tsc_dicom_im
 }
 
 /* Draws a slice page into `cr`; *w and *h receive its size. */
-static tsc_status slice_page(cairo_t *cr, rep *c, size_t k, const tsc_result *r, int stacked,
-                             double min_w, double *w, double *h, tsc_error *err)
+tsc_status tsc__report_slice_page(cairo_t *cr, rep *c, size_t k, const tsc_result *r, int stacked,
+                                  double min_w, double *w, double *h, tsc_error *err)
 {
     tsc_dicom_image *im = NULL;
     tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
@@ -609,7 +646,7 @@ static tsc_status slice_page(cairo_t *cr, rep *c, size_t k, const tsc_result *r,
 
 /* A slice with a tumour, or one in doubt: what the key slices and the PDF's
  * slice pages show.  Not-assessable slices are not findings. */
-static int is_finding(const tsc_result *s)
+int tsc__report_is_finding(const tsc_result *s)
 {
     tsc_verdict v = tsc_result_get_verdict(s);
     return v == TSC_VERDICT_TUMOR || v == TSC_VERDICT_INCONCLUSIVE;
@@ -631,7 +668,7 @@ size_t tsc_report_pick_key_slices(const tsc_series_result *r, size_t *out, size_
         const tsc_result *s = tsc_series_result_get_slice(r, k);
         if (!s) continue;
         anal[na++] = k;
-        if (is_finding(s)) cand[nc++] = k;
+        if (tsc__report_is_finding(s)) cand[nc++] = k;
     }
     size_t key = tsc_series_result_get_key_slice(r);
     const size_t *from = nc ? cand : anal;
@@ -666,7 +703,7 @@ size_t tsc_report_pick_key_slices(const tsc_series_result *r, size_t *out, size_
     return m;
 }
 
-static const tsc_result *first_result(const tsc_series_result *sr)
+const tsc_result *tsc__report_first_result(const tsc_series_result *sr)
 {
     for (size_t k = 0; k < tsc_series_result_n_slices(sr); k++)
         if (tsc_series_result_get_slice(sr, k)) return tsc_series_result_get_slice(sr, k);
@@ -700,65 +737,57 @@ static double lesion3d_table(cairo_t *cr, const rep *c, const tsc_series_result 
                              size_t first, size_t max, int continued)
 {
     size_t n3 = tsc_series_result_n_lesions3d(sr);
-    const tsc_result *any = first_result(sr);
+    const tsc_result *any = tsc__report_first_result(sr);
     double W = c->W, tw = W - 2 * M, vol = tsc_series_result_get_volume_ml(sr);
     char buf[256];
     snprintf(buf, sizeof buf, "LESIONS IN 3D (%zu, LARGEST FIRST)%s", n3,
              continued ? " \xe2\x80\x94 CONTINUED" : "");
     y = section(cr, M, y, tw, buf);
     /* Columns: # | type | slices | volume | RANO | centre. */
-    const double x_num = M + 0.045 * tw, x_type = M + 0.06 * tw, x_sl = M + 0.41 * tw,
-                 x_vol = M + 0.52 * tw, x_rano = M + 0.55 * tw, x_ctr = M + 0.80 * tw;
-    fill_rect(cr, M, y, tw, 24, TABLE_HEAD);
-    tsc__font(cr, 12, TSC__BOLD);
-    ink(cr, MUTED);
-    text_right(cr, x_num, y + 16, "#");
-    tsc__text(cr, x_type + 16, y + 16, "Type, P(type | tumour)");
-    text_right(cr, x_sl, y + 16, "Slices (key)");
-    text_right(cr, x_vol, y + 16, "Volume mL");
-    tsc__text(cr, x_rano, y + 16, "RANO product (mm)");
-    tsc__text_fit(cr, x_ctr, y + 16, M + tw - x_ctr, "Centre, LPS mm");
-    y += 24;
+    const double x_type = M + 0.06 * tw, x_sl = M + 0.41 * tw, x_rano = M + 0.55 * tw,
+                 x_ctr = M + 0.80 * tw;
+    const tcol cols[6] = {{M + 0.045 * tw, 0, 1},
+                          {x_type + 16, x_sl - x_type - 16 - 80, 0},
+                          {x_sl, 0, 1},
+                          {M + 0.52 * tw, 0, 1},
+                          {x_rano, x_ctr - x_rano - 8, 0},
+                          {x_ctr, M + tw - x_ctr, 0}};
+    const char *head[6] = {"#",         "Type, P(type | tumour)", "Slices (key)",
+                           "Volume mL", "RANO product (mm)",      "Centre, LPS mm"};
+    y = table_head(cr, M, y, tw, cols, head, 6);
     size_t last = first + max < n3 ? first + max : n3;
     for (size_t i = first; i < last; i++) {
         const tsc_lesion3d_info *l = tsc_series_result_get_lesion3d(sr, i);
-        if ((i - first) % 2) fill_rect(cr, M, y, tw, 22, ZEBRA);
         tsc__rgb col;
-        char type[128], cell[128];
-        lesion3d_type(c, any, l, type, sizeof type, &col);
-        cairo_rectangle(cr, x_type, y + 6, 10, 10);
+        char cells[6][128];
+        snprintf(cells[0], sizeof cells[0], "#%zu", i + 1);
+        lesion3d_type(c, any, l, cells[1], sizeof cells[1], &col);
+        if (l->first_slice == l->last_slice)
+            snprintf(cells[2], sizeof cells[2], "%zu", l->first_slice + 1);
+        else
+            snprintf(cells[2], sizeof cells[2], "%zu\xe2\x80\x93%zu (%zu)", l->first_slice + 1,
+                     l->last_slice + 1, l->key_slice + 1);
+        if (isfinite(l->volume_ml) && isfinite(vol))
+            snprintf(cells[3], sizeof cells[3], "%.2f", l->volume_ml);
+        else snprintf(cells[3], sizeof cells[3], "\xe2\x80\x94");
+        if (l->measurable)
+            snprintf(cells[4], sizeof cells[4], "%.1f \xc3\x97 %.1f = %.1f mm\xc2\xb2",
+                     l->diameter_mm, l->perpendicular_mm, l->max_product_mm2);
+        else if (l->diameter_mm > 0)
+            snprintf(cells[4], sizeof cells[4], "non-measurable (%.1f \xc3\x97 %.1f)",
+                     l->diameter_mm, l->perpendicular_mm);
+        else snprintf(cells[4], sizeof cells[4], "non-measurable");
+        if (l->has_patient_coordinates)
+            snprintf(cells[5], sizeof cells[5], "%.1f, %.1f, %.1f", l->centre_mm[0],
+                     l->centre_mm[1], l->centre_mm[2]);
+        else snprintf(cells[5], sizeof cells[5], "no geometry");
+        const char *cp[6] = {cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]};
+        double y_row = y;
+        y = table_row(cr, M, y, tw, i - first, cols, cp, 6, 12.5);
+        /* The type's colour swatch (the text is not the only cue). */
+        cairo_rectangle(cr, x_type, y_row + 6, 10, 10);
         ink(cr, col);
         cairo_fill(cr);
-        tsc__font(cr, 12.5, TSC__NORMAL);
-        ink(cr, INK);
-        snprintf(cell, sizeof cell, "#%zu", i + 1);
-        text_right(cr, x_num, y + 16, cell);
-        tsc__text_fit(cr, x_type + 16, y + 16, x_sl - x_type - 16 - 80, type);
-        if (l->first_slice == l->last_slice)
-            snprintf(cell, sizeof cell, "%zu", l->first_slice + 1);
-        else
-            snprintf(cell, sizeof cell, "%zu\xe2\x80\x93%zu (%zu)", l->first_slice + 1,
-                     l->last_slice + 1, l->key_slice + 1);
-        text_right(cr, x_sl, y + 16, cell);
-        if (isfinite(l->volume_ml) && isfinite(vol)) snprintf(cell, sizeof cell, "%.2f", l->volume_ml);
-        else snprintf(cell, sizeof cell, "\xe2\x80\x94");
-        text_right(cr, x_vol, y + 16, cell);
-        if (l->measurable)
-            snprintf(cell, sizeof cell, "%.1f \xc3\x97 %.1f = %.1f mm\xc2\xb2", l->diameter_mm,
-                     l->perpendicular_mm, l->max_product_mm2);
-        else if (l->diameter_mm > 0)
-            snprintf(cell, sizeof cell, "non-measurable (%.1f \xc3\x97 %.1f)", l->diameter_mm,
-                     l->perpendicular_mm);
-        else
-            snprintf(cell, sizeof cell, "non-measurable");
-        tsc__text_fit(cr, x_rano, y + 16, x_ctr - x_rano - 8, cell);
-        if (l->has_patient_coordinates)
-            snprintf(cell, sizeof cell, "%.1f, %.1f, %.1f", l->centre_mm[0], l->centre_mm[1],
-                     l->centre_mm[2]);
-        else
-            snprintf(cell, sizeof cell, "no geometry");
-        tsc__text_fit(cr, x_ctr, y + 16, M + tw - x_ctr, cell);
-        y += 22;
     }
     fill_rect(cr, M, y, tw, 1, RULE);
     y += 6;
@@ -779,8 +808,8 @@ static double lesion3d_table(cairo_t *cr, const rep *c, const tsc_series_result 
 }
 
 /* A continuation page of the 3D lesion table (PDF). */
-static tsc_status lesions_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
-                               size_t first, size_t max, double *h)
+tsc_status tsc__report_lesions_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
+                                    size_t first, size_t max, double *h)
 {
     c->W = W;
     char right2[96];
@@ -811,12 +840,7 @@ static tsc_status draw_thumbnail(cairo_t *cr, rep *c, const tsc_series_result *s
 
     /* Banner strip. */
     const double bh = 26;
-    round_rect(cr, x, y, cell, bh, 4);
-    ink(cr, color);
-    cairo_fill(cr);
-    double l = 0.2126 * color.r + 0.7152 * color.g + 0.0722 * color.b;
-    if (l > 0.45) cairo_set_source_rgb(cr, 0, 0, 0);
-    else cairo_set_source_rgb(cr, 1, 1, 1);
+    colour_box(cr, x, y, cell, bh, 4, color);
     tsc__banner_text(&d, 0, buf, sizeof buf);
     fit_bold(cr, buf, cell - 16, 12.5, 9);
     tsc__text_fit(cr, x + 8, y + 17.5, cell - 16, buf);
@@ -881,13 +905,8 @@ static tsc_status draw_thumbnail(cairo_t *cr, rep *c, const tsc_series_result *s
     return TSC_OK;
 }
 
-/* How many 3D lesions the PDF summary lists before continuing on further
- * pages, and how many a continuation page lists. */
-#define PDF_LESIONS_SUMMARY 8
-#define PDF_LESIONS_PAGE 36
-
-static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
-                              size_t max_lesions, double *h, tsc_error *err)
+tsc_status tsc__report_series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
+                                   size_t max_lesions, double *h, tsc_error *err)
 {
     c->W = W;
     char buf[256], right2[96];
@@ -915,7 +934,7 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
         }
     }
     size_t n_x = n - n_ok - (n_f < n - n_ok ? n_f : n - n_ok);
-    const tsc_result *any = first_result(sr);
+    const tsc_result *any = tsc__report_first_result(sr);
     tsc_description d;
     tsc_series_result_describe(c->model, sr, &d);
     snprintf(c->scope_warning, sizeof c->scope_warning, "%s", d.scope_warning);
@@ -1028,270 +1047,4 @@ static tsc_status series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, 
     y = draw_footer(cr, c, y);
     *h = ceil(y);
     return TSC_OK;
-}
-
-/* ---- output ------------------------------------------------------------ */
-
-static void check_series_args(const tsc_dicom_index *ix, size_t series, const tsc_series_result *r)
-{
-    TSC_ASSERT(ix && r);
-    TSC_ASSERT(series < tsc_dicom_n_series(ix));
-}
-
-static tsc_status series_matches(const tsc_dicom_index *ix, size_t series,
-                                 const tsc_series_result *r, tsc_error *err)
-{
-    size_t n = tsc_dicom_get_series(ix, series)->n_slices;
-    /* The report draws result slice k over source slice k. */
-    if (tsc_series_result_get_reformat(r)[0])
-        return tsc_error_set(err, TSC_EINVAL,
-                             "series report not written: results are on an axial reformat (%s), "
-                             "not on the source slices the report shows",
-                             tsc_series_result_get_reformat(r));
-    if (tsc_series_result_n_slices(r) != n)
-        return tsc_error_set(err, TSC_EINVAL,
-                             "the series result has %zu slices but series %zu has %zu; analyse "
-                             "the series again",
-                             tsc_series_result_n_slices(r), series, n);
-    return TSC_OK;
-}
-
-/* Replays a recording onto a new white PNG and writes it atomically. */
-static tsc_status write_page_png(const char *path, int force, cairo_surface_t *rec, double w,
-                                 double h, const char *title, const char *when, tsc_error *err)
-{
-    int iw = (int)ceil(w), ih = (int)ceil(h);
-    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, iw, ih);
-    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(img);
-        return tsc_error_set(err, TSC_ENOMEM, "out of memory for a %dx%d report", iw, ih);
-    }
-    cairo_t *cr = cairo_create(img);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_set_source_surface(cr, rec, 0, 0);
-    cairo_paint(cr);
-    cairo_status_t cs = cairo_status(cr);
-    cairo_destroy(cr);
-    if (cs != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(img);
-        return tsc_error_set(err, TSC_ENOMEM, "drawing the report failed (%s)",
-                             cairo_status_to_string(cs));
-    }
-    tsc__outfile of;
-    tsc_status st = tsc__outfile_open(&of, path, force, err);
-    if (st == TSC_OK) {
-        /* Text chunks never carry patient data, de-identified or not. */
-        const char *text[] = {"Title", title,
-                              "Software", "tumorscope " TSC_VERSION,
-                              "Disclaimer", "Decision support only - not for diagnostic use",
-                              "Creation Time", when,
-                              NULL};
-        st = tsc__write_png(img, of.fp, text, err);
-        if (st == TSC_OK) st = tsc__outfile_commit(&of, err);
-        else tsc__outfile_abort(&of);
-        if (st != TSC_OK) tsc_error_prefix(err, "report %s", path);
-    }
-    cairo_surface_destroy(img);
-    return st;
-}
-
-static cairo_surface_t *new_recording(cairo_t **cr)
-{
-    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
-    *cr = cairo_create(rec);
-    return rec;
-}
-
-tsc_status tsc_report_slice_png(const char *path, const tsc_model *model,
-                                const tsc_dicom_index *index, size_t series, size_t slice,
-                                const tsc_result *r, const tsc_report_options *options,
-                                tsc_error *err)
-{
-    TSC_ASSERT(path && index && r);
-    TSC_ASSERT(series < tsc_dicom_n_series(index));
-    TSC_ASSERT(slice < tsc_dicom_get_series(index, series)->n_slices);
-    tsc_error_clear(err);
-    rep c;
-    rep_init(&c, model, index, series, options);
-    tsc_status st = tsc__check_outside_inputs(index, path, 0, err);
-    if (st != TSC_OK) return st;
-    if (!c.opt.force) {
-        /* Refuse early, before decoding and drawing. */
-        tsc__outfile probe;
-        st = tsc__outfile_reserve(&probe, path, 0, err);
-        if (st != TSC_OK) return st;
-        tsc__outfile_abort(&probe);
-    }
-    cairo_t *cr;
-    cairo_surface_t *rec = new_recording(&cr);
-    double w = 0, h = 0;
-    st = slice_page(cr, &c, slice, r, 0, SLICE_PAGE_W, &w, &h, err);
-    cairo_destroy(cr);
-    if (st == TSC_OK)
-        st = write_page_png(path, c.opt.force, rec, w, h, "tumorscope slice report", c.when, err);
-    cairo_surface_destroy(rec);
-    return st;
-}
-
-tsc_status tsc_report_series_png(const char *path, const tsc_model *model,
-                                 const tsc_dicom_index *index, size_t series,
-                                 const tsc_series_result *r,
-                                 const tsc_report_options *options, tsc_error *err)
-{
-    TSC_ASSERT(path);
-    check_series_args(index, series, r);
-    tsc_error_clear(err);
-    tsc_status st = series_matches(index, series, r, err);
-    if (st != TSC_OK) return st;
-    rep c;
-    rep_init(&c, model, index, series, options);
-    st = tsc__check_outside_inputs(index, path, 0, err);
-    if (st != TSC_OK) return st;
-    if (!c.opt.force) {
-        tsc__outfile probe;
-        st = tsc__outfile_reserve(&probe, path, 0, err);
-        if (st != TSC_OK) return st;
-        tsc__outfile_abort(&probe);
-    }
-    cairo_t *cr;
-    cairo_surface_t *rec = new_recording(&cr);
-    double h = 0;
-    st = series_page(cr, &c, r, SERIES_PAGE_W, (size_t)-1, &h, err);
-    cairo_destroy(cr);
-    if (st == TSC_OK)
-        st = write_page_png(path, c.opt.force, rec, SERIES_PAGE_W, h, "tumorscope series report",
-                            c.when, err);
-    cairo_surface_destroy(rec);
-    return st;
-}
-
-/* ---- PDF --------------------------------------------------------------- */
-
-static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsigned int length)
-{
-    return fwrite(data, 1, length, (FILE *)closure) == length ? CAIRO_STATUS_SUCCESS
-                                                            : CAIRO_STATUS_WRITE_ERROR;
-}
-
-/* One page of the PDF, drawn by `draw` into any cairo context. */
-typedef struct pdf_job {
-    rep *c;
-    const tsc_series_result *sr;
-    size_t slice;       /* (size_t)-1: the summary or a lesion page */
-    size_t lesion;      /* a lesion page: its first 3D lesion; (size_t)-1 otherwise */
-} pdf_job;
-
-static tsc_status draw_job(cairo_t *cr, pdf_job *j, double *w, double *h, tsc_error *err)
-{
-    if (j->slice == (size_t)-1 && j->lesion != (size_t)-1) {
-        *w = PDF_SERIES_W;
-        return lesions_page(cr, j->c, j->sr, PDF_SERIES_W, j->lesion, PDF_LESIONS_PAGE, h);
-    }
-    if (j->slice == (size_t)-1) {
-        *w = PDF_SERIES_W;
-        return series_page(cr, j->c, j->sr, PDF_SERIES_W, PDF_LESIONS_SUMMARY, h, err);
-    }
-    return slice_page(cr, j->c, j->slice, tsc_series_result_get_slice(j->sr, j->slice), 1,
-                      PDF_SLICE_W, w, h, err);
-}
-
-/* Measures the page in a recording, then draws it again straight onto the
- * A4 page, scaled to fit and top-aligned.  (cairo 1.16 loses the content of
- * recording surfaces replayed into a PDF once they are destroyed before the
- * document is finished, so pages are not replayed from recordings.) */
-static tsc_status pdf_page(cairo_t *pdf, pdf_job *j, tsc_error *err)
-{
-    cairo_t *cr;
-    cairo_surface_t *rec = new_recording(&cr);
-    double w = 0, h = 0;
-    tsc__text_sink_pause(1);
-    tsc_status st = draw_job(cr, j, &w, &h, err);
-    tsc__text_sink_pause(0);
-    cairo_destroy(cr);
-    cairo_surface_destroy(rec);
-    if (st != TSC_OK) return st;
-    double s = fmin((A4_W - 2 * PDF_MARGIN) / w, (A4_H - 2 * PDF_MARGIN) / h);
-    cairo_save(pdf);
-    cairo_translate(pdf, (A4_W - w * s) / 2, PDF_MARGIN);
-    cairo_scale(pdf, s, s);
-    cairo_rectangle(pdf, 0, 0, w, h);
-    cairo_clip(pdf);
-    st = draw_job(pdf, j, &w, &h, err);
-    cairo_restore(pdf);
-    cairo_show_page(pdf);
-    return st;
-}
-
-tsc_status tsc_report_pdf(const char *path, const tsc_model *model, const tsc_dicom_index *index,
-                          size_t series, const tsc_series_result *r,
-                          const tsc_report_options *options, tsc_error *err)
-{
-    TSC_ASSERT(path);
-    check_series_args(index, series, r);
-    tsc_error_clear(err);
-    tsc_status st = series_matches(index, series, r, err);
-    if (st != TSC_OK) return st;
-    rep c;
-    rep_init(&c, model, index, series, options);
-    st = tsc__check_outside_inputs(index, path, 0, err);
-    if (st != TSC_OK) return st;
-    tsc__outfile of;
-    st = tsc__outfile_open(&of, path, c.opt.force, err);
-    if (st != TSC_OK) return st;
-
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(pdf_write, of.fp, A4_W, A4_H);
-    char title[512];
-    if (c.opt.deidentify) {
-        snprintf(title, sizeof title, "tumorscope report (de-identified) \xe2\x80\x94 series %d",
-                 c.se->series_number);
-    } else {
-        char pn[256];
-        format_pn(c.pt->name, pn, sizeof pn);
-        snprintf(title, sizeof title, "tumorscope report \xe2\x80\x94 %s \xe2\x80\x94 series %d %s",
-                 pn, c.se->series_number, c.se->description);
-    }
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title);
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "tumorscope " TSC_VERSION);
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT,
-                                   "Brain MRI tumour analysis \xe2\x80\x94 decision support only, "
-                                   "not for diagnostic use");
-    cairo_t *pdf = cairo_create(surf);
-
-    /* Page 1: the summary. */
-    tsc_description sd;
-    tsc_series_result_describe(model, r, &sd);
-    snprintf(c.scope_warning, sizeof c.scope_warning, "%s", sd.scope_warning);
-    pdf_job job = {&c, r, (size_t)-1, (size_t)-1};
-    st = pdf_page(pdf, &job, err);
-    /* The 3D lesions the summary had no room for, on pages of their own. */
-    size_t n3 = first_result(r) ? tsc_series_result_n_lesions3d(r) : 0;
-    for (size_t first = PDF_LESIONS_SUMMARY; first < n3 && st == TSC_OK; first += PDF_LESIONS_PAGE) {
-        job.lesion = first;
-        st = pdf_page(pdf, &job, err);
-    }
-    job.lesion = (size_t)-1;
-
-    /* Then the slices with a finding, or every analysed slice. */
-    size_t n = tsc_series_result_n_slices(r), with_finding = 0;
-    for (size_t k = 0; k < n; k++) {
-        const tsc_result *s = tsc_series_result_get_slice(r, k);
-        if (s && is_finding(s)) with_finding++;
-    }
-    for (size_t k = 0; k < n && st == TSC_OK; k++) {
-        const tsc_result *s = tsc_series_result_get_slice(r, k);
-        if (!s || (with_finding && !is_finding(s))) continue;
-        job.slice = k;
-        st = pdf_page(pdf, &job, err);
-    }
-    cairo_destroy(pdf);
-    cairo_surface_finish(surf);
-    cairo_status_t cs = cairo_surface_status(surf);
-    cairo_surface_destroy(surf);
-    if (st == TSC_OK && cs != CAIRO_STATUS_SUCCESS)
-        st = tsc_error_set(err, TSC_EIO, "writing the PDF failed (%s)", cairo_status_to_string(cs));
-    if (st == TSC_OK) st = tsc__outfile_commit(&of, err);
-    else tsc__outfile_abort(&of);
-    if (st != TSC_OK) tsc_error_prefix(err, "report %s", path);
-    return st;
 }

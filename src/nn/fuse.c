@@ -132,9 +132,7 @@ static tsc_status fold_bn(tsc__nn_graph *g, tsc__nn_node *bn, tsc_error *err)
 static int is_act_op(tsc__nn_op op)
 {
     switch (op) {
-    case TSC__NN_OP_RELU: case TSC__NN_OP_LEAKYRELU: case TSC__NN_OP_CLIP:
-    case TSC__NN_OP_SIGMOID: case TSC__NN_OP_HARDSIGMOID: case TSC__NN_OP_HARDSWISH:
-    case TSC__NN_OP_TANH: case TSC__NN_OP_ELU: case TSC__NN_OP_ABS:
+    TSC__NN_CASE_ACT_OPS:
         return 1;
     default:
         return 0;

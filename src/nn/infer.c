@@ -781,15 +781,8 @@ static tsc_status infer_node(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
     case TSC__NN_OP_CONV:
     case TSC__NN_OP_CONVT: return infer_conv(g, n, err);
     case TSC__NN_OP_BN: return infer_bn(g, n, err);
-    case TSC__NN_OP_RELU:
-    case TSC__NN_OP_LEAKYRELU:
-    case TSC__NN_OP_CLIP:
-    case TSC__NN_OP_SIGMOID:
-    case TSC__NN_OP_HARDSIGMOID:
-    case TSC__NN_OP_HARDSWISH:
-    case TSC__NN_OP_TANH:
-    case TSC__NN_OP_ELU:
-    case TSC__NN_OP_ABS: return infer_act(g, n, err);
+    TSC__NN_CASE_ACT_OPS:
+        return infer_act(g, n, err);
     case TSC__NN_OP_REDUCEMEAN: return infer_reduce(g, n, err);
     case TSC__NN_OP_ADD:
     case TSC__NN_OP_SUB:

@@ -57,6 +57,20 @@ const char *tsc__nn_op_name(int op);
 int tsc__nn_op_from_name(const char *name); /* -1 when unknown */
 
 /* Element-wise activations, shared by standalone nodes and fused post-ops. */
+/* The case labels of the element-wise activation operators (node->act says
+ * which): one list for every switch that treats them alike.  Use as
+ * `TSC__NN_CASE_ACT_OPS: ...`. */
+#define TSC__NN_CASE_ACT_OPS                                                                       \
+    case TSC__NN_OP_RELU:                                                                          \
+    case TSC__NN_OP_LEAKYRELU:                                                                     \
+    case TSC__NN_OP_CLIP:                                                                          \
+    case TSC__NN_OP_SIGMOID:                                                                       \
+    case TSC__NN_OP_HARDSIGMOID:                                                                   \
+    case TSC__NN_OP_HARDSWISH:                                                                     \
+    case TSC__NN_OP_TANH:                                                                          \
+    case TSC__NN_OP_ELU:                                                                           \
+    case TSC__NN_OP_ABS
+
 typedef enum tsc__nn_act {
     TSC__NN_ACT_RELU,        /* alpha: negative slope (LeakyRelu) */
     TSC__NN_ACT_CLIP,        /* alpha: low, beta: high */

@@ -563,15 +563,7 @@ tsc_status tsc__nn_ref_eval(const tsc__nn_graph *g, const tsc__nn_node *n,
         }
         break;
     }
-    case TSC__NN_OP_RELU:
-    case TSC__NN_OP_LEAKYRELU:
-    case TSC__NN_OP_CLIP:
-    case TSC__NN_OP_SIGMOID:
-    case TSC__NN_OP_HARDSIGMOID:
-    case TSC__NN_OP_HARDSWISH:
-    case TSC__NN_OP_TANH:
-    case TSC__NN_OP_ELU:
-    case TSC__NN_OP_ABS:
+    TSC__NN_CASE_ACT_OPS:
         if (in[0].dtype != TSC__NN_F32) goto unsupported;
         for (int64_t i = 0; i < ny; i++)
             ((float *)y->data)[i] =

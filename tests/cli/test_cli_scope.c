@@ -29,17 +29,6 @@ static void setup(void)
         tsc_test_skip("dcmodify (Debian package dcmtk) is not installed");
 }
 
-static int run(const char *fmt, ...)
-{
-    char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static cJSON *load_json(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -66,8 +55,8 @@ static double num(const cJSON *o, const char *key)
 /* Analyses `in` (CNN, the shipped model) into `json`; returns the exit status. */
 static int analyze(const char *in, const char *json, const char *extra)
 {
-    return run("'%s' analyze '%s' --quiet --force --json '%s' %s 2>'%s.err'", bin, in, json,
-               extra ? extra : "", json);
+    return tsc_test_system("'%s' analyze '%s' --quiet --force --json '%s' %s 2>'%s.err'", bin, in,
+                           json, extra ? extra : "", json);
 }
 
 /* The one series of `json`; every slice of it checked for no tumour verdict. */
@@ -83,7 +72,8 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
     setup();
     const char *t = tsc_test_tmpdir();
     /* CT: the normal sample relabelled. */
-    REQUIRE(run("mkdir -p '%s/ct' && cp '%s'/01-normal-colin27/t1-axial/IM000[1-6].dcm '%s/ct/' && "
+    REQUIRE(tsc_test_system(
+                "mkdir -p '%s/ct' && cp '%s'/01-normal-colin27/t1-axial/IM000[1-6].dcm '%s/ct/' && "
                 "dcmodify -nb -m '(0008,0060)=CT' -m '(0008,0016)=1.2.840.10008.5.1.4.1.1.2' "
                 "'%s'/ct/*.dcm >/dev/null 2>&1",
                 t, samples, t, t) == 0);
@@ -103,9 +93,11 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
     /* Our own Secondary Capture overlays, written by a threshold run. */
     char out[4096];
     snprintf(out, sizeof out, "%s/sc-out", t);
-    REQUIRE(run("'%s' analyze '%s/03-synthetic-lesion' --method threshold --quiet --dicom --out '%s' "
-                ">/dev/null 2>&1",
-                bin, samples, out) == 0);
+    REQUIRE(
+        tsc_test_system(
+            "'%s' analyze '%s/03-synthetic-lesion' --method threshold --quiet --dicom --out '%s' "
+            ">/dev/null 2>&1",
+            bin, samples, out) == 0);
     snprintf(in, sizeof in, "%s/series000_dicom/SC", out);
     snprintf(json, sizeof json, "%s/sc.json", t);
     CHECK(analyze(in, json, NULL) == 5);
@@ -117,7 +109,8 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
     cJSON_Delete(root);
 
     /* The same colour pictures claiming to be MR images. */
-    REQUIRE(run("mkdir -p '%s/rgb' && cp '%s'/*.dcm '%s/rgb/' && dcmodify -nb -m '(0008,0060)=MR' "
+    REQUIRE(tsc_test_system(
+                "mkdir -p '%s/rgb' && cp '%s'/*.dcm '%s/rgb/' && dcmodify -nb -m '(0008,0060)=MR' "
                 "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.4' '%s'/rgb/*.dcm >/dev/null 2>&1",
                 t, in, t, t) == 0);
     snprintf(in, sizeof in, "%s/rgb", t);
@@ -135,7 +128,8 @@ TSC_TEST(cli_force_scope_analyses_and_warns_on_every_result)
 {
     setup();
     const char *t = tsc_test_tmpdir();
-    REQUIRE(run("mkdir -p '%s/ct' && cp '%s'/01-normal-colin27/t1-axial/IM001[0-2].dcm '%s/ct/' && "
+    REQUIRE(tsc_test_system(
+                "mkdir -p '%s/ct' && cp '%s'/01-normal-colin27/t1-axial/IM001[0-2].dcm '%s/ct/' && "
                 "dcmodify -nb -m '(0008,0060)=CT' '%s'/ct/*.dcm >/dev/null 2>&1",
                 t, samples, t, t) == 0);
     char in[4096], json[4096];
@@ -158,9 +152,9 @@ TSC_TEST(cli_json_is_written_when_nothing_is_readable)
 {
     setup();
     const char *t = tsc_test_tmpdir();
-    REQUIRE(run("mkdir -p '%s/junk' && echo 'not dicom' > '%s/junk/a.dcm' && "
-                "printf '\\037\\213gzipped' > '%s/junk/b.dcm.gz'",
-                t, t, t) == 0);
+    REQUIRE(tsc_test_system("mkdir -p '%s/junk' && echo 'not dicom' > '%s/junk/a.dcm' && "
+                            "printf '\\037\\213gzipped' > '%s/junk/b.dcm.gz'",
+                            t, t, t) == 0);
     char in[4096], json[4096];
     snprintf(in, sizeof in, "%s/junk", t);
     snprintf(json, sizeof json, "%s/nothing.json", t);

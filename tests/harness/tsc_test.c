@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int tsc_test_failures;
@@ -91,4 +92,15 @@ int tsc_test_run(int argc, char **argv, const tsc_test_case *cases, size_t n)
         return 2;
     }
     return 0;
+}
+
+int tsc_test_system(const char *fmt, ...)
+{
+    char cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }

@@ -29,6 +29,9 @@ void tsc_test_skip(const char *fmt, ...);
 const char *tsc_test_env(const char *name, const char *fallback);
 /* A fresh, empty temporary directory for this case (removed by the OS /tmp policy). */
 const char *tsc_test_tmpdir(void);
+/* Runs a shell command (printf-style, up to 16 KiB) through system();
+ * returns its exit status, or -1 when it did not exit normally. */
+int tsc_test_system(const char *fmt, ...);
 
 #ifdef __cplusplus
 }

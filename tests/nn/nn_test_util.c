@@ -80,7 +80,9 @@ const char *nn_fixture_path(const char *name, const char *ext)
     return path;
 }
 
-tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, int threads)
+/* From `path` when given, else from data[0..len). */
+static tsc_nn_model *load(const char *path, const void *data, size_t len, tsc_nn_engine engine,
+                          int threads)
 {
     tsc_nn_params p = tsc_nn_default_params();
     p.engine = engine;
@@ -88,7 +90,8 @@ tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, in
     tsc_error err;
     tsc_error_clear(&err);
     tsc_nn_model *m = NULL;
-    tsc_status st = tsc_nn_model_load_from_memory(data, len, "test", &p, &m, &err);
+    tsc_status st = path ? tsc_nn_model_load(path, &p, &m, &err)
+                         : tsc_nn_model_load_from_memory(data, len, "test", &p, &m, &err);
     if (st != TSC_OK) {
         fprintf(stderr, "load (%s engine) failed: %s: %s\n",
                 engine == TSC_NN_ENGINE_REFERENCE ? "reference" : "oneDNN", tsc_status_name(st),
@@ -96,6 +99,33 @@ tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, in
         exit(1);
     }
     return m;
+}
+
+tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, int threads)
+{
+    return load(NULL, data, len, engine, threads);
+}
+
+tsc_nn_model *nn_load_file(const char *path, tsc_nn_engine engine, int threads)
+{
+    return load(path, NULL, 0, engine, threads);
+}
+
+void *nn_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
 }
 
 float **nn_run_alloc(tsc_nn_model *m, float *const *inputs)

@@ -34,6 +34,11 @@ const char *nn_fixture_path(const char *name, const char *ext);
 /* Loads bytes with the given engine and thread count; aborts the case on error
  * unless expected != TSC_OK. */
 tsc_nn_model *nn_load_mem(const void *data, size_t len, tsc_nn_engine engine, int threads);
+/* The same from a file. */
+tsc_nn_model *nn_load_file(const char *path, tsc_nn_engine engine, int threads);
+
+/* A whole file in a new buffer (*len bytes); NULL when it cannot be read. */
+void *nn_read_file(const char *path, size_t *len);
 
 /* Runs a model on inputs (one buffer per input) into freshly allocated outputs. */
 float **nn_run_alloc(tsc_nn_model *m, float *const *inputs);

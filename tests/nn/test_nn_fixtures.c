@@ -10,38 +10,13 @@
 #include "tsc_nn.h"
 #include "tsc_test.h"
 
-static void *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void check_engine(const char *name, tsc_nn_engine engine, int threads)
 {
     size_t n_in, n_out;
     nn_tensor_file *t;
     if (nn_read_io(nn_fixture_path(name, ".io"), &n_in, &n_out, &t) != 0)
         tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
-    tsc_nn_params p = tsc_nn_default_params();
-    p.engine = engine;
-    p.n_threads = threads;
-    tsc_error err;
-    tsc_error_clear(&err);
-    tsc_nn_model *m = NULL;
-    tsc_status st = tsc_nn_model_load(nn_fixture_path(name, ".onnx"), &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "%s: %s\n", tsc_status_name(st), err.message);
-    REQUIRE(st == TSC_OK);
+    tsc_nn_model *m = nn_load_file(nn_fixture_path(name, ".onnx"), engine, threads);
     REQUIRE(tsc_nn_model_n_inputs(m) == n_in);
     REQUIRE(tsc_nn_model_n_outputs(m) == n_out);
     float **ins = calloc(n_in, sizeof *ins);
@@ -162,7 +137,7 @@ static void *par_worker(void *arg)
 TSC_TEST(nn_runs_models_from_parallel_threads)
 {
     size_t len = 0, n_in = 0, n_out = 0;
-    void *bytes = read_file(nn_fixture_path("resnet_block", ".onnx"), &len);
+    void *bytes = nn_read_file(nn_fixture_path("resnet_block", ".onnx"), &len);
     nn_tensor_file *t = NULL;
     if (!bytes || nn_read_io(nn_fixture_path("resnet_block", ".io"), &n_in, &n_out, &t))
         tsc_test_skip("resnet_block fixture missing");
@@ -183,7 +158,7 @@ TSC_TEST(nn_runs_models_from_parallel_threads)
 TSC_TEST(nn_repeated_runs_give_identical_results)
 {
     size_t len = 0, n_in = 0, n_out = 0;
-    void *bytes = read_file(nn_fixture_path("unet_small", ".onnx"), &len);
+    void *bytes = nn_read_file(nn_fixture_path("unet_small", ".onnx"), &len);
     nn_tensor_file *t = NULL;
     if (!bytes || nn_read_io(nn_fixture_path("unet_small", ".io"), &n_in, &n_out, &t))
         tsc_test_skip("unet_small fixture missing");

@@ -11,23 +11,6 @@
 #include "tsc_nn.h"
 #include "tsc_test.h"
 
-static void *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Loads bytes; returns the status and leaves the message in *err. */
 static tsc_status try_load(const void *data, size_t len, const tsc_nn_params *p, tsc_error *err)
 {
@@ -88,7 +71,7 @@ TSC_TEST(nn_valid_model_loads)
 TSC_TEST(nn_rejects_truncated_files)
 {
     size_t len;
-    uint8_t *bytes = read_file(nn_fixture_path("unet_small", ".onnx"), &len);
+    uint8_t *bytes = nn_read_file(nn_fixture_path("unet_small", ".onnx"), &len);
     if (!bytes) tsc_test_skip("unet_small.onnx fixture missing");
     size_t cuts[] = {0, 1, 2, 7, 16, 100, 1000, len / 3, len / 2, len - 200, len - 10, len - 1};
     tsc_error err;
@@ -380,7 +363,7 @@ TSC_TEST(nn_survives_mutated_fixtures)
     int loaded = 0, total = 0;
     for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
         size_t len;
-        uint8_t *orig = read_file(nn_fixture_path(names[f], ".onnx"), &len);
+        uint8_t *orig = nn_read_file(nn_fixture_path(names[f], ".onnx"), &len);
         if (!orig) tsc_test_skip("fixture %s.onnx missing", names[f]);
         uint8_t *buf = malloc(len);
         for (unsigned m = 0; m < 40; m++) {

@@ -32,17 +32,6 @@ static char log_path[4200];
 
 /* ---- processes and tools ---- */
 
-static int run(const char *fmt, ...)
-{
-    char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static void stop_orthanc(void)
 {
     if (orthanc_pid <= 0) return;
@@ -206,12 +195,12 @@ static void start_orthanc(const char *dir, const char *tumorscope)
         }
         if (waitpid(pid, NULL, WNOHANG) == pid) {
             orthanc_pid = -1;
-            run("tail -20 '%s' >&2", log_path);
+            tsc_test_system("tail -20 '%s' >&2", log_path);
             REQUIRE(!"Orthanc exited at start");
         }
         usleep(100000);
     }
-    run("tail -20 '%s' >&2", log_path);
+    tsc_test_system("tail -20 '%s' >&2", log_path);
     REQUIRE(!"Orthanc did not answer within 30 s");
 }
 
@@ -220,7 +209,7 @@ static void upload(const char *folder, char *series, size_t len)
 {
     char list[4400];
     snprintf(list, sizeof list, "%s/.files", tsc_test_tmpdir());
-    REQUIRE(run("ls '%s'/*.dcm > '%s'", folder, list) == 0);
+    REQUIRE(tsc_test_system("ls '%s'/*.dcm > '%s'", folder, list) == 0);
     FILE *fl = fopen(list, "r");
     char path[4096];
     int n = 0;
@@ -253,7 +242,7 @@ static cJSON *wait_final(const char *series)
         cJSON_Delete(j);
         usleep(500000);
     }
-    run("tail -20 '%s' >&2", log_path);
+    tsc_test_system("tail -20 '%s' >&2", log_path);
     REQUIRE(!"the series did not reach a final state within 180 s");
     return NULL;
 }
@@ -296,10 +285,10 @@ static int dciodvfy_clean(const char *id, const char *dir)
         REQUIRE(f && fwrite(r.body, 1, r.size, f) == r.size);
         fclose(f);
         free(r.body);
-        if (run("dciodvfy '%s' > '%s.vfy' 2>&1", file, file) < 0 ||
-            run("grep -q Error '%s.vfy'", file) == 0) {
+        if (tsc_test_system("dciodvfy '%s' > '%s.vfy' 2>&1", file, file) < 0 ||
+            tsc_test_system("grep -q Error '%s.vfy'", file) == 0) {
             fprintf(stderr, "dciodvfy %s (output series %s):\n", file, id);
-            run("grep Error '%s.vfy' >&2", file);
+            tsc_test_system("grep Error '%s.vfy' >&2", file);
             clean = 0;
         }
     }
@@ -312,7 +301,7 @@ static int dciodvfy_clean(const char *id, const char *dir)
 TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study)
 {
     setup();
-    if (run("command -v dciodvfy >/dev/null 2>&1") != 0)
+    if (tsc_test_system("command -v dciodvfy >/dev/null 2>&1") != 0)
         tsc_test_skip("dciodvfy (Debian package dicom3tools) is not installed");
     const char *t = tsc_test_tmpdir();
     start_orthanc(t, "{}");
@@ -382,7 +371,8 @@ TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study)
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(p, "MainDicomTags");
         const char *ids[] = {str(tags, "PatientName"), str(tags, "PatientID")};
         for (int i = 0; i < 2; i++)
-            if (strlen(ids[i]) > 2) CHECK(run("grep -qF '%s' '%s'", ids[i], log_path) != 0);
+            if (strlen(ids[i]) > 2)
+                CHECK(tsc_test_system("grep -qF '%s' '%s'", ids[i], log_path) != 0);
         cJSON_Delete(p);
     }
     cJSON_Delete(pt);
@@ -408,8 +398,9 @@ TSC_TEST(orthanc_same_series_again_is_not_analysed_twice)
     /* The same instances again, and one new instance of the series: the
      * series turns stable a second time. */
     upload(src, series, sizeof series);
-    REQUIRE(run("mkdir -p '%s/extra' && cp '%s/IM0001.dcm' '%s/extra/' && "
-                "dcmodify -nb -gin '%s/extra/IM0001.dcm' >/dev/null 2>&1", t, src, t, t) == 0);
+    REQUIRE(tsc_test_system("mkdir -p '%s/extra' && cp '%s/IM0001.dcm' '%s/extra/' && "
+                            "dcmodify -nb -gin '%s/extra/IM0001.dcm' >/dev/null 2>&1",
+                            t, src, t, t) == 0);
     char extra[4400], again[128];
     snprintf(extra, sizeof extra, "%s/extra", t);
     upload(extra, again, sizeof again);
@@ -437,13 +428,15 @@ TSC_TEST(orthanc_same_series_again_is_not_analysed_twice)
 TSC_TEST(orthanc_ct_series_is_not_analysed_with_the_scope_reason)
 {
     setup();
-    if (run("command -v dcmodify >/dev/null 2>&1") != 0)
+    if (tsc_test_system("command -v dcmodify >/dev/null 2>&1") != 0)
         tsc_test_skip("dcmodify (Debian package dcmtk) is not installed");
     const char *t = tsc_test_tmpdir();
-    REQUIRE(run("mkdir -p '%s/ct' && cp '%s'/03-synthetic-lesion/t1-post-contrast/*.dcm '%s/ct/' && "
-                "dcmodify -nb -gin -m '(0020,000e)=2.25.%ld' -m '(0008,0060)=CT' "
-                "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.2' '%s'/ct/*.dcm >/dev/null 2>&1",
-                t, samples, t, (long)time(NULL), t) == 0);
+    REQUIRE(
+        tsc_test_system(
+            "mkdir -p '%s/ct' && cp '%s'/03-synthetic-lesion/t1-post-contrast/*.dcm '%s/ct/' && "
+            "dcmodify -nb -gin -m '(0020,000e)=2.25.%ld' -m '(0008,0060)=CT' "
+            "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.2' '%s'/ct/*.dcm >/dev/null 2>&1",
+            t, samples, t, (long)time(NULL), t) == 0);
     start_orthanc(t, "{}");
     char ct[4400], series[128];
     snprintf(ct, sizeof ct, "%s/ct", t);

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The oneDNN engine's internals, shared by exec_dnnl.c (memories, steps,
+ * arena, entry points) and exec_dnnl_ops.c (one lowering per operator). */
+#ifndef TSC_NN_DNNL_PRIVATE_H
+#define TSC_NN_DNNL_PRIVATE_H
+
+#include <dnnl.h>
+
+#include "nn_private.h"
+
+/* Where a memory object's data lives. */
+enum {
+    BUF_OWNED = -1,      /* allocated by oneDNN (weights, constants) */
+    BUF_SCRATCH = -2,    /* the shared scratchpad */
+    BUF_BORROWED = -3,   /* a view of an owned memory, handle fixed at load */
+    BUF_INPUT = -100,    /* BUF_INPUT - i: the caller's input i */
+    BUF_OUTPUT = -100000 /* BUF_OUTPUT - i: the caller's output i */
+};
+
+typedef struct mem_ref {
+    dnnl_memory_t m;
+    int buf;
+} mem_ref;
+
+typedef struct arena_buf {
+    size_t size, offset;
+    int first, last;
+} arena_buf;
+
+typedef struct resize_plan {
+    int src, dst;       /* mem ids */
+    int64_t outer, blk; /* N * channel blocks, channels per block (1 for plain) */
+    int64_t in[3], out[3];
+    int64_t *i0[3], *i1[3];
+    float *w[3];
+    int linear;
+} resize_plan;
+
+typedef struct fill_plan {
+    int dst;
+    size_t count;
+    float value;
+} fill_plan;
+
+enum { STEP_PRIM, STEP_RESIZE, STEP_FILL };
+
+typedef struct step {
+    int kind;
+    const char *node; /* for messages */
+    dnnl_primitive_t prim;
+    int nargs;
+    dnnl_exec_arg_t args[12];
+    int arg_mem[12];
+    resize_plan *rz;
+    fill_plan *fill;
+} step;
+
+typedef struct reorder_entry {
+    int v;
+    int mem;
+} reorder_entry;
+
+typedef struct dstate {
+    dnnl_engine_t eng;
+    dnnl_stream_t stream;
+    dnnl_primitive_attr_t attr; /* scratchpad mode user */
+    mem_ref *mems;
+    int n_mems, cap_mems;
+    arena_buf *bufs;
+    int n_bufs, cap_bufs;
+    step *steps;
+    int n_steps, cap_steps;
+    reorder_entry *reorders;
+    int n_reorders, cap_reorders;
+    int *vmem; /* value -> mem id (-1 none yet) */
+    void *arena, *scratch;
+    size_t arena_size, scratch_size, weight_bytes;
+    int n_prims, n_reorder_steps, n_fused;
+    const tsc__nn_graph *g;
+    const tsc__nn_node *cur; /* node being lowered, for messages */
+    tsc_error *err;
+} dstate;
+
+#define CHECK_DNNL(call, what)                                                                     \
+    do {                                                                                           \
+        dnnl_status_t s_ = (call);                                                                 \
+        if (s_ != dnnl_success) return tsc__dnnl_fail(S, s_, what);                                \
+    } while (0)
+
+/* Returns a node's error from a lowering function (S and n in scope). */
+#define NODE_ERR(status, fmt, ...)                                                                 \
+    return tsc_error_set(S->err, status, "model %s: " TSC__NN_NODE_FMT ": " fmt, S->g->src_name,   \
+                         TSC__NN_NODE_ARGS(n), __VA_ARGS__)
+
+/* An input of a step: the oneDNN argument and our memory id. */
+typedef struct bind {
+    int arg, mem;
+} bind;
+
+/* tsc__dnnl_emit's destination: a new arena memory in the layout the
+ * primitive chose (not -1, which tsc__dnnl_new_act_mem returns out of memory). */
+#define NEW_DST (-2)
+
+/* ---- exec_dnnl.c ---- */
+tsc_status tsc__dnnl_fail(dstate *S, dnnl_status_t s, const char *what);
+tsc_status tsc__dnnl_nomem(dstate *S);
+void tsc__dnnl_plain_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims);
+void tsc__dnnl_any_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims);
+int tsc__dnnl_new_mem(dstate *S, const dnnl_memory_desc_t *md, int buf, void *handle);
+const dnnl_memory_desc_t *tsc__dnnl_mem_md(dstate *S, int id);
+int tsc__dnnl_new_act_mem(dstate *S, const dnnl_memory_desc_t *md);
+int tsc__dnnl_alias_mem(dstate *S, int id, const dnnl_memory_desc_t *md);
+void tsc__dnnl_touch(dstate *S, int mem, int stepi);
+step *tsc__dnnl_add_step(dstate *S, int kind);
+/* The primitive descriptor for the operation descriptor `desc`, whose init
+ * returned `s`; `attr` is destroyed unless it is the shared S->attr. */
+tsc_status tsc__dnnl_make_pd(dstate *S, dnnl_status_t s, const void *desc,
+                             dnnl_primitive_attr_t attr, dnnl_primitive_desc_t *pd,
+                             const char *what);
+/* The step running pd (destroyed here) on `in` and writing into memory `dst`
+ * (or NEW_DST); *out gets the destination's memory. */
+tsc_status tsc__dnnl_emit(dstate *S, dnnl_primitive_desc_t pd, const char *what, const bind *in,
+                          int n_in, int dst, int *out);
+tsc_status tsc__dnnl_const_mem(dstate *S, const float *data, const dnnl_memory_desc_t *src_md,
+                               const dnnl_memory_desc_t *md, int *out);
+tsc_status tsc__dnnl_value_mem(dstate *S, int v, int *out);
+tsc_status tsc__dnnl_reorder_into(dstate *S, int src, int dst, const char *what);
+tsc_status tsc__dnnl_value_as(dstate *S, int v, const dnnl_memory_desc_t *md, int *out);
+tsc_status tsc__dnnl_value_plain(dstate *S, int v, int *out);
+tsc_status tsc__dnnl_set_output(dstate *S, int v, int mem);
+/* tsc__dnnl_emit() for a node whose destination is its output value. */
+tsc_status tsc__dnnl_emit_output(dstate *S, const tsc__nn_node *n, dnnl_primitive_desc_t pd,
+                                 const char *what, const bind *in, int n_in, int dst);
+tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_attr_t *out);
+
+/* ---- exec_dnnl_ops.c ---- */
+/* Appends the steps that compute node n. */
+tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n);
+/* Runs a STEP_RESIZE (our own kernel, on the layouts oneDNN chose). */
+void tsc__dnnl_run_resize(const resize_plan *rz, const float *src, float *dst);
+
+#endif

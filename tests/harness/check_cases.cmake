@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# cmake -DEXE=test_binary -DCASES="a;b;c" -P check_cases.cmake
+cmake_minimum_required(VERSION 3.16)
+# Fails unless `EXE --list` prints exactly the cases in CASES (the list
+# tsc_add_unit_tests registered with ctest), naming every difference.
+execute_process(COMMAND ${EXE} --list OUTPUT_VARIABLE listed RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} --list failed (${rc})")
+endif()
+string(REGEX REPLACE "\n+$" "" listed "${listed}")
+string(REPLACE "\n" ";" listed "${listed}")
+set(bad 0)
+foreach(c IN LISTS listed)
+  if(NOT c IN_LIST CASES)
+    message(SEND_ERROR "case ${c} is in the test binary but not in its CMake CASES: ctest never runs it")
+    set(bad 1)
+  endif()
+endforeach()
+foreach(c IN LISTS CASES)
+  if(NOT c IN_LIST listed)
+    message(SEND_ERROR "case ${c} is in CMake CASES but the test binary has no such case")
+    set(bad 1)
+  endif()
+endforeach()
+list(LENGTH CASES n)
+if(NOT bad)
+  message(STATUS "${n} cases, the same in the binary and in CASES")
+endif()
