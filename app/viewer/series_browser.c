@@ -43,6 +43,7 @@ static GtkWidget *header_row(const char *title, const char *subtitle, const char
     GtkWidget *t = gtk_label_new(title);
     gtk_label_set_xalign(GTK_LABEL(t), 0);
     gtk_label_set_ellipsize(GTK_LABEL(t), PANGO_ELLIPSIZE_END);
+    gtk_widget_set_tooltip_text(t, title);
     gtk_widget_add_css_class(t, "browser-title");
     gtk_box_append(GTK_BOX(box), t);
     if (subtitle && *subtitle) {
@@ -78,8 +79,11 @@ static GtkWidget *series_row(const tsc_dicom_series_info *si, const tsc_dicom_st
     const char *desc = si->description && *si->description ? si->description : "(no description)";
     GtkWidget *title = gtk_label_new(desc);
     gtk_label_set_xalign(GTK_LABEL(title), 0);
+    /* Series of one acquisition often differ only at the end of their
+     * names (GE's "... (time point 3 of 10)"): the name wraps on up to 4
+     * lines before anything is cut, and the tooltip has it whole. */
     gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_END);
-    gtk_label_set_lines(GTK_LABEL(title), 2);
+    gtk_label_set_lines(GTK_LABEL(title), 4);
     gtk_label_set_wrap(GTK_LABEL(title), TRUE);
     gtk_label_set_wrap_mode(GTK_LABEL(title), PANGO_WRAP_WORD_CHAR);
     gtk_widget_add_css_class(title, "series-title");
@@ -118,6 +122,7 @@ static GtkWidget *series_row(const tsc_dicom_series_info *si, const tsc_dicom_st
     g_object_set_data(G_OBJECT(row), "series", GSIZE_TO_POINTER(i + 1));
     g_object_set_data(G_OBJECT(row), "picture", pic);
     g_object_set_data(G_OBJECT(row), "badge", badge);
+    g_object_set_data(G_OBJECT(row), "title", title);
     return row;
 }
 
@@ -220,6 +225,23 @@ const char *tsc_series_browser_get_badge(TscSeriesBrowser *self, gsize series)
     if (series >= self->rows->len) return "";
     GtkWidget *badge = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "badge");
     return gtk_label_get_text(GTK_LABEL(badge));
+}
+
+gboolean tsc_series_browser_get_title_cut(TscSeriesBrowser *self, gsize series)
+{
+    g_return_val_if_fail(TSC_IS_SERIES_BROWSER(self), FALSE);
+    if (series >= self->rows->len) return FALSE;
+    GtkWidget *title = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "title");
+    return pango_layout_is_ellipsized(gtk_label_get_layout(GTK_LABEL(title)));
+}
+
+const char *tsc_series_browser_get_title_tooltip(TscSeriesBrowser *self, gsize series)
+{
+    g_return_val_if_fail(TSC_IS_SERIES_BROWSER(self), "");
+    if (series >= self->rows->len) return "";
+    GtkWidget *title = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "title");
+    const char *t = gtk_widget_get_tooltip_text(title);
+    return t ? t : "";
 }
 
 static void tsc_series_browser_dispose(GObject *object)

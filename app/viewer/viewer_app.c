@@ -148,6 +148,10 @@ ACTION(act_shortcuts)
     TscViewerWindow *w = ensure_window(data);
     if (w) gtk_widget_activate_action(GTK_WIDGET(w), "win.show-help-overlay", NULL);
 }
+/* The window's panel toggles (win.show-studies, win.show-findings), for
+ * scripts on the session bus. */
+ACTION(act_show_studies) { UNUSED; TscViewerWindow *w = ensure_window(data); if (w) gtk_widget_activate_action(GTK_WIDGET(w), "win.show-studies", NULL); }
+ACTION(act_show_findings) { UNUSED; TscViewerWindow *w = ensure_window(data); if (w) gtk_widget_activate_action(GTK_WIDGET(w), "win.show-findings", NULL); }
 ACTION(act_quit) { UNUSED; g_application_quit(G_APPLICATION(data)); }
 
 ACTION(act_preferences)
@@ -201,6 +205,8 @@ static const GActionEntry app_entries[] = {
     {"preferences", act_preferences, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"shortcuts", act_shortcuts, NULL, NULL, NULL, {0}},
+    {"show-studies", act_show_studies, NULL, NULL, NULL, {0}},
+    {"show-findings", act_show_findings, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
 

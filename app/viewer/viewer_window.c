@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -89,6 +90,8 @@ struct _TscViewerWindow {
     TscFindingsPanel *findings;
     GtkWidget *analyze_slice_button, *analyze_series_button, *export_button, *preset_box;
     GtkWidget *work_box;
+    GtkWidget *studies_pane, *side_pane;
+    GtkToggleButton *studies_toggle, *findings_toggle;
     GtkLabel *work_label;
     GtkProgressBar *work_bar;
 
@@ -1831,6 +1834,11 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
     g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
+    g_key_file_set_boolean(kf, "viewer", "show-studies", gtk_widget_get_visible(self->studies_pane));
+    g_key_file_set_boolean(kf, "viewer", "show-findings", gtk_widget_get_visible(self->side_pane));
+    /* The header's toggles show the same. */
+    g_key_file_set_boolean(kf, "viewer", "studies-toggle", (gtk_widget_get_state_flags(GTK_WIDGET(self->studies_toggle)) & GTK_STATE_FLAG_CHECKED) != 0);
+    g_key_file_set_boolean(kf, "viewer", "findings-toggle", (gtk_widget_get_state_flags(GTK_WIDGET(self->findings_toggle)) & GTK_STATE_FLAG_CHECKED) != 0);
     {
         /* The recent studies as the menu shows them (labels without their
          * mnemonic underscores). */
@@ -1867,6 +1875,13 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             char *val = g_strdup_printf("%zu slices; %s", si->n_slices, si->description);
             g_key_file_set_string(kf, "study", key, val);
             g_free(val);
+            g_free(key);
+            /* The name as the browser shows it: cut or whole, and its tooltip. */
+            key = g_strdup_printf("series-%zu-name-cut", s);
+            g_key_file_set_boolean(kf, "study", key, tsc_series_browser_get_title_cut(self->browser, s));
+            g_free(key);
+            key = g_strdup_printf("series-%zu-tooltip", s);
+            g_key_file_set_string(kf, "study", key, tsc_series_browser_get_title_tooltip(self->browser, s));
             g_free(key);
         }
     }
@@ -1980,6 +1995,24 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             tsc_slice_view_get_window(self->view, &c, &w);
             g_key_file_set_double(kf, "geometry", "window-center", c);
             g_key_file_set_double(kf, "geometry", "window-width", w);
+            /* Corner texts and orientation letters, in window pixels, and
+             * whether a corner text's lines were cut to fit. */
+            static const char *names[TSC_SLICE_VIEW_N_TEXTS] = {
+                "text-top-left", "text-top-right", "text-bottom-left", "text-bottom-right",
+                "letter-left", "letter-right", "letter-top", "letter-bottom"};
+            for (int t = 0; t < TSC_SLICE_VIEW_N_TEXTS; t++) {
+                graphene_rect_t tr;
+                gboolean cut = FALSE;
+                if (!tsc_slice_view_get_text_rect(self->view, (TscSliceViewText)t, &tr, &cut)) continue;
+                tr.origin.x += b.origin.x;
+                tr.origin.y += b.origin.y;
+                put_rect(kf, "geometry", names[t], &tr);
+                if (t <= TSC_SLICE_VIEW_TEXT_BOTTOM_RIGHT) {
+                    char *key = g_strdup_printf("%s-cut", names[t]);
+                    g_key_file_set_boolean(kf, "geometry", key, cut);
+                    g_free(key);
+                }
+            }
         }
         if (gtk_widget_get_visible(self->method_note) &&
             gtk_widget_compute_bounds(self->method_note, GTK_WIDGET(self), &b))
@@ -2242,6 +2275,12 @@ TscViewerWindow *tsc_viewer_window_new(TscViewerApp *app)
     self->app = app;
     self->prefs = g_object_ref(tsc_viewer_app_get_prefs(app));
     bind_prefs(self);
+    /* Scripts and tests choose the size users have ("1280x720"); GTK 4 has
+     * no way to resize a shown window, so it is read before the first show. */
+    const char *size = g_getenv("TSC_VIEWER_WINDOW_SIZE");
+    int width = 0, height = 0;
+    if (size && sscanf(size, "%dx%d", &width, &height) == 2 && width > 0 && height > 0)
+        gtk_window_set_default_size(GTK_WINDOW(self), width, height);
     gtk_menu_button_set_menu_model(self->recent_button, tsc_viewer_app_get_recent_menu(app));
     refresh_model_label(self);
     refresh_progress(self);
@@ -2299,12 +2338,41 @@ static void tsc_viewer_window_finalize(GObject *object)
     G_OBJECT_CLASS(tsc_viewer_window_parent_class)->finalize(object);
 }
 
+enum { PROP_0, PROP_SHOW_STUDIES, PROP_SHOW_FINDINGS, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+static void tsc_viewer_window_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    TscViewerWindow *self = TSC_VIEWER_WINDOW(object);
+    switch (id) {
+    case PROP_SHOW_STUDIES: g_value_set_boolean(value, gtk_widget_get_visible(self->studies_pane)); break;
+    case PROP_SHOW_FINDINGS: g_value_set_boolean(value, gtk_widget_get_visible(self->side_pane)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void tsc_viewer_window_set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+    TscViewerWindow *self = TSC_VIEWER_WINDOW(object);
+    GtkWidget *pane = id == PROP_SHOW_STUDIES ? self->studies_pane : id == PROP_SHOW_FINDINGS ? self->side_pane : NULL;
+    if (!pane) {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+        return;
+    }
+    gboolean show = g_value_get_boolean(value);
+    if (gtk_widget_get_visible(pane) == show) return;
+    gtk_widget_set_visible(pane, show);
+    g_object_notify_by_pspec(object, props[id]);
+}
+
 static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     oc->dispose = tsc_viewer_window_dispose;
     oc->finalize = tsc_viewer_window_finalize;
+    oc->get_property = tsc_viewer_window_get_property;
+    oc->set_property = tsc_viewer_window_set_property;
 
     g_type_ensure(TSC_TYPE_SLICE_VIEW);
     g_type_ensure(TSC_TYPE_SLICE_STRIP);
@@ -2356,6 +2424,10 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(work_box);
     CHILD(work_label);
     CHILD(work_bar);
+    CHILD(studies_pane);
+    CHILD(side_pane);
+    CHILD(studies_toggle);
+    CHILD(findings_toggle);
 #undef CHILD
     gtk_widget_class_bind_template_callback(wc, on_info_response);
     gtk_widget_class_bind_template_callback(wc, on_series_selected);
@@ -2373,12 +2445,32 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     gtk_widget_class_add_binding_action(wc, GDK_KEY_h, 0, "app.show-heatmap", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_i, 0, "app.show-corner-text", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_c, 0, "app.analyze-on-click", NULL);
+
+    /* The side panels fold away for a small screen (1280x720) or a larger
+     * image: F9 as in GNOME's sidebars, Shift+F9 for the right one. */
+    props[PROP_SHOW_STUDIES] = g_param_spec_boolean("show-studies", NULL, NULL, TRUE,
+                                                    G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                        G_PARAM_EXPLICIT_NOTIFY);
+    props[PROP_SHOW_FINDINGS] = g_param_spec_boolean("show-findings", NULL, NULL, TRUE,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                         G_PARAM_EXPLICIT_NOTIFY);
+    g_object_class_install_properties(oc, N_PROPS, props);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_F9, 0, "win.show-studies", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_F9, GDK_SHIFT_MASK, "win.show-findings", NULL);
 }
 
 static void tsc_viewer_window_init(TscViewerWindow *self)
 {
     self->seg_shown = -1;
     gtk_widget_init_template(GTK_WIDGET(self));
+    /* In the window's own action map (the "win" group of a
+     * GtkApplicationWindow), where the header's toggles see their state. */
+    static const char *panel_props[] = {"show-studies", "show-findings"};
+    for (size_t i = 0; i < G_N_ELEMENTS(panel_props); i++) {
+        GPropertyAction *pa = g_property_action_new(panel_props[i], self, panel_props[i]);
+        g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
+        g_object_unref(pa);
+    }
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
     GtkListItemFactory *mf = gtk_signal_list_item_factory_new();
     g_signal_connect(mf, "setup", G_CALLBACK(method_item_setup), NULL);
