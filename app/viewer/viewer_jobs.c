@@ -83,11 +83,37 @@ typedef struct {
     gsize series, slice;
     TscViewerProgress *progress;
     gboolean force_scope; /* analyse outside the model's scope (research use) */
+    TscViewerImage *decoded; /* the slice as the viewer decoded it, or NULL */
 } AnalysisData;
+
+/* Slices analysed from the pixels the viewer had decoded (write-state). */
+static gint n_from_decoded;
+
+guint tsc_viewer_jobs_n_analysed_from_decoded(void)
+{
+    return (guint)g_atomic_int_get(&n_from_decoded);
+}
+
+/* The one place the viewer's analysis options are filled: slices, series and
+ * the slice an export analyses. */
+static tsc_analysis_options analysis_options(int method, gboolean force_scope, GCancellable *cancellable)
+{
+    tsc_analysis_options opt = tsc_viewer_api()->analysis_default_options();
+    opt.method = (tsc_method)method;
+    opt.cancel = tsc_viewer_cancel_cb;
+    opt.cancel_data = cancellable;
+    opt.force_scope = force_scope;
+    /* The viewer draws results on the slices on screen: an axial reformat's
+     * slices are not those, so a thin 3D volume in another plane is refused
+     * with its reason (the CLI analyses the reformat). */
+    opt.axial_reformat = 0;
+    return opt;
+}
 
 static void analysis_data_free(AnalysisData *d)
 {
     g_object_unref(d->study);
+    g_clear_pointer(&d->decoded, tsc_viewer_image_unref);
     tsc_viewer_progress_unref(d->progress);
     g_free(d);
 }
@@ -121,15 +147,22 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
     AnalysisData *d = data;
     if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = api->analysis_default_options();
-    opt.method = (tsc_method)d->method;
-    opt.cancel = tsc_viewer_cancel_cb;
-    opt.cancel_data = cancellable;
-    opt.force_scope = d->force_scope;
+    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_result *r = NULL;
     tsc_error err = {0};
-    tsc_status st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study),
-                                             d->series, d->slice, &opt, &r, &err);
+    tsc_status st;
+    if (d->decoded) {
+        /* The pixels on screen, decoded once: the plugin analyses them as
+         * analyze_study_slice would after decoding the file again. */
+        const tsc_dicom_image *im = d->decoded->image;
+        tsc_slice s = {.pixels = im->pixels, .rows = im->rows, .cols = im->cols,
+                       .spacing = {im->pixel_spacing[0], im->pixel_spacing[1]}};
+        st = api->analyze_slice(d->model, &s, &opt, &r, &err);
+        if (st == TSC_OK) g_atomic_int_inc(&n_from_decoded);
+    } else {
+        st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study), d->series, d->slice,
+                                      &opt, &r, &err);
+    }
     if (st != TSC_OK) {
         GError *error = NULL;
         if (st == TSC_ECANCELLED)
@@ -150,13 +183,16 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
 
 void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
                                     gsize series, gsize slice, gboolean force_scope,
-                                    GCancellable *cancellable, GAsyncReadyCallback callback,
-                                    gpointer user_data)
+                                    TscViewerImage *decoded, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
 {
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_return_if_fail(decoded == NULL || (decoded->series == series && decoded->slice == slice));
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_slice_async);
     AnalysisData *d = analysis_data_new(study, model, method, series, slice);
     d->force_scope = force_scope;
+    d->decoded = decoded ? tsc_viewer_image_ref(decoded) : NULL;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, slice_thread);
     g_object_unref(task);
@@ -189,15 +225,7 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     AnalysisData *d = data;
     if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = api->analysis_default_options();
-    opt.method = (tsc_method)d->method;
-    opt.cancel = tsc_viewer_cancel_cb;
-    opt.cancel_data = cancellable;
-    opt.force_scope = d->force_scope;
-    /* The viewer draws results on the slices on screen: an axial reformat's
-     * slices are not those, so a thin 3D volume in another plane is refused
-     * with its reason (the CLI analyses the reformat). */
-    opt.axial_reformat = 0;
+    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
@@ -337,11 +365,7 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
 
     if (d->spec.slice_png) {
         if (!d->slice_result && !(d->method == TSC_METHOD_CNN && !d->model)) {
-            tsc_analysis_options opt = api->analysis_default_options();
-            opt.method = (tsc_method)d->method;
-            opt.cancel = tsc_viewer_cancel_cb;
-            opt.cancel_data = cancellable;
-            opt.force_scope = d->spec.force_scope;
+            tsc_analysis_options opt = analysis_options(d->method, d->spec.force_scope, cancellable);
             st = api->analyze_study_slice(d->model, index, d->series, d->slice, &opt,
                                           &d->slice_result, &err);
             if (st != TSC_OK && !first_error)

@@ -1381,8 +1381,15 @@ void tsc_viewer_window_analyze_slice(TscViewerWindow *self)
         return;
     }
     g_hash_table_add(self->analysing, key);
+    /* Analyse the pixels already decoded for the screen, unless the result
+     * must carry the scope warning of a forced analysis, which only the
+     * plugin's study analysis attaches. */
+    g_autoptr(TscViewerImage) decoded = NULL;
+    if (method != TSC_METHOD_CNN || self->scope.in_scope)
+        decoded = tsc_viewer_study_lookup_image(self->study, self->series, self->slice);
     tsc_viewer_analyze_slice_async(self->study, current_model(self), method, self->series, self->slice,
-                                   tsc_viewer_prefs_get_force_scope(self->prefs), self->work_cancellable, on_slice_analysed,
+                                   tsc_viewer_prefs_get_force_scope(self->prefs), decoded,
+                                   self->work_cancellable, on_slice_analysed,
                                    ctx_new(self, method, self->series, self->slice));
     refresh_view_result(self);
     refresh_findings(self);
@@ -1834,6 +1841,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
     g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
+    g_key_file_set_integer(kf, "viewer", "slices-analysed-from-decoded",
+                           (int)tsc_viewer_jobs_n_analysed_from_decoded());
     g_key_file_set_boolean(kf, "viewer", "show-studies", gtk_widget_get_visible(self->studies_pane));
     g_key_file_set_boolean(kf, "viewer", "show-findings", gtk_widget_get_visible(self->side_pane));
     /* The header's toggles show the same. */

@@ -566,10 +566,18 @@ static int test_overlay_colours_lesion_mask(void)
     CHECK(v, "viewer start");
     viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
+    /* The slice on screen first: its decoded pixels are what is analysed
+     * (api->analyze_slice), and the overlay below must still be the mask the
+     * plugin finds when it decodes the file itself. */
+    GKeyFile *shown = viewer_state(v, "shown");
+    CHECK(shown, "no state");
+    g_key_file_unref(shown);
     viewer_action(v, "analyze-slice", NULL);
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == (int)best, "wrong slice");
+    CHECK(g_key_file_get_integer(kf, "viewer", "slices-analysed-from-decoded", NULL) == 1,
+          "the slice on screen was decoded again to be analysed");
     char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
     CHECK(g_strcmp0(verdict, "tumor") == 0, "slice verdict %s", verdict);
     g_free(verdict);
