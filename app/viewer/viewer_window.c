@@ -1841,6 +1841,9 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
     g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
+    /* What libgomp read when the plugin was loaded (viewer_api.c). */
+    g_key_file_set_string(kf, "viewer", "omp-wait-policy",
+                          g_getenv("OMP_WAIT_POLICY") ? g_getenv("OMP_WAIT_POLICY") : "");
     g_key_file_set_integer(kf, "viewer", "slices-analysed-from-decoded",
                            (int)tsc_viewer_jobs_n_analysed_from_decoded());
     g_key_file_set_boolean(kf, "viewer", "show-studies", gtk_widget_get_visible(self->studies_pane));

@@ -368,8 +368,12 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     g_free(ini);
     g_free(gtk_dir);
     for (const char *const *e = extra_env; e && *e; e++) {
+        /* "NAME=VALUE" sets, "NAME" unsets. */
         char **kv = g_strsplit(*e, "=", 2);
-        g_subprocess_launcher_setenv(l, kv[0], kv[1] ? kv[1] : "", TRUE);
+        if (kv[1])
+            g_subprocess_launcher_setenv(l, kv[0], kv[1], TRUE);
+        else
+            g_subprocess_launcher_unsetenv(l, kv[0]);
         g_strfreev(kv);
     }
     const char *argv[] = {env_or("TSC_VIEWER_BIN", "tumorscope-viewer"), study, NULL};
@@ -482,6 +486,12 @@ static gboolean get_rect(GKeyFile *kf, const char *key, double r[4])
     return ok;
 }
 
+static char *kf_str(GKeyFile *kf, const char *group, const char *key)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    return v ? v : g_strdup("");
+}
+
 /* ---- cases ------------------------------------------------------------- */
 
 static int test_opens_sample_study(void)
@@ -489,11 +499,34 @@ static int test_opens_sample_study(void)
     char *study;
     int r = sample_study(&study);
     if (r) return r;
-    Viewer *v = viewer_start(study, NULL);
+    /* Without a policy of the user's, the viewer sets OpenMP's before it
+     * loads the plugin (and with it libgomp), not by re-executing itself. */
+    const char *no_policy[] = {"OMP_WAIT_POLICY", NULL};
+    Viewer *v = viewer_start(study, no_policy);
     CHECK(v, "viewer start");
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "study not loaded");
+    char *policy = kf_str(kf, "viewer", "omp-wait-policy");
+    CHECK(strcmp(policy, "passive") == 0, "OMP_WAIT_POLICY is \"%s\" in the viewer, not passive", policy);
+    g_free(policy);
+    {
+        /* The plugin came in with dlopen: libgomp is mapped, and it was not
+         * loaded before the policy was set (the viewer logs that case). */
+        char *maps_path = g_strdup_printf("/proc/%s/maps", g_subprocess_get_identifier(v->proc));
+        char *maps = NULL, *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+        gboolean have_maps = g_file_get_contents(maps_path, &maps, NULL, NULL);
+        if (have_maps) {
+            CHECK(strstr(maps, "libtumorscope-plugin.so"), "the plugin is not loaded in the viewer");
+            printf("  plugin loaded; libgomp %s\n", strstr(maps, "libgomp") ? "loaded with it" : "not used");
+        }
+        CHECK(g_file_get_contents(log, &text, NULL, NULL), "no log");
+        CHECK(!strstr(text, "libgomp was loaded before the plugin"), "libgomp came before the policy (see %s)", log);
+        g_free(text);
+        g_free(log);
+        g_free(maps);
+        g_free(maps_path);
+    }
     int n_series = g_key_file_get_integer(kf, "study", "series-count", NULL);
     CHECK(n_series >= 2, "expected at least 2 series, got %d", n_series);
     CHECK(g_key_file_get_integer(kf, "series", "index", NULL) == 0, "the first series is not shown");
@@ -1133,12 +1166,6 @@ static int test_scroll_latency(void)
 
 
 /* ---- one description everywhere, scope, wrong patient, mistyped paths ---- */
-
-static char *kf_str(GKeyFile *kf, const char *group, const char *key)
-{
-    char *v = g_key_file_get_string(kf, group, key, NULL);
-    return v ? v : g_strdup("");
-}
 
 /* A copy of the Colin27 series relabelled as CT (dcmodify), which the
  * model's scope gate refuses. */
