@@ -3,6 +3,8 @@
 #include "tsc_format.h"
 #include "findings_panel.h"
 
+#include "probability_row.h"
+
 #include <math.h>
 
 /* The panel lists the largest lesions only: a long list helps nobody. */
@@ -19,7 +21,8 @@ struct _TscFindingsPanel {
     char *scope_reason;
     gboolean scope_forced;
     GtkWidget *slice_title, *s_status, *s_verdict, *s_reason, *s_scope, *s_prob_title, *s_grid;
-    GtkWidget *p_name[MAX_CLASSES], *p_bar[MAX_CLASSES], *p_pct[MAX_CLASSES];
+    TscProbabilityRow *p_row[MAX_CLASSES];
+    GtkSizeGroup *p_names; /* the class names line up */
     int n_rows;
     GtkWidget *s_lesion_title, *s_lesion[MAX_LISTED], *s_more, *s_timing;
     /* The series section keeps its widgets too: rebuilding it cost 20-30 ms
@@ -52,22 +55,10 @@ static void set_visible_text(GtkWidget *l, const char *text)
 static void ensure_rows(TscFindingsPanel *self, int n)
 {
     for (; self->n_rows < n && self->n_rows < MAX_CLASSES; self->n_rows++) {
-        int i = self->n_rows;
-        self->p_name[i] = label(NULL, NULL);
-        gtk_label_set_wrap(GTK_LABEL(self->p_name[i]), FALSE);
-        self->p_bar[i] = gtk_level_bar_new_for_interval(0, 1);
-        gtk_widget_set_hexpand(self->p_bar[i], TRUE);
-        gtk_widget_set_valign(self->p_bar[i], GTK_ALIGN_CENTER);
-        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_LOW);
-        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_HIGH);
-        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_FULL);
-        self->p_pct[i] = label(NULL, "numeric");
-        gtk_label_set_wrap(GTK_LABEL(self->p_pct[i]), FALSE);
-        gtk_label_set_xalign(GTK_LABEL(self->p_pct[i]), 1);
-        gtk_label_set_width_chars(GTK_LABEL(self->p_pct[i]), 6);
-        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_name[i], 0, i, 1, 1);
-        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_bar[i], 1, i, 1, 1);
-        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_pct[i], 2, i, 1, 1);
+        TscProbabilityRow *row = TSC_PROBABILITY_ROW(tsc_probability_row_new());
+        gtk_size_group_add_widget(self->p_names, tsc_probability_row_get_name_label(row));
+        gtk_box_append(GTK_BOX(self->s_grid), GTK_WIDGET(row));
+        self->p_row[self->n_rows] = row;
     }
 }
 
@@ -81,22 +72,12 @@ static void show_probabilities(TscFindingsPanel *self, const tsc_model *model, c
     size_t top = n ? api->result_get_label(r) : 0;
     for (int i = 0; i < self->n_rows; i++) {
         gboolean on = i < n;
-        gtk_widget_set_visible(self->p_name[i], on);
-        gtk_widget_set_visible(self->p_bar[i], on);
-        gtk_widget_set_visible(self->p_pct[i], on);
+        gtk_widget_set_visible(GTK_WIDGET(self->p_row[i]), on);
         if (!on) continue;
-        double p = api->result_get_probability(r, (size_t)i);
         gboolean known = model && (size_t)i < api->model_n_classes(model);
-        char *esc = g_markup_escape_text(known ? api->model_get_class_display(model, (size_t)i) : "class", -1);
-        char *m = g_strdup_printf("<span foreground='#%06X'>\xe2\x96\xa0</span> %s%s%s",
-                                  known ? api->model_get_class_color(model, (size_t)i) : 0x888888u,
-                                  (size_t)i == top ? "<b>" : "", esc, (size_t)i == top ? "</b>" : "");
-        gtk_label_set_markup(GTK_LABEL(self->p_name[i]), m);
-        g_free(m);
-        g_free(esc);
-        gtk_level_bar_set_value(GTK_LEVEL_BAR(self->p_bar[i]), CLAMP(p, 0, 1));
-        char pct[16];
-        gtk_label_set_text(GTK_LABEL(self->p_pct[i]), tsc_format_percent(p, pct, sizeof pct));
+        tsc_probability_row_set(self->p_row[i], known ? api->model_get_class_display(model, (size_t)i) : "class",
+                                known ? api->model_get_class_color(model, (size_t)i) : 0x888888u,
+                                (size_t)i == top, api->result_get_probability(r, (size_t)i));
     }
 }
 
@@ -397,6 +378,7 @@ static void tsc_findings_panel_dispose(GObject *object)
     TscFindingsPanel *self = TSC_FINDINGS_PANEL(object);
     g_clear_pointer(&self->box, gtk_widget_unparent);
     g_clear_pointer(&self->scope_reason, g_free);
+    g_clear_object(&self->p_names);
     G_OBJECT_CLASS(tsc_findings_panel_parent_class)->dispose(object);
 }
 
@@ -418,9 +400,8 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     self->s_reason = label(NULL, "dim-label");
     self->s_scope = label(NULL, "warning");
     self->s_prob_title = label("Probabilities", "section-subtitle");
-    self->s_grid = gtk_grid_new();
-    gtk_grid_set_row_spacing(GTK_GRID(self->s_grid), 4);
-    gtk_grid_set_column_spacing(GTK_GRID(self->s_grid), 8);
+    self->s_grid = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
+    self->p_names = gtk_size_group_new(GTK_SIZE_GROUP_HORIZONTAL);
     self->s_lesion_title = label(NULL, "section-subtitle");
     GtkWidget *parts[] = {self->slice_title, self->s_status, self->s_verdict, self->s_reason,
                           self->s_scope, self->s_prob_title, self->s_grid, self->s_lesion_title};
