@@ -14,6 +14,7 @@
 
 #include "export_dialog.h"
 #include "findings_panel.h"
+#include "issue_bar.h"
 #include "series_browser.h"
 #include "slice_strip.h"
 #include "slice_view.h"
@@ -28,14 +29,6 @@ typedef struct {
 } Deferred;
 
 
-/* Severity order of the info bar's issues. */
-typedef struct {
-    GtkMessageType type;
-    char *title, *details;
-    /* A quiet issue never shows the bar by itself: it is listed under
-     * Details when something else does (files that are not DICOM). */
-    gboolean quiet;
-} Issue;
 
 typedef struct {
     gboolean running;
@@ -57,10 +50,7 @@ struct _TscViewerWindow {
     GtkHeaderBar *header;
     GtkMenuButton *recent_button;
     GtkLabel *title_label, *subtitle_label;
-    GtkInfoBar *info_bar;
-    GtkLabel *info_title, *info_details;
-    GtkExpander *info_expander;
-    GtkWidget *info_open_folder;
+    TscIssueBar *issue_bar;
     GtkRevealer *toast_revealer;
     GtkLabel *toast_label;
     GtkWidget *toast_open_folder, *toast_close;
@@ -122,7 +112,6 @@ struct _TscViewerWindow {
 
     GQueue deferred; /* Deferred script commands */
     gboolean replaying;
-    GHashTable *issues; /* id -> Issue */
     char *export_folder_shown;
     guint toast_id; /* hides the toast */
     gsize n_ignored; /* files of the study that are not DICOM */
@@ -219,9 +208,6 @@ void _tsc_viewer_window_refresh_view_result(TscViewerWindow *self);
 void _tsc_viewer_window_replay_deferred(TscViewerWindow *self);
 void _tsc_viewer_window_say_not_analysed(TscViewerWindow *self);
 gboolean _tsc_viewer_window_scope_allows(TscViewerWindow *self, int method);
-void _tsc_viewer_window_set_issue(TscViewerWindow *self, const char *id, GtkMessageType type, const char *title,
-                      const char *details);
-void _tsc_viewer_window_set_quiet_issue(TscViewerWindow *self, const char *id, const char *title, const char *details);
 void _tsc_viewer_window_set_title(TscViewerWindow *self);
 /* Installs the window's win.* command actions (viewer_window_actions.c). */
 void _tsc_viewer_window_install_actions(GtkWidgetClass *wc);

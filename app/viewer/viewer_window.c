@@ -26,75 +26,6 @@ void _tsc_viewer_window_deferred_free(gpointer p)
 
 /* ---- info bar ---------------------------------------------------------- */
 
-static void issue_free(gpointer p)
-{
-    Issue *i = p;
-    g_free(i->title);
-    g_free(i->details);
-    g_free(i);
-}
-
-static void refresh_info_bar(TscViewerWindow *self)
-{
-    GtkMessageType type = GTK_MESSAGE_INFO;
-    GString *title = g_string_new(NULL), *details = g_string_new(NULL);
-    static const char *order[] = {"abi", "open", "model", "skipped", "decode", "analysis", "export", "ignored", NULL};
-    for (int k = 0; order[k]; k++) {
-        Issue *i = g_hash_table_lookup(self->issues, order[k]);
-        if (!i || i->quiet) continue;
-        if (i->type == GTK_MESSAGE_ERROR || (i->type == GTK_MESSAGE_WARNING && type != GTK_MESSAGE_ERROR))
-            type = i->type;
-        char *esc = g_markup_escape_text(i->title, -1);
-        g_string_append_printf(title, "%s<b>%s</b>", title->len ? "\n" : "", esc);
-        g_free(esc);
-        if (i->details && *i->details)
-            g_string_append_printf(details, "%s%s", details->len ? "\n\n" : "", i->details);
-    }
-    gboolean any = title->len > 0;
-    for (int k = 0; order[k]; k++) {
-        Issue *i = g_hash_table_lookup(self->issues, order[k]);
-        if (!i || !i->quiet) continue;
-        g_string_append_printf(details, "%s%s%s%s", details->len ? "\n\n" : "", i->title,
-                               i->details && *i->details ? "\n" : "", i->details ? i->details : "");
-    }
-    gtk_info_bar_set_message_type(self->info_bar, type);
-    gtk_label_set_markup(self->info_title, title->str);
-    gtk_label_set_text(self->info_details, details->str);
-    gtk_widget_set_visible(GTK_WIDGET(self->info_expander), details->len > 0);
-    gtk_widget_set_visible(self->info_open_folder,
-                           self->export_folder_shown && g_hash_table_contains(self->issues, "export"));
-    gtk_info_bar_set_revealed(self->info_bar, any);
-    g_string_free(title, TRUE);
-    g_string_free(details, TRUE);
-}
-
-void _tsc_viewer_window_set_issue(TscViewerWindow *self, const char *id, GtkMessageType type, const char *title,
-                      const char *details)
-{
-    if (!title) {
-        /* Clearing an absent issue must not restyle the info bar. */
-        if (!g_hash_table_remove(self->issues, id)) return;
-    } else {
-        Issue *i = g_new0(Issue, 1);
-        i->type = type;
-        i->title = g_strdup(title);
-        i->details = g_strdup(details);
-        g_hash_table_replace(self->issues, g_strdup(id), i);
-    }
-    refresh_info_bar(self);
-}
-
-void _tsc_viewer_window_set_quiet_issue(TscViewerWindow *self, const char *id, const char *title, const char *details)
-{
-    Issue *i = g_new0(Issue, 1);
-    i->type = GTK_MESSAGE_INFO;
-    i->quiet = TRUE;
-    i->title = g_strdup(title);
-    i->details = g_strdup(details);
-    g_hash_table_replace(self->issues, g_strdup(id), i);
-    refresh_info_bar(self);
-}
-
 /* ---- toast: a transient message over the window (an export's success) --- */
 
 void _tsc_viewer_window_hide_toast(TscViewerWindow *self)
@@ -127,20 +58,6 @@ static void on_toast_close(GtkButton *b, TscViewerWindow *self)
 {
     (void)b;
     _tsc_viewer_window_hide_toast(self);
-}
-
-static void on_info_response(GtkInfoBar *bar, int response, TscViewerWindow *self)
-{
-    (void)bar;
-    if (response == GTK_RESPONSE_CLOSE) {
-        /* The ABI problem cannot be dismissed: nothing works without the plugin. */
-        GHashTableIter it;
-        gpointer key;
-        g_hash_table_iter_init(&it, self->issues);
-        while (g_hash_table_iter_next(&it, &key, NULL))
-            if (strcmp(key, "abi") != 0) g_hash_table_iter_remove(&it);
-        refresh_info_bar(self);
-    }
 }
 
 static void on_open_folder_clicked(GtkButton *b, TscViewerWindow *self)
@@ -287,7 +204,7 @@ static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
             self->seg_shown = -1;
             refresh_view_seg(self);
         } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-            _tsc_viewer_window_set_issue(self, "seg", GTK_MESSAGE_WARNING,
+            tsc_issue_bar_set(self->issue_bar, "seg", GTK_MESSAGE_WARNING,
                       "The segmentation stored with this series could not be shown.", error->message);
         }
     }
@@ -302,7 +219,7 @@ static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
 static void load_seg(TscViewerWindow *self)
 {
     _tsc_viewer_window_clear_seg(self);
-    _tsc_viewer_window_set_issue(self, "seg", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "seg", 0, NULL, NULL);
     if (!self->have_series || !tsc_viewer_seg_exists(self->study, self->series)) return;
     gtk_widget_set_visible(GTK_WIDGET(self->seg_switch), TRUE);
     gtk_widget_set_visible(self->seg_label, TRUE);
@@ -369,7 +286,7 @@ static void refresh_scope(TscViewerWindow *self)
 void _tsc_viewer_window_say_not_analysed(TscViewerWindow *self)
 {
     char *t = g_strdup_printf("Not analysed: %s.", self->scope.reason);
-    _tsc_viewer_window_set_issue(self, "analysis", GTK_MESSAGE_WARNING, t,
+    tsc_issue_bar_set(self->issue_bar, "analysis", GTK_MESSAGE_WARNING, t,
               self->scope.reformat_possible
                   ? "The model was not made for this series. It is a thin 3D volume: an axial "
                     "reformat of it would be in scope. For research use, Preferences \u2192 "
@@ -570,12 +487,12 @@ void tsc_viewer_window_model_changed(TscViewerWindow *self)
 {
     const GError *e = self->app ? tsc_viewer_app_get_model_error(self->app) : NULL;
     if (e)
-        _tsc_viewer_window_set_issue(self, "model", GTK_MESSAGE_WARNING,
+        tsc_issue_bar_set(self->issue_bar, "model", GTK_MESSAGE_WARNING,
                   "The default model is not available: analysis with the CNN is disabled. "
                   "The Threshold and Region-growing methods still work.",
                   e->message);
     else
-        _tsc_viewer_window_set_issue(self, "model", 0, NULL, NULL);
+        tsc_issue_bar_set(self->issue_bar, "model", 0, NULL, NULL);
     refresh_model_label(self);
     refresh_scope(self);
     tsc_findings_panel_invalidate(self->findings);
@@ -608,7 +525,7 @@ static void on_decoded(GObject *source, GAsyncResult *res, gpointer data)
             self->decode_error = g_strdup(error->message);
             tsc_slice_view_set_image(self->view, NULL);
             _tsc_viewer_window_refresh_view_result(self);
-            _tsc_viewer_window_set_issue(self, "decode", GTK_MESSAGE_WARNING, "A slice could not be shown.", error->message);
+            tsc_issue_bar_set(self->issue_bar, "decode", GTK_MESSAGE_WARNING, "A slice could not be shown.", error->message);
         } else if (current && error) {
             /* Dropped as "scrolled past" but we are back on it: ask again. */
             tsc_viewer_window_goto_slice(self, (gssize)self->slice);
@@ -798,7 +715,7 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     /* Nothing of the previous series stays in the panel, not even for the
      * frames until its sections are refreshed. */
     tsc_findings_panel_clear(self->findings);
-    _tsc_viewer_window_set_issue(self, "analysis", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
     refresh_scope(self);
     tsc_series_browser_select(self->browser, series);
     gtk_stack_set_visible_child_name(self->view_stack, "viewer");
@@ -821,7 +738,7 @@ static void on_series_selected(TscViewerWindow *self, guint series)
 
 void tsc_viewer_window_show_fatal(TscViewerWindow *self, const char *title, const char *details)
 {
-    _tsc_viewer_window_set_issue(self, "abi", GTK_MESSAGE_ERROR, title, details);
+    tsc_issue_bar_set_sticky(self->issue_bar, "abi", GTK_MESSAGE_ERROR, title, details);
     gtk_label_set_text(self->empty_title, "The tumorscope plugin cannot be used");
     gtk_label_set_text(self->empty_subtitle, title);
     gtk_widget_set_visible(self->empty_button, FALSE);
@@ -853,7 +770,7 @@ static void on_method_changed(TscViewerPrefs *prefs, GParamSpec *pspec, TscViewe
 {
     (void)prefs;
     (void)pspec;
-    _tsc_viewer_window_set_issue(self, "analysis", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
     refresh_scope(self);
     tsc_findings_panel_invalidate(self->findings);
     _tsc_viewer_window_refresh_all(self);
@@ -950,7 +867,6 @@ static void tsc_viewer_window_finalize(GObject *object)
     TscViewerWindow *self = TSC_VIEWER_WINDOW(object);
     g_hash_table_unref(self->decoding);
     g_hash_table_unref(self->analysing);
-    g_hash_table_unref(self->issues);
     g_queue_clear_full(&self->deferred, _tsc_viewer_window_deferred_free);
     g_free(self->decode_error);
     g_free(self->export_folder_shown);
@@ -1000,17 +916,14 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     g_type_ensure(TSC_TYPE_SLICE_STRIP);
     g_type_ensure(TSC_TYPE_SERIES_BROWSER);
     g_type_ensure(TSC_TYPE_FINDINGS_PANEL);
+    g_type_ensure(TSC_TYPE_ISSUE_BAR);
     gtk_widget_class_set_template_from_resource(wc, "/org/tumorscope/Viewer/viewer_window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(wc, TscViewerWindow, name)
     CHILD(header);
     CHILD(recent_button);
     CHILD(title_label);
     CHILD(subtitle_label);
-    CHILD(info_bar);
-    CHILD(info_title);
-    CHILD(info_details);
-    CHILD(info_expander);
-    CHILD(info_open_folder);
+    CHILD(issue_bar);
     CHILD(toast_revealer);
     CHILD(toast_label);
     CHILD(toast_open_folder);
@@ -1051,7 +964,6 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(studies_toggle);
     CHILD(findings_toggle);
 #undef CHILD
-    gtk_widget_class_bind_template_callback(wc, on_info_response);
     gtk_widget_class_bind_template_callback(wc, on_series_selected);
     gtk_widget_class_bind_template_callback_full(wc, "on_view_step", G_CALLBACK(_tsc_viewer_window_on_view_step));
     gtk_widget_class_bind_template_callback(wc, on_view_clicked);
@@ -1106,11 +1018,12 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
     g_signal_connect(keys, "key-pressed", G_CALLBACK(on_nav_key), self);
     gtk_widget_add_controller(GTK_WIDGET(self), keys);
     self->analysing = g_hash_table_new(g_direct_hash, g_direct_equal);
-    self->issues = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, issue_free);
+    static const char *const issue_order[] = {"abi", "open", "model", "skipped", "decode", "analysis",
+                                              "export", "ignored", NULL};
+    tsc_issue_bar_set_order(self->issue_bar, issue_order);
     self->work_cancellable = g_cancellable_new();
     self->export_cancellable = g_cancellable_new();
     self->series_running = -1;
-    g_signal_connect(self->info_open_folder, "clicked", G_CALLBACK(on_open_folder_clicked), self);
     g_signal_connect(self->toast_open_folder, "clicked", G_CALLBACK(on_open_folder_clicked), self);
     g_signal_connect(self->toast_close, "clicked", G_CALLBACK(on_toast_close), self);
 

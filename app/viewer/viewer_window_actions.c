@@ -23,7 +23,7 @@ static gboolean method_usable(TscViewerWindow *self, int method)
                           ? "The model is still loading; try again in a moment."
                           : "The CNN needs the default model, which could not be loaded. Choose the "
                             "Threshold or Region-growing method in the side panel.";
-    _tsc_viewer_window_set_issue(self, "analysis", GTK_MESSAGE_WARNING, why, NULL);
+    tsc_issue_bar_set(self->issue_bar, "analysis", GTK_MESSAGE_WARNING, why, NULL);
     return FALSE;
 }
 
@@ -39,9 +39,9 @@ static void on_slice_analysed(GObject *source, GAsyncResult *res, gpointer data)
         if (r) {
             tsc_viewer_study_take_result(self->study, c->method, c->series, c->slice, r);
             r = NULL;
-            _tsc_viewer_window_set_issue(self, "analysis", 0, NULL, NULL);
+            tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
         } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-            _tsc_viewer_window_set_issue(self, "analysis", GTK_MESSAGE_ERROR, "The slice could not be analysed.", error->message);
+            tsc_issue_bar_set(self->issue_bar, "analysis", GTK_MESSAGE_ERROR, "The slice could not be analysed.", error->message);
         }
         if (c->method == current_method(self)) {
             if (self->have_series && c->series == self->series) {
@@ -125,13 +125,13 @@ static void on_series_analysed(GObject *source, GAsyncResult *res, gpointer data
             if (refused) {
                 if (self->have_series && c->series == self->series) _tsc_viewer_window_say_not_analysed(self);
             } else if (cancelled) {
-                _tsc_viewer_window_set_issue(self, "analysis", GTK_MESSAGE_INFO,
+                tsc_issue_bar_set(self->issue_bar, "analysis", GTK_MESSAGE_INFO,
                           "Series analysis cancelled: the slices analysed so far are kept.", NULL);
             } else {
-                _tsc_viewer_window_set_issue(self, "analysis", 0, NULL, NULL);
+                tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
             }
         } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-            _tsc_viewer_window_set_issue(self, "analysis", GTK_MESSAGE_ERROR, "The series could not be analysed.", error->message);
+            tsc_issue_bar_set(self->issue_bar, "analysis", GTK_MESSAGE_ERROR, "The series could not be analysed.", error->message);
         }
         /* What the image and strip show first, the panels a few frames later. */
         _tsc_viewer_window_refresh_sensitivity(self);
@@ -242,21 +242,23 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
         if (summary) {
             g_free(self->export_folder_shown);
             self->export_folder_shown = g_strdup(folder);
+            tsc_issue_bar_set_folder(self->issue_bar, folder);
             char *title = g_strdup_printf("Report exported to %s", folder);
             _tsc_viewer_window_show_toast(self, title, TRUE);
             /* Outputs that could not be written are a problem that stays. */
             if (notes) {
                 char *details = g_strdup_printf("%s\n%s", summary, notes);
-                _tsc_viewer_window_set_issue(self, "export", GTK_MESSAGE_WARNING, "Some outputs of the export were not written.",
+                tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Some outputs of the export were not written.",
                           details);
                 g_free(details);
             } else {
-                _tsc_viewer_window_set_issue(self, "export", 0, NULL, NULL);
+                tsc_issue_bar_set(self->issue_bar, "export", 0, NULL, NULL);
             }
             g_free(title);
         } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
             g_clear_pointer(&self->export_folder_shown, g_free);
-            _tsc_viewer_window_set_issue(self, "export", GTK_MESSAGE_ERROR, "The report could not be exported.", error->message);
+            tsc_issue_bar_set_folder(self->issue_bar, NULL);
+            tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_ERROR, "The report could not be exported.", error->message);
         }
         _tsc_viewer_window_refresh_progress(self);
         g_object_unref(self);
@@ -271,7 +273,7 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
 void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportSpec *spec)
 {
     if (!self->have_series) {
-        _tsc_viewer_window_set_issue(self, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
+        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
         return;
     }
     int method = current_method(self);
@@ -313,7 +315,7 @@ static void on_export_requested(TscExportDialog *dialog, gpointer data)
 void tsc_viewer_window_show_export_dialog(TscViewerWindow *self)
 {
     if (!self->have_series) {
-        _tsc_viewer_window_set_issue(self, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
+        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
         return;
     }
     int method = current_method(self);

@@ -47,16 +47,16 @@ static void reset_study(TscViewerWindow *self)
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_image(self->view, NULL);
     _tsc_viewer_window_clear_seg(self);
-    _tsc_viewer_window_set_issue(self, "seg", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "seg", 0, NULL, NULL);
     tsc_series_browser_set_study(self->browser, NULL);
     g_clear_object(&self->study);
-    _tsc_viewer_window_set_issue(self, "skipped", 0, NULL, NULL);
-    _tsc_viewer_window_set_issue(self, "ignored", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "skipped", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "ignored", 0, NULL, NULL);
     _tsc_viewer_window_hide_toast(self);
-    _tsc_viewer_window_set_issue(self, "decode", 0, NULL, NULL);
-    _tsc_viewer_window_set_issue(self, "analysis", 0, NULL, NULL);
-    _tsc_viewer_window_set_issue(self, "open", 0, NULL, NULL);
-    _tsc_viewer_window_set_issue(self, "export", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "decode", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "open", 0, NULL, NULL);
+    tsc_issue_bar_set(self->issue_bar, "export", 0, NULL, NULL);
 }
 
 /* Files that are simply not DICOM (a README, a script, the PNGs of a
@@ -108,7 +108,7 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
     if (!study) {
         g_queue_clear_full(&self->deferred, _tsc_viewer_window_deferred_free);
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            _tsc_viewer_window_set_issue(self, "open", GTK_MESSAGE_ERROR, "The study could not be opened.", error->message);
+            tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_ERROR, "The study could not be opened.", error->message);
         gtk_label_set_text(self->empty_title, "Open a Study");
         goto out;
     }
@@ -123,15 +123,15 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
         char *t = g_strdup_printf("%zu file%s that %s not DICOM (notes, scripts, pictures) %s ignored:", n_ignored,
                                   n_ignored == 1 ? "" : "s", n_ignored == 1 ? "is" : "are",
                                   n_ignored == 1 ? "was" : "were");
-        _tsc_viewer_window_set_quiet_issue(self, "ignored", t, ignored);
+        tsc_issue_bar_set_quiet(self->issue_bar, "ignored", t, ignored);
         g_free(t);
     }
     if (open_error) {
-        _tsc_viewer_window_set_issue(self, "open", GTK_MESSAGE_ERROR, open_error->message, details ? details : ignored);
+        tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_ERROR, open_error->message, details ? details : ignored);
     } else if (n_skipped) {
         char *t = g_strdup_printf("%zu DICOM file%s could not be read and %s skipped; the rest of the study is usable.",
                                   n_skipped, n_skipped == 1 ? "" : "s", n_skipped == 1 ? "was" : "were");
-        _tsc_viewer_window_set_issue(self, "skipped", GTK_MESSAGE_WARNING, t, details);
+        tsc_issue_bar_set(self->issue_bar, "skipped", GTK_MESSAGE_WARNING, t, details);
         g_free(t);
     }
     g_free(details);
@@ -233,7 +233,7 @@ static gboolean open_would_fail(TscViewerWindow *self, const char *const *paths)
     for (int i = 0; paths[i]; i++) {
         if (!g_file_test(paths[i], G_FILE_TEST_EXISTS)) {
             char *t = g_strdup_printf("Folder not found: %s", paths[i]);
-            _tsc_viewer_window_set_issue(self, "open", GTK_MESSAGE_ERROR, t,
+            tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_ERROR, t,
                       self->study ? "Check the path. The study on screen stays open." : "Check the path.");
             g_free(t);
             return TRUE;
@@ -245,7 +245,7 @@ static gboolean open_would_fail(TscViewerWindow *self, const char *const *paths)
     if (dicom || !pictures) return FALSE;
     char *t = g_strdup_printf("No DICOM files in %s: it holds %d picture%s (PNG, JPEG or NIfTI).", paths[0],
                               pictures, pictures == 1 ? "" : "s");
-    _tsc_viewer_window_set_issue(self, "open", GTK_MESSAGE_WARNING, t,
+    tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_WARNING, t,
               "The viewer reads DICOM. To make a DICOM series of a PNG stack or a NIfTI volume, run\n"
               "    tumorscope dicomize --out OUT_FOLDER FOLDER_OR_FILE\n"
               "and open OUT_FOLDER (see docs/CLI.md for the spacing and patient options)."

@@ -204,17 +204,11 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_string(kf, "viewer", "method", method_name(current_method(self)));
     g_key_file_set_string(kf, "viewer", "method-note",
                           gtk_widget_get_visible(self->method_note) ? gtk_label_get_text(GTK_LABEL(self->method_note)) : "");
-    GString *issues = g_string_new(NULL);
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, self->issues);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        g_string_append_printf(issues, "%s%s: %s", issues->len ? " | " : "", (char *)k, ((Issue *)v)->title);
-    g_key_file_set_string(kf, "viewer", "issues", issues->str);
-    g_string_free(issues, TRUE);
-    g_key_file_set_boolean(kf, "viewer", "info-bar-revealed", gtk_info_bar_get_revealed(self->info_bar));
+    g_autofree char *issues = tsc_issue_bar_dup_summary(self->issue_bar);
+    g_key_file_set_string(kf, "viewer", "issues", issues);
+    g_key_file_set_boolean(kf, "viewer", "info-bar-revealed", tsc_issue_bar_get_revealed(self->issue_bar));
     {
-        GtkMessageType t = gtk_info_bar_get_message_type(self->info_bar);
+        GtkMessageType t = tsc_issue_bar_get_message_type(self->issue_bar);
         g_key_file_set_string(kf, "viewer", "info-bar-type",
                               t == GTK_MESSAGE_ERROR     ? "error"
                               : t == GTK_MESSAGE_WARNING ? "warning"
