@@ -58,6 +58,7 @@ static void on_choose_clicked(TscExportDialog *self)
 
 void tsc_export_dialog_get_spec(TscExportDialog *self, TscViewerExportSpec *spec)
 {
+    g_return_if_fail(TSC_IS_EXPORT_DIALOG(self));
     spec->folder = g_strdup(self->folder);
     spec->slice_png = gtk_check_button_get_active(self->slice_check);
     spec->series_png = gtk_check_button_get_active(self->series_check);

@@ -150,6 +150,7 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
                                   gsize slice, const tsc_result *r, const char *error,
                                   gboolean analysing)
 {
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     const tsc_plugin_api *api = tsc_viewer_api();
     char *title = g_strdup_printf("Slice %zu", slice + 1);
     gtk_label_set_text(GTK_LABEL(self->slice_title), title);
@@ -215,6 +216,7 @@ static void hide_series(TscFindingsPanel *self)
 void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
                                    const tsc_series_result *r, double slice_spacing_mm)
 {
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     (void)slice_spacing_mm;
     const tsc_plugin_api *api = tsc_viewer_api();
     if (self->series_valid && r == self->shown_series && model == self->shown_series_model) return;
@@ -337,36 +339,43 @@ static const char *visible_text(GtkWidget *l)
 
 const char *tsc_findings_panel_get_slice_verdict(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->s_verdict);
 }
 
 const char *tsc_findings_panel_get_slice_status(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->s_status);
 }
 
 const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->s_scope);
 }
 
 const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->r_banner);
 }
 
 const char *tsc_findings_panel_get_scope(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->scope_label);
 }
 
 const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return gtk_widget_get_visible(self->r_key) ? gtk_button_get_label(GTK_BUTTON(self->r_key)) : "";
 }
 
 int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), 0);
     int n = 0;
     for (int i = 0; i < MAX_LISTED; i++)
         n += gtk_widget_get_visible(self->r_lesion[i]) + gtk_widget_get_visible(self->s_lesion[i]);

@@ -84,12 +84,14 @@ static void put(TscIssueBar *self, const char *id, GtkMessageType type, const ch
 void tsc_issue_bar_set(TscIssueBar *self, const char *id, GtkMessageType type, const char *title,
                        const char *details)
 {
+    g_return_if_fail(TSC_IS_ISSUE_BAR(self));
     put(self, id, type, title, details, FALSE, FALSE);
 }
 
 void tsc_issue_bar_set_sticky(TscIssueBar *self, const char *id, GtkMessageType type, const char *title,
                               const char *details)
 {
+    g_return_if_fail(TSC_IS_ISSUE_BAR(self));
     put(self, id, type, title, details, FALSE, TRUE);
 }
 

@@ -101,6 +101,7 @@ static void on_row_selected(GtkListBox *list, GtkListBoxRow *row, gpointer data)
 
 void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
 {
+    g_return_if_fail(TSC_IS_SERIES_BROWSER(self));
     if (self->cancellable) g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
     g_set_object(&self->study, study);
@@ -146,6 +147,7 @@ void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
 
 void tsc_series_browser_select(TscSeriesBrowser *self, gsize series)
 {
+    g_return_if_fail(TSC_IS_SERIES_BROWSER(self));
     if (series >= self->rows->len) return;
     self->selecting = TRUE;
     gtk_list_box_select_row(self->list, g_ptr_array_index(self->rows, series));

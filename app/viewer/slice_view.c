@@ -113,6 +113,7 @@ static double fit_scale(TscSliceView *self)
 
 gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
     if (!self->image) return FALSE;
     double wmm, hmm;
     physical_size(self, &wmm, &hmm);
@@ -153,6 +154,7 @@ static void zoom_about(TscSliceView *self, double factor, double x, double y)
 
 void tsc_slice_view_fit(TscSliceView *self)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     self->zoom = 1;
     self->pan_x = self->pan_y = 0;
     gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -194,6 +196,7 @@ static void effective_window(TscSliceView *self, TscWindowPreset preset, double 
 
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     if (!self->image) {
         *center = *width = 0;
         return;
@@ -203,6 +206,7 @@ void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width
 
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     self->preset = preset;
     gtk_widget_queue_draw(GTK_WIDGET(self));
     g_signal_emit(self, signals[SIGNAL_WINDOW_CHANGED], 0);
@@ -225,6 +229,7 @@ static cairo_surface_t *current_surface(TscSliceView *self)
 
 void tsc_slice_view_set_image(TscSliceView *self, TscViewerImage *image)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     if (image == self->image) return;
     if (image) tsc_viewer_image_ref(image);
     if (self->image) tsc_viewer_image_unref(self->image);
@@ -235,11 +240,13 @@ void tsc_slice_view_set_image(TscSliceView *self, TscViewerImage *image)
 
 TscViewerImage *tsc_slice_view_get_image(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), NULL);
     return self->image;
 }
 
 void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const double *iop)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     g_free(self->modality);
     self->modality = g_strdup(modality);
     self->has_iop = iop && (iop[0] != 0 || iop[1] != 0 || iop[2] != 0);
@@ -250,6 +257,7 @@ void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const d
 
 void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const tsc_result *r)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     self->model = model;
     self->result = r;
     /* A freed result's address may come back for another one: never trust
@@ -260,6 +268,7 @@ void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const
 
 const tsc_result *tsc_slice_view_get_result(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), NULL);
     return self->result;
 }
 
@@ -272,6 +281,7 @@ static void replace(char **field, const char *v)
 void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
                                     const char *top_right, const char *bottom_right)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     replace(&self->top_left, top_left);
     replace(&self->top_right, top_right);
     replace(&self->bottom_right, bottom_right);
@@ -280,6 +290,7 @@ void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
 
 void tsc_slice_view_set_status(TscSliceView *self, const char *status)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     if (g_strcmp0(status, self->status) == 0) return;
     replace(&self->status, status);
     gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -327,12 +338,14 @@ void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, in
 
 gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
     return self->seg_surface && self->show_seg && self->image &&
            self->image->image->rows == self->seg_rows && self->image->image->cols == self->seg_cols;
 }
 
 const char *tsc_slice_view_get_seg_label(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), "");
     return self->seg_label ? self->seg_label : "";
 }
 
@@ -350,6 +363,7 @@ gboolean tsc_slice_view_get_text_rect(TscSliceView *self, TscSliceViewText which
 
 gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), -1);
     if (when) *when = self->painted_time;
     return self->painted_slice;
 }

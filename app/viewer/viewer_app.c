@@ -79,6 +79,7 @@ static void rebuild_recent(TscViewerApp *self)
 
 void tsc_viewer_app_add_recent(TscViewerApp *self, const char *path)
 {
+    g_return_if_fail(TSC_IS_VIEWER_APP(self));
     tsc_viewer_prefs_add_recent(self->prefs, path);
     rebuild_recent(self);
 }

@@ -485,6 +485,7 @@ void _tsc_viewer_window_refresh_panels_staged(TscViewerWindow *self)
 
 void tsc_viewer_window_model_changed(TscViewerWindow *self)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     const GError *e = self->app ? tsc_viewer_app_get_model_error(self->app) : NULL;
     if (e)
         tsc_issue_bar_set(self->issue_bar, "model", GTK_MESSAGE_WARNING,
@@ -548,6 +549,7 @@ static void request_decode(TscViewerWindow *self, gsize slice)
 
 void tsc_viewer_window_goto_slice(TscViewerWindow *self, gssize slice)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->have_series) return;
     gsize n = tsc_viewer_study_n_slices(self->study, self->series);
     slice = CLAMP(slice, 0, (gssize)n - 1);
@@ -699,6 +701,7 @@ void _tsc_viewer_window_set_title(TscViewerWindow *self)
 
 void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->study || series >= tsc_viewer_study_n_series(self->study)) return;
     if (self->have_series && series == self->series) return;
     self->have_series = TRUE;
@@ -738,6 +741,7 @@ static void on_series_selected(TscViewerWindow *self, guint series)
 
 void tsc_viewer_window_show_fatal(TscViewerWindow *self, const char *title, const char *details)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     tsc_issue_bar_set_sticky(self->issue_bar, "abi", GTK_MESSAGE_ERROR, title, details);
     gtk_label_set_text(self->empty_title, "The tumorscope plugin cannot be used");
     gtk_label_set_text(self->empty_subtitle, title);

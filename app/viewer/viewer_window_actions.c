@@ -61,6 +61,7 @@ static void on_slice_analysed(GObject *source, GAsyncResult *res, gpointer data)
 
 void tsc_viewer_window_analyze_slice(TscViewerWindow *self)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->have_series) return;
     int method = current_method(self);
     if (tsc_viewer_study_get_result(self->study, method, self->series, self->slice)) return;
@@ -149,6 +150,7 @@ static void on_series_analysed(GObject *source, GAsyncResult *res, gpointer data
 
 void tsc_viewer_window_analyze_series(TscViewerWindow *self)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->have_series) return;
     int method = current_method(self);
     if (self->series_running == (gssize)self->series && self->series_running_method == method) return;
@@ -193,6 +195,7 @@ void tsc_viewer_window_analyze_series(TscViewerWindow *self)
 
 gboolean tsc_viewer_window_cancel(TscViewerWindow *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_WINDOW(self), FALSE);
     gboolean any = FALSE;
     if (self->bench.running) return FALSE;
     if (self->opening && self->open_cancellable) {
@@ -224,6 +227,7 @@ gboolean tsc_viewer_window_cancel(TscViewerWindow *self)
 
 void tsc_viewer_window_set_window_preset(TscViewerWindow *self, const char *preset)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     gtk_widget_activate_action(GTK_WIDGET(self->view), "view.window-preset", "s", preset);
 }
 
@@ -272,6 +276,7 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
 
 void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportSpec *spec)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->have_series) {
         tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
         return;
@@ -294,6 +299,7 @@ void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportS
 
 void tsc_viewer_window_export(TscViewerWindow *self, const char *folder)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     TscViewerExportSpec spec = {0};
     spec.folder = folder && *folder ? g_strdup(folder) : tsc_viewer_prefs_dup_export_folder(self->prefs);
     spec.slice_png = spec.series_png = spec.pdf = spec.dicom = TRUE;
@@ -314,6 +320,7 @@ static void on_export_requested(TscExportDialog *dialog, gpointer data)
 
 void tsc_viewer_window_show_export_dialog(TscViewerWindow *self)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->have_series) {
         tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
         return;

@@ -145,6 +145,7 @@ static void bench_after_paint(GdkFrameClock *clock, gpointer data)
 
 void tsc_viewer_window_benchmark_scroll(TscViewerWindow *self, const char *path)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->have_series || self->bench.running) return;
     Bench *b = &self->bench;
     GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));

@@ -181,6 +181,7 @@ void _tsc_viewer_window_replay_deferred(TscViewerWindow *self)
 
 gboolean tsc_viewer_window_defer(TscViewerWindow *self, const char *action, GVariant *param)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_WINDOW(self), FALSE);
     /* Keep the order: once something waits, everything after it waits too. */
     if (!must_wait(self, action) && (self->replaying || g_queue_is_empty(&self->deferred))) return FALSE;
     Deferred *d = g_new0(Deferred, 1);
@@ -256,6 +257,7 @@ static gboolean open_would_fail(TscViewerWindow *self, const char *const *paths)
 
 void tsc_viewer_window_open(TscViewerWindow *self, const char *const *paths)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->app || tsc_viewer_app_get_api_error(self->app) || !paths || !paths[0]) return;
     if (open_would_fail(self, paths)) return;
     if (self->open_cancellable) g_cancellable_cancel(self->open_cancellable);
@@ -292,6 +294,7 @@ static void on_chooser_response(GtkNativeDialog *dialog, int response, gpointer 
 
 void tsc_viewer_window_choose_open(TscViewerWindow *self, gboolean folder)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     GtkFileChooserNative *d = gtk_file_chooser_native_new(
         folder ? "Open Study Folder" : "Open DICOM File or DICOMDIR", GTK_WINDOW(self),
         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");

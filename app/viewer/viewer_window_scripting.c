@@ -164,6 +164,7 @@ static void do_screenshot(TscViewerWindow *self, const char *path)
 
 void tsc_viewer_window_screenshot(TscViewerWindow *self, const char *path)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     when_idle(self, do_screenshot, path);
 }
 
@@ -430,5 +431,6 @@ static void do_write_state(TscViewerWindow *self, const char *path)
 
 void tsc_viewer_window_write_state(TscViewerWindow *self, const char *path)
 {
+    g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     when_idle(self, do_write_state, path);
 }
