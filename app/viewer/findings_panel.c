@@ -101,13 +101,12 @@ static void show_lesions(TscFindingsPanel *self, const tsc_result *r)
             continue;
         }
         const tsc_lesion_info *l = g_ptr_array_index(sorted, i);
-        char *t = g_strdup_printf("#%zu  Area %.1f mm\xc2\xb2\n"
+        g_autofree char *t = g_strdup_printf("#%zu  Area %.1f mm\xc2\xb2\n"
                                   "Diameters %.1f \xc3\x97 %.1f mm (RANO product %.0f mm\xc2\xb2)\n"
                                   "Centre x %.0f, y %.0f px",
                                   i + 1, l->area_mm2, l->diameter_mm, l->perpendicular_mm, l->product_mm2,
                                   l->centroid.x, l->centroid.y);
         set_visible_text(self->s_lesion[i], t);
-        g_free(t);
     }
     char *more = n > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu smaller", n - MAX_LISTED) : NULL;
     set_visible_text(self->s_more, more);
@@ -152,9 +151,8 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
 {
     g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     const tsc_plugin_api *api = tsc_viewer_api();
-    char *title = g_strdup_printf("Slice %zu", slice + 1);
+    g_autofree char *title = g_strdup_printf("Slice %zu", slice + 1);
     gtk_label_set_text(GTK_LABEL(self->slice_title), title);
-    g_free(title);
     const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
 
     char *blocked = self->scope_reason && !self->scope_forced
@@ -283,10 +281,9 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     gboolean has_key = key != (size_t)-1 && key < n;
     gtk_widget_set_visible(self->r_key, has_key);
     if (has_key) {
-        char *k = g_strdup_printf("Go to key slice %zu", key + 1);
+        g_autofree char *k = g_strdup_printf("Go to key slice %zu", key + 1);
         gtk_button_set_label(GTK_BUTTON(self->r_key), k);
         gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_key), "i", (gint32)key);
-        g_free(k);
     }
     size_t n3 = api->series_result_n_lesions3d(r);
     for (size_t i = 0; i < MAX_LISTED; i++) {
@@ -296,12 +293,11 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
         }
         const tsc_lesion3d_info *l = api->series_result_get_lesion3d(r, i);
         const char *ln = m && l->label < api->model_n_classes(m) ? api->model_get_class_display(m, l->label) : "Lesion";
-        char *lt = g_strdup_printf("3D lesion %zu (%s): %.2f mL, slices %zu\xe2\x80\x93%zu, "
+        g_autofree char *lt = g_strdup_printf("3D lesion %zu (%s): %.2f mL, slices %zu\xe2\x80\x93%zu, "
                                    "largest product %.0f mm\xc2\xb2 on slice %zu",
                                    i + 1, ln, l->volume_ml, l->first_slice + 1, l->last_slice + 1,
                                    l->max_product_mm2, l->key_slice + 1);
         set_visible_text(self->r_lesion[i], lt);
-        g_free(lt);
     }
     char *more = n3 > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu more 3D lesions", n3 - MAX_LISTED) : NULL;
     set_visible_text(self->r_more, more);

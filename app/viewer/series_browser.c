@@ -120,10 +120,9 @@ void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
         if ((gssize)st->patient != last_patient) {
             const tsc_dicom_patient_info *p = api->study_get_patient(ix, st->patient);
             char *name = format_name(p->name);
-            char *sub = g_strdup_printf("ID %s%s%s", p->id && *p->id ? p->id : "\xe2\x80\x94",
+            g_autofree char *sub = g_strdup_printf("ID %s%s%s", p->id && *p->id ? p->id : "\xe2\x80\x94",
                                         p->sex && *p->sex ? " \xc2\xb7 " : "", p->sex ? p->sex : "");
             gtk_list_box_append(self->list, header_row(name, sub, "patient-row"));
-            g_free(sub);
             g_free(name);
             last_patient = (gssize)st->patient;
             last_study = -1;

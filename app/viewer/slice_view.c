@@ -631,7 +631,7 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         effective_window(self, self->preset, &c, &ww);
         static const char *names[] = {"header", "brain", "min/max", "custom"};
         const tsc_dicom_image *d = self->image->image;
-        char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
+        g_autofree char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
                                    names[self->preset],
                                    100.0 * img.size.width / MAX(1, d->cols), d->cols, d->rows);
         place_corner_row(self, SLOT_TL, self->top_left, SLOT_TR, self->top_right, letter_width(self, 2),
@@ -639,7 +639,6 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         place_corner_row(self, SLOT_BL, bl, SLOT_BR, self->bottom_right, letter_width(self, 3), TRUE, w, h);
         top = MAX(draw_corner(self, s, SLOT_TL), draw_corner(self, s, SLOT_TR));
         bottom = MAX(draw_corner(self, s, SLOT_BL), draw_corner(self, s, SLOT_BR));
-        g_free(bl);
     } else {
         for (int i = SLOT_TL; i <= SLOT_BR; i++) graphene_rect_init(&self->text_rects[i], 0, 0, 0, 0);
     }

@@ -21,9 +21,8 @@ static void core_log(tsc_log_level level, const char *domain, const char *messag
                            : level == TSC_LOG_WARNING ? G_LOG_LEVEL_MESSAGE
                            : level == TSC_LOG_INFO    ? G_LOG_LEVEL_INFO
                                                       : G_LOG_LEVEL_DEBUG;
-    char *d = g_strdup_printf("tsc-core-%s", domain && *domain ? domain : "plugin");
+    g_autofree char *d = g_strdup_printf("tsc-core-%s", domain && *domain ? domain : "plugin");
     g_log(d, flags, "%s", message);
-    g_free(d);
 }
 
 /* oneDNN's OpenMP threads spin between layers by default; while a series is

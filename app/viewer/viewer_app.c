@@ -50,22 +50,18 @@ static void rebuild_recent(TscViewerApp *self)
     char **recent = tsc_viewer_prefs_dup_recent(self->prefs);
     GMenu *section = g_menu_new();
     for (char **p = recent; *p; p++) {
-        char *base = g_path_get_basename(*p);
-        char *parent = g_path_get_dirname(*p);
-        char *shown = g_strdup_printf("%s  (%s)", base, parent);
+        g_autofree char *base = g_path_get_basename(*p);
+        g_autofree char *parent = g_path_get_dirname(*p);
+        g_autofree char *shown = g_strdup_printf("%s  (%s)", base, parent);
         /* Menu labels are parsed for mnemonics: "sample_dicom" would show
          * as "sampledicom"; a doubled underscore shows one. */
         char **parts = g_strsplit(shown, "_", -1);
-        char *label = g_strjoinv("__", parts);
+        g_autofree char *label = g_strjoinv("__", parts);
         g_strfreev(parts);
-        g_free(shown);
         GMenuItem *item = g_menu_item_new(label, NULL);
         g_menu_item_set_action_and_target_value(item, "app.open", g_variant_new_string(*p));
         g_menu_append_item(section, item);
         g_object_unref(item);
-        g_free(label);
-        g_free(parent);
-        g_free(base);
     }
     if (!recent[0]) {
         GMenuItem *item = g_menu_item_new("No recent studies", "app.none");

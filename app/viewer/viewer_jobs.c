@@ -168,9 +168,8 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
         if (st == TSC_ECANCELLED)
             g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
         else {
-            char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
+            g_autofree char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
             tsc_viewer_set_error(&error, st, &err, what);
-            g_free(what);
         }
         g_task_return_error(task, error);
         return;
@@ -245,9 +244,8 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     if (st != TSC_OK && st != TSC_ECANCELLED) {
         if (r) api->series_result_free(r);
         GError *error = NULL;
-        char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
+        g_autofree char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
         tsc_viewer_set_error(&error, st, &err, what);
-        g_free(what);
         g_task_return_error(task, error);
         return;
     }
@@ -338,15 +336,13 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
     /* A new folder per export: the plugin never overwrites (force = 0), and
      * the names carry no patient identifier. */
     GDateTime *now = g_date_time_new_now_local();
-    char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
-    char *base = g_strdup_printf("series%zu-slice%zu-%s", d->series + 1, d->slice + 1, stamp);
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+    g_autofree char *base = g_strdup_printf("series%zu-slice%zu-%s", d->series + 1, d->slice + 1, stamp);
     char *folder = g_build_filename(d->spec.folder, base, NULL);
     for (int i = 2; g_file_test(folder, G_FILE_TEST_EXISTS); i++) {
         g_free(folder);
         folder = g_strdup_printf("%s%c%s-%d", d->spec.folder, G_DIR_SEPARATOR, base, i);
     }
-    g_free(base);
-    g_free(stamp);
     g_date_time_unref(now);
     if (g_mkdir_with_parents(folder, 0755) != 0) {
         g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -372,7 +368,7 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
                 tsc_viewer_set_error(&first_error, st, &err, "The slice could not be analysed");
         }
         if (d->slice_result) {
-            char *name = g_strdup_printf("slice%03zu.png", d->slice + 1);
+            g_autofree char *name = g_strdup_printf("slice%03zu.png", d->slice + 1);
             char *path = g_build_filename(folder, name, NULL);
             st = api->report_slice_png(path, model, index, d->series, d->slice, d->slice_result,
                                        &ro, &err);
@@ -381,7 +377,6 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
             else if (!first_error)
                 tsc_viewer_set_error(&first_error, st, &err, "The slice report failed");
             g_free(path);
-            g_free(name);
         } else if (d->method == TSC_METHOD_CNN && !d->model) {
             g_string_append(notes, "Slice report skipped: the model is not loaded.\n");
         }
@@ -401,16 +396,15 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
         g_free(path);
     }
     if (sr && d->spec.pdf && !g_cancellable_is_cancelled(cancellable)) {
-        char *path = g_build_filename(folder, "report.pdf", NULL);
+        g_autofree char *path = g_build_filename(folder, "report.pdf", NULL);
         st = api->report_pdf(path, model, index, d->series, sr, &ro, &err);
         if (st == TSC_OK)
             g_string_append(written, "report.pdf\n");
         else if (!first_error)
             tsc_viewer_set_error(&first_error, st, &err, "The PDF report failed");
-        g_free(path);
     }
     if (sr && d->spec.dicom && !g_cancellable_is_cancelled(cancellable)) {
-        char *dir = g_build_filename(folder, "dicom", NULL);
+        g_autofree char *dir = g_build_filename(folder, "dicom", NULL);
         tsc_dicom_outputs out = {0};
         out.struct_size = sizeof out;
         st = api->write_dicom_outputs(dir, model, index, d->series, sr, &ro, &out, &err);
@@ -419,7 +413,6 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
                                    out.seg_path[0] ? "SEG, " : "", out.n_sc);
         else if (!first_error)
             tsc_viewer_set_error(&first_error, st, &err, "The DICOM outputs failed");
-        g_free(dir);
     }
 
     if (written->len == 0) {

@@ -55,8 +55,8 @@ static GSettingsSchema *find_schema(void)
     if (schema) return schema;
     char *exe = g_file_read_link("/proc/self/exe", NULL);
     if (!exe) return NULL;
-    char *bindir = g_path_get_dirname(exe);
-    char *dir = g_build_filename(bindir, "..", "share", "glib-2.0", "schemas", NULL);
+    g_autofree char *bindir = g_path_get_dirname(exe);
+    g_autofree char *dir = g_build_filename(bindir, "..", "share", "glib-2.0", "schemas", NULL);
     GError *error = NULL;
     GSettingsSchemaSource *src = NULL;
     if (g_file_test(dir, G_FILE_TEST_IS_DIR))
@@ -68,8 +68,6 @@ static GSettingsSchema *find_schema(void)
         g_message("settings schema folder %s unusable: %s", dir, error->message);
         g_clear_error(&error);
     }
-    g_free(dir);
-    g_free(bindir);
     g_free(exe);
     return schema;
 }

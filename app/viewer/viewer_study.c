@@ -287,10 +287,9 @@ static TscViewerImage *decode_now(TscViewerStudy *self, gsize series, gsize slic
     tsc_error err = {0};
     tsc_status st = api->slice_decode(self->index, series, slice, &image, &err);
     if (st != TSC_OK) {
-        char *what = g_strdup_printf("Slice %zu of series %zu could not be decoded", slice + 1,
+        g_autofree char *what = g_strdup_printf("Slice %zu of series %zu could not be decoded", slice + 1,
                                      series + 1);
         tsc_viewer_set_error(error, st, &err, what);
-        g_free(what);
         return NULL;
     }
     TscViewerImage *im = g_new0(TscViewerImage, 1);

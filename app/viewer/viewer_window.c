@@ -65,9 +65,8 @@ static void on_open_folder_clicked(GtkButton *b, TscViewerWindow *self)
     (void)b;
     if (!self->export_folder_shown) return;
     GFile *f = g_file_new_for_path(self->export_folder_shown);
-    char *uri = g_file_get_uri(f);
+    g_autofree char *uri = g_file_get_uri(f);
     gtk_show_uri(GTK_WINDOW(self), uri, GDK_CURRENT_TIME);
-    g_free(uri);
     g_object_unref(f);
 }
 
@@ -133,10 +132,10 @@ static void refresh_corner_text(TscViewerWindow *self)
     char *pname = name[0] && name[1] && *name[1] ? g_strdup_printf("%s, %s", name[0], name[1]) : g_strdup(p->name);
     g_strfreev(name);
     char *date = format_date(st->date), *birth = format_date(p->birth_date);
-    char *tl = g_strdup_printf("%s\nID %s%s%s%s%s\n%s %s", *pname ? pname : "Unnamed patient",
+    g_autofree char *tl = g_strdup_printf("%s\nID %s%s%s%s%s\n%s %s", *pname ? pname : "Unnamed patient",
                                *p->id ? p->id : "\xe2\x80\x94", *p->sex ? " \xc2\xb7 " : "", p->sex,
                                *birth ? " \xc2\xb7 born " : "", birth, date, st->description);
-    char *tr = g_strdup_printf("%s\nSeries %d \xc2\xb7 %s%s%s\n%s", si->description, si->series_number,
+    g_autofree char *tr = g_strdup_printf("%s\nSeries %d \xc2\xb7 %s%s%s\n%s", si->description, si->series_number,
                                si->modality, *si->contrast_label ? " \xc2\xb7 " : "", si->contrast_label,
                                *st->institution ? st->institution : "");
     char *loc = sl->has_geometry ? g_strdup_printf("\nLoc %.1f mm", sl->location) : g_strdup("");
@@ -150,17 +149,14 @@ static void refresh_corner_text(TscViewerWindow *self)
         br = t;
     }
     tsc_slice_view_set_corner_text(self->view, tl, tr, br);
-    g_free(tl);
-    g_free(tr);
     g_free(br);
     g_free(loc);
     g_free(pname);
     g_free(date);
     g_free(birth);
 
-    char *sl_text = g_strdup_printf("%zu / %zu", self->slice + 1, si->n_slices);
+    g_autofree char *sl_text = g_strdup_printf("%zu / %zu", self->slice + 1, si->n_slices);
     gtk_label_set_text(self->slice_label, sl_text);
-    g_free(sl_text);
 }
 
 /* The stored SEG's mask of the image on screen, if any. */
@@ -285,7 +281,7 @@ static void refresh_scope(TscViewerWindow *self)
 /* Said in the window when an analysis is asked for outside the scope. */
 void _tsc_viewer_window_say_not_analysed(TscViewerWindow *self)
 {
-    char *t = g_strdup_printf("Not analysed: %s.", self->scope.reason);
+    g_autofree char *t = g_strdup_printf("Not analysed: %s.", self->scope.reason);
     tsc_issue_bar_set(self->issue_bar, "analysis", GTK_MESSAGE_WARNING, t,
               self->scope.reformat_possible
                   ? "The model was not made for this series. It is a thin 3D volume: an axial "
@@ -295,7 +291,6 @@ void _tsc_viewer_window_say_not_analysed(TscViewerWindow *self)
                   : "The model was not made for this series. For research use, Preferences \u2192 "
                     "\u201cAnalyse outside the model\u2019s scope\u201d analyses it anyway, and every "
                     "result then carries a warning.");
-    g_free(t);
 }
 
 void _tsc_viewer_window_refresh_findings(TscViewerWindow *self)
@@ -405,10 +400,9 @@ void _tsc_viewer_window_refresh_badge(TscViewerWindow *self, gsize series)
         return;
     }
     tsc_viewer_describe_result(model, worst, &d);
-    char *t = g_strdup_printf("%s \xc2\xb7 %zu of %zu slices%s", d.label, done, n,
+    g_autofree char *t = g_strdup_printf("%s \xc2\xb7 %zu of %zu slices%s", d.label, done, n,
                               *d.scope_warning ? " \xc2\xb7 \xe2\x9a\xa0 outside scope" : "");
     tsc_series_browser_set_badge(self->browser, series, t, d.color);
-    g_free(t);
 }
 
 void _tsc_viewer_window_refresh_all_badges(TscViewerWindow *self)
@@ -687,16 +681,13 @@ void _tsc_viewer_window_set_title(TscViewerWindow *self)
     }
     /* No patient identifiers in titles: they reach window lists and logs. */
     const tsc_dicom_series_info *si = series_info(self);
-    char *t = g_strdup_printf("%s", *si->description ? si->description : "Series");
-    char *sub = g_strdup_printf("Series %zu of %zu \xc2\xb7 %zu slices \xc2\xb7 %d\xc3\x97%d", self->series + 1,
+    g_autofree char *t = g_strdup_printf("%s", *si->description ? si->description : "Series");
+    g_autofree char *sub = g_strdup_printf("Series %zu of %zu \xc2\xb7 %zu slices \xc2\xb7 %d\xc3\x97%d", self->series + 1,
                                 tsc_viewer_study_n_series(self->study), si->n_slices, si->cols, si->rows);
     gtk_label_set_text(self->title_label, t);
     gtk_label_set_text(self->subtitle_label, sub);
-    char *wt = g_strdup_printf("%s \xe2\x80\x94 tumorscope", t);
+    g_autofree char *wt = g_strdup_printf("%s \xe2\x80\x94 tumorscope", t);
     gtk_window_set_title(GTK_WINDOW(self), wt);
-    g_free(wt);
-    g_free(t);
-    g_free(sub);
 }
 
 void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)

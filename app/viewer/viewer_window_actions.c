@@ -247,18 +247,16 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
             g_free(self->export_folder_shown);
             self->export_folder_shown = g_strdup(folder);
             tsc_issue_bar_set_folder(self->issue_bar, folder);
-            char *title = g_strdup_printf("Report exported to %s", folder);
+            g_autofree char *title = g_strdup_printf("Report exported to %s", folder);
             _tsc_viewer_window_show_toast(self, title, TRUE);
             /* Outputs that could not be written are a problem that stays. */
             if (notes) {
-                char *details = g_strdup_printf("%s\n%s", summary, notes);
+                g_autofree char *details = g_strdup_printf("%s\n%s", summary, notes);
                 tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Some outputs of the export were not written.",
                           details);
-                g_free(details);
             } else {
                 tsc_issue_bar_set(self->issue_bar, "export", 0, NULL, NULL);
             }
-            g_free(title);
         } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
             g_clear_pointer(&self->export_folder_shown, g_free);
             tsc_issue_bar_set_folder(self->issue_bar, NULL);

@@ -62,7 +62,7 @@ static void bench_finish(TscViewerWindow *self)
     g_array_sort(sorted, cmp_double);
     double p50 = sorted->len ? g_array_index(sorted, double, sorted->len / 2) : 0;
     double p95 = sorted->len ? g_array_index(sorted, double, MIN(sorted->len - 1, sorted->len * 95 / 100)) : 0;
-    char *json = g_strdup_printf(
+    g_autofree char *json = g_strdup_printf(
         "{\n  \"steps\": %u,\n  \"steps_during_analysis\": %u,\n  \"steps_after_analysis\": %u,\n"
         "  \"analysis_threads\": %d,\n"
         "  \"method\": \"%s\",\n  \"worst_ms\": %.2f,\n  \"p95_ms\": %.2f,\n  \"median_ms\": %.2f,\n"
@@ -75,13 +75,11 @@ static void bench_finish(TscViewerWindow *self)
         TSC_VIEWER_CACHE_MAX_SLICES, all->str, all_cpu->str);
     g_string_free(all, TRUE);
     g_string_free(all_cpu, TRUE);
-    char *tmp = g_strdup_printf("%s.tmp-%d", b->path, getpid());
+    g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", b->path, getpid());
     if (g_file_set_contents(tmp, json, -1, NULL)) _tsc_viewer_window_commit_file(tmp, b->path);
     g_message("scroll benchmark: %u steps (%u during analysis), worst %.1f ms, p95 %.1f ms, median %.1f ms; "
               "main-thread CPU per step: worst %.1f ms; load average %.1f",
               l->len, b->steps_during_analysis, worst, p95, p50, cpu_worst, load[0]);
-    g_free(tmp);
-    g_free(json);
     g_array_unref(sorted);
     g_array_unref(b->latency_ms);
     b->latency_ms = NULL;

@@ -129,10 +129,9 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
     if (open_error) {
         tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_ERROR, open_error->message, details ? details : ignored);
     } else if (n_skipped) {
-        char *t = g_strdup_printf("%zu DICOM file%s could not be read and %s skipped; the rest of the study is usable.",
+        g_autofree char *t = g_strdup_printf("%zu DICOM file%s could not be read and %s skipped; the rest of the study is usable.",
                                   n_skipped, n_skipped == 1 ? "" : "s", n_skipped == 1 ? "was" : "were");
         tsc_issue_bar_set(self->issue_bar, "skipped", GTK_MESSAGE_WARNING, t, details);
-        g_free(t);
     }
     g_free(details);
     g_free(ignored);
@@ -201,11 +200,11 @@ static void peek_folder(const char *dir, int depth, int *budget, int *dicom, int
     const char *name;
     while ((name = g_dir_read_name(d)) && *budget > 0 && !*dicom) {
         (*budget)--;
-        char *p = g_build_filename(dir, name, NULL);
+        g_autofree char *p = g_build_filename(dir, name, NULL);
         if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
             if (depth < 2) peek_folder(p, depth + 1, budget, dicom, pictures);
         } else {
-            char *lower = g_ascii_strdown(name, -1);
+            g_autofree char *lower = g_ascii_strdown(name, -1);
             static const char *pics[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".nii", ".nii.gz", NULL};
             gboolean pic = FALSE;
             for (int i = 0; pics[i] && !pic; i++) pic = g_str_has_suffix(lower, pics[i]);
@@ -220,9 +219,7 @@ static void peek_folder(const char *dir, int depth, int *budget, int *dicom, int
                     (*dicom)++;
                 if (f) fclose(f);
             }
-            g_free(lower);
         }
-        g_free(p);
     }
     g_dir_close(d);
 }
@@ -244,14 +241,13 @@ static gboolean open_would_fail(TscViewerWindow *self, const char *const *paths)
     int budget = 256, dicom = 0, pictures = 0;
     peek_folder(paths[0], 0, &budget, &dicom, &pictures);
     if (dicom || !pictures) return FALSE;
-    char *t = g_strdup_printf("No DICOM files in %s: it holds %d picture%s (PNG, JPEG or NIfTI).", paths[0],
+    g_autofree char *t = g_strdup_printf("No DICOM files in %s: it holds %d picture%s (PNG, JPEG or NIfTI).", paths[0],
                               pictures, pictures == 1 ? "" : "s");
     tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_WARNING, t,
               "The viewer reads DICOM. To make a DICOM series of a PNG stack or a NIfTI volume, run\n"
               "    tumorscope dicomize --out OUT_FOLDER FOLDER_OR_FILE\n"
               "and open OUT_FOLDER (see docs/CLI.md for the spacing and patient options)."
               " The study on screen stays open.");
-    g_free(t);
     return TRUE;
 }
 

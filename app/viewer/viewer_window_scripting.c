@@ -150,13 +150,12 @@ static void do_screenshot(TscViewerWindow *self, const char *path)
         return;
     }
     GdkTexture *texture = gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
-    char *tmp = g_strdup_printf("%s.tmp-%d.png", path, getpid());
+    g_autofree char *tmp = g_strdup_printf("%s.tmp-%d.png", path, getpid());
     if (gdk_texture_save_to_png(texture, tmp))
         _tsc_viewer_window_commit_file(tmp, path);
     else
         g_warning("screenshot: could not write %s", path);
     g_info("screenshot %dx%d written", width, height);
-    g_free(tmp);
     g_object_unref(texture);
     gsk_render_node_unref(node);
     g_object_unref(paintable);
@@ -261,9 +260,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         for (gsize s = 0; s < tsc_viewer_study_n_series(self->study); s++) {
             const tsc_dicom_series_info *si = api->study_get_series(tsc_viewer_study_get_index(self->study), s);
             char *key = g_strdup_printf("series-%zu", s);
-            char *val = g_strdup_printf("%zu slices; %s", si->n_slices, si->description);
+            g_autofree char *val = g_strdup_printf("%zu slices; %s", si->n_slices, si->description);
             g_key_file_set_string(kf, "study", key, val);
-            g_free(val);
             g_free(key);
             /* The name as the browser shows it: cut or whole, and its tooltip. */
             key = g_strdup_printf("series-%zu-name-cut", s);
@@ -397,9 +395,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
                 tr.origin.y += b.origin.y;
                 put_rect(kf, "geometry", names[t], &tr);
                 if (t <= TSC_SLICE_VIEW_TEXT_BOTTOM_RIGHT) {
-                    char *key = g_strdup_printf("%s-cut", names[t]);
+                    g_autofree char *key = g_strdup_printf("%s-cut", names[t]);
                     g_key_file_set_boolean(kf, "geometry", key, cut);
-                    g_free(key);
                 }
             }
         }
@@ -418,14 +415,13 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             }
         }
     }
-    char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
+    g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
     GError *error = NULL;
     if (g_key_file_save_to_file(kf, tmp, &error))
         _tsc_viewer_window_commit_file(tmp, path);
     else
         g_warning("state: %s", error->message);
     g_clear_error(&error);
-    g_free(tmp);
     g_key_file_unref(kf);
 }
 
