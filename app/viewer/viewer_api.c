@@ -48,14 +48,26 @@ gboolean tsc_viewer_api_init(GError **error)
     if (api) return TRUE;
     set_openmp_policy();
     /* By name: LD_LIBRARY_PATH first, then the binary's run path
-     * ($ORIGIN/../lib, next to it in the build tree and when installed). */
+     * ($ORIGIN/../lib).  Then next to the binary explicitly: under
+     * AddressSanitizer dlopen is called from libasan's interceptor, whose run
+     * path is not ours. */
     static const char soname[] = "libtumorscope-plugin.so";
     void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    g_autofree char *first_error = lib ? NULL : g_strdup(dlerror());
+    if (!lib) {
+        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+        g_autofree char *bindir = exe ? g_path_get_dirname(exe) : NULL;
+        static const char *const libdirs[] = {"lib", TSC_VIEWER_INSTALL_LIBDIR};
+        for (size_t i = 0; bindir && !lib && i < G_N_ELEMENTS(libdirs); i++) {
+            g_autofree char *path = g_build_filename(bindir, "..", libdirs[i], soname, NULL);
+            if (g_file_test(path, G_FILE_TEST_EXISTS)) lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        }
+    }
     if (!lib) {
         g_set_error(error, TSC_VIEWER_ERROR, TSC_VIEWER_ERROR_ABI,
                     "The tumorscope plugin %s could not be loaded: %s. Install the plugin next to "
                     "the viewer (lib/ beside bin/) or set LD_LIBRARY_PATH.",
-                    soname, dlerror());
+                    soname, first_error);
         return FALSE;
     }
     tsc_plugin_get_api_fn tsc_plugin_get_api = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
