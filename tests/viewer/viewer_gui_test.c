@@ -2034,7 +2034,8 @@ static void xinput_key(XInput *xi, unsigned long keysym)
 
 /* Slice keys after the opacity slider was used: End goes to the last slice
  * and leaves the opacity alone, Home to the first; then the first click on
- * the image (focus elsewhere) only focuses it, the second analyses. */
+ * the image (focus elsewhere) only focuses it, the second analyses; F9 and
+ * Shift+F9 fold the side panels. */
 static int test_keys_navigate_after_the_slider(void)
 {
     char *study;
@@ -2108,6 +2109,23 @@ static int test_keys_navigate_after_the_slider(void)
     Shot *sh = viewer_shot(v, "keys");
     CHECK(sh, "no screenshot");
     shot_free(sh);
+    /* F9 folds the Studies panel, Shift+F9 the findings panel; again shows them. */
+    xinput_key(&xi, 0xffc6); /* F9 */
+    unsigned shift = xi.keycode(xi.dpy, 0xffe1); /* Shift_L */
+    xi.key(xi.dpy, shift, 1, 0);
+    xi.sync(xi.dpy, 0);
+    xinput_key(&xi, 0xffc6);
+    xi.key(xi.dpy, shift, 0, 0);
+    xi.sync(xi.dpy, 0);
+    GKeyFile *g = viewer_state(v, "f9");
+    CHECK(g, "no state");
+    CHECK(!g_key_file_get_boolean(g, "viewer", "show-studies", NULL), "F9 did not fold the Studies panel");
+    CHECK(!g_key_file_get_boolean(g, "viewer", "show-findings", NULL), "Shift+F9 did not fold the findings panel");
+    xinput_key(&xi, 0xffc6);
+    GKeyFile *h = viewer_state(v, "f9-again");
+    CHECK(h && g_key_file_get_boolean(h, "viewer", "show-studies", NULL), "F9 did not show the Studies panel again");
+    g_key_file_unref(g);
+    g_key_file_unref(h);
     xinput_close(&xi);
     g_key_file_unref(a);
     g_key_file_unref(b);
