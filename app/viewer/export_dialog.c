@@ -58,6 +58,7 @@ static void on_choose_clicked(TscExportDialog *self)
 
 void tsc_export_dialog_get_spec(TscExportDialog *self, TscViewerExportSpec *spec)
 {
+    g_return_if_fail(TSC_IS_EXPORT_DIALOG(self));
     spec->folder = g_strdup(self->folder);
     spec->slice_png = gtk_check_button_get_active(self->slice_check);
     spec->series_png = gtk_check_button_get_active(self->series_check);
@@ -112,9 +113,8 @@ TscExportDialog *tsc_export_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs,
     TscExportDialog *self = g_object_new(TSC_TYPE_EXPORT_DIALOG, "transient-for", parent,
                                          "destroy-with-parent", TRUE, NULL);
     self->prefs = g_object_ref(prefs);
-    char *label = g_strdup_printf("Slice %zu with its overlay and findings (PNG)", slice + 1);
+    g_autofree char *label = g_strdup_printf("Slice %zu with its overlay and findings (PNG)", slice + 1);
     gtk_check_button_set_label(self->slice_check, label);
-    g_free(label);
     gtk_widget_set_visible(GTK_WIDGET(self->series_note), !has_series_result);
     gtk_widget_set_sensitive(GTK_WIDGET(self->series_check), has_series_result);
     gtk_widget_set_sensitive(GTK_WIDGET(self->pdf_check), has_series_result);

@@ -3,6 +3,8 @@
 #include "tsc_format.h"
 #include "findings_panel.h"
 
+#include "probability_row.h"
+
 #include <math.h>
 
 /* The panel lists the largest lesions only: a long list helps nobody. */
@@ -19,7 +21,8 @@ struct _TscFindingsPanel {
     char *scope_reason;
     gboolean scope_forced;
     GtkWidget *slice_title, *s_status, *s_verdict, *s_reason, *s_scope, *s_prob_title, *s_grid;
-    GtkWidget *p_name[MAX_CLASSES], *p_bar[MAX_CLASSES], *p_pct[MAX_CLASSES];
+    TscProbabilityRow *p_row[MAX_CLASSES];
+    GtkSizeGroup *p_names; /* the class names line up */
     int n_rows;
     GtkWidget *s_lesion_title, *s_lesion[MAX_LISTED], *s_more, *s_timing;
     /* The series section keeps its widgets too: rebuilding it cost 20-30 ms
@@ -52,22 +55,10 @@ static void set_visible_text(GtkWidget *l, const char *text)
 static void ensure_rows(TscFindingsPanel *self, int n)
 {
     for (; self->n_rows < n && self->n_rows < MAX_CLASSES; self->n_rows++) {
-        int i = self->n_rows;
-        self->p_name[i] = label(NULL, NULL);
-        gtk_label_set_wrap(GTK_LABEL(self->p_name[i]), FALSE);
-        self->p_bar[i] = gtk_level_bar_new_for_interval(0, 1);
-        gtk_widget_set_hexpand(self->p_bar[i], TRUE);
-        gtk_widget_set_valign(self->p_bar[i], GTK_ALIGN_CENTER);
-        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_LOW);
-        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_HIGH);
-        gtk_level_bar_remove_offset_value(GTK_LEVEL_BAR(self->p_bar[i]), GTK_LEVEL_BAR_OFFSET_FULL);
-        self->p_pct[i] = label(NULL, "numeric");
-        gtk_label_set_wrap(GTK_LABEL(self->p_pct[i]), FALSE);
-        gtk_label_set_xalign(GTK_LABEL(self->p_pct[i]), 1);
-        gtk_label_set_width_chars(GTK_LABEL(self->p_pct[i]), 6);
-        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_name[i], 0, i, 1, 1);
-        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_bar[i], 1, i, 1, 1);
-        gtk_grid_attach(GTK_GRID(self->s_grid), self->p_pct[i], 2, i, 1, 1);
+        TscProbabilityRow *row = TSC_PROBABILITY_ROW(tsc_probability_row_new());
+        gtk_size_group_add_widget(self->p_names, tsc_probability_row_get_name_label(row));
+        gtk_box_append(GTK_BOX(self->s_grid), GTK_WIDGET(row));
+        self->p_row[self->n_rows] = row;
     }
 }
 
@@ -81,22 +72,12 @@ static void show_probabilities(TscFindingsPanel *self, const tsc_model *model, c
     size_t top = n ? api->result_get_label(r) : 0;
     for (int i = 0; i < self->n_rows; i++) {
         gboolean on = i < n;
-        gtk_widget_set_visible(self->p_name[i], on);
-        gtk_widget_set_visible(self->p_bar[i], on);
-        gtk_widget_set_visible(self->p_pct[i], on);
+        gtk_widget_set_visible(GTK_WIDGET(self->p_row[i]), on);
         if (!on) continue;
-        double p = api->result_get_probability(r, (size_t)i);
         gboolean known = model && (size_t)i < api->model_n_classes(model);
-        char *esc = g_markup_escape_text(known ? api->model_get_class_display(model, (size_t)i) : "class", -1);
-        char *m = g_strdup_printf("<span foreground='#%06X'>\xe2\x96\xa0</span> %s%s%s",
-                                  known ? api->model_get_class_color(model, (size_t)i) : 0x888888u,
-                                  (size_t)i == top ? "<b>" : "", esc, (size_t)i == top ? "</b>" : "");
-        gtk_label_set_markup(GTK_LABEL(self->p_name[i]), m);
-        g_free(m);
-        g_free(esc);
-        gtk_level_bar_set_value(GTK_LEVEL_BAR(self->p_bar[i]), CLAMP(p, 0, 1));
-        char pct[16];
-        gtk_label_set_text(GTK_LABEL(self->p_pct[i]), tsc_format_percent(p, pct, sizeof pct));
+        tsc_probability_row_set(self->p_row[i], known ? api->model_get_class_display(model, (size_t)i) : "class",
+                                known ? api->model_get_class_color(model, (size_t)i) : 0x888888u,
+                                (size_t)i == top, api->result_get_probability(r, (size_t)i));
     }
 }
 
@@ -120,13 +101,12 @@ static void show_lesions(TscFindingsPanel *self, const tsc_result *r)
             continue;
         }
         const tsc_lesion_info *l = g_ptr_array_index(sorted, i);
-        char *t = g_strdup_printf("#%zu  Area %.1f mm\xc2\xb2\n"
+        g_autofree char *t = g_strdup_printf("#%zu  Area %.1f mm\xc2\xb2\n"
                                   "Diameters %.1f \xc3\x97 %.1f mm (RANO product %.0f mm\xc2\xb2)\n"
                                   "Centre x %.0f, y %.0f px",
                                   i + 1, l->area_mm2, l->diameter_mm, l->perpendicular_mm, l->product_mm2,
                                   l->centroid.x, l->centroid.y);
         set_visible_text(self->s_lesion[i], t);
-        g_free(t);
     }
     char *more = n > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu smaller", n - MAX_LISTED) : NULL;
     set_visible_text(self->s_more, more);
@@ -169,10 +149,10 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
                                   gsize slice, const tsc_result *r, const char *error,
                                   gboolean analysing)
 {
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     const tsc_plugin_api *api = tsc_viewer_api();
-    char *title = g_strdup_printf("Slice %zu", slice + 1);
+    g_autofree char *title = g_strdup_printf("Slice %zu", slice + 1);
     gtk_label_set_text(GTK_LABEL(self->slice_title), title);
-    g_free(title);
     const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
 
     char *blocked = self->scope_reason && !self->scope_forced
@@ -234,6 +214,7 @@ static void hide_series(TscFindingsPanel *self)
 void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
                                    const tsc_series_result *r, double slice_spacing_mm)
 {
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     (void)slice_spacing_mm;
     const tsc_plugin_api *api = tsc_viewer_api();
     if (self->series_valid && r == self->shown_series && model == self->shown_series_model) return;
@@ -300,10 +281,9 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     gboolean has_key = key != (size_t)-1 && key < n;
     gtk_widget_set_visible(self->r_key, has_key);
     if (has_key) {
-        char *k = g_strdup_printf("Go to key slice %zu", key + 1);
+        g_autofree char *k = g_strdup_printf("Go to key slice %zu", key + 1);
         gtk_button_set_label(GTK_BUTTON(self->r_key), k);
         gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_key), "i", (gint32)key);
-        g_free(k);
     }
     size_t n3 = api->series_result_n_lesions3d(r);
     for (size_t i = 0; i < MAX_LISTED; i++) {
@@ -313,12 +293,11 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
         }
         const tsc_lesion3d_info *l = api->series_result_get_lesion3d(r, i);
         const char *ln = m && l->label < api->model_n_classes(m) ? api->model_get_class_display(m, l->label) : "Lesion";
-        char *lt = g_strdup_printf("3D lesion %zu (%s): %.2f mL, slices %zu\xe2\x80\x93%zu, "
+        g_autofree char *lt = g_strdup_printf("3D lesion %zu (%s): %.2f mL, slices %zu\xe2\x80\x93%zu, "
                                    "largest product %.0f mm\xc2\xb2 on slice %zu",
                                    i + 1, ln, l->volume_ml, l->first_slice + 1, l->last_slice + 1,
                                    l->max_product_mm2, l->key_slice + 1);
         set_visible_text(self->r_lesion[i], lt);
-        g_free(lt);
     }
     char *more = n3 > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu more 3D lesions", n3 - MAX_LISTED) : NULL;
     set_visible_text(self->r_more, more);
@@ -356,36 +335,43 @@ static const char *visible_text(GtkWidget *l)
 
 const char *tsc_findings_panel_get_slice_verdict(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->s_verdict);
 }
 
 const char *tsc_findings_panel_get_slice_status(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->s_status);
 }
 
 const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->s_scope);
 }
 
 const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->r_banner);
 }
 
 const char *tsc_findings_panel_get_scope(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return visible_text(self->scope_label);
 }
 
 const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
     return gtk_widget_get_visible(self->r_key) ? gtk_button_get_label(GTK_BUTTON(self->r_key)) : "";
 }
 
 int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self)
 {
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), 0);
     int n = 0;
     for (int i = 0; i < MAX_LISTED; i++)
         n += gtk_widget_get_visible(self->r_lesion[i]) + gtk_widget_get_visible(self->s_lesion[i]);
@@ -397,6 +383,7 @@ static void tsc_findings_panel_dispose(GObject *object)
     TscFindingsPanel *self = TSC_FINDINGS_PANEL(object);
     g_clear_pointer(&self->box, gtk_widget_unparent);
     g_clear_pointer(&self->scope_reason, g_free);
+    g_clear_object(&self->p_names);
     G_OBJECT_CLASS(tsc_findings_panel_parent_class)->dispose(object);
 }
 
@@ -418,9 +405,8 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     self->s_reason = label(NULL, "dim-label");
     self->s_scope = label(NULL, "warning");
     self->s_prob_title = label("Probabilities", "section-subtitle");
-    self->s_grid = gtk_grid_new();
-    gtk_grid_set_row_spacing(GTK_GRID(self->s_grid), 4);
-    gtk_grid_set_column_spacing(GTK_GRID(self->s_grid), 8);
+    self->s_grid = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
+    self->p_names = gtk_size_group_new(GTK_SIZE_GROUP_HORIZONTAL);
     self->s_lesion_title = label(NULL, "section-subtitle");
     GtkWidget *parts[] = {self->slice_title, self->s_status, self->s_verdict, self->s_reason,
                           self->s_scope, self->s_prob_title, self->s_grid, self->s_lesion_title};

@@ -97,9 +97,8 @@ TscPrefsWindow *tsc_prefs_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
     g_object_bind_property(prefs, "deidentify", self->deidentify_switch, "active", bi);
     g_object_bind_property(prefs, "force-scope", self->force_scope_switch, "active", bi);
     char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
-    char *t = g_strdup_printf("Reports go to %s (change it in the Export dialog)", folder);
+    g_autofree char *t = g_strdup_printf("Reports go to %s (change it in the Export dialog)", folder);
     gtk_label_set_text(self->folder_label, t);
-    g_free(t);
     g_free(folder);
     gtk_widget_set_visible(GTK_WIDGET(self->persist_label), !tsc_viewer_prefs_get_persistent(prefs));
     return self;

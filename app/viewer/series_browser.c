@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "tsc-viewer-browser"
 #include "series_browser.h"
 
+#include "series_row.h"
+
 #include <string.h>
 
 struct _TscSeriesBrowser {
@@ -43,6 +45,7 @@ static GtkWidget *header_row(const char *title, const char *subtitle, const char
     GtkWidget *t = gtk_label_new(title);
     gtk_label_set_xalign(GTK_LABEL(t), 0);
     gtk_label_set_ellipsize(GTK_LABEL(t), PANGO_ELLIPSIZE_END);
+    gtk_widget_set_tooltip_text(t, title);
     gtk_widget_add_css_class(t, "browser-title");
     gtk_box_append(GTK_BOX(box), t);
     if (subtitle && *subtitle) {
@@ -63,62 +66,12 @@ static GtkWidget *header_row(const char *title, const char *subtitle, const char
 
 static GtkWidget *series_row(const tsc_dicom_series_info *si, const tsc_dicom_study_info *st, gsize i)
 {
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 10);
-    gtk_widget_add_css_class(box, "series-row");
-    GtkWidget *pic = gtk_picture_new();
-    gtk_widget_set_size_request(pic, TSC_THUMBNAIL_SIZE, TSC_THUMBNAIL_SIZE);
-    gtk_picture_set_can_shrink(GTK_PICTURE(pic), TRUE);
-    gtk_widget_add_css_class(pic, "thumbnail");
-    gtk_widget_set_valign(pic, GTK_ALIGN_CENTER);
-    gtk_box_append(GTK_BOX(box), pic);
-
-    GtkWidget *col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
-    gtk_widget_set_hexpand(col, TRUE);
-    gtk_widget_set_valign(col, GTK_ALIGN_CENTER);
     const char *desc = si->description && *si->description ? si->description : "(no description)";
-    GtkWidget *title = gtk_label_new(desc);
-    gtk_label_set_xalign(GTK_LABEL(title), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_END);
-    gtk_label_set_lines(GTK_LABEL(title), 2);
-    gtk_label_set_wrap(GTK_LABEL(title), TRUE);
-    gtk_label_set_wrap_mode(GTK_LABEL(title), PANGO_WRAP_WORD_CHAR);
-    gtk_widget_add_css_class(title, "series-title");
-    gtk_widget_set_tooltip_text(title, desc);
-    gtk_box_append(GTK_BOX(col), title);
-
-    char *date = format_date(st->date);
-    char *meta = g_strdup_printf("#%d \xc2\xb7 %s \xc2\xb7 %zu slice%s \xc2\xb7 %s", si->series_number,
-                                 si->modality && *si->modality ? si->modality : "?", si->n_slices,
-                                 si->n_slices == 1 ? "" : "s", date);
-    GtkWidget *m = gtk_label_new(meta);
-    gtk_label_set_xalign(GTK_LABEL(m), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(m), PANGO_ELLIPSIZE_END);
-    gtk_widget_add_css_class(m, "dim-label");
-    gtk_widget_add_css_class(m, "caption");
-    gtk_box_append(GTK_BOX(col), m);
-    g_free(meta);
-    g_free(date);
-
-    GtkWidget *badge = gtk_label_new(NULL);
-    gtk_label_set_xalign(GTK_LABEL(badge), 0);
-    gtk_widget_add_css_class(badge, "badge");
-    /* A long verdict ("Tumour (region-growing method, for comparison only)
-     * · 191.9 mL") wraps instead of widening the panel (and shrinking the
-     * image); the tooltip has it whole. */
-    gtk_label_set_wrap(GTK_LABEL(badge), TRUE);
-    gtk_label_set_wrap_mode(GTK_LABEL(badge), PANGO_WRAP_WORD_CHAR);
-    gtk_label_set_lines(GTK_LABEL(badge), 3);
-    gtk_label_set_ellipsize(GTK_LABEL(badge), PANGO_ELLIPSIZE_END);
-    gtk_label_set_markup(GTK_LABEL(badge), "<span alpha='60%'>Not analysed</span>");
-    gtk_box_append(GTK_BOX(col), badge);
-    gtk_box_append(GTK_BOX(box), col);
-
-    GtkWidget *row = gtk_list_box_row_new();
-    gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
-    g_object_set_data(G_OBJECT(row), "series", GSIZE_TO_POINTER(i + 1));
-    g_object_set_data(G_OBJECT(row), "picture", pic);
-    g_object_set_data(G_OBJECT(row), "badge", badge);
-    return row;
+    g_autofree char *date = format_date(st->date);
+    g_autofree char *meta = g_strdup_printf("#%d \xc2\xb7 %s \xc2\xb7 %zu slice%s \xc2\xb7 %s", si->series_number,
+                                            si->modality && *si->modality ? si->modality : "?", si->n_slices,
+                                            si->n_slices == 1 ? "" : "s", date);
+    return tsc_series_row_new(i, desc, meta);
 }
 
 static void on_thumbnail(GObject *source, GAsyncResult *res, gpointer data)
@@ -127,8 +80,7 @@ static void on_thumbnail(GObject *source, GAsyncResult *res, gpointer data)
     GError *error = NULL;
     GdkTexture *t = tsc_viewer_study_thumbnail_finish(TSC_VIEWER_STUDY(source), res, &error);
     GtkWidget *row = g_weak_ref_get(weak);
-    if (t && row)
-        gtk_picture_set_paintable(g_object_get_data(G_OBJECT(row), "picture"), GDK_PAINTABLE(t));
+    if (t && row) tsc_series_row_set_thumbnail(TSC_SERIES_ROW(row), GDK_PAINTABLE(t));
     else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         /* The message names the file, whose path may name the patient: not logged. */
         g_message("a series thumbnail could not be decoded");
@@ -143,13 +95,13 @@ static void on_row_selected(GtkListBox *list, GtkListBoxRow *row, gpointer data)
 {
     (void)list;
     TscSeriesBrowser *self = data;
-    if (!row || self->selecting) return;
-    gsize i = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(row), "series"));
-    if (i) g_signal_emit(self, signals[SIGNAL_SERIES_SELECTED], 0, (guint)(i - 1));
+    if (!row || self->selecting || !TSC_IS_SERIES_ROW(row)) return;
+    g_signal_emit(self, signals[SIGNAL_SERIES_SELECTED], 0, (guint)tsc_series_row_get_series(TSC_SERIES_ROW(row)));
 }
 
 void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
 {
+    g_return_if_fail(TSC_IS_SERIES_BROWSER(self));
     if (self->cancellable) g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
     g_set_object(&self->study, study);
@@ -168,10 +120,9 @@ void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
         if ((gssize)st->patient != last_patient) {
             const tsc_dicom_patient_info *p = api->study_get_patient(ix, st->patient);
             char *name = format_name(p->name);
-            char *sub = g_strdup_printf("ID %s%s%s", p->id && *p->id ? p->id : "\xe2\x80\x94",
+            g_autofree char *sub = g_strdup_printf("ID %s%s%s", p->id && *p->id ? p->id : "\xe2\x80\x94",
                                         p->sex && *p->sex ? " \xc2\xb7 " : "", p->sex ? p->sex : "");
             gtk_list_box_append(self->list, header_row(name, sub, "patient-row"));
-            g_free(sub);
             g_free(name);
             last_patient = (gssize)st->patient;
             last_study = -1;
@@ -195,6 +146,7 @@ void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
 
 void tsc_series_browser_select(TscSeriesBrowser *self, gsize series)
 {
+    g_return_if_fail(TSC_IS_SERIES_BROWSER(self));
     if (series >= self->rows->len) return;
     self->selecting = TRUE;
     gtk_list_box_select_row(self->list, g_ptr_array_index(self->rows, series));
@@ -203,23 +155,30 @@ void tsc_series_browser_select(TscSeriesBrowser *self, gsize series)
 
 void tsc_series_browser_set_badge(TscSeriesBrowser *self, gsize series, const char *text, guint32 rgb)
 {
+    g_return_if_fail(TSC_IS_SERIES_BROWSER(self));
     if (series >= self->rows->len) return;
-    GtkWidget *badge = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "badge");
-    char *esc = g_markup_escape_text(text, -1);
-    char *markup = rgb == G_MAXUINT32
-                       ? g_strdup_printf("<span alpha='60%%'>%s</span>", esc)
-                       : g_strdup_printf("<span foreground='#%06X'>\xe2\x97\x8f</span> %s", rgb & 0xffffffu, esc);
-    gtk_label_set_markup(GTK_LABEL(badge), markup);
-    gtk_widget_set_tooltip_text(badge, text);
-    g_free(markup);
-    g_free(esc);
+    tsc_series_row_set_badge(g_ptr_array_index(self->rows, series), text, rgb);
 }
 
 const char *tsc_series_browser_get_badge(TscSeriesBrowser *self, gsize series)
 {
+    g_return_val_if_fail(TSC_IS_SERIES_BROWSER(self), "");
     if (series >= self->rows->len) return "";
-    GtkWidget *badge = g_object_get_data(G_OBJECT(g_ptr_array_index(self->rows, series)), "badge");
-    return gtk_label_get_text(GTK_LABEL(badge));
+    return tsc_series_row_get_badge(g_ptr_array_index(self->rows, series));
+}
+
+gboolean tsc_series_browser_get_title_cut(TscSeriesBrowser *self, gsize series)
+{
+    g_return_val_if_fail(TSC_IS_SERIES_BROWSER(self), FALSE);
+    if (series >= self->rows->len) return FALSE;
+    return tsc_series_row_get_name_cut(g_ptr_array_index(self->rows, series));
+}
+
+const char *tsc_series_browser_get_title_tooltip(TscSeriesBrowser *self, gsize series)
+{
+    g_return_val_if_fail(TSC_IS_SERIES_BROWSER(self), "");
+    if (series >= self->rows->len) return "";
+    return tsc_series_row_get_name_tooltip(g_ptr_array_index(self->rows, series));
 }
 
 static void tsc_series_browser_dispose(GObject *object)

@@ -27,6 +27,10 @@ void tsc_series_browser_set_badge(TscSeriesBrowser *self, gsize series, const ch
 
 /* The badge's text as shown (without the colour dot's markup); borrowed. */
 const char *tsc_series_browser_get_badge(TscSeriesBrowser *self, gsize series);
+/* Whether the series' name had to be cut to fit its row (after 4 lines). */
+gboolean tsc_series_browser_get_title_cut(TscSeriesBrowser *self, gsize series);
+/* The name's tooltip: the whole name; borrowed. */
+const char *tsc_series_browser_get_title_tooltip(TscSeriesBrowser *self, gsize series);
 
 G_END_DECLS
 #endif

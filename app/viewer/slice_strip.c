@@ -38,6 +38,7 @@ static double cell_width(TscSliceStrip *self)
 
 double tsc_slice_strip_cell_center(TscSliceStrip *self, gsize slice)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_STRIP(self), 0.0);
     return PAD_X + (slice + 0.5) * cell_width(self);
 }
 
@@ -177,6 +178,7 @@ GtkWidget *tsc_slice_strip_new(void)
 
 void tsc_slice_strip_set_n_slices(TscSliceStrip *self, gsize n)
 {
+    g_return_if_fail(TSC_IS_SLICE_STRIP(self));
     g_array_set_size(self->cells, 0);
     g_array_set_size(self->cells, n);
     self->current = 0;
@@ -197,6 +199,7 @@ void tsc_slice_strip_set_cell(TscSliceStrip *self, gsize slice, TscStripState st
 
 void tsc_slice_strip_clear(TscSliceStrip *self)
 {
+    g_return_if_fail(TSC_IS_SLICE_STRIP(self));
     for (guint i = 0; i < self->cells->len; i++) {
         Cell *c = &g_array_index(self->cells, Cell, i);
         c->state = TSC_STRIP_NONE;
@@ -221,6 +224,7 @@ guint32 tsc_slice_strip_get_cell_color(TscSliceStrip *self, gsize slice)
 
 void tsc_slice_strip_set_current(TscSliceStrip *self, gsize slice)
 {
+    g_return_if_fail(TSC_IS_SLICE_STRIP(self));
     self->current = slice;
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }

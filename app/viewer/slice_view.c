@@ -66,6 +66,11 @@ struct _TscSliceView {
     /* Text layouts are kept between frames: scrolling redraws the view at
      * the frame rate and only the slice line's text changes. */
     PangoLayout *layouts[N_SLOTS];
+    /* Where the corner texts and letters were last drawn, and whether a
+     * corner text had to be cut (write-state reads them). */
+    graphene_rect_t text_rects[N_SLOTS];
+    gboolean text_ellipsized[N_SLOTS];
+    double text_x[N_SLOTS]; /* where each corner layout is drawn from */
 };
 
 G_DEFINE_FINAL_TYPE(TscSliceView, tsc_slice_view, GTK_TYPE_WIDGET)
@@ -108,6 +113,7 @@ static double fit_scale(TscSliceView *self)
 
 gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
     if (!self->image) return FALSE;
     double wmm, hmm;
     physical_size(self, &wmm, &hmm);
@@ -148,6 +154,7 @@ static void zoom_about(TscSliceView *self, double factor, double x, double y)
 
 void tsc_slice_view_fit(TscSliceView *self)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     self->zoom = 1;
     self->pan_x = self->pan_y = 0;
     gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -189,6 +196,7 @@ static void effective_window(TscSliceView *self, TscWindowPreset preset, double 
 
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     if (!self->image) {
         *center = *width = 0;
         return;
@@ -198,6 +206,7 @@ void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width
 
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     self->preset = preset;
     gtk_widget_queue_draw(GTK_WIDGET(self));
     g_signal_emit(self, signals[SIGNAL_WINDOW_CHANGED], 0);
@@ -220,6 +229,7 @@ static cairo_surface_t *current_surface(TscSliceView *self)
 
 void tsc_slice_view_set_image(TscSliceView *self, TscViewerImage *image)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     if (image == self->image) return;
     if (image) tsc_viewer_image_ref(image);
     if (self->image) tsc_viewer_image_unref(self->image);
@@ -230,11 +240,13 @@ void tsc_slice_view_set_image(TscSliceView *self, TscViewerImage *image)
 
 TscViewerImage *tsc_slice_view_get_image(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), NULL);
     return self->image;
 }
 
 void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const double *iop)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     g_free(self->modality);
     self->modality = g_strdup(modality);
     self->has_iop = iop && (iop[0] != 0 || iop[1] != 0 || iop[2] != 0);
@@ -245,6 +257,7 @@ void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const d
 
 void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const tsc_result *r)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     self->model = model;
     self->result = r;
     /* A freed result's address may come back for another one: never trust
@@ -255,6 +268,7 @@ void tsc_slice_view_set_result(TscSliceView *self, const tsc_model *model, const
 
 const tsc_result *tsc_slice_view_get_result(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), NULL);
     return self->result;
 }
 
@@ -267,6 +281,7 @@ static void replace(char **field, const char *v)
 void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
                                     const char *top_right, const char *bottom_right)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     replace(&self->top_left, top_left);
     replace(&self->top_right, top_right);
     replace(&self->bottom_right, bottom_right);
@@ -275,6 +290,7 @@ void tsc_slice_view_set_corner_text(TscSliceView *self, const char *top_left,
 
 void tsc_slice_view_set_status(TscSliceView *self, const char *status)
 {
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
     if (g_strcmp0(status, self->status) == 0) return;
     replace(&self->status, status);
     gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -322,17 +338,32 @@ void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, in
 
 gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
     return self->seg_surface && self->show_seg && self->image &&
            self->image->image->rows == self->seg_rows && self->image->image->cols == self->seg_cols;
 }
 
 const char *tsc_slice_view_get_seg_label(TscSliceView *self)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), "");
     return self->seg_label ? self->seg_label : "";
+}
+
+gboolean tsc_slice_view_get_text_rect(TscSliceView *self, TscSliceViewText which, graphene_rect_t *rect,
+                                      gboolean *ellipsized)
+{
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
+    g_return_val_if_fail(which >= 0 && which < TSC_SLICE_VIEW_N_TEXTS, FALSE);
+    int slot = which <= TSC_SLICE_VIEW_TEXT_BOTTOM_RIGHT ? SLOT_TL + (int)which
+                                                         : SLOT_LETTER0 + (int)(which - TSC_SLICE_VIEW_TEXT_LETTER_LEFT);
+    *rect = self->text_rects[slot];
+    if (ellipsized) *ellipsized = self->text_ellipsized[slot];
+    return rect->size.width > 0 && rect->size.height > 0;
 }
 
 gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), -1);
     if (when) *when = self->painted_time;
     return self->painted_slice;
 }
@@ -395,39 +426,98 @@ static void draw_text(GtkSnapshot *s, PangoLayout *layout, double x, double y, c
     gtk_snapshot_restore(s);
 }
 
-/* Draws `text` in a corner; returns its height. */
-static double draw_corner(TscSliceView *self, GtkSnapshot *s, int slot, const char *text,
-                          gboolean right, gboolean bottom, double w, double h)
+/* Orientation letters of the slice's edges: left, right, top, bottom. */
+static void edge_letters(TscSliceView *self, char out[4][4])
 {
-    if (!text) return 0;
+    const double *r = self->iop, *c = self->iop + 3;
+    double rn[3] = {-r[0], -r[1], -r[2]}, cn[3] = {-c[0], -c[1], -c[2]};
+    orientation_letters(rn, out[0]);
+    orientation_letters(r, out[1]);
+    orientation_letters(cn, out[2]);
+    orientation_letters(c, out[3]);
+}
+
+/* Lays out one row of corner texts (top or bottom) so that the left and
+ * right texts never meet each other nor the orientation letter centred
+ * between them: a text that does not fit its share is cut line by line
+ * with an ellipsis in its middle (each line keeps its start and its end).
+ * Records where each text goes in text_rects. */
+static void place_corner_row(TscSliceView *self, int left_slot, const char *left, int right_slot,
+                             const char *right, double letter_w, gboolean bottom, double w, double h)
+{
+    PangoLayout *l[2] = {left ? slot_layout(self, left_slot, left, FALSE, PANGO_ALIGN_LEFT) : NULL,
+                         right ? slot_layout(self, right_slot, right, FALSE, PANGO_ALIGN_RIGHT) : NULL};
+    int slots[2] = {left_slot, right_slot};
+    int nat[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        if (!l[i]) continue;
+        pango_layout_set_width(l[i], -1);
+        pango_layout_set_ellipsize(l[i], PANGO_ELLIPSIZE_NONE);
+        pango_layout_get_pixel_size(l[i], &nat[i], NULL);
+    }
+    const double gap = 12, avail = MAX(0.0, w - 2 * TEXT_PAD);
+    /* With a letter between them each text has its half; without, a short
+     * text leaves the rest to the other. */
+    double half = letter_w > 0 ? MAX(0.0, (avail - letter_w) / 2 - gap) : MAX(0.0, (avail - gap) / 2);
+    for (int i = 0; i < 2; i++) {
+        self->text_ellipsized[slots[i]] = FALSE;
+        graphene_rect_init(&self->text_rects[slots[i]], 0, 0, 0, 0);
+        if (!l[i]) continue;
+        double limit = letter_w > 0 ? half : MAX(half, avail - gap - nat[1 - i]);
+        if (nat[i] > limit) {
+            pango_layout_set_width(l[i], (int)(MAX(1.0, limit) * PANGO_SCALE));
+            /* In the middle: the end of a series name ("... (time point 3 of
+             * 10)") is often what tells it from its neighbours. */
+            pango_layout_set_ellipsize(l[i], PANGO_ELLIPSIZE_MIDDLE);
+            pango_layout_set_height(l[i], -1); /* one line per paragraph */
+            self->text_ellipsized[slots[i]] = pango_layout_is_ellipsized(l[i]);
+        }
+        int lw, lh;
+        pango_layout_get_pixel_size(l[i], &lw, &lh);
+        if (nat[i] > limit) lw = (int)MIN((double)lw, limit);
+        double x = i == 1 ? w - TEXT_PAD - lw : TEXT_PAD, y = bottom ? h - TEXT_PAD - lh : TEXT_PAD;
+        graphene_rect_init(&self->text_rects[slots[i]], (float)x, (float)y, (float)lw, (float)lh);
+        /* A right-aligned layout with a width aligns its lines inside it. */
+        self->text_x[slots[i]] = i == 1 && nat[i] > limit ? w - TEXT_PAD - limit : x;
+    }
+}
+
+/* Draws a laid-out corner text; returns the height of its band. */
+static double draw_corner(TscSliceView *self, GtkSnapshot *s, int slot)
+{
     static const GdkRGBA fg = {0.86, 0.89, 0.92, 1};
-    PangoLayout *layout = slot_layout(self, slot, text, FALSE, right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
-    int lw, lh;
-    pango_layout_get_pixel_size(layout, &lw, &lh);
-    double x = right ? w - TEXT_PAD - lw : TEXT_PAD, y = bottom ? h - TEXT_PAD - lh : TEXT_PAD;
-    draw_text(s, layout, x, y, &fg);
-    return lh + TEXT_PAD;
+    const graphene_rect_t *r = &self->text_rects[slot];
+    if (r->size.height <= 0) return 0;
+    draw_text(s, self->layouts[slot], self->text_x[slot], r->origin.y, &fg);
+    return r->size.height + TEXT_PAD;
 }
 
 static void draw_letters(TscSliceView *self, GtkSnapshot *s, double w, double h)
 {
     static const GdkRGBA fg = {1.0, 0.83, 0.47, 1};
-    const double *r = self->iop, *c = self->iop + 3;
-    double rn[3] = {-r[0], -r[1], -r[2]}, cn[3] = {-c[0], -c[1], -c[2]};
-    char right[4], left[4], bottom[4], top[4];
-    orientation_letters(r, right);
-    orientation_letters(rn, left);
-    orientation_letters(c, bottom);
-    orientation_letters(cn, top);
-    const char *txt[4] = {left, right, top, bottom};
+    char txt[4][4];
+    edge_letters(self, txt);
     for (int i = 0; i < 4; i++) {
         PangoLayout *layout = slot_layout(self, SLOT_LETTER0 + i, txt[i], TRUE, PANGO_ALIGN_CENTER);
         int lw, lh;
         pango_layout_get_pixel_size(layout, &lw, &lh);
         double x = i == 0 ? TEXT_PAD : i == 1 ? w - TEXT_PAD - lw : (w - lw) / 2;
         double y = i < 2 ? (h - lh) / 2 : i == 2 ? TEXT_PAD : h - TEXT_PAD - lh;
+        graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], (float)x, (float)y, (float)lw, (float)lh);
         draw_text(s, layout, x, y, &fg);
     }
+}
+
+/* Width of the letter centred on the top (i = 2) or bottom (3) edge; 0 without letters. */
+static double letter_width(TscSliceView *self, int i)
+{
+    if (!self->image || !self->has_iop) return 0;
+    char txt[4][4];
+    edge_letters(self, txt);
+    int lw;
+    pango_layout_get_pixel_size(slot_layout(self, SLOT_LETTER0 + i, txt[i], TRUE, PANGO_ALIGN_CENTER), &lw,
+                                NULL);
+    return lw;
 }
 
 /* What the cached overlay surface was drawn for. */
@@ -541,15 +631,19 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         effective_window(self, self->preset, &c, &ww);
         static const char *names[] = {"header", "brain", "min/max", "custom"};
         const tsc_dicom_image *d = self->image->image;
-        char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
+        g_autofree char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
                                    names[self->preset],
                                    100.0 * img.size.width / MAX(1, d->cols), d->cols, d->rows);
-        top = MAX(draw_corner(self, s, SLOT_TL, self->top_left, FALSE, FALSE, w, h),
-                  draw_corner(self, s, SLOT_TR, self->top_right, TRUE, FALSE, w, h));
-        bottom = MAX(draw_corner(self, s, SLOT_BL, bl, FALSE, TRUE, w, h),
-                     draw_corner(self, s, SLOT_BR, self->bottom_right, TRUE, TRUE, w, h));
-        g_free(bl);
+        place_corner_row(self, SLOT_TL, self->top_left, SLOT_TR, self->top_right, letter_width(self, 2),
+                         FALSE, w, h);
+        place_corner_row(self, SLOT_BL, bl, SLOT_BR, self->bottom_right, letter_width(self, 3), TRUE, w, h);
+        top = MAX(draw_corner(self, s, SLOT_TL), draw_corner(self, s, SLOT_TR));
+        bottom = MAX(draw_corner(self, s, SLOT_BL), draw_corner(self, s, SLOT_BR));
+    } else {
+        for (int i = SLOT_TL; i <= SLOT_BR; i++) graphene_rect_init(&self->text_rects[i], 0, 0, 0, 0);
     }
+    if (!self->image || !self->has_iop)
+        for (int i = 0; i < 4; i++) graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], 0, 0, 0, 0);
     if (self->image && self->result && self->show_overlay)
         draw_overlay(self, s, &img, w, h, top, bottom);
     if (self->image && self->has_iop) draw_letters(self, s, w, h);

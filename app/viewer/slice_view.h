@@ -68,6 +68,22 @@ void tsc_slice_view_fit(TscSliceView *self);
 
 /* Where the image is drawn, in the view's coordinates; FALSE when none. */
 gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect);
+typedef enum {
+    TSC_SLICE_VIEW_TEXT_TOP_LEFT,
+    TSC_SLICE_VIEW_TEXT_TOP_RIGHT,
+    TSC_SLICE_VIEW_TEXT_BOTTOM_LEFT,
+    TSC_SLICE_VIEW_TEXT_BOTTOM_RIGHT,
+    TSC_SLICE_VIEW_TEXT_LETTER_LEFT,
+    TSC_SLICE_VIEW_TEXT_LETTER_RIGHT,
+    TSC_SLICE_VIEW_TEXT_LETTER_TOP,
+    TSC_SLICE_VIEW_TEXT_LETTER_BOTTOM,
+    TSC_SLICE_VIEW_N_TEXTS
+} TscSliceViewText;
+/* Where a corner text or orientation letter was last drawn (view
+ * coordinates) and whether its lines were cut to fit; FALSE when it is not
+ * drawn.  Corner texts never overlap each other or the letters. */
+gboolean tsc_slice_view_get_text_rect(TscSliceView *self, TscSliceViewText which, graphene_rect_t *rect,
+                                      gboolean *ellipsized);
 /* The slice index last drawn and when (monotonic µs), for latency checks. */
 gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when);
 

@@ -21,19 +21,68 @@ static void core_log(tsc_log_level level, const char *domain, const char *messag
                            : level == TSC_LOG_WARNING ? G_LOG_LEVEL_MESSAGE
                            : level == TSC_LOG_INFO    ? G_LOG_LEVEL_INFO
                                                       : G_LOG_LEVEL_DEBUG;
-    char *d = g_strdup_printf("tsc-core-%s", domain && *domain ? domain : "plugin");
+    g_autofree char *d = g_strdup_printf("tsc-core-%s", domain && *domain ? domain : "plugin");
     g_log(d, flags, "%s", message);
-    g_free(d);
+}
+
+/* oneDNN's OpenMP threads spin between layers by default; while a series is
+ * analysed that spinning takes the cores the GTK main thread needs for the
+ * next frame.  libgomp reads OMP_WAIT_POLICY once, when it is loaded, and it
+ * is loaded with the plugin: so the viewer loads the plugin itself, after
+ * setting the policy (a user's own setting wins). */
+static void set_openmp_policy(void)
+{
+    const char *policy = g_getenv("OMP_WAIT_POLICY");
+    if (!policy || !*policy) g_setenv("OMP_WAIT_POLICY", "passive", TRUE);
+    void *gomp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (gomp) {
+        /* Something loaded it before the plugin: its policy is already set. */
+        g_message("libgomp was loaded before the plugin; OMP_WAIT_POLICY=%s may not apply",
+                  g_getenv("OMP_WAIT_POLICY"));
+        dlclose(gomp);
+    }
 }
 
 gboolean tsc_viewer_api_init(GError **error)
 {
     if (api) return TRUE;
+    set_openmp_policy();
+    /* By name: LD_LIBRARY_PATH first, then the binary's run path
+     * ($ORIGIN/../lib).  Then next to the binary explicitly: under
+     * AddressSanitizer dlopen is called from libasan's interceptor, whose run
+     * path is not ours. */
+    static const char soname[] = "libtumorscope-plugin.so";
+    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    g_autofree char *first_error = lib ? NULL : g_strdup(dlerror());
+    if (!lib) {
+        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+        g_autofree char *bindir = exe ? g_path_get_dirname(exe) : NULL;
+        static const char *const libdirs[] = {"lib", TSC_VIEWER_INSTALL_LIBDIR};
+        for (size_t i = 0; bindir && !lib && i < G_N_ELEMENTS(libdirs); i++) {
+            g_autofree char *path = g_build_filename(bindir, "..", libdirs[i], soname, NULL);
+            if (g_file_test(path, G_FILE_TEST_EXISTS)) lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        }
+    }
+    if (!lib) {
+        g_set_error(error, TSC_VIEWER_ERROR, TSC_VIEWER_ERROR_ABI,
+                    "The tumorscope plugin %s could not be loaded: %s. Install the plugin next to "
+                    "the viewer (lib/ beside bin/) or set LD_LIBRARY_PATH.",
+                    soname, first_error);
+        return FALSE;
+    }
+    tsc_plugin_get_api_fn tsc_plugin_get_api = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
     Dl_info info;
-    if (dladdr((void *)tsc_plugin_get_api, &info) && info.dli_fname)
+    if (tsc_plugin_get_api && dladdr((void *)tsc_plugin_get_api, &info) && info.dli_fname)
         plugin_path = g_strdup(info.dli_fname);
     else
-        plugin_path = g_strdup("libtumorscope-plugin.so");
+        plugin_path = g_strdup(soname);
+    if (!tsc_plugin_get_api) {
+        g_set_error(error, TSC_VIEWER_ERROR, TSC_VIEWER_ERROR_ABI,
+                    "The library %s exports no tsc_plugin_get_api: it is not a tumorscope plugin.",
+                    plugin_path);
+        return FALSE;
+    }
+    /* The plugin stays loaded for the life of the process. */
 
     api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
     if (!api) {

@@ -50,22 +50,18 @@ static void rebuild_recent(TscViewerApp *self)
     char **recent = tsc_viewer_prefs_dup_recent(self->prefs);
     GMenu *section = g_menu_new();
     for (char **p = recent; *p; p++) {
-        char *base = g_path_get_basename(*p);
-        char *parent = g_path_get_dirname(*p);
-        char *shown = g_strdup_printf("%s  (%s)", base, parent);
+        g_autofree char *base = g_path_get_basename(*p);
+        g_autofree char *parent = g_path_get_dirname(*p);
+        g_autofree char *shown = g_strdup_printf("%s  (%s)", base, parent);
         /* Menu labels are parsed for mnemonics: "sample_dicom" would show
          * as "sampledicom"; a doubled underscore shows one. */
         char **parts = g_strsplit(shown, "_", -1);
-        char *label = g_strjoinv("__", parts);
+        g_autofree char *label = g_strjoinv("__", parts);
         g_strfreev(parts);
-        g_free(shown);
         GMenuItem *item = g_menu_item_new(label, NULL);
         g_menu_item_set_action_and_target_value(item, "app.open", g_variant_new_string(*p));
         g_menu_append_item(section, item);
         g_object_unref(item);
-        g_free(label);
-        g_free(parent);
-        g_free(base);
     }
     if (!recent[0]) {
         GMenuItem *item = g_menu_item_new("No recent studies", "app.none");
@@ -79,6 +75,7 @@ static void rebuild_recent(TscViewerApp *self)
 
 void tsc_viewer_app_add_recent(TscViewerApp *self, const char *path)
 {
+    g_return_if_fail(TSC_IS_VIEWER_APP(self));
     tsc_viewer_prefs_add_recent(self->prefs, path);
     rebuild_recent(self);
 }
@@ -109,39 +106,18 @@ static void on_model_loaded(GObject *source, GAsyncResult *res, gpointer data)
 #define ACTION(name) static void name(GSimpleAction *a, GVariant *p, gpointer data)
 #define UNUSED (void)a; (void)p
 
-ACTION(act_open)
+/* The window's commands: each application action (exported on D-Bus for
+ * scripts) forwards to the window's win.* action of the same name, which
+ * waits for a study being opened when it needs one. */
+static void forward(TscViewerWindow *w, GSimpleAction *a, GVariant *p)
 {
-    (void)a;
-    TscViewerWindow *w = ensure_window(data);
-    const char *paths[] = {g_variant_get_string(p, NULL), NULL};
-    if (w) tsc_viewer_window_open(w, paths);
+    if (!w) return;
+    g_autofree char *name = g_strconcat("win.", g_action_get_name(G_ACTION(a)), NULL);
+    gtk_widget_activate_action_variant(GTK_WIDGET(w), name, p);
 }
-ACTION(act_open_folder) { UNUSED; TscViewerWindow *w = ensure_window(data); if (w) tsc_viewer_window_choose_open(w, TRUE); }
-ACTION(act_open_file) { UNUSED; TscViewerWindow *w = ensure_window(data); if (w) tsc_viewer_window_choose_open(w, FALSE); }
-/* Commands that need an open study wait for one that is being opened. */
-static TscViewerWindow *ready_window(TscViewerApp *self, GSimpleAction *a, GVariant *p)
-{
-    TscViewerWindow *w = ensure_window(self);
-    if (w && tsc_viewer_window_defer(w, g_action_get_name(G_ACTION(a)), p)) return NULL;
-    return w;
-}
-
-ACTION(act_select_series)
-{
-    TscViewerWindow *w = ready_window(data, a, p);
-    gint32 i = g_variant_get_int32(p);
-    if (w && i >= 0) tsc_viewer_window_select_series(w, (gsize)i);
-}
-ACTION(act_goto_slice) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_goto_slice(w, g_variant_get_int32(p)); }
-ACTION(act_analyze_slice) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_analyze_slice(w); }
-ACTION(act_analyze_series) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_analyze_series(w); }
-ACTION(act_cancel) { UNUSED; TscViewerWindow *w = main_window(data); if (w) tsc_viewer_window_cancel(w); }
-ACTION(act_window_preset) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_set_window_preset(w, g_variant_get_string(p, NULL)); }
-ACTION(act_export_report) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_export(w, g_variant_get_string(p, NULL)); }
-ACTION(act_export_dialog) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_show_export_dialog(w); }
-ACTION(act_screenshot) { (void)a; TscViewerWindow *w = ensure_window(data); if (w) tsc_viewer_window_screenshot(w, g_variant_get_string(p, NULL)); }
-ACTION(act_write_state) { (void)a; TscViewerWindow *w = ensure_window(data); if (w) tsc_viewer_window_write_state(w, g_variant_get_string(p, NULL)); }
-ACTION(act_benchmark) { TscViewerWindow *w = ready_window(data, a, p); if (w) tsc_viewer_window_benchmark_scroll(w, g_variant_get_string(p, NULL)); }
+ACTION(act_forward) { forward(ensure_window(data), a, p); }
+/* Cancelling never opens a window. */
+ACTION(act_forward_no_window) { forward(main_window(data), a, p); }
 ACTION(act_shortcuts)
 {
     UNUSED;
@@ -184,23 +160,25 @@ ACTION(act_about)
 }
 
 static const GActionEntry app_entries[] = {
-    {"open", act_open, "s", NULL, NULL, {0}},
-    {"open-folder", act_open_folder, NULL, NULL, NULL, {0}},
-    {"open-file", act_open_file, NULL, NULL, NULL, {0}},
-    {"select-series", act_select_series, "i", NULL, NULL, {0}},
-    {"goto-slice", act_goto_slice, "i", NULL, NULL, {0}},
-    {"analyze-slice", act_analyze_slice, NULL, NULL, NULL, {0}},
-    {"analyze-series", act_analyze_series, NULL, NULL, NULL, {0}},
-    {"cancel", act_cancel, NULL, NULL, NULL, {0}},
-    {"window-preset", act_window_preset, "s", NULL, NULL, {0}},
-    {"export-report", act_export_report, "s", NULL, NULL, {0}},
-    {"export-dialog", act_export_dialog, NULL, NULL, NULL, {0}},
-    {"screenshot", act_screenshot, "s", NULL, NULL, {0}},
-    {"write-state", act_write_state, "s", NULL, NULL, {0}},
-    {"benchmark-scroll", act_benchmark, "s", NULL, NULL, {0}},
+    {"open", act_forward, "s", NULL, NULL, {0}},
+    {"open-folder", act_forward, NULL, NULL, NULL, {0}},
+    {"open-file", act_forward, NULL, NULL, NULL, {0}},
+    {"select-series", act_forward, "i", NULL, NULL, {0}},
+    {"goto-slice", act_forward, "i", NULL, NULL, {0}},
+    {"analyze-slice", act_forward, NULL, NULL, NULL, {0}},
+    {"analyze-series", act_forward, NULL, NULL, NULL, {0}},
+    {"cancel", act_forward_no_window, NULL, NULL, NULL, {0}},
+    {"window-preset", act_forward, "s", NULL, NULL, {0}},
+    {"export-report", act_forward, "s", NULL, NULL, {0}},
+    {"export-dialog", act_forward, NULL, NULL, NULL, {0}},
+    {"screenshot", act_forward, "s", NULL, NULL, {0}},
+    {"write-state", act_forward, "s", NULL, NULL, {0}},
+    {"benchmark-scroll", act_forward, "s", NULL, NULL, {0}},
     {"preferences", act_preferences, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"shortcuts", act_shortcuts, NULL, NULL, NULL, {0}},
+    {"show-studies", act_forward, NULL, NULL, NULL, {0}},
+    {"show-findings", act_forward, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
 

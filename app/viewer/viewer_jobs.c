@@ -83,11 +83,37 @@ typedef struct {
     gsize series, slice;
     TscViewerProgress *progress;
     gboolean force_scope; /* analyse outside the model's scope (research use) */
+    TscViewerImage *decoded; /* the slice as the viewer decoded it, or NULL */
 } AnalysisData;
+
+/* Slices analysed from the pixels the viewer had decoded (write-state). */
+static gint n_from_decoded;
+
+guint tsc_viewer_jobs_n_analysed_from_decoded(void)
+{
+    return (guint)g_atomic_int_get(&n_from_decoded);
+}
+
+/* The one place the viewer's analysis options are filled: slices, series and
+ * the slice an export analyses. */
+static tsc_analysis_options analysis_options(int method, gboolean force_scope, GCancellable *cancellable)
+{
+    tsc_analysis_options opt = tsc_viewer_api()->analysis_default_options();
+    opt.method = (tsc_method)method;
+    opt.cancel = tsc_viewer_cancel_cb;
+    opt.cancel_data = cancellable;
+    opt.force_scope = force_scope;
+    /* The viewer draws results on the slices on screen: an axial reformat's
+     * slices are not those, so a thin 3D volume in another plane is refused
+     * with its reason (the CLI analyses the reformat). */
+    opt.axial_reformat = 0;
+    return opt;
+}
 
 static void analysis_data_free(AnalysisData *d)
 {
     g_object_unref(d->study);
+    g_clear_pointer(&d->decoded, tsc_viewer_image_unref);
     tsc_viewer_progress_unref(d->progress);
     g_free(d);
 }
@@ -121,23 +147,29 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
     AnalysisData *d = data;
     if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = api->analysis_default_options();
-    opt.method = (tsc_method)d->method;
-    opt.cancel = tsc_viewer_cancel_cb;
-    opt.cancel_data = cancellable;
-    opt.force_scope = d->force_scope;
+    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_result *r = NULL;
     tsc_error err = {0};
-    tsc_status st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study),
-                                             d->series, d->slice, &opt, &r, &err);
+    tsc_status st;
+    if (d->decoded) {
+        /* The pixels on screen, decoded once: the plugin analyses them as
+         * analyze_study_slice would after decoding the file again. */
+        const tsc_dicom_image *im = d->decoded->image;
+        tsc_slice s = {.pixels = im->pixels, .rows = im->rows, .cols = im->cols,
+                       .spacing = {im->pixel_spacing[0], im->pixel_spacing[1]}};
+        st = api->analyze_slice(d->model, &s, &opt, &r, &err);
+        if (st == TSC_OK) g_atomic_int_inc(&n_from_decoded);
+    } else {
+        st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study), d->series, d->slice,
+                                      &opt, &r, &err);
+    }
     if (st != TSC_OK) {
         GError *error = NULL;
         if (st == TSC_ECANCELLED)
             g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
         else {
-            char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
+            g_autofree char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
             tsc_viewer_set_error(&error, st, &err, what);
-            g_free(what);
         }
         g_task_return_error(task, error);
         return;
@@ -150,13 +182,16 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
 
 void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
                                     gsize series, gsize slice, gboolean force_scope,
-                                    GCancellable *cancellable, GAsyncReadyCallback callback,
-                                    gpointer user_data)
+                                    TscViewerImage *decoded, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
 {
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_return_if_fail(decoded == NULL || (decoded->series == series && decoded->slice == slice));
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_slice_async);
     AnalysisData *d = analysis_data_new(study, model, method, series, slice);
     d->force_scope = force_scope;
+    d->decoded = decoded ? tsc_viewer_image_ref(decoded) : NULL;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, slice_thread);
     g_object_unref(task);
@@ -189,15 +224,7 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     AnalysisData *d = data;
     if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = api->analysis_default_options();
-    opt.method = (tsc_method)d->method;
-    opt.cancel = tsc_viewer_cancel_cb;
-    opt.cancel_data = cancellable;
-    opt.force_scope = d->force_scope;
-    /* The viewer draws results on the slices on screen: an axial reformat's
-     * slices are not those, so a thin 3D volume in another plane is refused
-     * with its reason (the CLI analyses the reformat). */
-    opt.axial_reformat = 0;
+    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
@@ -217,9 +244,8 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     if (st != TSC_OK && st != TSC_ECANCELLED) {
         if (r) api->series_result_free(r);
         GError *error = NULL;
-        char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
+        g_autofree char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
         tsc_viewer_set_error(&error, st, &err, what);
-        g_free(what);
         g_task_return_error(task, error);
         return;
     }
@@ -310,15 +336,13 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
     /* A new folder per export: the plugin never overwrites (force = 0), and
      * the names carry no patient identifier. */
     GDateTime *now = g_date_time_new_now_local();
-    char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
-    char *base = g_strdup_printf("series%zu-slice%zu-%s", d->series + 1, d->slice + 1, stamp);
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+    g_autofree char *base = g_strdup_printf("series%zu-slice%zu-%s", d->series + 1, d->slice + 1, stamp);
     char *folder = g_build_filename(d->spec.folder, base, NULL);
     for (int i = 2; g_file_test(folder, G_FILE_TEST_EXISTS); i++) {
         g_free(folder);
         folder = g_strdup_printf("%s%c%s-%d", d->spec.folder, G_DIR_SEPARATOR, base, i);
     }
-    g_free(base);
-    g_free(stamp);
     g_date_time_unref(now);
     if (g_mkdir_with_parents(folder, 0755) != 0) {
         g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -337,18 +361,14 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
 
     if (d->spec.slice_png) {
         if (!d->slice_result && !(d->method == TSC_METHOD_CNN && !d->model)) {
-            tsc_analysis_options opt = api->analysis_default_options();
-            opt.method = (tsc_method)d->method;
-            opt.cancel = tsc_viewer_cancel_cb;
-            opt.cancel_data = cancellable;
-            opt.force_scope = d->spec.force_scope;
+            tsc_analysis_options opt = analysis_options(d->method, d->spec.force_scope, cancellable);
             st = api->analyze_study_slice(d->model, index, d->series, d->slice, &opt,
                                           &d->slice_result, &err);
             if (st != TSC_OK && !first_error)
                 tsc_viewer_set_error(&first_error, st, &err, "The slice could not be analysed");
         }
         if (d->slice_result) {
-            char *name = g_strdup_printf("slice%03zu.png", d->slice + 1);
+            g_autofree char *name = g_strdup_printf("slice%03zu.png", d->slice + 1);
             char *path = g_build_filename(folder, name, NULL);
             st = api->report_slice_png(path, model, index, d->series, d->slice, d->slice_result,
                                        &ro, &err);
@@ -357,7 +377,6 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
             else if (!first_error)
                 tsc_viewer_set_error(&first_error, st, &err, "The slice report failed");
             g_free(path);
-            g_free(name);
         } else if (d->method == TSC_METHOD_CNN && !d->model) {
             g_string_append(notes, "Slice report skipped: the model is not loaded.\n");
         }
@@ -377,16 +396,15 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
         g_free(path);
     }
     if (sr && d->spec.pdf && !g_cancellable_is_cancelled(cancellable)) {
-        char *path = g_build_filename(folder, "report.pdf", NULL);
+        g_autofree char *path = g_build_filename(folder, "report.pdf", NULL);
         st = api->report_pdf(path, model, index, d->series, sr, &ro, &err);
         if (st == TSC_OK)
             g_string_append(written, "report.pdf\n");
         else if (!first_error)
             tsc_viewer_set_error(&first_error, st, &err, "The PDF report failed");
-        g_free(path);
     }
     if (sr && d->spec.dicom && !g_cancellable_is_cancelled(cancellable)) {
-        char *dir = g_build_filename(folder, "dicom", NULL);
+        g_autofree char *dir = g_build_filename(folder, "dicom", NULL);
         tsc_dicom_outputs out = {0};
         out.struct_size = sizeof out;
         st = api->write_dicom_outputs(dir, model, index, d->series, sr, &ro, &out, &err);
@@ -395,7 +413,6 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
                                    out.seg_path[0] ? "SEG, " : "", out.n_sc);
         else if (!first_error)
             tsc_viewer_set_error(&first_error, st, &err, "The DICOM outputs failed");
-        g_free(dir);
     }
 
     if (written->len == 0) {

@@ -23,10 +23,17 @@ tsc_model *tsc_viewer_model_load_finish(GAsyncResult *result, GError **error);
 /* `force_scope`: analyse a series the model's scope gate refuses (research
  * use; every result carries the scope warning).  Without it such a slice
  * fails with the plugin's TSC_ESCOPE and its reason. */
+/* `decoded` (may be NULL): the slice as the viewer already decoded it
+ * (referenced): its pixels are analysed with api->analyze_slice instead of
+ * decoding the file again.  Only for a series the scope gate lets through or
+ * a classical method (api->analyze_slice knows nothing of the series, so it
+ * cannot attach a forced analysis's scope warning). */
 void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int method,
                                     gsize series, gsize slice, gboolean force_scope,
-                                    GCancellable *cancellable, GAsyncReadyCallback callback,
-                                    gpointer user_data);
+                                    TscViewerImage *decoded, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+/* How many slices were analysed from decoded pixels (for write-state). */
+guint tsc_viewer_jobs_n_analysed_from_decoded(void);
 tsc_result *tsc_viewer_analyze_slice_finish(GAsyncResult *result, GError **error);
 
 /* Progress (slices done/total) goes to `progress`.  A cancelled analysis

@@ -55,8 +55,8 @@ static GSettingsSchema *find_schema(void)
     if (schema) return schema;
     char *exe = g_file_read_link("/proc/self/exe", NULL);
     if (!exe) return NULL;
-    char *bindir = g_path_get_dirname(exe);
-    char *dir = g_build_filename(bindir, "..", "share", "glib-2.0", "schemas", NULL);
+    g_autofree char *bindir = g_path_get_dirname(exe);
+    g_autofree char *dir = g_build_filename(bindir, "..", "share", "glib-2.0", "schemas", NULL);
     GError *error = NULL;
     GSettingsSchemaSource *src = NULL;
     if (g_file_test(dir, G_FILE_TEST_IS_DIR))
@@ -68,8 +68,6 @@ static GSettingsSchema *find_schema(void)
         g_message("settings schema folder %s unusable: %s", dir, error->message);
         g_clear_error(&error);
     }
-    g_free(dir);
-    g_free(bindir);
     g_free(exe);
     return schema;
 }
@@ -267,6 +265,7 @@ TscViewerPrefs *tsc_viewer_prefs_new(void)
 
 gboolean tsc_viewer_prefs_get_persistent(TscViewerPrefs *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), FALSE);
     return self->settings != NULL;
 }
 
@@ -282,11 +281,13 @@ gboolean tsc_viewer_prefs_get_force_scope(TscViewerPrefs *self) { return self->f
 gboolean tsc_viewer_prefs_get_show_seg(TscViewerPrefs *self) { return self->show_seg; }
 gboolean tsc_viewer_prefs_get_left_drag_window_level(TscViewerPrefs *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), FALSE);
     return g_strcmp0(self->left_drag, "none") != 0;
 }
 
 int tsc_viewer_prefs_get_method(TscViewerPrefs *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), 0);
     if (g_strcmp0(self->method, "threshold") == 0) return TSC_METHOD_THRESHOLD;
     if (g_strcmp0(self->method, "region-growing") == 0) return TSC_METHOD_REGION_GROWING;
     return TSC_METHOD_CNN;
@@ -294,6 +295,7 @@ int tsc_viewer_prefs_get_method(TscViewerPrefs *self)
 
 char *tsc_viewer_prefs_dup_export_folder(TscViewerPrefs *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), NULL);
     if (self->export_folder && *self->export_folder) return g_strdup(self->export_folder);
     const char *docs = g_get_user_special_dir(G_USER_DIRECTORY_DOCUMENTS);
     /* XDG falls back to $HOME for unset special folders; avoid cluttering it. */
@@ -304,12 +306,14 @@ char *tsc_viewer_prefs_dup_export_folder(TscViewerPrefs *self)
 
 char **tsc_viewer_prefs_dup_recent(TscViewerPrefs *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), NULL);
     if (self->settings) return g_settings_get_strv(self->settings, "recent-studies");
     return g_strdupv(self->recent);
 }
 
 void tsc_viewer_prefs_add_recent(TscViewerPrefs *self, const char *path)
 {
+    g_return_if_fail(TSC_IS_VIEWER_PREFS(self));
     char **old = tsc_viewer_prefs_dup_recent(self);
     GPtrArray *list = g_ptr_array_new();
     g_ptr_array_add(list, (char *)path);

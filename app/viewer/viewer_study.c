@@ -167,21 +167,25 @@ TscViewerStudy *tsc_viewer_study_open_finish(GAsyncResult *result, GError **erro
 
 const tsc_dicom_index *tsc_viewer_study_get_index(TscViewerStudy *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     return self->index;
 }
 
 const char *const *tsc_viewer_study_get_paths(TscViewerStudy *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     return (const char *const *)self->paths;
 }
 
 const GError *tsc_viewer_study_get_open_error(TscViewerStudy *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     return self->open_error;
 }
 
 gsize tsc_viewer_study_n_series(TscViewerStudy *self)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), 0);
     return self->n_series;
 }
 
@@ -195,12 +199,14 @@ gsize tsc_viewer_study_n_slices(TscViewerStudy *self, gsize series)
 
 void tsc_viewer_study_set_focus(TscViewerStudy *self, gsize series, gsize slice)
 {
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
     g_atomic_int_set(&self->focus_series, (gint)series);
     g_atomic_int_set(&self->focus_slice, (gint)slice);
 }
 
 TscViewerImage *tsc_viewer_study_lookup_image(TscViewerStudy *self, gsize series, gsize slice)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     TscViewerImage *found = NULL;
     g_mutex_lock(&self->lock);
     GList *link = g_hash_table_lookup(self->cache, cache_key(series, slice));
@@ -215,6 +221,7 @@ TscViewerImage *tsc_viewer_study_lookup_image(TscViewerStudy *self, gsize series
 
 gboolean tsc_viewer_study_has_image(TscViewerStudy *self, gsize series, gsize slice)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), FALSE);
     g_mutex_lock(&self->lock);
     gboolean found = g_hash_table_contains(self->cache, cache_key(series, slice));
     g_mutex_unlock(&self->lock);
@@ -280,10 +287,9 @@ static TscViewerImage *decode_now(TscViewerStudy *self, gsize series, gsize slic
     tsc_error err = {0};
     tsc_status st = api->slice_decode(self->index, series, slice, &image, &err);
     if (st != TSC_OK) {
-        char *what = g_strdup_printf("Slice %zu of series %zu could not be decoded", slice + 1,
+        g_autofree char *what = g_strdup_printf("Slice %zu of series %zu could not be decoded", slice + 1,
                                      series + 1);
         tsc_viewer_set_error(error, st, &err, what);
-        g_free(what);
         return NULL;
     }
     TscViewerImage *im = g_new0(TscViewerImage, 1);
@@ -329,6 +335,7 @@ void tsc_viewer_study_decode_async(TscViewerStudy *self, gsize series, gsize sli
                                    GCancellable *cancellable, GAsyncReadyCallback callback,
                                    gpointer user_data)
 {
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
     GTask *task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_study_decode_async);
     DecodeData *d = g_new(DecodeData, 1);
@@ -452,6 +459,7 @@ void tsc_viewer_study_thumbnail_async(TscViewerStudy *self, gsize series, int si
                                       GCancellable *cancellable, GAsyncReadyCallback callback,
                                       gpointer user_data)
 {
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
     GTask *task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_study_thumbnail_async);
     ThumbData *d = g_new(ThumbData, 1);
@@ -502,6 +510,7 @@ static SeriesResults *series_results(TscViewerStudy *self, int method, gsize ser
 const tsc_result *tsc_viewer_study_get_result(TscViewerStudy *self, int method, gsize series,
                                               gsize slice)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     SeriesResults *sr = series_results(self, method, series, FALSE);
     if (!sr) return NULL;
     if (sr->slices && sr->slices[slice]) return sr->slices[slice];
@@ -523,6 +532,7 @@ void tsc_viewer_study_take_result(TscViewerStudy *self, int method, gsize series
 const tsc_series_result *tsc_viewer_study_get_series_result(TscViewerStudy *self, int method,
                                                             gsize series)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     SeriesResults *sr = series_results(self, method, series, FALSE);
     return sr && sr->ref ? sr->ref->result : NULL;
 }
@@ -530,6 +540,7 @@ const tsc_series_result *tsc_viewer_study_get_series_result(TscViewerStudy *self
 TscViewerSeriesRef *tsc_viewer_study_ref_series_result(TscViewerStudy *self, int method,
                                                        gsize series)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
     SeriesResults *sr = series_results(self, method, series, FALSE);
     return sr && sr->ref ? tsc_viewer_series_ref_acquire(sr->ref) : NULL;
 }
@@ -537,6 +548,7 @@ TscViewerSeriesRef *tsc_viewer_study_ref_series_result(TscViewerStudy *self, int
 void tsc_viewer_study_take_series_result(TscViewerStudy *self, int method, gsize series,
                                          tsc_series_result *r)
 {
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
     const tsc_plugin_api *api = tsc_viewer_api();
     SeriesResults *sr = series_results(self, method, series, TRUE);
     gsize n = MIN(tsc_viewer_study_n_slices(self, series), api->series_result_n_slices(r));
@@ -563,6 +575,7 @@ void tsc_viewer_study_take_series_result(TscViewerStudy *self, int method, gsize
 const char *tsc_viewer_study_get_slice_error(TscViewerStudy *self, int method, gsize series,
                                              gsize slice)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), "");
     SeriesResults *sr = series_results(self, method, series, FALSE);
     if (!sr || !sr->ref) return NULL;
     const tsc_plugin_api *api = tsc_viewer_api();

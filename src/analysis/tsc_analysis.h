@@ -389,10 +389,15 @@ typedef struct tsc_description {
     char scope_warning[320];     /* "Outside the model's scope: ... (analysed on request)" */
 } tsc_description;
 
-/* Colours of the verdicts without a type (0xRRGGBB). */
+/* Colours of the verdicts without a type (0xRRGGBB).  Checked for readers
+ * with a colour-vision deficiency against the shipped model's class colours
+ * (tests/viewer/viewer_palette_test.c: CIEDE2000 after Machado et al.'s
+ * deuteranopia, protanopia and tritanopia).  Inconclusive was amber
+ * (#E69F00), 12.5 from vermillion glioma under deuteranopia; not assessable
+ * was #8C8C8C, 8.1 from green no-tumour. */
 #define TSC_COLOR_NO_TUMOR 0x009E73u       /* green */
-#define TSC_COLOR_INCONCLUSIVE 0xE69F00u   /* amber */
-#define TSC_COLOR_NOT_ASSESSABLE 0x8C8C8Cu /* grey */
+#define TSC_COLOR_INCONCLUSIVE 0x88CCFFu   /* light sky blue */
+#define TSC_COLOR_NOT_ASSESSABLE 0xBCBCBCu /* light grey */
 #define TSC_COLOR_CLASSIC 0xF0E442u        /* yellow: tumour from a classical method */
 
 /* `model` gives names and colours; it may be NULL for the classical methods. */

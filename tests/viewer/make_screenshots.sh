@@ -16,6 +16,8 @@ fi
 export GSK_RENDERER=cairo GSETTINGS_BACKEND=memory
 export GSETTINGS_SCHEMA_DIR=$BUILD/share/glib-2.0/schemas
 export TSC_MODEL_DIR=${TSC_MODEL_DIR:-$SRC/tests/analysis/fixtures}
+# The window fills the 1600x1000 screen; one set of shots is at 1280x720.
+export TSC_VIEWER_WINDOW_SIZE=1600x1000
 HOME=$(mktemp -d); export HOME
 mkdir -p "$HOME/.config/gtk-4.0"
 printf '[Settings]\ngtk-enable-animations=false\n' > "$HOME/.config/gtk-4.0/settings.ini"
@@ -65,5 +67,15 @@ act show-heatmap
 act overlay-outline
 act window-preset "'brain'"
 shot viewer-heatmap-outline.png
+stop
+# A laptop screen: 1280x720, then with both side panels folded (F9, Shift+F9).
+TSC_VIEWER_WINDOW_SIZE=1280x720 start "$SRC/sample_dicom"
+act select-series 4
+act analyze-series
+act goto-slice 14
+shot viewer-1280x720.png
+act show-studies
+act show-findings
+shot viewer-1280x720-panels-folded.png
 stop
 rm -rf "$HOME"

@@ -368,8 +368,12 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     g_free(ini);
     g_free(gtk_dir);
     for (const char *const *e = extra_env; e && *e; e++) {
+        /* "NAME=VALUE" sets, "NAME" unsets. */
         char **kv = g_strsplit(*e, "=", 2);
-        g_subprocess_launcher_setenv(l, kv[0], kv[1] ? kv[1] : "", TRUE);
+        if (kv[1])
+            g_subprocess_launcher_setenv(l, kv[0], kv[1], TRUE);
+        else
+            g_subprocess_launcher_unsetenv(l, kv[0]);
         g_strfreev(kv);
     }
     const char *argv[] = {env_or("TSC_VIEWER_BIN", "tumorscope-viewer"), study, NULL};
@@ -482,6 +486,12 @@ static gboolean get_rect(GKeyFile *kf, const char *key, double r[4])
     return ok;
 }
 
+static char *kf_str(GKeyFile *kf, const char *group, const char *key)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    return v ? v : g_strdup("");
+}
+
 /* ---- cases ------------------------------------------------------------- */
 
 static int test_opens_sample_study(void)
@@ -489,11 +499,34 @@ static int test_opens_sample_study(void)
     char *study;
     int r = sample_study(&study);
     if (r) return r;
-    Viewer *v = viewer_start(study, NULL);
+    /* Without a policy of the user's, the viewer sets OpenMP's before it
+     * loads the plugin (and with it libgomp), not by re-executing itself. */
+    const char *no_policy[] = {"OMP_WAIT_POLICY", NULL};
+    Viewer *v = viewer_start(study, no_policy);
     CHECK(v, "viewer start");
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "study not loaded");
+    char *policy = kf_str(kf, "viewer", "omp-wait-policy");
+    CHECK(strcmp(policy, "passive") == 0, "OMP_WAIT_POLICY is \"%s\" in the viewer, not passive", policy);
+    g_free(policy);
+    {
+        /* The plugin came in with dlopen: libgomp is mapped, and it was not
+         * loaded before the policy was set (the viewer logs that case). */
+        char *maps_path = g_strdup_printf("/proc/%s/maps", g_subprocess_get_identifier(v->proc));
+        char *maps = NULL, *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+        gboolean have_maps = g_file_get_contents(maps_path, &maps, NULL, NULL);
+        if (have_maps) {
+            CHECK(strstr(maps, "libtumorscope-plugin.so"), "the plugin is not loaded in the viewer");
+            printf("  plugin loaded; libgomp %s\n", strstr(maps, "libgomp") ? "loaded with it" : "not used");
+        }
+        CHECK(g_file_get_contents(log, &text, NULL, NULL), "no log");
+        CHECK(!strstr(text, "libgomp was loaded before the plugin"), "libgomp came before the policy (see %s)", log);
+        g_free(text);
+        g_free(log);
+        g_free(maps);
+        g_free(maps_path);
+    }
     int n_series = g_key_file_get_integer(kf, "study", "series-count", NULL);
     CHECK(n_series >= 2, "expected at least 2 series, got %d", n_series);
     CHECK(g_key_file_get_integer(kf, "series", "index", NULL) == 0, "the first series is not shown");
@@ -566,10 +599,18 @@ static int test_overlay_colours_lesion_mask(void)
     CHECK(v, "viewer start");
     viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
+    /* The slice on screen first: its decoded pixels are what is analysed
+     * (api->analyze_slice), and the overlay below must still be the mask the
+     * plugin finds when it decodes the file itself. */
+    GKeyFile *shown = viewer_state(v, "shown");
+    CHECK(shown, "no state");
+    g_key_file_unref(shown);
     viewer_action(v, "analyze-slice", NULL);
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == (int)best, "wrong slice");
+    CHECK(g_key_file_get_integer(kf, "viewer", "slices-analysed-from-decoded", NULL) == 1,
+          "the slice on screen was decoded again to be analysed");
     char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
     CHECK(g_strcmp0(verdict, "tumor") == 0, "slice verdict %s", verdict);
     g_free(verdict);
@@ -1125,12 +1166,6 @@ static int test_scroll_latency(void)
 
 
 /* ---- one description everywhere, scope, wrong patient, mistyped paths ---- */
-
-static char *kf_str(GKeyFile *kf, const char *group, const char *key)
-{
-    char *v = g_key_file_get_string(kf, group, key, NULL);
-    return v ? v : g_strdup("");
-}
 
 /* A copy of the Colin27 series relabelled as CT (dcmodify), which the
  * model's scope gate refuses. */
@@ -1999,7 +2034,8 @@ static void xinput_key(XInput *xi, unsigned long keysym)
 
 /* Slice keys after the opacity slider was used: End goes to the last slice
  * and leaves the opacity alone, Home to the first; then the first click on
- * the image (focus elsewhere) only focuses it, the second analyses. */
+ * the image (focus elsewhere) only focuses it, the second analyses; F9 and
+ * Shift+F9 fold the side panels. */
 static int test_keys_navigate_after_the_slider(void)
 {
     char *study;
@@ -2073,6 +2109,23 @@ static int test_keys_navigate_after_the_slider(void)
     Shot *sh = viewer_shot(v, "keys");
     CHECK(sh, "no screenshot");
     shot_free(sh);
+    /* F9 folds the Studies panel, Shift+F9 the findings panel; again shows them. */
+    xinput_key(&xi, 0xffc6); /* F9 */
+    unsigned shift = xi.keycode(xi.dpy, 0xffe1); /* Shift_L */
+    xi.key(xi.dpy, shift, 1, 0);
+    xi.sync(xi.dpy, 0);
+    xinput_key(&xi, 0xffc6);
+    xi.key(xi.dpy, shift, 0, 0);
+    xi.sync(xi.dpy, 0);
+    GKeyFile *g = viewer_state(v, "f9");
+    CHECK(g, "no state");
+    CHECK(!g_key_file_get_boolean(g, "viewer", "show-studies", NULL), "F9 did not fold the Studies panel");
+    CHECK(!g_key_file_get_boolean(g, "viewer", "show-findings", NULL), "Shift+F9 did not fold the findings panel");
+    xinput_key(&xi, 0xffc6);
+    GKeyFile *h = viewer_state(v, "f9-again");
+    CHECK(h && g_key_file_get_boolean(h, "viewer", "show-studies", NULL), "F9 did not show the Studies panel again");
+    g_key_file_unref(g);
+    g_key_file_unref(h);
     xinput_close(&xi);
     g_key_file_unref(a);
     g_key_file_unref(b);
@@ -2156,6 +2209,220 @@ static int test_left_drag_sets_window_level(void)
     return 0;
 }
 
+
+/* Copies of the lesion series under new series and instance UIDs with the
+ * names GE gives the time points of one acquisition: only the end of the
+ * name tells them apart. */
+static const char *const time_point_names[] = {
+    "Ax T1 FSPGR 3D BRAVO post-contrast (time point 3 of 10)",
+    "Ax T1 FSPGR 3D BRAVO post-contrast (time point 4 of 10)"};
+
+static int make_time_points(const char *study, char **out)
+{
+    char *dcmodify = g_find_program_in_path("dcmodify");
+    if (!dcmodify) {
+        printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
+        return SKIP;
+    }
+    char *src = g_build_filename(study, "03-synthetic-lesion", "t1-post-contrast", NULL);
+    if (!g_file_test(src, G_FILE_TEST_IS_DIR)) {
+        printf("SKIP: %s is missing\n", src);
+        g_free(src);
+        g_free(dcmodify);
+        return SKIP;
+    }
+    *out = g_build_filename(workdir, "time-points", NULL);
+    int r = 0;
+    for (int t = 0; t < 2 && !r; t++) {
+        char *dir = g_strdup_printf("%s/tp%d", *out, t + 3);
+        g_mkdir_with_parents(dir, 0755);
+        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(argv, g_strdup(dcmodify));
+        g_ptr_array_add(argv, g_strdup("-nb"));
+        g_ptr_array_add(argv, g_strdup("-gin"));
+        g_ptr_array_add(argv, g_strdup("-m"));
+        g_ptr_array_add(argv, g_strdup_printf("(0008,103E)=%s", time_point_names[t]));
+        g_ptr_array_add(argv, g_strdup("-m"));
+        g_ptr_array_add(argv, g_strdup_printf("(0020,000E)=1.2.826.0.1.3680043.10.1137.17.%d", t + 3));
+        g_ptr_array_add(argv, g_strdup("-m"));
+        g_ptr_array_add(argv, g_strdup_printf("(0020,0011)=%d", t + 3));
+        GDir *d = g_dir_open(src, 0, NULL);
+        const char *name;
+        while (d && (name = g_dir_read_name(d))) {
+            if (!g_str_has_suffix(name, ".dcm")) continue;
+            char *from = g_build_filename(src, name, NULL), *to = g_build_filename(dir, name, NULL);
+            if (copy_file(from, to, -1)) g_ptr_array_add(argv, g_strdup(to));
+            g_free(from);
+            g_free(to);
+        }
+        if (d) g_dir_close(d);
+        g_ptr_array_add(argv, NULL);
+        int status = 0;
+        char *err_out = NULL;
+        gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                   NULL, &err_out, &status, NULL) &&
+                      g_spawn_check_wait_status(status, NULL);
+        if (!ok) r = failf("dcmodify failed: %s", err_out ? err_out : "");
+        g_free(err_out);
+        g_ptr_array_unref(argv);
+        g_free(dir);
+    }
+    g_free(src);
+    g_free(dcmodify);
+    return r;
+}
+
+static gboolean rects_overlap(const double a[4], const double b[4])
+{
+    return a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+}
+
+static gboolean same_rect(const double a[4], const double b[4])
+{
+    for (int i = 0; i < 4; i++)
+        if (fabs(a[i] - b[i]) >= 1) return FALSE;
+    return TRUE;
+}
+
+/* Light text pixels (corner text is near-white on the image) in a box. */
+static int text_pixels(const Shot *s, const double r[4])
+{
+    int n = 0;
+    for (int y = (int)r[1]; y < (int)(r[1] + r[3]); y++)
+        for (int x = (int)r[0]; x < (int)(r[0] + r[2]); x++) {
+            int c[3];
+            px(s, x, y, c);
+            if (c[0] > 180 && c[1] > 180 && c[2] > 180) n++;
+        }
+    return n;
+}
+
+/* At 1280x720 (a laptop, a reading-room side screen): the corner texts
+ * and letters never overlap, the series names that differ only at their
+ * end are whole, the image keeps its place when a badge's text grows, and
+ * both side panels fold away (win.show-studies / win.show-findings, F9 and
+ * Shift+F9) and come back to the same layout. */
+static int test_fits_1280x720(void)
+{
+    char *study;
+    int r = sample_study(&study);
+    if (r) return r;
+    char *tp;
+    r = make_time_points(study, &tp);
+    if (r) return r;
+    const char *env[] = {"TSC_VIEWER_WINDOW_SIZE=1280x720", NULL};
+    Viewer *v = viewer_start(tp, env);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32(0));
+    GKeyFile *a = viewer_state(v, "1280x720");
+    CHECK(a, "no state");
+    int ww = g_key_file_get_integer(a, "viewer", "width", NULL), wh = g_key_file_get_integer(a, "viewer", "height", NULL);
+    printf("  window %dx%d\n", ww, wh);
+    CHECK(ww > 1000 && ww <= 1280 && wh > 600 && wh <= 720, "the window is %dx%d, not 1280x720", ww, wh);
+    CHECK(g_key_file_get_integer(a, "study", "series-count", NULL) == 2, "two time points expected");
+
+    /* Long names: whole (wrapped, never cut), the tooltip has each. */
+    for (int i = 0; i < 2; i++) {
+        char *key = g_strdup_printf("series-%d-name-cut", i);
+        gboolean cut = g_key_file_get_boolean(a, "study", key, NULL);
+        g_free(key);
+        key = g_strdup_printf("series-%d-tooltip", i);
+        char *tip = kf_str(a, "study", key);
+        g_free(key);
+        printf("  series %d: \"%s\"%s\n", i, tip, cut ? " (cut)" : "");
+        CHECK(!cut, "the name of series %d is cut: \"%s\"", i, tip);
+        CHECK(strstr(tip, "(time point ") != NULL, "tooltip without the whole name: %s", tip);
+        g_free(tip);
+    }
+
+    /* Corner texts and letters: inside the view, none over another. */
+    static const char *texts[] = {"text-top-left", "text-top-right", "text-bottom-left", "text-bottom-right",
+                                  "letter-left", "letter-right", "letter-top", "letter-bottom"};
+    double rc[8][4], view[4];
+    CHECK(get_rect(a, "view", view), "no view geometry");
+    for (int i = 0; i < 8; i++) {
+        CHECK(get_rect(a, texts[i], rc[i]), "%s is not drawn", texts[i]);
+        CHECK(rc[i][0] >= view[0] && rc[i][1] >= view[1] && rc[i][0] + rc[i][2] <= view[0] + view[2] + 0.5 &&
+                  rc[i][1] + rc[i][3] <= view[1] + view[3] + 0.5,
+              "%s leaves the view", texts[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        for (int j = i + 1; j < 8; j++)
+            CHECK(!rects_overlap(rc[i], rc[j]), "%s (%.0f,%.0f %.0fx%.0f) overlaps %s (%.0f,%.0f %.0fx%.0f)",
+                  texts[i], rc[i][0], rc[i][1], rc[i][2], rc[i][3], texts[j], rc[j][0], rc[j][1], rc[j][2],
+                  rc[j][3]);
+    printf("  view %.0fx%.0f; top-left text %.0f wide%s, top-right %.0f wide%s\n", view[2], view[3], rc[0][2],
+           g_key_file_get_boolean(a, "geometry", "text-top-left-cut", NULL) ? " (lines cut)" : "", rc[1][2],
+           g_key_file_get_boolean(a, "geometry", "text-top-right-cut", NULL) ? " (lines cut)" : "");
+    Shot *s = viewer_shot(v, "1280x720");
+    CHECK(s, "no screenshot");
+    for (int i = 0; i < 4; i++) {
+        int n = text_pixels(s, rc[i]);
+        CHECK(n > 40, "%s: no text drawn (%d light pixels)", texts[i], n);
+    }
+    shot_free(s);
+
+    /* A series analysis changes the badge; the image stays where it was. */
+    double img_a[4], img_b[4];
+    CHECK(get_rect(a, "image", img_a), "no image geometry");
+    char *badge_a = kf_str(a, "panel", "badge");
+    viewer_action(v, "analyze-series", NULL);
+    GKeyFile *b = viewer_state(v, "analysed");
+    CHECK(b, "no state");
+    char *badge_b = kf_str(b, "panel", "badge");
+    CHECK(get_rect(b, "image", img_b), "no image geometry");
+    printf("  badge \"%s\" -> \"%s\"; image %.0f,%.0f %.0fx%.0f -> %.0f,%.0f %.0fx%.0f\n", badge_a, badge_b,
+           img_a[0], img_a[1], img_a[2], img_a[3], img_b[0], img_b[1], img_b[2], img_b[3]);
+    CHECK(strcmp(badge_a, badge_b) != 0, "the badge did not change");
+    CHECK(same_rect(img_a, img_b), "the image moved or changed its zoom when the badge changed");
+    g_free(badge_a);
+    g_free(badge_b);
+
+    /* The panels fold away: the view takes the window's width. */
+    viewer_action(v, "show-studies", NULL);
+    GKeyFile *c = viewer_state(v, "no-studies");
+    CHECK(c, "no state");
+    double vc[4], vd[4], ve[4], img_d[4], img_e[4];
+    CHECK(!g_key_file_get_boolean(c, "viewer", "show-studies", NULL), "the Studies panel is still shown");
+    CHECK(get_rect(c, "view", vc) && vc[0] < view[0] - 200 && vc[2] > view[2] + 200,
+          "the view did not take the Studies panel's place");
+    viewer_action(v, "show-findings", NULL);
+    GKeyFile *d = viewer_state(v, "no-panels");
+    CHECK(d, "no state");
+    CHECK(!g_key_file_get_boolean(d, "viewer", "show-findings", NULL), "the findings panel is still shown");
+    CHECK(g_key_file_get_boolean(a, "viewer", "studies-toggle", NULL) &&
+              g_key_file_get_boolean(a, "viewer", "findings-toggle", NULL) &&
+              !g_key_file_get_boolean(d, "viewer", "studies-toggle", NULL) &&
+              !g_key_file_get_boolean(d, "viewer", "findings-toggle", NULL),
+          "the header's panel toggles do not show the panels' state");
+    CHECK(get_rect(d, "view", vd) && vd[0] < 1 && vd[2] >= ww - 1, "the view is not the window's width: %.0f of %d",
+          vd[2], ww);
+    CHECK(get_rect(d, "image", img_d) && img_d[3] >= img_a[3] - 0.5, "the image got smaller without the panels");
+    printf("  without panels: view %.0fx%.0f, image %.0fx%.0f\n", vd[2], vd[3], img_d[2], img_d[3]);
+    s = viewer_shot(v, "no-panels");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    /* ... and come back to the same layout. */
+    viewer_action(v, "show-studies", NULL);
+    viewer_action(v, "show-findings", NULL);
+    GKeyFile *e = viewer_state(v, "panels-back");
+    CHECK(e, "no state");
+    CHECK(g_key_file_get_boolean(e, "viewer", "show-studies", NULL) &&
+              g_key_file_get_boolean(e, "viewer", "show-findings", NULL),
+          "the panels did not come back");
+    CHECK(get_rect(e, "view", ve) && same_rect(ve, view), "the view is not back in its place");
+    CHECK(get_rect(e, "image", img_e) && same_rect(img_e, img_a), "the image is not back to its fit");
+    g_key_file_unref(a);
+    g_key_file_unref(b);
+    g_key_file_unref(c);
+    g_key_file_unref(d);
+    g_key_file_unref(e);
+    viewer_stop(v);
+    g_free(tp);
+    g_free(study);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -2178,6 +2445,7 @@ static const struct {
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
     {"viewer_recent_menu_keeps_underscores_and_closes_cleanly", test_recent_menu_and_closing_with_the_window_button},
+    {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
 };
 
