@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "render_private.h"
+#include "struct_size_private.h"
 
 /* Device-space sizes. */
 #define FONT_LABEL 13.0
@@ -40,12 +41,7 @@ tsc_overlay_options tsc_overlay_default_options(void)
 tsc_overlay_options tsc__overlay_options(const tsc_overlay_options *o)
 {
     tsc_overlay_options d = tsc_overlay_default_options();
-    if (o) {
-        TSC_ASSERT(o->struct_size >= sizeof(size_t));
-        size_t n = o->struct_size < sizeof d ? o->struct_size : sizeof d;
-        memcpy(&d, o, n);
-        d.struct_size = sizeof d;
-    }
+    TSC__PARAMS_COPY(&d, o);
     if (!(d.opacity >= 0)) d.opacity = 0;
     if (d.opacity > 1) d.opacity = 1;
     return d;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tsc_format.h"
+#include "struct_size_private.h"
 #include "report_private.h"
 #include "tsc_deid.h"
 
@@ -50,10 +51,8 @@ tsc_report_options tsc__report_options(const tsc_report_options *o)
 {
     tsc_report_options d = tsc_report_default_options();
     if (o) {
-        TSC_ASSERT(o->struct_size >= sizeof(size_t));
-        size_t n = o->struct_size < sizeof d ? o->struct_size : sizeof d;
-        memcpy(&d, o, n);
-        d.struct_size = sizeof d;
+        size_t n = tsc__struct_size_of(o);
+        TSC__PARAMS_COPY(&d, o);
         if (n < offsetof(tsc_report_options, overlay) + sizeof(size_t))
             d.overlay = tsc_overlay_default_options();
         else

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "model_private.h"
+#include "struct_size_private.h"
 #include "tsc_nn.h"
 #include "tsc_sha256.h"
 
@@ -387,10 +388,7 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
     *out = NULL;
     tsc_error_clear(err);
     tsc_model_params p = tsc_model_default_params();
-    if (params) {
-        size_t n = params->struct_size < sizeof p ? params->struct_size : sizeof p;
-        memcpy(&p, params, n);
-    }
+    TSC__PARAMS_COPY(&p, params);
     char *owned = NULL;
     if (!manifest_path) {
         owned = tsc_model_dup_default_manifest();

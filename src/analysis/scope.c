@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model_private.h"
+#include "struct_size_private.h"
 
 const char *tsc_plane_to_string(tsc_plane p)
 {
@@ -166,10 +167,7 @@ void tsc_scope_check(const tsc_model *model, const tsc_scope_input *input,
 {
     TSC_ASSERT(input && out);
     tsc_scope_input in = tsc_scope_default_input();
-    {
-        size_t n = input->struct_size < sizeof in ? input->struct_size : sizeof in;
-        memcpy(&in, input, n);
-    }
+    TSC__PARAMS_COPY(&in, input);
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
     out->in_scope = 1;

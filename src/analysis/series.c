@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "model_private.h"
+#include "struct_size_private.h"
 
 typedef struct series_job {
     tsc_model *model;
@@ -517,17 +518,11 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
     *out = NULL;
     tsc_error_clear(err);
     tsc_analysis_options opt = tsc_analysis_default_options();
-    if (options) {
-        size_t n = options->struct_size < sizeof opt ? options->struct_size : sizeof opt;
-        memcpy(&opt, options, n);
-        opt.struct_size = sizeof opt;
-    }
+    TSC__PARAMS_COPY(&opt, options);
     /* Hosts built before ABI 3 pass a shorter source: read only its bytes. */
     tsc_series_source src_copy;
     memset(&src_copy, 0, sizeof src_copy);
-    memcpy(&src_copy, source,
-           source->struct_size < sizeof src_copy ? source->struct_size : sizeof src_copy);
-    src_copy.struct_size = sizeof src_copy;
+    TSC__PARAMS_COPY(&src_copy, source);
     double t0 = tsc__now_ms();
     size_t n = source->n_slices;
     tsc_series_result *r = calloc(1, sizeof *r);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "struct_size_private.h"
 #include "model_private.h"
 #include "tsc_classic.h"
 #include "tsc_preprocess.h"
@@ -421,10 +422,7 @@ tsc_status tsc_analyze_slice(tsc_model *model, const tsc_slice *slice,
     *out = NULL;
     tsc_error_clear(err);
     tsc_analysis_options o = tsc_analysis_default_options();
-    if (options) {
-        size_t n = options->struct_size < sizeof o ? options->struct_size : sizeof o;
-        memcpy(&o, options, n);
-    }
+    TSC__PARAMS_COPY(&o, options);
     if (!slice->pixels || slice->rows <= 0 || slice->cols <= 0)
         return tsc_error_set(err, TSC_EINVAL, "the slice has no pixels");
     if ((int64_t)slice->rows * slice->cols > (int64_t)8192 * 8192)

@@ -14,6 +14,7 @@ tsc_nn_params tsc_nn_default_params(void)
 {
     tsc_nn_params p;
     memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
     p.n_threads = 0;
     p.engine = TSC_NN_ENGINE_ONEDNN;
     p.batch = 0;
