@@ -92,6 +92,14 @@ static int read_config(tsc__orthanc_config *c)
     const cJSON *scope = cJSON_GetObjectItemCaseSensitive(aa, "Scope");
     c->scope = !cJSON_IsFalse(scope);
 
+    /* The periodic sweep (docs/PACS.md, "Sweeps"). */
+    const cJSON *sw = cJSON_GetObjectItemCaseSensitive(ts, "SweepSeconds");
+    c->sweep_seconds = cJSON_IsNumber(sw) ? (sw->valueint > 0 ? sw->valueint : 0) : 60;
+    const cJSON *sa = cJSON_GetObjectItemCaseSensitive(all, "StableAge");
+    int stable_age = cJSON_IsNumber(sa) && sa->valueint > 0 ? sa->valueint : 60; /* Orthanc's rule */
+    const cJSON *ma = cJSON_GetObjectItemCaseSensitive(ts, "SweepMinAge");
+    c->sweep_min_age = cJSON_IsNumber(ma) && ma->valueint >= 0 ? ma->valueint : stable_age;
+
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(ts, "Outputs");
     if (!cJSON_IsArray(outs)) {
         c->outputs = TSC_OUT_SEG | TSC_OUT_SR | TSC_OUT_SC | TSC_OUT_PDF;

@@ -50,6 +50,10 @@ typedef struct tsc__orthanc_config {
     char *body_part;           /* AutoAnalyze.BodyPart; NULL = any */
     int scope;                 /* AutoAnalyze.Scope: 1 = the scope gate refuses */
     unsigned outputs;          /* TSC_OUT_* */
+    int sweep_seconds;         /* SweepSeconds: period of the sweep for series
+                                * whose stable event never came; 0 = off */
+    int sweep_min_age;         /* SweepMinAge: a swept series' LastUpdate is at
+                                * least this old (default: Orthanc's StableAge) */
     char meta_key[TSC_META_COUNT][32];  /* names (declared) or numbers */
     char result_key[32];       /* attachment with the result JSON */
 } tsc__orthanc_config;

@@ -149,9 +149,71 @@ static void sweep(void)
     if (n) tsc__log(TSC_LOG_WARNING, "%zu unfinished series queued again", n);
 }
 
+/* Orthanc's LastUpdate ("20261203T224512", UTC) as seconds since the epoch; -1 if unreadable. */
+static time_t parse_last_update(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!s || sscanf(s, "%4d%2d%2dT%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                     &tm.tm_min, &tm.tm_sec) != 6)
+        return (time_t)-1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm);
+}
+
+/* The periodic sweep: series whose stable event never came (the node that
+ * received them stopped before StableAge ran out, or another node received
+ * them).  A series without our state whose LastUpdate is at least
+ * SweepMinAge old goes through intake() like a stable event: same filters,
+ * same claim, so it is never analysed twice.  Runs on the intake thread,
+ * never on Orthanc's change thread, and holds none of our locks while it
+ * calls Orthanc. */
+static void periodic_sweep(void)
+{
+    cJSON *all = tsc__rest_get_json("/series", NULL);
+    time_t now = time(NULL);
+    size_t n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, all)
+    {
+        if (__atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED)) break;
+        if (!cJSON_IsString(it)) continue;
+        const char *id = it->valuestring;
+        char *state = tsc__meta_get(id, TSC_META_STATE);
+        if (state) { /* claimed, finished or ours: not for the sweep */
+            free(state);
+            continue;
+        }
+        char uri[128];
+        snprintf(uri, sizeof uri, "/series/%s", id);
+        cJSON *s = tsc__rest_get_json(uri, NULL);
+        const cJSON *lu = cJSON_GetObjectItemCaseSensitive(s, "LastUpdate");
+        time_t t = parse_last_update(cJSON_IsString(lu) ? lu->valuestring : NULL);
+        cJSON_Delete(s);
+        if (t == (time_t)-1 || difftime(now, t) < tsc__g.cfg.sweep_min_age) continue; /* still arriving */
+        pthread_mutex_lock(&tsc__g.lock);
+        int here = queued_or_running(id);
+        pthread_mutex_unlock(&tsc__g.lock);
+        if (here) continue;
+        char *again = tsc__meta_get(id, TSC_META_STATE);
+        free(again);
+        if (again) continue;
+        intake(id); /* filters, claims (state "queued") and queues */
+        char *after = tsc__meta_get(id, TSC_META_STATE);
+        if (after) n++;
+        free(after);
+    }
+    cJSON_Delete(all);
+    if (n) tsc__log(TSC_LOG_WARNING, "periodic sweep: %zu series without a stable event queued", n);
+}
+
 static void *intake_main(void *arg)
 {
     (void)arg;
+    struct timespec next;
+    clock_gettime(CLOCK_REALTIME, &next);
+    next.tv_sec += tsc__g.cfg.sweep_seconds;
     pthread_mutex_lock(&tsc__g.lock);
     while (!tsc__g.stopping) {
         if (tsc__g.startup_sweep) {
@@ -161,6 +223,18 @@ static void *intake_main(void *arg)
             pthread_mutex_lock(&tsc__g.lock);
             continue;
         }
+        if (tsc__g.cfg.sweep_seconds > 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            if (now.tv_sec >= next.tv_sec) {
+                next.tv_sec = now.tv_sec + tsc__g.cfg.sweep_seconds;
+                next.tv_nsec = now.tv_nsec;
+                pthread_mutex_unlock(&tsc__g.lock);
+                if (tsc__g.model && tsc__g.cfg.auto_analyze) periodic_sweep();
+                pthread_mutex_lock(&tsc__g.lock);
+                continue;
+            }
+        }
         tsc__orthanc_item *ev = pop(&tsc__g.events, &tsc__g.events_tail);
         if (ev) {
             pthread_mutex_unlock(&tsc__g.lock);
@@ -169,7 +243,8 @@ static void *intake_main(void *arg)
             pthread_mutex_lock(&tsc__g.lock);
             continue;
         }
-        pthread_cond_wait(&tsc__g.wake, &tsc__g.lock);
+        if (tsc__g.cfg.sweep_seconds > 0) pthread_cond_timedwait(&tsc__g.wake, &tsc__g.lock, &next);
+        else pthread_cond_wait(&tsc__g.wake, &tsc__g.lock);
     }
     pthread_mutex_unlock(&tsc__g.lock);
     return NULL;
@@ -330,7 +405,12 @@ static int store_file(const char *path, cJSON *series, char *why, size_t whylen)
         int seen = 0;
         const cJSON *it;
         cJSON_ArrayForEach(it, series) if (!strcmp(it->valuestring, ps->valuestring)) seen = 1;
-        if (!seen) cJSON_AddItemToArray(series, cJSON_CreateString(ps->valuestring));
+        if (!seen) {
+            cJSON_AddItemToArray(series, cJSON_CreateString(ps->valuestring));
+            /* Marked at once, so that no sweep takes our result series for a
+             * source (marked again at the end of the analysis). */
+            tsc__meta_set(ps->valuestring, TSC_META_STATE, TSC_STATE_OUTPUT);
+        }
     }
     cJSON_Delete(ans);
     return 0;

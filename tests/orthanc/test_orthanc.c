@@ -29,6 +29,7 @@ static char orthanc_bin[512], plugin_so[2048], samples[2048];
 static pid_t orthanc_pid = -1;
 static int http_port;
 static char log_path[4200];
+static int stable_age = 2; /* Orthanc's StableAge for the next start_orthanc() */
 
 /* ---- processes and tools ---- */
 
@@ -169,14 +170,14 @@ static void start_orthanc(const char *dir, const char *tumorscope)
             "{\n \"Name\": \"tumorscope-test\", \"HttpPort\": %d, \"DicomPort\": %d,\n"
             " \"DicomAet\": \"TSCTEST\", \"StorageDirectory\": \"%s/storage\",\n"
             " \"IndexDirectory\": \"%s/index\", \"RemoteAccessAllowed\": false,\n"
-            " \"AuthenticationEnabled\": false, \"StableAge\": 2, \"SaveJobs\": false,\n"
+            " \"AuthenticationEnabled\": false, \"StableAge\": %d, \"SaveJobs\": false,\n"
             " \"Plugins\": [\"%s\"],\n"
             " \"UserMetadata\": {\"TumorscopeState\": 4301, \"TumorscopeModel\": 4302,\n"
             "   \"TumorscopeModelSha256\": 4303, \"TumorscopeVerdict\": 4304,\n"
             "   \"TumorscopeReason\": 4305, \"TumorscopeOutputs\": 4306},\n"
             " \"UserContentType\": {\"TumorscopeResult\": [4301, \"application/json\"]},\n"
             " \"Tumorscope\": %s\n}\n",
-            http_port, dicom_port, dir, dir, plugin_so, tumorscope);
+            http_port, dicom_port, dir, dir, stable_age, plugin_so, tumorscope);
     fclose(f);
     pid_t pid = fork();
     REQUIRE(pid >= 0);
@@ -515,7 +516,63 @@ TSC_TEST(orthanc_series_left_queued_by_a_stop_is_analysed_after_restart)
     cJSON_Delete(all);
 }
 
+TSC_TEST(orthanc_series_without_stable_event_is_found_by_the_periodic_sweep)
+{
+    setup();
+    const char *t = tsc_test_tmpdir();
+    /* StableAge one day: no stable event comes during the test (as when the
+     * receiving node stopped before it); only the sweep can find the series. */
+    stable_age = 86400;
+    start_orthanc(t, "{\"SweepSeconds\": 1, \"SweepMinAge\": 2, \"Outputs\": [\"SEG\", \"SR\", \"SC\"]}");
+    stable_age = 2;
+    char src[4096], series[128];
+    snprintf(src, sizeof src, "%s/03-synthetic-lesion/t1-post-contrast", samples);
+    upload(src, series, sizeof series);
+    cJSON *s = get_json("/series/%s", series);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "IsStable")));
+    cJSON_Delete(s);
+    cJSON *j = wait_final(series);
+    CHECK(!strcmp(str(j, "state"), "done"));
+    cJSON_Delete(j);
+    /* Still no stable event: the analysis came from the sweep. */
+    s = get_json("/series/%s", series);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "IsStable")));
+    cJSON_Delete(s);
+    /* Several more sweeps: the results are there exactly once, and neither
+     * the source nor our own result series is analysed again. */
+    sleep(6);
+    cJSON *all = study_series(series);
+    CHECK(cJSON_GetArraySize(all) == 4);
+    CHECK(count_modality(all, "SEG") == 1);
+    CHECK(count_modality(all, "SR") == 1);
+    CHECK(count_modality(all, "OT") == 1);
+    const cJSON *o;
+    cJSON_ArrayForEach(o, all)
+    {
+        if (!strcmp(str(o, "ID"), series)) continue;
+        cJSON *oj = get_json("/tumorscope/series/%s", str(o, "ID"));
+        CHECK(!strcmp(str(oj, "state"), "output"));
+        cJSON_Delete(oj);
+        cJSON *inst = get_json("/series/%s/instances", str(o, "ID"));
+        /* SEG and SR: one instance each; SC: one per slice with a finding.
+         * (A second analysis would have added series: new UIDs each time.) */
+        int n = cJSON_GetArraySize(inst);
+        const char *mod = str(cJSON_GetObjectItemCaseSensitive(o, "MainDicomTags"), "Modality");
+        if (!strcmp(mod, "SEG") || !strcmp(mod, "SR")) CHECK(n == 1);
+        else CHECK(n >= 1 && n <= 26);
+        cJSON_Delete(inst);
+    }
+    cJSON_Delete(all);
+    cJSON *st = get_json("/tumorscope/status");
+    CHECK(cJSON_GetObjectItemCaseSensitive(st, "done")->valuedouble == 1);
+    CHECK(cJSON_GetObjectItemCaseSensitive(st, "failed")->valuedouble == 0);
+    CHECK(cJSON_GetObjectItemCaseSensitive(st, "queue")->valuedouble == 0);
+    cJSON_Delete(st);
+    CHECK(tsc_test_system("grep -q 'periodic sweep: 1 series' '%s'", log_path) == 0);
+}
+
 TSC_TEST_MAIN(TSC_CASE(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study),
               TSC_CASE(orthanc_same_series_again_is_not_analysed_twice),
               TSC_CASE(orthanc_ct_series_is_not_analysed_with_the_scope_reason),
-              TSC_CASE(orthanc_series_left_queued_by_a_stop_is_analysed_after_restart))
+              TSC_CASE(orthanc_series_left_queued_by_a_stop_is_analysed_after_restart),
+              TSC_CASE(orthanc_series_without_stable_event_is_found_by_the_periodic_sweep))
