@@ -196,7 +196,10 @@ static int load_abi(void)
              api->model_get_name(tsc__g.model), api->model_get_version(tsc__g.model),
              api->model_get_sha256(tsc__g.model),
              tsc__g.cfg.auto_analyze ? "analysing stable series automatically" : "analysing on request only");
-    if (tsc__g.cfg.outputs & TSC_OUT_PDF)
+    if (tsc__g.cfg.auto_analyze && tsc__g.cfg.sweep_seconds > 0)
+        tsc__log(TSC_LOG_INFO, "sweeping for series without a stable event every %d s (older than %d s)",
+                 tsc__g.cfg.sweep_seconds, tsc__g.cfg.sweep_min_age);
+    if ((tsc__g.cfg.outputs & TSC_OUT_PDF) && !TSC_PLUGIN_HAS(api, write_dicom_pdf))
         tsc__log(TSC_LOG_WARNING, "PDF output not stored: plugin ABI %u writes no Encapsulated PDF "
                                   "object (docs/PACS.md)", api->version);
     return 0;

@@ -7,7 +7,7 @@
  *   series a stopped Orthanc left "queued" or "running".
  * worker: one series at a time — exports its instances into a private
  *   temporary folder, opens them with the plugin ABI, applies the scope gate,
- *   analyses, writes SEG/SR/SC, stores them in Orthanc as a new series of the
+ *   analyses, writes SEG/SR/SC/PDF, stores them in Orthanc as new series of the
  *   same study, and records state, model and verdict on the source series.
  *
  * The final state is written last: a series whose analysis was interrupted
@@ -558,7 +558,7 @@ static void analyse(const tsc__orthanc_item *item)
                 /* Outputs over the source slices would be wrong (docs/PLUGIN_ABI.md). */
                 tsc__log(TSC_LOG_WARNING, "series %s: no DICOM outputs: results are on an axial "
                                           "reformat", id);
-            } else if (tsc__g.cfg.outputs & (TSC_OUT_SEG | TSC_OUT_SR | TSC_OUT_SC)) {
+            } else if (tsc__g.cfg.outputs & (TSC_OUT_SEG | TSC_OUT_SR | TSC_OUT_SC | TSC_OUT_PDF)) {
                 char dir[4300];
                 snprintf(dir, sizeof dir, "%s/series%03zu", out_dir, s);
                 tsc_dicom_outputs w;
@@ -571,6 +571,17 @@ static void analyse(const tsc__orthanc_item *item)
                 } else if (store_outputs(&w, stored, swhy, sizeof swhy)) {
                     snprintf(why, sizeof why, "%s", swhy);
                     n_err++;
+                } else if ((tsc__g.cfg.outputs & TSC_OUT_PDF) && TSC_PLUGIN_HAS(api, write_dicom_pdf)) {
+                    /* The PDF report as an Encapsulated PDF object. */
+                    char pdf[4400];
+                    snprintf(pdf, sizeof pdf, "%s/PDF.dcm", dir);
+                    if (api->write_dicom_pdf(pdf, tsc__g.model, ix, s, sr, &ro, &err) != TSC_OK) {
+                        snprintf(why, sizeof why, "Encapsulated PDF: %s", err.message);
+                        n_err++;
+                    } else if (store_file(pdf, stored, swhy, sizeof swhy)) {
+                        snprintf(why, sizeof why, "%s", swhy);
+                        n_err++;
+                    }
                 }
             }
         }

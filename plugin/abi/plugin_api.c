@@ -245,11 +245,12 @@ static const tsc_plugin_api api_table = {
     .nn_default_params_v4 = nn_default_params_v4,
     .nn_model_load_v4 = nn_model_load_v4,
     .dicom_write_series_v4 = dicom_write_series_v4,
+    .write_dicom_pdf = tsc_write_dicom_pdf,
 };
 
 /* Versions 1 to 4 are frozen: their members never move.  A later version
- * appends members after dicom_write_series_v4 and updates only the total
- * size check. */
+ * appends members after write_dicom_pdf and updates only the total size
+ * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
                "ABI v1 layout changed");
@@ -267,7 +268,9 @@ _Static_assert(offsetof(tsc_plugin_api, nn_default_params_v4) == 8 + 104 * sizeo
                "ABI v4 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, dicom_write_series_v4) == 8 + 106 * sizeof(void *),
                "ABI v4 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 107 * sizeof(void *), "ABI v4 size changed");
+_Static_assert(offsetof(tsc_plugin_api, write_dicom_pdf) == 8 + 107 * sizeof(void *),
+               "ABI v4 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 108 * sizeof(void *), "ABI v4 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

@@ -318,6 +318,19 @@ typedef struct tsc_plugin_api {
     tsc_status (*dicom_write_series_v4)(const char *out_dir, const tsc_dicom_write_params *params,
                                         const tsc_dicom_write_volume *volume,
                                         tsc_dicom_write_result *result, tsc_error *err);
+    /* The PDF report (report_pdf) as an Encapsulated PDF DICOM object
+     * (SOP Class 1.2.840.10008.5.1.4.1.1.104.1, Modality DOC, SeriesNumber
+     * 9904) in `path`: a new series of the analysed study with the same
+     * patient and study module as write_dicom_outputs' objects (pseudonymous
+     * with options->deidentify), our own UIDs, the source images in Source
+     * Instance Sequence; written atomically, TSC_EEXIST for an existing file
+     * unless options->force; refused (TSC_EINVAL) for a result on an axial
+     * reformat (plugin/outputs/tsc_dicom_outputs.h, tsc_write_dicom_pdf).
+     * A separate call because tsc_dicom_outputs is frozen. */
+    tsc_status (*write_dicom_pdf)(const char *path, const tsc_model *model,
+                                  const tsc_dicom_index *index, size_t series,
+                                  const tsc_series_result *r, const tsc_report_options *options,
+                                  tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -367,11 +367,11 @@ static void remove_stale_sc(const std::string &dir, size_t n_written)
     for (const auto &p : stale) unlink(p.c_str());
 }
 
-static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dicom_index *index,
-                      size_t series, const tsc_series_result *r,
-                      const tsc_report_options *options, tsc_dicom_outputs *out, tsc_error *err)
+/* The context of one series' outputs; refuses results that cannot be
+ * attached to the source slices. */
+static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                  const tsc_series_result *r, const tsc_report_options *options)
 {
-    Context c;
     c.model = model;
     c.index = index;
     c.series = series;
@@ -393,6 +393,14 @@ static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dic
         fail(TSC_EINVAL, "the series result has " + std::to_string(tsc_series_result_n_slices(r)) +
                              " slices but series " + std::to_string(series) + " has " +
                              std::to_string(c.se->n_slices) + "; analyse the series again");
+}
+
+static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dicom_index *index,
+                      size_t series, const tsc_series_result *r,
+                      const tsc_report_options *options, tsc_dicom_outputs *out, tsc_error *err)
+{
+    Context c;
+    begin(c, model, index, series, r, options);
     tsc_status st = tsc__check_outside_inputs(index, out_dir, 1, err);
     if (st != TSC_OK) return st;
     std::string dir = out_dir;
@@ -428,6 +436,30 @@ static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dic
     return TSC_OK;
 }
 
+static tsc_status run_pdf(const char *path, const tsc_model *model, const tsc_dicom_index *index,
+                          size_t series, const tsc_series_result *r,
+                          const tsc_report_options *options, tsc_error *err)
+{
+    Context c;
+    begin(c, model, index, series, r, options);
+    std::string dir = path;
+    size_t slash = dir.find_last_of('/');
+    dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+    tsc_status st = tsc__check_outside_inputs(index, dir.c_str(), 1, err);
+    if (st != TSC_OK) return st;
+    if ((st = tsc__mkdirs(dir.c_str(), err)) != TSC_OK) return st;
+    if (!c.opt.force) {
+        struct stat sb;
+        if (lstat(path, &sb) == 0)
+            fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
+    }
+    load_sources(c);
+    identity(c);
+    DcmtkLog dcmtk_log;
+    write_pdf(c, path);
+    return TSC_OK;
+}
+
 } // namespace tsc_out
 
 extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_model *model,
@@ -450,4 +482,17 @@ extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_mod
     /* Fill what the caller's (possibly older, smaller) struct can hold. */
     TSC__RESULT_COPY(written, &out);
     return st;
+}
+
+extern "C" tsc_status tsc_write_dicom_pdf(const char *path, const tsc_model *model,
+                                          const tsc_dicom_index *index, size_t series,
+                                          const tsc_series_result *r,
+                                          const tsc_report_options *options, tsc_error *err)
+{
+    TSC_ASSERT(path && index && r);
+    TSC_ASSERT(series < tsc_dicom_n_series(index));
+    tsc_error_clear(err);
+    TSC__API_IMPL_BEGIN
+        return tsc_out::run_pdf(path, model, index, series, r, options, err);
+    TSC__API_IMPL_END(err, "DICOM Encapsulated PDF")
 }

@@ -115,6 +115,7 @@ extern const Code CODE_BRAIN;          /* finding site */
 void write_seg(Context &c, const std::string &path);
 size_t write_sc(Context &c, const std::string &dir);
 void write_sr(Context &c, const std::string &path);
+void write_pdf(Context &c, const std::string &path);
 
 } // namespace tsc_out
 

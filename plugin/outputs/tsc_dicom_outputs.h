@@ -10,6 +10,8 @@
  *   SR.dcm      TID 1500 Measurement Report: per lesion the long and short
  *               axis (mm), area (mm²), type and confidence, referencing the
  *               SEG segment and the source images (SeriesNumber 9903).
+ * A separate call (tsc_write_dicom_pdf) writes the PDF report as an
+ * Encapsulated PDF object (SeriesNumber 9904).
  * docs/REPORTS.md describes every attribute choice.
  *
  * Files are written atomically; existing ones are refused with TSC_EEXIST
@@ -45,6 +47,7 @@ typedef struct tsc_dicom_outputs {
 #define TSC_DICOM_SEG_SERIES_NUMBER 9901
 #define TSC_DICOM_SC_SERIES_NUMBER 9902
 #define TSC_DICOM_SR_SERIES_NUMBER 9903
+#define TSC_DICOM_PDF_SERIES_NUMBER 9904
 
 /* `model` may be NULL (classical methods); `written` receives the paths
  * (seg_path is "" when no slice has a tumour verdict). */
@@ -53,6 +56,20 @@ tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_model *model,
                                    const tsc_series_result *r,
                                    const tsc_report_options *options,
                                    tsc_dicom_outputs *written, tsc_error *err);
+
+/* An Encapsulated PDF object (SOP Class 1.2.840.10008.5.1.4.1.1.104.1,
+ * Modality DOC, SeriesNumber 9904) holding the PDF report of
+ * tsc_report_pdf, written atomically to `path` (its folder is created; an
+ * existing file is refused with TSC_EEXIST unless options->force; `path`
+ * may not lie inside a folder holding the study's input files).  Same
+ * patient and study module as the other outputs (pseudonymous with
+ * `deidentify`, the PDF itself then too), our own UIDs, the source images
+ * in Source Instance Sequence.  Refused (TSC_EINVAL) for results on an
+ * axial reformat, like tsc_write_dicom_outputs. */
+tsc_status tsc_write_dicom_pdf(const char *path, const tsc_model *model,
+                               const tsc_dicom_index *index, size_t series,
+                               const tsc_series_result *r, const tsc_report_options *options,
+                               tsc_error *err);
 
 #ifdef __cplusplus
 }

@@ -299,7 +299,7 @@ static int dciodvfy_clean(const char *id, const char *dir)
 
 /* ---- cases ---- */
 
-TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study)
+TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_pdf_in_its_study)
 {
     setup();
     if (tsc_test_system("command -v dciodvfy >/dev/null 2>&1") != 0)
@@ -340,23 +340,53 @@ TSC_TEST(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study)
     CHECK(m.status == 200 && m.body && !strcmp(m.body, sha));
     free(m.body);
 
-    /* SEG, SR and SC in the same study, each valid. */
+    /* SEG, SR, SC and the Encapsulated PDF in the same study, each valid. */
     cJSON *all = study_series(series);
-    CHECK(cJSON_GetArraySize(all) == 4);
+    CHECK(cJSON_GetArraySize(all) == 5);
     CHECK(count_modality(all, "SEG") == 1);
     CHECK(count_modality(all, "SR") == 1);
     CHECK(count_modality(all, "OT") == 1); /* Secondary Capture */
+    CHECK(count_modality(all, "DOC") == 1); /* Encapsulated PDF */
+    cJSON *src_tags = get_json("/series/%s/instances-tags?simplify", series);
+    const cJSON *first = src_tags && src_tags->child ? src_tags->child : NULL;
     const cJSON *s;
     cJSON_ArrayForEach(s, all)
     {
         if (!strcmp(str(s, "ID"), series)) continue;
         CHECK(dciodvfy_clean(str(s, "ID"), t));
+        if (!strcmp(str(cJSON_GetObjectItemCaseSensitive(s, "MainDicomTags"), "Modality"), "DOC")) {
+            cJSON *inst = get_json("/series/%s/instances", str(s, "ID"));
+            CHECK(cJSON_GetArraySize(inst) == 1);
+            const char *iid = str(cJSON_GetArrayItem(inst, 0), "ID");
+            cJSON *tags = get_json("/instances/%s/simplified-tags", iid);
+            CHECK(!strcmp(str(tags, "SOPClassUID"), "1.2.840.10008.5.1.4.1.1.104.1"));
+            CHECK(!strcmp(str(tags, "MIMETypeOfEncapsulatedDocument"), "application/pdf"));
+            /* Same patient and study as the source, our own series UID. */
+            CHECK(first && !strcmp(str(tags, "PatientID"), str(first, "PatientID")));
+            CHECK(first && !strcmp(str(tags, "StudyInstanceUID"), str(first, "StudyInstanceUID")));
+            CHECK(first && strcmp(str(tags, "SeriesInstanceUID"), str(first, "SeriesInstanceUID")));
+            cJSON_Delete(tags);
+            /* The document is the PDF report; pydicom reads the object. */
+            char file[4400];
+            snprintf(file, sizeof file, "%s/%s-0.dcm", t, str(s, "ID"));
+            if (tsc_test_system("/usr/bin/python3 -c 'import pydicom' >/dev/null 2>&1") == 0)
+                CHECK(tsc_test_system(
+                          "/usr/bin/python3 -c \"import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); "
+                          "b=bytes(d.EncapsulatedDocument); "
+                          "assert b[:5]==b'%%PDF-' and len(d.SourceInstanceSequence)>=1, b[:8]\" '%s'",
+                          file) == 0);
+            else
+                CHECK(tsc_test_system("dcmdump +W '%s' '%s' >/dev/null && grep -q '^%%PDF-' '%s'/*.dat",
+                                      t, file, t) == 0);
+            cJSON_Delete(inst);
+        }
         /* Marked as ours: never analysed themselves. */
         cJSON *o = get_json("/tumorscope/series/%s", str(s, "ID"));
         CHECK(!strcmp(str(o, "state"), "output"));
         cJSON_Delete(o);
     }
     cJSON_Delete(all);
+    cJSON_Delete(src_tags);
 
     /* Source instances untouched: still 26, same ids. */
     cJSON *src_series = get_json("/series/%s", series);
@@ -571,7 +601,7 @@ TSC_TEST(orthanc_series_without_stable_event_is_found_by_the_periodic_sweep)
     CHECK(tsc_test_system("grep -q 'periodic sweep: 1 series' '%s'", log_path) == 0);
 }
 
-TSC_TEST_MAIN(TSC_CASE(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_in_its_study),
+TSC_TEST_MAIN(TSC_CASE(orthanc_lesion_series_is_analysed_once_with_seg_sr_sc_pdf_in_its_study),
               TSC_CASE(orthanc_same_series_again_is_not_analysed_twice),
               TSC_CASE(orthanc_ct_series_is_not_analysed_with_the_scope_reason),
               TSC_CASE(orthanc_series_left_queued_by_a_stop_is_analysed_after_restart),
