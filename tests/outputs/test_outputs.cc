@@ -440,6 +440,53 @@ TSC_TEST(outputs_deidentified_use_pseudonyms_and_a_new_study)
     CHECK(patients.size() == 1);
 }
 
+/* The Encapsulated PDF next to the other outputs: same patient and study,
+ * the PDF report inside, refused again without force. */
+static void check_pdf(bool deidentify)
+{
+    Fixture f;
+    setup(f, true, deidentify);
+    tsc_report_options o = tsc_report_default_options();
+    o.deidentify = deidentify;
+    tsc_error err;
+    std::string pdf = f.out + "/PDF.dcm";
+    tsc_status st = tsc_write_dicom_pdf(pdf.c_str(), f.model, f.ix, 0, f.sr, &o, &err);
+    if (st != TSC_OK) fprintf(stderr, "pdf: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    check_dciodvfy(pdf);
+    DcmFileFormat ff, sr;
+    DcmDataset *d = load(ff, pdf), *r = load(sr, f.written.sr_path);
+    CHECK(get(d, DCM_SOPClassUID) == UID_EncapsulatedPDFStorage);
+    CHECK(get(d, DCM_Modality) == "DOC");
+    CHECK(get(d, DCM_MIMETypeOfEncapsulatedDocument) == "application/pdf");
+    CHECK(get(d, DCM_PatientID) == get(r, DCM_PatientID));
+    CHECK(get(d, DCM_PatientName) == get(r, DCM_PatientName));
+    CHECK(get(d, DCM_StudyInstanceUID) == get(r, DCM_StudyInstanceUID));
+    CHECK(get(d, DCM_SeriesInstanceUID) != get(r, DCM_SeriesInstanceUID));
+    CHECK(get(d, DCM_SeriesInstanceUID) != tsc_dicom_get_series(f.ix, 0)->series_uid);
+    if (deidentify) CHECK(get(d, DCM_PatientIdentityRemoved) == "YES");
+    else CHECK(get(d, DCM_StudyInstanceUID) == tsc_dicom_get_study(f.ix, 0)->study_uid);
+    const Uint8 *doc = nullptr;
+    unsigned long n = 0;
+    CHECK(d->findAndGetUint8Array(DCM_EncapsulatedDocument, doc, &n).good());
+    CHECK(doc && n > 5 && memcmp(doc, "%PDF-", 5) == 0);
+    DcmSequenceOfItems *seq = nullptr;
+    CHECK(d->findAndGetSequence(DCM_SourceInstanceSequence, seq).good() && seq && seq->card() > 0);
+    CHECK_STATUS(tsc_write_dicom_pdf(pdf.c_str(), f.model, f.ix, 0, f.sr, &o, &err), TSC_EEXIST);
+    o.force = 1;
+    CHECK_STATUS(tsc_write_dicom_pdf(pdf.c_str(), f.model, f.ix, 0, f.sr, &o, &err), TSC_OK);
+}
+
+TSC_TEST(outputs_pdf_passes_dciodvfy_in_the_source_study)
+{
+    check_pdf(false);
+}
+
+TSC_TEST(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms)
+{
+    check_pdf(true);
+}
+
 TSC_TEST(outputs_refuse_to_overwrite_without_force)
 {
     Fixture f;
@@ -889,4 +936,6 @@ TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_source_without_frame_of_reference_gets_a_stated_new_one),
               TSC_CASE(outputs_dicom_errors_name_the_missing_attribute),
               TSC_CASE(outputs_deidentified_hold_no_planted_identifier),
-              TSC_CASE(outputs_deidentified_references_stay_consistent))
+              TSC_CASE(outputs_deidentified_references_stay_consistent),
+              TSC_CASE(outputs_pdf_passes_dciodvfy_in_the_source_study),
+              TSC_CASE(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms))
