@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "firewall_private.h"
+#include "uid_private.h"
 
 namespace {
 
@@ -35,30 +36,6 @@ State &state()
 {
     static State s; /* never destroyed before the last output: static storage */
     return s;
-}
-
-/* "2.25." and a random 128-bit number (PS3.5 B.2), as a UUID version 4. */
-std::string random_uid(std::random_device &rd)
-{
-    uint32_t limb[4];
-    for (uint32_t &l : limb) l = rd();
-    limb[2] = (limb[2] & 0xFFFF0FFFu) | 0x00004000u;
-    limb[1] = (limb[1] & 0x3FFFFFFFu) | 0x80000000u;
-    std::string digits;
-    bool nonzero = true;
-    while (nonzero) {
-        uint64_t rem = 0;
-        nonzero = false;
-        for (int i = 0; i < 4; i++) {
-            uint64_t cur = (rem << 32) | limb[i];
-            limb[i] = (uint32_t)(cur / 10);
-            rem = cur % 10;
-            nonzero |= limb[i] != 0;
-        }
-        digits.push_back((char)('0' + rem));
-    }
-    std::reverse(digits.begin(), digits.end());
-    return "2.25." + digits;
 }
 
 /* Patients are told apart the way the reader groups them: ID and name. */
@@ -204,7 +181,7 @@ extern "C" void tsc_deid_uid(const char *uid, char out[TSC_DEID_UID_SIZE])
         State &s = state();
         std::lock_guard<std::mutex> g(s.lock);
         auto it = s.uids.find(uid);
-        if (it == s.uids.end()) it = s.uids.emplace(uid, random_uid(s.rd)).first;
+        if (it == s.uids.end()) it = s.uids.emplace(uid, tsc__random_uid(s.rd)).first;
         snprintf(out, TSC_DEID_UID_SIZE, "%s", it->second.c_str());
     TSC__API_IMPL_END_VOID(out[0] = '\0')
 }
@@ -270,4 +247,28 @@ extern "C" void tsc_deid_shift_timestamp(const tsc_dicom_patient_info *pt, char 
     tsc_deid_shift(pt, date, time, d, t);
     if (!d[0] || !t[0]) return;
     snprintf(when, n, "%.4s-%.2s-%.2s %.2s:%.2s", d, d + 4, d + 6, t, t + 2);
+}
+
+/* uid_private.h */
+std::string tsc__random_uid(std::random_device &rd)
+{
+    uint32_t limb[4];
+    for (uint32_t &l : limb) l = rd();
+    limb[2] = (limb[2] & 0xFFFF0FFFu) | 0x00004000u; /* UUID version 4 */
+    limb[1] = (limb[1] & 0x3FFFFFFFu) | 0x80000000u; /* variant 10 */
+    std::string digits;
+    bool nonzero = true;
+    while (nonzero) {
+        uint64_t rem = 0;
+        nonzero = false;
+        for (int i = 0; i < 4; i++) {
+            uint64_t cur = (rem << 32) | limb[i];
+            limb[i] = (uint32_t)(cur / 10);
+            rem = cur % 10;
+            nonzero |= limb[i] != 0;
+        }
+        digits.push_back((char)('0' + rem));
+    }
+    std::reverse(digits.begin(), digits.end());
+    return "2.25." + digits;
 }

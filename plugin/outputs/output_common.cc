@@ -24,6 +24,7 @@
 
 #include "render_private.h"
 #include "tsc_deid.h"
+#include "uid_private.h"
 
 namespace tsc_out {
 
@@ -113,32 +114,13 @@ void check(const OFCondition &c, const std::string &what)
     fail(TSC_EINTERNAL, msg);
 }
 
-/* "2.25." and a random 128-bit number (PS3.5 B.2): unique without a
+/* A new UID (uid_private.h): unique without a
  * registered root; `root` only documents which kind of UID is made. */
 std::string new_uid(const char *root)
 {
     (void)root;
     std::random_device rd;
-    uint32_t limb[4];
-    for (uint32_t &l : limb) l = rd();
-    limb[2] = (limb[2] & 0xFFFF0FFFu) | 0x00004000u; /* UUID version 4 */
-    limb[1] = (limb[1] & 0x3FFFFFFFu) | 0x80000000u; /* variant 10 */
-    /* Long division by 10 on the 128-bit number, most significant limb first. */
-    std::string digits;
-    bool nonzero = true;
-    while (nonzero) {
-        uint64_t rem = 0;
-        nonzero = false;
-        for (int i = 0; i < 4; i++) {
-            uint64_t cur = (rem << 32) | limb[i];
-            limb[i] = (uint32_t)(cur / 10);
-            rem = cur % 10;
-            nonzero |= limb[i] != 0;
-        }
-        digits.push_back((char)('0' + rem));
-    }
-    std::reverse(digits.begin(), digits.end());
-    return "2.25." + digits;
+    return tsc__random_uid(rd);
 }
 
 std::string ds(double v)
