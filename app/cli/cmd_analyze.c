@@ -36,7 +36,8 @@ static void analyze_usage(FILE *f)
             "  --out DIR         write reports into DIR (never into the input folders)\n"
             "  --png             per-slice PNG reports and a series summary PNG (default with --out)\n"
             "  --pdf             a PDF report per series\n"
-            "  --dicom           DICOM SEG, Secondary Capture and SR per series\n"
+            "  --dicom           DICOM SEG, Secondary Capture and SR per series (with --pdf\n"
+            "                    also the PDF report as a DICOM Encapsulated PDF, PDF.dcm)\n"
             "  --deidentify      no patient identifiers in any report\n"
             "  --force-scope     analyse series outside the model's scope too (research use;\n"
             "                    every result then carries the scope warning)\n"
@@ -262,6 +263,13 @@ static int write_series_outputs(const tsc_plugin_api *api, const analyze_args *a
         w.struct_size = sizeof w;
         if (api->write_dicom_outputs(path, model, ix, s, sr, ro, &w, &err) != TSC_OK)
             failed = output_failed(&err);
+        else if (a->pdf) {
+            /* The PDF report also as a DICOM Encapsulated PDF, for a PACS
+             * (the Orthanc plugin stores the same object). */
+            snprintf(path, sizeof path, "%s/series%03zu_dicom/PDF.dcm", a->out_dir, s);
+            if (api->write_dicom_pdf(path, model, ix, s, sr, ro, &err) != TSC_OK)
+                failed = output_failed(&err);
+        }
     }
     return failed;
 }

@@ -853,7 +853,13 @@ TSC_TEST(outputs_deidentified_hold_no_planted_identifier)
         closedir(d);
     }
     printf("%zu CLI output files checked\n", n_cli);
-    CHECK(n_cli >= 5);
+    CHECK(n_cli >= 6);
+    /* --pdf with --dicom: the report also as an Encapsulated PDF object. */
+    std::string pdf = cli_out + "/series000_dicom/PDF.dcm";
+    DcmFileFormat fpdf;
+    DcmDataset *dpdf = load(fpdf, pdf.c_str());
+    CHECK(get(dpdf, DCM_SOPClassUID) == UID_EncapsulatedPDFStorage);
+    check_dciodvfy(pdf.c_str());
 }
 
 /* One run remaps each UID once: the SEG, SR and SC reference each other and
