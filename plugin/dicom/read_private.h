@@ -104,7 +104,8 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
                              int rows, int cols, int n_frames, int bits_allocated, Seg *out,
                              std::string *reason);
 
-/* Registers DCMTK's JPEG, JPEG-LS and RLE decoders once per process. */
+/* Once per process: DCMTK logs only fatal errors (its messages may quote
+ * patient data) and its JPEG, JPEG-LS and RLE decoders are registered. */
 void register_codecs();
 
 /* Is this transfer syntax one we can decode?  When not, *why gets the

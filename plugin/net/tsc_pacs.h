@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tsc_pacs: the workstation's side of a PACS, over DICOM networking (DCMTK
+ * dcmnet behind this C header).
+ *
+ *   tsc_pacs_echo            C-ECHO: is the node there and does it accept us
+ *   tsc_pacs_find_studies    C-FIND, Study Root, STUDY level: the study list
+ *   tsc_pacs_retrieve_study  C-GET of a whole study into a cache folder
+ *   tsc_pacs_store_files     C-STORE of files (our SEG/SR/SC/PDF) to the node
+ *
+ * Every call opens its own association and closes it before returning, so
+ * calls are independent and may run on any thread (never the GTK main one:
+ * each blocks for up to the node's timeout).  A failure says in words what
+ * went wrong on the network ("nothing listens on host:port", "the node
+ * rejected the association: ...", "no reply within 30 s") and what to check.
+ * Nothing here logs patient identifiers; received objects are written only
+ * into the folder the caller names, each atomically. */
+#ifndef TSC_PACS_H
+#define TSC_PACS_H
+
+#include <stddef.h>
+
+#include "tsc_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A PACS node as configured in Preferences.  Strings are borrowed for the
+ * call. */
+typedef struct tsc_pacs_node {
+    size_t struct_size;     /* sizeof(tsc_pacs_node) */
+    const char *host;       /* name or address */
+    int port;               /* 1..65535 */
+    const char *called_ae;  /* the node's AE title (1-16 characters) */
+    const char *calling_ae; /* ours; NULL or "": "TUMORSCOPE" */
+    int timeout_s;          /* connect, association and each reply; <= 0: 30 */
+} tsc_pacs_node;
+
+/* What to search for; NULL or "" leaves a key open.  A key without a DICOM
+ * wildcard (`*`, `?`) matches as a prefix ("smi" finds "SMITH^ANN"), as a
+ * search-as-you-type field expects; PatientName is matched as the node
+ * matches it (most match case-insensitively). */
+typedef struct tsc_pacs_query {
+    size_t struct_size; /* sizeof(tsc_pacs_query) */
+    const char *patient_name;
+    const char *patient_id;
+    const char *study_date; /* "YYYYMMDD", "YYYYMMDD-YYYYMMDD", "-YYYYMMDD", "YYYYMMDD-" */
+    const char *modality;   /* in ModalitiesInStudy, e.g. "MR" */
+    const char *accession;
+    size_t offset; /* paging: skip this many matches */
+    size_t limit;  /* at most this many (0: 100); the search is cancelled beyond */
+} tsc_pacs_query;
+
+/* One study of the list (values as the node sent them, cut to fit). */
+typedef struct tsc_pacs_study {
+    size_t struct_size; /* sizeof(tsc_pacs_study) of the plugin */
+    char study_uid[65];
+    char patient_name[325]; /* DICOM PN ("FAMILY^GIVEN") */
+    char patient_id[65];
+    char study_date[9]; /* YYYYMMDD or "" */
+    char study_time[17];
+    char accession[17];
+    char modalities[65]; /* "MR\\SR" */
+    char description[65];
+    int n_series;    /* -1: the node did not say */
+    int n_instances; /* -1: the node did not say */
+} tsc_pacs_study;
+
+typedef struct tsc_pacs_study_list tsc_pacs_study_list;
+
+size_t tsc_pacs_study_list_count(const tsc_pacs_study_list *list);
+/* Borrowed; valid until the list is freed. */
+const tsc_pacs_study *tsc_pacs_study_list_get(const tsc_pacs_study_list *list, size_t i);
+/* 1 when the node had more matches than offset + limit. */
+int tsc_pacs_study_list_has_more(const tsc_pacs_study_list *list);
+void tsc_pacs_study_list_free(tsc_pacs_study_list *list);
+
+/* Progress of a transfer: `done` objects of `total` (0 when the node has
+ * not said).  Return nonzero to cancel: the call then ends with
+ * TSC_ECANCELLED after what was already complete. */
+typedef int (*tsc_pacs_progress_fn)(void *user, size_t done, size_t total);
+
+/* C-ECHO. */
+tsc_status tsc_pacs_echo(const tsc_pacs_node *node, tsc_error *err);
+
+/* C-FIND at STUDY level; *out is the caller's (tsc_pacs_study_list_free),
+ * possibly empty.  On failure *out is NULL. */
+tsc_status tsc_pacs_find_studies(const tsc_pacs_node *node, const tsc_pacs_query *query,
+                                 tsc_pacs_study_list **out, tsc_error *err);
+
+/* C-GET of every instance of the study into `dest_dir` (created; it must
+ * not be a folder of the user's, the viewer passes a folder of its cache):
+ * one `<SOPInstanceUID>.dcm` per object, written atomically; an object of
+ * another study, or one without a valid SOP Instance UID, is refused (the
+ * node is told, and the call fails naming how many).  More than
+ * `max_instances` objects (0: 20000) cancel the retrieve with TSC_ELIMIT.
+ * *n_received (may be NULL) counts the files written, also on failure. */
+tsc_status tsc_pacs_retrieve_study(const tsc_pacs_node *node, const char *study_uid,
+                                   const char *dest_dir, size_t max_instances,
+                                   tsc_pacs_progress_fn progress, void *user, size_t *n_received,
+                                   tsc_error *err);
+
+/* C-STORE of `n` DICOM files, one association for all; a file the node
+ * refuses does not stop the others (the call then fails naming how many and
+ * the first status).  *n_stored (may be NULL) counts the objects the node
+ * accepted (warnings included). */
+tsc_status tsc_pacs_store_files(const tsc_pacs_node *node, const char *const *paths, size_t n,
+                                tsc_pacs_progress_fn progress, void *user, size_t *n_stored,
+                                tsc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

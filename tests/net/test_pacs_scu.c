@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The workstation's PACS client (plugin/net/tsc_pacs.h) against a real
+ * DICOM archive: DCMTK's dcmqrscp, started by each case on a free loopback
+ * port with a temporary archive (AE TSCQR read-write, AE TSCRO read-only),
+ * stopped at the end, also when a check fails.  (It runs in its default
+ * fork-per-association mode: Debian 12's dcmqrscp 3.6.7 crashes after the
+ * first association with --single-process.)  The samples are sent with
+ * our C-STORE, searched with our C-FIND and fetched back with our C-GET.
+ * Skips (77) when dcmqrscp is not installed (Debian package dcmtk). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tsc_pacs.h"
+#include "tsc_test.h"
+
+static pid_t qr_pid = -1;
+static int qr_port;
+
+static void stop_archive(void)
+{
+    if (qr_pid <= 0) return;
+    kill(-qr_pid, SIGTERM); /* the archive and its per-association children */
+    waitpid(qr_pid, NULL, 0);
+    qr_pid = -1;
+}
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    REQUIRE(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0);
+    REQUIRE(getsockname(s, (struct sockaddr *)&a, &len) == 0);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static tsc_pacs_node node(const char *ae)
+{
+    tsc_pacs_node n = {sizeof n, "127.0.0.1", qr_port, ae, "TSCTEST", 10};
+    return n;
+}
+
+/* Starts dcmqrscp and waits until it answers a C-ECHO. */
+static void start_archive(void)
+{
+    if (access("/usr/bin/dcmqrscp", X_OK) != 0)
+        tsc_test_skip("dcmqrscp is not installed (Debian package dcmtk)");
+    const char *tmp = tsc_test_tmpdir();
+    char cfg[4200], rw[4200], ro[4200];
+    snprintf(rw, sizeof rw, "%s/archive-rw", tmp);
+    snprintf(ro, sizeof ro, "%s/archive-ro", tmp);
+    snprintf(cfg, sizeof cfg, "%s/dcmqrscp.cfg", tmp);
+    REQUIRE(mkdir(rw, 0700) == 0 && mkdir(ro, 0700) == 0);
+    qr_port = free_port();
+    FILE *f = fopen(cfg, "w");
+    REQUIRE(f);
+    fprintf(f,
+            "NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
+            "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+            "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nTSCRO %s R (200, 1024mb) ANY\n"
+            "AETable END\n",
+            qr_port, rw, ro);
+    fclose(f);
+    char log[4300];
+    snprintf(log, sizeof log, "%s/dcmqrscp.log", tmp);
+    qr_pid = fork();
+    REQUIRE(qr_pid >= 0);
+    if (qr_pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr)) _exit(127);
+        execl("/usr/bin/dcmqrscp", "dcmqrscp", "-c", cfg, (char *)NULL);
+        _exit(127);
+    }
+    atexit(stop_archive);
+    tsc_pacs_node n = node("TSCQR");
+    tsc_error err;
+    for (int i = 0; i < 100; i++) {
+        if (tsc_pacs_echo(&n, &err) == TSC_OK) return;
+        usleep(100000);
+    }
+    tsc_test_system("cat '%s'", log);
+    REQUIRE(!"dcmqrscp answered no C-ECHO within 10 s");
+}
+
+/* The regular files of a sample folder (sorted), in `g`. */
+static void sample_files(glob_t *g, const char *pattern)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/sample_dicom/%s", tsc_test_env("TSC_SOURCE_DIR", ".."), pattern);
+    REQUIRE(glob(p, 0, NULL, g) == 0 && g->gl_pathc > 0);
+}
+
+static size_t send_sample(const char *ae, const char *pattern)
+{
+    glob_t g;
+    sample_files(&g, pattern);
+    tsc_pacs_node n = node(ae);
+    size_t stored = 0;
+    tsc_error err;
+    tsc_status st = tsc_pacs_store_files(&n, (const char *const *)g.gl_pathv, g.gl_pathc, NULL,
+                                         NULL, &stored, &err);
+    if (st != TSC_OK) printf("send: %s\n", err.message);
+    CHECK(st == TSC_OK);
+    CHECK(stored == g.gl_pathc);
+    size_t n_files = g.gl_pathc;
+    globfree(&g);
+    return n_files;
+}
+
+/* Files in `dir`: visible ones, and hidden ones (temporaries) apart. */
+static size_t count_files(const char *dir, size_t *hidden)
+{
+    size_t n = 0;
+    *hidden = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (e->d_name[0] == '.') (*hidden)++;
+        else n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static const tsc_pacs_study *find_one(tsc_pacs_study_list **list, const char *patient_id)
+{
+    tsc_pacs_node n = node("TSCQR");
+    tsc_pacs_query q = {sizeof q, NULL, patient_id, NULL, NULL, NULL, 0, 0};
+    tsc_error err;
+    tsc_status st = tsc_pacs_find_studies(&n, &q, list, &err);
+    if (st != TSC_OK) printf("find: %s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    REQUIRE(tsc_pacs_study_list_count(*list) == 1);
+    return tsc_pacs_study_list_get(*list, 0);
+}
+
+TSC_TEST(pacs_study_sent_is_found_and_retrieved_whole)
+{
+    start_archive();
+    size_t sent = send_sample("TSCQR", "03-synthetic-lesion/t1-post-contrast/*");
+    tsc_pacs_study_list *list = NULL;
+    /* A prefix, as typed into the search field. */
+    const tsc_pacs_study *s = find_one(&list, "SYNTH-LES");
+    printf("found %s, %d series, %d instances\n", s->study_date, s->n_series, s->n_instances);
+    CHECK(!strcmp(s->patient_id, "SYNTH-LESION-01"));
+    CHECK(!strcmp(s->patient_name, "Phantom^Synthetic Lesion"));
+    CHECK(!strcmp(s->study_uid, "2.25.212653863236164759780331104116971136268"));
+    CHECK(s->n_instances == -1 || (size_t)s->n_instances == sent);
+
+    char cache[4200];
+    snprintf(cache, sizeof cache, "%s/cache/study", tsc_test_tmpdir());
+    tsc_pacs_node n = node("TSCQR");
+    size_t got = 0;
+    tsc_error err;
+    tsc_status st = tsc_pacs_retrieve_study(&n, s->study_uid, cache, 0, NULL, NULL, &got, &err);
+    if (st != TSC_OK) printf("retrieve: %s\n", err.message);
+    CHECK(st == TSC_OK);
+    CHECK(got == sent);
+    size_t hidden;
+    CHECK(count_files(cache, &hidden) == sent);
+    CHECK(hidden == 0); /* no temporary left behind */
+    /* What came back is what was sent: the same image, pixel for pixel
+     * (dcml2pnm reads the JPEG-LS samples; the archive holds them decoded). */
+    glob_t g;
+    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
+    const char *t = tsc_test_tmpdir();
+    CHECK(tsc_test_system(
+              "sop=$(dcmdump -q +P SOPInstanceUID '%s' | sed 's/^[^[]*\\[\\([0-9.]*\\)\\].*/\\1/') "
+              "&& "
+              "dcml2pnm -q '%s' '%s/sent.pgm' && dcml2pnm -q \"%s/$sop.dcm\" '%s/got.pgm' && "
+              "cmp '%s/sent.pgm' '%s/got.pgm'",
+              g.gl_pathv[0], g.gl_pathv[0], t, cache, t, t, t) == 0);
+    globfree(&g);
+    tsc_pacs_study_list_free(list);
+    stop_archive();
+}
+
+TSC_TEST(pacs_search_pages_and_says_when_more_match)
+{
+    start_archive();
+    send_sample("TSCQR", "03-synthetic-lesion/t1-post-contrast/*");
+    send_sample("TSCQR", "01-normal-colin27/t1-axial/*");
+    tsc_pacs_node n = node("TSCQR");
+    tsc_error err;
+    tsc_pacs_study_list *all = NULL, *p1 = NULL, *p2 = NULL, *none = NULL;
+    tsc_pacs_query q = {sizeof q, NULL, NULL, NULL, NULL, NULL, 0, 0};
+    REQUIRE(tsc_pacs_find_studies(&n, &q, &all, &err) == TSC_OK);
+    CHECK(tsc_pacs_study_list_count(all) == 2);
+    CHECK(!tsc_pacs_study_list_has_more(all));
+    q.limit = 1;
+    REQUIRE(tsc_pacs_find_studies(&n, &q, &p1, &err) == TSC_OK);
+    CHECK(tsc_pacs_study_list_count(p1) == 1 && tsc_pacs_study_list_has_more(p1));
+    q.offset = 1;
+    REQUIRE(tsc_pacs_find_studies(&n, &q, &p2, &err) == TSC_OK);
+    CHECK(tsc_pacs_study_list_count(p2) == 1 && !tsc_pacs_study_list_has_more(p2));
+    if (tsc_pacs_study_list_count(p1) == 1 && tsc_pacs_study_list_count(p2) == 1)
+        CHECK(strcmp(tsc_pacs_study_list_get(p1, 0)->study_uid,
+                     tsc_pacs_study_list_get(p2, 0)->study_uid) != 0);
+    /* Name prefix as typed; a name that matches nothing gives an empty list. */
+    tsc_pacs_query byname = {sizeof byname, "Colin", NULL, NULL, NULL, NULL, 0, 0};
+    tsc_pacs_study_list *colin = NULL;
+    REQUIRE(tsc_pacs_find_studies(&n, &byname, &colin, &err) == TSC_OK);
+    CHECK(tsc_pacs_study_list_count(colin) == 1);
+    byname.patient_name = "Nobody";
+    REQUIRE(tsc_pacs_find_studies(&n, &byname, &none, &err) == TSC_OK);
+    CHECK(tsc_pacs_study_list_count(none) == 0);
+    /* Malformed search input is refused before anything is sent. */
+    tsc_pacs_query bad = {sizeof bad, "a\\b", NULL, NULL, NULL, NULL, 0, 0};
+    tsc_pacs_study_list *x = NULL;
+    CHECK_STATUS(tsc_pacs_find_studies(&n, &bad, &x, &err), TSC_EINVAL);
+    CHECK(x == NULL && strstr(err.message, "backslash"));
+    bad.patient_name = NULL;
+    bad.study_date = "2019-07";
+    CHECK_STATUS(tsc_pacs_find_studies(&n, &bad, &x, &err), TSC_EINVAL);
+    CHECK(strstr(err.message, "YYYYMMDD") != NULL);
+    tsc_pacs_study_list_free(all);
+    tsc_pacs_study_list_free(p1);
+    tsc_pacs_study_list_free(p2);
+    tsc_pacs_study_list_free(colin);
+    tsc_pacs_study_list_free(none);
+    stop_archive();
+}
+
+static int cancel_after_two(void *user, size_t done, size_t total)
+{
+    (void)total;
+    *(size_t *)user = done;
+    return done >= 2;
+}
+
+TSC_TEST(pacs_retrieve_stops_at_cancel_and_at_the_instance_limit)
+{
+    start_archive();
+    send_sample("TSCQR", "01-normal-colin27/t1-axial/*");
+    tsc_pacs_study_list *list = NULL;
+    const tsc_pacs_study *s = find_one(&list, "SYNTH-COLIN27");
+    tsc_pacs_node n = node("TSCQR");
+    tsc_error err;
+    char dir[4200];
+    size_t got = 0, seen = 0, hidden;
+    snprintf(dir, sizeof dir, "%s/cancelled", tsc_test_tmpdir());
+    CHECK_STATUS(
+        tsc_pacs_retrieve_study(&n, s->study_uid, dir, 0, cancel_after_two, &seen, &got, &err),
+        TSC_ECANCELLED);
+    printf("%s\n", err.message);
+    CHECK(got == 2 && seen == 2);
+    CHECK(count_files(dir, &hidden) == 2 && hidden == 0);
+    snprintf(dir, sizeof dir, "%s/limited", tsc_test_tmpdir());
+    CHECK_STATUS(tsc_pacs_retrieve_study(&n, s->study_uid, dir, 5, NULL, NULL, &got, &err),
+                 TSC_ELIMIT);
+    printf("%s\n", err.message);
+    CHECK(got == 5 && strstr(err.message, "more than 5 objects"));
+    CHECK(count_files(dir, &hidden) == 5 && hidden == 0);
+    /* The archive is still there for the next association. */
+    CHECK(tsc_pacs_echo(&n, &err) == TSC_OK);
+    tsc_pacs_study_list_free(list);
+    stop_archive();
+}
+
+TSC_TEST(pacs_network_failures_are_said_in_words)
+{
+    start_archive();
+    tsc_error err;
+    /* Nothing listens on that port. */
+    tsc_pacs_node closed = node("TSCQR");
+    closed.port = free_port();
+    CHECK_STATUS(tsc_pacs_echo(&closed, &err), TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "nothing listens") && strstr(err.message, "connection refused"));
+    /* The archive does not know the AE title we call it by. */
+    tsc_pacs_node wrong_ae = node("NOSUCHAE");
+    CHECK_STATUS(tsc_pacs_echo(&wrong_ae, &err), TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "rejected the association") && strstr(err.message, "NOSUCHAE"));
+    /* A port that accepts the connection but never answers. */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    REQUIRE(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 && listen(s, 4) == 0);
+    REQUIRE(getsockname(s, (struct sockaddr *)&a, &len) == 0);
+    tsc_pacs_node silent = node("TSCQR");
+    silent.port = ntohs(a.sin_port);
+    silent.timeout_s = 2;
+    CHECK_STATUS(tsc_pacs_echo(&silent, &err), TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "within 2 s") != NULL);
+    close(s);
+    /* Settings that cannot be right are refused before connecting. */
+    tsc_pacs_node bad = node("A\\B");
+    CHECK_STATUS(tsc_pacs_echo(&bad, &err), TSC_EINVAL);
+    CHECK(strstr(err.message, "AE title") != NULL);
+    bad = node("TSCQR");
+    bad.port = 70000;
+    CHECK_STATUS(tsc_pacs_echo(&bad, &err), TSC_EINVAL);
+    bad = node("TSCQR");
+    bad.host = "no-such-host.invalid";
+    CHECK_STATUS(tsc_pacs_echo(&bad, &err), TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "no-such-host.invalid") != NULL);
+    stop_archive();
+}
+
+TSC_TEST(pacs_send_says_what_the_archive_does_not_take)
+{
+    start_archive();
+    glob_t g;
+    sample_files(&g, "01-normal-colin27/t1-axial/*");
+    tsc_pacs_node ro = node("TSCRO"); /* read-only: every store refused */
+    size_t stored = 99;
+    tsc_error err;
+    CHECK_STATUS(
+        tsc_pacs_store_files(&ro, (const char *const *)g.gl_pathv, 3, NULL, NULL, &stored, &err),
+        TSC_EUNSUPPORTED);
+    printf("%s\n", err.message);
+    CHECK(stored == 0);
+    CHECK(strstr(err.message, "accepts none of the kinds of object") != NULL);
+    /* A file that is not DICOM is named before anything is sent. */
+    char junk[4200];
+    snprintf(junk, sizeof junk, "%s/notes.txt", tsc_test_tmpdir());
+    FILE *f = fopen(junk, "w");
+    REQUIRE(f);
+    fputs("not DICOM\n", f);
+    fclose(f);
+    const char *paths[] = {g.gl_pathv[0], junk};
+    tsc_pacs_node rw = node("TSCQR");
+    CHECK_STATUS(tsc_pacs_store_files(&rw, paths, 2, NULL, NULL, &stored, &err), TSC_EFORMAT);
+    CHECK(strstr(err.message, "notes.txt") != NULL && stored == 0);
+    globfree(&g);
+    stop_archive();
+}
+
+TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
+              TSC_CASE(pacs_search_pages_and_says_when_more_match),
+              TSC_CASE(pacs_retrieve_stops_at_cancel_and_at_the_instance_limit),
+              TSC_CASE(pacs_network_failures_are_said_in_words),
+              TSC_CASE(pacs_send_says_what_the_archive_does_not_take))
