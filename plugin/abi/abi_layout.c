@@ -95,6 +95,40 @@ TSC__AT(tsc_dicom_outputs, sr_path, 4104);
 TSC__AT(tsc_dicom_outputs, sc_dir, 8200);
 TSC__AT(tsc_dicom_outputs, n_sc, 12296);
 
+/* tsc_pacs_node: frozen (version 5) */
+TSC__SIZE(tsc_pacs_node, 48);
+TSC__AT(tsc_pacs_node, struct_size, 0);
+TSC__AT(tsc_pacs_node, host, 8);
+TSC__AT(tsc_pacs_node, port, 16);
+TSC__AT(tsc_pacs_node, called_ae, 24);
+TSC__AT(tsc_pacs_node, calling_ae, 32);
+TSC__AT(tsc_pacs_node, timeout_s, 40);
+
+/* tsc_pacs_query: frozen (version 5) */
+TSC__SIZE(tsc_pacs_query, 64);
+TSC__AT(tsc_pacs_query, struct_size, 0);
+TSC__AT(tsc_pacs_query, patient_name, 8);
+TSC__AT(tsc_pacs_query, patient_id, 16);
+TSC__AT(tsc_pacs_query, study_date, 24);
+TSC__AT(tsc_pacs_query, modality, 32);
+TSC__AT(tsc_pacs_query, accession, 40);
+TSC__AT(tsc_pacs_query, offset, 48);
+TSC__AT(tsc_pacs_query, limit, 56);
+
+/* tsc_pacs_study: lent by pointer (version 5) */
+TSC__GROWN(tsc_pacs_study, 648);
+TSC__AT(tsc_pacs_study, struct_size, 0);
+TSC__AT(tsc_pacs_study, study_uid, 8);
+TSC__AT(tsc_pacs_study, patient_name, 73);
+TSC__AT(tsc_pacs_study, patient_id, 398);
+TSC__AT(tsc_pacs_study, study_date, 463);
+TSC__AT(tsc_pacs_study, study_time, 472);
+TSC__AT(tsc_pacs_study, accession, 489);
+TSC__AT(tsc_pacs_study, modalities, 506);
+TSC__AT(tsc_pacs_study, description, 571);
+TSC__AT(tsc_pacs_study, n_series, 636);
+TSC__AT(tsc_pacs_study, n_instances, 640);
+
 /* tsc_dicom_write_params: frozen */
 TSC__SIZE(tsc_dicom_write_params, 360);
 TSC__AT(tsc_dicom_write_params, struct_size, 0);

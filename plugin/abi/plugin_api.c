@@ -246,10 +246,19 @@ static const tsc_plugin_api api_table = {
     .nn_model_load_v4 = nn_model_load_v4,
     .dicom_write_series_v4 = dicom_write_series_v4,
     .write_dicom_pdf = tsc_write_dicom_pdf,
+    /* version 5 */
+    .pacs_echo = tsc_pacs_echo,
+    .pacs_find_studies = tsc_pacs_find_studies,
+    .pacs_study_list_count = tsc_pacs_study_list_count,
+    .pacs_study_list_get = tsc_pacs_study_list_get,
+    .pacs_study_list_has_more = tsc_pacs_study_list_has_more,
+    .pacs_study_list_free = tsc_pacs_study_list_free,
+    .pacs_retrieve_study = tsc_pacs_retrieve_study,
+    .pacs_store_files = tsc_pacs_store_files,
 };
 
-/* Versions 1 to 4 are frozen: their members never move.  A later version
- * appends members after write_dicom_pdf and updates only the total size
+/* Versions 1 to 5 are frozen: their members never move.  A later version
+ * appends members after pacs_store_files and updates only the total size
  * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -270,7 +279,11 @@ _Static_assert(offsetof(tsc_plugin_api, dicom_write_series_v4) == 8 + 106 * size
                "ABI v4 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_pdf) == 8 + 107 * sizeof(void *),
                "ABI v4 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 108 * sizeof(void *), "ABI v4 size changed");
+_Static_assert(offsetof(tsc_plugin_api, pacs_echo) == 8 + 108 * sizeof(void *),
+               "ABI v5 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, pacs_store_files) == 8 + 115 * sizeof(void *),
+               "ABI v5 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 116 * sizeof(void *), "ABI v5 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

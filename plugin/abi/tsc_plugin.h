@@ -42,6 +42,7 @@
 #include "tsc_dicom_write.h"
 #include "tsc_log.h"
 #include "tsc_nn.h"
+#include "tsc_pacs.h"
 #include "tsc_render.h"
 #include "tsc_status.h"
 
@@ -52,8 +53,9 @@ extern "C" {
 /* The ABI version this header describes (version 2 appended the DICOM
  * writer and the raw engine, version 3 the scope gate and the one
  * description of a result, version 4 the engine and writer members whose
- * structs start with struct_size; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 4u
+ * structs start with struct_size, version 5 the PACS client; see the end of
+ * tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 5u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -331,6 +333,25 @@ typedef struct tsc_plugin_api {
                                   const tsc_dicom_index *index, size_t series,
                                   const tsc_series_result *r, const tsc_report_options *options,
                                   tsc_error *err);
+
+    /* ---- version 5: the PACS client (plugin/net/tsc_pacs.h) ----
+     * Each call opens and closes its own DICOM association and blocks up to
+     * the node's timeout: call them off the UI thread.  Failures say in
+     * words what went wrong on the network. */
+    tsc_status (*pacs_echo)(const tsc_pacs_node *node, tsc_error *err);
+    tsc_status (*pacs_find_studies)(const tsc_pacs_node *node, const tsc_pacs_query *query,
+                                    tsc_pacs_study_list **out, tsc_error *err);
+    size_t (*pacs_study_list_count)(const tsc_pacs_study_list *list);
+    const tsc_pacs_study *(*pacs_study_list_get)(const tsc_pacs_study_list *list, size_t i);
+    int (*pacs_study_list_has_more)(const tsc_pacs_study_list *list);
+    void (*pacs_study_list_free)(tsc_pacs_study_list *list);
+    tsc_status (*pacs_retrieve_study)(const tsc_pacs_node *node, const char *study_uid,
+                                      const char *dest_dir, size_t max_instances,
+                                      tsc_pacs_progress_fn progress, void *user,
+                                      size_t *n_received, tsc_error *err);
+    tsc_status (*pacs_store_files)(const tsc_pacs_node *node, const char *const *paths, size_t n,
+                                   tsc_pacs_progress_fn progress, void *user, size_t *n_stored,
+                                   tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

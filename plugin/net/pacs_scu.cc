@@ -26,6 +26,7 @@
 #include "firewall_private.h"
 #include "read_private.h"
 #include "render_private.h"
+#include "struct_size_private.h"
 
 struct tsc_pacs_study_list {
     std::vector<tsc_pacs_study> studies;
@@ -87,10 +88,14 @@ bool valid_ae(const std::string &ae)
     return any;
 }
 
-Node check_node(const tsc_pacs_node *n)
+Node check_node(const tsc_pacs_node *given)
 {
-    if (!n || n->struct_size < offsetof(tsc_pacs_node, timeout_s) + sizeof n->timeout_s)
-        fail(TSC_EINVAL, "no PACS node given (or a tsc_pacs_node from an unknown version)");
+    if (!given) fail(TSC_EINVAL, "no PACS node given");
+    /* Only the bytes the host's struct has (docs/PLUGIN_ABI.md rule 4). */
+    tsc_pacs_node node;
+    memset(&node, 0, sizeof node);
+    TSC__PARAMS_COPY(&node, given);
+    const tsc_pacs_node *n = &node;
     Node o;
     o.host = n->host ? n->host : "";
     o.called = n->called_ae ? n->called_ae : "";
@@ -304,13 +309,13 @@ class FindScu : public DcmSCU
     }
 };
 
-tsc_pacs_study_list *find_studies(const tsc_pacs_node *node, const tsc_pacs_query *q)
+tsc_pacs_study_list *find_studies(const tsc_pacs_node *node, const tsc_pacs_query *given)
 {
     Node n = check_node(node);
-    tsc_pacs_query none;
-    memset(&none, 0, sizeof none);
-    none.struct_size = sizeof none;
-    if (!q) q = &none;
+    tsc_pacs_query query; /* NULL or a zeroed struct: every key open */
+    memset(&query, 0, sizeof query);
+    TSC__PARAMS_COPY(&query, given);
+    const tsc_pacs_query *q = &query;
     DcmDataset keys;
     keys.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
     keys.putAndInsertString(DCM_PatientName, key(q->patient_name, true, "patient name").c_str());

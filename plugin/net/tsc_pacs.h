@@ -26,7 +26,8 @@ extern "C" {
 #endif
 
 /* A PACS node as configured in Preferences.  Strings are borrowed for the
- * call. */
+ * call.  Only struct_size bytes are read (a zeroed field takes its
+ * default). */
 typedef struct tsc_pacs_node {
     size_t struct_size;     /* sizeof(tsc_pacs_node) */
     const char *host;       /* name or address */
@@ -36,7 +37,7 @@ typedef struct tsc_pacs_node {
     int timeout_s;          /* connect, association and each reply; <= 0: 30 */
 } tsc_pacs_node;
 
-/* What to search for; NULL or "" leaves a key open.  A key without a DICOM
+/* What to search for (NULL: everything); NULL or "" leaves a key open.  A key without a DICOM
  * wildcard (`*`, `?`) matches as a prefix ("smi" finds "SMITH^ANN"), as a
  * search-as-you-type field expects; PatientName is matched as the node
  * matches it (most match case-insensitively). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The version-4 members read and write a host's struct only up to its
+/* The version-4 and -5 members read and write a host's struct only up to its
  * struct_size (docs/PLUGIN_ABI.md, rules 4 and 5), seen from a host that
  * dlopen()s the plugin: a host built before a field existed passes a
  * shorter struct and must get the defaults for the rest, and must not have
@@ -99,5 +99,38 @@ TSC_TEST(dicom_write_series_v4_writes_only_the_hosts_struct_size)
     CHECK(!strcmp(zero.series_uid, full.series_uid));
 }
 
+/* Version 5 only appended the PACS members: a host of version 4 gets the
+ * same table, and the node struct is read only up to its struct_size. */
+TSC_TEST(pacs_members_of_version_5_read_only_the_hosts_struct_size)
+{
+    const tsc_plugin_api *api = load_api();
+    void *lib = dlopen(TSC_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+    REQUIRE(lib);
+    tsc_plugin_get_api_fn get = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
+    const tsc_plugin_api *v4 = get(4);
+    REQUIRE(v4 && v4->version == 5 && TSC_PLUGIN_HAS(v4, write_dicom_pdf));
+    CHECK(get(6) == NULL);
+    REQUIRE(TSC_PLUGIN_HAS(api, pacs_store_files));
+    tsc_pacs_node n;
+    memset(&n, 0, sizeof n);
+    n.host = "127.0.0.1";
+    n.port = 104;
+    n.called_ae = "ARCHIVE";
+    n.timeout_s = 2;
+    /* A struct that ends before `port`: the 104 past its end is not read. */
+    n.struct_size = offsetof(tsc_pacs_node, port);
+    tsc_error err;
+    CHECK(api->pacs_echo(&n, &err) == TSC_EINVAL);
+    CHECK(strstr(err.message, "port 0 ") != NULL);
+    /* The whole struct: port 1, where nothing listens. */
+    n.struct_size = sizeof n;
+    n.port = 1;
+    CHECK(api->pacs_echo(&n, &err) == TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "nothing listens at 127.0.0.1:1") != NULL);
+    dlclose(lib);
+}
+
 TSC_TEST_MAIN(TSC_CASE(nn_model_load_v4_takes_defaults_past_the_hosts_struct_size),
-              TSC_CASE(dicom_write_series_v4_writes_only_the_hosts_struct_size))
+              TSC_CASE(dicom_write_series_v4_writes_only_the_hosts_struct_size),
+              TSC_CASE(pacs_members_of_version_5_read_only_the_hosts_struct_size))
