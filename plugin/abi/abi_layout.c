@@ -96,13 +96,17 @@ TSC__AT(tsc_dicom_outputs, sc_dir, 8200);
 TSC__AT(tsc_dicom_outputs, n_sc, 12296);
 
 /* tsc_pacs_node: frozen (version 5) */
-TSC__SIZE(tsc_pacs_node, 48);
+TSC__SIZE(tsc_pacs_node, 72);
 TSC__AT(tsc_pacs_node, struct_size, 0);
 TSC__AT(tsc_pacs_node, host, 8);
 TSC__AT(tsc_pacs_node, port, 16);
 TSC__AT(tsc_pacs_node, called_ae, 24);
 TSC__AT(tsc_pacs_node, calling_ae, 32);
 TSC__AT(tsc_pacs_node, timeout_s, 40);
+TSC__AT(tsc_pacs_node, tls, 44);
+TSC__AT(tsc_pacs_node, tls_ca_file, 48);
+TSC__AT(tsc_pacs_node, tls_cert_file, 56);
+TSC__AT(tsc_pacs_node, tls_key_file, 64);
 
 /* tsc_pacs_query: frozen (version 5) */
 TSC__SIZE(tsc_pacs_query, 64);

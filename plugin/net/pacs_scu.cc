@@ -11,6 +11,7 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmnet/scu.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -71,6 +72,8 @@ struct SigpipeGuard {
 struct Node {
     std::string host, called, calling;
     int port = 0, timeout = 30;
+    bool tls = false;
+    std::string ca, cert, key;
     std::string where() const
     {
         return "PACS node " + called + " at " + host + ":" + std::to_string(port);
@@ -108,6 +111,13 @@ Node check_node(const tsc_pacs_node *given)
     if (!valid_ae(o.called))
         fail(TSC_EINVAL, "PACS node AE title '" + o.called +
                              "' is not valid: 1 to 16 printable characters, no backslash");
+    o.tls = n->tls != 0;
+    o.ca = n->tls_ca_file ? n->tls_ca_file : "";
+    o.cert = n->tls_cert_file ? n->tls_cert_file : "";
+    o.key = n->tls_key_file ? n->tls_key_file : "";
+    if (o.tls && o.cert.empty() != o.key.empty())
+        fail(TSC_EINVAL, "TLS for " + o.where() +
+                             ": give both our certificate and its private key, or neither");
     if (!valid_ae(o.calling))
         fail(TSC_EINVAL, "our AE title '" + o.calling +
                              "' is not valid: 1 to 16 printable characters, no backslash");
@@ -133,6 +143,13 @@ bool has(const std::string &s, const char *what)
 [[noreturn]] void fail_connect(const Node &n, const OFCondition &c)
 {
     std::string t = dcmtk_text(c);
+    if (n.tls && (has(t, "certificate") || has(t, "TLS") || has(t, "SSL") || has(t, "ssl")))
+        fail(TSC_EIO, "the TLS handshake with " + n.where() + " failed: " +
+                          (has(t, "verify") || has(t, "certificate")
+                               ? "its certificate is not trusted (check the trusted certificate "
+                                 "file in Preferences) or it refused ours"
+                               : "it may not speak TLS on this port") +
+                          " (" + t + ")");
     if (c == DUL_ASSOCIATIONREJECTED)
         fail(TSC_EIO, n.where() + " rejected the association: check that its AE title is '" +
                           n.called + "' and that it accepts ours ('" + n.calling +
@@ -150,6 +167,10 @@ bool has(const std::string &s, const char *what)
     if (has(t, "Unknown host") || has(t, "unknown host") || has(t, "getaddrinfo") ||
         has(t, "Name or service"))
         fail(TSC_EIO, "the PACS host name '" + n.host + "' is unknown: check it in Preferences");
+    if (c == DUL_PEERABORTEDASSOCIATION || has(t, "Peer aborted"))
+        fail(TSC_EIO, n.where() + " closed the connection before the association was set up: " +
+                          (n.tls ? "check its TLS settings" : "it may expect TLS on this port") +
+                          " (" + t + ")");
     fail(TSC_EIO, "could not talk to " + n.where() + ": " + t);
 }
 
@@ -182,10 +203,51 @@ const OFList<OFString> &plain_syntaxes()
     return ts;
 }
 
-void connect(DcmSCU &scu, const Node &n)
+/* DcmSCU with the protected members we need made public. */
+class Scu : public DcmSCU
+{
+  public:
+    using DcmSCU::findPresentationContext;
+    using DcmSCU::useSecureConnection;
+};
+
+/* The TLS layer of one association; declared before the DcmSCU that uses
+ * it, so that it outlives the association (DCMTK does not own it). */
+using TlsLayer = std::unique_ptr<DcmTLSTransportLayer>;
+
+void setup_tls(Scu &scu, const Node &n, TlsLayer &tls)
+{
+    tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFTrue));
+    auto check = [&](const OFCondition &c, const std::string &what) {
+        if (c.bad()) fail(TSC_EINVAL, "TLS for " + n.where() + ": " + what + ": " + dcmtk_text(c));
+    };
+    if (!n.ca.empty())
+        check(tls->addTrustedCertificateFile(n.ca.c_str(), DCF_Filetype_PEM),
+              "cannot read the trusted certificate file " + n.ca);
+    else
+        check(tls->addTrustedCertificateDir("/etc/ssl/certs", DCF_Filetype_PEM),
+              "cannot read the system's certificates in /etc/ssl/certs");
+    if (!n.cert.empty()) {
+        tls->setPrivateKeyPasswd("");
+        check(tls->setPrivateKeyFile(n.key.c_str(), DCF_Filetype_PEM),
+              "cannot read our private key " + n.key);
+        check(tls->setCertificateFile(n.cert.c_str(), DCF_Filetype_PEM),
+              "cannot read our certificate " + n.cert);
+        if (!tls->checkPrivateKeyMatchesCertificate())
+            fail(TSC_EINVAL, "TLS for " + n.where() + ": our private key " + n.key +
+                                 " does not belong to the certificate " + n.cert);
+    }
+    check(tls->setTLSProfile(TSP_Profile_BCP195), "the BCP 195 profile");
+    check(tls->activateCipherSuites(), "the BCP 195 cipher suites");
+    tls->setCertificateVerification(DCV_requireCertificate);
+    check(scu.useSecureConnection(tls.get()), "cannot use the TLS layer");
+}
+
+void connect(Scu &scu, const Node &n, TlsLayer &tls)
 {
     OFCondition c = scu.initNetwork();
     if (c.bad()) fail(TSC_EIO, "could not set up DICOM networking: " + dcmtk_text(c));
+    if (n.tls) setup_tls(scu, n, tls);
     c = scu.negotiateAssociation();
     if (c.bad()) fail_connect(n, c);
 }
@@ -269,7 +331,7 @@ int count(DcmItem *d, const DcmTagKey &tag)
     return v;
 }
 
-class FindScu : public DcmSCU
+class FindScu : public Scu
 {
   public:
     tsc_pacs_study_list *list = nullptr;
@@ -329,6 +391,7 @@ tsc_pacs_study_list *find_studies(const tsc_pacs_node *node, const tsc_pacs_quer
         keys.insertEmptyElement(t);
 
     SigpipeGuard guard;
+    TlsLayer tls; /* outlives scu */
     FindScu scu;
     std::unique_ptr<tsc_pacs_study_list> list(new tsc_pacs_study_list);
     scu.list = list.get();
@@ -336,7 +399,7 @@ tsc_pacs_study_list *find_studies(const tsc_pacs_node *node, const tsc_pacs_quer
     scu.limit = q->limit ? q->limit : 100;
     configure(scu, n);
     scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, plain_syntaxes());
-    connect(scu, n);
+    connect(scu, n, tls);
     Association a(scu);
     T_ASC_PresentationContextID pres =
         accepted(scu, n, UID_FINDStudyRootQueryRetrieveInformationModel, "Study Root C-FIND");
@@ -397,7 +460,7 @@ bool safe_uid(const std::string &u)
     return true;
 }
 
-class GetScu : public DcmSCU
+class GetScu : public Scu
 {
   public:
     std::string study, dir, first_refusal;
@@ -491,6 +554,7 @@ tsc_status retrieve(const tsc_pacs_node *node, const char *study_uid, const char
     if (tsc__mkdirs(dest_dir, &e) != TSC_OK) fail(e.status, e.message);
 
     SigpipeGuard guard;
+    TlsLayer tls; /* outlives scu */
     GetScu scu;
     scu.study = study_uid;
     scu.dir = dest_dir;
@@ -502,7 +566,7 @@ tsc_status retrieve(const tsc_pacs_node *node, const char *study_uid, const char
     scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, plain_syntaxes());
     for (const char *cls : k_storage_classes)
         scu.addPresentationContext(cls, image_syntaxes(), ASC_SC_ROLE_SCP);
-    connect(scu, n);
+    connect(scu, n, tls);
     Association a(scu);
     T_ASC_PresentationContextID pres =
         accepted(scu, n, UID_GETStudyRootQueryRetrieveInformationModel, "Study Root C-GET");
@@ -553,7 +617,7 @@ struct Outgoing {
     std::string path, sop_class, xfer;
 };
 
-class StoreScu : public DcmSCU
+class StoreScu : public Scu
 {
   public:
     /* Sends one file in the transfer syntax the node accepted on `pres`,
@@ -608,6 +672,7 @@ tsc_status store(const tsc_pacs_node *node, const char *const *paths, size_t cou
     if (files.empty()) return TSC_OK;
 
     SigpipeGuard guard;
+    TlsLayer tls; /* outlives scu */
     StoreScu scu;
     configure(scu, n);
     std::vector<std::string> classes;
@@ -625,7 +690,7 @@ tsc_status store(const tsc_pacs_node *node, const char *const *paths, size_t cou
             fail(TSC_ELIMIT, "the files hold more than 120 kinds of object; send them in parts");
         scu.addPresentationContext(f.sop_class.c_str(), ts);
     }
-    connect(scu, n);
+    connect(scu, n, tls);
     Association a(scu);
     size_t ok = 0, failed = 0;
     std::string first;
@@ -696,10 +761,11 @@ extern "C" tsc_status tsc_pacs_echo(const tsc_pacs_node *node, tsc_error *err)
     TSC__API_IMPL_BEGIN
     Node n = check_node(node);
     SigpipeGuard guard;
-    DcmSCU scu;
+    TlsLayer tls; /* outlives scu */
+    Scu scu;
     configure(scu, n);
     scu.addPresentationContext(UID_VerificationSOPClass, plain_syntaxes());
-    connect(scu, n);
+    connect(scu, n, tls);
     Association a(scu);
     OFCondition c = scu.sendECHORequest(accepted(scu, n, UID_VerificationSOPClass, "C-ECHO"));
     if (c.bad()) fail_dimse(n, "echo (C-ECHO)", c);

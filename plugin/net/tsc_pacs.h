@@ -35,6 +35,14 @@ typedef struct tsc_pacs_node {
     const char *called_ae;  /* the node's AE title (1-16 characters) */
     const char *calling_ae; /* ours; NULL or "": "TUMORSCOPE" */
     int timeout_s;          /* connect, association and each reply; <= 0: 30 */
+    /* DIMSE over TLS (the BCP 195 profile of DICOM PS3.15); the node's
+     * certificate is always verified. */
+    int tls;                   /* 1: TLS */
+    const char *tls_ca_file;   /* PEM certificate(s) to trust for the node;
+                                  NULL or "": the system's (/etc/ssl/certs) */
+    const char *tls_cert_file; /* ours (PEM), for nodes that authenticate
+                                  clients; NULL or "": none */
+    const char *tls_key_file;  /* its unencrypted private key (PEM) */
 } tsc_pacs_node;
 
 /* What to search for (NULL: everything); NULL or "" leaves a key open.  A key without a DICOM

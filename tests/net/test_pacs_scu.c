@@ -49,8 +49,41 @@ static int free_port(void)
 
 static tsc_pacs_node node(const char *ae)
 {
-    tsc_pacs_node n = {sizeof n, "127.0.0.1", qr_port, ae, "TSCTEST", 10};
+    tsc_pacs_node n = {.struct_size = sizeof n,
+                       .host = "127.0.0.1",
+                       .port = qr_port,
+                       .called_ae = ae,
+                       .calling_ae = "TSCTEST",
+                       .timeout_s = 10};
     return n;
+}
+
+/* Starts a DICOM peer (listening on qr_port) in a process group of its own,
+ * its output into `log`; stopped by stop_archive. */
+static void start_peer(const char *bin, char *const argv[], const char *log)
+{
+    qr_pid = fork();
+    REQUIRE(qr_pid >= 0);
+    if (qr_pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr)) _exit(127);
+        execv(bin, argv);
+        _exit(127);
+    }
+    atexit(stop_archive);
+}
+
+static void wait_until_it_answers(const tsc_pacs_node *n, const char *log)
+{
+    tsc_error err;
+    for (int i = 0; i < 100; i++) {
+        if (tsc_pacs_echo(n, &err) == TSC_OK) return;
+        usleep(100000);
+    }
+    printf("last echo: %s\n", err.message);
+    tsc_test_system("cat '%s'", log);
+    REQUIRE(!"the peer answered no C-ECHO within 10 s");
 }
 
 /* Starts dcmqrscp and waits until it answers a C-ECHO. */
@@ -76,24 +109,10 @@ static void start_archive(void)
     fclose(f);
     char log[4300];
     snprintf(log, sizeof log, "%s/dcmqrscp.log", tmp);
-    qr_pid = fork();
-    REQUIRE(qr_pid >= 0);
-    if (qr_pid == 0) {
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr)) _exit(127);
-        execl("/usr/bin/dcmqrscp", "dcmqrscp", "-c", cfg, (char *)NULL);
-        _exit(127);
-    }
-    atexit(stop_archive);
+    char *argv[] = {"dcmqrscp", "-c", cfg, NULL};
+    start_peer("/usr/bin/dcmqrscp", argv, log);
     tsc_pacs_node n = node("TSCQR");
-    tsc_error err;
-    for (int i = 0; i < 100; i++) {
-        if (tsc_pacs_echo(&n, &err) == TSC_OK) return;
-        usleep(100000);
-    }
-    tsc_test_system("cat '%s'", log);
-    REQUIRE(!"dcmqrscp answered no C-ECHO within 10 s");
+    wait_until_it_answers(&n, log);
 }
 
 /* The regular files of a sample folder (sorted), in `g`. */
@@ -344,8 +363,69 @@ TSC_TEST(pacs_send_says_what_the_archive_does_not_take)
     stop_archive();
 }
 
+/* DIMSE over TLS to DCMTK's storescp with a certificate made for the test:
+ * trusted, the echo and the files go through; another certificate is not
+ * trusted; a plain association to a TLS port fails; half a client identity
+ * is refused before connecting. */
+TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
+{
+    if (access("/usr/bin/storescp", X_OK) != 0 || access("/usr/bin/openssl", X_OK) != 0)
+        tsc_test_skip("storescp (dcmtk) or openssl is not installed");
+    const char *t = tsc_test_tmpdir();
+    REQUIRE(tsc_test_system("cd '%s' && for c in node other; do openssl req -x509 -newkey rsa:2048 "
+                            "-nodes -keyout $c.key -out $c.crt -days 2 -subj /CN=$c "
+                            ">/dev/null 2>&1 || exit 1; done && mkdir received",
+                            t) == 0);
+    char key[4200], crt[4200], other[4200], out[4200], log[4200], port[16];
+    snprintf(key, sizeof key, "%s/node.key", t);
+    snprintf(crt, sizeof crt, "%s/node.crt", t);
+    snprintf(other, sizeof other, "%s/other.crt", t);
+    snprintf(out, sizeof out, "%s/received", t);
+    snprintf(log, sizeof log, "%s/storescp.log", t);
+    qr_port = free_port();
+    snprintf(port, sizeof port, "%d", qr_port);
+    char *argv[] = {"storescp", "--aetitle", "TSCSTORE", "+tls", key, crt,
+                    "-ic",      "-od",       out,        port,   NULL};
+    start_peer("/usr/bin/storescp", argv, log);
+    tsc_pacs_node n = node("TSCSTORE");
+    n.tls = 1;
+    n.tls_ca_file = crt;
+    wait_until_it_answers(&n, log);
+
+    glob_t g;
+    sample_files(&g, "01-normal-colin27/t1-axial/*");
+    size_t stored = 0, hidden;
+    tsc_error err;
+    tsc_status st =
+        tsc_pacs_store_files(&n, (const char *const *)g.gl_pathv, 3, NULL, NULL, &stored, &err);
+    if (st != TSC_OK) printf("%s\n", err.message);
+    CHECK(st == TSC_OK && stored == 3);
+    CHECK(count_files(out, &hidden) == 3);
+    globfree(&g);
+
+    tsc_pacs_node untrusted = n;
+    untrusted.tls_ca_file = other;
+    CHECK_STATUS(tsc_pacs_echo(&untrusted, &err), TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "TLS handshake") && strstr(err.message, "not trusted"));
+
+    tsc_pacs_node plain = n;
+    plain.tls = 0;
+    plain.timeout_s = 3;
+    CHECK(tsc_pacs_echo(&plain, &err) != TSC_OK);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "it may expect TLS on this port") != NULL);
+
+    tsc_pacs_node half = n;
+    half.tls_cert_file = crt;
+    CHECK_STATUS(tsc_pacs_echo(&half, &err), TSC_EINVAL);
+    CHECK(strstr(err.message, "both our certificate and its private key") != NULL);
+    stop_archive();
+}
+
 TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
               TSC_CASE(pacs_search_pages_and_says_when_more_match),
               TSC_CASE(pacs_retrieve_stops_at_cancel_and_at_the_instance_limit),
               TSC_CASE(pacs_network_failures_are_said_in_words),
-              TSC_CASE(pacs_send_says_what_the_archive_does_not_take))
+              TSC_CASE(pacs_send_says_what_the_archive_does_not_take),
+              TSC_CASE(pacs_tls_node_is_verified_and_carries_the_objects))
