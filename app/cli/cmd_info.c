@@ -32,6 +32,58 @@ static const char *or_dash(const char *s)
     return s && *s ? s : "-";
 }
 
+/* Results computed elsewhere and stored with the series: its DICOM SEGs
+ * and structured reports (matched by the series they reference). */
+static void print_stored(const tsc_dicom_index *ix, const char *series_uid)
+{
+    for (size_t i = 0; i < api->study_n_segmentations(ix); i++) {
+        const tsc_dicom_seg_info *g = api->study_get_segmentation(ix, i);
+        if (strcmp(g->referenced_series_uid, series_uid) != 0) continue;
+        printf("        stored SEG \"%s\": %zu frame(s), %zu segment(s)\n", g->description,
+               g->n_frames, g->n_segments);
+    }
+    if (!TSC_PLUGIN_HAS(api, study_get_report)) return;
+    for (size_t i = 0; i < api->study_n_reports(ix); i++) {
+        const tsc_dicom_report_info *r = api->study_get_report(ix, i);
+        if (strcmp(r->referenced_series_uid, series_uid) != 0) continue;
+        printf("        stored report \"%s\" by %s (%s), %s %s: %s; %zu measurement group(s)\n",
+               or_dash(r->title), or_dash(r->manufacturer), or_dash(r->software),
+               or_dash(r->content_date), or_dash(r->content_time), or_dash(r->finding),
+               r->n_measurement_groups);
+    }
+}
+
+static void add_stored_json(const tsc_dicom_index *ix, const char *series_uid, cJSON *jr)
+{
+    cJSON *segs = cJSON_AddArrayToObject(jr, "stored_segmentations");
+    for (size_t i = 0; i < api->study_n_segmentations(ix); i++) {
+        const tsc_dicom_seg_info *g = api->study_get_segmentation(ix, i);
+        if (strcmp(g->referenced_series_uid, series_uid) != 0) continue;
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "sop_instance_uid", g->sop_instance_uid);
+        cJSON_AddStringToObject(j, "description", g->description);
+        cJSON_AddNumberToObject(j, "frames", (double)g->n_frames);
+        cJSON_AddNumberToObject(j, "segments", (double)g->n_segments);
+        cJSON_AddItemToArray(segs, j);
+    }
+    cJSON *reps = cJSON_AddArrayToObject(jr, "stored_reports");
+    if (!TSC_PLUGIN_HAS(api, study_get_report)) return;
+    for (size_t i = 0; i < api->study_n_reports(ix); i++) {
+        const tsc_dicom_report_info *r = api->study_get_report(ix, i);
+        if (strcmp(r->referenced_series_uid, series_uid) != 0) continue;
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "sop_instance_uid", r->sop_instance_uid);
+        cJSON_AddStringToObject(j, "title", r->title);
+        cJSON_AddStringToObject(j, "manufacturer", r->manufacturer);
+        cJSON_AddStringToObject(j, "software", r->software);
+        cJSON_AddStringToObject(j, "content_date", r->content_date);
+        cJSON_AddStringToObject(j, "content_time", r->content_time);
+        cJSON_AddStringToObject(j, "finding", r->finding);
+        cJSON_AddNumberToObject(j, "measurement_groups", (double)r->n_measurement_groups);
+        cJSON_AddItemToArray(reps, j);
+    }
+}
+
 static void print_text(const tsc_dicom_index *ix, double seconds)
 {
     size_t np = api->study_n_patients(ix), ns = api->study_n_studies(ix), nse = api->study_n_series(ix);
@@ -67,6 +119,7 @@ static void print_text(const tsc_dicom_index *ix, double seconds)
                     printf("        note: multi-frame object split into frames\n");
                 if (se->flags & TSC_DICOM_SERIES_COLOR)
                     printf("        note: colour images, converted to luminance\n");
+                print_stored(ix, se->series_uid);
                 printf("        UID %s\n", se->series_uid);
             }
         }
@@ -136,6 +189,7 @@ static cJSON *json_tree(const tsc_dicom_index *ix)
                                       (se->flags & TSC_DICOM_SERIES_UNEVEN_SPACING) != 0);
                 cJSON_AddBoolToObject(jr, "split_from_mixed_series",
                                       (se->flags & TSC_DICOM_SERIES_SPLIT) != 0);
+                add_stored_json(ix, se->series_uid, jr);
                 cJSON_AddItemToArray(series, jr);
             }
             cJSON_AddItemToArray(studies, js);

@@ -133,6 +133,25 @@ TSC__AT(tsc_pacs_study, description, 571);
 TSC__AT(tsc_pacs_study, n_series, 636);
 TSC__AT(tsc_pacs_study, n_instances, 640);
 
+/* tsc_dicom_report_info: lent by pointer (version 5) */
+TSC__GROWN(tsc_dicom_report_info, 128);
+TSC__AT(tsc_dicom_report_info, struct_size, 0);
+TSC__AT(tsc_dicom_report_info, path, 8);
+TSC__AT(tsc_dicom_report_info, sop_instance_uid, 16);
+TSC__AT(tsc_dicom_report_info, series_uid, 24);
+TSC__AT(tsc_dicom_report_info, study_uid, 32);
+TSC__AT(tsc_dicom_report_info, referenced_series_uid, 40);
+TSC__AT(tsc_dicom_report_info, title, 48);
+TSC__AT(tsc_dicom_report_info, manufacturer, 56);
+TSC__AT(tsc_dicom_report_info, software, 64);
+TSC__AT(tsc_dicom_report_info, content_date, 72);
+TSC__AT(tsc_dicom_report_info, content_time, 80);
+TSC__AT(tsc_dicom_report_info, finding, 88);
+TSC__AT(tsc_dicom_report_info, completion, 96);
+TSC__AT(tsc_dicom_report_info, verification, 104);
+TSC__AT(tsc_dicom_report_info, n_measurement_groups, 112);
+TSC__AT(tsc_dicom_report_info, content_readable, 120);
+
 /* tsc_dicom_write_params: frozen */
 TSC__SIZE(tsc_dicom_write_params, 360);
 TSC__AT(tsc_dicom_write_params, struct_size, 0);

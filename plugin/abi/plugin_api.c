@@ -255,10 +255,12 @@ static const tsc_plugin_api api_table = {
     .pacs_study_list_free = tsc_pacs_study_list_free,
     .pacs_retrieve_study = tsc_pacs_retrieve_study,
     .pacs_store_files = tsc_pacs_store_files,
+    .study_n_reports = tsc_dicom_n_reports,
+    .study_get_report = tsc_dicom_get_report,
 };
 
 /* Versions 1 to 5 are frozen: their members never move.  A later version
- * appends members after pacs_store_files and updates only the total size
+ * appends members after study_get_report and updates only the total size
  * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -283,7 +285,9 @@ _Static_assert(offsetof(tsc_plugin_api, pacs_echo) == 8 + 108 * sizeof(void *),
                "ABI v5 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, pacs_store_files) == 8 + 115 * sizeof(void *),
                "ABI v5 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 116 * sizeof(void *), "ABI v5 size changed");
+_Static_assert(offsetof(tsc_plugin_api, study_get_report) == 8 + 117 * sizeof(void *),
+               "ABI v5 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 118 * sizeof(void *), "ABI v5 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

@@ -53,8 +53,8 @@ extern "C" {
 /* The ABI version this header describes (version 2 appended the DICOM
  * writer and the raw engine, version 3 the scope gate and the one
  * description of a result, version 4 the engine and writer members whose
- * structs start with struct_size, version 5 the PACS client; see the end of
- * tsc_plugin_api). */
+ * structs start with struct_size, version 5 the PACS client and stored
+ * reports; see the end of tsc_plugin_api). */
 #define TSC_PLUGIN_API_VERSION 5u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
@@ -352,6 +352,11 @@ typedef struct tsc_plugin_api {
     tsc_status (*pacs_store_files)(const tsc_pacs_node *node, const char *const *paths, size_t n,
                                    tsc_pacs_progress_fn progress, void *user, size_t *n_stored,
                                    tsc_error *err);
+    /* Structured reports stored with the study (results computed elsewhere,
+     * e.g. by the Orthanc plugin), listed apart from the image series like
+     * segmentations (tsc_dicom.h, tsc_dicom_report_info). */
+    size_t (*study_n_reports)(const tsc_dicom_index *index);
+    const tsc_dicom_report_info *(*study_get_report)(const tsc_dicom_index *index, size_t i);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -366,6 +366,15 @@ tsc_status Indexer::read_file(const std::string &path, std::string *reason)
         return TSC_EUNSUPPORTED;
     }
     if (!sop_uid.empty() && (st = keep_longer_copy(sop_uid, path, reason)) != TSC_OK) return st;
+    /* Structured reports are results, not images: listed apart (tsc_dicom.h). */
+    if (is_structured_report(sop_class)) {
+        (void)ds->convertToUTF8(); /* texts as UTF-8; raw bytes kept otherwise */
+        Report r;
+        read_report(ds, path, &r);
+        index->reports.push_back(std::move(r));
+        if (!sop_uid.empty()) sop_paths.emplace(sop_uid, path);
+        return TSC_OK;
+    }
     if ((st = check_pixel_data(ds, sop_class, reason)) != TSC_OK) return st;
 
     DcmXfer xfer(ds->getOriginalXfer());
@@ -516,6 +525,7 @@ static void build_infos(tsc_dicom_index *ix)
         }
         for (SegFrame &f : g.frames) f.info.referenced_sop_instance_uid = f.ref_sop.c_str();
     }
+    finish_reports(ix);
 }
 
 static tsc_status open_impl(const char *const *paths, size_t n_paths,

@@ -97,6 +97,23 @@ struct Seg {
     tsc_dicom_seg_info info{};
 };
 
+/* A structured report (read_report.cc). */
+struct Report {
+    std::string path, sop_instance_uid, series_uid, study_uid, evidence_series, title,
+        manufacturer, software, content_date, content_time, finding, completion, verification;
+    std::vector<std::string> evidence_series_all; /* every series of its evidence */
+    size_t n_groups = 0;
+    bool content_readable = false;
+    tsc_dicom_report_info info{};
+};
+
+/* Is `sop_class` a structured report storage class? */
+bool is_structured_report(const std::string &sop_class);
+/* Indexes a structured report from its header and content tree; never
+ * fails on the content (a tree DCMTK cannot read leaves content_readable
+ * false). */
+void read_report(DcmItem *ds, const std::string &path, Report *out);
+
 /* Indexes a Segmentation object (read_seg.cc); `rows`, `cols`, `n_frames`
  * and `bits_allocated` were checked by the caller.  Returns TSC_OK, or a
  * status with *reason saying why it is skipped. */
@@ -123,8 +140,15 @@ struct tsc_dicom_index {
     std::vector<tsc_dicom_internal::Series> series;
     std::vector<tsc_dicom_internal::Skipped> skipped;
     std::vector<tsc_dicom_internal::Seg> segs;
+    std::vector<tsc_dicom_internal::Report> reports;
     size_t n_files = 0;
     uint64_t max_pixel_bytes = 0;
 };
+
+namespace tsc_dicom_internal {
+/* Points the reports' infos at their strings and names the image series
+ * each is about, once every file is indexed (read_report.cc). */
+void finish_reports(tsc_dicom_index *ix);
+} // namespace tsc_dicom_internal
 
 #endif

@@ -259,6 +259,32 @@ typedef struct tsc_dicom_seg_frame_info {
     double position[3];                 /* ImagePositionPatient (mm) */
 } tsc_dicom_seg_frame_info;
 
+/* A structured report stored with the study (a result computed elsewhere,
+ * e.g. the TID 1500 report tumorscope's Orthanc plugin stores): listed
+ * apart from the image series, like segmentations.  Strings are UTF-8,
+ * never NULL ("" when absent). */
+typedef struct tsc_dicom_report_info {
+    size_t struct_size;                /* sizeof of the plugin's struct (it may grow) */
+    const char *path;
+    const char *sop_instance_uid;
+    const char *series_uid;
+    const char *study_uid;
+    const char *referenced_series_uid; /* the first image series in its evidence; "" when none */
+    const char *title;                 /* the root concept ("Imaging Measurement Report") */
+    const char *manufacturer;
+    const char *software;              /* SoftwareVersions, values joined with "; " */
+    const char *content_date;          /* YYYYMMDD */
+    const char *content_time;          /* HHMMSS[.ffffff] */
+    const char *finding;               /* the first document-level TEXT "Finding" (DCM 121071) */
+    const char *completion;            /* CompletionFlag: COMPLETE or PARTIAL */
+    const char *verification;          /* VerificationFlag: VERIFIED or UNVERIFIED */
+    size_t n_measurement_groups;       /* CONTAINERs "Measurement Group" (DCM 125007) */
+    int content_readable;              /* 0: the content tree could not be read (header only) */
+} tsc_dicom_report_info;
+
+size_t tsc_dicom_n_reports(const tsc_dicom_index *index);
+const tsc_dicom_report_info *tsc_dicom_get_report(const tsc_dicom_index *index, size_t i);
+
 size_t tsc_dicom_n_segmentations(const tsc_dicom_index *index);
 const tsc_dicom_seg_info *tsc_dicom_get_segmentation(const tsc_dicom_index *index, size_t i);
 const tsc_dicom_segment_info *tsc_dicom_get_segment(const tsc_dicom_index *index, size_t seg,

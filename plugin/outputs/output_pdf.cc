@@ -22,10 +22,15 @@
 
 namespace tsc_out {
 
-/* The report's bytes: drawn into a private temporary next to `path`. */
+/* The report's bytes: drawn into a private temporary next to `path`,
+ * hidden (".NAME.pdf-XXXXXX") like every temporary of ours, so that one a
+ * kill leaves behind is never taken for an output. */
 static std::vector<uint8_t> render_pdf(const Context &c, const std::string &path)
 {
-    std::string tmpl = path + ".pdf-XXXXXX";
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string tmpl = dir + "." + base + ".pdf-XXXXXX";
     std::vector<char> name(tmpl.begin(), tmpl.end());
     name.push_back(0);
     int fd = mkstemp(name.data());

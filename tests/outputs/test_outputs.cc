@@ -862,6 +862,48 @@ TSC_TEST(outputs_deidentified_hold_no_planted_identifier)
     check_dciodvfy(pdf.c_str());
 }
 
+/* Our SR opened again with the study it belongs to is listed as a stored
+ * report of that series, with what made it, when, and the series finding in
+ * the words the analysis used; it is not taken for an image or skipped. */
+TSC_TEST(outputs_sr_is_read_back_as_a_stored_report_of_its_series)
+{
+    Fixture f;
+    setup(f, true, false);
+    const char *paths[] = {f.study.c_str(), f.out.c_str()};
+    tsc_dicom_index *ix = nullptr;
+    tsc_error err;
+    REQUIRE(tsc_dicom_open(paths, 2, nullptr, &ix, &err) == TSC_OK);
+    REQUIRE(tsc_dicom_n_reports(ix) == 1);
+    const tsc_dicom_report_info *r = tsc_dicom_get_report(ix, 0);
+    printf("report: %s by %s (%s) %s %s: %s; %zu groups\n", r->title, r->manufacturer,
+           r->software, r->content_date, r->content_time, r->finding, r->n_measurement_groups);
+    CHECK(r->struct_size == sizeof *r && r->content_readable);
+    CHECK(std::string(r->path) == f.written.sr_path);
+    CHECK(std::string(r->title) == "Imaging Measurement Report");
+    CHECK(std::string(r->manufacturer) == "tumorscope");
+    /* The model that made it, after the program's version. */
+    CHECK(std::string(r->software).find(std::string("; ") + tsc_model_get_name(f.model)) !=
+          std::string::npos);
+    CHECK(strlen(r->content_date) == 8 && strlen(r->content_time) >= 6);
+    /* About the analysed series (not the SEG of its evidence). */
+    CHECK(std::string(r->referenced_series_uid) == tsc_dicom_get_series(f.ix, 0)->series_uid);
+    tsc_description d;
+    tsc_series_result_describe(f.model, f.sr, &d);
+    CHECK(std::string(r->finding).rfind(d.finding, 0) == 0);
+    size_t groups = 0;
+    for (size_t k = 0; k < tsc_series_result_n_slices(f.sr); k++) {
+        const tsc_result *x = tsc_series_result_get_slice(f.sr, k);
+        if (x && tsc_result_get_verdict(x) == TSC_VERDICT_TUMOR) groups += tsc_result_n_lesions(x);
+    }
+    CHECK(groups > 0 && r->n_measurement_groups == groups);
+    CHECK(std::string(r->completion) == "PARTIAL" || std::string(r->completion) == "COMPLETE");
+    /* Not skipped as "not an image", and the image series is still one. */
+    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++)
+        CHECK(std::string(tsc_dicom_get_skipped(ix, i)->path) != f.written.sr_path);
+    CHECK(tsc_dicom_get_series(ix, 0)->n_slices == tsc_dicom_get_series(f.ix, 0)->n_slices);
+    tsc_dicom_index_free(ix);
+}
+
 /* One run remaps each UID once: the SEG, SR and SC reference each other and
  * the same (de-identified) source images; dates move together. */
 TSC_TEST(outputs_deidentified_references_stay_consistent)
@@ -942,6 +984,7 @@ TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_source_without_frame_of_reference_gets_a_stated_new_one),
               TSC_CASE(outputs_dicom_errors_name_the_missing_attribute),
               TSC_CASE(outputs_deidentified_hold_no_planted_identifier),
+              TSC_CASE(outputs_sr_is_read_back_as_a_stored_report_of_its_series),
               TSC_CASE(outputs_deidentified_references_stay_consistent),
               TSC_CASE(outputs_pdf_passes_dciodvfy_in_the_source_study),
               TSC_CASE(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms))
