@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_analysis.h"
 #include "cli_util.h"
 #include "result_json.h"
 #include "tsc_compare.h"
@@ -105,15 +106,7 @@ static int compare_option(int code, const char *v, void *user)
     case OPT_BASELINE_SERIES: a->series[0] = v; break;
     case OPT_FOLLOWUP_SERIES: a->series[1] = v; break;
     case OPT_ALLOW_DIFFERENT: a->allow_different_patients = 1; break;
-    case OPT_METHOD:
-        a->method = tsc_cli_method_from_string(v);
-        if (a->method < 0) {
-            fprintf(stderr,
-                    "tumorscope compare: unknown method '%s' (cnn, threshold, region-growing)\n",
-                    v);
-            return TSC_EXIT_USAGE;
-        }
-        break;
+    case OPT_METHOD: return tsc_cli_parse_method("compare", v, &a->method);
     case OPT_MODEL: a->model_path = v; break;
     case OPT_THREADS: a->threads = atoi(v); break;
     case OPT_NO_TTA: a->tta = 0; break;
@@ -141,17 +134,7 @@ static int parse_args(int argc, char **argv, compare_args *a)
         fprintf(stderr, "(see tumorscope compare --help)\n");
         return TSC_EXIT_USAGE;
     }
-    const char *input = a->json_path && strcmp(a->json_path, "-")
-                            ? tsc_cli_output_in_inputs(a->json_path, a->paths, a->n_paths)
-                            : NULL;
-    if (input) {
-        fprintf(stderr,
-                "tumorscope compare: --json %s is inside the input folder of %s; tumorscope never "
-                "writes into input folders, choose another\n",
-                a->json_path, input);
-        return TSC_EXIT_USAGE;
-    }
-    return TSC_EXIT_OK;
+    return tsc_cli_refuse_output_in_inputs("compare", "--json", a->json_path, a->paths, a->n_paths);
 }
 
 /* One side of the comparison: its study, the series chosen and its result. */
@@ -171,20 +154,8 @@ static int choose_series(const tsc_plugin_api *api, side *sd, const char *want, 
 {
     size_t n = api->study_n_series(sd->ix);
     if (want) {
-        char *end;
-        long k = strtol(want, &end, 10);
-        if (*want && !*end && !strchr(want, '.')) {
-            if (k >= 0 && (size_t)k < n) {
-                sd->series = (size_t)k;
-                return TSC_EXIT_OK;
-            }
-        } else {
-            for (size_t i = 0; i < n; i++)
-                if (!strcmp(api->study_get_series(sd->ix, i)->series_uid, want)) {
-                    sd->series = i;
-                    return TSC_EXIT_OK;
-                }
-        }
+        /* A UID may name several parts of a split series: the first. */
+        if (tsc_cli_match_series(api, sd->ix, want, &sd->series, 1)) return TSC_EXIT_OK;
         fprintf(stderr,
                 "tumorscope compare: the %s %s has no series '%s' (see `tumorscope info`)\n",
                 sd->role, sd->path, want);
@@ -208,12 +179,6 @@ static const char *patient_id(const tsc_plugin_api *api, const side *sd)
     return api->study_get_patient(sd->ix, st->patient)->id;
 }
 
-static void progress_cb(size_t done, size_t total, void *user)
-{
-    fprintf(stderr, "\rtumorscope: %s: %zu/%zu slices", (const char *)user, done, total);
-    if (done == total) fputc('\n', stderr);
-}
-
 /* Analyses the chosen series of `sd` and copies its 3D lesions. */
 static int analyse_side(const tsc_plugin_api *api, const compare_args *a, tsc_model *model,
                         const tsc_analysis_options *ao, side *sd, size_t *failed)
@@ -222,8 +187,8 @@ static int analyse_side(const tsc_plugin_api *api, const compare_args *a, tsc_mo
     char label[64];
     snprintf(label, sizeof label, "%s series %zu", sd->role, sd->series);
     tsc_status st = api->analyze_study_series(model, sd->ix, sd->series, ao, a->threads,
-                                              a->quiet || !isatty(2) ? NULL : progress_cb, label,
-                                              &sd->sr, &err);
+                                              a->quiet || !isatty(2) ? NULL : tsc_cli_progress,
+                                              label, &sd->sr, &err);
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope compare: %s series %zu: %s%s\n", sd->role, sd->series,
                 err.message, st == TSC_ESCOPE ? " (nothing compared)" : "");
@@ -452,15 +417,9 @@ int tsc_cli_compare(int argc, char **argv)
         fprintf(stderr, "tumorscope compare: PatientIDs differ; compared as one patient on "
                         "request (--allow-different-patients)\n");
     tsc_error err;
-    if (a.method == TSC_METHOD_CNN) {
-        tsc_model_params mp = api->model_default_params();
-        mp.threads = 1; /* one engine thread per worker; the workers use the cores */
-        if (api->model_load(a.model_path, &mp, &model, &err) != TSC_OK) {
-            fprintf(stderr, "tumorscope compare: cannot load the model: %s\n", err.message);
-            rc = TSC_EXIT_FAILURE;
-            goto out;
-        }
-    }
+    if (a.method == TSC_METHOD_CNN &&
+        (rc = tsc_cli_load_model(api, "compare", a.model_path, &model)))
+        goto out;
     tsc_analysis_options ao = api->analysis_default_options();
     ao.method = (tsc_method)a.method;
     ao.flip_tta = a.tta;
