@@ -41,13 +41,10 @@ const char *tsc_lesion_change_to_string(tsc_lesion_change c)
 
 tsc_compare_params tsc_compare_default_params(void)
 {
-    tsc_compare_params p;
-    memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
-    p.max_centre_distance_mm = 15.0;
-    p.box_margin_mm = 5.0;
-    p.max_target_lesions = 5;
-    return p;
+    return (tsc_compare_params){.struct_size = sizeof(tsc_compare_params),
+                                .max_centre_distance_mm = 15.0,
+                                .box_margin_mm = 5.0,
+                                .max_target_lesions = 5};
 }
 
 /* The product on the lesion's key slice, measurable or not: a target that
