@@ -144,7 +144,7 @@ typedef struct side {
     tsc_dicom_index *ix;
     size_t series;
     tsc_series_result *sr;
-    tsc_lesion3d_info *lesions;
+    const tsc_lesion3d_info **lesions; /* borrowed from sr */
     size_t n_lesions;
 } side;
 
@@ -199,7 +199,7 @@ static int analyse_side(const tsc_plugin_api *api, const compare_args *a, tsc_mo
     sd->lesions = calloc(sd->n_lesions + 1, sizeof *sd->lesions);
     if (!sd->lesions) return TSC_EXIT_FAILURE;
     for (size_t i = 0; i < sd->n_lesions; i++)
-        sd->lesions[i] = *api->series_result_get_lesion3d(sd->sr, i);
+        sd->lesions[i] = api->series_result_get_lesion3d(sd->sr, i);
     return TSC_EXIT_OK;
 }
 
@@ -457,7 +457,7 @@ out:
     tsc_comparison_free(cmp);
     for (int i = 0; i < 2; i++) {
         if (sides[i].sr) api->series_result_free(sides[i].sr);
-        free(sides[i].lesions);
+        free((void *)sides[i].lesions);
         api->study_free(sides[i].ix);
     }
     api->model_free(model);

@@ -77,11 +77,11 @@ static int centre_in_box(const tsc_lesion3d_info *centre_of, const tsc_lesion3d_
     return 1;
 }
 
-static tsc_status need_coordinates(const tsc_lesion3d_info *l, size_t n, const char *study,
+static tsc_status need_coordinates(const tsc_lesion3d_info *const *l, size_t n, const char *study,
                                    tsc_error *err)
 {
     for (size_t i = 0; i < n; i++)
-        if (!l[i].has_patient_coordinates)
+        if (!l[i]->has_patient_coordinates)
             return tsc_error_set(err, TSC_EINVAL,
                                  "lesion %zu of the %s has no patient coordinates (its series has "
                                  "no slice position or orientation); lesions can only be matched "
@@ -106,9 +106,9 @@ static int by_distance(const void *x, const void *y)
 
 /* One-to-one pairs of candidates, closest first; match_of_b[i] is the
  * follow-up lesion of baseline lesion i or NONE. */
-static tsc_status match(const tsc_lesion3d_info *base, size_t nb, const tsc_lesion3d_info *fol,
-                        size_t nf, const tsc_compare_params *p, size_t *match_of_b,
-                        size_t *match_of_f, tsc_error *err)
+static tsc_status match(const tsc_lesion3d_info *const *base, size_t nb,
+                        const tsc_lesion3d_info *const *fol, size_t nf, const tsc_compare_params *p,
+                        size_t *match_of_b, size_t *match_of_f, tsc_error *err)
 {
     for (size_t i = 0; i < nb; i++) match_of_b[i] = NONE;
     for (size_t j = 0; j < nf; j++) match_of_f[j] = NONE;
@@ -119,10 +119,10 @@ static tsc_status match(const tsc_lesion3d_info *base, size_t nb, const tsc_lesi
     size_t n = 0;
     for (size_t i = 0; i < nb; i++)
         for (size_t j = 0; j < nf; j++) {
-            double d = distance(&base[i], &fol[j]);
+            double d = distance(base[i], fol[j]);
             if (d <= p->max_centre_distance_mm ||
-                centre_in_box(&base[i], &fol[j], p->box_margin_mm) ||
-                centre_in_box(&fol[j], &base[i], p->box_margin_mm))
+                centre_in_box(base[i], fol[j], p->box_margin_mm) ||
+                centre_in_box(fol[j], base[i], p->box_margin_mm))
                 pairs[n++] = (pair){i, j, d};
         }
     qsort(pairs, n, sizeof *pairs, by_distance);
@@ -137,14 +137,14 @@ static tsc_status match(const tsc_lesion3d_info *base, size_t nb, const tsc_lesi
 
 /* The baseline's measurable lesions with the largest products are the
  * targets (RANO: up to `max` of them). */
-static void choose_targets(const tsc_lesion3d_info *base, size_t nb, size_t max, int *target)
+static void choose_targets(const tsc_lesion3d_info *const *base, size_t nb, size_t max, int *target)
 {
     for (size_t i = 0; i < nb; i++) target[i] = 0;
     for (size_t t = 0; t < max; t++) {
         size_t best = NONE;
         for (size_t i = 0; i < nb; i++)
-            if (!target[i] && base[i].measurable &&
-                (best == NONE || product(&base[i]) > product(&base[best])))
+            if (!target[i] && base[i]->measurable &&
+                (best == NONE || product(base[i]) > product(base[best])))
                 best = i;
         if (best == NONE) break;
         target[best] = 1;
@@ -214,8 +214,8 @@ static void suggest(size_t nb, size_t nf, const tsc_compare_totals *t, tsc_rano_
     }
 }
 
-tsc_status tsc_compare_lesions(const tsc_lesion3d_info *baseline, size_t n_baseline,
-                               const tsc_lesion3d_info *followup, size_t n_followup,
+tsc_status tsc_compare_lesions(const tsc_lesion3d_info *const *baseline, size_t n_baseline,
+                               const tsc_lesion3d_info *const *followup, size_t n_followup,
                                const tsc_compare_params *params, tsc_comparison **out,
                                tsc_error *err)
 {
@@ -243,7 +243,7 @@ tsc_status tsc_compare_lesions(const tsc_lesion3d_info *baseline, size_t n_basel
     tsc_compare_totals *t = &c->totals;
     for (size_t i = 0; i < n_baseline; i++) {
         tsc_compare_row *r = &c->rows[c->n_rows++];
-        fill_row(r, &baseline[i], mb[i] == NONE ? NULL : &followup[mb[i]]);
+        fill_row(r, baseline[i], mb[i] == NONE ? NULL : followup[mb[i]]);
         r->baseline = i;
         r->followup = mb[i];
         r->target = target[i];
@@ -258,13 +258,13 @@ tsc_status tsc_compare_lesions(const tsc_lesion3d_info *baseline, size_t n_basel
     for (size_t j = 0; j < n_followup; j++) {
         if (mf[j] != NONE) continue;
         tsc_compare_row *r = &c->rows[c->n_rows++];
-        fill_row(r, NULL, &followup[j]);
+        fill_row(r, NULL, followup[j]);
         r->followup = j;
         t->n_new++;
-        if (followup[j].measurable) t->n_new_measurable++;
+        if (followup[j]->measurable) t->n_new_measurable++;
     }
-    for (size_t i = 0; i < n_baseline; i++) t->baseline_volume_ml += baseline[i].volume_ml;
-    for (size_t j = 0; j < n_followup; j++) t->followup_volume_ml += followup[j].volume_ml;
+    for (size_t i = 0; i < n_baseline; i++) t->baseline_volume_ml += baseline[i]->volume_ml;
+    for (size_t j = 0; j < n_followup; j++) t->followup_volume_ml += followup[j]->volume_ml;
     t->volume_change_ml = t->followup_volume_ml - t->baseline_volume_ml;
     t->volume_change_percent = percent(t->baseline_volume_ml, t->followup_volume_ml);
     t->spd_change_mm2 = t->followup_spd_mm2 - t->baseline_spd_mm2;

@@ -103,12 +103,15 @@ typedef struct tsc_rano_suggestion {
 
 typedef struct tsc_comparison tsc_comparison;
 
-/* Compares the 3D lesions of a baseline with those of a follow-up (arrays
- * as tsc_series_result_get_lesion3d() gives them; either may be empty).
+/* Compares the 3D lesions of a baseline with those of a follow-up: arrays
+ * of pointers to them, as tsc_series_result_get_lesion3d() lends them
+ * (either may be empty).  Pointers, not copies: a host of the plugin ABI
+ * never copies a struct the plugin returns by pointer (docs/PLUGIN_ABI.md,
+ * rule 5).  Nothing is kept after the call.
  * TSC_EINVAL, naming the lesion, when a lesion has no patient coordinates
  * (its series had no slice geometry): it could not be matched by position. */
-tsc_status tsc_compare_lesions(const tsc_lesion3d_info *baseline, size_t n_baseline,
-                               const tsc_lesion3d_info *followup, size_t n_followup,
+tsc_status tsc_compare_lesions(const tsc_lesion3d_info *const *baseline, size_t n_baseline,
+                               const tsc_lesion3d_info *const *followup, size_t n_followup,
                                const tsc_compare_params *params, tsc_comparison **out,
                                tsc_error *err);
 void tsc_comparison_free(tsc_comparison *c);

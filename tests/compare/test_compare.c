@@ -31,12 +31,29 @@ static tsc_lesion3d_info lesion(double x, double y, double z, double d, double p
     return l;
 }
 
+/* Lesions as the ABI lends them: pointers into `l`. */
+static const tsc_lesion3d_info *const *pointers(const tsc_lesion3d_info *l, size_t n,
+                                                const tsc_lesion3d_info **p)
+{
+    for (size_t i = 0; i < n; i++) p[i] = &l[i];
+    return p;
+}
+
+static tsc_status compare_with(const tsc_lesion3d_info *b, size_t nb, const tsc_lesion3d_info *f,
+                               size_t nf, const tsc_compare_params *params, tsc_comparison **out,
+                               tsc_error *err)
+{
+    const tsc_lesion3d_info *pb[16], *pf[16];
+    REQUIRE(nb <= 16 && nf <= 16);
+    return tsc_compare_lesions(pointers(b, nb, pb), nb, pointers(f, nf, pf), nf, params, out, err);
+}
+
 static tsc_comparison *compare(const tsc_lesion3d_info *b, size_t nb, const tsc_lesion3d_info *f,
                                size_t nf)
 {
     tsc_comparison *c = NULL;
     tsc_error err;
-    tsc_status st = tsc_compare_lesions(b, nb, f, nf, NULL, &c, &err);
+    tsc_status st = compare_with(b, nb, f, nf, NULL, &c, &err);
     if (st != TSC_OK) fprintf(stderr, "compare: %s\n", err.message);
     REQUIRE(st == TSC_OK && c);
     return c;
@@ -195,7 +212,7 @@ TSC_TEST(compare_refuses_lesions_without_patient_coordinates)
     f.has_patient_coordinates = 0;
     tsc_comparison *c = (tsc_comparison *)&b;
     tsc_error err;
-    CHECK_STATUS(tsc_compare_lesions(&b, 1, &f, 1, NULL, &c, &err), TSC_EINVAL);
+    CHECK_STATUS(compare_with(&b, 1, &f, 1, NULL, &c, &err), TSC_EINVAL);
     CHECK(c == NULL);
     CHECK(strstr(err.message, "lesion 1 of the follow-up has no patient coordinates") != NULL);
 }
@@ -209,7 +226,7 @@ TSC_TEST(compare_params_from_an_older_host_keep_the_new_defaults)
     p.box_margin_mm = -1000; /* not read */
     tsc_lesion3d_info b = lesion(0, 0, 0, 20, 20, 4, 10), f = lesion(12, 0, 0, 20, 20, 4, 10);
     tsc_comparison *c = NULL;
-    CHECK_STATUS(tsc_compare_lesions(&b, 1, &f, 1, &p, &c, NULL), TSC_OK);
+    CHECK_STATUS(compare_with(&b, 1, &f, 1, &p, &c, NULL), TSC_OK);
     /* 12 mm > 1 mm, but the centre is inside the box + 5 mm. */
     CHECK(tsc_comparison_get_totals(c)->n_matched == 1);
     tsc_comparison_free(c);
@@ -217,7 +234,7 @@ TSC_TEST(compare_params_from_an_older_host_keep_the_new_defaults)
     p.max_centre_distance_mm = 1;
     p.box_margin_mm = 0;
     f = lesion(12, 0, 0, 20, 20, 4, 1);
-    CHECK_STATUS(tsc_compare_lesions(&b, 1, &f, 1, &p, &c, NULL), TSC_OK);
+    CHECK_STATUS(compare_with(&b, 1, &f, 1, &p, &c, NULL), TSC_OK);
     CHECK(tsc_comparison_get_totals(c)->n_matched == 0);
     tsc_comparison_free(c);
 }
