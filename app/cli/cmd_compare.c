@@ -5,6 +5,7 @@
  * category) and the result is printed and written as JSON
  * (docs/RESULT_FORMAT.md "Comparison with a prior study"). */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_analysis.h"
+#include "compare_png.h"
 #include "cli_util.h"
 #include "result_json.h"
 #include "tsc_compare.h"
@@ -47,8 +49,12 @@ static void compare_usage(FILE *f)
                "  --no-tta          no horizontal-flip test-time augmentation\n"
                "  --json FILE       write the comparison as JSON (`-` for stdout; never into the\n"
                "                    input folders)\n"
-               "  --deidentify      no patient identifiers or source UIDs in the JSON\n"
-               "  --force           overwrite an existing JSON file\n"
+               "  --out DIR         write the report into DIR (never into the input folders)\n"
+               "  --png             DIR/comparison.png: both key slices side by side with\n"
+               "                    their lesions, and the change table (default with --out)\n"
+               "  --deidentify      no patient identifiers or source UIDs in the JSON, no\n"
+               "                    study dates in the report\n"
+               "  --force           overwrite existing output files\n"
                "  --quiet           no progress on stderr\n"
                "\n"
                "Exit status: 0 done, 1 failure (model, analysis, output), 2 usage error or\n"
@@ -65,8 +71,8 @@ typedef struct compare_args {
     int method;
     const char *model_path;
     int threads, tta;
-    const char *json_path;
-    int deidentify, force, quiet;
+    const char *json_path, *out_dir;
+    int png, deidentify, force, quiet;
 } compare_args;
 
 enum {
@@ -78,6 +84,8 @@ enum {
     OPT_THREADS,
     OPT_NO_TTA,
     OPT_JSON,
+    OPT_OUT,
+    OPT_PNG,
     OPT_DEIDENTIFY,
     OPT_FORCE,
     OPT_QUIET
@@ -93,6 +101,8 @@ static const struct option compare_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"no-tta", no_argument, NULL, OPT_NO_TTA},
     {"json", required_argument, NULL, OPT_JSON},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"png", no_argument, NULL, OPT_PNG},
     {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -111,6 +121,8 @@ static int compare_option(int code, const char *v, void *user)
     case OPT_THREADS: a->threads = atoi(v); break;
     case OPT_NO_TTA: a->tta = 0; break;
     case OPT_JSON: a->json_path = v; break;
+    case OPT_OUT: a->out_dir = v; break;
+    case OPT_PNG: a->png = 1; break;
     case OPT_DEIDENTIFY: a->deidentify = 1; break;
     case OPT_FORCE: a->force = 1; break;
     case OPT_QUIET: a->quiet = 1; break;
@@ -134,7 +146,16 @@ static int parse_args(int argc, char **argv, compare_args *a)
         fprintf(stderr, "(see tumorscope compare --help)\n");
         return TSC_EXIT_USAGE;
     }
-    return tsc_cli_refuse_output_in_inputs("compare", "--json", a->json_path, a->paths, a->n_paths);
+    if (a->png && !a->out_dir) {
+        fprintf(stderr, "tumorscope compare: --png needs --out DIR\n");
+        return TSC_EXIT_USAGE;
+    }
+    if (a->out_dir) a->png = 1;
+    int refused =
+        tsc_cli_refuse_output_in_inputs("compare", "--out", a->out_dir, a->paths, a->n_paths);
+    return refused ? refused
+                   : tsc_cli_refuse_output_in_inputs("compare", "--json", a->json_path, a->paths,
+                                                     a->n_paths);
 }
 
 /* One side of the comparison: its study, the series chosen and its result. */
@@ -435,6 +456,25 @@ int tsc_cli_compare(int argc, char **argv)
         goto out;
     }
     if (!a.json_path || strcmp(a.json_path, "-")) print_table(sides, cmp);
+    if (a.png) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/comparison.png", a.out_dir);
+        tsc_cli_compare_view v[2];
+        for (int i = 0; i < 2; i++)
+            v[i] = (tsc_cli_compare_view){i ? "Follow-up" : "Baseline", sides[i].ix,
+                                          sides[i].series, sides[i].sr};
+        if (tsc_cli_mkdir_p(a.out_dir) != 0) {
+            tsc_error_set(&err, TSC_EIO, "cannot create %s: %s", a.out_dir, strerror(errno));
+            rc = 1;
+        } else if (tsc_cli_compare_png(path, api, model, v, cmp, a.deidentify, a.force, &err) !=
+                   TSC_OK) {
+            rc = 1;
+        }
+        if (rc) {
+            fprintf(stderr, "tumorscope compare: %s\n", err.message);
+            rc = TSC_EXIT_FAILURE;
+        }
+    }
     if (a.json_path) {
         cJSON *root = comparison_json(api, &a, model, sides, &p, cmp, same_id);
         char *text = cJSON_Print(root);

@@ -316,8 +316,34 @@ TSC_TEST(compare_refuses_two_patients_unless_the_user_confirms)
     cJSON_Delete(j);
 }
 
+TSC_TEST(compare_png_report_is_written_atomically_outside_the_inputs)
+{
+    need_cli();
+    const char *b = make_study("base", &BASELINE, "CMP-001");
+    char out[2100];
+    snprintf(out, sizeof out, "%s/report", tsc_test_tmpdir());
+    cJSON *j;
+    char extra[2200];
+    snprintf(extra, sizeof extra, "--out '%s'", out);
+    CHECK(run_compare(b, b, "png", extra, &j) == 0);
+    cJSON_Delete(j);
+    /* A PNG, alone in its folder (no temporary left behind). */
+    CHECK(tsc_test_system(
+              "test \"$(ls -A '%s')\" = comparison.png && head -c 8 '%s/comparison.png' | "
+              "od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'",
+              out, out) == 0);
+    /* Not replaced without --force, and never written into an input. */
+    CHECK(run_compare(b, b, "png-again", extra, &j) == 1);
+    cJSON_Delete(j);
+    snprintf(extra, sizeof extra, "--out '%s/report'", b);
+    CHECK(run_compare(b, b, "png-inside", extra, &j) == 2);
+    CHECK(j == NULL);
+    CHECK(tsc_test_system("test ! -e '%s/report'", b) == 0);
+}
+
 TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_change_and_stable),
               TSC_CASE(compare_grown_shrunk_and_new_lesions_on_other_slices_is_progression),
               TSC_CASE(compare_lesions_shrunk_by_half_is_partial_response),
               TSC_CASE(compare_every_lesion_gone_is_complete_response),
-              TSC_CASE(compare_refuses_two_patients_unless_the_user_confirms))
+              TSC_CASE(compare_refuses_two_patients_unless_the_user_confirms),
+              TSC_CASE(compare_png_report_is_written_atomically_outside_the_inputs))
