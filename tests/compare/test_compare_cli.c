@@ -341,9 +341,49 @@ TSC_TEST(compare_png_report_is_written_atomically_outside_the_inputs)
     CHECK(tsc_test_system("test ! -e '%s/report'", b) == 0);
 }
 
+TSC_TEST(compare_study_with_several_series_needs_the_series_named)
+{
+    need_cli();
+    char two[2100];
+    snprintf(two, sizeof two, "%s/two", tsc_test_tmpdir());
+    REQUIRE(mkdir(two, 0755) == 0);
+    make_study("two/a", &BASELINE, "CMP-001");
+    study fs = {1, 3, 34, GROWN_SHRUNK_NEW, 3};
+    make_study("two/b", &fs, "CMP-001");
+    const char *b = make_study("base", &BASELINE, "CMP-001");
+    cJSON *j;
+    CHECK(run_compare(b, two, "ambiguous", NULL, &j) == 2);
+    CHECK(j == NULL);
+    char err[2200];
+    snprintf(err, sizeof err, "%s/ambiguous.json.err", tsc_test_tmpdir());
+    CHECK(tsc_test_system("grep -q 'holds 2 image series; choose one with --followup-series' '%s'",
+                          err) == 0);
+    /* Series are ordered by study and series UID: find the follow-up's
+     * index by its slice count rather than assuming it. */
+    for (int k = 0; k < 2; k++) {
+        char extra[64];
+        snprintf(extra, sizeof extra, "--followup-series %d", k);
+        REQUIRE(run_compare(b, two, "chosen", extra, &j) == 0);
+        REQUIRE(j);
+        if (number_at(j, "followup.n_slices") == 34) {
+            CHECK(number_at(j, "followup.index") == k);
+            CHECK(string_is(j, "rano_suggestion.category", "PD"));
+        } else {
+            CHECK(number_at(j, "followup.n_slices") == 50);
+            CHECK(string_is(j, "rano_suggestion.category", "SD"));
+        }
+        cJSON_Delete(j);
+        char json[2100];
+        snprintf(json, sizeof json, "%s/chosen.json", tsc_test_tmpdir());
+        remove(json);
+    }
+    CHECK(run_compare(b, two, "missing", "--followup-series 7", &j) == 2);
+}
+
 TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_change_and_stable),
               TSC_CASE(compare_grown_shrunk_and_new_lesions_on_other_slices_is_progression),
               TSC_CASE(compare_lesions_shrunk_by_half_is_partial_response),
               TSC_CASE(compare_every_lesion_gone_is_complete_response),
               TSC_CASE(compare_refuses_two_patients_unless_the_user_confirms),
-              TSC_CASE(compare_png_report_is_written_atomically_outside_the_inputs))
+              TSC_CASE(compare_png_report_is_written_atomically_outside_the_inputs),
+              TSC_CASE(compare_study_with_several_series_needs_the_series_named))
