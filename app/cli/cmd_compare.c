@@ -14,7 +14,7 @@
 
 #include "cli.h"
 #include "cli_analysis.h"
-#include "compare_png.h"
+#include "compare_report.h"
 #include "cli_util.h"
 #include "result_json.h"
 #include "tsc_compare.h"
@@ -52,6 +52,7 @@ static void compare_usage(FILE *f)
                "  --out DIR         write the report into DIR (never into the input folders)\n"
                "  --png             DIR/comparison.png: both key slices side by side with\n"
                "                    their lesions, and the change table (default with --out)\n"
+               "  --pdf             DIR/comparison.pdf: the same on one page\n"
                "  --deidentify      no patient identifiers or source UIDs in the JSON, no\n"
                "                    study dates in the report\n"
                "  --force           overwrite existing output files\n"
@@ -72,7 +73,7 @@ typedef struct compare_args {
     const char *model_path;
     int threads, tta;
     const char *json_path, *out_dir;
-    int png, deidentify, force, quiet;
+    int png, pdf, deidentify, force, quiet;
 } compare_args;
 
 enum {
@@ -86,6 +87,7 @@ enum {
     OPT_JSON,
     OPT_OUT,
     OPT_PNG,
+    OPT_PDF,
     OPT_DEIDENTIFY,
     OPT_FORCE,
     OPT_QUIET
@@ -103,6 +105,7 @@ static const struct option compare_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"out", required_argument, NULL, OPT_OUT},
     {"png", no_argument, NULL, OPT_PNG},
+    {"pdf", no_argument, NULL, OPT_PDF},
     {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -123,6 +126,7 @@ static int compare_option(int code, const char *v, void *user)
     case OPT_JSON: a->json_path = v; break;
     case OPT_OUT: a->out_dir = v; break;
     case OPT_PNG: a->png = 1; break;
+    case OPT_PDF: a->pdf = 1; break;
     case OPT_DEIDENTIFY: a->deidentify = 1; break;
     case OPT_FORCE: a->force = 1; break;
     case OPT_QUIET: a->quiet = 1; break;
@@ -146,11 +150,11 @@ static int parse_args(int argc, char **argv, compare_args *a)
         fprintf(stderr, "(see tumorscope compare --help)\n");
         return TSC_EXIT_USAGE;
     }
-    if (a->png && !a->out_dir) {
-        fprintf(stderr, "tumorscope compare: --png needs --out DIR\n");
+    if ((a->png || a->pdf) && !a->out_dir) {
+        fprintf(stderr, "tumorscope compare: --png and --pdf need --out DIR\n");
         return TSC_EXIT_USAGE;
     }
-    if (a->out_dir) a->png = 1;
+    if (a->out_dir && !a->pdf) a->png = 1;
     int refused =
         tsc_cli_refuse_output_in_inputs("compare", "--out", a->out_dir, a->paths, a->n_paths);
     return refused ? refused
@@ -388,6 +392,35 @@ static void print_table(const side *sides, const tsc_comparison *c)
            tsc_rano_category_name(rs->category), TSC_RANO_SUGGESTION_LABEL, rs->reason);
 }
 
+/* The reports asked for into --out; TSC_EXIT_FAILURE (said on stderr) when
+ * one could not be written. */
+static int write_reports(const tsc_plugin_api *api, const compare_args *a, const tsc_model *model,
+                         const side *sides, const tsc_comparison *cmp)
+{
+    tsc_cli_compare_view v[2];
+    for (int i = 0; i < 2; i++)
+        v[i] = (tsc_cli_compare_view){i ? "Follow-up" : "Baseline", sides[i].ix, sides[i].series,
+                                      sides[i].sr};
+    char path[4096];
+    tsc_error err;
+    int rc = TSC_EXIT_OK;
+    if (tsc_cli_mkdir_p(a->out_dir) != 0) {
+        fprintf(stderr, "tumorscope compare: cannot create %s: %s\n", a->out_dir, strerror(errno));
+        return TSC_EXIT_FAILURE;
+    }
+    snprintf(path, sizeof path, "%s/comparison.png", a->out_dir);
+    if (a->png && tsc_cli_compare_png(path, api, model, v, cmp, a->deidentify, a->force, &err)) {
+        fprintf(stderr, "tumorscope compare: %s\n", err.message);
+        rc = TSC_EXIT_FAILURE;
+    }
+    snprintf(path, sizeof path, "%s/comparison.pdf", a->out_dir);
+    if (a->pdf && tsc_cli_compare_pdf(path, api, model, v, cmp, a->deidentify, a->force, &err)) {
+        fprintf(stderr, "tumorscope compare: %s\n", err.message);
+        rc = TSC_EXIT_FAILURE;
+    }
+    return rc;
+}
+
 static int open_side(const tsc_plugin_api *api, side *sd)
 {
     tsc_error err;
@@ -456,25 +489,7 @@ int tsc_cli_compare(int argc, char **argv)
         goto out;
     }
     if (!a.json_path || strcmp(a.json_path, "-")) print_table(sides, cmp);
-    if (a.png) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/comparison.png", a.out_dir);
-        tsc_cli_compare_view v[2];
-        for (int i = 0; i < 2; i++)
-            v[i] = (tsc_cli_compare_view){i ? "Follow-up" : "Baseline", sides[i].ix,
-                                          sides[i].series, sides[i].sr};
-        if (tsc_cli_mkdir_p(a.out_dir) != 0) {
-            tsc_error_set(&err, TSC_EIO, "cannot create %s: %s", a.out_dir, strerror(errno));
-            rc = 1;
-        } else if (tsc_cli_compare_png(path, api, model, v, cmp, a.deidentify, a.force, &err) !=
-                   TSC_OK) {
-            rc = 1;
-        }
-        if (rc) {
-            fprintf(stderr, "tumorscope compare: %s\n", err.message);
-            rc = TSC_EXIT_FAILURE;
-        }
-    }
+    if (a.out_dir) rc = write_reports(api, &a, model, sides, cmp);
     if (a.json_path) {
         cJSON *root = comparison_json(api, &a, model, sides, &p, cmp, same_id);
         char *text = cJSON_Print(root);

@@ -316,7 +316,7 @@ TSC_TEST(compare_refuses_two_patients_unless_the_user_confirms)
     cJSON_Delete(j);
 }
 
-TSC_TEST(compare_png_report_is_written_atomically_outside_the_inputs)
+TSC_TEST(compare_png_and_pdf_reports_are_written_atomically_outside_the_inputs)
 {
     need_cli();
     const char *b = make_study("base", &BASELINE, "CMP-001");
@@ -332,7 +332,19 @@ TSC_TEST(compare_png_report_is_written_atomically_outside_the_inputs)
               "test \"$(ls -A '%s')\" = comparison.png && head -c 8 '%s/comparison.png' | "
               "od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'",
               out, out) == 0);
+    /* The PDF holds the table and the suggestion as text. */
+    snprintf(extra, sizeof extra, "--out '%s' --pdf", out);
+    CHECK(run_compare(b, b, "pdf", extra, &j) == 0);
+    cJSON_Delete(j);
+    CHECK(tsc_test_system("head -c 5 '%s/comparison.pdf' | grep -q '%%PDF-'", out) == 0);
+    if (tsc_test_system("command -v pdftotext >/dev/null") == 0)
+        CHECK(tsc_test_system("pdftotext '%s/comparison.pdf' - | tr '\\n' ' ' | grep -q "
+                              "\"RANO SD (stable disease) - suggested, for the radiologist's "
+                              "decision\"",
+                              out) == 0);
+    else printf("  pdftotext (poppler-utils) not installed: the PDF's text is not checked\n");
     /* Not replaced without --force, and never written into an input. */
+    snprintf(extra, sizeof extra, "--out '%s'", out);
     CHECK(run_compare(b, b, "png-again", extra, &j) == 1);
     cJSON_Delete(j);
     snprintf(extra, sizeof extra, "--out '%s/report'", b);
@@ -385,5 +397,5 @@ TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_ch
               TSC_CASE(compare_lesions_shrunk_by_half_is_partial_response),
               TSC_CASE(compare_every_lesion_gone_is_complete_response),
               TSC_CASE(compare_refuses_two_patients_unless_the_user_confirms),
-              TSC_CASE(compare_png_report_is_written_atomically_outside_the_inputs),
+              TSC_CASE(compare_png_and_pdf_reports_are_written_atomically_outside_the_inputs),
               TSC_CASE(compare_study_with_several_series_needs_the_series_named))

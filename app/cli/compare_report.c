@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The comparison PNG (compare_png.h).  The slices are decoded and their
- * lesions drawn by the plugin (slice_decode, render_overlay), so overlays
- * look as in every other report; the layout and the table are drawn here. */
-#include "compare_png.h"
+/* The comparison report as PNG and PDF (compare_report.h).  The slices are
+ * decoded and their lesions drawn by the plugin (slice_decode,
+ * render_overlay), so overlays look as in every other report; the layout
+ * and the table are drawn here, once, for both formats. */
+#include "compare_report.h"
 
+#include <cairo-pdf.h>
 #include <cairo.h>
 #include <math.h>
 #include <stdio.h>
@@ -166,14 +168,14 @@ static void draw_table(cairo_t *cr, const tsc_comparison *c, double y)
     text(cr, MARGIN, y += 1.5 * LINE, "Decision support only - not for diagnostic use.");
 }
 
-typedef struct png_buffer {
+typedef struct out_buffer {
     unsigned char *p;
     size_t n, cap;
-} png_buffer;
+} out_buffer;
 
 static cairo_status_t append(void *closure, const unsigned char *data, unsigned int n)
 {
-    png_buffer *b = closure;
+    out_buffer *b = closure;
     if (b->n + n > b->cap) {
         size_t cap = (b->cap + n) * 2;
         unsigned char *p = realloc(b->p, cap);
@@ -185,15 +187,18 @@ static cairo_status_t append(void *closure, const unsigned char *data, unsigned 
     return CAIRO_STATUS_SUCCESS;
 }
 
-tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, const tsc_model *model,
-                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
-                               int deidentify, int force, tsc_error *err)
+static int report_height(const tsc_comparison *c)
+{
+    return 60 + PANEL + 40 + (int)(tsc_comparison_n_rows(c) + 8) * LINE + 10;
+}
+
+/* The whole report on `cr` (WIDTH x report_height() units). */
+static tsc_status draw_report(cairo_t *cr, const tsc_plugin_api *api, const tsc_model *model,
+                              const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                              int deidentify, tsc_error *err)
 {
     size_t key[2];
     choose_slices(api, views, c, key);
-    int height = 60 + PANEL + 40 + (int)(tsc_comparison_n_rows(c) + 8) * LINE + 10;
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, WIDTH, height);
-    cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     tsc_status st = TSC_OK;
@@ -231,12 +236,53 @@ tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, cons
         cairo_set_font_size(cr, 14);
         draw_table(cr, c, 60 + PANEL + 40);
     }
-    cairo_destroy(cr);
-    png_buffer png = {0};
-    if (st == TSC_OK && cairo_surface_write_to_png_stream(s, append, &png) != CAIRO_STATUS_SUCCESS)
-        st = tsc_error_set(err, TSC_ENOMEM, "%s: the comparison image could not be encoded", path);
-    cairo_surface_destroy(s);
-    if (st == TSC_OK) st = tsc_cli_write_file_atomic(path, png.p, png.n, force, err);
-    free(png.p);
     return st;
+}
+
+/* Draws the report on `s` (a fresh surface), finishes it, and writes what
+ * it encoded into `buf` to `path` atomically. */
+static tsc_status finish(cairo_surface_t *s, cairo_t *cr, tsc_status st, int is_png,
+                         out_buffer *buf, const char *path, int force, tsc_error *err)
+{
+    cairo_destroy(cr);
+    if (st == TSC_OK && is_png &&
+        cairo_surface_write_to_png_stream(s, append, buf) != CAIRO_STATUS_SUCCESS)
+        st = tsc_error_set(err, TSC_ENOMEM, "%s: the comparison image could not be encoded", path);
+    cairo_surface_finish(s);
+    if (st == TSC_OK && cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+        st = tsc_error_set(err, TSC_ENOMEM, "%s: %s", path,
+                           cairo_status_to_string(cairo_surface_status(s)));
+    cairo_surface_destroy(s);
+    if (st == TSC_OK) st = tsc_cli_write_file_atomic(path, buf->p, buf->n, force, err);
+    free(buf->p);
+    return st;
+}
+
+tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                               int deidentify, int force, tsc_error *err)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, WIDTH, report_height(c));
+    cairo_t *cr = cairo_create(s);
+    tsc_status st = draw_report(cr, api, model, views, c, deidentify, err);
+    out_buffer buf = {0};
+    return finish(s, cr, st, 1, &buf, path, force, err);
+}
+
+tsc_status tsc_cli_compare_pdf(const char *path, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                               int deidentify, int force, tsc_error *err)
+{
+    /* One page as wide as A4 (the layout's pixels at half a point each);
+     * the slices keep their full resolution inside. */
+    out_buffer buf = {0};
+    cairo_surface_t *s =
+        cairo_pdf_surface_create_for_stream(append, &buf, WIDTH * 0.5, report_height(c) * 0.5);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE,
+                                   "tumorscope: follow-up compared with baseline");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "tumorscope compare");
+    cairo_t *cr = cairo_create(s);
+    cairo_scale(cr, 0.5, 0.5);
+    tsc_status st = draw_report(cr, api, model, views, c, deidentify, err);
+    return finish(s, cr, st, 0, &buf, path, force, err);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The comparison as a PNG report: the two key slices side by side with the
- * plugin's overlay, and the change table with the suggested RANO category. */
-#ifndef TSC_CLI_COMPARE_PNG_H
-#define TSC_CLI_COMPARE_PNG_H
+/* The comparison as a report (PNG or a one-page PDF): the two key slices
+ * side by side with the plugin's overlay, and the change table with the
+ * suggested RANO category. */
+#ifndef TSC_CLI_COMPARE_REPORT_H
+#define TSC_CLI_COMPARE_REPORT_H
 
 #include "tsc_compare.h"
 #include "tsc_plugin.h"
@@ -20,6 +21,10 @@ typedef struct tsc_cli_compare_view {
  * IDs are never drawn.  Returns TSC_OK or a status with `err` saying what
  * failed. */
 tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                               int deidentify, int force, tsc_error *err);
+/* The same as a one-page PDF (no patient identifiers in its metadata). */
+tsc_status tsc_cli_compare_pdf(const char *path, const tsc_plugin_api *api, const tsc_model *model,
                                const tsc_cli_compare_view views[2], const tsc_comparison *c,
                                int deidentify, int force, tsc_error *err);
 
