@@ -20,13 +20,6 @@
 #include "tsc_compare.h"
 #include "tsc_plugin.h"
 
-#define RANO_RULES                                                                                 \
-    "RANO measurable-disease criteria on enhancing lesions (Wen et al., J Clin Oncol "             \
-    "2010;28:1963-72): CR all enhancing disease gone; PR sum of products down >= 50 %; PD up "     \
-    ">= 25 % or a new measurable lesion (>= 10 x 10 mm); else SD.  Image rules only: "             \
-    "corticosteroids, clinical status, non-enhancing (T2/FLAIR) disease and confirmation "         \
-    "scans are the radiologist's (docs/RESULT_FORMAT.md)"
-
 static void compare_usage(FILE *f)
 {
     fprintf(f, "usage: tumorscope compare BASELINE FOLLOWUP [options]\n"
@@ -341,7 +334,7 @@ static cJSON *comparison_json(const tsc_plugin_api *api, const compare_args *a,
     cJSON_AddStringToObject(r, "name", tsc_rano_category_name(rs->category));
     cJSON_AddStringToObject(r, "label", TSC_RANO_SUGGESTION_LABEL);
     cJSON_AddStringToObject(r, "reason", rs->reason);
-    cJSON_AddStringToObject(r, "rules", RANO_RULES);
+    cJSON_AddStringToObject(r, "rules", TSC_RANO_RULES);
     return root;
 }
 

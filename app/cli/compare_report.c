@@ -281,6 +281,9 @@ tsc_status tsc_cli_compare_pdf(const char *path, const tsc_plugin_api *api, cons
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE,
                                    "tumorscope: follow-up compared with baseline");
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "tumorscope compare");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT,
+                                   "Brain MRI follow-up comparison - decision support only, not "
+                                   "for diagnostic use");
     cairo_t *cr = cairo_create(s);
     cairo_scale(cr, 0.5, 0.5);
     tsc_status st = draw_report(cr, api, model, views, c, deidentify, err);

@@ -36,6 +36,15 @@ extern "C" {
 
 /* Every host shows this beside the category, verbatim. */
 #define TSC_RANO_SUGGESTION_LABEL "suggested, for the radiologist's decision"
+/* The rules the suggestion applies and what it leaves out, for reports and
+ * JSON. */
+#define TSC_RANO_RULES                                                                             \
+    "RANO measurable-disease criteria on enhancing lesions (Wen et al., J Clin Oncol "             \
+    "2010;28:1963-72): CR all enhancing disease gone; PR sum of products down >= 50 %; PD up "     \
+    ">= 25 % or a new measurable lesion (>= 10 x 10 mm); NE no measurable disease at baseline "    \
+    "and none new; else SD.  Image rules only: corticosteroids, clinical status, "                 \
+    "non-enhancing (T2/FLAIR) disease and confirmation scans are the radiologist's "               \
+    "(docs/RESULT_FORMAT.md)"
 
 typedef enum tsc_rano_category {
     TSC_RANO_CR = 0, /* complete response: all enhancing disease gone */
