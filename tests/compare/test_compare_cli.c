@@ -392,10 +392,32 @@ TSC_TEST(compare_study_with_several_series_needs_the_series_named)
     CHECK(run_compare(b, two, "missing", "--followup-series 7", &j) == 2);
 }
 
+TSC_TEST(compare_deidentified_json_has_no_uids_or_dates)
+{
+    need_cli();
+    const char *b = make_study("base", &BASELINE, "CMP-001");
+    cJSON *j;
+    CHECK(run_compare(b, b, "deid", "--deidentify", &j) == 0);
+    REQUIRE(j);
+    static const char *const gone[] = {"series_uid", "study_uid", "study_date"};
+    for (int side = 0; side < 2; side++)
+        for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+            char p[64];
+            snprintf(p, sizeof p, "%s.%s", side ? "followup" : "baseline", gone[i]);
+            CHECK(cJSON_IsNull(at(j, p)));
+        }
+    char json[2100];
+    snprintf(json, sizeof json, "%s/deid.json", tsc_test_tmpdir());
+    CHECK(tsc_test_system("! grep -q -e CMP-001 -e 20240101 -e Phantom '%s'", json) == 0);
+    CHECK(string_is(j, "rano_suggestion.category", "SD"));
+    cJSON_Delete(j);
+}
+
 TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_change_and_stable),
               TSC_CASE(compare_grown_shrunk_and_new_lesions_on_other_slices_is_progression),
               TSC_CASE(compare_lesions_shrunk_by_half_is_partial_response),
               TSC_CASE(compare_every_lesion_gone_is_complete_response),
               TSC_CASE(compare_refuses_two_patients_unless_the_user_confirms),
               TSC_CASE(compare_png_and_pdf_reports_are_written_atomically_outside_the_inputs),
-              TSC_CASE(compare_study_with_several_series_needs_the_series_named))
+              TSC_CASE(compare_study_with_several_series_needs_the_series_named),
+              TSC_CASE(compare_deidentified_json_has_no_uids_or_dates))
