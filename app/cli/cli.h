@@ -21,6 +21,7 @@ void tsc_cli_install_log(int verbose);
 
 int tsc_cli_info(int argc, char **argv);
 int tsc_cli_analyze(int argc, char **argv);
+int tsc_cli_compare(int argc, char **argv);
 int tsc_cli_eval(int argc, char **argv);
 int tsc_cli_dicomize(int argc, char **argv);
 int tsc_cli_bench_model(int argc, char **argv);

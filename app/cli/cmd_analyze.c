@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_analysis.h"
 #include "cli_util.h"
 #include "result_json.h"
 #include "tsc_plugin.h"
@@ -121,15 +122,7 @@ static int analyze_option(int code, const char *v, void *user)
         break;
     }
     case OPT_ALL: a->n_slices = 0; break;
-    case OPT_METHOD:
-        a->method = tsc_cli_method_from_string(v);
-        if (a->method < 0) {
-            fprintf(stderr,
-                    "tumorscope analyze: unknown method '%s' (cnn, threshold, region-growing)\n",
-                    v);
-            return TSC_EXIT_USAGE;
-        }
-        break;
+    case OPT_METHOD: return tsc_cli_parse_method("analyze", v, &a->method);
     case OPT_MODEL: a->model_path = v; break;
     case OPT_THREADS: a->threads = atoi(v); break;
     case OPT_NO_TTA: a->tta = 0; break;
@@ -167,50 +160,12 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         return TSC_EXIT_USAGE;
     }
     if (a->out_dir && !a->png && !a->pdf && !a->dicom) a->png = 1;
-    /* Refused before anything is read or created: a report folder inside a
-     * study would change the study (and be indexed with it next time). */
-    const char *input = a->out_dir ? tsc_cli_output_in_inputs(a->out_dir, a->paths, a->n_paths) : NULL;
-    if (input) {
-        fprintf(stderr,
-                "tumorscope analyze: --out %s is inside the input folder of %s; tumorscope never "
-                "writes into input folders, choose another\n",
-                a->out_dir, input);
-        return TSC_EXIT_USAGE;
-    }
-    input = a->json_path && strcmp(a->json_path, "-")
-                ? tsc_cli_output_in_inputs(a->json_path, a->paths, a->n_paths)
-                : NULL;
-    if (input) {
-        fprintf(stderr,
-                "tumorscope analyze: --json %s is inside the input folder of %s; tumorscope never "
-                "writes into input folders, choose another\n",
-                a->json_path, input);
-        return TSC_EXIT_USAGE;
-    }
-    return TSC_EXIT_OK;
-}
-
-static void progress_cb(size_t done, size_t total, void *user)
-{
-    const char *label = user;
-    fprintf(stderr, "\rtumorscope: %s: %zu/%zu slices", label, done, total);
-    if (done == total) fputc('\n', stderr);
-}
-
-/* Resolves a --series value (index or UID) to series indices; returns 0 if none. */
-static size_t match_series(const tsc_plugin_api *api, const tsc_dicom_index *ix, const char *want,
-                           size_t *out, size_t max)
-{
-    size_t n = api->study_n_series(ix), m = 0;
-    char *end;
-    long k = strtol(want, &end, 10);
-    if (*want && !*end && !strchr(want, '.')) {
-        if (k >= 0 && (size_t)k < n && m < max) out[m++] = (size_t)k;
-        return m;
-    }
-    for (size_t i = 0; i < n && m < max; i++)
-        if (!strcmp(api->study_get_series(ix, i)->series_uid, want)) out[m++] = i;
-    return m;
+    /* Refused before anything is read or created. */
+    int refused =
+        tsc_cli_refuse_output_in_inputs("analyze", "--out", a->out_dir, a->paths, a->n_paths);
+    return refused ? refused
+                   : tsc_cli_refuse_output_in_inputs("analyze", "--json", a->json_path, a->paths,
+                                                     a->n_paths);
 }
 
 /* Says why an output could not be written; returns 1 (failed). */
@@ -310,9 +265,9 @@ static tsc_series_result *analyze_whole_series(analyze_run *R, size_t s, cJSON *
     snprintf(label, sizeof label, "series %zu", s);
     tsc_error err;
     tsc_series_result *sr = NULL;
-    tsc_status st =
-        api->analyze_study_series(R->model, R->ix, s, &R->ao, a->threads,
-                                  a->quiet || !isatty(2) ? NULL : progress_cb, label, &sr, &err);
+    tsc_status st = api->analyze_study_series(R->model, R->ix, s, &R->ao, a->threads,
+                                              a->quiet || !isatty(2) ? NULL : tsc_cli_progress,
+                                              label, &sr, &err);
     if (st == TSC_ESCOPE) {
         /* Not analysed: the reason for the radiologist, nothing guessed. */
         fprintf(stderr,
@@ -465,7 +420,7 @@ static size_t *series_to_analyse(const tsc_plugin_api *api, const tsc_dicom_inde
         return todo;
     }
     for (size_t i = 0; i < a->n_series; i++) {
-        size_t got = match_series(api, ix, a->series[i], todo + *n_todo, n_all - *n_todo);
+        size_t got = tsc_cli_match_series(api, ix, a->series[i], todo + *n_todo, n_all - *n_todo);
         if (!got) {
             fprintf(stderr, "tumorscope analyze: no series '%s' (see `tumorscope info`)\n",
                     a->series[i]);
@@ -505,15 +460,9 @@ int tsc_cli_analyze(int argc, char **argv)
         rc = TSC_EXIT_FAILURE;
         goto out;
     }
-    if (a.method == TSC_METHOD_CNN) {
-        tsc_model_params mp = api->model_default_params();
-        mp.threads = 1; /* one engine thread per worker; the workers use the cores */
-        if (api->model_load(a.model_path, &mp, &R.model, &err) != TSC_OK) {
-            fprintf(stderr, "tumorscope analyze: cannot load the model: %s\n", err.message);
-            rc = TSC_EXIT_FAILURE;
-            goto out;
-        }
-    }
+    if (a.method == TSC_METHOD_CNN &&
+        (rc = tsc_cli_load_model(api, "analyze", a.model_path, &R.model)))
+        goto out;
     size_t n_todo;
     size_t *todo = series_to_analyse(api, R.ix, &a, &n_todo);
     if (!todo) {

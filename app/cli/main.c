@@ -19,6 +19,10 @@ static const tsc_cli_command commands[] = {
 #ifdef TSC_CLI_HAVE_ANALYZE
     {"analyze", "analyse DICOM series: findings as JSON, reports, DICOM outputs", tsc_cli_analyze},
 #endif
+#ifdef TSC_CLI_HAVE_COMPARE
+    {"compare", "compare a follow-up with its baseline: lesion change, suggested RANO category",
+     tsc_cli_compare},
+#endif
 #ifdef TSC_CLI_HAVE_EVAL
     {"eval", "evaluate the analysis on a labelled image dataset", tsc_cli_eval},
 #endif

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The comparison report as PNG and PDF (compare_report.h).  The slices are
+ * decoded and their lesions drawn by the plugin (slice_decode,
+ * render_overlay), so overlays look as in every other report; the layout
+ * and the table are drawn here, once, for both formats. */
+#include "compare_report.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+
+#define PANEL 560 /* px, each key slice's square */
+#define MARGIN 20
+#define LINE 20 /* px between table lines */
+#define WIDTH (2 * PANEL + 3 * MARGIN)
+
+/* The key slices to show: those of the largest matched target, so both
+ * panels show the same lesion; else each series' own key slice. */
+static void choose_slices(const tsc_plugin_api *api, const tsc_cli_compare_view v[2],
+                          const tsc_comparison *c, size_t key[2])
+{
+    double best = -1;
+    key[0] = api->series_result_get_key_slice(v[0].sr);
+    key[1] = api->series_result_get_key_slice(v[1].sr);
+    for (size_t i = 0; i < tsc_comparison_n_rows(c); i++) {
+        const tsc_compare_row *r = tsc_comparison_get_row(c, i);
+        if (r->change != TSC_LESION_MATCHED || r->baseline_product_mm2 <= best) continue;
+        best = r->baseline_product_mm2;
+        key[0] = api->series_result_get_lesion3d(v[0].sr, r->baseline)->key_slice;
+        key[1] = api->series_result_get_lesion3d(v[1].sr, r->followup)->key_slice;
+    }
+}
+
+/* Slice k of view `v` in the square at (x, y), windowed as its header says,
+ * in true proportions (pixel spacing), with the overlay of its result. */
+static tsc_status draw_slice(cairo_t *cr, const tsc_plugin_api *api, const tsc_model *model,
+                             const tsc_cli_compare_view *v, size_t k, double x, double y,
+                             tsc_error *err)
+{
+    tsc_dicom_image *im = NULL;
+    tsc_status st = api->slice_decode(v->ix, v->series, k, &im, err);
+    if (st != TSC_OK) return st;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, im->cols, im->rows);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    double lo = im->window_center - im->window_width / 2, width = im->window_width;
+    if (!(width > 0)) lo = im->min_value, width = im->max_value - im->min_value;
+    cairo_surface_flush(s);
+    for (int r = 0; r < im->rows; r++)
+        for (int col = 0; col < im->cols; col++) {
+            double g = width > 0 ? (im->pixels[(size_t)r * im->cols + col] - lo) / width : 0;
+            uint32_t u = (uint32_t)lround(255 * fmin(1, fmax(0, g)));
+            ((uint32_t *)(data + (size_t)r * stride))[col] = u << 16 | u << 8 | u;
+        }
+    cairo_surface_mark_dirty(s);
+    double w_mm = im->cols * im->pixel_spacing[1], h_mm = im->rows * im->pixel_spacing[0];
+    double scale = PANEL / fmax(w_mm, h_mm);
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, PANEL, PANEL);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_fill_preserve(cr);
+    cairo_clip(cr);
+    cairo_translate(cr, x + (PANEL - w_mm * scale) / 2, y + (PANEL - h_mm * scale) / 2);
+    cairo_scale(cr, scale * im->pixel_spacing[1], scale * im->pixel_spacing[0]);
+    cairo_set_source_surface(cr, s, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    const tsc_result *r = api->series_result_get_slice(v->sr, k);
+    if (r) {
+        tsc_overlay_options oo = api->overlay_default_options();
+        oo.show_legend = 0;
+        oo.show_disclaimer = 0; /* once, under the table */
+        st = api->render_overlay(cr, model, r, &oo, err);
+    }
+    cairo_restore(cr);
+    cairo_surface_destroy(s);
+    api->image_free(im);
+    return st;
+}
+
+static void text(cairo_t *cr, double x, double y, const char *s)
+{
+    cairo_move_to(cr, x, y);
+    cairo_show_text(cr, s);
+}
+
+static void cell(char *out, size_t n, double v, const char *fmt)
+{
+    if (isfinite(v)) snprintf(out, n, fmt, v);
+    else snprintf(out, n, "-");
+}
+
+/* One table line; columns right-aligned at fixed x positions. */
+static void table_line(cairo_t *cr, double y, const char *const col[8])
+{
+    static const double right[8] = {70, 170, 290, 390, 490, 610, 720, 830};
+    for (int i = 0; i < 8; i++) {
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, col[i], &e);
+        text(cr, MARGIN + (i < 2 ? right[i] - 60 : right[i] - e.x_advance), y, col[i]);
+    }
+}
+
+static void draw_table(cairo_t *cr, const tsc_comparison *c, double y)
+{
+    static const char *const head[8] = {"lesion",   "change",   "base mL", "f/u mL",
+                                        "volume %", "base mm²", "f/u mm²", "product %"};
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    table_line(cr, y, head);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    char b[8][48];
+    const char *col[8];
+    for (int i = 0; i < 8; i++) col[i] = b[i];
+    for (size_t i = 0; i < tsc_comparison_n_rows(c); i++) {
+        const tsc_compare_row *r = tsc_comparison_get_row(c, i);
+        int has_b = r->baseline != (size_t)-1, has_f = r->followup != (size_t)-1;
+        /* Numbers as in each series' lesions_3d: baseline/follow-up. */
+        if (has_b && has_f)
+            snprintf(b[0], sizeof b[0], "%zu/%zu", r->baseline + 1, r->followup + 1);
+        else if (has_b) snprintf(b[0], sizeof b[0], "%zu/-", r->baseline + 1);
+        else snprintf(b[0], sizeof b[0], "-/%zu", r->followup + 1);
+        snprintf(b[1], sizeof b[1], "%s", tsc_lesion_change_to_string(r->change));
+        cell(b[2], sizeof b[2], has_b ? r->baseline_volume_ml : NAN, "%.2f");
+        cell(b[3], sizeof b[3], has_f ? r->followup_volume_ml : NAN, "%.2f");
+        cell(b[4], sizeof b[4], r->volume_change_percent, "%+.1f");
+        cell(b[5], sizeof b[5], has_b ? r->baseline_product_mm2 : NAN, "%.0f");
+        cell(b[6], sizeof b[6], has_f ? r->followup_product_mm2 : NAN, "%.0f");
+        cell(b[7], sizeof b[7], r->product_change_percent, "%+.1f");
+        table_line(cr, y += LINE, col);
+    }
+    const tsc_compare_totals *t = tsc_comparison_get_totals(c);
+    snprintf(b[0], sizeof b[0], "total");
+    snprintf(b[1], sizeof b[1], " ");
+    cell(b[2], sizeof b[2], t->baseline_volume_ml, "%.2f");
+    cell(b[3], sizeof b[3], t->followup_volume_ml, "%.2f");
+    cell(b[4], sizeof b[4], t->volume_change_percent, "%+.1f");
+    cell(b[5], sizeof b[5], t->baseline_spd_mm2, "%.0f");
+    cell(b[6], sizeof b[6], t->followup_spd_mm2, "%.0f");
+    cell(b[7], sizeof b[7], t->spd_change_percent, "%+.1f");
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    table_line(cr, y += LINE, col);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    char line[512];
+    snprintf(
+        line, sizeof line,
+        "Volumes: every lesion.  Products: longest axial diameter x perpendicular; total = sum "
+        "of products of the %zu target lesion(s).",
+        t->n_targets);
+    text(cr, MARGIN, y += LINE, line);
+    const tsc_rano_suggestion *rs = tsc_comparison_get_rano(c);
+    cairo_set_font_size(cr, 17);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    snprintf(line, sizeof line, "RANO %s (%s) - %s", tsc_rano_category_to_string(rs->category),
+             tsc_rano_category_name(rs->category), TSC_RANO_SUGGESTION_LABEL);
+    text(cr, MARGIN, y += 1.6 * LINE, line);
+    cairo_set_font_size(cr, 14);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    text(cr, MARGIN, y += LINE, rs->reason);
+    text(cr, MARGIN, y += LINE,
+         "Image rules of RANO only (Wen et al., J Clin Oncol 2010); lesions matched by position "
+         "without registration.");
+    cairo_set_source_rgb(cr, 0.85, 0.3, 0.2);
+    text(cr, MARGIN, y += 1.5 * LINE, "Decision support only - not for diagnostic use.");
+}
+
+typedef struct out_buffer {
+    unsigned char *p;
+    size_t n, cap;
+} out_buffer;
+
+static cairo_status_t append(void *closure, const unsigned char *data, unsigned int n)
+{
+    out_buffer *b = closure;
+    if (b->n + n > b->cap) {
+        size_t cap = (b->cap + n) * 2;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p) return CAIRO_STATUS_NO_MEMORY;
+        b->p = p, b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, n);
+    b->n += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static int report_height(const tsc_comparison *c)
+{
+    return 60 + PANEL + 40 + (int)(tsc_comparison_n_rows(c) + 8) * LINE + 10;
+}
+
+/* The whole report on `cr` (WIDTH x report_height() units). */
+static tsc_status draw_report(cairo_t *cr, const tsc_plugin_api *api, const tsc_model *model,
+                              const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                              int deidentify, tsc_error *err)
+{
+    size_t key[2];
+    choose_slices(api, views, c, key);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    tsc_status st = TSC_OK;
+    for (int i = 0; i < 2 && st == TSC_OK; i++) {
+        double x = MARGIN + i * (PANEL + MARGIN);
+        char title[256];
+        const tsc_dicom_series_info *se = api->study_get_series(views[i].ix, views[i].series);
+        const char *date = api->study_get_study(views[i].ix, se->study)->date;
+        int n = snprintf(title, sizeof title, "%s: series %zu", views[i].role, views[i].series);
+        if (!deidentify && *date && n > 0)
+            snprintf(title + n, sizeof title - (size_t)n, ", study date %s", date);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+        cairo_set_font_size(cr, 17);
+        text(cr, x, 30, title);
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, 14);
+        if (key[i] == (size_t)-1) {
+            text(cr, x, 52, "no lesion: middle slice shown");
+            key[i] = se->n_slices / 2;
+        } else {
+            const tsc_dicom_slice_info *sl =
+                api->study_get_slice(views[i].ix, views[i].series, key[i]);
+            if (sl->has_geometry)
+                snprintf(title, sizeof title, "key slice %zu of %zu, at %.1f mm along the normal",
+                         key[i], se->n_slices, sl->location);
+            else snprintf(title, sizeof title, "key slice %zu of %zu", key[i], se->n_slices);
+            text(cr, x, 52, title);
+        }
+        st = draw_slice(cr, api, model, &views[i], key[i], x, 60, err);
+    }
+    if (st == TSC_OK) {
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_font_size(cr, 14);
+        draw_table(cr, c, 60 + PANEL + 40);
+    }
+    return st;
+}
+
+/* Draws the report on `s` (a fresh surface), finishes it, and writes what
+ * it encoded into `buf` to `path` atomically. */
+static tsc_status finish(cairo_surface_t *s, cairo_t *cr, tsc_status st, int is_png,
+                         out_buffer *buf, const char *path, int force, tsc_error *err)
+{
+    cairo_destroy(cr);
+    if (st == TSC_OK && is_png &&
+        cairo_surface_write_to_png_stream(s, append, buf) != CAIRO_STATUS_SUCCESS)
+        st = tsc_error_set(err, TSC_ENOMEM, "%s: the comparison image could not be encoded", path);
+    cairo_surface_finish(s);
+    if (st == TSC_OK && cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+        st = tsc_error_set(err, TSC_ENOMEM, "%s: %s", path,
+                           cairo_status_to_string(cairo_surface_status(s)));
+    cairo_surface_destroy(s);
+    if (st == TSC_OK) st = tsc_cli_write_file_atomic(path, buf->p, buf->n, force, err);
+    free(buf->p);
+    return st;
+}
+
+tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                               int deidentify, int force, tsc_error *err)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, WIDTH, report_height(c));
+    cairo_t *cr = cairo_create(s);
+    tsc_status st = draw_report(cr, api, model, views, c, deidentify, err);
+    out_buffer buf = {0};
+    return finish(s, cr, st, 1, &buf, path, force, err);
+}
+
+tsc_status tsc_cli_compare_pdf(const char *path, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                               int deidentify, int force, tsc_error *err)
+{
+    /* One page as wide as A4 (the layout's pixels at half a point each);
+     * the slices keep their full resolution inside. */
+    out_buffer buf = {0};
+    cairo_surface_t *s =
+        cairo_pdf_surface_create_for_stream(append, &buf, WIDTH * 0.5, report_height(c) * 0.5);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE,
+                                   "tumorscope: follow-up compared with baseline");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "tumorscope compare");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT,
+                                   "Brain MRI follow-up comparison - decision support only, not "
+                                   "for diagnostic use");
+    cairo_t *cr = cairo_create(s);
+    cairo_scale(cr, 0.5, 0.5);
+    tsc_status st = draw_report(cr, api, model, views, c, deidentify, err);
+    return finish(s, cr, st, 0, &buf, path, force, err);
+}
