@@ -13,7 +13,8 @@ static void bench_usage(FILE *f)
 {
     fprintf(f,
             "usage: tumorscope bench-model MODEL.onnx [--threads N] [--iters N] [--warmup N]\n"
-            "                              [--input FILE] [--output FILE] [--reference] [--verbose]\n"
+            "                              [--precision fp32|bf16] [--input FILE] [--output FILE]\n"
+            "                              [--reference] [--verbose]\n"
             "\n"
             "Loads an ONNX model into the oneDNN engine, runs it on a random 1-image input\n"
             "after warm-up runs and prints the median, 90th percentile and minimum\n"
@@ -23,6 +24,8 @@ static void bench_usage(FILE *f)
             "  --threads N   OpenMP threads (default: every core)\n"
             "  --iters N     timed runs (default 20)\n"
             "  --warmup N    untimed runs first (default 3)\n"
+            "  --precision P fp32 (default) or bf16 (AVX512_BF16 convolutions; falls back\n"
+            "                to fp32 with a warning on CPUs without it)\n"
             "  --input FILE  read the inputs from FILE instead: raw float32, native byte\n"
             "                order, all inputs one after the other in ONNX order\n"
             "  --output FILE write the outputs of the last run to FILE the same way\n"
@@ -72,11 +75,20 @@ static int raw_floats(const char *path, int write, float **arrays, const size_t 
 }
 
 typedef struct bench_args {
-    int threads, iters, warmup, reference, verbose;
+    int threads, iters, warmup, reference, verbose, bf16;
     const char *input, *output;
 } bench_args;
 
-enum { OPT_THREADS = 256, OPT_ITERS, OPT_WARMUP, OPT_REFERENCE, OPT_VERBOSE, OPT_INPUT, OPT_OUTPUT };
+enum {
+    OPT_THREADS = 256,
+    OPT_ITERS,
+    OPT_WARMUP,
+    OPT_REFERENCE,
+    OPT_VERBOSE,
+    OPT_INPUT,
+    OPT_OUTPUT,
+    OPT_PRECISION
+};
 
 static const struct option bench_options[] = {{"help", no_argument, NULL, 'h'},
                                               {"threads", required_argument, NULL, OPT_THREADS},
@@ -86,6 +98,7 @@ static const struct option bench_options[] = {{"help", no_argument, NULL, 'h'},
                                               {"verbose", no_argument, NULL, OPT_VERBOSE},
                                               {"input", required_argument, NULL, OPT_INPUT},
                                               {"output", required_argument, NULL, OPT_OUTPUT},
+                                              {"precision", required_argument, NULL, OPT_PRECISION},
                                               {NULL, 0, NULL, 0}};
 
 /* A bad count is a usage error: 1 makes the caller print the usage. */
@@ -101,13 +114,14 @@ static int bench_option(int code, const char *v, void *user)
     case OPT_VERBOSE: b->verbose = 1; break;
     case OPT_INPUT: b->input = v; break;
     case OPT_OUTPUT: b->output = v; break;
+    case OPT_PRECISION: return (b->bf16 = tsc_cli_parse_precision(v)) < 0 ? 1 : 0;
     }
     return 0;
 }
 
 int tsc_cli_bench_model(int argc, char **argv)
 {
-    bench_args b = {0, 20, 3, 0, 0, NULL, NULL};
+    bench_args b = {0, 20, 3, 0, 0, 0, NULL, NULL};
     const char **operands = calloc((size_t)argc, sizeof *operands);
     size_t n_operands = 0;
     if (!operands) return TSC_EXIT_FAILURE;
@@ -128,7 +142,9 @@ int tsc_cli_bench_model(int argc, char **argv)
 
     tsc_nn_params p = api->nn_default_params_v4();
     p.n_threads = threads;
-    p.engine = reference ? TSC_NN_ENGINE_REFERENCE : TSC_NN_ENGINE_ONEDNN;
+    p.engine = reference ? TSC_NN_ENGINE_REFERENCE
+               : b.bf16  ? TSC_NN_ENGINE_ONEDNN_BF16
+                         : TSC_NN_ENGINE_ONEDNN;
     tsc_error err;
     tsc_error_clear(&err);
     tsc_nn_model *m = NULL;

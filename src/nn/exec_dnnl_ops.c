@@ -55,11 +55,12 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
     dnnl_dims_t zd = {N, Z, H, W}, wd = {Z, C, 1, 1}, one = {1, 1}, zero = {0, 0};
     int64_t wdims4[4] = {Z, C, 1, 1};
     dnnl_memory_desc_t src_md, wei_any, wei_plain, bias_md, z_md;
-    tsc__dnnl_any_md(&src_md, 4, x->dims);
-    dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dnnl_f32, dnnl_format_tag_any);
+    const dnnl_data_type_t dt = S->conv_dt;
+    tsc__dnnl_any_md(&src_md, 4, x->dims, dt);
+    dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dt, dnnl_format_tag_any);
     tsc__dnnl_plain_md(&wei_plain, 4, wdims4);
     tsc__dnnl_plain_md(&bias_md, 1, &Z);
-    dnnl_memory_desc_init_by_tag(&z_md, 4, zd, dnnl_f32, dnnl_acdb);
+    dnnl_memory_desc_init_by_tag(&z_md, 4, zd, dt, dnnl_acdb);
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
     dnnl_primitive_desc_t pd = NULL;
@@ -95,10 +96,9 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
     dnnl_dims_t ys = {H * kh * W * kw * M, kh * W * kw * M, W * kw * M, kw * M, M, 1};
     dnnl_memory_desc_t z6, y6, y_md;
     dnnl_dims_t yd = {N, M, H * kh, W * kw};
-    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&z6, 6, d6, dnnl_f32, zs), "describe a shuffle");
-    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&y6, 6, d6, dnnl_f32, ys), "describe a shuffle");
-    CHECK_DNNL(dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dnnl_f32, dnnl_acdb),
-               "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&z6, 6, d6, dt, zs), "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&y6, 6, d6, dt, ys), "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dt, dnnl_acdb), "describe a shuffle");
     int ym = tsc__dnnl_new_act_mem(S, &y_md);
     if (ym < 0) return tsc__dnnl_nomem(S);
     int zv = tsc__dnnl_alias_mem(S, zm, &z6), yv = tsc__dnnl_alias_mem(S, ym, &y6);
@@ -153,8 +153,8 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         }
     }
     dnnl_memory_desc_t src_md, wei_any, wei_src, bias_md, dst_md;
-    tsc__dnnl_any_md(&src_md, r, x->dims);
-    dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, dnnl_f32, dnnl_format_tag_any);
+    tsc__dnnl_any_md(&src_md, r, x->dims, S->conv_dt);
+    dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, S->conv_dt, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_strides(&wei_src, wr, wd, dnnl_f32, ws);
     tsc__dnnl_plain_md(&bias_md, 1, &M);
     int sum_mem = -1;
@@ -171,7 +171,7 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         }
         dst_md = *tsc__dnnl_mem_md(S, sum_mem);
     } else {
-        tsc__dnnl_any_md(&dst_md, r, y->dims);
+        tsc__dnnl_any_md(&dst_md, r, y->dims, S->conv_dt);
     }
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
@@ -346,7 +346,7 @@ static tsc_status lower_binary(dstate *S, const tsc__nn_node *n)
             /* A lower-rank plain operand is the same bytes with leading 1s. */
             tsc__dnnl_plain_md(&b_md, r, bd);
         }
-        tsc__dnnl_any_md(&dst_md, r, y->dims);
+        tsc__dnnl_any_md(&dst_md, r, y->dims, tsc__dnnl_mem_dt(S, am));
         dnnl_binary_desc_t bdsc;
         s = dnnl_binary_desc_init(&bdsc, alg, tsc__dnnl_mem_md(S, am), &b_md, &dst_md);
         if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &bdsc, attr, S->eng, NULL);
@@ -374,7 +374,9 @@ static tsc_status lower_concat(dstate *S, const tsc__nn_node *n)
     tsc_status st;
     for (int k = 0; k < n->n_in; k++) {
         in[k].arg = DNNL_ARG_MULTIPLE_SRC + k;
-        if ((st = tsc__dnnl_value_mem(S, n->in[k], &in[k].mem)) != TSC_OK) return st;
+        st = k ? tsc__dnnl_value_typed(S, n->in[k], mds[0].data_type, &in[k].mem)
+               : tsc__dnnl_value_mem(S, n->in[k], &in[k].mem);
+        if (st != TSC_OK) return st;
         mds[k] = *tsc__dnnl_mem_md(S, in[k].mem);
     }
     dnnl_primitive_desc_t pd = NULL;
@@ -419,7 +421,7 @@ static tsc_status lower_pool(dstate *S, const tsc__nn_node *n)
     tsc_status st = tsc__dnnl_value_mem(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
     dnnl_memory_desc_t dst_md;
-    tsc__dnnl_any_md(&dst_md, y->rank, y->dims);
+    tsc__dnnl_any_md(&dst_md, y->rank, y->dims, tsc__dnnl_mem_dt(S, xm));
     dnnl_pooling_v2_desc_t pdsc;
     dnnl_alg_kind_t alg = is_max                 ? dnnl_pooling_max
                           : a->count_include_pad ? dnnl_pooling_avg_include_padding
@@ -511,7 +513,7 @@ static tsc_status lower_resize(dstate *S, const tsc__nn_node *n)
     const tsc__nn_value *x = V(S, n->in[0]), *y = V(S, n->out[0]);
     const tsc__nn_attrs *a = &n->a;
     int xm;
-    tsc_status st = tsc__dnnl_value_mem(S, n->in[0], &xm);
+    tsc_status st = tsc__dnnl_value_typed(S, n->in[0], dnnl_f32, &xm); /* our kernel is fp32 */
     if (st != TSC_OK) return st;
     int64_t outer, blk, o2, b2;
     int kind = spatial_layout(tsc__dnnl_mem_md(S, xm), &outer, &blk);
@@ -648,7 +650,7 @@ static tsc_status lower_gemm(dstate *S, const tsc__nn_node *n)
     dnnl_memory_desc_init_by_tag(&wei_any, 2, wd, dnnl_f32, dnnl_format_tag_any);
     tsc__dnnl_plain_md(&wei_plain, 2, wdims);
     tsc__dnnl_plain_md(&bias_md, 1, &N);
-    tsc__dnnl_any_md(&dst_md, 2, y->dims);
+    tsc__dnnl_any_md(&dst_md, 2, y->dims, dnnl_f32);
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
     if (st != TSC_OK) {
@@ -801,7 +803,7 @@ static tsc_status lower_reduce(dstate *S, const tsc__nn_node *n)
     if (st != TSC_OK) return st;
     /* The reduction keeps the rank; dropping axes is a view afterwards. */
     dnnl_memory_desc_t dst_md;
-    if (n->a.keepdims) tsc__dnnl_any_md(&dst_md, x->rank, kd);
+    if (n->a.keepdims) tsc__dnnl_any_md(&dst_md, x->rank, kd, dnnl_f32);
     else tsc__dnnl_plain_md(&dst_md, x->rank, kd);
     dnnl_reduction_desc_t rd;
     dnnl_primitive_desc_t pd = NULL;
