@@ -32,8 +32,8 @@ static void analyze_usage(FILE *f)
         "  --method M        cnn (default), threshold or region-growing\n"
         "  --model FILE      model manifest (default: the shipped model)\n"
         "  --threads N       worker threads (default: all cores)\n"
-        "  --precision P     fp32 or bf16: the network's arithmetic (default: the\n"
-        "                    manifest's \"precision\", else $TSC_PRECISION)\n"
+        "  --precision P     fp32 or bf16: the network's arithmetic (default:\n"
+        "                    $TSC_PRECISION, else the manifest's \"precision\")\n"
         "  --no-tta          no horizontal-flip test-time augmentation\n"
         "  --json FILE       write the result as JSON (`-` for stdout; never into the input "
         "folders)\n"
@@ -86,29 +86,28 @@ enum {
     OPT_FORCE_SCOPE,
     OPT_FORCE,
     OPT_QUIET,
-    OPT_PRECISION
+    OPT_PREC
 };
 
-static const struct option analyze_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"series", required_argument, NULL, OPT_SERIES},
-    {"slice", required_argument, NULL, OPT_SLICE},
-    {"all", no_argument, NULL, OPT_ALL},
-    {"method", required_argument, NULL, OPT_METHOD},
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"no-tta", no_argument, NULL, OPT_NO_TTA},
-    {"json", required_argument, NULL, OPT_JSON},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"png", no_argument, NULL, OPT_PNG},
-    {"pdf", no_argument, NULL, OPT_PDF},
-    {"dicom", no_argument, NULL, OPT_DICOM},
-    {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
-    {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"precision", required_argument, NULL, OPT_PRECISION},
-    {NULL, 0, NULL, 0}};
+static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"series", required_argument, NULL, OPT_SERIES},
+                                                {"slice", required_argument, NULL, OPT_SLICE},
+                                                {"all", no_argument, NULL, OPT_ALL},
+                                                {"method", required_argument, NULL, OPT_METHOD},
+                                                {"model", required_argument, NULL, OPT_MODEL},
+                                                {"threads", required_argument, NULL, OPT_THREADS},
+                                                {"no-tta", no_argument, NULL, OPT_NO_TTA},
+                                                {"json", required_argument, NULL, OPT_JSON},
+                                                {"out", required_argument, NULL, OPT_OUT},
+                                                {"png", no_argument, NULL, OPT_PNG},
+                                                {"pdf", no_argument, NULL, OPT_PDF},
+                                                {"dicom", no_argument, NULL, OPT_DICOM},
+                                                {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
+                                                {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
+                                                {"force", no_argument, NULL, OPT_FORCE},
+                                                {"quiet", no_argument, NULL, OPT_QUIET},
+                                                {"precision", required_argument, NULL, OPT_PREC},
+                                                {NULL, 0, NULL, 0}};
 
 static int analyze_option(int code, const char *v, void *user)
 {
@@ -137,7 +136,7 @@ static int analyze_option(int code, const char *v, void *user)
         }
         break;
     case OPT_MODEL: a->model_path = v; break;
-    case OPT_PRECISION:
+    case OPT_PREC:
         if (tsc_cli_set_precision(v)) {
             fprintf(stderr, "tumorscope analyze: --precision is fp32 or bf16, not '%s'\n", v);
             return TSC_EXIT_USAGE;

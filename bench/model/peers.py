@@ -37,7 +37,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -55,13 +54,9 @@ def percentile(ts, q):
 
 
 def timed(fn, warmup, iters):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(iters):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1e3)
+    sys.path.insert(0, HERE)
+    from run import time_runs  # run.py imports only the standard library at load
+    ts = time_runs(fn, warmup, iters)
     return {"median_ms": statistics.median(ts), "p90_ms": percentile(ts, 0.9), "min_ms": min(ts)}
 
 
@@ -173,8 +168,9 @@ def run_ours(exe, model, a, precision, inp, outp):
     get = lambda k: float(re.search(r"^%s:\s+([0-9.]+)" % k, p.stdout, re.M).group(1))
     r = {k + "_ms": get(k + "_ms") for k in ("median", "p90", "min")}
     r["gflop"] = get("gflop")
-    m = re.search(r"^precision:\s+(\S+)", p.stdout, re.M)
-    r["version"] = m.group(1) if m else "fp32"
+    # The plan line ends with the precision the model ran in (after any fallback).
+    m = re.search(r"^plan:.*, (fp32|bf16)$", p.stdout, re.M)
+    r["version"] = m.group(1) if m else "?"
     return r
 
 

@@ -112,7 +112,8 @@ def export_unet(path, size, builder=None):
 
 # ---- workers (each runs in its own process) -----------------------------------
 
-def time_loop(fn, warmup, iters):
+def time_runs(fn, warmup, iters):
+    """Milliseconds of each of `iters` runs after `warmup` untimed ones."""
     for _ in range(warmup):
         fn()
     ts = []
@@ -120,6 +121,11 @@ def time_loop(fn, warmup, iters):
         t = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t) * 1e3)
+    return ts
+
+
+def time_loop(fn, warmup, iters):
+    ts = time_runs(fn, warmup, iters)
     return statistics.median(ts), min(ts)
 
 

@@ -79,28 +79,22 @@ static void check_bf16(const char *name, double tol)
     CHECK(e <= tol);
 }
 
-#define BF16_FIXTURE(name, tol)                                                                    \
+/* Fixture and bound, four to a line (a table: kept as written). */
+// clang-format off
+#define BF16_FIXTURES(X)                                                                           \
+    X(conv_basic, 1.5e-2) X(conv_groups, 1.5e-2) X(conv_same, 1.5e-2) X(conv_transpose, 1.5e-2)    \
+    X(batchnorm, 1.5e-2) X(activations, 4e-2) X(broadcast, 1.5e-2) X(concat, 1.5e-2)               \
+    X(pooling, 0) X(resize, 1.5e-2) X(head, 1.5e-2) X(misc, 1.5e-2)                                \
+    X(unet_small, 1.5e-2) X(resnet_block, 1.5e-2) X(mobilenet_block, 1.5e-2)                       \
+    X(tumornet_small, 1.5e-2)
+// clang-format on
+
+#define BF16_TEST(name, tol)                                                                       \
     TSC_TEST(nn_bf16_##name##_matches_fp32_within_bound)                                           \
     {                                                                                              \
         check_bf16(#name, tol);                                                                    \
     }
-
-BF16_FIXTURE(conv_basic, 1.5e-2)
-BF16_FIXTURE(conv_groups, 1.5e-2)
-BF16_FIXTURE(conv_same, 1.5e-2)
-BF16_FIXTURE(conv_transpose, 1.5e-2)
-BF16_FIXTURE(batchnorm, 1.5e-2)
-BF16_FIXTURE(activations, 4e-2)
-BF16_FIXTURE(broadcast, 1.5e-2)
-BF16_FIXTURE(concat, 1.5e-2)
-BF16_FIXTURE(pooling, 0)
-BF16_FIXTURE(resize, 1.5e-2)
-BF16_FIXTURE(head, 1.5e-2)
-BF16_FIXTURE(misc, 1.5e-2)
-BF16_FIXTURE(unet_small, 1.5e-2)
-BF16_FIXTURE(resnet_block, 1.5e-2)
-BF16_FIXTURE(mobilenet_block, 1.5e-2)
-BF16_FIXTURE(tumornet_small, 1.5e-2)
+BF16_FIXTURES(BF16_TEST)
 
 static char warned[512];
 
@@ -127,20 +121,6 @@ TSC_TEST(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16)
     CHECK(e == 0); /* the same plan as fp32, bit for bit */
 }
 
-TSC_TEST_MAIN(TSC_CASE(nn_bf16_conv_basic_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_conv_groups_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_conv_same_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_conv_transpose_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_batchnorm_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_activations_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_broadcast_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_concat_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_pooling_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_resize_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_head_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_misc_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_unet_small_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_resnet_block_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_mobilenet_block_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_tumornet_small_matches_fp32_within_bound),
-              TSC_CASE(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16))
+#define BF16_CASE(name, tol) TSC_CASE(nn_bf16_##name##_matches_fp32_within_bound),
+TSC_TEST_MAIN(BF16_FIXTURES(BF16_CASE)
+                  TSC_CASE(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16))
