@@ -34,6 +34,7 @@ typedef struct resize_plan {
     int64_t *i0[3], *i1[3];
     float *w[3];
     int linear;
+    int bf16; /* source and destination hold bf16, not float */
 } resize_plan;
 
 typedef struct fill_plan {
@@ -142,7 +143,8 @@ tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_
 /* ---- exec_dnnl_ops.c ---- */
 /* Appends the steps that compute node n. */
 tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n);
-/* Runs a STEP_RESIZE (our own kernel, on the layouts oneDNN chose). */
-void tsc__dnnl_run_resize(const resize_plan *rz, const float *src, float *dst);
+/* Runs a STEP_RESIZE (our own kernel, on the layouts and the data type,
+ * fp32 or bf16, that oneDNN chose). */
+void tsc__dnnl_run_resize(const resize_plan *rz, const void *src, void *dst);
 
 #endif
