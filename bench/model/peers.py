@@ -310,9 +310,9 @@ def main():
             row["engines"][e] = d
         results.append(row)
         print(json.dumps(row), flush=True)
-    with open(os.path.join(a.out, "peers.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    sys.path.insert(0, HERE)
+    from run import save_results  # run.py imports only the standard library at load
+    save_results(results, os.path.join(a.out, "peers.json"))
     print("\n| model | engine | median ms | p90 ms | best ms | GFLOP/s (median) | of peak |"
           " max abs diff vs ours fp32 |")
     print("|---|---|---|---|---|---|---|---|")

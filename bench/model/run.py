@@ -339,6 +339,13 @@ def measure_peak(out_dir, threads):
                                 text=True).stdout.split()[0])
 
 
+def save_results(results, path):
+    """Keeps the rows as JSON and says how loaded the machine was at the end."""
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+
+
 def find_tumorscope():
     for c in ["build/bin/tumorscope", "build-nn/bin/tumorscope"] + glob.glob("build*/bin/tumorscope"):
         p = os.path.join(ROOT, c)
@@ -405,10 +412,7 @@ def main():
                     row[k + "_error"] = rs[0].get("error")
             results.append(row)
             print(json.dumps(row), flush=True)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-
-    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    save_results(results, os.path.join(args.out, "results.json"))
     print("\n| model | threads | OMP wait | tumorscope ms | PyTorch ms | OpenCV ms |"
           " ours / best other | ours GFLOP/s | % of peak |")
     print("|---|---|---|---|---|---|---|---|---|")

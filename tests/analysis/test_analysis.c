@@ -158,55 +158,53 @@ static const char *copy_model(const char *from_json, const char *to_json, int co
     return dst;
 }
 
-TSC_TEST(model_with_wrong_checksum_is_refused)
+/* Loading `path` fails with `want` and a message containing `says`. */
+static void check_refused(const char *path, tsc_status want, const char *says)
 {
-    const char *path = copy_model("xx", "xx", 1);
     tsc_model *m = NULL;
     tsc_error err;
-    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_ECHECKSUM);
+    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), want);
     CHECK(m == NULL);
-    CHECK(strstr(err.message, "does not match its manifest") != NULL);
+    CHECK(strstr(err.message, says) != NULL);
+}
+
+/* The phantom model's manifest with "precision": prec. */
+static const char *copy_model_in(const char *prec)
+{
+    char to[64];
+    snprintf(to, sizeof to, "\"precision\": \"%s\", \"temperature\": 1.0", prec);
+    return copy_model("\"temperature\": 1.0", to, 0);
+}
+
+TSC_TEST(model_with_wrong_checksum_is_refused)
+{
+    check_refused(copy_model("xx", "xx", 1), TSC_ECHECKSUM, "does not match its manifest");
 }
 
 TSC_TEST(model_with_unknown_preprocessing_rule_is_refused)
 {
-    const char *path = copy_model("\"tsc-v1\"", "\"tsc-v9\"", 0);
-    tsc_model *m = NULL;
-    tsc_error err;
-    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_EVERSION);
-    CHECK(strstr(err.message, "tsc-v1") != NULL);
+    check_refused(copy_model("\"tsc-v1\"", "\"tsc-v9\"", 0), TSC_EVERSION, "tsc-v1");
 }
 
 TSC_TEST(model_with_unknown_precision_is_refused)
 {
-    const char *path =
-        copy_model("\"temperature\": 1.0", "\"precision\": \"fp16\", \"temperature\": 1.0", 0);
-    tsc_model *m = NULL;
-    tsc_error err;
-    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_EFORMAT);
-    CHECK(strstr(err.message, "precision \"fp16\"") != NULL);
+    check_refused(copy_model_in("fp16"), TSC_EFORMAT, "precision \"fp16\"");
 }
 
 TSC_TEST(tsc_precision_overrides_the_manifest_and_must_name_a_precision)
 {
-    const char *path =
-        copy_model("\"temperature\": 1.0", "\"precision\": \"bf16\", \"temperature\": 1.0", 0);
-    tsc_model *m = NULL;
-    tsc_error err;
+    const char *path = copy_model_in("bf16");
     setenv("TSC_PRECISION", "fp64", 1);
-    tsc_status st = tsc_model_load(path, NULL, &m, &err);
+    check_refused(path, TSC_EINVAL, "TSC_PRECISION is \"fp64\"; use fp32, bf16 or int8");
+    check_refused(path, TSC_EINVAL, "model's own (bf16)");
     unsetenv("TSC_PRECISION");
-    CHECK_STATUS(st, TSC_EINVAL);
-    CHECK(strstr(err.message, "TSC_PRECISION is \"fp64\"") != NULL);
-    CHECK(strstr(err.message, "model's own (bf16)") != NULL);
 }
 
 /* The phantom through a bf16 manifest and through fp32 ($TSC_PRECISION):
  * the same verdict, class and lesion, probabilities within bf16's error. */
 TSC_TEST(model_in_bf16_finds_the_phantom_lesion_as_fp32_does)
 {
-    const char *path =
-        copy_model("\"temperature\": 1.0", "\"precision\": \"bf16\", \"temperature\": 1.0", 0);
+    const char *path = copy_model_in("bf16");
     float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
     tsc_result *r[2];
     tsc_model *m[2];
