@@ -124,6 +124,23 @@ int tsc_cli_method_from_string(const char *s)
     return -1;
 }
 
+int tsc_cli_parse_precision(const char *s)
+{
+    return !strcmp(s, "fp32") ? 0 : !strcmp(s, "bf16") ? 1 : -1;
+}
+
+int tsc_cli_set_precision(const char *s)
+{
+    if (tsc_cli_parse_precision(s) < 0) return -1;
+    return setenv("TSC_PRECISION", s, 1);
+}
+
+const char *tsc_cli_get_precision(void)
+{
+    const char *p = getenv("TSC_PRECISION");
+    return p && *p ? p : "manifest";
+}
+
 int tsc_cli_mkdir_p(const char *path)
 {
     char buf[PATH_MAX];

@@ -41,6 +41,16 @@ int tsc_cli_parse_options(const char *cmd, int argc, char **argv, const struct o
  * (Parsed before the plugin is loaded, so that usage errors come first.) */
 int tsc_cli_method_from_string(const char *s);
 
+/* --precision: "fp32" -> 0, "bf16" -> 1, else -1 (int8 has no engine mode yet). */
+int tsc_cli_parse_precision(const char *s);
+/* --precision for the commands that load a model through the plugin: sets
+ * $TSC_PRECISION, which overrides the manifest's "precision" (the model
+ * params are frozen in the plugin ABI); 0, or -1 when s is not a precision. */
+int tsc_cli_set_precision(const char *s);
+/* The precision a model load will use as far as the command line knows:
+ * $TSC_PRECISION, or "manifest" when the model's own applies. */
+const char *tsc_cli_get_precision(void);
+
 /* mkdir -p; 0 on success, -1 with errno set. */
 int tsc_cli_mkdir_p(const char *path);
 

@@ -19,36 +19,40 @@
 
 static void analyze_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tumorscope analyze PATH... [options]\n"
-            "\n"
-            "Analyses DICOM image series (every series found under PATH unless --series\n"
-            "is given) and writes the findings as JSON and, with --out, as reports.\n"
-            "\n"
-            "  --series N|UID    analyse this series (index from `tumorscope info`, or its\n"
-            "                    SeriesInstanceUID); repeatable\n"
-            "  --slice K         analyse slice K (0-based, in display order); repeatable\n"
-            "  --all             analyse every slice (the default)\n"
-            "  --method M        cnn (default), threshold or region-growing\n"
-            "  --model FILE      model manifest (default: the shipped model)\n"
-            "  --threads N       worker threads (default: all cores)\n"
-            "  --no-tta          no horizontal-flip test-time augmentation\n"
-            "  --json FILE       write the result as JSON (`-` for stdout; never into the input folders)\n"
-            "  --out DIR         write reports into DIR (never into the input folders)\n"
-            "  --png             per-slice PNG reports and a series summary PNG (default with --out)\n"
-            "  --pdf             a PDF report per series\n"
-            "  --dicom           DICOM SEG, Secondary Capture and SR per series (with --pdf\n"
-            "                    also the PDF report as a DICOM Encapsulated PDF, PDF.dcm)\n"
-            "  --deidentify      no patient identifiers in any report\n"
-            "  --force-scope     analyse series outside the model's scope too (research use;\n"
-            "                    every result then carries the scope warning)\n"
-            "  --force           overwrite existing output files\n"
-            "  --quiet           no progress on stderr\n"
-            "\n"
-            "Exit status: 0 done, 1 failure (model, output), 2 usage error, 3 input\n"
-            "unreadable, 4 analysis failed for some slices (listed on stderr and in the JSON;\n"
-            "everything else is still written), 5 some series not analysed because they are\n"
-            "outside the model's scope (reasons on stderr and in the JSON).\n");
+    fprintf(
+        f,
+        "usage: tumorscope analyze PATH... [options]\n"
+        "\n"
+        "Analyses DICOM image series (every series found under PATH unless --series\n"
+        "is given) and writes the findings as JSON and, with --out, as reports.\n"
+        "\n"
+        "  --series N|UID    analyse this series (index from `tumorscope info`, or its\n"
+        "                    SeriesInstanceUID); repeatable\n"
+        "  --slice K         analyse slice K (0-based, in display order); repeatable\n"
+        "  --all             analyse every slice (the default)\n"
+        "  --method M        cnn (default), threshold or region-growing\n"
+        "  --model FILE      model manifest (default: the shipped model)\n"
+        "  --threads N       worker threads (default: all cores)\n"
+        "  --precision P     fp32 or bf16: the network's arithmetic (default:\n"
+        "                    $TSC_PRECISION, else the manifest's \"precision\")\n"
+        "  --no-tta          no horizontal-flip test-time augmentation\n"
+        "  --json FILE       write the result as JSON (`-` for stdout; never into the input "
+        "folders)\n"
+        "  --out DIR         write reports into DIR (never into the input folders)\n"
+        "  --png             per-slice PNG reports and a series summary PNG (default with --out)\n"
+        "  --pdf             a PDF report per series\n"
+        "  --dicom           DICOM SEG, Secondary Capture and SR per series (with --pdf\n"
+        "                    also the PDF report as a DICOM Encapsulated PDF, PDF.dcm)\n"
+        "  --deidentify      no patient identifiers in any report\n"
+        "  --force-scope     analyse series outside the model's scope too (research use;\n"
+        "                    every result then carries the scope warning)\n"
+        "  --force           overwrite existing output files\n"
+        "  --quiet           no progress on stderr\n"
+        "\n"
+        "Exit status: 0 done, 1 failure (model, output), 2 usage error, 3 input\n"
+        "unreadable, 4 analysis failed for some slices (listed on stderr and in the JSON;\n"
+        "everything else is still written), 5 some series not analysed because they are\n"
+        "outside the model's scope (reasons on stderr and in the JSON).\n");
 }
 
 typedef struct analyze_args {
@@ -83,7 +87,8 @@ enum {
     OPT_DEIDENTIFY,
     OPT_FORCE_SCOPE,
     OPT_FORCE,
-    OPT_QUIET
+    OPT_QUIET,
+    OPT_PREC
 };
 
 static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'},
@@ -103,6 +108,7 @@ static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'}
                                                 {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
                                                 {"force", no_argument, NULL, OPT_FORCE},
                                                 {"quiet", no_argument, NULL, OPT_QUIET},
+                                                {"precision", required_argument, NULL, OPT_PREC},
                                                 {NULL, 0, NULL, 0}};
 
 static int analyze_option(int code, const char *v, void *user)
@@ -124,6 +130,12 @@ static int analyze_option(int code, const char *v, void *user)
     case OPT_ALL: a->n_slices = 0; break;
     case OPT_METHOD: return tsc_cli_parse_method("analyze", v, &a->method);
     case OPT_MODEL: a->model_path = v; break;
+    case OPT_PREC:
+        if (tsc_cli_set_precision(v)) {
+            fprintf(stderr, "tumorscope analyze: --precision is fp32 or bf16, not '%s'\n", v);
+            return TSC_EXIT_USAGE;
+        }
+        break;
     case OPT_THREADS: a->threads = atoi(v); break;
     case OPT_NO_TTA: a->tta = 0; break;
     case OPT_JSON: a->json_path = v; break;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* tumorscope bench-model MODEL.onnx: times the C inference engine. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,22 @@ static void bench_usage(FILE *f)
 {
     fprintf(f,
             "usage: tumorscope bench-model MODEL.onnx [--threads N] [--iters N] [--warmup N]\n"
+            "                              [--precision fp32|bf16] [--input FILE] [--output FILE]\n"
             "                              [--reference] [--verbose]\n"
             "\n"
             "Loads an ONNX model into the oneDNN engine, runs it on a random 1-image input\n"
-            "after warm-up runs and prints the median and minimum milliseconds per run and\n"
-            "the achieved GFLOP/s (2 x multiply-accumulates of Conv, ConvTranspose, Gemm\n"
-            "and MatMul, divided by the median time).\n"
+            "after warm-up runs and prints the median, 90th percentile and minimum\n"
+            "milliseconds per run and the achieved GFLOP/s (2 x multiply-accumulates of\n"
+            "Conv, ConvTranspose, Gemm and MatMul, divided by the median time).\n"
             "\n"
             "  --threads N   OpenMP threads (default: every core)\n"
             "  --iters N     timed runs (default 20)\n"
             "  --warmup N    untimed runs first (default 3)\n"
+            "  --precision P fp32 (default) or bf16 (AVX512_BF16 convolutions; falls back\n"
+            "                to fp32 with a warning on CPUs without it)\n"
+            "  --input FILE  read the inputs from FILE instead: raw float32, native byte\n"
+            "                order, all inputs one after the other in ONNX order\n"
+            "  --output FILE write the outputs of the last run to FILE the same way\n"
             "  --reference   use the plain-C reference engine (slow; for checking)\n"
             "  --verbose     log the oneDNN implementation chosen for every step\n"
             "\n"
@@ -50,11 +57,38 @@ static int parse_count(const char *s, int min, int *out)
     return 0;
 }
 
+/* Reads or writes `n` float32 arrays back to back; returns 0, or -1 with errno
+ * set (a short read sets EINVAL: the file does not match the model's inputs). */
+static int raw_floats(const char *path, int write, float **arrays, const size_t *counts, size_t n)
+{
+    FILE *f = fopen(path, write ? "wb" : "rb");
+    if (!f) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t done = write ? fwrite(arrays[i], sizeof(float), counts[i], f)
+                            : fread(arrays[i], sizeof(float), counts[i], f);
+        if (done != counts[i]) rc = -1, errno = write ? errno : EINVAL;
+    }
+    if (!write && !rc && fgetc(f) != EOF) rc = -1, errno = EINVAL; /* longer than the inputs */
+    if (fclose(f) && write) rc = -1;
+    return rc;
+}
+
 typedef struct bench_args {
-    int threads, iters, warmup, reference, verbose;
+    int threads, iters, warmup, reference, verbose, bf16;
+    const char *input, *output;
 } bench_args;
 
-enum { OPT_THREADS = 256, OPT_ITERS, OPT_WARMUP, OPT_REFERENCE, OPT_VERBOSE };
+enum {
+    OPT_THREADS = 256,
+    OPT_ITERS,
+    OPT_WARMUP,
+    OPT_REFERENCE,
+    OPT_VERBOSE,
+    OPT_INPUT,
+    OPT_OUTPUT,
+    OPT_PRECISION
+};
 
 static const struct option bench_options[] = {{"help", no_argument, NULL, 'h'},
                                               {"threads", required_argument, NULL, OPT_THREADS},
@@ -62,6 +96,9 @@ static const struct option bench_options[] = {{"help", no_argument, NULL, 'h'},
                                               {"warmup", required_argument, NULL, OPT_WARMUP},
                                               {"reference", no_argument, NULL, OPT_REFERENCE},
                                               {"verbose", no_argument, NULL, OPT_VERBOSE},
+                                              {"input", required_argument, NULL, OPT_INPUT},
+                                              {"output", required_argument, NULL, OPT_OUTPUT},
+                                              {"precision", required_argument, NULL, OPT_PRECISION},
                                               {NULL, 0, NULL, 0}};
 
 /* A bad count is a usage error: 1 makes the caller print the usage. */
@@ -75,13 +112,16 @@ static int bench_option(int code, const char *v, void *user)
     case OPT_WARMUP: return parse_count(v, 0, &b->warmup) ? 1 : 0;
     case OPT_REFERENCE: b->reference = 1; break;
     case OPT_VERBOSE: b->verbose = 1; break;
+    case OPT_INPUT: b->input = v; break;
+    case OPT_OUTPUT: b->output = v; break;
+    case OPT_PRECISION: return (b->bf16 = tsc_cli_parse_precision(v)) < 0 ? 1 : 0;
     }
     return 0;
 }
 
 int tsc_cli_bench_model(int argc, char **argv)
 {
-    bench_args b = {0, 20, 3, 0, 0};
+    bench_args b = {0, 20, 3, 0, 0, 0, NULL, NULL};
     const char **operands = calloc((size_t)argc, sizeof *operands);
     size_t n_operands = 0;
     if (!operands) return TSC_EXIT_FAILURE;
@@ -93,6 +133,7 @@ int tsc_cli_bench_model(int argc, char **argv)
     if (prc == TSC_EXIT_USAGE) return prc; /* the helper said why */
     int threads = b.threads, iters = b.iters, warmup = b.warmup, reference = b.reference,
         verbose = b.verbose;
+    size_t *counts = NULL;
     if (prc != 0) goto bad;
     if (!path) goto bad;
     tsc_cli_install_log(verbose);
@@ -101,7 +142,9 @@ int tsc_cli_bench_model(int argc, char **argv)
 
     tsc_nn_params p = api->nn_default_params_v4();
     p.n_threads = threads;
-    p.engine = reference ? TSC_NN_ENGINE_REFERENCE : TSC_NN_ENGINE_ONEDNN;
+    p.engine = reference ? TSC_NN_ENGINE_REFERENCE
+               : b.bf16  ? TSC_NN_ENGINE_ONEDNN_BF16
+                         : TSC_NN_ENGINE_ONEDNN;
     tsc_error err;
     tsc_error_clear(&err);
     tsc_nn_model *m = NULL;
@@ -115,10 +158,11 @@ int tsc_cli_bench_model(int argc, char **argv)
     size_t ni = api->nn_model_n_inputs(m), no = api->nn_model_n_outputs(m);
     float **ins = calloc(ni, sizeof *ins), **outs = calloc(no, sizeof *outs);
     double *times = calloc((size_t)iters, sizeof *times);
+    counts = calloc(ni + no, sizeof *counts);
     int rc = TSC_EXIT_OK;
-    if (!ins || !outs || !times) goto oom;
+    if (!ins || !outs || !times || !counts) goto oom;
     for (size_t i = 0; i < ni; i++) {
-        size_t n = api->nn_model_input_size(m, i);
+        size_t n = counts[i] = api->nn_model_input_size(m, i);
         if (!(ins[i] = malloc(n * sizeof(float)))) goto oom;
         unsigned s = 12345u + (unsigned)i;
         for (size_t k = 0; k < n; k++) {
@@ -127,7 +171,16 @@ int tsc_cli_bench_model(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < no; i++)
-        if (!(outs[i] = malloc(api->nn_model_output_size(m, i) * sizeof(float)))) goto oom;
+        if (!(outs[i] = malloc((counts[ni + i] = api->nn_model_output_size(m, i)) * sizeof(float))))
+            goto oom;
+    if (b.input && raw_floats(b.input, 0, ins, counts, ni)) {
+        fprintf(stderr,
+                "tumorscope: cannot read the inputs from %s: %s; it must hold exactly the "
+                "model's input floats (raw float32)\n",
+                b.input, errno == EINVAL ? "wrong size" : strerror(errno));
+        rc = TSC_EXIT_UNREADABLE;
+        goto done;
+    }
 
     printf("model:      %s\n", path);
     printf("plan:       %s\n", api->nn_model_get_summary(m));
@@ -158,8 +211,14 @@ int tsc_cli_bench_model(int argc, char **argv)
     double gflop = api->nn_model_flops(m) * 1e-9;
     printf("gflop:      %.3f\n", gflop);
     printf("median_ms:  %.3f\n", median);
+    printf("p90_ms:     %.3f\n", times[(size_t)(0.9 * (iters - 1) + 0.5)]);
     printf("min_ms:     %.3f\n", times[0]);
     printf("gflops:     %.1f\n", median > 0 ? gflop / (median * 1e-3) : 0.0);
+    if (b.output && raw_floats(b.output, 1, outs, counts + ni, no)) {
+        fprintf(stderr, "tumorscope: cannot write the outputs to %s: %s\n", b.output,
+                strerror(errno));
+        rc = TSC_EXIT_FAILURE;
+    }
     goto done;
 oom:
     fprintf(stderr, "tumorscope: out of memory\n");
@@ -170,6 +229,7 @@ done:
     free(ins);
     free(outs);
     free(times);
+    free(counts);
     api->nn_model_free(m);
     return rc;
 bad:

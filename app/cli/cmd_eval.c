@@ -23,27 +23,29 @@
 
 static void eval_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tumorscope eval --dataset DIR [--dataset DIR ...] [options]\n"
-            "\n"
-            "Runs the analysis on every image of the chosen split of each dataset\n"
-            "(index.csv + images/<id>.png [+ masks/<id>.png]) and prints the metrics.\n"
-            "\n"
-            "  --split S          train, val or test (default test)\n"
-            "  --normal-dicom P   also analyse every slice of the DICOM series under P,\n"
-            "                     all known to be free of tumour (false-positive rate);\n"
-            "                     repeatable\n"
-            "  --method M         cnn (default), threshold or region-growing\n"
-            "  --model FILE       model manifest (default: the shipped model)\n"
-            "  --threads N        worker threads (default: all cores)\n"
-            "  --no-tta           no horizontal-flip test-time augmentation\n"
-            "  --limit N          at most N images per dataset (quick checks)\n"
-            "  --json FILE        write the metrics as JSON (`-` for stdout)\n"
-            "  --plots DIR        write roc.png, reliability.png, confusion.png\n"
-            "  --per-slice FILE   write one CSV line per image (id, truth, prediction, ...)\n"
-            "  --force            overwrite existing output files\n"
-            "\n"
-            "Metrics: docs/EVALUATION.md.  Exit status: 0 done, 2 usage, 3 unreadable.\n");
+    fprintf(f, "usage: tumorscope eval --dataset DIR [--dataset DIR ...] [options]\n"
+               "\n"
+               "Runs the analysis on every image of the chosen split of each dataset\n"
+               "(index.csv + images/<id>.png [+ masks/<id>.png]) and prints the metrics.\n"
+               "\n"
+               "  --split S          train, val or test (default test)\n"
+               "  --normal-dicom P   also analyse every slice of the DICOM series under P,\n"
+               "                     all known to be free of tumour (false-positive rate);\n"
+               "                     repeatable\n"
+               "  --method M         cnn (default), threshold or region-growing\n"
+               "  --model FILE       model manifest (default: the shipped model)\n"
+               "  --threads N        worker threads (default: all cores)\n"
+               "  --precision P      run the network in fp32 or bf16 and record it in the JSON\n"
+               "                     as inference_precision (default: $TSC_PRECISION, else\n"
+               "                     the manifest's \"precision\")\n"
+               "  --no-tta           no horizontal-flip test-time augmentation\n"
+               "  --limit N          at most N images per dataset (quick checks)\n"
+               "  --json FILE        write the metrics as JSON (`-` for stdout)\n"
+               "  --plots DIR        write roc.png, reliability.png, confusion.png\n"
+               "  --per-slice FILE   write one CSV line per image (id, truth, prediction, ...)\n"
+               "  --force            overwrite existing output files\n"
+               "\n"
+               "Metrics: docs/EVALUATION.md.  Exit status: 0 done, 2 usage, 3 unreadable.\n");
 }
 
 typedef struct item {
@@ -385,7 +387,8 @@ enum {
     OPT_JSON,
     OPT_PLOTS,
     OPT_PER_SLICE,
-    OPT_FORCE
+    OPT_FORCE,
+    OPT_PRECISION
 };
 
 static const struct option eval_options[] = {
@@ -402,6 +405,7 @@ static const struct option eval_options[] = {
     {"plots", required_argument, NULL, OPT_PLOTS},
     {"per-slice", required_argument, NULL, OPT_PER_SLICE},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {NULL, 0, NULL, 0}};
 
 /* Appends a repeatable option's value to list[] (room for max). */
@@ -438,6 +442,12 @@ static int eval_option(int code, const char *v, void *user)
     case OPT_PLOTS: a->plots = v; break;
     case OPT_PER_SLICE: a->per_slice = v; break;
     case OPT_FORCE: a->force = 1; break;
+    case OPT_PRECISION:
+        if (tsc_cli_set_precision(v)) {
+            fprintf(stderr, "tumorscope eval: --precision is fp32 or bf16, not '%s'\n", v);
+            return TSC_EXIT_USAGE;
+        }
+        break;
     }
     return 0;
 }
@@ -673,6 +683,9 @@ static cJSON *metrics_json(const eval_ctx *c, const eval_args *a, const metrics 
     if (c->model) {
         cJSON_AddStringToObject(root, "model", api->model_get_name(c->model));
         cJSON_AddStringToObject(root, "model_sha256", api->model_get_sha256(c->model));
+        /* "precision" per class is the positive predictive value; this is
+         * the arithmetic the network ran in. */
+        cJSON_AddStringToObject(root, "inference_precision", tsc_cli_get_precision());
     }
     cJSON_AddNumberToObject(root, "n", (double)n_ok);
     cJSON_AddNumberToObject(root, "n_failed", (double)m->n_failed);

@@ -112,7 +112,8 @@ def export_unet(path, size, builder=None):
 
 # ---- workers (each runs in its own process) -----------------------------------
 
-def time_loop(fn, warmup, iters):
+def time_runs(fn, warmup, iters):
+    """Milliseconds of each of `iters` runs after `warmup` untimed ones."""
     for _ in range(warmup):
         fn()
     ts = []
@@ -120,6 +121,11 @@ def time_loop(fn, warmup, iters):
         t = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t) * 1e3)
+    return ts
+
+
+def time_loop(fn, warmup, iters):
+    ts = time_runs(fn, warmup, iters)
     return statistics.median(ts), min(ts)
 
 
@@ -333,6 +339,13 @@ def measure_peak(out_dir, threads):
                                 text=True).stdout.split()[0])
 
 
+def save_results(results, path):
+    """Keeps the rows as JSON and says how loaded the machine was at the end."""
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+
+
 def find_tumorscope():
     for c in ["build/bin/tumorscope", "build-nn/bin/tumorscope"] + glob.glob("build*/bin/tumorscope"):
         p = os.path.join(ROOT, c)
@@ -399,10 +412,7 @@ def main():
                     row[k + "_error"] = rs[0].get("error")
             results.append(row)
             print(json.dumps(row), flush=True)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-
-    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    save_results(results, os.path.join(args.out, "results.json"))
     print("\n| model | threads | OMP wait | tumorscope ms | PyTorch ms | OpenCV ms |"
           " ours / best other | ours GFLOP/s | % of peak |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -41,6 +41,7 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
     }
     tsc_nn_params p = tsc_nn_default_params();
     p.n_threads = m->threads;
+    p.engine = m->bf16 ? TSC_NN_ENGINE_ONEDNN_BF16 : TSC_NN_ENGINE_ONEDNN;
     tsc_nn_model *nn = NULL;
     /* From the bytes checked at load, not the file: it may have been
      * replaced since. */

@@ -17,6 +17,7 @@
 #include "model_private.h"
 #include "struct_size_private.h"
 #include "tsc_nn.h"
+#include "tsc_log.h"
 #include "tsc_sha256.h"
 
 #ifndef TSC_SOURCE_MODEL_DIR
@@ -95,6 +96,32 @@ static int json_num(const cJSON *o, const char *key, double *out)
     if (!cJSON_IsNumber(v)) return 0;
     *out = v->valuedouble;
     return 1;
+}
+
+static int is_precision(const char *s)
+{
+    return !strcmp(s, "fp32") || !strcmp(s, "bf16") || !strcmp(s, "int8");
+}
+
+/* The manifest's precision unless $TSC_PRECISION overrides it (hosts and
+ * `--precision` set it; tsc_model_params is frozen in the plugin ABI).  A
+ * precision the CPU lacks falls back to fp32 in the engine, with a warning. */
+static tsc_status choose_precision(tsc_model *m, tsc_error *err)
+{
+    const char *env = getenv("TSC_PRECISION");
+    const char *prec = env && *env ? env : m->manifest.precision;
+    if (!is_precision(prec))
+        return tsc_error_set(err, TSC_EINVAL,
+                             "TSC_PRECISION is \"%s\"; use fp32, bf16 or int8, or unset it for "
+                             "the model's own (%s)",
+                             prec, m->manifest.precision);
+    if (!strcmp(prec, "int8"))
+        tsc_log(TSC_LOG_WARNING, "model",
+                "model %s: int8 was asked for, but this engine has no int8 mode yet; running in "
+                "fp32",
+                m->manifest.name);
+    m->bf16 = !strcmp(prec, "bf16");
+    return TSC_OK;
 }
 
 static uint32_t parse_color(const char *s, uint32_t fallback)
@@ -326,6 +353,13 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
         st = tsc_error_set(err, TSC_EFORMAT, "%s: no class named \"no_tumor\"", name);
         goto out;
     }
+    const char *prec = json_str(root, "precision");
+    snprintf(m->precision, sizeof m->precision, "%s", prec ? prec : "fp32");
+    if (!is_precision(m->precision)) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: precision \"%s\" is not fp32, bf16 or int8", name,
+                           prec);
+        goto out;
+    }
     m->temperature = 1.0;
     json_num(root, "temperature", &m->temperature);
     if (!(m->temperature > 0.05 && m->temperature < 20)) {
@@ -442,6 +476,7 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
     }
     memcpy(m->sha256, hex, sizeof hex);
     m->threads = p.threads;
+    if ((st = choose_precision(m, err)) != TSC_OK) goto fail;
     pthread_mutex_init(&m->lock, NULL);
     m->lock_init = 1;
     /* Load one engine instance now so that a bad model fails here, not on

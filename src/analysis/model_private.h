@@ -53,6 +53,7 @@ typedef struct tsc__manifest {
     double vertex_area_fraction;   /* series part of the rule (default 0.55; 0 = off) */
     double ood_threshold;          /* NaN: the model has no OOD score */
     tsc__scope scope;
+    char precision[8]; /* "fp32" (default), "bf16" or "int8" */
 } tsc__manifest;
 
 /* One inference engine instance with its buffers; used by one thread at a time. */
@@ -68,6 +69,7 @@ struct tsc_model {
     size_t onnx_size;
     char sha256[65];
     int threads;
+    int bf16; /* run the network in bf16: manifest or $TSC_PRECISION */
     pthread_mutex_t lock;
     int lock_init;
     /* The pool: slot i holds engines[i], busy while a thread uses it or

@@ -34,6 +34,7 @@ typedef struct resize_plan {
     int64_t *i0[3], *i1[3];
     float *w[3];
     int linear;
+    int bf16; /* source and destination hold bf16, not float */
 } resize_plan;
 
 typedef struct fill_plan {
@@ -64,6 +65,7 @@ typedef struct dstate {
     dnnl_engine_t eng;
     dnnl_stream_t stream;
     dnnl_primitive_attr_t attr; /* scratchpad mode user */
+    dnnl_data_type_t conv_dt;   /* of convolution sources, weights and results */
     mem_ref *mems;
     int n_mems, cap_mems;
     arena_buf *bufs;
@@ -105,7 +107,9 @@ typedef struct bind {
 tsc_status tsc__dnnl_fail(dstate *S, dnnl_status_t s, const char *what);
 tsc_status tsc__dnnl_nomem(dstate *S);
 void tsc__dnnl_plain_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims);
-void tsc__dnnl_any_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims);
+void tsc__dnnl_any_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims, dnnl_data_type_t dt);
+/* The data type of memory `id`. */
+dnnl_data_type_t tsc__dnnl_mem_dt(dstate *S, int id);
 int tsc__dnnl_new_mem(dstate *S, const dnnl_memory_desc_t *md, int buf, void *handle);
 const dnnl_memory_desc_t *tsc__dnnl_mem_md(dstate *S, int id);
 int tsc__dnnl_new_act_mem(dstate *S, const dnnl_memory_desc_t *md);
@@ -127,6 +131,9 @@ tsc_status tsc__dnnl_value_mem(dstate *S, int v, int *out);
 tsc_status tsc__dnnl_reorder_into(dstate *S, int src, int dst, const char *what);
 tsc_status tsc__dnnl_value_as(dstate *S, int v, const dnnl_memory_desc_t *md, int *out);
 tsc_status tsc__dnnl_value_plain(dstate *S, int v, int *out);
+/* Value v in its current layout as data type dt (a cached converted copy
+ * when it has another type). */
+tsc_status tsc__dnnl_value_typed(dstate *S, int v, dnnl_data_type_t dt, int *out);
 tsc_status tsc__dnnl_set_output(dstate *S, int v, int mem);
 /* tsc__dnnl_emit() for a node whose destination is its output value. */
 tsc_status tsc__dnnl_emit_output(dstate *S, const tsc__nn_node *n, dnnl_primitive_desc_t pd,
@@ -136,7 +143,8 @@ tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_
 /* ---- exec_dnnl_ops.c ---- */
 /* Appends the steps that compute node n. */
 tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n);
-/* Runs a STEP_RESIZE (our own kernel, on the layouts oneDNN chose). */
-void tsc__dnnl_run_resize(const resize_plan *rz, const float *src, float *dst);
+/* Runs a STEP_RESIZE (our own kernel, on the layouts and the data type,
+ * fp32 or bf16, that oneDNN chose). */
+void tsc__dnnl_run_resize(const resize_plan *rz, const void *src, void *dst);
 
 #endif

@@ -69,11 +69,11 @@ void tsc__dnnl_plain_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims)
     dnnl_memory_desc_init_by_strides(md, rank, d, dnnl_f32, st);
 }
 
-void tsc__dnnl_any_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims)
+void tsc__dnnl_any_md(dnnl_memory_desc_t *md, int rank, const int64_t *dims, dnnl_data_type_t dt)
 {
     dnnl_dims_t d;
     for (int i = 0; i < rank; i++) d[i] = dims[i];
-    dnnl_memory_desc_init_by_tag(md, rank, d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(md, rank, d, dt, dnnl_format_tag_any);
 }
 
 /* ---- memories, buffers, steps ----------------------------------------- */
@@ -93,6 +93,11 @@ const dnnl_memory_desc_t *tsc__dnnl_mem_md(dstate *S, int id)
     const dnnl_memory_desc_t *md = NULL;
     dnnl_memory_get_memory_desc(S->mems[id].m, &md);
     return md;
+}
+
+dnnl_data_type_t tsc__dnnl_mem_dt(dstate *S, int id)
+{
+    return tsc__dnnl_mem_md(S, id)->data_type;
 }
 
 static int new_buf(dstate *S, size_t size)
@@ -300,6 +305,21 @@ tsc_status tsc__dnnl_value_plain(dstate *S, int v, int *out)
     return tsc__dnnl_value_as(S, v, &md, out);
 }
 
+tsc_status tsc__dnnl_value_typed(dstate *S, int v, dnnl_data_type_t dt, int *out)
+{
+    int m = -1;
+    tsc_status st = tsc__dnnl_value_mem(S, v, &m);
+    if (st != TSC_OK || tsc__dnnl_mem_dt(S, m) == dt) {
+        *out = m;
+        return st;
+    }
+    /* Blocked strides count elements, so the same desc with another type
+     * describes the same layout. */
+    dnnl_memory_desc_t md = *tsc__dnnl_mem_md(S, m);
+    md.data_type = dt;
+    return tsc__dnnl_value_as(S, v, &md, out);
+}
+
 tsc_status tsc__dnnl_set_output(dstate *S, int v, int mem)
 {
     S->vmem[v] = mem;
@@ -450,9 +470,29 @@ void tsc__nn_dnnl_free(tsc_nn_model *m)
     m->exec = NULL;
 }
 
+/* bf16 convolutions need avx512_core_bf16 (oneDNN 2.6 has no AVX2 bf16
+ * kernels and would emulate or refuse); without it the model runs in fp32. */
+static void choose_precision(dstate *S, tsc_nn_model *m)
+{
+    S->conv_dt = dnnl_f32;
+    if (m->engine != TSC_NN_ENGINE_ONEDNN_BF16) return;
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) ==
+        (unsigned)dnnl_cpu_isa_avx512_core_bf16) {
+        S->conv_dt = dnnl_bf16;
+        return;
+    }
+    tsc_log(TSC_LOG_WARNING, TSC__NN_DOMAIN,
+            "model %s: bf16 was asked for, but this CPU (or ONEDNN_MAX_CPU_ISA) does not offer "
+            "AVX512_BF16 (oneDNN ISA %s); running in fp32",
+            m->g.src_name, dnnl_cpu_isa2str(isa));
+    m->engine = TSC_NN_ENGINE_ONEDNN;
+}
+
 static tsc_status prepare(dstate *S, tsc_nn_model *m)
 {
     const tsc__nn_graph *g = &m->g;
+    choose_precision(S, m);
     CHECK_DNNL(dnnl_engine_create(&S->eng, dnnl_cpu, 0), "create the CPU engine");
     CHECK_DNNL(dnnl_stream_create(&S->stream, S->eng, dnnl_stream_default_flags), "create a stream");
     CHECK_DNNL(dnnl_primitive_attr_create(&S->attr), "create attributes");
@@ -528,13 +568,14 @@ tsc_status tsc__nn_dnnl_prepare(tsc_nn_model *m, tsc_error *err)
     if (st != TSC_OK) return st;
     size_t used = 0;
     for (int i = 0; i < S->n_bufs; i++) used += S->bufs[i].size;
-    snprintf(m->summary, sizeof m->summary,
-             "oneDNN %d.%d.%d: %d steps (%d primitives, %d reorders), %d fused post-ops, "
-             "arena %.1f MiB (unshared %.1f MiB), scratch %.1f MiB, weights %.1f MiB, %d threads",
-             dnnl_version()->major, dnnl_version()->minor, dnnl_version()->patch, S->n_steps,
-             S->n_prims, S->n_reorder_steps, S->n_fused, S->arena_size / 1048576.0,
-             used / 1048576.0, S->scratch_size / 1048576.0, S->weight_bytes / 1048576.0,
-             m->n_threads);
+    snprintf(
+        m->summary, sizeof m->summary,
+        "oneDNN %d.%d.%d: %d steps (%d primitives, %d reorders), %d fused post-ops, "
+        "arena %.1f MiB (unshared %.1f MiB), scratch %.1f MiB, weights %.1f MiB, %d threads, %s",
+        dnnl_version()->major, dnnl_version()->minor, dnnl_version()->patch, S->n_steps, S->n_prims,
+        S->n_reorder_steps, S->n_fused, S->arena_size / 1048576.0, used / 1048576.0,
+        S->scratch_size / 1048576.0, S->weight_bytes / 1048576.0, m->n_threads,
+        tsc_nn_model_get_precision(m));
     return TSC_OK;
 }
 

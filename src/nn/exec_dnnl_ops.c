@@ -55,11 +55,12 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
     dnnl_dims_t zd = {N, Z, H, W}, wd = {Z, C, 1, 1}, one = {1, 1}, zero = {0, 0};
     int64_t wdims4[4] = {Z, C, 1, 1};
     dnnl_memory_desc_t src_md, wei_any, wei_plain, bias_md, z_md;
-    tsc__dnnl_any_md(&src_md, 4, x->dims);
-    dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dnnl_f32, dnnl_format_tag_any);
+    const dnnl_data_type_t dt = S->conv_dt;
+    tsc__dnnl_any_md(&src_md, 4, x->dims, dt);
+    dnnl_memory_desc_init_by_tag(&wei_any, 4, wd, dt, dnnl_format_tag_any);
     tsc__dnnl_plain_md(&wei_plain, 4, wdims4);
     tsc__dnnl_plain_md(&bias_md, 1, &Z);
-    dnnl_memory_desc_init_by_tag(&z_md, 4, zd, dnnl_f32, dnnl_acdb);
+    dnnl_memory_desc_init_by_tag(&z_md, 4, zd, dt, dnnl_acdb);
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
     dnnl_primitive_desc_t pd = NULL;
@@ -95,10 +96,9 @@ static tsc_status lower_deconv_patchwise(dstate *S, const tsc__nn_node *n)
     dnnl_dims_t ys = {H * kh * W * kw * M, kh * W * kw * M, W * kw * M, kw * M, M, 1};
     dnnl_memory_desc_t z6, y6, y_md;
     dnnl_dims_t yd = {N, M, H * kh, W * kw};
-    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&z6, 6, d6, dnnl_f32, zs), "describe a shuffle");
-    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&y6, 6, d6, dnnl_f32, ys), "describe a shuffle");
-    CHECK_DNNL(dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dnnl_f32, dnnl_acdb),
-               "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&z6, 6, d6, dt, zs), "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_strides(&y6, 6, d6, dt, ys), "describe a shuffle");
+    CHECK_DNNL(dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dt, dnnl_acdb), "describe a shuffle");
     int ym = tsc__dnnl_new_act_mem(S, &y_md);
     if (ym < 0) return tsc__dnnl_nomem(S);
     int zv = tsc__dnnl_alias_mem(S, zm, &z6), yv = tsc__dnnl_alias_mem(S, ym, &y6);
@@ -153,8 +153,8 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         }
     }
     dnnl_memory_desc_t src_md, wei_any, wei_src, bias_md, dst_md;
-    tsc__dnnl_any_md(&src_md, r, x->dims);
-    dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, dnnl_f32, dnnl_format_tag_any);
+    tsc__dnnl_any_md(&src_md, r, x->dims, S->conv_dt);
+    dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, S->conv_dt, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_strides(&wei_src, wr, wd, dnnl_f32, ws);
     tsc__dnnl_plain_md(&bias_md, 1, &M);
     int sum_mem = -1;
@@ -171,7 +171,7 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         }
         dst_md = *tsc__dnnl_mem_md(S, sum_mem);
     } else {
-        tsc__dnnl_any_md(&dst_md, r, y->dims);
+        tsc__dnnl_any_md(&dst_md, r, y->dims, S->conv_dt);
     }
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
@@ -346,7 +346,7 @@ static tsc_status lower_binary(dstate *S, const tsc__nn_node *n)
             /* A lower-rank plain operand is the same bytes with leading 1s. */
             tsc__dnnl_plain_md(&b_md, r, bd);
         }
-        tsc__dnnl_any_md(&dst_md, r, y->dims);
+        tsc__dnnl_any_md(&dst_md, r, y->dims, tsc__dnnl_mem_dt(S, am));
         dnnl_binary_desc_t bdsc;
         s = dnnl_binary_desc_init(&bdsc, alg, tsc__dnnl_mem_md(S, am), &b_md, &dst_md);
         if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &bdsc, attr, S->eng, NULL);
@@ -374,7 +374,9 @@ static tsc_status lower_concat(dstate *S, const tsc__nn_node *n)
     tsc_status st;
     for (int k = 0; k < n->n_in; k++) {
         in[k].arg = DNNL_ARG_MULTIPLE_SRC + k;
-        if ((st = tsc__dnnl_value_mem(S, n->in[k], &in[k].mem)) != TSC_OK) return st;
+        st = k ? tsc__dnnl_value_typed(S, n->in[k], mds[0].data_type, &in[k].mem)
+               : tsc__dnnl_value_mem(S, n->in[k], &in[k].mem);
+        if (st != TSC_OK) return st;
         mds[k] = *tsc__dnnl_mem_md(S, in[k].mem);
     }
     dnnl_primitive_desc_t pd = NULL;
@@ -419,7 +421,7 @@ static tsc_status lower_pool(dstate *S, const tsc__nn_node *n)
     tsc_status st = tsc__dnnl_value_mem(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
     dnnl_memory_desc_t dst_md;
-    tsc__dnnl_any_md(&dst_md, y->rank, y->dims);
+    tsc__dnnl_any_md(&dst_md, y->rank, y->dims, tsc__dnnl_mem_dt(S, xm));
     dnnl_pooling_v2_desc_t pdsc;
     dnnl_alg_kind_t alg = is_max                 ? dnnl_pooling_max
                           : a->count_include_pad ? dnnl_pooling_avg_include_padding
@@ -487,7 +489,7 @@ static int spatial_layout(const dnnl_memory_desc_t *md, int64_t *outer, int64_t 
 
 /* The memory desc with `dims` in the same layout family as `like`. */
 static int same_layout_md(dnnl_memory_desc_t *out, int kind, int64_t blk, int rank,
-                          const int64_t *dims)
+                          const int64_t *dims, dnnl_data_type_t dt)
 {
     static const dnnl_format_tag_t t16[] = {dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b};
     static const dnnl_format_tag_t t8[] = {dnnl_aBc8b, dnnl_aBcd8b, dnnl_aBcde8b};
@@ -503,7 +505,7 @@ static int same_layout_md(dnnl_memory_desc_t *out, int kind, int64_t blk, int ra
                             : blk == 8                   ? t8[rank - 3]
                                                          : dnnl_format_tag_undef;
     if (tag == dnnl_format_tag_undef) return -1;
-    return dnnl_memory_desc_init_by_tag(out, rank, d, dnnl_f32, tag) == dnnl_success ? 0 : -1;
+    return dnnl_memory_desc_init_by_tag(out, rank, d, dt, tag) == dnnl_success ? 0 : -1;
 }
 
 static tsc_status lower_resize(dstate *S, const tsc__nn_node *n)
@@ -512,12 +514,16 @@ static tsc_status lower_resize(dstate *S, const tsc__nn_node *n)
     const tsc__nn_attrs *a = &n->a;
     int xm;
     tsc_status st = tsc__dnnl_value_mem(S, n->in[0], &xm);
+    /* Our kernel reads and writes fp32 or bf16 (the bf16 mode's activations). */
+    if (st == TSC_OK && tsc__dnnl_mem_dt(S, xm) != dnnl_bf16)
+        st = tsc__dnnl_value_typed(S, n->in[0], dnnl_f32, &xm);
     if (st != TSC_OK) return st;
+    dnnl_data_type_t dt = tsc__dnnl_mem_dt(S, xm);
     int64_t outer, blk, o2, b2;
     int kind = spatial_layout(tsc__dnnl_mem_md(S, xm), &outer, &blk);
     dnnl_memory_desc_t ymd;
     /* The output takes the input's layout; anything else goes through nchw. */
-    if (kind == LAYOUT_OTHER || same_layout_md(&ymd, kind, blk, y->rank, y->dims) < 0 ||
+    if (kind == LAYOUT_OTHER || same_layout_md(&ymd, kind, blk, y->rank, y->dims, dt) < 0 ||
         spatial_layout(&ymd, &o2, &b2) != kind || b2 != blk) {
         if ((st = tsc__dnnl_value_plain(S, n->in[0], &xm)) != TSC_OK) return st;
         kind = spatial_layout(tsc__dnnl_mem_md(S, xm), &outer, &blk);
@@ -535,6 +541,7 @@ static tsc_status lower_resize(dstate *S, const tsc__nn_node *n)
     stp->rz = rz;
     int nsp = x->rank - 2;
     rz->src = xm, rz->dst = ym, rz->blk = blk, rz->linear = a->resize_linear;
+    rz->bf16 = tsc__dnnl_mem_dt(S, xm) == dnnl_bf16;
     rz->outer = outer;
     for (int ax = 0; ax < 3; ax++) {
         int j = ax - (3 - nsp);
@@ -573,7 +580,34 @@ static tsc_status lower_resize(dstate *S, const tsc__nn_node *n)
     return tsc__dnnl_set_output(S, n->out[0], ym);
 }
 
-void tsc__dnnl_run_resize(const resize_plan *rz, const float *src, float *dst)
+/* bf16 is the upper half of a float; stores round to nearest even. */
+static inline float ld(const void *p, int64_t i, int bf16)
+{
+    if (!bf16) return ((const float *)p)[i];
+    uint32_t u = (uint32_t)((const uint16_t *)p)[i] << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline void st(void *p, int64_t i, float f, int bf16)
+{
+    if (!bf16) {
+        ((float *)p)[i] = f;
+        return;
+    }
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) u |= 0x00400000u; /* keep NaN a NaN */
+    else u += 0x7fffu + ((u >> 16) & 1u);
+    ((uint16_t *)p)[i] = (uint16_t)(u >> 16);
+}
+
+/* One body for both types: bf16 is a constant in each call below, so the
+ * compiler makes two branch-free copies. */
+static inline __attribute__((always_inline)) void resize_rows(const resize_plan *rz,
+                                                              const void *src, void *dst,
+                                                              const int bf16)
 {
     const int64_t B = rz->blk, ID = rz->in[0], IH = rz->in[1], IW = rz->in[2];
     const int64_t OD = rz->out[0], OH = rz->out[1], OW = rz->out[2];
@@ -581,35 +615,41 @@ void tsc__dnnl_run_resize(const resize_plan *rz, const float *src, float *dst)
 #pragma omp parallel for schedule(static)
     for (int64_t row = 0; row < rows; row++) {
         int64_t oh = row % OH, od = (row / OH) % OD, o = row / (OH * OD);
-        float *y = dst + row * OW * B;
-        const float *xb = src + o * ID * IH * IW * B;
+        const int64_t y = row * OW * B, xb = o * ID * IH * IW * B; /* element offsets */
         if (!rz->linear) {
-            const float *xr = xb + (rz->i0[0][od] * IH + rz->i0[1][oh]) * IW * B;
+            const int64_t xr = xb + (rz->i0[0][od] * IH + rz->i0[1][oh]) * IW * B;
             for (int64_t ow = 0; ow < OW; ow++) {
-                const float *xp = xr + rz->i0[2][ow] * B;
-                for (int64_t j = 0; j < B; j++) y[ow * B + j] = xp[j];
+                const int64_t xp = xr + rz->i0[2][ow] * B;
+                for (int64_t j = 0; j < B; j++)
+                    st(dst, y + ow * B + j, ld(src, xp + j, bf16), bf16);
             }
             continue;
         }
         /* Trilinear weights for the two source planes and rows of this output row. */
         float wd = rz->w[0][od], wh = rz->w[1][oh];
-        const float *r00 = xb + (rz->i0[0][od] * IH + rz->i0[1][oh]) * IW * B;
-        const float *r01 = xb + (rz->i0[0][od] * IH + rz->i1[1][oh]) * IW * B;
-        const float *r10 = xb + (rz->i1[0][od] * IH + rz->i0[1][oh]) * IW * B;
-        const float *r11 = xb + (rz->i1[0][od] * IH + rz->i1[1][oh]) * IW * B;
+        const int64_t r00 = xb + (rz->i0[0][od] * IH + rz->i0[1][oh]) * IW * B;
+        const int64_t r01 = xb + (rz->i0[0][od] * IH + rz->i1[1][oh]) * IW * B;
+        const int64_t r10 = xb + (rz->i1[0][od] * IH + rz->i0[1][oh]) * IW * B;
+        const int64_t r11 = xb + (rz->i1[0][od] * IH + rz->i1[1][oh]) * IW * B;
         float c00 = (1 - wd) * (1 - wh), c01 = (1 - wd) * wh, c10 = wd * (1 - wh), c11 = wd * wh;
         for (int64_t ow = 0; ow < OW; ow++) {
             int64_t x0 = rz->i0[2][ow] * B, x1 = rz->i1[2][ow] * B;
             float ww = rz->w[2][ow];
             for (int64_t j = 0; j < B; j++) {
-                float a0 = r00[x0 + j] + ww * (r00[x1 + j] - r00[x0 + j]);
-                float a1 = r01[x0 + j] + ww * (r01[x1 + j] - r01[x0 + j]);
-                float a2 = r10[x0 + j] + ww * (r10[x1 + j] - r10[x0 + j]);
-                float a3 = r11[x0 + j] + ww * (r11[x1 + j] - r11[x0 + j]);
-                y[ow * B + j] = c00 * a0 + c01 * a1 + c10 * a2 + c11 * a3;
+#define LERP(r)                                                                                    \
+    (ld(src, r + x0 + j, bf16) + ww * (ld(src, r + x1 + j, bf16) - ld(src, r + x0 + j, bf16)))
+                float a0 = LERP(r00), a1 = LERP(r01), a2 = LERP(r10), a3 = LERP(r11);
+#undef LERP
+                st(dst, y + ow * B + j, c00 * a0 + c01 * a1 + c10 * a2 + c11 * a3, bf16);
             }
         }
     }
+}
+
+void tsc__dnnl_run_resize(const resize_plan *rz, const void *src, void *dst)
+{
+    if (rz->bf16) resize_rows(rz, src, dst, 1);
+    else resize_rows(rz, src, dst, 0);
 }
 
 static tsc_status lower_gemm(dstate *S, const tsc__nn_node *n)
@@ -648,7 +688,7 @@ static tsc_status lower_gemm(dstate *S, const tsc__nn_node *n)
     dnnl_memory_desc_init_by_tag(&wei_any, 2, wd, dnnl_f32, dnnl_format_tag_any);
     tsc__dnnl_plain_md(&wei_plain, 2, wdims);
     tsc__dnnl_plain_md(&bias_md, 1, &N);
-    tsc__dnnl_any_md(&dst_md, 2, y->dims);
+    tsc__dnnl_any_md(&dst_md, 2, y->dims, dnnl_f32);
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
     if (st != TSC_OK) {
@@ -801,7 +841,7 @@ static tsc_status lower_reduce(dstate *S, const tsc__nn_node *n)
     if (st != TSC_OK) return st;
     /* The reduction keeps the rank; dropping axes is a view afterwards. */
     dnnl_memory_desc_t dst_md;
-    if (n->a.keepdims) tsc__dnnl_any_md(&dst_md, x->rank, kd);
+    if (n->a.keepdims) tsc__dnnl_any_md(&dst_md, x->rank, kd, dnnl_f32);
     else tsc__dnnl_plain_md(&dst_md, x->rank, kd);
     dnnl_reduction_desc_t rd;
     dnnl_primitive_desc_t pd = NULL;

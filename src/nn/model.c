@@ -51,7 +51,8 @@ tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const ch
     TSC_ASSERT(data || !size);
     *out = NULL;
     tsc_nn_params p = params ? *params : tsc_nn_default_params();
-    TSC_ASSERT(p.engine == TSC_NN_ENGINE_ONEDNN || p.engine == TSC_NN_ENGINE_REFERENCE);
+    TSC_ASSERT(p.engine == TSC_NN_ENGINE_ONEDNN || p.engine == TSC_NN_ENGINE_REFERENCE ||
+               p.engine == TSC_NN_ENGINE_ONEDNN_BF16);
     TSC_ASSERT(p.n_threads >= 0 && p.batch >= 0);
     tsc_nn_model *m = calloc(1, sizeof *m);
     if (!m) return tsc_error_set(err, TSC_ENOMEM, "out of memory");
@@ -90,7 +91,7 @@ tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const ch
     if (st != TSC_OK) goto fail;
     /* The oneDNN engine keeps its own copies; the graph's weights are dead
      * weight after lowering, except what outputs and inspection need. */
-    if (p.engine == TSC_NN_ENGINE_ONEDNN)
+    if (p.engine != TSC_NN_ENGINE_REFERENCE)
         for (int v = 0; v < m->g.n_vals; v++) {
             tsc__nn_value *val = &m->g.vals[v];
             if (val->kind == TSC__NN_VAL_CONST && !val->is_output) {
@@ -202,6 +203,12 @@ double tsc_nn_model_flops(const tsc_nn_model *m)
 {
     TSC_ASSERT(m);
     return m->g.flops;
+}
+
+const char *tsc_nn_model_get_precision(const tsc_nn_model *m)
+{
+    TSC_ASSERT(m);
+    return m->engine == TSC_NN_ENGINE_ONEDNN_BF16 ? "bf16" : "fp32";
 }
 
 int tsc_nn_model_n_threads(const tsc_nn_model *m)

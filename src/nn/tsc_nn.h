@@ -35,7 +35,14 @@ typedef enum tsc_nn_engine {
     /* oneDNN primitives, fused and in blocked layouts: the production path. */
     TSC_NN_ENGINE_ONEDNN = 0,
     /* Plain C loops over the unoptimised graph: slow, for verification only. */
-    TSC_NN_ENGINE_REFERENCE = 1
+    TSC_NN_ENGINE_REFERENCE = 1,
+    /* oneDNN with convolutions in bfloat16 (weights and the activations
+     * between them; fp32 accumulation, fp32 graph inputs and outputs).
+     * Needs AVX512_BF16 (oneDNN's avx512_core_bf16); on a CPU without it,
+     * or with the ISA masked by ONEDNN_MAX_CPU_ISA, the model runs as
+     * TSC_NN_ENGINE_ONEDNN and a warning says so.  A value rather than a
+     * params field because tsc_nn_params is frozen in the plugin ABI. */
+    TSC_NN_ENGINE_ONEDNN_BF16 = 2
 } tsc_nn_engine;
 
 typedef struct tsc_nn_params {
@@ -105,6 +112,9 @@ tsc_status tsc_nn_model_run(tsc_nn_model *model, const float *const *inputs,
  * ConvTranspose, Gemm and MatMul over the unfused graph (other operators are
  * not counted), so that GFLOP/s figures compare with other engines. */
 double tsc_nn_model_flops(const tsc_nn_model *model);
+/* The arithmetic the model runs in: "fp32" or "bf16" (after any fallback
+ * from TSC_NN_ENGINE_ONEDNN_BF16 to fp32).  Static string. */
+const char *tsc_nn_model_get_precision(const tsc_nn_model *model);
 /* OpenMP threads a run uses. */
 int tsc_nn_model_n_threads(const tsc_nn_model *model);
 /* Human-readable one-line summary of the prepared plan: numbers of nodes,

@@ -158,23 +158,77 @@ static const char *copy_model(const char *from_json, const char *to_json, int co
     return dst;
 }
 
-TSC_TEST(model_with_wrong_checksum_is_refused)
+/* Loading `path` fails with `want` and a message containing `says`. */
+static void check_refused(const char *path, tsc_status want, const char *says)
 {
-    const char *path = copy_model("xx", "xx", 1);
     tsc_model *m = NULL;
     tsc_error err;
-    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_ECHECKSUM);
+    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), want);
     CHECK(m == NULL);
-    CHECK(strstr(err.message, "does not match its manifest") != NULL);
+    CHECK(strstr(err.message, says) != NULL);
+}
+
+/* The phantom model's manifest with "precision": prec. */
+static const char *copy_model_in(const char *prec)
+{
+    char to[64];
+    snprintf(to, sizeof to, "\"precision\": \"%s\", \"temperature\": 1.0", prec);
+    return copy_model("\"temperature\": 1.0", to, 0);
+}
+
+TSC_TEST(model_with_wrong_checksum_is_refused)
+{
+    check_refused(copy_model("xx", "xx", 1), TSC_ECHECKSUM, "does not match its manifest");
 }
 
 TSC_TEST(model_with_unknown_preprocessing_rule_is_refused)
 {
-    const char *path = copy_model("\"tsc-v1\"", "\"tsc-v9\"", 0);
-    tsc_model *m = NULL;
-    tsc_error err;
-    CHECK_STATUS(tsc_model_load(path, NULL, &m, &err), TSC_EVERSION);
-    CHECK(strstr(err.message, "tsc-v1") != NULL);
+    check_refused(copy_model("\"tsc-v1\"", "\"tsc-v9\"", 0), TSC_EVERSION, "tsc-v1");
+}
+
+TSC_TEST(model_with_unknown_precision_is_refused)
+{
+    check_refused(copy_model_in("fp16"), TSC_EFORMAT, "precision \"fp16\"");
+}
+
+TSC_TEST(tsc_precision_overrides_the_manifest_and_must_name_a_precision)
+{
+    const char *path = copy_model_in("bf16");
+    setenv("TSC_PRECISION", "fp64", 1);
+    check_refused(path, TSC_EINVAL, "TSC_PRECISION is \"fp64\"; use fp32, bf16 or int8");
+    check_refused(path, TSC_EINVAL, "model's own (bf16)");
+    unsetenv("TSC_PRECISION");
+}
+
+/* The phantom through a bf16 manifest and through fp32 ($TSC_PRECISION):
+ * the same verdict, class and lesion, probabilities within bf16's error. */
+TSC_TEST(model_in_bf16_finds_the_phantom_lesion_as_fp32_does)
+{
+    const char *path = copy_model_in("bf16");
+    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
+    tsc_result *r[2];
+    tsc_model *m[2];
+    for (int k = 0; k < 2; k++) {
+        tsc_error err;
+        if (k) setenv("TSC_PRECISION", "fp32", 1);
+        tsc_status st = tsc_model_load(path, NULL, &m[k], &err);
+        unsetenv("TSC_PRECISION");
+        REQUIRE(st == TSC_OK);
+        r[k] = analyse(m[k], px, 256, 256, 0.5, 0.5);
+    }
+    CHECK(tsc_result_get_verdict(r[0]) == TSC_VERDICT_TUMOR);
+    CHECK(tsc_result_get_verdict(r[0]) == tsc_result_get_verdict(r[1]));
+    CHECK(tsc_result_get_label(r[0]) == tsc_result_get_label(r[1]));
+    for (size_t i = 0; i < tsc_result_n_classes(r[0]); i++)
+        CHECK_NEAR(tsc_result_get_probability(r[0], i), tsc_result_get_probability(r[1], i), 0.02);
+    REQUIRE(tsc_result_n_lesions(r[0]) == 1 && tsc_result_n_lesions(r[1]) == 1);
+    CHECK_NEAR(tsc_result_get_lesion(r[0], 0)->area_mm2, tsc_result_get_lesion(r[1], 0)->area_mm2,
+               0.05 * tsc_result_get_lesion(r[1], 0)->area_mm2);
+    for (int k = 0; k < 2; k++) {
+        tsc_result_free(r[k]);
+        tsc_model_free(m[k]);
+    }
+    free(px);
 }
 
 TSC_TEST(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat)
@@ -330,6 +384,9 @@ TSC_TEST_MAIN(TSC_CASE(analysis_finds_phantom_lesion_with_mm_measurements),
               TSC_CASE(analysis_mask_is_at_native_resolution_for_anisotropic_slice),
               TSC_CASE(model_with_wrong_checksum_is_refused),
               TSC_CASE(model_with_unknown_preprocessing_rule_is_refused),
+              TSC_CASE(model_with_unknown_precision_is_refused),
+              TSC_CASE(tsc_precision_overrides_the_manifest_and_must_name_a_precision),
+              TSC_CASE(model_in_bf16_finds_the_phantom_lesion_as_fp32_does),
               TSC_CASE(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat),
               TSC_CASE(analysis_refuses_zero_pixel_spacing),
               TSC_CASE(analysis_threshold_baseline_needs_no_model),
