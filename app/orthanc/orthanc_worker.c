@@ -433,13 +433,15 @@ static int cancel_cb(void *user)
            __atomic_load_n(&claim_lost, __ATOMIC_RELAXED);
 }
 
-/* Renews the running series' claim every quarter lease, from whichever
- * analysis thread gets here first (never from Orthanc's change thread). */
-static void renew_claim(const char *id)
+/* Renews the running series' claim every quarter lease (always when
+ * `force`), from whichever analysis thread gets here first (never from
+ * Orthanc's change thread). */
+static void renew_claim(const char *id, int force)
 {
-    if (pthread_mutex_trylock(&renew_lock) != 0) return;
+    if (force) pthread_mutex_lock(&renew_lock);
+    else if (pthread_mutex_trylock(&renew_lock) != 0) return;
     time_t now = time(NULL);
-    if (difftime(now, claim_renewed) * 4 >= tsc__g.cfg.lease_seconds) {
+    if (force || difftime(now, claim_renewed) * 4 >= tsc__g.cfg.lease_seconds) {
         tsc__claim_result r = tsc__claim_renew(id);
         if (r == TSC_CLAIM_HELD) {
             __atomic_store_n(&claim_lost, 1, __ATOMIC_RELAXED);
@@ -460,7 +462,7 @@ static void progress_cb(size_t done, size_t total, void *user)
     tsc__g.progress_done = done;
     tsc__g.progress_total = total;
     pthread_mutex_unlock(&tsc__g.lock);
-    renew_claim((const char *)user);
+    renew_claim((const char *)user, 0);
 }
 
 /* Deletes the result series an interrupted analysis of `id` stored (by this
@@ -793,7 +795,7 @@ static void analyse(const tsc__orthanc_item *item)
 
 finish:;
     /* The outputs took time too: is the series still ours to finish? */
-    if (!cancelled) renew_claim(id);
+    if (!cancelled) renew_claim(id, 1);
     if (__atomic_load_n(&claim_lost, __ATOMIC_RELAXED)) {
         /* Its new holder deletes what we stored and starts over. */
         tsc__log(TSC_LOG_WARNING, "series %s: left to the node that took it over", id);
