@@ -265,9 +265,10 @@ static time_t parse_last_update(const char *s)
 
 /* The periodic sweep: series whose stable event never came (the node that
  * received them stopped before StableAge ran out, or another node received
- * them), and series another node left unfinished with a stale claim.  A series without our state whose LastUpdate is at least
- * SweepMinAge old goes through intake() like a stable event: same filters,
- * same claim, so it is never analysed twice.  Runs on the intake thread,
+ * them), and series another node left unfinished with a stale claim.  A
+ * series without our state whose LastUpdate is at least SweepMinAge old
+ * goes through intake() like a stable event: same filters, same claim, so
+ * it is never analysed twice.  Runs on the intake thread,
  * never on Orthanc's change thread, and holds none of our locks while it
  * calls Orthanc. */
 static void periodic_sweep(void)
