@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "orthanc_private.h"
 
@@ -38,6 +39,8 @@ static const struct {
     [TSC_META_VERDICT] = {"TumorscopeVerdict", 4304},
     [TSC_META_REASON] = {"TumorscopeReason", 4305},
     [TSC_META_OUTPUTS] = {"TumorscopeOutputs", 4306},
+    [TSC_META_CLAIM] = {"TumorscopeClaim", 4307},
+    [TSC_META_SOURCE] = {"TumorscopeSource", 4308},
 };
 #define RESULT_ATTACHMENT_NAME "TumorscopeResult"
 #define RESULT_ATTACHMENT_NUMBER 4301
@@ -99,6 +102,29 @@ static int read_config(tsc__orthanc_config *c)
     int stable_age = cJSON_IsNumber(sa) && sa->valueint > 0 ? sa->valueint : 60; /* Orthanc's rule */
     const cJSON *ma = cJSON_GetObjectItemCaseSensitive(ts, "SweepMinAge");
     c->sweep_min_age = cJSON_IsNumber(ma) && ma->valueint >= 0 ? ma->valueint : stable_age;
+    c->stable_age = stable_age;
+
+    /* Several nodes on one index (docs/PACS.md, "Several nodes"): each names
+     * itself in its claims; Orthanc's DatabaseServerIdentifier is already
+     * unique per node in such a setup, else host name and HTTP port. */
+    const char *node = NULL;
+    const cJSON *ni = cJSON_GetObjectItemCaseSensitive(ts, "NodeId");
+    const cJSON *dsi = cJSON_GetObjectItemCaseSensitive(all, "DatabaseServerIdentifier");
+    if (cJSON_IsString(ni) && ni->valuestring[0]) node = ni->valuestring;
+    else if (cJSON_IsString(dsi) && dsi->valuestring[0]) node = dsi->valuestring;
+    if (node) {
+        snprintf(c->node_id, sizeof c->node_id, "%s", node);
+    } else {
+        char host[64] = "orthanc";
+        gethostname(host, sizeof host - 1);
+        const cJSON *hp = cJSON_GetObjectItemCaseSensitive(all, "HttpPort");
+        snprintf(c->node_id, sizeof c->node_id, "%s:%d", host,
+                 cJSON_IsNumber(hp) ? hp->valueint : 8042);
+    }
+    for (char *p = c->node_id; *p; p++)
+        if (*p == ' ' || *p == '\t') *p = '_'; /* the claim is "<node> <time>" */
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(ts, "LeaseSeconds");
+    c->lease_seconds = cJSON_IsNumber(ls) && ls->valueint > 0 ? ls->valueint : 300;
 
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(ts, "Outputs");
     if (!cJSON_IsArray(outs)) {
@@ -129,7 +155,7 @@ static int read_config(tsc__orthanc_config *c)
     }
     if (undeclared)
         tsc__log(TSC_LOG_WARNING, "our metadata names are not declared in \"UserMetadata\"; using "
-                                  "numeric keys 4301-4306 (docs/PACS.md)");
+                                  "numeric keys 4301-4308 (docs/PACS.md)");
     const cJSON *uc = cJSON_GetObjectItemCaseSensitive(all, "UserContentType");
     if (declared(uc, RESULT_ATTACHMENT_NAME))
         snprintf(c->result_key, sizeof c->result_key, "%s", RESULT_ATTACHMENT_NAME);
@@ -293,8 +319,12 @@ static OrthancPluginErrorCode rest_status(OrthancPluginRestOutput *out, const ch
     cJSON_AddStringToObject(j, "tumorscope_version", tsc__g.api ? tsc__g.api->plugin_version() : TSC_VERSION);
     add_model(j);
     cJSON_AddBoolToObject(j, "auto_analyze", tsc__g.cfg.auto_analyze);
+    cJSON_AddStringToObject(j, "node", tsc__g.cfg.node_id);
+    cJSON_AddNumberToObject(j, "lease_seconds", tsc__g.cfg.lease_seconds);
     pthread_mutex_lock(&tsc__g.lock);
     cJSON_AddNumberToObject(j, "queue", (double)tsc__g.n_queue);
+    /* Seen, not yet claimed: they go to whichever node has room first. */
+    cJSON_AddNumberToObject(j, "waiting", (double)tsc__g.n_pending);
     if (tsc__g.running_id[0]) {
         cJSON *r = cJSON_AddObjectToObject(j, "running");
         cJSON_AddStringToObject(r, "series", tsc__g.running_id);
@@ -346,6 +376,15 @@ static OrthancPluginErrorCode rest_series(OrthancPluginRestOutput *out, const ch
         if (v && *v) cJSON_AddStringToObject(j, keys[k], v);
         else cJSON_AddNullToObject(j, keys[k]);
         free(v);
+    }
+    char node[128];
+    long age = 0;
+    if (tsc__claim_describe(id, node, sizeof node, &age)) {
+        /* Which node analyses (or analysed) it; age -1: released when it finished. */
+        cJSON *c = cJSON_AddObjectToObject(j, "claim");
+        cJSON_AddStringToObject(c, "node", node);
+        if (age >= 0) cJSON_AddNumberToObject(c, "age_seconds", (double)age);
+        else cJSON_AddNullToObject(c, "age_seconds");
     }
     char *outs = tsc__meta_get(id, TSC_META_OUTPUTS);
     cJSON *jo = outs ? cJSON_Parse(outs) : NULL;

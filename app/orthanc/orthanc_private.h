@@ -33,6 +33,8 @@ typedef enum tsc__orthanc_meta {
     TSC_META_VERDICT,
     TSC_META_REASON,
     TSC_META_OUTPUTS,
+    TSC_META_CLAIM,  /* "<node id> <epoch seconds>": who analyses it (orthanc_claim.c) */
+    TSC_META_SOURCE, /* on a result series: the Orthanc id of its source series */
     TSC_META_COUNT
 } tsc__orthanc_meta;
 
@@ -54,6 +56,9 @@ typedef struct tsc__orthanc_config {
                                 * whose stable event never came; 0 = off */
     int sweep_min_age;         /* SweepMinAge: a swept series' LastUpdate is at
                                 * least this old (default: Orthanc's StableAge) */
+    int stable_age;            /* Orthanc's StableAge, seconds */
+    char node_id[128];         /* NodeId: names this node in claims; unique per node */
+    int lease_seconds;         /* LeaseSeconds: a claim not renewed for this long is free */
     char meta_key[TSC_META_COUNT][32];  /* names (declared) or numbers */
     char result_key[32];       /* attachment with the result JSON */
 } tsc__orthanc_config;
@@ -82,6 +87,11 @@ typedef struct tsc__orthanc {
     /* Series marked "queued", waiting for the analysis worker. */
     tsc__orthanc_item *queue, *queue_tail;
     size_t n_queue;
+    /* Series this node would take but has not claimed yet: a node claims
+     * only what its worker is about to analyse, so that idle nodes get the
+     * rest (orthanc_worker.c, "claim ahead"). */
+    tsc__orthanc_item *pending, *pending_tail;
+    size_t n_pending;
     int startup_sweep;         /* OrthancStarted seen: re-queue unfinished series */
     int started;               /* threads running */
     int stopping;
@@ -100,13 +110,43 @@ extern tsc__orthanc tsc__g;
 cJSON *tsc__rest_get_json(const char *uri, OrthancPluginErrorCode *code);
 /* GET uri into a malloc'd NUL-terminated string; NULL on failure. */
 char *tsc__rest_get_string(const char *uri, size_t *size);
-/* PUT a small string; 0 on success. */
-int tsc__rest_put(const char *uri, const void *body, size_t size);
+/* GET uri into a malloc'd string and its ETag (revision-MD5, quoted; ""
+ * when Orthanc sent none); NULL when absent or on failure (*code says which). */
+char *tsc__rest_get_etag(const char *uri, char *etag, size_t etag_len,
+                         OrthancPluginErrorCode *code);
+/* PUT a small body with If-Match `if_match`, or without when NULL (with
+ * CheckRevisions, that creates only if absent).  Returns Orthanc's error code:
+ * 0 on success, OrthancPluginErrorCode_Revision (43) when the value changed
+ * since `if_match` was read or, without it, when the value already exists. */
+int tsc__rest_put_if(const char *uri, const char *if_match, const void *body, size_t size);
+/* PUT that replaces what is there, passing the ETag read from `etag_uri`
+ * (Orthanc needs If-Match for any overwrite when CheckRevisions is on); 0 on
+ * success. */
+int tsc__rest_put(const char *uri, const char *etag_uri, const void *body, size_t size);
 /* Reads/writes one of our metadata keys of a series; get returns a malloc'd
  * string or NULL when absent. */
 char *tsc__meta_get(const char *series, tsc__orthanc_meta key);
 int tsc__meta_set(const char *series, tsc__orthanc_meta key, const char *value);
 void tsc__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the cluster claim (orthanc_claim.c) ---- */
+typedef enum tsc__claim_result {
+    TSC_CLAIM_WON,  /* this node holds the claim now */
+    TSC_CLAIM_HELD, /* another node holds a live claim */
+    TSC_CLAIM_ERROR /* Orthanc refused the read or the write */
+} tsc__claim_result;
+/* Takes the claim of a series if nobody holds it, if it is this node's own
+ * (left by a previous run of this node), or if its holder has not renewed it
+ * for LeaseSeconds (then *from receives the holder's node id, else ""). */
+tsc__claim_result tsc__claim_take(const char *series, char *from, size_t from_len);
+/* Renews this node's claim; TSC_CLAIM_HELD when another node took it over. */
+tsc__claim_result tsc__claim_renew(const char *series);
+/* Marks the claim released (the series is finished): any node may claim it
+ * again at once, e.g. for an explicit re-analysis. */
+void tsc__claim_release(const char *series);
+/* The holder and the age in seconds of a series' claim, for the REST route;
+ * 0 when there is none. */
+int tsc__claim_describe(const char *series, char *node, size_t node_len, long *age);
 
 /* ---- queue and threads (orthanc_worker.c) ---- */
 int tsc__worker_start(void);

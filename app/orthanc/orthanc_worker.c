@@ -11,7 +11,13 @@
  *   same study, and records state, model and verdict on the source series.
  *
  * The final state is written last: a series whose analysis was interrupted
- * stays "running" and is analysed again after a restart. */
+ * stays "running" and is analysed again after a restart.
+ *
+ * Several nodes on one index: a node queues a series only once it holds its
+ * claim (orthanc_claim.c), renews the claim while it analyses, and releases
+ * it when the final state is written.  The sweeps take over series whose
+ * claim went stale (a killed or hung node) and delete the partial result
+ * series that node may have stored, so that each source ends with one set. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -51,12 +57,40 @@ static tsc__orthanc_item *pop(tsc__orthanc_item **head, tsc__orthanc_item **tail
     return it;
 }
 
-static int queued_or_running(const char *id)
+static int listed(const tsc__orthanc_item *list, const char *id)
 {
-    if (!strcmp(tsc__g.running_id, id)) return 1;
-    for (tsc__orthanc_item *it = tsc__g.queue; it; it = it->next)
+    for (const tsc__orthanc_item *it = list; it; it = it->next)
         if (!strcmp(it->id, id)) return 1;
     return 0;
+}
+
+static int queued_or_running(const char *id)
+{
+    return !strcmp(tsc__g.running_id, id) || listed(tsc__g.queue, id);
+}
+
+/* How many claimed series may wait here besides the running one.  One keeps
+ * the worker fed without a gap; more would hold series an idle node could
+ * analyse now (a claim is only given up when its lease runs out). */
+#define CLAIM_AHEAD 1
+
+static int backlog_full(void)
+{
+    pthread_mutex_lock(&tsc__g.lock);
+    int full = tsc__g.n_queue >= CLAIM_AHEAD;
+    pthread_mutex_unlock(&tsc__g.lock);
+    return full;
+}
+
+/* Remembers a series to claim once the worker has room. */
+static void defer(const char *id)
+{
+    pthread_mutex_lock(&tsc__g.lock);
+    if (!listed(tsc__g.pending, id) && !queued_or_running(id)) {
+        push(&tsc__g.pending, &tsc__g.pending_tail, id, 0);
+        tsc__g.n_pending++;
+    }
+    pthread_mutex_unlock(&tsc__g.lock);
 }
 
 /* Hands a series to the analysis worker unless it is there already. */
@@ -101,11 +135,27 @@ static const char *tag(const cJSON *series, const char *name)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static void intake(const char *id)
+static time_t parse_last_update(const char *s);
+
+/* Queues a series whose claim this node has just won. */
+static void queue_claimed(const char *id)
+{
+    if (tsc__meta_set(id, TSC_META_STATE, TSC_STATE_QUEUED) != 0) {
+        tsc__claim_release(id);
+        return;
+    }
+    tsc__log(TSC_LOG_INFO, "series %s queued", id);
+    enqueue(id, 0);
+}
+
+/* min_age: how long ago, at least, the last instance of the series may have
+ * arrived on any node (LastUpdate), in seconds. */
+static void intake(const char *id, int min_age)
 {
     char *state = tsc__meta_get(id, TSC_META_STATE);
     if (state) {
-        /* Seen before (ours or a previous run's): never analysed twice. */
+        /* Seen before (ours, another node's or a previous run's): never
+         * analysed twice; stale claims are the sweeps' business. */
         free(state);
         return;
     }
@@ -119,16 +169,72 @@ static void intake(const char *id)
     if (take && c->body_part && c->body_part[0] && tag(s, "BodyPartExamined")[0] &&
         strcasecmp(tag(s, "BodyPartExamined"), c->body_part))
         take = 0;
+    /* A series split across nodes turns stable on each node for its own
+     * share: wait until no node has added an instance for StableAge
+     * (LastUpdate is shared, to the second); the sweep comes back for it. */
+    const cJSON *lu = cJSON_GetObjectItemCaseSensitive(s, "LastUpdate");
+    time_t t = parse_last_update(cJSON_IsString(lu) ? lu->valuestring : NULL);
+    if (take && t != (time_t)-1 && difftime(time(NULL), t) + 1 < min_age) {
+        tsc__log(TSC_LOG_INFO,
+                 "series %s: still receiving instances (on another node); left to the sweep", id);
+        take = 0;
+    }
     cJSON_Delete(s);
     if (!take) return;
-    if (tsc__meta_set(id, TSC_META_STATE, TSC_STATE_QUEUED) != 0) return;
-    tsc__log(TSC_LOG_INFO, "series %s queued", id);
-    enqueue(id, 0);
+    if (backlog_full()) {
+        defer(id); /* claimed when the worker has room, if no other node was quicker */
+        return;
+    }
+    if (tsc__claim_take(id, NULL, 0) != TSC_CLAIM_WON) return; /* another node has it */
+    queue_claimed(id);
 }
 
-/* Series that a stopped Orthanc left queued or running are analysed again. */
+/* A series left "queued" or "running": ours again if it is not here and its
+ * claim is free, this node's own from a previous run, or stale.  1 if queued. */
+static int take_unfinished(const char *id, const char *state)
+{
+    pthread_mutex_lock(&tsc__g.lock);
+    int here = queued_or_running(id);
+    pthread_mutex_unlock(&tsc__g.lock);
+    if (here) return 0;
+    char from[128];
+    long age;
+    /* Our own claims (a previous run of this node) at once; others only
+     * when the worker has room, as in intake(). */
+    if (backlog_full() &&
+        !(tsc__claim_describe(id, from, sizeof from, &age) && !strcmp(from, tsc__g.cfg.node_id)))
+        return 0;
+    if (tsc__claim_take(id, from, sizeof from) != TSC_CLAIM_WON) return 0;
+    if (from[0])
+        tsc__log(TSC_LOG_WARNING, "series %s was left %s by node %s; analysed here", id, state,
+                 from);
+    else
+        tsc__log(TSC_LOG_WARNING, "series %s was left %s by a previous run; queued again", id,
+                 state);
+    enqueue(id, 0);
+    return 1;
+}
+
+/* Several nodes need CheckRevisions, or the claim is a blind overwrite. */
+static void check_cluster_setup(void)
+{
+    cJSON *sys = tsc__rest_get_json("/system", NULL);
+    const cJSON *cr = cJSON_GetObjectItemCaseSensitive(sys, "CheckRevisions");
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(sys, "DatabaseBackendPlugin");
+    if (cJSON_IsString(db) && !cJSON_IsTrue(cr))
+        tsc__log(TSC_LOG_ERROR,
+                 "the index is a database plugin (%s) but \"CheckRevisions\" is not true: "
+                 "if several nodes share this index they may analyse a series twice; set "
+                 "\"CheckRevisions\": true on every node (docs/PACS.md)",
+                 db->valuestring);
+    cJSON_Delete(sys);
+}
+
+/* Series that a stopped Orthanc left queued or running are analysed again
+ * (those another node holds a live claim on stay with it). */
 static void sweep(void)
 {
+    check_cluster_setup();
     cJSON *all = tsc__rest_get_json("/series", NULL);
     size_t n = 0;
     const cJSON *it;
@@ -136,13 +242,8 @@ static void sweep(void)
     {
         if (!cJSON_IsString(it)) continue;
         char *state = tsc__meta_get(it->valuestring, TSC_META_STATE);
-        if (is_state(state, TSC_STATE_QUEUED) || is_state(state, TSC_STATE_RUNNING)) {
-            tsc__log(TSC_LOG_WARNING, "series %s was left %s by a previous run; queued again",
-                     it->valuestring, state);
-            tsc__meta_set(it->valuestring, TSC_META_STATE, TSC_STATE_QUEUED);
-            enqueue(it->valuestring, 0);
-            n++;
-        }
+        if (is_state(state, TSC_STATE_QUEUED) || is_state(state, TSC_STATE_RUNNING))
+            n += (size_t)take_unfinished(it->valuestring, state);
         free(state);
     }
     cJSON_Delete(all);
@@ -164,16 +265,17 @@ static time_t parse_last_update(const char *s)
 
 /* The periodic sweep: series whose stable event never came (the node that
  * received them stopped before StableAge ran out, or another node received
- * them).  A series without our state whose LastUpdate is at least
- * SweepMinAge old goes through intake() like a stable event: same filters,
- * same claim, so it is never analysed twice.  Runs on the intake thread,
+ * them), and series another node left unfinished with a stale claim.  A
+ * series without our state whose LastUpdate is at least SweepMinAge old
+ * goes through intake() like a stable event: same filters, same claim, so
+ * it is never analysed twice.  Runs on the intake thread,
  * never on Orthanc's change thread, and holds none of our locks while it
  * calls Orthanc. */
 static void periodic_sweep(void)
 {
     cJSON *all = tsc__rest_get_json("/series", NULL);
     time_t now = time(NULL);
-    size_t n = 0;
+    size_t n = 0, n_taken = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, all)
     {
@@ -181,7 +283,9 @@ static void periodic_sweep(void)
         if (!cJSON_IsString(it)) continue;
         const char *id = it->valuestring;
         char *state = tsc__meta_get(id, TSC_META_STATE);
-        if (state) { /* claimed, finished or ours: not for the sweep */
+        if (is_state(state, TSC_STATE_QUEUED) || is_state(state, TSC_STATE_RUNNING))
+            n_taken += (size_t)take_unfinished(id, state);
+        if (state) { /* claimed, finished or ours: not for intake */
             free(state);
             continue;
         }
@@ -199,13 +303,15 @@ static void periodic_sweep(void)
         char *again = tsc__meta_get(id, TSC_META_STATE);
         free(again);
         if (again) continue;
-        intake(id); /* filters, claims (state "queued") and queues */
+        intake(id, 0); /* LastUpdate checked above; filters, claims and queues */
         char *after = tsc__meta_get(id, TSC_META_STATE);
         if (after) n++;
         free(after);
     }
     cJSON_Delete(all);
     if (n) tsc__log(TSC_LOG_WARNING, "periodic sweep: %zu series without a stable event queued", n);
+    if (n_taken)
+        tsc__log(TSC_LOG_WARNING, "periodic sweep: %zu unfinished series taken over", n_taken);
 }
 
 static void *intake_main(void *arg)
@@ -238,8 +344,19 @@ static void *intake_main(void *arg)
         tsc__orthanc_item *ev = pop(&tsc__g.events, &tsc__g.events_tail);
         if (ev) {
             pthread_mutex_unlock(&tsc__g.lock);
-            if (tsc__g.model && tsc__g.cfg.auto_analyze) intake(ev->id);
+            if (tsc__g.model && tsc__g.cfg.auto_analyze) intake(ev->id, tsc__g.cfg.stable_age);
             free(ev);
+            pthread_mutex_lock(&tsc__g.lock);
+            continue;
+        }
+        if (tsc__g.pending && tsc__g.n_queue < CLAIM_AHEAD) {
+            /* The worker has room: claim the oldest deferred series (intake
+             * drops it if it was claimed elsewhere meanwhile). */
+            tsc__orthanc_item *p = pop(&tsc__g.pending, &tsc__g.pending_tail);
+            tsc__g.n_pending--;
+            pthread_mutex_unlock(&tsc__g.lock);
+            intake(p->id, 0);
+            free(p);
             pthread_mutex_lock(&tsc__g.lock);
             continue;
         }
@@ -269,11 +386,14 @@ const char *tsc__worker_request(const char *id, int *queued)
     else if (is_state(state, TSC_STATE_QUEUED)) {
         /* Queued by a run that stopped, or waiting here: make sure it waits here. */
         enqueue(id, 1);
+    } else if (tsc__claim_take(id, NULL, 0) != TSC_CLAIM_WON) {
+        now = TSC_STATE_QUEUED; /* another node claimed it a moment ago */
     } else if (tsc__meta_set(id, TSC_META_STATE, TSC_STATE_QUEUED) == 0) {
         /* New, or failed before: (re)try. */
         enqueue(id, 1);
         *queued = 1;
     } else {
+        tsc__claim_release(id);
         now = state && *state ? TSC_STATE_FAILED : NULL;
     }
     free(state);
@@ -300,20 +420,85 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static void rm_rf(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* Set when another node took the running series' claim over: we stop and
+ * leave the series and its outputs to that node. */
+static int claim_lost;
+static time_t claim_renewed;
+static pthread_mutex_t renew_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int cancel_cb(void *user)
 {
     (void)user;
     return __atomic_load_n(&tsc__g.cancel_running, __ATOMIC_RELAXED) ||
-           __atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED);
+           __atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&claim_lost, __ATOMIC_RELAXED);
+}
+
+/* Renews the running series' claim every quarter lease (always when
+ * `force`), from whichever analysis thread gets here first (never from
+ * Orthanc's change thread). */
+static void renew_claim(const char *id, int force)
+{
+    if (force) pthread_mutex_lock(&renew_lock);
+    else if (pthread_mutex_trylock(&renew_lock) != 0) return;
+    time_t now = time(NULL);
+    if (force || difftime(now, claim_renewed) * 4 >= tsc__g.cfg.lease_seconds) {
+        tsc__claim_result r = tsc__claim_renew(id);
+        if (r == TSC_CLAIM_HELD) {
+            __atomic_store_n(&claim_lost, 1, __ATOMIC_RELAXED);
+            tsc__log(TSC_LOG_WARNING,
+                     "series %s: another node took the claim over (this node did not "
+                     "renew it within LeaseSeconds %d); analysis stopped here",
+                     id, tsc__g.cfg.lease_seconds);
+        } else if (r == TSC_CLAIM_WON) {
+            claim_renewed = now;
+        }
+    }
+    pthread_mutex_unlock(&renew_lock);
 }
 
 static void progress_cb(size_t done, size_t total, void *user)
 {
-    (void)user;
     pthread_mutex_lock(&tsc__g.lock);
     tsc__g.progress_done = done;
     tsc__g.progress_total = total;
     pthread_mutex_unlock(&tsc__g.lock);
+    renew_claim((const char *)user, 0);
+}
+
+/* Deletes the result series an interrupted analysis of `id` stored (by this
+ * node before a restart, or by a node that died): the analysis starts over
+ * with new UIDs, and the source must end with one set of results. */
+static void delete_partial_outputs(const char *id)
+{
+    char uri[256];
+    snprintf(uri, sizeof uri, "/series/%s", id);
+    cJSON *s = tsc__rest_get_json(uri, NULL);
+    const cJSON *study = cJSON_GetObjectItemCaseSensitive(s, "ParentStudy");
+    if (cJSON_IsString(study)) snprintf(uri, sizeof uri, "/studies/%s/series", study->valuestring);
+    cJSON_Delete(s);
+    if (!cJSON_IsString(study)) return;
+    cJSON *all = tsc__rest_get_json(uri, NULL);
+    const cJSON *it;
+    size_t n = 0;
+    cJSON_ArrayForEach(it, all)
+    {
+        const cJSON *sid = cJSON_GetObjectItemCaseSensitive(it, "ID");
+        if (!cJSON_IsString(sid) || !strcmp(sid->valuestring, id)) continue;
+        char *src = tsc__meta_get(sid->valuestring, TSC_META_SOURCE);
+        if (src && !strcmp(src, id)) {
+            snprintf(uri, sizeof uri, "/series/%s", sid->valuestring);
+            if (OrthancPluginRestApiDelete(tsc__g.ctx, uri) == OrthancPluginErrorCode_Success) n++;
+            else
+                tsc__log(TSC_LOG_WARNING, "series %s: cannot delete partial result series %s", id,
+                         sid->valuestring);
+        }
+        free(src);
+    }
+    cJSON_Delete(all);
+    if (n)
+        tsc__log(TSC_LOG_WARNING, "series %s: deleted %zu result series of an interrupted analysis",
+                 id, n);
 }
 
 static double now_s(void)
@@ -371,8 +556,9 @@ static int export_series(const char *id, const char *dir, char *why, size_t whyl
 }
 
 /* POSTs one DICOM file to /instances; adds its series id to `series` (a
- * JSON array of unique ids).  0 on success. */
-static int store_file(const char *path, cJSON *series, char *why, size_t whylen)
+ * JSON array of unique ids) and marks a new one as the result of `source`.
+ * 0 on success. */
+static int store_file(const char *source, const char *path, cJSON *series, char *why, size_t whylen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -410,6 +596,7 @@ static int store_file(const char *path, cJSON *series, char *why, size_t whylen)
             /* Marked at once, so that no sweep takes our result series for a
              * source (marked again at the end of the analysis). */
             tsc__meta_set(ps->valuestring, TSC_META_STATE, TSC_STATE_OUTPUT);
+            tsc__meta_set(ps->valuestring, TSC_META_SOURCE, source);
         }
     }
     cJSON_Delete(ans);
@@ -417,11 +604,14 @@ static int store_file(const char *path, cJSON *series, char *why, size_t whylen)
 }
 
 /* Stores the chosen outputs of one analysed series; 0 or a message. */
-static int store_outputs(const tsc_dicom_outputs *w, cJSON *stored, char *why, size_t whylen)
+static int store_outputs(const char *source, const tsc_dicom_outputs *w, cJSON *stored, char *why,
+                         size_t whylen)
 {
     unsigned o = tsc__g.cfg.outputs;
-    if ((o & TSC_OUT_SEG) && w->seg_path[0] && store_file(w->seg_path, stored, why, whylen)) return -1;
-    if ((o & TSC_OUT_SR) && w->sr_path[0] && store_file(w->sr_path, stored, why, whylen)) return -1;
+    if ((o & TSC_OUT_SEG) && w->seg_path[0] && store_file(source, w->seg_path, stored, why, whylen))
+        return -1;
+    if ((o & TSC_OUT_SR) && w->sr_path[0] && store_file(source, w->sr_path, stored, why, whylen))
+        return -1;
     if ((o & TSC_OUT_SC) && w->sc_dir[0]) {
         DIR *d = opendir(w->sc_dir);
         struct dirent *e;
@@ -444,7 +634,7 @@ static int store_outputs(const tsc_dicom_outputs *w, cJSON *stored, char *why, s
         for (size_t i = 0; i < n; i++) {
             char path[8192];
             snprintf(path, sizeof path, "%s/%s", w->sc_dir, names[i]);
-            if (!rc && names[i] && store_file(path, stored, why, whylen)) rc = -1;
+            if (!rc && names[i] && store_file(source, path, stored, why, whylen)) rc = -1;
             free(names[i]);
         }
         free(names);
@@ -460,13 +650,24 @@ static void analyse(const tsc__orthanc_item *item)
     char *state = tsc__meta_get(id, TSC_META_STATE);
     int skip = is_state(state, TSC_STATE_DONE) || is_state(state, TSC_STATE_NOT_ANALYSED) ||
                (is_state(state, TSC_STATE_FAILED) && !item->explicit_request);
+    int partial = is_state(state, TSC_STATE_RUNNING) || is_state(state, TSC_STATE_FAILED);
     free(state);
     if (skip) return; /* finished meanwhile: never analysed twice */
+    /* Still ours?  A claim left waiting here past LeaseSeconds may have gone
+     * to an idle node, which is then the one to analyse it. */
+    if (tsc__claim_renew(id) != TSC_CLAIM_WON) {
+        tsc__log(TSC_LOG_INFO, "series %s: claimed by another node meanwhile; left to it", id);
+        return;
+    }
+    claim_renewed = time(NULL);
+    __atomic_store_n(&claim_lost, 0, __ATOMIC_RELAXED);
     if (item->cancelled) {
         tsc__meta_set(id, TSC_META_REASON, "analysis cancelled on request");
         tsc__meta_set(id, TSC_META_STATE, TSC_STATE_FAILED);
+        tsc__claim_release(id);
         return;
     }
+    if (partial) delete_partial_outputs(id);
     if (tsc__meta_set(id, TSC_META_STATE, TSC_STATE_RUNNING) != 0) return;
     tsc__log(TSC_LOG_INFO, "series %s: analysis started", id);
     double t0 = now_s();
@@ -533,7 +734,7 @@ static void analyse(const tsc__orthanc_item *item)
         api->series_check_scope(tsc__g.model, ix, s, &dec);
         tsc_series_result *sr = NULL;
         tsc_status st = api->analyze_study_series(tsc__g.model, ix, s, &ao, tsc__g.cfg.threads,
-                                                  progress_cb, NULL, &sr, &err);
+                                                  progress_cb, (void *)id, &sr, &err);
         cJSON_AddItemToArray(jseries, tsc__json_series(api, tsc__g.model, ix, s, sr, st, err.message));
         const char *v = NULL;
         /* A cancel that came after the last slice still stops before the outputs. */
@@ -568,17 +769,18 @@ static void analyse(const tsc__orthanc_item *item)
                 if (api->write_dicom_outputs(dir, tsc__g.model, ix, s, sr, &ro, &w, &err) != TSC_OK) {
                     snprintf(why, sizeof why, "DICOM outputs: %s", err.message);
                     n_err++;
-                } else if (store_outputs(&w, stored, swhy, sizeof swhy)) {
+                } else if (store_outputs(id, &w, stored, swhy, sizeof swhy)) {
                     snprintf(why, sizeof why, "%s", swhy);
                     n_err++;
-                } else if ((tsc__g.cfg.outputs & TSC_OUT_PDF) && TSC_PLUGIN_HAS(api, write_dicom_pdf)) {
+                } else if ((tsc__g.cfg.outputs & TSC_OUT_PDF) &&
+                           TSC_PLUGIN_HAS(api, write_dicom_pdf)) {
                     /* The PDF report as an Encapsulated PDF object. */
                     char pdf[4400];
                     snprintf(pdf, sizeof pdf, "%s/PDF.dcm", dir);
                     if (api->write_dicom_pdf(pdf, tsc__g.model, ix, s, sr, &ro, &err) != TSC_OK) {
                         snprintf(why, sizeof why, "Encapsulated PDF: %s", err.message);
                         n_err++;
-                    } else if (store_file(pdf, stored, swhy, sizeof swhy)) {
+                    } else if (store_file(id, pdf, stored, swhy, sizeof swhy)) {
                         snprintf(why, sizeof why, "%s", swhy);
                         n_err++;
                     }
@@ -593,7 +795,12 @@ static void analyse(const tsc__orthanc_item *item)
     }
 
 finish:;
-    if (cancelled || __atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED)) {
+    /* The outputs took time too: is the series still ours to finish? */
+    if (!cancelled) renew_claim(id, 1);
+    if (__atomic_load_n(&claim_lost, __ATOMIC_RELAXED)) {
+        /* Its new holder deletes what we stored and starts over. */
+        tsc__log(TSC_LOG_WARNING, "series %s: left to the node that took it over", id);
+    } else if (cancelled || __atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED)) {
         if (__atomic_load_n(&tsc__g.stopping, __ATOMIC_RELAXED)) {
             /* Left "running": analysed again at the next start. */
             tsc__log(TSC_LOG_WARNING, "series %s: analysis interrupted by the stop; it is analysed "
@@ -602,6 +809,7 @@ finish:;
             tsc__log(TSC_LOG_WARNING, "series %s: analysis cancelled on request", id);
             tsc__meta_set(id, TSC_META_REASON, "analysis cancelled on request");
             tsc__meta_set(id, TSC_META_STATE, TSC_STATE_FAILED);
+            tsc__claim_release(id);
         }
     } else {
         const char *final = n_err ? TSC_STATE_FAILED : n_ok ? TSC_STATE_DONE : TSC_STATE_NOT_ANALYSED;
@@ -616,9 +824,10 @@ finish:;
         cJSON_ArrayForEach(o, stored) tsc__meta_set(o->valuestring, TSC_META_STATE, TSC_STATE_OUTPUT);
         char *json = cJSON_PrintUnformatted(root);
         char *outs = cJSON_PrintUnformatted(stored);
-        char uri[256];
+        char uri[256], data_uri[300];
         snprintf(uri, sizeof uri, "/series/%s/attachments/%s", id, tsc__g.cfg.result_key);
-        if (json && tsc__rest_put(uri, json, strlen(json)))
+        snprintf(data_uri, sizeof data_uri, "%s/data", uri);
+        if (json && tsc__rest_put(uri, data_uri, json, strlen(json)))
             tsc__log(TSC_LOG_WARNING, "series %s: cannot store the result JSON as attachment %s", id,
                      tsc__g.cfg.result_key);
         tsc__meta_set(id, TSC_META_MODEL, model);
@@ -627,6 +836,7 @@ finish:;
         tsc__meta_set(id, TSC_META_REASON, reason);
         tsc__meta_set(id, TSC_META_OUTPUTS, outs ? outs : "[]");
         tsc__meta_set(id, TSC_META_STATE, final); /* last: see the top of this file */
+        tsc__claim_release(id);
         free(json);
         free(outs);
         double dt = now_s() - t0;
@@ -655,6 +865,7 @@ static void *worker_main(void *arg)
         tsc__orthanc_item *it = pop(&tsc__g.queue, &tsc__g.queue_tail);
         if (it) {
             tsc__g.n_queue--;
+            pthread_cond_broadcast(&tsc__g.wake); /* room: intake may claim the next series */
             snprintf(tsc__g.running_id, sizeof tsc__g.running_id, "%s", it->id);
             tsc__g.progress_done = tsc__g.progress_total = 0;
             tsc__g.cancel_running = 0;
@@ -697,6 +908,8 @@ void tsc__worker_stop(void)
     pthread_mutex_lock(&tsc__g.lock);
     tsc__orthanc_item *it;
     while ((it = pop(&tsc__g.events, &tsc__g.events_tail))) free(it);
+    while ((it = pop(&tsc__g.pending, &tsc__g.pending_tail))) free(it);
+    tsc__g.n_pending = 0;
     while ((it = pop(&tsc__g.queue, &tsc__g.queue_tail))) free(it);
     tsc__g.n_queue = 0;
     pthread_mutex_unlock(&tsc__g.lock);

@@ -7,22 +7,15 @@
  * case, also when a check fails (atexit, and PR_SET_PDEATHSIG if the test
  * itself is killed).  Skips (77) when the Orthanc binary is not installed. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "orthanc_harness.h"
 #include "tsc_test.h"
 
 static char orthanc_bin[512], plugin_so[2048], samples[2048];
@@ -35,28 +28,16 @@ static int stable_age = 2; /* Orthanc's StableAge for the next start_orthanc() *
 
 static void stop_orthanc(void)
 {
-    if (orthanc_pid <= 0) return;
-    kill(orthanc_pid, SIGTERM);
-    for (int i = 0; i < 300; i++) { /* up to 30 s for a clean stop */
-        if (waitpid(orthanc_pid, NULL, WNOHANG) == orthanc_pid) {
-            orthanc_pid = -1;
-            return;
-        }
-        usleep(100000);
-    }
-    kill(orthanc_pid, SIGKILL);
-    waitpid(orthanc_pid, NULL, 0);
-    orthanc_pid = -1;
+    tsc_oh_stop(&orthanc_pid);
 }
 
 static void setup(void)
 {
-    const char *cands[] = {"/usr/sbin/Orthanc", "/usr/bin/Orthanc", "/usr/local/bin/Orthanc"};
-    for (size_t i = 0; i < sizeof cands / sizeof cands[0] && !orthanc_bin[0]; i++)
-        if (access(cands[i], X_OK) == 0) snprintf(orthanc_bin, sizeof orthanc_bin, "%s", cands[i]);
-    if (!orthanc_bin[0])
+    const char *bin = tsc_oh_orthanc_bin();
+    if (!bin)
         tsc_test_skip("the Orthanc binary is not installed (Debian package orthanc); the "
                       "Orthanc plugin is not tested");
+    snprintf(orthanc_bin, sizeof orthanc_bin, "%s", bin);
     snprintf(plugin_so, sizeof plugin_so, "%s/lib/libtumorscope-orthanc.so",
              tsc_test_env("TSC_BUILD_DIR", "."));
     if (access(plugin_so, R_OK) != 0) tsc_test_skip("%s is not built", plugin_so);
@@ -70,97 +51,19 @@ static void setup(void)
     atexit(stop_orthanc);
 }
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    REQUIRE(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    REQUIRE(getsockname(s, (struct sockaddr *)&a, &len) == 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-/* ---- a small HTTP/1.0 client for Orthanc's REST API ---- */
-
-typedef struct http_reply {
-    int status;
-    char *body;  /* NUL-terminated, malloc'd */
-    size_t size;
-} http_reply;
-
-static http_reply http(const char *method, const char *path, const void *body, size_t size)
-{
-    http_reply r = {0, NULL, 0};
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)http_port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (s >= 0) close(s);
-        return r;
-    }
-    char head[1024];
-    int n = snprintf(head, sizeof head,
-                     "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n\r\n", method,
-                     path, size);
-    ssize_t w = write(s, head, (size_t)n);
-    for (size_t off = 0; w >= 0 && off < size; off += (size_t)w)
-        w = write(s, (const char *)body + off, size - off);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap + 1);
-    ssize_t got;
-    while (buf && (got = read(s, buf + len, cap - len)) > 0) {
-        len += (size_t)got;
-        if (len == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb) break;
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    close(s);
-    if (!buf) return r;
-    buf[len] = 0;
-    char *sep = strstr(buf, "\r\n\r\n");
-    if (sscanf(buf, "HTTP/%*s %d", &r.status) != 1 || !sep) {
-        free(buf);
-        r.status = 0;
-        return r;
-    }
-    r.size = len - (size_t)(sep + 4 - buf);
-    r.body = malloc(r.size + 1);
-    memcpy(r.body, sep + 4, r.size);
-    r.body[r.size] = 0;
-    free(buf);
-    return r;
-}
-
-static cJSON *get_json(const char *fmt, ...)
-{
-    char path[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(path, sizeof path, fmt, ap);
-    va_end(ap);
-    http_reply r = http("GET", path, NULL, 0);
-    cJSON *j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
-    free(r.body);
-    return j;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
+/* The REST API of the Orthanc this case started. */
+#define http(...) tsc_oh_http(http_port, __VA_ARGS__)
+#define get_json(...) tsc_oh_get_json(http_port, __VA_ARGS__)
+#define str tsc_oh_str
+typedef tsc_oh_reply http_reply;
 
 /* ---- Orthanc ---- */
 
 /* Starts Orthanc with our plugin and `tumorscope` as its "Tumorscope" section. */
 static void start_orthanc(const char *dir, const char *tumorscope)
 {
-    http_port = free_port();
-    int dicom_port = free_port();
+    http_port = tsc_oh_free_port();
+    int dicom_port = tsc_oh_free_port();
     char cfg[4200];
     snprintf(cfg, sizeof cfg, "%s/config.json", dir);
     snprintf(log_path, sizeof log_path, "%s/orthanc.log", dir);
@@ -179,30 +82,7 @@ static void start_orthanc(const char *dir, const char *tumorscope)
             " \"Tumorscope\": %s\n}\n",
             http_port, dicom_port, dir, dir, stable_age, plugin_so, tumorscope);
     fclose(f);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a killed test */
-        if (!freopen(log_path, "a", stdout) || !freopen(log_path, "a", stderr)) _exit(126);
-        execl(orthanc_bin, "Orthanc", cfg, (char *)NULL);
-        _exit(127);
-    }
-    orthanc_pid = pid;
-    for (int i = 0; i < 300; i++) { /* up to 30 s */
-        cJSON *sys = get_json("/system");
-        if (sys) {
-            cJSON_Delete(sys);
-            return;
-        }
-        if (waitpid(pid, NULL, WNOHANG) == pid) {
-            orthanc_pid = -1;
-            tsc_test_system("tail -20 '%s' >&2", log_path);
-            REQUIRE(!"Orthanc exited at start");
-        }
-        usleep(100000);
-    }
-    tsc_test_system("tail -20 '%s' >&2", log_path);
-    REQUIRE(!"Orthanc did not answer within 30 s");
+    orthanc_pid = tsc_oh_start(orthanc_bin, cfg, log_path, http_port);
 }
 
 /* POSTs every .dcm file of `folder`; returns the Orthanc id of their series. */

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Several Orthanc nodes with our plugin on one PostgreSQL index and one
+ * storage folder (docs/PACS.md, "Several nodes"): each series is analysed
+ * exactly once across the cluster, and a killed node's claimed series are
+ * finished by another node once its lease runs out.
+ *
+ * Each case starts its own PostgreSQL (initdb and postgres in a temporary
+ * folder, as `nobody` when the test runs as root: initdb refuses root) and
+ * its Orthanc nodes on free loopback ports; all are stopped at the end, also
+ * when a check fails (atexit; PR_SET_PDEATHSIG if the test itself is killed).
+ * Skips (77) when Orthanc, orthanc-postgresql or PostgreSQL are missing. */
+#define _GNU_SOURCE
+#include <cjson/cJSON.h>
+#include <glob.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "orthanc_harness.h"
+#include "tsc_test.h"
+
+#define MAX_NODES 2
+
+static char orthanc_bin[512], plugin_so[2048], index_so[512], pg_bin[512], samples[2048];
+static pid_t pg_pid = -1;
+static int pg_port;
+static uid_t pg_uid;
+static gid_t pg_gid;
+
+typedef struct node {
+    pid_t pid;
+    int http_port;
+    char log[4200];
+} node;
+static node nodes[MAX_NODES] = {{.pid = -1}, {.pid = -1}};
+
+static void stop_all(void)
+{
+    for (int i = 0; i < MAX_NODES; i++) tsc_oh_stop(&nodes[i].pid);
+    if (pg_pid > 0) {
+        kill(pg_pid, SIGINT); /* PostgreSQL's fast shutdown */
+        for (int i = 0; i < 300 && waitpid(pg_pid, NULL, WNOHANG) != pg_pid; i++) usleep(100000);
+        kill(pg_pid, SIGKILL);
+        waitpid(pg_pid, NULL, 0);
+        pg_pid = -1;
+    }
+}
+
+static int first_match(const char *pattern, char *out, size_t len)
+{
+    glob_t g;
+    int ok = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+    if (ok) snprintf(out, len, "%s", g.gl_pathv[g.gl_pathc - 1]); /* the newest version */
+    globfree(&g);
+    return ok;
+}
+
+static void setup(void)
+{
+    const char *bin = tsc_oh_orthanc_bin();
+    if (!bin) tsc_test_skip("the Orthanc binary is not installed (Debian package orthanc)");
+    snprintf(orthanc_bin, sizeof orthanc_bin, "%s", bin);
+    if (!first_match("/usr/lib/orthanc/libOrthancPostgreSQLIndex.so*", index_so, sizeof index_so) &&
+        !first_match("/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so", index_so,
+                     sizeof index_so))
+        tsc_test_skip("orthanc-postgresql is not installed (Debian package orthanc-postgresql); "
+                      "the multi-node setup is not tested");
+    if (!first_match("/usr/lib/postgresql/*/bin/postgres", pg_bin, sizeof pg_bin))
+        tsc_test_skip("PostgreSQL is not installed (Debian package postgresql-15)");
+    *strrchr(pg_bin, '/') = 0; /* the folder of initdb, postgres, pg_isready */
+    snprintf(plugin_so, sizeof plugin_so, "%s/lib/libtumorscope-orthanc.so",
+             tsc_test_env("TSC_BUILD_DIR", "."));
+    if (access(plugin_so, R_OK) != 0) tsc_test_skip("%s is not built", plugin_so);
+    snprintf(samples, sizeof samples, "%s/sample_dicom/03-synthetic-lesion/t1-post-contrast",
+             tsc_test_env("TSC_SOURCE_DIR", ".."));
+    if (access(samples, R_OK) != 0) tsc_test_skip("%s not found", samples);
+    if (tsc_test_env("TSC_SANITIZED", "")[0])
+        tsc_test_skip("sanitized build: Debian's Orthanc cannot load an instrumented plugin; "
+                      "run `ctest -L pacs` in a plain build");
+    if (tsc_test_system("command -v dcmodify >/dev/null 2>&1") != 0)
+        tsc_test_skip("dcmodify (Debian package dcmtk) is not installed");
+    /* PostgreSQL refuses to run as root: as nobody then. */
+    pg_uid = getuid();
+    pg_gid = getgid();
+    if (pg_uid == 0) {
+        struct passwd *pw = getpwnam("nobody");
+        if (!pw) tsc_test_skip("running as root and there is no user nobody to run PostgreSQL as");
+        pg_uid = pw->pw_uid;
+        pg_gid = pw->pw_gid;
+    }
+    atexit(stop_all);
+}
+
+/* Runs a PostgreSQL program as pg_uid; waits for it unless `background`. */
+static pid_t run_pg(int background, const char *log, char *const argv[])
+{
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        if (getuid() == 0 && (setgroups(0, NULL) || setgid(pg_gid) || setuid(pg_uid))) _exit(125);
+        /* After setuid, which clears it: PostgreSQL dies with the test. */
+        prctl(PR_SET_PDEATHSIG, SIGINT);
+        if (!freopen(log, "a", stdout) || !freopen(log, "a", stderr)) _exit(126);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (background) return pid;
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        tsc_test_system("tail -20 '%s' >&2", log);
+        REQUIRE(!"a PostgreSQL program failed");
+    }
+    return -1;
+}
+
+/* A PostgreSQL of our own in dir/pg on a free loopback port, superuser "tsc";
+ * TCP only (a socket path in a deep temporary folder can pass the 107-byte
+ * limit of Unix sockets). */
+static void start_postgres(const char *dir)
+{
+    char data[4200], log[4200], exe[1024], port[16];
+    snprintf(data, sizeof data, "%s/pg", dir);
+    snprintf(log, sizeof log, "%s/postgres.log", dir);
+    REQUIRE(mkdir(data, 0700) == 0);
+    /* nobody must reach the folder and own the data directory and the log. */
+    REQUIRE(chmod(dir, 0755) == 0);
+    FILE *f = fopen(log, "w");
+    REQUIRE(f);
+    fclose(f);
+    REQUIRE(chown(data, pg_uid, pg_gid) == 0 && chown(log, pg_uid, pg_gid) == 0);
+    snprintf(exe, sizeof exe, "%s/initdb", pg_bin);
+    run_pg(0, log,
+           (char *[]){exe, "-D", data, "-U", "tsc", "--auth=trust", "-E", "UTF8", "--no-sync",
+                      "--no-instructions", NULL});
+    pg_port = tsc_oh_free_port();
+    snprintf(port, sizeof port, "%d", pg_port);
+    snprintf(exe, sizeof exe, "%s/postgres", pg_bin);
+    pg_pid = run_pg(1, log,
+                    (char *[]){exe, "-D", data, "-p", port, "-c", "listen_addresses=127.0.0.1",
+                               "-c", "unix_socket_directories=", "-c", "fsync=off", "-c",
+                               "max_connections=50", NULL});
+    for (int i = 0; i < 150; i++) { /* up to 15 s */
+        if (tsc_test_system("'%s/pg_isready' -q -h 127.0.0.1 -p %d", pg_bin, pg_port) == 0) return;
+        if (waitpid(pg_pid, NULL, WNOHANG) == pg_pid) {
+            pg_pid = -1;
+            break;
+        }
+        usleep(100000);
+    }
+    tsc_test_system("tail -20 '%s' >&2", log);
+    REQUIRE(!"PostgreSQL did not start");
+}
+
+/* Node k: our plugin and the PostgreSQL index, shared storage dir/storage. */
+static void start_node(const char *dir, int k, int stable_age, const char *tumorscope)
+{
+    node *n = &nodes[k];
+    char cfg[4200];
+    n->http_port = tsc_oh_free_port();
+    snprintf(cfg, sizeof cfg, "%s/node-%c.json", dir, 'a' + k);
+    snprintf(n->log, sizeof n->log, "%s/node-%c.log", dir, 'a' + k);
+    FILE *f = fopen(cfg, "w");
+    REQUIRE(f);
+    fprintf(f,
+            "{\n \"Name\": \"tumorscope-node-%c\", \"HttpPort\": %d, \"DicomPort\": %d,\n"
+            " \"DicomAet\": \"TSCNODE%c\", \"StorageDirectory\": \"%s/storage\",\n"
+            " \"IndexDirectory\": \"%s/index-%c\", \"RemoteAccessAllowed\": false,\n"
+            " \"AuthenticationEnabled\": false, \"StableAge\": %d, \"SaveJobs\": false,\n"
+            " \"CheckRevisions\": true, \"DatabaseServerIdentifier\": \"node-%c\",\n"
+            " \"Plugins\": [\"%s\", \"%s\"],\n"
+            " \"PostgreSQL\": {\"EnableIndex\": true, \"EnableStorage\": false, \"Lock\": false,\n"
+            "   \"Host\": \"127.0.0.1\", \"Port\": %d, \"Database\": \"postgres\", \"Username\": "
+            "\"tsc\",\n"
+            "   \"IndexConnectionsCount\": 2},\n"
+            " \"Tumorscope\": %s\n}\n",
+            'a' + k, n->http_port, tsc_oh_free_port(), 'A' + k, dir, dir, 'a' + k, stable_age,
+            'a' + k, index_so, plugin_so, pg_port, tumorscope);
+    fclose(f);
+    n->pid = tsc_oh_start(orthanc_bin, cfg, n->log, n->http_port);
+    cJSON *sys = tsc_oh_get_json(n->http_port, "/system");
+    REQUIRE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sys, "CheckRevisions")));
+    REQUIRE(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sys, "DatabaseBackendPlugin")));
+    cJSON_Delete(sys);
+}
+
+/* n copies of the sample series in dir/series-<i>, each with new Study,
+ * Series and SOP Instance UIDs (the sources are never touched) and only
+ * `slices` slices, so that the cases stay short. */
+static void make_series(const char *dir, int n, int slices)
+{
+    for (int i = 0; i < n; i++) {
+        REQUIRE(tsc_test_system(
+                    "d='%s/series-%d' && mkdir -p \"$d\" && "
+                    "ls '%s'/*.dcm | head -n %d | xargs -I{} cp {} \"$d/\" && "
+                    "dcmodify -nb -m '(0020,000d)=2.25.%ld%03d1' -m '(0020,000e)=2.25.%ld%03d2' "
+                    "\"$d\"/*.dcm >/dev/null 2>&1 && "
+                    "for f in \"$d\"/*.dcm; do dcmodify -nb -gin \"$f\" >/dev/null 2>&1 || exit 1; "
+                    "done",
+                    dir, i, samples, slices, (long)time(NULL), i, (long)time(NULL), i) == 0);
+    }
+}
+
+/* POSTs the files of dir/<name> to node k; returns their Orthanc series id. */
+static void upload(const char *dir, const char *name, int k, char *series, size_t len)
+{
+    glob_t g;
+    char pattern[4300];
+    snprintf(pattern, sizeof pattern, "%s/%s/*.dcm", dir, name);
+    REQUIRE(glob(pattern, 0, NULL, &g) == 0);
+    static char data[1 << 22];
+    for (size_t f = 0; f < g.gl_pathc; f++) {
+        FILE *fp = fopen(g.gl_pathv[f], "rb");
+        REQUIRE(fp);
+        size_t size = fread(data, 1, sizeof data, fp);
+        fclose(fp);
+        tsc_oh_reply r = tsc_oh_http(nodes[k].http_port, "POST", "/instances", data, size);
+        REQUIRE(r.status == 200);
+        cJSON *j = cJSON_Parse(r.body);
+        snprintf(series, len, "%s", tsc_oh_str(j, "ParentSeries"));
+        cJSON_Delete(j);
+        free(r.body);
+    }
+    globfree(&g);
+    REQUIRE(series[0]);
+}
+
+static int is_final(const char *st)
+{
+    return !strcmp(st, "done") || !strcmp(st, "not_analysed") || !strcmp(st, "failed");
+}
+
+/* Waits (up to `seconds`) until every series is final, asking node k. */
+static void wait_all_final(int k, char ids[][128], int n, int seconds)
+{
+    for (int t = 0; t < seconds * 2; t++) {
+        int final = 0;
+        for (int i = 0; i < n; i++) {
+            cJSON *j = tsc_oh_get_json(nodes[k].http_port, "/tumorscope/series/%s", ids[i]);
+            final += is_final(tsc_oh_str(j, "state"));
+            cJSON_Delete(j);
+        }
+        if (final == n) return;
+        usleep(500000);
+    }
+    for (int i = 0; i < MAX_NODES; i++)
+        if (nodes[i].log[0])
+            tsc_test_system("echo '--- %s'; tail -15 '%s' >&2", nodes[i].log, nodes[i].log);
+    REQUIRE(!"not every series reached a final state in time");
+}
+
+/* Series of the source's study other than the source: its results. */
+static int result_series(int k, const char *series, int *n_sr)
+{
+    cJSON *s = tsc_oh_get_json(nodes[k].http_port, "/series/%s", series);
+    REQUIRE(s);
+    cJSON *all =
+        tsc_oh_get_json(nodes[k].http_port, "/studies/%s/series", tsc_oh_str(s, "ParentStudy"));
+    cJSON_Delete(s);
+    REQUIRE(all);
+    int n = 0;
+    *n_sr = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, all)
+    {
+        if (!strcmp(tsc_oh_str(it, "ID"), series)) continue;
+        n++;
+        if (!strcmp(tsc_oh_str(cJSON_GetObjectItemCaseSensitive(it, "MainDicomTags"), "Modality"),
+                    "SR"))
+            (*n_sr)++;
+    }
+    cJSON_Delete(all);
+    return n;
+}
+
+static double status_number(int k, const char *key)
+{
+    cJSON *st = tsc_oh_get_json(nodes[k].http_port, "/tumorscope/status");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, key);
+    double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+    cJSON_Delete(st);
+    return d;
+}
+
+/* ---- cases ---- */
+
+#define N_SERIES 20
+
+TSC_TEST(orthanc_two_nodes_on_one_index_analyse_each_of_20_series_once)
+{
+    setup();
+    const char *t = tsc_test_tmpdir();
+    make_series(t, N_SERIES, 8);
+    start_postgres(t);
+    /* Both nodes sweep every second, so besides their own stable events they
+     * race for every series the other received: the claim decides. */
+    const char *ts =
+        "{\"Outputs\": [\"SR\"], \"Threads\": 1, \"SweepSeconds\": 1, \"SweepMinAge\": 2, "
+        "\"LeaseSeconds\": 60}";
+    start_node(t, 0, 2, ts);
+    start_node(t, 1, 2, ts);
+    static char ids[N_SERIES][128];
+    for (int i = 0; i < N_SERIES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "series-%d", i);
+        upload(t, name, i % 2, ids[i], sizeof ids[i]);
+    }
+    wait_all_final(0, ids, N_SERIES, 240);
+    sleep(3); /* a few more sweeps on both nodes: nothing may start again */
+    int by_node[MAX_NODES] = {0, 0};
+    for (int i = 0; i < N_SERIES; i++) {
+        cJSON *j = tsc_oh_get_json(nodes[1].http_port, "/tumorscope/series/%s", ids[i]);
+        CHECK(!strcmp(tsc_oh_str(j, "state"), "done"));
+        const char *by = tsc_oh_str(cJSON_GetObjectItemCaseSensitive(j, "claim"), "node");
+        if (!strcmp(by, "node-a")) by_node[0]++;
+        else if (!strcmp(by, "node-b")) by_node[1]++;
+        cJSON_Delete(j);
+        int n_sr, n = result_series(0, ids[i], &n_sr);
+        if (n != 1 || n_sr != 1) printf("series %d: %d result series, %d SR\n", i, n, n_sr);
+        CHECK(n == 1 && n_sr == 1); /* one result, no duplicate */
+    }
+    double done_a = status_number(0, "done"), done_b = status_number(1, "done");
+    printf("analysed by node-a %d (status %.0f), node-b %d (status %.0f)\n", by_node[0], done_a,
+           by_node[1], done_b);
+    CHECK(by_node[0] + by_node[1] == N_SERIES);
+    CHECK(done_a + done_b == N_SERIES); /* no analysis ran twice, not even one thrown away */
+    /* Both nodes worked: a node claims only what its worker is about to take. */
+    CHECK(done_a >= 3 && done_b >= 3);
+    CHECK(status_number(0, "failed") == 0 && status_number(1, "failed") == 0);
+    /* Lost races are normal and quiet on our side; no lease expired. */
+    for (int k = 0; k < MAX_NODES; k++)
+        CHECK(tsc_test_system("grep -q 'took over' '%s'", nodes[k].log) != 0);
+}
+
+TSC_TEST(orthanc_killed_node_claims_are_finished_by_the_other_after_the_lease)
+{
+    setup();
+    const char *t = tsc_test_tmpdir();
+    make_series(t, 4, 8);
+    /* A partial result of series 3 as a dead node leaves it: same study, its
+     * own series UID (modality SR, so that no node takes it for a source). */
+    REQUIRE(tsc_test_system("mkdir '%s/partial' && cp '%s'/series-3/*.dcm '%s/partial/' && "
+                            "dcmodify -nb -m '(0020,000e)=2.25.%ld999' -m '(0008,0060)=SR' "
+                            "'%s'/partial/*.dcm >/dev/null 2>&1 && for f in '%s'/partial/*.dcm; do "
+                            "dcmodify -nb -gin \"$f\" >/dev/null 2>&1 || exit 1; done",
+                            t, t, t, (long)time(NULL), t, t) == 0);
+    start_postgres(t);
+    /* Node a claims on its stable events (2 s); node b's sweep looks only at
+     * series idle for 8 s, so the fresh series are a's. */
+    start_node(t, 0, 2, "{\"Outputs\": [\"SR\"], \"Threads\": 1, \"LeaseSeconds\": 4}");
+    start_node(t, 1, 2,
+               "{\"Outputs\": [\"SR\"], \"Threads\": 1, \"SweepSeconds\": 1, \"SweepMinAge\": 8, "
+               "\"LeaseSeconds\": 4}");
+    static char ids[4][128], partial_id[128];
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "series-%d", i);
+        upload(t, name, 0, ids[i], sizeof ids[i]);
+        if (i < 3) continue;
+        /* Series 3: what a node that died while storing its results leaves: a
+         * stale "running" claim and a partial result series.  Written before
+         * node a's stable event (2 s) can claim it. */
+        char uri[512], partial[128];
+        upload(t, "partial", 1, partial, sizeof partial);
+        snprintf(partial_id, sizeof partial_id, "%s", partial);
+        const char *forged[][2] = {{"4307", "node-x 1000"}, {"4301", "running"}};
+        for (int m = 0; m < 2; m++) {
+            snprintf(uri, sizeof uri, "/series/%s/metadata/%s", ids[3], forged[m][0]);
+            tsc_oh_reply r =
+                tsc_oh_http(nodes[1].http_port, "PUT", uri, forged[m][1], strlen(forged[m][1]));
+            REQUIRE(r.status == 200);
+            free(r.body);
+        }
+        const char *marks[][2] = {{"4301", "output"}, {"4308", ids[3]}};
+        for (int m = 0; m < 2; m++) {
+            snprintf(uri, sizeof uri, "/series/%s/metadata/%s", partial, marks[m][0]);
+            tsc_oh_reply r =
+                tsc_oh_http(nodes[1].http_port, "PUT", uri, marks[m][1], strlen(marks[m][1]));
+            REQUIRE(r.status == 200);
+            free(r.body);
+        }
+    }
+
+    /* Kill node a (SIGKILL: no goodbye) while it holds two claims: the
+     * series it analyses and the one it claimed ahead (its third series is
+     * not claimed yet: node b's sweep finds it). */
+    int held[3] = {0, 0, 0}, n_held = 0;
+    for (int w = 0; w < 400 && n_held < 2; w++) {
+        n_held = 0;
+        for (int i = 0; i < 3; i++) {
+            cJSON *j = tsc_oh_get_json(nodes[1].http_port, "/tumorscope/series/%s", ids[i]);
+            const char *st = tsc_oh_str(j, "state");
+            const char *by = tsc_oh_str(cJSON_GetObjectItemCaseSensitive(j, "claim"), "node");
+            held[i] = !strcmp(by, "node-a") && (!strcmp(st, "queued") || !strcmp(st, "running"));
+            n_held += held[i];
+            cJSON_Delete(j);
+        }
+        if (n_held < 2) usleep(25000);
+    }
+    kill(nodes[0].pid, SIGKILL);
+    waitpid(nodes[0].pid, NULL, 0);
+    nodes[0].pid = -1;
+    REQUIRE(n_held == 2);
+    time_t killed = time(NULL);
+
+    wait_all_final(1, ids, 4, 120);
+    printf("node-b finished node-a's series %.0f s after the kill\n", difftime(time(NULL), killed));
+    CHECK(difftime(time(NULL), killed) >=
+          3); /* not before the lease (4 s, to the second) ran out */
+    int by_b = 0;
+    for (int i = 0; i < 4; i++) {
+        cJSON *j = tsc_oh_get_json(nodes[1].http_port, "/tumorscope/series/%s", ids[i]);
+        CHECK(!strcmp(tsc_oh_str(j, "state"), "done"));
+        int b = !strcmp(tsc_oh_str(cJSON_GetObjectItemCaseSensitive(j, "claim"), "node"), "node-b");
+        by_b += b;
+        if (i == 3 || held[i]) CHECK(b); /* what node a held: finished by b */
+        cJSON_Delete(j);
+        int n_sr, n = result_series(1, ids[i], &n_sr);
+        if (n != 1 || n_sr != 1) printf("series %d: %d result series, %d SR\n", i, n, n_sr);
+        CHECK(n == 1 && n_sr == 1); /* the partial one replaced, never doubled */
+    }
+    cJSON *p = tsc_oh_get_json(nodes[1].http_port, "/series/%s", partial_id);
+    CHECK(p == NULL); /* the dead node's partial result was deleted */
+    cJSON_Delete(p);
+    CHECK(status_number(1, "done") == by_b); /* b analysed each of its series once */
+    CHECK(by_b >= 3);
+    CHECK(tsc_test_system("grep -q 'took over the claim of node node-a' '%s'", nodes[1].log) == 0);
+    CHECK(tsc_test_system("grep -q 'deleted 1 result series of an interrupted analysis' '%s'",
+                          nodes[1].log) == 0);
+}
+
+TSC_TEST_MAIN(TSC_CASE(orthanc_two_nodes_on_one_index_analyse_each_of_20_series_once),
+              TSC_CASE(orthanc_killed_node_claims_are_finished_by_the_other_after_the_lease))
