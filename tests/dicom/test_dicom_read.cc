@@ -535,6 +535,13 @@ TSC_TEST(dicom_skips_non_dicom_and_objects_without_pixels)
     fclose(f);
     f = fopen((dir + "/empty").c_str(), "w");
     fclose(f);
+    Spec raw;
+    raw.sop_class = UID_RawDataStorage;
+    raw.pixels = false;
+    raw.series_uid += ".76";
+    write_dicom(dir + "/raw.dcm", raw);
+    /* A structured report is a result, not a skipped file: listed apart,
+     * here from its header only (it has no content tree). */
     Spec sr;
     sr.sop_class = UID_BasicTextSRStorage;
     sr.pixels = false;
@@ -544,7 +551,11 @@ TSC_TEST(dicom_skips_non_dicom_and_objects_without_pixels)
     CHECK(tsc_dicom_n_series(ix) == 1);
     CHECK(skipped_with(ix, "notes.txt", "not a DICOM file"));
     CHECK(skipped_with(ix, "empty", "too short"));
-    CHECK(skipped_with(ix, "sr.dcm", "no pixel data"));
+    CHECK(skipped_with(ix, "raw.dcm", "no pixel data"));
+    CHECK(!skipped_with(ix, "sr.dcm", ""));
+    REQUIRE(tsc_dicom_n_reports(ix) == 1);
+    CHECK(std::string(tsc_dicom_get_report(ix, 0)->path).find("sr.dcm") != std::string::npos);
+    CHECK(tsc_dicom_get_report(ix, 0)->content_readable == 0);
     tsc_dicom_index_free(ix);
 }
 
