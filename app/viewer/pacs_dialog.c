@@ -70,22 +70,24 @@ static void refresh_buttons(TscPacsDialog *self)
 
 /* ---- the list --------------------------------------------------------------- */
 
-/* Column widths in characters, shared by the header and the rows. */
+/* Column widths in pixels, the same for the header and the rows (whose
+ * fonts differ, so widths in characters would not line up). */
 static const struct {
     const char *title;
-    int chars;
+    int width;
     gboolean expand;
 } columns[] = {
-    {"Patient", 24, FALSE}, {"Patient ID", 14, FALSE}, {"Date", 10, FALSE},
-    {"Modalities", 10, FALSE}, {"Description", 20, TRUE}, {"Series / images", 14, FALSE},
+    {"Patient", 250, FALSE}, {"Patient ID", 130, FALSE}, {"Date", 90, FALSE},
+    {"Modalities", 80, FALSE}, {"Description", 160, TRUE}, {"Series / images", 110, FALSE},
 };
 
-static GtkWidget *cell(const char *text, int i)
+static GtkWidget *cell(const char *text, guint i)
 {
-    GtkWidget *l = gtk_label_new(text);
+    GtkWidget *l = gtk_label_new(text && *text ? text : "\xe2\x80\x94");
     gtk_label_set_xalign(GTK_LABEL(l), 0);
-    gtk_label_set_width_chars(GTK_LABEL(l), columns[i].chars);
-    gtk_label_set_max_width_chars(GTK_LABEL(l), columns[i].chars);
+    /* The natural width is the column's: the text is cut to fit. */
+    gtk_widget_set_size_request(l, columns[i].width, -1);
+    gtk_label_set_max_width_chars(GTK_LABEL(l), 1);
     gtk_label_set_ellipsize(GTK_LABEL(l), PANGO_ELLIPSIZE_END);
     gtk_widget_set_hexpand(l, columns[i].expand);
     return l;
@@ -105,6 +107,8 @@ static char *shown_modalities(const char *m)
 
 static char *shown_counts(const tsc_pacs_study *s)
 {
+    /* The node may not say (dcmqrscp does not): then nothing is shown. */
+    if (s->n_series < 0 && s->n_instances < 0) return g_strdup("");
     g_autofree char *series = s->n_series >= 0 ? g_strdup_printf("%d", s->n_series) : g_strdup("?");
     g_autofree char *images = s->n_instances >= 0 ? g_strdup_printf("%d", s->n_instances) : g_strdup("?");
     return g_strdup_printf("%s / %s", series, images);
@@ -373,6 +377,9 @@ static void tsc_pacs_dialog_dispose(GObject *object)
     if (self->retrieve_cancellable) g_cancellable_cancel(self->retrieve_cancellable);
     g_clear_object(&self->search_cancellable);
     g_clear_object(&self->retrieve_cancellable);
+    /* The list and the drop-down emit while they are taken apart. */
+    if (self->study_list) g_signal_handlers_disconnect_by_data(self->study_list, self);
+    if (self->node_dropdown) g_signal_handlers_disconnect_by_data(self->node_dropdown, self);
     gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_PACS_DIALOG);
     G_OBJECT_CLASS(tsc_pacs_dialog_parent_class)->dispose(object);
 }
@@ -524,7 +531,8 @@ void tsc_pacs_dialog_write_state(TscPacsDialog *self, GKeyFile *kf)
     g_key_file_set_string(kf, "pacs", "page", page);
     g_key_file_set_string(kf, "pacs", "empty-title", g_strcmp0(page, "empty") == 0 ? gtk_label_get_text(self->empty_title) : "");
     g_key_file_set_string(kf, "pacs", "status", gtk_label_get_text(self->status_label));
-    g_key_file_set_string(kf, "pacs", "progress", gtk_progress_bar_get_text(self->progress_bar));
+    const char *progress = gtk_progress_bar_get_text(self->progress_bar);
+    g_key_file_set_string(kf, "pacs", "progress", progress ? progress : "");
     g_key_file_set_string(kf, "pacs", "retrieve-result", self->retrieve_result ? self->retrieve_result : "");
     g_key_file_set_boolean(kf, "pacs", "more", gtk_widget_get_visible(self->more_button));
     g_key_file_set_integer(kf, "pacs", "rows", (int)self->studies->len);

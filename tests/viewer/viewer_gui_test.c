@@ -14,6 +14,7 @@
  * usage: viewer_gui_test CASE | --list
  * Exit status: 0 pass, 1 fail, 77 skip (with the reason on stdout). */
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2423,6 +2424,354 @@ static int test_fits_1280x720(void)
     return 0;
 }
 
+/* ---- PACS: the viewer against DCMTK's dcmqrscp --------------------------- */
+
+typedef struct {
+    GSubprocess *proc;
+    int port;
+    char *dir;
+} Archive;
+
+/* A loopback port nothing listens on (at the time of asking). */
+static int free_port(void)
+{
+    g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+    if (!s || !g_socket_bind(s, any, FALSE, NULL)) return 0;
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(s, NULL);
+    return bound ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) : 0;
+}
+
+/* dcmqrscp on a free loopback port with an empty archive (AE TSCQR,
+ * read-write), up when it answers echoscu.  SKIP without DCMTK's tools. */
+static int archive_start(Archive *a)
+{
+    memset(a, 0, sizeof *a);
+    static const char *tools[] = {"dcmqrscp", "echoscu", "findscu"};
+    for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
+        g_autofree char *p = g_find_program_in_path(tools[i]);
+        if (!p) {
+            printf("SKIP: %s is not installed (Debian package dcmtk)\n", tools[i]);
+            return SKIP;
+        }
+    }
+    a->dir = g_build_filename(workdir, "archive", NULL);
+    g_mkdir_with_parents(a->dir, 0700);
+    a->port = free_port();
+    CHECK(a->port > 0, "no free port");
+    g_autofree char *cfg = g_build_filename(workdir, "dcmqrscp.cfg", NULL);
+    g_autofree char *text = g_strdup_printf("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
+                                            "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                                            "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nAETable END\n",
+                                            a->port, a->dir);
+    CHECK(g_file_set_contents(cfg, text, -1, NULL), "cannot write %s", cfg);
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_autofree char *log = g_strdup_printf("%s/%s-dcmqrscp.log", artefacts, case_name);
+    g_subprocess_launcher_set_stdout_file_path(l, log);
+    const char *argv[] = {"dcmqrscp", "-c", cfg, NULL};
+    g_autoptr(GError) error = NULL;
+    a->proc = g_subprocess_launcher_spawnv(l, argv, &error);
+    CHECK(a->proc, "dcmqrscp did not start: %s", error->message);
+    g_autofree char *port = g_strdup_printf("%d", a->port);
+    const char *echo[] = {"echoscu", "-aec", "TSCQR", "-to", "2", "127.0.0.1", port, NULL};
+    for (int i = 0; i < 50; i++) {
+        int status = 0;
+        if (g_spawn_sync(NULL, (char **)echo, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                         G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) &&
+            g_spawn_check_wait_status(status, NULL))
+            return 0;
+        g_usleep(200 * 1000);
+    }
+    return failf("dcmqrscp answered no C-ECHO within 10 s (see %s)", log);
+}
+
+/* Stops dcmqrscp and the children it forked per association (they exit
+ * with their association; the parent is ours, stopped by its PID). */
+static void archive_stop(Archive *a)
+{
+    if (a->proc) {
+        g_subprocess_send_signal(a->proc, SIGTERM);
+        g_subprocess_wait(a->proc, NULL, NULL);
+    }
+    g_clear_object(&a->proc);
+    g_free(a->dir);
+}
+
+static void dicom_files_under(const char *dir, GPtrArray *out)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+            dicom_files_under(p, out);
+            g_free(p);
+        } else if (g_str_has_suffix(name, ".dcm")) {
+            g_ptr_array_add(out, p);
+        } else {
+            g_free(p);
+        }
+    }
+}
+
+/* Sends the DICOM files under `dir` with the plugin's C-STORE, which
+ * decompresses what dcmqrscp does not take (the samples are JPEG-LS and
+ * other codecs; storescu would only send them as they are). */
+static int archive_fill(Archive *a, const char *dir)
+{
+    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    CHECK(api, "the plugin does not serve ABI %u", TSC_PLUGIN_API_VERSION);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+    dicom_files_under(dir, files);
+    CHECK(files->len > 0, "no DICOM file under %s", dir);
+    tsc_pacs_node node = {sizeof node, "127.0.0.1", a->port, "TSCQR", "TSCFILL", 10};
+    size_t stored = 0;
+    tsc_error err = {0};
+    tsc_status st = api->pacs_store_files(&node, (const char *const *)files->pdata, files->len, NULL, NULL, &stored,
+                                          &err);
+    CHECK(st == TSC_OK && stored == files->len, "filling the archive stored %zu of %u files: %s", stored, files->len,
+          err.message);
+    return 0;
+}
+
+static char *pacs_node_env(int port)
+{
+    return g_strdup_printf("TSC_VIEWER_PACS_NODE=Test archive|TSCQR|127.0.0.1|%d|TSCVIEWER|10", port);
+}
+
+/* Polls write-state until [pacs] `key` is `want` (or `timeout_s` passes);
+ * returns the last state. */
+static GKeyFile *wait_pacs_state(Viewer *v, const char *tag, const char *key, gboolean want, int timeout_s)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+    GKeyFile *kf = NULL;
+    do {
+        if (kf) {
+            g_key_file_unref(kf);
+            g_usleep(200 * 1000);
+        }
+        kf = viewer_state(v, tag);
+        if (!kf) return NULL;
+    } while (g_key_file_get_boolean(kf, "pacs", key, NULL) != want && g_get_monotonic_time() < end);
+    return kf;
+}
+
+static GVariant *search_fields(const char *name, const char *modality)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+    g_variant_builder_add(&b, "{ss}", "patient-name", name);
+    g_variant_builder_add(&b, "{ss}", "modality", modality);
+    return g_variant_builder_end(&b);
+}
+
+static int test_pacs_search_retrieve_opens_the_study(void)
+{
+    g_autofree char *study = NULL;
+    int r = sample_study(&study);
+    if (r) return r;
+    Archive a;
+    if ((r = archive_start(&a))) return r;
+    g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
+    if ((r = archive_fill(&a, g_file_test(lesion, G_FILE_TEST_IS_DIR) ? lesion : study))) goto out;
+    g_autofree char *node = pacs_node_env(a.port);
+    g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
+    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
+    const char *env[] = {node, cache_env, NULL};
+    Viewer *v = viewer_start(NULL, env);
+    r = 1;
+    if (!v) goto out;
+    /* Typed as the user types: a prefix of the family name (dcmqrscp
+     * matches case-sensitively, as DICOM says; most PACS do not). */
+    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "searched", "searching", FALSE, 60);
+    if (!kf) goto fail;
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    int rows = g_key_file_get_integer(kf, "pacs", "rows", NULL);
+    printf("  search: %d rows, error \"%s\"\n", rows, err);
+    if (rows < 1) {
+        r = failf("the search listed no study (error \"%s\")", err);
+        goto fail;
+    }
+    g_autofree char *row = kf_str(kf, "pacs", "row-0");
+    /* date|modalities|description|series|instances|study UID */
+    if (!g_str_has_prefix(row, "2024") || !strstr(row, "SYNTHETIC") || !strstr(row, "|2.25.")) {
+        r = failf("the listed study is not the sample's: %s", row);
+        goto fail;
+    }
+    Shot *s = viewer_shot(v, "pacs-results");
+    /* The dialog, not the main window, is what the screenshot shows. */
+    if (!s || s->w > 1100) {
+        r = failf("no screenshot of the PACS dialog");
+        shot_free(s);
+        goto fail;
+    }
+    shot_free(s);
+    /* A search for nobody: the empty state says so. */
+    viewer_action(v, "pacs-search", search_fields("zzz-nobody", "MR"));
+    g_autoptr(GKeyFile) none = wait_pacs_state(v, "nobody", "searching", FALSE, 60);
+    g_autofree char *empty = none ? kf_str(none, "pacs", "empty-title") : g_strdup("");
+    if (!none || g_key_file_get_integer(none, "pacs", "rows", NULL) != 0 || !strstr(empty, "No Studies")) {
+        r = failf("a search without match does not say so (\"%s\")", empty);
+        goto fail;
+    }
+    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
+    g_autoptr(GKeyFile) again = wait_pacs_state(v, "again", "searching", FALSE, 60);
+    if (!again || g_key_file_get_integer(again, "pacs", "rows", NULL) < 1) {
+        r = failf("the second search listed nothing");
+        goto fail;
+    }
+    viewer_action(v, "pacs-retrieve", g_variant_new_int32(0));
+    g_autoptr(GKeyFile) done = wait_pacs_state(v, "retrieved", "dialog", FALSE, 120);
+    if (!done || !g_key_file_get_boolean(done, "viewer", "study-loaded", NULL) ||
+        g_key_file_get_integer(done, "study", "series-count", NULL) < 1) {
+        g_autofree char *e = done ? kf_str(done, "pacs", "error") : g_strdup("no state");
+        r = failf("the retrieved study is not open (%s)", e);
+        goto fail;
+    }
+    g_autofree char *series0 = kf_str(done, "study", "series-0");
+    printf("  opened from the cache: %s\n", series0);
+    /* Everything came into our cache folder, one file per object. */
+    g_autofree char *uid = g_strdup(strrchr(row, '|') + 1);
+    g_autofree char *folder = g_build_filename(cache, uid, NULL);
+    int n_cache = count_files(folder), n_sent = count_files(a.dir);
+    printf("  %d files in the cache, %d in the archive\n", n_cache, n_sent);
+    if (n_cache < 1 || !strstr(series0, "slices")) {
+        r = failf("nothing retrieved into %s", folder);
+        goto fail;
+    }
+    r = 0;
+fail:
+    viewer_stop(v);
+out:
+    archive_stop(&a);
+    return r;
+}
+
+static int test_pacs_wrong_port_says_nothing_listens(void)
+{
+    int port = free_port();
+    CHECK(port > 0, "no free port");
+    g_autofree char *node = pacs_node_env(port);
+    const char *env[] = {node, NULL};
+    Viewer *v = viewer_start(NULL, env);
+    CHECK(v, "viewer start");
+    viewer_action(v, "pacs-search", search_fields("", "MR"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "refused", "searching", FALSE, 60);
+    CHECK(kf, "no state");
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    g_autofree char *empty = kf_str(kf, "pacs", "empty-title");
+    printf("  error: %s\n", err);
+    CHECK(strstr(err, "nothing listens"), "the dialog does not say that nothing listens: \"%s\"", err);
+    CHECK(strstr(empty, "Failed"), "the list does not say the search failed: \"%s\"", empty);
+    Shot *s = viewer_shot(v, "pacs-refused");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    viewer_stop(v);
+    return 0;
+}
+
+/* The series-level C-FIND answers of the archive for `study_uid`: every
+ * Modality it holds, one per line. */
+static char *archive_series_modalities(Archive *a, const char *study_uid)
+{
+    g_autofree char *port = g_strdup_printf("%d", a->port);
+    g_autofree char *key = g_strdup_printf("StudyInstanceUID=%s", study_uid);
+    const char *argv[] = {"findscu", "-S", "-aec", "TSCQR", "-k", "QueryRetrieveLevel=SERIES", "-k", key,
+                          "-k", "Modality", "-k", "SeriesInstanceUID", "127.0.0.1", port, NULL};
+    int status = 0;
+    g_autofree char *out = NULL, *err = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL))
+        return g_strdup("");
+    GString *mods = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(err ? err : "", "\n", -1);
+    for (char **l = lines; *l; l++) {
+        const char *m = strstr(*l, "(0008,0060) CS [");
+        if (m) {
+            m += strlen("(0008,0060) CS [");
+            g_autofree char *value = g_strndup(m, strcspn(m, "]"));
+            g_string_append_printf(mods, "%s\n", g_strstrip(value));
+        }
+    }
+    return g_string_free(mods, FALSE);
+}
+
+static int test_pacs_sends_seg_and_sr_to_the_archive(void)
+{
+    g_autofree char *dir = g_build_filename(workdir, "phantom", NULL);
+    int r = make_phantom_series(dir, 12, 3, 9, "SYNTHETIC LESION - phantom", 1);
+    if (r) return r;
+    Archive a;
+    if ((r = archive_start(&a))) return r;
+    g_autofree char *node = pacs_node_env(a.port);
+    g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
+    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
+    const char *env[] = {node, cache_env, NULL};
+    Plugin p;
+    Viewer *v = NULL;
+    r = plugin_open(&p, dir);
+    if (r) goto out;
+    r = 1;
+    v = viewer_start(dir, env);
+    if (!v) goto out;
+    /* Before an analysis there is nothing to send, and the window says so. */
+    viewer_action(v, "pacs-send", g_variant_new_string(""));
+    g_autoptr(GKeyFile) early = viewer_state(v, "early");
+    g_autofree char *why = early ? kf_str(early, "pacs", "send-outcome") : g_strdup("");
+    if (!strstr(why, "Analyse")) {
+        r = failf("sending before an analysis does not say what to do: \"%s\"", why);
+        goto fail;
+    }
+    viewer_action(v, "analyze-series", NULL);
+    g_autoptr(GKeyFile) analysed = viewer_state(v, "analysed");
+    if (!analysed || !g_key_file_get_boolean(analysed, "series", "analysed", NULL)) {
+        r = failf("the series was not analysed");
+        goto fail;
+    }
+    viewer_action(v, "pacs-send", g_variant_new_string(""));
+    g_autoptr(GKeyFile) sent = NULL;
+    for (int i = 0; i < 300; i++) {
+        g_clear_pointer(&sent, g_key_file_unref);
+        sent = viewer_state(v, "sent");
+        if (!sent || (!g_key_file_get_boolean(sent, "pacs", "sending", NULL) &&
+                      g_key_file_has_key(sent, "pacs", "send-outcome", NULL) &&
+                      !g_str_has_prefix(kf_str(sent, "pacs", "send-outcome"), "Open")))
+            break;
+        g_usleep(200 * 1000);
+    }
+    g_autofree char *outcome = sent ? kf_str(sent, "pacs", "send-outcome") : g_strdup("no state");
+    g_autofree char *toast = sent ? kf_str(sent, "viewer", "toast") : g_strdup("");
+    printf("  send: %s\n  toast: %s\n", outcome, toast);
+    if (!strstr(outcome, "objects stored") || !strstr(toast, "Results sent to PACS")) {
+        r = failf("the results were not sent: %s", outcome);
+        goto fail;
+    }
+    Shot *s = viewer_shot(v, "pacs-sent");
+    shot_free(s);
+    const tsc_dicom_series_info *si = p.api->study_get_series(p.index, 0);
+    g_autofree char *mods = archive_series_modalities(&a, p.api->study_get_study(p.index, si->study)->study_uid);
+    g_autofree char *shown = g_strdelimit(g_strdup(mods), "\n", ' ');
+    printf("  the archive's series of the study: %s\n", shown);
+    if (!strstr(mods, "SEG\n") || !strstr(mods, "SR\n")) {
+        r = failf("the archive holds no SEG and SR series of the study (%s)", shown);
+        goto fail;
+    }
+    /* The temporary folder of the outputs is gone. */
+    g_autofree char *outgoing = g_build_filename(cache, "outgoing", NULL);
+    if (count_files(outgoing) != 0) {
+        r = failf("outputs were left in %s", outgoing);
+        goto fail;
+    }
+    r = 0;
+fail:
+    viewer_stop(v);
+out:
+    plugin_close(&p);
+    archive_stop(&a);
+    return r;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -2447,6 +2796,9 @@ static const struct {
     {"viewer_recent_menu_keeps_underscores_and_closes_cleanly", test_recent_menu_and_closing_with_the_window_button},
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
+    {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
+    {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
+    {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
 };
 
 int main(int argc, char **argv)
