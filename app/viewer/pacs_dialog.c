@@ -48,9 +48,11 @@ static void show_error(TscPacsDialog *self, const char *message)
     gtk_widget_set_visible(GTK_WIDGET(self->error_label), message != NULL);
 }
 
-static void show_empty(TscPacsDialog *self, const char *icon, const char *title, const char *subtitle)
+static void show_empty(TscPacsDialog *self, const char *icon, const char *title,
+                       const char *subtitle)
 {
-    GtkWidget *image = gtk_widget_get_first_child(gtk_widget_get_parent(GTK_WIDGET(self->empty_title)));
+    GtkWidget *image =
+        gtk_widget_get_first_child(gtk_widget_get_parent(GTK_WIDGET(self->empty_title)));
     gtk_image_set_from_icon_name(GTK_IMAGE(image), icon);
     gtk_label_set_text(self->empty_title, title);
     gtk_label_set_text(self->empty_subtitle, subtitle);
@@ -77,7 +79,7 @@ static const struct {
     int width;
     gboolean expand;
 } columns[] = {
-    {"Patient", 250, FALSE}, {"Patient ID", 130, FALSE}, {"Date", 90, FALSE},
+    {"Patient", 250, FALSE},   {"Patient ID", 130, FALSE}, {"Date", 90, FALSE},
     {"Modalities", 80, FALSE}, {"Description", 160, TRUE}, {"Series / images", 110, FALSE},
 };
 
@@ -110,7 +112,8 @@ static char *shown_counts(const tsc_pacs_study *s)
     /* The node may not say (dcmqrscp does not): then nothing is shown. */
     if (s->n_series < 0 && s->n_instances < 0) return g_strdup("");
     g_autofree char *series = s->n_series >= 0 ? g_strdup_printf("%d", s->n_series) : g_strdup("?");
-    g_autofree char *images = s->n_instances >= 0 ? g_strdup_printf("%d", s->n_instances) : g_strdup("?");
+    g_autofree char *images =
+        s->n_instances >= 0 ? g_strdup_printf("%d", s->n_instances) : g_strdup("?");
     return g_strdup_printf("%s / %s", series, images);
 }
 
@@ -121,7 +124,7 @@ static void add_row(TscPacsDialog *self, const tsc_pacs_study *s)
     g_auto(GStrv) pn = g_strsplit(s->patient_name, "^", 3);
     g_autofree char *given = pn[0] && pn[1] ? g_strjoinv(" ", pn + 1) : NULL;
     g_autofree char *name = given && *g_strstrip(given) ? g_strdup_printf("%s, %s", pn[0], given)
-                                                         : g_strdup(pn[0] ? pn[0] : "");
+                                                        : g_strdup(pn[0] ? pn[0] : "");
     g_autofree char *date = shown_date(s->study_date);
     g_autofree char *mods = shown_modalities(s->modalities);
     g_autofree char *counts = shown_counts(s);
@@ -170,12 +173,14 @@ static void on_found(GObject *source, GAsyncResult *res, gpointer data)
     self->searching = FALSE;
     const TscViewerPacsNode *node = current_node(self);
     if (!found) {
-        g_autofree char *msg = g_strdup_printf("The search on %s failed: %s", node ? node->name : "the node",
-                                               error->message);
+        g_autofree char *msg = g_strdup_printf("The search on %s failed: %s",
+                                               node ? node->name : "the node", error->message);
         show_error(self, msg);
         gtk_label_set_text(self->status_label, "");
-        if (!c->append) show_empty(self, "network-error-symbolic", "The Search Failed",
-                                   "Check the node in Preferences \xe2\x86\x92 PACS nodes (Test Connection), then change the search to try again.");
+        if (!c->append)
+            show_empty(self, "network-error-symbolic", "The Search Failed",
+                       "Check the node in Preferences \xe2\x86\x92 PACS nodes (Test Connection), "
+                       "then change the search to try again.");
         g_error_free(error);
     } else {
         show_error(self, NULL);
@@ -187,13 +192,14 @@ static void on_found(GObject *source, GAsyncResult *res, gpointer data)
         }
         self->has_more = more;
         g_autofree char *status = g_strdup_printf("%u stud%s%s", self->studies->len,
-                                                  self->studies->len == 1 ? "y" : "ies", more ? " shown; more on the node" : "");
+                                                  self->studies->len == 1 ? "y" : "ies",
+                                                  more ? " shown; more on the node" : "");
         gtk_label_set_text(self->status_label, status);
         if (self->studies->len == 0)
             show_empty(self, "edit-find-symbolic", "No Studies Found",
-                       "No study on the node matches these fields. Fields match by their beginning; clear some to widen the search.");
-        else
-            gtk_stack_set_visible_child_name(self->list_stack, "list");
+                       "No study on the node matches these fields. Fields match by their "
+                       "beginning; clear some to widen the search.");
+        else gtk_stack_set_visible_child_name(self->list_stack, "list");
     }
     refresh_buttons(self);
     search_ctx_free(c);
@@ -277,10 +283,8 @@ static void on_retrieve_progress(GObject *target, gsize done, gsize total, gpoin
     g_autofree char *text = total ? g_strdup_printf("%zu of %zu objects", done, total)
                                   : g_strdup_printf("%zu objects", done);
     gtk_progress_bar_set_text(self->progress_bar, text);
-    if (total)
-        gtk_progress_bar_set_fraction(self->progress_bar, (double)done / (double)total);
-    else
-        gtk_progress_bar_pulse(self->progress_bar);
+    if (total) gtk_progress_bar_set_fraction(self->progress_bar, (double)done / (double)total);
+    else gtk_progress_bar_pulse(self->progress_bar);
 }
 
 static void on_retrieved(GObject *source, GAsyncResult *res, gpointer data)
@@ -312,7 +316,8 @@ static void on_retrieved(GObject *source, GAsyncResult *res, gpointer data)
         gtk_label_set_text(self->status_label, error->message);
         show_error(self, NULL);
     } else {
-        self->retrieve_result = g_strdup_printf("The study could not be retrieved: %s", error->message);
+        self->retrieve_result =
+            g_strdup_printf("The study could not be retrieved: %s", error->message);
         show_error(self, self->retrieve_result);
     }
     g_error_free(error);
@@ -334,9 +339,9 @@ static void retrieve_row(TscPacsDialog *self, GtkListBoxRow *row)
     refresh_buttons(self);
     GWeakRef *ref = g_new0(GWeakRef, 1);
     g_weak_ref_init(ref, self);
-    tsc_viewer_pacs_retrieve_async(node, s->study_uid,
-                                   tsc_viewer_progress_new(G_OBJECT(self), on_retrieve_progress, NULL),
-                                   self->retrieve_cancellable, on_retrieved, ref);
+    tsc_viewer_pacs_retrieve_async(
+        node, s->study_uid, tsc_viewer_progress_new(G_OBJECT(self), on_retrieve_progress, NULL),
+        self->retrieve_cancellable, on_retrieved, ref);
 }
 
 static void on_retrieve_clicked(TscPacsDialog *self)
@@ -360,10 +365,8 @@ static gboolean on_escape(GtkWidget *widget, GVariant *args, gpointer data)
     (void)args;
     (void)data;
     TscPacsDialog *self = TSC_PACS_DIALOG(widget);
-    if (self->retrieving)
-        on_cancel_clicked(self);
-    else
-        gtk_window_close(GTK_WINDOW(self));
+    if (self->retrieving) on_cancel_clicked(self);
+    else gtk_window_close(GTK_WINDOW(self));
     return TRUE;
 }
 
@@ -401,8 +404,8 @@ static void tsc_pacs_dialog_class_init(TscPacsDialogClass *klass)
     oc->dispose = tsc_pacs_dialog_dispose;
     oc->finalize = tsc_pacs_dialog_finalize;
     /* "open" (folder): a retrieved study to open. */
-    signals[SIGNAL_OPEN] = g_signal_new("open", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                        G_TYPE_NONE, 1, G_TYPE_STRING);
+    signals[SIGNAL_OPEN] = g_signal_new("open", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
     gtk_widget_class_set_template_from_resource(wc, "/org/tumorscope/Viewer/pacs_dialog.ui");
 #define CHILD(n) gtk_widget_class_bind_template_child(wc, TscPacsDialog, n)
     CHILD(node_dropdown);
@@ -440,18 +443,21 @@ static void tsc_pacs_dialog_init(TscPacsDialog *self)
     for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
         g_signal_connect_swapped(fields[i], "changed", G_CALLBACK(on_field_changed), self);
     g_signal_connect_swapped(self->more_button, "clicked", G_CALLBACK(tsc_pacs_dialog_more), self);
-    g_signal_connect_swapped(self->retrieve_button, "clicked", G_CALLBACK(on_retrieve_clicked), self);
+    g_signal_connect_swapped(self->retrieve_button, "clicked", G_CALLBACK(on_retrieve_clicked),
+                             self);
     g_signal_connect_swapped(self->cancel_button, "clicked", G_CALLBACK(on_cancel_clicked), self);
     g_signal_connect_swapped(self->study_list, "row-activated", G_CALLBACK(on_row_activated), self);
-    g_signal_connect_swapped(self->study_list, "selected-rows-changed", G_CALLBACK(refresh_buttons), self);
-    g_signal_connect_swapped(self->node_dropdown, "notify::selected", G_CALLBACK(on_node_changed), self);
+    g_signal_connect_swapped(self->study_list, "selected-rows-changed", G_CALLBACK(refresh_buttons),
+                             self);
+    g_signal_connect_swapped(self->node_dropdown, "notify::selected", G_CALLBACK(on_node_changed),
+                             self);
 }
 
 TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs)
 {
     g_return_val_if_fail(TSC_IS_VIEWER_PREFS(prefs), NULL);
-    TscPacsDialog *self = g_object_new(TSC_TYPE_PACS_DIALOG, "transient-for", parent, "destroy-with-parent", TRUE,
-                                       NULL);
+    TscPacsDialog *self = g_object_new(TSC_TYPE_PACS_DIALOG, "transient-for", parent,
+                                       "destroy-with-parent", TRUE, NULL);
     self->prefs = g_object_ref(prefs);
     self->nodes = tsc_viewer_pacs_dup_nodes(prefs);
     g_autoptr(TscViewerPacsNode) chosen = tsc_viewer_pacs_dup_node(prefs, NULL);
@@ -476,7 +482,8 @@ TscPacsDialog *tsc_pacs_dialog_find(GtkWindow *parent)
     GListModel *list = gtk_window_get_toplevels();
     for (guint i = 0; i < g_list_model_get_n_items(list) && !found; i++) {
         g_autoptr(GtkWindow) w = g_list_model_get_item(list, i);
-        if (TSC_IS_PACS_DIALOG(w) && gtk_window_get_transient_for(w) == parent) found = TSC_PACS_DIALOG(w);
+        if (TSC_IS_PACS_DIALOG(w) && gtk_window_get_transient_for(w) == parent)
+            found = TSC_PACS_DIALOG(w);
     }
     return found;
 }
@@ -485,7 +492,8 @@ void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields)
 {
     g_return_if_fail(TSC_IS_PACS_DIALOG(self));
     g_return_if_fail(g_variant_is_of_type(fields, G_VARIANT_TYPE("a{ss}")));
-    static const char *keys[] = {"patient-name", "patient-id", "accession", "date-from", "date-to", "modality"};
+    static const char *keys[] = {"patient-name", "patient-id", "accession",
+                                 "date-from",    "date-to",    "modality"};
     GtkEditable *entries[] = {self->name_entry, self->id_entry, self->accession_entry,
                               self->from_entry, self->to_entry, self->modality_entry};
     self->filling = TRUE;
@@ -496,7 +504,8 @@ void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields)
     const char *node;
     if (g_variant_lookup(fields, "node", "&s", &node))
         for (guint i = 0; i < self->nodes->len; i++)
-            if (g_strcmp0(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name, node) == 0)
+            if (g_strcmp0(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name, node) ==
+                0)
                 gtk_drop_down_set_selected(self->node_dropdown, i);
     self->filling = FALSE;
     search(self, FALSE);
@@ -526,22 +535,28 @@ void tsc_pacs_dialog_write_state(TscPacsDialog *self, GKeyFile *kf)
     g_key_file_set_boolean(kf, "pacs", "searching", self->searching || self->typing_id != 0);
     g_key_file_set_boolean(kf, "pacs", "retrieving", self->retrieving);
     g_key_file_set_string(kf, "pacs", "error",
-                          gtk_widget_get_visible(GTK_WIDGET(self->error_label)) ? gtk_label_get_text(self->error_label) : "");
+                          gtk_widget_get_visible(GTK_WIDGET(self->error_label))
+                              ? gtk_label_get_text(self->error_label)
+                              : "");
     const char *page = gtk_stack_get_visible_child_name(self->list_stack);
     g_key_file_set_string(kf, "pacs", "page", page);
-    g_key_file_set_string(kf, "pacs", "empty-title", g_strcmp0(page, "empty") == 0 ? gtk_label_get_text(self->empty_title) : "");
+    g_key_file_set_string(kf, "pacs", "empty-title",
+                          g_strcmp0(page, "empty") == 0 ? gtk_label_get_text(self->empty_title)
+                                                        : "");
     g_key_file_set_string(kf, "pacs", "status", gtk_label_get_text(self->status_label));
     const char *progress = gtk_progress_bar_get_text(self->progress_bar);
     g_key_file_set_string(kf, "pacs", "progress", progress ? progress : "");
-    g_key_file_set_string(kf, "pacs", "retrieve-result", self->retrieve_result ? self->retrieve_result : "");
+    g_key_file_set_string(kf, "pacs", "retrieve-result",
+                          self->retrieve_result ? self->retrieve_result : "");
     g_key_file_set_boolean(kf, "pacs", "more", gtk_widget_get_visible(self->more_button));
     g_key_file_set_integer(kf, "pacs", "rows", (int)self->studies->len);
     /* Rows without patient name or ID (the state is not for identifiers). */
     for (guint i = 0; i < self->studies->len; i++) {
         const tsc_pacs_study *s = g_ptr_array_index(self->studies, i);
         g_autofree char *key = g_strdup_printf("row-%u", i);
-        g_autofree char *val = g_strdup_printf("%s|%s|%s|%d|%d|%s", s->study_date, s->modalities, s->description,
-                                               s->n_series, s->n_instances, s->study_uid);
+        g_autofree char *val =
+            g_strdup_printf("%s|%s|%s|%d|%d|%s", s->study_date, s->modalities, s->description,
+                            s->n_series, s->n_instances, s->study_uid);
         g_key_file_set_string(kf, "pacs", key, val);
     }
 }

@@ -36,8 +36,9 @@ static void reload(TscPacsNodesWindow *self)
     self->nodes = tsc_viewer_pacs_dup_nodes(self->prefs);
     for (guint i = 0; i < self->nodes->len; i++) {
         const TscViewerPacsNode *n = g_ptr_array_index(self->nodes, i);
-        g_autofree char *text = g_strdup_printf("%s \xe2\x80\x94 %s at %s:%d%s", n->name, n->called_ae, n->host, n->port,
-                                                n->from_env ? " (this session only)" : "");
+        g_autofree char *text =
+            g_strdup_printf("%s \xe2\x80\x94 %s at %s:%d%s", n->name, n->called_ae, n->host,
+                            n->port, n->from_env ? " (this session only)" : "");
         GtkWidget *l = gtk_label_new(text);
         gtk_label_set_xalign(GTK_LABEL(l), 0);
         gtk_widget_set_margin_start(l, 8);
@@ -64,7 +65,8 @@ static TscViewerPacsNode form_node(TscPacsNodesWindow *self)
 static void on_row_selected(TscPacsNodesWindow *self, GtkListBoxRow *row)
 {
     int i = row ? gtk_list_box_row_get_index(row) : -1;
-    const TscViewerPacsNode *n = i >= 0 && (guint)i < self->nodes->len ? g_ptr_array_index(self->nodes, i) : NULL;
+    const TscViewerPacsNode *n =
+        i >= 0 && (guint)i < self->nodes->len ? g_ptr_array_index(self->nodes, i) : NULL;
     gtk_widget_set_sensitive(self->remove_button, n && !n->from_env);
     if (!n) return;
     gtk_editable_set_text(self->name_entry, n->name);
@@ -95,7 +97,8 @@ static void on_remove(TscPacsNodesWindow *self)
     GtkListBoxRow *row = gtk_list_box_get_selected_row(self->node_list);
     int i = row ? gtk_list_box_row_get_index(row) : -1;
     if (i < 0 || (guint)i >= self->nodes->len) return;
-    g_autofree char *name = g_strdup(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name);
+    g_autofree char *name =
+        g_strdup(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name);
     tsc_viewer_pacs_remove_node(self->prefs, name);
     reload(self);
     g_autofree char *text = g_strdup_printf("%s removed.", name);
@@ -116,8 +119,9 @@ static void on_echoed(GObject *source, GAsyncResult *res, gpointer data)
     g_autoptr(TscPacsNodesWindow) self = g_weak_ref_get(&c->win);
     if (self && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         gtk_widget_set_sensitive(self->test_button, TRUE);
-        g_autofree char *text = ok ? g_strdup_printf("%s answers: the connection works.", c->what)
-                                   : g_strdup_printf("No connection to %s: %s", c->what, error->message);
+        g_autofree char *text =
+            ok ? g_strdup_printf("%s answers: the connection works.", c->what)
+               : g_strdup_printf("No connection to %s: %s", c->what, error->message);
         say(self, ok ? "success" : "error", text);
     }
     g_weak_ref_clear(&c->win);

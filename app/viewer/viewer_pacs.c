@@ -53,7 +53,8 @@ static GVariant *stored_nodes(TscViewerPrefs *prefs)
     GSettings *s = settings_with(prefs, NODES_KEY);
     if (s) return g_settings_get_value(s, NODES_KEY);
     GVariant *v = g_object_get_data(G_OBJECT(prefs), SESSION_NODES);
-    return v ? g_variant_ref(v) : g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("(sssisi)"), NULL, 0));
+    return v ? g_variant_ref(v)
+             : g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("(sssisi)"), NULL, 0));
 }
 
 static void store_nodes(TscViewerPrefs *prefs, GVariant *v)
@@ -70,7 +71,8 @@ static void store_nodes(TscViewerPrefs *prefs, GVariant *v)
 static TscViewerPacsNode *node_new(const char *name, const char *ae, const char *host, int port,
                                    const char *our_ae, int timeout_s)
 {
-    TscViewerPacsNode n = {(char *)name, (char *)ae, (char *)host, (char *)our_ae, port, timeout_s, FALSE};
+    TscViewerPacsNode n = {(char *)name, (char *)ae, (char *)host, (char *)our_ae,
+                           port,         timeout_s,  FALSE};
     return tsc_viewer_pacs_node_copy(&n);
 }
 
@@ -86,8 +88,8 @@ static TscViewerPacsNode *env_node(void)
         g_warning("TSC_VIEWER_PACS_NODE needs name|AE|host|port[|our AE|timeout]; ignored");
         return NULL;
     }
-    TscViewerPacsNode *node = node_new(f[0], f[1], f[2], atoi(f[3]), n > 4 ? f[4] : "",
-                                       n > 5 ? atoi(f[5]) : 0);
+    TscViewerPacsNode *node =
+        node_new(f[0], f[1], f[2], atoi(f[3]), n > 4 ? f[4] : "", n > 5 ? atoi(f[5]) : 0);
     node->from_env = TRUE;
     return node;
 }
@@ -116,16 +118,20 @@ static gboolean ae_ok(const char *ae, gboolean may_be_empty)
     return n <= 16 && !strchr(ae, '\\') && g_utf8_validate(ae, -1, NULL);
 }
 
-gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNode *node, GError **error)
+gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNode *node,
+                                   GError **error)
 {
     g_return_val_if_fail(TSC_IS_VIEWER_PREFS(prefs), FALSE);
     g_return_val_if_fail(node != NULL, FALSE);
-    const char *bad = !node->name || !*node->name       ? "Give the node a name."
-                      : !node->host || !*node->host     ? "Enter the node's host name or address."
-                      : node->port < 1 || node->port > 65535 ? "The port must be between 1 and 65535."
-                      : !ae_ok(node->called_ae, FALSE)  ? "The node's AE title must have 1 to 16 characters, without a backslash."
-                      : !ae_ok(node->calling_ae, TRUE)  ? "Our AE title must have at most 16 characters, without a backslash."
-                                                        : NULL;
+    const char *bad = !node->name || !*node->name   ? "Give the node a name."
+                      : !node->host || !*node->host ? "Enter the node's host name or address."
+                      : node->port < 1 || node->port > 65535
+                          ? "The port must be between 1 and 65535."
+                      : !ae_ok(node->called_ae, FALSE)
+                          ? "The node's AE title must have 1 to 16 characters, without a backslash."
+                      : !ae_ok(node->calling_ae, TRUE)
+                          ? "Our AE title must have at most 16 characters, without a backslash."
+                          : NULL;
     if (bad) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, bad);
         return FALSE;
@@ -142,8 +148,9 @@ gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNod
         g_variant_get_child(child, 0, "&s", &name);
         if (g_strcmp0(name, node->name) == 0) {
             if (!replaced)
-                g_variant_builder_add(&b, "(sssisi)", node->name, node->called_ae, node->host, node->port,
-                                      node->calling_ae ? node->calling_ae : "", node->timeout_s);
+                g_variant_builder_add(&b, "(sssisi)", node->name, node->called_ae, node->host,
+                                      node->port, node->calling_ae ? node->calling_ae : "",
+                                      node->timeout_s);
             replaced = TRUE;
         } else {
             g_variant_builder_add_value(&b, child);
@@ -179,10 +186,8 @@ void tsc_viewer_pacs_set_chosen(TscViewerPrefs *prefs, const char *name)
 {
     g_return_if_fail(TSC_IS_VIEWER_PREFS(prefs));
     GSettings *s = settings_with(prefs, CHOSEN_KEY);
-    if (s)
-        g_settings_set_string(s, CHOSEN_KEY, name ? name : "");
-    else
-        g_object_set_data_full(G_OBJECT(prefs), SESSION_CHOSEN, g_strdup(name), g_free);
+    if (s) g_settings_set_string(s, CHOSEN_KEY, name ? name : "");
+    else g_object_set_data_full(G_OBJECT(prefs), SESSION_CHOSEN, g_strdup(name), g_free);
 }
 
 TscViewerPacsNode *tsc_viewer_pacs_dup_node(TscViewerPrefs *prefs, const char *name)
@@ -302,7 +307,8 @@ void tsc_viewer_pacs_echo_async(const TscViewerPacsNode *node, GCancellable *can
 {
     g_return_if_fail(node != NULL);
     Job *j;
-    g_autoptr(GTask) task = job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_echo_async, &j);
+    g_autoptr(GTask) task =
+        job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_echo_async, &j);
     g_task_run_in_thread(task, echo_thread);
 }
 
@@ -316,7 +322,8 @@ static void find_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     (void)source;
     Job *j = data;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_pacs_query q = {sizeof q, j->name, j->id, j->date, j->modality, j->accession, j->offset, j->limit};
+    tsc_pacs_query q = {sizeof q,    j->name,      j->id,     j->date,
+                        j->modality, j->accession, j->offset, j->limit};
     tsc_pacs_study_list *list = NULL;
     tsc_error err = {0};
     tsc_status st = api->pacs_find_studies(&j->pn, &q, &list, &err);
@@ -357,11 +364,13 @@ static char *dicom_date(const char *d)
 }
 
 void tsc_viewer_pacs_find_async(const TscViewerPacsNode *node, const TscViewerPacsQuery *query,
-                                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
     g_return_if_fail(node != NULL && query != NULL);
     Job *j;
-    g_autoptr(GTask) task = job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_find_async, &j);
+    g_autoptr(GTask) task =
+        job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_find_async, &j);
     j->name = g_strstrip(g_strdup(query->patient_name ? query->patient_name : ""));
     j->id = g_strstrip(g_strdup(query->patient_id ? query->patient_id : ""));
     j->modality = g_strstrip(g_strdup(query->modality ? query->modality : ""));
@@ -401,15 +410,15 @@ static void retrieve_thread(GTask *task, gpointer source, gpointer data, GCancel
     Job *j = data;
     size_t n = 0;
     tsc_error err = {0};
-    tsc_status st = tsc_viewer_api()->pacs_retrieve_study(&j->pn, j->study_uid, j->folder, 0, job_progress, j,
-                                                          &n, &err);
+    tsc_status st = tsc_viewer_api()->pacs_retrieve_study(&j->pn, j->study_uid, j->folder, 0,
+                                                          job_progress, j, &n, &err);
     j->n_done = n;
     if (st != TSC_OK) {
         GError *error = NULL;
         if (st == TSC_ECANCELLED)
-            g_set_error(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The retrieve was cancelled after %zu objects.", n);
-        else
-            tsc_viewer_set_error(&error, st, &err, NULL);
+            g_set_error(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                        "The retrieve was cancelled after %zu objects.", n);
+        else tsc_viewer_set_error(&error, st, &err, NULL);
         g_task_return_error(task, error);
         return;
     }
@@ -423,10 +432,12 @@ void tsc_viewer_pacs_retrieve_async(const TscViewerPacsNode *node, const char *s
 {
     g_return_if_fail(node != NULL && study_uid != NULL);
     Job *j;
-    g_autoptr(GTask) task = job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_retrieve_async, &j);
+    g_autoptr(GTask) task =
+        job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_retrieve_async, &j);
     if (!uid_ok(study_uid)) {
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                "The node gave this study an invalid Study Instance UID; it cannot be retrieved.");
+        g_task_return_new_error(
+            task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "The node gave this study an invalid Study Instance UID; it cannot be retrieved.");
         return;
     }
     g_autofree char *cache = tsc_viewer_pacs_dup_cache_dir();
@@ -451,8 +462,7 @@ static void remove_tree(const char *dir)
         g_autofree char *p = g_build_filename(dir, name, NULL);
         if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
             remove_tree(p);
-        else
-            g_unlink(p);
+        else g_unlink(p);
     }
     g_rmdir(dir);
 }
@@ -463,10 +473,8 @@ static void add_folder_files(GPtrArray *paths, const char *dir)
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
         char *p = g_build_filename(dir, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-            g_ptr_array_add(paths, p);
-        else
-            g_free(p);
+        if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) g_ptr_array_add(paths, p);
+        else g_free(p);
     }
 }
 
@@ -488,7 +496,8 @@ static void send_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     g_autofree char *tmpl = g_build_filename(outgoing, "send-XXXXXX", NULL);
     if (!g_mkdtemp(tmpl)) {
         g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errno),
-                                "A temporary folder in %s could not be created: %s", outgoing, g_strerror(errno));
+                                "A temporary folder in %s could not be created: %s", outgoing,
+                                g_strerror(errno));
         return;
     }
     /* Results go back into the patient's study: not de-identified. */
@@ -498,7 +507,8 @@ static void send_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     tsc_dicom_outputs out = {0};
     out.struct_size = sizeof out;
     g_autofree char *dir = g_build_filename(tmpl, "dicom", NULL);
-    tsc_status st = api->write_dicom_outputs(dir, j->model, index, j->series, j->ref->result, &ro, &out, &err);
+    tsc_status st =
+        api->write_dicom_outputs(dir, j->model, index, j->series, j->ref->result, &ro, &out, &err);
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     if (st != TSC_OK) {
         tsc_viewer_set_error(&error, st, &err, "The DICOM outputs could not be written");
@@ -525,34 +535,36 @@ static void send_thread(GTask *task, gpointer source, gpointer data, GCancellabl
         goto done;
     }
     size_t stored = 0;
-    st = api->pacs_store_files(&j->pn, (const char *const *)paths->pdata, paths->len, job_progress, j, &stored, &err);
+    st = api->pacs_store_files(&j->pn, (const char *const *)paths->pdata, paths->len, job_progress,
+                               j, &stored, &err);
     j->n_done = stored;
     if (st == TSC_ECANCELLED) {
-        g_set_error(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Sending was cancelled after %zu of %u objects.",
-                    stored, paths->len);
+        g_set_error(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                    "Sending was cancelled after %zu of %u objects.", stored, paths->len);
     } else if (st != TSC_OK) {
         tsc_viewer_set_error(&error, st, &err, NULL);
     } else {
-        j->summary = g_strdup_printf("%s%s%zu Secondary Capture image%s%s", out.seg_path[0] ? "SEG, " : "",
-                                     out.sr_path[0] ? "SR, " : "", out.n_sc, out.n_sc == 1 ? "" : "s",
-                                     pdf ? ", PDF report" : "");
+        j->summary = g_strdup_printf("%s%s%zu Secondary Capture image%s%s",
+                                     out.seg_path[0] ? "SEG, " : "", out.sr_path[0] ? "SR, " : "",
+                                     out.n_sc, out.n_sc == 1 ? "" : "s", pdf ? ", PDF report" : "");
         g_info("send: %zu objects stored", stored);
     }
 done:
     remove_tree(tmpl);
-    if (error)
-        g_task_return_error(task, error);
-    else
-        g_task_return_int(task, (gssize)j->n_done);
+    if (error) g_task_return_error(task, error);
+    else g_task_return_int(task, (gssize)j->n_done);
 }
 
-void tsc_viewer_pacs_send_async(const TscViewerPacsNode *node, TscViewerStudy *study, const tsc_model *model,
-                                gsize series, TscViewerSeriesRef *series_ref, TscViewerProgress *progress,
-                                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+void tsc_viewer_pacs_send_async(const TscViewerPacsNode *node, TscViewerStudy *study,
+                                const tsc_model *model, gsize series,
+                                TscViewerSeriesRef *series_ref, TscViewerProgress *progress,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
     g_return_if_fail(node != NULL && TSC_IS_VIEWER_STUDY(study) && series_ref != NULL);
     Job *j;
-    g_autoptr(GTask) task = job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_send_async, &j);
+    g_autoptr(GTask) task =
+        job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_send_async, &j);
     j->study = g_object_ref(study);
     j->model = model;
     j->series = series;

@@ -67,7 +67,8 @@ static void on_send_progress(GObject *target, gsize done, gsize total, gpointer 
     (void)data;
     TscViewerWindow *self = TSC_VIEWER_WINDOW(target);
     if (!send_state(self)->running) return;
-    g_autofree char *text = g_strdup_printf("Sending results to PACS\xe2\x80\xa6 %zu of %zu objects", done, total);
+    g_autofree char *text =
+        g_strdup_printf("Sending results to PACS\xe2\x80\xa6 %zu of %zu objects", done, total);
     _tsc_viewer_window_show_toast(self, text, FALSE);
 }
 
@@ -92,8 +93,8 @@ static void on_sent(GObject *source, GAsyncResult *res, gpointer data)
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             tsc_issue_bar_set(self->issue_bar, "pacs", GTK_MESSAGE_INFO, error->message, NULL);
         else
-            tsc_issue_bar_set(self->issue_bar, "pacs", GTK_MESSAGE_ERROR, "The results could not be sent to the PACS.",
-                              error->message);
+            tsc_issue_bar_set(self->issue_bar, "pacs", GTK_MESSAGE_ERROR,
+                              "The results could not be sent to the PACS.", error->message);
         return;
     }
     s->outcome = g_strdup_printf("%zu objects stored (%s)", n, summary);
@@ -109,16 +110,19 @@ static void send_results(TscViewerWindow *self, const char *node_name)
     if (s->running) return;
     const char *problem = NULL;
     int method = current_method(self);
-    TscViewerSeriesRef *ref = self->have_series ? tsc_viewer_study_ref_series_result(self->study, method, self->series)
-                                                : NULL;
+    TscViewerSeriesRef *ref =
+        self->have_series ? tsc_viewer_study_ref_series_result(self->study, method, self->series)
+                          : NULL;
     g_autoptr(TscViewerPacsNode) node = tsc_viewer_pacs_dup_node(self->prefs, node_name);
     if (!self->have_series)
         problem = "Open a study and analyse a series before sending results to the PACS.";
     else if (!ref)
-        problem = "Analyse the whole series first (Analyse Series): the PACS gets the series' SEG, SR, images and report.";
+        problem = "Analyse the whole series first (Analyse Series): the PACS gets the series' SEG, "
+                  "SR, images and report.";
     else if (!node)
-        problem = node_name && *node_name ? "No PACS node has that name: check Preferences \xe2\x86\x92 PACS nodes."
-                                          : "Add a PACS node in Preferences \xe2\x86\x92 PACS nodes first.";
+        problem = node_name && *node_name
+                      ? "No PACS node has that name: check Preferences \xe2\x86\x92 PACS nodes."
+                      : "Add a PACS node in Preferences \xe2\x86\x92 PACS nodes first.";
     if (problem) {
         tsc_issue_bar_set(self->issue_bar, "pacs", GTK_MESSAGE_WARNING, problem, NULL);
         g_free(s->outcome);
@@ -134,8 +138,8 @@ static void send_results(TscViewerWindow *self, const char *node_name)
     GWeakRef *wr = g_new0(GWeakRef, 1);
     g_weak_ref_init(wr, self);
     tsc_viewer_pacs_send_async(node, self->study, model_for(self, method), self->series, ref,
-                               tsc_viewer_progress_new(G_OBJECT(self), on_send_progress, NULL), s->cancellable,
-                               on_sent, wr);
+                               tsc_viewer_progress_new(G_OBJECT(self), on_send_progress, NULL),
+                               s->cancellable, on_sent, wr);
     tsc_viewer_series_ref_release(ref);
 }
 
@@ -237,10 +241,8 @@ void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf)
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(window));
     TscViewerWindow *self = TSC_VIEWER_WINDOW(window);
     TscPacsDialog *d = tsc_pacs_dialog_find(GTK_WINDOW(self));
-    if (d)
-        tsc_pacs_dialog_write_state(d, kf);
-    else
-        g_key_file_set_boolean(kf, "pacs", "dialog", FALSE);
+    if (d) tsc_pacs_dialog_write_state(d, kf);
+    else g_key_file_set_boolean(kf, "pacs", "dialog", FALSE);
     SendState *s = send_state(self);
     g_key_file_set_boolean(kf, "pacs", "sending", s->running);
     g_key_file_set_string(kf, "pacs", "send-outcome", s->outcome ? s->outcome : "");

@@ -2435,7 +2435,8 @@ typedef struct {
 /* A loopback port nothing listens on (at the time of asking). */
 static int free_port(void)
 {
-    g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocket) s =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
     g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
     if (!s || !g_socket_bind(s, any, FALSE, NULL)) return 0;
@@ -2461,10 +2462,11 @@ static int archive_start(Archive *a)
     a->port = free_port();
     CHECK(a->port > 0, "no free port");
     g_autofree char *cfg = g_build_filename(workdir, "dcmqrscp.cfg", NULL);
-    g_autofree char *text = g_strdup_printf("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
-                                            "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
-                                            "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nAETable END\n",
-                                            a->port, a->dir);
+    g_autofree char *text =
+        g_strdup_printf("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
+                        "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                        "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nAETable END\n",
+                        a->port, a->dir);
     CHECK(g_file_set_contents(cfg, text, -1, NULL), "cannot write %s", cfg);
     g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_autofree char *log = g_strdup_printf("%s/%s-dcmqrscp.log", artefacts, case_name);
@@ -2477,8 +2479,10 @@ static int archive_start(Archive *a)
     const char *echo[] = {"echoscu", "-aec", "TSCQR", "-to", "2", "127.0.0.1", port, NULL};
     for (int i = 0; i < 50; i++) {
         int status = 0;
-        if (g_spawn_sync(NULL, (char **)echo, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                         G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) &&
+        if (g_spawn_sync(NULL, (char **)echo, NULL,
+                         G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                             G_SPAWN_STDERR_TO_DEV_NULL,
+                         NULL, NULL, NULL, NULL, &status, NULL) &&
             g_spawn_check_wait_status(status, NULL))
             return 0;
         g_usleep(200 * 1000);
@@ -2528,21 +2532,23 @@ static int archive_fill(Archive *a, const char *dir)
     tsc_pacs_node node = {sizeof node, "127.0.0.1", a->port, "TSCQR", "TSCFILL", 10};
     size_t stored = 0;
     tsc_error err = {0};
-    tsc_status st = api->pacs_store_files(&node, (const char *const *)files->pdata, files->len, NULL, NULL, &stored,
-                                          &err);
-    CHECK(st == TSC_OK && stored == files->len, "filling the archive stored %zu of %u files: %s", stored, files->len,
-          err.message);
+    tsc_status st = api->pacs_store_files(&node, (const char *const *)files->pdata, files->len,
+                                          NULL, NULL, &stored, &err);
+    CHECK(st == TSC_OK && stored == files->len, "filling the archive stored %zu of %u files: %s",
+          stored, files->len, err.message);
     return 0;
 }
 
 static char *pacs_node_env(int port)
 {
-    return g_strdup_printf("TSC_VIEWER_PACS_NODE=Test archive|TSCQR|127.0.0.1|%d|TSCVIEWER|10", port);
+    return g_strdup_printf("TSC_VIEWER_PACS_NODE=Test archive|TSCQR|127.0.0.1|%d|TSCVIEWER|10",
+                           port);
 }
 
 /* Polls write-state until [pacs] `key` is `want` (or `timeout_s` passes);
  * returns the last state. */
-static GKeyFile *wait_pacs_state(Viewer *v, const char *tag, const char *key, gboolean want, int timeout_s)
+static GKeyFile *wait_pacs_state(Viewer *v, const char *tag, const char *key, gboolean want,
+                                 int timeout_s)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
     GKeyFile *kf = NULL;
@@ -2612,7 +2618,8 @@ static int test_pacs_search_retrieve_opens_the_study(void)
     viewer_action(v, "pacs-search", search_fields("zzz-nobody", "MR"));
     g_autoptr(GKeyFile) none = wait_pacs_state(v, "nobody", "searching", FALSE, 60);
     g_autofree char *empty = none ? kf_str(none, "pacs", "empty-title") : g_strdup("");
-    if (!none || g_key_file_get_integer(none, "pacs", "rows", NULL) != 0 || !strstr(empty, "No Studies")) {
+    if (!none || g_key_file_get_integer(none, "pacs", "rows", NULL) != 0 ||
+        !strstr(empty, "No Studies")) {
         r = failf("a search without match does not say so (\"%s\")", empty);
         goto fail;
     }
@@ -2663,7 +2670,8 @@ static int test_pacs_wrong_port_says_nothing_listens(void)
     g_autofree char *err = kf_str(kf, "pacs", "error");
     g_autofree char *empty = kf_str(kf, "pacs", "empty-title");
     printf("  error: %s\n", err);
-    CHECK(strstr(err, "nothing listens"), "the dialog does not say that nothing listens: \"%s\"", err);
+    CHECK(strstr(err, "nothing listens"), "the dialog does not say that nothing listens: \"%s\"",
+          err);
     CHECK(strstr(empty, "Failed"), "the list does not say the search failed: \"%s\"", empty);
     Shot *s = viewer_shot(v, "pacs-refused");
     CHECK(s, "no screenshot");
@@ -2678,11 +2686,13 @@ static char *archive_series_modalities(Archive *a, const char *study_uid)
 {
     g_autofree char *port = g_strdup_printf("%d", a->port);
     g_autofree char *key = g_strdup_printf("StudyInstanceUID=%s", study_uid);
-    const char *argv[] = {"findscu", "-S", "-aec", "TSCQR", "-k", "QueryRetrieveLevel=SERIES", "-k", key,
-                          "-k", "Modality", "-k", "SeriesInstanceUID", "127.0.0.1", port, NULL};
+    const char *argv[] = {"findscu",   "-S", "-aec", "TSCQR",    "-k", "QueryRetrieveLevel=SERIES",
+                          "-k",        key,  "-k",   "Modality", "-k", "SeriesInstanceUID",
+                          "127.0.0.1", port, NULL};
     int status = 0;
     g_autofree char *out = NULL, *err = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL))
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                      &status, NULL))
         return g_strdup("");
     GString *mods = g_string_new(NULL);
     g_auto(GStrv) lines = g_strsplit(err ? err : "", "\n", -1);
@@ -2750,7 +2760,8 @@ static int test_pacs_sends_seg_and_sr_to_the_archive(void)
     Shot *s = viewer_shot(v, "pacs-sent");
     shot_free(s);
     const tsc_dicom_series_info *si = p.api->study_get_series(p.index, 0);
-    g_autofree char *mods = archive_series_modalities(&a, p.api->study_get_study(p.index, si->study)->study_uid);
+    g_autofree char *mods =
+        archive_series_modalities(&a, p.api->study_get_study(p.index, si->study)->study_uid);
     g_autofree char *shown = g_strdelimit(g_strdup(mods), "\n", ' ');
     printf("  the archive's series of the study: %s\n", shown);
     if (!strstr(mods, "SEG\n") || !strstr(mods, "SR\n")) {
@@ -2785,15 +2796,18 @@ static const struct {
     {"viewer_refuses_a_plugin_without_its_abi_version", test_refuses_other_abi},
     {"viewer_exports_reports_outside_the_study", test_export_report},
     {"viewer_cancels_a_series_analysis", test_cancel_series_analysis},
-    {"viewer_every_verdict_reads_the_same_in_panel_strip_and_overlay", test_every_verdict_reads_the_same},
+    {"viewer_every_verdict_reads_the_same_in_panel_strip_and_overlay",
+     test_every_verdict_reads_the_same},
     {"viewer_out_of_scope_series_says_why_and_forced_results_warn", test_out_of_scope_series},
-    {"viewer_another_study_shows_nothing_of_the_first", test_another_study_shows_nothing_of_the_first},
+    {"viewer_another_study_shows_nothing_of_the_first",
+     test_another_study_shows_nothing_of_the_first},
     {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
     {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
-    {"viewer_recent_menu_keeps_underscores_and_closes_cleanly", test_recent_menu_and_closing_with_the_window_button},
+    {"viewer_recent_menu_keeps_underscores_and_closes_cleanly",
+     test_recent_menu_and_closing_with_the_window_button},
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
