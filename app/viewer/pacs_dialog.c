@@ -290,10 +290,7 @@ static void on_retrieve_progress(GObject *target, gsize done, gsize total, gpoin
 static void on_retrieved(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
-    GWeakRef *ref = data;
-    g_autoptr(TscPacsDialog) self = g_weak_ref_get(ref);
-    g_weak_ref_clear(ref);
-    g_free(ref);
+    g_autoptr(TscPacsDialog) self = tsc_viewer_weak_end(data);
     GError *error = NULL;
     gsize n = 0;
     g_autofree char *folder = tsc_viewer_pacs_retrieve_finish(res, &n, &error);
@@ -337,11 +334,9 @@ static void retrieve_row(TscPacsDialog *self, GtkListBoxRow *row)
     gtk_progress_bar_set_fraction(self->progress_bar, 0);
     gtk_progress_bar_set_text(self->progress_bar, "Connecting\xe2\x80\xa6");
     refresh_buttons(self);
-    GWeakRef *ref = g_new0(GWeakRef, 1);
-    g_weak_ref_init(ref, self);
     tsc_viewer_pacs_retrieve_async(
         node, s->study_uid, tsc_viewer_progress_new(G_OBJECT(self), on_retrieve_progress, NULL),
-        self->retrieve_cancellable, on_retrieved, ref);
+        self->retrieve_cancellable, on_retrieved, tsc_viewer_weak_new(self));
 }
 
 static void on_retrieve_clicked(TscPacsDialog *self)

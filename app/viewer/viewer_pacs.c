@@ -218,6 +218,23 @@ char *tsc_viewer_pacs_dup_cache_dir(void)
     return g_build_filename(g_get_user_cache_dir(), "tumorscope", "pacs", NULL);
 }
 
+GWeakRef *tsc_viewer_weak_new(gpointer object)
+{
+    g_return_val_if_fail(G_IS_OBJECT(object), NULL);
+    GWeakRef *ref = g_new0(GWeakRef, 1);
+    g_weak_ref_init(ref, object);
+    return ref;
+}
+
+gpointer tsc_viewer_weak_end(GWeakRef *ref)
+{
+    g_return_val_if_fail(ref != NULL, NULL);
+    gpointer object = g_weak_ref_get(ref);
+    g_weak_ref_clear(ref);
+    g_free(ref);
+    return object;
+}
+
 /* ---- jobs ----------------------------------------------------------------- */
 
 typedef struct {

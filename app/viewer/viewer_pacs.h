@@ -89,5 +89,11 @@ void tsc_viewer_pacs_send_async(const TscViewerPacsNode *node, TscViewerStudy *s
                                 gpointer user_data);
 gsize tsc_viewer_pacs_send_finish(GAsyncResult *result, char **summary, GError **error);
 
+/* A weak reference to `object` to carry through a job's user data, and
+ * its end on the main thread: the object (a new reference) if it still
+ * exists, else NULL; the carrier is freed either way. */
+GWeakRef *tsc_viewer_weak_new(gpointer object);
+gpointer tsc_viewer_weak_end(GWeakRef *ref);
+
 G_END_DECLS
 #endif

@@ -75,10 +75,7 @@ static void on_send_progress(GObject *target, gsize done, gsize total, gpointer 
 static void on_sent(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
-    GWeakRef *ref = data;
-    g_autoptr(TscViewerWindow) self = g_weak_ref_get(ref);
-    g_weak_ref_clear(ref);
-    g_free(ref);
+    g_autoptr(TscViewerWindow) self = tsc_viewer_weak_end(data);
     g_autoptr(GError) error = NULL;
     g_autofree char *summary = NULL;
     gsize n = tsc_viewer_pacs_send_finish(res, &summary, &error);
@@ -135,11 +132,9 @@ static void send_results(TscViewerWindow *self, const char *node_name)
     s->cancellable = g_cancellable_new();
     g_autofree char *text = g_strdup_printf("Sending results to %s\xe2\x80\xa6", node->name);
     _tsc_viewer_window_show_toast(self, text, FALSE);
-    GWeakRef *wr = g_new0(GWeakRef, 1);
-    g_weak_ref_init(wr, self);
     tsc_viewer_pacs_send_async(node, self->study, model_for(self, method), self->series, ref,
                                tsc_viewer_progress_new(G_OBJECT(self), on_send_progress, NULL),
-                               s->cancellable, on_sent, wr);
+                               s->cancellable, on_sent, tsc_viewer_weak_new(self));
     tsc_viewer_series_ref_release(ref);
 }
 

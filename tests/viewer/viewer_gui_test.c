@@ -2539,6 +2539,15 @@ static int archive_fill(Archive *a, const char *dir)
     return 0;
 }
 
+/* The end of a PACS case, passed or not: the viewer (may be NULL) and the
+ * archive stopped. */
+static int pacs_case_end(Viewer *v, Archive *a, int r)
+{
+    viewer_stop(v);
+    archive_stop(a);
+    return r;
+}
+
 static char *pacs_node_env(int port)
 {
     return g_strdup_printf("TSC_VIEWER_PACS_NODE=Test archive|TSCQR|127.0.0.1|%d|TSCVIEWER|10",
@@ -2572,6 +2581,55 @@ static GVariant *search_fields(const char *name, const char *modality)
     return g_variant_builder_end(&b);
 }
 
+/* Search → list → retrieve → the study is open, from our cache. */
+static int pacs_retrieve_steps(Viewer *v, const char *cache, Archive *a)
+{
+    /* Typed as the user types: a prefix of the family name (dcmqrscp
+     * matches case-sensitively, as DICOM says; most PACS do not). */
+    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "searched", "searching", FALSE, 60);
+    CHECK(kf, "no state");
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    int rows = g_key_file_get_integer(kf, "pacs", "rows", NULL);
+    printf("  search: %d rows, error \"%s\"\n", rows, err);
+    CHECK(rows >= 1, "the search listed no study (error \"%s\")", err);
+    /* date|modalities|description|series|instances|study UID */
+    g_autofree char *row = kf_str(kf, "pacs", "row-0");
+    CHECK(g_str_has_prefix(row, "2024") && strstr(row, "SYNTHETIC") && strstr(row, "|2.25."),
+          "the listed study is not the sample's: %s", row);
+    /* The dialog, not the main window, is what the screenshot shows. */
+    Shot *s = viewer_shot(v, "pacs-results");
+    gboolean dialog_shot = s && s->w < 1100;
+    shot_free(s);
+    CHECK(dialog_shot, "no screenshot of the PACS dialog");
+    /* A search for nobody: the empty state says so. */
+    viewer_action(v, "pacs-search", search_fields("zzz-nobody", "MR"));
+    g_autoptr(GKeyFile) none = wait_pacs_state(v, "nobody", "searching", FALSE, 60);
+    CHECK(none, "no state");
+    g_autofree char *empty = kf_str(none, "pacs", "empty-title");
+    CHECK(g_key_file_get_integer(none, "pacs", "rows", NULL) == 0 && strstr(empty, "No Studies"),
+          "a search without match does not say so (\"%s\")", empty);
+    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
+    g_autoptr(GKeyFile) again = wait_pacs_state(v, "again", "searching", FALSE, 60);
+    CHECK(again && g_key_file_get_integer(again, "pacs", "rows", NULL) >= 1,
+          "the second search listed nothing");
+    viewer_action(v, "pacs-retrieve", g_variant_new_int32(0));
+    g_autoptr(GKeyFile) done = wait_pacs_state(v, "retrieved", "dialog", FALSE, 120);
+    CHECK(done, "no state");
+    g_autofree char *retrieve_error = kf_str(done, "pacs", "error");
+    CHECK(g_key_file_get_boolean(done, "viewer", "study-loaded", NULL) &&
+              g_key_file_get_integer(done, "study", "series-count", NULL) >= 1,
+          "the retrieved study is not open (%s)", retrieve_error);
+    g_autofree char *series0 = kf_str(done, "study", "series-0");
+    printf("  opened from the cache: %s\n", series0);
+    /* Everything came into our cache folder, one file per object. */
+    g_autofree char *folder = g_build_filename(cache, strrchr(row, '|') + 1, NULL);
+    int n_cache = count_files(folder), n_archive = count_files(a->dir);
+    printf("  %d files in the cache, %d in the archive\n", n_cache, n_archive);
+    CHECK(n_cache >= 1 && strstr(series0, "slices"), "nothing retrieved into %s", folder);
+    return 0;
+}
+
 static int test_pacs_search_retrieve_opens_the_study(void)
 {
     g_autofree char *study = NULL;
@@ -2580,80 +2638,14 @@ static int test_pacs_search_retrieve_opens_the_study(void)
     Archive a;
     if ((r = archive_start(&a))) return r;
     g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if ((r = archive_fill(&a, g_file_test(lesion, G_FILE_TEST_IS_DIR) ? lesion : study))) goto out;
+    if ((r = archive_fill(&a, g_file_test(lesion, G_FILE_TEST_IS_DIR) ? lesion : study)))
+        return pacs_case_end(NULL, &a, r);
     g_autofree char *node = pacs_node_env(a.port);
     g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
     g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
     const char *env[] = {node, cache_env, NULL};
     Viewer *v = viewer_start(NULL, env);
-    r = 1;
-    if (!v) goto out;
-    /* Typed as the user types: a prefix of the family name (dcmqrscp
-     * matches case-sensitively, as DICOM says; most PACS do not). */
-    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
-    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "searched", "searching", FALSE, 60);
-    if (!kf) goto fail;
-    g_autofree char *err = kf_str(kf, "pacs", "error");
-    int rows = g_key_file_get_integer(kf, "pacs", "rows", NULL);
-    printf("  search: %d rows, error \"%s\"\n", rows, err);
-    if (rows < 1) {
-        r = failf("the search listed no study (error \"%s\")", err);
-        goto fail;
-    }
-    g_autofree char *row = kf_str(kf, "pacs", "row-0");
-    /* date|modalities|description|series|instances|study UID */
-    if (!g_str_has_prefix(row, "2024") || !strstr(row, "SYNTHETIC") || !strstr(row, "|2.25.")) {
-        r = failf("the listed study is not the sample's: %s", row);
-        goto fail;
-    }
-    Shot *s = viewer_shot(v, "pacs-results");
-    /* The dialog, not the main window, is what the screenshot shows. */
-    if (!s || s->w > 1100) {
-        r = failf("no screenshot of the PACS dialog");
-        shot_free(s);
-        goto fail;
-    }
-    shot_free(s);
-    /* A search for nobody: the empty state says so. */
-    viewer_action(v, "pacs-search", search_fields("zzz-nobody", "MR"));
-    g_autoptr(GKeyFile) none = wait_pacs_state(v, "nobody", "searching", FALSE, 60);
-    g_autofree char *empty = none ? kf_str(none, "pacs", "empty-title") : g_strdup("");
-    if (!none || g_key_file_get_integer(none, "pacs", "rows", NULL) != 0 ||
-        !strstr(empty, "No Studies")) {
-        r = failf("a search without match does not say so (\"%s\")", empty);
-        goto fail;
-    }
-    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
-    g_autoptr(GKeyFile) again = wait_pacs_state(v, "again", "searching", FALSE, 60);
-    if (!again || g_key_file_get_integer(again, "pacs", "rows", NULL) < 1) {
-        r = failf("the second search listed nothing");
-        goto fail;
-    }
-    viewer_action(v, "pacs-retrieve", g_variant_new_int32(0));
-    g_autoptr(GKeyFile) done = wait_pacs_state(v, "retrieved", "dialog", FALSE, 120);
-    if (!done || !g_key_file_get_boolean(done, "viewer", "study-loaded", NULL) ||
-        g_key_file_get_integer(done, "study", "series-count", NULL) < 1) {
-        g_autofree char *e = done ? kf_str(done, "pacs", "error") : g_strdup("no state");
-        r = failf("the retrieved study is not open (%s)", e);
-        goto fail;
-    }
-    g_autofree char *series0 = kf_str(done, "study", "series-0");
-    printf("  opened from the cache: %s\n", series0);
-    /* Everything came into our cache folder, one file per object. */
-    g_autofree char *uid = g_strdup(strrchr(row, '|') + 1);
-    g_autofree char *folder = g_build_filename(cache, uid, NULL);
-    int n_cache = count_files(folder), n_sent = count_files(a.dir);
-    printf("  %d files in the cache, %d in the archive\n", n_cache, n_sent);
-    if (n_cache < 1 || !strstr(series0, "slices")) {
-        r = failf("nothing retrieved into %s", folder);
-        goto fail;
-    }
-    r = 0;
-fail:
-    viewer_stop(v);
-out:
-    archive_stop(&a);
-    return r;
+    return pacs_case_end(v, &a, v ? pacs_retrieve_steps(v, cache, &a) : 1);
 }
 
 static int test_pacs_wrong_port_says_nothing_listens(void)
@@ -2707,6 +2699,52 @@ static char *archive_series_modalities(Archive *a, const char *study_uid)
     return g_string_free(mods, FALSE);
 }
 
+/* Nothing to send before an analysis; after it, SEG and SR reach the
+ * archive and the temporary outputs are gone. */
+static int pacs_send_steps(Viewer *v, Plugin *p, Archive *a, const char *cache)
+{
+    viewer_action(v, "pacs-send", g_variant_new_string(""));
+    g_autoptr(GKeyFile) early = viewer_state(v, "early");
+    CHECK(early, "no state");
+    g_autofree char *why = kf_str(early, "pacs", "send-outcome");
+    CHECK(strstr(why, "Analyse"), "sending before an analysis does not say what to do: \"%s\"",
+          why);
+    viewer_action(v, "analyze-series", NULL);
+    g_autoptr(GKeyFile) analysed = viewer_state(v, "analysed");
+    CHECK(analysed && g_key_file_get_boolean(analysed, "series", "analysed", NULL),
+          "the series was not analysed");
+    viewer_action(v, "pacs-send", g_variant_new_string(""));
+    g_autoptr(GKeyFile) sent = NULL;
+    g_autofree char *outcome = NULL;
+    for (int i = 0; i < 300; i++) {
+        g_clear_pointer(&sent, g_key_file_unref);
+        g_clear_pointer(&outcome, g_free);
+        sent = viewer_state(v, "sent");
+        CHECK(sent, "no state");
+        outcome = kf_str(sent, "pacs", "send-outcome");
+        if (!g_key_file_get_boolean(sent, "pacs", "sending", NULL) && *outcome &&
+            !strstr(outcome, "Analyse"))
+            break;
+        g_usleep(200 * 1000);
+    }
+    g_autofree char *toast = kf_str(sent, "viewer", "toast");
+    printf("  send: %s\n  toast: %s\n", outcome, toast);
+    CHECK(strstr(outcome, "objects stored") && strstr(toast, "Results sent to PACS"),
+          "the results were not sent: %s", outcome);
+    Shot *s = viewer_shot(v, "pacs-sent");
+    shot_free(s);
+    const tsc_dicom_series_info *si = p->api->study_get_series(p->index, 0);
+    g_autofree char *mods =
+        archive_series_modalities(a, p->api->study_get_study(p->index, si->study)->study_uid);
+    g_autofree char *shown = g_strdelimit(g_strdup(mods), "\n", ' ');
+    printf("  the archive's series of the study: %s\n", shown);
+    CHECK(strstr(mods, "SEG\n") && strstr(mods, "SR\n"),
+          "the archive holds no SEG and SR series of the study (%s)", shown);
+    g_autofree char *outgoing = g_build_filename(cache, "outgoing", NULL);
+    CHECK(count_files(outgoing) == 0, "outputs were left in %s", outgoing);
+    return 0;
+}
+
 static int test_pacs_sends_seg_and_sr_to_the_archive(void)
 {
     g_autofree char *dir = g_build_filename(workdir, "phantom", NULL);
@@ -2714,73 +2752,19 @@ static int test_pacs_sends_seg_and_sr_to_the_archive(void)
     if (r) return r;
     Archive a;
     if ((r = archive_start(&a))) return r;
+    Plugin p;
+    if ((r = plugin_open(&p, dir))) {
+        plugin_close(&p);
+        return pacs_case_end(NULL, &a, r);
+    }
     g_autofree char *node = pacs_node_env(a.port);
     g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
     g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
     const char *env[] = {node, cache_env, NULL};
-    Plugin p;
-    Viewer *v = NULL;
-    r = plugin_open(&p, dir);
-    if (r) goto out;
-    r = 1;
-    v = viewer_start(dir, env);
-    if (!v) goto out;
-    /* Before an analysis there is nothing to send, and the window says so. */
-    viewer_action(v, "pacs-send", g_variant_new_string(""));
-    g_autoptr(GKeyFile) early = viewer_state(v, "early");
-    g_autofree char *why = early ? kf_str(early, "pacs", "send-outcome") : g_strdup("");
-    if (!strstr(why, "Analyse")) {
-        r = failf("sending before an analysis does not say what to do: \"%s\"", why);
-        goto fail;
-    }
-    viewer_action(v, "analyze-series", NULL);
-    g_autoptr(GKeyFile) analysed = viewer_state(v, "analysed");
-    if (!analysed || !g_key_file_get_boolean(analysed, "series", "analysed", NULL)) {
-        r = failf("the series was not analysed");
-        goto fail;
-    }
-    viewer_action(v, "pacs-send", g_variant_new_string(""));
-    g_autoptr(GKeyFile) sent = NULL;
-    for (int i = 0; i < 300; i++) {
-        g_clear_pointer(&sent, g_key_file_unref);
-        sent = viewer_state(v, "sent");
-        if (!sent || (!g_key_file_get_boolean(sent, "pacs", "sending", NULL) &&
-                      g_key_file_has_key(sent, "pacs", "send-outcome", NULL) &&
-                      !g_str_has_prefix(kf_str(sent, "pacs", "send-outcome"), "Open")))
-            break;
-        g_usleep(200 * 1000);
-    }
-    g_autofree char *outcome = sent ? kf_str(sent, "pacs", "send-outcome") : g_strdup("no state");
-    g_autofree char *toast = sent ? kf_str(sent, "viewer", "toast") : g_strdup("");
-    printf("  send: %s\n  toast: %s\n", outcome, toast);
-    if (!strstr(outcome, "objects stored") || !strstr(toast, "Results sent to PACS")) {
-        r = failf("the results were not sent: %s", outcome);
-        goto fail;
-    }
-    Shot *s = viewer_shot(v, "pacs-sent");
-    shot_free(s);
-    const tsc_dicom_series_info *si = p.api->study_get_series(p.index, 0);
-    g_autofree char *mods =
-        archive_series_modalities(&a, p.api->study_get_study(p.index, si->study)->study_uid);
-    g_autofree char *shown = g_strdelimit(g_strdup(mods), "\n", ' ');
-    printf("  the archive's series of the study: %s\n", shown);
-    if (!strstr(mods, "SEG\n") || !strstr(mods, "SR\n")) {
-        r = failf("the archive holds no SEG and SR series of the study (%s)", shown);
-        goto fail;
-    }
-    /* The temporary folder of the outputs is gone. */
-    g_autofree char *outgoing = g_build_filename(cache, "outgoing", NULL);
-    if (count_files(outgoing) != 0) {
-        r = failf("outputs were left in %s", outgoing);
-        goto fail;
-    }
-    r = 0;
-fail:
-    viewer_stop(v);
-out:
+    Viewer *v = viewer_start(dir, env);
+    r = v ? pacs_send_steps(v, &p, &a, cache) : 1;
     plugin_close(&p);
-    archive_stop(&a);
-    return r;
+    return pacs_case_end(v, &a, r);
 }
 
 static const struct {
