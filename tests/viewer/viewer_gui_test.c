@@ -2554,6 +2554,17 @@ static char *pacs_node_env(int port)
                            port);
 }
 
+/* The viewer on `study` (may be NULL) with the archive as its PACS node and
+ * a cache folder of the test's (*cache). */
+static Viewer *viewer_start_with_archive(const char *study, const Archive *a, char **cache)
+{
+    g_autofree char *node = pacs_node_env(a->port);
+    *cache = g_build_filename(workdir, "cache", NULL);
+    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", *cache);
+    const char *env[] = {node, cache_env, NULL};
+    return viewer_start(study, env);
+}
+
 /* Polls write-state until [pacs] `key` is `want` (or `timeout_s` passes);
  * returns the last state. */
 static GKeyFile *wait_pacs_state(Viewer *v, const char *tag, const char *key, gboolean want,
@@ -2640,11 +2651,8 @@ static int test_pacs_search_retrieve_opens_the_study(void)
     g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
     if ((r = archive_fill(&a, g_file_test(lesion, G_FILE_TEST_IS_DIR) ? lesion : study)))
         return pacs_case_end(NULL, &a, r);
-    g_autofree char *node = pacs_node_env(a.port);
-    g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
-    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
-    const char *env[] = {node, cache_env, NULL};
-    Viewer *v = viewer_start(NULL, env);
+    g_autofree char *cache = NULL;
+    Viewer *v = viewer_start_with_archive(NULL, &a, &cache);
     return pacs_case_end(v, &a, v ? pacs_retrieve_steps(v, cache, &a) : 1);
 }
 
@@ -2757,11 +2765,8 @@ static int test_pacs_sends_seg_and_sr_to_the_archive(void)
         plugin_close(&p);
         return pacs_case_end(NULL, &a, r);
     }
-    g_autofree char *node = pacs_node_env(a.port);
-    g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
-    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
-    const char *env[] = {node, cache_env, NULL};
-    Viewer *v = viewer_start(dir, env);
+    g_autofree char *cache = NULL;
+    Viewer *v = viewer_start_with_archive(dir, &a, &cache);
     r = v ? pacs_send_steps(v, &p, &a, cache) : 1;
     plugin_close(&p);
     return pacs_case_end(v, &a, r);
