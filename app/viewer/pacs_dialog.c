@@ -473,14 +473,7 @@ TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs)
 
 TscPacsDialog *tsc_pacs_dialog_find(GtkWindow *parent)
 {
-    TscPacsDialog *found = NULL;
-    GListModel *list = gtk_window_get_toplevels();
-    for (guint i = 0; i < g_list_model_get_n_items(list) && !found; i++) {
-        g_autoptr(GtkWindow) w = g_list_model_get_item(list, i);
-        if (TSC_IS_PACS_DIALOG(w) && gtk_window_get_transient_for(w) == parent)
-            found = TSC_PACS_DIALOG(w);
-    }
-    return found;
+    return tsc_viewer_find_transient(parent, TSC_TYPE_PACS_DIALOG);
 }
 
 void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields)

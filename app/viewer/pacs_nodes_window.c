@@ -203,3 +203,30 @@ TscPacsNodesWindow *tsc_pacs_nodes_window_new(GtkWindow *parent, TscViewerPrefs 
     reload(self);
     return self;
 }
+
+TscPacsNodesWindow *tsc_pacs_nodes_window_find(GtkWindow *parent)
+{
+    return tsc_viewer_find_transient(parent, TSC_TYPE_PACS_NODES_WINDOW);
+}
+
+void tsc_pacs_nodes_window_test_node(TscPacsNodesWindow *self, const char *name)
+{
+    g_return_if_fail(TSC_IS_PACS_NODES_WINDOW(self));
+    for (guint i = 0; i < self->nodes->len; i++)
+        if (g_strcmp0(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name, name) == 0)
+            gtk_list_box_select_row(self->node_list,
+                                    gtk_list_box_get_row_at_index(self->node_list, (int)i));
+    on_test(self);
+}
+
+const char *tsc_pacs_nodes_window_get_result(TscPacsNodesWindow *self)
+{
+    g_return_val_if_fail(TSC_IS_PACS_NODES_WINDOW(self), NULL);
+    return gtk_label_get_text(self->result_label);
+}
+
+gboolean tsc_pacs_nodes_window_get_testing(TscPacsNodesWindow *self)
+{
+    g_return_val_if_fail(TSC_IS_PACS_NODES_WINDOW(self), FALSE);
+    return !gtk_widget_get_sensitive(self->test_button);
+}

@@ -218,6 +218,19 @@ char *tsc_viewer_pacs_dup_cache_dir(void)
     return g_build_filename(g_get_user_cache_dir(), "tumorscope", "pacs", NULL);
 }
 
+gpointer tsc_viewer_find_transient(gpointer parent, GType type)
+{
+    g_return_val_if_fail(parent == NULL || GTK_IS_WINDOW(parent), NULL);
+    gpointer found = NULL;
+    GListModel *list = gtk_window_get_toplevels();
+    for (guint i = 0; i < g_list_model_get_n_items(list) && !found; i++) {
+        g_autoptr(GtkWindow) w = g_list_model_get_item(list, i);
+        if (G_TYPE_CHECK_INSTANCE_TYPE(w, type) && gtk_window_get_transient_for(w) == parent)
+            found = w;
+    }
+    return found;
+}
+
 GWeakRef *tsc_viewer_weak_new(gpointer object)
 {
     g_return_val_if_fail(G_IS_OBJECT(object), NULL);

@@ -12,7 +12,7 @@
 #ifndef TSC_VIEWER_PACS_H
 #define TSC_VIEWER_PACS_H
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 #include "viewer_api.h"
 #include "viewer_pool.h"
@@ -88,6 +88,9 @@ void tsc_viewer_pacs_send_async(const TscViewerPacsNode *node, TscViewerStudy *s
                                 GCancellable *cancellable, GAsyncReadyCallback callback,
                                 gpointer user_data);
 gsize tsc_viewer_pacs_send_finish(GAsyncResult *result, char **summary, GError **error);
+
+/* The window of `type` open over `parent` (borrowed), or NULL. */
+gpointer tsc_viewer_find_transient(gpointer parent, GType type);
 
 /* A weak reference to `object` to carry through a job's user data, and
  * its end on the main thread: the object (a new reference) if it still

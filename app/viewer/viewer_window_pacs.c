@@ -173,16 +173,25 @@ PACS_ACTION(win_pacs_send)
     if (tsc_viewer_window_defer(self, name, p)) return;
     send_results(self, g_variant_get_string(p, NULL));
 }
+static TscPacsNodesWindow *show_nodes_window(TscViewerWindow *self)
+{
+    TscPacsNodesWindow *w = tsc_pacs_nodes_window_find(GTK_WINDOW(self));
+    if (!w) w = tsc_pacs_nodes_window_new(GTK_WINDOW(self), self->prefs);
+    gtk_window_present(GTK_WINDOW(w));
+    return w;
+}
 PACS_ACTION(win_pacs_nodes)
 {
     (void)name;
     (void)p;
-    TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
-    /* Over the dialog or preferences it was asked from, if one is open. */
-    GtkWindow *parent = GTK_WINDOW(self);
-    GtkWindow *dialog = GTK_WINDOW(tsc_pacs_dialog_find(parent));
-    if (dialog && gtk_window_is_active(dialog)) parent = dialog;
-    gtk_window_present(GTK_WINDOW(tsc_pacs_nodes_window_new(parent, self->prefs)));
+    if (plugin_ready()) show_nodes_window(TSC_VIEWER_WINDOW(widget));
+}
+PACS_ACTION(win_pacs_test_connection)
+{
+    (void)name;
+    if (plugin_ready())
+        tsc_pacs_nodes_window_test_node(show_nodes_window(TSC_VIEWER_WINDOW(widget)),
+                                        g_variant_get_string(p, NULL));
 }
 
 void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc)
@@ -191,9 +200,13 @@ void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc)
         const char *name, *type;
         GtkWidgetActionActivateFunc fn;
     } actions[] = {
-        {"win.pacs-dialog", NULL, win_pacs_dialog}, {"win.pacs-search", "a{ss}", win_pacs_search},
-        {"win.pacs-more", NULL, win_pacs_more},     {"win.pacs-retrieve", "i", win_pacs_retrieve},
-        {"win.pacs-send", "s", win_pacs_send},      {"win.pacs-nodes", NULL, win_pacs_nodes},
+        {"win.pacs-dialog", NULL, win_pacs_dialog},
+        {"win.pacs-search", "a{ss}", win_pacs_search},
+        {"win.pacs-more", NULL, win_pacs_more},
+        {"win.pacs-retrieve", "i", win_pacs_retrieve},
+        {"win.pacs-send", "s", win_pacs_send},
+        {"win.pacs-nodes", NULL, win_pacs_nodes},
+        {"win.pacs-test-connection", "s", win_pacs_test_connection},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
         gtk_widget_class_install_action(wc, actions[i].name, actions[i].type, actions[i].fn);
@@ -225,6 +238,7 @@ void tsc_viewer_pacs_add_app_actions(GtkApplication *app)
         {"pacs-retrieve", app_forward, "i", NULL, NULL, {0}},
         {"pacs-send", app_forward, "s", NULL, NULL, {0}},
         {"pacs-nodes", app_forward, NULL, NULL, NULL, {0}},
+        {"pacs-test-connection", app_forward, "s", NULL, NULL, {0}},
     };
     g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), app);
     const char *open_accels[] = {"<Control><Shift>p", NULL};
@@ -238,6 +252,11 @@ void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf)
     TscPacsDialog *d = tsc_pacs_dialog_find(GTK_WINDOW(self));
     if (d) tsc_pacs_dialog_write_state(d, kf);
     else g_key_file_set_boolean(kf, "pacs", "dialog", FALSE);
+    TscPacsNodesWindow *nw = tsc_pacs_nodes_window_find(GTK_WINDOW(self));
+    g_key_file_set_string(kf, "pacs", "nodes-result",
+                          nw ? tsc_pacs_nodes_window_get_result(nw) : "");
+    g_key_file_set_boolean(kf, "pacs", "nodes-testing",
+                           nw && tsc_pacs_nodes_window_get_testing(nw));
     SendState *s = send_state(self);
     g_key_file_set_boolean(kf, "pacs", "sending", s->running);
     g_key_file_set_string(kf, "pacs", "send-outcome", s->outcome ? s->outcome : "");

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* app.pacs-dialog (Ctrl+Shift+P), app.pacs-search a{ss}, app.pacs-more,
  * app.pacs-retrieve i, app.pacs-send s (a node name, "" for the chosen
- * one), app.pacs-nodes. */
+ * one), app.pacs-nodes, app.pacs-test-connection s (a node name). */
 void tsc_viewer_pacs_add_app_actions(GtkApplication *app);
 /* The win.* actions those forward to (from the window's class_init). */
 void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc);

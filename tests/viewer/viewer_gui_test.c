@@ -2592,6 +2592,22 @@ static GVariant *search_fields(const char *name, const char *modality)
     return g_variant_builder_end(&b);
 }
 
+/* Test Connection of the PACS nodes window (C-ECHO) on the archive's node
+ * says `words`. */
+static int pacs_connection_test_says(Viewer *v, const char *words)
+{
+    viewer_action(v, "pacs-test-connection", g_variant_new_string("Test archive"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "echo", "nodes-testing", FALSE, 60);
+    CHECK(kf, "no state");
+    g_autofree char *result = kf_str(kf, "pacs", "nodes-result");
+    printf("  test connection: %s\n", result);
+    CHECK(strstr(result, words), "Test Connection does not say \"%s\": \"%s\"", words, result);
+    Shot *s = viewer_shot(v, "pacs-nodes");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    return 0;
+}
+
 /* Search → list → retrieve → the study is open, from our cache. */
 static int pacs_retrieve_steps(Viewer *v, const char *cache, Archive *a)
 {
@@ -2638,7 +2654,7 @@ static int pacs_retrieve_steps(Viewer *v, const char *cache, Archive *a)
     int n_cache = count_files(folder), n_archive = count_files(a->dir);
     printf("  %d files in the cache, %d in the archive\n", n_cache, n_archive);
     CHECK(n_cache >= 1 && strstr(series0, "slices"), "nothing retrieved into %s", folder);
-    return 0;
+    return pacs_connection_test_says(v, "the connection works");
 }
 
 static int test_pacs_search_retrieve_opens_the_study(void)
@@ -2676,8 +2692,9 @@ static int test_pacs_wrong_port_says_nothing_listens(void)
     Shot *s = viewer_shot(v, "pacs-refused");
     CHECK(s, "no screenshot");
     shot_free(s);
+    int r = pacs_connection_test_says(v, "nothing listens");
     viewer_stop(v);
-    return 0;
+    return r;
 }
 
 /* The series-level C-FIND answers of the archive for `study_uid`: every
