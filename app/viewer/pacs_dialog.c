@@ -471,11 +471,6 @@ TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs)
     return self;
 }
 
-TscPacsDialog *tsc_pacs_dialog_find(GtkWindow *parent)
-{
-    return tsc_viewer_find_transient(parent, TSC_TYPE_PACS_DIALOG);
-}
-
 void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields)
 {
     g_return_if_fail(TSC_IS_PACS_DIALOG(self));

@@ -16,8 +16,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(TscPacsDialog, tsc_pacs_dialog, TSC, PACS_DIALOG, GtkWindow)
 
 TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs);
-/* The dialog open over `parent`, or NULL. */
-TscPacsDialog *tsc_pacs_dialog_find(GtkWindow *parent);
 
 /* For scripts: set the search fields named in `fields` (a{ss}: patient-name,
  * patient-id, date-from, date-to, modality, accession, node) and search now,

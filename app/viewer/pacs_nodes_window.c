@@ -204,11 +204,6 @@ TscPacsNodesWindow *tsc_pacs_nodes_window_new(GtkWindow *parent, TscViewerPrefs 
     return self;
 }
 
-TscPacsNodesWindow *tsc_pacs_nodes_window_find(GtkWindow *parent)
-{
-    return tsc_viewer_find_transient(parent, TSC_TYPE_PACS_NODES_WINDOW);
-}
-
 void tsc_pacs_nodes_window_test_node(TscPacsNodesWindow *self, const char *name)
 {
     g_return_if_fail(TSC_IS_PACS_NODES_WINDOW(self));

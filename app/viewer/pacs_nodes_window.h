@@ -15,8 +15,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(TscPacsNodesWindow, tsc_pacs_nodes_window, TSC, PACS_NODES_WINDOW, GtkWindow)
 
 TscPacsNodesWindow *tsc_pacs_nodes_window_new(GtkWindow *parent, TscViewerPrefs *prefs);
-/* The nodes window open over `parent`, or NULL. */
-TscPacsNodesWindow *tsc_pacs_nodes_window_find(GtkWindow *parent);
 /* For scripts: shows node `name` in the fields and tests its connection,
  * as the Test Connection button does. */
 void tsc_pacs_nodes_window_test_node(TscPacsNodesWindow *self, const char *name);

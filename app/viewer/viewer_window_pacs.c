@@ -51,7 +51,7 @@ static void on_dialog_open(TscPacsDialog *dialog, const char *folder, gpointer d
 
 static TscPacsDialog *show_dialog(TscViewerWindow *self)
 {
-    TscPacsDialog *d = tsc_pacs_dialog_find(GTK_WINDOW(self));
+    TscPacsDialog *d = tsc_viewer_find_transient(self, TSC_TYPE_PACS_DIALOG);
     if (!d) {
         d = tsc_pacs_dialog_new(GTK_WINDOW(self), self->prefs);
         g_signal_connect_object(d, "open", G_CALLBACK(on_dialog_open), self, 0);
@@ -157,13 +157,13 @@ PACS_ACTION(win_pacs_more)
 {
     (void)name;
     (void)p;
-    TscPacsDialog *d = tsc_pacs_dialog_find(GTK_WINDOW(widget));
+    TscPacsDialog *d = tsc_viewer_find_transient(widget, TSC_TYPE_PACS_DIALOG);
     if (d) tsc_pacs_dialog_more(d);
 }
 PACS_ACTION(win_pacs_retrieve)
 {
     (void)name;
-    TscPacsDialog *d = tsc_pacs_dialog_find(GTK_WINDOW(widget));
+    TscPacsDialog *d = tsc_viewer_find_transient(widget, TSC_TYPE_PACS_DIALOG);
     if (d) tsc_pacs_dialog_retrieve(d, g_variant_get_int32(p));
 }
 PACS_ACTION(win_pacs_send)
@@ -175,7 +175,7 @@ PACS_ACTION(win_pacs_send)
 }
 static TscPacsNodesWindow *show_nodes_window(TscViewerWindow *self)
 {
-    TscPacsNodesWindow *w = tsc_pacs_nodes_window_find(GTK_WINDOW(self));
+    TscPacsNodesWindow *w = tsc_viewer_find_transient(self, TSC_TYPE_PACS_NODES_WINDOW);
     if (!w) w = tsc_pacs_nodes_window_new(GTK_WINDOW(self), self->prefs);
     gtk_window_present(GTK_WINDOW(w));
     return w;
@@ -249,10 +249,10 @@ void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(window));
     TscViewerWindow *self = TSC_VIEWER_WINDOW(window);
-    TscPacsDialog *d = tsc_pacs_dialog_find(GTK_WINDOW(self));
+    TscPacsDialog *d = tsc_viewer_find_transient(self, TSC_TYPE_PACS_DIALOG);
     if (d) tsc_pacs_dialog_write_state(d, kf);
     else g_key_file_set_boolean(kf, "pacs", "dialog", FALSE);
-    TscPacsNodesWindow *nw = tsc_pacs_nodes_window_find(GTK_WINDOW(self));
+    TscPacsNodesWindow *nw = tsc_viewer_find_transient(self, TSC_TYPE_PACS_NODES_WINDOW);
     g_key_file_set_string(kf, "pacs", "nodes-result",
                           nw ? tsc_pacs_nodes_window_get_result(nw) : "");
     g_key_file_set_boolean(kf, "pacs", "nodes-testing",
