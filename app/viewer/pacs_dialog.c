@@ -19,6 +19,8 @@ struct _TscPacsDialog {
     GtkStack *list_stack;
     GtkListBox *study_list;
     GtkProgressBar *progress_bar;
+    GtkImage *empty_icon;
+    GtkWidget *error_bar;
 
     TscViewerPrefs *prefs;
     GPtrArray *nodes;   /* TscViewerPacsNode */
@@ -45,15 +47,13 @@ static const TscViewerPacsNode *current_node(TscPacsDialog *self)
 static void show_error(TscPacsDialog *self, const char *message)
 {
     gtk_label_set_text(self->error_label, message ? message : "");
-    gtk_widget_set_visible(GTK_WIDGET(self->error_label), message != NULL);
+    gtk_widget_set_visible(self->error_bar, message != NULL);
 }
 
 static void show_empty(TscPacsDialog *self, const char *icon, const char *title,
                        const char *subtitle)
 {
-    GtkWidget *image =
-        gtk_widget_get_first_child(gtk_widget_get_parent(GTK_WIDGET(self->empty_title)));
-    gtk_image_set_from_icon_name(GTK_IMAGE(image), icon);
+    gtk_image_set_from_icon_name(self->empty_icon, icon);
     gtk_label_set_text(self->empty_title, title);
     gtk_label_set_text(self->empty_subtitle, subtitle);
     gtk_widget_set_visible(self->empty_button, self->nodes->len == 0);
@@ -243,7 +243,7 @@ static void search(TscPacsDialog *self, gboolean append)
     self->searching = TRUE;
     g_autofree char *status = g_strdup_printf("Searching %s\xe2\x80\xa6", node->name);
     gtk_label_set_text(self->status_label, status);
-    if (!append && gtk_stack_get_visible_child_name(self->list_stack)[0] == 'e')
+    if (!append && g_strcmp0(gtk_stack_get_visible_child_name(self->list_stack), "empty") == 0)
         show_empty(self, "network-server-symbolic", "Searching\xe2\x80\xa6", node->name);
     refresh_buttons(self);
     tsc_viewer_pacs_find_async(node, &q, self->search_cancellable, on_found, c);
@@ -423,6 +423,8 @@ static void tsc_pacs_dialog_class_init(TscPacsDialogClass *klass)
     CHILD(list_stack);
     CHILD(study_list);
     CHILD(progress_bar);
+    CHILD(empty_icon);
+    CHILD(error_bar);
 #undef CHILD
     gtk_widget_class_add_binding(wc, GDK_KEY_Escape, 0, on_escape, NULL);
 }
@@ -479,7 +481,12 @@ void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields)
                                  "date-from",    "date-to",    "modality"};
     GtkEditable *entries[] = {self->name_entry, self->id_entry, self->accession_entry,
                               self->from_entry, self->to_entry, self->modality_entry};
-    self->filling = TRUE;
+    /* "typed": "true" fills the fields as typing does (the search follows
+     * once the typing pauses), for scripts that check search as you type. */
+    const char *typed = NULL;
+    gboolean as_typed =
+        g_variant_lookup(fields, "typed", "&s", &typed) && g_strcmp0(typed, "true") == 0;
+    self->filling = !as_typed;
     for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
         const char *v;
         if (g_variant_lookup(fields, keys[i], "&s", &v)) gtk_editable_set_text(entries[i], v);
@@ -491,7 +498,7 @@ void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields)
                 0)
                 gtk_drop_down_set_selected(self->node_dropdown, i);
     self->filling = FALSE;
-    search(self, FALSE);
+    if (!as_typed) search(self, FALSE);
 }
 
 void tsc_pacs_dialog_more(TscPacsDialog *self)
@@ -517,10 +524,9 @@ void tsc_pacs_dialog_write_state(TscPacsDialog *self, GKeyFile *kf)
     g_key_file_set_string(kf, "pacs", "node", node ? node->name : "");
     g_key_file_set_boolean(kf, "pacs", "searching", self->searching || self->typing_id != 0);
     g_key_file_set_boolean(kf, "pacs", "retrieving", self->retrieving);
-    g_key_file_set_string(kf, "pacs", "error",
-                          gtk_widget_get_visible(GTK_WIDGET(self->error_label))
-                              ? gtk_label_get_text(self->error_label)
-                              : "");
+    g_key_file_set_string(
+        kf, "pacs", "error",
+        gtk_widget_get_visible(self->error_bar) ? gtk_label_get_text(self->error_label) : "");
     const char *page = gtk_stack_get_visible_child_name(self->list_stack);
     g_key_file_set_string(kf, "pacs", "page", page);
     g_key_file_set_string(kf, "pacs", "empty-title",

@@ -19,7 +19,8 @@ TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs);
 
 /* For scripts: set the search fields named in `fields` (a{ss}: patient-name,
  * patient-id, date-from, date-to, modality, accession, node) and search now,
- * without the typing delay. */
+ * without the typing delay; with "typed": "true", as typing sets them (the
+ * search starts when the typing pauses). */
 void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields);
 /* The next page of the list, when the node has more. */
 void tsc_pacs_dialog_more(TscPacsDialog *self);

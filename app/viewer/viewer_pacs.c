@@ -600,7 +600,9 @@ void tsc_viewer_pacs_send_async(const TscViewerPacsNode *node, TscViewerStudy *s
     j->series = series;
     j->ref = tsc_viewer_series_ref_acquire(series_ref);
     j->progress = progress;
-    g_task_run_in_thread(task, send_thread);
+    /* Writing the outputs uses the model and renders images: the analysis
+     * pool, which the application waits for before it frees the model. */
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, send_thread);
 }
 
 gsize tsc_viewer_pacs_send_finish(GAsyncResult *result, char **summary, GError **error)

@@ -4,9 +4,11 @@
  * plugin's pacs_* members.
  *
  * Every call of the plugin blocks for up to the node's timeout, so each job
- * is a GTask run on GLib's thread pool, not on the viewer's CPU pools: a
- * node that does not answer must never hold back decoding or analyses, and
- * these threads only wait on the network.  Results arrive on the main
+ * is a GTask run off the main thread: echo, search and retrieve on GLib's
+ * thread pool, not on the viewer's CPU pools (a node that does not answer
+ * must never hold back decoding or analyses, and these threads only wait on
+ * the network); sending on the analysis pool, since it first writes the
+ * outputs with the model.  Results arrive on the main
  * thread; callers drop stale ones through their GCancellable.  Nothing here
  * logs patient identifiers. */
 #ifndef TSC_VIEWER_PACS_H
