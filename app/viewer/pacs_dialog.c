@@ -6,6 +6,7 @@
 
 #include "viewer_pacs.h"
 
+/* Studies a page; $TSC_VIEWER_PACS_PAGE (1..1000) for tests of paging. */
 #define PAGE 50
 #define TYPING_DELAY_MS 350
 
@@ -27,6 +28,7 @@ struct _TscPacsDialog {
     GPtrArray *studies; /* tsc_pacs_study, every page loaded */
     gboolean has_more, searching, retrieving, filling;
     guint typing_id;
+    gsize page;
     /* Each search gets a new cancellable; a result whose cancellable was
      * cancelled (a newer search started) is dropped. */
     GCancellable *search_cancellable, *retrieve_cancellable;
@@ -233,7 +235,7 @@ static void search(TscPacsDialog *self, gboolean append)
         .modality = gtk_editable_get_text(self->modality_entry),
         .accession = gtk_editable_get_text(self->accession_entry),
         .offset = append ? self->studies->len : 0,
-        .limit = PAGE,
+        .limit = self->page,
     };
     self->search_cancellable = g_cancellable_new();
     SearchCtx *c = g_new0(SearchCtx, 1);
@@ -433,6 +435,9 @@ static void tsc_pacs_dialog_init(TscPacsDialog *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->studies = g_ptr_array_new_with_free_func(g_free);
+    const char *page = g_getenv("TSC_VIEWER_PACS_PAGE");
+    gint64 n = page ? g_ascii_strtoll(page, NULL, 10) : 0;
+    self->page = n >= 1 && n <= 1000 ? (gsize)n : PAGE;
     for (guint i = 0; i < G_N_ELEMENTS(columns); i++)
         gtk_box_append(GTK_BOX(self->header_row), cell(columns[i].title, i));
     GtkEditable *fields[] = {self->name_entry, self->id_entry, self->accession_entry,
