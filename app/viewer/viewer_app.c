@@ -5,6 +5,7 @@
 #include "prefs_window.h"
 #include "viewer_jobs.h"
 #include "viewer_window.h"
+#include "viewer_window_pacs.h"
 
 struct _TscViewerApp {
     GtkApplication parent_instance;
@@ -234,6 +235,7 @@ static void tsc_viewer_app_startup(GApplication *app)
     g_action_map_add_action_entries(G_ACTION_MAP(self), app_entries, G_N_ELEMENTS(app_entries), self);
     add_property_actions(self);
     set_accels(self);
+    tsc_viewer_pacs_add_app_actions(GTK_APPLICATION(self));
 
     if (!tsc_viewer_api_init(&self->api_error)) {
         g_warning("%s", self->api_error->message);

@@ -269,6 +269,12 @@ gboolean tsc_viewer_prefs_get_persistent(TscViewerPrefs *self)
     return self->settings != NULL;
 }
 
+GSettings *tsc_viewer_prefs_get_settings(TscViewerPrefs *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), NULL);
+    return self->settings;
+}
+
 gboolean tsc_viewer_prefs_get_show_overlay(TscViewerPrefs *self) { return self->show_overlay; }
 gboolean tsc_viewer_prefs_get_overlay_outline(TscViewerPrefs *self) { return self->overlay_outline; }
 double tsc_viewer_prefs_get_opacity(TscViewerPrefs *self) { return self->opacity; }

@@ -21,6 +21,9 @@ G_DECLARE_FINAL_TYPE(TscViewerPrefs, tsc_viewer_prefs, TSC, VIEWER_PREFS, GObjec
 
 TscViewerPrefs *tsc_viewer_prefs_new(void);
 gboolean tsc_viewer_prefs_get_persistent(TscViewerPrefs *self);
+/* The settings behind the preferences (borrowed), NULL without a schema;
+ * for keys kept by other files (the PACS nodes, viewer_pacs.c). */
+GSettings *tsc_viewer_prefs_get_settings(TscViewerPrefs *self);
 
 gboolean tsc_viewer_prefs_get_show_overlay(TscViewerPrefs *self);
 gboolean tsc_viewer_prefs_get_overlay_outline(TscViewerPrefs *self);

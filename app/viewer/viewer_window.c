@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_format.h"
+#include "viewer_window_pacs.h"
 
 G_DEFINE_FINAL_TYPE(TscViewerWindow, tsc_viewer_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -968,6 +969,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
      * application accelerators (capture phase), so that they never steal
      * keys from a focused entry or list. */
     _tsc_viewer_window_install_actions(wc);
+    _tsc_viewer_window_install_pacs_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "win.cancel", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_o, 0, "app.show-overlay", NULL);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_format.h"
+#include "viewer_window_pacs.h"
 
 /* ---- scripting: idle, screenshot, state -------------------------------- */
 
@@ -415,6 +416,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             }
         }
     }
+    _tsc_viewer_window_write_pacs_state(GTK_WIDGET(self), kf);
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
     GError *error = NULL;
     if (g_key_file_save_to_file(kf, tmp, &error))

@@ -14,6 +14,7 @@
  * usage: viewer_gui_test CASE | --list
  * Exit status: 0 pass, 1 fail, 77 skip (with the reason on stdout). */
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2423,6 +2424,408 @@ static int test_fits_1280x720(void)
     return 0;
 }
 
+/* ---- PACS: the viewer against DCMTK's dcmqrscp --------------------------- */
+
+typedef struct {
+    GSubprocess *proc;
+    int port;
+    char *dir;
+} Archive;
+
+/* A loopback port nothing listens on (at the time of asking). */
+static int free_port(void)
+{
+    g_autoptr(GSocket) s =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+    if (!s || !g_socket_bind(s, any, FALSE, NULL)) return 0;
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(s, NULL);
+    return bound ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) : 0;
+}
+
+/* dcmqrscp on a free loopback port with an empty archive (AE TSCQR,
+ * read-write), up when it answers echoscu.  SKIP without DCMTK's tools. */
+static int archive_start(Archive *a)
+{
+    memset(a, 0, sizeof *a);
+    static const char *tools[] = {"dcmqrscp", "echoscu", "findscu"};
+    for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
+        g_autofree char *p = g_find_program_in_path(tools[i]);
+        if (!p) {
+            printf("SKIP: %s is not installed (Debian package dcmtk)\n", tools[i]);
+            return SKIP;
+        }
+    }
+    a->dir = g_build_filename(workdir, "archive", NULL);
+    g_mkdir_with_parents(a->dir, 0700);
+    a->port = free_port();
+    CHECK(a->port > 0, "no free port");
+    g_autofree char *cfg = g_build_filename(workdir, "dcmqrscp.cfg", NULL);
+    g_autofree char *text =
+        g_strdup_printf("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
+                        "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                        "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nAETable END\n",
+                        a->port, a->dir);
+    CHECK(g_file_set_contents(cfg, text, -1, NULL), "cannot write %s", cfg);
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_autofree char *log = g_strdup_printf("%s/%s-dcmqrscp.log", artefacts, case_name);
+    g_subprocess_launcher_set_stdout_file_path(l, log);
+    const char *argv[] = {"dcmqrscp", "-c", cfg, NULL};
+    g_autoptr(GError) error = NULL;
+    a->proc = g_subprocess_launcher_spawnv(l, argv, &error);
+    CHECK(a->proc, "dcmqrscp did not start: %s", error->message);
+    g_autofree char *port = g_strdup_printf("%d", a->port);
+    const char *echo[] = {"echoscu", "-aec", "TSCQR", "-to", "2", "127.0.0.1", port, NULL};
+    for (int i = 0; i < 50; i++) {
+        int status = 0;
+        if (g_spawn_sync(NULL, (char **)echo, NULL,
+                         G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                             G_SPAWN_STDERR_TO_DEV_NULL,
+                         NULL, NULL, NULL, NULL, &status, NULL) &&
+            g_spawn_check_wait_status(status, NULL))
+            return 0;
+        g_usleep(200 * 1000);
+    }
+    return failf("dcmqrscp answered no C-ECHO within 10 s (see %s)", log);
+}
+
+/* Stops dcmqrscp and the children it forked per association (they exit
+ * with their association; the parent is ours, stopped by its PID). */
+static void archive_stop(Archive *a)
+{
+    if (a->proc) {
+        g_subprocess_send_signal(a->proc, SIGTERM);
+        g_subprocess_wait(a->proc, NULL, NULL);
+    }
+    g_clear_object(&a->proc);
+    g_free(a->dir);
+}
+
+static void dicom_files_under(const char *dir, GPtrArray *out)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+            dicom_files_under(p, out);
+            g_free(p);
+        } else if (g_str_has_suffix(name, ".dcm")) {
+            g_ptr_array_add(out, p);
+        } else {
+            g_free(p);
+        }
+    }
+}
+
+/* Sends the DICOM files under `dir` with the plugin's C-STORE, which
+ * decompresses what dcmqrscp does not take (the samples are JPEG-LS and
+ * other codecs; storescu would only send them as they are). */
+static int archive_fill(Archive *a, const char *dir)
+{
+    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    CHECK(api, "the plugin does not serve ABI %u", TSC_PLUGIN_API_VERSION);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+    dicom_files_under(dir, files);
+    CHECK(files->len > 0, "no DICOM file under %s", dir);
+    tsc_pacs_node node = {sizeof node, "127.0.0.1", a->port, "TSCQR", "TSCFILL", 10};
+    size_t stored = 0;
+    tsc_error err = {0};
+    tsc_status st = api->pacs_store_files(&node, (const char *const *)files->pdata, files->len,
+                                          NULL, NULL, &stored, &err);
+    CHECK(st == TSC_OK && stored == files->len, "filling the archive stored %zu of %u files: %s",
+          stored, files->len, err.message);
+    return 0;
+}
+
+/* The end of a PACS case, passed or not: the viewer (may be NULL) and the
+ * archive stopped. */
+static int pacs_case_end(Viewer *v, Archive *a, int r)
+{
+    viewer_stop(v);
+    archive_stop(a);
+    return r;
+}
+
+static char *pacs_node_env(int port)
+{
+    return g_strdup_printf("TSC_VIEWER_PACS_NODE=Test archive|TSCQR|127.0.0.1|%d|TSCVIEWER|10",
+                           port);
+}
+
+/* The viewer on `study` (may be NULL) with the archive as its PACS node and
+ * a cache folder of the test's (*cache). */
+static Viewer *viewer_start_with_archive(const char *study, const Archive *a, char **cache)
+{
+    g_autofree char *node = pacs_node_env(a->port);
+    *cache = g_build_filename(workdir, "cache", NULL);
+    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", *cache);
+    /* Pages of two studies, so that a few samples page. */
+    const char *env[] = {node, cache_env, "TSC_VIEWER_PACS_PAGE=2", NULL};
+    return viewer_start(study, env);
+}
+
+/* Polls write-state until [pacs] `key` is `want` (or `timeout_s` passes);
+ * returns the last state. */
+static GKeyFile *wait_pacs_state(Viewer *v, const char *tag, const char *key, gboolean want,
+                                 int timeout_s)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+    GKeyFile *kf = NULL;
+    do {
+        if (kf) {
+            g_key_file_unref(kf);
+            g_usleep(200 * 1000);
+        }
+        kf = viewer_state(v, tag);
+        if (!kf) return NULL;
+    } while (g_key_file_get_boolean(kf, "pacs", key, NULL) != want && g_get_monotonic_time() < end);
+    return kf;
+}
+
+static GVariant *search_fields(const char *name, const char *modality)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+    g_variant_builder_add(&b, "{ss}", "patient-name", name);
+    g_variant_builder_add(&b, "{ss}", "modality", modality);
+    return g_variant_builder_end(&b);
+}
+
+/* Test Connection of the PACS nodes window (C-ECHO) on the archive's node
+ * says `words`. */
+static int pacs_connection_test_says(Viewer *v, const char *words)
+{
+    viewer_action(v, "pacs-test-connection", g_variant_new_string("Test archive"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "echo", "nodes-testing", FALSE, 60);
+    CHECK(kf, "no state");
+    g_autofree char *result = kf_str(kf, "pacs", "nodes-result");
+    printf("  test connection: %s\n", result);
+    CHECK(strstr(result, words), "Test Connection does not say \"%s\": \"%s\"", words, result);
+    Shot *s = viewer_shot(v, "pacs-nodes");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    return 0;
+}
+
+/* Every MR study of the archive (the samples: three or more), two a page:
+ * "More" appears, and brings the next page without repeating a study. */
+static int pacs_paging_steps(Viewer *v)
+{
+    viewer_action(v, "pacs-search", search_fields("", "MR"));
+    g_autoptr(GKeyFile) first = wait_pacs_state(v, "page-1", "searching", FALSE, 60);
+    CHECK(first, "no state");
+    CHECK(g_key_file_get_integer(first, "pacs", "rows", NULL) == 2 &&
+              g_key_file_get_boolean(first, "pacs", "more", NULL),
+          "the first page is not two studies with More");
+    viewer_action(v, "pacs-more", NULL);
+    g_autoptr(GKeyFile) second = wait_pacs_state(v, "page-2", "searching", FALSE, 60);
+    CHECK(second, "no state");
+    int rows = g_key_file_get_integer(second, "pacs", "rows", NULL);
+    printf("  paging: 2 rows with More, then %d\n", rows);
+    CHECK(rows > 2 && rows <= 4, "More did not bring the next page (%d rows)", rows);
+    g_autoptr(GHashTable) uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int i = 0; i < rows; i++) {
+        g_autofree char *key = g_strdup_printf("row-%d", i);
+        g_autofree char *row = kf_str(second, "pacs", key);
+        const char *uid = strrchr(row, '|');
+        CHECK(uid && g_hash_table_add(uids, g_strdup(uid + 1)), "study listed twice: %s", row);
+    }
+    return 0;
+}
+
+/* Search → list → retrieve → the study is open, from our cache. */
+static int pacs_retrieve_steps(Viewer *v, const char *cache, Archive *a)
+{
+    int r = pacs_paging_steps(v);
+    if (r) return r;
+    /* Typed as the user types: a prefix of the family name (dcmqrscp
+     * matches case-sensitively, as DICOM says; most PACS do not). */
+    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "searched", "searching", FALSE, 60);
+    CHECK(kf, "no state");
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    int rows = g_key_file_get_integer(kf, "pacs", "rows", NULL);
+    printf("  search: %d rows, error \"%s\"\n", rows, err);
+    CHECK(rows >= 1, "the search listed no study (error \"%s\")", err);
+    /* date|modalities|description|series|instances|study UID */
+    g_autofree char *row = kf_str(kf, "pacs", "row-0");
+    CHECK(g_str_has_prefix(row, "2024") && strstr(row, "SYNTHETIC") && strstr(row, "|2.25."),
+          "the listed study is not the sample's: %s", row);
+    /* The dialog, not the main window, is what the screenshot shows. */
+    Shot *s = viewer_shot(v, "pacs-results");
+    gboolean dialog_shot = s && s->w < 1100;
+    shot_free(s);
+    CHECK(dialog_shot, "no screenshot of the PACS dialog");
+    /* A search for nobody: the empty state says so. */
+    viewer_action(v, "pacs-search", search_fields("zzz-nobody", "MR"));
+    g_autoptr(GKeyFile) none = wait_pacs_state(v, "nobody", "searching", FALSE, 60);
+    CHECK(none, "no state");
+    g_autofree char *empty = kf_str(none, "pacs", "empty-title");
+    CHECK(g_key_file_get_integer(none, "pacs", "rows", NULL) == 0 && strstr(empty, "No Studies"),
+          "a search without match does not say so (\"%s\")", empty);
+    /* Search as you type: "P", "Pha", "Phan" typed in quick succession
+     * (the state counts a pending search as searching): the list of
+     * "zzz-nobody" gives way to the last text's. */
+    static const char *keys[] = {"P", "Pha", "Phan"};
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        GVariantBuilder b;
+        g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+        g_variant_builder_add(&b, "{ss}", "patient-name", keys[i]);
+        g_variant_builder_add(&b, "{ss}", "typed", "true");
+        viewer_action(v, "pacs-search", g_variant_builder_end(&b));
+    }
+    g_autoptr(GKeyFile) again = wait_pacs_state(v, "again", "searching", FALSE, 60);
+    CHECK(again && g_key_file_get_integer(again, "pacs", "rows", NULL) >= 1,
+          "the search as typed listed nothing");
+    viewer_action(v, "pacs-retrieve", g_variant_new_int32(0));
+    g_autoptr(GKeyFile) done = wait_pacs_state(v, "retrieved", "dialog", FALSE, 120);
+    CHECK(done, "no state");
+    g_autofree char *retrieve_error = kf_str(done, "pacs", "error");
+    CHECK(g_key_file_get_boolean(done, "viewer", "study-loaded", NULL) &&
+              g_key_file_get_integer(done, "study", "series-count", NULL) >= 1,
+          "the retrieved study is not open (%s)", retrieve_error);
+    g_autofree char *series0 = kf_str(done, "study", "series-0");
+    printf("  opened from the cache: %s\n", series0);
+    /* Everything came into our cache folder, one file per object. */
+    g_autofree char *folder = g_build_filename(cache, strrchr(row, '|') + 1, NULL);
+    int n_cache = count_files(folder), n_archive = count_files(a->dir);
+    printf("  %d files in the cache, %d in the archive\n", n_cache, n_archive);
+    CHECK(n_cache >= 1 && strstr(series0, "slices"), "nothing retrieved into %s", folder);
+    return pacs_connection_test_says(v, "the connection works");
+}
+
+static int test_pacs_search_retrieve_opens_the_study(void)
+{
+    g_autofree char *study = NULL;
+    int r = sample_study(&study);
+    if (r) return r;
+    Archive a;
+    if ((r = archive_start(&a))) return r;
+    if ((r = archive_fill(&a, study))) return pacs_case_end(NULL, &a, r);
+    g_autofree char *cache = NULL;
+    Viewer *v = viewer_start_with_archive(NULL, &a, &cache);
+    return pacs_case_end(v, &a, v ? pacs_retrieve_steps(v, cache, &a) : 1);
+}
+
+static int test_pacs_wrong_port_says_nothing_listens(void)
+{
+    int port = free_port();
+    CHECK(port > 0, "no free port");
+    g_autofree char *node = pacs_node_env(port);
+    const char *env[] = {node, NULL};
+    Viewer *v = viewer_start(NULL, env);
+    CHECK(v, "viewer start");
+    viewer_action(v, "pacs-search", search_fields("", "MR"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "refused", "searching", FALSE, 60);
+    CHECK(kf, "no state");
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    g_autofree char *empty = kf_str(kf, "pacs", "empty-title");
+    printf("  error: %s\n", err);
+    CHECK(strstr(err, "nothing listens"), "the dialog does not say that nothing listens: \"%s\"",
+          err);
+    CHECK(strstr(empty, "Failed"), "the list does not say the search failed: \"%s\"", empty);
+    Shot *s = viewer_shot(v, "pacs-refused");
+    CHECK(s, "no screenshot");
+    shot_free(s);
+    int r = pacs_connection_test_says(v, "nothing listens");
+    viewer_stop(v);
+    return r;
+}
+
+/* The series-level C-FIND answers of the archive for `study_uid`: every
+ * Modality it holds, one per line. */
+static char *archive_series_modalities(Archive *a, const char *study_uid)
+{
+    g_autofree char *port = g_strdup_printf("%d", a->port);
+    g_autofree char *key = g_strdup_printf("StudyInstanceUID=%s", study_uid);
+    const char *argv[] = {"findscu",   "-S", "-aec", "TSCQR",    "-k", "QueryRetrieveLevel=SERIES",
+                          "-k",        key,  "-k",   "Modality", "-k", "SeriesInstanceUID",
+                          "127.0.0.1", port, NULL};
+    int status = 0;
+    g_autofree char *out = NULL, *err = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                      &status, NULL))
+        return g_strdup("");
+    GString *mods = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(err ? err : "", "\n", -1);
+    for (char **l = lines; *l; l++) {
+        const char *m = strstr(*l, "(0008,0060) CS [");
+        if (m) {
+            m += strlen("(0008,0060) CS [");
+            g_autofree char *value = g_strndup(m, strcspn(m, "]"));
+            g_string_append_printf(mods, "%s\n", g_strstrip(value));
+        }
+    }
+    return g_string_free(mods, FALSE);
+}
+
+/* Nothing to send before an analysis; after it, SEG and SR reach the
+ * archive and the temporary outputs are gone. */
+static int pacs_send_steps(Viewer *v, Plugin *p, Archive *a, const char *cache)
+{
+    viewer_action(v, "pacs-send", g_variant_new_string(""));
+    g_autoptr(GKeyFile) early = viewer_state(v, "early");
+    CHECK(early, "no state");
+    g_autofree char *why = kf_str(early, "pacs", "send-outcome");
+    CHECK(strstr(why, "Analyse"), "sending before an analysis does not say what to do: \"%s\"",
+          why);
+    viewer_action(v, "analyze-series", NULL);
+    g_autoptr(GKeyFile) analysed = viewer_state(v, "analysed");
+    CHECK(analysed && g_key_file_get_boolean(analysed, "series", "analysed", NULL),
+          "the series was not analysed");
+    viewer_action(v, "pacs-send", g_variant_new_string(""));
+    g_autoptr(GKeyFile) sent = NULL;
+    g_autofree char *outcome = NULL;
+    for (int i = 0; i < 300; i++) {
+        g_clear_pointer(&sent, g_key_file_unref);
+        g_clear_pointer(&outcome, g_free);
+        sent = viewer_state(v, "sent");
+        CHECK(sent, "no state");
+        outcome = kf_str(sent, "pacs", "send-outcome");
+        if (!g_key_file_get_boolean(sent, "pacs", "sending", NULL) && *outcome &&
+            !strstr(outcome, "Analyse"))
+            break;
+        g_usleep(200 * 1000);
+    }
+    g_autofree char *toast = kf_str(sent, "viewer", "toast");
+    printf("  send: %s\n  toast: %s\n", outcome, toast);
+    CHECK(strstr(outcome, "objects stored") && strstr(toast, "Results sent to PACS"),
+          "the results were not sent: %s", outcome);
+    Shot *s = viewer_shot(v, "pacs-sent");
+    shot_free(s);
+    const tsc_dicom_series_info *si = p->api->study_get_series(p->index, 0);
+    g_autofree char *mods =
+        archive_series_modalities(a, p->api->study_get_study(p->index, si->study)->study_uid);
+    g_autofree char *shown = g_strdelimit(g_strdup(mods), "\n", ' ');
+    printf("  the archive's series of the study: %s\n", shown);
+    CHECK(strstr(mods, "SEG\n") && strstr(mods, "SR\n"),
+          "the archive holds no SEG and SR series of the study (%s)", shown);
+    g_autofree char *outgoing = g_build_filename(cache, "outgoing", NULL);
+    CHECK(count_files(outgoing) == 0, "outputs were left in %s", outgoing);
+    return 0;
+}
+
+static int test_pacs_sends_seg_and_sr_to_the_archive(void)
+{
+    g_autofree char *dir = g_build_filename(workdir, "phantom", NULL);
+    int r = make_phantom_series(dir, 12, 3, 9, "SYNTHETIC LESION - phantom", 1);
+    if (r) return r;
+    Archive a;
+    if ((r = archive_start(&a))) return r;
+    Plugin p;
+    if ((r = plugin_open(&p, dir))) {
+        plugin_close(&p);
+        return pacs_case_end(NULL, &a, r);
+    }
+    g_autofree char *cache = NULL;
+    Viewer *v = viewer_start_with_archive(dir, &a, &cache);
+    r = v ? pacs_send_steps(v, &p, &a, cache) : 1;
+    plugin_close(&p);
+    return pacs_case_end(v, &a, r);
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -2436,17 +2839,23 @@ static const struct {
     {"viewer_refuses_a_plugin_without_its_abi_version", test_refuses_other_abi},
     {"viewer_exports_reports_outside_the_study", test_export_report},
     {"viewer_cancels_a_series_analysis", test_cancel_series_analysis},
-    {"viewer_every_verdict_reads_the_same_in_panel_strip_and_overlay", test_every_verdict_reads_the_same},
+    {"viewer_every_verdict_reads_the_same_in_panel_strip_and_overlay",
+     test_every_verdict_reads_the_same},
     {"viewer_out_of_scope_series_says_why_and_forced_results_warn", test_out_of_scope_series},
-    {"viewer_another_study_shows_nothing_of_the_first", test_another_study_shows_nothing_of_the_first},
+    {"viewer_another_study_shows_nothing_of_the_first",
+     test_another_study_shows_nothing_of_the_first},
     {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
     {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
-    {"viewer_recent_menu_keeps_underscores_and_closes_cleanly", test_recent_menu_and_closing_with_the_window_button},
+    {"viewer_recent_menu_keeps_underscores_and_closes_cleanly",
+     test_recent_menu_and_closing_with_the_window_button},
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
+    {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
+    {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
+    {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
 };
 
 int main(int argc, char **argv)

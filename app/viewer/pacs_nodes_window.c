@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "tsc-viewer-pacs"
+#include "pacs_nodes_window.h"
+
+#include "viewer_pacs.h"
+
+struct _TscPacsNodesWindow {
+    GtkWindow parent_instance;
+    GtkListBox *node_list;
+    GtkEditable *name_entry, *ae_entry, *host_entry, *our_ae_entry;
+    GtkSpinButton *port_spin, *timeout_spin;
+    GtkLabel *result_label;
+    GtkWidget *remove_button, *test_button, *save_button;
+    TscViewerPrefs *prefs;
+    GPtrArray *nodes;
+    GCancellable *echo_cancellable;
+};
+
+G_DEFINE_FINAL_TYPE(TscPacsNodesWindow, tsc_pacs_nodes_window, GTK_TYPE_WINDOW)
+
+static void say(TscPacsNodesWindow *self, const char *css, const char *text)
+{
+    gtk_widget_remove_css_class(GTK_WIDGET(self->result_label), "error");
+    gtk_widget_remove_css_class(GTK_WIDGET(self->result_label), "success");
+    if (css) gtk_widget_add_css_class(GTK_WIDGET(self->result_label), css);
+    gtk_label_set_text(self->result_label, text);
+}
+
+static void reload(TscPacsNodesWindow *self)
+{
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->node_list))) &&
+           GTK_IS_LIST_BOX_ROW(child))
+        gtk_list_box_remove(self->node_list, child);
+    g_clear_pointer(&self->nodes, g_ptr_array_unref);
+    self->nodes = tsc_viewer_pacs_dup_nodes(self->prefs);
+    for (guint i = 0; i < self->nodes->len; i++) {
+        const TscViewerPacsNode *n = g_ptr_array_index(self->nodes, i);
+        g_autofree char *text =
+            g_strdup_printf("%s \xe2\x80\x94 %s at %s:%d%s", n->name, n->called_ae, n->host,
+                            n->port, n->from_env ? " (this session only)" : "");
+        GtkWidget *l = gtk_label_new(text);
+        gtk_label_set_xalign(GTK_LABEL(l), 0);
+        gtk_widget_set_margin_start(l, 8);
+        gtk_widget_set_margin_top(l, 6);
+        gtk_widget_set_margin_bottom(l, 6);
+        gtk_list_box_append(self->node_list, l);
+    }
+}
+
+/* The node the fields describe. */
+static TscViewerPacsNode form_node(TscPacsNodesWindow *self)
+{
+    TscViewerPacsNode n = {
+        .name = (char *)gtk_editable_get_text(self->name_entry),
+        .called_ae = (char *)gtk_editable_get_text(self->ae_entry),
+        .host = (char *)gtk_editable_get_text(self->host_entry),
+        .calling_ae = (char *)gtk_editable_get_text(self->our_ae_entry),
+        .port = gtk_spin_button_get_value_as_int(self->port_spin),
+        .timeout_s = gtk_spin_button_get_value_as_int(self->timeout_spin),
+    };
+    return n;
+}
+
+static void on_row_selected(TscPacsNodesWindow *self, GtkListBoxRow *row)
+{
+    int i = row ? gtk_list_box_row_get_index(row) : -1;
+    const TscViewerPacsNode *n =
+        i >= 0 && (guint)i < self->nodes->len ? g_ptr_array_index(self->nodes, i) : NULL;
+    gtk_widget_set_sensitive(self->remove_button, n && !n->from_env);
+    if (!n) return;
+    gtk_editable_set_text(self->name_entry, n->name);
+    gtk_editable_set_text(self->ae_entry, n->called_ae);
+    gtk_editable_set_text(self->host_entry, n->host);
+    gtk_editable_set_text(self->our_ae_entry, n->calling_ae);
+    gtk_spin_button_set_value(self->port_spin, n->port);
+    gtk_spin_button_set_value(self->timeout_spin, n->timeout_s > 0 ? n->timeout_s : 30);
+    say(self, NULL, "");
+}
+
+static void on_save(TscPacsNodesWindow *self)
+{
+    TscViewerPacsNode n = form_node(self);
+    g_autoptr(GError) error = NULL;
+    if (!tsc_viewer_pacs_save_node(self->prefs, &n, &error)) {
+        say(self, "error", error->message);
+        return;
+    }
+    tsc_viewer_pacs_set_chosen(self->prefs, n.name);
+    reload(self);
+    g_autofree char *text = g_strdup_printf("%s saved.", n.name);
+    say(self, NULL, text);
+}
+
+static void on_remove(TscPacsNodesWindow *self)
+{
+    GtkListBoxRow *row = gtk_list_box_get_selected_row(self->node_list);
+    int i = row ? gtk_list_box_row_get_index(row) : -1;
+    if (i < 0 || (guint)i >= self->nodes->len) return;
+    g_autofree char *name =
+        g_strdup(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name);
+    tsc_viewer_pacs_remove_node(self->prefs, name);
+    reload(self);
+    g_autofree char *text = g_strdup_printf("%s removed.", name);
+    say(self, NULL, text);
+}
+
+typedef struct {
+    GWeakRef win;
+    char *what;
+} EchoCtx;
+
+static void on_echoed(GObject *source, GAsyncResult *res, gpointer data)
+{
+    (void)source;
+    EchoCtx *c = data;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = tsc_viewer_pacs_echo_finish(res, &error);
+    g_autoptr(TscPacsNodesWindow) self = g_weak_ref_get(&c->win);
+    if (self && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        gtk_widget_set_sensitive(self->test_button, TRUE);
+        g_autofree char *text =
+            ok ? g_strdup_printf("%s answers: the connection works.", c->what)
+               : g_strdup_printf("No connection to %s: %s", c->what, error->message);
+        say(self, ok ? "success" : "error", text);
+    }
+    g_weak_ref_clear(&c->win);
+    g_free(c->what);
+    g_free(c);
+}
+
+static void on_test(TscPacsNodesWindow *self)
+{
+    TscViewerPacsNode n = form_node(self);
+    if (!*n.host || !*n.called_ae) {
+        say(self, "error", "Enter the node's AE title and host to test the connection.");
+        return;
+    }
+    EchoCtx *c = g_new0(EchoCtx, 1);
+    g_weak_ref_init(&c->win, self);
+    c->what = g_strdup_printf("%s at %s:%d", n.called_ae, n.host, n.port);
+    g_autofree char *text = g_strdup_printf("Testing %s\xe2\x80\xa6", c->what);
+    say(self, NULL, text);
+    gtk_widget_set_sensitive(self->test_button, FALSE);
+    tsc_viewer_pacs_echo_async(&n, self->echo_cancellable, on_echoed, c);
+}
+
+static void tsc_pacs_nodes_window_dispose(GObject *object)
+{
+    TscPacsNodesWindow *self = TSC_PACS_NODES_WINDOW(object);
+    if (self->echo_cancellable) g_cancellable_cancel(self->echo_cancellable);
+    g_clear_object(&self->echo_cancellable);
+    gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_PACS_NODES_WINDOW);
+    G_OBJECT_CLASS(tsc_pacs_nodes_window_parent_class)->dispose(object);
+}
+
+static void tsc_pacs_nodes_window_finalize(GObject *object)
+{
+    TscPacsNodesWindow *self = TSC_PACS_NODES_WINDOW(object);
+    g_clear_object(&self->prefs);
+    g_clear_pointer(&self->nodes, g_ptr_array_unref);
+    G_OBJECT_CLASS(tsc_pacs_nodes_window_parent_class)->finalize(object);
+}
+
+static void tsc_pacs_nodes_window_class_init(TscPacsNodesWindowClass *klass)
+{
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = tsc_pacs_nodes_window_dispose;
+    G_OBJECT_CLASS(klass)->finalize = tsc_pacs_nodes_window_finalize;
+    gtk_widget_class_set_template_from_resource(wc, "/org/tumorscope/Viewer/pacs_nodes_window.ui");
+#define CHILD(n) gtk_widget_class_bind_template_child(wc, TscPacsNodesWindow, n)
+    CHILD(node_list);
+    CHILD(name_entry);
+    CHILD(ae_entry);
+    CHILD(host_entry);
+    CHILD(our_ae_entry);
+    CHILD(port_spin);
+    CHILD(timeout_spin);
+    CHILD(result_label);
+    CHILD(remove_button);
+    CHILD(test_button);
+    CHILD(save_button);
+#undef CHILD
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void tsc_pacs_nodes_window_init(TscPacsNodesWindow *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    self->echo_cancellable = g_cancellable_new();
+    g_signal_connect_swapped(self->node_list, "row-selected", G_CALLBACK(on_row_selected), self);
+    g_signal_connect_swapped(self->save_button, "clicked", G_CALLBACK(on_save), self);
+    g_signal_connect_swapped(self->remove_button, "clicked", G_CALLBACK(on_remove), self);
+    g_signal_connect_swapped(self->test_button, "clicked", G_CALLBACK(on_test), self);
+}
+
+TscPacsNodesWindow *tsc_pacs_nodes_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(prefs), NULL);
+    TscPacsNodesWindow *self = g_object_new(TSC_TYPE_PACS_NODES_WINDOW, "transient-for", parent,
+                                            "destroy-with-parent", TRUE, NULL);
+    self->prefs = g_object_ref(prefs);
+    reload(self);
+    return self;
+}
+
+void tsc_pacs_nodes_window_test_node(TscPacsNodesWindow *self, const char *name)
+{
+    g_return_if_fail(TSC_IS_PACS_NODES_WINDOW(self));
+    for (guint i = 0; i < self->nodes->len; i++)
+        if (g_strcmp0(((TscViewerPacsNode *)g_ptr_array_index(self->nodes, i))->name, name) == 0)
+            gtk_list_box_select_row(self->node_list,
+                                    gtk_list_box_get_row_at_index(self->node_list, (int)i));
+    on_test(self);
+}
+
+const char *tsc_pacs_nodes_window_get_result(TscPacsNodesWindow *self)
+{
+    g_return_val_if_fail(TSC_IS_PACS_NODES_WINDOW(self), NULL);
+    return gtk_label_get_text(self->result_label);
+}
+
+gboolean tsc_pacs_nodes_window_get_testing(TscPacsNodesWindow *self)
+{
+    g_return_val_if_fail(TSC_IS_PACS_NODES_WINDOW(self), FALSE);
+    return !gtk_widget_get_sensitive(self->test_button);
+}
