@@ -100,6 +100,8 @@ struct TscViewerProgress {
 
 TscViewerProgress *tsc_viewer_progress_new(GObject *target, TscViewerProgressFn fn, gpointer data)
 {
+    g_return_val_if_fail(G_IS_OBJECT(target), NULL);
+    g_return_val_if_fail(fn != NULL, NULL);
     TscViewerProgress *p = g_new0(TscViewerProgress, 1);
     g_atomic_ref_count_init(&p->rc);
     g_weak_ref_init(&p->target, target);
@@ -134,6 +136,7 @@ static gboolean deliver(gpointer data)
 
 void tsc_viewer_progress_report(TscViewerProgress *p, gsize done, gsize total)
 {
+    g_return_if_fail(p != NULL);
     gboolean schedule;
     g_mutex_lock(&p->lock);
     /* Workers may report out of order; progress never goes backwards. */

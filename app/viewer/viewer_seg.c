@@ -82,6 +82,7 @@ static gssize find_seg(const tsc_plugin_api *api, const tsc_dicom_index *ix, gsi
 
 gboolean tsc_viewer_seg_exists(TscViewerStudy *study, gsize series)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(study), FALSE);
     const tsc_plugin_api *api = tsc_viewer_api();
     const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
     if (!ix || series >= tsc_viewer_study_n_series(study)) return FALSE;
@@ -144,11 +145,11 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 void tsc_viewer_seg_load_async(TscViewerStudy *study, gsize series, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer data)
 {
-    GTask *task = g_task_new(study, cancellable, callback, data);
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_autoptr(GTask) task = g_task_new(study, cancellable, callback, data);
     g_task_set_source_tag(task, tsc_viewer_seg_load_async);
     g_task_set_task_data(task, GSIZE_TO_POINTER(series), NULL);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, load_thread);
-    g_object_unref(task);
 }
 
 TscViewerSegMasks *tsc_viewer_seg_load_finish(TscViewerStudy *study, GAsyncResult *res,

@@ -326,6 +326,43 @@ static void on_viewer_exit(GObject *src, GAsyncResult *res, gpointer data)
     ((Viewer *)data)->exited = TRUE;
 }
 
+/* A viewer that ended badly (a sanitizer report, a crash, a non-zero exit)
+ * fails the case even when every check of the case passed: a leak or
+ * undefined behaviour is only seen in the viewer's log, at its exit. */
+static char *viewer_failure;
+
+static char *viewer_log_path(void)
+{
+    return g_strdup_printf("%s/%s-viewer.log", artefacts, case_name);
+}
+
+/* Reports of AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer
+ * in the log of the viewer that ran last; NULL when there are none. */
+static char *sanitizer_report_in_log(void)
+{
+    static const char *markers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                    "SUMMARY: UndefinedBehaviorSanitizer", ": runtime error: "};
+    g_autofree char *log = viewer_log_path();
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(log, &text, NULL, NULL)) return NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(markers); i++) {
+        const char *at = strstr(text, markers[i]);
+        if (!at) continue;
+        const char *nl = strchr(at, '\n');
+        return g_strdup_printf("a sanitizer report in %s: %.*s", log, nl ? (int)(nl - at) : 200,
+                               at);
+    }
+    return NULL;
+}
+
+static void note_viewer_failure(char *why)
+{
+    if (!why) return;
+    printf("  %s\n", why);
+    if (viewer_failure) g_free(why);
+    else viewer_failure = why;
+}
+
 static gboolean name_has_owner(GDBusConnection *bus, const char *name)
 {
     GVariant *r = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -347,7 +384,7 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     Viewer *v = g_new0(Viewer, 1);
     /* One file for both streams (two opens of it would overwrite each other). */
     GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name);
+    char *log = viewer_log_path();
     /* The launcher does not truncate: an earlier run's longer log would
      * leave its tail behind. */
     g_remove(log);
@@ -465,12 +502,26 @@ static void viewer_stop(Viewer *v)
 {
     if (!v) return;
     viewer_action(v, "quit", NULL);
-    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    /* LeakSanitizer scans the whole heap at exit: seconds under ASan. */
+    int quit_s = g_getenv("TSC_VIEWER_SANITIZED") ? 90 : 10;
+    gint64 end = g_get_monotonic_time() + quit_s * G_USEC_PER_SEC;
     while (!v->exited && g_get_monotonic_time() < end) {
         g_main_context_iteration(NULL, FALSE);
         g_usleep(20 * 1000);
     }
-    if (!v->exited) g_subprocess_force_exit(v->proc);
+    if (!v->exited) {
+        note_viewer_failure(g_strdup_printf("the viewer did not quit within %d s", quit_s));
+        g_subprocess_force_exit(v->proc);
+    } else {
+        note_viewer_failure(sanitizer_report_in_log());
+        if (!g_subprocess_get_successful(v->proc))
+            note_viewer_failure(g_strdup_printf(
+                "the viewer ended with %s %d (see %s/%s-viewer.log)",
+                g_subprocess_get_if_signaled(v->proc) ? "signal" : "status",
+                g_subprocess_get_if_signaled(v->proc) ? g_subprocess_get_term_sig(v->proc)
+                                                      : g_subprocess_get_exit_status(v->proc),
+                artefacts, case_name));
+    }
     g_clear_object(&v->proc);
     g_clear_object(&v->bus);
     g_free(v);
@@ -507,6 +558,7 @@ static int test_opens_sample_study(void)
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "study not loaded");
+    CHECK(g_key_file_get_boolean(kf, "viewer", "open-enabled", NULL), "Open is disabled");
     char *policy = kf_str(kf, "viewer", "omp-wait-policy");
     CHECK(strcmp(policy, "passive") == 0, "OMP_WAIT_POLICY is \"%s\" in the viewer, not passive", policy);
     g_free(policy);
@@ -514,7 +566,7 @@ static int test_opens_sample_study(void)
         /* The plugin came in with dlopen: libgomp is mapped, and it was not
          * loaded before the policy was set (the viewer logs that case). */
         char *maps_path = g_strdup_printf("/proc/%s/maps", g_subprocess_get_identifier(v->proc));
-        char *maps = NULL, *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+        char *maps = NULL, *log = viewer_log_path(), *text = NULL;
         gboolean have_maps = g_file_get_contents(maps_path, &maps, NULL, NULL);
         if (have_maps) {
             CHECK(strstr(maps, "libtumorscope-plugin.so"), "the plugin is not loaded in the viewer");
@@ -969,6 +1021,15 @@ static int test_refuses_other_abi(void)
     g_free(wanted);
     CHECK(!g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "a study was loaded anyway");
     CHECK(g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "not shown in the window");
+    /* The window's commands are disabled, whether from a script or a button. */
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "open-enabled", NULL), "Open is still enabled");
+    viewer_action(v, "open", g_variant_new_string(study));
+    viewer_action(v, "analyze-series", NULL);
+    g_key_file_unref(kf);
+    kf = viewer_state(v, "after-open");
+    CHECK(kf, "no state after open");
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL),
+          "a study was opened without the plugin");
     Shot *s = viewer_shot(v, "abi-mismatch");
     CHECK(s, "no screenshot");
     shot_free(s);
@@ -2003,7 +2064,7 @@ static int test_recent_menu_and_closing_with_the_window_button(void)
         g_usleep(20 * 1000);
     }
     CHECK(v->exited, "the window's close button did not quit the viewer");
-    char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+    char *log = viewer_log_path(), *text = NULL;
     CHECK(g_file_get_contents(log, &text, NULL, NULL), "no log");
     const char *crit = strstr(text, "CRITICAL");
     if (crit) {
@@ -2475,7 +2536,13 @@ int main(int argc, char **argv)
         /* The plugin in this process resolves the default model like the viewer. */
         g_setenv("TSC_MODEL_DIR", env_or("TSC_MODEL_DIR", ""), TRUE);
         gint64 t0 = g_get_monotonic_time();
+        /* An earlier run's log must not be read as this run's. */
+        g_autofree char *log = viewer_log_path();
+        g_remove(log);
         int r = cases[i].fn();
+        /* A case that failed early left its viewer running or crashed. */
+        note_viewer_failure(sanitizer_report_in_log());
+        if (r != 1 && viewer_failure) r = failf("%s", viewer_failure);
         printf("%s %s (%.1f s; artefacts in %s)\n", r == 0 ? "PASS" : r == SKIP ? "SKIP" : "FAIL", case_name,
                (g_get_monotonic_time() - t0) / 1e6, artefacts);
         if (r != 1) remove_tree(workdir);
