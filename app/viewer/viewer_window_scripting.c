@@ -204,6 +204,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
                           gtk_widget_get_visible(self->method_note) ? gtk_label_get_text(GTK_LABEL(self->method_note)) : "");
     g_autofree char *issues = tsc_issue_bar_dup_summary(self->issue_bar);
     g_key_file_set_string(kf, "viewer", "issues", issues);
+    g_key_file_set_string(kf, "viewer", "issue-details",
+                          tsc_issue_bar_get_details(self->issue_bar));
     g_key_file_set_boolean(kf, "viewer", "info-bar-revealed", tsc_issue_bar_get_revealed(self->issue_bar));
     {
         GtkMessageType t = tsc_issue_bar_get_message_type(self->issue_bar);

@@ -248,13 +248,21 @@ static int make_phantom_series(const char *out, int n, int lesion_from, int lesi
 
 /* The sample studies, or (fresh checkout without them) a stand-in with a
  * normal series and a "SYNTHETIC LESION" series made here. */
+/* A folder a case needs under sample_dicom/ (sub NULL: sample_dicom/
+ * itself); NULL, after saying why the case skips, when it is missing. */
+static char *sample_folder(const char *sub)
+{
+    g_autofree char *p = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", sub, NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_DIR)) return g_steal_pointer(&p);
+    printf("SKIP: sample_dicom/%s is missing\n", sub ? sub : "");
+    return NULL;
+}
+
 static int sample_study(char **path)
 {
-    g_autofree char *p = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
-        *path = g_steal_pointer(&p);
-        return 0;
-    }
+    *path = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
+    if (g_file_test(*path, G_FILE_TEST_IS_DIR)) return 0;
+    g_free(*path);
     printf("note: sample_dicom/ is missing; making a stand-in study with tumorscope dicomize\n");
     *path = g_build_filename(workdir, "study", NULL);
     g_autofree char *a = g_build_filename(*path, "normal", NULL);
@@ -927,6 +935,16 @@ static int test_skipped_files_in_info_bar(void)
     int warm = warning_bar_pixels(s);
     printf("  warning-bar pixels in the top rows: %d\n", warm);
     CHECK(warm > 20000, "no warning bar on screen (%d pixels)", warm);
+    /* The messages belong to that study: opening another clears them. */
+    viewer_action(v, "open", g_variant_new_string(src_dir));
+    g_autoptr(GKeyFile) next = viewer_state(v, "next-study");
+    CHECK(next, "no state");
+    g_autofree char *left = kf_str(next, "viewer", "issues");
+    printf("  after opening the clean series: \"%s\"\n", left);
+    CHECK(!strstr(left, "skipped") && !strstr(left, "1 file that is not DICOM"),
+          "messages of the previous study: %s", left);
+    CHECK(!g_key_file_get_boolean(next, "viewer", "info-bar-revealed", NULL),
+          "the info bar outlived its study");
     viewer_stop(v);
     return 0;
 }
@@ -936,11 +954,8 @@ static int test_skipped_files_in_info_bar(void)
  * shows nowhere in the screenshot. */
 static int test_non_dicom_files_are_counted_quietly(void)
 {
-    g_autofree char *study = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
-    if (!g_file_test(study, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: sample_dicom/ is missing\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    if (!study) return SKIP;
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
     g_autoptr(GKeyFile) kf = viewer_state(v, "state");
@@ -1168,18 +1183,15 @@ static int test_scroll_latency(void)
 
 /* A copy of the Colin27 series relabelled as CT (dcmodify), which the
  * model's scope gate refuses. */
-static int make_ct_copy(const char *study, char **out)
+static int make_ct_copy(char **out)
 {
     g_autofree char *dcmodify = g_find_program_in_path("dcmodify");
     if (!dcmodify) {
         printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
         return SKIP;
     }
-    g_autofree char *src = g_build_filename(study, "01-normal-colin27", "t1-axial", NULL);
-    if (!g_file_test(src, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: %s is missing\n", src);
-        return SKIP;
-    }
+    g_autofree char *src = sample_folder("01-normal-colin27/t1-axial");
+    if (!src) return SKIP;
     *out = g_build_filename(workdir, "ct", NULL);
     g_mkdir_with_parents(*out, 0755);
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -1243,12 +1255,12 @@ static int check_slice_case(Viewer *v, const VerdictCase *c)
     g_snprintf(tag, sizeof tag, "%s", vname);
     g_autoptr(GKeyFile) kf = viewer_state(v, tag);
     CHECK(kf, "no state");
-    g_autofree char *verdict = kf_str(kf, "slice", "verdict");
-    g_autofree char *label = kf_str(kf, "slice", "label");
-    g_autofree char *panel = kf_str(kf, "panel", "slice-verdict");
-    g_autofree char *tip = kf_str(kf, "slice", "tooltip");
-    g_autofree char *col = kf_str(kf, "slice", "color");
-    g_autofree char *strip_col = kf_str(kf, "slice", "strip-color");
+    g_autofree char *verdict = kf_str(kf, "slice", "verdict"),
+                    *label = kf_str(kf, "slice", "label");
+    g_autofree char *panel = kf_str(kf, "panel", "slice-verdict"),
+                    *tip = kf_str(kf, "slice", "tooltip");
+    g_autofree char *col = kf_str(kf, "slice", "color"),
+                    *strip_col = kf_str(kf, "slice", "strip-color");
     g_autofree char *want_tip = g_strdup_printf("Slice %zu: %s", c->slice + 1, c->d.label);
     g_autofree char *want_col = g_strdup_printf("%06X", c->d.color);
     printf("  %s: series %zd slice %zu: plugin \"%s\" #%06X | panel \"%s\" | tooltip \"%s\" | strip #%s\n",
@@ -1325,7 +1337,7 @@ static int test_every_verdict_reads_the_same(void)
     int r = sample_study(&study);
     if (r) return r;
     char *ct = NULL;
-    if ((r = make_ct_copy(study, &ct))) return r;
+    if ((r = make_ct_copy(&ct))) return r;
     if (!TSC_PLUGIN_HAS(tsc_plugin_get_api(TSC_PLUGIN_API_VERSION), result_describe)) {
         printf("SKIP: the plugin has no result_describe\n");
         return SKIP;
@@ -1373,12 +1385,10 @@ static int test_every_verdict_reads_the_same(void)
     viewer_action(v, "analyze-series", NULL);
     g_autoptr(GKeyFile) kf = viewer_state(v, "not_analysed");
     CHECK(kf, "no state");
-    g_autofree char *sv = kf_str(kf, "series", "verdict");
-    g_autofree char *sl = kf_str(kf, "series", "label");
-    g_autofree char *sreason = kf_str(kf, "series", "reason");
-    g_autofree char *panel = kf_str(kf, "panel", "series-verdict");
-    g_autofree char *tip = kf_str(kf, "slice", "tooltip");
-    g_autofree char *badge = kf_str(kf, "panel", "badge");
+    g_autofree char *sv = kf_str(kf, "series", "verdict"), *sl = kf_str(kf, "series", "label");
+    g_autofree char *sreason = kf_str(kf, "series", "reason"),
+                    *panel = kf_str(kf, "panel", "series-verdict");
+    g_autofree char *tip = kf_str(kf, "slice", "tooltip"), *badge = kf_str(kf, "panel", "badge");
     g_autofree char *scope = kf_str(kf, "panel", "scope");
     printf("  not_analysed: \"%s\" (%s) | panel \"%s\" | tooltip \"%s\" | badge \"%s\" | scope \"%s\"\n", sl,
            sreason, panel, tip, badge, scope);
@@ -1399,19 +1409,17 @@ static int test_every_verdict_reads_the_same(void)
 
 static int test_out_of_scope_series(void)
 {
-    g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
     char *ct = NULL;
-    if ((r = make_ct_copy(study, &ct))) return r;
+    int r = make_ct_copy(&ct);
+    if (r) return r;
     Viewer *v = viewer_start(ct, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "analyze-slice", NULL);
     GKeyFile *kf = viewer_state(v, "refused");
     CHECK(kf, "no state");
     char *scope = kf_str(kf, "panel", "scope"), *issues = kf_str(kf, "viewer", "issues");
-    g_autofree char *status = kf_str(kf, "panel", "slice-status");
-    g_autofree char *reason = kf_str(kf, "series", "scope-reason");
+    g_autofree char *status = kf_str(kf, "panel", "slice-status"),
+                    *reason = kf_str(kf, "series", "scope-reason");
     printf("  refused: scope \"%s\" | slice \"%s\" | issues \"%s\"\n", scope, status, issues);
     CHECK(!g_key_file_get_boolean(kf, "series", "in-scope", NULL) && *reason, "the CT series is in scope");
     CHECK(g_str_has_prefix(scope, "Not analysed: ") && strstr(scope, reason), "panel scope \"%s\"", scope);
@@ -1428,8 +1436,8 @@ static int test_out_of_scope_series(void)
     viewer_action(v, "analyze-slice", NULL);
     kf = viewer_state(v, "forced");
     CHECK(kf, "no state");
-    g_autofree char *warn = kf_str(kf, "slice", "scope-warning");
-    g_autofree char *pwarn = kf_str(kf, "panel", "slice-scope");
+    g_autofree char *warn = kf_str(kf, "slice", "scope-warning"),
+                    *pwarn = kf_str(kf, "panel", "slice-scope");
     g_autofree char *tip = kf_str(kf, "slice", "tooltip");
     scope = kf_str(kf, "panel", "scope");
     printf("  forced: warning \"%s\" | panel \"%s\" | scope \"%s\"\n", warn, pwarn, scope);
@@ -1476,8 +1484,8 @@ static int test_another_study_shows_nothing_of_the_first(void)
     CHECK(b, "no state");
     key = kf_str(b, "panel", "key-slice");
     badge = kf_str(b, "panel", "badge");
-    g_autofree char *sv = kf_str(b, "panel", "series-verdict");
-    g_autofree char *slv = kf_str(b, "panel", "slice-verdict");
+    g_autofree char *sv = kf_str(b, "panel", "series-verdict"),
+                    *slv = kf_str(b, "panel", "slice-verdict");
     g_autofree char *verdicts = kf_str(b, "series", "verdicts");
     printf("  second study: key \"%s\" | badge \"%s\" | series \"%s\" | slice \"%s\" | strip %s\n", key, badge,
            sv, slv, verdicts);
@@ -1538,6 +1546,10 @@ static int test_mistyped_path_keeps_the_study(void)
               g_key_file_get_integer(c, "study", "series-count", NULL) == n_series,
           "the open study was closed");
     CHECK(strstr(issues, "open: No DICOM files in"), "issues: %s", issues);
+    /* ... and how to make DICOM of them. */
+    g_autofree char *how = kf_str(c, "viewer", "issue-details");
+    CHECK(strstr(how, "tumorscope dicomize --out"), "the details do not say how to make DICOM: %s",
+          how);
     g_autoptr(Shot) s = viewer_shot(v, "pngs");
     CHECK(s, "no screenshot");
     g_free(issues);
@@ -1584,12 +1596,8 @@ static int test_stored_seg_is_outlined(void)
         printf("SKIP: the tumorscope CLI (for `analyze --dicom`) is not built\n");
         return SKIP;
     }
-    g_autofree char *lesion =
-        g_build_filename(study, "03-synthetic-lesion", "t1-post-contrast", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: sample_dicom/03-synthetic-lesion/t1-post-contrast is needed\n");
-        return SKIP;
-    }
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion/t1-post-contrast");
+    if (!lesion) return SKIP;
     /* The SEG is made from every other slice (the threshold method marks
      * something on every slice), so that half the slices have no frame. */
     g_autofree char *half = g_build_filename(workdir, "every-other-slice", NULL);
@@ -1676,8 +1684,8 @@ static int test_stored_seg_is_outlined(void)
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
     g_autoptr(GKeyFile) a = viewer_state(v, "with-frame");
     CHECK(a, "no state");
-    g_autofree char *slices = kf_str(a, "series", "seg-slices");
-    g_autofree char *label = kf_str(a, "slice", "seg-label");
+    g_autofree char *slices = kf_str(a, "series", "seg-slices"),
+                    *label = kf_str(a, "slice", "seg-label");
     printf("  viewer: seg-slices %s | slice %zd seg-drawn %d | \"%s\"\n", slices, best,
            g_key_file_get_boolean(a, "slice", "seg-drawn", NULL), label);
     CHECK(strcmp(slices, expect) == 0, "seg-slices %s, expected %s", slices, expect);
@@ -1846,14 +1854,9 @@ static void xinput_left_drag(XInput *xi, double x, double y, double dx, double d
  * "for comparison"; the CNN's results do not. */
 static int test_baseline_methods_are_labelled(void)
 {
-    g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
-    g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: the lesion sample is needed\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
+    if (!study || !lesion) return SKIP;
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
     g_autoptr(GKeyFile) a = viewer_state(v, "cnn");
@@ -1868,8 +1871,8 @@ static int test_baseline_methods_are_labelled(void)
         g_autoptr(GKeyFile) b = viewer_state(v, methods[m]);
         CHECK(b, "no state");
         note = kf_str(b, "viewer", "method-note");
-        g_autofree char *label = kf_str(b, "slice", "label");
-        g_autofree char *series = kf_str(b, "series", "label");
+        g_autofree char *label = kf_str(b, "slice", "label"),
+                        *series = kf_str(b, "series", "label");
         g_autofree char *badge = kf_str(b, "panel", "badge");
         printf("  %s: note \"%s\" | slice \"%s\" | series \"%s\" | badge \"%s\"\n", methods[m], note, label,
                series, badge);
@@ -1907,11 +1910,8 @@ static int test_baseline_methods_are_labelled(void)
  * closing the window with its × quits without a Gtk-CRITICAL. */
 static int test_recent_menu_and_closing_with_the_window_button(void)
 {
-    g_autofree char *study = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
-    if (!g_file_test(study, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: sample_dicom/ is missing\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    if (!study) return SKIP;
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
     g_autoptr(GKeyFile) a = viewer_state(v, "state");
@@ -1963,21 +1963,16 @@ static void xinput_key(XInput *xi, unsigned long keysym)
  * Shift+F9 fold the side panels. */
 static int test_keys_navigate_after_the_slider(void)
 {
-    g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
-    g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: the lesion sample is needed\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
+    if (!study || !lesion) return SKIP;
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "method", g_variant_new_string("threshold"));
     g_autoptr(GKeyFile) a = viewer_state(v, "before");
     CHECK(a, "no state");
     XInput xi;
-    r = xinput_open(&xi);
+    int r = xinput_open(&xi);
     if (r) return r;
     double sl[4], img[4];
     CHECK(get_rect(a, "opacity-slider", sl) && get_rect(a, "image", img), "no geometry");
@@ -2059,21 +2054,16 @@ static int test_keys_navigate_after_the_slider(void)
  * left-drag set to none a drag leaves the window alone. */
 static int test_left_drag_sets_window_level(void)
 {
-    g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
-    g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: the lesion sample is needed\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
+    if (!study || !lesion) return SKIP;
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "method", g_variant_new_string("threshold"));
     g_autoptr(GKeyFile) a = viewer_state(v, "before");
     CHECK(a, "no state");
     XInput xi;
-    r = xinput_open(&xi);
+    int r = xinput_open(&xi);
     if (r) return r;
     double img[4];
     CHECK(get_rect(a, "image", img), "no image geometry");
@@ -2101,6 +2091,10 @@ static int test_left_drag_sets_window_level(void)
     printf("  click: analysed %d, W %.1f\n", g_key_file_get_boolean(c, "slice", "analysed", NULL),
            g_key_file_get_double(c, "geometry", "window-width", NULL));
     CHECK(g_key_file_get_boolean(c, "slice", "analysed", NULL), "a click did not analyse");
+    /* The click analysed the pixels the view already shows (analyze_slice),
+     * not a second decoding of the file. */
+    CHECK(g_key_file_get_integer(c, "viewer", "slices-analysed-from-decoded", NULL) == 1,
+          "the clicked slice was decoded again to be analysed");
     CHECK(g_key_file_get_double(c, "geometry", "window-width", NULL) == w1, "a click changed the window");
 
     viewer_action(v, "left-drag", g_variant_new_string("none"));
@@ -2125,18 +2119,15 @@ static const char *const time_point_names[] = {
     "Ax T1 FSPGR 3D BRAVO post-contrast (time point 3 of 10)",
     "Ax T1 FSPGR 3D BRAVO post-contrast (time point 4 of 10)"};
 
-static int make_time_points(const char *study, char **out)
+static int make_time_points(char **out)
 {
     g_autofree char *dcmodify = g_find_program_in_path("dcmodify");
     if (!dcmodify) {
         printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
         return SKIP;
     }
-    g_autofree char *src = g_build_filename(study, "03-synthetic-lesion", "t1-post-contrast", NULL);
-    if (!g_file_test(src, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: %s is missing\n", src);
-        return SKIP;
-    }
+    g_autofree char *src = sample_folder("03-synthetic-lesion/t1-post-contrast");
+    if (!src) return SKIP;
     *out = g_build_filename(workdir, "time-points", NULL);
     int r = 0;
     for (int t = 0; t < 2 && !r; t++) {
@@ -2206,11 +2197,8 @@ static int text_pixels(const Shot *s, const double r[4])
  * Shift+F9) and come back to the same layout. */
 static int test_fits_1280x720(void)
 {
-    g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
     g_autofree char *tp = NULL;
-    r = make_time_points(study, &tp);
+    int r = make_time_points(&tp);
     if (r) return r;
     const char *env[] = {"TSC_VIEWER_WINDOW_SIZE=1280x720", NULL};
     Viewer *v = viewer_start(tp, env);
