@@ -213,11 +213,6 @@ static void series_outcome_free(SeriesOutcome *o)
     g_free(o);
 }
 
-static void series_progress(size_t done, size_t total, void *data)
-{
-    tsc_viewer_progress_report(data, done, total);
-}
-
 static void series_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
     (void)source;
@@ -230,7 +225,7 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     gint64 t0 = g_get_monotonic_time();
     tsc_status st = api->analyze_study_series(d->model, tsc_viewer_study_get_index(d->study),
                                               d->series, &opt, d->threads,
-                                              d->progress ? series_progress : NULL, d->progress,
+                                              d->progress ? tsc_viewer_progress_cb : NULL, d->progress,
                                               &r, &err);
     /* Outside the scope the plugin still returns a "not analysed" result
      * with the reason: that is what the window shows. */

@@ -154,6 +154,11 @@ void tsc_viewer_progress_report(TscViewerProgress *p, gsize done, gsize total)
     }
 }
 
+void tsc_viewer_progress_cb(size_t done, size_t total, void *progress)
+{
+    tsc_viewer_progress_report(progress, done, total);
+}
+
 int tsc_viewer_cancel_cb(void *cancellable)
 {
     return cancellable && g_cancellable_is_cancelled(G_CANCELLABLE(cancellable));

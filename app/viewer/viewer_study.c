@@ -108,18 +108,13 @@ static void open_data_free(OpenData *d)
     g_free(d);
 }
 
-static void open_progress(size_t done, size_t total, void *data)
-{
-    tsc_viewer_progress_report(data, done, total);
-}
-
 static void open_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     (void)source;
     OpenData *d = task_data;
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_dicom_open_params params = api->study_default_params();
-    params.progress = d->progress ? open_progress : NULL;
+    params.progress = d->progress ? tsc_viewer_progress_cb : NULL;
     params.progress_data = d->progress;
     params.cancel = tsc_viewer_cancel_cb;
     params.cancel_data = cancellable;
