@@ -223,10 +223,9 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
-    tsc_status st = api->analyze_study_series(d->model, tsc_viewer_study_get_index(d->study),
-                                              d->series, &opt, d->threads,
-                                              d->progress ? tsc_viewer_progress_cb : NULL, d->progress,
-                                              &r, &err);
+    tsc_status st = api->analyze_study_series(
+        d->model, tsc_viewer_study_get_index(d->study), d->series, &opt, d->threads,
+        d->progress ? tsc_viewer_progress_cb : NULL, d->progress, &r, &err);
     /* Outside the scope the plugin still returns a "not analysed" result
      * with the reason: that is what the window shows. */
     if (st == TSC_ESCOPE && r) {
