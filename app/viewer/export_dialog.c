@@ -33,14 +33,14 @@ static void on_folder_chosen(GtkNativeDialog *d, int response, gpointer data)
 {
     TscExportDialog *self = data;
     if (response == GTK_RESPONSE_ACCEPT) {
-        GFile *f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
+        g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
         g_autofree char *p = f ? g_file_get_path(f) : NULL;
         if (p) {
             set_folder(self, p);
             g_object_set(self->prefs, "export-folder", p, NULL);
         }
-        g_clear_object(&f);
     }
+    /* The chooser and the reference on the dialog were taken when it was shown. */
     g_object_unref(d);
     g_object_unref(self);
 }

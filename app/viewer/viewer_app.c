@@ -159,7 +159,7 @@ ACTION(act_about)
 {
     UNUSED;
     TscViewerApp *self = data;
-    char *comments;
+    g_autofree char *comments = NULL;
     if (self->api_error) {
         comments = g_strdup(self->api_error->message);
     } else {
@@ -176,9 +176,8 @@ ACTION(act_about)
     }
     gtk_show_about_dialog(GTK_WINDOW(main_window(self)), "program-name", "tumorscope viewer",
                           "logo-icon-name", "org.tumorscope.Viewer", "version", TSC_VERSION,
-                          "comments", comments, "license-type", GTK_LICENSE_CUSTOM,
-                          "license", "See the LICENSE file of the tumorscope distribution.", NULL);
-    g_free(comments);
+                          "comments", comments, "license-type", GTK_LICENSE_CUSTOM, "license",
+                          "See the LICENSE file of the tumorscope distribution.", NULL);
 }
 
 static const GActionEntry app_entries[] = {

@@ -126,11 +126,8 @@ static gboolean deliver(gpointer data)
     gsize done = p->done, total = p->total;
     p->scheduled = FALSE;
     g_mutex_unlock(&p->lock);
-    GObject *target = g_weak_ref_get(&p->target);
-    if (target) {
-        p->fn(target, done, total, p->data);
-        g_object_unref(target);
-    }
+    g_autoptr(GObject) target = g_weak_ref_get(&p->target);
+    if (target) p->fn(target, done, total, p->data);
     return G_SOURCE_REMOVE;
 }
 
