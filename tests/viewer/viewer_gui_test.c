@@ -2044,6 +2044,18 @@ static int test_keys_navigate_after_the_slider(void)
     g_autoptr(GKeyFile) h = viewer_state(v, "f9-again");
     CHECK(h && g_key_file_get_boolean(h, "viewer", "show-studies", NULL),
           "F9 did not show the Studies panel again");
+    /* Ctrl+Enter, the application's accelerator of win.analyze-series. */
+    CHECK(!g_key_file_get_boolean(h, "series", "analysed", NULL),
+          "the series was analysed before Ctrl+Enter");
+    unsigned ctrl = xi.keycode(xi.dpy, 0xffe3); /* Control_L */
+    xi.key(xi.dpy, ctrl, 1, 0);
+    xi.sync(xi.dpy, 0);
+    xinput_key(&xi, 0xff0d); /* Return */
+    xi.key(xi.dpy, ctrl, 0, 0);
+    xi.sync(xi.dpy, 0);
+    g_autoptr(GKeyFile) k = viewer_state(v, "ctrl-enter");
+    CHECK(k && g_key_file_get_boolean(k, "series", "analysed", NULL),
+          "Ctrl+Enter did not analyse the series");
     xinput_close(&xi);
     viewer_stop(v);
     return 0;
