@@ -33,15 +33,14 @@ static void on_folder_chosen(GtkNativeDialog *d, int response, gpointer data)
 {
     TscExportDialog *self = data;
     if (response == GTK_RESPONSE_ACCEPT) {
-        GFile *f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
-        char *p = f ? g_file_get_path(f) : NULL;
+        g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
+        g_autofree char *p = f ? g_file_get_path(f) : NULL;
         if (p) {
             set_folder(self, p);
             g_object_set(self->prefs, "export-folder", p, NULL);
         }
-        g_free(p);
-        g_clear_object(&f);
     }
+    /* The chooser and the reference on the dialog were taken when it was shown. */
     g_object_unref(d);
     g_object_unref(self);
 }
@@ -109,6 +108,8 @@ static void tsc_export_dialog_init(TscExportDialog *self)
 TscExportDialog *tsc_export_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs, gsize slice,
                                        gboolean has_series_result)
 {
+    g_return_val_if_fail(GTK_IS_WINDOW(parent), NULL);
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(prefs), NULL);
     /* No "application": the main window's single-key shortcuts stay there. */
     TscExportDialog *self = g_object_new(TSC_TYPE_EXPORT_DIALOG, "transient-for", parent,
                                          "destroy-with-parent", TRUE, NULL);
@@ -126,8 +127,7 @@ TscExportDialog *tsc_export_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs,
     }
     g_object_bind_property(prefs, "deidentify", self->deidentify_switch, "active",
                            G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
-    char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
+    g_autofree char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
     set_folder(self, folder);
-    g_free(folder);
     return self;
 }

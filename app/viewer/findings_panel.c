@@ -108,9 +108,9 @@ static void show_lesions(TscFindingsPanel *self, const tsc_result *r)
                                   l->centroid.x, l->centroid.y);
         set_visible_text(self->s_lesion[i], t);
     }
-    char *more = n > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu smaller", n - MAX_LISTED) : NULL;
+    g_autofree char *more =
+        n > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu smaller", n - MAX_LISTED) : NULL;
     set_visible_text(self->s_more, more);
-    g_free(more);
     g_ptr_array_unref(sorted);
 }
 
@@ -118,10 +118,10 @@ static void show_lesions(TscFindingsPanel *self, const tsc_result *r)
  * the overlay banner, the strip and the browser show for the same result. */
 static void set_verdict_line(GtkWidget *l, const tsc_description *d, const char *suffix)
 {
-    char *mk = g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s%s",
-                                       d->color & 0xffffffu, d->label, suffix ? suffix : "");
+    g_autofree char *mk =
+        g_markup_printf_escaped("<span foreground='#%06X'>\xe2\x97\x8f</span> %s%s",
+                                d->color & 0xffffffu, d->label, suffix ? suffix : "");
     gtk_label_set_markup(GTK_LABEL(l), mk);
-    g_free(mk);
 }
 
 /* The scope warning of a forced analysis, as the overlay's badge says it. */
@@ -136,13 +136,13 @@ void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gb
     g_free(self->scope_reason);
     self->scope_reason = reason && *reason ? g_strdup(reason) : NULL;
     self->scope_forced = forced;
-    char *t = !self->scope_reason ? NULL
-              : forced ? g_strdup_printf("Outside the model's scope: %s. Analysed on request "
-                                         "(research use): every result carries a warning.",
-                                         self->scope_reason)
-                       : g_strdup_printf("Not analysed: %s.", self->scope_reason);
+    g_autofree char *t = !self->scope_reason ? NULL
+                         : forced
+                             ? g_strdup_printf("Outside the model's scope: %s. Analysed on request "
+                                               "(research use): every result carries a warning.",
+                                               self->scope_reason)
+                             : g_strdup_printf("Not analysed: %s.", self->scope_reason);
     set_visible_text(self->scope_label, t);
-    g_free(t);
 }
 
 void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model, int method,
@@ -155,9 +155,9 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
     gtk_label_set_text(GTK_LABEL(self->slice_title), title);
     const tsc_model *m = method == TSC_METHOD_CNN ? model : NULL;
 
-    char *blocked = self->scope_reason && !self->scope_forced
-                        ? g_strdup_printf("Not analysed: %s.", self->scope_reason)
-                        : NULL;
+    g_autofree char *blocked = self->scope_reason && !self->scope_forced
+                                   ? g_strdup_printf("Not analysed: %s.", self->scope_reason)
+                                   : NULL;
     const char *status = r ? NULL : analysing ? "Analysing\xe2\x80\xa6" : error ? error
                                   : blocked ? blocked
                                             : "Not analysed. Click the slice or press Space.";
@@ -168,7 +168,6 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
         else
             gtk_widget_remove_css_class(self->s_status, "error");
     }
-    g_free(blocked);
     gtk_widget_set_visible(self->s_verdict, r != NULL);
     tsc_description d;
     if (r) {
@@ -177,7 +176,7 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
     }
     /* Why a slice is inconclusive, not assessable or not analysed; and for a
      * tumour or a doubtful slice the probability of a tumour at all. */
-    GString *why = g_string_new(NULL);
+    g_autoptr(GString) why = g_string_new(NULL);
     if (r && *d.reason) g_string_append(why, d.reason);
     if (r && (d.verdict == TSC_VERDICT_TUMOR || d.verdict == TSC_VERDICT_INCONCLUSIVE) &&
         isfinite(d.tumor_probability)) {
@@ -186,21 +185,18 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
                                tsc_format_percent(d.tumor_probability, pc, sizeof pc));
     }
     set_visible_text(self->s_reason, why->len ? why->str : NULL);
-    g_string_free(why, TRUE);
-    char *scope = r ? scope_text(d.scope_warning) : NULL;
+    g_autofree char *scope = r ? scope_text(d.scope_warning) : NULL;
     set_visible_text(self->s_scope, scope);
-    g_free(scope);
     show_probabilities(self, m, r);
     show_lesions(self, r);
     const tsc_timings *t = r ? api->result_get_timings(r) : NULL;
-    char *tt = t && t->total_ms > 0
-                   ? g_strdup_printf("Analysed in %.0f ms (%s)", t->total_ms,
-                                     method == TSC_METHOD_CNN         ? "CNN"
-                                     : method == TSC_METHOD_THRESHOLD ? "threshold"
-                                                                      : "region growing")
-                   : NULL;
+    g_autofree char *tt = t && t->total_ms > 0
+                              ? g_strdup_printf("Analysed in %.0f ms (%s)", t->total_ms,
+                                                method == TSC_METHOD_CNN         ? "CNN"
+                                                : method == TSC_METHOD_THRESHOLD ? "threshold"
+                                                                                 : "region growing")
+                              : NULL;
     set_visible_text(self->s_timing, tt);
-    g_free(tt);
 }
 
 static void hide_series(TscFindingsPanel *self)
@@ -221,13 +217,15 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     self->series_valid = TRUE;
     self->shown_series = r;
     self->shown_series_model = model;
-    char *blocked = !r && self->scope_reason && !self->scope_forced
-                        ? g_strdup_printf("Not analysed: %s.", self->scope_reason)
-                        : NULL;
-    set_visible_text(self->r_status,
-                     r ? NULL : blocked ? blocked
-                                        : "Not analysed. Use Analyse Series (Ctrl+Enter) for the volume and the slice strip.");
-    g_free(blocked);
+    g_autofree char *blocked = !r && self->scope_reason && !self->scope_forced
+                                   ? g_strdup_printf("Not analysed: %s.", self->scope_reason)
+                                   : NULL;
+    set_visible_text(
+        self->r_status,
+        r ? NULL
+        : blocked
+            ? blocked
+            : "Not analysed. Use Analyse Series (Ctrl+Enter) for the volume and the slice strip.");
     if (!r) {
         hide_series(self);
         return;
@@ -237,14 +235,12 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     tsc_viewer_describe_series(m, r, &d);
     set_verdict_line(self->r_banner, &d, NULL);
     gtk_widget_set_visible(self->r_banner, TRUE);
-    GString *detail = g_string_new(NULL);
+    g_autoptr(GString) detail = g_string_new(NULL);
     if (*d.reason) g_string_append(detail, d.reason);
     if (*d.detail) g_string_append_printf(detail, "%s%s", detail->len ? "\n" : "", d.detail);
     set_visible_text(self->r_detail, detail->len ? detail->str : NULL);
-    g_string_free(detail, TRUE);
-    char *scope = scope_text(d.scope_warning);
+    g_autofree char *scope = scope_text(d.scope_warning);
     set_visible_text(self->r_scope, scope);
-    g_free(scope);
 
     size_t n = api->series_result_n_slices(r), n_missing = 0;
     for (size_t k = 0; k < n; k++) n_missing += api->series_result_get_slice(r, k) == NULL;
@@ -259,24 +255,23 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
                      {TSC_VERDICT_NO_TUMOR, "no tumour"},
                      {TSC_VERDICT_INCONCLUSIVE, "inconclusive"},
                      {TSC_VERDICT_NOT_ASSESSABLE, "not assessable"}};
-        GString *counts = g_string_new(NULL);
+        g_autoptr(GString) counts = g_string_new(NULL);
         for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
             size_t c = api->series_result_count(r, kinds[i].v);
             if (c || kinds[i].v != TSC_VERDICT_NOT_ASSESSABLE)
                 g_string_append_printf(counts, "%s%zu %s", counts->len ? " \xc2\xb7 " : "", c, kinds[i].name);
         }
         set_visible_text(self->r_counts, counts->str);
-        g_string_free(counts, TRUE);
-        char *f = n_missing ? g_strdup_printf("%zu slice%s not analysed or failed", n_missing,
-                                              n_missing == 1 ? "" : "s")
-                            : NULL;
+        g_autofree char *f = n_missing ? g_strdup_printf("%zu slice%s not analysed or failed",
+                                                         n_missing, n_missing == 1 ? "" : "s")
+                                       : NULL;
         set_visible_text(self->r_failed, f);
-        g_free(f);
     }
     double vol = api->series_result_get_volume_ml(r);
-    char *t = d.verdict == TSC_VERDICT_TUMOR || vol > 0 ? g_strdup_printf("Tumour volume %.2f mL", vol) : NULL;
+    g_autofree char *t = d.verdict == TSC_VERDICT_TUMOR || vol > 0
+                             ? g_strdup_printf("Tumour volume %.2f mL", vol)
+                             : NULL;
     set_visible_text(self->r_volume, t);
-    g_free(t);
     size_t key = api->series_result_get_key_slice(r);
     gboolean has_key = key != (size_t)-1 && key < n;
     gtk_widget_set_visible(self->r_key, has_key);
@@ -299,9 +294,10 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
                                    l->max_product_mm2, l->key_slice + 1);
         set_visible_text(self->r_lesion[i], lt);
     }
-    char *more = n3 > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu more 3D lesions", n3 - MAX_LISTED) : NULL;
+    g_autofree char *more =
+        n3 > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu more 3D lesions", n3 - MAX_LISTED)
+                        : NULL;
     set_visible_text(self->r_more, more);
-    g_free(more);
 }
 
 void tsc_findings_panel_clear(TscFindingsPanel *self)
@@ -434,7 +430,7 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     /* Target before name: the action takes an int, and a button without one
      * makes GTK warn (it gets the key slice when a series result is shown). */
     gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_key), "i", 0);
-    gtk_actionable_set_action_name(GTK_ACTIONABLE(self->r_key), "app.goto-slice");
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(self->r_key), "win.goto-slice");
     gtk_widget_set_focus_on_click(self->r_key, FALSE);
     GtkWidget *rparts[] = {label("Series", "section-title"), self->r_status, self->r_banner, self->r_detail,
                            self->r_scope, self->r_counts,

@@ -129,6 +129,12 @@ char *tsc_issue_bar_dup_summary(TscIssueBar *self)
     return g_string_free(s, FALSE);
 }
 
+const char *tsc_issue_bar_get_details(TscIssueBar *self)
+{
+    g_return_val_if_fail(TSC_IS_ISSUE_BAR(self), "");
+    return gtk_label_get_text(self->info_details);
+}
+
 gboolean tsc_issue_bar_get_revealed(TscIssueBar *self)
 {
     g_return_val_if_fail(TSC_IS_ISSUE_BAR(self), FALSE);

@@ -29,6 +29,8 @@ void tsc_issue_bar_set_quiet(TscIssueBar *self, const char *id, const char *titl
 void tsc_issue_bar_set_folder(TscIssueBar *self, const char *folder);
 /* "id: title | ..." of every issue, quiet ones too (for write-state). */
 char *tsc_issue_bar_dup_summary(TscIssueBar *self);
+/* The text of the bar's Details, as shown (for write-state). */
+const char *tsc_issue_bar_get_details(TscIssueBar *self);
 gboolean tsc_issue_bar_get_revealed(TscIssueBar *self);
 GtkMessageType tsc_issue_bar_get_message_type(TscIssueBar *self);
 

@@ -83,6 +83,8 @@ static void tsc_prefs_window_init(TscPrefsWindow *self)
 
 TscPrefsWindow *tsc_prefs_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
 {
+    g_return_val_if_fail(parent == NULL || GTK_IS_WINDOW(parent), NULL);
+    g_return_val_if_fail(TSC_IS_VIEWER_PREFS(prefs), NULL);
     TscPrefsWindow *self = g_object_new(TSC_TYPE_PREFS_WINDOW, "transient-for", parent,
                                         "destroy-with-parent", TRUE, NULL);
     GBindingFlags bi = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
@@ -96,10 +98,9 @@ TscPrefsWindow *tsc_prefs_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
                                 left_drag_to_index, index_to_left_drag, NULL, NULL);
     g_object_bind_property(prefs, "deidentify", self->deidentify_switch, "active", bi);
     g_object_bind_property(prefs, "force-scope", self->force_scope_switch, "active", bi);
-    char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
+    g_autofree char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
     g_autofree char *t = g_strdup_printf("Reports go to %s (change it in the Export dialog)", folder);
     gtk_label_set_text(self->folder_label, t);
-    g_free(folder);
     gtk_widget_set_visible(GTK_WIDGET(self->persist_label), !tsc_viewer_prefs_get_persistent(prefs));
     return self;
 }

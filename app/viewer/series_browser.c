@@ -119,19 +119,17 @@ void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
         const tsc_dicom_study_info *st = api->study_get_study(ix, si->study);
         if ((gssize)st->patient != last_patient) {
             const tsc_dicom_patient_info *p = api->study_get_patient(ix, st->patient);
-            char *name = format_name(p->name);
+            g_autofree char *name = format_name(p->name);
             g_autofree char *sub = g_strdup_printf("ID %s%s%s", p->id && *p->id ? p->id : "\xe2\x80\x94",
                                         p->sex && *p->sex ? " \xc2\xb7 " : "", p->sex ? p->sex : "");
             gtk_list_box_append(self->list, header_row(name, sub, "patient-row"));
-            g_free(name);
             last_patient = (gssize)st->patient;
             last_study = -1;
         }
         if ((gssize)si->study != last_study) {
-            char *date = format_date(st->date);
+            g_autofree char *date = format_date(st->date);
             const char *desc = st->description && *st->description ? st->description : "Study";
             gtk_list_box_append(self->list, header_row(desc, date, "study-row"));
-            g_free(date);
             last_study = (gssize)si->study;
         }
         GtkWidget *row = series_row(si, st, i);

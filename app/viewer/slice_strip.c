@@ -134,9 +134,8 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
     TscSliceStrip *self = TSC_SLICE_STRIP(w);
     gssize k = slice_at(self, x);
     if (k < 0) return FALSE;
-    char *text = tsc_slice_strip_dup_tooltip(self, (gsize)k);
+    g_autofree char *text = tsc_slice_strip_dup_tooltip(self, (gsize)k);
     gtk_tooltip_set_text(tip, text);
-    g_free(text);
     return TRUE;
 }
 

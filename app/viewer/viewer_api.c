@@ -90,13 +90,12 @@ gboolean tsc_viewer_api_init(GError **error)
         guint32 highest = 0;
         for (guint32 v = 1; v <= 64; v++)
             if (tsc_plugin_get_api(v)) highest = v;
-        char *served = highest ? g_strdup_printf("ABI versions 1 to %u", highest)
-                               : g_strdup("no ABI version between 1 and 64");
+        g_autofree char *served = highest ? g_strdup_printf("ABI versions 1 to %u", highest)
+                                          : g_strdup("no ABI version between 1 and 64");
         g_set_error(error, TSC_VIEWER_ERROR, TSC_VIEWER_ERROR_ABI,
                     "This viewer needs tumorscope plugin ABI version %u, but the plugin "
                     "%s serves %s. Install a plugin and viewer from the same release.",
                     TSC_PLUGIN_API_VERSION, plugin_path, served);
-        g_free(served);
         return FALSE;
     }
     if (api->version < TSC_PLUGIN_API_VERSION ||
@@ -127,6 +126,7 @@ const char *tsc_viewer_api_plugin_path(void)
 void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *err,
                           const char *what)
 {
+    g_return_if_fail(what != NULL);
     const char *detail = err && err->message[0] ? err->message
                          : api                  ? api->status_to_string(status)
                                                 : "failed";

@@ -38,18 +38,42 @@ static TscViewerWindow *ensure_window(TscViewerApp *self)
     return win;
 }
 
-TscViewerPrefs *tsc_viewer_app_get_prefs(TscViewerApp *self) { return self->prefs; }
-tsc_model *tsc_viewer_app_get_model(TscViewerApp *self) { return self->model; }
-const GError *tsc_viewer_app_get_model_error(TscViewerApp *self) { return self->model_error; }
-gboolean tsc_viewer_app_get_model_loading(TscViewerApp *self) { return self->model_loading; }
-const GError *tsc_viewer_app_get_api_error(TscViewerApp *self) { return self->api_error; }
-GMenuModel *tsc_viewer_app_get_recent_menu(TscViewerApp *self) { return G_MENU_MODEL(self->recent_menu); }
+TscViewerPrefs *tsc_viewer_app_get_prefs(TscViewerApp *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(self), NULL);
+    return self->prefs;
+}
+tsc_model *tsc_viewer_app_get_model(TscViewerApp *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(self), NULL);
+    return self->model;
+}
+const GError *tsc_viewer_app_get_model_error(TscViewerApp *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(self), NULL);
+    return self->model_error;
+}
+gboolean tsc_viewer_app_get_model_loading(TscViewerApp *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(self), FALSE);
+    return self->model_loading;
+}
+const GError *tsc_viewer_app_get_api_error(TscViewerApp *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(self), NULL);
+    return self->api_error;
+}
+GMenuModel *tsc_viewer_app_get_recent_menu(TscViewerApp *self)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(self), NULL);
+    return G_MENU_MODEL(self->recent_menu);
+}
 
 static void rebuild_recent(TscViewerApp *self)
 {
     g_menu_remove_all(self->recent_menu);
     char **recent = tsc_viewer_prefs_dup_recent(self->prefs);
-    GMenu *section = g_menu_new();
+    g_autoptr(GMenu) section = g_menu_new();
     for (char **p = recent; *p; p++) {
         g_autofree char *base = g_path_get_basename(*p);
         g_autofree char *parent = g_path_get_dirname(*p);
@@ -59,18 +83,15 @@ static void rebuild_recent(TscViewerApp *self)
         char **parts = g_strsplit(shown, "_", -1);
         g_autofree char *label = g_strjoinv("__", parts);
         g_strfreev(parts);
-        GMenuItem *item = g_menu_item_new(label, NULL);
-        g_menu_item_set_action_and_target_value(item, "app.open", g_variant_new_string(*p));
+        g_autoptr(GMenuItem) item = g_menu_item_new(label, NULL);
+        g_menu_item_set_action_and_target_value(item, "win.open", g_variant_new_string(*p));
         g_menu_append_item(section, item);
-        g_object_unref(item);
     }
     if (!recent[0]) {
-        GMenuItem *item = g_menu_item_new("No recent studies", "app.none");
+        g_autoptr(GMenuItem) item = g_menu_item_new("No recent studies", "app.none");
         g_menu_append_item(section, item);
-        g_object_unref(item);
     }
     g_menu_append_section(self->recent_menu, "Recent Studies", G_MENU_MODEL(section));
-    g_object_unref(section);
     g_strfreev(recent);
 }
 
@@ -139,25 +160,25 @@ ACTION(act_about)
 {
     UNUSED;
     TscViewerApp *self = data;
-    char *comments;
+    g_autofree char *comments = NULL;
     if (self->api_error) {
         comments = g_strdup(self->api_error->message);
     } else {
         const tsc_plugin_api *api = tsc_viewer_api();
-        char *model = self->model ? g_strdup_printf("Model %s %s, SHA-256 %s", api->model_get_name(self->model),
-                                                    api->model_get_version(self->model),
-                                                    api->model_get_sha256(self->model))
-                                  : g_strdup("No model loaded");
-        comments = g_strdup_printf("Brain tumour MRI decision support.\nPlugin %s (ABI %u): %s\n%s\n\n"
-                                   "Decision support only \xe2\x80\x94 not for diagnostic use.",
-                                   api->plugin_version(), api->version, tsc_viewer_api_plugin_path(), model);
-        g_free(model);
+        g_autofree char *model = self->model ? g_strdup_printf("Model %s %s, SHA-256 %s",
+                                                               api->model_get_name(self->model),
+                                                               api->model_get_version(self->model),
+                                                               api->model_get_sha256(self->model))
+                                             : g_strdup("No model loaded");
+        comments = g_strdup_printf(
+            "Brain tumour MRI decision support.\nPlugin %s (ABI %u): %s\n%s\n\n"
+            "Decision support only \xe2\x80\x94 not for diagnostic use.",
+            api->plugin_version(), api->version, tsc_viewer_api_plugin_path(), model);
     }
     gtk_show_about_dialog(GTK_WINDOW(main_window(self)), "program-name", "tumorscope viewer",
                           "logo-icon-name", "org.tumorscope.Viewer", "version", TSC_VERSION,
-                          "comments", comments, "license-type", GTK_LICENSE_CUSTOM,
-                          "license", "See the LICENSE file of the tumorscope distribution.", NULL);
-    g_free(comments);
+                          "comments", comments, "license-type", GTK_LICENSE_CUSTOM, "license",
+                          "See the LICENSE file of the tumorscope distribution.", NULL);
 }
 
 static const GActionEntry app_entries[] = {
@@ -175,6 +196,13 @@ static const GActionEntry app_entries[] = {
     {"screenshot", act_forward, "s", NULL, NULL, {0}},
     {"write-state", act_forward, "s", NULL, NULL, {0}},
     {"benchmark-scroll", act_forward, "s", NULL, NULL, {0}},
+    {"pacs-dialog", act_forward, NULL, NULL, NULL, {0}},
+    {"pacs-search", act_forward, "a{ss}", NULL, NULL, {0}},
+    {"pacs-more", act_forward, NULL, NULL, NULL, {0}},
+    {"pacs-retrieve", act_forward, "i", NULL, NULL, {0}},
+    {"pacs-send", act_forward, "s", NULL, NULL, {0}},
+    {"pacs-nodes", act_forward, NULL, NULL, NULL, {0}},
+    {"pacs-test-connection", act_forward, "s", NULL, NULL, {0}},
     {"preferences", act_preferences, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"shortcuts", act_shortcuts, NULL, NULL, NULL, {0}},
@@ -191,9 +219,8 @@ static void add_property_actions(TscViewerApp *self)
                                   "analyze-on-click", "method", "deidentify", "force-scope",
                                   "show-seg", "left-drag"};
     for (size_t i = 0; i < G_N_ELEMENTS(props); i++) {
-        GPropertyAction *pa = g_property_action_new(props[i], self->prefs, props[i]);
+        g_autoptr(GPropertyAction) pa = g_property_action_new(props[i], self->prefs, props[i]);
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
-        g_object_unref(pa);
     }
 }
 
@@ -203,10 +230,11 @@ static void set_accels(TscViewerApp *self)
         const char *action;
         const char *accels[3];
     } accels[] = {
-        {"app.open-folder", {"<Control>o", NULL}},
-        {"app.open-file", {"<Control><Shift>o", NULL}},
-        {"app.export-dialog", {"<Control>e", NULL}},
-        {"app.analyze-series", {"<Control>Return", "<Control>KP_Enter", NULL}},
+        {"win.open-folder", {"<Control>o", NULL}},
+        {"win.open-file", {"<Control><Shift>o", NULL}},
+        {"win.export-dialog", {"<Control>e", NULL}},
+        {"win.pacs-dialog", {"<Control><Shift>p", NULL}},
+        {"win.analyze-series", {"<Control>Return", "<Control>KP_Enter", NULL}},
         {"app.preferences", {"<Control>comma", NULL}},
         {"app.quit", {"<Control>q", NULL}},
     };
@@ -223,11 +251,10 @@ static void tsc_viewer_app_startup(GApplication *app)
 
     /* A radiology workstation is dark: the image is the brightest thing. */
     g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", TRUE, NULL);
-    GtkCssProvider *css = gtk_css_provider_new();
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
     gtk_css_provider_load_from_resource(css, "/org/tumorscope/Viewer/css/viewer.css");
     gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-    g_object_unref(css);
 
     self->prefs = tsc_viewer_prefs_new();
     self->recent_menu = g_menu_new();
@@ -235,16 +262,10 @@ static void tsc_viewer_app_startup(GApplication *app)
     g_action_map_add_action_entries(G_ACTION_MAP(self), app_entries, G_N_ELEMENTS(app_entries), self);
     add_property_actions(self);
     set_accels(self);
-    tsc_viewer_pacs_add_app_actions(GTK_APPLICATION(self));
 
     if (!tsc_viewer_api_init(&self->api_error)) {
+        /* The window disables its commands (tsc_viewer_window_show_fatal). */
         g_warning("%s", self->api_error->message);
-        static const char *needs_plugin[] = {"open", "open-folder", "open-file", "select-series", "goto-slice",
-                                             "analyze-slice", "analyze-series", "export-report", "export-dialog",
-                                             "benchmark-scroll"};
-        for (size_t i = 0; i < G_N_ELEMENTS(needs_plugin); i++)
-            g_simple_action_set_enabled(
-                G_SIMPLE_ACTION(g_action_map_lookup_action(G_ACTION_MAP(self), needs_plugin[i])), FALSE);
         return;
     }
     /* The model loads in the background; browsing works meanwhile. */

@@ -37,14 +37,14 @@ static void model_thread(GTask *task, gpointer source, gpointer data, GCancellab
 void tsc_viewer_model_load_async(GCancellable *cancellable, GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_model_load_async);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, model_thread);
-    g_object_unref(task);
 }
 
 tsc_model *tsc_viewer_model_load_finish(GAsyncResult *result, GError **error)
 {
+    g_return_val_if_fail(G_IS_TASK(result), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
@@ -187,18 +187,18 @@ void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int
 {
     g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
     g_return_if_fail(decoded == NULL || (decoded->series == series && decoded->slice == slice));
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_slice_async);
     AnalysisData *d = analysis_data_new(study, model, method, series, slice);
     d->force_scope = force_scope;
     d->decoded = decoded ? tsc_viewer_image_ref(decoded) : NULL;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, slice_thread);
-    g_object_unref(task);
 }
 
 tsc_result *tsc_viewer_analyze_slice_finish(GAsyncResult *result, GError **error)
 {
+    g_return_val_if_fail(G_IS_TASK(result), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
@@ -213,11 +213,6 @@ static void series_outcome_free(SeriesOutcome *o)
     g_free(o);
 }
 
-static void series_progress(size_t done, size_t total, void *data)
-{
-    tsc_viewer_progress_report(data, done, total);
-}
-
 static void series_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
     (void)source;
@@ -228,10 +223,9 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
-    tsc_status st = api->analyze_study_series(d->model, tsc_viewer_study_get_index(d->study),
-                                              d->series, &opt, d->threads,
-                                              d->progress ? series_progress : NULL, d->progress,
-                                              &r, &err);
+    tsc_status st = api->analyze_study_series(
+        d->model, tsc_viewer_study_get_index(d->study), d->series, &opt, d->threads,
+        d->progress ? tsc_viewer_progress_cb : NULL, d->progress, &r, &err);
     /* Outside the scope the plugin still returns a "not analysed" result
      * with the reason: that is what the window shows. */
     if (st == TSC_ESCOPE && r) {
@@ -276,7 +270,8 @@ void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, in
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_series_async);
     AnalysisData *d = analysis_data_new(study, model, method, series, 0);
     d->threads = CLAMP(threads, 1, 2);
@@ -284,12 +279,12 @@ void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, in
     d->progress = progress;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, series_thread);
-    g_object_unref(task);
 }
 
 tsc_series_result *tsc_viewer_analyze_series_finish(GAsyncResult *result, gboolean *cancelled,
                                                     GError **error)
 {
+    g_return_val_if_fail(G_IS_TASK(result), NULL);
     SeriesOutcome *o = g_task_propagate_pointer(G_TASK(result), error);
     if (cancelled) *cancelled = o ? o->cancelled : TRUE;
     if (!o) return NULL;
@@ -330,27 +325,24 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
     const tsc_plugin_api *api = tsc_viewer_api();
     const tsc_dicom_index *index = tsc_viewer_study_get_index(d->study);
     const tsc_model *model = d->method == TSC_METHOD_CNN ? d->model : NULL;
-    GString *written = g_string_new(NULL), *notes = g_string_new(NULL);
-    GError *first_error = NULL;
+    g_autoptr(GString) written = g_string_new(NULL);
+    g_autoptr(GString) notes = g_string_new(NULL);
+    g_autoptr(GError) first_error = NULL;
 
     /* A new folder per export: the plugin never overwrites (force = 0), and
      * the names carry no patient identifier. */
-    GDateTime *now = g_date_time_new_now_local();
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
     g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
     g_autofree char *base = g_strdup_printf("series%zu-slice%zu-%s", d->series + 1, d->slice + 1, stamp);
-    char *folder = g_build_filename(d->spec.folder, base, NULL);
+    g_autofree char *folder = g_build_filename(d->spec.folder, base, NULL);
     for (int i = 2; g_file_test(folder, G_FILE_TEST_EXISTS); i++) {
         g_free(folder);
         folder = g_strdup_printf("%s%c%s-%d", d->spec.folder, G_DIR_SEPARATOR, base, i);
     }
-    g_date_time_unref(now);
     if (g_mkdir_with_parents(folder, 0755) != 0) {
         g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errno),
                                 "The export folder %s could not be created: %s", folder,
                                 g_strerror(errno));
-        g_free(folder);
-        g_string_free(written, TRUE);
-        g_string_free(notes, TRUE);
         return;
     }
 
@@ -369,14 +361,13 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
         }
         if (d->slice_result) {
             g_autofree char *name = g_strdup_printf("slice%03zu.png", d->slice + 1);
-            char *path = g_build_filename(folder, name, NULL);
+            g_autofree char *path = g_build_filename(folder, name, NULL);
             st = api->report_slice_png(path, model, index, d->series, d->slice, d->slice_result,
                                        &ro, &err);
             if (st == TSC_OK)
                 g_string_append_printf(written, "%s\n", name);
             else if (!first_error)
                 tsc_viewer_set_error(&first_error, st, &err, "The slice report failed");
-            g_free(path);
         } else if (d->method == TSC_METHOD_CNN && !d->model) {
             g_string_append(notes, "Slice report skipped: the model is not loaded.\n");
         }
@@ -387,13 +378,12 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
         g_string_append(notes, "Series summary, PDF and DICOM outputs need a series analysis: "
                                "use Analyse Series first.\n");
     if (sr && d->spec.series_png && !g_cancellable_is_cancelled(cancellable)) {
-        char *path = g_build_filename(folder, "series-summary.png", NULL);
+        g_autofree char *path = g_build_filename(folder, "series-summary.png", NULL);
         st = api->report_series_png(path, model, index, d->series, sr, &ro, &err);
         if (st == TSC_OK)
             g_string_append(written, "series-summary.png\n");
         else if (!first_error)
             tsc_viewer_set_error(&first_error, st, &err, "The series summary failed");
-        g_free(path);
     }
     if (sr && d->spec.pdf && !g_cancellable_is_cancelled(cancellable)) {
         g_autofree char *path = g_build_filename(folder, "report.pdf", NULL);
@@ -417,23 +407,17 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
 
     if (written->len == 0) {
         g_rmdir(folder); /* only removes it when empty */
-        g_free(folder);
-        g_string_free(written, TRUE);
         if (!first_error)
             g_set_error(&first_error, TSC_VIEWER_ERROR, TSC_VIEWER_ERROR_NO_RESULT,
                         "Nothing was exported. %s", notes->len ? notes->str : "Choose at least one output.");
-        g_string_free(notes, TRUE);
-        g_task_return_error(task, first_error);
+        g_task_return_error(task, g_steal_pointer(&first_error));
         return;
     }
-    if (first_error) {
-        g_string_append_printf(notes, "%s\n", first_error->message);
-        g_error_free(first_error);
-    }
-    d->folder = folder;
-    d->notes = notes->len ? g_string_free(notes, FALSE) : (g_string_free(notes, TRUE), NULL);
+    if (first_error) g_string_append_printf(notes, "%s\n", first_error->message);
+    d->folder = g_steal_pointer(&folder);
+    d->notes = notes->len ? g_string_free(g_steal_pointer(&notes), FALSE) : NULL;
     g_info("export for series %zu slice %zu done", d->series, d->slice);
-    g_task_return_pointer(task, g_string_free(written, FALSE), g_free);
+    g_task_return_pointer(task, g_string_free(g_steal_pointer(&written), FALSE), g_free);
 }
 
 void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method, gsize series,
@@ -442,7 +426,9 @@ void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method
                              GCancellable *cancellable, GAsyncReadyCallback callback,
                              gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_return_if_fail(spec != NULL && spec->folder != NULL);
+    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_export_async);
     ExportData *d = g_new0(ExportData, 1);
     d->study = g_object_ref(study);
@@ -456,11 +442,11 @@ void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method
     d->spec.folder = g_strdup(spec->folder);
     g_task_set_task_data(task, d, (GDestroyNotify)export_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, export_thread);
-    g_object_unref(task);
 }
 
 char *tsc_viewer_export_finish(GAsyncResult *result, char **folder, char **notes, GError **error)
 {
+    g_return_val_if_fail(G_IS_TASK(result), NULL);
     char *summary = g_task_propagate_pointer(G_TASK(result), error);
     ExportData *d = g_task_get_task_data(G_TASK(result));
     if (folder) *folder = summary ? g_strdup(d->folder) : NULL;

@@ -100,6 +100,8 @@ struct TscViewerProgress {
 
 TscViewerProgress *tsc_viewer_progress_new(GObject *target, TscViewerProgressFn fn, gpointer data)
 {
+    g_return_val_if_fail(G_IS_OBJECT(target), NULL);
+    g_return_val_if_fail(fn != NULL, NULL);
     TscViewerProgress *p = g_new0(TscViewerProgress, 1);
     g_atomic_ref_count_init(&p->rc);
     g_weak_ref_init(&p->target, target);
@@ -124,16 +126,14 @@ static gboolean deliver(gpointer data)
     gsize done = p->done, total = p->total;
     p->scheduled = FALSE;
     g_mutex_unlock(&p->lock);
-    GObject *target = g_weak_ref_get(&p->target);
-    if (target) {
-        p->fn(target, done, total, p->data);
-        g_object_unref(target);
-    }
+    g_autoptr(GObject) target = g_weak_ref_get(&p->target);
+    if (target) p->fn(target, done, total, p->data);
     return G_SOURCE_REMOVE;
 }
 
 void tsc_viewer_progress_report(TscViewerProgress *p, gsize done, gsize total)
 {
+    g_return_if_fail(p != NULL);
     gboolean schedule;
     g_mutex_lock(&p->lock);
     /* Workers may report out of order; progress never goes backwards. */
@@ -149,6 +149,11 @@ void tsc_viewer_progress_report(TscViewerProgress *p, gsize done, gsize total)
         g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, deliver, p,
                         (GDestroyNotify)tsc_viewer_progress_unref);
     }
+}
+
+void tsc_viewer_progress_cb(size_t done, size_t total, void *progress)
+{
+    tsc_viewer_progress_report(progress, done, total);
 }
 
 int tsc_viewer_cancel_cb(void *cancellable)

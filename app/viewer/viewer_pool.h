@@ -41,6 +41,9 @@ typedef void (*TscViewerProgressFn)(GObject *target, gsize done, gsize total, gp
 TscViewerProgress *tsc_viewer_progress_new(GObject *target, TscViewerProgressFn fn, gpointer data);
 /* Any thread. */
 void tsc_viewer_progress_report(TscViewerProgress *p, gsize done, gsize total);
+/* The plugin's progress callback (tsc_progress_fn), with a TscViewerProgress
+ * as its data. */
+void tsc_viewer_progress_cb(size_t done, size_t total, void *progress);
 void tsc_viewer_progress_unref(TscViewerProgress *p);
 
 /* A tsc_cancel_fn over a GCancellable (pass the cancellable as data). */

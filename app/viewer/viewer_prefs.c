@@ -53,7 +53,7 @@ static GSettingsSchema *find_schema(void)
     GSettingsSchema *schema = def ? g_settings_schema_source_lookup(def, TSC_VIEWER_APP_ID, TRUE)
                                   : NULL;
     if (schema) return schema;
-    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
     if (!exe) return NULL;
     g_autofree char *bindir = g_path_get_dirname(exe);
     g_autofree char *dir = g_build_filename(bindir, "..", "share", "glib-2.0", "schemas", NULL);
@@ -68,7 +68,6 @@ static GSettingsSchema *find_schema(void)
         g_message("settings schema folder %s unusable: %s", dir, error->message);
         g_clear_error(&error);
     }
-    g_free(exe);
     return schema;
 }
 
@@ -275,16 +274,25 @@ GSettings *tsc_viewer_prefs_get_settings(TscViewerPrefs *self)
     return self->settings;
 }
 
-gboolean tsc_viewer_prefs_get_show_overlay(TscViewerPrefs *self) { return self->show_overlay; }
-gboolean tsc_viewer_prefs_get_overlay_outline(TscViewerPrefs *self) { return self->overlay_outline; }
-double tsc_viewer_prefs_get_opacity(TscViewerPrefs *self) { return self->opacity; }
-gboolean tsc_viewer_prefs_get_show_heatmap(TscViewerPrefs *self) { return self->show_heatmap; }
-gboolean tsc_viewer_prefs_get_show_corner_text(TscViewerPrefs *self) { return self->show_corner_text; }
-gboolean tsc_viewer_prefs_get_analyze_on_click(TscViewerPrefs *self) { return self->analyze_on_click; }
-int tsc_viewer_prefs_get_threads(TscViewerPrefs *self) { return self->threads; }
-gboolean tsc_viewer_prefs_get_deidentify(TscViewerPrefs *self) { return self->deidentify; }
-gboolean tsc_viewer_prefs_get_force_scope(TscViewerPrefs *self) { return self->force_scope; }
-gboolean tsc_viewer_prefs_get_show_seg(TscViewerPrefs *self) { return self->show_seg; }
+/* The plain getters: a field each, checked like every public function. */
+#define GETTER(type, field, fallback)                                                              \
+    type tsc_viewer_prefs_get_##field(TscViewerPrefs *self)                                        \
+    {                                                                                              \
+        g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), fallback);                                 \
+        return self->field;                                                                        \
+    }
+GETTER(gboolean, show_overlay, FALSE)
+GETTER(gboolean, overlay_outline, FALSE)
+GETTER(double, opacity, 0)
+GETTER(gboolean, show_heatmap, FALSE)
+GETTER(gboolean, show_corner_text, FALSE)
+GETTER(gboolean, analyze_on_click, FALSE)
+GETTER(int, threads, 0)
+GETTER(gboolean, deidentify, FALSE)
+GETTER(gboolean, force_scope, FALSE)
+GETTER(gboolean, show_seg, FALSE)
+#undef GETTER
+
 gboolean tsc_viewer_prefs_get_left_drag_window_level(TscViewerPrefs *self)
 {
     g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), FALSE);

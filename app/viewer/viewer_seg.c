@@ -82,6 +82,7 @@ static gssize find_seg(const tsc_plugin_api *api, const tsc_dicom_index *ix, gsi
 
 gboolean tsc_viewer_seg_exists(TscViewerStudy *study, gsize series)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(study), FALSE);
     const tsc_plugin_api *api = tsc_viewer_api();
     const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
     if (!ix || series >= tsc_viewer_study_n_series(study)) return FALSE;
@@ -101,7 +102,7 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     }
     const tsc_dicom_series_info *si = api->study_get_series(ix, series);
     const tsc_dicom_seg_info *g = api->study_get_segmentation(ix, (gsize)s);
-    TscViewerSegMasks *m = g_new0(TscViewerSegMasks, 1);
+    g_autoptr(TscViewerSegMasks) m = g_new0(TscViewerSegMasks, 1);
     m->series = series;
     m->rows = g->rows;
     m->cols = g->cols;
@@ -112,7 +113,7 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
                         : seg1 && seg1->label && *seg1->label ? seg1->label
                                                               : "segmentation");
     gsize px = (gsize)g->rows * g->cols;
-    guint8 *frame = g_malloc(px);
+    g_autofree guint8 *frame = g_malloc(px);
     int on = g->max_fractional_value > 1 ? g->max_fractional_value / 2 : 0;
     for (gsize f = 0; f < g->n_frames; f++) {
         if (g_cancellable_is_cancelled(cancellable)) break;
@@ -123,8 +124,6 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
         if (st != TSC_OK) {
             GError *error = NULL;
             tsc_viewer_set_error(&error, st, &err, "The stored segmentation could not be read");
-            g_free(frame);
-            tsc_viewer_seg_masks_free(m);
             g_task_return_error(task, error);
             return;
         }
@@ -133,22 +132,18 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
             if (frame[i] > on) m->masks[k][i] = 1;
         m->n_frames_mapped++;
     }
-    g_free(frame);
-    if (g_task_return_error_if_cancelled(task)) {
-        tsc_viewer_seg_masks_free(m);
-        return;
-    }
-    g_task_return_pointer(task, m, (GDestroyNotify)tsc_viewer_seg_masks_free);
+    if (g_task_return_error_if_cancelled(task)) return;
+    g_task_return_pointer(task, g_steal_pointer(&m), (GDestroyNotify)tsc_viewer_seg_masks_free);
 }
 
 void tsc_viewer_seg_load_async(TscViewerStudy *study, gsize series, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer data)
 {
-    GTask *task = g_task_new(study, cancellable, callback, data);
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_autoptr(GTask) task = g_task_new(study, cancellable, callback, data);
     g_task_set_source_tag(task, tsc_viewer_seg_load_async);
     g_task_set_task_data(task, GSIZE_TO_POINTER(series), NULL);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, load_thread);
-    g_object_unref(task);
 }
 
 TscViewerSegMasks *tsc_viewer_seg_load_finish(TscViewerStudy *study, GAsyncResult *res,

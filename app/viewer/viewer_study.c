@@ -33,6 +33,7 @@ G_DEFINE_FINAL_TYPE(TscViewerStudy, tsc_viewer_study, G_TYPE_OBJECT)
 
 TscViewerImage *tsc_viewer_image_ref(TscViewerImage *image)
 {
+    g_return_val_if_fail(image != NULL, NULL);
     g_atomic_ref_count_inc(&image->rc);
     return image;
 }
@@ -107,18 +108,13 @@ static void open_data_free(OpenData *d)
     g_free(d);
 }
 
-static void open_progress(size_t done, size_t total, void *data)
-{
-    tsc_viewer_progress_report(data, done, total);
-}
-
 static void open_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     (void)source;
     OpenData *d = task_data;
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_dicom_open_params params = api->study_default_params();
-    params.progress = d->progress ? open_progress : NULL;
+    params.progress = d->progress ? tsc_viewer_progress_cb : NULL;
     params.progress_data = d->progress;
     params.cancel = tsc_viewer_cancel_cb;
     params.cancel_data = cancellable;
@@ -150,18 +146,19 @@ void tsc_viewer_study_open_async(const char *const *paths, TscViewerProgress *pr
                                  GCancellable *cancellable, GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_return_if_fail(paths != NULL && paths[0] != NULL);
+    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_study_open_async);
     OpenData *d = g_new0(OpenData, 1);
     d->paths = g_strdupv((char **)paths);
     d->progress = progress;
     g_task_set_task_data(task, d, (GDestroyNotify)open_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_INDEX, task, open_thread);
-    g_object_unref(task);
 }
 
 TscViewerStudy *tsc_viewer_study_open_finish(GAsyncResult *result, GError **error)
 {
+    g_return_val_if_fail(G_IS_TASK(result), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
@@ -336,7 +333,7 @@ void tsc_viewer_study_decode_async(TscViewerStudy *self, gsize series, gsize sli
                                    gpointer user_data)
 {
     g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
-    GTask *task = g_task_new(self, cancellable, callback, user_data);
+    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_study_decode_async);
     DecodeData *d = g_new(DecodeData, 1);
     d->series = series;
@@ -348,7 +345,6 @@ void tsc_viewer_study_decode_async(TscViewerStudy *self, gsize series, gsize sli
     } else {
         tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, decode_thread);
     }
-    g_object_unref(task);
 }
 
 TscViewerImage *tsc_viewer_study_decode_finish(TscViewerStudy *self, GAsyncResult *result,
@@ -377,6 +373,7 @@ static void window_bounds(double center, double width, double *lo, double *inv)
 
 cairo_surface_t *tsc_viewer_image_to_surface(const TscViewerImage *image, double center, double width)
 {
+    g_return_val_if_fail(image != NULL, NULL);
     const tsc_dicom_image *d = image->image;
     double lo, inv;
     window_bounds(center, width, &lo, &inv);
@@ -460,14 +457,13 @@ void tsc_viewer_study_thumbnail_async(TscViewerStudy *self, gsize series, int si
                                       gpointer user_data)
 {
     g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
-    GTask *task = g_task_new(self, cancellable, callback, user_data);
+    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_study_thumbnail_async);
     ThumbData *d = g_new(ThumbData, 1);
     d->series = series;
     d->size = size;
     g_task_set_task_data(task, d, g_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, thumb_thread);
-    g_object_unref(task);
 }
 
 GdkTexture *tsc_viewer_study_thumbnail_finish(TscViewerStudy *self, GAsyncResult *result,
@@ -487,6 +483,7 @@ static void series_ref_clear(gpointer data)
 
 TscViewerSeriesRef *tsc_viewer_series_ref_acquire(TscViewerSeriesRef *ref)
 {
+    g_return_val_if_fail(ref != NULL, NULL);
     return g_atomic_rc_box_acquire(ref);
 }
 

@@ -72,7 +72,8 @@ struct _TscViewerWindow {
     GtkAdjustment *opacity_adjustment;
     GtkWidget *opacity_scale;
     TscFindingsPanel *findings;
-    GtkWidget *analyze_slice_button, *analyze_series_button, *export_button, *preset_box;
+    GtkWidget *open_button, *analyze_slice_button, *analyze_series_button, *export_button,
+        *preset_box;
     GtkWidget *work_box;
     GtkWidget *studies_pane, *side_pane;
     GtkToggleButton *studies_toggle, *findings_toggle;
@@ -147,6 +148,8 @@ static inline void ctx_free(Ctx *c)
     g_clear_object(&c->study);
     g_free(c);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ctx, ctx_free)
 
 /* The window if it still exists and still shows the study the job was for. */
 static inline TscViewerWindow *ctx_window(Ctx *c)

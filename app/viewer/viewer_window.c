@@ -65,10 +65,9 @@ static void on_open_folder_clicked(GtkButton *b, TscViewerWindow *self)
 {
     (void)b;
     if (!self->export_folder_shown) return;
-    GFile *f = g_file_new_for_path(self->export_folder_shown);
+    g_autoptr(GFile) f = g_file_new_for_path(self->export_folder_shown);
     g_autofree char *uri = g_file_get_uri(f);
     gtk_show_uri(GTK_WINDOW(self), uri, GDK_CURRENT_TIME);
-    g_object_unref(f);
 }
 
 /* ---- progress ---------------------------------------------------------- */
@@ -78,10 +77,11 @@ static void on_open_folder_clicked(GtkButton *b, TscViewerWindow *self)
  * and hiding them never moves or resizes the image. */
 void _tsc_viewer_window_refresh_progress(TscViewerWindow *self)
 {
-    char *text = NULL;
     if (self->opening) {
-        text = self->series_total ? g_strdup_printf("Indexing %zu of %zu files\xe2\x80\xa6", self->series_done, self->series_total)
-                                  : g_strdup("Indexing the study\xe2\x80\xa6");
+        g_autofree char *text = self->series_total
+                                    ? g_strdup_printf("Indexing %zu of %zu files\xe2\x80\xa6",
+                                                      self->series_done, self->series_total)
+                                    : g_strdup("Indexing the study\xe2\x80\xa6");
         gtk_label_set_text(self->progress_label, text);
         if (self->series_total)
             gtk_progress_bar_set_fraction(self->progress_bar, (double)self->series_done / self->series_total);
@@ -89,10 +89,10 @@ void _tsc_viewer_window_refresh_progress(TscViewerWindow *self)
             gtk_progress_bar_pulse(self->progress_bar);
     }
     gtk_revealer_set_reveal_child(self->progress_revealer, self->opening);
-    g_free(text);
 
     gboolean work = !self->opening && (self->series_running >= 0 || self->exports_running);
     if (work) {
+        g_autofree char *text = NULL;
         if (self->series_running >= 0) {
             text = g_strdup_printf("Analysing %zu / %zu", self->series_done, self->series_total);
             gtk_progress_bar_set_fraction(self->work_bar, self->series_total ? (double)self->series_done / self->series_total : 0);
@@ -101,15 +101,8 @@ void _tsc_viewer_window_refresh_progress(TscViewerWindow *self)
             gtk_progress_bar_pulse(self->work_bar);
         }
         gtk_label_set_text(self->work_label, text);
-        g_free(text);
     }
     gtk_widget_set_visible(self->work_box, work);
-
-    GAction *cancel = self->app ? g_action_map_lookup_action(G_ACTION_MAP(self->app), "cancel") : NULL;
-    if (cancel)
-        g_simple_action_set_enabled(G_SIMPLE_ACTION(cancel),
-                                    self->opening || self->series_running >= 0 || self->exports_running ||
-                                        g_hash_table_size(self->analysing) > 0);
 }
 
 /* ---- what is on screen ------------------------------------------------- */
@@ -129,32 +122,27 @@ static void refresh_corner_text(TscViewerWindow *self)
     const tsc_dicom_study_info *st = api->study_get_study(ix, si->study);
     const tsc_dicom_patient_info *p = api->study_get_patient(ix, st->patient);
     const tsc_dicom_slice_info *sl = api->study_get_slice(ix, self->series, self->slice);
-    char **name = g_strsplit(p->name, "^", -1);
-    char *pname = name[0] && name[1] && *name[1] ? g_strdup_printf("%s, %s", name[0], name[1]) : g_strdup(p->name);
-    g_strfreev(name);
-    char *date = format_date(st->date), *birth = format_date(p->birth_date);
+    g_auto(GStrv) name = g_strsplit(p->name, "^", -1);
+    g_autofree char *pname = name[0] && name[1] && *name[1]
+                                 ? g_strdup_printf("%s, %s", name[0], name[1])
+                                 : g_strdup(p->name);
+    g_autofree char *date = format_date(st->date);
+    g_autofree char *birth = format_date(p->birth_date);
     g_autofree char *tl = g_strdup_printf("%s\nID %s%s%s%s%s\n%s %s", *pname ? pname : "Unnamed patient",
                                *p->id ? p->id : "\xe2\x80\x94", *p->sex ? " \xc2\xb7 " : "", p->sex,
                                *birth ? " \xc2\xb7 born " : "", birth, date, st->description);
     g_autofree char *tr = g_strdup_printf("%s\nSeries %d \xc2\xb7 %s%s%s\n%s", si->description, si->series_number,
                                si->modality, *si->contrast_label ? " \xc2\xb7 " : "", si->contrast_label,
                                *st->institution ? st->institution : "");
-    char *loc = sl->has_geometry ? g_strdup_printf("\nLoc %.1f mm", sl->location) : g_strdup("");
-    char *br = g_strdup_printf("Slice %zu / %zu%s\n%.2f \xc3\x97 %.2f mm%s%s", self->slice + 1,
-                               si->n_slices, loc, si->pixel_spacing[1], si->pixel_spacing[0],
-                               si->slice_thickness > 0 ? " \xc2\xb7 " : "",
-                               si->slice_thickness > 0 ? "" : "");
-    if (si->slice_thickness > 0) {
-        char *t = g_strdup_printf("%s%.1f mm thick", br, si->slice_thickness);
-        g_free(br);
-        br = t;
-    }
+    g_autofree char *loc =
+        sl->has_geometry ? g_strdup_printf("\nLoc %.1f mm", sl->location) : g_strdup("");
+    g_autofree char *thick = si->slice_thickness > 0
+                                 ? g_strdup_printf(" \xc2\xb7 %.1f mm thick", si->slice_thickness)
+                                 : g_strdup("");
+    g_autofree char *br =
+        g_strdup_printf("Slice %zu / %zu%s\n%.2f \xc3\x97 %.2f mm%s", self->slice + 1, si->n_slices,
+                        loc, si->pixel_spacing[1], si->pixel_spacing[0], thick);
     tsc_slice_view_set_corner_text(self->view, tl, tr, br);
-    g_free(br);
-    g_free(loc);
-    g_free(pname);
-    g_free(date);
-    g_free(birth);
 
     g_autofree char *sl_text = g_strdup_printf("%zu / %zu", self->slice + 1, si->n_slices);
     gtk_label_set_text(self->slice_label, sl_text);
@@ -189,10 +177,11 @@ void _tsc_viewer_window_clear_seg(TscViewerWindow *self)
 
 static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
 {
-    Ctx *c = data;
-    GError *error = NULL;
-    TscViewerSegMasks *m = tsc_viewer_seg_load_finish(TSC_VIEWER_STUDY(source), res, &error);
-    TscViewerWindow *self = ctx_window(c);
+    g_autoptr(Ctx) c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TscViewerSegMasks) m =
+        tsc_viewer_seg_load_finish(TSC_VIEWER_STUDY(source), res, &error);
+    g_autoptr(TscViewerWindow) self = ctx_window(c);
     if (self && self->have_series && self->series == c->series) {
         if (m) {
             g_info("series %zu: stored SEG, %zu frames on its slices", c->series, m->n_frames_mapped);
@@ -205,10 +194,6 @@ static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
                       "The segmentation stored with this series could not be shown.", error->message);
         }
     }
-    if (self) g_object_unref(self);
-    g_clear_error(&error);
-    tsc_viewer_seg_masks_free(m);
-    ctx_free(c);
 }
 
 /* Looks for a stored SEG of the series on screen; decodes it off the main
@@ -321,10 +306,9 @@ void _tsc_viewer_window_refresh_strip_cell(TscViewerWindow *self, gsize k)
     if (r) {
         tsc_description d;
         tsc_viewer_describe_result(model_for(self, method), r, &d);
-        char *tip = result_tooltip(&d);
+        g_autofree char *tip = result_tooltip(&d);
         TscStripState st = d.verdict == TSC_VERDICT_TUMOR ? TSC_STRIP_TUMOR : TSC_STRIP_RESULT;
         tsc_slice_strip_set_cell(self->strip, k, st, d.color, tip);
-        g_free(tip);
         return;
     }
     const char *err = tsc_viewer_study_get_slice_error(self->study, method, self->series, k);
@@ -335,9 +319,8 @@ void _tsc_viewer_window_refresh_strip_cell(TscViewerWindow *self, gsize k)
         /* Refused by the scope gate: the series' own words on every cell. */
         tsc_description d;
         tsc_viewer_describe_series(model_for(self, method), sr, &d);
-        char *tip = result_tooltip(&d);
+        g_autofree char *tip = result_tooltip(&d);
         tsc_slice_strip_set_cell(self->strip, k, TSC_STRIP_NONE, 0, tip);
-        g_free(tip);
     } else {
         tsc_slice_strip_set_cell(self->strip, k, TSC_STRIP_NONE, 0, NULL);
     }
@@ -370,21 +353,20 @@ void _tsc_viewer_window_refresh_badge(TscViewerWindow *self, gsize series)
     int method = current_method(self);
     const tsc_model *model = model_for(self, method);
     if (self->series_running == (gssize)series && self->series_running_method == method) {
-        char *t = g_strdup_printf("Analysing\xe2\x80\xa6 %zu/%zu", self->series_done, self->series_total);
+        g_autofree char *t =
+            g_strdup_printf("Analysing\xe2\x80\xa6 %zu/%zu", self->series_done, self->series_total);
         tsc_series_browser_set_badge(self->browser, series, t, 0x9AA5B1);
-        g_free(t);
         return;
     }
     const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, series);
     tsc_description d;
     if (sr) {
         tsc_viewer_describe_series(model, sr, &d);
-        GString *t = g_string_new(d.label);
+        g_autoptr(GString) t = g_string_new(d.label);
         if (d.verdict == TSC_VERDICT_TUMOR)
             g_string_append_printf(t, " \xc2\xb7 %.1f mL", api->series_result_get_volume_ml(sr));
         if (*d.scope_warning) g_string_append(t, " \xc2\xb7 \xe2\x9a\xa0 outside scope");
         tsc_series_browser_set_badge(self->browser, series, t->str, d.color);
-        g_string_free(t, TRUE);
         return;
     }
     /* Slice analyses only: the most severe verdict seen so far. */
@@ -421,7 +403,7 @@ static void refresh_model_label(TscViewerWindow *self)
     }
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_model *m = current_model(self);
-    char *t;
+    g_autofree char *t = NULL;
     if (m)
         t = g_strdup_printf("Model %s %s (SHA-256 %.12s\xe2\x80\xa6)", api->model_get_name(m),
                             api->model_get_version(m), api->model_get_sha256(m));
@@ -430,7 +412,6 @@ static void refresh_model_label(TscViewerWindow *self)
     else
         t = g_strdup("No model: only the Threshold and Region-growing methods are available.");
     gtk_label_set_text(self->model_label, t);
-    g_free(t);
 }
 
 /* Commands that need a series are greyed out without one.  The actions
@@ -507,10 +488,11 @@ static void show_image(TscViewerWindow *self, TscViewerImage *im)
 
 static void on_decoded(GObject *source, GAsyncResult *res, gpointer data)
 {
-    Ctx *c = data;
-    GError *error = NULL;
-    TscViewerImage *im = tsc_viewer_study_decode_finish(TSC_VIEWER_STUDY(source), res, &error);
-    TscViewerWindow *self = ctx_window(c);
+    g_autoptr(Ctx) c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TscViewerImage) im =
+        tsc_viewer_study_decode_finish(TSC_VIEWER_STUDY(source), res, &error);
+    g_autoptr(TscViewerWindow) self = ctx_window(c);
     if (self) {
         g_hash_table_remove(self->decoding, slice_key(-1, c->series, c->slice));
         gboolean current = self->have_series && c->series == self->series && c->slice == self->slice;
@@ -526,11 +508,7 @@ static void on_decoded(GObject *source, GAsyncResult *res, gpointer data)
             /* Dropped as "scrolled past" but we are back on it: ask again. */
             tsc_viewer_window_goto_slice(self, (gssize)self->slice);
         }
-        g_object_unref(self);
     }
-    g_clear_error(&error);
-    if (im) tsc_viewer_image_unref(im);
-    ctx_free(c);
 }
 
 static void request_decode(TscViewerWindow *self, gsize slice)
@@ -740,6 +718,13 @@ void tsc_viewer_window_show_fatal(TscViewerWindow *self, const char *title, cons
     gtk_widget_set_visible(self->empty_button, FALSE);
     gtk_stack_set_visible_child_name(self->view_stack, "empty");
     gtk_widget_set_visible(GTK_WIDGET(self->findings), FALSE);
+    /* Without the plugin nothing can be opened, analysed or exported. */
+    static const char *needs_plugin[] = {
+        "win.open",          "win.open-folder",     "win.open-file",      "win.select-series",
+        "win.goto-slice",    "win.analyze-slice",   "win.analyze-series", "win.export-report",
+        "win.export-dialog", "win.benchmark-scroll"};
+    for (size_t i = 0; i < G_N_ELEMENTS(needs_plugin); i++)
+        gtk_widget_action_set_enabled(GTK_WIDGET(self), needs_plugin[i], FALSE);
     _tsc_viewer_window_refresh_sensitivity(self);
 }
 
@@ -806,6 +791,7 @@ static void bind_prefs(TscViewerWindow *self)
 
 TscViewerWindow *tsc_viewer_window_new(TscViewerApp *app)
 {
+    g_return_val_if_fail(TSC_IS_VIEWER_APP(app), NULL);
     TscViewerWindow *self = g_object_new(TSC_TYPE_VIEWER_WINDOW, "application", app, NULL);
     self->app = app;
     self->prefs = g_object_ref(tsc_viewer_app_get_prefs(app));
@@ -951,6 +937,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(analyze_slice_button);
     CHILD(analyze_series_button);
     CHILD(export_button);
+    CHILD(open_button);
     CHILD(preset_box);
     CHILD(work_box);
     CHILD(work_label);
@@ -999,16 +986,14 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
      * GtkApplicationWindow), where the header's toggles see their state. */
     static const char *panel_props[] = {"show-studies", "show-findings"};
     for (size_t i = 0; i < G_N_ELEMENTS(panel_props); i++) {
-        GPropertyAction *pa = g_property_action_new(panel_props[i], self, panel_props[i]);
+        g_autoptr(GPropertyAction) pa = g_property_action_new(panel_props[i], self, panel_props[i]);
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
-        g_object_unref(pa);
     }
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
-    GtkListItemFactory *mf = gtk_signal_list_item_factory_new();
+    g_autoptr(GtkListItemFactory) mf = gtk_signal_list_item_factory_new();
     g_signal_connect(mf, "setup", G_CALLBACK(method_item_setup), NULL);
     g_signal_connect(mf, "bind", G_CALLBACK(method_item_bind), NULL);
     gtk_drop_down_set_list_factory(self->method_dropdown, mf);
-    g_object_unref(mf);
     g_signal_connect(self->method_dropdown, "notify::selected", G_CALLBACK(on_method_note), self);
     GtkEventController *keys = gtk_event_controller_key_new();
     gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);

@@ -30,10 +30,10 @@ static gboolean method_usable(TscViewerWindow *self, int method)
 static void on_slice_analysed(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
-    Ctx *c = data;
-    GError *error = NULL;
+    g_autoptr(Ctx) c = data;
+    g_autoptr(GError) error = NULL;
     tsc_result *r = tsc_viewer_analyze_slice_finish(res, &error);
-    TscViewerWindow *self = ctx_window(c);
+    g_autoptr(TscViewerWindow) self = ctx_window(c);
     if (self) {
         g_hash_table_remove(self->analysing, slice_key(c->method, c->series, c->slice));
         if (r) {
@@ -52,11 +52,9 @@ static void on_slice_analysed(GObject *source, GAsyncResult *res, gpointer data)
             _tsc_viewer_window_refresh_badge(self, c->series);
         }
         _tsc_viewer_window_refresh_progress(self);
-        g_object_unref(self);
     }
+    /* Not kept when the window has gone or shows another study. */
     if (r) tsc_viewer_api()->result_free(r);
-    g_clear_error(&error);
-    ctx_free(c);
 }
 
 void tsc_viewer_window_analyze_slice(TscViewerWindow *self)
@@ -106,11 +104,11 @@ static void series_progress(GObject *target, gsize done, gsize total, gpointer d
 static void on_series_analysed(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
-    Ctx *c = data;
-    GError *error = NULL;
+    g_autoptr(Ctx) c = data;
+    g_autoptr(GError) error = NULL;
     gboolean cancelled = FALSE;
     tsc_series_result *r = tsc_viewer_analyze_series_finish(res, &cancelled, &error);
-    TscViewerWindow *self = ctx_window(c);
+    g_autoptr(TscViewerWindow) self = ctx_window(c);
     if (self) {
         /* Only the run we started last owns the progress row. */
         if (self->series_cancellable && self->series_cancellable == g_task_get_cancellable(G_TASK(res))) {
@@ -141,11 +139,8 @@ static void on_series_analysed(GObject *source, GAsyncResult *res, gpointer data
         _tsc_viewer_window_refresh_progress(self);
         _tsc_viewer_window_refresh_panels_staged(self);
         _tsc_viewer_window_replay_deferred(self);
-        g_object_unref(self);
     }
     if (r) tsc_viewer_api()->series_result_free(r);
-    g_clear_error(&error);
-    ctx_free(c);
 }
 
 void tsc_viewer_window_analyze_series(TscViewerWindow *self)
@@ -236,11 +231,12 @@ void tsc_viewer_window_set_window_preset(TscViewerWindow *self, const char *pres
 static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
-    Ctx *c = data;
-    GError *error = NULL;
-    char *folder = NULL, *notes = NULL;
-    char *summary = tsc_viewer_export_finish(res, &folder, &notes, &error);
-    TscViewerWindow *self = g_weak_ref_get(&c->win); /* exports report even after a new study */
+    g_autoptr(Ctx) c = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *folder = NULL, *notes = NULL;
+    g_autofree char *summary = tsc_viewer_export_finish(res, &folder, &notes, &error);
+    /* Exports report even after a new study. */
+    g_autoptr(TscViewerWindow) self = g_weak_ref_get(&c->win);
     if (self) {
         self->exports_running--;
         if (summary) {
@@ -263,13 +259,7 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
             tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_ERROR, "The report could not be exported.", error->message);
         }
         _tsc_viewer_window_refresh_progress(self);
-        g_object_unref(self);
     }
-    g_free(summary);
-    g_free(folder);
-    g_free(notes);
-    g_clear_error(&error);
-    ctx_free(c);
 }
 
 void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportSpec *spec)
@@ -298,12 +288,15 @@ void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportS
 void tsc_viewer_window_export(TscViewerWindow *self, const char *folder)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
-    TscViewerExportSpec spec = {0};
-    spec.folder = folder && *folder ? g_strdup(folder) : tsc_viewer_prefs_dup_export_folder(self->prefs);
-    spec.slice_png = spec.series_png = spec.pdf = spec.dicom = TRUE;
-    spec.deidentify = tsc_viewer_prefs_get_deidentify(self->prefs);
+    g_autofree char *dir =
+        folder && *folder ? g_strdup(folder) : tsc_viewer_prefs_dup_export_folder(self->prefs);
+    TscViewerExportSpec spec = {.folder = dir,
+                                .slice_png = TRUE,
+                                .series_png = TRUE,
+                                .pdf = TRUE,
+                                .dicom = TRUE,
+                                .deidentify = tsc_viewer_prefs_get_deidentify(self->prefs)};
     tsc_viewer_window_export_spec(self, &spec);
-    g_free(spec.folder);
 }
 
 static void on_export_requested(TscExportDialog *dialog, gpointer data)

@@ -52,10 +52,10 @@ static void bench_finish(TscViewerWindow *self)
     }
     double load[3] = {0};
     if (getloadavg(load, 3) < 1) load[0] = -1;
-    GString *all = g_string_new(NULL);
+    g_autoptr(GString) all = g_string_new(NULL);
     for (guint i = 0; i < l->len; i++)
         g_string_append_printf(all, "%s%.1f", i ? ", " : "", g_array_index(l, double, i));
-    GString *all_cpu = g_string_new(NULL);
+    g_autoptr(GString) all_cpu = g_string_new(NULL);
     for (guint i = 0; i < b->cpu_ms->len; i++)
         g_string_append_printf(all_cpu, "%s%.1f", i ? ", " : "", g_array_index(b->cpu_ms, double, i));
     GArray *sorted = g_array_copy(l);
@@ -65,16 +65,16 @@ static void bench_finish(TscViewerWindow *self)
     g_autofree char *json = g_strdup_printf(
         "{\n  \"steps\": %u,\n  \"steps_during_analysis\": %u,\n  \"steps_after_analysis\": %u,\n"
         "  \"analysis_threads\": %d,\n"
-        "  \"method\": \"%s\",\n  \"worst_ms\": %.2f,\n  \"p95_ms\": %.2f,\n  \"median_ms\": %.2f,\n"
-        "  \"mean_ms\": %.2f,\n  \"main_thread_cpu_worst_ms\": %.2f,\n  \"main_thread_cpu_mean_ms\": %.2f,\n"
+        "  \"method\": \"%s\",\n  \"worst_ms\": %.2f,\n  \"p95_ms\": %.2f,\n  \"median_ms\": "
+        "%.2f,\n"
+        "  \"mean_ms\": %.2f,\n  \"main_thread_cpu_worst_ms\": %.2f,\n  "
+        "\"main_thread_cpu_mean_ms\": %.2f,\n"
         "  \"load_average\": %.2f,\n  \"cache_misses\": %u,\n  \"decode_cache_slices\": %d,\n"
         "  \"step_ms\": [%s],\n  \"step_cpu_ms\": [%s]\n}\n",
-        l->len, b->steps_during_analysis, b->steps_after_analysis, tsc_viewer_prefs_get_threads(self->prefs),
-        method_name(current_method(self)), worst, p95, p50, l->len ? sum / l->len : 0, cpu_worst,
-        b->cpu_ms->len ? cpu_sum / b->cpu_ms->len : 0, load[0], b->misses,
-        TSC_VIEWER_CACHE_MAX_SLICES, all->str, all_cpu->str);
-    g_string_free(all, TRUE);
-    g_string_free(all_cpu, TRUE);
+        l->len, b->steps_during_analysis, b->steps_after_analysis,
+        tsc_viewer_prefs_get_threads(self->prefs), method_name(current_method(self)), worst, p95,
+        p50, l->len ? sum / l->len : 0, cpu_worst, b->cpu_ms->len ? cpu_sum / b->cpu_ms->len : 0,
+        load[0], b->misses, TSC_VIEWER_CACHE_MAX_SLICES, all->str, all_cpu->str);
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", b->path, getpid());
     if (g_file_set_contents(tmp, json, -1, NULL)) _tsc_viewer_window_commit_file(tmp, b->path);
     g_message("scroll benchmark: %u steps (%u during analysis), worst %.1f ms, p95 %.1f ms, median %.1f ms; "

@@ -120,11 +120,11 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
     self->n_ignored = n_ignored;
     const GError *open_error = tsc_viewer_study_get_open_error(study);
     if (n_ignored) {
-        char *t = g_strdup_printf("%zu file%s that %s not DICOM (notes, scripts, pictures) %s ignored:", n_ignored,
-                                  n_ignored == 1 ? "" : "s", n_ignored == 1 ? "is" : "are",
-                                  n_ignored == 1 ? "was" : "were");
+        g_autofree char *t = g_strdup_printf(
+            "%zu file%s that %s not DICOM (notes, scripts, pictures) %s ignored:", n_ignored,
+            n_ignored == 1 ? "" : "s", n_ignored == 1 ? "is" : "are",
+            n_ignored == 1 ? "was" : "were");
         tsc_issue_bar_set_quiet(self->issue_bar, "ignored", t, ignored);
-        g_free(t);
     }
     if (open_error) {
         tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_ERROR, open_error->message, details ? details : ignored);
@@ -230,10 +230,10 @@ static gboolean open_would_fail(TscViewerWindow *self, const char *const *paths)
 {
     for (int i = 0; paths[i]; i++) {
         if (!g_file_test(paths[i], G_FILE_TEST_EXISTS)) {
-            char *t = g_strdup_printf("Folder not found: %s", paths[i]);
+            g_autofree char *t = g_strdup_printf("Folder not found: %s", paths[i]);
             tsc_issue_bar_set(self->issue_bar, "open", GTK_MESSAGE_ERROR, t,
-                      self->study ? "Check the path. The study on screen stays open." : "Check the path.");
-            g_free(t);
+                              self->study ? "Check the path. The study on screen stays open."
+                                          : "Check the path.");
             return TRUE;
         }
     }
@@ -276,15 +276,14 @@ static void on_chooser_response(GtkNativeDialog *dialog, int response, gpointer 
 {
     TscViewerWindow *self = data;
     if (response == GTK_RESPONSE_ACCEPT) {
-        GFile *f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-        char *path = f ? g_file_get_path(f) : NULL;
+        g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        g_autofree char *path = f ? g_file_get_path(f) : NULL;
         if (path) {
             const char *paths[] = {path, NULL};
             tsc_viewer_window_open(self, paths);
         }
-        g_free(path);
-        g_clear_object(&f);
     }
+    /* The chooser was ours since tsc_viewer_window_choose_open. */
     g_object_unref(dialog);
 }
 
@@ -295,19 +294,17 @@ void tsc_viewer_window_choose_open(TscViewerWindow *self, gboolean folder)
         folder ? "Open Study Folder" : "Open DICOM File or DICOMDIR", GTK_WINDOW(self),
         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
     if (!folder) {
-        GtkFileFilter *dicom = gtk_file_filter_new();
+        g_autoptr(GtkFileFilter) dicom = gtk_file_filter_new();
         gtk_file_filter_set_name(dicom, "DICOM files and DICOMDIR");
         gtk_file_filter_add_pattern(dicom, "DICOMDIR");
         gtk_file_filter_add_pattern(dicom, "*.dcm");
         gtk_file_filter_add_pattern(dicom, "*.DCM");
         gtk_file_filter_add_mime_type(dicom, "application/dicom");
         gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), dicom);
-        GtkFileFilter *all = gtk_file_filter_new();
+        g_autoptr(GtkFileFilter) all = gtk_file_filter_new();
         gtk_file_filter_set_name(all, "All files");
         gtk_file_filter_add_pattern(all, "*");
         gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), all);
-        g_object_unref(dicom);
-        g_object_unref(all);
     }
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(d), TRUE);
     g_signal_connect(d, "response", G_CALLBACK(on_chooser_response), self);

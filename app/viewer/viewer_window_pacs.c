@@ -212,39 +212,6 @@ void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc)
         gtk_widget_class_install_action(wc, actions[i].name, actions[i].type, actions[i].fn);
 }
 
-/* app.pacs-*: forwarded to the viewer window's win.pacs-* (opened first
- * when a script comes before activation). */
-static void app_forward(GSimpleAction *a, GVariant *p, gpointer data)
-{
-    GtkApplication *app = data;
-    GtkWindow *win = NULL;
-    for (int pass = 0; pass < 2 && !win; pass++) {
-        for (GList *l = gtk_application_get_windows(app); l && !win; l = l->next)
-            if (TSC_IS_VIEWER_WINDOW(l->data)) win = l->data;
-        if (!win && pass == 0) g_application_activate(G_APPLICATION(app));
-    }
-    if (!win) return;
-    g_autofree char *name = g_strconcat("win.", g_action_get_name(G_ACTION(a)), NULL);
-    gtk_widget_activate_action_variant(GTK_WIDGET(win), name, p);
-}
-
-void tsc_viewer_pacs_add_app_actions(GtkApplication *app)
-{
-    g_return_if_fail(GTK_IS_APPLICATION(app));
-    static const GActionEntry entries[] = {
-        {"pacs-dialog", app_forward, NULL, NULL, NULL, {0}},
-        {"pacs-search", app_forward, "a{ss}", NULL, NULL, {0}},
-        {"pacs-more", app_forward, NULL, NULL, NULL, {0}},
-        {"pacs-retrieve", app_forward, "i", NULL, NULL, {0}},
-        {"pacs-send", app_forward, "s", NULL, NULL, {0}},
-        {"pacs-nodes", app_forward, NULL, NULL, NULL, {0}},
-        {"pacs-test-connection", app_forward, "s", NULL, NULL, {0}},
-    };
-    g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), app);
-    const char *open_accels[] = {"<Control><Shift>p", NULL};
-    gtk_application_set_accels_for_action(app, "app.pacs-dialog", open_accels);
-}
-
 void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(window));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The window's PACS commands (viewer_window_pacs.c): Open from PACS, Send
- * Results to PACS, the PACS nodes window; as win.* actions with app.*
- * actions forwarding to them for menus, keys and D-Bus scripts. */
+ * Results to PACS, the PACS nodes window; as win.* actions, which the app's
+ * actions of the same names forward to for D-Bus scripts (viewer_app.c). */
 #ifndef TSC_VIEWER_WINDOW_PACS_H
 #define TSC_VIEWER_WINDOW_PACS_H
 
@@ -9,11 +9,10 @@
 
 G_BEGIN_DECLS
 
-/* app.pacs-dialog (Ctrl+Shift+P), app.pacs-search a{ss}, app.pacs-more,
- * app.pacs-retrieve i, app.pacs-send s (a node name, "" for the chosen
- * one), app.pacs-nodes, app.pacs-test-connection s (a node name). */
-void tsc_viewer_pacs_add_app_actions(GtkApplication *app);
-/* The win.* actions those forward to (from the window's class_init). */
+/* win.pacs-dialog (Ctrl+Shift+P), win.pacs-search a{ss}, win.pacs-more,
+ * win.pacs-retrieve i, win.pacs-send s (a node name, "" for the chosen
+ * one), win.pacs-nodes, win.pacs-test-connection s (a node name); from the
+ * window's class_init. */
 void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc);
 /* The [pacs] group of write-state. */
 void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf);

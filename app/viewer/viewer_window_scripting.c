@@ -51,18 +51,15 @@ static void on_after_paint(GdkFrameClock *clock, gpointer data)
 {
     IdleWait *w = data;
     g_signal_handler_disconnect(clock, w->paint_handler);
-    TscViewerWindow *self = g_weak_ref_get(&w->win);
-    if (self) {
-        w->fn(self, w->path);
-        g_object_unref(self);
-    }
+    g_autoptr(TscViewerWindow) self = g_weak_ref_get(&w->win);
+    if (self) w->fn(self, w->path);
     idle_wait_free(w);
 }
 
 static gboolean poll_idle(gpointer data)
 {
     IdleWait *w = data;
-    TscViewerWindow *self = g_weak_ref_get(&w->win);
+    g_autoptr(TscViewerWindow) self = g_weak_ref_get(&w->win);
     if (!self) {
         idle_wait_free(w);
         return G_SOURCE_REMOVE;
@@ -75,10 +72,7 @@ static gboolean poll_idle(gpointer data)
     gboolean animations = TRUE;
     g_object_get(gtk_widget_get_settings(GTK_WIDGET(self)), "gtk-enable-animations", &animations, NULL);
     gboolean settled = idle && (!animations || now - w->idle_since >= 300000);
-    if (!settled && now < w->deadline) {
-        g_object_unref(self);
-        return G_SOURCE_CONTINUE;
-    }
+    if (!settled && now < w->deadline) return G_SOURCE_CONTINUE;
     if (!idle) g_warning("still busy after the scripting timeout; acting anyway");
     /* Idle: let one frame lay out and paint what the last results changed. */
     GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
@@ -89,7 +83,6 @@ static gboolean poll_idle(gpointer data)
         w->fn(self, w->path);
         idle_wait_free(w);
     }
-    g_object_unref(self);
     return G_SOURCE_REMOVE;
 }
 
@@ -121,11 +114,10 @@ static GtkWidget *top_window(TscViewerWindow *self)
     GtkWidget *top = GTK_WIDGET(self);
     GListModel *list = gtk_window_get_toplevels();
     for (guint i = 0; i < g_list_model_get_n_items(list); i++) {
-        GtkWindow *win = g_list_model_get_item(list, i);
+        g_autoptr(GtkWindow) win = g_list_model_get_item(list, i);
         if (gtk_window_get_transient_for(win) == GTK_WINDOW(self) && gtk_widget_get_visible(GTK_WIDGET(win)) &&
             gtk_widget_get_mapped(GTK_WIDGET(win)))
-            top = GTK_WIDGET(win);
-        g_object_unref(win);
+            top = GTK_WIDGET(win); /* still held by GTK's list of toplevels */
     }
     return top;
 }
@@ -141,25 +133,22 @@ static void do_screenshot(TscViewerWindow *self, const char *path)
     }
     /* GTK's own rendering of the window: snapshot the widget tree and render
      * it with the window's renderer. */
-    GdkPaintable *paintable = gtk_widget_paintable_new(w);
+    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
     GtkSnapshot *snapshot = gtk_snapshot_new();
     gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
-    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+    g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
     if (!node) {
-        g_object_unref(paintable);
         g_warning("screenshot: nothing to render");
         return;
     }
-    GdkTexture *texture = gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
+    g_autoptr(GdkTexture) texture =
+        gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d.png", path, getpid());
     if (gdk_texture_save_to_png(texture, tmp))
         _tsc_viewer_window_commit_file(tmp, path);
     else
         g_warning("screenshot: could not write %s", path);
     g_info("screenshot %dx%d written", width, height);
-    g_object_unref(texture);
-    gsk_render_node_unref(node);
-    g_object_unref(paintable);
 }
 
 void tsc_viewer_window_screenshot(TscViewerWindow *self, const char *path)
@@ -187,12 +176,21 @@ static char verdict_letter(tsc_verdict v)
     return '?';
 }
 
+/* A result's description, as every view of it shows it. */
+static void set_description(GKeyFile *kf, const char *group, const tsc_description *d)
+{
+    g_key_file_set_string(kf, group, "verdict", tsc_viewer_api()->verdict_to_string(d->verdict));
+    g_key_file_set_string(kf, group, "label", d->label);
+    g_key_file_set_string(kf, group, "reason", d->reason);
+    g_key_file_set_string(kf, group, "scope-warning", d->scope_warning);
+}
+
 /* The state tests and scripts poll: geometry in window coordinates (those
  * of the screenshot), verdicts per slice, errors.  No patient identifiers. */
 static void do_write_state(TscViewerWindow *self, const char *path)
 {
     const tsc_plugin_api *api = self->app && !tsc_viewer_app_get_api_error(self->app) ? tsc_viewer_api() : NULL;
-    GKeyFile *kf = g_key_file_new();
+    g_autoptr(GKeyFile) kf = g_key_file_new();
     g_key_file_set_integer(kf, "viewer", "abi-version", TSC_PLUGIN_API_VERSION);
     const GError *abi = self->app ? tsc_viewer_app_get_api_error(self->app) : NULL;
     g_key_file_set_string(kf, "viewer", "api-error", abi ? abi->message : "");
@@ -207,6 +205,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
                           gtk_widget_get_visible(self->method_note) ? gtk_label_get_text(GTK_LABEL(self->method_note)) : "");
     g_autofree char *issues = tsc_issue_bar_dup_summary(self->issue_bar);
     g_key_file_set_string(kf, "viewer", "issues", issues);
+    g_key_file_set_string(kf, "viewer", "issue-details",
+                          tsc_issue_bar_get_details(self->issue_bar));
     g_key_file_set_boolean(kf, "viewer", "info-bar-revealed", tsc_issue_bar_get_revealed(self->issue_bar));
     {
         GtkMessageType t = tsc_issue_bar_get_message_type(self->issue_bar);
@@ -218,6 +218,9 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     g_key_file_set_boolean(kf, "viewer", "toast-revealed", gtk_revealer_get_reveal_child(self->toast_revealer));
     g_key_file_set_string(kf, "viewer", "toast", gtk_label_get_text(self->toast_label));
     g_key_file_set_boolean(kf, "viewer", "study-loaded", self->study != NULL);
+    /* The header's Open follows win.open-folder's enabled state. */
+    g_key_file_set_boolean(kf, "viewer", "open-enabled",
+                           gtk_widget_get_sensitive(self->open_button));
     /* What libgomp read when the plugin was loaded (viewer_api.c). */
     g_key_file_set_string(kf, "viewer", "omp-wait-policy",
                           g_getenv("OMP_WAIT_POLICY") ? g_getenv("OMP_WAIT_POLICY") : "");
@@ -231,7 +234,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     {
         /* The recent studies as the menu shows them (labels without their
          * mnemonic underscores). */
-        GString *shown = g_string_new(NULL);
+        g_autoptr(GString) shown = g_string_new(NULL);
         GtkPopover *pop = gtk_menu_button_get_popover(self->recent_button);
         GSList *stack = pop ? g_slist_prepend(NULL, pop) : NULL;
         while (stack) {
@@ -245,7 +248,6 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             stack = g_slist_concat(kids ? g_slist_reverse(kids) : NULL, stack);
         }
         g_key_file_set_string(kf, "viewer", "recent-menu", shown->str);
-        g_string_free(shown, TRUE);
     }
     g_key_file_set_double(kf, "viewer", "opacity", gtk_adjustment_get_value(self->opacity_adjustment));
     {
@@ -260,17 +262,16 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         g_key_file_set_integer(kf, "study", "ignored-count", (int)self->n_ignored);
         for (gsize s = 0; s < tsc_viewer_study_n_series(self->study); s++) {
             const tsc_dicom_series_info *si = api->study_get_series(tsc_viewer_study_get_index(self->study), s);
-            char *key = g_strdup_printf("series-%zu", s);
+            g_autofree char *key = g_strdup_printf("series-%zu", s);
             g_autofree char *val = g_strdup_printf("%zu slices; %s", si->n_slices, si->description);
             g_key_file_set_string(kf, "study", key, val);
-            g_free(key);
             /* The name as the browser shows it: cut or whole, and its tooltip. */
-            key = g_strdup_printf("series-%zu-name-cut", s);
-            g_key_file_set_boolean(kf, "study", key, tsc_series_browser_get_title_cut(self->browser, s));
-            g_free(key);
-            key = g_strdup_printf("series-%zu-tooltip", s);
-            g_key_file_set_string(kf, "study", key, tsc_series_browser_get_title_tooltip(self->browser, s));
-            g_free(key);
+            g_autofree char *cut_key = g_strdup_printf("series-%zu-name-cut", s);
+            g_key_file_set_boolean(kf, "study", cut_key,
+                                   tsc_series_browser_get_title_cut(self->browser, s));
+            g_autofree char *tip_key = g_strdup_printf("series-%zu-tooltip", s);
+            g_key_file_set_string(kf, "study", tip_key,
+                                  tsc_series_browser_get_title_tooltip(self->browser, s));
         }
     }
     if (api && self->have_series) {
@@ -280,8 +281,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         g_key_file_set_integer(kf, "series", "index", (int)self->series);
         g_key_file_set_integer(kf, "series", "slice", (int)self->slice);
         g_key_file_set_integer(kf, "series", "slices", (int)n);
-        GString *verdicts = g_string_new(NULL);
-        GString *colors = g_string_new(NULL);
+        g_autoptr(GString) verdicts = g_string_new(NULL);
+        g_autoptr(GString) colors = g_string_new(NULL);
         for (gsize i = 0; i < n; i++) {
             const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, i);
             char ch = '-';
@@ -299,16 +300,13 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         /* The stored SEG: one letter per slice, S where it has a frame. */
         g_key_file_set_boolean(kf, "series", "seg", self->seg != NULL);
         if (self->seg && self->seg->series == self->series) {
-            GString *seg = g_string_new(NULL);
+            g_autoptr(GString) seg = g_string_new(NULL);
             for (gsize i = 0; i < n; i++)
                 g_string_append_c(seg, i < self->seg->n_slices && self->seg->masks[i] ? 'S' : '-');
             g_key_file_set_string(kf, "series", "seg-slices", seg->str);
             g_key_file_set_string(kf, "series", "seg-label", self->seg->label);
-            g_string_free(seg, TRUE);
         }
         g_key_file_set_string(kf, "series", "colors", colors->str);
-        g_string_free(verdicts, TRUE);
-        g_string_free(colors, TRUE);
         g_key_file_set_boolean(kf, "series", "in-scope", self->scope.in_scope);
         g_key_file_set_string(kf, "series", "scope-reason", self->scope.reason);
         g_key_file_set_boolean(kf, "series", "force-scope", tsc_viewer_prefs_get_force_scope(self->prefs));
@@ -317,10 +315,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         if (sr) {
             tsc_description d;
             tsc_viewer_describe_series(model, sr, &d);
-            g_key_file_set_string(kf, "series", "verdict", api->verdict_to_string(d.verdict));
-            g_key_file_set_string(kf, "series", "label", d.label);
-            g_key_file_set_string(kf, "series", "reason", d.reason);
-            g_key_file_set_string(kf, "series", "scope-warning", d.scope_warning);
+            set_description(kf, "series", &d);
             g_key_file_set_double(kf, "series", "volume-ml", api->series_result_get_volume_ml(sr));
             size_t key = api->series_result_get_key_slice(sr);
             g_key_file_set_integer(kf, "series", "key-slice", key == (size_t)-1 ? -1 : (int)key);
@@ -337,26 +332,20 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         g_key_file_set_boolean(kf, "panel", "analyse-sensitive",
                                gtk_widget_get_sensitive(self->analyze_slice_button));
         if (n) {
-            char *tip = tsc_slice_strip_dup_tooltip(self->strip, self->slice);
+            g_autofree char *tip = tsc_slice_strip_dup_tooltip(self->strip, self->slice);
             g_key_file_set_string(kf, "slice", "tooltip", tip);
-            g_free(tip);
         }
         const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, self->slice);
         g_key_file_set_boolean(kf, "slice", "analysed", r != NULL);
         if (r) {
             tsc_description d;
             tsc_viewer_describe_result(model, r, &d);
-            g_key_file_set_string(kf, "slice", "verdict", api->verdict_to_string(d.verdict));
-            g_key_file_set_string(kf, "slice", "label", d.label);
-            g_key_file_set_string(kf, "slice", "reason", d.reason);
-            g_key_file_set_string(kf, "slice", "scope-warning", d.scope_warning);
-            char *col = g_strdup_printf("%06X", d.color);
+            set_description(kf, "slice", &d);
+            g_autofree char *col = g_strdup_printf("%06X", d.color);
             g_key_file_set_string(kf, "slice", "color", col);
-            g_free(col);
-            guint32 strip_rgb = tsc_slice_strip_get_cell_color(self->strip, self->slice);
-            col = g_strdup_printf("%06X", strip_rgb);
-            g_key_file_set_string(kf, "slice", "strip-color", col);
-            g_free(col);
+            g_autofree char *strip_col =
+                g_strdup_printf("%06X", tsc_slice_strip_get_cell_color(self->strip, self->slice));
+            g_key_file_set_string(kf, "slice", "strip-color", strip_col);
             g_key_file_set_integer(kf, "slice", "lesions", (int)api->result_n_lesions(r));
         }
         TscViewerImage *shown = tsc_slice_view_get_image(self->view);
@@ -418,13 +407,10 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     }
     _tsc_viewer_window_write_pacs_state(GTK_WIDGET(self), kf);
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
-    GError *error = NULL;
+    g_autoptr(GError) error = NULL;
     if (g_key_file_save_to_file(kf, tmp, &error))
         _tsc_viewer_window_commit_file(tmp, path);
-    else
-        g_warning("state: %s", error->message);
-    g_clear_error(&error);
-    g_key_file_unref(kf);
+    else g_warning("state: %s", error->message);
 }
 
 void tsc_viewer_window_write_state(TscViewerWindow *self, const char *path)

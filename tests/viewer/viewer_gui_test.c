@@ -6,10 +6,14 @@
  * real pixels of GTK's own rendering against what the plugin computes here
  * independently (masks, verdicts, class colours).
  *
- * Pinned environment: GSK_RENDERER=cairo, GSETTINGS_BACKEND=memory, the
- * compiled schema of the build tree, and the phantom test model
- * (tests/analysis/fixtures) so that verdicts do not depend on which shipped
- * model is installed.
+ * Pinned environment: GSK_RENDERER=cairo, GDK_DEBUG=gl-disable,
+ * GSETTINGS_BACKEND=memory, the compiled schema of the build tree, and the
+ * phantom test model (tests/analysis/fixtures) so that verdicts do not depend
+ * on which shipped model is installed.
+ *
+ * A case fails, whatever its checks said, when a viewer it started logged a
+ * sanitizer report (ASan, LSan, UBSan: `make check-sanitizers`), did not
+ * quit when asked, or exited with a non-zero status.
  *
  * usage: viewer_gui_test CASE | --list
  * Exit status: 0 pass, 1 fail, 77 skip (with the reason on stdout). */
@@ -81,9 +85,8 @@ static int count_files(const char *dir)
     if (!d) return 0;
     const char *name;
     while ((name = g_dir_read_name(d))) {
-        char *p = g_build_filename(dir, name, NULL);
+        g_autofree char *p = g_build_filename(dir, name, NULL);
         n += g_file_test(p, G_FILE_TEST_IS_DIR) ? count_files(p) : 1;
-        g_free(p);
     }
     g_dir_close(d);
     return n;
@@ -95,12 +98,10 @@ static void remove_tree(const char *dir)
     if (d) {
         const char *name;
         while ((name = g_dir_read_name(d))) {
-            char *p = g_build_filename(dir, name, NULL);
+            g_autofree char *p = g_build_filename(dir, name, NULL);
             if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
                 remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
+            else g_unlink(p);
         }
         g_dir_close(d);
     }
@@ -137,6 +138,7 @@ static void shot_free(Shot *s)
     cairo_surface_destroy(s->s);
     g_free(s);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Shot, shot_free)
 
 /* RGB of pixel (x, y); the screenshots are opaque. */
 static void px(const Shot *s, int x, int y, int rgb[3])
@@ -204,7 +206,7 @@ static int make_phantom_series(const char *out, int n, int lesion_from, int lesi
         printf("SKIP: the tumorscope CLI (for `dicomize`) is not built\n");
         return SKIP;
     }
-    char *png = g_strdup_printf("%s-png", out);
+    g_autofree char *png = g_strdup_printf("%s-png", out);
     g_mkdir_with_parents(png, 0755);
     for (int k = 0; k < n; k++) {
         char *p = g_strdup_printf("%s/IM%04d.png", png, k + 1);
@@ -214,12 +216,11 @@ static int make_phantom_series(const char *out, int n, int lesion_from, int lesi
         double r = 10 + 12 * sin(G_PI * t);
         if (!write_phantom_png(p, lesion, 100, 110, r)) {
             g_free(p);
-            g_free(png);
             return failf("could not write %s", p);
         }
         g_free(p);
     }
-    char *num = g_strdup_printf("%d", series_number);
+    g_autofree char *num = g_strdup_printf("%d", series_number);
     const char *argv[] = {cli, "dicomize", "--out", out, "--series-description", description,
                           "--series-number", num, "--patient-name", "Phantom^Viewer Test",
                           "--patient-id", "TSC-VIEWER-TEST", "--study-description",
@@ -229,10 +230,8 @@ static int make_phantom_series(const char *out, int n, int lesion_from, int lesi
     GError *error = NULL;
     int status = 0;
     char *err_out = NULL;
-    gboolean ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                               &err_out, &status, &error);
-    g_free(num);
-    g_free(png);
+    gboolean ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err_out, &status, &error);
     if (!ok || !g_spawn_check_wait_status(status, NULL)) {
         if (err_out && strstr(err_out, "unknown command")) {
             printf("SKIP: this tumorscope CLI has no `dicomize`\n");
@@ -250,21 +249,27 @@ static int make_phantom_series(const char *out, int n, int lesion_from, int lesi
 
 /* The sample studies, or (fresh checkout without them) a stand-in with a
  * normal series and a "SYNTHETIC LESION" series made here. */
+/* A folder a case needs under sample_dicom/ (sub NULL: sample_dicom/
+ * itself); NULL, after saying why the case skips, when it is missing. */
+static char *sample_folder(const char *sub)
+{
+    g_autofree char *p = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", sub, NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_DIR)) return g_steal_pointer(&p);
+    printf("SKIP: sample_dicom/%s is missing\n", sub ? sub : "");
+    return NULL;
+}
+
 static int sample_study(char **path)
 {
-    char *p = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
-        *path = p;
-        return 0;
-    }
-    g_free(p);
+    *path = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
+    if (g_file_test(*path, G_FILE_TEST_IS_DIR)) return 0;
+    g_free(*path);
     printf("note: sample_dicom/ is missing; making a stand-in study with tumorscope dicomize\n");
     *path = g_build_filename(workdir, "study", NULL);
-    char *a = g_build_filename(*path, "normal", NULL), *b = g_build_filename(*path, "lesion", NULL);
+    g_autofree char *a = g_build_filename(*path, "normal", NULL);
+    g_autofree char *b = g_build_filename(*path, "lesion", NULL);
     int r = make_phantom_series(a, 12, 0, 0, "Phantom normal", 1);
     if (!r) r = make_phantom_series(b, 12, 3, 9, "SYNTHETIC LESION - phantom", 2);
-    g_free(a);
-    g_free(b);
     return r;
 }
 
@@ -327,6 +332,43 @@ static void on_viewer_exit(GObject *src, GAsyncResult *res, gpointer data)
     ((Viewer *)data)->exited = TRUE;
 }
 
+/* A viewer that ended badly (a sanitizer report, a crash, a non-zero exit)
+ * fails the case even when every check of the case passed: a leak or
+ * undefined behaviour is only seen in the viewer's log, at its exit. */
+static char *viewer_failure;
+
+static char *viewer_log_path(void)
+{
+    return g_strdup_printf("%s/%s-viewer.log", artefacts, case_name);
+}
+
+/* Reports of AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer
+ * in the log of the viewer that ran last; NULL when there are none. */
+static char *sanitizer_report_in_log(void)
+{
+    static const char *markers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                    "SUMMARY: UndefinedBehaviorSanitizer", ": runtime error: "};
+    g_autofree char *log = viewer_log_path();
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(log, &text, NULL, NULL)) return NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(markers); i++) {
+        const char *at = strstr(text, markers[i]);
+        if (!at) continue;
+        const char *nl = strchr(at, '\n');
+        return g_strdup_printf("a sanitizer report in %s: %.*s", log, nl ? (int)(nl - at) : 200,
+                               at);
+    }
+    return NULL;
+}
+
+static void note_viewer_failure(char *why)
+{
+    if (!why) return;
+    printf("  %s\n", why);
+    if (viewer_failure) g_free(why);
+    else viewer_failure = why;
+}
+
 static gboolean name_has_owner(GDBusConnection *bus, const char *name)
 {
     GVariant *r = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -348,7 +390,7 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     Viewer *v = g_new0(Viewer, 1);
     /* One file for both streams (two opens of it would overwrite each other). */
     GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name);
+    g_autofree char *log = viewer_log_path();
     /* The launcher does not truncate: an earlier run's longer log would
      * leave its tail behind. */
     g_remove(log);
@@ -358,16 +400,20 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     g_subprocess_launcher_setenv(l, "GSETTINGS_SCHEMA_DIR", env_or("TSC_VIEWER_SCHEMA_DIR", ""), TRUE);
     g_subprocess_launcher_setenv(l, "TSC_MODEL_DIR", env_or("TSC_MODEL_DIR", ""), TRUE);
     g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "tsc-viewer-window tsc-viewer-app tsc-viewer-jobs", TRUE);
+    /* GDK probes GL when it opens the display, even for the cairo renderer,
+     * and Mesa's llvmpipe keeps its setup in driver statics that read as a
+     * leak once the driver is unloaded at exit; Mesa has no frame pointers,
+     * so LeakSanitizer's fast unwinder cannot even name it for a
+     * suppression.  The cairo renderer needs no GL at all. */
+    g_subprocess_launcher_setenv(l, "GDK_DEBUG", "gl-disable", TRUE);
     /* Exports default to $XDG_DOCUMENTS_DIR or $HOME: keep them in the test
      * folder; and no animations, so that every screenshot has the final layout. */
     g_subprocess_launcher_setenv(l, "HOME", workdir, TRUE);
     g_subprocess_launcher_unsetenv(l, "XDG_CONFIG_HOME");
-    char *gtk_dir = g_build_filename(workdir, ".config", "gtk-4.0", NULL);
-    char *ini = g_build_filename(gtk_dir, "settings.ini", NULL);
+    g_autofree char *gtk_dir = g_build_filename(workdir, ".config", "gtk-4.0", NULL);
+    g_autofree char *ini = g_build_filename(gtk_dir, "settings.ini", NULL);
     g_mkdir_with_parents(gtk_dir, 0755);
     g_file_set_contents(ini, "[Settings]\ngtk-enable-animations=false\n", -1, NULL);
-    g_free(ini);
-    g_free(gtk_dir);
     for (const char *const *e = extra_env; e && *e; e++) {
         /* "NAME=VALUE" sets, "NAME" unsets. */
         char **kv = g_strsplit(*e, "=", 2);
@@ -381,7 +427,6 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
     GError *error = NULL;
     v->proc = g_subprocess_launcher_spawnv(l, argv, &error);
     g_object_unref(l);
-    g_free(log);
     if (!v->proc) {
         failf("could not start the viewer: %s", error->message);
         g_error_free(error);
@@ -441,24 +486,21 @@ static char *viewer_file(Viewer *v, const char *action, const char *name, int se
 
 static GKeyFile *viewer_state(Viewer *v, const char *tag)
 {
-    char *name = g_strdup_printf("%s.ini", tag);
-    char *path = viewer_file(v, "write-state", name, WAIT_S);
-    g_free(name);
+    g_autofree char *name = g_strdup_printf("%s.ini", tag);
+    g_autofree char *path = viewer_file(v, "write-state", name, WAIT_S);
     if (!path) return NULL;
     GKeyFile *kf = g_key_file_new();
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL)) g_clear_pointer(&kf, g_key_file_unref);
-    g_free(path);
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+        g_clear_pointer(&kf, g_key_file_unref);
     return kf;
 }
 
 static Shot *viewer_shot(Viewer *v, const char *tag)
 {
-    char *name = g_strdup_printf("%s.png", tag);
-    char *path = viewer_file(v, "screenshot", name, WAIT_S);
-    g_free(name);
+    g_autofree char *name = g_strdup_printf("%s.png", tag);
+    g_autofree char *path = viewer_file(v, "screenshot", name, WAIT_S);
     if (!path) return NULL;
     Shot *s = shot_load(path);
-    g_free(path);
     return s;
 }
 
@@ -466,12 +508,26 @@ static void viewer_stop(Viewer *v)
 {
     if (!v) return;
     viewer_action(v, "quit", NULL);
-    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    /* LeakSanitizer scans the whole heap at exit: seconds under ASan. */
+    int quit_s = g_getenv("TSC_VIEWER_SANITIZED") ? 90 : 10;
+    gint64 end = g_get_monotonic_time() + quit_s * G_USEC_PER_SEC;
     while (!v->exited && g_get_monotonic_time() < end) {
         g_main_context_iteration(NULL, FALSE);
         g_usleep(20 * 1000);
     }
-    if (!v->exited) g_subprocess_force_exit(v->proc);
+    if (!v->exited) {
+        note_viewer_failure(g_strdup_printf("the viewer did not quit within %d s", quit_s));
+        g_subprocess_force_exit(v->proc);
+    } else {
+        note_viewer_failure(sanitizer_report_in_log());
+        if (!g_subprocess_get_successful(v->proc))
+            note_viewer_failure(g_strdup_printf(
+                "the viewer ended with %s %d (see %s/%s-viewer.log)",
+                g_subprocess_get_if_signaled(v->proc) ? "signal" : "status",
+                g_subprocess_get_if_signaled(v->proc) ? g_subprocess_get_term_sig(v->proc)
+                                                      : g_subprocess_get_exit_status(v->proc),
+                artefacts, case_name));
+    }
     g_clear_object(&v->proc);
     g_clear_object(&v->bus);
     g_free(v);
@@ -497,7 +553,7 @@ static char *kf_str(GKeyFile *kf, const char *group, const char *key)
 
 static int test_opens_sample_study(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     /* Without a policy of the user's, the viewer sets OpenMP's before it
@@ -505,17 +561,19 @@ static int test_opens_sample_study(void)
     const char *no_policy[] = {"OMP_WAIT_POLICY", NULL};
     Viewer *v = viewer_start(study, no_policy);
     CHECK(v, "viewer start");
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "study not loaded");
-    char *policy = kf_str(kf, "viewer", "omp-wait-policy");
-    CHECK(strcmp(policy, "passive") == 0, "OMP_WAIT_POLICY is \"%s\" in the viewer, not passive", policy);
-    g_free(policy);
+    CHECK(g_key_file_get_boolean(kf, "viewer", "open-enabled", NULL), "Open is disabled");
+    g_autofree char *policy = kf_str(kf, "viewer", "omp-wait-policy");
+    CHECK(strcmp(policy, "passive") == 0, "OMP_WAIT_POLICY is \"%s\" in the viewer, not passive",
+          policy);
     {
         /* The plugin came in with dlopen: libgomp is mapped, and it was not
          * loaded before the policy was set (the viewer logs that case). */
-        char *maps_path = g_strdup_printf("/proc/%s/maps", g_subprocess_get_identifier(v->proc));
-        char *maps = NULL, *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+        g_autofree char *maps_path =
+            g_strdup_printf("/proc/%s/maps", g_subprocess_get_identifier(v->proc));
+        char *maps = NULL, *log = viewer_log_path(), *text = NULL;
         gboolean have_maps = g_file_get_contents(maps_path, &maps, NULL, NULL);
         if (have_maps) {
             CHECK(strstr(maps, "libtumorscope-plugin.so"), "the plugin is not loaded in the viewer");
@@ -526,7 +584,6 @@ static int test_opens_sample_study(void)
         g_free(text);
         g_free(log);
         g_free(maps);
-        g_free(maps_path);
     }
     int n_series = g_key_file_get_integer(kf, "study", "series-count", NULL);
     CHECK(n_series >= 2, "expected at least 2 series, got %d", n_series);
@@ -535,7 +592,7 @@ static int test_opens_sample_study(void)
     CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == slices / 2, "not on the middle slice");
     double img[4];
     CHECK(get_rect(kf, "image", img), "no image geometry");
-    Shot *s = viewer_shot(v, "study");
+    g_autoptr(Shot) s = viewer_shot(v, "study");
     CHECK(s, "no screenshot");
     /* The slice is drawn: the centre of the image is bright brain, the view
      * around it black. */
@@ -555,10 +612,7 @@ static int test_opens_sample_study(void)
     int cols = g_key_file_get_integer(kf, "geometry", "image-cols", NULL);
     int rows = g_key_file_get_integer(kf, "geometry", "image-rows", NULL);
     CHECK(fabs(img[2] / img[3] - (double)cols / rows) < 0.02, "aspect %f", img[2] / img[3]);
-    shot_free(s);
-    g_key_file_unref(kf);
     viewer_stop(v);
-    g_free(study);
     return 0;
 }
 
@@ -603,18 +657,16 @@ static int test_overlay_colours_lesion_mask(void)
     /* The slice on screen first: its decoded pixels are what is analysed
      * (api->analyze_slice), and the overlay below must still be the mask the
      * plugin finds when it decodes the file itself. */
-    GKeyFile *shown = viewer_state(v, "shown");
+    g_autoptr(GKeyFile) shown = viewer_state(v, "shown");
     CHECK(shown, "no state");
-    g_key_file_unref(shown);
     viewer_action(v, "analyze-slice", NULL);
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == (int)best, "wrong slice");
     CHECK(g_key_file_get_integer(kf, "viewer", "slices-analysed-from-decoded", NULL) == 1,
           "the slice on screen was decoded again to be analysed");
-    char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
+    g_autofree char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
     CHECK(g_strcmp0(verdict, "tumor") == 0, "slice verdict %s", verdict);
-    g_free(verdict);
     double img[4];
     CHECK(get_rect(kf, "image", img), "no geometry");
     int cols = g_key_file_get_integer(kf, "geometry", "image-cols", NULL);
@@ -695,7 +747,7 @@ static int count_color(const Shot *s, double x0, double y0, double w, double h, 
 
 static int test_normal_slice_green_label(void)
 {
-    char *dir = g_build_filename(workdir, "phantom", NULL);
+    g_autofree char *dir = g_build_filename(workdir, "phantom", NULL);
     int r = make_phantom_series(dir, 6, 0, 0, "Phantom normal head", 1);
     if (r) return r;
     Plugin p;
@@ -719,16 +771,15 @@ static int test_normal_slice_green_label(void)
     CHECK(v, "viewer start");
     viewer_action(v, "goto-slice", g_variant_new_int32(3));
     viewer_action(v, "analyze-slice", NULL);
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
-    char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
+    g_autofree char *verdict = g_key_file_get_string(kf, "slice", "verdict", NULL);
     CHECK(g_strcmp0(verdict, "no_tumor") == 0, "viewer verdict %s", verdict);
-    g_free(verdict);
     double view[4];
     CHECK(get_rect(kf, "view", view), "no geometry");
-    Shot *on = viewer_shot(v, "no-tumor");
+    g_autoptr(Shot) on = viewer_shot(v, "no-tumor");
     viewer_action(v, "show-overlay", NULL);
-    Shot *off = viewer_shot(v, "no-tumor-overlay-off");
+    g_autoptr(Shot) off = viewer_shot(v, "no-tumor-overlay-off");
     CHECK(on && off, "no screenshots");
     /* The green verdict banner sits in the top-left quarter of the view. */
     int n_on = count_color(on, view[0], view[1], view[2] / 2, view[3] / 3, green, 24);
@@ -736,18 +787,14 @@ static int test_normal_slice_green_label(void)
     printf("  #%06X pixels in the top-left of the view: %d with the overlay, %d without\n", green, n_on, n_off);
     CHECK(n_on >= 600, "no green NO TUMOR banner (%d pixels)", n_on);
     CHECK(n_off <= 20, "green pixels without the overlay (%d)", n_off);
-    shot_free(on);
-    shot_free(off);
-    g_key_file_unref(kf);
     viewer_stop(v);
     plugin_close(&p);
-    g_free(dir);
     return 0;
 }
 
 static int test_slice_strip_marks(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     Plugin p;
@@ -763,23 +810,23 @@ static int test_slice_strip_marks(void)
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
-    GKeyFile *before = viewer_state(v, "before");
-    Shot *s0 = viewer_shot(v, "strip-before");
+    g_autoptr(GKeyFile) before = viewer_state(v, "before");
+    g_autoptr(Shot) s0 = viewer_shot(v, "strip-before");
     viewer_action(v, "analyze-series", NULL);
-    GKeyFile *kf = viewer_state(v, "after");
-    Shot *s1 = viewer_shot(v, "strip-after");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "after");
+    g_autoptr(Shot) s1 = viewer_shot(v, "strip-after");
     CHECK(before && kf && s0 && s1, "no state or screenshots");
     double strip[4];
     CHECK(get_rect(kf, "strip", strip), "no strip geometry");
     double x0 = g_key_file_get_double(kf, "geometry", "strip-first-center", NULL);
     double x1 = g_key_file_get_double(kf, "geometry", "strip-last-center", NULL);
     int n = g_key_file_get_integer(kf, "series", "slices", NULL);
-    char *verdicts = g_key_file_get_string(kf, "series", "verdicts", NULL);
-    char *colors = g_key_file_get_string(kf, "series", "colors", NULL);
+    g_autofree char *verdicts = g_key_file_get_string(kf, "series", "verdicts", NULL);
+    g_autofree char *colors = g_key_file_get_string(kf, "series", "colors", NULL);
     CHECK(verdicts && (int)strlen(verdicts) == n, "verdicts %s", verdicts);
-    char *verdicts0 = g_key_file_get_string(before, "series", "verdicts", NULL);
-    CHECK(strspn(verdicts0, "-") == strlen(verdicts0), "slices analysed before asking: %s", verdicts0);
-    g_free(verdicts0);
+    g_autofree char *verdicts0 = g_key_file_get_string(before, "series", "verdicts", NULL);
+    CHECK(strspn(verdicts0, "-") == strlen(verdicts0), "slices analysed before asking: %s",
+          verdicts0);
     printf("  verdicts per slice: %s\n", verdicts);
     double cy = strip[1] + strip[3] / 2;
     char **cells = g_strsplit(colors, ",", -1);
@@ -807,27 +854,19 @@ static int test_slice_strip_marks(void)
     }
     CHECK(checked == n, "%d of %d slices marked", checked, n);
     g_strfreev(cells);
-    g_free(verdicts);
-    g_free(colors);
-    shot_free(s0);
-    shot_free(s1);
-    g_key_file_unref(kf);
-    g_key_file_unref(before);
     viewer_stop(v);
     p.api->series_result_free(sr);
     plugin_close(&p);
-    g_free(study);
     return 0;
 }
 
 static int copy_file(const char *from, const char *to, gssize max_bytes)
 {
-    char *data;
+    g_autofree char *data = NULL;
     gsize len;
     if (!g_file_get_contents(from, &data, &len, NULL)) return 0;
     if (max_bytes >= 0 && (gsize)max_bytes < len) len = (gsize)max_bytes;
     gboolean ok = g_file_set_contents(to, data, (gssize)len, NULL);
-    g_free(data);
     return ok;
 }
 
@@ -848,37 +887,37 @@ static int warning_bar_pixels(const Shot *s)
 
 static int test_skipped_files_in_info_bar(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     /* One good series, one truncated DICOM file and one text file. */
     Plugin p;
     if ((r = plugin_open(&p, study))) return r;
     const tsc_dicom_slice_info *first = p.api->study_get_slice(p.index, 0, 0);
-    char *src_dir = g_path_get_dirname(first->path);
-    char *dir = g_build_filename(workdir, "mixed", NULL);
+    g_autofree char *src_dir = g_path_get_dirname(first->path);
+    g_autofree char *dir = g_build_filename(workdir, "mixed", NULL);
     g_mkdir_with_parents(dir, 0755);
     GDir *d = g_dir_open(src_dir, 0, NULL);
     const char *name;
     int copied = 0;
     while (d && (name = g_dir_read_name(d))) {
-        char *from = g_build_filename(src_dir, name, NULL), *to = g_build_filename(dir, name, NULL);
+        g_autofree char *from = g_build_filename(src_dir, name, NULL);
+        g_autofree char *to = g_build_filename(dir, name, NULL);
         copied += copy_file(from, to, -1);
-        g_free(from);
-        g_free(to);
     }
     if (d) g_dir_close(d);
-    char *bad = g_build_filename(dir, "truncated.dcm", NULL), *txt = g_build_filename(dir, "notes.txt", NULL);
+    g_autofree char *bad = g_build_filename(dir, "truncated.dcm", NULL);
+    g_autofree char *txt = g_build_filename(dir, "notes.txt", NULL);
     CHECK(copy_file(first->path, bad, 700), "copy");
     CHECK(g_file_set_contents(txt, "not an image\n", -1, NULL), "write");
     plugin_close(&p);
 
     Viewer *v = viewer_start(dir, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     int skipped = g_key_file_get_integer(kf, "study", "skipped-count", NULL);
-    char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
+    g_autofree char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
     printf("  %d files copied, %d skipped; issues: %s\n", copied, skipped, issues);
     CHECK(skipped >= 2, "expected the 2 bad files skipped, got %d", skipped);
     /* The truncated DICOM file is a warning; the text file is only counted. */
@@ -887,26 +926,27 @@ static int test_skipped_files_in_info_bar(void)
     CHECK(strstr(issues, "ignored: 1 file that is not DICOM"), "the text file is not counted apart: %s", issues);
     CHECK(g_key_file_get_integer(kf, "study", "ignored-count", NULL) == 1, "ignored-count");
     CHECK(g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "the info bar is hidden");
-    char *type = g_key_file_get_string(kf, "viewer", "info-bar-type", NULL);
+    g_autofree char *type = g_key_file_get_string(kf, "viewer", "info-bar-type", NULL);
     CHECK(g_strcmp0(type, "warning") == 0, "the info bar is not a warning: %s", type);
-    g_free(type);
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL) &&
               g_key_file_get_integer(kf, "series", "slices", NULL) > 0,
           "the rest of the study is not usable");
-    Shot *s = viewer_shot(v, "skipped");
+    g_autoptr(Shot) s = viewer_shot(v, "skipped");
     CHECK(s, "no screenshot");
     int warm = warning_bar_pixels(s);
     printf("  warning-bar pixels in the top rows: %d\n", warm);
     CHECK(warm > 20000, "no warning bar on screen (%d pixels)", warm);
-    shot_free(s);
-    g_free(issues);
-    g_key_file_unref(kf);
+    /* The messages belong to that study: opening another clears them. */
+    viewer_action(v, "open", g_variant_new_string(src_dir));
+    g_autoptr(GKeyFile) next = viewer_state(v, "next-study");
+    CHECK(next, "no state");
+    g_autofree char *left = kf_str(next, "viewer", "issues");
+    printf("  after opening the clean series: \"%s\"\n", left);
+    CHECK(!strstr(left, "skipped") && !strstr(left, "1 file that is not DICOM"),
+          "messages of the previous study: %s", left);
+    CHECK(!g_key_file_get_boolean(next, "viewer", "info-bar-revealed", NULL),
+          "the info bar outlived its study");
     viewer_stop(v);
-    g_free(bad);
-    g_free(txt);
-    g_free(dir);
-    g_free(src_dir);
-    g_free(study);
     return 0;
 }
 
@@ -915,34 +955,26 @@ static int test_skipped_files_in_info_bar(void)
  * shows nowhere in the screenshot. */
 static int test_non_dicom_files_are_counted_quietly(void)
 {
-    char *study = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
-    if (!g_file_test(study, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: sample_dicom/ is missing\n");
-        g_free(study);
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    if (!study) return SKIP;
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     int skipped = g_key_file_get_integer(kf, "study", "skipped-count", NULL);
     int ignored = g_key_file_get_integer(kf, "study", "ignored-count", NULL);
-    char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
+    g_autofree char *issues = g_key_file_get_string(kf, "viewer", "issues", NULL);
     printf("  %d skipped, %d not DICOM; issues: %s\n", skipped, ignored, issues);
     CHECK(ignored > 0 && ignored == skipped, "the PNGs and README are not all counted as not DICOM");
     CHECK(issues && !strstr(issues, "could not be read") && !strstr(issues, "skipped:"), "a warning: %s", issues);
     CHECK(!g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "the info bar is shown");
     CHECK(g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "no study");
-    Shot *s = viewer_shot(v, "sample-no-warning");
+    g_autoptr(Shot) s = viewer_shot(v, "sample-no-warning");
     CHECK(s, "no screenshot");
     int warm = warning_bar_pixels(s);
     printf("  warning-bar pixels in the top rows: %d\n", warm);
     CHECK(warm < 2000, "a warning bar is on screen (%d pixels)", warm);
-    shot_free(s);
-    g_free(issues);
-    g_key_file_unref(kf);
     viewer_stop(v);
-    g_free(study);
     return 0;
 }
 
@@ -953,31 +985,35 @@ static int test_refuses_other_abi(void)
         printf("SKIP: TSC_VIEWER_FAKE_PLUGIN_DIR is not set\n");
         return SKIP;
     }
-    char *ld = g_strdup_printf("LD_LIBRARY_PATH=%s", fake);
+    g_autofree char *ld = g_strdup_printf("LD_LIBRARY_PATH=%s", fake);
     const char *env[] = {ld, NULL};
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     Viewer *v = viewer_start(study, env);
     CHECK(v, "viewer start");
     GKeyFile *kf = viewer_state(v, "state");
     CHECK(kf, "no state");
-    char *e = g_key_file_get_string(kf, "viewer", "api-error", NULL);
+    g_autofree char *e = g_key_file_get_string(kf, "viewer", "api-error", NULL);
     printf("  message: %s\n", e);
-    char *wanted = g_strdup_printf("ABI version %u", TSC_PLUGIN_API_VERSION);
+    g_autofree char *wanted = g_strdup_printf("ABI version %u", TSC_PLUGIN_API_VERSION);
     CHECK(e && strstr(e, wanted) && strstr(e, "serves no ABI version") && strstr(e, fake),
           "the message does not name both versions and the plugin: %s", e);
-    g_free(wanted);
     CHECK(!g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL), "a study was loaded anyway");
     CHECK(g_key_file_get_boolean(kf, "viewer", "info-bar-revealed", NULL), "not shown in the window");
-    Shot *s = viewer_shot(v, "abi-mismatch");
+    /* The window's commands are disabled, whether from a script or a button. */
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "open-enabled", NULL), "Open is still enabled");
+    viewer_action(v, "open", g_variant_new_string(study));
+    viewer_action(v, "analyze-series", NULL);
+    g_key_file_unref(kf);
+    kf = viewer_state(v, "after-open");
+    CHECK(kf, "no state after open");
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL),
+          "a study was opened without the plugin");
+    g_autoptr(Shot) s = viewer_shot(v, "abi-mismatch");
     CHECK(s, "no screenshot");
-    shot_free(s);
-    g_free(e);
     g_key_file_unref(kf);
     viewer_stop(v);
-    g_free(ld);
-    g_free(study);
     return 0;
 }
 
@@ -992,7 +1028,7 @@ static gboolean has_magic(const char *path, const char *magic, gsize n)
 
 static int test_export_report(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     Plugin p;
@@ -1001,14 +1037,14 @@ static int test_export_report(void)
     plugin_close(&p);
     CHECK(series >= 0, "no lesion series");
     int files_before = count_files(study);
-    char *out = g_build_filename(workdir, "exports", NULL);
+    g_autofree char *out = g_build_filename(workdir, "exports", NULL);
 
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
     viewer_action(v, "analyze-series", NULL);
     viewer_action(v, "export-report", g_variant_new_string(out));
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     /* The export runs in the background: wait for its last file. */
     gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
@@ -1017,90 +1053,72 @@ static int test_export_report(void)
         GDir *d = g_dir_open(out, 0, NULL);
         const char *name;
         while (d && (name = g_dir_read_name(d))) {
-            char *pdf = g_build_filename(out, name, "report.pdf", NULL);
-            char *sr = g_build_filename(out, name, "dicom", NULL);
+            g_autofree char *pdf = g_build_filename(out, name, "report.pdf", NULL);
+            g_autofree char *sr = g_build_filename(out, name, "dicom", NULL);
             if (g_file_test(pdf, G_FILE_TEST_EXISTS) && g_file_test(sr, G_FILE_TEST_IS_DIR))
                 sub = g_build_filename(out, name, NULL);
-            g_free(pdf);
-            g_free(sr);
         }
         if (d) g_dir_close(d);
         if (!sub) g_usleep(100 * 1000);
     }
     CHECK(sub, "no export folder with report.pdf and dicom/ in %s", out);
-    GKeyFile *kf2 = viewer_state(v, "after-export");
-    char *issues = g_key_file_get_string(kf2, "viewer", "issues", NULL);
+    g_autoptr(GKeyFile) kf2 = viewer_state(v, "after-export");
+    g_autofree char *issues = g_key_file_get_string(kf2, "viewer", "issues", NULL);
     printf("  exported into %s; issues: %s\n", sub, issues);
-    char *pdf = g_build_filename(sub, "report.pdf", NULL), *summary = g_build_filename(sub, "series-summary.png", NULL);
+    g_autofree char *pdf = g_build_filename(sub, "report.pdf", NULL);
+    g_autofree char *summary = g_build_filename(sub, "series-summary.png", NULL);
     int slice = g_key_file_get_integer(kf, "series", "slice", NULL);
-    char *slice_name = g_strdup_printf("slice%03d.png", slice + 1);
-    char *slice_png = g_build_filename(sub, slice_name, NULL);
+    g_autofree char *slice_name = g_strdup_printf("slice%03d.png", slice + 1);
+    g_autofree char *slice_png = g_build_filename(sub, slice_name, NULL);
     CHECK(has_magic(pdf, "%PDF", 4), "report.pdf is not a PDF");
     CHECK(has_magic(summary, "\x89PNG", 4), "series-summary.png missing");
     CHECK(has_magic(slice_png, "\x89PNG", 4), "%s missing", slice_name);
-    char *dicom = g_build_filename(sub, "dicom", NULL);
+    g_autofree char *dicom = g_build_filename(sub, "dicom", NULL);
     CHECK(count_files(dicom) >= 2, "too few DICOM outputs");
-    char *toast = g_key_file_get_string(kf2, "viewer", "toast", NULL);
+    g_autofree char *toast = g_key_file_get_string(kf2, "viewer", "toast", NULL);
     CHECK(toast && strstr(toast, "Report exported to ") && g_key_file_get_boolean(kf2, "viewer", "toast-revealed", NULL),
           "the window does not say where: toast \"%s\"", toast);
-    CHECK(issues && !strstr(issues, "Report exported"), "the success is a bar, not a toast: %s", issues);
-    g_free(toast);
+    CHECK(issues && !strstr(issues, "Report exported"), "the success is a bar, not a toast: %s",
+          issues);
     CHECK(count_files(study) == files_before, "files were written into the study folder");
-    Shot *s = viewer_shot(v, "exported");
-    shot_free(s);
-    g_free(issues);
-    g_free(pdf);
-    g_free(summary);
-    g_free(slice_name);
-    g_free(slice_png);
-    g_free(dicom);
+    g_autoptr(Shot) s = viewer_shot(v, "exported");
     g_free(sub);
-    g_key_file_unref(kf);
-    g_key_file_unref(kf2);
     viewer_stop(v);
-    g_free(out);
-    g_free(study);
     return 0;
 }
 
 static int test_cancel_series_analysis(void)
 {
-    char *dir = g_build_filename(workdir, "long", NULL);
+    g_autofree char *dir = g_build_filename(workdir, "long", NULL);
     int r = make_phantom_series(dir, 240, 100, 140, "Phantom long series", 1);
     if (r) return r;
     Viewer *v = viewer_start(dir, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *kf0 = viewer_state(v, "loaded");
+    g_autoptr(GKeyFile) kf0 = viewer_state(v, "loaded");
     CHECK(kf0, "no state");
     viewer_action(v, "analyze-series", NULL);
     g_usleep(400 * 1000);
     gint64 t0 = g_get_monotonic_time();
     viewer_action(v, "cancel", NULL);
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     double ms = (g_get_monotonic_time() - t0) / 1000.0;
     CHECK(kf, "no state");
-    char *verdicts = g_key_file_get_string(kf, "series", "verdicts", NULL);
+    g_autofree char *verdicts = g_key_file_get_string(kf, "series", "verdicts", NULL);
     int done = 0, n = (int)strlen(verdicts);
     for (int i = 0; i < n; i++) done += verdicts[i] != '-';
     printf("  cancelled after %d of %d slices; idle again %.0f ms after cancel\n", done, n, ms);
     CHECK(done > 0 && done < n, "not a partial analysis (%d of %d)", done, n);
     CHECK(ms < 5000, "cancel took %.0f ms", ms);
-    Shot *s = viewer_shot(v, "cancelled");
-    shot_free(s);
-    g_free(verdicts);
-    g_key_file_unref(kf);
-    g_key_file_unref(kf0);
+    g_autoptr(Shot) s = viewer_shot(v, "cancelled");
     viewer_stop(v);
-    g_free(dir);
     return 0;
 }
 
 static double json_number(const char *json, const char *key)
 {
-    char *k = g_strdup_printf("\"%s\":", key);
+    g_autofree char *k = g_strdup_printf("\"%s\":", key);
     const char *p = strstr(json, k);
     double v = p ? g_ascii_strtod(p + strlen(k), NULL) : -1;
-    g_free(k);
     return v;
 }
 
@@ -1121,18 +1139,18 @@ static int test_scroll_latency(void)
     /* The benchmark runs the shipped model (heavier than the phantom one). */
     const char *bench_model = g_getenv("TSC_VIEWER_BENCH_MODEL_DIR");
     if (bench_model) g_setenv("TSC_MODEL_DIR", bench_model, TRUE);
-    char *dir = g_build_filename(workdir, "bench", NULL);
+    g_autofree char *dir = g_build_filename(workdir, "bench", NULL);
     int r = make_phantom_series(dir, 300, 120, 170, "Phantom 300 slices", 1);
     if (r) return r;
     double load[3] = {0};
     if (getloadavg(load, 3) < 1) load[0] = 99;
     Viewer *v = viewer_start(dir, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *kf0 = viewer_state(v, "loaded");
+    g_autoptr(GKeyFile) kf0 = viewer_state(v, "loaded");
     CHECK(kf0 && g_key_file_get_integer(kf0, "series", "slices", NULL) == 300, "the series has not 300 slices");
-    char *path = viewer_file(v, "benchmark-scroll", "latency.json", 300);
+    g_autofree char *path = viewer_file(v, "benchmark-scroll", "latency.json", 300);
     CHECK(path, "no benchmark result");
-    char *json;
+    g_autofree char *json = NULL;
     CHECK(g_file_get_contents(path, &json, NULL, NULL), "read %s", path);
     double worst = json_number(json, "worst_ms"), p95 = json_number(json, "p95_ms");
     double median = json_number(json, "median_ms"), cpu = json_number(json, "main_thread_cpu_worst_ms");
@@ -1157,11 +1175,7 @@ static int test_scroll_latency(void)
             printf("  note: load average %.2f before the run: other processes share the cores, so the "
                    "wall-clock worst case (%.1f ms) is reported, not held to %.0f ms\n", load[0], worst, budget);
     }
-    g_free(json);
-    g_free(path);
-    g_key_file_unref(kf0);
     viewer_stop(v);
-    g_free(dir);
     return 0;
 }
 
@@ -1170,20 +1184,15 @@ static int test_scroll_latency(void)
 
 /* A copy of the Colin27 series relabelled as CT (dcmodify), which the
  * model's scope gate refuses. */
-static int make_ct_copy(const char *study, char **out)
+static int make_ct_copy(char **out)
 {
-    char *dcmodify = g_find_program_in_path("dcmodify");
+    g_autofree char *dcmodify = g_find_program_in_path("dcmodify");
     if (!dcmodify) {
         printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
         return SKIP;
     }
-    char *src = g_build_filename(study, "01-normal-colin27", "t1-axial", NULL);
-    if (!g_file_test(src, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: %s is missing\n", src);
-        g_free(src);
-        g_free(dcmodify);
-        return SKIP;
-    }
+    g_autofree char *src = sample_folder("01-normal-colin27/t1-axial");
+    if (!src) return SKIP;
     *out = g_build_filename(workdir, "ct", NULL);
     g_mkdir_with_parents(*out, 0755);
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -1195,10 +1204,9 @@ static int make_ct_copy(const char *study, char **out)
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
         if (!g_str_has_suffix(name, ".dcm")) continue;
-        char *from = g_build_filename(src, name, NULL), *to = g_build_filename(*out, name, NULL);
+        g_autofree char *from = g_build_filename(src, name, NULL);
+        g_autofree char *to = g_build_filename(*out, name, NULL);
         if (copy_file(from, to, -1)) g_ptr_array_add(argv, g_strdup(to));
-        g_free(from);
-        g_free(to);
     }
     if (d) g_dir_close(d);
     g_ptr_array_add(argv, NULL);
@@ -1210,8 +1218,6 @@ static int make_ct_copy(const char *study, char **out)
     int r = ok ? 0 : failf("dcmodify failed: %s", err_out ? err_out : "");
     g_free(err_out);
     g_ptr_array_unref(argv);
-    g_free(src);
-    g_free(dcmodify);
     return r;
 }
 
@@ -1248,13 +1254,16 @@ static int check_slice_case(Viewer *v, const VerdictCase *c)
     viewer_action(v, "analyze-series", NULL);
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)c->slice));
     g_snprintf(tag, sizeof tag, "%s", vname);
-    GKeyFile *kf = viewer_state(v, tag);
+    g_autoptr(GKeyFile) kf = viewer_state(v, tag);
     CHECK(kf, "no state");
-    char *verdict = kf_str(kf, "slice", "verdict"), *label = kf_str(kf, "slice", "label");
-    char *panel = kf_str(kf, "panel", "slice-verdict"), *tip = kf_str(kf, "slice", "tooltip");
-    char *col = kf_str(kf, "slice", "color"), *strip_col = kf_str(kf, "slice", "strip-color");
-    char *want_tip = g_strdup_printf("Slice %zu: %s", c->slice + 1, c->d.label);
-    char *want_col = g_strdup_printf("%06X", c->d.color);
+    g_autofree char *verdict = kf_str(kf, "slice", "verdict"),
+                    *label = kf_str(kf, "slice", "label");
+    g_autofree char *panel = kf_str(kf, "panel", "slice-verdict"),
+                    *tip = kf_str(kf, "slice", "tooltip");
+    g_autofree char *col = kf_str(kf, "slice", "color"),
+                    *strip_col = kf_str(kf, "slice", "strip-color");
+    g_autofree char *want_tip = g_strdup_printf("Slice %zu: %s", c->slice + 1, c->d.label);
+    g_autofree char *want_col = g_strdup_printf("%06X", c->d.color);
     printf("  %s: series %zd slice %zu: plugin \"%s\" #%06X | panel \"%s\" | tooltip \"%s\" | strip #%s\n",
            vname, c->series, c->slice + 1, c->d.label, c->d.color, panel, tip, strip_col);
     CHECK(strcmp(verdict, vname) == 0, "%s: the viewer says %s", vname, verdict);
@@ -1274,27 +1283,16 @@ static int check_slice_case(Viewer *v, const VerdictCase *c)
     double view[4];
     CHECK(get_rect(kf, "view", view), "no geometry");
     g_snprintf(tag, sizeof tag, "%s.png", vname);
-    Shot *on = viewer_shot(v, vname);
+    g_autoptr(Shot) on = viewer_shot(v, vname);
     viewer_action(v, "show-overlay", NULL);
     g_snprintf(tag, sizeof tag, "%s-overlay-off", vname);
-    Shot *off = viewer_shot(v, tag);
+    g_autoptr(Shot) off = viewer_shot(v, tag);
     viewer_action(v, "show-overlay", NULL);
     CHECK(on && off, "no screenshots");
     double band[4] = {view[0], view[1], view[2] / 2, 80};
     int n = count_added(on, off, band, c->d.color, 12);
     printf("    banner: %d pixels of #%06X added by the overlay\n", n, c->d.color);
     CHECK(n >= 150, "%s: no banner in #%06X (%d pixels)", vname, c->d.color, n);
-    shot_free(on);
-    shot_free(off);
-    g_free(verdict);
-    g_free(label);
-    g_free(panel);
-    g_free(tip);
-    g_free(col);
-    g_free(strip_col);
-    g_free(want_tip);
-    g_free(want_col);
-    g_key_file_unref(kf);
     return 0;
 }
 
@@ -1336,11 +1334,11 @@ static int find_verdicts(const char *path, const char *needle, VerdictCase *case
 
 static int test_every_verdict_reads_the_same(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     char *ct = NULL;
-    if ((r = make_ct_copy(study, &ct))) return r;
+    if ((r = make_ct_copy(&ct))) return r;
     if (!TSC_PLUGIN_HAS(tsc_plugin_get_api(TSC_PLUGIN_API_VERSION), result_describe)) {
         printf("SKIP: the plugin has no result_describe\n");
         return SKIP;
@@ -1355,7 +1353,7 @@ static int test_every_verdict_reads_the_same(void)
         printf("  model: the shipped one in %s\n", shipped);
         g_setenv("TSC_MODEL_DIR", shipped, TRUE);
     }
-    char *phantom = g_build_filename(workdir, "phantom", NULL);
+    g_autofree char *phantom = g_build_filename(workdir, "phantom", NULL);
     if ((r = make_phantom_series(phantom, 6, 0, 0, "Phantom normal head", 1))) return r;
     VerdictCase cases[] = {{.verdict = TSC_VERDICT_NO_TUMOR}, {.verdict = TSC_VERDICT_TUMOR},
                            {.verdict = TSC_VERDICT_INCONCLUSIVE}, {.verdict = TSC_VERDICT_NOT_ASSESSABLE}};
@@ -1386,12 +1384,13 @@ static int test_every_verdict_reads_the_same(void)
     /* Not analysed: the CT copy, refused by the scope gate. */
     viewer_action(v, "open", g_variant_new_string(ct));
     viewer_action(v, "analyze-series", NULL);
-    GKeyFile *kf = viewer_state(v, "not_analysed");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "not_analysed");
     CHECK(kf, "no state");
-    char *sv = kf_str(kf, "series", "verdict"), *sl = kf_str(kf, "series", "label");
-    char *sreason = kf_str(kf, "series", "reason"), *panel = kf_str(kf, "panel", "series-verdict");
-    char *tip = kf_str(kf, "slice", "tooltip"), *badge = kf_str(kf, "panel", "badge");
-    char *scope = kf_str(kf, "panel", "scope");
+    g_autofree char *sv = kf_str(kf, "series", "verdict"), *sl = kf_str(kf, "series", "label");
+    g_autofree char *sreason = kf_str(kf, "series", "reason"),
+                    *panel = kf_str(kf, "panel", "series-verdict");
+    g_autofree char *tip = kf_str(kf, "slice", "tooltip"), *badge = kf_str(kf, "panel", "badge");
+    g_autofree char *scope = kf_str(kf, "panel", "scope");
     printf("  not_analysed: \"%s\" (%s) | panel \"%s\" | tooltip \"%s\" | badge \"%s\" | scope \"%s\"\n", sl,
            sreason, panel, tip, badge, scope);
     CHECK(strcmp(sv, "not_analysed") == 0, "CT series verdict %s", sv);
@@ -1400,40 +1399,28 @@ static int test_every_verdict_reads_the_same(void)
     CHECK(strstr(badge, sl), "badge \"%s\"", badge);
     CHECK(*sreason && strstr(scope, sreason), "the panel does not say why: \"%s\"", scope);
     CHECK(!g_key_file_get_boolean(kf, "slice", "overlay", NULL), "an overlay on a series not analysed");
-    Shot *s = viewer_shot(v, "not_analysed");
+    g_autoptr(Shot) s = viewer_shot(v, "not_analysed");
     CHECK(s, "no screenshot");
-    shot_free(s);
     checked++;
     printf("  %d verdicts checked\n", checked);
-    g_free(sv);
-    g_free(sl);
-    g_free(sreason);
-    g_free(panel);
-    g_free(tip);
-    g_free(badge);
-    g_free(scope);
-    g_key_file_unref(kf);
     viewer_stop(v);
     g_free(ct);
-    g_free(phantom);
-    g_free(study);
     return 0;
 }
 
 static int test_out_of_scope_series(void)
 {
-    char *study;
-    int r = sample_study(&study);
-    if (r) return r;
     char *ct = NULL;
-    if ((r = make_ct_copy(study, &ct))) return r;
+    int r = make_ct_copy(&ct);
+    if (r) return r;
     Viewer *v = viewer_start(ct, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "analyze-slice", NULL);
     GKeyFile *kf = viewer_state(v, "refused");
     CHECK(kf, "no state");
     char *scope = kf_str(kf, "panel", "scope"), *issues = kf_str(kf, "viewer", "issues");
-    char *status = kf_str(kf, "panel", "slice-status"), *reason = kf_str(kf, "series", "scope-reason");
+    g_autofree char *status = kf_str(kf, "panel", "slice-status"),
+                    *reason = kf_str(kf, "series", "scope-reason");
     printf("  refused: scope \"%s\" | slice \"%s\" | issues \"%s\"\n", scope, status, issues);
     CHECK(!g_key_file_get_boolean(kf, "series", "in-scope", NULL) && *reason, "the CT series is in scope");
     CHECK(g_str_has_prefix(scope, "Not analysed: ") && strstr(scope, reason), "panel scope \"%s\"", scope);
@@ -1445,14 +1432,14 @@ static int test_out_of_scope_series(void)
     g_key_file_unref(kf);
     g_free(scope);
     g_free(issues);
-    g_free(status);
     /* Research use: forced, and every result says so. */
     viewer_action(v, "force-scope", NULL);
     viewer_action(v, "analyze-slice", NULL);
     kf = viewer_state(v, "forced");
     CHECK(kf, "no state");
-    char *warn = kf_str(kf, "slice", "scope-warning"), *pwarn = kf_str(kf, "panel", "slice-scope");
-    char *tip = kf_str(kf, "slice", "tooltip");
+    g_autofree char *warn = kf_str(kf, "slice", "scope-warning"),
+                    *pwarn = kf_str(kf, "panel", "slice-scope");
+    g_autofree char *tip = kf_str(kf, "slice", "tooltip");
     scope = kf_str(kf, "panel", "scope");
     printf("  forced: warning \"%s\" | panel \"%s\" | scope \"%s\"\n", warn, pwarn, scope);
     CHECK(g_key_file_get_boolean(kf, "slice", "analysed", NULL), "not analysed when forced");
@@ -1463,25 +1450,20 @@ static int test_out_of_scope_series(void)
     s = viewer_shot(v, "forced");
     CHECK(s, "no screenshot");
     shot_free(s);
-    g_free(warn);
-    g_free(pwarn);
-    g_free(tip);
     g_free(scope);
-    g_free(reason);
     g_key_file_unref(kf);
     viewer_stop(v);
     g_free(ct);
-    g_free(study);
     return 0;
 }
 
 static int test_another_study_shows_nothing_of_the_first(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
-    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    char *normal = g_build_filename(study, "01-normal-colin27", NULL);
+    g_autofree char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
+    g_autofree char *normal = g_build_filename(study, "01-normal-colin27", NULL);
     if (!g_file_test(lesion, G_FILE_TEST_IS_DIR) || !g_file_test(normal, G_FILE_TEST_IS_DIR)) {
         printf("SKIP: the lesion and Colin27 samples are needed\n");
         return SKIP;
@@ -1489,23 +1471,23 @@ static int test_another_study_shows_nothing_of_the_first(void)
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "analyze-series", NULL);
-    GKeyFile *a = viewer_state(v, "first");
+    g_autoptr(GKeyFile) a = viewer_state(v, "first");
     CHECK(a, "no state");
     char *key = kf_str(a, "panel", "key-slice"), *badge = kf_str(a, "panel", "badge");
-    char *label = kf_str(a, "series", "label");
+    g_autofree char *label = kf_str(a, "series", "label");
     printf("  first study: %s | key \"%s\" | badge \"%s\" | %d lesions listed\n", label, key, badge,
            g_key_file_get_integer(a, "panel", "lesions", NULL));
-    g_free(label);
     CHECK(g_key_file_get_boolean(a, "series", "analysed", NULL), "the first series was not analysed");
     g_free(key);
     g_free(badge);
     viewer_action(v, "open", g_variant_new_string(normal));
-    GKeyFile *b = viewer_state(v, "second");
+    g_autoptr(GKeyFile) b = viewer_state(v, "second");
     CHECK(b, "no state");
     key = kf_str(b, "panel", "key-slice");
     badge = kf_str(b, "panel", "badge");
-    char *sv = kf_str(b, "panel", "series-verdict"), *slv = kf_str(b, "panel", "slice-verdict");
-    char *verdicts = kf_str(b, "series", "verdicts");
+    g_autofree char *sv = kf_str(b, "panel", "series-verdict"),
+                    *slv = kf_str(b, "panel", "slice-verdict");
+    g_autofree char *verdicts = kf_str(b, "series", "verdicts");
     printf("  second study: key \"%s\" | badge \"%s\" | series \"%s\" | slice \"%s\" | strip %s\n", key, badge,
            sv, slv, verdicts);
     CHECK(!*key, "\"%s\" beside another patient", key);
@@ -1515,42 +1497,32 @@ static int test_another_study_shows_nothing_of_the_first(void)
     CHECK(strspn(verdicts, "-") == strlen(verdicts), "strip of the first study: %s", verdicts);
     CHECK(!g_key_file_get_boolean(b, "series", "analysed", NULL) && !g_key_file_get_boolean(b, "slice", "overlay", NULL),
           "a result or overlay of the first study");
-    Shot *s = viewer_shot(v, "second");
+    g_autoptr(Shot) s = viewer_shot(v, "second");
     CHECK(s, "no screenshot");
     /* No verdict colour of the first study anywhere in the window. */
-    char *col = kf_str(a, "slice", "color");
+    g_autofree char *col = kf_str(a, "slice", "color");
     guint32 rgb = (guint32)strtoul(col, NULL, 16);
     int n = *col ? count_color(s, 0, 0, s->w, s->h, rgb, 10) : 0;
     printf("  #%s pixels in the window: %d\n", col, n);
     CHECK(n < 20, "%d pixels of the first study's verdict colour", n);
-    shot_free(s);
-    g_free(col);
     g_free(key);
     g_free(badge);
-    g_free(sv);
-    g_free(slv);
-    g_free(verdicts);
-    g_key_file_unref(a);
-    g_key_file_unref(b);
     viewer_stop(v);
-    g_free(lesion);
-    g_free(normal);
-    g_free(study);
     return 0;
 }
 
 static int test_mistyped_path_keeps_the_study(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *a = viewer_state(v, "before");
+    g_autoptr(GKeyFile) a = viewer_state(v, "before");
     CHECK(a, "no state");
     int n_series = g_key_file_get_integer(a, "study", "series-count", NULL);
     viewer_action(v, "open", g_variant_new_string("/no/such/folder"));
-    GKeyFile *b = viewer_state(v, "mistyped");
+    g_autoptr(GKeyFile) b = viewer_state(v, "mistyped");
     CHECK(b, "no state");
     char *issues = kf_str(b, "viewer", "issues");
     printf("  after /no/such/folder: %s\n", issues);
@@ -1560,15 +1532,14 @@ static int test_mistyped_path_keeps_the_study(void)
     CHECK(strstr(issues, "open: Folder not found: /no/such/folder"), "issues: %s", issues);
     g_free(issues);
     /* A folder of PNGs. */
-    char *pngs = g_build_filename(workdir, "pngs", NULL);
+    g_autofree char *pngs = g_build_filename(workdir, "pngs", NULL);
     g_mkdir_with_parents(pngs, 0755);
     for (int k = 0; k < 3; k++) {
-        char *f = g_strdup_printf("%s/IM%04d.png", pngs, k + 1);
+        g_autofree char *f = g_strdup_printf("%s/IM%04d.png", pngs, k + 1);
         CHECK(write_phantom_png(f, FALSE, 0, 0, 0), "png");
-        g_free(f);
     }
     viewer_action(v, "open", g_variant_new_string(pngs));
-    GKeyFile *c = viewer_state(v, "pngs");
+    g_autoptr(GKeyFile) c = viewer_state(v, "pngs");
     CHECK(c, "no state");
     issues = kf_str(c, "viewer", "issues");
     printf("  after a folder of PNGs: %s\n", issues);
@@ -1576,16 +1547,14 @@ static int test_mistyped_path_keeps_the_study(void)
               g_key_file_get_integer(c, "study", "series-count", NULL) == n_series,
           "the open study was closed");
     CHECK(strstr(issues, "open: No DICOM files in"), "issues: %s", issues);
-    Shot *s = viewer_shot(v, "pngs");
+    /* ... and how to make DICOM of them. */
+    g_autofree char *how = kf_str(c, "viewer", "issue-details");
+    CHECK(strstr(how, "tumorscope dicomize --out"), "the details do not say how to make DICOM: %s",
+          how);
+    g_autoptr(Shot) s = viewer_shot(v, "pngs");
     CHECK(s, "no screenshot");
-    shot_free(s);
     g_free(issues);
-    g_free(pngs);
-    g_key_file_unref(a);
-    g_key_file_unref(b);
-    g_key_file_unref(c);
     viewer_stop(v);
-    g_free(study);
     return 0;
 }
 
@@ -1606,12 +1575,10 @@ static char *find_named(const char *dir, const char *name)
     char *found = NULL;
     const char *e;
     while (!found && (e = g_dir_read_name(d))) {
-        char *p = g_build_filename(dir, e, NULL);
+        g_autofree char *p = g_build_filename(dir, e, NULL);
         if (strcmp(e, name) == 0 && g_file_test(p, G_FILE_TEST_IS_REGULAR))
             found = g_strdup(p);
-        else if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            found = find_named(p, name);
-        g_free(p);
+        else if (g_file_test(p, G_FILE_TEST_IS_DIR)) found = find_named(p, name);
     }
     g_dir_close(d);
     return found;
@@ -1622,7 +1589,7 @@ static char *find_named(const char *dir, const char *name)
  * has frames for, labelled as a stored result, and hidden by the toggle. */
 static int test_stored_seg_is_outlined(void)
 {
-    char *study;
+    g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
     const char *cli = env_or("TSC_CLI_BIN", NULL);
@@ -1630,15 +1597,12 @@ static int test_stored_seg_is_outlined(void)
         printf("SKIP: the tumorscope CLI (for `analyze --dicom`) is not built\n");
         return SKIP;
     }
-    char *lesion = g_build_filename(study, "03-synthetic-lesion", "t1-post-contrast", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: sample_dicom/03-synthetic-lesion/t1-post-contrast is needed\n");
-        return SKIP;
-    }
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion/t1-post-contrast");
+    if (!lesion) return SKIP;
     /* The SEG is made from every other slice (the threshold method marks
      * something on every slice), so that half the slices have no frame. */
-    char *half = g_build_filename(workdir, "every-other-slice", NULL);
-    char *both = g_build_filename(workdir, "with-seg", NULL);
+    g_autofree char *half = g_build_filename(workdir, "every-other-slice", NULL);
+    g_autofree char *both = g_build_filename(workdir, "with-seg", NULL);
     g_mkdir_with_parents(half, 0755);
     g_mkdir_with_parents(both, 0755);
     GDir *d = g_dir_open(lesion, 0, NULL);
@@ -1649,20 +1613,18 @@ static int test_stored_seg_is_outlined(void)
     g_ptr_array_sort(names, (GCompareFunc)g_strcmp0_ptr);
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
-        char *from = g_build_filename(lesion, name, NULL), *to = g_build_filename(both, name, NULL);
+        g_autofree char *from = g_build_filename(lesion, name, NULL);
+        g_autofree char *to = g_build_filename(both, name, NULL);
         if (g_file_test(from, G_FILE_TEST_IS_REGULAR)) {
             CHECK(copy_file(from, to, -1), "copy %s", name);
             if (i % 2 == 0) {
-                char *to2 = g_build_filename(half, name, NULL);
+                g_autofree char *to2 = g_build_filename(half, name, NULL);
                 CHECK(copy_file(from, to2, -1), "copy %s", name);
-                g_free(to2);
             }
         }
-        g_free(from);
-        g_free(to);
     }
     g_ptr_array_unref(names);
-    char *out = g_build_filename(workdir, "out", NULL);
+    g_autofree char *out = g_build_filename(workdir, "out", NULL);
     const char *argv[] = {cli, "analyze", half, "--dicom", "--method", "threshold", "--out", out, NULL};
     int status = 0;
     char *err_out = NULL;
@@ -1671,9 +1633,9 @@ static int test_stored_seg_is_outlined(void)
     CHECK(ok && g_spawn_check_wait_status(status, NULL), "tumorscope analyze --dicom failed: %s",
           err_out ? err_out : "");
     g_free(err_out);
-    char *seg = find_named(out, "SEG.dcm");
+    g_autofree char *seg = find_named(out, "SEG.dcm");
     CHECK(seg, "analyze --dicom wrote no SEG.dcm under %s", out);
-    char *seg_to = g_build_filename(both, "SEG.dcm", NULL);
+    g_autofree char *seg_to = g_build_filename(both, "SEG.dcm", NULL);
     CHECK(copy_file(seg, seg_to, -1), "copy SEG");
 
     /* What the SEG covers, from the plugin here: frames by referenced SOP
@@ -1688,7 +1650,7 @@ static int test_stored_seg_is_outlined(void)
     const tsc_dicom_seg_info *g = api->study_get_segmentation(p.index, 0);
     CHECK(strcmp(g->referenced_series_uid, si->series_uid) == 0, "the SEG references another series");
     size_t n_frames = g->n_frames;
-    char *expect = g_malloc0(si->n_slices + 1);
+    g_autofree char *expect = g_malloc0(si->n_slices + 1);
     memset(expect, '-', si->n_slices);
     guint8 *mask = g_malloc((gsize)g->rows * g->cols);
     gssize best = -1;
@@ -1721,9 +1683,10 @@ static int test_stored_seg_is_outlined(void)
     Viewer *v = viewer_start(both, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
-    GKeyFile *a = viewer_state(v, "with-frame");
+    g_autoptr(GKeyFile) a = viewer_state(v, "with-frame");
     CHECK(a, "no state");
-    char *slices = kf_str(a, "series", "seg-slices"), *label = kf_str(a, "slice", "seg-label");
+    g_autofree char *slices = kf_str(a, "series", "seg-slices"),
+                    *label = kf_str(a, "slice", "seg-label");
     printf("  viewer: seg-slices %s | slice %zd seg-drawn %d | \"%s\"\n", slices, best,
            g_key_file_get_boolean(a, "slice", "seg-drawn", NULL), label);
     CHECK(strcmp(slices, expect) == 0, "seg-slices %s, expected %s", slices, expect);
@@ -1732,17 +1695,17 @@ static int test_stored_seg_is_outlined(void)
     CHECK(!g_key_file_get_boolean(a, "slice", "analysed", NULL), "the SEG was taken for our analysis");
     double img[4];
     CHECK(get_rect(a, "image", img), "no image geometry");
-    Shot *on = viewer_shot(v, "with-frame");
+    g_autoptr(Shot) on = viewer_shot(v, "with-frame");
     CHECK(on, "no screenshot");
     int n_on = count_color(on, img[0], img[1], img[2], img[3], SEG_RGB, 40);
     printf("  #%06X outline pixels in the image on slice %zd: %d\n", SEG_RGB, best, n_on);
     CHECK(n_on >= 40, "only %d outline pixels", n_on);
 
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)empty));
-    GKeyFile *b = viewer_state(v, "without-frame");
+    g_autoptr(GKeyFile) b = viewer_state(v, "without-frame");
     CHECK(b, "no state");
     CHECK(!g_key_file_get_boolean(b, "slice", "seg-drawn", NULL), "a SEG outline on slice %zd", empty);
-    Shot *off = viewer_shot(v, "without-frame");
+    g_autoptr(Shot) off = viewer_shot(v, "without-frame");
     CHECK(off, "no screenshot");
     int n_off = count_color(off, img[0], img[1], img[2], img[3], SEG_RGB, 40);
     printf("  outline pixels on slice %zd (no frame): %d\n", empty, n_off);
@@ -1751,10 +1714,10 @@ static int test_stored_seg_is_outlined(void)
     /* The toggle hides it. */
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)best));
     viewer_action(v, "show-seg", NULL);
-    GKeyFile *c = viewer_state(v, "hidden");
+    g_autoptr(GKeyFile) c = viewer_state(v, "hidden");
     CHECK(c, "no state");
     CHECK(!g_key_file_get_boolean(c, "slice", "seg-drawn", NULL), "show-seg off still draws the SEG");
-    Shot *hidden = viewer_shot(v, "hidden");
+    g_autoptr(Shot) hidden = viewer_shot(v, "hidden");
     CHECK(hidden, "no screenshot");
     int n_hidden = count_color(hidden, img[0], img[1], img[2], img[3], SEG_RGB, 40);
     CHECK(n_hidden < 5, "%d outline pixels with show-seg off", n_hidden);
@@ -1762,7 +1725,7 @@ static int test_stored_seg_is_outlined(void)
      * per frame): matched by the frame of reference, frames by position. */
     char *dcmodify = g_find_program_in_path("dcmodify");
     if (dcmodify) {
-        char *bare = g_build_filename(workdir, "with-seg", "SEG-no-refs.dcm", NULL);
+        g_autofree char *bare = g_build_filename(workdir, "with-seg", "SEG-no-refs.dcm", NULL);
         CHECK(copy_file(seg, bare, -1), "copy SEG");
         g_unlink(seg_to);
         GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
@@ -1782,35 +1745,17 @@ static int test_stored_seg_is_outlined(void)
         g_ptr_array_unref(args);
         viewer_action(v, "open", g_variant_new_string(both));
         viewer_action(v, "show-seg", NULL);
-        GKeyFile *pos = viewer_state(v, "by-position");
+        g_autoptr(GKeyFile) pos = viewer_state(v, "by-position");
         CHECK(pos, "no state");
-        char *by_pos = kf_str(pos, "series", "seg-slices");
+        g_autofree char *by_pos = kf_str(pos, "series", "seg-slices");
         printf("  without references (by frame of reference and position): seg-slices %s\n", by_pos);
-        CHECK(strcmp(by_pos, expect) == 0, "seg-slices %s by position, expected %s", by_pos, expect);
-        g_free(by_pos);
-        g_key_file_unref(pos);
-        g_free(bare);
+        CHECK(strcmp(by_pos, expect) == 0, "seg-slices %s by position, expected %s", by_pos,
+              expect);
         g_free(dcmodify);
     } else {
         printf("  (dcmodify not installed: the position fallback is not checked)\n");
     }
-    shot_free(on);
-    shot_free(off);
-    shot_free(hidden);
-    g_key_file_unref(a);
-    g_key_file_unref(b);
-    g_key_file_unref(c);
-    g_free(slices);
-    g_free(label);
-    g_free(expect);
     viewer_stop(v);
-    g_free(seg);
-    g_free(seg_to);
-    g_free(both);
-    g_free(half);
-    g_free(out);
-    g_free(lesion);
-    g_free(study);
     return 0;
 }
 
@@ -1910,17 +1855,12 @@ static void xinput_left_drag(XInput *xi, double x, double y, double dx, double d
  * "for comparison"; the CNN's results do not. */
 static int test_baseline_methods_are_labelled(void)
 {
-    char *study;
-    int r = sample_study(&study);
-    if (r) return r;
-    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: the lesion sample is needed\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
+    if (!study || !lesion) return SKIP;
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *a = viewer_state(v, "cnn");
+    g_autoptr(GKeyFile) a = viewer_state(v, "cnn");
     CHECK(a, "no state");
     char *note = kf_str(a, "viewer", "method-note");
     CHECK(!*note, "a note on the CNN: %s", note);
@@ -1929,11 +1869,12 @@ static int test_baseline_methods_are_labelled(void)
     for (int m = 0; m < 2; m++) {
         viewer_action(v, "method", g_variant_new_string(methods[m]));
         viewer_action(v, "analyze-series", NULL);
-        GKeyFile *b = viewer_state(v, methods[m]);
+        g_autoptr(GKeyFile) b = viewer_state(v, methods[m]);
         CHECK(b, "no state");
         note = kf_str(b, "viewer", "method-note");
-        char *label = kf_str(b, "slice", "label"), *series = kf_str(b, "series", "label");
-        char *badge = kf_str(b, "panel", "badge");
+        g_autofree char *label = kf_str(b, "slice", "label"),
+                        *series = kf_str(b, "series", "label");
+        g_autofree char *badge = kf_str(b, "panel", "badge");
         printf("  %s: note \"%s\" | slice \"%s\" | series \"%s\" | badge \"%s\"\n", methods[m], note, label,
                series, badge);
         CHECK(strstr(note, "For comparison, not a clinical method"), "no note under the method: %s", note);
@@ -1947,7 +1888,7 @@ static int test_baseline_methods_are_labelled(void)
         printf("  view %.0f+%.0f wide (with the CNN: %.0f+%.0f)\n", vb[0], vb[2], va[0], va[2]);
         CHECK(fabs(va[0] - vb[0]) < 1 && fabs(va[2] - vb[2]) < 1, "the view moved: x %.0f -> %.0f, width %.0f -> %.0f",
               va[0], vb[0], va[2], vb[2]);
-        Shot *s = viewer_shot(v, methods[m]);
+        g_autoptr(Shot) s = viewer_shot(v, methods[m]);
         CHECK(s, "no screenshot");
         /* The note is drawn: text pixels of several colours in its box. */
         int bg[3], ink = 0;
@@ -1960,17 +1901,9 @@ static int test_baseline_methods_are_labelled(void)
             }
         printf("  note: %d text pixels in %.0fx%.0f\n", ink, nr[2], nr[3]);
         CHECK(ink > 200, "the note is not drawn (%d pixels)", ink);
-        shot_free(s);
         g_free(note);
-        g_free(label);
-        g_free(series);
-        g_free(badge);
-        g_key_file_unref(b);
     }
-    g_key_file_unref(a);
     viewer_stop(v);
-    g_free(lesion);
-    g_free(study);
     return 0;
 }
 
@@ -1978,20 +1911,15 @@ static int test_baseline_methods_are_labelled(void)
  * closing the window with its × quits without a Gtk-CRITICAL. */
 static int test_recent_menu_and_closing_with_the_window_button(void)
 {
-    char *study = g_build_filename(env_or("TSC_SOURCE_DIR", "."), "sample_dicom", NULL);
-    if (!g_file_test(study, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: sample_dicom/ is missing\n");
-        g_free(study);
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    if (!study) return SKIP;
     Viewer *v = viewer_start(study, NULL);
     CHECK(v, "viewer start");
-    GKeyFile *a = viewer_state(v, "state");
+    g_autoptr(GKeyFile) a = viewer_state(v, "state");
     CHECK(a, "no state");
-    char *recent = kf_str(a, "viewer", "recent-menu");
+    g_autofree char *recent = kf_str(a, "viewer", "recent-menu");
     printf("  recent menu: %s\n", recent);
     CHECK(strstr(recent, "sample_dicom  ("), "the menu does not show sample_dicom: %s", recent);
-    g_free(recent);
     XInput xi;
     int r = xinput_open(&xi);
     if (r) return r;
@@ -2004,7 +1932,8 @@ static int test_recent_menu_and_closing_with_the_window_button(void)
         g_usleep(20 * 1000);
     }
     CHECK(v->exited, "the window's close button did not quit the viewer");
-    char *log = g_strdup_printf("%s/%s-viewer.log", artefacts, case_name), *text = NULL;
+    g_autofree char *log = viewer_log_path();
+    g_autofree char *text = NULL;
     CHECK(g_file_get_contents(log, &text, NULL, NULL), "no log");
     const char *crit = strstr(text, "CRITICAL");
     if (crit) {
@@ -2012,12 +1941,8 @@ static int test_recent_menu_and_closing_with_the_window_button(void)
         printf("  %.*s\n", nl ? (int)(nl - crit) : 200, crit);
     }
     CHECK(!crit, "a CRITICAL on closing (see %s)", log);
-    g_free(text);
-    g_free(log);
     xinput_close(&xi);
-    g_key_file_unref(a);
     viewer_stop(v);
-    g_free(study);
     return 0;
 }
 
@@ -2039,21 +1964,16 @@ static void xinput_key(XInput *xi, unsigned long keysym)
  * Shift+F9 fold the side panels. */
 static int test_keys_navigate_after_the_slider(void)
 {
-    char *study;
-    int r = sample_study(&study);
-    if (r) return r;
-    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: the lesion sample is needed\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
+    if (!study || !lesion) return SKIP;
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "method", g_variant_new_string("threshold"));
-    GKeyFile *a = viewer_state(v, "before");
+    g_autoptr(GKeyFile) a = viewer_state(v, "before");
     CHECK(a, "no state");
     XInput xi;
-    r = xinput_open(&xi);
+    int r = xinput_open(&xi);
     if (r) return r;
     double sl[4], img[4];
     CHECK(get_rect(a, "opacity-slider", sl) && get_rect(a, "image", img), "no geometry");
@@ -2062,7 +1982,7 @@ static int test_keys_navigate_after_the_slider(void)
     /* A click at the slider's first third moves the opacity there and gives
      * the slider the focus. */
     xinput_left_drag(&xi, sl[0] + sl[2] / 3, sl[1] + sl[3] / 2, 0, 0);
-    GKeyFile *b = viewer_state(v, "slider");
+    g_autoptr(GKeyFile) b = viewer_state(v, "slider");
     CHECK(b, "no state");
     double o1 = g_key_file_get_double(b, "viewer", "opacity", NULL);
     char *focus = kf_str(b, "viewer", "focus");
@@ -2074,7 +1994,7 @@ static int test_keys_navigate_after_the_slider(void)
     g_free(focus);
 
     xinput_key(&xi, 0xff57); /* End */
-    GKeyFile *c = viewer_state(v, "end");
+    g_autoptr(GKeyFile) c = viewer_state(v, "end");
     CHECK(c, "no state");
     int s2 = g_key_file_get_integer(c, "series", "slice", NULL);
     double o2 = g_key_file_get_double(c, "viewer", "opacity", NULL);
@@ -2084,7 +2004,7 @@ static int test_keys_navigate_after_the_slider(void)
     xinput_key(&xi, 0xff50); /* Home */
     xinput_key(&xi, 0xff54); /* Down */
     xinput_key(&xi, 0xff56); /* Page Down */
-    GKeyFile *d = viewer_state(v, "home");
+    g_autoptr(GKeyFile) d = viewer_state(v, "home");
     CHECK(d, "no state");
     int s3 = g_key_file_get_integer(d, "series", "slice", NULL);
     printf("  Home, Down, Page Down: slice %d, opacity %.2f\n", s3 + 1,
@@ -2094,7 +2014,7 @@ static int test_keys_navigate_after_the_slider(void)
 
     double cx = img[0] + img[2] / 2, cy = img[1] + img[3] / 2;
     xinput_left_drag(&xi, cx, cy, 0, 0);
-    GKeyFile *e = viewer_state(v, "first-click");
+    g_autoptr(GKeyFile) e = viewer_state(v, "first-click");
     CHECK(e, "no state");
     focus = kf_str(e, "viewer", "focus");
     printf("  first click on the image: focus %s, analysed %d\n", focus,
@@ -2104,12 +2024,11 @@ static int test_keys_navigate_after_the_slider(void)
     g_free(focus);
     g_usleep(700 * 1000); /* not a double click (which fits the view) */
     xinput_left_drag(&xi, cx, cy, 0, 0);
-    GKeyFile *f = viewer_state(v, "second-click");
+    g_autoptr(GKeyFile) f = viewer_state(v, "second-click");
     CHECK(f, "no state");
     CHECK(g_key_file_get_boolean(f, "slice", "analysed", NULL), "the second click did not analyse");
-    Shot *sh = viewer_shot(v, "keys");
+    g_autoptr(Shot) sh = viewer_shot(v, "keys");
     CHECK(sh, "no screenshot");
-    shot_free(sh);
     /* F9 folds the Studies panel, Shift+F9 the findings panel; again shows them. */
     xinput_key(&xi, 0xffc6); /* F9 */
     unsigned shift = xi.keycode(xi.dpy, 0xffe1); /* Shift_L */
@@ -2118,25 +2037,28 @@ static int test_keys_navigate_after_the_slider(void)
     xinput_key(&xi, 0xffc6);
     xi.key(xi.dpy, shift, 0, 0);
     xi.sync(xi.dpy, 0);
-    GKeyFile *g = viewer_state(v, "f9");
+    g_autoptr(GKeyFile) g = viewer_state(v, "f9");
     CHECK(g, "no state");
     CHECK(!g_key_file_get_boolean(g, "viewer", "show-studies", NULL), "F9 did not fold the Studies panel");
     CHECK(!g_key_file_get_boolean(g, "viewer", "show-findings", NULL), "Shift+F9 did not fold the findings panel");
     xinput_key(&xi, 0xffc6);
-    GKeyFile *h = viewer_state(v, "f9-again");
-    CHECK(h && g_key_file_get_boolean(h, "viewer", "show-studies", NULL), "F9 did not show the Studies panel again");
-    g_key_file_unref(g);
-    g_key_file_unref(h);
+    g_autoptr(GKeyFile) h = viewer_state(v, "f9-again");
+    CHECK(h && g_key_file_get_boolean(h, "viewer", "show-studies", NULL),
+          "F9 did not show the Studies panel again");
+    /* Ctrl+Enter, the application's accelerator of win.analyze-series. */
+    CHECK(!g_key_file_get_boolean(h, "series", "analysed", NULL),
+          "the series was analysed before Ctrl+Enter");
+    unsigned ctrl = xi.keycode(xi.dpy, 0xffe3); /* Control_L */
+    xi.key(xi.dpy, ctrl, 1, 0);
+    xi.sync(xi.dpy, 0);
+    xinput_key(&xi, 0xff0d); /* Return */
+    xi.key(xi.dpy, ctrl, 0, 0);
+    xi.sync(xi.dpy, 0);
+    g_autoptr(GKeyFile) k = viewer_state(v, "ctrl-enter");
+    CHECK(k && g_key_file_get_boolean(k, "series", "analysed", NULL),
+          "Ctrl+Enter did not analyse the series");
     xinput_close(&xi);
-    g_key_file_unref(a);
-    g_key_file_unref(b);
-    g_key_file_unref(c);
-    g_key_file_unref(d);
-    g_key_file_unref(e);
-    g_key_file_unref(f);
     viewer_stop(v);
-    g_free(lesion);
-    g_free(study);
     return 0;
 }
 
@@ -2145,21 +2067,16 @@ static int test_keys_navigate_after_the_slider(void)
  * left-drag set to none a drag leaves the window alone. */
 static int test_left_drag_sets_window_level(void)
 {
-    char *study;
-    int r = sample_study(&study);
-    if (r) return r;
-    char *lesion = g_build_filename(study, "03-synthetic-lesion", NULL);
-    if (!g_file_test(lesion, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: the lesion sample is needed\n");
-        return SKIP;
-    }
+    g_autofree char *study = sample_folder(NULL);
+    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
+    if (!study || !lesion) return SKIP;
     Viewer *v = viewer_start(lesion, NULL);
     CHECK(v, "viewer start");
     viewer_action(v, "method", g_variant_new_string("threshold"));
-    GKeyFile *a = viewer_state(v, "before");
+    g_autoptr(GKeyFile) a = viewer_state(v, "before");
     CHECK(a, "no state");
     XInput xi;
-    r = xinput_open(&xi);
+    int r = xinput_open(&xi);
     if (r) return r;
     double img[4];
     CHECK(get_rect(a, "image", img), "no image geometry");
@@ -2169,7 +2086,7 @@ static int test_left_drag_sets_window_level(void)
     CHECK(!g_key_file_get_boolean(a, "slice", "analysed", NULL), "analysed before any click");
 
     xinput_left_drag(&xi, cx, cy, 150, 60);
-    GKeyFile *b = viewer_state(v, "dragged");
+    g_autoptr(GKeyFile) b = viewer_state(v, "dragged");
     CHECK(b, "no state");
     double c1 = g_key_file_get_double(b, "geometry", "window-center", NULL);
     double w1 = g_key_file_get_double(b, "geometry", "window-width", NULL);
@@ -2182,31 +2099,28 @@ static int test_left_drag_sets_window_level(void)
     CHECK(!g_key_file_get_boolean(b, "slice", "analysed", NULL), "the drag started an analysis");
 
     xinput_left_drag(&xi, cx, cy, 0, 0);
-    GKeyFile *c = viewer_state(v, "clicked");
+    g_autoptr(GKeyFile) c = viewer_state(v, "clicked");
     CHECK(c, "no state");
     printf("  click: analysed %d, W %.1f\n", g_key_file_get_boolean(c, "slice", "analysed", NULL),
            g_key_file_get_double(c, "geometry", "window-width", NULL));
     CHECK(g_key_file_get_boolean(c, "slice", "analysed", NULL), "a click did not analyse");
+    /* The click analysed the pixels the view already shows (analyze_slice),
+     * not a second decoding of the file. */
+    CHECK(g_key_file_get_integer(c, "viewer", "slices-analysed-from-decoded", NULL) == 1,
+          "the clicked slice was decoded again to be analysed");
     CHECK(g_key_file_get_double(c, "geometry", "window-width", NULL) == w1, "a click changed the window");
 
     viewer_action(v, "left-drag", g_variant_new_string("none"));
     xinput_left_drag(&xi, cx, cy, 150, 60);
-    GKeyFile *d = viewer_state(v, "drag-none");
+    g_autoptr(GKeyFile) d = viewer_state(v, "drag-none");
     CHECK(d, "no state");
     double w2 = g_key_file_get_double(d, "geometry", "window-width", NULL);
     printf("  left-drag none, drag: W %.1f\n", w2);
     CHECK(w2 == w1, "a drag with left-drag none changed the width to %.1f", w2);
-    Shot *s = viewer_shot(v, "drag-none");
+    g_autoptr(Shot) s = viewer_shot(v, "drag-none");
     CHECK(s, "no screenshot");
-    shot_free(s);
     xinput_close(&xi);
-    g_key_file_unref(a);
-    g_key_file_unref(b);
-    g_key_file_unref(c);
-    g_key_file_unref(d);
     viewer_stop(v);
-    g_free(lesion);
-    g_free(study);
     return 0;
 }
 
@@ -2218,24 +2132,19 @@ static const char *const time_point_names[] = {
     "Ax T1 FSPGR 3D BRAVO post-contrast (time point 3 of 10)",
     "Ax T1 FSPGR 3D BRAVO post-contrast (time point 4 of 10)"};
 
-static int make_time_points(const char *study, char **out)
+static int make_time_points(char **out)
 {
-    char *dcmodify = g_find_program_in_path("dcmodify");
+    g_autofree char *dcmodify = g_find_program_in_path("dcmodify");
     if (!dcmodify) {
         printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
         return SKIP;
     }
-    char *src = g_build_filename(study, "03-synthetic-lesion", "t1-post-contrast", NULL);
-    if (!g_file_test(src, G_FILE_TEST_IS_DIR)) {
-        printf("SKIP: %s is missing\n", src);
-        g_free(src);
-        g_free(dcmodify);
-        return SKIP;
-    }
+    g_autofree char *src = sample_folder("03-synthetic-lesion/t1-post-contrast");
+    if (!src) return SKIP;
     *out = g_build_filename(workdir, "time-points", NULL);
     int r = 0;
     for (int t = 0; t < 2 && !r; t++) {
-        char *dir = g_strdup_printf("%s/tp%d", *out, t + 3);
+        g_autofree char *dir = g_strdup_printf("%s/tp%d", *out, t + 3);
         g_mkdir_with_parents(dir, 0755);
         GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(argv, g_strdup(dcmodify));
@@ -2251,10 +2160,9 @@ static int make_time_points(const char *study, char **out)
         const char *name;
         while (d && (name = g_dir_read_name(d))) {
             if (!g_str_has_suffix(name, ".dcm")) continue;
-            char *from = g_build_filename(src, name, NULL), *to = g_build_filename(dir, name, NULL);
+            g_autofree char *from = g_build_filename(src, name, NULL);
+            g_autofree char *to = g_build_filename(dir, name, NULL);
             if (copy_file(from, to, -1)) g_ptr_array_add(argv, g_strdup(to));
-            g_free(from);
-            g_free(to);
         }
         if (d) g_dir_close(d);
         g_ptr_array_add(argv, NULL);
@@ -2266,10 +2174,7 @@ static int make_time_points(const char *study, char **out)
         if (!ok) r = failf("dcmodify failed: %s", err_out ? err_out : "");
         g_free(err_out);
         g_ptr_array_unref(argv);
-        g_free(dir);
     }
-    g_free(src);
-    g_free(dcmodify);
     return r;
 }
 
@@ -2305,17 +2210,14 @@ static int text_pixels(const Shot *s, const double r[4])
  * Shift+F9) and come back to the same layout. */
 static int test_fits_1280x720(void)
 {
-    char *study;
-    int r = sample_study(&study);
-    if (r) return r;
-    char *tp;
-    r = make_time_points(study, &tp);
+    g_autofree char *tp = NULL;
+    int r = make_time_points(&tp);
     if (r) return r;
     const char *env[] = {"TSC_VIEWER_WINDOW_SIZE=1280x720", NULL};
     Viewer *v = viewer_start(tp, env);
     CHECK(v, "viewer start");
     viewer_action(v, "select-series", g_variant_new_int32(0));
-    GKeyFile *a = viewer_state(v, "1280x720");
+    g_autoptr(GKeyFile) a = viewer_state(v, "1280x720");
     CHECK(a, "no state");
     int ww = g_key_file_get_integer(a, "viewer", "width", NULL), wh = g_key_file_get_integer(a, "viewer", "height", NULL);
     printf("  window %dx%d\n", ww, wh);
@@ -2328,12 +2230,11 @@ static int test_fits_1280x720(void)
         gboolean cut = g_key_file_get_boolean(a, "study", key, NULL);
         g_free(key);
         key = g_strdup_printf("series-%d-tooltip", i);
-        char *tip = kf_str(a, "study", key);
+        g_autofree char *tip = kf_str(a, "study", key);
         g_free(key);
         printf("  series %d: \"%s\"%s\n", i, tip, cut ? " (cut)" : "");
         CHECK(!cut, "the name of series %d is cut: \"%s\"", i, tip);
         CHECK(strstr(tip, "(time point ") != NULL, "tooltip without the whole name: %s", tip);
-        g_free(tip);
     }
 
     /* Corner texts and letters: inside the view, none over another. */
@@ -2366,29 +2267,27 @@ static int test_fits_1280x720(void)
     /* A series analysis changes the badge; the image stays where it was. */
     double img_a[4], img_b[4];
     CHECK(get_rect(a, "image", img_a), "no image geometry");
-    char *badge_a = kf_str(a, "panel", "badge");
+    g_autofree char *badge_a = kf_str(a, "panel", "badge");
     viewer_action(v, "analyze-series", NULL);
-    GKeyFile *b = viewer_state(v, "analysed");
+    g_autoptr(GKeyFile) b = viewer_state(v, "analysed");
     CHECK(b, "no state");
-    char *badge_b = kf_str(b, "panel", "badge");
+    g_autofree char *badge_b = kf_str(b, "panel", "badge");
     CHECK(get_rect(b, "image", img_b), "no image geometry");
     printf("  badge \"%s\" -> \"%s\"; image %.0f,%.0f %.0fx%.0f -> %.0f,%.0f %.0fx%.0f\n", badge_a, badge_b,
            img_a[0], img_a[1], img_a[2], img_a[3], img_b[0], img_b[1], img_b[2], img_b[3]);
     CHECK(strcmp(badge_a, badge_b) != 0, "the badge did not change");
     CHECK(same_rect(img_a, img_b), "the image moved or changed its zoom when the badge changed");
-    g_free(badge_a);
-    g_free(badge_b);
 
     /* The panels fold away: the view takes the window's width. */
     viewer_action(v, "show-studies", NULL);
-    GKeyFile *c = viewer_state(v, "no-studies");
+    g_autoptr(GKeyFile) c = viewer_state(v, "no-studies");
     CHECK(c, "no state");
     double vc[4], vd[4], ve[4], img_d[4], img_e[4];
     CHECK(!g_key_file_get_boolean(c, "viewer", "show-studies", NULL), "the Studies panel is still shown");
     CHECK(get_rect(c, "view", vc) && vc[0] < view[0] - 200 && vc[2] > view[2] + 200,
           "the view did not take the Studies panel's place");
     viewer_action(v, "show-findings", NULL);
-    GKeyFile *d = viewer_state(v, "no-panels");
+    g_autoptr(GKeyFile) d = viewer_state(v, "no-panels");
     CHECK(d, "no state");
     CHECK(!g_key_file_get_boolean(d, "viewer", "show-findings", NULL), "the findings panel is still shown");
     CHECK(g_key_file_get_boolean(a, "viewer", "studies-toggle", NULL) &&
@@ -2406,21 +2305,15 @@ static int test_fits_1280x720(void)
     /* ... and come back to the same layout. */
     viewer_action(v, "show-studies", NULL);
     viewer_action(v, "show-findings", NULL);
-    GKeyFile *e = viewer_state(v, "panels-back");
+    g_autoptr(GKeyFile) e = viewer_state(v, "panels-back");
     CHECK(e, "no state");
     CHECK(g_key_file_get_boolean(e, "viewer", "show-studies", NULL) &&
               g_key_file_get_boolean(e, "viewer", "show-findings", NULL),
           "the panels did not come back");
     CHECK(get_rect(e, "view", ve) && same_rect(ve, view), "the view is not back in its place");
-    CHECK(get_rect(e, "image", img_e) && same_rect(img_e, img_a), "the image is not back to its fit");
-    g_key_file_unref(a);
-    g_key_file_unref(b);
-    g_key_file_unref(c);
-    g_key_file_unref(d);
-    g_key_file_unref(e);
+    CHECK(get_rect(e, "image", img_e) && same_rect(img_e, img_a),
+          "the image is not back to its fit");
     viewer_stop(v);
-    g_free(tp);
-    g_free(study);
     return 0;
 }
 
@@ -2884,7 +2777,13 @@ int main(int argc, char **argv)
         /* The plugin in this process resolves the default model like the viewer. */
         g_setenv("TSC_MODEL_DIR", env_or("TSC_MODEL_DIR", ""), TRUE);
         gint64 t0 = g_get_monotonic_time();
+        /* An earlier run's log must not be read as this run's. */
+        g_autofree char *log = viewer_log_path();
+        g_remove(log);
         int r = cases[i].fn();
+        /* A case that failed early left its viewer running or crashed. */
+        if (!viewer_failure) note_viewer_failure(sanitizer_report_in_log());
+        if (r != 1 && viewer_failure) r = failf("%s", viewer_failure);
         printf("%s %s (%.1f s; artefacts in %s)\n", r == 0 ? "PASS" : r == SKIP ? "SKIP" : "FAIL", case_name,
                (g_get_monotonic_time() - t0) / 1e6, artefacts);
         if (r != 1) remove_tree(workdir);
