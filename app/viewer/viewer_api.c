@@ -126,7 +126,6 @@ const char *tsc_viewer_api_plugin_path(void)
 void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *err,
                           const char *what)
 {
-    g_return_if_fail(what != NULL);
     const char *detail = err && err->message[0] ? err->message
                          : api                  ? api->status_to_string(status)
                                                 : "failed";

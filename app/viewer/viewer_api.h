@@ -33,7 +33,8 @@ const tsc_plugin_api *tsc_viewer_api(void);
 /* Path of the plugin file actually loaded (for messages); static string. */
 const char *tsc_viewer_api_plugin_path(void);
 
-/* Sets *error from a core status and its detail, prefixed with `what`. */
+/* Sets *error from a core status and its detail, prefixed with `what`
+ * (NULL: the detail alone). */
 void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *err,
                           const char *what);
 

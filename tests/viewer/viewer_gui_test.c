@@ -2422,7 +2422,12 @@ static int archive_fill(Archive *a, const char *dir)
     g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
     dicom_files_under(dir, files);
     CHECK(files->len > 0, "no DICOM file under %s", dir);
-    tsc_pacs_node node = {sizeof node, "127.0.0.1", a->port, "TSCQR", "TSCFILL", 10};
+    tsc_pacs_node node = {.struct_size = sizeof node,
+                          .host = "127.0.0.1",
+                          .port = a->port,
+                          .called_ae = "TSCQR",
+                          .calling_ae = "TSCFILL",
+                          .timeout_s = 10};
     size_t stored = 0;
     tsc_error err = {0};
     tsc_status st = api->pacs_store_files(&node, (const char *const *)files->pdata, files->len,
@@ -2629,27 +2634,29 @@ static int test_pacs_wrong_port_says_nothing_listens(void)
 
 /* The series-level C-FIND answers of the archive for `study_uid`: every
  * Modality it holds, one per line. */
-static char *archive_series_modalities(Archive *a, const char *study_uid)
+/* The modalities of the objects of one study in the archive's storage
+ * folder, one line each: what dcmqrscp stored, read from its files (its
+ * C-FIND index is covered by the retrieve test). */
+static char *archive_modalities(Archive *a, const char *study_uid)
 {
-    g_autofree char *port = g_strdup_printf("%d", a->port);
-    g_autofree char *key = g_strdup_printf("StudyInstanceUID=%s", study_uid);
-    const char *argv[] = {"findscu",   "-S", "-aec", "TSCQR",    "-k", "QueryRetrieveLevel=SERIES",
-                          "-k",        key,  "-k",   "Modality", "-k", "SeriesInstanceUID",
-                          "127.0.0.1", port, NULL};
-    int status = 0;
-    g_autofree char *out = NULL, *err = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                      &status, NULL))
-        return g_strdup("");
     GString *mods = g_string_new(NULL);
-    g_auto(GStrv) lines = g_strsplit(err ? err : "", "\n", -1);
-    for (char **l = lines; *l; l++) {
-        const char *m = strstr(*l, "(0008,0060) CS [");
-        if (m) {
-            m += strlen("(0008,0060) CS [");
-            g_autofree char *value = g_strndup(m, strcspn(m, "]"));
-            g_string_append_printf(mods, "%s\n", g_strstrip(value));
-        }
+    g_autoptr(GDir) d = g_dir_open(a->dir, 0, NULL);
+    for (const char *name; d && (name = g_dir_read_name(d));) {
+        g_autofree char *path = g_build_filename(a->dir, name, NULL);
+        const char *argv[] = {"dcmdump", "-q",       "+P", "StudyInstanceUID",
+                              "+P",      "Modality", path, NULL};
+        g_autofree char *out = NULL;
+        int status = 0;
+        if (!g_spawn_sync(NULL, (char **)argv, NULL,
+                          G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                          &status, NULL) ||
+            !out || !strstr(out, study_uid))
+            continue;
+        const char *m = strstr(out, "(0008,0060) CS [");
+        if (!m) continue;
+        m += strlen("(0008,0060) CS [");
+        g_autofree char *value = g_strndup(m, strcspn(m, "]"));
+        g_string_append_printf(mods, "%s\n", g_strstrip(value));
     }
     return g_string_free(mods, FALSE);
 }
@@ -2690,9 +2697,9 @@ static int pacs_send_steps(Viewer *v, Plugin *p, Archive *a, const char *cache)
     shot_free(s);
     const tsc_dicom_series_info *si = p->api->study_get_series(p->index, 0);
     g_autofree char *mods =
-        archive_series_modalities(a, p->api->study_get_study(p->index, si->study)->study_uid);
+        archive_modalities(a, p->api->study_get_study(p->index, si->study)->study_uid);
     g_autofree char *shown = g_strdelimit(g_strdup(mods), "\n", ' ');
-    printf("  the archive's series of the study: %s\n", shown);
+    printf("  the archive's objects of the study: %s\n", shown);
     CHECK(strstr(mods, "SEG\n") && strstr(mods, "SR\n"),
           "the archive holds no SEG and SR series of the study (%s)", shown);
     g_autofree char *outgoing = g_build_filename(cache, "outgoing", NULL);
