@@ -14,20 +14,8 @@
 #define M_PI 3.14159265358979323846
 #endif
 
+/* The seed of this file's random inputs (tsc_test_uniform, tsc_test_gauss). */
 static uint64_t rng_state = 0xD1B54A32D192ED03ull;
-static double rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
-
-static double gauss(void)
-{
-    double u = rnd() + 1e-12, v = rnd();
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 static size_t count(const uint8_t *m, size_t n)
 {
@@ -53,14 +41,15 @@ static int cmp_double(const void *a, const void *b)
 TSC_TEST(percentiles_match_sorted_reference_with_ties_and_nan)
 {
     for (int trial = 0; trial < 20; trial++) {
-        size_t n = 1 + (size_t)(rnd() * 5000);
+        size_t n = 1 + (size_t)(tsc_test_uniform(&rng_state) * 5000);
         float *v = malloc(n * sizeof *v);
         double *s = malloc(n * sizeof *s);
         REQUIRE(v && s);
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
-            v[i] = trial % 2 ? (float)floor(rnd() * 7) : (float)gauss();
-            if (rnd() < 0.05) v[i] = NAN;
+            v[i] = trial % 2 ? (float)floor(tsc_test_uniform(&rng_state) * 7)
+                             : (float)tsc_test_gauss(&rng_state);
+            if (tsc_test_uniform(&rng_state) < 0.05) v[i] = NAN;
             if (isfinite(v[i])) s[m++] = v[i];
         }
         if (m == 0) {
@@ -127,7 +116,9 @@ TSC_TEST(otsu_splits_bimodal_histogram)
     const size_t n = 20000;
     float *v = malloc(n * sizeof *v);
     REQUIRE(v);
-    for (size_t i = 0; i < n; i++) v[i] = (float)(i % 2 ? 50 + 5 * gauss() : 150 + 10 * gauss());
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(i % 2 ? 50 + 5 * tsc_test_gauss(&rng_state)
+                             : 150 + 10 * tsc_test_gauss(&rng_state));
     double t = 0;
     CHECK_STATUS(tsc_otsu_threshold(v, NULL, n, 256, 0, 0, &t, NULL), TSC_OK);
     printf("Otsu threshold of N(50,5) + N(150,10): %.2f\n", t);
@@ -179,7 +170,7 @@ TSC_TEST(gaussian_blur_matches_direct_convolution)
 {
     const int rows = 23, cols = 31;
     float in[23 * 31], out[23 * 31];
-    for (int i = 0; i < rows * cols; i++) in[i] = (float)(rnd() * 100);
+    for (int i = 0; i < rows * cols; i++) in[i] = (float)(tsc_test_uniform(&rng_state) * 100);
     const double sx = 1.7, sy = 0.9;
     CHECK_STATUS(tsc_gaussian_blur(in, rows, cols, sx, sy, out, NULL), TSC_OK);
     int rx = (int)ceil(3 * sx), ry = (int)ceil(3 * sy);
@@ -228,7 +219,8 @@ TSC_TEST(canny_finds_step_edge_at_its_column_one_pixel_thick)
     for (int noisy = 0; noisy < 2; noisy++) {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
-                img[r * cols + c] = (c >= 32 ? 100.0f : 0.0f) + (noisy ? (float)(2 * gauss()) : 0);
+                img[r * cols + c] = (c >= 32 ? 100.0f : 0.0f) +
+                                    (noisy ? (float)(2 * tsc_test_gauss(&rng_state)) : 0);
         CHECK_STATUS(tsc_canny(img, rows, cols, NULL, edges, NULL), TSC_OK);
         int bad = 0;
         for (int r = 1; r < rows - 1; r++) {
@@ -306,7 +298,8 @@ TSC_TEST(region_growing_recovers_known_blob)
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
             truth[r * cols + c] = (uint8_t)in_ellipse(r, c, 30, 25, 12, 9);
-            img[r * cols + c] = (float)((truth[r * cols + c] ? 100 : 10) + gauss());
+            img[r * cols + c] =
+                (float)((truth[r * cols + c] ? 100 : 10) + tsc_test_gauss(&rng_state));
         }
     size_t n = 0;
     CHECK_STATUS(tsc_region_grow(img, rows, cols, 30, 25, NULL, out, &n, NULL), TSC_OK);
@@ -394,7 +387,8 @@ TSC_TEST(morphology_matches_brute_force_disc_on_random_masks)
                                       {0.4, 1, 1}, {5, 0.7, 0.7}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         for (int erode = 0; erode < 2; erode++) {
-            for (int i = 0; i < rows * cols; i++) in[i] = rnd() < (erode ? 0.85 : 0.08);
+            for (int i = 0; i < rows * cols; i++)
+                in[i] = tsc_test_uniform(&rng_state) < (erode ? 0.85 : 0.08);
             if (erode)
                 CHECK_STATUS(tsc_erode(in, rows, cols, cases[k][0], cases[k][1], cases[k][2], got, NULL), TSC_OK);
             else
@@ -511,7 +505,7 @@ TSC_TEST(labels_count_every_pixel_of_random_masks)
     uint8_t m[64 * 80];
     int32_t lab[64 * 80], n;
     size_t *counts = NULL;
-    for (int i = 0; i < rows * cols; i++) m[i] = rnd() < 0.45;
+    for (int i = 0; i < rows * cols; i++) m[i] = tsc_test_uniform(&rng_state) < 0.45;
     for (int conn = 4; conn <= 8; conn += 4) {
         CHECK_STATUS(tsc_label_components(m, rows, cols, (tsc_connectivity)conn, lab, &n, &counts, NULL), TSC_OK);
         size_t total = 0;
@@ -557,15 +551,19 @@ static void synthetic_head(float *img, uint8_t *head, uint8_t *lesion, int with_
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
             size_t i = (size_t)r * cols + c;
-            double v = hypot(12 * gauss(), 12 * gauss()); /* Rician background */
+            double v = hypot(12 * tsc_test_gauss(&rng_state),
+                             12 * tsc_test_gauss(&rng_state)); /* Rician background */
             int h = in_ellipse(r, c, 100, 110, 85, 95);
             head[i] = (uint8_t)h;
             lesion[i] = (uint8_t)(with_lesion && in_ellipse(r, c, 85, 120, 12, 12));
-            if (h) v = 400 + 15 * gauss();                                  /* scalp */
-            if (in_ellipse(r, c, 100, 110, 80, 90)) v = 60 + 10 * gauss();  /* skull */
-            if (in_ellipse(r, c, 100, 110, 75, 85)) v = 300 + 20 * gauss(); /* brain */
-            if (in_ellipse(r, c, 110, 95, 8, 14)) v = 90 + 10 * gauss();    /* ventricle */
-            if (lesion[i]) v = 700 + 30 * gauss();
+            if (h) v = 400 + 15 * tsc_test_gauss(&rng_state); /* scalp */
+            if (in_ellipse(r, c, 100, 110, 80, 90))
+                v = 60 + 10 * tsc_test_gauss(&rng_state); /* skull */
+            if (in_ellipse(r, c, 100, 110, 75, 85))
+                v = 300 + 20 * tsc_test_gauss(&rng_state); /* brain */
+            if (in_ellipse(r, c, 110, 95, 8, 14))
+                v = 90 + 10 * tsc_test_gauss(&rng_state); /* ventricle */
+            if (lesion[i]) v = 700 + 30 * tsc_test_gauss(&rng_state);
             img[i] = (float)v;
         }
     img[10 * cols + 10] = img[190 * cols + 200] = img[15 * cols + 205] = 900; /* hot specks */

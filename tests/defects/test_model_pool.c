@@ -16,20 +16,6 @@
 
 #define N_SLICES 6
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    REQUIRE(fseek(f, 0, SEEK_END) == 0);
-    long n = ftell(f);
-    REQUIRE(n > 0 && fseek(f, 0, SEEK_SET) == 0);
-    unsigned char *buf = malloc((size_t)n);
-    REQUIRE(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void write_all(const char *path, const void *data, size_t len)
 {
     char tmp[4200];
@@ -217,21 +203,13 @@ static void print_row(const char *what, const double p[N_SLICES])
 /* A copy of the phantom model in the case's temporary folder. */
 static void copy_phantom(char json[4096], char onnx[4096])
 {
-    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
     const char *dir = tsc_test_tmpdir();
-    char from[4096];
-    size_t n;
-    unsigned char *b;
-    snprintf(from, sizeof from, "%s/tests/analysis/fixtures/phantom-model.json", src);
-    b = read_all(from, &n);
+    REQUIRE(tsc_test_system("cp '%s'/tests/analysis/fixtures/phantom-model.json "
+                            "'%s'/tests/analysis/fixtures/phantom-model.onnx '%s/'",
+                            tsc_test_env("TSC_SOURCE_DIR", "."),
+                            tsc_test_env("TSC_SOURCE_DIR", "."), dir) == 0);
     snprintf(json, 4096, "%s/phantom-model.json", dir);
-    write_all(json, b, n);
-    free(b);
-    snprintf(from, sizeof from, "%s/tests/analysis/fixtures/phantom-model.onnx", src);
-    b = read_all(from, &n);
     snprintf(onnx, 4096, "%s/phantom-model.onnx", dir);
-    write_all(onnx, b, n);
-    free(b);
 }
 
 static tsc_model *load(const char *json, int verify)
@@ -257,7 +235,8 @@ TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
 
     /* The file on disk is replaced after the checksum was checked. */
     size_t n;
-    unsigned char *bytes = read_all(onnx, &n);
+    unsigned char *bytes = (unsigned char *)tsc_test_read_file(onnx, &n);
+    REQUIRE(bytes && n > 0);
     negate_largest_weight(bytes, n);
     write_all(onnx, bytes, n);
     free(bytes);

@@ -73,23 +73,6 @@ static int run(const char *log, const char *fmt, ...)
     return WEXITSTATUS(rc);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b) b[n] = 0;
-    fclose(f);
-    return b;
-}
-
 /* Splits a CSV line without quotes (the shared datasets have none) in place. */
 static int split(char *line, char **f, int max)
 {
@@ -162,7 +145,7 @@ static void read_index(const char *data, const char *ds_dir, size_t limit)
 
 static void read_eval(const char *csv_path)
 {
-    char *text = slurp(csv_path);
+    char *text = tsc_test_read_file(csv_path, NULL);
     REQUIRE(text);
     char *save = NULL, *f[16];
     char *line = strtok_r(text, "\n", &save);
@@ -202,7 +185,7 @@ static double num(const cJSON *o, const char *k)
  * superior, and the reader shows them in that order). */
 static void read_analyze(const char *json_path)
 {
-    char *text = slurp(json_path);
+    char *text = tsc_test_read_file(json_path, NULL);
     REQUIRE(text);
     cJSON *root = cJSON_Parse(text);
     REQUIRE(root);
@@ -333,7 +316,7 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
                     r->patient, r->slice, r->eval_verdict, r->eval_label, r->eval_conf, r->dcm_verdict,
                     r->dcm_label, r->dcm_conf);
     }
-    char *mj = slurp(metrics);
+    char *mj = tsc_test_read_file(metrics, NULL);
     cJSON *m = mj ? cJSON_Parse(mj) : NULL;
     printf("  %zu patients, %zu slices: dicomize %.1f s, analyze %.1f s (%.1f ms/slice in the pipeline), "
            "eval %.1f s\n",

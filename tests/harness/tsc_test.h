@@ -6,6 +6,7 @@
 #define TSC_TEST_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,28 @@ void tsc_test_skip(const char *fmt, ...);
 const char *tsc_test_env(const char *name, const char *fallback);
 /* A fresh, empty temporary directory for this case (removed by the OS /tmp policy). */
 const char *tsc_test_tmpdir(void);
+/* A path inside tsc_test_tmpdir() (printf-style name); it stays valid until
+ * the process exits. */
+const char *tsc_test_path(const char *fmt, ...);
 /* Runs a shell command (printf-style, up to 16 KiB) through system();
  * returns its exit status, or -1 when it did not exit normally. */
 int tsc_test_system(const char *fmt, ...);
+/* Like tsc_test_system, with the command's stdout and stderr copied into
+ * `out` (at most cap - 1 bytes, NUL-terminated) for the case to inspect. */
+int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...);
+/* The program bin/NAME of the build (TSC_BUILD_DIR); skips the case when it
+ * is not built.  The path stays valid until the case ends. */
+const char *tsc_test_program(const char *name);
+/* A whole file, NUL-terminated past its `*len` bytes (len may be NULL), or
+ * NULL when it cannot be read; the caller frees it. */
+char *tsc_test_read_file(const char *path, size_t *len);
+/* How many entries a directory holds besides . and .. (0 when it cannot be
+ * opened). */
+size_t tsc_test_count_entries(const char *dir);
+/* Reproducible random numbers (xorshift64) from a state the case seeds:
+ * uniform in [0, 1) and standard normal. */
+double tsc_test_uniform(uint64_t *state);
+double tsc_test_gauss(uint64_t *state);
 
 #ifdef __cplusplus
 }

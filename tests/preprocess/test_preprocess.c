@@ -244,14 +244,8 @@ static void reference(const float *px, int rows, int cols, double dx, double dy,
     free(x);
 }
 
+/* The seed of this file's random inputs (tsc_test_uniform, tsc_test_gauss). */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static double rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
 
 TSC_TEST(preprocess_matches_plain_reference_on_random_slices)
 {
@@ -274,11 +268,12 @@ TSC_TEST(preprocess_matches_plain_reference_on_random_slices)
         float *want = malloc(ss * sizeof *want);
         REQUIRE(in && got && want);
         for (size_t i = 0; i < n; i++) {
-            double u = rnd();
+            double u = tsc_test_uniform(&rng_state);
             if (shapes[s].ties)
-                in[i] = u < 0.3 ? 0.0f : (float)floor(rnd() * 20.0);
+                in[i] = u < 0.3 ? 0.0f : (float)floor(tsc_test_uniform(&rng_state) * 20.0);
             else
-                in[i] = (float)(1000.0 * rnd() * rnd());
+                in[i] =
+                    (float)(1000.0 * tsc_test_uniform(&rng_state) * tsc_test_uniform(&rng_state));
             if (u > 0.97) in[i] = NAN;
             if (u > 0.995) in[i] = INFINITY;
         }

@@ -241,15 +241,11 @@ static cairo_surface_t *overlay_on_grey(const tsc_model *m, const tsc_result *r,
     return s;
 }
 
-static char *out_path(const char *name)
+/* Outputs go to out/ in the case's folder. */
+static const char *out_path(const char *name)
 {
-    static char buf[8][4096];
-    static int i;
-    char *p = buf[i++ % 8];
-    snprintf(p, 4096, "%s/out", tsc_test_tmpdir());
-    mkdir(p, 0755);
-    snprintf(p, 4096, "%s/out/%s", tsc_test_tmpdir(), name);
-    return p;
+    mkdir(tsc_test_path("out"), 0755);
+    return tsc_test_path("out/%s", name);
 }
 
 /* Keeps a rendering for a person to look at when TSC_LAYOUT_DIR is set. */

@@ -78,29 +78,18 @@ static size_t first_with_verdict_and_lesion(const fixture *f, tsc_verdict v)
     return first_with_verdict(f, v);
 }
 
-static char *out_path(const char *name)
+/* Outputs go to out/ in the case's folder. */
+static const char *out_path(const char *name)
 {
-    static char buf[8][4096];
-    static int i;
-    char *p = buf[i++ % 8];
-    snprintf(p, 4096, "%s/out", tsc_test_tmpdir());
-    mkdir(p, 0755);
-    snprintf(p, 4096, "%s/out/%s", tsc_test_tmpdir(), name);
-    return p;
+    mkdir(tsc_test_path("out"), 0755);
+    return tsc_test_path("out/%s", name);
 }
 
+/* The file a case just wrote; the case stops when it is missing. */
 static unsigned char *read_file(const char *path, size_t *n)
 {
-    FILE *fp = fopen(path, "rb");
-    REQUIRE(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    REQUIRE(fread(b, 1, (size_t)len, fp) == (size_t)len);
-    fclose(fp);
-    b[len] = 0;
-    *n = (size_t)len;
+    unsigned char *b = (unsigned char *)tsc_test_read_file(path, n);
+    REQUIRE(b);
     return b;
 }
 
