@@ -12,6 +12,16 @@
 #include <unistd.h>
 
 int tsc_test_failures;
+
+/* Formats a function's printf-style arguments, those after `fmt`, into the
+ * array `buf`. */
+#define FORMAT_VARARGS(buf, fmt)                                                                   \
+    do {                                                                                           \
+        va_list ap_;                                                                               \
+        va_start(ap_, fmt);                                                                        \
+        vsnprintf(buf, sizeof buf, fmt, ap_);                                                      \
+        va_end(ap_);                                                                               \
+    } while (0)
 static const char *current_case = "test";
 
 void tsc_test_skip(const char *fmt, ...)
@@ -99,10 +109,7 @@ int tsc_test_run(int argc, char **argv, const tsc_test_case *cases, size_t n)
 int tsc_test_system(const char *fmt, ...)
 {
     char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
+    FORMAT_VARARGS(cmd, fmt);
     int rc = system(cmd);
     return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -110,10 +117,7 @@ int tsc_test_system(const char *fmt, ...)
 int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...)
 {
     char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
+    FORMAT_VARARGS(cmd, fmt);
     char log[4200];
     snprintf(log, sizeof log, "%s/.system-output.log", tsc_test_tmpdir());
     int rc = tsc_test_system("(%s) > '%s' 2>&1", cmd, log);
@@ -158,10 +162,7 @@ static void free_path_pool(void)
 const char *tsc_test_path(const char *fmt, ...)
 {
     char name[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
+    FORMAT_VARARGS(name, fmt);
     size_t n = strlen(tsc_test_tmpdir()) + strlen(name) + 2;
     char *p = malloc(n);
     char **pool = realloc(path_pool, (n_paths + 1) * sizeof *pool);
