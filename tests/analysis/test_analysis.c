@@ -135,17 +135,12 @@ TSC_TEST(analysis_mask_is_at_native_resolution_for_anisotropic_slice)
  * manifest text and/or one byte of the ONNX file. */
 static const char *copy_model(const char *from_json, const char *to_json, int corrupt_onnx)
 {
-    static char dst[4096];
-    const char *dir = tsc_test_tmpdir();
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && "
-             "sed 's|%s|%s|' '%s/tests/analysis/fixtures/phantom-model.json' > '%s/m.json'",
-             tsc_test_env("TSC_SOURCE_DIR", "."), dir, from_json, to_json,
-             tsc_test_env("TSC_SOURCE_DIR", "."), dir);
-    REQUIRE(system(cmd) == 0);
+    char edit[1024];
+    snprintf(edit, sizeof edit, "s|%s|%s|", from_json, to_json);
+    const char *json = tsc_test_phantom_model(edit);
     if (corrupt_onnx) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/phantom-model.onnx", dir);
+        snprintf(p, sizeof p, "%s/phantom-model.onnx", tsc_test_tmpdir());
         FILE *f = fopen(p, "r+b");
         REQUIRE(f);
         fseek(f, 200, SEEK_SET);
@@ -154,8 +149,7 @@ static const char *copy_model(const char *from_json, const char *to_json, int co
         fputc(c ^ 0x5a, f);
         fclose(f);
     }
-    snprintf(dst, sizeof dst, "%s/m.json", dir);
-    return dst;
+    return json;
 }
 
 TSC_TEST(model_with_wrong_checksum_is_refused)

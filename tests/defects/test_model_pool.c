@@ -203,13 +203,8 @@ static void print_row(const char *what, const double p[N_SLICES])
 /* A copy of the phantom model in the case's temporary folder. */
 static void copy_phantom(char json[4096], char onnx[4096])
 {
-    const char *dir = tsc_test_tmpdir();
-    REQUIRE(tsc_test_system("cp '%s'/tests/analysis/fixtures/phantom-model.json "
-                            "'%s'/tests/analysis/fixtures/phantom-model.onnx '%s/'",
-                            tsc_test_env("TSC_SOURCE_DIR", "."),
-                            tsc_test_env("TSC_SOURCE_DIR", "."), dir) == 0);
-    snprintf(json, 4096, "%s/phantom-model.json", dir);
-    snprintf(onnx, 4096, "%s/phantom-model.onnx", dir);
+    snprintf(json, 4096, "%s", tsc_test_phantom_model(NULL));
+    snprintf(onnx, 4096, "%s/phantom-model.onnx", tsc_test_tmpdir());
 }
 
 static tsc_model *load(const char *json, int verify)

@@ -221,3 +221,17 @@ double tsc_test_gauss(uint64_t *state)
     double u = tsc_test_uniform(state) + 1e-12, v = tsc_test_uniform(state);
     return sqrt(-2 * log(u)) * cos(2 * 3.14159265358979323846 * v);
 }
+
+const char *tsc_test_phantom_model(const char *edit)
+{
+    static unsigned n_made;
+    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
+    const char *json = tsc_test_path("phantom-model-%u.json", n_made++);
+    if (tsc_test_system("cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && sed '%s' "
+                        "'%s/tests/analysis/fixtures/phantom-model.json' > '%s'",
+                        src, tsc_test_tmpdir(), edit ? edit : "", src, json) != 0) {
+        fprintf(stderr, "cannot copy the phantom model from %s/tests/analysis/fixtures\n", src);
+        exit(1);
+    }
+    return json;
+}

@@ -48,6 +48,17 @@ char *tsc_test_read_file(const char *path, size_t *len);
 /* How many entries a directory holds besides . and .. (0 when it cannot be
  * opened). */
 size_t tsc_test_count_entries(const char *dir);
+/* The phantom model of tests/analysis/fixtures copied into the case's
+ * folder, its manifest edited by the sed script `edit` (NULL: as shipped);
+ * returns the manifest's path, valid until the process exits.  Each call
+ * writes a manifest of its own next to one shared copy of the ONNX file. */
+const char *tsc_test_phantom_model(const char *edit);
+/* A sed script for tsc_test_phantom_model: the scope block of an axial-only
+ * T1/T2/FLAIR MR model, 0.15-1.6 mm pixels, at least 128 pixels a side. */
+#define TSC_TEST_AXIAL_MR_SCOPE                                                                    \
+    "s|\"temperature\": 1.0|\"scope\": {\"modalities\": [\"MR\"], \"planes\": [\"axial\"], "       \
+    "\"sequences\": [\"T1\", \"T1 post-contrast\", \"T2\", \"FLAIR\"], \"max_oblique_deg\": 25, "  \
+    "\"pixel_spacing_mm\": [0.15, 1.6], \"min_matrix\": 128}, \"temperature\": 1.0|"
 /* Reproducible random numbers (xorshift64) from a state the case seeds:
  * uniform in [0, 1) and standard normal. */
 double tsc_test_uniform(uint64_t *state);
