@@ -12,6 +12,7 @@
 
 #include "tsc_analysis.h"
 #include "tsc_test.h"
+#include "tsc_test_analysis.h"
 
 static char manifest_path[4096];
 
@@ -245,17 +246,7 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_er
     phantom_series *ps = user;
     float *px = make_slice(128, 128, 1.0, 1.0, ps->radius[k], 5.0, -5.0, (unsigned)(10 + k));
     __atomic_add_fetch(&ps->fetched, 1, __ATOMIC_SEQ_CST);
-    s->pixels = px;
-    s->rows = s->cols = 128;
-    s->spacing[0] = s->spacing[1] = 1.0;
-    *token = px;
-    return TSC_OK;
-}
-
-static void release(void *user, void *token)
-{
-    (void)user;
-    free(token);
+    return tsc_test_give_slice(px, 128, 1.0, s, token);
 }
 
 static int cancel_cb(void *user)
@@ -275,7 +266,7 @@ TSC_TEST(series_links_lesions_across_slices_and_computes_volume)
     memcpy(ps.radius, radii, sizeof radii);
     double loc[9];
     for (int i = 0; i < 9; i++) loc[i] = 5.0 * i;
-    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, release, &ps, NULL, {0}};
+    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, tsc_test_release_slice, &ps, NULL, {0}};
     tsc_series_result *sr = NULL;
     tsc_error err;
     REQUIRE(tsc_analyze_series(m, &src, NULL, 2, NULL, NULL, &sr, &err) == TSC_OK);
@@ -301,7 +292,8 @@ TSC_TEST(series_cancel_stops_promptly_and_keeps_partial_results)
 {
     tsc_model *m = load_phantom_model();
     phantom_series ps = {.n = 16, .spacing = 5.0, .cancel_after = 3};
-    tsc_series_source src = {sizeof src, 16, NULL, 5.0, fetch, release, &ps, NULL, {0}};
+    tsc_series_source src = {sizeof src, 16,   NULL, 5.0, fetch, tsc_test_release_slice,
+                             &ps,        NULL, {0}};
     tsc_analysis_options o = tsc_analysis_default_options();
     o.cancel = cancel_cb;
     o.cancel_data = &ps;

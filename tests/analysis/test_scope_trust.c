@@ -11,6 +11,7 @@
 
 #include "tsc_analysis.h"
 #include "tsc_test.h"
+#include "tsc_test_analysis.h"
 
 /* The phantom model (tests/analysis/fixtures), optionally with the scope
  * block of an axial-only T1/T2/FLAIR MR model added to its manifest. */
@@ -375,17 +376,7 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_er
     (void)err;
     stack *st = user;
     float *px = head(128, 1.0, st->ry[k], st->ry[k] * 0.85, st->lesion[k], (unsigned)(40 + k));
-    s->pixels = px;
-    s->rows = s->cols = 128;
-    s->spacing[0] = s->spacing[1] = 1.0;
-    *token = px;
-    return TSC_OK;
-}
-
-static void release(void *user, void *token)
-{
-    (void)user;
-    free(token);
+    return tsc_test_give_slice(px, 128, 1.0, s, token);
 }
 
 static tsc_series_result *run_stack(tsc_model *m, stack *st, size_t n)
@@ -403,7 +394,7 @@ static tsc_series_result *run_stack(tsc_model *m, stack *st, size_t n)
     src.n_slices = n;
     src.locations_mm = loc;
     src.fetch = fetch;
-    src.release = release;
+    src.release = tsc_test_release_slice;
     src.user_data = st;
     src.positions_mm = pos;
     memcpy(src.orientation, AXIAL, sizeof AXIAL);

@@ -13,6 +13,7 @@
 #include "model_private.h"
 #include "tsc_analysis.h"
 #include "tsc_test.h"
+#include "tsc_test_analysis.h"
 
 #define N_SLICES 6
 
@@ -156,17 +157,7 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_er
     (void)user;
     (void)err;
     float *px = make_slice(128, radii[k], (unsigned)(20 + k));
-    s->pixels = px;
-    s->rows = s->cols = 128;
-    s->spacing[0] = s->spacing[1] = 1.0;
-    *token = px;
-    return TSC_OK;
-}
-
-static void release(void *user, void *token)
-{
-    (void)user;
-    free(token);
+    return tsc_test_give_slice(px, 128, 1.0, s, token);
 }
 
 /* P(tumour) of each phantom slice, analysed one by one. */
@@ -262,7 +253,7 @@ TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
     src.n_slices = N_SLICES;
     src.slice_spacing_mm = 5.0;
     src.fetch = fetch;
-    src.release = release;
+    src.release = tsc_test_release_slice;
     tsc_series_result *sr = NULL;
     REQUIRE(tsc_analyze_series(m, &src, NULL, 4, NULL, NULL, &sr, &err) == TSC_OK);
     REQUIRE(tsc_series_result_n_failed(sr) == 0);
