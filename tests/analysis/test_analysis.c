@@ -14,20 +14,12 @@
 #include "tsc_test.h"
 #include "tsc_test_analysis.h"
 
-static char manifest_path[4096];
-
 static tsc_model *load_phantom_model(void)
 {
-    snprintf(manifest_path, sizeof manifest_path, "%s/tests/analysis/fixtures/phantom-model.json",
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/analysis/fixtures/phantom-model.json",
              tsc_test_env("TSC_SOURCE_DIR", "."));
-    tsc_model_params p = tsc_model_default_params();
-    p.threads = 1;
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_status st = tsc_model_load(manifest_path, &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    return m;
+    return tsc_test_load_model(path, NULL);
 }
 
 /* A head-like ellipse (signal ~400) on a dark background with noise, and
@@ -177,11 +169,7 @@ TSC_TEST(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_f
     /* A very high temperature flattens the calibrated probabilities. */
     const char *path = copy_model("\"temperature\": 1.0",
                                   "\"temperature\": 19.0|; s|\"min_confidence\": 0.5|\"min_confidence\": 0.7", 0);
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_model_params p = tsc_model_default_params();
-    p.threads = 1;
-    REQUIRE(tsc_model_load(path, &p, &m, &err) == TSC_OK);
+    tsc_model *m = tsc_test_load_model(path, NULL);
     float *px = make_slice(128, 128, 1.0, 1.0, 10.0, 0, 0, 4);
     tsc_result *r = analyse(m, px, 128, 128, 1.0, 1.0);
     /* P(tumour) still passes the phantom's 50 % and the lesion is outlined:

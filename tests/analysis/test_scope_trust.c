@@ -17,15 +17,8 @@
  * block of an axial-only T1/T2/FLAIR MR model added to its manifest. */
 static tsc_model *phantom(int with_scope)
 {
-    const char *path = tsc_test_phantom_model(with_scope ? TSC_TEST_AXIAL_MR_SCOPE : NULL);
-    tsc_model_params p = tsc_model_default_params();
-    p.threads = 1;
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_status st = tsc_model_load(path, &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    return m;
+    return tsc_test_load_model(tsc_test_phantom_model(with_scope ? TSC_TEST_AXIAL_MR_SCOPE : NULL),
+                               NULL);
 }
 
 static const double AXIAL[6] = {1, 0, 0, 0, 1, 0};

@@ -542,20 +542,29 @@ TSC_TEST(largest_component_keeps_the_biggest)
 
 /* ---- head mask and baselines ---------------------------------------------- */
 
-/* A synthetic axial slice: noisy background with a few hot specks, scalp,
- * dark skull, textured brain, dark ventricle, and (optionally) a bright
- * lesion disc of radius 12 px at (row 85, column 120). */
-static void synthetic_head(float *img, uint8_t *head, uint8_t *lesion, int with_lesion)
+/* A synthetic axial slice of ROWS x COLS: noisy background with a few hot
+ * specks, scalp, dark skull, textured brain, dark ventricle and a bright
+ * lesion disc of radius 12 px at (row 85, column 120); with its true head
+ * and lesion masks and room for the mask under test. */
+enum { ROWS = 200, COLS = 220, N_PIXELS = ROWS * COLS };
+typedef struct synthetic_head {
+    float *img;
+    uint8_t *head, *lesion, *got;
+} synthetic_head;
+
+static synthetic_head synthetic_head_new(void)
 {
-    const int rows = 200, cols = 220;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
-            size_t i = (size_t)r * cols + c;
+    synthetic_head s = {malloc(N_PIXELS * sizeof(float)), malloc(N_PIXELS), malloc(N_PIXELS),
+                        malloc(N_PIXELS)};
+    REQUIRE(s.img && s.head && s.lesion && s.got);
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < COLS; c++) {
+            size_t i = (size_t)r * COLS + c;
             double v = hypot(12 * tsc_test_gauss(&rng_state),
                              12 * tsc_test_gauss(&rng_state)); /* Rician background */
             int h = in_ellipse(r, c, 100, 110, 85, 95);
-            head[i] = (uint8_t)h;
-            lesion[i] = (uint8_t)(with_lesion && in_ellipse(r, c, 85, 120, 12, 12));
+            s.head[i] = (uint8_t)h;
+            s.lesion[i] = (uint8_t)in_ellipse(r, c, 85, 120, 12, 12);
             if (h) v = 400 + 15 * tsc_test_gauss(&rng_state); /* scalp */
             if (in_ellipse(r, c, 100, 110, 80, 90))
                 v = 60 + 10 * tsc_test_gauss(&rng_state); /* skull */
@@ -563,10 +572,19 @@ static void synthetic_head(float *img, uint8_t *head, uint8_t *lesion, int with_
                 v = 300 + 20 * tsc_test_gauss(&rng_state); /* brain */
             if (in_ellipse(r, c, 110, 95, 8, 14))
                 v = 90 + 10 * tsc_test_gauss(&rng_state); /* ventricle */
-            if (lesion[i]) v = 700 + 30 * tsc_test_gauss(&rng_state);
-            img[i] = (float)v;
+            if (s.lesion[i]) v = 700 + 30 * tsc_test_gauss(&rng_state);
+            s.img[i] = (float)v;
         }
-    img[10 * cols + 10] = img[190 * cols + 200] = img[15 * cols + 205] = 900; /* hot specks */
+    s.img[10 * COLS + 10] = s.img[190 * COLS + 200] = s.img[15 * COLS + 205] = 900; /* hot specks */
+    return s;
+}
+
+static void synthetic_head_free(synthetic_head *s)
+{
+    free(s->img);
+    free(s->head);
+    free(s->lesion);
+    free(s->got);
 }
 
 static double dice(const uint8_t *a, const uint8_t *b, size_t n)
@@ -582,67 +600,43 @@ static double dice(const uint8_t *a, const uint8_t *b, size_t n)
 
 TSC_TEST(head_mask_covers_synthetic_head_and_ignores_background_noise)
 {
-    const int rows = 200, cols = 220;
-    const size_t n = (size_t)rows * cols;
-    float *img = malloc(n * sizeof *img);
-    uint8_t *head = malloc(n), *lesion = malloc(n), *got = malloc(n);
-    REQUIRE(img && head && lesion && got);
-    synthetic_head(img, head, lesion, 1);
-    CHECK_STATUS(tsc_head_mask(img, rows, cols, got, NULL), TSC_OK);
-    size_t inside = 0, outside = 0, nh = count(head, n);
-    for (size_t i = 0; i < n; i++) {
-        inside += head[i] && got[i];
-        outside += !head[i] && got[i];
+    synthetic_head s = synthetic_head_new();
+    CHECK_STATUS(tsc_head_mask(s.img, ROWS, COLS, s.got, NULL), TSC_OK);
+    size_t inside = 0, outside = 0, nh = count(s.head, N_PIXELS);
+    for (size_t i = 0; i < N_PIXELS; i++) {
+        inside += s.head[i] && s.got[i];
+        outside += !s.head[i] && s.got[i];
     }
     printf("head mask: %.2f%% of the head, %zu pixels outside it\n", 100.0 * inside / nh, outside);
     CHECK(inside >= nh * 98 / 100);
     CHECK(outside <= nh / 100);
-    CHECK(!got[10 * cols + 10] && !got[190 * cols + 200]);
+    CHECK(!s.got[10 * COLS + 10] && !s.got[190 * COLS + 200]);
     /* The dark skull and ventricle are inside the mask (holes filled). */
-    CHECK(got[100 * cols + 110 + 87] && got[110 * cols + 95]);
-    free(img);
-    free(head);
-    free(lesion);
-    free(got);
+    CHECK(s.got[100 * COLS + 110 + 87] && s.got[110 * COLS + 95]);
+    synthetic_head_free(&s);
 }
 
 TSC_TEST(baseline_threshold_finds_bright_lesion_in_phantom)
 {
-    const int rows = 200, cols = 220;
-    const size_t n = (size_t)rows * cols;
-    float *img = malloc(n * sizeof *img);
-    uint8_t *head = malloc(n), *lesion = malloc(n), *got = malloc(n);
-    REQUIRE(img && head && lesion && got);
-    synthetic_head(img, head, lesion, 1);
-    CHECK_STATUS(tsc_baseline_threshold(img, rows, cols, 1, 1, got, NULL), TSC_OK);
-    double d = dice(got, lesion, n);
+    synthetic_head s = synthetic_head_new();
+    CHECK_STATUS(tsc_baseline_threshold(s.img, ROWS, COLS, 1, 1, s.got, NULL), TSC_OK);
+    double d = dice(s.got, s.lesion, N_PIXELS);
     printf("threshold baseline: Dice %.3f\n", d);
     CHECK(d > 0.85);
     /* Same phantom read as 0.8 mm pixels: the margins scale, the result holds. */
-    CHECK_STATUS(tsc_baseline_threshold(img, rows, cols, 0.8, 0.8, got, NULL), TSC_OK);
-    CHECK(dice(got, lesion, n) > 0.85);
-    free(img);
-    free(head);
-    free(lesion);
-    free(got);
+    CHECK_STATUS(tsc_baseline_threshold(s.img, ROWS, COLS, 0.8, 0.8, s.got, NULL), TSC_OK);
+    CHECK(dice(s.got, s.lesion, N_PIXELS) > 0.85);
+    synthetic_head_free(&s);
 }
 
 TSC_TEST(baseline_region_growing_finds_bright_lesion_in_phantom)
 {
-    const int rows = 200, cols = 220;
-    const size_t n = (size_t)rows * cols;
-    float *img = malloc(n * sizeof *img);
-    uint8_t *head = malloc(n), *lesion = malloc(n), *got = malloc(n);
-    REQUIRE(img && head && lesion && got);
-    synthetic_head(img, head, lesion, 1);
-    CHECK_STATUS(tsc_baseline_region_growing(img, rows, cols, 1, 1, got, NULL), TSC_OK);
-    double d = dice(got, lesion, n);
+    synthetic_head s = synthetic_head_new();
+    CHECK_STATUS(tsc_baseline_region_growing(s.img, ROWS, COLS, 1, 1, s.got, NULL), TSC_OK);
+    double d = dice(s.got, s.lesion, N_PIXELS);
     printf("region-growing baseline: Dice %.3f\n", d);
     CHECK(d > 0.85);
-    free(img);
-    free(head);
-    free(lesion);
-    free(got);
+    synthetic_head_free(&s);
 }
 
 TSC_TEST(baselines_return_empty_mask_on_uniform_image)

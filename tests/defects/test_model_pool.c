@@ -203,12 +203,7 @@ static tsc_model *load(const char *json, int verify)
     tsc_model_params p = tsc_model_default_params();
     p.threads = 1;
     p.verify_checksum = verify;
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_status st = tsc_model_load(json, &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    return m;
+    return tsc_test_load_model(json, &p);
 }
 
 TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tsc_test.h"
@@ -44,13 +43,6 @@ static size_t n_rows;
 static char patients[MAX_PATIENTS][64];
 static int patient_slices[MAX_PATIENTS];
 static size_t n_patients;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Runs a shell command, its output into LOG; returns the exit status. */
 static int run(const char *log, const char *fmt, ...)
@@ -264,7 +256,7 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
     REQUIRE(symlink(target, link) == 0);
 
     /* One DICOM series per patient, its slices in the index's order. */
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     for (size_t p = 0; p < n_patients; p++) {
         char png[1024];
         snprintf(png, sizeof png, "%s/png-%zu", tmp, p);
@@ -280,15 +272,15 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
                     "--series-description '%s' --uid-seed e2e-%zu --spacing 1 --slice-spacing 6 '%s'",
                     cli, study, p, p, p, patients[p], p, png) == 0);
     }
-    double t_dicomize = now_s() - t0;
+    double t_dicomize = tsc_test_seconds() - t0;
 
-    t0 = now_s();
+    t0 = tsc_test_seconds();
     REQUIRE(run(log, "'%s' analyze '%s' --all --quiet --json '%s'", cli, study, result) == 0);
-    double t_analyze = now_s() - t0;
-    t0 = now_s();
+    double t_analyze = tsc_test_seconds() - t0;
+    t0 = tsc_test_seconds();
     REQUIRE(run(log, "'%s' eval --dataset '%s' --split test --json '%s' --per-slice '%s'", cli, ds, metrics,
                 per_slice) == 0);
-    double t_eval = now_s() - t0;
+    double t_eval = tsc_test_seconds() - t0;
     read_eval(per_slice);
     read_analyze(result);
 

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int tsc_test_failures;
@@ -175,6 +178,25 @@ const char *tsc_test_path(const char *fmt, ...)
     snprintf(p, n, "%s/%s", tsc_test_tmpdir(), name);
     path_pool[n_paths++] = p;
     return p;
+}
+
+const char *tsc_test_folder(const char *fmt, ...)
+{
+    char name[4096];
+    FORMAT_VARARGS(name, fmt);
+    const char *path = tsc_test_path("%s", name);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cannot make %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return path;
+}
+
+double tsc_test_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 char *tsc_test_read_file(const char *path, size_t *len)

@@ -59,6 +59,11 @@ const char *tsc_test_phantom_model(const char *edit);
     "s|\"temperature\": 1.0|\"scope\": {\"modalities\": [\"MR\"], \"planes\": [\"axial\"], "       \
     "\"sequences\": [\"T1\", \"T1 post-contrast\", \"T2\", \"FLAIR\"], \"max_oblique_deg\": 25, "  \
     "\"pixel_spacing_mm\": [0.15, 1.6], \"min_matrix\": 128}, \"temperature\": 1.0|"
+/* A folder inside tsc_test_tmpdir() (printf-style name), made when missing;
+ * the path stays valid until the process exits. */
+const char *tsc_test_folder(const char *fmt, ...);
+/* Seconds on the monotonic clock, for timings. */
+double tsc_test_seconds(void);
 /* Reproducible random numbers (xorshift64) from a state the case seeds:
  * uniform in [0, 1) and standard normal. */
 double tsc_test_uniform(uint64_t *state);
@@ -66,6 +71,34 @@ double tsc_test_gauss(uint64_t *state);
 
 #ifdef __cplusplus
 }
+
+#include <string>
+
+/* The same helpers for the test files written in C++. */
+namespace tsc_test
+{
+
+inline int run(const std::string &cmd)
+{
+    return tsc_test_system("%s", cmd.c_str());
+}
+
+/* A whole file, or "" when it cannot be read. */
+inline std::string slurp(const std::string &path)
+{
+    size_t n = 0;
+    char *b = tsc_test_read_file(path.c_str(), &n);
+    std::string s = b ? std::string(b, n) : std::string();
+    free(b);
+    return s;
+}
+
+inline std::string tmp(const std::string &name)
+{
+    return tsc_test_folder("%s", name.c_str());
+}
+
+} // namespace tsc_test
 #endif
 
 #define TSC_TEST(name) static void name(void)

@@ -13,4 +13,8 @@
 tsc_status tsc_test_give_slice(float *pixels, int n, double spacing_mm, tsc_slice *s, void **token);
 void tsc_test_release_slice(void *user, void *token);
 
+/* The model of `manifest` loaded with `params` (NULL: the defaults, on one
+ * thread); the case stops, with the loader's message, when it fails. */
+tsc_model *tsc_test_load_model(const char *manifest, const tsc_model_params *params);
+
 #endif

@@ -244,7 +244,7 @@ static cairo_surface_t *overlay_on_grey(const tsc_model *m, const tsc_result *r,
 /* Outputs go to out/ in the case's folder. */
 static const char *out_path(const char *name)
 {
-    mkdir(tsc_test_path("out"), 0755);
+    tsc_test_folder("out");
     return tsc_test_path("out/%s", name);
 }
 

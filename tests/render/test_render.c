@@ -81,7 +81,7 @@ static size_t first_with_verdict_and_lesion(const fixture *f, tsc_verdict v)
 /* Outputs go to out/ in the case's folder. */
 static const char *out_path(const char *name)
 {
-    mkdir(tsc_test_path("out"), 0755);
+    tsc_test_folder("out");
     return tsc_test_path("out/%s", name);
 }
 
