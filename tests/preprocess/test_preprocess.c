@@ -27,10 +27,11 @@ static const char *fixture_dir(void)
     return dir;
 }
 
-static float *read_f32(const char *name, size_t n)
+/* The `n` float32 values of fixture file CASE.PART.f32. */
+static float *read_f32(const char *case_name, const char *part, size_t n)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", fixture_dir(), name);
+    snprintf(path, sizeof path, "%s/%s.%s.f32", fixture_dir(), case_name, part);
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "cannot open fixture %s (regenerate with make_fixture.py)\n", path);
@@ -95,12 +96,9 @@ static double max_abs_diff(const float *a, const float *b, size_t n, size_t *whe
 
 static void check_preprocess_case(const fixture_case *c)
 {
-    char name[128];
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size, at;
-    snprintf(name, sizeof name, "%s.in.f32", c->name);
-    float *in = read_f32(name, npx);
-    snprintf(name, sizeof name, "%s.out.f32", c->name);
-    float *want = read_f32(name, ss);
+    float *in = read_f32(c->name, "in", npx);
+    float *want = read_f32(c->name, "out", ss);
     float *got = malloc(ss * sizeof *got);
     REQUIRE(got);
     tsc_error err;
@@ -124,12 +122,9 @@ TSC_TEST(preprocess_matches_python_reference)
 
 static void check_native_case(const fixture_case *c)
 {
-    char name[128];
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size, at;
-    snprintf(name, sizeof name, "%s.in.f32", c->name);
-    float *prob = read_f32(name, ss);
-    snprintf(name, sizeof name, "%s.out.f32", c->name);
-    float *want = read_f32(name, npx);
+    float *prob = read_f32(c->name, "in", ss);
+    float *want = read_f32(c->name, "out", npx);
     float *got = malloc(npx * sizeof *got);
     REQUIRE(got);
     tsc_preprocess_to_native(prob, c->size, c->rows, c->cols, c->dx, c->dy, got);
@@ -149,12 +144,9 @@ TSC_TEST(preprocess_to_native_matches_python_reference)
 
 static void check_mask_case(const fixture_case *c)
 {
-    char name[128];
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size;
-    snprintf(name, sizeof name, "%s.in.f32", c->name);
-    float *in = read_f32(name, npx);
-    snprintf(name, sizeof name, "%s.out.f32", c->name);
-    float *want = read_f32(name, ss);
+    float *in = read_f32(c->name, "in", npx);
+    float *want = read_f32(c->name, "out", ss);
     uint8_t *mask = malloc(npx), *got = malloc(ss);
     REQUIRE(mask && got);
     for (size_t i = 0; i < npx; i++) mask[i] = in[i] != 0;
