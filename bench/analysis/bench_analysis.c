@@ -11,22 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../bench_util.h"
 #include "tsc_plugin.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -49,12 +36,12 @@ int main(int argc, char **argv)
     size_t n = api->study_get_series(ix, series)->n_slices;
     tsc_model *model = NULL;
     tsc_model_params mp = api->model_default_params();
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (api->model_load(NULL, &mp, &model, &err) != TSC_OK) {
         fprintf(stderr, "cannot load the default model: %s\n", err.message);
         return 1;
     }
-    double load_ms = now_ms() - t0;
+    double load_ms = bench_now_ms() - t0;
     tsc_analysis_options ao = api->analysis_default_options();
 
     /* Warm-up: the first call creates the engine's primitives. */
@@ -68,21 +55,21 @@ int main(int argc, char **argv)
     size_t m = n * (size_t)repeats;
     double *click = malloc(m * sizeof *click), pre = 0, inf = 0, post = 0;
     for (size_t i = 0; i < m; i++) {
-        t0 = now_ms();
+        t0 = bench_now_ms();
         if (api->analyze_study_slice(model, ix, series, i % n, &ao, &r, &err) != TSC_OK) return 1;
-        click[i] = now_ms() - t0;
+        click[i] = bench_now_ms() - t0;
         const tsc_timings *t = api->result_get_timings(r);
         pre += t->preprocess_ms, inf += t->inference_ms, post += t->postprocess_ms;
         api->result_free(r);
     }
-    qsort(click, m, sizeof *click, cmp);
+    qsort(click, m, sizeof *click, bench_cmp_double);
 
     double best_series = 1e30, sum_series = 0;
     for (int k = 0; k < repeats; k++) {
         tsc_series_result *sr = NULL;
-        t0 = now_ms();
+        t0 = bench_now_ms();
         if (api->analyze_study_series(model, ix, series, &ao, 0, NULL, NULL, &sr, &err) != TSC_OK) return 1;
-        double ms = now_ms() - t0;
+        double ms = bench_now_ms() - t0;
         api->series_result_free(sr);
         sum_series += ms;
         if (ms < best_series) best_series = ms;

@@ -3,22 +3,9 @@
  * usage: tsc-bench-dicom PATH [repeats] */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "../bench_util.h"
 #include "tsc_dicom.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -31,7 +18,7 @@ int main(int argc, char **argv)
     double *idx = calloc((size_t)repeats, sizeof *idx), *all = calloc((size_t)repeats, sizeof *all);
     size_t files = 0, slices = 0;
     for (int r = 0; r < repeats; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         const char *paths[] = {argv[1]};
         tsc_dicom_index *ix = NULL;
         tsc_error err;
@@ -39,7 +26,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "open failed: %s\n", err.message);
             return 3;
         }
-        double t1 = now_ms();
+        double t1 = bench_now_ms();
         slices = 0;
         for (size_t s = 0; s < tsc_dicom_n_series(ix); s++)
             for (size_t k = 0; k < tsc_dicom_get_series(ix, s)->n_slices; k++) {
@@ -47,14 +34,14 @@ int main(int argc, char **argv)
                 if (tsc_dicom_decode_slice(ix, s, k, &im, &err) == TSC_OK) slices++;
                 tsc_dicom_image_free(im);
             }
-        double t2 = now_ms();
+        double t2 = bench_now_ms();
         files = tsc_dicom_n_files(ix);
         tsc_dicom_index_free(ix);
         idx[r] = t1 - t0;
         all[r] = t2 - t0;
     }
-    qsort(idx, (size_t)repeats, sizeof *idx, cmp);
-    qsort(all, (size_t)repeats, sizeof *all, cmp);
+    qsort(idx, (size_t)repeats, sizeof *idx, bench_cmp_double);
+    qsort(all, (size_t)repeats, sizeof *all, bench_cmp_double);
     printf("{\"files\": %zu, \"slices\": %zu, \"index_ms\": %.2f, \"index_decode_ms\": %.2f}\n", files,
            slices, idx[repeats / 2], all[repeats / 2]);
     free(idx);

@@ -23,16 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../bench_util.h"
 #include "tsc_plugin.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* VmHWM (peak) or VmRSS (current) of this process, in KiB. */
 static long status_kib(const char *key)
@@ -160,13 +153,13 @@ static tsc_dicom_index *open_study(const tsc_plugin_api *api, const char *path, 
     tsc_dicom_index *ix = NULL;
     const char *paths[] = {path};
     tsc_dicom_open_params op = api->study_default_params();
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (api->study_open(paths, 1, &op, &ix, &err) != TSC_OK) {
         fprintf(stderr, "cannot open %s: %s\n", path, err.message);
         api->study_free(ix);
         return NULL;
     }
-    printf("open_s=%.3f\nfiles=%zu\n", now_s() - t0, api->study_n_files(ix));
+    printf("open_s=%.3f\nfiles=%zu\n", bench_now_s() - t0, api->study_n_files(ix));
     *series = 0;
     for (size_t s = 1; s < api->study_n_series(ix); s++)
         if (api->study_get_series(ix, s)->n_slices > api->study_get_series(ix, *series)->n_slices)
@@ -196,13 +189,13 @@ static int scroll(const char *so, const char *study, size_t cache)
     for (size_t k = 0; k < n; k++) {
         tsc_dicom_image *im = NULL;
         tsc_error err;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         if (api->slice_decode(ix, series, k, &im, &err) != TSC_OK) {
             fprintf(stderr, "slice %zu: %s\n", k, err.message);
             failed++;
             continue;
         }
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         total += dt;
         if (dt > worst) worst = dt;
         if (cache) {
@@ -238,12 +231,12 @@ static void on_progress(size_t done, size_t total, void *user)
     (void)total;
     cancel_ctx *c = user;
     atomic_store(&c->done, done);
-    atomic_store(&c->t_last, now_s());
+    atomic_store(&c->t_last, bench_now_s());
     if (done >= c->at) {
         int expected = 0;
         /* The first thread to get here records the request time. */
         if (atomic_compare_exchange_strong(&c->requested, &expected, 2)) {
-            c->t_request = now_s();
+            c->t_request = bench_now_s();
             atomic_store(&c->requested, 1);
         }
     }
@@ -290,9 +283,9 @@ static int cancel(const char *so, const char *study, const char *method, int thr
     ao.cancel_data = &c;
     long rss0 = status_kib("VmRSS");
     tsc_series_result *r = NULL;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     tsc_status st = api->analyze_study_series(model, ix, series, &ao, threads, on_progress, &c, &r, &err);
-    double t1 = now_s();
+    double t1 = bench_now_s();
     size_t analysed = 0;
     for (size_t k = 0; r && k < api->series_result_n_slices(r); k++)
         analysed += api->series_result_get_slice(r, k) != NULL;

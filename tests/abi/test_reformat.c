@@ -6,7 +6,6 @@
  * loaded with dlopen and used through its ABI only.  The series is written
  * at test time with the plugin's DICOM writer and marked 3D with DCMTK's
  * dcmodify. */
-#include <dlfcn.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_plugin_host.h"
 #include "tsc_plugin.h"
 #include "tsc_test.h"
 
@@ -30,15 +30,8 @@ static const tsc_plugin_api *api;
 
 static const tsc_plugin_api *load_api(void)
 {
-    void *lib = dlopen(TSC_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "cannot load the plugin: %s\n", dlerror());
-        exit(1);
-    }
-    tsc_plugin_get_api_fn get = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
-    REQUIRE(get);
-    const tsc_plugin_api *a = get(TSC_PLUGIN_API_VERSION);
-    REQUIRE(a && TSC_PLUGIN_HAS(a, series_result_get_slice_geometry));
+    const tsc_plugin_api *a = test_plugin_host_load();
+    REQUIRE(TSC_PLUGIN_HAS(a, series_result_get_slice_geometry));
     return a;
 }
 
@@ -99,19 +92,9 @@ static void write_sagittal(const char *dir)
 }
 
 /* The phantom model with the scope block of an axial-only MR model. */
-static tsc_model *scoped_model(const char *dir)
+static tsc_model *scoped_model(void)
 {
-    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
-    char cmd[8192], path[4096];
-    snprintf(cmd, sizeof cmd,
-             "cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && sed 's|\"temperature\": "
-             "1.0|\"scope\": {\"modalities\": [\"MR\"], \"planes\": [\"axial\"], \"sequences\": "
-             "[\"T1\", \"T1 post-contrast\", \"T2\", \"FLAIR\"], \"max_oblique_deg\": 25, "
-             "\"pixel_spacing_mm\": [0.15, 1.6], \"min_matrix\": 128}, \"temperature\": 1.0|' "
-             "'%s/tests/analysis/fixtures/phantom-model.json' > '%s/scoped.json'",
-             src, dir, src, dir);
-    REQUIRE(system(cmd) == 0);
-    snprintf(path, sizeof path, "%s/scoped.json", dir);
+    const char *path = tsc_test_phantom_model(TSC_TEST_AXIAL_MR_SCOPE);
     tsc_model_params mp = api->model_default_params();
     mp.threads = 1;
     tsc_model *m = NULL;
@@ -140,7 +123,7 @@ TSC_TEST(reformat_sagittal_3d_volume_is_analysed_on_an_axial_reformat)
     api = load_api();
     const char *dir = tsc_test_tmpdir();
     write_sagittal(dir);
-    tsc_model *m = scoped_model(dir);
+    tsc_model *m = scoped_model();
     tsc_dicom_index *ix = open_study(dir);
     REQUIRE(api->study_get_series(ix, 0)->n_slices == NX);
 

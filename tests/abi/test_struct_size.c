@@ -4,26 +4,19 @@
  * dlopen()s the plugin: a host built before a field existed passes a
  * shorter struct and must get the defaults for the rest, and must not have
  * bytes written past its end. */
-#include <dlfcn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_plugin_host.h"
 #include "tsc_plugin.h"
 #include "tsc_test.h"
 
 static const tsc_plugin_api *load_api(void)
 {
-    void *lib = dlopen(TSC_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "cannot load the plugin: %s\n", dlerror());
-        exit(1);
-    }
-    tsc_plugin_get_api_fn get = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
-    REQUIRE(get);
-    const tsc_plugin_api *a = get(TSC_PLUGIN_API_VERSION);
-    REQUIRE(a && TSC_PLUGIN_HAS(a, dicom_write_series_v4));
+    const tsc_plugin_api *a = test_plugin_host_load();
+    REQUIRE(TSC_PLUGIN_HAS(a, dicom_write_series_v4));
     return a;
 }
 

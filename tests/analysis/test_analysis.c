@@ -12,21 +12,14 @@
 
 #include "tsc_analysis.h"
 #include "tsc_test.h"
-
-static char manifest_path[4096];
+#include "tsc_test_analysis.h"
 
 static tsc_model *load_phantom_model(void)
 {
-    snprintf(manifest_path, sizeof manifest_path, "%s/tests/analysis/fixtures/phantom-model.json",
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/analysis/fixtures/phantom-model.json",
              tsc_test_env("TSC_SOURCE_DIR", "."));
-    tsc_model_params p = tsc_model_default_params();
-    p.threads = 1;
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_status st = tsc_model_load(manifest_path, &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    return m;
+    return tsc_test_load_model(path, NULL);
 }
 
 /* A head-like ellipse (signal ~400) on a dark background with noise, and
@@ -135,17 +128,12 @@ TSC_TEST(analysis_mask_is_at_native_resolution_for_anisotropic_slice)
  * manifest text and/or one byte of the ONNX file. */
 static const char *copy_model(const char *from_json, const char *to_json, int corrupt_onnx)
 {
-    static char dst[4096];
-    const char *dir = tsc_test_tmpdir();
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && "
-             "sed 's|%s|%s|' '%s/tests/analysis/fixtures/phantom-model.json' > '%s/m.json'",
-             tsc_test_env("TSC_SOURCE_DIR", "."), dir, from_json, to_json,
-             tsc_test_env("TSC_SOURCE_DIR", "."), dir);
-    REQUIRE(system(cmd) == 0);
+    char edit[1024];
+    snprintf(edit, sizeof edit, "s|%s|%s|", from_json, to_json);
+    const char *json = tsc_test_phantom_model(edit);
     if (corrupt_onnx) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/phantom-model.onnx", dir);
+        snprintf(p, sizeof p, "%s/phantom-model.onnx", tsc_test_tmpdir());
         FILE *f = fopen(p, "r+b");
         REQUIRE(f);
         fseek(f, 200, SEEK_SET);
@@ -154,8 +142,7 @@ static const char *copy_model(const char *from_json, const char *to_json, int co
         fputc(c ^ 0x5a, f);
         fclose(f);
     }
-    snprintf(dst, sizeof dst, "%s/m.json", dir);
-    return dst;
+    return json;
 }
 
 /* Loading `path` fails with `want` and a message containing `says`. */
@@ -236,11 +223,7 @@ TSC_TEST(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_f
     /* A very high temperature flattens the calibrated probabilities. */
     const char *path = copy_model("\"temperature\": 1.0",
                                   "\"temperature\": 19.0|; s|\"min_confidence\": 0.5|\"min_confidence\": 0.7", 0);
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_model_params p = tsc_model_default_params();
-    p.threads = 1;
-    REQUIRE(tsc_model_load(path, &p, &m, &err) == TSC_OK);
+    tsc_model *m = tsc_test_load_model(path, NULL);
     float *px = make_slice(128, 128, 1.0, 1.0, 10.0, 0, 0, 4);
     tsc_result *r = analyse(m, px, 128, 128, 1.0, 1.0);
     /* P(tumour) still passes the phantom's 50 % and the lesion is outlined:
@@ -305,17 +288,7 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_er
     phantom_series *ps = user;
     float *px = make_slice(128, 128, 1.0, 1.0, ps->radius[k], 5.0, -5.0, (unsigned)(10 + k));
     __atomic_add_fetch(&ps->fetched, 1, __ATOMIC_SEQ_CST);
-    s->pixels = px;
-    s->rows = s->cols = 128;
-    s->spacing[0] = s->spacing[1] = 1.0;
-    *token = px;
-    return TSC_OK;
-}
-
-static void release(void *user, void *token)
-{
-    (void)user;
-    free(token);
+    return tsc_test_give_slice(px, 128, 1.0, s, token);
 }
 
 static int cancel_cb(void *user)
@@ -335,7 +308,7 @@ TSC_TEST(series_links_lesions_across_slices_and_computes_volume)
     memcpy(ps.radius, radii, sizeof radii);
     double loc[9];
     for (int i = 0; i < 9; i++) loc[i] = 5.0 * i;
-    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, release, &ps, NULL, {0}};
+    tsc_series_source src = {sizeof src, 9, loc, 0, fetch, tsc_test_release_slice, &ps, NULL, {0}};
     tsc_series_result *sr = NULL;
     tsc_error err;
     REQUIRE(tsc_analyze_series(m, &src, NULL, 2, NULL, NULL, &sr, &err) == TSC_OK);
@@ -361,7 +334,8 @@ TSC_TEST(series_cancel_stops_promptly_and_keeps_partial_results)
 {
     tsc_model *m = load_phantom_model();
     phantom_series ps = {.n = 16, .spacing = 5.0, .cancel_after = 3};
-    tsc_series_source src = {sizeof src, 16, NULL, 5.0, fetch, release, &ps, NULL, {0}};
+    tsc_series_source src = {sizeof src, 16,   NULL, 5.0, fetch, tsc_test_release_slice,
+                             &ps,        NULL, {0}};
     tsc_analysis_options o = tsc_analysis_default_options();
     o.cancel = cancel_cb;
     o.cancel_data = &ps;

@@ -11,36 +11,14 @@
 
 #include "tsc_analysis.h"
 #include "tsc_test.h"
+#include "tsc_test_analysis.h"
 
 /* The phantom model (tests/analysis/fixtures), optionally with the scope
  * block of an axial-only T1/T2/FLAIR MR model added to its manifest. */
 static tsc_model *phantom(int with_scope)
 {
-    char path[4096];
-    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
-    if (!with_scope) {
-        snprintf(path, sizeof path, "%s/tests/analysis/fixtures/phantom-model.json", src);
-    } else {
-        const char *dir = tsc_test_tmpdir();
-        char cmd[8192];
-        snprintf(cmd, sizeof cmd,
-                 "cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && sed 's|\"temperature\": "
-                 "1.0|\"scope\": {\"modalities\": [\"MR\"], \"planes\": [\"axial\"], \"sequences\": "
-                 "[\"T1\", \"T1 post-contrast\", \"T2\", \"FLAIR\"], \"max_oblique_deg\": 25, "
-                 "\"pixel_spacing_mm\": [0.15, 1.6], \"min_matrix\": 128}, \"temperature\": 1.0|' "
-                 "'%s/tests/analysis/fixtures/phantom-model.json' > '%s/scoped.json'",
-                 src, dir, src, dir);
-        REQUIRE(system(cmd) == 0);
-        snprintf(path, sizeof path, "%s/scoped.json", dir);
-    }
-    tsc_model_params p = tsc_model_default_params();
-    p.threads = 1;
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_status st = tsc_model_load(path, &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    return m;
+    return tsc_test_load_model(tsc_test_phantom_model(with_scope ? TSC_TEST_AXIAL_MR_SCOPE : NULL),
+                               NULL);
 }
 
 static const double AXIAL[6] = {1, 0, 0, 0, 1, 0};
@@ -358,17 +336,9 @@ TSC_TEST(inconclusive_reasons_are_sentences_without_pixel_counts)
 {
     /* A very high temperature flattens P(tumour) to about 75 %, under a
      * 99 % tumour threshold, while the lesion is still outlined. */
-    const char *dir = tsc_test_tmpdir();
-    char cmd[8192], path[4096];
-    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
-    snprintf(cmd, sizeof cmd,
-             "cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && sed 's|\"temperature\": "
-             "1.0|\"temperature\": 19.0|; s|\"tumor_probability\": 0.5|\"tumor_probability\": 0.99|' "
-             "'%s/tests/analysis/fixtures/phantom-model.json' > "
-             "'%s/hot.json'",
-             src, dir, src, dir);
-    REQUIRE(system(cmd) == 0);
-    snprintf(path, sizeof path, "%s/hot.json", dir);
+    const char *path =
+        tsc_test_phantom_model("s|\"temperature\": 1.0|\"temperature\": 19.0|; "
+                               "s|\"tumor_probability\": 0.5|\"tumor_probability\": 0.99|");
     tsc_model *m = NULL;
     REQUIRE(tsc_model_load(path, NULL, &m, NULL) == TSC_OK);
     float *px = head(128, 1.0, 51, 43, 10, 5);
@@ -399,17 +369,7 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_er
     (void)err;
     stack *st = user;
     float *px = head(128, 1.0, st->ry[k], st->ry[k] * 0.85, st->lesion[k], (unsigned)(40 + k));
-    s->pixels = px;
-    s->rows = s->cols = 128;
-    s->spacing[0] = s->spacing[1] = 1.0;
-    *token = px;
-    return TSC_OK;
-}
-
-static void release(void *user, void *token)
-{
-    (void)user;
-    free(token);
+    return tsc_test_give_slice(px, 128, 1.0, s, token);
 }
 
 static tsc_series_result *run_stack(tsc_model *m, stack *st, size_t n)
@@ -427,7 +387,7 @@ static tsc_series_result *run_stack(tsc_model *m, stack *st, size_t n)
     src.n_slices = n;
     src.locations_mm = loc;
     src.fetch = fetch;
-    src.release = release;
+    src.release = tsc_test_release_slice;
     src.user_data = st;
     src.positions_mm = pos;
     memcpy(src.orientation, AXIAL, sizeof AXIAL);

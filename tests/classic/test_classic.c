@@ -14,20 +14,8 @@
 #define M_PI 3.14159265358979323846
 #endif
 
+/* The seed of this file's random inputs (tsc_test_uniform, tsc_test_gauss). */
 static uint64_t rng_state = 0xD1B54A32D192ED03ull;
-static double rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
-
-static double gauss(void)
-{
-    double u = rnd() + 1e-12, v = rnd();
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 static size_t count(const uint8_t *m, size_t n)
 {
@@ -53,14 +41,15 @@ static int cmp_double(const void *a, const void *b)
 TSC_TEST(percentiles_match_sorted_reference_with_ties_and_nan)
 {
     for (int trial = 0; trial < 20; trial++) {
-        size_t n = 1 + (size_t)(rnd() * 5000);
+        size_t n = 1 + (size_t)(tsc_test_uniform(&rng_state) * 5000);
         float *v = malloc(n * sizeof *v);
         double *s = malloc(n * sizeof *s);
         REQUIRE(v && s);
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
-            v[i] = trial % 2 ? (float)floor(rnd() * 7) : (float)gauss();
-            if (rnd() < 0.05) v[i] = NAN;
+            v[i] = trial % 2 ? (float)floor(tsc_test_uniform(&rng_state) * 7)
+                             : (float)tsc_test_gauss(&rng_state);
+            if (tsc_test_uniform(&rng_state) < 0.05) v[i] = NAN;
             if (isfinite(v[i])) s[m++] = v[i];
         }
         if (m == 0) {
@@ -127,7 +116,9 @@ TSC_TEST(otsu_splits_bimodal_histogram)
     const size_t n = 20000;
     float *v = malloc(n * sizeof *v);
     REQUIRE(v);
-    for (size_t i = 0; i < n; i++) v[i] = (float)(i % 2 ? 50 + 5 * gauss() : 150 + 10 * gauss());
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(i % 2 ? 50 + 5 * tsc_test_gauss(&rng_state)
+                             : 150 + 10 * tsc_test_gauss(&rng_state));
     double t = 0;
     CHECK_STATUS(tsc_otsu_threshold(v, NULL, n, 256, 0, 0, &t, NULL), TSC_OK);
     printf("Otsu threshold of N(50,5) + N(150,10): %.2f\n", t);
@@ -179,7 +170,7 @@ TSC_TEST(gaussian_blur_matches_direct_convolution)
 {
     const int rows = 23, cols = 31;
     float in[23 * 31], out[23 * 31];
-    for (int i = 0; i < rows * cols; i++) in[i] = (float)(rnd() * 100);
+    for (int i = 0; i < rows * cols; i++) in[i] = (float)(tsc_test_uniform(&rng_state) * 100);
     const double sx = 1.7, sy = 0.9;
     CHECK_STATUS(tsc_gaussian_blur(in, rows, cols, sx, sy, out, NULL), TSC_OK);
     int rx = (int)ceil(3 * sx), ry = (int)ceil(3 * sy);
@@ -228,7 +219,8 @@ TSC_TEST(canny_finds_step_edge_at_its_column_one_pixel_thick)
     for (int noisy = 0; noisy < 2; noisy++) {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
-                img[r * cols + c] = (c >= 32 ? 100.0f : 0.0f) + (noisy ? (float)(2 * gauss()) : 0);
+                img[r * cols + c] = (c >= 32 ? 100.0f : 0.0f) +
+                                    (noisy ? (float)(2 * tsc_test_gauss(&rng_state)) : 0);
         CHECK_STATUS(tsc_canny(img, rows, cols, NULL, edges, NULL), TSC_OK);
         int bad = 0;
         for (int r = 1; r < rows - 1; r++) {
@@ -306,7 +298,8 @@ TSC_TEST(region_growing_recovers_known_blob)
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
             truth[r * cols + c] = (uint8_t)in_ellipse(r, c, 30, 25, 12, 9);
-            img[r * cols + c] = (float)((truth[r * cols + c] ? 100 : 10) + gauss());
+            img[r * cols + c] =
+                (float)((truth[r * cols + c] ? 100 : 10) + tsc_test_gauss(&rng_state));
         }
     size_t n = 0;
     CHECK_STATUS(tsc_region_grow(img, rows, cols, 30, 25, NULL, out, &n, NULL), TSC_OK);
@@ -394,7 +387,8 @@ TSC_TEST(morphology_matches_brute_force_disc_on_random_masks)
                                       {0.4, 1, 1}, {5, 0.7, 0.7}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         for (int erode = 0; erode < 2; erode++) {
-            for (int i = 0; i < rows * cols; i++) in[i] = rnd() < (erode ? 0.85 : 0.08);
+            for (int i = 0; i < rows * cols; i++)
+                in[i] = tsc_test_uniform(&rng_state) < (erode ? 0.85 : 0.08);
             if (erode)
                 CHECK_STATUS(tsc_erode(in, rows, cols, cases[k][0], cases[k][1], cases[k][2], got, NULL), TSC_OK);
             else
@@ -511,7 +505,7 @@ TSC_TEST(labels_count_every_pixel_of_random_masks)
     uint8_t m[64 * 80];
     int32_t lab[64 * 80], n;
     size_t *counts = NULL;
-    for (int i = 0; i < rows * cols; i++) m[i] = rnd() < 0.45;
+    for (int i = 0; i < rows * cols; i++) m[i] = tsc_test_uniform(&rng_state) < 0.45;
     for (int conn = 4; conn <= 8; conn += 4) {
         CHECK_STATUS(tsc_label_components(m, rows, cols, (tsc_connectivity)conn, lab, &n, &counts, NULL), TSC_OK);
         size_t total = 0;
@@ -548,27 +542,49 @@ TSC_TEST(largest_component_keeps_the_biggest)
 
 /* ---- head mask and baselines ---------------------------------------------- */
 
-/* A synthetic axial slice: noisy background with a few hot specks, scalp,
- * dark skull, textured brain, dark ventricle, and (optionally) a bright
- * lesion disc of radius 12 px at (row 85, column 120). */
-static void synthetic_head(float *img, uint8_t *head, uint8_t *lesion, int with_lesion)
+/* A synthetic axial slice of ROWS x COLS: noisy background with a few hot
+ * specks, scalp, dark skull, textured brain, dark ventricle and a bright
+ * lesion disc of radius 12 px at (row 85, column 120); with its true head
+ * and lesion masks and room for the mask under test. */
+enum { ROWS = 200, COLS = 220, N_PIXELS = ROWS * COLS };
+typedef struct synthetic_head {
+    float *img;
+    uint8_t *head, *lesion, *got;
+} synthetic_head;
+
+static synthetic_head synthetic_head_new(void)
 {
-    const int rows = 200, cols = 220;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
-            size_t i = (size_t)r * cols + c;
-            double v = hypot(12 * gauss(), 12 * gauss()); /* Rician background */
+    synthetic_head s = {malloc(N_PIXELS * sizeof(float)), malloc(N_PIXELS), malloc(N_PIXELS),
+                        malloc(N_PIXELS)};
+    REQUIRE(s.img && s.head && s.lesion && s.got);
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < COLS; c++) {
+            size_t i = (size_t)r * COLS + c;
+            double v = hypot(12 * tsc_test_gauss(&rng_state),
+                             12 * tsc_test_gauss(&rng_state)); /* Rician background */
             int h = in_ellipse(r, c, 100, 110, 85, 95);
-            head[i] = (uint8_t)h;
-            lesion[i] = (uint8_t)(with_lesion && in_ellipse(r, c, 85, 120, 12, 12));
-            if (h) v = 400 + 15 * gauss();                                  /* scalp */
-            if (in_ellipse(r, c, 100, 110, 80, 90)) v = 60 + 10 * gauss();  /* skull */
-            if (in_ellipse(r, c, 100, 110, 75, 85)) v = 300 + 20 * gauss(); /* brain */
-            if (in_ellipse(r, c, 110, 95, 8, 14)) v = 90 + 10 * gauss();    /* ventricle */
-            if (lesion[i]) v = 700 + 30 * gauss();
-            img[i] = (float)v;
+            s.head[i] = (uint8_t)h;
+            s.lesion[i] = (uint8_t)in_ellipse(r, c, 85, 120, 12, 12);
+            if (h) v = 400 + 15 * tsc_test_gauss(&rng_state); /* scalp */
+            if (in_ellipse(r, c, 100, 110, 80, 90))
+                v = 60 + 10 * tsc_test_gauss(&rng_state); /* skull */
+            if (in_ellipse(r, c, 100, 110, 75, 85))
+                v = 300 + 20 * tsc_test_gauss(&rng_state); /* brain */
+            if (in_ellipse(r, c, 110, 95, 8, 14))
+                v = 90 + 10 * tsc_test_gauss(&rng_state); /* ventricle */
+            if (s.lesion[i]) v = 700 + 30 * tsc_test_gauss(&rng_state);
+            s.img[i] = (float)v;
         }
-    img[10 * cols + 10] = img[190 * cols + 200] = img[15 * cols + 205] = 900; /* hot specks */
+    s.img[10 * COLS + 10] = s.img[190 * COLS + 200] = s.img[15 * COLS + 205] = 900; /* hot specks */
+    return s;
+}
+
+static void synthetic_head_free(synthetic_head *s)
+{
+    free(s->img);
+    free(s->head);
+    free(s->lesion);
+    free(s->got);
 }
 
 static double dice(const uint8_t *a, const uint8_t *b, size_t n)
@@ -584,67 +600,43 @@ static double dice(const uint8_t *a, const uint8_t *b, size_t n)
 
 TSC_TEST(head_mask_covers_synthetic_head_and_ignores_background_noise)
 {
-    const int rows = 200, cols = 220;
-    const size_t n = (size_t)rows * cols;
-    float *img = malloc(n * sizeof *img);
-    uint8_t *head = malloc(n), *lesion = malloc(n), *got = malloc(n);
-    REQUIRE(img && head && lesion && got);
-    synthetic_head(img, head, lesion, 1);
-    CHECK_STATUS(tsc_head_mask(img, rows, cols, got, NULL), TSC_OK);
-    size_t inside = 0, outside = 0, nh = count(head, n);
-    for (size_t i = 0; i < n; i++) {
-        inside += head[i] && got[i];
-        outside += !head[i] && got[i];
+    synthetic_head s = synthetic_head_new();
+    CHECK_STATUS(tsc_head_mask(s.img, ROWS, COLS, s.got, NULL), TSC_OK);
+    size_t inside = 0, outside = 0, nh = count(s.head, N_PIXELS);
+    for (size_t i = 0; i < N_PIXELS; i++) {
+        inside += s.head[i] && s.got[i];
+        outside += !s.head[i] && s.got[i];
     }
     printf("head mask: %.2f%% of the head, %zu pixels outside it\n", 100.0 * inside / nh, outside);
     CHECK(inside >= nh * 98 / 100);
     CHECK(outside <= nh / 100);
-    CHECK(!got[10 * cols + 10] && !got[190 * cols + 200]);
+    CHECK(!s.got[10 * COLS + 10] && !s.got[190 * COLS + 200]);
     /* The dark skull and ventricle are inside the mask (holes filled). */
-    CHECK(got[100 * cols + 110 + 87] && got[110 * cols + 95]);
-    free(img);
-    free(head);
-    free(lesion);
-    free(got);
+    CHECK(s.got[100 * COLS + 110 + 87] && s.got[110 * COLS + 95]);
+    synthetic_head_free(&s);
 }
 
 TSC_TEST(baseline_threshold_finds_bright_lesion_in_phantom)
 {
-    const int rows = 200, cols = 220;
-    const size_t n = (size_t)rows * cols;
-    float *img = malloc(n * sizeof *img);
-    uint8_t *head = malloc(n), *lesion = malloc(n), *got = malloc(n);
-    REQUIRE(img && head && lesion && got);
-    synthetic_head(img, head, lesion, 1);
-    CHECK_STATUS(tsc_baseline_threshold(img, rows, cols, 1, 1, got, NULL), TSC_OK);
-    double d = dice(got, lesion, n);
+    synthetic_head s = synthetic_head_new();
+    CHECK_STATUS(tsc_baseline_threshold(s.img, ROWS, COLS, 1, 1, s.got, NULL), TSC_OK);
+    double d = dice(s.got, s.lesion, N_PIXELS);
     printf("threshold baseline: Dice %.3f\n", d);
     CHECK(d > 0.85);
     /* Same phantom read as 0.8 mm pixels: the margins scale, the result holds. */
-    CHECK_STATUS(tsc_baseline_threshold(img, rows, cols, 0.8, 0.8, got, NULL), TSC_OK);
-    CHECK(dice(got, lesion, n) > 0.85);
-    free(img);
-    free(head);
-    free(lesion);
-    free(got);
+    CHECK_STATUS(tsc_baseline_threshold(s.img, ROWS, COLS, 0.8, 0.8, s.got, NULL), TSC_OK);
+    CHECK(dice(s.got, s.lesion, N_PIXELS) > 0.85);
+    synthetic_head_free(&s);
 }
 
 TSC_TEST(baseline_region_growing_finds_bright_lesion_in_phantom)
 {
-    const int rows = 200, cols = 220;
-    const size_t n = (size_t)rows * cols;
-    float *img = malloc(n * sizeof *img);
-    uint8_t *head = malloc(n), *lesion = malloc(n), *got = malloc(n);
-    REQUIRE(img && head && lesion && got);
-    synthetic_head(img, head, lesion, 1);
-    CHECK_STATUS(tsc_baseline_region_growing(img, rows, cols, 1, 1, got, NULL), TSC_OK);
-    double d = dice(got, lesion, n);
+    synthetic_head s = synthetic_head_new();
+    CHECK_STATUS(tsc_baseline_region_growing(s.img, ROWS, COLS, 1, 1, s.got, NULL), TSC_OK);
+    double d = dice(s.got, s.lesion, N_PIXELS);
     printf("region-growing baseline: Dice %.3f\n", d);
     CHECK(d > 0.85);
-    free(img);
-    free(head);
-    free(lesion);
-    free(got);
+    synthetic_head_free(&s);
 }
 
 TSC_TEST(baselines_return_empty_mask_on_uniform_image)

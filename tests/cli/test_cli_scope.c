@@ -17,12 +17,12 @@
 
 #include "tsc_test.h"
 
-static char bin[2048], samples[2048];
+static const char *bin;
+static char samples[2048];
 
 static void setup(void)
 {
-    snprintf(bin, sizeof bin, "%s/bin/tumorscope", tsc_test_env("TSC_BUILD_DIR", "."));
-    if (access(bin, X_OK) != 0) tsc_test_skip("%s is not built", bin);
+    bin = tsc_test_program("tumorscope");
     snprintf(samples, sizeof samples, "%s/sample_dicom", tsc_test_env("TSC_SOURCE_DIR", ".."));
     if (access(samples, R_OK) != 0) tsc_test_skip("%s not found", samples);
     if (system("command -v dcmodify >/dev/null 2>&1") != 0)

@@ -3,43 +3,16 @@
  * per-slice CSV rows longer than a fixed buffer (tumorscope eval) and a
  * DICOM writer parameter struct from a host built against an older, shorter
  * version of it. */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tsc_dicom_write.h"
 #include "tsc_io.h"
 #include "tsc_test.h"
-
-static int run(const char *fmt, ...)
-{
-    char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + (WIFSIGNALED(rc) ? WTERMSIG(rc) : 0);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    REQUIRE(s && fread(s, 1, (size_t)n, f) == (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 /* A 256x256 8-bit head-like ellipse, with a bright disc when `lesion`. */
 static void write_png(const char *path, int lesion)
@@ -61,9 +34,7 @@ static void write_png(const char *path, int lesion)
 
 TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
 {
-    char bin[2048];
-    snprintf(bin, sizeof bin, "%s/bin/tumorscope", tsc_test_env("TSC_BUILD_DIR", "."));
-    if (access(bin, X_OK) != 0) tsc_test_skip("%s is not built", bin);
+    const char *bin = tsc_test_program("tumorscope");
     const char *dir = tsc_test_tmpdir();
     char ds[4096], path[4200];
     snprintf(ds, sizeof ds, "%s/dataset", dir);
@@ -89,11 +60,11 @@ TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
 
     char csv[4200];
     snprintf(csv, sizeof csv, "%s/per-slice.csv", dir);
-    int rc = run("'%s' eval --dataset '%s' --split test --per-slice '%s' --method threshold "
-                 ">/dev/null",
-                 bin, ds, csv);
+    int rc = tsc_test_system("'%s' eval --dataset '%s' --split test --per-slice '%s' "
+                             "--method threshold >/dev/null",
+                             bin, ds, csv);
     CHECK(rc == 0);
-    char *text = read_text(csv);
+    char *text = tsc_test_read_file(csv, NULL);
     REQUIRE(text);
     CHECK(!strncmp(text, "dataset,id,patient_id,", 22));
     /* The header and three rows (the CLI's writer ends files with a newline

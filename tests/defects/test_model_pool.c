@@ -13,22 +13,9 @@
 #include "model_private.h"
 #include "tsc_analysis.h"
 #include "tsc_test.h"
+#include "tsc_test_analysis.h"
 
 #define N_SLICES 6
-
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    REQUIRE(fseek(f, 0, SEEK_END) == 0);
-    long n = ftell(f);
-    REQUIRE(n > 0 && fseek(f, 0, SEEK_SET) == 0);
-    unsigned char *buf = malloc((size_t)n);
-    REQUIRE(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static void write_all(const char *path, const void *data, size_t len)
 {
@@ -170,17 +157,7 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *s, void **token, tsc_er
     (void)user;
     (void)err;
     float *px = make_slice(128, radii[k], (unsigned)(20 + k));
-    s->pixels = px;
-    s->rows = s->cols = 128;
-    s->spacing[0] = s->spacing[1] = 1.0;
-    *token = px;
-    return TSC_OK;
-}
-
-static void release(void *user, void *token)
-{
-    (void)user;
-    free(token);
+    return tsc_test_give_slice(px, 128, 1.0, s, token);
 }
 
 /* P(tumour) of each phantom slice, analysed one by one. */
@@ -217,21 +194,8 @@ static void print_row(const char *what, const double p[N_SLICES])
 /* A copy of the phantom model in the case's temporary folder. */
 static void copy_phantom(char json[4096], char onnx[4096])
 {
-    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
-    const char *dir = tsc_test_tmpdir();
-    char from[4096];
-    size_t n;
-    unsigned char *b;
-    snprintf(from, sizeof from, "%s/tests/analysis/fixtures/phantom-model.json", src);
-    b = read_all(from, &n);
-    snprintf(json, 4096, "%s/phantom-model.json", dir);
-    write_all(json, b, n);
-    free(b);
-    snprintf(from, sizeof from, "%s/tests/analysis/fixtures/phantom-model.onnx", src);
-    b = read_all(from, &n);
-    snprintf(onnx, 4096, "%s/phantom-model.onnx", dir);
-    write_all(onnx, b, n);
-    free(b);
+    snprintf(json, 4096, "%s", tsc_test_phantom_model(NULL));
+    snprintf(onnx, 4096, "%s/phantom-model.onnx", tsc_test_tmpdir());
 }
 
 static tsc_model *load(const char *json, int verify)
@@ -239,12 +203,7 @@ static tsc_model *load(const char *json, int verify)
     tsc_model_params p = tsc_model_default_params();
     p.threads = 1;
     p.verify_checksum = verify;
-    tsc_model *m = NULL;
-    tsc_error err;
-    tsc_status st = tsc_model_load(json, &p, &m, &err);
-    if (st != TSC_OK) fprintf(stderr, "model: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    return m;
+    return tsc_test_load_model(json, &p);
 }
 
 TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
@@ -257,7 +216,8 @@ TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
 
     /* The file on disk is replaced after the checksum was checked. */
     size_t n;
-    unsigned char *bytes = read_all(onnx, &n);
+    unsigned char *bytes = (unsigned char *)tsc_test_read_file(onnx, &n);
+    REQUIRE(bytes && n > 0);
     negate_largest_weight(bytes, n);
     write_all(onnx, bytes, n);
     free(bytes);
@@ -288,7 +248,7 @@ TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
     src.n_slices = N_SLICES;
     src.slice_spacing_mm = 5.0;
     src.fetch = fetch;
-    src.release = release;
+    src.release = tsc_test_release_slice;
     tsc_series_result *sr = NULL;
     REQUIRE(tsc_analyze_series(m, &src, NULL, 4, NULL, NULL, &sr, &err) == TSC_OK);
     REQUIRE(tsc_series_result_n_failed(sr) == 0);

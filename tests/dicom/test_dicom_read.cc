@@ -192,12 +192,7 @@ void put_private(DcmItem *ds, Uint16 group, const char *creator, Uint16 offset, 
     REQUIRE(ds->insert(e, OFTrue).good());
 }
 
-std::string tmp(const std::string &name)
-{
-    std::string dir = std::string(tsc_test_tmpdir()) + "/" + name;
-    mkdir(dir.c_str(), 0755);
-    return dir;
-}
+using tsc_test::tmp;
 
 tsc_dicom_index *open_one(const std::string &path, tsc_status expect = TSC_OK)
 {
@@ -233,10 +228,10 @@ tsc_dicom_image *decode(tsc_dicom_index *ix, size_t series, size_t slice)
     return im;
 }
 
+/* Runs a shell command quietly; returns its exit status. */
 int run(const std::string &cmd)
 {
-    int rc = system((cmd + " >/dev/null 2>&1").c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    return tsc_test_system("%s >/dev/null 2>&1", cmd.c_str());
 }
 
 } // namespace

@@ -21,65 +21,14 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* Paths handed out by tmp_path live until the case's process exits. */
-static char *path_pool[256];
-static size_t n_paths;
-
-static void free_path_pool(void)
-{
-    for (size_t i = 0; i < n_paths; i++) free(path_pool[i]);
-}
-
-/* A path in this case's temporary folder. */
-static char *tmp_path(const char *name)
-{
-    if (n_paths == 0) atexit(free_path_pool);
-    REQUIRE(n_paths < sizeof path_pool / sizeof path_pool[0]);
-    size_t n = strlen(tsc_test_tmpdir()) + strlen(name) + 2;
-    char *p = malloc(n);
-    REQUIRE(p);
-    snprintf(p, n, "%s/%s", tsc_test_tmpdir(), name);
-    path_pool[n_paths++] = p;
-    return p;
-}
-
 static const char *cli(void)
 {
-    static char path[4096];
-    if (!path[0]) {
-        snprintf(path, sizeof path, "%s/bin/tumorscope", tsc_test_env("TSC_BUILD_DIR", "."));
-        if (access(path, X_OK) != 0) tsc_test_skip("%s is not built", path);
-    }
-    return path;
+    return tsc_test_program("tumorscope");
 }
 
+/* Every command's stdout and stderr land in `output` for the checks to read. */
 static char output[65536];
-
-/* Runs a shell command; its stdout+stderr land in `output`.  Returns the
- * exit status (or -1 when it did not exit normally). */
-static int run(const char *fmt, ...)
-{
-    char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    static char log[4200];
-    snprintf(log, sizeof log, "%s/.run.log", tsc_test_tmpdir());
-    char full[sizeof cmd + sizeof log + 16];
-    snprintf(full, sizeof full, "(%s) > '%s' 2>&1", cmd, log);
-    int rc = system(full);
-    output[0] = '\0';
-    FILE *f = fopen(log, "rb");
-    if (f) {
-        size_t n = fread(output, 1, sizeof output - 1, f);
-        output[n] = '\0';
-        fclose(f);
-        unlink(log);
-    }
-    if (rc == -1 || !WIFEXITED(rc)) return -1;
-    return WEXITSTATUS(rc);
-}
+#define run(...) tsc_test_system_output(output, sizeof output, __VA_ARGS__)
 
 static void require_tool(const char *tool, const char *package)
 {
@@ -130,18 +79,6 @@ static const char *dump_value(const char *file, const char *name)
     memcpy(value, start, n);
     value[n] = '\0';
     return value;
-}
-
-static size_t count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
-    closedir(d);
-    return n;
 }
 
 /* A stack of `n` PNG slices named s1.png ... (unpadded, to exercise natural
@@ -254,7 +191,7 @@ TSC_TEST(dicomize_png_stack_is_valid_mr_image_storage)
 {
     require_tool("dciodvfy", "dicom3tools");
     require_tool("dcmdump", "dcmtk");
-    const char *in = tmp_path("png"), *out = tmp_path("out");
+    const char *in = tsc_test_path("png"), *out = tsc_test_path("out");
     make_png_stack(in, 4, 40, 30, 16);
     int rc = run("'%s' dicomize --out '%s' --patient-name Test^Synthetic --patient-id SYN-1 "
                  "--study-id 1 --series-description 'T1 test' --spacing 0.8 --thickness 3 '%s'",
@@ -262,7 +199,7 @@ TSC_TEST(dicomize_png_stack_is_valid_mr_image_storage)
     if (rc) fprintf(stderr, "%s\n", output);
     CHECK(rc == 0);
     /* Exactly the four files: no temporaries left behind. */
-    CHECK(count_files(out) == 4);
+    CHECK(tsc_test_count_entries(out) == 4);
     for (int k = 1; k <= 4; k++) {
         char f[4200];
         snprintf(f, sizeof f, "%s/IM%04d.dcm", out, k);
@@ -282,7 +219,7 @@ TSC_TEST(dicomize_png_stack_is_valid_mr_image_storage)
 
 TSC_TEST(dicomize_png_values_and_geometry_round_trip_without_touching_inputs)
 {
-    const char *in = tmp_path("png"), *out = tmp_path("out");
+    const char *in = tsc_test_path("png"), *out = tsc_test_path("out");
     make_png_stack(in, 12, 21, 17, 16);
     char before[12][65], after[65];
     for (int k = 0; k < 12; k++) {
@@ -301,7 +238,7 @@ TSC_TEST(dicomize_png_values_and_geometry_round_trip_without_touching_inputs)
         sha_of(p, after);
         CHECK(!strcmp(before[k], after));
     }
-    CHECK(count_files(in) == 12);
+    CHECK(tsc_test_count_entries(in) == 12);
     tsc_dicom_index *ix = open_dir(out);
     REQUIRE(tsc_dicom_n_series(ix) == 1);
     const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, 0);
@@ -336,7 +273,7 @@ static void check_lossless(const char *kind, int multiframe)
                  cli(), out, kind, multiframe ? "--multiframe" : "", kind, in);
     if (rc) fprintf(stderr, "%s\n", output);
     CHECK(rc == 0);
-    CHECK(count_files(out) == (multiframe ? 1u : 5u));
+    CHECK(tsc_test_count_entries(out) == (multiframe ? 1u : 5u));
     static const struct {
         const char *kind, *xfer;
     } names[] = {{"jpeg-ls", "JPEGLSLossless"},
@@ -406,7 +343,7 @@ TSC_TEST(dicomize_multiframe_is_valid_enhanced_mr)
     CHECK(!strcmp(dump_value(f, "SOPClassUID"), "EnhancedMRImageStorage"));
     CHECK(!strcmp(dump_value(f, "NumberOfFrames"), "5"));
     /* Per-frame positions in order, shared orientation and pixel measures. */
-    tsc_dicom_index *ix = open_dir(tmp_path("out-none-1"));
+    tsc_dicom_index *ix = open_dir(tsc_test_path("out-none-1"));
     const tsc_dicom_series_info *se = tsc_dicom_get_series(ix, 0);
     CHECK(se->flags & TSC_DICOM_SERIES_MULTIFRAME);
     CHECK_NEAR(se->slice_spacing, 1, 1e-9);
@@ -429,7 +366,7 @@ TSC_TEST(dicomize_multiframe_compressed_variants_are_valid)
 TSC_TEST(dicomize_signed_pixels_and_rescale_round_trip)
 {
     require_tool("dciodvfy", "dicom3tools");
-    const char *in = tmp_path("png");
+    const char *in = tsc_test_path("png");
     make_png_stack(in, 3, 16, 12, 16);
     /* Real values -30000 .. +29999 need signed storage; every codec keeps
      * them exactly. */
@@ -456,7 +393,7 @@ TSC_TEST(dicomize_signed_pixels_and_rescale_round_trip)
         tsc_dicom_index_free(ix);
     }
     /* A Rescale Slope/Intercept keeps the real values: stored = (v - 100) / 0.5. */
-    const char *out2 = tmp_path("rescale");
+    const char *out2 = tsc_test_path("rescale");
     rc = run("'%s' dicomize --out '%s' --scale 0.25 --rescale-slope 0.5 --rescale-intercept 100 "
              "--compress rle '%s'",
              cli(), out2, in);
@@ -483,7 +420,7 @@ TSC_TEST(dicomize_signed_pixels_and_rescale_round_trip)
 
 TSC_TEST(dicomize_refuses_a_non_empty_output_folder)
 {
-    const char *in = tmp_path("png"), *out = tmp_path("out");
+    const char *in = tsc_test_path("png"), *out = tsc_test_path("out");
     make_png_stack(in, 2, 8, 8, 8);
     REQUIRE(mkdir(out, 0755) == 0);
     char keep[4300];
@@ -495,12 +432,12 @@ TSC_TEST(dicomize_refuses_a_non_empty_output_folder)
     int rc = run("'%s' dicomize --out '%s' '%s'", cli(), out, in);
     CHECK(rc == 1);
     CHECK(strstr(output, "not empty") != NULL && strstr(output, "--force") != NULL);
-    CHECK(count_files(out) == 1);
+    CHECK(tsc_test_count_entries(out) == 1);
     rc = run("'%s' dicomize --force --out '%s' '%s'", cli(), out, in);
     CHECK(rc == 0);
-    CHECK(count_files(out) == 3);
+    CHECK(tsc_test_count_entries(out) == 3);
     /* The refusal also covers --mask-out, before anything is written. */
-    const char *out2 = tmp_path("out2");
+    const char *out2 = tsc_test_path("out2");
     rc = run("'%s' dicomize --out '%s' --mask '%s' --mask-out '%s' '%s'", cli(), out2, in, out, in);
     CHECK(rc == 1);
     struct stat st;
@@ -509,25 +446,26 @@ TSC_TEST(dicomize_refuses_a_non_empty_output_folder)
 
 TSC_TEST(dicomize_refuses_to_write_into_an_input_folder)
 {
-    const char *in = tmp_path("png");
+    const char *in = tsc_test_path("png");
     make_png_stack(in, 2, 8, 8, 8);
     int rc = run("'%s' dicomize --force --out '%s' '%s'", cli(), in, in);
     CHECK(rc == 2);
-    CHECK(count_files(in) == 2);
+    CHECK(tsc_test_count_entries(in) == 2);
     char one[4300];
     snprintf(one, sizeof one, "%s/s1.png", in);
     rc = run("'%s' dicomize --force --out '%s/.' '%s'", cli(), in, one);
     CHECK(rc == 2);
-    CHECK(count_files(in) == 2);
+    CHECK(tsc_test_count_entries(in) == 2);
 }
 
 /* ---- UIDs ------------------------------------------------------------------ */
 
 TSC_TEST(dicomize_uid_seed_makes_identical_files)
 {
-    const char *in = tmp_path("png");
+    const char *in = tsc_test_path("png");
     make_png_stack(in, 3, 10, 10, 16);
-    const char *a = tmp_path("a"), *b = tmp_path("b"), *c = tmp_path("c"), *d = tmp_path("d");
+    const char *a = tsc_test_path("a"), *b = tsc_test_path("b"), *c = tsc_test_path("c"),
+               *d = tsc_test_path("d");
     const char *fixed = "--study-date 20240101 --study-time 120000 --compress jpeg-ls";
     CHECK(run("'%s' dicomize --out '%s' --uid-seed alpha %s '%s'", cli(), a, fixed, in) == 0);
     CHECK(run("'%s' dicomize --out '%s' --uid-seed alpha %s '%s'", cli(), b, fixed, in) == 0);
@@ -579,7 +517,7 @@ TSC_TEST(dicomize_uid_seed_makes_identical_files)
 
 TSC_TEST(dicomize_study_uid_adds_a_series_to_a_study)
 {
-    const char *in = tmp_path("png"), *a = tmp_path("a"), *b = tmp_path("b");
+    const char *in = tsc_test_path("png"), *a = tsc_test_path("a"), *b = tsc_test_path("b");
     make_png_stack(in, 2, 8, 8, 8);
     CHECK(run("'%s' dicomize --out '%s' --series-number 1 --patient-id P '%s'", cli(), a, in) == 0);
     tsc_dicom_index *ia = open_dir(a);
@@ -595,7 +533,8 @@ TSC_TEST(dicomize_study_uid_adds_a_series_to_a_study)
     CHECK(tsc_dicom_n_studies(ix) == 1 && tsc_dicom_n_series(ix) == 2);
     CHECK(!strcmp(tsc_dicom_get_study(ix, 0)->study_uid, study));
     tsc_dicom_index_free(ix);
-    CHECK(run("'%s' dicomize --out '%s' --study-uid 1.2.x '%s'", cli(), tmp_path("c"), in) == 2);
+    CHECK(run("'%s' dicomize --out '%s' --study-uid 1.2.x '%s'", cli(), tsc_test_path("c"), in) ==
+          2);
 }
 
 /* ---- NIfTI ------------------------------------------------------------------ */
@@ -615,7 +554,7 @@ TSC_TEST(dicomize_nifti_is_resampled_to_axial_slices)
                 double x = 1.25 * j - 10, y = -1.5 * i + 12, z = 2.0 * k - 11;
                 data[(k * ny + j) * nx + i] = (float)(3 * x - 2 * y + 5 * z + 1000);
             }
-    const char *vol = tmp_path("vol.nii"), *out = tmp_path("out");
+    const char *vol = tsc_test_path("vol.nii"), *out = tsc_test_path("out");
     write_nifti_f32(vol, nx, ny, nz, srow, data);
     free(data);
     int rc = run("'%s' dicomize --out '%s' --size 8x10 --spacing 1.1,0.9 --center 0,2 "
@@ -652,15 +591,15 @@ TSC_TEST(dicomize_nifti_is_resampled_to_axial_slices)
 
 TSC_TEST(dicomize_mask_out_writes_pngs_matching_the_slices)
 {
-    const char *in = tmp_path("png"), *mask = tmp_path("mask"), *out = tmp_path("out"),
-               *mout = tmp_path("mask-out");
+    const char *in = tsc_test_path("png"), *mask = tsc_test_path("mask"),
+               *out = tsc_test_path("out"), *mout = tsc_test_path("mask-out");
     make_png_stack(in, 3, 12, 9, 8);
     make_png_stack(mask, 3, 12, 9, 8); /* non-zero almost everywhere */
     int rc = run("'%s' dicomize --out '%s' --mask '%s' --mask-out '%s' '%s'", cli(), out, mask, mout,
                  in);
     if (rc) fprintf(stderr, "%s\n", output);
     CHECK(rc == 0);
-    CHECK(count_files(mout) == 3);
+    CHECK(tsc_test_count_entries(mout) == 3);
     for (size_t k = 0; k < 3; k++) {
         char p[4300];
         snprintf(p, sizeof p, "%s/IM%04zu.png", mout, k + 1);
@@ -674,10 +613,10 @@ TSC_TEST(dicomize_mask_out_writes_pngs_matching_the_slices)
         tsc_gray_image_free(im);
     }
     /* A mask with another slice count is an input error. */
-    const char *few = tmp_path("few");
+    const char *few = tsc_test_path("few");
     make_png_stack(few, 2, 12, 9, 8);
-    rc = run("'%s' dicomize --out '%s' --mask '%s' --mask-out '%s' '%s'", cli(), tmp_path("o2"),
-             few, tmp_path("m2"), in);
+    rc = run("'%s' dicomize --out '%s' --mask '%s' --mask-out '%s' '%s'", cli(),
+             tsc_test_path("o2"), few, tsc_test_path("m2"), in);
     CHECK(rc == 3);
     CHECK(strstr(output, "2 mask slice(s) for 3") != NULL);
 }
@@ -686,7 +625,7 @@ TSC_TEST(dicomize_mask_out_writes_pngs_matching_the_slices)
 
 TSC_TEST(dicomize_unreadable_input_exits_3_naming_the_file)
 {
-    const char *in = tmp_path("png");
+    const char *in = tsc_test_path("png");
     make_png_stack(in, 3, 10, 10, 8);
     /* A slice of another size. */
     tsc_gray_image *odd = tsc_gray_image_new(11, 10, 8);
@@ -695,7 +634,7 @@ TSC_TEST(dicomize_unreadable_input_exits_3_naming_the_file)
     snprintf(p, sizeof p, "%s/s2.png", in);
     REQUIRE(odd && tsc_png_write(p, odd, &err) == TSC_OK);
     tsc_gray_image_free(odd);
-    int rc = run("'%s' dicomize --out '%s' '%s'", cli(), tmp_path("o1"), in);
+    int rc = run("'%s' dicomize --out '%s' '%s'", cli(), tsc_test_path("o1"), in);
     CHECK(rc == 3);
     CHECK(strstr(output, "s2.png") != NULL && strstr(output, "11x10") != NULL);
     /* A truncated PNG. */
@@ -703,32 +642,32 @@ TSC_TEST(dicomize_unreadable_input_exits_3_naming_the_file)
     REQUIRE(f);
     fwrite("\x89PNG\r\n\x1a\n\0\0", 1, 10, f);
     fclose(f);
-    rc = run("'%s' dicomize --out '%s' '%s'", cli(), tmp_path("o2"), in);
+    rc = run("'%s' dicomize --out '%s' '%s'", cli(), tsc_test_path("o2"), in);
     CHECK(rc == 3 && strstr(output, "s2.png") != NULL);
     /* A missing file, an empty folder, a broken NIfTI. */
-    rc = run("'%s' dicomize --out '%s' '%s/nope.png'", cli(), tmp_path("o3"), in);
+    rc = run("'%s' dicomize --out '%s' '%s/nope.png'", cli(), tsc_test_path("o3"), in);
     CHECK(rc == 3 && strstr(output, "nope.png") != NULL);
-    const char *empty = tmp_path("empty");
+    const char *empty = tsc_test_path("empty");
     mkdir(empty, 0755);
-    rc = run("'%s' dicomize --out '%s' '%s'", cli(), tmp_path("o4"), empty);
+    rc = run("'%s' dicomize --out '%s' '%s'", cli(), tsc_test_path("o4"), empty);
     CHECK(rc == 3 && strstr(output, "no .png files") != NULL);
-    const char *bad = tmp_path("bad.nii.gz");
+    const char *bad = tsc_test_path("bad.nii.gz");
     f = fopen(bad, "wb");
     REQUIRE(f);
     fwrite("\x1f\x8b\x08\x00garbage", 1, 11, f);
     fclose(f);
-    rc = run("'%s' dicomize --out '%s' '%s'", cli(), tmp_path("o5"), bad);
+    rc = run("'%s' dicomize --out '%s' '%s'", cli(), tsc_test_path("o5"), bad);
     CHECK(rc == 3 && strstr(output, "bad.nii.gz") != NULL);
     /* Nothing was created for any of them. */
     struct stat st;
-    CHECK(stat(tmp_path("o1"), &st) != 0 && stat(tmp_path("o5"), &st) != 0);
+    CHECK(stat(tsc_test_path("o1"), &st) != 0 && stat(tsc_test_path("o5"), &st) != 0);
 }
 
 TSC_TEST(dicomize_usage_errors_exit_2)
 {
-    const char *in = tmp_path("png");
+    const char *in = tsc_test_path("png");
     make_png_stack(in, 1, 4, 4, 8);
-    const char *o = tmp_path("o");
+    const char *o = tsc_test_path("o");
     CHECK(run("'%s' dicomize '%s'", cli(), in) == 2);
     CHECK(strstr(output, "--out") != NULL);
     CHECK(run("'%s' dicomize --out '%s'", cli(), o) == 2);
@@ -770,7 +709,7 @@ TSC_TEST(dicomize_help_documents_the_options)
 TSC_TEST(dicomize_utf8_text_sets_the_character_set)
 {
     require_tool("dciodvfy", "dicom3tools");
-    const char *in = tmp_path("png"), *out = tmp_path("out");
+    const char *in = tsc_test_path("png"), *out = tsc_test_path("out");
     make_png_stack(in, 1, 4, 4, 8);
     int rc = run("'%s' dicomize --out '%s' --patient-name 'M\xc3\xbcller^J\xc3\xb6rg' "
                  "--institution 'Klinik S\xc3\xbc\x64' '%s'",
@@ -784,7 +723,8 @@ TSC_TEST(dicomize_utf8_text_sets_the_character_set)
     CHECK(!strcmp(tsc_dicom_get_patient(ix, 0)->name, "M\xc3\xbcller^J\xc3\xb6rg"));
     tsc_dicom_index_free(ix);
     /* Not UTF-8: refused. */
-    rc = run("'%s' dicomize --out '%s' --patient-name 'M\xfcller' '%s'", cli(), tmp_path("o2"), in);
+    rc = run("'%s' dicomize --out '%s' --patient-name 'M\xfcller' '%s'", cli(), tsc_test_path("o2"),
+             in);
     CHECK(rc == 2);
 }
 
@@ -838,7 +778,7 @@ TSC_TEST(sample_dicom_is_valid_small_and_labelled_synthetic)
     tsc_dicom_index_free(ix);
     char masks[4300];
     snprintf(masks, sizeof masks, "%s/03-synthetic-lesion/ground-truth-mask", dir);
-    CHECK(count_files(masks) == 26);
+    CHECK(tsc_test_count_entries(masks) == 26);
 }
 
 TSC_TEST(sample_dicom_regenerates_byte_for_byte)
@@ -849,7 +789,7 @@ TSC_TEST(sample_dicom_regenerates_byte_for_byte)
         tsc_test_skip("the Colin27 template is not installed (Debian package mricron-data)");
     if (run("/usr/bin/python3 -c 'import numpy'") != 0)
         tsc_test_skip("/usr/bin/python3 with numpy is not installed (python3-numpy)");
-    const char *out = tmp_path("regen");
+    const char *out = tsc_test_path("regen");
     int rc = run("sh '%s/regenerate.sh' '%s' '%s'", dir, cli(), out);
     if (rc) fprintf(stderr, "%s\n", output);
     CHECK(rc == 0);

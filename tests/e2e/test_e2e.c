@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tsc_test.h"
@@ -45,13 +44,6 @@ static char patients[MAX_PATIENTS][64];
 static int patient_slices[MAX_PATIENTS];
 static size_t n_patients;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Runs a shell command, its output into LOG; returns the exit status. */
 static int run(const char *log, const char *fmt, ...)
 {
@@ -71,23 +63,6 @@ static int run(const char *log, const char *fmt, ...)
         if (f) fclose(f);
     }
     return WEXITSTATUS(rc);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b) b[n] = 0;
-    fclose(f);
-    return b;
 }
 
 /* Splits a CSV line without quotes (the shared datasets have none) in place. */
@@ -162,7 +137,7 @@ static void read_index(const char *data, const char *ds_dir, size_t limit)
 
 static void read_eval(const char *csv_path)
 {
-    char *text = slurp(csv_path);
+    char *text = tsc_test_read_file(csv_path, NULL);
     REQUIRE(text);
     char *save = NULL, *f[16];
     char *line = strtok_r(text, "\n", &save);
@@ -202,7 +177,7 @@ static double num(const cJSON *o, const char *k)
  * superior, and the reader shows them in that order). */
 static void read_analyze(const char *json_path)
 {
-    char *text = slurp(json_path);
+    char *text = tsc_test_read_file(json_path, NULL);
     REQUIRE(text);
     cJSON *root = cJSON_Parse(text);
     REQUIRE(root);
@@ -281,7 +256,7 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
     REQUIRE(symlink(target, link) == 0);
 
     /* One DICOM series per patient, its slices in the index's order. */
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     for (size_t p = 0; p < n_patients; p++) {
         char png[1024];
         snprintf(png, sizeof png, "%s/png-%zu", tmp, p);
@@ -297,15 +272,15 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
                     "--series-description '%s' --uid-seed e2e-%zu --spacing 1 --slice-spacing 6 '%s'",
                     cli, study, p, p, p, patients[p], p, png) == 0);
     }
-    double t_dicomize = now_s() - t0;
+    double t_dicomize = tsc_test_seconds() - t0;
 
-    t0 = now_s();
+    t0 = tsc_test_seconds();
     REQUIRE(run(log, "'%s' analyze '%s' --all --quiet --json '%s'", cli, study, result) == 0);
-    double t_analyze = now_s() - t0;
-    t0 = now_s();
+    double t_analyze = tsc_test_seconds() - t0;
+    t0 = tsc_test_seconds();
     REQUIRE(run(log, "'%s' eval --dataset '%s' --split test --json '%s' --per-slice '%s'", cli, ds, metrics,
                 per_slice) == 0);
-    double t_eval = now_s() - t0;
+    double t_eval = tsc_test_seconds() - t0;
     read_eval(per_slice);
     read_analyze(result);
 
@@ -333,7 +308,7 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
                     r->patient, r->slice, r->eval_verdict, r->eval_label, r->eval_conf, r->dcm_verdict,
                     r->dcm_label, r->dcm_conf);
     }
-    char *mj = slurp(metrics);
+    char *mj = tsc_test_read_file(metrics, NULL);
     cJSON *m = mj ? cJSON_Parse(mj) : NULL;
     printf("  %zu patients, %zu slices: dicomize %.1f s, analyze %.1f s (%.1f ms/slice in the pipeline), "
            "eval %.1f s\n",

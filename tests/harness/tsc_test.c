@@ -5,11 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
+#include <math.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int tsc_test_failures;
+
+/* Formats a function's printf-style arguments, those after `fmt`, into the
+ * array `buf`. */
+#define FORMAT_VARARGS(buf, fmt)                                                                   \
+    do {                                                                                           \
+        va_list ap_;                                                                               \
+        va_start(ap_, fmt);                                                                        \
+        vsnprintf(buf, sizeof buf, fmt, ap_);                                                      \
+        va_end(ap_);                                                                               \
+    } while (0)
 static const char *current_case = "test";
 
 void tsc_test_skip(const char *fmt, ...)
@@ -97,10 +112,148 @@ int tsc_test_run(int argc, char **argv, const tsc_test_case *cases, size_t n)
 int tsc_test_system(const char *fmt, ...)
 {
     char cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
+    FORMAT_VARARGS(cmd, fmt);
     int rc = system(cmd);
     return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...)
+{
+    char cmd[16384];
+    FORMAT_VARARGS(cmd, fmt);
+    char log[4200];
+    snprintf(log, sizeof log, "%s/.system-output.log", tsc_test_tmpdir());
+    int rc = tsc_test_system("(%s) > '%s' 2>&1", cmd, log);
+    size_t n = 0;
+    char *text = tsc_test_read_file(log, &n);
+    if (cap) {
+        if (n >= cap) n = cap - 1;
+        if (text) memcpy(out, text, n);
+        out[text ? n : 0] = '\0';
+    }
+    free(text);
+    unlink(log);
+    return rc;
+}
+
+const char *tsc_test_program(const char *name)
+{
+    /* One slot a program, so that a case can hold the paths of several. */
+    static char paths[8][4096];
+    char want[4096];
+    snprintf(want, sizeof want, "%s/bin/%s", tsc_test_env("TSC_BUILD_DIR", "."), name);
+    size_t i = 0;
+    while (i < 8 && paths[i][0] && strcmp(paths[i], want) != 0) i++;
+    if (i == 8) {
+        fprintf(stderr, "tsc_test_program: more than 8 programs in one case\n");
+        exit(1);
+    }
+    if (access(want, X_OK) != 0) tsc_test_skip("%s is not built", want);
+    memcpy(paths[i], want, sizeof want);
+    return paths[i];
+}
+
+static char **path_pool;
+static size_t n_paths;
+
+static void free_path_pool(void)
+{
+    for (size_t i = 0; i < n_paths; i++) free(path_pool[i]);
+    free(path_pool);
+}
+
+const char *tsc_test_path(const char *fmt, ...)
+{
+    char name[4096];
+    FORMAT_VARARGS(name, fmt);
+    size_t n = strlen(tsc_test_tmpdir()) + strlen(name) + 2;
+    char *p = malloc(n);
+    char **pool = realloc(path_pool, (n_paths + 1) * sizeof *pool);
+    if (!p || !pool) {
+        perror("tsc_test_path");
+        exit(1);
+    }
+    if (!path_pool) atexit(free_path_pool);
+    path_pool = pool;
+    snprintf(p, n, "%s/%s", tsc_test_tmpdir(), name);
+    path_pool[n_paths++] = p;
+    return p;
+}
+
+const char *tsc_test_folder(const char *fmt, ...)
+{
+    char name[4096];
+    FORMAT_VARARGS(name, fmt);
+    const char *path = tsc_test_path("%s", name);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cannot make %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return path;
+}
+
+double tsc_test_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+char *tsc_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
+        buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (!buf) return NULL;
+    buf[n] = '\0';
+    if (len) *len = (size_t)n;
+    return buf;
+}
+
+size_t tsc_test_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+double tsc_test_uniform(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (double)(*state >> 11) / 9007199254740992.0;
+}
+
+double tsc_test_gauss(uint64_t *state)
+{
+    double u = tsc_test_uniform(state) + 1e-12, v = tsc_test_uniform(state);
+    return sqrt(-2 * log(u)) * cos(2 * 3.14159265358979323846 * v);
+}
+
+const char *tsc_test_phantom_model(const char *edit)
+{
+    static unsigned n_made;
+    const char *src = tsc_test_env("TSC_SOURCE_DIR", ".");
+    const char *json = tsc_test_path("phantom-model-%u.json", n_made++);
+    if (tsc_test_system("cp '%s/tests/analysis/fixtures/phantom-model.onnx' '%s/' && sed '%s' "
+                        "'%s/tests/analysis/fixtures/phantom-model.json' > '%s'",
+                        src, tsc_test_tmpdir(), edit ? edit : "", src, json) != 0) {
+        fprintf(stderr, "cannot copy the phantom model from %s/tests/analysis/fixtures\n", src);
+        exit(1);
+    }
+    return json;
 }

@@ -6,6 +6,7 @@
 #define TSC_TEST_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,75 @@ void tsc_test_skip(const char *fmt, ...);
 const char *tsc_test_env(const char *name, const char *fallback);
 /* A fresh, empty temporary directory for this case (removed by the OS /tmp policy). */
 const char *tsc_test_tmpdir(void);
+/* A path inside tsc_test_tmpdir() (printf-style name); it stays valid until
+ * the process exits. */
+const char *tsc_test_path(const char *fmt, ...);
 /* Runs a shell command (printf-style, up to 16 KiB) through system();
  * returns its exit status, or -1 when it did not exit normally. */
 int tsc_test_system(const char *fmt, ...);
+/* Like tsc_test_system, with the command's stdout and stderr copied into
+ * `out` (at most cap - 1 bytes, NUL-terminated) for the case to inspect. */
+int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...);
+/* The program bin/NAME of the build (TSC_BUILD_DIR); skips the case when it
+ * is not built.  The path stays valid until the case ends. */
+const char *tsc_test_program(const char *name);
+/* A whole file, NUL-terminated past its `*len` bytes (len may be NULL), or
+ * NULL when it cannot be read; the caller frees it. */
+char *tsc_test_read_file(const char *path, size_t *len);
+/* How many entries a directory holds besides . and .. (0 when it cannot be
+ * opened). */
+size_t tsc_test_count_entries(const char *dir);
+/* The phantom model of tests/analysis/fixtures copied into the case's
+ * folder, its manifest edited by the sed script `edit` (NULL: as shipped);
+ * returns the manifest's path, valid until the process exits.  Each call
+ * writes a manifest of its own next to one shared copy of the ONNX file. */
+const char *tsc_test_phantom_model(const char *edit);
+/* A sed script for tsc_test_phantom_model: the scope block of an axial-only
+ * T1/T2/FLAIR MR model, 0.15-1.6 mm pixels, at least 128 pixels a side. */
+#define TSC_TEST_AXIAL_MR_SCOPE                                                                    \
+    "s|\"temperature\": 1.0|\"scope\": {\"modalities\": [\"MR\"], \"planes\": [\"axial\"], "       \
+    "\"sequences\": [\"T1\", \"T1 post-contrast\", \"T2\", \"FLAIR\"], \"max_oblique_deg\": 25, "  \
+    "\"pixel_spacing_mm\": [0.15, 1.6], \"min_matrix\": 128}, \"temperature\": 1.0|"
+/* A folder inside tsc_test_tmpdir() (printf-style name), made when missing;
+ * the path stays valid until the process exits. */
+const char *tsc_test_folder(const char *fmt, ...);
+/* Seconds on the monotonic clock, for timings. */
+double tsc_test_seconds(void);
+/* Reproducible random numbers (xorshift64) from a state the case seeds:
+ * uniform in [0, 1) and standard normal. */
+double tsc_test_uniform(uint64_t *state);
+double tsc_test_gauss(uint64_t *state);
 
 #ifdef __cplusplus
 }
+
+#include <string>
+
+/* The same helpers for the test files written in C++. */
+namespace tsc_test
+{
+
+inline int run(const std::string &cmd)
+{
+    return tsc_test_system("%s", cmd.c_str());
+}
+
+/* A whole file, or "" when it cannot be read. */
+inline std::string slurp(const std::string &path)
+{
+    size_t n = 0;
+    char *b = tsc_test_read_file(path.c_str(), &n);
+    std::string s = b ? std::string(b, n) : std::string();
+    free(b);
+    return s;
+}
+
+inline std::string tmp(const std::string &name)
+{
+    return tsc_test_folder("%s", name.c_str());
+}
+
+} // namespace tsc_test
 #endif
 
 #define TSC_TEST(name) static void name(void)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* tsc_io: PNG, NIfTI-1, the dataset index and the file-system helpers. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,15 +30,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static char *path_in_tmp(const char *name)
-{
-    static char buf[8][4096];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 4096, "%s/%s", tsc_test_tmpdir(), name);
-    return p;
-}
-
 static void write_bytes(const char *path, const void *data, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -54,18 +44,6 @@ static void write_gz(const char *path, const void *data, size_t n)
     REQUIRE(g);
     REQUIRE(gzwrite(g, data, (unsigned)n) == (int)n);
     REQUIRE(gzclose(g) == Z_OK);
-}
-
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    REQUIRE(d);
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
-    closedir(d);
-    return n;
 }
 
 /* A NIfTI-1 single file in memory: header fields at their spec offsets. */
@@ -163,7 +141,7 @@ TSC_TEST(png_round_trips_8_bit)
     REQUIRE(im);
     for (int i = 0; i < 37 * 23; i++) ((uint8_t *)im->pixels)[i] = (uint8_t)(i * 7);
     tsc_error err;
-    const char *path = path_in_tmp("a8.png");
+    const char *path = tsc_test_path("a8.png");
     CHECK_STATUS(tsc_png_write(path, im, &err), TSC_OK);
     tsc_gray_image *back = NULL;
     CHECK_STATUS(tsc_png_read(path, &back, &err), TSC_OK);
@@ -183,7 +161,7 @@ TSC_TEST(png_round_trips_16_bit)
     /* High and low bytes differ so that a byte-order slip shows. */
     for (int i = 0; i < 19 * 31; i++) ((uint16_t *)im->pixels)[i] = (uint16_t)(i * 2113 + 7);
     tsc_error err;
-    const char *path = path_in_tmp("a16.png");
+    const char *path = tsc_test_path("a16.png");
     CHECK_STATUS(tsc_png_write(path, im, &err), TSC_OK);
     tsc_gray_image *back = NULL;
     CHECK_STATUS(tsc_png_read(path, &back, &err), TSC_OK);
@@ -208,7 +186,7 @@ TSC_TEST(png_round_trips_16_bit)
 TSC_TEST(png_write_is_atomic_and_leaves_no_temp_file)
 {
     const char *dir = tsc_test_tmpdir();
-    const char *path = path_in_tmp("atomic.png");
+    const char *path = tsc_test_path("atomic.png");
     tsc_gray_image *im = tsc_gray_image_new(8, 8, 8);
     REQUIRE(im);
     tsc_error err;
@@ -221,15 +199,15 @@ TSC_TEST(png_write_is_atomic_and_leaves_no_temp_file)
     CHECK_STATUS(tsc_png_write(path, im, &err), TSC_OK);
     REQUIRE(stat(path, &after) == 0);
     CHECK(before.st_ino != after.st_ino);
-    CHECK(count_entries(dir) == 1);
+    CHECK(tsc_test_count_entries(dir) == 1);
     tsc_gray_image *back = NULL;
     CHECK_STATUS(tsc_png_read(path, &back, &err), TSC_OK);
     CHECK(back && tsc_gray_image_get(back, 3, 3) == 200);
     tsc_gray_image_free(back);
     /* A failing write (missing folder) leaves nothing behind and says where. */
-    CHECK_STATUS(tsc_png_write(path_in_tmp("missing/x.png"), im, &err), TSC_ENOTFOUND);
+    CHECK_STATUS(tsc_png_write(tsc_test_path("missing/x.png"), im, &err), TSC_ENOTFOUND);
     CHECK(strstr(err.message, "missing/x.png") != NULL);
-    CHECK(count_entries(dir) == 1);
+    CHECK(tsc_test_count_entries(dir) == 1);
     tsc_gray_image_free(im);
 }
 
@@ -237,17 +215,17 @@ TSC_TEST(png_read_rejects_non_png_and_truncated_files)
 {
     tsc_error err;
     tsc_gray_image *im = NULL;
-    const char *junk = path_in_tmp("junk.png");
+    const char *junk = tsc_test_path("junk.png");
     write_bytes(junk, "hello, not a png", 16);
     CHECK_STATUS(tsc_png_read(junk, &im, &err), TSC_EFORMAT);
     CHECK(strstr(err.message, "junk.png") != NULL);
     CHECK(im == NULL);
-    CHECK_STATUS(tsc_png_read(path_in_tmp("absent.png"), &im, &err), TSC_ENOTFOUND);
+    CHECK_STATUS(tsc_png_read(tsc_test_path("absent.png"), &im, &err), TSC_ENOTFOUND);
 
     tsc_gray_image *src = tsc_gray_image_new(64, 64, 16);
     REQUIRE(src);
     for (int i = 0; i < 64 * 64; i++) ((uint16_t *)src->pixels)[i] = (uint16_t)(i * 977);
-    const char *good = path_in_tmp("good.png");
+    const char *good = tsc_test_path("good.png");
     CHECK_STATUS(tsc_png_write(good, src, &err), TSC_OK);
     tsc_gray_image_free(src);
     FILE *f = fopen(good, "rb");
@@ -297,7 +275,7 @@ TSC_TEST(png_read_converts_color_palette_and_alpha_to_gray)
     tsc_gray_image *im = NULL;
     /* RGB: white, black, pure green. */
     const unsigned char rgb[] = {255, 255, 255, 0, 0, 0, 0, 255, 0};
-    const char *p1 = path_in_tmp("rgb.png");
+    const char *p1 = tsc_test_path("rgb.png");
     write_color_png(p1, PNG_COLOR_TYPE_RGB, 8, rgb, 3, 1);
     CHECK_STATUS(tsc_png_read(p1, &im, &err), TSC_OK);
     REQUIRE(im);
@@ -310,7 +288,7 @@ TSC_TEST(png_read_converts_color_palette_and_alpha_to_gray)
     tsc_gray_image_free(im);
     /* 16-bit gray with alpha keeps 16 bits and drops the alpha. */
     const unsigned char ga16[] = {0x12, 0x34, 0xff, 0xff, 0xab, 0xcd, 0x00, 0x00};
-    const char *p2 = path_in_tmp("ga16.png");
+    const char *p2 = tsc_test_path("ga16.png");
     write_color_png(p2, PNG_COLOR_TYPE_GRAY_ALPHA, 16, ga16, 2, 1);
     CHECK_STATUS(tsc_png_read(p2, &im, &err), TSC_OK);
     REQUIRE(im);
@@ -319,7 +297,7 @@ TSC_TEST(png_read_converts_color_palette_and_alpha_to_gray)
     tsc_gray_image_free(im);
     /* A 1-bit palette image expands to 0/255. */
     const unsigned char pal[] = {0x40}; /* pixels 0,1,0,0 */
-    const char *p3 = path_in_tmp("pal.png");
+    const char *p3 = tsc_test_path("pal.png");
     write_color_png(p3, PNG_COLOR_TYPE_PALETTE, 1, pal, 4, 1);
     CHECK_STATUS(tsc_png_read(p3, &im, &err), TSC_OK);
     REQUIRE(im);
@@ -341,7 +319,7 @@ TSC_TEST(nifti_reads_uint8_nii_with_sform)
     for (int i = 0; i < 24; i++) data[i] = (uint8_t)(i * 10);
     size_t n;
     unsigned char *b = make_nifti(&s, data, sizeof data, &n);
-    const char *path = path_in_tmp("u8.nii");
+    const char *path = tsc_test_path("u8.nii");
     write_bytes(path, b, n);
     free(b);
     tsc_volume *v = NULL;
@@ -384,7 +362,7 @@ TSC_TEST(nifti_reads_int16_nii_gz_with_scaling_and_qform)
     for (int i = 0; i < 60; i++) data[i] = (int16_t)(i * 100 - 3000);
     size_t n;
     unsigned char *b = make_nifti(&s, data, sizeof data, &n);
-    const char *path = path_in_tmp("i16.nii.gz");
+    const char *path = tsc_test_path("i16.nii.gz");
     write_gz(path, b, n);
     tsc_volume *v = NULL;
     tsc_error err;
@@ -472,7 +450,7 @@ TSC_TEST(nifti_rejects_absurd_dims_before_allocating)
     /* 32767^3 float32 voxels: far over the limit, refused from the header. */
     s = small_spec(32767, 32767, 32767, TSC_NIFTI_FLOAT32, 32);
     b = make_nifti(&s, NULL, 0, &n);
-    const char *path = path_in_tmp("huge.nii.gz");
+    const char *path = tsc_test_path("huge.nii.gz");
     write_gz(path, b, n);
     free(b);
     CHECK_STATUS(tsc_nifti_read(path, NULL, &v, &err), TSC_ELIMIT);
@@ -512,8 +490,8 @@ TSC_TEST(nifti_rejects_files_shorter_than_declared)
     unsigned char data[64] = {0};
     size_t n;
     unsigned char *b = make_nifti(&s, data, sizeof data, &n);
-    const char *plain = path_in_tmp("short.nii");
-    const char *gz = path_in_tmp("short.nii.gz");
+    const char *plain = tsc_test_path("short.nii");
+    const char *gz = tsc_test_path("short.nii.gz");
     write_bytes(plain, b, n);
     write_gz(gz, b, n);
     free(b);
@@ -622,7 +600,7 @@ TSC_TEST(csv_reports_missing_column_bad_rows_and_quotes)
     static const char stray[] = "id,label,label_name,patient_id,split\n1,0,no\"tumor,p,train\n";
     CHECK_STATUS(tsc_dataset_load_memory(stray, sizeof stray - 1, NULL, &ds, &err), TSC_EFORMAT);
     CHECK_STATUS(tsc_dataset_load_memory("", 0, NULL, &ds, &err), TSC_EFORMAT);
-    CHECK_STATUS(tsc_dataset_load(path_in_tmp("none.csv"), &ds, &err), TSC_ENOTFOUND);
+    CHECK_STATUS(tsc_dataset_load(tsc_test_path("none.csv"), &ds, &err), TSC_ENOTFOUND);
     CHECK(ds == NULL);
 }
 
@@ -669,8 +647,8 @@ TSC_TEST(io_list_dir_sorts_numbers_naturally)
 {
     const char *names[] = {"slice10.png", "slice2.png", "slice1.png", "Slice3.PNG", "notes.txt",
                            ".hidden.png"};
-    for (size_t i = 0; i < 6; i++) write_bytes(path_in_tmp(names[i]), "x", 1);
-    mkdir(path_in_tmp("sub.png"), 0755);
+    for (size_t i = 0; i < 6; i++) write_bytes(tsc_test_path("%s", names[i]), "x", 1);
+    mkdir(tsc_test_path("sub.png"), 0755);
     static const char *const png[] = {".png"};
     char **paths = NULL;
     size_t n = 0;
@@ -689,16 +667,16 @@ TSC_TEST(io_list_dir_sorts_numbers_naturally)
 TSC_TEST(io_prepare_output_dir_refuses_non_empty_folders)
 {
     tsc_error err;
-    const char *fresh = path_in_tmp("a/b/c");
+    const char *fresh = tsc_test_path("a/b/c");
     CHECK_STATUS(tsc_io_prepare_output_dir(fresh, 0, &err), TSC_OK);
     struct stat st;
     CHECK(stat(fresh, &st) == 0 && S_ISDIR(st.st_mode));
     CHECK_STATUS(tsc_io_prepare_output_dir(fresh, 0, &err), TSC_OK); /* empty: fine */
-    write_bytes(path_in_tmp("a/b/c/f"), "x", 1);
+    write_bytes(tsc_test_path("a/b/c/f"), "x", 1);
     CHECK_STATUS(tsc_io_prepare_output_dir(fresh, 0, &err), TSC_EEXIST);
     CHECK(strstr(err.message, "not empty") != NULL);
     CHECK_STATUS(tsc_io_prepare_output_dir(fresh, 1, &err), TSC_OK);
-    CHECK_STATUS(tsc_io_prepare_output_dir(path_in_tmp("a/b/c/f"), 1, &err), TSC_EEXIST);
+    CHECK_STATUS(tsc_io_prepare_output_dir(tsc_test_path("a/b/c/f"), 1, &err), TSC_EEXIST);
 }
 
 TSC_TEST_MAIN(TSC_CASE(png_round_trips_8_bit), TSC_CASE(png_round_trips_16_bit),

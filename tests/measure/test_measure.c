@@ -14,20 +14,8 @@
 #define M_PI 3.14159265358979323846
 #endif
 
+/* The seed of this file's random inputs (tsc_test_uniform, tsc_test_gauss). */
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static double rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
-
-static double gauss(void)
-{
-    double u = rnd() + 1e-12, v = rnd();
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 /* A phantom: an ellipse (semi-axes a, b mm, rotated by theta) centred at
  * (cx, cy) mm on a grid of spacing dx, dy, intensity 100 on a noisy
@@ -45,7 +33,7 @@ static phantom phantom_new(int rows, int cols, double dx, double dy)
     phantom p = {rows, cols, dx, dy, malloc((size_t)rows * cols * sizeof(float)),
                  calloc((size_t)rows * cols, 1)};
     REQUIRE(p.img && p.mask);
-    for (int i = 0; i < rows * cols; i++) p.img[i] = (float)(5.0 * gauss());
+    for (int i = 0; i < rows * cols; i++) p.img[i] = (float)(5.0 * tsc_test_gauss(&rng_state));
     return p;
 }
 
@@ -388,7 +376,7 @@ TSC_TEST(measure_diameters_match_brute_force_on_random_blobs)
     int lesions = 0;
     for (int trial = 0; trial < 30; trial++) {
         /* Blobs: thresholded smoothed noise, irregular and concave. */
-        for (int i = 0; i < rows * cols; i++) noise[i] = (float)gauss();
+        for (int i = 0; i < rows * cols; i++) noise[i] = (float)tsc_test_gauss(&rng_state);
         REQUIRE(tsc_gaussian_blur(noise, rows, cols, 3, 3, smooth, NULL) == TSC_OK);
         tsc_threshold(smooth, rows * cols, 0.15, INFINITY, mask);
         double dx = spacing[trial % 3][0], dy = spacing[trial % 3][1];

@@ -823,8 +823,7 @@ TSC_TEST(outputs_deidentified_hold_no_planted_identifier)
     }
 
     /* The CLI on the same series: its JSON, reports and DICOM outputs. */
-    std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
-    if (access(bin.c_str(), X_OK) != 0) tsc_test_skip("%s is not built", bin.c_str());
+    std::string bin = tsc_test_program("tumorscope");
     std::string cli_out = f.out + "/cli", log = f.out + "/cli.log";
     std::string cmd = "'" + bin + "' analyze '" + f.study + "' --method threshold --deidentify --png --pdf "
                       "--dicom --json '" + f.out + "/result.json' --out '" + cli_out + "' >'" + log +

@@ -27,10 +27,11 @@ static const char *fixture_dir(void)
     return dir;
 }
 
-static float *read_f32(const char *name, size_t n)
+/* The `n` float32 values of fixture file CASE.PART.f32. */
+static float *read_f32(const char *case_name, const char *part, size_t n)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", fixture_dir(), name);
+    snprintf(path, sizeof path, "%s/%s.%s.f32", fixture_dir(), case_name, part);
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "cannot open fixture %s (regenerate with make_fixture.py)\n", path);
@@ -95,12 +96,9 @@ static double max_abs_diff(const float *a, const float *b, size_t n, size_t *whe
 
 static void check_preprocess_case(const fixture_case *c)
 {
-    char name[128];
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size, at;
-    snprintf(name, sizeof name, "%s.in.f32", c->name);
-    float *in = read_f32(name, npx);
-    snprintf(name, sizeof name, "%s.out.f32", c->name);
-    float *want = read_f32(name, ss);
+    float *in = read_f32(c->name, "in", npx);
+    float *want = read_f32(c->name, "out", ss);
     float *got = malloc(ss * sizeof *got);
     REQUIRE(got);
     tsc_error err;
@@ -124,12 +122,9 @@ TSC_TEST(preprocess_matches_python_reference)
 
 static void check_native_case(const fixture_case *c)
 {
-    char name[128];
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size, at;
-    snprintf(name, sizeof name, "%s.in.f32", c->name);
-    float *prob = read_f32(name, ss);
-    snprintf(name, sizeof name, "%s.out.f32", c->name);
-    float *want = read_f32(name, npx);
+    float *prob = read_f32(c->name, "in", ss);
+    float *want = read_f32(c->name, "out", npx);
     float *got = malloc(npx * sizeof *got);
     REQUIRE(got);
     tsc_preprocess_to_native(prob, c->size, c->rows, c->cols, c->dx, c->dy, got);
@@ -149,12 +144,9 @@ TSC_TEST(preprocess_to_native_matches_python_reference)
 
 static void check_mask_case(const fixture_case *c)
 {
-    char name[128];
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size;
-    snprintf(name, sizeof name, "%s.in.f32", c->name);
-    float *in = read_f32(name, npx);
-    snprintf(name, sizeof name, "%s.out.f32", c->name);
-    float *want = read_f32(name, ss);
+    float *in = read_f32(c->name, "in", npx);
+    float *want = read_f32(c->name, "out", ss);
     uint8_t *mask = malloc(npx), *got = malloc(ss);
     REQUIRE(mask && got);
     for (size_t i = 0; i < npx; i++) mask[i] = in[i] != 0;
@@ -244,14 +236,8 @@ static void reference(const float *px, int rows, int cols, double dx, double dy,
     free(x);
 }
 
+/* The seed of this file's random inputs (tsc_test_uniform, tsc_test_gauss). */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static double rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
 
 TSC_TEST(preprocess_matches_plain_reference_on_random_slices)
 {
@@ -274,11 +260,12 @@ TSC_TEST(preprocess_matches_plain_reference_on_random_slices)
         float *want = malloc(ss * sizeof *want);
         REQUIRE(in && got && want);
         for (size_t i = 0; i < n; i++) {
-            double u = rnd();
+            double u = tsc_test_uniform(&rng_state);
             if (shapes[s].ties)
-                in[i] = u < 0.3 ? 0.0f : (float)floor(rnd() * 20.0);
+                in[i] = u < 0.3 ? 0.0f : (float)floor(tsc_test_uniform(&rng_state) * 20.0);
             else
-                in[i] = (float)(1000.0 * rnd() * rnd());
+                in[i] =
+                    (float)(1000.0 * tsc_test_uniform(&rng_state) * tsc_test_uniform(&rng_state));
             if (u > 0.97) in[i] = NAN;
             if (u > 0.995) in[i] = INFINITY;
         }

@@ -16,34 +16,12 @@
 
 #include "analysis_private.h"
 #include "phantom.h"
+#include "render_test.h"
 #include "render_private.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
 
 /* ---- sinks ------------------------------------------------------------- */
-
-typedef struct text_log {
-    char text[131072];
-    size_t len;
-} text_log;
-
-static void text_sink(const char *s, double size, void *data)
-{
-    (void)size;
-    text_log *t = data;
-    size_t l = strlen(s);
-    if (t->len + l + 2 < sizeof t->text) {
-        memcpy(t->text + t->len, s, l);
-        t->len += l;
-        t->text[t->len++] = '\n';
-        t->text[t->len] = 0;
-    }
-}
-
-static int log_has(const text_log *t, const char *s)
-{
-    return strstr(t->text, s) != NULL;
-}
 
 typedef struct box {
     tsc__box kind;
@@ -221,37 +199,6 @@ static tsc_result *made_result(const tsc_model *m, kind k, int rows, int cols, c
     return r;
 }
 
-/* Draws the overlay of `r` on mid-grey at `zoom` device pixels per image
- * pixel. */
-static cairo_surface_t *overlay_on_grey(const tsc_model *m, const tsc_result *r, double zoom,
-                                        const tsc_overlay_options *o)
-{
-    int rows, cols;
-    tsc_result_get_mask(r, &rows, &cols);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(cols * zoom),
-                                                    (int)ceil(rows * zoom));
-    cairo_t *cr = cairo_create(s);
-    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
-    cairo_paint(cr);
-    cairo_scale(cr, zoom, zoom);
-    tsc_error err;
-    CHECK_STATUS(tsc_render_overlay(cr, m, r, o, &err), TSC_OK);
-    cairo_destroy(cr);
-    cairo_surface_flush(s);
-    return s;
-}
-
-static char *out_path(const char *name)
-{
-    static char buf[8][4096];
-    static int i;
-    char *p = buf[i++ % 8];
-    snprintf(p, 4096, "%s/out", tsc_test_tmpdir());
-    mkdir(p, 0755);
-    snprintf(p, 4096, "%s/out/%s", tsc_test_tmpdir(), name);
-    return p;
-}
-
 /* Keeps a rendering for a person to look at when TSC_LAYOUT_DIR is set. */
 static void keep(cairo_surface_t *s, const char *name)
 {
@@ -278,7 +225,7 @@ static void check_crowded(double zoom, const char *png)
     box_log *bl = calloc(1, sizeof *bl);
     text_log *tl = calloc(1, sizeof *tl);
     tsc__set_layout_sink(box_sink, bl);
-    tsc__set_text_sink(text_sink, tl);
+    tsc__set_text_sink(text_log_sink, tl);
     cairo_surface_t *s = overlay_on_grey(m, r, zoom, &o);
     tsc__set_layout_sink(NULL, NULL);
     tsc__set_text_sink(NULL, NULL);
@@ -349,7 +296,7 @@ TSC_TEST(overlay_draws_every_verdict_in_the_words_and_colour_of_the_description)
         tsc_result_describe(m, r, &desc);
         text_log *tl = calloc(1, sizeof *tl);
         box_log *bl = calloc(1, sizeof *bl);
-        tsc__set_text_sink(text_sink, tl);
+        tsc__set_text_sink(text_log_sink, tl);
         tsc__set_layout_sink(box_sink, bl);
         tsc_overlay_options o = tsc_overlay_default_options();
         cairo_surface_t *s = overlay_on_grey(m, r, 2.0, &o);
@@ -454,7 +401,7 @@ TSC_TEST(slice_report_draws_every_verdict_in_the_words_and_colour_of_the_descrip
         tsc_result_describe(st.model, r, &desc);
         text_log *tl = calloc(1, sizeof *tl);
         box_log *bl = calloc(1, sizeof *bl);
-        tsc__set_text_sink(text_sink, tl);
+        tsc__set_text_sink(text_log_sink, tl);
         tsc__set_layout_sink(box_sink, bl);
         tsc_report_options o = report_options();
         char name[64];
@@ -516,7 +463,7 @@ TSC_TEST(series_report_draws_every_verdict_in_the_words_and_colour_of_the_descri
         tsc_series_result_describe(st.model, sr, &desc);
         text_log *tl = calloc(1, sizeof *tl);
         box_log *bl = calloc(1, sizeof *bl);
-        tsc__set_text_sink(text_sink, tl);
+        tsc__set_text_sink(text_log_sink, tl);
         tsc__set_layout_sink(box_sink, bl);
         tsc_report_options o = report_options();
         char name[64];
@@ -623,7 +570,7 @@ TSC_TEST(series_report_lists_every_3d_lesion_numbered_largest_first)
     st.sr->n_lesions3d = n3;
 
     text_log *tl = calloc(1, sizeof *tl);
-    tsc__set_text_sink(text_sink, tl);
+    tsc__set_text_sink(text_log_sink, tl);
     tsc_report_options o = report_options();
     tsc_error err;
     CHECK_STATUS(tsc_report_series_png(out_path("lesions.png"), st.model, st.ix, 0, st.sr, &o, &err),
@@ -643,7 +590,7 @@ TSC_TEST(series_report_lists_every_3d_lesion_numbered_largest_first)
     CHECK(!log_has(tl, "not listed") && !log_has(tl, "more"));
 
     memset(tl, 0, sizeof *tl);
-    tsc__set_text_sink(text_sink, tl);
+    tsc__set_text_sink(text_log_sink, tl);
     CHECK_STATUS(tsc_report_pdf(out_path("lesions.pdf"), st.model, st.ix, 0, st.sr, &o, &err), TSC_OK);
     tsc__set_text_sink(NULL, NULL);
     CHECK(log_has(tl, "\n#12\n"));

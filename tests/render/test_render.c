@@ -13,6 +13,7 @@
 
 #include "tsc_format.h"
 #include "phantom.h"
+#include "render_test.h"
 #include "render_private.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
@@ -78,29 +79,11 @@ static size_t first_with_verdict_and_lesion(const fixture *f, tsc_verdict v)
     return first_with_verdict(f, v);
 }
 
-static char *out_path(const char *name)
-{
-    static char buf[8][4096];
-    static int i;
-    char *p = buf[i++ % 8];
-    snprintf(p, 4096, "%s/out", tsc_test_tmpdir());
-    mkdir(p, 0755);
-    snprintf(p, 4096, "%s/out/%s", tsc_test_tmpdir(), name);
-    return p;
-}
-
+/* The file a case just wrote; the case stops when it is missing. */
 static unsigned char *read_file(const char *path, size_t *n)
 {
-    FILE *fp = fopen(path, "rb");
-    REQUIRE(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    REQUIRE(fread(b, 1, (size_t)len, fp) == (size_t)len);
-    fclose(fp);
-    b[len] = 0;
-    *n = (size_t)len;
+    unsigned char *b = (unsigned char *)tsc_test_read_file(path, n);
+    REQUIRE(b);
     return b;
 }
 
@@ -119,33 +102,6 @@ static int contains_utf16hex(const unsigned char *hay, size_t n, const char *asc
     for (const char *p = ascii; *p && strlen(hex) < sizeof hex - 5; p++)
         snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "00%02X", (unsigned char)*p);
     return contains(hay, n, hex);
-}
-
-/* ---- text sink --------------------------------------------------------- */
-
-typedef struct text_log {
-    char text[65536];
-    size_t len;
-    double sizes[4096];
-    size_t n;
-} text_log;
-
-static void sink(const char *s, double size, void *data)
-{
-    text_log *t = data;
-    size_t l = strlen(s);
-    if (t->len + l + 2 < sizeof t->text) {
-        memcpy(t->text + t->len, s, l);
-        t->len += l;
-        t->text[t->len++] = '\n';
-        t->text[t->len] = 0;
-    }
-    if (t->n < 4096) t->sizes[t->n++] = size;
-}
-
-static int log_has(const text_log *t, const char *s)
-{
-    return strstr(t->text, s) != NULL;
 }
 
 /* ---- pixels ------------------------------------------------------------ */
@@ -296,30 +252,6 @@ TSC_TEST(overlay_inconclusive_matches_reference_png)
     teardown(&f);
 }
 
-/* Renders the overlay alone on mid-grey at `zoom` device pixels per image pixel. */
-static cairo_surface_t *overlay_on_grey(const fixture *f, const tsc_result *r, double zoom,
-                                        const tsc_overlay_options *o)
-{
-    int rows, cols;
-    tsc_result_get_mask(r, &rows, &cols);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(cols * zoom),
-                                                    (int)ceil(rows * zoom));
-    cairo_t *cr = cairo_create(s);
-    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
-    cairo_paint(cr);
-    cairo_scale(cr, zoom, zoom);
-    tsc_error err;
-    CHECK_STATUS(tsc_render_overlay(cr, f->model, r, o, &err), TSC_OK);
-    /* The overlay leaves the caller's state as it found it. */
-    cairo_matrix_t m;
-    cairo_get_matrix(cr, &m);
-    CHECK_NEAR(m.xx, zoom, 1e-12);
-    CHECK_NEAR(m.yy, zoom, 1e-12);
-    cairo_destroy(cr);
-    cairo_surface_flush(s);
-    return s;
-}
-
 /* 1 when all 8 neighbours of (x, y) are in the mask too. */
 static int interior(const uint8_t *m, int rows, int cols, int x, int y)
 {
@@ -351,7 +283,7 @@ TSC_TEST(overlay_fills_mask_in_the_type_colour_and_nothing_else)
     o.opacity = 0.5;
     o.show_labels = o.show_axes = o.show_legend = o.show_disclaimer = 0;
     const double zoom = 3;
-    cairo_surface_t *s = overlay_on_grey(&f, r, zoom, &o);
+    cairo_surface_t *s = overlay_on_grey(f.model, r, zoom, &o);
     int rows, cols;
     const uint8_t *mask = tsc_result_get_mask(r, &rows, &cols);
     uint32_t color = tsc_model_get_class_color(f.model, tsc_result_get_label(r)); /* glioma */
@@ -389,7 +321,7 @@ TSC_TEST(overlay_outline_mode_leaves_the_interior_unchanged)
     tsc_overlay_options o = tsc_overlay_default_options();
     o.mode = TSC_OVERLAY_OUTLINE;
     o.show_labels = o.show_axes = o.show_legend = o.show_disclaimer = 0;
-    cairo_surface_t *s = overlay_on_grey(&f, r, 4, &o);
+    cairo_surface_t *s = overlay_on_grey(f.model, r, 4, &o);
     int rows, cols;
     const uint8_t *mask = tsc_result_get_mask(r, &rows, &cols);
     size_t inner = 0, grey = 0, edge_coloured = 0, edges = 0;
@@ -425,12 +357,10 @@ TSC_TEST(overlay_text_keeps_its_device_size_at_any_zoom)
     const tsc_result *r = tsc_series_result_get_slice(f.sr, key_slice(&f));
     tsc_overlay_options o = tsc_overlay_default_options();
     text_log a, b;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    tsc__set_text_sink(sink, &a);
-    cairo_surface_t *s1 = overlay_on_grey(&f, r, 3.0, &o);
-    tsc__set_text_sink(sink, &b);
-    cairo_surface_t *s4 = overlay_on_grey(&f, r, 7.0, &o);
+    capture_text(&a);
+    cairo_surface_t *s1 = overlay_on_grey(f.model, r, 3.0, &o);
+    capture_text(&b);
+    cairo_surface_t *s4 = overlay_on_grey(f.model, r, 7.0, &o);
     tsc__set_text_sink(NULL, NULL);
     CHECK(a.n > 3);
     CHECK(a.n == b.n);
@@ -456,9 +386,8 @@ TSC_TEST(overlay_says_no_tumor_in_green_with_confidence)
     const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
     tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    memset(&t, 0, sizeof t);
-    tsc__set_text_sink(sink, &t);
-    cairo_surface_t *s = overlay_on_grey(&f, r, 2.0, &o);
+    capture_text(&t);
+    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
     tsc__set_text_sink(NULL, NULL);
     CHECK(log_has(&t, "NO TUMOR "));
     CHECK(log_has(&t, "%"));
@@ -477,9 +406,8 @@ TSC_TEST(overlay_names_the_classical_method_without_a_model)
     REQUIRE(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
     tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    memset(&t, 0, sizeof t);
-    tsc__set_text_sink(sink, &t);
-    cairo_surface_t *s = overlay_on_grey(&f, r, 2.0, &o);
+    capture_text(&t);
+    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
     tsc__set_text_sink(NULL, NULL);
     CHECK(log_has(&t, "Tumour (threshold method, for comparison only)"));
     CHECK(!log_has(&t, "%")); /* no calibrated confidence to show */
@@ -496,9 +424,8 @@ TSC_TEST(overlay_states_why_a_slice_is_inconclusive)
     const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
     tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    memset(&t, 0, sizeof t);
-    tsc__set_text_sink(sink, &t);
-    cairo_surface_t *s = overlay_on_grey(&f, r, 2.0, &o);
+    capture_text(&t);
+    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
     tsc__set_text_sink(NULL, NULL);
     printf("%s", t.text);
     CHECK(log_has(&t, "INCONCLUSIVE"));
@@ -523,9 +450,9 @@ TSC_TEST(overlay_heatmap_is_drawn_under_the_mask_only_when_asked)
     o.show_labels = o.show_axes = o.show_legend = o.show_disclaimer = 0;
     o.opacity = 0;
     o.mode = TSC_OVERLAY_OUTLINE;
-    cairo_surface_t *plain = overlay_on_grey(&f, r, 1, &o);
+    cairo_surface_t *plain = overlay_on_grey(f.model, r, 1, &o);
     o.show_heatmap = 1;
-    cairo_surface_t *heat = overlay_on_grey(&f, r, 1, &o);
+    cairo_surface_t *heat = overlay_on_grey(f.model, r, 1, &o);
     int rows, cols;
     const uint8_t *mask = tsc_result_get_mask(r, &rows, &cols);
     size_t changed = 0, inside = 0;
@@ -586,10 +513,9 @@ TSC_TEST(probabilities_never_read_as_certainty)
     const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
     REQUIRE(tsc_result_get_confidence(r) >= 0.9995);
     text_log t;
-    memset(&t, 0, sizeof t);
-    tsc__set_text_sink(sink, &t);
+    capture_text(&t);
     tsc_overlay_options o = tsc_overlay_default_options();
-    cairo_surface_t *s = overlay_on_grey(&f, r, 1.0, &o);
+    cairo_surface_t *s = overlay_on_grey(f.model, r, 1.0, &o);
     tsc_report_options ro = report_options(0);
     tsc_error err;
     CHECK(tsc_report_slice_png(out_path("certain.png"), f.model, f.ix, 0, k, r, &ro, &err) == TSC_OK);
@@ -656,9 +582,8 @@ TSC_TEST(report_slice_png_deidentified_shows_no_patient_identifiers)
     tsc_error err;
     /* Identified first: the identifiers are drawn (the check can see them). */
     text_log t;
-    memset(&t, 0, sizeof t);
     tsc_report_options o = report_options(0);
-    tsc__set_text_sink(sink, &t);
+    capture_text(&t);
     REQUIRE(tsc_report_slice_png(out_path("named.png"), f.model, f.ix, 0, k, r, &o, &err) == TSC_OK);
     CHECK(log_has(&t, "Doe, Jane"));
     CHECK(log_has(&t, TSC_PHANTOM_PATIENT_ID));
@@ -716,8 +641,7 @@ TSC_TEST(report_pdf_deidentified_has_no_identifiers_in_pages_or_metadata)
     tsc_report_options o = report_options(1);
     const char *path = out_path("anon.pdf");
     text_log t;
-    memset(&t, 0, sizeof t);
-    tsc__set_text_sink(sink, &t);
+    capture_text(&t);
     tsc_error err;
     tsc_status st = tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err);
     tsc__set_text_sink(NULL, NULL);
@@ -755,8 +679,7 @@ TSC_TEST(report_series_png_summarises_the_series)
     tsc_report_options o = report_options(0);
     const char *path = out_path("series.png");
     text_log t;
-    memset(&t, 0, sizeof t);
-    tsc__set_text_sink(sink, &t);
+    capture_text(&t);
     tsc_error err;
     tsc_status st = tsc_report_series_png(path, f.model, f.ix, 0, f.sr, &o, &err);
     tsc__set_text_sink(NULL, NULL);

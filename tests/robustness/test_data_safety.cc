@@ -39,27 +39,14 @@
 
 namespace {
 
-double now_s()
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-std::string tmp(const std::string &name)
-{
-    std::string dir = std::string(tsc_test_tmpdir()) + "/" + name;
-    mkdir(dir.c_str(), 0755);
-    return dir;
-}
+using tsc_test::run;
+using tsc_test::slurp;
+using tsc_test::tmp;
 
 std::string cli()
 {
-    std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
-    if (access(bin.c_str(), X_OK) != 0) tsc_test_skip("%s is not built", bin.c_str());
-    return bin;
+    return tsc_test_program("tumorscope");
 }
-
 std::string sample_dir()
 {
     std::string dir = std::string(tsc_test_env("TSC_SOURCE_DIR", "..")) + "/sample_dicom";
@@ -70,20 +57,6 @@ std::string sample_dir()
 std::string q(const std::string &s)
 {
     return "'" + s + "'";
-}
-
-int run(const std::string &cmd)
-{
-    int rc = system(cmd.c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string slurp(const std::string &path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
 }
 
 bool ends_with(const std::string &s, const std::string &tail)
@@ -350,14 +323,14 @@ TSC_TEST(robustness_full_session_leaves_the_input_folder_unchanged)
         q(bin) + " analyze " + q(in) + " --method threshold --series 0 --json -",
         q(bin) + " analyze " + q(in) + " --method region-growing --series 1 --json -",
     };
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     for (const std::string &c : cmds) {
         int rc = run(c + " >>" + q(log) + " 2>&1 </dev/null");
         if (rc != 0) fprintf(stderr, "exit %d: %s\n", rc, c.c_str());
         CHECK(rc == 0);
     }
     printf("  session of %zu commands in %.1f s; %zu output files\n", sizeof cmds / sizeof cmds[0],
-           now_s() - t0, list_files(out).size());
+           tsc_test_seconds() - t0, list_files(out).size());
     Snapshot after = snapshot(in);
     int diffs = compare(before, after);
     printf("  input after the session: %d difference(s) in names, sizes, modes, mtimes, ctimes, "
@@ -375,10 +348,10 @@ TSC_TEST(robustness_out_inside_the_input_folder_is_refused)
                                 in + "/03-synthetic-lesion/../new/deeper", in + "/./x/"};
     for (const std::string &o : outs) {
         std::string err = std::string(tsc_test_tmpdir()) + "/err.txt";
-        double t0 = now_s();
+        double t0 = tsc_test_seconds();
         int rc = run(q(bin) + " analyze " + q(in) + " --method threshold --png --pdf --dicom --out " + q(o) +
                      " >/dev/null 2>" + q(err));
-        double dt = now_s() - t0;
+        double dt = tsc_test_seconds() - t0;
         std::string text = slurp(err);
         printf("  --out %s: exit %d in %.2f s: %s", o.substr(in.size()).c_str(), rc, dt, text.c_str());
         CHECK(rc == 2);
@@ -429,11 +402,11 @@ TSC_TEST(robustness_export_killed_midway_leaves_old_or_new_files)
         return pid;
     };
     /* The old, complete set. */
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     pid_t pid = spawn();
     int ws = 0;
     waitpid(pid, &ws, 0);
-    double full = now_s() - t0;
+    double full = tsc_test_seconds() - t0;
     REQUIRE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
     std::map<std::string, std::string> old;
     for (const std::string &f : list_files(out)) {

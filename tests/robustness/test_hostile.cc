@@ -41,22 +41,12 @@
 
 namespace {
 
+using tsc_test::run;
+using tsc_test::slurp;
+using tsc_test::tmp;
+
 const char *STUDY_UID = "1.2.826.0.1.3680043.10.1137.77";
 const char *SERIES_UID = "1.2.826.0.1.3680043.10.1137.77.1";
-
-double now_s()
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-std::string tmp(const std::string &name)
-{
-    std::string dir = std::string(tsc_test_tmpdir()) + "/" + name;
-    mkdir(dir.c_str(), 0755);
-    return dir;
-}
 
 std::string base_name(const std::string &path)
 {
@@ -196,20 +186,6 @@ long peak_rss_kib()
     return -1;
 }
 
-int run(const std::string &cmd)
-{
-    int rc = system(cmd.c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string slurp(const std::string &path)
-{
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 /* Start offsets of the elements (and of the items of sequences and of the
  * encapsulated pixel data) of an explicit VR little endian Part 10 file. */
 std::vector<size_t> element_boundaries(const std::vector<unsigned char> &b, size_t *pixel_value_start)
@@ -300,9 +276,9 @@ TruncationSummary truncate_and_open(const std::string &src, const std::string &d
     }
     TruncationSummary sum;
     sum.files = cuts.size();
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     tsc_dicom_index *ix = open_dir(dir);
-    double t_open = now_s() - t0;
+    double t_open = tsc_test_seconds() - t0;
     /* The intact copy is the one series' one slice ... */
     CHECK(tsc_dicom_n_series(ix) >= 1);
     bool intact_found = false;
@@ -491,7 +467,7 @@ TSC_TEST(robustness_inconsistent_pixel_description_is_refused_per_file)
     variant("no-photometric.dcm", [](DcmDataset *ds) { ds->findAndDeleteElement(DCM_PhotometricInterpretation); });
     variant("pixrep-2.dcm", [](DcmDataset *ds) { ds->putAndInsertUint16(DCM_PixelRepresentation, 2); });
 
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     long rss0 = peak_rss_kib();
     tsc_dicom_index *ix = open_dir(dir);
     CHECK(skipped_with(ix, "samples3-mono.dcm", "pixel data shorter than declared"));
@@ -515,7 +491,7 @@ TSC_TEST(robustness_inconsistent_pixel_description_is_refused_per_file)
     for (size_t s = 0; s < tsc_dicom_n_series(ix); s++) slices += tsc_dicom_get_series(ix, s)->n_slices;
     CHECK(slices == 4);
     CHECK(decode_all(ix) == 4);
-    double dt = now_s() - t0;
+    double dt = tsc_test_seconds() - t0;
     long rss1 = peak_rss_kib();
     printf("  opened and decoded in %.3f s; peak RSS grew by %ld KiB\n", dt, rss1 - rss0);
     CHECK(dt < 30);
@@ -765,9 +741,9 @@ TSC_TEST(robustness_sequences_nested_1000_deep_are_refused_without_crashing)
     write_nested(dir + "/deep1000-big-endian.dcm", 1000, 6, 16, EXS_BigEndianExplicit);
     write_nested(dir + "/deep1000-deflated.dcm", 1000, 7, 16, EXS_DeflatedLittleEndianExplicit);
     write_nested_raw(dir + "/deep1000000.dcm", dir + "/good.dcm", 1000000);
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     tsc_dicom_index *ix = open_dir(dir);
-    double dt = now_s() - t0;
+    double dt = tsc_test_seconds() - t0;
     printf("  indexed in %.3f s\n", dt);
     CHECK(tsc_dicom_n_series(ix) == 1);
     CHECK(tsc_dicom_get_series(ix, 0)->n_slices == 2);
@@ -785,7 +761,7 @@ TSC_TEST(robustness_ten_thousand_files_in_one_folder_index_in_bounded_time)
     const int n = 10000;
     DcmFileFormat ff;
     fill_slice(ff.getDataset(), 16, 16, 1, 0);
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     for (int i = 0; i < n; i++) {
         DcmDataset *ds = ff.getDataset();
         std::string sop = std::string(SERIES_UID) + "." + std::to_string(i + 1);
@@ -798,10 +774,10 @@ TSC_TEST(robustness_ten_thousand_files_in_one_folder_index_in_bounded_time)
         snprintf(name, sizeof name, "/IM%05d", n - i); /* names in reverse order of position */
         save(ff, dir + name);
     }
-    double t_write = now_s() - t0;
-    t0 = now_s();
+    double t_write = tsc_test_seconds() - t0;
+    t0 = tsc_test_seconds();
     tsc_dicom_index *ix = open_dir(dir);
-    double t_open = now_s() - t0;
+    double t_open = tsc_test_seconds() - t0;
     long rss = peak_rss_kib();
     REQUIRE(tsc_dicom_n_series(ix) == 1);
     CHECK(tsc_dicom_get_series(ix, 0)->n_slices == (size_t)n);
@@ -821,9 +797,9 @@ TSC_TEST(robustness_ten_thousand_files_in_one_folder_index_in_bounded_time)
     /* The CLI prints the tree in bounded time too. */
     std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
     if (access(bin.c_str(), X_OK) == 0) {
-        t0 = now_s();
+        t0 = tsc_test_seconds();
         int rc = run("'" + bin + "' info '" + dir + "' >/dev/null 2>&1");
-        double t_cli = now_s() - t0;
+        double t_cli = tsc_test_seconds() - t0;
         printf("  tumorscope info: exit %d in %.2f s\n", rc, t_cli);
         CHECK(rc == 0);
         CHECK(t_cli < 60);
@@ -956,10 +932,10 @@ TSC_TEST(robustness_file_rewritten_while_being_read_never_crashes)
             }
         }
     });
-    double t0 = now_s(), longest = 0;
+    double t0 = tsc_test_seconds(), longest = 0;
     int rounds = 0, opened_with_victim = 0, decode_ok = 0, decode_failed = 0;
-    while (now_s() - t0 < 4.0) {
-        double r0 = now_s();
+    while (tsc_test_seconds() - t0 < 4.0) {
+        double r0 = tsc_test_seconds();
         const char *paths[] = {dir.c_str()};
         tsc_dicom_index *ix = nullptr;
         tsc_error err;
@@ -991,7 +967,7 @@ TSC_TEST(robustness_file_rewritten_while_being_read_never_crashes)
             else CHECK(find_skipped(ix, "victim.dcm") != nullptr);
         }
         tsc_dicom_index_free(ix);
-        longest = std::max(longest, now_s() - r0);
+        longest = std::max(longest, tsc_test_seconds() - r0);
         rounds++;
     }
     stop = true;
@@ -1058,8 +1034,7 @@ TSC_TEST(robustness_dicomdir_entries_leaving_the_medium_are_refused)
 
 TSC_TEST(robustness_cli_names_every_bad_file_and_opens_the_rest)
 {
-    std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
-    if (access(bin.c_str(), X_OK) != 0) tsc_test_skip("%s is not built", bin.c_str());
+    std::string bin = tsc_test_program("tumorscope");
     std::string dir = tmp("study");
     for (int i = 0; i < 4; i++) write_slice(dir + "/good" + std::to_string(i) + ".dcm", 64, 64, i + 1, 2.0 * i);
     /* One of each kind of bad file, under distinct reasons. */
@@ -1084,10 +1059,10 @@ TSC_TEST(robustness_cli_names_every_bad_file_and_opens_the_rest)
         f << "not an image\n";
     }
     REQUIRE(symlink("loop", (dir + "/loop").c_str()) == 0);
-    double t0 = now_s();
+    double t0 = tsc_test_seconds();
     std::string err_path = std::string(tsc_test_tmpdir()) + "/info.err";
     int rc = run("'" + bin + "' info '" + dir + "' >/dev/null 2>'" + err_path + "'");
-    double dt = now_s() - t0;
+    double dt = tsc_test_seconds() - t0;
     std::string err = slurp(err_path);
     printf("  tumorscope info: exit %d in %.2f s; stderr:\n%s", rc, dt, err.c_str());
     CHECK(rc == 0);
@@ -1120,8 +1095,7 @@ TSC_TEST(robustness_cli_names_every_bad_file_and_opens_the_rest)
  * exit status and in the JSON, not only on stderr. */
 TSC_TEST(robustness_cli_lists_undecodable_slices_in_the_json_and_exits_4)
 {
-    std::string bin = std::string(tsc_test_env("TSC_BUILD_DIR", ".")) + "/bin/tumorscope";
-    if (access(bin.c_str(), X_OK) != 0) tsc_test_skip("%s is not built", bin.c_str());
+    std::string bin = tsc_test_program("tumorscope");
     std::string dir = tmp("study");
     for (int i = 0; i < 4; i++) write_slice(dir + "/good" + std::to_string(i) + ".dcm", 64, 64, i + 1, 2.0 * i);
     {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tsc_test.h"
@@ -31,25 +30,18 @@ static void find_programs(void)
     if (access(plugin, R_OK) != 0) tsc_test_skip("%s is not built", plugin);
 }
 
-static int run(const char *cmd)
-{
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* The series, in the case's temporary folder; returns its path. */
 static const char *make_series(void)
 {
     static char dir[4200];
-    char cmd[16384];
     const char *tmp = tsc_test_tmpdir();
     snprintf(dir, sizeof dir, "%s/series", tmp);
-    snprintf(cmd, sizeof cmd,
-             "'%s/tsc-bench-large' make-nifti '%s/vol.nii' && '%s/tumorscope' dicomize --out '%s' "
-             "--size 512x512 --spacing 0.45 --slice-spacing %.9g --z-range 0:189 --patient-name "
-             "'Bench^Large' --patient-id BENCH-LARGE --uid-seed bench-large '%s/vol.nii' >/dev/null",
-             bin_dir, tmp, bin_dir, dir, 189.0 / (SLICES - 1), tmp);
-    REQUIRE(run(cmd) == 0);
+    REQUIRE(
+        tsc_test_system(
+            "'%s/tsc-bench-large' make-nifti '%s/vol.nii' && '%s/tumorscope' dicomize --out '%s' "
+            "--size 512x512 --spacing 0.45 --slice-spacing %.9g --z-range 0:189 --patient-name "
+            "'Bench^Large' --patient-id BENCH-LARGE --uid-seed bench-large '%s/vol.nii' >/dev/null",
+            bin_dir, tmp, bin_dir, dir, 189.0 / (SLICES - 1), tmp) == 0);
     return dir;
 }
 
@@ -57,20 +49,12 @@ static const char *make_series(void)
 static char output[16384];
 static void bench(const char *args)
 {
-    char cmd[16384];
-    char out[4200];
-    snprintf(out, sizeof out, "%s/bench.out", tsc_test_tmpdir());
-    /* Idle OpenMP threads sleep, as in the CLI and the viewer (docs/ENGINE.md). */
-    snprintf(cmd, sizeof cmd, "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} '%s/tsc-bench-large' %s >'%s'",
-             bin_dir, args, out);
-    int rc = run(cmd);
-    FILE *f = fopen(out, "r");
-    REQUIRE(f);
     /* A leading newline, so that every key is found as "\nkey=". */
     output[0] = '\n';
-    size_t n = fread(output + 1, 1, sizeof output - 2, f);
-    output[n + 1] = '\0';
-    fclose(f);
+    /* Idle OpenMP threads sleep, as in the CLI and the viewer (docs/ENGINE.md). */
+    int rc = tsc_test_system_output(
+        output + 1, sizeof output - 1,
+        "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} '%s/tsc-bench-large' %s", bin_dir, args);
     if (rc != 0) fprintf(stderr, "tsc-bench-large %s exited %d:\n%s", args, rc, output);
     REQUIRE(rc == 0);
 }
@@ -122,9 +106,8 @@ TSC_TEST(robustness_series_analysis_cancel_stops_promptly)
     /* The shipped model when there is one, else the threshold method. */
     char models[4200];
     snprintf(models, sizeof models, "%s/resources/models", tsc_test_env("TSC_SOURCE_DIR", ".."));
-    char probe[8400];
-    snprintf(probe, sizeof probe, "ls '%s'/*.json >/dev/null 2>&1", models);
-    const char *method = run(probe) == 0 ? "cnn" : "threshold";
+    const char *method =
+        tsc_test_system("ls '%s'/*.json >/dev/null 2>&1", models) == 0 ? "cnn" : "threshold";
     char args[8400];
     snprintf(args, sizeof args, "cancel '%s' '%s' %s 2 0.5", plugin, dir, method);
     bench(args);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What the benchmark programs share: a monotonic clock and the order for
+ * sorting timings (to read medians and percentiles). */
+#ifndef TSC_BENCH_UTIL_H
+#define TSC_BENCH_UTIL_H
+
+#include <time.h>
+
+/* Milliseconds on the monotonic clock. */
+static inline double bench_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double bench_now_s(void)
+{
+    return bench_now_ms() * 1e-3;
+}
+
+/* qsort comparison of doubles, ascending. */
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#endif
