@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const tsc_plugin_api *test_plugin_host_load(void)
+tsc_plugin_get_api_fn test_plugin_host_get_api(void)
 {
     void *lib = dlopen(TSC_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
@@ -13,7 +13,16 @@ const tsc_plugin_api *test_plugin_host_load(void)
         exit(1);
     }
     tsc_plugin_get_api_fn get = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
-    const tsc_plugin_api *api = get ? get(TSC_PLUGIN_API_VERSION) : NULL;
+    if (!get) {
+        fprintf(stderr, "%s exports no tsc_plugin_get_api\n", TSC_PLUGIN_PATH);
+        exit(1);
+    }
+    return get;
+}
+
+const tsc_plugin_api *test_plugin_host_load(void)
+{
+    const tsc_plugin_api *api = test_plugin_host_get_api()(TSC_PLUGIN_API_VERSION);
     if (!api) {
         fprintf(stderr, "%s has no table for ABI version %u\n", TSC_PLUGIN_PATH,
                 (unsigned)TSC_PLUGIN_API_VERSION);

@@ -6,6 +6,9 @@
 
 #include "tsc_plugin.h"
 
+/* The plugin's exported tsc_plugin_get_api (the case stops when the plugin
+ * cannot be loaded), for asking it for other versions. */
+tsc_plugin_get_api_fn test_plugin_host_get_api(void);
 /* The plugin's table for TSC_PLUGIN_API_VERSION; the case stops (exit 1,
  * with dlerror's reason) when the plugin cannot be loaded or has no table.
  * The library stays loaded until the process exits. */

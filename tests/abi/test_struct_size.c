@@ -97,9 +97,7 @@ TSC_TEST(dicom_write_series_v4_writes_only_the_hosts_struct_size)
 TSC_TEST(pacs_members_of_version_5_read_only_the_hosts_struct_size)
 {
     const tsc_plugin_api *api = load_api();
-    void *lib = dlopen(TSC_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-    REQUIRE(lib);
-    tsc_plugin_get_api_fn get = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
+    tsc_plugin_get_api_fn get = test_plugin_host_get_api();
     const tsc_plugin_api *v4 = get(4);
     REQUIRE(v4 && v4->version == 5 && TSC_PLUGIN_HAS(v4, write_dicom_pdf));
     CHECK(get(6) == NULL);
@@ -121,7 +119,6 @@ TSC_TEST(pacs_members_of_version_5_read_only_the_hosts_struct_size)
     CHECK(api->pacs_echo(&n, &err) == TSC_EIO);
     printf("%s\n", err.message);
     CHECK(strstr(err.message, "nothing listens at 127.0.0.1:1") != NULL);
-    dlclose(lib);
 }
 
 TSC_TEST_MAIN(TSC_CASE(nn_model_load_v4_takes_defaults_past_the_hosts_struct_size),
