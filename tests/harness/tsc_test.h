@@ -42,6 +42,9 @@ int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...);
 /* The program bin/NAME of the build (TSC_BUILD_DIR); skips the case when it
  * is not built.  The path stays valid until the case ends. */
 const char *tsc_test_program(const char *name);
+/* A loopback TCP port nothing listens on at the time of asking (for a
+ * server a test starts). */
+int tsc_test_free_port(void);
 /* A whole file, NUL-terminated past its `*len` bytes (len may be NULL), or
  * NULL when it cannot be read; the caller frees it. */
 char *tsc_test_read_file(const char *path, size_t *len);

@@ -36,17 +36,6 @@ static void stop_archive(void)
     qr_pid = -1;
 }
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    REQUIRE(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    REQUIRE(getsockname(s, (struct sockaddr *)&a, &len) == 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
 static tsc_pacs_node node(const char *ae)
 {
     tsc_pacs_node n = {.struct_size = sizeof n,
@@ -97,7 +86,7 @@ static void start_archive(void)
     snprintf(ro, sizeof ro, "%s/archive-ro", tmp);
     snprintf(cfg, sizeof cfg, "%s/dcmqrscp.cfg", tmp);
     REQUIRE(mkdir(rw, 0700) == 0 && mkdir(ro, 0700) == 0);
-    qr_port = free_port();
+    qr_port = tsc_test_free_port();
     FILE *f = fopen(cfg, "w");
     REQUIRE(f);
     fprintf(f,
@@ -297,7 +286,7 @@ TSC_TEST(pacs_network_failures_are_said_in_words)
     tsc_error err;
     /* Nothing listens on that port. */
     tsc_pacs_node closed = node("TSCQR");
-    closed.port = free_port();
+    closed.port = tsc_test_free_port();
     CHECK_STATUS(tsc_pacs_echo(&closed, &err), TSC_EIO);
     printf("%s\n", err.message);
     CHECK(strstr(err.message, "nothing listens") && strstr(err.message, "connection refused"));
@@ -382,7 +371,7 @@ TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
     snprintf(other, sizeof other, "%s/other.crt", t);
     snprintf(out, sizeof out, "%s/received", t);
     snprintf(log, sizeof log, "%s/storescp.log", t);
-    qr_port = free_port();
+    qr_port = tsc_test_free_port();
     snprintf(port, sizeof port, "%d", qr_port);
     char *argv[] = {"storescp", "--aetitle", "TSCSTORE", "+tls", key, crt,
                     "-ic",      "-od",       out,        port,   NULL};

@@ -17,17 +17,6 @@
 
 #include "tsc_test.h"
 
-int tsc_oh_free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    REQUIRE(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    REQUIRE(getsockname(s, (struct sockaddr *)&a, &len) == 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
 tsc_oh_reply tsc_oh_http(int port, const char *method, const char *path, const void *body,
                          size_t size)
 {

@@ -8,9 +8,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* A TCP port on 127.0.0.1 that was free a moment ago. */
-int tsc_oh_free_port(void);
-
 typedef struct tsc_oh_reply {
     int status; /* 0 when the server could not be reached */
     char *body; /* NUL-terminated, malloc'd; NULL when status is 0 */

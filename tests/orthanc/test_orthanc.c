@@ -62,8 +62,8 @@ typedef tsc_oh_reply http_reply;
 /* Starts Orthanc with our plugin and `tumorscope` as its "Tumorscope" section. */
 static void start_orthanc(const char *dir, const char *tumorscope)
 {
-    http_port = tsc_oh_free_port();
-    int dicom_port = tsc_oh_free_port();
+    http_port = tsc_test_free_port();
+    int dicom_port = tsc_test_free_port();
     char cfg[4200];
     snprintf(cfg, sizeof cfg, "%s/config.json", dir);
     snprintf(log_path, sizeof log_path, "%s/orthanc.log", dir);

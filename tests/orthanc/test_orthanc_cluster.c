@@ -141,7 +141,7 @@ static void start_postgres(const char *dir)
     run_pg(0, log,
            (char *[]){exe, "-D", data, "-U", "tsc", "--auth=trust", "-E", "UTF8", "--no-sync",
                       "--no-instructions", NULL});
-    pg_port = tsc_oh_free_port();
+    pg_port = tsc_test_free_port();
     snprintf(port, sizeof port, "%d", pg_port);
     snprintf(exe, sizeof exe, "%s/postgres", pg_bin);
     pg_pid = run_pg(1, log,
@@ -165,7 +165,7 @@ static void start_node(const char *dir, int k, int stable_age, const char *tumor
 {
     node *n = &nodes[k];
     char cfg[4200];
-    n->http_port = tsc_oh_free_port();
+    n->http_port = tsc_test_free_port();
     snprintf(cfg, sizeof cfg, "%s/node-%c.json", dir, 'a' + k);
     snprintf(n->log, sizeof n->log, "%s/node-%c.log", dir, 'a' + k);
     FILE *f = fopen(cfg, "w");
@@ -182,7 +182,7 @@ static void start_node(const char *dir, int k, int stable_age, const char *tumor
             "\"tsc\",\n"
             "   \"IndexConnectionsCount\": 2},\n"
             " \"Tumorscope\": %s\n}\n",
-            'a' + k, n->http_port, tsc_oh_free_port(), 'A' + k, dir, dir, 'a' + k, stable_age,
+            'a' + k, n->http_port, tsc_test_free_port(), 'A' + k, dir, dir, 'a' + k, stable_age,
             'a' + k, index_so, plugin_so, pg_port, tumorscope);
     fclose(f);
     n->pid = tsc_oh_start(orthanc_bin, cfg, n->log, n->http_port);
