@@ -29,6 +29,8 @@ struct _TscFindingsPanel {
      * of main-thread CPU on the frame after a series result. */
     GtkWidget *series_box, *r_status, *r_banner, *r_detail, *r_scope, *r_counts, *r_failed, *r_volume, *r_key;
     GtkWidget *r_lesion[MAX_LISTED], *r_more;
+    /* A stored result (structured report) of the series, computed elsewhere. */
+    GtkWidget *stored_box, *stored_text;
     const void *shown_series, *shown_series_model;
     gboolean series_valid;
 };
@@ -313,7 +315,23 @@ void tsc_findings_panel_clear(TscFindingsPanel *self)
     gtk_label_set_text(GTK_LABEL(self->r_banner), "");
     gtk_widget_set_visible(self->r_status, FALSE);
     hide_series(self);
+    tsc_findings_panel_set_stored(self, NULL);
     tsc_findings_panel_invalidate(self);
+}
+
+void tsc_findings_panel_set_stored(TscFindingsPanel *self, const char *text)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    gtk_widget_set_visible(self->stored_box, text != NULL);
+    gtk_label_set_text(GTK_LABEL(self->stored_text), text ? text : "");
+}
+
+const char *tsc_findings_panel_get_stored(TscFindingsPanel *self)
+{
+    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
+    return gtk_widget_get_visible(self->stored_box)
+               ? gtk_label_get_text(GTK_LABEL(self->stored_text))
+               : "";
 }
 
 void tsc_findings_panel_invalidate(TscFindingsPanel *self)
@@ -451,6 +469,18 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     gtk_box_append(GTK_BOX(self->box), slice);
     gtk_box_append(GTK_BOX(self->box), gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
     gtk_box_append(GTK_BOX(self->box), self->series_box);
+    /* Below our own sections, under a title of its own: never read as ours. */
+    self->stored_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+    self->stored_text = label(NULL, NULL);
+    GtkWidget *stored_title = label("Stored result", "section-title");
+    gtk_widget_set_tooltip_text(stored_title,
+                                "A report stored with this series: computed elsewhere "
+                                "(a PACS, another workstation), not by this analysis");
+    gtk_box_append(GTK_BOX(self->stored_box), gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
+    gtk_box_append(GTK_BOX(self->stored_box), stored_title);
+    gtk_box_append(GTK_BOX(self->stored_box), self->stored_text);
+    gtk_widget_set_visible(self->stored_box, FALSE);
+    gtk_box_append(GTK_BOX(self->box), self->stored_box);
 }
 
 GtkWidget *tsc_findings_panel_new(void)

@@ -26,7 +26,11 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
 /* Why the series on screen is outside the model's scope (NULL: in scope);
  * `forced`: the user asked for analysis anyway (research use). */
 void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gboolean forced);
-/* Empties both sections: called the moment the study or the series changes,
+/* A result stored with the series and computed elsewhere (a structured
+ * report, text from tsc_viewer_stored_report_text), shown apart under
+ * "Stored result", never as our analysis; NULL hides it. */
+void tsc_findings_panel_set_stored(TscFindingsPanel *self, const char *text);
+/* Empties every section: called the moment the study or the series changes,
  * so that nothing of another series (or patient) stays on screen. */
 void tsc_findings_panel_clear(TscFindingsPanel *self);
 /* Forgets which series result is shown (a new result may have its address). */
@@ -39,6 +43,7 @@ const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self);
 const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self);
 const char *tsc_findings_panel_get_scope(TscFindingsPanel *self);
 const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self);
+const char *tsc_findings_panel_get_stored(TscFindingsPanel *self);
 /* Lesion rows visible in both sections. */
 int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self);
 

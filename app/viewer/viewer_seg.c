@@ -152,3 +152,37 @@ TscViewerSegMasks *tsc_viewer_seg_load_finish(TscViewerStudy *study, GAsyncResul
     g_return_val_if_fail(g_task_is_valid(res, study), NULL);
     return g_task_propagate_pointer(G_TASK(res), error);
 }
+
+char *tsc_viewer_stored_report_text(TscViewerStudy *study, gsize series)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(study), NULL);
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
+    if (!ix || series >= tsc_viewer_study_n_series(study) || !TSC_PLUGIN_HAS(api, study_get_report))
+        return NULL;
+    const tsc_dicom_series_info *si = api->study_get_series(ix, series);
+    const tsc_dicom_report_info *best = NULL;
+    g_autofree char *best_when = NULL;
+    for (gsize i = 0; i < api->study_n_reports(ix); i++) {
+        const tsc_dicom_report_info *r = api->study_get_report(ix, i);
+        if (g_strcmp0(r->referenced_series_uid, si->series_uid) != 0) continue;
+        g_autofree char *when = g_strconcat(r->content_date, r->content_time, NULL);
+        if (!best || g_strcmp0(when, best_when) > 0) {
+            best = r;
+            g_free(best_when);
+            best_when = g_steal_pointer(&when);
+        }
+    }
+    if (!best) return NULL;
+    const char *what = *best->finding ? best->finding : *best->title ? best->title : "(no finding)";
+    g_autoptr(GString) made = g_string_new(*best->software       ? best->software
+                                           : *best->manufacturer ? best->manufacturer
+                                                                 : "unknown software");
+    const char *d = best->content_date, *t = best->content_time;
+    if (strlen(d) == 8) g_string_append_printf(made, " · %.4s-%.2s-%.2s", d, d + 4, d + 6);
+    if (strlen(d) == 8 && strlen(t) >= 4) g_string_append_printf(made, " %.2s:%.2s", t, t + 2);
+    if (best->n_measurement_groups)
+        g_string_append_printf(made, " · %zu measurement%s", best->n_measurement_groups,
+                               best->n_measurement_groups == 1 ? "" : "s");
+    return g_strdup_printf("%s\n%s", what, made->str);
+}

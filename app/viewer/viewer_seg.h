@@ -41,5 +41,12 @@ void tsc_viewer_seg_load_async(TscViewerStudy *study, gsize series, GCancellable
 TscViewerSegMasks *tsc_viewer_seg_load_finish(TscViewerStudy *study, GAsyncResult *res,
                                               GError **error);
 
+/* The newest structured report stored with the study about `series` (the
+ * Orthanc plugin's TID 1500 report, another tool's SR) as two lines for the
+ * findings panel: its finding (else its title), then what made it and when
+ * ("tumorscope 0.1.0; tsc_unet128_v2 2.0.0 · 2026-12-04 01:19 · 3
+ * measurements").  NULL when there is none.  Metadata only; cheap. */
+char *tsc_viewer_stored_report_text(TscViewerStudy *study, gsize series);
+
 G_END_DECLS
 #endif

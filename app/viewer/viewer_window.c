@@ -688,6 +688,8 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     /* Nothing of the previous series stays in the panel, not even for the
      * frames until its sections are refreshed. */
     tsc_findings_panel_clear(self->findings);
+    g_autofree char *stored = tsc_viewer_stored_report_text(self->study, series);
+    tsc_findings_panel_set_stored(self->findings, stored);
     tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
     refresh_scope(self);
     tsc_series_browser_select(self->browser, series);

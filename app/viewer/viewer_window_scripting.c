@@ -306,6 +306,8 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_key_file_set_string(kf, "series", "seg-slices", seg->str);
             g_key_file_set_string(kf, "series", "seg-label", self->seg->label);
         }
+        g_key_file_set_string(kf, "series", "stored-report",
+                              tsc_findings_panel_get_stored(self->findings));
         g_key_file_set_string(kf, "series", "colors", colors->str);
         g_key_file_set_boolean(kf, "series", "in-scope", self->scope.in_scope);
         g_key_file_set_string(kf, "series", "scope-reason", self->scope.reason);

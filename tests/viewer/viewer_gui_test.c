@@ -1637,6 +1637,11 @@ static int test_stored_seg_is_outlined(void)
     CHECK(seg, "analyze --dicom wrote no SEG.dcm under %s", out);
     g_autofree char *seg_to = g_build_filename(both, "SEG.dcm", NULL);
     CHECK(copy_file(seg, seg_to, -1), "copy SEG");
+    /* Its TID 1500 report beside it: shown as a stored result, not ours. */
+    g_autofree char *sr = find_named(out, "SR.dcm");
+    CHECK(sr, "analyze --dicom wrote no SR.dcm under %s", out);
+    g_autofree char *sr_to = g_build_filename(both, "SR.dcm", NULL);
+    CHECK(copy_file(sr, sr_to, -1), "copy SR");
 
     /* What the SEG covers, from the plugin here: frames by referenced SOP
      * instance UID, and the slice with the largest mask. */
@@ -1693,6 +1698,14 @@ static int test_stored_seg_is_outlined(void)
     CHECK(g_key_file_get_boolean(a, "slice", "seg-drawn", NULL), "no SEG outline on slice %zd", best);
     CHECK(g_str_has_prefix(label, "SEG: ") && g_str_has_suffix(label, " (stored result)"), "label \"%s\"", label);
     CHECK(!g_key_file_get_boolean(a, "slice", "analysed", NULL), "the SEG was taken for our analysis");
+    g_autofree char *stored = kf_str(a, "series", "stored-report");
+    printf("  stored report: %s\n", stored);
+    CHECK(strstr(stored, "threshold method") && strstr(stored, "tumorscope ") &&
+              strstr(stored, "measurement"),
+          "the stored report is not shown with its finding, software and measurements: \"%s\"",
+          stored);
+    CHECK(!g_key_file_get_boolean(a, "series", "analysed", NULL),
+          "the stored report was taken for our analysis");
     double img[4];
     CHECK(get_rect(a, "image", img), "no image geometry");
     g_autoptr(Shot) on = viewer_shot(v, "with-frame");
