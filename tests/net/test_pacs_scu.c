@@ -412,9 +412,74 @@ TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
     stop_archive();
 }
 
+/* The same client against Orthanc (Debian's package), the archive a site
+ * is most likely to run beside us: our AE registered as a modality, the
+ * called AE title checked.  Sent, found by prefix, retrieved whole. */
+TSC_TEST(pacs_client_works_against_orthanc)
+{
+    const char *bin = access("/usr/sbin/Orthanc", X_OK) == 0  ? "/usr/sbin/Orthanc"
+                      : access("/usr/bin/Orthanc", X_OK) == 0 ? "/usr/bin/Orthanc"
+                                                              : NULL;
+    if (!bin) tsc_test_skip("the Orthanc binary is not installed (Debian package orthanc)");
+    const char *t = tsc_test_tmpdir();
+    char cfg[4200], log[4200], db[4200];
+    snprintf(cfg, sizeof cfg, "%s/orthanc.json", t);
+    snprintf(log, sizeof log, "%s/orthanc.log", t);
+    snprintf(db, sizeof db, "%s/orthanc-db", t);
+    qr_port = tsc_test_free_port();
+    FILE *f = fopen(cfg, "w");
+    REQUIRE(f);
+    fprintf(f,
+            "{ \"Name\": \"tsc-net-test\", \"StorageDirectory\": \"%s\", "
+            "\"IndexDirectory\": \"%s\", \"HttpPort\": %d, \"DicomPort\": %d, "
+            "\"DicomAet\": \"ORTHANC\", \"DicomCheckCalledAet\": true, "
+            "\"RemoteAccessAllowed\": false, \"Plugins\": [], "
+            "\"DicomModalities\": { \"tsc\": [ \"TSCTEST\", \"127.0.0.1\", 104 ] } }\n",
+            db, db, tsc_test_free_port(), qr_port);
+    fclose(f);
+    char *argv[] = {"Orthanc", cfg, NULL};
+    start_peer(bin, argv, log);
+    tsc_pacs_node n = node("ORTHANC");
+    wait_until_it_answers(&n, log);
+
+    size_t sent = send_sample("ORTHANC", "03-synthetic-lesion/t1-post-contrast/*");
+    tsc_pacs_query q = {.struct_size = sizeof q, .patient_name = "Phantom"};
+    tsc_pacs_study_list *list = NULL;
+    tsc_error err;
+    tsc_status st = tsc_pacs_find_studies(&n, &q, &list, &err);
+    if (st != TSC_OK) printf("find: %s\n", err.message);
+    REQUIRE(st == TSC_OK && tsc_pacs_study_list_count(list) == 1);
+    const tsc_pacs_study *s = tsc_pacs_study_list_get(list, 0);
+    printf("Orthanc lists %s, %d series, %d instances, modalities %s\n", s->study_uid, s->n_series,
+           s->n_instances, s->modalities);
+    CHECK(!strcmp(s->patient_id, "SYNTH-LESION-01"));
+    CHECK(s->n_instances == (int)sent && s->n_series == 1);
+    CHECK(!strcmp(s->modalities, "MR"));
+    /* Typed in lower case: Orthanc matches person names case-insensitively. */
+    tsc_pacs_query lower = {.struct_size = sizeof lower, .patient_name = "phan"};
+    tsc_pacs_study_list *again = NULL;
+    CHECK(tsc_pacs_find_studies(&n, &lower, &again, &err) == TSC_OK &&
+          tsc_pacs_study_list_count(again) == 1);
+    tsc_pacs_study_list_free(again);
+    char cache[4200];
+    snprintf(cache, sizeof cache, "%s/cache", t);
+    size_t got = 0, hidden;
+    st = tsc_pacs_retrieve_study(&n, s->study_uid, cache, 0, NULL, NULL, &got, &err);
+    if (st != TSC_OK) printf("retrieve: %s\n", err.message);
+    CHECK(st == TSC_OK && got == sent);
+    CHECK(count_files(cache, &hidden) == sent && hidden == 0);
+    /* Orthanc checks the AE title it is called by. */
+    tsc_pacs_node wrong = node("NOTORTHANC");
+    CHECK_STATUS(tsc_pacs_echo(&wrong, &err), TSC_EIO);
+    CHECK(strstr(err.message, "rejected the association") != NULL);
+    tsc_pacs_study_list_free(list);
+    stop_archive();
+}
+
 TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
               TSC_CASE(pacs_search_pages_and_says_when_more_match),
               TSC_CASE(pacs_retrieve_stops_at_cancel_and_at_the_instance_limit),
               TSC_CASE(pacs_network_failures_are_said_in_words),
               TSC_CASE(pacs_send_says_what_the_archive_does_not_take),
-              TSC_CASE(pacs_tls_node_is_verified_and_carries_the_objects))
+              TSC_CASE(pacs_tls_node_is_verified_and_carries_the_objects),
+              TSC_CASE(pacs_client_works_against_orthanc))
