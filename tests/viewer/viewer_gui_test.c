@@ -2491,11 +2491,11 @@ static GVariant *search_fields(const char *name, const char *modality)
     return g_variant_builder_end(&b);
 }
 
-/* Test Connection of the PACS nodes window (C-ECHO) on the archive's node
- * says `words`. */
-static int pacs_connection_test_says(Viewer *v, const char *words)
+/* Test Connection of the PACS nodes window (C-ECHO) on node `name` says
+ * `words`. */
+static int pacs_node_test_says(Viewer *v, const char *name, const char *words)
 {
-    viewer_action(v, "pacs-test-connection", g_variant_new_string("Test archive"));
+    viewer_action(v, "pacs-test-connection", g_variant_new_string(name));
     g_autoptr(GKeyFile) kf = wait_pacs_state(v, "echo", "nodes-testing", FALSE, 60);
     CHECK(kf, "no state");
     g_autofree char *result = kf_str(kf, "pacs", "nodes-result");
@@ -2505,6 +2505,12 @@ static int pacs_connection_test_says(Viewer *v, const char *words)
     CHECK(s, "no screenshot");
     shot_free(s);
     return 0;
+}
+
+/* The same on the archive's node ("Test archive"). */
+static int pacs_connection_test_says(Viewer *v, const char *words)
+{
+    return pacs_node_test_says(v, "Test archive", words);
 }
 
 /* Every MR study of the archive (the samples: three or more), two a page:
@@ -2812,6 +2818,14 @@ static int test_pacs_tls_node_is_trusted_only_with_its_certificate(void)
     Viewer *v = viewer_start_with_tls_node(&a, crt);
     if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
     r = pacs_connection_test_says(v, "over TLS answers: the connection works");
+    /* With the TLS rows, the nodes window still fits a 1280x720 screen
+     * under a top bar. */
+    Shot *shot = r ? NULL : viewer_shot(v, "pacs-nodes-tls");
+    if (shot) printf("  nodes window: %dx%d\n", shot->w, shot->h);
+    if (!r && (!shot || shot->h > 688))
+        r = failf("the PACS nodes window is %d px high: more than a 720-line screen shows",
+                  shot ? shot->h : -1);
+    shot_free(shot);
     viewer_stop(v);
     if (r) return pacs_case_end(NULL, &a, r);
     v = viewer_start_with_tls_node(&a, other);
@@ -2823,6 +2837,40 @@ static int test_pacs_tls_node_is_trusted_only_with_its_certificate(void)
     if (!strstr(err, "TLS handshake") || !strstr(err, "not trusted"))
         r = failf("the dialog does not say the certificate is not trusted: \"%s\"", err);
     else r = pacs_connection_test_says(v, "its certificate is not trusted");
+    return pacs_case_end(v, &a, r);
+}
+
+/* Settings saved by the viewer (GSettings' keyfile backend in the test's
+ * home): a node of the settings before TLS (no pacs-nodes-tls entry) and a
+ * node with TLS trusting the store's certificate, both at the TLS store.
+ * The TLS node answers; the older one still loads and talks without TLS,
+ * which the store refuses. */
+static int test_pacs_stored_nodes_keep_their_tls_settings(void)
+{
+    Archive a;
+    g_autofree char *crt = NULL, *other = NULL;
+    int r = tls_store_start(&a, &crt, &other);
+    if (r) return r == SKIP ? r : pacs_case_end(NULL, &a, r);
+    g_autofree char *dir = g_build_filename(workdir, ".config", "glib-2.0", "settings", NULL);
+    g_mkdir_with_parents(dir, 0700);
+    g_autofree char *path = g_build_filename(dir, "keyfile", NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *nodes =
+        g_strdup_printf("[('Old archive', 'TSCSTORE', '127.0.0.1', %d, 'TSCVIEWER', 5), "
+                        "('Secure archive', 'TSCSTORE', '127.0.0.1', %d, 'TSCVIEWER', 10)]",
+                        a.port, a.port);
+    g_autoptr(GVariant) tls =
+        g_variant_ref_sink(g_variant_new_parsed("{'Secure archive': (true, %s, '', '')}", crt));
+    g_autofree char *tls_text = g_variant_print(tls, FALSE);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes", nodes);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes-tls", tls_text);
+    if (!g_key_file_save_to_file(kf, path, NULL))
+        return pacs_case_end(NULL, &a, failf("cannot write %s", path));
+    const char *env[] = {"GSETTINGS_BACKEND=keyfile", "TSC_VIEWER_PACS_NODE", NULL};
+    Viewer *v = viewer_start(NULL, env);
+    if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
+    r = pacs_node_test_says(v, "Secure archive", "over TLS answers: the connection works");
+    if (!r) r = pacs_node_test_says(v, "Old archive", "it may expect TLS on this port");
     return pacs_case_end(v, &a, r);
 }
 
@@ -2858,6 +2906,8 @@ static const struct {
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
     {"viewer_pacs_tls_node_is_trusted_only_with_its_certificate",
      test_pacs_tls_node_is_trusted_only_with_its_certificate},
+    {"viewer_pacs_stored_nodes_keep_their_tls_settings",
+     test_pacs_stored_nodes_keep_their_tls_settings},
 };
 
 int main(int argc, char **argv)
