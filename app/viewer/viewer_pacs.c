@@ -99,31 +99,46 @@ static GVariant *stored_tls(TscViewerPrefs *prefs)
     return stored(prefs, TLS_KEY, SESSION_TLS, TLS_TYPE);
 }
 
-/* The TLS settings of every node but `name`, and `node`'s when it has any
- * (NULL: none). */
-static void store_tls(TscViewerPrefs *prefs, const char *name, const TscViewerPacsNode *node)
+/* `old` (the node list or the TLS settings, of `type`) with the entry whose
+ * first member is `name` replaced by `entry` in its place (appended when
+ * there was none), or dropped when `entry` is NULL.  Floating. */
+static GVariant *with_entry(GVariant *old, const char *type, const char *name, GVariant *entry)
 {
-    g_autoptr(GVariant) old = stored_tls(prefs);
     GVariantBuilder b;
-    g_variant_builder_init(&b, G_VARIANT_TYPE(TLS_TYPE));
+    g_variant_builder_init(&b, G_VARIANT_TYPE(type));
     GVariantIter it;
     GVariant *child;
     g_variant_iter_init(&it, old);
     while ((child = g_variant_iter_next_value(&it))) {
         const char *n;
         g_variant_get_child(child, 0, "&s", &n);
-        if (g_strcmp0(n, name) != 0) g_variant_builder_add_value(&b, child);
+        if (g_strcmp0(n, name) != 0) {
+            g_variant_builder_add_value(&b, child);
+        } else if (entry) {
+            g_variant_builder_add_value(&b, entry);
+            entry = NULL;
+        }
         g_variant_unref(child);
     }
+    if (entry) g_variant_builder_add_value(&b, entry);
+    return g_variant_builder_end(&b);
+}
+
+/* The TLS settings of every node but `name`, and `node`'s when it has any
+ * (NULL: none). */
+static void store_tls(TscViewerPrefs *prefs, const char *name, const TscViewerPacsNode *node)
+{
+    g_autoptr(GVariant) old = stored_tls(prefs);
+    GVariant *entry = NULL;
     /* Files are kept while TLS is off, so that turning it on again finds them. */
     if (node && (node->tls || (node->tls_ca_file && *node->tls_ca_file) ||
                  (node->tls_cert_file && *node->tls_cert_file) ||
                  (node->tls_key_file && *node->tls_key_file)))
-        g_variant_builder_add(&b, "{s(bsss)}", name, node->tls,
-                              node->tls_ca_file ? node->tls_ca_file : "",
-                              node->tls_cert_file ? node->tls_cert_file : "",
-                              node->tls_key_file ? node->tls_key_file : "");
-    store(prefs, TLS_KEY, SESSION_TLS, g_variant_builder_end(&b));
+        entry =
+            g_variant_new("{s(bsss)}", name, node->tls, node->tls_ca_file ? node->tls_ca_file : "",
+                          node->tls_cert_file ? node->tls_cert_file : "",
+                          node->tls_key_file ? node->tls_key_file : "");
+    store(prefs, TLS_KEY, SESSION_TLS, with_entry(old, TLS_TYPE, name, entry));
 }
 
 static TscViewerPacsNode *node_new(const char *name, const char *ae, const char *host, int port,
@@ -250,30 +265,9 @@ gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNod
     }
     if (node->tls && !tls_files_ok(node, error)) return FALSE;
     g_autoptr(GVariant) old = stored_nodes(prefs);
-    GVariantBuilder b;
-    g_variant_builder_init(&b, G_VARIANT_TYPE(NODES_TYPE));
-    gboolean replaced = FALSE;
-    GVariantIter it;
-    GVariant *child;
-    g_variant_iter_init(&it, old);
-    while ((child = g_variant_iter_next_value(&it))) {
-        const char *name;
-        g_variant_get_child(child, 0, "&s", &name);
-        if (g_strcmp0(name, node->name) == 0) {
-            if (!replaced)
-                g_variant_builder_add(&b, "(sssisi)", node->name, node->called_ae, node->host,
-                                      node->port, node->calling_ae ? node->calling_ae : "",
-                                      node->timeout_s);
-            replaced = TRUE;
-        } else {
-            g_variant_builder_add_value(&b, child);
-        }
-        g_variant_unref(child);
-    }
-    if (!replaced)
-        g_variant_builder_add(&b, "(sssisi)", node->name, node->called_ae, node->host, node->port,
-                              node->calling_ae ? node->calling_ae : "", node->timeout_s);
-    store_nodes(prefs, g_variant_builder_end(&b));
+    GVariant *entry = g_variant_new("(sssisi)", node->name, node->called_ae, node->host, node->port,
+                                    node->calling_ae ? node->calling_ae : "", node->timeout_s);
+    store_nodes(prefs, with_entry(old, NODES_TYPE, node->name, entry));
     store_tls(prefs, node->name, node);
     return TRUE;
 }
@@ -282,18 +276,7 @@ void tsc_viewer_pacs_remove_node(TscViewerPrefs *prefs, const char *name)
 {
     g_return_if_fail(TSC_IS_VIEWER_PREFS(prefs));
     g_autoptr(GVariant) old = stored_nodes(prefs);
-    GVariantBuilder b;
-    g_variant_builder_init(&b, G_VARIANT_TYPE(NODES_TYPE));
-    GVariantIter it;
-    GVariant *child;
-    g_variant_iter_init(&it, old);
-    while ((child = g_variant_iter_next_value(&it))) {
-        const char *n;
-        g_variant_get_child(child, 0, "&s", &n);
-        if (g_strcmp0(n, name) != 0) g_variant_builder_add_value(&b, child);
-        g_variant_unref(child);
-    }
-    store_nodes(prefs, g_variant_builder_end(&b));
+    store_nodes(prefs, with_entry(old, NODES_TYPE, name, NULL));
     store_tls(prefs, name, NULL);
 }
 

@@ -2337,19 +2337,27 @@ static int free_port(void)
     return bound ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) : 0;
 }
 
+/* SKIP (said) when a program of the NULL-terminated `tools` is not in
+ * PATH; `packages` names where Debian has them. */
+static int skip_without(const char *const *tools, const char *packages)
+{
+    for (; *tools; tools++) {
+        g_autofree char *p = g_find_program_in_path(*tools);
+        if (!p) {
+            printf("SKIP: %s is not installed (Debian: %s)\n", *tools, packages);
+            return SKIP;
+        }
+    }
+    return 0;
+}
+
 /* dcmqrscp on a free loopback port with an empty archive (AE TSCQR,
  * read-write), up when it answers echoscu.  SKIP without DCMTK's tools. */
 static int archive_start(Archive *a)
 {
     memset(a, 0, sizeof *a);
-    static const char *tools[] = {"dcmqrscp", "echoscu", "findscu"};
-    for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
-        g_autofree char *p = g_find_program_in_path(tools[i]);
-        if (!p) {
-            printf("SKIP: %s is not installed (Debian package dcmtk)\n", tools[i]);
-            return SKIP;
-        }
-    }
+    static const char *const tools[] = {"dcmqrscp", "echoscu", "findscu", NULL};
+    if (skip_without(tools, "dcmtk")) return SKIP;
     a->dir = g_build_filename(workdir, "archive", NULL);
     g_mkdir_with_parents(a->dir, 0700);
     a->port = free_port();
@@ -2740,14 +2748,8 @@ static int test_pacs_sends_seg_and_sr_to_the_archive(void)
 static int tls_store_start(Archive *a, char **crt, char **other_crt)
 {
     memset(a, 0, sizeof *a);
-    static const char *tools[] = {"openssl", "storescp"};
-    for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
-        g_autofree char *p = g_find_program_in_path(tools[i]);
-        if (!p) {
-            printf("SKIP: %s is not installed (Debian packages openssl, dcmtk)\n", tools[i]);
-            return SKIP;
-        }
-    }
+    static const char *const tools[] = {"openssl", "storescp", NULL};
+    if (skip_without(tools, "openssl, dcmtk")) return SKIP;
     a->dir = g_build_filename(workdir, "received", NULL);
     g_mkdir_with_parents(a->dir, 0700);
     g_autofree char *key = g_build_filename(workdir, "node.key", NULL);
