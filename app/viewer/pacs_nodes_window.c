@@ -9,11 +9,18 @@ struct _TscPacsNodesWindow {
     GtkListBox *node_list;
     GtkEditable *name_entry, *ae_entry, *host_entry, *our_ae_entry;
     GtkSpinButton *port_spin, *timeout_spin;
+    GtkSwitch *tls_switch;
+    GtkEditable *ca_entry, *cert_entry, *key_entry;
+    GtkWidget *ca_button, *cert_button, *key_button;
     GtkLabel *result_label;
     GtkWidget *remove_button, *test_button, *save_button;
     TscViewerPrefs *prefs;
     GPtrArray *nodes;
     GCancellable *echo_cancellable;
+    /* The open file chooser of a Browse button (one at a time), and the
+     * entry it fills. */
+    GtkFileChooserNative *chooser;
+    GtkEditable *chooser_entry;
 };
 
 G_DEFINE_FINAL_TYPE(TscPacsNodesWindow, tsc_pacs_nodes_window, GTK_TYPE_WINDOW)
@@ -36,9 +43,9 @@ static void reload(TscPacsNodesWindow *self)
     self->nodes = tsc_viewer_pacs_dup_nodes(self->prefs);
     for (guint i = 0; i < self->nodes->len; i++) {
         const TscViewerPacsNode *n = g_ptr_array_index(self->nodes, i);
-        g_autofree char *text =
-            g_strdup_printf("%s \xe2\x80\x94 %s at %s:%d%s", n->name, n->called_ae, n->host,
-                            n->port, n->from_env ? " (this session only)" : "");
+        g_autofree char *text = g_strdup_printf(
+            "%s \xe2\x80\x94 %s at %s:%d%s%s", n->name, n->called_ae, n->host, n->port,
+            n->tls ? " over TLS" : "", n->from_env ? " (this session only)" : "");
         GtkWidget *l = gtk_label_new(text);
         gtk_label_set_xalign(GTK_LABEL(l), 0);
         gtk_widget_set_margin_start(l, 8);
@@ -58,6 +65,10 @@ static TscViewerPacsNode form_node(TscPacsNodesWindow *self)
         .calling_ae = (char *)gtk_editable_get_text(self->our_ae_entry),
         .port = gtk_spin_button_get_value_as_int(self->port_spin),
         .timeout_s = gtk_spin_button_get_value_as_int(self->timeout_spin),
+        .tls = gtk_switch_get_active(self->tls_switch),
+        .tls_ca_file = (char *)gtk_editable_get_text(self->ca_entry),
+        .tls_cert_file = (char *)gtk_editable_get_text(self->cert_entry),
+        .tls_key_file = (char *)gtk_editable_get_text(self->key_entry),
     };
     return n;
 }
@@ -75,6 +86,10 @@ static void on_row_selected(TscPacsNodesWindow *self, GtkListBoxRow *row)
     gtk_editable_set_text(self->our_ae_entry, n->calling_ae);
     gtk_spin_button_set_value(self->port_spin, n->port);
     gtk_spin_button_set_value(self->timeout_spin, n->timeout_s > 0 ? n->timeout_s : 30);
+    gtk_switch_set_active(self->tls_switch, n->tls);
+    gtk_editable_set_text(self->ca_entry, n->tls_ca_file ? n->tls_ca_file : "");
+    gtk_editable_set_text(self->cert_entry, n->tls_cert_file ? n->tls_cert_file : "");
+    gtk_editable_set_text(self->key_entry, n->tls_key_file ? n->tls_key_file : "");
     say(self, NULL, "");
 }
 
@@ -138,16 +153,82 @@ static void on_test(TscPacsNodesWindow *self)
     }
     EchoCtx *c = g_new0(EchoCtx, 1);
     g_weak_ref_init(&c->win, self);
-    c->what = g_strdup_printf("%s at %s:%d", n.called_ae, n.host, n.port);
+    c->what =
+        g_strdup_printf("%s at %s:%d%s", n.called_ae, n.host, n.port, n.tls ? " over TLS" : "");
     g_autofree char *text = g_strdup_printf("Testing %s\xe2\x80\xa6", c->what);
     say(self, NULL, text);
     gtk_widget_set_sensitive(self->test_button, FALSE);
     tsc_viewer_pacs_echo_async(&n, self->echo_cancellable, on_echoed, c);
 }
 
+static void close_chooser(TscPacsNodesWindow *self)
+{
+    if (!self->chooser) return;
+    gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
+    g_clear_object(&self->chooser);
+    self->chooser_entry = NULL;
+}
+
+static void on_chosen(TscPacsNodesWindow *self, int response, GtkNativeDialog *chooser)
+{
+    if (chooser != GTK_NATIVE_DIALOG(self->chooser)) return;
+    if (response == GTK_RESPONSE_ACCEPT) {
+        g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+        g_autofree char *path = file ? g_file_get_path(file) : NULL;
+        if (path) gtk_editable_set_text(self->chooser_entry, path);
+    }
+    close_chooser(self);
+}
+
+/* A file chooser for a PEM file (GtkFileDialog is GTK 4.10) that fills
+ * `entry`; it starts in the folder of the file named there. */
+static void browse(TscPacsNodesWindow *self, GtkEditable *entry, const char *title)
+{
+    close_chooser(self);
+    self->chooser = gtk_file_chooser_native_new(title, GTK_WINDOW(self),
+                                                GTK_FILE_CHOOSER_ACTION_OPEN, "_Select", "_Cancel");
+    gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
+    self->chooser_entry = entry;
+    g_autoptr(GtkFileFilter) pem = gtk_file_filter_new();
+    gtk_file_filter_set_name(pem, "PEM files");
+    static const char *patterns[] = {"*.pem", "*.crt", "*.cer", "*.key"};
+    for (size_t i = 0; i < G_N_ELEMENTS(patterns); i++)
+        gtk_file_filter_add_pattern(pem, patterns[i]);
+    g_autoptr(GtkFileFilter) all = gtk_file_filter_new();
+    gtk_file_filter_set_name(all, "All files");
+    gtk_file_filter_add_pattern(all, "*");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), pem);
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), all);
+    const char *current = gtk_editable_get_text(entry);
+    if (current && *current) {
+        g_autoptr(GFile) file = g_file_new_for_path(current);
+        g_autoptr(GFile) folder = g_file_get_parent(file);
+        if (folder)
+            gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(self->chooser), folder, NULL);
+    }
+    g_signal_connect_swapped(self->chooser, "response", G_CALLBACK(on_chosen), self);
+    gtk_native_dialog_show(GTK_NATIVE_DIALOG(self->chooser));
+}
+
+static void on_browse_ca(TscPacsNodesWindow *self)
+{
+    browse(self, self->ca_entry, "Trusted CA Certificate");
+}
+
+static void on_browse_cert(TscPacsNodesWindow *self)
+{
+    browse(self, self->cert_entry, "Our Certificate");
+}
+
+static void on_browse_key(TscPacsNodesWindow *self)
+{
+    browse(self, self->key_entry, "Our Private Key");
+}
+
 static void tsc_pacs_nodes_window_dispose(GObject *object)
 {
     TscPacsNodesWindow *self = TSC_PACS_NODES_WINDOW(object);
+    close_chooser(self);
     if (self->echo_cancellable) g_cancellable_cancel(self->echo_cancellable);
     g_clear_object(&self->echo_cancellable);
     gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_PACS_NODES_WINDOW);
@@ -176,6 +257,13 @@ static void tsc_pacs_nodes_window_class_init(TscPacsNodesWindowClass *klass)
     CHILD(our_ae_entry);
     CHILD(port_spin);
     CHILD(timeout_spin);
+    CHILD(tls_switch);
+    CHILD(ca_entry);
+    CHILD(cert_entry);
+    CHILD(key_entry);
+    CHILD(ca_button);
+    CHILD(cert_button);
+    CHILD(key_button);
     CHILD(result_label);
     CHILD(remove_button);
     CHILD(test_button);
@@ -192,6 +280,9 @@ static void tsc_pacs_nodes_window_init(TscPacsNodesWindow *self)
     g_signal_connect_swapped(self->save_button, "clicked", G_CALLBACK(on_save), self);
     g_signal_connect_swapped(self->remove_button, "clicked", G_CALLBACK(on_remove), self);
     g_signal_connect_swapped(self->test_button, "clicked", G_CALLBACK(on_test), self);
+    g_signal_connect_swapped(self->ca_button, "clicked", G_CALLBACK(on_browse_ca), self);
+    g_signal_connect_swapped(self->cert_button, "clicked", G_CALLBACK(on_browse_cert), self);
+    g_signal_connect_swapped(self->key_button, "clicked", G_CALLBACK(on_browse_key), self);
 }
 
 TscPacsNodesWindow *tsc_pacs_nodes_window_new(GtkWindow *parent, TscViewerPrefs *prefs)

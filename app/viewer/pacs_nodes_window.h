@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* TscPacsNodesWindow: the PACS nodes of the preferences (name, AE title,
- * host, port, our AE title, timeout), with Test Connection (C-ECHO off
- * the main thread, the outcome said in words). */
+ * host, port, our AE title, timeout; Use TLS with the CA certificate to
+ * trust and, optionally, our certificate and key), with Test Connection
+ * (C-ECHO off the main thread, the outcome said in words). */
 #ifndef TSC_PACS_NODES_WINDOW_H
 #define TSC_PACS_NODES_WINDOW_H
 

@@ -10,9 +10,14 @@
 #define NODES_KEY "pacs-nodes"
 #define CHOSEN_KEY "pacs-node"
 #define NODES_TYPE "a(sssisi)"
+/* TLS per node, keyed by its name: kept beside "pacs-nodes" so that the
+ * settings of earlier versions (nodes without TLS) stay readable. */
+#define TLS_KEY "pacs-nodes-tls"
+#define TLS_TYPE "a{s(bsss)}"
 /* Session copies when the schema (or an older one without the keys) is
  * all there is: kept on the preferences object. */
 #define SESSION_NODES "tsc-pacs-nodes"
+#define SESSION_TLS "tsc-pacs-nodes-tls"
 #define SESSION_CHOSEN "tsc-pacs-chosen"
 
 TscViewerPacsNode *tsc_viewer_pacs_node_copy(const TscViewerPacsNode *node)
@@ -26,6 +31,10 @@ TscViewerPacsNode *tsc_viewer_pacs_node_copy(const TscViewerPacsNode *node)
     n->port = node->port;
     n->timeout_s = node->timeout_s;
     n->from_env = node->from_env;
+    n->tls = node->tls;
+    n->tls_ca_file = g_strdup(node->tls_ca_file ? node->tls_ca_file : "");
+    n->tls_cert_file = g_strdup(node->tls_cert_file ? node->tls_cert_file : "");
+    n->tls_key_file = g_strdup(node->tls_key_file ? node->tls_key_file : "");
     return n;
 }
 
@@ -36,6 +45,9 @@ void tsc_viewer_pacs_node_free(TscViewerPacsNode *node)
     g_free(node->called_ae);
     g_free(node->host);
     g_free(node->calling_ae);
+    g_free(node->tls_ca_file);
+    g_free(node->tls_cert_file);
+    g_free(node->tls_key_file);
     g_free(node);
 }
 
@@ -48,49 +60,130 @@ static GSettings *settings_with(TscViewerPrefs *prefs, const char *key)
     return schema && g_settings_schema_has_key(schema, key) ? s : NULL;
 }
 
+/* The value of `key` (of `type`), or the session's copy when the schema
+ * lacks the key. */
+static GVariant *stored(TscViewerPrefs *prefs, const char *key, const char *session,
+                        const char *type)
+{
+    GSettings *s = settings_with(prefs, key);
+    if (s) return g_settings_get_value(s, key);
+    GVariant *v = g_object_get_data(G_OBJECT(prefs), session);
+    return v ? g_variant_ref(v)
+             : g_variant_ref_sink(
+                   g_variant_new_array(g_variant_type_element(G_VARIANT_TYPE(type)), NULL, 0));
+}
+
+static void store(TscViewerPrefs *prefs, const char *key, const char *session, GVariant *v)
+{
+    GSettings *s = settings_with(prefs, key);
+    if (s) {
+        g_settings_set_value(s, key, v);
+        return;
+    }
+    g_object_set_data_full(G_OBJECT(prefs), session, g_variant_ref_sink(v),
+                           (GDestroyNotify)g_variant_unref);
+}
+
 static GVariant *stored_nodes(TscViewerPrefs *prefs)
 {
-    GSettings *s = settings_with(prefs, NODES_KEY);
-    if (s) return g_settings_get_value(s, NODES_KEY);
-    GVariant *v = g_object_get_data(G_OBJECT(prefs), SESSION_NODES);
-    return v ? g_variant_ref(v)
-             : g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("(sssisi)"), NULL, 0));
+    return stored(prefs, NODES_KEY, SESSION_NODES, NODES_TYPE);
 }
 
 static void store_nodes(TscViewerPrefs *prefs, GVariant *v)
 {
-    GSettings *s = settings_with(prefs, NODES_KEY);
-    if (s) {
-        g_settings_set_value(s, NODES_KEY, v);
-        return;
+    store(prefs, NODES_KEY, SESSION_NODES, v);
+}
+
+static GVariant *stored_tls(TscViewerPrefs *prefs)
+{
+    return stored(prefs, TLS_KEY, SESSION_TLS, TLS_TYPE);
+}
+
+/* `old` (the node list or the TLS settings, of `type`) with the entry whose
+ * first member is `name` replaced by `entry` in its place (appended when
+ * there was none), or dropped when `entry` is NULL.  Floating. */
+static GVariant *with_entry(GVariant *old, const char *type, const char *name, GVariant *entry)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE(type));
+    GVariantIter it;
+    GVariant *child;
+    g_variant_iter_init(&it, old);
+    while ((child = g_variant_iter_next_value(&it))) {
+        const char *n;
+        g_variant_get_child(child, 0, "&s", &n);
+        if (g_strcmp0(n, name) != 0) {
+            g_variant_builder_add_value(&b, child);
+        } else if (entry) {
+            g_variant_builder_add_value(&b, entry);
+            entry = NULL;
+        }
+        g_variant_unref(child);
     }
-    g_object_set_data_full(G_OBJECT(prefs), SESSION_NODES, g_variant_ref_sink(v),
-                           (GDestroyNotify)g_variant_unref);
+    if (entry) g_variant_builder_add_value(&b, entry);
+    return g_variant_builder_end(&b);
+}
+
+/* The TLS settings of every node but `name`, and `node`'s when it has any
+ * (NULL: none). */
+static void store_tls(TscViewerPrefs *prefs, const char *name, const TscViewerPacsNode *node)
+{
+    g_autoptr(GVariant) old = stored_tls(prefs);
+    GVariant *entry = NULL;
+    /* Files are kept while TLS is off, so that turning it on again finds them. */
+    if (node && (node->tls || (node->tls_ca_file && *node->tls_ca_file) ||
+                 (node->tls_cert_file && *node->tls_cert_file) ||
+                 (node->tls_key_file && *node->tls_key_file)))
+        entry =
+            g_variant_new("{s(bsss)}", name, node->tls, node->tls_ca_file ? node->tls_ca_file : "",
+                          node->tls_cert_file ? node->tls_cert_file : "",
+                          node->tls_key_file ? node->tls_key_file : "");
+    store(prefs, TLS_KEY, SESSION_TLS, with_entry(old, TLS_TYPE, name, entry));
 }
 
 static TscViewerPacsNode *node_new(const char *name, const char *ae, const char *host, int port,
                                    const char *our_ae, int timeout_s)
 {
-    TscViewerPacsNode n = {(char *)name, (char *)ae, (char *)host, (char *)our_ae,
-                           port,         timeout_s,  FALSE};
+    TscViewerPacsNode n = {.name = (char *)name,
+                           .called_ae = (char *)ae,
+                           .host = (char *)host,
+                           .calling_ae = (char *)our_ae,
+                           .port = port,
+                           .timeout_s = timeout_s};
     return tsc_viewer_pacs_node_copy(&n);
 }
 
-/* $TSC_VIEWER_PACS_NODE: "name|AE|host|port|our AE|timeout" (the last two
- * optional), for scripts and tests that must not touch saved settings. */
+static void node_set_tls(TscViewerPacsNode *node, gboolean on, const char *ca, const char *cert,
+                         const char *key)
+{
+    node->tls = on;
+    g_free(node->tls_ca_file);
+    g_free(node->tls_cert_file);
+    g_free(node->tls_key_file);
+    node->tls_ca_file = g_strdup(ca ? ca : "");
+    node->tls_cert_file = g_strdup(cert ? cert : "");
+    node->tls_key_file = g_strdup(key ? key : "");
+}
+
+/* $TSC_VIEWER_PACS_NODE: "name|AE|host|port|our AE|timeout|tls|CA file|our
+ * certificate|our key" (all after the port optional; the seventh field
+ * "tls" turns TLS on), for scripts and tests that must not touch saved
+ * settings. */
 static TscViewerPacsNode *env_node(void)
 {
     const char *spec = g_getenv("TSC_VIEWER_PACS_NODE");
     if (!spec || !*spec) return NULL;
-    g_auto(GStrv) f = g_strsplit(spec, "|", 6);
+    g_auto(GStrv) f = g_strsplit(spec, "|", 10);
     guint n = g_strv_length(f);
-    if (n < 4) {
-        g_warning("TSC_VIEWER_PACS_NODE needs name|AE|host|port[|our AE|timeout]; ignored");
+    if (n < 4 || (n > 6 && *f[6] && g_ascii_strcasecmp(f[6], "tls") != 0)) {
+        g_warning("TSC_VIEWER_PACS_NODE needs name|AE|host|port[|our AE|timeout|tls|CA "
+                  "file|our certificate|our key]; ignored");
         return NULL;
     }
     TscViewerPacsNode *node =
         node_new(f[0], f[1], f[2], atoi(f[3]), n > 4 ? f[4] : "", n > 5 ? atoi(f[5]) : 0);
     node->from_env = TRUE;
+    node_set_tls(node, n > 6 && *f[6], n > 7 ? f[7] : "", n > 8 ? f[8] : "", n > 9 ? f[9] : "");
     return node;
 }
 
@@ -101,13 +194,20 @@ GPtrArray *tsc_viewer_pacs_dup_nodes(TscViewerPrefs *prefs)
     TscViewerPacsNode *e = env_node();
     if (e) g_ptr_array_add(nodes, e);
     g_autoptr(GVariant) v = stored_nodes(prefs);
+    g_autoptr(GVariant) tls = stored_tls(prefs);
     GVariantIter it;
     const char *name, *ae, *host, *our;
     int port, timeout_s;
     g_variant_iter_init(&it, v);
-    while (g_variant_iter_next(&it, "(&s&s&si&si)", &name, &ae, &host, &port, &our, &timeout_s))
-        if (!e || g_strcmp0(name, e->name) != 0)
-            g_ptr_array_add(nodes, node_new(name, ae, host, port, our, timeout_s));
+    while (g_variant_iter_next(&it, "(&s&s&si&si)", &name, &ae, &host, &port, &our, &timeout_s)) {
+        if (e && g_strcmp0(name, e->name) == 0) continue;
+        TscViewerPacsNode *node = node_new(name, ae, host, port, our, timeout_s);
+        gboolean on;
+        const char *ca, *cert, *key;
+        if (g_variant_lookup(tls, name, "(b&s&s&s)", &on, &ca, &cert, &key))
+            node_set_tls(node, on, ca, cert, key);
+        g_ptr_array_add(nodes, node);
+    }
     return nodes;
 }
 
@@ -116,6 +216,33 @@ static gboolean ae_ok(const char *ae, gboolean may_be_empty)
     size_t n = ae ? strlen(ae) : 0;
     if (n == 0) return may_be_empty;
     return n <= 16 && !strchr(ae, '\\') && g_utf8_validate(ae, -1, NULL);
+}
+
+/* With TLS: the files named exist, and our certificate comes with its key. */
+static gboolean tls_files_ok(const TscViewerPacsNode *node, GError **error)
+{
+    const struct {
+        const char *path, *what;
+    } files[] = {
+        {node->tls_ca_file, "The CA certificate file"},
+        {node->tls_cert_file, "Our certificate file"},
+        {node->tls_key_file, "Our private key file"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++)
+        if (files[i].path && *files[i].path &&
+            !g_file_test(files[i].path, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s %s does not exist.",
+                        files[i].what, files[i].path);
+            return FALSE;
+        }
+    gboolean cert = node->tls_cert_file && *node->tls_cert_file;
+    gboolean key = node->tls_key_file && *node->tls_key_file;
+    if (cert != key) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "Give both our certificate and its private key, or neither.");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNode *node,
@@ -136,31 +263,12 @@ gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNod
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, bad);
         return FALSE;
     }
+    if (node->tls && !tls_files_ok(node, error)) return FALSE;
     g_autoptr(GVariant) old = stored_nodes(prefs);
-    GVariantBuilder b;
-    g_variant_builder_init(&b, G_VARIANT_TYPE(NODES_TYPE));
-    gboolean replaced = FALSE;
-    GVariantIter it;
-    GVariant *child;
-    g_variant_iter_init(&it, old);
-    while ((child = g_variant_iter_next_value(&it))) {
-        const char *name;
-        g_variant_get_child(child, 0, "&s", &name);
-        if (g_strcmp0(name, node->name) == 0) {
-            if (!replaced)
-                g_variant_builder_add(&b, "(sssisi)", node->name, node->called_ae, node->host,
-                                      node->port, node->calling_ae ? node->calling_ae : "",
-                                      node->timeout_s);
-            replaced = TRUE;
-        } else {
-            g_variant_builder_add_value(&b, child);
-        }
-        g_variant_unref(child);
-    }
-    if (!replaced)
-        g_variant_builder_add(&b, "(sssisi)", node->name, node->called_ae, node->host, node->port,
-                              node->calling_ae ? node->calling_ae : "", node->timeout_s);
-    store_nodes(prefs, g_variant_builder_end(&b));
+    GVariant *entry = g_variant_new("(sssisi)", node->name, node->called_ae, node->host, node->port,
+                                    node->calling_ae ? node->calling_ae : "", node->timeout_s);
+    store_nodes(prefs, with_entry(old, NODES_TYPE, node->name, entry));
+    store_tls(prefs, node->name, node);
     return TRUE;
 }
 
@@ -168,18 +276,8 @@ void tsc_viewer_pacs_remove_node(TscViewerPrefs *prefs, const char *name)
 {
     g_return_if_fail(TSC_IS_VIEWER_PREFS(prefs));
     g_autoptr(GVariant) old = stored_nodes(prefs);
-    GVariantBuilder b;
-    g_variant_builder_init(&b, G_VARIANT_TYPE(NODES_TYPE));
-    GVariantIter it;
-    GVariant *child;
-    g_variant_iter_init(&it, old);
-    while ((child = g_variant_iter_next_value(&it))) {
-        const char *n;
-        g_variant_get_child(child, 0, "&s", &n);
-        if (g_strcmp0(n, name) != 0) g_variant_builder_add_value(&b, child);
-        g_variant_unref(child);
-    }
-    store_nodes(prefs, g_variant_builder_end(&b));
+    store_nodes(prefs, with_entry(old, NODES_TYPE, name, NULL));
+    store_tls(prefs, name, NULL);
 }
 
 void tsc_viewer_pacs_set_chosen(TscViewerPrefs *prefs, const char *name)
@@ -301,6 +399,10 @@ static GTask *job_task(const TscViewerPacsNode *node, GCancellable *cancellable,
     j->pn.called_ae = j->node->called_ae;
     j->pn.calling_ae = j->node->calling_ae;
     j->pn.timeout_s = j->node->timeout_s;
+    j->pn.tls = j->node->tls ? 1 : 0;
+    j->pn.tls_ca_file = j->node->tls_ca_file;
+    j->pn.tls_cert_file = j->node->tls_cert_file;
+    j->pn.tls_key_file = j->node->tls_key_file;
     j->cancellable = cancellable;
     g_task_set_task_data(task, j, (GDestroyNotify)job_free);
     *out = j;

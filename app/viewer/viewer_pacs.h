@@ -24,13 +24,21 @@
 G_BEGIN_DECLS
 
 /* A PACS node as the preferences keep it (GSettings key "pacs-nodes",
- * a(sssisi): name, AE title, host, port, our AE title, timeout in s). */
+ * a(sssisi): name, AE title, host, port, our AE title, timeout in s; its
+ * TLS settings in "pacs-nodes-tls", a{s(bsss)} keyed by the name: TLS on,
+ * the CA file to trust, our certificate, our key). */
 typedef struct {
     char *name, *called_ae, *host, *calling_ae;
     int port, timeout_s;
-    /* From $TSC_VIEWER_PACS_NODE ("name|AE|host|port|our AE|timeout"): for
-     * this session only, never saved. */
+    /* From $TSC_VIEWER_PACS_NODE ("name|AE|host|port|our AE|timeout|tls|CA
+     * file|our certificate|our key"): for this session only, never saved. */
     gboolean from_env;
+    /* DIMSE over TLS; the node's certificate is always verified, against
+     * tls_ca_file ("" or NULL: the system's trusted certificates).  Our
+     * certificate and key (PEM, both or neither) for nodes that
+     * authenticate clients. */
+    gboolean tls;
+    char *tls_ca_file, *tls_cert_file, *tls_key_file;
 } TscViewerPacsNode;
 
 TscViewerPacsNode *tsc_viewer_pacs_node_copy(const TscViewerPacsNode *node);
@@ -41,7 +49,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TscViewerPacsNode, tsc_viewer_pacs_node_free)
 GPtrArray *tsc_viewer_pacs_dup_nodes(TscViewerPrefs *prefs);
 /* Adds or replaces (same name) a node; FALSE with a message in words when
  * a field is not usable (empty name or host, AE title longer than 16
- * characters or with a backslash, port outside 1..65535). */
+ * characters or with a backslash, port outside 1..65535; with TLS: a file
+ * named that does not exist, a certificate without its key or the
+ * reverse). */
 gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNode *node,
                                    GError **error);
 void tsc_viewer_pacs_remove_node(TscViewerPrefs *prefs, const char *name);

@@ -2350,19 +2350,27 @@ static int free_port(void)
     return bound ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) : 0;
 }
 
+/* SKIP (said) when a program of the NULL-terminated `tools` is not in
+ * PATH; `packages` names where Debian has them. */
+static int skip_without(const char *const *tools, const char *packages)
+{
+    for (; *tools; tools++) {
+        g_autofree char *p = g_find_program_in_path(*tools);
+        if (!p) {
+            printf("SKIP: %s is not installed (Debian: %s)\n", *tools, packages);
+            return SKIP;
+        }
+    }
+    return 0;
+}
+
 /* dcmqrscp on a free loopback port with an empty archive (AE TSCQR,
  * read-write), up when it answers echoscu.  SKIP without DCMTK's tools. */
 static int archive_start(Archive *a)
 {
     memset(a, 0, sizeof *a);
-    static const char *tools[] = {"dcmqrscp", "echoscu", "findscu"};
-    for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
-        g_autofree char *p = g_find_program_in_path(tools[i]);
-        if (!p) {
-            printf("SKIP: %s is not installed (Debian package dcmtk)\n", tools[i]);
-            return SKIP;
-        }
-    }
+    static const char *const tools[] = {"dcmqrscp", "echoscu", "findscu", NULL};
+    if (skip_without(tools, "dcmtk")) return SKIP;
     a->dir = g_build_filename(workdir, "archive", NULL);
     g_mkdir_with_parents(a->dir, 0700);
     a->port = free_port();
@@ -2504,11 +2512,11 @@ static GVariant *search_fields(const char *name, const char *modality)
     return g_variant_builder_end(&b);
 }
 
-/* Test Connection of the PACS nodes window (C-ECHO) on the archive's node
- * says `words`. */
-static int pacs_connection_test_says(Viewer *v, const char *words)
+/* Test Connection of the PACS nodes window (C-ECHO) on node `name` says
+ * `words`. */
+static int pacs_node_test_says(Viewer *v, const char *name, const char *words)
 {
-    viewer_action(v, "pacs-test-connection", g_variant_new_string("Test archive"));
+    viewer_action(v, "pacs-test-connection", g_variant_new_string(name));
     g_autoptr(GKeyFile) kf = wait_pacs_state(v, "echo", "nodes-testing", FALSE, 60);
     CHECK(kf, "no state");
     g_autofree char *result = kf_str(kf, "pacs", "nodes-result");
@@ -2518,6 +2526,12 @@ static int pacs_connection_test_says(Viewer *v, const char *words)
     CHECK(s, "no screenshot");
     shot_free(s);
     return 0;
+}
+
+/* The same on the archive's node ("Test archive"). */
+static int pacs_connection_test_says(Viewer *v, const char *words)
+{
+    return pacs_node_test_says(v, "Test archive", words);
 }
 
 /* Every MR study of the archive (the samples: three or more), two a page:
@@ -2739,6 +2753,142 @@ static int test_pacs_sends_seg_and_sr_to_the_archive(void)
     return pacs_case_end(v, &a, r);
 }
 
+/* DCMTK's storescp with DIMSE over TLS (AE TSCSTORE) on a free loopback
+ * port, its key and self-signed certificate made with openssl in the work
+ * folder together with another certificate (*crt, *other_crt); up when a
+ * TLS C-ECHO of the plugin that trusts its certificate is answered.  SKIP
+ * without openssl or storescp. */
+static int tls_store_start(Archive *a, char **crt, char **other_crt)
+{
+    memset(a, 0, sizeof *a);
+    static const char *const tools[] = {"openssl", "storescp", NULL};
+    if (skip_without(tools, "openssl, dcmtk")) return SKIP;
+    a->dir = g_build_filename(workdir, "received", NULL);
+    g_mkdir_with_parents(a->dir, 0700);
+    g_autofree char *key = g_build_filename(workdir, "node.key", NULL);
+    *crt = g_build_filename(workdir, "node.crt", NULL);
+    *other_crt = g_build_filename(workdir, "other.crt", NULL);
+    g_autofree char *other_key = g_build_filename(workdir, "other.key", NULL);
+    const char *pairs[][3] = {{key, *crt, "/CN=node"}, {other_key, *other_crt, "/CN=other"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(pairs); i++) {
+        const char *argv[] = {"openssl", "req",     "-x509",     "-newkey",   "rsa:2048",
+                              "-nodes",  "-keyout", pairs[i][0], "-out",      pairs[i][1],
+                              "-days",   "2",       "-subj",     pairs[i][2], NULL};
+        int status = 0;
+        g_autofree char *err = NULL;
+        CHECK(g_spawn_sync(NULL, (char **)argv, NULL,
+                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                           &status, NULL) &&
+                  g_spawn_check_wait_status(status, NULL),
+              "openssl made no certificate: %s", err ? err : "");
+    }
+    a->port = free_port();
+    CHECK(a->port > 0, "no free port");
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_autofree char *log = g_strdup_printf("%s/%s-storescp.log", artefacts, case_name);
+    g_subprocess_launcher_set_stdout_file_path(l, log);
+    g_autofree char *port = g_strdup_printf("%d", a->port);
+    const char *argv[] = {"storescp", "+tls", key,    *crt, "-ic", "--aetitle",
+                          "TSCSTORE", "-od",  a->dir, port, NULL};
+    g_autoptr(GError) error = NULL;
+    a->proc = g_subprocess_launcher_spawnv(l, argv, &error);
+    CHECK(a->proc, "storescp did not start: %s", error->message);
+    const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
+    CHECK(api, "the plugin does not serve ABI %u", TSC_PLUGIN_API_VERSION);
+    tsc_pacs_node node = {.struct_size = sizeof node,
+                          .host = "127.0.0.1",
+                          .port = a->port,
+                          .called_ae = "TSCSTORE",
+                          .calling_ae = "TSCPROBE",
+                          .timeout_s = 2,
+                          .tls = 1,
+                          .tls_ca_file = *crt};
+    tsc_error err = {0};
+    for (int i = 0; i < 50; i++) {
+        if (api->pacs_echo(&node, &err) == TSC_OK) return 0;
+        g_usleep(200 * 1000);
+    }
+    return failf("storescp +tls answered no C-ECHO within 10 s: %s (see %s)", err.message, log);
+}
+
+/* The viewer with the TLS store as its node, trusting `ca`. */
+static Viewer *viewer_start_with_tls_node(const Archive *a, const char *ca)
+{
+    g_autofree char *node = g_strdup_printf(
+        "TSC_VIEWER_PACS_NODE=Test archive|TSCSTORE|127.0.0.1|%d|TSCVIEWER|10|tls|%s", a->port, ca);
+    const char *env[] = {node, NULL};
+    return viewer_start(NULL, env);
+}
+
+/* Trusting the node's certificate, Test Connection over TLS works (a plain
+ * association to that port fails); trusting another certificate, both
+ * Test Connection and the PACS dialog's search say the node's certificate
+ * is not trusted. */
+static int test_pacs_tls_node_is_trusted_only_with_its_certificate(void)
+{
+    Archive a;
+    g_autofree char *crt = NULL, *other = NULL;
+    int r = tls_store_start(&a, &crt, &other);
+    if (r) return r == SKIP ? r : pacs_case_end(NULL, &a, r);
+    Viewer *v = viewer_start_with_tls_node(&a, crt);
+    if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
+    r = pacs_connection_test_says(v, "over TLS answers: the connection works");
+    /* With the TLS rows, the nodes window still fits a 1280x720 screen
+     * under a top bar. */
+    Shot *shot = r ? NULL : viewer_shot(v, "pacs-nodes-tls");
+    if (shot) printf("  nodes window: %dx%d\n", shot->w, shot->h);
+    if (!r && (!shot || shot->h > 688))
+        r = failf("the PACS nodes window is %d px high: more than a 720-line screen shows",
+                  shot ? shot->h : -1);
+    shot_free(shot);
+    viewer_stop(v);
+    if (r) return pacs_case_end(NULL, &a, r);
+    v = viewer_start_with_tls_node(&a, other);
+    if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
+    viewer_action(v, "pacs-search", search_fields("", "MR"));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "untrusted", "searching", FALSE, 60);
+    g_autofree char *err = kf ? kf_str(kf, "pacs", "error") : g_strdup("(no state)");
+    printf("  search: %s\n", err);
+    if (!strstr(err, "TLS handshake") || !strstr(err, "not trusted"))
+        r = failf("the dialog does not say the certificate is not trusted: \"%s\"", err);
+    else r = pacs_connection_test_says(v, "its certificate is not trusted");
+    return pacs_case_end(v, &a, r);
+}
+
+/* Settings saved by the viewer (GSettings' keyfile backend in the test's
+ * home): a node of the settings before TLS (no pacs-nodes-tls entry) and a
+ * node with TLS trusting the store's certificate, both at the TLS store.
+ * The TLS node answers; the older one still loads and talks without TLS,
+ * which the store refuses. */
+static int test_pacs_stored_nodes_keep_their_tls_settings(void)
+{
+    Archive a;
+    g_autofree char *crt = NULL, *other = NULL;
+    int r = tls_store_start(&a, &crt, &other);
+    if (r) return r == SKIP ? r : pacs_case_end(NULL, &a, r);
+    g_autofree char *dir = g_build_filename(workdir, ".config", "glib-2.0", "settings", NULL);
+    g_mkdir_with_parents(dir, 0700);
+    g_autofree char *path = g_build_filename(dir, "keyfile", NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *nodes =
+        g_strdup_printf("[('Old archive', 'TSCSTORE', '127.0.0.1', %d, 'TSCVIEWER', 5), "
+                        "('Secure archive', 'TSCSTORE', '127.0.0.1', %d, 'TSCVIEWER', 10)]",
+                        a.port, a.port);
+    g_autoptr(GVariant) tls =
+        g_variant_ref_sink(g_variant_new_parsed("{'Secure archive': (true, %s, '', '')}", crt));
+    g_autofree char *tls_text = g_variant_print(tls, FALSE);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes", nodes);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes-tls", tls_text);
+    if (!g_key_file_save_to_file(kf, path, NULL))
+        return pacs_case_end(NULL, &a, failf("cannot write %s", path));
+    const char *env[] = {"GSETTINGS_BACKEND=keyfile", "TSC_VIEWER_PACS_NODE", NULL};
+    Viewer *v = viewer_start(NULL, env);
+    if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
+    r = pacs_node_test_says(v, "Secure archive", "over TLS answers: the connection works");
+    if (!r) r = pacs_node_test_says(v, "Old archive", "it may expect TLS on this port");
+    return pacs_case_end(v, &a, r);
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -2769,6 +2919,10 @@ static const struct {
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
+    {"viewer_pacs_tls_node_is_trusted_only_with_its_certificate",
+     test_pacs_tls_node_is_trusted_only_with_its_certificate},
+    {"viewer_pacs_stored_nodes_keep_their_tls_settings",
+     test_pacs_stored_nodes_keep_their_tls_settings},
 };
 
 int main(int argc, char **argv)
