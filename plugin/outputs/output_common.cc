@@ -349,10 +349,9 @@ static void remove_stale_sc(const std::string &dir, size_t n_written)
     for (const auto &p : stale) unlink(p.c_str());
 }
 
-/* The context of one series' outputs; refuses results that cannot be
- * attached to the source slices. */
-static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
-                  const tsc_series_result *r, const tsc_report_options *options)
+/* The series, study and patient of `series`. */
+static void locate(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                   const tsc_series_result *r, const tsc_report_options *options)
 {
     c.model = model;
     c.index = index;
@@ -362,6 +361,14 @@ static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *ind
     c.se = tsc_dicom_get_series(index, series);
     c.st = tsc_dicom_get_study(index, c.se->study);
     c.pt = tsc_dicom_get_patient(index, c.st->patient);
+}
+
+/* The context of one series' outputs; refuses results that cannot be
+ * attached to the source slices. */
+static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                  const tsc_series_result *r, const tsc_report_options *options)
+{
+    locate(c, model, index, series, r, options);
     /* SEG, SR and Secondary Captures reference the source images; slices of
      * a reformat have another geometry and would be attached to the wrong
      * frames. */
@@ -442,7 +449,62 @@ static tsc_status run_pdf(const char *path, const tsc_model *model, const tsc_di
     return TSC_OK;
 }
 
+/* The folder of `path` ("." for a bare name). */
+static std::string folder_of(const std::string &path)
+{
+    size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+static tsc_status run_compare_sr(const char *path, const tsc_model *model,
+                                 const tsc_dicom_index *b_index, size_t b_series,
+                                 const tsc_series_result *b_r, const tsc_dicom_index *f_index,
+                                 size_t f_series, const tsc_series_result *f_r,
+                                 const tsc_dicom_comparison *comparison,
+                                 const tsc_report_options *options, tsc_error *err)
+{
+    /* The comparison is in patient coordinates and the evidence names
+     * whole series, so results on a reformat are as good as any here. */
+    Context f, b;
+    locate(f, model, f_index, f_series, f_r, options);
+    locate(b, model, b_index, b_series, b_r, options);
+    std::string dir = folder_of(path);
+    tsc_status st = tsc__check_outside_inputs(f_index, dir.c_str(), 1, err);
+    if (st == TSC_OK) st = tsc__check_outside_inputs(b_index, dir.c_str(), 1, err);
+    if (st != TSC_OK) return st;
+    if ((st = tsc__mkdirs(dir.c_str(), err)) != TSC_OK) return st;
+    if (!f.opt.force) {
+        struct stat sb;
+        if (lstat(path, &sb) == 0)
+            fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
+    }
+    load_sources(f);
+    load_sources(b);
+    identity(f);
+    DcmtkLog dcmtk_log;
+    write_compare_sr(f, b, *comparison, path);
+    return TSC_OK;
+}
+
 } // namespace tsc_out
+
+extern "C" tsc_status tsc_write_dicom_compare_sr(
+    const char *path, const tsc_model *model, const tsc_dicom_index *baseline_index,
+    size_t baseline_series, const tsc_series_result *baseline,
+    const tsc_dicom_index *followup_index, size_t followup_series,
+    const tsc_series_result *followup, const tsc_dicom_comparison *comparison,
+    const tsc_report_options *options, tsc_error *err)
+{
+    TSC_ASSERT(path && baseline_index && baseline && followup_index && followup && comparison);
+    TSC_ASSERT(baseline_series < tsc_dicom_n_series(baseline_index));
+    TSC_ASSERT(followup_series < tsc_dicom_n_series(followup_index));
+    tsc_error_clear(err);
+    TSC__API_IMPL_BEGIN
+    return tsc_out::run_compare_sr(path, model, baseline_index, baseline_series, baseline,
+                                   followup_index, followup_series, followup, comparison, options,
+                                   err);
+    TSC__API_IMPL_END(err, "DICOM comparison report")
+}
 
 extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_model *model,
                                               const tsc_dicom_index *index, size_t series,
