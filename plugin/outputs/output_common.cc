@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -425,35 +426,40 @@ static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dic
     return TSC_OK;
 }
 
+/* One output file at `path`: its folder outside the input folders of every
+ * study in `indices` and created, an existing file refused unless `force`. */
+static tsc_status prepare_file(const char *path,
+                               std::initializer_list<const tsc_dicom_index *> indices, bool force,
+                               tsc_error *err)
+{
+    std::string dir = path;
+    size_t slash = dir.find_last_of('/');
+    dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+    for (const tsc_dicom_index *index : indices) {
+        tsc_status st = tsc__check_outside_inputs(index, dir.c_str(), 1, err);
+        if (st != TSC_OK) return st;
+    }
+    tsc_status st = tsc__mkdirs(dir.c_str(), err);
+    if (st != TSC_OK) return st;
+    struct stat sb;
+    if (!force && lstat(path, &sb) == 0)
+        fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
+    return TSC_OK;
+}
+
 static tsc_status run_pdf(const char *path, const tsc_model *model, const tsc_dicom_index *index,
                           size_t series, const tsc_series_result *r,
                           const tsc_report_options *options, tsc_error *err)
 {
     Context c;
     begin(c, model, index, series, r, options);
-    std::string dir = path;
-    size_t slash = dir.find_last_of('/');
-    dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
-    tsc_status st = tsc__check_outside_inputs(index, dir.c_str(), 1, err);
+    tsc_status st = prepare_file(path, {index}, c.opt.force != 0, err);
     if (st != TSC_OK) return st;
-    if ((st = tsc__mkdirs(dir.c_str(), err)) != TSC_OK) return st;
-    if (!c.opt.force) {
-        struct stat sb;
-        if (lstat(path, &sb) == 0)
-            fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
-    }
     load_sources(c);
     identity(c);
     DcmtkLog dcmtk_log;
     write_pdf(c, path);
     return TSC_OK;
-}
-
-/* The folder of `path` ("." for a bare name). */
-static std::string folder_of(const std::string &path)
-{
-    size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
 static tsc_status run_compare_sr(const char *path, const tsc_model *model,
@@ -468,16 +474,8 @@ static tsc_status run_compare_sr(const char *path, const tsc_model *model,
     Context f, b;
     locate(f, model, f_index, f_series, f_r, options);
     locate(b, model, b_index, b_series, b_r, options);
-    std::string dir = folder_of(path);
-    tsc_status st = tsc__check_outside_inputs(f_index, dir.c_str(), 1, err);
-    if (st == TSC_OK) st = tsc__check_outside_inputs(b_index, dir.c_str(), 1, err);
+    tsc_status st = prepare_file(path, {f_index, b_index}, f.opt.force != 0, err);
     if (st != TSC_OK) return st;
-    if ((st = tsc__mkdirs(dir.c_str(), err)) != TSC_OK) return st;
-    if (!f.opt.force) {
-        struct stat sb;
-        if (lstat(path, &sb) == 0)
-            fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
-    }
     load_sources(f);
     load_sources(b);
     identity(f);

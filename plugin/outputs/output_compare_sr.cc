@@ -98,20 +98,11 @@ static void add_group(TID1500_MeasurementReport &report, bool first, const Conte
                                        : tsc_series_result_get_lesion3d(b.r, row.baseline);
     std::string id = in_f ? "Follow-up lesion " + std::to_string(row.followup + 1)
                           : "Baseline lesion " + std::to_string(row.baseline + 1) + ", gone";
-    check(m.setTrackingIdentifier(id.c_str()), "tracking identifier");
-    check(m.setTrackingUniqueIdentifier(new_uid(SITE_INSTANCE_UID_ROOT).c_str()), "tracking UID");
-    check(m.setFinding(coded(lesion_code(in_f ? f : b, le))), "finding");
+    identify_group(report, id, lesion_code(in_f ? f : b, le));
     check(m.addFindingSite(coded(CODE_BRAIN)), "finding site");
-    typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
     /* The follow-up's measurements: a gone lesion has volume 0 there. */
-    if (in_f) {
-        check(m.addMeasurement(CMR_CID7469::LongAxis,
-                               Value(mm(le->diameter_mm).c_str(), CMR_CID7181::Millimeter)),
-              "long axis");
-        check(m.addMeasurement(CMR_CID7469::ShortAxis,
-                               Value(mm(le->perpendicular_mm).c_str(), CMR_CID7181::Millimeter)),
-              "short axis");
-    }
+    if (in_f) add_axes(report, le->diameter_mm, le->perpendicular_mm);
+    typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
     check(m.addMeasurement(CMR_CID7469::Volume, Value(mm(in_f ? le->volume_ml : 0.0).c_str(),
                                                       CMR_CID7181::CubicCentimeter)),
           "volume");
@@ -166,10 +157,8 @@ void write_compare_sr(Context &f, const Context &b, const tsc_dicom_comparison &
         add_group(report, first, f, b, row);
         first = false;
     }
-    check(report.addQualitativeEvaluation(coded(CODE_FINDING), totals_text(cmp).c_str()), "totals");
-    check(report.addQualitativeEvaluation(coded(CODE_FINDING), rano_text(cmp).c_str()),
-          "RANO suggestion");
-    check(report.addQualitativeEvaluation(coded(CODE_COMMENT), DISCLAIMER), "disclaimer");
+    /* The totals, the suggested category and the disclaimer. */
+    add_document_evaluations(report, {totals_text(cmp), rano_text(cmp)});
 
     DSRDocument doc(DSRTypes::DT_EnhancedSR);
     start_document(doc, report, f, TSC_DICOM_COMPARE_SR_SERIES_NUMBER,

@@ -129,6 +129,14 @@ void start_report(TID1500_MeasurementReport &report, const Context &c);
 /* An image library group with one entry per source object of `c`. */
 void add_image_library_group(TID1500_MeasurementReport &report, const Context &c);
 void finish_image_library(TID1500_MeasurementReport &report);
+/* The current measurement group's tracking identifier, a new tracking UID
+ * and its finding. */
+void identify_group(TID1500_MeasurementReport &report, const std::string &id, const Code &finding);
+/* The current measurement group's long and short axis, mm. */
+void add_axes(TID1500_MeasurementReport &report, double long_mm, double short_mm);
+/* Document-level Finding items, then the disclaimer. */
+void add_document_evaluations(TID1500_MeasurementReport &report,
+                              const std::vector<std::string> &findings);
 /* The document from `report`: a new series in c's study, our device. */
 void start_document(DSRDocument &doc, TID1500_MeasurementReport &report, const Context &c,
                     int series_number, const char *series_description);

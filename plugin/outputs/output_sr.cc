@@ -107,6 +107,14 @@ void finish_image_library(TID1500_MeasurementReport &report)
     if (moved != CMR_EC_NoImageLibraryEntryDescriptorsToBeMoved) check(moved, "image library descriptors");
 }
 
+void add_document_evaluations(TID1500_MeasurementReport &report,
+                              const std::vector<std::string> &findings)
+{
+    for (const std::string &f : findings)
+        check(report.addQualitativeEvaluation(coded(CODE_FINDING), f.c_str()), "finding");
+    check(report.addQualitativeEvaluation(coded(CODE_COMMENT), DISCLAIMER), "disclaimer");
+}
+
 void start_document(DSRDocument &doc, TID1500_MeasurementReport &report, const Context &c,
                     int series_number, const char *series_description)
 {
@@ -141,6 +149,26 @@ void save_document(DSRDocument &doc, Context &c, const std::string &path)
     c.written.push_back(path);
 }
 
+void identify_group(TID1500_MeasurementReport &report, const std::string &id, const Code &finding)
+{
+    CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
+    check(m.setTrackingIdentifier(id.c_str()), "tracking identifier");
+    check(m.setTrackingUniqueIdentifier(new_uid(SITE_INSTANCE_UID_ROOT).c_str()), "tracking UID");
+    check(m.setFinding(coded(finding)), "finding");
+}
+
+void add_axes(TID1500_MeasurementReport &report, double long_mm, double short_mm)
+{
+    CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
+    typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
+    check(m.addMeasurement(CMR_CID7469::LongAxis,
+                           Value(mm(long_mm).c_str(), CMR_CID7181::Millimeter)),
+          "long axis");
+    check(m.addMeasurement(CMR_CID7469::ShortAxis,
+                           Value(mm(short_mm).c_str(), CMR_CID7181::Millimeter)),
+          "short axis");
+}
+
 void write_sr(Context &c, const std::string &path)
 {
     TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
@@ -161,10 +189,7 @@ void write_sr(Context &c, const std::string &path)
             CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
             char id[64];
             snprintf(id, sizeof id, "Lesion %zu on slice %zu", j + 1, k + 1);
-            check(m.setTrackingIdentifier(id), "tracking identifier");
-            check(m.setTrackingUniqueIdentifier(new_uid(SITE_INSTANCE_UID_ROOT).c_str()),
-                  "tracking UID");
-            check(m.setFinding(coded(class_code(c, r, label))), "finding");
+            identify_group(report, id, class_code(c, r, label));
             if (!c.seg_sop_uid.empty() && c.segment_of_label.count(label) && c.frame_of_slice.count(k)) {
                 DSRImageReferenceValue seg(UID_SegmentationStorage, c.seg_sop_uid.c_str());
                 /* Segment only: DCMTK 3.6.7 writes a frame list instead of the
@@ -176,13 +201,8 @@ void write_sr(Context &c, const std::string &path)
                       "source series");
             }
             check(m.addFindingSite(coded(CODE_BRAIN)), "finding site");
+            add_axes(report, le->diameter_mm, le->perpendicular_mm);
             typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
-            check(m.addMeasurement(CMR_CID7469::LongAxis,
-                                   Value(mm(le->diameter_mm).c_str(), CMR_CID7181::Millimeter)),
-                  "long axis");
-            check(m.addMeasurement(CMR_CID7469::ShortAxis,
-                                   Value(mm(le->perpendicular_mm).c_str(), CMR_CID7181::Millimeter)),
-                  "short axis");
             check(m.addMeasurement(CMR_CID7469::Area,
                                    Value(mm(le->area_mm2).c_str(), CMR_CID7181::SquareMillimeter)),
                   "area");
@@ -200,9 +220,7 @@ void write_sr(Context &c, const std::string &path)
     }
 
     /* The series verdict and the disclaimer as document-level evaluations. */
-    check(report.addQualitativeEvaluation(coded(CODE_FINDING), series_summary(c).c_str()),
-          "series finding");
-    check(report.addQualitativeEvaluation(coded(CODE_COMMENT), DISCLAIMER), "disclaimer");
+    add_document_evaluations(report, {series_summary(c)});
 
     DSRDocument doc(DSRTypes::DT_EnhancedSR);
     start_document(doc, report, c, TSC_DICOM_SR_SERIES_NUMBER,
