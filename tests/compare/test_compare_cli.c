@@ -500,6 +500,37 @@ TSC_TEST(compare_dicom_report_references_both_studies_with_a_group_per_lesion)
     cJSON_Delete(j);
 }
 
+TSC_TEST(compare_deidentified_dicom_report_has_no_identifiers_or_source_uids)
+{
+    need_cli();
+    if (tsc_test_system("command -v dcmdump >/dev/null 2>&1") != 0)
+        tsc_test_skip("dcmdump (dcmtk) is not installed: the report cannot be read back");
+    const char *b = make_study("base", &BASELINE, "CMP-001");
+    study fs = {1, 3, 34, GROWN_SHRUNK_NEW, 3};
+    const char *f = make_study("progression", &fs, "CMP-001");
+    cJSON *j;
+    REQUIRE(run_compare(b, f, "identified", NULL, &j) == 0);
+    REQUIRE(j);
+    char out[2100], extra[2200], sr[2200];
+    snprintf(out, sizeof out, "%s/deid-report", tsc_test_tmpdir());
+    snprintf(sr, sizeof sr, "%s/comparison_sr.dcm", out);
+    snprintf(extra, sizeof extra, "--out '%s' --dicom --deidentify", out);
+    cJSON *d;
+    REQUIRE(run_compare(b, f, "deid-dicom", extra, &d) == 0);
+    cJSON_Delete(d);
+    /* Pseudonymous patient, shifted dates, remapped UIDs of both studies. */
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -F '(0012,0062) CS [YES]'", sr) == 0);
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -E '\\(0010,0020\\) LO \\[TSC-'", sr) == 0);
+    CHECK(tsc_test_system("! dcmdump +L '%s' | grep -q -e CMP-001 -e Phantom -e 20240101 -F -e "
+                          "'%s' -e '%s'",
+                          sr, at(j, "baseline.study_uid")->valuestring,
+                          at(j, "followup.study_uid")->valuestring) == 0);
+    /* Still both studies referenced, under their new UIDs. */
+    CHECK(dump_count(sr, "\\[Measurement Group\\]") == 3);
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -F PertinentOtherEvidenceSequence", sr) == 0);
+    cJSON_Delete(j);
+}
+
 TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_change_and_stable),
               TSC_CASE(compare_grown_shrunk_and_new_lesions_on_other_slices_is_progression),
               TSC_CASE(compare_lesions_shrunk_by_half_is_partial_response),
@@ -508,4 +539,5 @@ TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_ch
               TSC_CASE(compare_png_and_pdf_reports_are_written_atomically_outside_the_inputs),
               TSC_CASE(compare_study_with_several_series_needs_the_series_named),
               TSC_CASE(compare_deidentified_json_has_no_uids_or_dates),
-              TSC_CASE(compare_dicom_report_references_both_studies_with_a_group_per_lesion))
+              TSC_CASE(compare_dicom_report_references_both_studies_with_a_group_per_lesion),
+              TSC_CASE(compare_deidentified_dicom_report_has_no_identifiers_or_source_uids))
