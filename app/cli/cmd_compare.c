@@ -46,8 +46,11 @@ static void compare_usage(FILE *f)
                "  --png             DIR/comparison.png: both key slices side by side with\n"
                "                    their lesions, and the change table (default with --out)\n"
                "  --pdf             DIR/comparison.pdf: the same on one page\n"
+               "  --dicom           DIR/comparison_sr.dcm: the comparison as a DICOM TID 1500\n"
+               "                    measurement report in a new series of the follow-up\n"
+               "                    study, referencing the images of both studies\n"
                "  --deidentify      no patient identifiers or source UIDs in the JSON, no\n"
-               "                    study dates in the report\n"
+               "                    study dates in the report; the DICOM report pseudonymous\n"
                "  --force           overwrite existing output files\n"
                "  --quiet           no progress on stderr\n"
                "\n"
@@ -66,7 +69,7 @@ typedef struct compare_args {
     const char *model_path;
     int threads, tta;
     const char *json_path, *out_dir;
-    int png, pdf, deidentify, force, quiet;
+    int png, pdf, dicom, deidentify, force, quiet;
 } compare_args;
 
 enum {
@@ -81,6 +84,7 @@ enum {
     OPT_OUT,
     OPT_PNG,
     OPT_PDF,
+    OPT_DICOM,
     OPT_DEIDENTIFY,
     OPT_FORCE,
     OPT_QUIET
@@ -99,6 +103,7 @@ static const struct option compare_options[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"png", no_argument, NULL, OPT_PNG},
     {"pdf", no_argument, NULL, OPT_PDF},
+    {"dicom", no_argument, NULL, OPT_DICOM},
     {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
     {"force", no_argument, NULL, OPT_FORCE},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -120,6 +125,7 @@ static int compare_option(int code, const char *v, void *user)
     case OPT_OUT: a->out_dir = v; break;
     case OPT_PNG: a->png = 1; break;
     case OPT_PDF: a->pdf = 1; break;
+    case OPT_DICOM: a->dicom = 1; break;
     case OPT_DEIDENTIFY: a->deidentify = 1; break;
     case OPT_FORCE: a->force = 1; break;
     case OPT_QUIET: a->quiet = 1; break;
@@ -143,11 +149,11 @@ static int parse_args(int argc, char **argv, compare_args *a)
         fprintf(stderr, "(see tumorscope compare --help)\n");
         return TSC_EXIT_USAGE;
     }
-    if ((a->png || a->pdf) && !a->out_dir) {
-        fprintf(stderr, "tumorscope compare: --png and --pdf need --out DIR\n");
+    if ((a->png || a->pdf || a->dicom) && !a->out_dir) {
+        fprintf(stderr, "tumorscope compare: --png, --pdf and --dicom need --out DIR\n");
         return TSC_EXIT_USAGE;
     }
-    if (a->out_dir && !a->pdf) a->png = 1;
+    if (a->out_dir && !a->pdf && !a->dicom) a->png = 1;
     int refused =
         tsc_cli_refuse_output_in_inputs("compare", "--out", a->out_dir, a->paths, a->n_paths);
     return refused ? refused
@@ -385,6 +391,71 @@ static void print_table(const side *sides, const tsc_comparison *c)
            tsc_rano_category_name(rs->category), TSC_RANO_SUGGESTION_LABEL, rs->reason);
 }
 
+/* DIR/comparison_sr.dcm: the comparison as the plugin's TID 1500 report,
+ * the rows lent by pointer as tsc_compare computed them. */
+static tsc_status write_dicom_sr(const char *path, const tsc_plugin_api *api, const compare_args *a,
+                                 const tsc_model *model, const side *sides,
+                                 const tsc_comparison *cmp, tsc_error *err)
+{
+    if (!TSC_PLUGIN_HAS(api, write_dicom_compare_sr)) {
+        snprintf(err->message, sizeof err->message,
+                 "%.300s not written: the plugin does not write comparison reports (ABI version 5 "
+                 "with write_dicom_compare_sr needed); install the matching plugin",
+                 path);
+        return err->status = TSC_EINVAL;
+    }
+    size_t n = tsc_comparison_n_rows(cmp);
+    tsc_dicom_compare_lesion *rows = calloc(n + 1, sizeof *rows);
+    const tsc_dicom_compare_lesion **ptrs = calloc(n + 1, sizeof *ptrs);
+    if (!rows || !ptrs) {
+        free(rows);
+        free((void *)ptrs);
+        snprintf(err->message, sizeof err->message, "%.300s not written: out of memory", path);
+        return err->status = TSC_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const tsc_compare_row *r = tsc_comparison_get_row(cmp, i);
+        rows[i] = (tsc_dicom_compare_lesion){sizeof rows[i],
+                                             r->change,
+                                             r->baseline,
+                                             r->followup,
+                                             r->baseline_volume_ml,
+                                             r->followup_volume_ml,
+                                             r->volume_change_percent,
+                                             r->baseline_product_mm2,
+                                             r->followup_product_mm2,
+                                             r->product_change_percent,
+                                             r->target};
+        ptrs[i] = &rows[i];
+    }
+    const tsc_compare_totals *t = tsc_comparison_get_totals(cmp);
+    const tsc_rano_suggestion *rs = tsc_comparison_get_rano(cmp);
+    tsc_dicom_comparison dc = {sizeof dc,
+                               ptrs,
+                               n,
+                               t->baseline_volume_ml,
+                               t->followup_volume_ml,
+                               t->volume_change_percent,
+                               t->baseline_spd_mm2,
+                               t->followup_spd_mm2,
+                               t->spd_change_percent,
+                               t->n_matched,
+                               t->n_new,
+                               t->n_gone,
+                               t->n_targets,
+                               rs->category,
+                               rs->reason};
+    tsc_report_options ro = api->report_default_options();
+    ro.deidentify = a->deidentify;
+    ro.force = a->force;
+    tsc_status st =
+        api->write_dicom_compare_sr(path, model, sides[0].ix, sides[0].series, sides[0].sr,
+                                    sides[1].ix, sides[1].series, sides[1].sr, &dc, &ro, err);
+    free(rows);
+    free((void *)ptrs);
+    return st;
+}
+
 /* The reports asked for into --out; TSC_EXIT_FAILURE (said on stderr) when
  * one could not be written. */
 static int write_reports(const tsc_plugin_api *api, const compare_args *a, const tsc_model *model,
@@ -408,6 +479,11 @@ static int write_reports(const tsc_plugin_api *api, const compare_args *a, const
     }
     snprintf(path, sizeof path, "%s/comparison.pdf", a->out_dir);
     if (a->pdf && tsc_cli_compare_pdf(path, api, model, v, cmp, a->deidentify, a->force, &err)) {
+        fprintf(stderr, "tumorscope compare: %s\n", err.message);
+        rc = TSC_EXIT_FAILURE;
+    }
+    snprintf(path, sizeof path, "%s/comparison_sr.dcm", a->out_dir);
+    if (a->dicom && write_dicom_sr(path, api, a, model, sides, cmp, &err) != TSC_OK) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }

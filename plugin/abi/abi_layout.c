@@ -152,6 +152,37 @@ TSC__AT(tsc_dicom_report_info, verification, 104);
 TSC__AT(tsc_dicom_report_info, n_measurement_groups, 112);
 TSC__AT(tsc_dicom_report_info, content_readable, 120);
 
+/* tsc_dicom_compare_lesion, tsc_dicom_comparison: host -> plugin, read up
+ * to their struct_size (version 5) */
+TSC__SIZE(tsc_dicom_compare_lesion, 88);
+TSC__AT(tsc_dicom_compare_lesion, struct_size, 0);
+TSC__AT(tsc_dicom_compare_lesion, change, 8);
+TSC__AT(tsc_dicom_compare_lesion, baseline, 16);
+TSC__AT(tsc_dicom_compare_lesion, followup, 24);
+TSC__AT(tsc_dicom_compare_lesion, baseline_volume_ml, 32);
+TSC__AT(tsc_dicom_compare_lesion, followup_volume_ml, 40);
+TSC__AT(tsc_dicom_compare_lesion, volume_change_percent, 48);
+TSC__AT(tsc_dicom_compare_lesion, baseline_product_mm2, 56);
+TSC__AT(tsc_dicom_compare_lesion, followup_product_mm2, 64);
+TSC__AT(tsc_dicom_compare_lesion, product_change_percent, 72);
+TSC__AT(tsc_dicom_compare_lesion, target, 80);
+TSC__SIZE(tsc_dicom_comparison, 120);
+TSC__AT(tsc_dicom_comparison, struct_size, 0);
+TSC__AT(tsc_dicom_comparison, lesions, 8);
+TSC__AT(tsc_dicom_comparison, n_lesions, 16);
+TSC__AT(tsc_dicom_comparison, baseline_volume_ml, 24);
+TSC__AT(tsc_dicom_comparison, followup_volume_ml, 32);
+TSC__AT(tsc_dicom_comparison, volume_change_percent, 40);
+TSC__AT(tsc_dicom_comparison, baseline_spd_mm2, 48);
+TSC__AT(tsc_dicom_comparison, followup_spd_mm2, 56);
+TSC__AT(tsc_dicom_comparison, spd_change_percent, 64);
+TSC__AT(tsc_dicom_comparison, n_matched, 72);
+TSC__AT(tsc_dicom_comparison, n_new, 80);
+TSC__AT(tsc_dicom_comparison, n_gone, 88);
+TSC__AT(tsc_dicom_comparison, n_targets, 96);
+TSC__AT(tsc_dicom_comparison, rano, 104);
+TSC__AT(tsc_dicom_comparison, rano_reason, 112);
+
 /* tsc_dicom_write_params: frozen */
 TSC__SIZE(tsc_dicom_write_params, 360);
 TSC__AT(tsc_dicom_write_params, struct_size, 0);

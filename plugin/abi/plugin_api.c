@@ -257,10 +257,11 @@ static const tsc_plugin_api api_table = {
     .pacs_store_files = tsc_pacs_store_files,
     .study_n_reports = tsc_dicom_n_reports,
     .study_get_report = tsc_dicom_get_report,
+    .write_dicom_compare_sr = tsc_write_dicom_compare_sr,
 };
 
 /* Versions 1 to 5 are frozen: their members never move.  A later version
- * appends members after study_get_report and updates only the total size
+ * appends members after write_dicom_compare_sr and updates only the total size
  * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -287,7 +288,9 @@ _Static_assert(offsetof(tsc_plugin_api, pacs_store_files) == 8 + 115 * sizeof(vo
                "ABI v5 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, study_get_report) == 8 + 117 * sizeof(void *),
                "ABI v5 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 118 * sizeof(void *), "ABI v5 size changed");
+_Static_assert(offsetof(tsc_plugin_api, write_dicom_compare_sr) == 8 + 118 * sizeof(void *),
+               "ABI v5 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 119 * sizeof(void *), "ABI v5 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

@@ -357,6 +357,23 @@ typedef struct tsc_plugin_api {
      * segmentations (tsc_dicom.h, tsc_dicom_report_info). */
     size_t (*study_n_reports)(const tsc_dicom_index *index);
     const tsc_dicom_report_info *(*study_get_report)(const tsc_dicom_index *index, size_t i);
+    /* The comparison of a follow-up with its baseline (as tsc_compare
+     * computed it, rows lent by pointer in tsc_dicom_comparison) as a TID
+     * 1500 Measurement Report in a new series (9905) of the follow-up
+     * study: one measurement group per follow-up lesion and per gone one,
+     * the totals, the suggested RANO category and the disclaimer; the
+     * follow-up images as Current Requested Procedure Evidence, the
+     * baseline's as Pertinent Other Evidence.  Written atomically to
+     * `path`; TSC_EEXIST unless options->force; never into either study's
+     * input folders (plugin/outputs/tsc_dicom_outputs.h,
+     * tsc_write_dicom_compare_sr). */
+    tsc_status (*write_dicom_compare_sr)(const char *path, const tsc_model *model,
+                                         const tsc_dicom_index *baseline_index,
+                                         size_t baseline_series, const tsc_series_result *baseline,
+                                         const tsc_dicom_index *followup_index,
+                                         size_t followup_series, const tsc_series_result *followup,
+                                         const tsc_dicom_comparison *comparison,
+                                         const tsc_report_options *options, tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -349,10 +350,9 @@ static void remove_stale_sc(const std::string &dir, size_t n_written)
     for (const auto &p : stale) unlink(p.c_str());
 }
 
-/* The context of one series' outputs; refuses results that cannot be
- * attached to the source slices. */
-static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
-                  const tsc_series_result *r, const tsc_report_options *options)
+/* The series, study and patient of `series`. */
+static void locate(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                   const tsc_series_result *r, const tsc_report_options *options)
 {
     c.model = model;
     c.index = index;
@@ -362,6 +362,14 @@ static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *ind
     c.se = tsc_dicom_get_series(index, series);
     c.st = tsc_dicom_get_study(index, c.se->study);
     c.pt = tsc_dicom_get_patient(index, c.st->patient);
+}
+
+/* The context of one series' outputs; refuses results that cannot be
+ * attached to the source slices. */
+static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *index, size_t series,
+                  const tsc_series_result *r, const tsc_report_options *options)
+{
+    locate(c, model, index, series, r, options);
     /* SEG, SR and Secondary Captures reference the source images; slices of
      * a reformat have another geometry and would be attached to the wrong
      * frames. */
@@ -418,23 +426,35 @@ static tsc_status run(const char *out_dir, const tsc_model *model, const tsc_dic
     return TSC_OK;
 }
 
+/* One output file at `path`: its folder outside the input folders of every
+ * study in `indices` and created, an existing file refused unless `force`. */
+static tsc_status prepare_file(const char *path,
+                               std::initializer_list<const tsc_dicom_index *> indices, bool force,
+                               tsc_error *err)
+{
+    std::string dir = path;
+    size_t slash = dir.find_last_of('/');
+    dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+    for (const tsc_dicom_index *index : indices) {
+        tsc_status st = tsc__check_outside_inputs(index, dir.c_str(), 1, err);
+        if (st != TSC_OK) return st;
+    }
+    tsc_status st = tsc__mkdirs(dir.c_str(), err);
+    if (st != TSC_OK) return st;
+    struct stat sb;
+    if (!force && lstat(path, &sb) == 0)
+        fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
+    return TSC_OK;
+}
+
 static tsc_status run_pdf(const char *path, const tsc_model *model, const tsc_dicom_index *index,
                           size_t series, const tsc_series_result *r,
                           const tsc_report_options *options, tsc_error *err)
 {
     Context c;
     begin(c, model, index, series, r, options);
-    std::string dir = path;
-    size_t slash = dir.find_last_of('/');
-    dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
-    tsc_status st = tsc__check_outside_inputs(index, dir.c_str(), 1, err);
+    tsc_status st = prepare_file(path, {index}, c.opt.force != 0, err);
     if (st != TSC_OK) return st;
-    if ((st = tsc__mkdirs(dir.c_str(), err)) != TSC_OK) return st;
-    if (!c.opt.force) {
-        struct stat sb;
-        if (lstat(path, &sb) == 0)
-            fail(TSC_EEXIST, std::string(path) + " already exists; pass --force to overwrite it");
-    }
     load_sources(c);
     identity(c);
     DcmtkLog dcmtk_log;
@@ -442,7 +462,47 @@ static tsc_status run_pdf(const char *path, const tsc_model *model, const tsc_di
     return TSC_OK;
 }
 
+static tsc_status run_compare_sr(const char *path, const tsc_model *model,
+                                 const tsc_dicom_index *b_index, size_t b_series,
+                                 const tsc_series_result *b_r, const tsc_dicom_index *f_index,
+                                 size_t f_series, const tsc_series_result *f_r,
+                                 const tsc_dicom_comparison *comparison,
+                                 const tsc_report_options *options, tsc_error *err)
+{
+    /* The comparison is in patient coordinates and the evidence names
+     * whole series, so results on a reformat are as good as any here. */
+    Context f, b;
+    locate(f, model, f_index, f_series, f_r, options);
+    locate(b, model, b_index, b_series, b_r, options);
+    tsc_status st = prepare_file(path, {f_index, b_index}, f.opt.force != 0, err);
+    if (st != TSC_OK) return st;
+    load_sources(f);
+    load_sources(b);
+    identity(f);
+    DcmtkLog dcmtk_log;
+    write_compare_sr(f, b, *comparison, path);
+    return TSC_OK;
+}
+
 } // namespace tsc_out
+
+extern "C" tsc_status tsc_write_dicom_compare_sr(
+    const char *path, const tsc_model *model, const tsc_dicom_index *baseline_index,
+    size_t baseline_series, const tsc_series_result *baseline,
+    const tsc_dicom_index *followup_index, size_t followup_series,
+    const tsc_series_result *followup, const tsc_dicom_comparison *comparison,
+    const tsc_report_options *options, tsc_error *err)
+{
+    TSC_ASSERT(path && baseline_index && baseline && followup_index && followup && comparison);
+    TSC_ASSERT(baseline_series < tsc_dicom_n_series(baseline_index));
+    TSC_ASSERT(followup_series < tsc_dicom_n_series(followup_index));
+    tsc_error_clear(err);
+    TSC__API_IMPL_BEGIN
+    return tsc_out::run_compare_sr(path, model, baseline_index, baseline_series, baseline,
+                                   followup_index, followup_series, followup, comparison, options,
+                                   err);
+    TSC__API_IMPL_END(err, "DICOM comparison report")
+}
 
 extern "C" tsc_status tsc_write_dicom_outputs(const char *out_dir, const tsc_model *model,
                                               const tsc_dicom_index *index, size_t series,

@@ -19,6 +19,10 @@
 #include "struct_size_private.h"
 #include "tsc_dicom_outputs.h"
 
+class DSRCodedEntryValue;
+class DSRDocument;
+class TID1500_MeasurementReport;
+
 namespace tsc_out {
 
 /* Caught, with its status and message, by the firewall of the C entry. */
@@ -112,10 +116,41 @@ std::vector<size_t> tumour_slices(const Context &c);
 extern const Code CODE_MORPH_ABNORMAL; /* SEG category */
 extern const Code CODE_BRAIN;          /* finding site */
 
+extern const Code CODE_FINDING; /* document and group evaluations */
+extern const Code CODE_COMMENT;
+extern const char *const DISCLAIMER; /* said in every report */
+
+/* The TID 1500 pieces both measurement reports share (output_sr.cc). */
+DSRCodedEntryValue coded(const Code &c);
+/* A length, area or volume to two decimals. */
+std::string mm(double v);
+/* Language, the device observer, the procedure and an empty image library. */
+void start_report(TID1500_MeasurementReport &report, const Context &c);
+/* An image library group with one entry per source object of `c`. */
+void add_image_library_group(TID1500_MeasurementReport &report, const Context &c);
+void finish_image_library(TID1500_MeasurementReport &report);
+/* The current measurement group's tracking identifier, a new tracking UID
+ * and its finding. */
+void identify_group(TID1500_MeasurementReport &report, const std::string &id, const Code &finding);
+/* The current measurement group's long and short axis, mm. */
+void add_axes(TID1500_MeasurementReport &report, double long_mm, double short_mm);
+/* Document-level Finding items, then the disclaimer. */
+void add_document_evaluations(TID1500_MeasurementReport &report,
+                              const std::vector<std::string> &findings);
+/* The document from `report`: a new series in c's study, our device. */
+void start_document(DSRDocument &doc, TID1500_MeasurementReport &report, const Context &c,
+                    int series_number, const char *series_description);
+/* Completes, stamps c's identity and our own UIDs, saves atomically. */
+void save_document(DSRDocument &doc, Context &c, const std::string &path);
+
 void write_seg(Context &c, const std::string &path);
 size_t write_sc(Context &c, const std::string &dir);
 void write_sr(Context &c, const std::string &path);
 void write_pdf(Context &c, const std::string &path);
+/* The comparison report: `f` the follow-up (identity applied), `b` the
+ * baseline (sources loaded). */
+void write_compare_sr(Context &f, const Context &b, const tsc_dicom_comparison &cmp,
+                      const std::string &path);
 
 } // namespace tsc_out
 

@@ -19,17 +19,18 @@
 
 namespace tsc_out {
 
-static DSRCodedEntryValue coded(const Code &c)
+DSRCodedEntryValue coded(const Code &c)
 {
     return DSRCodedEntryValue(c.value, c.scheme, c.meaning);
 }
 
-static const Code CODE_FINDING = {"121071", "DCM", "Finding"};
-static const Code CODE_COMMENT = {"121106", "DCM", "Comment"};
+const Code CODE_FINDING = {"121071", "DCM", "Finding"};
+const Code CODE_COMMENT = {"121106", "DCM", "Comment"};
+const char *const DISCLAIMER = "Decision support only - not for diagnostic use";
 
-/* Measurements to 0.01 mm (mm²): finer than any MR pixel, without
+/* Measurements to 0.01 mm (mm², mL): finer than any MR pixel, without
  * pretending float noise is information. */
-static std::string mm(double v)
+std::string mm(double v)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%.2f", v);
@@ -68,9 +69,8 @@ static std::string series_summary(const Context &c)
     return s;
 }
 
-void write_sr(Context &c, const std::string &path)
+void start_report(TID1500_MeasurementReport &report, const Context &c)
 {
-    TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
     check(report.setLanguage(CID5000_Languages::English), "language");
     std::string device_uid = new_uid(SITE_INSTANCE_UID_ROOT);
     check(report.getObservationContext().addDeviceObserver(device_uid.c_str(), "tumorscope",
@@ -80,10 +80,13 @@ void write_sr(Context &c, const std::string &path)
         check(report.addProcedureReported(CMR_CID100::MRIUnspecifiedBodyRegion), "procedure");
     else
         check(report.addProcedureReported(CMR_CID100::ImagingProcedure), "procedure");
+    check(report.getImageLibrary().createNewImageLibrary(), "image library");
+}
 
-    /* Image library: the source images, one entry per object. */
+void add_image_library_group(TID1500_MeasurementReport &report, const Context &c)
+{
+    /* One entry per source object. */
     TID1600_ImageLibrary &lib = report.getImageLibrary();
-    check(lib.createNewImageLibrary(), "image library");
     check(lib.addImageGroup(), "image library group");
     std::set<std::string> listed;
     for (const SourceImage &s : c.src) {
@@ -94,10 +97,84 @@ void write_sr(Context &c, const std::string &path)
         if (entry.bad()) entry = lib.addImageEntry(*s.header, TID1600_ImageLibrary::withoutDescriptors);
         check(entry, "image library entry " + s.path);
     }
+}
+
+void finish_image_library(TID1500_MeasurementReport &report)
+{
     /* Study date, modality, geometry shared by all: said once per group
      * (nothing to move when an entry has no descriptors). */
-    OFCondition moved = lib.moveCommonImageDescriptorsToImageGroups();
+    OFCondition moved = report.getImageLibrary().moveCommonImageDescriptorsToImageGroups();
     if (moved != CMR_EC_NoImageLibraryEntryDescriptorsToBeMoved) check(moved, "image library descriptors");
+}
+
+void add_document_evaluations(TID1500_MeasurementReport &report,
+                              const std::vector<std::string> &findings)
+{
+    for (const std::string &f : findings)
+        check(report.addQualitativeEvaluation(coded(CODE_FINDING), f.c_str()), "finding");
+    check(report.addQualitativeEvaluation(coded(CODE_COMMENT), DISCLAIMER), "disclaimer");
+}
+
+void start_document(DSRDocument &doc, TID1500_MeasurementReport &report, const Context &c,
+                    int series_number, const char *series_description)
+{
+    OFCondition cond = doc.setTreeFromRootTemplate(report, OFTrue);
+    if (cond.bad()) {
+        doc.createNewDocument(DSRTypes::DT_ComprehensiveSR);
+        check(doc.setTreeFromRootTemplate(report, OFTrue), "building the measurement report");
+    }
+    if (c.utf8) doc.setSpecificCharacterSetType(DSRTypes::CS_UTF8);
+    check(doc.createNewSeriesInStudy(c.study_uid.c_str()), "SR series");
+    doc.setSeriesNumber(std::to_string(series_number).c_str());
+    doc.setSeriesDescription(series_description);
+    doc.setInstanceNumber("1");
+    doc.setManufacturer("tumorscope");
+    doc.setManufacturerModelName("tumorscope");
+    doc.setSoftwareVersions(c.software.c_str(), OFFalse);
+    doc.setDeviceSerialNumber("1");
+}
+
+void save_document(DSRDocument &doc, Context &c, const std::string &path)
+{
+    check(doc.completeDocument(), "completing the report");
+    DcmFileFormat ff;
+    check(doc.write(*ff.getDataset()), "writing the measurement report");
+    apply_identity(*ff.getDataset(), c);
+    /* Our own 2.25 UIDs rather than DCMTK's default root. */
+    ff.getDataset()->putAndInsertString(DCM_SeriesInstanceUID,
+                                        new_uid(SITE_SERIES_UID_ROOT).c_str());
+    ff.getDataset()->putAndInsertString(DCM_SOPInstanceUID,
+                                        new_uid(SITE_INSTANCE_UID_ROOT).c_str());
+    save_atomic(ff, path, c);
+    c.written.push_back(path);
+}
+
+void identify_group(TID1500_MeasurementReport &report, const std::string &id, const Code &finding)
+{
+    CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
+    check(m.setTrackingIdentifier(id.c_str()), "tracking identifier");
+    check(m.setTrackingUniqueIdentifier(new_uid(SITE_INSTANCE_UID_ROOT).c_str()), "tracking UID");
+    check(m.setFinding(coded(finding)), "finding");
+}
+
+void add_axes(TID1500_MeasurementReport &report, double long_mm, double short_mm)
+{
+    CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
+    typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
+    check(m.addMeasurement(CMR_CID7469::LongAxis,
+                           Value(mm(long_mm).c_str(), CMR_CID7181::Millimeter)),
+          "long axis");
+    check(m.addMeasurement(CMR_CID7469::ShortAxis,
+                           Value(mm(short_mm).c_str(), CMR_CID7181::Millimeter)),
+          "short axis");
+}
+
+void write_sr(Context &c, const std::string &path)
+{
+    TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
+    start_report(report, c);
+    add_image_library_group(report, c);
+    finish_image_library(report);
 
     /* Measurement groups. */
     bool first = true;
@@ -112,10 +189,7 @@ void write_sr(Context &c, const std::string &path)
             CMR_TID1411_in_TID1500 &m = report.getVolumetricROIMeasurements();
             char id[64];
             snprintf(id, sizeof id, "Lesion %zu on slice %zu", j + 1, k + 1);
-            check(m.setTrackingIdentifier(id), "tracking identifier");
-            check(m.setTrackingUniqueIdentifier(new_uid(SITE_INSTANCE_UID_ROOT).c_str()),
-                  "tracking UID");
-            check(m.setFinding(coded(class_code(c, r, label))), "finding");
+            identify_group(report, id, class_code(c, r, label));
             if (!c.seg_sop_uid.empty() && c.segment_of_label.count(label) && c.frame_of_slice.count(k)) {
                 DSRImageReferenceValue seg(UID_SegmentationStorage, c.seg_sop_uid.c_str());
                 /* Segment only: DCMTK 3.6.7 writes a frame list instead of the
@@ -127,13 +201,8 @@ void write_sr(Context &c, const std::string &path)
                       "source series");
             }
             check(m.addFindingSite(coded(CODE_BRAIN)), "finding site");
+            add_axes(report, le->diameter_mm, le->perpendicular_mm);
             typedef CMR_TID1411_in_TID1500::MeasurementValue Value;
-            check(m.addMeasurement(CMR_CID7469::LongAxis,
-                                   Value(mm(le->diameter_mm).c_str(), CMR_CID7181::Millimeter)),
-                  "long axis");
-            check(m.addMeasurement(CMR_CID7469::ShortAxis,
-                                   Value(mm(le->perpendicular_mm).c_str(), CMR_CID7181::Millimeter)),
-                  "short axis");
             check(m.addMeasurement(CMR_CID7469::Area,
                                    Value(mm(le->area_mm2).c_str(), CMR_CID7181::SquareMillimeter)),
                   "area");
@@ -151,27 +220,11 @@ void write_sr(Context &c, const std::string &path)
     }
 
     /* The series verdict and the disclaimer as document-level evaluations. */
-    check(report.addQualitativeEvaluation(coded(CODE_FINDING), series_summary(c).c_str()),
-          "series finding");
-    check(report.addQualitativeEvaluation(coded(CODE_COMMENT),
-                                          "Decision support only - not for diagnostic use"),
-          "disclaimer");
+    add_document_evaluations(report, {series_summary(c)});
 
     DSRDocument doc(DSRTypes::DT_EnhancedSR);
-    OFCondition cond = doc.setTreeFromRootTemplate(report, OFTrue);
-    if (cond.bad()) {
-        doc.createNewDocument(DSRTypes::DT_ComprehensiveSR);
-        check(doc.setTreeFromRootTemplate(report, OFTrue), "building the measurement report");
-    }
-    if (c.utf8) doc.setSpecificCharacterSetType(DSRTypes::CS_UTF8);
-    check(doc.createNewSeriesInStudy(c.study_uid.c_str()), "SR series");
-    doc.setSeriesNumber(std::to_string(TSC_DICOM_SR_SERIES_NUMBER).c_str());
-    doc.setSeriesDescription("tumorscope measurements (decision support only)");
-    doc.setInstanceNumber("1");
-    doc.setManufacturer("tumorscope");
-    doc.setManufacturerModelName("tumorscope");
-    doc.setSoftwareVersions(c.software.c_str(), OFFalse);
-    doc.setDeviceSerialNumber("1");
+    start_document(doc, report, c, TSC_DICOM_SR_SERIES_NUMBER,
+                   "tumorscope measurements (decision support only)");
 
     /* Evidence: every source instance and the SEG. */
     DSRSOPInstanceReferenceList &ev = doc.getCurrentRequestedProcedureEvidence();
@@ -183,16 +236,7 @@ void write_sr(Context &c, const std::string &path)
         check(ev.addItem(c.study_uid.c_str(), c.seg_series_uid.c_str(), UID_SegmentationStorage,
                          c.seg_sop_uid.c_str()),
               "evidence");
-    check(doc.completeDocument(), "completing the report");
-
-    DcmFileFormat ff;
-    check(doc.write(*ff.getDataset()), "writing the measurement report");
-    apply_identity(*ff.getDataset(), c);
-    /* Our own 2.25 UIDs rather than DCMTK's default root. */
-    ff.getDataset()->putAndInsertString(DCM_SeriesInstanceUID, new_uid(SITE_SERIES_UID_ROOT).c_str());
-    ff.getDataset()->putAndInsertString(DCM_SOPInstanceUID, new_uid(SITE_INSTANCE_UID_ROOT).c_str());
-    save_atomic(ff, path, c);
-    c.written.push_back(path);
+    save_document(doc, c, path);
 }
 
 } // namespace tsc_out

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "tsc_analysis.h"
+#include "tsc_compare.h"
 #include "tsc_dicom.h"
 #include "tsc_render.h"
 #include "tsc_status.h"
@@ -70,6 +71,57 @@ tsc_status tsc_write_dicom_pdf(const char *path, const tsc_model *model,
                                const tsc_dicom_index *index, size_t series,
                                const tsc_series_result *r, const tsc_report_options *options,
                                tsc_error *err);
+
+/* One lesion of a comparison, a row of tsc_compare's change table
+ * (src/compare/tsc_compare.h), lent by the host for the call.  Percentages
+ * are NaN where the baseline value is 0; a study's values are 0 where the
+ * lesion is absent from it. */
+typedef struct tsc_dicom_compare_lesion {
+    size_t struct_size;       /* sizeof(tsc_dicom_compare_lesion) */
+    tsc_lesion_change change; /* matched, new or gone */
+    /* Indices of its 3D lesions in the baseline and follow-up results
+     * (series_result_get_lesion3d); (size_t)-1 where absent. */
+    size_t baseline, followup;
+    double baseline_volume_ml, followup_volume_ml, volume_change_percent;
+    double baseline_product_mm2, followup_product_mm2, product_change_percent;
+    int target; /* counted in the sum of products */
+} tsc_dicom_compare_lesion;
+
+/* A comparison as tsc_compare computed it, for tsc_write_dicom_compare_sr:
+ * the rows (pointers, read up to each one's struct_size), the totals and
+ * the suggested RANO category with its reason. */
+typedef struct tsc_dicom_comparison {
+    size_t struct_size; /* sizeof(tsc_dicom_comparison) */
+    const tsc_dicom_compare_lesion *const *lesions;
+    size_t n_lesions;
+    double baseline_volume_ml, followup_volume_ml, volume_change_percent;
+    double baseline_spd_mm2, followup_spd_mm2, spd_change_percent; /* sum of products, mm² */
+    size_t n_matched, n_new, n_gone, n_targets;
+    tsc_rano_category rano;
+    const char *rano_reason; /* which rule decided, with the numbers; may be NULL */
+} tsc_dicom_comparison;
+
+#define TSC_DICOM_COMPARE_SR_SERIES_NUMBER 9905
+
+/* The comparison of a follow-up with its baseline as a TID 1500
+ * Measurement Report written atomically to `path`: a new series
+ * (SeriesNumber 9905) in the follow-up study with its patient and study
+ * module (pseudonymous with options->deidentify), one measurement group per
+ * lesion of the follow-up and per gone lesion (follow-up long and short
+ * axis and volume; the change in words), the totals, the suggested RANO
+ * category and the disclaimer as document-level evaluations, the follow-up
+ * images as Current Requested Procedure Evidence and the baseline images as
+ * Pertinent Other Evidence.  TSC_EEXIST for an existing file unless
+ * options->force; `path` may not lie inside a folder holding either
+ * study's input files (TSC_EINVAL); TSC_EINVAL when a row names a lesion
+ * the results do not have.  `model` may be NULL (classical methods). */
+tsc_status tsc_write_dicom_compare_sr(const char *path, const tsc_model *model,
+                                      const tsc_dicom_index *baseline_index, size_t baseline_series,
+                                      const tsc_series_result *baseline,
+                                      const tsc_dicom_index *followup_index, size_t followup_series,
+                                      const tsc_series_result *followup,
+                                      const tsc_dicom_comparison *comparison,
+                                      const tsc_report_options *options, tsc_error *err);
 
 #ifdef __cplusplus
 }

@@ -413,6 +413,124 @@ TSC_TEST(compare_deidentified_json_has_no_uids_or_dates)
     cJSON_Delete(j);
 }
 
+/* Lines of `dcmdump +L` of `file` matching the extended regex `re`. */
+static int dump_count(const char *file, const char *re)
+{
+    char out[2200];
+    snprintf(out, sizeof out, "%s/dump-count", tsc_test_tmpdir());
+    REQUIRE(tsc_test_system("dcmdump +L '%s' | grep -c -E -e '%s' >'%s'; true", file, re, out) ==
+            0);
+    FILE *f = fopen(out, "r");
+    REQUIRE(f);
+    int n = -1;
+    REQUIRE(fscanf(f, "%d", &n) == 1);
+    fclose(f);
+    return n;
+}
+
+/* The Study Instance UIDs inside the top-level sequence `tag` ("0040,a375")
+ * of `file` include `uid`. */
+static int evidence_names_study(const char *file, const char *tag, const char *uid)
+{
+    return tsc_test_system("dcmdump +L '%s' | awk '/^\\(/ { top = $1 } /^ .*\\(0020,000d\\)/ "
+                           "{ print top, $3 }' | grep -q -F '(%s) [%s]'",
+                           file, tag, uid) == 0;
+}
+
+/* Grown, gone and new: the comparison report has one group per lesion of
+ * the follow-up and one per gone lesion, and references both studies. */
+static const sphere GROWN_GONE_NEW[] = {{20, -15, 25, 17}, {-20, -30, 90, 8}};
+
+TSC_TEST(compare_dicom_report_references_both_studies_with_a_group_per_lesion)
+{
+    need_cli();
+    const char *b = make_study("base", &BASELINE, "CMP-001");
+    study fs = {1, 3, 34, GROWN_GONE_NEW, 2};
+    const char *f = make_study("grown-gone-new", &fs, "CMP-001");
+    char out[2100], extra[2200], sr[2200];
+    snprintf(out, sizeof out, "%s/dicom-report", tsc_test_tmpdir());
+    snprintf(sr, sizeof sr, "%s/comparison_sr.dcm", out);
+    cJSON *j;
+    CHECK(run_compare(b, f, "dicom-usage", "--dicom", &j) == 2); /* needs --out */
+    cJSON_Delete(j);
+    snprintf(extra, sizeof extra, "--out '%s' --dicom", out);
+    REQUIRE(run_compare(b, f, "dicom", extra, &j) == 0);
+    REQUIRE(j);
+    CHECK(number_at(j, "totals.matched") == 1 && number_at(j, "totals.new") == 1 &&
+          number_at(j, "totals.gone") == 1);
+    CHECK(string_is(j, "rano_suggestion.category", "PD"));
+    /* Alone in its folder: written atomically, no PNG unless asked. */
+    CHECK(tsc_test_system("test \"$(ls -A '%s')\" = comparison_sr.dcm", out) == 0);
+    if (tsc_test_system("command -v dciodvfy >/dev/null 2>&1") == 0)
+        CHECK(tsc_test_system("dciodvfy '%s' 2>&1 | tee '%s.dciodvfy' | grep -q '^Error'; "
+                              "test $? -ne 0",
+                              sr, sr) == 0);
+    else printf("  dciodvfy (dicom3tools) is not installed: the IOD is not checked\n");
+    if (tsc_test_system("command -v dcmdump >/dev/null 2>&1") != 0)
+        tsc_test_skip("dcmdump (dcmtk) is not installed: the report cannot be read back");
+    /* A new SR series in the follow-up study, the baseline as other evidence. */
+    const char *fu_study = at(j, "followup.study_uid")->valuestring;
+    const char *base_study = at(j, "baseline.study_uid")->valuestring;
+    CHECK(strcmp(fu_study, base_study) != 0);
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -F '(0020,000d) UI [%s]'", sr, fu_study) == 0);
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -F '(0020,0011) IS [9905]'", sr) == 0);
+    CHECK(evidence_names_study(sr, "0040,a375", fu_study));
+    CHECK(evidence_names_study(sr, "0040,a385", base_study));
+    CHECK(!evidence_names_study(sr, "0040,a375", base_study));
+    /* One measurement group per follow-up lesion, plus the gone one. */
+    int n_followup = cJSON_GetArraySize(at(j, "followup.lesions_3d"));
+    CHECK(n_followup == 2);
+    CHECK(dump_count(sr, "\\[Measurement Group\\]") == n_followup + 1);
+    CHECK(dump_count(sr, "\\(0040,a160\\) UT \\[Follow-up lesion [0-9]+\\]") == n_followup);
+    CHECK(dump_count(sr, "\\[Baseline lesion [0-9]+, gone\\]") == 1);
+    CHECK(dump_count(sr, "\\[Gone since the baseline") == 1);
+    CHECK(dump_count(sr, "\\[New since the baseline") == 1);
+    CHECK(dump_count(sr, "\\[Matched with baseline lesion [0-9]+ \\[matched\\]; volume ") == 1);
+    CHECK(dump_count(sr, "\\[Long Axis\\]") == n_followup);
+    CHECK(dump_count(sr, "\\[Volume\\]") == n_followup + 1);
+    CHECK(dump_count(sr, "RANO PD \\(progressive disease\\), suggested, for the "
+                         "radiologist.s decision: ") == 1);
+    CHECK(dump_count(sr, "\\[Decision support only - not for diagnostic use\\]") == 1);
+    cJSON_Delete(j);
+    /* Not replaced without --force. */
+    CHECK(run_compare(b, f, "dicom-again", extra, &j) == 1);
+    cJSON_Delete(j);
+    snprintf(extra, sizeof extra, "--out '%s' --dicom --force", out);
+    CHECK(run_compare(b, f, "dicom-forced", extra, &j) == 0);
+    cJSON_Delete(j);
+}
+
+TSC_TEST(compare_deidentified_dicom_report_has_no_identifiers_or_source_uids)
+{
+    need_cli();
+    if (tsc_test_system("command -v dcmdump >/dev/null 2>&1") != 0)
+        tsc_test_skip("dcmdump (dcmtk) is not installed: the report cannot be read back");
+    const char *b = make_study("base", &BASELINE, "CMP-001");
+    study fs = {1, 3, 34, GROWN_SHRUNK_NEW, 3};
+    const char *f = make_study("progression", &fs, "CMP-001");
+    cJSON *j;
+    REQUIRE(run_compare(b, f, "identified", NULL, &j) == 0);
+    REQUIRE(j);
+    char out[2100], extra[2200], sr[2200];
+    snprintf(out, sizeof out, "%s/deid-report", tsc_test_tmpdir());
+    snprintf(sr, sizeof sr, "%s/comparison_sr.dcm", out);
+    snprintf(extra, sizeof extra, "--out '%s' --dicom --deidentify", out);
+    cJSON *d;
+    REQUIRE(run_compare(b, f, "deid-dicom", extra, &d) == 0);
+    cJSON_Delete(d);
+    /* Pseudonymous patient, shifted dates, remapped UIDs of both studies. */
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -F '(0012,0062) CS [YES]'", sr) == 0);
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -E '\\(0010,0020\\) LO \\[TSC-'", sr) == 0);
+    CHECK(tsc_test_system("! dcmdump +L '%s' | grep -q -e CMP-001 -e Phantom -e 20240101 -F -e "
+                          "'%s' -e '%s'",
+                          sr, at(j, "baseline.study_uid")->valuestring,
+                          at(j, "followup.study_uid")->valuestring) == 0);
+    /* Still both studies referenced, under their new UIDs. */
+    CHECK(dump_count(sr, "\\[Measurement Group\\]") == 3);
+    CHECK(tsc_test_system("dcmdump '%s' | grep -q -F PertinentOtherEvidenceSequence", sr) == 0);
+    cJSON_Delete(j);
+}
+
 TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_change_and_stable),
               TSC_CASE(compare_grown_shrunk_and_new_lesions_on_other_slices_is_progression),
               TSC_CASE(compare_lesions_shrunk_by_half_is_partial_response),
@@ -420,4 +538,6 @@ TSC_TEST_MAIN(TSC_CASE(compare_study_with_itself_matches_every_lesion_with_no_ch
               TSC_CASE(compare_refuses_two_patients_unless_the_user_confirms),
               TSC_CASE(compare_png_and_pdf_reports_are_written_atomically_outside_the_inputs),
               TSC_CASE(compare_study_with_several_series_needs_the_series_named),
-              TSC_CASE(compare_deidentified_json_has_no_uids_or_dates))
+              TSC_CASE(compare_deidentified_json_has_no_uids_or_dates),
+              TSC_CASE(compare_dicom_report_references_both_studies_with_a_group_per_lesion),
+              TSC_CASE(compare_deidentified_dicom_report_has_no_identifiers_or_source_uids))

@@ -966,10 +966,92 @@ TSC_TEST(outputs_deidentified_references_stay_consistent)
     for (const auto &u : seg_refs) CHECK(evidence.count(u) == 1);
 }
 
+/* Writes the comparison of f's result with itself, one matched row per 3D
+ * lesion, each row `row_size` bytes long (an older host's shorter row) and
+ * the first naming follow-up lesion `first_followup`. */
+tsc_status write_self_comparison(const Fixture &f, const std::string &path, size_t row_size,
+                                 size_t first_followup, tsc_error *err)
+{
+    size_t n = tsc_series_result_n_lesions3d(f.sr);
+    REQUIRE(n > 0);
+    std::vector<tsc_dicom_compare_lesion> rows(n);
+    std::vector<const tsc_dicom_compare_lesion *> ptrs(n);
+    for (size_t i = 0; i < n; i++) {
+        const tsc_lesion3d_info *le = tsc_series_result_get_lesion3d(f.sr, i);
+        double p = le->diameter_mm * le->perpendicular_mm;
+        rows[i] = {row_size,
+                   TSC_LESION_MATCHED,
+                   i,
+                   i ? i : first_followup,
+                   le->volume_ml,
+                   le->volume_ml,
+                   0,
+                   p,
+                   p,
+                   0,
+                   /* target */ 1};
+        ptrs[i] = &rows[i];
+    }
+    tsc_dicom_comparison c = {sizeof c, ptrs.data(), n, 1,           1,
+                              0,        1,           1, 0,           n,
+                              0,        0,           n, TSC_RANO_SD, "sum of products unchanged"};
+    tsc_report_options o = tsc_report_default_options();
+    return tsc_write_dicom_compare_sr(path.c_str(), f.model, f.ix, 0, f.sr, f.ix, 0, f.sr, &c, &o,
+                                      err);
+}
+
+/* The TextValue items of `path` that contain `what`. */
+int texts_with(const std::string &path, const char *what)
+{
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, path);
+    DcmStack stack;
+    int n = 0;
+    while (d->search(DCM_TextValue, stack, ESM_afterStackTop, OFTrue).good()) {
+        OFString v;
+        static_cast<DcmElement *>(stack.top())->getOFString(v, 0);
+        n += strstr(v.c_str(), what) != nullptr;
+    }
+    return n;
+}
+
+TSC_TEST(outputs_compare_sr_reads_an_older_hosts_rows_up_to_their_struct_size)
+{
+    Fixture f;
+    setup(f, true, false, nullptr, false);
+    size_t n = tsc_series_result_n_lesions3d(f.sr);
+    tsc_error err;
+    std::string full = f.out + "/full.dcm", old = f.out + "/old.dcm";
+    REQUIRE(write_self_comparison(f, full, sizeof(tsc_dicom_compare_lesion), 0, &err) == TSC_OK);
+    check_dciodvfy(full);
+    CHECK(texts_with(full, "RANO target lesion") == (int)n);
+    CHECK(texts_with(full, "RANO SD (stable disease), suggested, for the radiologist's "
+                           "decision: sum of products unchanged") == 1);
+    /* A row without `target`: read up to its size, the rest stays default. */
+    REQUIRE(write_self_comparison(f, old, offsetof(tsc_dicom_compare_lesion, target), 0, &err) ==
+            TSC_OK);
+    CHECK(texts_with(old, "Matched with baseline lesion") == (int)n);
+    CHECK(texts_with(old, "RANO target lesion") == 0);
+}
+
+TSC_TEST(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack)
+{
+    Fixture f;
+    setup(f, true, false, nullptr, false);
+    std::string path = f.out + "/bad.dcm";
+    tsc_error err;
+    size_t n = tsc_series_result_n_lesions3d(f.sr);
+    CHECK(write_self_comparison(f, path, sizeof(tsc_dicom_compare_lesion), n, &err) == TSC_EINVAL);
+    printf("  %s\n", err.message);
+    CHECK(strstr(err.message, "comparison row 1 names a lesion the results do not have") !=
+          nullptr);
+    struct stat st;
+    CHECK(lstat(path.c_str(), &st) != 0);
+}
+
 TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy),
-              TSC_CASE(outputs_sc_passes_dciodvfy),
-              TSC_CASE(outputs_sr_passes_dciodvfy),
+              TSC_CASE(outputs_sc_passes_dciodvfy), TSC_CASE(outputs_sr_passes_dciodvfy),
               TSC_CASE(outputs_deidentified_objects_pass_dciodvfy),
               TSC_CASE(outputs_seg_frames_match_the_analysis_masks),
               TSC_CASE(outputs_seg_of_a_multiframe_source_references_its_frames),
@@ -986,4 +1068,6 @@ TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_sr_is_read_back_as_a_stored_report_of_its_series),
               TSC_CASE(outputs_deidentified_references_stay_consistent),
               TSC_CASE(outputs_pdf_passes_dciodvfy_in_the_source_study),
-              TSC_CASE(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms))
+              TSC_CASE(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms),
+              TSC_CASE(outputs_compare_sr_reads_an_older_hosts_rows_up_to_their_struct_size),
+              TSC_CASE(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack))
