@@ -33,26 +33,8 @@ static const char *or_dash(const char *s)
 }
 
 /* Results computed elsewhere and stored with the series: its DICOM SEGs
- * and structured reports (matched by the series they reference). */
-static void print_stored(const tsc_dicom_index *ix, const char *series_uid)
-{
-    for (size_t i = 0; i < api->study_n_segmentations(ix); i++) {
-        const tsc_dicom_seg_info *g = api->study_get_segmentation(ix, i);
-        if (strcmp(g->referenced_series_uid, series_uid) != 0) continue;
-        printf("        stored SEG \"%s\": %zu frame(s), %zu segment(s)\n", g->description,
-               g->n_frames, g->n_segments);
-    }
-    if (!TSC_PLUGIN_HAS(api, study_get_report)) return;
-    for (size_t i = 0; i < api->study_n_reports(ix); i++) {
-        const tsc_dicom_report_info *r = api->study_get_report(ix, i);
-        if (strcmp(r->referenced_series_uid, series_uid) != 0) continue;
-        printf("        stored report \"%s\" by %s (%s), %s %s: %s; %zu measurement group(s)\n",
-               or_dash(r->title), or_dash(r->manufacturer), or_dash(r->software),
-               or_dash(r->content_date), or_dash(r->content_time), or_dash(r->finding),
-               r->n_measurement_groups);
-    }
-}
-
+ * and structured reports (matched by the series they reference), as the
+ * JSON of `info --json`. */
 static void add_stored_json(const tsc_dicom_index *ix, const char *series_uid, cJSON *jr)
 {
     cJSON *segs = cJSON_AddArrayToObject(jr, "stored_segmentations");
@@ -82,6 +64,31 @@ static void add_stored_json(const tsc_dicom_index *ix, const char *series_uid, c
         cJSON_AddNumberToObject(j, "measurement_groups", (double)r->n_measurement_groups);
         cJSON_AddItemToArray(reps, j);
     }
+}
+
+/* The same, as text lines under the series. */
+static void print_stored(const tsc_dicom_index *ix, const char *series_uid)
+{
+    cJSON *st = cJSON_CreateObject();
+    add_stored_json(ix, series_uid, st);
+    const cJSON *j;
+    cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(st, "stored_segmentations"))
+        printf("        stored SEG \"%s\": %.0f frame(s), %.0f segment(s)\n",
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "description")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "frames")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "segments")));
+    cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(st, "stored_reports"))
+    {
+        const char *k[] = {"title",        "manufacturer", "software",
+                           "content_date", "content_time", "finding"};
+        const char *v[6];
+        for (int i = 0; i < 6; i++)
+            v[i] = or_dash(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, k[i])));
+        printf("        stored report \"%s\" by %s (%s), %s %s: %s; %.0f measurement group(s)\n",
+               v[0], v[1], v[2], v[3], v[4], v[5],
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "measurement_groups")));
+    }
+    cJSON_Delete(st);
 }
 
 static void print_text(const tsc_dicom_index *ix, double seconds)
