@@ -171,6 +171,9 @@ def main():
     ap.add_argument("--ckpt", default=CKPT)
     ap.add_argument("--runlog", default=RUNLOG)
     ap.add_argument("--seed", type=int, default=20261203)
+    ap.add_argument("--reschedule-to", type=int, default=0,
+                    help="resume with a different schedule length: the cosine and the size "
+                         "fractions continue from the resumed step on the new length (logged)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -197,7 +200,15 @@ def main():
         ck = torch.load(a.ckpt, map_location="cpu")
         config = ck["config"]
         step, best = ck["step"], ck.get("best", -1.0)
-        if ck.get("total_steps") and ck["total_steps"] != a.total_steps:
+        if a.reschedule_to:
+            if a.reschedule_to <= step:
+                sys.exit(f"--reschedule-to {a.reschedule_to}: the checkpoint is already at step {step}")
+            log(f"schedule changed from {ck.get('total_steps')} to {a.reschedule_to} steps at step {step}")
+            runlog(f"| reschedule | at step {step}: schedule {ck.get('total_steps')} -> "
+                   f"{a.reschedule_to} steps | lr {lr_at(step, ck.get('total_steps') or a.total_steps, a.lr):.2e} -> "
+                   f"{lr_at(step, a.reschedule_to, a.lr):.2e} |")
+            a.total_steps = a.reschedule_to
+        elif ck.get("total_steps") and ck["total_steps"] != a.total_steps:
             log(f"checkpoint schedule is {ck['total_steps']} steps; keeping it")
             a.total_steps = ck["total_steps"]
     model = build(config)
