@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_format.h"
+#include "viewer_desktop.h"
 #include "viewer_window_pacs.h"
 
 G_DEFINE_FINAL_TYPE(TscViewerWindow, tsc_viewer_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -64,10 +65,7 @@ static void on_toast_close(GtkButton *b, TscViewerWindow *self)
 static void on_open_folder_clicked(GtkButton *b, TscViewerWindow *self)
 {
     (void)b;
-    if (!self->export_folder_shown) return;
-    g_autoptr(GFile) f = g_file_new_for_path(self->export_folder_shown);
-    g_autofree char *uri = g_file_get_uri(f);
-    gtk_show_uri(GTK_WINDOW(self), uri, GDK_CURRENT_TIME);
+    tsc_viewer_show_folder(GTK_WIDGET(self), self->export_folder_shown);
 }
 
 /* ---- progress ---------------------------------------------------------- */
