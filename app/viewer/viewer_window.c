@@ -769,8 +769,9 @@ static void bind_prefs(TscViewerWindow *self)
 {
     GBindingFlags f = G_BINDING_SYNC_CREATE;
     GBindingFlags bi = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
-    static const char *view_props[] = {"show-overlay", "overlay-outline", "opacity", "show-heatmap",
-                                       "show-corner-text", "analyze-on-click"};
+    static const char *view_props[] = {"show-overlay", "overlay-outline",  "opacity",
+                                       "show-heatmap", "show-corner-text", "analyze-on-click",
+                                       "show-seg"};
     for (size_t i = 0; i < G_N_ELEMENTS(view_props); i++)
         g_object_bind_property(self->prefs, view_props[i], self->view, view_props[i], f);
     g_object_bind_property(self->prefs, "show-overlay", self->overlay_switch, "active", bi);
@@ -778,7 +779,6 @@ static void bind_prefs(TscViewerWindow *self)
     g_object_bind_property(self->prefs, "show-heatmap", self->heatmap_switch, "active", bi);
     g_object_bind_property(self->prefs, "show-corner-text", self->corner_switch, "active", bi);
     g_object_bind_property(self->prefs, "analyze-on-click", self->click_switch, "active", bi);
-    g_object_bind_property(self->prefs, "show-seg", self->view, "show-seg", f);
     g_object_bind_property(self->prefs, "show-seg", self->seg_switch, "active", bi);
     g_object_bind_property_full(self->prefs, "left-drag", self->view, "left-drag-window-level", f,
                                 left_drag_to_bool, NULL, NULL, NULL);
