@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "tsc-viewer-export"
 #include "export_dialog.h"
 
+#include "viewer_desktop.h"
+
 struct _TscExportDialog {
     GtkWindow parent_instance;
     GtkCheckButton *slice_check, *series_check, *pdf_check, *dicom_check;
@@ -32,13 +34,10 @@ static void on_export_clicked(TscExportDialog *self)
 static void on_folder_chosen(GtkNativeDialog *d, int response, gpointer data)
 {
     TscExportDialog *self = data;
-    if (response == GTK_RESPONSE_ACCEPT) {
-        g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
-        g_autofree char *p = f ? g_file_get_path(f) : NULL;
-        if (p) {
-            set_folder(self, p);
-            g_object_set(self->prefs, "export-folder", p, NULL);
-        }
+    g_autofree char *p = tsc_viewer_chooser_dup_path(d, response);
+    if (p) {
+        set_folder(self, p);
+        g_object_set(self->prefs, "export-folder", p, NULL);
     }
     /* The chooser and the reference on the dialog were taken when it was shown. */
     g_object_unref(d);

@@ -326,14 +326,6 @@ void tsc_findings_panel_set_stored(TscFindingsPanel *self, const char *text)
     gtk_label_set_text(GTK_LABEL(self->stored_text), text ? text : "");
 }
 
-const char *tsc_findings_panel_get_stored(TscFindingsPanel *self)
-{
-    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return gtk_widget_get_visible(self->stored_box)
-               ? gtk_label_get_text(GTK_LABEL(self->stored_text))
-               : "";
-}
-
 void tsc_findings_panel_invalidate(TscFindingsPanel *self)
 {
     g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
@@ -342,45 +334,26 @@ void tsc_findings_panel_invalidate(TscFindingsPanel *self)
     self->shown_series_model = NULL;
 }
 
-static const char *visible_text(GtkWidget *l)
-{
-    return gtk_widget_get_visible(l) ? gtk_label_get_text(GTK_LABEL(l)) : "";
-}
-
-const char *tsc_findings_panel_get_slice_verdict(TscFindingsPanel *self)
+const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText which)
 {
     g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return visible_text(self->s_verdict);
-}
-
-const char *tsc_findings_panel_get_slice_status(TscFindingsPanel *self)
-{
-    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return visible_text(self->s_status);
-}
-
-const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self)
-{
-    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return visible_text(self->s_scope);
-}
-
-const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self)
-{
-    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return visible_text(self->r_banner);
-}
-
-const char *tsc_findings_panel_get_scope(TscFindingsPanel *self)
-{
-    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return visible_text(self->scope_label);
-}
-
-const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self)
-{
-    g_return_val_if_fail(TSC_IS_FINDINGS_PANEL(self), "");
-    return gtk_widget_get_visible(self->r_key) ? gtk_button_get_label(GTK_BUTTON(self->r_key)) : "";
+    GtkWidget *shown = NULL, *label = NULL;
+    switch (which) {
+    case TSC_FINDINGS_TEXT_SCOPE: shown = label = self->scope_label; break;
+    case TSC_FINDINGS_TEXT_SLICE_STATUS: shown = label = self->s_status; break;
+    case TSC_FINDINGS_TEXT_SLICE_VERDICT: shown = label = self->s_verdict; break;
+    case TSC_FINDINGS_TEXT_SLICE_SCOPE: shown = label = self->s_scope; break;
+    case TSC_FINDINGS_TEXT_SERIES_VERDICT: shown = label = self->r_banner; break;
+    case TSC_FINDINGS_TEXT_STORED:
+        shown = self->stored_box;
+        label = self->stored_text;
+        break;
+    case TSC_FINDINGS_TEXT_KEY_SLICE:
+        return gtk_widget_get_visible(self->r_key) ? gtk_button_get_label(GTK_BUTTON(self->r_key))
+                                                   : "";
+    default: g_return_val_if_reached("");
+    }
+    return gtk_widget_get_visible(shown) ? gtk_label_get_text(GTK_LABEL(label)) : "";
 }
 
 int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self)

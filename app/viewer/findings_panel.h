@@ -36,14 +36,18 @@ void tsc_findings_panel_clear(TscFindingsPanel *self);
 /* Forgets which series result is shown (a new result may have its address). */
 void tsc_findings_panel_invalidate(TscFindingsPanel *self);
 
-/* What the panel shows, for scripts and tests ("" when hidden; borrowed). */
-const char *tsc_findings_panel_get_slice_verdict(TscFindingsPanel *self);
-const char *tsc_findings_panel_get_slice_status(TscFindingsPanel *self);
-const char *tsc_findings_panel_get_slice_scope(TscFindingsPanel *self);
-const char *tsc_findings_panel_get_series_verdict(TscFindingsPanel *self);
-const char *tsc_findings_panel_get_scope(TscFindingsPanel *self);
-const char *tsc_findings_panel_get_key_slice(TscFindingsPanel *self);
-const char *tsc_findings_panel_get_stored(TscFindingsPanel *self);
+/* The texts the panel shows, for scripts and tests. */
+typedef enum {
+    TSC_FINDINGS_TEXT_SCOPE, /* why the series is outside the model's scope */
+    TSC_FINDINGS_TEXT_SLICE_STATUS,
+    TSC_FINDINGS_TEXT_SLICE_VERDICT,
+    TSC_FINDINGS_TEXT_SLICE_SCOPE,
+    TSC_FINDINGS_TEXT_SERIES_VERDICT,
+    TSC_FINDINGS_TEXT_KEY_SLICE, /* the key slice button's label */
+    TSC_FINDINGS_TEXT_STORED,    /* the stored report's text */
+} TscFindingsText;
+/* The text `which` as shown ("" when hidden; borrowed). */
+const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText which);
 /* Lesion rows visible in both sections. */
 int tsc_findings_panel_n_lesions_shown(TscFindingsPanel *self);
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "viewer_desktop.h"
 typedef struct {
     GtkMessageType type;
     char *title, *details;
@@ -162,11 +163,7 @@ static void on_response(GtkInfoBar *bar, int response, TscIssueBar *self)
 static void on_open_folder(GtkButton *b, TscIssueBar *self)
 {
     (void)b;
-    if (!self->folder) return;
-    g_autoptr(GFile) f = g_file_new_for_path(self->folder);
-    g_autofree char *uri = g_file_get_uri(f);
-    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-    gtk_show_uri(GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, uri, GDK_CURRENT_TIME);
+    tsc_viewer_show_folder(GTK_WIDGET(self), self->folder);
 }
 
 static void tsc_issue_bar_dispose(GObject *object)

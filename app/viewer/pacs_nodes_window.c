@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tsc-viewer-pacs"
 #include "pacs_nodes_window.h"
 
+#include "viewer_desktop.h"
 #include "viewer_pacs.h"
 
 struct _TscPacsNodesWindow {
@@ -172,11 +173,8 @@ static void close_chooser(TscPacsNodesWindow *self)
 static void on_chosen(TscPacsNodesWindow *self, int response, GtkNativeDialog *chooser)
 {
     if (chooser != GTK_NATIVE_DIALOG(self->chooser)) return;
-    if (response == GTK_RESPONSE_ACCEPT) {
-        g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
-        g_autofree char *path = file ? g_file_get_path(file) : NULL;
-        if (path) gtk_editable_set_text(self->chooser_entry, path);
-    }
+    g_autofree char *path = tsc_viewer_chooser_dup_path(chooser, response);
+    if (path) gtk_editable_set_text(self->chooser_entry, path);
     close_chooser(self);
 }
 
@@ -189,14 +187,10 @@ static void browse(TscPacsNodesWindow *self, GtkEditable *entry, const char *tit
                                                 GTK_FILE_CHOOSER_ACTION_OPEN, "_Select", "_Cancel");
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
     self->chooser_entry = entry;
-    g_autoptr(GtkFileFilter) pem = gtk_file_filter_new();
-    gtk_file_filter_set_name(pem, "PEM files");
-    static const char *patterns[] = {"*.pem", "*.crt", "*.cer", "*.key"};
-    for (size_t i = 0; i < G_N_ELEMENTS(patterns); i++)
-        gtk_file_filter_add_pattern(pem, patterns[i]);
-    g_autoptr(GtkFileFilter) all = gtk_file_filter_new();
-    gtk_file_filter_set_name(all, "All files");
-    gtk_file_filter_add_pattern(all, "*");
+    static const char *const pem_names[] = {"*.pem", "*.crt", "*.cer", "*.key", NULL};
+    g_autoptr(GtkFileFilter) pem = tsc_viewer_file_filter_new("PEM files", pem_names);
+    static const char *const any[] = {"*", NULL};
+    g_autoptr(GtkFileFilter) all = tsc_viewer_file_filter_new("All files", any);
     gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), pem);
     gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(self->chooser), all);
     const char *current = gtk_editable_get_text(entry);

@@ -984,6 +984,18 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
+/* A drag gesture of one mouse button on the view; `end` may be NULL. */
+static void add_drag(TscSliceView *self, guint button, GCallback begin, GCallback update,
+                     GCallback end)
+{
+    GtkGesture *drag = gtk_gesture_drag_new();
+    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(drag), button);
+    g_signal_connect(drag, "drag-begin", begin, self);
+    g_signal_connect(drag, "drag-update", update, self);
+    if (end) g_signal_connect(drag, "drag-end", end, self);
+    gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drag));
+}
+
 static void tsc_slice_view_init(TscSliceView *self)
 {
     GtkWidget *w = GTK_WIDGET(self);
@@ -1011,17 +1023,8 @@ static void tsc_slice_view_init(TscSliceView *self)
     g_signal_connect(motion, "enter", G_CALLBACK(on_motion), self);
     gtk_widget_add_controller(w, motion);
 
-    GtkGesture *wl = gtk_gesture_drag_new();
-    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(wl), GDK_BUTTON_SECONDARY);
-    g_signal_connect(wl, "drag-begin", G_CALLBACK(on_wl_begin), self);
-    g_signal_connect(wl, "drag-update", G_CALLBACK(on_wl_update), self);
-    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(wl));
-
-    GtkGesture *pan = gtk_gesture_drag_new();
-    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(pan), GDK_BUTTON_MIDDLE);
-    g_signal_connect(pan, "drag-begin", G_CALLBACK(on_pan_begin), self);
-    g_signal_connect(pan, "drag-update", G_CALLBACK(on_pan_update), self);
-    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(pan));
+    add_drag(self, GDK_BUTTON_SECONDARY, G_CALLBACK(on_wl_begin), G_CALLBACK(on_wl_update), NULL);
+    add_drag(self, GDK_BUTTON_MIDDLE, G_CALLBACK(on_pan_begin), G_CALLBACK(on_pan_update), NULL);
 
     GtkEventController *any = gtk_event_controller_legacy_new();
     gtk_event_controller_set_propagation_phase(any, GTK_PHASE_CAPTURE);
@@ -1035,12 +1038,8 @@ static void tsc_slice_view_init(TscSliceView *self)
 
     /* The click itself is decided here, at the release, from how far the
      * press moved (GtkGestureClick alone cannot tell a drag from a click). */
-    GtkGesture *left = gtk_gesture_drag_new();
-    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(left), GDK_BUTTON_PRIMARY);
-    g_signal_connect(left, "drag-begin", G_CALLBACK(on_left_begin), self);
-    g_signal_connect(left, "drag-update", G_CALLBACK(on_left_update), self);
-    g_signal_connect(left, "drag-end", G_CALLBACK(on_left_end), self);
-    gtk_widget_add_controller(w, GTK_EVENT_CONTROLLER(left));
+    add_drag(self, GDK_BUTTON_PRIMARY, G_CALLBACK(on_left_begin), G_CALLBACK(on_left_update),
+             G_CALLBACK(on_left_end));
 }
 
 GtkWidget *tsc_slice_view_new(void)

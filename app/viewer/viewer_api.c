@@ -135,8 +135,16 @@ void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *er
         g_set_error_literal(error, TSC_VIEWER_ERROR, (int)status, detail);
 }
 
+/* A description as it crosses the ABI: zeroed, with its size. */
+static void description_init(tsc_description *out)
+{
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+}
+
 /* A plugin older than ABI 3 has no description: say only what is certain
- * (the verdict), never a percentage whose meaning we would have to guess. */
+ * (the verdict), never a percentage whose meaning we would have to guess.
+ * `out` has been through description_init(). */
 static void describe_fallback(tsc_verdict v, tsc_description *out)
 {
     static const struct {
@@ -150,8 +158,6 @@ static void describe_fallback(tsc_verdict v, tsc_description *out)
         [TSC_VERDICT_NOT_ANALYSED] = {"NOT ANALYSED", "Not analysed", TSC_COLOR_NOT_ASSESSABLE},
     };
     guint i = (guint)v < G_N_ELEMENTS(names) ? (guint)v : TSC_VERDICT_INCONCLUSIVE;
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
     out->verdict = v;
     g_strlcpy(out->headline, names[i].headline, sizeof out->headline);
     g_strlcpy(out->finding, names[i].finding, sizeof out->finding);
@@ -164,24 +170,16 @@ static void describe_fallback(tsc_verdict v, tsc_description *out)
 void tsc_viewer_describe_result(const tsc_model *model, const tsc_result *r, tsc_description *out)
 {
     g_return_if_fail(api && r && out);
-    if (!TSC_PLUGIN_HAS(api, result_describe)) {
-        describe_fallback(api->result_get_verdict(r), out);
-        return;
-    }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
-    api->result_describe(model, r, out);
+    description_init(out);
+    if (TSC_PLUGIN_HAS(api, result_describe)) api->result_describe(model, r, out);
+    else describe_fallback(api->result_get_verdict(r), out);
 }
 
 void tsc_viewer_describe_series(const tsc_model *model, const tsc_series_result *r,
                                 tsc_description *out)
 {
     g_return_if_fail(api && r && out);
-    if (!TSC_PLUGIN_HAS(api, series_result_describe)) {
-        describe_fallback(api->series_result_get_verdict(r), out);
-        return;
-    }
-    memset(out, 0, sizeof *out);
-    out->struct_size = sizeof *out;
-    api->series_result_describe(model, r, out);
+    description_init(out);
+    if (TSC_PLUGIN_HAS(api, series_result_describe)) api->series_result_describe(model, r, out);
+    else describe_fallback(api->series_result_get_verdict(r), out);
 }

@@ -318,6 +318,16 @@ static void export_data_free(ExportData *d)
     g_free(d);
 }
 
+/* Records one output of an export: its line in `written` when it was
+ * written, else its failure when it is the first (the export goes on with
+ * the other outputs and says what failed first). */
+static void note_output(GString *written, GError **first_error, tsc_status st, const tsc_error *err,
+                        const char *line, const char *failure)
+{
+    if (st == TSC_OK) g_string_append_printf(written, "%s\n", line);
+    else if (!*first_error) tsc_viewer_set_error(first_error, st, err, failure);
+}
+
 static void export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
     (void)source;
@@ -364,10 +374,7 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
             g_autofree char *path = g_build_filename(folder, name, NULL);
             st = api->report_slice_png(path, model, index, d->series, d->slice, d->slice_result,
                                        &ro, &err);
-            if (st == TSC_OK)
-                g_string_append_printf(written, "%s\n", name);
-            else if (!first_error)
-                tsc_viewer_set_error(&first_error, st, &err, "The slice report failed");
+            note_output(written, &first_error, st, &err, name, "The slice report failed");
         } else if (d->method == TSC_METHOD_CNN && !d->model) {
             g_string_append(notes, "Slice report skipped: the model is not loaded.\n");
         }
@@ -380,29 +387,22 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
     if (sr && d->spec.series_png && !g_cancellable_is_cancelled(cancellable)) {
         g_autofree char *path = g_build_filename(folder, "series-summary.png", NULL);
         st = api->report_series_png(path, model, index, d->series, sr, &ro, &err);
-        if (st == TSC_OK)
-            g_string_append(written, "series-summary.png\n");
-        else if (!first_error)
-            tsc_viewer_set_error(&first_error, st, &err, "The series summary failed");
+        note_output(written, &first_error, st, &err, "series-summary.png",
+                    "The series summary failed");
     }
     if (sr && d->spec.pdf && !g_cancellable_is_cancelled(cancellable)) {
         g_autofree char *path = g_build_filename(folder, "report.pdf", NULL);
         st = api->report_pdf(path, model, index, d->series, sr, &ro, &err);
-        if (st == TSC_OK)
-            g_string_append(written, "report.pdf\n");
-        else if (!first_error)
-            tsc_viewer_set_error(&first_error, st, &err, "The PDF report failed");
+        note_output(written, &first_error, st, &err, "report.pdf", "The PDF report failed");
     }
     if (sr && d->spec.dicom && !g_cancellable_is_cancelled(cancellable)) {
         g_autofree char *dir = g_build_filename(folder, "dicom", NULL);
         tsc_dicom_outputs out = {0};
         out.struct_size = sizeof out;
         st = api->write_dicom_outputs(dir, model, index, d->series, sr, &ro, &out, &err);
-        if (st == TSC_OK)
-            g_string_append_printf(written, "dicom/ (%s%zu Secondary Capture images, SR)\n",
-                                   out.seg_path[0] ? "SEG, " : "", out.n_sc);
-        else if (!first_error)
-            tsc_viewer_set_error(&first_error, st, &err, "The DICOM outputs failed");
+        g_autofree char *line = g_strdup_printf("dicom/ (%s%zu Secondary Capture images, SR)",
+                                                out.seg_path[0] ? "SEG, " : "", out.n_sc);
+        note_output(written, &first_error, st, &err, line, "The DICOM outputs failed");
     }
 
     if (written->len == 0) {

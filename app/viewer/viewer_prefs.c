@@ -107,67 +107,66 @@ static void tsc_viewer_prefs_get_property(GObject *object, guint id, GValue *val
     }
 }
 
-/* G_PARAM_EXPLICIT_NOTIFY: notify only on real changes, so that bindings,
- * GSettings and GPropertyActions do not loop or redraw for nothing. */
-static void set_bool(TscViewerPrefs *self, gboolean *field, const GValue *value, int prop)
+/* Each setter says whether the value changed: with G_PARAM_EXPLICIT_NOTIFY
+ * the property notifies only on real changes, so that bindings, GSettings
+ * and GPropertyActions do not loop or redraw for nothing. */
+static gboolean set_bool(gboolean *field, const GValue *value)
 {
     gboolean v = g_value_get_boolean(value);
-    if (*field == v) return;
+    if (*field == v) return FALSE;
     *field = v;
-    g_object_notify_by_pspec(G_OBJECT(self), props[prop]);
+    return TRUE;
 }
 
-static void set_string(TscViewerPrefs *self, char **field, const char *v, int prop)
+static gboolean set_string(char **field, const char *v)
 {
-    if (g_strcmp0(*field, v) == 0) return;
+    if (g_strcmp0(*field, v) == 0) return FALSE;
     g_free(*field);
     *field = g_strdup(v ? v : "");
-    g_object_notify_by_pspec(G_OBJECT(self), props[prop]);
+    return TRUE;
 }
 
 static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValue *value,
                                           GParamSpec *pspec)
 {
     TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
+    gboolean changed = FALSE;
     switch (id) {
-    case PROP_SHOW_OVERLAY: set_bool(self, &self->show_overlay, value, id); break;
-    case PROP_OVERLAY_OUTLINE: set_bool(self, &self->overlay_outline, value, id); break;
-    case PROP_SHOW_HEATMAP: set_bool(self, &self->show_heatmap, value, id); break;
-    case PROP_SHOW_CORNER_TEXT: set_bool(self, &self->show_corner_text, value, id); break;
-    case PROP_ANALYZE_ON_CLICK: set_bool(self, &self->analyze_on_click, value, id); break;
-    case PROP_DEIDENTIFY: set_bool(self, &self->deidentify, value, id); break;
-    case PROP_FORCE_SCOPE: set_bool(self, &self->force_scope, value, id); break;
-    case PROP_SHOW_SEG: set_bool(self, &self->show_seg, value, id); break;
+    case PROP_SHOW_OVERLAY: changed = set_bool(&self->show_overlay, value); break;
+    case PROP_OVERLAY_OUTLINE: changed = set_bool(&self->overlay_outline, value); break;
+    case PROP_SHOW_HEATMAP: changed = set_bool(&self->show_heatmap, value); break;
+    case PROP_SHOW_CORNER_TEXT: changed = set_bool(&self->show_corner_text, value); break;
+    case PROP_ANALYZE_ON_CLICK: changed = set_bool(&self->analyze_on_click, value); break;
+    case PROP_DEIDENTIFY: changed = set_bool(&self->deidentify, value); break;
+    case PROP_FORCE_SCOPE: changed = set_bool(&self->force_scope, value); break;
+    case PROP_SHOW_SEG: changed = set_bool(&self->show_seg, value); break;
     case PROP_LEFT_DRAG: {
         /* Unknown names fall back to the default gesture. */
         const char *m = g_value_get_string(value);
-        set_string(self, &self->left_drag, g_strcmp0(m, "none") == 0 ? "none" : "window-level", id);
+        changed = set_string(&self->left_drag, g_strcmp0(m, "none") == 0 ? "none" : "window-level");
         break;
     }
-    case PROP_OPACITY: {
-        double v = g_value_get_double(value);
-        if (v == self->opacity) break;
-        self->opacity = v;
-        g_object_notify_by_pspec(object, pspec);
+    case PROP_OPACITY:
+        changed = self->opacity != g_value_get_double(value);
+        self->opacity = g_value_get_double(value);
         break;
-    }
-    case PROP_THREADS: {
-        int v = g_value_get_int(value);
-        if (v == self->threads) break;
-        self->threads = v;
-        g_object_notify_by_pspec(object, pspec);
+    case PROP_THREADS:
+        changed = self->threads != g_value_get_int(value);
+        self->threads = g_value_get_int(value);
         break;
-    }
     case PROP_METHOD: {
         const char *m = g_value_get_string(value);
         /* Unknown names fall back to the CNN rather than failing later. */
         if (g_strcmp0(m, "threshold") != 0 && g_strcmp0(m, "region-growing") != 0) m = "cnn";
-        set_string(self, &self->method, m, id);
+        changed = set_string(&self->method, m);
         break;
     }
-    case PROP_EXPORT_FOLDER: set_string(self, &self->export_folder, g_value_get_string(value), id); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    case PROP_EXPORT_FOLDER:
+        changed = set_string(&self->export_folder, g_value_get_string(value));
+        break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); return;
     }
+    if (changed) g_object_notify_by_pspec(object, pspec);
 }
 
 static void tsc_viewer_prefs_finalize(GObject *object)
@@ -192,23 +191,28 @@ static void tsc_viewer_prefs_constructed(GObject *object)
         return;
     }
     self->settings = g_settings_new_full(schema, NULL, NULL);
-    /* Keys added later are bound only when the schema found has them (an
-     * older compiled schema must not abort the viewer). */
-    static const char *later[][2] = {{"show-seg", "show-seg"}, {"left-drag", "left-drag"}};
-    for (size_t i = 0; i < G_N_ELEMENTS(later); i++)
-        if (g_settings_schema_has_key(schema, later[i][0]))
-            g_settings_bind(self->settings, later[i][0], self, later[i][1], G_SETTINGS_BIND_DEFAULT);
-    g_settings_schema_unref(schema);
+    /* Keys added `later` are bound only when the schema found has
+     * them: an older compiled schema must not abort the viewer. */
     static const struct {
         const char *key, *prop;
+        gboolean later;
     } binds[] = {
-        {"show-overlay", "show-overlay"},         {"overlay-opacity", "opacity"},
-        {"show-heatmap", "show-heatmap"},         {"show-corner-text", "show-corner-text"},
-        {"analyze-on-click", "analyze-on-click"}, {"threads", "threads"},
-        {"deidentify", "deidentify"},             {"export-folder", "export-folder"},
+        {"show-overlay", "show-overlay", FALSE},
+        {"overlay-opacity", "opacity", FALSE},
+        {"show-heatmap", "show-heatmap", FALSE},
+        {"show-corner-text", "show-corner-text", FALSE},
+        {"analyze-on-click", "analyze-on-click", FALSE},
+        {"threads", "threads", FALSE},
+        {"deidentify", "deidentify", FALSE},
+        {"export-folder", "export-folder", FALSE},
+        {"show-seg", "show-seg", TRUE},
+        {"left-drag", "left-drag", TRUE},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(binds); i++)
-        g_settings_bind(self->settings, binds[i].key, self, binds[i].prop, G_SETTINGS_BIND_DEFAULT);
+        if (!binds[i].later || g_settings_schema_has_key(schema, binds[i].key))
+            g_settings_bind(self->settings, binds[i].key, self, binds[i].prop,
+                            G_SETTINGS_BIND_DEFAULT);
+    g_settings_schema_unref(schema);
     g_settings_bind_with_mapping(self->settings, "overlay-mode", self, "overlay-outline",
                                  G_SETTINGS_BIND_DEFAULT, mode_get, mode_set, NULL, NULL);
 }

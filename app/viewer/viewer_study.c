@@ -299,14 +299,31 @@ static TscViewerImage *decode_now(TscViewerStudy *self, gsize series, gsize slic
     return im;
 }
 
+/* What a task of the decode pool is about: a slice to decode, or the slice
+ * a series' thumbnail of `size` pixels is made from. */
 typedef struct {
     gsize series, slice;
-} DecodeData;
+    int size;
+} SliceTask;
+
+static GTask *slice_task_new(TscViewerStudy *self, gpointer source_tag, gsize series, gsize slice,
+                             int size, GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+    GTask *task = g_task_new(self, cancellable, callback, user_data);
+    g_task_set_source_tag(task, source_tag);
+    SliceTask *d = g_new(SliceTask, 1);
+    d->series = series;
+    d->slice = slice;
+    d->size = size;
+    g_task_set_task_data(task, d, g_free);
+    return task;
+}
 
 static void decode_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     TscViewerStudy *self = source;
-    DecodeData *d = task_data;
+    SliceTask *d = task_data;
     TscViewerImage *im = tsc_viewer_study_lookup_image(self, d->series, d->slice);
     if (!im) {
         gsize fs = (gsize)g_atomic_int_get(&self->focus_series);
@@ -333,12 +350,8 @@ void tsc_viewer_study_decode_async(TscViewerStudy *self, gsize series, gsize sli
                                    gpointer user_data)
 {
     g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
-    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
-    g_task_set_source_tag(task, tsc_viewer_study_decode_async);
-    DecodeData *d = g_new(DecodeData, 1);
-    d->series = series;
-    d->slice = slice;
-    g_task_set_task_data(task, d, g_free);
+    g_autoptr(GTask) task = slice_task_new(self, tsc_viewer_study_decode_async, series, slice, 0,
+                                           cancellable, callback, user_data);
     TscViewerImage *im = tsc_viewer_study_lookup_image(self, series, slice);
     if (im) {
         g_task_return_pointer(task, im, (GDestroyNotify)tsc_viewer_image_unref);
@@ -393,21 +406,15 @@ cairo_surface_t *tsc_viewer_image_to_surface(const TscViewerImage *image, double
     return surf;
 }
 
-typedef struct {
-    gsize series;
-    int size;
-} ThumbData;
-
 static void thumb_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     TscViewerStudy *self = source;
-    ThumbData *d = task_data;
+    SliceTask *d = task_data;
     if (g_task_return_error_if_cancelled(task)) return;
     (void)cancellable;
-    gsize n = tsc_viewer_study_n_slices(self, d->series);
     GError *error = NULL;
-    TscViewerImage *im = tsc_viewer_study_lookup_image(self, d->series, n / 2);
-    if (!im) im = decode_now(self, d->series, n / 2, &error);
+    TscViewerImage *im = tsc_viewer_study_lookup_image(self, d->series, d->slice);
+    if (!im) im = decode_now(self, d->series, d->slice, &error);
     if (!im) {
         g_task_return_error(task, error);
         return;
@@ -457,12 +464,10 @@ void tsc_viewer_study_thumbnail_async(TscViewerStudy *self, gsize series, int si
                                       gpointer user_data)
 {
     g_return_if_fail(TSC_IS_VIEWER_STUDY(self));
-    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
-    g_task_set_source_tag(task, tsc_viewer_study_thumbnail_async);
-    ThumbData *d = g_new(ThumbData, 1);
-    d->series = series;
-    d->size = size;
-    g_task_set_task_data(task, d, g_free);
+    /* The middle slice stands for the series. */
+    gsize middle = tsc_viewer_study_n_slices(self, series) / 2;
+    g_autoptr(GTask) task = slice_task_new(self, tsc_viewer_study_thumbnail_async, series, middle,
+                                           size, cancellable, callback, user_data);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, thumb_thread);
 }
 

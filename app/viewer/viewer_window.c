@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_format.h"
+#include "viewer_desktop.h"
 #include "viewer_window_pacs.h"
 
 G_DEFINE_FINAL_TYPE(TscViewerWindow, tsc_viewer_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -64,10 +65,7 @@ static void on_toast_close(GtkButton *b, TscViewerWindow *self)
 static void on_open_folder_clicked(GtkButton *b, TscViewerWindow *self)
 {
     (void)b;
-    if (!self->export_folder_shown) return;
-    g_autoptr(GFile) f = g_file_new_for_path(self->export_folder_shown);
-    g_autofree char *uri = g_file_get_uri(f);
-    gtk_show_uri(GTK_WINDOW(self), uri, GDK_CURRENT_TIME);
+    tsc_viewer_show_folder(GTK_WIDGET(self), self->export_folder_shown);
 }
 
 /* ---- progress ---------------------------------------------------------- */
@@ -771,8 +769,9 @@ static void bind_prefs(TscViewerWindow *self)
 {
     GBindingFlags f = G_BINDING_SYNC_CREATE;
     GBindingFlags bi = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
-    static const char *view_props[] = {"show-overlay", "overlay-outline", "opacity", "show-heatmap",
-                                       "show-corner-text", "analyze-on-click"};
+    static const char *view_props[] = {"show-overlay", "overlay-outline",  "opacity",
+                                       "show-heatmap", "show-corner-text", "analyze-on-click",
+                                       "show-seg"};
     for (size_t i = 0; i < G_N_ELEMENTS(view_props); i++)
         g_object_bind_property(self->prefs, view_props[i], self->view, view_props[i], f);
     g_object_bind_property(self->prefs, "show-overlay", self->overlay_switch, "active", bi);
@@ -780,7 +779,6 @@ static void bind_prefs(TscViewerWindow *self)
     g_object_bind_property(self->prefs, "show-heatmap", self->heatmap_switch, "active", bi);
     g_object_bind_property(self->prefs, "show-corner-text", self->corner_switch, "active", bi);
     g_object_bind_property(self->prefs, "analyze-on-click", self->click_switch, "active", bi);
-    g_object_bind_property(self->prefs, "show-seg", self->view, "show-seg", f);
     g_object_bind_property(self->prefs, "show-seg", self->seg_switch, "active", bi);
     g_object_bind_property_full(self->prefs, "left-drag", self->view, "left-drag-window-level", f,
                                 left_drag_to_bool, NULL, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_format.h"
+#include "viewer_desktop.h"
 
 /* ---- opening ----------------------------------------------------------- */
 
@@ -275,13 +276,10 @@ void tsc_viewer_window_open(TscViewerWindow *self, const char *const *paths)
 static void on_chooser_response(GtkNativeDialog *dialog, int response, gpointer data)
 {
     TscViewerWindow *self = data;
-    if (response == GTK_RESPONSE_ACCEPT) {
-        g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-        g_autofree char *path = f ? g_file_get_path(f) : NULL;
-        if (path) {
-            const char *paths[] = {path, NULL};
-            tsc_viewer_window_open(self, paths);
-        }
+    g_autofree char *path = tsc_viewer_chooser_dup_path(dialog, response);
+    if (path) {
+        const char *paths[] = {path, NULL};
+        tsc_viewer_window_open(self, paths);
     }
     /* The chooser was ours since tsc_viewer_window_choose_open. */
     g_object_unref(dialog);
@@ -294,16 +292,13 @@ void tsc_viewer_window_choose_open(TscViewerWindow *self, gboolean folder)
         folder ? "Open Study Folder" : "Open DICOM File or DICOMDIR", GTK_WINDOW(self),
         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
     if (!folder) {
-        g_autoptr(GtkFileFilter) dicom = gtk_file_filter_new();
-        gtk_file_filter_set_name(dicom, "DICOM files and DICOMDIR");
-        gtk_file_filter_add_pattern(dicom, "DICOMDIR");
-        gtk_file_filter_add_pattern(dicom, "*.dcm");
-        gtk_file_filter_add_pattern(dicom, "*.DCM");
+        static const char *const dicom_names[] = {"DICOMDIR", "*.dcm", "*.DCM", NULL};
+        g_autoptr(GtkFileFilter) dicom =
+            tsc_viewer_file_filter_new("DICOM files and DICOMDIR", dicom_names);
         gtk_file_filter_add_mime_type(dicom, "application/dicom");
         gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), dicom);
-        g_autoptr(GtkFileFilter) all = gtk_file_filter_new();
-        gtk_file_filter_set_name(all, "All files");
-        gtk_file_filter_add_pattern(all, "*");
+        static const char *const any[] = {"*", NULL};
+        g_autoptr(GtkFileFilter) all = tsc_viewer_file_filter_new("All files", any);
         gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), all);
     }
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(d), TRUE);

@@ -306,8 +306,9 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_key_file_set_string(kf, "series", "seg-slices", seg->str);
             g_key_file_set_string(kf, "series", "seg-label", self->seg->label);
         }
-        g_key_file_set_string(kf, "series", "stored-report",
-                              tsc_findings_panel_get_stored(self->findings));
+        g_key_file_set_string(
+            kf, "series", "stored-report",
+            tsc_findings_panel_get_text(self->findings, TSC_FINDINGS_TEXT_STORED));
         g_key_file_set_string(kf, "series", "colors", colors->str);
         g_key_file_set_boolean(kf, "series", "in-scope", self->scope.in_scope);
         g_key_file_set_string(kf, "series", "scope-reason", self->scope.reason);
@@ -323,12 +324,20 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_key_file_set_integer(kf, "series", "key-slice", key == (size_t)-1 ? -1 : (int)key);
         }
         /* What is on screen, read back from the widgets. */
-        g_key_file_set_string(kf, "panel", "scope", tsc_findings_panel_get_scope(self->findings));
-        g_key_file_set_string(kf, "panel", "slice-status", tsc_findings_panel_get_slice_status(self->findings));
-        g_key_file_set_string(kf, "panel", "slice-verdict", tsc_findings_panel_get_slice_verdict(self->findings));
-        g_key_file_set_string(kf, "panel", "slice-scope", tsc_findings_panel_get_slice_scope(self->findings));
-        g_key_file_set_string(kf, "panel", "series-verdict", tsc_findings_panel_get_series_verdict(self->findings));
-        g_key_file_set_string(kf, "panel", "key-slice", tsc_findings_panel_get_key_slice(self->findings));
+        static const struct {
+            const char *key;
+            TscFindingsText text;
+        } panel_texts[] = {
+            {"scope", TSC_FINDINGS_TEXT_SCOPE},
+            {"slice-status", TSC_FINDINGS_TEXT_SLICE_STATUS},
+            {"slice-verdict", TSC_FINDINGS_TEXT_SLICE_VERDICT},
+            {"slice-scope", TSC_FINDINGS_TEXT_SLICE_SCOPE},
+            {"series-verdict", TSC_FINDINGS_TEXT_SERIES_VERDICT},
+            {"key-slice", TSC_FINDINGS_TEXT_KEY_SLICE},
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(panel_texts); i++)
+            g_key_file_set_string(kf, "panel", panel_texts[i].key,
+                                  tsc_findings_panel_get_text(self->findings, panel_texts[i].text));
         g_key_file_set_integer(kf, "panel", "lesions", tsc_findings_panel_n_lesions_shown(self->findings));
         g_key_file_set_string(kf, "panel", "badge", tsc_series_browser_get_badge(self->browser, self->series));
         g_key_file_set_boolean(kf, "panel", "analyse-sensitive",

@@ -549,6 +549,30 @@ static char *kf_str(GKeyFile *kf, const char *group, const char *key)
     return v ? v : g_strdup("");
 }
 
+/* Starts the viewer on sample_dicom/`sub` (NULL: all of it) with extra
+ * environment entries `env`: 0 with *v set, SKIP when the folder is
+ * missing, 1 when the viewer did not start. */
+static int start_on_sample(const char *sub, const char *const *env, Viewer **v)
+{
+    g_autofree char *dir = sample_folder(sub);
+    if (!dir) return SKIP;
+    *v = viewer_start(dir, env);
+    CHECK(*v, "viewer start");
+    return 0;
+}
+
+/* The sample study (or its stand-in) in *study, opened here by the plugin,
+ * and the index of its lesion series: 0, or SKIP or 1 as the steps say. */
+static int open_lesion_study(char **study, Plugin *p, gssize *series)
+{
+    int r = sample_study(study);
+    if (r) return r;
+    if ((r = plugin_open(p, *study))) return r;
+    *series = find_series(p, "SYNTHETIC LESION");
+    CHECK(*series >= 0, "no SYNTHETIC LESION series in %s", *study);
+    return 0;
+}
+
 /* ---- cases ------------------------------------------------------------- */
 
 static int test_opens_sample_study(void)
@@ -618,13 +642,11 @@ static int test_opens_sample_study(void)
 
 static int test_overlay_colours_lesion_mask(void)
 {
-    char *study;
-    int r = sample_study(&study);
-    if (r) return r;
+    g_autofree char *study = NULL;
     Plugin p;
-    if ((r = plugin_open(&p, study))) return r;
-    gssize series = find_series(&p, "SYNTHETIC LESION");
-    CHECK(series >= 0, "no SYNTHETIC LESION series in %s", study);
+    gssize series;
+    int r = open_lesion_study(&study, &p, &series);
+    if (r) return r;
     /* The slice with the largest mask, analysed here by the plugin itself. */
     tsc_analysis_options ao = p.api->analysis_default_options();
     size_t n = p.api->study_get_series(p.index, series)->n_slices, best = 0, best_area = 0;
@@ -660,7 +682,7 @@ static int test_overlay_colours_lesion_mask(void)
     g_autoptr(GKeyFile) shown = viewer_state(v, "shown");
     CHECK(shown, "no state");
     viewer_action(v, "analyze-slice", NULL);
-    GKeyFile *kf = viewer_state(v, "state");
+    g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     CHECK(g_key_file_get_integer(kf, "series", "slice", NULL) == (int)best, "wrong slice");
     CHECK(g_key_file_get_integer(kf, "viewer", "slices-analysed-from-decoded", NULL) == 1,
@@ -671,9 +693,9 @@ static int test_overlay_colours_lesion_mask(void)
     CHECK(get_rect(kf, "image", img), "no geometry");
     int cols = g_key_file_get_integer(kf, "geometry", "image-cols", NULL);
     int rows = g_key_file_get_integer(kf, "geometry", "image-rows", NULL);
-    Shot *on = viewer_shot(v, "overlay-on");
+    g_autoptr(Shot) on = viewer_shot(v, "overlay-on");
     viewer_action(v, "show-overlay", NULL); /* toggles it off */
-    Shot *off = viewer_shot(v, "overlay-off");
+    g_autoptr(Shot) off = viewer_shot(v, "overlay-off");
     CHECK(on && off, "no screenshots");
 
     int mrows, mcols;
@@ -720,15 +742,11 @@ static int test_overlay_colours_lesion_mask(void)
            in_ok, in_total, out_ok, out_total);
     CHECK(in_total >= 20, "too few interior mask pixels (%d)", in_total);
     CHECK(in_ok >= in_total * 0.8, "the overlay colour is missing where the mask is (%d/%d)", in_ok, in_total);
-    CHECK(out_total >= 50 && out_ok >= out_total * 0.85, "the overlay changed pixels away from the mask (%d/%d)",
-          out_ok, out_total);
-    shot_free(on);
-    shot_free(off);
-    g_key_file_unref(kf);
+    CHECK(out_total >= 50 && out_ok >= out_total * 0.85,
+          "the overlay changed pixels away from the mask (%d/%d)", out_ok, out_total);
     viewer_stop(v);
     p.api->result_free(best_r);
     plugin_close(&p);
-    g_free(study);
     return 0;
 }
 
@@ -795,12 +813,10 @@ static int test_normal_slice_green_label(void)
 static int test_slice_strip_marks(void)
 {
     g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
     Plugin p;
-    if ((r = plugin_open(&p, study))) return r;
-    gssize series = find_series(&p, "SYNTHETIC LESION");
-    CHECK(series >= 0, "no lesion series");
+    gssize series;
+    int r = open_lesion_study(&study, &p, &series);
+    if (r) return r;
     tsc_analysis_options ao = p.api->analysis_default_options();
     tsc_series_result *sr = NULL;
     tsc_error err = {0};
@@ -955,10 +971,9 @@ static int test_skipped_files_in_info_bar(void)
  * shows nowhere in the screenshot. */
 static int test_non_dicom_files_are_counted_quietly(void)
 {
-    g_autofree char *study = sample_folder(NULL);
-    if (!study) return SKIP;
-    Viewer *v = viewer_start(study, NULL);
-    CHECK(v, "viewer start");
+    Viewer *v;
+    int r = start_on_sample(NULL, NULL, &v);
+    if (r) return r;
     g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     int skipped = g_key_file_get_integer(kf, "study", "skipped-count", NULL);
@@ -1029,13 +1044,11 @@ static gboolean has_magic(const char *path, const char *magic, gsize n)
 static int test_export_report(void)
 {
     g_autofree char *study = NULL;
-    int r = sample_study(&study);
-    if (r) return r;
     Plugin p;
-    if ((r = plugin_open(&p, study))) return r;
-    gssize series = find_series(&p, "SYNTHETIC LESION");
+    gssize series;
+    int r = open_lesion_study(&study, &p, &series);
+    if (r) return r;
     plugin_close(&p);
-    CHECK(series >= 0, "no lesion series");
     int files_before = count_files(study);
     g_autofree char *out = g_build_filename(workdir, "exports", NULL);
 
@@ -1182,43 +1195,48 @@ static int test_scroll_latency(void)
 
 /* ---- one description everywhere, scope, wrong patient, mistyped paths ---- */
 
-/* A copy of the Colin27 series relabelled as CT (dcmodify), which the
- * model's scope gate refuses. */
-static int make_ct_copy(char **out)
+/* The .dcm files of `src` copied into `dest` and edited there by dcmodify
+ * with `options` (NULL-terminated; no backups are kept): 0, SKIP without
+ * dcmodify, 1 when it failed. */
+static int dcmodify_copy(const char *src, const char *dest, const char *const *options)
 {
     g_autofree char *dcmodify = g_find_program_in_path("dcmodify");
     if (!dcmodify) {
         printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
         return SKIP;
     }
-    g_autofree char *src = sample_folder("01-normal-colin27/t1-axial");
-    if (!src) return SKIP;
-    *out = g_build_filename(workdir, "ct", NULL);
-    g_mkdir_with_parents(*out, 0755);
-    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    g_mkdir_with_parents(dest, 0755);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(argv, g_strdup(dcmodify));
     g_ptr_array_add(argv, g_strdup("-nb"));
-    g_ptr_array_add(argv, g_strdup("-m"));
-    g_ptr_array_add(argv, g_strdup("(0008,0060)=CT"));
+    for (const char *const *o = options; *o; o++) g_ptr_array_add(argv, g_strdup(*o));
     GDir *d = g_dir_open(src, 0, NULL);
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
         if (!g_str_has_suffix(name, ".dcm")) continue;
         g_autofree char *from = g_build_filename(src, name, NULL);
-        g_autofree char *to = g_build_filename(*out, name, NULL);
+        g_autofree char *to = g_build_filename(dest, name, NULL);
         if (copy_file(from, to, -1)) g_ptr_array_add(argv, g_strdup(to));
     }
     if (d) g_dir_close(d);
     g_ptr_array_add(argv, NULL);
     int status = 0;
-    char *err_out = NULL;
+    g_autofree char *err_out = NULL;
     gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
                                &err_out, &status, NULL) &&
                   g_spawn_check_wait_status(status, NULL);
-    int r = ok ? 0 : failf("dcmodify failed: %s", err_out ? err_out : "");
-    g_free(err_out);
-    g_ptr_array_unref(argv);
-    return r;
+    return ok ? 0 : failf("dcmodify failed: %s", err_out ? err_out : "");
+}
+
+/* A copy of the Colin27 series relabelled as CT (dcmodify), which the
+ * model's scope gate refuses. */
+static int make_ct_copy(char **out)
+{
+    g_autofree char *src = sample_folder("01-normal-colin27/t1-axial");
+    if (!src) return SKIP;
+    *out = g_build_filename(workdir, "ct", NULL);
+    static const char *const as_ct[] = {"-m", "(0008,0060)=CT", NULL};
+    return dcmodify_copy(src, *out, as_ct);
 }
 
 /* Pixels of `rgb` that the overlay put there: in `on`, not in `off`. */
@@ -1864,15 +1882,26 @@ static void xinput_left_drag(XInput *xi, double x, double y, double dx, double d
     g_usleep(200 * 1000);
 }
 
+/* The viewer on the lesion sample with the threshold method (its results
+ * come at once), its state before any input in *before, and the pointer
+ * and keys of X in *xi: 0, or SKIP or 1 as the steps say. */
+static int start_input_case(Viewer **v, GKeyFile **before, XInput *xi)
+{
+    int r = start_on_sample("03-synthetic-lesion", NULL, v);
+    if (r) return r;
+    viewer_action(*v, "method", g_variant_new_string("threshold"));
+    *before = viewer_state(*v, "before");
+    CHECK(*before, "no state");
+    return xinput_open(xi);
+}
+
 /* The classical methods are baselines: the menu and every result say
  * "for comparison"; the CNN's results do not. */
 static int test_baseline_methods_are_labelled(void)
 {
-    g_autofree char *study = sample_folder(NULL);
-    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
-    if (!study || !lesion) return SKIP;
-    Viewer *v = viewer_start(lesion, NULL);
-    CHECK(v, "viewer start");
+    Viewer *v;
+    int r = start_on_sample("03-synthetic-lesion", NULL, &v);
+    if (r) return r;
     g_autoptr(GKeyFile) a = viewer_state(v, "cnn");
     CHECK(a, "no state");
     char *note = kf_str(a, "viewer", "method-note");
@@ -1924,18 +1953,16 @@ static int test_baseline_methods_are_labelled(void)
  * closing the window with its × quits without a Gtk-CRITICAL. */
 static int test_recent_menu_and_closing_with_the_window_button(void)
 {
-    g_autofree char *study = sample_folder(NULL);
-    if (!study) return SKIP;
-    Viewer *v = viewer_start(study, NULL);
-    CHECK(v, "viewer start");
+    Viewer *v;
+    int r = start_on_sample(NULL, NULL, &v);
+    if (r) return r;
     g_autoptr(GKeyFile) a = viewer_state(v, "state");
     CHECK(a, "no state");
     g_autofree char *recent = kf_str(a, "viewer", "recent-menu");
     printf("  recent menu: %s\n", recent);
     CHECK(strstr(recent, "sample_dicom  ("), "the menu does not show sample_dicom: %s", recent);
     XInput xi;
-    int r = xinput_open(&xi);
-    if (r) return r;
+    if ((r = xinput_open(&xi))) return r;
     /* The header bar's close button, at its right end. */
     int w = g_key_file_get_integer(a, "viewer", "width", NULL);
     xinput_left_drag(&xi, w - 28, 26, 0, 0);
@@ -1977,16 +2004,10 @@ static void xinput_key(XInput *xi, unsigned long keysym)
  * Shift+F9 fold the side panels. */
 static int test_keys_navigate_after_the_slider(void)
 {
-    g_autofree char *study = sample_folder(NULL);
-    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
-    if (!study || !lesion) return SKIP;
-    Viewer *v = viewer_start(lesion, NULL);
-    CHECK(v, "viewer start");
-    viewer_action(v, "method", g_variant_new_string("threshold"));
-    g_autoptr(GKeyFile) a = viewer_state(v, "before");
-    CHECK(a, "no state");
+    Viewer *v = NULL;
+    g_autoptr(GKeyFile) a = NULL;
     XInput xi;
-    int r = xinput_open(&xi);
+    int r = start_input_case(&v, &a, &xi);
     if (r) return r;
     double sl[4], img[4];
     CHECK(get_rect(a, "opacity-slider", sl) && get_rect(a, "image", img), "no geometry");
@@ -2080,16 +2101,10 @@ static int test_keys_navigate_after_the_slider(void)
  * left-drag set to none a drag leaves the window alone. */
 static int test_left_drag_sets_window_level(void)
 {
-    g_autofree char *study = sample_folder(NULL);
-    g_autofree char *lesion = sample_folder("03-synthetic-lesion");
-    if (!study || !lesion) return SKIP;
-    Viewer *v = viewer_start(lesion, NULL);
-    CHECK(v, "viewer start");
-    viewer_action(v, "method", g_variant_new_string("threshold"));
-    g_autoptr(GKeyFile) a = viewer_state(v, "before");
-    CHECK(a, "no state");
+    Viewer *v = NULL;
+    g_autoptr(GKeyFile) a = NULL;
     XInput xi;
-    int r = xinput_open(&xi);
+    int r = start_input_case(&v, &a, &xi);
     if (r) return r;
     double img[4];
     CHECK(get_rect(a, "image", img), "no image geometry");
@@ -2147,46 +2162,18 @@ static const char *const time_point_names[] = {
 
 static int make_time_points(char **out)
 {
-    g_autofree char *dcmodify = g_find_program_in_path("dcmodify");
-    if (!dcmodify) {
-        printf("SKIP: dcmodify (Debian: dcmtk) is not installed\n");
-        return SKIP;
-    }
     g_autofree char *src = sample_folder("03-synthetic-lesion/t1-post-contrast");
     if (!src) return SKIP;
     *out = g_build_filename(workdir, "time-points", NULL);
     int r = 0;
     for (int t = 0; t < 2 && !r; t++) {
         g_autofree char *dir = g_strdup_printf("%s/tp%d", *out, t + 3);
-        g_mkdir_with_parents(dir, 0755);
-        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(argv, g_strdup(dcmodify));
-        g_ptr_array_add(argv, g_strdup("-nb"));
-        g_ptr_array_add(argv, g_strdup("-gin"));
-        g_ptr_array_add(argv, g_strdup("-m"));
-        g_ptr_array_add(argv, g_strdup_printf("(0008,103E)=%s", time_point_names[t]));
-        g_ptr_array_add(argv, g_strdup("-m"));
-        g_ptr_array_add(argv, g_strdup_printf("(0020,000E)=1.2.826.0.1.3680043.10.1137.17.%d", t + 3));
-        g_ptr_array_add(argv, g_strdup("-m"));
-        g_ptr_array_add(argv, g_strdup_printf("(0020,0011)=%d", t + 3));
-        GDir *d = g_dir_open(src, 0, NULL);
-        const char *name;
-        while (d && (name = g_dir_read_name(d))) {
-            if (!g_str_has_suffix(name, ".dcm")) continue;
-            g_autofree char *from = g_build_filename(src, name, NULL);
-            g_autofree char *to = g_build_filename(dir, name, NULL);
-            if (copy_file(from, to, -1)) g_ptr_array_add(argv, g_strdup(to));
-        }
-        if (d) g_dir_close(d);
-        g_ptr_array_add(argv, NULL);
-        int status = 0;
-        char *err_out = NULL;
-        gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                                   NULL, &err_out, &status, NULL) &&
-                      g_spawn_check_wait_status(status, NULL);
-        if (!ok) r = failf("dcmodify failed: %s", err_out ? err_out : "");
-        g_free(err_out);
-        g_ptr_array_unref(argv);
+        g_autofree char *description = g_strdup_printf("(0008,103E)=%s", time_point_names[t]);
+        g_autofree char *uid =
+            g_strdup_printf("(0020,000E)=1.2.826.0.1.3680043.10.1137.17.%d", t + 3);
+        g_autofree char *number = g_strdup_printf("(0020,0011)=%d", t + 3);
+        const char *const options[] = {"-gin", "-m", description, "-m", uid, "-m", number, NULL};
+        r = dcmodify_copy(src, dir, options);
     }
     return r;
 }
