@@ -748,6 +748,48 @@ static cJSON *metrics_json(const eval_ctx *c, const eval_args *a, const metrics 
     return root;
 }
 
+/* A dataset whose index has a `plane` column (normal-mri): per plane, the
+ * share of slices flagged (tumour or inconclusive), called tumour, and set
+ * aside as not assessable — a model that learnt "sagittal => tumour" shows
+ * here, not in the pooled figures. */
+static void add_by_plane(cJSON *o, const eval_ctx *c, int d)
+{
+    const tsc_dataset *ds = NULL;
+    for (size_t i = 0; i < c->n && !ds; i++)
+        if (c->items[i].dataset_index == d) ds = c->items[i].ds;
+    int col = ds ? tsc_dataset_find_column(ds, "plane") : -1;
+    if (col < 0) return;
+    cJSON *byp = cJSON_AddObjectToObject(o, "by_plane");
+    const char *seen[16];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const item *it = &c->items[i];
+        if (it->dataset_index != d || !it->ok || it->truth < 0) continue;
+        const char *plane = tsc_dataset_get_value(ds, it->row, (size_t)col);
+        int known = 0;
+        for (size_t k = 0; k < n_seen && !known; k++) known = strcmp(seen[k], plane) == 0;
+        if (known || n_seen == sizeof seen / sizeof *seen) continue;
+        seen[n_seen++] = plane;
+        size_t n = 0, ok = 0, flagged = 0, tumor = 0, not_assessable = 0;
+        for (size_t j = i; j < c->n; j++) {
+            const item *jt = &c->items[j];
+            if (jt->dataset_index != d || !jt->ok || jt->truth < 0) continue;
+            if (strcmp(tsc_dataset_get_value(ds, jt->row, (size_t)col), plane)) continue;
+            n++;
+            ok += (jt->pred == -2 ? 1 : jt->pred) == jt->truth;
+            tumor += jt->verdict == TSC_VERDICT_TUMOR;
+            flagged += jt->verdict == TSC_VERDICT_TUMOR || jt->verdict == TSC_VERDICT_INCONCLUSIVE;
+            not_assessable += jt->verdict == TSC_VERDICT_NOT_ASSESSABLE;
+        }
+        cJSON *p = cJSON_AddObjectToObject(byp, *plane ? plane : "unknown");
+        cJSON_AddNumberToObject(p, "n", (double)n);
+        cJSON_AddNumberToObject(p, "accuracy", R4((double)ok / n));
+        cJSON_AddNumberToObject(p, "flagged", R4((double)flagged / n));
+        cJSON_AddNumberToObject(p, "tumor_verdicts", R4((double)tumor / n));
+        cJSON_AddNumberToObject(p, "not_assessable", R4((double)not_assessable / n));
+    }
+}
+
 /* Per dataset: accuracy, and the false-positive rate on its tumour-free slices. */
 static void add_by_dataset(cJSON *root, const eval_ctx *c, const eval_args *a)
 {
@@ -779,6 +821,7 @@ static void add_by_dataset(cJSON *root, const eval_ctx *c, const eval_args *a)
         if (neg) cJSON_AddNumberToObject(o, "false_positive_rate", R4((double)negflag / neg));
         cJSON_AddNumberToObject(o, "n_tumor", (double)posn);
         if (posn) cJSON_AddNumberToObject(o, "sensitivity", R4((double)posflag / posn));
+        add_by_plane(o, c, (int)d);
     }
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Inputs a host or a dataset can legitimately give that used to break us:
- * per-slice CSV rows longer than a fixed buffer (tumorscope eval) and a
+/* Inputs a host or a dataset can legitimately give that used to break us or
+ * be ignored: per-slice CSV rows longer than a fixed buffer (tumorscope
+ * eval), a dataset index with a `plane` column (normal-mri), and a
  * DICOM writer parameter struct from a host built against an older, shorter
  * version of it. */
 #include <stddef.h>
@@ -84,6 +85,62 @@ TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
     free(text);
 }
 
+/* The "n" of the JSON object that follows `key` in `text`, or -1. */
+static int count_after(const char *text, const char *key)
+{
+    const char *k = strstr(text, key);
+    const char *n = k ? strstr(k, "\"n\":") : NULL;
+    int v = -1;
+    if (!n || sscanf(n + 4, " %d", &v) != 1) return -1;
+    return v;
+}
+
+/* normal-mri's index has a `plane` column: eval reports each plane of such
+ * a dataset apart, and datasets without the column get no by_plane. */
+TSC_TEST(eval_reports_each_plane_of_a_dataset_with_a_plane_column)
+{
+    const char *bin = tsc_test_program("tumorscope");
+    const char *dir = tsc_test_tmpdir();
+    static const char *const planes[3] = {"axial", "sagittal", "axial"};
+    char ds[4096], path[4200];
+    for (int with_plane = 0; with_plane < 2; with_plane++) {
+        snprintf(ds, sizeof ds, "%s/ds%d", dir, with_plane);
+        REQUIRE(mkdir(ds, 0755) == 0);
+        snprintf(path, sizeof path, "%s/images", ds);
+        REQUIRE(mkdir(path, 0755) == 0);
+        snprintf(path, sizeof path, "%s/index.csv", ds);
+        FILE *f = fopen(path, "w");
+        REQUIRE(f);
+        fprintf(f, "id,label,label_name,patient_id,split%s\n", with_plane ? ",plane" : "");
+        for (int i = 0; i < 3; i++) {
+            fprintf(f, "n%d,0,no_tumor,p%d,val%s%s\n", i, i, with_plane ? "," : "",
+                    with_plane ? planes[i] : "");
+            snprintf(path, sizeof path, "%s/images/n%d.png", ds, i);
+            write_png(path, 0);
+        }
+        REQUIRE(fclose(f) == 0);
+    }
+    char json[4200];
+    snprintf(json, sizeof json, "%s/eval.json", dir);
+    int rc = tsc_test_system("'%s' eval --dataset '%s/ds0' --dataset '%s/ds1' --split val "
+                             "--method threshold --json '%s' >/dev/null 2>&1",
+                             bin, dir, dir, json);
+    CHECK(rc == 0);
+    char *text = tsc_test_read_file(json, NULL);
+    REQUIRE(text);
+    /* One by_plane, under ds1, after ds0's figures. */
+    const char *ds0 = strstr(text, "\"ds0\"");
+    const char *ds1 = strstr(text, "\"ds1\"");
+    const char *byp = strstr(text, "\"by_plane\"");
+    CHECK(ds0 && ds1 && byp && ds0 < ds1 && ds1 < byp);
+    CHECK(byp && !strstr(byp + 1, "\"by_plane\""));
+    if (byp) {
+        CHECK(count_after(byp, "\"axial\"") == 2);
+        CHECK(count_after(byp, "\"sagittal\"") == 1);
+    }
+    free(text);
+}
+
 static void write_with_struct_size(size_t struct_size, const char *out)
 {
     /* The host's struct really is that short: copy the prefix into a buffer
@@ -133,4 +190,5 @@ TSC_TEST(dicom_write_series_accepts_an_older_shorter_params_struct)
 }
 
 TSC_TEST_MAIN(TSC_CASE(eval_per_slice_csv_keeps_1000_character_patient_ids),
+              TSC_CASE(eval_reports_each_plane_of_a_dataset_with_a_plane_column),
               TSC_CASE(dicom_write_series_accepts_an_older_shorter_params_struct))
