@@ -155,3 +155,15 @@ void nn_free_outputs(tsc_nn_model *m, float **outs)
     for (size_t i = 0; i < tsc_nn_model_n_outputs(m); i++) free(outs[i]);
     free(outs);
 }
+
+double nn_range_err(const float *a, const float *b, size_t n, size_t *at)
+{
+    double amax = 0, dmax = 0;
+    *at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - b[i];
+        if (fabs(b[i]) > amax) amax = fabs(b[i]);
+        if (!(fabs(d) <= dmax)) dmax = fabs(d), *at = i;
+    }
+    return amax > 0 ? dmax / amax : dmax;
+}

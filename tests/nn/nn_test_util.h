@@ -15,6 +15,9 @@
  * sum do not blow the ratio up).  Fixtures must stay at or below 1e-4. */
 #define NN_TOL 1e-4
 double nn_rel_err(const float *a, const float *b, size_t n, size_t *worst);
+/* The reduced-precision modes' measure, relative to the tensor's range:
+ * max_i |a_i - b_i| / max_j |b_j|; *at gets the worst i. */
+double nn_range_err(const float *a, const float *b, size_t n, size_t *at);
 int nn_count_nonfinite(const float *a, size_t n);
 
 typedef struct nn_tensor_file {

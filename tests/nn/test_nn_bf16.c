@@ -22,19 +22,6 @@
 #include "tsc_nn.h"
 #include "tsc_test.h"
 
-/* max_i |a_i - b_i| / max_j |b_j|; *at gets the worst i. */
-static double range_err(const float *a, const float *b, size_t n, size_t *at)
-{
-    double amax = 0, dmax = 0;
-    *at = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        if (fabs(b[i]) > amax) amax = fabs(b[i]);
-        if (!(fabs(d) <= dmax)) dmax = fabs(d), *at = i;
-    }
-    return amax > 0 ? dmax / amax : dmax;
-}
-
 /* Runs fixture `name` in fp32 and in bf16 and returns the largest error of
  * bf16 against fp32 over all outputs; *prec gets the bf16 model's precision. */
 static double bf16_vs_fp32(const char *name, const char **prec)
@@ -52,7 +39,7 @@ static double bf16_vs_fp32(const char *name, const char **prec)
     double worst = 0;
     for (size_t o = 0; o < n_out; o++) {
         size_t n = tsc_nn_model_output_size(f, o), at;
-        double e = range_err(ob[o], of[o], n, &at);
+        double e = nn_range_err(ob[o], of[o], n, &at);
         CHECK(nn_count_nonfinite(ob[o], n) == 0);
         printf("%s output %zu (%s): bf16 vs fp32 range err %.3g (%g vs %g)\n", name, o,
                tsc_nn_model_get_output_name(f, o), e, ob[o][at], of[o][at]);
