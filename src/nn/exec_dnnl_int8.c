@@ -155,7 +155,7 @@ int tsc__dnnl_int8_available(const tsc_nn_model *m)
 int tsc__dnnl_int8_conv_begin(dstate *S, const tsc__nn_node *n, tsc__int8_conv *c)
 {
     memset(c, 0, sizeof *c);
-    const tsc__nn_value *x = &S->g->vals[n->in[0]], *w = &S->g->vals[n->in[1]];
+    const tsc__nn_value *w = &S->g->vals[n->in[1]];
     tsc__nn_int8 *q = S->q;
     /* Conv only: ConvTranspose weights keep the output channel inner. */
     if (!S->int8 || !q || n->op != TSC__NN_OP_CONV || !q->have[n->in[0]] || !w->data) return 0;
@@ -185,7 +185,6 @@ int tsc__dnnl_int8_conv_begin(dstate *S, const tsc__nn_node *n, tsc__int8_conv *
             c->wq[m * per + k] = (int8_t)(r > 127.f ? 127.f : r < -127.f ? -127.f : r);
         }
     }
-    (void)x;
     return 1;
 }
 

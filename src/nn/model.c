@@ -106,9 +106,7 @@ static tsc_status load(const void *data, size_t size, const char *name, const ts
     } else {
         if ((st = tsc__nn_optimize(&m->g, err)) != TSC_OK) goto fail;
         /* fp32 plans record calibration points; int8 ones quantise with the ranges. */
-        if ((p.engine == TSC_NN_ENGINE_ONEDNN || p.engine == TSC_NN_ENGINE_ONEDNN_INT8) &&
-            (st = set_int8_ranges(m, ranges, n_ranges, err)) != TSC_OK)
-            goto fail;
+        if ((st = set_int8_ranges(m, ranges, n_ranges, err)) != TSC_OK) goto fail;
         st = tsc__nn_dnnl_prepare(m, err);
     }
     if (st != TSC_OK) goto fail;
