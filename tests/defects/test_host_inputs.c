@@ -34,22 +34,31 @@ static void write_png(const char *path, int lesion)
     tsc_gray_image_free(im);
 }
 
+/* Makes dataset folder `ds` with its images/ folder; returns its index.csv,
+ * open for writing. */
+static FILE *new_dataset(const char *ds)
+{
+    char path[4200];
+    REQUIRE(mkdir(ds, 0755) == 0);
+    snprintf(path, sizeof path, "%s/images", ds);
+    REQUIRE(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof path, "%s/index.csv", ds);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    return f;
+}
+
 TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
 {
     const char *bin = tsc_test_program("tumorscope");
     const char *dir = tsc_test_tmpdir();
     char ds[4096], path[4200];
     snprintf(ds, sizeof ds, "%s/dataset", dir);
-    REQUIRE(mkdir(ds, 0755) == 0);
-    snprintf(path, sizeof path, "%s/images", ds);
-    REQUIRE(mkdir(path, 0755) == 0);
+    FILE *f = new_dataset(ds);
 
     /* Three slices whose patient ids are 1,000 characters long. */
     static char pid[3][1001];
     static const char *const ids[3] = {"slice-a", "slice-b", "slice-c"};
-    snprintf(path, sizeof path, "%s/index.csv", ds);
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
     fprintf(f, "id,label,label_name,patient_id,split\n");
     for (int i = 0; i < 3; i++) {
         for (int k = 0; k < 1000; k++) pid[i][k] = (char)('a' + (k * 7 + i) % 26);
@@ -106,12 +115,7 @@ TSC_TEST(eval_reports_each_plane_of_a_dataset_with_a_plane_column)
     char ds[4096], path[4200];
     for (int with_plane = 0; with_plane < 2; with_plane++) {
         snprintf(ds, sizeof ds, "%s/ds%d", dir, with_plane);
-        REQUIRE(mkdir(ds, 0755) == 0);
-        snprintf(path, sizeof path, "%s/images", ds);
-        REQUIRE(mkdir(path, 0755) == 0);
-        snprintf(path, sizeof path, "%s/index.csv", ds);
-        FILE *f = fopen(path, "w");
-        REQUIRE(f);
+        FILE *f = new_dataset(ds);
         fprintf(f, "id,label,label_name,patient_id,split%s\n", with_plane ? ",plane" : "");
         for (int i = 0; i < 3; i++) {
             fprintf(f, "n%d,0,no_tumor,p%d,val%s%s\n", i, i, with_plane ? "," : "",
@@ -199,12 +203,7 @@ TSC_TEST(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran)
     const char *dir = tsc_test_tmpdir();
     char ds[4096], path[4200];
     snprintf(ds, sizeof ds, "%s/int8-ds", dir);
-    REQUIRE(mkdir(ds, 0755) == 0);
-    snprintf(path, sizeof path, "%s/images", ds);
-    REQUIRE(mkdir(path, 0755) == 0);
-    snprintf(path, sizeof path, "%s/index.csv", ds);
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
+    FILE *f = new_dataset(ds);
     fprintf(f, "id,label,label_name,patient_id,split\n");
     for (int i = 0; i < 4; i++) {
         fprintf(f, "s%d,%d,%s,p%d,%s\n", i, i & 1, i & 1 ? "glioma" : "no_tumor", i,

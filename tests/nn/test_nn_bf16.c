@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "nn_test_util.h"
-#include "tsc_log.h"
 #include "tsc_nn.h"
 #include "tsc_test.h"
 
@@ -83,29 +82,11 @@ static void check_bf16(const char *name, double tol)
     }
 BF16_FIXTURES(BF16_TEST)
 
-static char warned[512];
-
-static void keep_warning(tsc_log_level level, const char *domain, const char *message, void *user)
-{
-    (void)domain, (void)user;
-    if (level == TSC_LOG_WARNING) snprintf(warned, sizeof warned, "%s", message);
-}
-
 /* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX2 (tests/nn/CMakeLists.txt):
  * oneDNN then offers no avx512_core_bf16, as on a CPU without AVX512_BF16. */
 TSC_TEST(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16)
 {
-    const char *isa = getenv("ONEDNN_MAX_CPU_ISA");
-    REQUIRE(isa && !strcmp(isa, "AVX2"));
-    tsc_log_set(keep_warning, NULL);
-    const char *prec = NULL;
-    double e = bf16_vs_fp32("unet_small", &prec);
-    tsc_log_set(NULL, NULL);
-    printf("precision %s, warning: %s\n", prec, warned);
-    CHECK(!strcmp(prec, "fp32"));
-    CHECK(strstr(warned, "AVX512_BF16") != NULL);
-    CHECK(strstr(warned, "running in fp32") != NULL);
-    CHECK(e == 0); /* the same plan as fp32, bit for bit */
+    nn_check_fallback("AVX2", "AVX512_BF16", bf16_vs_fp32);
 }
 
 #define BF16_CASE(name, tol) TSC_CASE(nn_bf16_##name##_matches_fp32_within_bound),

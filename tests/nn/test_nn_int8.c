@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "nn_test_util.h"
-#include "tsc_log.h"
 #include "tsc_nn.h"
 #include "tsc_test.h"
 
@@ -121,42 +120,23 @@ static void check_int8(const char *name, double tol)
     }
 INT8_FIXTURES(INT8_TEST)
 
-static char warned[512];
-
-static void keep_warning(tsc_log_level level, const char *domain, const char *message, void *user)
-{
-    (void)domain, (void)user;
-    if (level == TSC_LOG_WARNING) snprintf(warned, sizeof warned, "%s", message);
-}
-
 /* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX512_CORE
  * (tests/nn/CMakeLists.txt): oneDNN then offers no avx512_core_vnni, as on
  * a CPU without AVX512_VNNI. */
 TSC_TEST(nn_int8_falls_back_to_fp32_with_a_warning_without_avx512_vnni)
 {
-    const char *isa = getenv("ONEDNN_MAX_CPU_ISA");
-    REQUIRE(isa && !strcmp(isa, "AVX512_CORE"));
-    tsc_log_set(keep_warning, NULL);
-    const char *prec = NULL;
-    double e = int8_vs_fp32("unet_small", &prec);
-    tsc_log_set(NULL, NULL);
-    printf("precision %s, warning: %s\n", prec, warned);
-    CHECK(!strcmp(prec, "fp32"));
-    CHECK(strstr(warned, "AVX512_VNNI") != NULL);
-    CHECK(strstr(warned, "running in fp32") != NULL);
-    CHECK(e == 0); /* the same plan as fp32, bit for bit */
+    nn_check_fallback("AVX512_CORE", "AVX512_VNNI", int8_vs_fp32);
 }
 
 TSC_TEST(nn_int8_without_ranges_runs_fp32_with_a_warning)
 {
-    tsc_log_set(keep_warning, NULL);
-    warned[0] = 0;
+    nn_keep_warnings(1);
     tsc_nn_model *m =
         nn_load_file(nn_fixture_path("conv_basic", ".onnx"), TSC_NN_ENGINE_ONEDNN_INT8, 1);
-    tsc_log_set(NULL, NULL);
-    printf("precision %s, warning: %s\n", tsc_nn_model_get_precision(m), warned);
+    nn_keep_warnings(0);
+    printf("precision %s, warning: %s\n", tsc_nn_model_get_precision(m), nn_last_warning());
     CHECK(!strcmp(tsc_nn_model_get_precision(m), "fp32"));
-    CHECK(strstr(warned, "running in fp32") != NULL);
+    CHECK(strstr(nn_last_warning(), "running in fp32") != NULL);
     tsc_nn_model_free(m);
 }
 
