@@ -25,5 +25,6 @@ int tsc_cli_compare(int argc, char **argv);
 int tsc_cli_eval(int argc, char **argv);
 int tsc_cli_dicomize(int argc, char **argv);
 int tsc_cli_bench_model(int argc, char **argv);
+int tsc_cli_calibrate_int8(int argc, char **argv);
 
 #endif

@@ -126,7 +126,7 @@ int tsc_cli_method_from_string(const char *s)
 
 int tsc_cli_parse_precision(const char *s)
 {
-    return !strcmp(s, "fp32") ? 0 : !strcmp(s, "bf16") ? 1 : -1;
+    return !strcmp(s, "fp32") ? 0 : !strcmp(s, "bf16") ? 1 : !strcmp(s, "int8") ? 2 : -1;
 }
 
 int tsc_cli_set_precision(const char *s)

@@ -41,7 +41,7 @@ int tsc_cli_parse_options(const char *cmd, int argc, char **argv, const struct o
  * (Parsed before the plugin is loaded, so that usage errors come first.) */
 int tsc_cli_method_from_string(const char *s);
 
-/* --precision: "fp32" -> 0, "bf16" -> 1, else -1 (int8 has no engine mode yet). */
+/* --precision: "fp32" -> 0, "bf16" -> 1, "int8" -> 2, else -1. */
 int tsc_cli_parse_precision(const char *s);
 /* --precision for the commands that load a model through the plugin: sets
  * $TSC_PRECISION, which overrides the manifest's "precision" (the model

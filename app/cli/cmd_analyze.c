@@ -33,7 +33,7 @@ static void analyze_usage(FILE *f)
         "  --method M        cnn (default), threshold or region-growing\n"
         "  --model FILE      model manifest (default: the shipped model)\n"
         "  --threads N       worker threads (default: all cores)\n"
-        "  --precision P     fp32 or bf16: the network's arithmetic (default:\n"
+        "  --precision P     fp32, bf16 or int8: the network's arithmetic (default:\n"
         "                    $TSC_PRECISION, else the manifest's \"precision\")\n"
         "  --no-tta          no horizontal-flip test-time augmentation\n"
         "  --json FILE       write the result as JSON (`-` for stdout; never into the input "
@@ -132,7 +132,7 @@ static int analyze_option(int code, const char *v, void *user)
     case OPT_MODEL: a->model_path = v; break;
     case OPT_PREC:
         if (tsc_cli_set_precision(v)) {
-            fprintf(stderr, "tumorscope analyze: --precision is fp32 or bf16, not '%s'\n", v);
+            fprintf(stderr, "tumorscope analyze: --precision is fp32, bf16 or int8, not '%s'\n", v);
             return TSC_EXIT_USAGE;
         }
         break;

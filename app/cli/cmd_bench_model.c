@@ -7,13 +7,15 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_int8.h"
 #include "cli_util.h"
 
 static void bench_usage(FILE *f)
 {
     fprintf(f,
             "usage: tumorscope bench-model MODEL.onnx [--threads N] [--iters N] [--warmup N]\n"
-            "                              [--precision fp32|bf16] [--input FILE] [--output FILE]\n"
+            "                              [--precision fp32|bf16|int8] [--int8-ranges FILE]\n"
+            "                              [--input FILE] [--output FILE]\n"
             "                              [--reference] [--verbose]\n"
             "\n"
             "Loads an ONNX model into the oneDNN engine, runs it on a random 1-image input\n"
@@ -25,7 +27,10 @@ static void bench_usage(FILE *f)
             "  --iters N     timed runs (default 20)\n"
             "  --warmup N    untimed runs first (default 3)\n"
             "  --precision P fp32 (default) or bf16 (AVX512_BF16 convolutions; falls back\n"
-            "                to fp32 with a warning on CPUs without it)\n"
+            "                to fp32 with a warning on CPUs without it) or int8 (AVX512_VNNI\n"
+            "                convolutions with the ranges of --int8-ranges, else ranges\n"
+            "                calibrated on the benchmark's own input)\n"
+            "  --int8-ranges FILE  a manifest with an \"int8\" block, or calibrate-int8's output\n"
             "  --input FILE  read the inputs from FILE instead: raw float32, native byte\n"
             "                order, all inputs one after the other in ONNX order\n"
             "  --output FILE write the outputs of the last run to FILE the same way\n"
@@ -75,8 +80,8 @@ static int raw_floats(const char *path, int write, float **arrays, const size_t 
 }
 
 typedef struct bench_args {
-    int threads, iters, warmup, reference, verbose, bf16;
-    const char *input, *output;
+    int threads, iters, warmup, reference, verbose, precision; /* 0 fp32, 1 bf16, 2 int8 */
+    const char *input, *output, *int8_ranges;
 } bench_args;
 
 enum {
@@ -87,19 +92,22 @@ enum {
     OPT_VERBOSE,
     OPT_INPUT,
     OPT_OUTPUT,
-    OPT_PRECISION
+    OPT_PRECISION,
+    OPT_INT8_RANGES
 };
 
-static const struct option bench_options[] = {{"help", no_argument, NULL, 'h'},
-                                              {"threads", required_argument, NULL, OPT_THREADS},
-                                              {"iters", required_argument, NULL, OPT_ITERS},
-                                              {"warmup", required_argument, NULL, OPT_WARMUP},
-                                              {"reference", no_argument, NULL, OPT_REFERENCE},
-                                              {"verbose", no_argument, NULL, OPT_VERBOSE},
-                                              {"input", required_argument, NULL, OPT_INPUT},
-                                              {"output", required_argument, NULL, OPT_OUTPUT},
-                                              {"precision", required_argument, NULL, OPT_PRECISION},
-                                              {NULL, 0, NULL, 0}};
+static const struct option bench_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"iters", required_argument, NULL, OPT_ITERS},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"reference", no_argument, NULL, OPT_REFERENCE},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"input", required_argument, NULL, OPT_INPUT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"precision", required_argument, NULL, OPT_PRECISION},
+    {"int8-ranges", required_argument, NULL, OPT_INT8_RANGES},
+    {NULL, 0, NULL, 0}};
 
 /* A bad count is a usage error: 1 makes the caller print the usage. */
 static int bench_option(int code, const char *v, void *user)
@@ -114,14 +122,41 @@ static int bench_option(int code, const char *v, void *user)
     case OPT_VERBOSE: b->verbose = 1; break;
     case OPT_INPUT: b->input = v; break;
     case OPT_OUTPUT: b->output = v; break;
-    case OPT_PRECISION: return (b->bf16 = tsc_cli_parse_precision(v)) < 0 ? 1 : 0;
+    case OPT_PRECISION: return (b->precision = tsc_cli_parse_precision(v)) < 0 ? 1 : 0;
+    case OPT_INT8_RANGES: b->int8_ranges = v; break;
     }
     return 0;
 }
 
+/* Replaces the fp32 model *m by its int8 plan, with the ranges of
+ * `ranges_path` or calibrated on `ins`; *load_ms gets the int8 load time. */
+static int reload_int8(const tsc_plugin_api *api, const char *path, tsc_nn_params *p,
+                       const char *ranges_path, const float *const *ins, tsc_nn_model **m,
+                       double *load_ms)
+{
+    tsc_cli_int8_ranges r;
+    if (ranges_path ? tsc_cli_int8_ranges_read(ranges_path, &r)
+                    : tsc_cli_int8_ranges_calibrate(api, path, p, ins, &r))
+        return TSC_EXIT_UNREADABLE;
+    printf("int8_ranges: %zu from %s\n", r.n, ranges_path ? ranges_path : "the benchmark input");
+    p->engine = TSC_NN_ENGINE_ONEDNN_INT8;
+    api->nn_model_free(*m);
+    *m = NULL;
+    tsc_error err;
+    double t0 = now_ms();
+    tsc_status st = api->nn_model_load_int8(path, p, r.r, r.n, m, &err);
+    *load_ms = now_ms() - t0;
+    tsc_cli_int8_ranges_clear(&r);
+    if (st != TSC_OK) {
+        fprintf(stderr, "tumorscope: %s\n", err.message);
+        return TSC_EXIT_UNREADABLE;
+    }
+    return TSC_EXIT_OK;
+}
+
 int tsc_cli_bench_model(int argc, char **argv)
 {
-    bench_args b = {0, 20, 3, 0, 0, 0, NULL, NULL};
+    bench_args b = {0, 20, 3, 0, 0, 0, NULL, NULL, NULL};
     const char **operands = calloc((size_t)argc, sizeof *operands);
     size_t n_operands = 0;
     if (!operands) return TSC_EXIT_FAILURE;
@@ -143,8 +178,9 @@ int tsc_cli_bench_model(int argc, char **argv)
     tsc_nn_params p = api->nn_default_params_v4();
     p.n_threads = threads;
     p.engine = reference ? TSC_NN_ENGINE_REFERENCE
-               : b.bf16  ? TSC_NN_ENGINE_ONEDNN_BF16
-                         : TSC_NN_ENGINE_ONEDNN;
+               : b.precision == 1
+                   ? TSC_NN_ENGINE_ONEDNN_BF16
+                   : TSC_NN_ENGINE_ONEDNN; /* int8: fp32 first (sizes, calibration) */
     tsc_error err;
     tsc_error_clear(&err);
     tsc_nn_model *m = NULL;
@@ -182,7 +218,12 @@ int tsc_cli_bench_model(int argc, char **argv)
         goto done;
     }
 
+    if (b.precision == 2 && !reference &&
+        (rc = reload_int8(api, path, &p, b.int8_ranges, (const float *const *)ins, &m, &load_ms)) !=
+            TSC_EXIT_OK)
+        goto done;
     printf("model:      %s\n", path);
+    printf("precision:  %s\n", api->nn_model_get_precision(m));
     printf("plan:       %s\n", api->nn_model_get_summary(m));
     for (size_t i = 0; i < ni; i++) {
         int rank;

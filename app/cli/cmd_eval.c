@@ -35,9 +35,9 @@ static void eval_usage(FILE *f)
                "  --method M         cnn (default), threshold or region-growing\n"
                "  --model FILE       model manifest (default: the shipped model)\n"
                "  --threads N        worker threads (default: all cores)\n"
-               "  --precision P      run the network in fp32 or bf16 and record it in the JSON\n"
-               "                     as inference_precision (default: $TSC_PRECISION, else\n"
-               "                     the manifest's \"precision\")\n"
+               "  --precision P      run the network in fp32, bf16 or int8 (default:\n"
+               "                     $TSC_PRECISION, else the manifest's \"precision\"); the\n"
+               "                     JSON's inference_precision is what really ran\n"
                "  --no-tta           no horizontal-flip test-time augmentation\n"
                "  --limit N          at most N images per dataset (quick checks)\n"
                "  --json FILE        write the metrics as JSON (`-` for stdout)\n"
@@ -444,7 +444,7 @@ static int eval_option(int code, const char *v, void *user)
     case OPT_FORCE: a->force = 1; break;
     case OPT_PRECISION:
         if (tsc_cli_set_precision(v)) {
-            fprintf(stderr, "tumorscope eval: --precision is fp32 or bf16, not '%s'\n", v);
+            fprintf(stderr, "tumorscope eval: --precision is fp32, bf16 or int8, not '%s'\n", v);
             return TSC_EXIT_USAGE;
         }
         break;
@@ -685,7 +685,11 @@ static cJSON *metrics_json(const eval_ctx *c, const eval_args *a, const metrics 
         cJSON_AddStringToObject(root, "model_sha256", api->model_get_sha256(c->model));
         /* "precision" per class is the positive predictive value; this is
          * the arithmetic the network ran in. */
-        cJSON_AddStringToObject(root, "inference_precision", tsc_cli_get_precision());
+        /* After any fallback (no AVX512_BF16 / VNNI, no int8 ranges). */
+        cJSON_AddStringToObject(root, "inference_precision",
+                                TSC_PLUGIN_HAS(c->api, model_get_precision)
+                                    ? c->api->model_get_precision(c->model)
+                                    : tsc_cli_get_precision());
     }
     cJSON_AddNumberToObject(root, "n", (double)n_ok);
     cJSON_AddNumberToObject(root, "n_failed", (double)m->n_failed);

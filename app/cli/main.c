@@ -32,6 +32,10 @@ static const tsc_cli_command commands[] = {
 #ifdef TSC_CLI_HAVE_BENCH_MODEL
     {"bench-model", "time an ONNX model on the C engine", tsc_cli_bench_model},
 #endif
+#ifdef TSC_CLI_HAVE_CALIBRATE_INT8
+    {"calibrate-int8", "record a model's activation ranges for its int8 mode",
+     tsc_cli_calibrate_int8},
+#endif
 };
 
 static int verbose_level;

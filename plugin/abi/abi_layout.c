@@ -257,6 +257,12 @@ TSC__AT(tsc_nn_params, max_file_bytes, 24);
 TSC__AT(tsc_nn_params, max_weight_bytes, 32);
 TSC__AT(tsc_nn_params, max_activation_bytes, 40);
 
+/* tsc_nn_int8_range: frozen at version 6 (lent in arrays and returned by value) */
+TSC__SIZE(tsc_nn_int8_range, 16);
+TSC__AT(tsc_nn_int8_range, tensor, 0);
+TSC__AT(tsc_nn_int8_range, min, 8);
+TSC__AT(tsc_nn_int8_range, max, 12);
+
 /* tsc_nn_params_v2: frozen */
 TSC__SIZE(tsc_nn_params_v2, 40);
 TSC__AT(tsc_nn_params_v2, n_threads, 0);

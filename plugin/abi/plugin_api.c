@@ -64,6 +64,15 @@ static tsc_status nn_model_load_v4(const char *path, const tsc_nn_params *params
     return tsc_nn_model_load(path, &p, out, err);
 }
 
+static tsc_status nn_model_load_int8(const char *path, const tsc_nn_params *params,
+                                     const tsc_nn_int8_range *ranges, size_t n_ranges,
+                                     tsc_nn_model **out, tsc_error *err)
+{
+    tsc_nn_params p = nn_default_params_v4();
+    TSC__PARAMS_COPY(&p, params);
+    return tsc_nn_model_load_int8(path, &p, ranges, n_ranges, out, err);
+}
+
 static tsc_nn_params_v2 nn_default_params_v2(void)
 {
     tsc_nn_params p = tsc_nn_default_params();
@@ -258,9 +267,16 @@ static const tsc_plugin_api api_table = {
     .study_n_reports = tsc_dicom_n_reports,
     .study_get_report = tsc_dicom_get_report,
     .write_dicom_compare_sr = tsc_write_dicom_compare_sr,
+
+    .nn_model_load_int8 = nn_model_load_int8,
+    .nn_model_get_precision = tsc_nn_model_get_precision,
+    .nn_model_calibrate = tsc_nn_model_calibrate,
+    .nn_model_n_int8_ranges = tsc_nn_model_n_int8_ranges,
+    .nn_model_get_int8_range = tsc_nn_model_get_int8_range,
+    .model_get_precision = tsc_model_get_precision,
 };
 
-/* Versions 1 to 5 are frozen: their members never move.  A later version
+/* Versions 1 to 6 are frozen: their members never move.  A later version
  * appends members after write_dicom_compare_sr and updates only the total size
  * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
@@ -290,7 +306,11 @@ _Static_assert(offsetof(tsc_plugin_api, study_get_report) == 8 + 117 * sizeof(vo
                "ABI v5 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_compare_sr) == 8 + 118 * sizeof(void *),
                "ABI v5 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 119 * sizeof(void *), "ABI v5 size changed");
+_Static_assert(offsetof(tsc_plugin_api, nn_model_load_int8) == 8 + 119 * sizeof(void *),
+               "ABI v6 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, model_get_precision) == 8 + 124 * sizeof(void *),
+               "ABI v6 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 125 * sizeof(void *), "ABI v6 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

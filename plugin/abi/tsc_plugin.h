@@ -54,8 +54,9 @@ extern "C" {
  * writer and the raw engine, version 3 the scope gate and the one
  * description of a result, version 4 the engine and writer members whose
  * structs start with struct_size, version 5 the PACS client and stored
- * reports; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 5u
+ * reports, version 6 the engine's int8 mode and its calibration; see the
+ * end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 6u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -374,6 +375,25 @@ typedef struct tsc_plugin_api {
                                          size_t followup_series, const tsc_series_result *followup,
                                          const tsc_dicom_comparison *comparison,
                                          const tsc_report_options *options, tsc_error *err);
+
+    /* ---- version 6: the engine's int8 mode (src/nn/tsc_nn.h) ---- */
+    /* nn_model_load_v4 with the activation ranges of
+     * TSC_NN_ENGINE_ONEDNN_INT8 (tsc_nn_model_load_int8; the manifest's
+     * "int8" block holds them for the analysis). */
+    tsc_status (*nn_model_load_int8)(const char *path, const tsc_nn_params *params,
+                                     const tsc_nn_int8_range *ranges, size_t n_ranges,
+                                     tsc_nn_model **out, tsc_error *err);
+    /* "fp32", "bf16" or "int8": what the model really runs in. */
+    const char *(*nn_model_get_precision)(const tsc_nn_model *model);
+    /* Calibration on an fp32 model: a run that also widens the recorded
+     * range of every convolution input; the ranges so far (names borrowed). */
+    tsc_status (*nn_model_calibrate)(tsc_nn_model *model, const float *const *inputs,
+                                     float *const *outputs, tsc_error *err);
+    size_t (*nn_model_n_int8_ranges)(const tsc_nn_model *model);
+    tsc_nn_int8_range (*nn_model_get_int8_range)(const tsc_nn_model *model, size_t i);
+    /* What the model's network runs in after any fallback: "fp32", "bf16"
+     * or "int8" (tsc_model_get_precision). */
+    const char *(*model_get_precision)(const tsc_model *model);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@ struct tsc__engine {
     tsc_nn_model *nn;
     size_t seg_index, cls_index, ood_index, n_outputs; /* ood_index: SIZE_MAX when none */
     float **outputs;
+    int calibrate; /* runs record int8 ranges (tsc_nn_model_calibrate) */
+    size_t runs;
 };
 
 static int find_output(const tsc_nn_model *nn, const char *name, size_t *out)
@@ -41,12 +44,18 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
     }
     tsc_nn_params p = tsc_nn_default_params();
     p.n_threads = m->threads;
-    p.engine = m->bf16 ? TSC_NN_ENGINE_ONEDNN_BF16 : TSC_NN_ENGINE_ONEDNN;
+    p.engine = m->bf16   ? TSC_NN_ENGINE_ONEDNN_BF16
+               : m->int8 ? TSC_NN_ENGINE_ONEDNN_INT8
+                         : TSC_NN_ENGINE_ONEDNN;
     tsc_nn_model *nn = NULL;
+    tsc_nn_int8_range r[TSC__INT8_MAX_RANGES];
+    size_t nr = m->int8 ? mf->n_int8 : 0;
+    for (size_t i = 0; i < nr; i++)
+        r[i] = (tsc_nn_int8_range){mf->int8[i].tensor, mf->int8[i].min, mf->int8[i].max};
     /* From the bytes checked at load, not the file: it may have been
      * replaced since. */
-    tsc_status st = tsc_nn_model_load_from_memory(m->onnx_bytes, m->onnx_size, m->onnx_path, &p,
-                                                  &nn, err);
+    tsc_status st = tsc_nn_model_load_int8_from_memory(m->onnx_bytes, m->onnx_size, m->onnx_path,
+                                                       &p, r, nr, &nn, err);
     if (st != TSC_OK) {
         tsc_error_prefix(err, "model %s", mf->name);
         return st;
@@ -57,6 +66,7 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
         return tsc_error_set(err, TSC_ENOMEM, "out of memory");
     }
     e->nn = nn;
+    e->calibrate = m->calibrate_out[0] != 0;
     const size_t S = (size_t)mf->input_size;
     /* The network must take exactly one 1×1×S×S image and give the outputs
      * the manifest names, of the sizes it promises. */
@@ -130,7 +140,32 @@ tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits
     e->outputs[e->seg_index] = seg_logits;
     e->outputs[e->cls_index] = class_logits;
     const float *inputs[1] = {input};
-    tsc_status st = tsc_nn_model_run(e->nn, inputs, e->outputs, err);
+    tsc_status st = e->calibrate ? tsc_nn_model_calibrate(e->nn, inputs, e->outputs, err)
+                                 : tsc_nn_model_run(e->nn, inputs, e->outputs, err);
+    e->runs++;
     if (ood_score) *ood_score = e->ood_index != (size_t)-1 && st == TSC_OK ? e->outputs[e->ood_index][0] : NAN;
     return st;
+}
+
+size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size_t *n)
+{
+    for (size_t i = 0; i < tsc_nn_model_n_int8_ranges(e->nn); i++) {
+        tsc_nn_int8_range r = tsc_nn_model_get_int8_range(e->nn, i);
+        size_t k = 0;
+        while (k < *n && strcmp(acc[k].tensor, r.tensor)) k++;
+        if (k == *n) {
+            if (*n == TSC__INT8_MAX_RANGES || strlen(r.tensor) >= sizeof acc[k].tensor) continue;
+            snprintf(acc[k].tensor, sizeof acc[k].tensor, "%s", r.tensor);
+            acc[k].min = r.min, acc[k].max = r.max;
+            (*n)++;
+        }
+        if (r.min < acc[k].min) acc[k].min = r.min;
+        if (r.max > acc[k].max) acc[k].max = r.max;
+    }
+    return e->calibrate ? e->runs : 0;
+}
+
+const char *tsc__engine_get_precision(const tsc__engine *e)
+{
+    return tsc_nn_model_get_precision(e->nn);
 }

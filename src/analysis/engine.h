@@ -11,4 +11,7 @@
 tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits,
                            float *class_logits, float *ood_score, tsc_error *err);
 
+/* tsc_nn_model_get_precision of the engine's network. */
+const char *tsc__engine_get_precision(const tsc__engine *e);
+
 #endif

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "model_private.h"
 #include "struct_size_private.h"
 #include "tsc_nn.h"
@@ -115,12 +116,19 @@ static tsc_status choose_precision(tsc_model *m, tsc_error *err)
                              "TSC_PRECISION is \"%s\"; use fp32, bf16 or int8, or unset it for "
                              "the model's own (%s)",
                              prec, m->manifest.precision);
-    if (!strcmp(prec, "int8"))
+    const char *cal = getenv("TSC_INT8_CALIBRATE");
+    if (cal && *cal) {
+        /* Calibration observes the fp32 plan. */
+        snprintf(m->calibrate_out, sizeof m->calibrate_out, "%s", cal);
+        prec = "fp32";
+    }
+    if (!strcmp(prec, "int8") && !m->manifest.n_int8)
         tsc_log(TSC_LOG_WARNING, "model",
-                "model %s: int8 was asked for, but this engine has no int8 mode yet; running in "
-                "fp32",
+                "model %s: int8 was asked for, but the manifest has no \"int8\" block of "
+                "calibrated ranges (tumorscope calibrate-int8 makes one); running in fp32",
                 m->manifest.name);
     m->bf16 = !strcmp(prec, "bf16");
+    m->int8 = !strcmp(prec, "int8") && m->manifest.n_int8;
     return TSC_OK;
 }
 
@@ -360,6 +368,8 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
                            prec);
         goto out;
     }
+    st = tsc__manifest_parse_int8(cJSON_GetObjectItemCaseSensitive(root, "int8"), name, m, err);
+    if (st != TSC_OK) goto out;
     m->temperature = 1.0;
     json_num(root, "temperature", &m->temperature);
     if (!(m->temperature > 0.05 && m->temperature < 20)) {
@@ -497,6 +507,7 @@ fail:
 void tsc_model_free(tsc_model *m)
 {
     if (!m) return;
+    if (m->calibrate_out[0]) tsc__model_write_calibration(m);
     for (size_t i = 0; i < m->n_engines; i++) tsc__engine_free(m->engines[i]);
     if (m->lock_init) pthread_mutex_destroy(&m->lock);
     free(m->onnx_bytes);
@@ -564,6 +575,11 @@ void tsc__engine_release(tsc_model *m, tsc__engine *e)
 const char *tsc_model_get_name(const tsc_model *m) { return m->manifest.name; }
 const char *tsc_model_get_version(const tsc_model *m) { return m->manifest.version; }
 const char *tsc_model_get_sha256(const tsc_model *m) { return m->sha256; }
+const char *tsc_model_get_precision(const tsc_model *m)
+{
+    /* Every engine of the pool runs the same plan; the first was made at load. */
+    return tsc__engine_get_precision(m->engines[0]);
+}
 int tsc_model_get_input_size(const tsc_model *m) { return m->manifest.input_size; }
 size_t tsc_model_n_classes(const tsc_model *m) { return m->manifest.n_classes; }
 size_t tsc_model_get_no_tumor_class(const tsc_model *m) { return m->manifest.no_tumor; }

@@ -31,6 +31,13 @@ typedef struct tsc__scope {
     int min_matrix;                          /* smallest rows/cols accepted */
 } tsc__scope;
 
+/* One activation range of the manifest's "int8" block (tsc_nn_int8_range). */
+#define TSC__INT8_MAX_RANGES 256
+typedef struct tsc__int8_range {
+    char tensor[128];
+    float min, max;
+} tsc__int8_range;
+
 typedef struct tsc__manifest {
     char name[128];
     char version[64];
@@ -54,6 +61,8 @@ typedef struct tsc__manifest {
     double ood_threshold;          /* NaN: the model has no OOD score */
     tsc__scope scope;
     char precision[8]; /* "fp32" (default), "bf16" or "int8" */
+    size_t n_int8;     /* ranges of the optional "int8" block; 0: none, no int8 */
+    tsc__int8_range int8[TSC__INT8_MAX_RANGES];
 } tsc__manifest;
 
 /* One inference engine instance with its buffers; used by one thread at a time. */
@@ -70,6 +79,10 @@ struct tsc_model {
     char sha256[65];
     int threads;
     int bf16; /* run the network in bf16: manifest or $TSC_PRECISION */
+    int int8; /* run it in int8 (the manifest has ranges) */
+    /* $TSC_INT8_CALIBRATE: engines run fp32 and record activation ranges,
+     * written there as an "int8" block when the model is freed. */
+    char calibrate_out[PATH_MAX];
     pthread_mutex_t lock;
     int lock_init;
     /* The pool: slot i holds engines[i], busy while a thread uses it or
@@ -84,6 +97,15 @@ struct tsc_model {
 tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, tsc__manifest *m,
                                tsc_error *err);
 tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err);
+struct cJSON;
+/* model_int8.c: the manifest's "int8" block (NULL: none) into m. */
+tsc_status tsc__manifest_parse_int8(const struct cJSON *block, const char *name, tsc__manifest *m,
+                                    tsc_error *err);
+/* Widens acc[0..*n) (at most TSC__INT8_MAX_RANGES) by engine e's calibration
+ * ranges; returns the runs e calibrated with. */
+size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size_t *n);
+/* Writes the ranges the pool's engines recorded to m->calibrate_out. */
+void tsc__model_write_calibration(tsc_model *m);
 void tsc__engine_free(tsc__engine *e);
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err);
 void tsc__engine_release(tsc_model *m, tsc__engine *e);

@@ -59,6 +59,10 @@ const char *tsc_model_get_name(const tsc_model *model);
 const char *tsc_model_get_version(const tsc_model *model);
 const char *tsc_model_get_sha256(const tsc_model *model); /* of the ONNX file, hex */
 int tsc_model_get_input_size(const tsc_model *model);     /* S of the S×S input */
+/* What the network runs in: "fp32", "bf16" or "int8", after any fallback
+ * (a CPU without AVX512_BF16 or AVX512_VNNI, a manifest without int8
+ * ranges).  Static string. */
+const char *tsc_model_get_precision(const tsc_model *model);
 size_t tsc_model_n_classes(const tsc_model *model);
 /* Class i: machine name ("no_tumor", "glioma", ...), display name, colour
  * as 0xRRGGBB. */

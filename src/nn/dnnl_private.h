@@ -66,6 +66,8 @@ typedef struct dstate {
     dnnl_stream_t stream;
     dnnl_primitive_attr_t attr; /* scratchpad mode user */
     dnnl_data_type_t conv_dt;   /* of convolution sources, weights and results */
+    int int8;                   /* calibrated convolutions run in int8 (exec_dnnl_int8.c) */
+    tsc__nn_int8 *q;            /* the model's int8 ranges and calibration points, or NULL */
     mem_ref *mems;
     int n_mems, cap_mems;
     arena_buf *bufs;
@@ -146,5 +148,37 @@ tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n);
 /* Runs a STEP_RESIZE (our own kernel, on the layouts and the data type,
  * fp32 or bf16, that oneDNN chose). */
 void tsc__dnnl_run_resize(const resize_plan *rz, const void *src, void *dst);
+
+/* ---- exec_dnnl_int8.c ---- */
+/* One convolution's int8 plan: input scale and type, per-output-channel
+ * weight and output scales, the quantised weights in ONNX order. */
+typedef struct tsc__int8_conv {
+    dnnl_data_type_t src_dt; /* u8 (non-negative range) or s8 */
+    float src_scale;         /* int8 = round(x * src_scale) */
+    int64_t M;
+    float *wscale, *oscale;
+    int8_t *wq;
+} tsc__int8_conv;
+/* 1 and fills *c when node n runs in int8 (int8 mode, a Conv whose input has
+ * a range); else 0 and the convolution stays fp32. */
+int tsc__dnnl_int8_conv_begin(dstate *S, const tsc__nn_node *n, tsc__int8_conv *c);
+void tsc__dnnl_int8_conv_end(tsc__int8_conv *c);
+tsc_status tsc__dnnl_int8_conv_attr(dstate *S, const tsc__int8_conv *c, dnnl_primitive_attr_t attr);
+/* Value v quantised into a new arena memory of layout md (a reorder step). */
+tsc_status tsc__dnnl_int8_conv_src(dstate *S, const tsc__int8_conv *c, int v,
+                                   const dnnl_memory_desc_t *md, int *out);
+/* The quantised weights (f32_md: the ONNX weights' view) in layout md. */
+tsc_status tsc__dnnl_int8_conv_weights(dstate *S, const tsc__int8_conv *c,
+                                       const dnnl_memory_desc_t *f32_md,
+                                       const dnnl_memory_desc_t *md, int *out);
+tsc_status tsc__dnnl_int8_conv_bias(dstate *S, const tsc__int8_conv *c, const float *b, int *out);
+/* Calibration (fp32 plans): memory `mem` holds the input of Conv node n
+ * when the next appended step runs; tsc__dnnl_int8_record(S, i) folds what
+ * the points of step i see into the ranges. */
+void tsc__dnnl_int8_observe(dstate *S, const tsc__nn_node *n, int mem);
+void tsc__dnnl_int8_record(dstate *S, int stepi);
+/* Whether model m (asking for TSC_NN_ENGINE_ONEDNN_INT8) can run int8: the
+ * CPU has AVX512_VNNI and m has ranges; logs why not otherwise. */
+int tsc__dnnl_int8_available(const tsc_nn_model *m);
 
 #endif

@@ -475,6 +475,11 @@ void tsc__nn_dnnl_free(tsc_nn_model *m)
 static void choose_precision(dstate *S, tsc_nn_model *m)
 {
     S->conv_dt = dnnl_f32;
+    S->q = m->int8;
+    if (m->engine == TSC_NN_ENGINE_ONEDNN_INT8) {
+        S->int8 = tsc__dnnl_int8_available(m);
+        if (!S->int8) m->engine = TSC_NN_ENGINE_ONEDNN;
+    }
     if (m->engine != TSC_NN_ENGINE_ONEDNN_BF16) return;
     dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
     if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) ==
@@ -595,6 +600,7 @@ tsc_status tsc__nn_dnnl_run(tsc_nn_model *m, const float *const *inputs, float *
     tsc_status st = TSC_OK;
     for (int i = 0; i < S->n_steps && st == TSC_OK; i++) {
         step *sp = &S->steps[i];
+        if (m->calibrating) tsc__dnnl_int8_record(S, i);
         if (sp->kind == STEP_PRIM) {
             dnnl_status_t s = dnnl_primitive_execute(sp->prim, S->stream, sp->nargs, sp->args);
             if (s != dnnl_success)

@@ -153,8 +153,6 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         }
     }
     dnnl_memory_desc_t src_md, wei_any, wei_src, bias_md, dst_md;
-    tsc__dnnl_any_md(&src_md, r, x->dims, S->conv_dt);
-    dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, S->conv_dt, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_strides(&wei_src, wr, wd, dnnl_f32, ws);
     tsc__dnnl_plain_md(&bias_md, 1, &M);
     int sum_mem = -1;
@@ -173,9 +171,18 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
     } else {
         tsc__dnnl_any_md(&dst_md, r, y->dims, S->conv_dt);
     }
+    tsc__int8_conv q8;
+    int i8 = tsc__dnnl_int8_conv_begin(S, n, &q8);
+    tsc__dnnl_any_md(&src_md, r, x->dims, i8 ? q8.src_dt : S->conv_dt);
+    dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, i8 ? dnnl_s8 : S->conv_dt, dnnl_format_tag_any);
     dnnl_primitive_attr_t attr = NULL;
     tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
-    if (st != TSC_OK) return st;
+    if (st == TSC_OK && i8 && (st = tsc__dnnl_int8_conv_attr(S, &q8, attr)) != TSC_OK)
+        dnnl_primitive_attr_destroy(attr);
+    if (st != TSC_OK) {
+        tsc__dnnl_int8_conv_end(&q8);
+        return st;
+    }
     dnnl_primitive_desc_t pd = NULL;
     if (!deconv) {
         dnnl_convolution_desc_t cd;
@@ -194,14 +201,25 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
                                   &wei_any, has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
                               &dd, attr, &pd, "create a deconvolution");
     }
-    if (st != TSC_OK) return st;
+    if (st != TSC_OK) {
+        tsc__dnnl_int8_conv_end(&q8);
+        return st;
+    }
     int xm, wm, bm = -1;
-    if ((st = tsc__dnnl_value_as(
-             S, n->in[0], dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &xm)) != TSC_OK ||
-        (st = tsc__dnnl_const_mem(S, w->data, &wei_src,
-                                  dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
-                                  &wm)) != TSC_OK ||
-        (has_b && (st = tsc__dnnl_value_as(S, n->in[2], &bias_md, &bm)) != TSC_OK)) {
+    const dnnl_memory_desc_t *xmd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if (i8) {
+        if ((st = tsc__dnnl_int8_conv_src(S, &q8, n->in[0], xmd, &xm)) == TSC_OK &&
+            (st = tsc__dnnl_int8_conv_weights(S, &q8, &wei_src, wmd, &wm)) == TSC_OK && has_b)
+            st = tsc__dnnl_int8_conv_bias(S, &q8, V(S, n->in[2])->data, &bm);
+        tsc__dnnl_int8_conv_end(&q8);
+    } else {
+        if ((st = tsc__dnnl_value_as(S, n->in[0], xmd, &xm)) == TSC_OK &&
+            (st = tsc__dnnl_const_mem(S, w->data, &wei_src, wmd, &wm)) == TSC_OK && has_b)
+            st = tsc__dnnl_value_as(S, n->in[2], &bias_md, &bm);
+        if (st == TSC_OK) tsc__dnnl_int8_observe(S, n, xm); /* calibration */
+    }
+    if (st != TSC_OK) {
         dnnl_primitive_desc_destroy(pd);
         return st;
     }

@@ -32,6 +32,7 @@ void tsc_nn_model_free(tsc_nn_model *m)
     else
         tsc__nn_dnnl_free(m);
     tsc__nn_graph_free(&m->g);
+    tsc__nn_int8_free(m->int8);
     free(m->in_sizes);
     free(m->out_sizes);
     free(m);
@@ -43,16 +44,34 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const char *name,
-                                         const tsc_nn_params *params, tsc_nn_model **out,
-                                         tsc_error *err)
+static tsc_status set_int8_ranges(tsc_nn_model *m, const tsc_nn_int8_range *r, size_t n,
+                                  tsc_error *err)
+{
+    if (!(m->int8 = tsc__nn_int8_new(m->g.n_vals)))
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        TSC_ASSERT(r[i].tensor);
+        int v = tsc__nn_graph_find(&m->g, r[i].tensor);
+        if (v < 0 || tsc__nn_int8_set(m->int8, v, r[i].min, r[i].max) < 0)
+            return tsc_error_set(err, TSC_EINVAL,
+                                 "model %s: the int8 range of tensor '%s' (%g to %g) %s; "
+                                 "recalibrate the model",
+                                 m->g.src_name, r[i].tensor, r[i].min, r[i].max,
+                                 v < 0 ? "names no tensor of the optimised graph" : "is invalid");
+    }
+    return TSC_OK;
+}
+
+static tsc_status load(const void *data, size_t size, const char *name, const tsc_nn_params *params,
+                       const tsc_nn_int8_range *ranges, size_t n_ranges, tsc_nn_model **out,
+                       tsc_error *err)
 {
     TSC_ASSERT(out);
     TSC_ASSERT(data || !size);
     *out = NULL;
     tsc_nn_params p = params ? *params : tsc_nn_default_params();
     TSC_ASSERT(p.engine == TSC_NN_ENGINE_ONEDNN || p.engine == TSC_NN_ENGINE_REFERENCE ||
-               p.engine == TSC_NN_ENGINE_ONEDNN_BF16);
+               p.engine == TSC_NN_ENGINE_ONEDNN_BF16 || p.engine == TSC_NN_ENGINE_ONEDNN_INT8);
     TSC_ASSERT(p.n_threads >= 0 && p.batch >= 0);
     tsc_nn_model *m = calloc(1, sizeof *m);
     if (!m) return tsc_error_set(err, TSC_ENOMEM, "out of memory");
@@ -86,6 +105,8 @@ tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const ch
                      m->g.n_nodes, m->g.const_bytes / 1048576.0);
     } else {
         if ((st = tsc__nn_optimize(&m->g, err)) != TSC_OK) goto fail;
+        /* fp32 plans record calibration points; int8 ones quantise with the ranges. */
+        if ((st = set_int8_ranges(m, ranges, n_ranges, err)) != TSC_OK) goto fail;
         st = tsc__nn_dnnl_prepare(m, err);
     }
     if (st != TSC_OK) goto fail;
@@ -108,8 +129,50 @@ fail:
     return st;
 }
 
-tsc_status tsc_nn_model_load(const char *path, const tsc_nn_params *params, tsc_nn_model **out,
-                             tsc_error *err)
+tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const char *name,
+                                         const tsc_nn_params *params, tsc_nn_model **out,
+                                         tsc_error *err)
+{
+    return load(data, size, name, params, NULL, 0, out, err);
+}
+
+tsc_status tsc_nn_model_load_int8_from_memory(const void *data, size_t size, const char *name,
+                                              const tsc_nn_params *params,
+                                              const tsc_nn_int8_range *ranges, size_t n_ranges,
+                                              tsc_nn_model **out, tsc_error *err)
+{
+    TSC_ASSERT(ranges || !n_ranges);
+    return load(data, size, name, params, ranges, n_ranges, out, err);
+}
+
+tsc_status tsc_nn_model_calibrate(tsc_nn_model *m, const float *const *inputs,
+                                  float *const *outputs, tsc_error *err)
+{
+    TSC_ASSERT(m && m->engine == TSC_NN_ENGINE_ONEDNN && m->int8);
+    m->calibrating = 1;
+    tsc_status st = tsc_nn_model_run(m, inputs, outputs, err);
+    m->calibrating = 0;
+    return st;
+}
+
+size_t tsc_nn_model_n_int8_ranges(const tsc_nn_model *m)
+{
+    TSC_ASSERT(m);
+    return m->int8 ? tsc__nn_int8_count(m->int8) : 0;
+}
+
+tsc_nn_int8_range tsc_nn_model_get_int8_range(const tsc_nn_model *m, size_t i)
+{
+    tsc_nn_int8_range r = {NULL, 0, 0};
+    int v;
+    TSC_ASSERT(m && m->int8 && tsc__nn_int8_get(m->int8, i, &v, &r.min, &r.max));
+    r.tensor = m->g.vals[v].name;
+    return r;
+}
+
+static tsc_status load_file(const char *path, const tsc_nn_params *params,
+                            const tsc_nn_int8_range *ranges, size_t n_ranges, tsc_nn_model **out,
+                            tsc_error *err)
 {
     TSC_ASSERT(path && out);
     *out = NULL;
@@ -142,9 +205,23 @@ tsc_status tsc_nn_model_load(const char *path, const tsc_nn_params *params, tsc_
         free(buf);
         return tsc_error_set(err, TSC_EIO, "model %s: read error", path);
     }
-    tsc_status st = tsc_nn_model_load_from_memory(buf, (size_t)len, path, &p, out, err);
+    tsc_status st = load(buf, (size_t)len, path, &p, ranges, n_ranges, out, err);
     free(buf);
     return st;
+}
+
+tsc_status tsc_nn_model_load(const char *path, const tsc_nn_params *params, tsc_nn_model **out,
+                             tsc_error *err)
+{
+    return load_file(path, params, NULL, 0, out, err);
+}
+
+tsc_status tsc_nn_model_load_int8(const char *path, const tsc_nn_params *params,
+                                  const tsc_nn_int8_range *ranges, size_t n_ranges,
+                                  tsc_nn_model **out, tsc_error *err)
+{
+    TSC_ASSERT(ranges || !n_ranges);
+    return load_file(path, params, ranges, n_ranges, out, err);
 }
 
 size_t tsc_nn_model_n_inputs(const tsc_nn_model *m)
@@ -208,7 +285,9 @@ double tsc_nn_model_flops(const tsc_nn_model *m)
 const char *tsc_nn_model_get_precision(const tsc_nn_model *m)
 {
     TSC_ASSERT(m);
-    return m->engine == TSC_NN_ENGINE_ONEDNN_BF16 ? "bf16" : "fp32";
+    return m->engine == TSC_NN_ENGINE_ONEDNN_BF16   ? "bf16"
+           : m->engine == TSC_NN_ENGINE_ONEDNN_INT8 ? "int8"
+                                                    : "fp32";
 }
 
 int tsc_nn_model_n_threads(const tsc_nn_model *m)

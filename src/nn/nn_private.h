@@ -180,6 +180,16 @@ typedef struct tsc__nn_graph {
     int n_user;
 } tsc__nn_graph;
 
+/* int8 activation ranges per value of the optimised graph (exec_dnnl_int8.c). */
+typedef struct tsc__nn_int8 tsc__nn_int8;
+tsc__nn_int8 *tsc__nn_int8_new(int n_vals);
+void tsc__nn_int8_free(tsc__nn_int8 *q);
+/* 0, or -1 when v or the range is invalid. */
+int tsc__nn_int8_set(tsc__nn_int8 *q, int v, float lo, float hi);
+/* The i-th value with a range, in value order: 1, or 0 past the end. */
+int tsc__nn_int8_get(const tsc__nn_int8 *q, size_t i, int *v, float *lo, float *hi);
+size_t tsc__nn_int8_count(const tsc__nn_int8 *q);
+
 struct tsc_nn_model {
     tsc__nn_graph g;
     int n_threads;
@@ -187,6 +197,8 @@ struct tsc_nn_model {
     void *exec; /* the engine's state */
     tsc_nn_engine engine;
     size_t *in_sizes, *out_sizes;
+    tsc__nn_int8 *int8; /* ranges (int8 mode, calibration), or NULL */
+    int calibrating;    /* tsc_nn_model_calibrate is running */
 };
 
 /* Graph helpers (graph.c). */

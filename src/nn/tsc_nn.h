@@ -42,8 +42,22 @@ typedef enum tsc_nn_engine {
      * or with the ISA masked by ONEDNN_MAX_CPU_ISA, the model runs as
      * TSC_NN_ENGINE_ONEDNN and a warning says so.  A value rather than a
      * params field because tsc_nn_params is frozen in the plugin ABI. */
-    TSC_NN_ENGINE_ONEDNN_BF16 = 2
+    TSC_NN_ENGINE_ONEDNN_BF16 = 2,
+    /* oneDNN with convolutions in int8: each Conv whose input has a
+     * calibrated range (tsc_nn_model_load_int8_from_memory) quantises it
+     * (u8 or s8, one scale per tensor), uses s8 weights with one scale per
+     * output channel and writes fp32; the rest runs in fp32.  Needs
+     * AVX512_VNNI; without it, or without ranges, the model runs as
+     * TSC_NN_ENGINE_ONEDNN and a warning says so. */
+    TSC_NN_ENGINE_ONEDNN_INT8 = 3
 } tsc_nn_engine;
+
+/* The range of one tensor of the optimised graph, by name: what calibration
+ * observed of a convolution input over its inputs, min and max. */
+typedef struct tsc_nn_int8_range {
+    const char *tensor;
+    float min, max;
+} tsc_nn_int8_range;
 
 typedef struct tsc_nn_params {
     /* sizeof(tsc_nn_params) as the caller was built (plugin ABI 4; the
@@ -87,6 +101,28 @@ tsc_status tsc_nn_model_load_from_memory(const void *data, size_t size, const ch
                                          const tsc_nn_params *params, tsc_nn_model **out,
                                          tsc_error *err);
 void tsc_nn_model_free(tsc_nn_model *model);
+/* tsc_nn_model_load(_from_memory) with the activation ranges the int8 mode
+ * quantises with (params->engine TSC_NN_ENGINE_ONEDNN_INT8; the strings are
+ * copied).  A range naming a tensor the optimised graph lacks, or with
+ * min > max or a non-finite bound, is TSC_EINVAL: the ranges belong to
+ * another model or engine version, recalibrate. */
+tsc_status tsc_nn_model_load_int8(const char *path, const tsc_nn_params *params,
+                                  const tsc_nn_int8_range *ranges, size_t n_ranges,
+                                  tsc_nn_model **out, tsc_error *err);
+tsc_status tsc_nn_model_load_int8_from_memory(const void *data, size_t size, const char *name,
+                                              const tsc_nn_params *params,
+                                              const tsc_nn_int8_range *ranges, size_t n_ranges,
+                                              tsc_nn_model **out, tsc_error *err);
+
+/* Calibration for the int8 mode: runs the model (loaded with
+ * TSC_NN_ENGINE_ONEDNN, fp32) like tsc_nn_model_run and widens the recorded
+ * range of every convolution input of the optimised graph by what this run
+ * saw.  The ranges so far are read with tsc_nn_model_n_int8_ranges and
+ * tsc_nn_model_get_int8_range (the tensor name is borrowed from the model). */
+tsc_status tsc_nn_model_calibrate(tsc_nn_model *model, const float *const *inputs,
+                                  float *const *outputs, tsc_error *err);
+size_t tsc_nn_model_n_int8_ranges(const tsc_nn_model *model);
+tsc_nn_int8_range tsc_nn_model_get_int8_range(const tsc_nn_model *model, size_t i);
 
 /* Graph inputs (initializers excluded) and outputs, in ONNX order.  Names and
  * shapes are borrowed and live as long as the model.  `*rank` receives the
@@ -112,8 +148,8 @@ tsc_status tsc_nn_model_run(tsc_nn_model *model, const float *const *inputs,
  * ConvTranspose, Gemm and MatMul over the unfused graph (other operators are
  * not counted), so that GFLOP/s figures compare with other engines. */
 double tsc_nn_model_flops(const tsc_nn_model *model);
-/* The arithmetic the model runs in: "fp32" or "bf16" (after any fallback
- * from TSC_NN_ENGINE_ONEDNN_BF16 to fp32).  Static string. */
+/* The arithmetic the model runs in: "fp32", "bf16" or "int8" (after any
+ * fallback from TSC_NN_ENGINE_ONEDNN_BF16 or _INT8 to fp32).  Static string. */
 const char *tsc_nn_model_get_precision(const tsc_nn_model *model);
 /* OpenMP threads a run uses. */
 int tsc_nn_model_n_threads(const tsc_nn_model *model);

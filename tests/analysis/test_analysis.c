@@ -218,6 +218,72 @@ TSC_TEST(model_in_bf16_finds_the_phantom_lesion_as_fp32_does)
     free(px);
 }
 
+/* A whole file as a string (malloc). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    REQUIRE(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *t = malloc((size_t)n + 1);
+    REQUIRE(t && fread(t, 1, (size_t)n, f) == (size_t)n);
+    t[n] = 0;
+    fclose(f);
+    return t;
+}
+
+/* Calibration ($TSC_INT8_CALIBRATE) on the phantom, its block pasted into
+ * an int8 manifest: the same verdict, class and lesion as fp32,
+ * probabilities within 0.05, area within 10 %. */
+TSC_TEST(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does)
+{
+    const char *path = copy_model_in("int8");
+    char ranges[4096];
+    snprintf(ranges, sizeof ranges, "%s/int8-ranges.json", tsc_test_tmpdir());
+    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
+    setenv("TSC_INT8_CALIBRATE", ranges, 1);
+    tsc_model *cal = tsc_test_load_model(path, NULL);
+    unsetenv("TSC_INT8_CALIBRATE");
+    CHECK(!strcmp(tsc_model_get_precision(cal), "fp32"));
+    tsc_result *r0 = analyse(cal, px, 256, 256, 0.5, 0.5);
+    tsc_model_free(cal); /* writes the ranges */
+    char *block = slurp(ranges), *manifest = slurp(path);
+    CHECK(strstr(block, "\"ranges\"") != NULL);
+    char *at = strstr(manifest, "\"temperature\"");
+    REQUIRE(at);
+    FILE *f = fopen(path, "wb");
+    REQUIRE(f);
+    fprintf(f, "%.*s\"int8\": %s, %s", (int)(at - manifest), manifest, block, at);
+    fclose(f);
+    tsc_model *m = tsc_test_load_model(path, NULL);
+    if (strcmp(tsc_model_get_precision(m), "int8"))
+        tsc_test_skip("this CPU has no AVX512_VNNI (the model runs in %s)",
+                      tsc_model_get_precision(m));
+    tsc_result *r1 = analyse(m, px, 256, 256, 0.5, 0.5);
+    CHECK(tsc_result_get_verdict(r1) == TSC_VERDICT_TUMOR);
+    CHECK(tsc_result_get_verdict(r0) == tsc_result_get_verdict(r1));
+    CHECK(tsc_result_get_label(r0) == tsc_result_get_label(r1));
+    for (size_t i = 0; i < tsc_result_n_classes(r0); i++)
+        CHECK_NEAR(tsc_result_get_probability(r1, i), tsc_result_get_probability(r0, i), 0.05);
+    REQUIRE(tsc_result_n_lesions(r0) == 1 && tsc_result_n_lesions(r1) == 1);
+    CHECK_NEAR(tsc_result_get_lesion(r1, 0)->area_mm2, tsc_result_get_lesion(r0, 0)->area_mm2,
+               0.1 * tsc_result_get_lesion(r0, 0)->area_mm2);
+    tsc_result_free(r0);
+    tsc_result_free(r1);
+    tsc_model_free(m);
+    free(block);
+    free(manifest);
+    free(px);
+}
+
+TSC_TEST(model_in_int8_without_an_int8_block_runs_fp32)
+{
+    tsc_model *m = tsc_test_load_model(copy_model_in("int8"), NULL);
+    CHECK(!strcmp(tsc_model_get_precision(m), "fp32"));
+    tsc_model_free(m);
+}
+
 TSC_TEST(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat)
 {
     /* A very high temperature flattens the calibrated probabilities. */
@@ -361,6 +427,8 @@ TSC_TEST_MAIN(TSC_CASE(analysis_finds_phantom_lesion_with_mm_measurements),
               TSC_CASE(model_with_unknown_precision_is_refused),
               TSC_CASE(tsc_precision_overrides_the_manifest_and_must_name_a_precision),
               TSC_CASE(model_in_bf16_finds_the_phantom_lesion_as_fp32_does),
+              TSC_CASE(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does),
+              TSC_CASE(model_in_int8_without_an_int8_block_runs_fp32),
               TSC_CASE(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat),
               TSC_CASE(analysis_refuses_zero_pixel_spacing),
               TSC_CASE(analysis_threshold_baseline_needs_no_model),

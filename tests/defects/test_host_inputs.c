@@ -3,7 +3,8 @@
  * be ignored: per-slice CSV rows longer than a fixed buffer (tumorscope
  * eval), a dataset index with a `plane` column (normal-mri), and a
  * DICOM writer parameter struct from a host built against an older, shorter
- * version of it. */
+ * version of it; a dataset to calibrate int8 on, and an eval asked for int8
+ * on a CPU that cannot run it. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,22 +34,31 @@ static void write_png(const char *path, int lesion)
     tsc_gray_image_free(im);
 }
 
+/* Makes dataset folder `ds` with its images/ folder; returns its index.csv,
+ * open for writing. */
+static FILE *new_dataset(const char *ds)
+{
+    char path[4200];
+    REQUIRE(mkdir(ds, 0755) == 0);
+    snprintf(path, sizeof path, "%s/images", ds);
+    REQUIRE(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof path, "%s/index.csv", ds);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    return f;
+}
+
 TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
 {
     const char *bin = tsc_test_program("tumorscope");
     const char *dir = tsc_test_tmpdir();
     char ds[4096], path[4200];
     snprintf(ds, sizeof ds, "%s/dataset", dir);
-    REQUIRE(mkdir(ds, 0755) == 0);
-    snprintf(path, sizeof path, "%s/images", ds);
-    REQUIRE(mkdir(path, 0755) == 0);
+    FILE *f = new_dataset(ds);
 
     /* Three slices whose patient ids are 1,000 characters long. */
     static char pid[3][1001];
     static const char *const ids[3] = {"slice-a", "slice-b", "slice-c"};
-    snprintf(path, sizeof path, "%s/index.csv", ds);
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
     fprintf(f, "id,label,label_name,patient_id,split\n");
     for (int i = 0; i < 3; i++) {
         for (int k = 0; k < 1000; k++) pid[i][k] = (char)('a' + (k * 7 + i) % 26);
@@ -105,12 +115,7 @@ TSC_TEST(eval_reports_each_plane_of_a_dataset_with_a_plane_column)
     char ds[4096], path[4200];
     for (int with_plane = 0; with_plane < 2; with_plane++) {
         snprintf(ds, sizeof ds, "%s/ds%d", dir, with_plane);
-        REQUIRE(mkdir(ds, 0755) == 0);
-        snprintf(path, sizeof path, "%s/images", ds);
-        REQUIRE(mkdir(path, 0755) == 0);
-        snprintf(path, sizeof path, "%s/index.csv", ds);
-        FILE *f = fopen(path, "w");
-        REQUIRE(f);
+        FILE *f = new_dataset(ds);
         fprintf(f, "id,label,label_name,patient_id,split%s\n", with_plane ? ",plane" : "");
         for (int i = 0; i < 3; i++) {
             fprintf(f, "n%d,0,no_tumor,p%d,val%s%s\n", i, i, with_plane ? "," : "",
@@ -189,6 +194,53 @@ TSC_TEST(dicom_write_series_accepts_an_older_shorter_params_struct)
     write_with_struct_size(offsetof(tsc_dicom_write_params, multiframe), out);
 }
 
+/* calibrate-int8 records the shipped model's convolution inputs on the val
+ * images; eval --precision int8 records the precision that really ran:
+ * int8 with AVX512_VNNI, fp32 (and the warning) with it masked. */
+TSC_TEST(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran)
+{
+    const char *bin = tsc_test_program("tumorscope");
+    const char *dir = tsc_test_tmpdir();
+    char ds[4096], path[4200];
+    snprintf(ds, sizeof ds, "%s/int8-ds", dir);
+    FILE *f = new_dataset(ds);
+    fprintf(f, "id,label,label_name,patient_id,split\n");
+    for (int i = 0; i < 4; i++) {
+        fprintf(f, "s%d,%d,%s,p%d,%s\n", i, i & 1, i & 1 ? "glioma" : "no_tumor", i,
+                i < 2 ? "val" : "test");
+        snprintf(path, sizeof path, "%s/images/s%d.png", ds, i);
+        write_png(path, i & 1);
+    }
+    REQUIRE(fclose(f) == 0);
+    char ranges[4200], json[4200], log[4200];
+    snprintf(ranges, sizeof ranges, "%s/int8.json", dir);
+    snprintf(json, sizeof json, "%s/eval-int8.json", dir);
+    snprintf(log, sizeof log, "%s/eval-int8.log", dir);
+    CHECK(tsc_test_system("'%s' calibrate-int8 --dataset '%s' --threads 1 --out '%s' 2>/dev/null",
+                          bin, ds, ranges) == 0);
+    char *text = tsc_test_read_file(ranges, NULL);
+    REQUIRE(text);
+    CHECK(strstr(text, "\"ranges\"") && strstr(text, "\"image\"") && strstr(text, "\"val\""));
+    free(text);
+    for (int masked = 0; masked < 2; masked++) {
+        CHECK(tsc_test_system("%s'%s' eval --dataset '%s' --split test --threads 1 --precision "
+                              "int8 --json '%s' --force >/dev/null 2>'%s'",
+                              masked ? "ONEDNN_MAX_CPU_ISA=AVX512_CORE " : "", bin, ds, json,
+                              log) == 0);
+        text = tsc_test_read_file(json, NULL);
+        char *warn = tsc_test_read_file(log, NULL);
+        REQUIRE(text && warn);
+        int vnni = !strstr(warn, "AVX512_VNNI");
+        printf("masked %d: %s", masked, warn);
+        CHECK(!masked || !vnni);
+        CHECK(strstr(text, vnni ? "\"inference_precision\":\t\"int8\""
+                                : "\"inference_precision\":\t\"fp32\"") != NULL);
+        free(text);
+        free(warn);
+    }
+}
+
 TSC_TEST_MAIN(TSC_CASE(eval_per_slice_csv_keeps_1000_character_patient_ids),
               TSC_CASE(eval_reports_each_plane_of_a_dataset_with_a_plane_column),
-              TSC_CASE(dicom_write_series_accepts_an_older_shorter_params_struct))
+              TSC_CASE(dicom_write_series_accepts_an_older_shorter_params_struct),
+              TSC_CASE(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran))

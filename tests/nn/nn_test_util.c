@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsc_log.h"
 #include "tsc_test.h"
 
 double nn_rel_err(const float *a, const float *b, size_t n, size_t *worst)
@@ -154,4 +155,50 @@ void nn_free_outputs(tsc_nn_model *m, float **outs)
     if (!outs) return;
     for (size_t i = 0; i < tsc_nn_model_n_outputs(m); i++) free(outs[i]);
     free(outs);
+}
+
+double nn_range_err(const float *a, const float *b, size_t n, size_t *at)
+{
+    double amax = 0, dmax = 0;
+    *at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - b[i];
+        if (fabs(b[i]) > amax) amax = fabs(b[i]);
+        if (!(fabs(d) <= dmax)) dmax = fabs(d), *at = i;
+    }
+    return amax > 0 ? dmax / amax : dmax;
+}
+
+static char warned[512];
+
+static void keep_warning(tsc_log_level level, const char *domain, const char *message, void *user)
+{
+    (void)domain, (void)user;
+    if (level == TSC_LOG_WARNING) snprintf(warned, sizeof warned, "%s", message);
+}
+
+void nn_keep_warnings(int on)
+{
+    if (on) warned[0] = '\0';
+    tsc_log_set(on ? keep_warning : NULL, NULL);
+}
+
+const char *nn_last_warning(void)
+{
+    return warned;
+}
+
+void nn_check_fallback(const char *isa, const char *feature, nn_vs_fp32_fn vs_fp32)
+{
+    const char *env = getenv("ONEDNN_MAX_CPU_ISA");
+    REQUIRE(env && !strcmp(env, isa));
+    nn_keep_warnings(1);
+    const char *prec = NULL;
+    double e = vs_fp32("unet_small", &prec);
+    nn_keep_warnings(0);
+    printf("precision %s, warning: %s\n", prec, warned);
+    CHECK(!strcmp(prec, "fp32"));
+    CHECK(strstr(warned, feature) != NULL);
+    CHECK(strstr(warned, "running in fp32") != NULL);
+    CHECK(e == 0); /* the same plan as fp32, bit for bit */
 }

@@ -15,6 +15,19 @@
  * sum do not blow the ratio up).  Fixtures must stay at or below 1e-4. */
 #define NN_TOL 1e-4
 double nn_rel_err(const float *a, const float *b, size_t n, size_t *worst);
+/* The reduced-precision modes' measure, relative to the tensor's range:
+ * max_i |a_i - b_i| / max_j |b_j|; *at gets the worst i. */
+double nn_range_err(const float *a, const float *b, size_t n, size_t *at);
+/* While on, the core's last warning is kept ("" when none since it was
+ * turned on); off restores the default log. */
+void nn_keep_warnings(int on);
+const char *nn_last_warning(void);
+/* A reduced-precision mode's fallback: ctest runs the case with
+ * ONEDNN_MAX_CPU_ISA=isa, which hides `feature`; vs_fp32("unet_small",
+ * &prec) must report precision fp32, outputs bit-identical to fp32's, and a
+ * warning naming `feature` and "running in fp32". */
+typedef double (*nn_vs_fp32_fn)(const char *name, const char **prec);
+void nn_check_fallback(const char *isa, const char *feature, nn_vs_fp32_fn vs_fp32);
 int nn_count_nonfinite(const float *a, size_t n);
 
 typedef struct nn_tensor_file {

@@ -18,22 +18,8 @@
 #include <string.h>
 
 #include "nn_test_util.h"
-#include "tsc_log.h"
 #include "tsc_nn.h"
 #include "tsc_test.h"
-
-/* max_i |a_i - b_i| / max_j |b_j|; *at gets the worst i. */
-static double range_err(const float *a, const float *b, size_t n, size_t *at)
-{
-    double amax = 0, dmax = 0;
-    *at = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        if (fabs(b[i]) > amax) amax = fabs(b[i]);
-        if (!(fabs(d) <= dmax)) dmax = fabs(d), *at = i;
-    }
-    return amax > 0 ? dmax / amax : dmax;
-}
 
 /* Runs fixture `name` in fp32 and in bf16 and returns the largest error of
  * bf16 against fp32 over all outputs; *prec gets the bf16 model's precision. */
@@ -52,7 +38,7 @@ static double bf16_vs_fp32(const char *name, const char **prec)
     double worst = 0;
     for (size_t o = 0; o < n_out; o++) {
         size_t n = tsc_nn_model_output_size(f, o), at;
-        double e = range_err(ob[o], of[o], n, &at);
+        double e = nn_range_err(ob[o], of[o], n, &at);
         CHECK(nn_count_nonfinite(ob[o], n) == 0);
         printf("%s output %zu (%s): bf16 vs fp32 range err %.3g (%g vs %g)\n", name, o,
                tsc_nn_model_get_output_name(f, o), e, ob[o][at], of[o][at]);
@@ -96,29 +82,11 @@ static void check_bf16(const char *name, double tol)
     }
 BF16_FIXTURES(BF16_TEST)
 
-static char warned[512];
-
-static void keep_warning(tsc_log_level level, const char *domain, const char *message, void *user)
-{
-    (void)domain, (void)user;
-    if (level == TSC_LOG_WARNING) snprintf(warned, sizeof warned, "%s", message);
-}
-
 /* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX2 (tests/nn/CMakeLists.txt):
  * oneDNN then offers no avx512_core_bf16, as on a CPU without AVX512_BF16. */
 TSC_TEST(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16)
 {
-    const char *isa = getenv("ONEDNN_MAX_CPU_ISA");
-    REQUIRE(isa && !strcmp(isa, "AVX2"));
-    tsc_log_set(keep_warning, NULL);
-    const char *prec = NULL;
-    double e = bf16_vs_fp32("unet_small", &prec);
-    tsc_log_set(NULL, NULL);
-    printf("precision %s, warning: %s\n", prec, warned);
-    CHECK(!strcmp(prec, "fp32"));
-    CHECK(strstr(warned, "AVX512_BF16") != NULL);
-    CHECK(strstr(warned, "running in fp32") != NULL);
-    CHECK(e == 0); /* the same plan as fp32, bit for bit */
+    nn_check_fallback("AVX2", "AVX512_BF16", bf16_vs_fp32);
 }
 
 #define BF16_CASE(name, tol) TSC_CASE(nn_bf16_##name##_matches_fp32_within_bound),

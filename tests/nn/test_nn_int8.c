@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The int8 mode against fp32 on the operator fixtures, its calibration and
+ * its fallbacks.
+ *
+ * Each fixture is calibrated on its own input (tsc_nn_model_calibrate on the
+ * fp32 plan), then run in int8 on that input.  A convolution's input is
+ * rounded to 1/255 (u8) or 1/127 (s8) of its range and its weights to 1/127
+ * of each output channel's largest weight; a sum of K such products is off
+ * by about sqrt(K) * step * typical |term|, so errors are measured against
+ * the tensor's range, max_i |a_i - b_i| / max_j |b_j| (as for bf16, but
+ * int8 steps are ~30x coarser than bf16's 2^-9).  Bounds per fixture are
+ * about twice what this CPU showed (docs/ENGINE.md "Precision: int8"):
+ * 3.6e-3 to 1.3e-2 (3e-2), except `activations`, whose last output clips a
+ * convolution reaching about +-5 to [-0.5, 0.25], so that the convolution's
+ * ~1% error is ~9% of the clipped range (0.15).  Graphs whose convolutions
+ * all stay fp32 (no Conv: `pooling`; only ConvTranspose: `conv_transpose`)
+ * have no ranges, run the fp32 plan and must match exactly. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_test_util.h"
+#include "tsc_nn.h"
+#include "tsc_test.h"
+
+/* The ranges of fixture `name`'s convolution inputs, calibrated on its own
+ * inputs `ins` (copied into *out, names owned by *names_model). */
+static size_t calibrate(const void *bytes, size_t len, float *const *ins,
+                        tsc_nn_model **names_model, tsc_nn_int8_range **out)
+{
+    tsc_nn_model *f = nn_load_mem(bytes, len, TSC_NN_ENGINE_ONEDNN, 2);
+    float **of = nn_run_alloc(f, ins); /* allocates outputs of the right sizes */
+    tsc_error err;
+    REQUIRE(tsc_nn_model_calibrate(f, (const float *const *)ins, of, &err) == TSC_OK);
+    size_t n = tsc_nn_model_n_int8_ranges(f);
+    tsc_nn_int8_range *r = calloc(n + 1, sizeof *r);
+    for (size_t i = 0; i < n; i++) r[i] = tsc_nn_model_get_int8_range(f, i);
+    nn_free_outputs(f, of);
+    *names_model = f;
+    *out = r;
+    return n;
+}
+
+/* Runs fixture `name` in fp32 and in int8 (calibrated on its input) and
+ * returns the largest range error of int8 against fp32 over all outputs;
+ * *prec gets the int8 model's precision. */
+static double int8_vs_fp32(const char *name, const char **prec)
+{
+    size_t n_in, n_out, len;
+    nn_tensor_file *t;
+    if (nn_read_io(nn_fixture_path(name, ".io"), &n_in, &n_out, &t) != 0)
+        tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
+    void *bytes = nn_read_file(nn_fixture_path(name, ".onnx"), &len);
+    REQUIRE(bytes);
+    float **ins = calloc(n_in, sizeof *ins);
+    for (size_t i = 0; i < n_in; i++) ins[i] = t[i].data;
+    tsc_nn_model *f;
+    tsc_nn_int8_range *r;
+    size_t nr = calibrate(bytes, len, ins, &f, &r);
+    tsc_nn_params p = tsc_nn_default_params();
+    p.n_threads = 2;
+    p.engine = TSC_NN_ENGINE_ONEDNN_INT8;
+    tsc_nn_model *q = NULL;
+    tsc_error err;
+    REQUIRE(tsc_nn_model_load_int8_from_memory(bytes, len, name, &p, r, nr, &q, &err) == TSC_OK);
+    float **of = nn_run_alloc(f, ins), **oq = nn_run_alloc(q, ins);
+    double worst = 0;
+    for (size_t o = 0; o < n_out; o++) {
+        size_t n = tsc_nn_model_output_size(f, o), at;
+        double e = nn_range_err(oq[o], of[o], n, &at);
+        CHECK(nn_count_nonfinite(oq[o], n) == 0);
+        printf("%s output %zu (%s): int8 vs fp32 range err %.3g (%g vs %g)\n", name, o,
+               tsc_nn_model_get_output_name(f, o), e, oq[o][at], of[o][at]);
+        if (!(e <= worst)) worst = e;
+    }
+    *prec = tsc_nn_model_get_precision(q);
+    printf("%zu ranges; %s\n", nr, tsc_nn_model_get_summary(q));
+    nn_free_outputs(f, of);
+    nn_free_outputs(q, oq);
+    free(ins);
+    free(r);
+    tsc_nn_model_free(f);
+    tsc_nn_model_free(q);
+    free(bytes);
+    nn_free_io(t, n_in + n_out);
+    return worst;
+}
+
+static void check_int8(const char *name, double tol)
+{
+    const char *prec = NULL;
+    double e = int8_vs_fp32(name, &prec);
+    if (tol == 0) {
+        /* No Conv, no range: the fp32 plan, whatever the CPU. */
+        CHECK(!strcmp(prec, "fp32"));
+        CHECK(e == 0);
+        return;
+    }
+    if (strcmp(prec, "int8"))
+        tsc_test_skip("this CPU has no AVX512_VNNI (the model ran in %s)", prec);
+    printf("%s: range err %.3g, bound %.3g\n", name, e, tol);
+    CHECK(e <= tol);
+}
+
+/* Fixture and bound (a table: kept as written). */
+// clang-format off
+#define INT8_FIXTURES(X)                                                                           \
+    X(conv_basic, 3e-2) X(conv_groups, 3e-2) X(conv_same, 3e-2) X(conv_transpose, 0)               \
+    X(batchnorm, 3e-2) X(activations, 0.15) X(broadcast, 3e-2) X(concat, 3e-2)                     \
+    X(pooling, 0) X(resize, 3e-2) X(head, 3e-2) X(misc, 3e-2)                                      \
+    X(unet_small, 3e-2) X(resnet_block, 3e-2) X(mobilenet_block, 3e-2)                             \
+    X(tumornet_small, 3e-2)
+// clang-format on
+
+#define INT8_TEST(name, tol)                                                                       \
+    TSC_TEST(nn_int8_##name##_matches_fp32_within_bound)                                           \
+    {                                                                                              \
+        check_int8(#name, tol);                                                                    \
+    }
+INT8_FIXTURES(INT8_TEST)
+
+/* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX512_CORE
+ * (tests/nn/CMakeLists.txt): oneDNN then offers no avx512_core_vnni, as on
+ * a CPU without AVX512_VNNI. */
+TSC_TEST(nn_int8_falls_back_to_fp32_with_a_warning_without_avx512_vnni)
+{
+    nn_check_fallback("AVX512_CORE", "AVX512_VNNI", int8_vs_fp32);
+}
+
+TSC_TEST(nn_int8_without_ranges_runs_fp32_with_a_warning)
+{
+    nn_keep_warnings(1);
+    tsc_nn_model *m =
+        nn_load_file(nn_fixture_path("conv_basic", ".onnx"), TSC_NN_ENGINE_ONEDNN_INT8, 1);
+    nn_keep_warnings(0);
+    printf("precision %s, warning: %s\n", tsc_nn_model_get_precision(m), nn_last_warning());
+    CHECK(!strcmp(tsc_nn_model_get_precision(m), "fp32"));
+    CHECK(strstr(nn_last_warning(), "running in fp32") != NULL);
+    tsc_nn_model_free(m);
+}
+
+TSC_TEST(nn_int8_refuses_a_range_for_a_tensor_the_model_lacks)
+{
+    size_t len;
+    void *bytes = nn_read_file(nn_fixture_path("conv_basic", ".onnx"), &len);
+    REQUIRE(bytes);
+    tsc_nn_params p = tsc_nn_default_params();
+    p.n_threads = 1;
+    p.engine = TSC_NN_ENGINE_ONEDNN_INT8;
+    const tsc_nn_int8_range r[] = {{"no_such_tensor", 0.f, 1.f}};
+    tsc_nn_model *m = NULL;
+    tsc_error err;
+    CHECK(tsc_nn_model_load_int8_from_memory(bytes, len, "conv_basic", &p, r, 1, &m, &err) ==
+          TSC_EINVAL);
+    printf("%s\n", err.message);
+    CHECK(m == NULL);
+    CHECK(strstr(err.message, "no_such_tensor") != NULL);
+    CHECK(strstr(err.message, "recalibrate") != NULL);
+    free(bytes);
+}
+
+/* Calibration widens the ranges run by run and covers every convolution
+ * input of the optimised graph (tumornet_small: 1 graph input + the rest). */
+TSC_TEST(nn_int8_calibration_widens_ranges_over_runs)
+{
+    size_t n_in, n_out, len;
+    nn_tensor_file *t;
+    if (nn_read_io(nn_fixture_path("tumornet_small", ".io"), &n_in, &n_out, &t) != 0)
+        tsc_test_skip("fixture tumornet_small.io missing; run tests/nn/make_fixtures.py");
+    void *bytes = nn_read_file(nn_fixture_path("tumornet_small", ".onnx"), &len);
+    REQUIRE(bytes && n_in == 1);
+    tsc_nn_model *f;
+    tsc_nn_int8_range *r1;
+    size_t n1 = calibrate(bytes, len, &t[0].data, &f, &r1);
+    CHECK(n1 >= 2);
+    int saw_input = 0;
+    for (size_t i = 0; i < n1; i++) {
+        CHECK(r1[i].min <= r1[i].max);
+        if (!strcmp(r1[i].tensor, tsc_nn_model_get_input_name(f, 0))) saw_input = 1;
+    }
+    CHECK(saw_input);
+    /* A second run on twice the input can only widen every range. */
+    for (size_t k = 0; k < t[0].n; k++) t[0].data[k] *= 2;
+    float **of = nn_run_alloc(f, &t[0].data);
+    tsc_error err;
+    REQUIRE(tsc_nn_model_calibrate(f, (const float *const *)&t[0].data, of, &err) == TSC_OK);
+    CHECK(tsc_nn_model_n_int8_ranges(f) == n1);
+    for (size_t i = 0; i < n1; i++) {
+        tsc_nn_int8_range r2 = tsc_nn_model_get_int8_range(f, i);
+        CHECK(!strcmp(r2.tensor, r1[i].tensor));
+        CHECK(r2.min <= r1[i].min && r2.max >= r1[i].max);
+    }
+    nn_free_outputs(f, of);
+    free(r1);
+    tsc_nn_model_free(f);
+    free(bytes);
+    nn_free_io(t, n_in + n_out);
+}
+
+#define INT8_CASE(name, tol) TSC_CASE(nn_int8_##name##_matches_fp32_within_bound),
+TSC_TEST_MAIN(INT8_FIXTURES(INT8_CASE)
+                  TSC_CASE(nn_int8_falls_back_to_fp32_with_a_warning_without_avx512_vnni),
+              TSC_CASE(nn_int8_without_ranges_runs_fp32_with_a_warning),
+              TSC_CASE(nn_int8_refuses_a_range_for_a_tensor_the_model_lacks),
+              TSC_CASE(nn_int8_calibration_widens_ranges_over_runs))
