@@ -199,6 +199,42 @@ static tsc_status get_float(const actx *c, float *out)
     return st;
 }
 
+/* The values a string attribute may name, each with what it stands for. */
+typedef struct named_value {
+    const char *name;
+    int value;
+} named_value;
+#define NAMED(table) table, sizeof table / sizeof table[0]
+
+static const named_value auto_pads[] = {
+    {"NOTSET", 0}, {"SAME_UPPER", 1}, {"SAME_LOWER", 2}, {"VALID", 3}};
+static const named_value resize_modes[] = {{"nearest", 0}, {"linear", 1}, {"bilinear", 1}};
+static const named_value coord_modes[] = {{"half_pixel", TSC__NN_COORD_HALF_PIXEL},
+                                          {"pytorch_half_pixel", TSC__NN_COORD_PYTORCH_HALF_PIXEL},
+                                          {"align_corners", TSC__NN_COORD_ALIGN_CORNERS},
+                                          {"asymmetric", TSC__NN_COORD_ASYMMETRIC}};
+static const named_value nearest_modes[] = {
+    {"round_prefer_floor", TSC__NN_NEAREST_ROUND_PREFER_FLOOR},
+    {"round_prefer_ceil", TSC__NN_NEAREST_ROUND_PREFER_CEIL},
+    {"floor", TSC__NN_NEAREST_FLOOR},
+    {"ceil", TSC__NN_NEAREST_CEIL}};
+static const named_value pad_modes[] = {{"constant", 0}};
+
+/* A string attribute naming one of the n `names`: its value in *out; any
+ * other string is unsupported, `why` says how. */
+static tsc_status get_named(const actx *c, const named_value *names, size_t n, int *out,
+                            const char *why)
+{
+    tsc_status st = want_type(c, AT(STRING));
+    if (st != TSC_OK) return st;
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(&c->at->s, names[i].name)) {
+            *out = names[i].value;
+            return TSC_OK;
+        }
+    return bad_attr(c, why);
+}
+
 static tsc_status get_ints(const actx *c, int64_t *out, int max, int *n)
 {
     tsc_status st = want_type(c, AT(INTS));
@@ -238,7 +274,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
         const Onnx__AttributeProto *at = np->attribute[k];
         actx c = {g, n, at, err};
         tsc_status st = TSC_OK;
-        int cnt = 0;
+        int cnt = 0, named = 0;
         int64_t iv = 0;
         if (!at->name) return bad_attr(&c, "has no name");
         if (at->ref_attr_name && at->ref_attr_name[0])
@@ -249,17 +285,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
         case TSC__NN_OP_MAXPOOL:
         case TSC__NN_OP_AVGPOOL:
             if (attr_is(at, "auto_pad")) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "NOTSET"))
-                    a->auto_pad = 0;
-                else if (str_eq(&at->s, "SAME_UPPER"))
-                    a->auto_pad = 1;
-                else if (str_eq(&at->s, "SAME_LOWER"))
-                    a->auto_pad = 2;
-                else if (str_eq(&at->s, "VALID"))
-                    a->auto_pad = 3;
-                else
-                    return bad_attr(&c, "has an unknown value");
+                st = get_named(&c, NAMED(auto_pads), &a->auto_pad, "has an unknown value");
             } else if (attr_is(at, "kernel_shape")) {
                 st = get_ints(&c, a->kernel, TSC__NN_MAX_SPATIAL, &cnt);
                 a->has_kernel = cnt;
@@ -348,38 +374,16 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
         case TSC__NN_OP_RESIZE:
         case TSC__NN_OP_UPSAMPLE:
             if (attr_is(at, "mode")) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "nearest"))
-                    a->resize_linear = 0;
-                else if (str_eq(&at->s, "linear") || str_eq(&at->s, "bilinear"))
-                    a->resize_linear = 1;
-                else
-                    return bad_attr(&c, "asks for a mode other than nearest or linear");
+                st = get_named(&c, NAMED(resize_modes), &a->resize_linear,
+                               "asks for a mode other than nearest or linear");
             } else if (attr_is(at, "coordinate_transformation_mode") &&
                        n->op == TSC__NN_OP_RESIZE) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "half_pixel"))
-                    a->coord = TSC__NN_COORD_HALF_PIXEL;
-                else if (str_eq(&at->s, "pytorch_half_pixel"))
-                    a->coord = TSC__NN_COORD_PYTORCH_HALF_PIXEL;
-                else if (str_eq(&at->s, "align_corners"))
-                    a->coord = TSC__NN_COORD_ALIGN_CORNERS;
-                else if (str_eq(&at->s, "asymmetric"))
-                    a->coord = TSC__NN_COORD_ASYMMETRIC;
-                else
-                    return bad_attr(&c, "asks for an unsupported coordinate transformation");
+                st = get_named(&c, NAMED(coord_modes), &named,
+                               "asks for an unsupported coordinate transformation");
+                a->coord = (tsc__nn_coord)named;
             } else if (attr_is(at, "nearest_mode") && n->op == TSC__NN_OP_RESIZE) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "round_prefer_floor"))
-                    a->nearest = TSC__NN_NEAREST_ROUND_PREFER_FLOOR;
-                else if (str_eq(&at->s, "round_prefer_ceil"))
-                    a->nearest = TSC__NN_NEAREST_ROUND_PREFER_CEIL;
-                else if (str_eq(&at->s, "floor"))
-                    a->nearest = TSC__NN_NEAREST_FLOOR;
-                else if (str_eq(&at->s, "ceil"))
-                    a->nearest = TSC__NN_NEAREST_CEIL;
-                else
-                    return bad_attr(&c, "has an unknown value");
+                st = get_named(&c, NAMED(nearest_modes), &named, "has an unknown value");
+                a->nearest = (tsc__nn_nearest)named;
             } else if (attr_is(at, "cubic_coeff_a") || attr_is(at, "extrapolation_value")) {
                 float f;
                 st = get_float(&c, &f); /* only used by modes we reject */
@@ -485,9 +489,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             break;
         case TSC__NN_OP_PAD:
             if (attr_is(at, "mode")) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (!str_eq(&at->s, "constant"))
-                    return bad_attr(&c, "asks for a mode other than constant");
+                st = get_named(&c, NAMED(pad_modes), &named, "asks for a mode other than constant");
             } else if (attr_is(at, "pads") && g->opset < 11) {
                 int64_t p[2 * TSC_NN_MAX_RANK];
                 st = get_ints(&c, p, 2 * TSC_NN_MAX_RANK, &cnt);
