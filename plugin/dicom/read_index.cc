@@ -528,6 +528,16 @@ static void build_infos(tsc_dicom_index *ix)
     finish_reports(ix);
 }
 
+/* Where the entry whose `key` member is `value` stands in `v`; v.size() when
+ * none does (it then sorts last). */
+template <typename T>
+static size_t rank_of(const std::vector<T> &v, std::string T::*key, const std::string &value)
+{
+    for (size_t i = 0; i < v.size(); i++)
+        if (v[i].*key == value) return i;
+    return v.size();
+}
+
 static tsc_status open_impl(const char *const *paths, size_t n_paths,
                             const tsc_dicom_open_params *params, tsc_dicom_index **out,
                             tsc_error *err)
@@ -608,13 +618,9 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
                   return a.name != b.name ? a.name < b.name : a.id < b.id;
               });
     for (auto &kv : ixr.studies) ix->studies.push_back(std::move(kv.second));
-    auto patient_rank = [ix](const std::string &key) {
-        for (size_t i = 0; i < ix->patients.size(); i++)
-            if (ix->patients[i].key == key) return i;
-        return ix->patients.size();
-    };
     std::sort(ix->studies.begin(), ix->studies.end(), [&](const Study &a, const Study &b) {
-        size_t pa = patient_rank(a.patient_key), pb = patient_rank(b.patient_key);
+        size_t pa = rank_of(ix->patients, &Patient::key, a.patient_key),
+               pb = rank_of(ix->patients, &Patient::key, b.patient_key);
         if (pa != pb) return pa < pb;
         if (a.date != b.date) return a.date < b.date;
         if (a.time != b.time) return a.time < b.time;
@@ -674,13 +680,9 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         finish_series(se);
         ix->series.push_back(std::move(se));
     }
-    auto study_rank = [ix](const std::string &uid) {
-        for (size_t i = 0; i < ix->studies.size(); i++)
-            if (ix->studies[i].uid == uid) return i;
-        return ix->studies.size();
-    };
     std::stable_sort(ix->series.begin(), ix->series.end(), [&](const Series &a, const Series &b) {
-        size_t sa = study_rank(a.study_key), sb = study_rank(b.study_key);
+        size_t sa = rank_of(ix->studies, &Study::uid, a.study_key),
+               sb = rank_of(ix->studies, &Study::uid, b.study_key);
         if (sa != sb) return sa < sb;
         if (a.series_number != b.series_number) return a.series_number < b.series_number;
         if (a.uid != b.uid) return a.uid < b.uid;
