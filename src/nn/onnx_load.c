@@ -679,18 +679,27 @@ static tsc_status read_graph_input(tsc__nn_graph *g, const Onnx__ValueInfoProto 
     return TSC_OK;
 }
 
+/* The node that computes input k of node i; -1 for a graph input, an
+ * initializer or an omitted optional input. */
+static int producer_of(const tsc__nn_graph *g, int i, int k)
+{
+    int v = g->nodes[i].in[k];
+    return v >= 0 ? g->vals[v].producer : -1;
+}
+
 static tsc_status toposort(tsc__nn_graph *g, tsc_error *err)
 {
     int nn = g->n_nodes;
     tsc_status st = TSC_OK;
     int *indeg = calloc((size_t)nn + 1, sizeof *indeg);
     int *start = calloc((size_t)nn + 2, sizeof *start);
+    int *fill = calloc((size_t)nn + 1, sizeof *fill);
     int *queue = malloc(((size_t)nn + 1) * sizeof *queue);
     g->order = malloc(((size_t)nn + 1) * sizeof *g->order);
     size_t n_edges = 0;
     for (int i = 0; i < nn; i++) n_edges += (size_t)g->nodes[i].n_in;
     int *edges = malloc((n_edges + 1) * sizeof *edges);
-    if (!indeg || !start || !queue || !g->order || !edges) {
+    if (!indeg || !start || !fill || !queue || !g->order || !edges) {
         st = tsc_error_set(err, TSC_ENOMEM, "model %s: out of memory sorting the graph",
                            g->src_name);
         goto done;
@@ -698,28 +707,17 @@ static tsc_status toposort(tsc__nn_graph *g, tsc_error *err)
     /* CSR adjacency from producer to consumers. */
     for (int i = 0; i < nn; i++)
         for (int k = 0; k < g->nodes[i].n_in; k++) {
-            int v = g->nodes[i].in[k];
-            if (v >= 0 && g->vals[v].producer >= 0) {
-                start[g->vals[v].producer + 1]++;
-                indeg[i]++;
-            }
+            int p = producer_of(g, i, k);
+            if (p < 0) continue;
+            start[p + 1]++;
+            indeg[i]++;
         }
     for (int i = 0; i < nn; i++) start[i + 1] += start[i];
-    int *fill = calloc((size_t)nn + 1, sizeof *fill);
-    if (!fill) {
-        st = tsc_error_set(err, TSC_ENOMEM, "model %s: out of memory sorting the graph",
-                           g->src_name);
-        goto done;
-    }
     for (int i = 0; i < nn; i++)
         for (int k = 0; k < g->nodes[i].n_in; k++) {
-            int v = g->nodes[i].in[k];
-            if (v >= 0 && g->vals[v].producer >= 0) {
-                int p = g->vals[v].producer;
-                edges[start[p] + fill[p]++] = i;
-            }
+            int p = producer_of(g, i, k);
+            if (p >= 0) edges[start[p] + fill[p]++] = i;
         }
-    free(fill);
     /* Kahn's algorithm, seeded in file order so that a sorted file keeps its order. */
     int head = 0, tail = 0, done_n = 0;
     for (int i = 0; i < nn; i++)
@@ -745,6 +743,7 @@ static tsc_status toposort(tsc__nn_graph *g, tsc_error *err)
 done:
     free(indeg);
     free(start);
+    free(fill);
     free(queue);
     free(edges);
     return st;
