@@ -192,6 +192,24 @@ static tsc_status get_int(const actx *c, int64_t *out)
     return st;
 }
 
+/* An integer attribute read as a flag: 1 when nonzero. */
+static tsc_status get_flag(const actx *c, int *out)
+{
+    int64_t v = 0;
+    tsc_status st = get_int(c, &v);
+    *out = v != 0;
+    return st;
+}
+
+/* An integer attribute supported only at `value`; any other is
+ * unsupported, `why` says how. */
+static tsc_status need_int(const actx *c, int64_t value, const char *why)
+{
+    int64_t v;
+    tsc_status st = get_int(c, &v);
+    return st == TSC_OK && v != value ? bad_attr(c, why) : st;
+}
+
 static tsc_status get_float(const actx *c, float *out)
 {
     tsc_status st = want_type(c, AT(FLOAT));
@@ -307,14 +325,11 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
                 return bad_attr(&c, "is not supported (give pads and output_padding instead)");
             } else if (attr_is(at, "ceil_mode") &&
                        (n->op == TSC__NN_OP_MAXPOOL || n->op == TSC__NN_OP_AVGPOOL)) {
-                st = get_int(&c, &iv);
-                a->ceil_mode = iv != 0;
+                st = get_flag(&c, &a->ceil_mode);
             } else if (attr_is(at, "count_include_pad") && n->op == TSC__NN_OP_AVGPOOL) {
-                st = get_int(&c, &iv);
-                a->count_include_pad = iv != 0;
+                st = get_flag(&c, &a->count_include_pad);
             } else if (attr_is(at, "storage_order") && n->op == TSC__NN_OP_MAXPOOL) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0) return bad_attr(&c, "must be 0 (row major)");
+                st = need_int(&c, 0, "must be 0 (row major)");
             } else {
                 return bad_attr(&c, "is not supported");
             }
@@ -325,14 +340,12 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             } else if (attr_is(at, "momentum")) {
                 float m;
                 st = get_float(&c, &m); /* training only */
-            } else if (attr_is(at, "spatial") || attr_is(at, "is_test")) {
+            } else if (attr_is(at, "spatial")) {
+                st = need_int(&c, 1, "must be 1 (per-channel statistics)");
+            } else if (attr_is(at, "is_test")) {
                 st = get_int(&c, &iv);
-                if (st == TSC_OK && attr_is(at, "spatial") && iv != 1)
-                    return bad_attr(&c, "must be 1 (per-channel statistics)");
             } else if (attr_is(at, "training_mode")) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0)
-                    return bad_attr(&c, "is set; export the model in eval() mode");
+                st = need_int(&c, 0, "is set; export the model in eval() mode");
             } else {
                 return bad_attr(&c, "is not supported");
             }
@@ -388,8 +401,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
                 float f;
                 st = get_float(&c, &f); /* only used by modes we reject */
             } else if (attr_is(at, "exclude_outside")) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0) return bad_attr(&c, "must be 0");
+                st = need_int(&c, 0, "must be 0");
             } else if (attr_is(at, "scales") && n->op == TSC__NN_OP_UPSAMPLE) {
                 if ((st = want_type(&c, AT(FLOATS))) != TSC_OK) return st;
                 if (at->n_floats > TSC_NN_MAX_RANK) return bad_attr(&c, "has too many values");
@@ -405,19 +417,15 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             else if (attr_is(at, "beta"))
                 st = get_float(&c, &a->beta);
             else if (attr_is(at, "transA")) {
-                st = get_int(&c, &iv);
-                a->trans_a = iv != 0;
+                st = get_flag(&c, &a->trans_a);
             } else if (attr_is(at, "transB")) {
-                st = get_int(&c, &iv);
-                a->trans_b = iv != 0;
+                st = get_flag(&c, &a->trans_b);
             } else
                 return bad_attr(&c, "is not supported");
             break;
         case TSC__NN_OP_RESHAPE:
             if (attr_is(at, "allowzero")) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0)
-                    return bad_attr(&c, "is set; zero-sized tensors are not supported");
+                st = need_int(&c, 0, "is set; zero-sized tensors are not supported");
             } else if (attr_is(at, "shape") && g->opset < 5) {
                 return bad_attr(&c, "(opset < 5) is not supported");
             } else {
@@ -435,8 +443,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             if (attr_is(at, "axes")) {
                 st = get_ints(&c, a->axes, TSC_NN_MAX_RANK, &a->n_axes);
             } else if (attr_is(at, "keepdims")) {
-                st = get_int(&c, &iv);
-                a->keepdims = iv != 0;
+                st = get_flag(&c, &a->keepdims);
             } else {
                 return bad_attr(&c, "is not supported");
             }
