@@ -215,7 +215,7 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
     OFCondition c = ff.loadFile(s.path.c_str(), EXS_Unknown, EGL_noChange, max_read, ERM_autoDetect);
     if (c.bad())
         return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
-                             condition_text(c).c_str());
+                             tsc__condition_text(c).c_str());
     DcmDataset *ds = ff.getDataset();
     E_TransferSyntax xfer = ds->getOriginalXfer();
     if (!DcmXfer(xfer).isEncapsulated()) {

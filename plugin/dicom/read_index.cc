@@ -45,27 +45,15 @@ static const char LOG_DOMAIN[] = "dicom";
 
 namespace tsc_dicom_internal {
 
-/* DCMTK's codec registry is global: give our codecs back when the process
- * exits (a static destructor runs before LeakSanitizer's exit check). */
-struct DecodersRegistered {
-    bool done = false;
-    ~DecodersRegistered()
-    {
-        if (!done) return;
-        DJDecoderRegistration::cleanup();
-        DJLSDecoderRegistration::cleanup();
-        DcmRLEDecoderRegistration::cleanup();
-    }
-};
-static DecodersRegistered decoders_registered;
+static tsc__dcmtk_codecs decoders([] {
+    DJDecoderRegistration::cleanup();
+    DJLSDecoderRegistration::cleanup();
+    DcmRLEDecoderRegistration::cleanup();
+});
 
 void register_codecs()
 {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        /* DCMTK logs to stderr by default; our hosts decide what is shown,
-         * and DCMTK's messages may quote patient data. */
-        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    decoders.ensure([] {
         /* Elements stored with VR UN (anonymisers, PACS exports that lost the
          * dictionary) read with their dictionary VR, so that a UN Modality
          * reads "MR" instead of hex bytes.  Only defined-length UN in
@@ -76,13 +64,7 @@ void register_codecs()
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
-        decoders_registered.done = true;
     });
-}
-
-std::string condition_text(const OFCondition &cond)
-{
-    return cond.text() ? std::string(cond.text()) : std::string("unknown DCMTK error");
 }
 
 struct XferName {
@@ -160,7 +142,7 @@ tsc_status load_header(const std::string &path, DcmFileFormat &ff, std::string *
     /* Values over 4 KiB (pixel data, big private blobs) stay on disk. */
     OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     if (c.bad()) {
-        std::string t = condition_text(c);
+        std::string t = tsc__condition_text(c);
         if (c == EC_InvalidStream || c == EC_StreamNotifyClient || contains(lower(t), "premature"))
             *reason = "truncated or corrupt DICOM file: " + t;
         else
