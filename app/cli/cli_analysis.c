@@ -2,6 +2,7 @@
 /* Helpers of the commands that run the analysis (cli_analysis.h). */
 #include "cli_analysis.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,53 @@ int tsc_cli_refuse_output_in_inputs(const char *cmd, const char *opt, const char
             "input folders, choose another\n",
             cmd, opt, path, input);
     return TSC_EXIT_USAGE;
+}
+
+void tsc_cli_analysis_args_init(tsc_cli_analysis_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->method = TSC_METHOD_CNN;
+    a->tta = 1;
+}
+
+int tsc_cli_analysis_option(const char *cmd, int code, const char *v, tsc_cli_analysis_args *a)
+{
+    switch (code) {
+    case TSC_CLI_OPT_METHOD: return tsc_cli_parse_method(cmd, v, &a->method);
+    case TSC_CLI_OPT_MODEL: a->model_path = v; break;
+    case TSC_CLI_OPT_THREADS: a->threads = atoi(v); break;
+    case TSC_CLI_OPT_NO_TTA: a->tta = 0; break;
+    case TSC_CLI_OPT_PRECISION:
+        if (tsc_cli_set_precision(v)) {
+            fprintf(stderr, "tumorscope %s: --precision is fp32, bf16 or int8, not '%s'\n", cmd, v);
+            return TSC_EXIT_USAGE;
+        }
+        break;
+    case TSC_CLI_OPT_JSON: a->json_path = v; break;
+    case TSC_CLI_OPT_FORCE: a->force = 1; break;
+    case TSC_CLI_OPT_OUT: a->out_dir = v; break;
+    case TSC_CLI_OPT_PNG: a->png = 1; break;
+    case TSC_CLI_OPT_PDF: a->pdf = 1; break;
+    case TSC_CLI_OPT_DICOM: a->dicom = 1; break;
+    case TSC_CLI_OPT_DEIDENTIFY: a->deidentify = 1; break;
+    case TSC_CLI_OPT_QUIET: a->quiet = 1; break;
+    default: assert(!"not a shared option"); return TSC_EXIT_FAILURE;
+    }
+    return 0;
+}
+
+int tsc_cli_check_outputs(const char *cmd, tsc_cli_analysis_args *a, const char *const *inputs,
+                          size_t n)
+{
+    if ((a->png || a->pdf || a->dicom) && !a->out_dir) {
+        fprintf(stderr, "tumorscope %s: --png, --pdf and --dicom need --out DIR\n", cmd);
+        return TSC_EXIT_USAGE;
+    }
+    if (a->out_dir && !a->png && !a->pdf && !a->dicom) a->png = 1;
+    /* Refused before anything is read or created. */
+    int refused = tsc_cli_refuse_output_in_inputs(cmd, "--out", a->out_dir, inputs, n);
+    return refused ? refused
+                   : tsc_cli_refuse_output_in_inputs(cmd, "--json", a->json_path, inputs, n);
 }
 
 void tsc_cli_progress(size_t done, size_t total, void *label)

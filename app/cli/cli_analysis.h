@@ -1,12 +1,80 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Helpers of the commands that run the analysis on DICOM series
- * (analyze, compare): one wording for their errors and progress. */
+/* Helpers of the commands that run the analysis (analyze, compare, eval):
+ * their shared options, and one wording for their errors and progress. */
 #ifndef TSC_CLI_ANALYSIS_H
 #define TSC_CLI_ANALYSIS_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "tsc_plugin.h"
+
+/* The options the analysis commands share, parsed once for all of them. */
+typedef struct tsc_cli_analysis_args {
+    int method;             /* --method; TSC_METHOD_CNN by default */
+    const char *model_path; /* --model; NULL: the shipped model */
+    int threads;            /* --threads; 0: all cores */
+    int tta;                /* 1, 0 after --no-tta */
+    const char *json_path;  /* --json (`-`: stdout) */
+    const char *out_dir;    /* --out */
+    int png, pdf, dicom, deidentify, force, quiet;
+} tsc_cli_analysis_args;
+
+/* Their getopt_long codes, above those a command gives its own options. */
+enum {
+    TSC_CLI_OPT_METHOD = 1024,
+    TSC_CLI_OPT_MODEL,
+    TSC_CLI_OPT_THREADS,
+    TSC_CLI_OPT_NO_TTA,
+    TSC_CLI_OPT_PRECISION,
+    TSC_CLI_OPT_JSON,
+    TSC_CLI_OPT_FORCE,
+    TSC_CLI_OPT_OUT,
+    TSC_CLI_OPT_PNG,
+    TSC_CLI_OPT_PDF,
+    TSC_CLI_OPT_DICOM,
+    TSC_CLI_OPT_DEIDENTIFY,
+    TSC_CLI_OPT_QUIET
+};
+
+/* Rows of a command's getopt_long table.  The model: --method, --model,
+ * --threads, --no-tta; --precision (sets $TSC_PRECISION); --json FILE and
+ * --force (replace existing output files); the reports: --out DIR, --png,
+ * --pdf, --dicom, --deidentify, --quiet. */
+/* clang-format off */
+#define TSC_CLI_MODEL_OPTIONS                                       \
+    {"method", required_argument, NULL, TSC_CLI_OPT_METHOD},        \
+    {"model", required_argument, NULL, TSC_CLI_OPT_MODEL},          \
+    {"threads", required_argument, NULL, TSC_CLI_OPT_THREADS},      \
+    {"no-tta", no_argument, NULL, TSC_CLI_OPT_NO_TTA}
+#define TSC_CLI_PRECISION_OPTION                                    \
+    {"precision", required_argument, NULL, TSC_CLI_OPT_PRECISION}
+#define TSC_CLI_JSON_FORCE_OPTIONS                                  \
+    {"json", required_argument, NULL, TSC_CLI_OPT_JSON},            \
+    {"force", no_argument, NULL, TSC_CLI_OPT_FORCE}
+#define TSC_CLI_REPORT_OPTIONS                                      \
+    {"out", required_argument, NULL, TSC_CLI_OPT_OUT},              \
+    {"png", no_argument, NULL, TSC_CLI_OPT_PNG},                    \
+    {"pdf", no_argument, NULL, TSC_CLI_OPT_PDF},                    \
+    {"dicom", no_argument, NULL, TSC_CLI_OPT_DICOM},                \
+    {"deidentify", no_argument, NULL, TSC_CLI_OPT_DEIDENTIFY},      \
+    {"quiet", no_argument, NULL, TSC_CLI_OPT_QUIET}
+/* clang-format on */
+
+/* The defaults: the CNN, with test-time augmentation, everything else off. */
+void tsc_cli_analysis_args_init(tsc_cli_analysis_args *a);
+
+/* Takes shared option `code` (one of TSC_CLI_OPT_*) with its value for
+ * command `cmd`, as a tsc_cli_option_fn would: 0, or TSC_EXIT_USAGE with
+ * the reason on stderr. */
+int tsc_cli_analysis_option(const char *cmd, int code, const char *value, tsc_cli_analysis_args *a);
+
+/* The checks of the report options once all are parsed: --png, --pdf and
+ * --dicom need --out (--png is the default with it), and neither --out nor
+ * --json may point into one of the n `inputs`.  0, or TSC_EXIT_USAGE with
+ * the reason on stderr. */
+int tsc_cli_check_outputs(const char *cmd, tsc_cli_analysis_args *a, const char *const *inputs,
+                          size_t n);
 
 /* Parses --method's value into *method; a usage error (said on stderr as
  * "tumorscope CMD: unknown method ...") returns TSC_EXIT_USAGE, else 0. */

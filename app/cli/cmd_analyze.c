@@ -62,53 +62,21 @@ typedef struct analyze_args {
     size_t n_series;
     long *slices;
     size_t n_slices;
-    int method;
-    const char *model_path;
-    int threads;
-    int tta;
-    const char *json_path;
-    const char *out_dir;
-    int png, pdf, dicom, deidentify, force, quiet, force_scope;
+    tsc_cli_analysis_args c; /* --method, --model, ..., --json, --out, ... */
+    int force_scope;
 } analyze_args;
 
-enum {
-    OPT_SERIES = 256,
-    OPT_SLICE,
-    OPT_ALL,
-    OPT_METHOD,
-    OPT_MODEL,
-    OPT_THREADS,
-    OPT_NO_TTA,
-    OPT_JSON,
-    OPT_OUT,
-    OPT_PNG,
-    OPT_PDF,
-    OPT_DICOM,
-    OPT_DEIDENTIFY,
-    OPT_FORCE_SCOPE,
-    OPT_FORCE,
-    OPT_QUIET,
-    OPT_PREC
-};
+enum { OPT_SERIES = 256, OPT_SLICE, OPT_ALL, OPT_FORCE_SCOPE };
 
 static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'},
                                                 {"series", required_argument, NULL, OPT_SERIES},
                                                 {"slice", required_argument, NULL, OPT_SLICE},
                                                 {"all", no_argument, NULL, OPT_ALL},
-                                                {"method", required_argument, NULL, OPT_METHOD},
-                                                {"model", required_argument, NULL, OPT_MODEL},
-                                                {"threads", required_argument, NULL, OPT_THREADS},
-                                                {"no-tta", no_argument, NULL, OPT_NO_TTA},
-                                                {"json", required_argument, NULL, OPT_JSON},
-                                                {"out", required_argument, NULL, OPT_OUT},
-                                                {"png", no_argument, NULL, OPT_PNG},
-                                                {"pdf", no_argument, NULL, OPT_PDF},
-                                                {"dicom", no_argument, NULL, OPT_DICOM},
-                                                {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
+                                                TSC_CLI_MODEL_OPTIONS,
+                                                TSC_CLI_PRECISION_OPTION,
+                                                TSC_CLI_JSON_FORCE_OPTIONS,
+                                                TSC_CLI_REPORT_OPTIONS,
                                                 {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
-                                                {"force", no_argument, NULL, OPT_FORCE},
-                                                {"quiet", no_argument, NULL, OPT_QUIET},
-                                                {"precision", required_argument, NULL, OPT_PREC},
                                                 {NULL, 0, NULL, 0}};
 
 static int analyze_option(int code, const char *v, void *user)
@@ -128,25 +96,8 @@ static int analyze_option(int code, const char *v, void *user)
         break;
     }
     case OPT_ALL: a->n_slices = 0; break;
-    case OPT_METHOD: return tsc_cli_parse_method("analyze", v, &a->method);
-    case OPT_MODEL: a->model_path = v; break;
-    case OPT_PREC:
-        if (tsc_cli_set_precision(v)) {
-            fprintf(stderr, "tumorscope analyze: --precision is fp32, bf16 or int8, not '%s'\n", v);
-            return TSC_EXIT_USAGE;
-        }
-        break;
-    case OPT_THREADS: a->threads = atoi(v); break;
-    case OPT_NO_TTA: a->tta = 0; break;
-    case OPT_JSON: a->json_path = v; break;
-    case OPT_OUT: a->out_dir = v; break;
-    case OPT_PNG: a->png = 1; break;
-    case OPT_PDF: a->pdf = 1; break;
-    case OPT_DICOM: a->dicom = 1; break;
-    case OPT_DEIDENTIFY: a->deidentify = 1; break;
     case OPT_FORCE_SCOPE: a->force_scope = 1; break;
-    case OPT_FORCE: a->force = 1; break;
-    case OPT_QUIET: a->quiet = 1; break;
+    default: return tsc_cli_analysis_option("analyze", code, v, &a->c);
     }
     return 0;
 }
@@ -157,8 +108,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
     a->paths = calloc((size_t)argc, sizeof *a->paths);
     a->series = calloc((size_t)argc, sizeof *a->series);
     a->slices = calloc((size_t)argc, sizeof *a->slices);
-    a->method = TSC_METHOD_CNN;
-    a->tta = 1;
+    tsc_cli_analysis_args_init(&a->c);
     if (!a->paths || !a->series || !a->slices) return TSC_EXIT_FAILURE;
     int rc = tsc_cli_parse_options("analyze", argc, argv, analyze_options, analyze_option, a,
                                    a->paths, &a->n_paths);
@@ -167,17 +117,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         analyze_usage(stderr);
         return TSC_EXIT_USAGE;
     }
-    if ((a->png || a->pdf || a->dicom) && !a->out_dir) {
-        fprintf(stderr, "tumorscope analyze: --png, --pdf and --dicom need --out DIR\n");
-        return TSC_EXIT_USAGE;
-    }
-    if (a->out_dir && !a->png && !a->pdf && !a->dicom) a->png = 1;
-    /* Refused before anything is read or created. */
-    int refused =
-        tsc_cli_refuse_output_in_inputs("analyze", "--out", a->out_dir, a->paths, a->n_paths);
-    return refused ? refused
-                   : tsc_cli_refuse_output_in_inputs("analyze", "--json", a->json_path, a->paths,
-                                                     a->n_paths);
+    return tsc_cli_check_outputs("analyze", &a->c, a->paths, a->n_paths);
 }
 
 /* Says why an output could not be written; returns 1 (failed). */
@@ -194,7 +134,7 @@ static int write_slice_png(const tsc_plugin_api *api, const analyze_args *a, con
 {
     char path[4096];
     tsc_error err;
-    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a->out_dir, s, k);
+    snprintf(path, sizeof path, "%s/series%03zu_slice%04zu.png", a->c.out_dir, s, k);
     return api->report_slice_png(path, model, ix, s, k, r, ro, &err) == TSC_OK
                ? 0
                : output_failed(&err);
@@ -209,31 +149,31 @@ static int write_series_outputs(const tsc_plugin_api *api, const analyze_args *a
     char path[4096];
     tsc_error err;
     int failed = 0;
-    if (a->png) {
+    if (a->c.png) {
         for (size_t k = 0; k < api->study_get_series(ix, s)->n_slices; k++) {
             const tsc_result *r = api->series_result_get_slice(sr, k);
             if (r) failed |= write_slice_png(api, a, model, ix, s, k, r, ro);
         }
-        snprintf(path, sizeof path, "%s/series%03zu_summary.png", a->out_dir, s);
+        snprintf(path, sizeof path, "%s/series%03zu_summary.png", a->c.out_dir, s);
         if (api->report_series_png(path, model, ix, s, sr, ro, &err) != TSC_OK)
             failed = output_failed(&err);
     }
-    if (a->pdf) {
-        snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a->out_dir, s);
+    if (a->c.pdf) {
+        snprintf(path, sizeof path, "%s/series%03zu_report.pdf", a->c.out_dir, s);
         if (api->report_pdf(path, model, ix, s, sr, ro, &err) != TSC_OK)
             failed = output_failed(&err);
     }
-    if (a->dicom) {
-        snprintf(path, sizeof path, "%s/series%03zu_dicom", a->out_dir, s);
+    if (a->c.dicom) {
+        snprintf(path, sizeof path, "%s/series%03zu_dicom", a->c.out_dir, s);
         tsc_dicom_outputs w;
         memset(&w, 0, sizeof w);
         w.struct_size = sizeof w;
         if (api->write_dicom_outputs(path, model, ix, s, sr, ro, &w, &err) != TSC_OK)
             failed = output_failed(&err);
-        else if (a->pdf) {
+        else if (a->c.pdf) {
             /* The PDF report also as a DICOM Encapsulated PDF, for a PACS
              * (the Orthanc plugin stores the same object). */
-            snprintf(path, sizeof path, "%s/series%03zu_dicom/PDF.dcm", a->out_dir, s);
+            snprintf(path, sizeof path, "%s/series%03zu_dicom/PDF.dcm", a->c.out_dir, s);
             if (api->write_dicom_pdf(path, model, ix, s, sr, ro, &err) != TSC_OK)
                 failed = output_failed(&err);
         }
@@ -277,8 +217,8 @@ static tsc_series_result *analyze_whole_series(analyze_run *R, size_t s, cJSON *
     snprintf(label, sizeof label, "series %zu", s);
     tsc_error err;
     tsc_series_result *sr = NULL;
-    tsc_status st = api->analyze_study_series(R->model, R->ix, s, &R->ao, a->threads,
-                                              a->quiet || !isatty(2) ? NULL : tsc_cli_progress,
+    tsc_status st = api->analyze_study_series(R->model, R->ix, s, &R->ao, a->c.threads,
+                                              a->c.quiet || !isatty(2) ? NULL : tsc_cli_progress,
                                               label, &sr, &err);
     if (st == TSC_ESCOPE) {
         /* Not analysed: the reason for the radiologist, nothing guessed. */
@@ -303,7 +243,7 @@ static tsc_series_result *analyze_whole_series(analyze_run *R, size_t s, cJSON *
         TSC_PLUGIN_HAS(api, series_result_get_reformat) ? api->series_result_get_reformat(sr) : "";
     if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
     R->failed_total +=
-        tsc_result_json_add_series_result(js, api, R->model, R->ix, s, sr, a->deidentify);
+        tsc_result_json_add_series_result(js, api, R->model, R->ix, s, sr, a->c.deidentify);
     cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(js, "failed_slices"))
         fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
@@ -348,8 +288,8 @@ static void analyze_chosen_slices(analyze_run *R, size_t s, cJSON *js)
             continue;
         }
         cJSON_AddItemToArray(
-            jslices, tsc_result_json_slice(api, R->model, R->ix, s, k, r, a->deidentify, NULL));
-        if (a->png) R->write_failed |= write_slice_png(api, a, R->model, R->ix, s, k, r, &R->ro);
+            jslices, tsc_result_json_slice(api, R->model, R->ix, s, k, r, a->c.deidentify, NULL));
+        if (a->c.png) R->write_failed |= write_slice_png(api, a, R->model, R->ix, s, k, r, &R->ro);
         api->result_free(r);
     }
 }
@@ -366,14 +306,14 @@ static void write_outputs(analyze_run *R, size_t s, const tsc_series_result *sr,
         R->write_failed |= write_series_outputs(api, a, R->model, R->ix, s, sr, &R->ro);
         return;
     }
-    if (!a->png && !a->pdf && !a->dicom) return;
+    if (!a->c.png && !a->c.pdf && !a->c.dicom) return;
     /* Every image output draws on, or references, the source slices;
      * written over them the reformat's masks would be in the wrong
      * place.  The JSON holds the findings in patient coordinates. */
     char what[96] = "", why[512];
-    if (a->dicom) strcat(what, "SEG, SR and Secondary Captures");
-    if (a->png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
-    if (a->pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
+    if (a->c.dicom) strcat(what, "SEG, SR and Secondary Captures");
+    if (a->c.png) strcat(what, what[0] ? ", PNG reports" : "PNG reports");
+    if (a->c.pdf) strcat(what, what[0] ? ", PDF report" : "PDF report");
     snprintf(why, sizeof why,
              "%s not written: results are on an axial reformat (%s), and these outputs "
              "draw on or reference the source slices",
@@ -387,8 +327,8 @@ static cJSON *analyze_one_series(analyze_run *R, size_t s)
 {
     const tsc_plugin_api *api = R->api;
     const analyze_args *a = R->a;
-    cJSON *js = tsc_result_json_series_new(api, R->ix, s, a->deidentify);
-    if (a->method == TSC_METHOD_CNN)
+    cJSON *js = tsc_result_json_series_new(api, R->ix, s, a->c.deidentify);
+    if (a->c.method == TSC_METHOD_CNN)
         cJSON_AddItemToObject(js, "scope", tsc_result_json_scope(api, R->model, R->ix, s));
     cJSON_AddArrayToObject(js, "failed_slices");
     cJSON_AddArrayToObject(js, "slices");
@@ -397,7 +337,7 @@ static cJSON *analyze_one_series(analyze_run *R, size_t s)
         return js;
     }
     tsc_series_result *sr = analyze_whole_series(R, s, js);
-    if (sr && a->out_dir) write_outputs(R, s, sr, js);
+    if (sr && a->c.out_dir) write_outputs(R, s, sr, js);
     if (sr) api->series_result_free(sr);
     return js;
 }
@@ -413,7 +353,7 @@ static int write_unreadable_json(const tsc_plugin_api *api, const analyze_args *
     cJSON_AddStringToObject(root, "error", err->message);
     if (ix) tsc_cli_add_skipped_json(api, ix, root);
     cJSON_AddArrayToObject(root, "series");
-    int rc = write_json(root, a->json_path, a->force);
+    int rc = write_json(root, a->c.json_path, a->c.force);
     cJSON_Delete(root);
     return rc;
 }
@@ -464,16 +404,16 @@ int tsc_cli_analyze(int argc, char **argv)
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope analyze: %s\n", err.message);
         rc = st == TSC_ENOTFOUND ? TSC_EXIT_UNREADABLE : TSC_EXIT_FAILURE;
-        if (a.json_path) write_unreadable_json(api, &a, R.ix, &err);
+        if (a.c.json_path) write_unreadable_json(api, &a, R.ix, &err);
         goto out;
     }
-    if (a.out_dir && tsc_cli_mkdir_p(a.out_dir) != 0) {
-        fprintf(stderr, "tumorscope analyze: cannot create %s: %s\n", a.out_dir, strerror(errno));
+    if (a.c.out_dir && tsc_cli_mkdir_p(a.c.out_dir) != 0) {
+        fprintf(stderr, "tumorscope analyze: cannot create %s: %s\n", a.c.out_dir, strerror(errno));
         rc = TSC_EXIT_FAILURE;
         goto out;
     }
-    if (a.method == TSC_METHOD_CNN &&
-        (rc = tsc_cli_load_model(api, "analyze", a.model_path, &R.model)))
+    if (a.c.method == TSC_METHOD_CNN &&
+        (rc = tsc_cli_load_model(api, "analyze", a.c.model_path, &R.model)))
         goto out;
     size_t n_todo;
     size_t *todo = series_to_analyse(api, R.ix, &a, &n_todo);
@@ -482,21 +422,21 @@ int tsc_cli_analyze(int argc, char **argv)
         goto out;
     }
     R.ao = api->analysis_default_options();
-    R.ao.method = (tsc_method)a.method;
-    R.ao.flip_tta = a.tta;
+    R.ao.method = (tsc_method)a.c.method;
+    R.ao.flip_tta = a.c.tta;
     R.ao.force_scope = a.force_scope;
     R.ro = api->report_default_options();
-    R.ro.deidentify = a.deidentify;
-    R.ro.force = a.force;
+    R.ro.deidentify = a.c.deidentify;
+    R.ro.force = a.c.force;
 
-    cJSON *root = tsc_result_json_root(api, R.model, (tsc_method)a.method);
+    cJSON *root = tsc_result_json_root(api, R.model, (tsc_method)a.c.method);
     tsc_cli_add_skipped_json(api, R.ix, root);
     cJSON *jseries = cJSON_AddArrayToObject(root, "series");
     for (size_t t = 0; t < n_todo; t++)
         cJSON_AddItemToArray(jseries, analyze_one_series(&R, todo[t]));
     free(todo);
 
-    if (a.json_path && write_json(root, a.json_path, a.force) != 0) R.write_failed = 1;
+    if (a.c.json_path && write_json(root, a.c.json_path, a.c.force) != 0) R.write_failed = 1;
     cJSON_Delete(root);
     if (R.failed_total) {
         fprintf(stderr, "tumorscope analyze: %zu slice(s) could not be analysed (listed above)\n",

@@ -65,48 +65,19 @@ typedef struct compare_args {
     size_t n_paths;
     const char *series[2];
     int allow_different_patients;
-    int method;
-    const char *model_path;
-    int threads, tta;
-    const char *json_path, *out_dir;
-    int png, pdf, dicom, deidentify, force, quiet;
+    tsc_cli_analysis_args c; /* --method, --model, ..., --json, --out, ... */
 } compare_args;
 
-enum {
-    OPT_BASELINE_SERIES = 256,
-    OPT_FOLLOWUP_SERIES,
-    OPT_ALLOW_DIFFERENT,
-    OPT_METHOD,
-    OPT_MODEL,
-    OPT_THREADS,
-    OPT_NO_TTA,
-    OPT_JSON,
-    OPT_OUT,
-    OPT_PNG,
-    OPT_PDF,
-    OPT_DICOM,
-    OPT_DEIDENTIFY,
-    OPT_FORCE,
-    OPT_QUIET
-};
+enum { OPT_BASELINE_SERIES = 256, OPT_FOLLOWUP_SERIES, OPT_ALLOW_DIFFERENT };
 
 static const struct option compare_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"baseline-series", required_argument, NULL, OPT_BASELINE_SERIES},
     {"followup-series", required_argument, NULL, OPT_FOLLOWUP_SERIES},
     {"allow-different-patients", no_argument, NULL, OPT_ALLOW_DIFFERENT},
-    {"method", required_argument, NULL, OPT_METHOD},
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"no-tta", no_argument, NULL, OPT_NO_TTA},
-    {"json", required_argument, NULL, OPT_JSON},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"png", no_argument, NULL, OPT_PNG},
-    {"pdf", no_argument, NULL, OPT_PDF},
-    {"dicom", no_argument, NULL, OPT_DICOM},
-    {"deidentify", no_argument, NULL, OPT_DEIDENTIFY},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
+    TSC_CLI_MODEL_OPTIONS,
+    TSC_CLI_JSON_FORCE_OPTIONS,
+    TSC_CLI_REPORT_OPTIONS,
     {NULL, 0, NULL, 0}};
 
 static int compare_option(int code, const char *v, void *user)
@@ -117,18 +88,7 @@ static int compare_option(int code, const char *v, void *user)
     case OPT_BASELINE_SERIES: a->series[0] = v; break;
     case OPT_FOLLOWUP_SERIES: a->series[1] = v; break;
     case OPT_ALLOW_DIFFERENT: a->allow_different_patients = 1; break;
-    case OPT_METHOD: return tsc_cli_parse_method("compare", v, &a->method);
-    case OPT_MODEL: a->model_path = v; break;
-    case OPT_THREADS: a->threads = atoi(v); break;
-    case OPT_NO_TTA: a->tta = 0; break;
-    case OPT_JSON: a->json_path = v; break;
-    case OPT_OUT: a->out_dir = v; break;
-    case OPT_PNG: a->png = 1; break;
-    case OPT_PDF: a->pdf = 1; break;
-    case OPT_DICOM: a->dicom = 1; break;
-    case OPT_DEIDENTIFY: a->deidentify = 1; break;
-    case OPT_FORCE: a->force = 1; break;
-    case OPT_QUIET: a->quiet = 1; break;
+    default: return tsc_cli_analysis_option("compare", code, v, &a->c);
     }
     return 0;
 }
@@ -136,8 +96,7 @@ static int compare_option(int code, const char *v, void *user)
 static int parse_args(int argc, char **argv, compare_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->method = TSC_METHOD_CNN;
-    a->tta = 1;
+    tsc_cli_analysis_args_init(&a->c);
     a->paths = calloc((size_t)argc, sizeof *a->paths);
     if (!a->paths) return TSC_EXIT_FAILURE;
     int rc = tsc_cli_parse_options("compare", argc, argv, compare_options, compare_option, a,
@@ -149,16 +108,7 @@ static int parse_args(int argc, char **argv, compare_args *a)
         fprintf(stderr, "(see tumorscope compare --help)\n");
         return TSC_EXIT_USAGE;
     }
-    if ((a->png || a->pdf || a->dicom) && !a->out_dir) {
-        fprintf(stderr, "tumorscope compare: --png, --pdf and --dicom need --out DIR\n");
-        return TSC_EXIT_USAGE;
-    }
-    if (a->out_dir && !a->pdf && !a->dicom) a->png = 1;
-    int refused =
-        tsc_cli_refuse_output_in_inputs("compare", "--out", a->out_dir, a->paths, a->n_paths);
-    return refused ? refused
-                   : tsc_cli_refuse_output_in_inputs("compare", "--json", a->json_path, a->paths,
-                                                     a->n_paths);
+    return tsc_cli_check_outputs("compare", &a->c, a->paths, a->n_paths);
 }
 
 /* One side of the comparison: its study, the series chosen and its result. */
@@ -210,8 +160,8 @@ static int analyse_side(const tsc_plugin_api *api, const compare_args *a, tsc_mo
     tsc_error err;
     char label[64];
     snprintf(label, sizeof label, "%s series %zu", sd->role, sd->series);
-    tsc_status st = api->analyze_study_series(model, sd->ix, sd->series, ao, a->threads,
-                                              a->quiet || !isatty(2) ? NULL : tsc_cli_progress,
+    tsc_status st = api->analyze_study_series(model, sd->ix, sd->series, ao, a->c.threads,
+                                              a->c.quiet || !isatty(2) ? NULL : tsc_cli_progress,
                                               label, &sd->sr, &err);
     if (st != TSC_OK) {
         fprintf(stderr, "tumorscope compare: %s series %zu: %s%s\n", sd->role, sd->series,
@@ -293,10 +243,10 @@ static cJSON *totals_json(const tsc_compare_totals *t)
 static cJSON *side_json(const tsc_plugin_api *api, const compare_args *a, const tsc_model *model,
                         const side *sd)
 {
-    cJSON *js = tsc_result_json_series_new(api, sd->ix, sd->series, a->deidentify);
+    cJSON *js = tsc_result_json_series_new(api, sd->ix, sd->series, a->c.deidentify);
     const tsc_dicom_series_info *se = api->study_get_series(sd->ix, sd->series);
     const tsc_dicom_study_info *st = api->study_get_study(sd->ix, se->study);
-    if (a->deidentify) {
+    if (a->c.deidentify) {
         cJSON_AddNullToObject(js, "study_uid");
         cJSON_AddNullToObject(js, "study_date");
     } else {
@@ -306,7 +256,7 @@ static cJSON *side_json(const tsc_plugin_api *api, const compare_args *a, const 
     add_number(js, "slice_spacing_mm", se->slice_spacing, 3);
     cJSON_AddArrayToObject(js, "failed_slices");
     cJSON_AddArrayToObject(js, "slices");
-    tsc_result_json_add_series_result(js, api, model, sd->ix, sd->series, sd->sr, a->deidentify);
+    tsc_result_json_add_series_result(js, api, model, sd->ix, sd->series, sd->sr, a->c.deidentify);
     return js;
 }
 
@@ -314,7 +264,7 @@ static cJSON *comparison_json(const tsc_plugin_api *api, const compare_args *a,
                               const tsc_model *model, const side *sides,
                               const tsc_compare_params *p, const tsc_comparison *c, int same_id)
 {
-    cJSON *root = tsc_result_json_root(api, model, (tsc_method)a->method);
+    cJSON *root = tsc_result_json_root(api, model, (tsc_method)a->c.method);
     cJSON *pc = cJSON_AddObjectToObject(root, "patient_check");
     cJSON_AddBoolToObject(pc, "same_patient_id", same_id);
     cJSON_AddBoolToObject(pc, "confirmed_by_user", !same_id);
@@ -446,8 +396,8 @@ static tsc_status write_dicom_sr(const char *path, const tsc_plugin_api *api, co
                                rs->category,
                                rs->reason};
     tsc_report_options ro = api->report_default_options();
-    ro.deidentify = a->deidentify;
-    ro.force = a->force;
+    ro.deidentify = a->c.deidentify;
+    ro.force = a->c.force;
     tsc_status st =
         api->write_dicom_compare_sr(path, model, sides[0].ix, sides[0].series, sides[0].sr,
                                     sides[1].ix, sides[1].series, sides[1].sr, &dc, &ro, err);
@@ -468,22 +418,25 @@ static int write_reports(const tsc_plugin_api *api, const compare_args *a, const
     char path[4096];
     tsc_error err;
     int rc = TSC_EXIT_OK;
-    if (tsc_cli_mkdir_p(a->out_dir) != 0) {
-        fprintf(stderr, "tumorscope compare: cannot create %s: %s\n", a->out_dir, strerror(errno));
+    if (tsc_cli_mkdir_p(a->c.out_dir) != 0) {
+        fprintf(stderr, "tumorscope compare: cannot create %s: %s\n", a->c.out_dir,
+                strerror(errno));
         return TSC_EXIT_FAILURE;
     }
-    snprintf(path, sizeof path, "%s/comparison.png", a->out_dir);
-    if (a->png && tsc_cli_compare_png(path, api, model, v, cmp, a->deidentify, a->force, &err)) {
+    snprintf(path, sizeof path, "%s/comparison.png", a->c.out_dir);
+    if (a->c.png &&
+        tsc_cli_compare_png(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }
-    snprintf(path, sizeof path, "%s/comparison.pdf", a->out_dir);
-    if (a->pdf && tsc_cli_compare_pdf(path, api, model, v, cmp, a->deidentify, a->force, &err)) {
+    snprintf(path, sizeof path, "%s/comparison.pdf", a->c.out_dir);
+    if (a->c.pdf &&
+        tsc_cli_compare_pdf(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }
-    snprintf(path, sizeof path, "%s/comparison_sr.dcm", a->out_dir);
-    if (a->dicom && write_dicom_sr(path, api, a, model, sides, cmp, &err) != TSC_OK) {
+    snprintf(path, sizeof path, "%s/comparison_sr.dcm", a->c.out_dir);
+    if (a->c.dicom && write_dicom_sr(path, api, a, model, sides, cmp, &err) != TSC_OK) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }
@@ -540,12 +493,12 @@ int tsc_cli_compare(int argc, char **argv)
         fprintf(stderr, "tumorscope compare: PatientIDs differ; compared as one patient on "
                         "request (--allow-different-patients)\n");
     tsc_error err;
-    if (a.method == TSC_METHOD_CNN &&
-        (rc = tsc_cli_load_model(api, "compare", a.model_path, &model)))
+    if (a.c.method == TSC_METHOD_CNN &&
+        (rc = tsc_cli_load_model(api, "compare", a.c.model_path, &model)))
         goto out;
     tsc_analysis_options ao = api->analysis_default_options();
-    ao.method = (tsc_method)a.method;
-    ao.flip_tta = a.tta;
+    ao.method = (tsc_method)a.c.method;
+    ao.flip_tta = a.c.tta;
     size_t failed = 0;
     for (int i = 0; i < 2 && rc == TSC_EXIT_OK; i++)
         rc = analyse_side(api, &a, model, &ao, &sides[i], &failed);
@@ -557,13 +510,13 @@ int tsc_cli_compare(int argc, char **argv)
         rc = TSC_EXIT_FAILURE;
         goto out;
     }
-    if (!a.json_path || strcmp(a.json_path, "-")) print_table(sides, cmp);
-    if (a.out_dir) rc = write_reports(api, &a, model, sides, cmp);
-    if (a.json_path) {
+    if (!a.c.json_path || strcmp(a.c.json_path, "-")) print_table(sides, cmp);
+    if (a.c.out_dir) rc = write_reports(api, &a, model, sides, cmp);
+    if (a.c.json_path) {
         cJSON *root = comparison_json(api, &a, model, sides, &p, cmp, same_id);
         char *text = cJSON_Print(root);
-        if (!text ||
-            tsc_cli_write_file_atomic(a.json_path, text, strlen(text), a.force, &err) != TSC_OK) {
+        if (!text || tsc_cli_write_file_atomic(a.c.json_path, text, strlen(text), a.c.force,
+                                               &err) != TSC_OK) {
             fprintf(stderr, "tumorscope compare: %s\n", text ? err.message : "out of memory");
             rc = TSC_EXIT_FAILURE;
         }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +118,14 @@ typedef struct options {
     tsc_dicom_write_params w;
 } options;
 
-static int usage_error(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "tumorscope dicomize: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n(see tumorscope dicomize --help)\n");
+    va_end(ap);
     return TSC_EXIT_USAGE;
 }
 
@@ -283,6 +287,14 @@ static const char **string_field(options *o, int code)
     return fields[code - OPT_OUT];
 }
 
+/* Number option `opt` (a positive one where `positive`): its value in
+ * *out, else the usage error. */
+static int number_option(const char *opt, const char *val, int positive, double *out)
+{
+    if (parse_double(val, out) && (!positive || *out > 0)) return 0;
+    return usage_error("%s: '%s' is not a %snumber", opt, val, positive ? "positive " : "");
+}
+
 /* Two numbers "A,B" (or one, used twice, where `one_for_both`). */
 static int parse_pair(const char *val, const char *seps, int one_for_both, double out[2])
 {
@@ -307,14 +319,8 @@ static int geometry_option(options *o, int code, const char *val)
         o->spacing[1] = s[1];
         o->has_spacing = 1;
         return 0;
-    case OPT_SLICE_SPACING:
-        if (!parse_double(val, &o->slice_spacing) || !(o->slice_spacing > 0))
-            return usage_error("--slice-spacing: '%s' is not a positive number", val);
-        return 0;
-    case OPT_THICKNESS:
-        if (!parse_double(val, &o->thickness) || !(o->thickness > 0))
-            return usage_error("--thickness: '%s' is not a positive number", val);
-        return 0;
+    case OPT_SLICE_SPACING: return number_option("--slice-spacing", val, 1, &o->slice_spacing);
+    case OPT_THICKNESS: return number_option("--thickness", val, 1, &o->thickness);
     case OPT_ORIGIN:
         if (!parse_doubles(val, ",", o->origin, 3))
             return usage_error("--origin: '%s' is not X,Y,Z", val);
@@ -358,23 +364,16 @@ static int value_option(options *o, int code, const char *val)
         if (!parse_int(val, &w->series_number) || w->series_number < 0)
             return usage_error("--series-number: '%s' is not a non-negative integer", val);
         return 0;
-    case OPT_SCALE:
-        if (!parse_double(val, &o->scale)) return usage_error("--scale: '%s' is not a number", val);
-        return 0;
-    case OPT_OFFSET:
-        if (!parse_double(val, &o->offset))
-            return usage_error("--offset: '%s' is not a number", val);
-        return 0;
+    case OPT_SCALE: return number_option("--scale", val, 0, &o->scale);
+    case OPT_OFFSET: return number_option("--offset", val, 0, &o->offset);
     case OPT_RESCALE_SLOPE:
         if (!parse_double(val, &w->rescale_slope) || w->rescale_slope == 0)
             return usage_error("--rescale-slope: '%s' is not a non-zero number", val);
         w->write_rescale = 1;
         return 0;
     case OPT_RESCALE_INTERCEPT:
-        if (!parse_double(val, &w->rescale_intercept))
-            return usage_error("--rescale-intercept: '%s' is not a number", val);
         w->write_rescale = 1;
-        return 0;
+        return number_option("--rescale-intercept", val, 0, &w->rescale_intercept);
     case OPT_WINDOW: {
         double cw[2];
         if (!parse_doubles(val, ",:", cw, 2) || !(cw[1] > 0))

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_analysis.h"
 #include "cli_util.h"
 #include "result_json.h"
 #include "tsc_io.h"
@@ -370,42 +371,24 @@ typedef struct eval_args {
     size_t n_datasets;
     const char *normal_dicom[16];
     size_t n_normal;
-    const char *split, *model_path, *json_path, *plots, *per_slice;
-    int method, threads, tta, force;
+    const char *split, *plots, *per_slice;
+    tsc_cli_analysis_args c; /* --method, --model, --threads, --no-tta, --json, --force */
     long limit;
 } eval_args;
 
-enum {
-    OPT_DATASET = 256,
-    OPT_SPLIT,
-    OPT_NORMAL_DICOM,
-    OPT_METHOD,
-    OPT_MODEL,
-    OPT_THREADS,
-    OPT_NO_TTA,
-    OPT_LIMIT,
-    OPT_JSON,
-    OPT_PLOTS,
-    OPT_PER_SLICE,
-    OPT_FORCE,
-    OPT_PRECISION
-};
+enum { OPT_DATASET = 256, OPT_SPLIT, OPT_NORMAL_DICOM, OPT_LIMIT, OPT_PLOTS, OPT_PER_SLICE };
 
 static const struct option eval_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"split", required_argument, NULL, OPT_SPLIT},
     {"normal-dicom", required_argument, NULL, OPT_NORMAL_DICOM},
-    {"method", required_argument, NULL, OPT_METHOD},
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"no-tta", no_argument, NULL, OPT_NO_TTA},
+    TSC_CLI_MODEL_OPTIONS,
     {"limit", required_argument, NULL, OPT_LIMIT},
-    {"json", required_argument, NULL, OPT_JSON},
     {"plots", required_argument, NULL, OPT_PLOTS},
     {"per-slice", required_argument, NULL, OPT_PER_SLICE},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"precision", required_argument, NULL, OPT_PRECISION},
+    TSC_CLI_JSON_FORCE_OPTIONS,
+    TSC_CLI_PRECISION_OPTION,
     {NULL, 0, NULL, 0}};
 
 /* Appends a repeatable option's value to list[] (room for max). */
@@ -427,27 +410,18 @@ static int eval_option(int code, const char *v, void *user)
     case OPT_DATASET: return add_path(a->datasets, &a->n_datasets, 32, v, "--dataset");
     case OPT_SPLIT: a->split = v; break;
     case OPT_NORMAL_DICOM: return add_path(a->normal_dicom, &a->n_normal, 16, v, "--normal-dicom");
-    case OPT_METHOD:
-        a->method = tsc_cli_method_from_string(v);
-        if (a->method < 0) {
+    case TSC_CLI_OPT_METHOD:
+        /* eval's own, shorter wording of the error. */
+        a->c.method = tsc_cli_method_from_string(v);
+        if (a->c.method < 0) {
             fprintf(stderr, "tumorscope eval: unknown method '%s'\n", v);
             return TSC_EXIT_USAGE;
         }
         break;
-    case OPT_MODEL: a->model_path = v; break;
-    case OPT_THREADS: a->threads = atoi(v); break;
-    case OPT_NO_TTA: a->tta = 0; break;
     case OPT_LIMIT: a->limit = atol(v); break;
-    case OPT_JSON: a->json_path = v; break;
     case OPT_PLOTS: a->plots = v; break;
     case OPT_PER_SLICE: a->per_slice = v; break;
-    case OPT_FORCE: a->force = 1; break;
-    case OPT_PRECISION:
-        if (tsc_cli_set_precision(v)) {
-            fprintf(stderr, "tumorscope eval: --precision is fp32, bf16 or int8, not '%s'\n", v);
-            return TSC_EXIT_USAGE;
-        }
-        break;
+    default: return tsc_cli_analysis_option("eval", code, v, &a->c);
     }
     return 0;
 }
@@ -457,8 +431,7 @@ static int eval_parse_args(int argc, char **argv, eval_args *a)
 {
     memset(a, 0, sizeof *a);
     a->split = "test";
-    a->method = TSC_METHOD_CNN;
-    a->tta = 1;
+    tsc_cli_analysis_args_init(&a->c);
     a->limit = -1;
     const char **operands = calloc((size_t)argc, sizeof *operands);
     size_t n_operands = 0;
@@ -488,11 +461,11 @@ static int eval_load_model(eval_ctx *c, const eval_args *a, const char **names)
     names[1] = "tumor";
     c->n_classes = 2;
     c->no_tumor = 0;
-    if (a->method != TSC_METHOD_CNN) return TSC_EXIT_OK;
+    if (a->c.method != TSC_METHOD_CNN) return TSC_EXIT_OK;
     tsc_error err;
     tsc_model_params mp = api->model_default_params();
     mp.threads = 1;
-    if (api->model_load(a->model_path, &mp, &c->model, &err) != TSC_OK) {
+    if (api->model_load(a->c.model_path, &mp, &c->model, &err) != TSC_OK) {
         fprintf(stderr, "tumorscope eval: cannot load the model: %s\n", err.message);
         return TSC_EXIT_FAILURE;
     }
@@ -534,7 +507,7 @@ static int collect_items(eval_ctx *c, const eval_args *a, tsc_dataset **ds, cons
             it->row = r;
             it->dataset_index = (int)d;
             it->truth = -1;
-            if (a->method == TSC_METHOD_CNN) {
+            if (a->c.method == TSC_METHOD_CNN) {
                 for (int k = 0; k < c->n_classes; k++)
                     if (!strcmp(names[k], row->label_name)) it->truth = k;
             } else {
@@ -679,7 +652,7 @@ static cJSON *metrics_json(const eval_ctx *c, const eval_args *a, const metrics 
     size_t n_ok = m->n_ok, tp = m->tp, fn = m->fn, tn = m->tn, fpv = m->fpv;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "split", a->split);
-    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a->method));
+    cJSON_AddStringToObject(root, "method", api->method_to_string((tsc_method)a->c.method));
     if (c->model) {
         cJSON_AddStringToObject(root, "model", api->model_get_name(c->model));
         cJSON_AddStringToObject(root, "model_sha256", api->model_get_sha256(c->model));
@@ -945,7 +918,7 @@ static void write_per_slice(const eval_ctx *c, const eval_args *a, const char **
     if (bad) {
         fprintf(stderr, "tumorscope eval: %s: out of memory for the per-slice table\n",
                 a->per_slice);
-    } else if (tsc_cli_write_file_atomic(a->per_slice, csv, csv_len, a->force, &err) != TSC_OK) {
+    } else if (tsc_cli_write_file_atomic(a->per_slice, csv, csv_len, a->c.force, &err) != TSC_OK) {
         fprintf(stderr, "tumorscope eval: %s\n", err.message);
     }
     free(csv);
@@ -962,8 +935,8 @@ int tsc_cli_eval(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.api = api;
     c.ao = api->analysis_default_options();
-    c.ao.method = (tsc_method)a.method;
-    c.ao.flip_tta = a.tta;
+    c.ao.method = (tsc_method)a.c.method;
+    c.ao.flip_tta = a.c.tta;
     const char *names[MAXC] = {0};
     tsc_dataset *ds[32] = {0};
     metrics m;
@@ -976,7 +949,7 @@ int tsc_cli_eval(int argc, char **argv)
         rc = TSC_EXIT_UNREADABLE;
         goto out;
     }
-    int threads = a.threads;
+    int threads = a.c.threads;
     if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
     if (threads > 16) threads = 16;
@@ -988,17 +961,18 @@ int tsc_cli_eval(int argc, char **argv)
     if (a.n_normal) rc = add_normal_dicom(root, &c, &a, threads);
 
     char *text = cJSON_Print(root);
-    if (a.json_path) {
+    if (a.c.json_path) {
         tsc_error err;
-        if (tsc_cli_write_file_atomic(a.json_path, text, strlen(text), a.force, &err) != TSC_OK) {
+        if (tsc_cli_write_file_atomic(a.c.json_path, text, strlen(text), a.c.force, &err) !=
+            TSC_OK) {
             fprintf(stderr, "tumorscope eval: %s\n", err.message);
             rc = TSC_EXIT_FAILURE;
         }
     }
-    if (!a.json_path || strcmp(a.json_path, "-") != 0) puts(text);
+    if (!a.c.json_path || strcmp(a.c.json_path, "-") != 0) puts(text);
     free(text);
     if (a.plots && m.n_ok)
-        write_plots(a.plots, a.force, m.fpr, m.tpr, m.np, m.auc, m.bin_conf, m.bin_acc, m.bin_n,
+        write_plots(a.plots, a.c.force, m.fpr, m.tpr, m.np, m.auc, m.bin_conf, m.bin_acc, m.bin_n,
                     c.n_classes, m.conf, names);
     if (a.per_slice) write_per_slice(&c, &a, names);
     if (m.n_failed && rc == TSC_EXIT_OK) rc = TSC_EXIT_PARTIAL;

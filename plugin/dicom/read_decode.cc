@@ -74,6 +74,13 @@ bool decode_native(DcmDataset *ds, const Slice &s, bool big_endian, float *out, 
     const double slope = s.rescale_slope == 0 || !std::isfinite(s.rescale_slope) ? 1 : s.rescale_slope;
     const double icpt = std::isfinite(s.rescale_intercept) ? s.rescale_intercept : 0;
     const size_t first = (size_t)s.frame * n;
+    /* A stored value to the modality value: masked to BitsStored,
+     * sign-extended, rescaled. */
+    auto value = [&](uint32_t stored) {
+        uint32_t v = stored & mask;
+        double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
+        return (float)(d * slope + icpt);
+    };
     if (bytes == 4) {
         /* DCMTK holds OW data as 16-bit words in host order, swapped per
          * word from a big-endian file: a 32-bit value is then (w0<<16)|w1,
@@ -83,26 +90,16 @@ bool decode_native(DcmDataset *ds, const Slice &s, bool big_endian, float *out, 
         if (px->getVR() != EVR_OW || px->getUint16Array(p).bad() || !p) return false;
         for (size_t i = 0; i < n; i++) {
             uint32_t w0 = p[2 * (first + i)], w1 = p[2 * (first + i) + 1];
-            uint32_t v = (big_endian ? (w0 << 16 | w1) : (w0 | w1 << 16)) & mask;
-            double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
-            out[i] = (float)(d * slope + icpt);
+            out[i] = value(big_endian ? (w0 << 16 | w1) : (w0 | w1 << 16));
         }
     } else if (bytes == 2) {
         Uint16 *p = nullptr;
         if (px->getUint16Array(p).bad() || !p) return false;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t v = p[first + i] & mask;
-            double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
-            out[i] = (float)(d * slope + icpt);
-        }
+        for (size_t i = 0; i < n; i++) out[i] = value(p[first + i]);
     } else {
         Uint8 *p = nullptr;
         if (px->getUint8Array(p).bad() || !p) return false;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t v = p[first + i] & mask;
-            double d = is_signed && (v & sign) ? (double)(int32_t)(v | ~mask) : (double)v;
-            out[i] = (float)(d * slope + icpt);
-        }
+        for (size_t i = 0; i < n; i++) out[i] = value(p[first + i]);
     }
     *st = TSC_OK;
     return true;
@@ -218,7 +215,7 @@ tsc_status decode_impl(const tsc_dicom_index *ix, const Slice &s, tsc_dicom_imag
     OFCondition c = ff.loadFile(s.path.c_str(), EXS_Unknown, EGL_noChange, max_read, ERM_autoDetect);
     if (c.bad())
         return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
-                             condition_text(c).c_str());
+                             tsc__condition_text(c).c_str());
     DcmDataset *ds = ff.getDataset();
     E_TransferSyntax xfer = ds->getOriginalXfer();
     if (!DcmXfer(xfer).isEncapsulated()) {

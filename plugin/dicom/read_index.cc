@@ -45,27 +45,15 @@ static const char LOG_DOMAIN[] = "dicom";
 
 namespace tsc_dicom_internal {
 
-/* DCMTK's codec registry is global: give our codecs back when the process
- * exits (a static destructor runs before LeakSanitizer's exit check). */
-struct DecodersRegistered {
-    bool done = false;
-    ~DecodersRegistered()
-    {
-        if (!done) return;
-        DJDecoderRegistration::cleanup();
-        DJLSDecoderRegistration::cleanup();
-        DcmRLEDecoderRegistration::cleanup();
-    }
-};
-static DecodersRegistered decoders_registered;
+static tsc__dcmtk_codecs decoders([] {
+    DJDecoderRegistration::cleanup();
+    DJLSDecoderRegistration::cleanup();
+    DcmRLEDecoderRegistration::cleanup();
+});
 
 void register_codecs()
 {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        /* DCMTK logs to stderr by default; our hosts decide what is shown,
-         * and DCMTK's messages may quote patient data. */
-        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    decoders.ensure([] {
         /* Elements stored with VR UN (anonymisers, PACS exports that lost the
          * dictionary) read with their dictionary VR, so that a UN Modality
          * reads "MR" instead of hex bytes.  Only defined-length UN in
@@ -76,13 +64,7 @@ void register_codecs()
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
-        decoders_registered.done = true;
     });
-}
-
-std::string condition_text(const OFCondition &cond)
-{
-    return cond.text() ? std::string(cond.text()) : std::string("unknown DCMTK error");
 }
 
 struct XferName {
@@ -160,7 +142,7 @@ tsc_status load_header(const std::string &path, DcmFileFormat &ff, std::string *
     /* Values over 4 KiB (pixel data, big private blobs) stay on disk. */
     OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     if (c.bad()) {
-        std::string t = condition_text(c);
+        std::string t = tsc__condition_text(c);
         if (c == EC_InvalidStream || c == EC_StreamNotifyClient || contains(lower(t), "premature"))
             *reason = "truncated or corrupt DICOM file: " + t;
         else
@@ -528,6 +510,16 @@ static void build_infos(tsc_dicom_index *ix)
     finish_reports(ix);
 }
 
+/* Where the entry whose `key` member is `value` stands in `v`; v.size() when
+ * none does (it then sorts last). */
+template <typename T>
+static size_t rank_of(const std::vector<T> &v, std::string T::*key, const std::string &value)
+{
+    for (size_t i = 0; i < v.size(); i++)
+        if (v[i].*key == value) return i;
+    return v.size();
+}
+
 static tsc_status open_impl(const char *const *paths, size_t n_paths,
                             const tsc_dicom_open_params *params, tsc_dicom_index **out,
                             tsc_error *err)
@@ -608,13 +600,9 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
                   return a.name != b.name ? a.name < b.name : a.id < b.id;
               });
     for (auto &kv : ixr.studies) ix->studies.push_back(std::move(kv.second));
-    auto patient_rank = [ix](const std::string &key) {
-        for (size_t i = 0; i < ix->patients.size(); i++)
-            if (ix->patients[i].key == key) return i;
-        return ix->patients.size();
-    };
     std::sort(ix->studies.begin(), ix->studies.end(), [&](const Study &a, const Study &b) {
-        size_t pa = patient_rank(a.patient_key), pb = patient_rank(b.patient_key);
+        size_t pa = rank_of(ix->patients, &Patient::key, a.patient_key),
+               pb = rank_of(ix->patients, &Patient::key, b.patient_key);
         if (pa != pb) return pa < pb;
         if (a.date != b.date) return a.date < b.date;
         if (a.time != b.time) return a.time < b.time;
@@ -674,13 +662,9 @@ static tsc_status open_impl(const char *const *paths, size_t n_paths,
         finish_series(se);
         ix->series.push_back(std::move(se));
     }
-    auto study_rank = [ix](const std::string &uid) {
-        for (size_t i = 0; i < ix->studies.size(); i++)
-            if (ix->studies[i].uid == uid) return i;
-        return ix->studies.size();
-    };
     std::stable_sort(ix->series.begin(), ix->series.end(), [&](const Series &a, const Series &b) {
-        size_t sa = study_rank(a.study_key), sb = study_rank(b.study_key);
+        size_t sa = rank_of(ix->studies, &Study::uid, a.study_key),
+               sb = rank_of(ix->studies, &Study::uid, b.study_key);
         if (sa != sb) return sa < sb;
         if (a.series_number != b.series_number) return a.series_number < b.series_number;
         if (a.uid != b.uid) return a.uid < b.uid;

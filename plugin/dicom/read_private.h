@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dcmtk_private.h"
 #include "firewall_private.h"
 #include "struct_size_private.h"
 #include "tsc_dicom.h"
@@ -122,15 +123,13 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
                              std::string *reason);
 
 /* Once per process: DCMTK logs only fatal errors (its messages may quote
- * patient data) and its JPEG, JPEG-LS and RLE decoders are registered. */
+ * patient data) and its JPEG, JPEG-LS and RLE decoders are registered
+ * (tsc__dcmtk_codecs). */
 void register_codecs();
 
 /* Is this transfer syntax one we can decode?  When not, *why gets the
  * per-file message ("unsupported transfer syntax JPEG 2000 (1.2...90)"). */
 bool transfer_syntax_supported(const std::string &uid, std::string *why);
-
-/* DCMTK's text for a condition, for error messages. */
-std::string condition_text(const OFCondition &cond);
 
 } // namespace tsc_dicom_internal
 

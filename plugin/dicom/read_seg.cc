@@ -157,7 +157,7 @@ static tsc_status decode_seg_impl(const tsc_dicom_index *ix, const Seg &g, size_
     OFCondition c = ff.loadFile(g.path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     if (c.bad())
         return tsc_error_set(err, TSC_EIO, "file %s: cannot be read any more (%s)", name,
-                             condition_text(c).c_str());
+                             tsc__condition_text(c).c_str());
     DcmDataset *ds = ff.getDataset();
     if (DcmXfer(ds->getOriginalXfer()).isEncapsulated())
         return tsc_error_set(err, TSC_EUNSUPPORTED,

@@ -376,7 +376,7 @@ void Walker::read_dicomdir(const std::string &path)
     DcmFileFormat ff;
     OFCondition c = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     if (c.bad()) {
-        skip(path, TSC_EFORMAT, "cannot read DICOMDIR: " + condition_text(c));
+        skip(path, TSC_EFORMAT, "cannot read DICOMDIR: " + tsc__condition_text(c));
         return;
     }
     std::string base = path;

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "dcmtk_private.h"
 #include "firewall_private.h"
 #include "struct_size_private.h"
 #include "tsc_dicom_write.h"
@@ -49,36 +50,19 @@ static const char LOG_DOMAIN[] = "dicom-write";
 
 namespace {
 
-/* DCMTK's codec registry is global: give our codecs back when the process
- * exits (a static destructor runs before LeakSanitizer's exit check). */
-struct EncodersRegistered {
-    bool done = false;
-    ~EncodersRegistered()
-    {
-        if (!done) return;
-        DJLSEncoderRegistration::cleanup();
-        DJEncoderRegistration::cleanup();
-        DcmRLEEncoderRegistration::cleanup();
-    }
-};
-static EncodersRegistered encoders_registered;
+tsc__dcmtk_codecs encoders([] {
+    DJLSEncoderRegistration::cleanup();
+    DJEncoderRegistration::cleanup();
+    DcmRLEEncoderRegistration::cleanup();
+});
 
 void register_encoders()
 {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        /* DCMTK would log to stderr, possibly quoting patient data. */
-        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    encoders.ensure([] {
         DJLSEncoderRegistration::registerCodecs();
         DJEncoderRegistration::registerCodecs();
         DcmRLEEncoderRegistration::registerCodecs();
-        encoders_registered.done = true;
     });
-}
-
-std::string cond_text(const OFCondition &c)
-{
-    return c.text() ? std::string(c.text()) : std::string("unknown DCMTK error");
 }
 
 std::string tag_name(const DcmTagKey &key)
@@ -325,8 +309,8 @@ struct Writer {
     {
         OFCondition c = item->putAndInsertString(key, value.c_str());
         if (c.bad())
-            return fail(TSC_EINVAL, tag_name(key) + ": the value cannot be stored: " +
-                                        cond_text(c));
+            return fail(TSC_EINVAL,
+                        tag_name(key) + ": the value cannot be stored: " + tsc__condition_text(c));
         if (check && !value.empty()) {
             DcmElement *el = NULL;
             if (item->findAndGetElement(key, el).good() && el) {
@@ -334,9 +318,10 @@ struct Writer {
                 if (!why.empty()) return fail(TSC_EINVAL, tag_name(key) + ": " + why);
                 c = el->checkValue("1");
                 if (c.bad())
-                    return fail(TSC_EINVAL, tag_name(key) + ": the value is not valid for its "
-                                                            "DICOM type (" +
-                                                cond_text(c) + ")");
+                    return fail(TSC_EINVAL, tag_name(key) +
+                                                ": the value is not valid for its "
+                                                "DICOM type (" +
+                                                tsc__condition_text(c) + ")");
             }
         }
         return TSC_OK;
@@ -345,14 +330,14 @@ struct Writer {
     tsc_status put_u16(DcmItem *item, const DcmTagKey &key, Uint16 value)
     {
         OFCondition c = item->putAndInsertUint16(key, value);
-        if (c.bad()) return fail(TSC_EINTERNAL, tag_name(key) + ": " + cond_text(c));
+        if (c.bad()) return fail(TSC_EINTERNAL, tag_name(key) + ": " + tsc__condition_text(c));
         return TSC_OK;
     }
 
     tsc_status put_empty_seq(DcmItem *item, const DcmTagKey &key)
     {
         OFCondition c = item->insertEmptyElement(key);
-        if (c.bad()) return fail(TSC_EINTERNAL, tag_name(key) + ": " + cond_text(c));
+        if (c.bad()) return fail(TSC_EINTERNAL, tag_name(key) + ": " + tsc__condition_text(c));
         return TSC_OK;
     }
 
@@ -362,7 +347,7 @@ struct Writer {
         DcmItem *item = NULL;
         OFCondition c = parent->findOrCreateSequenceItem(seq, item, -2);
         if (c.bad() || !item) {
-            fail(TSC_EINTERNAL, tag_name(seq) + ": " + cond_text(c));
+            fail(TSC_EINTERNAL, tag_name(seq) + ": " + tsc__condition_text(c));
             return NULL;
         }
         return item;
@@ -686,7 +671,7 @@ tsc_status Writer::put_pixels(DcmItem *ds, size_t first, size_t count)
     /* Signed values go in as their two's complement bit pattern. */
     for (size_t i = 0; i < per * count; i++) px[i] = (Uint16)(uint16_t)stored[first * per + i];
     OFCondition c = ds->putAndInsertUint16Array(DCM_PixelData, px.data(), (unsigned long)px.size());
-    if (c.bad()) return fail(TSC_EINTERNAL, "PixelData: " + cond_text(c));
+    if (c.bad()) return fail(TSC_EINTERNAL, "PixelData: " + tsc__condition_text(c));
     return TSC_OK;
 }
 
@@ -764,7 +749,8 @@ tsc_status Writer::build_enhanced(DcmItem *ds)
         if (!d) return TSC_EINTERNAL;
         OFCondition c = d->putAndInsertTagKey(DCM_DimensionIndexPointer, dim_tags[i]);
         if (c.good()) c = d->putAndInsertTagKey(DCM_FunctionalGroupPointer, DCM_FrameContentSequence);
-        if (c.bad()) return fail(TSC_EINTERNAL, "DimensionIndexSequence: " + cond_text(c));
+        if (c.bad())
+            return fail(TSC_EINTERNAL, "DimensionIndexSequence: " + tsc__condition_text(c));
         PUT(d, DCM_DimensionOrganizationUID, dim_uid);
         PUT(d, DCM_DimensionDescriptionLabel, dim_labels[i]);
     }
@@ -837,7 +823,7 @@ tsc_status Writer::build_enhanced(DcmItem *ds)
         PUT(fc, DCM_InStackPositionNumber, std::to_string(k + 1));
         Uint32 idx[2] = {1, (Uint32)(k + 1)};
         OFCondition c = fc->putAndInsertUint32Array(DCM_DimensionIndexValues, idx, 2);
-        if (c.bad()) return fail(TSC_EINTERNAL, "DimensionIndexValues: " + cond_text(c));
+        if (c.bad()) return fail(TSC_EINTERNAL, "DimensionIndexValues: " + tsc__condition_text(c));
         DcmItem *pp = new_item(fg, DCM_PlanePositionSequence);
         if (!pp) return TSC_EINTERNAL;
         PUT(pp, DCM_ImagePositionPatient, ds_list(v->positions + 3 * k, 3));
@@ -883,9 +869,10 @@ tsc_status Writer::save(DcmFileFormat &ff, const std::string &path)
             ds->putAndInsertString(DCM_DerivationDescription, p->derivation);
     }
     if (c.bad() || !ds->canWriteXfer(xfer))
-        return fail(TSC_EUNSUPPORTED, path + ": DCMTK cannot encode " +
-                                          tsc_dicom_write_compression_name(p->compression) +
-                                          (c.bad() ? ": " + cond_text(c) : std::string()));
+        return fail(TSC_EUNSUPPORTED,
+                    path + ": DCMTK cannot encode " +
+                        tsc_dicom_write_compression_name(p->compression) +
+                        (c.bad() ? ": " + tsc__condition_text(c) : std::string()));
     tsc_atomic_file *af = NULL;
     tsc_status st = tsc_atomic_file_open(path.c_str(), &af, err);
     if (st) return st;
@@ -893,7 +880,7 @@ tsc_status Writer::save(DcmFileFormat &ff, const std::string &path)
                     EPD_noChange, 0, 0, EWM_createNewMeta);
     if (c.bad()) {
         tsc_atomic_file_abort(af);
-        return fail(TSC_EIO, path + ": DCMTK could not write the file: " + cond_text(c));
+        return fail(TSC_EIO, path + ": DCMTK could not write the file: " + tsc__condition_text(c));
     }
     return tsc_atomic_file_commit(af, err);
 }

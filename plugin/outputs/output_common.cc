@@ -117,6 +117,31 @@ void check(const OFCondition &c, const std::string &what)
 
 /* A new UID (uid_private.h): unique without a
  * registered root; `root` only documents which kind of UID is made. */
+void apply_sc_common(DcmItem &ds, const Context &c, const char *sop_class, const char *modality,
+                     const std::string &series_uid, int series_number,
+                     const char *series_description)
+{
+    /* SOP Common. */
+    ds.putAndInsertString(DCM_SOPClassUID, sop_class);
+    ds.putAndInsertString(DCM_SOPInstanceUID, new_uid(SITE_INSTANCE_UID_ROOT).c_str());
+    ds.putAndInsertString(DCM_InstanceCreationDate, c.content_date.c_str());
+    ds.putAndInsertString(DCM_InstanceCreationTime, c.content_time.c_str());
+    /* Patient, General Study, General Equipment: as every output. */
+    apply_identity(ds, c);
+    /* General Series (Encapsulated Document Series for the PDF). */
+    ds.putAndInsertString(DCM_Modality, modality);
+    ds.putAndInsertString(DCM_SeriesInstanceUID, series_uid.c_str());
+    ds.putAndInsertString(DCM_SeriesNumber, std::to_string(series_number).c_str());
+    ds.putAndInsertString(DCM_SeriesDescription, series_description);
+    ds.putAndInsertString(DCM_SeriesDate, c.content_date.c_str());
+    ds.putAndInsertString(DCM_SeriesTime, c.content_time.c_str());
+    /* SC Equipment: made on a workstation. */
+    ds.putAndInsertString(DCM_ConversionType, "WSD");
+    ds.putAndInsertString(DCM_SecondaryCaptureDeviceManufacturer, "tumorscope");
+    ds.putAndInsertString(DCM_SecondaryCaptureDeviceManufacturerModelName, "tumorscope");
+    ds.putAndInsertString(DCM_SecondaryCaptureDeviceSoftwareVersions, c.software.c_str());
+}
+
 std::string new_uid(const char *root)
 {
     (void)root;

@@ -69,26 +69,8 @@ void write_pdf(Context &c, const std::string &path)
 
     DcmFileFormat ff;
     DcmDataset *d = ff.getDataset();
-    std::string sop = new_uid(SITE_INSTANCE_UID_ROOT), series_uid = new_uid(SITE_SERIES_UID_ROOT);
-    /* SOP Common. */
-    d->putAndInsertString(DCM_SOPClassUID, UID_EncapsulatedPDFStorage);
-    d->putAndInsertString(DCM_SOPInstanceUID, sop.c_str());
-    d->putAndInsertString(DCM_InstanceCreationDate, c.content_date.c_str());
-    d->putAndInsertString(DCM_InstanceCreationTime, c.content_time.c_str());
-    /* Patient, General Study, General Equipment: as every output. */
-    apply_identity(*d, c);
-    /* Encapsulated Document Series. */
-    d->putAndInsertString(DCM_Modality, "DOC");
-    d->putAndInsertString(DCM_SeriesInstanceUID, series_uid.c_str());
-    d->putAndInsertString(DCM_SeriesNumber, std::to_string(TSC_DICOM_PDF_SERIES_NUMBER).c_str());
-    d->putAndInsertString(DCM_SeriesDescription, "tumorscope report (decision support only)");
-    d->putAndInsertString(DCM_SeriesDate, c.content_date.c_str());
-    d->putAndInsertString(DCM_SeriesTime, c.content_time.c_str());
-    /* SC Equipment: a workstation-made document. */
-    d->putAndInsertString(DCM_ConversionType, "WSD");
-    d->putAndInsertString(DCM_SecondaryCaptureDeviceManufacturer, "tumorscope");
-    d->putAndInsertString(DCM_SecondaryCaptureDeviceManufacturerModelName, "tumorscope");
-    d->putAndInsertString(DCM_SecondaryCaptureDeviceSoftwareVersions, c.software.c_str());
+    apply_sc_common(*d, c, UID_EncapsulatedPDFStorage, "DOC", new_uid(SITE_SERIES_UID_ROOT),
+                    TSC_DICOM_PDF_SERIES_NUMBER, "tumorscope report (decision support only)");
     /* Encapsulated Document. */
     d->putAndInsertString(DCM_InstanceNumber, "1");
     d->putAndInsertString(DCM_ContentDate, c.content_date.c_str());

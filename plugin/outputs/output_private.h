@@ -93,6 +93,13 @@ struct Context {
 void load_sources(Context &c);
 /* Patient, study, character set and de-identification attributes. */
 void apply_identity(DcmItem &ds, const Context &c);
+/* What the Secondary Captures tumorscope makes (the overlay images, the
+ * Encapsulated PDF report) share: SOP Common with a new instance UID,
+ * apply_identity(), a series of their own dated now and the SC Equipment of
+ * a workstation-made object. */
+void apply_sc_common(DcmItem &ds, const Context &c, const char *sop_class, const char *modality,
+                     const std::string &series_uid, int series_number,
+                     const char *series_description);
 std::string new_uid(const char *root);
 /* A DS value of at most 16 characters. */
 std::string ds(double v);

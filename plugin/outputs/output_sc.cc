@@ -49,25 +49,13 @@ size_t write_sc(Context &c, const std::string &dir)
         DcmFileFormat ff;
         DcmDataset *d = ff.getDataset();
         const SourceImage &s = c.src[k];
-        std::string sop = new_uid(SITE_INSTANCE_UID_ROOT);
-        d->putAndInsertString(DCM_SOPClassUID, UID_SecondaryCaptureImageStorage);
-        d->putAndInsertString(DCM_SOPInstanceUID, sop.c_str());
-        apply_identity(*d, c);
-        /* General Series: a derived display series, not an acquisition. */
-        d->putAndInsertString(DCM_Modality, "OT");
-        d->putAndInsertString(DCM_SeriesInstanceUID, series_uid.c_str());
-        d->putAndInsertString(DCM_SeriesNumber, std::to_string(TSC_DICOM_SC_SERIES_NUMBER).c_str());
-        d->putAndInsertString(DCM_SeriesDescription, "tumorscope overlays (decision support only)");
-        d->putAndInsertString(DCM_SeriesDate, c.content_date.c_str());
-        d->putAndInsertString(DCM_SeriesTime, c.content_time.c_str());
+        /* A derived display series ("OT"), not an acquisition. */
+        apply_sc_common(*d, c, UID_SecondaryCaptureImageStorage, "OT", series_uid,
+                        TSC_DICOM_SC_SERIES_NUMBER, "tumorscope overlays (decision support only)");
         /* An unpaired body part makes Laterality (type 2C) not applicable;
          * tumorscope analyses brains, so HEAD when the source does not say. */
         d->putAndInsertString(DCM_BodyPartExamined, *c.se->body_part ? c.se->body_part : "HEAD");
-        /* SC Equipment: a workstation rendering. */
-        d->putAndInsertString(DCM_ConversionType, "WSD");
-        d->putAndInsertString(DCM_SecondaryCaptureDeviceManufacturer, "tumorscope");
-        d->putAndInsertString(DCM_SecondaryCaptureDeviceManufacturerModelName, "tumorscope");
-        d->putAndInsertString(DCM_SecondaryCaptureDeviceSoftwareVersions, c.software.c_str());
+        /* SC Equipment: when it was made (the rest in apply_sc_common). */
         d->putAndInsertString(DCM_DateOfSecondaryCapture, c.content_date.c_str());
         d->putAndInsertString(DCM_TimeOfSecondaryCapture, c.content_time.c_str());
         /* General Image. */
@@ -75,8 +63,6 @@ size_t write_sc(Context &c, const std::string &dir)
         d->putAndInsertString(DCM_PatientOrientation, "");
         d->putAndInsertString(DCM_ContentDate, c.content_date.c_str());
         d->putAndInsertString(DCM_ContentTime, c.content_time.c_str());
-        d->putAndInsertString(DCM_InstanceCreationDate, c.content_date.c_str());
-        d->putAndInsertString(DCM_InstanceCreationTime, c.content_time.c_str());
         d->putAndInsertString(DCM_ImageType, "DERIVED\\SECONDARY");
         d->putAndInsertString(DCM_DerivationDescription,
                               "Source slice windowed with its header window, resampled to square "

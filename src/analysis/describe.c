@@ -25,6 +25,16 @@ static int typed(const tsc_model *model, tsc_method method, size_t n_classes)
            n_classes == tsc_model_n_classes(model);
 }
 
+/* A verdict without a class or confidence: fixed words, the label being the
+ * headline. */
+static void fixed(tsc_description *d, const char *headline, const char *finding, uint32_t color)
+{
+    snprintf(d->headline, sizeof d->headline, "%s", headline);
+    snprintf(d->finding, sizeof d->finding, "%s", finding);
+    snprintf(d->label, sizeof d->label, "%s", headline);
+    d->color = color;
+}
+
 /* Fills the verdict-level text shared by slices and series. */
 static void fill(const tsc_model *model, int usable, const char *method, tsc_verdict v,
                  size_t type, int type_uncertain, double conf, double p_tumor,
@@ -77,24 +87,13 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
         }
         break;
     case TSC_VERDICT_INCONCLUSIVE:
-        snprintf(d->headline, sizeof d->headline, "INCONCLUSIVE");
-        snprintf(d->finding, sizeof d->finding, "Inconclusive");
-        snprintf(d->label, sizeof d->label, "INCONCLUSIVE");
-        d->color = TSC_COLOR_INCONCLUSIVE;
+        fixed(d, "INCONCLUSIVE", "Inconclusive", TSC_COLOR_INCONCLUSIVE);
         break;
     case TSC_VERDICT_NOT_ASSESSABLE:
-        snprintf(d->headline, sizeof d->headline, "NOT ASSESSABLE");
-        snprintf(d->finding, sizeof d->finding, "Not assessable");
-        snprintf(d->label, sizeof d->label, "NOT ASSESSABLE");
-        d->color = TSC_COLOR_NOT_ASSESSABLE;
+        fixed(d, "NOT ASSESSABLE", "Not assessable", TSC_COLOR_NOT_ASSESSABLE);
         break;
     case TSC_VERDICT_NOT_ANALYSED:
-    default:
-        snprintf(d->headline, sizeof d->headline, "NOT ANALYSED");
-        snprintf(d->finding, sizeof d->finding, "Not analysed");
-        snprintf(d->label, sizeof d->label, "NOT ANALYSED");
-        d->color = TSC_COLOR_NOT_ASSESSABLE;
-        break;
+    default: fixed(d, "NOT ANALYSED", "Not analysed", TSC_COLOR_NOT_ASSESSABLE); break;
     }
 }
 

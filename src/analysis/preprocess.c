@@ -33,23 +33,6 @@ static tsc_status check_args(int rows, int cols, double dx, double dy, int size,
 
 /* ---- Step 1: intensity --------------------------------------------------- */
 
-static float min_range(const float *a, size_t from, size_t to)
-{
-    float m = a[from];
-    for (size_t i = from + 1; i < to; i++)
-        if (a[i] < m) m = a[i];
-    return m;
-}
-
-/* The k-th and (k+1)-th smallest of a[0..n) (a reordered); the second is
- * the first when k + 1 == n. */
-static void kth_pair(float *a, size_t n, size_t k, double *v0, double *v1)
-{
-    tsc__select(a, n, k);
-    *v0 = a[k];
-    *v1 = k + 1 < n ? min_range(a, k + 1, n) : a[k];
-}
-
 /* Order statistics k and k + 1 of the m finite pixels, found inside a
  * bracket [L, U] taken from a sorted sample: one pass counts the values
  * under L and copies those inside to buf, then a small selection finishes.
@@ -73,10 +56,8 @@ static int bracketed_pair(const float *px, size_t n, size_t m, size_t k, const f
     }
     /* Both ranks must fall inside the bracket (k + 1 may be past the end). */
     if (k < below || k - below >= cnt || (k + 1 < m && k + 1 - below >= cnt)) return 0;
-    size_t kk = k - below;
-    tsc__select(buf, cnt, kk);
-    *v0 = buf[kk];
-    *v1 = k + 1 < m ? min_range(buf, kk + 1, cnt) : buf[kk];
+    /* Then k + 1 < m exactly when rank k + 1 is inside the bracket too. */
+    tsc__select_pair(buf, cnt, k - below, v0, v1);
     return 1;
 }
 
@@ -114,12 +95,12 @@ static int window(const float *px, size_t n, float *buf, double *lo, double *hi)
         size_t c = 0;
         for (size_t i = 0; i < n; i++)
             if (isfinite(px[i])) buf[c++] = px[i];
-        kth_pair(buf, m, kh, &h0, &h1);
+        tsc__select_pair(buf, m, kh, &h0, &h1);
         /* buf[0..kh) now holds the kh smallest values, and buf[kh] bounds them. */
         if (kl < kh) {
             tsc__select(buf, kh, kl);
             l0 = buf[kl];
-            l1 = min_range(buf, kl + 1, kh + 1);
+            l1 = tsc__min_of(buf, kl + 1, kh + 1);
         } else {
             l0 = h0;
             l1 = h1;

@@ -61,3 +61,20 @@ void tsc__select(float *a, size_t n, size_t k)
         a[j] = v;
     }
 }
+
+float tsc__min_of(const float *a, size_t from, size_t to)
+{
+    float m = a[from];
+    for (size_t i = from + 1; i < to; i++)
+        if (a[i] < m) m = a[i];
+    return m;
+}
+
+/* After the selection a[k+1..n) holds the values >= a[k]; the next order
+ * statistic is their minimum. */
+void tsc__select_pair(float *a, size_t n, size_t k, double *v0, double *v1)
+{
+    tsc__select(a, n, k);
+    *v0 = a[k];
+    *v1 = k + 1 < n ? tsc__min_of(a, k + 1, n) : a[k];
+}

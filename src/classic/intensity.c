@@ -27,16 +27,6 @@ size_t tsc__gather_finite(const float *in, const uint8_t *mask, size_t n, float 
     return m;
 }
 
-/* The k-th smallest of a[0..n), where a[0..k) already holds values <= the
- * k-th and a[k..n) values >= it, is the minimum of a[k..n). */
-static double min_from(const float *a, size_t k, size_t n)
-{
-    float m = a[k];
-    for (size_t i = k + 1; i < n; i++)
-        if (a[i] < m) m = a[i];
-    return m;
-}
-
 void tsc__percentiles_inplace(float *a, size_t n, const double *q, size_t nq, double *out)
 {
     TSC_ASSERT(n > 0);
@@ -46,9 +36,8 @@ void tsc__percentiles_inplace(float *a, size_t n, const double *q, size_t nq, do
         if (pos > (double)(n - 1)) pos = (double)(n - 1);
         size_t i = (size_t)floor(pos);
         double f = pos - (double)i;
-        tsc__select(a, n, i);
-        double lo = a[i];
-        double hi = i + 1 < n ? min_from(a, i + 1, n) : lo;
+        double lo, hi;
+        tsc__select_pair(a, n, i, &lo, &hi);
         out[t] = lo + f * (hi - lo);
     }
 }

@@ -192,11 +192,65 @@ static tsc_status get_int(const actx *c, int64_t *out)
     return st;
 }
 
+/* An integer attribute read as a flag: 1 when nonzero. */
+static tsc_status get_flag(const actx *c, int *out)
+{
+    int64_t v = 0;
+    tsc_status st = get_int(c, &v);
+    *out = v != 0;
+    return st;
+}
+
+/* An integer attribute supported only at `value`; any other is
+ * unsupported, `why` says how. */
+static tsc_status need_int(const actx *c, int64_t value, const char *why)
+{
+    int64_t v;
+    tsc_status st = get_int(c, &v);
+    return st == TSC_OK && v != value ? bad_attr(c, why) : st;
+}
+
 static tsc_status get_float(const actx *c, float *out)
 {
     tsc_status st = want_type(c, AT(FLOAT));
     if (st == TSC_OK) *out = c->at->f;
     return st;
+}
+
+/* The values a string attribute may name, each with what it stands for. */
+typedef struct named_value {
+    const char *name;
+    int value;
+} named_value;
+#define NAMED(table) table, sizeof table / sizeof table[0]
+
+static const named_value auto_pads[] = {
+    {"NOTSET", 0}, {"SAME_UPPER", 1}, {"SAME_LOWER", 2}, {"VALID", 3}};
+static const named_value resize_modes[] = {{"nearest", 0}, {"linear", 1}, {"bilinear", 1}};
+static const named_value coord_modes[] = {{"half_pixel", TSC__NN_COORD_HALF_PIXEL},
+                                          {"pytorch_half_pixel", TSC__NN_COORD_PYTORCH_HALF_PIXEL},
+                                          {"align_corners", TSC__NN_COORD_ALIGN_CORNERS},
+                                          {"asymmetric", TSC__NN_COORD_ASYMMETRIC}};
+static const named_value nearest_modes[] = {
+    {"round_prefer_floor", TSC__NN_NEAREST_ROUND_PREFER_FLOOR},
+    {"round_prefer_ceil", TSC__NN_NEAREST_ROUND_PREFER_CEIL},
+    {"floor", TSC__NN_NEAREST_FLOOR},
+    {"ceil", TSC__NN_NEAREST_CEIL}};
+static const named_value pad_modes[] = {{"constant", 0}};
+
+/* A string attribute naming one of the n `names`: its value in *out; any
+ * other string is unsupported, `why` says how. */
+static tsc_status get_named(const actx *c, const named_value *names, size_t n, int *out,
+                            const char *why)
+{
+    tsc_status st = want_type(c, AT(STRING));
+    if (st != TSC_OK) return st;
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(&c->at->s, names[i].name)) {
+            *out = names[i].value;
+            return TSC_OK;
+        }
+    return bad_attr(c, why);
 }
 
 static tsc_status get_ints(const actx *c, int64_t *out, int max, int *n)
@@ -238,7 +292,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
         const Onnx__AttributeProto *at = np->attribute[k];
         actx c = {g, n, at, err};
         tsc_status st = TSC_OK;
-        int cnt = 0;
+        int cnt = 0, named = 0;
         int64_t iv = 0;
         if (!at->name) return bad_attr(&c, "has no name");
         if (at->ref_attr_name && at->ref_attr_name[0])
@@ -249,17 +303,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
         case TSC__NN_OP_MAXPOOL:
         case TSC__NN_OP_AVGPOOL:
             if (attr_is(at, "auto_pad")) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "NOTSET"))
-                    a->auto_pad = 0;
-                else if (str_eq(&at->s, "SAME_UPPER"))
-                    a->auto_pad = 1;
-                else if (str_eq(&at->s, "SAME_LOWER"))
-                    a->auto_pad = 2;
-                else if (str_eq(&at->s, "VALID"))
-                    a->auto_pad = 3;
-                else
-                    return bad_attr(&c, "has an unknown value");
+                st = get_named(&c, NAMED(auto_pads), &a->auto_pad, "has an unknown value");
             } else if (attr_is(at, "kernel_shape")) {
                 st = get_ints(&c, a->kernel, TSC__NN_MAX_SPATIAL, &cnt);
                 a->has_kernel = cnt;
@@ -281,14 +325,11 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
                 return bad_attr(&c, "is not supported (give pads and output_padding instead)");
             } else if (attr_is(at, "ceil_mode") &&
                        (n->op == TSC__NN_OP_MAXPOOL || n->op == TSC__NN_OP_AVGPOOL)) {
-                st = get_int(&c, &iv);
-                a->ceil_mode = iv != 0;
+                st = get_flag(&c, &a->ceil_mode);
             } else if (attr_is(at, "count_include_pad") && n->op == TSC__NN_OP_AVGPOOL) {
-                st = get_int(&c, &iv);
-                a->count_include_pad = iv != 0;
+                st = get_flag(&c, &a->count_include_pad);
             } else if (attr_is(at, "storage_order") && n->op == TSC__NN_OP_MAXPOOL) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0) return bad_attr(&c, "must be 0 (row major)");
+                st = need_int(&c, 0, "must be 0 (row major)");
             } else {
                 return bad_attr(&c, "is not supported");
             }
@@ -299,14 +340,12 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             } else if (attr_is(at, "momentum")) {
                 float m;
                 st = get_float(&c, &m); /* training only */
-            } else if (attr_is(at, "spatial") || attr_is(at, "is_test")) {
+            } else if (attr_is(at, "spatial")) {
+                st = need_int(&c, 1, "must be 1 (per-channel statistics)");
+            } else if (attr_is(at, "is_test")) {
                 st = get_int(&c, &iv);
-                if (st == TSC_OK && attr_is(at, "spatial") && iv != 1)
-                    return bad_attr(&c, "must be 1 (per-channel statistics)");
             } else if (attr_is(at, "training_mode")) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0)
-                    return bad_attr(&c, "is set; export the model in eval() mode");
+                st = need_int(&c, 0, "is set; export the model in eval() mode");
             } else {
                 return bad_attr(&c, "is not supported");
             }
@@ -348,44 +387,21 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
         case TSC__NN_OP_RESIZE:
         case TSC__NN_OP_UPSAMPLE:
             if (attr_is(at, "mode")) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "nearest"))
-                    a->resize_linear = 0;
-                else if (str_eq(&at->s, "linear") || str_eq(&at->s, "bilinear"))
-                    a->resize_linear = 1;
-                else
-                    return bad_attr(&c, "asks for a mode other than nearest or linear");
+                st = get_named(&c, NAMED(resize_modes), &a->resize_linear,
+                               "asks for a mode other than nearest or linear");
             } else if (attr_is(at, "coordinate_transformation_mode") &&
                        n->op == TSC__NN_OP_RESIZE) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "half_pixel"))
-                    a->coord = TSC__NN_COORD_HALF_PIXEL;
-                else if (str_eq(&at->s, "pytorch_half_pixel"))
-                    a->coord = TSC__NN_COORD_PYTORCH_HALF_PIXEL;
-                else if (str_eq(&at->s, "align_corners"))
-                    a->coord = TSC__NN_COORD_ALIGN_CORNERS;
-                else if (str_eq(&at->s, "asymmetric"))
-                    a->coord = TSC__NN_COORD_ASYMMETRIC;
-                else
-                    return bad_attr(&c, "asks for an unsupported coordinate transformation");
+                st = get_named(&c, NAMED(coord_modes), &named,
+                               "asks for an unsupported coordinate transformation");
+                a->coord = (tsc__nn_coord)named;
             } else if (attr_is(at, "nearest_mode") && n->op == TSC__NN_OP_RESIZE) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (str_eq(&at->s, "round_prefer_floor"))
-                    a->nearest = TSC__NN_NEAREST_ROUND_PREFER_FLOOR;
-                else if (str_eq(&at->s, "round_prefer_ceil"))
-                    a->nearest = TSC__NN_NEAREST_ROUND_PREFER_CEIL;
-                else if (str_eq(&at->s, "floor"))
-                    a->nearest = TSC__NN_NEAREST_FLOOR;
-                else if (str_eq(&at->s, "ceil"))
-                    a->nearest = TSC__NN_NEAREST_CEIL;
-                else
-                    return bad_attr(&c, "has an unknown value");
+                st = get_named(&c, NAMED(nearest_modes), &named, "has an unknown value");
+                a->nearest = (tsc__nn_nearest)named;
             } else if (attr_is(at, "cubic_coeff_a") || attr_is(at, "extrapolation_value")) {
                 float f;
                 st = get_float(&c, &f); /* only used by modes we reject */
             } else if (attr_is(at, "exclude_outside")) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0) return bad_attr(&c, "must be 0");
+                st = need_int(&c, 0, "must be 0");
             } else if (attr_is(at, "scales") && n->op == TSC__NN_OP_UPSAMPLE) {
                 if ((st = want_type(&c, AT(FLOATS))) != TSC_OK) return st;
                 if (at->n_floats > TSC_NN_MAX_RANK) return bad_attr(&c, "has too many values");
@@ -401,19 +417,15 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             else if (attr_is(at, "beta"))
                 st = get_float(&c, &a->beta);
             else if (attr_is(at, "transA")) {
-                st = get_int(&c, &iv);
-                a->trans_a = iv != 0;
+                st = get_flag(&c, &a->trans_a);
             } else if (attr_is(at, "transB")) {
-                st = get_int(&c, &iv);
-                a->trans_b = iv != 0;
+                st = get_flag(&c, &a->trans_b);
             } else
                 return bad_attr(&c, "is not supported");
             break;
         case TSC__NN_OP_RESHAPE:
             if (attr_is(at, "allowzero")) {
-                st = get_int(&c, &iv);
-                if (st == TSC_OK && iv != 0)
-                    return bad_attr(&c, "is set; zero-sized tensors are not supported");
+                st = need_int(&c, 0, "is set; zero-sized tensors are not supported");
             } else if (attr_is(at, "shape") && g->opset < 5) {
                 return bad_attr(&c, "(opset < 5) is not supported");
             } else {
@@ -431,8 +443,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             if (attr_is(at, "axes")) {
                 st = get_ints(&c, a->axes, TSC_NN_MAX_RANK, &a->n_axes);
             } else if (attr_is(at, "keepdims")) {
-                st = get_int(&c, &iv);
-                a->keepdims = iv != 0;
+                st = get_flag(&c, &a->keepdims);
             } else {
                 return bad_attr(&c, "is not supported");
             }
@@ -485,9 +496,7 @@ static tsc_status parse_attrs(tsc__nn_graph *g, tsc__nn_node *n, const Onnx__Nod
             break;
         case TSC__NN_OP_PAD:
             if (attr_is(at, "mode")) {
-                if ((st = want_type(&c, AT(STRING))) != TSC_OK) return st;
-                if (!str_eq(&at->s, "constant"))
-                    return bad_attr(&c, "asks for a mode other than constant");
+                st = get_named(&c, NAMED(pad_modes), &named, "asks for a mode other than constant");
             } else if (attr_is(at, "pads") && g->opset < 11) {
                 int64_t p[2 * TSC_NN_MAX_RANK];
                 st = get_ints(&c, p, 2 * TSC_NN_MAX_RANK, &cnt);
@@ -677,18 +686,27 @@ static tsc_status read_graph_input(tsc__nn_graph *g, const Onnx__ValueInfoProto 
     return TSC_OK;
 }
 
+/* The node that computes input k of node i; -1 for a graph input, an
+ * initializer or an omitted optional input. */
+static int producer_of(const tsc__nn_graph *g, int i, int k)
+{
+    int v = g->nodes[i].in[k];
+    return v >= 0 ? g->vals[v].producer : -1;
+}
+
 static tsc_status toposort(tsc__nn_graph *g, tsc_error *err)
 {
     int nn = g->n_nodes;
     tsc_status st = TSC_OK;
     int *indeg = calloc((size_t)nn + 1, sizeof *indeg);
     int *start = calloc((size_t)nn + 2, sizeof *start);
+    int *fill = calloc((size_t)nn + 1, sizeof *fill);
     int *queue = malloc(((size_t)nn + 1) * sizeof *queue);
     g->order = malloc(((size_t)nn + 1) * sizeof *g->order);
     size_t n_edges = 0;
     for (int i = 0; i < nn; i++) n_edges += (size_t)g->nodes[i].n_in;
     int *edges = malloc((n_edges + 1) * sizeof *edges);
-    if (!indeg || !start || !queue || !g->order || !edges) {
+    if (!indeg || !start || !fill || !queue || !g->order || !edges) {
         st = tsc_error_set(err, TSC_ENOMEM, "model %s: out of memory sorting the graph",
                            g->src_name);
         goto done;
@@ -696,28 +714,17 @@ static tsc_status toposort(tsc__nn_graph *g, tsc_error *err)
     /* CSR adjacency from producer to consumers. */
     for (int i = 0; i < nn; i++)
         for (int k = 0; k < g->nodes[i].n_in; k++) {
-            int v = g->nodes[i].in[k];
-            if (v >= 0 && g->vals[v].producer >= 0) {
-                start[g->vals[v].producer + 1]++;
-                indeg[i]++;
-            }
+            int p = producer_of(g, i, k);
+            if (p < 0) continue;
+            start[p + 1]++;
+            indeg[i]++;
         }
     for (int i = 0; i < nn; i++) start[i + 1] += start[i];
-    int *fill = calloc((size_t)nn + 1, sizeof *fill);
-    if (!fill) {
-        st = tsc_error_set(err, TSC_ENOMEM, "model %s: out of memory sorting the graph",
-                           g->src_name);
-        goto done;
-    }
     for (int i = 0; i < nn; i++)
         for (int k = 0; k < g->nodes[i].n_in; k++) {
-            int v = g->nodes[i].in[k];
-            if (v >= 0 && g->vals[v].producer >= 0) {
-                int p = g->vals[v].producer;
-                edges[start[p] + fill[p]++] = i;
-            }
+            int p = producer_of(g, i, k);
+            if (p >= 0) edges[start[p] + fill[p]++] = i;
         }
-    free(fill);
     /* Kahn's algorithm, seeded in file order so that a sorted file keeps its order. */
     int head = 0, tail = 0, done_n = 0;
     for (int i = 0; i < nn; i++)
@@ -743,6 +750,7 @@ static tsc_status toposort(tsc__nn_graph *g, tsc_error *err)
 done:
     free(indeg);
     free(start);
+    free(fill);
     free(queue);
     free(edges);
     return st;

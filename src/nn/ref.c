@@ -449,44 +449,47 @@ static void ref_softmax(int64_t axis, const tsc__nn_tensor *x, const tsc__nn_ten
         }
 }
 
-/* Generic gather of elements: out[i] = in[src(i)] for an index map built by
- * the caller's per-axis tables. */
-static void ref_transpose(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *y)
+/* Generic gather of elements: y[i] = x[base + sum_d c_d * step[d]] for the
+ * coordinates c of element i of y (which has x's rank), the strided view of x
+ * that transpose and slice read. */
+static void ref_strided_copy(const tsc__nn_tensor *x, const tsc__nn_tensor *y, int64_t base,
+                             const int64_t *step)
 {
     int r = x->rank;
-    int64_t xs[TSC_NN_MAX_RANK], ys[TSC_NN_MAX_RANK];
-    strides_of(x->dims, r, xs);
+    int64_t ys[TSC_NN_MAX_RANK];
     strides_of(y->dims, r, ys);
     int64_t n = numel(y);
     size_t es = tsc__nn_dtype_size(x->dtype);
     for (int64_t i = 0; i < n; i++) {
-        int64_t rem = i, src = 0;
+        int64_t rem = i, src = base;
         for (int d = 0; d < r; d++) {
             int64_t c = rem / ys[d];
             rem %= ys[d];
-            src += c * xs[a->perm[d]];
+            src += c * step[d];
         }
         memcpy((char *)y->data + i * es, (const char *)x->data + src * es, es);
     }
 }
 
+static void ref_transpose(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *y)
+{
+    int64_t xs[TSC_NN_MAX_RANK], step[TSC_NN_MAX_RANK];
+    strides_of(x->dims, x->rank, xs);
+    for (int d = 0; d < x->rank; d++) step[d] = xs[a->perm[d]];
+    ref_strided_copy(x, y, 0, step);
+}
+
+/* Shape inference (infer.c) leaves each axis' start in a->starts and its step
+ * in a->ends. */
 static void ref_slice(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *y)
 {
-    int r = x->rank;
-    int64_t xs[TSC_NN_MAX_RANK], ys[TSC_NN_MAX_RANK];
-    strides_of(x->dims, r, xs);
-    strides_of(y->dims, r, ys);
-    int64_t n = numel(y);
-    size_t es = tsc__nn_dtype_size(x->dtype);
-    for (int64_t i = 0; i < n; i++) {
-        int64_t rem = i, src = 0;
-        for (int d = 0; d < r; d++) {
-            int64_t c = rem / ys[d];
-            rem %= ys[d];
-            src += (a->starts[d] + c * a->ends[d]) * xs[d];
-        }
-        memcpy((char *)y->data + i * es, (const char *)x->data + src * es, es);
+    int64_t xs[TSC_NN_MAX_RANK], step[TSC_NN_MAX_RANK], base = 0;
+    strides_of(x->dims, x->rank, xs);
+    for (int d = 0; d < x->rank; d++) {
+        base += a->starts[d] * xs[d];
+        step[d] = a->ends[d] * xs[d];
     }
+    ref_strided_copy(x, y, base, step);
 }
 
 static void ref_gather(int64_t axis, const tsc__nn_tensor *x, const tsc__nn_tensor *ix,
