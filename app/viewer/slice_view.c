@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tsc-viewer-view"
 #include "slice_view.h"
 
+#include "slice_view_tools.h"
 #include "viewer_api.h"
 
 #include <math.h>
@@ -71,6 +72,8 @@ struct _TscSliceView {
     graphene_rect_t text_rects[N_SLOTS];
     gboolean text_ellipsized[N_SLOTS];
     double text_x[N_SLOTS]; /* where each corner layout is drawn from */
+
+    TscSliceTools tools; /* measuring (slice_view_tools.c) */
 };
 
 G_DEFINE_FINAL_TYPE(TscSliceView, tsc_slice_view, GTK_TYPE_WIDGET)
@@ -85,11 +88,12 @@ enum {
     PROP_ANALYZE_ON_CLICK,
     PROP_SHOW_SEG,
     PROP_LEFT_DRAG_WL,
+    PROP_TOOL,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
 
-enum { SIGNAL_STEP, SIGNAL_CLICKED, SIGNAL_WINDOW_CHANGED, N_SIGNALS };
+enum { SIGNAL_STEP, SIGNAL_CLICKED, SIGNAL_WINDOW_CHANGED, SIGNAL_MEASURED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- geometry ---------------------------------------------------------- */
@@ -133,6 +137,15 @@ static gboolean widget_to_image(TscSliceView *self, double x, double y, double *
     *ix = (x - r.origin.x) / r.size.width * d->cols;
     *iy = (y - r.origin.y) / r.size.height * d->rows;
     return *ix >= 0 && *iy >= 0 && *ix < d->cols && *iy < d->rows;
+}
+
+/* widget_to_image, kept on the image: a measurement dragged past its edge
+ * ends at the edge. */
+static void image_point(TscSliceView *self, double x, double y, double *ix, double *iy)
+{
+    widget_to_image(self, x, y, ix, iy);
+    *ix = CLAMP(*ix, 0, self->image->image->cols);
+    *iy = CLAMP(*iy, 0, self->image->image->rows);
 }
 
 /* Zooms by `factor` keeping the image point under (x, y) in place. */
@@ -333,6 +346,29 @@ void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, in
         self->seg_label = g_strdup_printf("SEG: %s (stored result)", label && *label ? label : "segmentation");
         self->seg_surface = seg_outline_surface(self->seg_mask, rows, cols);
     }
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+static void on_measurements_changed(TscMeasurements *store, TscSliceView *self)
+{
+    (void)store;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
+                                     const char *series_uid, const char *unit)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    TscSliceTools *t = &self->tools;
+    if (t->store != store) {
+        if (t->store) g_signal_handler_disconnect(t->store, t->changed_handler);
+        g_set_object(&t->store, store);
+        t->changed_handler =
+            store ? g_signal_connect(store, "changed", G_CALLBACK(on_measurements_changed), self)
+                  : 0;
+    }
+    replace(&t->series_uid, series_uid);
+    replace(&t->unit, unit);
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
@@ -646,6 +682,7 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         for (int i = 0; i < 4; i++) graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], 0, 0, 0, 0);
     if (self->image && self->result && self->show_overlay)
         draw_overlay(self, s, &img, w, h, top, bottom);
+    tsc__slice_tools_snapshot(&self->tools, widget, s, self->image, &img, &bounds);
     if (self->image && self->has_iop) draw_letters(self, s, w, h);
     if (tsc_slice_view_get_seg_drawn(self)) {
         static const GdkRGBA seg_fg = {((TSC_VIEWER_COLOR_SEG >> 16) & 0xFF) / 255.0f,
@@ -737,6 +774,11 @@ static void on_left_begin(GtkGestureDrag *g, double x, double y, gpointer data)
     TscSliceView *self = data;
     self->left_moved = FALSE;
     if (self->image) effective_window(self, self->preset, &self->drag_center, &self->drag_width);
+    if (self->image && tsc__slice_tools_draws(&self->tools)) {
+        double ix, iy;
+        image_point(self, x, y, &ix, &iy);
+        tsc__slice_tools_begin(&self->tools, ix, iy);
+    }
 }
 
 static void on_left_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
@@ -745,7 +787,15 @@ static void on_left_update(GtkGestureDrag *g, double dx, double dy, gpointer dat
     TscSliceView *self = data;
     if (!self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP) return;
     self->left_moved = TRUE;
-    if (self->image && self->left_drag_wl) apply_wl_drag(self, dx, dy);
+    double x0, y0, ix, iy;
+    if (self->tools.drawing && self->image && gtk_gesture_drag_get_start_point(g, &x0, &y0)) {
+        image_point(self, x0 + dx, y0 + dy, &ix, &iy);
+        tsc__slice_tools_update(&self->tools, ix, iy);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+        return;
+    }
+    if (self->image && self->left_drag_wl && self->tools.tool == TSC_TOOL_NONE)
+        apply_wl_drag(self, dx, dy);
 }
 
 /* Capture phase, before every gesture: whether this press comes to an image
@@ -765,6 +815,16 @@ static gboolean on_any_event(GtkEventControllerLegacy *c, GdkEvent *ev, gpointer
 static void on_left_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
 {
     TscSliceView *self = data;
+    if (self->tools.drawing) {
+        /* A measuring drag never analyses nor changes the window. */
+        const char *kind = NULL;
+        GVariant *points = NULL;
+        self->left_moved = self->press_focuses = FALSE;
+        if (tsc__slice_tools_end(&self->tools, &kind, &points))
+            g_signal_emit(self, signals[SIGNAL_MEASURED], 0, kind, points);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+        return;
+    }
     gboolean click = !self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP;
     /* The first click on an image without the focus only focuses it. */
     if (self->press_focuses) click = FALSE;
@@ -868,6 +928,7 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
     case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
     case PROP_LEFT_DRAG_WL: g_value_set_boolean(value, self->left_drag_wl); break;
+    case PROP_TOOL: g_value_set_string(value, tsc__view_tool_to_string(self->tools.tool)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -884,6 +945,12 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
     case PROP_SHOW_CORNER_TEXT: self->show_corner_text = g_value_get_boolean(value); break;
     case PROP_SHOW_SEG: self->show_seg = g_value_get_boolean(value); break;
     case PROP_LEFT_DRAG_WL: self->left_drag_wl = g_value_get_boolean(value); break;
+    case PROP_TOOL: {
+        int tool = tsc__view_tool_from_string(g_value_get_string(value));
+        self->tools.tool = tool < 0 ? TSC_TOOL_NONE : (TscViewTool)tool;
+        self->tools.drawing = FALSE;
+        break;
+    }
     case PROP_ANALYZE_ON_CLICK:
         self->analyze_on_click = g_value_get_boolean(value);
         gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
@@ -903,6 +970,7 @@ static void tsc_slice_view_dispose(GObject *object)
     g_clear_pointer(&self->seg_mask, g_free);
     g_clear_pointer(&self->seg_label, g_free);
     for (int i = 0; i < N_SLOTS; i++) g_clear_object(&self->layouts[i]);
+    tsc__slice_tools_dispose(&self->tools);
     self->result = NULL;
     G_OBJECT_CLASS(tsc_slice_view_parent_class)->dispose(object);
 }
@@ -942,6 +1010,8 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
     props[PROP_SHOW_SEG] = g_param_spec_boolean("show-seg", NULL, NULL, TRUE, f);
     props[PROP_LEFT_DRAG_WL] = g_param_spec_boolean("left-drag-window-level", NULL, NULL, TRUE, f);
+    /* "none", "ruler", "ellipse", "freehand" or "probe" (win.tool). */
+    props[PROP_TOOL] = g_param_spec_string("tool", NULL, NULL, "none", f);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
@@ -952,6 +1022,11 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     signals[SIGNAL_WINDOW_CHANGED] = g_signal_new("window-changed", G_TYPE_FROM_CLASS(klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                   G_TYPE_NONE, 0);
+    /* A measurement drawn with the tool: its kind and points ("ad", image
+     * pixel coordinates). */
+    signals[SIGNAL_MEASURED] =
+        g_signal_new("measured", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_VARIANT);
 
     gtk_widget_class_install_action(wc, "view.step", "i", action_step);
     gtk_widget_class_install_action(wc, "view.fit", NULL, action_fit);
@@ -1007,6 +1082,7 @@ static void tsc_slice_view_init(TscSliceView *self)
     self->show_seg = TRUE;
     self->left_drag_wl = TRUE;
     self->painted_slice = -1;
+    tsc__slice_tools_init(&self->tools);
     gtk_widget_set_focusable(w, TRUE);
     gtk_widget_set_focus_on_click(w, TRUE);
     gtk_widget_set_hexpand(w, TRUE);

@@ -10,6 +10,10 @@
  * TSC_SLICE_VIEW_CLICK_SLOP pixels) emits "clicked" with image pixel
  * coordinates.
  *
+ * With a measuring tool ("tool": ruler, ellipse, freehand) a left drag
+ * draws a measurement instead, emitting "measured" with its kind and
+ * points; a click then never analyses.
+ *
  * A stored DICOM SEG mask of the slice on screen (set_seg) is drawn as a
  * cyan outline under our own overlay, with its label; "show-seg" hides it. */
 #ifndef TSC_SLICE_VIEW_H
@@ -17,6 +21,7 @@
 
 #include <gtk/gtk.h>
 
+#include "measurements.h"
 #include "viewer_study.h"
 
 G_BEGIN_DECLS
@@ -61,6 +66,12 @@ void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, in
 gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self);
 /* The label line drawn with it ("" when none). */
 const char *tsc_slice_view_get_seg_label(TscSliceView *self);
+
+/* The measurements to draw: those of `series_uid` on the slice shown, with
+ * their values in `unit` ("" for none).  The view keeps a reference on
+ * `store` and redraws when it changes. */
+void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
+                                     const char *series_uid, const char *unit);
 
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset);
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);

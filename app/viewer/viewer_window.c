@@ -682,6 +682,7 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_series(self->view, si->modality, si->orientation);
     load_seg(self);
+    _tsc_viewer_window_tools_series_changed(self);
     tsc_slice_strip_set_n_slices(self->strip, si->n_slices);
     /* Nothing of the previous series stays in the panel, not even for the
      * frames until its sections are refreshed. */
@@ -834,6 +835,7 @@ static void tsc_viewer_window_dispose(GObject *object)
     g_clear_object(&self->series_cancellable);
     g_clear_object(&self->study);
     g_clear_object(&self->prefs);
+    g_clear_object(&self->measurements);
     /* The header bar is a template child and the window's titlebar:
      * gtk_widget_dispose_template() unparents (and frees) it behind
      * GtkWindow's back, whose own dispose then unparented a freed widget
@@ -898,6 +900,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     g_type_ensure(TSC_TYPE_SLICE_STRIP);
     g_type_ensure(TSC_TYPE_SERIES_BROWSER);
     g_type_ensure(TSC_TYPE_FINDINGS_PANEL);
+    g_type_ensure(TSC_TYPE_MEASUREMENT_LIST);
     g_type_ensure(TSC_TYPE_ISSUE_BAR);
     gtk_widget_class_set_template_from_resource(wc, "/org/tumorscope/Viewer/viewer_window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(wc, TscViewerWindow, name)
@@ -934,6 +937,8 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(opacity_adjustment);
     CHILD(opacity_scale);
     CHILD(findings);
+    CHILD(measurement_list);
+    CHILD(tool_bar);
     CHILD(analyze_slice_button);
     CHILD(analyze_series_button);
     CHILD(export_button);
@@ -957,6 +962,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
      * keys from a focused entry or list. */
     _tsc_viewer_window_install_actions(wc);
     _tsc_viewer_window_install_pacs_actions(wc);
+    _tsc_viewer_window_install_tool_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "win.cancel", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_o, 0, "app.show-overlay", NULL);
@@ -989,6 +995,7 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
         g_autoptr(GPropertyAction) pa = g_property_action_new(panel_props[i], self, panel_props[i]);
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
     }
+    _tsc_viewer_window_setup_tools(self);
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_autoptr(GtkListItemFactory) mf = gtk_signal_list_item_factory_new();
     g_signal_connect(mf, "setup", G_CALLBACK(method_item_setup), NULL);

@@ -2876,6 +2876,206 @@ static int test_pacs_stored_nodes_keep_their_tls_settings(void)
     return pacs_case_end(v, &a, r);
 }
 
+/* ---- reading tools -------------------------------------------------------- */
+
+/* The measurement colour (slice_view_tools.c) and a measurement's values as
+ * the test computes them from the plugin's own decoding: pixels whose
+ * centre is inside, values after the modality LUT. */
+#define MEASURE_RGB 0xFFD600u
+
+typedef struct {
+    const char *kind;
+    double xy[8];
+    int n; /* points */
+    double length_mm, area_mm2, mean, sd, min, max;
+    int pixels;
+} Expected;
+
+static gboolean expected_inside(const Expected *e, double x, double y)
+{
+    if (strcmp(e->kind, "ellipse") == 0) {
+        double u = (x - (e->xy[0] + e->xy[2]) / 2) / (fabs(e->xy[2] - e->xy[0]) / 2);
+        double w = (y - (e->xy[1] + e->xy[3]) / 2) / (fabs(e->xy[3] - e->xy[1]) / 2);
+        return u * u + w * w <= 1;
+    }
+    /* The freehand case is a triangle: inside all three half-planes. */
+    int sign = 0;
+    for (int i = 0; i < 3; i++) {
+        const double *a = e->xy + 2 * i, *b = e->xy + 2 * ((i + 1) % 3);
+        double cross = (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
+        int s = cross > 0 ? 1 : -1;
+        if (sign && s != sign) return FALSE;
+        sign = s;
+    }
+    return TRUE;
+}
+
+static void expected_values(Expected *e, const tsc_dicom_image *d)
+{
+    double dy = d->pixel_spacing[0], dx = d->pixel_spacing[1];
+    if (strcmp(e->kind, "ruler") == 0) {
+        e->length_mm =
+            sqrt(pow((e->xy[2] - e->xy[0]) * dx, 2) + pow((e->xy[3] - e->xy[1]) * dy, 2));
+        return;
+    }
+    if (strcmp(e->kind, "ellipse") == 0)
+        e->area_mm2 =
+            G_PI * fabs(e->xy[2] - e->xy[0]) / 2 * dx * fabs(e->xy[3] - e->xy[1]) / 2 * dy;
+    else
+        e->area_mm2 = fabs((e->xy[2] - e->xy[0]) * (e->xy[5] - e->xy[1]) -
+                           (e->xy[4] - e->xy[0]) * (e->xy[3] - e->xy[1])) /
+                      2 * dx * dy;
+    double s = 0, s2 = 0;
+    e->min = 1e300;
+    e->max = -1e300;
+    for (int r = 0; r < d->rows; r++)
+        for (int c = 0; c < d->cols; c++) {
+            if (!expected_inside(e, c + 0.5, r + 0.5)) continue;
+            double v = d->pixels[(size_t)r * d->cols + c];
+            s += v;
+            s2 += v * v;
+            e->min = MIN(e->min, v);
+            e->max = MAX(e->max, v);
+            e->pixels++;
+        }
+    e->mean = s / e->pixels;
+    e->sd = sqrt(s2 / e->pixels - e->mean * e->mean);
+}
+
+static gboolean near(double a, double b)
+{
+    return fabs(a - b) <= 1e-6 * MAX(1.0, fabs(b));
+}
+
+static int check_measurement(GKeyFile *kf, int id, const Expected *e)
+{
+    g_autofree char *g = g_strdup_printf("measurement-%d", id);
+    g_autofree char *kind = kf_str(kf, g, "kind");
+    CHECK(strcmp(kind, e->kind) == 0, "measurement %d is a %s, not a %s", id, kind, e->kind);
+    double len = g_key_file_get_double(kf, g, "length-mm", NULL),
+           area = g_key_file_get_double(kf, g, "area-mm2", NULL);
+    printf("  %s: %.2f mm, %.1f mm2, %d px, mean %.2f sd %.2f min %.1f max %.1f (expected %d px, "
+           "mean %.2f)\n",
+           kind, len, area, g_key_file_get_integer(kf, g, "pixels", NULL),
+           g_key_file_get_double(kf, g, "mean", NULL), g_key_file_get_double(kf, g, "sd", NULL),
+           g_key_file_get_double(kf, g, "min", NULL), g_key_file_get_double(kf, g, "max", NULL),
+           e->pixels, e->mean);
+    if (strcmp(e->kind, "ruler") == 0) {
+        CHECK(near(len, e->length_mm), "ruler %.4f mm, expected %.4f", len, e->length_mm);
+        return 0;
+    }
+    CHECK(near(area, e->area_mm2), "%s area %.4f mm2, expected %.4f", kind, area, e->area_mm2);
+    CHECK(g_key_file_get_integer(kf, g, "pixels", NULL) == e->pixels, "%s pixel count", kind);
+    static const char *keys[] = {"mean", "sd", "min", "max"};
+    const double want[] = {e->mean, e->sd, e->min, e->max};
+    for (int i = 0; i < 4; i++) {
+        double got = g_key_file_get_double(kf, g, keys[i], NULL);
+        CHECK(fabs(got - want[i]) <= 1e-3 * MAX(1.0, fabs(want[i])), "%s %s %.4f, expected %.4f",
+              kind, keys[i], got, want[i]);
+    }
+    g_autofree char *panel = kf_str(kf, g, "panel");
+    CHECK(strstr(panel, "mean"), "the panel row \"%s\" has no mean", panel);
+    return 0;
+}
+
+static GVariant *measure_param(const Expected *e)
+{
+    return g_variant_new(
+        "(s@ad)", e->kind,
+        g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, e->xy, (gsize)e->n * 2, sizeof(double)));
+}
+
+static int measure_pixels(Viewer *v, GKeyFile *kf, const char *tag)
+{
+    double img[4];
+    g_autoptr(Shot) s = viewer_shot(v, tag);
+    if (!s || !get_rect(kf, "image", img)) return -1;
+    return count_color(s, img[0], img[1], img[2], img[3], MEASURE_RGB, 40);
+}
+
+static int test_measurements_keep_their_slice(void)
+{
+    g_autofree char *study = NULL;
+    Plugin p;
+    gssize series;
+    int r = open_lesion_study(&study, &p, &series);
+    if (r) return r;
+    const tsc_dicom_series_info *si = p.api->study_get_series(p.index, series);
+    size_t slice = si->n_slices / 2;
+    tsc_dicom_image *d = NULL;
+    tsc_error err = {0};
+    CHECK(p.api->slice_decode(p.index, series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    double W = d->cols, H = d->rows;
+    Expected e[3] = {
+        {.kind = "ruler", .n = 2, .xy = {0.2 * W, 0.25 * H, 0.7 * W, 0.55 * H}},
+        {.kind = "ellipse", .n = 2, .xy = {0.35 * W, 0.35 * H, 0.62 * W, 0.58 * H}},
+        {.kind = "freehand",
+         .n = 3,
+         .xy = {0.3 * W, 0.7 * H, 0.55 * W, 0.62 * H, 0.45 * W, 0.85 * H}},
+    };
+    for (int i = 0; i < 3; i++) expected_values(&e[i], d);
+    p.api->image_free(d);
+
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    g_autoptr(GKeyFile) shown = viewer_state(v, "shown");
+    CHECK(shown, "no state");
+    int before = measure_pixels(v, shown, "no-measurement");
+    viewer_action(v, "tool", g_variant_new_string("ellipse"));
+    for (int i = 0; i < 3; i++) viewer_action(v, "measure", measure_param(&e[i]));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "measured");
+    CHECK(kf, "no state");
+    g_autofree char *tool = kf_str(kf, "measurements", "tool");
+    CHECK(strcmp(tool, "ellipse") == 0, "win.tool is %s", tool);
+    g_autofree char *pressed = kf_str(kf, "measurements", "tool-button");
+    CHECK(strcmp(pressed, "Ellipse") == 0, "the tool bar shows %s pressed", pressed);
+    CHECK(g_key_file_get_integer(kf, "measurements", "count", NULL) == 3, "not 3 measurements");
+    CHECK(g_key_file_get_integer(kf, "measurements", "panel-rows", NULL) == 3,
+          "not 3 rows in the panel");
+    CHECK(g_key_file_get_integer(kf, "measurements", "on-slice-shown", NULL) == 3,
+          "not drawn on the slice");
+    for (int i = 0; i < 3; i++)
+        if ((r = check_measurement(kf, i + 1, &e[i]))) return r;
+    int drawn = measure_pixels(v, kf, "measured");
+    printf("  measurement-coloured pixels: %d before, %d with the three\n", before, drawn);
+    CHECK(drawn > before + 200, "the measurements are not drawn (%d pixels)", drawn);
+
+    /* Scrolled away, none is drawn; back, all three are. */
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice + 2));
+    g_autoptr(GKeyFile) away = viewer_state(v, "away");
+    CHECK(away && g_key_file_get_integer(away, "measurements", "on-slice-shown", NULL) == 0,
+          "drawn on another slice");
+    CHECK(g_key_file_get_integer(away, "measurements", "panel-rows", NULL) == 3,
+          "the panel lost them");
+    int other = measure_pixels(v, away, "away");
+    CHECK(other <= before + 20, "measurements drawn on another slice (%d pixels)", other);
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    g_autoptr(GKeyFile) back = viewer_state(v, "back");
+    CHECK(back && g_key_file_get_integer(back, "measurements", "on-slice-shown", NULL) == 3,
+          "lost on the way back");
+    CHECK(measure_pixels(v, back, "back") > before + 200, "not drawn again");
+
+    viewer_action(v, "delete-measurement", g_variant_new_int32(2));
+    g_autoptr(GKeyFile) deleted = viewer_state(v, "deleted");
+    CHECK(deleted && g_key_file_get_integer(deleted, "measurements", "count", NULL) == 2,
+          "not deleted");
+    CHECK(!g_key_file_has_group(deleted, "measurement-2"), "the ellipse is still there");
+    CHECK(g_key_file_get_integer(deleted, "measurements", "panel-rows", NULL) == 2,
+          "still in the panel");
+
+    /* Another series: nothing of this one stays. */
+    viewer_action(v, "select-series", g_variant_new_int32(series == 0 ? 1 : 0));
+    g_autoptr(GKeyFile) other_series = viewer_state(v, "other-series");
+    CHECK(other_series && g_key_file_get_integer(other_series, "measurements", "count", NULL) == 0,
+          "measurements outlived their series");
+    CHECK(g_key_file_get_integer(other_series, "measurements", "panel-rows", NULL) == 0,
+          "rows outlived their series");
+    viewer_stop(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -2903,6 +3103,7 @@ static const struct {
      test_recent_menu_and_closing_with_the_window_button},
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
+    {"viewer_measurements_keep_their_slice_and_values", test_measurements_keep_their_slice},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},

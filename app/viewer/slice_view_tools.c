@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define G_LOG_DOMAIN "tsc-viewer-view"
+#include "slice_view_tools.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const tool_names[] = {"none", "ruler", "ellipse", "freehand", "probe"};
+
+/* Measurements in a yellow that no verdict, SEG outline or heat map uses. */
+#define MEASURE_R 1.0
+#define MEASURE_G 0.84
+#define MEASURE_B 0.0
+
+int tsc__view_tool_from_string(const char *s)
+{
+    return tsc_measure_name_index(tool_names, G_N_ELEMENTS(tool_names), s);
+}
+
+const char *tsc__view_tool_to_string(TscViewTool tool)
+{
+    g_return_val_if_fail((int)tool >= 0 && tool < G_N_ELEMENTS(tool_names), "none");
+    return tool_names[tool];
+}
+
+void tsc__slice_tools_init(TscSliceTools *t)
+{
+    t->tool = TSC_TOOL_NONE;
+    t->draft = g_array_new(FALSE, FALSE, sizeof(double));
+}
+
+void tsc__slice_tools_dispose(TscSliceTools *t)
+{
+    if (t->store && t->changed_handler) g_signal_handler_disconnect(t->store, t->changed_handler);
+    t->changed_handler = 0;
+    g_clear_object(&t->store);
+    g_clear_pointer(&t->series_uid, g_free);
+    g_clear_pointer(&t->unit, g_free);
+    g_clear_pointer(&t->draft, g_array_unref);
+}
+
+gboolean tsc__slice_tools_draws(const TscSliceTools *t)
+{
+    return t->tool == TSC_TOOL_RULER || t->tool == TSC_TOOL_ELLIPSE || t->tool == TSC_TOOL_FREEHAND;
+}
+
+static void add_point(TscSliceTools *t, double ix, double iy)
+{
+    double p[2] = {ix, iy};
+    g_array_append_vals(t->draft, p, 2);
+}
+
+void tsc__slice_tools_begin(TscSliceTools *t, double ix, double iy)
+{
+    g_array_set_size(t->draft, 0);
+    t->drawing = tsc__slice_tools_draws(t);
+    if (!t->drawing) return;
+    add_point(t, ix, iy);
+    /* A ruler and an ellipse have two points: the second follows the pointer. */
+    if (t->tool != TSC_TOOL_FREEHAND) add_point(t, ix, iy);
+}
+
+void tsc__slice_tools_update(TscSliceTools *t, double ix, double iy)
+{
+    if (!t->drawing) return;
+    double *p = (double *)(void *)t->draft->data;
+    guint n = t->draft->len / 2;
+    if (t->tool != TSC_TOOL_FREEHAND) {
+        p[2] = ix;
+        p[3] = iy;
+        return;
+    }
+    /* A point every half pixel is plenty for the outline and the area. */
+    if (hypot(ix - p[2 * (n - 1)], iy - p[2 * (n - 1) + 1]) >= 0.5) add_point(t, ix, iy);
+}
+
+gboolean tsc__slice_tools_end(TscSliceTools *t, const char **kind, GVariant **points)
+{
+    if (!t->drawing) return FALSE;
+    t->drawing = FALSE;
+    gsize n = t->draft->len;
+    gboolean ok = n >= (t->tool == TSC_TOOL_FREEHAND ? 6u : 4u);
+    if (ok) {
+        *kind = tool_names[t->tool];
+        *points =
+            g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, t->draft->data, n, sizeof(double));
+    }
+    g_array_set_size(t->draft, 0);
+    return ok;
+}
+
+/* The shape of a measurement as a cairo path in view coordinates. */
+static void shape_path(cairo_t *cr, TscMeasureKind kind, const double *xy, gsize n, double ox,
+                       double oy, double sx, double sy)
+{
+    cairo_new_path(cr);
+    if (kind == TSC_MEASURE_ELLIPSE) {
+        double cx = ox + (xy[0] + xy[2]) / 2 * sx, cy = oy + (xy[1] + xy[3]) / 2 * sy;
+        double rx = fabs(xy[2] - xy[0]) / 2 * sx, ry = fabs(xy[3] - xy[1]) / 2 * sy;
+        if (rx < 0.5 || ry < 0.5) return;
+        cairo_save(cr);
+        cairo_translate(cr, cx, cy);
+        cairo_scale(cr, rx, ry);
+        cairo_arc(cr, 0, 0, 1, 0, 2 * G_PI);
+        cairo_restore(cr);
+        return;
+    }
+    for (gsize i = 0; i < n; i++) cairo_line_to(cr, ox + xy[2 * i] * sx, oy + xy[2 * i + 1] * sy);
+    if (kind == TSC_MEASURE_FREEHAND) cairo_close_path(cr);
+}
+
+/* A dark halo under the line keeps it visible on bright tissue. */
+static void stroke_shape(cairo_t *cr, gboolean draft)
+{
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.8);
+    cairo_set_line_width(cr, 3.5);
+    cairo_stroke_preserve(cr);
+    if (draft) {
+        static const double dash[] = {6, 4};
+        cairo_set_dash(cr, dash, 2, 0);
+    }
+    cairo_set_source_rgb(cr, MEASURE_R, MEASURE_G, MEASURE_B);
+    cairo_set_line_width(cr, 1.5);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+}
+
+static void draw_label(cairo_t *cr, PangoLayout *layout, const char *text, double x, double y,
+                       const graphene_rect_t *bounds)
+{
+    pango_layout_set_text(layout, text, -1);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    /* Kept inside the view. */
+    x = CLAMP(x, bounds->origin.x + 4, bounds->origin.x + bounds->size.width - lw - 4);
+    y = CLAMP(y, bounds->origin.y + 4, bounds->origin.y + bounds->size.height - lh - 4);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
+    cairo_rectangle(cr, x - 3, y - 1, lw + 6, lh + 2);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, MEASURE_R, MEASURE_G, MEASURE_B);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, layout);
+}
+
+void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
+                               const TscViewerImage *image, const graphene_rect_t *img,
+                               const graphene_rect_t *bounds)
+{
+    gsize n_store = t->store ? tsc_measurements_get_n(t->store) : 0;
+    if (!image || (n_store == 0 && !t->drawing)) return;
+    const tsc_dicom_image *d = image->image;
+    double ox = img->origin.x, oy = img->origin.y;
+    double sx = img->size.width / d->cols, sy = img->size.height / d->rows;
+    cairo_t *cr = gtk_snapshot_append_cairo(s, bounds);
+    g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout(view, NULL);
+    PangoFontDescription *font = pango_font_description_from_string("Sans 9");
+    pango_layout_set_font_description(layout, font);
+    pango_font_description_free(font);
+    for (gsize i = 0; i < n_store; i++) {
+        const TscMeasurement *m = tsc_measurements_get(t->store, i);
+        if (m->slice != image->slice || g_strcmp0(m->series_uid, t->series_uid) != 0) continue;
+        shape_path(cr, m->kind, m->xy, m->n_points, ox, oy, sx, sy);
+        stroke_shape(cr, FALSE);
+        /* The label beside the right end of the shape. */
+        double lx = -INFINITY, ly = 0;
+        for (gsize k = 0; k < m->n_points; k++)
+            if (m->xy[2 * k] > lx) {
+                lx = m->xy[2 * k];
+                ly = m->kind == TSC_MEASURE_ELLIPSE ? (m->xy[1] + m->xy[3]) / 2 : m->xy[2 * k + 1];
+            }
+        g_autofree char *text = tsc_measurement_dup_summary(m, t->unit);
+        /* "Ellipse 312 mm² · mean …" on two lines beside the shape. */
+        g_autofree char *shown = g_strdup_printf("%u \xc2\xb7 %s", m->id, text);
+        for (char *c = shown; (c = strstr(c, " \xc2\xb7 mean")) != NULL;) *c = '\n', c++;
+        draw_label(cr, layout, shown, ox + lx * sx + 8, oy + ly * sy - 8, bounds);
+    }
+    if (t->drawing && t->draft->len >= 4) {
+        TscMeasureKind kind = t->tool == TSC_TOOL_RULER     ? TSC_MEASURE_RULER
+                              : t->tool == TSC_TOOL_ELLIPSE ? TSC_MEASURE_ELLIPSE
+                                                            : TSC_MEASURE_FREEHAND;
+        shape_path(cr, kind, (const double *)(void *)t->draft->data, t->draft->len / 2, ox, oy, sx,
+                   sy);
+        stroke_shape(cr, TRUE);
+    }
+    cairo_destroy(cr);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The slice view's reading tools (slice_view.c keeps the image, overlay
+ * and navigation; this file the measuring on top of them): drawing a ruler,
+ * ellipse or freehand ROI with the left button, and the measurements of
+ * the slice on screen drawn over the image.  Private to TscSliceView. */
+#ifndef TSC_SLICE_VIEW_TOOLS_H
+#define TSC_SLICE_VIEW_TOOLS_H
+
+#include <gtk/gtk.h>
+
+#include "measurements.h"
+#include "viewer_study.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    TSC_TOOL_NONE,
+    TSC_TOOL_RULER,
+    TSC_TOOL_ELLIPSE,
+    TSC_TOOL_FREEHAND,
+    TSC_TOOL_PROBE,
+} TscViewTool;
+
+typedef struct {
+    TscViewTool tool;
+    TscMeasurements *store; /* owned reference; NULL: none */
+    char *series_uid, *unit;
+    gulong changed_handler;
+    GArray *draft; /* double (x, y) pairs of the measurement being drawn */
+    gboolean drawing;
+} TscSliceTools;
+
+/* "none", "ruler", "ellipse", "freehand", "probe"; -1 when unknown. */
+int tsc__view_tool_from_string(const char *s);
+const char *tsc__view_tool_to_string(TscViewTool tool);
+
+void tsc__slice_tools_init(TscSliceTools *t);
+void tsc__slice_tools_dispose(TscSliceTools *t);
+/* Whether a left drag draws a measurement (instead of window/level). */
+gboolean tsc__slice_tools_draws(const TscSliceTools *t);
+/* A left drag in image pixel coordinates (clamped to the image). */
+void tsc__slice_tools_begin(TscSliceTools *t, double ix, double iy);
+void tsc__slice_tools_update(TscSliceTools *t, double ix, double iy);
+/* Ends the drag: the measurement drawn as its kind and an "ad" of its
+ * points (floating), or FALSE when nothing was drawn. */
+gboolean tsc__slice_tools_end(TscSliceTools *t, const char **kind, GVariant **points);
+/* Draws the measurements of `image`'s slice and the one being drawn;
+ * `img` is where the image is drawn, `bounds` the view. */
+void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
+                               const TscViewerImage *image, const graphene_rect_t *img,
+                               const graphene_rect_t *bounds);
+
+G_END_DECLS
+#endif
