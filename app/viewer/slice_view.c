@@ -89,6 +89,7 @@ enum {
     PROP_SHOW_SEG,
     PROP_LEFT_DRAG_WL,
     PROP_TOOL,
+    PROP_SHOW_SCALE_BAR,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -370,6 +371,29 @@ void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
     replace(&t->series_uid, series_uid);
     replace(&t->unit, unit);
     gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void tsc_slice_view_set_probe(TscSliceView *self, double x, double y)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    self->tools.probe_valid = self->image && x >= 0 && y >= 0 && x < self->image->image->cols &&
+                              y < self->image->image->rows;
+    self->tools.probe_x = x;
+    self->tools.probe_y = y;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+const char *tsc_slice_view_get_probe_text(TscSliceView *self)
+{
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), "");
+    return self->tools.probe_text ? self->tools.probe_text : "";
+}
+
+double tsc_slice_view_get_scale_bar(TscSliceView *self, double *pixels)
+{
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), 0);
+    if (pixels) *pixels = self->tools.scale_bar_px;
+    return self->tools.scale_bar_mm;
 }
 
 gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self)
@@ -675,8 +699,10 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         place_corner_row(self, SLOT_BL, bl, SLOT_BR, self->bottom_right, letter_width(self, 3), TRUE, w, h);
         top = MAX(draw_corner(self, s, SLOT_TL), draw_corner(self, s, SLOT_TR));
         bottom = MAX(draw_corner(self, s, SLOT_BL), draw_corner(self, s, SLOT_BR));
+        tsc__slice_tools_snapshot_scale_bar(&self->tools, widget, s, self->image, &img, h, bottom);
     } else {
         for (int i = SLOT_TL; i <= SLOT_BR; i++) graphene_rect_init(&self->text_rects[i], 0, 0, 0, 0);
+        tsc__slice_tools_snapshot_scale_bar(&self->tools, widget, s, self->image, &img, h, 0);
     }
     if (!self->image || !self->has_iop)
         for (int i = 0; i < 4; i++) graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], 0, 0, 0, 0);
@@ -728,6 +754,20 @@ static void on_motion(GtkEventControllerMotion *ctl, double x, double y, gpointe
     TscSliceView *self = data;
     self->pointer_x = x;
     self->pointer_y = y;
+    if (self->tools.tool == TSC_TOOL_PROBE && self->image) {
+        self->tools.probe_valid =
+            widget_to_image(self, x, y, &self->tools.probe_x, &self->tools.probe_y);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+    }
+}
+
+static void on_leave(GtkEventControllerMotion *ctl, gpointer data)
+{
+    (void)ctl;
+    TscSliceView *self = data;
+    if (!self->tools.probe_valid) return;
+    self->tools.probe_valid = FALSE;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 static void on_wl_begin(GtkGestureDrag *g, double x, double y, gpointer data)
@@ -929,6 +969,7 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
     case PROP_LEFT_DRAG_WL: g_value_set_boolean(value, self->left_drag_wl); break;
     case PROP_TOOL: g_value_set_string(value, tsc__view_tool_to_string(self->tools.tool)); break;
+    case PROP_SHOW_SCALE_BAR: g_value_set_boolean(value, self->tools.show_scale_bar); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -949,8 +990,10 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
         int tool = tsc__view_tool_from_string(g_value_get_string(value));
         self->tools.tool = tool < 0 ? TSC_TOOL_NONE : (TscViewTool)tool;
         self->tools.drawing = FALSE;
+        self->tools.probe_valid = FALSE;
         break;
     }
+    case PROP_SHOW_SCALE_BAR: self->tools.show_scale_bar = g_value_get_boolean(value); break;
     case PROP_ANALYZE_ON_CLICK:
         self->analyze_on_click = g_value_get_boolean(value);
         gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
@@ -1012,6 +1055,7 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     props[PROP_LEFT_DRAG_WL] = g_param_spec_boolean("left-drag-window-level", NULL, NULL, TRUE, f);
     /* "none", "ruler", "ellipse", "freehand" or "probe" (win.tool). */
     props[PROP_TOOL] = g_param_spec_string("tool", NULL, NULL, "none", f);
+    props[PROP_SHOW_SCALE_BAR] = g_param_spec_boolean("show-scale-bar", NULL, NULL, TRUE, f);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
@@ -1097,6 +1141,7 @@ static void tsc_slice_view_init(TscSliceView *self)
     GtkEventController *motion = gtk_event_controller_motion_new();
     g_signal_connect(motion, "motion", G_CALLBACK(on_motion), self);
     g_signal_connect(motion, "enter", G_CALLBACK(on_motion), self);
+    g_signal_connect(motion, "leave", G_CALLBACK(on_leave), self);
     gtk_widget_add_controller(w, motion);
 
     add_drag(self, GDK_BUTTON_SECONDARY, G_CALLBACK(on_wl_begin), G_CALLBACK(on_wl_update), NULL);

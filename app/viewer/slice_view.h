@@ -73,6 +73,15 @@ const char *tsc_slice_view_get_seg_label(TscSliceView *self);
 void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
                                      const char *series_uid, const char *unit);
 
+/* The probe (tool "probe") at image point (x, y), as when the pointer
+ * hovers there; and the line it draws ("" when none: another tool, or
+ * off the image). */
+void tsc_slice_view_set_probe(TscSliceView *self, double x, double y);
+const char *tsc_slice_view_get_probe_text(TscSliceView *self);
+/* The scale bar as last drawn: mm, and its length in view pixels (0 when
+ * none is drawn; property "show-scale-bar"). */
+double tsc_slice_view_get_scale_bar(TscSliceView *self, double *pixels);
+
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset);
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);
 void tsc_slice_view_fit(TscSliceView *self);

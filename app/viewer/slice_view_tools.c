@@ -27,10 +27,12 @@ void tsc__slice_tools_init(TscSliceTools *t)
 {
     t->tool = TSC_TOOL_NONE;
     t->draft = g_array_new(FALSE, FALSE, sizeof(double));
+    t->show_scale_bar = TRUE;
 }
 
 void tsc__slice_tools_dispose(TscSliceTools *t)
 {
+    g_clear_pointer(&t->probe_text, g_free);
     if (t->store && t->changed_handler) g_signal_handler_disconnect(t->store, t->changed_handler);
     t->changed_handler = 0;
     g_clear_object(&t->store);
@@ -144,20 +146,58 @@ static void draw_label(cairo_t *cr, PangoLayout *layout, const char *text, doubl
     pango_cairo_show_layout(cr, layout);
 }
 
+static PangoLayout *tool_layout(GtkWidget *view)
+{
+    PangoLayout *layout = gtk_widget_create_pango_layout(view, NULL);
+    PangoFontDescription *font = pango_font_description_from_string("Sans 9");
+    pango_layout_set_font_description(layout, font);
+    pango_font_description_free(font);
+    return layout;
+}
+
+/* The probe's line: the pixel's column and row (1-based, as DICOM viewers
+ * show them), its value in the image's units and where it is in mm from
+ * the top-left corner. */
+static void update_probe_text(TscSliceTools *t, const tsc_dicom_image *d)
+{
+    g_clear_pointer(&t->probe_text, g_free);
+    int c = (int)floor(t->probe_x), r = (int)floor(t->probe_y);
+    if (!t->probe_valid || c < 0 || r < 0 || c >= d->cols || r >= d->rows) return;
+    double v = d->pixels[(size_t)r * d->cols + c];
+    double dy = d->pixel_spacing[0] > 0 ? d->pixel_spacing[0] : 1;
+    double dx = d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1;
+    const char *unit = t->unit && *t->unit ? t->unit : "";
+    t->probe_text =
+        g_strdup_printf("%.1f%s%s \xc2\xb7 col %d, row %d \xc2\xb7 %.1f, %.1f mm", v,
+                        *unit ? " " : "", unit, c + 1, r + 1, (c + 0.5) * dx, (r + 0.5) * dy);
+}
+
+static void draw_probe(TscSliceTools *t, cairo_t *cr, PangoLayout *layout, const tsc_dicom_image *d,
+                       double ox, double oy, double sx, double sy, const graphene_rect_t *bounds)
+{
+    update_probe_text(t, d);
+    if (!t->probe_text) return;
+    /* The pixel itself, outlined, and its value beside it. */
+    double c = floor(t->probe_x), r = floor(t->probe_y);
+    double x = ox + c * sx, y = oy + r * sy, w = MAX(sx, 3.0), h = MAX(sy, 3.0);
+    cairo_rectangle(cr, x - 0.5, y - 0.5, w + 1, h + 1);
+    stroke_shape(cr, FALSE);
+    draw_label(cr, layout, t->probe_text, x + w + 12, y + h + 12, bounds);
+}
+
 void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
                                const TscViewerImage *image, const graphene_rect_t *img,
                                const graphene_rect_t *bounds)
 {
     gsize n_store = t->store ? tsc_measurements_get_n(t->store) : 0;
-    if (!image || (n_store == 0 && !t->drawing)) return;
+    gboolean probing = t->tool == TSC_TOOL_PROBE && t->probe_valid;
+    if (!probing) g_clear_pointer(&t->probe_text, g_free);
+    if (!image || (n_store == 0 && !t->drawing && !probing)) return;
     const tsc_dicom_image *d = image->image;
     double ox = img->origin.x, oy = img->origin.y;
     double sx = img->size.width / d->cols, sy = img->size.height / d->rows;
     cairo_t *cr = gtk_snapshot_append_cairo(s, bounds);
-    g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout(view, NULL);
-    PangoFontDescription *font = pango_font_description_from_string("Sans 9");
-    pango_layout_set_font_description(layout, font);
-    pango_font_description_free(font);
+    g_autoptr(PangoLayout) layout = tool_layout(view);
     for (gsize i = 0; i < n_store; i++) {
         const TscMeasurement *m = tsc_measurements_get(t->store, i);
         if (m->slice != image->slice || g_strcmp0(m->series_uid, t->series_uid) != 0) continue;
@@ -184,5 +224,52 @@ void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s
                    sy);
         stroke_shape(cr, TRUE);
     }
+    if (probing) draw_probe(t, cr, layout, d, ox, oy, sx, sy, bounds);
+    cairo_destroy(cr);
+}
+
+void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
+                                         const TscViewerImage *image, const graphene_rect_t *img,
+                                         double h, double bottom)
+{
+    t->scale_bar_mm = t->scale_bar_px = 0;
+    if (!image || !t->show_scale_bar) return;
+    const tsc_dicom_image *d = image->image;
+    double dx = d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1;
+    double px_per_mm = img->size.width / (d->cols * dx);
+    static const double nice[] = {200, 100, 50, 20, 10, 5, 2, 1, 0.5, 0.2, 0.1};
+    double mm = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(nice) && !mm; i++)
+        if (nice[i] * px_per_mm <= 120) mm = nice[i];
+    if (!mm || mm * px_per_mm < 4) return;
+    t->scale_bar_mm = mm;
+    t->scale_bar_px = mm * px_per_mm;
+    double x = 12, y = h - bottom - 10;
+    g_autoptr(PangoLayout) layout = tool_layout(view);
+    g_autofree char *label = g_strdup_printf("%g mm", mm);
+    pango_layout_set_text(layout, label, -1);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    cairo_t *cr = gtk_snapshot_append_cairo(
+        s, &GRAPHENE_RECT_INIT(0, (float)(y - lh - 12), (float)(x + MAX(t->scale_bar_px, lw) + 12),
+                               (float)(lh + 20)));
+    /* A bar with end ticks, white on a dark halo. */
+    cairo_move_to(cr, x, y - 5);
+    cairo_line_to(cr, x, y);
+    cairo_line_to(cr, x + t->scale_bar_px, y);
+    cairo_line_to(cr, x + t->scale_bar_px, y - 5);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.8);
+    cairo_set_line_width(cr, 4);
+    cairo_stroke_preserve(cr);
+    cairo_set_source_rgb(cr, 0.86, 0.89, 0.92);
+    cairo_set_line_width(cr, 2);
+    cairo_stroke(cr);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.8);
+    cairo_move_to(cr, x + 1, y - 7 - lh + 1);
+    pango_cairo_show_layout(cr, layout);
+    cairo_set_source_rgb(cr, 0.86, 0.89, 0.92);
+    cairo_move_to(cr, x, y - 7 - lh);
+    pango_cairo_show_layout(cr, layout);
     cairo_destroy(cr);
 }

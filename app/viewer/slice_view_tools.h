@@ -2,7 +2,8 @@
 /* The slice view's reading tools (slice_view.c keeps the image, overlay
  * and navigation; this file the measuring on top of them): drawing a ruler,
  * ellipse or freehand ROI with the left button, and the measurements of
- * the slice on screen drawn over the image.  Private to TscSliceView. */
+ * the slice on screen drawn over the image; the pixel probe and the scale
+ * bar.  Private to TscSliceView. */
 #ifndef TSC_SLICE_VIEW_TOOLS_H
 #define TSC_SLICE_VIEW_TOOLS_H
 
@@ -28,6 +29,14 @@ typedef struct {
     gulong changed_handler;
     GArray *draft; /* double (x, y) pairs of the measurement being drawn */
     gboolean drawing;
+    /* The probe: the image point under the pointer (or set by win.probe)
+     * and the line drawn for it ("" when none). */
+    gboolean probe_valid;
+    double probe_x, probe_y;
+    char *probe_text;
+    /* The scale bar as last drawn: its length in mm and pixels (0: none). */
+    gboolean show_scale_bar;
+    double scale_bar_mm, scale_bar_px;
 } TscSliceTools;
 
 /* "none", "ruler", "ellipse", "freehand", "probe"; -1 when unknown. */
@@ -49,6 +58,11 @@ gboolean tsc__slice_tools_end(TscSliceTools *t, const char **kind, GVariant **po
 void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
                                const TscViewerImage *image, const graphene_rect_t *img,
                                const graphene_rect_t *bounds);
+/* The scale bar, bottom left above the corner text band of height
+ * `bottom`: a round length in mm of at most 120 screen pixels. */
+void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
+                                         const TscViewerImage *image, const graphene_rect_t *img,
+                                         double h, double bottom);
 
 G_END_DECLS
 #endif

@@ -200,6 +200,8 @@ static const GActionEntry app_entries[] = {
     {"measure", act_forward, "(sad)", NULL, NULL, {0}},
     {"delete-measurement", act_forward, "i", NULL, NULL, {0}},
     {"clear-measurements", act_forward, NULL, NULL, NULL, {0}},
+    {"probe", act_forward, "(dd)", NULL, NULL, {0}},
+    {"show-scale-bar", act_forward, NULL, NULL, NULL, {0}},
     {"pacs-dialog", act_forward, NULL, NULL, NULL, {0}},
     {"pacs-search", act_forward, "a{ss}", NULL, NULL, {0}},
     {"pacs-more", act_forward, NULL, NULL, NULL, {0}},

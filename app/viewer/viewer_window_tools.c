@@ -40,8 +40,12 @@ void _tsc_viewer_window_setup_tools(TscViewerWindow *self)
     tsc_slice_view_set_measurements(self->view, self->measurements, NULL, NULL);
     g_signal_connect(self->view, "measured", G_CALLBACK(on_measured), self);
     /* win.tool: the view's tool, a radio for the toolbar's toggle buttons. */
-    g_autoptr(GPropertyAction) pa = g_property_action_new("tool", self->view, "tool");
-    g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
+    static const char *view_props[] = {"tool", "show-scale-bar"};
+    for (size_t i = 0; i < G_N_ELEMENTS(view_props); i++) {
+        g_autoptr(GPropertyAction) pa =
+            g_property_action_new(view_props[i], self->view, view_props[i]);
+        g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
+    }
 }
 
 void _tsc_viewer_window_tools_series_changed(TscViewerWindow *self)
@@ -90,6 +94,10 @@ void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf)
                               tsc_measurement_list_get_row_text(self->measurement_list, (int)i));
     }
     g_key_file_set_integer(kf, "measurements", "on-slice-shown", on_slice);
+    g_key_file_set_string(kf, "measurements", "probe", tsc_slice_view_get_probe_text(self->view));
+    double px = 0, mm = tsc_slice_view_get_scale_bar(self->view, &px);
+    g_key_file_set_double(kf, "measurements", "scale-bar-mm", mm);
+    g_key_file_set_double(kf, "measurements", "scale-bar-px", px);
 }
 
 static void win_measure(GtkWidget *widget, const char *name, GVariant *p)
@@ -100,6 +108,15 @@ static void win_measure(GtkWidget *widget, const char *name, GVariant *p)
     g_autoptr(GVariant) points = NULL;
     g_variant_get(p, "(&s@ad)", &kind, &points);
     add_measurement(self, kind, points);
+}
+
+static void win_probe(GtkWidget *widget, const char *name, GVariant *p)
+{
+    TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
+    if (tsc_viewer_window_defer(self, name, p)) return;
+    double x, y;
+    g_variant_get(p, "(dd)", &x, &y);
+    tsc_slice_view_set_probe(self->view, x, y);
 }
 
 static void win_delete_measurement(GtkWidget *widget, const char *name, GVariant *p)
@@ -120,6 +137,7 @@ void _tsc_viewer_window_install_tool_actions(GtkWidgetClass *wc)
 {
     gtk_widget_class_install_action(wc, "win.measure", "(sad)", win_measure);
     gtk_widget_class_install_action(wc, "win.delete-measurement", "i", win_delete_measurement);
+    gtk_widget_class_install_action(wc, "win.probe", "(dd)", win_probe);
     gtk_widget_class_install_action(wc, "win.clear-measurements", NULL, win_clear_measurements);
     static const struct {
         guint key;

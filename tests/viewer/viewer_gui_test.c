@@ -3076,6 +3076,66 @@ static int test_measurements_keep_their_slice(void)
     return 0;
 }
 
+static int test_probe_and_scale_bar(void)
+{
+    g_autofree char *study = NULL;
+    Plugin p;
+    gssize series;
+    int r = open_lesion_study(&study, &p, &series);
+    if (r) return r;
+    size_t slice = p.api->study_get_series(p.index, series)->n_slices / 2;
+    tsc_dicom_image *d = NULL;
+    tsc_error err = {0};
+    CHECK(p.api->slice_decode(p.index, series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    int col = d->cols / 2 + 3, row = d->rows / 2 - 5;
+    g_autofree char *want = g_strdup_printf("%.1f", d->pixels[(size_t)row * d->cols + col]);
+    g_autofree char *want_pos = g_strdup_printf("col %d, row %d", col + 1, row + 1);
+    double dx = d->pixel_spacing[1];
+    int cols = d->cols;
+    p.api->image_free(d);
+
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    viewer_action(v, "tool", g_variant_new_string("probe"));
+    viewer_action(v, "probe", g_variant_new("(dd)", col + 0.5, row + 0.5));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "probe");
+    CHECK(kf, "no state");
+    g_autoptr(Shot) shot = viewer_shot(v, "probe");
+    CHECK(shot, "no screenshot");
+    g_autofree char *text = kf_str(kf, "measurements", "probe");
+    printf("  probe: \"%s\" (value %s expected)\n", text, want);
+    CHECK(g_str_has_prefix(text, want) && strstr(text, want_pos),
+          "the probe says \"%s\", not %s at %s", text, want, want_pos);
+    double img[4];
+    CHECK(get_rect(kf, "image", img), "no geometry");
+    CHECK(count_color(shot, img[0], img[1], img[2], img[3], MEASURE_RGB, 40) > 20,
+          "the probe is not drawn");
+    /* The scale bar: a round length, drawn at the image's scale. */
+    double mm = g_key_file_get_double(kf, "measurements", "scale-bar-mm", NULL);
+    double bar = g_key_file_get_double(kf, "measurements", "scale-bar-px", NULL);
+    double px_per_mm = img[2] / (cols * dx);
+    printf("  scale bar %g mm = %.1f px (%.3f px/mm)\n", mm, bar, px_per_mm);
+    CHECK(mm > 0 && fabs(bar - mm * px_per_mm) < 0.01 && bar <= 120 && bar >= 30,
+          "scale bar %g mm, %.1f px", mm, bar);
+    CHECK(fabs(log10(mm) - round(log10(mm))) < 1e-9 ||
+              fabs(log10(mm / 2) - round(log10(mm / 2))) < 1e-9 ||
+              fabs(log10(mm / 5) - round(log10(mm / 5))) < 1e-9,
+          "%g mm is not a round length", mm);
+    /* Another tool: no probe; the scale bar can be hidden. */
+    viewer_action(v, "tool", g_variant_new_string("none"));
+    viewer_action(v, "show-scale-bar", NULL);
+    g_autoptr(GKeyFile) off = viewer_state(v, "no-probe");
+    CHECK(off, "no state");
+    g_autofree char *gone = kf_str(off, "measurements", "probe");
+    CHECK(*gone == 0, "the probe stays with another tool: \"%s\"", gone);
+    CHECK(g_key_file_get_double(off, "measurements", "scale-bar-mm", NULL) == 0,
+          "the scale bar is still drawn");
+    viewer_stop(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -3104,6 +3164,7 @@ static const struct {
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
     {"viewer_measurements_keep_their_slice_and_values", test_measurements_keep_their_slice},
+    {"viewer_probe_reads_the_value_and_the_scale_bar_its_length", test_probe_and_scale_bar},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
