@@ -54,7 +54,7 @@ struct _TscSliceView {
     int seg_rows, seg_cols;
     char *seg_label;
     cairo_surface_t *seg_surface;
-    gboolean show_seg, left_drag_wl;
+    gboolean show_seg, left_drag_wl, invert;
 
     gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text, analyze_on_click;
     double opacity;
@@ -90,6 +90,7 @@ enum {
     PROP_LEFT_DRAG_WL,
     PROP_TOOL,
     PROP_SHOW_SCALE_BAR,
+    PROP_INVERT,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -672,6 +673,14 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
             cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
             cairo_rectangle(cr, 0, 0, d->cols, d->rows);
             cairo_fill(cr);
+            if (self->invert) {
+                /* Grey g becomes 255 - g; the cached surface stays as it is. */
+                cairo_set_operator(cr, CAIRO_OPERATOR_DIFFERENCE);
+                cairo_set_source_rgb(cr, 1, 1, 1);
+                cairo_rectangle(cr, 0, 0, d->cols, d->rows);
+                cairo_fill(cr);
+                cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+            }
             if (tsc_slice_view_get_seg_drawn(self)) {
                 /* Under our own overlay, which keeps priority. */
                 cairo_set_source_surface(cr, self->seg_surface, 0, 0);
@@ -970,6 +979,7 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_LEFT_DRAG_WL: g_value_set_boolean(value, self->left_drag_wl); break;
     case PROP_TOOL: g_value_set_string(value, tsc__view_tool_to_string(self->tools.tool)); break;
     case PROP_SHOW_SCALE_BAR: g_value_set_boolean(value, self->tools.show_scale_bar); break;
+    case PROP_INVERT: g_value_set_boolean(value, self->invert); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -994,6 +1004,7 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
         break;
     }
     case PROP_SHOW_SCALE_BAR: self->tools.show_scale_bar = g_value_get_boolean(value); break;
+    case PROP_INVERT: self->invert = g_value_get_boolean(value); break;
     case PROP_ANALYZE_ON_CLICK:
         self->analyze_on_click = g_value_get_boolean(value);
         gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
@@ -1056,6 +1067,7 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     /* "none", "ruler", "ellipse", "freehand" or "probe" (win.tool). */
     props[PROP_TOOL] = g_param_spec_string("tool", NULL, NULL, "none", f);
     props[PROP_SHOW_SCALE_BAR] = g_param_spec_boolean("show-scale-bar", NULL, NULL, TRUE, f);
+    props[PROP_INVERT] = g_param_spec_boolean("invert", NULL, NULL, FALSE, f);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,

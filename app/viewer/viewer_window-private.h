@@ -76,6 +76,7 @@ struct _TscViewerWindow {
     TscFindingsPanel *findings;
     TscMeasurementList *measurement_list;
     GtkWidget *tool_bar;
+    GtkSpinButton *cine_fps;
     GtkWidget *open_button, *analyze_slice_button, *analyze_series_button, *export_button,
         *preset_box;
     GtkWidget *work_box;
@@ -125,6 +126,7 @@ struct _TscViewerWindow {
 
     /* The reader's measurements of the series on screen (viewer_window_tools.c). */
     TscMeasurements *measurements;
+    guint cine_id; /* the cine timer; 0: paused */
 };
 
 /* A job's view of the window: a weak reference and the generation it was
@@ -226,6 +228,8 @@ void _tsc_viewer_window_install_tool_actions(GtkWidgetClass *wc);
 void _tsc_viewer_window_setup_tools(TscViewerWindow *self);
 /* Clears the measurements: the study or the series on screen changed. */
 void _tsc_viewer_window_tools_series_changed(TscViewerWindow *self);
+/* Pauses the cine (no-op when paused). */
+void _tsc_viewer_window_cine_stop(TscViewerWindow *self);
 void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf);
 void _tsc_viewer_window_show_toast(TscViewerWindow *self, const char *text, gboolean open_folder);
 

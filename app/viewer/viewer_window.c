@@ -815,6 +815,7 @@ static void tsc_viewer_window_dispose(GObject *object)
 {
     TscViewerWindow *self = TSC_VIEWER_WINDOW(object);
     self->gen++;
+    _tsc_viewer_window_cine_stop(self);
     if (self->toast_id) g_source_remove(self->toast_id);
     self->toast_id = 0;
     if (self->bench.idle_id) g_source_remove(self->bench.idle_id);
@@ -939,6 +940,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(findings);
     CHILD(measurement_list);
     CHILD(tool_bar);
+    CHILD(cine_fps);
     CHILD(analyze_slice_button);
     CHILD(analyze_series_button);
     CHILD(export_button);

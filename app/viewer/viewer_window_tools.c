@@ -33,14 +33,85 @@ static void on_measured(TscSliceView *view, const char *kind, GVariant *points,
     add_measurement(self, kind, points);
 }
 
+/* ---- cine ---------------------------------------------------------------- */
+
+static gboolean cine_tick(gpointer data)
+{
+    TscViewerWindow *self = data;
+    if (!self->have_series) {
+        self->cine_id = 0;
+        _tsc_viewer_window_cine_stop(self);
+        return G_SOURCE_REMOVE;
+    }
+    /* Round and round: after the last slice the first. */
+    gsize n = tsc_viewer_study_n_slices(self->study, self->series);
+    tsc_viewer_window_goto_slice(self, n ? (gssize)((self->slice + 1) % n) : 0);
+    return G_SOURCE_CONTINUE;
+}
+
+static void cine_restart(TscViewerWindow *self)
+{
+    if (self->cine_id) g_source_remove(self->cine_id);
+    int fps = gtk_spin_button_get_value_as_int(self->cine_fps);
+    self->cine_id = g_timeout_add(1000 / MAX(1, fps), cine_tick, self);
+}
+
+void _tsc_viewer_window_cine_stop(TscViewerWindow *self)
+{
+    if (self->cine_id) g_source_remove(self->cine_id);
+    self->cine_id = 0;
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "cine");
+    if (a) g_simple_action_set_state(G_SIMPLE_ACTION(a), g_variant_new_boolean(FALSE));
+}
+
+static void on_cine_change(GSimpleAction *a, GVariant *state, gpointer data)
+{
+    TscViewerWindow *self = data;
+    if (g_variant_get_boolean(state) && self->have_series) {
+        cine_restart(self);
+        g_simple_action_set_state(a, g_variant_new_boolean(TRUE));
+    } else {
+        _tsc_viewer_window_cine_stop(self);
+    }
+}
+
+static void on_cine_fps_change(GSimpleAction *a, GVariant *state, gpointer data)
+{
+    TscViewerWindow *self = data;
+    (void)a;
+    /* The spin button's handler below sets the action's state. */
+    gtk_spin_button_set_value(self->cine_fps, CLAMP(g_variant_get_int32(state), 1, 60));
+}
+
+/* The spin button and win.cine-fps show the same rate; a new rate applies
+ * at once while playing. */
+static void on_fps_spin_changed(GtkSpinButton *spin, TscViewerWindow *self)
+{
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "cine-fps");
+    g_simple_action_set_state(G_SIMPLE_ACTION(a),
+                              g_variant_new_int32(gtk_spin_button_get_value_as_int(spin)));
+    if (self->cine_id) cine_restart(self);
+}
+
+static void setup_cine(TscViewerWindow *self)
+{
+    static const GActionEntry entries[] = {
+        {"cine", NULL, NULL, "false", on_cine_change, {0}},
+        {"cine-fps", NULL, "i", "10", on_cine_fps_change, {0}},
+    };
+    g_action_map_add_action_entries(G_ACTION_MAP(self), entries, G_N_ELEMENTS(entries), self);
+    g_signal_connect(self->cine_fps, "value-changed", G_CALLBACK(on_fps_spin_changed), self);
+}
+
 void _tsc_viewer_window_setup_tools(TscViewerWindow *self)
 {
     self->measurements = tsc_measurements_new();
     tsc_measurement_list_set_store(self->measurement_list, self->measurements);
     tsc_slice_view_set_measurements(self->view, self->measurements, NULL, NULL);
     g_signal_connect(self->view, "measured", G_CALLBACK(on_measured), self);
+    setup_cine(self);
     /* win.tool: the view's tool, a radio for the toolbar's toggle buttons. */
-    static const char *view_props[] = {"tool", "show-scale-bar"};
+    static const char *view_props[] = {"tool", "show-scale-bar", "invert"};
     for (size_t i = 0; i < G_N_ELEMENTS(view_props); i++) {
         g_autoptr(GPropertyAction) pa =
             g_property_action_new(view_props[i], self->view, view_props[i]);
@@ -50,6 +121,7 @@ void _tsc_viewer_window_setup_tools(TscViewerWindow *self)
 
 void _tsc_viewer_window_tools_series_changed(TscViewerWindow *self)
 {
+    _tsc_viewer_window_cine_stop(self);
     /* What is on screen belongs to the series on screen. */
     tsc_measurements_clear(self->measurements);
     const tsc_dicom_series_info *si = self->have_series ? series_info(self) : NULL;
@@ -95,6 +167,12 @@ void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf)
     }
     g_key_file_set_integer(kf, "measurements", "on-slice-shown", on_slice);
     g_key_file_set_string(kf, "measurements", "probe", tsc_slice_view_get_probe_text(self->view));
+    gboolean invert = FALSE;
+    g_object_get(self->view, "invert", &invert, NULL);
+    g_key_file_set_boolean(kf, "measurements", "invert", invert);
+    g_key_file_set_boolean(kf, "measurements", "cine", self->cine_id != 0);
+    g_key_file_set_integer(kf, "measurements", "cine-fps",
+                           gtk_spin_button_get_value_as_int(self->cine_fps));
     double px = 0, mm = tsc_slice_view_get_scale_bar(self->view, &px);
     g_key_file_set_double(kf, "measurements", "scale-bar-mm", mm);
     g_key_file_set_double(kf, "measurements", "scale-bar-px", px);
@@ -149,4 +227,6 @@ void _tsc_viewer_window_install_tool_actions(GtkWidgetClass *wc)
                 {GDK_KEY_p, "probe"}};
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         gtk_widget_class_add_binding_action(wc, keys[i].key, 0, "win.tool", "s", keys[i].tool);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_v, 0, "win.invert", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_k, 0, "win.cine", NULL);
 }

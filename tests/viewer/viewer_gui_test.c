@@ -160,6 +160,21 @@ static int color_dist(const int a[3], guint32 rgb)
     return d;
 }
 
+/* Mean grey of the middle of the image in a screenshot. */
+static double mid_grey(const Shot *s, const double img[4])
+{
+    double sum = 0;
+    int n = 0;
+    for (int y = (int)(img[1] + img[3] * 0.3); y < img[1] + img[3] * 0.7; y += 3)
+        for (int x = (int)(img[0] + img[2] * 0.3); x < img[0] + img[2] * 0.7; x += 3) {
+            int c[3];
+            px(s, x, y, c);
+            sum += (c[0] + c[1] + c[2]) / 3.0;
+            n++;
+        }
+    return n ? sum / n : 0;
+}
+
 /* ---- synthetic studies -------------------------------------------------- */
 
 static guint32 rng_state = 12345;
@@ -620,16 +635,7 @@ static int test_opens_sample_study(void)
     CHECK(s, "no screenshot");
     /* The slice is drawn: the centre of the image is bright brain, the view
      * around it black. */
-    double sum = 0;
-    int n = 0;
-    for (int y = (int)(img[1] + img[3] * 0.3); y < img[1] + img[3] * 0.7; y += 4)
-        for (int x = (int)(img[0] + img[2] * 0.3); x < img[0] + img[2] * 0.7; x += 4) {
-            int c[3];
-            px(s, x, y, c);
-            sum += (c[0] + c[1] + c[2]) / 3.0;
-            n++;
-        }
-    double mean = n ? sum / n : 0;
+    double mean = mid_grey(s, img);
     printf("  mean grey in the brain: %.1f\n", mean);
     CHECK(mean > 40, "the slice is not drawn (mean grey %.1f)", mean);
     /* Physical aspect: a square slice of square pixels is drawn square. */
@@ -3136,6 +3142,59 @@ static int test_probe_and_scale_bar(void)
     return 0;
 }
 
+static int test_cine_and_invert(void)
+{
+    g_autofree char *study = NULL;
+    Plugin p;
+    gssize series;
+    int r = open_lesion_study(&study, &p, &series);
+    if (r) return r;
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    viewer_action(v, "goto-slice", g_variant_new_int32(0));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "start");
+    CHECK(kf, "no state");
+    double img[4];
+    CHECK(get_rect(kf, "image", img), "no geometry");
+    g_autoptr(Shot) plain = viewer_shot(v, "plain");
+    viewer_action(v, "invert", NULL);
+    g_autoptr(GKeyFile) inv = viewer_state(v, "inverted");
+    g_autoptr(Shot) inverted = viewer_shot(v, "inverted");
+    CHECK(plain && inverted && inv, "no screenshots");
+    CHECK(g_key_file_get_boolean(inv, "measurements", "invert", NULL), "not inverted in the state");
+    double g0 = mid_grey(plain, img), g1 = mid_grey(inverted, img);
+    printf("  mean grey %.1f, inverted %.1f\n", g0, g1);
+    CHECK(fabs(g0 + g1 - 255) < 3, "inverting gave %.1f from %.1f", g1, g0);
+    viewer_action(v, "invert", NULL);
+
+    /* 10 frames a second for about a second, then paused: it stays. */
+    viewer_action(v, "cine-fps", g_variant_new_int32(10));
+    viewer_action(v, "cine", NULL);
+    g_usleep(1200 * 1000);
+    viewer_action(v, "cine", NULL);
+    g_autoptr(GKeyFile) paused = viewer_state(v, "paused");
+    CHECK(paused, "no state");
+    int at = g_key_file_get_integer(paused, "series", "slice", NULL);
+    printf("  cine at 10 fps for 1.2 s: slice 0 -> %d\n", at);
+    CHECK(!g_key_file_get_boolean(paused, "measurements", "cine", NULL),
+          "still playing after pause");
+    CHECK(g_key_file_get_integer(paused, "measurements", "cine-fps", NULL) == 10, "fps not 10");
+    CHECK(at >= 4 && at <= 13, "the cine went from slice 0 to %d in 1.2 s at 10 fps", at);
+    g_usleep(500 * 1000);
+    g_autoptr(GKeyFile) still = viewer_state(v, "still");
+    CHECK(still && g_key_file_get_integer(still, "series", "slice", NULL) == at,
+          "it moved while paused");
+    /* Playing stops when another series is shown. */
+    viewer_action(v, "cine", NULL);
+    viewer_action(v, "select-series", g_variant_new_int32(series == 0 ? 1 : 0));
+    g_autoptr(GKeyFile) other = viewer_state(v, "other-series");
+    CHECK(other && !g_key_file_get_boolean(other, "measurements", "cine", NULL),
+          "the cine plays on another series");
+    viewer_stop(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -3165,6 +3224,7 @@ static const struct {
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
     {"viewer_measurements_keep_their_slice_and_values", test_measurements_keep_their_slice},
     {"viewer_probe_reads_the_value_and_the_scale_bar_its_length", test_probe_and_scale_bar},
+    {"viewer_cine_plays_at_its_fps_and_invert_flips_the_grey", test_cine_and_invert},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
