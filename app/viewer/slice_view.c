@@ -74,6 +74,8 @@ struct _TscSliceView {
     double text_x[N_SLOTS]; /* where each corner layout is drawn from */
 
     TscSliceTools tools; /* measuring (slice_view_tools.c) */
+    int rotation;        /* quarter turns clockwise, 0-3 */
+    gboolean flip;       /* mirrored left-right before the rotation */
 };
 
 G_DEFINE_FINAL_TYPE(TscSliceView, tsc_slice_view, GTK_TYPE_WIDGET)
@@ -91,6 +93,8 @@ enum {
     PROP_TOOL,
     PROP_SHOW_SCALE_BAR,
     PROP_INVERT,
+    PROP_ROTATION,
+    PROP_FLIP,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -105,8 +109,9 @@ static void physical_size(TscSliceView *self, double *w_mm, double *h_mm)
     const tsc_dicom_image *d = self->image->image;
     double dy = d->pixel_spacing[0] > 0 ? d->pixel_spacing[0] : 1;
     double dx = d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1;
-    *w_mm = d->cols * dx;
-    *h_mm = d->rows * dy;
+    /* On screen: a quarter turn swaps width and height. */
+    *w_mm = (self->rotation & 1 ? d->rows * dy : d->cols * dx);
+    *h_mm = (self->rotation & 1 ? d->cols * dx : d->rows * dy);
 }
 
 static double fit_scale(TscSliceView *self)
@@ -131,13 +136,33 @@ gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect
     return TRUE;
 }
 
-static gboolean widget_to_image(TscSliceView *self, double x, double y, double *ix, double *iy)
+gboolean tsc_slice_view_get_image_matrix(TscSliceView *self, cairo_matrix_t *m)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
     graphene_rect_t r;
     if (!tsc_slice_view_get_image_rect(self, &r)) return FALSE;
     const tsc_dicom_image *d = self->image->image;
-    *ix = (x - r.origin.x) / r.size.width * d->cols;
-    *iy = (y - r.origin.y) / r.size.height * d->rows;
+    double s = fit_scale(self) * self->zoom;
+    cairo_matrix_init_translate(m, r.origin.x + r.size.width / 2.0,
+                                r.origin.y + r.size.height / 2.0);
+    cairo_matrix_rotate(m, self->rotation * G_PI / 2);
+    if (self->flip) cairo_matrix_scale(m, -1, 1);
+    cairo_matrix_scale(m, s * (d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1),
+                       s * (d->pixel_spacing[0] > 0 ? d->pixel_spacing[0] : 1));
+    cairo_matrix_translate(m, -d->cols / 2.0, -d->rows / 2.0);
+    return TRUE;
+}
+
+static gboolean widget_to_image(TscSliceView *self, double x, double y, double *ix, double *iy)
+{
+    cairo_matrix_t m;
+    if (!tsc_slice_view_get_image_matrix(self, &m) ||
+        cairo_matrix_invert(&m) != CAIRO_STATUS_SUCCESS)
+        return FALSE;
+    const tsc_dicom_image *d = self->image->image;
+    *ix = x;
+    *iy = y;
+    cairo_matrix_transform_point(&m, ix, iy);
     return *ix >= 0 && *iy >= 0 && *ix < d->cols && *iy < d->rows;
 }
 
@@ -267,6 +292,8 @@ void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const d
     self->has_iop = iop && (iop[0] != 0 || iop[1] != 0 || iop[2] != 0);
     if (self->has_iop) memcpy(self->iop, iop, sizeof self->iop);
     self->preset = TSC_WINDOW_HEADER;
+    self->rotation = 0;
+    self->flip = FALSE;
     tsc_slice_view_fit(self);
 }
 
@@ -351,50 +378,9 @@ void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, in
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
-static void on_measurements_changed(TscMeasurements *store, TscSliceView *self)
+TscSliceTools *tsc__slice_view_get_tools(TscSliceView *self)
 {
-    (void)store;
-    gtk_widget_queue_draw(GTK_WIDGET(self));
-}
-
-void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
-                                     const char *series_uid, const char *unit)
-{
-    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
-    TscSliceTools *t = &self->tools;
-    if (t->store != store) {
-        if (t->store) g_signal_handler_disconnect(t->store, t->changed_handler);
-        g_set_object(&t->store, store);
-        t->changed_handler =
-            store ? g_signal_connect(store, "changed", G_CALLBACK(on_measurements_changed), self)
-                  : 0;
-    }
-    replace(&t->series_uid, series_uid);
-    replace(&t->unit, unit);
-    gtk_widget_queue_draw(GTK_WIDGET(self));
-}
-
-void tsc_slice_view_set_probe(TscSliceView *self, double x, double y)
-{
-    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
-    self->tools.probe_valid = self->image && x >= 0 && y >= 0 && x < self->image->image->cols &&
-                              y < self->image->image->rows;
-    self->tools.probe_x = x;
-    self->tools.probe_y = y;
-    gtk_widget_queue_draw(GTK_WIDGET(self));
-}
-
-const char *tsc_slice_view_get_probe_text(TscSliceView *self)
-{
-    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), "");
-    return self->tools.probe_text ? self->tools.probe_text : "";
-}
-
-double tsc_slice_view_get_scale_bar(TscSliceView *self, double *pixels)
-{
-    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), 0);
-    if (pixels) *pixels = self->tools.scale_bar_px;
-    return self->tools.scale_bar_mm;
+    return &self->tools;
 }
 
 gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self)
@@ -431,28 +417,6 @@ gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when)
 
 /* ---- drawing ----------------------------------------------------------- */
 
-/* Patient-axis letters of direction `v` (DICOM LPS: +x left, +y posterior,
- * +z head), strongest first; oblique directions get two or three. */
-static void orientation_letters(const double v[3], char out[4])
-{
-    static const char pos[3] = {'L', 'P', 'S'}, neg[3] = {'R', 'A', 'I'};
-    int order[3] = {0, 1, 2};
-    for (int i = 0; i < 3; i++)
-        for (int j = i + 1; j < 3; j++)
-            if (fabs(v[order[j]]) > fabs(v[order[i]])) {
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-    int n = 0;
-    for (int i = 0; i < 3; i++) {
-        int a = order[i];
-        if (fabs(v[a]) < 0.25 && n > 0) break;
-        out[n++] = v[a] >= 0 ? pos[a] : neg[a];
-    }
-    out[n] = 0;
-}
-
 /* The layout of `slot`, created once and updated only when its text changes. */
 static PangoLayout *slot_layout(TscSliceView *self, int slot, const char *text, gboolean bold,
                                 PangoAlignment align)
@@ -487,15 +451,9 @@ static void draw_text(GtkSnapshot *s, PangoLayout *layout, double x, double y, c
     gtk_snapshot_restore(s);
 }
 
-/* Orientation letters of the slice's edges: left, right, top, bottom. */
 static void edge_letters(TscSliceView *self, char out[4][4])
 {
-    const double *r = self->iop, *c = self->iop + 3;
-    double rn[3] = {-r[0], -r[1], -r[2]}, cn[3] = {-c[0], -c[1], -c[2]};
-    orientation_letters(rn, out[0]);
-    orientation_letters(r, out[1]);
-    orientation_letters(cn, out[2]);
-    orientation_letters(c, out[3]);
+    tsc__edge_letters(self->iop, self->rotation, self->flip, out);
 }
 
 /* Lays out one row of corner texts (top or bottom) so that the left and
@@ -586,7 +544,7 @@ typedef struct {
     const void *result, *model;
     float img[4];
     double w, band_h, top, opacity;
-    int outline, heatmap, scale;
+    int outline, heatmap, scale, orientation;
 } OverlayKey;
 G_STATIC_ASSERT(sizeof(OverlayKey) <= 128);
 
@@ -621,14 +579,17 @@ static void draw_overlay(TscSliceView *self, GtkSnapshot *s, const graphene_rect
     key.outline = self->overlay_outline;
     key.heatmap = self->show_heatmap;
     key.scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
+    key.orientation = self->rotation * 2 + self->flip;
     if (!self->overlay_surface || memcmp(&key, self->overlay_key, sizeof key) != 0) {
         g_clear_pointer(&self->overlay_surface, cairo_surface_destroy);
         int pw = (int)ceil(w) * key.scale, ph = (int)ceil(band_h) * key.scale;
         cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
         cairo_surface_set_device_scale(surf, key.scale, key.scale);
         cairo_t *c2 = cairo_create(surf);
-        cairo_translate(c2, img->origin.x, img->origin.y - top);
-        cairo_scale(c2, img->size.width / d->cols, img->size.height / d->rows);
+        cairo_matrix_t m;
+        tsc_slice_view_get_image_matrix(self, &m);
+        cairo_translate(c2, 0, -top);
+        cairo_transform(c2, &m);
         tsc_overlay_options o = api->overlay_default_options();
         o.mode = self->overlay_outline ? TSC_OVERLAY_OUTLINE : TSC_OVERLAY_FILL;
         o.opacity = self->opacity;
@@ -665,8 +626,9 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         if (graphene_rect_intersection(&img, &bounds, &vis)) {
             const tsc_dicom_image *d = self->image->image;
             cairo_t *cr = gtk_snapshot_append_cairo(s, &vis);
-            cairo_translate(cr, img.origin.x, img.origin.y);
-            cairo_scale(cr, img.size.width / d->cols, img.size.height / d->rows);
+            cairo_matrix_t m;
+            tsc_slice_view_get_image_matrix(self, &m);
+            cairo_transform(cr, &m);
             cairo_set_source_surface(cr, current_surface(self), 0, 0);
             /* Bilinear when enlarging; a box filter when shrinking. */
             cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
@@ -700,24 +662,25 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         effective_window(self, self->preset, &c, &ww);
         static const char *names[] = {"header", "brain", "min/max", "custom"};
         const tsc_dicom_image *d = self->image->image;
-        g_autofree char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
-                                   names[self->preset],
-                                   100.0 * img.size.width / MAX(1, d->cols), d->cols, d->rows);
+        g_autofree char *bl = g_strdup_printf(
+            "W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c, names[self->preset],
+            100.0 * MAX(img.size.width, img.size.height) / MAX(1, MAX(d->cols, d->rows)), d->cols,
+            d->rows);
         place_corner_row(self, SLOT_TL, self->top_left, SLOT_TR, self->top_right, letter_width(self, 2),
                          FALSE, w, h);
         place_corner_row(self, SLOT_BL, bl, SLOT_BR, self->bottom_right, letter_width(self, 3), TRUE, w, h);
         top = MAX(draw_corner(self, s, SLOT_TL), draw_corner(self, s, SLOT_TR));
         bottom = MAX(draw_corner(self, s, SLOT_BL), draw_corner(self, s, SLOT_BR));
-        tsc__slice_tools_snapshot_scale_bar(&self->tools, widget, s, self->image, &img, h, bottom);
+        tsc__slice_tools_snapshot_scale_bar(&self->tools, self, s, h, bottom);
     } else {
         for (int i = SLOT_TL; i <= SLOT_BR; i++) graphene_rect_init(&self->text_rects[i], 0, 0, 0, 0);
-        tsc__slice_tools_snapshot_scale_bar(&self->tools, widget, s, self->image, &img, h, 0);
+        tsc__slice_tools_snapshot_scale_bar(&self->tools, self, s, h, 0);
     }
     if (!self->image || !self->has_iop)
         for (int i = 0; i < 4; i++) graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], 0, 0, 0, 0);
     if (self->image && self->result && self->show_overlay)
         draw_overlay(self, s, &img, w, h, top, bottom);
-    tsc__slice_tools_snapshot(&self->tools, widget, s, self->image, &img, &bounds);
+    tsc__slice_tools_snapshot(&self->tools, self, s, &bounds);
     if (self->image && self->has_iop) draw_letters(self, s, w, h);
     if (tsc_slice_view_get_seg_drawn(self)) {
         static const GdkRGBA seg_fg = {((TSC_VIEWER_COLOR_SEG >> 16) & 0xFF) / 255.0f,
@@ -946,10 +909,10 @@ static void action_native(GtkWidget *w, const char *name, GVariant *param)
     (void)param;
     TscSliceView *self = TSC_SLICE_VIEW(w);
     if (!self->image) return;
-    /* One image column per screen pixel. */
-    graphene_rect_t r;
-    tsc_slice_view_get_image_rect(self, &r);
-    zoom_about(self, self->image->image->cols / (double)r.size.width, gtk_widget_get_width(w) / 2.0,
+    /* One image column per screen pixel, whichever way the image is turned. */
+    cairo_matrix_t m;
+    tsc_slice_view_get_image_matrix(self, &m);
+    zoom_about(self, 1.0 / hypot(m.xx, m.yx), gtk_widget_get_width(w) / 2.0,
                gtk_widget_get_height(w) / 2.0);
 }
 
@@ -980,6 +943,8 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_TOOL: g_value_set_string(value, tsc__view_tool_to_string(self->tools.tool)); break;
     case PROP_SHOW_SCALE_BAR: g_value_set_boolean(value, self->tools.show_scale_bar); break;
     case PROP_INVERT: g_value_set_boolean(value, self->invert); break;
+    case PROP_ROTATION: g_value_set_int(value, self->rotation); break;
+    case PROP_FLIP: g_value_set_boolean(value, self->flip); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -1005,6 +970,8 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
     }
     case PROP_SHOW_SCALE_BAR: self->tools.show_scale_bar = g_value_get_boolean(value); break;
     case PROP_INVERT: self->invert = g_value_get_boolean(value); break;
+    case PROP_ROTATION: self->rotation = g_value_get_int(value) & 3; break;
+    case PROP_FLIP: self->flip = g_value_get_boolean(value); break;
     case PROP_ANALYZE_ON_CLICK:
         self->analyze_on_click = g_value_get_boolean(value);
         gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
@@ -1068,6 +1035,9 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     props[PROP_TOOL] = g_param_spec_string("tool", NULL, NULL, "none", f);
     props[PROP_SHOW_SCALE_BAR] = g_param_spec_boolean("show-scale-bar", NULL, NULL, TRUE, f);
     props[PROP_INVERT] = g_param_spec_boolean("invert", NULL, NULL, FALSE, f);
+    /* Quarter turns clockwise, after a left-right mirror when "flip". */
+    props[PROP_ROTATION] = g_param_spec_int("rotation", NULL, NULL, 0, 3, 0, f);
+    props[PROP_FLIP] = g_param_spec_boolean("flip", NULL, NULL, FALSE, f);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,

@@ -86,7 +86,11 @@ void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);
 void tsc_slice_view_fit(TscSliceView *self);
 
-/* Where the image is drawn, in the view's coordinates; FALSE when none. */
+/* The transformation from image pixel coordinates to the view's (zoom, pan,
+ * "rotation" and "flip"); FALSE when no image is shown. */
+gboolean tsc_slice_view_get_image_matrix(TscSliceView *self, cairo_matrix_t *m);
+/* Where the image is drawn (its bounding box), in the view's coordinates;
+ * FALSE when none. */
 gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect);
 typedef enum {
     TSC_SLICE_VIEW_TEXT_TOP_LEFT,

@@ -91,24 +91,27 @@ gboolean tsc__slice_tools_end(TscSliceTools *t, const char **kind, GVariant **po
     return ok;
 }
 
-/* The shape of a measurement as a cairo path in view coordinates. */
-static void shape_path(cairo_t *cr, TscMeasureKind kind, const double *xy, gsize n, double ox,
-                       double oy, double sx, double sy)
+/* The shape of a measurement as a cairo path in view coordinates; `m`
+ * maps image pixels to the view. */
+static void shape_path(cairo_t *cr, TscMeasureKind kind, const double *xy, gsize n,
+                       const cairo_matrix_t *m)
 {
     cairo_new_path(cr);
+    /* Built in image coordinates; stroked in the view's, at a constant width. */
+    cairo_save(cr);
+    cairo_transform(cr, m);
     if (kind == TSC_MEASURE_ELLIPSE) {
-        double cx = ox + (xy[0] + xy[2]) / 2 * sx, cy = oy + (xy[1] + xy[3]) / 2 * sy;
-        double rx = fabs(xy[2] - xy[0]) / 2 * sx, ry = fabs(xy[3] - xy[1]) / 2 * sy;
-        if (rx < 0.5 || ry < 0.5) return;
-        cairo_save(cr);
-        cairo_translate(cr, cx, cy);
-        cairo_scale(cr, rx, ry);
-        cairo_arc(cr, 0, 0, 1, 0, 2 * G_PI);
-        cairo_restore(cr);
-        return;
+        double rx = fabs(xy[2] - xy[0]) / 2, ry = fabs(xy[3] - xy[1]) / 2;
+        if (rx > 0 && ry > 0) {
+            cairo_translate(cr, (xy[0] + xy[2]) / 2, (xy[1] + xy[3]) / 2);
+            cairo_scale(cr, rx, ry);
+            cairo_arc(cr, 0, 0, 1, 0, 2 * G_PI);
+        }
+    } else {
+        for (gsize i = 0; i < n; i++) cairo_line_to(cr, xy[2 * i], xy[2 * i + 1]);
+        if (kind == TSC_MEASURE_FREEHAND) cairo_close_path(cr);
     }
-    for (gsize i = 0; i < n; i++) cairo_line_to(cr, ox + xy[2 * i] * sx, oy + xy[2 * i + 1] * sy);
-    if (kind == TSC_MEASURE_FREEHAND) cairo_close_path(cr);
+    cairo_restore(cr);
 }
 
 /* A dark halo under the line keeps it visible on bright tissue. */
@@ -173,70 +176,68 @@ static void update_probe_text(TscSliceTools *t, const tsc_dicom_image *d)
 }
 
 static void draw_probe(TscSliceTools *t, cairo_t *cr, PangoLayout *layout, const tsc_dicom_image *d,
-                       double ox, double oy, double sx, double sy, const graphene_rect_t *bounds)
+                       const cairo_matrix_t *m, const graphene_rect_t *bounds)
 {
     update_probe_text(t, d);
     if (!t->probe_text) return;
-    /* The pixel itself, outlined, and its value beside it. */
-    double c = floor(t->probe_x), r = floor(t->probe_y);
-    double x = ox + c * sx, y = oy + r * sy, w = MAX(sx, 3.0), h = MAX(sy, 3.0);
-    cairo_rectangle(cr, x - 0.5, y - 0.5, w + 1, h + 1);
+    /* The pixel itself, outlined (at least 3 screen pixels), and its value beside it. */
+    double x = floor(t->probe_x) + 0.5, y = floor(t->probe_y) + 0.5;
+    cairo_matrix_transform_point(m, &x, &y);
+    double half = MAX(hypot(m->xx, m->yx), 3.0) / 2 + 0.5;
+    cairo_rectangle(cr, x - half, y - half, 2 * half, 2 * half);
     stroke_shape(cr, FALSE);
-    draw_label(cr, layout, t->probe_text, x + w + 12, y + h + 12, bounds);
+    draw_label(cr, layout, t->probe_text, x + half + 12, y + half + 12, bounds);
 }
 
-void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
-                               const TscViewerImage *image, const graphene_rect_t *img,
+void tsc__slice_tools_snapshot(TscSliceTools *t, TscSliceView *view, GtkSnapshot *s,
                                const graphene_rect_t *bounds)
 {
+    const TscViewerImage *image = tsc_slice_view_get_image(view);
     gsize n_store = t->store ? tsc_measurements_get_n(t->store) : 0;
     gboolean probing = t->tool == TSC_TOOL_PROBE && t->probe_valid;
     if (!probing) g_clear_pointer(&t->probe_text, g_free);
     if (!image || (n_store == 0 && !t->drawing && !probing)) return;
     const tsc_dicom_image *d = image->image;
-    double ox = img->origin.x, oy = img->origin.y;
-    double sx = img->size.width / d->cols, sy = img->size.height / d->rows;
+    cairo_matrix_t mat;
+    tsc_slice_view_get_image_matrix(view, &mat);
     cairo_t *cr = gtk_snapshot_append_cairo(s, bounds);
-    g_autoptr(PangoLayout) layout = tool_layout(view);
+    g_autoptr(PangoLayout) layout = tool_layout(GTK_WIDGET(view));
     for (gsize i = 0; i < n_store; i++) {
         const TscMeasurement *m = tsc_measurements_get(t->store, i);
         if (m->slice != image->slice || g_strcmp0(m->series_uid, t->series_uid) != 0) continue;
-        shape_path(cr, m->kind, m->xy, m->n_points, ox, oy, sx, sy);
+        shape_path(cr, m->kind, m->xy, m->n_points, &mat);
+        /* The label beside the right end of the shape as drawn. */
+        double x0, y0, lx, ly;
+        cairo_stroke_extents(cr, &x0, &y0, &lx, &ly);
+        ly = (y0 + ly) / 2;
         stroke_shape(cr, FALSE);
-        /* The label beside the right end of the shape. */
-        double lx = -INFINITY, ly = 0;
-        for (gsize k = 0; k < m->n_points; k++)
-            if (m->xy[2 * k] > lx) {
-                lx = m->xy[2 * k];
-                ly = m->kind == TSC_MEASURE_ELLIPSE ? (m->xy[1] + m->xy[3]) / 2 : m->xy[2 * k + 1];
-            }
         g_autofree char *text = tsc_measurement_dup_summary(m, t->unit);
         /* "Ellipse 312 mm² · mean …" on two lines beside the shape. */
         g_autofree char *shown = g_strdup_printf("%u \xc2\xb7 %s", m->id, text);
         for (char *c = shown; (c = strstr(c, " \xc2\xb7 mean")) != NULL;) *c = '\n', c++;
-        draw_label(cr, layout, shown, ox + lx * sx + 8, oy + ly * sy - 8, bounds);
+        draw_label(cr, layout, shown, lx + 8, ly - 8, bounds);
     }
     if (t->drawing && t->draft->len >= 4) {
         TscMeasureKind kind = t->tool == TSC_TOOL_RULER     ? TSC_MEASURE_RULER
                               : t->tool == TSC_TOOL_ELLIPSE ? TSC_MEASURE_ELLIPSE
                                                             : TSC_MEASURE_FREEHAND;
-        shape_path(cr, kind, (const double *)(void *)t->draft->data, t->draft->len / 2, ox, oy, sx,
-                   sy);
+        shape_path(cr, kind, (const double *)(void *)t->draft->data, t->draft->len / 2, &mat);
         stroke_shape(cr, TRUE);
     }
-    if (probing) draw_probe(t, cr, layout, d, ox, oy, sx, sy, bounds);
+    if (probing) draw_probe(t, cr, layout, d, &mat, bounds);
     cairo_destroy(cr);
 }
 
-void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
-                                         const TscViewerImage *image, const graphene_rect_t *img,
+void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, TscSliceView *view, GtkSnapshot *s,
                                          double h, double bottom)
 {
     t->scale_bar_mm = t->scale_bar_px = 0;
-    if (!image || !t->show_scale_bar) return;
+    const TscViewerImage *image = tsc_slice_view_get_image(view);
+    cairo_matrix_t m;
+    if (!image || !t->show_scale_bar || !tsc_slice_view_get_image_matrix(view, &m)) return;
     const tsc_dicom_image *d = image->image;
     double dx = d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1;
-    double px_per_mm = img->size.width / (d->cols * dx);
+    double px_per_mm = hypot(m.xx, m.yx) / dx;
     static const double nice[] = {200, 100, 50, 20, 10, 5, 2, 1, 0.5, 0.2, 0.1};
     double mm = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(nice) && !mm; i++)
@@ -245,7 +246,7 @@ void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, GtkWidget *view, GtkS
     t->scale_bar_mm = mm;
     t->scale_bar_px = mm * px_per_mm;
     double x = 12, y = h - bottom - 10;
-    g_autoptr(PangoLayout) layout = tool_layout(view);
+    g_autoptr(PangoLayout) layout = tool_layout(GTK_WIDGET(view));
     g_autofree char *label = g_strdup_printf("%g mm", mm);
     pango_layout_set_text(layout, label, -1);
     int lw, lh;
@@ -272,4 +273,102 @@ void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, GtkWidget *view, GtkS
     cairo_move_to(cr, x, y - 7 - lh);
     pango_cairo_show_layout(cr, layout);
     cairo_destroy(cr);
+}
+
+/* ---- orientation letters ------------------------------------------------- */
+
+/* Patient-axis letters of direction `v` (DICOM LPS: +x left, +y posterior,
+ * +z head), strongest first; oblique directions get two or three. */
+static void orientation_letters(const double v[3], char out[4])
+{
+    static const char pos[3] = {'L', 'P', 'S'}, neg[3] = {'R', 'A', 'I'};
+    int order[3] = {0, 1, 2};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (fabs(v[order[j]]) > fabs(v[order[i]])) {
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        int a = order[i];
+        if (fabs(v[a]) < 0.25 && n > 0) break;
+        out[n++] = v[a] >= 0 ? pos[a] : neg[a];
+    }
+    out[n] = 0;
+}
+
+/* Orientation letters of the slice's edges: left, right, top, bottom. */
+void tsc__edge_letters(const double iop[6], int rotation, gboolean flip, char out[4][4])
+{
+    const double *r = iop, *c = iop + 3;
+    /* The screen's right and down as image directions (rotated, flipped),
+     * then in patient space. */
+    cairo_matrix_t m;
+    cairo_matrix_init_rotate(&m, rotation * G_PI / 2);
+    if (flip) cairo_matrix_scale(&m, -1, 1);
+    cairo_matrix_invert(&m);
+    double dirs[2][2] = {{1, 0}, {0, 1}}, v[4][3];
+    for (int k = 0; k < 2; k++) {
+        cairo_matrix_transform_distance(&m, &dirs[k][0], &dirs[k][1]);
+        for (int i = 0; i < 3; i++) {
+            v[2 * k + 1][i] = round(dirs[k][0]) * r[i] + round(dirs[k][1]) * c[i];
+            v[2 * k][i] = -v[2 * k + 1][i];
+        }
+    }
+    for (int e = 0; e < 4; e++) orientation_letters(v[e], out[e]);
+}
+
+/* ---- TscSliceView's public API of the tools -------------------------------- */
+
+static void on_measurements_changed(TscMeasurements *store, TscSliceView *self)
+{
+    (void)store;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
+                                     const char *series_uid, const char *unit)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    TscSliceTools *t = tsc__slice_view_get_tools(self);
+    if (t->store != store) {
+        if (t->store) g_signal_handler_disconnect(t->store, t->changed_handler);
+        g_set_object(&t->store, store);
+        t->changed_handler =
+            store ? g_signal_connect(store, "changed", G_CALLBACK(on_measurements_changed), self)
+                  : 0;
+    }
+    g_free(t->series_uid);
+    t->series_uid = g_strdup(series_uid);
+    g_free(t->unit);
+    t->unit = g_strdup(unit);
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void tsc_slice_view_set_probe(TscSliceView *self, double x, double y)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    TscSliceTools *t = tsc__slice_view_get_tools(self);
+    /* Checked against the slice when drawn: it may still be decoding. */
+    t->probe_valid = x >= 0 && y >= 0;
+    t->probe_x = x;
+    t->probe_y = y;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+const char *tsc_slice_view_get_probe_text(TscSliceView *self)
+{
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), "");
+    TscSliceTools *t = tsc__slice_view_get_tools(self);
+    return t->probe_text ? t->probe_text : "";
+}
+
+double tsc_slice_view_get_scale_bar(TscSliceView *self, double *pixels)
+{
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), 0);
+    TscSliceTools *t = tsc__slice_view_get_tools(self);
+    if (pixels) *pixels = t->scale_bar_px;
+    return t->scale_bar_mm;
 }

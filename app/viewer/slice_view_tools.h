@@ -10,6 +10,7 @@
 #include <gtk/gtk.h>
 
 #include "measurements.h"
+#include "slice_view.h"
 #include "viewer_study.h"
 
 G_BEGIN_DECLS
@@ -53,15 +54,19 @@ void tsc__slice_tools_update(TscSliceTools *t, double ix, double iy);
 /* Ends the drag: the measurement drawn as its kind and an "ad" of its
  * points (floating), or FALSE when nothing was drawn. */
 gboolean tsc__slice_tools_end(TscSliceTools *t, const char **kind, GVariant **points);
-/* Draws the measurements of `image`'s slice and the one being drawn;
- * `img` is where the image is drawn, `bounds` the view. */
-void tsc__slice_tools_snapshot(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
-                               const TscViewerImage *image, const graphene_rect_t *img,
+/* The orientation letters of the view's edges (left, right, top, bottom)
+ * for ImageOrientationPatient `iop` turned `rotation` quarter turns
+ * clockwise after a left-right mirror when `flip`. */
+void tsc__edge_letters(const double iop[6], int rotation, gboolean flip, char out[4][4]);
+/* The view's tools (slice_view.c). */
+TscSliceTools *tsc__slice_view_get_tools(TscSliceView *self);
+/* Draws the measurements of the slice on screen, the one being drawn and
+ * the probe; `bounds` is the view. */
+void tsc__slice_tools_snapshot(TscSliceTools *t, TscSliceView *view, GtkSnapshot *s,
                                const graphene_rect_t *bounds);
 /* The scale bar, bottom left above the corner text band of height
  * `bottom`: a round length in mm of at most 120 screen pixels. */
-void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, GtkWidget *view, GtkSnapshot *s,
-                                         const TscViewerImage *image, const graphene_rect_t *img,
+void tsc__slice_tools_snapshot_scale_bar(TscSliceTools *t, TscSliceView *view, GtkSnapshot *s,
                                          double h, double bottom);
 
 G_END_DECLS

@@ -170,6 +170,11 @@ void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf)
     gboolean invert = FALSE;
     g_object_get(self->view, "invert", &invert, NULL);
     g_key_file_set_boolean(kf, "measurements", "invert", invert);
+    int rotation = 0;
+    gboolean flip = FALSE;
+    g_object_get(self->view, "rotation", &rotation, "flip", &flip, NULL);
+    g_key_file_set_integer(kf, "measurements", "rotation", rotation * 90);
+    g_key_file_set_boolean(kf, "measurements", "flip", flip);
     g_key_file_set_boolean(kf, "measurements", "cine", self->cine_id != 0);
     g_key_file_set_integer(kf, "measurements", "cine-fps",
                            gtk_spin_button_get_value_as_int(self->cine_fps));
@@ -197,6 +202,30 @@ static void win_probe(GtkWidget *widget, const char *name, GVariant *p)
     tsc_slice_view_set_probe(self->view, x, y);
 }
 
+/* Turning and mirroring compose on screen: a mirror after k quarter turns
+ * is the mirror first and -k turns (the view mirrors before it turns). */
+static void turn(TscViewerWindow *self, int quarter_turns, int mirror)
+{
+    int rotation = 0;
+    gboolean flip = FALSE;
+    g_object_get(self->view, "rotation", &rotation, "flip", &flip, NULL);
+    if (mirror) rotation = (mirror == 2 ? 2 : 0) - rotation;
+    g_object_set(self->view, "rotation", ((rotation + quarter_turns) % 4 + 4) % 4, "flip",
+                 mirror ? !flip : flip, NULL);
+}
+
+static void win_rotate(GtkWidget *widget, const char *name, GVariant *p)
+{
+    (void)name;
+    turn(TSC_VIEWER_WINDOW(widget), g_variant_get_int32(p), 0);
+}
+
+static void win_flip(GtkWidget *widget, const char *name, GVariant *p)
+{
+    (void)p;
+    turn(TSC_VIEWER_WINDOW(widget), 0, g_str_equal(name, "win.flip-vertical") ? 2 : 1);
+}
+
 static void win_delete_measurement(GtkWidget *widget, const char *name, GVariant *p)
 {
     (void)name;
@@ -216,6 +245,13 @@ void _tsc_viewer_window_install_tool_actions(GtkWidgetClass *wc)
     gtk_widget_class_install_action(wc, "win.measure", "(sad)", win_measure);
     gtk_widget_class_install_action(wc, "win.delete-measurement", "i", win_delete_measurement);
     gtk_widget_class_install_action(wc, "win.probe", "(dd)", win_probe);
+    gtk_widget_class_install_action(wc, "win.rotate", "i", win_rotate);
+    gtk_widget_class_install_action(wc, "win.flip-horizontal", NULL, win_flip);
+    gtk_widget_class_install_action(wc, "win.flip-vertical", NULL, win_flip);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_bracketleft, 0, "win.rotate", "i", -1);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_bracketright, 0, "win.rotate", "i", 1);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_x, 0, "win.flip-horizontal", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_y, 0, "win.flip-vertical", NULL);
     gtk_widget_class_install_action(wc, "win.clear-measurements", NULL, win_clear_measurements);
     static const struct {
         guint key;

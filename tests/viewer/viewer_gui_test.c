@@ -2884,6 +2884,29 @@ static int test_pacs_stored_nodes_keep_their_tls_settings(void)
 
 /* ---- reading tools -------------------------------------------------------- */
 
+/* The lesion series, opened by the plugin here and shown by a new viewer. */
+typedef struct {
+    char *study;
+    Plugin p;
+    gssize series;
+    const tsc_dicom_series_info *si;
+    Viewer *v;
+} LesionCase;
+
+/* 0, or SKIP or 1 as the steps say. */
+static int start_on_lesion_series(LesionCase *c)
+{
+    memset(c, 0, sizeof *c);
+    int r = open_lesion_study(&c->study, &c->p, &c->series);
+    if (r) return r;
+    c->si = c->p.api->study_get_series(c->p.index, c->series);
+    c->v = viewer_start(c->study, NULL);
+    g_clear_pointer(&c->study, g_free);
+    CHECK(c->v, "viewer start");
+    viewer_action(c->v, "select-series", g_variant_new_int32((gint32)c->series));
+    return 0;
+}
+
 /* The measurement colour (slice_view_tools.c) and a measurement's values as
  * the test computes them from the plugin's own decoding: pixels whose
  * centre is inside, values after the modality LUT. */
@@ -3001,16 +3024,14 @@ static int measure_pixels(Viewer *v, GKeyFile *kf, const char *tag)
 
 static int test_measurements_keep_their_slice(void)
 {
-    g_autofree char *study = NULL;
-    Plugin p;
-    gssize series;
-    int r = open_lesion_study(&study, &p, &series);
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
     if (r) return r;
-    const tsc_dicom_series_info *si = p.api->study_get_series(p.index, series);
-    size_t slice = si->n_slices / 2;
+    Viewer *v = c.v;
+    size_t slice = c.si->n_slices / 2;
     tsc_dicom_image *d = NULL;
     tsc_error err = {0};
-    CHECK(p.api->slice_decode(p.index, series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    CHECK(c.p.api->slice_decode(c.p.index, c.series, slice, &d, &err) == TSC_OK, "%s", err.message);
     double W = d->cols, H = d->rows;
     Expected e[3] = {
         {.kind = "ruler", .n = 2, .xy = {0.2 * W, 0.25 * H, 0.7 * W, 0.55 * H}},
@@ -3020,11 +3041,8 @@ static int test_measurements_keep_their_slice(void)
          .xy = {0.3 * W, 0.7 * H, 0.55 * W, 0.62 * H, 0.45 * W, 0.85 * H}},
     };
     for (int i = 0; i < 3; i++) expected_values(&e[i], d);
-    p.api->image_free(d);
+    c.p.api->image_free(d);
 
-    Viewer *v = viewer_start(study, NULL);
-    CHECK(v, "viewer start");
-    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
     g_autoptr(GKeyFile) shown = viewer_state(v, "shown");
     CHECK(shown, "no state");
@@ -3071,8 +3089,8 @@ static int test_measurements_keep_their_slice(void)
     CHECK(g_key_file_get_integer(deleted, "measurements", "panel-rows", NULL) == 2,
           "still in the panel");
 
-    /* Another series: nothing of this one stays. */
-    viewer_action(v, "select-series", g_variant_new_int32(series == 0 ? 1 : 0));
+    /* Another c.series: nothing of this one stays. */
+    viewer_action(v, "select-series", g_variant_new_int32(c.series == 0 ? 1 : 0));
     g_autoptr(GKeyFile) other_series = viewer_state(v, "other-series");
     CHECK(other_series && g_key_file_get_integer(other_series, "measurements", "count", NULL) == 0,
           "measurements outlived their series");
@@ -3084,25 +3102,21 @@ static int test_measurements_keep_their_slice(void)
 
 static int test_probe_and_scale_bar(void)
 {
-    g_autofree char *study = NULL;
-    Plugin p;
-    gssize series;
-    int r = open_lesion_study(&study, &p, &series);
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
     if (r) return r;
-    size_t slice = p.api->study_get_series(p.index, series)->n_slices / 2;
+    Viewer *v = c.v;
+    size_t slice = c.si->n_slices / 2;
     tsc_dicom_image *d = NULL;
     tsc_error err = {0};
-    CHECK(p.api->slice_decode(p.index, series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    CHECK(c.p.api->slice_decode(c.p.index, c.series, slice, &d, &err) == TSC_OK, "%s", err.message);
     int col = d->cols / 2 + 3, row = d->rows / 2 - 5;
     g_autofree char *want = g_strdup_printf("%.1f", d->pixels[(size_t)row * d->cols + col]);
     g_autofree char *want_pos = g_strdup_printf("col %d, row %d", col + 1, row + 1);
     double dx = d->pixel_spacing[1];
     int cols = d->cols;
-    p.api->image_free(d);
+    c.p.api->image_free(d);
 
-    Viewer *v = viewer_start(study, NULL);
-    CHECK(v, "viewer start");
-    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
     viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
     viewer_action(v, "tool", g_variant_new_string("probe"));
     viewer_action(v, "probe", g_variant_new("(dd)", col + 0.5, row + 0.5));
@@ -3144,14 +3158,10 @@ static int test_probe_and_scale_bar(void)
 
 static int test_cine_and_invert(void)
 {
-    g_autofree char *study = NULL;
-    Plugin p;
-    gssize series;
-    int r = open_lesion_study(&study, &p, &series);
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
     if (r) return r;
-    Viewer *v = viewer_start(study, NULL);
-    CHECK(v, "viewer start");
-    viewer_action(v, "select-series", g_variant_new_int32((gint32)series));
+    Viewer *v = c.v;
     viewer_action(v, "goto-slice", g_variant_new_int32(0));
     g_autoptr(GKeyFile) kf = viewer_state(v, "start");
     CHECK(kf, "no state");
@@ -3185,12 +3195,73 @@ static int test_cine_and_invert(void)
     g_autoptr(GKeyFile) still = viewer_state(v, "still");
     CHECK(still && g_key_file_get_integer(still, "series", "slice", NULL) == at,
           "it moved while paused");
-    /* Playing stops when another series is shown. */
+    /* Playing stops when another c.series is shown. */
     viewer_action(v, "cine", NULL);
-    viewer_action(v, "select-series", g_variant_new_int32(series == 0 ? 1 : 0));
+    viewer_action(v, "select-series", g_variant_new_int32(c.series == 0 ? 1 : 0));
     g_autoptr(GKeyFile) other = viewer_state(v, "other-series");
     CHECK(other && !g_key_file_get_boolean(other, "measurements", "cine", NULL),
           "the cine plays on another series");
+    viewer_stop(v);
+    return 0;
+}
+
+/* Measurement-yellow pixels in a band across (horizontal) or down
+ * (vertical) the image at fraction `at` of its height or width. */
+static int band_pixels(const Shot *s, const double img[4], gboolean vertical, double at)
+{
+    if (vertical)
+        return count_color(s, img[0] + img[2] * at - 4, img[1], 9, img[3], MEASURE_RGB, 40);
+    return count_color(s, img[0], img[1] + img[3] * at - 4, img[2], 9, MEASURE_RGB, 40);
+}
+
+static int test_rotate_and_flip(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    g_autoptr(GKeyFile) kf = viewer_state(v, "start");
+    CHECK(kf, "no state");
+    /* A ruler across the image at a fifth of its height. */
+    double W = c.si->cols, H = c.si->rows, xy[4] = {0.3 * W, 0.2 * H, 0.7 * W, 0.2 * H};
+    viewer_action(
+        v, "measure",
+        g_variant_new("(s@ad)", "ruler",
+                      g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, xy, 4, sizeof(double))));
+    static const struct {
+        const char *action;
+        int param; /* rotate's, or 0 */
+        int rotation;
+        gboolean flip, vertical;
+        double at; /* where the ruler is drawn then */
+    } steps[] = {
+        {NULL, 0, 0, FALSE, FALSE, 0.2},
+        {"rotate", 1, 90, FALSE, TRUE, 0.8}, /* its top is on the right */
+        {"flip-horizontal", 0, 270, TRUE, TRUE, 0.2},
+        {"flip-vertical", 0, 270, FALSE, TRUE, 0.2},
+        {"rotate", -1, 180, FALSE, FALSE, 0.8}, /* upside down */
+        {"rotate", 2, 0, FALSE, FALSE, 0.2},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+        if (steps[i].action)
+            viewer_action(v, steps[i].action,
+                          steps[i].param ? g_variant_new_int32(steps[i].param) : NULL);
+        g_autofree char *tag = g_strdup_printf("turn-%zu", i);
+        g_autoptr(GKeyFile) st = viewer_state(v, tag);
+        g_autoptr(Shot) shot = viewer_shot(v, tag);
+        double img[4];
+        CHECK(st && shot && get_rect(st, "image", img), "no state");
+        int rot = g_key_file_get_integer(st, "measurements", "rotation", NULL);
+        gboolean flip = g_key_file_get_boolean(st, "measurements", "flip", NULL);
+        int here = band_pixels(shot, img, steps[i].vertical, steps[i].at);
+        int across = band_pixels(shot, img, !steps[i].vertical, steps[i].at);
+        printf("  %s: rotation %d, flip %d; ruler pixels %d in its band, %d across\n",
+               steps[i].action ? steps[i].action : "start", rot, flip, here, across);
+        CHECK(rot == steps[i].rotation && flip == steps[i].flip, "step %zu: rotation %d flip %d", i,
+              rot, flip);
+        CHECK(here > 100 && here > 3 * across,
+              "step %zu: the ruler is not where the image's turn puts it", i);
+    }
     viewer_stop(v);
     return 0;
 }
@@ -3225,6 +3296,7 @@ static const struct {
     {"viewer_measurements_keep_their_slice_and_values", test_measurements_keep_their_slice},
     {"viewer_probe_reads_the_value_and_the_scale_bar_its_length", test_probe_and_scale_bar},
     {"viewer_cine_plays_at_its_fps_and_invert_flips_the_grey", test_cine_and_invert},
+    {"viewer_rotate_and_flip_turn_the_image_and_its_measurements", test_rotate_and_flip},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
