@@ -244,6 +244,14 @@ void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width
     effective_window(self, self->preset, center, width);
 }
 
+void tsc_slice_view_set_window(TscSliceView *self, double center, double width)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    self->custom_center = center;
+    self->custom_width = MAX(1e-3, width);
+    tsc_slice_view_set_window_preset(self, TSC_WINDOW_CUSTOM);
+}
+
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset)
 {
     g_return_if_fail(TSC_IS_SLICE_VIEW(self));

@@ -82,6 +82,8 @@ const char *tsc_slice_view_get_probe_text(TscSliceView *self);
  * none is drawn; property "show-scale-bar"). */
 double tsc_slice_view_get_scale_bar(TscSliceView *self, double *pixels);
 
+/* A window of the user's (a saved preset), as a drag would set it. */
+void tsc_slice_view_set_window(TscSliceView *self, double center, double width);
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset);
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);
 void tsc_slice_view_fit(TscSliceView *self);

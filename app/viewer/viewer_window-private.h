@@ -7,6 +7,7 @@
  *   viewer_window_scripting.c  idle wait, screenshot, write-state
  *   viewer_window_bench.c      the scroll benchmark
  *   viewer_window_tools.c      the reading tools and measurements
+ *   viewer_window_presets.c    the user's window/level presets
  * Functions shared between them carry the _tsc_viewer_window_ prefix. */
 #ifndef TSC_VIEWER_WINDOW_PRIVATE_H
 #define TSC_VIEWER_WINDOW_PRIVATE_H
@@ -77,6 +78,8 @@ struct _TscViewerWindow {
     TscMeasurementList *measurement_list;
     GtkWidget *tool_bar;
     GtkSpinButton *cine_fps;
+    GtkWidget *user_preset_box;
+    GtkEditable *user_preset_name;
     GtkWidget *open_button, *analyze_slice_button, *analyze_series_button, *export_button,
         *preset_box;
     GtkWidget *work_box;
@@ -127,6 +130,8 @@ struct _TscViewerWindow {
     /* The reader's measurements of the series on screen (viewer_window_tools.c). */
     TscMeasurements *measurements;
     guint cine_id; /* the cine timer; 0: paused */
+    /* The user's window presets when there is no settings schema (a(sdd)). */
+    GVariant *session_presets;
 };
 
 /* A job's view of the window: a weak reference and the generation it was
@@ -230,6 +235,10 @@ void _tsc_viewer_window_setup_tools(TscViewerWindow *self);
 void _tsc_viewer_window_tools_series_changed(TscViewerWindow *self);
 /* Pauses the cine (no-op when paused). */
 void _tsc_viewer_window_cine_stop(TscViewerWindow *self);
+/* The user's window presets (viewer_window_presets.c). */
+void _tsc_viewer_window_install_preset_actions(GtkWidgetClass *wc);
+void _tsc_viewer_window_setup_presets(TscViewerWindow *self);
+void _tsc_viewer_window_write_presets_state(TscViewerWindow *self, GKeyFile *kf);
 void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf);
 void _tsc_viewer_window_show_toast(TscViewerWindow *self, const char *text, gboolean open_folder);
 

@@ -797,6 +797,7 @@ TscViewerWindow *tsc_viewer_window_new(TscViewerApp *app)
     self->app = app;
     self->prefs = g_object_ref(tsc_viewer_app_get_prefs(app));
     bind_prefs(self);
+    _tsc_viewer_window_setup_presets(self);
     /* Scripts and tests choose the size users have ("1280x720"); GTK 4 has
      * no way to resize a shown window, so it is read before the first show. */
     const char *size = g_getenv("TSC_VIEWER_WINDOW_SIZE");
@@ -837,6 +838,7 @@ static void tsc_viewer_window_dispose(GObject *object)
     g_clear_object(&self->study);
     g_clear_object(&self->prefs);
     g_clear_object(&self->measurements);
+    g_clear_pointer(&self->session_presets, g_variant_unref);
     /* The header bar is a template child and the window's titlebar:
      * gtk_widget_dispose_template() unparents (and frees) it behind
      * GtkWindow's back, whose own dispose then unparented a freed widget
@@ -941,6 +943,8 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(measurement_list);
     CHILD(tool_bar);
     CHILD(cine_fps);
+    CHILD(user_preset_box);
+    CHILD(user_preset_name);
     CHILD(analyze_slice_button);
     CHILD(analyze_series_button);
     CHILD(export_button);
@@ -965,6 +969,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     _tsc_viewer_window_install_actions(wc);
     _tsc_viewer_window_install_pacs_actions(wc);
     _tsc_viewer_window_install_tool_actions(wc);
+    _tsc_viewer_window_install_preset_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "win.cancel", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_o, 0, "app.show-overlay", NULL);

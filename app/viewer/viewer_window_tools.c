@@ -166,6 +166,7 @@ void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf)
                               tsc_measurement_list_get_row_text(self->measurement_list, (int)i));
     }
     g_key_file_set_integer(kf, "measurements", "on-slice-shown", on_slice);
+    _tsc_viewer_window_write_presets_state(self, kf);
     g_key_file_set_string(kf, "measurements", "probe", tsc_slice_view_get_probe_text(self->view));
     gboolean invert = FALSE;
     g_object_get(self->view, "invert", &invert, NULL);

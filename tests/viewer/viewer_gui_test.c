@@ -3266,6 +3266,50 @@ static int test_rotate_and_flip(void)
     return 0;
 }
 
+static int test_user_window_presets(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    viewer_action(v, "window-preset", g_variant_new_string("header"));
+    g_autoptr(GKeyFile) header = viewer_state(v, "header");
+    CHECK(header, "no state");
+    double hc = g_key_file_get_double(header, "geometry", "window-center", NULL);
+    double hw = g_key_file_get_double(header, "geometry", "window-width", NULL);
+    /* The header's window saved as "Lesion", another shown, then "Lesion" again. */
+    viewer_action(v, "save-window-preset", g_variant_new_string("Lesion"));
+    viewer_action(v, "window-preset", g_variant_new_string("minmax"));
+    g_autoptr(GKeyFile) minmax = viewer_state(v, "minmax");
+    CHECK(minmax, "no state");
+    double mw = g_key_file_get_double(minmax, "geometry", "window-width", NULL);
+    CHECK(fabs(mw - hw) > 1, "min/max and the header's window are the same (%g)", mw);
+    g_autofree char *saved = kf_str(minmax, "measurements", "window-presets");
+    g_autofree char *want = g_strdup_printf("Lesion:%g:%g", hc, hw);
+    printf("  presets \"%s\"\n", saved);
+    CHECK(strcmp(saved, want) == 0, "presets \"%s\", not \"%s\"", saved, want);
+    CHECK(g_key_file_get_integer(minmax, "measurements", "window-preset-buttons", NULL) == 1,
+          "no button for it");
+    viewer_action(v, "user-window-preset", g_variant_new_string("Lesion"));
+    g_autoptr(GKeyFile) back = viewer_state(v, "user-preset");
+    CHECK(back, "no state");
+    double bc = g_key_file_get_double(back, "geometry", "window-center", NULL);
+    double bw = g_key_file_get_double(back, "geometry", "window-width", NULL);
+    CHECK(fabs(bc - hc) < 1e-6 && fabs(bw - hw) < 1e-6, "the preset gave C %g W %g, not C %g W %g",
+          bc, bw, hc, hw);
+    g_autoptr(Shot) shot = viewer_shot(v, "user-preset");
+    CHECK(shot, "no screenshot");
+    viewer_action(v, "delete-window-preset", g_variant_new_string("Lesion"));
+    g_autoptr(GKeyFile) gone = viewer_state(v, "deleted");
+    CHECK(gone, "no state");
+    g_autofree char *left = kf_str(gone, "measurements", "window-presets");
+    CHECK(*left == 0 &&
+              g_key_file_get_integer(gone, "measurements", "window-preset-buttons", NULL) == 0,
+          "the preset is still there: \"%s\"", left);
+    viewer_stop(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -3297,6 +3341,7 @@ static const struct {
     {"viewer_probe_reads_the_value_and_the_scale_bar_its_length", test_probe_and_scale_bar},
     {"viewer_cine_plays_at_its_fps_and_invert_flips_the_grey", test_cine_and_invert},
     {"viewer_rotate_and_flip_turn_the_image_and_its_measurements", test_rotate_and_flip},
+    {"viewer_user_window_presets_are_saved_applied_and_deleted", test_user_window_presets},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
