@@ -3310,6 +3310,43 @@ static int test_user_window_presets(void)
     return 0;
 }
 
+static int test_ruler_drag_measures(void)
+{
+    Viewer *v = NULL;
+    g_autoptr(GKeyFile) a = NULL;
+    XInput xi;
+    int r = start_input_case(&v, &a, &xi);
+    if (r) return r;
+    /* Screen pixels per mm, as the scale bar is drawn. */
+    double ppm = g_key_file_get_double(a, "measurements", "scale-bar-px", NULL) /
+                 g_key_file_get_double(a, "measurements", "scale-bar-mm", NULL);
+    double w0 = g_key_file_get_double(a, "geometry", "window-width", NULL);
+    double img[4];
+    CHECK(get_rect(a, "image", img), "no image geometry");
+    double cx = img[0] + img[2] / 2, cy = img[1] + img[3] / 2;
+    viewer_action(v, "tool", g_variant_new_string("ruler"));
+    xinput_left_drag(&xi, cx - 100, cy, 200, 0);
+    viewer_action(v, "tool", g_variant_new_string("ellipse"));
+    xinput_left_drag(&xi, cx - 60, cy - 30, 120, 60);
+    g_autoptr(GKeyFile) b = viewer_state(v, "drawn");
+    CHECK(b, "no state");
+    double len = g_key_file_get_double(b, "measurement-1", "length-mm", NULL);
+    double area = g_key_file_get_double(b, "measurement-2", "area-mm2", NULL);
+    double want_area = G_PI * (60 / ppm) * (30 / ppm);
+    printf("  %.3f px/mm: ruler %.2f mm (expected %.2f), ellipse %.1f mm2 (expected %.1f)\n", ppm,
+           len, 200 / ppm, area, want_area);
+    CHECK(g_key_file_get_integer(b, "measurements", "count", NULL) == 2, "not two measurements");
+    CHECK(fabs(len - 200 / ppm) <= 2 / ppm, "the ruler drag measured %.2f mm", len);
+    CHECK(fabs(area - want_area) <= want_area * 0.05, "the ellipse drag measured %.1f mm2", area);
+    CHECK(g_key_file_get_double(b, "geometry", "window-width", NULL) == w0,
+          "a measuring drag changed the window");
+    CHECK(!g_key_file_get_boolean(b, "slice", "analysed", NULL),
+          "a measuring drag analysed the slice");
+    xinput_close(&xi);
+    viewer_stop(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -3342,6 +3379,7 @@ static const struct {
     {"viewer_cine_plays_at_its_fps_and_invert_flips_the_grey", test_cine_and_invert},
     {"viewer_rotate_and_flip_turn_the_image_and_its_measurements", test_rotate_and_flip},
     {"viewer_user_window_presets_are_saved_applied_and_deleted", test_user_window_presets},
+    {"viewer_measuring_drags_measure_what_they_span", test_ruler_drag_measures},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
