@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tsc-viewer-view"
 #include "slice_view.h"
 
+#include "slice_view_tools.h"
 #include "viewer_api.h"
 
 #include <math.h>
@@ -53,7 +54,7 @@ struct _TscSliceView {
     int seg_rows, seg_cols;
     char *seg_label;
     cairo_surface_t *seg_surface;
-    gboolean show_seg, left_drag_wl;
+    gboolean show_seg, left_drag_wl, invert;
 
     gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text, analyze_on_click;
     double opacity;
@@ -71,6 +72,10 @@ struct _TscSliceView {
     graphene_rect_t text_rects[N_SLOTS];
     gboolean text_ellipsized[N_SLOTS];
     double text_x[N_SLOTS]; /* where each corner layout is drawn from */
+
+    TscSliceTools tools; /* measuring (slice_view_tools.c) */
+    int rotation;        /* quarter turns clockwise, 0-3 */
+    gboolean flip;       /* mirrored left-right before the rotation */
 };
 
 G_DEFINE_FINAL_TYPE(TscSliceView, tsc_slice_view, GTK_TYPE_WIDGET)
@@ -85,11 +90,16 @@ enum {
     PROP_ANALYZE_ON_CLICK,
     PROP_SHOW_SEG,
     PROP_LEFT_DRAG_WL,
+    PROP_TOOL,
+    PROP_SHOW_SCALE_BAR,
+    PROP_INVERT,
+    PROP_ROTATION,
+    PROP_FLIP,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
 
-enum { SIGNAL_STEP, SIGNAL_CLICKED, SIGNAL_WINDOW_CHANGED, N_SIGNALS };
+enum { SIGNAL_STEP, SIGNAL_CLICKED, SIGNAL_WINDOW_CHANGED, SIGNAL_MEASURED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- geometry ---------------------------------------------------------- */
@@ -99,8 +109,9 @@ static void physical_size(TscSliceView *self, double *w_mm, double *h_mm)
     const tsc_dicom_image *d = self->image->image;
     double dy = d->pixel_spacing[0] > 0 ? d->pixel_spacing[0] : 1;
     double dx = d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1;
-    *w_mm = d->cols * dx;
-    *h_mm = d->rows * dy;
+    /* On screen: a quarter turn swaps width and height. */
+    *w_mm = (self->rotation & 1 ? d->rows * dy : d->cols * dx);
+    *h_mm = (self->rotation & 1 ? d->cols * dx : d->rows * dy);
 }
 
 static double fit_scale(TscSliceView *self)
@@ -125,14 +136,43 @@ gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect
     return TRUE;
 }
 
-static gboolean widget_to_image(TscSliceView *self, double x, double y, double *ix, double *iy)
+gboolean tsc_slice_view_get_image_matrix(TscSliceView *self, cairo_matrix_t *m)
 {
+    g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
     graphene_rect_t r;
     if (!tsc_slice_view_get_image_rect(self, &r)) return FALSE;
     const tsc_dicom_image *d = self->image->image;
-    *ix = (x - r.origin.x) / r.size.width * d->cols;
-    *iy = (y - r.origin.y) / r.size.height * d->rows;
+    double s = fit_scale(self) * self->zoom;
+    cairo_matrix_init_translate(m, r.origin.x + r.size.width / 2.0,
+                                r.origin.y + r.size.height / 2.0);
+    cairo_matrix_rotate(m, self->rotation * G_PI / 2);
+    if (self->flip) cairo_matrix_scale(m, -1, 1);
+    cairo_matrix_scale(m, s * (d->pixel_spacing[1] > 0 ? d->pixel_spacing[1] : 1),
+                       s * (d->pixel_spacing[0] > 0 ? d->pixel_spacing[0] : 1));
+    cairo_matrix_translate(m, -d->cols / 2.0, -d->rows / 2.0);
+    return TRUE;
+}
+
+static gboolean widget_to_image(TscSliceView *self, double x, double y, double *ix, double *iy)
+{
+    cairo_matrix_t m;
+    if (!tsc_slice_view_get_image_matrix(self, &m) ||
+        cairo_matrix_invert(&m) != CAIRO_STATUS_SUCCESS)
+        return FALSE;
+    const tsc_dicom_image *d = self->image->image;
+    *ix = x;
+    *iy = y;
+    cairo_matrix_transform_point(&m, ix, iy);
     return *ix >= 0 && *iy >= 0 && *ix < d->cols && *iy < d->rows;
+}
+
+/* widget_to_image, kept on the image: a measurement dragged past its edge
+ * ends at the edge. */
+static void image_point(TscSliceView *self, double x, double y, double *ix, double *iy)
+{
+    widget_to_image(self, x, y, ix, iy);
+    *ix = CLAMP(*ix, 0, self->image->image->cols);
+    *iy = CLAMP(*iy, 0, self->image->image->rows);
 }
 
 /* Zooms by `factor` keeping the image point under (x, y) in place. */
@@ -204,6 +244,14 @@ void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width
     effective_window(self, self->preset, center, width);
 }
 
+void tsc_slice_view_set_window(TscSliceView *self, double center, double width)
+{
+    g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    self->custom_center = center;
+    self->custom_width = MAX(1e-3, width);
+    tsc_slice_view_set_window_preset(self, TSC_WINDOW_CUSTOM);
+}
+
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset)
 {
     g_return_if_fail(TSC_IS_SLICE_VIEW(self));
@@ -252,6 +300,8 @@ void tsc_slice_view_set_series(TscSliceView *self, const char *modality, const d
     self->has_iop = iop && (iop[0] != 0 || iop[1] != 0 || iop[2] != 0);
     if (self->has_iop) memcpy(self->iop, iop, sizeof self->iop);
     self->preset = TSC_WINDOW_HEADER;
+    self->rotation = 0;
+    self->flip = FALSE;
     tsc_slice_view_fit(self);
 }
 
@@ -336,6 +386,11 @@ void tsc_slice_view_set_seg(TscSliceView *self, const guint8 *mask, int rows, in
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
+TscSliceTools *tsc__slice_view_get_tools(TscSliceView *self)
+{
+    return &self->tools;
+}
+
 gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self)
 {
     g_return_val_if_fail(TSC_IS_SLICE_VIEW(self), FALSE);
@@ -369,28 +424,6 @@ gssize tsc_slice_view_get_painted_slice(TscSliceView *self, gint64 *when)
 }
 
 /* ---- drawing ----------------------------------------------------------- */
-
-/* Patient-axis letters of direction `v` (DICOM LPS: +x left, +y posterior,
- * +z head), strongest first; oblique directions get two or three. */
-static void orientation_letters(const double v[3], char out[4])
-{
-    static const char pos[3] = {'L', 'P', 'S'}, neg[3] = {'R', 'A', 'I'};
-    int order[3] = {0, 1, 2};
-    for (int i = 0; i < 3; i++)
-        for (int j = i + 1; j < 3; j++)
-            if (fabs(v[order[j]]) > fabs(v[order[i]])) {
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-    int n = 0;
-    for (int i = 0; i < 3; i++) {
-        int a = order[i];
-        if (fabs(v[a]) < 0.25 && n > 0) break;
-        out[n++] = v[a] >= 0 ? pos[a] : neg[a];
-    }
-    out[n] = 0;
-}
 
 /* The layout of `slot`, created once and updated only when its text changes. */
 static PangoLayout *slot_layout(TscSliceView *self, int slot, const char *text, gboolean bold,
@@ -426,15 +459,9 @@ static void draw_text(GtkSnapshot *s, PangoLayout *layout, double x, double y, c
     gtk_snapshot_restore(s);
 }
 
-/* Orientation letters of the slice's edges: left, right, top, bottom. */
 static void edge_letters(TscSliceView *self, char out[4][4])
 {
-    const double *r = self->iop, *c = self->iop + 3;
-    double rn[3] = {-r[0], -r[1], -r[2]}, cn[3] = {-c[0], -c[1], -c[2]};
-    orientation_letters(rn, out[0]);
-    orientation_letters(r, out[1]);
-    orientation_letters(cn, out[2]);
-    orientation_letters(c, out[3]);
+    tsc__edge_letters(self->iop, self->rotation, self->flip, out);
 }
 
 /* Lays out one row of corner texts (top or bottom) so that the left and
@@ -525,7 +552,7 @@ typedef struct {
     const void *result, *model;
     float img[4];
     double w, band_h, top, opacity;
-    int outline, heatmap, scale;
+    int outline, heatmap, scale, orientation;
 } OverlayKey;
 G_STATIC_ASSERT(sizeof(OverlayKey) <= 128);
 
@@ -560,14 +587,17 @@ static void draw_overlay(TscSliceView *self, GtkSnapshot *s, const graphene_rect
     key.outline = self->overlay_outline;
     key.heatmap = self->show_heatmap;
     key.scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
+    key.orientation = self->rotation * 2 + self->flip;
     if (!self->overlay_surface || memcmp(&key, self->overlay_key, sizeof key) != 0) {
         g_clear_pointer(&self->overlay_surface, cairo_surface_destroy);
         int pw = (int)ceil(w) * key.scale, ph = (int)ceil(band_h) * key.scale;
         cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
         cairo_surface_set_device_scale(surf, key.scale, key.scale);
         cairo_t *c2 = cairo_create(surf);
-        cairo_translate(c2, img->origin.x, img->origin.y - top);
-        cairo_scale(c2, img->size.width / d->cols, img->size.height / d->rows);
+        cairo_matrix_t m;
+        tsc_slice_view_get_image_matrix(self, &m);
+        cairo_translate(c2, 0, -top);
+        cairo_transform(c2, &m);
         tsc_overlay_options o = api->overlay_default_options();
         o.mode = self->overlay_outline ? TSC_OVERLAY_OUTLINE : TSC_OVERLAY_FILL;
         o.opacity = self->opacity;
@@ -604,14 +634,23 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         if (graphene_rect_intersection(&img, &bounds, &vis)) {
             const tsc_dicom_image *d = self->image->image;
             cairo_t *cr = gtk_snapshot_append_cairo(s, &vis);
-            cairo_translate(cr, img.origin.x, img.origin.y);
-            cairo_scale(cr, img.size.width / d->cols, img.size.height / d->rows);
+            cairo_matrix_t m;
+            tsc_slice_view_get_image_matrix(self, &m);
+            cairo_transform(cr, &m);
             cairo_set_source_surface(cr, current_surface(self), 0, 0);
             /* Bilinear when enlarging; a box filter when shrinking. */
             cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
             cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
             cairo_rectangle(cr, 0, 0, d->cols, d->rows);
             cairo_fill(cr);
+            if (self->invert) {
+                /* Grey g becomes 255 - g; the cached surface stays as it is. */
+                cairo_set_operator(cr, CAIRO_OPERATOR_DIFFERENCE);
+                cairo_set_source_rgb(cr, 1, 1, 1);
+                cairo_rectangle(cr, 0, 0, d->cols, d->rows);
+                cairo_fill(cr);
+                cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+            }
             if (tsc_slice_view_get_seg_drawn(self)) {
                 /* Under our own overlay, which keeps priority. */
                 cairo_set_source_surface(cr, self->seg_surface, 0, 0);
@@ -631,21 +670,25 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
         effective_window(self, self->preset, &c, &ww);
         static const char *names[] = {"header", "brain", "min/max", "custom"};
         const tsc_dicom_image *d = self->image->image;
-        g_autofree char *bl = g_strdup_printf("W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c,
-                                   names[self->preset],
-                                   100.0 * img.size.width / MAX(1, d->cols), d->cols, d->rows);
+        g_autofree char *bl = g_strdup_printf(
+            "W %.0f  L %.0f (%s)\nZoom %.0f%%  %d\xc3\x97%d", ww, c, names[self->preset],
+            100.0 * MAX(img.size.width, img.size.height) / MAX(1, MAX(d->cols, d->rows)), d->cols,
+            d->rows);
         place_corner_row(self, SLOT_TL, self->top_left, SLOT_TR, self->top_right, letter_width(self, 2),
                          FALSE, w, h);
         place_corner_row(self, SLOT_BL, bl, SLOT_BR, self->bottom_right, letter_width(self, 3), TRUE, w, h);
         top = MAX(draw_corner(self, s, SLOT_TL), draw_corner(self, s, SLOT_TR));
         bottom = MAX(draw_corner(self, s, SLOT_BL), draw_corner(self, s, SLOT_BR));
+        tsc__slice_tools_snapshot_scale_bar(&self->tools, self, s, h, bottom);
     } else {
         for (int i = SLOT_TL; i <= SLOT_BR; i++) graphene_rect_init(&self->text_rects[i], 0, 0, 0, 0);
+        tsc__slice_tools_snapshot_scale_bar(&self->tools, self, s, h, 0);
     }
     if (!self->image || !self->has_iop)
         for (int i = 0; i < 4; i++) graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], 0, 0, 0, 0);
     if (self->image && self->result && self->show_overlay)
         draw_overlay(self, s, &img, w, h, top, bottom);
+    tsc__slice_tools_snapshot(&self->tools, self, s, &bounds);
     if (self->image && self->has_iop) draw_letters(self, s, w, h);
     if (tsc_slice_view_get_seg_drawn(self)) {
         static const GdkRGBA seg_fg = {((TSC_VIEWER_COLOR_SEG >> 16) & 0xFF) / 255.0f,
@@ -691,6 +734,20 @@ static void on_motion(GtkEventControllerMotion *ctl, double x, double y, gpointe
     TscSliceView *self = data;
     self->pointer_x = x;
     self->pointer_y = y;
+    if (self->tools.tool == TSC_TOOL_PROBE && self->image) {
+        self->tools.probe_valid =
+            widget_to_image(self, x, y, &self->tools.probe_x, &self->tools.probe_y);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+    }
+}
+
+static void on_leave(GtkEventControllerMotion *ctl, gpointer data)
+{
+    (void)ctl;
+    TscSliceView *self = data;
+    if (!self->tools.probe_valid) return;
+    self->tools.probe_valid = FALSE;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 static void on_wl_begin(GtkGestureDrag *g, double x, double y, gpointer data)
@@ -737,6 +794,11 @@ static void on_left_begin(GtkGestureDrag *g, double x, double y, gpointer data)
     TscSliceView *self = data;
     self->left_moved = FALSE;
     if (self->image) effective_window(self, self->preset, &self->drag_center, &self->drag_width);
+    if (self->image && tsc__slice_tools_draws(&self->tools)) {
+        double ix, iy;
+        image_point(self, x, y, &ix, &iy);
+        tsc__slice_tools_begin(&self->tools, ix, iy);
+    }
 }
 
 static void on_left_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
@@ -745,7 +807,15 @@ static void on_left_update(GtkGestureDrag *g, double dx, double dy, gpointer dat
     TscSliceView *self = data;
     if (!self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP) return;
     self->left_moved = TRUE;
-    if (self->image && self->left_drag_wl) apply_wl_drag(self, dx, dy);
+    double x0, y0, ix, iy;
+    if (self->tools.drawing && self->image && gtk_gesture_drag_get_start_point(g, &x0, &y0)) {
+        image_point(self, x0 + dx, y0 + dy, &ix, &iy);
+        tsc__slice_tools_update(&self->tools, ix, iy);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+        return;
+    }
+    if (self->image && self->left_drag_wl && self->tools.tool == TSC_TOOL_NONE)
+        apply_wl_drag(self, dx, dy);
 }
 
 /* Capture phase, before every gesture: whether this press comes to an image
@@ -765,6 +835,16 @@ static gboolean on_any_event(GtkEventControllerLegacy *c, GdkEvent *ev, gpointer
 static void on_left_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
 {
     TscSliceView *self = data;
+    if (self->tools.drawing) {
+        /* A measuring drag never analyses nor changes the window. */
+        const char *kind = NULL;
+        GVariant *points = NULL;
+        self->left_moved = self->press_focuses = FALSE;
+        if (tsc__slice_tools_end(&self->tools, &kind, &points))
+            g_signal_emit(self, signals[SIGNAL_MEASURED], 0, kind, points);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+        return;
+    }
     gboolean click = !self->left_moved && hypot(dx, dy) < TSC_SLICE_VIEW_CLICK_SLOP;
     /* The first click on an image without the focus only focuses it. */
     if (self->press_focuses) click = FALSE;
@@ -837,10 +917,10 @@ static void action_native(GtkWidget *w, const char *name, GVariant *param)
     (void)param;
     TscSliceView *self = TSC_SLICE_VIEW(w);
     if (!self->image) return;
-    /* One image column per screen pixel. */
-    graphene_rect_t r;
-    tsc_slice_view_get_image_rect(self, &r);
-    zoom_about(self, self->image->image->cols / (double)r.size.width, gtk_widget_get_width(w) / 2.0,
+    /* One image column per screen pixel, whichever way the image is turned. */
+    cairo_matrix_t m;
+    tsc_slice_view_get_image_matrix(self, &m);
+    zoom_about(self, 1.0 / hypot(m.xx, m.yx), gtk_widget_get_width(w) / 2.0,
                gtk_widget_get_height(w) / 2.0);
 }
 
@@ -868,6 +948,11 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
     case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
     case PROP_LEFT_DRAG_WL: g_value_set_boolean(value, self->left_drag_wl); break;
+    case PROP_TOOL: g_value_set_string(value, tsc__view_tool_to_string(self->tools.tool)); break;
+    case PROP_SHOW_SCALE_BAR: g_value_set_boolean(value, self->tools.show_scale_bar); break;
+    case PROP_INVERT: g_value_set_boolean(value, self->invert); break;
+    case PROP_ROTATION: g_value_set_int(value, self->rotation); break;
+    case PROP_FLIP: g_value_set_boolean(value, self->flip); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -884,6 +969,17 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
     case PROP_SHOW_CORNER_TEXT: self->show_corner_text = g_value_get_boolean(value); break;
     case PROP_SHOW_SEG: self->show_seg = g_value_get_boolean(value); break;
     case PROP_LEFT_DRAG_WL: self->left_drag_wl = g_value_get_boolean(value); break;
+    case PROP_TOOL: {
+        int tool = tsc__view_tool_from_string(g_value_get_string(value));
+        self->tools.tool = tool < 0 ? TSC_TOOL_NONE : (TscViewTool)tool;
+        self->tools.drawing = FALSE;
+        self->tools.probe_valid = FALSE;
+        break;
+    }
+    case PROP_SHOW_SCALE_BAR: self->tools.show_scale_bar = g_value_get_boolean(value); break;
+    case PROP_INVERT: self->invert = g_value_get_boolean(value); break;
+    case PROP_ROTATION: self->rotation = g_value_get_int(value) & 3; break;
+    case PROP_FLIP: self->flip = g_value_get_boolean(value); break;
     case PROP_ANALYZE_ON_CLICK:
         self->analyze_on_click = g_value_get_boolean(value);
         gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
@@ -903,6 +999,7 @@ static void tsc_slice_view_dispose(GObject *object)
     g_clear_pointer(&self->seg_mask, g_free);
     g_clear_pointer(&self->seg_label, g_free);
     for (int i = 0; i < N_SLOTS; i++) g_clear_object(&self->layouts[i]);
+    tsc__slice_tools_dispose(&self->tools);
     self->result = NULL;
     G_OBJECT_CLASS(tsc_slice_view_parent_class)->dispose(object);
 }
@@ -942,6 +1039,13 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
     props[PROP_SHOW_SEG] = g_param_spec_boolean("show-seg", NULL, NULL, TRUE, f);
     props[PROP_LEFT_DRAG_WL] = g_param_spec_boolean("left-drag-window-level", NULL, NULL, TRUE, f);
+    /* "none", "ruler", "ellipse", "freehand" or "probe" (win.tool). */
+    props[PROP_TOOL] = g_param_spec_string("tool", NULL, NULL, "none", f);
+    props[PROP_SHOW_SCALE_BAR] = g_param_spec_boolean("show-scale-bar", NULL, NULL, TRUE, f);
+    props[PROP_INVERT] = g_param_spec_boolean("invert", NULL, NULL, FALSE, f);
+    /* Quarter turns clockwise, after a left-right mirror when "flip". */
+    props[PROP_ROTATION] = g_param_spec_int("rotation", NULL, NULL, 0, 3, 0, f);
+    props[PROP_FLIP] = g_param_spec_boolean("flip", NULL, NULL, FALSE, f);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
@@ -952,6 +1056,11 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     signals[SIGNAL_WINDOW_CHANGED] = g_signal_new("window-changed", G_TYPE_FROM_CLASS(klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                   G_TYPE_NONE, 0);
+    /* A measurement drawn with the tool: its kind and points ("ad", image
+     * pixel coordinates). */
+    signals[SIGNAL_MEASURED] =
+        g_signal_new("measured", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_VARIANT);
 
     gtk_widget_class_install_action(wc, "view.step", "i", action_step);
     gtk_widget_class_install_action(wc, "view.fit", NULL, action_fit);
@@ -1007,6 +1116,7 @@ static void tsc_slice_view_init(TscSliceView *self)
     self->show_seg = TRUE;
     self->left_drag_wl = TRUE;
     self->painted_slice = -1;
+    tsc__slice_tools_init(&self->tools);
     gtk_widget_set_focusable(w, TRUE);
     gtk_widget_set_focus_on_click(w, TRUE);
     gtk_widget_set_hexpand(w, TRUE);
@@ -1021,6 +1131,7 @@ static void tsc_slice_view_init(TscSliceView *self)
     GtkEventController *motion = gtk_event_controller_motion_new();
     g_signal_connect(motion, "motion", G_CALLBACK(on_motion), self);
     g_signal_connect(motion, "enter", G_CALLBACK(on_motion), self);
+    g_signal_connect(motion, "leave", G_CALLBACK(on_leave), self);
     gtk_widget_add_controller(w, motion);
 
     add_drag(self, GDK_BUTTON_SECONDARY, G_CALLBACK(on_wl_begin), G_CALLBACK(on_wl_update), NULL);

@@ -10,6 +10,10 @@
  * TSC_SLICE_VIEW_CLICK_SLOP pixels) emits "clicked" with image pixel
  * coordinates.
  *
+ * With a measuring tool ("tool": ruler, ellipse, freehand) a left drag
+ * draws a measurement instead, emitting "measured" with its kind and
+ * points; a click then never analyses.
+ *
  * A stored DICOM SEG mask of the slice on screen (set_seg) is drawn as a
  * cyan outline under our own overlay, with its label; "show-seg" hides it. */
 #ifndef TSC_SLICE_VIEW_H
@@ -17,6 +21,7 @@
 
 #include <gtk/gtk.h>
 
+#include "measurements.h"
 #include "viewer_study.h"
 
 G_BEGIN_DECLS
@@ -62,11 +67,32 @@ gboolean tsc_slice_view_get_seg_drawn(TscSliceView *self);
 /* The label line drawn with it ("" when none). */
 const char *tsc_slice_view_get_seg_label(TscSliceView *self);
 
+/* The measurements to draw: those of `series_uid` on the slice shown, with
+ * their values in `unit` ("" for none).  The view keeps a reference on
+ * `store` and redraws when it changes. */
+void tsc_slice_view_set_measurements(TscSliceView *self, TscMeasurements *store,
+                                     const char *series_uid, const char *unit);
+
+/* The probe (tool "probe") at image point (x, y), as when the pointer
+ * hovers there; and the line it draws ("" when none: another tool, or
+ * off the image). */
+void tsc_slice_view_set_probe(TscSliceView *self, double x, double y);
+const char *tsc_slice_view_get_probe_text(TscSliceView *self);
+/* The scale bar as last drawn: mm, and its length in view pixels (0 when
+ * none is drawn; property "show-scale-bar"). */
+double tsc_slice_view_get_scale_bar(TscSliceView *self, double *pixels);
+
+/* A window of the user's (a saved preset), as a drag would set it. */
+void tsc_slice_view_set_window(TscSliceView *self, double center, double width);
 void tsc_slice_view_set_window_preset(TscSliceView *self, TscWindowPreset preset);
 void tsc_slice_view_get_window(TscSliceView *self, double *center, double *width);
 void tsc_slice_view_fit(TscSliceView *self);
 
-/* Where the image is drawn, in the view's coordinates; FALSE when none. */
+/* The transformation from image pixel coordinates to the view's (zoom, pan,
+ * "rotation" and "flip"); FALSE when no image is shown. */
+gboolean tsc_slice_view_get_image_matrix(TscSliceView *self, cairo_matrix_t *m);
+/* Where the image is drawn (its bounding box), in the view's coordinates;
+ * FALSE when none. */
 gboolean tsc_slice_view_get_image_rect(TscSliceView *self, graphene_rect_t *rect);
 typedef enum {
     TSC_SLICE_VIEW_TEXT_TOP_LEFT,

@@ -6,6 +6,8 @@
  *   viewer_window_actions.c    the commands (analyses, export, cancel, presets) as win.* actions
  *   viewer_window_scripting.c  idle wait, screenshot, write-state
  *   viewer_window_bench.c      the scroll benchmark
+ *   viewer_window_tools.c      the reading tools and measurements
+ *   viewer_window_presets.c    the user's window/level presets
  * Functions shared between them carry the _tsc_viewer_window_ prefix. */
 #ifndef TSC_VIEWER_WINDOW_PRIVATE_H
 #define TSC_VIEWER_WINDOW_PRIVATE_H
@@ -15,6 +17,7 @@
 #include "export_dialog.h"
 #include "findings_panel.h"
 #include "issue_bar.h"
+#include "measurement_list.h"
 #include "series_browser.h"
 #include "slice_strip.h"
 #include "slice_view.h"
@@ -72,6 +75,11 @@ struct _TscViewerWindow {
     GtkAdjustment *opacity_adjustment;
     GtkWidget *opacity_scale;
     TscFindingsPanel *findings;
+    TscMeasurementList *measurement_list;
+    GtkWidget *tool_bar;
+    GtkSpinButton *cine_fps;
+    GtkWidget *user_preset_box;
+    GtkEditable *user_preset_name;
     GtkWidget *open_button, *analyze_slice_button, *analyze_series_button, *export_button,
         *preset_box;
     GtkWidget *work_box;
@@ -118,6 +126,12 @@ struct _TscViewerWindow {
     gsize n_ignored; /* files of the study that are not DICOM */
 
     Bench bench;
+
+    /* The reader's measurements of the series on screen (viewer_window_tools.c). */
+    TscMeasurements *measurements;
+    guint cine_id; /* the cine timer; 0: paused */
+    /* The user's window presets when there is no settings schema (a(sdd)). */
+    GVariant *session_presets;
 };
 
 /* A job's view of the window: a weak reference and the generation it was
@@ -214,6 +228,18 @@ gboolean _tsc_viewer_window_scope_allows(TscViewerWindow *self, int method);
 void _tsc_viewer_window_set_title(TscViewerWindow *self);
 /* Installs the window's win.* command actions (viewer_window_actions.c). */
 void _tsc_viewer_window_install_actions(GtkWidgetClass *wc);
+/* The reading tools (viewer_window_tools.c). */
+void _tsc_viewer_window_install_tool_actions(GtkWidgetClass *wc);
+void _tsc_viewer_window_setup_tools(TscViewerWindow *self);
+/* Clears the measurements: the study or the series on screen changed. */
+void _tsc_viewer_window_tools_series_changed(TscViewerWindow *self);
+/* Pauses the cine (no-op when paused). */
+void _tsc_viewer_window_cine_stop(TscViewerWindow *self);
+/* The user's window presets (viewer_window_presets.c). */
+void _tsc_viewer_window_install_preset_actions(GtkWidgetClass *wc);
+void _tsc_viewer_window_setup_presets(TscViewerWindow *self);
+void _tsc_viewer_window_write_presets_state(TscViewerWindow *self, GKeyFile *kf);
+void _tsc_viewer_window_write_tools_state(TscViewerWindow *self, GKeyFile *kf);
 void _tsc_viewer_window_show_toast(TscViewerWindow *self, const char *text, gboolean open_folder);
 
 G_END_DECLS

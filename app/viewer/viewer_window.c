@@ -682,6 +682,7 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_series(self->view, si->modality, si->orientation);
     load_seg(self);
+    _tsc_viewer_window_tools_series_changed(self);
     tsc_slice_strip_set_n_slices(self->strip, si->n_slices);
     /* Nothing of the previous series stays in the panel, not even for the
      * frames until its sections are refreshed. */
@@ -796,6 +797,7 @@ TscViewerWindow *tsc_viewer_window_new(TscViewerApp *app)
     self->app = app;
     self->prefs = g_object_ref(tsc_viewer_app_get_prefs(app));
     bind_prefs(self);
+    _tsc_viewer_window_setup_presets(self);
     /* Scripts and tests choose the size users have ("1280x720"); GTK 4 has
      * no way to resize a shown window, so it is read before the first show. */
     const char *size = g_getenv("TSC_VIEWER_WINDOW_SIZE");
@@ -814,6 +816,7 @@ static void tsc_viewer_window_dispose(GObject *object)
 {
     TscViewerWindow *self = TSC_VIEWER_WINDOW(object);
     self->gen++;
+    _tsc_viewer_window_cine_stop(self);
     if (self->toast_id) g_source_remove(self->toast_id);
     self->toast_id = 0;
     if (self->bench.idle_id) g_source_remove(self->bench.idle_id);
@@ -834,6 +837,8 @@ static void tsc_viewer_window_dispose(GObject *object)
     g_clear_object(&self->series_cancellable);
     g_clear_object(&self->study);
     g_clear_object(&self->prefs);
+    g_clear_object(&self->measurements);
+    g_clear_pointer(&self->session_presets, g_variant_unref);
     /* The header bar is a template child and the window's titlebar:
      * gtk_widget_dispose_template() unparents (and frees) it behind
      * GtkWindow's back, whose own dispose then unparented a freed widget
@@ -898,6 +903,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     g_type_ensure(TSC_TYPE_SLICE_STRIP);
     g_type_ensure(TSC_TYPE_SERIES_BROWSER);
     g_type_ensure(TSC_TYPE_FINDINGS_PANEL);
+    g_type_ensure(TSC_TYPE_MEASUREMENT_LIST);
     g_type_ensure(TSC_TYPE_ISSUE_BAR);
     gtk_widget_class_set_template_from_resource(wc, "/org/tumorscope/Viewer/viewer_window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(wc, TscViewerWindow, name)
@@ -934,6 +940,11 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(opacity_adjustment);
     CHILD(opacity_scale);
     CHILD(findings);
+    CHILD(measurement_list);
+    CHILD(tool_bar);
+    CHILD(cine_fps);
+    CHILD(user_preset_box);
+    CHILD(user_preset_name);
     CHILD(analyze_slice_button);
     CHILD(analyze_series_button);
     CHILD(export_button);
@@ -957,6 +968,8 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
      * keys from a focused entry or list. */
     _tsc_viewer_window_install_actions(wc);
     _tsc_viewer_window_install_pacs_actions(wc);
+    _tsc_viewer_window_install_tool_actions(wc);
+    _tsc_viewer_window_install_preset_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "win.cancel", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_o, 0, "app.show-overlay", NULL);
@@ -989,6 +1002,7 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
         g_autoptr(GPropertyAction) pa = g_property_action_new(panel_props[i], self, panel_props[i]);
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
     }
+    _tsc_viewer_window_setup_tools(self);
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_autoptr(GtkListItemFactory) mf = gtk_signal_list_item_factory_new();
     g_signal_connect(mf, "setup", G_CALLBACK(method_item_setup), NULL);

@@ -42,6 +42,7 @@ static void reset_study(TscViewerWindow *self)
     g_hash_table_remove_all(self->analysing);
     self->have_series = FALSE;
     tsc_findings_panel_clear(self->findings);
+    _tsc_viewer_window_tools_series_changed(self);
     gtk_widget_set_visible(GTK_WIDGET(self->findings), FALSE);
     tsc_slice_strip_set_n_slices(self->strip, 0);
     _tsc_viewer_window_refresh_sensitivity(self);

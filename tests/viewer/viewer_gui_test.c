@@ -160,6 +160,21 @@ static int color_dist(const int a[3], guint32 rgb)
     return d;
 }
 
+/* Mean grey of the middle of the image in a screenshot. */
+static double mid_grey(const Shot *s, const double img[4])
+{
+    double sum = 0;
+    int n = 0;
+    for (int y = (int)(img[1] + img[3] * 0.3); y < img[1] + img[3] * 0.7; y += 3)
+        for (int x = (int)(img[0] + img[2] * 0.3); x < img[0] + img[2] * 0.7; x += 3) {
+            int c[3];
+            px(s, x, y, c);
+            sum += (c[0] + c[1] + c[2]) / 3.0;
+            n++;
+        }
+    return n ? sum / n : 0;
+}
+
 /* ---- synthetic studies -------------------------------------------------- */
 
 static guint32 rng_state = 12345;
@@ -620,16 +635,7 @@ static int test_opens_sample_study(void)
     CHECK(s, "no screenshot");
     /* The slice is drawn: the centre of the image is bright brain, the view
      * around it black. */
-    double sum = 0;
-    int n = 0;
-    for (int y = (int)(img[1] + img[3] * 0.3); y < img[1] + img[3] * 0.7; y += 4)
-        for (int x = (int)(img[0] + img[2] * 0.3); x < img[0] + img[2] * 0.7; x += 4) {
-            int c[3];
-            px(s, x, y, c);
-            sum += (c[0] + c[1] + c[2]) / 3.0;
-            n++;
-        }
-    double mean = n ? sum / n : 0;
+    double mean = mid_grey(s, img);
     printf("  mean grey in the brain: %.1f\n", mean);
     CHECK(mean > 40, "the slice is not drawn (mean grey %.1f)", mean);
     /* Physical aspect: a square slice of square pixels is drawn square. */
@@ -2876,6 +2882,471 @@ static int test_pacs_stored_nodes_keep_their_tls_settings(void)
     return pacs_case_end(v, &a, r);
 }
 
+/* ---- reading tools -------------------------------------------------------- */
+
+/* The lesion series, opened by the plugin here and shown by a new viewer. */
+typedef struct {
+    char *study;
+    Plugin p;
+    gssize series;
+    const tsc_dicom_series_info *si;
+    Viewer *v;
+} LesionCase;
+
+/* 0, or SKIP or 1 as the steps say. */
+static int start_on_lesion_series(LesionCase *c)
+{
+    memset(c, 0, sizeof *c);
+    int r = open_lesion_study(&c->study, &c->p, &c->series);
+    if (r) return r;
+    c->si = c->p.api->study_get_series(c->p.index, c->series);
+    c->v = viewer_start(c->study, NULL);
+    g_clear_pointer(&c->study, g_free);
+    CHECK(c->v, "viewer start");
+    viewer_action(c->v, "select-series", g_variant_new_int32((gint32)c->series));
+    return 0;
+}
+
+/* The measurement colour (slice_view_tools.c) and a measurement's values as
+ * the test computes them from the plugin's own decoding: pixels whose
+ * centre is inside, values after the modality LUT. */
+#define MEASURE_RGB 0xFFD600u
+
+typedef struct {
+    const char *kind;
+    double xy[8];
+    int n; /* points */
+    double length_mm, area_mm2, mean, sd, min, max;
+    int pixels;
+} Expected;
+
+static gboolean expected_inside(const Expected *e, double x, double y)
+{
+    if (strcmp(e->kind, "ellipse") == 0) {
+        double u = (x - (e->xy[0] + e->xy[2]) / 2) / (fabs(e->xy[2] - e->xy[0]) / 2);
+        double w = (y - (e->xy[1] + e->xy[3]) / 2) / (fabs(e->xy[3] - e->xy[1]) / 2);
+        return u * u + w * w <= 1;
+    }
+    /* The freehand case is a triangle: inside all three half-planes. */
+    int sign = 0;
+    for (int i = 0; i < 3; i++) {
+        const double *a = e->xy + 2 * i, *b = e->xy + 2 * ((i + 1) % 3);
+        double cross = (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
+        int s = cross > 0 ? 1 : -1;
+        if (sign && s != sign) return FALSE;
+        sign = s;
+    }
+    return TRUE;
+}
+
+static void expected_values(Expected *e, const tsc_dicom_image *d)
+{
+    double dy = d->pixel_spacing[0], dx = d->pixel_spacing[1];
+    if (strcmp(e->kind, "ruler") == 0) {
+        e->length_mm =
+            sqrt(pow((e->xy[2] - e->xy[0]) * dx, 2) + pow((e->xy[3] - e->xy[1]) * dy, 2));
+        return;
+    }
+    if (strcmp(e->kind, "ellipse") == 0)
+        e->area_mm2 =
+            G_PI * fabs(e->xy[2] - e->xy[0]) / 2 * dx * fabs(e->xy[3] - e->xy[1]) / 2 * dy;
+    else
+        e->area_mm2 = fabs((e->xy[2] - e->xy[0]) * (e->xy[5] - e->xy[1]) -
+                           (e->xy[4] - e->xy[0]) * (e->xy[3] - e->xy[1])) /
+                      2 * dx * dy;
+    double s = 0, s2 = 0;
+    e->min = 1e300;
+    e->max = -1e300;
+    for (int r = 0; r < d->rows; r++)
+        for (int c = 0; c < d->cols; c++) {
+            if (!expected_inside(e, c + 0.5, r + 0.5)) continue;
+            double v = d->pixels[(size_t)r * d->cols + c];
+            s += v;
+            s2 += v * v;
+            e->min = MIN(e->min, v);
+            e->max = MAX(e->max, v);
+            e->pixels++;
+        }
+    e->mean = s / e->pixels;
+    e->sd = sqrt(s2 / e->pixels - e->mean * e->mean);
+}
+
+static gboolean near(double a, double b)
+{
+    return fabs(a - b) <= 1e-6 * MAX(1.0, fabs(b));
+}
+
+static int check_measurement(GKeyFile *kf, int id, const Expected *e)
+{
+    g_autofree char *g = g_strdup_printf("measurement-%d", id);
+    g_autofree char *kind = kf_str(kf, g, "kind");
+    CHECK(strcmp(kind, e->kind) == 0, "measurement %d is a %s, not a %s", id, kind, e->kind);
+    double len = g_key_file_get_double(kf, g, "length-mm", NULL),
+           area = g_key_file_get_double(kf, g, "area-mm2", NULL);
+    printf("  %s: %.2f mm, %.1f mm2, %d px, mean %.2f sd %.2f min %.1f max %.1f (expected %d px, "
+           "mean %.2f)\n",
+           kind, len, area, g_key_file_get_integer(kf, g, "pixels", NULL),
+           g_key_file_get_double(kf, g, "mean", NULL), g_key_file_get_double(kf, g, "sd", NULL),
+           g_key_file_get_double(kf, g, "min", NULL), g_key_file_get_double(kf, g, "max", NULL),
+           e->pixels, e->mean);
+    if (strcmp(e->kind, "ruler") == 0) {
+        CHECK(near(len, e->length_mm), "ruler %.4f mm, expected %.4f", len, e->length_mm);
+        return 0;
+    }
+    CHECK(near(area, e->area_mm2), "%s area %.4f mm2, expected %.4f", kind, area, e->area_mm2);
+    CHECK(g_key_file_get_integer(kf, g, "pixels", NULL) == e->pixels, "%s pixel count", kind);
+    static const char *keys[] = {"mean", "sd", "min", "max"};
+    const double want[] = {e->mean, e->sd, e->min, e->max};
+    for (int i = 0; i < 4; i++) {
+        double got = g_key_file_get_double(kf, g, keys[i], NULL);
+        CHECK(fabs(got - want[i]) <= 1e-3 * MAX(1.0, fabs(want[i])), "%s %s %.4f, expected %.4f",
+              kind, keys[i], got, want[i]);
+    }
+    g_autofree char *panel = kf_str(kf, g, "panel");
+    CHECK(strstr(panel, "mean"), "the panel row \"%s\" has no mean", panel);
+    return 0;
+}
+
+static GVariant *measure_param(const Expected *e)
+{
+    return g_variant_new(
+        "(s@ad)", e->kind,
+        g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, e->xy, (gsize)e->n * 2, sizeof(double)));
+}
+
+static int measure_pixels(Viewer *v, GKeyFile *kf, const char *tag)
+{
+    double img[4];
+    g_autoptr(Shot) s = viewer_shot(v, tag);
+    if (!s || !get_rect(kf, "image", img)) return -1;
+    return count_color(s, img[0], img[1], img[2], img[3], MEASURE_RGB, 40);
+}
+
+static int test_measurements_keep_their_slice(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    size_t slice = c.si->n_slices / 2;
+    tsc_dicom_image *d = NULL;
+    tsc_error err = {0};
+    CHECK(c.p.api->slice_decode(c.p.index, c.series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    double W = d->cols, H = d->rows;
+    Expected e[3] = {
+        {.kind = "ruler", .n = 2, .xy = {0.2 * W, 0.25 * H, 0.7 * W, 0.55 * H}},
+        {.kind = "ellipse", .n = 2, .xy = {0.35 * W, 0.35 * H, 0.62 * W, 0.58 * H}},
+        {.kind = "freehand",
+         .n = 3,
+         .xy = {0.3 * W, 0.7 * H, 0.55 * W, 0.62 * H, 0.45 * W, 0.85 * H}},
+    };
+    for (int i = 0; i < 3; i++) expected_values(&e[i], d);
+    c.p.api->image_free(d);
+
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    g_autoptr(GKeyFile) shown = viewer_state(v, "shown");
+    CHECK(shown, "no state");
+    int before = measure_pixels(v, shown, "no-measurement");
+    viewer_action(v, "tool", g_variant_new_string("ellipse"));
+    for (int i = 0; i < 3; i++) viewer_action(v, "measure", measure_param(&e[i]));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "measured");
+    CHECK(kf, "no state");
+    g_autofree char *tool = kf_str(kf, "measurements", "tool");
+    CHECK(strcmp(tool, "ellipse") == 0, "win.tool is %s", tool);
+    g_autofree char *pressed = kf_str(kf, "measurements", "tool-button");
+    CHECK(strcmp(pressed, "Ellipse") == 0, "the tool bar shows %s pressed", pressed);
+    CHECK(g_key_file_get_integer(kf, "measurements", "count", NULL) == 3, "not 3 measurements");
+    CHECK(g_key_file_get_integer(kf, "measurements", "panel-rows", NULL) == 3,
+          "not 3 rows in the panel");
+    CHECK(g_key_file_get_integer(kf, "measurements", "on-slice-shown", NULL) == 3,
+          "not drawn on the slice");
+    for (int i = 0; i < 3; i++)
+        if ((r = check_measurement(kf, i + 1, &e[i]))) return r;
+    int drawn = measure_pixels(v, kf, "measured");
+    printf("  measurement-coloured pixels: %d before, %d with the three\n", before, drawn);
+    CHECK(drawn > before + 200, "the measurements are not drawn (%d pixels)", drawn);
+
+    /* Scrolled away, none is drawn; back, all three are. */
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice + 2));
+    g_autoptr(GKeyFile) away = viewer_state(v, "away");
+    CHECK(away && g_key_file_get_integer(away, "measurements", "on-slice-shown", NULL) == 0,
+          "drawn on another slice");
+    CHECK(g_key_file_get_integer(away, "measurements", "panel-rows", NULL) == 3,
+          "the panel lost them");
+    int other = measure_pixels(v, away, "away");
+    CHECK(other <= before + 20, "measurements drawn on another slice (%d pixels)", other);
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    g_autoptr(GKeyFile) back = viewer_state(v, "back");
+    CHECK(back && g_key_file_get_integer(back, "measurements", "on-slice-shown", NULL) == 3,
+          "lost on the way back");
+    CHECK(measure_pixels(v, back, "back") > before + 200, "not drawn again");
+
+    viewer_action(v, "delete-measurement", g_variant_new_int32(2));
+    g_autoptr(GKeyFile) deleted = viewer_state(v, "deleted");
+    CHECK(deleted && g_key_file_get_integer(deleted, "measurements", "count", NULL) == 2,
+          "not deleted");
+    CHECK(!g_key_file_has_group(deleted, "measurement-2"), "the ellipse is still there");
+    CHECK(g_key_file_get_integer(deleted, "measurements", "panel-rows", NULL) == 2,
+          "still in the panel");
+
+    /* Another c.series: nothing of this one stays. */
+    viewer_action(v, "select-series", g_variant_new_int32(c.series == 0 ? 1 : 0));
+    g_autoptr(GKeyFile) other_series = viewer_state(v, "other-series");
+    CHECK(other_series && g_key_file_get_integer(other_series, "measurements", "count", NULL) == 0,
+          "measurements outlived their series");
+    CHECK(g_key_file_get_integer(other_series, "measurements", "panel-rows", NULL) == 0,
+          "rows outlived their series");
+    viewer_stop(v);
+    return 0;
+}
+
+static int test_probe_and_scale_bar(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    size_t slice = c.si->n_slices / 2;
+    tsc_dicom_image *d = NULL;
+    tsc_error err = {0};
+    CHECK(c.p.api->slice_decode(c.p.index, c.series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    int col = d->cols / 2 + 3, row = d->rows / 2 - 5;
+    g_autofree char *want = g_strdup_printf("%.1f", d->pixels[(size_t)row * d->cols + col]);
+    g_autofree char *want_pos = g_strdup_printf("col %d, row %d", col + 1, row + 1);
+    double dx = d->pixel_spacing[1];
+    int cols = d->cols;
+    c.p.api->image_free(d);
+
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    viewer_action(v, "tool", g_variant_new_string("probe"));
+    viewer_action(v, "probe", g_variant_new("(dd)", col + 0.5, row + 0.5));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "probe");
+    CHECK(kf, "no state");
+    g_autoptr(Shot) shot = viewer_shot(v, "probe");
+    CHECK(shot, "no screenshot");
+    g_autofree char *text = kf_str(kf, "measurements", "probe");
+    printf("  probe: \"%s\" (value %s expected)\n", text, want);
+    CHECK(g_str_has_prefix(text, want) && strstr(text, want_pos),
+          "the probe says \"%s\", not %s at %s", text, want, want_pos);
+    double img[4];
+    CHECK(get_rect(kf, "image", img), "no geometry");
+    CHECK(count_color(shot, img[0], img[1], img[2], img[3], MEASURE_RGB, 40) > 20,
+          "the probe is not drawn");
+    /* The scale bar: a round length, drawn at the image's scale. */
+    double mm = g_key_file_get_double(kf, "measurements", "scale-bar-mm", NULL);
+    double bar = g_key_file_get_double(kf, "measurements", "scale-bar-px", NULL);
+    double px_per_mm = img[2] / (cols * dx);
+    printf("  scale bar %g mm = %.1f px (%.3f px/mm)\n", mm, bar, px_per_mm);
+    CHECK(mm > 0 && fabs(bar - mm * px_per_mm) < 0.01 && bar <= 120 && bar >= 30,
+          "scale bar %g mm, %.1f px", mm, bar);
+    CHECK(fabs(log10(mm) - round(log10(mm))) < 1e-9 ||
+              fabs(log10(mm / 2) - round(log10(mm / 2))) < 1e-9 ||
+              fabs(log10(mm / 5) - round(log10(mm / 5))) < 1e-9,
+          "%g mm is not a round length", mm);
+    /* Another tool: no probe; the scale bar can be hidden. */
+    viewer_action(v, "tool", g_variant_new_string("none"));
+    viewer_action(v, "show-scale-bar", NULL);
+    g_autoptr(GKeyFile) off = viewer_state(v, "no-probe");
+    CHECK(off, "no state");
+    g_autofree char *gone = kf_str(off, "measurements", "probe");
+    CHECK(*gone == 0, "the probe stays with another tool: \"%s\"", gone);
+    CHECK(g_key_file_get_double(off, "measurements", "scale-bar-mm", NULL) == 0,
+          "the scale bar is still drawn");
+    viewer_stop(v);
+    return 0;
+}
+
+static int test_cine_and_invert(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    viewer_action(v, "goto-slice", g_variant_new_int32(0));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "start");
+    CHECK(kf, "no state");
+    double img[4];
+    CHECK(get_rect(kf, "image", img), "no geometry");
+    g_autoptr(Shot) plain = viewer_shot(v, "plain");
+    viewer_action(v, "invert", NULL);
+    g_autoptr(GKeyFile) inv = viewer_state(v, "inverted");
+    g_autoptr(Shot) inverted = viewer_shot(v, "inverted");
+    CHECK(plain && inverted && inv, "no screenshots");
+    CHECK(g_key_file_get_boolean(inv, "measurements", "invert", NULL), "not inverted in the state");
+    double g0 = mid_grey(plain, img), g1 = mid_grey(inverted, img);
+    printf("  mean grey %.1f, inverted %.1f\n", g0, g1);
+    CHECK(fabs(g0 + g1 - 255) < 3, "inverting gave %.1f from %.1f", g1, g0);
+    viewer_action(v, "invert", NULL);
+
+    /* 10 frames a second for about a second, then paused: it stays. */
+    viewer_action(v, "cine-fps", g_variant_new_int32(10));
+    viewer_action(v, "cine", NULL);
+    g_usleep(1200 * 1000);
+    viewer_action(v, "cine", NULL);
+    g_autoptr(GKeyFile) paused = viewer_state(v, "paused");
+    CHECK(paused, "no state");
+    int at = g_key_file_get_integer(paused, "series", "slice", NULL);
+    printf("  cine at 10 fps for 1.2 s: slice 0 -> %d\n", at);
+    CHECK(!g_key_file_get_boolean(paused, "measurements", "cine", NULL),
+          "still playing after pause");
+    CHECK(g_key_file_get_integer(paused, "measurements", "cine-fps", NULL) == 10, "fps not 10");
+    CHECK(at >= 4 && at <= 13, "the cine went from slice 0 to %d in 1.2 s at 10 fps", at);
+    g_usleep(500 * 1000);
+    g_autoptr(GKeyFile) still = viewer_state(v, "still");
+    CHECK(still && g_key_file_get_integer(still, "series", "slice", NULL) == at,
+          "it moved while paused");
+    /* Playing stops when another c.series is shown. */
+    viewer_action(v, "cine", NULL);
+    viewer_action(v, "select-series", g_variant_new_int32(c.series == 0 ? 1 : 0));
+    g_autoptr(GKeyFile) other = viewer_state(v, "other-series");
+    CHECK(other && !g_key_file_get_boolean(other, "measurements", "cine", NULL),
+          "the cine plays on another series");
+    viewer_stop(v);
+    return 0;
+}
+
+/* Measurement-yellow pixels in a band across (horizontal) or down
+ * (vertical) the image at fraction `at` of its height or width. */
+static int band_pixels(const Shot *s, const double img[4], gboolean vertical, double at)
+{
+    if (vertical)
+        return count_color(s, img[0] + img[2] * at - 4, img[1], 9, img[3], MEASURE_RGB, 40);
+    return count_color(s, img[0], img[1] + img[3] * at - 4, img[2], 9, MEASURE_RGB, 40);
+}
+
+static int test_rotate_and_flip(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    g_autoptr(GKeyFile) kf = viewer_state(v, "start");
+    CHECK(kf, "no state");
+    /* A ruler across the image at a fifth of its height. */
+    double W = c.si->cols, H = c.si->rows, xy[4] = {0.3 * W, 0.2 * H, 0.7 * W, 0.2 * H};
+    viewer_action(
+        v, "measure",
+        g_variant_new("(s@ad)", "ruler",
+                      g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, xy, 4, sizeof(double))));
+    static const struct {
+        const char *action;
+        int param; /* rotate's, or 0 */
+        int rotation;
+        gboolean flip, vertical;
+        double at; /* where the ruler is drawn then */
+    } steps[] = {
+        {NULL, 0, 0, FALSE, FALSE, 0.2},
+        {"rotate", 1, 90, FALSE, TRUE, 0.8}, /* its top is on the right */
+        {"flip-horizontal", 0, 270, TRUE, TRUE, 0.2},
+        {"flip-vertical", 0, 270, FALSE, TRUE, 0.2},
+        {"rotate", -1, 180, FALSE, FALSE, 0.8}, /* upside down */
+        {"rotate", 2, 0, FALSE, FALSE, 0.2},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+        if (steps[i].action)
+            viewer_action(v, steps[i].action,
+                          steps[i].param ? g_variant_new_int32(steps[i].param) : NULL);
+        g_autofree char *tag = g_strdup_printf("turn-%zu", i);
+        g_autoptr(GKeyFile) st = viewer_state(v, tag);
+        g_autoptr(Shot) shot = viewer_shot(v, tag);
+        double img[4];
+        CHECK(st && shot && get_rect(st, "image", img), "no state");
+        int rot = g_key_file_get_integer(st, "measurements", "rotation", NULL);
+        gboolean flip = g_key_file_get_boolean(st, "measurements", "flip", NULL);
+        int here = band_pixels(shot, img, steps[i].vertical, steps[i].at);
+        int across = band_pixels(shot, img, !steps[i].vertical, steps[i].at);
+        printf("  %s: rotation %d, flip %d; ruler pixels %d in its band, %d across\n",
+               steps[i].action ? steps[i].action : "start", rot, flip, here, across);
+        CHECK(rot == steps[i].rotation && flip == steps[i].flip, "step %zu: rotation %d flip %d", i,
+              rot, flip);
+        CHECK(here > 100 && here > 3 * across,
+              "step %zu: the ruler is not where the image's turn puts it", i);
+    }
+    viewer_stop(v);
+    return 0;
+}
+
+static int test_user_window_presets(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    viewer_action(v, "window-preset", g_variant_new_string("header"));
+    g_autoptr(GKeyFile) header = viewer_state(v, "header");
+    CHECK(header, "no state");
+    double hc = g_key_file_get_double(header, "geometry", "window-center", NULL);
+    double hw = g_key_file_get_double(header, "geometry", "window-width", NULL);
+    /* The header's window saved as "Lesion", another shown, then "Lesion" again. */
+    viewer_action(v, "save-window-preset", g_variant_new_string("Lesion"));
+    viewer_action(v, "window-preset", g_variant_new_string("minmax"));
+    g_autoptr(GKeyFile) minmax = viewer_state(v, "minmax");
+    CHECK(minmax, "no state");
+    double mw = g_key_file_get_double(minmax, "geometry", "window-width", NULL);
+    CHECK(fabs(mw - hw) > 1, "min/max and the header's window are the same (%g)", mw);
+    g_autofree char *saved = kf_str(minmax, "measurements", "window-presets");
+    g_autofree char *want = g_strdup_printf("Lesion:%g:%g", hc, hw);
+    printf("  presets \"%s\"\n", saved);
+    CHECK(strcmp(saved, want) == 0, "presets \"%s\", not \"%s\"", saved, want);
+    CHECK(g_key_file_get_integer(minmax, "measurements", "window-preset-buttons", NULL) == 1,
+          "no button for it");
+    viewer_action(v, "user-window-preset", g_variant_new_string("Lesion"));
+    g_autoptr(GKeyFile) back = viewer_state(v, "user-preset");
+    CHECK(back, "no state");
+    double bc = g_key_file_get_double(back, "geometry", "window-center", NULL);
+    double bw = g_key_file_get_double(back, "geometry", "window-width", NULL);
+    CHECK(fabs(bc - hc) < 1e-6 && fabs(bw - hw) < 1e-6, "the preset gave C %g W %g, not C %g W %g",
+          bc, bw, hc, hw);
+    g_autoptr(Shot) shot = viewer_shot(v, "user-preset");
+    CHECK(shot, "no screenshot");
+    viewer_action(v, "delete-window-preset", g_variant_new_string("Lesion"));
+    g_autoptr(GKeyFile) gone = viewer_state(v, "deleted");
+    CHECK(gone, "no state");
+    g_autofree char *left = kf_str(gone, "measurements", "window-presets");
+    CHECK(*left == 0 &&
+              g_key_file_get_integer(gone, "measurements", "window-preset-buttons", NULL) == 0,
+          "the preset is still there: \"%s\"", left);
+    viewer_stop(v);
+    return 0;
+}
+
+static int test_ruler_drag_measures(void)
+{
+    Viewer *v = NULL;
+    g_autoptr(GKeyFile) a = NULL;
+    XInput xi;
+    int r = start_input_case(&v, &a, &xi);
+    if (r) return r;
+    /* Screen pixels per mm, as the scale bar is drawn. */
+    double ppm = g_key_file_get_double(a, "measurements", "scale-bar-px", NULL) /
+                 g_key_file_get_double(a, "measurements", "scale-bar-mm", NULL);
+    double w0 = g_key_file_get_double(a, "geometry", "window-width", NULL);
+    double img[4];
+    CHECK(get_rect(a, "image", img), "no image geometry");
+    double cx = img[0] + img[2] / 2, cy = img[1] + img[3] / 2;
+    viewer_action(v, "tool", g_variant_new_string("ruler"));
+    xinput_left_drag(&xi, cx - 100, cy, 200, 0);
+    viewer_action(v, "tool", g_variant_new_string("ellipse"));
+    xinput_left_drag(&xi, cx - 60, cy - 30, 120, 60);
+    g_autoptr(GKeyFile) b = viewer_state(v, "drawn");
+    CHECK(b, "no state");
+    double len = g_key_file_get_double(b, "measurement-1", "length-mm", NULL);
+    double area = g_key_file_get_double(b, "measurement-2", "area-mm2", NULL);
+    double want_area = G_PI * (60 / ppm) * (30 / ppm);
+    printf("  %.3f px/mm: ruler %.2f mm (expected %.2f), ellipse %.1f mm2 (expected %.1f)\n", ppm,
+           len, 200 / ppm, area, want_area);
+    CHECK(g_key_file_get_integer(b, "measurements", "count", NULL) == 2, "not two measurements");
+    CHECK(fabs(len - 200 / ppm) <= 2 / ppm, "the ruler drag measured %.2f mm", len);
+    CHECK(fabs(area - want_area) <= want_area * 0.05, "the ellipse drag measured %.1f mm2", area);
+    CHECK(g_key_file_get_double(b, "geometry", "window-width", NULL) == w0,
+          "a measuring drag changed the window");
+    CHECK(!g_key_file_get_boolean(b, "slice", "analysed", NULL),
+          "a measuring drag analysed the slice");
+    xinput_close(&xi);
+    viewer_stop(v);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -2903,6 +3374,12 @@ static const struct {
      test_recent_menu_and_closing_with_the_window_button},
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
+    {"viewer_measurements_keep_their_slice_and_values", test_measurements_keep_their_slice},
+    {"viewer_probe_reads_the_value_and_the_scale_bar_its_length", test_probe_and_scale_bar},
+    {"viewer_cine_plays_at_its_fps_and_invert_flips_the_grey", test_cine_and_invert},
+    {"viewer_rotate_and_flip_turn_the_image_and_its_measurements", test_rotate_and_flip},
+    {"viewer_user_window_presets_are_saved_applied_and_deleted", test_user_window_presets},
+    {"viewer_measuring_drags_measure_what_they_span", test_ruler_drag_measures},
     {"viewer_pacs_search_retrieve_opens_the_study", test_pacs_search_retrieve_opens_the_study},
     {"viewer_pacs_wrong_port_says_nothing_listens", test_pacs_wrong_port_says_nothing_listens},
     {"viewer_pacs_sends_seg_and_sr_to_the_archive", test_pacs_sends_seg_and_sr_to_the_archive},
