@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "pacs_scp_private.h"
+#include "raw_store.h"
 #include "tsc_pacs.h"
 #include "tsc_test.h"
 
@@ -619,6 +620,21 @@ static int peer_tool(const char *log, const char *fmt, const char *arg1, const c
     return rc;
 }
 
+/* Our Store SCP as a C-MOVE of the lesion sample's study from TSCQR at
+ * 127.0.0.1 runs it, into `dir`, listening on *port until closed. */
+static tsc_status scp_open(const char *dir, const tsc_pacs_retrieve_params *p, tsc__pacs_scp **scp,
+                           int *port, tsc_error *err)
+{
+    tsc_pacs_node n = {.struct_size = sizeof n,
+                       .host = "127.0.0.1",
+                       .port = 104,
+                       .called_ae = "TSCQR",
+                       .calling_ae = "TSCTEST",
+                       .timeout_s = 5};
+    return tsc__pacs_scp_open(&n, p, "2.25.212653863236164759780331104116971136268", dir, scp, port,
+                              err);
+}
+
 /* Our Store SCP as a C-MOVE runs it, played against by DCMTK's storescu and
  * echoscu: only the allowed AE titles and hosts, only storage SOP classes,
  * only objects of the study asked for with a SOP Instance UID safe as a
@@ -630,7 +646,6 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
     const char *t = tsc_test_tmpdir();
     glob_t g;
     sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
-    const char *study = "2.25.212653863236164759780331104116971136268";
     char dir[4200], log[4200], other[4200], slash[4200], dots[4200];
     snprintf(dir, sizeof dir, "%s/scp/cache", t);
     snprintf(log, sizeof log, "%s/peer.log", t);
@@ -643,17 +658,11 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
                             "dcmodify -nb -m SOPInstanceUID=.. '%s'",
                             t, g.gl_pathv[0], other, g.gl_pathv[0], slash, g.gl_pathv[0], dots,
                             other, slash, dots) == 0);
-    tsc_pacs_node n = {.struct_size = sizeof n,
-                       .host = "127.0.0.1",
-                       .port = 104,
-                       .called_ae = "TSCQR",
-                       .calling_ae = "TSCTEST",
-                       .timeout_s = 5};
     tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
     tsc__pacs_scp *scp = NULL;
     int port = 0;
     tsc_error err;
-    tsc_status st = tsc__pacs_scp_open(&n, &p, study, dir, &scp, &port, &err);
+    tsc_status st = scp_open(dir, &p, &scp, &port, &err);
     if (st != TSC_OK) printf("%s\n", err.message);
     REQUIRE(st == TSC_OK && port > 0);
     const char *store = "storescu -v -xt -R -to 5 -aet %s -aec %s 127.0.0.1 %d '%s'";
@@ -689,21 +698,79 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
 
     /* A host not allowed: even the node's AE title is rejected. */
     p.allowed_hosts = "192.0.2.1";
-    REQUIRE(tsc__pacs_scp_open(&n, &p, study, dir, &scp, &port, &err) == TSC_OK);
+    REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
     CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, g.gl_pathv[1]) != 0);
     CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
     CHECK(tsc__pacs_scp_close(scp) == 0);
     /* Listening only on the configured interface: not on every address. */
     p.allowed_hosts = NULL;
     p.listen_address = "127.0.0.2";
-    REQUIRE(tsc__pacs_scp_open(&n, &p, study, dir, &scp, &port, &err) == TSC_OK);
+    REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
     CHECK(!listening(port));
     tsc__pacs_scp_close(scp);
     p.listen_address = "192.0.2.1"; /* not ours */
-    CHECK_STATUS(tsc__pacs_scp_open(&n, &p, study, dir, &scp, &port, &err), TSC_EINVAL);
+    CHECK_STATUS(scp_open(dir, &p, &scp, &port, &err), TSC_EINVAL);
     printf("%s\n", err.message);
     CHECK(strstr(err.message, "not an address of this computer") != NULL);
     globfree(&g);
+}
+
+/* Data sets no well-behaved SCU sends, straight onto the wire with a
+ * C-STORE to our Store SCP (the fuzz target's seeds, explicit VR): a valid
+ * one is written; another study, unsafe SOP Instance UIDs, no SOP Class or
+ * an empty data set get a failure status; truncated, absurd lengths or
+ * garbage end the association.  Nothing is written beside the one file, nothing outside
+ * the cache, and the SCP serves the next association each time. */
+TSC_TEST(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving)
+{
+    static const struct {
+        const char *seed;
+        int answered;    /* 1: a C-STORE response, 0: the association ended */
+        unsigned status; /* when answered */
+    } cases[] = {
+        {"explicit", 1, 0x0000},    {"other-study", 1, 0xa900},  {"uid-slash", 1, 0xa900},
+        {"uid-dots", 1, 0xa900},    {"no-sop-class", 1, 0xa900}, {"truncated", 0, 0},
+        {"absurd-length", 0, 0},    {"absurd-length-ob", 0, 0},  {"empty", 1, 0xa900},
+        {NULL /* garbage */, 0, 0}, {"explicit", 1, 0x0000},
+    };
+    const char *t = tsc_test_tmpdir();
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/scp/cache", t);
+    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+    tsc__pacs_scp *scp = NULL;
+    int port = 0;
+    tsc_error err;
+    REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
+    unsigned char garbage[5000];
+    memset(garbage, 0xff, sizeof garbage);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = sizeof garbage;
+        unsigned char *bytes = garbage, *seed = NULL;
+        if (cases[i].seed) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/tests/fuzz/corpus/fuzz_pacs_receive/seed-%s.bin",
+                     tsc_test_env("TSC_SOURCE_DIR", ".."), cases[i].seed);
+            seed = (unsigned char *)tsc_test_read_file(path, &len);
+            REQUIRE(seed && len >= 1 && seed[0] == 1); /* explicit VR */
+            bytes = seed + 1;
+            len--;
+        }
+        unsigned status = 0xffff;
+        int r = raw_store("127.0.0.1", port, "TSCQR", "TSCTEST", "1.2.840.10008.5.1.4.1.1.4",
+                          "1.2.3", bytes, len, &status);
+        printf("%s: %s 0x%04x\n", cases[i].seed ? cases[i].seed : "garbage",
+               r == 0   ? "answered"
+               : r == 1 ? "association ended"
+                        : "no association",
+               status);
+        CHECK(r == (cases[i].answered ? 0 : 1));
+        if (cases[i].answered) CHECK(status == cases[i].status);
+        free(seed);
+    }
+    CHECK(tsc__pacs_scp_close(scp) == 2); /* the valid one, twice */
+    size_t hidden;
+    CHECK(count_files(dir, &hidden) == 1 && hidden == 0);
+    CHECK(tsc_test_system("test \"$(ls -A '%s/scp')\" = cache", t) == 0);
 }
 
 TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
@@ -715,4 +782,5 @@ TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
               TSC_CASE(pacs_client_works_against_orthanc),
               TSC_CASE(pacs_study_moved_to_our_store_scp_arrives_whole),
               TSC_CASE(pacs_move_stops_at_cancel_and_at_the_instance_limit),
-              TSC_CASE(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects))
+              TSC_CASE(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects),
+              TSC_CASE(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving))
