@@ -606,7 +606,7 @@ static void retrieve_thread(GTask *task, gpointer source, gpointer data, GCancel
     } else if (j->node->move) {
         st = TSC_EUNSUPPORTED;
         g_strlcpy(err.message,
-                  "this plugin retrieves only with C-GET (C-MOVE needs plugin ABI version 6)",
+                  "this plugin retrieves only with C-GET (C-MOVE needs plugin ABI version 7)",
                   sizeof err.message);
     } else {
         st =
