@@ -13,6 +13,9 @@ struct _TscPacsNodesWindow {
     GtkSwitch *tls_switch;
     GtkEditable *ca_entry, *cert_entry, *key_entry;
     GtkWidget *ca_button, *cert_button, *key_button;
+    GtkCheckButton *get_check, *move_check;
+    GtkSpinButton *move_port_spin;
+    GtkEditable *move_address_entry;
     GtkLabel *result_label;
     GtkWidget *remove_button, *test_button, *save_button;
     TscViewerPrefs *prefs;
@@ -44,9 +47,10 @@ static void reload(TscPacsNodesWindow *self)
     self->nodes = tsc_viewer_pacs_dup_nodes(self->prefs);
     for (guint i = 0; i < self->nodes->len; i++) {
         const TscViewerPacsNode *n = g_ptr_array_index(self->nodes, i);
-        g_autofree char *text = g_strdup_printf(
-            "%s \xe2\x80\x94 %s at %s:%d%s%s", n->name, n->called_ae, n->host, n->port,
-            n->tls ? " over TLS" : "", n->from_env ? " (this session only)" : "");
+        g_autofree char *text =
+            g_strdup_printf("%s \xe2\x80\x94 %s at %s:%d%s%s%s", n->name, n->called_ae, n->host,
+                            n->port, n->tls ? " over TLS" : "", n->move ? ", C-MOVE" : "",
+                            n->from_env ? " (this session only)" : "");
         GtkWidget *l = gtk_label_new(text);
         gtk_label_set_xalign(GTK_LABEL(l), 0);
         gtk_widget_set_margin_start(l, 8);
@@ -70,6 +74,9 @@ static TscViewerPacsNode form_node(TscPacsNodesWindow *self)
         .tls_ca_file = (char *)gtk_editable_get_text(self->ca_entry),
         .tls_cert_file = (char *)gtk_editable_get_text(self->cert_entry),
         .tls_key_file = (char *)gtk_editable_get_text(self->key_entry),
+        .move = gtk_check_button_get_active(self->move_check),
+        .move_port = gtk_spin_button_get_value_as_int(self->move_port_spin),
+        .move_address = (char *)gtk_editable_get_text(self->move_address_entry),
     };
     return n;
 }
@@ -91,6 +98,9 @@ static void on_row_selected(TscPacsNodesWindow *self, GtkListBoxRow *row)
     gtk_editable_set_text(self->ca_entry, n->tls_ca_file ? n->tls_ca_file : "");
     gtk_editable_set_text(self->cert_entry, n->tls_cert_file ? n->tls_cert_file : "");
     gtk_editable_set_text(self->key_entry, n->tls_key_file ? n->tls_key_file : "");
+    gtk_check_button_set_active(n->move ? self->move_check : self->get_check, TRUE);
+    gtk_spin_button_set_value(self->move_port_spin, n->move_port > 0 ? n->move_port : 11112);
+    gtk_editable_set_text(self->move_address_entry, n->move_address ? n->move_address : "");
     say(self, NULL, "");
 }
 
@@ -258,6 +268,10 @@ static void tsc_pacs_nodes_window_class_init(TscPacsNodesWindowClass *klass)
     CHILD(ca_button);
     CHILD(cert_button);
     CHILD(key_button);
+    CHILD(get_check);
+    CHILD(move_check);
+    CHILD(move_port_spin);
+    CHILD(move_address_entry);
     CHILD(result_label);
     CHILD(remove_button);
     CHILD(test_button);

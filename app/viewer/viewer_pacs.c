@@ -19,6 +19,11 @@
 #define SESSION_NODES "tsc-pacs-nodes"
 #define SESSION_TLS "tsc-pacs-nodes-tls"
 #define SESSION_CHOSEN "tsc-pacs-chosen"
+/* How each node retrieves (C-MOVE: our Store SCP's port and interface),
+ * keyed by its name like the TLS settings. */
+#define MOVE_KEY "pacs-nodes-move"
+#define MOVE_TYPE "a{s(bis)}"
+#define SESSION_MOVE "tsc-pacs-nodes-move"
 
 TscViewerPacsNode *tsc_viewer_pacs_node_copy(const TscViewerPacsNode *node)
 {
@@ -35,6 +40,9 @@ TscViewerPacsNode *tsc_viewer_pacs_node_copy(const TscViewerPacsNode *node)
     n->tls_ca_file = g_strdup(node->tls_ca_file ? node->tls_ca_file : "");
     n->tls_cert_file = g_strdup(node->tls_cert_file ? node->tls_cert_file : "");
     n->tls_key_file = g_strdup(node->tls_key_file ? node->tls_key_file : "");
+    n->move = node->move;
+    n->move_port = node->move_port;
+    n->move_address = g_strdup(node->move_address ? node->move_address : "");
     return n;
 }
 
@@ -48,6 +56,7 @@ void tsc_viewer_pacs_node_free(TscViewerPacsNode *node)
     g_free(node->tls_ca_file);
     g_free(node->tls_cert_file);
     g_free(node->tls_key_file);
+    g_free(node->move_address);
     g_free(node);
 }
 
@@ -141,6 +150,19 @@ static void store_tls(TscViewerPrefs *prefs, const char *name, const TscViewerPa
     store(prefs, TLS_KEY, SESSION_TLS, with_entry(old, TLS_TYPE, name, entry));
 }
 
+/* The retrieve settings of every node but `name`, and `node`'s when it
+ * has any (NULL: none). */
+static void store_move(TscViewerPrefs *prefs, const char *name, const TscViewerPacsNode *node)
+{
+    g_autoptr(GVariant) old = stored(prefs, MOVE_KEY, SESSION_MOVE, MOVE_TYPE);
+    GVariant *entry = NULL;
+    /* The port and address are kept while C-GET is chosen. */
+    if (node && (node->move || node->move_port || (node->move_address && *node->move_address)))
+        entry = g_variant_new("{s(bis)}", name, node->move, node->move_port,
+                              node->move_address ? node->move_address : "");
+    store(prefs, MOVE_KEY, SESSION_MOVE, with_entry(old, MOVE_TYPE, name, entry));
+}
+
 static TscViewerPacsNode *node_new(const char *name, const char *ae, const char *host, int port,
                                    const char *our_ae, int timeout_s)
 {
@@ -165,25 +187,36 @@ static void node_set_tls(TscViewerPacsNode *node, gboolean on, const char *ca, c
     node->tls_key_file = g_strdup(key ? key : "");
 }
 
+static void node_set_move(TscViewerPacsNode *node, gboolean on, int port, const char *address)
+{
+    node->move = on;
+    node->move_port = port;
+    g_free(node->move_address);
+    node->move_address = g_strdup(address ? address : "");
+}
+
 /* $TSC_VIEWER_PACS_NODE: "name|AE|host|port|our AE|timeout|tls|CA file|our
- * certificate|our key" (all after the port optional; the seventh field
- * "tls" turns TLS on), for scripts and tests that must not touch saved
- * settings. */
+ * certificate|our key|move|our port|our address" (all after the port
+ * optional; the seventh field "tls" turns TLS on, the eleventh "move"
+ * retrieves with C-MOVE to our Store SCP on that port and address), for
+ * scripts and tests that must not touch saved settings. */
 static TscViewerPacsNode *env_node(void)
 {
     const char *spec = g_getenv("TSC_VIEWER_PACS_NODE");
     if (!spec || !*spec) return NULL;
-    g_auto(GStrv) f = g_strsplit(spec, "|", 10);
+    g_auto(GStrv) f = g_strsplit(spec, "|", 13);
     guint n = g_strv_length(f);
-    if (n < 4 || (n > 6 && *f[6] && g_ascii_strcasecmp(f[6], "tls") != 0)) {
+    if (n < 4 || (n > 6 && *f[6] && g_ascii_strcasecmp(f[6], "tls") != 0) ||
+        (n > 10 && *f[10] && g_ascii_strcasecmp(f[10], "move") != 0)) {
         g_warning("TSC_VIEWER_PACS_NODE needs name|AE|host|port[|our AE|timeout|tls|CA "
-                  "file|our certificate|our key]; ignored");
+                  "file|our certificate|our key|move|our port|our address]; ignored");
         return NULL;
     }
     TscViewerPacsNode *node =
         node_new(f[0], f[1], f[2], atoi(f[3]), n > 4 ? f[4] : "", n > 5 ? atoi(f[5]) : 0);
     node->from_env = TRUE;
     node_set_tls(node, n > 6 && *f[6], n > 7 ? f[7] : "", n > 8 ? f[8] : "", n > 9 ? f[9] : "");
+    node_set_move(node, n > 10 && *f[10], n > 11 ? atoi(f[11]) : 0, n > 12 ? f[12] : "");
     return node;
 }
 
@@ -195,6 +228,7 @@ GPtrArray *tsc_viewer_pacs_dup_nodes(TscViewerPrefs *prefs)
     if (e) g_ptr_array_add(nodes, e);
     g_autoptr(GVariant) v = stored_nodes(prefs);
     g_autoptr(GVariant) tls = stored_tls(prefs);
+    g_autoptr(GVariant) move = stored(prefs, MOVE_KEY, SESSION_MOVE, MOVE_TYPE);
     GVariantIter it;
     const char *name, *ae, *host, *our;
     int port, timeout_s;
@@ -206,6 +240,10 @@ GPtrArray *tsc_viewer_pacs_dup_nodes(TscViewerPrefs *prefs)
         const char *ca, *cert, *key;
         if (g_variant_lookup(tls, name, "(b&s&s&s)", &on, &ca, &cert, &key))
             node_set_tls(node, on, ca, cert, key);
+        int move_port;
+        const char *address;
+        if (g_variant_lookup(move, name, "(bi&s)", &on, &move_port, &address))
+            node_set_move(node, on, move_port, address);
         g_ptr_array_add(nodes, node);
     }
     return nodes;
@@ -264,11 +302,24 @@ gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNod
         return FALSE;
     }
     if (node->tls && !tls_files_ok(node, error)) return FALSE;
+    if (node->move && (node->move_port < 1 || node->move_port > 65535)) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "Retrieving with C-MOVE needs the port of our Store SCP (1 to 65535), "
+                            "the one the node knows for our AE title.");
+        return FALSE;
+    }
+    if (node->move && node->tls) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "C-MOVE is not offered over TLS (our Store SCP would receive the study "
+                            "unencrypted): retrieve with C-GET, or turn TLS off.");
+        return FALSE;
+    }
     g_autoptr(GVariant) old = stored_nodes(prefs);
     GVariant *entry = g_variant_new("(sssisi)", node->name, node->called_ae, node->host, node->port,
                                     node->calling_ae ? node->calling_ae : "", node->timeout_s);
     store_nodes(prefs, with_entry(old, NODES_TYPE, node->name, entry));
     store_tls(prefs, node->name, node);
+    store_move(prefs, node->name, node);
     return TRUE;
 }
 
@@ -278,6 +329,7 @@ void tsc_viewer_pacs_remove_node(TscViewerPrefs *prefs, const char *name)
     g_autoptr(GVariant) old = stored_nodes(prefs);
     store_nodes(prefs, with_entry(old, NODES_TYPE, name, NULL));
     store_tls(prefs, name, NULL);
+    store_move(prefs, name, NULL);
 }
 
 void tsc_viewer_pacs_set_chosen(TscViewerPrefs *prefs, const char *name)
@@ -542,8 +594,24 @@ static void retrieve_thread(GTask *task, gpointer source, gpointer data, GCancel
     Job *j = data;
     size_t n = 0;
     tsc_error err = {0};
-    tsc_status st = tsc_viewer_api()->pacs_retrieve_study(&j->pn, j->study_uid, j->folder, 0,
-                                                          job_progress, j, &n, &err);
+    const tsc_plugin_api *api = tsc_viewer_api();
+    tsc_status st;
+    if (TSC_PLUGIN_HAS(api, pacs_retrieve)) {
+        tsc_pacs_retrieve_params p = {.struct_size = sizeof p,
+                                      .method = j->node->move ? TSC_PACS_RETRIEVE_MOVE
+                                                              : TSC_PACS_RETRIEVE_GET,
+                                      .listen_address = j->node->move_address,
+                                      .listen_port = j->node->move_port};
+        st = api->pacs_retrieve(&j->pn, j->study_uid, j->folder, &p, job_progress, j, &n, &err);
+    } else if (j->node->move) {
+        st = TSC_EUNSUPPORTED;
+        g_strlcpy(err.message,
+                  "this plugin retrieves only with C-GET (C-MOVE needs plugin ABI version 7)",
+                  sizeof err.message);
+    } else {
+        st =
+            api->pacs_retrieve_study(&j->pn, j->study_uid, j->folder, 0, job_progress, j, &n, &err);
+    }
     j->n_done = n;
     if (st != TSC_OK) {
         GError *error = NULL;

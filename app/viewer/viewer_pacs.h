@@ -26,7 +26,8 @@ G_BEGIN_DECLS
 /* A PACS node as the preferences keep it (GSettings key "pacs-nodes",
  * a(sssisi): name, AE title, host, port, our AE title, timeout in s; its
  * TLS settings in "pacs-nodes-tls", a{s(bsss)} keyed by the name: TLS on,
- * the CA file to trust, our certificate, our key). */
+ * the CA file to trust, our certificate, our key; how it retrieves in
+ * "pacs-nodes-move"). */
 typedef struct {
     char *name, *called_ae, *host, *calling_ae;
     int port, timeout_s;
@@ -39,6 +40,13 @@ typedef struct {
      * authenticate clients. */
     gboolean tls;
     char *tls_ca_file, *tls_cert_file, *tls_key_file;
+    /* Retrieve with C-MOVE to our own Store SCP (else C-GET), listening on
+     * move_address ("" or NULL: 127.0.0.1) port move_port while a retrieve
+     * runs, for the node's AE title and host only ("pacs-nodes-move",
+     * a{s(bis)} keyed by the name). */
+    gboolean move;
+    int move_port;
+    char *move_address;
 } TscViewerPacsNode;
 
 TscViewerPacsNode *tsc_viewer_pacs_node_copy(const TscViewerPacsNode *node);
@@ -82,7 +90,8 @@ void tsc_viewer_pacs_find_async(const TscViewerPacsNode *node, const TscViewerPa
                                 gpointer user_data);
 GPtrArray *tsc_viewer_pacs_find_finish(GAsyncResult *result, gboolean *has_more, GError **error);
 
-/* C-GET of the study into <cache>/<StudyInstanceUID>; returns that folder.
+/* C-GET, or C-MOVE to our Store SCP when the node says so (and the plugin
+ * has it), of the study into <cache>/<StudyInstanceUID>; returns that folder.
  * `progress` (may be NULL) hears of each object. */
 void tsc_viewer_pacs_retrieve_async(const TscViewerPacsNode *node, const char *study_uid,
                                     TscViewerProgress *progress, GCancellable *cancellable,

@@ -108,6 +108,16 @@ TSC__AT(tsc_pacs_node, tls_ca_file, 48);
 TSC__AT(tsc_pacs_node, tls_cert_file, 56);
 TSC__AT(tsc_pacs_node, tls_key_file, 64);
 
+/* tsc_pacs_retrieve_params: frozen (version 7) */
+TSC__SIZE(tsc_pacs_retrieve_params, 56);
+TSC__AT(tsc_pacs_retrieve_params, struct_size, 0);
+TSC__AT(tsc_pacs_retrieve_params, method, 8);
+TSC__AT(tsc_pacs_retrieve_params, max_instances, 16);
+TSC__AT(tsc_pacs_retrieve_params, listen_address, 24);
+TSC__AT(tsc_pacs_retrieve_params, listen_port, 32);
+TSC__AT(tsc_pacs_retrieve_params, allowed_aes, 40);
+TSC__AT(tsc_pacs_retrieve_params, allowed_hosts, 48);
+
 /* tsc_pacs_query: frozen (version 5) */
 TSC__SIZE(tsc_pacs_query, 64);
 TSC__AT(tsc_pacs_query, struct_size, 0);

@@ -274,10 +274,12 @@ static const tsc_plugin_api api_table = {
     .nn_model_n_int8_ranges = tsc_nn_model_n_int8_ranges,
     .nn_model_get_int8_range = tsc_nn_model_get_int8_range,
     .model_get_precision = tsc_model_get_precision,
+    /* version 7 */
+    .pacs_retrieve = tsc_pacs_retrieve,
 };
 
-/* Versions 1 to 6 are frozen: their members never move.  A later version
- * appends members after write_dicom_compare_sr and updates only the total size
+/* Versions 1 to 7 are frozen: their members never move.  A later version
+ * appends members after pacs_retrieve and updates only the total size
  * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -310,7 +312,9 @@ _Static_assert(offsetof(tsc_plugin_api, nn_model_load_int8) == 8 + 119 * sizeof(
                "ABI v6 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, model_get_precision) == 8 + 124 * sizeof(void *),
                "ABI v6 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 125 * sizeof(void *), "ABI v6 size changed");
+_Static_assert(offsetof(tsc_plugin_api, pacs_retrieve) == 8 + 125 * sizeof(void *),
+               "ABI v7 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 126 * sizeof(void *), "ABI v7 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

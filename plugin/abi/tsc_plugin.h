@@ -54,9 +54,10 @@ extern "C" {
  * writer and the raw engine, version 3 the scope gate and the one
  * description of a result, version 4 the engine and writer members whose
  * structs start with struct_size, version 5 the PACS client and stored
- * reports, version 6 the engine's int8 mode and its calibration; see the
+ * reports, version 6 the engine's int8 mode and its calibration, version 7
+ * the retrieve by C-MOVE to our own Store SCP; see the
  * end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 6u
+#define TSC_PLUGIN_API_VERSION 7u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -394,6 +395,21 @@ typedef struct tsc_plugin_api {
     /* What the model's network runs in after any fallback: "fp32", "bf16"
      * or "int8" (tsc_model_get_precision). */
     const char *(*model_get_precision)(const tsc_model *model);
+
+    /* ---- version 7: retrieve by C-GET or by C-MOVE ----
+     * pacs_retrieve_study with a choice of method (params->method): C-GET,
+     * or C-MOVE to our own Store SCP, which listens on
+     * params->listen_address:listen_port (127.0.0.1 by default) only while
+     * the call runs, accepts associations only from params->allowed_aes and
+     * allowed_hosts (default: the node's AE title and host) and only
+     * storage SOP classes, and writes only into dest_dir, each object
+     * checked as C-GET's are.  With C-MOVE the progress callback comes from
+     * the Store SCP's thread.  `params` (may be NULL: C-GET) is read up to
+     * its struct_size (plugin/net/tsc_pacs.h, tsc_pacs_retrieve). */
+    tsc_status (*pacs_retrieve)(const tsc_pacs_node *node, const char *study_uid,
+                                const char *dest_dir, const tsc_pacs_retrieve_params *params,
+                                tsc_pacs_progress_fn progress, void *user, size_t *n_received,
+                                tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -20,11 +20,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "firewall_private.h"
+#include "pacs_private.h"
 #include "read_private.h"
 #include "render_private.h"
 #include "struct_size_private.h"
@@ -34,51 +36,13 @@ struct tsc_pacs_study_list {
     bool has_more = false;
 };
 
-namespace
+namespace tsc__net
 {
 
 [[noreturn]] void fail(tsc_status st, const std::string &msg)
 {
     throw tsc__status_error{st, msg};
 }
-
-/* A peer that closes the socket while we write would raise SIGPIPE and end
- * the host (the viewer).  Blocked on this thread for the call; a SIGPIPE
- * raised meanwhile is consumed before unblocking. */
-struct SigpipeGuard {
-    sigset_t pipe, old;
-    bool was_pending = false;
-    SigpipeGuard()
-    {
-        sigemptyset(&pipe);
-        sigaddset(&pipe, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        was_pending = sigismember(&pending, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &pipe, &old);
-    }
-    ~SigpipeGuard()
-    {
-        sigset_t pending;
-        sigpending(&pending);
-        if (!was_pending && sigismember(&pending, SIGPIPE)) {
-            struct timespec zero = {0, 0};
-            sigtimedwait(&pipe, nullptr, &zero);
-        }
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    }
-};
-
-struct Node {
-    std::string host, called, calling;
-    int port = 0, timeout = 30;
-    bool tls = false;
-    std::string ca, cert, key;
-    std::string where() const
-    {
-        return "PACS node " + called + " at " + host + ":" + std::to_string(port);
-    }
-};
 
 bool valid_ae(const std::string &ae)
 {
@@ -203,18 +167,6 @@ const OFList<OFString> &plain_syntaxes()
     return ts;
 }
 
-/* DcmSCU with the protected members we need made public. */
-class Scu : public DcmSCU
-{
-  public:
-    using DcmSCU::findPresentationContext;
-    using DcmSCU::useSecureConnection;
-};
-
-/* The TLS layer of one association; declared before the DcmSCU that uses
- * it, so that it outlives the association (DCMTK does not own it). */
-using TlsLayer = std::unique_ptr<DcmTLSTransportLayer>;
-
 void setup_tls(Scu &scu, const Node &n, TlsLayer &tls)
 {
     tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFTrue));
@@ -259,21 +211,6 @@ T_ASC_PresentationContextID accepted(DcmSCU &scu, const Node &n, const char *sop
     if (id == 0) fail(TSC_EUNSUPPORTED, n.where() + " does not offer " + what);
     return id;
 }
-
-/* Releases on the normal path, aborts on the others (the node then drops
- * what was pending). */
-struct Association {
-    DcmSCU &scu;
-    bool release = false;
-    explicit Association(DcmSCU &s) : scu(s)
-    {
-    }
-    ~Association()
-    {
-        if (scu.isConnected())
-            scu.closeAssociation(release ? DCMSCU_RELEASE_ASSOCIATION : DCMSCU_ABORT_ASSOCIATION);
-    }
-};
 
 /* A failure of a DIMSE exchange on an open association, in words. */
 [[noreturn]] void fail_dimse(const Node &n, const char *what, const OFCondition &c)
@@ -411,42 +348,28 @@ tsc_pacs_study_list *find_studies(const tsc_pacs_node *node, const tsc_pacs_quer
 
 /* ---- C-GET ---- */
 
-/* The storage SOP classes a brain MR study may hold, ours included. */
-const char *const k_storage_classes[] = {
-    UID_MRImageStorage,
-    UID_EnhancedMRImageStorage,
-    UID_EnhancedMRColorImageStorage,
-    UID_MRSpectroscopyStorage,
-    UID_CTImageStorage,
-    UID_EnhancedCTImageStorage,
-    UID_PositronEmissionTomographyImageStorage,
-    UID_SecondaryCaptureImageStorage,
-    UID_MultiframeGrayscaleByteSecondaryCaptureImageStorage,
-    UID_MultiframeGrayscaleWordSecondaryCaptureImageStorage,
-    UID_MultiframeTrueColorSecondaryCaptureImageStorage,
-    UID_SegmentationStorage,
-    UID_BasicTextSRStorage,
-    UID_EnhancedSRStorage,
-    UID_ComprehensiveSRStorage,
-    UID_Comprehensive3DSRStorage,
-    UID_KeyObjectSelectionDocumentStorage,
-    UID_EncapsulatedPDFStorage,
-    UID_GrayscaleSoftcopyPresentationStateStorage,
-    UID_RawDataStorage,
-};
-
-const OFList<OFString> &image_syntaxes()
+const OFList<OFString> &image_syntaxes(bool lossless_first)
 {
-    static const OFList<OFString> ts = [] {
-        OFList<OFString> l = plain_syntaxes();
-        for (const char *t : {UID_JPEGProcess14SV1TransferSyntax, UID_JPEGLSLosslessTransferSyntax,
-                              UID_JPEG2000LosslessOnlyTransferSyntax, UID_RLELosslessTransferSyntax,
-                              UID_JPEGProcess1TransferSyntax, UID_JPEG2000TransferSyntax,
-                              UID_DeflatedExplicitVRLittleEndianTransferSyntax})
-            l.push_back(t);
+    /* Uncompressed, then lossless compressed, then lossy and deflated; or,
+     * for our Store SCP, the lossless compressed first (a node then sends
+     * what it holds, unconverted), lossy ones still last (never chosen when
+     * the node offers more). */
+    static const char *const lossless[] = {
+        UID_JPEGLSLosslessTransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
+        UID_JPEG2000LosslessOnlyTransferSyntax, UID_RLELosslessTransferSyntax};
+    static const char *const rest[] = {UID_JPEGProcess1TransferSyntax, UID_JPEG2000TransferSyntax,
+                                       UID_DeflatedExplicitVRLittleEndianTransferSyntax};
+    auto make = [](bool first) {
+        OFList<OFString> l;
+        if (!first) l = plain_syntaxes();
+        for (const char *t : lossless) l.push_back(t);
+        if (first)
+            for (const OFString &t : plain_syntaxes()) l.push_back(t);
+        for (const char *t : rest) l.push_back(t);
         return l;
-    }();
-    return ts;
+    };
+    static const OFList<OFString> plain_first = make(false), compressed_first = make(true);
+    return lossless_first ? compressed_first : plain_first;
 }
 
 /* A SOP Instance UID safe as a file name: digits and dots, no empty part. */
@@ -460,91 +383,78 @@ bool safe_uid(const std::string &u)
     return true;
 }
 
+/* The objects arrive on our own association as C-STORE requests: each goes
+ * through the one Receiver that the C-MOVE path shares. */
 class GetScu : public Scu
 {
   public:
-    std::string study, dir, first_refusal;
-    size_t max = 20000, received = 0, refused = 0, total = 0;
-    tsc_pacs_progress_fn progress = nullptr;
-    void *user = nullptr;
-    bool cancelled = false, over_limit = false;
-    tsc_error write_err;
+    Receiver *rx = nullptr;
 
     OFCondition handleSTORERequest(const T_ASC_PresentationContextID, DcmDataset *incoming,
                                    OFBool &more, Uint16 &status) override
     {
         std::unique_ptr<DcmDataset> ds(incoming); /* ours to delete */
-        status = STATUS_Success;
-        if (!ds) {
-            status = STATUS_STORE_Error_CannotUnderstand;
-            return EC_Normal;
-        }
-        if (received >= max) {
-            over_limit = true;
-            more = OFFalse;
-            status = STATUS_STORE_Refused_OutOfResources;
-            return EC_Normal;
-        }
-        OFString st, sop, cls;
-        ds->findAndGetOFString(DCM_StudyInstanceUID, st);
-        ds->findAndGetOFString(DCM_SOPInstanceUID, sop);
-        ds->findAndGetOFString(DCM_SOPClassUID, cls);
-        std::string why;
-        if (study != st.c_str()) why = "an object of another study";
-        else if (!safe_uid(sop.c_str())) why = "an object without a valid SOP Instance UID";
-        else if (cls.empty()) why = "an object without a SOP Class UID";
-        if (!why.empty()) {
-            if (!refused++) first_refusal = why;
-            status = STATUS_STORE_Error_DataSetDoesNotMatchSOPClass;
-            return EC_Normal;
-        }
-        std::string path = dir + "/" + sop.c_str() + ".dcm";
-        tsc__outfile of;
-        /* The cache is ours: an object sent again replaces its copy. */
-        if (tsc__outfile_reserve(&of, path.c_str(), 1, &write_err) != TSC_OK) {
-            status = STATUS_STORE_Refused_OutOfResources;
-            more = OFFalse;
-            return EC_Normal;
-        }
-        DcmFileFormat ff(ds.get());
-        OFCondition c = ff.saveFile(of.tmp, EXS_Unknown, EET_ExplicitLength, EGL_recalcGL,
-                                    EPD_noChange, 0, 0, EWM_createNewMeta);
-        if (c.bad()) {
-            tsc__outfile_abort(&of);
-            tsc_error_set(&write_err, TSC_EIO, "saving %s: %s", path.c_str(), c.text());
-            status = STATUS_STORE_Refused_OutOfResources;
-            more = OFFalse;
-            return EC_Normal;
-        }
-        if (tsc__outfile_commit(&of, &write_err) != TSC_OK) {
-            status = STATUS_STORE_Refused_OutOfResources;
-            more = OFFalse;
-            return EC_Normal;
-        }
-        received++;
-        if (progress && progress(user, received, std::max(total, received))) {
-            cancelled = true;
-            more = OFFalse;
-        }
+        bool stop = false;
+        status = rx->take(ds.get(), &stop);
+        if (stop) more = OFFalse;
         return EC_Normal;
     }
 
     OFCondition handleCGETResponse(const T_ASC_PresentationContextID pres, RetrieveResponse *rsp,
                                    OFBool &more) override
     {
-        if (rsp)
-            total = std::max(total, static_cast<size_t>(rsp->m_numberOfRemainingSubops) +
-                                        rsp->m_numberOfCompletedSubops +
-                                        rsp->m_numberOfFailedSubops + rsp->m_numberOfWarningSubops);
+        rx->saw(rsp);
         return DcmSCU::handleCGETResponse(pres, rsp, more);
     }
 };
 
+tsc_status request_study(Scu &scu, const Node &n, Receiver &rx, bool move, TlsLayer &tls,
+                         const std::function<void()> &replied, tsc_error *err)
+{
+    const char *model = move ? UID_MOVEStudyRootQueryRetrieveInformationModel
+                             : UID_GETStudyRootQueryRetrieveInformationModel;
+    configure(scu, n);
+    scu.addPresentationContext(model, plain_syntaxes());
+    connect(scu, n, tls);
+    Association a(scu);
+    T_ASC_PresentationContextID pres =
+        accepted(scu, n, model, move ? "Study Root C-MOVE" : "Study Root C-GET");
+    DcmDataset keys;
+    keys.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
+    keys.putAndInsertString(DCM_StudyInstanceUID, rx.study.c_str());
+    OFList<RetrieveResponse *> rsps;
+    OFCondition c = move ? scu.sendMOVERequest(pres, n.calling.c_str(), &keys, &rsps)
+                         : scu.sendCGETRequest(pres, &keys, &rsps);
+    Uint16 final_status = rsps.empty() ? 0 : rsps.back()->m_status;
+    size_t failed_subops = rsps.empty() ? 0 : rsps.back()->m_numberOfFailedSubops;
+    for (RetrieveResponse *r : rsps) delete r;
+    if (replied) replied();
+    return retrieve_outcome(n, rx, move, c, final_status, failed_subops, a, err);
+}
+
+tsc_status get_study(const Node &n, Receiver &rx, tsc_error *err)
+{
+    SigpipeGuard guard;
+    TlsLayer tls; /* outlives scu */
+    GetScu scu;
+    scu.rx = &rx;
+    for (const char *cls : k_storage_classes)
+        scu.addPresentationContext(cls, image_syntaxes(), ASC_SC_ROLE_SCP);
+    return request_study(scu, n, rx, false, tls, nullptr, err);
+}
+
 tsc_status retrieve(const tsc_pacs_node *node, const char *study_uid, const char *dest_dir,
-                    size_t max_instances, tsc_pacs_progress_fn progress, void *user,
-                    size_t *n_received, tsc_error *err)
+                    const tsc_pacs_retrieve_params *given, tsc_pacs_progress_fn progress,
+                    void *user, size_t *n_received, tsc_error *err)
 {
     Node n = check_node(node);
+    /* Only the bytes the host's struct has (docs/PLUGIN_ABI.md rule 4). */
+    tsc_pacs_retrieve_params p;
+    memset(&p, 0, sizeof p);
+    TSC__PARAMS_COPY(&p, given);
+    if (p.method != TSC_PACS_RETRIEVE_GET && p.method != TSC_PACS_RETRIEVE_MOVE)
+        fail(TSC_EINVAL, "retrieve method " + std::to_string(p.method) +
+                             " is not known: 0 (C-GET) or 1 (C-MOVE)");
     if (!study_uid || !safe_uid(study_uid))
         fail(TSC_EINVAL,
              "'" + std::string(study_uid ? study_uid : "") + "' is not a Study Instance UID");
@@ -553,62 +463,17 @@ tsc_status retrieve(const tsc_pacs_node *node, const char *study_uid, const char
     tsc_error_clear(&e);
     if (tsc__mkdirs(dest_dir, &e) != TSC_OK) fail(e.status, e.message);
 
-    SigpipeGuard guard;
-    TlsLayer tls; /* outlives scu */
-    GetScu scu;
-    scu.study = study_uid;
-    scu.dir = dest_dir;
-    scu.max = max_instances ? max_instances : 20000;
-    scu.progress = progress;
-    scu.user = user;
-    tsc_error_clear(&scu.write_err);
-    configure(scu, n);
-    scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, plain_syntaxes());
-    for (const char *cls : k_storage_classes)
-        scu.addPresentationContext(cls, image_syntaxes(), ASC_SC_ROLE_SCP);
-    connect(scu, n, tls);
-    Association a(scu);
-    T_ASC_PresentationContextID pres =
-        accepted(scu, n, UID_GETStudyRootQueryRetrieveInformationModel, "Study Root C-GET");
-    DcmDataset keys;
-    keys.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
-    keys.putAndInsertString(DCM_StudyInstanceUID, study_uid);
-    OFList<RetrieveResponse *> rsps;
-    OFCondition c = scu.sendCGETRequest(pres, &keys, &rsps);
-    Uint16 final_status = rsps.empty() ? 0 : rsps.back()->m_status;
-    size_t failed_subops = rsps.empty() ? 0 : rsps.back()->m_numberOfFailedSubops;
-    for (RetrieveResponse *r : rsps) delete r;
-    if (n_received) *n_received = scu.received;
-
-    if (scu.write_err.status != TSC_OK)
-        fail(scu.write_err.status, "retrieving from " + n.where() + ": " + scu.write_err.message);
-    if (scu.over_limit)
-        return tsc_error_set(err, TSC_ELIMIT,
-                             "the study has more than %zu objects: retrieve stopped after %zu "
-                             "(raise the limit in Preferences if this is expected)",
-                             scu.max, scu.received);
-    if (scu.cancelled)
-        return tsc_error_set(err, TSC_ECANCELLED, "retrieve cancelled after %zu objects",
-                             scu.received);
-    if (c.bad()) fail_dimse(n, "retrieve (C-GET)", c);
-    a.release = true;
-    if (scu.refused)
-        return tsc_error_set(err, TSC_EFORMAT, "%s sent %zu object(s) refused as %s; %zu kept",
-                             n.where().c_str(), scu.refused, scu.first_refusal.c_str(),
-                             scu.received);
-    if (final_status != STATUS_Success && !DICOM_WARNING_STATUS(final_status))
-        return tsc_error_set(
-            err, TSC_EIO, "%s ended the retrieve with status 0x%04x (%s) after %zu objects",
-            n.where().c_str(), final_status, DU_cgetStatusString(final_status), scu.received);
-    if (failed_subops || (final_status != STATUS_Success && scu.received == 0))
-        return tsc_error_set(err, TSC_EIO,
-                             "%s could not send %zu object(s) of the study (%zu received): it may "
-                             "hold a kind of object we did not offer to take",
-                             n.where().c_str(), failed_subops, scu.received);
-    if (scu.received == 0)
-        return tsc_error_set(err, TSC_ENOTFOUND, "%s has no objects of that study",
-                             n.where().c_str());
-    return TSC_OK;
+    Receiver rx(study_uid, dest_dir, p.max_instances ? p.max_instances : 20000, progress, user);
+    struct Count {
+        Receiver &rx;
+        size_t *out;
+        ~Count()
+        {
+            if (out) *out = rx.received;
+        }
+    } count{rx, n_received}; /* also when a failure throws */
+    if (p.method == TSC_PACS_RETRIEVE_MOVE) return move_study(n, p, rx, err);
+    return get_study(n, rx, err);
 }
 
 /* ---- C-STORE ---- */
@@ -732,7 +597,9 @@ tsc_status store(const tsc_pacs_node *node, const char *const *paths, size_t cou
     return TSC_OK;
 }
 
-} // namespace
+} // namespace tsc__net
+
+using namespace tsc__net;
 
 extern "C" size_t tsc_pacs_study_list_count(const tsc_pacs_study_list *list)
 {
@@ -794,7 +661,25 @@ extern "C" tsc_status tsc_pacs_retrieve_study(const tsc_pacs_node *node, const c
     if (n_received) *n_received = 0;
     tsc_error_clear(err);
     TSC__API_IMPL_BEGIN
-    return retrieve(node, study_uid, dest_dir, max_instances, progress, user, n_received, err);
+    tsc_pacs_retrieve_params p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.method = TSC_PACS_RETRIEVE_GET;
+    p.max_instances = max_instances;
+    return retrieve(node, study_uid, dest_dir, &p, progress, user, n_received, err);
+    TSC__API_IMPL_END(err, "PACS retrieve")
+}
+
+extern "C" tsc_status tsc_pacs_retrieve(const tsc_pacs_node *node, const char *study_uid,
+                                        const char *dest_dir,
+                                        const tsc_pacs_retrieve_params *params,
+                                        tsc_pacs_progress_fn progress, void *user,
+                                        size_t *n_received, tsc_error *err)
+{
+    if (n_received) *n_received = 0;
+    tsc_error_clear(err);
+    TSC__API_IMPL_BEGIN
+    return retrieve(node, study_uid, dest_dir, params, progress, user, n_received, err);
     TSC__API_IMPL_END(err, "PACS retrieve")
 }
 

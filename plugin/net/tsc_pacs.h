@@ -5,6 +5,8 @@
  *   tsc_pacs_echo            C-ECHO: is the node there and does it accept us
  *   tsc_pacs_find_studies    C-FIND, Study Root, STUDY level: the study list
  *   tsc_pacs_retrieve_study  C-GET of a whole study into a cache folder
+ *   tsc_pacs_retrieve        the same by C-GET or by C-MOVE to our own
+ *                            Store SCP, listening only while it runs
  *   tsc_pacs_store_files     C-STORE of files (our SEG/SR/SC/PDF) to the node
  *
  * Every call opens its own association and closes it before returning, so
@@ -108,6 +110,45 @@ tsc_status tsc_pacs_retrieve_study(const tsc_pacs_node *node, const char *study_
                                    const char *dest_dir, size_t max_instances,
                                    tsc_pacs_progress_fn progress, void *user, size_t *n_received,
                                    tsc_error *err);
+
+/* How tsc_pacs_retrieve fetches a study. */
+typedef enum tsc_pacs_retrieve_method {
+    /* C-GET: the objects come back on our own association; no port of ours
+     * is opened. */
+    TSC_PACS_RETRIEVE_GET = 0,
+    /* C-MOVE to our own Store SCP, which listens on `listen_address` only
+     * while the retrieve runs, takes associations only from the allowed AE
+     * titles and hosts and only storage SOP classes, and writes only into
+     * the cache folder.  The node must know our AE title (calling_ae) as a
+     * move destination at that address and port.  Not over TLS. */
+    TSC_PACS_RETRIEVE_MOVE = 1
+} tsc_pacs_retrieve_method;
+
+/* Host -> plugin; only struct_size bytes are read (a zeroed field takes its
+ * default). */
+typedef struct tsc_pacs_retrieve_params {
+    size_t struct_size;   /* sizeof(tsc_pacs_retrieve_params) */
+    int method;           /* tsc_pacs_retrieve_method; 0: C-GET */
+    size_t max_instances; /* more objects end the retrieve with TSC_ELIMIT; 0: 20000 */
+    /* C-MOVE only: */
+    const char *listen_address; /* the interface our Store SCP listens on (an address
+                                   of this machine); NULL or "": 127.0.0.1 */
+    int listen_port;            /* 1..65535; 0: a free port chosen by the system */
+    const char *allowed_aes;    /* calling AE titles that may store to us, separated
+                                   by '\\'; NULL or "": the node's AE title */
+    const char *allowed_hosts;  /* names or addresses that may connect, separated by
+                                   '\\'; NULL or "": the node's host */
+} tsc_pacs_retrieve_params;
+
+/* tsc_pacs_retrieve_study with a choice of method: C-GET, or C-MOVE to our
+ * own Store SCP (see tsc_pacs_retrieve_method).  The same checks of every
+ * object, atomic writes, instance limit, progress and cancel either way;
+ * with C-MOVE the progress callback comes from the Store SCP's thread.
+ * `params` may be NULL (C-GET, the defaults).  Our Store SCP has stopped
+ * listening when the call returns, also on failure and cancel. */
+tsc_status tsc_pacs_retrieve(const tsc_pacs_node *node, const char *study_uid, const char *dest_dir,
+                             const tsc_pacs_retrieve_params *params, tsc_pacs_progress_fn progress,
+                             void *user, size_t *n_received, tsc_error *err);
 
 /* C-STORE of `n` DICOM files, one association for all; a file the node
  * refuses does not stop the others (the call then fails naming how many and

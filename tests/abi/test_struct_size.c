@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The version-4 and -5 members read and write a host's struct only up to its
+/* The version-4, -5 and -7 members read and write a host's struct only up to its
  * struct_size (docs/PLUGIN_ABI.md, rules 4 and 5), seen from a host that
  * dlopen()s the plugin: a host built before a field existed passes a
  * shorter struct and must get the defaults for the rest, and must not have
@@ -121,6 +121,40 @@ TSC_TEST(pacs_members_of_version_5_read_only_the_hosts_struct_size)
     CHECK(strstr(err.message, "nothing listens at 127.0.0.1:1") != NULL);
 }
 
+TSC_TEST(pacs_retrieve_of_version_7_reads_only_the_hosts_struct_size)
+{
+    const tsc_plugin_api *api = load_api();
+    REQUIRE(TSC_PLUGIN_HAS(api, pacs_retrieve));
+    tsc_pacs_node n;
+    memset(&n, 0, sizeof n);
+    n.struct_size = sizeof n;
+    n.host = "127.0.0.1";
+    n.port = 1; /* nothing listens there */
+    n.called_ae = "ARCHIVE";
+    n.timeout_s = 2;
+    tsc_pacs_retrieve_params p;
+    memset(&p, 0, sizeof p);
+    p.method = 99;
+    /* A struct that ends before `method`: the 99 past its end is not read,
+     * the default (C-GET) applies and meets the closed port. */
+    p.struct_size = offsetof(tsc_pacs_retrieve_params, method);
+    tsc_error err;
+    size_t got = 7;
+    CHECK(api->pacs_retrieve(&n, "1.2.3", TSC_OUT_DIR "/v7", &p, NULL, NULL, &got, &err) ==
+          TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "nothing listens at 127.0.0.1:1") != NULL && got == 0);
+    /* The whole struct: the method is read, and refused. */
+    p.struct_size = sizeof p;
+    CHECK(api->pacs_retrieve(&n, "1.2.3", TSC_OUT_DIR "/v7", &p, NULL, NULL, &got, &err) ==
+          TSC_EINVAL);
+    CHECK(strstr(err.message, "retrieve method 99") != NULL);
+    /* NULL params: C-GET with the defaults. */
+    CHECK(api->pacs_retrieve(&n, "1.2.3", TSC_OUT_DIR "/v7", NULL, NULL, NULL, &got, &err) ==
+          TSC_EIO);
+}
+
 TSC_TEST_MAIN(TSC_CASE(nn_model_load_v4_takes_defaults_past_the_hosts_struct_size),
               TSC_CASE(dicom_write_series_v4_writes_only_the_hosts_struct_size),
-              TSC_CASE(pacs_members_of_version_5_read_only_the_hosts_struct_size))
+              TSC_CASE(pacs_members_of_version_5_read_only_the_hosts_struct_size),
+              TSC_CASE(pacs_retrieve_of_version_7_reads_only_the_hosts_struct_size))

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tsc_status.h"
 
@@ -33,6 +34,20 @@ static inline void fuzz_verbose(const char *what, tsc_status st, const tsc_error
     if (fuzz_is_verbose())
         fprintf(stderr, "  %s: %s%s%s\n", what, tsc_status_name(st), st == TSC_OK ? "" : ": ",
                 st == TSC_OK ? "" : err->message);
+}
+
+/* A private folder `<base>/tsc-fuzz-<stem>-XXXXXX` for a target that needs
+ * files, made in `dir` (room for 512): on /dev/shm when it is writable,
+ * TSC_FUZZ_TMPDIR overriding. */
+static inline void fuzz_make_tmpdir(char *dir, size_t size, const char *stem)
+{
+    const char *base = getenv("TSC_FUZZ_TMPDIR");
+    if (!base || !*base) base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(dir, size, "%s/tsc-fuzz-%s-XXXXXX", base, stem);
+    if (!mkdtemp(dir)) {
+        perror("fuzz: mkdtemp");
+        abort();
+    }
 }
 
 #endif

@@ -34,13 +34,7 @@ static void remove_dir(void)
 
 static void make_dir(void)
 {
-    const char *base = getenv("TSC_FUZZ_TMPDIR");
-    if (!base || !*base) base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(dir, sizeof dir, "%s/tsc-fuzz-dicom-XXXXXX", base);
-    if (!mkdtemp(dir)) {
-        perror("fuzz_dicom_load: mkdtemp");
-        abort();
-    }
+    fuzz_make_tmpdir(dir, sizeof dir, "dicom");
     snprintf(file_path, sizeof file_path, "%s/IM0001.dcm", dir);
     snprintf(dicomdir_path, sizeof dicomdir_path, "%s/DICOMDIR", dir);
     atexit(remove_dir);

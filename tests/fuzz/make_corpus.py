@@ -9,7 +9,7 @@ here, tiny PNGs of every colour type, and DICOM files cut from sample_dicom/ or 
 `tumorscope dicomize` from tiny PNGs, by pydicom, and recompressed by
 DCMTK's dcmcjpeg / dcmcjpls / dcmcrle.
 
-    tests/fuzz/make_corpus.py [--tumorscope build/bin/tumorscope] [--only csv,nifti,...]
+    tests/fuzz/make_corpus.py [--tumorscope build/bin/tumorscope] [--only csv,nifti,pacs,...]
 
 Only files named seed-* are rewritten; crash-* and known-* files (inputs
 that once crashed a target, pinned as regressions; docs/RELIABILITY.md) are
@@ -441,10 +441,49 @@ def make_dicom(tumorscope):
         shutil.rmtree(tmp)
 
 
+# ---- a data set received by our Store SCP (fuzz_pacs_receive) -------------------
+
+# The study fuzz_pacs_receive retrieves: the lesion sample's.
+PACS_STUDY = "2.25.212653863236164759780331104116971136268"
+
+
+def make_pacs_receive():
+    """First byte: 1 explicit VR little endian, 0 implicit; then the data set
+    as a C-STORE carries it (no meta header), without the pixels to stay
+    small, and variants: another study, unsafe SOP Instance UIDs, truncated,
+    an absurd length."""
+    d = out_dir("fuzz_pacs_receive")
+    src = os.path.join(ROOT, "sample_dicom", "03-synthetic-lesion", "t1-post-contrast", "IM0001.dcm")
+    tmp = tempfile.mkdtemp()
+    try:
+        def dataset(name, explicit, *modify):
+            f = os.path.join(tmp, name)
+            shutil.copyfile(src, f)
+            run("dcmodify", "-nb", "-ie", "-e", "(7fe0,0010)", *modify, f)
+            out = f + ".ds"
+            run("dcmconv", "-F", "+ti" if not explicit else "+te", f, out)
+            with open(out, "rb") as fh:
+                return bytes([1 if explicit else 0]) + fh.read()
+        ok = dataset("ok", True)
+        write(d, "explicit.bin", ok)
+        write(d, "implicit.bin", dataset("imp", False))
+        write(d, "other-study.bin", dataset("other", True, "-m", "StudyInstanceUID=1.2.3.4"))
+        write(d, "uid-slash.bin", dataset("slash", True, "-m", "SOPInstanceUID=1.2/../../3"))
+        write(d, "uid-dots.bin", dataset("dots", True, "-m", "SOPInstanceUID=.."))
+        write(d, "no-sop-class.bin", dataset("nocls", True, "-e", "SOPClassUID"))
+        write(d, "truncated.bin", ok[: len(ok) // 2])
+        # (0008,0016) UI with a length of 0xfffffff0 at the start.
+        write(d, "absurd-length.bin", b"\x01\x08\x00\x16\x00UI\xf0\xff" + ok[1:])
+        write(d, "absurd-length-ob.bin", b"\x01\x09\x00\x10\x10OB\0\0\xf0\xff\xff\xff" + ok[1:])
+        write(d, "empty.bin", b"\x01")
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tumorscope", help="tumorscope binary for the dicomize seeds")
-    ap.add_argument("--only", default="csv,manifest,nifti,png,dicom")
+    ap.add_argument("--only", default="csv,manifest,nifti,png,dicom,pacs")
     a = ap.parse_args()
     parts = a.only.split(",")
     if "csv" in parts:
@@ -459,6 +498,8 @@ def main():
         if not a.tumorscope:
             sys.exit("--tumorscope is needed for the DICOM seeds (dicomize)")
         make_dicom(a.tumorscope)
+    if "pacs" in parts:
+        make_pacs_receive()
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(CORPUS) for f in fs)
     print("corpus: %d bytes" % total)
 

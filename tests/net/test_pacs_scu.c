@@ -5,7 +5,9 @@
  * stopped at the end, also when a check fails.  (It runs in its default
  * fork-per-association mode: Debian 12's dcmqrscp 3.6.7 crashes after the
  * first association with --single-process.)  The samples are sent with
- * our C-STORE, searched with our C-FIND and fetched back with our C-GET.
+ * our C-STORE, searched with our C-FIND and fetched back with our C-GET,
+ * or with C-MOVE to our own Store SCP (its move destination TSCTEST at the
+ * port the case chose, in the archive's HostTable).
  * Skips (77) when dcmqrscp is not installed (Debian package dcmtk). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -22,11 +24,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pacs_scp_private.h"
+#include "raw_store.h"
 #include "tsc_pacs.h"
 #include "tsc_test.h"
 
 static pid_t qr_pid = -1;
 static int qr_port;
+/* Our Store SCP's port, known to the archive as the move destination
+ * TSCTEST (0: none). */
+static int move_port;
 
 static void stop_archive(void)
 {
@@ -91,10 +98,11 @@ static void start_archive(void)
     REQUIRE(f);
     fprintf(f,
             "NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
-            "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+            "HostTable BEGIN\ntscmove = (TSCTEST, 127.0.0.1, %d)\nHostTable END\n"
+            "VendorTable BEGIN\nVendorTable END\n"
             "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nTSCRO %s R (200, 1024mb) ANY\n"
             "AETable END\n",
-            qr_port, rw, ro);
+            qr_port, move_port ? move_port : 1, rw, ro);
     fclose(f);
     char log[4300];
     snprintf(log, sizeof log, "%s/dcmqrscp.log", tmp);
@@ -157,6 +165,23 @@ static const tsc_pacs_study *find_one(tsc_pacs_study_list **list, const char *pa
     return tsc_pacs_study_list_get(*list, 0);
 }
 
+/* What came back into `cache` is what was sent: the same image, pixel for
+ * pixel (dcml2pnm reads the JPEG-LS samples; the archive holds them
+ * decoded). */
+static void same_pixels_as_sent(const char *cache)
+{
+    glob_t g;
+    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
+    const char *t = tsc_test_tmpdir();
+    CHECK(tsc_test_system(
+              "sop=$(dcmdump -q +P SOPInstanceUID '%s' | sed 's/^[^[]*\\[\\([0-9.]*\\)\\].*/\\1/') "
+              "&& "
+              "dcml2pnm -q '%s' '%s/sent.pgm' && dcml2pnm -q \"%s/$sop.dcm\" '%s/got.pgm' && "
+              "cmp '%s/sent.pgm' '%s/got.pgm'",
+              g.gl_pathv[0], g.gl_pathv[0], t, cache, t, t, t) == 0);
+    globfree(&g);
+}
+
 TSC_TEST(pacs_study_sent_is_found_and_retrieved_whole)
 {
     start_archive();
@@ -182,18 +207,7 @@ TSC_TEST(pacs_study_sent_is_found_and_retrieved_whole)
     size_t hidden;
     CHECK(count_files(cache, &hidden) == sent);
     CHECK(hidden == 0); /* no temporary left behind */
-    /* What came back is what was sent: the same image, pixel for pixel
-     * (dcml2pnm reads the JPEG-LS samples; the archive holds them decoded). */
-    glob_t g;
-    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
-    const char *t = tsc_test_tmpdir();
-    CHECK(tsc_test_system(
-              "sop=$(dcmdump -q +P SOPInstanceUID '%s' | sed 's/^[^[]*\\[\\([0-9.]*\\)\\].*/\\1/') "
-              "&& "
-              "dcml2pnm -q '%s' '%s/sent.pgm' && dcml2pnm -q \"%s/$sop.dcm\" '%s/got.pgm' && "
-              "cmp '%s/sent.pgm' '%s/got.pgm'",
-              g.gl_pathv[0], g.gl_pathv[0], t, cache, t, t, t) == 0);
-    globfree(&g);
+    same_pixels_as_sent(cache);
     tsc_pacs_study_list_free(list);
     stop_archive();
 }
@@ -414,7 +428,8 @@ TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
 
 /* The same client against Orthanc (Debian's package), the archive a site
  * is most likely to run beside us: our AE registered as a modality, the
- * called AE title checked.  Sent, found by prefix, retrieved whole. */
+ * called AE title checked.  Sent, found by prefix, retrieved whole by C-GET
+ * and by C-MOVE to our Store SCP. */
 TSC_TEST(pacs_client_works_against_orthanc)
 {
     const char *bin = access("/usr/sbin/Orthanc", X_OK) == 0  ? "/usr/sbin/Orthanc"
@@ -427,6 +442,7 @@ TSC_TEST(pacs_client_works_against_orthanc)
     snprintf(log, sizeof log, "%s/orthanc.log", t);
     snprintf(db, sizeof db, "%s/orthanc-db", t);
     qr_port = tsc_test_free_port();
+    move_port = tsc_test_free_port();
     FILE *f = fopen(cfg, "w");
     REQUIRE(f);
     fprintf(f,
@@ -434,8 +450,8 @@ TSC_TEST(pacs_client_works_against_orthanc)
             "\"IndexDirectory\": \"%s\", \"HttpPort\": %d, \"DicomPort\": %d, "
             "\"DicomAet\": \"ORTHANC\", \"DicomCheckCalledAet\": true, "
             "\"RemoteAccessAllowed\": false, \"Plugins\": [], "
-            "\"DicomModalities\": { \"tsc\": [ \"TSCTEST\", \"127.0.0.1\", 104 ] } }\n",
-            db, db, tsc_test_free_port(), qr_port);
+            "\"DicomModalities\": { \"tsc\": [ \"TSCTEST\", \"127.0.0.1\", %d ] } }\n",
+            db, db, tsc_test_free_port(), qr_port, move_port);
     fclose(f);
     char *argv[] = {"Orthanc", cfg, NULL};
     start_peer(bin, argv, log);
@@ -468,6 +484,16 @@ TSC_TEST(pacs_client_works_against_orthanc)
     if (st != TSC_OK) printf("retrieve: %s\n", err.message);
     CHECK(st == TSC_OK && got == sent);
     CHECK(count_files(cache, &hidden) == sent && hidden == 0);
+    /* By C-MOVE to our Store SCP: Orthanc connects back as ORTHANC, the
+     * node's AE title, to the port it has for TSCTEST. */
+    snprintf(cache, sizeof cache, "%s/moved", t);
+    tsc_pacs_retrieve_params p = {
+        .struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE, .listen_port = move_port};
+    st = tsc_pacs_retrieve(&n, s->study_uid, cache, &p, NULL, NULL, &got, &err);
+    if (st != TSC_OK) printf("move: %s\n", err.message);
+    CHECK(st == TSC_OK && got == sent);
+    CHECK(count_files(cache, &hidden) == sent && hidden == 0);
+    same_pixels_as_sent(cache);
     /* Orthanc checks the AE title it is called by. */
     tsc_pacs_node wrong = node("NOTORTHANC");
     CHECK_STATUS(tsc_pacs_echo(&wrong, &err), TSC_EIO);
@@ -476,10 +502,285 @@ TSC_TEST(pacs_client_works_against_orthanc)
     stop_archive();
 }
 
+/* ---- C-MOVE to our own Store SCP ---- */
+
+static tsc_pacs_retrieve_params move_params(void)
+{
+    tsc_pacs_retrieve_params p = {
+        .struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE, .listen_port = move_port};
+    return p;
+}
+
+/* 1 when something accepts connections on 127.0.0.1:port. */
+static int listening(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+    if (s >= 0) close(s);
+    return ok;
+}
+
+TSC_TEST(pacs_study_moved_to_our_store_scp_arrives_whole)
+{
+    move_port = tsc_test_free_port();
+    start_archive();
+    size_t sent = send_sample("TSCQR", "03-synthetic-lesion/t1-post-contrast/*");
+    tsc_pacs_study_list *list = NULL;
+    const tsc_pacs_study *s = find_one(&list, "SYNTH-LES");
+    char cache[4200];
+    snprintf(cache, sizeof cache, "%s/moved/study", tsc_test_tmpdir());
+    tsc_pacs_node n = node("TSCQR");
+    tsc_pacs_retrieve_params p = move_params();
+    size_t got = 0, hidden;
+    tsc_error err;
+    CHECK(!listening(move_port));
+    tsc_status st = tsc_pacs_retrieve(&n, s->study_uid, cache, &p, NULL, NULL, &got, &err);
+    if (st != TSC_OK) printf("move: %s\n", err.message);
+    CHECK(st == TSC_OK);
+    CHECK(got == sent);
+    CHECK(count_files(cache, &hidden) == sent && hidden == 0);
+    same_pixels_as_sent(cache);
+    /* Our Store SCP listened only while the retrieve ran. */
+    CHECK(!listening(move_port));
+
+    /* An AE title the archive does not know as a move destination. */
+    tsc_pacs_node unknown = node("TSCQR");
+    unknown.calling_ae = "NOTADEST";
+    CHECK_STATUS(tsc_pacs_retrieve(&unknown, s->study_uid, cache, &p, NULL, NULL, &got, &err),
+                 TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "does not know our AE title 'NOTADEST' as a move destination"));
+    CHECK(!listening(move_port));
+
+    /* Our port taken by another program: said, and nothing asked of the node. */
+    int busy = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)move_port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    REQUIRE(busy >= 0 && bind(busy, (struct sockaddr *)&a, sizeof a) == 0 && listen(busy, 1) == 0);
+    CHECK_STATUS(tsc_pacs_retrieve(&n, s->study_uid, cache, &p, NULL, NULL, &got, &err), TSC_EIO);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "already in use") != NULL && got == 0);
+    close(busy);
+
+    /* Not over TLS: refused before anything is opened. */
+    tsc_pacs_node tls = node("TSCQR");
+    tls.tls = 1;
+    CHECK_STATUS(tsc_pacs_retrieve(&tls, s->study_uid, cache, &p, NULL, NULL, &got, &err),
+                 TSC_EUNSUPPORTED);
+    tsc_pacs_study_list_free(list);
+    stop_archive();
+}
+
+TSC_TEST(pacs_move_stops_at_cancel_and_at_the_instance_limit)
+{
+    move_port = tsc_test_free_port();
+    start_archive();
+    send_sample("TSCQR", "01-normal-colin27/t1-axial/*");
+    tsc_pacs_study_list *list = NULL;
+    const tsc_pacs_study *s = find_one(&list, "SYNTH-COLIN27");
+    tsc_pacs_node n = node("TSCQR");
+    tsc_pacs_retrieve_params p = move_params();
+    tsc_error err;
+    char dir[4200];
+    size_t got = 0, seen = 0, hidden;
+    snprintf(dir, sizeof dir, "%s/move-cancelled", tsc_test_tmpdir());
+    CHECK_STATUS(tsc_pacs_retrieve(&n, s->study_uid, dir, &p, cancel_after_two, &seen, &got, &err),
+                 TSC_ECANCELLED);
+    printf("%s\n", err.message);
+    CHECK(got == 2 && seen == 2);
+    CHECK(count_files(dir, &hidden) == 2 && hidden == 0);
+    CHECK(!listening(move_port));
+    snprintf(dir, sizeof dir, "%s/move-limited", tsc_test_tmpdir());
+    p.max_instances = 5;
+    CHECK_STATUS(tsc_pacs_retrieve(&n, s->study_uid, dir, &p, NULL, NULL, &got, &err), TSC_ELIMIT);
+    printf("%s\n", err.message);
+    CHECK(got == 5 && strstr(err.message, "more than 5 objects"));
+    CHECK(count_files(dir, &hidden) == 5 && hidden == 0);
+    CHECK(!listening(move_port));
+    /* The archive is still there for the next association. */
+    CHECK(tsc_pacs_echo(&n, &err) == TSC_OK);
+    tsc_pacs_study_list_free(list);
+    stop_archive();
+}
+
+/* Runs a DCMTK tool (storescu, echoscu) against our Store SCP; its exit
+ * status, its output kept in `log`. */
+static int peer_tool(const char *log, const char *fmt, const char *arg1, const char *arg2, int port,
+                     const char *file)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, fmt, arg1, arg2, port, file);
+    int rc = tsc_test_system("%s >'%s' 2>&1", cmd, log);
+    printf("%s: exit %d\n", cmd, rc);
+    tsc_test_system("sed 's/^/    /' '%s'", log);
+    return rc;
+}
+
+/* Our Store SCP as a C-MOVE of the lesion sample's study from TSCQR at
+ * 127.0.0.1 runs it, into `dir`, listening on *port until closed. */
+static tsc_status scp_open(const char *dir, const tsc_pacs_retrieve_params *p, tsc__pacs_scp **scp,
+                           int *port, tsc_error *err)
+{
+    tsc_pacs_node n = {.struct_size = sizeof n,
+                       .host = "127.0.0.1",
+                       .port = 104,
+                       .called_ae = "TSCQR",
+                       .calling_ae = "TSCTEST",
+                       .timeout_s = 5};
+    return tsc__pacs_scp_open(&n, p, "2.25.212653863236164759780331104116971136268", dir, scp, port,
+                              err);
+}
+
+/* Our Store SCP as a C-MOVE runs it, played against by DCMTK's storescu and
+ * echoscu: only the allowed AE titles and hosts, only storage SOP classes,
+ * only objects of the study asked for with a SOP Instance UID safe as a
+ * file name, written only into its folder. */
+TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
+{
+    if (access("/usr/bin/storescu", X_OK) != 0 || access("/usr/bin/dcmodify", X_OK) != 0)
+        tsc_test_skip("storescu or dcmodify (dcmtk) is not installed");
+    const char *t = tsc_test_tmpdir();
+    glob_t g;
+    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
+    char dir[4200], log[4200], other[4200], slash[4200], dots[4200];
+    snprintf(dir, sizeof dir, "%s/scp/cache", t);
+    snprintf(log, sizeof log, "%s/peer.log", t);
+    snprintf(other, sizeof other, "%s/other-study.dcm", t);
+    snprintf(slash, sizeof slash, "%s/slash-uid.dcm", t);
+    snprintf(dots, sizeof dots, "%s/dots-uid.dcm", t);
+    REQUIRE(tsc_test_system("mkdir -p '%s/scp' && cp '%s' '%s' && cp '%s' '%s' && cp '%s' '%s' && "
+                            "dcmodify -nb -m StudyInstanceUID=1.2.3.4 '%s' && "
+                            "dcmodify -nb -m SOPInstanceUID=1.2/../../3 '%s' && "
+                            "dcmodify -nb -m SOPInstanceUID=.. '%s'",
+                            t, g.gl_pathv[0], other, g.gl_pathv[0], slash, g.gl_pathv[0], dots,
+                            other, slash, dots) == 0);
+    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+    tsc__pacs_scp *scp = NULL;
+    int port = 0;
+    tsc_error err;
+    tsc_status st = scp_open(dir, &p, &scp, &port, &err);
+    if (st != TSC_OK) printf("%s\n", err.message);
+    REQUIRE(st == TSC_OK && port > 0);
+    const char *store = "storescu -v -xt -R -to 5 -aet %s -aec %s 127.0.0.1 %d '%s'";
+    /* The node's AE title: taken. */
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, g.gl_pathv[0]) == 0);
+    /* Another AE title, or another called AE title: the association is
+     * rejected. */
+    CHECK(peer_tool(log, store, "INTRUDER", "TSCTEST", port, g.gl_pathv[1]) != 0);
+    CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
+    CHECK(peer_tool(log, store, "TSCQR", "SOMEONE", port, g.gl_pathv[1]) != 0);
+    CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
+    /* A service that is not storage (C-ECHO, C-FIND): refused in
+     * negotiation. */
+    CHECK(peer_tool(log, "echoscu -to 5 -aet %s -aec %s 127.0.0.1 %d %s", "TSCQR", "TSCTEST", port,
+                    "") != 0);
+    CHECK(peer_tool(log,
+                    "findscu -S -to 5 -aet %s -aec %s 127.0.0.1 %d -k QueryRetrieveLevel=STUDY %s",
+                    "TSCQR", "TSCTEST", port, "") != 0);
+    /* Objects of another study, or whose SOP Instance UID is not a safe
+     * file name: refused with a failure status (storescu says so and fails). */
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, other) != 0);
+    CHECK(tsc_test_system("grep -q 'Received Store Response (Error' '%s'", log) == 0);
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, slash) != 0);
+    CHECK(tsc_test_system("grep -q 'Received Store Response (Error' '%s'", log) == 0);
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, dots) != 0);
+    CHECK(tsc_test_system("grep -q 'Received Store Response (Error' '%s'", log) == 0);
+    CHECK(tsc__pacs_scp_close(scp) == 1);
+    CHECK(!listening(port));
+    /* One file in the cache, nothing beside it. */
+    size_t hidden;
+    CHECK(count_files(dir, &hidden) == 1 && hidden == 0);
+    CHECK(tsc_test_system("test \"$(ls -A '%s/scp')\" = cache", t) == 0);
+
+    /* A host not allowed: even the node's AE title is rejected. */
+    p.allowed_hosts = "192.0.2.1";
+    REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, g.gl_pathv[1]) != 0);
+    CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
+    CHECK(tsc__pacs_scp_close(scp) == 0);
+    /* Listening only on the configured interface: not on every address. */
+    p.allowed_hosts = NULL;
+    p.listen_address = "127.0.0.2";
+    REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
+    CHECK(!listening(port));
+    tsc__pacs_scp_close(scp);
+    p.listen_address = "192.0.2.1"; /* not ours */
+    CHECK_STATUS(scp_open(dir, &p, &scp, &port, &err), TSC_EINVAL);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "not an address of this computer") != NULL);
+    globfree(&g);
+}
+
+/* Data sets no well-behaved SCU sends, straight onto the wire with a
+ * C-STORE to our Store SCP (the fuzz target's seeds, explicit VR): a valid
+ * one is written; another study, unsafe SOP Instance UIDs, no SOP Class or
+ * an empty data set get a failure status; truncated, absurd lengths or
+ * garbage end the association.  Nothing is written beside the one file, nothing outside
+ * the cache, and the SCP serves the next association each time. */
+TSC_TEST(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving)
+{
+    static const struct {
+        const char *seed;
+        int answered;    /* 1: a C-STORE response, 0: the association ended */
+        unsigned status; /* when answered */
+    } cases[] = {
+        {"explicit", 1, 0x0000},    {"other-study", 1, 0xa900},  {"uid-slash", 1, 0xa900},
+        {"uid-dots", 1, 0xa900},    {"no-sop-class", 1, 0xa900}, {"truncated", 0, 0},
+        {"absurd-length", 0, 0},    {"absurd-length-ob", 0, 0},  {"empty", 1, 0xa900},
+        {NULL /* garbage */, 0, 0}, {"explicit", 1, 0x0000},
+    };
+    const char *t = tsc_test_tmpdir();
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/scp/cache", t);
+    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+    tsc__pacs_scp *scp = NULL;
+    int port = 0;
+    tsc_error err;
+    REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
+    unsigned char garbage[5000];
+    memset(garbage, 0xff, sizeof garbage);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = sizeof garbage;
+        unsigned char *bytes = garbage, *seed = NULL;
+        if (cases[i].seed) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/tests/fuzz/corpus/fuzz_pacs_receive/seed-%s.bin",
+                     tsc_test_env("TSC_SOURCE_DIR", ".."), cases[i].seed);
+            seed = (unsigned char *)tsc_test_read_file(path, &len);
+            REQUIRE(seed && len >= 1 && seed[0] == 1); /* explicit VR */
+            bytes = seed + 1;
+            len--;
+        }
+        unsigned status = 0xffff;
+        int r = raw_store("127.0.0.1", port, "TSCQR", "TSCTEST", "1.2.840.10008.5.1.4.1.1.4",
+                          "1.2.3", bytes, len, &status);
+        printf("%s: %s 0x%04x\n", cases[i].seed ? cases[i].seed : "garbage",
+               r == 0   ? "answered"
+               : r == 1 ? "association ended"
+                        : "no association",
+               status);
+        CHECK(r == (cases[i].answered ? 0 : 1));
+        if (cases[i].answered) CHECK(status == cases[i].status);
+        free(seed);
+    }
+    CHECK(tsc__pacs_scp_close(scp) == 2); /* the valid one, twice */
+    size_t hidden;
+    CHECK(count_files(dir, &hidden) == 1 && hidden == 0);
+    CHECK(tsc_test_system("test \"$(ls -A '%s/scp')\" = cache", t) == 0);
+}
+
 TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
               TSC_CASE(pacs_search_pages_and_says_when_more_match),
               TSC_CASE(pacs_retrieve_stops_at_cancel_and_at_the_instance_limit),
               TSC_CASE(pacs_network_failures_are_said_in_words),
               TSC_CASE(pacs_send_says_what_the_archive_does_not_take),
               TSC_CASE(pacs_tls_node_is_verified_and_carries_the_objects),
-              TSC_CASE(pacs_client_works_against_orthanc))
+              TSC_CASE(pacs_client_works_against_orthanc),
+              TSC_CASE(pacs_study_moved_to_our_store_scp_arrives_whole),
+              TSC_CASE(pacs_move_stops_at_cancel_and_at_the_instance_limit),
+              TSC_CASE(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects),
+              TSC_CASE(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving))

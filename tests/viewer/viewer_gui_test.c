@@ -2331,6 +2331,10 @@ typedef struct {
     char *dir;
 } Archive;
 
+/* The port of the viewer's Store SCP, known to the next archive started as
+ * the move destination TSCVIEWER (0: none). */
+static int archive_move_port;
+
 /* A loopback port nothing listens on (at the time of asking). */
 static int free_port(void)
 {
@@ -2371,9 +2375,10 @@ static int archive_start(Archive *a)
     g_autofree char *cfg = g_build_filename(workdir, "dcmqrscp.cfg", NULL);
     g_autofree char *text =
         g_strdup_printf("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
-                        "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                        "HostTable BEGIN\nviewer = (TSCVIEWER, 127.0.0.1, %d)\nHostTable END\n"
+                        "VendorTable BEGIN\nVendorTable END\n"
                         "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nAETable END\n",
-                        a->port, a->dir);
+                        a->port, archive_move_port ? archive_move_port : 1, a->dir);
     CHECK(g_file_set_contents(cfg, text, -1, NULL), "cannot write %s", cfg);
     g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_autofree char *log = g_strdup_printf("%s/%s-dcmqrscp.log", artefacts, case_name);
@@ -3347,6 +3352,61 @@ static int test_ruler_drag_measures(void)
     return 0;
 }
 
+/* A node saved in the settings (GSettings' keyfile backend in the test's
+ * home) that retrieves with C-MOVE: its pacs-nodes-move entry is read, the
+ * archive moves the study to the viewer's Store SCP on that port, the study
+ * opens from the cache, and the port is closed again. */
+static int test_pacs_move_retrieve_opens_the_study(void)
+{
+    g_autofree char *study = NULL;
+    int r = sample_study(&study);
+    if (r) return r;
+    archive_move_port = free_port();
+    CHECK(archive_move_port > 0, "no free port");
+    Archive a;
+    if ((r = archive_start(&a))) return r;
+    if ((r = archive_fill(&a, study))) return pacs_case_end(NULL, &a, r);
+    g_autofree char *dir = g_build_filename(workdir, ".config", "glib-2.0", "settings", NULL);
+    g_mkdir_with_parents(dir, 0700);
+    g_autofree char *path = g_build_filename(dir, "keyfile", NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *nodes =
+        g_strdup_printf("[('Move archive', 'TSCQR', '127.0.0.1', %d, 'TSCVIEWER', 10)]", a.port);
+    g_autofree char *move =
+        g_strdup_printf("{'Move archive': (true, %d, '127.0.0.1')}", archive_move_port);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes", nodes);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes-move", move);
+    if (!g_key_file_save_to_file(kf, path, NULL))
+        return pacs_case_end(NULL, &a, failf("cannot write %s", path));
+    g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
+    g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
+    const char *env[] = {"GSETTINGS_BACKEND=keyfile", "TSC_VIEWER_PACS_NODE", cache_env, NULL};
+    Viewer *v = viewer_start(NULL, env);
+    if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
+    viewer_action(v, "pacs-search", search_fields("Phan", "MR"));
+    g_autoptr(GKeyFile) found = wait_pacs_state(v, "searched", "searching", FALSE, 60);
+    r = found && g_key_file_get_integer(found, "pacs", "rows", NULL) >= 1
+            ? 0
+            : failf("the search listed no study");
+    if (!r) {
+        viewer_action(v, "pacs-retrieve", g_variant_new_int32(0));
+        g_autoptr(GKeyFile) done = wait_pacs_state(v, "moved", "dialog", FALSE, 120);
+        g_autofree char *err = done ? kf_str(done, "pacs", "error") : g_strdup("no state");
+        g_autofree char *row = found ? kf_str(found, "pacs", "row-0") : g_strdup("");
+        g_autofree char *folder = g_build_filename(cache, strrchr(row, '|') + 1, NULL);
+        int n_cache = count_files(folder);
+        printf("  C-MOVE: %d files in the cache (error \"%s\")\n", n_cache, err);
+        if (!done || !g_key_file_get_boolean(done, "viewer", "study-loaded", NULL) || n_cache < 1)
+            r = failf("the study moved by C-MOVE is not open (%s)", err);
+        /* The Store SCP listened only while the retrieve ran. */
+        g_autoptr(GSocketClient) c = g_socket_client_new();
+        g_autoptr(GSocketConnection) conn =
+            g_socket_client_connect_to_host(c, "127.0.0.1", (guint16)archive_move_port, NULL, NULL);
+        if (!r && conn) r = failf("our Store SCP still listens on %d", archive_move_port);
+    }
+    return pacs_case_end(v, &a, r);
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -3387,6 +3447,7 @@ static const struct {
      test_pacs_tls_node_is_trusted_only_with_its_certificate},
     {"viewer_pacs_stored_nodes_keep_their_tls_settings",
      test_pacs_stored_nodes_keep_their_tls_settings},
+    {"viewer_pacs_move_retrieve_opens_the_study", test_pacs_move_retrieve_opens_the_study},
 };
 
 int main(int argc, char **argv)
