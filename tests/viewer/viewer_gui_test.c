@@ -2912,6 +2912,13 @@ static int start_on_lesion_series(LesionCase *c)
     return 0;
 }
 
+/* Stops the viewer and closes the plugin's model and study. */
+static void end_lesion_case(LesionCase *c)
+{
+    viewer_stop(c->v);
+    plugin_close(&c->p);
+}
+
 /* The measurement colour (slice_view_tools.c) and a measurement's values as
  * the test computes them from the plugin's own decoding: pixels whose
  * centre is inside, values after the modality LUT. */
@@ -3101,7 +3108,7 @@ static int test_measurements_keep_their_slice(void)
           "measurements outlived their series");
     CHECK(g_key_file_get_integer(other_series, "measurements", "panel-rows", NULL) == 0,
           "rows outlived their series");
-    viewer_stop(v);
+    end_lesion_case(&c);
     return 0;
 }
 
@@ -3157,7 +3164,7 @@ static int test_probe_and_scale_bar(void)
     CHECK(*gone == 0, "the probe stays with another tool: \"%s\"", gone);
     CHECK(g_key_file_get_double(off, "measurements", "scale-bar-mm", NULL) == 0,
           "the scale bar is still drawn");
-    viewer_stop(v);
+    end_lesion_case(&c);
     return 0;
 }
 
@@ -3206,7 +3213,7 @@ static int test_cine_and_invert(void)
     g_autoptr(GKeyFile) other = viewer_state(v, "other-series");
     CHECK(other && !g_key_file_get_boolean(other, "measurements", "cine", NULL),
           "the cine plays on another series");
-    viewer_stop(v);
+    end_lesion_case(&c);
     return 0;
 }
 
@@ -3267,7 +3274,7 @@ static int test_rotate_and_flip(void)
         CHECK(here > 100 && here > 3 * across,
               "step %zu: the ruler is not where the image's turn puts it", i);
     }
-    viewer_stop(v);
+    end_lesion_case(&c);
     return 0;
 }
 
@@ -3311,7 +3318,7 @@ static int test_user_window_presets(void)
     CHECK(*left == 0 &&
               g_key_file_get_integer(gone, "measurements", "window-preset-buttons", NULL) == 0,
           "the preset is still there: \"%s\"", left);
-    viewer_stop(v);
+    end_lesion_case(&c);
     return 0;
 }
 
