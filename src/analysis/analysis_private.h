@@ -66,6 +66,8 @@ tsc_result *tsc__result_new(int rows, int cols);
  * under `min_area_mm2`; clears those pixels from the mask too. */
 tsc_status tsc__result_measure(tsc_result *r, const tsc_slice *slice, double min_area_mm2,
                                tsc_error *err);
+/* No mask, no lesions: what a no-tumour or not-assessable verdict shows. */
+void tsc__result_clear_findings(tsc_result *r);
 double tsc__now_ms(void);
 
 #endif

@@ -60,3 +60,10 @@ tsc_status tsc__result_measure(tsc_result *r, const tsc_slice *slice, double min
     tsc_lesion_set_free(set);
     return TSC_OK;
 }
+
+void tsc__result_clear_findings(tsc_result *r)
+{
+    memset(r->mask, 0, (size_t)r->rows * (size_t)r->cols);
+    r->n_lesions = 0;
+    r->n_outline_points = 0;
+}

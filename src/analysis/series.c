@@ -212,8 +212,7 @@ static void mark_vertex_slices(tsc_series_result *out, const tsc_model *model)
                      "an end of the head (%.0f cm², %.0f%% of this series' largest section): too "
                      "little brain to read",
                      r->head_area_mm2 / 100.0, 100.0 * r->head_area_mm2 / max_area);
-            memset(r->mask, 0, (size_t)r->rows * (size_t)r->cols);
-            r->n_lesions = 0;
+            tsc__result_clear_findings(r);
         }
 }
 

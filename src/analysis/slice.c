@@ -340,7 +340,11 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     /* Tumour masks are solid (a necrotic core is part of the tumour). */
     st = tsc_fill_holes(r->mask, s->rows, s->cols, r->mask, err);
     if (st != TSC_OK) goto out;
-    /* Decide on the area the network segmented, in S×S grid pixels. */
+    /* Components under the minimum lesion area are dropped before the
+     * verdict, so that a tumour verdict always has a lesion to show. */
+    st = tsc__result_measure(r, s, o->min_lesion_area_mm2, err);
+    if (st != TSC_OK) goto out;
+    /* Decide on the area of the measured lesions, in S×S grid pixels. */
     double fov = fmax(s->cols * s->spacing[1], s->rows * s->spacing[0]);
     double o_mm = fov / S;
     size_t area = 0;
@@ -378,8 +382,7 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     }
     free(head);
     if (r->verdict == TSC_VERDICT_NO_TUMOR || r->verdict == TSC_VERDICT_NOT_ASSESSABLE)
-        memset(r->mask, 0, px);
-    st = tsc__result_measure(r, s, o->min_lesion_area_mm2, err);
+        tsc__result_clear_findings(r);
     r->timings.postprocess_ms = tsc__now_ms() - t2;
 out:
     free(input);

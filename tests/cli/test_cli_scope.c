@@ -8,6 +8,7 @@
  * slices in doubt.  Inputs are made at test time from sample_dicom/ with
  * DCMTK's dcmodify. */
 #include <cjson/cJSON.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,8 +224,51 @@ TSC_TEST(cli_phantom_lesion_is_one_3d_lesion_across_its_slices_in_doubt)
     cJSON_Delete(root);
 }
 
+/* A tumour verdict always shows the lesion it found: components under the
+ * minimum lesion area are dropped before the verdict, not after it (a top
+ * slice of the normal sample once read "TUMOR" with no lesion). */
+static void check_tumour_slices_have_lesions(const char *model)
+{
+    char json[4096], extra[4200];
+    snprintf(json, sizeof json, "%s/all.json", tsc_test_tmpdir());
+    snprintf(extra, sizeof extra, "--model '%s'", model);
+    int rc = analyze(samples, json, extra);
+    CHECK(rc == 0 || rc == 5);
+    cJSON *root = load_json(json);
+    REQUIRE(root);
+    int n_slices = 0;
+    const cJSON *s, *sl;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "series"))
+    {
+        cJSON_ArrayForEach(sl, cJSON_GetObjectItemCaseSensitive(s, "slices"))
+        {
+            n_slices++;
+            int lesions = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sl, "lesions"));
+            if (!strcmp(str(sl, "verdict"), "tumor")) CHECK(lesions >= 1);
+            if (!strcmp(str(sl, "verdict"), "no_tumor") ||
+                !strcmp(str(sl, "verdict"), "not_assessable"))
+                CHECK(lesions == 0);
+        }
+    }
+    CHECK(n_slices > 0);
+    cJSON_Delete(root);
+}
+
+TSC_TEST(cli_every_tumour_verdict_has_a_measured_lesion_with_every_shipped_model)
+{
+    setup();
+    char pattern[4096];
+    snprintf(pattern, sizeof pattern, "%s/resources/models/*.json",
+             tsc_test_env("TSC_SOURCE_DIR", ".."));
+    glob_t g;
+    REQUIRE(glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc >= 1);
+    for (size_t i = 0; i < g.gl_pathc; i++) check_tumour_slices_have_lesions(g.gl_pathv[i]);
+    globfree(&g);
+}
+
 TSC_TEST_MAIN(TSC_CASE(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason),
               TSC_CASE(cli_force_scope_analyses_and_warns_on_every_result),
               TSC_CASE(cli_json_is_written_when_nothing_is_readable),
               TSC_CASE(cli_normal_sample_has_no_tumour_verdict_and_names_its_not_assessable_slices),
-              TSC_CASE(cli_phantom_lesion_is_one_3d_lesion_across_its_slices_in_doubt))
+              TSC_CASE(cli_phantom_lesion_is_one_3d_lesion_across_its_slices_in_doubt),
+              TSC_CASE(cli_every_tumour_verdict_has_a_measured_lesion_with_every_shipped_model))
