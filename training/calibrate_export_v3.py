@@ -35,12 +35,12 @@ import metrics as M  # noqa: E402
 import preprocess as pp  # noqa: E402
 from model import ALLOWED_OPS, WithOOD, build, count_macs  # noqa: E402
 from onnx_exec import OnnxExec  # noqa: E402
-from train_v3 import CKPT, RUN_DIR, parse_sizes, to_float  # noqa: E402
+from train_v3 import CKPT, parse_sizes, run_dir_for, to_float  # noqa: E402
 
 
 def load(args):
     if args.best:
-        ck = torch.load(os.path.join(RUN_DIR, "best.pt"), map_location="cpu")
+        ck = torch.load(os.path.join(run_dir_for(args.ckpt), "best.pt"), map_location="cpu")
         sd, config, step = ck["ema"], ck["config"], ck["step"]
     else:
         ck = torch.load(args.ckpt, map_location="cpu")
@@ -108,7 +108,7 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--version", default="3.0.0")
     ap.add_argument("--ckpt", default=CKPT)
-    ap.add_argument("--best", action="store_true", help="use runs/tsc_v3/best.pt (full precision)")
+    ap.add_argument("--best", action="store_true", help="use runs/<checkpoint name>/best.pt (full precision)")
     ap.add_argument("--size", type=int, default=0, help="input size (default: the schedule's last)")
     ap.add_argument("--data", default=D.DEFAULT_DATA)
     ap.add_argument("--out-dir", default=os.path.join(D.REPO, "resources", "models"))
@@ -207,7 +207,7 @@ def main():
                   "pixel_spacing_mm": [0.15, 1.6], "min_matrix": 128},
         "training": {"data": D.SOURCES_V3, "step": int(step), "config": config,
                      "gmac_per_slice": round(count_macs(build(config), size) / 1e9, 4), "onnx_ops": ops,
-                     "run_log": "training/checkpoints/tsc_v3_runlog.md"},
+                     "run_log": os.path.relpath(os.path.splitext(a.ckpt)[0] + "_runlog.md", D.REPO)},
         "metrics": {"note": "Python metrics of the exported graph on val with TTA; the authoritative "
                             "numbers come from `tumorscope eval`.", "val": val_r, "test_python": None},
     }

@@ -53,6 +53,7 @@ def read_index(data_root, sources=SOURCES):
                     "image": os.path.join(folder, "images", r["id"] + ".png"),
                     "mask": mask if os.path.exists(mask) else None,
                     "plane": r.get("plane", ""),
+                    "slice_mm": float(r["slice_mm"]) if r.get("slice_mm") else float("nan"),
                 })
     # Guard: a patient must never cross splits.
     seen = {}
@@ -60,6 +61,23 @@ def read_index(data_root, sources=SOURCES):
         s = seen.setdefault(r["patient"], r["split"])
         assert s == r["split"], f"patient {r['patient']} in two splits"
     return rows
+
+
+def edge_slices(rows, frac=0.2):
+    """True for slices in the outer `frac` of their series and plane (skull base, vertex,
+    lateral convexity): the anatomy a tumour detector mistakes for a lesion.  Only datasets
+    with a slice_mm column (normal-mri) have an order; elsewhere all False."""
+    groups = {}
+    for i, r in enumerate(rows):
+        if r["slice_mm"] == r["slice_mm"]:  # not NaN
+            groups.setdefault((r["patient"], r["plane"]), []).append(i)
+    edge = np.zeros(len(rows), bool)
+    for idx in groups.values():
+        order = sorted(idx, key=lambda i: rows[i]["slice_mm"])
+        k = max(1, int(round(frac * len(order))))
+        for i in order[:k] + order[-k:]:
+            edge[i] = True
+    return edge
 
 
 def _load_one(args):
@@ -92,6 +110,7 @@ def load_split_arrays(data_root, size, workers=2, log=print, sources=SOURCES):
         "y": np.array([r["y"] for r in rows], np.int64),
         "source": np.array([ALL_SOURCES.index(r["source"]) for r in rows], np.int64),
         "plane": np.array([r["plane"] for r in rows]),
+        "edge": edge_slices(rows),
         "split": np.array([r["split"] for r in rows]),
         "patient": np.array([r["patient"] for r in rows]),
         "id": np.array([f"{r['source']}/{r['id']}" for r in rows]),
@@ -150,6 +169,18 @@ def balanced_weights_v3(y, source):
         if sel.any():
             w[sel] = p / sel.sum()
     assert (w > 0).all(), "a (class, source) cell without a share"
+    return w / w.sum()
+
+
+def hard_negative_weights(y, source, edge, normal_share=0.16, edge_boost=3.0):
+    """model-v3 shares with normal-mri raised to `normal_share` (taken from the other cells in
+    proportion) and, within normal-mri, edge slices drawn `edge_boost` times as often: the
+    hard-negative fine-tune against skull-base and vertex false positives."""
+    w = balanced_weights_v3(y, source)
+    nm = source == ALL_SOURCES.index("normal-mri")
+    w[~nm] *= (1 - normal_share) / w[~nm].sum()
+    inner = np.where(edge[nm], edge_boost, 1.0)
+    w[nm] = normal_share * inner / inner.sum()
     return w / w.sum()
 
 

@@ -39,7 +39,11 @@ from train import augment, val_metrics  # noqa: E402
 CKPT_DIR = os.path.join(HERE, "checkpoints")
 CKPT = os.path.join(CKPT_DIR, "tsc_v3.pt")
 RUNLOG = os.path.join(CKPT_DIR, "tsc_v3_runlog.md")
-RUN_DIR = os.path.join(HERE, "runs", "tsc_v3")
+
+
+def run_dir_for(ckpt):
+    """Where the full-precision best EMA of a run goes (git-ignored): runs/<checkpoint name>."""
+    return os.path.join(HERE, "runs", os.path.splitext(os.path.basename(ckpt))[0])
 
 
 def cpu_has_bf16():
@@ -127,6 +131,11 @@ def evaluate(model, va, bf16):
                                 "accuracy": float((p[sel].argmax(1) == va["y"][sel]).mean())}
     nm = va["source"] == D.ALL_SOURCES.index("normal-mri")
     r["normal_flagged"] = float((ptum[nm] >= 0.5).mean()) if nm.any() else float("nan")
+    # The flagged rate is 0 on val from early on; the highest P(tumour) a normal slice gets
+    # still tells a hard-negative fine-tune whether it moved normal anatomy away from the edge.
+    r["normal_max_ptum"] = float(ptum[nm].max()) if nm.any() else float("nan")
+    r["normal_edge_p95_ptum"] = (float(np.percentile(ptum[nm & va["edge"]], 95))
+                                 if (nm & va["edge"]).any() else float("nan"))
     fs = (va["source"] == 0) & (va["y"] > 0)
     r["figshare_3class_acc"] = float((p[fs, 1:].argmax(1) + 1 == va["y"][fs]).mean())
     r["per_source"] = per_source
@@ -171,6 +180,14 @@ def main():
     ap.add_argument("--ckpt", default=CKPT)
     ap.add_argument("--runlog", default=RUNLOG)
     ap.add_argument("--seed", type=int, default=20261203)
+    ap.add_argument("--init-from", default="",
+                    help="fine-tune: when --ckpt does not exist yet, start a new schedule of "
+                         "--total-steps at step 0 from this checkpoint's EMA weights")
+    ap.add_argument("--normal-share", type=float, default=0.0,
+                    help="hard negatives: normal-mri's share of the draws (0: model-v3's 0.10)")
+    ap.add_argument("--edge-boost", type=float, default=3.0,
+                    help="with --normal-share: how much more often normal-mri edge slices "
+                         "(skull base, vertex, convexity) are drawn")
     ap.add_argument("--reschedule-to", type=int, default=0,
                     help="resume with a different schedule length: the cosine and the size "
                          "fractions continue from the resumed step on the new length (logged)")
@@ -179,7 +196,8 @@ def main():
     torch.set_num_threads(a.threads)
     bf16 = cpu_has_bf16() if a.bf16 == "auto" else a.bf16 == "on"
     os.makedirs(os.path.dirname(a.ckpt), exist_ok=True)
-    os.makedirs(RUN_DIR, exist_ok=True)
+    run_dir = run_dir_for(a.ckpt)
+    os.makedirs(run_dir, exist_ok=True)
     sizes = parse_sizes(a.sizes)
 
     def log(msg):
@@ -211,13 +229,25 @@ def main():
         elif ck.get("total_steps") and ck["total_steps"] != a.total_steps:
             log(f"checkpoint schedule is {ck['total_steps']} steps; keeping it")
             a.total_steps = ck["total_steps"]
+    init = None
+    if not resumed and a.init_from:
+        init = torch.load(a.init_from, map_location="cpu")
+        config = init["config"]
+        log(f"fine-tune from {a.init_from} (its step {init['step']}, EMA weights) over "
+            f"{a.total_steps} new steps")
+        runlog(f"| fine-tune | from {os.path.basename(a.init_from)} step {init['step']} (EMA) | "
+               f"{a.total_steps} steps, lr {a.lr:.1e}, sizes {a.sizes}, normal-mri share "
+               f"{a.normal_share or 0.10}, edge boost {a.edge_boost if a.normal_share else 1} |")
     model = build(config)
     model.config = config
     if resumed:
         model.load_state_dict(to_float(ck["model"]))
+    elif init is not None:
+        model.load_state_dict(to_float(init["ema"]))
     ema = EMA(model, decay=0.999)
     if resumed:
         ema.model.load_state_dict(to_float(ck["ema"]))
+    resumed = resumed or init is not None  # both start with a fresh optimizer: re-warm
     model = model.to(memory_format=torch.channels_last)
     ema.model = ema.model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.wd)
@@ -255,7 +285,9 @@ def main():
             tr_x = torch.from_numpy(tr["images"]).unsqueeze(1)
             tr_m = torch.from_numpy(tr["masks"]).unsqueeze(1).float()
             tr_y = torch.from_numpy(tr["y"])
-            weights = D.balanced_weights_v3(tr["y"], tr["source"])
+            weights = (D.hard_negative_weights(tr["y"], tr["source"], tr["edge"], a.normal_share,
+                                               a.edge_boost)
+                       if a.normal_share else D.balanced_weights_v3(tr["y"], tr["source"]))
             cur_size = size
             log(f"size {size}: train {len(tr_y)} val {len(va['y'])}, "
                 f"GMAC {count_macs(build(config), size) / 1e9:.3f}")
@@ -309,7 +341,7 @@ def main():
         if is_best:
             best = r["score_v3"]
             torch.save({"config": config, "size": size, "step": step, "val": r,
-                        "ema": ema.model.state_dict()}, os.path.join(RUN_DIR, "best.pt"))
+                        "ema": ema.model.state_dict()}, os.path.join(run_dir, "best.pt"))
         checkpoint()
         sums /= done
         rec = " ".join(f"{c[:4]} {r['per_class'][c]['recall']:.3f}" for c in M.CLASSES)
@@ -318,7 +350,8 @@ def main():
                 f"{done * a.batch / dt:.1f} img/s | val acc {r['accuracy']:.3f}, {rec}, "
                 f"AUC {r['tumor_auc']:.4f}, Dice {r['dice_tumor_slices']:.3f}, ECE {r['ece_15']:.3f}, "
                 f"figshare 3-class {r['figshare_3class_acc']:.3f}, normal-mri flagged "
-                f"{r['normal_flagged']:.3f}, score {r['score_v3']:.4f}{' (best)' if is_best else ''} | "
+                f"{r['normal_flagged']:.3f} (max P {r['normal_max_ptum']:.3f}, edge p95 "
+                f"{r['normal_edge_p95_ptum']:.3f}), score {r['score_v3']:.4f}{' (best)' if is_best else ''} | "
                 f"eval {ev_s:.0f} s |")
         runlog(line)
         log(line)
