@@ -15,7 +15,10 @@ if [ -z "${TSC_SCREENSHOTS_INNER:-}" ]; then
 fi
 export GSK_RENDERER=cairo GSETTINGS_BACKEND=memory
 export GSETTINGS_SCHEMA_DIR=$BUILD/share/glib-2.0/schemas
-export TSC_MODEL_DIR=${TSC_MODEL_DIR:-$SRC/tests/analysis/fixtures}
+# The shipped default model (resources/models/default.txt): the findings on
+# screen are what a user sees on the samples (the GUI tests use the phantom
+# test model, which marks white matter on real brains).
+export TSC_MODEL_DIR=${TSC_MODEL_DIR:-$SRC/resources/models}
 # The window fills the 1600x1000 screen; one set of shots is at 1280x720.
 export TSC_VIEWER_WINDOW_SIZE=1600x1000
 HOME=$(mktemp -d); export HOME
@@ -67,6 +70,14 @@ act show-heatmap
 act overlay-outline
 act window-preset "'brain'"
 shot viewer-heatmap-outline.png
+stop
+# The normal sample read as a whole series: "No tumour detected", with the
+# ends of the head named not assessable.
+start "$SRC/sample_dicom"
+act select-series 0
+act analyze-series
+act goto-slice 13
+shot viewer-normal-series.png
 stop
 # A laptop screen: 1280x720, then with both side panels folded (F9, Shift+F9).
 TSC_VIEWER_WINDOW_SIZE=1280x720 start "$SRC/sample_dicom"
