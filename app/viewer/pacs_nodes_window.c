@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "tsc-viewer-pacs"
 #include "pacs_nodes_window.h"
 
+#include <string.h>
+
 #include "viewer_desktop.h"
 #include "viewer_pacs.h"
 
@@ -311,6 +313,56 @@ void tsc_pacs_nodes_window_test_node(TscPacsNodesWindow *self, const char *name)
             gtk_list_box_select_row(self->node_list,
                                     gtk_list_box_get_row_at_index(self->node_list, (int)i));
     on_test(self);
+}
+
+/* The form's text fields by their script key. */
+static GtkEditable *field_entry(TscPacsNodesWindow *self, const char *key)
+{
+    const struct {
+        const char *key;
+        GtkEditable *entry;
+    } fields[] = {
+        {"name", self->name_entry},    {"ae", self->ae_entry},
+        {"host", self->host_entry},    {"our-ae", self->our_ae_entry},
+        {"ca-file", self->ca_entry},   {"cert-file", self->cert_entry},
+        {"key-file", self->key_entry}, {"move-address", self->move_address_entry},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+        if (strcmp(fields[i].key, key) == 0) return fields[i].entry;
+    return NULL;
+}
+
+static GtkSpinButton *field_spin(TscPacsNodesWindow *self, const char *key)
+{
+    if (strcmp(key, "port") == 0) return self->port_spin;
+    if (strcmp(key, "timeout") == 0) return self->timeout_spin;
+    if (strcmp(key, "move-port") == 0) return self->move_port_spin;
+    return NULL;
+}
+
+void tsc_pacs_nodes_window_save_fields(TscPacsNodesWindow *self, GVariant *fields)
+{
+    g_return_if_fail(TSC_IS_PACS_NODES_WINDOW(self));
+    g_return_if_fail(g_variant_is_of_type(fields, G_VARIANT_TYPE("a{ss}")));
+    GVariantIter it;
+    const char *key, *value;
+    g_variant_iter_init(&it, fields);
+    while (g_variant_iter_next(&it, "{&s&s}", &key, &value)) {
+        GtkEditable *entry = field_entry(self, key);
+        GtkSpinButton *spin = field_spin(self, key);
+        if (entry) gtk_editable_set_text(entry, value);
+        else if (spin) gtk_spin_button_set_value(spin, g_ascii_strtod(value, NULL));
+        else if (strcmp(key, "tls") == 0)
+            gtk_switch_set_active(self->tls_switch, strcmp(value, "true") == 0);
+        else if (strcmp(key, "retrieve") == 0)
+            gtk_check_button_set_active(
+                strcmp(value, "move") == 0 ? self->move_check : self->get_check, TRUE);
+        else
+            g_warning("pacs-save-node: no field '%s' (name, ae, host, port, our-ae, timeout, tls, "
+                      "ca-file, cert-file, key-file, retrieve, move-port, move-address)",
+                      key);
+    }
+    on_save(self);
 }
 
 const char *tsc_pacs_nodes_window_get_result(TscPacsNodesWindow *self)

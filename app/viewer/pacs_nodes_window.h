@@ -19,6 +19,11 @@ TscPacsNodesWindow *tsc_pacs_nodes_window_new(GtkWindow *parent, TscViewerPrefs 
 /* For scripts: shows node `name` in the fields and tests its connection,
  * as the Test Connection button does. */
 void tsc_pacs_nodes_window_test_node(TscPacsNodesWindow *self, const char *name);
+/* For scripts: sets the fields named in `fields` (a{ss}: name, ae, host,
+ * port, our-ae, timeout, tls "true"/"false", ca-file, cert-file, key-file,
+ * retrieve "get"/"move", move-port, move-address; the others keep what they
+ * show) and saves the node, as the Save button does. */
+void tsc_pacs_nodes_window_save_fields(TscPacsNodesWindow *self, GVariant *fields);
 /* What the window last said (saved, removed, the test's outcome). */
 const char *tsc_pacs_nodes_window_get_result(TscPacsNodesWindow *self);
 /* Whether a connection test is under way. */

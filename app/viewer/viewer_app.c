@@ -217,6 +217,7 @@ static const GActionEntry app_entries[] = {
     {"pacs-retrieve", act_forward, "i", NULL, NULL, {0}},
     {"pacs-send", act_forward, "s", NULL, NULL, {0}},
     {"pacs-nodes", act_forward, NULL, NULL, NULL, {0}},
+    {"pacs-save-node", act_forward, "a{ss}", NULL, NULL, {0}},
     {"pacs-test-connection", act_forward, "s", NULL, NULL, {0}},
     {"preferences", act_preferences, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},

@@ -308,10 +308,10 @@ gboolean tsc_viewer_pacs_save_node(TscViewerPrefs *prefs, const TscViewerPacsNod
                             "the one the node knows for our AE title.");
         return FALSE;
     }
-    if (node->move && node->tls) {
+    if (node->move && node->tls && (!node->tls_cert_file || !*node->tls_cert_file)) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                            "C-MOVE is not offered over TLS (our Store SCP would receive the study "
-                            "unencrypted): retrieve with C-GET, or turn TLS off.");
+                            "C-MOVE over TLS needs our certificate and private key: our Store SCP "
+                            "presents them to the node. Choose them, or retrieve with C-GET.");
         return FALSE;
     }
     g_autoptr(GVariant) old = stored_nodes(prefs);

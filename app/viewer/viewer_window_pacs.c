@@ -186,6 +186,12 @@ PACS_ACTION(win_pacs_nodes)
     (void)p;
     if (plugin_ready()) show_nodes_window(TSC_VIEWER_WINDOW(widget));
 }
+PACS_ACTION(win_pacs_save_node)
+{
+    (void)name;
+    if (plugin_ready())
+        tsc_pacs_nodes_window_save_fields(show_nodes_window(TSC_VIEWER_WINDOW(widget)), p);
+}
 PACS_ACTION(win_pacs_test_connection)
 {
     (void)name;
@@ -206,6 +212,7 @@ void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc)
         {"win.pacs-retrieve", "i", win_pacs_retrieve},
         {"win.pacs-send", "s", win_pacs_send},
         {"win.pacs-nodes", NULL, win_pacs_nodes},
+        {"win.pacs-save-node", "a{ss}", win_pacs_save_node},
         {"win.pacs-test-connection", "s", win_pacs_test_connection},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)

@@ -9,7 +9,9 @@
  * DCMTK's global for a socket accepted elsewhere (inetd), under a mutex of
  * its own.  The peer's address is checked before any DICOM is read, its AE
  * titles in the association request; only storage SOP classes are offered,
- * so any other request is refused in negotiation. */
+ * so any other request is refused in negotiation.  For a TLS node our Store
+ * SCP speaks TLS too: it presents our certificate and requires the node's,
+ * verified against the node's trusted CA file. */
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmnet/dul.h>
@@ -90,12 +92,31 @@ std::mutex &external_socket_mutex()
     return m;
 }
 
+/* DcmSCP (3.6.7) asks for plain connections (ASC_receiveAssociation with
+ * useSecureLayer false); on our Store SCP's network every connection is a
+ * TLS one. */
+class AcceptorTlsLayer : public DcmTLSTransportLayer
+{
+  public:
+    AcceptorTlsLayer() : DcmTLSTransportLayer(NET_ACCEPTOR, nullptr, OFTrue)
+    {
+    }
+    DcmTransportConnection *createConnection(DcmNativeSocketType fd, OFBool) override
+    {
+        return DcmTLSTransportLayer::createConnection(fd, OFTrue);
+    }
+};
+
 class StoreScp : public DcmSCP
 {
   public:
     StoreScp(Receiver &r, const Node &node, std::set<std::string> aes, std::set<std::string> hosts)
         : rx(r), n(node), allowed_aes(std::move(aes)), allowed_hosts(std::move(hosts))
     {
+        if (n.tls) {
+            tls.reset(new AcceptorTlsLayer());
+            tls_configure(tls.get(), n);
+        }
         DcmSCPConfig &cfg = getConfig();
         cfg.setAETitle(n.calling.c_str());
         cfg.setRespondWithCalledAETitle(OFFalse);
@@ -229,6 +250,7 @@ class StoreScp : public DcmSCP
     std::atomic<bool> stopping{false};
     bool peer_allowed = false;
     std::thread thread;
+    std::unique_ptr<AcceptorTlsLayer> tls; /* for a TLS node; outlives every network */
 
     static std::string trimmed(const OFString &s)
     {
@@ -252,6 +274,10 @@ class StoreScp : public DcmSCP
             dcmExternalSocketHandle.set(fd);
             T_ASC_Network *net = nullptr;
             OFCondition c = ASC_initializeNetwork(NET_ACCEPTOR, 0, n.timeout, &net);
+            if (c.good() && tls) {
+                c = ASC_setTransportLayer(net, tls.get(), 0);
+                if (c.bad()) ASC_dropNetwork(&net);
+            }
             if (c.good()) {
                 /* DCMTK closes the socket with the association. */
                 waitForAssociationRQ(net);
@@ -292,10 +318,10 @@ std::unique_ptr<StoreScp> open_scp(const Node &n, const tsc_pacs_retrieve_params
     /* DCMTK quiet (its messages may quote patient data), its decoders
      * registered. */
     tsc_dicom_internal::register_codecs();
-    if (n.tls)
-        fail(TSC_EUNSUPPORTED, "retrieve by C-MOVE from " + n.where() +
-                                   " is not offered over TLS (our Store SCP would receive the "
-                                   "study unencrypted): retrieve with C-GET");
+    if (n.tls && n.cert.empty())
+        fail(TSC_EINVAL, "retrieve by C-MOVE over TLS from " + n.where() +
+                             " needs our certificate and private key: our Store SCP presents "
+                             "them to the node (the node's TLS settings)");
     if (p.listen_port < 0 || p.listen_port > 65535)
         fail(TSC_EINVAL,
              "our Store SCP's port " + std::to_string(p.listen_port) + " is not in 1..65535");
@@ -324,7 +350,7 @@ tsc_status move_study(const Node &n, const tsc_pacs_retrieve_params &p, Receiver
     SigpipeGuard guard;
     std::unique_ptr<StoreScp> scp = open_scp(n, p, rx);
 
-    TlsLayer tls; /* unused: C-MOVE is plain; outlives scu */
+    TlsLayer tls; /* the C-MOVE association's, for a TLS node; outlives scu */
     MoveScu scu;
     scu.rx = &rx;
     /* Every object the node counted as sent has been answered by us once

@@ -91,6 +91,11 @@ class Scu : public DcmSCU
  * it, so that it outlives the association (DCMTK does not own it). */
 using TlsLayer = std::unique_ptr<DcmTLSTransportLayer>;
 
+/* Trusts the node's CA file (or the system's certificates), loads our
+ * certificate and key when the node has them, the BCP 195 profile, and
+ * requires the peer's certificate; for either role. */
+void tls_configure(DcmTLSTransportLayer *tls, const Node &n);
+
 /* Settings every association of ours shares. */
 void configure(DcmSCU &scu, const Node &n);
 void connect(Scu &scu, const Node &n, TlsLayer &tls);

@@ -167,9 +167,8 @@ const OFList<OFString> &plain_syntaxes()
     return ts;
 }
 
-void setup_tls(Scu &scu, const Node &n, TlsLayer &tls)
+void tls_configure(DcmTLSTransportLayer *tls, const Node &n)
 {
-    tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFTrue));
     auto check = [&](const OFCondition &c, const std::string &what) {
         if (c.bad()) fail(TSC_EINVAL, "TLS for " + n.where() + ": " + what + ": " + dcmtk_text(c));
     };
@@ -192,7 +191,15 @@ void setup_tls(Scu &scu, const Node &n, TlsLayer &tls)
     check(tls->setTLSProfile(TSP_Profile_BCP195), "the BCP 195 profile");
     check(tls->activateCipherSuites(), "the BCP 195 cipher suites");
     tls->setCertificateVerification(DCV_requireCertificate);
-    check(scu.useSecureConnection(tls.get()), "cannot use the TLS layer");
+}
+
+void setup_tls(Scu &scu, const Node &n, TlsLayer &tls)
+{
+    tls.reset(new DcmTLSTransportLayer(NET_REQUESTOR, nullptr, OFTrue));
+    tls_configure(tls.get(), n);
+    OFCondition c = scu.useSecureConnection(tls.get());
+    if (c.bad())
+        fail(TSC_EINVAL, "TLS for " + n.where() + ": cannot use the TLS layer: " + dcmtk_text(c));
 }
 
 void connect(Scu &scu, const Node &n, TlsLayer &tls)

@@ -120,7 +120,10 @@ typedef enum tsc_pacs_retrieve_method {
      * while the retrieve runs, takes associations only from the allowed AE
      * titles and hosts and only storage SOP classes, and writes only into
      * the cache folder.  The node must know our AE title (calling_ae) as a
-     * move destination at that address and port.  Not over TLS. */
+     * move destination at that address and port.  For a node with `tls`, our
+ * Store SCP speaks TLS as well: it presents our certificate and key
+ * (tls_cert_file and tls_key_file, then required) and requires the node's
+ * certificate, trusted through tls_ca_file. */
     TSC_PACS_RETRIEVE_MOVE = 1
 } tsc_pacs_retrieve_method;
 

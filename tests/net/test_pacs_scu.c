@@ -120,11 +120,11 @@ static void sample_files(glob_t *g, const char *pattern)
     REQUIRE(glob(p, 0, NULL, g) == 0 && g->gl_pathc > 0);
 }
 
-static size_t send_sample(const char *ae, const char *pattern)
+static size_t send_sample_to(const tsc_pacs_node *to, const char *pattern)
 {
     glob_t g;
     sample_files(&g, pattern);
-    tsc_pacs_node n = node(ae);
+    tsc_pacs_node n = *to;
     size_t stored = 0;
     tsc_error err;
     tsc_status st = tsc_pacs_store_files(&n, (const char *const *)g.gl_pathv, g.gl_pathc, NULL,
@@ -135,6 +135,12 @@ static size_t send_sample(const char *ae, const char *pattern)
     size_t n_files = g.gl_pathc;
     globfree(&g);
     return n_files;
+}
+
+static size_t send_sample(const char *ae, const char *pattern)
+{
+    tsc_pacs_node n = node(ae);
+    return send_sample_to(&n, pattern);
 }
 
 /* Files in `dir`: visible ones, and hidden ones (temporaries) apart. */
@@ -366,6 +372,16 @@ TSC_TEST(pacs_send_says_what_the_archive_does_not_take)
     stop_archive();
 }
 
+/* A private key and self-signed certificate, <name>.key and <name>.crt in
+ * `dir`, for each of the space-separated `names` (openssl, 2 days). */
+static void make_certificates(const char *dir, const char *names)
+{
+    REQUIRE(tsc_test_system("cd '%s' && for c in %s; do openssl req -x509 -newkey rsa:2048 "
+                            "-nodes -keyout $c.key -out $c.crt -days 2 -subj /CN=$c "
+                            ">/dev/null 2>&1 || exit 1; done",
+                            dir, names) == 0);
+}
+
 /* DIMSE over TLS to DCMTK's storescp with a certificate made for the test:
  * trusted, the echo and the files go through; another certificate is not
  * trusted; a plain association to a TLS port fails; half a client identity
@@ -375,10 +391,8 @@ TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
     if (access("/usr/bin/storescp", X_OK) != 0 || access("/usr/bin/openssl", X_OK) != 0)
         tsc_test_skip("storescp (dcmtk) or openssl is not installed");
     const char *t = tsc_test_tmpdir();
-    REQUIRE(tsc_test_system("cd '%s' && for c in node other; do openssl req -x509 -newkey rsa:2048 "
-                            "-nodes -keyout $c.key -out $c.crt -days 2 -subj /CN=$c "
-                            ">/dev/null 2>&1 || exit 1; done && mkdir received",
-                            t) == 0);
+    make_certificates(t, "node other");
+    REQUIRE(tsc_test_system("mkdir '%s/received'", t) == 0);
     char key[4200], crt[4200], other[4200], out[4200], log[4200], port[16];
     snprintf(key, sizeof key, "%s/node.key", t);
     snprintf(crt, sizeof crt, "%s/node.crt", t);
@@ -426,35 +440,47 @@ TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
     stop_archive();
 }
 
-/* The same client against Orthanc (Debian's package), the archive a site
- * is most likely to run beside us: our AE registered as a modality, the
- * called AE title checked.  Sent, found by prefix, retrieved whole by C-GET
- * and by C-MOVE to our Store SCP. */
-TSC_TEST(pacs_client_works_against_orthanc)
+/* Debian's Orthanc as the archive (AE ORTHANC, the called AE title checked)
+ * on free loopback ports with a temporary index and storage, the JSON
+ * members `settings` (may be "", else ending with a comma) added, our AE
+ * TSCTEST a modality at move_port (reached over TLS when `tls`); its log
+ * in `log`.  Stopped by stop_archive.  Skips without Orthanc. */
+static void start_orthanc(const char *settings, int tls, char *log, size_t cap)
 {
     const char *bin = access("/usr/sbin/Orthanc", X_OK) == 0  ? "/usr/sbin/Orthanc"
                       : access("/usr/bin/Orthanc", X_OK) == 0 ? "/usr/bin/Orthanc"
                                                               : NULL;
     if (!bin) tsc_test_skip("the Orthanc binary is not installed (Debian package orthanc)");
     const char *t = tsc_test_tmpdir();
-    char cfg[4200], log[4200], db[4200];
+    char cfg[4200];
     snprintf(cfg, sizeof cfg, "%s/orthanc.json", t);
-    snprintf(log, sizeof log, "%s/orthanc.log", t);
-    snprintf(db, sizeof db, "%s/orthanc-db", t);
+    snprintf(log, cap, "%s/orthanc.log", t);
     qr_port = tsc_test_free_port();
     move_port = tsc_test_free_port();
     FILE *f = fopen(cfg, "w");
     REQUIRE(f);
     fprintf(f,
-            "{ \"Name\": \"tsc-net-test\", \"StorageDirectory\": \"%s\", "
-            "\"IndexDirectory\": \"%s\", \"HttpPort\": %d, \"DicomPort\": %d, "
+            "{ \"Name\": \"tsc-net-test\", \"StorageDirectory\": \"%s/orthanc-db\", "
+            "\"IndexDirectory\": \"%s/orthanc-db\", \"HttpPort\": %d, \"DicomPort\": %d, "
             "\"DicomAet\": \"ORTHANC\", \"DicomCheckCalledAet\": true, "
-            "\"RemoteAccessAllowed\": false, \"Plugins\": [], "
-            "\"DicomModalities\": { \"tsc\": [ \"TSCTEST\", \"127.0.0.1\", %d ] } }\n",
-            db, db, tsc_test_free_port(), qr_port, move_port);
+            "\"RemoteAccessAllowed\": false, \"Plugins\": [], %s \"DicomModalities\": { "
+            "\"tsc\": { \"AET\": \"TSCTEST\", \"Host\": \"127.0.0.1\", \"Port\": %d, "
+            "\"UseDicomTls\": %s } } }\n",
+            t, t, tsc_test_free_port(), qr_port, settings, move_port, tls ? "true" : "false");
     fclose(f);
     char *argv[] = {"Orthanc", cfg, NULL};
     start_peer(bin, argv, log);
+}
+
+/* The same client against Orthanc (Debian's package), the archive a site
+ * is most likely to run beside us: our AE registered as a modality, the
+ * called AE title checked.  Sent, found by prefix, retrieved whole by C-GET
+ * and by C-MOVE to our Store SCP. */
+TSC_TEST(pacs_client_works_against_orthanc)
+{
+    char log[4200];
+    start_orthanc("", 0, log, sizeof log);
+    const char *t = tsc_test_tmpdir();
     tsc_pacs_node n = node("ORTHANC");
     wait_until_it_answers(&n, log);
 
@@ -498,6 +524,52 @@ TSC_TEST(pacs_client_works_against_orthanc)
     tsc_pacs_node wrong = node("NOTORTHANC");
     CHECK_STATUS(tsc_pacs_echo(&wrong, &err), TSC_EIO);
     CHECK(strstr(err.message, "rejected the association") != NULL);
+    tsc_pacs_study_list_free(list);
+    stop_archive();
+}
+
+/* C-MOVE over TLS end to end: Orthanc with DICOM TLS (its key and
+ * certificate, ours trusted, a client certificate required, our AE title a
+ * modality reached over TLS) moves the study to our Store SCP, which
+ * presents our certificate and requires Orthanc's. */
+TSC_TEST(pacs_move_over_tls_from_orthanc_arrives_whole)
+{
+    if (access("/usr/bin/openssl", X_OK) != 0) tsc_test_skip("openssl is not installed");
+    const char *t = tsc_test_tmpdir();
+    make_certificates(t, "orthanc ours");
+    char settings[20000], log[4200], ca[4200], crt[4200], key[4200], cache[4200];
+    snprintf(ca, sizeof ca, "%s/orthanc.crt", t);
+    snprintf(crt, sizeof crt, "%s/ours.crt", t);
+    snprintf(key, sizeof key, "%s/ours.key", t);
+    snprintf(cache, sizeof cache, "%s/moved", t);
+    snprintf(settings, sizeof settings,
+             "\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": \"%s\", "
+             "\"DicomTlsPrivateKey\": \"%s/orthanc.key\", \"DicomTlsTrustedCertificates\": "
+             "\"%s\", \"DicomTlsRemoteCertificateRequired\": true,",
+             ca, t, crt);
+    start_orthanc(settings, 1, log, sizeof log);
+    tsc_pacs_node n = node("ORTHANC");
+    n.tls = 1;
+    n.tls_ca_file = ca;
+    n.tls_cert_file = crt;
+    n.tls_key_file = key;
+    wait_until_it_answers(&n, log);
+    size_t sent = send_sample_to(&n, "03-synthetic-lesion/t1-post-contrast/*");
+    tsc_pacs_query q = {.struct_size = sizeof q, .patient_name = "Phantom"};
+    tsc_pacs_study_list *list = NULL;
+    tsc_error err;
+    REQUIRE(tsc_pacs_find_studies(&n, &q, &list, &err) == TSC_OK &&
+            tsc_pacs_study_list_count(list) == 1);
+    tsc_pacs_retrieve_params p = {
+        .struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE, .listen_port = move_port};
+    size_t got = 0, hidden;
+    tsc_status st = tsc_pacs_retrieve(&n, tsc_pacs_study_list_get(list, 0)->study_uid, cache, &p,
+                                      NULL, NULL, &got, &err);
+    if (st != TSC_OK) printf("move over TLS: %s\n", err.message);
+    printf("moved over TLS: %zu of %zu objects\n", got, sent);
+    CHECK(st == TSC_OK && got == sent);
+    CHECK(count_files(cache, &hidden) == sent && hidden == 0);
+    same_pixels_as_sent(cache);
     tsc_pacs_study_list_free(list);
     stop_archive();
 }
@@ -566,11 +638,14 @@ TSC_TEST(pacs_study_moved_to_our_store_scp_arrives_whole)
     CHECK(strstr(err.message, "already in use") != NULL && got == 0);
     close(busy);
 
-    /* Not over TLS: refused before anything is opened. */
+    /* Over TLS without our certificate and key (our Store SCP presents
+     * them): refused before anything is opened. */
     tsc_pacs_node tls = node("TSCQR");
     tls.tls = 1;
     CHECK_STATUS(tsc_pacs_retrieve(&tls, s->study_uid, cache, &p, NULL, NULL, &got, &err),
-                 TSC_EUNSUPPORTED);
+                 TSC_EINVAL);
+    printf("%s\n", err.message);
+    CHECK(strstr(err.message, "needs our certificate and private key") != NULL && got == 0);
     tsc_pacs_study_list_free(list);
     stop_archive();
 }
@@ -715,6 +790,67 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
     globfree(&g);
 }
 
+/* Our Store SCP for a TLS node, against DCMTK's storescu over TLS with
+ * keys and certificates the test makes (the node's, ours, a stranger's):
+ * the node presenting its certificate and trusting ours stores; a plain
+ * association, a client certificate we do not trust and a client that does
+ * not trust ours store nothing. */
+TSC_TEST(pacs_store_scp_speaks_tls_for_a_tls_node)
+{
+    if (access("/usr/bin/storescu", X_OK) != 0 || access("/usr/bin/openssl", X_OK) != 0)
+        tsc_test_skip("storescu (dcmtk) or openssl is not installed");
+    const char *t = tsc_test_tmpdir();
+    make_certificates(t, "node ours other");
+    glob_t g;
+    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
+    char dir[4200], log[4200], ca[4200], crt[4200], key[4200];
+    snprintf(dir, sizeof dir, "%s/scp/cache", t);
+    snprintf(log, sizeof log, "%s/peer.log", t);
+    snprintf(ca, sizeof ca, "%s/node.crt", t);
+    snprintf(crt, sizeof crt, "%s/ours.crt", t);
+    snprintf(key, sizeof key, "%s/ours.key", t);
+    tsc_pacs_node n = {.struct_size = sizeof n,
+                       .host = "127.0.0.1",
+                       .port = 104,
+                       .called_ae = "TSCQR",
+                       .calling_ae = "TSCTEST",
+                       .timeout_s = 5,
+                       .tls = 1,
+                       .tls_ca_file = ca,
+                       .tls_cert_file = crt,
+                       .tls_key_file = key};
+    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+    tsc__pacs_scp *scp = NULL;
+    int port = 0;
+    tsc_error err;
+    tsc_status st = tsc__pacs_scp_open(&n, &p, "2.25.212653863236164759780331104116971136268", dir,
+                                       &scp, &port, &err);
+    if (st != TSC_OK) printf("%s\n", err.message);
+    REQUIRE(st == TSC_OK && port > 0);
+    /* storescu's own key and certificate, and the certificate it trusts. */
+    char tls_store[4400];
+    const char *client[][2] = {{"node", "ours"}, {"other", "ours"}, {"node", "other"}};
+    int rc[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(tls_store, sizeof tls_store,
+                 "storescu -v -xt -R -to 5 +tls '%s/%s.key' '%s/%s.crt' +cf '%s/%s.crt' "
+                 "-aet %%s -aec %%s 127.0.0.1 %%d '%%s'",
+                 t, client[i][0], t, client[i][0], t, client[i][1]);
+        rc[i] = peer_tool(log, tls_store, "TSCQR", "TSCTEST", port, g.gl_pathv[i]);
+    }
+    const char *plain = "storescu -v -xt -R -to 5 -aet %s -aec %s 127.0.0.1 %d '%s'";
+    int rc_plain = peer_tool(log, plain, "TSCQR", "TSCTEST", port, g.gl_pathv[3]);
+    CHECK(rc[0] == 0);    /* the node, trusting us */
+    CHECK(rc[1] != 0);    /* a client certificate we do not trust */
+    CHECK(rc[2] != 0);    /* a client that does not trust our certificate */
+    CHECK(rc_plain != 0); /* no TLS */
+    CHECK(tsc__pacs_scp_close(scp) == 1);
+    CHECK(!listening(port));
+    size_t hidden;
+    CHECK(count_files(dir, &hidden) == 1 && hidden == 0);
+    globfree(&g);
+}
+
 /* Data sets no well-behaved SCU sends, straight onto the wire with a
  * C-STORE to our Store SCP (the fuzz target's seeds, explicit VR): a valid
  * one is written; another study, unsafe SOP Instance UIDs, no SOP Class or
@@ -780,7 +916,9 @@ TSC_TEST_MAIN(TSC_CASE(pacs_study_sent_is_found_and_retrieved_whole),
               TSC_CASE(pacs_send_says_what_the_archive_does_not_take),
               TSC_CASE(pacs_tls_node_is_verified_and_carries_the_objects),
               TSC_CASE(pacs_client_works_against_orthanc),
+              TSC_CASE(pacs_move_over_tls_from_orthanc_arrives_whole),
               TSC_CASE(pacs_study_moved_to_our_store_scp_arrives_whole),
               TSC_CASE(pacs_move_stops_at_cancel_and_at_the_instance_limit),
               TSC_CASE(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects),
-              TSC_CASE(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving))
+              TSC_CASE(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving),
+              TSC_CASE(pacs_store_scp_speaks_tls_for_a_tls_node))

@@ -3414,6 +3414,9 @@ static int test_pacs_move_retrieve_opens_the_study(void)
     return pacs_case_end(v, &a, r);
 }
 
+/* The viewer against Debian's Orthanc, on the helpers above. */
+#include "viewer_gui_orthanc.c"
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -3455,7 +3458,7 @@ static const struct {
     {"viewer_pacs_stored_nodes_keep_their_tls_settings",
      test_pacs_stored_nodes_keep_their_tls_settings},
     {"viewer_pacs_move_retrieve_opens_the_study", test_pacs_move_retrieve_opens_the_study},
-};
+    VIEWER_ORTHANC_CASES};
 
 int main(int argc, char **argv)
 {
