@@ -47,7 +47,8 @@ def load(args):
         sd, config, step = to_float(ck["ema"]), ck["config"], ck["step"]
     net = build(config)
     net.load_state_dict(sd)
-    size = args.size or parse_sizes(ck.get("sizes", "192:1"))[-1][1]
+    # best.pt records the size it was evaluated at; a checkpoint, its schedule.
+    size = args.size or ck.get("size") or parse_sizes(ck.get("sizes", "192:1"))[-1][1]
     return net.eval(), config, step, size, ck
 
 
