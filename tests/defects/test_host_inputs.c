@@ -216,17 +216,22 @@ TSC_TEST(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran)
     snprintf(ranges, sizeof ranges, "%s/int8.json", dir);
     snprintf(json, sizeof json, "%s/eval-int8.json", dir);
     snprintf(log, sizeof log, "%s/eval-int8.log", dir);
-    CHECK(tsc_test_system("'%s' calibrate-int8 --dataset '%s' --threads 1 --out '%s' 2>/dev/null",
-                          bin, ds, ranges) == 0);
+    /* v2 is the shipped model whose manifest carries an int8 block. */
+    char model[4200];
+    snprintf(model, sizeof model, "%s/resources/models/tsc_unet128_v2.json",
+             tsc_test_env("TSC_SOURCE_DIR", ".."));
+    CHECK(tsc_test_system("'%s' calibrate-int8 --model '%s' --dataset '%s' --threads 1 --out '%s' "
+                          "2>/dev/null",
+                          bin, model, ds, ranges) == 0);
     char *text = tsc_test_read_file(ranges, NULL);
     REQUIRE(text);
     CHECK(strstr(text, "\"ranges\"") && strstr(text, "\"image\"") && strstr(text, "\"val\""));
     free(text);
     for (int masked = 0; masked < 2; masked++) {
-        CHECK(tsc_test_system("%s'%s' eval --dataset '%s' --split test --threads 1 --precision "
-                              "int8 --json '%s' --force >/dev/null 2>'%s'",
-                              masked ? "ONEDNN_MAX_CPU_ISA=AVX512_CORE " : "", bin, ds, json,
-                              log) == 0);
+        CHECK(tsc_test_system("%s'%s' eval --model '%s' --dataset '%s' --split test --threads 1 "
+                              "--precision int8 --json '%s' --force >/dev/null 2>'%s'",
+                              masked ? "ONEDNN_MAX_CPU_ISA=AVX512_CORE " : "", bin, model, ds,
+                              json, log) == 0);
         text = tsc_test_read_file(json, NULL);
         char *warn = tsc_test_read_file(log, NULL);
         REQUIRE(text && warn);
