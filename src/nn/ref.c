@@ -118,10 +118,45 @@ static void to_win3(const tsc__nn_attrs *a, const int64_t *in_sp, const int64_t 
     }
 }
 
+/* The taps of a strided, dilated, padded window placed at pos[] that fall
+ * inside a box of size lim[]: the flat offset of each tap in the box and in
+ * the kernel.  Convolution and pooling place the window at an output pixel
+ * and look into the input; the transposed convolution places it at an input
+ * pixel and scatters into the output.  Returns how many taps landed. */
+static int64_t win_taps(const win3 *s, const int64_t pos[3], const int64_t lim[3], int64_t *at,
+                        int64_t *k_at)
+{
+    int64_t n = 0;
+    for (int64_t kd = 0; kd < s->k[0]; kd++) {
+        int64_t d = pos[0] * s->s[0] - s->pb[0] + kd * s->d[0];
+        if (d < 0 || d >= lim[0]) continue;
+        for (int64_t kh = 0; kh < s->k[1]; kh++) {
+            int64_t h = pos[1] * s->s[1] - s->pb[1] + kh * s->d[1];
+            if (h < 0 || h >= lim[1]) continue;
+            for (int64_t kw = 0; kw < s->k[2]; kw++) {
+                int64_t w = pos[2] * s->s[2] - s->pb[2] + kw * s->d[2];
+                if (w < 0 || w >= lim[2]) continue;
+                at[n] = (d * lim[1] + h) * lim[2] + w;
+                k_at[n++] = (kd * s->k[1] + kh) * s->k[2] + kw;
+            }
+        }
+    }
+    return n;
+}
+
+/* Room for one window's taps; both arrays are freed with free(*at). */
+static int taps_alloc(const win3 *s, int64_t **at, int64_t **k_at)
+{
+    int64_t ksz = s->k[0] * s->k[1] * s->k[2];
+    *at = malloc(2 * (size_t)ksz * sizeof **at);
+    *k_at = *at ? *at + ksz : NULL;
+    return *at ? 0 : -1;
+}
+
 /* ---- kernels ---------------------------------------------------------- */
 
-static void ref_conv(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *w,
-                     const tsc__nn_tensor *b, const tsc__nn_tensor *y)
+static int ref_conv(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *w,
+                    const tsc__nn_tensor *b, const tsc__nn_tensor *y)
 {
     int nsp = x->rank - 2;
     win3 s;
@@ -132,34 +167,27 @@ static void ref_conv(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc_
     float *Y = y->data;
     int64_t isz = s.in[0] * s.in[1] * s.in[2], osz = s.out[0] * s.out[1] * s.out[2];
     int64_t ksz = s.k[0] * s.k[1] * s.k[2];
+    int64_t *at, *k_at;
+    if (taps_alloc(&s, &at, &k_at) < 0) return -1;
     for (int64_t n = 0; n < N; n++)
         for (int64_t m = 0; m < M; m++) {
             int64_t grp = m / Mg;
             for (int64_t od = 0; od < s.out[0]; od++)
                 for (int64_t oh = 0; oh < s.out[1]; oh++)
                     for (int64_t ow = 0; ow < s.out[2]; ow++) {
+                        int64_t nt = win_taps(&s, (int64_t[3]){od, oh, ow}, s.in, at, k_at);
                         double acc = B ? B[m] : 0.0;
                         for (int64_t c = 0; c < Cg; c++) {
                             const float *xp = X + (n * C + grp * Cg + c) * isz;
                             const float *wp = W + (m * Cg + c) * ksz;
-                            for (int64_t kd = 0; kd < s.k[0]; kd++) {
-                                int64_t id = od * s.s[0] - s.pb[0] + kd * s.d[0];
-                                if (id < 0 || id >= s.in[0]) continue;
-                                for (int64_t kh = 0; kh < s.k[1]; kh++) {
-                                    int64_t ih = oh * s.s[1] - s.pb[1] + kh * s.d[1];
-                                    if (ih < 0 || ih >= s.in[1]) continue;
-                                    for (int64_t kw = 0; kw < s.k[2]; kw++) {
-                                        int64_t iw = ow * s.s[2] - s.pb[2] + kw * s.d[2];
-                                        if (iw < 0 || iw >= s.in[2]) continue;
-                                        acc += (double)xp[(id * s.in[1] + ih) * s.in[2] + iw] *
-                                               wp[(kd * s.k[1] + kh) * s.k[2] + kw];
-                                    }
-                                }
-                            }
+                            for (int64_t t = 0; t < nt; t++)
+                                acc += (double)xp[at[t]] * wp[k_at[t]];
                         }
                         Y[(n * M + m) * osz + (od * s.out[1] + oh) * s.out[2] + ow] = (float)acc;
                     }
         }
+    free(at);
+    return 0;
 }
 
 /* Transposed convolution as a scatter: every input pixel adds its weighted
@@ -174,8 +202,13 @@ static int ref_convt(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc_
     int64_t Cg = C / G, Mg = M / G;
     int64_t isz = s.in[0] * s.in[1] * s.in[2], osz = s.out[0] * s.out[1] * s.out[2];
     int64_t ksz = s.k[0] * s.k[1] * s.k[2];
+    int64_t *at, *k_at;
+    if (taps_alloc(&s, &at, &k_at) < 0) return -1;
     double *acc = malloc((size_t)(N * M * osz) * sizeof *acc);
-    if (!acc) return -1;
+    if (!acc) {
+        free(at);
+        return -1;
+    }
     const float *X = x->data, *W = w->data, *B = b && b->data ? b->data : NULL;
     for (int64_t n = 0; n < N; n++)
         for (int64_t m = 0; m < M; m++)
@@ -186,36 +219,25 @@ static int ref_convt(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc_
             for (int64_t id = 0; id < s.in[0]; id++)
                 for (int64_t ih = 0; ih < s.in[1]; ih++)
                     for (int64_t iw = 0; iw < s.in[2]; iw++) {
+                        int64_t nt = win_taps(&s, (int64_t[3]){id, ih, iw}, s.out, at, k_at);
                         double xv = X[(n * C + c) * isz + (id * s.in[1] + ih) * s.in[2] + iw];
                         for (int64_t mm = 0; mm < Mg; mm++) {
                             int64_t m = grp * Mg + mm;
                             const float *wp = W + (c * Mg + mm) * ksz;
                             double *ap = acc + (n * M + m) * osz;
-                            for (int64_t kd = 0; kd < s.k[0]; kd++) {
-                                int64_t od = id * s.s[0] - s.pb[0] + kd * s.d[0];
-                                if (od < 0 || od >= s.out[0]) continue;
-                                for (int64_t kh = 0; kh < s.k[1]; kh++) {
-                                    int64_t oh = ih * s.s[1] - s.pb[1] + kh * s.d[1];
-                                    if (oh < 0 || oh >= s.out[1]) continue;
-                                    for (int64_t kw = 0; kw < s.k[2]; kw++) {
-                                        int64_t ow = iw * s.s[2] - s.pb[2] + kw * s.d[2];
-                                        if (ow < 0 || ow >= s.out[2]) continue;
-                                        ap[(od * s.out[1] + oh) * s.out[2] + ow] +=
-                                            xv * wp[(kd * s.k[1] + kh) * s.k[2] + kw];
-                                    }
-                                }
-                            }
+                            for (int64_t t = 0; t < nt; t++) ap[at[t]] += xv * wp[k_at[t]];
                         }
                     }
         }
     float *Y = y->data;
     for (int64_t i = 0; i < N * M * osz; i++) Y[i] = (float)acc[i];
     free(acc);
+    free(at);
     return 0;
 }
 
-static void ref_pool(tsc__nn_op op, const tsc__nn_attrs *a, const tsc__nn_tensor *x,
-                     const tsc__nn_tensor *y)
+static int ref_pool(tsc__nn_op op, const tsc__nn_attrs *a, const tsc__nn_tensor *x,
+                    const tsc__nn_tensor *y)
 {
     int nsp = x->rank - 2;
     win3 s;
@@ -225,12 +247,14 @@ static void ref_pool(tsc__nn_op op, const tsc__nn_attrs *a, const tsc__nn_tensor
     int64_t isz = s.in[0] * s.in[1] * s.in[2], osz = s.out[0] * s.out[1] * s.out[2];
     const float *X = x->data;
     float *Y = y->data;
+    int64_t *at, *k_at;
+    if (taps_alloc(&s, &at, &k_at) < 0) return -1;
     for (int64_t nc = 0; nc < NC; nc++)
         for (int64_t od = 0; od < s.out[0]; od++)
             for (int64_t oh = 0; oh < s.out[1]; oh++)
                 for (int64_t ow = 0; ow < s.out[2]; ow++) {
                     double acc = is_max ? -INFINITY : 0.0;
-                    int64_t cnt = 0, cnt_pad = 1;
+                    int64_t cnt_pad = 1;
                     int64_t o[3] = {od, oh, ow};
                     /* Window extent clipped to the padded input, as PyTorch counts it
                      * for count_include_pad. */
@@ -240,27 +264,19 @@ static void ref_pool(tsc__nn_op op, const tsc__nn_attrs *a, const tsc__nn_tensor
                         if (en > s.in[i] + s.pe[i]) en = s.in[i] + s.pe[i];
                         cnt_pad *= (en - st + s.d[i] - 1) / s.d[i];
                     }
-                    for (int64_t kd = 0; kd < s.k[0]; kd++) {
-                        int64_t id = od * s.s[0] - s.pb[0] + kd * s.d[0];
-                        if (id < 0 || id >= s.in[0]) continue;
-                        for (int64_t kh = 0; kh < s.k[1]; kh++) {
-                            int64_t ih = oh * s.s[1] - s.pb[1] + kh * s.d[1];
-                            if (ih < 0 || ih >= s.in[1]) continue;
-                            for (int64_t kw = 0; kw < s.k[2]; kw++) {
-                                int64_t iw = ow * s.s[2] - s.pb[2] + kw * s.d[2];
-                                if (iw < 0 || iw >= s.in[2]) continue;
-                                double v = X[nc * isz + (id * s.in[1] + ih) * s.in[2] + iw];
-                                if (is_max)
-                                    acc = v > acc ? v : acc;
-                                else
-                                    acc += v;
-                                cnt++;
-                            }
-                        }
+                    int64_t cnt = win_taps(&s, o, s.in, at, k_at);
+                    for (int64_t t = 0; t < cnt; t++) {
+                        double v = X[nc * isz + at[t]];
+                        if (is_max)
+                            acc = v > acc ? v : acc;
+                        else
+                            acc += v;
                     }
                     if (!is_max) acc /= (double)(a->count_include_pad ? cnt_pad : cnt);
                     Y[nc * osz + (od * s.out[1] + oh) * s.out[2] + ow] = (float)acc;
                 }
+    free(at);
+    return 0;
 }
 
 /* Resize: per axis a pair of source indices and a weight, then the tensor
@@ -550,7 +566,9 @@ tsc_status tsc__nn_ref_eval(const tsc__nn_graph *g, const tsc__nn_node *n,
     const tsc__nn_tensor *y = &out[0];
     int64_t ny = numel(y);
     switch (n->op) {
-    case TSC__NN_OP_CONV: ref_conv(a, &in[0], &in[1], n->n_in > 2 ? &in[2] : NULL, y); break;
+    case TSC__NN_OP_CONV:
+        if (ref_conv(a, &in[0], &in[1], n->n_in > 2 ? &in[2] : NULL, y) < 0) goto nomem;
+        break;
     case TSC__NN_OP_CONVT:
         if (ref_convt(a, &in[0], &in[1], n->n_in > 2 ? &in[2] : NULL, y) < 0) goto nomem;
         break;
@@ -585,7 +603,9 @@ tsc_status tsc__nn_ref_eval(const tsc__nn_graph *g, const tsc__nn_node *n,
     case TSC__NN_OP_MAXPOOL:
     case TSC__NN_OP_AVGPOOL:
     case TSC__NN_OP_GAP:
-    case TSC__NN_OP_GMP: ref_pool(n->op, a, &in[0], y); break;
+    case TSC__NN_OP_GMP:
+        if (ref_pool(n->op, a, &in[0], y) < 0) goto nomem;
+        break;
     case TSC__NN_OP_RESIZE:
     case TSC__NN_OP_UPSAMPLE:
         if (ref_resize(a, &in[0], y) < 0) goto nomem;

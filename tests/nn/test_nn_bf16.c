@@ -26,24 +26,14 @@
 static double bf16_vs_fp32(const char *name, const char **prec)
 {
     size_t n_in, n_out;
-    nn_tensor_file *t;
-    if (nn_read_io(nn_fixture_path(name, ".io"), &n_in, &n_out, &t) != 0)
-        tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
+    nn_tensor_file *t = nn_fixture_io(name, &n_in, &n_out);
     const char *path = nn_fixture_path(name, ".onnx");
     tsc_nn_model *f = nn_load_file(path, TSC_NN_ENGINE_ONEDNN, 2);
     tsc_nn_model *b = nn_load_file(path, TSC_NN_ENGINE_ONEDNN_BF16, 2);
     float **ins = calloc(n_in, sizeof *ins);
     for (size_t i = 0; i < n_in; i++) ins[i] = t[i].data;
     float **of = nn_run_alloc(f, ins), **ob = nn_run_alloc(b, ins);
-    double worst = 0;
-    for (size_t o = 0; o < n_out; o++) {
-        size_t n = tsc_nn_model_output_size(f, o), at;
-        double e = nn_range_err(ob[o], of[o], n, &at);
-        CHECK(nn_count_nonfinite(ob[o], n) == 0);
-        printf("%s output %zu (%s): bf16 vs fp32 range err %.3g (%g vs %g)\n", name, o,
-               tsc_nn_model_get_output_name(f, o), e, ob[o][at], of[o][at]);
-        if (!(e <= worst)) worst = e;
-    }
+    double worst = nn_worst_range_err(name, "bf16", f, ob, of);
     *prec = tsc_nn_model_get_precision(b);
     printf("%s\n", tsc_nn_model_get_summary(b));
     nn_free_outputs(f, of);
