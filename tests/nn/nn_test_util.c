@@ -211,6 +211,16 @@ const char *nn_last_warning(void)
     return warned;
 }
 
+void nn_check_within_bound(const char *name, double tol, nn_vs_fp32_fn vs_fp32, const char *prec,
+                           const char *feature)
+{
+    const char *ran = NULL;
+    double e = vs_fp32(name, &ran);
+    if (strcmp(ran, prec)) tsc_test_skip("this CPU has no %s (the model ran in %s)", feature, ran);
+    printf("%s: range err %.3g, bound %.3g\n", name, e, tol);
+    CHECK(e <= tol);
+}
+
 void nn_check_fallback(const char *isa, const char *feature, nn_vs_fp32_fn vs_fp32)
 {
     const char *env = getenv("ONEDNN_MAX_CPU_ISA");

@@ -28,6 +28,11 @@ const char *nn_last_warning(void);
  * warning naming `feature` and "running in fp32". */
 typedef double (*nn_vs_fp32_fn)(const char *name, const char **prec);
 void nn_check_fallback(const char *isa, const char *feature, nn_vs_fp32_fn vs_fp32);
+/* A reduced-precision mode within its bound: vs_fp32(name, ...) must be at
+ * most `tol`; skips when the model ran in another precision than `prec`
+ * (the CPU lacks `feature`). */
+void nn_check_within_bound(const char *name, double tol, nn_vs_fp32_fn vs_fp32, const char *prec,
+                           const char *feature);
 int nn_count_nonfinite(const float *a, size_t n);
 
 typedef struct nn_tensor_file {

@@ -15,7 +15,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "nn_test_util.h"
 #include "tsc_nn.h"
@@ -45,16 +44,6 @@ static double bf16_vs_fp32(const char *name, const char **prec)
     return worst;
 }
 
-static void check_bf16(const char *name, double tol)
-{
-    const char *prec = NULL;
-    double e = bf16_vs_fp32(name, &prec);
-    if (strcmp(prec, "bf16"))
-        tsc_test_skip("this CPU has no AVX512_BF16 (the model ran in %s)", prec);
-    printf("%s: range err %.3g, bound %.3g\n", name, e, tol);
-    CHECK(e <= tol);
-}
-
 /* Fixture and bound, four to a line (a table: kept as written). */
 // clang-format off
 #define BF16_FIXTURES(X)                                                                           \
@@ -68,7 +57,7 @@ static void check_bf16(const char *name, double tol)
 #define BF16_TEST(name, tol)                                                                       \
     TSC_TEST(nn_bf16_##name##_matches_fp32_within_bound)                                           \
     {                                                                                              \
-        check_bf16(#name, tol);                                                                    \
+        nn_check_within_bound(#name, tol, bf16_vs_fp32, "bf16", "AVX512_BF16");                    \
     }
 BF16_FIXTURES(BF16_TEST)
 
