@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tsc-viewer-view"
 #include "slice_view.h"
 
+#include "display_props.h"
 #include "slice_view_tools.h"
 #include "viewer_api.h"
 
@@ -56,8 +57,7 @@ struct _TscSliceView {
     cairo_surface_t *seg_surface;
     gboolean show_seg, left_drag_wl, invert;
 
-    gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text, analyze_on_click;
-    double opacity;
+    TscDisplayProps display;
 
     char *top_left, *top_right, *bottom_right, *status;
 
@@ -81,14 +81,7 @@ struct _TscSliceView {
 G_DEFINE_FINAL_TYPE(TscSliceView, tsc_slice_view, GTK_TYPE_WIDGET)
 
 enum {
-    PROP_0,
-    PROP_SHOW_OVERLAY,
-    PROP_OVERLAY_OUTLINE,
-    PROP_OPACITY,
-    PROP_SHOW_HEATMAP,
-    PROP_SHOW_CORNER_TEXT,
-    PROP_ANALYZE_ON_CLICK,
-    PROP_SHOW_SEG,
+    PROP_SHOW_SEG = TSC_DISPLAY_PROP_END,
     PROP_LEFT_DRAG_WL,
     PROP_TOOL,
     PROP_SHOW_SCALE_BAR,
@@ -583,9 +576,9 @@ static void draw_overlay(TscSliceView *self, GtkSnapshot *s, const graphene_rect
     key.w = w;
     key.band_h = band_h;
     key.top = top;
-    key.opacity = self->opacity;
-    key.outline = self->overlay_outline;
-    key.heatmap = self->show_heatmap;
+    key.opacity = self->display.opacity;
+    key.outline = self->display.overlay_outline;
+    key.heatmap = self->display.show_heatmap;
     key.scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
     key.orientation = self->rotation * 2 + self->flip;
     if (!self->overlay_surface || memcmp(&key, self->overlay_key, sizeof key) != 0) {
@@ -599,9 +592,9 @@ static void draw_overlay(TscSliceView *self, GtkSnapshot *s, const graphene_rect
         cairo_translate(c2, 0, -top);
         cairo_transform(c2, &m);
         tsc_overlay_options o = api->overlay_default_options();
-        o.mode = self->overlay_outline ? TSC_OVERLAY_OUTLINE : TSC_OVERLAY_FILL;
-        o.opacity = self->opacity;
-        o.show_heatmap = self->show_heatmap;
+        o.mode = self->display.overlay_outline ? TSC_OVERLAY_OUTLINE : TSC_OVERLAY_FILL;
+        o.opacity = self->display.opacity;
+        o.show_heatmap = self->display.show_heatmap;
         o.view_width = w;
         o.view_height = band_h;
         tsc_error err = {0};
@@ -665,7 +658,7 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
 
     /* Corner texts first (measured), so the overlay can keep clear of them. */
     double top = 0, bottom = 0;
-    if (self->show_corner_text && self->image) {
+    if (self->display.show_corner_text && self->image) {
         double c, ww;
         effective_window(self, self->preset, &c, &ww);
         static const char *names[] = {"header", "brain", "min/max", "custom"};
@@ -686,7 +679,7 @@ static void tsc_slice_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
     }
     if (!self->image || !self->has_iop)
         for (int i = 0; i < 4; i++) graphene_rect_init(&self->text_rects[SLOT_LETTER0 + i], 0, 0, 0, 0);
-    if (self->image && self->result && self->show_overlay)
+    if (self->image && self->result && self->display.show_overlay)
         draw_overlay(self, s, &img, w, h, top, bottom);
     tsc__slice_tools_snapshot(&self->tools, self, s, &bounds);
     if (self->image && self->has_iop) draw_letters(self, s, w, h);
@@ -939,13 +932,8 @@ static void action_window(GtkWidget *w, const char *name, GVariant *param)
 static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
     TscSliceView *self = TSC_SLICE_VIEW(object);
+    if (tsc_display_props_get(&self->display, id, value)) return;
     switch (id) {
-    case PROP_SHOW_OVERLAY: g_value_set_boolean(value, self->show_overlay); break;
-    case PROP_OVERLAY_OUTLINE: g_value_set_boolean(value, self->overlay_outline); break;
-    case PROP_OPACITY: g_value_set_double(value, self->opacity); break;
-    case PROP_SHOW_HEATMAP: g_value_set_boolean(value, self->show_heatmap); break;
-    case PROP_SHOW_CORNER_TEXT: g_value_set_boolean(value, self->show_corner_text); break;
-    case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
     case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
     case PROP_LEFT_DRAG_WL: g_value_set_boolean(value, self->left_drag_wl); break;
     case PROP_TOOL: g_value_set_string(value, tsc__view_tool_to_string(self->tools.tool)); break;
@@ -961,12 +949,14 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
                                         GParamSpec *pspec)
 {
     TscSliceView *self = TSC_SLICE_VIEW(object);
+    if (tsc_display_props_set(&self->display, id, value, NULL)) {
+        if (id == TSC_DISPLAY_PROP_ANALYZE_ON_CLICK)
+            gtk_widget_set_cursor_from_name(GTK_WIDGET(self),
+                                            self->display.analyze_on_click ? "crosshair" : NULL);
+        gtk_widget_queue_draw(GTK_WIDGET(self));
+        return;
+    }
     switch (id) {
-    case PROP_SHOW_OVERLAY: self->show_overlay = g_value_get_boolean(value); break;
-    case PROP_OVERLAY_OUTLINE: self->overlay_outline = g_value_get_boolean(value); break;
-    case PROP_OPACITY: self->opacity = g_value_get_double(value); break;
-    case PROP_SHOW_HEATMAP: self->show_heatmap = g_value_get_boolean(value); break;
-    case PROP_SHOW_CORNER_TEXT: self->show_corner_text = g_value_get_boolean(value); break;
     case PROP_SHOW_SEG: self->show_seg = g_value_get_boolean(value); break;
     case PROP_LEFT_DRAG_WL: self->left_drag_wl = g_value_get_boolean(value); break;
     case PROP_TOOL: {
@@ -980,10 +970,6 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
     case PROP_INVERT: self->invert = g_value_get_boolean(value); break;
     case PROP_ROTATION: self->rotation = g_value_get_int(value) & 3; break;
     case PROP_FLIP: self->flip = g_value_get_boolean(value); break;
-    case PROP_ANALYZE_ON_CLICK:
-        self->analyze_on_click = g_value_get_boolean(value);
-        gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->analyze_on_click ? "crosshair" : NULL);
-        break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); return;
     }
     gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -1031,12 +1017,7 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     wc->snapshot = tsc_slice_view_snapshot;
 
     GParamFlags f = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
-    props[PROP_SHOW_OVERLAY] = g_param_spec_boolean("show-overlay", NULL, NULL, TRUE, f);
-    props[PROP_OVERLAY_OUTLINE] = g_param_spec_boolean("overlay-outline", NULL, NULL, FALSE, f);
-    props[PROP_OPACITY] = g_param_spec_double("opacity", NULL, NULL, 0, 1, 0.35, f);
-    props[PROP_SHOW_HEATMAP] = g_param_spec_boolean("show-heatmap", NULL, NULL, FALSE, f);
-    props[PROP_SHOW_CORNER_TEXT] = g_param_spec_boolean("show-corner-text", NULL, NULL, TRUE, f);
-    props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
+    tsc_display_props_install(props, f);
     props[PROP_SHOW_SEG] = g_param_spec_boolean("show-seg", NULL, NULL, TRUE, f);
     props[PROP_LEFT_DRAG_WL] = g_param_spec_boolean("left-drag-window-level", NULL, NULL, TRUE, f);
     /* "none", "ruler", "ellipse", "freehand" or "probe" (win.tool). */
@@ -1109,10 +1090,7 @@ static void tsc_slice_view_init(TscSliceView *self)
 {
     GtkWidget *w = GTK_WIDGET(self);
     self->zoom = 1;
-    self->show_overlay = TRUE;
-    self->opacity = 0.35;
-    self->show_corner_text = TRUE;
-    self->analyze_on_click = TRUE;
+    tsc_display_props_init(&self->display);
     self->show_seg = TRUE;
     self->left_drag_wl = TRUE;
     self->painted_slice = -1;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "display_props.h"
 #include "tsc_plugin.h"
 
 #define MAX_RECENT 10
@@ -11,12 +12,11 @@
 struct _TscViewerPrefs {
     GObject parent_instance;
     GSettings *settings; /* NULL when the schema cannot be found */
-    gboolean show_overlay, overlay_outline, show_heatmap, show_corner_text;
-    gboolean analyze_on_click, deidentify;
+    TscDisplayProps display;
+    gboolean deidentify;
     gboolean force_scope; /* research use: never persisted */
     gboolean show_seg;
     char *left_drag; /* "window-level" or "none" */
-    double opacity;
     int threads;
     char *method;
     char *export_folder;
@@ -26,14 +26,7 @@ struct _TscViewerPrefs {
 G_DEFINE_FINAL_TYPE(TscViewerPrefs, tsc_viewer_prefs, G_TYPE_OBJECT)
 
 enum {
-    PROP_0,
-    PROP_SHOW_OVERLAY,
-    PROP_OVERLAY_OUTLINE,
-    PROP_OPACITY,
-    PROP_SHOW_HEATMAP,
-    PROP_SHOW_CORNER_TEXT,
-    PROP_ANALYZE_ON_CLICK,
-    PROP_THREADS,
+    PROP_THREADS = TSC_DISPLAY_PROP_END,
     PROP_DEIDENTIFY,
     PROP_METHOD,
     PROP_EXPORT_FOLDER,
@@ -89,13 +82,8 @@ static void tsc_viewer_prefs_get_property(GObject *object, guint id, GValue *val
                                           GParamSpec *pspec)
 {
     TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
+    if (tsc_display_props_get(&self->display, id, value)) return;
     switch (id) {
-    case PROP_SHOW_OVERLAY: g_value_set_boolean(value, self->show_overlay); break;
-    case PROP_OVERLAY_OUTLINE: g_value_set_boolean(value, self->overlay_outline); break;
-    case PROP_OPACITY: g_value_set_double(value, self->opacity); break;
-    case PROP_SHOW_HEATMAP: g_value_set_boolean(value, self->show_heatmap); break;
-    case PROP_SHOW_CORNER_TEXT: g_value_set_boolean(value, self->show_corner_text); break;
-    case PROP_ANALYZE_ON_CLICK: g_value_set_boolean(value, self->analyze_on_click); break;
     case PROP_THREADS: g_value_set_int(value, self->threads); break;
     case PROP_DEIDENTIFY: g_value_set_boolean(value, self->deidentify); break;
     case PROP_METHOD: g_value_set_string(value, self->method); break;
@@ -131,12 +119,11 @@ static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValu
 {
     TscViewerPrefs *self = TSC_VIEWER_PREFS(object);
     gboolean changed = FALSE;
+    if (tsc_display_props_set(&self->display, id, value, &changed)) {
+        if (changed) g_object_notify_by_pspec(object, pspec);
+        return;
+    }
     switch (id) {
-    case PROP_SHOW_OVERLAY: changed = set_bool(&self->show_overlay, value); break;
-    case PROP_OVERLAY_OUTLINE: changed = set_bool(&self->overlay_outline, value); break;
-    case PROP_SHOW_HEATMAP: changed = set_bool(&self->show_heatmap, value); break;
-    case PROP_SHOW_CORNER_TEXT: changed = set_bool(&self->show_corner_text, value); break;
-    case PROP_ANALYZE_ON_CLICK: changed = set_bool(&self->analyze_on_click, value); break;
     case PROP_DEIDENTIFY: changed = set_bool(&self->deidentify, value); break;
     case PROP_FORCE_SCOPE: changed = set_bool(&self->force_scope, value); break;
     case PROP_SHOW_SEG: changed = set_bool(&self->show_seg, value); break;
@@ -146,10 +133,6 @@ static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValu
         changed = set_string(&self->left_drag, g_strcmp0(m, "none") == 0 ? "none" : "window-level");
         break;
     }
-    case PROP_OPACITY:
-        changed = self->opacity != g_value_get_double(value);
-        self->opacity = g_value_get_double(value);
-        break;
     case PROP_THREADS:
         changed = self->threads != g_value_get_int(value);
         self->threads = g_value_get_int(value);
@@ -225,12 +208,7 @@ static void tsc_viewer_prefs_class_init(TscViewerPrefsClass *klass)
     oc->finalize = tsc_viewer_prefs_finalize;
     oc->constructed = tsc_viewer_prefs_constructed;
     GParamFlags f = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
-    props[PROP_SHOW_OVERLAY] = g_param_spec_boolean("show-overlay", NULL, NULL, TRUE, f);
-    props[PROP_OVERLAY_OUTLINE] = g_param_spec_boolean("overlay-outline", NULL, NULL, FALSE, f);
-    props[PROP_OPACITY] = g_param_spec_double("opacity", NULL, NULL, 0, 1, 0.35, f);
-    props[PROP_SHOW_HEATMAP] = g_param_spec_boolean("show-heatmap", NULL, NULL, FALSE, f);
-    props[PROP_SHOW_CORNER_TEXT] = g_param_spec_boolean("show-corner-text", NULL, NULL, TRUE, f);
-    props[PROP_ANALYZE_ON_CLICK] = g_param_spec_boolean("analyze-on-click", NULL, NULL, TRUE, f);
+    tsc_display_props_install(props, f);
     props[PROP_THREADS] = g_param_spec_int("threads", NULL, NULL, 1, 2, 1, f);
     props[PROP_DEIDENTIFY] = g_param_spec_boolean("deidentify", NULL, NULL, TRUE, f);
     props[PROP_METHOD] = g_param_spec_string("method", NULL, NULL, "cnn", f);
@@ -248,10 +226,7 @@ static void tsc_viewer_prefs_class_init(TscViewerPrefsClass *klass)
 
 static void tsc_viewer_prefs_init(TscViewerPrefs *self)
 {
-    self->show_overlay = TRUE;
-    self->opacity = 0.35;
-    self->show_corner_text = TRUE;
-    self->analyze_on_click = TRUE;
+    tsc_display_props_init(&self->display);
     self->threads = 1;
     self->deidentify = TRUE;
     self->method = g_strdup("cnn");
@@ -279,22 +254,22 @@ GSettings *tsc_viewer_prefs_get_settings(TscViewerPrefs *self)
 }
 
 /* The plain getters: a field each, checked like every public function. */
-#define GETTER(type, field, fallback)                                                              \
+#define GETTER(type, field, member, fallback)                                                      \
     type tsc_viewer_prefs_get_##field(TscViewerPrefs *self)                                        \
     {                                                                                              \
         g_return_val_if_fail(TSC_IS_VIEWER_PREFS(self), fallback);                                 \
-        return self->field;                                                                        \
+        return self->member;                                                                       \
     }
-GETTER(gboolean, show_overlay, FALSE)
-GETTER(gboolean, overlay_outline, FALSE)
-GETTER(double, opacity, 0)
-GETTER(gboolean, show_heatmap, FALSE)
-GETTER(gboolean, show_corner_text, FALSE)
-GETTER(gboolean, analyze_on_click, FALSE)
-GETTER(int, threads, 0)
-GETTER(gboolean, deidentify, FALSE)
-GETTER(gboolean, force_scope, FALSE)
-GETTER(gboolean, show_seg, FALSE)
+GETTER(gboolean, show_overlay, display.show_overlay, FALSE)
+GETTER(gboolean, overlay_outline, display.overlay_outline, FALSE)
+GETTER(double, opacity, display.opacity, 0)
+GETTER(gboolean, show_heatmap, display.show_heatmap, FALSE)
+GETTER(gboolean, show_corner_text, display.show_corner_text, FALSE)
+GETTER(gboolean, analyze_on_click, display.analyze_on_click, FALSE)
+GETTER(int, threads, threads, 0)
+GETTER(gboolean, deidentify, deidentify, FALSE)
+GETTER(gboolean, force_scope, force_scope, FALSE)
+GETTER(gboolean, show_seg, show_seg, FALSE)
 #undef GETTER
 
 gboolean tsc_viewer_prefs_get_left_drag_window_level(TscViewerPrefs *self)

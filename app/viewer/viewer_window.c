@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "display_props.h"
 #include "tsc_format.h"
 #include "viewer_desktop.h"
 #include "viewer_window_pacs.h"
@@ -770,11 +771,11 @@ static void bind_prefs(TscViewerWindow *self)
 {
     GBindingFlags f = G_BINDING_SYNC_CREATE;
     GBindingFlags bi = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
-    static const char *view_props[] = {"show-overlay", "overlay-outline",  "opacity",
-                                       "show-heatmap", "show-corner-text", "analyze-on-click",
-                                       "show-seg"};
-    for (size_t i = 0; i < G_N_ELEMENTS(view_props); i++)
-        g_object_bind_property(self->prefs, view_props[i], self->view, view_props[i], f);
+    for (guint id = 1; id < TSC_DISPLAY_PROP_END; id++) {
+        const char *name = tsc_display_props_get_name(id);
+        g_object_bind_property(self->prefs, name, self->view, name, f);
+    }
+    g_object_bind_property(self->prefs, "show-seg", self->view, "show-seg", f);
     g_object_bind_property(self->prefs, "show-overlay", self->overlay_switch, "active", bi);
     g_object_bind_property(self->prefs, "overlay-outline", self->outline_switch, "active", bi);
     g_object_bind_property(self->prefs, "show-heatmap", self->heatmap_switch, "active", bi);

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "dcmtk_private.h"
+#include "ds_private.h"
 #include "firewall_private.h"
 #include "struct_size_private.h"
 #include "tsc_dicom_write.h"
@@ -365,22 +366,15 @@ struct Writer {
         return TSC_OK;
     }
 
+    /* Ten significant digits keep sub-micrometre precision; rounding noise
+     * of the geometry (under 5e-11) is written as 0. */
     static std::string fmt(double x)
     {
-        /* DS allows 16 characters; %.10g keeps sub-micrometre precision. */
-        char b[32];
-        snprintf(b, sizeof b, "%.10g", std::fabs(x) < 5e-11 ? 0.0 : x);
-        return b;
+        return tsc__ds(x, 5e-11);
     }
-
-    std::string ds_list(const double *x, int n)
+    static std::string ds_list(const double *x, int n)
     {
-        std::string s;
-        for (int i = 0; i < n; i++) {
-            if (i) s += '\\';
-            s += fmt(x[i]);
-        }
-        return s;
+        return tsc__ds_list(x, n, 5e-11);
     }
 
     /* Enhanced MR Image Type / Frame Type: value 3 is the image flavour. */

@@ -149,27 +149,6 @@ std::string new_uid(const char *root)
     return tsc__random_uid(rd);
 }
 
-std::string ds(double v)
-{
-    char buf[32];
-    if (!std::isfinite(v)) v = 0;
-    for (int prec = 10; prec > 3; prec--) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strlen(buf) <= 16) break;
-    }
-    return buf;
-}
-
-std::string ds_list(const double *v, int n)
-{
-    std::string s;
-    for (int i = 0; i < n; i++) {
-        if (i) s += "\\";
-        s += ds(v[i]);
-    }
-    return s;
-}
-
 static bool is_cnn(const Context &c, const tsc_result *r)
 {
     return c.model && r && tsc_result_get_method(r) == TSC_METHOD_CNN &&

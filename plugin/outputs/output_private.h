@@ -101,9 +101,6 @@ void apply_sc_common(DcmItem &ds, const Context &c, const char *sop_class, const
                      const std::string &series_uid, int series_number,
                      const char *series_description);
 std::string new_uid(const char *root);
-/* A DS value of at most 16 characters. */
-std::string ds(double v);
-std::string ds_list(const double *v, int n);
 /* De-identifies a finished object (PS3.15 Basic Profile, docs/REPORTS.md):
  * every instance UID remapped, every date and time shifted, identifying
  * attributes and private tags removed, then the de-identification

@@ -20,6 +20,8 @@
 #include <cmath>
 #include <set>
 
+#include "ds_private.h"
+
 namespace tsc_out {
 
 static CodeSequenceMacro code_macro(const Code &c)
@@ -127,17 +129,18 @@ void write_seg(Context &c, const std::string &path)
      * make it invalid). */
     const double spacing[2] = {c.se->pixel_spacing[0] > 0 ? c.se->pixel_spacing[0] : 1.0,
                                c.se->pixel_spacing[1] > 0 ? c.se->pixel_spacing[1] : 1.0};
-    check(pm.setPixelSpacing(ds_list(spacing, 2).c_str()), "pixel spacing");
+    check(pm.setPixelSpacing(tsc__ds_list(spacing, 2).c_str()), "pixel spacing");
     double thickness = c.se->slice_thickness > 0 ? c.se->slice_thickness
                        : c.se->slice_spacing > 0 ? c.se->slice_spacing : 1.0;
-    check(pm.setSliceThickness(ds(thickness).c_str()), "slice thickness");
-    if (c.se->slice_spacing > 0) pm.setSpacingBetweenSlices(ds(c.se->slice_spacing).c_str());
+    check(pm.setSliceThickness(tsc__ds(thickness).c_str()), "slice thickness");
+    if (c.se->slice_spacing > 0) pm.setSpacingBetweenSlices(tsc__ds(c.se->slice_spacing).c_str());
     check(seg->addForAllFrames(pm), "pixel measures");
     if (geometry) {
         const double *o = c.se->orientation;
         FGPlaneOrientationPatient po;
-        check(po.setImageOrientationPatient(ds(o[0]).c_str(), ds(o[1]).c_str(), ds(o[2]).c_str(),
-                                            ds(o[3]).c_str(), ds(o[4]).c_str(), ds(o[5]).c_str()),
+        check(po.setImageOrientationPatient(tsc__ds(o[0]).c_str(), tsc__ds(o[1]).c_str(),
+                                            tsc__ds(o[2]).c_str(), tsc__ds(o[3]).c_str(),
+                                            tsc__ds(o[4]).c_str(), tsc__ds(o[5]).c_str()),
               "image orientation");
         check(seg->addForAllFrames(po), "plane orientation");
     }
@@ -174,8 +177,9 @@ void write_seg(Context &c, const std::string &path)
         OFVector<FGBase *> per_frame;
         FGPlanePosPatient pp;
         if (geometry) {
-            check(pp.setImagePositionPatient(ds(sl->position[0]).c_str(), ds(sl->position[1]).c_str(),
-                                             ds(sl->position[2]).c_str()),
+            check(pp.setImagePositionPatient(tsc__ds(sl->position[0]).c_str(),
+                                             tsc__ds(sl->position[1]).c_str(),
+                                             tsc__ds(sl->position[2]).c_str()),
                   "image position of slice " + std::to_string(k));
             per_frame.push_back(&pp);
         }

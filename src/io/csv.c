@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "grow_private.h"
 #include "tsc_io.h"
 
 /* index.csv files are a few hundred kB; this only stops a wrong path (a
@@ -49,13 +50,9 @@ static void record_clear(record *r)
 
 static int record_push(record *r, const char *text, size_t len)
 {
-    if (r->n == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 16;
-        char **nf = realloc(r->fields, nc * sizeof *nf);
-        if (!nf) return 0;
-        r->fields = nf;
-        r->cap = nc;
-    }
+    char **nf = tsc__grow(r->fields, &r->cap, r->n + 1, sizeof *nf, 16);
+    if (!nf) return 0;
+    r->fields = nf;
     char *f = malloc(len + 1);
     if (!f) return 0;
     memcpy(f, text, len);
@@ -77,13 +74,10 @@ typedef struct parser {
 
 static int buf_put(parser *p, size_t *len, char c)
 {
-    if (*len + 1 >= p->buf_cap) {
-        size_t nc = p->buf_cap ? p->buf_cap * 2 : 256;
-        char *nb = realloc(p->buf, nc);
-        if (!nb) return 0;
-        p->buf = nb;
-        p->buf_cap = nc;
-    }
+    /* Room for c and the terminating NUL. */
+    char *nb = tsc__grow(p->buf, &p->buf_cap, *len + 2, 1, 256);
+    if (!nb) return 0;
+    p->buf = nb;
     p->buf[(*len)++] = c;
     return 1;
 }

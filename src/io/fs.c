@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow_private.h"
 #include "tsc_io.h"
 
 struct tsc_atomic_file {
@@ -288,17 +289,13 @@ tsc_status tsc_io_list_dir(const char *dir, const char *const *suffixes, size_t 
             free(p);
             continue;
         }
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            char **np = realloc(paths, nc * sizeof *np);
-            if (!np) {
-                free(p);
-                status = tsc_error_set(err, TSC_ENOMEM, "%s: out of memory", dir);
-                break;
-            }
-            paths = np;
-            cap = nc;
+        char **np = tsc__grow(paths, &cap, n + 1, sizeof *np, 64);
+        if (!np) {
+            free(p);
+            status = tsc_error_set(err, TSC_ENOMEM, "%s: out of memory", dir);
+            break;
         }
+        paths = np;
         paths[n++] = p;
     }
     closedir(d);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow_private.h"
 #include "tsc_classic.h"
 #include "tsc_measure.h"
 
@@ -24,13 +25,9 @@ typedef struct pbuf {
 
 static int pbuf_push(pbuf *b, double x, double y)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 256;
-        tsc_vec2 *q = realloc(b->p, cap * sizeof *q);
-        if (!q) return 0;
-        b->p = q;
-        b->cap = cap;
-    }
+    tsc_vec2 *q = tsc__grow(b->p, &b->cap, b->n + 1, sizeof *q, 256);
+    if (!q) return 0;
+    b->p = q;
     b->p[b->n].x = x;
     b->p[b->n].y = y;
     b->n++;

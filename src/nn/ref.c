@@ -118,48 +118,91 @@ static void to_win3(const tsc__nn_attrs *a, const int64_t *in_sp, const int64_t 
     }
 }
 
+/* The (d, h, w) position of flat index i of a box of size dims[3]. */
+static void box_pos(int64_t i, const int64_t dims[3], int64_t pos[3])
+{
+    pos[2] = i % dims[2];
+    pos[1] = i / dims[2] % dims[1];
+    pos[0] = i / (dims[2] * dims[1]);
+}
+
+/* The taps of a strided, dilated, padded window placed at flat index i of a
+ * box of size at_dims[] that fall inside a box of size lim[]: the flat
+ * offset of each tap in that box and in the kernel.  Convolution and
+ * pooling place the window at an output pixel and look into the input; the
+ * transposed convolution places it at an input pixel and scatters into the
+ * output.  Returns how many taps landed. */
+static int64_t win_taps(const win3 *s, int64_t i, const int64_t at_dims[3], const int64_t lim[3],
+                        int64_t *at, int64_t *k_at)
+{
+    int64_t pos[3], n = 0;
+    box_pos(i, at_dims, pos);
+    for (int64_t kd = 0; kd < s->k[0]; kd++) {
+        int64_t d = pos[0] * s->s[0] - s->pb[0] + kd * s->d[0];
+        if (d < 0 || d >= lim[0]) continue;
+        for (int64_t kh = 0; kh < s->k[1]; kh++) {
+            int64_t h = pos[1] * s->s[1] - s->pb[1] + kh * s->d[1];
+            if (h < 0 || h >= lim[1]) continue;
+            for (int64_t kw = 0; kw < s->k[2]; kw++) {
+                int64_t w = pos[2] * s->s[2] - s->pb[2] + kw * s->d[2];
+                if (w < 0 || w >= lim[2]) continue;
+                at[n] = (d * lim[1] + h) * lim[2] + w;
+                k_at[n++] = (kd * s->k[1] + kh) * s->k[2] + kw;
+            }
+        }
+    }
+    return n;
+}
+
+/* The shapes of a window op (batch, channels in and out, channels per
+ * group, spatial sizes of input, output and kernel) and room for the taps
+ * of one window; free(o->at) when done. */
+typedef struct winop {
+    win3 s;
+    int64_t N, C, M, Cg, Mg, isz, osz, ksz;
+    int64_t *at, *k_at;
+} winop;
+
+static int winop_init(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *y,
+                      int64_t groups, winop *o)
+{
+    to_win3(a, x->dims + 2, y->dims + 2, x->rank - 2, &o->s);
+    o->N = x->dims[0], o->C = x->dims[1], o->M = y->dims[1];
+    o->Cg = o->C / groups, o->Mg = o->M / groups;
+    o->isz = o->s.in[0] * o->s.in[1] * o->s.in[2];
+    o->osz = o->s.out[0] * o->s.out[1] * o->s.out[2];
+    o->ksz = o->s.k[0] * o->s.k[1] * o->s.k[2];
+    o->at = malloc(2 * (size_t)o->ksz * sizeof *o->at);
+    o->k_at = o->at ? o->at + o->ksz : NULL;
+    return o->at ? 0 : -1;
+}
+
 /* ---- kernels ---------------------------------------------------------- */
 
-static void ref_conv(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *w,
-                     const tsc__nn_tensor *b, const tsc__nn_tensor *y)
+static int ref_conv(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *w,
+                    const tsc__nn_tensor *b, const tsc__nn_tensor *y)
 {
-    int nsp = x->rank - 2;
-    win3 s;
-    to_win3(a, x->dims + 2, y->dims + 2, nsp, &s);
-    int64_t N = x->dims[0], C = x->dims[1], M = y->dims[1], G = a->group;
-    int64_t Cg = C / G, Mg = M / G;
+    winop o;
+    if (winop_init(a, x, y, a->group, &o) < 0) return -1;
+    const win3 *s = &o.s;
     const float *X = x->data, *W = w->data, *B = b && b->data ? b->data : NULL;
     float *Y = y->data;
-    int64_t isz = s.in[0] * s.in[1] * s.in[2], osz = s.out[0] * s.out[1] * s.out[2];
-    int64_t ksz = s.k[0] * s.k[1] * s.k[2];
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t m = 0; m < M; m++) {
-            int64_t grp = m / Mg;
-            for (int64_t od = 0; od < s.out[0]; od++)
-                for (int64_t oh = 0; oh < s.out[1]; oh++)
-                    for (int64_t ow = 0; ow < s.out[2]; ow++) {
-                        double acc = B ? B[m] : 0.0;
-                        for (int64_t c = 0; c < Cg; c++) {
-                            const float *xp = X + (n * C + grp * Cg + c) * isz;
-                            const float *wp = W + (m * Cg + c) * ksz;
-                            for (int64_t kd = 0; kd < s.k[0]; kd++) {
-                                int64_t id = od * s.s[0] - s.pb[0] + kd * s.d[0];
-                                if (id < 0 || id >= s.in[0]) continue;
-                                for (int64_t kh = 0; kh < s.k[1]; kh++) {
-                                    int64_t ih = oh * s.s[1] - s.pb[1] + kh * s.d[1];
-                                    if (ih < 0 || ih >= s.in[1]) continue;
-                                    for (int64_t kw = 0; kw < s.k[2]; kw++) {
-                                        int64_t iw = ow * s.s[2] - s.pb[2] + kw * s.d[2];
-                                        if (iw < 0 || iw >= s.in[2]) continue;
-                                        acc += (double)xp[(id * s.in[1] + ih) * s.in[2] + iw] *
-                                               wp[(kd * s.k[1] + kh) * s.k[2] + kw];
-                                    }
-                                }
-                            }
-                        }
-                        Y[(n * M + m) * osz + (od * s.out[1] + oh) * s.out[2] + ow] = (float)acc;
-                    }
+    for (int64_t n = 0; n < o.N; n++)
+        for (int64_t m = 0; m < o.M; m++) {
+            int64_t grp = m / o.Mg;
+            for (int64_t p = 0; p < o.osz; p++) {
+                int64_t nt = win_taps(s, p, s->out, s->in, o.at, o.k_at);
+                double acc = B ? B[m] : 0.0;
+                for (int64_t c = 0; c < o.Cg; c++) {
+                    const float *xp = X + (n * o.C + grp * o.Cg + c) * o.isz;
+                    const float *wp = W + (m * o.Cg + c) * o.ksz;
+                    for (int64_t t = 0; t < nt; t++) acc += (double)xp[o.at[t]] * wp[o.k_at[t]];
+                }
+                Y[(n * o.M + m) * o.osz + p] = (float)acc;
+            }
         }
+    free(o.at);
+    return 0;
 }
 
 /* Transposed convolution as a scatter: every input pixel adds its weighted
@@ -167,100 +210,73 @@ static void ref_conv(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc_
 static int ref_convt(const tsc__nn_attrs *a, const tsc__nn_tensor *x, const tsc__nn_tensor *w,
                      const tsc__nn_tensor *b, const tsc__nn_tensor *y)
 {
-    int nsp = x->rank - 2;
-    win3 s;
-    to_win3(a, x->dims + 2, y->dims + 2, nsp, &s);
-    int64_t N = x->dims[0], C = x->dims[1], M = y->dims[1], G = a->group;
-    int64_t Cg = C / G, Mg = M / G;
-    int64_t isz = s.in[0] * s.in[1] * s.in[2], osz = s.out[0] * s.out[1] * s.out[2];
-    int64_t ksz = s.k[0] * s.k[1] * s.k[2];
-    double *acc = malloc((size_t)(N * M * osz) * sizeof *acc);
-    if (!acc) return -1;
+    winop o;
+    if (winop_init(a, x, y, a->group, &o) < 0) return -1;
+    const win3 *s = &o.s;
+    double *acc = malloc((size_t)(o.N * o.M * o.osz) * sizeof *acc);
+    if (!acc) {
+        free(o.at);
+        return -1;
+    }
     const float *X = x->data, *W = w->data, *B = b && b->data ? b->data : NULL;
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t m = 0; m < M; m++)
-            for (int64_t o = 0; o < osz; o++) acc[(n * M + m) * osz + o] = B ? B[m] : 0.0;
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t c = 0; c < C; c++) {
-            int64_t grp = c / Cg;
-            for (int64_t id = 0; id < s.in[0]; id++)
-                for (int64_t ih = 0; ih < s.in[1]; ih++)
-                    for (int64_t iw = 0; iw < s.in[2]; iw++) {
-                        double xv = X[(n * C + c) * isz + (id * s.in[1] + ih) * s.in[2] + iw];
-                        for (int64_t mm = 0; mm < Mg; mm++) {
-                            int64_t m = grp * Mg + mm;
-                            const float *wp = W + (c * Mg + mm) * ksz;
-                            double *ap = acc + (n * M + m) * osz;
-                            for (int64_t kd = 0; kd < s.k[0]; kd++) {
-                                int64_t od = id * s.s[0] - s.pb[0] + kd * s.d[0];
-                                if (od < 0 || od >= s.out[0]) continue;
-                                for (int64_t kh = 0; kh < s.k[1]; kh++) {
-                                    int64_t oh = ih * s.s[1] - s.pb[1] + kh * s.d[1];
-                                    if (oh < 0 || oh >= s.out[1]) continue;
-                                    for (int64_t kw = 0; kw < s.k[2]; kw++) {
-                                        int64_t ow = iw * s.s[2] - s.pb[2] + kw * s.d[2];
-                                        if (ow < 0 || ow >= s.out[2]) continue;
-                                        ap[(od * s.out[1] + oh) * s.out[2] + ow] +=
-                                            xv * wp[(kd * s.k[1] + kh) * s.k[2] + kw];
-                                    }
-                                }
-                            }
-                        }
-                    }
+    for (int64_t n = 0; n < o.N; n++)
+        for (int64_t m = 0; m < o.M; m++)
+            for (int64_t i = 0; i < o.osz; i++) acc[(n * o.M + m) * o.osz + i] = B ? B[m] : 0.0;
+    for (int64_t n = 0; n < o.N; n++)
+        for (int64_t c = 0; c < o.C; c++) {
+            int64_t grp = c / o.Cg;
+            for (int64_t p = 0; p < o.isz; p++) {
+                int64_t nt = win_taps(s, p, s->in, s->out, o.at, o.k_at);
+                double xv = X[(n * o.C + c) * o.isz + p];
+                for (int64_t mm = 0; mm < o.Mg; mm++) {
+                    int64_t m = grp * o.Mg + mm;
+                    const float *wp = W + (c * o.Mg + mm) * o.ksz;
+                    double *ap = acc + (n * o.M + m) * o.osz;
+                    for (int64_t t = 0; t < nt; t++) ap[o.at[t]] += xv * wp[o.k_at[t]];
+                }
+            }
         }
     float *Y = y->data;
-    for (int64_t i = 0; i < N * M * osz; i++) Y[i] = (float)acc[i];
+    for (int64_t i = 0; i < o.N * o.M * o.osz; i++) Y[i] = (float)acc[i];
     free(acc);
+    free(o.at);
     return 0;
 }
 
-static void ref_pool(tsc__nn_op op, const tsc__nn_attrs *a, const tsc__nn_tensor *x,
-                     const tsc__nn_tensor *y)
+static int ref_pool(tsc__nn_op op, const tsc__nn_attrs *a, const tsc__nn_tensor *x,
+                    const tsc__nn_tensor *y)
 {
-    int nsp = x->rank - 2;
-    win3 s;
-    to_win3(a, x->dims + 2, y->dims + 2, nsp, &s);
+    winop o;
+    if (winop_init(a, x, y, 1, &o) < 0) return -1;
+    const win3 *s = &o.s;
     int is_max = op == TSC__NN_OP_MAXPOOL || op == TSC__NN_OP_GMP;
-    int64_t NC = x->dims[0] * x->dims[1];
-    int64_t isz = s.in[0] * s.in[1] * s.in[2], osz = s.out[0] * s.out[1] * s.out[2];
     const float *X = x->data;
     float *Y = y->data;
-    for (int64_t nc = 0; nc < NC; nc++)
-        for (int64_t od = 0; od < s.out[0]; od++)
-            for (int64_t oh = 0; oh < s.out[1]; oh++)
-                for (int64_t ow = 0; ow < s.out[2]; ow++) {
-                    double acc = is_max ? -INFINITY : 0.0;
-                    int64_t cnt = 0, cnt_pad = 1;
-                    int64_t o[3] = {od, oh, ow};
-                    /* Window extent clipped to the padded input, as PyTorch counts it
-                     * for count_include_pad. */
-                    for (int i = 0; i < 3; i++) {
-                        int64_t st = o[i] * s.s[i] - s.pb[i];
-                        int64_t en = st + (s.k[i] - 1) * s.d[i] + 1;
-                        if (en > s.in[i] + s.pe[i]) en = s.in[i] + s.pe[i];
-                        cnt_pad *= (en - st + s.d[i] - 1) / s.d[i];
-                    }
-                    for (int64_t kd = 0; kd < s.k[0]; kd++) {
-                        int64_t id = od * s.s[0] - s.pb[0] + kd * s.d[0];
-                        if (id < 0 || id >= s.in[0]) continue;
-                        for (int64_t kh = 0; kh < s.k[1]; kh++) {
-                            int64_t ih = oh * s.s[1] - s.pb[1] + kh * s.d[1];
-                            if (ih < 0 || ih >= s.in[1]) continue;
-                            for (int64_t kw = 0; kw < s.k[2]; kw++) {
-                                int64_t iw = ow * s.s[2] - s.pb[2] + kw * s.d[2];
-                                if (iw < 0 || iw >= s.in[2]) continue;
-                                double v = X[nc * isz + (id * s.in[1] + ih) * s.in[2] + iw];
-                                if (is_max)
-                                    acc = v > acc ? v : acc;
-                                else
-                                    acc += v;
-                                cnt++;
-                            }
-                        }
-                    }
-                    if (!is_max) acc /= (double)(a->count_include_pad ? cnt_pad : cnt);
-                    Y[nc * osz + (od * s.out[1] + oh) * s.out[2] + ow] = (float)acc;
-                }
+    for (int64_t nc = 0; nc < o.N * o.C; nc++)
+        for (int64_t p = 0; p < o.osz; p++) {
+            int64_t pos[3];
+            box_pos(p, s->out, pos);
+            double acc = is_max ? -INFINITY : 0.0;
+            int64_t cnt_pad = 1;
+            /* Window extent clipped to the padded input, as PyTorch counts it
+             * for count_include_pad. */
+            for (int i = 0; i < 3; i++) {
+                int64_t st = pos[i] * s->s[i] - s->pb[i];
+                int64_t en = st + (s->k[i] - 1) * s->d[i] + 1;
+                if (en > s->in[i] + s->pe[i]) en = s->in[i] + s->pe[i];
+                cnt_pad *= (en - st + s->d[i] - 1) / s->d[i];
+            }
+            int64_t cnt = win_taps(s, p, s->out, s->in, o.at, o.k_at);
+            for (int64_t t = 0; t < cnt; t++) {
+                double v = X[nc * o.isz + o.at[t]];
+                if (is_max) acc = v > acc ? v : acc;
+                else acc += v;
+            }
+            if (!is_max) acc /= (double)(a->count_include_pad ? cnt_pad : cnt);
+            Y[nc * o.osz + p] = (float)acc;
+        }
+    free(o.at);
+    return 0;
 }
 
 /* Resize: per axis a pair of source indices and a weight, then the tensor
@@ -550,7 +566,9 @@ tsc_status tsc__nn_ref_eval(const tsc__nn_graph *g, const tsc__nn_node *n,
     const tsc__nn_tensor *y = &out[0];
     int64_t ny = numel(y);
     switch (n->op) {
-    case TSC__NN_OP_CONV: ref_conv(a, &in[0], &in[1], n->n_in > 2 ? &in[2] : NULL, y); break;
+    case TSC__NN_OP_CONV:
+        if (ref_conv(a, &in[0], &in[1], n->n_in > 2 ? &in[2] : NULL, y) < 0) goto nomem;
+        break;
     case TSC__NN_OP_CONVT:
         if (ref_convt(a, &in[0], &in[1], n->n_in > 2 ? &in[2] : NULL, y) < 0) goto nomem;
         break;
@@ -585,7 +603,9 @@ tsc_status tsc__nn_ref_eval(const tsc__nn_graph *g, const tsc__nn_node *n,
     case TSC__NN_OP_MAXPOOL:
     case TSC__NN_OP_AVGPOOL:
     case TSC__NN_OP_GAP:
-    case TSC__NN_OP_GMP: ref_pool(n->op, a, &in[0], y); break;
+    case TSC__NN_OP_GMP:
+        if (ref_pool(n->op, a, &in[0], y) < 0) goto nomem;
+        break;
     case TSC__NN_OP_RESIZE:
     case TSC__NN_OP_UPSAMPLE:
         if (ref_resize(a, &in[0], y) < 0) goto nomem;

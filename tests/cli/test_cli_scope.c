@@ -53,11 +53,17 @@ static double num(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-/* Analyses `in` (CNN, the shipped model) into `json`; returns the exit status. */
-static int analyze(const char *in, const char *json, const char *extra)
+/* Analyses `in` (CNN, the shipped model) into <tmpdir>/<name>.json, checks
+ * the exit status is `want` and returns the JSON (cJSON_Delete it). */
+static cJSON *analyze(const char *in, const char *name, const char *extra, int want)
 {
-    return tsc_test_system("'%s' analyze '%s' --quiet --force --json '%s' %s 2>'%s.err'", bin, in,
-                           json, extra ? extra : "", json);
+    char json[4096];
+    snprintf(json, sizeof json, "%s/%s.json", tsc_test_tmpdir(), name);
+    CHECK(tsc_test_system("'%s' analyze '%s' --quiet --force --json '%s' %s 2>'%s.err'", bin, in,
+                          json, extra ? extra : "", json) == want);
+    cJSON *root = load_json(json);
+    REQUIRE(root);
+    return root;
 }
 
 /* The one series of `json`; every slice of it checked for no tumour verdict. */
@@ -78,13 +84,9 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
                 "dcmodify -nb -m '(0008,0060)=CT' -m '(0008,0016)=1.2.840.10008.5.1.4.1.1.2' "
                 "'%s'/ct/*.dcm >/dev/null 2>&1",
                 t, samples, t, t) == 0);
-    char json[4096];
-    snprintf(json, sizeof json, "%s/ct.json", t);
     char in[4096];
     snprintf(in, sizeof in, "%s/ct", t);
-    CHECK(analyze(in, json, NULL) == 5);
-    cJSON *root = load_json(json);
-    REQUIRE(root);
+    cJSON *root = analyze(in, "ct", NULL, 5);
     const cJSON *s = only_series(root);
     CHECK(!strcmp(str(s, "verdict"), "not_analysed"));
     CHECK(!strcmp(str(s, "reason"), "CT is outside the model's scope (MR only)"));
@@ -100,10 +102,7 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
             ">/dev/null 2>&1",
             bin, samples, out) == 0);
     snprintf(in, sizeof in, "%s/series000_dicom/SC", out);
-    snprintf(json, sizeof json, "%s/sc.json", t);
-    CHECK(analyze(in, json, NULL) == 5);
-    root = load_json(json);
-    REQUIRE(root);
+    root = analyze(in, "sc", NULL, 5);
     s = only_series(root);
     CHECK(!strcmp(str(s, "verdict"), "not_analysed"));
     CHECK(strstr(str(s, "reason"), "Secondary Capture") != NULL);
@@ -115,10 +114,7 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
                 "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.4' '%s'/rgb/*.dcm >/dev/null 2>&1",
                 t, in, t, t) == 0);
     snprintf(in, sizeof in, "%s/rgb", t);
-    snprintf(json, sizeof json, "%s/rgb.json", t);
-    CHECK(analyze(in, json, NULL) == 5);
-    root = load_json(json);
-    REQUIRE(root);
+    root = analyze(in, "rgb", NULL, 5);
     s = only_series(root);
     CHECK(!strcmp(str(s, "verdict"), "not_analysed"));
     CHECK(strstr(str(s, "reason"), "colour images") != NULL);
@@ -133,12 +129,9 @@ TSC_TEST(cli_force_scope_analyses_and_warns_on_every_result)
                 "mkdir -p '%s/ct' && cp '%s'/01-normal-colin27/t1-axial/IM001[0-2].dcm '%s/ct/' && "
                 "dcmodify -nb -m '(0008,0060)=CT' '%s'/ct/*.dcm >/dev/null 2>&1",
                 t, samples, t, t) == 0);
-    char in[4096], json[4096];
+    char in[4096];
     snprintf(in, sizeof in, "%s/ct", t);
-    snprintf(json, sizeof json, "%s/forced.json", t);
-    CHECK(analyze(in, json, "--force-scope") == 0);
-    cJSON *root = load_json(json);
-    REQUIRE(root);
+    cJSON *root = analyze(in, "forced", "--force-scope", 0);
     const cJSON *s = only_series(root);
     CHECK(strcmp(str(s, "verdict"), "not_analysed") != 0);
     CHECK(strstr(str(s, "scope_warning"), "CT is outside the model's scope") != NULL);
@@ -156,12 +149,9 @@ TSC_TEST(cli_json_is_written_when_nothing_is_readable)
     REQUIRE(tsc_test_system("mkdir -p '%s/junk' && echo 'not dicom' > '%s/junk/a.dcm' && "
                             "printf '\\037\\213gzipped' > '%s/junk/b.dcm.gz'",
                             t, t, t) == 0);
-    char in[4096], json[4096];
+    char in[4096];
     snprintf(in, sizeof in, "%s/junk", t);
-    snprintf(json, sizeof json, "%s/nothing.json", t);
-    CHECK(analyze(in, json, NULL) == 3);
-    cJSON *root = load_json(json);
-    REQUIRE(root);
+    cJSON *root = analyze(in, "nothing", NULL, 3);
     CHECK(str(root, "error")[0] != '\0');
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "skipped")) == 2);
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "series")) == 0);
@@ -171,12 +161,9 @@ TSC_TEST(cli_json_is_written_when_nothing_is_readable)
 TSC_TEST(cli_normal_sample_has_no_tumour_verdict_and_names_its_not_assessable_slices)
 {
     setup();
-    char in[4096], json[4096];
+    char in[4096];
     snprintf(in, sizeof in, "%s/01-normal-colin27", samples);
-    snprintf(json, sizeof json, "%s/normal.json", tsc_test_tmpdir());
-    CHECK(analyze(in, json, NULL) == 0);
-    cJSON *root = load_json(json);
-    REQUIRE(root);
+    cJSON *root = analyze(in, "normal", NULL, 0);
     const cJSON *s = only_series(root);
     CHECK(strcmp(str(s, "verdict"), "tumor") != 0);
     const cJSON *counts = cJSON_GetObjectItemCaseSensitive(s, "slice_counts");
@@ -198,18 +185,15 @@ TSC_TEST(cli_normal_sample_has_no_tumour_verdict_and_names_its_not_assessable_sl
 TSC_TEST(cli_phantom_lesion_is_one_3d_lesion_across_its_slices_in_doubt)
 {
     setup();
-    char in[4096], json[4096];
+    char in[4096];
     snprintf(in, sizeof in, "%s/03-synthetic-lesion", samples);
-    snprintf(json, sizeof json, "%s/lesion.json", tsc_test_tmpdir());
     /* The linking rule is what is pinned here, so the model is named: v2
      * puts the phantom's edge slices in doubt; the default v3hn finds the
      * synthetic blob a tumour on one slice only (docs/MODEL_CARD.md). */
     char extra[4200];
     snprintf(extra, sizeof extra, "--model '%s/resources/models/tsc_unet128_v2.json'",
              tsc_test_env("TSC_SOURCE_DIR", ".."));
-    CHECK(analyze(in, json, extra) == 0);
-    cJSON *root = load_json(json);
-    REQUIRE(root);
+    cJSON *root = analyze(in, "lesion", extra, 0);
     const cJSON *s = only_series(root);
     CHECK(!strcmp(str(s, "verdict"), "tumor"));
     const cJSON *l3 = cJSON_GetObjectItemCaseSensitive(s, "lesions_3d");
@@ -235,13 +219,9 @@ TSC_TEST(cli_phantom_lesion_is_one_3d_lesion_across_its_slices_in_doubt)
  * slice of the normal sample once read "TUMOR" with no lesion). */
 static void check_tumour_slices_have_lesions(const char *model)
 {
-    char json[4096], extra[4200];
-    snprintf(json, sizeof json, "%s/all.json", tsc_test_tmpdir());
+    char extra[4200];
     snprintf(extra, sizeof extra, "--model '%s'", model);
-    int rc = analyze(samples, json, extra);
-    CHECK(rc == 0 || rc == 5);
-    cJSON *root = load_json(json);
-    REQUIRE(root);
+    cJSON *root = analyze(samples, "all", extra, 0);
     int n_slices = 0;
     const cJSON *s, *sl;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "series"))

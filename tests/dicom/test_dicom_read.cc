@@ -234,6 +234,26 @@ int run(const std::string &cmd)
     return tsc_test_system("%s >/dev/null 2>&1", cmd.c_str());
 }
 
+/* n slices IM0 ... of series sp in dir, instance i + 1 at z = dz * i;
+ * sp is left as the last slice's. */
+void write_stack(const std::string &dir, Spec &sp, int n, double dz)
+{
+    for (int i = 0; i < n; i++) {
+        sp.instance = i + 1;
+        sp.pos[2] = dz * i;
+        write_dicom(dir + "/IM" + std::to_string(i), sp);
+    }
+}
+
+/* Runs dcmmkdir (with `args`) in dir; false, the case failed, when it fails. */
+bool dcmmkdir_in(const std::string &dir, const std::string &args)
+{
+    if (run("cd " + dir + " && dcmmkdir " + args) == 0) return true;
+    fprintf(stderr, "dcmmkdir failed\n");
+    tsc_test_failures++;
+    return false;
+}
+
 } // namespace
 
 TSC_TEST(dicom_orders_shuffled_files_by_position)
@@ -581,17 +601,9 @@ TSC_TEST(dicom_refuses_absurd_dimensions_before_allocating)
 TSC_TEST(dicom_reads_dicomdir_and_lists_missing_files)
 {
     std::string dir = tmp("dicomdir");
-    for (int i = 0; i < 3; i++) {
-        Spec sp;
-        sp.instance = i + 1;
-        sp.pos[2] = 3.0 * i;
-        write_dicom(dir + "/IM" + std::to_string(i), sp);
-    }
-    if (run("cd " + dir + " && dcmmkdir --recurse --invent +I IM0 IM1 IM2") != 0) {
-        fprintf(stderr, "dcmmkdir failed\n");
-        tsc_test_failures++;
-        return;
-    }
+    Spec sp;
+    write_stack(dir, sp, 3, 3.0);
+    if (!dcmmkdir_in(dir, "--recurse --invent +I IM0 IM1 IM2")) return;
     REQUIRE(unlink((dir + "/IM1").c_str()) == 0);
     tsc_dicom_index *ix = open_one(dir + "/DICOMDIR");
     CHECK(tsc_dicom_n_series(ix) == 1);
@@ -962,17 +974,9 @@ TSC_TEST(dicom_accepts_uncompressed_ybr_full_422)
 TSC_TEST(dicom_opens_dicomdir_under_any_name)
 {
     std::string dir = tmp("dicomdir-renamed");
-    for (int i = 0; i < 2; i++) {
-        Spec sp;
-        sp.instance = i + 1;
-        sp.pos[2] = 3.0 * i;
-        write_dicom(dir + "/IM" + std::to_string(i), sp);
-    }
-    if (run("cd " + dir + " && dcmmkdir --invent +I IM0 IM1 && mv DICOMDIR media.dir") != 0) {
-        fprintf(stderr, "dcmmkdir failed\n");
-        tsc_test_failures++;
-        return;
-    }
+    Spec sp;
+    write_stack(dir, sp, 2, 3.0);
+    if (!dcmmkdir_in(dir, "--invent +I IM0 IM1 && mv DICOMDIR media.dir")) return;
     tsc_dicom_index *ix = open_one(dir + "/media.dir");
     CHECK(tsc_dicom_n_series(ix) == 1);
     CHECK(tsc_dicom_get_series(ix, 0)->n_slices == 2);
@@ -1124,11 +1128,7 @@ TSC_TEST(dicom_lists_foreign_1bit_seg_apart_from_series)
     Spec sp;
     sp.rows = 5; /* 15 pixels a frame: frames start inside a byte */
     sp.cols = 3;
-    for (int i = 0; i < 3; i++) {
-        sp.instance = i + 1;
-        sp.pos[2] = 5.0 * i;
-        write_dicom(dir + "/IM" + std::to_string(i), sp);
-    }
+    write_stack(dir, sp, 3, 5.0);
     write_foreign_seg(dir + "/seg.dcm", sp, 3);
     tsc_dicom_index *ix = open_one(dir);
     CHECK(tsc_dicom_n_skipped(ix) == 0);
@@ -1245,11 +1245,7 @@ TSC_TEST(dicom_reads_dcmseg_1bit_seg_without_calling_it_truncated)
      * SEG test covers frames that start inside a byte. */
     sp.rows = 16;
     sp.cols = 12;
-    for (int i = 0; i < 4; i++) {
-        sp.instance = i + 1;
-        sp.pos[2] = 5.0 * i;
-        write_dicom(dir + "/IM" + std::to_string(i), sp);
-    }
+    write_stack(dir, sp, 4, 5.0);
     write_dcmseg_seg(dir + "/SEG.dcm", sp, 4);
     tsc_dicom_index *ix = open_one(dir);
     CHECK(tsc_dicom_n_skipped(ix) == 0);

@@ -73,6 +73,14 @@ void nn_free_io(nn_tensor_file *t, size_t n)
     free(t);
 }
 
+nn_tensor_file *nn_fixture_io(const char *name, size_t *n_in, size_t *n_out)
+{
+    nn_tensor_file *t;
+    if (nn_read_io(nn_fixture_path(name, ".io"), n_in, n_out, &t) != 0)
+        tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
+    return t;
+}
+
 const char *nn_fixture_path(const char *name, const char *ext)
 {
     static char path[4096];
@@ -171,6 +179,21 @@ double nn_range_err(const float *a, const float *b, size_t n, size_t *at)
 
 static char warned[512];
 
+double nn_worst_range_err(const char *name, const char *mode, tsc_nn_model *m, float **got,
+                          float **fp32)
+{
+    double worst = 0;
+    for (size_t o = 0; o < tsc_nn_model_n_outputs(m); o++) {
+        size_t n = tsc_nn_model_output_size(m, o), at;
+        double e = nn_range_err(got[o], fp32[o], n, &at);
+        CHECK(nn_count_nonfinite(got[o], n) == 0);
+        printf("%s output %zu (%s): %s vs fp32 range err %.3g (%g vs %g)\n", name, o,
+               tsc_nn_model_get_output_name(m, o), mode, e, got[o][at], fp32[o][at]);
+        if (!(e <= worst)) worst = e;
+    }
+    return worst;
+}
+
 static void keep_warning(tsc_log_level level, const char *domain, const char *message, void *user)
 {
     (void)domain, (void)user;
@@ -186,6 +209,16 @@ void nn_keep_warnings(int on)
 const char *nn_last_warning(void)
 {
     return warned;
+}
+
+void nn_check_within_bound(const char *name, double tol, nn_vs_fp32_fn vs_fp32, const char *prec,
+                           const char *feature)
+{
+    const char *ran = NULL;
+    double e = vs_fp32(name, &ran);
+    if (strcmp(ran, prec)) tsc_test_skip("this CPU has no %s (the model ran in %s)", feature, ran);
+    printf("%s: range err %.3g, bound %.3g\n", name, e, tol);
+    CHECK(e <= tol);
 }
 
 void nn_check_fallback(const char *isa, const char *feature, nn_vs_fp32_fn vs_fp32)

@@ -28,6 +28,11 @@ const char *nn_last_warning(void);
  * warning naming `feature` and "running in fp32". */
 typedef double (*nn_vs_fp32_fn)(const char *name, const char **prec);
 void nn_check_fallback(const char *isa, const char *feature, nn_vs_fp32_fn vs_fp32);
+/* A reduced-precision mode within its bound: vs_fp32(name, ...) must be at
+ * most `tol`; skips when the model ran in another precision than `prec`
+ * (the CPU lacks `feature`). */
+void nn_check_within_bound(const char *name, double tol, nn_vs_fp32_fn vs_fp32, const char *prec,
+                           const char *feature);
 int nn_count_nonfinite(const float *a, size_t n);
 
 typedef struct nn_tensor_file {
@@ -40,6 +45,9 @@ typedef struct nn_tensor_file {
 /* Reads NAME.io written by make_fixtures.py; returns 0 on success. */
 int nn_read_io(const char *path, size_t *n_in, size_t *n_out, nn_tensor_file **tensors);
 void nn_free_io(nn_tensor_file *t, size_t n);
+/* Fixture NAME's tensors (*n_in inputs, then *n_out expected outputs);
+ * skips the case when make_fixtures.py has not written them. */
+nn_tensor_file *nn_fixture_io(const char *name, size_t *n_in, size_t *n_out);
 
 /* Path of a fixture file inside tests/nn/fixtures (static buffer). */
 const char *nn_fixture_path(const char *name, const char *ext);
@@ -56,5 +64,11 @@ void *nn_read_file(const char *path, size_t *len);
 /* Runs a model on inputs (one buffer per input) into freshly allocated outputs. */
 float **nn_run_alloc(tsc_nn_model *m, float *const *inputs);
 void nn_free_outputs(tsc_nn_model *m, float **outs);
+/* The largest nn_range_err of a reduced-precision run's outputs `got`
+ * against the fp32 run's `fp32` of model `m` (fixture `name`), each output
+ * printed and checked free of NaN and infinities; `mode` names the
+ * precision in the lines printed. */
+double nn_worst_range_err(const char *name, const char *mode, tsc_nn_model *m, float **got,
+                          float **fp32);
 
 #endif

@@ -15,7 +15,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "nn_test_util.h"
 #include "tsc_nn.h"
@@ -26,24 +25,14 @@
 static double bf16_vs_fp32(const char *name, const char **prec)
 {
     size_t n_in, n_out;
-    nn_tensor_file *t;
-    if (nn_read_io(nn_fixture_path(name, ".io"), &n_in, &n_out, &t) != 0)
-        tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
+    nn_tensor_file *t = nn_fixture_io(name, &n_in, &n_out);
     const char *path = nn_fixture_path(name, ".onnx");
     tsc_nn_model *f = nn_load_file(path, TSC_NN_ENGINE_ONEDNN, 2);
     tsc_nn_model *b = nn_load_file(path, TSC_NN_ENGINE_ONEDNN_BF16, 2);
     float **ins = calloc(n_in, sizeof *ins);
     for (size_t i = 0; i < n_in; i++) ins[i] = t[i].data;
     float **of = nn_run_alloc(f, ins), **ob = nn_run_alloc(b, ins);
-    double worst = 0;
-    for (size_t o = 0; o < n_out; o++) {
-        size_t n = tsc_nn_model_output_size(f, o), at;
-        double e = nn_range_err(ob[o], of[o], n, &at);
-        CHECK(nn_count_nonfinite(ob[o], n) == 0);
-        printf("%s output %zu (%s): bf16 vs fp32 range err %.3g (%g vs %g)\n", name, o,
-               tsc_nn_model_get_output_name(f, o), e, ob[o][at], of[o][at]);
-        if (!(e <= worst)) worst = e;
-    }
+    double worst = nn_worst_range_err(name, "bf16", f, ob, of);
     *prec = tsc_nn_model_get_precision(b);
     printf("%s\n", tsc_nn_model_get_summary(b));
     nn_free_outputs(f, of);
@@ -53,16 +42,6 @@ static double bf16_vs_fp32(const char *name, const char **prec)
     tsc_nn_model_free(b);
     nn_free_io(t, n_in + n_out);
     return worst;
-}
-
-static void check_bf16(const char *name, double tol)
-{
-    const char *prec = NULL;
-    double e = bf16_vs_fp32(name, &prec);
-    if (strcmp(prec, "bf16"))
-        tsc_test_skip("this CPU has no AVX512_BF16 (the model ran in %s)", prec);
-    printf("%s: range err %.3g, bound %.3g\n", name, e, tol);
-    CHECK(e <= tol);
 }
 
 /* Fixture and bound, four to a line (a table: kept as written). */
@@ -78,7 +57,7 @@ static void check_bf16(const char *name, double tol)
 #define BF16_TEST(name, tol)                                                                       \
     TSC_TEST(nn_bf16_##name##_matches_fp32_within_bound)                                           \
     {                                                                                              \
-        check_bf16(#name, tol);                                                                    \
+        nn_check_within_bound(#name, tol, bf16_vs_fp32, "bf16", "AVX512_BF16");                    \
     }
 BF16_FIXTURES(BF16_TEST)
 

@@ -13,9 +13,7 @@
 static void check_engine(const char *name, tsc_nn_engine engine, int threads)
 {
     size_t n_in, n_out;
-    nn_tensor_file *t;
-    if (nn_read_io(nn_fixture_path(name, ".io"), &n_in, &n_out, &t) != 0)
-        tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
+    nn_tensor_file *t = nn_fixture_io(name, &n_in, &n_out);
     tsc_nn_model *m = nn_load_file(nn_fixture_path(name, ".onnx"), engine, threads);
     REQUIRE(tsc_nn_model_n_inputs(m) == n_in);
     REQUIRE(tsc_nn_model_n_outputs(m) == n_out);
@@ -134,13 +132,21 @@ static void *par_worker(void *arg)
     return NULL;
 }
 
+/* Fixture `name`'s model bytes and tensors; skips the case without them. */
+static void *fixture_bytes_and_io(const char *name, size_t *len, size_t *n_in, size_t *n_out,
+                                  nn_tensor_file **t)
+{
+    void *bytes = nn_read_file(nn_fixture_path(name, ".onnx"), len);
+    if (!bytes || nn_read_io(nn_fixture_path(name, ".io"), n_in, n_out, t))
+        tsc_test_skip("%s fixture missing", name);
+    return bytes;
+}
+
 TSC_TEST(nn_runs_models_from_parallel_threads)
 {
     size_t len = 0, n_in = 0, n_out = 0;
-    void *bytes = nn_read_file(nn_fixture_path("resnet_block", ".onnx"), &len);
     nn_tensor_file *t = NULL;
-    if (!bytes || nn_read_io(nn_fixture_path("resnet_block", ".io"), &n_in, &n_out, &t))
-        tsc_test_skip("resnet_block fixture missing");
+    void *bytes = fixture_bytes_and_io("resnet_block", &len, &n_in, &n_out, &t);
     par_job jobs[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
@@ -158,10 +164,8 @@ TSC_TEST(nn_runs_models_from_parallel_threads)
 TSC_TEST(nn_repeated_runs_give_identical_results)
 {
     size_t len = 0, n_in = 0, n_out = 0;
-    void *bytes = nn_read_file(nn_fixture_path("unet_small", ".onnx"), &len);
     nn_tensor_file *t = NULL;
-    if (!bytes || nn_read_io(nn_fixture_path("unet_small", ".io"), &n_in, &n_out, &t))
-        tsc_test_skip("unet_small fixture missing");
+    void *bytes = fixture_bytes_and_io("unet_small", &len, &n_in, &n_out, &t);
     tsc_nn_model *m = nn_load_mem(bytes, len, TSC_NN_ENGINE_ONEDNN, 2);
     float *ins[1] = {t[0].data};
     float **a = nn_run_alloc(m, ins);

@@ -63,6 +63,22 @@ static nb_model *conv_model(Onnx__TensorProto **w_out, Onnx__NodeProto **n_out)
     return b;
 }
 
+/* x (dims xd) -> op -> y; with `scales`, a Resize's scales as the
+ * initializer "s", its third input.  *n_out gets the node. */
+static nb_model *one_node_model(const char *op, const int64_t xd[4], const float *scales,
+                                Onnx__NodeProto **n_out)
+{
+    nb_model *b = nb_new(13);
+    nb_input(b, "x", 4, xd);
+    const char *in[] = {"x", scales ? "" : NULL, "s", NULL}, *out[] = {"y", NULL};
+    const int64_t four = 4;
+    if (scales) nb_init_f32(b, "s", 1, &four, scales);
+    Onnx__NodeProto *n = nb_node(b, op, in, out);
+    nb_output(b, "y");
+    if (n_out) *n_out = n;
+    return b;
+}
+
 TSC_TEST(nn_valid_model_loads)
 {
     expect(conv_model(NULL, NULL), TSC_OK, "");
@@ -148,24 +164,13 @@ TSC_TEST(nn_rejects_absurd_dims_before_allocating)
     w->dims = negative;
     expect(b, TSC_ELIMIT, "'w'");
 
-    b = nb_new(13);
-    int64_t big[4] = {1, 1000, 1000000, 1000000};
-    nb_input(b, "x", 4, big);
-    const char *in[] = {"x", NULL}, *out[] = {"y", NULL};
-    nb_node(b, "Relu", in, out);
-    nb_output(b, "y");
-    expect(b, TSC_ELIMIT, "graph input 'x'|limit");
+    const int64_t big[4] = {1, 1000, 1000000, 1000000};
+    expect(one_node_model("Relu", big, NULL, NULL), TSC_ELIMIT, "graph input 'x'|limit");
 
     /* A Resize whose scales blow the activation up. */
-    b = nb_new(13);
-    int64_t xd[4] = {1, 16, 64, 64}, four = 4;
-    float scales[4] = {1, 1, 100000, 100000};
-    nb_input(b, "x", 4, xd);
-    nb_init_f32(b, "s", 1, &four, scales);
-    const char *rin[] = {"x", "", "s", NULL}, *rout[] = {"y", NULL};
-    nb_node(b, "Resize", rin, rout);
-    nb_output(b, "y");
-    expect(b, TSC_ELIMIT, "Resize|'y'");
+    const int64_t xd[4] = {1, 16, 64, 64};
+    const float scales[4] = {1, 1, 100000, 100000};
+    expect(one_node_model("Resize", xd, scales, NULL), TSC_ELIMIT, "Resize|'y'");
 }
 
 TSC_TEST(nn_rejects_cyclic_graph)
@@ -231,25 +236,16 @@ TSC_TEST(nn_rejects_unsupported_attributes)
     nb_attr_s(b, n, "auto_pad", "SAME_SIDEWAYS");
     expect(b, TSC_EUNSUPPORTED, "'auto_pad'");
 
-    b = nb_new(13);
-    int64_t xd[4] = {1, 4, 8, 8}, four = 4;
-    float sc[4] = {1, 1, 2, 2};
-    nb_input(b, "x", 4, xd);
-    nb_init_f32(b, "s", 1, &four, sc);
-    const char *rin[] = {"x", "", "s", NULL}, *rout[] = {"y", NULL};
-    n = nb_node(b, "Resize", rin, rout);
+    const int64_t xd[4] = {1, 4, 8, 8};
+    const float sc[4] = {1, 1, 2, 2};
+    b = one_node_model("Resize", xd, sc, &n);
     nb_attr_s(b, n, "mode", "cubic");
-    nb_output(b, "y");
     expect(b, TSC_EUNSUPPORTED, "Resize_0|Resize|'mode'|nearest or linear");
 
-    b = nb_new(13);
-    nb_input(b, "x", 4, xd);
-    const char *pin[] = {"x", NULL}, *pout[] = {"y", NULL};
-    n = nb_node(b, "MaxPool", pin, pout);
+    b = one_node_model("MaxPool", xd, NULL, &n);
     int64_t k[2] = {2, 2};
     nb_attr_ints(b, n, "kernel_shape", 2, k);
     nb_attr_i(b, n, "storage_order", 1);
-    nb_output(b, "y");
     expect(b, TSC_EUNSUPPORTED, "MaxPool|'storage_order'");
 
     /* A weight attribute of the wrong type. */

@@ -48,9 +48,7 @@ static size_t calibrate(const void *bytes, size_t len, float *const *ins,
 static double int8_vs_fp32(const char *name, const char **prec)
 {
     size_t n_in, n_out, len;
-    nn_tensor_file *t;
-    if (nn_read_io(nn_fixture_path(name, ".io"), &n_in, &n_out, &t) != 0)
-        tsc_test_skip("fixture %s.io missing; run tests/nn/make_fixtures.py", name);
+    nn_tensor_file *t = nn_fixture_io(name, &n_in, &n_out);
     void *bytes = nn_read_file(nn_fixture_path(name, ".onnx"), &len);
     REQUIRE(bytes);
     float **ins = calloc(n_in, sizeof *ins);
@@ -65,15 +63,7 @@ static double int8_vs_fp32(const char *name, const char **prec)
     tsc_error err;
     REQUIRE(tsc_nn_model_load_int8_from_memory(bytes, len, name, &p, r, nr, &q, &err) == TSC_OK);
     float **of = nn_run_alloc(f, ins), **oq = nn_run_alloc(q, ins);
-    double worst = 0;
-    for (size_t o = 0; o < n_out; o++) {
-        size_t n = tsc_nn_model_output_size(f, o), at;
-        double e = nn_range_err(oq[o], of[o], n, &at);
-        CHECK(nn_count_nonfinite(oq[o], n) == 0);
-        printf("%s output %zu (%s): int8 vs fp32 range err %.3g (%g vs %g)\n", name, o,
-               tsc_nn_model_get_output_name(f, o), e, oq[o][at], of[o][at]);
-        if (!(e <= worst)) worst = e;
-    }
+    double worst = nn_worst_range_err(name, "int8", f, oq, of);
     *prec = tsc_nn_model_get_precision(q);
     printf("%zu ranges; %s\n", nr, tsc_nn_model_get_summary(q));
     nn_free_outputs(f, of);
@@ -89,18 +79,15 @@ static double int8_vs_fp32(const char *name, const char **prec)
 
 static void check_int8(const char *name, double tol)
 {
-    const char *prec = NULL;
-    double e = int8_vs_fp32(name, &prec);
     if (tol == 0) {
         /* No Conv, no range: the fp32 plan, whatever the CPU. */
+        const char *prec = NULL;
+        double e = int8_vs_fp32(name, &prec);
         CHECK(!strcmp(prec, "fp32"));
         CHECK(e == 0);
         return;
     }
-    if (strcmp(prec, "int8"))
-        tsc_test_skip("this CPU has no AVX512_VNNI (the model ran in %s)", prec);
-    printf("%s: range err %.3g, bound %.3g\n", name, e, tol);
-    CHECK(e <= tol);
+    nn_check_within_bound(name, tol, int8_vs_fp32, "int8", "AVX512_VNNI");
 }
 
 /* Fixture and bound (a table: kept as written). */
@@ -165,9 +152,7 @@ TSC_TEST(nn_int8_refuses_a_range_for_a_tensor_the_model_lacks)
 TSC_TEST(nn_int8_calibration_widens_ranges_over_runs)
 {
     size_t n_in, n_out, len;
-    nn_tensor_file *t;
-    if (nn_read_io(nn_fixture_path("tumornet_small", ".io"), &n_in, &n_out, &t) != 0)
-        tsc_test_skip("fixture tumornet_small.io missing; run tests/nn/make_fixtures.py");
+    nn_tensor_file *t = nn_fixture_io("tumornet_small", &n_in, &n_out);
     void *bytes = nn_read_file(nn_fixture_path("tumornet_small", ".onnx"), &len);
     REQUIRE(bytes && n_in == 1);
     tsc_nn_model *f;

@@ -401,6 +401,19 @@ TSC_TEST(outputs_sc_has_one_rgb_image_per_finding)
     CHECK(series.size() == 1);
 }
 
+static std::string file_bytes(const std::string &path)
+{
+    FILE *fp = fopen(path.c_str(), "rb");
+    if (!fp) fprintf(stderr, "cannot read %s\n", path.c_str());
+    REQUIRE(fp);
+    std::string bytes;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) bytes.append(buf, n);
+    fclose(fp);
+    return bytes;
+}
+
 TSC_TEST(outputs_deidentified_use_pseudonyms_and_a_new_study)
 {
     Fixture f;
@@ -421,13 +434,7 @@ TSC_TEST(outputs_deidentified_use_pseudonyms_and_a_new_study)
         studies.insert(get(d, DCM_StudyInstanceUID));
         patients.insert(get(d, DCM_PatientID));
         /* No identifier anywhere in the file. */
-        FILE *fp = fopen(p.c_str(), "rb");
-        REQUIRE(fp);
-        std::string bytes;
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, fp)) > 0) bytes.append(buf, n);
-        fclose(fp);
+        std::string bytes = file_bytes(p);
         for (const char *id : {"Doe^Jane", "Jane", TSC_PHANTOM_PATIENT_ID, TSC_PHANTOM_BIRTH_DATE,
                                TSC_PHANTOM_ACCESSION, "Phantom General Hospital"})
             if (bytes.find(id) != std::string::npos) {
@@ -564,19 +571,6 @@ template <class Fn> static void edit_sources(const std::string &dir, Fn fn)
         if (c.bad()) fprintf(stderr, "%s: %s\n", p.c_str(), c.text());
         REQUIRE(c.good());
     }
-}
-
-static std::string file_bytes(const std::string &path)
-{
-    FILE *fp = fopen(path.c_str(), "rb");
-    if (!fp) fprintf(stderr, "cannot read %s\n", path.c_str());
-    REQUIRE(fp);
-    std::string bytes;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) bytes.append(buf, n);
-    fclose(fp);
-    return bytes;
 }
 
 /* Phantom series analysed with the phantom model, its files edited by `fn`
