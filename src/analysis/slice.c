@@ -261,6 +261,7 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     float *input = malloc(ss * sizeof(float));
     float *seg = malloc(ss * sizeof(float));
     float *seg2 = malloc(ss * sizeof(float));
+    uint8_t *head = NULL;
     float cls[TSC__MAX_CLASSES], cls2[TSC__MAX_CLASSES];
     tsc_status st = TSC_OK;
     tsc__engine *eng = NULL;
@@ -325,7 +326,6 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     const float thr = (float)m->mask_probability;
     r->mask_threshold = m->mask_probability;
     for (size_t i = 0; i < px; i++) r->mask[i] = r->prob_map[i] >= thr;
-    uint8_t *head = NULL;
     if (o->restrict_to_head || o->not_assessable_rule) {
         head = malloc(px);
         if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) != TSC_OK) {
@@ -380,11 +380,11 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
                  "score %.2f, limit %.2f)",
                  r->ood_score, m->ood_threshold);
     }
-    free(head);
     if (r->verdict == TSC_VERDICT_NO_TUMOR || r->verdict == TSC_VERDICT_NOT_ASSESSABLE)
         tsc__result_clear_findings(r);
     r->timings.postprocess_ms = tsc__now_ms() - t2;
 out:
+    free(head);
     free(input);
     free(seg);
     free(seg2);
