@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Several Orthanc nodes with our plugin on one PostgreSQL index and one
  * storage folder (docs/PACS.md, "Several nodes"): each series is analysed
- * exactly once across the cluster, and a killed node's claimed series are
- * finished by another node once its lease runs out.
+ * exactly once across the cluster, also when a front Orthanc routes the
+ * instances to the nodes, and a killed node's claimed series are finished by
+ * another node once its lease runs out.
  *
  * Each case starts its own PostgreSQL (initdb and postgres in a temporary
  * folder, as `nobody` when the test runs as root: initdb refuses root) and
@@ -27,7 +28,8 @@
 #include "orthanc_harness.h"
 #include "tsc_test.h"
 
-#define MAX_NODES 2
+#define MAX_NODES 3 /* two analysis nodes, and the front of the routing case */
+#define FRONT 2
 
 static char orthanc_bin[512], plugin_so[2048], index_so[512], pg_bin[512], samples[2048];
 static pid_t pg_pid = -1;
@@ -37,10 +39,10 @@ static gid_t pg_gid;
 
 typedef struct node {
     pid_t pid;
-    int http_port;
+    int http_port, dicom_port;
     char log[4200];
 } node;
-static node nodes[MAX_NODES] = {{.pid = -1}, {.pid = -1}};
+static node nodes[MAX_NODES] = {{.pid = -1}, {.pid = -1}, {.pid = -1}};
 
 static void stop_all(void)
 {
@@ -281,6 +283,19 @@ static int result_series(int k, const char *series, int *n_sr)
     return n;
 }
 
+/* Checks, asking node k, that series `id` (number i) is done with exactly
+ * one result series, an SR; copies the node that claimed it into by. */
+static void check_done_once(int k, const char *id, int i, char *by, size_t len)
+{
+    cJSON *j = tsc_oh_get_json(nodes[k].http_port, "/tumorscope/series/%s", id);
+    CHECK(!strcmp(tsc_oh_str(j, "state"), "done"));
+    snprintf(by, len, "%s", tsc_oh_str(cJSON_GetObjectItemCaseSensitive(j, "claim"), "node"));
+    cJSON_Delete(j);
+    int n_sr, n = result_series(k, id, &n_sr);
+    if (n != 1 || n_sr != 1) printf("series %d: %d result series, %d SR\n", i, n, n_sr);
+    CHECK(n == 1 && n_sr == 1); /* one result, no duplicate */
+}
+
 static double status_number(int k, const char *key)
 {
     cJSON *st = tsc_oh_get_json(nodes[k].http_port, "/tumorscope/status");
@@ -315,17 +330,12 @@ TSC_TEST(orthanc_two_nodes_on_one_index_analyse_each_of_20_series_once)
     }
     wait_all_final(0, ids, N_SERIES, 240);
     sleep(3); /* a few more sweeps on both nodes: nothing may start again */
-    int by_node[MAX_NODES] = {0, 0};
+    int by_node[2] = {0, 0};
     for (int i = 0; i < N_SERIES; i++) {
-        cJSON *j = tsc_oh_get_json(nodes[1].http_port, "/tumorscope/series/%s", ids[i]);
-        CHECK(!strcmp(tsc_oh_str(j, "state"), "done"));
-        const char *by = tsc_oh_str(cJSON_GetObjectItemCaseSensitive(j, "claim"), "node");
+        char by[64];
+        check_done_once(1, ids[i], i, by, sizeof by);
         if (!strcmp(by, "node-a")) by_node[0]++;
         else if (!strcmp(by, "node-b")) by_node[1]++;
-        cJSON_Delete(j);
-        int n_sr, n = result_series(0, ids[i], &n_sr);
-        if (n != 1 || n_sr != 1) printf("series %d: %d result series, %d SR\n", i, n, n_sr);
-        CHECK(n == 1 && n_sr == 1); /* one result, no duplicate */
     }
     double done_a = status_number(0, "done"), done_b = status_number(1, "done");
     printf("analysed by node-a %d (status %.0f), node-b %d (status %.0f)\n", by_node[0], done_a,
@@ -336,7 +346,7 @@ TSC_TEST(orthanc_two_nodes_on_one_index_analyse_each_of_20_series_once)
     CHECK(done_a >= 3 && done_b >= 3);
     CHECK(status_number(0, "failed") == 0 && status_number(1, "failed") == 0);
     /* Lost races are normal and quiet on our side; no lease expired. */
-    for (int k = 0; k < MAX_NODES; k++)
+    for (int k = 0; k < 2; k++)
         CHECK(tsc_test_system("grep -q 'took over' '%s'", nodes[k].log) != 0);
 }
 
@@ -437,5 +447,128 @@ TSC_TEST(orthanc_killed_node_claims_are_finished_by_the_other_after_the_lease)
                           nodes[1].log) == 0);
 }
 
+/* The front: a plain Orthanc (no plugin, its own SQLite index and storage)
+ * that receives with C-STORE and forwards every instance to an analysis node
+ * over HTTP (OrthancPeers), then deletes it: the usual Lua auto-routing.
+ * Each new series goes to the next node in turn, all its instances with it,
+ * so the split is fixed by the order the series arrive in. */
+static void start_front(const char *dir)
+{
+    node *n = &nodes[FRONT];
+    char cfg[4200], lua[4200];
+    snprintf(lua, sizeof lua, "%s/route.lua", dir);
+    FILE *f = fopen(lua, "w");
+    REQUIRE(f);
+    fputs("local peers = { 'node-a', 'node-b' }\n"
+          "local route, turn = {}, 0\n"
+          "function OnStoredInstance(instanceId, tags, metadata, origin)\n"
+          "  local uid = tags['SeriesInstanceUID']\n"
+          "  if route[uid] == nil then\n"
+          "    route[uid] = peers[turn % #peers + 1]\n"
+          "    turn = turn + 1\n"
+          "  end\n"
+          "  Delete(SendToPeer(instanceId, route[uid]))\n"
+          "end\n",
+          f);
+    fclose(f);
+    n->http_port = tsc_test_free_port();
+    n->dicom_port = tsc_test_free_port();
+    snprintf(cfg, sizeof cfg, "%s/front.json", dir);
+    snprintf(n->log, sizeof n->log, "%s/front.log", dir);
+    f = fopen(cfg, "w");
+    REQUIRE(f);
+    fprintf(f,
+            "{\n \"Name\": \"tumorscope-front\", \"HttpPort\": %d, \"DicomPort\": %d,\n"
+            " \"DicomAet\": \"TSCFRONT\", \"StorageDirectory\": \"%s/front-storage\",\n"
+            " \"IndexDirectory\": \"%s/front-index\", \"RemoteAccessAllowed\": false,\n"
+            " \"AuthenticationEnabled\": false, \"SaveJobs\": false, \"Plugins\": [],\n"
+            " \"LuaScripts\": [\"%s\"],\n"
+            " \"OrthancPeers\": {\"node-a\": {\"Url\": \"http://127.0.0.1:%d/\"},\n"
+            "                  \"node-b\": {\"Url\": \"http://127.0.0.1:%d/\"}}\n}\n",
+            n->http_port, n->dicom_port, dir, dir, lua, nodes[0].http_port, nodes[1].http_port);
+    fclose(f);
+    n->pid = tsc_oh_start(orthanc_bin, cfg, n->log, n->http_port);
+}
+
+/* The Orthanc id of the series in dir/<name>, once node k has it. */
+static void lookup_series(const char *dir, const char *name, int k, char *id, size_t len)
+{
+    char cmd[4400], uid[128] = "";
+    snprintf(cmd, sizeof cmd, "dcmdump -s +P 0020,000e \"$(ls '%s/%s'/*.dcm | head -n 1)\"", dir,
+             name);
+    FILE *p = popen(cmd, "r");
+    REQUIRE(p);
+    char line[512];
+    if (fgets(line, sizeof line, p)) sscanf(line, "%*s UI [%127[^]]", uid);
+    pclose(p);
+    REQUIRE(uid[0]);
+    id[0] = 0;
+    for (int t = 0; t < 120 && !id[0]; t++) {
+        tsc_oh_reply r = tsc_oh_http(nodes[k].http_port, "POST", "/tools/lookup", uid, strlen(uid));
+        cJSON *j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
+        snprintf(id, len, "%s", tsc_oh_str(cJSON_GetArrayItem(j, 0), "ID"));
+        cJSON_Delete(j);
+        free(r.body);
+        if (!id[0]) usleep(500000);
+    }
+    REQUIRE(id[0]);
+}
+
+#define N_ROUTED 4
+
+TSC_TEST(orthanc_front_node_routes_series_to_two_analysis_nodes_each_analysed_once)
+{
+    setup();
+    if (tsc_test_system("command -v storescu >/dev/null 2>&1") != 0)
+        tsc_test_skip("storescu (Debian package dcmtk) is not installed");
+    const char *t = tsc_test_tmpdir();
+    make_series(t, N_ROUTED, 8);
+    start_postgres(t);
+    /* No sweep: each series is analysed by the node it was routed to, on that
+     * node's stable event; the claim still guards it. */
+    const char *ts = "{\"Outputs\": [\"SR\"], \"Threads\": 1, \"SweepSeconds\": 0, "
+                     "\"LeaseSeconds\": 60}";
+    start_node(t, 0, 2, ts);
+    start_node(t, 1, 2, ts);
+    start_front(t);
+    /* One storescu, series after series, as a modality sends them; -xt
+     * proposes JPEG-LS lossless, which storescu cannot transcode. */
+    REQUIRE(
+        tsc_test_system("cd '%s' && storescu -xt -aec TSCFRONT 127.0.0.1 %d "
+                        "$(for i in $(seq 0 %d); do ls series-$i/*.dcm; done) >>front-scu.log 2>&1",
+                        t, nodes[FRONT].dicom_port, N_ROUTED - 1) == 0);
+    static char ids[N_ROUTED][128];
+    for (int i = 0; i < N_ROUTED; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "series-%d", i);
+        lookup_series(t, name, 0, ids[i], sizeof ids[i]);
+    }
+    wait_all_final(0, ids, N_ROUTED, 150);
+    int by_node[2] = {0, 0};
+    for (int i = 0; i < N_ROUTED; i++) {
+        char by[64];
+        check_done_once(0, ids[i], i, by, sizeof by);
+        const char *routed = i % 2 ? "node-b" : "node-a"; /* the Lua script's turn */
+        if (strcmp(by, routed)) printf("series %d: routed to %s, analysed by %s\n", i, routed, by);
+        CHECK(!strcmp(by, routed));
+        by_node[i % 2] += !strcmp(by, routed);
+    }
+    double done_a = status_number(0, "done"), done_b = status_number(1, "done");
+    printf("analysed by node-a %d (status %.0f), node-b %d (status %.0f)\n", by_node[0], done_a,
+           by_node[1], done_b);
+    CHECK(done_a == N_ROUTED / 2 && done_b == N_ROUTED / 2); /* each once, both nodes worked */
+    /* The front kept nothing: every instance was forwarded, then deleted. */
+    cJSON *left = NULL;
+    for (int w = 0; w < 60; w++) {
+        cJSON_Delete(left);
+        left = tsc_oh_get_json(nodes[FRONT].http_port, "/instances");
+        if (cJSON_GetArraySize(left) == 0) break;
+        usleep(500000);
+    }
+    CHECK(cJSON_IsArray(left) && cJSON_GetArraySize(left) == 0);
+    cJSON_Delete(left);
+}
+
 TSC_TEST_MAIN(TSC_CASE(orthanc_two_nodes_on_one_index_analyse_each_of_20_series_once),
-              TSC_CASE(orthanc_killed_node_claims_are_finished_by_the_other_after_the_lease))
+              TSC_CASE(orthanc_killed_node_claims_are_finished_by_the_other_after_the_lease),
+              TSC_CASE(orthanc_front_node_routes_series_to_two_analysis_nodes_each_analysed_once))
