@@ -247,7 +247,8 @@ def main():
     ema = EMA(model, decay=0.999)
     if resumed:
         ema.model.load_state_dict(to_float(ck["ema"]))
-    resumed = resumed or init is not None  # both start with a fresh optimizer: re-warm
+    # A resumed run and a fine-tune both start trained weights with a fresh optimizer.
+    rewarm = resumed or init is not None
     model = model.to(memory_format=torch.channels_last)
     ema.model = ema.model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.wd)
@@ -270,7 +271,7 @@ def main():
     last_r = None
     env = (f"torch {torch.__version__}, {a.threads} threads, bf16 {'on' if bf16 else 'off'}, "
            f"{platform.processor() or platform.machine()}")
-    log(f"{'resuming at' if resumed else 'starting at'} step {step}/{a.total_steps}; {env}")
+    log(f"{'resuming at' if resumed else 'fine-tuning from' if init is not None else 'starting at'} step {step}/{a.total_steps}; {env}")
 
     def checkpoint():
         save_atomic({"config": config, "step": step, "total_steps": a.total_steps, "best": best,
@@ -300,7 +301,7 @@ def main():
             if stop["now"]:
                 break
             lr = lr_at(step, a.total_steps, a.lr)
-            if resumed and stretch_steps < a.rewarm:  # fresh optimizer state: ramp up again
+            if rewarm and stretch_steps < a.rewarm:  # fresh optimizer state: ramp up again
                 lr *= min(1.0, 0.1 + 0.9 * stretch_steps / max(1, a.rewarm))
             for g in opt.param_groups:
                 g["lr"] = lr
