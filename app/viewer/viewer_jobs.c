@@ -130,14 +130,20 @@ static AnalysisData *analysis_data_new(TscViewerStudy *study, tsc_model *model, 
     return d;
 }
 
-static gboolean check_model(GTask *task, AnalysisData *d)
+/* The start of every analysis thread: FALSE when the task is already
+ * answered (cancelled, or the CNN without its model), else TRUE with *opt
+ * filled. */
+static gboolean analysis_begin(GTask *task, AnalysisData *d, GCancellable *cancellable,
+                               tsc_analysis_options *opt)
 {
+    if (g_task_return_error_if_cancelled(task)) return FALSE;
     if (d->method == TSC_METHOD_CNN && !d->model) {
         g_task_return_new_error(task, TSC_VIEWER_ERROR, TSC_ENOTFOUND,
                                 "The CNN needs the default model, which is not loaded; choose "
                                 "the Threshold method or install the model");
         return FALSE;
     }
+    *opt = analysis_options(d->method, d->force_scope, cancellable);
     return TRUE;
 }
 
@@ -145,9 +151,9 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
 {
     (void)source;
     AnalysisData *d = data;
-    if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
+    tsc_analysis_options opt;
+    if (!analysis_begin(task, d, cancellable, &opt)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_result *r = NULL;
     tsc_error err = {0};
     tsc_status st;
@@ -217,9 +223,9 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
 {
     (void)source;
     AnalysisData *d = data;
-    if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
+    tsc_analysis_options opt;
+    if (!analysis_begin(task, d, cancellable, &opt)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
