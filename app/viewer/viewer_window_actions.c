@@ -375,10 +375,7 @@ WIN_ACTION(win_benchmark_scroll)
 
 void _tsc_viewer_window_install_actions(GtkWidgetClass *wc)
 {
-    static const struct {
-        const char *name, *type;
-        GtkWidgetActionActivateFunc fn;
-    } actions[] = {
+    static const WinAction actions[] = {
         {"win.open", "s", win_open},
         {"win.open-folder", NULL, win_open_folder},
         {"win.open-file", NULL, win_open_file},
@@ -394,6 +391,5 @@ void _tsc_viewer_window_install_actions(GtkWidgetClass *wc)
         {"win.write-state", "s", win_write_state},
         {"win.benchmark-scroll", "s", win_benchmark_scroll},
     };
-    for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
-        gtk_widget_class_install_action(wc, actions[i].name, actions[i].type, actions[i].fn);
+    install_win_actions(wc, actions, G_N_ELEMENTS(actions));
 }
