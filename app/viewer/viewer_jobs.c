@@ -24,9 +24,7 @@ static void model_thread(GTask *task, gpointer source, gpointer data, GCancellab
     gint64 t0 = g_get_monotonic_time();
     tsc_status st = api->model_load(NULL, &params, &model, &err);
     if (st != TSC_OK) {
-        GError *error = NULL;
-        tsc_viewer_set_error(&error, st, &err, "The default model could not be loaded");
-        g_task_return_error(task, error);
+        tsc_viewer_task_return_status(task, st, &err, "The default model could not be loaded");
         return;
     }
     g_info("model %s %s loaded in %.0f ms", api->model_get_name(model),
@@ -170,14 +168,12 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
                                       &opt, &r, &err);
     }
     if (st != TSC_OK) {
-        GError *error = NULL;
-        if (st == TSC_ECANCELLED)
-            g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
-        else {
+        if (st == TSC_ECANCELLED) {
+            g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
+        } else {
             g_autofree char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
-            tsc_viewer_set_error(&error, st, &err, what);
+            tsc_viewer_task_return_status(task, st, &err, what);
         }
-        g_task_return_error(task, error);
         return;
     }
     warm_overlay_once(d->model, r);
@@ -243,10 +239,8 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     }
     if (st != TSC_OK && st != TSC_ECANCELLED) {
         if (r) api->series_result_free(r);
-        GError *error = NULL;
         g_autofree char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
-        tsc_viewer_set_error(&error, st, &err, what);
-        g_task_return_error(task, error);
+        tsc_viewer_task_return_status(task, st, &err, what);
         return;
     }
     if (!r) {
