@@ -262,13 +262,19 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
     }
 }
 
+/* An export needs a series on screen; else the info bar says so. */
+static gboolean can_export(TscViewerWindow *self)
+{
+    if (self->have_series) return TRUE;
+    tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING,
+                      "Open a study before exporting a report.", NULL);
+    return FALSE;
+}
+
 void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportSpec *spec)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
-    if (!self->have_series) {
-        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
-        return;
-    }
+    if (!can_export(self)) return;
     int method = current_method(self);
     if (spec->slice_png && !tsc_viewer_study_get_result(self->study, method, self->series, self->slice) &&
         !method_usable(self, method))
@@ -312,10 +318,7 @@ static void on_export_requested(TscExportDialog *dialog, gpointer data)
 void tsc_viewer_window_show_export_dialog(TscViewerWindow *self)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
-    if (!self->have_series) {
-        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
-        return;
-    }
+    if (!can_export(self)) return;
     int method = current_method(self);
     gboolean has_series = tsc_viewer_study_get_series_result(self->study, method, self->series) != NULL;
     TscExportDialog *d = tsc_export_dialog_new(GTK_WINDOW(self), self->prefs, self->slice, has_series);
