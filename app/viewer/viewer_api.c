@@ -135,6 +135,14 @@ void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *er
         g_set_error_literal(error, TSC_VIEWER_ERROR, (int)status, detail);
 }
 
+void tsc_viewer_task_return_status(GTask *task, tsc_status status, const tsc_error *err,
+                                   const char *what)
+{
+    GError *error = NULL;
+    tsc_viewer_set_error(&error, status, err, what);
+    g_task_return_error(task, error);
+}
+
 /* A description as it crosses the ABI: zeroed, with its size. */
 static void description_init(tsc_description *out)
 {

@@ -8,7 +8,7 @@
 #ifndef TSC_VIEWER_API_H
 #define TSC_VIEWER_API_H
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "tsc_plugin.h"
 
@@ -37,6 +37,10 @@ const char *tsc_viewer_api_plugin_path(void);
  * (NULL: the detail alone). */
 void tsc_viewer_set_error(GError **error, tsc_status status, const tsc_error *err,
                           const char *what);
+/* Ends `task` with that error: how a worker thread's job reports a core
+ * status it cannot go on with. */
+void tsc_viewer_task_return_status(GTask *task, tsc_status status, const tsc_error *err,
+                                   const char *what);
 
 /* Colour of a slice the analysis failed on (no result, so no description). */
 #define TSC_VIEWER_COLOR_FAILED 0x8A2D2Du

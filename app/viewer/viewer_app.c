@@ -72,7 +72,7 @@ GMenuModel *tsc_viewer_app_get_recent_menu(TscViewerApp *self)
 static void rebuild_recent(TscViewerApp *self)
 {
     g_menu_remove_all(self->recent_menu);
-    char **recent = tsc_viewer_prefs_dup_recent(self->prefs);
+    g_auto(GStrv) recent = tsc_viewer_prefs_dup_recent(self->prefs);
     g_autoptr(GMenu) section = g_menu_new();
     for (char **p = recent; *p; p++) {
         g_autofree char *base = g_path_get_basename(*p);
@@ -80,9 +80,8 @@ static void rebuild_recent(TscViewerApp *self)
         g_autofree char *shown = g_strdup_printf("%s  (%s)", base, parent);
         /* Menu labels are parsed for mnemonics: "sample_dicom" would show
          * as "sampledicom"; a doubled underscore shows one. */
-        char **parts = g_strsplit(shown, "_", -1);
+        g_auto(GStrv) parts = g_strsplit(shown, "_", -1);
         g_autofree char *label = g_strjoinv("__", parts);
-        g_strfreev(parts);
         g_autoptr(GMenuItem) item = g_menu_item_new(label, NULL);
         g_menu_item_set_action_and_target_value(item, "win.open", g_variant_new_string(*p));
         g_menu_append_item(section, item);
@@ -92,7 +91,6 @@ static void rebuild_recent(TscViewerApp *self)
         g_menu_append_item(section, item);
     }
     g_menu_append_section(self->recent_menu, "Recent Studies", G_MENU_MODEL(section));
-    g_strfreev(recent);
 }
 
 void tsc_viewer_app_add_recent(TscViewerApp *self, const char *path)
@@ -182,50 +180,43 @@ ACTION(act_about)
 }
 
 static const GActionEntry app_entries[] = {
-    {"open", act_forward, "s", NULL, NULL, {0}},
-    {"open-folder", act_forward, NULL, NULL, NULL, {0}},
-    {"open-file", act_forward, NULL, NULL, NULL, {0}},
-    {"select-series", act_forward, "i", NULL, NULL, {0}},
-    {"goto-slice", act_forward, "i", NULL, NULL, {0}},
-    {"analyze-slice", act_forward, NULL, NULL, NULL, {0}},
-    {"analyze-series", act_forward, NULL, NULL, NULL, {0}},
-    {"cancel", act_forward_no_window, NULL, NULL, NULL, {0}},
-    {"window-preset", act_forward, "s", NULL, NULL, {0}},
-    {"export-report", act_forward, "s", NULL, NULL, {0}},
-    {"export-dialog", act_forward, NULL, NULL, NULL, {0}},
-    {"screenshot", act_forward, "s", NULL, NULL, {0}},
-    {"write-state", act_forward, "s", NULL, NULL, {0}},
-    {"benchmark-scroll", act_forward, "s", NULL, NULL, {0}},
-    {"tool", act_forward, "s", NULL, NULL, {0}},
-    {"measure", act_forward, "(sad)", NULL, NULL, {0}},
-    {"delete-measurement", act_forward, "i", NULL, NULL, {0}},
-    {"clear-measurements", act_forward, NULL, NULL, NULL, {0}},
-    {"probe", act_forward, "(dd)", NULL, NULL, {0}},
-    {"show-scale-bar", act_forward, NULL, NULL, NULL, {0}},
-    {"invert", act_forward, NULL, NULL, NULL, {0}},
-    {"cine", act_forward, NULL, NULL, NULL, {0}},
-    {"cine-fps", act_forward, "i", NULL, NULL, {0}},
-    {"rotate", act_forward, "i", NULL, NULL, {0}},
-    {"save-window-preset", act_forward, "s", NULL, NULL, {0}},
-    {"user-window-preset", act_forward, "s", NULL, NULL, {0}},
-    {"delete-window-preset", act_forward, "s", NULL, NULL, {0}},
-    {"flip-horizontal", act_forward, NULL, NULL, NULL, {0}},
-    {"flip-vertical", act_forward, NULL, NULL, NULL, {0}},
-    {"pacs-dialog", act_forward, NULL, NULL, NULL, {0}},
-    {"pacs-search", act_forward, "a{ss}", NULL, NULL, {0}},
-    {"pacs-more", act_forward, NULL, NULL, NULL, {0}},
-    {"pacs-retrieve", act_forward, "i", NULL, NULL, {0}},
-    {"pacs-send", act_forward, "s", NULL, NULL, {0}},
-    {"pacs-nodes", act_forward, NULL, NULL, NULL, {0}},
-    {"pacs-save-node", act_forward, "a{ss}", NULL, NULL, {0}},
-    {"pacs-test-connection", act_forward, "s", NULL, NULL, {0}},
     {"preferences", act_preferences, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"shortcuts", act_shortcuts, NULL, NULL, NULL, {0}},
-    {"show-studies", act_forward, NULL, NULL, NULL, {0}},
-    {"show-findings", act_forward, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
+
+static void add_forward_action(TscViewerApp *self, const char *name, const GVariantType *type)
+{
+    g_autoptr(GSimpleAction) a = g_simple_action_new(name, type);
+    GCallback fn =
+        g_str_equal(name, "cancel") ? G_CALLBACK(act_forward_no_window) : G_CALLBACK(act_forward);
+    g_signal_connect(a, "activate", fn, self);
+    g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(a));
+}
+
+/* An application action for each of the window's commands: the win.*
+ * actions of its class are the one list of them; the stateful ones live
+ * in each window's action map (property actions of the window and its
+ * view, the cine), so they are named here. */
+static void add_forward_actions(TscViewerApp *self)
+{
+    GtkWidgetClass *wc = g_type_class_ref(TSC_TYPE_VIEWER_WINDOW);
+    GType owner;
+    const char *name, *property;
+    const GVariantType *type;
+    for (guint i = 0; gtk_widget_class_query_action(wc, i, &owner, &name, &type, &property); i++)
+        if (g_str_has_prefix(name, "win.")) add_forward_action(self, name + 4, type);
+    g_type_class_unref(wc);
+    static const struct {
+        const char *name, *type;
+    } stateful[] = {{"tool", "s"},          {"show-scale-bar", NULL}, {"invert", NULL},
+                    {"cine", NULL},         {"cine-fps", "i"},        {"show-studies", NULL},
+                    {"show-findings", NULL}};
+    for (size_t i = 0; i < G_N_ELEMENTS(stateful); i++)
+        add_forward_action(self, stateful[i].name,
+                           stateful[i].type ? G_VARIANT_TYPE(stateful[i].type) : NULL);
+}
 
 static void add_property_actions(TscViewerApp *self)
 {
@@ -276,6 +267,7 @@ static void tsc_viewer_app_startup(GApplication *app)
     self->recent_menu = g_menu_new();
     rebuild_recent(self);
     g_action_map_add_action_entries(G_ACTION_MAP(self), app_entries, G_N_ELEMENTS(app_entries), self);
+    add_forward_actions(self);
     add_property_actions(self);
     set_accels(self);
 

@@ -24,9 +24,7 @@ static void model_thread(GTask *task, gpointer source, gpointer data, GCancellab
     gint64 t0 = g_get_monotonic_time();
     tsc_status st = api->model_load(NULL, &params, &model, &err);
     if (st != TSC_OK) {
-        GError *error = NULL;
-        tsc_viewer_set_error(&error, st, &err, "The default model could not be loaded");
-        g_task_return_error(task, error);
+        tsc_viewer_task_return_status(task, st, &err, "The default model could not be loaded");
         return;
     }
     g_info("model %s %s loaded in %.0f ms", api->model_get_name(model),
@@ -130,14 +128,20 @@ static AnalysisData *analysis_data_new(TscViewerStudy *study, tsc_model *model, 
     return d;
 }
 
-static gboolean check_model(GTask *task, AnalysisData *d)
+/* The start of every analysis thread: FALSE when the task is already
+ * answered (cancelled, or the CNN without its model), else TRUE with *opt
+ * filled. */
+static gboolean analysis_begin(GTask *task, AnalysisData *d, GCancellable *cancellable,
+                               tsc_analysis_options *opt)
 {
+    if (g_task_return_error_if_cancelled(task)) return FALSE;
     if (d->method == TSC_METHOD_CNN && !d->model) {
         g_task_return_new_error(task, TSC_VIEWER_ERROR, TSC_ENOTFOUND,
                                 "The CNN needs the default model, which is not loaded; choose "
                                 "the Threshold method or install the model");
         return FALSE;
     }
+    *opt = analysis_options(d->method, d->force_scope, cancellable);
     return TRUE;
 }
 
@@ -145,9 +149,9 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
 {
     (void)source;
     AnalysisData *d = data;
-    if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
+    tsc_analysis_options opt;
+    if (!analysis_begin(task, d, cancellable, &opt)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_result *r = NULL;
     tsc_error err = {0};
     tsc_status st;
@@ -164,14 +168,12 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
                                       &opt, &r, &err);
     }
     if (st != TSC_OK) {
-        GError *error = NULL;
-        if (st == TSC_ECANCELLED)
-            g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
-        else {
+        if (st == TSC_ECANCELLED) {
+            g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Analysis cancelled");
+        } else {
             g_autofree char *what = g_strdup_printf("Slice %zu could not be analysed", d->slice + 1);
-            tsc_viewer_set_error(&error, st, &err, what);
+            tsc_viewer_task_return_status(task, st, &err, what);
         }
-        g_task_return_error(task, error);
         return;
     }
     warm_overlay_once(d->model, r);
@@ -217,9 +219,9 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
 {
     (void)source;
     AnalysisData *d = data;
-    if (g_task_return_error_if_cancelled(task) || !check_model(task, d)) return;
+    tsc_analysis_options opt;
+    if (!analysis_begin(task, d, cancellable, &opt)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
-    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
@@ -237,10 +239,8 @@ static void series_thread(GTask *task, gpointer source, gpointer data, GCancella
     }
     if (st != TSC_OK && st != TSC_ECANCELLED) {
         if (r) api->series_result_free(r);
-        GError *error = NULL;
         g_autofree char *what = g_strdup_printf("Series %zu could not be analysed", d->series + 1);
-        tsc_viewer_set_error(&error, st, &err, what);
-        g_task_return_error(task, error);
+        tsc_viewer_task_return_status(task, st, &err, what);
         return;
     }
     if (!r) {

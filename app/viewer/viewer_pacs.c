@@ -478,9 +478,7 @@ static void echo_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     tsc_error err = {0};
     tsc_status st = tsc_viewer_api()->pacs_echo(&j->pn, &err);
     if (st != TSC_OK) {
-        GError *error = NULL;
-        tsc_viewer_set_error(&error, st, &err, NULL);
-        g_task_return_error(task, error);
+        tsc_viewer_task_return_status(task, st, &err, NULL);
         return;
     }
     g_task_return_boolean(task, TRUE);
@@ -512,9 +510,7 @@ static void find_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     tsc_error err = {0};
     tsc_status st = api->pacs_find_studies(&j->pn, &q, &list, &err);
     if (st != TSC_OK) {
-        GError *error = NULL;
-        tsc_viewer_set_error(&error, st, &err, NULL);
-        g_task_return_error(task, error);
+        tsc_viewer_task_return_status(task, st, &err, NULL);
         return;
     }
     if (g_task_return_error_if_cancelled(task)) {

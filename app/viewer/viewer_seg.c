@@ -122,9 +122,8 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
         tsc_error err = {0};
         tsc_status st = api->seg_frame_decode(ix, (gsize)s, f, frame, &err);
         if (st != TSC_OK) {
-            GError *error = NULL;
-            tsc_viewer_set_error(&error, st, &err, "The stored segmentation could not be read");
-            g_task_return_error(task, error);
+            tsc_viewer_task_return_status(task, st, &err,
+                                          "The stored segmentation could not be read");
             return;
         }
         if (!m->masks[k]) m->masks[k] = g_malloc0(px);

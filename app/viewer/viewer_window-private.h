@@ -173,6 +173,19 @@ static inline TscViewerWindow *ctx_window(Ctx *c)
     return self;
 }
 
+/* One command of the window's class: win.NAME, its parameter type (NULL:
+ * none) and its handler.  Each file installs its own table. */
+typedef struct {
+    const char *name, *type;
+    GtkWidgetActionActivateFunc fn;
+} WinAction;
+
+static inline void install_win_actions(GtkWidgetClass *wc, const WinAction *actions, gsize n)
+{
+    for (gsize i = 0; i < n; i++)
+        gtk_widget_class_install_action(wc, actions[i].name, actions[i].type, actions[i].fn);
+}
+
 static inline gpointer slice_key(int method, gsize series, gsize slice)
 {
     return GSIZE_TO_POINTER(((guint64)(method + 1) << 56) | ((guint64)series << 32) | slice);

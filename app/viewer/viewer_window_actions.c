@@ -262,13 +262,19 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
     }
 }
 
+/* An export needs a series on screen; else the info bar says so. */
+static gboolean can_export(TscViewerWindow *self)
+{
+    if (self->have_series) return TRUE;
+    tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING,
+                      "Open a study before exporting a report.", NULL);
+    return FALSE;
+}
+
 void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportSpec *spec)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
-    if (!self->have_series) {
-        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
-        return;
-    }
+    if (!can_export(self)) return;
     int method = current_method(self);
     if (spec->slice_png && !tsc_viewer_study_get_result(self->study, method, self->series, self->slice) &&
         !method_usable(self, method))
@@ -312,10 +318,7 @@ static void on_export_requested(TscExportDialog *dialog, gpointer data)
 void tsc_viewer_window_show_export_dialog(TscViewerWindow *self)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
-    if (!self->have_series) {
-        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING, "Open a study before exporting a report.", NULL);
-        return;
-    }
+    if (!can_export(self)) return;
     int method = current_method(self);
     gboolean has_series = tsc_viewer_study_get_series_result(self->study, method, self->series) != NULL;
     TscExportDialog *d = tsc_export_dialog_new(GTK_WINDOW(self), self->prefs, self->slice, has_series);
@@ -375,10 +378,7 @@ WIN_ACTION(win_benchmark_scroll)
 
 void _tsc_viewer_window_install_actions(GtkWidgetClass *wc)
 {
-    static const struct {
-        const char *name, *type;
-        GtkWidgetActionActivateFunc fn;
-    } actions[] = {
+    static const WinAction actions[] = {
         {"win.open", "s", win_open},
         {"win.open-folder", NULL, win_open_folder},
         {"win.open-file", NULL, win_open_file},
@@ -394,6 +394,5 @@ void _tsc_viewer_window_install_actions(GtkWidgetClass *wc)
         {"win.write-state", "s", win_write_state},
         {"win.benchmark-scroll", "s", win_benchmark_scroll},
     };
-    for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
-        gtk_widget_class_install_action(wc, actions[i].name, actions[i].type, actions[i].fn);
+    install_win_actions(wc, actions, G_N_ELEMENTS(actions));
 }

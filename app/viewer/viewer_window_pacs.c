@@ -202,10 +202,7 @@ PACS_ACTION(win_pacs_test_connection)
 
 void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc)
 {
-    static const struct {
-        const char *name, *type;
-        GtkWidgetActionActivateFunc fn;
-    } actions[] = {
+    static const WinAction actions[] = {
         {"win.pacs-dialog", NULL, win_pacs_dialog},
         {"win.pacs-search", "a{ss}", win_pacs_search},
         {"win.pacs-more", NULL, win_pacs_more},
@@ -215,8 +212,7 @@ void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc)
         {"win.pacs-save-node", "a{ss}", win_pacs_save_node},
         {"win.pacs-test-connection", "s", win_pacs_test_connection},
     };
-    for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
-        gtk_widget_class_install_action(wc, actions[i].name, actions[i].type, actions[i].fn);
+    install_win_actions(wc, actions, G_N_ELEMENTS(actions));
 }
 
 void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf)

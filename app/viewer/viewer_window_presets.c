@@ -190,9 +190,11 @@ void _tsc_viewer_window_write_presets_state(TscViewerWindow *self, GKeyFile *kf)
 
 void _tsc_viewer_window_install_preset_actions(GtkWidgetClass *wc)
 {
-    gtk_widget_class_install_action(wc, "win.save-window-preset", "s", win_save_window_preset);
-    gtk_widget_class_install_action(wc, "win.save-entered-window-preset", NULL,
-                                    win_save_entered_window_preset);
-    gtk_widget_class_install_action(wc, "win.user-window-preset", "s", win_user_window_preset);
-    gtk_widget_class_install_action(wc, "win.delete-window-preset", "s", win_delete_window_preset);
+    static const WinAction actions[] = {
+        {"win.save-window-preset", "s", win_save_window_preset},
+        {"win.save-entered-window-preset", NULL, win_save_entered_window_preset},
+        {"win.user-window-preset", "s", win_user_window_preset},
+        {"win.delete-window-preset", "s", win_delete_window_preset},
+    };
+    install_win_actions(wc, actions, G_N_ELEMENTS(actions));
 }

@@ -243,17 +243,20 @@ static void win_clear_measurements(GtkWidget *widget, const char *name, GVariant
 
 void _tsc_viewer_window_install_tool_actions(GtkWidgetClass *wc)
 {
-    gtk_widget_class_install_action(wc, "win.measure", "(sad)", win_measure);
-    gtk_widget_class_install_action(wc, "win.delete-measurement", "i", win_delete_measurement);
-    gtk_widget_class_install_action(wc, "win.probe", "(dd)", win_probe);
-    gtk_widget_class_install_action(wc, "win.rotate", "i", win_rotate);
-    gtk_widget_class_install_action(wc, "win.flip-horizontal", NULL, win_flip);
-    gtk_widget_class_install_action(wc, "win.flip-vertical", NULL, win_flip);
+    static const WinAction actions[] = {
+        {"win.measure", "(sad)", win_measure},
+        {"win.delete-measurement", "i", win_delete_measurement},
+        {"win.clear-measurements", NULL, win_clear_measurements},
+        {"win.probe", "(dd)", win_probe},
+        {"win.rotate", "i", win_rotate},
+        {"win.flip-horizontal", NULL, win_flip},
+        {"win.flip-vertical", NULL, win_flip},
+    };
+    install_win_actions(wc, actions, G_N_ELEMENTS(actions));
     gtk_widget_class_add_binding_action(wc, GDK_KEY_bracketleft, 0, "win.rotate", "i", -1);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_bracketright, 0, "win.rotate", "i", 1);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_x, 0, "win.flip-horizontal", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_y, 0, "win.flip-vertical", NULL);
-    gtk_widget_class_install_action(wc, "win.clear-measurements", NULL, win_clear_measurements);
     static const struct {
         guint key;
         const char *tool;

@@ -2853,6 +2853,22 @@ static int test_pacs_tls_node_is_trusted_only_with_its_certificate(void)
     return pacs_case_end(v, &a, r);
 }
 
+/* Saves PACS nodes where the viewer's settings keep them (GSettings'
+ * keyfile backend in the test's home, with GSETTINGS_BACKEND=keyfile):
+ * `nodes` as the key pacs-nodes and `value` as `key` (pacs-nodes-tls,
+ * pacs-nodes-move).  0, or 1 with a message. */
+static int save_pacs_nodes(const char *nodes, const char *key, const char *value)
+{
+    g_autofree char *dir = g_build_filename(workdir, ".config", "glib-2.0", "settings", NULL);
+    g_mkdir_with_parents(dir, 0700);
+    g_autofree char *path = g_build_filename(dir, "keyfile", NULL);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes", nodes);
+    g_key_file_set_string(kf, "org/tumorscope/Viewer", key, value);
+    if (!g_key_file_save_to_file(kf, path, NULL)) return failf("cannot write %s", path);
+    return 0;
+}
+
 /* Settings saved by the viewer (GSettings' keyfile backend in the test's
  * home): a node of the settings before TLS (no pacs-nodes-tls entry) and a
  * node with TLS trusting the store's certificate, both at the TLS store.
@@ -2864,10 +2880,6 @@ static int test_pacs_stored_nodes_keep_their_tls_settings(void)
     g_autofree char *crt = NULL, *other = NULL;
     int r = tls_store_start(&a, &crt, &other);
     if (r) return r == SKIP ? r : pacs_case_end(NULL, &a, r);
-    g_autofree char *dir = g_build_filename(workdir, ".config", "glib-2.0", "settings", NULL);
-    g_mkdir_with_parents(dir, 0700);
-    g_autofree char *path = g_build_filename(dir, "keyfile", NULL);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autofree char *nodes =
         g_strdup_printf("[('Old archive', 'TSCSTORE', '127.0.0.1', %d, 'TSCVIEWER', 5), "
                         "('Secure archive', 'TSCSTORE', '127.0.0.1', %d, 'TSCVIEWER', 10)]",
@@ -2875,10 +2887,7 @@ static int test_pacs_stored_nodes_keep_their_tls_settings(void)
     g_autoptr(GVariant) tls =
         g_variant_ref_sink(g_variant_new_parsed("{'Secure archive': (true, %s, '', '')}", crt));
     g_autofree char *tls_text = g_variant_print(tls, FALSE);
-    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes", nodes);
-    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes-tls", tls_text);
-    if (!g_key_file_save_to_file(kf, path, NULL))
-        return pacs_case_end(NULL, &a, failf("cannot write %s", path));
+    if ((r = save_pacs_nodes(nodes, "pacs-nodes-tls", tls_text))) return pacs_case_end(NULL, &a, r);
     const char *env[] = {"GSETTINGS_BACKEND=keyfile", "TSC_VIEWER_PACS_NODE", NULL};
     Viewer *v = viewer_start(NULL, env);
     if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
@@ -2909,6 +2918,17 @@ static int start_on_lesion_series(LesionCase *c)
     g_clear_pointer(&c->study, g_free);
     CHECK(c->v, "viewer start");
     viewer_action(c->v, "select-series", g_variant_new_int32((gint32)c->series));
+    return 0;
+}
+
+/* The lesion series' middle slice: its index in *slice, its pixels as the
+ * plugin decodes them in *d (freed with image_free). */
+static int decode_middle_slice(LesionCase *c, size_t *slice, tsc_dicom_image **d)
+{
+    *slice = c->si->n_slices / 2;
+    tsc_error err = {0};
+    CHECK(c->p.api->slice_decode(c->p.index, c->series, *slice, d, &err) == TSC_OK, "%s",
+          err.message);
     return 0;
 }
 
@@ -3040,10 +3060,9 @@ static int test_measurements_keep_their_slice(void)
     int r = start_on_lesion_series(&c);
     if (r) return r;
     Viewer *v = c.v;
-    size_t slice = c.si->n_slices / 2;
+    size_t slice;
     tsc_dicom_image *d = NULL;
-    tsc_error err = {0};
-    CHECK(c.p.api->slice_decode(c.p.index, c.series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    if ((r = decode_middle_slice(&c, &slice, &d))) return r;
     double W = d->cols, H = d->rows;
     Expected e[3] = {
         {.kind = "ruler", .n = 2, .xy = {0.2 * W, 0.25 * H, 0.7 * W, 0.55 * H}},
@@ -3118,10 +3137,9 @@ static int test_probe_and_scale_bar(void)
     int r = start_on_lesion_series(&c);
     if (r) return r;
     Viewer *v = c.v;
-    size_t slice = c.si->n_slices / 2;
+    size_t slice;
     tsc_dicom_image *d = NULL;
-    tsc_error err = {0};
-    CHECK(c.p.api->slice_decode(c.p.index, c.series, slice, &d, &err) == TSC_OK, "%s", err.message);
+    if ((r = decode_middle_slice(&c, &slice, &d))) return r;
     int col = d->cols / 2 + 3, row = d->rows / 2 - 5;
     g_autofree char *want = g_strdup_printf("%.1f", d->pixels[(size_t)row * d->cols + col]);
     g_autofree char *want_pos = g_strdup_printf("col %d, row %d", col + 1, row + 1);
@@ -3373,18 +3391,11 @@ static int test_pacs_move_retrieve_opens_the_study(void)
     Archive a;
     if ((r = archive_start(&a))) return r;
     if ((r = archive_fill(&a, study))) return pacs_case_end(NULL, &a, r);
-    g_autofree char *dir = g_build_filename(workdir, ".config", "glib-2.0", "settings", NULL);
-    g_mkdir_with_parents(dir, 0700);
-    g_autofree char *path = g_build_filename(dir, "keyfile", NULL);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autofree char *nodes =
         g_strdup_printf("[('Move archive', 'TSCQR', '127.0.0.1', %d, 'TSCVIEWER', 10)]", a.port);
     g_autofree char *move =
         g_strdup_printf("{'Move archive': (true, %d, '127.0.0.1')}", archive_move_port);
-    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes", nodes);
-    g_key_file_set_string(kf, "org/tumorscope/Viewer", "pacs-nodes-move", move);
-    if (!g_key_file_save_to_file(kf, path, NULL))
-        return pacs_case_end(NULL, &a, failf("cannot write %s", path));
+    if ((r = save_pacs_nodes(nodes, "pacs-nodes-move", move))) return pacs_case_end(NULL, &a, r);
     g_autofree char *cache = g_build_filename(workdir, "cache", NULL);
     g_autofree char *cache_env = g_strdup_printf("TSC_VIEWER_PACS_CACHE=%s", cache);
     const char *env[] = {"GSETTINGS_BACKEND=keyfile", "TSC_VIEWER_PACS_NODE", cache_env, NULL};
