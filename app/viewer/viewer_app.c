@@ -241,6 +241,7 @@ static void set_accels(TscViewerApp *self)
         {"win.open-file", {"<Control><Shift>o", NULL}},
         {"win.export-dialog", {"<Control>e", NULL}},
         {"win.pacs-dialog", {"<Control><Shift>p", NULL}},
+        {"win.show-tags", {"<Control>i", NULL}},
         {"win.analyze-series", {"<Control>Return", "<Control>KP_Enter", NULL}},
         {"app.preferences", {"<Control>comma", NULL}},
         {"app.quit", {"<Control>q", NULL}},

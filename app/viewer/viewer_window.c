@@ -16,6 +16,7 @@
 #include "tsc_format.h"
 #include "viewer_desktop.h"
 #include "viewer_window_pacs.h"
+#include "viewer_window_tags.h"
 
 G_DEFINE_FINAL_TYPE(TscViewerWindow, tsc_viewer_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -529,6 +530,7 @@ void tsc_viewer_window_goto_slice(TscViewerWindow *self, gssize slice)
     self->slice = (gsize)slice;
     tsc_viewer_study_set_focus(self->study, self->series, self->slice);
     tsc_slice_strip_set_current(self->strip, self->slice);
+    _tsc_viewer_window_update_tags(GTK_WIDGET(self));
     refresh_corner_text(self);
     /* The series section changes only with a series result, which stages its
      * own refresh (_tsc_viewer_window_refresh_panels_staged); rebuilding it here would put that
@@ -969,6 +971,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
      * keys from a focused entry or list. */
     _tsc_viewer_window_install_actions(wc);
     _tsc_viewer_window_install_pacs_actions(wc);
+    _tsc_viewer_window_install_tags_actions(wc);
     _tsc_viewer_window_install_tool_actions(wc);
     _tsc_viewer_window_install_preset_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);

@@ -14,6 +14,7 @@
 
 #include "tsc_format.h"
 #include "viewer_desktop.h"
+#include "viewer_window_tags.h"
 
 /* ---- opening ----------------------------------------------------------- */
 
@@ -52,6 +53,7 @@ static void reset_study(TscViewerWindow *self)
     tsc_issue_bar_set(self->issue_bar, "seg", 0, NULL, NULL);
     tsc_series_browser_set_study(self->browser, NULL);
     g_clear_object(&self->study);
+    _tsc_viewer_window_update_tags(GTK_WIDGET(self));
     tsc_issue_bar_set(self->issue_bar, "skipped", 0, NULL, NULL);
     tsc_issue_bar_set(self->issue_bar, "ignored", 0, NULL, NULL);
     _tsc_viewer_window_hide_toast(self);

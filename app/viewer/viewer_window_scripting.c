@@ -14,6 +14,7 @@
 
 #include "tsc_format.h"
 #include "viewer_window_pacs.h"
+#include "viewer_window_tags.h"
 
 /* ---- scripting: idle, screenshot, state -------------------------------- */
 
@@ -417,6 +418,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         }
     }
     _tsc_viewer_window_write_pacs_state(GTK_WIDGET(self), kf);
+    _tsc_viewer_window_write_tags_state(GTK_WIDGET(self), kf);
     _tsc_viewer_window_write_tools_state(self, kf);
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
     g_autoptr(GError) error = NULL;

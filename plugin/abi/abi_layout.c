@@ -513,4 +513,15 @@ TSC__AT(tsc_timings, inference_ms, 8);
 TSC__AT(tsc_timings, postprocess_ms, 16);
 TSC__AT(tsc_timings, total_ms, 24);
 
+/* tsc_dicom_tag: lent by pointer (version 8) */
+TSC__GROWN(tsc_dicom_tag, 48);
+TSC__AT(tsc_dicom_tag, struct_size, 0);
+TSC__AT(tsc_dicom_tag, group, 8);
+TSC__AT(tsc_dicom_tag, element, 10);
+TSC__AT(tsc_dicom_tag, vr, 12);
+TSC__AT(tsc_dicom_tag, depth, 16);
+TSC__AT(tsc_dicom_tag, keyword, 24);
+TSC__AT(tsc_dicom_tag, value, 32);
+TSC__AT(tsc_dicom_tag, hidden, 40);
+
 #endif

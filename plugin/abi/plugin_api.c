@@ -276,10 +276,15 @@ static const tsc_plugin_api api_table = {
     .model_get_precision = tsc_model_get_precision,
     /* version 7 */
     .pacs_retrieve = tsc_pacs_retrieve,
+    /* version 8 */
+    .dicom_slice_tags = tsc_dicom_slice_tags,
+    .dicom_tag_list_count = tsc_dicom_tag_list_count,
+    .dicom_tag_list_get = tsc_dicom_tag_list_get,
+    .dicom_tag_list_free = tsc_dicom_tag_list_free,
 };
 
-/* Versions 1 to 7 are frozen: their members never move.  A later version
- * appends members after pacs_retrieve and updates only the total size
+/* Versions 1 to 8 are frozen: their members never move.  A later version
+ * appends members after dicom_tag_list_free and updates only the total size
  * check. */
 _Static_assert(offsetof(tsc_plugin_api, plugin_version) == 8, "ABI v1 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, write_dicom_outputs) == 8 + 65 * sizeof(void *),
@@ -314,7 +319,11 @@ _Static_assert(offsetof(tsc_plugin_api, model_get_precision) == 8 + 124 * sizeof
                "ABI v6 layout changed");
 _Static_assert(offsetof(tsc_plugin_api, pacs_retrieve) == 8 + 125 * sizeof(void *),
                "ABI v7 layout changed");
-_Static_assert(sizeof(tsc_plugin_api) == 8 + 126 * sizeof(void *), "ABI v7 size changed");
+_Static_assert(offsetof(tsc_plugin_api, dicom_slice_tags) == 8 + 126 * sizeof(void *),
+               "ABI v8 layout changed");
+_Static_assert(offsetof(tsc_plugin_api, dicom_tag_list_free) == 8 + 129 * sizeof(void *),
+               "ABI v8 layout changed");
+_Static_assert(sizeof(tsc_plugin_api) == 8 + 130 * sizeof(void *), "ABI v8 size changed");
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;
 

@@ -39,6 +39,7 @@
 #include "tsc_analysis.h"
 #include "tsc_dicom.h"
 #include "tsc_dicom_outputs.h"
+#include "tsc_dicom_tags.h"
 #include "tsc_dicom_write.h"
 #include "tsc_log.h"
 #include "tsc_nn.h"
@@ -55,9 +56,9 @@ extern "C" {
  * description of a result, version 4 the engine and writer members whose
  * structs start with struct_size, version 5 the PACS client and stored
  * reports, version 6 the engine's int8 mode and its calibration, version 7
- * the retrieve by C-MOVE to our own Store SCP; see the
- * end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 7u
+ * the retrieve by C-MOVE to our own Store SCP, version 8 the attributes of
+ * a slice's file for tag browsers; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 8u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -410,6 +411,18 @@ typedef struct tsc_plugin_api {
                                 const char *dest_dir, const tsc_pacs_retrieve_params *params,
                                 tsc_pacs_progress_fn progress, void *user, size_t *n_received,
                                 tsc_error *err);
+
+    /* ---- version 8: a DICOM tag browser (plugin/dicom/tsc_dicom_tags.h) ----
+     * Every attribute of the file slice `slice` of series `series` comes
+     * from, as text, read again from disk; with TSC_DICOM_TAGS_DEIDENTIFY
+     * as the de-identified outputs would carry them, every identifying value
+     * hidden.  Rows are lent by pointer (tsc_dicom_tag starts with
+     * struct_size; fields are only appended) until the list is freed. */
+    tsc_status (*dicom_slice_tags)(const tsc_dicom_index *index, size_t series, size_t slice,
+                                   unsigned flags, tsc_dicom_tag_list **out, tsc_error *err);
+    size_t (*dicom_tag_list_count)(const tsc_dicom_tag_list *list);
+    const tsc_dicom_tag *(*dicom_tag_list_get)(const tsc_dicom_tag_list *list, size_t i);
+    void (*dicom_tag_list_free)(tsc_dicom_tag_list *list);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

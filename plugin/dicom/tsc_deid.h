@@ -39,6 +39,11 @@ extern "C" {
 /* Writes the replacement of `uid` into `out` ("" for ""). */
 void tsc_deid_uid(const char *uid, char out[TSC_DEID_UID_SIZE]);
 
+/* The dummy StudyID (Annex E "Z/D", which DICOMDIRs need) of the study
+ * `study_uid`: "S" and the last 10 digits of the study's replacement UID, so
+ * that it is one per study. */
+void tsc_deid_study_id(const char *study_uid, char out[TSC_DEID_UID_SIZE]);
+
 /* The pseudonym tag of patient `pt` (upper-case hexadecimal). */
 void tsc_deid_patient_tag(const tsc_dicom_patient_info *pt, char out[TSC_DEID_TAG_SIZE]);
 

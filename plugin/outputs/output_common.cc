@@ -250,12 +250,9 @@ static void identity(Context &c)
         c.patient_id = std::string("TSC-") + tag;
         c.birth_date = "";
         c.sex = "";
-        /* StudyID: a dummy (Annex E "Z/D") that DICOMDIRs need, taken from
-         * the study's replacement UID so that it is one per study. */
-        char uid[TSC_DEID_UID_SIZE];
-        tsc_deid_uid(c.st->study_uid, uid);
-        size_t len = strlen(uid);
-        c.study_id = std::string("S") + (len > 10 ? uid + len - 10 : uid);
+        char study_id[TSC_DEID_UID_SIZE];
+        tsc_deid_study_id(c.st->study_uid, study_id);
+        c.study_id = study_id;
         c.accession = "";
         c.study_description = tsc_deid_study_description(c.se->modality, text, sizeof text);
     } else {

@@ -36,6 +36,7 @@
 #include "render_private.h"
 #include "tsc_deid.h"
 #include "tsc_dicom_outputs.h"
+#include "tsc_dicom_tags.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
 
@@ -858,6 +859,84 @@ TSC_TEST(outputs_deidentified_hold_no_planted_identifier)
 /* Our SR opened again with the study it belongs to is listed as a stored
  * report of that series, with what made it, when, and the series finding in
  * the words the analysis used; it is not taken for an image or skipped. */
+/* The tag browser's list of a planted header: without de-identification the
+ * header as stored; with it, the same pseudonyms, shifted dates and
+ * remapped UIDs as the outputs, every other identifying value hidden. */
+static const tsc_dicom_tag *find_tag(const tsc_dicom_tag_list *l, uint16_t g, uint16_t e)
+{
+    for (size_t i = 0; i < tsc_dicom_tag_list_count(l); i++) {
+        const tsc_dicom_tag *t = tsc_dicom_tag_list_get(l, i);
+        if (t->group == g && t->element == e && t->depth == 0) return t;
+    }
+    return nullptr;
+}
+
+TSC_TEST(tag_browser_deidentified_lists_no_planted_identifier)
+{
+    Fixture f;
+    setup_edited(f, plant);
+    tsc_error err;
+    tsc_dicom_tag_list *plain = nullptr, *deid = nullptr;
+    REQUIRE(tsc_dicom_slice_tags(f.ix, 0, 3, 0, &plain, &err) == TSC_OK);
+    REQUIRE(tsc_dicom_slice_tags(f.ix, 0, 3, TSC_DICOM_TAGS_DEIDENTIFY, &deid, &err) == TSC_OK);
+
+    /* As stored: the planted name, the meta header first, pixel data not shown. */
+    const tsc_dicom_tag *name = find_tag(plain, 0x0010, 0x0010);
+    REQUIRE(name);
+    CHECK(std::string(name->keyword) == "PatientName" && std::string(name->vr) == "PN");
+    CHECK(std::string(name->value) == "PLANTEDSURNAME7Q^PLANTEDGIVEN7Q" && !name->hidden);
+    CHECK(tsc_dicom_tag_list_get(plain, 0)->group == 0x0002);
+    const tsc_dicom_tag *rows = find_tag(plain, 0x0028, 0x0010);
+    REQUIRE(rows);
+    CHECK(std::string(rows->value) == std::to_string(tsc_dicom_get_series(f.ix, 0)->rows));
+    const tsc_dicom_tag *px = find_tag(plain, 0x7FE0, 0x0010);
+    REQUIRE(px);
+    CHECK(std::string(px->value).find("pixel data") != std::string::npos);
+    CHECK(find_tag(plain, 0x0009, 0x1001) != nullptr);
+
+    /* De-identified: every row, keyword and value, free of what was planted. */
+    std::string all;
+    size_t hidden = 0;
+    for (size_t i = 0; i < tsc_dicom_tag_list_count(deid); i++) {
+        const tsc_dicom_tag *t = tsc_dicom_tag_list_get(deid, i);
+        all += std::string(t->keyword) + "=" + t->value + "\n";
+        hidden += t->hidden != 0;
+    }
+    check_no_leak("the de-identified tag list", all);
+    CHECK(tsc_dicom_tag_list_count(deid) == tsc_dicom_tag_list_count(plain));
+    CHECK(hidden >= 10);
+    /* The same pseudonym and study UID as the de-identified outputs. */
+    char tag[TSC_DEID_TAG_SIZE], uid[TSC_DEID_UID_SIZE];
+    tsc_deid_patient_tag(tsc_dicom_get_patient(f.ix, 0), tag);
+    CHECK(std::string(find_tag(deid, 0x0010, 0x0010)->value) == std::string("Anonymous^") + tag);
+    CHECK(std::string(find_tag(deid, 0x0010, 0x0020)->value) == std::string("TSC-") + tag);
+    tsc_deid_uid(PLANTED_UID_ROOT ".1", uid);
+    CHECK(std::string(find_tag(deid, 0x0020, 0x000D)->value) == uid);
+    CHECK(find_tag(deid, 0x0008, 0x0080)->hidden);                    /* InstitutionName */
+    CHECK(find_tag(deid, 0x0009, 0x1001)->hidden);                    /* private */
+    CHECK(std::string(find_tag(deid, 0x0018, 0x1000)->value) == "0"); /* DeviceSerialNumber */
+    CHECK(std::string(find_tag(deid, 0x0008, 0x0016)->value) ==
+          std::string(find_tag(plain, 0x0008, 0x0016)->value)); /* a SOP class stays */
+    tsc_dicom_tag_list_free(plain);
+    tsc_dicom_tag_list_free(deid);
+}
+
+TSC_TEST(tag_browser_says_which_file_cannot_be_read_any_more)
+{
+    Fixture f;
+    setup_edited(f, [](DcmDataset &, size_t) {});
+    const tsc_dicom_slice_info *si = tsc_dicom_get_slice(f.ix, 0, 0);
+    REQUIRE(unlink(si->path) == 0);
+    tsc_error err;
+    tsc_dicom_tag_list *l = nullptr;
+    CHECK(tsc_dicom_slice_tags(f.ix, 0, 0, 0, &l, &err) == TSC_EIO);
+    CHECK(l == nullptr);
+    printf("error: %s\n", err.message);
+    const char *base = strrchr(si->path, '/');
+    CHECK(strstr(err.message, base + 1) != nullptr);
+    CHECK(strstr(err.message, "reopen") != nullptr);
+}
+
 TSC_TEST(outputs_sr_is_read_back_as_a_stored_report_of_its_series)
 {
     Fixture f;
@@ -1059,6 +1138,8 @@ TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_source_without_frame_of_reference_gets_a_stated_new_one),
               TSC_CASE(outputs_dicom_errors_name_the_missing_attribute),
               TSC_CASE(outputs_deidentified_hold_no_planted_identifier),
+              TSC_CASE(tag_browser_deidentified_lists_no_planted_identifier),
+              TSC_CASE(tag_browser_says_which_file_cannot_be_read_any_more),
               TSC_CASE(outputs_sr_is_read_back_as_a_stored_report_of_its_series),
               TSC_CASE(outputs_deidentified_references_stay_consistent),
               TSC_CASE(outputs_pdf_passes_dciodvfy_in_the_source_study),

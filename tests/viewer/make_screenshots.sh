@@ -79,6 +79,15 @@ act analyze-series
 act goto-slice 13
 shot viewer-normal-series.png
 stop
+# The DICOM tag browser over the normal sample, de-identified (the default):
+# pseudonyms, hidden identifying values.
+start "$SRC/sample_dicom"
+act select-series 0
+act goto-slice 13
+act tags-search "'name'"
+sleep 2
+shot viewer-tags.png
+stop
 # A laptop screen: 1280x720, then with both side panels folded (F9, Shift+F9).
 TSC_VIEWER_WINDOW_SIZE=1280x720 start "$SRC/sample_dicom"
 act select-series 4

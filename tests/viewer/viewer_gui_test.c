@@ -3427,6 +3427,8 @@ static int test_pacs_move_retrieve_opens_the_study(void)
 
 /* The viewer against Debian's Orthanc, on the helpers above. */
 #include "viewer_gui_orthanc.c"
+/* The DICOM tag browser. */
+#include "viewer_gui_tags.c"
 
 static const struct {
     const char *name;
@@ -3469,7 +3471,7 @@ static const struct {
     {"viewer_pacs_stored_nodes_keep_their_tls_settings",
      test_pacs_stored_nodes_keep_their_tls_settings},
     {"viewer_pacs_move_retrieve_opens_the_study", test_pacs_move_retrieve_opens_the_study},
-    VIEWER_ORTHANC_CASES};
+    VIEWER_ORTHANC_CASES VIEWER_TAGS_CASES};
 
 int main(int argc, char **argv)
 {
