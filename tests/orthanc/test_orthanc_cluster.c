@@ -359,7 +359,7 @@ TSC_TEST(orthanc_two_nodes_on_one_index_analyse_each_of_20_series_once)
     setup();
     const char *t = tsc_test_tmpdir();
     double t0 = now_s();
-    make_series(t, N_SERIES, 8);
+    make_series(t, N_SERIES, 4);
     printf("%d series made in %.0f s\n", N_SERIES, now_s() - t0);
     start_postgres(t);
     /* Both nodes sweep every second, so besides their own stable events they
