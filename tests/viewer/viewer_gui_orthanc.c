@@ -12,8 +12,10 @@
  * a check fails.  The node is configured as a user does: its fields in the
  * PACS nodes window, Save (`pacs-save-node`), Test Connection.  Orthanc
  * runs with --verbose so that its log says whether a retrieve came as C-GET
- * or C-MOVE.  No plugin model or study is opened in this process; no CLI
- * is run.  Skips (77) when Orthanc or sample_dicom/ is not there. */
+ * or C-MOVE.  The TLS cases give Orthanc DICOM TLS with keys and
+ * certificates that openssl makes in the case's folder.  No plugin model or
+ * study is opened in this process; no CLI is run.  Skips (77) when Orthanc,
+ * openssl (TLS cases) or sample_dicom/ is not there. */
 #include <cjson/cJSON.h>
 #include <sys/prctl.h>
 
@@ -21,8 +23,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 
 typedef struct {
     GSubprocess *proc;
-    int http_port, dicom_port;
+    int http_port, dicom_port, move_port;
     char *dir, *log;
+    /* NULL: plain DICOM.  Else DICOM TLS, with <name>.key and <name>.crt
+     * in this folder (make_certificates): Orthanc is `identity`, the
+     * viewer "ours"; each requires the other's certificate. */
+    char *tls;
+    const char *identity;
+    int launches;
 } Orthanc;
 
 /* One request to Orthanc's REST API (HTTP/1.0 on loopback): the answer's
@@ -77,12 +85,11 @@ static void orthanc_child_setup(gpointer data)
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a test that dies */
 }
 
-/* Orthanc on free loopback ports with an empty temporary index and storage;
- * TSCVIEWER is a modality at 127.0.0.1:`move_port` (the target of C-MOVE).
- * Up when GET /system answers.  SKIP when Orthanc is not installed. */
-static int orthanc_start(Orthanc *o, int move_port)
+/* Writes Orthanc's configuration (TLS settings when o->tls, Orthanc being
+ * o->identity), starts it with its log in the artefacts, and waits until
+ * GET /system answers. */
+static int orthanc_launch(Orthanc *o)
 {
-    memset(o, 0, sizeof *o);
     g_autofree char *bin = g_file_test("/usr/sbin/Orthanc", G_FILE_TEST_IS_EXECUTABLE)
                                ? g_strdup("/usr/sbin/Orthanc")
                                : g_find_program_in_path("Orthanc");
@@ -90,21 +97,28 @@ static int orthanc_start(Orthanc *o, int move_port)
         printf("SKIP: the Orthanc binary is not installed (Debian package orthanc)\n");
         return SKIP;
     }
-    o->dir = g_build_filename(workdir, "orthanc", NULL);
-    g_mkdir_with_parents(o->dir, 0700);
-    o->http_port = free_port();
-    o->dicom_port = free_port();
-    CHECK(o->http_port > 0 && o->dicom_port > 0 && o->http_port != o->dicom_port, "no free ports");
+    g_autofree char *tls =
+        o->tls ? g_strdup_printf("\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": "
+                                 "\"%s/%s.crt\", \"DicomTlsPrivateKey\": \"%s/%s.key\", "
+                                 "\"DicomTlsTrustedCertificates\": \"%s/ours.crt\", "
+                                 "\"DicomTlsRemoteCertificateRequired\": true, ",
+                                 o->tls, o->identity, o->tls, o->identity, o->tls)
+               : g_strdup("");
     g_autofree char *cfg = g_build_filename(o->dir, "orthanc.json", NULL);
     g_autofree char *text = g_strdup_printf(
         "{ \"Name\": \"tsc-viewer-test\", \"StorageDirectory\": \"%s\", \"IndexDirectory\": "
         "\"%s\", \"HttpPort\": %d, \"DicomPort\": %d, \"DicomAet\": \"ORTHANC\", "
         "\"DicomCheckCalledAet\": true, \"RemoteAccessAllowed\": false, "
-        "\"AuthenticationEnabled\": false, \"SaveJobs\": false, \"Plugins\": [], "
-        "\"DicomModalities\": { \"viewer\": [ \"TSCVIEWER\", \"127.0.0.1\", %d ] } }\n",
-        o->dir, o->dir, o->http_port, o->dicom_port, move_port > 0 ? move_port : 1);
+        "\"AuthenticationEnabled\": false, \"SaveJobs\": false, \"Plugins\": [], %s"
+        "\"DicomModalities\": { \"viewer\": { \"AET\": \"TSCVIEWER\", \"Host\": "
+        "\"127.0.0.1\", \"Port\": %d, \"UseDicomTls\": %s } } }\n",
+        o->dir, o->dir, o->http_port, o->dicom_port, tls, o->move_port > 0 ? o->move_port : 1,
+        o->tls ? "true" : "false");
     CHECK(g_file_set_contents(cfg, text, -1, NULL), "cannot write %s", cfg);
-    o->log = g_strdup_printf("%s/%s-orthanc.log", artefacts, case_name);
+    /* A restart logs to a file of its own (the launcher truncates). */
+    g_free(o->log);
+    o->log = g_strdup_printf("%s/%s-orthanc%s.log", artefacts, case_name,
+                             o->launches++ ? "-restarted" : "");
     g_remove(o->log);
     g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_subprocess_launcher_set_stdout_file_path(l, o->log);
@@ -126,9 +140,28 @@ static int orthanc_start(Orthanc *o, int move_port)
     return failf("Orthanc did not answer GET /system within 30 s (see %s)", o->log);
 }
 
+/* Orthanc on free loopback ports with an empty temporary index and storage;
+ * TSCVIEWER is a modality at 127.0.0.1:`move_port` (the target of C-MOVE).
+ * With `tls` (a folder of certificates), DICOM TLS both ways, Orthanc being
+ * "orthanc".  Up when GET /system answers.  SKIP when Orthanc is not
+ * installed. */
+static int orthanc_start(Orthanc *o, int move_port, const char *tls)
+{
+    memset(o, 0, sizeof *o);
+    o->dir = g_build_filename(workdir, "orthanc", NULL);
+    g_mkdir_with_parents(o->dir, 0700);
+    o->http_port = free_port();
+    o->dicom_port = free_port();
+    o->move_port = move_port;
+    o->tls = g_strdup(tls);
+    o->identity = "orthanc";
+    CHECK(o->http_port > 0 && o->dicom_port > 0 && o->http_port != o->dicom_port, "no free ports");
+    return orthanc_launch(o);
+}
+
 /* SIGTERM to the Orthanc we started, up to 30 s for it to stop, then
  * SIGKILL. */
-static void orthanc_stop(Orthanc *o)
+static void orthanc_halt(Orthanc *o)
 {
     if (o->proc && g_subprocess_get_identifier(o->proc)) {
         g_subprocess_send_signal(o->proc, SIGTERM);
@@ -144,8 +177,23 @@ static void orthanc_stop(Orthanc *o)
         }
     }
     g_clear_object(&o->proc);
+}
+
+/* Orthanc stopped and started again on the same ports, index and storage,
+ * as `identity` (its key and certificate in the TLS folder). */
+static int orthanc_restart(Orthanc *o, const char *identity)
+{
+    orthanc_halt(o);
+    o->identity = identity;
+    return orthanc_launch(o);
+}
+
+static void orthanc_stop(Orthanc *o)
+{
+    orthanc_halt(o);
     g_clear_pointer(&o->dir, g_free);
     g_clear_pointer(&o->log, g_free);
+    g_clear_pointer(&o->tls, g_free);
 }
 
 /* The end of an Orthanc case, passed or not: the viewer (may be NULL) and
@@ -225,19 +273,31 @@ static int orthanc_log_count(const Orthanc *o, const char *words)
 
 /* The node "Orthanc" typed into the PACS nodes window and saved, then its
  * Test Connection: retrieving with C-GET, or with C-MOVE to our Store SCP
- * on `move_port` (> 0). */
+ * on `move_port` (> 0).  With Orthanc on TLS, the node is too: it trusts
+ * Orthanc's first certificate ("orthanc") and presents ours. */
 static int save_orthanc_node(Viewer *v, const Orthanc *o, int move_port)
 {
     g_autofree char *port = g_strdup_printf("%d", o->dicom_port);
     g_autofree char *mport = g_strdup_printf("%d", move_port > 0 ? move_port : 11112);
+    g_autofree char *ca = o->tls ? g_build_filename(o->tls, "orthanc.crt", NULL) : g_strdup("");
+    g_autofree char *crt = o->tls ? g_build_filename(o->tls, "ours.crt", NULL) : g_strdup("");
+    g_autofree char *key = o->tls ? g_build_filename(o->tls, "ours.key", NULL) : g_strdup("");
     GVariantBuilder b;
     g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
     const char *fields[][2] = {
-        {"name", "Orthanc"},     {"ae", "ORTHANC"},
-        {"host", "127.0.0.1"},   {"port", port},
-        {"our-ae", "TSCVIEWER"}, {"timeout", "20"},
-        {"tls", "false"},        {"retrieve", move_port > 0 ? "move" : "get"},
-        {"move-port", mport},    {"move-address", "127.0.0.1"},
+        {"name", "Orthanc"},
+        {"ae", "ORTHANC"},
+        {"host", "127.0.0.1"},
+        {"port", port},
+        {"our-ae", "TSCVIEWER"},
+        {"timeout", "20"},
+        {"tls", o->tls ? "true" : "false"},
+        {"ca-file", ca},
+        {"cert-file", crt},
+        {"key-file", key},
+        {"retrieve", move_port > 0 ? "move" : "get"},
+        {"move-port", mport},
+        {"move-address", "127.0.0.1"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
         g_variant_builder_add(&b, "{ss}", fields[i][0], fields[i][1]);
@@ -247,7 +307,9 @@ static int save_orthanc_node(Viewer *v, const Orthanc *o, int move_port)
     g_autofree char *said = kf_str(kf, "pacs", "nodes-result");
     printf("  nodes window: %s\n", said);
     CHECK(strstr(said, "Orthanc saved."), "the node was not saved: \"%s\"", said);
-    return pacs_node_test_says(v, "Orthanc", "answers: the connection works");
+    return pacs_node_test_says(v, "Orthanc",
+                               o->tls ? "over TLS answers: the connection works"
+                                      : "answers: the connection works");
 }
 
 /* A study as Orthanc holds it and as the PACS dialog lists it after a
@@ -346,6 +408,17 @@ static int orthanc_served(const Orthanc *o, int gets, int moves)
     return 0;
 }
 
+/* Our Store SCP (the C-MOVE target) does not listen on `port` once a
+ * retrieve has ended. */
+static int store_scp_gone(int port)
+{
+    g_autoptr(GSocketClient) c = g_socket_client_new();
+    g_autoptr(GSocketConnection) conn =
+        g_socket_client_connect_to_host(c, "127.0.0.1", (guint16)port, NULL, NULL);
+    CHECK(!conn, "our Store SCP still listens on %d", port);
+    return 0;
+}
+
 /* The viewer with its PACS cache in the test's folder, no node yet. */
 static Viewer *viewer_start_for_orthanc(char **cache)
 {
@@ -360,15 +433,51 @@ static Viewer *viewer_start_for_orthanc(char **cache)
 typedef int (*OrthancSteps)(Viewer *v, Orthanc *o, const char *cache, const char *study_id,
                             int move_port);
 
-/* Orthanc up, the sample folders `studies` (NULL-terminated) stored in it,
- * the last one being the case's study; the viewer; the steps; everything
- * stopped, whatever the steps said. */
-static int orthanc_case(const char *const *studies, OrthancSteps steps)
+/* A private key and a self-signed certificate (2 days), <name>.key and
+ * <name>.crt in `dir`, for each name of `names` (NULL-terminated).  The
+ * keys are ECDSA P-256: an RSA key took 3-6 s on a loaded 2-core machine
+ * (the plugin's own TLS tests use RSA).  SKIP without openssl. */
+static int make_certificates(const char *dir, const char *const *names)
+{
+    g_autofree char *openssl = g_find_program_in_path("openssl");
+    if (!openssl) {
+        printf("SKIP: openssl is not installed (Debian package openssl)\n");
+        return SKIP;
+    }
+    g_mkdir_with_parents(dir, 0700);
+    for (; *names; names++) {
+        g_autofree char *subject = g_strdup_printf("/CN=%s", *names);
+        g_autofree char *key = g_strdup_printf("%s/%s.key", dir, *names);
+        g_autofree char *crt = g_strdup_printf("%s/%s.crt", dir, *names);
+        const char *argv[] = {
+            openssl,  "req",   "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-subj", subject, "-days",   "2",  "-keyout",  key,
+            "-out",   crt,     NULL};
+        g_autoptr(GError) error = NULL;
+        g_autofree char *said = NULL;
+        int status = 0;
+        gboolean ok = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                   NULL, NULL, &said, &status, &error);
+        CHECK(ok && g_spawn_check_wait_status(status, NULL), "openssl made no certificate %s: %s",
+              crt, ok ? said : error->message);
+    }
+    return 0;
+}
+
+/* Orthanc up (with `tls`: DICOM TLS, certificates for "orthanc" and
+ * "ours" made first), the sample folders `studies`
+ * (NULL-terminated) stored in it, the last one being the case's study; the
+ * viewer; the steps; everything stopped, whatever the steps said. */
+static int orthanc_case(const char *const *studies, gboolean tls, OrthancSteps steps)
 {
     int move_port = free_port();
     CHECK(move_port > 0, "no free port");
+    g_autofree char *certs = tls ? g_build_filename(workdir, "tls", NULL) : NULL;
+    static const char *const names[] = {"orthanc", "ours", NULL};
+    int r = certs ? make_certificates(certs, names) : 0;
+    if (r) return r;
     Orthanc o;
-    int r = orthanc_start(&o, move_port);
+    r = orthanc_start(&o, move_port, certs);
     g_autofree char *study = NULL;
     for (const char *const *sub = studies; !r && *sub; sub++) {
         g_clear_pointer(&study, g_free);
@@ -415,7 +524,7 @@ static int test_orthanc_c_get(void)
 {
     static const char *const studies[] = {"01-normal-colin27", "02-codecs-colin27",
                                           "03-synthetic-lesion", NULL};
-    return orthanc_case(studies, orthanc_c_get_steps);
+    return orthanc_case(studies, FALSE, orthanc_c_get_steps);
 }
 
 /* The node saved for C-MOVE to our Store SCP (the nodes window with its
@@ -423,7 +532,8 @@ static int test_orthanc_c_get(void)
  * lists both Colin27 studies; Retrieve of the codecs study (three series:
  * RLE, JPEG lossless, one Enhanced MR object of 26 frames) opens it with
  * Orthanc's series and slices, moved by C-MOVE (Orthanc's log: one move
- * request from TSCVIEWER, no C-GET); our Store SCP no longer listens. */
+ * request from TSCVIEWER, no C-GET, its associations to us over TLS exactly
+ * when the node is on TLS); our Store SCP no longer listens. */
 static int orthanc_c_move_steps(Viewer *v, Orthanc *o, const char *cache, const char *codecs_id,
                                 int move_port)
 {
@@ -437,17 +547,20 @@ static int orthanc_c_move_steps(Viewer *v, Orthanc *o, const char *cache, const 
     if ((r = search_study(v, o, codecs_id, "colin", &l))) return r;
     CHECK(l.rows == 2, "\"colin\" does not list the two Colin27 studies");
     if ((r = retrieve_opens_orthanc_study(v, &l, cache)) || (r = orthanc_served(o, 0, 1))) return r;
-    g_autoptr(GSocketClient) c = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn =
-        g_socket_client_connect_to_host(c, "127.0.0.1", (guint16)move_port, NULL, NULL);
-    CHECK(!conn, "our Store SCP still listens on %d", move_port);
-    return 0;
+    /* Orthanc's associations to our Store SCP: over TLS when the node is. */
+    int tls = orthanc_log_count(o, "connection using DICOM TLS from AET \"ORTHANC\" to AET \"TSC");
+    int plain =
+        orthanc_log_count(o, "connection without DICOM TLS from AET \"ORTHANC\" to AET \"TSC");
+    printf("  Orthanc's associations to our Store SCP: %d over TLS, %d plain\n", tls, plain);
+    CHECK(o->tls ? tls > 0 && plain == 0 : tls == 0 && plain > 0, "Orthanc did not store to us %s",
+          o->tls ? "over TLS alone" : "without TLS");
+    return store_scp_gone(move_port);
 }
 
 static int test_orthanc_c_move(void)
 {
     static const char *const studies[] = {"01-normal-colin27", "02-codecs-colin27", NULL};
-    return orthanc_case(studies, orthanc_c_move_steps);
+    return orthanc_case(studies, FALSE, orthanc_c_move_steps);
 }
 
 /* The lesion study retrieved from Orthanc (C-GET) and its series analysed;
@@ -509,10 +622,68 @@ static int orthanc_send_steps(Viewer *v, Orthanc *o, const char *cache, const ch
 static int test_orthanc_send(void)
 {
     static const char *const studies[] = {"03-synthetic-lesion", NULL};
-    return orthanc_case(studies, orthanc_send_steps);
+    return orthanc_case(studies, FALSE, orthanc_send_steps);
+}
+
+/* The C-MOVE case over DICOM TLS: Orthanc requires our certificate and
+ * presents its own, which the node trusts; it moves the study to our Store
+ * SCP over TLS (the viewer's modality UseDicomTls), which requires
+ * Orthanc's.  The same checks as without TLS: Test Connection says it went
+ * over TLS, the study opens with Orthanc's series and slices, one move
+ * request and no C-GET in Orthanc's log, our Store SCP gone after. */
+static int test_orthanc_c_move_over_tls(void)
+{
+    static const char *const studies[] = {"01-normal-colin27", "02-codecs-colin27", NULL};
+    return orthanc_case(studies, TRUE, orthanc_c_move_steps);
+}
+
+/* The node saved for C-MOVE over TLS and the lesion study listed; then
+ * Orthanc comes back with another certificate (renewed, or another server
+ * at that address) that the node's CA file does not hold.  Retrieve says in
+ * the dialog that the TLS handshake failed because Orthanc's certificate is
+ * not trusted; nothing is opened, nothing is written into the cache, no
+ * move request reached Orthanc, and our Store SCP does not listen. */
+static int orthanc_untrusted_steps(Viewer *v, Orthanc *o, const char *cache, const char *lesion_id,
+                                   int move_port)
+{
+    int r = save_orthanc_node(v, o, move_port);
+    if (r) return r;
+    g_auto(Listed) l = {0};
+    if ((r = search_study(v, o, lesion_id, "phan", &l))) return r;
+    CHECK(l.rows == 1 && l.index == 0, "\"phan\" does not list the lesion study alone");
+    static const char *const renewed[] = {"renewed", NULL};
+    if ((r = make_certificates(o->tls, renewed)) || (r = orthanc_restart(o, "renewed"))) return r;
+    viewer_action(v, "pacs-retrieve", g_variant_new_int32(l.index));
+    g_autoptr(GKeyFile) kf = wait_pacs_state(v, "untrusted", "retrieving", FALSE, 120);
+    CHECK(kf, "no state");
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    printf("  dialog: %s\n", err);
+    CHECK(strstr(err, "could not be retrieved") && strstr(err, "TLS handshake") &&
+              strstr(err, "not trusted"),
+          "the dialog does not say that Orthanc's certificate is not trusted: \"%s\"", err);
+    Shot *s = viewer_shot(v, "pacs-orthanc-untrusted");
+    shot_free(s);
+    CHECK(g_key_file_get_boolean(kf, "pacs", "dialog", NULL) &&
+              !g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL),
+          "a study was opened");
+    int n_cache = count_files(cache);
+    printf("  %d files in the cache\n", n_cache);
+    CHECK(n_cache == 0, "%d files were written into %s", n_cache, cache);
+    if ((r = orthanc_served(o, 0, 0))) return r;
+    return store_scp_gone(move_port);
+}
+
+static int test_orthanc_untrusted_tls(void)
+{
+    static const char *const studies[] = {"03-synthetic-lesion", NULL};
+    return orthanc_case(studies, TRUE, orthanc_untrusted_steps);
 }
 
 #define VIEWER_ORTHANC_CASES                                                                       \
     {"viewer_orthanc_node_finds_and_c_gets_a_study_that_opens_whole", test_orthanc_c_get},         \
         {"viewer_orthanc_c_move_retrieve_opens_every_series_of_the_study", test_orthanc_c_move},   \
-        {"viewer_orthanc_results_sent_back_arrive_in_the_same_study", test_orthanc_send},
+        {"viewer_orthanc_results_sent_back_arrive_in_the_same_study", test_orthanc_send},          \
+        {"viewer_orthanc_c_move_over_tls_opens_every_series_of_the_study",                         \
+         test_orthanc_c_move_over_tls},                                                            \
+        {"viewer_orthanc_untrusted_certificate_says_so_and_retrieves_nothing",                     \
+         test_orthanc_untrusted_tls},
