@@ -95,16 +95,21 @@ def export_onnx(model, size, path):
     return sorted(ops)
 
 
-def run_tta(ex, images, bs=16):
+def run_tta(ex, images, bs=16, ood=False):
     """Exported-graph outputs averaged over the image and its left-right mirror, as the C
-    engine does (docs/RESULT_FORMAT.md step 1).  Returns class logits [N,4], seg logits [N,S,S]."""
-    cl, sg = [], []
+    engine does (docs/RESULT_FORMAT.md step 1).  Returns class logits [N,4], seg logits [N,S,S]
+    and, with `ood`, the graph's ood_score [N] (model-v3)."""
+    cl, sg, oo = [], [], []
     for i in range(0, len(images), bs):
         x = images[i:i + bs][:, None]
         a = ex(x)
         b = ex(x[..., ::-1].copy())
         cl.append((a["class_logits"] + b["class_logits"]) / 2)
         sg.append((a["seg_logits"][:, 0] + b["seg_logits"][:, 0, :, ::-1]) / 2)
+        if ood:
+            oo.append((a["ood_score"][:, 0] + b["ood_score"][:, 0]) / 2)
+    if ood:
+        return np.concatenate(cl), np.concatenate(sg), np.concatenate(oo)
     return np.concatenate(cl), np.concatenate(sg)
 
 

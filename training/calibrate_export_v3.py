@@ -87,18 +87,6 @@ def export(model, size, path, outputs):
     return sorted(ops)
 
 
-def run_tta3(ex, images, bs=16):
-    cl, sg, oo = [], [], []
-    for i in range(0, len(images), bs):
-        x = images[i:i + bs][:, None]
-        a = ex(x)
-        b = ex(x[..., ::-1].copy())
-        cl.append((a["class_logits"] + b["class_logits"]) / 2)
-        sg.append((a["seg_logits"][:, 0] + b["seg_logits"][:, 0, :, ::-1]) / 2)
-        oo.append((a["ood_score"][:, 0] + b["ood_score"][:, 0]) / 2)
-    return np.concatenate(cl), np.concatenate(sg), np.concatenate(oo)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -146,7 +134,7 @@ def main():
     if diff > 1e-3:
         raise SystemExit("export parity check failed")
 
-    cl, sg, ood = run_tta3(ex, va["images"])
+    cl, sg, ood = CE.run_tta(ex, va["images"], ood=True)
     class_bias = CE.fit_class_bias(cl, va["y"])
     with torch.no_grad():
         net.fc.bias += torch.from_numpy(class_bias).float()
