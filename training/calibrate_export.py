@@ -68,18 +68,25 @@ def select_checkpoint(run, va):
     return max(res, key=res.get), res
 
 
-def export_onnx(model, size, path):
-    model = model.eval()
-    buf = io.BytesIO()
-    torch.onnx.export(model, torch.zeros(1, 1, size, size), buf, opset_version=13,
-                      input_names=["image"], output_names=["seg_logits", "class_logits"],
-                      do_constant_folding=True)
+def load_checked(buf):
+    """The exported graph in `buf` and its op types, checked by ONNX; an op the C engine does not
+    support stops the script."""
     proto = onnx.load_from_string(buf.getvalue())
     onnx.checker.check_model(proto)
     ops = {n.op_type for n in proto.graph.node}
     bad = ops - ALLOWED_OPS
     if bad:
         raise SystemExit(f"exported graph uses ops the C engine does not support: {sorted(bad)}")
+    return proto, ops
+
+
+def export_onnx(model, size, path):
+    model = model.eval()
+    buf = io.BytesIO()
+    torch.onnx.export(model, torch.zeros(1, 1, size, size), buf, opset_version=13,
+                      input_names=["image"], output_names=["seg_logits", "class_logits"],
+                      do_constant_folding=True)
+    proto, ops = load_checked(buf)
     for v in list(proto.graph.input) + list(proto.graph.output):
         dims = [d.dim_value for d in v.type.tensor_type.shape.dim]
         assert all(x > 0 for x in dims), f"non-static shape for {v.name}: {dims}"
@@ -88,16 +95,21 @@ def export_onnx(model, size, path):
     return sorted(ops)
 
 
-def run_tta(ex, images, bs=16):
+def run_tta(ex, images, bs=16, ood=False):
     """Exported-graph outputs averaged over the image and its left-right mirror, as the C
-    engine does (docs/RESULT_FORMAT.md step 1).  Returns class logits [N,4], seg logits [N,S,S]."""
-    cl, sg = [], []
+    engine does (docs/RESULT_FORMAT.md step 1).  Returns class logits [N,4], seg logits [N,S,S]
+    and, with `ood`, the graph's ood_score [N] (model-v3)."""
+    cl, sg, oo = [], [], []
     for i in range(0, len(images), bs):
         x = images[i:i + bs][:, None]
         a = ex(x)
         b = ex(x[..., ::-1].copy())
         cl.append((a["class_logits"] + b["class_logits"]) / 2)
         sg.append((a["seg_logits"][:, 0] + b["seg_logits"][:, 0, :, ::-1]) / 2)
+        if ood:
+            oo.append((a["ood_score"][:, 0] + b["ood_score"][:, 0]) / 2)
+    if ood:
+        return np.concatenate(cl), np.concatenate(sg), np.concatenate(oo)
     return np.concatenate(cl), np.concatenate(sg)
 
 

@@ -33,7 +33,7 @@ import calibrate_export as CE  # noqa: E402
 import data as D  # noqa: E402
 import metrics as M  # noqa: E402
 import preprocess as pp  # noqa: E402
-from model import ALLOWED_OPS, WithOOD, build, count_macs  # noqa: E402
+from model import WithOOD, build, count_macs  # noqa: E402
 from onnx_exec import OnnxExec  # noqa: E402
 from train_v3 import CKPT, parse_sizes, run_dir_for, to_float  # noqa: E402
 
@@ -81,27 +81,10 @@ def export(model, size, path, outputs):
     torch.onnx.export(model.eval(), torch.zeros(1, 1, size, size), buf, opset_version=13,
                       input_names=["image"], output_names=outputs, do_constant_folding=True,
                       **({"dynamo": False} if torch.__version__ >= "2.5" else {}))
-    proto = onnx.load_from_string(buf.getvalue())
-    onnx.checker.check_model(proto)
-    ops = {n.op_type for n in proto.graph.node}
-    bad = ops - ALLOWED_OPS
-    if bad:
-        raise SystemExit(f"exported graph uses ops the C engine does not support: {sorted(bad)}")
+    _, ops = CE.load_checked(buf)
     with open(path, "wb") as f:
         f.write(buf.getvalue())
     return sorted(ops)
-
-
-def run_tta3(ex, images, bs=16):
-    cl, sg, oo = [], [], []
-    for i in range(0, len(images), bs):
-        x = images[i:i + bs][:, None]
-        a = ex(x)
-        b = ex(x[..., ::-1].copy())
-        cl.append((a["class_logits"] + b["class_logits"]) / 2)
-        sg.append((a["seg_logits"][:, 0] + b["seg_logits"][:, 0, :, ::-1]) / 2)
-        oo.append((a["ood_score"][:, 0] + b["ood_score"][:, 0]) / 2)
-    return np.concatenate(cl), np.concatenate(sg), np.concatenate(oo)
 
 
 def main():
@@ -151,7 +134,7 @@ def main():
     if diff > 1e-3:
         raise SystemExit("export parity check failed")
 
-    cl, sg, ood = run_tta3(ex, va["images"])
+    cl, sg, ood = CE.run_tta(ex, va["images"], ood=True)
     class_bias = CE.fit_class_bias(cl, va["y"])
     with torch.no_grad():
         net.fc.bias += torch.from_numpy(class_bias).float()

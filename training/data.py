@@ -136,6 +136,18 @@ def subset(d, split):
     return {k: v[sel] for k, v in d.items()}
 
 
+def cell_share_weights(y, source, share):
+    """Per-sample sampling weights that give each (class, source) cell of `share` its share,
+    split evenly over the cell's samples; every sample must fall in a cell."""
+    w = np.zeros(len(y), np.float64)
+    for (c, s), p in share.items():
+        sel = (y == c) & (source == s)
+        if sel.any():
+            w[sel] = p / sel.sum()
+    assert (w > 0).all(), "a (class, source) cell without a share"
+    return w / w.sum()
+
+
 def balanced_weights(y, source):
     """Per-sample sampling weights from a fixed share per (class, source) cell.
 
@@ -147,13 +159,7 @@ def balanced_weights(y, source):
     glioma only 1/8 of the draws and biased figshare slices towards meningioma/pituitary.)"""
     fs, lg, nt = (SOURCES.index(s) for s in ("figshare-cheng", "lgg-flair", "no-tumor"))
     share = {(0, lg): 0.18, (0, nt): 0.12, (1, fs): 0.20, (1, lg): 0.10, (2, fs): 0.20, (3, fs): 0.20}
-    w = np.zeros(len(y), np.float64)
-    for (c, s), p in share.items():
-        sel = (y == c) & (source == s)
-        if sel.any():
-            w[sel] = p / sel.sum()
-    assert (w > 0).all(), "a (class, source) cell without a share"
-    return w / w.sum()
+    return cell_share_weights(y, source, share)
 
 
 def balanced_weights_v3(y, source):
@@ -163,13 +169,7 @@ def balanced_weights_v3(y, source):
     fs, lg, nt, nm = range(4)
     share = {(0, lg): 0.13, (0, nt): 0.09, (0, nm): 0.10, (1, fs): 0.22, (1, lg): 0.10,
              (2, fs): 0.19, (3, fs): 0.17}
-    w = np.zeros(len(y), np.float64)
-    for (c, s), p in share.items():
-        sel = (y == c) & (source == s)
-        if sel.any():
-            w[sel] = p / sel.sum()
-    assert (w > 0).all(), "a (class, source) cell without a share"
-    return w / w.sum()
+    return cell_share_weights(y, source, share)
 
 
 def hard_negative_weights(y, source, edge, normal_share=0.16, edge_boost=3.0):

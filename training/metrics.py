@@ -48,13 +48,7 @@ def ece(prob, y, bins=15):
     """Expected calibration error of the top-1 confidence, equal-width bins."""
     conf = prob.max(1)
     correct = (prob.argmax(1) == y).astype(np.float64)
-    edges = np.linspace(0, 1, bins + 1)
-    e = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sel = (conf > lo) & (conf <= hi)
-        if sel.any():
-            e += sel.mean() * abs(correct[sel].mean() - conf[sel].mean())
-    return float(e)
+    return ece_of(conf, correct, bins)
 
 
 def classification_report(prob, y):
@@ -120,6 +114,7 @@ def decision_report(prob, area, y, thr):
 
 
 def ece_of(conf, correct, bins=15):
+    """Expected calibration error of confidences `conf` against 0/1 `correct`, equal-width bins."""
     edges = np.linspace(0, 1, bins + 1)
     e = 0.0
     for lo, hi in zip(edges[:-1], edges[1:]):

@@ -152,9 +152,12 @@ def val_metrics(logits, probs, y, masks):
 
 # ----------------------------------------------------------------------------- EMA
 class EMA:
-    def __init__(self, model, decay):
+    """An exponential moving average of a model's weights (BN running stats copied).  `fresh`
+    builds an untrained model of the same architecture (train_v3 passes its own)."""
+
+    def __init__(self, model, decay, fresh=None):
         self.decay = decay
-        self.model = TumorNet(model.widths, dec_widths=model.dec_widths)
+        self.model = fresh(model) if fresh else TumorNet(model.widths, dec_widths=model.dec_widths)
         self.model.load_state_dict(model.state_dict())
         for p in self.model.parameters():
             p.requires_grad_(False)

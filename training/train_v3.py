@@ -34,7 +34,7 @@ sys.path.insert(0, HERE)
 import data as D  # noqa: E402
 import metrics as M  # noqa: E402
 from model import V3_DEC_WIDTHS, V3_WIDTHS, build, count_macs  # noqa: E402
-from train import augment, val_metrics  # noqa: E402
+from train import EMA, augment, val_metrics  # noqa: E402
 
 CKPT_DIR = os.path.join(HERE, "checkpoints")
 CKPT = os.path.join(CKPT_DIR, "tsc_v3.pt")
@@ -145,23 +145,6 @@ def evaluate(model, va, bf16):
     return r
 
 
-class EMA:
-    def __init__(self, model, decay):
-        self.decay = decay
-        self.model = build(model.config)
-        self.model.load_state_dict(model.state_dict())
-        for p in self.model.parameters():
-            p.requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, model, step):
-        d = min(self.decay, (1 + step) / (10 + step))
-        for pe, pm in zip(self.model.parameters(), model.parameters()):
-            pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-        for be, bm in zip(self.model.buffers(), model.buffers()):
-            be.copy_(bm)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=D.DEFAULT_DATA)
@@ -244,7 +227,7 @@ def main():
         model.load_state_dict(to_float(ck["model"]))
     elif init is not None:
         model.load_state_dict(to_float(init["ema"]))
-    ema = EMA(model, decay=0.999)
+    ema = EMA(model, decay=0.999, fresh=lambda m: build(m.config))
     if resumed:
         ema.model.load_state_dict(to_float(ck["ema"]))
     # A resumed run and a fine-tune both start trained weights with a fresh optimizer.

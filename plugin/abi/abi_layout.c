@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The layout of every struct that crosses the plugin ABI, pinned
- * (docs/PLUGIN_ABI.md, "Compatibility across versions").  A failing assert
- * here means a released host would read or write the wrong bytes.
+/* The layout of the table and of every struct that crosses the plugin ABI,
+ * pinned (docs/PLUGIN_ABI.md, "Compatibility across versions").  A failing
+ * assert here means a released host would read or write the wrong bytes.
  *
  * - TSC__SIZE: structs a host allocates: passed in, filled in or returned
  *   by value.  Frozen: never change one of these lines.  A struct that
@@ -23,6 +23,162 @@
 #define TSC__GROWN(T, n) \
     _Static_assert(sizeof(T) == (n), "ABI: " #T " grew: append only, then update its size here")
 #define TSC__AT(T, f, off) _Static_assert(offsetof(T, f) == (off), "ABI: " #T "." #f " moved")
+
+/* tsc_plugin_api: the table, returned by pointer; members are only ever
+ * appended (rule 1).  Every member of versions 1 to 3 is where a program
+ * compiled against the version-3 headers (git show 467f0d3: of
+ * plugin/abi/tsc_plugin.h and the headers it includes) printed it; the
+ * members of versions 4 to 8 are where their release put them.  A host of
+ * version N allocates nothing of the table but reads its members at these
+ * offsets: the first member of version N+1 is also the size of a
+ * version-N table (version 3: 840 bytes).  A new version appends its
+ * members here and updates only the TSC__GROWN line. */
+TSC__GROWN(tsc_plugin_api, 1048);
+TSC__AT(tsc_plugin_api, version, 0);
+TSC__AT(tsc_plugin_api, struct_size, 4);
+/* version 1 */
+TSC__AT(tsc_plugin_api, plugin_version, 8);
+TSC__AT(tsc_plugin_api, status_to_string, 16);
+TSC__AT(tsc_plugin_api, log_set, 24);
+TSC__AT(tsc_plugin_api, verdict_to_string, 32);
+TSC__AT(tsc_plugin_api, method_to_string, 40);
+TSC__AT(tsc_plugin_api, method_from_string, 48);
+TSC__AT(tsc_plugin_api, study_default_params, 56);
+TSC__AT(tsc_plugin_api, study_open, 64);
+TSC__AT(tsc_plugin_api, study_free, 72);
+TSC__AT(tsc_plugin_api, study_n_patients, 80);
+TSC__AT(tsc_plugin_api, study_n_studies, 88);
+TSC__AT(tsc_plugin_api, study_n_series, 96);
+TSC__AT(tsc_plugin_api, study_n_skipped, 104);
+TSC__AT(tsc_plugin_api, study_n_files, 112);
+TSC__AT(tsc_plugin_api, study_get_patient, 120);
+TSC__AT(tsc_plugin_api, study_get_study, 128);
+TSC__AT(tsc_plugin_api, study_get_series, 136);
+TSC__AT(tsc_plugin_api, study_get_slice, 144);
+TSC__AT(tsc_plugin_api, study_get_skipped, 152);
+TSC__AT(tsc_plugin_api, slice_decode, 160);
+TSC__AT(tsc_plugin_api, image_free, 168);
+TSC__AT(tsc_plugin_api, model_default_params, 176);
+TSC__AT(tsc_plugin_api, model_load, 184);
+TSC__AT(tsc_plugin_api, model_free, 192);
+TSC__AT(tsc_plugin_api, model_get_name, 200);
+TSC__AT(tsc_plugin_api, model_get_version, 208);
+TSC__AT(tsc_plugin_api, model_get_sha256, 216);
+TSC__AT(tsc_plugin_api, model_n_classes, 224);
+TSC__AT(tsc_plugin_api, model_get_class_name, 232);
+TSC__AT(tsc_plugin_api, model_get_class_display, 240);
+TSC__AT(tsc_plugin_api, model_get_class_color, 248);
+TSC__AT(tsc_plugin_api, analysis_default_options, 256);
+TSC__AT(tsc_plugin_api, analyze_study_slice, 264);
+TSC__AT(tsc_plugin_api, analyze_study_series, 272);
+TSC__AT(tsc_plugin_api, analyze_slice, 280);
+TSC__AT(tsc_plugin_api, result_free, 288);
+TSC__AT(tsc_plugin_api, result_dup, 296);
+TSC__AT(tsc_plugin_api, result_get_verdict, 304);
+TSC__AT(tsc_plugin_api, result_get_reason, 312);
+TSC__AT(tsc_plugin_api, result_get_label, 320);
+TSC__AT(tsc_plugin_api, result_get_confidence, 328);
+TSC__AT(tsc_plugin_api, result_n_classes, 336);
+TSC__AT(tsc_plugin_api, result_get_probability, 344);
+TSC__AT(tsc_plugin_api, result_get_mask, 352);
+TSC__AT(tsc_plugin_api, result_get_probability_map, 360);
+TSC__AT(tsc_plugin_api, result_n_lesions, 368);
+TSC__AT(tsc_plugin_api, result_get_lesion, 376);
+TSC__AT(tsc_plugin_api, result_get_timings, 384);
+TSC__AT(tsc_plugin_api, series_result_free, 392);
+TSC__AT(tsc_plugin_api, series_result_n_slices, 400);
+TSC__AT(tsc_plugin_api, series_result_get_slice, 408);
+TSC__AT(tsc_plugin_api, series_result_get_error, 416);
+TSC__AT(tsc_plugin_api, series_result_get_verdict, 424);
+TSC__AT(tsc_plugin_api, series_result_get_label, 432);
+TSC__AT(tsc_plugin_api, series_result_get_confidence, 440);
+TSC__AT(tsc_plugin_api, series_result_get_volume_ml, 448);
+TSC__AT(tsc_plugin_api, series_result_get_key_slice, 456);
+TSC__AT(tsc_plugin_api, series_result_n_lesions3d, 464);
+TSC__AT(tsc_plugin_api, series_result_get_lesion3d, 472);
+TSC__AT(tsc_plugin_api, overlay_default_options, 480);
+TSC__AT(tsc_plugin_api, render_overlay, 488);
+TSC__AT(tsc_plugin_api, report_default_options, 496);
+TSC__AT(tsc_plugin_api, report_slice_png, 504);
+TSC__AT(tsc_plugin_api, report_series_png, 512);
+TSC__AT(tsc_plugin_api, report_pdf, 520);
+TSC__AT(tsc_plugin_api, write_dicom_outputs, 528);
+/* version 2 */
+TSC__AT(tsc_plugin_api, dicom_write_default_params, 536);
+TSC__AT(tsc_plugin_api, dicom_write_series, 544);
+TSC__AT(tsc_plugin_api, dicom_write_compression_from_name, 552);
+TSC__AT(tsc_plugin_api, dicom_write_compression_name, 560);
+TSC__AT(tsc_plugin_api, nn_default_params, 568);
+TSC__AT(tsc_plugin_api, nn_model_load, 576);
+TSC__AT(tsc_plugin_api, nn_model_free, 584);
+TSC__AT(tsc_plugin_api, nn_model_n_inputs, 592);
+TSC__AT(tsc_plugin_api, nn_model_n_outputs, 600);
+TSC__AT(tsc_plugin_api, nn_model_get_input_name, 608);
+TSC__AT(tsc_plugin_api, nn_model_get_input_shape, 616);
+TSC__AT(tsc_plugin_api, nn_model_input_size, 624);
+TSC__AT(tsc_plugin_api, nn_model_output_size, 632);
+TSC__AT(tsc_plugin_api, nn_model_run, 640);
+TSC__AT(tsc_plugin_api, nn_model_flops, 648);
+TSC__AT(tsc_plugin_api, nn_model_n_threads, 656);
+TSC__AT(tsc_plugin_api, nn_model_get_summary, 664);
+/* version 3 */
+TSC__AT(tsc_plugin_api, result_describe, 672);
+TSC__AT(tsc_plugin_api, series_result_describe, 680);
+TSC__AT(tsc_plugin_api, series_check_scope, 688);
+TSC__AT(tsc_plugin_api, scope_default_input, 696);
+TSC__AT(tsc_plugin_api, scope_check, 704);
+TSC__AT(tsc_plugin_api, plane_to_string, 712);
+TSC__AT(tsc_plugin_api, result_get_tumor_probability, 720);
+TSC__AT(tsc_plugin_api, result_get_head_area_mm2, 728);
+TSC__AT(tsc_plugin_api, result_get_scope_warning, 736);
+TSC__AT(tsc_plugin_api, series_result_n_failed, 744);
+TSC__AT(tsc_plugin_api, series_result_count, 752);
+TSC__AT(tsc_plugin_api, series_result_get_tumor_probability, 760);
+TSC__AT(tsc_plugin_api, series_result_get_reason, 768);
+TSC__AT(tsc_plugin_api, series_result_get_scope_warning, 776);
+TSC__AT(tsc_plugin_api, study_n_segmentations, 784);
+TSC__AT(tsc_plugin_api, study_get_segmentation, 792);
+TSC__AT(tsc_plugin_api, study_get_segment, 800);
+TSC__AT(tsc_plugin_api, study_get_seg_frame, 808);
+TSC__AT(tsc_plugin_api, seg_frame_decode, 816);
+TSC__AT(tsc_plugin_api, series_result_get_reformat, 824);
+TSC__AT(tsc_plugin_api, series_result_get_slice_geometry, 832);
+/* version 4 */
+TSC__AT(tsc_plugin_api, nn_default_params_v4, 840);
+TSC__AT(tsc_plugin_api, nn_model_load_v4, 848);
+TSC__AT(tsc_plugin_api, dicom_write_series_v4, 856);
+TSC__AT(tsc_plugin_api, write_dicom_pdf, 864);
+/* version 5 */
+TSC__AT(tsc_plugin_api, pacs_echo, 872);
+TSC__AT(tsc_plugin_api, pacs_find_studies, 880);
+TSC__AT(tsc_plugin_api, pacs_study_list_count, 888);
+TSC__AT(tsc_plugin_api, pacs_study_list_get, 896);
+TSC__AT(tsc_plugin_api, pacs_study_list_has_more, 904);
+TSC__AT(tsc_plugin_api, pacs_study_list_free, 912);
+TSC__AT(tsc_plugin_api, pacs_retrieve_study, 920);
+TSC__AT(tsc_plugin_api, pacs_store_files, 928);
+TSC__AT(tsc_plugin_api, study_n_reports, 936);
+TSC__AT(tsc_plugin_api, study_get_report, 944);
+TSC__AT(tsc_plugin_api, write_dicom_compare_sr, 952);
+/* version 6 */
+TSC__AT(tsc_plugin_api, nn_model_load_int8, 960);
+TSC__AT(tsc_plugin_api, nn_model_get_precision, 968);
+TSC__AT(tsc_plugin_api, nn_model_calibrate, 976);
+TSC__AT(tsc_plugin_api, nn_model_n_int8_ranges, 984);
+TSC__AT(tsc_plugin_api, nn_model_get_int8_range, 992);
+TSC__AT(tsc_plugin_api, model_get_precision, 1000);
+/* version 7 */
+TSC__AT(tsc_plugin_api, pacs_retrieve, 1008);
+/* version 8 */
+TSC__AT(tsc_plugin_api, dicom_slice_tags, 1016);
+TSC__AT(tsc_plugin_api, dicom_tag_list_count, 1024);
+TSC__AT(tsc_plugin_api, dicom_tag_list_get, 1032);
+TSC__AT(tsc_plugin_api, dicom_tag_list_free, 1040);
+
+/* tsc_point: inside tsc_lesion_info, so frozen */
+TSC__SIZE(tsc_point, 16);
+TSC__AT(tsc_point, x, 0);
+TSC__AT(tsc_point, y, 8);
 
 /* tsc_error: frozen */
 TSC__SIZE(tsc_error, 516);

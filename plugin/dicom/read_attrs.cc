@@ -51,12 +51,17 @@ std::string get_string(DcmItem *item, const DcmTagKey &tag)
 bool get_doubles(DcmItem *item, const DcmTagKey &tag, double *out, int n)
 {
     if (!item) return false;
+    /* All or nothing: a value missing half-way leaves `out` (often a
+     * default) as it was. */
+    double v[6];
+    TSC_ASSERT(n >= 1 && n <= 6);
     for (int i = 0; i < n; i++) {
-        Float64 v = 0;
-        if (item->findAndGetFloat64(tag, v, (unsigned long)i).bad()) return false;
-        if (!std::isfinite(v)) return false;
-        out[i] = v;
+        Float64 x = 0;
+        if (item->findAndGetFloat64(tag, x, (unsigned long)i).bad() || !std::isfinite(x))
+            return false;
+        v[i] = x;
     }
+    memcpy(out, v, sizeof(double) * (size_t)n);
     return true;
 }
 

@@ -38,13 +38,6 @@ void convert(const void *data, size_t n, double slope, double intercept, float *
     for (size_t i = 0; i < n; i++) out[i] = (float)((double)p[i] * slope + intercept);
 }
 
-/* Short file name for messages: the path's last component. */
-const char *base_name(const std::string &path)
-{
-    size_t slash = path.find_last_of('/');
-    return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
-}
-
 /* Uncompressed grayscale with the usual bit layout: unpack the stored values
  * ourselves instead of building a DicomImage (which computes LUTs and
  * statistics we do not need).  Returns false when the layout is unusual, so

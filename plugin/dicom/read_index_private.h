@@ -28,7 +28,8 @@ namespace tsc_dicom_internal {
 /* The value of `tag` in `item` ("" when absent); multiple values joined
  * with '\\'. */
 std::string get_string(DcmItem *item, const DcmTagKey &tag);
-/* `n` numbers of a decimal-string attribute; false unless all are there. */
+/* `n` (1 to 6) numbers of a decimal-string attribute; false, and `out`
+ * untouched, unless all are there and finite. */
 bool get_doubles(DcmItem *item, const DcmTagKey &tag, double *out, int n);
 bool get_double(DcmItem *item, const DcmTagKey &tag, double *out);
 long get_long(DcmItem *item, const DcmTagKey &tag, long fallback);

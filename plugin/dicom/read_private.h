@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internals shared by read_index.cc and read_decode.cc (C++ only). */
+/* Internals shared by the readers: read_index.cc, read_decode.cc,
+ * read_seg.cc, read_report.cc (C++ only). */
 #ifndef TSC_DICOM_READ_PRIVATE_H
 #define TSC_DICOM_READ_PRIVATE_H
 
@@ -126,6 +127,13 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
  * patient data) and its JPEG, JPEG-LS and RLE decoders are registered
  * (tsc__dcmtk_codecs). */
 void register_codecs();
+
+/* Short file name for messages: the path's last component. */
+inline const char *base_name(const std::string &path)
+{
+    size_t slash = path.find_last_of('/');
+    return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+}
 
 /* Is this transfer syntax one we can decode?  When not, *why gets the
  * per-file message ("unsupported transfer syntax JPEG 2000 (1.2...90)"). */

@@ -18,58 +18,9 @@
 #include <cstring>
 #include <new>
 
-#include "read_private.h"
+#include "read_index_private.h"
 
 using namespace tsc_dicom_internal;
-
-namespace {
-
-std::string text(DcmItem *item, const DcmTagKey &tag)
-{
-    OFString v;
-    if (!item || item->findAndGetOFStringArray(tag, v).bad()) return std::string();
-    std::string s(v.c_str());
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-    while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-    return s;
-}
-
-bool doubles(DcmItem *item, const DcmTagKey &tag, double *out, int n)
-{
-    if (!item) return false;
-    double v[6];
-    for (int i = 0; i < n; i++) {
-        Float64 x = 0;
-        if (item->findAndGetFloat64(tag, x, (unsigned long)i).bad() || !std::isfinite(x)) return false;
-        v[i] = x;
-    }
-    memcpy(out, v, sizeof(double) * (size_t)n);
-    return true;
-}
-
-long number(DcmItem *item, const DcmTagKey &tag, long fallback)
-{
-    std::string s = text(item, tag);
-    if (s.empty()) return fallback;
-    char *end = nullptr;
-    long v = strtol(s.c_str(), &end, 10);
-    return end == s.c_str() ? fallback : v;
-}
-
-DcmItem *item_of(DcmItem *item, const DcmTagKey &seq, unsigned long i = 0)
-{
-    DcmItem *out = nullptr;
-    if (item && item->findAndGetSequenceItem(seq, out, (signed long)i).good()) return out;
-    return nullptr;
-}
-
-const char *base_name(const std::string &path)
-{
-    size_t slash = path.find_last_of('/');
-    return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
-}
-
-} // namespace
 
 namespace tsc_dicom_internal {
 
@@ -81,16 +32,17 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
     g.path = path;
     g.transfer_syntax_uid = xfer_uid;
     g.bits_allocated = bits_allocated;
-    g.sop_instance_uid = text(ds, DCM_SOPInstanceUID);
-    g.series_uid = text(ds, DCM_SeriesInstanceUID);
-    g.study_uid = text(ds, DCM_StudyInstanceUID);
-    g.frame_of_reference_uid = text(ds, DCM_FrameOfReferenceUID);
-    g.description = text(ds, DCM_SeriesDescription);
-    g.segmentation_type = text(ds, DCM_SegmentationType);
-    g.referenced_series_uid = text(item_of(ds, DCM_ReferencedSeriesSequence), DCM_SeriesInstanceUID);
+    g.sop_instance_uid = get_string(ds, DCM_SOPInstanceUID);
+    g.series_uid = get_string(ds, DCM_SeriesInstanceUID);
+    g.study_uid = get_string(ds, DCM_StudyInstanceUID);
+    g.frame_of_reference_uid = get_string(ds, DCM_FrameOfReferenceUID);
+    g.description = get_string(ds, DCM_SeriesDescription);
+    g.segmentation_type = get_string(ds, DCM_SegmentationType);
+    g.referenced_series_uid =
+        get_string(first_item(ds, DCM_ReferencedSeriesSequence), DCM_SeriesInstanceUID);
     int max_fractional = 1;
     if (g.segmentation_type == "FRACTIONAL") {
-        max_fractional = (int)number(ds, DCM_MaximumFractionalValue, 255);
+        max_fractional = (int)get_long(ds, DCM_MaximumFractionalValue, 255);
         if (bits_allocated != 8) {
             *reason = "fractional segmentation with BitsAllocated " + std::to_string(bits_allocated) +
                       " (the standard requires 8); not read";
@@ -106,19 +58,20 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
     in.rows = rows;
     in.cols = cols;
     in.max_fractional_value = max_fractional;
-    DcmItem *shared = item_of(ds, DCM_SharedFunctionalGroupsSequence);
-    if (DcmItem *pm = item_of(shared, DCM_PixelMeasuresSequence)) doubles(pm, DCM_PixelSpacing, in.pixel_spacing, 2);
-    if (DcmItem *po = item_of(shared, DCM_PlaneOrientationSequence))
-        in.has_orientation = doubles(po, DCM_ImageOrientationPatient, in.orientation, 6);
+    DcmItem *shared = first_item(ds, DCM_SharedFunctionalGroupsSequence);
+    if (DcmItem *pm = first_item(shared, DCM_PixelMeasuresSequence))
+        get_doubles(pm, DCM_PixelSpacing, in.pixel_spacing, 2);
+    if (DcmItem *po = first_item(shared, DCM_PlaneOrientationSequence))
+        in.has_orientation = get_doubles(po, DCM_ImageOrientationPatient, in.orientation, 6);
 
     DcmSequenceOfItems *segs = nullptr;
     if (ds->findAndGetSequence(DCM_SegmentSequence, segs).good() && segs) {
         for (unsigned long i = 0; i < segs->card(); i++) {
             DcmItem *it = segs->getItem(i);
             SegSegment s;
-            s.info.number = (int)number(it, DCM_SegmentNumber, (long)i + 1);
-            s.label = text(it, DCM_SegmentLabel);
-            s.algorithm_type = text(it, DCM_SegmentAlgorithmType);
+            s.info.number = (int)get_long(it, DCM_SegmentNumber, (long)i + 1);
+            s.label = get_string(it, DCM_SegmentLabel);
+            s.algorithm_type = get_string(it, DCM_SegmentAlgorithmType);
             g.segments.push_back(std::move(s));
         }
     }
@@ -131,13 +84,15 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
                                           : nullptr};
         for (DcmItem *grp : groups) {
             if (!grp) continue;
-            if (DcmItem *si = item_of(grp, DCM_SegmentIdentificationSequence))
-                fr.info.segment_number = (int)number(si, DCM_ReferencedSegmentNumber, 0);
-            if (DcmItem *pp = item_of(grp, DCM_PlanePositionSequence))
-                if (doubles(pp, DCM_ImagePositionPatient, fr.info.position, 3)) fr.info.has_position = 1;
-            if (DcmItem *src = item_of(item_of(grp, DCM_DerivationImageSequence), DCM_SourceImageSequence)) {
-                fr.ref_sop = text(src, DCM_ReferencedSOPInstanceUID);
-                fr.info.referenced_frame = (int)number(src, DCM_ReferencedFrameNumber, 0);
+            if (DcmItem *si = first_item(grp, DCM_SegmentIdentificationSequence))
+                fr.info.segment_number = (int)get_long(si, DCM_ReferencedSegmentNumber, 0);
+            if (DcmItem *pp = first_item(grp, DCM_PlanePositionSequence))
+                if (get_doubles(pp, DCM_ImagePositionPatient, fr.info.position, 3))
+                    fr.info.has_position = 1;
+            if (DcmItem *src = first_item(first_item(grp, DCM_DerivationImageSequence),
+                                          DCM_SourceImageSequence)) {
+                fr.ref_sop = get_string(src, DCM_ReferencedSOPInstanceUID);
+                fr.info.referenced_frame = (int)get_long(src, DCM_ReferencedFrameNumber, 0);
             }
         }
         g.frames.push_back(std::move(fr));

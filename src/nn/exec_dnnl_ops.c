@@ -803,22 +803,33 @@ static tsc_status lower_view(dstate *S, const tsc__nn_node *n)
     return tsc__dnnl_set_output(S, n->out[0], ym);
 }
 
+/* The node's output as a plain copy of `view_md`, a view of memory xm
+ * (a permutation for Transpose, a sub-memory for Slice). */
+static tsc_status copy_view_to_output(dstate *S, const tsc__nn_node *n, int xm,
+                                      const dnnl_memory_desc_t *view_md, const char *what)
+{
+    const tsc__nn_value *y = V(S, n->out[0]);
+    dnnl_memory_desc_t y_md;
+    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
+    int view = tsc__dnnl_alias_mem(S, xm, view_md), ym = tsc__dnnl_new_act_mem(S, &y_md);
+    if (view < 0 || ym < 0) return tsc__dnnl_nomem(S);
+    tsc_status st = tsc__dnnl_reorder_into(S, view, ym, what);
+    if (st != TSC_OK) return st;
+    return tsc__dnnl_set_output(S, n->out[0], ym);
+}
+
 static tsc_status lower_transpose(dstate *S, const tsc__nn_node *n)
 {
-    const tsc__nn_value *x = V(S, n->in[0]), *y = V(S, n->out[0]);
+    const tsc__nn_value *x = V(S, n->in[0]);
     int xm;
     tsc_status st = tsc__dnnl_value_plain(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
     /* oneDNN: out dims[p[i]] = in dims[i]; ONNX: out dims[i] = in dims[perm[i]]. */
     int p[TSC_NN_MAX_RANK];
     for (int i = 0; i < x->rank; i++) p[n->a.perm[i]] = i;
-    dnnl_memory_desc_t view_md, y_md;
+    dnnl_memory_desc_t view_md;
     CHECK_DNNL(dnnl_memory_desc_permute_axes(&view_md, tsc__dnnl_mem_md(S, xm), p), "permute axes");
-    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
-    int view = tsc__dnnl_alias_mem(S, xm, &view_md), ym = tsc__dnnl_new_act_mem(S, &y_md);
-    if (view < 0 || ym < 0) return tsc__dnnl_nomem(S);
-    if ((st = tsc__dnnl_reorder_into(S, view, ym, "transpose")) != TSC_OK) return st;
-    return tsc__dnnl_set_output(S, n->out[0], ym);
+    return copy_view_to_output(S, n, xm, &view_md, "transpose");
 }
 
 static tsc_status lower_pad(dstate *S, const tsc__nn_node *n)
@@ -894,14 +905,10 @@ static tsc_status lower_slice(dstate *S, const tsc__nn_node *n)
     int xm;
     tsc_status st = tsc__dnnl_value_plain(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
-    dnnl_memory_desc_t sub, y_md;
+    dnnl_memory_desc_t sub;
     CHECK_DNNL(dnnl_memory_desc_init_submemory(&sub, tsc__dnnl_mem_md(S, xm), d, off),
                "describe a slice");
-    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
-    int view = tsc__dnnl_alias_mem(S, xm, &sub), ym = tsc__dnnl_new_act_mem(S, &y_md);
-    if (view < 0 || ym < 0) return tsc__dnnl_nomem(S);
-    if ((st = tsc__dnnl_reorder_into(S, view, ym, "slice")) != TSC_OK) return st;
-    return tsc__dnnl_set_output(S, n->out[0], ym);
+    return copy_view_to_output(S, n, xm, &sub, "slice");
 }
 
 tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n)

@@ -16,30 +16,18 @@
  * normal sample relabelled as CT); the version-2 host then gets a status it
  * does not know and must still be able to name it and free what it got.
  * Exit status 0 when every check holds; every failed check is printed. */
-#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "old_host.h"
 #include "tsc_plugin.h"
 
 #if TSC_PLUGIN_API_VERSION != 2
 #error "v2_host must be compiled against the version-2 headers in tests/abi/v2/"
 #endif
-
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-        }                                                                       \
-    } while (0)
 
 /* What a version-2 host shows for a verdict: the three it knows, and
  * "unknown" for any value added later (rule 6), never a crash or a guess. */
@@ -140,16 +128,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: v2_host PLUGIN.so SAMPLE_DICOM OUT_DIR [OUT_OF_SCOPE_STUDY]\n");
         return 2;
     }
-    void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "cannot load the plugin: %s\n", dlerror());
-        return 1;
-    }
-    tsc_plugin_get_api_fn get_api = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
-    if (!get_api) {
-        fprintf(stderr, "the plugin exports no tsc_plugin_get_api\n");
-        return 1;
-    }
+    void *lib;
+    tsc_plugin_get_api_fn get_api = old_host_load(argv[1], &lib);
+    if (!get_api) return 1;
     /* ---- the table: version 2 is served, with every version-2 member ---- */
     const tsc_plugin_api *api = get_api(2);
     if (!api) {
@@ -357,10 +338,5 @@ int main(int argc, char **argv)
     api->model_free(model);
     api->study_free(ix);
     dlclose(lib);
-    if (failures) {
-        fprintf(stderr, "v2 host: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("v2 host: all checks passed\n");
-    return 0;
+    return old_host_finish("v2 host");
 }

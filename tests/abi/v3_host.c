@@ -1,100 +1,121 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A host built against plugin ABI version 3 runs against the current plugin.
  *
- * Compiled ONLY with the version-3 public headers in tests/abi/v3/ (copied
- * from git history, see tests/abi/v3/README.md), as a host released against
- * ABI 3 was.  Version 4 gave tsc_nn_params and tsc_dicom_write_result a
- * struct_size through new members; this host uses the old members with the
- * old layouts (no struct_size) and checks that the plugin neither reads nor
- * writes past them, then opens a study, analyses a slice and describes it
- * with its own version-3 structs.  Every struct the plugin fills sits in
- * front of guard bytes that must come back untouched.
+ * Compiled against today's header but behaving exactly as a host built
+ * against version 3 did: it asks for tsc_plugin_get_api(3), reads only the
+ * members of the version-3 table, and gives the plugin structs of the sizes
+ * such a host allocated (V3_* below), with poison behind them.  Version 4
+ * gave tsc_nn_params and tsc_dicom_write_result a struct_size through new
+ * members; this host uses the old members with their old layouts (today's
+ * `_v2` types) and checks that the plugin neither reads nor writes past
+ * them, then opens a study, analyses a slice and describes it.
+ *
+ * The version-3 layouts are ONNX Runtime-style pins instead of a frozen
+ * copy of the old headers: plugin/abi/abi_layout.c asserts every member
+ * offset of the version-3 table and every field of the structs below at
+ * the numbers a program compiled against the version-3 headers (git show
+ * 467f0d3:plugin/abi/tsc_plugin.h and the headers it includes) printed.
+ * tests/abi/v2_host.c is still built against a frozen copy of the oldest
+ * version the plugin serves.
  *
  * usage: v3_host PLUGIN.so SAMPLE_DICOM OUT_DIR MODEL.onnx
- * Exit status 0 when every check holds; every failed check is printed. */
-#include <dlfcn.h>
+ * Exit status 0 when every check holds (77: not LP64, where the sizes below
+ * do not apply); every failed check is printed. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "old_host.h"
 #include "tsc_plugin.h"
 
-#if TSC_PLUGIN_API_VERSION != 3
-#error "v3_host must be compiled against the version-3 headers in tests/abi/v3/"
-#endif
+/* What a version-3 host allocated, in bytes on LP64. */
+enum {
+    V3_API_SIZE = 840,             /* the table, up to series_result_get_slice_geometry */
+    V3_API_FIRST_MEMBER = 8,       /* plugin_version, after version and struct_size */
+    V3_OPEN_PARAMS_SIZE = 64,      /* tsc_dicom_open_params */
+    V3_ANALYSIS_OPTIONS_SIZE = 64, /* tsc_analysis_options */
+    V3_REPORT_OPTIONS_SIZE = 88,   /* tsc_report_options */
+    V3_OVERLAY_OPTIONS_SIZE = 64,  /* tsc_report_options.overlay */
+    V3_SCOPE_INPUT_SIZE = 240,     /* tsc_scope_input */
+    V3_WRITE_PARAMS_SIZE = 360,    /* tsc_dicom_write_params */
+    V3_NN_PARAMS_SIZE = 40,        /* tsc_nn_params without struct_size: tsc_nn_params_v2 */
+    V3_WRITE_RESULT_SIZE = 304,    /* tsc_dicom_write_result without struct_size: _v2 */
+    V3_DESCRIPTION_SIZE = 1144,    /* tsc_description */
+};
 
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            failures++;                                                         \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-        }                                                                       \
-    } while (0)
-
-#define GUARD_BYTE 0xA5
-#define GUARDED(T)                   \
-    struct {                         \
-        T v;                         \
-        unsigned char guard[256];    \
+/* Storage for a struct the way a version-3 host had it: its version-3
+ * bytes, then poison up to 256 bytes past today's size.  Only fields inside
+ * the version-3 bytes are touched through `v`. */
+#define V3_STORAGE(T)                                                                              \
+    union {                                                                                        \
+        T v;                                                                                       \
+        unsigned char bytes[sizeof(T) + 256];                                                      \
     }
 
-static int guard_intact(const unsigned char *g, size_t n)
+/* The members of the version-3 table are all there. */
+static void check_v3_table(const tsc_plugin_api *api)
 {
-    for (size_t i = 0; i < n; i++)
-        if (g[i] != GUARD_BYTE) return 0;
-    return 1;
+    const unsigned char *table = (const unsigned char *)api;
+    for (size_t off = V3_API_FIRST_MEMBER; off < V3_API_SIZE; off += sizeof(void (*)(void))) {
+        void (*member)(void);
+        memcpy(&member, table + off, sizeof member);
+        CHECK(member != NULL, "the version-3 member at byte %zu is NULL", off);
+    }
 }
 
 int main(int argc, char **argv)
 {
+#if !defined(__LP64__)
+    (void)argc;
+    (void)argv;
+    printf("v3 host: skipped: the version-3 sizes are pinned for LP64 only\n");
+    return 77;
+#else
     if (argc < 5) {
         fprintf(stderr, "usage: v3_host PLUGIN.so SAMPLE_DICOM OUT_DIR MODEL.onnx\n");
         return 2;
     }
     const char *samples = argv[2], *out_dir = argv[3], *onnx = argv[4];
-    void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "cannot load the plugin: %s\n", dlerror());
-        return 1;
-    }
-    tsc_plugin_get_api_fn get_api = (tsc_plugin_get_api_fn)dlsym(lib, "tsc_plugin_get_api");
-    const tsc_plugin_api *api = get_api ? get_api(TSC_PLUGIN_API_VERSION) : NULL;
+    void *lib;
+    tsc_plugin_get_api_fn get_api = old_host_load(argv[1], &lib);
+    const tsc_plugin_api *api = get_api ? get_api(3) : NULL;
     if (!api) {
         fprintf(stderr, "FAIL: the plugin does not serve ABI version 3\n");
         return 1;
     }
-    if (!TSC_PLUGIN_HAS(api, series_result_get_slice_geometry)) {
-        fprintf(stderr, "FAIL: the table lacks the version-3 members\n");
+    if (api->version < 3 || api->struct_size < V3_API_SIZE) {
+        fprintf(stderr, "FAIL: table version %u of %u bytes; a version-3 table has %d\n",
+                api->version, api->struct_size, (int)V3_API_SIZE);
         return 1;
     }
-    printf("v3 host: plugin %s serves ABI %u (table %u bytes, v3 table %zu bytes)\n",
-           api->plugin_version(), api->version, api->struct_size, sizeof(tsc_plugin_api));
-    CHECK(api->version >= 3, "table version %u", api->version);
+    printf("v3 host: plugin %s serves ABI %u (table %u bytes, v3 table %d bytes)\n",
+           api->plugin_version(), api->version, api->struct_size, (int)V3_API_SIZE);
+    check_v3_table(api);
 
     /* ---- by-value defaults: the size this host allocated ---- */
     tsc_analysis_options ao = api->analysis_default_options();
-    CHECK(ao.struct_size == sizeof ao, "analysis_default_options(): %zu bytes, host has %zu",
-          ao.struct_size, sizeof ao);
+    CHECK(ao.struct_size == V3_ANALYSIS_OPTIONS_SIZE,
+          "analysis_default_options(): %zu bytes, a v3 host has %d", ao.struct_size,
+          (int)V3_ANALYSIS_OPTIONS_SIZE);
     tsc_dicom_open_params op = api->study_default_params();
-    CHECK(op.struct_size == sizeof op, "study_default_params(): %zu, host %zu", op.struct_size,
-          sizeof op);
+    CHECK(op.struct_size == V3_OPEN_PARAMS_SIZE, "study_default_params(): %zu, a v3 host has %d",
+          op.struct_size, (int)V3_OPEN_PARAMS_SIZE);
     tsc_report_options ro = api->report_default_options();
-    CHECK(ro.struct_size == sizeof ro, "report_default_options(): %zu, host %zu", ro.struct_size,
-          sizeof ro);
+    CHECK(ro.struct_size == V3_REPORT_OPTIONS_SIZE &&
+              ro.overlay.struct_size == V3_OVERLAY_OPTIONS_SIZE,
+          "report_default_options(): %zu/%zu, a v3 host has %d/%d", ro.struct_size,
+          ro.overlay.struct_size, (int)V3_REPORT_OPTIONS_SIZE, (int)V3_OVERLAY_OPTIONS_SIZE);
     tsc_scope_input si = api->scope_default_input();
-    CHECK(si.struct_size == sizeof si, "scope_default_input(): %zu, host %zu", si.struct_size,
-          sizeof si);
+    CHECK(si.struct_size == V3_SCOPE_INPUT_SIZE, "scope_default_input(): %zu, a v3 host has %d",
+          si.struct_size, (int)V3_SCOPE_INPUT_SIZE);
     tsc_dicom_write_params wp = api->dicom_write_default_params();
-    CHECK(wp.struct_size == sizeof wp, "dicom_write_default_params(): %zu, host %zu",
-          wp.struct_size, sizeof wp);
+    CHECK(wp.struct_size == V3_WRITE_PARAMS_SIZE,
+          "dicom_write_default_params(): %zu, a v3 host has %d", wp.struct_size,
+          (int)V3_WRITE_PARAMS_SIZE);
 
     /* ---- the engine with the version-3 tsc_nn_params (no struct_size) ---- */
-    tsc_nn_params np = api->nn_default_params();
+    tsc_nn_params_v2 np = api->nn_default_params();
     CHECK(np.n_threads == 0 && np.engine == TSC_NN_ENGINE_ONEDNN && np.batch == 0 &&
               np.max_file_bytes == (size_t)2 << 30 && np.max_weight_bytes == (size_t)2 << 30 &&
               np.max_activation_bytes == (size_t)4 << 30,
@@ -103,10 +124,11 @@ int main(int argc, char **argv)
           np.n_threads, (int)np.engine, (long long)np.batch, np.max_file_bytes,
           np.max_weight_bytes, np.max_activation_bytes);
     np.n_threads = 1;
-    /* A cap this host sets must reach the engine at its version-3 offset. */
-    GUARDED(tsc_nn_params) small;
-    memset(&small, GUARD_BYTE, sizeof small);
-    small.v = np;
+    /* A cap this host sets must reach the engine at its version-3 offset;
+     * nothing past the host's 40 bytes may be taken for a field. */
+    V3_STORAGE(tsc_nn_params_v2) small;
+    memset(&small, OLD_HOST_POISON, sizeof small);
+    memcpy(&small, &np, V3_NN_PARAMS_SIZE);
     small.v.max_file_bytes = 16;
     tsc_error err;
     tsc_nn_model *m = NULL;
@@ -116,7 +138,10 @@ int main(int argc, char **argv)
           st ? err.message : "loaded");
     if (m) api->nn_model_free(m);
     m = NULL;
-    st = api->nn_model_load(onnx, &np, &m, &err);
+    V3_STORAGE(tsc_nn_params_v2) params;
+    memset(&params, OLD_HOST_POISON, sizeof params);
+    memcpy(&params, &np, V3_NN_PARAMS_SIZE);
+    st = api->nn_model_load(onnx, &params.v, &m, &err);
     CHECK(st == TSC_OK, "nn_model_load(%s): %s", onnx, err.message);
     if (st == TSC_OK) {
         CHECK(api->nn_model_n_inputs(m) >= 1 && api->nn_model_n_threads(m) == 1,
@@ -136,18 +161,22 @@ int main(int argc, char **argv)
         positions[3 * k + 2] = 2.0 * k;
     }
     tsc_dicom_write_volume vol = {C, R, N, values, positions};
-    wp.patient_name = "V3^Host";
-    wp.uid_seed = "v3-host";
-    wp.allow_non_empty = 1;
+    V3_STORAGE(tsc_dicom_write_params) wps;
+    memset(&wps, OLD_HOST_POISON, sizeof wps);
+    memcpy(&wps, &wp, V3_WRITE_PARAMS_SIZE);
+    wps.v.struct_size = V3_WRITE_PARAMS_SIZE;
+    wps.v.patient_name = "V3^Host";
+    wps.v.uid_seed = "v3-host";
+    wps.v.allow_non_empty = 1;
     char series_dir[4096];
     snprintf(series_dir, sizeof series_dir, "%s/v3_series", out_dir);
-    GUARDED(tsc_dicom_write_result) res;
-    memset(&res, GUARD_BYTE, sizeof res);
-    st = api->dicom_write_series(series_dir, &wp, &vol, &res.v, &err);
+    V3_STORAGE(tsc_dicom_write_result_v2) res;
+    memset(&res, OLD_HOST_POISON, sizeof res);
+    st = api->dicom_write_series(series_dir, &wps.v, &vol, &res.v, &err);
     CHECK(st == TSC_OK, "dicom_write_series: %s", err.message);
-    CHECK(guard_intact(res.guard, sizeof res.guard),
-          "dicom_write_series wrote past this host's %zu-byte tsc_dicom_write_result",
-          sizeof res.v);
+    CHECK(old_host_poison_intact(&res, V3_WRITE_RESULT_SIZE, sizeof res),
+          "dicom_write_series wrote past this host's %d-byte tsc_dicom_write_result",
+          (int)V3_WRITE_RESULT_SIZE);
     if (st == TSC_OK) {
         CHECK(res.v.n_files == N, "n_files %zu", res.v.n_files);
         CHECK(!strcmp(res.v.transfer_syntax_uid, "1.2.840.10008.1.2.1"),
@@ -159,33 +188,39 @@ int main(int argc, char **argv)
     }
 
     /* ---- a study, a slice, its description ---- */
+    V3_STORAGE(tsc_dicom_open_params) ops;
+    memset(&ops, OLD_HOST_POISON, sizeof ops);
+    memcpy(&ops, &op, V3_OPEN_PARAMS_SIZE);
+    ops.v.struct_size = V3_OPEN_PARAMS_SIZE;
     tsc_dicom_index *study = NULL;
     const char *paths[] = {samples};
-    st = api->study_open(paths, 1, &op, &study, &err);
+    st = api->study_open(paths, 1, &ops.v, &study, &err);
     CHECK(st == TSC_OK && api->study_n_series(study) > 0, "study_open: %s",
           st ? err.message : "no series");
     if (st == TSC_OK && api->study_n_series(study) > 0) {
-        ao.method = TSC_METHOD_THRESHOLD;
+        V3_STORAGE(tsc_analysis_options) aos;
+        memset(&aos, OLD_HOST_POISON, sizeof aos);
+        memcpy(&aos, &ao, V3_ANALYSIS_OPTIONS_SIZE);
+        aos.v.struct_size = V3_ANALYSIS_OPTIONS_SIZE;
+        aos.v.method = TSC_METHOD_THRESHOLD;
         tsc_result *r = NULL;
-        st = api->analyze_study_slice(NULL, study, 0, 0, &ao, &r, &err);
+        st = api->analyze_study_slice(NULL, study, 0, 0, &aos.v, &r, &err);
         CHECK(st == TSC_OK, "analyze_study_slice: %s", err.message);
         if (st == TSC_OK) {
-            GUARDED(tsc_description) d;
-            memset(&d, GUARD_BYTE, sizeof d);
+            V3_STORAGE(tsc_description) d;
+            memset(&d, OLD_HOST_POISON, sizeof d);
             api->result_describe(NULL, r, &d.v);
-            CHECK(d.v.struct_size == sizeof d.v && guard_intact(d.guard, sizeof d.guard),
-                  "result_describe: struct_size %zu, host %zu", d.v.struct_size, sizeof d.v);
+            CHECK(d.v.struct_size == V3_DESCRIPTION_SIZE &&
+                      old_host_poison_intact(&d, V3_DESCRIPTION_SIZE, sizeof d),
+                  "result_describe: struct_size %zu, a v3 host has %d", d.v.struct_size,
+                  (int)V3_DESCRIPTION_SIZE);
             CHECK(d.v.label[0] != '\0', "empty label");
             printf("v3 host: series 0 slice 0: %s\n", d.v.label);
             api->result_free(r);
         }
         api->study_free(study);
     }
-
-    if (failures) {
-        fprintf(stderr, "v3 host: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("v3 host: PASS\n");
-    return 0;
+    dlclose(lib);
+    return old_host_finish("v3 host");
+#endif
 }

@@ -94,8 +94,7 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
     cJSON_Delete(root);
 
     /* Our own Secondary Capture overlays, written by a threshold run. */
-    char out[4096];
-    snprintf(out, sizeof out, "%s/sc-out", t);
+    const char *out = tsc_test_path("sc-out");
     REQUIRE(
         tsc_test_system(
             "'%s' analyze '%s/03-synthetic-lesion' --method threshold --quiet --dicom --out '%s' "
@@ -129,8 +128,7 @@ TSC_TEST(cli_force_scope_analyses_and_warns_on_every_result)
                 "mkdir -p '%s/ct' && cp '%s'/01-normal-colin27/t1-axial/IM001[0-2].dcm '%s/ct/' && "
                 "dcmodify -nb -m '(0008,0060)=CT' '%s'/ct/*.dcm >/dev/null 2>&1",
                 t, samples, t, t) == 0);
-    char in[4096];
-    snprintf(in, sizeof in, "%s/ct", t);
+    const char *in = tsc_test_path("ct");
     cJSON *root = analyze(in, "forced", "--force-scope", 0);
     const cJSON *s = only_series(root);
     CHECK(strcmp(str(s, "verdict"), "not_analysed") != 0);
@@ -149,8 +147,7 @@ TSC_TEST(cli_json_is_written_when_nothing_is_readable)
     REQUIRE(tsc_test_system("mkdir -p '%s/junk' && echo 'not dicom' > '%s/junk/a.dcm' && "
                             "printf '\\037\\213gzipped' > '%s/junk/b.dcm.gz'",
                             t, t, t) == 0);
-    char in[4096];
-    snprintf(in, sizeof in, "%s/junk", t);
+    const char *in = tsc_test_path("junk");
     cJSON *root = analyze(in, "nothing", NULL, 3);
     CHECK(str(root, "error")[0] != '\0');
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "skipped")) == 2);

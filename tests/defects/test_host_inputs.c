@@ -51,9 +51,8 @@ static FILE *new_dataset(const char *ds)
 TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
 {
     const char *bin = tsc_test_program("tumorscope");
-    const char *dir = tsc_test_tmpdir();
-    char ds[4096], path[4200];
-    snprintf(ds, sizeof ds, "%s/dataset", dir);
+    char path[4200];
+    const char *ds = tsc_test_path("dataset");
     FILE *f = new_dataset(ds);
 
     /* Three slices whose patient ids are 1,000 characters long. */
@@ -69,8 +68,7 @@ TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
     }
     REQUIRE(fclose(f) == 0);
 
-    char csv[4200];
-    snprintf(csv, sizeof csv, "%s/per-slice.csv", dir);
+    const char *csv = tsc_test_path("per-slice.csv");
     int rc = tsc_test_system("'%s' eval --dataset '%s' --split test --per-slice '%s' "
                              "--method threshold >/dev/null",
                              bin, ds, csv);
@@ -125,8 +123,7 @@ TSC_TEST(eval_reports_each_plane_of_a_dataset_with_a_plane_column)
         }
         REQUIRE(fclose(f) == 0);
     }
-    char json[4200];
-    snprintf(json, sizeof json, "%s/eval.json", dir);
+    const char *json = tsc_test_path("eval.json");
     int rc = tsc_test_system("'%s' eval --dataset '%s/ds0' --dataset '%s/ds1' --split val "
                              "--method threshold --json '%s' >/dev/null 2>&1",
                              bin, dir, dir, json);
@@ -200,9 +197,8 @@ TSC_TEST(dicom_write_series_accepts_an_older_shorter_params_struct)
 TSC_TEST(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran)
 {
     const char *bin = tsc_test_program("tumorscope");
-    const char *dir = tsc_test_tmpdir();
-    char ds[4096], path[4200];
-    snprintf(ds, sizeof ds, "%s/int8-ds", dir);
+    char path[4200];
+    const char *ds = tsc_test_path("int8-ds");
     FILE *f = new_dataset(ds);
     fprintf(f, "id,label,label_name,patient_id,split\n");
     for (int i = 0; i < 4; i++) {
@@ -212,10 +208,9 @@ TSC_TEST(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran)
         write_png(path, i & 1);
     }
     REQUIRE(fclose(f) == 0);
-    char ranges[4200], json[4200], log[4200];
-    snprintf(ranges, sizeof ranges, "%s/int8.json", dir);
-    snprintf(json, sizeof json, "%s/eval-int8.json", dir);
-    snprintf(log, sizeof log, "%s/eval-int8.log", dir);
+    const char *ranges = tsc_test_path("int8.json");
+    const char *json = tsc_test_path("eval-int8.json");
+    const char *log = tsc_test_path("eval-int8.log");
     /* v2 is the shipped model whose manifest carries an int8 block. */
     char model[4200];
     snprintf(model, sizeof model, "%s/resources/models/tsc_unet128_v2.json",

@@ -238,13 +238,12 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
     size_t limit = getenv("TSC_SANITIZED") ? 4 : MAX_PATIENTS;
 
     const char *tmp = tsc_test_tmpdir();
-    char ds[1200], study[1200], log[1200], result[1200], metrics[1200], per_slice[1200];
-    snprintf(ds, sizeof ds, "%s/dataset", tmp);
-    snprintf(study, sizeof study, "%s/study", tmp);
-    snprintf(log, sizeof log, "%s/command.log", tmp);
-    snprintf(result, sizeof result, "%s/result.json", tmp);
-    snprintf(metrics, sizeof metrics, "%s/metrics.json", tmp);
-    snprintf(per_slice, sizeof per_slice, "%s/per-slice.csv", tmp);
+    const char *ds = tsc_test_path("dataset");
+    const char *study = tsc_test_path("study");
+    const char *log = tsc_test_path("command.log");
+    const char *result = tsc_test_path("result.json");
+    const char *metrics = tsc_test_path("metrics.json");
+    const char *per_slice = tsc_test_path("per-slice.csv");
     REQUIRE(mkdir(ds, 0755) == 0);
     read_index(data, ds, limit);
     REQUIRE(n_rows > 0);

@@ -88,9 +88,9 @@ static void start_archive(void)
     if (access("/usr/bin/dcmqrscp", X_OK) != 0)
         tsc_test_skip("dcmqrscp is not installed (Debian package dcmtk)");
     const char *tmp = tsc_test_tmpdir();
-    char cfg[4200], rw[4200], ro[4200];
-    snprintf(rw, sizeof rw, "%s/archive-rw", tmp);
-    snprintf(ro, sizeof ro, "%s/archive-ro", tmp);
+    char cfg[4200];
+    const char *rw = tsc_test_path("archive-rw");
+    const char *ro = tsc_test_path("archive-ro");
     snprintf(cfg, sizeof cfg, "%s/dcmqrscp.cfg", tmp);
     REQUIRE(mkdir(rw, 0700) == 0 && mkdir(ro, 0700) == 0);
     qr_port = tsc_test_free_port();
@@ -104,8 +104,7 @@ static void start_archive(void)
             "AETable END\n",
             qr_port, move_port ? move_port : 1, rw, ro);
     fclose(f);
-    char log[4300];
-    snprintf(log, sizeof log, "%s/dcmqrscp.log", tmp);
+    const char *log = tsc_test_path("dcmqrscp.log");
     char *argv[] = {"dcmqrscp", "-c", cfg, NULL};
     start_peer("/usr/bin/dcmqrscp", argv, log);
     tsc_pacs_node n = node("TSCQR");
@@ -393,12 +392,12 @@ TSC_TEST(pacs_tls_node_is_verified_and_carries_the_objects)
     const char *t = tsc_test_tmpdir();
     make_certificates(t, "node other");
     REQUIRE(tsc_test_system("mkdir '%s/received'", t) == 0);
-    char key[4200], crt[4200], other[4200], out[4200], log[4200], port[16];
+    char key[4200], crt[4200], out[4200], port[16];
     snprintf(key, sizeof key, "%s/node.key", t);
     snprintf(crt, sizeof crt, "%s/node.crt", t);
-    snprintf(other, sizeof other, "%s/other.crt", t);
+    const char *other = tsc_test_path("other.crt");
     snprintf(out, sizeof out, "%s/received", t);
-    snprintf(log, sizeof log, "%s/storescp.log", t);
+    const char *log = tsc_test_path("storescp.log");
     qr_port = tsc_test_free_port();
     snprintf(port, sizeof port, "%d", qr_port);
     char *argv[] = {"storescp", "--aetitle", "TSCSTORE", "+tls", key, crt,
@@ -537,11 +536,11 @@ TSC_TEST(pacs_move_over_tls_from_orthanc_arrives_whole)
     if (access("/usr/bin/openssl", X_OK) != 0) tsc_test_skip("openssl is not installed");
     const char *t = tsc_test_tmpdir();
     make_certificates(t, "orthanc ours");
-    char settings[20000], log[4200], ca[4200], crt[4200], key[4200], cache[4200];
-    snprintf(ca, sizeof ca, "%s/orthanc.crt", t);
-    snprintf(crt, sizeof crt, "%s/ours.crt", t);
-    snprintf(key, sizeof key, "%s/ours.key", t);
-    snprintf(cache, sizeof cache, "%s/moved", t);
+    char settings[20000], log[4200];
+    const char *ca = tsc_test_path("orthanc.crt");
+    const char *crt = tsc_test_path("ours.crt");
+    const char *key = tsc_test_path("ours.key");
+    const char *cache = tsc_test_path("moved");
     snprintf(settings, sizeof settings,
              "\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": \"%s\", "
              "\"DicomTlsPrivateKey\": \"%s/orthanc.key\", \"DicomTlsTrustedCertificates\": "
@@ -721,12 +720,11 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
     const char *t = tsc_test_tmpdir();
     glob_t g;
     sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
-    char dir[4200], log[4200], other[4200], slash[4200], dots[4200];
-    snprintf(dir, sizeof dir, "%s/scp/cache", t);
-    snprintf(log, sizeof log, "%s/peer.log", t);
-    snprintf(other, sizeof other, "%s/other-study.dcm", t);
-    snprintf(slash, sizeof slash, "%s/slash-uid.dcm", t);
-    snprintf(dots, sizeof dots, "%s/dots-uid.dcm", t);
+    const char *dir = tsc_test_path("scp/cache");
+    const char *log = tsc_test_path("peer.log");
+    const char *other = tsc_test_path("other-study.dcm");
+    const char *slash = tsc_test_path("slash-uid.dcm");
+    const char *dots = tsc_test_path("dots-uid.dcm");
     REQUIRE(tsc_test_system("mkdir -p '%s/scp' && cp '%s' '%s' && cp '%s' '%s' && cp '%s' '%s' && "
                             "dcmodify -nb -m StudyInstanceUID=1.2.3.4 '%s' && "
                             "dcmodify -nb -m SOPInstanceUID=1.2/../../3 '%s' && "
@@ -803,12 +801,11 @@ TSC_TEST(pacs_store_scp_speaks_tls_for_a_tls_node)
     make_certificates(t, "node ours other");
     glob_t g;
     sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
-    char dir[4200], log[4200], ca[4200], crt[4200], key[4200];
-    snprintf(dir, sizeof dir, "%s/scp/cache", t);
-    snprintf(log, sizeof log, "%s/peer.log", t);
-    snprintf(ca, sizeof ca, "%s/node.crt", t);
-    snprintf(crt, sizeof crt, "%s/ours.crt", t);
-    snprintf(key, sizeof key, "%s/ours.key", t);
+    const char *dir = tsc_test_path("scp/cache");
+    const char *log = tsc_test_path("peer.log");
+    const char *ca = tsc_test_path("node.crt");
+    const char *crt = tsc_test_path("ours.crt");
+    const char *key = tsc_test_path("ours.key");
     tsc_pacs_node n = {.struct_size = sizeof n,
                        .host = "127.0.0.1",
                        .port = 104,
@@ -870,8 +867,7 @@ TSC_TEST(pacs_store_scp_refuses_malformed_data_sets_and_keeps_serving)
         {NULL /* garbage */, 0, 0}, {"explicit", 1, 0x0000},
     };
     const char *t = tsc_test_tmpdir();
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/scp/cache", t);
+    const char *dir = tsc_test_path("scp/cache");
     tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
     tsc__pacs_scp *scp = NULL;
     int port = 0;
