@@ -191,7 +191,7 @@ extern "C" void tsc_deid_study_id(const char *study_uid, char out[TSC_DEID_UID_S
     char uid[TSC_DEID_UID_SIZE];
     tsc_deid_uid(study_uid, uid);
     size_t len = strlen(uid);
-    snprintf(out, TSC_DEID_UID_SIZE, "S%s", len > 10 ? uid + len - 10 : uid);
+    snprintf(out, TSC_DEID_UID_SIZE, "S%.10s", len > 10 ? uid + len - 10 : uid);
 }
 
 extern "C" void tsc_deid_patient_tag(const tsc_dicom_patient_info *pt, char out[TSC_DEID_TAG_SIZE])

@@ -29,7 +29,7 @@ static int failures;
 
 /* The plugin's exported tsc_plugin_get_api, or NULL (said on stderr);
  * *lib is the handle for dlclose(). */
-static tsc_plugin_get_api_fn old_host_load(const char *plugin_path, void **lib)
+static inline tsc_plugin_get_api_fn old_host_load(const char *plugin_path, void **lib)
 {
     *lib = dlopen(plugin_path, RTLD_NOW | RTLD_LOCAL);
     if (!*lib) {
@@ -46,7 +46,7 @@ static tsc_plugin_get_api_fn old_host_load(const char *plugin_path, void **lib)
 #define OLD_HOST_POISON 0xA5
 
 /* 1 when bytes [from, to) of p still hold the poison. */
-static int old_host_poison_intact(const void *p, size_t from, size_t to)
+static inline int old_host_poison_intact(const void *p, size_t from, size_t to)
 {
     const unsigned char *b = p;
     for (size_t i = from; i < to; i++)
@@ -55,7 +55,7 @@ static int old_host_poison_intact(const void *p, size_t from, size_t to)
 }
 
 /* The exit status: 0 when every check held. */
-static int old_host_finish(const char *host)
+static inline int old_host_finish(const char *host)
 {
     if (failures) {
         fprintf(stderr, "%s: %d check(s) failed\n", host, failures);
