@@ -72,6 +72,7 @@ struct _TscTagBrowser {
     GtkFilterListModel *shown;
     char *needle;  /* case-folded search text; NULL: everything */
     guint request; /* the reading whose answer is wanted */
+    GCancellable *cancellable; /* of that reading: a step further cancels it */
     gboolean loading, deidentify;
     char *error;
 };
@@ -101,6 +102,8 @@ static void read_in_thread(GTask *task, gpointer source, gpointer data, GCancell
     (void)source;
     (void)cancellable;
     Job *j = data;
+    /* Scrolled past while it waited for a thread: not read at all. */
+    if (g_task_return_error_if_cancelled(task)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_dicom_tag_list *list = NULL;
     tsc_error err = {0};
@@ -155,6 +158,8 @@ void tsc_tag_browser_show(TscTagBrowser *self, TscViewerStudy *study, gsize seri
     g_return_if_fail(TSC_IS_TAG_BROWSER(self));
     const tsc_plugin_api *api = tsc_viewer_api();
     self->request++;
+    if (self->cancellable) g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
     self->loading = FALSE;
     self->deidentify = deidentify;
     g_clear_pointer(&self->error, g_free);
@@ -194,7 +199,8 @@ void tsc_tag_browser_show(TscTagBrowser *self, TscViewerStudy *study, gsize seri
     j->self = tsc_viewer_weak_new(self);
     self->loading = TRUE;
     update_status(self);
-    g_autoptr(GTask) task = g_task_new(NULL, NULL, read_done, NULL);
+    self->cancellable = g_cancellable_new();
+    g_autoptr(GTask) task = g_task_new(NULL, self->cancellable, read_done, NULL);
     g_task_set_task_data(task, j, (GDestroyNotify)job_free);
     g_task_run_in_thread(task, read_in_thread);
 }
@@ -308,6 +314,8 @@ static void tsc_tag_browser_dispose(GObject *object)
 {
     TscTagBrowser *self = TSC_TAG_BROWSER(object);
     self->request++; /* a reading still under way is dropped */
+    if (self->cancellable) g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
     gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_TAG_BROWSER);
     g_clear_object(&self->shown);
     g_clear_pointer(&self->needle, g_free);

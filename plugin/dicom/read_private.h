@@ -4,6 +4,7 @@
 #ifndef TSC_DICOM_READ_PRIVATE_H
 #define TSC_DICOM_READ_PRIVATE_H
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -129,10 +130,14 @@ tsc_status read_segmentation(DcmItem *ds, const std::string &path, const std::st
 void register_codecs();
 
 /* Short file name for messages: the path's last component. */
+inline const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
 inline const char *base_name(const std::string &path)
 {
-    size_t slash = path.find_last_of('/');
-    return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+    return base_name(path.c_str());
 }
 
 /* Is this transfer syntax one we can decode?  When not, *why gets the

@@ -14,12 +14,14 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "dcmtk_private.h"
 #include "deid_dataset_private.h"
 #include "firewall_private.h"
+#include "read_private.h"
 #include "tsc_deid.h"
 
 struct tsc_dicom_tag_list {
@@ -92,12 +94,9 @@ std::string value_text(DcmElement *e)
         return buf;
     }
     if (is_binary(e->ident())) {
-        if (len == 0 || len > 16 || !e->valueLoaded()) {
-            snprintf(buf, sizeof buf, "(binary, %lu bytes)", (unsigned long)len);
-            return buf;
-        }
+        /* The bytes themselves only when there are few (a 16-byte UN). */
         Uint8 *bytes = nullptr;
-        if (e->getUint8Array(bytes).bad() || !bytes) {
+        if (len == 0 || len > 16 || !e->valueLoaded() || e->getUint8Array(bytes).bad() || !bytes) {
             snprintf(buf, sizeof buf, "(binary, %lu bytes)", (unsigned long)len);
             return buf;
         }
@@ -257,8 +256,7 @@ tsc_status list_impl(const tsc_dicom_index *index, size_t series, size_t slice, 
     const tsc_dicom_series_info *se = tsc_dicom_get_series(index, series);
     const tsc_dicom_study_info *st = tsc_dicom_get_study(index, se->study);
     const tsc_dicom_patient_info *pt = tsc_dicom_get_patient(index, st->patient);
-    const char *base = strrchr(si->path, '/');
-    base = base ? base + 1 : si->path;
+    const char *base = tsc_dicom_internal::base_name(si->path);
 
     DcmFileFormat ff;
     /* Values over 4 KiB (pixel data, big private blobs) stay on disk. */
@@ -276,8 +274,9 @@ tsc_status list_impl(const tsc_dicom_index *index, size_t series, size_t slice, 
         tsc_deid::map_values(*ds, pt);
     }
 
-    auto *list = new tsc_dicom_tag_list;
-    Lister l{list, deid, pt, se, st};
+    /* Owned here until returned: an exception on the way frees it. */
+    std::unique_ptr<tsc_dicom_tag_list> list(new tsc_dicom_tag_list);
+    Lister l{list.get(), deid, pt, se, st};
     l.item(*ff.getMetaInfo(), 0);
     l.item(*ds, 0);
     if (l.left_out)
@@ -285,7 +284,7 @@ tsc_status list_impl(const tsc_dicom_index *index, size_t series, size_t slice, 
               std::to_string(l.left_out) + " more attributes not listed (the list stops at " +
                   std::to_string(TSC_DICOM_TAGS_MAX_ROWS) + " rows)",
               false);
-    *out = list;
+    *out = list.release();
     return TSC_OK;
 }
 
