@@ -6,6 +6,7 @@
 
 #include "viewer_api.h"
 #include "viewer_pacs.h"
+#include "viewer_pool.h"
 
 /* ---- one row ------------------------------------------------------------ */
 
@@ -202,7 +203,7 @@ void tsc_tag_browser_show(TscTagBrowser *self, TscViewerStudy *study, gsize seri
     self->cancellable = g_cancellable_new();
     g_autoptr(GTask) task = g_task_new(NULL, self->cancellable, read_done, NULL);
     g_task_set_task_data(task, j, (GDestroyNotify)job_free);
-    g_task_run_in_thread(task, read_in_thread);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, read_in_thread);
 }
 
 static gboolean match(gpointer item, gpointer data)

@@ -491,7 +491,7 @@ void tsc_viewer_pacs_echo_async(const TscViewerPacsNode *node, GCancellable *can
     Job *j;
     g_autoptr(GTask) task =
         job_task(node, cancellable, callback, user_data, tsc_viewer_pacs_echo_async, &j);
-    g_task_run_in_thread(task, echo_thread);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_NETWORK, task, echo_thread);
 }
 
 gboolean tsc_viewer_pacs_echo_finish(GAsyncResult *result, GError **error)
@@ -563,7 +563,7 @@ void tsc_viewer_pacs_find_async(const TscViewerPacsNode *node, const TscViewerPa
     }
     j->offset = query->offset;
     j->limit = query->limit;
-    g_task_run_in_thread(task, find_thread);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_NETWORK, task, find_thread);
 }
 
 GPtrArray *tsc_viewer_pacs_find_finish(GAsyncResult *result, gboolean *has_more, GError **error)
@@ -640,7 +640,7 @@ void tsc_viewer_pacs_retrieve_async(const TscViewerPacsNode *node, const char *s
     j->study_uid = g_strdup(study_uid);
     j->folder = g_build_filename(cache, study_uid, NULL);
     j->progress = progress;
-    g_task_run_in_thread(task, retrieve_thread);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_NETWORK, task, retrieve_thread);
 }
 
 char *tsc_viewer_pacs_retrieve_finish(GAsyncResult *result, gsize *n_received, GError **error)
@@ -766,9 +766,9 @@ void tsc_viewer_pacs_send_async(const TscViewerPacsNode *node, TscViewerStudy *s
     j->series = series;
     j->ref = tsc_viewer_series_ref_acquire(series_ref);
     j->progress = progress;
-    /* Writing the outputs uses the model and renders images: the analysis
-     * pool, which the application waits for before it frees the model. */
-    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, send_thread);
+    /* Writing the outputs uses the model: the application waits for every
+     * pool before it frees the model. */
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_NETWORK, task, send_thread);
 }
 
 gsize tsc_viewer_pacs_send_finish(GAsyncResult *result, char **summary, GError **error)

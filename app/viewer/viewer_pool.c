@@ -10,7 +10,7 @@
 
 static GThreadPool *pools[TSC_VIEWER_N_POOLS];
 static guint pending[TSC_VIEWER_N_POOLS]; /* main thread only */
-static const int pool_threads[TSC_VIEWER_N_POOLS] = {1, 1, 2};
+static const int pool_threads[TSC_VIEWER_N_POOLS] = {1, 1, 2, 2};
 
 typedef struct {
     GTask *task;

@@ -9,7 +9,13 @@
  *     an analysis so that scrolling stays fluid;
  *   - ANALYSIS (2 threads): model loading, slice and series analyses and
  *     exports (a series analysis has its own `threads` workers inside the
- *     plugin).
+ *     plugin);
+ *   - NETWORK (2 threads): PACS echo, search, retrieve and send, which wait
+ *     on the network and must not queue behind an analysis.
+ * Every job runs on these pools, never on GLib's shared one, so that
+ * shutdown waits for all of them: a job still inside DCMTK or OpenSSL when
+ * the process exits would run on libraries whose globals are being torn
+ * down.
  * The task's callback runs on the main thread (GTask's rule).  The pools
  * count the tasks whose callback has not run yet, which is what "idle" means
  * for the scripting actions. */
@@ -24,6 +30,7 @@ typedef enum {
     TSC_VIEWER_POOL_INDEX,
     TSC_VIEWER_POOL_DECODE,
     TSC_VIEWER_POOL_ANALYSIS,
+    TSC_VIEWER_POOL_NETWORK,
     TSC_VIEWER_N_POOLS
 } TscViewerPoolKind;
 

@@ -87,9 +87,19 @@ class Scu : public DcmSCU
     using DcmSCU::useSecureConnection;
 };
 
+/* Deletes a TLS layer, then frees the calling thread's OpenSSL state (its
+ * random generators and error queue).  The host's worker thread outlives
+ * the call: left to OpenSSL's thread-exit handler, that state would be
+ * freed whenever the host's pool lets the thread go, possibly while the
+ * process exits (LeakSanitizer then reports it as leaked).  OpenSSL makes
+ * the state again if the thread uses it later. */
+struct TlsLayerDelete {
+    void operator()(DcmTLSTransportLayer *tls) const;
+};
+
 /* The TLS layer of one association; declared before the DcmSCU that uses
  * it, so that it outlives the association (DCMTK does not own it). */
-using TlsLayer = std::unique_ptr<DcmTLSTransportLayer>;
+using TlsLayer = std::unique_ptr<DcmTLSTransportLayer, TlsLayerDelete>;
 
 /* Trusts the node's CA file (or the system's certificates), loads our
  * certificate and key when the node has them, the BCP 195 profile, and

@@ -12,6 +12,7 @@
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmnet/scu.h>
 #include <dcmtk/dcmtls/tlslayer.h>
+#include <openssl/crypto.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -191,6 +192,12 @@ void tls_configure(DcmTLSTransportLayer *tls, const Node &n)
     check(tls->setTLSProfile(TSP_Profile_BCP195), "the BCP 195 profile");
     check(tls->activateCipherSuites(), "the BCP 195 cipher suites");
     tls->setCertificateVerification(DCV_requireCertificate);
+}
+
+void TlsLayerDelete::operator()(DcmTLSTransportLayer *tls) const
+{
+    delete tls;
+    OPENSSL_thread_stop();
 }
 
 void setup_tls(Scu &scu, const Node &n, TlsLayer &tls)

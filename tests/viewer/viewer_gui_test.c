@@ -2853,6 +2853,29 @@ static int test_pacs_tls_node_is_trusted_only_with_its_certificate(void)
     return pacs_case_end(v, &a, r);
 }
 
+/* Quitting while a PACS search is still in its TLS handshake (here one that
+ * fails: the viewer trusts another certificate), right away or a little
+ * later: the viewer waits for the network job and ends cleanly, with no
+ * sanitizer report.  It used to exit under the job's feet (a crash inside
+ * OpenSSL, or its per-thread state reported as leaked). */
+static int test_pacs_quit_during_a_search_ends_cleanly(void)
+{
+    Archive a;
+    g_autofree char *crt = NULL, *other = NULL;
+    int r = tls_store_start(&a, &crt, &other);
+    if (r) return r == SKIP ? r : pacs_case_end(NULL, &a, r);
+    for (int i = 0; i < 3 && !r; i++) {
+        Viewer *v = viewer_start_with_tls_node(&a, other);
+        if (!v) return pacs_case_end(NULL, &a, failf("viewer start"));
+        viewer_action(v, "pacs-search", search_fields("", "MR"));
+        g_usleep(i * 150 * 1000);
+        viewer_stop(v);
+        if (viewer_failure)
+            r = failf("quitting %d ms after the search began: %s", i * 150, viewer_failure);
+    }
+    return pacs_case_end(NULL, &a, r);
+}
+
 /* Saves PACS nodes where the viewer's settings keep them (GSettings'
  * keyfile backend in the test's home, with GSETTINGS_BACKEND=keyfile):
  * `nodes` as the key pacs-nodes and `value` as `key` (pacs-nodes-tls,
@@ -3470,6 +3493,7 @@ static const struct {
      test_pacs_tls_node_is_trusted_only_with_its_certificate},
     {"viewer_pacs_stored_nodes_keep_their_tls_settings",
      test_pacs_stored_nodes_keep_their_tls_settings},
+    {"viewer_quits_cleanly_while_a_pacs_search_runs", test_pacs_quit_during_a_search_ends_cleanly},
     {"viewer_pacs_move_retrieve_opens_the_study", test_pacs_move_retrieve_opens_the_study},
     VIEWER_ORTHANC_CASES VIEWER_TAGS_CASES};
 
