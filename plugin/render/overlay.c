@@ -721,12 +721,6 @@ static void draw_measurements(cairo_t *cr, const view *v, occ *obst, lesion_box 
                               const tsc_reader_measurement *ms, size_t n_ms, double bottom)
 {
     tsc__rgb yellow = tsc__rgb_from_hex(TSC_COLOR_MEASUREMENT);
-    for (size_t j = 0; j < n_ms; j++) {
-        cairo_save(cr);
-        tsc__measurement_path(cr, &ms[j]);
-        tsc__measurement_stroke(cr);
-        cairo_restore(cr);
-    }
     double font = fmin(v->r.w, v->r.h) < 360 ? FONT_SMALL : FONT_LABEL;
     area a = {v->r.x + 2, v->r.y + 2, v->r.x + v->r.w - 2, v->r.y + v->r.h - bottom - 2};
     segs g = {calloc(n_ms ? n_ms : 1, sizeof *g.s), 0};
@@ -769,7 +763,9 @@ static void draw_measurements(cairo_t *cr, const view *v, occ *obst, lesion_box 
         double sx = fmax(lb.x, fmin(tx, lb.x + lb.w)), sy = fmax(lb.y, fmin(ty, lb.y + lb.h));
         cairo_save(cr);
         cairo_identity_matrix(cr);
-        if (hypot(tx - sx, ty - sy) > 3) {
+        /* A label beside its shape needs no leader (one would read as a
+         * longer ruler). */
+        if (hypot(tx - sx, ty - sy) > 16) {
             cairo_move_to(cr, sx, sy);
             cairo_line_to(cr, tx, ty);
             cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -853,6 +849,13 @@ tsc_status tsc__render_overlay_meas(cairo_t *cr, const tsc_model *model, const t
         mask_boundary_path(cr, mask, rows, cols);
         /* A mask that is not a finding is dashed: a region to look at. */
         stroke_haloed(cr, color, LINE_W, verdict != TSC_VERDICT_TUMOR);
+    }
+    /* The reader's shapes over the mask, under the banner, legend and labels. */
+    for (size_t j = 0; j < n_ms; j++) {
+        cairo_save(cr);
+        tsc__measurement_path(cr, &ms[j]);
+        tsc__measurement_stroke(cr);
+        cairo_restore(cr);
     }
 
     /* 3. Device-space annotations, each added to the obstacles as placed. */

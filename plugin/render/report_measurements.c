@@ -186,7 +186,7 @@ double tsc__report_measurement_table(cairo_t *cr, const rep *c, double x, double
     y = tsc__report_section(cr, x, y, w, title);
     /* On a slice page the slice column says nothing. */
     int with_slice = slice == (size_t)-1;
-    const double x_kind = x + 0.02 * w + 34, x_slice = x_kind + 118,
+    const double x_kind = x + 0.02 * w + 34, x_slice = x_kind + 100,
                  x_val = with_slice ? x_slice + 64 : x_slice;
     const tsc__tcol cols[4] = {{x + 0.02 * w + 24, 0, 1},
                                {x_kind, x_slice - x_kind - 8, 0},
@@ -204,8 +204,8 @@ double tsc__report_measurement_table(cairo_t *cr, const rep *c, double x, double
         tsc__measurement_values(&ms[i], 1, val, sizeof val);
         const char *cells[4] = {num, tsc__measurement_kind_name(ms[i].kind), sl, val};
         const char *cvv[3] = {num, cells[1], val};
-        if (with_slice) y = tsc__report_table_row(cr, x, y, w, i, cols, cells, 4, 12.5);
-        else y = tsc__report_table_row(cr, x, y, w, i, cv, cvv, 3, 12.5);
+        if (with_slice) y = tsc__report_table_row(cr, x, y, w, i, cols, cells, 4, 12);
+        else y = tsc__report_table_row(cr, x, y, w, i, cv, cvv, 3, 12);
     }
     tsc__report_rule(cr, x, y, w);
     free(ms);

@@ -1212,6 +1212,22 @@ TSC_TEST(outputs_reader_measurements_are_drawn_in_the_slice_png_and_written_as_s
     CHECK(row >= (int)(0.8 * 0.35 * W * zoom));
     CHECK(total_bare == 0 && row_bare == 0);
 
+    /* The series PNG and the PDF list both in their table. */
+    std::string series_png = f.out + "-series.png", pdf = f.out + "-report.pdf";
+    drawn.clear();
+    tsc__set_text_sink(keep_text, nullptr);
+    REQUIRE(tsc_report_series_png(series_png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+    REQUIRE(tsc_report_pdf(pdf.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+    tsc__set_text_sink(nullptr, nullptr);
+    size_t tables = 0;
+    for (size_t p = 0; (p = drawn.find("READER MEASUREMENTS (2)", p)) != std::string::npos; p++)
+        tables++;
+    printf("reader measurement tables: %zu (series PNG, PDF summary, PDF slice page)\n", tables);
+    CHECK(tables >= 2);
+    CHECK(drawn.find("31.2 mm") != std::string::npos || drawn.find("31.3 mm") != std::string::npos);
+    CHECK(drawn.find("mean 456.2") != std::string::npos ||
+          drawn.find("mean 456.3") != std::string::npos);
+
     /* The SR: two reader groups with their regions, values and observer. */
     REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
             TSC_OK);
