@@ -541,6 +541,64 @@ TSC_TEST(outputs_without_tumour_write_sc_and_sr_but_no_seg)
 }
 
 
+/* Without a lesion group the reader's groups get their own Imaging
+ * Measurements container; a freehand ROI is a closed POLYLINE, and the CT
+ * unit HU becomes Attenuation Coefficient in [hnsf'U]. */
+TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
+{
+    tsc_phantom_spec s = tsc_phantom_default();
+    s.lesion_first = s.lesion_last = -1;
+    s.n_slices = 3;
+    Fixture f;
+    setup(f, true, false, &s, false);
+    const double xy[8] = {10, 10, 40, 12, 30, 35, 12, 30};
+    tsc_reader_measurement m{};
+    m.struct_size = sizeof m;
+    m.kind = TSC_READER_FREEHAND;
+    m.slice = 1;
+    m.points = xy;
+    m.n_points = 4;
+    m.area_mm2 = 600;
+    m.n_pixels = 600;
+    m.mean = -12.5, m.sd = 3, m.min = -20, m.max = 5;
+    m.units = "HU";
+    const tsc_reader_measurement *ms[1] = {&m};
+    tsc_report_options o = tsc_report_default_options();
+    o.measurements = ms;
+    o.n_measurements = 1;
+    o.observer = "Reader^Test";
+    tsc_error err;
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    check_dciodvfy(f.written.sr_path);
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, f.written.sr_path);
+    DSRDocument doc;
+    REQUIRE(doc.read(*d).good());
+    DSRDocumentTree &tree = doc.getTree();
+    size_t containers = 0, closed = 0, hu = 0;
+    REQUIRE(tree.gotoRoot() > 0);
+    do {
+        const DSRContentItem &item = tree.getCurrentContentItem();
+        std::string code = item.getConceptName().getCodeValue().c_str();
+        if (code == "126010") containers++;
+        if (item.getValueType() == DSRTypes::VT_SCoord) {
+            DSRSpatialCoordinatesValue sc(item.getSpatialCoordinates());
+            DSRGraphicDataList &g = sc.getGraphicDataList();
+            Float32 x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+            g.getItem(1, x0, y0);
+            g.getItem(g.getNumberOfItems(), x1, y1);
+            closed += sc.getGraphicType() == DSRTypes::GT_Polyline && g.getNumberOfItems() == 5 &&
+                      x0 == x1 && y0 == y1;
+        }
+        if (code == "112031" && item.getNumericValue().getMeasurementUnit().getCodeValue() == "[hnsf'U]")
+            hu++;
+    } while (tree.iterate() > 0);
+    CHECK(containers == 1);
+    CHECK(closed == 1);
+    CHECK(hu == 4);
+}
+
 /* ---- sources that lack attributes, and what errors say ------------------ */
 
 /* Every DICOM file of a folder (the phantom's IM*.dcm). */
@@ -1156,7 +1214,7 @@ static int yellow_row_max(const std::string &png, size_t *total)
     return best;
 }
 
-TSC_TEST(outputs_reader_measurements_are_drawn_in_the_slice_png_and_written_as_sr_groups)
+TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
 {
     Fixture f;
     setup(f, true, false, nullptr, false);
@@ -1307,29 +1365,30 @@ TSC_TEST(outputs_refuse_a_reader_measurement_past_the_last_slice)
     CHECK(tsc_report_series_png(png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_EINVAL);
 }
 
-TSC_TEST_MAIN(
-    TSC_CASE(outputs_seg_passes_dciodvfy),
-    TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy), TSC_CASE(outputs_sc_passes_dciodvfy),
-    TSC_CASE(outputs_sr_passes_dciodvfy), TSC_CASE(outputs_deidentified_objects_pass_dciodvfy),
-    TSC_CASE(outputs_seg_frames_match_the_analysis_masks),
-    TSC_CASE(outputs_seg_of_a_multiframe_source_references_its_frames),
-    TSC_CASE(outputs_seg_references_every_source_instance_and_geometry),
-    TSC_CASE(outputs_sr_has_axes_and_area_per_lesion),
-    TSC_CASE(outputs_reader_measurements_are_drawn_in_the_slice_png_and_written_as_sr_groups),
-    TSC_CASE(outputs_refuse_a_reader_measurement_past_the_last_slice),
-    TSC_CASE(outputs_sc_has_one_rgb_image_per_finding),
-    TSC_CASE(outputs_deidentified_use_pseudonyms_and_a_new_study),
-    TSC_CASE(outputs_refuse_to_overwrite_without_force),
-    TSC_CASE(outputs_refuse_to_write_into_the_study_folder),
-    TSC_CASE(outputs_without_tumour_write_sc_and_sr_but_no_seg),
-    TSC_CASE(outputs_source_without_frame_of_reference_gets_a_stated_new_one),
-    TSC_CASE(outputs_dicom_errors_name_the_missing_attribute),
-    TSC_CASE(outputs_deidentified_hold_no_planted_identifier),
-    TSC_CASE(tag_browser_deidentified_lists_no_planted_identifier),
-    TSC_CASE(tag_browser_says_which_file_cannot_be_read_any_more),
-    TSC_CASE(outputs_sr_is_read_back_as_a_stored_report_of_its_series),
-    TSC_CASE(outputs_deidentified_references_stay_consistent),
-    TSC_CASE(outputs_pdf_passes_dciodvfy_in_the_source_study),
-    TSC_CASE(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms),
-    TSC_CASE(outputs_compare_sr_reads_an_older_hosts_rows_up_to_their_struct_size),
-    TSC_CASE(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack))
+TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
+              TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy),
+              TSC_CASE(outputs_sc_passes_dciodvfy), TSC_CASE(outputs_sr_passes_dciodvfy),
+              TSC_CASE(outputs_deidentified_objects_pass_dciodvfy),
+              TSC_CASE(outputs_seg_frames_match_the_analysis_masks),
+              TSC_CASE(outputs_seg_of_a_multiframe_source_references_its_frames),
+              TSC_CASE(outputs_seg_references_every_source_instance_and_geometry),
+              TSC_CASE(outputs_sr_has_axes_and_area_per_lesion),
+              TSC_CASE(outputs_reader_measurements_reach_the_slice_png_and_the_sr),
+              TSC_CASE(outputs_refuse_a_reader_measurement_past_the_last_slice),
+              TSC_CASE(outputs_reader_measurements_without_a_lesion_pass_dciodvfy),
+              TSC_CASE(outputs_sc_has_one_rgb_image_per_finding),
+              TSC_CASE(outputs_deidentified_use_pseudonyms_and_a_new_study),
+              TSC_CASE(outputs_refuse_to_overwrite_without_force),
+              TSC_CASE(outputs_refuse_to_write_into_the_study_folder),
+              TSC_CASE(outputs_without_tumour_write_sc_and_sr_but_no_seg),
+              TSC_CASE(outputs_source_without_frame_of_reference_gets_a_stated_new_one),
+              TSC_CASE(outputs_dicom_errors_name_the_missing_attribute),
+              TSC_CASE(outputs_deidentified_hold_no_planted_identifier),
+              TSC_CASE(tag_browser_deidentified_lists_no_planted_identifier),
+              TSC_CASE(tag_browser_says_which_file_cannot_be_read_any_more),
+              TSC_CASE(outputs_sr_is_read_back_as_a_stored_report_of_its_series),
+              TSC_CASE(outputs_deidentified_references_stay_consistent),
+              TSC_CASE(outputs_pdf_passes_dciodvfy_in_the_source_study),
+              TSC_CASE(outputs_deidentified_pdf_passes_dciodvfy_with_the_same_pseudonyms),
+              TSC_CASE(outputs_compare_sr_reads_an_older_hosts_rows_up_to_their_struct_size),
+              TSC_CASE(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack))

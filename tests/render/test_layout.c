@@ -672,11 +672,10 @@ TSC_TEST(series_report_lists_every_3d_lesion_numbered_largest_first)
     close_study(&st);
 }
 
-TSC_TEST_MAIN(
-    TSC_CASE(crowded_slice_labels_overlap_nothing),
-    TSC_CASE(measurement_labels_on_a_crowded_slice_overlap_nothing),
-    TSC_CASE(overlay_draws_every_verdict_in_the_words_and_colour_of_the_description),
-    TSC_CASE(slice_report_draws_every_verdict_in_the_words_and_colour_of_the_description),
-    TSC_CASE(series_report_draws_every_verdict_in_the_words_and_colour_of_the_description),
-    TSC_CASE(key_slice_thumbnails_have_their_banner_outside_the_image),
-    TSC_CASE(series_report_lists_every_3d_lesion_numbered_largest_first))
+TSC_TEST_MAIN(TSC_CASE(crowded_slice_labels_overlap_nothing),
+              TSC_CASE(measurement_labels_on_a_crowded_slice_overlap_nothing),
+              TSC_CASE(overlay_draws_every_verdict_in_the_words_and_colour_of_the_description),
+              TSC_CASE(slice_report_draws_every_verdict_in_the_words_and_colour_of_the_description),
+              TSC_CASE(series_report_draws_every_verdict_in_the_words_and_colour_of_the_description),
+              TSC_CASE(key_slice_thumbnails_have_their_banner_outside_the_image),
+              TSC_CASE(series_report_lists_every_3d_lesion_numbered_largest_first))
