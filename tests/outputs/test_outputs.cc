@@ -540,7 +540,6 @@ TSC_TEST(outputs_without_tumour_write_sc_and_sr_but_no_seg)
     check_dciodvfy(f.written.sr_path);
 }
 
-
 /* Without a lesion group the reader's groups get their own Imaging
  * Measurements container; a freehand ROI is a closed POLYLINE, and the CT
  * unit HU becomes Attenuation Coefficient in [hnsf'U]. */
@@ -591,7 +590,8 @@ TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
             closed += sc.getGraphicType() == DSRTypes::GT_Polyline && g.getNumberOfItems() == 5 &&
                       x0 == x1 && y0 == y1;
         }
-        if (code == "112031" && item.getNumericValue().getMeasurementUnit().getCodeValue() == "[hnsf'U]")
+        if (code == "112031" &&
+            item.getNumericValue().getMeasurementUnit().getCodeValue() == "[hnsf'U]")
             hu++;
     } while (tree.iterate() > 0);
     CHECK(containers == 1);
