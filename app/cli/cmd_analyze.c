@@ -425,7 +425,7 @@ int tsc_cli_analyze(int argc, char **argv)
     R.ao.method = (tsc_method)a.c.method;
     R.ao.flip_tta = a.c.tta;
     R.ao.force_scope = a.force_scope;
-    R.ro = api->report_default_options();
+    R.ro = api->report_default_options_v9();
     R.ro.deidentify = a.c.deidentify;
     R.ro.force = a.c.force;
 

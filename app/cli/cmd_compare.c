@@ -395,7 +395,7 @@ static tsc_status write_dicom_sr(const char *path, const tsc_plugin_api *api, co
                                t->n_targets,
                                rs->category,
                                rs->reason};
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options ro = api->report_default_options_v9();
     ro.deidentify = a->c.deidentify;
     ro.force = a->c.force;
     tsc_status st =

@@ -723,7 +723,7 @@ static void analyse(const tsc__orthanc_item *item)
     ao.method = TSC_METHOD_CNN;
     ao.cancel = cancel_cb;
     ao.force_scope = !tsc__g.cfg.scope;
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options ro = api->report_default_options_v9();
     ro.deidentify = 0; /* results go back into the same patient's study */
     cJSON *jseries = cJSON_GetObjectItemCaseSensitive(root, "series");
 

@@ -7,10 +7,10 @@
 
 static const char *const tool_names[] = {"none", "ruler", "ellipse", "freehand", "probe"};
 
-/* Measurements in a yellow that no verdict, SEG outline or heat map uses. */
-#define MEASURE_R 1.0
-#define MEASURE_G 0.84
-#define MEASURE_B 0.0
+/* Measurements in the one yellow the reports draw them in too. */
+#define MEASURE_R (((TSC_COLOR_MEASUREMENT >> 16) & 0xFF) / 255.0)
+#define MEASURE_G (((TSC_COLOR_MEASUREMENT >> 8) & 0xFF) / 255.0)
+#define MEASURE_B ((TSC_COLOR_MEASUREMENT & 0xFF) / 255.0)
 
 int tsc__view_tool_from_string(const char *s)
 {

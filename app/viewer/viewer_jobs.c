@@ -304,6 +304,11 @@ typedef struct {
     tsc_result *slice_result; /* owned duplicate, may be NULL */
     TscViewerSeriesRef *series_ref;
     TscViewerExportSpec spec;
+    /* The reader's measurements of the series, owned copies: rows, their
+     * points, the pointers the report options lend. */
+    GArray *meas;           /* tsc_reader_measurement */
+    GPtrArray *meas_points; /* double *, freed with it */
+    char *unit, *observer;
     char *folder, *notes; /* outputs */
 } ExportData;
 
@@ -313,6 +318,10 @@ static void export_data_free(ExportData *d)
     if (d->slice_result) tsc_viewer_api()->result_free(d->slice_result);
     tsc_viewer_series_ref_release(d->series_ref);
     g_free(d->spec.folder);
+    g_clear_pointer(&d->meas, g_array_unref);
+    g_clear_pointer(&d->meas_points, g_ptr_array_unref);
+    g_free(d->unit);
+    g_free(d->observer);
     g_free(d->folder);
     g_free(d->notes);
     g_free(d);
@@ -356,8 +365,16 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
         return;
     }
 
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options ro = api->report_default_options_v9();
     ro.deidentify = d->spec.deidentify;
+    /* The reader's measurements of this series, lent for these calls. */
+    gsize n_meas = d->meas ? d->meas->len : 0;
+    g_autofree const tsc_reader_measurement **meas =
+        g_new0(const tsc_reader_measurement *, n_meas + 1);
+    for (gsize i = 0; i < n_meas; i++) meas[i] = &g_array_index(d->meas, tsc_reader_measurement, i);
+    ro.measurements = meas;
+    ro.n_measurements = n_meas;
+    ro.observer = d->observer;
     tsc_error err = {0};
     tsc_status st;
 
@@ -420,11 +437,51 @@ static void export_thread(GTask *task, gpointer source, gpointer data, GCancella
     g_task_return_pointer(task, g_string_free(g_steal_pointer(&written), FALSE), g_free);
 }
 
+/* The store's measurements of `series_uid` as the plugin takes them,
+ * numbered as the viewer shows them. */
+static void copy_measurements(ExportData *d, TscMeasurements *store, const char *series_uid,
+                              const char *unit)
+{
+    d->meas = g_array_new(FALSE, TRUE, sizeof(tsc_reader_measurement));
+    d->meas_points = g_ptr_array_new_with_free_func(g_free);
+    d->unit = g_strdup(unit ? unit : "");
+    /* The name the desktop knows the user by; the login name else. */
+    const char *real = g_get_real_name();
+    d->observer =
+        g_strdup(real && *real && g_strcmp0(real, "Unknown") != 0 ? real : g_get_user_name());
+    gsize n = store && series_uid ? tsc_measurements_get_n(store) : 0;
+    for (gsize i = 0; i < n; i++) {
+        const TscMeasurement *m = tsc_measurements_get(store, i);
+        if (g_strcmp0(m->series_uid, series_uid) != 0) continue;
+        double *xy = g_memdup2(m->xy, m->n_points * 2 * sizeof(double));
+        g_ptr_array_add(d->meas_points, xy);
+        tsc_reader_measurement r = {0};
+        r.struct_size = sizeof r;
+        r.kind = m->kind == TSC_MEASURE_RULER     ? TSC_READER_RULER
+                 : m->kind == TSC_MEASURE_ELLIPSE ? TSC_READER_ELLIPSE
+                                                  : TSC_READER_FREEHAND;
+        r.number = (int)m->id;
+        r.slice = m->slice;
+        r.points = xy;
+        r.n_points = m->n_points;
+        r.length_mm = m->length_mm;
+        r.area_mm2 = m->area_mm2;
+        r.n_pixels = m->n_pixels;
+        r.mean = m->mean;
+        r.sd = m->sd;
+        r.min = m->min;
+        r.max = m->max;
+        r.units = d->unit;
+        g_array_append_val(d->meas, r);
+    }
+}
+
 void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method, gsize series,
                              gsize slice, const tsc_result *slice_result,
                              TscViewerSeriesRef *series_ref, const TscViewerExportSpec *spec,
-                             GCancellable *cancellable, GAsyncReadyCallback callback,
-                             gpointer user_data)
+                             TscMeasurements *measurements, const char *series_uid,
+                             const char *unit, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
 {
     g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
     g_return_if_fail(spec != NULL && spec->folder != NULL);
@@ -440,6 +497,7 @@ void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method
     d->series_ref = series_ref ? tsc_viewer_series_ref_acquire(series_ref) : NULL;
     d->spec = *spec;
     d->spec.folder = g_strdup(spec->folder);
+    copy_measurements(d, measurements, series_uid, unit);
     g_task_set_task_data(task, d, (GDestroyNotify)export_data_free);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, export_thread);
 }

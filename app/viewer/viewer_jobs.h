@@ -8,6 +8,7 @@
 #ifndef TSC_VIEWER_JOBS_H
 #define TSC_VIEWER_JOBS_H
 
+#include "measurements.h"
 #include "viewer_study.h"
 
 G_BEGIN_DECLS
@@ -63,11 +64,15 @@ typedef struct TscViewerExportSpec {
  * be NULL: series outputs are skipped) is acquired.  Returns a summary of
  * what was written, one line per file, and the folder; fails when nothing
  * could be written. */
+/* `measurements` (may be NULL) are copied: those of series `series_uid`,
+ * on every slice, go into the reports and the SR with `unit` (the image's
+ * units, "" for none) and the user's name as the observer. */
 void tsc_viewer_export_async(TscViewerStudy *study, tsc_model *model, int method, gsize series,
                              gsize slice, const tsc_result *slice_result,
                              TscViewerSeriesRef *series_ref, const TscViewerExportSpec *spec,
-                             GCancellable *cancellable, GAsyncReadyCallback callback,
-                             gpointer user_data);
+                             TscMeasurements *measurements, const char *series_uid,
+                             const char *unit, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
 /* *folder receives the folder written to; *notes what was skipped and why
  * (NULL when nothing). */
 char *tsc_viewer_export_finish(GAsyncResult *result, char **folder, char **notes, GError **error);

@@ -697,7 +697,7 @@ static void send_thread(GTask *task, gpointer source, gpointer data, GCancellabl
         return;
     }
     /* Results go back into the patient's study: not de-identified. */
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options ro = api->report_default_options_v9();
     ro.deidentify = 0;
     tsc_error err = {0};
     tsc_dicom_outputs out = {0};

@@ -283,10 +283,13 @@ void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportS
     TscViewerExportSpec s = *spec;
     s.force_scope = tsc_viewer_prefs_get_force_scope(self->prefs);
     self->exports_running++;
-    tsc_viewer_export_async(self->study, current_model(self), method, self->series, self->slice,
-                            tsc_viewer_study_get_result(self->study, method, self->series, self->slice),
-                            ref, &s, self->export_cancellable, on_exported,
-                            ctx_new(self, method, self->series, self->slice));
+    /* The reader's measurements of the series on screen, none of another. */
+    const tsc_dicom_series_info *si = series_info(self);
+    tsc_viewer_export_async(
+        self->study, current_model(self), method, self->series, self->slice,
+        tsc_viewer_study_get_result(self->study, method, self->series, self->slice), ref, &s,
+        self->measurements, si->series_uid, tsc_measure_unit_for_modality(si->modality),
+        self->export_cancellable, on_exported, ctx_new(self, method, self->series, self->slice));
     tsc_viewer_series_ref_release(ref);
     _tsc_viewer_window_refresh_progress(self);
 }

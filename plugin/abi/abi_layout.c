@@ -28,12 +28,12 @@
  * appended (rule 1).  Every member of versions 1 to 3 is where a program
  * compiled against the version-3 headers (git show 467f0d3: of
  * plugin/abi/tsc_plugin.h and the headers it includes) printed it; the
- * members of versions 4 to 8 are where their release put them.  A host of
+ * members of versions 4 to 9 are where their release put them.  A host of
  * version N allocates nothing of the table but reads its members at these
  * offsets: the first member of version N+1 is also the size of a
  * version-N table (version 3: 840 bytes).  A new version appends its
  * members here and updates only the TSC__GROWN line. */
-TSC__GROWN(tsc_plugin_api, 1048);
+TSC__GROWN(tsc_plugin_api, 1056);
 TSC__AT(tsc_plugin_api, version, 0);
 TSC__AT(tsc_plugin_api, struct_size, 4);
 /* version 1 */
@@ -174,6 +174,8 @@ TSC__AT(tsc_plugin_api, dicom_slice_tags, 1016);
 TSC__AT(tsc_plugin_api, dicom_tag_list_count, 1024);
 TSC__AT(tsc_plugin_api, dicom_tag_list_get, 1032);
 TSC__AT(tsc_plugin_api, dicom_tag_list_free, 1040);
+/* version 9 */
+TSC__AT(tsc_plugin_api, report_default_options_v9, 1048);
 
 /* tsc_point: inside tsc_lesion_info, so frozen */
 TSC__SIZE(tsc_point, 16);
@@ -235,13 +237,44 @@ TSC__AT(tsc_overlay_options, show_heatmap, 40);
 TSC__AT(tsc_overlay_options, view_width, 48);
 TSC__AT(tsc_overlay_options, view_height, 56);
 
-/* tsc_report_options: frozen */
-TSC__SIZE(tsc_report_options, 88);
+/* tsc_report_options: frozen at versions 1 to 8 (tsc_report_options_v8,
+ * what report_default_options returns) */
+TSC__SIZE(tsc_report_options_v8, 88);
+TSC__AT(tsc_report_options_v8, struct_size, 0);
+TSC__AT(tsc_report_options_v8, deidentify, 8);
+TSC__AT(tsc_report_options_v8, force, 12);
+TSC__AT(tsc_report_options_v8, timestamp, 16);
+TSC__AT(tsc_report_options_v8, overlay, 24);
+
+/* tsc_report_options: frozen at version 9 (report_default_options_v9);
+ * its first 88 bytes are the version-8 layout */
+TSC__SIZE(tsc_report_options, 112);
 TSC__AT(tsc_report_options, struct_size, 0);
 TSC__AT(tsc_report_options, deidentify, 8);
 TSC__AT(tsc_report_options, force, 12);
 TSC__AT(tsc_report_options, timestamp, 16);
 TSC__AT(tsc_report_options, overlay, 24);
+TSC__AT(tsc_report_options, measurements, 88);
+TSC__AT(tsc_report_options, n_measurements, 96);
+TSC__AT(tsc_report_options, observer, 104);
+
+/* tsc_reader_measurement: host -> plugin by pointer, read up to its
+ * struct_size (version 9); fields are only appended */
+TSC__GROWN(tsc_reader_measurement, 104);
+TSC__AT(tsc_reader_measurement, struct_size, 0);
+TSC__AT(tsc_reader_measurement, kind, 8);
+TSC__AT(tsc_reader_measurement, number, 12);
+TSC__AT(tsc_reader_measurement, slice, 16);
+TSC__AT(tsc_reader_measurement, points, 24);
+TSC__AT(tsc_reader_measurement, n_points, 32);
+TSC__AT(tsc_reader_measurement, length_mm, 40);
+TSC__AT(tsc_reader_measurement, area_mm2, 48);
+TSC__AT(tsc_reader_measurement, n_pixels, 56);
+TSC__AT(tsc_reader_measurement, mean, 64);
+TSC__AT(tsc_reader_measurement, sd, 72);
+TSC__AT(tsc_reader_measurement, min, 80);
+TSC__AT(tsc_reader_measurement, max, 88);
+TSC__AT(tsc_reader_measurement, units, 96);
 
 /* tsc_dicom_outputs: frozen */
 TSC__SIZE(tsc_dicom_outputs, 12304);

@@ -45,6 +45,22 @@ static analysis_options_v2 analysis_default_options_v2(void)
     return v2;
 }
 
+/* ---- version 9: the report options grew (the reader's measurements).
+ * Returned by value, so a host of versions 1 to 8 gets its own 88-byte
+ * layout from report_default_options, with struct_size saying so. */
+
+static tsc_report_options_v8 report_default_options_v8(void)
+{
+    tsc_report_options o = tsc_report_default_options();
+    tsc_report_options_v8 v;
+    memcpy(&v, &o, sizeof v);
+    v.struct_size = sizeof v;
+    return v;
+}
+_Static_assert(offsetof(tsc_report_options, overlay) == offsetof(tsc_report_options_v8, overlay) &&
+                   sizeof(tsc_report_options_v8) <= sizeof(tsc_report_options),
+               "the version-8 layout of tsc_report_options is the prefix of today's");
+
 /* ---- version 4: struct_size on the engine's params and the writer's
  * result.  Their version-2 layouts keep the members nn_default_params,
  * nn_model_load and dicom_write_series, served here by conversion. */
@@ -205,7 +221,7 @@ static const tsc_plugin_api api_table = {
     .overlay_default_options = tsc_overlay_default_options,
     .render_overlay = tsc_render_overlay,
 
-    .report_default_options = tsc_report_default_options,
+    .report_default_options = report_default_options_v8,
     .report_slice_png = tsc_report_slice_png,
     .report_series_png = tsc_report_series_png,
     .report_pdf = tsc_report_pdf,
@@ -281,9 +297,11 @@ static const tsc_plugin_api api_table = {
     .dicom_tag_list_count = tsc_dicom_tag_list_count,
     .dicom_tag_list_get = tsc_dicom_tag_list_get,
     .dicom_tag_list_free = tsc_dicom_tag_list_free,
+    /* version 9 */
+    .report_default_options_v9 = tsc_report_default_options,
 };
 
-/* Versions 1 to 8 are frozen: every member's offset is pinned in
+/* Versions 1 to 9 are frozen: every member's offset is pinned in
  * abi_layout.c. */
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;

@@ -57,8 +57,9 @@ extern "C" {
  * structs start with struct_size, version 5 the PACS client and stored
  * reports, version 6 the engine's int8 mode and its calibration, version 7
  * the retrieve by C-MOVE to our own Store SCP, version 8 the attributes of
- * a slice's file for tag browsers; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 8u
+ * a slice's file for tag browsers, version 9 the reader's measurements in
+ * the report options; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 9u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -85,6 +86,18 @@ typedef struct tsc_dicom_write_result_v2 {
     double window_center, window_width;
     int bits_stored;
 } tsc_dicom_write_result_v2;
+
+/* tsc_report_options as versions 1 to 8 shipped it, without the reader's
+ * measurements: what the member report_default_options returns.  The
+ * report members read a host's options up to its struct_size, so this
+ * layout is still accepted everywhere.  Frozen. */
+typedef struct tsc_report_options_v8 {
+    size_t struct_size;
+    int deidentify;
+    int force;
+    const char *timestamp;
+    tsc_overlay_options overlay;
+} tsc_report_options_v8;
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -190,7 +203,8 @@ typedef struct tsc_plugin_api {
 
     /* Reports and DICOM outputs.  Files are written atomically (temporary
      * file + rename) and never into the study's input folders. */
-    tsc_report_options (*report_default_options)(void);
+    /* Superseded by report_default_options_v9 (the version-9 fields). */
+    tsc_report_options_v8 (*report_default_options)(void);
     tsc_status (*report_slice_png)(const char *path, const tsc_model *model,
                                    const tsc_dicom_index *index, size_t series, size_t slice,
                                    const tsc_result *r, const tsc_report_options *options,
@@ -423,6 +437,18 @@ typedef struct tsc_plugin_api {
     size_t (*dicom_tag_list_count)(const tsc_dicom_tag_list *list);
     const tsc_dicom_tag *(*dicom_tag_list_get)(const tsc_dicom_tag_list *list, size_t i);
     void (*dicom_tag_list_free)(tsc_dicom_tag_list *list);
+
+    /* ---- version 9: the reader's measurements in the reports and the SR ----
+     * The report options with the fields of version 9 (measurements,
+     * n_measurements, observer: none by default), at their version-9 size.
+     * Every member that takes a tsc_report_options reads it up to its
+     * struct_size: a version-8 host's options get no measurements.  The
+     * slice PNG and the PDF's slice pages draw the measurements of their
+     * slice, numbered, in one yellow (TSC_COLOR_MEASUREMENT); the slice PNG,
+     * the series PNG and the PDF summary list them; write_dicom_outputs
+     * writes one TID 1410 measurement group per measurement into the SR
+     * (docs/REPORTS.md). */
+    tsc_report_options (*report_default_options_v9)(void);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

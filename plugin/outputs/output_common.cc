@@ -371,6 +371,8 @@ static void begin(Context &c, const tsc_model *model, const tsc_dicom_index *ind
                   const tsc_series_result *r, const tsc_report_options *options)
 {
     locate(c, model, index, series, r, options);
+    tsc_error e{};
+    if (tsc__measurements_check(&c.opt, c.se->n_slices, &e) != TSC_OK) fail(TSC_EINVAL, e.message);
     /* SEG, SR and Secondary Captures reference the source images; slices of
      * a reformat have another geometry and would be attached to the wrong
      * frames. */

@@ -6,16 +6,21 @@
  * library and the evidence. */
 #include "tsc_format.h"
 #include "output_private.h"
+#include "render_private.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmsr/codes/dcm.h>
+#include <dcmtk/dcmsr/cmr/cid7181.h>
+#include <dcmtk/dcmsr/cmr/cid7464.h>
+#include <dcmtk/dcmsr/cmr/cid7469.h>
 #include <dcmtk/dcmsr/cmr/tid1500.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
 
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <vector>
 
 namespace tsc_out {
 
@@ -169,6 +174,188 @@ void add_axes(TID1500_MeasurementReport &report, double long_mm, double short_mm
           "short axis");
 }
 
+/* ---- the reader's measurements (TID 1410 planar ROI groups) ----------- */
+
+/* The current node's new child (`mode`: below it or after it) with its
+ * concept name; stops on failure. */
+static void add_item(DSRDocumentTree &t, DSRTypes::E_RelationshipType rel,
+                     DSRTypes::E_ValueType type, DSRTypes::E_AddMode mode,
+                     const DSRCodedEntryValue &concept, const char *what)
+{
+    if (t.addContentItem(rel, type, mode) == 0)
+        fail(TSC_EINVAL, std::string("SR: the reader measurement's ") + what +
+                             " could not be added to the content tree");
+    check(t.getCurrentContentItem().setConceptName(concept), what);
+}
+
+static std::string num(double v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+/* The image region as DICOM draws it: a ruler's two ends (an open
+ * POLYLINE), an ellipse's major then minor axis ends (ELLIPSE), a freehand
+ * ROI closed by repeating its first point (POLYLINE).  Image pixel
+ * coordinates, (0, 0) the top-left corner of the image. */
+static DSRSpatialCoordinatesValue region(const tsc_reader_measurement &m)
+{
+    const double *p = m.points;
+    if (m.kind == TSC_READER_ELLIPSE) {
+        DSRSpatialCoordinatesValue v(DSRTypes::GT_Ellipse);
+        double cx = (p[0] + p[2]) / 2, cy = (p[1] + p[3]) / 2;
+        double rx = std::fabs(p[2] - p[0]) / 2, ry = std::fabs(p[3] - p[1]) / 2;
+        DSRGraphicDataList &g = v.getGraphicDataList();
+        if (rx >= ry) {
+            g.addItem((Float32)(cx - rx), (Float32)cy);
+            g.addItem((Float32)(cx + rx), (Float32)cy);
+            g.addItem((Float32)cx, (Float32)(cy - ry));
+            g.addItem((Float32)cx, (Float32)(cy + ry));
+        } else {
+            g.addItem((Float32)cx, (Float32)(cy - ry));
+            g.addItem((Float32)cx, (Float32)(cy + ry));
+            g.addItem((Float32)(cx - rx), (Float32)cy);
+            g.addItem((Float32)(cx + rx), (Float32)cy);
+        }
+        return v;
+    }
+    DSRSpatialCoordinatesValue v(DSRTypes::GT_Polyline);
+    DSRGraphicDataList &g = v.getGraphicDataList();
+    size_t n = m.kind == TSC_READER_RULER ? 2 : m.n_points;
+    for (size_t i = 0; i < n; i++) g.addItem((Float32)p[2 * i], (Float32)p[2 * i + 1]);
+    if (m.kind == TSC_READER_FREEHAND) g.addItem((Float32)p[0], (Float32)p[1]);
+    return v;
+}
+
+/* UCUM for the image's units: HU is [hnsf'U]; none is 1 ("no units");
+ * anything else an annotation. */
+static DSRCodedEntryValue ucum(const char *units)
+{
+    std::string u = units ? units : "";
+    if (u == "HU") return DSRCodedEntryValue("[hnsf'U]", "UCUM", "Hounsfield unit");
+    if (u.empty()) return DSRCodedEntryValue("1", "UCUM", "no units");
+    return DSRCodedEntryValue("{" + u + "}", "UCUM", u);
+}
+
+/* One NUM item after the current one, with an optional derivation. */
+static void add_num(DSRDocumentTree &t, const DSRCodedEntryValue &concept, double value,
+                    const DSRCodedEntryValue &unit, const DSRCodedEntryValue *derivation,
+                    const char *what)
+{
+    add_item(t, DSRTypes::RT_contains, DSRTypes::VT_Num, DSRTypes::AM_afterCurrent, concept, what);
+    check(t.getCurrentContentItem().setNumericValue(
+              DSRNumericMeasurementValue(num(value).c_str(), unit)),
+          what);
+    if (derivation) {
+        add_item(t, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, DSRTypes::AM_belowCurrent,
+                 DSRCodedEntryValue(CODE_DCM_Derivation), what);
+        check(t.getCurrentContentItem().setCodeValue(*derivation), what);
+        t.goUp();
+    }
+}
+
+/* One measurement group per reader measurement under Imaging Measurements:
+ * DCMTK 3.6.7's TID 1500 classes have no TID 1410 (planar ROI), so these
+ * groups are built on the document's tree. */
+static void add_reader_groups(DSRDocument &doc, const Context &c)
+{
+    std::vector<tsc_reader_measurement> ms;
+    for (size_t i = 0; i < c.opt.n_measurements; i++) {
+        tsc_reader_measurement m;
+        if (!tsc__measurement_get(&c.opt, i, &m) || m.slice >= c.src.size()) continue;
+        m.number = tsc__measurement_number(&m, i);
+        ms.push_back(m);
+    }
+    if (ms.empty()) return;
+    DSRDocumentTree &t = doc.getTree();
+    DSRTypes::E_AddMode mode = DSRTypes::AM_belowCurrent;
+    if (t.gotoNamedNode(DSRCodedEntryValue(CODE_DCM_ImagingMeasurements)) == 0) {
+        /* No lesion group: Imaging Measurements after the image library. */
+        t.gotoRoot();
+        t.goDown();
+        while (t.gotoNext()) {
+        }
+        add_item(t, DSRTypes::RT_contains, DSRTypes::VT_Container, DSRTypes::AM_afterCurrent,
+                 DSRCodedEntryValue(CODE_DCM_ImagingMeasurements), "imaging measurements");
+        check(t.getCurrentContentItem().setContinuityOfContent(DSRTypes::COC_Separate),
+              "imaging measurements");
+    } else if (t.goDown()) {
+        while (t.gotoNext()) {
+        }
+        mode = DSRTypes::AM_afterCurrent;
+    }
+    std::string observer = c.opt.observer && !c.opt.deidentify ? c.opt.observer : "";
+    for (const tsc_reader_measurement &m : ms) {
+        add_item(t, DSRTypes::RT_contains, DSRTypes::VT_Container, mode,
+                 DSRCodedEntryValue(CODE_DCM_MeasurementGroup), "measurement group");
+        check(t.getCurrentContentItem().setContinuityOfContent(DSRTypes::COC_Separate),
+              "measurement group");
+        mode = DSRTypes::AM_afterCurrent;
+        size_t group = t.getNodeID();
+        DSRTypes::E_AddMode in = DSRTypes::AM_belowCurrent;
+        if (!observer.empty()) {
+            add_item(t, DSRTypes::RT_hasObsContext, DSRTypes::VT_Code, in,
+                     DSRCodedEntryValue(CODE_DCM_ObserverType), "observer type");
+            check(t.getCurrentContentItem().setCodeValue(DSRCodedEntryValue(CODE_DCM_Person)),
+                  "observer type");
+            add_item(t, DSRTypes::RT_hasObsContext, DSRTypes::VT_PName, DSRTypes::AM_afterCurrent,
+                     DSRCodedEntryValue(CODE_DCM_PersonObserverName), "observer name");
+            check(t.getCurrentContentItem().setStringValue(observer.c_str()), "observer name");
+            in = DSRTypes::AM_afterCurrent;
+        }
+        add_item(t, DSRTypes::RT_contains, DSRTypes::VT_Text, in,
+                 DSRCodedEntryValue(CODE_DCM_TrackingIdentifier), "tracking identifier");
+        check(t.getCurrentContentItem().setStringValue(
+                  ("Reader measurement " + std::to_string(m.number)).c_str()),
+              "tracking identifier");
+        add_item(t, DSRTypes::RT_contains, DSRTypes::VT_UIDRef, DSRTypes::AM_afterCurrent,
+                 DSRCodedEntryValue(CODE_DCM_TrackingUniqueIdentifier), "tracking UID");
+        check(t.getCurrentContentItem().setStringValue(new_uid(SITE_INSTANCE_UID_ROOT).c_str()),
+              "tracking UID");
+        add_item(t, DSRTypes::RT_contains, DSRTypes::VT_SCoord, DSRTypes::AM_afterCurrent,
+                 DSRCodedEntryValue(CODE_DCM_ImageRegion), "image region");
+        check(t.getCurrentContentItem().setSpatialCoordinates(region(m)), "image region");
+        const SourceImage &s = c.src[m.slice];
+        DSRImageReferenceValue image(s.sop_class.c_str(), s.sop_instance.c_str());
+        if (s.n_frames > 1) image.getFrameList().addItem(s.frame + 1);
+        if (t.addContentItem(DSRTypes::RT_selectedFrom, DSRTypes::VT_Image,
+                             DSRTypes::AM_belowCurrent) == 0)
+            fail(TSC_EINVAL, "SR: the reader measurement's source image could not be added");
+        check(t.getCurrentContentItem().setImageReference(image), "source image");
+        t.goUp();
+        typedef DSRCodedEntryValue Coded;
+        if (m.kind == TSC_READER_RULER) {
+            add_num(t, CMR_CID7469::getCodedEntry(CMR_CID7469::Length), m.length_mm,
+                    CMR_CID7181::getCodedEntry(CMR_CID7181::Millimeter), nullptr, "length");
+        } else {
+            add_num(t, CMR_CID7469::getCodedEntry(CMR_CID7469::Area), m.area_mm2,
+                    CMR_CID7181::getCodedEntry(CMR_CID7181::SquareMillimeter), nullptr, "area");
+            if (m.n_pixels > 0) {
+                /* TID 1419: the pixel values' quantity with its derivation. */
+                bool hu = m.units && std::string(m.units) == "HU";
+                Coded q =
+                    hu ? Coded(CODE_DCM_AttenuationCoefficient) : Coded(CODE_DCM_MRSignalIntensity);
+                Coded u = ucum(m.units);
+                const struct {
+                    CMR_CID7464::EnumType d;
+                    double v;
+                    const char *what;
+                } stats[] = {{CMR_CID7464::Mean, m.mean, "mean"},
+                             {CMR_CID7464::StandardDeviation, m.sd, "standard deviation"},
+                             {CMR_CID7464::Minimum, m.min, "minimum"},
+                             {CMR_CID7464::Maximum, m.max, "maximum"}};
+                for (const auto &st : stats) {
+                    if (!std::isfinite(st.v)) continue;
+                    Coded d = CMR_CID7464::getCodedEntry(st.d);
+                    add_num(t, q, st.v, u, &d, st.what);
+                }
+            }
+        }
+        t.gotoNode(group);
+    }
+}
+
 void write_sr(Context &c, const std::string &path)
 {
     TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
@@ -225,6 +412,7 @@ void write_sr(Context &c, const std::string &path)
     DSRDocument doc(DSRTypes::DT_EnhancedSR);
     start_document(doc, report, c, TSC_DICOM_SR_SERIES_NUMBER,
                    "tumorscope measurements (decision support only)");
+    add_reader_groups(doc, c);
 
     /* Evidence: every source instance and the SEG. */
     DSRSOPInstanceReferenceList &ev = doc.getCurrentRequestedProcedureEvidence();

@@ -571,7 +571,7 @@ static void draw_label(cairo_t *cr, rect r, const char *text, double font, tsc__
 typedef struct lesion_box {
     rect bb;            /* the lesion's bounding box, device units */
     double cx, cy;      /* its centroid */
-    char text[64];
+    char text[160];
     rect label;
     int placed;
 } lesion_box;
@@ -710,7 +710,90 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
                                   const tsc_overlay_options *options, unsigned flags,
                                   tsc_error *err)
 {
-    TSC_ASSERT(cr && r);
+    return tsc__render_overlay_meas(cr, model, r, options, flags, NULL, 0, err);
+}
+
+/* The reader's measurements: shapes (image space, constant device width),
+ * then labels placed like the lesion labels, after them; lesion boxes
+ * L[0, n_les) and measurement boxes L[n_les, n_les + n_ms) are what a
+ * label avoids covering. */
+static void draw_measurements(cairo_t *cr, const view *v, occ *obst, lesion_box *L, size_t n_les,
+                              const tsc_reader_measurement *ms, size_t n_ms, double bottom)
+{
+    tsc__rgb yellow = tsc__rgb_from_hex(TSC_COLOR_MEASUREMENT);
+    double font = fmin(v->r.w, v->r.h) < 360 ? FONT_SMALL : FONT_LABEL;
+    area a = {v->r.x + 2, v->r.y + 2, v->r.x + v->r.w - 2, v->r.y + v->r.h - bottom - 2};
+    segs g = {calloc(n_ms ? n_ms : 1, sizeof *g.s), 0};
+    cairo_save(cr);
+    for (size_t j = 0; j < n_ms; j++) {
+        lesion_box *b = &L[n_les + j];
+        char values[128];
+        tsc__measurement_values(&ms[j], 0, values, sizeof values);
+        snprintf(b->text, sizeof b->text, "M%d %s", tsc__measurement_number(&ms[j], j), values);
+        cairo_identity_matrix(cr);
+        rect sz = label_size(cr, b->text, font);
+        b->label = place_label(&a, obst, &g, L, n_les + n_ms, n_les + j, sz.w, sz.h, &b->placed);
+        reserve(obst, TSC__BOX_MEASURE, b->label, tsc__measurement_number(&ms[j], j), b->text);
+        if (g.s) {
+            rect lb = b->label;
+            g.s[g.n][0] = fmax(lb.x, fmin(b->cx, lb.x + lb.w));
+            g.s[g.n][1] = fmax(lb.y, fmin(b->cy, lb.y + lb.h));
+            g.s[g.n][2] = b->cx;
+            g.s[g.n++][3] = b->cy;
+        }
+    }
+    cairo_restore(cr);
+    free(g.s);
+    for (size_t j = 0; j < n_ms; j++) {
+        lesion_box *b = &L[n_les + j];
+        rect lb = b->label;
+        double lcx = lb.x + lb.w / 2, lcy = lb.y + lb.h / 2, tx = b->cx, ty = b->cy,
+               best = INFINITY;
+        double xy[2 * 64];
+        size_t na = tsc__measurement_anchors(&ms[j], xy, 64);
+        for (size_t k = 0; k < na; k++) {
+            double x = xy[2 * k], y = xy[2 * k + 1];
+            cairo_user_to_device(cr, &x, &y);
+            if (hypot(x - lcx, y - lcy) < best) {
+                best = hypot(x - lcx, y - lcy);
+                tx = x;
+                ty = y;
+            }
+        }
+        double sx = fmax(lb.x, fmin(tx, lb.x + lb.w)), sy = fmax(lb.y, fmin(ty, lb.y + lb.h));
+        cairo_save(cr);
+        cairo_identity_matrix(cr);
+        /* A label beside its shape needs no leader (one would read as a
+         * longer ruler). */
+        if (hypot(tx - sx, ty - sy) > 16) {
+            cairo_move_to(cr, sx, sy);
+            cairo_line_to(cr, tx, ty);
+            cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+            cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
+            cairo_set_line_width(cr, 3);
+            cairo_stroke_preserve(cr);
+            cairo_set_source_rgb(cr, yellow.r, yellow.g, yellow.b);
+            cairo_set_line_width(cr, 1.25);
+            cairo_stroke(cr);
+        }
+        /* As the viewer shows them: yellow words on a dark box. */
+        rounded_rect(cr, lb, 4);
+        cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.82);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, yellow.r, yellow.g, yellow.b);
+        cairo_set_line_width(cr, 1.5);
+        cairo_stroke(cr);
+        tsc__font(cr, font, TSC__BOLD);
+        tsc__text(cr, lb.x + PAD + font * 0.45, lb.y + lb.h / 2 + font * 0.36, b->text);
+        cairo_restore(cr);
+    }
+}
+
+tsc_status tsc__render_overlay_meas(cairo_t *cr, const tsc_model *model, const tsc_result *r,
+                                    const tsc_overlay_options *options, unsigned flags,
+                                    const tsc_reader_measurement *ms, size_t n_ms, tsc_error *err)
+{
+    TSC_ASSERT(cr && r && (ms || !n_ms));
     tsc_error_clear(err);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
         return tsc_error_set(err, TSC_EINVAL, "the cairo context is in an error state (%s)",
@@ -767,11 +850,18 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
         /* A mask that is not a finding is dashed: a region to look at. */
         stroke_haloed(cr, color, LINE_W, verdict != TSC_VERDICT_TUMOR);
     }
+    /* The reader's shapes over the mask, under the banner, legend and labels. */
+    for (size_t j = 0; j < n_ms; j++) {
+        cairo_save(cr);
+        tsc__measurement_path(cr, &ms[j]);
+        tsc__measurement_stroke(cr);
+        cairo_restore(cr);
+    }
 
     /* 3. Device-space annotations, each added to the obstacles as placed. */
     size_t n_les = lesions_shown ? tsc_result_n_lesions(r) : 0;
-    lesion_box *L = n_les ? calloc(n_les, sizeof *L) : NULL;
-    if (n_les && !L) {
+    lesion_box *L = n_les + n_ms ? calloc(n_les + n_ms, sizeof *L) : NULL;
+    if (n_les + n_ms && !L) {
         cairo_restore(cr);
         return tsc_error_set(err, TSC_ENOMEM, "out of memory for %zu lesion labels", n_les);
     }
@@ -782,6 +872,19 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
         cairo_user_to_device(cr, &bx1, &by1);
         L[i].bb = (rect){fmin(bx0, bx1), fmin(by0, by1), fabs(bx1 - bx0), fabs(by1 - by0)};
         to_device(cr, le->centroid, &L[i].cx, &L[i].cy);
+    }
+    /* A measurement's box, so that no lesion label covers it either. */
+    for (size_t j = 0; j < n_ms; j++) {
+        cairo_save(cr);
+        tsc__measurement_path(cr, &ms[j]);
+        cairo_identity_matrix(cr);
+        double x0, y0, x1, y1;
+        cairo_path_extents(cr, &x0, &y0, &x1, &y1);
+        cairo_new_path(cr);
+        cairo_restore(cr);
+        L[n_les + j].bb = (rect){x0 - 2, y0 - 2, x1 - x0 + 4, y1 - y0 + 4};
+        L[n_les + j].cx = (x0 + x1) / 2;
+        L[n_les + j].cy = (y0 + y1) / 2;
     }
 
     cairo_identity_matrix(cr);
@@ -852,7 +955,7 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
         for (size_t i = 0; i < n_les; i++) {
             lesion_text(tsc_result_get_lesion(r, i), (int)i + 1, L[i].text, sizeof L[i].text);
             rect sz = label_size(cr, L[i].text, font);
-            L[i].label = place_label(&a, &obst, &g, L, n_les, i, sz.w, sz.h, &L[i].placed);
+            L[i].label = place_label(&a, &obst, &g, L, n_les + n_ms, i, sz.w, sz.h, &L[i].placed);
             reserve(&obst, TSC__BOX_LABEL, L[i].label, (int)i + 1, L[i].text);
             rect lb = L[i].label;
             if (g.s) {
@@ -891,6 +994,7 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
         for (size_t i = 0; i < n_les; i++) draw_label(cr, L[i].label, L[i].text, font, color);
         cairo_restore(cr);
     }
+    if (n_ms) draw_measurements(cr, &v, &obst, L, n_les, ms, n_ms, bottom);
     free(L);
     free(obst.r);
     free(obst.kind);

@@ -48,6 +48,16 @@ tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, con
                           const tsc_overlay_options *ov, double min_size, double fit_w,
                           double fit_h, unsigned flags, cairo_surface_t **result, tsc_error *err)
 {
+    return tsc__panel_new_meas(model, im, r, ov, NULL, 0, min_size, fit_w, fit_h, flags, result,
+                               err);
+}
+
+tsc_status tsc__panel_new_meas(const tsc_model *model, const tsc_dicom_image *im,
+                               const tsc_result *r, const tsc_overlay_options *ov,
+                               const tsc_reader_measurement *ms, size_t n_ms, double min_size,
+                               double fit_w, double fit_h, unsigned flags, cairo_surface_t **result,
+                               tsc_error *err)
+{
     *result = NULL;
     if (r) {
         int rr = 0, rc = 0;
@@ -100,7 +110,7 @@ tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, con
     cairo_pattern_destroy(p);
     cairo_surface_destroy(gray);
     tsc_status st = TSC_OK;
-    if (r) st = tsc__render_overlay_ex(cr, model, r, ov, flags, err);
+    if (r) st = tsc__render_overlay_meas(cr, model, r, ov, flags, ms, n_ms, err);
     cairo_destroy(cr);
     if (st != TSC_OK) {
         cairo_surface_destroy(out);

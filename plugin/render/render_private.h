@@ -74,8 +74,8 @@ void tsc__text_sink_pause(int paused);
  * outside their images.  `index` is the lesion number (1-based) of a label
  * or axis, else 0.  Paused with the text sink (tsc__text_sink_pause). */
 typedef enum tsc__box {
-    TSC__BOX_BANNER = 0,       /* verdict banner on an overlay */
-    TSC__BOX_SCOPE = 1,        /* scope warning badge (overlay or page) */
+    TSC__BOX_BANNER = 0, /* verdict banner on an overlay */
+    TSC__BOX_SCOPE = 1,  /* scope warning badge (overlay or page) */
     TSC__BOX_LEGEND = 2,
     TSC__BOX_DISCLAIMER = 3,
     TSC__BOX_ORIENTATION = 4,  /* reserved for the host's orientation letters */
@@ -83,7 +83,8 @@ typedef enum tsc__box {
     TSC__BOX_LABEL = 6,        /* a lesion label */
     TSC__BOX_THUMB_IMAGE = 7,  /* a key-slice thumbnail's image (page units) */
     TSC__BOX_THUMB_BANNER = 8, /* its verdict banner (page units) */
-    TSC__BOX_PILL = 9          /* a report's verdict pill (page units) */
+    TSC__BOX_PILL = 9,         /* a report's verdict pill (page units) */
+    TSC__BOX_MEASURE = 10      /* a reader measurement's label (index: its number) */
 } tsc__box;
 typedef void (*tsc__layout_sink_fn)(tsc__box kind, double x, double y, double w, double h,
                                     int index, const char *text, void *data);
@@ -102,6 +103,38 @@ enum {
 tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc_result *r,
                                   const tsc_overlay_options *options, unsigned flags,
                                   tsc_error *err);
+/* The same with the reader's measurements `ms` (n of them, all of this
+ * slice) drawn in TSC_COLOR_MEASUREMENT, their labels placed with the
+ * lesion labels' rules: after them, covering none of them, no axis and no
+ * lesion (report_measurements.c draws the shapes and words the labels). */
+tsc_status tsc__render_overlay_meas(cairo_t *cr, const tsc_model *model, const tsc_result *r,
+                                    const tsc_overlay_options *options, unsigned flags,
+                                    const tsc_reader_measurement *ms, size_t n, tsc_error *err);
+
+/* ---- reader measurements (report_measurements.c) ----------------------- */
+
+/* Measurement i of `o` copied into *out up to its struct_size (the rest
+ * zero); 0 when it is NULL or malformed (an unknown kind, too few points,
+ * no points), which the report entry points refuse (tsc__measurements_check). */
+int tsc__measurement_get(const tsc_report_options *o, size_t i, tsc_reader_measurement *out);
+/* TSC_EINVAL naming the first measurement that is malformed or on a slice
+ * past `n_slices`. */
+tsc_status tsc__measurements_check(const tsc_report_options *o, size_t n_slices, tsc_error *err);
+/* Its number as the reader saw it (number, else i + 1). */
+int tsc__measurement_number(const tsc_reader_measurement *m, size_t i);
+/* "Ruler", "Ellipse", "Freehand ROI". */
+const char *tsc__measurement_kind_name(int kind);
+/* The values as the viewer words them: "23.4 mm"; "312.0 mm² · mean 123.4
+ * ± 5.6 HU · min 100.0, max 150.0" (`full` 0: only the area and the mean). */
+void tsc__measurement_values(const tsc_reader_measurement *m, int full, char *out, size_t n);
+/* The shape as a cairo path in image pixel space (the current matrix). */
+void tsc__measurement_path(cairo_t *cr, const tsc_reader_measurement *m);
+/* Strokes the current path (built under any matrix) with a dark halo and
+ * the measurement colour, line widths in device units. */
+void tsc__measurement_stroke(cairo_t *cr);
+/* Points along the shape in image space, for leader lines: up to `max`
+ * (x, y) pairs written to xy; returns how many. */
+size_t tsc__measurement_anchors(const tsc_reader_measurement *m, double *xy, size_t max);
 
 /* A decoded slice, windowed, scaled to its physical aspect, with the overlay.
  * fit_w/fit_h > 0: the panel fits that box (may shrink); otherwise the
@@ -111,6 +144,13 @@ tsc_status tsc__render_overlay_ex(cairo_t *cr, const tsc_model *model, const tsc
 tsc_status tsc__panel_new(const tsc_model *model, const tsc_dicom_image *im, const tsc_result *r,
                           const tsc_overlay_options *ov, double min_size, double fit_w,
                           double fit_h, unsigned flags, cairo_surface_t **out, tsc_error *err);
+/* The same with the reader's measurements of this slice on the overlay
+ * (drawn only with a result `r`, as the overlay is). */
+tsc_status tsc__panel_new_meas(const tsc_model *model, const tsc_dicom_image *im,
+                               const tsc_result *r, const tsc_overlay_options *ov,
+                               const tsc_reader_measurement *ms, size_t n_ms, double min_size,
+                               double fit_w, double fit_h, unsigned flags, cairo_surface_t **out,
+                               tsc_error *err);
 
 /* ---- options ----------------------------------------------------------- */
 

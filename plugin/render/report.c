@@ -129,13 +129,8 @@ static double kv(cairo_t *cr, double x, double y, double key_w, double w, const 
     return y + 21;
 }
 
-/* "DOE^JOHN^^^" -> "DOE, JOHN"; only the first (alphabetic) component group. */
-/* A column of a report table: text right-aligned at x, or left at x and
- * shortened to w when w > 0. */
-typedef struct tcol {
-    double x, w;
-    int right;
-} tcol;
+/* A column of a report table (report_private.h). */
+typedef tsc__tcol tcol;
 
 static void table_text(cairo_t *cr, const tcol *col, double y, const char *s)
 {
@@ -166,6 +161,29 @@ static double table_row(cairo_t *cr, double x, double y, double w, size_t i, con
     return y + 22;
 }
 
+double tsc__report_section(cairo_t *cr, double x, double y, double w, const char *title)
+{
+    return section(cr, x, y, w, title);
+}
+
+double tsc__report_table_head(cairo_t *cr, double x, double y, double w, const tsc__tcol *cols,
+                              const char *const *heads, int n)
+{
+    return table_head(cr, x, y, w, cols, heads, n);
+}
+
+double tsc__report_table_row(cairo_t *cr, double x, double y, double w, size_t i,
+                             const tsc__tcol *cols, const char *const *cells, int n, double size)
+{
+    return table_row(cr, x, y, w, i, cols, cells, n, size);
+}
+
+void tsc__report_rule(cairo_t *cr, double x, double y, double w)
+{
+    fill_rect(cr, x, y, w, 1, RULE);
+}
+
+/* "DOE^JOHN^^^" -> "DOE, JOHN"; only the first (alphabetic) component group. */
 void tsc__report_format_pn(const char *pn, char *out, size_t n)
 {
     char family[256] = "", given[256] = "", middle[256] = "";
@@ -468,8 +486,8 @@ static double describe_block(cairo_t *cr, const tsc_description *d, double x, do
 }
 
 /* The findings of one slice; returns the y below. */
-static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, double x, double y,
-                            double w)
+static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, size_t slice, double x,
+                            double y, double w)
 {
     tsc_description d;
     tsc_result_describe(c->model, r, &d);
@@ -554,6 +572,7 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, doub
         y += 8;
     }
     y += 8;
+    y = tsc__report_measurement_table(cr, c, x, y, w, slice);
     return draw_model_block(cr, c, r, x, y, w, tsc_result_get_timings(r)->total_ms);
 }
 
@@ -613,7 +632,11 @@ tsc_status tsc__report_slice_page(cairo_t *cr, rep *c, size_t k, const tsc_resul
     tsc_status st = tsc_dicom_decode_slice(c->ix, c->series, k, &im, err);
     if (st != TSC_OK) return st;
     cairo_surface_t *panel = NULL;
-    st = tsc__panel_new(c->model, im, r, &c->opt.overlay, MIN_PANEL, 0, 0, 0, &panel, err);
+    size_t n_ms = 0;
+    tsc_reader_measurement *ms = tsc__report_measurements(c, k, &n_ms);
+    st = tsc__panel_new_meas(c->model, im, r, &c->opt.overlay, ms, n_ms, MIN_PANEL, 0, 0, 0, &panel,
+                             err);
+    free(ms);
     if (st != TSC_OK) {
         tsc_dicom_image_free(im);
         return st;
@@ -629,10 +652,8 @@ tsc_status tsc__report_slice_page(cairo_t *cr, rep *c, size_t k, const tsc_resul
     double px = stacked ? (c->W - pw) / 2 : M;
     double y_panel = draw_panel(cr, panel, im, px, y);
     double y_find;
-    if (stacked)
-        y_find = draw_findings(cr, c, r, M, y_panel + 8, c->W - 2 * M);
-    else
-        y_find = draw_findings(cr, c, r, M + pw + GAP, y - 2, c->W - 2 * M - pw - GAP);
+    if (stacked) y_find = draw_findings(cr, c, r, k, M, y_panel + 8, c->W - 2 * M);
+    else y_find = draw_findings(cr, c, r, k, M + pw + GAP, y - 2, c->W - 2 * M - pw - GAP);
     y = draw_footer(cr, c, fmax(y_panel, y_find));
     cairo_surface_destroy(panel);
     tsc_dicom_image_free(im);
@@ -1012,6 +1033,7 @@ tsc_status tsc__report_series_page(cairo_t *cr, rep *c, const tsc_series_result 
      * pages of the PDF). */
     size_t n3 = tsc_series_result_n_lesions3d(sr);
     if (n3 && any) y = lesion3d_table(cr, c, sr, y, 0, max_lesions, 0);
+    y = tsc__report_measurement_table(cr, c, M, y, W - 2 * M, (size_t)-1);
 
     /* Key slices. */
     size_t picks[MAX_KEY];

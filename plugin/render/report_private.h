@@ -45,4 +45,24 @@ tsc_status tsc__report_lesions_page(cairo_t *cr, rep *c, const tsc_series_result
 tsc_status tsc__report_series_page(cairo_t *cr, rep *c, const tsc_series_result *sr, double W,
                                    size_t max_lesions, double *h, tsc_error *err);
 
+/* Page parts report.c lends to report_measurements.c. */
+typedef struct tsc__tcol {
+    double x, w; /* text right-aligned at x, or left at x and shortened to w when w > 0 */
+    int right;
+} tsc__tcol;
+double tsc__report_section(cairo_t *cr, double x, double y, double w, const char *title);
+double tsc__report_table_head(cairo_t *cr, double x, double y, double w, const tsc__tcol *cols,
+                              const char *const *heads, int n);
+double tsc__report_table_row(cairo_t *cr, double x, double y, double w, size_t i,
+                             const tsc__tcol *cols, const char *const *cells, int n, double size);
+void tsc__report_rule(cairo_t *cr, double x, double y, double w);
+
+/* The reader's measurements of `slice` ((size_t)-1: all), copied in a new
+ * array (free()) of *n; NULL when there are none. */
+tsc_reader_measurement *tsc__report_measurements(const rep *c, size_t slice, size_t *n);
+/* "READER MEASUREMENTS": number, kind, slice, values; nothing (y itself)
+ * when `slice` ((size_t)-1: the series) has none.  Returns the y below. */
+double tsc__report_measurement_table(cairo_t *cr, const rep *c, double x, double y, double w,
+                                     size_t slice);
+
 #endif

@@ -52,6 +52,8 @@ static tsc_status series_report_begin(rep *c, const char *path, const tsc_model 
     tsc_status st = series_matches(index, series, r, err);
     if (st != TSC_OK) return st;
     tsc__report_init(c, model, index, series, options);
+    st = tsc__measurements_check(&c->opt, c->se->n_slices, err);
+    if (st != TSC_OK) return st;
     return tsc__check_outside_inputs(index, path, 0, err);
 }
 
@@ -128,7 +130,8 @@ tsc_status tsc_report_slice_png(const char *path, const tsc_model *model,
     tsc_error_clear(err);
     rep c;
     tsc__report_init(&c, model, index, series, options);
-    tsc_status st = tsc__check_outside_inputs(index, path, 0, err);
+    tsc_status st = tsc__measurements_check(&c.opt, c.se->n_slices, err);
+    if (st == TSC_OK) st = tsc__check_outside_inputs(index, path, 0, err);
     if (st == TSC_OK) st = refuse_early(&c, path, err);
     if (st != TSC_OK) return st;
     cairo_t *cr;

@@ -60,6 +60,31 @@ typedef struct tsc_overlay_options {
 
 /* ---- reports ----------------------------------------------------------- */
 
+/* A measurement the reader made on a slice (the viewer's ruler, ellipse
+ * and freehand tools), lent to the reports and the SR for one call.
+ * Points are image pixel coordinates as DICOM SCOORD has them: (0, 0) is
+ * the top-left corner of the first pixel, whose centre is (0.5, 0.5).  The
+ * values are the host's, as it shows them; nothing here measures again. */
+typedef enum tsc_reader_measurement_kind {
+    TSC_READER_RULER = 0,   /* 2 points: the ends; length_mm */
+    TSC_READER_ELLIPSE = 1, /* 2 points: opposite corners of its axis-aligned bounding box */
+    TSC_READER_FREEHAND = 2 /* >= 3 points: a closed polygon */
+} tsc_reader_measurement_kind;
+
+typedef struct tsc_reader_measurement {
+    size_t struct_size;   /* sizeof(tsc_reader_measurement) */
+    int kind;             /* tsc_reader_measurement_kind */
+    int number;           /* as the reader saw it numbered; <= 0: its place in the list */
+    size_t slice;         /* index of the slice in the series */
+    const double *points; /* n_points (x, y) pairs, image pixels (borrowed) */
+    size_t n_points;
+    double length_mm;          /* ruler: its length; ROIs: their perimeter (mm) */
+    double area_mm2;           /* ROIs: the area (mm²) */
+    size_t n_pixels;           /* ROIs: pixels inside; 0 = no statistics */
+    double mean, sd, min, max; /* ROIs: in the image's units after the modality LUT */
+    const char *units;         /* those units as shown ("HU"); NULL or "" = none */
+} tsc_reader_measurement;
+
 typedef struct tsc_report_options {
     size_t struct_size;      /* sizeof(tsc_report_options) */
     int deidentify;          /* no patient name, ID or birth date anywhere (pixels,
@@ -68,6 +93,15 @@ typedef struct tsc_report_options {
     int force;               /* overwrite existing files (default 0: refuse with TSC_EEXIST) */
     const char *timestamp;   /* "YYYY-MM-DD HH:MM" printed as the analysis date; NULL = now */
     tsc_overlay_options overlay;
+    /* ---- ABI version 9 ---- */
+    /* The reader's measurements of this series (pointers, each read up to
+     * its struct_size), drawn on their slices, listed in the reports and
+     * written as SR measurement groups; NULL/0: none.  Borrowed for the call. */
+    const tsc_reader_measurement *const *measurements;
+    size_t n_measurements;
+    /* Who measured them, for the SR's observer context; NULL: not stated.
+     * Left out of de-identified outputs. */
+    const char *observer;
 } tsc_report_options;
 
 /* ---- overlay (ABI: overlay_default_options, render_overlay) ------------ */

@@ -403,6 +403,10 @@ typedef struct tsc_description {
 #define TSC_COLOR_INCONCLUSIVE 0x88CCFFu   /* light sky blue */
 #define TSC_COLOR_NOT_ASSESSABLE 0xBCBCBCu /* light grey */
 #define TSC_COLOR_CLASSIC 0xF0E442u        /* yellow: tumour from a classical method */
+/* The reader's own measurements (ruler, ellipse, freehand ROI) in the
+ * viewer, the reports and their overlays: a saturated yellow that no
+ * verdict, class, SEG outline or heat map uses. */
+#define TSC_COLOR_MEASUREMENT 0xFFD600u
 
 /* `model` gives names and colours; it may be NULL for the classical methods. */
 void tsc_result_describe(const tsc_model *model, const tsc_result *r, tsc_description *out);

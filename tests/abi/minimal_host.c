@@ -81,7 +81,7 @@ int main(int argc, char **argv)
            api->result_get_verdict(r) == TSC_VERDICT_TUMOR        ? "tumour"
            : api->result_get_verdict(r) == TSC_VERDICT_NO_TUMOR ? "no tumour"
                                                                   : "inconclusive");
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options ro = api->report_default_options_v9();
     ro.force = 1;
     if (api->report_slice_png(argv[3], model, ix, best, k, r, &ro, &err) != TSC_OK) {
         fprintf(stderr, "report failed: %s\n", err.message);

@@ -184,7 +184,7 @@ TSC_TEST(reformat_sagittal_3d_volume_is_analysed_on_an_axial_reformat)
      * source slices: refused with the reason. */
     char out[4096];
     snprintf(out, sizeof out, "%s/out", dir);
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options ro = api->report_default_options_v9();
     tsc_dicom_outputs w;
     memset(&w, 0, sizeof w);
     w.struct_size = sizeof w;

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     tsc_dicom_open_params op = api->study_default_params();
     CHECK(op.struct_size == V3_OPEN_PARAMS_SIZE, "study_default_params(): %zu, a v3 host has %d",
           op.struct_size, (int)V3_OPEN_PARAMS_SIZE);
-    tsc_report_options ro = api->report_default_options();
+    tsc_report_options_v8 ro = api->report_default_options();
     CHECK(ro.struct_size == V3_REPORT_OPTIONS_SIZE &&
               ro.overlay.struct_size == V3_OVERLAY_OPTIONS_SIZE,
           "report_default_options(): %zu/%zu, a v3 host has %d/%d", ro.struct_size,
@@ -216,6 +216,17 @@ int main(int argc, char **argv)
                   (int)V3_DESCRIPTION_SIZE);
             CHECK(d.v.label[0] != '\0', "empty label");
             printf("v3 host: series 0 slice 0: %s\n", d.v.label);
+            /* A slice report with this host's 88-byte options: the poison
+             * behind them must not be taken for version 9's measurements. */
+            V3_STORAGE(tsc_report_options_v8) ros;
+            memset(&ros, OLD_HOST_POISON, sizeof ros);
+            memcpy(&ros, &ro, V3_REPORT_OPTIONS_SIZE);
+            ros.v.timestamp = "2026-01-01 00:00";
+            char png[4096];
+            snprintf(png, sizeof png, "%s/v3_slice.png", out_dir);
+            remove(png);
+            st = api->report_slice_png(png, NULL, study, 0, 0, r, (const void *)&ros.v, &err);
+            CHECK(st == TSC_OK, "report_slice_png with the version-3 options: %s", err.message);
             api->result_free(r);
         }
         api->study_free(study);

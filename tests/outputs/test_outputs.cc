@@ -540,6 +540,64 @@ TSC_TEST(outputs_without_tumour_write_sc_and_sr_but_no_seg)
     check_dciodvfy(f.written.sr_path);
 }
 
+/* Without a lesion group the reader's groups get their own Imaging
+ * Measurements container; a freehand ROI is a closed POLYLINE, and the CT
+ * unit HU becomes Attenuation Coefficient in [hnsf'U]. */
+TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
+{
+    tsc_phantom_spec s = tsc_phantom_default();
+    s.lesion_first = s.lesion_last = -1;
+    s.n_slices = 3;
+    Fixture f;
+    setup(f, true, false, &s, false);
+    const double xy[8] = {10, 10, 40, 12, 30, 35, 12, 30};
+    tsc_reader_measurement m{};
+    m.struct_size = sizeof m;
+    m.kind = TSC_READER_FREEHAND;
+    m.slice = 1;
+    m.points = xy;
+    m.n_points = 4;
+    m.area_mm2 = 600;
+    m.n_pixels = 600;
+    m.mean = -12.5, m.sd = 3, m.min = -20, m.max = 5;
+    m.units = "HU";
+    const tsc_reader_measurement *ms[1] = {&m};
+    tsc_report_options o = tsc_report_default_options();
+    o.measurements = ms;
+    o.n_measurements = 1;
+    o.observer = "Reader^Test";
+    tsc_error err;
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    check_dciodvfy(f.written.sr_path);
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, f.written.sr_path);
+    DSRDocument doc;
+    REQUIRE(doc.read(*d).good());
+    DSRDocumentTree &tree = doc.getTree();
+    size_t containers = 0, closed = 0, hu = 0;
+    REQUIRE(tree.gotoRoot() > 0);
+    do {
+        const DSRContentItem &item = tree.getCurrentContentItem();
+        std::string code = item.getConceptName().getCodeValue().c_str();
+        if (code == "126010") containers++;
+        if (item.getValueType() == DSRTypes::VT_SCoord) {
+            DSRSpatialCoordinatesValue sc(item.getSpatialCoordinates());
+            DSRGraphicDataList &g = sc.getGraphicDataList();
+            Float32 x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+            g.getItem(1, x0, y0);
+            g.getItem(g.getNumberOfItems(), x1, y1);
+            closed += sc.getGraphicType() == DSRTypes::GT_Polyline && g.getNumberOfItems() == 5 &&
+                      x0 == x1 && y0 == y1;
+        }
+        if (code == "112031" &&
+            item.getNumericValue().getMeasurementUnit().getCodeValue() == "[hnsf'U]")
+            hu++;
+    } while (tree.iterate() > 0);
+    CHECK(containers == 1);
+    CHECK(closed == 1);
+    CHECK(hu == 4);
+}
 
 /* ---- sources that lack attributes, and what errors say ------------------ */
 
@@ -1122,6 +1180,191 @@ TSC_TEST(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack)
     CHECK(lstat(path.c_str(), &st) != 0);
 }
 
+/* ---- the reader's measurements (ABI version 9) ---- */
+
+/* Yellow of the measurements (TSC_COLOR_MEASUREMENT #FFD600), not the
+ * classical tumour's #F0E442: saturated, no blue. */
+static bool measurement_yellow(uint32_t px)
+{
+    int r = (px >> 16) & 0xFF, g = (px >> 8) & 0xFF, b = px & 0xFF;
+    return r >= 235 && g >= 190 && g <= 235 && b <= 40;
+}
+
+/* The most measurement-yellow pixels in one row of `png`; -1 when it
+ * cannot be read. */
+static int yellow_row_max(const std::string &png, size_t *total)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png.c_str());
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return -1;
+    }
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s), best = 0;
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    *total = 0;
+    for (int y = 0; y < h; y++) {
+        int n = 0;
+        const uint32_t *row = (const uint32_t *)(const void *)(d + (size_t)y * stride);
+        for (int x = 0; x < w; x++) n += measurement_yellow(row[x]);
+        *total += n;
+        if (n > best) best = n;
+    }
+    cairo_surface_destroy(s);
+    return best;
+}
+
+TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
+{
+    Fixture f;
+    setup(f, true, false, nullptr, false);
+    const tsc_dicom_series_info *se = tsc_dicom_get_series(f.ix, 0);
+    size_t k = tsc_series_result_get_key_slice(f.sr);
+    REQUIRE(k < se->n_slices);
+    const double W = se->cols, H = se->rows;
+    /* A horizontal ruler low in the image, an ellipse in its upper right. */
+    const double ruler_xy[4] = {0.10 * W, 0.85 * H, 0.45 * W, 0.85 * H};
+    const double ellipse_xy[4] = {0.62 * W, 0.12 * H, 0.88 * W, 0.30 * H};
+    tsc_reader_measurement ruler{}, ellipse{};
+    ruler.struct_size = sizeof ruler;
+    ruler.kind = TSC_READER_RULER;
+    ruler.number = 1;
+    ruler.slice = k;
+    ruler.points = ruler_xy;
+    ruler.n_points = 2;
+    ruler.length_mm = 31.25;
+    ellipse.struct_size = sizeof ellipse;
+    ellipse.kind = TSC_READER_ELLIPSE;
+    ellipse.number = 2;
+    ellipse.slice = k;
+    ellipse.points = ellipse_xy;
+    ellipse.n_points = 2;
+    ellipse.length_mm = 60.5;
+    ellipse.area_mm2 = 123.5;
+    ellipse.n_pixels = 99;
+    ellipse.mean = 456.25;
+    ellipse.sd = 12.5;
+    ellipse.min = 400;
+    ellipse.max = 500;
+    ellipse.units = "";
+    const tsc_reader_measurement *ms[2] = {&ruler, &ellipse};
+    tsc_report_options o = tsc_report_default_options();
+    o.measurements = ms;
+    o.n_measurements = 2;
+    o.observer = "Reader^Test";
+    tsc_error err;
+
+    /* The slice PNG: a yellow ruler, as long as it is on the panel; none
+     * without measurements. */
+    std::string png = f.out + "-slice.png", bare = f.out + "-bare.png";
+    const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
+    REQUIRE(tsc_report_slice_png(png.c_str(), f.model, f.ix, 0, k, r, &o, &err) == TSC_OK);
+    tsc_report_options none = tsc_report_default_options();
+    REQUIRE(tsc_report_slice_png(bare.c_str(), f.model, f.ix, 0, k, r, &none, &err) == TSC_OK);
+    size_t total = 0, total_bare = 0;
+    int row = yellow_row_max(png, &total), row_bare = yellow_row_max(bare, &total_bare);
+    /* The panel is at least 512 px on its short side. */
+    double zoom = 512.0 / std::min(W, H);
+    printf("yellow: longest row %d px (ruler %.0f px), %zu in all; without: %zu\n", row,
+           0.35 * W * zoom, total, total_bare);
+    CHECK(row >= (int)(0.8 * 0.35 * W * zoom));
+    CHECK(total_bare == 0 && row_bare == 0);
+
+    /* The series PNG and the PDF list both in their table. */
+    std::string series_png = f.out + "-series.png", pdf = f.out + "-report.pdf";
+    drawn.clear();
+    tsc__set_text_sink(keep_text, nullptr);
+    REQUIRE(tsc_report_series_png(series_png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+    REQUIRE(tsc_report_pdf(pdf.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+    tsc__set_text_sink(nullptr, nullptr);
+    size_t tables = 0;
+    for (size_t p = 0; (p = drawn.find("READER MEASUREMENTS (2)", p)) != std::string::npos; p++)
+        tables++;
+    printf("reader measurement tables: %zu (series PNG, PDF summary, PDF slice page)\n", tables);
+    CHECK(tables >= 2);
+    CHECK(drawn.find("31.2 mm") != std::string::npos || drawn.find("31.3 mm") != std::string::npos);
+    CHECK(drawn.find("mean 456.2") != std::string::npos ||
+          drawn.find("mean 456.3") != std::string::npos);
+
+    /* The SR: two reader groups with their regions, values and observer. */
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    check_dciodvfy(f.written.sr_path);
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, f.written.sr_path);
+    DSRDocument doc;
+    REQUIRE(doc.read(*d).good());
+    DSRDocumentTree &tree = doc.getTree();
+    std::vector<std::string> ids;
+    size_t polylines = 0, ellipses = 0, on_slice = 0, observers = 0;
+    bool length = false, area = false, mean = false, sd = false, lo = false, hi = false;
+    const char *sop = tsc_dicom_get_slice(f.ix, 0, k)->sop_instance_uid;
+    REQUIRE(tree.gotoRoot() > 0);
+    do {
+        const DSRContentItem &item = tree.getCurrentContentItem();
+        std::string code = item.getConceptName().getCodeValue().c_str();
+        double v = item.getValueType() == DSRTypes::VT_Num
+                       ? atof(item.getNumericValue().getNumericValue().c_str())
+                       : NAN;
+        if (code == "112039" &&
+            strncmp(item.getStringValue().c_str(), "Reader measurement ", 19) == 0)
+            ids.push_back(item.getStringValue().c_str());
+        if (code == "121008" && item.getStringValue() == "Reader^Test") observers++;
+        if (item.getValueType() == DSRTypes::VT_SCoord) {
+            DSRSpatialCoordinatesValue sc(item.getSpatialCoordinates());
+            size_t n = sc.getGraphicDataList().getNumberOfItems();
+            if (sc.getGraphicType() == DSRTypes::GT_Polyline && n == 2) polylines++;
+            if (sc.getGraphicType() == DSRTypes::GT_Ellipse && n == 4) ellipses++;
+            size_t node = tree.getNodeID();
+            if (tree.goDown() &&
+                tree.getCurrentContentItem().getValueType() == DSRTypes::VT_Image &&
+                tree.getCurrentContentItem().getImageReference().getSOPInstanceUID() == sop)
+                on_slice++;
+            tree.gotoNode(node);
+        }
+        if (code == "410668003") length = length || std::fabs(v - 31.25) < 0.006;
+        if (code == "42798000") area = area || std::fabs(v - 123.5) < 0.006;
+        if (code == "110852") {
+            mean = mean || std::fabs(v - 456.25) < 0.006;
+            sd = sd || std::fabs(v - 12.5) < 0.006;
+            lo = lo || std::fabs(v - 400) < 0.006;
+            hi = hi || std::fabs(v - 500) < 0.006;
+        }
+    } while (tree.iterate() > 0);
+    CHECK(ids.size() == 2);
+    CHECK(ids.size() == 2 && ids[0] == "Reader measurement 1" && ids[1] == "Reader measurement 2");
+    CHECK(polylines == 1);
+    CHECK(ellipses == 1);
+    CHECK(on_slice == 2);
+    CHECK(observers == 2);
+    CHECK(length && area && mean && sd && lo && hi);
+}
+
+TSC_TEST(outputs_refuse_a_reader_measurement_past_the_last_slice)
+{
+    Fixture f;
+    setup(f, true, false, nullptr, false);
+    const double xy[4] = {1, 1, 5, 5};
+    tsc_reader_measurement m{};
+    m.struct_size = sizeof m;
+    m.kind = TSC_READER_RULER;
+    m.slice = tsc_dicom_get_series(f.ix, 0)->n_slices;
+    m.points = xy;
+    m.n_points = 2;
+    const tsc_reader_measurement *ms[1] = {&m};
+    tsc_report_options o = tsc_report_default_options();
+    o.measurements = ms;
+    o.n_measurements = 1;
+    tsc_error err;
+    tsc_status st =
+        tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err);
+    printf("  %d: %s\n", (int)st, err.message);
+    CHECK(st == TSC_EINVAL);
+    CHECK(strstr(err.message, "reader measurement 1") != nullptr);
+    std::string png = f.out + "-slice.png";
+    CHECK(tsc_report_series_png(png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_EINVAL);
+}
+
 TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy),
               TSC_CASE(outputs_sc_passes_dciodvfy), TSC_CASE(outputs_sr_passes_dciodvfy),
@@ -1130,6 +1373,9 @@ TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_seg_of_a_multiframe_source_references_its_frames),
               TSC_CASE(outputs_seg_references_every_source_instance_and_geometry),
               TSC_CASE(outputs_sr_has_axes_and_area_per_lesion),
+              TSC_CASE(outputs_reader_measurements_reach_the_slice_png_and_the_sr),
+              TSC_CASE(outputs_refuse_a_reader_measurement_past_the_last_slice),
+              TSC_CASE(outputs_reader_measurements_without_a_lesion_pass_dciodvfy),
               TSC_CASE(outputs_sc_has_one_rgb_image_per_finding),
               TSC_CASE(outputs_deidentified_use_pseudonyms_and_a_new_study),
               TSC_CASE(outputs_refuse_to_overwrite_without_force),

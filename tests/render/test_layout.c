@@ -60,8 +60,9 @@ static int overlap(const box *a, const box *b)
 
 static const char *kind_name(tsc__box k)
 {
-    static const char *names[] = {"banner", "scope badge", "legend", "disclaimer", "orientation",
-                                  "axis", "label", "thumbnail image", "thumbnail banner", "pill"};
+    static const char *names[] = {
+        "banner", "scope badge",     "legend",           "disclaimer", "orientation",      "axis",
+        "label",  "thumbnail image", "thumbnail banner", "pill",       "measurement label"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -281,6 +282,77 @@ TSC_TEST(crowded_slice_labels_overlap_nothing)
 {
     check_crowded(4.0, "crowded-x4.png");
     check_crowded(3.0, "crowded-x3.png");
+}
+
+/* The crowded slice with three reader measurements over and between the
+ * lesions: every measurement label lands clear of every lesion label,
+ * axis, banner, badge, legend, disclaimer and other measurement label, and
+ * the lesion labels still overlap nothing. */
+TSC_TEST(measurement_labels_on_a_crowded_slice_overlap_nothing)
+{
+    tsc_model *m = tsc_phantom_model(1.0);
+    const disc d[6] = {{50, 52, 5.5}, {64, 50, 5},   {78, 53, 5.5},
+                       {52, 66, 5},   {66, 65, 5.5}, {79, 68, 5}};
+    tsc_result *r = made_result(m, K_SCOPE, 128, 128, d, 6);
+    const double ruler[4] = {40, 80, 90, 80}, ellipse[4] = {58, 44, 72, 58},
+                 poly[8] = {30, 30, 45, 28, 42, 42, 32, 40};
+    tsc_reader_measurement ms[3] = {{0}};
+    for (int i = 0; i < 3; i++) {
+        ms[i].struct_size = sizeof ms[i];
+        ms[i].number = i + 1;
+    }
+    ms[0].kind = TSC_READER_RULER, ms[0].points = ruler, ms[0].n_points = 2;
+    ms[0].length_mm = 50;
+    ms[1].kind = TSC_READER_ELLIPSE, ms[1].points = ellipse, ms[1].n_points = 2;
+    ms[1].area_mm2 = 153.9, ms[1].n_pixels = 150, ms[1].mean = 812.5;
+    ms[2].kind = TSC_READER_FREEHAND, ms[2].points = poly, ms[2].n_points = 4;
+    ms[2].area_mm2 = 170, ms[2].n_pixels = 160, ms[2].mean = 99.5;
+    box_log *bl = calloc(1, sizeof *bl);
+    const double zoom = 4.0;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 128 * 4, 128 * 4);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    cairo_paint(cr);
+    cairo_scale(cr, zoom, zoom);
+    tsc_overlay_options o = tsc_overlay_default_options();
+    tsc_error err;
+    tsc__set_layout_sink(box_sink, bl);
+    CHECK_STATUS(tsc__render_overlay_meas(cr, m, r, &o, 0, ms, 3, &err), TSC_OK);
+    tsc__set_layout_sink(NULL, NULL);
+    cairo_destroy(cr);
+    keep(s, "crowded-measured-x4.png");
+    printf("%zu lesion labels, %zu measurement labels\n", count_kind(bl, TSC__BOX_LABEL),
+           count_kind(bl, TSC__BOX_MEASURE));
+    CHECK(count_kind(bl, TSC__BOX_LABEL) == 6);
+    CHECK(count_kind(bl, TSC__BOX_MEASURE) == 3);
+    size_t clashes = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        const box *a = &bl->b[i];
+        if (a->kind != TSC__BOX_LABEL && a->kind != TSC__BOX_MEASURE) continue;
+        if (a->x < 0 || a->y < 0 || a->x + a->w > 512 || a->y + a->h > 512) {
+            fprintf(stderr, "label %s outside the view\n", a->text);
+            clashes++;
+        }
+        for (size_t j = 0; j < bl->n; j++) {
+            const box *b = &bl->b[j];
+            if (j == i || !overlap(a, b)) continue;
+            fprintf(stderr, "'%s' overlaps %s %d (%.0f,%.0f %.0fx%.0f)\n", a->text,
+                    kind_name(b->kind), b->index, b->x, b->y, b->w, b->h);
+            clashes++;
+        }
+    }
+    CHECK(clashes == 0);
+    /* The ruler is drawn in the measurement yellow along its row. */
+    cairo_surface_flush(s);
+    int yellow = 0;
+    for (int x = 40 * 4 + 8; x < 90 * 4 - 8; x++)
+        yellow += near_color(pixel(s, x, 80 * 4), TSC_COLOR_MEASUREMENT, 40);
+    printf("ruler: %d of %d pixels yellow\n", yellow, 50 * 4 - 16);
+    CHECK(yellow >= (50 * 4 - 16) / 2);
+    cairo_surface_destroy(s);
+    free(bl);
+    tsc_result_free(r);
+    tsc_model_free(m);
 }
 
 /* ---- every verdict ----------------------------------------------------- */
@@ -601,6 +673,7 @@ TSC_TEST(series_report_lists_every_3d_lesion_numbered_largest_first)
 }
 
 TSC_TEST_MAIN(TSC_CASE(crowded_slice_labels_overlap_nothing),
+              TSC_CASE(measurement_labels_on_a_crowded_slice_overlap_nothing),
               TSC_CASE(overlay_draws_every_verdict_in_the_words_and_colour_of_the_description),
               TSC_CASE(slice_report_draws_every_verdict_in_the_words_and_colour_of_the_description),
               TSC_CASE(series_report_draws_every_verdict_in_the_words_and_colour_of_the_description),

@@ -3154,6 +3154,103 @@ static int test_measurements_keep_their_slice(void)
     return 0;
 }
 
+/* Pixels of the measurement yellow in a PNG file (not the classical
+ * tumour's #F0E442: no blue at all). */
+static int png_measure_pixels(const char *path)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return -1;
+    }
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s), n = 0;
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    for (int y = 0; y < h; y++) {
+        const uint32_t *row = (const uint32_t *)(const void *)(d + (size_t)y * stride);
+        for (int x = 0; x < w; x++) {
+            int r = (row[x] >> 16) & 0xFF, g = (row[x] >> 8) & 0xFF, b = row[x] & 0xFF;
+            n += r >= 235 && g >= 190 && g <= 235 && b <= 40;
+        }
+    }
+    cairo_surface_destroy(s);
+    return n;
+}
+
+static int test_export_carries_the_measurements(void)
+{
+    LesionCase c;
+    int r = start_on_lesion_series(&c);
+    if (r) return r;
+    Viewer *v = c.v;
+    size_t slice;
+    tsc_dicom_image *d = NULL;
+    if ((r = decode_middle_slice(&c, &slice, &d))) return r;
+    double W = d->cols, H = d->rows;
+    c.p.api->image_free(d);
+    Expected e[2] = {
+        {.kind = "ruler", .n = 2, .xy = {0.15 * W, 0.8 * H, 0.5 * W, 0.8 * H}},
+        {.kind = "ellipse", .n = 2, .xy = {0.6 * W, 0.15 * H, 0.85 * W, 0.35 * H}},
+    };
+    viewer_action(v, "goto-slice", g_variant_new_int32((gint32)slice));
+    g_autoptr(GKeyFile) shown = viewer_state(v, "shown"); /* the slice is decoded */
+    CHECK(shown, "no state");
+    for (int i = 0; i < 2; i++) viewer_action(v, "measure", measure_param(&e[i]));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "measured");
+    CHECK(kf && g_key_file_get_integer(kf, "measurements", "count", NULL) == 2,
+          "not 2 measurements");
+    viewer_action(v, "analyze-series", NULL);
+    g_autofree char *out = g_build_filename(workdir, "exports-measured", NULL);
+    viewer_action(v, "export-report", g_variant_new_string(out));
+    gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
+    char *sub = NULL;
+    while (!sub && g_get_monotonic_time() < end) {
+        GDir *dir = g_dir_open(out, 0, NULL);
+        const char *name;
+        while (dir && (name = g_dir_read_name(dir))) {
+            g_autofree char *sr = g_build_filename(out, name, "dicom", "SR.dcm", NULL);
+            g_autofree char *pdf = g_build_filename(out, name, "report.pdf", NULL);
+            if (g_file_test(sr, G_FILE_TEST_EXISTS) && g_file_test(pdf, G_FILE_TEST_EXISTS))
+                sub = g_build_filename(out, name, NULL);
+        }
+        if (dir) g_dir_close(dir);
+        if (!sub) g_usleep(100 * 1000);
+    }
+    CHECK(sub, "no export with dicom/SR.dcm and report.pdf in %s", out);
+    g_usleep(300 * 1000); /* the export's summary line comes after its last file */
+    g_autofree char *sr = g_build_filename(sub, "dicom", "SR.dcm", NULL);
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+    CHECK(g_file_get_contents(sr, &bytes, &len, NULL), "cannot read %s", sr);
+    /* The SR's text values are plain in the file: both groups, a ruler's
+     * POLYLINE and an ellipse's ELLIPSE.  The viewer exports de-identified
+     * by default (the deidentify key), so the user's name is not in it
+     * (outputs_reader_measurements_… pins the observer of an identified SR). */
+    gboolean m1 = FALSE, m2 = FALSE, poly = FALSE, ell = FALSE, observer = FALSE;
+    const char *user = g_get_real_name();
+    if (!user || !*user || strcmp(user, "Unknown") == 0) user = g_get_user_name();
+    for (gsize i = 0; i + 20 <= len; i++) {
+        m1 = m1 || memcmp(bytes + i, "Reader measurement 1", 20) == 0;
+        m2 = m2 || memcmp(bytes + i, "Reader measurement 2", 20) == 0;
+        poly = poly || memcmp(bytes + i, "POLYLINE", 8) == 0;
+        ell = ell || memcmp(bytes + i, "ELLIPSE", 7) == 0;
+        observer =
+            observer || (i + strlen(user) <= len && memcmp(bytes + i, user, strlen(user)) == 0);
+    }
+    printf("  SR: group 1 %d, group 2 %d, POLYLINE %d, ELLIPSE %d, observer \"%s\" %d\n", m1, m2,
+           poly, ell, user, observer);
+    CHECK(m1 && m2 && poly && ell, "the SR lacks the reader measurement groups");
+    CHECK(!observer, "the de-identified SR names the observer \"%s\"", user);
+    g_autofree char *slice_name = g_strdup_printf("slice%03zu.png", slice + 1);
+    g_autofree char *png = g_build_filename(sub, slice_name, NULL);
+    int yellow = png_measure_pixels(png);
+    printf("  %s: %d measurement-yellow pixels\n", png, yellow);
+    CHECK(yellow > 200, "the slice report draws no measurement (%d pixels)", yellow);
+    g_free(sub);
+    end_lesion_case(&c);
+    return 0;
+}
+
 static int test_probe_and_scale_bar(void)
 {
     LesionCase c;
@@ -3481,6 +3578,8 @@ static const struct {
     {"viewer_fits_1280x720_with_folding_panels_and_whole_series_names", test_fits_1280x720},
     {"viewer_keeps_scrolling_300_slices_while_the_series_is_analysed", test_scroll_latency},
     {"viewer_measurements_keep_their_slice_and_values", test_measurements_keep_their_slice},
+    {"viewer_export_carries_the_measurements_into_the_reports_and_sr",
+     test_export_carries_the_measurements},
     {"viewer_probe_reads_the_value_and_the_scale_bar_its_length", test_probe_and_scale_bar},
     {"viewer_cine_plays_at_its_fps_and_invert_flips_the_grey", test_cine_and_invert},
     {"viewer_rotate_and_flip_turn_the_image_and_its_measurements", test_rotate_and_flip},
