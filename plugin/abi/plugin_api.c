@@ -281,9 +281,11 @@ static const tsc_plugin_api api_table = {
     .dicom_tag_list_count = tsc_dicom_tag_list_count,
     .dicom_tag_list_get = tsc_dicom_tag_list_get,
     .dicom_tag_list_free = tsc_dicom_tag_list_free,
+    /* version 9 */
+    .study_stored_result = tsc_study_stored_result,
 };
 
-/* Versions 1 to 8 are frozen: every member's offset is pinned in
+/* Versions 1 to 9 are frozen: every member's offset is pinned in
  * abi_layout.c. */
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;

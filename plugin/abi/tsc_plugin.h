@@ -46,6 +46,7 @@
 #include "tsc_pacs.h"
 #include "tsc_render.h"
 #include "tsc_status.h"
+#include "tsc_stored_result.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,8 +58,9 @@ extern "C" {
  * structs start with struct_size, version 5 the PACS client and stored
  * reports, version 6 the engine's int8 mode and its calibration, version 7
  * the retrieve by C-MOVE to our own Store SCP, version 8 the attributes of
- * a slice's file for tag browsers; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 8u
+ * a slice's file for tag browsers, version 9 results stored with a study
+ * rebuilt as series results; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 9u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -423,6 +425,22 @@ typedef struct tsc_plugin_api {
     size_t (*dicom_tag_list_count)(const tsc_dicom_tag_list *list);
     const tsc_dicom_tag *(*dicom_tag_list_get)(const tsc_dicom_tag_list *list, size_t i);
     void (*dicom_tag_list_free)(tsc_dicom_tag_list *list);
+
+    /* ---- version 9: results stored with the study (tsc_stored_result.h) ----
+     * The result tumorscope stored for series `series` (its own DICOM SEG
+     * and TID 1500 SR, as the Orthanc plugin stores them or `tumorscope
+     * analyze --dicom` writes them) as a series result the host shows like
+     * its own analysis: the SEG's frames are tumour slices of their
+     * segment's type (the class of `model` with that display name), the
+     * other slices "no tumour", lesions and volume measured from the masks,
+     * no probabilities (NaN).  *out is NULL (TSC_OK) when nothing is stored
+     * for the series or the objects are not ours; `info` (written up to its
+     * struct_size; may be NULL) says which objects were read, what made them
+     * and when, what the SR states, and why a stored object was not rebuilt.
+     * Decodes every SEG frame: call it off the UI thread. */
+    tsc_status (*study_stored_result)(const tsc_model *model, const tsc_dicom_index *index,
+                                      size_t series, tsc_series_result **out,
+                                      tsc_stored_result_info *info, tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

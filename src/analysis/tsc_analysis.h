@@ -281,6 +281,20 @@ double tsc_series_result_get_tumor_probability(const tsc_series_result *r);
 /* A series result that records the scope gate's refusal: no slice analysed,
  * verdict NOT_ANALYSED, the reason kept.  Freed with tsc_series_result_free(). */
 tsc_series_result *tsc_series_result_new_not_analysed(size_t n_slices, const char *reason);
+/* A series result rebuilt from tumour masks computed elsewhere (a stored
+ * DICOM SEG): slice k with masks[k] != NULL (rows*cols bytes, nonzero
+ * inside, `spacing` mm [dy, dx]) is a tumour of model class types[k]
+ * ((size_t)-1 or out of range: type unknown), measured from the mask as an
+ * analysis measures its own; an empty mask or a NULL one is "no tumour".
+ * `method` is the one that made the masks (types need TSC_METHOD_CNN).
+ * 3D lesions and the volume come from `source`'s geometry (its fetch is
+ * never called).  No probability is known: confidences are NaN.  Returns
+ * TSC_OK with *out (freed with tsc_series_result_free()), or TSC_ENOMEM. */
+tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method method,
+                                        const tsc_series_source *source, int rows, int cols,
+                                        const double spacing[2], const uint8_t *const *masks,
+                                        const size_t *types, tsc_series_result **out,
+                                        tsc_error *err);
 const char *tsc_series_result_get_scope_warning(const tsc_series_result *r);
 void tsc_series_result_set_scope_warning(tsc_series_result *r, const char *warning);
 /* Why a NOT_ANALYSED or NOT_ASSESSABLE series has that verdict; "" otherwise. */
