@@ -70,8 +70,10 @@ static void show_probabilities(TscFindingsPanel *self, const tsc_model *model, c
 {
     const tsc_plugin_api *api = tsc_viewer_api();
     int n = r ? (int)MIN(api->result_n_classes(r), MAX_CLASSES) : 0;
-    /* A stored result states no probability: no bars of zeros. */
-    if (n && !isfinite(api->result_get_tumor_probability(r))) n = 0;
+    /* A stored result states no class probabilities: no bars of zeros. */
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += api->result_get_probability(r, (size_t)i);
+    if (!(sum > 0)) n = 0;
     gtk_widget_set_visible(self->s_prob_title, n > 0);
     gtk_widget_set_visible(self->s_grid, n > 0);
     ensure_rows(self, n);

@@ -94,6 +94,90 @@ static void describe_report(const tsc_dicom_report_info *r, tsc_stored_result_in
     if (v) in->report_volume_ml = strtod(v + strlen("; volume "), NULL);
 }
 
+/* A percentage as tsc_format_percent writes it after `key` ("87.0%",
+ * ">99.9%", "<0.1%") as a probability; NaN when absent. */
+static double stated(const char *text, const char *key)
+{
+    const char *p = key ? strstr(text, key) : text;
+    if (!p) return NAN;
+    p += key ? strlen(key) : 0;
+    if (*p == '>') return 0.9995;
+    if (*p == '<') return 0.0004;
+    char *end = NULL;
+    double v = strtod(p, &end);
+    return end != p && *end == '%' ? v / 100.0 : NAN;
+}
+
+/* The confidence our series finding states: "Glioma (87.0% = P(type |
+ * tumour)); ..." or "No tumour detected (98.1% = P(no tumour))". */
+static double stated_confidence(const char *finding)
+{
+    const char *eq = strstr(finding, "% = P(");
+    if (!eq) return NAN;
+    const char *open = eq;
+    while (open > finding && open[-1] != '(') open--;
+    return stated(open, NULL);
+}
+
+/* The slices our series finding lists after `what` ("4 slices in doubt:
+ * 1, 14, 15, 21"; the list is cut after a dozen) get `v`. */
+static void stated_slices(const char *finding, const char *what, tsc_verdict v, size_t n,
+                          tsc_verdict *verdicts)
+{
+    const char *p = strstr(finding, what);
+    if (!p) return;
+    p += strlen(what);
+    for (;;) {
+        char *end = NULL;
+        long k = strtol(p, &end, 10);
+        if (end == p) break;
+        if (k >= 1 && (size_t)k <= n) verdicts[k - 1] = v;
+        if (strncmp(end, ", ", 2) != 0) break;
+        p = end + 2;
+    }
+}
+
+/* What our report says of each slice, from its measurement groups'
+ * comments ("Glioma; P(type | tumour) 87.0%; P(tumour) 95.1%; method cnn;
+ * slice 12"): the stated confidences and whether the type was uncertain. */
+static void read_group_comments(const tsc_dicom_index *ix, int64_t report, size_t n,
+                                tsc_stored_slices *in, double *p_type, double *p_tumor,
+                                int *uncertain, tsc_verdict *verdicts)
+{
+    for (size_t k = 0; k < n; k++) {
+        p_type[k] = NAN;
+        p_tumor[k] = NAN;
+        uncertain[k] = 0;
+        verdicts[k] = TSC_VERDICT_NO_TUMOR;
+    }
+    in->p_type = p_type;
+    in->p_tumor = p_tumor;
+    in->type_uncertain = uncertain;
+    in->verdicts = verdicts;
+    in->series_confidence = NAN;
+    in->series_p_tumor = NAN;
+    in->series_type_uncertain = 0;
+    in->series_volume_ml = NAN;
+    if (report < 0) return;
+    const tsc_dicom_report_info *r = tsc_dicom_get_report(ix, (size_t)report);
+    in->series_confidence = stated_confidence(r->finding);
+    in->series_p_tumor = stated(r->finding, "P(tumour) ");
+    in->series_type_uncertain = starts_with(r->finding, "Tumour, type uncertain");
+    const char *v = strstr(r->finding, "; volume ");
+    if (v) in->series_volume_ml = strtod(v + strlen("; volume "), NULL);
+    stated_slices(r->finding, " in doubt: ", TSC_VERDICT_INCONCLUSIVE, n, verdicts);
+    stated_slices(r->finding, " not assessable: ", TSC_VERDICT_NOT_ASSESSABLE, n, verdicts);
+    for (size_t g = 0; g < r->n_measurement_groups; g++) {
+        const char *c = tsc_dicom_get_report_group_comment(ix, (size_t)report, g);
+        const char *at = strstr(c, "; slice ");
+        long k = at ? strtol(at + strlen("; slice "), NULL, 10) - 1 : -1;
+        if (k < 0 || (size_t)k >= n) continue;
+        p_type[k] = stated(c, "P(type | tumour) ");
+        p_tumor[k] = stated(c, "P(tumour) ");
+        uncertain[k] = starts_with(c, "Tumour, type uncertain");
+    }
+}
+
 /* The method that made it: the SR names a model in its SoftwareVersions
  * ("tumorscope 0.1.0; tsc_unet128_v2 2.0.0") only for the CNN, and a
  * classical method in its finding ("Tumour (threshold method, ...").  A
@@ -107,16 +191,21 @@ static tsc_method stored_method(const tsc_dicom_report_info *r)
 
 static tsc_status rebuild(const tsc_model *model, tsc_method method, const tsc_dicom_index *ix,
                           size_t series, const tsc_dicom_series_info *si, int64_t seg,
-                          tsc_series_result **out, tsc_error *err)
+                          int64_t report, tsc_series_result **out, tsc_error *err)
 {
-    size_t n = si->n_slices, px = (size_t)si->rows * (size_t)si->cols;
-    uint8_t **masks = calloc(n ? n : 1, sizeof *masks);
-    size_t *types = malloc((n ? n : 1) * sizeof *types);
-    double *loc = malloc((n ? n : 1) * sizeof *loc);
-    double *pos = malloc(3 * (n ? n : 1) * sizeof *pos);
+    size_t n = si->n_slices, px = (size_t)si->rows * (size_t)si->cols, m = n ? n : 1;
+    uint8_t **masks = calloc(m, sizeof *masks);
+    size_t *types = malloc(m * sizeof *types);
+    double *loc = malloc(m * sizeof *loc);
+    double *pos = malloc(3 * m * sizeof *pos);
+    double *p_type = malloc(m * sizeof *p_type);
+    double *p_tumor = malloc(m * sizeof *p_tumor);
+    int *uncertain = malloc(m * sizeof *uncertain);
+    tsc_verdict *verdicts = malloc(m * sizeof *verdicts);
     uint8_t *frame = seg >= 0 ? malloc(px ? px : 1) : NULL;
     tsc_status st = TSC_OK;
-    if (!masks || !types || !loc || !pos || (seg >= 0 && !frame)) {
+    if (!masks || !types || !loc || !pos || !p_type || !p_tumor || !uncertain || !verdicts ||
+        (seg >= 0 && !frame)) {
         st = tsc_error_set(err, TSC_ENOMEM, "out of memory for the stored result");
         goto done;
     }
@@ -165,8 +254,10 @@ static tsc_status rebuild(const tsc_model *model, tsc_method method, const tsc_d
     /* As the decoder and our SEG writer: 1 mm without a PixelSpacing. */
     const double spacing[2] = {si->pixel_spacing[0] > 0 ? si->pixel_spacing[0] : 1.0,
                                si->pixel_spacing[1] > 0 ? si->pixel_spacing[1] : 1.0};
-    st = tsc_series_result_from_masks(model, method, &src, si->rows, si->cols, spacing,
-                                      (const uint8_t *const *)masks, types, out, err);
+    tsc_stored_slices in = {.masks = (const uint8_t *const *)masks, .types = types};
+    read_group_comments(ix, report, n, &in, p_type, p_tumor, uncertain, verdicts);
+    st = tsc_series_result_from_masks(model, method, &src, si->rows, si->cols, spacing, &in, out,
+                                      err);
 done:
     if (masks)
         for (size_t k = 0; k < n; k++) free(masks[k]);
@@ -174,6 +265,10 @@ done:
     free(types);
     free(loc);
     free(pos);
+    free(p_type);
+    free(p_tumor);
+    free(uncertain);
+    free(verdicts);
     free(frame);
     return st;
 }
@@ -222,7 +317,8 @@ tsc_status tsc_study_stored_result(const tsc_model *model, const tsc_dicom_index
                      "stored, not read as an analysis",
                      g->n_frames - mapped, g->n_frames);
         } else {
-            st = rebuild(model, stored_method(r), index, series, si, g ? in.seg : -1, out, err);
+            st = rebuild(model, stored_method(r), index, series, si, g ? in.seg : -1, in.report,
+                         out, err);
             if (st != TSC_OK) tsc_error_prefix(err, "series %zu: the stored segmentation", series);
             in.ours = st == TSC_OK;
             if (in.ours && r) {

@@ -3,8 +3,9 @@
  * series (tsc_dicom.h), so that a host can show a result computed elsewhere
  * (tumorscope's Orthanc plugin stores a TID 1500 report beside its SEG)
  * with what made it and when.  Only what a reader needs to recognise the
- * report is kept: the finding in words, the number of measurement groups,
- * the series it is about; the measurements themselves stay in the file. */
+ * report is kept: the finding in words, the number of measurement groups
+ * and their comments, the series it is about; the measurements themselves
+ * stay in the file. */
 #include <dcmtk/config/osconfig.h>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -68,6 +69,13 @@ static void read_content(DcmItem *ds, Report *r)
         if (item.getValueType() == DSRTypes::VT_Container && code == "125007") r->n_groups++;
         else if (item.getValueType() == DSRTypes::VT_Text && code == "121071" && r->finding.empty())
             r->finding = item.getStringValue().c_str();
+        /* A comment inside a measurement group (the document's own, the
+         * disclaimer, sits right under the root). */
+        else if (item.getValueType() == DSRTypes::VT_Text && code == "121106" && r->n_groups > 0 &&
+                 tree.getLevel() > 2) {
+            r->group_comments.resize(r->n_groups);
+            r->group_comments.back() = item.getStringValue().c_str();
+        }
     } while (tree.iterate());
 }
 
@@ -135,4 +143,12 @@ extern "C" const tsc_dicom_report_info *tsc_dicom_get_report(const tsc_dicom_ind
 {
     TSC_ASSERT(i < ix->reports.size());
     return &ix->reports[i].info;
+}
+
+extern "C" const char *tsc_dicom_get_report_group_comment(const tsc_dicom_index *ix, size_t i,
+                                                          size_t k)
+{
+    TSC_ASSERT(i < ix->reports.size() && k < ix->reports[i].n_groups);
+    const std::vector<std::string> &c = ix->reports[i].group_comments;
+    return k < c.size() ? c[k].c_str() : "";
 }

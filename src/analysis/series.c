@@ -650,9 +650,10 @@ tsc_series_result *tsc_series_result_new_not_analysed(size_t n_slices, const cha
     return r;
 }
 
-/* A stored result has no probabilities: each slice states its verdict and
- * type only, and the series takes the type with the most tumour area. */
-static void stored_type(tsc_series_result *out, const tsc_model *model)
+/* A stored result has no class probabilities: each slice states its type,
+ * the series takes the type with the most tumour area and the confidences
+ * the report stated. */
+static void stored_type(tsc_series_result *out, const tsc_model *model, const tsc_stored_slices *in)
 {
     double area[TSC__MAX_CLASSES] = {0};
     for (size_t k = 0; k < out->n; k++) {
@@ -663,9 +664,12 @@ static void stored_type(tsc_series_result *out, const tsc_model *model)
     size_t best = (size_t)-1;
     for (size_t c = 0; c < TSC__MAX_CLASSES; c++)
         if (area[c] > 0 && (best == (size_t)-1 || area[c] > area[best])) best = c;
-    out->confidence = NAN;
-    out->p_tumor = NAN;
-    out->type_uncertain = 0;
+    out->confidence = model ? in->series_confidence : NAN;
+    out->p_tumor = model ? in->series_p_tumor : NAN;
+    out->type_uncertain = out->verdict == TSC_VERDICT_TUMOR && in->series_type_uncertain;
+    /* The stated volume counts the masks of slices in doubt that a lesion
+     * ran through, which a SEG of the tumour slices does not hold. */
+    if (isfinite(in->series_volume_ml)) out->volume_ml = in->series_volume_ml;
     if (out->verdict == TSC_VERDICT_TUMOR)
         out->label = best != (size_t)-1 ? best : model ? model->manifest.no_tumor : 0;
     /* Each 3D lesion: the type of its key slice. */
@@ -679,11 +683,10 @@ static void stored_type(tsc_series_result *out, const tsc_model *model)
 
 tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method method,
                                         const tsc_series_source *source, int rows, int cols,
-                                        const double spacing[2], const uint8_t *const *masks,
-                                        const size_t *types, tsc_series_result **out,
-                                        tsc_error *err)
+                                        const double spacing[2], const tsc_stored_slices *in,
+                                        tsc_series_result **out, tsc_error *err)
 {
-    TSC_ASSERT(source && out && rows > 0 && cols > 0 && spacing && masks && types);
+    TSC_ASSERT(source && out && rows > 0 && cols > 0 && spacing && in && in->masks && in->types);
     *out = NULL;
     tsc_error_clear(err);
     tsc_series_source src;
@@ -712,8 +715,16 @@ tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method metho
         s->pixel_area_mm2 = spacing[0] * spacing[1];
         s->label = no_tumor;
         s->verdict = TSC_VERDICT_NO_TUMOR;
-        if (!masks[k]) continue;
-        for (size_t i = 0; i < px; i++) s->mask[i] = masks[k][i] != 0;
+        if (!in->masks[k]) {
+            tsc_verdict v = in->verdicts ? in->verdicts[k] : TSC_VERDICT_NO_TUMOR;
+            if (v == TSC_VERDICT_INCONCLUSIVE || v == TSC_VERDICT_NOT_ASSESSABLE) {
+                s->verdict = v;
+                snprintf(s->reason, sizeof s->reason, "%s in the stored result",
+                         v == TSC_VERDICT_INCONCLUSIVE ? "in doubt" : "not assessable");
+            }
+            continue;
+        }
+        for (size_t i = 0; i < px; i++) s->mask[i] = in->masks[k][i] != 0;
         tsc_slice view = {.pixels = NULL, .rows = rows, .cols = cols};
         view.spacing[0] = spacing[0];
         view.spacing[1] = spacing[1];
@@ -724,12 +735,18 @@ tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method metho
         }
         if (!s->n_lesions) continue; /* an empty frame: nothing found there */
         s->verdict = TSC_VERDICT_TUMOR;
-        s->type = types[k] < n_classes ? types[k] : (size_t)-1;
+        s->type = in->types[k] < n_classes ? in->types[k] : (size_t)-1;
         s->label = s->type != (size_t)-1 ? s->type : no_tumor;
+        if (model) {
+            s->p_type = in->p_type ? in->p_type[k] : NAN;
+            s->confidence = s->p_type;
+            s->p_tumor = in->p_tumor ? in->p_tumor[k] : NAN;
+            s->type_uncertain = in->type_uncertain && in->type_uncertain[k];
+        }
     }
     aggregate(r, &src, model);
     series_verdict(r, model);
-    stored_type(r, model);
+    stored_type(r, model, in);
     *out = r;
     return TSC_OK;
 }
