@@ -182,7 +182,9 @@ static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
     g_autoptr(TscViewerSegMasks) m =
         tsc_viewer_seg_load_finish(TSC_VIEWER_STUDY(source), res, &error);
     g_autoptr(TscViewerWindow) self = ctx_window(c);
-    if (self && self->have_series && self->series == c->series) {
+    /* Ours, rebuilt meanwhile, is drawn by the overlay, not as an outline. */
+    if (self && self->have_series && self->series == c->series &&
+        !_tsc_viewer_window_stored_is_ours(self)) {
         if (m) {
             g_info("series %zu: stored SEG, %zu frames on its slices", c->series, m->n_frames_mapped);
             g_clear_pointer(&self->seg, tsc_viewer_seg_masks_free);
