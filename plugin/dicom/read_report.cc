@@ -60,19 +60,25 @@ static void read_content(DcmItem *ds, Report *r)
     if (!tree.gotoRoot()) return;
     r->content_readable = true;
     r->title = tree.getCurrentContentItem().getConceptName().getCodeMeaning().c_str();
+    /* The level of the measurement group being read; 0: outside one (the
+     * document's own evaluations sit in a container of their own). */
+    size_t group_level = 0;
     do {
         DSRContentItem &item = tree.getCurrentContentItem();
+        size_t level = tree.getLevel();
+        if (group_level && level <= group_level) group_level = 0;
         const DSRCodedEntryValue &concept = item.getConceptName();
         const OFString &code = concept.getCodeValue();
         const OFString &scheme = concept.getCodingSchemeDesignator();
         if (scheme != "DCM") continue;
-        if (item.getValueType() == DSRTypes::VT_Container && code == "125007") r->n_groups++;
-        else if (item.getValueType() == DSRTypes::VT_Text && code == "121071" && r->finding.empty())
+        if (item.getValueType() == DSRTypes::VT_Container && code == "125007") {
+            r->n_groups++;
+            group_level = level;
+        } else if (item.getValueType() == DSRTypes::VT_Text && code == "121071" &&
+                   r->finding.empty()) {
             r->finding = item.getStringValue().c_str();
-        /* A comment inside a measurement group (the document's own, the
-         * disclaimer, sits right under the root). */
-        else if (item.getValueType() == DSRTypes::VT_Text && code == "121106" && r->n_groups > 0 &&
-                 tree.getLevel() > 2) {
+        } else if (item.getValueType() == DSRTypes::VT_Text && code == "121106" && group_level &&
+                   level == group_level + 1) {
             r->group_comments.resize(r->n_groups);
             r->group_comments.back() = item.getStringValue().c_str();
         }

@@ -97,7 +97,7 @@ cp "$SRC/sample_dicom/03-synthetic-lesion/t1-post-contrast/"* "$HOME/stored/"
     --dicom --out "$HOME/stored-out" >/dev/null 2>&1 || true
 find "$HOME/stored-out" \( -name SEG.dcm -o -name SR.dcm \) -exec cp {} "$HOME/stored/" \;
 start "$HOME/stored"
-act goto-slice 16
+act goto-slice 19
 shot viewer-stored-result.png
 stop
 # A laptop screen: 1280x720, then with both side panels folded (F9, Shift+F9).
