@@ -195,6 +195,11 @@ static int test_stored_result_shows_as_analysed(void)
               g_key_file_get_boolean(b, "slice", "stored", NULL) &&
               g_key_file_get_integer(b, "slice", "lesions", NULL) > 0,
           "slice %d: no stored overlay with lesions", key);
+    /* With the confidence its SR states for that slice ("Glioma 98.9%"). */
+    g_autofree char *key_label = kf_str(b, "slice", "label");
+    printf("  key slice %d: \"%s\"\n", key, key_label);
+    CHECK(strchr(key_label, '%'), "slice %d: the stated confidence is lost: \"%s\"", key,
+          key_label);
 
     /* Analyse: the viewer's own result replaces the stored one. */
     viewer_action(v, "analyze-series", NULL);
