@@ -432,8 +432,9 @@ typedef struct tsc_plugin_api {
      * analyze --dicom` writes them) as a series result the host shows like
      * its own analysis: the SEG's frames are tumour slices of their
      * segment's type (the class of `model` with that display name), the
-     * other slices "no tumour", lesions and volume measured from the masks,
-     * no probabilities (NaN).  *out is NULL (TSC_OK) when nothing is stored
+     * slices the SR's finding lists as in doubt or not assessable so, the
+     * other slices "no tumour"; lesions measured from the masks; the
+     * confidences and the volume the SR states; no class probabilities.  *out is NULL (TSC_OK) when nothing is stored
      * for the series or the objects are not ours; `info` (written up to its
      * struct_size; may be NULL) says which objects were read, what made them
      * and when, what the SR states, and why a stored object was not rebuilt.
