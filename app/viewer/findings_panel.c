@@ -31,6 +31,8 @@ struct _TscFindingsPanel {
     GtkWidget *r_lesion[MAX_LISTED], *r_more;
     /* A stored result (structured report) of the series, computed elsewhere. */
     GtkWidget *stored_box, *stored_text;
+    /* Where the result shown came from, when it is not this viewer's. */
+    GtkWidget *provenance;
     const void *shown_series, *shown_series_model;
     gboolean series_valid;
 };
@@ -68,6 +70,10 @@ static void show_probabilities(TscFindingsPanel *self, const tsc_model *model, c
 {
     const tsc_plugin_api *api = tsc_viewer_api();
     int n = r ? (int)MIN(api->result_n_classes(r), MAX_CLASSES) : 0;
+    /* A stored result states no class probabilities: no bars of zeros. */
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += api->result_get_probability(r, (size_t)i);
+    if (!(sum > 0)) n = 0;
     gtk_widget_set_visible(self->s_prob_title, n > 0);
     gtk_widget_set_visible(self->s_grid, n > 0);
     ensure_rows(self, n);
@@ -316,6 +322,7 @@ void tsc_findings_panel_clear(TscFindingsPanel *self)
     gtk_widget_set_visible(self->r_status, FALSE);
     hide_series(self);
     tsc_findings_panel_set_stored(self, NULL);
+    tsc_findings_panel_set_provenance(self, NULL);
     tsc_findings_panel_invalidate(self);
 }
 
@@ -324,6 +331,12 @@ void tsc_findings_panel_set_stored(TscFindingsPanel *self, const char *text)
     g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     gtk_widget_set_visible(self->stored_box, text != NULL);
     gtk_label_set_text(GTK_LABEL(self->stored_text), text ? text : "");
+}
+
+void tsc_findings_panel_set_provenance(TscFindingsPanel *self, const char *text)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    set_visible_text(self->provenance, text);
 }
 
 void tsc_findings_panel_invalidate(TscFindingsPanel *self)
@@ -344,6 +357,7 @@ const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText 
     case TSC_FINDINGS_TEXT_SLICE_VERDICT: shown = label = self->s_verdict; break;
     case TSC_FINDINGS_TEXT_SLICE_SCOPE: shown = label = self->s_scope; break;
     case TSC_FINDINGS_TEXT_SERIES_VERDICT: shown = label = self->r_banner; break;
+    case TSC_FINDINGS_TEXT_PROVENANCE: shown = label = self->provenance; break;
     case TSC_FINDINGS_TEXT_STORED:
         shown = self->stored_box;
         label = self->stored_text;
@@ -439,6 +453,12 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     self->scope_label = label(NULL, "warning");
     gtk_widget_set_visible(self->scope_label, FALSE);
     gtk_box_append(GTK_BOX(self->box), self->scope_label);
+    self->provenance = label(NULL, "provenance");
+    gtk_widget_set_tooltip_text(
+        self->provenance, "The result shown was computed elsewhere and stored with the study "
+                          "(its DICOM SEG and SR); Analyse replaces it with this viewer's own");
+    gtk_widget_set_visible(self->provenance, FALSE);
+    gtk_box_append(GTK_BOX(self->box), self->provenance);
     gtk_box_append(GTK_BOX(self->box), slice);
     gtk_box_append(GTK_BOX(self->box), gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
     gtk_box_append(GTK_BOX(self->box), self->series_box);

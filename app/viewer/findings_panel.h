@@ -30,6 +30,10 @@ void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gb
  * report, text from tsc_viewer_stored_report_text), shown apart under
  * "Stored result", never as our analysis; NULL hides it. */
 void tsc_findings_panel_set_stored(TscFindingsPanel *self, const char *text);
+/* Where the result shown came from when it is not this viewer's analysis
+ * ("Stored result · tsc_unet128_v2 2.0.0 · 2026-12-04 01:19 · from the
+ * archive"), above both sections; NULL hides it. */
+void tsc_findings_panel_set_provenance(TscFindingsPanel *self, const char *text);
 /* Empties every section: called the moment the study or the series changes,
  * so that nothing of another series (or patient) stays on screen. */
 void tsc_findings_panel_clear(TscFindingsPanel *self);
@@ -43,8 +47,9 @@ typedef enum {
     TSC_FINDINGS_TEXT_SLICE_VERDICT,
     TSC_FINDINGS_TEXT_SLICE_SCOPE,
     TSC_FINDINGS_TEXT_SERIES_VERDICT,
-    TSC_FINDINGS_TEXT_KEY_SLICE, /* the key slice button's label */
-    TSC_FINDINGS_TEXT_STORED,    /* the stored report's text */
+    TSC_FINDINGS_TEXT_KEY_SLICE,  /* the key slice button's label */
+    TSC_FINDINGS_TEXT_STORED,     /* the stored report's text */
+    TSC_FINDINGS_TEXT_PROVENANCE, /* where the result shown came from */
 } TscFindingsText;
 /* The text `which` as shown ("" when hidden; borrowed). */
 const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText which);

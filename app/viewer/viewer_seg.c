@@ -185,3 +185,62 @@ char *tsc_viewer_stored_report_text(TscViewerStudy *study, gsize series)
                                best->n_measurement_groups == 1 ? "" : "s");
     return g_strdup_printf("%s\n%s", what, made->str);
 }
+
+/* "Stored result · tsc_unet128_v2 2.0.0 · 2026-12-04 01:19 · from the archive" */
+static char *provenance(const tsc_stored_result_info *in)
+{
+    GString *t = g_string_new("Stored result");
+    if (*in->algorithm) g_string_append_printf(t, " \xc2\xb7 %s", in->algorithm);
+    if (*in->date_time) g_string_append_printf(t, " \xc2\xb7 %s", in->date_time);
+    g_string_append(t, " \xc2\xb7 from the archive");
+    return g_string_free(t, FALSE);
+}
+
+static void stored_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    TscViewerStudy *study = source;
+    const tsc_model *model = data;
+    const tsc_plugin_api *api = tsc_viewer_api();
+    const tsc_dicom_index *ix = tsc_viewer_study_get_index(study);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)tsc_viewer_stored_free);
+    gboolean any = ix && (api->study_n_segmentations(ix) > 0 || api->study_n_reports(ix) > 0);
+    for (gsize s = 0; any && s < tsc_viewer_study_n_series(study); s++) {
+        if (g_cancellable_is_cancelled(cancellable)) break;
+        g_autoptr(TscViewerStored) st = g_new0(TscViewerStored, 1);
+        st->info.struct_size = sizeof st->info;
+        tsc_error err = {0};
+        tsc_status status = api->study_stored_result(model, ix, s, &st->result, &st->info, &err);
+        if (status != TSC_OK) {
+            g_warning("series %zu: stored result not rebuilt: %s", s, err.message);
+            g_snprintf(st->info.note, sizeof st->info.note, "%s", err.message);
+            st->info.ours = 0;
+        }
+        if (st->info.seg < 0 && st->info.report < 0) continue;
+        st->series_uid = g_strdup(api->study_get_series(ix, s)->series_uid);
+        st->provenance = provenance(&st->info);
+        g_info("series %zu: stored result %s", s, st->result ? "rebuilt" : "not rebuilt");
+        g_ptr_array_add(out, g_steal_pointer(&st));
+    }
+    if (g_task_return_error_if_cancelled(task)) {
+        g_ptr_array_unref(out);
+        return;
+    }
+    g_task_return_pointer(task, out, (GDestroyNotify)g_ptr_array_unref);
+}
+
+void tsc_viewer_stored_load_async(TscViewerStudy *study, const tsc_model *model,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer data)
+{
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
+    g_autoptr(GTask) task = g_task_new(study, cancellable, callback, data);
+    g_task_set_source_tag(task, tsc_viewer_stored_load_async);
+    g_task_set_task_data(task, (gpointer)model, NULL);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_DECODE, task, stored_thread);
+}
+
+GPtrArray *tsc_viewer_stored_load_finish(TscViewerStudy *study, GAsyncResult *res, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(res, study), NULL);
+    return g_task_propagate_pointer(G_TASK(res), error);
+}

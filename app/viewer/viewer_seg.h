@@ -48,5 +48,17 @@ TscViewerSegMasks *tsc_viewer_seg_load_finish(TscViewerStudy *study, GAsyncResul
  * measurements").  NULL when there is none.  Metadata only; cheap. */
 char *tsc_viewer_stored_report_text(TscViewerStudy *study, gsize series);
 
+/* Rebuilds the results stored with the study (api->study_stored_result) for
+ * every series that has a SEG or an SR about it, on the decode pool, with
+ * `model` for the tumour types (the application's; it outlives the job).
+ * _finish returns a GPtrArray of TscViewerStored (free with
+ * g_ptr_array_unref), with their provenance line; a series whose SEG
+ * cannot be decoded gets a TscViewerStored without a result and the error
+ * in its note. */
+void tsc_viewer_stored_load_async(TscViewerStudy *study, const tsc_model *model,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer data);
+GPtrArray *tsc_viewer_stored_load_finish(TscViewerStudy *study, GAsyncResult *res, GError **error);
+
 G_END_DECLS
 #endif

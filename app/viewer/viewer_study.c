@@ -27,6 +27,7 @@ struct _TscViewerStudy {
     gint focus_series, focus_slice; /* atomics */
 
     SeriesResults *results[N_METHODS]; /* n_series each, lazily */
+    GHashTable *stored;                /* series UID -> TscViewerStored */
 };
 
 G_DEFINE_FINAL_TYPE(TscViewerStudy, tsc_viewer_study, G_TYPE_OBJECT)
@@ -73,6 +74,7 @@ static void tsc_viewer_study_finalize(GObject *object)
         }
         g_free(self->results[m]);
     }
+    g_hash_table_unref(self->stored);
     g_queue_clear_full(&self->lru, (GDestroyNotify)tsc_viewer_image_unref);
     g_hash_table_unref(self->cache);
     g_mutex_clear(&self->lock);
@@ -91,6 +93,8 @@ static void tsc_viewer_study_init(TscViewerStudy *self)
 {
     g_mutex_init(&self->lock);
     self->cache = g_hash_table_new(g_direct_hash, g_direct_equal);
+    self->stored = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)tsc_viewer_stored_free);
     g_queue_init(&self->lru);
 }
 
@@ -585,4 +589,57 @@ const char *tsc_viewer_study_get_slice_error(TscViewerStudy *self, int method, g
     if (api->series_result_get_slice(sr->ref->result, slice)) return NULL;
     if (sr->slices && sr->slices[slice]) return NULL;
     return api->series_result_get_error(sr->ref->result, slice);
+}
+
+/* ---- results stored with the study -------------------------------------- */
+
+void tsc_viewer_stored_free(TscViewerStored *s)
+{
+    if (!s) return;
+    if (s->result) tsc_viewer_api()->series_result_free(s->result);
+    g_free(s->series_uid);
+    g_free(s->provenance);
+    g_free(s);
+}
+
+void tsc_viewer_study_take_stored(TscViewerStudy *self, TscViewerStored *stored)
+{
+    g_return_if_fail(TSC_IS_VIEWER_STUDY(self) && stored && stored->series_uid);
+    /* The key lives in the value: replacing frees the old one with its key. */
+    g_hash_table_replace(self->stored, stored->series_uid, stored);
+}
+
+const TscViewerStored *tsc_viewer_study_get_stored(TscViewerStudy *self, gsize series)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
+    if (!self->index || series >= self->n_series) return NULL;
+    const tsc_dicom_series_info *si = tsc_viewer_api()->study_get_series(self->index, series);
+    return g_hash_table_lookup(self->stored, si->series_uid);
+}
+
+const tsc_series_result *tsc_viewer_study_get_shown_series_result(TscViewerStudy *self, int method,
+                                                                  gsize series, gboolean *stored)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
+    if (stored) *stored = FALSE;
+    const tsc_series_result *own = tsc_viewer_study_get_series_result(self, method, series);
+    if (own) return own;
+    const TscViewerStored *st = tsc_viewer_study_get_stored(self, series);
+    if (!st || !st->result) return NULL;
+    if (stored) *stored = TRUE;
+    return st->result;
+}
+
+const tsc_result *tsc_viewer_study_get_shown_result(TscViewerStudy *self, int method, gsize series,
+                                                    gsize slice, gboolean *stored)
+{
+    g_return_val_if_fail(TSC_IS_VIEWER_STUDY(self), NULL);
+    if (stored) *stored = FALSE;
+    const tsc_result *own = tsc_viewer_study_get_result(self, method, series, slice);
+    if (own || tsc_viewer_study_get_series_result(self, method, series)) return own;
+    const TscViewerStored *st = tsc_viewer_study_get_stored(self, series);
+    const tsc_plugin_api *api = tsc_viewer_api();
+    if (!st || !st->result || slice >= api->series_result_n_slices(st->result)) return NULL;
+    if (stored) *stored = TRUE;
+    return api->series_result_get_slice(st->result, slice);
 }

@@ -104,6 +104,33 @@ void tsc_viewer_study_take_series_result(TscViewerStudy *self, int method, gsize
 const char *tsc_viewer_study_get_slice_error(TscViewerStudy *self, int method, gsize series,
                                              gsize slice);
 
+/* A result stored with the study for one series (tumorscope's own SEG and
+ * SR, rebuilt by the plugin's study_stored_result), or the note on one that
+ * is not ours.  Kept by series UID. */
+typedef struct TscViewerStored {
+    char *series_uid;
+    tsc_series_result *result; /* owned; NULL: not ours, shown as stored text only */
+    tsc_stored_result_info info;
+    char *
+        provenance; /* "Stored result · tsc_unet128_v2 2.0.0 · 2026-12-04 01:19 · from the archive" */
+} TscViewerStored;
+
+void tsc_viewer_stored_free(TscViewerStored *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TscViewerStored, tsc_viewer_stored_free)
+
+/* Takes ownership of `stored`; replaces an earlier one of its series. */
+void tsc_viewer_study_take_stored(TscViewerStudy *self, TscViewerStored *stored);
+/* The stored result of `series` (borrowed), or NULL. */
+const TscViewerStored *tsc_viewer_study_get_stored(TscViewerStudy *self, gsize series);
+/* What is shown for `series` with `method`: its own analysis when there is
+ * one (a local series result replaces a stored one; a slice analysed here
+ * replaces that slice), else the stored result when it was rebuilt.
+ * *stored (may be NULL) says whether the stored one is shown. */
+const tsc_result *tsc_viewer_study_get_shown_result(TscViewerStudy *self, int method, gsize series,
+                                                    gsize slice, gboolean *stored);
+const tsc_series_result *tsc_viewer_study_get_shown_series_result(TscViewerStudy *self, int method,
+                                                                  gsize series, gboolean *stored);
+
 /* Maps window values to 8-bit grey (linear VOI) into a cairo ARGB32 image
  * surface (new reference). */
 cairo_surface_t *tsc_viewer_image_to_surface(const TscViewerImage *image, double center, double width);

@@ -214,12 +214,29 @@ static inline const tsc_model *model_for(TscViewerWindow *self, int method)
     return method == TSC_METHOD_CNN ? current_model(self) : NULL;
 }
 
+/* The model that names and colours what is shown: a stored result is a
+ * CNN's, whatever the method chosen for local analyses. */
+static inline const tsc_model *model_shown(TscViewerWindow *self, int method, gboolean stored)
+{
+    return stored ? current_model(self) : model_for(self, method);
+}
+
 static inline const tsc_dicom_series_info *series_info(TscViewerWindow *self)
 {
     return tsc_viewer_api()->study_get_series(tsc_viewer_study_get_index(self->study), self->series);
 }
 
 void _tsc_viewer_window_clear_seg(TscViewerWindow *self);
+/* Looks for a stored SEG of the series on screen to outline (not ours). */
+void _tsc_viewer_window_load_seg(TscViewerWindow *self);
+/* Results stored with the study (viewer_window_stored.c): rebuilt off the
+ * main thread when a study opens and when the model arrives. */
+void _tsc_viewer_window_load_stored(TscViewerWindow *self);
+/* The "Stored result" section's text for the series on screen; NULL: none. */
+char *_tsc_viewer_window_stored_text(TscViewerWindow *self);
+/* Whether the series on screen has a stored result of ours (its SEG is then
+ * drawn as the overlay, not as an outline). */
+gboolean _tsc_viewer_window_stored_is_ours(TscViewerWindow *self);
 gboolean _tsc_viewer_window_commit_file(const char *tmp, const char *path);
 void _tsc_viewer_window_deferred_free(gpointer p);
 void _tsc_viewer_window_hide_toast(TscViewerWindow *self);

@@ -182,7 +182,9 @@ static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
     g_autoptr(TscViewerSegMasks) m =
         tsc_viewer_seg_load_finish(TSC_VIEWER_STUDY(source), res, &error);
     g_autoptr(TscViewerWindow) self = ctx_window(c);
-    if (self && self->have_series && self->series == c->series) {
+    /* Ours, rebuilt meanwhile, is drawn by the overlay, not as an outline. */
+    if (self && self->have_series && self->series == c->series &&
+        !_tsc_viewer_window_stored_is_ours(self)) {
         if (m) {
             g_info("series %zu: stored SEG, %zu frames on its slices", c->series, m->n_frames_mapped);
             g_clear_pointer(&self->seg, tsc_viewer_seg_masks_free);
@@ -198,11 +200,13 @@ static void on_seg_loaded(GObject *source, GAsyncResult *res, gpointer data)
 
 /* Looks for a stored SEG of the series on screen; decodes it off the main
  * thread. */
-static void load_seg(TscViewerWindow *self)
+void _tsc_viewer_window_load_seg(TscViewerWindow *self)
 {
     _tsc_viewer_window_clear_seg(self);
     tsc_issue_bar_set(self->issue_bar, "seg", 0, NULL, NULL);
     if (!self->have_series || !tsc_viewer_seg_exists(self->study, self->series)) return;
+    /* Ours is rebuilt as a result and drawn as the overlay draws ours. */
+    if (_tsc_viewer_window_stored_is_ours(self)) return;
     gtk_widget_set_visible(GTK_WIDGET(self->seg_switch), TRUE);
     gtk_widget_set_visible(self->seg_label, TRUE);
     tsc_viewer_seg_load_async(self->study, self->series, self->work_cancellable, on_seg_loaded,
@@ -214,15 +218,19 @@ void _tsc_viewer_window_refresh_view_result(TscViewerWindow *self)
     TscViewerImage *im = tsc_slice_view_get_image(self->view);
     int method = current_method(self);
     const tsc_result *r = NULL;
+    gboolean stored = FALSE;
     if (im && self->have_series && im->series == self->series)
-        r = tsc_viewer_study_get_result(self->study, method, im->series, im->slice);
-    tsc_slice_view_set_result(self->view, model_for(self, method), r);
+        r = tsc_viewer_study_get_shown_result(self->study, method, im->series, im->slice, &stored);
+    tsc_slice_view_set_result(self->view, model_shown(self, method, stored), r);
     refresh_view_seg(self);
     gboolean busy = g_hash_table_contains(self->analysing, slice_key(method, self->series, self->slice));
     if (self->decode_error)
         tsc_slice_view_set_status(self->view, self->decode_error);
     else if (busy)
         tsc_slice_view_set_status(self->view, "Analysing slice\xe2\x80\xa6");
+    else if (stored) /* Never read as our own analysis: where it came from, on the image. */
+        tsc_slice_view_set_status(
+            self->view, tsc_viewer_study_get_stored(self->study, self->series)->provenance);
     else
         tsc_slice_view_set_status(self->view, NULL);
 }
@@ -232,11 +240,15 @@ static void refresh_findings_slice(TscViewerWindow *self)
 {
     if (!self->have_series) return;
     int method = current_method(self);
-    const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, self->slice);
+    gboolean stored = FALSE;
+    const tsc_result *r =
+        tsc_viewer_study_get_shown_result(self->study, method, self->series, self->slice, &stored);
     const char *err = tsc_viewer_study_get_slice_error(self->study, method, self->series, self->slice);
     gboolean busy = g_hash_table_contains(self->analysing, slice_key(method, self->series, self->slice)) ||
                     (self->series_running == (gssize)self->series && self->series_running_method == method);
-    tsc_findings_panel_set_slice(self->findings, current_model(self), method, self->slice, r, err, busy && !r);
+    /* A stored result is a CNN's: described with the model. */
+    tsc_findings_panel_set_slice(self->findings, current_model(self),
+                                 stored ? TSC_METHOD_CNN : method, self->slice, r, err, busy && !r);
 }
 
 /* Whether the series on screen may be analysed with `method` as things
@@ -284,9 +296,14 @@ void _tsc_viewer_window_refresh_findings(TscViewerWindow *self)
     if (!self->have_series) return;
     refresh_findings_slice(self);
     int method = current_method(self);
-    const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, self->series);
-    tsc_findings_panel_set_series(self->findings, current_model(self), method, sr,
+    gboolean stored = FALSE;
+    const tsc_series_result *sr =
+        tsc_viewer_study_get_shown_series_result(self->study, method, self->series, &stored);
+    tsc_findings_panel_set_series(self->findings, current_model(self),
+                                  stored ? TSC_METHOD_CNN : method, sr,
                                   series_info(self)->slice_spacing);
+    const TscViewerStored *st = tsc_viewer_study_get_stored(self->study, self->series);
+    tsc_findings_panel_set_provenance(self->findings, stored ? st->provenance : NULL);
 }
 
 /* The strip's tooltip: the description's label, then why (and the scope
@@ -302,11 +319,18 @@ static char *result_tooltip(const tsc_description *d)
 void _tsc_viewer_window_refresh_strip_cell(TscViewerWindow *self, gsize k)
 {
     int method = current_method(self);
-    const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, k);
+    gboolean stored = FALSE;
+    const tsc_result *r =
+        tsc_viewer_study_get_shown_result(self->study, method, self->series, k, &stored);
     if (r) {
         tsc_description d;
-        tsc_viewer_describe_result(model_for(self, method), r, &d);
+        tsc_viewer_describe_result(model_shown(self, method, stored), r, &d);
         g_autofree char *tip = result_tooltip(&d);
+        if (stored) {
+            g_autofree char *own = g_steal_pointer(&tip);
+            tip = g_strdup_printf(
+                "%s\n%s", own, tsc_viewer_study_get_stored(self->study, self->series)->provenance);
+        }
         TscStripState st = d.verdict == TSC_VERDICT_TUMOR ? TSC_STRIP_TUMOR : TSC_STRIP_RESULT;
         tsc_slice_strip_set_cell(self->strip, k, st, d.color, tip);
         return;
@@ -358,14 +382,17 @@ void _tsc_viewer_window_refresh_badge(TscViewerWindow *self, gsize series)
         tsc_series_browser_set_badge(self->browser, series, t, 0x9AA5B1);
         return;
     }
-    const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, series);
+    gboolean stored = FALSE;
+    const tsc_series_result *sr =
+        tsc_viewer_study_get_shown_series_result(self->study, method, series, &stored);
     tsc_description d;
     if (sr) {
-        tsc_viewer_describe_series(model, sr, &d);
+        tsc_viewer_describe_series(model_shown(self, method, stored), sr, &d);
         g_autoptr(GString) t = g_string_new(d.label);
         if (d.verdict == TSC_VERDICT_TUMOR)
             g_string_append_printf(t, " \xc2\xb7 %.1f mL", api->series_result_get_volume_ml(sr));
         if (*d.scope_warning) g_string_append(t, " \xc2\xb7 \xe2\x9a\xa0 outside scope");
+        if (stored) g_string_append(t, " \xc2\xb7 stored result");
         tsc_series_browser_set_badge(self->browser, series, t->str, d.color);
         return;
     }
@@ -473,6 +500,8 @@ void tsc_viewer_window_model_changed(TscViewerWindow *self)
     refresh_model_label(self);
     refresh_scope(self);
     tsc_findings_panel_invalidate(self->findings);
+    /* Stored results take their types from the model's class names. */
+    if (self->study) _tsc_viewer_window_load_stored(self);
     _tsc_viewer_window_refresh_all(self);
     _tsc_viewer_window_replay_deferred(self);
 }
@@ -684,13 +713,13 @@ void tsc_viewer_window_select_series(TscViewerWindow *self, gsize series)
     tsc_slice_view_set_image(self->view, NULL);
     tsc_slice_view_set_result(self->view, NULL, NULL);
     tsc_slice_view_set_series(self->view, si->modality, si->orientation);
-    load_seg(self);
+    _tsc_viewer_window_load_seg(self);
     _tsc_viewer_window_tools_series_changed(self);
     tsc_slice_strip_set_n_slices(self->strip, si->n_slices);
     /* Nothing of the previous series stays in the panel, not even for the
      * frames until its sections are refreshed. */
     tsc_findings_panel_clear(self->findings);
-    g_autofree char *stored = tsc_viewer_stored_report_text(self->study, series);
+    g_autofree char *stored = _tsc_viewer_window_stored_text(self);
     tsc_findings_panel_set_stored(self->findings, stored);
     tsc_issue_bar_set(self->issue_bar, "analysis", 0, NULL, NULL);
     refresh_scope(self);

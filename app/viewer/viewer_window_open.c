@@ -147,6 +147,7 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer data)
         gtk_label_set_text(self->empty_title, "No Images Found");
         gtk_label_set_text(self->empty_subtitle, "See the details above for every file that was skipped and why.");
     }
+    _tsc_viewer_window_load_stored(self);
     _tsc_viewer_window_refresh_all_badges(self);
     _tsc_viewer_window_replay_deferred(self);
 out:

@@ -277,7 +277,6 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     }
     if (api && self->have_series) {
         int method = current_method(self);
-        const tsc_model *model = model_for(self, method);
         gsize n = tsc_viewer_study_n_slices(self->study, self->series);
         g_key_file_set_integer(kf, "series", "index", (int)self->series);
         g_key_file_set_integer(kf, "series", "slice", (int)self->slice);
@@ -285,11 +284,13 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         g_autoptr(GString) verdicts = g_string_new(NULL);
         g_autoptr(GString) colors = g_string_new(NULL);
         for (gsize i = 0; i < n; i++) {
-            const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, i);
+            gboolean from_store = FALSE;
+            const tsc_result *r = tsc_viewer_study_get_shown_result(self->study, method,
+                                                                    self->series, i, &from_store);
             char ch = '-';
             if (r) {
                 tsc_description d;
-                tsc_viewer_describe_result(model, r, &d);
+                tsc_viewer_describe_result(model_shown(self, method, from_store), r, &d);
                 ch = verdict_letter(d.verdict);
                 g_string_append_printf(colors, "%s%zu:%06X", colors->len ? "," : "", i, d.color);
             } else if (tsc_viewer_study_get_slice_error(self->study, method, self->series, i)) {
@@ -314,13 +315,37 @@ static void do_write_state(TscViewerWindow *self, const char *path)
         g_key_file_set_boolean(kf, "series", "in-scope", self->scope.in_scope);
         g_key_file_set_string(kf, "series", "scope-reason", self->scope.reason);
         g_key_file_set_boolean(kf, "series", "force-scope", tsc_viewer_prefs_get_force_scope(self->prefs));
-        const tsc_series_result *sr = tsc_viewer_study_get_series_result(self->study, method, self->series);
+        gboolean stored = FALSE;
+        const tsc_series_result *sr =
+            tsc_viewer_study_get_shown_series_result(self->study, method, self->series, &stored);
         g_key_file_set_boolean(kf, "series", "analysed", sr != NULL);
+        /* A result stored with the study, shown as this series' result. */
+        g_key_file_set_boolean(kf, "series", "stored", stored);
+        const TscViewerStored *st = tsc_viewer_study_get_stored(self->study, self->series);
+        g_key_file_set_boolean(kf, "series", "stored-ours", st && st->result);
+        g_key_file_set_string(kf, "series", "stored-note", st ? st->info.note : "");
+        g_key_file_set_string(kf, "series", "stored-provenance", st ? st->provenance : "");
+        if (st) {
+            g_key_file_set_integer(kf, "series", "stored-report-lesions",
+                                   (int)st->info.report_lesions);
+            g_key_file_set_double(kf, "series", "stored-report-volume-ml",
+                                  st->info.report_volume_ml);
+        }
         if (sr) {
             tsc_description d;
-            tsc_viewer_describe_series(model, sr, &d);
+            tsc_viewer_describe_series(model_shown(self, method, stored), sr, &d);
             set_description(kf, "series", &d);
             g_key_file_set_double(kf, "series", "volume-ml", api->series_result_get_volume_ml(sr));
+            /* Lesions per slice, summed (what an SR lists, one group each), and in 3D. */
+            gsize lesions = 0;
+            for (gsize i = 0; i < api->series_result_n_slices(sr); i++) {
+                const tsc_result *r = api->series_result_get_slice(sr, i);
+                if (r && api->result_get_verdict(r) == TSC_VERDICT_TUMOR)
+                    lesions += api->result_n_lesions(r);
+            }
+            g_key_file_set_integer(kf, "series", "slice-lesions", (int)lesions);
+            g_key_file_set_integer(kf, "series", "lesions3d",
+                                   (int)api->series_result_n_lesions3d(sr));
             size_t key = api->series_result_get_key_slice(sr);
             g_key_file_set_integer(kf, "series", "key-slice", key == (size_t)-1 ? -1 : (int)key);
         }
@@ -335,6 +360,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             {"slice-scope", TSC_FINDINGS_TEXT_SLICE_SCOPE},
             {"series-verdict", TSC_FINDINGS_TEXT_SERIES_VERDICT},
             {"key-slice", TSC_FINDINGS_TEXT_KEY_SLICE},
+            {"provenance", TSC_FINDINGS_TEXT_PROVENANCE},
         };
         for (size_t i = 0; i < G_N_ELEMENTS(panel_texts); i++)
             g_key_file_set_string(kf, "panel", panel_texts[i].key,
@@ -347,11 +373,14 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             g_autofree char *tip = tsc_slice_strip_dup_tooltip(self->strip, self->slice);
             g_key_file_set_string(kf, "slice", "tooltip", tip);
         }
-        const tsc_result *r = tsc_viewer_study_get_result(self->study, method, self->series, self->slice);
+        gboolean slice_stored = FALSE;
+        const tsc_result *r = tsc_viewer_study_get_shown_result(self->study, method, self->series,
+                                                                self->slice, &slice_stored);
         g_key_file_set_boolean(kf, "slice", "analysed", r != NULL);
+        g_key_file_set_boolean(kf, "slice", "stored", slice_stored);
         if (r) {
             tsc_description d;
-            tsc_viewer_describe_result(model, r, &d);
+            tsc_viewer_describe_result(model_shown(self, method, slice_stored), r, &d);
             set_description(kf, "slice", &d);
             g_autofree char *col = g_strdup_printf("%06X", d.color);
             g_key_file_set_string(kf, "slice", "color", col);

@@ -28,12 +28,12 @@
  * appended (rule 1).  Every member of versions 1 to 3 is where a program
  * compiled against the version-3 headers (git show 467f0d3: of
  * plugin/abi/tsc_plugin.h and the headers it includes) printed it; the
- * members of versions 4 to 9 are where their release put them.  A host of
+ * members of versions 4 to 10 are where their release put them.  A host of
  * version N allocates nothing of the table but reads its members at these
  * offsets: the first member of version N+1 is also the size of a
  * version-N table (version 3: 840 bytes).  A new version appends its
  * members here and updates only the TSC__GROWN line. */
-TSC__GROWN(tsc_plugin_api, 1056);
+TSC__GROWN(tsc_plugin_api, 1064);
 TSC__AT(tsc_plugin_api, version, 0);
 TSC__AT(tsc_plugin_api, struct_size, 4);
 /* version 1 */
@@ -176,6 +176,8 @@ TSC__AT(tsc_plugin_api, dicom_tag_list_get, 1032);
 TSC__AT(tsc_plugin_api, dicom_tag_list_free, 1040);
 /* version 9 */
 TSC__AT(tsc_plugin_api, report_default_options_v9, 1048);
+/* version 10 */
+TSC__AT(tsc_plugin_api, study_stored_result, 1056);
 
 /* tsc_point: inside tsc_lesion_info, so frozen */
 TSC__SIZE(tsc_point, 16);
@@ -331,6 +333,18 @@ TSC__AT(tsc_pacs_study, modalities, 506);
 TSC__AT(tsc_pacs_study, description, 571);
 TSC__AT(tsc_pacs_study, n_series, 636);
 TSC__AT(tsc_pacs_study, n_instances, 640);
+
+/* tsc_stored_result_info: filled in (version 10), frozen */
+TSC__SIZE(tsc_stored_result_info, 464);
+TSC__AT(tsc_stored_result_info, struct_size, 0);
+TSC__AT(tsc_stored_result_info, seg, 8);
+TSC__AT(tsc_stored_result_info, report, 16);
+TSC__AT(tsc_stored_result_info, ours, 24);
+TSC__AT(tsc_stored_result_info, report_lesions, 32);
+TSC__AT(tsc_stored_result_info, report_volume_ml, 40);
+TSC__AT(tsc_stored_result_info, algorithm, 48);
+TSC__AT(tsc_stored_result_info, date_time, 176);
+TSC__AT(tsc_stored_result_info, note, 208);
 
 /* tsc_dicom_report_info: lent by pointer (version 5) */
 TSC__GROWN(tsc_dicom_report_info, 128);

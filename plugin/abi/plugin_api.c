@@ -299,9 +299,11 @@ static const tsc_plugin_api api_table = {
     .dicom_tag_list_free = tsc_dicom_tag_list_free,
     /* version 9 */
     .report_default_options_v9 = tsc_report_default_options,
+    /* version 10 */
+    .study_stored_result = tsc_study_stored_result,
 };
 
-/* Versions 1 to 9 are frozen: every member's offset is pinned in
+/* Versions 1 to 10 are frozen: every member's offset is pinned in
  * abi_layout.c. */
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;

@@ -46,6 +46,7 @@
 #include "tsc_pacs.h"
 #include "tsc_render.h"
 #include "tsc_status.h"
+#include "tsc_stored_result.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,8 +59,9 @@ extern "C" {
  * reports, version 6 the engine's int8 mode and its calibration, version 7
  * the retrieve by C-MOVE to our own Store SCP, version 8 the attributes of
  * a slice's file for tag browsers, version 9 the reader's measurements in
- * the report options; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 9u
+ * the report options, version 10 results stored with a study rebuilt as
+ * series results; see the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 10u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -449,6 +451,23 @@ typedef struct tsc_plugin_api {
      * writes one TID 1410 measurement group per measurement into the SR
      * (docs/REPORTS.md). */
     tsc_report_options (*report_default_options_v9)(void);
+
+    /* ---- version 10: results stored with the study (tsc_stored_result.h) ----
+     * The result tumorscope stored for series `series` (its own DICOM SEG
+     * and TID 1500 SR, as the Orthanc plugin stores them or `tumorscope
+     * analyze --dicom` writes them) as a series result the host shows like
+     * its own analysis: the SEG's frames are tumour slices of their
+     * segment's type (the class of `model` with that display name), the
+     * slices the SR's finding lists as in doubt or not assessable so, the
+     * other slices "no tumour"; lesions measured from the masks; the
+     * confidences and the volume the SR states; no class probabilities.  *out is NULL (TSC_OK) when nothing is stored
+     * for the series or the objects are not ours; `info` (written up to its
+     * struct_size; may be NULL) says which objects were read, what made them
+     * and when, what the SR states, and why a stored object was not rebuilt.
+     * Decodes every SEG frame: call it off the UI thread. */
+    tsc_status (*study_stored_result)(const tsc_model *model, const tsc_dicom_index *index,
+                                      size_t series, tsc_series_result **out,
+                                      tsc_stored_result_info *info, tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -106,6 +106,9 @@ struct Report {
         manufacturer, software, content_date, content_time, finding, completion, verification;
     std::vector<std::string> evidence_series_all; /* every series of its evidence */
     size_t n_groups = 0;
+    /* Each measurement group's comment (DCM 121106), in order: ours say the
+     * slice's finding, confidences, method and slice number. */
+    std::vector<std::string> group_comments;
     bool content_readable = false;
     tsc_dicom_report_info info{};
 };

@@ -3,8 +3,9 @@
  * series (tsc_dicom.h), so that a host can show a result computed elsewhere
  * (tumorscope's Orthanc plugin stores a TID 1500 report beside its SEG)
  * with what made it and when.  Only what a reader needs to recognise the
- * report is kept: the finding in words, the number of measurement groups,
- * the series it is about; the measurements themselves stay in the file. */
+ * report is kept: the finding in words, the number of measurement groups
+ * and their comments, the series it is about; the measurements themselves
+ * stay in the file. */
 #include <dcmtk/config/osconfig.h>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -59,15 +60,28 @@ static void read_content(DcmItem *ds, Report *r)
     if (!tree.gotoRoot()) return;
     r->content_readable = true;
     r->title = tree.getCurrentContentItem().getConceptName().getCodeMeaning().c_str();
+    /* The level of the measurement group being read; 0: outside one (the
+     * document's own evaluations sit in a container of their own). */
+    size_t group_level = 0;
     do {
         DSRContentItem &item = tree.getCurrentContentItem();
+        size_t level = tree.getLevel();
+        if (group_level && level <= group_level) group_level = 0;
         const DSRCodedEntryValue &concept = item.getConceptName();
         const OFString &code = concept.getCodeValue();
         const OFString &scheme = concept.getCodingSchemeDesignator();
         if (scheme != "DCM") continue;
-        if (item.getValueType() == DSRTypes::VT_Container && code == "125007") r->n_groups++;
-        else if (item.getValueType() == DSRTypes::VT_Text && code == "121071" && r->finding.empty())
+        if (item.getValueType() == DSRTypes::VT_Container && code == "125007") {
+            r->n_groups++;
+            group_level = level;
+        } else if (item.getValueType() == DSRTypes::VT_Text && code == "121071" &&
+                   r->finding.empty()) {
             r->finding = item.getStringValue().c_str();
+        } else if (item.getValueType() == DSRTypes::VT_Text && code == "121106" && group_level &&
+                   level == group_level + 1) {
+            r->group_comments.resize(r->n_groups);
+            r->group_comments.back() = item.getStringValue().c_str();
+        }
     } while (tree.iterate());
 }
 
@@ -135,4 +149,12 @@ extern "C" const tsc_dicom_report_info *tsc_dicom_get_report(const tsc_dicom_ind
 {
     TSC_ASSERT(i < ix->reports.size());
     return &ix->reports[i].info;
+}
+
+extern "C" const char *tsc_dicom_get_report_group_comment(const tsc_dicom_index *ix, size_t i,
+                                                          size_t k)
+{
+    TSC_ASSERT(i < ix->reports.size() && k < ix->reports[i].n_groups);
+    const std::vector<std::string> &c = ix->reports[i].group_comments;
+    return k < c.size() ? c[k].c_str() : "";
 }

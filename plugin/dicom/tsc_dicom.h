@@ -285,6 +285,11 @@ typedef struct tsc_dicom_report_info {
 size_t tsc_dicom_n_reports(const tsc_dicom_index *index);
 const tsc_dicom_report_info *tsc_dicom_get_report(const tsc_dicom_index *index, size_t i);
 
+/* The comment of measurement group k (< n_measurement_groups) of report i,
+ * "" when it has none ("Glioma; P(type | tumour) 87.0%; P(tumour) 95.1%;
+ * method cnn; slice 12" in ours).  Borrowed from the index. */
+const char *tsc_dicom_get_report_group_comment(const tsc_dicom_index *index, size_t i, size_t k);
+
 size_t tsc_dicom_n_segmentations(const tsc_dicom_index *index);
 const tsc_dicom_seg_info *tsc_dicom_get_segmentation(const tsc_dicom_index *index, size_t i);
 const tsc_dicom_segment_info *tsc_dicom_get_segment(const tsc_dicom_index *index, size_t seg,

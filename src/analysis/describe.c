@@ -54,6 +54,9 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
             d->confidence = conf;
             tsc_format_percent(conf, d->confidence_text, sizeof d->confidence_text);
             snprintf(d->label, sizeof d->label, "NO TUMOR %s", d->confidence_text);
+        } else if (usable) {
+            /* A stored result states no probability. */
+            snprintf(d->label, sizeof d->label, "NO TUMOR");
         } else {
             snprintf(d->label, sizeof d->label, "NO TUMOR (%s method%s)", method, baseline);
         }
@@ -82,7 +85,8 @@ static void fill(const tsc_model *model, int usable, const char *method, tsc_ver
             d->color = TSC_COLOR_CLASSIC;
         } else {
             snprintf(d->finding, sizeof d->finding, "%s", tsc_model_get_class_display(model, type));
-            snprintf(d->label, sizeof d->label, "%s %s", d->finding, d->confidence_text);
+            snprintf(d->label, sizeof d->label, "%s%s%s", d->finding,
+                     d->confidence_text[0] ? " " : "", d->confidence_text);
             d->color = tsc_model_get_class_color(model, type);
         }
         break;

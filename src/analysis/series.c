@@ -650,6 +650,107 @@ tsc_series_result *tsc_series_result_new_not_analysed(size_t n_slices, const cha
     return r;
 }
 
+/* A stored result has no class probabilities: each slice states its type,
+ * the series takes the type with the most tumour area and the confidences
+ * the report stated. */
+static void stored_type(tsc_series_result *out, const tsc_model *model, const tsc_stored_slices *in)
+{
+    double area[TSC__MAX_CLASSES] = {0};
+    for (size_t k = 0; k < out->n; k++) {
+        const tsc_result *r = out->slices[k];
+        if (!r || r->verdict != TSC_VERDICT_TUMOR || r->type >= TSC__MAX_CLASSES) continue;
+        for (size_t j = 0; j < r->n_lesions; j++) area[r->type] += r->lesions[j].area_mm2;
+    }
+    size_t best = (size_t)-1;
+    for (size_t c = 0; c < TSC__MAX_CLASSES; c++)
+        if (area[c] > 0 && (best == (size_t)-1 || area[c] > area[best])) best = c;
+    out->confidence = model ? in->series_confidence : NAN;
+    out->p_tumor = model ? in->series_p_tumor : NAN;
+    out->type_uncertain = out->verdict == TSC_VERDICT_TUMOR && in->series_type_uncertain;
+    /* The stated volume counts the masks of slices in doubt that a lesion
+     * ran through, which a SEG of the tumour slices does not hold. */
+    if (isfinite(in->series_volume_ml)) out->volume_ml = in->series_volume_ml;
+    if (out->verdict == TSC_VERDICT_TUMOR)
+        out->label = best != (size_t)-1 ? best : model ? model->manifest.no_tumor : 0;
+    /* Each 3D lesion: the type of its key slice. */
+    for (size_t i = 0; i < out->n_lesions3d; i++) {
+        tsc_lesion3d_info *l = &out->lesions3d[i];
+        const tsc_result *r = l->key_slice < out->n ? out->slices[l->key_slice] : NULL;
+        l->label = r && r->type != (size_t)-1 ? r->type : out->label;
+        l->type_probability = NAN;
+    }
+}
+
+tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method method,
+                                        const tsc_series_source *source, int rows, int cols,
+                                        const double spacing[2], const tsc_stored_slices *in,
+                                        tsc_series_result **out, tsc_error *err)
+{
+    TSC_ASSERT(source && out && rows > 0 && cols > 0 && spacing && in && in->masks && in->types);
+    *out = NULL;
+    tsc_error_clear(err);
+    tsc_series_source src;
+    memset(&src, 0, sizeof src);
+    TSC__PARAMS_COPY(&src, source);
+    size_t n = source->n_slices;
+    tsc_series_result *r = tsc_series_result_new_not_analysed(n, NULL);
+    if (!r) return tsc_error_set(err, TSC_ENOMEM, "out of memory for the series result");
+    if (method != TSC_METHOD_CNN) model = NULL; /* the classical methods have no classes */
+    size_t n_classes = model ? tsc_model_n_classes(model) : 0;
+    size_t no_tumor = model ? model->manifest.no_tumor : 0;
+    size_t px = (size_t)rows * (size_t)cols;
+    for (size_t k = 0; k < n; k++) {
+        tsc_result *s = tsc__result_new(rows, cols);
+        if (!s) {
+            tsc_series_result_free(r);
+            return tsc_error_set(err, TSC_ENOMEM, "out of memory for the series result");
+        }
+        r->slices[k] = s;
+        s->method = method;
+        s->n_classes = n_classes;
+        s->confidence = NAN;
+        s->p_tumor = NAN;
+        s->spacing[0] = spacing[0];
+        s->spacing[1] = spacing[1];
+        s->pixel_area_mm2 = spacing[0] * spacing[1];
+        s->label = no_tumor;
+        s->verdict = TSC_VERDICT_NO_TUMOR;
+        if (!in->masks[k]) {
+            tsc_verdict v = in->verdicts ? in->verdicts[k] : TSC_VERDICT_NO_TUMOR;
+            if (v == TSC_VERDICT_INCONCLUSIVE || v == TSC_VERDICT_NOT_ASSESSABLE) {
+                s->verdict = v;
+                snprintf(s->reason, sizeof s->reason, "%s in the stored result",
+                         v == TSC_VERDICT_INCONCLUSIVE ? "in doubt" : "not assessable");
+            }
+            continue;
+        }
+        for (size_t i = 0; i < px; i++) s->mask[i] = in->masks[k][i] != 0;
+        tsc_slice view = {.pixels = NULL, .rows = rows, .cols = cols};
+        view.spacing[0] = spacing[0];
+        view.spacing[1] = spacing[1];
+        tsc_status st = tsc__result_measure(s, &view, 0.0, err);
+        if (st != TSC_OK) {
+            tsc_series_result_free(r);
+            return st;
+        }
+        if (!s->n_lesions) continue; /* an empty frame: nothing found there */
+        s->verdict = TSC_VERDICT_TUMOR;
+        s->type = in->types[k] < n_classes ? in->types[k] : (size_t)-1;
+        s->label = s->type != (size_t)-1 ? s->type : no_tumor;
+        if (model) {
+            s->p_type = in->p_type ? in->p_type[k] : NAN;
+            s->confidence = s->p_type;
+            s->p_tumor = in->p_tumor ? in->p_tumor[k] : NAN;
+            s->type_uncertain = in->type_uncertain && in->type_uncertain[k];
+        }
+    }
+    aggregate(r, &src, model);
+    series_verdict(r, model);
+    stored_type(r, model, in);
+    *out = r;
+    return TSC_OK;
+}
+
 const tsc_lesion3d_info *tsc_series_result_get_lesion3d(const tsc_series_result *r, size_t i)
 {
     TSC_ASSERT(i < r->n_lesions3d);

@@ -281,6 +281,37 @@ double tsc_series_result_get_tumor_probability(const tsc_series_result *r);
 /* A series result that records the scope gate's refusal: no slice analysed,
  * verdict NOT_ANALYSED, the reason kept.  Freed with tsc_series_result_free(). */
 tsc_series_result *tsc_series_result_new_not_analysed(size_t n_slices, const char *reason);
+/* What a result stored elsewhere (a DICOM SEG and its report) says of each
+ * of the n slices of its series, for tsc_series_result_from_masks().  Only
+ * `masks` and `types` are required. */
+typedef struct tsc_stored_slices {
+    const uint8_t *const *masks; /* per slice: rows*cols bytes, nonzero inside; NULL: none */
+    const size_t *types;         /* per slice: the tumour's model class; (size_t)-1: unknown */
+    const double *p_type;        /* per slice: P(type | tumour) as stated; NaN: not stated */
+    const double *p_tumor;       /* per slice: P(tumour) as stated; NaN: not stated */
+    const int *type_uncertain;   /* per slice: the type was stated as uncertain */
+    const tsc_verdict *verdicts; /* per slice without a mask: INCONCLUSIVE or
+                                      NOT_ASSESSABLE as stated, else NO_TUMOR; may be NULL */
+    double series_confidence;    /* the series' stated P(type | tumour) or P(no tumour); NaN */
+    double series_p_tumor;       /* the series' stated P(tumour); NaN */
+    int series_type_uncertain;   /* the series' type was stated as uncertain */
+    double series_volume_ml;     /* the series' stated volume (mL); NaN: measure the masks */
+} tsc_stored_slices;
+
+/* A series result rebuilt from tumour masks computed elsewhere (a stored
+ * DICOM SEG): slice k with in->masks[k] != NULL (`spacing` mm [dy, dx]) is a
+ * tumour of model class in->types[k] ((size_t)-1 or out of range: type
+ * unknown), measured from the mask as an analysis measures its own, with
+ * the confidences stated with it; an empty mask or a NULL one is "no
+ * tumour" unless in->verdicts says it was in doubt or not assessable.  `method` is the one that made the masks (types need
+ * TSC_METHOD_CNN).  3D lesions and the volume come from `source`'s geometry
+ * (its fetch is never called).  Class probabilities are unknown (zero), and
+ * so are confidences that were not stated (NaN).  Returns TSC_OK with *out
+ * (freed with tsc_series_result_free()), or TSC_ENOMEM. */
+tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method method,
+                                        const tsc_series_source *source, int rows, int cols,
+                                        const double spacing[2], const tsc_stored_slices *in,
+                                        tsc_series_result **out, tsc_error *err);
 const char *tsc_series_result_get_scope_warning(const tsc_series_result *r);
 void tsc_series_result_set_scope_warning(tsc_series_result *r, const char *warning);
 /* Why a NOT_ANALYSED or NOT_ASSESSABLE series has that verdict; "" otherwise. */

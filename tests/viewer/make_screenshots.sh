@@ -88,6 +88,18 @@ act tags-search "'name'"
 sleep 2
 shot viewer-tags.png
 stop
+# A result stored with the study, as the Orthanc plugin stores it: the lesion
+# series beside the SEG and SR that `tumorscope analyze --dicom` wrote for it,
+# shown as the series' analysis with where it came from.
+mkdir -p "$HOME/stored"
+cp "$SRC/sample_dicom/03-synthetic-lesion/t1-post-contrast/"* "$HOME/stored/"
+"$BUILD/bin/tumorscope" analyze "$SRC/sample_dicom/03-synthetic-lesion/t1-post-contrast" \
+    --dicom --out "$HOME/stored-out" >/dev/null 2>&1 || true
+find "$HOME/stored-out" \( -name SEG.dcm -o -name SR.dcm \) -exec cp {} "$HOME/stored/" \;
+start "$HOME/stored"
+act goto-slice 19
+shot viewer-stored-result.png
+stop
 # A laptop screen: 1280x720, then with both side panels folded (F9, Shift+F9).
 TSC_VIEWER_WINDOW_SIZE=1280x720 start "$SRC/sample_dicom"
 act select-series 4

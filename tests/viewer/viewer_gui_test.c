@@ -1608,9 +1608,25 @@ static char *find_named(const char *dir, const char *name)
     return found;
 }
 
-/* Our own `analyze --dicom` SEG of the lesion series, stored beside the
- * series in one folder, is drawn as a cyan outline on exactly the slices it
- * has frames for, labelled as a stored result, and hidden by the toggle. */
+/* Replaces `from` by `to` (the same length) in the file at `path`: a DICOM
+ * string value changed without moving anything. */
+static gboolean patch_same_length(const char *path, const char *from, const char *to)
+{
+    g_autofree char *data = NULL;
+    gsize n = 0, len = strlen(from);
+    if (strlen(to) != len || !g_file_get_contents(path, &data, &n, NULL)) return FALSE;
+    char *at = NULL;
+    for (gsize i = 0; !at && i + len <= n; i++)
+        if (memcmp(data + i, from, len) == 0) at = data + i;
+    if (!at) return FALSE;
+    memcpy(at, to, len);
+    return g_file_set_contents(path, data, (gssize)n, NULL);
+}
+
+/* A SEG of another tool (our own `analyze --dicom` SEG of the lesion series
+ * with its series description made another's), stored beside the series
+ * in one folder, is drawn as a cyan outline on exactly the slices it has
+ * frames for, labelled as a stored result, and hidden by the toggle. */
 static int test_stored_seg_is_outlined(void)
 {
     g_autofree char *study = NULL;
@@ -1661,6 +1677,10 @@ static int test_stored_seg_is_outlined(void)
     CHECK(seg, "analyze --dicom wrote no SEG.dcm under %s", out);
     g_autofree char *seg_to = g_build_filename(both, "SEG.dcm", NULL);
     CHECK(copy_file(seg, seg_to, -1), "copy SEG");
+    /* Ours would be shown as an analysis (viewer_gui_stored.c). */
+    CHECK(patch_same_length(seg_to, "tumorscope tumour segmentation",
+                            "othertool! tumour segmentation"),
+          "the SEG's series description was not found");
     /* Its TID 1500 report beside it: shown as a stored result, not ours. */
     g_autofree char *sr = find_named(out, "SR.dcm");
     CHECK(sr, "analyze --dicom wrote no SR.dcm under %s", out);
@@ -3549,6 +3569,8 @@ static int test_pacs_move_retrieve_opens_the_study(void)
 #include "viewer_gui_orthanc.c"
 /* The DICOM tag browser. */
 #include "viewer_gui_tags.c"
+/* Results stored with the study shown as analysed. */
+#include "viewer_gui_stored.c"
 
 static const struct {
     const char *name;
@@ -3594,7 +3616,7 @@ static const struct {
      test_pacs_stored_nodes_keep_their_tls_settings},
     {"viewer_quits_cleanly_while_a_pacs_search_runs", test_pacs_quit_during_a_search_ends_cleanly},
     {"viewer_pacs_move_retrieve_opens_the_study", test_pacs_move_retrieve_opens_the_study},
-    VIEWER_ORTHANC_CASES VIEWER_TAGS_CASES};
+    VIEWER_ORTHANC_CASES VIEWER_TAGS_CASES VIEWER_STORED_CASES};
 
 int main(int argc, char **argv)
 {
