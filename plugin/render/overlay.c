@@ -681,6 +681,21 @@ static rect place_label(const area *a, const occ *o, const segs *g, const lesion
 
 /* The outline point of lesion `le` nearest to (x, y), device units; the
  * centroid when there is no outline. */
+/* A leader from a label's edge (sx, sy) to its shape (tx, ty), in device
+ * space: a dark halo under a thin line of the shape's colour. */
+static void leader_line(cairo_t *cr, double sx, double sy, double tx, double ty, tsc__rgb c)
+{
+    cairo_move_to(cr, sx, sy);
+    cairo_line_to(cr, tx, ty);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
+    cairo_set_line_width(cr, 3);
+    cairo_stroke_preserve(cr);
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_set_line_width(cr, 1.25);
+    cairo_stroke(cr);
+}
+
 static void nearest_outline(cairo_t *cr, const tsc_lesion_info *le, double x, double y, double *px,
                             double *py)
 {
@@ -765,17 +780,7 @@ static void draw_measurements(cairo_t *cr, const view *v, occ *obst, lesion_box 
         cairo_identity_matrix(cr);
         /* A label beside its shape needs no leader (one would read as a
          * longer ruler). */
-        if (hypot(tx - sx, ty - sy) > 16) {
-            cairo_move_to(cr, sx, sy);
-            cairo_line_to(cr, tx, ty);
-            cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-            cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
-            cairo_set_line_width(cr, 3);
-            cairo_stroke_preserve(cr);
-            cairo_set_source_rgb(cr, yellow.r, yellow.g, yellow.b);
-            cairo_set_line_width(cr, 1.25);
-            cairo_stroke(cr);
-        }
+        if (hypot(tx - sx, ty - sy) > 16) leader_line(cr, sx, sy, tx, ty, yellow);
         /* As the viewer shows them: yellow words on a dark box. */
         rounded_rect(cr, lb, 4);
         cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.82);
@@ -975,15 +980,7 @@ tsc_status tsc__render_overlay_meas(cairo_t *cr, const tsc_model *model, const t
             cairo_save(cr);
             cairo_identity_matrix(cr);
             if (hypot(tx - sx, ty - sy) > 3) {
-                cairo_move_to(cr, sx, sy);
-                cairo_line_to(cr, tx, ty);
-                cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-                cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
-                cairo_set_line_width(cr, 3);
-                cairo_stroke_preserve(cr);
-                cairo_set_source_rgb(cr, color.r, color.g, color.b);
-                cairo_set_line_width(cr, 1.25);
-                cairo_stroke(cr);
+                leader_line(cr, sx, sy, tx, ty, color);
                 cairo_arc(cr, tx, ty, 2.2, 0, 2 * M_PI);
                 cairo_fill(cr);
             }
