@@ -54,6 +54,8 @@ def read_index(data_root, sources=SOURCES):
                     "mask": mask if os.path.exists(mask) else None,
                     "plane": r.get("plane", ""),
                     "slice_mm": float(r["slice_mm"]) if r.get("slice_mm") else float("nan"),
+                    # slice order within a volume: slice_mm (normal-mri) or slice_index (lgg-flair)
+                    "order": float(r.get("slice_mm") or r.get("slice_index") or "nan"),
                 })
     # Guard: a patient must never cross splits.
     seen = {}
@@ -78,6 +80,30 @@ def edge_slices(rows, frac=0.2):
         for i in order[:k] + order[-k:]:
             edge[i] = True
     return edge
+
+
+def slab_neighbours(d):
+    """Neighbour table for the thick-slab augmentation on the rows of `d` (a subset dict):
+    int64 [N, 2] with the index of the previous and the next slice of the same volume (same
+    patient and plane, adjacent in `order`, gap at most 1.5x the volume's median gap) that has
+    the same class, -1 where there is none.  Only lgg-flair (slice_index) and normal-mri
+    (slice_mm) have an order; figshare-cheng and no-tumor get -1 everywhere.  Same class only:
+    a slab of a tumour slice and a tumour-free neighbour would have no clean class label."""
+    nb = np.full((len(d["y"]), 2), -1, np.int64)
+    groups = {}
+    for i, o in enumerate(d["order"]):
+        if o == o:  # not NaN
+            groups.setdefault((d["patient"][i], d["plane"][i]), []).append(i)
+    for idx in groups.values():
+        idx = sorted(idx, key=lambda i: d["order"][i])
+        gaps = np.diff([d["order"][i] for i in idx])
+        if len(gaps) == 0:
+            continue
+        limit = 1.5 * np.median(gaps)
+        for a, b, g in zip(idx, idx[1:], gaps):
+            if 0 < g <= limit and d["y"][a] == d["y"][b]:
+                nb[a, 1], nb[b, 0] = b, a
+    return nb
 
 
 def _load_one(args):
@@ -111,6 +137,7 @@ def load_split_arrays(data_root, size, workers=2, log=print, sources=SOURCES):
         "source": np.array([ALL_SOURCES.index(r["source"]) for r in rows], np.int64),
         "plane": np.array([r["plane"] for r in rows]),
         "edge": edge_slices(rows),
+        "order": np.array([r["order"] for r in rows], np.float64),
         "split": np.array([r["split"] for r in rows]),
         "patient": np.array([r["patient"] for r in rows]),
         "id": np.array([f"{r['source']}/{r['id']}" for r in rows]),

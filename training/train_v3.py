@@ -91,6 +91,35 @@ def seg_loss(logits, target):
     return bce + (1 - dice)
 
 
+def thick_slab(x_all, m_all, j, nb, p, gen):
+    """Thick-slab partial-volume augmentation on a batch of indices `j` (before `augment`).
+
+    With probability p a slice with neighbours (table `nb` from data.slab_neighbours) becomes
+    the mean of itself and one neighbour (random side) or both (each case half of the time):
+    a 2- or 3-slice slab such as a 5 mm reconstruction of a thin-slice volume.  The mask is
+    the union of the slices' masks (the lesion's footprint in the slab; neighbours have the
+    same class, so the label stays exact).  The cached images are already tsc-v1 windowed, so
+    this averages windowed [0, 1] slices; `augment` windows the result again, as inference
+    does.  Slices without neighbours (figshare-cheng, no-tumor) are returned unchanged."""
+    x, m = x_all[j], m_all[j]
+    b = len(j)
+    hit = (torch.rand(b, generator=gen) < p).tolist()
+    both = (torch.rand(b, generator=gen) < 0.5).tolist()
+    side = torch.randint(0, 2, (b,), generator=gen).tolist()
+    done = 0
+    for i in range(b):
+        cand = [int(k) for k in nb[int(j[i])] if k >= 0] if hit[i] else []
+        if not cand:
+            continue
+        if len(cand) == 2 and not both[i]:
+            cand = [cand[side[i]]]
+        k = torch.tensor(cand)
+        x[i] = (x[i] + x_all[k].sum(0)) / (1 + len(cand))
+        m[i] = torch.maximum(m[i], m_all[k].amax(0))
+        done += 1
+    return x, m, done
+
+
 def to_half(sd):
     return {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
 
@@ -171,6 +200,9 @@ def main():
     ap.add_argument("--edge-boost", type=float, default=3.0,
                     help="with --normal-share: how much more often normal-mri edge slices "
                          "(skull base, vertex, convexity) are drawn")
+    ap.add_argument("--slab-p", type=float, default=0.0,
+                    help="thick-slab augmentation: probability that a slice with same-volume "
+                         "neighbours (lgg-flair, normal-mri) is replaced by a 2-3 slice mean")
     ap.add_argument("--reschedule-to", type=int, default=0,
                     help="resume with a different schedule length: the cosine and the size "
                          "fractions continue from the resumed step on the new length (logged)")
@@ -220,7 +252,8 @@ def main():
             f"{a.total_steps} new steps")
         runlog(f"| fine-tune | from {os.path.basename(a.init_from)} step {init['step']} (EMA) | "
                f"{a.total_steps} steps, lr {a.lr:.1e}, sizes {a.sizes}, normal-mri share "
-               f"{a.normal_share or 0.10}, edge boost {a.edge_boost if a.normal_share else 1} |")
+               f"{a.normal_share or 0.10}, edge boost {a.edge_boost if a.normal_share else 1}, "
+               f"slab p {a.slab_p} |")
     model = build(config)
     model.config = config
     if resumed:
@@ -272,14 +305,17 @@ def main():
             weights = (D.hard_negative_weights(tr["y"], tr["source"], tr["edge"], a.normal_share,
                                                a.edge_boost)
                        if a.normal_share else D.balanced_weights_v3(tr["y"], tr["source"]))
+            nb = D.slab_neighbours(tr)
             cur_size = size
             log(f"size {size}: train {len(tr_y)} val {len(va['y'])}, "
-                f"GMAC {count_macs(build(config), size) / 1e9:.3f}")
+                f"GMAC {count_macs(build(config), size) / 1e9:.3f}, slab p {a.slab_p}: "
+                f"{int((nb >= 0).any(1).sum())} train slices with neighbours, "
+                f"{float(weights[(nb >= 0).any(1)].sum()):.3f} of the draws")
         model.train()
         t0 = time.time()
         n = min(a.eval_every - step % a.eval_every, a.total_steps - step)
         idx = rng.choice(len(tr_y), size=n * a.batch, replace=True, p=weights)
-        sums, done = np.zeros(3), 0
+        sums, done, slabs = np.zeros(3), 0, 0
         for bi in range(n):
             if stop["now"]:
                 break
@@ -289,7 +325,12 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr
             j = torch.from_numpy(idx[bi * a.batch:(bi + 1) * a.batch])
-            x, m = augment(tr_x[j], tr_m[j], gen)
+            if a.slab_p > 0:
+                xs, ms, k = thick_slab(tr_x, tr_m, j, nb, a.slab_p, gen)
+                slabs += k
+            else:
+                xs, ms = tr_x[j], tr_m[j]
+            x, m = augment(xs, ms, gen)
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 seg, cls = model(x)
@@ -329,9 +370,10 @@ def main():
         checkpoint()
         sums /= done
         rec = " ".join(f"{c[:4]} {r['per_class'][c]['recall']:.3f}" for c in M.CLASSES)
+        slab_note = f"slabs {slabs / (done * a.batch):.3f} of samples | " if a.slab_p else ""
         line = (f"| {time.strftime('%Y-%m-%d %H:%M')} | step {step}/{a.total_steps} | S {size} | "
                 f"lr {lr:.2e} | loss {sums[0]:.3f} (seg {sums[1]:.3f}, cls {sums[2]:.3f}) | "
-                f"{done * a.batch / dt:.1f} img/s | val acc {r['accuracy']:.3f}, {rec}, "
+                f"{done * a.batch / dt:.1f} img/s | {slab_note}val acc {r['accuracy']:.3f}, {rec}, "
                 f"AUC {r['tumor_auc']:.4f}, Dice {r['dice_tumor_slices']:.3f}, ECE {r['ece_15']:.3f}, "
                 f"figshare 3-class {r['figshare_3class_acc']:.3f}, normal-mri flagged "
                 f"{r['normal_flagged']:.3f} (max P {r['normal_max_ptum']:.3f}, edge p95 "
