@@ -185,6 +185,19 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
+def optimizer_step(model, opt, loss, log, nonfinite_msg):
+    """Backpropagates `loss` and takes one optimizer step with the gradients clipped to norm 5.
+    A non-finite loss is logged as `nonfinite_msg` and ends the run (exit status 2) before any
+    weight changes.  train_v3 takes its steps here too."""
+    if not torch.isfinite(loss):
+        log(nonfinite_msg)
+        raise SystemExit(2)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -289,13 +302,7 @@ def main():
             ls = seg_loss(seg, m)
             lc = loss_fn_cls(cls, tr_y[j])
             loss = ls + lc
-            if not torch.isfinite(loss):
-                log("non-finite loss; aborting epoch")
-                raise SystemExit(2)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
+            optimizer_step(model, opt, loss, log, "non-finite loss; aborting epoch")
             step += 1
             ema.update(model, step)
             sums += [loss.item(), ls.item(), lc.item()]

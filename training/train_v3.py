@@ -34,7 +34,7 @@ sys.path.insert(0, HERE)
 import data as D  # noqa: E402
 import metrics as M  # noqa: E402
 from model import V3_DEC_WIDTHS, V3_WIDTHS, build, count_macs  # noqa: E402
-from train import EMA, augment, val_metrics  # noqa: E402
+from train import EMA, augment, optimizer_step, val_metrics  # noqa: E402
 
 CKPT_DIR = os.path.join(HERE, "checkpoints")
 CKPT = os.path.join(CKPT_DIR, "tsc_v3.pt")
@@ -337,13 +337,7 @@ def main():
             ls = seg_loss(seg.float(), m)
             lc = F.cross_entropy(cls.float(), tr_y[j])
             loss = ls + lc
-            if not torch.isfinite(loss):
-                log("non-finite loss; stopping without saving")
-                raise SystemExit(2)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
+            optimizer_step(model, opt, loss, log, "non-finite loss; stopping without saving")
             step += 1
             stretch_steps += 1
             ema.update(model, step)
