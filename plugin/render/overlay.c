@@ -82,10 +82,13 @@ static int dark_text_on(tsc__rgb c)
     return l > 0.45;
 }
 
-/* A new image surface whose pixels the caller writes (then marks dirty);
+/* Writes row y (cols pixels) of an image surface from `src`. */
+typedef void (*fill_row_fn)(unsigned char *row, int y, int cols, const void *src);
+
+/* A new image surface of rows x cols whose rows fill_row writes from `src`;
  * NULL when it cannot be made. */
 static cairo_surface_t *pixel_surface(cairo_format_t format, int rows, int cols,
-                                      unsigned char **data, int *stride)
+                                      fill_row_fn fill_row, const void *src)
 {
     cairo_surface_t *s = cairo_image_surface_create(format, cols, rows);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
@@ -93,48 +96,39 @@ static cairo_surface_t *pixel_surface(cairo_format_t format, int rows, int cols,
         return NULL;
     }
     cairo_surface_flush(s);
-    *data = cairo_image_surface_get_data(s);
-    *stride = cairo_image_surface_get_stride(s);
-    return s;
-}
-
-static cairo_surface_t *mask_surface(const uint8_t *mask, int rows, int cols)
-{
-    unsigned char *d;
-    int stride;
-    cairo_surface_t *s = pixel_surface(CAIRO_FORMAT_A8, rows, cols, &d, &stride);
-    if (!s) return NULL;
-    for (int y = 0; y < rows; y++)
-        for (int x = 0; x < cols; x++) d[y * stride + x] = mask[(size_t)y * cols + x] ? 255 : 0;
+    unsigned char *d = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < rows; y++) fill_row(d + (size_t)y * stride, y, cols, src);
     cairo_surface_mark_dirty(s);
     return s;
 }
 
-static cairo_surface_t *heat_surface(const float *p, int rows, int cols)
+/* A8: opaque where the mask is set. */
+static void mask_row(unsigned char *row, int y, int cols, const void *src)
 {
-    unsigned char *d;
-    int stride;
-    cairo_surface_t *s = pixel_surface(CAIRO_FORMAT_ARGB32, rows, cols, &d, &stride);
-    if (!s) return NULL;
-    for (int y = 0; y < rows; y++) {
-        uint32_t *row = (uint32_t *)(void *)(d + (size_t)y * stride);
-        for (int x = 0; x < cols; x++) {
-            double v = p[(size_t)y * cols + x];
-            if (!(v >= 0.05)) { /* also NaN */
-                row[x] = 0;
-                continue;
-            }
-            if (v > 1) v = 1;
-            /* Opacity grows with the probability so that low values fade out. */
-            double a = 0.15 + 0.55 * v;
-            tsc__rgb c = tsc__viridis(v);
-            uint32_t A = (uint32_t)lround(a * 255), R = (uint32_t)lround(c.r * a * 255),
-                     G = (uint32_t)lround(c.g * a * 255), B = (uint32_t)lround(c.b * a * 255);
-            row[x] = (A << 24) | (R << 16) | (G << 8) | B;
+    const uint8_t *mask = (const uint8_t *)src + (size_t)y * cols;
+    for (int x = 0; x < cols; x++) row[x] = mask[x] ? 255 : 0;
+}
+
+/* ARGB32 (premultiplied): the probability on viridis. */
+static void heat_row(unsigned char *bytes, int y, int cols, const void *src)
+{
+    const float *p = (const float *)src + (size_t)y * cols;
+    uint32_t *row = (uint32_t *)(void *)bytes;
+    for (int x = 0; x < cols; x++) {
+        double v = p[x];
+        if (!(v >= 0.05)) { /* also NaN */
+            row[x] = 0;
+            continue;
         }
+        if (v > 1) v = 1;
+        /* Opacity grows with the probability so that low values fade out. */
+        double a = 0.15 + 0.55 * v;
+        tsc__rgb c = tsc__viridis(v);
+        uint32_t A = (uint32_t)lround(a * 255), R = (uint32_t)lround(c.r * a * 255),
+                 G = (uint32_t)lround(c.g * a * 255), B = (uint32_t)lround(c.b * a * 255);
+        row[x] = (A << 24) | (R << 16) | (G << 8) | B;
     }
-    cairo_surface_mark_dirty(s);
-    return s;
 }
 
 /* The boundary between mask and background as pixel-edge runs (image space). */
@@ -170,22 +164,26 @@ static void mask_boundary_path(cairo_t *cr, const uint8_t *m, int rows, int cols
 #undef IN
 }
 
+void tsc__stroke_halo(cairo_t *cr, tsc__rgb c, double halo_alpha, double halo_w, double line_w,
+                      const double *dash)
+{
+    cairo_set_source_rgba(cr, 0, 0, 0, halo_alpha);
+    cairo_set_line_width(cr, halo_w);
+    cairo_stroke_preserve(cr);
+    if (dash) cairo_set_dash(cr, dash, 2, 0);
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_set_line_width(cr, line_w);
+    cairo_stroke(cr);
+}
+
 /* Strokes the current path (already in device space) with a dark halo. */
 static void stroke_haloed(cairo_t *cr, tsc__rgb c, double width, int dashed)
 {
+    static const double dash[] = {6.0, 4.0};
     cairo_save(cr);
     cairo_identity_matrix(cr);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
-    cairo_set_line_width(cr, width + 2.0);
-    cairo_stroke_preserve(cr);
-    if (dashed) {
-        const double dash[] = {6.0, 4.0};
-        cairo_set_dash(cr, dash, 2, 0);
-    }
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
-    cairo_set_line_width(cr, width);
-    cairo_stroke(cr);
+    tsc__stroke_halo(cr, c, 0.65, width + 2.0, width, dashed ? dash : NULL);
     cairo_restore(cr);
 }
 
@@ -549,9 +547,8 @@ static rect label_size(cairo_t *cr, const char *text, double font)
     return r;
 }
 
-/* A label box: text on a dark translucent background with a colour swatch,
- * so that the finding is never conveyed by colour alone. */
-static void draw_label(cairo_t *cr, rect r, const char *text, double font, tsc__rgb c)
+/* The box under a label's words: dark, translucent, edged in colour c. */
+static void label_box(cairo_t *cr, rect r, tsc__rgb c)
 {
     rounded_rect(cr, r, 4);
     cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.82);
@@ -559,6 +556,13 @@ static void draw_label(cairo_t *cr, rect r, const char *text, double font, tsc__
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
     cairo_set_line_width(cr, 1.5);
     cairo_stroke(cr);
+}
+
+/* A label box: text on a dark translucent background with a colour swatch,
+ * so that the finding is never conveyed by colour alone. */
+static void draw_label(cairo_t *cr, rect r, const char *text, double font, tsc__rgb c)
+{
+    label_box(cr, r, c);
     double sw = font * 0.65;
     cairo_rectangle(cr, r.x + PAD, r.y + (r.h - sw) / 2, sw, sw);
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
@@ -679,8 +683,6 @@ static rect place_label(const area *a, const occ *o, const segs *g, const lesion
     return best;
 }
 
-/* The outline point of lesion `le` nearest to (x, y), device units; the
- * centroid when there is no outline. */
 /* A leader from a label's edge (sx, sy) to its shape (tx, ty), in device
  * space: a dark halo under a thin line of the shape's colour. */
 static void leader_line(cairo_t *cr, double sx, double sy, double tx, double ty, tsc__rgb c)
@@ -688,13 +690,11 @@ static void leader_line(cairo_t *cr, double sx, double sy, double tx, double ty,
     cairo_move_to(cr, sx, sy);
     cairo_line_to(cr, tx, ty);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    cairo_set_source_rgba(cr, 0, 0, 0, 0.65);
-    cairo_set_line_width(cr, 3);
-    cairo_stroke_preserve(cr);
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
-    cairo_set_line_width(cr, 1.25);
-    cairo_stroke(cr);
+    tsc__stroke_halo(cr, c, 0.65, 3, 1.25, NULL);
 }
+
+/* The outline point of lesion `le` nearest to (x, y), device units; the
+ * centroid when there is no outline. */
 
 static void nearest_outline(cairo_t *cr, const tsc_lesion_info *le, double x, double y, double *px,
                             double *py)
@@ -782,12 +782,7 @@ static void draw_measurements(cairo_t *cr, const view *v, occ *obst, lesion_box 
          * longer ruler). */
         if (hypot(tx - sx, ty - sy) > 16) leader_line(cr, sx, sy, tx, ty, yellow);
         /* As the viewer shows them: yellow words on a dark box. */
-        rounded_rect(cr, lb, 4);
-        cairo_set_source_rgba(cr, 0.05, 0.06, 0.07, 0.82);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, yellow.r, yellow.g, yellow.b);
-        cairo_set_line_width(cr, 1.5);
-        cairo_stroke(cr);
+        label_box(cr, lb, yellow);
         tsc__font(cr, font, TSC__BOLD);
         tsc__text(cr, lb.x + PAD + font * 0.45, lb.y + lb.h / 2 + font * 0.36, b->text);
         cairo_restore(cr);
@@ -825,7 +820,7 @@ tsc_status tsc__render_overlay_meas(cairo_t *cr, const tsc_model *model, const t
     const float *pmap = tsc_result_get_probability_map(r);
     int heat = o.show_heatmap && pmap;
     if (heat) {
-        cairo_surface_t *hs = heat_surface(pmap, rows, cols);
+        cairo_surface_t *hs = pixel_surface(CAIRO_FORMAT_ARGB32, rows, cols, heat_row, pmap);
         if (hs) {
             cairo_pattern_t *p = cairo_pattern_create_for_surface(hs);
             cairo_pattern_set_filter(p, v.scale >= 1 ? CAIRO_FILTER_BILINEAR : CAIRO_FILTER_GOOD);
@@ -840,7 +835,7 @@ tsc_status tsc__render_overlay_meas(cairo_t *cr, const tsc_model *model, const t
     /* 2. Mask: translucent fill (image space), then the pixel-exact outline. */
     if (n_mask) {
         if (o.mode == TSC_OVERLAY_FILL && o.opacity > 0) {
-            cairo_surface_t *ms = mask_surface(mask, rows, cols);
+            cairo_surface_t *ms = pixel_surface(CAIRO_FORMAT_A8, rows, cols, mask_row, mask);
             if (ms) {
                 cairo_pattern_t *p = cairo_pattern_create_for_surface(ms);
                 cairo_pattern_set_filter(p, CAIRO_FILTER_NEAREST);

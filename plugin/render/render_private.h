@@ -40,6 +40,12 @@ const char *tsc__scope_detail(const char *warning);
 void tsc__banner_text(const tsc_description *d, int with_reason, char *out, size_t n);
 /* Perceptual colormap (viridis), t in [0, 1]. */
 tsc__rgb tsc__viridis(double t);
+/* Strokes the current path twice: a black halo of opacity `halo_alpha` and
+ * width `halo_w`, then a line of colour `c` and width `line_w` over it,
+ * dashed {on, off} when `dash` is not NULL (the halo never is).  The caller
+ * sets the matrix, cap and join; the path is consumed. */
+void tsc__stroke_halo(cairo_t *cr, tsc__rgb c, double halo_alpha, double halo_w, double line_w,
+                      const double *dash);
 
 /* ---- text -------------------------------------------------------------- */
 

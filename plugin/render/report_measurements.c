@@ -117,12 +117,7 @@ void tsc__measurement_stroke(cairo_t *cr)
     cairo_identity_matrix(cr);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    cairo_set_source_rgba(cr, 0, 0, 0, 0.8);
-    cairo_set_line_width(cr, 3.5);
-    cairo_stroke_preserve(cr);
-    cairo_set_source_rgb(cr, c.r, c.g, c.b);
-    cairo_set_line_width(cr, 1.75);
-    cairo_stroke(cr);
+    tsc__stroke_halo(cr, c, 0.8, 3.5, 1.75, NULL);
     cairo_restore(cr);
 }
 
