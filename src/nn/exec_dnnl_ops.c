@@ -17,6 +17,15 @@ static const tsc__nn_value *V(dstate *S, int v)
     return &S->g->vals[v];
 }
 
+/* The plain (dense row-major f32) descriptor of the node's output. */
+static dnnl_memory_desc_t out_plain_md(dstate *S, const tsc__nn_node *n)
+{
+    const tsc__nn_value *y = V(S, n->out[0]);
+    dnnl_memory_desc_t md;
+    tsc__dnnl_plain_md(&md, y->rank, y->dims);
+    return md;
+}
+
 /* ConvTranspose with kernel == stride and no padding writes disjoint k x k
  * patches: it is a 1x1 convolution to k*k*M channels followed by a
  * depth-to-space shuffle.  oneDNN 2.6's deconvolution runs these shapes at a
@@ -183,24 +192,19 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
         tsc__dnnl_int8_conv_end(&q8);
         return st;
     }
+    /* oneDNN's deconvolution descriptor is its convolution descriptor, and
+     * the two initialisers take the same arguments. */
+    __typeof__(dnnl_dilated_convolution_forward_desc_init) *desc_init =
+        deconv ? dnnl_dilated_deconvolution_forward_desc_init
+               : dnnl_dilated_convolution_forward_desc_init;
+    dnnl_convolution_desc_t cd;
     dnnl_primitive_desc_t pd = NULL;
-    if (!deconv) {
-        dnnl_convolution_desc_t cd;
-        st =
-            tsc__dnnl_make_pd(S,
-                              dnnl_dilated_convolution_forward_desc_init(
-                                  &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md,
-                                  &wei_any, has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
-                              &cd, attr, &pd, "create a convolution");
-    } else {
-        dnnl_deconvolution_desc_t dd;
-        st =
-            tsc__dnnl_make_pd(S,
-                              dnnl_dilated_deconvolution_forward_desc_init(
-                                  &dd, dnnl_forward_inference, dnnl_deconvolution_direct, &src_md,
-                                  &wei_any, has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
-                              &dd, attr, &pd, "create a deconvolution");
-    }
+    st = tsc__dnnl_make_pd(
+        S,
+        desc_init(&cd, dnnl_forward_inference,
+                  deconv ? dnnl_deconvolution_direct : dnnl_convolution_direct, &src_md, &wei_any,
+                  has_b ? &bias_md : NULL, &dst_md, strides, dil, pl, pr),
+        &cd, attr, &pd, deconv ? "create a deconvolution" : "create a convolution");
     if (st != TSC_OK) {
         tsc__dnnl_int8_conv_end(&q8);
         return st;
@@ -752,10 +756,9 @@ static tsc_status lower_matmul(dstate *S, const tsc__nn_node *n)
     tsc_status st;
     if ((st = tsc__dnnl_value_plain(S, n->in[0], &am)) != TSC_OK) return st;
     if ((st = tsc__dnnl_value_plain(S, n->in[1], &bm)) != TSC_OK) return st;
-    dnnl_memory_desc_t a_md, b_md, y_md;
+    dnnl_memory_desc_t a_md, b_md, y_md = out_plain_md(S, n);
     tsc__dnnl_plain_md(&a_md, r, ad);
     tsc__dnnl_plain_md(&b_md, r, bd);
-    tsc__dnnl_plain_md(&y_md, r, y->dims);
     if (A->rank != r && (am = tsc__dnnl_alias_mem(S, am, &a_md)) < 0) return tsc__dnnl_nomem(S);
     if (B->rank != r && (bm = tsc__dnnl_alias_mem(S, bm, &b_md)) < 0) return tsc__dnnl_nomem(S);
     dnnl_primitive_attr_t attr = NULL;
@@ -771,7 +774,6 @@ static tsc_status lower_matmul(dstate *S, const tsc__nn_node *n)
 
 static tsc_status lower_softmax(dstate *S, const tsc__nn_node *n)
 {
-    const tsc__nn_value *y = V(S, n->out[0]);
     int xm;
     tsc_status st = tsc__dnnl_value_plain(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
@@ -782,8 +784,7 @@ static tsc_status lower_softmax(dstate *S, const tsc__nn_node *n)
                                                           tsc__dnnl_mem_md(S, xm), (int)n->a.axis),
                            &sd, S->attr, &pd, "create a softmax");
     if (st != TSC_OK) return st;
-    dnnl_memory_desc_t y_md;
-    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
+    dnnl_memory_desc_t y_md = out_plain_md(S, n);
     const bind in[] = {{DNNL_ARG_SRC, xm}};
     return tsc__dnnl_emit_output(S, n, pd, "softmax", in, 1, tsc__dnnl_new_act_mem(S, &y_md));
 }
@@ -792,12 +793,10 @@ static tsc_status lower_softmax(dstate *S, const tsc__nn_node *n)
  * plain bytes, no copy unless the input was blocked. */
 static tsc_status lower_view(dstate *S, const tsc__nn_node *n)
 {
-    const tsc__nn_value *y = V(S, n->out[0]);
     int xm;
     tsc_status st = tsc__dnnl_value_plain(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
-    dnnl_memory_desc_t y_md;
-    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
+    dnnl_memory_desc_t y_md = out_plain_md(S, n);
     int ym = tsc__dnnl_alias_mem(S, xm, &y_md);
     if (ym < 0) return tsc__dnnl_nomem(S);
     return tsc__dnnl_set_output(S, n->out[0], ym);
@@ -808,9 +807,7 @@ static tsc_status lower_view(dstate *S, const tsc__nn_node *n)
 static tsc_status copy_view_to_output(dstate *S, const tsc__nn_node *n, int xm,
                                       const dnnl_memory_desc_t *view_md, const char *what)
 {
-    const tsc__nn_value *y = V(S, n->out[0]);
-    dnnl_memory_desc_t y_md;
-    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
+    dnnl_memory_desc_t y_md = out_plain_md(S, n);
     int view = tsc__dnnl_alias_mem(S, xm, view_md), ym = tsc__dnnl_new_act_mem(S, &y_md);
     if (view < 0 || ym < 0) return tsc__dnnl_nomem(S);
     tsc_status st = tsc__dnnl_reorder_into(S, view, ym, what);
@@ -838,8 +835,7 @@ static tsc_status lower_pad(dstate *S, const tsc__nn_node *n)
     int xm;
     tsc_status st = tsc__dnnl_value_mem(S, n->in[0], &xm);
     if (st != TSC_OK) return st;
-    dnnl_memory_desc_t y_md, sub;
-    tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
+    dnnl_memory_desc_t y_md = out_plain_md(S, n), sub;
     int ym = tsc__dnnl_new_act_mem(S, &y_md);
     if (ym < 0) return tsc__dnnl_nomem(S);
     fill_plan *fp = calloc(1, sizeof *fp);
@@ -862,7 +858,7 @@ static tsc_status lower_pad(dstate *S, const tsc__nn_node *n)
 
 static tsc_status lower_reduce(dstate *S, const tsc__nn_node *n)
 {
-    const tsc__nn_value *x = V(S, n->in[0]), *y = V(S, n->out[0]);
+    const tsc__nn_value *x = V(S, n->in[0]);
     int64_t kd[TSC_NN_MAX_RANK];
     for (int i = 0; i < x->rank; i++) kd[i] = n->a.axes[i] ? 1 : x->dims[i];
     int xm;
@@ -883,8 +879,7 @@ static tsc_status lower_reduce(dstate *S, const tsc__nn_node *n)
     int ym;
     if ((st = tsc__dnnl_emit(S, pd, "reduction", in, 1, NEW_DST, &ym)) != TSC_OK) return st;
     if (!n->a.keepdims) {
-        dnnl_memory_desc_t y_md;
-        tsc__dnnl_plain_md(&y_md, y->rank, y->dims);
+        dnnl_memory_desc_t y_md = out_plain_md(S, n);
         if ((ym = tsc__dnnl_alias_mem(S, ym, &y_md)) < 0) return tsc__dnnl_nomem(S);
     }
     return tsc__dnnl_set_output(S, n->out[0], ym);

@@ -43,6 +43,27 @@ static tsc_status need_float(const tsc__nn_graph *g, const tsc__nn_node *n, int 
     return TSC_OK;
 }
 
+/* need_inputs(), and every input present a float tensor. */
+static tsc_status need_float_inputs(const tsc__nn_graph *g, const tsc__nn_node *n, int min, int max,
+                                    tsc_error *err)
+{
+    tsc_status st;
+    if ((st = need_inputs(g, n, min, max, err)) != TSC_OK) return st;
+    for (int k = 0; k < max; k++)
+        if ((st = need_float(g, n, k, err)) != TSC_OK) return st;
+    return TSC_OK;
+}
+
+/* The one input of a node that takes one float tensor (pooling, softmax,
+ * reductions). */
+static tsc_status one_float_input(const tsc__nn_graph *g, const tsc__nn_node *n,
+                                  const tsc__nn_value **x, tsc_error *err)
+{
+    tsc_status st = need_float_inputs(g, n, 1, 1, err);
+    *x = in_val(g, n, 0);
+    return st;
+}
+
 /* Reads a small constant integer vector (shape, axes, pads...). */
 static tsc_status const_ints(const tsc__nn_graph *g, const tsc__nn_node *n, int k,
                              const char *what, int64_t *out, int max, int *count,
@@ -129,10 +150,8 @@ static tsc_status window_out(const tsc__nn_graph *g, tsc__nn_node *n, const int6
 
 static tsc_status infer_conv(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 2, 3, err)) != TSC_OK) return st;
-    for (int k = 0; k < 3; k++)
-        if ((st = need_float(g, n, k, err)) != TSC_OK) return st;
+    tsc_status st = need_float_inputs(g, n, 2, 3, err);
+    if (st != TSC_OK) return st;
     const tsc__nn_value *x = in_val(g, n, 0), *w = in_val(g, n, 1), *b = in_val(g, n, 2);
     tsc__nn_attrs *a = &n->a;
     int r = x->rank, nsp = r - 2;
@@ -208,12 +227,11 @@ static tsc_status infer_conv(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 
 static tsc_status infer_pool(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 1, 1, err)) != TSC_OK) return st;
-    if ((st = need_float(g, n, 0, err)) != TSC_OK) return st;
+    const tsc__nn_value *x;
+    tsc_status st = one_float_input(g, n, &x, err);
+    if (st != TSC_OK) return st;
     if (n->n_out > 1 && n->out[1] >= 0)
         NODE_ERR(TSC_EUNSUPPORTED, "the Indices output is not supported%s", "");
-    const tsc__nn_value *x = in_val(g, n, 0);
     tsc__nn_attrs *a = &n->a;
     int r = x->rank, nsp = r - 2;
     if (nsp < 1 || nsp > TSC__NN_MAX_SPATIAL)
@@ -309,10 +327,8 @@ static tsc_status infer_act(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 
 static tsc_status infer_bn(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 5, 5, err)) != TSC_OK) return st;
-    for (int k = 0; k < 5; k++)
-        if ((st = need_float(g, n, k, err)) != TSC_OK) return st;
+    tsc_status st = need_float_inputs(g, n, 5, 5, err);
+    if (st != TSC_OK) return st;
     if (n->n_out > 1)
         for (int k = 1; k < n->n_out; k++)
             if (n->out[k] >= 0)
@@ -422,10 +438,8 @@ static tsc_status infer_resize(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err
 
 static tsc_status infer_gemm(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 2, 3, err)) != TSC_OK) return st;
-    for (int k = 0; k < 3; k++)
-        if ((st = need_float(g, n, k, err)) != TSC_OK) return st;
+    tsc_status st = need_float_inputs(g, n, 2, 3, err);
+    if (st != TSC_OK) return st;
     const tsc__nn_value *A = in_val(g, n, 0), *B = in_val(g, n, 1), *C = in_val(g, n, 2);
     if (A->rank != 2 || B->rank != 2) NODE_ERR(TSC_EFORMAT, "A and B must be matrices%s", "");
     int64_t M = n->a.trans_a ? A->dims[1] : A->dims[0];
@@ -446,10 +460,8 @@ static tsc_status infer_gemm(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 
 static tsc_status infer_matmul(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 2, 2, err)) != TSC_OK) return st;
-    for (int k = 0; k < 2; k++)
-        if ((st = need_float(g, n, k, err)) != TSC_OK) return st;
+    tsc_status st = need_float_inputs(g, n, 2, 2, err);
+    if (st != TSC_OK) return st;
     const tsc__nn_value *A = in_val(g, n, 0), *B = in_val(g, n, 1);
     if (A->rank < 2 || B->rank < 2)
         NODE_ERR(TSC_EUNSUPPORTED, "1-D operands are not supported; both need rank >= 2%s", "");
@@ -604,10 +616,9 @@ static tsc_status infer_transpose(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *
 
 static tsc_status infer_softmax(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 1, 1, err)) != TSC_OK) return st;
-    if ((st = need_float(g, n, 0, err)) != TSC_OK) return st;
-    const tsc__nn_value *x = in_val(g, n, 0);
+    const tsc__nn_value *x;
+    tsc_status st = one_float_input(g, n, &x, err);
+    if (st != TSC_OK) return st;
     int64_t axis;
     if (norm_axis(n->a.axis, x->rank, &axis) < 0)
         NODE_ERR(TSC_EFORMAT, "axis %lld is out of range", (long long)n->a.axis);
@@ -746,10 +757,9 @@ static tsc_status infer_pad(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 
 static tsc_status infer_reduce(tsc__nn_graph *g, tsc__nn_node *n, tsc_error *err)
 {
-    tsc_status st;
-    if ((st = need_inputs(g, n, 1, 1, err)) != TSC_OK) return st;
-    if ((st = need_float(g, n, 0, err)) != TSC_OK) return st;
-    const tsc__nn_value *x = in_val(g, n, 0);
+    const tsc__nn_value *x;
+    tsc_status st = one_float_input(g, n, &x, err);
+    if (st != TSC_OK) return st;
     tsc__nn_attrs *a = &n->a;
     int flag[TSC_NN_MAX_RANK] = {0};
     if (!a->n_axes)
