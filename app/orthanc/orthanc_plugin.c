@@ -259,12 +259,14 @@ static OrthancPluginErrorCode on_change(OrthancPluginChangeType type, OrthancPlu
 
 /* ---- REST ---- */
 
-static void answer_json(OrthancPluginRestOutput *out, uint16_t status, cJSON *j)
+/* Answers `j` with `status` and frees it; what a REST callback then returns. */
+static OrthancPluginErrorCode answer_json(OrthancPluginRestOutput *out, uint16_t status, cJSON *j)
 {
     char *text = cJSON_Print(j);
+    cJSON_Delete(j);
     if (!text) {
         OrthancPluginSendHttpStatusCode(tsc__g.ctx, out, 500);
-        return;
+        return OrthancPluginErrorCode_Success;
     }
     if (status == 200) {
         OrthancPluginAnswerBuffer(tsc__g.ctx, out, text, strlen(text), "application/json");
@@ -273,14 +275,25 @@ static void answer_json(OrthancPluginRestOutput *out, uint16_t status, cJSON *j)
         OrthancPluginSendHttpStatus(tsc__g.ctx, out, status, text, strlen(text));
     }
     free(text);
+    return OrthancPluginErrorCode_Success;
 }
 
-static void answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *message)
+static OrthancPluginErrorCode answer_error(OrthancPluginRestOutput *out, uint16_t status,
+                                           const char *message)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "error", message);
-    answer_json(out, status, j);
-    cJSON_Delete(j);
+    return answer_json(out, status, j);
+}
+
+/* 1 when the request uses `method`; else answers 405 allowing `allowed`
+ * (its name) and returns 0. */
+static int method_allowed(OrthancPluginRestOutput *out, const OrthancPluginHttpRequest *req,
+                          OrthancPluginHttpMethod method, const char *allowed)
+{
+    if (req->method == method) return 1;
+    OrthancPluginSendMethodNotAllowed(tsc__g.ctx, out, allowed);
+    return 0;
 }
 
 /* Orthanc ids are hex groups joined by '-': nothing else reaches our URIs. */
@@ -292,6 +305,20 @@ static int valid_id(const char *id)
         if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f') || id[i] == '-'))
             return 0;
     return 1;
+}
+
+/* The {id} of a /tumorscope/series/{id} request that uses `method`; NULL
+ * when it does not or the id is not an Orthanc id (answered 405 or 400). */
+static const char *series_request(OrthancPluginRestOutput *out, const OrthancPluginHttpRequest *req,
+                                  OrthancPluginHttpMethod method, const char *allowed)
+{
+    if (!method_allowed(out, req, method, allowed)) return NULL;
+    const char *id = req->groupsCount ? req->groups[0] : "";
+    if (!valid_id(id)) {
+        answer_error(out, 400, "not an Orthanc series id");
+        return NULL;
+    }
+    return id;
 }
 
 static void add_model(cJSON *o)
@@ -311,10 +338,8 @@ static OrthancPluginErrorCode rest_status(OrthancPluginRestOutput *out, const ch
                                           const OrthancPluginHttpRequest *req)
 {
     (void)url;
-    if (req->method != OrthancPluginHttpMethod_Get) {
-        OrthancPluginSendMethodNotAllowed(tsc__g.ctx, out, "GET");
+    if (!method_allowed(out, req, OrthancPluginHttpMethod_Get, "GET"))
         return OrthancPluginErrorCode_Success;
-    }
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "tumorscope_version", tsc__g.api ? tsc__g.api->plugin_version() : TSC_VERSION);
     add_model(j);
@@ -342,31 +367,19 @@ static OrthancPluginErrorCode rest_status(OrthancPluginRestOutput *out, const ch
     else
         cJSON_AddNullToObject(j, "series_per_hour");
     pthread_mutex_unlock(&tsc__g.lock);
-    answer_json(out, 200, j);
-    cJSON_Delete(j);
-    return OrthancPluginErrorCode_Success;
+    return answer_json(out, 200, j);
 }
 
 static OrthancPluginErrorCode rest_series(OrthancPluginRestOutput *out, const char *url,
                                           const OrthancPluginHttpRequest *req)
 {
     (void)url;
-    if (req->method != OrthancPluginHttpMethod_Get) {
-        OrthancPluginSendMethodNotAllowed(tsc__g.ctx, out, "GET");
-        return OrthancPluginErrorCode_Success;
-    }
-    const char *id = req->groupsCount ? req->groups[0] : "";
-    if (!valid_id(id)) {
-        answer_error(out, 400, "not an Orthanc series id");
-        return OrthancPluginErrorCode_Success;
-    }
+    const char *id = series_request(out, req, OrthancPluginHttpMethod_Get, "GET");
+    if (!id) return OrthancPluginErrorCode_Success;
     char uri[256];
     snprintf(uri, sizeof uri, "/series/%s", id);
     cJSON *s = tsc__rest_get_json(uri, NULL);
-    if (!s) {
-        answer_error(out, 404, "no such series");
-        return OrthancPluginErrorCode_Success;
-    }
+    if (!s) return answer_error(out, 404, "no such series");
     cJSON_Delete(s);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "series", id);
@@ -402,34 +415,19 @@ static OrthancPluginErrorCode rest_series(OrthancPluginRestOutput *out, const ch
     cJSON *jr = result ? cJSON_Parse(result) : NULL;
     free(result);
     cJSON_AddItemToObject(j, "result", jr ? jr : cJSON_CreateNull());
-    answer_json(out, 200, j);
-    cJSON_Delete(j);
-    return OrthancPluginErrorCode_Success;
+    return answer_json(out, 200, j);
 }
 
 static OrthancPluginErrorCode rest_analyze(OrthancPluginRestOutput *out, const char *url,
                                            const OrthancPluginHttpRequest *req)
 {
     (void)url;
-    if (req->method != OrthancPluginHttpMethod_Post) {
-        OrthancPluginSendMethodNotAllowed(tsc__g.ctx, out, "POST");
-        return OrthancPluginErrorCode_Success;
-    }
-    const char *id = req->groupsCount ? req->groups[0] : "";
-    if (!valid_id(id)) {
-        answer_error(out, 400, "not an Orthanc series id");
-        return OrthancPluginErrorCode_Success;
-    }
-    if (!tsc__g.model) {
-        answer_error(out, 503, tsc__g.model_error);
-        return OrthancPluginErrorCode_Success;
-    }
+    const char *id = series_request(out, req, OrthancPluginHttpMethod_Post, "POST");
+    if (!id) return OrthancPluginErrorCode_Success;
+    if (!tsc__g.model) return answer_error(out, 503, tsc__g.model_error);
     int queued = 0;
     const char *state = tsc__worker_request(id, &queued);
-    if (!state) {
-        answer_error(out, 404, "no such series");
-        return OrthancPluginErrorCode_Success;
-    }
+    if (!state) return answer_error(out, 404, "no such series");
     cJSON *j = cJSON_CreateObject();
     int finished = !strcmp(state, TSC_STATE_DONE) || !strcmp(state, TSC_STATE_NOT_ANALYSED) ||
                    !strcmp(state, TSC_STATE_OUTPUT);
@@ -449,9 +447,7 @@ static OrthancPluginErrorCode rest_analyze(OrthancPluginRestOutput *out, const c
         cJSON_AddStringToObject(j, "message", !strcmp(state, TSC_STATE_OUTPUT)
                                                   ? "a tumorscope result series; it is not analysed"
                                                   : "already analysed; GET /tumorscope/series/{id} has the result");
-    answer_json(out, finished ? 200 : 202, j);
-    cJSON_Delete(j);
-    return OrthancPluginErrorCode_Success;
+    return answer_json(out, finished ? 200 : 202, j);
 }
 
 /* ---- Orthanc's entry points ---- */
