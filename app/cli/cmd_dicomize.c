@@ -295,6 +295,16 @@ static int number_option(const char *opt, const char *val, int positive, double 
     return usage_error("%s: '%s' is not a %snumber", opt, val, positive ? "positive " : "");
 }
 
+/* Coordinates option `opt`: n numbers separated by one of `seps` into
+ * out[], then *has set; else the usage error naming the `form` expected. */
+static int coords_option(const char *opt, const char *val, const char *seps, double *out, int n,
+                         const char *form, int *has)
+{
+    if (!parse_doubles(val, seps, out, n)) return usage_error("%s: '%s' is not %s", opt, val, form);
+    *has = 1;
+    return 0;
+}
+
 /* Two numbers "A,B" (or one, used twice, where `one_for_both`). */
 static int parse_pair(const char *val, const char *seps, int one_for_both, double out[2])
 {
@@ -322,10 +332,7 @@ static int geometry_option(options *o, int code, const char *val)
     case OPT_SLICE_SPACING: return number_option("--slice-spacing", val, 1, &o->slice_spacing);
     case OPT_THICKNESS: return number_option("--thickness", val, 1, &o->thickness);
     case OPT_ORIGIN:
-        if (!parse_doubles(val, ",", o->origin, 3))
-            return usage_error("--origin: '%s' is not X,Y,Z", val);
-        o->has_origin = 1;
-        return 0;
+        return coords_option("--origin", val, ",", o->origin, 3, "X,Y,Z", &o->has_origin);
     case OPT_SIZE:
         if (!parse_pair(val, "x,", 1, s)) return usage_error("--size: '%s' is not COLSxROWS", val);
         if (s[0] < 1 || s[1] < 1 || s[0] > 4096 || s[1] > 4096 || s[0] != floor(s[0]) ||
@@ -335,10 +342,7 @@ static int geometry_option(options *o, int code, const char *val)
         o->size[1] = (int)s[1];
         return 0;
     case OPT_CENTER:
-        if (!parse_doubles(val, ",", o->center, 2))
-            return usage_error("--center: '%s' is not X,Y", val);
-        o->has_center = 1;
-        return 0;
+        return coords_option("--center", val, ",", o->center, 2, "X,Y", &o->has_center);
     case OPT_Z_RANGE:
         if (!parse_doubles(val, ":,", o->z_range, 2))
             return usage_error("--z-range: '%s' is not FROM:TO", val);
