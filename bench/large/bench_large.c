@@ -78,20 +78,13 @@ static int make_nifti(const char *path)
     unsigned char h[352];
     memset(h, 0, sizeof h);
     put_i32(h, 348);
-    put_i16(h + 40, 3);
-    put_i16(h + 42, NX);
-    put_i16(h + 44, NY);
-    put_i16(h + 46, NZ);
-    put_i16(h + 48, 1);
-    put_i16(h + 50, 1);
-    put_i16(h + 52, 1);
-    put_i16(h + 54, 1);
-    put_i16(h + 70, 4);  /* int16 */
-    put_i16(h + 72, 16); /* bitpix */
-    put_f32(h + 76, 1.0f);
-    put_f32(h + 80, 1.8f);
-    put_f32(h + 84, 1.8f);
-    put_f32(h + 88, 3.0f);
+    /* dim[8] at 40 and pixdim[8] at 76 (the unlisted pixdim stay 0). */
+    const int16_t dim[8] = {3, NX, NY, NZ, 1, 1, 1, 1};
+    const float pixdim[4] = {1.0f, 1.8f, 1.8f, 3.0f};
+    for (int i = 0; i < 8; i++) put_i16(h + 40 + 2 * i, dim[i]);
+    for (int i = 0; i < 4; i++) put_f32(h + 76 + 4 * i, pixdim[i]);
+    put_i16(h + 70, 4);       /* int16 */
+    put_i16(h + 72, 16);      /* bitpix */
     put_f32(h + 108, 352.0f); /* vox_offset */
     put_f32(h + 112, 1.0f);   /* scl_slope */
     h[123] = 10;              /* xyzt_units: mm, s */
