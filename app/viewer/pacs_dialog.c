@@ -210,8 +210,7 @@ static void on_found(GObject *source, GAsyncResult *res, gpointer data)
 static void search(TscPacsDialog *self, gboolean append)
 {
     g_clear_handle_id(&self->typing_id, g_source_remove);
-    if (self->search_cancellable) g_cancellable_cancel(self->search_cancellable);
-    g_clear_object(&self->search_cancellable);
+    tsc_viewer_cancel_clear(&self->search_cancellable);
     self->searching = FALSE;
     const TscViewerPacsNode *node = current_node(self);
     if (!node) {
@@ -373,10 +372,8 @@ static void tsc_pacs_dialog_dispose(GObject *object)
 {
     TscPacsDialog *self = TSC_PACS_DIALOG(object);
     g_clear_handle_id(&self->typing_id, g_source_remove);
-    if (self->search_cancellable) g_cancellable_cancel(self->search_cancellable);
-    if (self->retrieve_cancellable) g_cancellable_cancel(self->retrieve_cancellable);
-    g_clear_object(&self->search_cancellable);
-    g_clear_object(&self->retrieve_cancellable);
+    tsc_viewer_cancel_clear(&self->search_cancellable);
+    tsc_viewer_cancel_clear(&self->retrieve_cancellable);
     /* The list and the drop-down emit while they are taken apart. */
     if (self->study_list) g_signal_handlers_disconnect_by_data(self->study_list, self);
     if (self->node_dropdown) g_signal_handlers_disconnect_by_data(self->node_dropdown, self);

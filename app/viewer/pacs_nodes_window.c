@@ -235,8 +235,7 @@ static void tsc_pacs_nodes_window_dispose(GObject *object)
 {
     TscPacsNodesWindow *self = TSC_PACS_NODES_WINDOW(object);
     close_chooser(self);
-    if (self->echo_cancellable) g_cancellable_cancel(self->echo_cancellable);
-    g_clear_object(&self->echo_cancellable);
+    tsc_viewer_cancel_clear(&self->echo_cancellable);
     gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_PACS_NODES_WINDOW);
     G_OBJECT_CLASS(tsc_pacs_nodes_window_parent_class)->dispose(object);
 }

@@ -102,8 +102,7 @@ static void on_row_selected(GtkListBox *list, GtkListBoxRow *row, gpointer data)
 void tsc_series_browser_set_study(TscSeriesBrowser *self, TscViewerStudy *study)
 {
     g_return_if_fail(TSC_IS_SERIES_BROWSER(self));
-    if (self->cancellable) g_cancellable_cancel(self->cancellable);
-    g_clear_object(&self->cancellable);
+    tsc_viewer_cancel_clear(&self->cancellable);
     g_set_object(&self->study, study);
     g_ptr_array_set_size(self->rows, 0);
     GtkWidget *child;
@@ -182,8 +181,7 @@ const char *tsc_series_browser_get_title_tooltip(TscSeriesBrowser *self, gsize s
 static void tsc_series_browser_dispose(GObject *object)
 {
     TscSeriesBrowser *self = TSC_SERIES_BROWSER(object);
-    if (self->cancellable) g_cancellable_cancel(self->cancellable);
-    g_clear_object(&self->cancellable);
+    tsc_viewer_cancel_clear(&self->cancellable);
     g_clear_object(&self->study);
     g_clear_pointer(&self->scroller, gtk_widget_unparent);
     G_OBJECT_CLASS(tsc_series_browser_parent_class)->dispose(object);

@@ -159,8 +159,7 @@ void tsc_tag_browser_show(TscTagBrowser *self, TscViewerStudy *study, gsize seri
     g_return_if_fail(TSC_IS_TAG_BROWSER(self));
     const tsc_plugin_api *api = tsc_viewer_api();
     self->request++;
-    if (self->cancellable) g_cancellable_cancel(self->cancellable);
-    g_clear_object(&self->cancellable);
+    tsc_viewer_cancel_clear(&self->cancellable);
     self->loading = FALSE;
     self->deidentify = deidentify;
     g_clear_pointer(&self->error, g_free);
@@ -315,8 +314,7 @@ static void tsc_tag_browser_dispose(GObject *object)
 {
     TscTagBrowser *self = TSC_TAG_BROWSER(object);
     self->request++; /* a reading still under way is dropped */
-    if (self->cancellable) g_cancellable_cancel(self->cancellable);
-    g_clear_object(&self->cancellable);
+    tsc_viewer_cancel_clear(&self->cancellable);
     gtk_widget_dispose_template(GTK_WIDGET(self), TSC_TYPE_TAG_BROWSER);
     g_clear_object(&self->shown);
     g_clear_pointer(&self->needle, g_free);

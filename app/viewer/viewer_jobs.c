@@ -74,7 +74,12 @@ static void warm_overlay_once(const tsc_model *model, const tsc_result *r)
     g_once_init_leave(&done, 1);
 }
 
-typedef struct {
+typedef struct AnalysisData AnalysisData;
+/* What one kind of analysis does on its worker, once analysis_thread has
+ * checked the task and filled the options. */
+typedef void (*AnalysisRun)(GTask *task, AnalysisData *d, const tsc_analysis_options *opt);
+
+struct AnalysisData {
     TscViewerStudy *study;
     tsc_model *model;
     int method, threads;
@@ -82,7 +87,8 @@ typedef struct {
     TscViewerProgress *progress;
     gboolean force_scope; /* analyse outside the model's scope (research use) */
     TscViewerImage *decoded; /* the slice as the viewer decoded it, or NULL */
-} AnalysisData;
+    AnalysisRun run;
+};
 
 /* Slices analysed from the pixels the viewer had decoded (write-state). */
 static gint n_from_decoded;
@@ -116,10 +122,11 @@ static void analysis_data_free(AnalysisData *d)
     g_free(d);
 }
 
-static AnalysisData *analysis_data_new(TscViewerStudy *study, tsc_model *model, int method,
-                                       gsize series, gsize slice)
+static AnalysisData *analysis_data_new(AnalysisRun run, TscViewerStudy *study, tsc_model *model,
+                                       int method, gsize series, gsize slice)
 {
     AnalysisData *d = g_new0(AnalysisData, 1);
+    d->run = run;
     d->study = g_object_ref(study);
     d->model = method == TSC_METHOD_CNN ? model : NULL;
     d->method = method;
@@ -128,29 +135,26 @@ static AnalysisData *analysis_data_new(TscViewerStudy *study, tsc_model *model, 
     return d;
 }
 
-/* The start of every analysis thread: FALSE when the task is already
- * answered (cancelled, or the CNN without its model), else TRUE with *opt
- * filled. */
-static gboolean analysis_begin(GTask *task, AnalysisData *d, GCancellable *cancellable,
-                               tsc_analysis_options *opt)
+/* The thread of every analysis: nothing more to do when the task is
+ * already answered (cancelled, or the CNN without its model); else the
+ * options are filled and d->run analyses. */
+static void analysis_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-    if (g_task_return_error_if_cancelled(task)) return FALSE;
+    (void)source;
+    AnalysisData *d = data;
+    if (g_task_return_error_if_cancelled(task)) return;
     if (d->method == TSC_METHOD_CNN && !d->model) {
         g_task_return_new_error(task, TSC_VIEWER_ERROR, TSC_ENOTFOUND,
                                 "The CNN needs the default model, which is not loaded; choose "
                                 "the Threshold method or install the model");
-        return FALSE;
+        return;
     }
-    *opt = analysis_options(d->method, d->force_scope, cancellable);
-    return TRUE;
+    tsc_analysis_options opt = analysis_options(d->method, d->force_scope, cancellable);
+    d->run(task, d, &opt);
 }
 
-static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static void analyse_slice(GTask *task, AnalysisData *d, const tsc_analysis_options *opt)
 {
-    (void)source;
-    AnalysisData *d = data;
-    tsc_analysis_options opt;
-    if (!analysis_begin(task, d, cancellable, &opt)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_result *r = NULL;
     tsc_error err = {0};
@@ -161,11 +165,11 @@ static void slice_thread(GTask *task, gpointer source, gpointer data, GCancellab
         const tsc_dicom_image *im = d->decoded->image;
         tsc_slice s = {.pixels = im->pixels, .rows = im->rows, .cols = im->cols,
                        .spacing = {im->pixel_spacing[0], im->pixel_spacing[1]}};
-        st = api->analyze_slice(d->model, &s, &opt, &r, &err);
+        st = api->analyze_slice(d->model, &s, opt, &r, &err);
         if (st == TSC_OK) g_atomic_int_inc(&n_from_decoded);
     } else {
-        st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study), d->series, d->slice,
-                                      &opt, &r, &err);
+        st = api->analyze_study_slice(d->model, tsc_viewer_study_get_index(d->study), d->series,
+                                      d->slice, opt, &r, &err);
     }
     if (st != TSC_OK) {
         if (st == TSC_ECANCELLED) {
@@ -191,11 +195,11 @@ void tsc_viewer_analyze_slice_async(TscViewerStudy *study, tsc_model *model, int
     g_return_if_fail(decoded == NULL || (decoded->series == series && decoded->slice == slice));
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_slice_async);
-    AnalysisData *d = analysis_data_new(study, model, method, series, slice);
+    AnalysisData *d = analysis_data_new(analyse_slice, study, model, method, series, slice);
     d->force_scope = force_scope;
     d->decoded = decoded ? tsc_viewer_image_ref(decoded) : NULL;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
-    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, slice_thread);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, analysis_thread);
 }
 
 tsc_result *tsc_viewer_analyze_slice_finish(GAsyncResult *result, GError **error)
@@ -215,18 +219,14 @@ static void series_outcome_free(SeriesOutcome *o)
     g_free(o);
 }
 
-static void series_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static void analyse_series(GTask *task, AnalysisData *d, const tsc_analysis_options *opt)
 {
-    (void)source;
-    AnalysisData *d = data;
-    tsc_analysis_options opt;
-    if (!analysis_begin(task, d, cancellable, &opt)) return;
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_series_result *r = NULL;
     tsc_error err = {0};
     gint64 t0 = g_get_monotonic_time();
     tsc_status st = api->analyze_study_series(
-        d->model, tsc_viewer_study_get_index(d->study), d->series, &opt, d->threads,
+        d->model, tsc_viewer_study_get_index(d->study), d->series, opt, d->threads,
         d->progress ? tsc_viewer_progress_cb : NULL, d->progress, &r, &err);
     /* Outside the scope the plugin still returns a "not analysed" result
      * with the reason: that is what the window shows. */
@@ -273,12 +273,12 @@ void tsc_viewer_analyze_series_async(TscViewerStudy *study, tsc_model *model, in
     g_return_if_fail(TSC_IS_VIEWER_STUDY(study));
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     g_task_set_source_tag(task, tsc_viewer_analyze_series_async);
-    AnalysisData *d = analysis_data_new(study, model, method, series, 0);
+    AnalysisData *d = analysis_data_new(analyse_series, study, model, method, series, 0);
     d->threads = CLAMP(threads, 1, 2);
     d->force_scope = force_scope;
     d->progress = progress;
     g_task_set_task_data(task, d, (GDestroyNotify)analysis_data_free);
-    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, series_thread);
+    tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, analysis_thread);
 }
 
 tsc_series_result *tsc_viewer_analyze_series_finish(GAsyncResult *result, gboolean *cancelled,

@@ -160,3 +160,9 @@ int tsc_viewer_cancel_cb(void *cancellable)
 {
     return cancellable && g_cancellable_is_cancelled(G_CANCELLABLE(cancellable));
 }
+
+void tsc_viewer_cancel_clear(GCancellable **cancellable)
+{
+    if (*cancellable) g_cancellable_cancel(*cancellable);
+    g_clear_object(cancellable);
+}

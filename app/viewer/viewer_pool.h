@@ -56,5 +56,10 @@ void tsc_viewer_progress_unref(TscViewerProgress *p);
 /* A tsc_cancel_fn over a GCancellable (pass the cancellable as data). */
 int tsc_viewer_cancel_cb(void *cancellable);
 
+/* Stops the job `*cancellable` stands for (cancels it; NULL: none) and lets
+ * go of it (*cancellable becomes NULL): how an owner drops its running
+ * work. */
+void tsc_viewer_cancel_clear(GCancellable **cancellable);
+
 G_END_DECLS
 #endif

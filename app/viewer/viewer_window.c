@@ -859,14 +859,10 @@ static void tsc_viewer_window_dispose(GObject *object)
         self->bench.paint_handler = 0;
         self->bench.running = FALSE;
     }
-    if (self->open_cancellable) g_cancellable_cancel(self->open_cancellable);
-    if (self->work_cancellable) g_cancellable_cancel(self->work_cancellable);
-    if (self->series_cancellable) g_cancellable_cancel(self->series_cancellable);
-    if (self->export_cancellable) g_cancellable_cancel(self->export_cancellable);
-    g_clear_object(&self->export_cancellable);
-    g_clear_object(&self->open_cancellable);
-    g_clear_object(&self->work_cancellable);
-    g_clear_object(&self->series_cancellable);
+    tsc_viewer_cancel_clear(&self->open_cancellable);
+    tsc_viewer_cancel_clear(&self->work_cancellable);
+    tsc_viewer_cancel_clear(&self->series_cancellable);
+    tsc_viewer_cancel_clear(&self->export_cancellable);
     g_clear_object(&self->study);
     g_clear_object(&self->prefs);
     g_clear_object(&self->measurements);

@@ -168,8 +168,7 @@ void tsc_viewer_window_analyze_series(TscViewerWindow *self)
     }
     if (!method_usable(self, method)) return;
     /* One series at a time: a new request replaces the running one. */
-    if (self->series_cancellable) g_cancellable_cancel(self->series_cancellable);
-    g_clear_object(&self->series_cancellable);
+    tsc_viewer_cancel_clear(&self->series_cancellable);
     self->series_cancellable = g_cancellable_new();
     self->series_running = (gssize)self->series;
     self->series_running_method = method;
@@ -202,16 +201,14 @@ gboolean tsc_viewer_window_cancel(TscViewerWindow *self)
         any = TRUE;
     }
     if (self->exports_running) {
-        g_cancellable_cancel(self->export_cancellable);
-        g_clear_object(&self->export_cancellable);
+        tsc_viewer_cancel_clear(&self->export_cancellable);
         self->export_cancellable = g_cancellable_new();
         any = TRUE;
     }
     if (g_hash_table_size(self->analysing)) {
         /* Slice analyses share the work cancellable with decoding, which
          * restarts on demand. */
-        g_cancellable_cancel(self->work_cancellable);
-        g_clear_object(&self->work_cancellable);
+        tsc_viewer_cancel_clear(&self->work_cancellable);
         self->work_cancellable = g_cancellable_new();
         g_hash_table_remove_all(self->decoding);
         any = TRUE;

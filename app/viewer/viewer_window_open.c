@@ -33,11 +33,9 @@ static void reset_study(TscViewerWindow *self)
     /* Late results of the previous study are dropped by the new generation;
      * cancelling stops the work itself. */
     self->gen++;
-    g_cancellable_cancel(self->work_cancellable);
-    g_clear_object(&self->work_cancellable);
+    tsc_viewer_cancel_clear(&self->work_cancellable);
     self->work_cancellable = g_cancellable_new();
-    if (self->series_cancellable) g_cancellable_cancel(self->series_cancellable);
-    g_clear_object(&self->series_cancellable);
+    tsc_viewer_cancel_clear(&self->series_cancellable);
     self->series_running = -1;
     g_hash_table_remove_all(self->decoding);
     g_hash_table_remove_all(self->analysing);
@@ -261,8 +259,7 @@ void tsc_viewer_window_open(TscViewerWindow *self, const char *const *paths)
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!self->app || tsc_viewer_app_get_api_error(self->app) || !paths || !paths[0]) return;
     if (open_would_fail(self, paths)) return;
-    if (self->open_cancellable) g_cancellable_cancel(self->open_cancellable);
-    g_clear_object(&self->open_cancellable);
+    tsc_viewer_cancel_clear(&self->open_cancellable);
     reset_study(self);
     _tsc_viewer_window_set_title(self);
     gtk_stack_set_visible_child_name(self->view_stack, "empty");

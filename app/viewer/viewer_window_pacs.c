@@ -18,8 +18,7 @@ typedef struct {
 
 static void send_state_free(SendState *s)
 {
-    if (s->cancellable) g_cancellable_cancel(s->cancellable);
-    g_clear_object(&s->cancellable);
+    tsc_viewer_cancel_clear(&s->cancellable);
     g_free(s->outcome);
     g_free(s);
 }
