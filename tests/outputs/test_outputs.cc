@@ -129,6 +129,34 @@ void check_dciodvfy(const std::string &path)
     CHECK(errors == 0);
 }
 
+/* The DICOM outputs written with `o`; their SR, valid to dciodvfy, read
+ * into doc. */
+void write_outputs_and_read_sr(Fixture &f, const tsc_report_options &o, DSRDocument &doc)
+{
+    tsc_error err;
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    check_dciodvfy(f.written.sr_path);
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, f.written.sr_path);
+    REQUIRE(doc.read(*d).good());
+}
+
+/* A reader measurement of `kind` numbered `number` (0: unnumbered) on
+ * `slice`, through n_points (x, y) points; no values yet. */
+tsc_reader_measurement reader_measurement(tsc_reader_measurement_kind kind, int number,
+                                          size_t slice, const double *xy, size_t n_points)
+{
+    tsc_reader_measurement m{};
+    m.struct_size = sizeof m;
+    m.kind = kind;
+    m.number = number;
+    m.slice = slice;
+    m.points = xy;
+    m.n_points = n_points;
+    return m;
+}
+
 size_t count_tumour_slices(const Fixture &f)
 {
     size_t n = 0;
@@ -551,12 +579,7 @@ TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
     Fixture f;
     setup(f, true, false, &s, false);
     const double xy[8] = {10, 10, 40, 12, 30, 35, 12, 30};
-    tsc_reader_measurement m{};
-    m.struct_size = sizeof m;
-    m.kind = TSC_READER_FREEHAND;
-    m.slice = 1;
-    m.points = xy;
-    m.n_points = 4;
+    tsc_reader_measurement m = reader_measurement(TSC_READER_FREEHAND, 0, 1, xy, 4);
     m.area_mm2 = 600;
     m.n_pixels = 600;
     m.mean = -12.5, m.sd = 3, m.min = -20, m.max = 5;
@@ -566,14 +589,8 @@ TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
     o.measurements = ms;
     o.n_measurements = 1;
     o.observer = "Reader^Test";
-    tsc_error err;
-    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
-            TSC_OK);
-    check_dciodvfy(f.written.sr_path);
-    DcmFileFormat ff;
-    DcmDataset *d = load(ff, f.written.sr_path);
     DSRDocument doc;
-    REQUIRE(doc.read(*d).good());
+    write_outputs_and_read_sr(f, o, doc);
     DSRDocumentTree &tree = doc.getTree();
     size_t containers = 0, closed = 0, hu = 0;
     REQUIRE(tree.gotoRoot() > 0);
@@ -1225,20 +1242,9 @@ TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
     /* A horizontal ruler low in the image, an ellipse in its upper right. */
     const double ruler_xy[4] = {0.10 * W, 0.85 * H, 0.45 * W, 0.85 * H};
     const double ellipse_xy[4] = {0.62 * W, 0.12 * H, 0.88 * W, 0.30 * H};
-    tsc_reader_measurement ruler{}, ellipse{};
-    ruler.struct_size = sizeof ruler;
-    ruler.kind = TSC_READER_RULER;
-    ruler.number = 1;
-    ruler.slice = k;
-    ruler.points = ruler_xy;
-    ruler.n_points = 2;
+    tsc_reader_measurement ruler = reader_measurement(TSC_READER_RULER, 1, k, ruler_xy, 2);
     ruler.length_mm = 31.25;
-    ellipse.struct_size = sizeof ellipse;
-    ellipse.kind = TSC_READER_ELLIPSE;
-    ellipse.number = 2;
-    ellipse.slice = k;
-    ellipse.points = ellipse_xy;
-    ellipse.n_points = 2;
+    tsc_reader_measurement ellipse = reader_measurement(TSC_READER_ELLIPSE, 2, k, ellipse_xy, 2);
     ellipse.length_mm = 60.5;
     ellipse.area_mm2 = 123.5;
     ellipse.n_pixels = 99;
@@ -1287,13 +1293,8 @@ TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
           drawn.find("mean 456.3") != std::string::npos);
 
     /* The SR: two reader groups with their regions, values and observer. */
-    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
-            TSC_OK);
-    check_dciodvfy(f.written.sr_path);
-    DcmFileFormat ff;
-    DcmDataset *d = load(ff, f.written.sr_path);
     DSRDocument doc;
-    REQUIRE(doc.read(*d).good());
+    write_outputs_and_read_sr(f, o, doc);
     DSRDocumentTree &tree = doc.getTree();
     std::vector<std::string> ids;
     size_t polylines = 0, ellipses = 0, on_slice = 0, observers = 0;
@@ -1345,12 +1346,8 @@ TSC_TEST(outputs_refuse_a_reader_measurement_past_the_last_slice)
     Fixture f;
     setup(f, true, false, nullptr, false);
     const double xy[4] = {1, 1, 5, 5};
-    tsc_reader_measurement m{};
-    m.struct_size = sizeof m;
-    m.kind = TSC_READER_RULER;
-    m.slice = tsc_dicom_get_series(f.ix, 0)->n_slices;
-    m.points = xy;
-    m.n_points = 2;
+    tsc_reader_measurement m =
+        reader_measurement(TSC_READER_RULER, 0, tsc_dicom_get_series(f.ix, 0)->n_slices, xy, 2);
     const tsc_reader_measurement *ms[1] = {&m};
     tsc_report_options o = tsc_report_default_options();
     o.measurements = ms;
