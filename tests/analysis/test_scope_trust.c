@@ -377,14 +377,7 @@ static tsc_series_result *run_stack(tsc_model *m, stack *st, size_t n)
         pos[3 * k + 1] = -64;
         pos[3 * k + 2] = 5.0 * (double)k;
     }
-    tsc_series_source src;
-    memset(&src, 0, sizeof src);
-    src.struct_size = sizeof src;
-    src.n_slices = n;
-    src.locations_mm = loc;
-    src.fetch = fetch;
-    src.release = tsc_test_release_slice;
-    src.user_data = st;
+    tsc_series_source src = tsc_test_series_source(n, loc, fetch, st);
     src.positions_mm = pos;
     memcpy(src.orientation, AXIAL, sizeof AXIAL);
     tsc_series_result *sr = NULL;
