@@ -210,17 +210,26 @@ static gboolean write_phantom_png(const char *path, gboolean lesion, double cx, 
     return ok;
 }
 
+/* The tumorscope CLI (TSC_CLI_BIN), or NULL when it is not built: the
+ * case, which needs it for `what`, says so and skips. */
+static const char *cli_or_skip(const char *what)
+{
+    const char *cli = env_or("TSC_CLI_BIN", NULL);
+    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
+        printf("SKIP: the tumorscope CLI (for `%s`) is not built\n", what);
+        return NULL;
+    }
+    return cli;
+}
+
 /* Makes a phantom series with `tumorscope dicomize` into `out`; slices
  * [lesion_from, lesion_to) carry a disc.  Returns SKIP (with a message)
  * when the CLI cannot do it, 0 when done, 1 on failure. */
 static int make_phantom_series(const char *out, int n, int lesion_from, int lesion_to,
                                const char *description, int series_number)
 {
-    const char *cli = env_or("TSC_CLI_BIN", NULL);
-    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
-        printf("SKIP: the tumorscope CLI (for `dicomize`) is not built\n");
-        return SKIP;
-    }
+    const char *cli = cli_or_skip("dicomize");
+    if (!cli) return SKIP;
     g_autofree char *png = g_strdup_printf("%s-png", out);
     g_mkdir_with_parents(png, 0755);
     for (int k = 0; k < n; k++) {
@@ -1632,11 +1641,8 @@ static int test_stored_seg_is_outlined(void)
     g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
-    const char *cli = env_or("TSC_CLI_BIN", NULL);
-    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
-        printf("SKIP: the tumorscope CLI (for `analyze --dicom`) is not built\n");
-        return SKIP;
-    }
+    const char *cli = cli_or_skip("analyze --dicom");
+    if (!cli) return SKIP;
     g_autofree char *lesion = sample_folder("03-synthetic-lesion/t1-post-contrast");
     if (!lesion) return SKIP;
     /* The SEG is made from every other slice (the threshold method marks
