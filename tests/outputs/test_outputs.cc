@@ -39,6 +39,7 @@
 #include "tsc_dicom_tags.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
+#include "tsc_test_png.h"
 
 namespace {
 
@@ -1199,38 +1200,6 @@ TSC_TEST(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack)
 
 /* ---- the reader's measurements (ABI version 9) ---- */
 
-/* Yellow of the measurements (TSC_COLOR_MEASUREMENT #FFD600), not the
- * classical tumour's #F0E442: saturated, no blue. */
-static bool measurement_yellow(uint32_t px)
-{
-    int r = (px >> 16) & 0xFF, g = (px >> 8) & 0xFF, b = px & 0xFF;
-    return r >= 235 && g >= 190 && g <= 235 && b <= 40;
-}
-
-/* The most measurement-yellow pixels in one row of `png`; -1 when it
- * cannot be read. */
-static int yellow_row_max(const std::string &png, size_t *total)
-{
-    cairo_surface_t *s = cairo_image_surface_create_from_png(png.c_str());
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        return -1;
-    }
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s), best = 0;
-    const unsigned char *d = cairo_image_surface_get_data(s);
-    *total = 0;
-    for (int y = 0; y < h; y++) {
-        int n = 0;
-        const uint32_t *row = (const uint32_t *)(const void *)(d + (size_t)y * stride);
-        for (int x = 0; x < w; x++) n += measurement_yellow(row[x]);
-        *total += n;
-        if (n > best) best = n;
-    }
-    cairo_surface_destroy(s);
-    return best;
-}
-
 TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
 {
     Fixture f;
@@ -1268,7 +1237,8 @@ TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
     tsc_report_options none = tsc_report_default_options();
     REQUIRE(tsc_report_slice_png(bare.c_str(), f.model, f.ix, 0, k, r, &none, &err) == TSC_OK);
     size_t total = 0, total_bare = 0;
-    int row = yellow_row_max(png, &total), row_bare = yellow_row_max(bare, &total_bare);
+    int row = tsc_test_png_measurement_yellow(png.c_str(), &total),
+        row_bare = tsc_test_png_measurement_yellow(bare.c_str(), &total_bare);
     /* The panel is at least 512 px on its short side. */
     double zoom = 512.0 / std::min(W, H);
     printf("yellow: longest row %d px (ruler %.0f px), %zu in all; without: %zu\n", row,

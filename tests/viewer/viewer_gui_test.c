@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_plugin.h"
+#include "tsc_test_png.h"
 
 #define SKIP 77
 #define WAIT_S 120
@@ -3180,29 +3181,6 @@ static int test_measurements_keep_their_slice(void)
     return 0;
 }
 
-/* Pixels of the measurement yellow in a PNG file (not the classical
- * tumour's #F0E442: no blue at all). */
-static int png_measure_pixels(const char *path)
-{
-    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        return -1;
-    }
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s), n = 0;
-    const unsigned char *d = cairo_image_surface_get_data(s);
-    for (int y = 0; y < h; y++) {
-        const uint32_t *row = (const uint32_t *)(const void *)(d + (size_t)y * stride);
-        for (int x = 0; x < w; x++) {
-            int r = (row[x] >> 16) & 0xFF, g = (row[x] >> 8) & 0xFF, b = row[x] & 0xFF;
-            n += r >= 235 && g >= 190 && g <= 235 && b <= 40;
-        }
-    }
-    cairo_surface_destroy(s);
-    return n;
-}
-
 static int test_export_carries_the_measurements(void)
 {
     LesionCase c;
@@ -3269,9 +3247,10 @@ static int test_export_carries_the_measurements(void)
     CHECK(!observer, "the de-identified SR names the observer \"%s\"", user);
     g_autofree char *slice_name = g_strdup_printf("slice%03zu.png", slice + 1);
     g_autofree char *png = g_build_filename(sub, slice_name, NULL);
-    int yellow = png_measure_pixels(png);
-    printf("  %s: %d measurement-yellow pixels\n", png, yellow);
-    CHECK(yellow > 200, "the slice report draws no measurement (%d pixels)", yellow);
+    size_t yellow;
+    int readable = tsc_test_png_measurement_yellow(png, &yellow) >= 0;
+    printf("  %s: %zu measurement-yellow pixels%s\n", png, yellow, readable ? "" : " (unreadable)");
+    CHECK(readable && yellow > 200, "the slice report draws no measurement (%zu pixels)", yellow);
     g_free(sub);
     end_lesion_case(&c);
     return 0;
