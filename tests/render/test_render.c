@@ -494,6 +494,29 @@ static tsc_report_options report_options(int deidentify)
     return o;
 }
 
+/* A report of the whole series (tsc_report_pdf, tsc_report_series_png). */
+typedef tsc_status (*series_report_fn)(const char *path, const tsc_model *model,
+                                       const tsc_dicom_index *index, size_t series,
+                                       const tsc_series_result *r,
+                                       const tsc_report_options *options, tsc_error *err);
+
+/* f's series report by `report` into out/<name>, identified or not, with
+ * the text it draws captured into *t (NULL: not captured); it must be
+ * written.  Returns its path. */
+static const char *series_report(const fixture *f, series_report_fn report, const char *name,
+                                 int deidentify, text_log *t)
+{
+    tsc_report_options o = report_options(deidentify);
+    const char *path = out_path(name);
+    if (t) capture_text(t);
+    tsc_error err;
+    tsc_status st = report(path, f->model, f->ix, 0, f->sr, &o, &err);
+    if (t) tsc__set_text_sink(NULL, NULL);
+    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    return path;
+}
+
 /* A calibrated model is never certain: no text anywhere reads 100.0% or
  * 0.0%, even when the softmax saturates (temperature 0.1). */
 TSC_TEST(probabilities_never_read_as_certainty)
@@ -618,12 +641,7 @@ TSC_TEST(report_pdf_has_summary_then_one_page_per_finding)
         findings += r && tsc_result_get_verdict(r) != TSC_VERDICT_NO_TUMOR;
     }
     REQUIRE(findings >= 2);
-    tsc_report_options o = report_options(0);
-    const char *path = out_path("report.pdf");
-    tsc_error err;
-    tsc_status st = tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err);
-    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
-    REQUIRE(st == TSC_OK);
+    const char *path = series_report(&f, tsc_report_pdf, "report.pdf", 0, NULL);
     size_t n;
     unsigned char *b = read_file(path, &n);
     CHECK(memcmp(b, "%PDF-", 5) == 0);
@@ -638,14 +656,8 @@ TSC_TEST(report_pdf_has_summary_then_one_page_per_finding)
 TSC_TEST(report_pdf_deidentified_has_no_identifiers_in_pages_or_metadata)
 {
     fixture f = setup(1);
-    tsc_report_options o = report_options(1);
-    const char *path = out_path("anon.pdf");
     text_log t;
-    capture_text(&t);
-    tsc_error err;
-    tsc_status st = tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err);
-    tsc__set_text_sink(NULL, NULL);
-    REQUIRE(st == TSC_OK);
+    const char *path = series_report(&f, tsc_report_pdf, "anon.pdf", 1, &t);
     CHECK(log_has(&t, "De-identified report"));
     size_t n;
     unsigned char *b = read_file(path, &n);
@@ -662,10 +674,7 @@ TSC_TEST(report_pdf_without_findings_has_a_page_per_analysed_slice)
     s.n_slices = 3;
     fixture f = setup_with(1, 1.0, &s);
     REQUIRE(tsc_series_result_get_verdict(f.sr) == TSC_VERDICT_NO_TUMOR);
-    tsc_report_options o = report_options(0);
-    const char *path = out_path("clean.pdf");
-    tsc_error err;
-    REQUIRE(tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+    const char *path = series_report(&f, tsc_report_pdf, "clean.pdf", 0, NULL);
     size_t n;
     unsigned char *b = read_file(path, &n);
     CHECK(count_pages(b, n) == 1 + 3);
@@ -676,15 +685,8 @@ TSC_TEST(report_pdf_without_findings_has_a_page_per_analysed_slice)
 TSC_TEST(report_series_png_summarises_the_series)
 {
     fixture f = setup(1);
-    tsc_report_options o = report_options(0);
-    const char *path = out_path("series.png");
     text_log t;
-    capture_text(&t);
-    tsc_error err;
-    tsc_status st = tsc_report_series_png(path, f.model, f.ix, 0, f.sr, &o, &err);
-    tsc__set_text_sink(NULL, NULL);
-    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
-    REQUIRE(st == TSC_OK);
+    const char *path = series_report(&f, tsc_report_series_png, "series.png", 0, &t);
     cairo_surface_t *s = cairo_image_surface_create_from_png(path);
     REQUIRE(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
     CHECK(cairo_image_surface_get_width(s) == 1120);
