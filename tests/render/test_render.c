@@ -69,6 +69,14 @@ static size_t first_with_verdict(const fixture *f, tsc_verdict v)
     return (size_t)-1;
 }
 
+/* The first slice stating verdict v; the case stops when there is none. */
+static const tsc_result *slice_with_verdict(const fixture *f, tsc_verdict v)
+{
+    size_t k = first_with_verdict(f, v);
+    REQUIRE(k != (size_t)-1);
+    return tsc_series_result_get_slice(f->sr, k);
+}
+
 /* Prefers a slice that also has a measured lesion (a region to draw). */
 static size_t first_with_verdict_and_lesion(const fixture *f, tsc_verdict v)
 {
@@ -210,6 +218,17 @@ static cairo_surface_t *render_slice(const fixture *f, size_t k, const tsc_overl
 }
 
 /* ---- overlay ----------------------------------------------------------- */
+
+/* The overlay of r with the default options on grey at 2 device pixels an
+ * image pixel, the text it draws captured into *t. */
+static cairo_surface_t *overlay_with_text(const fixture *f, const tsc_result *r, text_log *t)
+{
+    tsc_overlay_options o = tsc_overlay_default_options();
+    capture_text(t);
+    cairo_surface_t *s = overlay_on_grey(f->model, r, 2.0, &o);
+    tsc__set_text_sink(NULL, NULL);
+    return s;
+}
 
 /* Pixel tolerance of the references: 40 levels on 0.5 % of the pixels
  * absorbs antialiasing and a mask pixel flipping with float rounding on
@@ -381,14 +400,8 @@ TSC_TEST(overlay_text_keeps_its_device_size_at_any_zoom)
 TSC_TEST(overlay_says_no_tumor_in_green_with_confidence)
 {
     fixture f = setup(1);
-    size_t k = first_with_verdict(&f, TSC_VERDICT_NO_TUMOR);
-    REQUIRE(k != (size_t)-1);
-    const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
-    tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    capture_text(&t);
-    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
-    tsc__set_text_sink(NULL, NULL);
+    cairo_surface_t *s = overlay_with_text(&f, slice_with_verdict(&f, TSC_VERDICT_NO_TUMOR), &t);
     CHECK(log_has(&t, "NO TUMOR "));
     CHECK(log_has(&t, "%"));
     /* The banner background at its top-left corner is #009E73. */
@@ -404,11 +417,8 @@ TSC_TEST(overlay_names_the_classical_method_without_a_model)
     fixture f = setup(0);
     const tsc_result *r = tsc_series_result_get_slice(f.sr, key_slice(&f));
     REQUIRE(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
-    tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    capture_text(&t);
-    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
-    tsc__set_text_sink(NULL, NULL);
+    cairo_surface_t *s = overlay_with_text(&f, r, &t);
     CHECK(log_has(&t, "Tumour (threshold method, for comparison only)"));
     CHECK(!log_has(&t, "%")); /* no calibrated confidence to show */
     printf("%s", t.text);
@@ -419,14 +429,9 @@ TSC_TEST(overlay_names_the_classical_method_without_a_model)
 TSC_TEST(overlay_states_why_a_slice_is_inconclusive)
 {
     fixture f = setup_with(1, 19.0, NULL);
-    size_t k = first_with_verdict(&f, TSC_VERDICT_INCONCLUSIVE);
-    REQUIRE(k != (size_t)-1);
-    const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
-    tsc_overlay_options o = tsc_overlay_default_options();
+    const tsc_result *r = slice_with_verdict(&f, TSC_VERDICT_INCONCLUSIVE);
     text_log t;
-    capture_text(&t);
-    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
-    tsc__set_text_sink(NULL, NULL);
+    cairo_surface_t *s = overlay_with_text(&f, r, &t);
     printf("%s", t.text);
     CHECK(log_has(&t, "INCONCLUSIVE"));
     /* The reason is wrapped over lines; its first words are on the banner. */
