@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phantom_volume.h"
 #include "test_plugin_host.h"
 #include "tsc_plugin.h"
 #include "tsc_test.h"
@@ -42,20 +43,21 @@ static double noise(void)
     return (double)(rng_state >> 8) / 16777216.0 - 0.5; /* -0.5 .. 0.5 */
 }
 
-/* Writes the sagittal series into DIR/sag and marks it 3D. */
-static void write_sagittal(const char *dir)
+static tsc_status plugin_write_series(const char *out_dir, const tsc_dicom_write_params *p,
+                                      const tsc_dicom_write_volume *volume, tsc_error *err)
+{
+    return api->dicom_write_series(out_dir, p, volume, NULL, err);
+}
+
+/* Writes the sagittal series into <tmp>/sag and marks it 3D. */
+static void write_sagittal(void)
 {
     if (system("command -v dcmodify >/dev/null 2>&1") != 0)
         tsc_test_skip("dcmodify (Debian package dcmtk) is not installed");
-    size_t px = (size_t)NY * NZ;
-    float *v = malloc((size_t)NX * px * sizeof *v);
-    double *pos = malloc(3 * (size_t)NX * sizeof *pos);
-    REQUIRE(v && pos);
+    phantom_volume pv = phantom_volume_new(NY, NZ, NX);
     for (int k = 0; k < NX; k++) {
         double x = X0 + k;
-        pos[3 * k + 0] = x;
-        pos[3 * k + 1] = Y0;
-        pos[3 * k + 2] = ZTOP;
+        phantom_volume_place(&pv, k, x, Y0, ZTOP);
         for (int j = 0; j < NZ; j++)
             for (int i = 0; i < NY; i++) {
                 double y = Y0 + i, z = ZTOP - j, n = noise() * 60.0;
@@ -65,7 +67,7 @@ static void write_sagittal(const char *dir)
                             (z - LESION[2]) * (z - LESION[2]);
                 double val = e <= 1 ? 400 + n : 5 + fabs(n) * 0.1;
                 if (d2 <= LESION_R * LESION_R) val = 950 + n * 0.3;
-                v[(size_t)k * px + (size_t)j * NY + (size_t)i] = (float)val;
+                *phantom_volume_at(&pv, k, j, i) = (float)val;
             }
     }
     tsc_dicom_write_params p = api->dicom_write_default_params();
@@ -73,19 +75,8 @@ static void write_sagittal(const char *dir)
     p.patient_id = "REFORMAT-1";
     p.series_description = "T1 3D sagittal phantom";
     p.uid_seed = "test-reformat";
-    p.pixel_spacing[0] = p.pixel_spacing[1] = 1.0;
-    p.slice_thickness = 1.0;
     const double sag[6] = {0, 1, 0, 0, 0, -1};
-    memcpy(p.orientation, sag, sizeof sag);
-    tsc_dicom_write_volume vol = {NY, NZ, NX, v, pos};
-    char out[4096];
-    snprintf(out, sizeof out, "%s/sag", dir);
-    tsc_error err;
-    tsc_status st = api->dicom_write_series(out, &p, &vol, NULL, &err);
-    if (st != TSC_OK) fprintf(stderr, "writing the series: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    free(v);
-    free(pos);
+    const char *out = phantom_volume_write(&pv, "sag", p, sag, plugin_write_series);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "dcmodify -nb -m '(0018,0023)=3D' '%s'/*.dcm >/dev/null 2>&1", out);
     REQUIRE(system(cmd) == 0);
@@ -122,7 +113,7 @@ TSC_TEST(reformat_sagittal_3d_volume_is_analysed_on_an_axial_reformat)
 {
     api = load_api();
     const char *dir = tsc_test_tmpdir();
-    write_sagittal(dir);
+    write_sagittal();
     tsc_model *m = scoped_model();
     tsc_dicom_index *ix = open_study(dir);
     REQUIRE(api->study_get_series(ix, 0)->n_slices == NX);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phantom_volume.h"
 #include "reformat.h"
 #include "tsc_dicom.h"
 #include "tsc_dicom_write.h"
@@ -22,39 +23,31 @@ static double f(double x, double y, double z)
     return 1000.0 + 2.0 * x + 4.0 * y + 6.0 * z;
 }
 
-static tsc_dicom_index *write_and_open(const char *dir)
+static tsc_status write_series(const char *out_dir, const tsc_dicom_write_params *p,
+                               const tsc_dicom_write_volume *volume, tsc_error *err)
 {
-    size_t px = (size_t)NX * NZ;
-    float *v = malloc((size_t)NY * px * sizeof *v);
-    double *pos = malloc(3 * (size_t)NY * sizeof *pos);
-    REQUIRE(v && pos);
+    return tsc_dicom_write_series(out_dir, p, volume, NULL, err);
+}
+
+/* The coronal volume written into <tmp>/cor and opened. */
+static tsc_dicom_index *write_and_open(void)
+{
+    phantom_volume pv = phantom_volume_new(NX, NZ, NY);
     const double x0 = -19.5, ztop = 14.5, y0 = -11.5;
     for (int k = 0; k < NY; k++) {
         double y = y0 + k;
-        pos[3 * k + 0] = x0;
-        pos[3 * k + 1] = y;
-        pos[3 * k + 2] = ztop;
+        phantom_volume_place(&pv, k, x0, y, ztop);
         for (int j = 0; j < NZ; j++)
             for (int i = 0; i < NX; i++)
-                v[(size_t)k * px + (size_t)j * NX + (size_t)i] = (float)f(x0 + i, y, ztop - j);
+                *phantom_volume_at(&pv, k, j, i) = (float)f(x0 + i, y, ztop - j);
     }
     tsc_dicom_write_params p = tsc_dicom_write_default_params();
     p.patient_name = "Phantom^Grid";
     p.patient_id = "GRID-1";
     p.uid_seed = "test-reformat-grid";
-    p.pixel_spacing[0] = p.pixel_spacing[1] = 1.0;
-    p.slice_thickness = 1.0;
     const double cor[6] = {1, 0, 0, 0, 0, -1};
-    memcpy(p.orientation, cor, sizeof cor);
-    tsc_dicom_write_volume vol = {NX, NZ, NY, v, pos};
-    char out[4096];
-    snprintf(out, sizeof out, "%s/cor", dir);
+    const char *out = phantom_volume_write(&pv, "cor", p, cor, write_series);
     tsc_error err;
-    tsc_status st = tsc_dicom_write_series(out, &p, &vol, NULL, &err);
-    if (st != TSC_OK) fprintf(stderr, "write: %s\n", err.message);
-    REQUIRE(st == TSC_OK);
-    free(v);
-    free(pos);
     const char *paths[] = {out};
     tsc_dicom_open_params op = tsc_dicom_default_open_params();
     tsc_dicom_index *ix = NULL;
@@ -65,7 +58,7 @@ static tsc_dicom_index *write_and_open(const char *dir)
 
 TSC_TEST(reformat_of_a_linear_volume_reproduces_it_on_an_axial_lps_grid)
 {
-    tsc_dicom_index *ix = write_and_open(tsc_test_tmpdir());
+    tsc_dicom_index *ix = write_and_open();
     tsc_reformat *rf = NULL;
     tsc_error err;
     tsc_status st = tsc_reformat_axial_new(ix, 0, 0, NULL, NULL, &rf, &err);

@@ -52,6 +52,12 @@ static int is_probability(double p)
     return p >= 0.0 && p <= 1.0;
 }
 
+/* A struct the plugin returned by value (a *_default_* function's) must be
+ * the size this host allocated for it (rule 4). */
+#define CHECK_HOST_SIZED(s, fn)                                                                    \
+    CHECK((s).struct_size == sizeof(s), fn "(): %zu bytes, host has %zu", (s).struct_size,         \
+          sizeof(s))
+
 static long file_size(const char *path)
 {
     struct stat st;
@@ -162,21 +168,17 @@ int main(int argc, char **argv)
               ao.min_lesion_area_mm2 == 10.0 && ao.cancel == NULL,
           "unexpected default analysis options");
     tsc_dicom_open_params op = api->study_default_params();
-    CHECK(op.struct_size == sizeof op, "study_default_params(): %zu bytes, host has %zu",
-          op.struct_size, sizeof op);
+    CHECK_HOST_SIZED(op, "study_default_params");
     tsc_model_params mp = api->model_default_params();
-    CHECK(mp.struct_size == sizeof mp, "model_default_params(): %zu bytes, host has %zu",
-          mp.struct_size, sizeof mp);
+    CHECK_HOST_SIZED(mp, "model_default_params");
     tsc_report_options ro = api->report_default_options();
     CHECK(ro.struct_size == sizeof ro && ro.overlay.struct_size == sizeof ro.overlay,
           "report_default_options(): %zu/%zu bytes, host has %zu/%zu", ro.struct_size,
           ro.overlay.struct_size, sizeof ro, sizeof ro.overlay);
     tsc_overlay_options oo = api->overlay_default_options();
-    CHECK(oo.struct_size == sizeof oo, "overlay_default_options(): %zu bytes, host has %zu",
-          oo.struct_size, sizeof oo);
+    CHECK_HOST_SIZED(oo, "overlay_default_options");
     tsc_dicom_write_params wp = api->dicom_write_default_params();
-    CHECK(wp.struct_size == sizeof wp, "dicom_write_default_params(): %zu bytes, host has %zu",
-          wp.struct_size, sizeof wp);
+    CHECK_HOST_SIZED(wp, "dicom_write_default_params");
     ro.force = 1;
 
     /* ---- the study ---- */

@@ -55,6 +55,18 @@ static tsc_scope_decision check(const tsc_model *m, const tsc_scope_input *in)
     return d;
 }
 
+/* The scope refuses `in` with `code`, and its reason says `says` (NULL:
+ * whatever it says). */
+static void check_refused(const tsc_model *m, const tsc_scope_input *in, tsc_scope_code code,
+                          const char *says)
+{
+    tsc_scope_decision d = check(m, in);
+    CHECK(!d.in_scope && d.code == code);
+    if (says && !strstr(d.reason, says))
+        fprintf(stderr, "scope reason \"%s\" does not say \"%s\"\n", d.reason, says);
+    CHECK(!says || strstr(d.reason, says) != NULL);
+}
+
 TSC_TEST(scope_accepts_axial_t1_and_names_its_family)
 {
     tsc_model *m = phantom(1);
@@ -76,13 +88,10 @@ TSC_TEST(scope_refuses_ct_naming_the_modality)
     tsc_scope_input in = axial_t1();
     in.modality = "CT";
     in.sop_class_uid = "1.2.840.10008.5.1.4.1.1.2";
-    tsc_scope_decision d = check(m, &in);
-    CHECK(!d.in_scope && d.code == TSC_SCOPE_MODALITY);
-    CHECK(strstr(d.reason, "CT is outside the model's scope (MR only)") != NULL);
+    check_refused(m, &in, TSC_SCOPE_MODALITY, "CT is outside the model's scope (MR only)");
     /* A model without a scope block still reads MR only. */
     tsc_model *plain = phantom(0);
-    d = check(plain, &in);
-    CHECK(!d.in_scope && d.code == TSC_SCOPE_MODALITY);
+    check_refused(plain, &in, TSC_SCOPE_MODALITY, NULL);
     tsc_model_free(plain);
     tsc_model_free(m);
 }
@@ -92,9 +101,8 @@ TSC_TEST(scope_refuses_diffusion_by_image_type_or_b_value)
     tsc_model *m = phantom(1);
     tsc_scope_input in = axial_t1();
     in.image_type = "DERIVED\\PRIMARY\\DIFFUSION\\ADC\\ND";
-    tsc_scope_decision d = check(m, &in);
-    CHECK(!d.in_scope && d.code == TSC_SCOPE_DIFFUSION);
-    CHECK(strstr(d.reason, "diffusion-weighted series: the model reads T1/T1 post-contrast/T2/FLAIR"));
+    check_refused(m, &in, TSC_SCOPE_DIFFUSION,
+                  "diffusion-weighted series: the model reads T1/T1 post-contrast/T2/FLAIR");
     in = axial_t1();
     in.max_b_value = 1000;
     CHECK(check(m, &in).code == TSC_SCOPE_DIFFUSION);
@@ -110,9 +118,7 @@ TSC_TEST(scope_refuses_echo_planar_and_mosaic_series)
     tsc_scope_input in = axial_t1();
     in.scanning_sequence = "EP";
     in.sequence_variant = "SK\\SS";
-    tsc_scope_decision d = check(m, &in);
-    CHECK(!d.in_scope && d.code == TSC_SCOPE_EPI);
-    CHECK(strstr(d.reason, "echo-planar") != NULL);
+    check_refused(m, &in, TSC_SCOPE_EPI, "echo-planar");
     in = axial_t1();
     in.image_type = "ORIGINAL\\PRIMARY\\M\\ND\\MOSAIC";
     in.n_mosaic = 36;
@@ -129,9 +135,7 @@ TSC_TEST(scope_never_analyses_secondary_capture_seg_sr_or_colour)
     tsc_model *m = phantom(1);
     tsc_scope_input in = axial_t1();
     in.sop_class_uid = "1.2.840.10008.5.1.4.1.1.7"; /* our own SC overlays */
-    tsc_scope_decision d = check(m, &in);
-    CHECK(!d.in_scope && d.code == TSC_SCOPE_OBJECT);
-    CHECK(strstr(d.reason, "Secondary Capture") != NULL);
+    check_refused(m, &in, TSC_SCOPE_OBJECT, "Secondary Capture");
     in = axial_t1();
     in.sop_class_uid = "1.2.840.10008.5.1.4.1.1.66.4";
     in.modality = "SEG";
@@ -143,9 +147,7 @@ TSC_TEST(scope_never_analyses_secondary_capture_seg_sr_or_colour)
     in = axial_t1();
     in.photometric = "RGB";
     in.samples_per_pixel = 3;
-    d = check(m, &in);
-    CHECK(!d.in_scope && d.code == TSC_SCOPE_COLOR);
-    CHECK(strstr(d.reason, "greyscale") != NULL);
+    check_refused(m, &in, TSC_SCOPE_COLOR, "greyscale");
     tsc_model_free(m);
 }
 
@@ -158,8 +160,7 @@ TSC_TEST(scope_refuses_derived_images_localizers_and_phase)
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         tsc_scope_input in = axial_t1();
         in.image_type = types[i];
-        tsc_scope_decision d = check(m, &in);
-        CHECK(!d.in_scope && d.code == TSC_SCOPE_DERIVED);
+        check_refused(m, &in, TSC_SCOPE_DERIVED, NULL);
     }
     tsc_model_free(m);
 }
@@ -246,90 +247,90 @@ static float *head(int n, double spacing, double ry_mm, double rx_mm, double r_m
     return p;
 }
 
-static tsc_result *analyse(tsc_model *m, const float *px, int n, double spacing)
+/* A head slice (head()'s picture of n x n 1 mm pixels) analysed by m and
+ * described; analysed_free() frees it and m. */
+typedef struct analysed {
+    tsc_model *m;
+    float *px;
+    tsc_result *r;
+    tsc_description d;
+} analysed;
+
+static analysed analyse_head(tsc_model *m, int n, double ry_mm, double rx_mm, double r_mm,
+                             unsigned seed)
 {
-    tsc_slice s = {px, n, n, {spacing, spacing}};
-    tsc_result *r = NULL;
+    analysed a = {.m = m, .px = head(n, 1.0, ry_mm, rx_mm, r_mm, seed)};
+    tsc_slice s = {a.px, n, n, {1.0, 1.0}};
     tsc_error err;
-    tsc_status st = tsc_analyze_slice(m, &s, NULL, &r, &err);
+    tsc_status st = tsc_analyze_slice(m, &s, NULL, &a.r, &err);
     if (st != TSC_OK) fprintf(stderr, "analyse: %s\n", err.message);
     REQUIRE(st == TSC_OK);
-    return r;
+    tsc_result_describe(m, a.r, &a.d);
+    return a;
+}
+
+static void analysed_free(analysed *a)
+{
+    tsc_result_free(a->r);
+    free(a->px);
+    tsc_model_free(a->m);
 }
 
 TSC_TEST(no_tumor_states_p_no_tumor_and_no_type)
 {
-    tsc_model *m = phantom(0);
-    float *px = head(128, 1.0, 51, 43, 0, 2);
-    tsc_result *r = analyse(m, px, 128, 1.0);
-    REQUIRE(tsc_result_get_verdict(r) == TSC_VERDICT_NO_TUMOR);
-    size_t nt = tsc_model_get_no_tumor_class(m);
-    CHECK(tsc_result_get_label(r) == nt);
-    CHECK_NEAR(tsc_result_get_confidence(r), tsc_result_get_probability(r, nt), 1e-9);
-    tsc_description d;
-    tsc_result_describe(m, r, &d);
-    CHECK(d.verdict == TSC_VERDICT_NO_TUMOR);
-    CHECK(d.type == (size_t)-1);
-    CHECK(!strcmp(d.headline, "NO TUMOR"));
-    CHECK(d.color == 0x009E73u);
+    analysed a = analyse_head(phantom(0), 128, 51, 43, 0, 2);
+    REQUIRE(tsc_result_get_verdict(a.r) == TSC_VERDICT_NO_TUMOR);
+    size_t nt = tsc_model_get_no_tumor_class(a.m);
+    CHECK(tsc_result_get_label(a.r) == nt);
+    CHECK_NEAR(tsc_result_get_confidence(a.r), tsc_result_get_probability(a.r, nt), 1e-9);
+    CHECK(a.d.verdict == TSC_VERDICT_NO_TUMOR);
+    CHECK(a.d.type == (size_t)-1);
+    CHECK(!strcmp(a.d.headline, "NO TUMOR"));
+    CHECK(a.d.color == 0x009E73u);
     char expect[64];
-    snprintf(expect, sizeof expect, "NO TUMOR %.1f%%", 100.0 * tsc_result_get_probability(r, nt));
-    if (tsc_result_get_probability(r, nt) < 0.9995) CHECK(!strcmp(d.label, expect));
-    tsc_result_free(r);
-    free(px);
-    tsc_model_free(m);
+    snprintf(expect, sizeof expect, "NO TUMOR %.1f%%", 100.0 * tsc_result_get_probability(a.r, nt));
+    if (tsc_result_get_probability(a.r, nt) < 0.9995) CHECK(!strcmp(a.d.label, expect));
+    analysed_free(&a);
 }
 
 TSC_TEST(tumor_states_type_given_tumour_and_p_tumour)
 {
-    tsc_model *m = phantom(0);
-    float *px = head(128, 1.0, 51, 43, 10, 3);
-    tsc_result *r = analyse(m, px, 128, 1.0);
-    REQUIRE(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
-    size_t type = tsc_result_get_label(r);
-    double pt = tsc_result_get_tumor_probability(r);
-    CHECK(type != tsc_model_get_no_tumor_class(m));
-    CHECK_NEAR(tsc_result_get_confidence(r), tsc_result_get_probability(r, type) / pt, 1e-9);
-    tsc_description d;
-    tsc_result_describe(m, r, &d);
-    CHECK(d.type == type);
-    CHECK_NEAR(d.tumor_probability, pt, 1e-12);
-    CHECK(d.color == tsc_model_get_class_color(m, type) || d.type_uncertain);
-    CHECK(strstr(d.label, tsc_model_get_class_display(m, type)) != NULL);
+    analysed a = analyse_head(phantom(0), 128, 51, 43, 10, 3);
+    REQUIRE(tsc_result_get_verdict(a.r) == TSC_VERDICT_TUMOR);
+    size_t type = tsc_result_get_label(a.r);
+    double pt = tsc_result_get_tumor_probability(a.r);
+    CHECK(type != tsc_model_get_no_tumor_class(a.m));
+    CHECK_NEAR(tsc_result_get_confidence(a.r), tsc_result_get_probability(a.r, type) / pt, 1e-9);
+    CHECK(a.d.type == type);
+    CHECK_NEAR(a.d.tumor_probability, pt, 1e-12);
+    CHECK(a.d.color == tsc_model_get_class_color(a.m, type) || a.d.type_uncertain);
+    CHECK(strstr(a.d.label, tsc_model_get_class_display(a.m, type)) != NULL);
     /* The head is measured on tumour slices too (the series rule compares slices). */
-    CHECK(isfinite(tsc_result_get_head_area_mm2(r)));
-    tsc_result_free(r);
-    free(px);
-    tsc_model_free(m);
+    CHECK(isfinite(tsc_result_get_head_area_mm2(a.r)));
+    analysed_free(&a);
 }
 
 TSC_TEST(slice_with_too_little_head_is_not_assessable_and_grey)
 {
-    tsc_model *m = phantom(0);
     /* A vertex-like slice: a head section of about 15 cm². */
-    float *px = head(256, 1.0, 24, 20, 0, 4);
-    tsc_result *r = analyse(m, px, 256, 1.0);
-    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_NOT_ASSESSABLE);
-    CHECK(isnan(tsc_result_get_confidence(r)));
-    CHECK(tsc_result_n_lesions(r) == 0);
-    CHECK_NEAR(tsc_result_get_head_area_mm2(r), M_PI * 24 * 20, 0.15 * M_PI * 24 * 20);
-    tsc_description d;
-    tsc_result_describe(m, r, &d);
-    CHECK(!strcmp(d.headline, "NOT ASSESSABLE"));
-    CHECK(d.color == TSC_COLOR_NOT_ASSESSABLE);
-    CHECK(strstr(d.reason, "too little of the head") != NULL);
-    CHECK(strstr(d.reason, " px") == NULL); /* sentences, not pixel counts */
+    analysed a = analyse_head(phantom(0), 256, 24, 20, 0, 4);
+    CHECK(tsc_result_get_verdict(a.r) == TSC_VERDICT_NOT_ASSESSABLE);
+    CHECK(isnan(tsc_result_get_confidence(a.r)));
+    CHECK(tsc_result_n_lesions(a.r) == 0);
+    CHECK_NEAR(tsc_result_get_head_area_mm2(a.r), M_PI * 24 * 20, 0.15 * M_PI * 24 * 20);
+    CHECK(!strcmp(a.d.headline, "NOT ASSESSABLE"));
+    CHECK(a.d.color == TSC_COLOR_NOT_ASSESSABLE);
+    CHECK(strstr(a.d.reason, "too little of the head") != NULL);
+    CHECK(strstr(a.d.reason, " px") == NULL); /* sentences, not pixel counts */
     /* The rule can be switched off. */
-    tsc_slice s = {px, 256, 256, {1.0, 1.0}};
+    tsc_slice s = {a.px, 256, 256, {1.0, 1.0}};
     tsc_analysis_options o = tsc_analysis_default_options();
     o.not_assessable_rule = 0;
     tsc_result *r2 = NULL;
-    REQUIRE(tsc_analyze_slice(m, &s, &o, &r2, NULL) == TSC_OK);
+    REQUIRE(tsc_analyze_slice(a.m, &s, &o, &r2, NULL) == TSC_OK);
     CHECK(tsc_result_get_verdict(r2) != TSC_VERDICT_NOT_ASSESSABLE);
     tsc_result_free(r2);
-    tsc_result_free(r);
-    free(px);
-    tsc_model_free(m);
+    analysed_free(&a);
 }
 
 TSC_TEST(inconclusive_reasons_are_sentences_without_pixel_counts)
@@ -341,20 +342,15 @@ TSC_TEST(inconclusive_reasons_are_sentences_without_pixel_counts)
                                "s|\"tumor_probability\": 0.5|\"tumor_probability\": 0.99|");
     tsc_model *m = NULL;
     REQUIRE(tsc_model_load(path, NULL, &m, NULL) == TSC_OK);
-    float *px = head(128, 1.0, 51, 43, 10, 5);
-    tsc_result *r = analyse(m, px, 128, 1.0);
-    REQUIRE(tsc_result_get_verdict(r) == TSC_VERDICT_INCONCLUSIVE);
-    CHECK(isnan(tsc_result_get_confidence(r)));
-    tsc_description d;
-    tsc_result_describe(m, r, &d);
-    CHECK(!strcmp(d.label, "INCONCLUSIVE"));
-    CHECK(d.color == TSC_COLOR_INCONCLUSIVE);
-    CHECK(d.type == (size_t)-1);
-    CHECK(strstr(d.reason, "the segmentation outlines a region but P(tumour)") != NULL);
-    CHECK(strstr(d.reason, " px") == NULL);
-    tsc_result_free(r);
-    free(px);
-    tsc_model_free(m);
+    analysed a = analyse_head(m, 128, 51, 43, 10, 5);
+    REQUIRE(tsc_result_get_verdict(a.r) == TSC_VERDICT_INCONCLUSIVE);
+    CHECK(isnan(tsc_result_get_confidence(a.r)));
+    CHECK(!strcmp(a.d.label, "INCONCLUSIVE"));
+    CHECK(a.d.color == TSC_COLOR_INCONCLUSIVE);
+    CHECK(a.d.type == (size_t)-1);
+    CHECK(strstr(a.d.reason, "the segmentation outlines a region but P(tumour)") != NULL);
+    CHECK(strstr(a.d.reason, " px") == NULL);
+    analysed_free(&a);
 }
 
 /* ---- series ---------------------------------------------------------- */
@@ -381,14 +377,7 @@ static tsc_series_result *run_stack(tsc_model *m, stack *st, size_t n)
         pos[3 * k + 1] = -64;
         pos[3 * k + 2] = 5.0 * (double)k;
     }
-    tsc_series_source src;
-    memset(&src, 0, sizeof src);
-    src.struct_size = sizeof src;
-    src.n_slices = n;
-    src.locations_mm = loc;
-    src.fetch = fetch;
-    src.release = tsc_test_release_slice;
-    src.user_data = st;
+    tsc_series_source src = tsc_test_series_source(n, loc, fetch, st);
     src.positions_mm = pos;
     memcpy(src.orientation, AXIAL, sizeof AXIAL);
     tsc_series_result *sr = NULL;

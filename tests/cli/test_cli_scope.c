@@ -74,6 +74,17 @@ static const cJSON *only_series(const cJSON *root)
     return cJSON_GetArrayItem(series, 0);
 }
 
+/* `tumorscope analyze` of the folder `in` exits with 5: its one series is
+ * not analysed, for a reason that says `says`. */
+static void check_not_analysed(const char *in, const char *name, const char *says)
+{
+    cJSON *root = analyze(in, name, NULL, 5);
+    const cJSON *s = only_series(root);
+    CHECK(!strcmp(str(s, "verdict"), "not_analysed"));
+    CHECK(strstr(str(s, "reason"), says) != NULL);
+    cJSON_Delete(root);
+}
+
 TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
 {
     setup();
@@ -101,11 +112,7 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
             ">/dev/null 2>&1",
             bin, samples, out) == 0);
     snprintf(in, sizeof in, "%s/series000_dicom/SC", out);
-    root = analyze(in, "sc", NULL, 5);
-    s = only_series(root);
-    CHECK(!strcmp(str(s, "verdict"), "not_analysed"));
-    CHECK(strstr(str(s, "reason"), "Secondary Capture") != NULL);
-    cJSON_Delete(root);
+    check_not_analysed(in, "sc", "Secondary Capture");
 
     /* The same colour pictures claiming to be MR images. */
     REQUIRE(tsc_test_system(
@@ -113,11 +120,7 @@ TSC_TEST(cli_ct_secondary_capture_and_colour_are_not_analysed_with_a_reason)
                 "-m '(0008,0016)=1.2.840.10008.5.1.4.1.1.4' '%s'/rgb/*.dcm >/dev/null 2>&1",
                 t, in, t, t) == 0);
     snprintf(in, sizeof in, "%s/rgb", t);
-    root = analyze(in, "rgb", NULL, 5);
-    s = only_series(root);
-    CHECK(!strcmp(str(s, "verdict"), "not_analysed"));
-    CHECK(strstr(str(s, "reason"), "colour images") != NULL);
-    cJSON_Delete(root);
+    check_not_analysed(in, "rgb", "colour images");
 }
 
 TSC_TEST(cli_force_scope_analyses_and_warns_on_every_result)

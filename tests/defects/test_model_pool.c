@@ -242,13 +242,8 @@ TSC_TEST(model_engines_run_the_verified_bytes_after_the_file_is_replaced)
     CHECK(same(second, verified));
 
     /* And so does a series on several threads. */
-    tsc_series_source src;
-    memset(&src, 0, sizeof src);
-    src.struct_size = sizeof src;
-    src.n_slices = N_SLICES;
+    tsc_series_source src = tsc_test_series_source(N_SLICES, NULL, fetch, NULL);
     src.slice_spacing_mm = 5.0;
-    src.fetch = fetch;
-    src.release = tsc_test_release_slice;
     tsc_series_result *sr = NULL;
     REQUIRE(tsc_analyze_series(m, &src, NULL, 4, NULL, NULL, &sr, &err) == TSC_OK);
     REQUIRE(tsc_series_result_n_failed(sr) == 0);

@@ -39,6 +39,7 @@
 
 #include "tsc_dicom.h"
 #include "tsc_test.h"
+#include "tsc_test_dcmtk.h"
 
 namespace {
 
@@ -863,14 +864,7 @@ void write_32bit(const std::string &path, bool is_signed, bool big_endian, const
     ds->putAndInsertString(DCM_SeriesInstanceUID, series.c_str());
     ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.10.1137.32");
     ds->putAndInsertString(DCM_Modality, "MR");
-    ds->putAndInsertUint16(DCM_Rows, (Uint16)rows);
-    ds->putAndInsertUint16(DCM_Columns, (Uint16)cols);
-    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
-    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-    ds->putAndInsertUint16(DCM_BitsAllocated, 32);
-    ds->putAndInsertUint16(DCM_BitsStored, 32);
-    ds->putAndInsertUint16(DCM_HighBit, 31);
-    ds->putAndInsertUint16(DCM_PixelRepresentation, is_signed ? 1 : 0);
+    tsc_test_put_mono_pixel_module(ds, rows, cols, 32, 32, is_signed);
     /* In memory DCMTK keeps OW as host-order 16-bit words and writes each
      * word in the file's byte order: (lo, hi) gives a little-endian 32-bit
      * value, (hi, lo) a big-endian one. */
@@ -1052,14 +1046,7 @@ void write_foreign_seg(const std::string &path, const Spec &src, int frames)
     ds->putAndInsertString(DCM_SeriesDescription, "PACS tumour segmentation");
     ds->putAndInsertString(DCM_PatientID, "TSC-TEST-1");
     ds->putAndInsertString(DCM_ImageType, "DERIVED\\PRIMARY");
-    ds->putAndInsertUint16(DCM_Rows, (Uint16)rows);
-    ds->putAndInsertUint16(DCM_Columns, (Uint16)cols);
-    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
-    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-    ds->putAndInsertUint16(DCM_BitsAllocated, 1);
-    ds->putAndInsertUint16(DCM_BitsStored, 1);
-    ds->putAndInsertUint16(DCM_HighBit, 0);
-    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    tsc_test_put_mono_pixel_module(ds, rows, cols, 1, 1);
     ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str());
     ds->putAndInsertString(DCM_SegmentationType, "BINARY");
     DcmItem *it = nullptr;

@@ -221,6 +221,23 @@ char *tsc_test_read_file(const char *path, size_t *len)
     return buf;
 }
 
+void tsc_test_write_file(const char *path, const char *fmt, ...)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(f, fmt, ap);
+    va_end(ap);
+    if (fclose(f) != 0 || n < 0) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(1);
+    }
+}
+
 size_t tsc_test_count_entries(const char *dir)
 {
     DIR *d = opendir(dir);

@@ -48,6 +48,10 @@ int tsc_test_free_port(void);
 /* A whole file, NUL-terminated past its `*len` bytes (len may be NULL), or
  * NULL when it cannot be read; the caller frees it. */
 char *tsc_test_read_file(const char *path, size_t *len);
+/* Writes the text printf-style `fmt` makes into `path`, replacing the file;
+ * the case fails and stops when it cannot. */
+void tsc_test_write_file(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* How many entries a directory holds besides . and .. (0 when it cannot be
  * opened). */
 size_t tsc_test_count_entries(const char *dir);

@@ -19,6 +19,18 @@ void tsc_test_release_slice(void *user, void *token)
     free(token);
 }
 
+tsc_series_source tsc_test_series_source(size_t n, const double *locations_mm,
+                                         tsc_slice_fetch_fn fetch, void *user_data)
+{
+    tsc_series_source src = {.struct_size = sizeof src,
+                             .n_slices = n,
+                             .locations_mm = locations_mm,
+                             .fetch = fetch,
+                             .release = tsc_test_release_slice,
+                             .user_data = user_data};
+    return src;
+}
+
 tsc_model *tsc_test_load_model(const char *manifest, const tsc_model_params *params)
 {
     tsc_model_params p = tsc_model_default_params();

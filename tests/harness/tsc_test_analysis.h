@@ -13,6 +13,12 @@
 tsc_status tsc_test_give_slice(float *pixels, int n, double spacing_mm, tsc_slice *s, void **token);
 void tsc_test_release_slice(void *user, void *token);
 
+/* A series of n slices that `fetch` hands over with tsc_test_give_slice
+ * (released by tsc_test_release_slice), at locations_mm (NULL: unknown),
+ * with `user_data`; everything else zero. */
+tsc_series_source tsc_test_series_source(size_t n, const double *locations_mm,
+                                         tsc_slice_fetch_fn fetch, void *user_data);
+
 /* The model of `manifest` loaded with `params` (NULL: the defaults, on one
  * thread); the case stops, with the loader's message, when it fails. */
 tsc_model *tsc_test_load_model(const char *manifest, const tsc_model_params *params);

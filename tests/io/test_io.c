@@ -135,17 +135,25 @@ static nifti_spec small_spec(int nx, int ny, int nz, int datatype, int bitpix)
 
 /* ---- PNG ------------------------------------------------------------------- */
 
+/* im written to path with our writer and read back with our reader, which
+ * must both succeed. */
+static tsc_gray_image *png_round_trip(const tsc_gray_image *im, const char *path)
+{
+    tsc_error err;
+    CHECK_STATUS(tsc_png_write(path, im, &err), TSC_OK);
+    tsc_gray_image *back = NULL;
+    CHECK_STATUS(tsc_png_read(path, &back, &err), TSC_OK);
+    REQUIRE(back);
+    return back;
+}
+
 TSC_TEST(png_round_trips_8_bit)
 {
     tsc_gray_image *im = tsc_gray_image_new(37, 23, 8);
     REQUIRE(im);
     for (int i = 0; i < 37 * 23; i++) ((uint8_t *)im->pixels)[i] = (uint8_t)(i * 7);
-    tsc_error err;
     const char *path = tsc_test_path("a8.png");
-    CHECK_STATUS(tsc_png_write(path, im, &err), TSC_OK);
-    tsc_gray_image *back = NULL;
-    CHECK_STATUS(tsc_png_read(path, &back, &err), TSC_OK);
-    REQUIRE(back);
+    tsc_gray_image *back = png_round_trip(im, path);
     CHECK(back->width == 37 && back->height == 23 && back->bit_depth == 8);
     CHECK(memcmp(back->pixels, im->pixels, 37 * 23) == 0);
     CHECK(back->flags == 0);
@@ -162,22 +170,18 @@ TSC_TEST(png_round_trips_16_bit)
     for (int i = 0; i < 19 * 31; i++) ((uint16_t *)im->pixels)[i] = (uint16_t)(i * 2113 + 7);
     tsc_error err;
     const char *path = tsc_test_path("a16.png");
-    CHECK_STATUS(tsc_png_write(path, im, &err), TSC_OK);
-    tsc_gray_image *back = NULL;
-    CHECK_STATUS(tsc_png_read(path, &back, &err), TSC_OK);
-    REQUIRE(back);
+    tsc_gray_image *back = png_round_trip(im, path);
     CHECK(back->bit_depth == 16);
     CHECK(memcmp(back->pixels, im->pixels, 19 * 31 * 2) == 0);
     /* The file itself is big-endian as PNG requires: read it from memory too. */
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    unsigned char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    size_t n;
+    unsigned char *buf = (unsigned char *)tsc_test_read_file(path, &n);
+    REQUIRE(buf);
     tsc_gray_image *mem = NULL;
     CHECK_STATUS(tsc_png_read_memory(buf, n, "a16.png", &mem, &err), TSC_OK);
     REQUIRE(mem);
     CHECK(memcmp(mem->pixels, im->pixels, 19 * 31 * 2) == 0);
+    free(buf);
     tsc_gray_image_free(mem);
     tsc_gray_image_free(im);
     tsc_gray_image_free(back);
@@ -228,12 +232,9 @@ TSC_TEST(png_read_rejects_non_png_and_truncated_files)
     const char *good = tsc_test_path("good.png");
     CHECK_STATUS(tsc_png_write(good, src, &err), TSC_OK);
     tsc_gray_image_free(src);
-    FILE *f = fopen(good, "rb");
-    REQUIRE(f);
-    unsigned char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    REQUIRE(n > 100);
+    size_t n = 0;
+    unsigned char *buf = (unsigned char *)tsc_test_read_file(good, &n);
+    REQUIRE(buf && n > 100);
     CHECK_STATUS(tsc_png_read_memory(buf, n / 2, "half.png", &im, &err), TSC_EFORMAT);
     CHECK(strstr(err.message, "half.png") != NULL);
     CHECK(im == NULL);
@@ -241,6 +242,7 @@ TSC_TEST(png_read_rejects_non_png_and_truncated_files)
     buf[20] ^= 0x55;
     CHECK_STATUS(tsc_png_read_memory(buf, n, "crc.png", &im, &err), TSC_EFORMAT);
     CHECK(im == NULL);
+    free(buf);
 }
 
 /* Writes a colour PNG with libpng (our writer only makes grayscale). */
@@ -269,16 +271,25 @@ static void write_color_png(const char *path, int color_type, int bit_depth, con
     fclose(f);
 }
 
+/* A colour PNG written with libpng (as `name` in the test's folder) and
+ * read back with our reader, which must take it. */
+static tsc_gray_image *read_back_color_png(const char *name, int color_type, int bit_depth,
+                                           const void *rows_data, int width, int height)
+{
+    const char *path = tsc_test_path("%s", name);
+    write_color_png(path, color_type, bit_depth, rows_data, width, height);
+    tsc_gray_image *im = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_png_read(path, &im, &err), TSC_OK);
+    REQUIRE(im);
+    return im;
+}
+
 TSC_TEST(png_read_converts_color_palette_and_alpha_to_gray)
 {
-    tsc_error err;
-    tsc_gray_image *im = NULL;
     /* RGB: white, black, pure green. */
     const unsigned char rgb[] = {255, 255, 255, 0, 0, 0, 0, 255, 0};
-    const char *p1 = tsc_test_path("rgb.png");
-    write_color_png(p1, PNG_COLOR_TYPE_RGB, 8, rgb, 3, 1);
-    CHECK_STATUS(tsc_png_read(p1, &im, &err), TSC_OK);
-    REQUIRE(im);
+    tsc_gray_image *im = read_back_color_png("rgb.png", PNG_COLOR_TYPE_RGB, 8, rgb, 3, 1);
     CHECK(im->bit_depth == 8 && im->width == 3 && im->height == 1);
     CHECK(im->flags & TSC_PNG_FROM_COLOR);
     CHECK(tsc_gray_image_get(im, 0, 0) == 255);
@@ -288,19 +299,13 @@ TSC_TEST(png_read_converts_color_palette_and_alpha_to_gray)
     tsc_gray_image_free(im);
     /* 16-bit gray with alpha keeps 16 bits and drops the alpha. */
     const unsigned char ga16[] = {0x12, 0x34, 0xff, 0xff, 0xab, 0xcd, 0x00, 0x00};
-    const char *p2 = tsc_test_path("ga16.png");
-    write_color_png(p2, PNG_COLOR_TYPE_GRAY_ALPHA, 16, ga16, 2, 1);
-    CHECK_STATUS(tsc_png_read(p2, &im, &err), TSC_OK);
-    REQUIRE(im);
+    im = read_back_color_png("ga16.png", PNG_COLOR_TYPE_GRAY_ALPHA, 16, ga16, 2, 1);
     CHECK(im->bit_depth == 16 && (im->flags & TSC_PNG_ALPHA_DROPPED));
     CHECK(tsc_gray_image_get(im, 0, 0) == 0x1234 && tsc_gray_image_get(im, 1, 0) == 0xabcd);
     tsc_gray_image_free(im);
     /* A 1-bit palette image expands to 0/255. */
     const unsigned char pal[] = {0x40}; /* pixels 0,1,0,0 */
-    const char *p3 = tsc_test_path("pal.png");
-    write_color_png(p3, PNG_COLOR_TYPE_PALETTE, 1, pal, 4, 1);
-    CHECK_STATUS(tsc_png_read(p3, &im, &err), TSC_OK);
-    REQUIRE(im);
+    im = read_back_color_png("pal.png", PNG_COLOR_TYPE_PALETTE, 1, pal, 4, 1);
     CHECK(im->bit_depth == 8 && (im->flags & TSC_PNG_EXPANDED));
     CHECK(tsc_gray_image_get(im, 0, 0) == 0 && tsc_gray_image_get(im, 1, 0) == 255);
     tsc_gray_image_free(im);
@@ -517,12 +522,11 @@ TSC_TEST(nifti_rejects_files_shorter_than_declared)
     /* A gzip stream cut in the middle. */
     write_gz(gz, b, n);
     free(b);
-    FILE *f = fopen(gz, "rb");
-    REQUIRE(f);
-    unsigned char zbuf[4096];
-    size_t zn = fread(zbuf, 1, sizeof zbuf, f);
-    fclose(f);
+    size_t zn;
+    char *zbuf = tsc_test_read_file(gz, &zn);
+    REQUIRE(zbuf);
     write_bytes(gz, zbuf, zn - 12);
+    free(zbuf);
     tsc_status st = tsc_nifti_read(gz, NULL, &v, &err);
     CHECK(st == TSC_EFORMAT || st == TSC_EIO);
     CHECK(v == NULL);

@@ -94,16 +94,14 @@ static void start_archive(void)
     snprintf(cfg, sizeof cfg, "%s/dcmqrscp.cfg", tmp);
     REQUIRE(mkdir(rw, 0700) == 0 && mkdir(ro, 0700) == 0);
     qr_port = tsc_test_free_port();
-    FILE *f = fopen(cfg, "w");
-    REQUIRE(f);
-    fprintf(f,
-            "NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
-            "HostTable BEGIN\ntscmove = (TSCTEST, 127.0.0.1, %d)\nHostTable END\n"
-            "VendorTable BEGIN\nVendorTable END\n"
-            "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nTSCRO %s R (200, 1024mb) ANY\n"
-            "AETable END\n",
-            qr_port, move_port ? move_port : 1, rw, ro);
-    fclose(f);
+    tsc_test_write_file(
+        cfg,
+        "NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 8\n"
+        "HostTable BEGIN\ntscmove = (TSCTEST, 127.0.0.1, %d)\nHostTable END\n"
+        "VendorTable BEGIN\nVendorTable END\n"
+        "AETable BEGIN\nTSCQR %s RW (200, 1024mb) ANY\nTSCRO %s R (200, 1024mb) ANY\n"
+        "AETable END\n",
+        qr_port, move_port ? move_port : 1, rw, ro);
     const char *log = tsc_test_path("dcmqrscp.log");
     char *argv[] = {"dcmqrscp", "-c", cfg, NULL};
     start_peer("/usr/bin/dcmqrscp", argv, log);
@@ -359,10 +357,7 @@ TSC_TEST(pacs_send_says_what_the_archive_does_not_take)
     /* A file that is not DICOM is named before anything is sent. */
     char junk[4200];
     snprintf(junk, sizeof junk, "%s/notes.txt", tsc_test_tmpdir());
-    FILE *f = fopen(junk, "w");
-    REQUIRE(f);
-    fputs("not DICOM\n", f);
-    fclose(f);
+    tsc_test_write_file(junk, "not DICOM\n");
     const char *paths[] = {g.gl_pathv[0], junk};
     tsc_pacs_node rw = node("TSCQR");
     CHECK_STATUS(tsc_pacs_store_files(&rw, paths, 2, NULL, NULL, &stored, &err), TSC_EFORMAT);
@@ -456,17 +451,15 @@ static void start_orthanc(const char *settings, int tls, char *log, size_t cap)
     snprintf(log, cap, "%s/orthanc.log", t);
     qr_port = tsc_test_free_port();
     move_port = tsc_test_free_port();
-    FILE *f = fopen(cfg, "w");
-    REQUIRE(f);
-    fprintf(f,
-            "{ \"Name\": \"tsc-net-test\", \"StorageDirectory\": \"%s/orthanc-db\", "
-            "\"IndexDirectory\": \"%s/orthanc-db\", \"HttpPort\": %d, \"DicomPort\": %d, "
-            "\"DicomAet\": \"ORTHANC\", \"DicomCheckCalledAet\": true, "
-            "\"RemoteAccessAllowed\": false, \"Plugins\": [], %s \"DicomModalities\": { "
-            "\"tsc\": { \"AET\": \"TSCTEST\", \"Host\": \"127.0.0.1\", \"Port\": %d, "
-            "\"UseDicomTls\": %s } } }\n",
-            t, t, tsc_test_free_port(), qr_port, settings, move_port, tls ? "true" : "false");
-    fclose(f);
+    tsc_test_write_file(
+        cfg,
+        "{ \"Name\": \"tsc-net-test\", \"StorageDirectory\": \"%s/orthanc-db\", "
+        "\"IndexDirectory\": \"%s/orthanc-db\", \"HttpPort\": %d, \"DicomPort\": %d, "
+        "\"DicomAet\": \"ORTHANC\", \"DicomCheckCalledAet\": true, "
+        "\"RemoteAccessAllowed\": false, \"Plugins\": [], %s \"DicomModalities\": { "
+        "\"tsc\": { \"AET\": \"TSCTEST\", \"Host\": \"127.0.0.1\", \"Port\": %d, "
+        "\"UseDicomTls\": %s } } }\n",
+        t, t, tsc_test_free_port(), qr_port, settings, move_port, tls ? "true" : "false");
     char *argv[] = {"Orthanc", cfg, NULL};
     start_peer(bin, argv, log);
 }
@@ -694,10 +687,9 @@ static int peer_tool(const char *log, const char *fmt, const char *arg1, const c
     return rc;
 }
 
-/* Our Store SCP as a C-MOVE of the lesion sample's study from TSCQR at
- * 127.0.0.1 runs it, into `dir`, listening on *port until closed. */
-static tsc_status scp_open(const char *dir, const tsc_pacs_retrieve_params *p, tsc__pacs_scp **scp,
-                           int *port, tsc_error *err)
+/* The node our Store SCP takes objects from in these tests: TSCQR at
+ * 127.0.0.1, calling it as TSCTEST. */
+static tsc_pacs_node scp_node(void)
 {
     tsc_pacs_node n = {.struct_size = sizeof n,
                        .host = "127.0.0.1",
@@ -705,8 +697,52 @@ static tsc_status scp_open(const char *dir, const tsc_pacs_retrieve_params *p, t
                        .called_ae = "TSCQR",
                        .calling_ae = "TSCTEST",
                        .timeout_s = 5};
-    return tsc__pacs_scp_open(&n, p, "2.25.212653863236164759780331104116971136268", dir, scp, port,
+    return n;
+}
+
+/* Our Store SCP as a C-MOVE of the lesion sample's study from node n runs
+ * it, into `dir`, listening on *port until closed. */
+static tsc_status scp_open_for(const tsc_pacs_node *n, const char *dir,
+                               const tsc_pacs_retrieve_params *p, tsc__pacs_scp **scp, int *port,
+                               tsc_error *err)
+{
+    return tsc__pacs_scp_open(n, p, "2.25.212653863236164759780331104116971136268", dir, scp, port,
                               err);
+}
+
+/* The same, from scp_node(). */
+static tsc_status scp_open(const char *dir, const tsc_pacs_retrieve_params *p, tsc__pacs_scp **scp,
+                           int *port, tsc_error *err)
+{
+    tsc_pacs_node n = scp_node();
+    return scp_open_for(&n, dir, p, scp, port, err);
+}
+
+/* scp_open_for() for a C-MOVE, which must succeed (the test stops here if
+ * it does not); the port it listens on. */
+static int scp_start(const tsc_pacs_node *n, const char *dir, tsc__pacs_scp **scp)
+{
+    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+    int port = 0;
+    tsc_error err;
+    tsc_status st = scp_open_for(n, dir, &p, scp, &port, &err);
+    if (st != TSC_OK) printf("%s\n", err.message);
+    REQUIRE(st == TSC_OK && port > 0);
+    return port;
+}
+
+/* What the tests of our Store SCP against DCMTK's tools share: the lesion
+ * sample's files to send, the SCP's cache folder and the tools' log. */
+typedef struct scp_peer {
+    glob_t files;
+    const char *dir, *log;
+} scp_peer;
+
+static void scp_peer_setup(scp_peer *e)
+{
+    sample_files(&e->files, "03-synthetic-lesion/t1-post-contrast/*");
+    e->dir = tsc_test_path("scp/cache");
+    e->log = tsc_test_path("peer.log");
 }
 
 /* Our Store SCP as a C-MOVE runs it, played against by DCMTK's storescu and
@@ -718,10 +754,10 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
     if (access("/usr/bin/storescu", X_OK) != 0 || access("/usr/bin/dcmodify", X_OK) != 0)
         tsc_test_skip("storescu or dcmodify (dcmtk) is not installed");
     const char *t = tsc_test_tmpdir();
-    glob_t g;
-    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
-    const char *dir = tsc_test_path("scp/cache");
-    const char *log = tsc_test_path("peer.log");
+    scp_peer e;
+    scp_peer_setup(&e);
+    char *const *files = e.files.gl_pathv;
+    const char *dir = e.dir, *log = e.log;
     const char *other = tsc_test_path("other-study.dcm");
     const char *slash = tsc_test_path("slash-uid.dcm");
     const char *dots = tsc_test_path("dots-uid.dcm");
@@ -729,23 +765,21 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
                             "dcmodify -nb -m StudyInstanceUID=1.2.3.4 '%s' && "
                             "dcmodify -nb -m SOPInstanceUID=1.2/../../3 '%s' && "
                             "dcmodify -nb -m SOPInstanceUID=.. '%s'",
-                            t, g.gl_pathv[0], other, g.gl_pathv[0], slash, g.gl_pathv[0], dots,
-                            other, slash, dots) == 0);
-    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+                            t, files[0], other, files[0], slash, files[0], dots, other, slash,
+                            dots) == 0);
+    tsc_pacs_node node = scp_node();
     tsc__pacs_scp *scp = NULL;
-    int port = 0;
+    int port = scp_start(&node, dir, &scp);
+    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
     tsc_error err;
-    tsc_status st = scp_open(dir, &p, &scp, &port, &err);
-    if (st != TSC_OK) printf("%s\n", err.message);
-    REQUIRE(st == TSC_OK && port > 0);
     const char *store = "storescu -v -xt -R -to 5 -aet %s -aec %s 127.0.0.1 %d '%s'";
     /* The node's AE title: taken. */
-    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, g.gl_pathv[0]) == 0);
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, files[0]) == 0);
     /* Another AE title, or another called AE title: the association is
      * rejected. */
-    CHECK(peer_tool(log, store, "INTRUDER", "TSCTEST", port, g.gl_pathv[1]) != 0);
+    CHECK(peer_tool(log, store, "INTRUDER", "TSCTEST", port, files[1]) != 0);
     CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
-    CHECK(peer_tool(log, store, "TSCQR", "SOMEONE", port, g.gl_pathv[1]) != 0);
+    CHECK(peer_tool(log, store, "TSCQR", "SOMEONE", port, files[1]) != 0);
     CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
     /* A service that is not storage (C-ECHO, C-FIND): refused in
      * negotiation. */
@@ -772,7 +806,7 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
     /* A host not allowed: even the node's AE title is rejected. */
     p.allowed_hosts = "192.0.2.1";
     REQUIRE(scp_open(dir, &p, &scp, &port, &err) == TSC_OK);
-    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, g.gl_pathv[1]) != 0);
+    CHECK(peer_tool(log, store, "TSCQR", "TSCTEST", port, files[1]) != 0);
     CHECK(tsc_test_system("grep -q 'Association Rejected' '%s'", log) == 0);
     CHECK(tsc__pacs_scp_close(scp) == 0);
     /* Listening only on the configured interface: not on every address. */
@@ -785,7 +819,7 @@ TSC_TEST(pacs_store_scp_takes_only_allowed_peers_storage_and_safe_objects)
     CHECK_STATUS(scp_open(dir, &p, &scp, &port, &err), TSC_EINVAL);
     printf("%s\n", err.message);
     CHECK(strstr(err.message, "not an address of this computer") != NULL);
-    globfree(&g);
+    globfree(&e.files);
 }
 
 /* Our Store SCP for a TLS node, against DCMTK's storescu over TLS with
@@ -799,31 +833,17 @@ TSC_TEST(pacs_store_scp_speaks_tls_for_a_tls_node)
         tsc_test_skip("storescu (dcmtk) or openssl is not installed");
     const char *t = tsc_test_tmpdir();
     make_certificates(t, "node ours other");
-    glob_t g;
-    sample_files(&g, "03-synthetic-lesion/t1-post-contrast/*");
-    const char *dir = tsc_test_path("scp/cache");
-    const char *log = tsc_test_path("peer.log");
-    const char *ca = tsc_test_path("node.crt");
-    const char *crt = tsc_test_path("ours.crt");
-    const char *key = tsc_test_path("ours.key");
-    tsc_pacs_node n = {.struct_size = sizeof n,
-                       .host = "127.0.0.1",
-                       .port = 104,
-                       .called_ae = "TSCQR",
-                       .calling_ae = "TSCTEST",
-                       .timeout_s = 5,
-                       .tls = 1,
-                       .tls_ca_file = ca,
-                       .tls_cert_file = crt,
-                       .tls_key_file = key};
-    tsc_pacs_retrieve_params p = {.struct_size = sizeof p, .method = TSC_PACS_RETRIEVE_MOVE};
+    scp_peer e;
+    scp_peer_setup(&e);
+    char *const *files = e.files.gl_pathv;
+    const char *dir = e.dir, *log = e.log;
+    tsc_pacs_node n = scp_node();
+    n.tls = 1;
+    n.tls_ca_file = tsc_test_path("node.crt");
+    n.tls_cert_file = tsc_test_path("ours.crt");
+    n.tls_key_file = tsc_test_path("ours.key");
     tsc__pacs_scp *scp = NULL;
-    int port = 0;
-    tsc_error err;
-    tsc_status st = tsc__pacs_scp_open(&n, &p, "2.25.212653863236164759780331104116971136268", dir,
-                                       &scp, &port, &err);
-    if (st != TSC_OK) printf("%s\n", err.message);
-    REQUIRE(st == TSC_OK && port > 0);
+    int port = scp_start(&n, dir, &scp);
     /* storescu's own key and certificate, and the certificate it trusts. */
     char tls_store[4400];
     const char *client[][2] = {{"node", "ours"}, {"other", "ours"}, {"node", "other"}};
@@ -833,10 +853,10 @@ TSC_TEST(pacs_store_scp_speaks_tls_for_a_tls_node)
                  "storescu -v -xt -R -to 5 +tls '%s/%s.key' '%s/%s.crt' +cf '%s/%s.crt' "
                  "-aet %%s -aec %%s 127.0.0.1 %%d '%%s'",
                  t, client[i][0], t, client[i][0], t, client[i][1]);
-        rc[i] = peer_tool(log, tls_store, "TSCQR", "TSCTEST", port, g.gl_pathv[i]);
+        rc[i] = peer_tool(log, tls_store, "TSCQR", "TSCTEST", port, files[i]);
     }
     const char *plain = "storescu -v -xt -R -to 5 -aet %s -aec %s 127.0.0.1 %d '%s'";
-    int rc_plain = peer_tool(log, plain, "TSCQR", "TSCTEST", port, g.gl_pathv[3]);
+    int rc_plain = peer_tool(log, plain, "TSCQR", "TSCTEST", port, files[3]);
     CHECK(rc[0] == 0);    /* the node, trusting us */
     CHECK(rc[1] != 0);    /* a client certificate we do not trust */
     CHECK(rc[2] != 0);    /* a client that does not trust our certificate */
@@ -845,7 +865,7 @@ TSC_TEST(pacs_store_scp_speaks_tls_for_a_tls_node)
     CHECK(!listening(port));
     size_t hidden;
     CHECK(count_files(dir, &hidden) == 1 && hidden == 0);
-    globfree(&g);
+    globfree(&e.files);
 }
 
 /* Data sets no well-behaved SCU sends, straight onto the wire with a

@@ -35,6 +35,20 @@ void nn_check_within_bound(const char *name, double tol, nn_vs_fp32_fn vs_fp32, 
                            const char *feature);
 int nn_count_nonfinite(const float *a, size_t n);
 
+/* The operator fixtures each reduced-precision mode is checked on against
+ * fp32, one case a fixture and mode (tests/nn/CMakeLists.txt lists the same
+ * names), with each mode's bound: X(fixture, bf16 bound, int8 bound).  A
+ * bound of 0: the mode runs that graph in fp32, which must match exactly.
+ * The bounds are explained in test_nn_bf16.c and test_nn_int8.c. */
+// clang-format off
+#define NN_REDUCED_PRECISION_FIXTURES(X)                                                           \
+    X(conv_basic, 1.5e-2, 3e-2) X(conv_groups, 1.5e-2, 3e-2) X(conv_same, 1.5e-2, 3e-2)            \
+    X(conv_transpose, 1.5e-2, 0) X(batchnorm, 1.5e-2, 3e-2) X(activations, 4e-2, 0.15)             \
+    X(broadcast, 1.5e-2, 3e-2) X(concat, 1.5e-2, 3e-2) X(pooling, 0, 0) X(resize, 1.5e-2, 3e-2)    \
+    X(head, 1.5e-2, 3e-2) X(misc, 1.5e-2, 3e-2) X(unet_small, 1.5e-2, 3e-2)                        \
+    X(resnet_block, 1.5e-2, 3e-2) X(mobilenet_block, 1.5e-2, 3e-2) X(tumornet_small, 1.5e-2, 3e-2)
+// clang-format on
+
 typedef struct nn_tensor_file {
     int rank;
     int64_t dims[8];

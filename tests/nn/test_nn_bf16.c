@@ -44,22 +44,13 @@ static double bf16_vs_fp32(const char *name, const char **prec)
     return worst;
 }
 
-/* Fixture and bound, four to a line (a table: kept as written). */
-// clang-format off
-#define BF16_FIXTURES(X)                                                                           \
-    X(conv_basic, 1.5e-2) X(conv_groups, 1.5e-2) X(conv_same, 1.5e-2) X(conv_transpose, 1.5e-2)    \
-    X(batchnorm, 1.5e-2) X(activations, 4e-2) X(broadcast, 1.5e-2) X(concat, 1.5e-2)               \
-    X(pooling, 0) X(resize, 1.5e-2) X(head, 1.5e-2) X(misc, 1.5e-2)                                \
-    X(unet_small, 1.5e-2) X(resnet_block, 1.5e-2) X(mobilenet_block, 1.5e-2)                       \
-    X(tumornet_small, 1.5e-2)
-// clang-format on
-
-#define BF16_TEST(name, tol)                                                                       \
+/* One case a fixture of NN_REDUCED_PRECISION_FIXTURES, with its bf16 bound. */
+#define BF16_TEST(name, bf16_tol, int8_tol)                                                        \
     TSC_TEST(nn_bf16_##name##_matches_fp32_within_bound)                                           \
     {                                                                                              \
-        nn_check_within_bound(#name, tol, bf16_vs_fp32, "bf16", "AVX512_BF16");                    \
+        nn_check_within_bound(#name, bf16_tol, bf16_vs_fp32, "bf16", "AVX512_BF16");               \
     }
-BF16_FIXTURES(BF16_TEST)
+NN_REDUCED_PRECISION_FIXTURES(BF16_TEST)
 
 /* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX2 (tests/nn/CMakeLists.txt):
  * oneDNN then offers no avx512_core_bf16, as on a CPU without AVX512_BF16. */
@@ -68,6 +59,6 @@ TSC_TEST(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16)
     nn_check_fallback("AVX2", "AVX512_BF16", bf16_vs_fp32);
 }
 
-#define BF16_CASE(name, tol) TSC_CASE(nn_bf16_##name##_matches_fp32_within_bound),
-TSC_TEST_MAIN(BF16_FIXTURES(BF16_CASE)
+#define BF16_CASE(name, bf16_tol, int8_tol) TSC_CASE(nn_bf16_##name##_matches_fp32_within_bound),
+TSC_TEST_MAIN(NN_REDUCED_PRECISION_FIXTURES(BF16_CASE)
                   TSC_CASE(nn_bf16_falls_back_to_fp32_with_a_warning_without_avx512_bf16))

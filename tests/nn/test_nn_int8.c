@@ -90,22 +90,13 @@ static void check_int8(const char *name, double tol)
     nn_check_within_bound(name, tol, int8_vs_fp32, "int8", "AVX512_VNNI");
 }
 
-/* Fixture and bound (a table: kept as written). */
-// clang-format off
-#define INT8_FIXTURES(X)                                                                           \
-    X(conv_basic, 3e-2) X(conv_groups, 3e-2) X(conv_same, 3e-2) X(conv_transpose, 0)               \
-    X(batchnorm, 3e-2) X(activations, 0.15) X(broadcast, 3e-2) X(concat, 3e-2)                     \
-    X(pooling, 0) X(resize, 3e-2) X(head, 3e-2) X(misc, 3e-2)                                      \
-    X(unet_small, 3e-2) X(resnet_block, 3e-2) X(mobilenet_block, 3e-2)                             \
-    X(tumornet_small, 3e-2)
-// clang-format on
-
-#define INT8_TEST(name, tol)                                                                       \
+/* One case a fixture of NN_REDUCED_PRECISION_FIXTURES, with its int8 bound. */
+#define INT8_TEST(name, bf16_tol, int8_tol)                                                        \
     TSC_TEST(nn_int8_##name##_matches_fp32_within_bound)                                           \
     {                                                                                              \
-        check_int8(#name, tol);                                                                    \
+        check_int8(#name, int8_tol);                                                               \
     }
-INT8_FIXTURES(INT8_TEST)
+NN_REDUCED_PRECISION_FIXTURES(INT8_TEST)
 
 /* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX512_CORE
  * (tests/nn/CMakeLists.txt): oneDNN then offers no avx512_core_vnni, as on
@@ -183,8 +174,8 @@ TSC_TEST(nn_int8_calibration_widens_ranges_over_runs)
     nn_free_io(t, n_in + n_out);
 }
 
-#define INT8_CASE(name, tol) TSC_CASE(nn_int8_##name##_matches_fp32_within_bound),
-TSC_TEST_MAIN(INT8_FIXTURES(INT8_CASE)
+#define INT8_CASE(name, bf16_tol, int8_tol) TSC_CASE(nn_int8_##name##_matches_fp32_within_bound),
+TSC_TEST_MAIN(NN_REDUCED_PRECISION_FIXTURES(INT8_CASE)
                   TSC_CASE(nn_int8_falls_back_to_fp32_with_a_warning_without_avx512_vnni),
               TSC_CASE(nn_int8_without_ranges_runs_fp32_with_a_warning),
               TSC_CASE(nn_int8_refuses_a_range_for_a_tensor_the_model_lacks),

@@ -39,6 +39,7 @@
 #include "tsc_dicom_tags.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
+#include "tsc_test_png.h"
 
 namespace {
 
@@ -127,6 +128,34 @@ void check_dciodvfy(const std::string &path)
     pclose(p);
     printf("%s: %d errors, %d warnings\n", path.c_str(), errors, warnings);
     CHECK(errors == 0);
+}
+
+/* The DICOM outputs written with `o`; their SR, valid to dciodvfy, read
+ * into doc. */
+void write_outputs_and_read_sr(Fixture &f, const tsc_report_options &o, DSRDocument &doc)
+{
+    tsc_error err;
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    check_dciodvfy(f.written.sr_path);
+    DcmFileFormat ff;
+    DcmDataset *d = load(ff, f.written.sr_path);
+    REQUIRE(doc.read(*d).good());
+}
+
+/* A reader measurement of `kind` numbered `number` (0: unnumbered) on
+ * `slice`, through n_points (x, y) points; no values yet. */
+tsc_reader_measurement reader_measurement(tsc_reader_measurement_kind kind, int number,
+                                          size_t slice, const double *xy, size_t n_points)
+{
+    tsc_reader_measurement m{};
+    m.struct_size = sizeof m;
+    m.kind = kind;
+    m.number = number;
+    m.slice = slice;
+    m.points = xy;
+    m.n_points = n_points;
+    return m;
 }
 
 size_t count_tumour_slices(const Fixture &f)
@@ -551,12 +580,7 @@ TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
     Fixture f;
     setup(f, true, false, &s, false);
     const double xy[8] = {10, 10, 40, 12, 30, 35, 12, 30};
-    tsc_reader_measurement m{};
-    m.struct_size = sizeof m;
-    m.kind = TSC_READER_FREEHAND;
-    m.slice = 1;
-    m.points = xy;
-    m.n_points = 4;
+    tsc_reader_measurement m = reader_measurement(TSC_READER_FREEHAND, 0, 1, xy, 4);
     m.area_mm2 = 600;
     m.n_pixels = 600;
     m.mean = -12.5, m.sd = 3, m.min = -20, m.max = 5;
@@ -566,14 +590,8 @@ TSC_TEST(outputs_reader_measurements_without_a_lesion_pass_dciodvfy)
     o.measurements = ms;
     o.n_measurements = 1;
     o.observer = "Reader^Test";
-    tsc_error err;
-    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
-            TSC_OK);
-    check_dciodvfy(f.written.sr_path);
-    DcmFileFormat ff;
-    DcmDataset *d = load(ff, f.written.sr_path);
     DSRDocument doc;
-    REQUIRE(doc.read(*d).good());
+    write_outputs_and_read_sr(f, o, doc);
     DSRDocumentTree &tree = doc.getTree();
     size_t containers = 0, closed = 0, hu = 0;
     REQUIRE(tree.gotoRoot() > 0);
@@ -1182,38 +1200,6 @@ TSC_TEST(outputs_compare_sr_refuses_a_row_naming_a_lesion_the_results_lack)
 
 /* ---- the reader's measurements (ABI version 9) ---- */
 
-/* Yellow of the measurements (TSC_COLOR_MEASUREMENT #FFD600), not the
- * classical tumour's #F0E442: saturated, no blue. */
-static bool measurement_yellow(uint32_t px)
-{
-    int r = (px >> 16) & 0xFF, g = (px >> 8) & 0xFF, b = px & 0xFF;
-    return r >= 235 && g >= 190 && g <= 235 && b <= 40;
-}
-
-/* The most measurement-yellow pixels in one row of `png`; -1 when it
- * cannot be read. */
-static int yellow_row_max(const std::string &png, size_t *total)
-{
-    cairo_surface_t *s = cairo_image_surface_create_from_png(png.c_str());
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        return -1;
-    }
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s), best = 0;
-    const unsigned char *d = cairo_image_surface_get_data(s);
-    *total = 0;
-    for (int y = 0; y < h; y++) {
-        int n = 0;
-        const uint32_t *row = (const uint32_t *)(const void *)(d + (size_t)y * stride);
-        for (int x = 0; x < w; x++) n += measurement_yellow(row[x]);
-        *total += n;
-        if (n > best) best = n;
-    }
-    cairo_surface_destroy(s);
-    return best;
-}
-
 TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
 {
     Fixture f;
@@ -1225,20 +1211,9 @@ TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
     /* A horizontal ruler low in the image, an ellipse in its upper right. */
     const double ruler_xy[4] = {0.10 * W, 0.85 * H, 0.45 * W, 0.85 * H};
     const double ellipse_xy[4] = {0.62 * W, 0.12 * H, 0.88 * W, 0.30 * H};
-    tsc_reader_measurement ruler{}, ellipse{};
-    ruler.struct_size = sizeof ruler;
-    ruler.kind = TSC_READER_RULER;
-    ruler.number = 1;
-    ruler.slice = k;
-    ruler.points = ruler_xy;
-    ruler.n_points = 2;
+    tsc_reader_measurement ruler = reader_measurement(TSC_READER_RULER, 1, k, ruler_xy, 2);
     ruler.length_mm = 31.25;
-    ellipse.struct_size = sizeof ellipse;
-    ellipse.kind = TSC_READER_ELLIPSE;
-    ellipse.number = 2;
-    ellipse.slice = k;
-    ellipse.points = ellipse_xy;
-    ellipse.n_points = 2;
+    tsc_reader_measurement ellipse = reader_measurement(TSC_READER_ELLIPSE, 2, k, ellipse_xy, 2);
     ellipse.length_mm = 60.5;
     ellipse.area_mm2 = 123.5;
     ellipse.n_pixels = 99;
@@ -1262,7 +1237,8 @@ TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
     tsc_report_options none = tsc_report_default_options();
     REQUIRE(tsc_report_slice_png(bare.c_str(), f.model, f.ix, 0, k, r, &none, &err) == TSC_OK);
     size_t total = 0, total_bare = 0;
-    int row = yellow_row_max(png, &total), row_bare = yellow_row_max(bare, &total_bare);
+    int row = tsc_test_png_measurement_yellow(png.c_str(), &total),
+        row_bare = tsc_test_png_measurement_yellow(bare.c_str(), &total_bare);
     /* The panel is at least 512 px on its short side. */
     double zoom = 512.0 / std::min(W, H);
     printf("yellow: longest row %d px (ruler %.0f px), %zu in all; without: %zu\n", row,
@@ -1287,13 +1263,8 @@ TSC_TEST(outputs_reader_measurements_reach_the_slice_png_and_the_sr)
           drawn.find("mean 456.3") != std::string::npos);
 
     /* The SR: two reader groups with their regions, values and observer. */
-    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
-            TSC_OK);
-    check_dciodvfy(f.written.sr_path);
-    DcmFileFormat ff;
-    DcmDataset *d = load(ff, f.written.sr_path);
     DSRDocument doc;
-    REQUIRE(doc.read(*d).good());
+    write_outputs_and_read_sr(f, o, doc);
     DSRDocumentTree &tree = doc.getTree();
     std::vector<std::string> ids;
     size_t polylines = 0, ellipses = 0, on_slice = 0, observers = 0;
@@ -1345,12 +1316,8 @@ TSC_TEST(outputs_refuse_a_reader_measurement_past_the_last_slice)
     Fixture f;
     setup(f, true, false, nullptr, false);
     const double xy[4] = {1, 1, 5, 5};
-    tsc_reader_measurement m{};
-    m.struct_size = sizeof m;
-    m.kind = TSC_READER_RULER;
-    m.slice = tsc_dicom_get_series(f.ix, 0)->n_slices;
-    m.points = xy;
-    m.n_points = 2;
+    tsc_reader_measurement m =
+        reader_measurement(TSC_READER_RULER, 0, tsc_dicom_get_series(f.ix, 0)->n_slices, xy, 2);
     const tsc_reader_measurement *ms[1] = {&m};
     tsc_report_options o = tsc_report_default_options();
     o.measurements = ms;

@@ -94,25 +94,46 @@ static double max_abs_diff(const float *a, const float *b, size_t n, size_t *whe
     return m;
 }
 
-static void check_preprocess_case(const fixture_case *c)
+/* One float step of a case against numpy's output: from the native
+ * rows x cols grid to the size x size square (from_native), or back.
+ * Reads the case's input and numpy's output, runs step on them, prints the
+ * largest difference (and, over the bound, where it is) and checks it is
+ * within 1e-5. */
+static void check_f32_case(const fixture_case *c, int from_native,
+                           void (*step)(const fixture_case *, const float *, float *))
 {
     size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size, at;
-    float *in = read_f32(c->name, "in", npx);
-    float *want = read_f32(c->name, "out", ss);
-    float *got = malloc(ss * sizeof *got);
+    size_t n_in = from_native ? npx : ss, n_out = from_native ? ss : npx;
+    size_t out_w = from_native ? (size_t)c->size : (size_t)c->cols;
+    char native[32], square[16];
+    snprintf(native, sizeof native, "%4dx%-4d", c->cols, c->rows);
+    snprintf(square, sizeof square, "%3d", c->size);
+    float *in = read_f32(c->name, "in", n_in);
+    float *want = read_f32(c->name, "out", n_out);
+    float *got = malloc(n_out * sizeof *got);
     REQUIRE(got);
-    tsc_error err;
-    CHECK_STATUS(tsc_preprocess(in, c->rows, c->cols, c->dx, c->dy, c->size, got, &err), TSC_OK);
-    double d = max_abs_diff(got, want, ss, &at);
-    printf("%-14s %4dx%-4d -> %3d: max |C - numpy| = %.3g\n", c->name, c->cols, c->rows, c->size,
-           d);
+    step(c, in, got);
+    double d = max_abs_diff(got, want, n_out, &at);
+    printf("%-14s %s -> %s: max |C - numpy| = %.3g\n", c->name, from_native ? native : square,
+           from_native ? square : native, d);
     if (!(d <= 1e-5))
-        fprintf(stderr, "%s: at (%zu, %zu) C %.9g numpy %.9g\n", c->name, at / c->size,
-                at % c->size, got[at], want[at]);
+        fprintf(stderr, "%s: at (%zu, %zu) C %.9g numpy %.9g\n", c->name, at / out_w, at % out_w,
+                got[at], want[at]);
     CHECK(d <= 1e-5);
     free(in);
     free(want);
     free(got);
+}
+
+static void preprocess_step(const fixture_case *c, const float *in, float *out)
+{
+    tsc_error err;
+    CHECK_STATUS(tsc_preprocess(in, c->rows, c->cols, c->dx, c->dy, c->size, out, &err), TSC_OK);
+}
+
+static void check_preprocess_case(const fixture_case *c)
+{
+    check_f32_case(c, 1, preprocess_step);
 }
 
 TSC_TEST(preprocess_matches_python_reference)
@@ -120,21 +141,14 @@ TSC_TEST(preprocess_matches_python_reference)
     CHECK(for_each_case("preprocess", check_preprocess_case) >= 4);
 }
 
+static void to_native_step(const fixture_case *c, const float *prob, float *out)
+{
+    tsc_preprocess_to_native(prob, c->size, c->rows, c->cols, c->dx, c->dy, out);
+}
+
 static void check_native_case(const fixture_case *c)
 {
-    size_t npx = (size_t)c->rows * c->cols, ss = (size_t)c->size * c->size, at;
-    float *prob = read_f32(c->name, "in", ss);
-    float *want = read_f32(c->name, "out", npx);
-    float *got = malloc(npx * sizeof *got);
-    REQUIRE(got);
-    tsc_preprocess_to_native(prob, c->size, c->rows, c->cols, c->dx, c->dy, got);
-    double d = max_abs_diff(got, want, npx, &at);
-    printf("%-14s %3d -> %4dx%-4d: max |C - numpy| = %.3g\n", c->name, c->size, c->cols, c->rows,
-           d);
-    CHECK(d <= 1e-5);
-    free(prob);
-    free(want);
-    free(got);
+    check_f32_case(c, 0, to_native_step);
 }
 
 TSC_TEST(preprocess_to_native_matches_python_reference)

@@ -20,6 +20,7 @@
 
 #include "phantom.h"
 #include "tsc_test.h"
+#include "tsc_test_dcmtk.h"
 
 static const char *STUDY_UID = "1.2.826.0.1.3680043.10.1137.77";
 static const char *FOR_UID = "1.2.826.0.1.3680043.10.1137.77.9";
@@ -150,14 +151,7 @@ void tsc_phantom_write(const char *dir, const tsc_phantom_spec *sp)
         }
         d->putAndInsertString(DCM_WindowCenter, "500");
         d->putAndInsertString(DCM_WindowWidth, "1000");
-        d->putAndInsertUint16(DCM_Rows, (Uint16)sp->rows);
-        d->putAndInsertUint16(DCM_Columns, (Uint16)sp->cols);
-        d->putAndInsertUint16(DCM_SamplesPerPixel, 1);
-        d->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-        d->putAndInsertUint16(DCM_BitsAllocated, 16);
-        d->putAndInsertUint16(DCM_BitsStored, 12);
-        d->putAndInsertUint16(DCM_HighBit, 11);
-        d->putAndInsertUint16(DCM_PixelRepresentation, 0);
+        tsc_test_put_mono_pixel_module(d, sp->rows, sp->cols, 16, 12);
         d->putAndInsertUint16Array(DCM_PixelData, px.data(), (unsigned long)px.size());
         char name[32];
         snprintf(name, sizeof name, "/IM%04d.dcm", k + 1);

@@ -66,6 +66,30 @@ static const char *kind_name(tsc__box k)
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
+/* How many times a lesion label (and a reader measurement's label, with
+ * `measurements`) lies outside the W x H view or overlaps another box; each
+ * said on stderr. */
+static size_t label_clashes(const box_log *bl, double W, double H, int measurements)
+{
+    size_t clashes = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        const box *a = &bl->b[i];
+        if (a->kind != TSC__BOX_LABEL && !(measurements && a->kind == TSC__BOX_MEASURE)) continue;
+        if (a->x < 0 || a->y < 0 || a->x + a->w > W || a->y + a->h > H) {
+            fprintf(stderr, "label %s outside the view\n", a->text);
+            clashes++;
+        }
+        for (size_t j = 0; j < bl->n; j++) {
+            const box *b = &bl->b[j];
+            if (j == i || !overlap(a, b)) continue;
+            fprintf(stderr, "label '%s' overlaps %s %d (%.0f,%.0f %.0fx%.0f)\n", a->text,
+                    kind_name(b->kind), b->index, b->x, b->y, b->w, b->h);
+            clashes++;
+        }
+    }
+    return clashes;
+}
+
 /* ---- pixels ------------------------------------------------------------ */
 
 static uint32_t pixel(cairo_surface_t *s, int x, int y)
@@ -112,6 +136,16 @@ static const char *kind_names[K_COUNT] = {"no tumour", "tumour", "type uncertain
 typedef struct disc {
     double x, y, r; /* pixels */
 } disc;
+
+/* The verdict a made result states, with the reason for it (NULL: none). */
+static void set_verdict(tsc_result *r, tsc_verdict v, size_t label, double confidence,
+                        const char *reason)
+{
+    r->verdict = v;
+    r->label = label;
+    r->confidence = confidence;
+    if (reason) snprintf(r->reason, sizeof r->reason, "%s", reason);
+}
 
 /* A CNN result of `rows` x `cols` pixels of 1 mm with the given discs as
  * lesions (measured by the core) and the probabilities of `k`. */
@@ -163,38 +197,23 @@ static tsc_result *made_result(const tsc_model *m, kind k, int rows, int cols, c
     REQUIRE(tsc__result_measure(r, &s, 0.0, &err) == TSC_OK);
     free(px);
     switch (k) {
-    case K_NO_TUMOR:
-        r->verdict = TSC_VERDICT_NO_TUMOR;
-        r->label = nt;
-        r->confidence = r->probs[nt];
-        break;
+    case K_NO_TUMOR: set_verdict(r, TSC_VERDICT_NO_TUMOR, nt, r->probs[nt], NULL); break;
     case K_NOT_ASSESSABLE:
-        r->verdict = TSC_VERDICT_NOT_ASSESSABLE;
-        r->label = nt;
-        r->confidence = NAN;
-        snprintf(r->reason, sizeof r->reason,
-                 "too little of the head on this slice (31 cm\xc2\xb2, the model reads slices with "
-                 "at least 80 cm\xc2\xb2): vertex, skull base or the edge of the field of view");
+        set_verdict(r, TSC_VERDICT_NOT_ASSESSABLE, nt, NAN,
+                    "too little of the head on this slice (31 cm\xc2\xb2, the model reads slices "
+                    "with at least 80 cm\xc2\xb2): vertex, skull base or the edge of the field of "
+                    "view");
         break;
     case K_INCONCLUSIVE:
-        r->verdict = TSC_VERDICT_INCONCLUSIVE;
-        r->label = gl;
-        r->confidence = NAN;
-        snprintf(r->reason, sizeof r->reason,
-                 "the segmentation outlines a region but P(tumour) 70.0%% is under the 85%% "
-                 "needed to call a tumour");
+        set_verdict(r, TSC_VERDICT_INCONCLUSIVE, gl, NAN,
+                    "the segmentation outlines a region but P(tumour) 70.0% is under the 85% "
+                    "needed to call a tumour");
         break;
     case K_TYPE_UNCERTAIN:
-        r->verdict = TSC_VERDICT_TUMOR;
-        r->label = gl;
-        r->confidence = r->p_type;
+        set_verdict(r, TSC_VERDICT_TUMOR, gl, r->p_type, NULL);
         r->type_uncertain = 1;
         break;
-    default:
-        r->verdict = TSC_VERDICT_TUMOR;
-        r->label = gl;
-        r->confidence = r->p_type;
-        break;
+    default: set_verdict(r, TSC_VERDICT_TUMOR, gl, r->p_type, NULL); break;
     }
     if (k == K_SCOPE) tsc_result_set_scope_warning(r, SCOPE_WARNING);
     return r;
@@ -242,23 +261,7 @@ static void check_crowded(double zoom, const char *png)
     CHECK(count_kind(bl, TSC__BOX_LEGEND) == 1);
     CHECK(count_kind(bl, TSC__BOX_DISCLAIMER) == 1);
     CHECK(count_kind(bl, TSC__BOX_ORIENTATION) == 4);
-    size_t clashes = 0;
-    for (size_t i = 0; i < bl->n; i++) {
-        const box *a = &bl->b[i];
-        if (a->kind != TSC__BOX_LABEL) continue;
-        if (a->x < 0 || a->y < 0 || a->x + a->w > W || a->y + a->h > H) {
-            fprintf(stderr, "label %s outside the view\n", a->text);
-            clashes++;
-        }
-        for (size_t j = 0; j < bl->n; j++) {
-            const box *b = &bl->b[j];
-            if (j == i || !overlap(a, b)) continue;
-            fprintf(stderr, "label '%s' overlaps %s %d (%.0f,%.0f %.0fx%.0f)\n", a->text,
-                    kind_name(b->kind), b->index, b->x, b->y, b->w, b->h);
-            clashes++;
-        }
-    }
-    CHECK(clashes == 0);
+    CHECK(label_clashes(bl, W, H, 0) == 0);
     /* Labels are "#n" and the measurement; the type is said once, in the banner. */
     for (int i = 1; i <= 6; i++) {
         char want[16];
@@ -325,23 +328,7 @@ TSC_TEST(measurement_labels_on_a_crowded_slice_overlap_nothing)
            count_kind(bl, TSC__BOX_MEASURE));
     CHECK(count_kind(bl, TSC__BOX_LABEL) == 6);
     CHECK(count_kind(bl, TSC__BOX_MEASURE) == 3);
-    size_t clashes = 0;
-    for (size_t i = 0; i < bl->n; i++) {
-        const box *a = &bl->b[i];
-        if (a->kind != TSC__BOX_LABEL && a->kind != TSC__BOX_MEASURE) continue;
-        if (a->x < 0 || a->y < 0 || a->x + a->w > 512 || a->y + a->h > 512) {
-            fprintf(stderr, "label %s outside the view\n", a->text);
-            clashes++;
-        }
-        for (size_t j = 0; j < bl->n; j++) {
-            const box *b = &bl->b[j];
-            if (j == i || !overlap(a, b)) continue;
-            fprintf(stderr, "'%s' overlaps %s %d (%.0f,%.0f %.0fx%.0f)\n", a->text,
-                    kind_name(b->kind), b->index, b->x, b->y, b->w, b->h);
-            clashes++;
-        }
-    }
-    CHECK(clashes == 0);
+    CHECK(label_clashes(bl, 512, 512, 1) == 0);
     /* The ruler is drawn in the measurement yellow along its row. */
     cairo_surface_flush(s);
     int yellow = 0;
@@ -446,6 +433,37 @@ static tsc_report_options report_options(void)
     return o;
 }
 
+/* One report page of a test: its file, out/<prefix>-<k>.png, and the text
+ * and boxes drawn from page_start() until page_stop(). */
+typedef struct page {
+    const char *png;
+    text_log *tl;
+    box_log *bl;
+} page;
+
+static page page_start(const char *prefix, int k)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s-%d.png", prefix, k);
+    page p = {out_path(name), calloc(1, sizeof *p.tl), calloc(1, sizeof *p.bl)};
+    REQUIRE(p.tl && p.bl);
+    tsc__set_text_sink(text_log_sink, p.tl);
+    tsc__set_layout_sink(box_sink, p.bl);
+    return p;
+}
+
+static void page_stop(void)
+{
+    tsc__set_text_sink(NULL, NULL);
+    tsc__set_layout_sink(NULL, NULL);
+}
+
+static void page_free(page *p)
+{
+    free(p->tl);
+    free(p->bl);
+}
+
 /* The pill of a report page: the description's label in its colour. */
 static void check_pill(const char *png, const box_log *bl, const tsc_description *d)
 {
@@ -471,32 +489,25 @@ TSC_TEST(slice_report_draws_every_verdict_in_the_words_and_colour_of_the_descrip
         tsc_result *r = made_result(st.model, (kind)k, 200, 240, d, 1);
         tsc_description desc;
         tsc_result_describe(st.model, r, &desc);
-        text_log *tl = calloc(1, sizeof *tl);
-        box_log *bl = calloc(1, sizeof *bl);
-        tsc__set_text_sink(text_log_sink, tl);
-        tsc__set_layout_sink(box_sink, bl);
+        page p = page_start("slice-report", k);
         tsc_report_options o = report_options();
-        char name[64];
-        snprintf(name, sizeof name, "slice-report-%d.png", k);
         tsc_error err;
-        CHECK_STATUS(tsc_report_slice_png(out_path(name), st.model, st.ix, 0, 3, r, &o, &err), TSC_OK);
-        tsc__set_text_sink(NULL, NULL);
-        tsc__set_layout_sink(NULL, NULL);
+        CHECK_STATUS(tsc_report_slice_png(p.png, st.model, st.ix, 0, 3, r, &o, &err), TSC_OK);
+        page_stop();
         printf("%s: %s\n", kind_names[k], desc.label);
-        CHECK(log_has(tl, desc.label));
+        CHECK(log_has(p.tl, desc.label));
         if (desc.reason[0]) {
             char first[24];
             snprintf(first, sizeof first, "%.16s", desc.reason);
-            CHECK(log_has(tl, first));
+            CHECK(log_has(p.tl, first));
         }
         if (k == K_INCONCLUSIVE || k == K_NOT_ASSESSABLE || k == K_NO_TUMOR)
-            CHECK(!log_has(tl, "Glioma "));
-        check_pill(out_path(name), bl, &desc);
+            CHECK(!log_has(p.tl, "Glioma "));
+        check_pill(p.png, p.bl, &desc);
         /* The badge on the overlay and on the page. */
-        CHECK(count_kind(bl, TSC__BOX_SCOPE) == (k == K_SCOPE ? 2u : 0u));
-        if (k == K_SCOPE) CHECK(log_has(tl, "sagittal slices"));
-        free(tl);
-        free(bl);
+        CHECK(count_kind(p.bl, TSC__BOX_SCOPE) == (k == K_SCOPE ? 2u : 0u));
+        if (k == K_SCOPE) CHECK(log_has(p.tl, "sagittal slices"));
+        page_free(&p);
         tsc_result_free(r);
     }
     close_study(&st);
@@ -533,29 +544,23 @@ TSC_TEST(series_report_draws_every_verdict_in_the_words_and_colour_of_the_descri
         }
         tsc_description desc;
         tsc_series_result_describe(st.model, sr, &desc);
-        text_log *tl = calloc(1, sizeof *tl);
-        box_log *bl = calloc(1, sizeof *bl);
-        tsc__set_text_sink(text_log_sink, tl);
-        tsc__set_layout_sink(box_sink, bl);
+        page p = page_start("series-report", k);
         tsc_report_options o = report_options();
-        char name[64];
-        snprintf(name, sizeof name, "series-report-%d.png", k);
         tsc_error err;
-        CHECK_STATUS(tsc_report_series_png(out_path(name), st.model, st.ix, 0, sr, &o, &err), TSC_OK);
-        tsc__set_text_sink(NULL, NULL);
-        tsc__set_layout_sink(NULL, NULL);
+        CHECK_STATUS(tsc_report_series_png(p.png, st.model, st.ix, 0, sr, &o, &err), TSC_OK);
+        page_stop();
         printf("%s: %s (%s)\n", k < K_COUNT ? kind_names[k] : "not analysed", desc.label, desc.reason);
-        CHECK(log_has(tl, desc.label));
-        if (desc.reason[0]) CHECK(log_has(tl, "the model's scope") || log_has(tl, "enough of the head"));
-        check_pill(out_path(name), bl, &desc);
+        CHECK(log_has(p.tl, desc.label));
+        if (desc.reason[0])
+            CHECK(log_has(p.tl, "the model's scope") || log_has(p.tl, "enough of the head"));
+        check_pill(p.png, p.bl, &desc);
         if (k == K_SCOPE) {
             /* On the page and on every thumbnail. */
-            CHECK(count_kind(bl, TSC__BOX_SCOPE) == 1 + count_kind(bl, TSC__BOX_THUMB_IMAGE));
-            CHECK(log_has(tl, "sagittal slices"));
+            CHECK(count_kind(p.bl, TSC__BOX_SCOPE) == 1 + count_kind(p.bl, TSC__BOX_THUMB_IMAGE));
+            CHECK(log_has(p.tl, "sagittal slices"));
         }
         if (k == K_COUNT) CHECK(desc.verdict == TSC_VERDICT_NOT_ANALYSED);
-        free(tl);
-        free(bl);
+        page_free(&p);
         if (own) tsc_series_result_free(own);
         st.sr->verdict = saved;
         st.sr->confidence = saved_confidence;

@@ -69,6 +69,14 @@ static size_t first_with_verdict(const fixture *f, tsc_verdict v)
     return (size_t)-1;
 }
 
+/* The first slice stating verdict v; the case stops when there is none. */
+static const tsc_result *slice_with_verdict(const fixture *f, tsc_verdict v)
+{
+    size_t k = first_with_verdict(f, v);
+    REQUIRE(k != (size_t)-1);
+    return tsc_series_result_get_slice(f->sr, k);
+}
+
 /* Prefers a slice that also has a measured lesion (a region to draw). */
 static size_t first_with_verdict_and_lesion(const fixture *f, tsc_verdict v)
 {
@@ -210,6 +218,17 @@ static cairo_surface_t *render_slice(const fixture *f, size_t k, const tsc_overl
 }
 
 /* ---- overlay ----------------------------------------------------------- */
+
+/* The overlay of r with the default options on grey at 2 device pixels an
+ * image pixel, the text it draws captured into *t. */
+static cairo_surface_t *overlay_with_text(const fixture *f, const tsc_result *r, text_log *t)
+{
+    tsc_overlay_options o = tsc_overlay_default_options();
+    capture_text(t);
+    cairo_surface_t *s = overlay_on_grey(f->model, r, 2.0, &o);
+    tsc__set_text_sink(NULL, NULL);
+    return s;
+}
 
 /* Pixel tolerance of the references: 40 levels on 0.5 % of the pixels
  * absorbs antialiasing and a mask pixel flipping with float rounding on
@@ -381,14 +400,8 @@ TSC_TEST(overlay_text_keeps_its_device_size_at_any_zoom)
 TSC_TEST(overlay_says_no_tumor_in_green_with_confidence)
 {
     fixture f = setup(1);
-    size_t k = first_with_verdict(&f, TSC_VERDICT_NO_TUMOR);
-    REQUIRE(k != (size_t)-1);
-    const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
-    tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    capture_text(&t);
-    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
-    tsc__set_text_sink(NULL, NULL);
+    cairo_surface_t *s = overlay_with_text(&f, slice_with_verdict(&f, TSC_VERDICT_NO_TUMOR), &t);
     CHECK(log_has(&t, "NO TUMOR "));
     CHECK(log_has(&t, "%"));
     /* The banner background at its top-left corner is #009E73. */
@@ -404,11 +417,8 @@ TSC_TEST(overlay_names_the_classical_method_without_a_model)
     fixture f = setup(0);
     const tsc_result *r = tsc_series_result_get_slice(f.sr, key_slice(&f));
     REQUIRE(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
-    tsc_overlay_options o = tsc_overlay_default_options();
     text_log t;
-    capture_text(&t);
-    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
-    tsc__set_text_sink(NULL, NULL);
+    cairo_surface_t *s = overlay_with_text(&f, r, &t);
     CHECK(log_has(&t, "Tumour (threshold method, for comparison only)"));
     CHECK(!log_has(&t, "%")); /* no calibrated confidence to show */
     printf("%s", t.text);
@@ -419,14 +429,9 @@ TSC_TEST(overlay_names_the_classical_method_without_a_model)
 TSC_TEST(overlay_states_why_a_slice_is_inconclusive)
 {
     fixture f = setup_with(1, 19.0, NULL);
-    size_t k = first_with_verdict(&f, TSC_VERDICT_INCONCLUSIVE);
-    REQUIRE(k != (size_t)-1);
-    const tsc_result *r = tsc_series_result_get_slice(f.sr, k);
-    tsc_overlay_options o = tsc_overlay_default_options();
+    const tsc_result *r = slice_with_verdict(&f, TSC_VERDICT_INCONCLUSIVE);
     text_log t;
-    capture_text(&t);
-    cairo_surface_t *s = overlay_on_grey(f.model, r, 2.0, &o);
-    tsc__set_text_sink(NULL, NULL);
+    cairo_surface_t *s = overlay_with_text(&f, r, &t);
     printf("%s", t.text);
     CHECK(log_has(&t, "INCONCLUSIVE"));
     /* The reason is wrapped over lines; its first words are on the banner. */
@@ -492,6 +497,29 @@ static tsc_report_options report_options(int deidentify)
     o.deidentify = deidentify;
     o.timestamp = "2024-03-01 10:15";
     return o;
+}
+
+/* A report of the whole series (tsc_report_pdf, tsc_report_series_png). */
+typedef tsc_status (*series_report_fn)(const char *path, const tsc_model *model,
+                                       const tsc_dicom_index *index, size_t series,
+                                       const tsc_series_result *r,
+                                       const tsc_report_options *options, tsc_error *err);
+
+/* f's series report by `report` into out/<name>, identified or not, with
+ * the text it draws captured into *t (NULL: not captured); it must be
+ * written.  Returns its path. */
+static const char *series_report(const fixture *f, series_report_fn report, const char *name,
+                                 int deidentify, text_log *t)
+{
+    tsc_report_options o = report_options(deidentify);
+    const char *path = out_path(name);
+    if (t) capture_text(t);
+    tsc_error err;
+    tsc_status st = report(path, f->model, f->ix, 0, f->sr, &o, &err);
+    if (t) tsc__set_text_sink(NULL, NULL);
+    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
+    REQUIRE(st == TSC_OK);
+    return path;
 }
 
 /* A calibrated model is never certain: no text anywhere reads 100.0% or
@@ -618,12 +646,7 @@ TSC_TEST(report_pdf_has_summary_then_one_page_per_finding)
         findings += r && tsc_result_get_verdict(r) != TSC_VERDICT_NO_TUMOR;
     }
     REQUIRE(findings >= 2);
-    tsc_report_options o = report_options(0);
-    const char *path = out_path("report.pdf");
-    tsc_error err;
-    tsc_status st = tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err);
-    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
-    REQUIRE(st == TSC_OK);
+    const char *path = series_report(&f, tsc_report_pdf, "report.pdf", 0, NULL);
     size_t n;
     unsigned char *b = read_file(path, &n);
     CHECK(memcmp(b, "%PDF-", 5) == 0);
@@ -638,14 +661,8 @@ TSC_TEST(report_pdf_has_summary_then_one_page_per_finding)
 TSC_TEST(report_pdf_deidentified_has_no_identifiers_in_pages_or_metadata)
 {
     fixture f = setup(1);
-    tsc_report_options o = report_options(1);
-    const char *path = out_path("anon.pdf");
     text_log t;
-    capture_text(&t);
-    tsc_error err;
-    tsc_status st = tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err);
-    tsc__set_text_sink(NULL, NULL);
-    REQUIRE(st == TSC_OK);
+    const char *path = series_report(&f, tsc_report_pdf, "anon.pdf", 1, &t);
     CHECK(log_has(&t, "De-identified report"));
     size_t n;
     unsigned char *b = read_file(path, &n);
@@ -662,10 +679,7 @@ TSC_TEST(report_pdf_without_findings_has_a_page_per_analysed_slice)
     s.n_slices = 3;
     fixture f = setup_with(1, 1.0, &s);
     REQUIRE(tsc_series_result_get_verdict(f.sr) == TSC_VERDICT_NO_TUMOR);
-    tsc_report_options o = report_options(0);
-    const char *path = out_path("clean.pdf");
-    tsc_error err;
-    REQUIRE(tsc_report_pdf(path, f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+    const char *path = series_report(&f, tsc_report_pdf, "clean.pdf", 0, NULL);
     size_t n;
     unsigned char *b = read_file(path, &n);
     CHECK(count_pages(b, n) == 1 + 3);
@@ -676,15 +690,8 @@ TSC_TEST(report_pdf_without_findings_has_a_page_per_analysed_slice)
 TSC_TEST(report_series_png_summarises_the_series)
 {
     fixture f = setup(1);
-    tsc_report_options o = report_options(0);
-    const char *path = out_path("series.png");
     text_log t;
-    capture_text(&t);
-    tsc_error err;
-    tsc_status st = tsc_report_series_png(path, f.model, f.ix, 0, f.sr, &o, &err);
-    tsc__set_text_sink(NULL, NULL);
-    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
-    REQUIRE(st == TSC_OK);
+    const char *path = series_report(&f, tsc_report_series_png, "series.png", 0, &t);
     cairo_surface_t *s = cairo_image_surface_create_from_png(path);
     REQUIRE(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
     CHECK(cairo_image_surface_get_width(s) == 1120);

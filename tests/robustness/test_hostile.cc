@@ -38,6 +38,7 @@
 
 #include "tsc_dicom.h"
 #include "tsc_test.h"
+#include "tsc_test_dcmtk.h"
 
 namespace {
 
@@ -74,14 +75,7 @@ void fill_slice(DcmDataset *ds, int rows, int cols, int instance, double z,
     ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
     ds->putAndInsertString(DCM_PixelSpacing, "0.5\\0.5");
     ds->putAndInsertString(DCM_SliceThickness, "2");
-    ds->putAndInsertUint16(DCM_Rows, (Uint16)rows);
-    ds->putAndInsertUint16(DCM_Columns, (Uint16)cols);
-    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
-    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-    ds->putAndInsertUint16(DCM_BitsAllocated, 16);
-    ds->putAndInsertUint16(DCM_BitsStored, 12);
-    ds->putAndInsertUint16(DCM_HighBit, 11);
-    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    tsc_test_put_mono_pixel_module(ds, rows, cols, 16, 12);
     std::vector<Uint16> px((size_t)rows * (size_t)cols);
     for (size_t i = 0; i < px.size(); i++) px[i] = (Uint16)((i * 7 + (size_t)instance * 13) % 4000);
     ds->putAndInsertUint16Array(DCM_PixelData, px.data(), (unsigned long)px.size());

@@ -359,6 +359,15 @@ static int search_study(Viewer *v, Orthanc *o, const char *study_id, const char 
     return 0;
 }
 
+/* The Orthanc node saved (save_orthanc_node) and Orthanc's study
+ * `study_id` searched for by `name` on it (search_study). */
+static int search_on_saved_node(Viewer *v, Orthanc *o, int move_port, const char *study_id,
+                                const char *name, Listed *l)
+{
+    int r = save_orthanc_node(v, o, move_port);
+    return r ? r : search_study(v, o, study_id, name, l);
+}
+
 /* Retrieves the listed study and checks that it opened with Orthanc's
  * series: as many, each with as many slices as Orthanc has frames (matched
  * by description), every object in the cache. */
@@ -501,10 +510,9 @@ static int orthanc_c_get_steps(Viewer *v, Orthanc *o, const char *cache, const c
                                int move_port)
 {
     (void)move_port;
-    int r = save_orthanc_node(v, o, 0);
-    if (r) return r;
     g_auto(Listed) all = {0};
-    if ((r = search_study(v, o, lesion_id, "", &all))) return r;
+    int r = search_on_saved_node(v, o, 0, lesion_id, "", &all);
+    if (r) return r;
     g_autoptr(cJSON) studies = orthanc_get(o, "/studies");
     CHECK(all.rows == 3 && cJSON_GetArraySize(studies) == 3,
           "the list has %d rows for Orthanc's 3 studies", all.rows);
@@ -574,12 +582,9 @@ static int orthanc_send_steps(Viewer *v, Orthanc *o, const char *cache, const ch
                               int move_port)
 {
     (void)move_port;
-    int r = save_orthanc_node(v, o, 0);
-    if (r) return r;
     g_auto(Listed) l = {0};
-    if ((r = search_study(v, o, lesion_id, "Phan", &l)) ||
-        (r = retrieve_opens_orthanc_study(v, &l, cache)))
-        return r;
+    int r = search_on_saved_node(v, o, 0, lesion_id, "Phan", &l);
+    if (r || (r = retrieve_opens_orthanc_study(v, &l, cache))) return r;
     viewer_action(v, "analyze-series", NULL);
     g_autoptr(GKeyFile) analysed = viewer_state(v, "analysed");
     CHECK(analysed && g_key_file_get_boolean(analysed, "series", "analysed", NULL),
@@ -648,10 +653,9 @@ static int test_orthanc_c_move_over_tls(void)
 static int orthanc_untrusted_steps(Viewer *v, Orthanc *o, const char *cache, const char *lesion_id,
                                    int move_port)
 {
-    int r = save_orthanc_node(v, o, move_port);
-    if (r) return r;
     g_auto(Listed) l = {0};
-    if ((r = search_study(v, o, lesion_id, "phan", &l))) return r;
+    int r = search_on_saved_node(v, o, move_port, lesion_id, "phan", &l);
+    if (r) return r;
     CHECK(l.rows == 1 && l.index == 0, "\"phan\" does not list the lesion study alone");
     static const char *const renewed[] = {"renewed", NULL};
     if ((r = make_certificates(o->tls, renewed)) || (r = orthanc_restart(o, "renewed"))) return r;

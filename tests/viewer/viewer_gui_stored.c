@@ -8,11 +8,8 @@
  * (the phantom model) wrote for it, in one folder: *dir. */
 static int make_stored_study(char **dir)
 {
-    const char *cli = env_or("TSC_CLI_BIN", NULL);
-    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
-        printf("SKIP: the tumorscope CLI (for `analyze --dicom`) is not built\n");
-        return SKIP;
-    }
+    const char *cli = cli_or_skip("analyze --dicom");
+    if (!cli) return SKIP;
     g_autofree char *lesion = sample_folder("03-synthetic-lesion/t1-post-contrast");
     if (!lesion) return SKIP;
     *dir = g_build_filename(workdir, "stored", NULL);

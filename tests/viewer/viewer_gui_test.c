@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_plugin.h"
+#include "tsc_test_png.h"
 
 #define SKIP 77
 #define WAIT_S 120
@@ -210,17 +211,26 @@ static gboolean write_phantom_png(const char *path, gboolean lesion, double cx, 
     return ok;
 }
 
+/* The tumorscope CLI (TSC_CLI_BIN), or NULL when it is not built: the
+ * case, which needs it for `what`, says so and skips. */
+static const char *cli_or_skip(const char *what)
+{
+    const char *cli = env_or("TSC_CLI_BIN", NULL);
+    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
+        printf("SKIP: the tumorscope CLI (for `%s`) is not built\n", what);
+        return NULL;
+    }
+    return cli;
+}
+
 /* Makes a phantom series with `tumorscope dicomize` into `out`; slices
  * [lesion_from, lesion_to) carry a disc.  Returns SKIP (with a message)
  * when the CLI cannot do it, 0 when done, 1 on failure. */
 static int make_phantom_series(const char *out, int n, int lesion_from, int lesion_to,
                                const char *description, int series_number)
 {
-    const char *cli = env_or("TSC_CLI_BIN", NULL);
-    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
-        printf("SKIP: the tumorscope CLI (for `dicomize`) is not built\n");
-        return SKIP;
-    }
+    const char *cli = cli_or_skip("dicomize");
+    if (!cli) return SKIP;
     g_autofree char *png = g_strdup_printf("%s-png", out);
     g_mkdir_with_parents(png, 0755);
     for (int k = 0; k < n; k++) {
@@ -1632,11 +1642,8 @@ static int test_stored_seg_is_outlined(void)
     g_autofree char *study = NULL;
     int r = sample_study(&study);
     if (r) return r;
-    const char *cli = env_or("TSC_CLI_BIN", NULL);
-    if (!cli || !g_file_test(cli, G_FILE_TEST_IS_EXECUTABLE)) {
-        printf("SKIP: the tumorscope CLI (for `analyze --dicom`) is not built\n");
-        return SKIP;
-    }
+    const char *cli = cli_or_skip("analyze --dicom");
+    if (!cli) return SKIP;
     g_autofree char *lesion = sample_folder("03-synthetic-lesion/t1-post-contrast");
     if (!lesion) return SKIP;
     /* The SEG is made from every other slice (the threshold method marks
@@ -3174,29 +3181,6 @@ static int test_measurements_keep_their_slice(void)
     return 0;
 }
 
-/* Pixels of the measurement yellow in a PNG file (not the classical
- * tumour's #F0E442: no blue at all). */
-static int png_measure_pixels(const char *path)
-{
-    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        return -1;
-    }
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s), n = 0;
-    const unsigned char *d = cairo_image_surface_get_data(s);
-    for (int y = 0; y < h; y++) {
-        const uint32_t *row = (const uint32_t *)(const void *)(d + (size_t)y * stride);
-        for (int x = 0; x < w; x++) {
-            int r = (row[x] >> 16) & 0xFF, g = (row[x] >> 8) & 0xFF, b = row[x] & 0xFF;
-            n += r >= 235 && g >= 190 && g <= 235 && b <= 40;
-        }
-    }
-    cairo_surface_destroy(s);
-    return n;
-}
-
 static int test_export_carries_the_measurements(void)
 {
     LesionCase c;
@@ -3263,9 +3247,10 @@ static int test_export_carries_the_measurements(void)
     CHECK(!observer, "the de-identified SR names the observer \"%s\"", user);
     g_autofree char *slice_name = g_strdup_printf("slice%03zu.png", slice + 1);
     g_autofree char *png = g_build_filename(sub, slice_name, NULL);
-    int yellow = png_measure_pixels(png);
-    printf("  %s: %d measurement-yellow pixels\n", png, yellow);
-    CHECK(yellow > 200, "the slice report draws no measurement (%d pixels)", yellow);
+    size_t yellow;
+    int readable = tsc_test_png_measurement_yellow(png, &yellow) >= 0;
+    printf("  %s: %zu measurement-yellow pixels%s\n", png, yellow, readable ? "" : " (unreadable)");
+    CHECK(readable && yellow > 200, "the slice report draws no measurement (%zu pixels)", yellow);
     g_free(sub);
     end_lesion_case(&c);
     return 0;
