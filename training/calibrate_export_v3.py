@@ -2,7 +2,7 @@
 """Export model-v3 with its out-of-distribution score, calibrate on `val`, write model + manifest.
 
     training/.venv/bin/python training/calibrate_export_v3.py --name tsc_unet192_v3 \
-        [--ckpt training/checkpoints/tsc_v3.pt | --best] [--planes axial,coronal,sagittal]
+        [--ckpt training/checkpoints/tsc_v3.pt [--ckpt ANOTHER ...] | --best] [--planes ...]
 
 Steps (train for fitting the OOD statistics, val for every choice, never test):
 1. EMA weights of the committed checkpoint (or runs/tsc_v3/best.pt with --best), at the size of
@@ -33,23 +33,37 @@ import calibrate_export as CE  # noqa: E402
 import data as D  # noqa: E402
 import metrics as M  # noqa: E402
 import preprocess as pp  # noqa: E402
-from model import WithOOD, build, count_macs  # noqa: E402
+from model import Ensemble, WithOOD, build, count_macs  # noqa: E402
 from onnx_exec import OnnxExec  # noqa: E402
 from train_v3 import CKPT, parse_sizes, run_dir_for, to_float  # noqa: E402
 
 
-def load(args):
-    if args.best:
-        ck = torch.load(os.path.join(run_dir_for(args.ckpt), "best.pt"), map_location="cpu")
+def load_one(path, best, size_arg):
+    if best:
+        ck = torch.load(os.path.join(run_dir_for(path), "best.pt"), map_location="cpu")
         sd, config, step = ck["ema"], ck["config"], ck["step"]
     else:
-        ck = torch.load(args.ckpt, map_location="cpu")
+        ck = torch.load(path, map_location="cpu")
         sd, config, step = to_float(ck["ema"]), ck["config"], ck["step"]
     net = build(config)
     net.load_state_dict(sd)
     # best.pt records the size it was evaluated at; a checkpoint, its schedule.
-    size = args.size or ck.get("size") or parse_sizes(ck.get("sizes", "192:1"))[-1][1]
-    return net.eval(), config, step, size, ck
+    size = size_arg or ck.get("size") or parse_sizes(ck.get("sizes", "192:1"))[-1][1]
+    return net.eval(), config, int(step), size
+
+
+def load(args):
+    """One network, or with several --ckpt a deep ensemble of them (one graph, Ensemble)."""
+    members = [load_one(p, args.best, args.size) for p in args.ckpt]
+    sizes = {m[3] for m in members}
+    if len(sizes) != 1:
+        raise SystemExit(f"ensemble members disagree on the input size {sorted(sizes)}: pass --size")
+    size = sizes.pop()
+    if len(members) == 1:
+        net, config, step, _ = members[0]
+        return net, config, step, size, [net]
+    nets = [m[0] for m in members]
+    return Ensemble(nets).eval(), [m[1] for m in members], [m[2] for m in members], size, nets
 
 
 @torch.no_grad()
@@ -91,7 +105,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
     ap.add_argument("--version", default="3.0.0")
-    ap.add_argument("--ckpt", default=CKPT)
+    ap.add_argument("--ckpt", action="append",
+                    help="checkpoint (default training/checkpoints/tsc_v3.pt); repeat it for a deep "
+                         "ensemble exported as one graph (members averaged)")
     ap.add_argument("--best", action="store_true", help="use runs/<checkpoint name>/best.pt (full precision)")
     ap.add_argument("--size", type=int, default=0, help="input size (default: the schedule's last)")
     ap.add_argument("--data", default=D.DEFAULT_DATA)
@@ -103,9 +119,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--debug-max", type=int, default=0, help="pipeline test only: N images per split")
     a = ap.parse_args()
+    a.ckpt = a.ckpt or [CKPT]
     torch.set_num_threads(a.threads)
 
-    net, config, step, size, ck = load(a)
+    net, config, step, size, members = load(a)
     d = D.load_split_arrays(a.data, size, sources=D.SOURCES_V3)
     tr, va = D.subset(d, "train"), D.subset(d, "val")
     if a.debug_max:
@@ -137,7 +154,10 @@ def main():
     cl, sg, ood = CE.run_tta(ex, va["images"], ood=True)
     class_bias = CE.fit_class_bias(cl, va["y"])
     with torch.no_grad():
-        net.fc.bias += torch.from_numpy(class_bias).float()
+        if isinstance(net, Ensemble):
+            net.add_class_bias(torch.from_numpy(class_bias).float())
+        else:
+            net.fc.bias += torch.from_numpy(class_bias).float()
     export(model, size, onnx_path, outs)
     cl = cl + class_bias[None].astype(np.float32)
     temperature = CE.fit_temperature(cl, va["y"])
@@ -189,9 +209,14 @@ def main():
         "scope": {"modalities": ["MR"], "planes": a.planes.split(","),
                   "sequences": ["T1", "T1 post-contrast", "T2", "FLAIR"], "max_oblique_deg": 25,
                   "pixel_spacing_mm": [0.15, 1.6], "min_matrix": 128},
-        "training": {"data": D.SOURCES_V3, "step": int(step), "config": config,
-                     "gmac_per_slice": round(count_macs(build(config), size) / 1e9, 4), "onnx_ops": ops,
-                     "run_log": os.path.relpath(os.path.splitext(a.ckpt)[0] + "_runlog.md", D.REPO)},
+        "training": {"data": D.SOURCES_V3, "step": step, "config": config,
+                     "gmac_per_slice": round(sum(count_macs(m, size) for m in members) / 1e9, 4),
+                     "onnx_ops": ops,
+                     "run_log": [os.path.relpath(os.path.splitext(c)[0] + "_runlog.md", D.REPO)
+                                 for c in a.ckpt] if len(a.ckpt) > 1 else
+                     os.path.relpath(os.path.splitext(a.ckpt[0])[0] + "_runlog.md", D.REPO),
+                     **({"ensemble": {"members": len(members), "combine": "mean of logits"}}
+                        if len(members) > 1 else {})},
         "metrics": {"note": "Python metrics of the exported graph on val with TTA; the authoritative "
                             "numbers come from `tumorscope eval`.", "val": val_r, "test_python": None},
     }

@@ -162,6 +162,32 @@ class WithOOD(nn.Module):
         return seg, cls, self.total(z * z)
 
 
+class Ensemble(nn.Module):
+    """A deep ensemble of TumorNets exported as ONE graph: segmentation and class logits are the
+    members' mean (Add + Mul by a constant), the OOD features are the members' pooled features
+    side by side.  The C engine runs it like a single network; it costs the members' sum."""
+
+    def __init__(self, nets):
+        super().__init__()
+        self.members = nn.ModuleList(nets)
+
+    def add_class_bias(self, bias):
+        # mean(logits_i + b) = mean(logits_i) + b: the calibrated offset is folded into each member.
+        for m in self.members:
+            m.fc.bias += bias
+
+    def forward_features(self, x):
+        outs = [m.forward_features(x) for m in self.members]
+        scale = 1.0 / len(outs)
+        seg = sum(o[0] for o in outs) * scale
+        cls = sum(o[1] for o in outs) * scale
+        return seg, cls, torch.cat([o[2] for o in outs], 1)
+
+    def forward(self, x):
+        seg, cls, _ = self.forward_features(x)
+        return seg, cls
+
+
 def count_macs(model, size):
     """Multiply-accumulates of Conv/ConvTranspose/Linear for one [1,1,S,S] input."""
     macs = [0]
