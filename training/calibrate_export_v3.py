@@ -153,11 +153,10 @@ def main():
 
     cl, sg, ood = CE.run_tta(ex, va["images"], ood=True)
     class_bias = CE.fit_class_bias(cl, va["y"])
+    # Folded into every member's last layer: mean(logits_i + b) = mean(logits_i) + b.
     with torch.no_grad():
-        if isinstance(net, Ensemble):
-            net.add_class_bias(torch.from_numpy(class_bias).float())
-        else:
-            net.fc.bias += torch.from_numpy(class_bias).float()
+        for m in members:
+            m.fc.bias += torch.from_numpy(class_bias).float()
     export(model, size, onnx_path, outs)
     cl = cl + class_bias[None].astype(np.float32)
     temperature = CE.fit_temperature(cl, va["y"])

@@ -171,11 +171,6 @@ class Ensemble(nn.Module):
         super().__init__()
         self.members = nn.ModuleList(nets)
 
-    def add_class_bias(self, bias):
-        # mean(logits_i + b) = mean(logits_i) + b: the calibrated offset is folded into each member.
-        for m in self.members:
-            m.fc.bias += bias
-
     def forward_features(self, x):
         outs = [m.forward_features(x) for m in self.members]
         scale = 1.0 / len(outs)

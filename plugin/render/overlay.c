@@ -695,7 +695,6 @@ static void leader_line(cairo_t *cr, double sx, double sy, double tx, double ty,
 
 /* The outline point of lesion `le` nearest to (x, y), device units; the
  * centroid when there is no outline. */
-
 static void nearest_outline(cairo_t *cr, const tsc_lesion_info *le, double x, double y, double *px,
                             double *py)
 {
