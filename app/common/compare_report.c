@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The comparison report as PNG and PDF (compare_report.h).  The slices are
+/* The comparison report as PNG and PDF, and its SR (compare_report.h).  The slices are
  * decoded and their lesions drawn by the plugin (slice_decode,
  * render_overlay), so overlays look as in every other report; the layout
  * and the table are drawn here, once, for both formats. */
@@ -7,12 +7,14 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli_util.h"
+#include "tsc_io.h"
 
 #define PANEL 560 /* px, each key slice's square */
 #define MARGIN 20
@@ -21,7 +23,7 @@
 
 /* The key slices to show: those of the largest matched target, so both
  * panels show the same lesion; else each series' own key slice. */
-static void choose_slices(const tsc_plugin_api *api, const tsc_cli_compare_view v[2],
+static void choose_slices(const tsc_plugin_api *api, const tsc_compare_view v[2],
                           const tsc_comparison *c, size_t key[2])
 {
     double best = -1;
@@ -39,7 +41,7 @@ static void choose_slices(const tsc_plugin_api *api, const tsc_cli_compare_view 
 /* Slice k of view `v` in the square at (x, y), windowed as its header says,
  * in true proportions (pixel spacing), with the overlay of its result. */
 static tsc_status draw_slice(cairo_t *cr, const tsc_plugin_api *api, const tsc_model *model,
-                             const tsc_cli_compare_view *v, size_t k, double x, double y,
+                             const tsc_compare_view *v, size_t k, double x, double y,
                              tsc_error *err)
 {
     tsc_dicom_image *im = NULL;
@@ -194,7 +196,7 @@ static int report_height(const tsc_comparison *c)
 
 /* The whole report on `cr` (WIDTH x report_height() units). */
 static tsc_status draw_report(cairo_t *cr, const tsc_plugin_api *api, const tsc_model *model,
-                              const tsc_cli_compare_view views[2], const tsc_comparison *c,
+                              const tsc_compare_view views[2], const tsc_comparison *c,
                               int deidentify, tsc_error *err)
 {
     size_t key[2];
@@ -239,6 +241,24 @@ static tsc_status draw_report(cairo_t *cr, const tsc_plugin_api *api, const tsc_
     return st;
 }
 
+/* `data` into `path` through a hidden temporary that the DICOM reader
+ * ignores, fsync'ed and renamed over the target (tsc_io). */
+static tsc_status write_atomic(const char *path, const void *data, size_t n, int force,
+                               tsc_error *err)
+{
+    if (!force && access(path, F_OK) == 0)
+        return tsc_error_set(err, TSC_EEXIST, "%s exists and was not replaced", path);
+    tsc_atomic_file *f = NULL;
+    tsc_status st = tsc_atomic_file_open(path, &f, err);
+    if (st != TSC_OK) return st;
+    if (fwrite(data, 1, n, tsc_atomic_file_get_stream(f)) != n) {
+        int e = errno;
+        tsc_atomic_file_abort(f);
+        return tsc_error_set(err, TSC_EIO, "%s: write failed: %s", path, strerror(e));
+    }
+    return tsc_atomic_file_commit(f, err);
+}
+
 /* Draws the report on `s` (a fresh surface), finishes it, and writes what
  * it encoded into `buf` to `path` atomically. */
 static tsc_status finish(cairo_surface_t *s, cairo_t *cr, tsc_status st, int is_png,
@@ -253,14 +273,15 @@ static tsc_status finish(cairo_surface_t *s, cairo_t *cr, tsc_status st, int is_
         st = tsc_error_set(err, TSC_ENOMEM, "%s: %s", path,
                            cairo_status_to_string(cairo_surface_status(s)));
     cairo_surface_destroy(s);
-    if (st == TSC_OK) st = tsc_cli_write_file_atomic(path, buf->p, buf->n, force, err);
+    if (st == TSC_OK) st = write_atomic(path, buf->p, buf->n, force, err);
     free(buf->p);
     return st;
 }
 
-tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, const tsc_model *model,
-                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
-                               int deidentify, int force, tsc_error *err)
+tsc_status tsc_compare_report_png(const char *path, const tsc_plugin_api *api,
+                                  const tsc_model *model, const tsc_compare_view views[2],
+                                  const tsc_comparison *c, int deidentify, int force,
+                                  tsc_error *err)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, WIDTH, report_height(c));
     cairo_t *cr = cairo_create(s);
@@ -269,9 +290,10 @@ tsc_status tsc_cli_compare_png(const char *path, const tsc_plugin_api *api, cons
     return finish(s, cr, st, 1, &buf, path, force, err);
 }
 
-tsc_status tsc_cli_compare_pdf(const char *path, const tsc_plugin_api *api, const tsc_model *model,
-                               const tsc_cli_compare_view views[2], const tsc_comparison *c,
-                               int deidentify, int force, tsc_error *err)
+tsc_status tsc_compare_report_pdf(const char *path, const tsc_plugin_api *api,
+                                  const tsc_model *model, const tsc_compare_view views[2],
+                                  const tsc_comparison *c, int deidentify, int force,
+                                  tsc_error *err)
 {
     /* One page as wide as A4 (the layout's pixels at half a point each);
      * the slices keep their full resolution inside. */
@@ -288,4 +310,67 @@ tsc_status tsc_cli_compare_pdf(const char *path, const tsc_plugin_api *api, cons
     cairo_scale(cr, 0.5, 0.5);
     tsc_status st = draw_report(cr, api, model, views, c, deidentify, err);
     return finish(s, cr, st, 0, &buf, path, force, err);
+}
+
+tsc_status tsc_compare_report_sr(const char *path, const tsc_plugin_api *api,
+                                 const tsc_model *model, const tsc_compare_view views[2],
+                                 const tsc_comparison *cmp, int deidentify, int force,
+                                 tsc_error *err)
+{
+    if (!TSC_PLUGIN_HAS(api, write_dicom_compare_sr))
+        return tsc_error_set(err, TSC_EINVAL,
+                             "%.300s not written: the plugin does not write comparison reports "
+                             "(ABI version 5 with write_dicom_compare_sr needed); install the "
+                             "matching plugin",
+                             path);
+    /* The rows lent by pointer, as tsc_compare computed them. */
+    size_t n = tsc_comparison_n_rows(cmp);
+    tsc_dicom_compare_lesion *rows = calloc(n + 1, sizeof *rows);
+    const tsc_dicom_compare_lesion **ptrs = calloc(n + 1, sizeof *ptrs);
+    if (!rows || !ptrs) {
+        free(rows);
+        free((void *)ptrs);
+        return tsc_error_set(err, TSC_ENOMEM, "%.300s not written: out of memory", path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const tsc_compare_row *r = tsc_comparison_get_row(cmp, i);
+        rows[i] = (tsc_dicom_compare_lesion){sizeof rows[i],
+                                             r->change,
+                                             r->baseline,
+                                             r->followup,
+                                             r->baseline_volume_ml,
+                                             r->followup_volume_ml,
+                                             r->volume_change_percent,
+                                             r->baseline_product_mm2,
+                                             r->followup_product_mm2,
+                                             r->product_change_percent,
+                                             r->target};
+        ptrs[i] = &rows[i];
+    }
+    const tsc_compare_totals *t = tsc_comparison_get_totals(cmp);
+    const tsc_rano_suggestion *rs = tsc_comparison_get_rano(cmp);
+    tsc_dicom_comparison dc = {sizeof dc,
+                               ptrs,
+                               n,
+                               t->baseline_volume_ml,
+                               t->followup_volume_ml,
+                               t->volume_change_percent,
+                               t->baseline_spd_mm2,
+                               t->followup_spd_mm2,
+                               t->spd_change_percent,
+                               t->n_matched,
+                               t->n_new,
+                               t->n_gone,
+                               t->n_targets,
+                               rs->category,
+                               rs->reason};
+    tsc_report_options ro = api->report_default_options_v9();
+    ro.deidentify = deidentify;
+    ro.force = force;
+    tsc_status st =
+        api->write_dicom_compare_sr(path, model, views[0].ix, views[0].series, views[0].sr,
+                                    views[1].ix, views[1].series, views[1].sr, &dc, &ro, err);
+    free(rows);
+    free((void *)ptrs);
+    return st;
 }
