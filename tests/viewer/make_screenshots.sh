@@ -110,4 +110,15 @@ act show-studies
 act show-findings
 shot viewer-1280x720-panels-folded.png
 stop
+# The prior comparison: the GUI case makes the comparison tests' lesion
+# phantoms (a baseline and a follow-up with a grown, a shrunk and a new
+# lesion), compares them with the phantom test model and takes the shot.
+mkdir -p "$HOME/compare"
+case=viewer_compare_followup_shows_matched_new_rows_and_the_cli_category
+TSC_VIEWER_ARTEFACTS=$HOME/compare TSC_MODEL_DIR=$SRC/tests/analysis/fixtures \
+    TSC_VIEWER_BIN=$BUILD/bin/tumorscope-viewer TSC_CLI_BIN=$BUILD/bin/tumorscope \
+    TSC_VIEWER_SCHEMA_DIR=$GSETTINGS_SCHEMA_DIR TSC_SOURCE_DIR=$SRC \
+    "$BUILD/tests/viewer_gui_compare" $case >/dev/null
+cp "$HOME/compare/$case-compare.png" "$OUT/viewer-compare.png"
+echo "wrote docs/screenshots/viewer-compare.png"
 rm -rf "$HOME"
