@@ -3,6 +3,7 @@
 #include "compare_window.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compare_export.h"
@@ -1273,6 +1274,12 @@ TscCompareWindow *tsc_compare_window_new(GtkWindow *parent, TscViewerApp *app)
                                           "application", app ? GTK_APPLICATION(app) : NULL, NULL);
     self->app = app;
     if (app) g_object_add_weak_pointer(G_OBJECT(app), (gpointer *)&self->app);
+    /* The first size, for scripts and tests (as TSC_VIEWER_WINDOW_SIZE is
+     * the main window's). */
+    const char *size = g_getenv("TSC_VIEWER_COMPARE_SIZE");
+    int width = 0, height = 0;
+    if (size && sscanf(size, "%dx%d", &width, &height) == 2 && width > 0 && height > 0)
+        gtk_window_set_default_size(GTK_WINDOW(self), width, height);
     fill_open_menus(self);
     return self;
 }

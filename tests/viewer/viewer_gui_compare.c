@@ -41,14 +41,21 @@ static char *make_compare_study(const char *name, const tsc_phantom_study *s,
     return dir;
 }
 
-/* Starts the viewer without a study and asks it to compare `base` with
- * `follow`; returns the state once it is idle (NULL on failure). */
-static GKeyFile *compare_pair(Viewer **v, const char *base, const char *follow, const char *tag)
+/* Starts the viewer without a study (extra environment `env`) and asks it
+ * to compare `base` with `follow`; returns the state once it is idle (NULL
+ * on failure). */
+static GKeyFile *compare_pair_env(Viewer **v, const char *base, const char *follow, const char *tag,
+                                  const char *const *env)
 {
-    *v = viewer_start(NULL, NULL);
+    *v = viewer_start(NULL, env);
     if (!*v) return NULL;
     if (!viewer_action(*v, "compare-open", g_variant_new("(ss)", base, follow))) return NULL;
     return viewer_state(*v, tag);
+}
+
+static GKeyFile *compare_pair(Viewer **v, const char *base, const char *follow, const char *tag)
+{
+    return compare_pair_env(v, base, follow, tag, NULL);
 }
 
 /* The change table's rows as write-state lists them ("1/1|matched|..."),
@@ -197,9 +204,25 @@ static int test_compare_study_with_itself_is_unchanged_and_stable(void)
         make_compare_study("base", &tsc_phantom_baseline, "CMP-001", "20240101", &skip);
     if (skip) return SKIP;
     CHECK(base, "the phantom study was not made");
+    /* In a narrow window: the viewports one above the other. */
+    const char *env[] = {"TSC_VIEWER_COMPARE_SIZE=820x940", NULL};
     Viewer *v = NULL;
-    g_autoptr(GKeyFile) kf = compare_pair(&v, base, base, "self");
+    g_autoptr(GKeyFile) kf = compare_pair_env(&v, base, base, "self", env);
     CHECK(kf && g_key_file_get_boolean(kf, "compare", "compared", NULL), "not compared");
+    g_autofree char *layout = kf_str(kf, "compare", "layout");
+    gsize n0 = 0, n1 = 0;
+    g_autofree double *r0 =
+        g_key_file_get_double_list(kf, "compare-baseline", "view-rect", &n0, NULL);
+    g_autofree double *r1 =
+        g_key_file_get_double_list(kf, "compare-followup", "view-rect", &n1, NULL);
+    CHECK(g_str_equal(layout, "stacked") && n0 == 4 && n1 == 4, "layout %s at %d px", layout,
+          g_key_file_get_integer(kf, "compare", "width", NULL));
+    CHECK(r1[1] >= r0[1] + r0[3] && fabs(r1[0] - r0[0]) < 1 && r0[3] > 100,
+          "the follow-up (%.0f,%.0f %.0fx%.0f) is not under the baseline (%.0f,%.0f %.0fx%.0f)",
+          r1[0], r1[1], r1[2], r1[3], r0[0], r0[1], r0[2], r0[3]);
+    Shot *shot = viewer_shot(v, "compare-narrow");
+    CHECK(shot, "no screenshot");
+    shot_free(shot);
     int n = 0;
     g_auto(GStrv) rows = table_rows(kf, &n);
     CHECK(n == 4 && rows_with_change(rows, "matched") == 2, "%d lines, %d matched", n,
