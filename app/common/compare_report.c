@@ -91,16 +91,72 @@ static void text(cairo_t *cr, double x, double y, const char *s)
     cairo_show_text(cr, s);
 }
 
-static void cell(char *out, size_t n, double v, const char *fmt)
+static void cell(char *out, double v, const char *fmt)
 {
-    if (isfinite(v)) snprintf(out, n, fmt, v);
-    else snprintf(out, n, "-");
+    if (isfinite(v)) snprintf(out, TSC_COMPARE_CELL_SIZE, fmt, v);
+    else snprintf(out, TSC_COMPARE_CELL_SIZE, "\xe2\x80\x93");
+}
+
+const char *tsc_compare_column_heading(tsc_compare_column column)
+{
+    static const char *const head[TSC_COMPARE_N_COLUMNS] = {"Lesion",
+                                                            "Change",
+                                                            "Baseline mL",
+                                                            "Follow-up mL",
+                                                            "\xce\x94 mL",
+                                                            "Volume %",
+                                                            "Baseline mm\xc2\xb2",
+                                                            "Follow-up mm\xc2\xb2",
+                                                            "\xce\x94 mm\xc2\xb2",
+                                                            "Product %",
+                                                            "RANO target"};
+    return column < TSC_COMPARE_N_COLUMNS ? head[column] : "";
+}
+
+void tsc_compare_table_cells(const tsc_comparison *c, size_t i,
+                             char cells[TSC_COMPARE_N_COLUMNS][TSC_COMPARE_CELL_SIZE])
+{
+    if (i < tsc_comparison_n_rows(c)) {
+        const tsc_compare_row *r = tsc_comparison_get_row(c, i);
+        int b = r->baseline != (size_t)-1, f = r->followup != (size_t)-1;
+        char nb[24] = "\xe2\x80\x93", nf[24] = "\xe2\x80\x93";
+        if (b) snprintf(nb, sizeof nb, "%zu", r->baseline + 1);
+        if (f) snprintf(nf, sizeof nf, "%zu", r->followup + 1);
+        snprintf(cells[TSC_COMPARE_COLUMN_LESION], TSC_COMPARE_CELL_SIZE, "%s/%s", nb, nf);
+        snprintf(cells[TSC_COMPARE_COLUMN_CHANGE], TSC_COMPARE_CELL_SIZE, "%s",
+                 tsc_lesion_change_to_string(r->change));
+        cell(cells[TSC_COMPARE_COLUMN_BASELINE_ML], b ? r->baseline_volume_ml : NAN, "%.2f");
+        cell(cells[TSC_COMPARE_COLUMN_FOLLOWUP_ML], f ? r->followup_volume_ml : NAN, "%.2f");
+        cell(cells[TSC_COMPARE_COLUMN_CHANGE_ML], r->volume_change_ml, "%+.2f");
+        cell(cells[TSC_COMPARE_COLUMN_VOLUME_PERCENT], r->volume_change_percent, "%+.1f");
+        cell(cells[TSC_COMPARE_COLUMN_BASELINE_MM2], b ? r->baseline_product_mm2 : NAN, "%.0f");
+        cell(cells[TSC_COMPARE_COLUMN_FOLLOWUP_MM2], f ? r->followup_product_mm2 : NAN, "%.0f");
+        cell(cells[TSC_COMPARE_COLUMN_CHANGE_MM2], r->product_change_mm2, "%+.0f");
+        cell(cells[TSC_COMPARE_COLUMN_PRODUCT_PERCENT], r->product_change_percent, "%+.1f");
+        snprintf(cells[TSC_COMPARE_COLUMN_TARGET], TSC_COMPARE_CELL_SIZE, "%s",
+                 r->target ? "target" : "");
+        return;
+    }
+    const tsc_compare_totals *t = tsc_comparison_get_totals(c);
+    snprintf(cells[TSC_COMPARE_COLUMN_LESION], TSC_COMPARE_CELL_SIZE, "Total");
+    snprintf(cells[TSC_COMPARE_COLUMN_CHANGE], TSC_COMPARE_CELL_SIZE,
+             "%zu matched, %zu new, %zu gone", t->n_matched, t->n_new, t->n_gone);
+    cell(cells[TSC_COMPARE_COLUMN_BASELINE_ML], t->baseline_volume_ml, "%.2f");
+    cell(cells[TSC_COMPARE_COLUMN_FOLLOWUP_ML], t->followup_volume_ml, "%.2f");
+    cell(cells[TSC_COMPARE_COLUMN_CHANGE_ML], t->volume_change_ml, "%+.2f");
+    cell(cells[TSC_COMPARE_COLUMN_VOLUME_PERCENT], t->volume_change_percent, "%+.1f");
+    cell(cells[TSC_COMPARE_COLUMN_BASELINE_MM2], t->baseline_spd_mm2, "%.0f");
+    cell(cells[TSC_COMPARE_COLUMN_FOLLOWUP_MM2], t->followup_spd_mm2, "%.0f");
+    cell(cells[TSC_COMPARE_COLUMN_CHANGE_MM2], t->spd_change_mm2, "%+.0f");
+    cell(cells[TSC_COMPARE_COLUMN_PRODUCT_PERCENT], t->spd_change_percent, "%+.1f");
+    snprintf(cells[TSC_COMPARE_COLUMN_TARGET], TSC_COMPARE_CELL_SIZE, "%zu target%s", t->n_targets,
+             t->n_targets == 1 ? "" : "s");
 }
 
 /* One table line; columns right-aligned at fixed x positions. */
 static void table_line(cairo_t *cr, double y, const char *const col[8])
 {
-    static const double right[8] = {70, 170, 290, 390, 490, 610, 720, 830};
+    static const double right[8] = {70, 170, 330, 460, 570, 710, 860, 980};
     for (int i = 0; i < 8; i++) {
         cairo_text_extents_t e;
         cairo_text_extents(cr, col[i], &e);
@@ -108,51 +164,40 @@ static void table_line(cairo_t *cr, double y, const char *const col[8])
     }
 }
 
+/* The columns the report has room for. */
+static const tsc_compare_column report_columns[8] = {
+    TSC_COMPARE_COLUMN_LESION,         TSC_COMPARE_COLUMN_CHANGE,
+    TSC_COMPARE_COLUMN_BASELINE_ML,    TSC_COMPARE_COLUMN_FOLLOWUP_ML,
+    TSC_COMPARE_COLUMN_VOLUME_PERCENT, TSC_COMPARE_COLUMN_BASELINE_MM2,
+    TSC_COMPARE_COLUMN_FOLLOWUP_MM2,   TSC_COMPARE_COLUMN_PRODUCT_PERCENT};
+
 static void draw_table(cairo_t *cr, const tsc_comparison *c, double y)
 {
-    static const char *const head[8] = {"lesion",   "change",   "base mL", "f/u mL",
-                                        "volume %", "base mm²", "f/u mm²", "product %"};
-    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    table_line(cr, y, head);
-    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    char b[8][48];
     const char *col[8];
-    for (int i = 0; i < 8; i++) col[i] = b[i];
-    for (size_t i = 0; i < tsc_comparison_n_rows(c); i++) {
-        const tsc_compare_row *r = tsc_comparison_get_row(c, i);
-        int has_b = r->baseline != (size_t)-1, has_f = r->followup != (size_t)-1;
-        /* Numbers as in each series' lesions_3d: baseline/follow-up. */
-        if (has_b && has_f)
-            snprintf(b[0], sizeof b[0], "%zu/%zu", r->baseline + 1, r->followup + 1);
-        else if (has_b) snprintf(b[0], sizeof b[0], "%zu/-", r->baseline + 1);
-        else snprintf(b[0], sizeof b[0], "-/%zu", r->followup + 1);
-        snprintf(b[1], sizeof b[1], "%s", tsc_lesion_change_to_string(r->change));
-        cell(b[2], sizeof b[2], has_b ? r->baseline_volume_ml : NAN, "%.2f");
-        cell(b[3], sizeof b[3], has_f ? r->followup_volume_ml : NAN, "%.2f");
-        cell(b[4], sizeof b[4], r->volume_change_percent, "%+.1f");
-        cell(b[5], sizeof b[5], has_b ? r->baseline_product_mm2 : NAN, "%.0f");
-        cell(b[6], sizeof b[6], has_f ? r->followup_product_mm2 : NAN, "%.0f");
-        cell(b[7], sizeof b[7], r->product_change_percent, "%+.1f");
+    for (int i = 0; i < 8; i++) col[i] = tsc_compare_column_heading(report_columns[i]);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    table_line(cr, y, col);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    char cells[TSC_COMPARE_N_COLUMNS][TSC_COMPARE_CELL_SIZE];
+    for (int i = 0; i < 8; i++) col[i] = cells[report_columns[i]];
+    size_t n = tsc_comparison_n_rows(c);
+    for (size_t i = 0; i <= n; i++) {
+        tsc_compare_table_cells(c, i, cells);
+        if (i == n) {
+            /* The counts are in the text under the table: no room here. */
+            cells[TSC_COMPARE_COLUMN_CHANGE][0] = '\0';
+            cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                                   CAIRO_FONT_WEIGHT_BOLD);
+        }
         table_line(cr, y += LINE, col);
     }
-    const tsc_compare_totals *t = tsc_comparison_get_totals(c);
-    snprintf(b[0], sizeof b[0], "total");
-    snprintf(b[1], sizeof b[1], " ");
-    cell(b[2], sizeof b[2], t->baseline_volume_ml, "%.2f");
-    cell(b[3], sizeof b[3], t->followup_volume_ml, "%.2f");
-    cell(b[4], sizeof b[4], t->volume_change_percent, "%+.1f");
-    cell(b[5], sizeof b[5], t->baseline_spd_mm2, "%.0f");
-    cell(b[6], sizeof b[6], t->followup_spd_mm2, "%.0f");
-    cell(b[7], sizeof b[7], t->spd_change_percent, "%+.1f");
-    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    table_line(cr, y += LINE, col);
     cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    const tsc_compare_totals *t = tsc_comparison_get_totals(c);
     char line[512];
-    snprintf(
-        line, sizeof line,
-        "Volumes: every lesion.  Products: longest axial diameter x perpendicular; total = sum "
-        "of products of the %zu target lesion(s).",
-        t->n_targets);
+    snprintf(line, sizeof line,
+             "%zu matched, %zu new, %zu gone.  Volumes: every lesion.  Products: longest axial "
+             "diameter x perpendicular; total = sum of products of the %zu target lesion(s).",
+             t->n_matched, t->n_new, t->n_gone, t->n_targets);
     text(cr, MARGIN, y += LINE, line);
     const tsc_rano_suggestion *rs = tsc_comparison_get_rano(c);
     cairo_set_font_size(cr, 17);

@@ -19,6 +19,32 @@ typedef struct tsc_compare_view {
     const tsc_series_result *sr;
 } tsc_compare_view;
 
+/* The change table's columns, as every host shows them. */
+typedef enum tsc_compare_column {
+    TSC_COMPARE_COLUMN_LESION, /* "1/1", "2/–", "–/3": numbers as in each series' lesions_3d */
+    TSC_COMPARE_COLUMN_CHANGE, /* "matched", "new", "gone"; the counts on the total line */
+    TSC_COMPARE_COLUMN_BASELINE_ML,
+    TSC_COMPARE_COLUMN_FOLLOWUP_ML,
+    TSC_COMPARE_COLUMN_CHANGE_ML,
+    TSC_COMPARE_COLUMN_VOLUME_PERCENT,
+    TSC_COMPARE_COLUMN_BASELINE_MM2, /* RANO bidimensional product; the sum of the targets' in total */
+    TSC_COMPARE_COLUMN_FOLLOWUP_MM2,
+    TSC_COMPARE_COLUMN_CHANGE_MM2,
+    TSC_COMPARE_COLUMN_PRODUCT_PERCENT,
+    TSC_COMPARE_COLUMN_TARGET, /* "target", or the number of targets on the total line */
+    TSC_COMPARE_N_COLUMNS
+} tsc_compare_column;
+
+#define TSC_COMPARE_CELL_SIZE 48
+
+/* A column's heading ("Baseline mL", ...). */
+const char *tsc_compare_column_heading(tsc_compare_column column);
+/* The text of line `i` of the change table: rows 0 .. n_rows-1 as
+ * tsc_comparison_get_row() gives them, n_rows the total line.  A value that
+ * is not defined (absent from a study, a percentage of nothing) is "–". */
+void tsc_compare_table_cells(const tsc_comparison *c, size_t i,
+                             char cells[TSC_COMPARE_N_COLUMNS][TSC_COMPARE_CELL_SIZE]);
+
 /* Writes the report to `path` (refusing an existing file unless `force`).
  * Study dates are left out when `deidentify`; patient names and IDs are
  * never drawn.  Returns TSC_OK or a status with `err` saying what failed. */

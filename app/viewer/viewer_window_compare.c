@@ -51,6 +51,7 @@ void _tsc_viewer_window_install_compare_actions(GtkWidgetClass *wc)
         {"win.compare-window", "(sdd)", win_compare_forward},
         {"win.compare-zoom", "(sd)", win_compare_forward},
         {"win.compare-export", "s", win_compare_forward},
+        {"win.compare-cancel", NULL, win_compare_forward},
         {"win.compare-sync-scroll", "b", win_compare_set},
         {"win.compare-link-window", "b", win_compare_set},
         {"win.compare-link-zoom", "b", win_compare_set},
