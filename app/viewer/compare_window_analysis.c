@@ -186,7 +186,6 @@ void tsc_compare_window_export(TscCompareWindow *self, const char *folder)
         spec.series[i] = s->series;
         spec.result[i] = tsc_viewer_study_ref_series_result(s->study, self->method, s->series);
     }
-    g_autoptr(GError) error = NULL;
     self->exports_running++;
     tsc_compare_export_async(&spec, model_for_method(self), self->export_cancellable, on_exported,
                              tsc_viewer_weak_new(self));
