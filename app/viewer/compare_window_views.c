@@ -3,9 +3,9 @@
 #define G_LOG_DOMAIN "tsc-viewer-compare"
 #include "compare_window-private.h"
 
-#include "compare_report.h"
-
 #include <math.h>
+
+#include "compare_report.h"
 
 /* The slice normal of a side's series (row x column direction). */
 static void series_normal(const Side *s, double n[3])
@@ -19,8 +19,7 @@ static void series_normal(const Side *s, double n[3])
 /* The slice of `to` nearest, along its own normal, to slice `k` of
  * `from`; *ref gets that slice's position projected on `to`'s normal.
  * Without geometry in either: the same fraction of the stack, and FALSE. */
-gboolean _tsc_compare_window_nearest_slice(const Side *from, gsize k, const Side *to, gsize *out,
-                                           double *ref)
+static gboolean nearest_slice(const Side *from, gsize k, const Side *to, gsize *out, double *ref)
 {
     const tsc_dicom_slice_info *a = side_slice(from, k);
     gsize n = side_series(to)->n_slices;
@@ -86,7 +85,7 @@ void _tsc_compare_window_refresh_side_labels(TscCompareWindow *self, int i)
     if (self->sync_scroll && self->leader == other && o->study && o->have_series) {
         gsize k;
         double ref;
-        if (_tsc_compare_window_nearest_slice(o, o->slice, s, &k, &ref))
+        if (nearest_slice(o, o->slice, s, &k, &ref))
             ref_line = g_strdup_printf("ref %.1f mm (%s, \xce\x94 %.1f mm)", ref, role_name(other),
                                        si->location - ref);
         else
@@ -180,7 +179,7 @@ void tsc_compare_window_goto_slice(TscCompareWindow *self, int i, gssize slice)
     if (self->sync_scroll) {
         Side *o = &self->side[!i];
         double ref;
-        _tsc_compare_window_nearest_slice(s, s->slice, o, &o->slice, &ref);
+        nearest_slice(s, s->slice, o, &o->slice, &ref);
         _tsc_compare_window_show_slice(self, !i);
     }
     _tsc_compare_window_show_slice(self, i);
