@@ -14,8 +14,8 @@
 
 #include "cli.h"
 #include "cli_analysis.h"
-#include "compare_report.h"
 #include "cli_util.h"
+#include "compare_report.h"
 #include "result_json.h"
 #include "tsc_compare.h"
 #include "tsc_plugin.h"
@@ -341,80 +341,15 @@ static void print_table(const side *sides, const tsc_comparison *c)
            tsc_rano_category_name(rs->category), TSC_RANO_SUGGESTION_LABEL, rs->reason);
 }
 
-/* DIR/comparison_sr.dcm: the comparison as the plugin's TID 1500 report,
- * the rows lent by pointer as tsc_compare computed them. */
-static tsc_status write_dicom_sr(const char *path, const tsc_plugin_api *api, const compare_args *a,
-                                 const tsc_model *model, const side *sides,
-                                 const tsc_comparison *cmp, tsc_error *err)
-{
-    if (!TSC_PLUGIN_HAS(api, write_dicom_compare_sr)) {
-        snprintf(err->message, sizeof err->message,
-                 "%.300s not written: the plugin does not write comparison reports (ABI version 5 "
-                 "with write_dicom_compare_sr needed); install the matching plugin",
-                 path);
-        return err->status = TSC_EINVAL;
-    }
-    size_t n = tsc_comparison_n_rows(cmp);
-    tsc_dicom_compare_lesion *rows = calloc(n + 1, sizeof *rows);
-    const tsc_dicom_compare_lesion **ptrs = calloc(n + 1, sizeof *ptrs);
-    if (!rows || !ptrs) {
-        free(rows);
-        free((void *)ptrs);
-        snprintf(err->message, sizeof err->message, "%.300s not written: out of memory", path);
-        return err->status = TSC_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const tsc_compare_row *r = tsc_comparison_get_row(cmp, i);
-        rows[i] = (tsc_dicom_compare_lesion){sizeof rows[i],
-                                             r->change,
-                                             r->baseline,
-                                             r->followup,
-                                             r->baseline_volume_ml,
-                                             r->followup_volume_ml,
-                                             r->volume_change_percent,
-                                             r->baseline_product_mm2,
-                                             r->followup_product_mm2,
-                                             r->product_change_percent,
-                                             r->target};
-        ptrs[i] = &rows[i];
-    }
-    const tsc_compare_totals *t = tsc_comparison_get_totals(cmp);
-    const tsc_rano_suggestion *rs = tsc_comparison_get_rano(cmp);
-    tsc_dicom_comparison dc = {sizeof dc,
-                               ptrs,
-                               n,
-                               t->baseline_volume_ml,
-                               t->followup_volume_ml,
-                               t->volume_change_percent,
-                               t->baseline_spd_mm2,
-                               t->followup_spd_mm2,
-                               t->spd_change_percent,
-                               t->n_matched,
-                               t->n_new,
-                               t->n_gone,
-                               t->n_targets,
-                               rs->category,
-                               rs->reason};
-    tsc_report_options ro = api->report_default_options_v9();
-    ro.deidentify = a->c.deidentify;
-    ro.force = a->c.force;
-    tsc_status st =
-        api->write_dicom_compare_sr(path, model, sides[0].ix, sides[0].series, sides[0].sr,
-                                    sides[1].ix, sides[1].series, sides[1].sr, &dc, &ro, err);
-    free(rows);
-    free((void *)ptrs);
-    return st;
-}
-
 /* The reports asked for into --out; TSC_EXIT_FAILURE (said on stderr) when
  * one could not be written. */
 static int write_reports(const tsc_plugin_api *api, const compare_args *a, const tsc_model *model,
                          const side *sides, const tsc_comparison *cmp)
 {
-    tsc_cli_compare_view v[2];
+    tsc_compare_view v[2];
     for (int i = 0; i < 2; i++)
-        v[i] = (tsc_cli_compare_view){i ? "Follow-up" : "Baseline", sides[i].ix, sides[i].series,
-                                      sides[i].sr};
+        v[i] = (tsc_compare_view){i ? "Follow-up" : "Baseline", sides[i].ix, sides[i].series,
+                                  sides[i].sr};
     char path[4096];
     tsc_error err;
     int rc = TSC_EXIT_OK;
@@ -425,18 +360,19 @@ static int write_reports(const tsc_plugin_api *api, const compare_args *a, const
     }
     snprintf(path, sizeof path, "%s/comparison.png", a->c.out_dir);
     if (a->c.png &&
-        tsc_cli_compare_png(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
+        tsc_compare_report_png(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }
     snprintf(path, sizeof path, "%s/comparison.pdf", a->c.out_dir);
     if (a->c.pdf &&
-        tsc_cli_compare_pdf(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
+        tsc_compare_report_pdf(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }
     snprintf(path, sizeof path, "%s/comparison_sr.dcm", a->c.out_dir);
-    if (a->c.dicom && write_dicom_sr(path, api, a, model, sides, cmp, &err) != TSC_OK) {
+    if (a->c.dicom &&
+        tsc_compare_report_sr(path, api, model, v, cmp, a->c.deidentify, a->c.force, &err)) {
         fprintf(stderr, "tumorscope compare: %s\n", err.message);
         rc = TSC_EXIT_FAILURE;
     }

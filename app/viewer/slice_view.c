@@ -88,6 +88,7 @@ enum {
     PROP_INVERT,
     PROP_ROTATION,
     PROP_FLIP,
+    PROP_ZOOM,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -183,14 +184,17 @@ static void zoom_about(TscSliceView *self, double factor, double x, double y)
     self->pan_y = cy - vh / 2;
     self->zoom = zoom;
     gtk_widget_queue_draw(GTK_WIDGET(self));
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ZOOM]);
 }
 
 void tsc_slice_view_fit(TscSliceView *self)
 {
     g_return_if_fail(TSC_IS_SLICE_VIEW(self));
+    gboolean changed = self->zoom != 1;
     self->zoom = 1;
     self->pan_x = self->pan_y = 0;
     gtk_widget_queue_draw(GTK_WIDGET(self));
+    if (changed) g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ZOOM]);
 }
 
 /* ---- window / level ---------------------------------------------------- */
@@ -941,6 +945,7 @@ static void tsc_slice_view_get_property(GObject *object, guint id, GValue *value
     case PROP_INVERT: g_value_set_boolean(value, self->invert); break;
     case PROP_ROTATION: g_value_set_int(value, self->rotation); break;
     case PROP_FLIP: g_value_set_boolean(value, self->flip); break;
+    case PROP_ZOOM: g_value_set_double(value, self->zoom); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -970,6 +975,14 @@ static void tsc_slice_view_set_property(GObject *object, guint id, const GValue 
     case PROP_INVERT: self->invert = g_value_get_boolean(value); break;
     case PROP_ROTATION: self->rotation = g_value_get_int(value) & 3; break;
     case PROP_FLIP: self->flip = g_value_get_boolean(value); break;
+    case PROP_ZOOM: {
+        /* About the view's centre, as the zoom keys do. */
+        double z = g_value_get_double(value);
+        if (self->image && z != self->zoom)
+            zoom_about(self, z / self->zoom, gtk_widget_get_width(GTK_WIDGET(self)) / 2.0,
+                       gtk_widget_get_height(GTK_WIDGET(self)) / 2.0);
+        break;
+    }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); return;
     }
     gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -1027,6 +1040,9 @@ static void tsc_slice_view_class_init(TscSliceViewClass *klass)
     /* Quarter turns clockwise, after a left-right mirror when "flip". */
     props[PROP_ROTATION] = g_param_spec_int("rotation", NULL, NULL, 0, 3, 0, f);
     props[PROP_FLIP] = g_param_spec_boolean("flip", NULL, NULL, FALSE, f);
+    /* Relative to fit (1); notified on every change, so two views can be bound. */
+    props[PROP_ZOOM] =
+        g_param_spec_double("zoom", NULL, NULL, ZOOM_MIN, ZOOM_MAX, 1, f | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     signals[SIGNAL_STEP] = g_signal_new("step", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tsc-viewer-app"
 #include "viewer_app.h"
 
+#include "compare_window.h"
 #include "prefs_window.h"
 #include "viewer_jobs.h"
 #include "viewer_window.h"
@@ -118,6 +119,7 @@ static void on_model_loaded(GObject *source, GAsyncResult *res, gpointer data)
     g_clear_error(&error);
     for (GList *l = gtk_application_get_windows(GTK_APPLICATION(self)); l; l = l->next)
         if (TSC_IS_VIEWER_WINDOW(l->data)) tsc_viewer_window_model_changed(l->data);
+        else if (TSC_IS_COMPARE_WINDOW(l->data)) tsc_compare_window_model_changed(l->data);
     g_application_release(G_APPLICATION(self));
 }
 
@@ -242,6 +244,7 @@ static void set_accels(TscViewerApp *self)
         {"win.export-dialog", {"<Control>e", NULL}},
         {"win.pacs-dialog", {"<Control><Shift>p", NULL}},
         {"win.show-tags", {"<Control>i", NULL}},
+        {"win.compare-show", {"<Control><Shift>c", NULL}},
         {"win.analyze-series", {"<Control>Return", "<Control>KP_Enter", NULL}},
         {"app.preferences", {"<Control>comma", NULL}},
         {"app.quit", {"<Control>q", NULL}},

@@ -16,6 +16,7 @@
 #include "tsc_format.h"
 #include "viewer_desktop.h"
 #include "viewer_window_pacs.h"
+#include "viewer_window_compare.h"
 #include "viewer_window_tags.h"
 
 G_DEFINE_FINAL_TYPE(TscViewerWindow, tsc_viewer_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -997,6 +998,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     _tsc_viewer_window_install_actions(wc);
     _tsc_viewer_window_install_pacs_actions(wc);
     _tsc_viewer_window_install_tags_actions(wc);
+    _tsc_viewer_window_install_compare_actions(wc);
     _tsc_viewer_window_install_tool_actions(wc);
     _tsc_viewer_window_install_preset_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "tsc_format.h"
+#include "viewer_window_compare.h"
 #include "viewer_window_pacs.h"
 #include "viewer_window_tags.h"
 
@@ -42,6 +43,7 @@ static gboolean is_idle(TscViewerWindow *self)
     /* The side panel and badges of a new series result are still to come. */
     if (self->staged_tick) return FALSE;
     if (self->app && tsc_viewer_app_get_model_loading(self->app)) return FALSE;
+    if (!_tsc_viewer_window_compare_idle(GTK_WIDGET(self))) return FALSE;
     if (!self->have_series) return TRUE;
     if (self->decode_error) return TRUE;
     TscViewerImage *im = tsc_slice_view_get_image(self->view);
@@ -448,6 +450,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     }
     _tsc_viewer_window_write_pacs_state(GTK_WIDGET(self), kf);
     _tsc_viewer_window_write_tags_state(GTK_WIDGET(self), kf);
+    _tsc_viewer_window_write_compare_state(GTK_WIDGET(self), kf);
     _tsc_viewer_window_write_tools_state(self, kf);
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
     g_autoptr(GError) error = NULL;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* `tumorscope compare` run as a user would, on lesion phantoms with known
- * geometry made with `tumorscope dicomize`: a head-like ellipse with bright
- * spherical lesions, written as 16-bit PNG slices at 1 mm and turned into
- * MR series.  Baseline and follow-ups differ in slice spacing and origin, so
+ * geometry made with `tumorscope dicomize` (compare_phantom.c, shared with
+ * the viewer's comparison tests): a head-like ellipse with bright spherical
+ * lesions, written as 16-bit PNG slices at 1 mm and turned into MR
+ * series.  Baseline and follow-ups differ in slice spacing and origin, so
  * matching must go by patient position.  The analysis runs the phantom test
  * model of tests/analysis/fixtures (pinned by its SHA-256, as in the viewer
  * tests): results do not change when the shipped model does.  The classical
@@ -16,22 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tsc_io.h"
+#include "compare_phantom.h"
 #include "tsc_test.h"
 
-#define SIZE 160 /* pixels per side, 1 mm each */
-#define ORIGIN_XY (-79.5)
-
-typedef struct sphere {
-    double x, y, z, r; /* patient coordinates (LPS), mm */
-} sphere;
-
-typedef struct study {
-    double z0, dz; /* first slice position and spacing along z, mm */
-    int n_slices;
-    const sphere *lesions;
-    size_t n_lesions;
-} study;
+typedef tsc_phantom_sphere sphere;
+typedef tsc_phantom_study study;
 
 static char cli[2048], model[2048];
 
@@ -44,56 +34,24 @@ static void need_cli(void)
     REQUIRE(access(model, R_OK) == 0);
 }
 
-/* Slice k of `s` as a 16-bit PNG: background ~5, a head ellipse ~400 with
- * deterministic noise, lesions 950. */
-static void write_slice(const char *path, const study *s, int k, unsigned *rng)
-{
-    tsc_gray_image *im = tsc_gray_image_new(SIZE, SIZE, 16);
-    REQUIRE(im);
-    uint16_t *px = im->pixels;
-    double z = s->z0 + k * s->dz;
-    for (int r = 0; r < SIZE; r++)
-        for (int c = 0; c < SIZE; c++) {
-            *rng = *rng * 1664525u + 1013904223u;
-            double noise = ((*rng >> 8) / 16777216.0 - 0.5) * 60.0;
-            double x = ORIGIN_XY + c, y = ORIGIN_XY + r, v = 5;
-            if ((x / 62) * (x / 62) + (y / 72) * (y / 72) <= 1) v = 400 + noise;
-            for (size_t i = 0; i < s->n_lesions; i++) {
-                const sphere *l = &s->lesions[i];
-                double dx = x - l->x, dy = y - l->y, dz = z - l->z;
-                if (dx * dx + dy * dy + dz * dz <= l->r * l->r) v = 950 + noise * 0.3;
-            }
-            px[r * SIZE + c] = (uint16_t)lround(v);
-        }
-    tsc_error err;
-    tsc_status st = tsc_png_write(path, im, &err);
-    if (st != TSC_OK) fprintf(stderr, "%s: %s\n", path, err.message);
-    tsc_gray_image_free(im);
-    REQUIRE(st == TSC_OK);
-}
-
 /* Makes study `name` under the test's folder with `tumorscope dicomize`;
  * returns the DICOM folder (static storage, one per name). */
 static const char *make_study(const char *name, const study *s, const char *patient_id)
 {
     static char dirs[8][2048];
     static int next;
-    char png[2048], file[2100];
+    char png[2048], cmd[8192];
     snprintf(png, sizeof png, "%s/%s-png", tsc_test_tmpdir(), name);
     REQUIRE(mkdir(png, 0755) == 0);
-    unsigned rng = 12345;
-    for (int k = 0; k < s->n_slices; k++) {
-        snprintf(file, sizeof file, "%s/%04d.png", png, k + 1);
-        write_slice(file, s, k, &rng);
-    }
+    tsc_error err;
+    tsc_status st = tsc_phantom_write_pngs(png, s, &err);
+    if (st != TSC_OK) fprintf(stderr, "%s\n", err.message);
+    REQUIRE(st == TSC_OK);
     char *dir = dirs[next++ % 8];
     snprintf(dir, sizeof dirs[0], "%s/%s", tsc_test_tmpdir(), name);
-    int rc =
-        tsc_test_system("'%s' dicomize --out '%s' --patient-name 'Phantom^Compare' --patient-id "
-                        "'%s' --uid-seed 'compare-%s' --spacing 1 --slice-spacing %g "
-                        "--origin %g,%g,%g --study-date 20240101 '%s' >/dev/null",
-                        cli, dir, patient_id, name, s->dz, ORIGIN_XY, ORIGIN_XY, s->z0, png);
-    REQUIRE(rc == 0);
+    REQUIRE(tsc_phantom_dicomize_command(cmd, sizeof cmd, cli, dir, patient_id, name, s, "20240101",
+                                         png) < (int)sizeof cmd);
+    REQUIRE(tsc_test_system("%s", cmd) == 0);
     return dir;
 }
 
@@ -150,10 +108,9 @@ static int string_is(const cJSON *o, const char *path, const char *want)
     return 0;
 }
 
-/* Baseline: 2 mm slices from z = 0; two lesions on separate slices. */
-static const sphere BASE[] = {{20, -15, 25, 14}, {-25, 15, 58, 12}};
-static const study BASELINE = {0, 2, 50, BASE, 2};
-static const sphere GROWN_SHRUNK_NEW[] = {{20, -15, 25, 17}, {-25, 15, 58, 10}, {-20, -30, 90, 8}};
+#define BASE tsc_phantom_base_lesions
+#define BASELINE tsc_phantom_baseline
+#define GROWN_SHRUNK_NEW tsc_phantom_grown_shrunk_new
 static const sphere BOTH_SHRUNK[] = {{20, -15, 25, 9.5}, {-25, 15, 58, 8}};
 
 /* The baseline against a follow-up with `lesions` (same patient): makes
@@ -164,7 +121,7 @@ static cJSON *compare_followup(const char *name, const sphere *lesions, size_t n
 {
     need_cli();
     const char *b = make_study("base", &BASELINE, "CMP-001");
-    study fs = {1, 3, 34, lesions, n};
+    study fs = tsc_phantom_followup(lesions, n);
     const char *f = make_study(name, &fs, "CMP-001");
     cJSON *j;
     CHECK(run_compare(b, f, name, NULL, &j) == 0);

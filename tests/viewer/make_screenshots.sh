@@ -110,4 +110,21 @@ act show-studies
 act show-findings
 shot viewer-1280x720-panels-folded.png
 stop
+# The prior comparison: the GUI cases make the comparison tests' lesion
+# phantoms (a baseline and a follow-up with a grown, a shrunk and a new
+# lesion), compare them with the phantom test model and take the shots (the
+# self-comparison in a narrow window: the viewports stacked).
+mkdir -p "$HOME/compare"
+compare_shot() {
+    TSC_VIEWER_ARTEFACTS=$HOME/compare TSC_MODEL_DIR=$SRC/tests/analysis/fixtures \
+        TSC_VIEWER_BIN=$BUILD/bin/tumorscope-viewer TSC_CLI_BIN=$BUILD/bin/tumorscope \
+        TSC_VIEWER_SCHEMA_DIR=$GSETTINGS_SCHEMA_DIR TSC_SOURCE_DIR=$SRC \
+        "$BUILD/tests/viewer_gui_compare" "$1" >/dev/null
+    cp "$HOME/compare/$1-$2" "$OUT/$3"
+    echo "wrote docs/screenshots/$3"
+}
+compare_shot viewer_compare_followup_shows_matched_new_rows_and_the_cli_category \
+    compare.png viewer-compare.png
+compare_shot viewer_compare_study_with_itself_is_all_matched_unchanged_and_stable \
+    compare-narrow.png viewer-compare-narrow.png
 rm -rf "$HOME"
