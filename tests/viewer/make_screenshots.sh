@@ -119,7 +119,7 @@ compare_shot() {
     TSC_VIEWER_ARTEFACTS=$HOME/compare TSC_MODEL_DIR=$SRC/tests/analysis/fixtures \
         TSC_VIEWER_BIN=$BUILD/bin/tumorscope-viewer TSC_CLI_BIN=$BUILD/bin/tumorscope \
         TSC_VIEWER_SCHEMA_DIR=$GSETTINGS_SCHEMA_DIR TSC_SOURCE_DIR=$SRC \
-        "$BUILD/tests/viewer_gui_compare" "$1" >/dev/null
+        "$BUILD/tests/viewer_gui_test" "$1" >/dev/null
     cp "$HOME/compare/$1-$2" "$OUT/$3"
     echo "wrote docs/screenshots/$3"
 }

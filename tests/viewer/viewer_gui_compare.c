@@ -3,13 +3,8 @@
  * through app.compare-* actions over D-Bus on the lesion phantoms of the
  * CLI's comparison tests (tests/compare/compare_phantom.c): a baseline with
  * 2 mm slices from z = 0 and follow-ups with 3 mm slices from z = 1, so
- * that positions and indices differ.  The helpers (viewer start, actions,
- * write-state, screenshots) are viewer_gui_test.c's, compiled in here with
- * its main renamed: that file stays untouched. */
-#define main viewer_gui_test_main
-#include "viewer_gui_test.c"
-#undef main
-
+ * that positions and indices differ.  Included by viewer_gui_test.c, whose
+ * helpers it uses. */
 #include "compare_phantom.h"
 
 /* A phantom study `name` under the case's folder; NULL (after saying why)
@@ -404,63 +399,4 @@ static int test_compare_refuses_another_patient_until_confirmed(void)
           "declined: %s", check3);
     viewer_stop(v);
     return 0;
-}
-
-static const struct {
-    const char *name;
-    int (*fn)(void);
-} compare_cases[] = {
-    {"viewer_compare_followup_shows_matched_new_rows_and_the_cli_category",
-     test_compare_followup_shows_the_change_and_the_cli_category},
-    {"viewer_compare_study_with_itself_is_all_matched_unchanged_and_stable",
-     test_compare_study_with_itself_is_unchanged_and_stable},
-    {"viewer_compare_scrolling_one_viewport_moves_the_other_to_the_nearest_position",
-     test_compare_scrolling_moves_the_other_to_the_nearest_position},
-    {"viewer_compare_refuses_another_patient_until_confirmed",
-     test_compare_refuses_another_patient_until_confirmed},
-};
-
-/* viewer_gui_test.c's case runner, repeated: that file (being refactored by
- * others, not to be touched here) has no function for it.  Fold the two
- * into one when it gets one. */
-int main(int argc, char **argv)
-{
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE | --list\n", argv[0]);
-        return 2;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(compare_cases); i++) {
-        if (!strcmp(argv[1], "--list")) {
-            printf("%s\n", compare_cases[i].name);
-            continue;
-        }
-        if (strcmp(argv[1], compare_cases[i].name) != 0) continue;
-        case_name = compare_cases[i].name;
-        artefacts = g_strdup(env_or("TSC_VIEWER_ARTEFACTS", "."));
-        g_mkdir_with_parents(artefacts, 0755);
-        GError *error = NULL;
-        workdir = g_dir_make_tmp("tsc-viewer-compare-XXXXXX", &error);
-        if (!workdir) {
-            fprintf(stderr, "%s\n", error->message);
-            return 1;
-        }
-        g_setenv("TSC_MODEL_DIR", env_or("TSC_MODEL_DIR", ""), TRUE);
-        gint64 t0 = g_get_monotonic_time();
-        g_autofree char *log = viewer_log_path();
-        g_remove(log);
-        int r = compare_cases[i].fn();
-        if (!viewer_failure) note_viewer_failure(sanitizer_report_in_log());
-        if (r != 1 && viewer_failure) r = failf("%s", viewer_failure);
-        printf("%s %s (%.1f s; artefacts in %s)\n",
-               r == 0      ? "PASS"
-               : r == SKIP ? "SKIP"
-                           : "FAIL",
-               case_name, (g_get_monotonic_time() - t0) / 1e6, artefacts);
-        if (r != 1) remove_tree(workdir);
-        return r;
-    }
-    if (!strcmp(argv[1], "--list")) return 0;
-    fprintf(stderr, "unknown case %s\n", argv[1]);
-    return 2;
 }

@@ -3556,6 +3556,8 @@ static int test_pacs_move_retrieve_opens_the_study(void)
 #include "viewer_gui_tags.c"
 /* Results stored with the study shown as analysed. */
 #include "viewer_gui_stored.c"
+/* The prior comparison. */
+#include "viewer_gui_compare.c"
 
 static const struct {
     const char *name;
@@ -3577,6 +3579,14 @@ static const struct {
      test_another_study_shows_nothing_of_the_first},
     {"viewer_mistyped_path_keeps_the_open_study", test_mistyped_path_keeps_the_study},
     {"viewer_shows_a_stored_seg_as_an_outline_on_its_slices", test_stored_seg_is_outlined},
+    {"viewer_compare_followup_shows_matched_new_rows_and_the_cli_category",
+     test_compare_followup_shows_the_change_and_the_cli_category},
+    {"viewer_compare_study_with_itself_is_all_matched_unchanged_and_stable",
+     test_compare_study_with_itself_is_unchanged_and_stable},
+    {"viewer_compare_scrolling_one_viewport_moves_the_other_to_the_nearest_position",
+     test_compare_scrolling_moves_the_other_to_the_nearest_position},
+    {"viewer_compare_refuses_another_patient_until_confirmed",
+     test_compare_refuses_another_patient_until_confirmed},
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
