@@ -15,7 +15,7 @@ static void bench_usage(FILE *f)
     fprintf(f,
             "usage: tumorscope bench-model MODEL.onnx [--threads N] [--iters N] [--warmup N]\n"
             "                              [--precision fp32|bf16|int8] [--int8-ranges FILE]\n"
-            "                              [--input FILE] [--output FILE]\n"
+            "                              [--input FILE] [--output FILE] [--batch N]\n"
             "                              [--reference] [--verbose]\n"
             "\n"
             "Loads an ONNX model into the oneDNN engine, runs it on a random 1-image input\n"
@@ -34,6 +34,9 @@ static void bench_usage(FILE *f)
             "  --input FILE  read the inputs from FILE instead: raw float32, native byte\n"
             "                order, all inputs one after the other in ONNX order\n"
             "  --output FILE write the outputs of the last run to FILE the same way\n"
+            "  --batch N     bind a symbolic leading (batch) dimension to N and also print\n"
+            "                the milliseconds per image (median / N); a model with a fixed\n"
+            "                batch ignores it\n"
             "  --reference   use the plain-C reference engine (slow; for checking)\n"
             "  --verbose     log the oneDNN implementation chosen for every step\n"
             "\n"
@@ -81,6 +84,7 @@ static int raw_floats(const char *path, int write, float **arrays, const size_t 
 
 typedef struct bench_args {
     int threads, iters, warmup, reference, verbose, precision; /* 0 fp32, 1 bf16, 2 int8 */
+    int batch;
     const char *input, *output, *int8_ranges;
 } bench_args;
 
@@ -93,7 +97,8 @@ enum {
     OPT_INPUT,
     OPT_OUTPUT,
     OPT_PRECISION,
-    OPT_INT8_RANGES
+    OPT_INT8_RANGES,
+    OPT_BATCH
 };
 
 static const struct option bench_options[] = {
@@ -107,6 +112,7 @@ static const struct option bench_options[] = {
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"precision", required_argument, NULL, OPT_PRECISION},
     {"int8-ranges", required_argument, NULL, OPT_INT8_RANGES},
+    {"batch", required_argument, NULL, OPT_BATCH},
     {NULL, 0, NULL, 0}};
 
 /* A bad count is a usage error: 1 makes the caller print the usage. */
@@ -124,6 +130,7 @@ static int bench_option(int code, const char *v, void *user)
     case OPT_OUTPUT: b->output = v; break;
     case OPT_PRECISION: return (b->precision = tsc_cli_parse_precision(v)) < 0 ? 1 : 0;
     case OPT_INT8_RANGES: b->int8_ranges = v; break;
+    case OPT_BATCH: return parse_count(v, 1, &b->batch) ? 1 : 0;
     }
     return 0;
 }
@@ -156,7 +163,7 @@ static int reload_int8(const tsc_plugin_api *api, const char *path, tsc_nn_param
 
 int tsc_cli_bench_model(int argc, char **argv)
 {
-    bench_args b = {0, 20, 3, 0, 0, 0, NULL, NULL, NULL};
+    bench_args b = {0, 20, 3, 0, 0, 0, 0, NULL, NULL, NULL};
     const char **operands = calloc((size_t)argc, sizeof *operands);
     size_t n_operands = 0;
     if (!operands) return TSC_EXIT_FAILURE;
@@ -177,6 +184,7 @@ int tsc_cli_bench_model(int argc, char **argv)
 
     tsc_nn_params p = api->nn_default_params_v4();
     p.n_threads = threads;
+    p.batch = b.batch;
     p.engine = reference ? TSC_NN_ENGINE_REFERENCE
                : b.precision == 1
                    ? TSC_NN_ENGINE_ONEDNN_BF16
@@ -255,6 +263,12 @@ int tsc_cli_bench_model(int argc, char **argv)
     printf("p90_ms:     %.3f\n", times[(size_t)(0.9 * (iters - 1) + 0.5)]);
     printf("min_ms:     %.3f\n", times[0]);
     printf("gflops:     %.1f\n", median > 0 ? gflop / (median * 1e-3) : 0.0);
+    /* The leading dimension of the first input is the batch (bound or fixed). */
+    int rank0;
+    const int64_t *d0 = api->nn_model_get_input_shape(m, 0, &rank0);
+    int64_t batch = rank0 > 0 && d0[0] > 0 ? d0[0] : 1;
+    printf("batch:      %lld\n", (long long)batch);
+    printf("image_ms:   %.3f\n", median / (double)batch);
     if (b.output && raw_floats(b.output, 1, outs, counts + ni, no)) {
         fprintf(stderr, "tumorscope: cannot write the outputs to %s: %s\n", b.output,
                 strerror(errno));
