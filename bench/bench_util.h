@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What the benchmark programs share: a monotonic clock, the order for
- * sorting timings (to read medians and percentiles) and the load average. */
+/* What the benchmark programs share: a monotonic clock, process CPU time,
+ * the order for sorting timings (to read medians and percentiles) and the
+ * load average. */
 #ifndef TSC_BENCH_UTIL_H
 #define TSC_BENCH_UTIL_H
 
@@ -26,6 +27,14 @@ static inline int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* CPU time of the process (all threads), in milliseconds. */
+static inline double bench_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
 /* The 1-minute load average (/proc/loadavg), -1 when unknown: printed with

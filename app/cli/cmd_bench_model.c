@@ -43,11 +43,16 @@ static void bench_usage(FILE *f)
             "Exit status: 0 ok, 1 a run failed, 2 usage error, 3 the model cannot be loaded.\n");
 }
 
-static double now_ms(void)
+static double clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static double now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -201,7 +206,10 @@ int tsc_cli_bench_model(int argc, char **argv)
     }
     size_t ni = api->nn_model_n_inputs(m), no = api->nn_model_n_outputs(m);
     float **ins = calloc(ni, sizeof *ins), **outs = calloc(no, sizeof *outs);
-    double *times = calloc((size_t)iters, sizeof *times);
+    /* CPU time of the process per run (all threads): on a shared machine it
+     * shows the work a run costs, which wall time mixes with waiting for a
+     * core. */
+    double *times = calloc((size_t)iters * 2, sizeof *times), *cpu = times + iters;
     counts = calloc(ni + no, sizeof *counts);
     int rc = TSC_EXIT_OK;
     if (!ins || !outs || !times || !counts) goto oom;
@@ -245,17 +253,19 @@ int tsc_cli_bench_model(int argc, char **argv)
     printf("omp_wait:   %s\n", wait && *wait ? wait : "(default: spin, then sleep)");
     printf("load_ms:    %.1f\n", load_ms);
     for (int it = 0; it < warmup + iters; it++) {
-        double t = now_ms();
+        double t = now_ms(), c = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         st = api->nn_model_run(m, (const float *const *)ins, outs, &err);
         t = now_ms() - t;
+        c = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c;
         if (st != TSC_OK) {
             fprintf(stderr, "tumorscope: %s\n", err.message);
             rc = TSC_EXIT_FAILURE;
             goto done;
         }
-        if (it >= warmup) times[it - warmup] = t;
+        if (it >= warmup) times[it - warmup] = t, cpu[it - warmup] = c;
     }
     qsort(times, (size_t)iters, sizeof *times, cmp_double);
+    qsort(cpu, (size_t)iters, sizeof *cpu, cmp_double);
     double median = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
     double gflop = api->nn_model_flops(m) * 1e-9;
     printf("gflop:      %.3f\n", gflop);
@@ -269,6 +279,7 @@ int tsc_cli_bench_model(int argc, char **argv)
     int64_t batch = rank0 > 0 && d0[0] > 0 ? d0[0] : 1;
     printf("batch:      %lld\n", (long long)batch);
     printf("image_ms:   %.3f\n", median / (double)batch);
+    printf("image_cpu_ms: %.3f\n", cpu[iters / 2] / (double)batch);
     if (b.output && raw_floats(b.output, 1, outs, counts + ni, no)) {
         fprintf(stderr, "tumorscope: cannot write the outputs to %s: %s\n", b.output,
                 strerror(errno));

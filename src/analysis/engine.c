@@ -12,8 +12,8 @@ struct tsc__engine {
     tsc_nn_model *nn;
     size_t seg_index, cls_index, ood_index, n_outputs; /* ood_index: SIZE_MAX when none */
     float **outputs;
-    size_t batch;           /* images per run: the network's leading input dimension */
-    int threads, batch_req; /* as asked for (0: the model's threads), to match pool requests */
+    size_t batch;  /* images per run: the network's leading input dimension */
+    int batch_req; /* as asked for, to match pool requests */
     int calibrate; /* runs record int8 ranges (tsc_nn_model_calibrate) */
     size_t runs;
 };
@@ -37,7 +37,7 @@ void tsc__set_engine_new_hook(tsc__engine_new_hook_fn fn, void *user)
     new_hook_user = user;
 }
 
-tsc_status tsc__engine_new(tsc_model *m, int threads, int batch, tsc__engine **out, tsc_error *err)
+tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error *err)
 {
     const tsc__manifest *mf = &m->manifest;
     if (new_hook) {
@@ -45,7 +45,7 @@ tsc_status tsc__engine_new(tsc_model *m, int threads, int batch, tsc__engine **o
         if (hs != TSC_OK) return hs;
     }
     tsc_nn_params p = tsc_nn_default_params();
-    p.n_threads = threads > 0 ? threads : m->threads;
+    p.n_threads = m->threads;
     /* Binds a symbolic batch axis; a network exported with a fixed batch
      * ignores it and runs its own (checked below). */
     p.batch = batch > 1 ? batch : 1;
@@ -71,7 +71,6 @@ tsc_status tsc__engine_new(tsc_model *m, int threads, int batch, tsc__engine **o
         return tsc_error_set(err, TSC_ENOMEM, "out of memory");
     }
     e->nn = nn;
-    e->threads = threads;
     e->batch_req = (int)p.batch;
     e->calibrate = m->calibrate_out[0] != 0;
     const size_t S = (size_t)mf->input_size;
@@ -170,9 +169,9 @@ size_t tsc__engine_get_runs(const tsc__engine *e)
     return e->runs;
 }
 
-int tsc__engine_matches(const tsc__engine *e, int threads, int batch)
+int tsc__engine_matches(const tsc__engine *e, int batch)
 {
-    return e->threads == threads && e->batch_req == (batch > 1 ? batch : 1);
+    return e->batch_req == (batch > 1 ? batch : 1);
 }
 
 size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size_t *n)

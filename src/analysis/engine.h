@@ -19,8 +19,8 @@ size_t tsc__engine_get_batch(const tsc__engine *e);
 /* Network runs so far (tests count batches with it). */
 size_t tsc__engine_get_runs(const tsc__engine *e);
 
-/* Whether `e` serves a request for `threads` (0: the model's) and `batch`. */
-int tsc__engine_matches(const tsc__engine *e, int threads, int batch);
+/* Whether `e` serves a request for `batch` images per run. */
+int tsc__engine_matches(const tsc__engine *e, int batch);
 
 /* tsc_nn_model_get_precision of the engine's network. */
 const char *tsc__engine_get_precision(const tsc__engine *e);

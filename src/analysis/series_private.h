@@ -13,14 +13,9 @@ int tsc__series_run_slices(tsc_model *model, const tsc_series_source *source,
                            tsc_progress_fn progress, void *progress_data, tsc_series_result *out,
                            size_t *done);
 
-/* Images per network run in a series: $TSC_SERIES_BATCH (1 to 64, for
- * benchmarks), else the manifest's "series_batch", else 1.  A network with a
- * fixed batch runs its own whatever this says. */
-int tsc__series_batch(const tsc_model *m);
-
-/* OpenMP threads of each worker's engine: the model's own choice when it
- * made one (0 is returned: use it), else the cores shared out among
- * `workers`. */
-int tsc__series_engine_threads(const tsc_model *m, int workers);
+/* Images per network run in a series: $TSC_BATCH (1 to 64, for
+ * benchmarks), else the manifest's "batch", else 1.  A network with a fixed
+ * batch runs its own whatever this says. */
+int tsc__model_batch(const tsc_model *m);
 
 #endif

@@ -3,15 +3,14 @@
  * slices (as many as fill one network batch), preprocesses them, runs the
  * network on the whole group, then finishes each slice; it holds one engine
  * and one work area for the whole series, so that steady state allocates
- * nothing but the results.  With one worker per core, one worker's
- * preprocessing and post-processing overlap the other's inference
+ * nothing but the results.  Workers are independent: one worker's
+ * fetching, preprocessing and post-processing overlap another's inference
  * (docs/ENGINE.md, "Series throughput"). */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cnn_private.h"
 #include "engine.h"
@@ -27,7 +26,7 @@ typedef struct job {
     tsc_progress_fn progress;
     void *progress_data;
     tsc_series_result *out;
-    int engine_threads, batch;
+    int batch;
     atomic_size_t next;
     atomic_size_t done;
     atomic_int cancelled;
@@ -181,7 +180,7 @@ static void *worker(void *arg)
     memset(&w, 0, sizeof w);
     tsc_error err;
     tsc_error_clear(&err);
-    tsc_status st = tsc__engine_acquire_for(j->model, j->engine_threads, j->batch, &e, &err);
+    tsc_status st = tsc__engine_acquire_for(j->model, j->batch, &e, &err);
     size_t group = 1;
     if (st == TSC_OK) {
         /* Whole batches of whole slices: with flip TTA a slice is 2 images. */
@@ -211,27 +210,15 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int tsc__series_batch(const tsc_model *m)
+int tsc__model_batch(const tsc_model *m)
 {
-    const char *env = getenv("TSC_SERIES_BATCH");
+    const char *env = getenv("TSC_BATCH");
     if (env && *env) {
         char *end;
         long v = strtol(env, &end, 10);
         if (!*end && v >= 1 && v <= 64) return (int)v;
     }
-    return m && m->manifest.series_batch > 0 ? m->manifest.series_batch : 1;
-}
-
-int tsc__series_engine_threads(const tsc_model *m, int workers)
-{
-    /* The model's explicit choice stands; "every core" is shared out among
-     * the workers, since several OpenMP teams on the same cores wait at
-     * each other's barriers (docs/ENGINE.md, "Series throughput"). */
-    if (!m || m->threads > 0) return 0;
-    long c = sysconf(_SC_NPROCESSORS_ONLN);
-    int cores = c > 0 ? (int)c : 1;
-    int t = cores / (workers > 0 ? workers : 1);
-    return t > 0 ? t : 1;
+    return m && m->manifest.batch > 0 ? m->manifest.batch : 1;
 }
 
 int tsc__series_run_slices(tsc_model *model, const tsc_series_source *source,
@@ -247,8 +234,7 @@ int tsc__series_run_slices(tsc_model *model, const tsc_series_source *source,
     j.progress = progress;
     j.progress_data = progress_data;
     j.out = out;
-    j.batch = tsc__series_batch(model);
-    j.engine_threads = tsc__series_engine_threads(model, threads);
+    j.batch = tsc__model_batch(model);
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
     atomic_init(&j.cancelled, 0);

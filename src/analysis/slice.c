@@ -431,7 +431,8 @@ tsc_status tsc__cnn_finish(const tsc_model *model, const tsc_slice *s,
 }
 
 /* One slice on its own (a click): the stages with a work area of its own
- * and the model's default engine. */
+ * and a batch-1 engine (the flip-TTA pair as one batch of 2 was slower on
+ * 2 threads: docs/ENGINE.md, "Series throughput"). */
 static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_analysis_options *o,
                               tsc_result *r, tsc_error *err)
 {
