@@ -329,7 +329,33 @@ TSC_TEST(series_steady_state_does_not_allocate_network_buffers_per_slice)
     }
 }
 
+/* "batch" is a whole number of images from 1 to 64; a fixed-batch network
+ * with "batch": 4 still loads and runs one image at a time. */
+TSC_TEST(model_with_a_batch_that_is_not_1_to_64_is_refused)
+{
+    const char *bad[] = {"s|\"temperature\": 1.0|\"batch\": 0, \"temperature\": 1.0|",
+                         "s|\"temperature\": 1.0|\"batch\": 2.5, \"temperature\": 1.0|",
+                         "s|\"temperature\": 1.0|\"batch\": 65, \"temperature\": 1.0|"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        tsc_model *m = NULL;
+        tsc_error err;
+        CHECK_STATUS(tsc_model_load(tsc_test_phantom_model(bad[i]), NULL, &m, &err), TSC_EFORMAT);
+        CHECK(m == NULL && strstr(err.message, "batch") && strstr(err.message, "1 to 64"));
+    }
+    tsc_model *m = tsc_test_load_model(
+        tsc_test_phantom_model("s|\"temperature\": 1.0|\"batch\": 4, \"temperature\": 1.0|"), NULL);
+    series s;
+    series_init(&s, 3, NULL);
+    tsc_series_result *sr = run_series(m, &s, 1, TSC_OK);
+    CHECK(tsc_series_result_n_failed(sr) == 0);
+    CHECK(runs_of_batch(m, 1) >= 6 && runs_of_batch(m, 4) == 0);
+    tsc_series_result_free(sr);
+    series_clear(&s);
+    tsc_model_free(m);
+}
+
 TSC_TEST_MAIN(TSC_CASE(series_batched_through_the_network_equals_the_batch_1_result),
               TSC_CASE(series_slice_that_fails_to_fetch_inside_a_batch_fails_alone),
               TSC_CASE(series_cancel_mid_series_with_batches_returns_promptly_with_partial_result),
-              TSC_CASE(series_steady_state_does_not_allocate_network_buffers_per_slice))
+              TSC_CASE(series_steady_state_does_not_allocate_network_buffers_per_slice),
+              TSC_CASE(model_with_a_batch_that_is_not_1_to_64_is_refused))
