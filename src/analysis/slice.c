@@ -266,7 +266,8 @@ tsc_status tsc__cnn_work_reserve(tsc__cnn_work *w, const tsc_model *m, size_t im
     free(w->cls);
     free(w->ood);
     w->cap_images = 0;
-    w->input = malloc(images * ss * sizeof(float));
+    /* Zeroed: the padding images of a last, partial batch are run too. */
+    w->input = calloc(images * ss, sizeof(float));
     w->seg = malloc(images * ss * sizeof(float));
     w->cls = malloc(images * m->manifest.n_classes * sizeof(float));
     w->ood = malloc(images * sizeof(float));
