@@ -178,32 +178,33 @@ static void *worker(void *arg)
     tsc__engine *e = NULL;
     tsc__cnn_work w;
     memset(&w, 0, sizeof w);
-    tsc_error err;
-    tsc_error_clear(&err);
-    tsc_status st = tsc__engine_acquire_for(j->model, j->batch, &e, &err);
-    size_t group = 1;
-    if (st == TSC_OK) {
-        /* Whole batches of whole slices: with flip TTA a slice is 2 images. */
-        const size_t b = tsc__engine_get_batch(e), ips = tsc__cnn_images_per_slice(j->options);
-        group = b > ips ? (b + ips - 1) / ips : 1;
-        if (group > MAX_GROUP) group = MAX_GROUP;
-        st = tsc__cnn_work_reserve(&w, j->model, (group * ips + b - 1) / b * b, &err);
-    }
-    if (st == TSC_OK) {
-        run_cnn(j, e, &w, group);
-    } else {
-        /* No engine or no buffers: the slices this worker takes fail with
-         * the reason (another worker may still have its engine). */
-        for (;;) {
-            if (job_cancelled(j)) break;
-            slot s;
-            memset(&s, 0, sizeof s);
-            s.k = atomic_fetch_add(&j->next, 1);
-            if (s.k >= j->src->n_slices) break;
-            s.st = st;
-            s.err = err;
-            slice_done(j, &s);
+    for (;;) {
+        tsc_error err;
+        tsc_error_clear(&err);
+        tsc_status st = tsc__engine_acquire_for(j->model, j->batch, &e, &err);
+        if (st == TSC_OK) {
+            /* Whole batches of whole slices: with flip TTA a slice is 2 images. */
+            const size_t b = tsc__engine_get_batch(e), ips = tsc__cnn_images_per_slice(j->options);
+            size_t group = b > ips ? (b + ips - 1) / ips : 1;
+            if (group > MAX_GROUP) group = MAX_GROUP;
+            st = tsc__cnn_work_reserve(&w, j->model, (group * ips + b - 1) / b * b, &err);
+            if (st == TSC_OK) {
+                run_cnn(j, e, &w, group);
+                break;
+            }
+            tsc__engine_release(j->model, e);
+            e = NULL;
         }
+        /* No engine or no buffers: the next slice fails with the reason, as
+         * a click would, and the worker tries again for the one after. */
+        if (job_cancelled(j)) break;
+        slot s;
+        memset(&s, 0, sizeof s);
+        s.k = atomic_fetch_add(&j->next, 1);
+        if (s.k >= j->src->n_slices) break;
+        s.st = st;
+        s.err = err;
+        slice_done(j, &s);
     }
     tsc__engine_release(j->model, e);
     tsc__cnn_work_clear(&w);

@@ -354,8 +354,39 @@ TSC_TEST(model_with_a_batch_that_is_not_1_to_64_is_refused)
     tsc_model_free(m);
 }
 
+static atomic_int engine_failures_left;
+
+static tsc_status fail_engines(tsc_model *m, void *user, tsc_error *err)
+{
+    (void)m, (void)user;
+    if (atomic_fetch_sub(&engine_failures_left, 1) > 0)
+        return tsc_error_set(err, TSC_ENOMEM, "injected: no memory for the engine");
+    return TSC_OK;
+}
+
+/* A worker that cannot make its batch engine fails the slice it took with
+ * the reason and tries again for the next one, as a click would. */
+TSC_TEST(series_whose_engine_cannot_be_made_fails_one_slice_and_recovers)
+{
+    tsc_model *four = load("phantom-model-batch");
+    series s;
+    series_init(&s, 6, NULL);
+    atomic_store(&engine_failures_left, 1);
+    tsc__set_engine_new_hook(fail_engines, NULL);
+    tsc_series_result *sr = run_series(four, &s, 1, TSC_OK);
+    tsc__set_engine_new_hook(NULL, NULL);
+    CHECK(tsc_series_result_n_failed(sr) == 1);
+    const char *e = tsc_series_result_get_error(sr, 0);
+    CHECK(e && strstr(e, "slice 0") && strstr(e, "injected"));
+    for (size_t k = 1; k < 6; k++) CHECK(tsc_series_result_get_slice(sr, k) != NULL);
+    tsc_series_result_free(sr);
+    series_clear(&s);
+    tsc_model_free(four);
+}
+
 TSC_TEST_MAIN(TSC_CASE(series_batched_through_the_network_equals_the_batch_1_result),
               TSC_CASE(series_slice_that_fails_to_fetch_inside_a_batch_fails_alone),
               TSC_CASE(series_cancel_mid_series_with_batches_returns_promptly_with_partial_result),
               TSC_CASE(series_steady_state_does_not_allocate_network_buffers_per_slice),
-              TSC_CASE(model_with_a_batch_that_is_not_1_to_64_is_refused))
+              TSC_CASE(model_with_a_batch_that_is_not_1_to_64_is_refused),
+              TSC_CASE(series_whose_engine_cannot_be_made_fails_one_slice_and_recovers))
