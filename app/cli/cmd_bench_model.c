@@ -15,7 +15,7 @@ static void bench_usage(FILE *f)
     fprintf(f,
             "usage: tumorscope bench-model MODEL.onnx [--threads N] [--iters N] [--warmup N]\n"
             "                              [--precision fp32|bf16|int8] [--int8-ranges FILE]\n"
-            "                              [--input FILE] [--output FILE]\n"
+            "                              [--input FILE] [--output FILE] [--batch N]\n"
             "                              [--reference] [--verbose]\n"
             "\n"
             "Loads an ONNX model into the oneDNN engine, runs it on a random 1-image input\n"
@@ -34,17 +34,25 @@ static void bench_usage(FILE *f)
             "  --input FILE  read the inputs from FILE instead: raw float32, native byte\n"
             "                order, all inputs one after the other in ONNX order\n"
             "  --output FILE write the outputs of the last run to FILE the same way\n"
+            "  --batch N     bind a symbolic leading (batch) dimension to N and also print\n"
+            "                the milliseconds per image (median / N); a model with a fixed\n"
+            "                batch ignores it\n"
             "  --reference   use the plain-C reference engine (slow; for checking)\n"
             "  --verbose     log the oneDNN implementation chosen for every step\n"
             "\n"
             "Exit status: 0 ok, 1 a run failed, 2 usage error, 3 the model cannot be loaded.\n");
 }
 
-static double now_ms(void)
+static double clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static double now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -81,6 +89,7 @@ static int raw_floats(const char *path, int write, float **arrays, const size_t 
 
 typedef struct bench_args {
     int threads, iters, warmup, reference, verbose, precision; /* 0 fp32, 1 bf16, 2 int8 */
+    int batch;
     const char *input, *output, *int8_ranges;
 } bench_args;
 
@@ -93,7 +102,8 @@ enum {
     OPT_INPUT,
     OPT_OUTPUT,
     OPT_PRECISION,
-    OPT_INT8_RANGES
+    OPT_INT8_RANGES,
+    OPT_BATCH
 };
 
 static const struct option bench_options[] = {
@@ -107,6 +117,7 @@ static const struct option bench_options[] = {
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"precision", required_argument, NULL, OPT_PRECISION},
     {"int8-ranges", required_argument, NULL, OPT_INT8_RANGES},
+    {"batch", required_argument, NULL, OPT_BATCH},
     {NULL, 0, NULL, 0}};
 
 /* A bad count is a usage error: 1 makes the caller print the usage. */
@@ -124,6 +135,7 @@ static int bench_option(int code, const char *v, void *user)
     case OPT_OUTPUT: b->output = v; break;
     case OPT_PRECISION: return (b->precision = tsc_cli_parse_precision(v)) < 0 ? 1 : 0;
     case OPT_INT8_RANGES: b->int8_ranges = v; break;
+    case OPT_BATCH: return parse_count(v, 1, &b->batch) ? 1 : 0;
     }
     return 0;
 }
@@ -156,7 +168,7 @@ static int reload_int8(const tsc_plugin_api *api, const char *path, tsc_nn_param
 
 int tsc_cli_bench_model(int argc, char **argv)
 {
-    bench_args b = {0, 20, 3, 0, 0, 0, NULL, NULL, NULL};
+    bench_args b = {0, 20, 3, 0, 0, 0, 0, NULL, NULL, NULL};
     const char **operands = calloc((size_t)argc, sizeof *operands);
     size_t n_operands = 0;
     if (!operands) return TSC_EXIT_FAILURE;
@@ -177,6 +189,7 @@ int tsc_cli_bench_model(int argc, char **argv)
 
     tsc_nn_params p = api->nn_default_params_v4();
     p.n_threads = threads;
+    p.batch = b.batch;
     p.engine = reference ? TSC_NN_ENGINE_REFERENCE
                : b.precision == 1
                    ? TSC_NN_ENGINE_ONEDNN_BF16
@@ -193,7 +206,10 @@ int tsc_cli_bench_model(int argc, char **argv)
     }
     size_t ni = api->nn_model_n_inputs(m), no = api->nn_model_n_outputs(m);
     float **ins = calloc(ni, sizeof *ins), **outs = calloc(no, sizeof *outs);
-    double *times = calloc((size_t)iters, sizeof *times);
+    /* CPU time of the process per run (all threads): on a shared machine it
+     * shows the work a run costs, which wall time mixes with waiting for a
+     * core. */
+    double *times = calloc((size_t)iters * 2, sizeof *times), *cpu = times + iters;
     counts = calloc(ni + no, sizeof *counts);
     int rc = TSC_EXIT_OK;
     if (!ins || !outs || !times || !counts) goto oom;
@@ -237,17 +253,19 @@ int tsc_cli_bench_model(int argc, char **argv)
     printf("omp_wait:   %s\n", wait && *wait ? wait : "(default: spin, then sleep)");
     printf("load_ms:    %.1f\n", load_ms);
     for (int it = 0; it < warmup + iters; it++) {
-        double t = now_ms();
+        double t = now_ms(), c = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         st = api->nn_model_run(m, (const float *const *)ins, outs, &err);
         t = now_ms() - t;
+        c = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c;
         if (st != TSC_OK) {
             fprintf(stderr, "tumorscope: %s\n", err.message);
             rc = TSC_EXIT_FAILURE;
             goto done;
         }
-        if (it >= warmup) times[it - warmup] = t;
+        if (it >= warmup) times[it - warmup] = t, cpu[it - warmup] = c;
     }
     qsort(times, (size_t)iters, sizeof *times, cmp_double);
+    qsort(cpu, (size_t)iters, sizeof *cpu, cmp_double);
     double median = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
     double gflop = api->nn_model_flops(m) * 1e-9;
     printf("gflop:      %.3f\n", gflop);
@@ -255,6 +273,13 @@ int tsc_cli_bench_model(int argc, char **argv)
     printf("p90_ms:     %.3f\n", times[(size_t)(0.9 * (iters - 1) + 0.5)]);
     printf("min_ms:     %.3f\n", times[0]);
     printf("gflops:     %.1f\n", median > 0 ? gflop / (median * 1e-3) : 0.0);
+    /* The leading dimension of the first input is the batch (bound or fixed). */
+    int rank0;
+    const int64_t *d0 = api->nn_model_get_input_shape(m, 0, &rank0);
+    int64_t batch = rank0 > 0 && d0[0] > 0 ? d0[0] : 1;
+    printf("batch:      %lld\n", (long long)batch);
+    printf("image_ms:   %.3f\n", median / (double)batch);
+    printf("image_cpu_ms: %.3f\n", cpu[iters / 2] / (double)batch);
     if (b.output && raw_floats(b.output, 1, outs, counts + ni, no)) {
         fprintf(stderr, "tumorscope: cannot write the outputs to %s: %s\n", b.output,
                 strerror(errno));

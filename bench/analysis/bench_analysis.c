@@ -7,7 +7,12 @@
  *  - whole series: analyze_study_series on the worker pool, wall time.
  * Prints one JSON object.
  *
- * usage: tsc-bench-analysis STUDY [SERIES_INDEX] [REPEATS] */
+ * usage: tsc-bench-analysis STUDY [SERIES_INDEX] [REPEATS] [ENGINE_THREADS]
+ *                           [SERIES_WORKERS] [MANIFEST]
+ * ENGINE_THREADS (OpenMP threads per inference) and SERIES_WORKERS (slices
+ * analysed at once) default to 0: every core, as the viewer runs; MANIFEST
+ * defaults to the shipped default model.  $TSC_BATCH is read by the
+ * library (docs/ENGINE.md, "Series throughput"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +23,16 @@
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: tsc-bench-analysis STUDY [SERIES_INDEX] [REPEATS]\n");
+        fprintf(stderr, "usage: tsc-bench-analysis STUDY [SERIES_INDEX] [REPEATS] [ENGINE_THREADS] "
+                        "[SERIES_WORKERS] [MANIFEST]\n");
         return 2;
     }
     size_t series = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
     int repeats = argc > 3 ? atoi(argv[3]) : 3;
+    int engine_threads = argc > 4 ? atoi(argv[4]) : 0;
+    int workers = argc > 5 ? atoi(argv[5]) : 0;
+    const char *manifest = argc > 6 ? argv[6] : NULL;
+    if (repeats < 1) repeats = 1;
     const tsc_plugin_api *api = tsc_plugin_get_api(TSC_PLUGIN_API_VERSION);
     if (!api) return 1;
     tsc_error err;
@@ -36,9 +46,10 @@ int main(int argc, char **argv)
     size_t n = api->study_get_series(ix, series)->n_slices;
     tsc_model *model = NULL;
     tsc_model_params mp = api->model_default_params();
+    mp.threads = engine_threads;
     double t0 = bench_now_ms();
-    if (api->model_load(NULL, &mp, &model, &err) != TSC_OK) {
-        fprintf(stderr, "cannot load the default model: %s\n", err.message);
+    if (api->model_load(manifest, &mp, &model, &err) != TSC_OK) {
+        fprintf(stderr, "cannot load the model: %s\n", err.message);
         return 1;
     }
     double load_ms = bench_now_ms() - t0;
@@ -64,25 +75,38 @@ int main(int argc, char **argv)
     }
     qsort(click, m, sizeof *click, bench_cmp_double);
 
-    double best_series = 1e30, sum_series = 0;
+    double best_series = 1e30, *series_ms = malloc(2 * (size_t)repeats * sizeof *series_ms);
+    double *series_cpu = series_ms + repeats;
     for (int k = 0; k < repeats; k++) {
         tsc_series_result *sr = NULL;
+        double c0 = bench_cpu_ms();
         t0 = bench_now_ms();
-        if (api->analyze_study_series(model, ix, series, &ao, 0, NULL, NULL, &sr, &err) != TSC_OK) return 1;
-        double ms = bench_now_ms() - t0;
+        if (api->analyze_study_series(model, ix, series, &ao, workers, NULL, NULL, &sr, &err) !=
+            TSC_OK)
+            return 1;
+        double ms = series_ms[k] = bench_now_ms() - t0;
+        series_cpu[k] = bench_cpu_ms() - c0;
         api->series_result_free(sr);
-        sum_series += ms;
         if (ms < best_series) best_series = ms;
     }
-    printf("{\"model\": \"%s\", \"slices\": %zu, \"rows\": %d, \"cols\": %d, \"model_load_ms\": %.1f,\n"
-           " \"click_ms\": {\"median\": %.1f, \"p95\": %.1f, \"max\": %.1f, \"mean_preprocess\": %.1f, "
+    qsort(series_ms, (size_t)repeats, sizeof *series_ms, bench_cmp_double);
+    qsort(series_cpu, (size_t)repeats, sizeof *series_cpu, bench_cmp_double);
+    printf("{\"model\": \"%s\", \"slices\": %zu, \"rows\": %d, \"cols\": %d, \"model_load_ms\": "
+           "%.1f,\n"
+           " \"engine_threads\": %d, \"series_workers\": %d, \"load_average\": %.2f,\n"
+           " \"click_ms\": {\"median\": %.1f, \"p95\": %.1f, \"max\": %.1f, \"mean_preprocess\": "
+           "%.1f, "
            "\"mean_inference\": %.1f, \"mean_postprocess\": %.1f},\n"
-           " \"series_s\": {\"best\": %.3f, \"mean\": %.3f, \"per_30_slices_best\": %.3f}}\n",
+           " \"series_s\": {\"best\": %.3f, \"median\": %.3f, \"per_30_slices_best\": %.3f, "
+           "\"per_30_slices_median\": %.3f, \"cpu_per_30_slices_median\": %.3f}}\n",
            api->model_get_name(model), n, api->study_get_slice(ix, series, 0)->rows,
-           api->study_get_slice(ix, series, 0)->cols, load_ms, click[m / 2], click[m * 95 / 100],
-           click[m - 1], pre / m, inf / m, post / m, best_series / 1e3, sum_series / repeats / 1e3,
-           best_series / 1e3 * 30.0 / (double)n);
+           api->study_get_slice(ix, series, 0)->cols, load_ms, engine_threads, workers,
+           bench_load_average(), click[m / 2], click[m * 95 / 100], click[m - 1], pre / m, inf / m,
+           post / m, best_series / 1e3, series_ms[repeats / 2] / 1e3,
+           best_series / 1e3 * 30.0 / (double)n, series_ms[repeats / 2] / 1e3 * 30.0 / (double)n,
+           series_cpu[repeats / 2] / 1e3 * 30.0 / (double)n);
     free(click);
+    free(series_ms);
     api->model_free(model);
     api->study_free(ix);
     return 0;

@@ -12,6 +12,8 @@ struct tsc__engine {
     tsc_nn_model *nn;
     size_t seg_index, cls_index, ood_index, n_outputs; /* ood_index: SIZE_MAX when none */
     float **outputs;
+    size_t batch;  /* images per run: the network's leading input dimension */
+    int batch_req; /* as asked for, to match pool requests */
     int calibrate; /* runs record int8 ranges (tsc_nn_model_calibrate) */
     size_t runs;
 };
@@ -35,7 +37,7 @@ void tsc__set_engine_new_hook(tsc__engine_new_hook_fn fn, void *user)
     new_hook_user = user;
 }
 
-tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
+tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error *err)
 {
     const tsc__manifest *mf = &m->manifest;
     if (new_hook) {
@@ -44,6 +46,9 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
     }
     tsc_nn_params p = tsc_nn_default_params();
     p.n_threads = m->threads;
+    /* Binds a symbolic batch axis; a network exported with a fixed batch
+     * ignores it and runs its own (checked below). */
+    p.batch = batch > 1 ? batch : 1;
     p.engine = m->bf16   ? TSC_NN_ENGINE_ONEDNN_BF16
                : m->int8 ? TSC_NN_ENGINE_ONEDNN_INT8
                          : TSC_NN_ENGINE_ONEDNN;
@@ -66,13 +71,18 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
         return tsc_error_set(err, TSC_ENOMEM, "out of memory");
     }
     e->nn = nn;
+    e->batch_req = (int)p.batch;
     e->calibrate = m->calibrate_out[0] != 0;
     const size_t S = (size_t)mf->input_size;
-    /* The network must take exactly one 1×1×S×S image and give the outputs
-     * the manifest names, of the sizes it promises. */
-    if (tsc_nn_model_n_inputs(nn) != 1 || tsc_nn_model_input_size(nn, 0) != S * S) {
+    int rank = 0;
+    const int64_t *dims =
+        tsc_nn_model_n_inputs(nn) == 1 ? tsc_nn_model_get_input_shape(nn, 0, &rank) : NULL;
+    e->batch = dims && rank == 4 && dims[0] > 0 ? (size_t)dims[0] : 1;
+    /* The network must take N×1×S×S images and give the outputs the
+     * manifest names, of the sizes it promises, N times. */
+    if (!dims || rank != 4 || tsc_nn_model_input_size(nn, 0) != e->batch * S * S) {
         st = tsc_error_set(err, TSC_EFORMAT,
-                           "model %s: the network's input is not one 1x1x%zux%zu image as the "
+                           "model %s: the network's input is not N 1x%zux%zu images as the "
                            "manifest says",
                            mf->name, S, S);
         goto fail;
@@ -85,20 +95,20 @@ tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err)
     }
     e->ood_index = (size_t)-1;
     if (mf->ood_output[0] && (!find_output(nn, mf->ood_output, &e->ood_index) ||
-                              tsc_nn_model_output_size(nn, e->ood_index) != 1)) {
+                              tsc_nn_model_output_size(nn, e->ood_index) != e->batch)) {
         st = tsc_error_set(err, TSC_EFORMAT,
                            "model %s: the manifest's OOD output \"%s\" is not one value of the "
                            "network",
                            mf->name, mf->ood_output);
         goto fail;
     }
-    if (tsc_nn_model_output_size(nn, e->seg_index) != S * S ||
-        tsc_nn_model_output_size(nn, e->cls_index) != mf->n_classes) {
+    if (tsc_nn_model_output_size(nn, e->seg_index) != e->batch * S * S ||
+        tsc_nn_model_output_size(nn, e->cls_index) != e->batch * mf->n_classes) {
         st = tsc_error_set(err, TSC_EFORMAT,
                            "model %s: output sizes do not match the manifest (%zu segmentation "
-                           "values for %zux%zu, %zu class logits for %zu classes)",
-                           mf->name, tsc_nn_model_output_size(nn, e->seg_index), S, S,
-                           tsc_nn_model_output_size(nn, e->cls_index), mf->n_classes);
+                           "values for %zu x %zux%zu, %zu class logits for %zu x %zu classes)",
+                           mf->name, tsc_nn_model_output_size(nn, e->seg_index), e->batch, S, S,
+                           tsc_nn_model_output_size(nn, e->cls_index), e->batch, mf->n_classes);
         goto fail;
     }
     e->n_outputs = tsc_nn_model_n_outputs(nn);
@@ -143,8 +153,25 @@ tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits
     tsc_status st = e->calibrate ? tsc_nn_model_calibrate(e->nn, inputs, e->outputs, err)
                                  : tsc_nn_model_run(e->nn, inputs, e->outputs, err);
     e->runs++;
-    if (ood_score) *ood_score = e->ood_index != (size_t)-1 && st == TSC_OK ? e->outputs[e->ood_index][0] : NAN;
+    if (ood_score)
+        for (size_t i = 0; i < e->batch; i++)
+            ood_score[i] =
+                e->ood_index != (size_t)-1 && st == TSC_OK ? e->outputs[e->ood_index][i] : NAN;
     return st;
+}
+
+size_t tsc__engine_get_batch(const tsc__engine *e)
+{
+    return e->batch;
+}
+size_t tsc__engine_get_runs(const tsc__engine *e)
+{
+    return e->runs;
+}
+
+int tsc__engine_matches(const tsc__engine *e, int batch)
+{
+    return e->batch_req == (batch > 1 ? batch : 1);
 }
 
 size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size_t *n)

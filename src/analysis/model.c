@@ -370,6 +370,17 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
     }
     st = tsc__manifest_parse_int8(cJSON_GetObjectItemCaseSensitive(root, "int8"), name, m, err);
     if (st != TSC_OK) goto out;
+    /* Images per network run where the network's batch axis is symbolic;
+     * 1 (the default) where batching did not pay when measured
+     * (docs/ENGINE.md, "Series throughput"). */
+    double batch = 1;
+    json_num(root, "batch", &batch);
+    if (!(batch >= 1 && batch <= 64 && batch == floor(batch))) {
+        st = tsc_error_set(err, TSC_EFORMAT, "%s: batch %g is not a whole number from 1 to 64",
+                           name, batch);
+        goto out;
+    }
+    m->batch = (int)batch;
     m->temperature = 1.0;
     json_num(root, "temperature", &m->temperature);
     if (!(m->temperature > 0.05 && m->temperature < 20)) {
@@ -516,10 +527,15 @@ void tsc_model_free(tsc_model *m)
 
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
 {
+    return tsc__engine_acquire_for(m, 1, out, err);
+}
+
+tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, tsc__engine **out, tsc_error *err)
+{
     *out = NULL;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n_engines; i++)
-        if (!m->busy[i] && m->engines[i]) {
+        if (!m->busy[i] && m->engines[i] && tsc__engine_matches(m->engines[i], batch)) {
             m->busy[i] = 1;
             *out = m->engines[i];
             pthread_mutex_unlock(&m->lock);
@@ -545,7 +561,7 @@ tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
     /* Loading takes a while; do it outside the lock (the slot is busy, so
      * nobody else takes it meanwhile). */
     tsc__engine *e = NULL;
-    tsc_status st = tsc__engine_new(m, &e, err);
+    tsc_status st = tsc__engine_new(m, batch, &e, err);
     pthread_mutex_lock(&m->lock);
     if (st != TSC_OK) {
         /* Give the slot back empty: no acquire hands out a NULL engine, and

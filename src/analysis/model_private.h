@@ -60,6 +60,7 @@ typedef struct tsc__manifest {
     double vertex_area_fraction;   /* series part of the rule (default 0.55; 0 = off) */
     double ood_threshold;          /* NaN: the model has no OOD score */
     tsc__scope scope;
+    int batch;         /* images per network run (symbolic batch axis only) */
     char precision[8]; /* "fp32" (default), "bf16" or "int8" */
     size_t n_int8;     /* ranges of the optional "int8" block; 0: none, no int8 */
     tsc__int8_range int8[TSC__INT8_MAX_RANGES];
@@ -96,7 +97,9 @@ struct tsc_model {
 
 tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, tsc__manifest *m,
                                tsc_error *err);
-tsc_status tsc__engine_new(tsc_model *m, tsc__engine **out, tsc_error *err);
+/* An engine whose network runs `batch` images at a time where its batch
+ * axis is symbolic (else 1). */
+tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error *err);
 struct cJSON;
 /* model_int8.c: the manifest's "int8" block (NULL: none) into m. */
 tsc_status tsc__manifest_parse_int8(const struct cJSON *block, const char *name, tsc__manifest *m,
@@ -107,6 +110,9 @@ size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size
 /* Writes the ranges the pool's engines recorded to m->calibrate_out. */
 void tsc__model_write_calibration(tsc_model *m);
 void tsc__engine_free(tsc__engine *e);
+/* An idle engine of the pool made for `batch`, created when there is none;
+ * tsc__engine_acquire asks for batch 1. */
+tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, tsc__engine **out, tsc_error *err);
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err);
 void tsc__engine_release(tsc_model *m, tsc__engine *e);
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Series analysis: slices on a worker pool, then 3D aggregation. */
+/* Series analysis: slices on a worker pool (series_run.c), then 3D
+ * aggregation. */
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,66 +9,8 @@
 #include <unistd.h>
 
 #include "model_private.h"
+#include "series_private.h"
 #include "struct_size_private.h"
-
-typedef struct series_job {
-    tsc_model *model;
-    const tsc_series_source *src;
-    const tsc_analysis_options *options;
-    tsc_progress_fn progress;
-    void *progress_data;
-    tsc_series_result *out;
-    atomic_size_t next;
-    atomic_size_t done;
-    atomic_int cancelled;
-} series_job;
-
-static int job_cancelled(series_job *job)
-{
-    if (atomic_load(&job->cancelled)) return 1;
-    const tsc_analysis_options *o = job->options;
-    if (o->cancel && o->cancel(o->cancel_data)) {
-        atomic_store(&job->cancelled, 1);
-        return 1;
-    }
-    return 0;
-}
-
-static void *worker(void *arg)
-{
-    series_job *job = arg;
-    size_t n = job->src->n_slices;
-    for (;;) {
-        if (job_cancelled(job)) break;
-        size_t k = atomic_fetch_add(&job->next, 1);
-        if (k >= n) break;
-        tsc_slice slice;
-        void *token = NULL;
-        tsc_error err;
-        tsc_error_clear(&err);
-        tsc_status st = job->src->fetch(job->src->user_data, k, &slice, &token, &err);
-        tsc_result *r = NULL;
-        if (st == TSC_OK) {
-            st = tsc_analyze_slice(job->model, &slice, job->options, &r, &err);
-            if (job->src->release) job->src->release(job->src->user_data, token);
-        }
-        if (st == TSC_ECANCELLED) {
-            atomic_store(&job->cancelled, 1);
-            break;
-        }
-        if (st == TSC_OK) {
-            job->out->slices[k] = r;
-        } else {
-            char buf[TSC_ERROR_MESSAGE_MAX + 64];
-            snprintf(buf, sizeof buf, "slice %zu: %s", k, err.message[0] ? err.message
-                                                                        : tsc_status_to_string(st));
-            job->out->errors[k] = strdup(buf);
-        }
-        size_t done = atomic_fetch_add(&job->done, 1) + 1;
-        if (job->progress) job->progress(done, n, job->progress_data);
-    }
-    return NULL;
-}
 
 /* 8-connected labelling of a mask; returns the number of labels (1-based). */
 static int label_mask(const uint8_t *mask, int rows, int cols, int *labels)
@@ -542,39 +483,22 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
     if ((size_t)threads > n) threads = n ? (int)n : 1;
     if (threads > 64) threads = 64;
 
-    series_job job;
-    memset(&job, 0, sizeof job);
-    job.model = model;
-    job.src = source;
-    job.options = &opt;
-    job.progress = progress;
-    job.progress_data = progress_data;
-    job.out = r;
-    atomic_init(&job.next, 0);
-    atomic_init(&job.done, 0);
-    atomic_init(&job.cancelled, 0);
-
-    pthread_t tids[64];
-    int started = 0;
-    for (int i = 1; i < threads; i++) {
-        if (pthread_create(&tids[started], NULL, worker, &job) != 0) break;
-        started++;
-    }
-    worker(&job); /* the calling thread works too */
-    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    size_t done = 0;
+    int cancelled =
+        tsc__series_run_slices(model, source, &opt, threads, progress, progress_data, r, &done);
 
     for (size_t k = 0; k < n; k++)
         if (r->errors[k]) r->n_failed++;
     mark_vertex_slices(r, model);
     /* A cancelled series returns at once with its slices; 3D lesions of a
      * partial stack would be wrong anyway. */
-    if (!atomic_load(&job.cancelled)) aggregate(r, &src_copy, model);
+    if (!cancelled) aggregate(r, &src_copy, model);
     series_verdict(r, model);
     r->total_ms = tsc__now_ms() - t0;
     *out = r;
-    if (atomic_load(&job.cancelled))
-        return tsc_error_set(err, TSC_ECANCELLED, "series analysis cancelled after %zu of %zu slices",
-                             (size_t)atomic_load(&job.done), n);
+    if (cancelled)
+        return tsc_error_set(err, TSC_ECANCELLED,
+                             "series analysis cancelled after %zu of %zu slices", done, n);
     return TSC_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cnn_private.h"
 #include "engine.h"
 #include "struct_size_private.h"
 #include "model_private.h"
@@ -250,100 +251,144 @@ static int not_assessable(tsc_result *r, const uint8_t *head, int rows, int cols
     return 0;
 }
 
-static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_analysis_options *o,
-                              tsc_result *r, tsc_error *err)
+size_t tsc__cnn_images_per_slice(const tsc_analysis_options *o)
+{
+    return o->flip_tta ? 2 : 1;
+}
+
+tsc_status tsc__cnn_work_reserve(tsc__cnn_work *w, const tsc_model *m, size_t images,
+                                 tsc_error *err)
+{
+    if (images <= w->cap_images) return TSC_OK;
+    const size_t ss = (size_t)m->manifest.input_size * (size_t)m->manifest.input_size;
+    free(w->input);
+    free(w->seg);
+    free(w->cls);
+    free(w->ood);
+    w->cap_images = 0;
+    /* Zeroed: the padding images of a last, partial batch are run too. */
+    w->input = calloc(images * ss, sizeof(float));
+    w->seg = malloc(images * ss * sizeof(float));
+    w->cls = malloc(images * m->manifest.n_classes * sizeof(float));
+    w->ood = malloc(images * sizeof(float));
+    if (!w->input || !w->seg || !w->cls || !w->ood)
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory for %zu network images of %dx%d",
+                             images, m->manifest.input_size, m->manifest.input_size);
+    w->cap_images = images;
+    return TSC_OK;
+}
+
+void tsc__cnn_work_clear(tsc__cnn_work *w)
+{
+    free(w->input);
+    free(w->seg);
+    free(w->cls);
+    free(w->ood);
+    free(w->head);
+    memset(w, 0, sizeof *w);
+}
+
+tsc_status tsc__cnn_prepare(const tsc_model *m, const tsc_slice *s, const tsc_analysis_options *o,
+                            tsc__cnn_work *w, size_t image, tsc_result *r, tsc_error *err)
+{
+    TSC_ASSERT(image + tsc__cnn_images_per_slice(o) <= w->cap_images);
+    const int S = m->manifest.input_size;
+    const size_t ss = (size_t)S * (size_t)S;
+    double t0 = tsc__now_ms();
+    float *in = w->input + image * ss;
+    tsc_status st =
+        tsc_preprocess(s->pixels, s->rows, s->cols, s->spacing[1], s->spacing[0], S, in, err);
+    if (st != TSC_OK) return st;
+    /* Test-time augmentation: the mirrored slice is the next image. */
+    if (o->flip_tta) {
+        memcpy(in + ss, in, ss * sizeof *in);
+        flip_rows(in + ss, S, S);
+    }
+    r->timings.preprocess_ms = tsc__now_ms() - t0;
+    return TSC_OK;
+}
+
+tsc_status tsc__cnn_infer(const tsc_model *m, tsc__engine *e, const tsc_analysis_options *o,
+                          tsc__cnn_work *w, size_t images, tsc_error *err)
+{
+    const size_t b = tsc__engine_get_batch(e), nc = m->manifest.n_classes;
+    const size_t ss = (size_t)m->manifest.input_size * (size_t)m->manifest.input_size;
+    TSC_ASSERT((images + b - 1) / b * b <= w->cap_images);
+    for (size_t i = 0; i < images; i += b) {
+        if (cancelled(o)) return tsc_error_set(err, TSC_ECANCELLED, "analysis cancelled");
+        tsc_status st = tsc__engine_run(e, w->input + i * ss, w->seg + i * ss, w->cls + i * nc,
+                                        w->ood + i, err);
+        if (st != TSC_OK) return st;
+    }
+    return TSC_OK;
+}
+
+tsc_status tsc__cnn_finish(const tsc_model *model, const tsc_slice *s,
+                           const tsc_analysis_options *o, tsc__cnn_work *w, size_t image,
+                           tsc_result *r, tsc_error *err)
 {
     const tsc__manifest *m = &model->manifest;
     const int S = m->input_size;
     const size_t ss = (size_t)S * (size_t)S;
     const size_t nc = m->n_classes;
-    double t0 = tsc__now_ms();
-    float *input = malloc(ss * sizeof(float));
-    float *seg = malloc(ss * sizeof(float));
-    float *seg2 = malloc(ss * sizeof(float));
-    uint8_t *head = NULL;
-    float cls[TSC__MAX_CLASSES], cls2[TSC__MAX_CLASSES];
-    tsc_status st = TSC_OK;
-    tsc__engine *eng = NULL;
-    if (!input || !seg || !seg2) {
-        st = tsc_error_set(err, TSC_ENOMEM, "out of memory for the network input");
-        goto out;
-    }
-    st = tsc_preprocess(s->pixels, s->rows, s->cols, s->spacing[1], s->spacing[0], S, input, err);
-    if (st != TSC_OK) goto out;
-    double t1 = tsc__now_ms();
-    r->timings.preprocess_ms = t1 - t0;
-    if (cancelled(o)) {
-        st = tsc_error_set(err, TSC_ECANCELLED, "analysis cancelled");
-        goto out;
-    }
-
-    st = tsc__engine_acquire(model, &eng, err);
-    if (st != TSC_OK) goto out;
-    float ood = NAN, ood2 = NAN;
-    st = tsc__engine_run(eng, input, seg, cls, &ood, err);
-    if (st == TSC_OK && o->flip_tta && !cancelled(o)) {
-        /* Test-time augmentation: the mirrored slice, mirrored back.  The
-         * logits are averaged, as in training/calibrate_export.py where the
+    double t2 = tsc__now_ms();
+    float *seg = w->seg + image * ss, *cls = w->cls + image * nc;
+    float ood = w->ood[image];
+    if (o->flip_tta) {
+        /* The mirrored slice's outputs, mirrored back.  The logits are
+         * averaged, as in training/calibrate_export.py where the
          * temperature and thresholds were fitted on exactly these values. */
-        flip_rows(input, S, S);
-        st = tsc__engine_run(eng, input, seg2, cls2, &ood2, err);
-        if (st == TSC_OK) {
-            ood = 0.5f * (ood + ood2);
-            flip_rows(seg2, S, S);
-            for (size_t i = 0; i < nc; i++) cls[i] = 0.5f * (cls[i] + cls2[i]);
-            for (size_t i = 0; i < ss; i++) seg[i] = 0.5f * (seg[i] + seg2[i]);
-        }
+        float *seg2 = seg + ss;
+        const float *cls2 = cls + nc;
+        ood = 0.5f * (ood + w->ood[image + 1]);
+        flip_rows(seg2, S, S);
+        for (size_t i = 0; i < nc; i++) cls[i] = 0.5f * (cls[i] + cls2[i]);
+        for (size_t i = 0; i < ss; i++) seg[i] = 0.5f * (seg[i] + seg2[i]);
     }
     double probs[TSC__MAX_CLASSES];
-    if (st == TSC_OK) softmax_t(cls, nc, m->temperature, probs);
-    for (size_t i = 0; i < ss && st == TSC_OK; i++) seg[i] = (float)sigmoid(seg[i]);
-    tsc__engine_release(model, eng);
-    if (st != TSC_OK) goto out;
+    softmax_t(cls, nc, m->temperature, probs);
+    for (size_t i = 0; i < ss; i++) seg[i] = (float)sigmoid(seg[i]);
     r->ood_score = ood;
-    double t2 = tsc__now_ms();
-    r->timings.inference_ms = t2 - t1;
 
     r->n_classes = nc;
     for (size_t i = 0; i < nc; i++) {
-        if (!isfinite(probs[i])) {
-            st = tsc_error_set(err, TSC_EINTERNAL,
-                               "the network produced a non-finite probability; the model or the "
-                               "input is broken");
-            goto out;
-        }
+        if (!isfinite(probs[i]))
+            return tsc_error_set(err, TSC_EINTERNAL,
+                                 "the network produced a non-finite probability; the model or "
+                                 "the input is broken");
         r->probs[i] = probs[i];
     }
 
     /* Probability map at native resolution, thresholded into the mask. */
     size_t px = (size_t)s->rows * (size_t)s->cols;
     r->prob_map = malloc(px * sizeof(float));
-    if (!r->prob_map) {
-        st = tsc_error_set(err, TSC_ENOMEM, "out of memory for the probability map");
-        goto out;
-    }
+    if (!r->prob_map)
+        return tsc_error_set(err, TSC_ENOMEM, "out of memory for the probability map");
     tsc_preprocess_to_native(seg, S, s->rows, s->cols, s->spacing[1], s->spacing[0], r->prob_map);
     const float thr = (float)m->mask_probability;
     r->mask_threshold = m->mask_probability;
     for (size_t i = 0; i < px; i++) r->mask[i] = r->prob_map[i] >= thr;
+    uint8_t *head = NULL;
     if (o->restrict_to_head || o->not_assessable_rule) {
-        head = malloc(px);
-        if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) != TSC_OK) {
-            free(head);
-            head = NULL;
+        if (w->head_cap < px) {
+            free(w->head);
+            w->head_cap = 0;
+            if ((w->head = malloc(px))) w->head_cap = px;
         }
+        head = w->head;
+        if (head && tsc_head_mask(s->pixels, s->rows, s->cols, head, NULL) != TSC_OK) head = NULL;
     }
     /* Findings outside the head (noise, labels burned into the image) are
      * not tumours. */
     if (o->restrict_to_head && head)
         for (size_t i = 0; i < px; i++) r->mask[i] &= head[i];
     /* Tumour masks are solid (a necrotic core is part of the tumour). */
-    st = tsc_fill_holes(r->mask, s->rows, s->cols, r->mask, err);
-    if (st != TSC_OK) goto out;
+    tsc_status st = tsc_fill_holes(r->mask, s->rows, s->cols, r->mask, err);
+    if (st != TSC_OK) return st;
     /* Components under the minimum lesion area are dropped before the
      * verdict, so that a tumour verdict always has a lesion to show. */
     st = tsc__result_measure(r, s, o->min_lesion_area_mm2, err);
-    if (st != TSC_OK) goto out;
+    if (st != TSC_OK) return st;
     /* Decide on the area of the measured lesions, in S×S grid pixels. */
     double fov = fmax(s->cols * s->spacing[1], s->rows * s->spacing[0]);
     double o_mm = fov / S;
@@ -383,11 +428,31 @@ static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_an
     if (r->verdict == TSC_VERDICT_NO_TUMOR || r->verdict == TSC_VERDICT_NOT_ASSESSABLE)
         tsc__result_clear_findings(r);
     r->timings.postprocess_ms = tsc__now_ms() - t2;
-out:
-    free(head);
-    free(input);
-    free(seg);
-    free(seg2);
+    return TSC_OK;
+}
+
+/* One slice on its own (a click): the stages with a work area of its own
+ * and a batch-1 engine (the flip-TTA pair as one batch of 2 was slower on
+ * 2 threads: docs/ENGINE.md, "Series throughput"). */
+static tsc_status analyze_cnn(tsc_model *model, const tsc_slice *s, const tsc_analysis_options *o,
+                              tsc_result *r, tsc_error *err)
+{
+    tsc__cnn_work w;
+    memset(&w, 0, sizeof w);
+    tsc__engine *eng = NULL;
+    const size_t images = tsc__cnn_images_per_slice(o);
+    tsc_status st = tsc__cnn_work_reserve(&w, model, images, err);
+    if (st == TSC_OK) st = tsc__cnn_prepare(model, s, o, &w, 0, r, err);
+    if (st == TSC_OK && cancelled(o)) st = tsc_error_set(err, TSC_ECANCELLED, "analysis cancelled");
+    if (st == TSC_OK) st = tsc__engine_acquire(model, &eng, err);
+    if (st == TSC_OK) {
+        double t1 = tsc__now_ms();
+        st = tsc__cnn_infer(model, eng, o, &w, images, err);
+        tsc__engine_release(model, eng);
+        r->timings.inference_ms = tsc__now_ms() - t1;
+    }
+    if (st == TSC_OK) st = tsc__cnn_finish(model, s, o, &w, 0, r, err);
+    tsc__cnn_work_clear(&w);
     return st;
 }
 
@@ -417,15 +482,9 @@ static tsc_status analyze_classic(const tsc_slice *s, const tsc_analysis_options
     return TSC_OK;
 }
 
-tsc_status tsc_analyze_slice(tsc_model *model, const tsc_slice *slice,
-                             const tsc_analysis_options *options, tsc_result **out,
-                             tsc_error *err)
+tsc_status tsc__slice_check(const tsc_model *model, const tsc_slice *slice,
+                            const tsc_analysis_options *o, tsc_error *err)
 {
-    TSC_ASSERT(slice && out);
-    *out = NULL;
-    tsc_error_clear(err);
-    tsc_analysis_options o = tsc_analysis_default_options();
-    TSC__PARAMS_COPY(&o, options);
     if (!slice->pixels || slice->rows <= 0 || slice->cols <= 0)
         return tsc_error_set(err, TSC_EINVAL, "the slice has no pixels");
     if ((int64_t)slice->rows * slice->cols > (int64_t)8192 * 8192)
@@ -437,19 +496,39 @@ tsc_status tsc_analyze_slice(tsc_model *model, const tsc_slice *slice,
                              "pixel spacing %g x %g mm is not positive; measurements would be "
                              "meaningless",
                              slice->spacing[1], slice->spacing[0]);
-    if (o.method == TSC_METHOD_CNN && !model)
+    if (o->method == TSC_METHOD_CNN && !model)
         return tsc_error_set(err, TSC_EINVAL,
                              "no model loaded: the CNN method needs a model (or use the threshold "
                              "or region-growing method)");
-    double t0 = tsc__now_ms();
+    return TSC_OK;
+}
+
+tsc_result *tsc__slice_result_new(const tsc_slice *slice, const tsc_analysis_options *o)
+{
     tsc_result *r = tsc__result_new(slice->rows, slice->cols);
-    if (!r) return tsc_error_set(err, TSC_ENOMEM, "out of memory for the result");
-    r->method = o.method;
+    if (!r) return NULL;
+    r->method = o->method;
     r->pixel_area_mm2 = slice->spacing[0] * slice->spacing[1];
     r->spacing[0] = slice->spacing[0];
     r->spacing[1] = slice->spacing[1];
-    tsc_status st = o.method == TSC_METHOD_CNN ? analyze_cnn(model, slice, &o, r, err)
-                                               : analyze_classic(slice, &o, r, err);
+    return r;
+}
+
+tsc_status tsc_analyze_slice(tsc_model *model, const tsc_slice *slice,
+                             const tsc_analysis_options *options, tsc_result **out, tsc_error *err)
+{
+    TSC_ASSERT(slice && out);
+    *out = NULL;
+    tsc_error_clear(err);
+    tsc_analysis_options o = tsc_analysis_default_options();
+    TSC__PARAMS_COPY(&o, options);
+    tsc_status st = tsc__slice_check(model, slice, &o, err);
+    if (st != TSC_OK) return st;
+    double t0 = tsc__now_ms();
+    tsc_result *r = tsc__slice_result_new(slice, &o);
+    if (!r) return tsc_error_set(err, TSC_ENOMEM, "out of memory for the result");
+    st = o.method == TSC_METHOD_CNN ? analyze_cnn(model, slice, &o, r, err)
+                                    : analyze_classic(slice, &o, r, err);
     if (st != TSC_OK) {
         tsc_result_free(r);
         return st;
