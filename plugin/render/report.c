@@ -415,6 +415,7 @@ static double draw_model_block(cairo_t *cr, const rep *c, const tsc_result *any,
         y = kv(cr, x, y, kw, w, "Model", "none (classical method)");
     }
     y = kv(cr, x, y, kw, w, "Analysed", c->when);
+    if (c->edited[0]) y = kv(cr, x, y, kw, w, "Corrections", c->edited);
     if (total_ms > 0) {
         snprintf(buf, sizeof buf, "%.0f ms", total_ms);
         y = kv(cr, x, y, kw, w, "Processing time", buf);
