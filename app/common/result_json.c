@@ -260,7 +260,8 @@ size_t tsc_result_json_add_series_result(cJSON *js, const tsc_plugin_api *api,
 void tsc_result_json_add_edits(cJSON *js, const tsc_plugin_api *api, const tsc_model *model,
                                const tsc_series_result *sr, int deidentify)
 {
-    if (!TSC_PLUGIN_HAS(api, series_result_describe_edits) || !api->series_result_is_edited(sr))
+    if (!TSC_PLUGIN_HAS(api, series_result_lesion3d_is_accepted) ||
+        !api->series_result_is_edited(sr))
         return;
     cJSON *o = cJSON_AddObjectToObject(js, "edits");
     char buf[1024];
@@ -294,6 +295,7 @@ void tsc_result_json_add_edits(cJSON *js, const tsc_plugin_api *api, const tsc_m
     size_t i = 0;
     cJSON_ArrayForEach(l, l3)
     {
+        cJSON_AddBoolToObject(l, "accepted", api->series_result_lesion3d_is_accepted(sr, i));
         size_t from = api->series_result_get_lesion3d_origin(sr, i++);
         if (from == (size_t)-1) cJSON_AddNullToObject(l, "analysis_number");
         else cJSON_AddNumberToObject(l, "analysis_number", (double)(from + 1));

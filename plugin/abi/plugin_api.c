@@ -318,6 +318,7 @@ static const tsc_plugin_api api_table = {
     .edit_file_get_info = tsc_edit_file_get_info,
     .edit_file_check = tsc_edit_file_check,
     .edit_file_resolve = tsc_edit_file_resolve,
+    .series_result_lesion3d_is_accepted = tsc_series_result_lesion3d_is_accepted,
 };
 
 /* Versions 1 to 10 and 12 are frozen: every member's offset is pinned in

@@ -478,7 +478,8 @@ typedef struct tsc_plugin_api {
      * series_result_apply_edits replays a host's ordered list on the
      * unedited result and returns a NEW series result measured again from
      * the edited masks (undo: replay one edit fewer); each tsc_edit is read
-     * up to its struct_size.  The edited result is shown, described and
+     * up to its struct_size; TSC_EDIT_ACCEPT confirms a lesion without
+     * changing a mask.  The edited result is shown, described and
      * written like any other: write_dicom_outputs then writes the edited
      * mask as a SEMIAUTOMATIC SEG and an SR with the editor as observer,
      * the rejected lesions with their reasons and the edited slices; the
@@ -515,6 +516,9 @@ typedef struct tsc_plugin_api {
                                     const char *const *slice_uids, const int *slice_frames,
                                     size_t n_slices, const tsc_edit *const **edits, size_t *n_edits,
                                     tsc_error *err);
+    /* 1 when 3D lesion i of an edited result is one the reader accepted
+     * (TSC_EDIT_ACCEPT: confirmed, masks unchanged). */
+    int (*series_result_lesion3d_is_accepted)(const tsc_series_result *r, size_t i);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

@@ -100,9 +100,12 @@ void write_seg(Context &c, const std::string &path)
         algo += std::string(" ") +
                 tsc_method_to_string(tsc_result_get_method(tsc_series_result_get_slice(c.r, slices[0]))) +
                 " method";
-    /* The reader's edits make the mask the algorithm's and the reader's
-     * together: SEMIAUTOMATIC (PS3.3 C.8.20.4). */
-    const bool edited = tsc_series_result_is_edited(c.r) != 0;
+    /* The reader's brush, eraser or rejections make the mask the
+     * algorithm's and the reader's together: SEMIAUTOMATIC (PS3.3
+     * C.8.20.4).  Accepting lesions leaves it the algorithm's. */
+    bool edited = false;
+    for (size_t k = 0; k < tsc_series_result_n_slices(c.r); k++)
+        edited |= tsc_series_result_get_slice_edits(c.r, k) != 0;
     for (size_t k : slices) {
         const tsc_result *r = tsc_series_result_get_slice(c.r, k);
         size_t label = tsc_result_get_label(r);

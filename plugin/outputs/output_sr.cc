@@ -109,6 +109,13 @@ static std::vector<std::string> edit_comments(const Context &c)
             rl->reason[0] ? ": " : "", rl->reason);
         out.push_back(buf);
     }
+    for (size_t i = 0; i < tsc_series_result_n_lesions3d(c.r); i++) {
+        if (!tsc_series_result_lesion3d_is_accepted(c.r, i)) continue;
+        const tsc_lesion3d_info *l = tsc_series_result_get_lesion3d(c.r, i);
+        snprintf(buf, sizeof buf, "Accepted by the reader: lesion %zu (%.2f mL, slices %zu-%zu)",
+                 i + 1, l->volume_ml, l->first_slice + 1, l->last_slice + 1);
+        out.push_back(buf);
+    }
     return out;
 }
 

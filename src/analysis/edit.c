@@ -17,6 +17,8 @@ struct tsc__edit_record {
     char **reasons; /* owned strings behind rejected[i].reason */
     size_t n_rejected;
     size_t *origin; /* per 3D lesion of the edited result */
+    uint8_t *accepted; /* per lesion of the unedited result */
+    size_t n_accepted;
 };
 
 void tsc__edit_record_free(struct tsc__edit_record *rec)
@@ -27,6 +29,7 @@ void tsc__edit_record_free(struct tsc__edit_record *rec)
     free(rec->rejected);
     free(rec->slice_edits);
     free(rec->origin);
+    free(rec->accepted);
     free(rec->editor);
     free(rec);
 }
@@ -51,28 +54,38 @@ static char *dup_str(const char *s)
     return d;
 }
 
+/* What the edits so far made of each lesion of the unedited result. */
+enum { LESION_AS_FOUND = 0, LESION_REJECTED = 1, LESION_ACCEPTED = 2 };
+
 /* Refuses what cannot be replayed, naming the edit and what to do. */
 static tsc_status check_edit(const tsc_model *model, const tsc_series_result *o, const tsc_edit *e,
                              size_t i, const uint8_t *rejected, tsc_error *err)
 {
+    const char *verb = e->kind == TSC_EDIT_ACCEPT ? "accepts" : "rejects";
     switch (e->kind) {
     case TSC_EDIT_REJECT:
+    case TSC_EDIT_ACCEPT:
         if (e->lesion >= o->n_lesions3d)
             return tsc_error_set(err, TSC_EINVAL,
-                                 "edit %zu rejects lesion %zu, but the unedited result has %zu "
+                                 "edit %zu %s lesion %zu, but the unedited result has %zu "
                                  "lesion(s); lesions are numbered from 0 in the unedited result",
-                                 i, e->lesion, o->n_lesions3d);
-        if (rejected[e->lesion])
+                                 i, verb, e->lesion, o->n_lesions3d);
+        /* A lesion accepted may still be rejected (the reader changed
+         * their mind); a rejected one is gone and is accepted by undoing. */
+        if (rejected[e->lesion] == LESION_REJECTED ||
+            (e->kind == TSC_EDIT_ACCEPT && rejected[e->lesion] == LESION_ACCEPTED))
             return tsc_error_set(err, TSC_EINVAL,
-                                 "edit %zu rejects lesion %zu again; drop the repeated edit", i,
-                                 e->lesion);
+                                 "edit %zu %s lesion %zu, which is already %s; drop the edit "
+                                 "(undo the rejection to accept it)",
+                                 i, verb, e->lesion,
+                                 rejected[e->lesion] == LESION_REJECTED ? "rejected" : "accepted");
         return TSC_OK;
     case TSC_EDIT_PAINT:
     case TSC_EDIT_ERASE: break;
     default:
         return tsc_error_set(err, TSC_EINVAL,
-                             "edit %zu has kind %d; known kinds are reject (0), paint (1) and "
-                             "erase (2)",
+                             "edit %zu has kind %d; known kinds are reject (0), paint (1), "
+                             "erase (2) and accept (3)",
                              i, e->kind);
     }
     if (e->slice >= o->n)
@@ -319,8 +332,10 @@ tsc_status tsc_series_result_apply_edits(const tsc_model *model, const tsc_serie
         TSC__PARAMS_COPY(&list[i], edits[i]);
         if ((st = check_edit(model, o, &list[i], i, rejected, err)) != TSC_OK) goto done;
         if (list[i].kind == TSC_EDIT_REJECT) {
-            rejected[list[i].lesion] = 1;
+            rejected[list[i].lesion] = LESION_REJECTED;
             n_reject++;
+        } else if (list[i].kind == TSC_EDIT_ACCEPT) {
+            rejected[list[i].lesion] = LESION_ACCEPTED;
         }
     }
     for (size_t k = 0; k < n; k++) paint_label[k] = (size_t)-1;
@@ -329,7 +344,13 @@ tsc_status tsc_series_result_apply_edits(const tsc_model *model, const tsc_serie
     rec->rejected = calloc(n_reject + 1, sizeof *rec->rejected);
     rec->reasons = calloc(n_reject + 1, sizeof *rec->reasons);
     rec->editor = dup_str(editor);
-    if (!rec->slice_edits || !rec->rejected || !rec->reasons || !rec->editor) goto oom;
+    rec->accepted = calloc(o->n_lesions3d + 1, 1);
+    if (!rec->slice_edits || !rec->rejected || !rec->reasons || !rec->editor || !rec->accepted)
+        goto oom;
+    for (size_t l = 0; l < o->n_lesions3d; l++) {
+        rec->accepted[l] = rejected[l] == LESION_ACCEPTED;
+        rec->n_accepted += rec->accepted[l];
+    }
     /* Which pixels are whose lesion, as the unedited result linked them:
      * the same masks and geometry give the same lesions in the same order. */
     tsc_series_result scratch = *o;
@@ -371,7 +392,7 @@ tsc_status tsc_series_result_apply_edits(const tsc_model *model, const tsc_serie
                     }
                 if (hit) rec->slice_edits[k] |= TSC_SLICE_REJECTED;
             }
-        } else {
+        } else if (e->kind != TSC_EDIT_ACCEPT) {
             stroke(r->slices[e->slice], e);
             rec->slice_edits[e->slice] |=
                 e->kind == TSC_EDIT_PAINT ? TSC_SLICE_PAINTED : TSC_SLICE_ERASED;
@@ -439,6 +460,13 @@ const tsc_rejected_lesion *tsc_series_result_get_rejected(const tsc_series_resul
     return &r->edits->rejected[i];
 }
 
+int tsc_series_result_lesion3d_is_accepted(const tsc_series_result *r, size_t i)
+{
+    TSC_ASSERT(r && i < r->n_lesions3d);
+    size_t from = r->edits ? r->edits->origin[i] : (size_t)-1;
+    return from != (size_t)-1 && r->edits->accepted[from];
+}
+
 size_t tsc_series_result_get_lesion3d_origin(const tsc_series_result *r, size_t i)
 {
     TSC_ASSERT(r && i < r->n_lesions3d);
@@ -470,18 +498,22 @@ char *tsc_series_result_describe_edits(const tsc_series_result *r, int with_name
     if (!r->edits) return buf;
     char s[1024];
     const char *who = with_name && r->edits->editor[0] ? r->edits->editor : "the reader";
-    size_t nr = r->edits->n_rejected;
+    size_t nr = r->edits->n_rejected, na = r->edits->n_accepted;
     snprintf(s, sizeof s, "Edited by %s", who);
-    if (nr) {
-        size_t len = strlen(s);
-        snprintf(s + len, sizeof s - len, ": %zu lesion%s rejected", nr, nr > 1 ? "s" : "");
-    }
+    size_t len = strlen(s);
+    if (na && nr)
+        snprintf(s + len, sizeof s - len, ": %zu lesion%s accepted, %zu rejected", na,
+                 na > 1 ? "s" : "", nr);
+    else if (na || nr)
+        snprintf(s + len, sizeof s - len, ": %zu lesion%s %s", na + nr, na + nr > 1 ? "s" : "",
+                 na ? "accepted" : "rejected");
+    nr += na;
     append_slices(r, TSC_SLICE_PAINTED, "brush", s, sizeof s);
     append_slices(r, TSC_SLICE_ERASED, "eraser", s, sizeof s);
     /* "; brush ..." reads ": brush ..." when it comes first. */
     char *first = strstr(s, "; ");
     if (!nr && first) first[0] = ':';
-    size_t len = strlen(s);
+    len = strlen(s);
     if (len >= size) {
         snprintf(buf, size, "%.*s...", size > 4 ? (int)(size - 4) : 0, s);
     } else {

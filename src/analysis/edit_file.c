@@ -57,7 +57,10 @@ char *tsc_edit_file_name(const char *study_uid, const char *series_uid, char *bu
 
 static const char *kind_name(int kind)
 {
-    return kind == TSC_EDIT_REJECT ? "reject" : kind == TSC_EDIT_ERASE ? "erase" : "paint";
+    return kind == TSC_EDIT_REJECT   ? "reject"
+           : kind == TSC_EDIT_ACCEPT ? "accept"
+           : kind == TSC_EDIT_ERASE  ? "erase"
+                                     : "paint";
 }
 
 static const char *or_empty(const char *s)
@@ -106,10 +109,10 @@ tsc_status tsc_edit_file_save(const char *path, const tsc_edit_file_info *info,
         if (!o) break;
         cJSON_AddItemToArray(list, o);
         cJSON_AddStringToObject(o, "kind", kind_name(e.kind));
-        if (e.kind == TSC_EDIT_REJECT) {
+        if (e.kind == TSC_EDIT_REJECT || e.kind == TSC_EDIT_ACCEPT) {
             /* Numbered from 1, as the JSON result and the reports number lesions. */
             cJSON_AddNumberToObject(o, "lesion_number", (double)e.lesion + 1);
-            cJSON_AddStringToObject(o, "reason", or_empty(e.reason));
+            if (e.kind == TSC_EDIT_REJECT) cJSON_AddStringToObject(o, "reason", or_empty(e.reason));
             continue;
         }
         if (e.slice >= n_slices) {
@@ -200,12 +203,12 @@ static tsc_status read_edit(const char *path, size_t i, const cJSON *o, file_edi
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
     const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
     fe->edit = tsc_edit_default();
-    if (!strcmp(k, "reject")) {
-        fe->edit.kind = TSC_EDIT_REJECT;
+    if (!strcmp(k, "reject") || !strcmp(k, "accept")) {
+        fe->edit.kind = strcmp(k, "accept") ? TSC_EDIT_REJECT : TSC_EDIT_ACCEPT;
         double number = index_of(o, "lesion_number");
         if (number < 1)
             return tsc_error_set(err, TSC_EFORMAT,
-                                 "%s: edit %zu rejects no lesion (\"lesion_number\" from 1)", path,
+                                 "%s: edit %zu names no lesion (\"lesion_number\" from 1)", path,
                                  i);
         fe->edit.lesion = (size_t)number - 1;
         if (!(fe->reason = dup_json_string(o, "reason")))
@@ -214,9 +217,9 @@ static tsc_status read_edit(const char *path, size_t i, const cJSON *o, file_edi
         return TSC_OK;
     }
     if (strcmp(k, "paint") && strcmp(k, "erase"))
-        return tsc_error_set(err, TSC_EFORMAT,
-                             "%s: edit %zu has kind \"%s\"; expected reject, paint or erase", path,
-                             i, k);
+        return tsc_error_set(
+            err, TSC_EFORMAT,
+            "%s: edit %zu has kind \"%s\"; expected reject, accept, paint or erase", path, i, k);
     fe->edit.kind = strcmp(k, "paint") ? TSC_EDIT_ERASE : TSC_EDIT_PAINT;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "radius_mm");
     const cJSON *pts = cJSON_GetObjectItemCaseSensitive(o, "points");
@@ -396,7 +399,7 @@ tsc_status tsc_edit_file_resolve(tsc_edit_file *f, const tsc_model *model,
     for (size_t i = 0; i < f->n_edits; i++) {
         file_edit *fe = &f->edits[i];
         f->resolved[i] = &fe->edit;
-        if (fe->edit.kind == TSC_EDIT_REJECT) continue;
+        if (fe->edit.kind == TSC_EDIT_REJECT || fe->edit.kind == TSC_EDIT_ACCEPT) continue;
         /* The slice by its instance: a series sorted differently still maps. */
         size_t k = (size_t)-1;
         for (size_t j = 0; j < n_slices && k == (size_t)-1; j++)

@@ -32,7 +32,8 @@ extern "C" {
 typedef enum tsc_edit_kind {
     TSC_EDIT_REJECT = 0, /* reject 3D lesion `lesion` with `reason` */
     TSC_EDIT_PAINT = 1,  /* brush: add tumour along the stroke */
-    TSC_EDIT_ERASE = 2   /* eraser: remove tumour along the stroke */
+    TSC_EDIT_ERASE = 2,  /* eraser: remove tumour along the stroke */
+    TSC_EDIT_ACCEPT = 3  /* accept 3D lesion `lesion`: the reader confirms it (masks unchanged) */
 } tsc_edit_kind;
 
 /* One edit, lent for the call (pointers borrowed). */
@@ -74,7 +75,8 @@ typedef struct tsc_rejected_lesion {
  * (NULL or "": not stated).  n_edits == 0 gives an unedited copy.
  * TSC_EINVAL, with a message naming the edit, for a lesion or slice index
  * out of range, a slice that was not analysed, a lesion rejected twice, a
- * stroke without points or radius, a class the model does not have, or an
+ * stroke without points or radius, a class the model does not have, a lesion
+ * accepted twice or accepted after its rejection, or an
  * `original` that is already edited or was cancelled; TSC_ENOMEM. */
 tsc_status tsc_series_result_apply_edits(const tsc_model *model, const tsc_series_result *original,
                                          const tsc_edit *const *edits, size_t n_edits,
@@ -89,13 +91,16 @@ const char *tsc_series_result_get_editor(const tsc_series_result *r);
 unsigned tsc_series_result_get_slice_edits(const tsc_series_result *r, size_t k);
 size_t tsc_series_result_n_rejected(const tsc_series_result *r);
 const tsc_rejected_lesion *tsc_series_result_get_rejected(const tsc_series_result *r, size_t i);
+/* 1 when 3D lesion i of an edited result is one the reader accepted. */
+int tsc_series_result_lesion3d_is_accepted(const tsc_series_result *r, size_t i);
 /* The index in the unedited result of the lesion 3D lesion i of an edited
  * result mostly overlaps; (size_t)-1 for a lesion the reader painted.  On
  * an unedited result, i itself. */
 size_t tsc_series_result_get_lesion3d_origin(const tsc_series_result *r, size_t i);
 
 /* The edits in one line, as every output states them: "Edited by Dr A
- * Reader: 1 lesion rejected; brush on slices 6, 7; eraser on slice 3"
+ * Reader: 2 lesions accepted, 1 rejected; brush on slices 6, 7; eraser on
+ * slice 3"
  * (slices numbered from 1; "the reader" when `with_name` is 0 or no editor
  * was named; "" when unedited).  Writes at most `size` bytes (cut with
  * "..."); returns `buf`. */

@@ -287,7 +287,7 @@ TSC_TEST(edit_bad_indices_are_refused_with_a_message)
     check_refused(m, o, e, 1, "rejects lesion 7, but the unedited result has 2");
     e[0].lesion = 1;
     e[1] = e[0];
-    check_refused(m, o, e, 2, "again");
+    check_refused(m, o, e, 2, "already rejected");
     e[0] = tsc_edit_default();
     e[0].slice = 99;
     e[0].points = &p;
@@ -312,8 +312,43 @@ TSC_TEST(edit_bad_indices_are_refused_with_a_message)
     tsc_model_free(m);
 }
 
+TSC_TEST(edit_accepting_a_lesion_keeps_its_mask_and_is_stated)
+{
+    tsc_model *m = load_phantom_model();
+    tsc_series_result *o = make_original(m);
+    tsc_edit accept = tsc_edit_default(), reject = tsc_edit_default();
+    accept.kind = TSC_EDIT_ACCEPT;
+    accept.lesion = 1;
+    reject.kind = TSC_EDIT_REJECT;
+    reject.lesion = 1;
+    const tsc_edit *one[] = {&accept};
+    tsc_series_result *r = apply(m, o, one, 1);
+    CHECK(same_masks(r, o));
+    CHECK(tsc_series_result_get_volume_ml(r) == tsc_series_result_get_volume_ml(o));
+    for (size_t k = 0; k < N; k++) CHECK(tsc_series_result_get_slice_edits(r, k) == 0);
+    CHECK(!tsc_series_result_lesion3d_is_accepted(r, 0));
+    CHECK(tsc_series_result_lesion3d_is_accepted(r, 1));
+    char buf[256];
+    CHECK(!strcmp(tsc_series_result_describe_edits(r, 1, buf, sizeof buf),
+                  "Edited by Dr Test: 1 lesion accepted"));
+    tsc_series_result_free(r);
+    /* The reader may reject what they accepted, not accept what they rejected. */
+    const tsc_edit *changed[] = {&accept, &reject};
+    r = apply(m, o, changed, 2);
+    CHECK(tsc_series_result_n_rejected(r) == 1 && tsc_series_result_n_lesions3d(r) == 1);
+    CHECK(!tsc_series_result_lesion3d_is_accepted(r, 0));
+    tsc_series_result_free(r);
+    tsc_edit pair[2] = {reject, accept};
+    check_refused(m, o, pair, 2, "already rejected");
+    pair[0] = accept;
+    check_refused(m, o, pair, 2, "already accepted");
+    tsc_series_result_free(o);
+    tsc_model_free(m);
+}
+
 TSC_TEST_MAIN(TSC_CASE(edit_rejecting_a_lesion_removes_its_volume_and_keeps_it_listed_as_rejected),
               TSC_CASE(edit_erasing_a_whole_lesion_makes_the_slice_no_tumour),
               TSC_CASE(edit_painting_a_disc_of_radius_r_adds_pi_r_squared_and_the_volume_follows),
               TSC_CASE(edit_replaying_all_but_the_last_edit_equals_undo),
-              TSC_CASE(edit_bad_indices_are_refused_with_a_message))
+              TSC_CASE(edit_bad_indices_are_refused_with_a_message),
+              TSC_CASE(edit_accepting_a_lesion_keeps_its_mask_and_is_stated))
