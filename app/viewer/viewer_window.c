@@ -300,6 +300,7 @@ void _tsc_viewer_window_refresh_findings(TscViewerWindow *self)
     gboolean stored = FALSE;
     const tsc_series_result *sr =
         tsc_viewer_study_get_shown_series_result(self->study, method, self->series, &stored);
+    tsc_findings_panel_set_editable(self->findings, sr && !stored);
     tsc_findings_panel_set_series(self->findings, current_model(self),
                                   stored ? TSC_METHOD_CNN : method, sr,
                                   series_info(self)->slice_spacing);

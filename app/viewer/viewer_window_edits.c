@@ -304,6 +304,100 @@ static void win_reject_lesion(GtkWidget *widget, const char *name, GVariant *p)
     if (lesion_index(self, number, &e.lesion)) push(self, &e);
 }
 
+static void win_accept_lesion(GtkWidget *widget, const char *name, GVariant *p)
+{
+    TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
+    if (tsc_viewer_window_defer(self, name, p)) return;
+    if (!current_edits(self, TRUE)) return;
+    tsc_edit e = tsc_viewer_api()->edit_default();
+    e.kind = TSC_EDIT_ACCEPT;
+    if (lesion_index(self, g_variant_get_int32(p), &e.lesion)) push(self, &e);
+}
+
+/* ---- asking why a lesion is rejected ------------------------------------- */
+
+/* The reasons a reader gives most; the text field adds detail. */
+static const char *const reject_reasons[] = {"False positive",
+                                             "Vessel or flow artefact",
+                                             "Normal structure",
+                                             "Outside the brain",
+                                             "Other",
+                                             NULL};
+
+typedef struct {
+    GWeakRef win;
+    int number;
+    GtkDropDown *reason;
+    GtkEditable *detail;
+    GtkWindow *dialog;
+} RejectAsk;
+
+static void reject_ask_free(gpointer p)
+{
+    RejectAsk *a = p;
+    g_weak_ref_clear(&a->win);
+    g_free(a);
+}
+
+static void on_reject_confirm(GtkButton *b, RejectAsk *a)
+{
+    (void)b;
+    g_autoptr(TscViewerWindow) self = g_weak_ref_get(&a->win);
+    guint i = gtk_drop_down_get_selected(a->reason);
+    const char *detail = gtk_editable_get_text(a->detail);
+    g_autofree char *reason = detail && *detail
+                                  ? g_strdup_printf("%s: %s", reject_reasons[i], detail)
+                                  : g_strdup(reject_reasons[i]);
+    if (self)
+        gtk_widget_activate_action(GTK_WIDGET(self), "win.reject-lesion", "(is)", a->number,
+                                   reason);
+    gtk_window_destroy(a->dialog);
+}
+
+/* Reject… in the findings: a short list of reasons and a line of text. */
+static void win_reject_lesion_ask(GtkWidget *widget, const char *name, GVariant *p)
+{
+    (void)name;
+    TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
+    RejectAsk *a = g_new0(RejectAsk, 1);
+    g_weak_ref_init(&a->win, self);
+    a->number = g_variant_get_int32(p);
+    a->dialog = GTK_WINDOW(gtk_window_new());
+    g_autofree char *title = g_strdup_printf("Reject lesion %d", a->number);
+    gtk_window_set_title(a->dialog, title);
+    gtk_window_set_transient_for(a->dialog, GTK_WINDOW(self));
+    gtk_window_set_modal(a->dialog, TRUE);
+    g_object_set_data_full(G_OBJECT(a->dialog), "tsc-reject-ask", a, reject_ask_free);
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
+    gtk_widget_set_margin_start(box, 16);
+    gtk_widget_set_margin_end(box, 16);
+    gtk_widget_set_margin_top(box, 16);
+    gtk_widget_set_margin_bottom(box, 16);
+    GtkWidget *why =
+        gtk_label_new("Why is this lesion rejected? The SR keeps it, with the reason.");
+    gtk_label_set_wrap(GTK_LABEL(why), TRUE);
+    gtk_box_append(GTK_BOX(box), why);
+    a->reason = GTK_DROP_DOWN(gtk_drop_down_new_from_strings(reject_reasons));
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(a->reason));
+    GtkWidget *entry = gtk_entry_new();
+    gtk_entry_set_placeholder_text(GTK_ENTRY(entry), "Details (optional)");
+    a->detail = GTK_EDITABLE(entry);
+    gtk_box_append(GTK_BOX(box), entry);
+    GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_widget_set_halign(buttons, GTK_ALIGN_END);
+    GtkWidget *cancel = gtk_button_new_with_label("Cancel");
+    GtkWidget *reject = gtk_button_new_with_label("Reject");
+    gtk_widget_add_css_class(reject, "destructive-action");
+    g_signal_connect_swapped(cancel, "clicked", G_CALLBACK(gtk_window_destroy), a->dialog);
+    g_signal_connect(reject, "clicked", G_CALLBACK(on_reject_confirm), a);
+    gtk_box_append(GTK_BOX(buttons), cancel);
+    gtk_box_append(GTK_BOX(buttons), reject);
+    gtk_box_append(GTK_BOX(box), buttons);
+    gtk_window_set_child(a->dialog, box);
+    gtk_window_set_default_widget(a->dialog, reject);
+    gtk_window_present(a->dialog);
+}
+
 /* A stroke on the slice on screen; points are (x, y) pairs in the view's
  * image coordinates ((0, 0) the first pixel's corner), as measurements. */
 static void stroke(TscViewerWindow *self, const char *kind, double radius_mm, const double *xy,
@@ -388,6 +482,11 @@ void _tsc_viewer_window_edits_refresh(TscViewerWindow *self)
 
 void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf)
 {
+    g_key_file_set_double(kf, "edits", "brush-radius-mm", brush_radius(self));
+    g_autofree char *editor = dup_editor(self);
+    g_key_file_set_string(kf, "edits", "editor", editor);
+    /* Without a series there is nothing edited (and maybe no plugin). */
+    if (!self->have_series) return;
     const tsc_plugin_api *api = tsc_viewer_api();
     TscViewerEdits *ed =
         self->edits && self->edits_gen == self->gen && self->have_series
@@ -397,13 +496,8 @@ void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf)
     g_key_file_set_integer(kf, "edits", "count", mine ? (int)ed->list->len : 0);
     g_key_file_set_integer(kf, "edits", "applied", mine ? (int)ed->n_applied : 0);
     g_key_file_set_string(kf, "edits", "note", mine && ed->note ? ed->note : "");
-    g_key_file_set_double(kf, "edits", "brush-radius-mm", brush_radius(self));
-    g_autofree char *editor = dup_editor(self);
-    g_key_file_set_string(kf, "edits", "editor", editor);
     const tsc_series_result *sr =
-        self->have_series
-            ? tsc_viewer_study_get_series_result(self->study, current_method(self), self->series)
-            : NULL;
+        tsc_viewer_study_get_series_result(self->study, current_method(self), self->series);
     char buf[1024] = "";
     if (sr) api->series_result_describe_edits(sr, TRUE, buf, sizeof buf);
     g_key_file_set_boolean(kf, "edits", "edited", sr && api->series_result_is_edited(sr));
@@ -423,6 +517,8 @@ void _tsc_viewer_window_install_edit_actions(GtkWidgetClass *wc)
 {
     static const WinAction actions[] = {
         {"win.reject-lesion", "(is)", win_reject_lesion},
+        {"win.reject-lesion-ask", "i", win_reject_lesion_ask},
+        {"win.accept-lesion", "i", win_accept_lesion},
         {"win.edit-stroke", "(sdad)", win_edit_stroke},
         {"win.undo-edit", NULL, win_undo_edit},
         {"win.redo-edit", NULL, win_redo_edit},

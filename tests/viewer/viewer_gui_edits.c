@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The reader's corrections in the viewer (app/viewer/viewer_window_edits.c),
- * driven through app.reject-lesion, app.edit-stroke, app.undo-edit,
- * app.redo-edit and app.editor-name on the lesion sample: each edit is
+ * driven through app.reject-lesion, app.accept-lesion, app.edit-stroke,
+ * app.undo-edit, app.redo-edit and app.editor-name on the lesion sample: each edit is
  * measured again at once, undo and redo replay the list, the edits are
  * saved beside the exports and restored when the series is analysed again
  * in a new session.
@@ -82,13 +82,22 @@ static int test_edits_reject_brush_undo_redo_and_restore(void)
     CHECK(edit_state(v, "redone", &s4), "no state after redo");
     CHECK(s4.applied == 2 && s4.volume == s2.volume, "redo: %d applied, %.3f mL", s4.applied,
           s4.volume);
+    /* Accepting lesion 1 changes no mask and is said. */
+    EditState s6 = {0};
+    viewer_action(v, "accept-lesion", g_variant_new_int32(1));
+    CHECK(edit_state(v, "accepted", &s6), "no state after accepting");
+    CHECK(s6.applied == 3 && s6.volume == s4.volume &&
+              strstr(s6.description, "2 lesions accepted, 1 rejected") == NULL &&
+              strstr(s6.description, "1 lesion accepted, 1 rejected"),
+          "accept: %d applied, \"%s\"", s6.applied, s6.description);
     g_autoptr(Shot) shot = viewer_shot(v, "edited");
     CHECK(shot, "no screenshot");
 
     /* Saved beside the exports, never in the study. */
     g_autofree char *saved = NULL;
     CHECK(g_file_get_contents(s4.file, &saved, NULL, NULL), "no edits file at %s", s4.file);
-    CHECK(strstr(saved, "\"reject\"") && strstr(saved, "\"paint\"") && strstr(saved, "Dr Edit"),
+    CHECK(strstr(saved, "\"reject\"") && strstr(saved, "\"paint\"") &&
+              strstr(saved, "\"accept\"") && strstr(saved, "Dr Edit"),
           "the edits file lacks an edit: %s", saved);
     g_autofree char *study = sample_folder("03-synthetic-lesion");
     CHECK(!g_str_has_prefix(s4.file, study), "the edits were saved in the study: %s", s4.file);
@@ -101,13 +110,13 @@ static int test_edits_reject_brush_undo_redo_and_restore(void)
     viewer_action(v, "analyze-series", NULL);
     EditState s5 = {0};
     CHECK(edit_state(v, "restored", &s5), "no state after the new analysis");
-    CHECK(s5.edited && s5.applied == 2 && s5.volume == s4.volume && s5.lesions == s4.lesions,
+    CHECK(s5.edited && s5.applied == 3 && s5.volume == s4.volume && s5.lesions == s4.lesions,
           "not restored: %d applied, %.3f mL (want %.3f)", s5.applied, s5.volume, s4.volume);
-    CHECK(strstr(s5.note, "2 saved edit(s) of Dr Edit restored"), "note: %s", s5.note);
+    CHECK(strstr(s5.note, "3 saved edit(s) of Dr Edit restored"), "note: %s", s5.note);
     CHECK(strstr(s5.description, "Edited by Dr Edit"), "restored as someone else's: %s",
           s5.description);
     viewer_stop(v);
-    EditState *all[] = {&s0, &s1, &s2, &s3, &s4, &s5};
+    EditState *all[] = {&s0, &s1, &s2, &s3, &s4, &s5, &s6};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++) edit_state_clear(all[i]);
     return 0;
 }
