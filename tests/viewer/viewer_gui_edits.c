@@ -101,6 +101,8 @@ static int test_edits_reject_brush_undo_redo_and_restore(void)
           "the edits file lacks an edit: %s", saved);
     g_autofree char *study = sample_folder("03-synthetic-lesion");
     CHECK(!g_str_has_prefix(s4.file, study), "the edits were saved in the study: %s", s4.file);
+    /* The name the corrections are signed with is a preference. */
+    CHECK(viewer_action(v, "preferences", NULL), "no preferences window");
     viewer_stop(v);
 
     /* A new session: the same series analysed again gets its edits back. */
