@@ -20,7 +20,7 @@ struct tsc_cli_edits {
 
 tsc_cli_edits *tsc_cli_edits_load(const tsc_plugin_api *api, const char *path)
 {
-    if (!TSC_PLUGIN_HAS(api, edit_file_resolve)) {
+    if (!TSC_PLUGIN_HAS(api, study_edit_resolve)) {
         fprintf(stderr,
                 "tumorscope analyze: --edits needs plugin ABI 12; this plugin serves %u: install "
                 "the plugin built with this tumorscope\n",
@@ -52,41 +52,6 @@ int tsc_cli_edits_matched(const tsc_cli_edits *e)
     return e && e->matched;
 }
 
-/* What the result of this run was made on, as the edits file states it. */
-static tsc_edit_file_info current_info(const tsc_plugin_api *api, const tsc_model *model,
-                                       int method, const tsc_dicom_index *ix, size_t s,
-                                       char *model_buf, size_t size)
-{
-    const tsc_dicom_series_info *si = api->study_get_series(ix, s);
-    tsc_edit_file_info in = {.struct_size = sizeof in};
-    in.study_uid = api->study_get_study(ix, si->study)->study_uid;
-    in.series_uid = si->series_uid;
-    in.method = api->method_to_string((tsc_method)method);
-    model_buf[0] = '\0';
-    if (model)
-        snprintf(model_buf, size, "%s %s", api->model_get_name(model),
-                 api->model_get_version(model));
-    in.model = model_buf;
-    in.model_sha256 = model ? api->model_get_sha256(model) : "";
-    return in;
-}
-
-/* The SOP instance and frame of every slice of series s (borrowed). */
-static int slice_keys(const tsc_plugin_api *api, const tsc_dicom_index *ix, size_t s,
-                      const char ***uids, int **frames)
-{
-    size_t n = api->study_get_series(ix, s)->n_slices;
-    *uids = calloc(n ? n : 1, sizeof **uids);
-    *frames = calloc(n ? n : 1, sizeof **frames);
-    if (!*uids || !*frames) return -1;
-    for (size_t k = 0; k < n; k++) {
-        const tsc_dicom_slice_info *sl = api->study_get_slice(ix, s, k);
-        (*uids)[k] = sl->sop_instance_uid;
-        (*frames)[k] = sl->frame;
-    }
-    return 0;
-}
-
 static tsc_series_result *not_applied(const char *why, size_t s, tsc_series_result *sr, cJSON *js,
                                       int *failed)
 {
@@ -103,25 +68,15 @@ tsc_series_result *tsc_cli_edits_apply(tsc_cli_edits *e, const tsc_plugin_api *a
 {
     const tsc_edit_file_info *fi = api->edit_file_get_info(e->file);
     char model_buf[256];
-    tsc_edit_file_info cur = current_info(api, model, method, ix, s, model_buf, sizeof model_buf);
+    tsc_edit_file_info cur =
+        api->study_edit_info(model, (tsc_method)method, ix, s, model_buf, sizeof model_buf);
     if (strcmp(fi->study_uid, cur.study_uid) || strcmp(fi->series_uid, cur.series_uid)) return sr;
     e->matched = 1;
     tsc_error err;
     if (api->edit_file_check(e->file, &cur, &err) != TSC_OK)
         return not_applied(err.message, s, sr, js, failed);
-    const char **uids = NULL;
-    int *frames = NULL;
     tsc_series_result *edited = NULL;
-    size_t n = api->study_get_series(ix, s)->n_slices;
-    if (slice_keys(api, ix, s, &uids, &frames) != 0) {
-        free(uids);
-        free(frames);
-        return not_applied("out of memory", s, sr, js, failed);
-    }
-    tsc_status st =
-        api->edit_file_resolve(e->file, model, uids, frames, n, &e->edits, &e->n_edits, &err);
-    free(uids);
-    free(frames);
+    tsc_status st = api->study_edit_resolve(e->file, model, ix, s, &e->edits, &e->n_edits, &err);
     if (st == TSC_OK)
         st = api->series_result_apply_edits(model, sr, e->edits, e->n_edits, fi->editor, &edited,
                                             &err);
@@ -139,24 +94,16 @@ int tsc_cli_edits_save(const tsc_cli_edits *e, const tsc_plugin_api *api, const 
     if (!e->n_edits) return 0;
     const tsc_edit_file_info *fi = api->edit_file_get_info(e->file);
     char model_buf[256], name[64], path[4096];
-    tsc_edit_file_info in = current_info(api, model, method, ix, s, model_buf, sizeof model_buf);
+    tsc_edit_file_info in =
+        api->study_edit_info(model, (tsc_method)method, ix, s, model_buf, sizeof model_buf);
     in.editor = fi->editor;
     in.saved_at = fi->saved_at; /* the edits are the reader's, of that time */
     api->edit_file_name(in.study_uid, in.series_uid, name, sizeof name);
     snprintf(path, sizeof path, "%s/%s", out_dir, name);
-    const char **uids = NULL;
-    int *frames = NULL;
-    size_t n = api->study_get_series(ix, s)->n_slices;
     tsc_error err;
-    int rc = -1;
-    if (slice_keys(api, ix, s, &uids, &frames) == 0 &&
-        api->edit_file_save(path, &in, model, e->edits, e->n_edits, uids, frames, n, &err) ==
-            TSC_OK)
-        rc = 0;
-    else
-        fprintf(stderr, "tumorscope analyze: series %zu: the edits were not saved: %s\n", s,
-                uids && frames ? err.message : "out of memory");
-    free(uids);
-    free(frames);
-    return rc;
+    if (api->study_edit_save(path, &in, model, e->edits, e->n_edits, ix, s, &err) == TSC_OK)
+        return 0;
+    fprintf(stderr, "tumorscope analyze: series %zu: the edits were not saved: %s\n", s,
+            err.message);
+    return -1;
 }

@@ -83,21 +83,9 @@ static char *dup_editor(TscViewerWindow *self)
 static tsc_edit_file_info current_info(TscViewerWindow *self, int method, char *model_buf,
                                        gsize size)
 {
-    const tsc_plugin_api *api = tsc_viewer_api();
-    const tsc_dicom_index *ix = tsc_viewer_study_get_index(self->study);
-    const tsc_dicom_series_info *si = series_info(self);
-    const tsc_model *model = model_for(self, method);
-    tsc_edit_file_info in = {.struct_size = sizeof in};
-    in.study_uid = api->study_get_study(ix, si->study)->study_uid;
-    in.series_uid = si->series_uid;
-    in.method = method_name(method);
-    model_buf[0] = '\0';
-    if (model)
-        g_snprintf(model_buf, size, "%s %s", api->model_get_name(model),
-                   api->model_get_version(model));
-    in.model = model_buf;
-    in.model_sha256 = model ? api->model_get_sha256(model) : "";
-    return in;
+    return tsc_viewer_api()->study_edit_info(model_for(self, method), (tsc_method)method,
+                                             tsc_viewer_study_get_index(self->study), self->series,
+                                             model_buf, size);
 }
 
 /* The edits file of the series on screen, in the export folder. */
@@ -109,21 +97,6 @@ static char *edits_path(TscViewerWindow *self, const tsc_edit_file_info *in)
     return g_build_filename(dir, name, NULL);
 }
 
-/* The SOP instance and frame of each slice of the series on screen. */
-static void slice_keys(TscViewerWindow *self, const char ***uids, int **frames, gsize *n)
-{
-    const tsc_plugin_api *api = tsc_viewer_api();
-    const tsc_dicom_index *ix = tsc_viewer_study_get_index(self->study);
-    *n = tsc_viewer_study_n_slices(self->study, self->series);
-    *uids = g_new0(const char *, *n + 1);
-    *frames = g_new0(int, *n + 1);
-    for (gsize k = 0; k < *n; k++) {
-        const tsc_dicom_slice_info *sl = api->study_get_slice(ix, self->series, k);
-        (*uids)[k] = sl->sop_instance_uid;
-        (*frames)[k] = sl->frame;
-    }
-}
-
 static void save_edits(TscViewerWindow *self, TscViewerEdits *ed)
 {
     const tsc_plugin_api *api = tsc_viewer_api();
@@ -132,17 +105,14 @@ static void save_edits(TscViewerWindow *self, TscViewerEdits *ed)
     in.editor = ed->editor;
     g_autofree char *path = edits_path(self, &in);
     g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree const char **uids = NULL;
-    g_autofree int *frames = NULL;
-    gsize n = 0;
-    slice_keys(self, &uids, &frames, &n);
     g_autofree const tsc_edit **list = g_new0(const tsc_edit *, ed->n_applied + 1);
     for (guint i = 0; i < ed->n_applied; i++)
         list[i] = &((OwnedEdit *)g_ptr_array_index(ed->list, i))->e;
     tsc_error err;
     if (g_mkdir_with_parents(dir, 0755) != 0 ||
-        api->edit_file_save(path, &in, model_for(self, ed->method), list, ed->n_applied, uids,
-                            frames, n, &err) != TSC_OK) {
+        api->study_edit_save(path, &in, model_for(self, ed->method), list, ed->n_applied,
+                             tsc_viewer_study_get_index(self->study), self->series,
+                             &err) != TSC_OK) {
         g_autofree char *text = g_strdup_printf(
             "The edits could not be saved in %s: %s", dir,
             g_file_test(dir, G_FILE_TEST_IS_DIR) ? err.message : "the folder cannot be made");
@@ -192,14 +162,10 @@ static void restore(TscViewerWindow *self, TscViewerEdits *ed)
     size_t n = 0;
     tsc_status st = api->edit_file_load(path, &f, &err);
     if (st == TSC_OK) st = api->edit_file_check(f, &in, &err);
-    if (st == TSC_OK) {
-        g_autofree const char **uids = NULL;
-        g_autofree int *frames = NULL;
-        gsize ns = 0;
-        slice_keys(self, &uids, &frames, &ns);
-        st = api->edit_file_resolve(f, model_for(self, ed->method), uids, frames, ns, &edits, &n,
-                                    &err);
-    }
+    if (st == TSC_OK)
+        st = api->study_edit_resolve(f, model_for(self, ed->method),
+                                     tsc_viewer_study_get_index(self->study), self->series, &edits,
+                                     &n, &err);
     if (st == TSC_OK) {
         for (size_t i = 0; i < n; i++) g_ptr_array_add(ed->list, owned_edit_new(edits[i]));
         ed->n_applied = (guint)n;
@@ -223,7 +189,7 @@ static void restore(TscViewerWindow *self, TscViewerEdits *ed)
  * has a new analysis; NULL when it has no analysis of its own. */
 static TscViewerEdits *current_edits(TscViewerWindow *self, gboolean say)
 {
-    if (!self->have_series || !TSC_PLUGIN_HAS(tsc_viewer_api(), edit_file_resolve)) return NULL;
+    if (!self->have_series || !TSC_PLUGIN_HAS(tsc_viewer_api(), study_edit_resolve)) return NULL;
     int method = current_method(self);
     const tsc_series_result *sr =
         tsc_viewer_study_get_series_result(self->study, method, self->series);

@@ -33,7 +33,7 @@
  * offsets: the first member of version N+1 is also the size of a
  * version-N table (version 3: 840 bytes).  A new version appends its
  * members here and updates only the TSC__GROWN line. */
-TSC__GROWN(tsc_plugin_api, 1200);
+TSC__GROWN(tsc_plugin_api, 1224);
 TSC__AT(tsc_plugin_api, version, 0);
 TSC__AT(tsc_plugin_api, struct_size, 4);
 /* version 1 */
@@ -196,6 +196,9 @@ TSC__AT(tsc_plugin_api, edit_file_get_info, 1168);
 TSC__AT(tsc_plugin_api, edit_file_check, 1176);
 TSC__AT(tsc_plugin_api, edit_file_resolve, 1184);
 TSC__AT(tsc_plugin_api, series_result_lesion3d_is_accepted, 1192);
+TSC__AT(tsc_plugin_api, study_edit_info, 1200);
+TSC__AT(tsc_plugin_api, study_edit_save, 1208);
+TSC__AT(tsc_plugin_api, study_edit_resolve, 1216);
 
 /* tsc_point: inside tsc_lesion_info, so frozen */
 TSC__SIZE(tsc_point, 16);

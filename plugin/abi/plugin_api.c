@@ -8,6 +8,7 @@
 
 #include "struct_size_private.h"
 #include "study_analysis.h"
+#include "study_edits.h"
 #include "tsc_dicom_outputs.h"
 #include "tsc_render.h"
 
@@ -319,6 +320,9 @@ static const tsc_plugin_api api_table = {
     .edit_file_check = tsc_edit_file_check,
     .edit_file_resolve = tsc_edit_file_resolve,
     .series_result_lesion3d_is_accepted = tsc_series_result_lesion3d_is_accepted,
+    .study_edit_info = tsc_study_edit_info,
+    .study_edit_save = tsc_study_edit_save,
+    .study_edit_resolve = tsc_study_edit_resolve,
 };
 
 /* Versions 1 to 10 and 12 are frozen: every member's offset is pinned in

@@ -48,6 +48,7 @@
 #include "tsc_render.h"
 #include "tsc_status.h"
 #include "tsc_stored_result.h"
+#include "study_edits.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -519,6 +520,22 @@ typedef struct tsc_plugin_api {
     /* 1 when 3D lesion i of an edited result is one the reader accepted
      * (TSC_EDIT_ACCEPT: confirmed, masks unchanged). */
     int (*series_result_lesion3d_is_accepted)(const tsc_series_result *r, size_t i);
+    /* The edits file of series `series` of an opened study (study_edits.h):
+     * what it states about a result of `model`/`method` (the UIDs, the
+     * method, "<name> <version>" written into model_buf), and save and
+     * resolve on the series' own slices (edit_file_save, edit_file_resolve
+     * with each slice's SOP instance and frame). */
+    tsc_edit_file_info (*study_edit_info)(const tsc_model *model, tsc_method method,
+                                          const tsc_dicom_index *index, size_t series,
+                                          char *model_buf, size_t size);
+    tsc_status (*study_edit_save)(const char *path, const tsc_edit_file_info *info,
+                                  const tsc_model *model, const tsc_edit *const *edits,
+                                  size_t n_edits, const tsc_dicom_index *index, size_t series,
+                                  tsc_error *err);
+    tsc_status (*study_edit_resolve)(tsc_edit_file *f, const tsc_model *model,
+                                     const tsc_dicom_index *index, size_t series,
+                                     const tsc_edit *const **edits, size_t *n_edits,
+                                     tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

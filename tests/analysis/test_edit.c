@@ -74,6 +74,18 @@ static tsc_series_result *make_original(const tsc_model *m)
     return r;
 }
 
+/* A brush or eraser stroke on `slice` through n points (borrowed). */
+static tsc_edit stroke(int kind, size_t slice, const tsc_point *points, size_t n, double radius_mm)
+{
+    tsc_edit e = tsc_edit_default();
+    e.kind = kind;
+    e.slice = slice;
+    e.points = points;
+    e.n_points = n;
+    e.radius_mm = radius_mm;
+    return e;
+}
+
 static tsc_series_result *apply(const tsc_model *m, const tsc_series_result *o,
                                 const tsc_edit *const *e, size_t n)
 {
@@ -161,12 +173,7 @@ TSC_TEST(edit_erasing_a_whole_lesion_makes_the_slice_no_tumour)
     tsc_series_result *o = make_original(m);
     double v0 = tsc_series_result_get_volume_ml(o), a1 = slice_area(o, 1);
     tsc_point centre = {20, 20};
-    tsc_edit e = tsc_edit_default();
-    e.kind = TSC_EDIT_ERASE;
-    e.slice = 1;
-    e.points = &centre;
-    e.n_points = 1;
-    e.radius_mm = 10;
+    tsc_edit e = stroke(TSC_EDIT_ERASE, 1, &centre, 1, 10);
     const tsc_edit *list[] = {&e};
     tsc_series_result *r = apply(m, o, list, 1);
     const tsc_result *s = tsc_series_result_get_slice(r, 1);
@@ -190,12 +197,7 @@ TSC_TEST(edit_painting_a_disc_of_radius_r_adds_pi_r_squared_and_the_volume_follo
     const double radius[] = {3.0, 6.0};
     for (size_t t = 0; t < 2; t++) {
         tsc_point at = {32, 32};
-        tsc_edit e = tsc_edit_default();
-        e.kind = TSC_EDIT_PAINT;
-        e.slice = 5;
-        e.points = &at;
-        e.n_points = 1;
-        e.radius_mm = radius[t];
+        tsc_edit e = stroke(TSC_EDIT_PAINT, 5, &at, 1, radius[t]);
         const tsc_edit *list[] = {&e};
         tsc_series_result *r = apply(m, o, list, 1);
         const tsc_result *s = tsc_series_result_get_slice(r, 5);
@@ -212,11 +214,7 @@ TSC_TEST(edit_painting_a_disc_of_radius_r_adds_pi_r_squared_and_the_volume_follo
     /* A stroke is a capsule: pi r^2 + 2 r L, within half a pixel along its
      * outline (2 L + 2 pi r). */
     tsc_point line[] = {{10, 55.5}, {40, 55.5}};
-    tsc_edit e = tsc_edit_default();
-    e.slice = 5;
-    e.points = line;
-    e.n_points = 2;
-    e.radius_mm = 2.0;
+    tsc_edit e = stroke(TSC_EDIT_PAINT, 5, line, 2, 2.0);
     const tsc_edit *list[] = {&e};
     tsc_series_result *r = apply(m, o, list, 1);
     CHECK_NEAR(slice_area(r, 5), M_PI * 4 + 2 * 2 * 30, 0.5 * (2 * 30 + 2 * M_PI * 2));
@@ -230,15 +228,8 @@ TSC_TEST(edit_replaying_all_but_the_last_edit_equals_undo)
     tsc_model *m = load_phantom_model();
     tsc_series_result *o = make_original(m);
     tsc_point p1 = {32, 32}, p2[] = {{46, 40}, {46, 52}};
-    tsc_edit e[3] = {tsc_edit_default(), tsc_edit_default(), tsc_edit_default()};
-    e[0].slice = 5;
-    e[0].points = &p1;
-    e[0].n_points = 1;
-    e[1].kind = TSC_EDIT_ERASE;
-    e[1].slice = 3;
-    e[1].points = p2;
-    e[1].n_points = 2;
-    e[1].radius_mm = 2;
+    tsc_edit e[3] = {stroke(TSC_EDIT_PAINT, 5, &p1, 1, 3.0), stroke(TSC_EDIT_ERASE, 3, p2, 2, 2),
+                     tsc_edit_default()};
     e[2].kind = TSC_EDIT_REJECT;
     e[2].lesion = 0;
     const tsc_edit *list[] = {&e[0], &e[1], &e[2]};

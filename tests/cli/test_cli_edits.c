@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_test_json.h"
 #include "tsc_test.h"
 
 static const char *bin;
@@ -28,17 +29,6 @@ static void setup(void)
     if (access(model, R_OK) != 0) tsc_test_skip("%s not found", model);
     if (system("command -v dcmdump >/dev/null 2>&1") != 0)
         tsc_test_skip("dcmdump (Debian package dcmtk) is not installed");
-}
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[1 << 22];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return cJSON_Parse(buf);
 }
 
 static const cJSON *at(const cJSON *o, const char *key)
@@ -60,7 +50,7 @@ static const cJSON *analyze(const char *name, const char *extra, int want, cJSON
     snprintf(json, sizeof json, "%s/%s.json", tsc_test_tmpdir(), name);
     CHECK(tsc_test_system("'%s' analyze '%s' --quiet --force --json '%s' %s 2>'%s.err'", bin,
                           series, json, extra, json) == want);
-    *root = load_json(json);
+    *root = cli_test_load_json(json);
     REQUIRE(*root);
     REQUIRE(cJSON_GetArraySize(at(*root, "series")) == 1);
     return cJSON_GetArrayItem(at(*root, "series"), 0);
