@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cli_analysis.h"
+#include "cli_edits.h"
 #include "cli_util.h"
 #include "result_json.h"
 #include "tsc_plugin.h"
@@ -46,6 +47,10 @@ static void analyze_usage(FILE *f)
         "  --deidentify      no patient identifiers in any report\n"
         "  --force-scope     analyse series outside the model's scope too (research use;\n"
         "                    every result then carries the scope warning)\n"
+        "  --edits FILE      a reader's saved corrections (docs/RESULT_FORMAT.md): applied\n"
+        "                    to the series they are about before its outputs are written,\n"
+        "                    and saved again beside them with --out; refused when made on\n"
+        "                    another method or model\n"
         "  --force           overwrite existing output files\n"
         "  --quiet           no progress on stderr\n"
         "\n"
@@ -64,9 +69,10 @@ typedef struct analyze_args {
     size_t n_slices;
     tsc_cli_analysis_args c; /* --method, --model, ..., --json, --out, ... */
     int force_scope;
+    const char *edits_path; /* --edits */
 } analyze_args;
 
-enum { OPT_SERIES = 256, OPT_SLICE, OPT_ALL, OPT_FORCE_SCOPE };
+enum { OPT_SERIES = 256, OPT_SLICE, OPT_ALL, OPT_FORCE_SCOPE, OPT_EDITS };
 
 static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'},
                                                 {"series", required_argument, NULL, OPT_SERIES},
@@ -77,6 +83,7 @@ static const struct option analyze_options[] = {{"help", no_argument, NULL, 'h'}
                                                 TSC_CLI_JSON_FORCE_OPTIONS,
                                                 TSC_CLI_REPORT_OPTIONS,
                                                 {"force-scope", no_argument, NULL, OPT_FORCE_SCOPE},
+                                                {"edits", required_argument, NULL, OPT_EDITS},
                                                 {NULL, 0, NULL, 0}};
 
 static int analyze_option(int code, const char *v, void *user)
@@ -97,6 +104,7 @@ static int analyze_option(int code, const char *v, void *user)
     }
     case OPT_ALL: a->n_slices = 0; break;
     case OPT_FORCE_SCOPE: a->force_scope = 1; break;
+    case OPT_EDITS: a->edits_path = v; break;
     default: return tsc_cli_analysis_option("analyze", code, v, &a->c);
     }
     return 0;
@@ -115,6 +123,10 @@ static int parse_args(int argc, char **argv, analyze_args *a)
     if (rc != 0) return rc;
     if (!a->n_paths) {
         analyze_usage(stderr);
+        return TSC_EXIT_USAGE;
+    }
+    if (a->edits_path && a->n_slices) {
+        fprintf(stderr, "tumorscope analyze: --edits needs whole series; drop --slice\n");
         return TSC_EXIT_USAGE;
     }
     return tsc_cli_check_outputs("analyze", &a->c, a->paths, a->n_paths);
@@ -205,6 +217,7 @@ typedef struct analyze_run {
     tsc_report_options ro;
     size_t failed_total, out_of_scope;
     int write_failed;
+    tsc_cli_edits *edits; /* --edits; NULL without */
 } analyze_run;
 
 /* Analyses series s as a whole into `js`; returns its result, or NULL when
@@ -242,8 +255,14 @@ static tsc_series_result *analyze_whole_series(analyze_run *R, size_t s, cJSON *
     const char *reformat =
         TSC_PLUGIN_HAS(api, series_result_get_reformat) ? api->series_result_get_reformat(sr) : "";
     if (reformat[0]) fprintf(stderr, "tumorscope analyze: series %zu: %s\n", s, reformat);
+    /* The reader's corrections first: the JSON and every output are of the
+     * edited result. */
+    if (R->edits)
+        sr = tsc_cli_edits_apply(R->edits, api, R->model, a->c.method, R->ix, s, sr, js,
+                                 &R->write_failed);
     R->failed_total +=
         tsc_result_json_add_series_result(js, api, R->model, R->ix, s, sr, a->c.deidentify);
+    tsc_result_json_add_edits(js, api, R->model, sr, a->c.deidentify);
     cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(js, "failed_slices"))
         fprintf(stderr, "tumorscope analyze: series %zu %s\n", s,
@@ -338,6 +357,11 @@ static cJSON *analyze_one_series(analyze_run *R, size_t s)
     }
     tsc_series_result *sr = analyze_whole_series(R, s, js);
     if (sr && a->c.out_dir) write_outputs(R, s, sr, js);
+    /* Beside the exports, never in the study: a later run or the viewer
+     * finds them by the series' UIDs. */
+    if (sr && a->c.out_dir && R->edits && api->series_result_is_edited(sr) &&
+        tsc_cli_edits_save(R->edits, api, R->model, a->c.method, R->ix, s, a->c.out_dir) != 0)
+        R->write_failed = 1;
     if (sr) api->series_result_free(sr);
     return js;
 }
@@ -415,6 +439,10 @@ int tsc_cli_analyze(int argc, char **argv)
     if (a.c.method == TSC_METHOD_CNN &&
         (rc = tsc_cli_load_model(api, "analyze", a.c.model_path, &R.model)))
         goto out;
+    if (a.edits_path && !(R.edits = tsc_cli_edits_load(api, a.edits_path))) {
+        rc = TSC_EXIT_FAILURE;
+        goto out;
+    }
     size_t n_todo;
     size_t *todo = series_to_analyse(api, R.ix, &a, &n_todo);
     if (!todo) {
@@ -436,6 +464,13 @@ int tsc_cli_analyze(int argc, char **argv)
         cJSON_AddItemToArray(jseries, analyze_one_series(&R, todo[t]));
     free(todo);
 
+    if (R.edits && !tsc_cli_edits_matched(R.edits)) {
+        fprintf(stderr,
+                "tumorscope analyze: --edits %s is about a series not analysed here; nothing "
+                "was edited\n",
+                a.edits_path);
+        R.write_failed = 1;
+    }
     if (a.c.json_path && write_json(root, a.c.json_path, a.c.force) != 0) R.write_failed = 1;
     cJSON_Delete(root);
     if (R.failed_total) {
@@ -452,6 +487,7 @@ int tsc_cli_analyze(int argc, char **argv)
         rc = TSC_EXIT_SCOPE;
     }
 out:
+    tsc_cli_edits_free(R.edits);
     api->model_free(R.model);
     api->study_free(R.ix);
     free(a.paths);

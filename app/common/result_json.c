@@ -256,3 +256,48 @@ size_t tsc_result_json_add_series_result(cJSON *js, const tsc_plugin_api *api,
                              lesion3d_json(api, model, api->series_result_get_lesion3d(sr, i), i));
     return failed;
 }
+
+void tsc_result_json_add_edits(cJSON *js, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_series_result *sr, int deidentify)
+{
+    if (!TSC_PLUGIN_HAS(api, series_result_lesion3d_is_accepted) ||
+        !api->series_result_is_edited(sr))
+        return;
+    cJSON *o = cJSON_AddObjectToObject(js, "edits");
+    char buf[1024];
+    const char *editor = api->series_result_get_editor(sr);
+    /* Staff names stay out of de-identified outputs, as the SR's observer. */
+    if (!deidentify && editor[0]) cJSON_AddStringToObject(o, "editor", editor);
+    cJSON_AddStringToObject(o, "description",
+                            api->series_result_describe_edits(sr, !deidentify, buf, sizeof buf));
+    cJSON *rej = cJSON_AddArrayToObject(o, "rejected_lesions");
+    for (size_t i = 0; i < api->series_result_n_rejected(sr); i++) {
+        const tsc_rejected_lesion *rl = api->series_result_get_rejected(sr, i);
+        cJSON *l = lesion3d_json(api, model, &rl->info, rl->lesion);
+        cJSON_AddStringToObject(l, "reason", rl->reason);
+        cJSON_AddItemToArray(rej, l);
+    }
+    cJSON *sl = cJSON_AddArrayToObject(o, "edited_slices");
+    for (size_t k = 0; k < api->series_result_n_slices(sr); k++) {
+        unsigned e = api->series_result_get_slice_edits(sr, k);
+        if (!e) continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "index", (double)k);
+        cJSON_AddBoolToObject(x, "brush", (e & TSC_SLICE_PAINTED) != 0);
+        cJSON_AddBoolToObject(x, "eraser", (e & TSC_SLICE_ERASED) != 0);
+        cJSON_AddBoolToObject(x, "rejected_lesion", (e & TSC_SLICE_REJECTED) != 0);
+        cJSON_AddItemToArray(sl, x);
+    }
+    /* Each lesion of the edited result: the lesion of the analysis it came
+     * from (its number there), null for one the reader painted. */
+    cJSON *l3 = cJSON_GetObjectItemCaseSensitive(js, "lesions_3d");
+    cJSON *l;
+    size_t i = 0;
+    cJSON_ArrayForEach(l, l3)
+    {
+        cJSON_AddBoolToObject(l, "accepted", api->series_result_lesion3d_is_accepted(sr, i));
+        size_t from = api->series_result_get_lesion3d_origin(sr, i++);
+        if (from == (size_t)-1) cJSON_AddNullToObject(l, "analysis_number");
+        else cJSON_AddNumberToObject(l, "analysis_number", (double)(from + 1));
+    }
+}

@@ -52,4 +52,12 @@ size_t tsc_result_json_add_series_result(cJSON *js, const tsc_plugin_api *api,
                                          const tsc_model *model, const tsc_dicom_index *ix,
                                          size_t s, const tsc_series_result *sr, int deidentify);
 
+/* The reader's edits of an edited result (docs/RESULT_FORMAT.md, "edits"):
+ * who (not when de-identified), the one-line description, the rejected
+ * lesions with their reasons as the analysis measured them, the edited
+ * slices, and on each of `js`'s "lesions_3d" (added before) the number of
+ * the analysis' lesion it came from.  Nothing for an unedited result. */
+void tsc_result_json_add_edits(cJSON *js, const tsc_plugin_api *api, const tsc_model *model,
+                               const tsc_series_result *sr, int deidentify);
+
 #endif

@@ -29,12 +29,16 @@ struct _TscFindingsPanel {
      * of main-thread CPU on the frame after a series result. */
     GtkWidget *series_box, *r_status, *r_banner, *r_detail, *r_scope, *r_counts, *r_failed, *r_volume, *r_key;
     GtkWidget *r_lesion[MAX_LISTED], *r_more;
+    /* Per 3D lesion, Accept and Reject… (win.accept-lesion, win.reject-lesion-ask),
+     * and the reader's edits in one line. */
+    GtkWidget *r_acts[MAX_LISTED], *r_accept[MAX_LISTED], *r_reject[MAX_LISTED], *r_edited;
     /* A stored result (structured report) of the series, computed elsewhere. */
     GtkWidget *stored_box, *stored_text;
     /* Where the result shown came from, when it is not this viewer's. */
     GtkWidget *provenance;
     const void *shown_series, *shown_series_model;
     gboolean series_valid;
+    gboolean editable; /* the series result is this viewer's analysis */
 };
 
 G_DEFINE_FINAL_TYPE(TscFindingsPanel, tsc_findings_panel, GTK_TYPE_WIDGET)
@@ -209,10 +213,22 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
 
 static void hide_series(TscFindingsPanel *self)
 {
-    GtkWidget *hide[] = {self->r_banner, self->r_detail, self->r_scope, self->r_counts,
-                         self->r_failed, self->r_volume, self->r_key, self->r_more};
+    GtkWidget *hide[] = {self->r_banner, self->r_detail, self->r_scope,
+                         self->r_counts, self->r_failed, self->r_volume,
+                         self->r_key,    self->r_more,   self->r_edited};
     for (size_t i = 0; i < G_N_ELEMENTS(hide); i++) gtk_widget_set_visible(hide[i], FALSE);
-    for (int i = 0; i < MAX_LISTED; i++) gtk_widget_set_visible(self->r_lesion[i], FALSE);
+    for (int i = 0; i < MAX_LISTED; i++) {
+        gtk_widget_set_visible(self->r_lesion[i], FALSE);
+        gtk_widget_set_visible(self->r_acts[i], FALSE);
+    }
+}
+
+void tsc_findings_panel_set_editable(TscFindingsPanel *self, gboolean editable)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    if (self->editable == !!editable) return;
+    self->editable = !!editable;
+    self->series_valid = FALSE;
 }
 
 void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
@@ -289,11 +305,18 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
         gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_key), "i", (gint32)key);
     }
     size_t n3 = api->series_result_n_lesions3d(r);
+    char edits[1024] = "";
+    api->series_result_describe_edits(r, TRUE, edits, sizeof edits);
+    set_visible_text(self->r_edited, edits[0] ? edits : NULL);
     for (size_t i = 0; i < MAX_LISTED; i++) {
+        gtk_widget_set_visible(self->r_acts[i], i < n3 && self->editable);
         if (i >= n3) {
             set_visible_text(self->r_lesion[i], NULL);
             continue;
         }
+        gboolean accepted = api->series_result_lesion3d_is_accepted(r, i);
+        gtk_widget_set_sensitive(self->r_accept[i], !accepted);
+        gtk_button_set_label(GTK_BUTTON(self->r_accept[i]), accepted ? "Accepted" : "Accept");
         const tsc_lesion3d_info *l = api->series_result_get_lesion3d(r, i);
         const char *ln = m && l->label < api->model_n_classes(m) ? api->model_get_class_display(m, l->label) : "Lesion";
         g_autofree char *lt = g_strdup_printf("3D lesion %zu (%s): %.2f mL, slices %zu\xe2\x80\x93%zu, "
@@ -301,6 +324,7 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
                                    i + 1, ln, l->volume_ml, l->first_slice + 1, l->last_slice + 1,
                                    l->max_product_mm2, l->key_slice + 1);
         set_visible_text(self->r_lesion[i], lt);
+        gtk_widget_set_tooltip_text(self->r_lesion[i], accepted ? "Accepted by the reader" : NULL);
     }
     g_autofree char *more =
         n3 > MAX_LISTED ? g_strdup_printf("\xe2\x80\xa6 and %zu more 3D lesions", n3 - MAX_LISTED)
@@ -444,7 +468,25 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     for (int i = 0; i < MAX_LISTED; i++) {
         self->r_lesion[i] = label(NULL, "lesion");
         gtk_box_append(GTK_BOX(self->series_box), self->r_lesion[i]);
+        /* Targets before names: the actions take the lesion's number. */
+        self->r_acts[i] = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+        self->r_accept[i] = gtk_button_new_with_label("Accept");
+        self->r_reject[i] = gtk_button_new_with_label("Reject\xe2\x80\xa6");
+        gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_accept[i]), "i", i + 1);
+        gtk_actionable_set_action_name(GTK_ACTIONABLE(self->r_accept[i]), "win.accept-lesion");
+        gtk_actionable_set_action_target(GTK_ACTIONABLE(self->r_reject[i]), "i", i + 1);
+        gtk_actionable_set_action_name(GTK_ACTIONABLE(self->r_reject[i]), "win.reject-lesion-ask");
+        gtk_widget_set_tooltip_text(self->r_accept[i],
+                                    "Confirm this lesion (said in the reports and the SR)");
+        gtk_widget_set_tooltip_text(self->r_reject[i],
+                                    "Remove this lesion from the overlay, the volume "
+                                    "and the outputs; the SR keeps it, rejected, with the reason");
+        gtk_box_append(GTK_BOX(self->r_acts[i]), self->r_accept[i]);
+        gtk_box_append(GTK_BOX(self->r_acts[i]), self->r_reject[i]);
+        gtk_box_append(GTK_BOX(self->series_box), self->r_acts[i]);
     }
+    self->r_edited = label(NULL, "dim-label");
+    gtk_box_append(GTK_BOX(self->series_box), self->r_edited);
     self->r_more = label(NULL, "dim-label");
     gtk_box_append(GTK_BOX(self->series_box), self->r_more);
     for (GtkWidget *c = gtk_widget_get_next_sibling(gtk_widget_get_first_child(self->series_box)); c;

@@ -23,6 +23,10 @@ void tsc_findings_panel_set_slice(TscFindingsPanel *self, const tsc_model *model
 void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *model, int method,
                                    const tsc_series_result *r, double slice_spacing_mm);
 
+/* Whether the series result shown is this viewer's own analysis, which the
+ * reader may correct: each 3D lesion then has Accept and Reject… buttons
+ * (win.accept-lesion, win.reject-lesion-ask with the lesion's number). */
+void tsc_findings_panel_set_editable(TscFindingsPanel *self, gboolean editable);
 /* Why the series on screen is outside the model's scope (NULL: in scope);
  * `forced`: the user asked for analysis anyway (research use). */
 void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gboolean forced);

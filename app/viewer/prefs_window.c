@@ -8,6 +8,7 @@ struct _TscPrefsWindow {
     GtkAdjustment *opacity_adjustment, *threads_adjustment;
     GtkSwitch *click_switch, *deidentify_switch, *force_scope_switch;
     GtkLabel *folder_label, *persist_label;
+    GtkEntry *editor_entry;
 };
 
 G_DEFINE_FINAL_TYPE(TscPrefsWindow, tsc_prefs_window, GTK_TYPE_WINDOW)
@@ -73,6 +74,7 @@ static void tsc_prefs_window_class_init(TscPrefsWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, force_scope_switch);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, folder_label);
     gtk_widget_class_bind_template_child(wc, TscPrefsWindow, persist_label);
+    gtk_widget_class_bind_template_child(wc, TscPrefsWindow, editor_entry);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -98,6 +100,11 @@ TscPrefsWindow *tsc_prefs_window_new(GtkWindow *parent, TscViewerPrefs *prefs)
                                 left_drag_to_index, index_to_left_drag, NULL, NULL);
     g_object_bind_property(prefs, "deidentify", self->deidentify_switch, "active", bi);
     g_object_bind_property(prefs, "force-scope", self->force_scope_switch, "active", bi);
+    g_object_bind_property(prefs, "editor-name", self->editor_entry, "text", bi);
+    const char *real = g_get_real_name();
+    gtk_entry_set_placeholder_text(self->editor_entry, real && *real && g_strcmp0(real, "Unknown")
+                                                           ? real
+                                                           : g_get_user_name());
     g_autofree char *folder = tsc_viewer_prefs_dup_export_folder(prefs);
     g_autofree char *t = g_strdup_printf("Reports go to %s (change it in the Export dialog)", folder);
     gtk_label_set_text(self->folder_label, t);

@@ -5,7 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const tool_names[] = {"none", "ruler", "ellipse", "freehand", "probe"};
+static const char *const tool_names[] = {"none",  "ruler", "ellipse", "freehand",
+                                         "probe", "brush", "eraser"};
 
 /* Measurements in the one yellow the reports draw them in too. */
 #define MEASURE_R (((TSC_COLOR_MEASUREMENT >> 16) & 0xFF) / 255.0)
@@ -43,7 +44,14 @@ void tsc__slice_tools_dispose(TscSliceTools *t)
 
 gboolean tsc__slice_tools_draws(const TscSliceTools *t)
 {
-    return t->tool == TSC_TOOL_RULER || t->tool == TSC_TOOL_ELLIPSE || t->tool == TSC_TOOL_FREEHAND;
+    return t->tool == TSC_TOOL_RULER || t->tool == TSC_TOOL_ELLIPSE ||
+           t->tool == TSC_TOOL_FREEHAND || t->tool == TSC_TOOL_BRUSH || t->tool == TSC_TOOL_ERASER;
+}
+
+/* Tools whose drag is a polyline: the freehand ROI and the brush strokes. */
+static gboolean polyline(const TscSliceTools *t)
+{
+    return t->tool == TSC_TOOL_FREEHAND || t->tool == TSC_TOOL_BRUSH || t->tool == TSC_TOOL_ERASER;
 }
 
 static void add_point(TscSliceTools *t, double ix, double iy)
@@ -59,7 +67,7 @@ void tsc__slice_tools_begin(TscSliceTools *t, double ix, double iy)
     if (!t->drawing) return;
     add_point(t, ix, iy);
     /* A ruler and an ellipse have two points: the second follows the pointer. */
-    if (t->tool != TSC_TOOL_FREEHAND) add_point(t, ix, iy);
+    if (!polyline(t)) add_point(t, ix, iy);
 }
 
 void tsc__slice_tools_update(TscSliceTools *t, double ix, double iy)
@@ -67,7 +75,7 @@ void tsc__slice_tools_update(TscSliceTools *t, double ix, double iy)
     if (!t->drawing) return;
     double *p = (double *)(void *)t->draft->data;
     guint n = t->draft->len / 2;
-    if (t->tool != TSC_TOOL_FREEHAND) {
+    if (!polyline(t)) {
         p[2] = ix;
         p[3] = iy;
         return;
@@ -81,7 +89,8 @@ gboolean tsc__slice_tools_end(TscSliceTools *t, const char **kind, GVariant **po
     if (!t->drawing) return FALSE;
     t->drawing = FALSE;
     gsize n = t->draft->len;
-    gboolean ok = n >= (t->tool == TSC_TOOL_FREEHAND ? 6u : 4u);
+    gboolean stroke = t->tool == TSC_TOOL_BRUSH || t->tool == TSC_TOOL_ERASER;
+    gboolean ok = n >= (stroke ? 2u : t->tool == TSC_TOOL_FREEHAND ? 6u : 4u);
     if (ok) {
         *kind = tool_names[t->tool];
         *points =
@@ -218,9 +227,10 @@ void tsc__slice_tools_snapshot(TscSliceTools *t, TscSliceView *view, GtkSnapshot
         draw_label(cr, layout, shown, lx + 8, ly - 8, bounds);
     }
     if (t->drawing && t->draft->len >= 4) {
-        TscMeasureKind kind = t->tool == TSC_TOOL_RULER     ? TSC_MEASURE_RULER
-                              : t->tool == TSC_TOOL_ELLIPSE ? TSC_MEASURE_ELLIPSE
-                                                            : TSC_MEASURE_FREEHAND;
+        /* A brush stroke is drawn open, as a ruler's line is. */
+        TscMeasureKind kind = t->tool == TSC_TOOL_ELLIPSE    ? TSC_MEASURE_ELLIPSE
+                              : t->tool == TSC_TOOL_FREEHAND ? TSC_MEASURE_FREEHAND
+                                                             : TSC_MEASURE_RULER;
         shape_path(cr, kind, (const double *)(void *)t->draft->data, t->draft->len / 2, &mat);
         stroke_shape(cr, TRUE);
     }

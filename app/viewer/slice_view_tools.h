@@ -21,6 +21,8 @@ typedef enum {
     TSC_TOOL_ELLIPSE,
     TSC_TOOL_FREEHAND,
     TSC_TOOL_PROBE,
+    TSC_TOOL_BRUSH,  /* the reader's corrections: a stroke that adds tumour */
+    TSC_TOOL_ERASER, /* ... or removes it (viewer_window_edits.c) */
 } TscViewTool;
 
 typedef struct {
@@ -40,7 +42,9 @@ typedef struct {
     double scale_bar_mm, scale_bar_px;
 } TscSliceTools;
 
-/* "none", "ruler", "ellipse", "freehand", "probe"; -1 when unknown. */
+/* "none", "ruler", "ellipse", "freehand", "probe", "brush", "eraser"; -1
+ * when unknown.  A brush or eraser drag ends as kind "brush"/"eraser" with
+ * its polyline (a click: one point). */
 int tsc__view_tool_from_string(const char *s);
 const char *tsc__view_tool_to_string(TscViewTool tool);
 

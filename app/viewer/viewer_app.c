@@ -224,9 +224,10 @@ static void add_property_actions(TscViewerApp *self)
 {
     /* View options are properties of the preferences; GPropertyAction makes
      * them stateful actions (toggles for booleans) for menus, keys and D-Bus. */
-    static const char *props[] = {"show-overlay", "overlay-outline", "show-heatmap", "show-corner-text",
-                                  "analyze-on-click", "method", "deidentify", "force-scope",
-                                  "show-seg", "left-drag"};
+    static const char *props[] = {"show-overlay",     "overlay-outline",  "show-heatmap",
+                                  "show-corner-text", "analyze-on-click", "method",
+                                  "deidentify",       "force-scope",      "show-seg",
+                                  "left-drag",        "editor-name"};
     for (size_t i = 0; i < G_N_ELEMENTS(props); i++) {
         g_autoptr(GPropertyAction) pa = g_property_action_new(props[i], self->prefs, props[i]);
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
@@ -245,6 +246,8 @@ static void set_accels(TscViewerApp *self)
         {"win.pacs-dialog", {"<Control><Shift>p", NULL}},
         {"win.show-tags", {"<Control>i", NULL}},
         {"win.compare-show", {"<Control><Shift>c", NULL}},
+        {"win.undo-edit", {"<Control>z", NULL}},
+        {"win.redo-edit", {"<Control><Shift>z", NULL}},
         {"win.analyze-series", {"<Control>Return", "<Control>KP_Enter", NULL}},
         {"app.preferences", {"<Control>comma", NULL}},
         {"app.quit", {"<Control>q", NULL}},

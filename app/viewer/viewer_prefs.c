@@ -20,6 +20,7 @@ struct _TscViewerPrefs {
     int threads;
     char *method;
     char *export_folder;
+    char *editor_name; /* who edits results; "": the desktop's name for the user */
     char **recent; /* session-only copy when there is no schema */
 };
 
@@ -33,6 +34,7 @@ enum {
     PROP_FORCE_SCOPE,
     PROP_SHOW_SEG,
     PROP_LEFT_DRAG,
+    PROP_EDITOR_NAME,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -88,6 +90,7 @@ static void tsc_viewer_prefs_get_property(GObject *object, guint id, GValue *val
     case PROP_DEIDENTIFY: g_value_set_boolean(value, self->deidentify); break;
     case PROP_METHOD: g_value_set_string(value, self->method); break;
     case PROP_EXPORT_FOLDER: g_value_set_string(value, self->export_folder); break;
+    case PROP_EDITOR_NAME: g_value_set_string(value, self->editor_name); break;
     case PROP_FORCE_SCOPE: g_value_set_boolean(value, self->force_scope); break;
     case PROP_SHOW_SEG: g_value_set_boolean(value, self->show_seg); break;
     case PROP_LEFT_DRAG: g_value_set_string(value, self->left_drag); break;
@@ -147,6 +150,9 @@ static void tsc_viewer_prefs_set_property(GObject *object, guint id, const GValu
     case PROP_EXPORT_FOLDER:
         changed = set_string(&self->export_folder, g_value_get_string(value));
         break;
+    case PROP_EDITOR_NAME:
+        changed = set_string(&self->editor_name, g_value_get_string(value));
+        break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); return;
     }
     if (changed) g_object_notify_by_pspec(object, pspec);
@@ -158,6 +164,7 @@ static void tsc_viewer_prefs_finalize(GObject *object)
     g_clear_object(&self->settings);
     g_free(self->method);
     g_free(self->export_folder);
+    g_free(self->editor_name);
     g_free(self->left_drag);
     g_strfreev(self->recent);
     G_OBJECT_CLASS(tsc_viewer_prefs_parent_class)->finalize(object);
@@ -190,6 +197,7 @@ static void tsc_viewer_prefs_constructed(GObject *object)
         {"export-folder", "export-folder", FALSE},
         {"show-seg", "show-seg", TRUE},
         {"left-drag", "left-drag", TRUE},
+        {"editor-name", "editor-name", TRUE},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(binds); i++)
         if (!binds[i].later || g_settings_schema_has_key(schema, binds[i].key))
@@ -221,6 +229,9 @@ static void tsc_viewer_prefs_class_init(TscViewerPrefsClass *klass)
     props[PROP_SHOW_SEG] = g_param_spec_boolean("show-seg", NULL, NULL, TRUE, f);
     /* What a left drag on the slice does: "window-level" or "none". */
     props[PROP_LEFT_DRAG] = g_param_spec_string("left-drag", NULL, NULL, "window-level", f);
+    /* The name the reader's corrections are signed with in every output;
+     * "" (default): the desktop's name for the user, else the login name. */
+    props[PROP_EDITOR_NAME] = g_param_spec_string("editor-name", NULL, NULL, "", f);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -231,6 +242,7 @@ static void tsc_viewer_prefs_init(TscViewerPrefs *self)
     self->deidentify = TRUE;
     self->method = g_strdup("cnn");
     self->export_folder = g_strdup("");
+    self->editor_name = g_strdup("");
     self->show_seg = TRUE;
     self->left_drag = g_strdup("window-level");
     self->recent = g_new0(char *, 1);

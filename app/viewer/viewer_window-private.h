@@ -8,6 +8,7 @@
  *   viewer_window_bench.c      the scroll benchmark
  *   viewer_window_tools.c      the reading tools and measurements
  *   viewer_window_presets.c    the user's window/level presets
+ *   viewer_window_edits.c      the reader's corrections: reject, brush, eraser, undo
  * Functions shared between them carry the _tsc_viewer_window_ prefix. */
 #ifndef TSC_VIEWER_WINDOW_PRIVATE_H
 #define TSC_VIEWER_WINDOW_PRIVATE_H
@@ -31,7 +32,7 @@ typedef struct {
     GVariant *param;
 } Deferred;
 
-
+typedef struct _TscViewerEdits TscViewerEdits;
 
 typedef struct {
     gboolean running;
@@ -132,6 +133,12 @@ struct _TscViewerWindow {
     guint cine_id; /* the cine timer; 0: paused */
     /* The user's window presets when there is no settings schema (a(sdd)). */
     GVariant *session_presets;
+
+    /* The reader's corrections (viewer_window_edits.c): TscViewerEdits per
+     * method and series of the study of generation edits_gen. */
+    GHashTable *edits;
+    guint edits_gen;
+    GtkSpinButton *brush_spin; /* the brush and eraser radius, mm */
 };
 
 /* A job's view of the window: a weak reference and the generation it was
@@ -265,6 +272,16 @@ void _tsc_viewer_window_setup_tools(TscViewerWindow *self);
 void _tsc_viewer_window_tools_series_changed(TscViewerWindow *self);
 /* Pauses the cine (no-op when paused). */
 void _tsc_viewer_window_cine_stop(TscViewerWindow *self);
+/* The reader's corrections (viewer_window_edits.c). */
+void _tsc_viewer_window_install_edit_actions(GtkWidgetClass *wc);
+void _tsc_viewer_window_setup_edits(TscViewerWindow *self);
+void _tsc_viewer_window_edits_dispose(TscViewerWindow *self);
+/* A brush or eraser drag on the view (kind "brush" / "eraser"): TRUE when
+ * it was one, and it is applied to the slice on screen. */
+gboolean _tsc_viewer_window_edits_stroke(TscViewerWindow *self, const char *kind, GVariant *points);
+/* The series on screen may have a new analysis: its saved edits come back. */
+void _tsc_viewer_window_edits_refresh(TscViewerWindow *self);
+void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf);
 /* The user's window presets (viewer_window_presets.c). */
 void _tsc_viewer_window_install_preset_actions(GtkWidgetClass *wc);
 void _tsc_viewer_window_setup_presets(TscViewerWindow *self);

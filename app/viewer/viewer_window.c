@@ -295,11 +295,13 @@ void _tsc_viewer_window_say_not_analysed(TscViewerWindow *self)
 void _tsc_viewer_window_refresh_findings(TscViewerWindow *self)
 {
     if (!self->have_series) return;
+    _tsc_viewer_window_edits_refresh(self);
     refresh_findings_slice(self);
     int method = current_method(self);
     gboolean stored = FALSE;
     const tsc_series_result *sr =
         tsc_viewer_study_get_shown_series_result(self->study, method, self->series, &stored);
+    tsc_findings_panel_set_editable(self->findings, sr && !stored);
     tsc_findings_panel_set_series(self->findings, current_model(self),
                                   stored ? TSC_METHOD_CNN : method, sr,
                                   series_info(self)->slice_spacing);
@@ -867,6 +869,7 @@ static void tsc_viewer_window_dispose(GObject *object)
     g_clear_object(&self->study);
     g_clear_object(&self->prefs);
     g_clear_object(&self->measurements);
+    _tsc_viewer_window_edits_dispose(self);
     g_clear_pointer(&self->session_presets, g_variant_unref);
     /* The header bar is a template child and the window's titlebar:
      * gtk_widget_dispose_template() unparents (and frees) it behind
@@ -1000,6 +1003,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     _tsc_viewer_window_install_tags_actions(wc);
     _tsc_viewer_window_install_compare_actions(wc);
     _tsc_viewer_window_install_tool_actions(wc);
+    _tsc_viewer_window_install_edit_actions(wc);
     _tsc_viewer_window_install_preset_actions(wc);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_space, 0, "win.analyze-slice", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "win.cancel", NULL);
@@ -1034,6 +1038,7 @@ static void tsc_viewer_window_init(TscViewerWindow *self)
         g_action_map_add_action(G_ACTION_MAP(self), G_ACTION(pa));
     }
     _tsc_viewer_window_setup_tools(self);
+    _tsc_viewer_window_setup_edits(self);
     self->decoding = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_autoptr(GtkListItemFactory) mf = gtk_signal_list_item_factory_new();
     g_signal_connect(mf, "setup", G_CALLBACK(method_item_setup), NULL);

@@ -452,6 +452,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
     _tsc_viewer_window_write_tags_state(GTK_WIDGET(self), kf);
     _tsc_viewer_window_write_compare_state(GTK_WIDGET(self), kf);
     _tsc_viewer_window_write_tools_state(self, kf);
+    _tsc_viewer_window_write_edits_state(self, kf);
     g_autofree char *tmp = g_strdup_printf("%s.tmp-%d", path, getpid());
     g_autoptr(GError) error = NULL;
     if (g_key_file_save_to_file(kf, tmp, &error))

@@ -30,7 +30,7 @@ static void on_measured(TscSliceView *view, const char *kind, GVariant *points,
                         TscViewerWindow *self)
 {
     (void)view;
-    add_measurement(self, kind, points);
+    if (!_tsc_viewer_window_edits_stroke(self, kind, points)) add_measurement(self, kind, points);
 }
 
 /* ---- cine ---------------------------------------------------------------- */

@@ -28,12 +28,12 @@
  * appended (rule 1).  Every member of versions 1 to 3 is where a program
  * compiled against the version-3 headers (git show 467f0d3: of
  * plugin/abi/tsc_plugin.h and the headers it includes) printed it; the
- * members of versions 4 to 10 are where their release put them.  A host of
+ * members of versions 4 to 11 are where their release put them.  A host of
  * version N allocates nothing of the table but reads its members at these
  * offsets: the first member of version N+1 is also the size of a
  * version-N table (version 3: 840 bytes).  A new version appends its
  * members here and updates only the TSC__GROWN line. */
-TSC__GROWN(tsc_plugin_api, 1064);
+TSC__GROWN(tsc_plugin_api, 1224);
 TSC__AT(tsc_plugin_api, version, 0);
 TSC__AT(tsc_plugin_api, struct_size, 4);
 /* version 1 */
@@ -178,6 +178,27 @@ TSC__AT(tsc_plugin_api, dicom_tag_list_free, 1040);
 TSC__AT(tsc_plugin_api, report_default_options_v9, 1048);
 /* version 10 */
 TSC__AT(tsc_plugin_api, study_stored_result, 1056);
+/* version 11 */
+TSC__AT(tsc_plugin_api, edit_default, 1064);
+TSC__AT(tsc_plugin_api, series_result_apply_edits, 1072);
+TSC__AT(tsc_plugin_api, series_result_is_edited, 1080);
+TSC__AT(tsc_plugin_api, series_result_get_editor, 1088);
+TSC__AT(tsc_plugin_api, series_result_get_slice_edits, 1096);
+TSC__AT(tsc_plugin_api, series_result_n_rejected, 1104);
+TSC__AT(tsc_plugin_api, series_result_get_rejected, 1112);
+TSC__AT(tsc_plugin_api, series_result_get_lesion3d_origin, 1120);
+TSC__AT(tsc_plugin_api, series_result_describe_edits, 1128);
+TSC__AT(tsc_plugin_api, edit_file_name, 1136);
+TSC__AT(tsc_plugin_api, edit_file_save, 1144);
+TSC__AT(tsc_plugin_api, edit_file_load, 1152);
+TSC__AT(tsc_plugin_api, edit_file_free, 1160);
+TSC__AT(tsc_plugin_api, edit_file_get_info, 1168);
+TSC__AT(tsc_plugin_api, edit_file_check, 1176);
+TSC__AT(tsc_plugin_api, edit_file_resolve, 1184);
+TSC__AT(tsc_plugin_api, series_result_lesion3d_is_accepted, 1192);
+TSC__AT(tsc_plugin_api, study_edit_info, 1200);
+TSC__AT(tsc_plugin_api, study_edit_save, 1208);
+TSC__AT(tsc_plugin_api, study_edit_resolve, 1216);
 
 /* tsc_point: inside tsc_lesion_info, so frozen */
 TSC__SIZE(tsc_point, 16);
@@ -715,6 +736,36 @@ TSC__AT(tsc_timings, preprocess_ms, 0);
 TSC__AT(tsc_timings, inference_ms, 8);
 TSC__AT(tsc_timings, postprocess_ms, 16);
 TSC__AT(tsc_timings, total_ms, 24);
+
+/* tsc_edit: returned by value by edit_default (version 11), frozen */
+TSC__SIZE(tsc_edit, 72);
+TSC__AT(tsc_edit, struct_size, 0);
+TSC__AT(tsc_edit, kind, 8);
+TSC__AT(tsc_edit, lesion, 16);
+TSC__AT(tsc_edit, reason, 24);
+TSC__AT(tsc_edit, slice, 32);
+TSC__AT(tsc_edit, points, 40);
+TSC__AT(tsc_edit, n_points, 48);
+TSC__AT(tsc_edit, radius_mm, 56);
+TSC__AT(tsc_edit, label, 64);
+
+/* tsc_edit_file_info: passed in by the host (version 11), frozen */
+TSC__SIZE(tsc_edit_file_info, 64);
+TSC__AT(tsc_edit_file_info, struct_size, 0);
+TSC__AT(tsc_edit_file_info, study_uid, 8);
+TSC__AT(tsc_edit_file_info, series_uid, 16);
+TSC__AT(tsc_edit_file_info, method, 24);
+TSC__AT(tsc_edit_file_info, model, 32);
+TSC__AT(tsc_edit_file_info, model_sha256, 40);
+TSC__AT(tsc_edit_file_info, editor, 48);
+TSC__AT(tsc_edit_file_info, saved_at, 56);
+
+/* tsc_rejected_lesion: returned by pointer (version 11); grows at the end */
+TSC__GROWN(tsc_rejected_lesion, 184);
+TSC__AT(tsc_rejected_lesion, struct_size, 0);
+TSC__AT(tsc_rejected_lesion, lesion, 8);
+TSC__AT(tsc_rejected_lesion, info, 16);
+TSC__AT(tsc_rejected_lesion, reason, 176);
 
 /* tsc_dicom_tag: lent by pointer (version 8) */
 TSC__GROWN(tsc_dicom_tag, 48);

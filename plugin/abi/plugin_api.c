@@ -8,6 +8,7 @@
 
 #include "struct_size_private.h"
 #include "study_analysis.h"
+#include "study_edits.h"
 #include "tsc_dicom_outputs.h"
 #include "tsc_render.h"
 
@@ -301,9 +302,30 @@ static const tsc_plugin_api api_table = {
     .report_default_options_v9 = tsc_report_default_options,
     /* version 10 */
     .study_stored_result = tsc_study_stored_result,
+    /* version 11 */
+    .edit_default = tsc_edit_default,
+    .series_result_apply_edits = tsc_series_result_apply_edits,
+    .series_result_is_edited = tsc_series_result_is_edited,
+    .series_result_get_editor = tsc_series_result_get_editor,
+    .series_result_get_slice_edits = tsc_series_result_get_slice_edits,
+    .series_result_n_rejected = tsc_series_result_n_rejected,
+    .series_result_get_rejected = tsc_series_result_get_rejected,
+    .series_result_get_lesion3d_origin = tsc_series_result_get_lesion3d_origin,
+    .series_result_describe_edits = tsc_series_result_describe_edits,
+    .edit_file_name = tsc_edit_file_name,
+    .edit_file_save = tsc_edit_file_save,
+    .edit_file_load = tsc_edit_file_load,
+    .edit_file_free = tsc_edit_file_free,
+    .edit_file_get_info = tsc_edit_file_get_info,
+    .edit_file_check = tsc_edit_file_check,
+    .edit_file_resolve = tsc_edit_file_resolve,
+    .series_result_lesion3d_is_accepted = tsc_series_result_lesion3d_is_accepted,
+    .study_edit_info = tsc_study_edit_info,
+    .study_edit_save = tsc_study_edit_save,
+    .study_edit_resolve = tsc_study_edit_resolve,
 };
 
-/* Versions 1 to 10 are frozen: every member's offset is pinned in
+/* Versions 1 to 10 and 12 are frozen: every member's offset is pinned in
  * abi_layout.c. */
 static tsc_plugin_api api_table_v2;
 static pthread_once_t api_v2_once = PTHREAD_ONCE_INIT;

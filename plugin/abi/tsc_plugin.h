@@ -41,12 +41,14 @@
 #include "tsc_dicom_outputs.h"
 #include "tsc_dicom_tags.h"
 #include "tsc_dicom_write.h"
+#include "tsc_edit.h"
 #include "tsc_log.h"
 #include "tsc_nn.h"
 #include "tsc_pacs.h"
 #include "tsc_render.h"
 #include "tsc_status.h"
 #include "tsc_stored_result.h"
+#include "study_edits.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,8 +62,9 @@ extern "C" {
  * the retrieve by C-MOVE to our own Store SCP, version 8 the attributes of
  * a slice's file for tag browsers, version 9 the reader's measurements in
  * the report options, version 10 results stored with a study rebuilt as
- * series results; see the end of tsc_plugin_api). */
-#define TSC_PLUGIN_API_VERSION 10u
+ * series results, version 11 the reader's corrections and their file; see
+ * the end of tsc_plugin_api). */
+#define TSC_PLUGIN_API_VERSION 11u
 
 /* ---- layouts of earlier versions ---------------------------------------- */
 
@@ -468,6 +471,71 @@ typedef struct tsc_plugin_api {
     tsc_status (*study_stored_result)(const tsc_model *model, const tsc_dicom_index *index,
                                       size_t series, tsc_series_result **out,
                                       tsc_stored_result_info *info, tsc_error *err);
+
+    /* ---- version 11: the reader's corrections ----
+     * (src/analysis/tsc_edit.h; docs/PLUGIN_ABI.md "Version 11").  An edit
+     * rejects a 3D lesion of the unedited result with a reason, or paints or
+     * erases a stroke (radius in mm) on one slice's mask.
+     * series_result_apply_edits replays a host's ordered list on the
+     * unedited result and returns a NEW series result measured again from
+     * the edited masks (undo: replay one edit fewer); each tsc_edit is read
+     * up to its struct_size; TSC_EDIT_ACCEPT confirms a lesion without
+     * changing a mask.  The edited result is shown, described and
+     * written like any other: write_dicom_outputs then writes the edited
+     * mask as a SEMIAUTOMATIC SEG and an SR with the editor as observer,
+     * the rejected lesions with their reasons and the edited slices; the
+     * reports say "Edited by <editor>" and leave rejected lesions out. */
+    tsc_edit (*edit_default)(void);
+    tsc_status (*series_result_apply_edits)(const tsc_model *model,
+                                            const tsc_series_result *original,
+                                            const tsc_edit *const *edits, size_t n_edits,
+                                            const char *editor, tsc_series_result **out,
+                                            tsc_error *err);
+    int (*series_result_is_edited)(const tsc_series_result *r);
+    const char *(*series_result_get_editor)(const tsc_series_result *r);
+    unsigned (*series_result_get_slice_edits)(const tsc_series_result *r, size_t k);
+    size_t (*series_result_n_rejected)(const tsc_series_result *r);
+    const tsc_rejected_lesion *(*series_result_get_rejected)(const tsc_series_result *r, size_t i);
+    size_t (*series_result_get_lesion3d_origin)(const tsc_series_result *r, size_t i);
+    /* "Edited by <editor>: 1 lesion rejected; brush on slices 6, 7", as the
+     * reports and the SR state it; "" when unedited. */
+    char *(*series_result_describe_edits)(const tsc_series_result *r, int with_name, char *buf,
+                                          size_t size);
+    /* The edits file, saved beside the exports and keyed by the series'
+     * UIDs and each stroke's SOP instance (docs/RESULT_FORMAT.md). */
+    char *(*edit_file_name)(const char *study_uid, const char *series_uid, char *buf, size_t size);
+    tsc_status (*edit_file_save)(const char *path, const tsc_edit_file_info *info,
+                                 const tsc_model *model, const tsc_edit *const *edits,
+                                 size_t n_edits, const char *const *slice_uids,
+                                 const int *slice_frames, size_t n_slices, tsc_error *err);
+    tsc_status (*edit_file_load)(const char *path, tsc_edit_file **out, tsc_error *err);
+    void (*edit_file_free)(tsc_edit_file *f);
+    const tsc_edit_file_info *(*edit_file_get_info)(const tsc_edit_file *f);
+    tsc_status (*edit_file_check)(const tsc_edit_file *f, const tsc_edit_file_info *current,
+                                  tsc_error *err);
+    tsc_status (*edit_file_resolve)(tsc_edit_file *f, const tsc_model *model,
+                                    const char *const *slice_uids, const int *slice_frames,
+                                    size_t n_slices, const tsc_edit *const **edits, size_t *n_edits,
+                                    tsc_error *err);
+    /* 1 when 3D lesion i of an edited result is one the reader accepted
+     * (TSC_EDIT_ACCEPT: confirmed, masks unchanged). */
+    int (*series_result_lesion3d_is_accepted)(const tsc_series_result *r, size_t i);
+    /* The edits file of series `series` of an opened study (study_edits.h):
+     * what it states about a result of `model`/`method` (the UIDs, the
+     * method, "<name> <version>" written into model_buf), and save and
+     * resolve on the series' own slices (edit_file_save, edit_file_resolve
+     * with each slice's SOP instance and frame). */
+    tsc_edit_file_info (*study_edit_info)(const tsc_model *model, tsc_method method,
+                                          const tsc_dicom_index *index, size_t series,
+                                          char *model_buf, size_t size);
+    tsc_status (*study_edit_save)(const char *path, const tsc_edit_file_info *info,
+                                  const tsc_model *model, const tsc_edit *const *edits,
+                                  size_t n_edits, const tsc_dicom_index *index, size_t series,
+                                  tsc_error *err);
+    tsc_status (*study_edit_resolve)(tsc_edit_file *f, const tsc_model *model,
+                                     const tsc_dicom_index *index, size_t series,
+                                     const tsc_edit *const **edits, size_t *n_edits,
+                                     tsc_error *err);
 } tsc_plugin_api;
 
 /* True when `api` has member `field` (appended in a later version). */

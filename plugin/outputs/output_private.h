@@ -128,7 +128,11 @@ extern const char *const DISCLAIMER; /* said in every report */
 DSRCodedEntryValue coded(const Code &c);
 /* A length, area or volume to two decimals. */
 std::string mm(double v);
-/* Language, the device observer, the procedure and an empty image library. */
+/* Who edited the result, as a PN (the SR's person observer, the SEG's
+ * content creator): the editor, else the host's observer; "" when
+ * unedited or de-identified. */
+std::string editor_pn(const Context &c);
+/* Language, the person observer (an edited result), the device observer, the procedure and an empty image library. */
 void start_report(TID1500_MeasurementReport &report, const Context &c);
 /* An image library group with one entry per source object of `c`. */
 void add_image_library_group(TID1500_MeasurementReport &report, const Context &c);
@@ -138,9 +142,11 @@ void finish_image_library(TID1500_MeasurementReport &report);
 void identify_group(TID1500_MeasurementReport &report, const std::string &id, const Code &finding);
 /* The current measurement group's long and short axis, mm. */
 void add_axes(TID1500_MeasurementReport &report, double long_mm, double short_mm);
-/* Document-level Finding items, then the disclaimer. */
+/* Document-level Finding items, Comment items (the reader's edits), then
+ * the disclaimer. */
 void add_document_evaluations(TID1500_MeasurementReport &report,
-                              const std::vector<std::string> &findings);
+                              const std::vector<std::string> &findings,
+                              const std::vector<std::string> &comments = {});
 /* The document from `report`: a new series in c's study, our device. */
 void start_document(DSRDocument &doc, TID1500_MeasurementReport &report, const Context &c,
                     int series_number, const char *series_description);

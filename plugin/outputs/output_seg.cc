@@ -3,6 +3,7 @@
  * frame per slice with a tumour verdict, geometry and references from the
  * source series. */
 #include "output_private.h"
+#include "tsc_edit.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcsequen.h>
@@ -54,11 +55,13 @@ void write_seg(Context &c, const std::string &path)
     /* "tumorscope^": a one-component PN without the caret reads as the
      * retired free-text form to validators.  ContentDescription is LO: 64
      * characters at most. */
-    ContentIdentificationMacro ci("1", "TUMOUR",
-                                  c.new_frame_of_reference
-                                      ? "Brain tumour segmentation; new Frame of Reference UID"
-                                      : "Brain tumour segmentation, decision support only",
-                                  "tumorscope^");
+    std::string creator = editor_pn(c);
+    ContentIdentificationMacro ci(
+        "1", "TUMOUR",
+        c.new_frame_of_reference           ? "Brain tumour segmentation; new Frame of Reference UID"
+        : tsc_series_result_is_edited(c.r) ? "Brain tumour segmentation, edited by the reader"
+                                           : "Brain tumour segmentation, decision support only",
+        creator.empty() ? "tumorscope^" : creator.c_str());
     DcmSegmentation *raw = nullptr;
     check(DcmSegmentation::createBinarySegmentation(raw, (Uint16)rows, (Uint16)cols, eq, ci),
           "creating the segmentation");
@@ -97,6 +100,12 @@ void write_seg(Context &c, const std::string &path)
         algo += std::string(" ") +
                 tsc_method_to_string(tsc_result_get_method(tsc_series_result_get_slice(c.r, slices[0]))) +
                 " method";
+    /* The reader's brush, eraser or rejections make the mask the
+     * algorithm's and the reader's together: SEMIAUTOMATIC (PS3.3
+     * C.8.20.4).  Accepting lesions leaves it the algorithm's. */
+    bool edited = false;
+    for (size_t k = 0; k < tsc_series_result_n_slices(c.r); k++)
+        edited |= tsc_series_result_get_slice_edits(c.r, k) != 0;
     for (size_t k : slices) {
         const tsc_result *r = tsc_series_result_get_slice(c.r, k);
         size_t label = tsc_result_get_label(r);
@@ -104,9 +113,11 @@ void write_seg(Context &c, const std::string &path)
         std::string name = class_display(c, r, label);
         Code type = class_code(c, r, label);
         DcmSegment *s = nullptr;
-        check(DcmSegment::create(s, name.c_str(), code_macro(CODE_MORPH_ABNORMAL), code_macro(type),
-                                 DcmSegTypes::SAT_AUTOMATIC, algo.c_str()),
-              "creating segment " + name);
+        check(
+            DcmSegment::create(s, name.c_str(), code_macro(CODE_MORPH_ABNORMAL), code_macro(type),
+                               edited ? DcmSegTypes::SAT_SEMIAUTOMATIC : DcmSegTypes::SAT_AUTOMATIC,
+                               algo.c_str()),
+            "creating segment " + name);
         s->setSegmentDescription((name + " (decision support only)").c_str(), OFFalse);
         uint32_t rgb = class_color(c, r, label);
         double L, a, b;

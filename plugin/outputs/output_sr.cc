@@ -4,6 +4,7 @@
  * finding, the classifier confidence as a qualitative evaluation, the SEG
  * segment and frame it was measured on, and the source images in the image
  * library and the evidence. */
+#include "tsc_edit.h"
 #include "tsc_format.h"
 #include "output_private.h"
 #include "render_private.h"
@@ -74,9 +75,56 @@ static std::string series_summary(const Context &c)
     return s;
 }
 
+/* A one-component name gets its caret ("Jane Doe^"): validators read a PN
+ * without one as the retired free-text form. */
+std::string editor_pn(const Context &c)
+{
+    if (c.opt.deidentify || !tsc_series_result_is_edited(c.r)) return "";
+    std::string name = tsc_series_result_get_editor(c.r);
+    if (name.empty() && c.opt.observer) name = c.opt.observer;
+    if (!name.empty() && name.find('^') == std::string::npos) name += "^";
+    return name.substr(0, 64);
+}
+
+/* The reader's edits as document-level comments: one line for all of them
+ * (who, what, which slices), then each rejected lesion with its reason, as
+ * the unedited result measured it. */
+static std::vector<std::string> edit_comments(const Context &c)
+{
+    std::vector<std::string> out;
+    if (!tsc_series_result_is_edited(c.r)) return out;
+    char buf[1024];
+    out.push_back(tsc_series_result_describe_edits(c.r, !c.opt.deidentify, buf, sizeof buf));
+    for (size_t i = 0; i < tsc_series_result_n_rejected(c.r); i++) {
+        const tsc_rejected_lesion *rl = tsc_series_result_get_rejected(c.r, i);
+        const tsc_lesion3d_info &l = rl->info;
+        std::string type = "tumour";
+        if (c.model && l.label < tsc_model_n_classes(c.model) &&
+            l.label != tsc_model_get_no_tumor_class(c.model))
+            type = tsc_model_get_class_display(c.model, l.label);
+        snprintf(
+            buf, sizeof buf,
+            "Rejected by the reader: lesion %zu of the analysis (%s, %.2f mL, slices %zu-%zu)%s%s",
+            rl->lesion + 1, type.c_str(), l.volume_ml, l.first_slice + 1, l.last_slice + 1,
+            rl->reason[0] ? ": " : "", rl->reason);
+        out.push_back(buf);
+    }
+    for (size_t i = 0; i < tsc_series_result_n_lesions3d(c.r); i++) {
+        if (!tsc_series_result_lesion3d_is_accepted(c.r, i)) continue;
+        const tsc_lesion3d_info *l = tsc_series_result_get_lesion3d(c.r, i);
+        snprintf(buf, sizeof buf, "Accepted by the reader: lesion %zu (%.2f mL, slices %zu-%zu)",
+                 i + 1, l->volume_ml, l->first_slice + 1, l->last_slice + 1);
+        out.push_back(buf);
+    }
+    return out;
+}
+
 void start_report(TID1500_MeasurementReport &report, const Context &c)
 {
     check(report.setLanguage(CID5000_Languages::English), "language");
+    std::string person = editor_pn(c);
+    if (!person.empty())
+        check(report.getObservationContext().addPersonObserver(person.c_str()), "person observer");
     std::string device_uid = new_uid(SITE_INSTANCE_UID_ROOT);
     check(report.getObservationContext().addDeviceObserver(device_uid.c_str(), "tumorscope",
                                                            "tumorscope", "tumorscope"),
@@ -113,10 +161,13 @@ void finish_image_library(TID1500_MeasurementReport &report)
 }
 
 void add_document_evaluations(TID1500_MeasurementReport &report,
-                              const std::vector<std::string> &findings)
+                              const std::vector<std::string> &findings,
+                              const std::vector<std::string> &comments)
 {
     for (const std::string &f : findings)
         check(report.addQualitativeEvaluation(coded(CODE_FINDING), f.c_str()), "finding");
+    for (const std::string &f : comments)
+        check(report.addQualitativeEvaluation(coded(CODE_COMMENT), f.c_str()), "comment");
     check(report.addQualitativeEvaluation(coded(CODE_COMMENT), DISCLAIMER), "disclaimer");
 }
 
@@ -407,7 +458,7 @@ void write_sr(Context &c, const std::string &path)
     }
 
     /* The series verdict and the disclaimer as document-level evaluations. */
-    add_document_evaluations(report, {series_summary(c)});
+    add_document_evaluations(report, {series_summary(c)}, edit_comments(c));
 
     DSRDocument doc(DSRTypes::DT_EnhancedSR);
     start_document(doc, report, c, TSC_DICOM_SR_SERIES_NUMBER,

@@ -415,6 +415,7 @@ static double draw_model_block(cairo_t *cr, const rep *c, const tsc_result *any,
         y = kv(cr, x, y, kw, w, "Model", "none (classical method)");
     }
     y = kv(cr, x, y, kw, w, "Analysed", c->when);
+    if (c->edited[0]) y = kv(cr, x, y, kw, w, "Corrections", c->edited);
     if (total_ms > 0) {
         snprintf(buf, sizeof buf, "%.0f ms", total_ms);
         y = kv(cr, x, y, kw, w, "Processing time", buf);
@@ -446,7 +447,7 @@ static double scope_badge(cairo_t *cr, double x, double y, double w, const char 
 /* The verdict pill of a description and the lines under it (reason,
  * detail, scope warning, type, confidence, P(tumour)); returns the y below. */
 static double describe_block(cairo_t *cr, const tsc_description *d, double x, double y, double w,
-                             double kw)
+                             double kw, int edited)
 {
     char buf[256], pill[400];
     tsc__banner_text(d, 0, pill, sizeof pill);
@@ -473,6 +474,9 @@ static double describe_block(cairo_t *cr, const tsc_description *d, double x, do
         snprintf(buf, sizeof buf, "%s = P(type | tumour)", d->confidence_text);
     else if (d->verdict == TSC_VERDICT_NO_TUMOR && d->confidence_text[0])
         snprintf(buf, sizeof buf, "%s = P(no tumour)", d->confidence_text);
+    else if ((d->verdict == TSC_VERDICT_TUMOR || d->verdict == TSC_VERDICT_NO_TUMOR) && edited)
+        /* The reader's finding, not the model's: no probability to state. */
+        snprintf(buf, sizeof buf, "none: the reader corrected this result");
     else if (d->verdict == TSC_VERDICT_TUMOR || d->verdict == TSC_VERDICT_NO_TUMOR)
         snprintf(buf, sizeof buf, "not available for this method");
     else
@@ -495,7 +499,7 @@ static double draw_findings(cairo_t *cr, const rep *c, const tsc_result *r, size
     char buf[256];
     y = section(cr, x, y, w, "FINDINGS");
     double kw = 120;
-    y = describe_block(cr, &d, x, y, w, kw);
+    y = describe_block(cr, &d, x, y, w, kw, c->edited[0] != '\0');
     snprintf(buf, sizeof buf, "%zu", tsc_result_n_lesions(r));
     y = kv(cr, x, y, kw, w, "Lesions", buf);
     y += 10;
@@ -967,7 +971,7 @@ tsc_status tsc__report_series_page(cairo_t *cr, rep *c, const tsc_series_result 
     /* Series finding (left) and measurements (right). */
     double lw = (W - 2 * M - GAP) * 0.46, rx = M + lw + GAP, rw = W - M - rx;
     double yl = section(cr, M, y, lw, "SERIES FINDING");
-    yl = describe_block(cr, &d, M, yl, lw, 130);
+    yl = describe_block(cr, &d, M, yl, lw, 130, c->edited[0] != '\0');
     /* Per-verdict counts as labelled chips (text, not colour alone). */
     yl += 6;
     uint32_t no_tumor_color = TSC_COLOR_NO_TUMOR;

@@ -31,6 +31,7 @@ typedef struct rep {
     double W; /* page width of the page being drawn */
     char scope_warning[sizeof(
         ((tsc_description *)0)->scope_warning)]; /* the series', on every page */
+    char edited[320]; /* "Edited by ...": the reader's edits, on every page; "" when none */
 } rep;
 
 void tsc__report_init(rep *c, const tsc_model *model, const tsc_dicom_index *ix, size_t series,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report_private.h"
+#include "tsc_edit.h"
 
 #ifndef TSC_VERSION
 #define TSC_VERSION "0.1.0"
@@ -52,6 +53,9 @@ static tsc_status series_report_begin(rep *c, const char *path, const tsc_model 
     tsc_status st = series_matches(index, series, r, err);
     if (st != TSC_OK) return st;
     tsc__report_init(c, model, index, series, options);
+    /* Every page says who edited, and what; rejected lesions are gone from
+     * the edited result's masks, so no page shows them. */
+    tsc_series_result_describe_edits(r, !c->opt.deidentify, c->edited, sizeof c->edited);
     st = tsc__measurements_check(&c->opt, c->se->n_slices, err);
     if (st != TSC_OK) return st;
     return tsc__check_outside_inputs(index, path, 0, err);

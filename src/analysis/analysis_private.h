@@ -58,6 +58,11 @@ struct tsc_series_result {
     double *reformat_positions; /* 3 per slice; NULL unless reformatted */
     double reformat_orientation[6];
     double reformat_spacing[2];
+    /* The geometry the 3D lesions were measured with (owned copies, fetch
+     * NULL), for measuring again after the reader's edits. */
+    tsc_series_source geometry;
+    int has_geometry;
+    struct tsc__edit_record *edits; /* the reader's edits; NULL when unedited */
 };
 
 /* Allocates an empty result with a zeroed mask of rows*cols. */
@@ -69,5 +74,17 @@ tsc_status tsc__result_measure(tsc_result *r, const tsc_slice *slice, double min
 /* No mask, no lesions: what a no-tumour or not-assessable verdict shows. */
 void tsc__result_clear_findings(tsc_result *r);
 double tsc__now_ms(void);
+
+/* 3D lesions, their volume and the key slice of `out` from its slices'
+ * masks and `src`'s geometry (kept in out->geometry).  With `member` (n
+ * pointers), member[k] receives a rows*cols map of slice k: 1 + the index of
+ * the 3D lesion each pixel belongs to, 0 elsewhere (NULL for slices without
+ * a mask; the caller frees each).  Returns 0 when out of memory. */
+int tsc__series_aggregate(tsc_series_result *out, const tsc_series_source *src,
+                          const tsc_model *model, int **member);
+/* The series verdict, label, confidence and counts from its slices. */
+void tsc__series_verdict(tsc_series_result *out, const tsc_model *model);
+/* Frees what tsc_series_result_apply_edits() recorded (edit.c). */
+void tsc__edit_record_free(struct tsc__edit_record *rec);
 
 #endif

@@ -157,9 +157,85 @@ static void mark_vertex_slices(tsc_series_result *out, const tsc_model *model)
         }
 }
 
-static void aggregate(tsc_series_result *out, const tsc_series_source *src, const tsc_model *model)
+/* member[k][i]: 1 + the final index of the 3D lesion pixel i of slice k
+ * belongs to, 0 outside every lesion; member[k] NULL for slices without
+ * labels.  Returns 0 when out of memory (member[] then all NULL). */
+static int write_members(const tsc_series_result *out, int *const *labels, const size_t *offset,
+                         size_t *parent, const size_t *root_to_lesion, const int *has_tumor_slice,
+                         const size_t *order, size_t n3, int **member)
+{
+    size_t n = out->n, total = offset[n];
+    size_t *final_of = malloc((total + 1) * sizeof *final_of);
+    size_t *inv = malloc((n3 ? n3 : 1) * sizeof *inv);
+    int ok = final_of && inv && order;
+    if (ok) {
+        for (size_t j = 0; j < n3; j++) inv[order[j]] = j;
+        size_t kept = 0;
+        for (size_t li = 0; li < total; li++)
+            final_of[li] = has_tumor_slice[li] && kept < n3 ? inv[kept++] : (size_t)-1;
+    }
+    for (size_t k = 0; k < n && ok; k++) {
+        member[k] = NULL;
+        if (!labels[k]) continue;
+        const tsc_result *r = out->slices[k];
+        size_t px = (size_t)r->rows * (size_t)r->cols;
+        member[k] = calloc(px, sizeof **member);
+        if (!member[k]) {
+            ok = 0;
+            break;
+        }
+        for (size_t i = 0; i < px; i++) {
+            int c = labels[k][i];
+            if (!c || !r->mask[i]) continue;
+            size_t li = root_to_lesion[uf_find(parent, offset[k] + (size_t)c - 1)];
+            size_t f = li != (size_t)-1 ? final_of[li] : (size_t)-1;
+            if (f != (size_t)-1) member[k][i] = (int)f + 1;
+        }
+    }
+    if (!ok)
+        for (size_t k = 0; k < n; k++) {
+            free(member[k]);
+            member[k] = NULL;
+        }
+    free(final_of);
+    free(inv);
+    return ok;
+}
+
+/* Keeps the geometry 3D lesions are measured with, so that a result can be
+ * measured again after the reader's edits (src/analysis/edit.c). */
+static void keep_geometry(tsc_series_result *out, const tsc_series_source *src)
 {
     size_t n = out->n;
+    free((void *)out->geometry.locations_mm);
+    free((void *)out->geometry.positions_mm);
+    memset(&out->geometry, 0, sizeof out->geometry);
+    out->geometry.struct_size = sizeof out->geometry;
+    out->geometry.n_slices = n;
+    out->geometry.slice_spacing_mm = src->slice_spacing_mm;
+    double *loc = src->locations_mm && n ? malloc(n * sizeof *loc) : NULL;
+    if (loc) memcpy(loc, src->locations_mm, n * sizeof *loc);
+    out->geometry.locations_mm = loc;
+    if (src->struct_size >= offsetof(tsc_series_source, orientation) + sizeof src->orientation &&
+        src->positions_mm && n) {
+        double *pos = malloc(3 * n * sizeof *pos);
+        if (pos) {
+            memcpy(pos, src->positions_mm, 3 * n * sizeof *pos);
+            memcpy(out->geometry.orientation, src->orientation, sizeof src->orientation);
+        }
+        out->geometry.positions_mm = pos;
+    }
+    /* Without the positions a re-measure would place lesions differently. */
+    out->has_geometry =
+        (loc || !src->locations_mm) && (!src->positions_mm || out->geometry.positions_mm);
+}
+
+int tsc__series_aggregate(tsc_series_result *out, const tsc_series_source *src,
+                          const tsc_model *model, int **member)
+{
+    size_t n = out->n;
+    int ok = 0;
+    if (src != &out->geometry) keep_geometry(out, src);
     /* Per-slice component labels of the (already cleaned) tumour masks. */
     int **labels = calloc(n, sizeof *labels);
     int *n_labels = calloc(n, sizeof *n_labels);
@@ -347,16 +423,25 @@ static void aggregate(tsc_series_result *out, const tsc_series_source *src, cons
             l3[kept++] = l3[i];
         }
     n3 = kept;
-    /* Largest first. */
+    /* Largest first; `order` follows the sort so that `member` can name
+     * each pixel's lesion by its final index. */
+    size_t *order = malloc((n3 ? n3 : 1) * sizeof *order);
+    for (size_t i = 0; order && i < n3; i++) order[i] = i;
     for (size_t i = 1; i < n3; i++) {
         tsc_lesion3d_info t = l3[i];
+        size_t o = order ? order[i] : 0;
         size_t j = i;
         while (j > 0 && l3[j - 1].volume_ml < t.volume_ml) {
             l3[j] = l3[j - 1];
+            if (order) order[j] = order[j - 1];
             j--;
         }
         l3[j] = t;
+        if (order) order[j] = o;
     }
+    ok = !member || write_members(out, labels, offset, parent, root_to_lesion, has_tumor_slice,
+                                  order, n3, member);
+    free(order);
     out->lesions3d = l3;
     out->n_lesions3d = n3;
     out->volume_ml = volume_known ? volume : NAN;
@@ -373,6 +458,7 @@ done:
     free(labels);
     free(n_labels);
     free(offset);
+    return ok;
 }
 
 /* Series verdict (docs/RESULT_FORMAT.md), the slice rule carried over:
@@ -387,7 +473,7 @@ done:
  *   least certain slice);
  * - not assessable when no slice is.  Not-assessable slices never make a
  *   series inconclusive. */
-static void series_verdict(tsc_series_result *out, const tsc_model *model)
+void tsc__series_verdict(tsc_series_result *out, const tsc_model *model)
 {
     double evidence[TSC__MAX_CLASSES] = {0}, area_sum = 0, p_sum = 0, p_max = -1;
     size_t n_ok = 0;
@@ -492,8 +578,8 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
     mark_vertex_slices(r, model);
     /* A cancelled series returns at once with its slices; 3D lesions of a
      * partial stack would be wrong anyway. */
-    if (!cancelled) aggregate(r, &src_copy, model);
-    series_verdict(r, model);
+    if (!cancelled) tsc__series_aggregate(r, &src_copy, model, NULL);
+    tsc__series_verdict(r, model);
     r->total_ms = tsc__now_ms() - t0;
     *out = r;
     if (cancelled)
@@ -513,6 +599,9 @@ void tsc_series_result_free(tsc_series_result *r)
     free(r->errors);
     free(r->lesions3d);
     free(r->reformat_positions);
+    free((void *)r->geometry.locations_mm);
+    free((void *)r->geometry.positions_mm);
+    tsc__edit_record_free(r->edits);
     free(r);
 }
 
@@ -668,8 +757,8 @@ tsc_status tsc_series_result_from_masks(const tsc_model *model, tsc_method metho
             s->type_uncertain = in->type_uncertain && in->type_uncertain[k];
         }
     }
-    aggregate(r, &src, model);
-    series_verdict(r, model);
+    tsc__series_aggregate(r, &src, model, NULL);
+    tsc__series_verdict(r, model);
     stored_type(r, model, in);
     *out = r;
     return TSC_OK;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_test_json.h"
 #include "tsc_test.h"
 
 static const char *bin;
@@ -28,17 +29,6 @@ static void setup(void)
     if (access(samples, R_OK) != 0) tsc_test_skip("%s not found", samples);
     if (system("command -v dcmodify >/dev/null 2>&1") != 0)
         tsc_test_skip("dcmodify (Debian package dcmtk) is not installed");
-}
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[1 << 22];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return cJSON_Parse(buf);
 }
 
 static const char *str(const cJSON *o, const char *key)
@@ -61,7 +51,7 @@ static cJSON *analyze(const char *in, const char *name, const char *extra, int w
     snprintf(json, sizeof json, "%s/%s.json", tsc_test_tmpdir(), name);
     CHECK(tsc_test_system("'%s' analyze '%s' --quiet --force --json '%s' %s 2>'%s.err'", bin, in,
                           json, extra ? extra : "", json) == want);
-    cJSON *root = load_json(json);
+    cJSON *root = cli_test_load_json(json);
     REQUIRE(root);
     return root;
 }

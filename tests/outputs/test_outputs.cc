@@ -37,6 +37,7 @@
 #include "tsc_deid.h"
 #include "tsc_dicom_outputs.h"
 #include "tsc_dicom_tags.h"
+#include "tsc_edit.h"
 #include "tsc_render.h"
 #include "tsc_test.h"
 #include "tsc_test_png.h"
@@ -1332,7 +1333,91 @@ TSC_TEST(outputs_refuse_a_reader_measurement_past_the_last_slice)
     CHECK(tsc_report_series_png(png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_EINVAL);
 }
 
-TSC_TEST_MAIN(TSC_CASE(outputs_seg_passes_dciodvfy),
+/* The reader's corrections reach the DICOM outputs: after rejecting the
+ * phantom's lesion, erasing on one of its slices and painting a new lesion
+ * elsewhere, the SEG holds only the painted mask and says SEMIAUTOMATIC
+ * with the editor as content creator; the SR names the editor as observer,
+ * states the edits and keeps the rejected lesion with its reason; both pass
+ * dciodvfy.  The series PNG says who edited. */
+TSC_TEST(outputs_edited_result_seg_is_semiautomatic_and_sr_states_the_edits)
+{
+    Fixture f;
+    setup(f, true, false, nullptr, false);
+    REQUIRE(tsc_series_result_n_lesions3d(f.sr) == 1);
+    const tsc_lesion3d_info lesion = *tsc_series_result_get_lesion3d(f.sr, 0);
+    tsc_point paint_at = {40, 40}, erase_at = {120, 100};
+    tsc_edit e[3] = {tsc_edit_default(), tsc_edit_default(), tsc_edit_default()};
+    e[0].kind = TSC_EDIT_ERASE;
+    e[0].slice = lesion.key_slice;
+    e[0].points = &erase_at;
+    e[0].n_points = 1;
+    e[0].radius_mm = 4;
+    e[1].kind = TSC_EDIT_PAINT;
+    e[1].slice = 7;
+    e[1].points = &paint_at;
+    e[1].n_points = 1;
+    e[1].radius_mm = 6;
+    e[2].kind = TSC_EDIT_REJECT;
+    e[2].lesion = 0;
+    e[2].reason = "false positive: vessel";
+    const tsc_edit *list[] = {&e[0], &e[1], &e[2]};
+    tsc_series_result *edited = nullptr;
+    tsc_error err;
+    REQUIRE(tsc_series_result_apply_edits(f.model, f.sr, list, 3, "Jane Doe", &edited, &err) ==
+            TSC_OK);
+    tsc_series_result_free(f.sr);
+    f.sr = edited;
+    REQUIRE(tsc_series_result_n_lesions3d(f.sr) == 1);
+    CHECK(tsc_series_result_get_lesion3d(f.sr, 0)->first_slice == 7);
+    tsc_report_options o = tsc_report_default_options();
+    REQUIRE(tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err) ==
+            TSC_OK);
+    REQUIRE(f.written.seg_path[0]);
+    check_dciodvfy(f.written.seg_path);
+    check_dciodvfy(f.written.sr_path);
+
+    DcmFileFormat seg_ff;
+    DcmDataset *seg = load(seg_ff, f.written.seg_path);
+    DcmItem *segment = nullptr;
+    REQUIRE(seg->findAndGetSequenceItem(DCM_SegmentSequence, segment, 0).good());
+    CHECK(get(segment, DCM_SegmentAlgorithmType) == "SEMIAUTOMATIC");
+    CHECK(get(seg, DCM_ContentCreatorName) == "Jane Doe^");
+    CHECK(get(seg, DCM_NumberOfFrames) == "1"); /* only the painted slice */
+
+    DcmFileFormat sr_ff;
+    DSRDocument doc;
+    REQUIRE(doc.read(*load(sr_ff, f.written.sr_path)).good());
+    bool observer = false, rejected = false, described = false;
+    size_t areas = 0;
+    DSRDocumentTree &tree = doc.getTree();
+    if (tree.gotoRoot() > 0) {
+        do {
+            const DSRContentItem &item = tree.getCurrentContentItem();
+            std::string code = item.getConceptName().getCodeValue().c_str();
+            std::string text = item.getStringValue().c_str();
+            if (item.getValueType() == DSRTypes::VT_PName && code == "121008")
+                observer |= text == "Jane Doe^";
+            if (item.getValueType() == DSRTypes::VT_Text && code == "121106") {
+                rejected |= text.find("Rejected by the reader: lesion 1 of the analysis") !=
+                                std::string::npos &&
+                            text.find("false positive: vessel") != std::string::npos;
+                described |= text.find("Edited by Jane Doe: 1 lesion rejected; brush on slice 8; "
+                                       "eraser on slice") != std::string::npos;
+            }
+            if (item.getValueType() == DSRTypes::VT_Num && code == "42798000") areas++;
+        } while (tree.iterate() > 0);
+    }
+    CHECK(observer);
+    CHECK(rejected);
+    CHECK(described);
+    CHECK(areas == 1); /* the painted lesion's group only: the rejected one has none */
+
+    std::string png = f.out + "/edited_summary.png";
+    CHECK(tsc_report_series_png(png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
+}
+
+TSC_TEST_MAIN(TSC_CASE(outputs_edited_result_seg_is_semiautomatic_and_sr_states_the_edits),
+              TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy),
               TSC_CASE(outputs_sc_passes_dciodvfy), TSC_CASE(outputs_sr_passes_dciodvfy),
               TSC_CASE(outputs_deidentified_objects_pass_dciodvfy),
