@@ -440,8 +440,10 @@ static int test_compare_uses_the_readers_saved_edits(void)
 
     /* The reader rejects it in the main window: the edits file is saved. */
     viewer_action(v, "analyze-series", NULL);
-    viewer_action(v, "reject-lesion", g_variant_new("(is)", lesion, "False positive"));
     EditState es = {0};
+    CHECK(edit_state(v, "analysed", &es), "no state after the analysis");
+    edit_state_clear(&es);
+    viewer_action(v, "reject-lesion", g_variant_new("(is)", lesion, "False positive"));
     CHECK(edit_state(v, "rejected", &es), "no state after rejecting");
     gboolean rejected = es.edited && es.rejected == 1;
     gboolean saved = g_file_test(es.file, G_FILE_TEST_EXISTS);
@@ -461,7 +463,7 @@ static int test_compare_uses_the_readers_saved_edits(void)
     g_autofree char *cat = kf_str(kf, "compare", "rano-category");
     g_autofree char *label = kf_str(kf, "compare", "rano-label");
     printf("  %s\n", label);
-    /* Without the new lesion the sum of products grows 14 %: stable. */
+    /* Without the new lesion: the sum of products grows 12 % (under 25 %), stable. */
     CHECK(g_str_equal(cat, "SD"), "category %s without the new lesion", cat);
     g_autofree char *edits = kf_str(kf, "compare-followup", "edits");
     printf("  follow-up: %s\n", edits);
@@ -485,9 +487,10 @@ static int test_compare_uses_the_readers_saved_edits(void)
     g_autofree char *sr = g_build_filename(folder, "comparison_sr.dcm", NULL);
     CHECK(*folder && g_file_test(sr, G_FILE_TEST_EXISTS), "no SR exported: %s", msg);
     if (system("command -v dciodvfy >/dev/null 2>&1") == 0) {
-        g_autofree char *cmd =
-            g_strdup_printf("dciodvfy '%s' 2>&1 | tee '%s.dciodvfy' | grep -q '^Error'", sr, sr);
-        CHECK(system(cmd) != 0, "dciodvfy finds errors in the SR (see %s.dciodvfy)", sr);
+        g_autofree char *cmd = g_strdup_printf("sh -c \"dciodvfy '%s' 2>&1 | grep '^Error'\"", sr);
+        g_autofree char *errors = NULL;
+        g_spawn_command_line_sync(cmd, &errors, NULL, NULL, NULL);
+        CHECK(!errors || !*errors, "dciodvfy finds errors in the SR:\n%s", errors);
     } else {
         printf("  dciodvfy (dicom3tools) is not installed: the SR's IOD is not checked\n");
     }
