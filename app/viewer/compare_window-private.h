@@ -49,6 +49,10 @@ typedef struct {
     gsize series, slice;
     gsize done, total; /* analysis progress */
     char *error;       /* why this side shows nothing (or no result) */
+    /* What became of the reader's saved corrections ("edited by NAME (N
+     * edits)", or why they were not applied), for the result edits_of. */
+    char *edits;
+    const tsc_series_result *edits_of;
     GtkLabel *title, *position;
     TscSliceView *view;
     GtkMenuButton *open;
@@ -174,6 +178,13 @@ static inline const tsc_series_result *side_result(TscCompareWindow *self, const
 {
     if (!s->study || !s->have_series) return NULL;
     return tsc_viewer_study_get_series_result(s->study, self->method, s->series);
+}
+
+/* The line about the side's saved corrections, when they concern the
+ * result it shows; NULL otherwise. */
+static inline const char *side_edits(TscCompareWindow *self, const Side *s)
+{
+    return s->edits && s->edits_of && side_result(self, s) == s->edits_of ? s->edits : NULL;
 }
 
 /* Never two patients silently: whether the pair is shown (same PatientID,

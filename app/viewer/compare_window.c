@@ -23,6 +23,8 @@ static void use_series(TscCompareWindow *self, int i, gsize series)
     s->series = series;
     s->have_series = TRUE;
     g_clear_pointer(&s->error, g_free);
+    g_clear_pointer(&s->edits, g_free);
+    s->edits_of = NULL;
     const tsc_dicom_series_info *si = side_series(s);
     tsc_slice_view_set_result(s->view, NULL, NULL);
     tsc_slice_view_set_image(s->view, NULL);
@@ -199,6 +201,8 @@ static void clear_side(TscCompareWindow *self, int i)
     tsc_slice_view_set_status(s->view, NULL);
     g_clear_object(&s->study);
     g_clear_pointer(&s->error, g_free);
+    g_clear_pointer(&s->edits, g_free);
+    s->edits_of = NULL;
     s->have_series = s->analysing = FALSE;
     s->filling_drop = TRUE;
     gtk_drop_down_set_model(s->series_drop, NULL);
@@ -496,6 +500,7 @@ static void tsc_compare_window_finalize(GObject *object)
     for (int i = 0; i < 2; i++) {
         g_free(self->side[i].path);
         g_free(self->side[i].error);
+        g_free(self->side[i].edits);
     }
     g_free(self->compare_error);
     g_free(self->export_folder);

@@ -4,6 +4,7 @@
 #include "compare_window-private.h"
 
 #include "compare_export.h"
+#include "viewer_edits_file.h"
 #include "viewer_jobs.h"
 #include "viewer_pacs.h"
 
@@ -72,6 +73,36 @@ static void on_progress(GObject *target, gsize done, gsize total, gpointer data)
     _tsc_compare_window_refresh_status(self);
 }
 
+/* The reader's corrections, saved beside the exports by the main window,
+ * on side s's fresh analysis `r`: the comparison (and its export) is of the
+ * results the reader corrected.  Returns the result to keep (r, or the
+ * edited one in its place); a refusal is stated in the viewport. */
+static tsc_series_result *apply_saved_edits(TscCompareWindow *self, Side *s, tsc_series_result *r)
+{
+    g_clear_pointer(&s->edits, g_free);
+    s->edits_of = NULL;
+    if (!self->app) return r;
+    g_autofree char *dir = tsc_viewer_prefs_dup_export_folder(tsc_viewer_app_get_prefs(self->app));
+    TscViewerEditsApplied got;
+    tsc_series_result *edited = tsc_viewer_edits_file_apply(
+        dir, model_for_method(self), self->method, tsc_viewer_study_get_index(s->study), s->series,
+        r, NULL, NULL, &got);
+    if (edited) {
+        s->edits =
+            g_strdup_printf("edited by %s (%zu edit%s)", *got.editor ? got.editor : "the reader",
+                            got.n_edits, got.n_edits == 1 ? "" : "s");
+        g_info("%s: %zu saved edit(s) applied", role_name(s == &self->side[1]), got.n_edits);
+        tsc_viewer_api()->series_result_free(r);
+        r = edited;
+    } else if (got.note && !got.editor) {
+        s->edits = g_strdup(got.note);
+        g_info("%s: %s", role_name(s == &self->side[1]), got.note);
+    }
+    if (s->edits) s->edits_of = r;
+    tsc_viewer_edits_applied_clear(&got);
+    return r;
+}
+
 static void on_analysed(GObject *source, GAsyncResult *res, gpointer data)
 {
     (void)source;
@@ -98,6 +129,8 @@ static void on_analysed(GObject *source, GAsyncResult *res, gpointer data)
             tsc_description d;
             tsc_viewer_describe_series(model_for_method(self), r, &d);
             s->error = g_strdup_printf("not analysed: %s", d.reason);
+        } else {
+            r = apply_saved_edits(self, s, r);
         }
         /* The view lends the result it draws: let go before it is replaced. */
         tsc_slice_view_set_result(s->view, NULL, NULL);

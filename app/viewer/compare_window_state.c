@@ -20,6 +20,12 @@ static void write_side_state(TscCompareWindow *self, int i, GKeyFile *kf)
     g_key_file_set_string(kf, g, "title-date", title[0] && title[1] ? title[1] : "");
     g_key_file_set_boolean(kf, g, "title-names-patient",
                            title[0] && title[1] && title[2] && !strstr(title[2], "hidden"));
+    const char *edits = side_edits(self, s);
+    const tsc_series_result *sr = side_result(self, s);
+    g_key_file_set_string(kf, g, "edits", edits ? edits : "");
+    g_key_file_set_boolean(kf, g, "edited", sr && tsc_viewer_api()->series_result_is_edited(sr));
+    g_key_file_set_boolean(kf, g, "title-says-edited",
+                           strstr(gtk_label_get_text(s->title), "edited by") != NULL);
     if (!s->have_series) return;
     g_key_file_set_integer(kf, g, "series", (int)s->series);
     g_key_file_set_integer(kf, g, "slice", (int)s->slice);
@@ -37,7 +43,6 @@ static void write_side_state(TscCompareWindow *self, int i, GKeyFile *kf)
     double zoom = 1;
     g_object_get(s->view, "zoom", &zoom, NULL);
     g_key_file_set_double(kf, g, "zoom", zoom);
-    const tsc_series_result *sr = side_result(self, s);
     if (sr)
         g_key_file_set_integer(kf, g, "lesions3d",
                                (int)tsc_viewer_api()->series_result_n_lesions3d(sr));

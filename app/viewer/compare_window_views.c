@@ -65,7 +65,9 @@ void _tsc_compare_window_refresh_side_labels(TscCompareWindow *self, int i)
     g_autofree char *who = deidentify(self) ? g_strdup("patient hidden")
                            : *name          ? g_strdup(name)
                                             : g_strdup("no patient name");
-    g_autofree char *title = g_strdup_printf("%s \xc2\xb7 %s \xc2\xb7 %s", role_name(i), date, who);
+    const char *edits = side_edits(self, s);
+    g_autofree char *title = g_strdup_printf("%s \xc2\xb7 %s \xc2\xb7 %s%s%s", role_name(i), date,
+                                             who, edits ? " \xc2\xb7 " : "", edits ? edits : "");
     gtk_label_set_text(s->title, title);
     if (!_tsc_compare_window_pair_shown(self)) {
         gtk_label_set_text(s->position, self->patient == PATIENT_REFUSED
@@ -288,6 +290,10 @@ void _tsc_compare_window_refresh_status(TscCompareWindow *self)
                                    d->total);
         else if (d->error)
             g_string_append_printf(s, "%s%s: %s", s->len ? " " : "", role_name(i), d->error);
+        /* Saved corrections that were refused: compared unedited, and said. */
+        const char *edits = side_edits(self, d);
+        if (edits && !tsc_viewer_api()->series_result_is_edited(side_result(self, d)))
+            g_string_append_printf(s, "%s%s: %s", s->len ? " " : "", role_name(i), edits);
     }
     if (_tsc_compare_window_pair_shown(self) && !self->side[0].analysing &&
         !self->side[1].analysing && self->method == TSC_METHOD_CNN && !model(self) && self->app &&

@@ -16,6 +16,8 @@
 
 #include <glib/gstdio.h>
 
+#include "viewer_edits_file.h"
+
 /* One edit with the memory its pointers name. */
 typedef struct {
     tsc_edit e;
@@ -91,10 +93,8 @@ static tsc_edit_file_info current_info(TscViewerWindow *self, int method, char *
 /* The edits file of the series on screen, in the export folder. */
 static char *edits_path(TscViewerWindow *self, const tsc_edit_file_info *in)
 {
-    char name[64];
-    tsc_viewer_api()->edit_file_name(in->study_uid, in->series_uid, name, sizeof name);
     g_autofree char *dir = tsc_viewer_prefs_dup_export_folder(self->prefs);
-    return g_build_filename(dir, name, NULL);
+    return tsc_viewer_edits_file_path(dir, in);
 }
 
 static void save_edits(TscViewerWindow *self, TscViewerEdits *ed)
@@ -147,41 +147,38 @@ static gboolean replay(TscViewerWindow *self, TscViewerEdits *ed)
     return TRUE;
 }
 
+static void keep_edit(const tsc_edit *e, gpointer data)
+{
+    g_ptr_array_add(((TscViewerEdits *)data)->list, owned_edit_new(e));
+}
+
 /* The saved edits of the series, when there are any and they were made on
- * this analysis; what happened is kept in ed->note. */
+ * this analysis (they stay on the list for undo); what happened is kept in
+ * ed->note. */
 static void restore(TscViewerWindow *self, TscViewerEdits *ed)
 {
-    const tsc_plugin_api *api = tsc_viewer_api();
-    char model_buf[256];
-    tsc_edit_file_info in = current_info(self, ed->method, model_buf, sizeof model_buf);
-    g_autofree char *path = edits_path(self, &in);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) return;
-    tsc_edit_file *f = NULL;
-    tsc_error err;
-    const tsc_edit *const *edits = NULL;
-    size_t n = 0;
-    tsc_status st = api->edit_file_load(path, &f, &err);
-    if (st == TSC_OK) st = api->edit_file_check(f, &in, &err);
-    if (st == TSC_OK)
-        st = api->study_edit_resolve(f, model_for(self, ed->method),
-                                     tsc_viewer_study_get_index(self->study), self->series, &edits,
-                                     &n, &err);
-    if (st == TSC_OK) {
-        for (size_t i = 0; i < n; i++) g_ptr_array_add(ed->list, owned_edit_new(edits[i]));
-        ed->n_applied = (guint)n;
-        const tsc_edit_file_info *fi = api->edit_file_get_info(f);
-        ed->editor = g_strdup(fi->editor);
-        ed->note = g_strdup_printf("%zu saved edit(s) of %s restored", n,
-                                   fi->editor[0] ? fi->editor : "the reader");
-    } else {
-        ed->note = g_strdup_printf("Saved edits not applied: %s", err.message);
-    }
-    if (f) api->edit_file_free(f);
+    g_autofree char *dir = tsc_viewer_prefs_dup_export_folder(self->prefs);
+    TscViewerEditsApplied got;
+    tsc_series_result *out = tsc_viewer_edits_file_apply(
+        dir, model_for(self, ed->method), ed->method, tsc_viewer_study_get_index(self->study),
+        self->series, ed->original->result, keep_edit, ed, &got);
+    if (!got.note) return;
+    ed->note = g_steal_pointer(&got.note);
     _tsc_viewer_window_show_toast(self, ed->note, FALSE);
-    if (ed->n_applied && !replay(self, ed)) {
+    if (got.editor) ed->editor = g_steal_pointer(&got.editor);
+    if (!out) {
+        /* Refused, or nothing left to replay: nothing to undo either. */
         g_ptr_array_set_size(ed->list, 0);
         ed->n_applied = 0;
+        tsc_viewer_edits_applied_clear(&got);
+        return;
     }
+    ed->n_applied = (guint)got.n_edits;
+    tsc_viewer_edits_applied_clear(&got);
+    g_info("series %zu: %u saved edit(s) restored", self->series, ed->n_applied);
+    ed->shown = out;
+    tsc_viewer_study_take_series_result(self->study, ed->method, ed->series, out);
+    _tsc_viewer_window_refresh_all(self);
 }
 
 /* The edits of the series on screen (kept per method and series of the

@@ -125,6 +125,9 @@ static std::string rano_text(const tsc_dicom_comparison &cmp)
     std::string s = std::string("RANO ") + tsc_rano_category_to_string(cmp.rano) + " (" +
                     tsc_rano_category_name(cmp.rano) + "), " + TSC_RANO_SUGGESTION_LABEL;
     if (cmp.rano_reason && cmp.rano_reason[0]) s += std::string(": ") + cmp.rano_reason;
+    /* The core's reason says "mm²": the SR has no SpecificCharacterSet for
+     * UTF-8 (dciodvfy refuses the byte), and its totals say "mm2" already. */
+    for (size_t at; (at = s.find("\xc2\xb2")) != std::string::npos;) s.replace(at, 2, "2");
     return s + ". Rules: " + TSC_RANO_RULES;
 }
 

@@ -4,7 +4,7 @@
  * CLI's comparison tests (tests/compare/compare_phantom.c): a baseline with
  * 2 mm slices from z = 0 and follow-ups with 3 mm slices from z = 1, so
  * that positions and indices differ.  Included by viewer_gui_test.c, whose
- * helpers it uses. */
+ * helpers it uses, after viewer_gui_edits.c (EditState). */
 #include "compare_phantom.h"
 
 /* A phantom study `name` under the case's folder; NULL (after saying why)
@@ -397,6 +397,103 @@ static int test_compare_refuses_another_patient_until_confirmed(void)
     CHECK(g_str_equal(check3, "refused") && !g_key_file_get_boolean(no, "compare", "shown", NULL) &&
               !g_key_file_get_boolean(no, "compare", "compared", NULL),
           "declined: %s", check3);
+    viewer_stop(v);
+    return 0;
+}
+
+/* The follow-up lesion number of the first row saying `change` ("–/3": 3),
+ * or 0. */
+static int followup_number(char **rows, const char *change)
+{
+    for (char **r = rows; *r; r++) {
+        g_auto(GStrv) cells = g_strsplit(*r, "|", -1);
+        if (!cells[0] || !cells[1] || !g_str_equal(cells[1], change)) continue;
+        const char *slash = strchr(cells[0], '/');
+        return slash ? atoi(slash + 1) : 0;
+    }
+    return 0;
+}
+
+/* The reader's corrections reach the comparison: the follow-up's new
+ * lesion, rejected in the main window (saved beside the exports), is gone
+ * from the change table, the RANO suggestion follows, the viewport says
+ * whose edits these are, and the exported SR is still a valid IOD. */
+static int test_compare_uses_the_readers_saved_edits(void)
+{
+    g_autofree char *base = NULL, *follow = NULL;
+    int made = make_progression_pair(&base, &follow);
+    if (made) return made;
+    Viewer *v = viewer_start(follow, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "editor-name", g_variant_new_string("Dr Compare"));
+    /* Unedited: which follow-up lesion is the new one. */
+    CHECK(viewer_action(v, "compare-open", g_variant_new("(ss)", base, follow)), "compare-open");
+    g_autoptr(GKeyFile) kf0 = viewer_state(v, "unedited");
+    CHECK(kf0 && g_key_file_get_boolean(kf0, "compare", "compared", NULL), "not compared");
+    int n0 = 0;
+    g_auto(GStrv) rows0 = table_rows(kf0, &n0);
+    int lesion = followup_number(rows0, "new");
+    g_autofree char *cat0 = kf_str(kf0, "compare", "rano-category");
+    CHECK(lesion > 0 && g_str_equal(cat0, "PD"), "no new lesion (%d) or not PD (%s)", lesion, cat0);
+    CHECK(!g_key_file_get_boolean(kf0, "compare-followup", "edited", NULL),
+          "edited before any edit");
+
+    /* The reader rejects it in the main window: the edits file is saved. */
+    viewer_action(v, "analyze-series", NULL);
+    EditState es = {0};
+    CHECK(edit_state(v, "analysed", &es), "no state after the analysis");
+    edit_state_clear(&es);
+    viewer_action(v, "reject-lesion", g_variant_new("(is)", lesion, "False positive"));
+    CHECK(edit_state(v, "rejected", &es), "no state after rejecting");
+    gboolean rejected = es.edited && es.rejected == 1;
+    gboolean saved = g_file_test(es.file, G_FILE_TEST_EXISTS);
+    edit_state_clear(&es);
+    CHECK(rejected && saved, "lesion %d not rejected, or its edits not saved", lesion);
+
+    /* The same pair again: compared with the reader's correction. */
+    viewer_action(v, "compare-open", g_variant_new("(ss)", base, follow));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "edited");
+    CHECK(kf && g_key_file_get_boolean(kf, "compare", "compared", NULL), "not compared");
+    int n = 0;
+    g_auto(GStrv) rows = table_rows(kf, &n);
+    CHECK(n == n0 - 1 && rows_with_change(rows, "new") == 0 &&
+              rows_with_change(rows, "matched") == 2,
+          "%d lines, %d new (want the new lesion gone)", n, rows_with_change(rows, "new"));
+    CHECK(g_key_file_get_integer(kf, "compare", "new", NULL) == 0, "the totals still count it");
+    g_autofree char *cat = kf_str(kf, "compare", "rano-category");
+    g_autofree char *label = kf_str(kf, "compare", "rano-label");
+    printf("  %s\n", label);
+    /* Without the new lesion: the sum of products grows 12 % (under 25 %), stable. */
+    CHECK(g_str_equal(cat, "SD"), "category %s without the new lesion", cat);
+    g_autofree char *edits = kf_str(kf, "compare-followup", "edits");
+    printf("  follow-up: %s\n", edits);
+    CHECK(g_key_file_get_boolean(kf, "compare-followup", "edited", NULL) &&
+              g_key_file_get_boolean(kf, "compare-followup", "title-says-edited", NULL) &&
+              g_str_equal(edits, "edited by Dr Compare (1 edit)"),
+          "the follow-up does not say it is edited: '%s'", edits);
+    CHECK(!g_key_file_get_boolean(kf, "compare-baseline", "edited", NULL),
+          "the baseline says it is edited");
+    Shot *shot = viewer_shot(v, "compare-edited");
+    CHECK(shot, "no screenshot");
+    shot_free(shot);
+
+    /* The export carries the edited results; its SR is a valid IOD. */
+    g_autofree char *exports = g_build_filename(workdir, "edited-exports", NULL);
+    viewer_action(v, "compare-export", g_variant_new_string(exports));
+    g_autoptr(GKeyFile) done = viewer_state(v, "exported");
+    g_autofree char *folder = done ? kf_str(done, "compare", "export-folder") : g_strdup("");
+    g_autofree char *msg = done ? kf_str(done, "compare", "export-message") : g_strdup("");
+    printf("  %s\n", msg);
+    g_autofree char *sr = g_build_filename(folder, "comparison_sr.dcm", NULL);
+    CHECK(*folder && g_file_test(sr, G_FILE_TEST_EXISTS), "no SR exported: %s", msg);
+    if (system("command -v dciodvfy >/dev/null 2>&1") == 0) {
+        g_autofree char *cmd = g_strdup_printf("sh -c \"dciodvfy '%s' 2>&1 | grep '^Error'\"", sr);
+        g_autofree char *errors = NULL;
+        g_spawn_command_line_sync(cmd, &errors, NULL, NULL, NULL);
+        CHECK(!errors || !*errors, "dciodvfy finds errors in the SR:\n%s", errors);
+    } else {
+        printf("  dciodvfy (dicom3tools) is not installed: the SR's IOD is not checked\n");
+    }
     viewer_stop(v);
     return 0;
 }

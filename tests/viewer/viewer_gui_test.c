@@ -3556,10 +3556,10 @@ static int test_pacs_move_retrieve_opens_the_study(void)
 #include "viewer_gui_tags.c"
 /* Results stored with the study shown as analysed. */
 #include "viewer_gui_stored.c"
-/* The prior comparison. */
-#include "viewer_gui_compare.c"
 /* The reader's corrections. */
 #include "viewer_gui_edits.c"
+/* The prior comparison (with the corrections' EditState). */
+#include "viewer_gui_compare.c"
 
 static const struct {
     const char *name;
@@ -3589,7 +3589,9 @@ static const struct {
      test_compare_scrolling_moves_the_other_to_the_nearest_position},
     {"viewer_compare_refuses_another_patient_until_confirmed",
      test_compare_refuses_another_patient_until_confirmed},
-    {"viewer_edits_reject_brush_undo_redo_and_restore", test_edits_reject_brush_undo_redo_and_restore},
+    {"viewer_compare_uses_the_readers_saved_edits", test_compare_uses_the_readers_saved_edits},
+    {"viewer_edits_reject_brush_undo_redo_and_restore",
+     test_edits_reject_brush_undo_redo_and_restore},
     {"viewer_left_drag_sets_window_level_and_a_click_analyses", test_left_drag_sets_window_level},
     {"viewer_keys_navigate_slices_after_the_slider", test_keys_navigate_after_the_slider},
     {"viewer_labels_baseline_methods_for_comparison_only", test_baseline_methods_are_labelled},
