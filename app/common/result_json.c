@@ -273,7 +273,7 @@ void tsc_result_json_add_edits(cJSON *js, const tsc_plugin_api *api, const tsc_m
     cJSON *rej = cJSON_AddArrayToObject(o, "rejected_lesions");
     for (size_t i = 0; i < api->series_result_n_rejected(sr); i++) {
         const tsc_rejected_lesion *rl = api->series_result_get_rejected(sr, i);
-        cJSON *l = lesion3d_json(api, model, &rl->info, rl->lesion);
+        cJSON *l = lesion3d_json(api, model, rl->info, rl->lesion);
         cJSON_AddStringToObject(l, "reason", rl->reason);
         cJSON_AddItemToArray(rej, l);
     }

@@ -114,6 +114,12 @@ static void on_analysed(GObject *source, GAsyncResult *res, gpointer data)
     const tsc_plugin_api *api = tsc_viewer_api();
     if (!self || self->side[j->side].series != j->series) {
         if (r) api->series_result_free(r);
+        /* The reader chose another series of that side while this one ran:
+         * its analysis starts now (it waited for this one to end). */
+        if (self) {
+            self->side[j->side].analysing = FALSE;
+            _tsc_compare_window_analyse(self, j->side);
+        }
         return;
     }
     Side *s = &self->side[j->side];

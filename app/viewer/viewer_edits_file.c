@@ -56,6 +56,7 @@ tsc_series_result *tsc_viewer_edits_file_apply(const char *export_folder, const 
                                     editor[0] ? editor : "the reader");
     } else {
         out->note = g_strdup_printf("Saved edits not applied: %s", err.message);
+        out->refused = TRUE;
     }
     if (f) api->edit_file_free(f);
     return edited;

@@ -25,6 +25,8 @@ typedef struct {
     char *editor;  /* who made them ("" when the file does not say); NULL without edits */
     gsize n_edits; /* how many were applied */
     char *note;    /* one line: what happened, or why they were not applied; NULL without a file */
+    gboolean
+        refused; /* a file is there but was not applied (another method or model, unreadable) */
 } TscViewerEditsApplied;
 
 void tsc_viewer_edits_applied_clear(TscViewerEditsApplied *a);

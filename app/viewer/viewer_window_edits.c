@@ -54,6 +54,9 @@ struct _TscViewerEdits {
     guint n_applied;
     char *editor; /* who made them: the saved file's, then whoever edits next */
     char *note;   /* what the restore said ("" when nothing) */
+    /* A saved file was refused: it is moved aside, not overwritten, when
+     * these edits are first saved. */
+    gboolean keep_refused;
 };
 
 static void edits_free(TscViewerEdits *ed)
@@ -108,7 +111,26 @@ static void save_edits(TscViewerWindow *self, TscViewerEdits *ed)
     g_autofree const tsc_edit **list = g_new0(const tsc_edit *, ed->n_applied + 1);
     for (guint i = 0; i < ed->n_applied; i++)
         list[i] = &((OwnedEdit *)g_ptr_array_index(ed->list, i))->e;
-    tsc_error err;
+    tsc_error err = {0};
+    if (ed->keep_refused && g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_local();
+        g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+        g_autofree char *stem =
+            g_strndup(path, strlen(path) - (g_str_has_suffix(path, ".json") ? 5 : 0));
+        g_autofree char *aside = g_strdup_printf("%s.not-applied-%s.json", stem, stamp);
+        if (g_rename(path, aside) != 0) {
+            _tsc_viewer_window_show_toast(self,
+                                          "The edits were not saved: the earlier edits file, made "
+                                          "on another analysis, could not be kept aside",
+                                          FALSE);
+            return;
+        }
+        g_autofree char *base = g_path_get_basename(aside);
+        g_autofree char *text =
+            g_strdup_printf("The earlier edits (made on another analysis) are kept as %s", base);
+        _tsc_viewer_window_show_toast(self, text, FALSE);
+    }
+    ed->keep_refused = FALSE;
     if (g_mkdir_with_parents(dir, 0755) != 0 ||
         api->study_edit_save(path, &in, model_for(self, ed->method), list, ed->n_applied,
                              tsc_viewer_study_get_index(self->study), self->series,
@@ -166,6 +188,7 @@ static void restore(TscViewerWindow *self, TscViewerEdits *ed)
     ed->note = g_steal_pointer(&got.note);
     _tsc_viewer_window_show_toast(self, ed->note, FALSE);
     if (got.editor) ed->editor = g_steal_pointer(&got.editor);
+    ed->keep_refused = got.refused;
     if (!out) {
         /* Refused, or nothing left to replay: nothing to undo either. */
         g_ptr_array_set_size(ed->list, 0);

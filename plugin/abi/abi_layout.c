@@ -761,11 +761,11 @@ TSC__AT(tsc_edit_file_info, editor, 48);
 TSC__AT(tsc_edit_file_info, saved_at, 56);
 
 /* tsc_rejected_lesion: returned by pointer (version 11); grows at the end */
-TSC__GROWN(tsc_rejected_lesion, 184);
+TSC__GROWN(tsc_rejected_lesion, 32);
 TSC__AT(tsc_rejected_lesion, struct_size, 0);
 TSC__AT(tsc_rejected_lesion, lesion, 8);
 TSC__AT(tsc_rejected_lesion, info, 16);
-TSC__AT(tsc_rejected_lesion, reason, 176);
+TSC__AT(tsc_rejected_lesion, reason, 24);
 
 /* tsc_dicom_tag: lent by pointer (version 8) */
 TSC__GROWN(tsc_dicom_tag, 48);

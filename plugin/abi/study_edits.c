@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "render_private.h"
+
 tsc_edit_file_info tsc_study_edit_info(const tsc_model *model, tsc_method method,
                                        const tsc_dicom_index *index, size_t series, char *model_buf,
                                        size_t size)
@@ -46,7 +48,9 @@ tsc_status tsc_study_edit_save(const char *path, const tsc_edit_file_info *info,
     const char **uids = NULL;
     int *frames = NULL;
     size_t n = 0;
-    tsc_status st = slice_keys(index, series, &uids, &frames, &n, err);
+    /* Never into the study's own folders, like every other output. */
+    tsc_status st = tsc__check_outside_inputs(index, path, 0, err);
+    if (st == TSC_OK) st = slice_keys(index, series, &uids, &frames, &n, err);
     if (st == TSC_OK)
         st = tsc_edit_file_save(path, info, model, edits, n_edits, uids, frames, n, err);
     free(uids);

@@ -524,7 +524,8 @@ typedef struct tsc_plugin_api {
      * what it states about a result of `model`/`method` (the UIDs, the
      * method, "<name> <version>" written into model_buf), and save and
      * resolve on the series' own slices (edit_file_save, edit_file_resolve
-     * with each slice's SOP instance and frame). */
+     * with each slice's SOP instance and frame); study_edit_save refuses
+     * (TSC_EINVAL) a path inside one of the study's input folders. */
     tsc_edit_file_info (*study_edit_info)(const tsc_model *model, tsc_method method,
                                           const tsc_dicom_index *index, size_t series,
                                           char *model_buf, size_t size);

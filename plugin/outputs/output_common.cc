@@ -25,6 +25,7 @@
 
 #include "render_private.h"
 #include "tsc_deid.h"
+#include "tsc_edit.h"
 #include "uid_private.h"
 
 namespace tsc_out {
@@ -264,6 +265,16 @@ static void identity(Context &c)
     }
     c.utf8 = non_ascii(c.patient_name) || non_ascii(c.study_description) ||
              non_ascii(c.se->description);
+    /* The reader's name and reasons are free text too (SR observer, SEG
+     * content creator, the edits' comments). */
+    if (c.opt.observer && non_ascii(c.opt.observer)) c.utf8 = true;
+    if (c.r && tsc_series_result_is_edited(c.r)) {
+        if (non_ascii(tsc_series_result_get_editor(c.r))) c.utf8 = true;
+        for (size_t i = 0; i < tsc_series_result_n_rejected(c.r); i++) {
+            const char *why = tsc_series_result_get_rejected(c.r, i)->reason;
+            if (why && non_ascii(why)) c.utf8 = true;
+        }
+    }
     OFDateTime now = OFDateTime::getCurrentDateTime();
     OFString d, t;
     now.getDate().getISOFormattedDate(d, OFFalse);

@@ -9,6 +9,8 @@
 #include "output_private.h"
 #include "render_private.h"
 
+#include <algorithm>
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmsr/codes/dcm.h>
@@ -83,7 +85,10 @@ std::string editor_pn(const Context &c)
     std::string name = tsc_series_result_get_editor(c.r);
     if (name.empty() && c.opt.observer) name = c.opt.observer;
     if (!name.empty() && name.find('^') == std::string::npos) name += "^";
-    return name.substr(0, 64);
+    /* PN holds 64 characters: cut on a UTF-8 character boundary. */
+    size_t len = std::min<size_t>(name.size(), 64);
+    while (len > 0 && len < name.size() && ((unsigned char)name[len] & 0xC0) == 0x80) len--;
+    return name.substr(0, len);
 }
 
 /* The reader's edits as document-level comments: one line for all of them
@@ -97,7 +102,7 @@ static std::vector<std::string> edit_comments(const Context &c)
     out.push_back(tsc_series_result_describe_edits(c.r, !c.opt.deidentify, buf, sizeof buf));
     for (size_t i = 0; i < tsc_series_result_n_rejected(c.r); i++) {
         const tsc_rejected_lesion *rl = tsc_series_result_get_rejected(c.r, i);
-        const tsc_lesion3d_info &l = rl->info;
+        const tsc_lesion3d_info &l = *rl->info;
         std::string type = "tumour";
         if (c.model && l.label < tsc_model_n_classes(c.model) &&
             l.label != tsc_model_get_no_tumor_class(c.model))

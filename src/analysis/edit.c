@@ -14,6 +14,7 @@ struct tsc__edit_record {
     char *editor;
     unsigned *slice_edits; /* per slice, TSC_SLICE_* */
     tsc_rejected_lesion *rejected;
+    tsc_lesion3d_info *rejected_info; /* behind rejected[i].info */
     char **reasons; /* owned strings behind rejected[i].reason */
     size_t n_rejected;
     size_t *origin; /* per 3D lesion of the edited result */
@@ -27,6 +28,7 @@ void tsc__edit_record_free(struct tsc__edit_record *rec)
     for (size_t i = 0; rec->reasons && i < rec->n_rejected; i++) free(rec->reasons[i]);
     free(rec->reasons);
     free(rec->rejected);
+    free(rec->rejected_info);
     free(rec->slice_edits);
     free(rec->origin);
     free(rec->accepted);
@@ -141,6 +143,9 @@ static void stroke(tsc_result *s, const tsc_edit *e)
         tsc_point a = e->points[q], b = e->points[e->n_points > 1 ? q + 1 : q];
         double x0 = fmin(a.x, b.x) - e->radius_mm / dx, x1 = fmax(a.x, b.x) + e->radius_mm / dx;
         double y0 = fmin(a.y, b.y) - e->radius_mm / dy, y1 = fmax(a.y, b.y) + e->radius_mm / dy;
+        /* Clamped in double first: a point far off the image (an edits file
+         * is untrusted) must not overflow the int conversion. */
+        if (x1 < 0 || y1 < 0 || x0 > s->cols - 1 || y0 > s->rows - 1) continue;
         int cx0 = (int)fmax(0, floor(x0)), cx1 = (int)fmin(s->cols - 1, ceil(x1));
         int cy0 = (int)fmax(0, floor(y0)), cy1 = (int)fmin(s->rows - 1, ceil(y1));
         for (int y = cy0; y <= cy1; y++)
@@ -342,10 +347,12 @@ tsc_status tsc_series_result_apply_edits(const tsc_model *model, const tsc_serie
     if (!(r = copy_slices(o))) goto oom;
     rec->slice_edits = calloc(n ? n : 1, sizeof *rec->slice_edits);
     rec->rejected = calloc(n_reject + 1, sizeof *rec->rejected);
+    rec->rejected_info = calloc(n_reject + 1, sizeof *rec->rejected_info);
     rec->reasons = calloc(n_reject + 1, sizeof *rec->reasons);
     rec->editor = dup_str(editor);
     rec->accepted = calloc(o->n_lesions3d + 1, 1);
-    if (!rec->slice_edits || !rec->rejected || !rec->reasons || !rec->editor || !rec->accepted)
+    if (!rec->slice_edits || !rec->rejected || !rec->rejected_info || !rec->reasons ||
+        !rec->editor || !rec->accepted)
         goto oom;
     for (size_t l = 0; l < o->n_lesions3d; l++) {
         rec->accepted[l] = rejected[l] == LESION_ACCEPTED;
@@ -378,7 +385,8 @@ tsc_status tsc_series_result_apply_edits(const tsc_model *model, const tsc_serie
             tsc_rejected_lesion *rl = &rec->rejected[rec->n_rejected];
             rl->struct_size = sizeof *rl;
             rl->lesion = e->lesion;
-            rl->info = o->lesions3d[e->lesion];
+            rec->rejected_info[rec->n_rejected] = o->lesions3d[e->lesion];
+            rl->info = &rec->rejected_info[rec->n_rejected];
             if (!(rec->reasons[rec->n_rejected] = dup_str(e->reason))) goto oom;
             rl->reason = rec->reasons[rec->n_rejected++];
             for (size_t k = 0; k < n; k++) {

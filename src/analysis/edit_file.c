@@ -3,6 +3,7 @@
  * the series' UIDs and each stroke's SOP instance (docs/RESULT_FORMAT.md). */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,9 @@ static tsc_status read_edit(const char *path, size_t i, const cJSON *o, file_edi
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "radius_mm");
     const cJSON *pts = cJSON_GetObjectItemCaseSensitive(o, "points");
     double slice = index_of(o, "slice"), frame = index_of(o, "frame");
+    if (frame > INT_MAX)
+        return tsc_error_set(err, TSC_EFORMAT, "%s: edit %zu (%s) names frame %.0f, out of range",
+                             path, i, k, frame);
     if (!cJSON_IsNumber(r) || !cJSON_IsArray(pts) || slice < 0)
         return tsc_error_set(err, TSC_EFORMAT,
                              "%s: edit %zu (%s) needs slice, radius_mm and points", path, i, k);

@@ -78,6 +78,15 @@ tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error
     const int64_t *dims =
         tsc_nn_model_n_inputs(nn) == 1 ? tsc_nn_model_get_input_shape(nn, 0, &rank) : NULL;
     e->batch = dims && rank == 4 && dims[0] > 0 ? (size_t)dims[0] : 1;
+    /* A fixed batch other than 1 cannot serve a click (one slice, or two
+     * with the flip): refused at load, as before series batching. */
+    if (e->batch != 1 && e->batch != (size_t)p.batch) {
+        st = tsc_error_set(err, TSC_EFORMAT,
+                           "model %s: the network takes a fixed batch of %zu images; export it "
+                           "with batch 1 or a symbolic batch axis",
+                           mf->name, e->batch);
+        goto fail;
+    }
     /* The network must take N×1×S×S images and give the outputs the
      * manifest names, of the sizes it promises, N times. */
     if (!dims || rank != 4 || tsc_nn_model_input_size(nn, 0) != e->batch * S * S) {

@@ -64,7 +64,10 @@ tsc_edit tsc_edit_default(void);
 typedef struct tsc_rejected_lesion {
     size_t struct_size;     /* sizeof(tsc_rejected_lesion) */
     size_t lesion;          /* its index in the unedited result */
-    tsc_lesion3d_info info; /* its measurements there */
+    /* Its measurements there, by pointer: tsc_lesion3d_info may grow at its
+     * end (docs/PLUGIN_ABI.md rule 5), which a member by value would not
+     * allow.  Owned by the edited result. */
+    const tsc_lesion3d_info *info;
     const char *reason;     /* "" when none was given */
 } tsc_rejected_lesion;
 

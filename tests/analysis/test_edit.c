@@ -146,7 +146,7 @@ TSC_TEST(edit_rejecting_a_lesion_removes_its_volume_and_keeps_it_listed_as_rejec
     REQUIRE(tsc_series_result_n_rejected(r) == 1);
     const tsc_rejected_lesion *rl = tsc_series_result_get_rejected(r, 0);
     CHECK(rl->lesion == 0);
-    CHECK(rl->info.volume_ml == a.volume_ml);
+    CHECK(rl->info->volume_ml == a.volume_ml);
     CHECK(!strcmp(rl->reason, "false positive: vessel"));
     /* Slice 1 showed only A: no tumour now, said without a model probability. */
     const tsc_result *s1 = tsc_series_result_get_slice(r, 1);
@@ -337,9 +337,31 @@ TSC_TEST(edit_accepting_a_lesion_keeps_its_mask_and_is_stated)
     tsc_model_free(m);
 }
 
+/* An edits file is untrusted: a stroke far off the image (beyond an int)
+ * paints nothing and returns at once, and one across it paints the row it
+ * crosses. */
+TSC_TEST(edit_stroke_far_off_the_image_paints_nothing_and_ends)
+{
+    tsc_model *m = load_phantom_model();
+    tsc_series_result *o = make_original(m);
+    tsc_point far[] = {{1e15, 1e15}, {2e15, -1e15}}, across[] = {{-1e12, 10}, {1e12, 10}};
+    tsc_edit e[2] = {stroke(TSC_EDIT_PAINT, 5, far, 2, 3.0),
+                     stroke(TSC_EDIT_PAINT, 5, across, 2, 1.0)};
+    const tsc_edit *first[] = {&e[0]}, *both[] = {&e[0], &e[1]};
+    tsc_series_result *r = apply(m, o, first, 1);
+    CHECK(mask_pixels(r, 5) == mask_pixels(o, 5));
+    tsc_series_result *r2 = apply(m, o, both, 2);
+    CHECK(mask_pixels(r2, 5) > mask_pixels(o, 5));
+    tsc_series_result_free(r);
+    tsc_series_result_free(r2);
+    tsc_series_result_free(o);
+    tsc_model_free(m);
+}
+
 TSC_TEST_MAIN(TSC_CASE(edit_rejecting_a_lesion_removes_its_volume_and_keeps_it_listed_as_rejected),
               TSC_CASE(edit_erasing_a_whole_lesion_makes_the_slice_no_tumour),
               TSC_CASE(edit_painting_a_disc_of_radius_r_adds_pi_r_squared_and_the_volume_follows),
               TSC_CASE(edit_replaying_all_but_the_last_edit_equals_undo),
               TSC_CASE(edit_bad_indices_are_refused_with_a_message),
-              TSC_CASE(edit_accepting_a_lesion_keeps_its_mask_and_is_stated))
+              TSC_CASE(edit_accepting_a_lesion_keeps_its_mask_and_is_stated),
+              TSC_CASE(edit_stroke_far_off_the_image_paints_nothing_and_ends))
