@@ -238,6 +238,12 @@ void write_seg(Context &c, const std::string &path)
 
     DcmFileFormat ff;
     check(seg->writeDataset(*ff.getDataset()), "writing the segmentation");
+    /* The macro checks the creator's name as ASCII and writes one outside
+     * it (an editor "Zoë") empty: it goes in as it is, under the ISO_IR 192
+     * apply_identity declares for it. */
+    if (!creator.empty())
+        check(ff.getDataset()->putAndInsertString(DCM_ContentCreatorName, creator.c_str()),
+              "the content creator's name");
     DcmSequenceOfItems *per = nullptr;
     if (ff.getDataset()->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per).good())
         for (unsigned long i = 0; i < per->card() && i < source_frame.size(); i++) {

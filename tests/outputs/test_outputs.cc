@@ -1416,7 +1416,70 @@ TSC_TEST(outputs_edited_result_seg_is_semiautomatic_and_sr_states_the_edits)
     CHECK(tsc_report_series_png(png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_OK);
 }
 
+/* An editor's name and a rejection reason outside ASCII (the viewer takes
+ * them from the preferences and a text field): the SR and the SEG declare
+ * SpecificCharacterSet ISO_IR 192, read back with the same characters, and
+ * pass dciodvfy. */
+TSC_TEST(outputs_edited_sr_with_non_ascii_editor_and_reason_declares_utf8)
+{
+    Fixture f;
+    setup(f, true, false, nullptr, false);
+    REQUIRE(tsc_series_result_n_lesions3d(f.sr) == 1);
+    tsc_point paint_at = {40, 40};
+    tsc_edit e[2] = {tsc_edit_default(), tsc_edit_default()};
+    e[0].kind = TSC_EDIT_REJECT;
+    e[0].lesion = 0;
+    e[0].reason = "faux positif \xe2\x80\x94 vaisseau, 12 mm\xc2\xb2";
+    e[1].kind = TSC_EDIT_PAINT;
+    e[1].slice = 7;
+    e[1].points = &paint_at;
+    e[1].n_points = 1;
+    e[1].radius_mm = 6;
+    const tsc_edit *list[] = {&e[0], &e[1]};
+    const char *editor = "Zo\xc3\xab M\xc3\xbcller";
+    tsc_series_result *edited = nullptr;
+    tsc_error err;
+    REQUIRE(tsc_series_result_apply_edits(f.model, f.sr, list, 2, editor, &edited, &err) ==
+            TSC_OK);
+    tsc_series_result_free(f.sr);
+    f.sr = edited;
+    tsc_report_options o = tsc_report_default_options();
+    tsc_status written =
+        tsc_write_dicom_outputs(f.out.c_str(), f.model, f.ix, 0, f.sr, &o, &f.written, &err);
+    if (written != TSC_OK) fprintf(stderr, "%s\n", err.message);
+    REQUIRE(written == TSC_OK);
+    REQUIRE(f.written.seg_path[0]);
+
+    DcmFileFormat sr_ff, seg_ff;
+    DcmDataset *sr = load(sr_ff, f.written.sr_path);
+    DcmDataset *seg = load(seg_ff, f.written.seg_path);
+    CHECK(get(sr, DCM_SpecificCharacterSet) == "ISO_IR 192");
+    CHECK(get(seg, DCM_SpecificCharacterSet) == "ISO_IR 192");
+    CHECK(get(seg, DCM_ContentCreatorName) == std::string(editor) + "^");
+    DSRDocument doc;
+    REQUIRE(doc.read(*sr).good());
+    CHECK(doc.getSpecificCharacterSetType() == DSRTypes::CS_UTF8);
+    bool observer = false, reason = false;
+    DSRDocumentTree &tree = doc.getTree();
+    if (tree.gotoRoot() > 0) {
+        do {
+            const DSRContentItem &item = tree.getCurrentContentItem();
+            std::string code = item.getConceptName().getCodeValue().c_str();
+            std::string text = item.getStringValue().c_str();
+            if (item.getValueType() == DSRTypes::VT_PName && code == "121008")
+                observer |= text == std::string(editor) + "^";
+            if (item.getValueType() == DSRTypes::VT_Text && code == "121106")
+                reason |= text.find(e[0].reason) != std::string::npos;
+        } while (tree.iterate() > 0);
+    }
+    CHECK(observer);
+    CHECK(reason);
+    check_dciodvfy(f.written.sr_path);
+    check_dciodvfy(f.written.seg_path);
+}
+
 TSC_TEST_MAIN(TSC_CASE(outputs_edited_result_seg_is_semiautomatic_and_sr_states_the_edits),
+              TSC_CASE(outputs_edited_sr_with_non_ascii_editor_and_reason_declares_utf8),
               TSC_CASE(outputs_seg_passes_dciodvfy),
               TSC_CASE(outputs_seg_of_threshold_method_passes_dciodvfy),
               TSC_CASE(outputs_sc_passes_dciodvfy), TSC_CASE(outputs_sr_passes_dciodvfy),
