@@ -32,6 +32,7 @@ struct _TscFindingsPanel {
     /* Per 3D lesion, Accept and Reject… (win.accept-lesion, win.reject-lesion-ask),
      * and the reader's edits in one line. */
     GtkWidget *r_acts[MAX_LISTED], *r_accept[MAX_LISTED], *r_reject[MAX_LISTED], *r_edited;
+    GtkWidget *r_measuring; /* the reader's corrections are being measured again */
     /* A stored result (structured report) of the series, computed elsewhere. */
     GtkWidget *stored_box, *stored_text;
     /* Where the result shown came from, when it is not this viewer's. */
@@ -223,6 +224,12 @@ static void hide_series(TscFindingsPanel *self)
     }
 }
 
+void tsc_findings_panel_set_measuring(TscFindingsPanel *self, gboolean measuring)
+{
+    g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
+    gtk_widget_set_visible(self->r_measuring, measuring);
+}
+
 void tsc_findings_panel_set_editable(TscFindingsPanel *self, gboolean editable)
 {
     g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
@@ -382,6 +389,7 @@ const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText 
     case TSC_FINDINGS_TEXT_SLICE_SCOPE: shown = label = self->s_scope; break;
     case TSC_FINDINGS_TEXT_SERIES_VERDICT: shown = label = self->r_banner; break;
     case TSC_FINDINGS_TEXT_PROVENANCE: shown = label = self->provenance; break;
+    case TSC_FINDINGS_TEXT_MEASURING: shown = label = self->r_measuring; break;
     case TSC_FINDINGS_TEXT_STORED:
         shown = self->stored_box;
         label = self->stored_text;
@@ -487,6 +495,8 @@ static void tsc_findings_panel_init(TscFindingsPanel *self)
     }
     self->r_edited = label(NULL, "dim-label");
     gtk_box_append(GTK_BOX(self->series_box), self->r_edited);
+    self->r_measuring = label("Measuring the corrections again\u2026", "dim-label");
+    gtk_box_append(GTK_BOX(self->series_box), self->r_measuring);
     self->r_more = label(NULL, "dim-label");
     gtk_box_append(GTK_BOX(self->series_box), self->r_more);
     for (GtkWidget *c = gtk_widget_get_next_sibling(gtk_widget_get_first_child(self->series_box)); c;

@@ -27,6 +27,10 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
  * reader may correct: each 3D lesion then has Accept and Reject… buttons
  * (win.accept-lesion, win.reject-lesion-ask with the lesion's number). */
 void tsc_findings_panel_set_editable(TscFindingsPanel *self, gboolean editable);
+/* Says, under the series' findings, that the reader's corrections are
+ * being measured again (the findings shown are those before the last
+ * edit). */
+void tsc_findings_panel_set_measuring(TscFindingsPanel *self, gboolean measuring);
 /* Why the series on screen is outside the model's scope (NULL: in scope);
  * `forced`: the user asked for analysis anyway (research use). */
 void tsc_findings_panel_set_scope(TscFindingsPanel *self, const char *reason, gboolean forced);
@@ -54,6 +58,7 @@ typedef enum {
     TSC_FINDINGS_TEXT_KEY_SLICE,  /* the key slice button's label */
     TSC_FINDINGS_TEXT_STORED,     /* the stored report's text */
     TSC_FINDINGS_TEXT_PROVENANCE, /* where the result shown came from */
+    TSC_FINDINGS_TEXT_MEASURING,  /* "Measuring the corrections again…" while they are */
 } TscFindingsText;
 /* The text `which` as shown ("" when hidden; borrowed). */
 const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText which);

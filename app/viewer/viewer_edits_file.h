@@ -30,17 +30,44 @@ typedef struct {
 } TscViewerEditsApplied;
 
 void tsc_viewer_edits_applied_clear(TscViewerEditsApplied *a);
+/* The saved edits turned out not to apply (the replay failed with `why`):
+ * `a` says so, as a refused file. */
+void tsc_viewer_edits_applied_refuse(TscViewerEditsApplied *a, const char *why);
 
-/* The edits saved in `export_folder` for series `series` of `index`, when
- * the file says they were made on the analysis `result` is (same study and
- * series UIDs, method and model), applied on `result`: a new series result
- * measured again, or NULL (nothing saved, or refused: out->note says why).
- * `visit` (may be NULL) sees each edit that is applied. */
+/* The edits saved in `export_folder` for series `series` of `index`, read,
+ * checked (made on this method and model, for these study and series UIDs)
+ * and resolved on the series' slices, without replaying them: `visit` (may
+ * be NULL) sees each edit when they apply.  FALSE when there is no file;
+ * else out->note says what happened and out->refused whether the file was
+ * refused.  No GTK: callable from any thread. */
+gboolean tsc_viewer_edits_file_read(const char *export_folder, const tsc_model *model, int method,
+                                    const tsc_dicom_index *index, gsize series,
+                                    TscViewerEditVisit visit, gpointer data,
+                                    TscViewerEditsApplied *out);
+
+/* The saved edits read as above and applied on `result`: a new series
+ * result measured again, or NULL (nothing saved, all undone, or refused:
+ * out->note says why).  `visit` (may be NULL) sees each edit that is
+ * applied. */
 tsc_series_result *tsc_viewer_edits_file_apply(const char *export_folder, const tsc_model *model,
                                                int method, const tsc_dicom_index *index,
                                                gsize series, const tsc_series_result *result,
                                                TscViewerEditVisit visit, gpointer data,
                                                TscViewerEditsApplied *out);
+
+/* One edit with copies of what its pointers name (a tsc_edit only borrows
+ * them): what a host keeps on its undo list and hands to a worker. */
+typedef struct TscViewerEdit TscViewerEdit;
+TscViewerEdit *tsc_viewer_edit_copy(const tsc_edit *e);
+void tsc_viewer_edit_free(gpointer edit);
+const tsc_edit *tsc_viewer_edit_get(const TscViewerEdit *edit);
+
+/* Replays the first `n` of `edits` (TscViewerEdit) on `original`
+ * (api->series_result_apply_edits): a whole series measured again, so call
+ * it off the UI thread. */
+tsc_status tsc_viewer_edits_replay(const tsc_model *model, const tsc_series_result *original,
+                                   GPtrArray *edits, guint n, const char *editor,
+                                   tsc_series_result **out, tsc_error *err);
 
 G_END_DECLS
 #endif

@@ -139,6 +139,11 @@ struct _TscViewerWindow {
     GHashTable *edits;
     guint edits_gen;
     GtkSpinButton *brush_spin; /* the brush and eraser radius, mm */
+    GtkDropDown *brush_class_dropdown;
+    /* The class names the dropdown offers ("auto" first), of the model
+     * brush_classes_of (NULL: no model, "auto" only). */
+    char **brush_classes;
+    const tsc_model *brush_classes_of;
 };
 
 /* A job's view of the window: a weak reference and the generation it was
@@ -282,6 +287,8 @@ gboolean _tsc_viewer_window_edits_stroke(TscViewerWindow *self, const char *kind
 /* The series on screen may have a new analysis: its saved edits come back. */
 void _tsc_viewer_window_edits_refresh(TscViewerWindow *self);
 void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf);
+/* The edits of the series on screen are being measured again. */
+gboolean _tsc_viewer_window_edits_measuring(TscViewerWindow *self);
 /* The user's window presets (viewer_window_presets.c). */
 void _tsc_viewer_window_install_preset_actions(GtkWidgetClass *wc);
 void _tsc_viewer_window_setup_presets(TscViewerWindow *self);

@@ -1439,8 +1439,7 @@ TSC_TEST(outputs_edited_sr_with_non_ascii_editor_and_reason_declares_utf8)
     const char *editor = "Zo\xc3\xab M\xc3\xbcller";
     tsc_series_result *edited = nullptr;
     tsc_error err;
-    REQUIRE(tsc_series_result_apply_edits(f.model, f.sr, list, 2, editor, &edited, &err) ==
-            TSC_OK);
+    REQUIRE(tsc_series_result_apply_edits(f.model, f.sr, list, 2, editor, &edited, &err) == TSC_OK);
     tsc_series_result_free(f.sr);
     f.sr = edited;
     tsc_report_options o = tsc_report_default_options();

@@ -7,6 +7,8 @@
  * in a new session.
  * Included by viewer_gui_test.c, whose helpers it uses. */
 
+#include "compare_phantom.h"
+
 /* write-state's [series] and [edits] after the viewer is idle. */
 typedef struct {
     double volume;
@@ -114,6 +116,175 @@ static int test_edits_reject_brush_undo_redo_and_restore(void)
           s5.description);
     viewer_stop(v);
     EditState *all[] = {&s0, &s1, &s2, &s3, &s4, &s5, &s6};
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++) edit_state_clear(all[i]);
+    return 0;
+}
+
+/* The comparison's phantom studies (viewer_gui_compare.c, included later):
+ * lesions on some slices, none on the others, as the phantom model reads
+ * them. */
+static char *make_compare_study(const char *name, const tsc_phantom_study *s,
+                                const char *patient_id, const char *date, int *skip);
+
+/* The position of the first slice with verdict letter `v` in write-state's
+ * [series] verdicts, or -1. */
+static int first_slice_with(GKeyFile *kf, char v)
+{
+    g_autofree char *verdicts = kf_str(kf, "series", "verdicts");
+    const char *at = strchr(verdicts, v);
+    return at ? (int)(at - verdicts) : -1;
+}
+
+/* The brush's class chooser (win.brush-class): on a phantom study, a
+ * slice the model read as no tumour is painted as a tumour class the model
+ * knows, chosen by its name from the classes the chooser offers.  Three
+ * strokes are sent at once: they are measured again off the main thread,
+ * coalesced, and after the idle wait all three are applied (none lost), the
+ * measuring is over and the slice is a tumour of that class with the
+ * class's display name, as the chooser shows it. */
+static int test_edits_brush_class_paints_a_no_tumour_slice_off_the_main_thread(void)
+{
+    int skip = 0;
+    g_autofree char *study =
+        make_compare_study("brush-class", &tsc_phantom_baseline, "EDT-001", "20240101", &skip);
+    if (skip) return SKIP;
+    CHECK(study, "the phantom study was not made");
+    Viewer *v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "editor-name", g_variant_new_string("Dr Brush"));
+    viewer_action(v, "analyze-series", NULL);
+    g_autoptr(GKeyFile) a = viewer_state(v, "analysed");
+    CHECK(a, "no state after the analysis");
+    g_autofree char *classes = kf_str(a, "edits", "brush-classes");
+    g_autofree char *shown0 = kf_str(a, "edits", "brush-class-shown");
+    g_autofree char *cls0 = kf_str(a, "edits", "brush-class");
+    printf("  brush classes \"%s\", chosen %s (\"%s\")\n", classes, cls0, shown0);
+    CHECK(g_str_equal(cls0, "auto") && g_str_equal(shown0, "Same as the slice"),
+          "the brush does not start on the slice's own type: %s \"%s\"", cls0, shown0);
+    CHECK(g_key_file_get_boolean(a, "edits", "brush-class-sensitive", NULL),
+          "the class chooser is insensitive with the CNN");
+    g_auto(GStrv) names = g_strsplit(classes, ";", -1);
+    CHECK(g_strv_length(names) >= 3 && g_str_equal(names[0], "auto") &&
+              !g_strv_contains((const char *const *)names, "no_tumor"),
+          "the chooser offers \"%s\": want auto and the model's tumour classes", classes);
+    /* The last tumour class, whatever the series' type is. */
+    const char *cls = names[g_strv_length(names) - 1];
+    int slice = first_slice_with(a, 'N');
+    CHECK(slice >= 0, "no slice without tumour in the lesion sample");
+
+    viewer_action(v, "brush-class", g_variant_new_string("no-such-class"));
+    viewer_action(v, "brush-class", g_variant_new_string(cls));
+    viewer_action(v, "goto-slice", g_variant_new_int32(slice));
+    static const double at[3][2] = {{60.5, 60.5}, {64.5, 60.5}, {68.5, 60.5}};
+    for (int i = 0; i < 3; i++) {
+        GVariant *pts = g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, at[i], 2, sizeof(double));
+        viewer_action(v, "edit-stroke", g_variant_new("(sd@ad)", "brush", 4.0, pts));
+    }
+    g_autoptr(GKeyFile) p = viewer_state(v, "painted");
+    CHECK(p, "no state after the strokes");
+    g_autofree char *cls1 = kf_str(p, "edits", "brush-class");
+    g_autofree char *shown1 = kf_str(p, "edits", "brush-class-shown");
+    g_autofree char *verdict = kf_str(p, "slice", "verdict");
+    g_autofree char *label = kf_str(p, "slice", "label");
+    g_autofree char *desc = kf_str(p, "edits", "description");
+    int applied = g_key_file_get_integer(p, "edits", "applied", NULL);
+    printf("  slice %d painted as %s (\"%s\"): %s \"%s\"; %d applied; \"%s\"\n", slice + 1, cls1,
+           shown1, verdict, label, applied, desc);
+    CHECK(g_str_equal(cls1, cls),
+          "win.brush-class is %s, want %s (an unknown name must not "
+          "change it)",
+          cls1, cls);
+    CHECK(applied == 3 && !g_key_file_get_boolean(p, "edits", "measuring", NULL),
+          "after the idle wait %d of 3 strokes are applied, measuring %d", applied,
+          g_key_file_get_boolean(p, "edits", "measuring", NULL));
+    CHECK(g_key_file_get_boolean(p, "edits", "edited", NULL), "the series is not edited");
+    CHECK(g_str_equal(verdict, "tumor") && *shown1 && strstr(label, shown1),
+          "slice %d reads %s \"%s\", want a tumour \"%s\"", slice + 1, verdict, label, shown1);
+    g_autofree char *brush = g_strdup_printf("brush on slice %d", slice + 1);
+    CHECK(strstr(desc, brush), "\"%s\" lacks \"%s\"", desc, brush);
+    CHECK(first_slice_with(p, 'N') != slice, "the strip still reads slice %d no tumour", slice + 1);
+    g_autoptr(Shot) shot = viewer_shot(v, "painted");
+    CHECK(shot, "no screenshot");
+    /* Reject… asks why in its own window (reject_dialog.ui). */
+    viewer_action(v, "reject-lesion-ask", g_variant_new_int32(1));
+    g_autoptr(Shot) ask = viewer_shot(v, "reject-ask");
+    CHECK(ask, "no screenshot of the reject dialog");
+    /* Another study opened while a stroke is being measured: the late
+     * result is dropped, not shown on the new study (viewer_stop fails the
+     * case on a crash or a sanitizer report). */
+    GVariant *more = g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, at[0], 2, sizeof(double));
+    viewer_action(v, "edit-stroke", g_variant_new("(sd@ad)", "eraser", 8.0, more));
+    g_autofree char *other = sample_folder("03-synthetic-lesion");
+    if (other) {
+        viewer_action(v, "open", g_variant_new_string(other));
+        g_autoptr(GKeyFile) o = viewer_state(v, "switched");
+        CHECK(o, "no state after opening another study mid-replay");
+        CHECK(!g_key_file_get_boolean(o, "edits", "edited", NULL) &&
+                  g_key_file_get_integer(o, "edits", "applied", NULL) == 0,
+              "the other study shows edits");
+    }
+    viewer_stop(v);
+    return 0;
+}
+
+/* Saved edits made on another method are refused when the series is
+ * analysed with this one, and the file is not overwritten: at the next
+ * save it is moved aside as <name>.not-applied-<time>.json, intact, and the
+ * new edits take its name. */
+static int test_edits_refused_file_is_moved_aside_at_the_next_save(void)
+{
+    Viewer *v = NULL;
+    int r = start_on_sample("03-synthetic-lesion", NULL, &v);
+    if (r) return r;
+    viewer_action(v, "editor-name", g_variant_new_string("Dr Aside"));
+    viewer_action(v, "analyze-series", NULL);
+    g_autoptr(GKeyFile) analysed = viewer_state(v, "cnn-analysed");
+    CHECK(analysed, "no state after the CNN's analysis");
+    viewer_action(v, "reject-lesion", g_variant_new("(is)", 1, "false positive"));
+    EditState s0 = {0}, s1 = {0}, s2 = {0};
+    CHECK(edit_state(v, "cnn-edited", &s0), "no state after the CNN's edit");
+    CHECK(s0.applied == 1, "the CNN's edit was not applied (%d)", s0.applied);
+    g_autofree char *cnn_saved = NULL;
+    CHECK(g_file_get_contents(s0.file, &cnn_saved, NULL, NULL), "no edits file at %s", s0.file);
+
+    viewer_action(v, "method", g_variant_new_string("threshold"));
+    viewer_action(v, "analyze-series", NULL);
+    CHECK(edit_state(v, "threshold-analysed", &s1), "no state after the threshold analysis");
+    CHECK(g_str_has_prefix(s1.note, "Saved edits not applied") && s1.applied == 0,
+          "the CNN's edits were not refused: %d applied, note \"%s\"", s1.applied, s1.note);
+    g_autofree char *still = NULL;
+    CHECK(g_file_get_contents(s1.file, &still, NULL, NULL) && g_str_equal(still, cnn_saved),
+          "the refused file changed before any new edit");
+
+    const double at[] = {70.5, 70.5};
+    GVariant *pts = g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, at, 2, sizeof(double));
+    viewer_action(v, "edit-stroke", g_variant_new("(sd@ad)", "brush", 5.0, pts));
+    g_autoptr(GKeyFile) kf = viewer_state(v, "threshold-edited");
+    CHECK(kf && edit_state(v, "threshold-edited-2", &s2), "no state after the new edit");
+    g_autofree char *toast = kf_str(kf, "viewer", "toast");
+    CHECK(s2.applied == 1, "the new edit was not applied (%d)", s2.applied);
+
+    g_autofree char *dir = g_path_get_dirname(s2.file);
+    g_autofree char *base = g_path_get_basename(s2.file);
+    g_autofree char *stem = g_strndup(base, strlen(base) - 5);
+    g_autofree char *prefix = g_strdup_printf("%s.not-applied-", stem);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    CHECK(d, "no folder %s", dir);
+    g_autofree char *aside = NULL;
+    for (const char *n; (n = g_dir_read_name(d));)
+        if (g_str_has_prefix(n, prefix) && g_str_has_suffix(n, ".json"))
+            aside = g_build_filename(dir, n, NULL);
+    CHECK(aside, "no %s*.json beside %s", prefix, s2.file);
+    g_autofree char *kept = NULL, *now = NULL;
+    CHECK(g_file_get_contents(aside, &kept, NULL, NULL) && g_str_equal(kept, cnn_saved),
+          "the file moved aside is not the CNN's edits as saved");
+    CHECK(g_file_get_contents(s2.file, &now, NULL, NULL) && strstr(now, "\"paint\"") &&
+              !strstr(now, "\"reject\""),
+          "the new file is not the threshold's edit: %s", now);
+    g_autofree char *aside_base = g_path_get_basename(aside);
+    CHECK(strstr(toast, aside_base), "the toast does not name the kept file: \"%s\"", toast);
+    viewer_stop(v);
+    EditState *all[] = {&s0, &s1, &s2};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++) edit_state_clear(all[i]);
     return 0;
 }
