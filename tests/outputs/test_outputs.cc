@@ -1333,6 +1333,19 @@ TSC_TEST(outputs_refuse_a_reader_measurement_past_the_last_slice)
     CHECK(tsc_report_series_png(png.c_str(), f.model, f.ix, 0, f.sr, &o, &err) == TSC_EINVAL);
 }
 
+/* Calls fn(value type, concept code, text) for each content item of doc. */
+template <typename Fn>
+static void each_sr_item(DSRDocument &doc, Fn fn)
+{
+    DSRDocumentTree &tree = doc.getTree();
+    if (tree.gotoRoot() <= 0) return;
+    do {
+        const DSRContentItem &item = tree.getCurrentContentItem();
+        fn(item.getValueType(), std::string(item.getConceptName().getCodeValue().c_str()),
+           std::string(item.getStringValue().c_str()));
+    } while (tree.iterate() > 0);
+}
+
 /* The reader's corrections reach the DICOM outputs: after rejecting the
  * phantom's lesion, erasing on one of its slices and painting a new lesion
  * elsewhere, the SEG holds only the painted mask and says SEMIAUTOMATIC
@@ -1389,24 +1402,18 @@ TSC_TEST(outputs_edited_result_seg_is_semiautomatic_and_sr_states_the_edits)
     REQUIRE(doc.read(*load(sr_ff, f.written.sr_path)).good());
     bool observer = false, rejected = false, described = false;
     size_t areas = 0;
-    DSRDocumentTree &tree = doc.getTree();
-    if (tree.gotoRoot() > 0) {
-        do {
-            const DSRContentItem &item = tree.getCurrentContentItem();
-            std::string code = item.getConceptName().getCodeValue().c_str();
-            std::string text = item.getStringValue().c_str();
-            if (item.getValueType() == DSRTypes::VT_PName && code == "121008")
-                observer |= text == "Jane Doe^";
-            if (item.getValueType() == DSRTypes::VT_Text && code == "121106") {
+    each_sr_item(
+        doc, [&](DSRTypes::E_ValueType type, const std::string &code, const std::string &text) {
+            if (type == DSRTypes::VT_PName && code == "121008") observer |= text == "Jane Doe^";
+            if (type == DSRTypes::VT_Text && code == "121106") {
                 rejected |= text.find("Rejected by the reader: lesion 1 of the analysis") !=
                                 std::string::npos &&
                             text.find("false positive: vessel") != std::string::npos;
                 described |= text.find("Edited by Jane Doe: 1 lesion rejected; brush on slice 8; "
                                        "eraser on slice") != std::string::npos;
             }
-            if (item.getValueType() == DSRTypes::VT_Num && code == "42798000") areas++;
-        } while (tree.iterate() > 0);
-    }
+            if (type == DSRTypes::VT_Num && code == "42798000") areas++;
+        });
     CHECK(observer);
     CHECK(rejected);
     CHECK(described);
@@ -1459,18 +1466,13 @@ TSC_TEST(outputs_edited_sr_with_non_ascii_editor_and_reason_declares_utf8)
     REQUIRE(doc.read(*sr).good());
     CHECK(doc.getSpecificCharacterSetType() == DSRTypes::CS_UTF8);
     bool observer = false, reason = false;
-    DSRDocumentTree &tree = doc.getTree();
-    if (tree.gotoRoot() > 0) {
-        do {
-            const DSRContentItem &item = tree.getCurrentContentItem();
-            std::string code = item.getConceptName().getCodeValue().c_str();
-            std::string text = item.getStringValue().c_str();
-            if (item.getValueType() == DSRTypes::VT_PName && code == "121008")
-                observer |= text == std::string(editor) + "^";
-            if (item.getValueType() == DSRTypes::VT_Text && code == "121106")
-                reason |= text.find(e[0].reason) != std::string::npos;
-        } while (tree.iterate() > 0);
-    }
+    each_sr_item(doc,
+                 [&](DSRTypes::E_ValueType type, const std::string &code, const std::string &text) {
+                     if (type == DSRTypes::VT_PName && code == "121008")
+                         observer |= text == std::string(editor) + "^";
+                     if (type == DSRTypes::VT_Text && code == "121106")
+                         reason |= text.find(e[0].reason) != std::string::npos;
+                 });
     CHECK(observer);
     CHECK(reason);
     check_dciodvfy(f.written.sr_path);
