@@ -663,13 +663,14 @@ static void sync_brush_classes(TscViewerWindow *self)
     gtk_widget_set_sensitive(GTK_WIDGET(self->brush_class_dropdown),
                              m && model_for(self, current_method(self)) == m);
     if (self->brush_classes && m == self->brush_classes_of) return;
-    const tsc_plugin_api *api = tsc_viewer_api();
+    /* No model, maybe no plugin: "auto" only, and no call into the ABI. */
+    const tsc_plugin_api *api = m ? tsc_viewer_api() : NULL;
     g_autoptr(GStrvBuilder) names = g_strv_builder_new();
     g_strv_builder_add(names, "auto");
     GtkStringList *shown = GTK_STRING_LIST(gtk_drop_down_get_model(self->brush_class_dropdown));
     g_autoptr(GStrvBuilder) labels = g_strv_builder_new();
     /* Every class but "no_tumor", the class every manifest must have. */
-    for (size_t i = 0; m && i < api->model_n_classes(m); i++)
+    for (size_t i = 0; api && i < api->model_n_classes(m); i++)
         if (!g_str_equal(api->model_get_class_name(m, i), "no_tumor")) {
             g_strv_builder_add(names, api->model_get_class_name(m, i));
             g_strv_builder_add(labels, api->model_get_class_display(m, i));
