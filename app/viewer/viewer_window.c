@@ -91,12 +91,18 @@ void _tsc_viewer_window_refresh_progress(TscViewerWindow *self)
     }
     gtk_revealer_set_reveal_child(self->progress_revealer, self->opening);
 
-    gboolean work = !self->opening && (self->series_running >= 0 || self->exports_running);
+    gboolean measuring = _tsc_viewer_window_edits_measuring(self);
+    gboolean work =
+        !self->opening && (self->series_running >= 0 || self->exports_running || measuring);
     if (work) {
         g_autofree char *text = NULL;
         if (self->series_running >= 0) {
             text = g_strdup_printf("Analysing %zu / %zu", self->series_done, self->series_total);
             gtk_progress_bar_set_fraction(self->work_bar, self->series_total ? (double)self->series_done / self->series_total : 0);
+        } else if (measuring) {
+            /* The reader's corrections, measured again on the pool. */
+            text = g_strdup("Measuring the corrections\xe2\x80\xa6");
+            gtk_progress_bar_pulse(self->work_bar);
         } else {
             text = g_strdup("Exporting\xe2\x80\xa6");
             gtk_progress_bar_pulse(self->work_bar);

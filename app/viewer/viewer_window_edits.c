@@ -218,6 +218,7 @@ static void changed(TscViewerWindow *self, TscViewerEdits *ed)
     if (!ed->running) start_replay(self, ed);
     save_edits(self, ed);
     _tsc_viewer_window_refresh_findings(self);
+    _tsc_viewer_window_refresh_progress(self);
 }
 
 /* The edits a landing replay was for, if the window still shows their study
@@ -274,6 +275,7 @@ static void on_replayed(GObject *source, GAsyncResult *res, gpointer data)
     if (r->error) {
         replay_failed(self, ed, r->error);
         _tsc_viewer_window_refresh_findings(self);
+        _tsc_viewer_window_refresh_progress(self);
         return;
     }
     g_info("series %zu measured again after %u edit(s) in %.1f ms", ed->series, r->edits->len,
@@ -326,6 +328,7 @@ static void restore(TscViewerWindow *self, TscViewerEdits *ed)
         ed->restored_note = g_steal_pointer(&got.note);
         ed->change++;
         start_replay(self, ed);
+        _tsc_viewer_window_refresh_progress(self);
     }
     tsc_viewer_edits_applied_clear(&got);
 }
