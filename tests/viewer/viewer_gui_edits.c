@@ -212,7 +212,8 @@ static int test_edits_brush_class_paints_a_no_tumour_slice_off_the_main_thread(v
     /* Another study opened while a stroke is being measured: the late
      * result is dropped, not shown on the new study (viewer_stop fails the
      * case on a crash or a sanitizer report). */
-    GVariant *more = g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, at[0], 2, sizeof(double));
+    static const double away[] = {12.5, 12.5}; /* outside the head: erases nothing */
+    GVariant *more = g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, away, 2, sizeof(double));
     viewer_action(v, "edit-stroke", g_variant_new("(sd@ad)", "eraser", 8.0, more));
     g_autofree char *other = sample_folder("03-synthetic-lesion");
     if (other) {
@@ -223,6 +224,21 @@ static int test_edits_brush_class_paints_a_no_tumour_slice_off_the_main_thread(v
                   g_key_file_get_integer(o, "edits", "applied", NULL) == 0,
               "the other study shows edits");
     }
+    viewer_stop(v);
+
+    /* A new session: the strokes come back from the edits file with their
+     * class (the eraser stroke made mid-switch was saved too). */
+    v = viewer_start(study, NULL);
+    CHECK(v, "viewer start");
+    viewer_action(v, "analyze-series", NULL);
+    viewer_action(v, "goto-slice", g_variant_new_int32(slice));
+    g_autoptr(GKeyFile) back = viewer_state(v, "restored");
+    CHECK(back, "no state after the new analysis");
+    g_autofree char *label2 = kf_str(back, "slice", "label");
+    g_autofree char *note = kf_str(back, "edits", "note");
+    printf("  restored: slice %d \"%s\"; %s\n", slice + 1, label2, note);
+    CHECK(strstr(note, "4 saved edit(s) of Dr Brush restored"), "note: %s", note);
+    CHECK(strstr(label2, shown1), "slice %d restored as \"%s\", not %s", slice + 1, label2, shown1);
     viewer_stop(v);
     return 0;
 }
