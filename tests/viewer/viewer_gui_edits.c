@@ -279,6 +279,9 @@ static int test_edits_refused_file_is_moved_aside_at_the_next_save(void)
     CHECK(kf && edit_state(v, "threshold-edited-2", &s2), "no state after the new edit");
     g_autofree char *toast = kf_str(kf, "viewer", "toast");
     CHECK(s2.applied == 1, "the new edit was not applied (%d)", s2.applied);
+    /* The classical methods have no tumour types to paint. */
+    CHECK(!g_key_file_get_boolean(kf, "edits", "brush-class-sensitive", NULL),
+          "the brush's class chooser is sensitive with the threshold method");
 
     g_autofree char *dir = g_path_get_dirname(s2.file);
     g_autofree char *base = g_path_get_basename(s2.file);
