@@ -212,9 +212,9 @@ static void add_forward_actions(TscViewerApp *self)
     g_type_class_unref(wc);
     static const struct {
         const char *name, *type;
-    } stateful[] = {{"tool", "s"},          {"show-scale-bar", NULL}, {"invert", NULL},
-                    {"cine", NULL},         {"cine-fps", "i"},        {"show-studies", NULL},
-                    {"show-findings", NULL}};
+    } stateful[] = {{"tool", "s"},           {"show-scale-bar", NULL}, {"invert", NULL},
+                    {"cine", NULL},          {"cine-fps", "i"},        {"show-studies", NULL},
+                    {"show-findings", NULL}, {"brush-radius", "d"}};
     for (size_t i = 0; i < G_N_ELEMENTS(stateful); i++)
         add_forward_action(self, stateful[i].name,
                            stateful[i].type ? G_VARIANT_TYPE(stateful[i].type) : NULL);
