@@ -79,6 +79,9 @@ struct _TscCompareWindow {
     guint n_opening;
     PatientCheck patient;
     GtkWidget *confirm_dialog;
+    /* The PACS dialog choosing side pacs_side (modal; weak pointer). */
+    GtkWidget *pacs_dialog;
+    int pacs_side;
     gboolean sync_scroll, link_window, link_zoom;
     GBinding *zoom_binding;
     gboolean linking;  /* copying one viewport's window to the other */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pacs_dialog.h"
 #include "viewer_desktop.h"
 
 G_DEFINE_FINAL_TYPE(TscCompareWindow, tsc_compare_window, GTK_TYPE_WINDOW)
@@ -316,6 +317,43 @@ static void act_choose(GtkWidget *w, const char *name, GVariant *p)
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
 }
 
+/* A side from the PACS: the study retrieved into our cache becomes that
+ * side, as a folder chosen for it would. */
+static void on_pacs_open(TscPacsDialog *dialog, const char *folder, gpointer data)
+{
+    (void)dialog;
+    TscCompareWindow *self = data;
+    /* Recent at once, as a retrieve in the main window: the study is in our
+     * cache whether or not the pair opens (the other side may be missing). */
+    if (self->app) tsc_viewer_app_add_recent(self->app, folder);
+    fill_open_menus(self);
+    g_info("%s retrieved from the PACS", role_name(self->pacs_side));
+    open_side(self, self->pacs_side, folder);
+}
+
+/* "From PACS…": the PACS dialog, modal over this window.  Closing the
+ * window destroys it, which cancels its retrieve (the dialog's own
+ * cancellable and weak reference); its "open" is connected to this window
+ * alone, so nothing arrives here after. */
+static void act_choose_pacs(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    TscCompareWindow *self = TSC_COMPARE_WINDOW(w);
+    if (!self->app || !tsc_pacs_dialog_available()) return;
+    self->pacs_side = side_of(g_variant_get_string(p, NULL));
+    if (!self->pacs_dialog) {
+        TscPacsDialog *d =
+            tsc_pacs_dialog_new(GTK_WINDOW(self), tsc_viewer_app_get_prefs(self->app));
+        gtk_window_set_modal(GTK_WINDOW(d), TRUE);
+        g_signal_connect_object(d, "open", G_CALLBACK(on_pacs_open), self, 0);
+        self->pacs_dialog = GTK_WIDGET(d);
+        g_object_add_weak_pointer(G_OBJECT(d), (gpointer *)&self->pacs_dialog);
+    }
+    g_autofree char *title = g_strdup_printf("Open the %s from PACS", role_name(self->pacs_side));
+    gtk_window_set_title(GTK_WINDOW(self->pacs_dialog), title);
+    gtk_window_present(GTK_WINDOW(self->pacs_dialog));
+}
+
 static void act_confirm(GtkWidget *w, const char *name, GVariant *p)
 {
     (void)name;
@@ -386,7 +424,7 @@ static void act_export(GtkWidget *w, const char *name, GVariant *p)
     tsc_compare_window_export(TSC_COMPARE_WINDOW(w), g_variant_get_string(p, NULL));
 }
 
-/* The "Open …" menus: a folder, or a recent study. */
+/* The "Open …" menus: a folder, the PACS, or a recent study. */
 static void fill_open_menus(TscCompareWindow *self)
 {
     g_auto(GStrv) recent = self->app
@@ -398,6 +436,10 @@ static void fill_open_menus(TscCompareWindow *self)
         g_menu_item_set_action_and_target_value(folder, "compare.choose",
                                                 g_variant_new_string(i ? "follow-up" : "baseline"));
         g_menu_append_item(menu, folder);
+        g_autoptr(GMenuItem) pacs = g_menu_item_new("From PACS\xe2\x80\xa6", NULL);
+        g_menu_item_set_action_and_target_value(pacs, "compare.choose-pacs",
+                                                g_variant_new_string(i ? "follow-up" : "baseline"));
+        g_menu_append_item(menu, pacs);
         g_autoptr(GMenu) section = g_menu_new();
         for (char **p = recent; *p; p++) {
             g_autofree char *base = g_path_get_basename(*p);
@@ -470,18 +512,25 @@ static void tsc_compare_window_size_allocate(GtkWidget *w, int width, int height
     GTK_WIDGET_CLASS(tsc_compare_window_parent_class)->size_allocate(w, width, height, baseline);
 }
 
+/* A dialog of this window held by a weak pointer, destroyed. */
+static void destroy_dialog(GtkWidget **dialog)
+{
+    if (!*dialog) return;
+    GtkWidget *d = *dialog;
+    g_object_remove_weak_pointer(G_OBJECT(d), (gpointer *)dialog);
+    *dialog = NULL;
+    gtk_window_destroy(GTK_WINDOW(d));
+}
+
 static void tsc_compare_window_dispose(GObject *object)
 {
     TscCompareWindow *self = TSC_COMPARE_WINDOW(object);
     tsc_viewer_cancel_clear(&self->cancellable);
     /* A running export finishes its files (it is short). */
     g_clear_object(&self->export_cancellable);
-    if (self->confirm_dialog) {
-        g_object_remove_weak_pointer(G_OBJECT(self->confirm_dialog),
-                                     (gpointer *)&self->confirm_dialog);
-        gtk_window_destroy(GTK_WINDOW(self->confirm_dialog));
-        self->confirm_dialog = NULL;
-    }
+    /* The PACS dialog's retrieve is cancelled as it goes. */
+    destroy_dialog(&self->confirm_dialog);
+    destroy_dialog(&self->pacs_dialog);
     g_clear_pointer(&self->zoom_binding, g_binding_unbind);
     for (int i = 0; i < 2; i++) {
         if (self->side[i].view) tsc_slice_view_set_result(self->side[i].view, NULL, NULL);
@@ -562,6 +611,7 @@ static void tsc_compare_window_class_init(TscCompareWindowClass *klass)
     gtk_widget_class_install_action(wc, "compare.open", "(ss)", act_open);
     gtk_widget_class_install_action(wc, "compare.open-side", "(ss)", act_open_side);
     gtk_widget_class_install_action(wc, "compare.choose", "s", act_choose);
+    gtk_widget_class_install_action(wc, "compare.choose-pacs", "s", act_choose_pacs);
     gtk_widget_class_install_action(wc, "compare.confirm-patient", "b", act_confirm);
     gtk_widget_class_install_action(wc, "compare.goto", "(si)", act_goto);
     gtk_widget_class_install_action(wc, "compare.step", "(si)", act_goto);
@@ -621,6 +671,9 @@ TscCompareWindow *tsc_compare_window_new(GtkWindow *parent, TscViewerApp *app)
     int width = 0, height = 0;
     if (size && sscanf(size, "%dx%d", &width, &height) == 2 && width > 0 && height > 0)
         gtk_window_set_default_size(GTK_WINDOW(self), width, height);
+    /* Without the plugin's PACS client, "From PACS…" is insensitive. */
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "compare.choose-pacs",
+                                  tsc_pacs_dialog_available());
     fill_open_menus(self);
     return self;
 }

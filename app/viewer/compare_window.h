@@ -10,7 +10,9 @@
  * their 3D lesions by position and the window shows the change table and
  * the suggested RANO category.  Two studies whose PatientIDs differ (or are
  * missing) are shown only once the user has confirmed they are one
- * patient.  Exports (report PNG/PDF, comparison SR) go through
+ * patient.  Each side comes from a folder, from the PACS (the PACS dialog,
+ * modal over this window; its retrieved cache folder is the side) or from
+ * the recent studies.  Exports (report PNG/PDF, comparison SR) go through
  * app/common/compare_report.c, the CLI's code.
  *
  * Every command is an action of the window (compare.*); the main window's

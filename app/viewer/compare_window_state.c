@@ -5,12 +5,28 @@
 
 #include "compare_report.h"
 
+/* The labels of a menu and of its sections, in order, joined by " | ". */
+static void append_menu_labels(GMenuModel *m, GString *out)
+{
+    for (int i = 0; m && i < g_menu_model_get_n_items(m); i++) {
+        g_autofree char *label = NULL;
+        if (g_menu_model_get_item_attribute(m, i, G_MENU_ATTRIBUTE_LABEL, "s", &label))
+            g_string_append_printf(out, "%s%s", out->len ? " | " : "", label);
+        g_autoptr(GMenuModel) section = g_menu_model_get_item_link(m, i, G_MENU_LINK_SECTION);
+        append_menu_labels(section, out);
+    }
+}
+
 /* A viewport's state: what is on screen, read back from the widgets. */
 static void write_side_state(TscCompareWindow *self, int i, GKeyFile *kf)
 {
     Side *s = &self->side[i];
     const char *g = i ? "compare-followup" : "compare-baseline";
     g_key_file_set_boolean(kf, g, "open", s->study != NULL);
+    /* Its "Open …" menu, as the main window's recent-menu: folder names. */
+    g_autoptr(GString) menu = g_string_new(NULL);
+    append_menu_labels(gtk_menu_button_get_menu_model(s->open), menu);
+    g_key_file_set_string(kf, g, "open-menu", menu->str);
     g_key_file_set_string(kf, g, "error", s->error ? s->error : "");
     g_key_file_set_boolean(kf, g, "analysing", s->analysing);
     g_key_file_set_boolean(kf, g, "analysed", side_result(self, s) != NULL);
@@ -61,6 +77,9 @@ void tsc_compare_window_write_state(TscCompareWindow *self, GKeyFile *kf)
     g_key_file_set_boolean(kf, g, "idle", tsc_compare_window_is_idle(self));
     g_key_file_set_string(kf, g, "patient-check", patient_check_name(self->patient));
     g_key_file_set_boolean(kf, g, "confirm-dialog", self->confirm_dialog != NULL);
+    /* The side the PACS dialog of this window is choosing ("" when none). */
+    g_key_file_set_string(kf, g, "pacs-side",
+                          self->pacs_dialog ? (self->pacs_side ? "follow-up" : "baseline") : "");
     g_key_file_set_boolean(kf, g, "shown", _tsc_compare_window_pair_shown(self));
     g_key_file_set_string(kf, g, "method",
                           self->method == TSC_METHOD_THRESHOLD        ? "threshold"

@@ -452,6 +452,11 @@ static void tsc_pacs_dialog_init(TscPacsDialog *self)
                              self);
 }
 
+gboolean tsc_pacs_dialog_available(void)
+{
+    return tsc_viewer_api_init(NULL) && TSC_PLUGIN_HAS(tsc_viewer_api(), pacs_store_files);
+}
+
 TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs)
 {
     g_return_val_if_fail(TSC_IS_VIEWER_PREFS(prefs), NULL);

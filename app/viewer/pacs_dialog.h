@@ -2,7 +2,8 @@
 /* TscPacsDialog: "Open from PACS" — search a node's study list as you type
  * (C-FIND, paged), retrieve a study into our cache (C-GET) with progress
  * and Cancel, and emit "open" with the cache folder, which the window opens
- * as it opens any folder.  Errors are said in the dialog, in words. */
+ * as it opens any folder (the comparison window: as one side of its pair).
+ * Errors are said in the dialog, in words. */
 #ifndef TSC_PACS_DIALOG_H
 #define TSC_PACS_DIALOG_H
 
@@ -15,6 +16,10 @@ G_BEGIN_DECLS
 #define TSC_TYPE_PACS_DIALOG (tsc_pacs_dialog_get_type())
 G_DECLARE_FINAL_TYPE(TscPacsDialog, tsc_pacs_dialog, TSC, PACS_DIALOG, GtkWindow)
 
+/* Whether the plugin has the PACS client the dialog (and sending) needs. */
+gboolean tsc_pacs_dialog_available(void);
+
+/* Over `parent`, destroyed with it (which cancels a retrieve under way). */
 TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs);
 
 /* For scripts: set the search fields named in `fields` (a{ss}: patient-name,

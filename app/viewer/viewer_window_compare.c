@@ -31,6 +31,15 @@ static void win_compare_forward(GtkWidget *widget, const char *name, GVariant *p
     gtk_widget_activate_action_variant(GTK_WIDGET(c), action, p);
 }
 
+/* Closes the comparison window when it is open (never opens it). */
+static void win_compare_close(GtkWidget *widget, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    TscCompareWindow *c = compare_window(TSC_VIEWER_WINDOW(widget), FALSE);
+    if (c) gtk_window_close(GTK_WINDOW(c));
+}
+
 /* The stateful toggles, as booleans for scripts. */
 static void win_compare_set(GtkWidget *widget, const char *name, GVariant *p)
 {
@@ -44,6 +53,7 @@ void _tsc_viewer_window_install_compare_actions(GtkWidgetClass *wc)
         {"win.compare-show", NULL, win_compare_show},
         {"win.compare-open", "(ss)", win_compare_forward},
         {"win.compare-open-side", "(ss)", win_compare_forward},
+        {"win.compare-choose-pacs", "s", win_compare_forward},
         {"win.compare-confirm-patient", "b", win_compare_forward},
         {"win.compare-goto", "(si)", win_compare_forward},
         {"win.compare-step", "(si)", win_compare_forward},
@@ -52,6 +62,7 @@ void _tsc_viewer_window_install_compare_actions(GtkWidgetClass *wc)
         {"win.compare-zoom", "(sd)", win_compare_forward},
         {"win.compare-export", "s", win_compare_forward},
         {"win.compare-cancel", NULL, win_compare_forward},
+        {"win.compare-close", NULL, win_compare_close},
         {"win.compare-sync-scroll", "b", win_compare_set},
         {"win.compare-link-window", "b", win_compare_set},
         {"win.compare-link-zoom", "b", win_compare_set},

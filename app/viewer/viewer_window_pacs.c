@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tsc-viewer-pacs"
 #include "viewer_window_pacs.h"
 
+#include "compare_window.h"
 #include "pacs_dialog.h"
 #include "pacs_nodes_window.h"
 #include "viewer_pacs.h"
@@ -35,7 +36,7 @@ static SendState *send_state(TscViewerWindow *self)
 
 static gboolean plugin_ready(void)
 {
-    return tsc_viewer_api_init(NULL) && TSC_PLUGIN_HAS(tsc_viewer_api(), pacs_store_files);
+    return tsc_pacs_dialog_available();
 }
 
 /* ---- open from PACS ----------------------------------------------------------- */
@@ -57,6 +58,17 @@ static TscPacsDialog *show_dialog(TscViewerWindow *self)
     }
     gtk_window_present(GTK_WINDOW(d));
     return d;
+}
+
+/* The dialog that scripts drive (pacs-search, pacs-more, pacs-retrieve,
+ * write-state): the one the comparison window opened for one of its sides
+ * when there is one (it is modal over that window, so it is the one on
+ * screen), else the window's own (NULL when neither is open). */
+static TscPacsDialog *scripted_dialog(TscViewerWindow *self)
+{
+    GtkWindow *compare = tsc_viewer_find_transient(self, TSC_TYPE_COMPARE_WINDOW);
+    TscPacsDialog *d = compare ? tsc_viewer_find_transient(compare, TSC_TYPE_PACS_DIALOG) : NULL;
+    return d ? d : tsc_viewer_find_transient(self, TSC_TYPE_PACS_DIALOG);
 }
 
 /* ---- send results ------------------------------------------------------------- */
@@ -150,19 +162,22 @@ PACS_ACTION(win_pacs_dialog)
 PACS_ACTION(win_pacs_search)
 {
     (void)name;
-    if (plugin_ready()) tsc_pacs_dialog_search(show_dialog(TSC_VIEWER_WINDOW(widget)), p);
+    if (!plugin_ready()) return;
+    TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
+    TscPacsDialog *d = scripted_dialog(self);
+    tsc_pacs_dialog_search(d ? d : show_dialog(self), p);
 }
 PACS_ACTION(win_pacs_more)
 {
     (void)name;
     (void)p;
-    TscPacsDialog *d = tsc_viewer_find_transient(widget, TSC_TYPE_PACS_DIALOG);
+    TscPacsDialog *d = scripted_dialog(TSC_VIEWER_WINDOW(widget));
     if (d) tsc_pacs_dialog_more(d);
 }
 PACS_ACTION(win_pacs_retrieve)
 {
     (void)name;
-    TscPacsDialog *d = tsc_viewer_find_transient(widget, TSC_TYPE_PACS_DIALOG);
+    TscPacsDialog *d = scripted_dialog(TSC_VIEWER_WINDOW(widget));
     if (d) tsc_pacs_dialog_retrieve(d, g_variant_get_int32(p));
 }
 PACS_ACTION(win_pacs_send)
@@ -218,7 +233,7 @@ void _tsc_viewer_window_write_pacs_state(GtkWidget *window, GKeyFile *kf)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(window));
     TscViewerWindow *self = TSC_VIEWER_WINDOW(window);
-    TscPacsDialog *d = tsc_viewer_find_transient(self, TSC_TYPE_PACS_DIALOG);
+    TscPacsDialog *d = scripted_dialog(self);
     if (d) tsc_pacs_dialog_write_state(d, kf);
     else g_key_file_set_boolean(kf, "pacs", "dialog", FALSE);
     TscPacsNodesWindow *nw = tsc_viewer_find_transient(self, TSC_TYPE_PACS_NODES_WINDOW);

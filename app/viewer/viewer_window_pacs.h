@@ -10,8 +10,10 @@
 G_BEGIN_DECLS
 
 /* win.pacs-dialog (Ctrl+Shift+P), win.pacs-search a{ss}, win.pacs-more,
- * win.pacs-retrieve i, win.pacs-send s (a node name, "" for the chosen
- * one), win.pacs-nodes, win.pacs-test-connection s (a node name); from the
+ * win.pacs-retrieve i (these three, and write-state's [pacs], go to the
+ * comparison window's PACS dialog while it has one open, else to the
+ * window's), win.pacs-send s (a node name, "" for the chosen one),
+ * win.pacs-nodes, win.pacs-test-connection s (a node name); from the
  * window's class_init. */
 void _tsc_viewer_window_install_pacs_actions(GtkWidgetClass *wc);
 /* The [pacs] group of write-state. */

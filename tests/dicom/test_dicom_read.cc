@@ -207,6 +207,17 @@ tsc_dicom_index *open_one(const std::string &path, tsc_status expect = TSC_OK)
     return ix;
 }
 
+/* open_one where every file must be read: a skipped file fails the test,
+ * its reason on stderr. */
+tsc_dicom_index *open_all_read(const std::string &path)
+{
+    tsc_dicom_index *ix = open_one(path);
+    CHECK(tsc_dicom_n_skipped(ix) == 0);
+    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++)
+        fprintf(stderr, "skipped: %s\n", tsc_dicom_get_skipped(ix, i)->reason);
+    return ix;
+}
+
 bool skipped_with(tsc_dicom_index *ix, const char *file_part, const char *reason_part)
 {
     for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++) {
@@ -1117,10 +1128,7 @@ TSC_TEST(dicom_lists_foreign_1bit_seg_apart_from_series)
     sp.cols = 3;
     write_stack(dir, sp, 3, 5.0);
     write_foreign_seg(dir + "/seg.dcm", sp, 3);
-    tsc_dicom_index *ix = open_one(dir);
-    CHECK(tsc_dicom_n_skipped(ix) == 0);
-    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++)
-        fprintf(stderr, "skipped: %s\n", tsc_dicom_get_skipped(ix, i)->reason);
+    tsc_dicom_index *ix = open_all_read(dir);
     REQUIRE(tsc_dicom_n_series(ix) == 1); /* the SEG is not a series to analyse */
     CHECK(!strcmp(tsc_dicom_get_series(ix, 0)->modality, "MR"));
     REQUIRE(tsc_dicom_n_segmentations(ix) == 1);
@@ -1234,10 +1242,7 @@ TSC_TEST(dicom_reads_dcmseg_1bit_seg_without_calling_it_truncated)
     sp.cols = 12;
     write_stack(dir, sp, 4, 5.0);
     write_dcmseg_seg(dir + "/SEG.dcm", sp, 4);
-    tsc_dicom_index *ix = open_one(dir);
-    CHECK(tsc_dicom_n_skipped(ix) == 0);
-    for (size_t i = 0; i < tsc_dicom_n_skipped(ix); i++)
-        fprintf(stderr, "skipped: %s\n", tsc_dicom_get_skipped(ix, i)->reason);
+    tsc_dicom_index *ix = open_all_read(dir);
     CHECK(tsc_dicom_n_series(ix) == 1);
     REQUIRE(tsc_dicom_n_segmentations(ix) == 1);
     const tsc_dicom_seg_info *g = tsc_dicom_get_segmentation(ix, 0);

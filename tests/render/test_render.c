@@ -217,6 +217,17 @@ static cairo_surface_t *render_slice(const fixture *f, size_t k, const tsc_overl
     return s;
 }
 
+/* Renders slice k of f with o into base/name (a docs/examples image). */
+static void write_slice_png(const fixture *f, size_t k, const tsc_overlay_options *o,
+                            const char *base, const char *name)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", base, name);
+    cairo_surface_t *s = render_slice(f, k, o);
+    CHECK(cairo_surface_write_to_png(s, p) == CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+}
+
 /* ---- overlay ----------------------------------------------------------- */
 
 /* The overlay of r with the default options on grey at 2 device pixels an
@@ -236,14 +247,21 @@ static cairo_surface_t *overlay_with_text(const fixture *f, const tsc_result *r,
 #define REF_TOL 40
 #define REF_FRACTION 0.005
 
+/* Renders slice k of f with o and checks it against the named reference. */
+static void check_slice_reference(const fixture *f, size_t k, const tsc_overlay_options *o,
+                                  const char *name)
+{
+    cairo_surface_t *s = render_slice(f, k, o);
+    CHECK(matches_reference(s, name, REF_TOL, REF_FRACTION));
+    cairo_surface_destroy(s);
+}
+
 TSC_TEST(overlay_glioma_matches_reference_png)
 {
     fixture f = setup(1);
     size_t k = 3; /* a middle slice of the disc */
     tsc_overlay_options o = tsc_overlay_default_options();
-    cairo_surface_t *s = render_slice(&f, k, &o);
-    CHECK(matches_reference(s, "overlay_glioma", REF_TOL, REF_FRACTION));
-    cairo_surface_destroy(s);
+    check_slice_reference(&f, k, &o, "overlay_glioma");
     teardown(&f);
 }
 
@@ -253,9 +271,7 @@ TSC_TEST(overlay_threshold_method_matches_reference_png)
     size_t k = key_slice(&f);
     tsc_overlay_options o = tsc_overlay_default_options();
     o.mode = TSC_OVERLAY_OUTLINE;
-    cairo_surface_t *s = render_slice(&f, k, &o);
-    CHECK(matches_reference(s, "overlay_threshold_outline", REF_TOL, REF_FRACTION));
-    cairo_surface_destroy(s);
+    check_slice_reference(&f, k, &o, "overlay_threshold_outline");
     teardown(&f);
 }
 
@@ -265,9 +281,7 @@ TSC_TEST(overlay_inconclusive_matches_reference_png)
     size_t k = first_with_verdict_and_lesion(&f, TSC_VERDICT_INCONCLUSIVE);
     REQUIRE(k != (size_t)-1);
     tsc_overlay_options o = tsc_overlay_default_options();
-    cairo_surface_t *s = render_slice(&f, k, &o);
-    CHECK(matches_reference(s, "overlay_inconclusive", REF_TOL, REF_FRACTION));
-    cairo_surface_destroy(s);
+    check_slice_reference(&f, k, &o, "overlay_inconclusive");
     teardown(&f);
 }
 
@@ -807,34 +821,22 @@ TSC_TEST(render_writes_an_example_of_each_kind)
     CHECK_STATUS(tsc_report_series_png(p, f.model, f.ix, 0, f.sr, &o, &err), TSC_OK);
     /* The PDF stays in the test folder (docs/examples has its pages as PNG). */
     CHECK_STATUS(tsc_report_pdf(out_path("report.pdf"), f.model, f.ix, 0, f.sr, &o, &err), TSC_OK);
-    cairo_surface_t *s = render_slice(&f, k, &o.overlay);
-    snprintf(p, sizeof p, "%s/overlay.png", base);
-    CHECK(cairo_surface_write_to_png(s, p) == CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
+    write_slice_png(&f, k, &o.overlay, base, "overlay.png");
     o.overlay.show_heatmap = 1;
-    s = render_slice(&f, k, &o.overlay);
-    snprintf(p, sizeof p, "%s/overlay-heatmap.png", base);
-    CHECK(cairo_surface_write_to_png(s, p) == CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
+    write_slice_png(&f, k, &o.overlay, base, "overlay-heatmap.png");
     teardown(&f);
 
     f = setup_with(1, 19.0, NULL);
     k = first_with_verdict_and_lesion(&f, TSC_VERDICT_INCONCLUSIVE);
     REQUIRE(k != (size_t)-1);
     o.overlay.show_heatmap = 0;
-    s = render_slice(&f, k, &o.overlay);
-    snprintf(p, sizeof p, "%s/overlay-inconclusive.png", base);
-    CHECK(cairo_surface_write_to_png(s, p) == CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
+    write_slice_png(&f, k, &o.overlay, base, "overlay-inconclusive.png");
     teardown(&f);
 
     f = setup(0);
     k = key_slice(&f);
     o.overlay.mode = TSC_OVERLAY_OUTLINE;
-    s = render_slice(&f, k, &o.overlay);
-    snprintf(p, sizeof p, "%s/overlay-threshold.png", base);
-    CHECK(cairo_surface_write_to_png(s, p) == CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
+    write_slice_png(&f, k, &o.overlay, base, "overlay-threshold.png");
     teardown(&f);
 }
 

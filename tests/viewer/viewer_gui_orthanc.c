@@ -685,6 +685,144 @@ static int test_orthanc_untrusted_tls(void)
     return orthanc_case(studies, TRUE, orthanc_untrusted_steps);
 }
 
+/* Whether write-state's `key` in `group` holds `words`. */
+static gboolean side_says(GKeyFile *kf, const char *group, const char *key, const char *words)
+{
+    g_autofree char *v = kf_str(kf, group, key);
+    return strstr(v, words) != NULL;
+}
+
+/* "From PACS…" for one side of the comparison (compare-choose-pacs): the
+ * PACS dialog opens over the comparison window for that side, and
+ * pacs-search lists the studies named `name` in it (the steps' state). */
+static GKeyFile *compare_side_from_pacs(Viewer *v, const char *role, const char *name)
+{
+    viewer_action(v, "compare-choose-pacs", g_variant_new_string(role));
+    viewer_action(v, "pacs-search", search_fields(name, ""));
+    return wait_pacs_state(v, name, "searching", FALSE, 60);
+}
+
+/* Retrieves row `row` of the PACS dialog and returns the state once the
+ * dialog has closed and the viewer is idle again (the comparison, if any,
+ * done). */
+static GKeyFile *retrieve_side(Viewer *v, int row, const char *tag)
+{
+    viewer_action(v, "pacs-retrieve", g_variant_new_int32(row));
+    return wait_pacs_state(v, tag, "dialog", FALSE, 180);
+}
+
+/* A comparison side from the PACS (issue 15).  The baseline, the normal
+ * Colin27 study (2024-01-01), comes from its folder (compare-open-side);
+ * the follow-up from Orthanc: "From PACS…" (compare-choose-pacs) opens the
+ * PACS dialog over the comparison window, for the follow-up, and the main
+ * window's pacs-search / pacs-retrieve drive that dialog.  The codecs study
+ * of the same patient (SYNTH-COLIN27, 2024-01-02), retrieved by C-GET, is
+ * the follow-up: both sides open with their dates, analysed, same PatientID,
+ * compared; the study is in the recent lists (the main window's and the
+ * comparison's menus) and the main window opened nothing.  Then the lesion
+ * study (another PatientID) from the PACS as the follow-up: the window asks
+ * whether they are one patient and shows and compares nothing; declined, it
+ * stays unshown.  Last, the comparison window is closed while a retrieve
+ * for it runs: the window and its dialog are gone, nothing opens anywhere,
+ * the viewer keeps answering and quits cleanly. */
+static int orthanc_compare_steps(Viewer *v, Orthanc *o, const char *cache, const char *codecs_id,
+                                 int move_port)
+{
+    (void)cache;
+    (void)move_port;
+    g_autofree char *base = sample_folder("01-normal-colin27");
+    if (!base) return SKIP;
+    int r = save_orthanc_node(v, o, 0);
+    if (r) return r;
+    viewer_action(v, "compare-open-side", g_variant_new("(ss)", "baseline", base));
+    viewer_action(v, "compare-choose-pacs", g_variant_new_string("follow-up"));
+    g_auto(Listed) l = {0};
+    if ((r = search_study(v, o, codecs_id, "colin", &l))) return r;
+    g_autofree char *side = kf_str(l.state, "compare", "pacs-side");
+    printf("  PACS dialog for the %s\n", side);
+    CHECK(g_str_equal(side, "follow-up") && g_key_file_get_boolean(l.state, "pacs", "dialog", NULL),
+          "the comparison window's PACS dialog is not open for the follow-up (\"%s\")", side);
+    CHECK(side_says(l.state, "compare-baseline", "open-menu", "From PACS") &&
+              side_says(l.state, "compare-followup", "open-menu", "From PACS"),
+          "a side's Open menu has no \"From PACS…\"");
+    CHECK(l.rows == 1 && l.index == 0, "\"colin\" does not list the codecs study alone");
+    g_autoptr(GKeyFile) kf = retrieve_side(v, l.index, "compared");
+    CHECK(kf, "no state");
+    g_autofree char *err = kf_str(kf, "pacs", "error");
+    g_autofree char *status = kf_str(kf, "compare", "status");
+    g_autofree char *check = kf_str(kf, "compare", "patient-check");
+    g_autofree char *d0 = kf_str(kf, "compare-baseline", "title-date");
+    g_autofree char *d1 = kf_str(kf, "compare-followup", "title-date");
+    g_autofree char *rano = kf_str(kf, "compare", "rano-category");
+    printf("  baseline %s, follow-up %s: patient check %s, RANO %s\n", d0, d1, check, rano);
+    CHECK(!*err, "the retrieve failed: %s", err);
+    CHECK(g_key_file_get_boolean(kf, "compare-baseline", "open", NULL) &&
+              g_key_file_get_boolean(kf, "compare-followup", "open", NULL),
+          "both sides are not open (%s)", status);
+    CHECK(g_str_equal(d0, "2024-01-01") && g_str_equal(d1, "2024-01-02"),
+          "the sides are not the Colin27 study and its codecs study");
+    CHECK(g_str_equal(check, "same-id"), "patient check %s, not same-id", check);
+    CHECK(g_key_file_get_boolean(kf, "compare-baseline", "analysed", NULL) &&
+              g_key_file_get_boolean(kf, "compare-followup", "analysed", NULL) &&
+              g_key_file_get_boolean(kf, "compare", "compared", NULL),
+          "the pair was not analysed and compared: %s", status);
+    CHECK(!g_key_file_get_boolean(kf, "viewer", "study-loaded", NULL),
+          "the main window opened the retrieved study");
+    g_autofree char *recent = kf_str(kf, "viewer", "recent-menu");
+    CHECK(strstr(recent, l.uid) && side_says(kf, "compare-baseline", "open-menu", l.uid),
+          "the retrieved study is not in the recent lists: %s", recent);
+    Shot *shot = viewer_shot(v, "compare-from-pacs");
+    shot_free(shot);
+
+    /* Another patient's study as the follow-up: asked, nothing shown. */
+    g_autoptr(GKeyFile) phan = compare_side_from_pacs(v, "follow-up", "phan");
+    CHECK(phan && g_key_file_get_integer(phan, "pacs", "rows", NULL) == 1,
+          "\"phan\" does not list the lesion study alone");
+    g_autoptr(GKeyFile) asked = retrieve_side(v, 0, "asked");
+    CHECK(asked, "no state");
+    g_autofree char *asking = kf_str(asked, "compare", "patient-check");
+    g_autofree char *d2 = kf_str(asked, "compare-followup", "title-date");
+    printf("  the lesion study (%s) as the follow-up: patient check %s\n", d2, asking);
+    CHECK(g_str_equal(d2, "2024-01-03") && g_str_equal(asking, "asking") &&
+              g_key_file_get_boolean(asked, "compare", "confirm-dialog", NULL),
+          "another patient's follow-up from the PACS is not asked about (%s)", asking);
+    CHECK(!g_key_file_get_boolean(asked, "compare", "shown", NULL) &&
+              !g_key_file_get_boolean(asked, "compare", "compared", NULL) &&
+              !g_key_file_get_boolean(asked, "compare-followup", "analysed", NULL),
+          "another patient's study was shown, analysed or compared before the answer");
+    viewer_action(v, "compare-confirm-patient", g_variant_new_boolean(FALSE));
+    g_autoptr(GKeyFile) refused = viewer_state(v, "refused");
+    g_autofree char *declined = refused ? kf_str(refused, "compare", "patient-check") : NULL;
+    CHECK(declined && g_str_equal(declined, "refused") &&
+              !g_key_file_get_boolean(refused, "compare", "shown", NULL),
+          "declined, the pair is not left unshown");
+
+    /* The window closed while a retrieve for it runs. */
+    g_autoptr(GKeyFile) again = compare_side_from_pacs(v, "baseline", "colin");
+    CHECK(again && g_key_file_get_integer(again, "pacs", "rows", NULL) == 1, "no study listed");
+    viewer_action(v, "pacs-retrieve", g_variant_new_int32(0));
+    viewer_action(v, "compare-close", NULL);
+    g_autoptr(GKeyFile) closed = viewer_state(v, "closed");
+    CHECK(closed, "the viewer does not answer after the comparison window closed");
+    CHECK(!g_key_file_get_boolean(closed, "compare", "open", NULL) &&
+              !g_key_file_get_boolean(closed, "pacs", "dialog", NULL) &&
+              !g_key_file_get_boolean(closed, "viewer", "study-loaded", NULL),
+          "closed during a retrieve, the comparison window or its dialog stayed, or a study "
+          "opened");
+    /* Whether the close cut the C-GET short depends on the timing: said,
+     * not checked (Orthanc logs our side's abort). */
+    printf("  closed during a retrieve: no window, no dialog, nothing opened (%s)\n",
+           orthanc_log_count(o, "Peer aborted Association") ? "Orthanc: we aborted the C-GET"
+                                                            : "the C-GET had ended");
+    return 0;
+}
+
+static int test_orthanc_compare_side(void)
+{
+    static const char *const studies[] = {"03-synthetic-lesion", "02-codecs-colin27", NULL};
+    return orthanc_case(studies, FALSE, orthanc_compare_steps);
+}
+
 #define VIEWER_ORTHANC_CASES                                                                       \
     {"viewer_orthanc_node_finds_and_c_gets_a_study_that_opens_whole", test_orthanc_c_get},         \
         {"viewer_orthanc_c_move_retrieve_opens_every_series_of_the_study", test_orthanc_c_move},   \
@@ -692,4 +830,6 @@ static int test_orthanc_untrusted_tls(void)
         {"viewer_orthanc_c_move_over_tls_opens_every_series_of_the_study",                         \
          test_orthanc_c_move_over_tls},                                                            \
         {"viewer_orthanc_untrusted_certificate_says_so_and_retrieves_nothing",                     \
-         test_orthanc_untrusted_tls},
+         test_orthanc_untrusted_tls},                                                              \
+        {"viewer_orthanc_compare_follow_up_from_the_pacs_is_compared_or_asked_about",              \
+         test_orthanc_compare_side},

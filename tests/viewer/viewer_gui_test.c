@@ -93,6 +93,27 @@ static int count_files(const char *dir)
     return n;
 }
 
+/* The folder an export wrote into `out` (to free), waited for until it holds
+ * report.pdf and `also` (a path below it, written last); NULL after WAIT_S. */
+static char *wait_for_export(const char *out, const char *also)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
+    char *sub = NULL;
+    while (!sub && g_get_monotonic_time() < end) {
+        GDir *d = g_dir_open(out, 0, NULL);
+        const char *name;
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *pdf = g_build_filename(out, name, "report.pdf", NULL);
+            g_autofree char *last = g_build_filename(out, name, also, NULL);
+            if (g_file_test(pdf, G_FILE_TEST_EXISTS) && g_file_test(last, G_FILE_TEST_EXISTS))
+                sub = g_build_filename(out, name, NULL);
+        }
+        if (d) g_dir_close(d);
+        if (!sub) g_usleep(100 * 1000);
+    }
+    return sub;
+}
+
 static void remove_tree(const char *dir)
 {
     GDir *d = g_dir_open(dir, 0, NULL);
@@ -1076,20 +1097,7 @@ static int test_export_report(void)
     g_autoptr(GKeyFile) kf = viewer_state(v, "state");
     CHECK(kf, "no state");
     /* The export runs in the background: wait for its last file. */
-    gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
-    char *sub = NULL;
-    while (!sub && g_get_monotonic_time() < end) {
-        GDir *d = g_dir_open(out, 0, NULL);
-        const char *name;
-        while (d && (name = g_dir_read_name(d))) {
-            g_autofree char *pdf = g_build_filename(out, name, "report.pdf", NULL);
-            g_autofree char *sr = g_build_filename(out, name, "dicom", NULL);
-            if (g_file_test(pdf, G_FILE_TEST_EXISTS) && g_file_test(sr, G_FILE_TEST_IS_DIR))
-                sub = g_build_filename(out, name, NULL);
-        }
-        if (d) g_dir_close(d);
-        if (!sub) g_usleep(100 * 1000);
-    }
+    char *sub = wait_for_export(out, "dicom");
     CHECK(sub, "no export folder with report.pdf and dicom/ in %s", out);
     g_autoptr(GKeyFile) kf2 = viewer_state(v, "after-export");
     g_autofree char *issues = g_key_file_get_string(kf2, "viewer", "issues", NULL);
@@ -3206,20 +3214,7 @@ static int test_export_carries_the_measurements(void)
     viewer_action(v, "analyze-series", NULL);
     g_autofree char *out = g_build_filename(workdir, "exports-measured", NULL);
     viewer_action(v, "export-report", g_variant_new_string(out));
-    gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
-    char *sub = NULL;
-    while (!sub && g_get_monotonic_time() < end) {
-        GDir *dir = g_dir_open(out, 0, NULL);
-        const char *name;
-        while (dir && (name = g_dir_read_name(dir))) {
-            g_autofree char *sr = g_build_filename(out, name, "dicom", "SR.dcm", NULL);
-            g_autofree char *pdf = g_build_filename(out, name, "report.pdf", NULL);
-            if (g_file_test(sr, G_FILE_TEST_EXISTS) && g_file_test(pdf, G_FILE_TEST_EXISTS))
-                sub = g_build_filename(out, name, NULL);
-        }
-        if (dir) g_dir_close(dir);
-        if (!sub) g_usleep(100 * 1000);
-    }
+    char *sub = wait_for_export(out, "dicom/SR.dcm");
     CHECK(sub, "no export with dicom/SR.dcm and report.pdf in %s", out);
     g_usleep(300 * 1000); /* the export's summary line comes after its last file */
     g_autofree char *sr = g_build_filename(sub, "dicom", "SR.dcm", NULL);
