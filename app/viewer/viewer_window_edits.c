@@ -599,6 +599,8 @@ void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf)
     g_key_file_set_string(kf, "edits", "brush-classes", offered ? offered : "");
     g_key_file_set_boolean(kf, "edits", "brush-class-sensitive",
                            gtk_widget_get_sensitive(GTK_WIDGET(self->brush_class_dropdown)));
+    g_key_file_set_boolean(kf, "edits", "brush-class-visible",
+                           gtk_widget_get_visible(GTK_WIDGET(self->brush_class_dropdown)));
     g_autofree char *editor = dup_editor(self);
     g_key_file_set_string(kf, "edits", "editor", editor);
     /* Without a series there is nothing edited (and maybe no plugin). */
@@ -732,6 +734,16 @@ void _tsc_viewer_window_edits_refresh(TscViewerWindow *self)
     tsc_findings_panel_set_measuring(self->findings, _tsc_viewer_window_edits_measuring(self));
 }
 
+/* The class matters to the brush only: the chooser shows with it, so that
+ * the tool row keeps its width (the turn and flip buttons) otherwise. */
+static void on_view_tool(GObject *view, GParamSpec *pspec, TscViewerWindow *self)
+{
+    (void)pspec;
+    g_autofree char *tool = NULL;
+    g_object_get(view, "tool", &tool, NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->brush_class_dropdown), g_strcmp0(tool, "brush") == 0);
+}
+
 void _tsc_viewer_window_setup_edits(TscViewerWindow *self)
 {
     static const GActionEntry entries[] = {
@@ -743,4 +755,6 @@ void _tsc_viewer_window_setup_edits(TscViewerWindow *self)
     sync_brush_classes(self);
     g_signal_connect(self->brush_class_dropdown, "notify::selected",
                      G_CALLBACK(on_brush_class_selected), self);
+    g_signal_connect_object(self->view, "notify::tool", G_CALLBACK(on_view_tool), self, 0);
+    on_view_tool(G_OBJECT(self->view), NULL, self);
 }

@@ -163,6 +163,8 @@ static int test_edits_brush_class_paints_a_no_tumour_slice_off_the_main_thread(v
           "the brush does not start on the slice's own type: %s \"%s\"", cls0, shown0);
     CHECK(g_key_file_get_boolean(a, "edits", "brush-class-sensitive", NULL),
           "the class chooser is insensitive with the CNN");
+    CHECK(!g_key_file_get_boolean(a, "edits", "brush-class-visible", NULL),
+          "the class chooser shows without the brush");
     g_auto(GStrv) names = g_strsplit(classes, ";", -1);
     CHECK(g_strv_length(names) >= 3 && g_str_equal(names[0], "auto") &&
               !g_strv_contains((const char *const *)names, "no_tumor"),
@@ -172,6 +174,7 @@ static int test_edits_brush_class_paints_a_no_tumour_slice_off_the_main_thread(v
     int slice = first_slice_with(a, 'N');
     CHECK(slice >= 0, "no slice without tumour in the lesion sample");
 
+    viewer_action(v, "tool", g_variant_new_string("brush"));
     viewer_action(v, "brush-class", g_variant_new_string("no-such-class"));
     viewer_action(v, "brush-class", g_variant_new_string(cls));
     viewer_action(v, "goto-slice", g_variant_new_int32(slice));
@@ -198,6 +201,8 @@ static int test_edits_brush_class_paints_a_no_tumour_slice_off_the_main_thread(v
           "after the idle wait %d of 3 strokes are applied, measuring %d", applied,
           g_key_file_get_boolean(p, "edits", "measuring", NULL));
     CHECK(g_key_file_get_boolean(p, "edits", "edited", NULL), "the series is not edited");
+    CHECK(g_key_file_get_boolean(p, "edits", "brush-class-visible", NULL),
+          "the class chooser is hidden with the brush");
     CHECK(g_str_equal(verdict, "tumor") && *shown1 && strstr(label, shown1),
           "slice %d reads %s \"%s\", want a tumour \"%s\"", slice + 1, verdict, label, shown1);
     g_autofree char *brush = g_strdup_printf("brush on slice %d", slice + 1);
