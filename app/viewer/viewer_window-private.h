@@ -88,6 +88,7 @@ struct _TscViewerWindow {
     GtkToggleButton *studies_toggle, *findings_toggle;
     GtkLabel *work_label;
     GtkProgressBar *work_bar;
+    GtkWidget *work_cancel; /* shown for what Escape can stop: analyses and exports */
 
     TscViewerApp *app; /* weak: the application outlives its windows */
     TscViewerPrefs *prefs;

@@ -108,6 +108,8 @@ void _tsc_viewer_window_refresh_progress(TscViewerWindow *self)
             gtk_progress_bar_pulse(self->work_bar);
         }
         gtk_label_set_text(self->work_label, text);
+        /* A replay of the corrections takes milliseconds and is not cancelled. */
+        gtk_widget_set_visible(self->work_cancel, self->series_running >= 0 || self->exports_running);
     }
     gtk_widget_set_visible(self->work_box, work);
 }
@@ -991,6 +993,7 @@ static void tsc_viewer_window_class_init(TscViewerWindowClass *klass)
     CHILD(work_box);
     CHILD(work_label);
     CHILD(work_bar);
+    CHILD(work_cancel);
     CHILD(studies_pane);
     CHILD(side_pane);
     CHILD(studies_toggle);
