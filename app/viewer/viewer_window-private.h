@@ -141,6 +141,8 @@ struct _TscViewerWindow {
     guint edits_gen;
     GtkSpinButton *brush_spin; /* the brush and eraser radius, mm */
     GtkDropDown *brush_class_dropdown;
+    GtkWidget *brush_bar;         /* the radius and the class, under the tool row */
+    GtkWidget *brush_class_label; /* "Paints", shown with the chooser */
     /* The class names the dropdown offers ("auto" first), of the model
      * brush_classes_of (NULL: no model, "auto" only). */
     char **brush_classes;

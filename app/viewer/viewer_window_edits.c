@@ -643,6 +643,8 @@ void _tsc_viewer_window_install_edit_actions(GtkWidgetClass *wc)
     /* The brush's widgets are in viewer_window.ui's tool bar. */
     gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_spin);
     gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_class_dropdown);
+    gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_bar);
+    gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_class_label);
 }
 
 static void on_radius_change(GSimpleAction *a, GVariant *state, gpointer data)
@@ -734,14 +736,17 @@ void _tsc_viewer_window_edits_refresh(TscViewerWindow *self)
     tsc_findings_panel_set_measuring(self->findings, _tsc_viewer_window_edits_measuring(self));
 }
 
-/* The class matters to the brush only: the chooser shows with it, so that
- * the tool row keeps its width (the turn and flip buttons) otherwise. */
+/* The radius matters to the brush and the eraser, the class to the brush
+ * only: their row shows under the tool row while one of them is the tool. */
 static void on_view_tool(GObject *view, GParamSpec *pspec, TscViewerWindow *self)
 {
     (void)pspec;
     g_autofree char *tool = NULL;
     g_object_get(view, "tool", &tool, NULL);
-    gtk_widget_set_visible(GTK_WIDGET(self->brush_class_dropdown), g_strcmp0(tool, "brush") == 0);
+    gboolean brush = g_strcmp0(tool, "brush") == 0;
+    gtk_widget_set_visible(self->brush_bar, brush || g_strcmp0(tool, "eraser") == 0);
+    gtk_widget_set_visible(GTK_WIDGET(self->brush_class_dropdown), brush);
+    gtk_widget_set_visible(self->brush_class_label, brush);
 }
 
 void _tsc_viewer_window_setup_edits(TscViewerWindow *self)
