@@ -314,7 +314,23 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
     size_t n3 = api->series_result_n_lesions3d(r);
     char edits[1024] = "";
     api->series_result_describe_edits(r, TRUE, edits, sizeof edits);
-    set_visible_text(self->r_edited, edits[0] ? edits : NULL);
+    /* Each rejected lesion with its measurements and the reason, so the
+     * reader sees what was taken out (the SR keeps them the same way). */
+    g_autoptr(GString) edited = g_string_new(edits);
+    for (size_t i = 0, nr = api->series_result_n_rejected(r); i < nr; i++) {
+        const tsc_rejected_lesion *rl = api->series_result_get_rejected(r, i);
+        const tsc_lesion3d_info *l = rl->info;
+        const char *ln = m && l && l->label < api->model_n_classes(m)
+                             ? api->model_get_class_display(m, l->label)
+                             : "Lesion";
+        g_string_append_printf(edited, "\nRejected: %s", ln);
+        if (l)
+            g_string_append_printf(edited, " %.2f mL, slices %zu\xe2\x80\x93%zu", l->volume_ml,
+                                   l->first_slice + 1, l->last_slice + 1);
+        if (rl->reason && rl->reason[0])
+            g_string_append_printf(edited, " \xe2\x80\x94 %s", rl->reason);
+    }
+    set_visible_text(self->r_edited, edited->len ? edited->str : NULL);
     for (size_t i = 0; i < MAX_LISTED; i++) {
         gtk_widget_set_visible(self->r_acts[i], i < n3 && self->editable);
         if (i >= n3) {
@@ -390,6 +406,7 @@ const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText 
     case TSC_FINDINGS_TEXT_SERIES_VERDICT: shown = label = self->r_banner; break;
     case TSC_FINDINGS_TEXT_PROVENANCE: shown = label = self->provenance; break;
     case TSC_FINDINGS_TEXT_MEASURING: shown = label = self->r_measuring; break;
+    case TSC_FINDINGS_TEXT_EDITS: shown = label = self->r_edited; break;
     case TSC_FINDINGS_TEXT_STORED:
         shown = self->stored_box;
         label = self->stored_text;

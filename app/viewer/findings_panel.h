@@ -59,6 +59,7 @@ typedef enum {
     TSC_FINDINGS_TEXT_STORED,     /* the stored report's text */
     TSC_FINDINGS_TEXT_PROVENANCE, /* where the result shown came from */
     TSC_FINDINGS_TEXT_MEASURING,  /* "Measuring the corrections again…" while they are */
+    TSC_FINDINGS_TEXT_EDITS,      /* who edited, what, and each rejected lesion with its reason */
 } TscFindingsText;
 /* The text `which` as shown ("" when hidden; borrowed). */
 const char *tsc_findings_panel_get_text(TscFindingsPanel *self, TscFindingsText which);

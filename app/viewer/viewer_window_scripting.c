@@ -363,6 +363,7 @@ static void do_write_state(TscViewerWindow *self, const char *path)
             {"series-verdict", TSC_FINDINGS_TEXT_SERIES_VERDICT},
             {"key-slice", TSC_FINDINGS_TEXT_KEY_SLICE},
             {"provenance", TSC_FINDINGS_TEXT_PROVENANCE},
+            {"edits", TSC_FINDINGS_TEXT_EDITS},
         };
         for (size_t i = 0; i < G_N_ELEMENTS(panel_texts); i++)
             g_key_file_set_string(kf, "panel", panel_texts[i].key,

@@ -59,6 +59,14 @@ static int test_edits_reject_brush_undo_redo_and_restore(void)
           "lesion not rejected: %d lesion(s), %d rejected", s1.lesions, s1.rejected);
     CHECK(s1.volume < s0.volume || s1.lesions == 0, "the volume did not fall: %.3f", s1.volume);
     CHECK(strstr(s1.description, "Edited by Dr Edit: 1 lesion rejected"), "\"%s\"", s1.description);
+    /* The panel names what was taken out and why, not only how many. */
+    {
+        g_autoptr(GKeyFile) kf = viewer_state(v, "rejected-panel");
+        g_autofree char *shown = kf ? kf_str(kf, "panel", "edits") : NULL;
+        CHECK(shown && strstr(shown, "Edited by Dr Edit") && strstr(shown, "\nRejected: ") &&
+                  strstr(shown, " mL, slices ") && strstr(shown, "false positive: vessel"),
+              "the panel does not show the rejected lesion: \"%s\"", shown ? shown : "(none)");
+    }
 
     /* A brush disc of 5 mm on slice 3, far from the lesion: one more lesion. */
     viewer_action(v, "goto-slice", g_variant_new_int32(2));
