@@ -228,6 +228,8 @@ void tsc_findings_panel_set_measuring(TscFindingsPanel *self, gboolean measuring
 {
     g_return_if_fail(TSC_IS_FINDINGS_PANEL(self));
     gtk_widget_set_visible(self->r_measuring, measuring);
+    /* Lesion numbers and states are the earlier result's until it lands. */
+    for (int i = 0; i < MAX_LISTED; i++) gtk_widget_set_sensitive(self->r_acts[i], !measuring);
 }
 
 void tsc_findings_panel_set_editable(TscFindingsPanel *self, gboolean editable)

@@ -292,6 +292,8 @@ void _tsc_viewer_window_edits_refresh(TscViewerWindow *self);
 void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf);
 /* The edits of the series on screen are being measured again. */
 gboolean _tsc_viewer_window_edits_measuring(TscViewerWindow *self);
+/* The saved edits of the series on screen are being replayed (restored). */
+gboolean _tsc_viewer_window_edits_restoring(TscViewerWindow *self);
 /* The user's window presets (viewer_window_presets.c). */
 void _tsc_viewer_window_install_preset_actions(GtkWidgetClass *wc);
 void _tsc_viewer_window_setup_presets(TscViewerWindow *self);

@@ -272,6 +272,14 @@ void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportS
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!can_export(self)) return;
+    if (_tsc_viewer_window_edits_measuring(self)) {
+        /* The result on screen is about to be replaced by the edited one. */
+        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_INFO,
+                          "The corrections are being measured: export again when the findings "
+                          "show them.",
+                          NULL);
+        return;
+    }
     int method = current_method(self);
     if (spec->slice_png && !tsc_viewer_study_get_result(self->study, method, self->series, self->slice) &&
         !method_usable(self, method))
@@ -319,6 +327,14 @@ void tsc_viewer_window_show_export_dialog(TscViewerWindow *self)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!can_export(self)) return;
+    if (_tsc_viewer_window_edits_measuring(self)) {
+        /* The result on screen is about to be replaced by the edited one. */
+        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_INFO,
+                          "The corrections are being measured: export again when the findings "
+                          "show them.",
+                          NULL);
+        return;
+    }
     int method = current_method(self);
     gboolean has_series = tsc_viewer_study_get_series_result(self->study, method, self->series) != NULL;
     TscExportDialog *d = tsc_export_dialog_new(GTK_WINDOW(self), self->prefs, self->slice, has_series);

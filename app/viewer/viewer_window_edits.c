@@ -28,6 +28,9 @@ struct _TscViewerEdits {
     gsize series;
     TscViewerSeriesRef *original;   /* the analysis the edits replay on */
     const tsc_series_result *shown; /* what is in the study: the original or the last replay */
+    /* A reference on `shown`, so that its address is not reused by a later
+     * result while these edits compare against it. */
+    TscViewerSeriesRef *shown_ref;
     GPtrArray *list;                /* TscViewerEdit; those past n_applied are the redo */
     guint n_applied;
     GPtrArray *good; /* TscViewerEdit: the edits `shown` was measured with */
@@ -50,6 +53,7 @@ static void edits_free(TscViewerEdits *ed)
 {
     if (!ed) return;
     if (ed->original) tsc_viewer_series_ref_release(ed->original);
+    if (ed->shown_ref) tsc_viewer_series_ref_release(ed->shown_ref);
     g_ptr_array_unref(ed->list);
     g_ptr_array_unref(ed->good);
     g_free(ed->restored_note);
@@ -204,9 +208,11 @@ static void start_replay(TscViewerWindow *self, TscViewerEdits *ed)
     r->editor = g_strdup(ed->editor);
     r->model = model_for(self, ed->method);
     ed->running = TRUE;
-    g_autoptr(GTask) task = g_task_new(NULL, NULL, on_replayed, NULL);
+    /* The callback frees the replay, on the main thread: it may hold the
+     * last reference on a study closed meanwhile. */
+    g_autoptr(GTask) task = g_task_new(NULL, NULL, on_replayed, r);
     g_task_set_source_tag(task, start_replay);
-    g_task_set_task_data(task, r, replay_free);
+    g_task_set_task_data(task, r, NULL);
     tsc_viewer_pool_run(TSC_VIEWER_POOL_ANALYSIS, task, replay_thread);
 }
 
@@ -257,14 +263,10 @@ static void replay_failed(TscViewerWindow *self, TscViewerEdits *ed, const char 
     save_edits(self, ed);
 }
 
-static void on_replayed(GObject *source, GAsyncResult *res, gpointer data)
+static void replay_landed(TscViewerWindow *self, Replay *r)
 {
-    (void)source;
-    (void)data;
-    Replay *r = g_task_get_task_data(G_TASK(res));
-    g_autoptr(TscViewerWindow) self = ctx_window(r->ctx);
-    TscViewerEdits *ed = self ? replay_edits(self, r) : NULL;
-    if (!ed) return; /* another study, window closed or analysed again: dropped */
+    TscViewerEdits *ed = replay_edits(self, r);
+    if (!ed) return; /* another study or analysed again: dropped */
     ed->running = FALSE;
     if (r->change != ed->change) {
         /* Edited again meanwhile: this one is out of date. */
@@ -285,6 +287,8 @@ static void on_replayed(GObject *source, GAsyncResult *res, gpointer data)
     ed->shown = r->out;
     tsc_viewer_study_take_series_result(self->study, ed->method, ed->series,
                                         g_steal_pointer(&r->out));
+    if (ed->shown_ref) tsc_viewer_series_ref_release(ed->shown_ref);
+    ed->shown_ref = tsc_viewer_study_ref_series_result(self->study, ed->method, ed->series);
     if (ed->restoring) {
         ed->restoring = FALSE;
         g_free(ed->note);
@@ -294,6 +298,22 @@ static void on_replayed(GObject *source, GAsyncResult *res, gpointer data)
         if (ed->unsaved) save_edits(self, ed);
     }
     _tsc_viewer_window_refresh_all(self);
+}
+
+static void on_replayed(GObject *source, GAsyncResult *res, gpointer data)
+{
+    (void)source;
+    (void)res;
+    Replay *r = data;
+    TscViewerWindow *self = ctx_window(r->ctx);
+    if (self) {
+        replay_landed(self, r);
+        /* Script commands that waited for the measuring (must_wait), also
+         * when the result was dropped. */
+        _tsc_viewer_window_replay_deferred(self);
+    }
+    replay_free(r);
+    g_clear_object(&self);
 }
 
 static void keep_edit(const tsc_edit *e, gpointer data)
@@ -367,6 +387,7 @@ static TscViewerEdits *current_edits(TscViewerWindow *self, gboolean say)
     ed->good = g_ptr_array_new_with_free_func(tsc_viewer_edit_free);
     ed->original = tsc_viewer_study_ref_series_result(self->study, method, self->series);
     ed->shown = sr;
+    ed->shown_ref = tsc_viewer_series_ref_acquire(ed->original);
     g_hash_table_replace(self->edits, key, ed);
     restore(self, ed);
     return ed;
@@ -433,6 +454,9 @@ static void win_accept_lesion(GtkWidget *widget, const char *name, GVariant *p)
 typedef struct {
     GWeakRef win;
     int number;
+    /* The findings the number was read on: the edits and their change
+     * count when the dialog opened. */
+    guint edits_id, change;
     GtkDropDown *reason;
     GtkEditable *detail;
     GtkWindow *dialog;
@@ -454,9 +478,18 @@ static void on_reject_confirm(GtkButton *b, RejectAsk *a)
     const char *detail = gtk_editable_get_text(a->detail);
     g_autofree char *reason =
         detail && *detail ? g_strdup_printf("%s: %s", why, detail) : g_strdup(why);
-    if (self)
+    TscViewerEdits *ed = self ? current_edits(self, FALSE) : NULL;
+    if (ed && (ed->id != a->edits_id || ed->change != a->change || ed->running)) {
+        /* The findings changed under the dialog: lesion numbers may name
+         * other lesions now. */
+        _tsc_viewer_window_show_toast(self,
+                                      "The findings changed while the dialog was open: nothing was "
+                                      "rejected. Reject the lesion again.",
+                                      FALSE);
+    } else if (self) {
         gtk_widget_activate_action(GTK_WIDGET(self), "win.reject-lesion", "(is)", a->number,
                                    reason);
+    }
     gtk_window_destroy(a->dialog);
 }
 
@@ -464,13 +497,17 @@ static void on_reject_confirm(GtkButton *b, RejectAsk *a)
  * (reject_dialog.ui). */
 static void win_reject_lesion_ask(GtkWidget *widget, const char *name, GVariant *p)
 {
-    (void)name;
     TscViewerWindow *self = TSC_VIEWER_WINDOW(widget);
+    if (tsc_viewer_window_defer(self, name, p)) return;
+    TscViewerEdits *ed = current_edits(self, TRUE);
+    if (!ed) return;
     g_autoptr(GtkBuilder) b =
         gtk_builder_new_from_resource("/org/tumorscope/Viewer/reject_dialog.ui");
     RejectAsk *a = g_new0(RejectAsk, 1);
     g_weak_ref_init(&a->win, self);
     a->number = g_variant_get_int32(p);
+    a->edits_id = ed->id;
+    a->change = ed->change;
     a->dialog = GTK_WINDOW(gtk_builder_get_object(b, "dialog"));
     a->reason = GTK_DROP_DOWN(gtk_builder_get_object(b, "reason"));
     a->detail = GTK_EDITABLE(gtk_builder_get_object(b, "detail"));
@@ -504,7 +541,24 @@ static size_t brush_label(TscViewerWindow *self, int method)
 static void stroke(TscViewerWindow *self, const char *kind, double radius_mm, const double *xy,
                    gsize n_points)
 {
-    if (!n_points || !current_edits(self, TRUE)) return;
+    TscViewerEdits *ed = n_points ? current_edits(self, TRUE) : NULL;
+    if (!ed) return;
+    if (ed->restoring) {
+        /* A stroke now could be lost with the saved edits it joins, if they
+         * are refused or the window closes before they land. */
+        _tsc_viewer_window_show_toast(
+            self, "The saved corrections are being restored: draw again in a moment", FALSE);
+        return;
+    }
+    if (!tsc_viewer_api()->series_result_get_slice(ed->shown, self->slice)) {
+        /* Refused by the replay, which would take the strokes made with it. */
+        _tsc_viewer_window_show_toast(
+            self,
+            "This slice was not analysed (failed or cancelled): analyse the series again "
+            "before correcting it",
+            FALSE);
+        return;
+    }
     tsc_edit e = tsc_viewer_api()->edit_default();
     e.kind = g_str_equal(kind, "eraser") ? TSC_EDIT_ERASE : TSC_EDIT_PAINT;
     e.slice = self->slice;
@@ -584,6 +638,12 @@ gboolean _tsc_viewer_window_edits_measuring(TscViewerWindow *self)
     return ed && ed->running;
 }
 
+gboolean _tsc_viewer_window_edits_restoring(TscViewerWindow *self)
+{
+    TscViewerEdits *ed = edits_on_screen(self);
+    return ed && ed->restoring;
+}
+
 void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf)
 {
     g_key_file_set_double(kf, "edits", "brush-radius-mm", brush_radius(self));
@@ -610,6 +670,8 @@ void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf)
     gboolean mine = ed != NULL;
     g_key_file_set_integer(kf, "edits", "count", mine ? (int)ed->list->len : 0);
     g_key_file_set_integer(kf, "edits", "applied", mine ? (int)ed->n_applied : 0);
+    /* How many of them the result on screen was measured with. */
+    g_key_file_set_integer(kf, "edits", "measured", mine ? (int)ed->good->len : 0);
     g_key_file_set_boolean(kf, "edits", "measuring", mine && ed->running);
     g_key_file_set_string(kf, "edits", "note", mine && ed->note ? ed->note : "");
     const tsc_series_result *sr =

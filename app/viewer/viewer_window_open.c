@@ -161,6 +161,15 @@ static gboolean must_wait(TscViewerWindow *self, const char *action)
     if (self->opening) return TRUE;
     /* An export asked for after a series analysis includes its result. */
     if (g_strcmp0(action, "export-report") == 0 && self->series_running >= 0) return TRUE;
+    /* While the reader's corrections are measured again, what names a lesion
+     * by its number, and what exports or sends the result, waits for the
+     * measured result; strokes wait while saved edits are restored. */
+    static const char *after_measuring[] = {"reject-lesion", "reject-lesion-ask", "accept-lesion",
+                                            "export-report", "pacs-send",         NULL};
+    static const char *after_restoring[] = {"edit-stroke", "undo-edit", "redo-edit", NULL};
+    if ((g_strv_contains(after_measuring, action) && _tsc_viewer_window_edits_measuring(self)) ||
+        (g_strv_contains(after_restoring, action) && _tsc_viewer_window_edits_restoring(self)))
+        return TRUE;
     /* Analyses with the CNN wait for the model rather than fail. */
     static const char *analyses[] = {"analyze-slice", "analyze-series", "export-report", "benchmark-scroll",
                                      NULL};
