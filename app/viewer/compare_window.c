@@ -340,14 +340,19 @@ static void act_choose_pacs(GtkWidget *w, const char *name, GVariant *p)
     (void)name;
     TscCompareWindow *self = TSC_COMPARE_WINDOW(w);
     if (!self->app || !tsc_pacs_dialog_available()) return;
-    if (self->pacs_dialog) {
-        /* Open for one side already (a retrieve may be running for it):
-         * the side stays, so what it retrieves goes where it was asked. */
+    int side = side_of(g_variant_get_string(p, NULL));
+    if (self->pacs_dialog && side != self->pacs_side &&
+        tsc_pacs_dialog_is_retrieving(TSC_PACS_DIALOG(self->pacs_dialog))) {
+        /* A retrieve for the other side is under way: it lands there. */
+        g_autofree char *t = g_strdup_printf(
+            "The %s is being retrieved from the PACS: choose the %s once it has arrived.",
+            role_name(self->pacs_side), role_name(side));
+        gtk_label_set_text(self->status_label, t);
         gtk_window_present(GTK_WINDOW(self->pacs_dialog));
         return;
     }
-    self->pacs_side = side_of(g_variant_get_string(p, NULL));
-    {
+    self->pacs_side = side;
+    if (!self->pacs_dialog) {
         TscPacsDialog *d =
             tsc_pacs_dialog_new(GTK_WINDOW(self), tsc_viewer_app_get_prefs(self->app));
         gtk_window_set_modal(GTK_WINDOW(d), TRUE);

@@ -274,6 +274,12 @@ static void on_node_changed(TscPacsDialog *self)
     search(self, FALSE);
 }
 
+gboolean tsc_pacs_dialog_is_retrieving(TscPacsDialog *self)
+{
+    g_return_val_if_fail(TSC_IS_PACS_DIALOG(self), FALSE);
+    return self->retrieving;
+}
+
 /* ---- retrieving ------------------------------------------------------------- */
 
 static void on_retrieve_progress(GObject *target, gsize done, gsize total, gpointer data)

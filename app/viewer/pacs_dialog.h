@@ -29,6 +29,8 @@ TscPacsDialog *tsc_pacs_dialog_new(GtkWindow *parent, TscViewerPrefs *prefs);
 void tsc_pacs_dialog_search(TscPacsDialog *self, GVariant *fields);
 /* The next page of the list, when the node has more. */
 void tsc_pacs_dialog_more(TscPacsDialog *self);
+/* A retrieve is under way. */
+gboolean tsc_pacs_dialog_is_retrieving(TscPacsDialog *self);
 /* Retrieves the study of row `row` (0-based) and opens it. */
 void tsc_pacs_dialog_retrieve(TscPacsDialog *self, int row);
 /* What the dialog shows, for write-state: no patient name or ID. */

@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 typedef struct {
     char *action;
     GVariant *param;
+    guint gen; /* the study it was asked on: dropped when another is opened */
 } Deferred;
 
 typedef struct _TscViewerEdits TscViewerEdits;

@@ -627,8 +627,16 @@ static void win_redo_edit(GtkWidget *widget, const char *name, GVariant *p)
 /* The edits of the series on screen, as they are (none started). */
 static TscViewerEdits *edits_on_screen(TscViewerWindow *self)
 {
-    return self->edits && self->edits_gen == self->gen && self->have_series
-               ? g_hash_table_lookup(self->edits, slice_key(current_method(self), self->series, 0))
+    TscViewerEdits *ed =
+        self->edits && self->edits_gen == self->gen && self->have_series
+            ? g_hash_table_lookup(self->edits, slice_key(current_method(self), self->series, 0))
+            : NULL;
+    /* Not those of an analysis replaced since (a replay of theirs that lands
+     * is dropped and leaves them "running"); shown_ref keeps the address
+     * from being reused by the new result. */
+    return ed && ed->shown ==
+                       tsc_viewer_study_get_series_result(self->study, ed->method, ed->series)
+               ? ed
                : NULL;
 }
 
@@ -659,8 +667,9 @@ void _tsc_viewer_window_write_edits_state(TscViewerWindow *self, GKeyFile *kf)
     g_key_file_set_string(kf, "edits", "brush-classes", offered ? offered : "");
     g_key_file_set_boolean(kf, "edits", "brush-class-sensitive",
                            gtk_widget_get_sensitive(GTK_WIDGET(self->brush_class_dropdown)));
+    /* Shown: its own flag and the brush row's. */
     g_key_file_set_boolean(kf, "edits", "brush-class-visible",
-                           gtk_widget_get_visible(GTK_WIDGET(self->brush_class_dropdown)));
+                           gtk_widget_is_visible(GTK_WIDGET(self->brush_class_dropdown)));
     g_autofree char *editor = dup_editor(self);
     g_key_file_set_string(kf, "edits", "editor", editor);
     /* Without a series there is nothing edited (and maybe no plugin). */

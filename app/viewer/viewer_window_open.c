@@ -40,6 +40,8 @@ static void reset_study(TscViewerWindow *self)
     g_hash_table_remove_all(self->decoding);
     g_hash_table_remove_all(self->analysing);
     self->have_series = FALSE;
+    /* The earlier study's corrections (saved already) and the results they pin. */
+    g_clear_pointer(&self->edits, g_hash_table_unref);
     tsc_findings_panel_clear(self->findings);
     _tsc_viewer_window_tools_series_changed(self);
     gtk_widget_set_visible(GTK_WIDGET(self->findings), FALSE);
@@ -181,8 +183,16 @@ static gboolean must_wait(TscViewerWindow *self, const char *action)
 void _tsc_viewer_window_replay_deferred(TscViewerWindow *self)
 {
     Deferred *d;
-    while (self->app && (d = g_queue_peek_head(&self->deferred)) && !must_wait(self, d->action)) {
+    while (self->app && (d = g_queue_peek_head(&self->deferred)) &&
+           (d->gen != self->gen || !must_wait(self, d->action))) {
         g_queue_pop_head(&self->deferred);
+        if (d->gen != self->gen) {
+            /* Waiting (for a measuring) when another study was opened: it
+             * named the earlier study's lesions or result. */
+            g_info("%s, asked on the previous study, is dropped", d->action);
+            _tsc_viewer_window_deferred_free(d);
+            continue;
+        }
         self->replaying = TRUE;
         gtk_widget_activate_action_variant(GTK_WIDGET(self), d->action, d->param);
         self->replaying = FALSE;
@@ -198,6 +208,7 @@ gboolean tsc_viewer_window_defer(TscViewerWindow *self, const char *action, GVar
     Deferred *d = g_new0(Deferred, 1);
     d->action = g_strdup(action);
     d->param = param ? g_variant_ref(param) : NULL;
+    d->gen = self->gen;
     g_queue_push_tail(&self->deferred, d);
     return TRUE;
 }
