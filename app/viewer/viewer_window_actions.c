@@ -259,9 +259,18 @@ static void on_exported(GObject *source, GAsyncResult *res, gpointer data)
     }
 }
 
-/* An export needs a series on screen; else the info bar says so. */
+/* An export needs a series on screen, and the result it shows measured
+ * (not corrections still being measured); else the info bar says so. */
 static gboolean can_export(TscViewerWindow *self)
 {
+    if (self->have_series && _tsc_viewer_window_edits_measuring(self)) {
+        /* The result on screen is about to be replaced by the edited one. */
+        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_INFO,
+                          "The corrections are being measured: export again when the findings "
+                          "show them.",
+                          NULL);
+        return FALSE;
+    }
     if (self->have_series) return TRUE;
     tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_WARNING,
                       "Open a study before exporting a report.", NULL);
@@ -272,14 +281,6 @@ void tsc_viewer_window_export_spec(TscViewerWindow *self, const TscViewerExportS
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!can_export(self)) return;
-    if (_tsc_viewer_window_edits_measuring(self)) {
-        /* The result on screen is about to be replaced by the edited one. */
-        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_INFO,
-                          "The corrections are being measured: export again when the findings "
-                          "show them.",
-                          NULL);
-        return;
-    }
     int method = current_method(self);
     if (spec->slice_png && !tsc_viewer_study_get_result(self->study, method, self->series, self->slice) &&
         !method_usable(self, method))
@@ -327,14 +328,6 @@ void tsc_viewer_window_show_export_dialog(TscViewerWindow *self)
 {
     g_return_if_fail(TSC_IS_VIEWER_WINDOW(self));
     if (!can_export(self)) return;
-    if (_tsc_viewer_window_edits_measuring(self)) {
-        /* The result on screen is about to be replaced by the edited one. */
-        tsc_issue_bar_set(self->issue_bar, "export", GTK_MESSAGE_INFO,
-                          "The corrections are being measured: export again when the findings "
-                          "show them.",
-                          NULL);
-        return;
-    }
     int method = current_method(self);
     gboolean has_series = tsc_viewer_study_get_series_result(self->study, method, self->series) != NULL;
     TscExportDialog *d = tsc_export_dialog_new(GTK_WINDOW(self), self->prefs, self->slice, has_series);
