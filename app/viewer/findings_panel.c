@@ -326,7 +326,9 @@ void tsc_findings_panel_set_series(TscFindingsPanel *self, const tsc_model *mode
                              ? api->model_get_class_display(m, l->label)
                              : "Lesion";
         g_string_append_printf(edited, "\nRejected: %s", ln);
-        if (l)
+        if (l && l->first_slice == l->last_slice)
+            g_string_append_printf(edited, " %.2f mL, slice %zu", l->volume_ml, l->first_slice + 1);
+        else if (l)
             g_string_append_printf(edited, " %.2f mL, slices %zu\xe2\x80\x93%zu", l->volume_ml,
                                    l->first_slice + 1, l->last_slice + 1);
         if (rl->reason && rl->reason[0])

@@ -64,7 +64,7 @@ static int test_edits_reject_brush_undo_redo_and_restore(void)
         g_autoptr(GKeyFile) kf = viewer_state(v, "rejected-panel");
         g_autofree char *shown = kf ? kf_str(kf, "panel", "edits") : NULL;
         CHECK(shown && strstr(shown, "Edited by Dr Edit") && strstr(shown, "\nRejected: ") &&
-                  strstr(shown, " mL, slices ") && strstr(shown, "false positive: vessel"),
+                  strstr(shown, " mL, slice") && strstr(shown, "false positive: vessel"),
               "the panel does not show the rejected lesion: \"%s\"", shown ? shown : "(none)");
     }
 
