@@ -711,7 +711,7 @@ void _tsc_viewer_window_install_edit_actions(GtkWidgetClass *wc)
     install_win_actions(wc, actions, G_N_ELEMENTS(actions));
     /* Ctrl+Z and Ctrl+Shift+Z are the application's accelerators (viewer_app.c). */
     gtk_widget_class_add_binding_action(wc, GDK_KEY_b, 0, "win.tool", "s", "brush");
-    /* The brush's widgets are in viewer_window.ui's tool bar. */
+    /* The brush's widgets are in viewer_window.ui, in the row under the tool bar. */
     gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_spin);
     gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_class_dropdown);
     gtk_widget_class_bind_template_child(wc, TscViewerWindow, brush_bar);
