@@ -50,18 +50,22 @@ gboolean tsc_viewer_edits_file_read(const char *export_folder, const tsc_model *
         out->note = g_strdup_printf("%zu saved edit(s) of %s restored", n,
                                     editor[0] ? editor : "the reader");
     } else {
-        out->note = g_strdup_printf("Saved edits not applied: %s", err.message);
-        out->refused = TRUE;
+        tsc_viewer_edits_applied_refuse(out, err.message);
     }
     if (f) api->edit_file_free(f);
     return TRUE;
+}
+
+char *tsc_viewer_edits_refused_note(const char *why)
+{
+    return g_strdup_printf("Saved edits not applied: %s", why);
 }
 
 void tsc_viewer_edits_applied_refuse(TscViewerEditsApplied *a, const char *why)
 {
     g_clear_pointer(&a->editor, g_free);
     g_free(a->note);
-    a->note = g_strdup_printf("Saved edits not applied: %s", why);
+    a->note = tsc_viewer_edits_refused_note(why);
     a->n_edits = 0;
     a->refused = TRUE;
 }

@@ -25,14 +25,16 @@ typedef struct {
     char *editor;  /* who made them ("" when the file does not say); NULL without edits */
     gsize n_edits; /* how many were applied */
     char *note;    /* one line: what happened, or why they were not applied; NULL without a file */
-    gboolean
-        refused; /* a file is there but was not applied (another method or model, unreadable) */
+    /* A file is there but was not applied (another method or model, unreadable). */
+    gboolean refused;
 } TscViewerEditsApplied;
 
 void tsc_viewer_edits_applied_clear(TscViewerEditsApplied *a);
 /* The saved edits turned out not to apply (the replay failed with `why`):
  * `a` says so, as a refused file. */
 void tsc_viewer_edits_applied_refuse(TscViewerEditsApplied *a, const char *why);
+/* "Saved edits not applied: <why>", the one wording of a refused file. */
+char *tsc_viewer_edits_refused_note(const char *why);
 
 /* The edits saved in `export_folder` for series `series` of `index`, read,
  * checked (made on this method and model, for these study and series UIDs)

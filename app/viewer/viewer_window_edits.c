@@ -253,7 +253,7 @@ static void replay_failed(TscViewerWindow *self, TscViewerEdits *ed, const char 
          * file is kept aside at the next save. */
         ed->restoring = ed->unsaved = FALSE;
         g_free(ed->note);
-        ed->note = g_strdup_printf("Saved edits not applied: %s", why);
+        ed->note = tsc_viewer_edits_refused_note(why);
         ed->keep_refused = TRUE;
         _tsc_viewer_window_show_toast(self, ed->note, FALSE);
         return;
