@@ -3,12 +3,13 @@
 """Time the tumorscope engine against ONNX Runtime and OpenVINO on the same ONNX files.
 
     python3 bench/model/peers.py [--threads 2] [--iters 50] [--warmup 10] [--repeats 3]
-                                 [--precisions fp32,bf16] [--tumorscope build/bin/tumorscope]
+                                 [--precisions fp32,bf16,int8] [--tumorscope build/bin/tumorscope]
     python3 bench/model/peers.py --quick      # the ctest: tiny model, a few runs
 
 Engines, one process each, rotated within every repeat so that they share the
 machine's load: ours (`tumorscope bench-model`, once per `--precisions`
-entry), ONNX Runtime (CPU execution provider, ORT_ENABLE_ALL graph
+entry; int8 with the ranges of the model's manifest when it has an "int8"
+block, else ranges calibrated on the benchmark input), ONNX Runtime (CPU execution provider, ORT_ENABLE_ALL graph
 optimisations, intra-op threads = ours, inter-op 1) and OpenVINO (CPU, LATENCY
 hint, INFERENCE_NUM_THREADS = ours) with its inference precision pinned to f32,
 and once more with bf16 (OpenVINO's default on CPUs with AVX512_BF16), to
@@ -162,6 +163,16 @@ def run_ours(exe, model, a, precision, inp, outp):
            "--warmup", str(a.warmup), "--input", inp, "--output", outp]
     if precision != "fp32":  # fp32 is the default and runs on builds without --precision
         cmd += ["--precision", precision]
+    if precision == "int8":
+        # A shipped model's manifest carries its calibrated ranges; without one
+        # bench-model calibrates on the benchmark input (fine for timing).
+        manifest = os.path.splitext(model)[0] + ".json"
+        try:
+            with open(manifest) as f:
+                if "int8" in json.load(f):
+                    cmd += ["--int8-ranges", manifest]
+        except (OSError, ValueError):
+            pass
     p = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
     if p.returncode:
         return {"error": (p.stderr.strip().splitlines() or ["failed"])[-1][-300:]}
@@ -169,7 +180,7 @@ def run_ours(exe, model, a, precision, inp, outp):
     r = {k + "_ms": get(k + "_ms") for k in ("median", "p90", "min")}
     r["gflop"] = get("gflop")
     # The plan line ends with the precision the model ran in (after any fallback).
-    m = re.search(r"^plan:.*, (fp32|bf16)$", p.stdout, re.M)
+    m = re.search(r"^plan:.*, (fp32|bf16|int8)$", p.stdout, re.M)
     r["version"] = m.group(1) if m else "?"
     return r
 
@@ -227,7 +238,7 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--precisions", default="fp32,bf16",
+    ap.add_argument("--precisions", default="fp32,bf16,int8",
                     help="our engine's modes to time (bench-model --precision)")
     ap.add_argument("--size", type=int, default=256, help="U-Net16 input size")
     ap.add_argument("--models", help="comma-separated ONNX files instead of the default set")
@@ -336,7 +347,7 @@ def main():
                 if "error" in d or d["max_abs_diff_vs_ours_fp32"] is None:
                     print("FAIL: %s did not run: %s" % (e, d.get("error")))
                     return 1
-                tol = 5e-2 if "bf16" in e else 1e-3
+                tol = 5e-2 if "bf16" in e or "int8" in e else 1e-3
                 if d["max_abs_diff_vs_ours_fp32"] > tol:
                     print("FAIL: %s differs from ours by %g (> %g)" % (
                         e, d["max_abs_diff_vs_ours_fp32"], tol))
