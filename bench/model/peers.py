@@ -20,7 +20,8 @@ repeat; the table shows the median over repeats of the per-repeat median and
 90th percentile.
 
 Models: the U-Net16@256 reference that run.py builds (exported with Debian's
-torch, `--torch-python`), and every ONNX file in resources/models/.
+torch, else the training venv's, `--torch-python`), and every ONNX file in
+resources/models/.
 
 ONNX Runtime and OpenVINO are benchmark peers only, never product
 dependencies: they live in a git-ignored virtual environment, bench/.venv,
@@ -195,6 +196,17 @@ def run_peer(kind, model, a, inp, outp):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def torch_python(given):
+    """The first of the candidates whose python imports torch."""
+    for py in [given] if given else ["/usr/bin/python3", os.path.join(ROOT, "training", ".venv",
+                                                                       "bin", "python")]:
+        if os.access(py, os.X_OK) and subprocess.run([py, "-c", "import torch, onnx"],
+                                                     capture_output=True).returncode == 0:
+            return py
+    sys.exit("no python with torch and onnx to export the U-Net16 reference: pass "
+             "--torch-python, or make training/.venv (training/README.md)")
+
+
 def model_shapes(model):
     p = subprocess.run([VENV_PY, os.path.abspath(__file__), "--worker", "shapes", "--model", model],
                        capture_output=True, text=True, check=True)
@@ -243,8 +255,9 @@ def main():
     ap.add_argument("--size", type=int, default=256, help="U-Net16 input size")
     ap.add_argument("--models", help="comma-separated ONNX files instead of the default set")
     ap.add_argument("--tumorscope")
-    ap.add_argument("--torch-python", default="/usr/bin/python3",
-                    help="a python with torch, to export the U-Net16 reference")
+    ap.add_argument("--torch-python",
+                    help="a python with torch, to export the U-Net16 reference (default: "
+                    "/usr/bin/python3, else training/.venv/bin/python, whichever has torch)")
     ap.add_argument("--bootstrap-python", default="python3",
                     help="creates bench/.venv and pip-installs the peers when missing")
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
@@ -276,7 +289,7 @@ def main():
         models = [(os.path.basename(m), os.path.abspath(m)) for m in a.models.split(",")]
     else:
         unet = os.path.join(a.out, "unet16_%d.onnx" % a.size)
-        subprocess.run([a.torch_python, "-c", "import sys; sys.path.insert(0, %r); import run; "
+        subprocess.run([torch_python(a.torch_python), "-c", "import sys; sys.path.insert(0, %r); import run; "
                         "run.export_unet(%r, %d)" % (HERE, unet, a.size)], check=True)
         models = [("U-Net16 @ %d" % a.size, unet)]
         shipped = os.path.join(ROOT, "resources", "models")

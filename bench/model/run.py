@@ -25,6 +25,7 @@ the environment as it is.
 """
 import argparse
 import glob
+import inspect
 import json
 import os
 import re
@@ -105,8 +106,11 @@ def export_unet(path, size, builder=None):
     import torch
     m = (builder or build_unet)()
     x = torch.randn(1, 1, size, size)
+    kw = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kw["dynamo"] = False  # the TorchScript exporter: opset 13, as torch 1.13 writes it
     torch.onnx.export(m, (x,), path, opset_version=13, input_names=["input"],
-                      output_names=["output"], do_constant_folding=True)
+                      output_names=["output"], do_constant_folding=True, **kw)
     torch.save(m.state_dict(), path + ".pt")
 
 

@@ -37,13 +37,23 @@ typedef struct resize_plan {
     int bf16; /* source and destination hold bf16, not float */
 } resize_plan;
 
+/* A channel concat of channels-last inputs: each of `rows` pixels is the
+ * inputs' rows of bytes[k] one after the other. */
+typedef struct concat_plan {
+    int n, dst;
+    int *src;         /* n mem ids */
+    size_t *bytes;    /* n: bytes per pixel of each input */
+    const char **ptr; /* n: the inputs' data while it runs */
+    size_t rows, dst_bytes;
+} concat_plan;
+
 typedef struct fill_plan {
     int dst;
     size_t count;
     float value;
 } fill_plan;
 
-enum { STEP_PRIM, STEP_RESIZE, STEP_FILL };
+enum { STEP_PRIM, STEP_RESIZE, STEP_FILL, STEP_CONCAT };
 
 typedef struct step {
     int kind;
@@ -54,6 +64,7 @@ typedef struct step {
     int arg_mem[12];
     resize_plan *rz;
     fill_plan *fill;
+    concat_plan *cat;
 } step;
 
 typedef struct reorder_entry {
@@ -148,6 +159,8 @@ tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n);
 /* Runs a STEP_RESIZE (our own kernel, on the layouts and the data type,
  * fp32 or bf16, that oneDNN chose). */
 void tsc__dnnl_run_resize(const resize_plan *rz, const void *src, void *dst);
+/* Runs a STEP_CONCAT (its inputs' data in cp->ptr, which it sets). */
+void tsc__dnnl_run_concat(dstate *S, concat_plan *cp);
 
 /* ---- exec_dnnl_int8.c ---- */
 /* One convolution's int8 plan: input scale and type, per-output-channel

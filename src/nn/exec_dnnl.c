@@ -454,6 +454,9 @@ void tsc__nn_dnnl_free(tsc_nn_model *m)
             for (int ax = 0; ax < 3; ax++) free(rz->i0[ax]), free(rz->i1[ax]), free(rz->w[ax]);
         free(rz);
         free(S->steps[i].fill);
+        concat_plan *cp = S->steps[i].cat;
+        if (cp) free(cp->src), free(cp->bytes), free(cp->ptr);
+        free(cp);
     }
     for (int i = 0; i < S->n_mems; i++) dnnl_memory_destroy(S->mems[i].m);
     if (S->attr) dnnl_primitive_attr_destroy(S->attr);
@@ -612,6 +615,8 @@ tsc_status tsc__nn_dnnl_run(tsc_nn_model *m, const float *const *inputs, float *
             dnnl_memory_get_data_handle(S->mems[sp->rz->src].m, &src);
             dnnl_memory_get_data_handle(S->mems[sp->rz->dst].m, &dst);
             tsc__dnnl_run_resize(sp->rz, src, dst);
+        } else if (sp->kind == STEP_CONCAT) {
+            tsc__dnnl_run_concat(S, sp->cat);
         } else {
             float *dst;
             dnnl_memory_get_data_handle(S->mems[sp->fill->dst].m, (void **)&dst);

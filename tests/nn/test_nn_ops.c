@@ -446,6 +446,20 @@ TSC_TEST(nn_op_concat_matches_reference)
     nb_output(B, node("Concat", a, x, NULL));
     nb_attr_i(B, last, "axis", 2);
     compare("concat: blocked, mixed, odd channels, spatial axis");
+    /* Larger planes, batch 2: on AVX-512 CPUs the convolutions write
+     * channels-last, whose channel concat is the engine's own copy loop. */
+    begin(13);
+    static const int64_t D4_CL[4] = {2, 16, 40, 36};
+    x = input(4, D4_CL);
+    const char *p = conv_same(x, 16, 16, 3, 1), *q = conv_same(x, 16, 32, 3, 1);
+    const char *r = conv_same(x, 16, 48, 3, 1);
+    const char *in3[4] = {q, p, r, NULL};
+    const char *z = fresh("cat"), *oz[2] = {z, NULL};
+    last = nb_node(B, "Concat", in3, oz);
+    nb_attr_i(B, last, "axis", 1);
+    nb_output(B, conv_same(z, 96, 16, 3, 1));
+    nb_output(B, z);
+    compare("concat: channels-last, batch 2, three inputs");
 }
 
 TSC_TEST(nn_op_pooling_matches_reference)
