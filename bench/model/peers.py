@@ -44,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 VENV = os.path.join(ROOT, "bench", ".venv")
 VENV_PY = os.path.join(VENV, "bin", "python")
-PEER_PACKAGES = ["onnxruntime", "openvino", "numpy"]
+PEER_PACKAGES = ["onnxruntime", "openvino", "numpy", "onnx"]  # onnx: rebatch.py
 SKIP = 77  # ctest SKIP_RETURN_CODE
 
 
