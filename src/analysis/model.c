@@ -104,18 +104,73 @@ static int is_precision(const char *s)
     return !strcmp(s, "fp32") || !strcmp(s, "bf16") || !strcmp(s, "int8");
 }
 
-/* The manifest's precision unless $TSC_PRECISION overrides it (hosts and
- * `--precision` set it; tsc_model_params is frozen in the plugin ABI).  A
- * precision the CPU lacks falls back to fp32 in the engine, with a warning. */
+/* "precision": "fp32" | "bf16" | "int8", or a list of them, preferred first,
+ * without repeats (absent: fp32). */
+static tsc_status parse_precision(const cJSON *j, const char *name, tsc__manifest *m,
+                                  tsc_error *err)
+{
+    m->n_precision = 1;
+    snprintf(m->precision[0], sizeof m->precision[0], "fp32");
+    if (!j) return TSC_OK;
+    int n = cJSON_IsArray(j) ? cJSON_GetArraySize(j) : 1;
+    if (n < 1 || n > 3)
+        return tsc_error_set(err, TSC_EFORMAT,
+                             "%s: \"precision\" lists %d modes; give 1 to 3 of fp32, bf16, int8",
+                             name, n);
+    for (int i = 0; i < n; i++) {
+        const cJSON *e = cJSON_IsArray(j) ? cJSON_GetArrayItem(j, i) : j;
+        const char *v = cJSON_GetStringValue(e);
+        if (!v || !is_precision(v))
+            return tsc_error_set(err, TSC_EFORMAT,
+                                 "%s: precision \"%s\" is not fp32, bf16 or int8 (a string or a "
+                                 "list of them)",
+                                 name, v ? v : "(not a string)");
+        for (int k = 0; k < i; k++)
+            if (!strcmp(m->precision[k], v))
+                return tsc_error_set(err, TSC_EFORMAT, "%s: precision \"%s\" is listed twice", name,
+                                     v);
+        snprintf(m->precision[i], sizeof m->precision[i], "%s", v);
+    }
+    m->n_precision = n;
+    return TSC_OK;
+}
+
+static int precision_available(const tsc__manifest *mf, const char *prec)
+{
+    if (!strcmp(prec, "bf16")) return tsc_nn_engine_available(TSC_NN_ENGINE_ONEDNN_BF16);
+    if (!strcmp(prec, "int8"))
+        return mf->n_int8 && tsc_nn_engine_available(TSC_NN_ENGINE_ONEDNN_INT8);
+    return 1;
+}
+
+/* The manifest's first precision this CPU runs, unless $TSC_PRECISION
+ * overrides it (hosts and `--precision` set it; tsc_model_params is frozen
+ * in the plugin ABI).  A precision the CPU lacks falls back to fp32 in the
+ * engine, with a warning: for the override, and when the manifest offers
+ * nothing this CPU has. */
 static tsc_status choose_precision(tsc_model *m, tsc_error *err)
 {
+    const tsc__manifest *mf = &m->manifest;
     const char *env = getenv("TSC_PRECISION");
-    const char *prec = env && *env ? env : m->manifest.precision;
+    const char *prec = env && *env ? env : mf->precision[0];
     if (!is_precision(prec))
         return tsc_error_set(err, TSC_EINVAL,
                              "TSC_PRECISION is \"%s\"; use fp32, bf16 or int8, or unset it for "
                              "the model's own (%s)",
-                             prec, m->manifest.precision);
+                             prec, mf->precision[0]);
+    for (int i = 0; !(env && *env) && i < mf->n_precision; i++) {
+        if (!precision_available(mf, mf->precision[i])) continue;
+        if (i)
+            tsc_log(TSC_LOG_INFO, "model",
+                    "model %s: running in %s, the manifest's choice %d: its first, %s, needs %s, "
+                    "which this CPU (or ONEDNN_MAX_CPU_ISA) or the manifest lacks",
+                    mf->name, mf->precision[i], i + 1, mf->precision[0],
+                    !strcmp(mf->precision[0], "bf16")
+                        ? "AVX512_BF16"
+                        : "AVX512_VNNI and the manifest's \"int8\" ranges");
+        prec = mf->precision[i];
+        break;
+    }
     const char *cal = getenv("TSC_INT8_CALIBRATE");
     if (cal && *cal) {
         /* Calibration observes the fp32 plan. */
@@ -361,13 +416,9 @@ tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, t
         st = tsc_error_set(err, TSC_EFORMAT, "%s: no class named \"no_tumor\"", name);
         goto out;
     }
-    const char *prec = json_str(root, "precision");
-    snprintf(m->precision, sizeof m->precision, "%s", prec ? prec : "fp32");
-    if (!is_precision(m->precision)) {
-        st = tsc_error_set(err, TSC_EFORMAT, "%s: precision \"%s\" is not fp32, bf16 or int8", name,
-                           prec);
+    if ((st = parse_precision(cJSON_GetObjectItemCaseSensitive(root, "precision"), name, m, err)) !=
+        TSC_OK)
         goto out;
-    }
     st = tsc__manifest_parse_int8(cJSON_GetObjectItemCaseSensitive(root, "int8"), name, m, err);
     if (st != TSC_OK) goto out;
     /* Images per network run where the network's batch axis is symbolic;

@@ -61,7 +61,10 @@ typedef struct tsc__manifest {
     double ood_threshold;          /* NaN: the model has no OOD score */
     tsc__scope scope;
     int batch;         /* images per network run (symbolic batch axis only) */
-    char precision[8]; /* "fp32" (default), "bf16" or "int8" */
+    /* "precision": the modes that passed the accuracy gate, preferred
+     * first (a string is a list of one); fp32 is always the last resort. */
+    char precision[3][8]; /* "fp32" (default), "bf16" or "int8" */
+    int n_precision;
     size_t n_int8;     /* ranges of the optional "int8" block; 0: none, no int8 */
     tsc__int8_range int8[TSC__INT8_MAX_RANGES];
 } tsc__manifest;

@@ -474,7 +474,19 @@ void tsc__nn_dnnl_free(tsc_nn_model *m)
 }
 
 /* bf16 convolutions need avx512_core_bf16 (oneDNN 2.6 has no AVX2 bf16
- * kernels and would emulate or refuse); without it the model runs in fp32. */
+ * kernels and would emulate or refuse).  oneDNN 2.6 runs u8/s8 convolutions
+ * without VNNI too (vpmaddubsw, whose 16-bit intermediate sums can saturate,
+ * hence its weight-scale halving); we only use VNNI's exact s32 dot
+ * products. */
+int tsc_nn_engine_available(tsc_nn_engine engine)
+{
+    unsigned need = engine == TSC_NN_ENGINE_ONEDNN_BF16   ? (unsigned)dnnl_cpu_isa_avx512_core_bf16
+                    : engine == TSC_NN_ENGINE_ONEDNN_INT8 ? (unsigned)dnnl_cpu_isa_avx512_core_vnni
+                                                          : 0u;
+    return ((unsigned)dnnl_get_effective_cpu_isa() & need) == need;
+}
+
+/* Without the ISA the model runs in fp32. */
 static void choose_precision(dstate *S, tsc_nn_model *m)
 {
     S->conv_dt = dnnl_f32;
@@ -484,16 +496,14 @@ static void choose_precision(dstate *S, tsc_nn_model *m)
         if (!S->int8) m->engine = TSC_NN_ENGINE_ONEDNN;
     }
     if (m->engine != TSC_NN_ENGINE_ONEDNN_BF16) return;
-    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
-    if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) ==
-        (unsigned)dnnl_cpu_isa_avx512_core_bf16) {
+    if (tsc_nn_engine_available(TSC_NN_ENGINE_ONEDNN_BF16)) {
         S->conv_dt = dnnl_bf16;
         return;
     }
     tsc_log(TSC_LOG_WARNING, TSC__NN_DOMAIN,
             "model %s: bf16 was asked for, but this CPU (or ONEDNN_MAX_CPU_ISA) does not offer "
             "AVX512_BF16 (oneDNN ISA %s); running in fp32",
-            m->g.src_name, dnnl_cpu_isa2str(isa));
+            m->g.src_name, dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
     m->engine = TSC_NN_ENGINE_ONEDNN;
 }
 

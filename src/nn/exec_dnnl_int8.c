@@ -128,16 +128,11 @@ void tsc__dnnl_int8_record(dstate *S, int stepi)
 
 int tsc__dnnl_int8_available(const tsc_nn_model *m)
 {
-    /* oneDNN 2.6 runs u8/s8 convolutions without VNNI too (vpmaddubsw, whose
-     * 16-bit intermediate sums can saturate, hence its weight-scale halving);
-     * we only use VNNI's exact s32 dot products. */
-    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
-    unsigned vnni = (unsigned)dnnl_cpu_isa_avx512_core_vnni;
-    if (((unsigned)isa & vnni) != vnni) {
+    if (!tsc_nn_engine_available(TSC_NN_ENGINE_ONEDNN_INT8)) {
         tsc_log(TSC_LOG_WARNING, TSC__NN_DOMAIN,
                 "model %s: int8 was asked for, but this CPU (or ONEDNN_MAX_CPU_ISA) does not offer "
                 "AVX512_VNNI (oneDNN ISA %s); running in fp32",
-                m->g.src_name, dnnl_cpu_isa2str(isa));
+                m->g.src_name, dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
         return 0;
     }
     if (!m->int8 || tsc__nn_int8_count(m->int8) == 0) {

@@ -151,6 +151,11 @@ double tsc_nn_model_flops(const tsc_nn_model *model);
 /* The arithmetic the model runs in: "fp32", "bf16" or "int8" (after any
  * fallback from TSC_NN_ENGINE_ONEDNN_BF16 or _INT8 to fp32).  Static string. */
 const char *tsc_nn_model_get_precision(const tsc_nn_model *model);
+/* 1 when this CPU, as oneDNN sees it (ONEDNN_MAX_CPU_ISA applied), runs
+ * `engine`'s precision natively: bf16 needs AVX512_BF16, int8 AVX512_VNNI;
+ * fp32 and the reference engine always.  A model loaded with an engine this
+ * says 0 for runs fp32 and logs why. */
+int tsc_nn_engine_available(tsc_nn_engine engine);
 /* OpenMP threads a run uses. */
 int tsc_nn_model_n_threads(const tsc_nn_model *model);
 /* Human-readable one-line summary of the prepared plan: numbers of nodes,

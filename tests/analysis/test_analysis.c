@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tsc_analysis.h"
+#include "tsc_nn.h"
 #include "tsc_test.h"
 #include "tsc_test_analysis.h"
 
@@ -233,20 +234,23 @@ static char *slurp(const char *path)
     return t;
 }
 
-/* Calibration ($TSC_INT8_CALIBRATE) on the phantom, its block pasted into
- * an int8 manifest: the same verdict, class and lesion as fp32,
- * probabilities within 0.05, area within 10 %. */
-TSC_TEST(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does)
+/* The phantom model whose manifest says "precision": prec_json, with an
+ * "int8" block calibrated ($TSC_INT8_CALIBRATE) on px; *fp32 (if not NULL)
+ * gets the calibration run's result, which is fp32's. */
+static const char *calibrated_model(const char *prec_json, const float *px, tsc_result **fp32)
 {
-    const char *path = copy_model_in("int8");
+    char to[256];
+    snprintf(to, sizeof to, "\"precision\": %s, \"temperature\": 1.0", prec_json);
+    const char *path = copy_model("\"temperature\": 1.0", to, 0);
     char ranges[4096];
     snprintf(ranges, sizeof ranges, "%s/int8-ranges.json", tsc_test_tmpdir());
-    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
     setenv("TSC_INT8_CALIBRATE", ranges, 1);
     tsc_model *cal = tsc_test_load_model(path, NULL);
     unsetenv("TSC_INT8_CALIBRATE");
     CHECK(!strcmp(tsc_model_get_precision(cal), "fp32"));
-    tsc_result *r0 = analyse(cal, px, 256, 256, 0.5, 0.5);
+    tsc_result *r = analyse(cal, px, 256, 256, 0.5, 0.5);
+    if (fp32) *fp32 = r;
+    else tsc_result_free(r);
     tsc_model_free(cal); /* writes the ranges */
     char *block = slurp(ranges), *manifest = slurp(path);
     CHECK(strstr(block, "\"ranges\"") != NULL);
@@ -256,7 +260,18 @@ TSC_TEST(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does)
     REQUIRE(f);
     fprintf(f, "%.*s\"int8\": %s, %s", (int)(at - manifest), manifest, block, at);
     fclose(f);
-    tsc_model *m = tsc_test_load_model(path, NULL);
+    free(block);
+    free(manifest);
+    return path;
+}
+
+/* Calibrated on the phantom, in int8: the same verdict, class and lesion as
+ * fp32, probabilities within 0.05, area within 10 %. */
+TSC_TEST(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does)
+{
+    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
+    tsc_result *r0;
+    tsc_model *m = tsc_test_load_model(calibrated_model("\"int8\"", px, &r0), NULL);
     if (strcmp(tsc_model_get_precision(m), "int8"))
         tsc_test_skip("this CPU has no AVX512_VNNI (the model runs in %s)",
                       tsc_model_get_precision(m));
@@ -272,9 +287,59 @@ TSC_TEST(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does)
     tsc_result_free(r0);
     tsc_result_free(r1);
     tsc_model_free(m);
-    free(block);
-    free(manifest);
     free(px);
+}
+
+/* A manifest listing ["bf16", "int8"] runs the first this CPU (as oneDNN
+ * sees it) offers: bf16 with AVX512_BF16, else int8 with AVX512_VNNI, else
+ * fp32.  ctest runs it twice: as the CPU is, and with ONEDNN_MAX_CPU_ISA =
+ * AVX512_CORE_VNNI (bf16 hidden), where it must run int8. */
+static void check_precision_list(int bf16_hidden)
+{
+    float *px = make_slice(256, 256, 0.5, 0.5, 10.0, 12.0, 0.0, 1);
+    tsc_model *m = tsc_test_load_model(calibrated_model("[\"bf16\", \"int8\"]", px, NULL), NULL);
+    int bf16 = tsc_nn_engine_available(TSC_NN_ENGINE_ONEDNN_BF16);
+    int int8 = tsc_nn_engine_available(TSC_NN_ENGINE_ONEDNN_INT8);
+    if (bf16_hidden) {
+        CHECK(!bf16); /* ONEDNN_MAX_CPU_ISA took effect */
+        if (!int8)
+            tsc_test_skip("this CPU has no AVX512_VNNI (the model runs in %s)",
+                          tsc_model_get_precision(m));
+    }
+    const char *want = bf16 ? "bf16" : int8 ? "int8" : "fp32";
+    if (strcmp(tsc_model_get_precision(m), want))
+        fprintf(stderr, "runs in %s, expected %s\n", tsc_model_get_precision(m), want);
+    CHECK(!strcmp(tsc_model_get_precision(m), want));
+    tsc_result *r = analyse(m, px, 256, 256, 0.5, 0.5);
+    CHECK(tsc_result_get_verdict(r) == TSC_VERDICT_TUMOR);
+    tsc_result_free(r);
+    tsc_model_free(m);
+    free(px);
+}
+
+TSC_TEST(model_precision_list_runs_the_first_mode_this_cpu_offers)
+{
+    check_precision_list(0);
+}
+
+TSC_TEST(model_precision_list_runs_int8_on_a_cpu_without_avx512_bf16)
+{
+    check_precision_list(1);
+}
+
+TSC_TEST(model_precision_list_must_name_one_to_three_distinct_modes)
+{
+    static const struct {
+        const char *list, *says;
+    } bad[] = {{"[\"bf16\", \"bf16\"]", "precision \"bf16\" is listed twice"},
+               {"[]", "lists 0 modes"},
+               {"[\"bf16\", \"int8\", \"fp32\", \"bf16\"]", "lists 4 modes"},
+               {"[\"bf16\", 16]", "precision \"(not a string)\""}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char to[128];
+        snprintf(to, sizeof to, "\"precision\": %s, \"temperature\": 1.0", bad[i].list);
+        check_refused(copy_model("\"temperature\": 1.0", to, 0), TSC_EFORMAT, bad[i].says);
+    }
 }
 
 TSC_TEST(model_in_int8_without_an_int8_block_runs_fp32)
@@ -429,6 +494,9 @@ TSC_TEST_MAIN(TSC_CASE(analysis_finds_phantom_lesion_with_mm_measurements),
               TSC_CASE(model_in_bf16_finds_the_phantom_lesion_as_fp32_does),
               TSC_CASE(model_in_int8_calibrated_on_the_phantom_finds_the_lesion_as_fp32_does),
               TSC_CASE(model_in_int8_without_an_int8_block_runs_fp32),
+              TSC_CASE(model_precision_list_runs_the_first_mode_this_cpu_offers),
+              TSC_CASE(model_precision_list_runs_int8_on_a_cpu_without_avx512_bf16),
+              TSC_CASE(model_precision_list_must_name_one_to_three_distinct_modes),
               TSC_CASE(analysis_finds_tumour_but_flags_type_uncertain_when_probabilities_are_flat),
               TSC_CASE(analysis_refuses_zero_pixel_spacing),
               TSC_CASE(analysis_threshold_baseline_needs_no_model),
