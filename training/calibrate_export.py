@@ -16,6 +16,7 @@
 """
 import argparse
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -68,6 +69,13 @@ def select_checkpoint(run, va):
     return max(res, key=res.get), res
 
 
+def torchscript_export():
+    """torch.onnx.export's keyword for the TorchScript exporter (opset 13, the graph our C engine
+    reads); torch >= 2.9 defaults to the dynamo exporter."""
+    params = inspect.signature(torch.onnx.export).parameters
+    return {"dynamo": False} if "dynamo" in params else {}
+
+
 def load_checked(buf):
     """The exported graph in `buf` and its op types, checked by ONNX; an op the C engine does not
     support stops the script."""
@@ -85,7 +93,7 @@ def export_onnx(model, size, path):
     buf = io.BytesIO()
     torch.onnx.export(model, torch.zeros(1, 1, size, size), buf, opset_version=13,
                       input_names=["image"], output_names=["seg_logits", "class_logits"],
-                      do_constant_folding=True)
+                      do_constant_folding=True, **torchscript_export())
     proto, ops = load_checked(buf)
     for v in list(proto.graph.input) + list(proto.graph.output):
         dims = [d.dim_value for d in v.type.tensor_type.shape.dim]

@@ -94,7 +94,7 @@ def export(model, size, path, outputs):
     buf = io.BytesIO()
     torch.onnx.export(model.eval(), torch.zeros(1, 1, size, size), buf, opset_version=13,
                       input_names=["image"], output_names=outputs, do_constant_folding=True,
-                      **({"dynamo": False} if torch.__version__ >= "2.5" else {}))
+                      **CE.torchscript_export())
     _, ops = CE.load_checked(buf)
     with open(path, "wb") as f:
         f.write(buf.getvalue())

@@ -36,6 +36,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -197,14 +198,14 @@ def run_peer(kind, model, a, inp, outp):
 
 
 def torch_python(given):
-    """The first of the candidates whose python imports torch."""
+    """The first of the candidates (a path or a name on PATH) whose python imports torch."""
     for py in [given] if given else ["/usr/bin/python3", os.path.join(ROOT, "training", ".venv",
                                                                        "bin", "python")]:
-        if os.access(py, os.X_OK) and subprocess.run([py, "-c", "import torch, onnx"],
-                                                     capture_output=True).returncode == 0:
-            return py
-    sys.exit("no python with torch and onnx to export the U-Net16 reference: pass "
-             "--torch-python, or make training/.venv (training/README.md)")
+        exe = shutil.which(py)
+        if exe and subprocess.run([exe, "-c", "import torch"], capture_output=True).returncode == 0:
+            return exe
+    sys.exit("no python with torch to export the U-Net16 reference: pass --torch-python, or "
+             "make training/.venv (training/README.md)")
 
 
 def model_shapes(model):

@@ -105,18 +105,19 @@ static int is_precision(const char *s)
 }
 
 /* "precision": "fp32" | "bf16" | "int8", or a list of them, preferred first,
- * without repeats (absent: fp32). */
+ * without repeats (absent or null: fp32). */
 static tsc_status parse_precision(const cJSON *j, const char *name, tsc__manifest *m,
                                   tsc_error *err)
 {
     m->n_precision = 1;
     snprintf(m->precision[0], sizeof m->precision[0], "fp32");
-    if (!j) return TSC_OK;
+    if (!j || cJSON_IsNull(j)) return TSC_OK;
     int n = cJSON_IsArray(j) ? cJSON_GetArraySize(j) : 1;
-    if (n < 1 || n > 3)
+    if (n < 1)
         return tsc_error_set(err, TSC_EFORMAT,
-                             "%s: \"precision\" lists %d modes; give 1 to 3 of fp32, bf16, int8",
-                             name, n);
+                             "%s: \"precision\" is an empty list; give fp32, bf16 or int8, or a "
+                             "list of them",
+                             name);
     for (int i = 0; i < n; i++) {
         const cJSON *e = cJSON_IsArray(j) ? cJSON_GetArrayItem(j, i) : j;
         const char *v = cJSON_GetStringValue(e);
@@ -129,6 +130,7 @@ static tsc_status parse_precision(const cJSON *j, const char *name, tsc__manifes
             if (!strcmp(m->precision[k], v))
                 return tsc_error_set(err, TSC_EFORMAT, "%s: precision \"%s\" is listed twice", name,
                                      v);
+        /* Three distinct modes exist, so a fourth entry is a repeat. */
         snprintf(m->precision[i], sizeof m->precision[i], "%s", v);
     }
     m->n_precision = n;
@@ -143,39 +145,51 @@ static int precision_available(const tsc__manifest *mf, const char *prec)
     return 1;
 }
 
-/* The manifest's first precision this CPU runs, unless $TSC_PRECISION
- * overrides it (hosts and `--precision` set it; tsc_model_params is frozen
- * in the plugin ABI).  A precision the CPU lacks falls back to fp32 in the
- * engine, with a warning: for the override, and when the manifest offers
- * nothing this CPU has. */
+/* What a precision needs beyond fp32, for messages. */
+static const char *precision_needs(const char *prec)
+{
+    return !strcmp(prec, "bf16") ? "AVX512_BF16" : "AVX512_VNNI and the manifest's \"int8\" ranges";
+}
+
+/* The manifest's first precision this CPU runs (fp32 when none: the last
+ * resort, logged at info level), unless $TSC_PRECISION overrides it (hosts
+ * and `--precision` set it; tsc_model_params is frozen in the plugin ABI).
+ * An override the CPU lacks falls back to fp32 in the engine, with a
+ * warning.  Calibration ($TSC_INT8_CALIBRATE) always observes fp32. */
 static tsc_status choose_precision(tsc_model *m, tsc_error *err)
 {
     const tsc__manifest *mf = &m->manifest;
+    char list[32] = "";
+    for (int i = 0; i < mf->n_precision; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 mf->precision[i]);
     const char *env = getenv("TSC_PRECISION");
-    const char *prec = env && *env ? env : mf->precision[0];
-    if (!is_precision(prec))
+    if (env && *env && !is_precision(env))
         return tsc_error_set(err, TSC_EINVAL,
                              "TSC_PRECISION is \"%s\"; use fp32, bf16 or int8, or unset it for "
                              "the model's own (%s)",
-                             prec, mf->precision[0]);
-    for (int i = 0; !(env && *env) && i < mf->n_precision; i++) {
-        if (!precision_available(mf, mf->precision[i])) continue;
-        if (i)
-            tsc_log(TSC_LOG_INFO, "model",
-                    "model %s: running in %s, the manifest's choice %d: its first, %s, needs %s, "
-                    "which this CPU (or ONEDNN_MAX_CPU_ISA) or the manifest lacks",
-                    mf->name, mf->precision[i], i + 1, mf->precision[0],
-                    !strcmp(mf->precision[0], "bf16")
-                        ? "AVX512_BF16"
-                        : "AVX512_VNNI and the manifest's \"int8\" ranges");
-        prec = mf->precision[i];
-        break;
-    }
+                             env, list);
     const char *cal = getenv("TSC_INT8_CALIBRATE");
+    const char *prec = "fp32";
     if (cal && *cal) {
-        /* Calibration observes the fp32 plan. */
         snprintf(m->calibrate_out, sizeof m->calibrate_out, "%s", cal);
-        prec = "fp32";
+    } else if (env && *env) {
+        prec = env;
+    } else {
+        char skipped[192] = "";
+        for (int i = 0; i < mf->n_precision; i++) {
+            if (precision_available(mf, mf->precision[i])) {
+                prec = mf->precision[i];
+                break;
+            }
+            snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s needs %s",
+                     skipped[0] ? "; " : "", mf->precision[i], precision_needs(mf->precision[i]));
+        }
+        if (skipped[0])
+            tsc_log(TSC_LOG_INFO, "model",
+                    "model %s: running in %s, not the manifest's first choice (of %s): %s, "
+                    "which this CPU (or ONEDNN_MAX_CPU_ISA) or the manifest lacks",
+                    mf->name, prec, list, skipped);
     }
     if (!strcmp(prec, "int8") && !m->manifest.n_int8)
         tsc_log(TSC_LOG_WARNING, "model",
