@@ -21,6 +21,7 @@ static char series[2048], model[2048];
 
 static void setup(void)
 {
+    tsc_test_children_skip_tls_in_leak_checks();
     bin = tsc_test_program("tumorscope");
     const char *src = tsc_test_env("TSC_SOURCE_DIR", "..");
     snprintf(series, sizeof series, "%s/sample_dicom/03-synthetic-lesion/t1-post-contrast", src);

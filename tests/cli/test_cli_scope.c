@@ -24,6 +24,7 @@ static char samples[2048];
 
 static void setup(void)
 {
+    tsc_test_children_skip_tls_in_leak_checks();
     bin = tsc_test_program("tumorscope");
     snprintf(samples, sizeof samples, "%s/sample_dicom", tsc_test_env("TSC_SOURCE_DIR", ".."));
     if (access(samples, R_OK) != 0) tsc_test_skip("%s not found", samples);

@@ -27,6 +27,7 @@ static char cli[2048], model[2048];
 
 static void need_cli(void)
 {
+    tsc_test_children_skip_tls_in_leak_checks();
     snprintf(cli, sizeof cli, "%s/bin/tumorscope", tsc_test_env("TSC_BUILD_DIR", "."));
     if (access(cli, X_OK) != 0) tsc_test_skip("%s is not built", cli);
     snprintf(model, sizeof model, "%s/tests/analysis/fixtures/phantom-model.json",

@@ -50,6 +50,7 @@ static FILE *new_dataset(const char *ds)
 
 TSC_TEST(eval_per_slice_csv_keeps_1000_character_patient_ids)
 {
+    tsc_test_children_skip_tls_in_leak_checks();
     const char *bin = tsc_test_program("tumorscope");
     char path[4200];
     const char *ds = tsc_test_path("dataset");
@@ -107,6 +108,7 @@ static int count_after(const char *text, const char *key)
  * a dataset apart, and datasets without the column get no by_plane. */
 TSC_TEST(eval_reports_each_plane_of_a_dataset_with_a_plane_column)
 {
+    tsc_test_children_skip_tls_in_leak_checks();
     const char *bin = tsc_test_program("tumorscope");
     const char *dir = tsc_test_tmpdir();
     static const char *const planes[3] = {"axial", "sagittal", "axial"};
@@ -196,6 +198,7 @@ TSC_TEST(dicom_write_series_accepts_an_older_shorter_params_struct)
  * int8 with AVX512_VNNI, fp32 (and the warning) with it masked. */
 TSC_TEST(calibrate_int8_writes_ranges_and_eval_records_the_precision_that_ran)
 {
+    tsc_test_children_skip_tls_in_leak_checks();
     const char *bin = tsc_test_program("tumorscope");
     char path[4200];
     const char *ds = tsc_test_path("int8-ds");

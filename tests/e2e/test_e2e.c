@@ -231,6 +231,7 @@ TSC_TEST(e2e_figshare_test_patients_through_dicom_agree_with_eval)
     const char *cli = tsc_test_env("TSC_CLI_BIN", "");
     char cli_path[1024];
     if (!*cli) {
+        tsc_test_children_skip_tls_in_leak_checks();
         snprintf(cli_path, sizeof cli_path, "%s/bin/tumorscope", tsc_test_env("TSC_BUILD_DIR", "build"));
         cli = cli_path;
     }

@@ -139,6 +139,15 @@ int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...)
     return rc;
 }
 
+void tsc_test_children_skip_tls_in_leak_checks(void)
+{
+    const char *lsan = getenv("LSAN_OPTIONS");
+    if (!lsan || strstr(lsan, "use_tls=0")) return;
+    char opts[4096];
+    snprintf(opts, sizeof opts, "%s:use_tls=0", lsan);
+    setenv("LSAN_OPTIONS", opts, 1);
+}
+
 const char *tsc_test_program(const char *name)
 {
     /* One slot a program, so that a case can hold the paths of several. */

@@ -42,6 +42,13 @@ int tsc_test_system_output(char *out, size_t cap, const char *fmt, ...);
 /* The program bin/NAME of the build (TSC_BUILD_DIR); skips the case when it
  * is not built.  The path stays valid until the case ends. */
 const char *tsc_test_program(const char *name);
+/* Sanitized builds: LeakSanitizer's tracer can crash reading the dynamic
+ * thread-local storage of a host that has dlopen()ed the plugin and run the
+ * engine (tests/CMakeLists.txt): the CLI children of a case skip TLS in
+ * their leak checks, by :use_tls=0 on the LSAN_OPTIONS they inherit.  The
+ * calling process parsed its own options at start-up and keeps scanning
+ * TLS (a test that links DCMTK needs it: oflog's buffers live there). */
+void tsc_test_children_skip_tls_in_leak_checks(void);
 /* A loopback TCP port nothing listens on at the time of asking (for a
  * server a test starts). */
 int tsc_test_free_port(void);

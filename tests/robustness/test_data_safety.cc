@@ -44,21 +44,9 @@ using tsc_test::run;
 using tsc_test::slurp;
 using tsc_test::tmp;
 
-/* Sanitized builds: LeakSanitizer's tracer can crash reading the CLI's dynamic
- * thread-local storage once it has dlopen()ed the plugin (tests/CMakeLists.txt).
- * The CLI children, and only they, skip TLS: this process parsed its own
- * LSAN_OPTIONS at start-up and keeps scanning it (it links DCMTK, whose oflog
- * buffers live there). */
-void children_skip_tls_in_leak_checks()
-{
-    const char *lsan = getenv("LSAN_OPTIONS");
-    if (!lsan || strstr(lsan, "use_tls=0")) return;
-    setenv("LSAN_OPTIONS", (std::string(lsan) + ":use_tls=0").c_str(), 1);
-}
-
 std::string cli()
 {
-    children_skip_tls_in_leak_checks();
+    tsc_test_children_skip_tls_in_leak_checks();
     return tsc_test_program("tumorscope");
 }
 std::string sample_dir()
