@@ -161,6 +161,8 @@ tsc_status tsc__dnnl_lower_node(dstate *S, const tsc__nn_node *n);
 void tsc__dnnl_run_resize(const resize_plan *rz, const void *src, void *dst);
 /* Runs a STEP_CONCAT (its inputs' data in cp->ptr, which it sets). */
 void tsc__dnnl_run_concat(dstate *S, concat_plan *cp);
+/* Frees a concat plan (NULL: nothing). */
+void tsc__dnnl_concat_plan_free(concat_plan *cp);
 
 /* ---- exec_dnnl_int8.c ---- */
 /* One convolution's int8 plan: input scale and type, per-output-channel

@@ -454,9 +454,7 @@ void tsc__nn_dnnl_free(tsc_nn_model *m)
             for (int ax = 0; ax < 3; ax++) free(rz->i0[ax]), free(rz->i1[ax]), free(rz->w[ax]);
         free(rz);
         free(S->steps[i].fill);
-        concat_plan *cp = S->steps[i].cat;
-        if (cp) free(cp->src), free(cp->bytes), free(cp->ptr);
-        free(cp);
+        tsc__dnnl_concat_plan_free(S->steps[i].cat);
     }
     for (int i = 0; i < S->n_mems; i++) dnnl_memory_destroy(S->mems[i].m);
     if (S->attr) dnnl_primitive_attr_destroy(S->attr);

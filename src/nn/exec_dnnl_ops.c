@@ -535,8 +535,7 @@ static int concat_channels_last(dstate *S, const tsc__nn_node *n, const bind *in
     int ym = cp && cp->src && cp->bytes && cp->ptr ? tsc__dnnl_new_act_mem(S, &ymd) : -1;
     if (ym >= 0) stp = tsc__dnnl_add_step(S, STEP_CONCAT);
     if (!stp) {
-        if (cp) free(cp->src), free(cp->bytes), free(cp->ptr);
-        free(cp);
+        tsc__dnnl_concat_plan_free(cp);
         *st = tsc__dnnl_nomem(S);
         return 1;
     }
@@ -554,6 +553,12 @@ static int concat_channels_last(dstate *S, const tsc__nn_node *n, const bind *in
             stp->node, dt == dnnl_bf16 ? "bf16" : "f32", cp->n);
     *st = tsc__dnnl_set_output(S, n->out[0], ym);
     return 1;
+}
+
+void tsc__dnnl_concat_plan_free(concat_plan *cp)
+{
+    if (cp) free(cp->src), free(cp->bytes), free(cp->ptr);
+    free(cp);
 }
 
 void tsc__dnnl_run_concat(dstate *S, concat_plan *cp)
