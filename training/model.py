@@ -136,8 +136,10 @@ V3_DEC_WIDTHS = (96, 48, 24, 16)
 class MBConv(nn.Module):
     """EfficientNet-Lite's inverted residual (no squeeze-excitation), with the parameter names of
     the published Lite0 state dict (_expand_conv/_bn0, _depthwise_conv/_bn1, _project_conv/_bn2)
-    so that ImageNet weights load by name.  ReLU instead of Lite's ReLU6: the C engine fuses
-    ReLU into the convolution, and the ImageNet activations rarely exceed 6 after BN."""
+    so that ImageNet weights load by name.  ReLU instead of Lite's ReLU6 (the C engine fuses
+    ReLU into the convolution; training adapts to the unclipped range), and symmetric padding
+    where TensorFlow's stride-2 "same" pads one more row/column at the end (a one-pixel shift
+    that training absorbs)."""
 
     def __init__(self, cin, cout, k, stride, expand):
         super().__init__()
@@ -204,8 +206,8 @@ class LiteUNet(nn.Module):
 
     def load_imagenet(self, state):
         """Loads the published Lite0 ImageNet state dict into the encoder (the RGB stem summed
-        over its colour channels; encode() normalises the grey image with ImageNet's mean grey
-        and std); returns the number of tensors loaded (every encoder tensor, or it raises)."""
+        over its colour channels; encode() scales the grey image as Lite's ImageNet inputs
+        were); returns the number of tensors loaded (every encoder tensor, or it raises)."""
         own = self.state_dict()
         enc = {k: v for k, v in state.items() if k.startswith(("_conv_stem", "_bn0", "_blocks."))}
         enc["_conv_stem.weight"] = state["_conv_stem.weight"].sum(1, keepdim=True)

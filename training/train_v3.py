@@ -268,7 +268,7 @@ def main():
                f"{a.total_steps} steps, lr {a.lr:.1e}, sizes {a.sizes}, normal-mri share "
                f"{a.normal_share or 0.10}, edge boost {a.edge_boost if a.normal_share else 1}, "
                f"slab p {a.slab_p} |")
-    if config["arch"] == "LiteUNet" and any(s % 32 for _, s in sizes):
+    if config.get("arch") == "LiteUNet" and any(s % 32 for _, s in sizes):
         sys.exit(f"--sizes {a.sizes}: LiteUNet's encoder reaches S/32, so every size must be a "
                  "multiple of 32")
     model = build(config)
