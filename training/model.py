@@ -106,6 +106,9 @@ class TumorNet(nn.Module):
         s3 = self.d3(s2)
         return s0, s1, s2, s3, self.d4(s3)
 
+    # The encoder scales forward_features pools (the export's OOD description names them).
+    OOD_SCALES = "S/4, S/8, S/16"
+
     def forward_features(self, x):
         """forward() plus the pooled encoder features of S/4, S/8, S/16 (the OOD score's input)."""
         s0, s1, s2, s3, b = self.encode(x)
@@ -168,6 +171,8 @@ LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 
 # Encoder outputs the decoder reads: after blocks 0 (S/2, 16), 2 (S/4, 24), 4 (S/8, 40),
 # 10 (S/16, 112) and 15 (S/32, 320).
 LITE0_TAPS = (0, 2, 4, 10, 15)
+# The encoder's parameters, the part the ImageNet state dict fills.
+LITE0_ENCODER = ("_conv_stem", "_bn0", "_blocks.")
 # EfficientNet-Lite's input normalisation (its builder: mean 127, std 128 on 0-255 pixels, the
 # same for R, G and B, so summing the stem over colours is exact for a grey image): the
 # one-channel image in [0, 1] is scaled like the images the ImageNet weights were trained on.
@@ -209,9 +214,9 @@ class LiteUNet(nn.Module):
         over its colour channels; encode() scales the grey image as Lite's ImageNet inputs
         were); returns the number of tensors loaded (every encoder tensor, or it raises)."""
         own = self.state_dict()
-        enc = {k: v for k, v in state.items() if k.startswith(("_conv_stem", "_bn0", "_blocks."))}
+        enc = {k: v for k, v in state.items() if k.startswith(LITE0_ENCODER)}
         enc["_conv_stem.weight"] = state["_conv_stem.weight"].sum(1, keepdim=True)
-        missing = [k for k in own if k.startswith(("_conv_stem", "_bn0", "_blocks.")) and k not in enc]
+        missing = [k for k in own if k.startswith(LITE0_ENCODER) and k not in enc]
         bad = [k for k, v in enc.items() if k not in own or own[k].shape != v.shape]
         if missing or bad:
             raise ValueError(f"Lite0 weights do not fit: missing {missing[:3]}, mismatched {bad[:3]}")
@@ -241,6 +246,8 @@ class LiteUNet(nn.Module):
 
     def forward(self, x):
         return self._heads(*self.encode(x))
+
+    OOD_SCALES = "S/8, S/16, S/32"
 
     def forward_features(self, x):
         s1, s2, s3, s4, b = self.encode(x)
