@@ -407,6 +407,22 @@ static char *sanitizer_report_in_log(void)
     return NULL;
 }
 
+/* LeakSanitizer's tracer (gcc 12, glibc 2.36) can crash with SIGSEGV while
+ * it reads the dynamic TLS of a host that dlopen()ed the plugin and ran the
+ * engine, about one viewer exit in fifty.  The ABI hosts and the CLI avoid it
+ * with use_tls=0 (tests/CMakeLists.txt), but the viewer cannot: glib, GTK
+ * and libxml2 keep per-thread state there that would then read as leaks.
+ * Such an exit is the tool failing, not the viewer: it says so and passes
+ * on, unless the log also holds a report (sanitizer_report_in_log). */
+static gboolean leak_tracer_crashed(void)
+{
+    g_autofree char *log = viewer_log_path();
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(log, &text, NULL, NULL)) return FALSE;
+    return strstr(text, "Tracer caught signal") &&
+           strstr(text, "LeakSanitizer has encountered a fatal error");
+}
+
 static void note_viewer_failure(char *why)
 {
     if (!why) return;
@@ -566,7 +582,11 @@ static void viewer_stop(Viewer *v)
         g_subprocess_force_exit(v->proc);
     } else {
         note_viewer_failure(sanitizer_report_in_log());
-        if (!g_subprocess_get_successful(v->proc))
+        if (!g_subprocess_get_successful(v->proc) && leak_tracer_crashed())
+            printf("  note: LeakSanitizer's tracer crashed at the viewer's exit (gcc 12's "
+                   "dynamic-TLS bug, tests/CMakeLists.txt): this run's leak check did not "
+                   "complete; every other check of the case stands\n");
+        else if (!g_subprocess_get_successful(v->proc))
             note_viewer_failure(g_strdup_printf(
                 "the viewer ended with %s %d (see %s/%s-viewer.log)",
                 g_subprocess_get_if_signaled(v->proc) ? "signal" : "status",
