@@ -409,9 +409,10 @@ static char *sanitizer_report_in_log(void)
 
 /* LeakSanitizer's tracer (gcc 12, glibc 2.36) can crash with SIGSEGV while
  * it reads the dynamic TLS of a host that dlopen()ed the plugin and ran the
- * engine, about one viewer exit in fifty.  The ABI hosts and the CLI avoid it
- * with use_tls=0 (tests/CMakeLists.txt), but the viewer cannot: glib, GTK
- * and libxml2 keep per-thread state there that would then read as leaks.
+ * engine (seen once in three sanitized CI runs).  The ABI hosts and the CLI
+ * avoid it with use_tls=0 (tests/CMakeLists.txt), but the viewer cannot:
+ * glib, GTK and libxml2 keep per-thread state there that would then read as
+ * leaks.
  * Such an exit is the tool failing, not the viewer: it says so and passes
  * on, unless the log also holds a report (sanitizer_report_in_log). */
 static gboolean leak_tracer_crashed(void)
