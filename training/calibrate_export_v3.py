@@ -123,6 +123,10 @@ def main():
     torch.set_num_threads(a.threads)
 
     net, config, step, size, members = load(a)
+    # Members of different networks pool different scales: name each network's.
+    kinds = dict.fromkeys((type(m).__name__, m.OOD_SCALES) for m in members)
+    ood_scales = (next(iter(kinds))[1] if len(kinds) == 1 else
+                  "; ".join(f"{n}: {sc}" for n, sc in kinds))
     d = D.load_split_arrays(a.data, size, sources=D.SOURCES_V3)
     tr, va = D.subset(d, "train"), D.subset(d, "val")
     if a.debug_max:
@@ -202,7 +206,7 @@ def main():
         "class_bias_folded_into_graph": [round(float(x), 6) for x in class_bias],
         "thresholds": dict(thr, min_head_area_mm2=4000, max_head_cut_fraction=0.35, vertex_area_fraction=0.55),
         "ood": {"threshold": ood_thr,
-                "method": f"Mahalanobis distance of the pooled {members[0].OOD_SCALES} encoder features"
+                "method": f"Mahalanobis distance of the pooled {ood_scales} encoder features"
                           f"{' of every member side by side' if len(members) > 1 else ''} in their "
                           f"top {k} principal components, fitted on the {len(feat)} train slices; "
                           f"threshold = {a.ood_quantile:.2f} quantile on val (left-right TTA)"},
