@@ -424,6 +424,30 @@ static gboolean leak_tracer_crashed(void)
            strstr(text, "LeakSanitizer has encountered a fatal error");
 }
 
+/* How a viewer that never came up ended, and its log's last lines: CI keeps
+ * only the test's output, not the artefacts. */
+static void print_viewer_end(Viewer *v)
+{
+    if (v->exited) {
+        if (g_subprocess_get_if_signaled(v->proc))
+            printf("  the viewer was killed by signal %d\n", g_subprocess_get_term_sig(v->proc));
+        else
+            printf("  the viewer exited with status %d\n", g_subprocess_get_exit_status(v->proc));
+    } else {
+        printf("  the viewer is still running, without its bus name\n");
+    }
+    g_autofree char *log = viewer_log_path();
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(log, &text, NULL, NULL)) {
+        printf("  its log %s could not be read\n", log);
+        return;
+    }
+    const char *from = text + strlen(text);
+    for (int lines = 0; from > text && lines <= 40; from--)
+        if (from[-1] == '\n') lines++;
+    printf("  the end of its log:\n%s\n", from);
+}
+
 static void note_viewer_failure(char *why)
 {
     if (!why) return;
@@ -508,6 +532,7 @@ static Viewer *viewer_start(const char *study, const char *const *extra_env)
         g_main_context_iteration(NULL, FALSE);
         if (v->exited || g_get_monotonic_time() > end) {
             failf("the viewer did not come up on the bus (see %s/%s-viewer.log)", artefacts, case_name);
+            print_viewer_end(v);
             return NULL;
         }
         g_usleep(50 * 1000);
