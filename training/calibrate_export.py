@@ -210,11 +210,12 @@ def full_report(class_logits, seg_logits, y, masks_s, ids, gt_native, temperatur
     return r
 
 
-def choose_thresholds(class_logits, seg_logits, y, masks_s, temperature):
+def choose_thresholds(class_logits, seg_logits, y, masks_s, temperature, tumor_probability_floor=0.05):
     """Grid search on val only.  Order: mask probability (best Dice on tumour slices), then the
-    tumour rule (P(tumour) and area; maximise flagged sensitivity + specificity minus the
-    inconclusive rate, requiring specificity >= 0.97 where reachable), then min confidence
-    (a wrong confident label costs as much as two inconclusive slices)."""
+    tumour rule (P(tumour) from tumor_probability_floor up, and area; maximise flagged
+    sensitivity + specificity minus the inconclusive rate, requiring specificity >= 0.97 where
+    reachable), then min confidence (a wrong confident label costs as much as two inconclusive
+    slices).  The floor's default, 0.05, is what every manifest up to 3.2.0 was calibrated with."""
     prob = M.softmax(class_logits, temperature)
     seg_prob = sigmoid(seg_logits)
     tum = y != 0
@@ -226,7 +227,7 @@ def choose_thresholds(class_logits, seg_logits, y, masks_s, temperature):
     area = (seg_prob >= best_m).reshape(len(y), -1).sum(1)
 
     cands = []
-    for tp in np.arange(0.05, 0.96, 0.025):
+    for tp in np.arange(tumor_probability_floor, 0.96, 0.025):
         for amin in (0, 3, 5, 8, 10, 15, 20, 30, 40, 60, 80, 120):
             thr = {"mask_probability": best_m, "tumor_probability": float(round(tp, 3)),
                    "min_tumor_area_px": int(amin), "min_confidence": 0.0}

@@ -117,6 +117,10 @@ def main():
     ap.add_argument("--ood-components", type=int, default=48)
     ap.add_argument("--ood-quantile", type=float, default=0.99)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tumor-probability-floor", type=float, default=0.5,
+                    help="lowest tumour threshold searched: a slice is called tumour only when a "
+                         "tumour is at least this likely (0.5: more likely than not, as a no-tumour "
+                         "verdict needs P(no tumour) >= 0.5); 0.05 reproduces the manifests up to 3.2.0")
     ap.add_argument("--debug-max", type=int, default=0, help="pipeline test only: N images per split")
     a = ap.parse_args()
     a.ckpt = a.ckpt or [CKPT]
@@ -164,7 +168,8 @@ def main():
     export(model, size, onnx_path, outs)
     cl = cl + class_bias[None].astype(np.float32)
     temperature = CE.fit_temperature(cl, va["y"])
-    thr = CE.choose_thresholds(cl, sg, va["y"], va["masks"], temperature)
+    thr = CE.choose_thresholds(cl, sg, va["y"], va["masks"], temperature,
+                               a.tumor_probability_floor)
     ood_thr = float(np.quantile(ood, a.ood_quantile))
     prob = M.softmax(cl, temperature)
     area = (CE.sigmoid(sg) >= thr["mask_probability"]).reshape(len(va["y"]), -1).sum(1)
@@ -215,7 +220,7 @@ def main():
                   "pixel_spacing_mm": [0.15, 1.6], "min_matrix": 128},
         "training": {"data": D.SOURCES_V3, "step": step, "config": config,
                      "gmac_per_slice": round(sum(count_macs(m, size) for m in members) / 1e9, 4),
-                     "onnx_ops": ops,
+                     "onnx_ops": ops, "tumor_probability_floor": a.tumor_probability_floor,
                      "run_log": [os.path.relpath(os.path.splitext(c)[0] + "_runlog.md", D.REPO)
                                  for c in a.ckpt] if len(a.ckpt) > 1 else
                      os.path.relpath(os.path.splitext(a.ckpt[0])[0] + "_runlog.md", D.REPO),
