@@ -442,9 +442,10 @@ static void print_viewer_end(Viewer *v)
         printf("  its log %s could not be read\n", log);
         return;
     }
+    /* From the start of the 40th line before the end. */
     const char *from = text + strlen(text);
-    for (int lines = 0; from > text && lines <= 40; from--)
-        if (from[-1] == '\n') lines++;
+    for (int lines = 0; from > text; from--)
+        if (from[-1] == '\n' && ++lines > 40) break;
     printf("  the end of its log:\n%s\n", from);
 }
 
