@@ -38,11 +38,11 @@ tsc_result *tsc__slice_result_new(const tsc_slice *s, const tsc_analysis_options
  * image + 1 with flip TTA); sets r's preprocessing time. */
 tsc_status tsc__cnn_prepare(const tsc_model *m, const tsc_slice *s, const tsc_analysis_options *o,
                             tsc__cnn_work *w, size_t image, tsc_result *r, tsc_error *err);
-/* Stage 2: runs images [0, images) through `e`, tsc__engine_get_batch(e) at
- * a time (the buffers must hold `images` rounded up to that); polls the
- * cancel callback before every run. */
+/* Stage 2: runs images [first, first + images) through `e`,
+ * tsc__engine_get_batch(e) at a time (the buffers must hold them rounded up
+ * to that); polls the cancel callback before every run. */
 tsc_status tsc__cnn_infer(const tsc_model *m, tsc__engine *e, const tsc_analysis_options *o,
-                          tsc__cnn_work *w, size_t images, tsc_error *err);
+                          tsc__cnn_work *w, size_t first, size_t images, tsc_error *err);
 /* Stage 3: from the network outputs of image `image` (and image + 1 with
  * flip TTA) to the finished result `r` of slice `s`. */
 tsc_status tsc__cnn_finish(const tsc_model *m, const tsc_slice *s, const tsc_analysis_options *o,

@@ -14,6 +14,7 @@ struct tsc__engine {
     float **outputs;
     size_t batch;  /* images per run: the network's leading input dimension */
     int batch_req; /* as asked for, to match pool requests */
+    int threads;   /* OpenMP threads of each run, likewise */
     int calibrate; /* runs record int8 ranges (tsc_nn_model_calibrate) */
     size_t runs;
 };
@@ -37,7 +38,8 @@ void tsc__set_engine_new_hook(tsc__engine_new_hook_fn fn, void *user)
     new_hook_user = user;
 }
 
-tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error *err)
+tsc_status tsc__engine_new(tsc_model *m, int batch, int threads, tsc__engine **out,
+                           tsc_error *err)
 {
     const tsc__manifest *mf = &m->manifest;
     if (new_hook) {
@@ -45,7 +47,7 @@ tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error
         if (hs != TSC_OK) return hs;
     }
     tsc_nn_params p = tsc_nn_default_params();
-    p.n_threads = m->threads;
+    p.n_threads = threads > 0 ? threads : 1;
     /* Binds a symbolic batch axis; a network exported with a fixed batch
      * ignores it and runs its own (checked below). */
     p.batch = batch > 1 ? batch : 1;
@@ -72,6 +74,7 @@ tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error
     }
     e->nn = nn;
     e->batch_req = (int)p.batch;
+    e->threads = p.n_threads;
     e->calibrate = m->calibrate_out[0] != 0;
     const size_t S = (size_t)mf->input_size;
     int rank = 0;
@@ -173,14 +176,18 @@ size_t tsc__engine_get_batch(const tsc__engine *e)
 {
     return e->batch;
 }
+int tsc__engine_get_threads(const tsc__engine *e)
+{
+    return e->threads;
+}
 size_t tsc__engine_get_runs(const tsc__engine *e)
 {
     return e->runs;
 }
 
-int tsc__engine_matches(const tsc__engine *e, int batch)
+int tsc__engine_matches(const tsc__engine *e, int batch, int threads)
 {
-    return e->batch_req == (batch > 1 ? batch : 1);
+    return e->batch_req == (batch > 1 ? batch : 1) && e->threads == (threads > 0 ? threads : 1);
 }
 
 size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size_t *n)

@@ -16,11 +16,15 @@ tsc_status tsc__engine_run(tsc__engine *e, const float *input, float *seg_logits
  * exported with a fixed batch of 1. */
 size_t tsc__engine_get_batch(const tsc__engine *e);
 
+/* OpenMP threads of each run. */
+int tsc__engine_get_threads(const tsc__engine *e);
+
 /* Network runs so far (tests count batches with it). */
 size_t tsc__engine_get_runs(const tsc__engine *e);
 
-/* Whether `e` serves a request for `batch` images per run. */
-int tsc__engine_matches(const tsc__engine *e, int batch);
+/* Whether `e` serves a request for `batch` images per run on `threads`
+ * OpenMP threads. */
+int tsc__engine_matches(const tsc__engine *e, int batch, int threads);
 
 /* tsc_nn_model_get_precision of the engine's network. */
 const char *tsc__engine_get_precision(const tsc__engine *e);

@@ -501,6 +501,27 @@ out:
     return st;
 }
 
+/* The cores "all cores" means: the online CPUs, as for a series' workers. */
+static int usable_cpus(void)
+{
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? (int)c : 1;
+}
+
+/* The engines a click with flip TTA (the default) runs on. */
+static tsc_status make_click_engines(tsc_model *m, tsc_error *err)
+{
+    const int n = tsc__model_click_engines(m, 2);
+    const int threads = tsc__model_engine_threads(m, n);
+    tsc__engine *e[2] = {NULL, NULL};
+    tsc_status st = TSC_OK;
+    for (int i = 0; i < n && st == TSC_OK; i++)
+        st = tsc__engine_acquire_for(m, 1, threads, &e[i], err);
+    tsc__engine_release(m, e[0]);
+    tsc__engine_release(m, e[1]);
+    return st;
+}
+
 tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *params,
                           tsc_model **out, tsc_error *err)
 {
@@ -562,15 +583,14 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
     }
     memcpy(m->sha256, hex, sizeof hex);
     m->threads = p.threads;
+    m->cores = p.threads > 0 ? p.threads : usable_cpus();
     if ((st = choose_precision(m, err)) != TSC_OK) goto fail;
     pthread_mutex_init(&m->lock, NULL);
     m->lock_init = 1;
-    /* Load one engine instance now so that a bad model fails here, not on
-     * the first click. */
-    tsc__engine *e = NULL;
-    st = tsc__engine_acquire(m, &e, err);
+    /* Make the engines a click runs on now, so that a bad model fails here
+     * and the first click does not wait for them. */
+    st = make_click_engines(m, err);
     if (st != TSC_OK) goto fail;
-    tsc__engine_release(m, e);
     free(owned);
     *out = m;
     return TSC_OK;
@@ -590,17 +610,29 @@ void tsc_model_free(tsc_model *m)
     free(m);
 }
 
-tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
+int tsc__model_click_engines(const tsc_model *m, size_t images)
 {
-    return tsc__engine_acquire_for(m, 1, out, err);
+    return images >= 2 && m->cores >= 2 ? 2 : 1;
 }
 
-tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, tsc__engine **out, tsc_error *err)
+int tsc__model_engine_threads(const tsc_model *m, int concurrent)
+{
+    int t = m->cores / (concurrent > 1 ? concurrent : 1);
+    return t > 1 ? t : 1;
+}
+
+tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
+{
+    return tsc__engine_acquire_for(m, 1, m->cores, out, err);
+}
+
+tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
+                                   tsc_error *err)
 {
     *out = NULL;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n_engines; i++)
-        if (!m->busy[i] && m->engines[i] && tsc__engine_matches(m->engines[i], batch)) {
+        if (!m->busy[i] && m->engines[i] && tsc__engine_matches(m->engines[i], batch, threads)) {
             m->busy[i] = 1;
             *out = m->engines[i];
             pthread_mutex_unlock(&m->lock);
@@ -626,7 +658,7 @@ tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, tsc__engine **out, t
     /* Loading takes a while; do it outside the lock (the slot is busy, so
      * nobody else takes it meanwhile). */
     tsc__engine *e = NULL;
-    tsc_status st = tsc__engine_new(m, batch, &e, err);
+    tsc_status st = tsc__engine_new(m, batch, threads, &e, err);
     pthread_mutex_lock(&m->lock);
     if (st != TSC_OK) {
         /* Give the slot back empty: no acquire hands out a NULL engine, and

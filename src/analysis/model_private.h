@@ -81,7 +81,8 @@ struct tsc_model {
     void *onnx_bytes;
     size_t onnx_size;
     char sha256[65];
-    int threads;
+    int threads; /* as asked for (0: all cores) */
+    int cores;   /* what one analysis may use: threads, or the CPUs this process may run on */
     int bf16; /* run the network in bf16: manifest or $TSC_PRECISION */
     int int8; /* run it in int8 (the manifest has ranges) */
     /* $TSC_INT8_CALIBRATE: engines run fp32 and record activation ranges,
@@ -101,8 +102,9 @@ struct tsc_model {
 tsc_status tsc__manifest_parse(const char *text, size_t len, const char *name, tsc__manifest *m,
                                tsc_error *err);
 /* An engine whose network runs `batch` images at a time where its batch
- * axis is symbolic (else 1). */
-tsc_status tsc__engine_new(tsc_model *m, int batch, tsc__engine **out, tsc_error *err);
+ * axis is symbolic (else 1), on `threads` OpenMP threads. */
+tsc_status tsc__engine_new(tsc_model *m, int batch, int threads, tsc__engine **out,
+                           tsc_error *err);
 struct cJSON;
 /* model_int8.c: the manifest's "int8" block (NULL: none) into m. */
 tsc_status tsc__manifest_parse_int8(const struct cJSON *block, const char *name, tsc__manifest *m,
@@ -113,9 +115,21 @@ size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size
 /* Writes the ranges the pool's engines recorded to m->calibrate_out. */
 void tsc__model_write_calibration(tsc_model *m);
 void tsc__engine_free(tsc__engine *e);
-/* An idle engine of the pool made for `batch`, created when there is none;
- * tsc__engine_acquire asks for batch 1. */
-tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, tsc__engine **out, tsc_error *err);
+/* OpenMP threads of each engine when `concurrent` engines run at once (a
+ * click's flip-TTA pair: 2; a series: its workers): the model's cores shared
+ * out, at least 1.  Single-thread engines side by side beat one engine on
+ * all cores: every oneDNN primitive of a multi-thread run ends at a barrier
+ * where passive OpenMP threads sleep and must be woken (docs/ENGINE.md,
+ * "Threads"). */
+int tsc__model_engine_threads(const tsc_model *m, int concurrent);
+/* Engines a click of `images` network images (2 with flip TTA) runs on at
+ * once: 2 when there are two images and two cores, else 1. */
+int tsc__model_click_engines(const tsc_model *m, size_t images);
+/* An idle engine of the pool made for `batch` and `threads`, created when
+ * there is none; tsc__engine_acquire asks for batch 1 on all the model's
+ * cores. */
+tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
+                                   tsc_error *err);
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err);
 void tsc__engine_release(tsc_model *m, tsc__engine *e);
 

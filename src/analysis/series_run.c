@@ -27,6 +27,7 @@ typedef struct job {
     void *progress_data;
     tsc_series_result *out;
     int batch;
+    int engine_threads; /* the model's cores shared out among the workers */
     atomic_size_t next;
     atomic_size_t done;
     atomic_int cancelled;
@@ -125,7 +126,7 @@ static void run_cnn(job *j, tsc__engine *e, tsc__cnn_work *w, size_t group)
         tsc_error ierr;
         tsc_error_clear(&ierr);
         double t1 = tsc__now_ms();
-        tsc_status ist = images ? tsc__cnn_infer(j->model, e, o, w, images, &ierr) : TSC_OK;
+        tsc_status ist = images ? tsc__cnn_infer(j->model, e, o, w, 0, images, &ierr) : TSC_OK;
         double per_slice_ms = images ? (tsc__now_ms() - t1) / (double)(images / ips) : 0;
         /* Stage 3: each slice on its own. */
         for (size_t i = 0; i < g; i++) {
@@ -181,7 +182,7 @@ static void *worker(void *arg)
     for (;;) {
         tsc_error err;
         tsc_error_clear(&err);
-        tsc_status st = tsc__engine_acquire_for(j->model, j->batch, &e, &err);
+        tsc_status st = tsc__engine_acquire_for(j->model, j->batch, j->engine_threads, &e, &err);
         if (st == TSC_OK) {
             /* Whole batches of whole slices: with flip TTA a slice is 2 images. */
             const size_t b = tsc__engine_get_batch(e), ips = tsc__cnn_images_per_slice(j->options);
@@ -236,6 +237,7 @@ int tsc__series_run_slices(tsc_model *model, const tsc_series_source *source,
     j.progress_data = progress_data;
     j.out = out;
     j.batch = tsc__model_batch(model);
+    j.engine_threads = model ? tsc__model_engine_threads(model, threads) : 1;
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
     atomic_init(&j.cancelled, 0);

@@ -34,7 +34,9 @@ typedef struct tsc_model tsc_model;
 
 typedef struct tsc_model_params {
     size_t struct_size;   /* sizeof(tsc_model_params) */
-    int threads;          /* engine threads per inference; 0 = all cores */
+    int threads;          /* cores one analysis uses; 0 = all.  A click's flip-TTA
+                           * pair runs on two engines of half of them each, a
+                           * series' workers share them out */
     int verify_checksum;  /* 1 (default): refuse an ONNX file whose SHA-256 differs */
 } tsc_model_params;
 

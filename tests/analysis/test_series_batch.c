@@ -387,9 +387,94 @@ TSC_TEST(series_whose_engine_cannot_be_made_fails_one_slice_and_recovers)
     tsc_model_free(four);
 }
 
+/* ---- threads: the model's cores shared out among engines running at once ---- */
+
+static tsc_model *load_on(const char *name, int threads)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/analysis/fixtures/%s.json",
+             tsc_test_env("TSC_SOURCE_DIR", "."), name);
+    tsc_model_params p = tsc_model_default_params();
+    p.threads = threads;
+    return tsc_test_load_model(path, &p);
+}
+
+/* Engines of the pool, and how many of them run `threads` threads and have
+ * run at least once. */
+static size_t engines_on(const tsc_model *m, int threads, size_t *used)
+{
+    size_t n = 0;
+    *used = 0;
+    for (size_t i = 0; i < m->n_engines; i++)
+        if (m->engines[i] && tsc__engine_get_threads(m->engines[i]) == threads) {
+            n++;
+            *used += tsc__engine_get_runs(m->engines[i]) > 0;
+        }
+    return n;
+}
+
+TSC_TEST(click_runs_its_flip_pair_on_two_single_thread_engines_at_once)
+{
+    tsc_model *two = load_on("phantom-model", 2), *one = load_on("phantom-model", 1);
+    size_t used;
+    /* Made at load, so that the first click does not wait for them. */
+    CHECK(two->n_engines == 2 && engines_on(two, 1, &used) == 2 && used == 0);
+    CHECK(one->n_engines == 1 && engines_on(one, 1, &used) == 1);
+    float *px = make_slice(9, 7u);
+    tsc_slice sl = {px, SIDE, SIDE, {1.0, 1.0}};
+    tsc_analysis_options o = tsc_analysis_default_options();
+    REQUIRE(o.flip_tta);
+    tsc_result *a = NULL, *b = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_analyze_slice(two, &sl, &o, &a, &err), TSC_OK);
+    CHECK_STATUS(tsc_analyze_slice(one, &sl, &o, &b, &err), TSC_OK);
+    /* Each image of the pair ran on its own engine, once... */
+    CHECK(two->n_engines == 2 && engines_on(two, 1, &used) == 2 && used == 2);
+    for (size_t i = 0; i < two->n_engines; i++)
+        CHECK(tsc__engine_get_runs(two->engines[i]) == 1);
+    /* ...and one engine running them in turn gives the same result: the
+     * same single-thread plan on the same images. */
+    CHECK(tsc__engine_get_runs(one->engines[0]) == 2);
+    worst_seen = 0;
+    check_same_slice(a, b, 0, 0.0);
+    /* Without flip TTA a click is one image: one engine on both cores. */
+    o.flip_tta = 0;
+    tsc_result *c = NULL;
+    CHECK_STATUS(tsc_analyze_slice(two, &sl, &o, &c, &err), TSC_OK);
+    CHECK(engines_on(two, 2, &used) == 1 && used == 1);
+    tsc_result_free(a);
+    tsc_result_free(b);
+    tsc_result_free(c);
+    free(px);
+    tsc_model_free(two);
+    tsc_model_free(one);
+}
+
+TSC_TEST(series_workers_share_the_models_cores_out_among_their_engines)
+{
+    tsc_model *m = load_on("phantom-model", 4);
+    size_t used;
+    CHECK(m->n_engines == 2 && engines_on(m, 2, &used) == 2);
+    const double radii[6] = {0, 6, 9, 9, 6, 0};
+    series s;
+    series_init(&s, 6, radii);
+    /* Two workers on four cores: two threads each, the click's engines. */
+    tsc_series_result *r = run_series(m, &s, 2, TSC_OK);
+    CHECK(m->n_engines == 2 && engines_on(m, 2, &used) == 2 && used >= 1);
+    tsc_series_result_free(r);
+    /* Four workers: one thread each, engines of their own. */
+    r = run_series(m, &s, 4, TSC_OK);
+    CHECK(engines_on(m, 1, &used) >= 1 && used >= 1 && engines_on(m, 4, &used) == 0);
+    tsc_series_result_free(r);
+    series_clear(&s);
+    tsc_model_free(m);
+}
+
 TSC_TEST_MAIN(TSC_CASE(series_batched_through_the_network_equals_the_batch_1_result),
               TSC_CASE(series_slice_that_fails_to_fetch_inside_a_batch_fails_alone),
               TSC_CASE(series_cancel_mid_series_with_batches_returns_promptly_with_partial_result),
               TSC_CASE(series_steady_state_does_not_allocate_network_buffers_per_slice),
               TSC_CASE(model_with_a_batch_that_is_not_1_to_64_is_refused),
-              TSC_CASE(series_whose_engine_cannot_be_made_fails_one_slice_and_recovers))
+              TSC_CASE(series_whose_engine_cannot_be_made_fails_one_slice_and_recovers),
+              TSC_CASE(click_runs_its_flip_pair_on_two_single_thread_engines_at_once),
+              TSC_CASE(series_workers_share_the_models_cores_out_among_their_engines))
