@@ -452,7 +452,7 @@ static void *run_second_image(void *arg)
 
 /* The network part of a click: with flip TTA and two cores, the two images
  * run at once on two single-thread engines (half the cores each), which is
- * 1.4x faster than one 2-thread engine running them in turn on an idle
+ * about 1.5x faster than one 2-thread engine running them in turn on an idle
  * machine and does not spin on a loaded one (docs/ENGINE.md, "Threads").
  * Without a second engine or thread it falls back to running them in turn. */
 static tsc_status infer_click(tsc_model *model, const tsc_analysis_options *o, tsc__cnn_work *w,
