@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Loading a shipped model: manifest, checksum, and a pool of engine
  * instances so that several threads can analyse at once. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,9 +503,11 @@ out:
     return st;
 }
 
-/* The cores "all cores" means: the online CPUs, as for a series' workers. */
-static int usable_cpus(void)
+int tsc__usable_cpus(void)
 {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
     long c = sysconf(_SC_NPROCESSORS_ONLN);
     return c > 0 ? (int)c : 1;
 }
@@ -583,7 +587,7 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
     }
     memcpy(m->sha256, hex, sizeof hex);
     m->threads = p.threads;
-    m->cores = p.threads > 0 ? p.threads : usable_cpus();
+    m->cores = p.threads > 0 ? p.threads : tsc__usable_cpus();
     if ((st = choose_precision(m, err)) != TSC_OK) goto fail;
     pthread_mutex_init(&m->lock, NULL);
     m->lock_init = 1;

@@ -122,6 +122,9 @@ void tsc__engine_free(tsc__engine *e);
  * where passive OpenMP threads sleep and must be woken (docs/ENGINE.md,
  * "Threads"). */
 int tsc__model_engine_threads(const tsc_model *m, int concurrent);
+/* What "all cores" means: the CPUs this process may run on (its affinity
+ * mask, as OpenMP counts them), else the online CPUs. */
+int tsc__usable_cpus(void);
 /* Engines a click of `images` network images (2 with flip TTA) runs on at
  * once: 2 when there are two images and two cores, else 1. */
 int tsc__model_click_engines(const tsc_model *m, size_t images);

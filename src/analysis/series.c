@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "model_private.h"
 #include "series_private.h"
@@ -562,10 +561,7 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
         tsc_series_result_free(r);
         return tsc_error_set(err, TSC_ENOMEM, "out of memory for the series result");
     }
-    if (threads <= 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = c > 0 ? (int)c : 1;
-    }
+    if (threads <= 0) threads = tsc__usable_cpus();
     if ((size_t)threads > n) threads = n ? (int)n : 1;
     if (threads > 64) threads = 64;
 
