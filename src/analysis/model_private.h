@@ -116,11 +116,11 @@ size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size
 void tsc__model_write_calibration(tsc_model *m);
 void tsc__engine_free(tsc__engine *e);
 /* OpenMP threads of each engine when `concurrent` engines run at once (a
- * click's flip-TTA pair: 2; a series: its workers): the model's cores shared
- * out, at least 1.  Single-thread engines side by side beat one engine on
- * all cores: every oneDNN primitive of a multi-thread run ends at a barrier
- * where passive OpenMP threads sleep and must be woken (docs/ENGINE.md,
- * "Threads"). */
+ * click's flip-TTA pair: 2): the model's cores shared out, at least 1.
+ * Single-thread engines side by side beat one engine on all cores: every
+ * oneDNN primitive of a multi-thread run ends at a barrier where passive
+ * OpenMP threads sleep and must be woken (docs/ENGINE.md, "Threads").  A
+ * series' workers run single-thread engines. */
 int tsc__model_engine_threads(const tsc_model *m, int concurrent);
 /* What "all cores" means: the CPUs this process may run on (its affinity
  * mask, as OpenMP counts them), else the online CPUs. */

@@ -27,7 +27,7 @@ typedef struct job {
     void *progress_data;
     tsc_series_result *out;
     int batch;
-    int engine_threads; /* the model's cores shared out among the workers */
+    int engine_threads; /* 1: the workers are the series' concurrency */
     atomic_size_t next;
     atomic_size_t done;
     atomic_int cancelled;
@@ -237,7 +237,10 @@ int tsc__series_run_slices(tsc_model *model, const tsc_series_source *source,
     j.progress_data = progress_data;
     j.out = out;
     j.batch = tsc__model_batch(model);
-    j.engine_threads = model ? tsc__model_engine_threads(model, threads) : 1;
+    /* Single-thread engines: no OpenMP barrier to wake a sleeping thread
+     * at (docs/ENGINE.md, Threads); a series uses as many cores as it has
+     * workers. */
+    j.engine_threads = 1;
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
     atomic_init(&j.cancelled, 0);

@@ -34,9 +34,10 @@ typedef struct tsc_model tsc_model;
 
 typedef struct tsc_model_params {
     size_t struct_size;   /* sizeof(tsc_model_params) */
-    int threads;          /* cores one analysis uses; 0 = all.  A click's flip-TTA
-                           * pair runs on two engines of half of them each, a
-                           * series' workers share them out */
+    int threads;          /* cores a slice's analysis uses; 0 = all.  With two or
+                           * more, its flip-TTA pair runs on two engines of half
+                           * of them each, at once.  A series' workers (see
+                           * tsc_analyze_series) run single-thread engines */
     int verify_checksum;  /* 1 (default): refuse an ONNX file whose SHA-256 differs */
 } tsc_model_params;
 
@@ -250,7 +251,8 @@ typedef struct tsc_lesion3d_info {
 
 typedef struct tsc_series_result tsc_series_result;
 
-/* Analyses every slice on a pool of `threads` workers (0 = cores).  Returns
+/* Analyses every slice on a pool of `threads` workers (0 = cores), each on a
+ * single-thread engine of the model.  Returns
  * TSC_ECANCELLED promptly when cancelled (the partial result is still
  * returned in *out, with the slices not analysed marked as such), TSC_OK
  * otherwise, even when some slices failed (see tsc_series_result_get_error). */
