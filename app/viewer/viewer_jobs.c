@@ -17,8 +17,8 @@ static void model_thread(GTask *task, gpointer source, gpointer data, GCancellab
     const tsc_plugin_api *api = tsc_viewer_api();
     tsc_model_params params = api->model_default_params();
     /* All cores for a click: its flip-TTA pair runs on two single-thread
-     * engines at once (about 20 ms; the analysis threads run at nice 10, so
-     * the interface still comes first).  A series runs single-thread engines
+     * engines at once (the analysis threads run at nice 10, so the
+     * interface still comes first).  A series runs single-thread engines
      * on the workers of the preference, 1 by default, which keeps a core
      * for the interface on small machines. */
     params.threads = 0;
