@@ -9,10 +9,13 @@
  *
  * usage: tsc-bench-analysis STUDY [SERIES_INDEX] [REPEATS] [ENGINE_THREADS]
  *                           [SERIES_WORKERS] [MANIFEST]
- * ENGINE_THREADS (OpenMP threads per inference) and SERIES_WORKERS (slices
- * analysed at once) default to 0: every core, as the viewer runs; MANIFEST
- * defaults to the shipped default model.  $TSC_BATCH is read by the
- * library (docs/ENGINE.md, "Series throughput"). */
+ * ENGINE_THREADS (the model's cores: a click runs its flip-TTA pair on two
+ * engines of half of them at once, or on one engine when 1) and
+ * SERIES_WORKERS (slices analysed at once, each on a single-thread engine)
+ * default to 0: every core (the viewer gives a click every core and a series
+ * the workers of its preference, 1 by default); MANIFEST defaults to the
+ * shipped default model.  $TSC_BATCH is read by the library (docs/ENGINE.md,
+ * "Series throughput", "Threads"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -22,7 +22,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 # sweep STUDY ROUNDS: each configuration once per round, in turn; the table
 # gives the medians over rounds of the click median and of the whole series
-# (scaled to 30 slices), with the load average of each round.  Batch > 1
+# (scaled to 30 slices), with the load average of each round.  Since
+# 6 December 2026 "t" is the click's cores only (series workers always run
+# single-thread engines), so t2w1 and t1w1 series are the same.  Batch > 1
 # runs a copy of the default model with a symbolic batch axis
 # (bench/model/rebatch.py, which needs bench/.venv with onnx).
 sweep() {
