@@ -515,8 +515,8 @@ int tsc__usable_cpus(void)
 /* The engines a click with flip TTA (the default) runs on. */
 static tsc_status make_click_engines(tsc_model *m, tsc_error *err)
 {
-    const int n = tsc__model_click_engines(m, 2);
-    const int threads = tsc__model_engine_threads(m, n);
+    int threads;
+    const int n = tsc__model_click_engines(m, 2, &threads);
     tsc__engine *e[2] = {NULL, NULL};
     tsc_status st = TSC_OK;
     for (int i = 0; i < n && st == TSC_OK; i++)
@@ -586,7 +586,6 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
         goto fail;
     }
     memcpy(m->sha256, hex, sizeof hex);
-    m->threads = p.threads;
     m->cores = p.threads > 0 ? p.threads : tsc__usable_cpus();
     if ((st = choose_precision(m, err)) != TSC_OK) goto fail;
     pthread_mutex_init(&m->lock, NULL);
@@ -614,15 +613,11 @@ void tsc_model_free(tsc_model *m)
     free(m);
 }
 
-int tsc__model_click_engines(const tsc_model *m, size_t images)
+int tsc__model_click_engines(const tsc_model *m, size_t images, int *threads)
 {
-    return images >= 2 && m->cores >= 2 ? 2 : 1;
-}
-
-int tsc__model_engine_threads(const tsc_model *m, int concurrent)
-{
-    int t = m->cores / (concurrent > 1 ? concurrent : 1);
-    return t > 1 ? t : 1;
+    const int n = images >= 2 && m->cores >= 2 ? 2 : 1;
+    *threads = m->cores / n > 1 ? m->cores / n : 1;
+    return n;
 }
 
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)

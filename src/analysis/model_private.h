@@ -81,8 +81,7 @@ struct tsc_model {
     void *onnx_bytes;
     size_t onnx_size;
     char sha256[65];
-    int threads; /* as asked for (0: all cores) */
-    int cores;   /* what one analysis may use: threads, or the CPUs this process may run on */
+    int cores; /* a click's: tsc_model_params.threads, or the CPUs this process may run on */
     int bf16; /* run the network in bf16: manifest or $TSC_PRECISION */
     int int8; /* run it in int8 (the manifest has ranges) */
     /* $TSC_INT8_CALIBRATE: engines run fp32 and record activation ranges,
@@ -115,19 +114,17 @@ size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size
 /* Writes the ranges the pool's engines recorded to m->calibrate_out. */
 void tsc__model_write_calibration(tsc_model *m);
 void tsc__engine_free(tsc__engine *e);
-/* OpenMP threads of each engine when `concurrent` engines run at once (a
- * click's flip-TTA pair: 2): the model's cores shared out, at least 1.
- * Single-thread engines side by side beat one engine on all cores: every
- * oneDNN primitive of a multi-thread run ends at a barrier where passive
- * OpenMP threads sleep and must be woken (docs/ENGINE.md, "Threads").  A
- * series' workers run single-thread engines. */
-int tsc__model_engine_threads(const tsc_model *m, int concurrent);
 /* What "all cores" means: the CPUs this process may run on (its affinity
  * mask, as OpenMP counts them), else the online CPUs. */
 int tsc__usable_cpus(void);
 /* Engines a click of `images` network images (2 with flip TTA) runs on at
- * once: 2 when there are two images and two cores, else 1. */
-int tsc__model_click_engines(const tsc_model *m, size_t images);
+ * once, 2 when there are two images and two cores, else 1; *threads gets
+ * each one's OpenMP threads, the model's cores shared out.  Single-thread
+ * engines side by side beat one engine on all cores: every oneDNN primitive
+ * of a multi-thread run ends at a barrier where passive OpenMP threads sleep
+ * and must be woken (docs/ENGINE.md, "Threads").  A series' workers run
+ * single-thread engines. */
+int tsc__model_click_engines(const tsc_model *m, size_t images, int *threads);
 /* An idle engine of the pool made for `batch` and `threads`, created when
  * there is none; tsc__engine_acquire asks for batch 1 on all the model's
  * cores. */

@@ -27,7 +27,6 @@ typedef struct job {
     void *progress_data;
     tsc_series_result *out;
     int batch;
-    int engine_threads; /* 1: the workers are the series' concurrency */
     atomic_size_t next;
     atomic_size_t done;
     atomic_int cancelled;
@@ -182,7 +181,10 @@ static void *worker(void *arg)
     for (;;) {
         tsc_error err;
         tsc_error_clear(&err);
-        tsc_status st = tsc__engine_acquire_for(j->model, j->batch, j->engine_threads, &e, &err);
+        /* A single-thread engine: no OpenMP barrier to wake a sleeping
+         * thread at (docs/ENGINE.md, Threads); a series uses as many cores
+         * as it has workers. */
+        tsc_status st = tsc__engine_acquire_for(j->model, j->batch, 1, &e, &err);
         if (st == TSC_OK) {
             /* Whole batches of whole slices: with flip TTA a slice is 2 images. */
             const size_t b = tsc__engine_get_batch(e), ips = tsc__cnn_images_per_slice(j->options);
@@ -237,10 +239,6 @@ int tsc__series_run_slices(tsc_model *model, const tsc_series_source *source,
     j.progress_data = progress_data;
     j.out = out;
     j.batch = tsc__model_batch(model);
-    /* Single-thread engines: no OpenMP barrier to wake a sleeping thread
-     * at (docs/ENGINE.md, Threads); a series uses as many cores as it has
-     * workers. */
-    j.engine_threads = 1;
     atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
     atomic_init(&j.cancelled, 0);

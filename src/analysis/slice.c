@@ -458,8 +458,8 @@ static void *run_second_image(void *arg)
 static tsc_status infer_click(tsc_model *model, const tsc_analysis_options *o, tsc__cnn_work *w,
                               size_t images, tsc_error *err)
 {
-    const int n = tsc__model_click_engines(model, images);
-    const int threads = tsc__model_engine_threads(model, n);
+    int threads;
+    const int n = tsc__model_click_engines(model, images, &threads);
     tsc__engine *eng = NULL, *second = NULL;
     tsc_status st = tsc__engine_acquire_for(model, 1, threads, &eng, err);
     if (st != TSC_OK) return st;
