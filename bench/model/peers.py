@@ -226,12 +226,13 @@ def write_input(model, path):
     array.array("f", (rng.gauss(0.0, 1.0) for _ in range(n))).tofile(open(path, "wb"))
 
 
-def measure_peak(out_dir, threads):
-    exe = os.path.join(out_dir, "peak")
-    subprocess.run(["gcc", "-O2", "-mavx512f", "-mfma", "-fopenmp", os.path.join(HERE, "peak.c"),
-                    "-o", exe], check=True)
-    return float(subprocess.run([exe, str(threads)], check=True, capture_output=True,
-                                text=True).stdout.split()[0])
+def engine_precision(engine):
+    """The multiply-add precision an engine's convolutions run in, whose measured peak its
+    GFLOP/s are compared with: bf16 and int8 modes against the bf16 and VNNI peaks."""
+    for prec in ("bf16", "int8"):
+        if prec in engine:
+            return prec
+    return "fp32"
 
 
 def find_tumorscope():
@@ -297,9 +298,13 @@ def main():
         models += [(f, os.path.join(shipped, f)) for f in sorted(os.listdir(shipped))
                    if f.endswith(".onnx")]
     cpu = cpu_info()
-    peak = measure_peak(a.out, a.threads)
-    print("cpu: %s, %d cores, %s; measured fp32 peak %.0f GFLOP/s at %d threads" % (
-        cpu["model"], cpu["cores"], " ".join(cpu["flags"]), peak, a.threads), flush=True)
+    sys.path.insert(0, HERE)
+    from run import measure_peaks, save_results  # run.py imports only the standard library at load
+    peaks = measure_peaks(a.out, a.threads)
+    print("cpu: %s, %d cores, %s; measured peaks at %d threads, GOP/s: %s" % (
+        cpu["model"], cpu["cores"], " ".join(cpu["flags"]), a.threads,
+        ", ".join("%s %s" % (k, "n/a" if v is None else "%.0f" % v) for k, v in peaks.items())),
+        flush=True)
     print("load average before: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
     engines = [("ours " + p, p) for p in a.precisions.split(",") if p]
     engines += [("onnxruntime", "ort"), ("openvino f32", "ov"), ("openvino bf16", "ov-bf16")]
@@ -317,7 +322,7 @@ def main():
                 reps[e].append(r)
                 if "error" not in r:
                     outs[e] = read_floats(o)
-        row = {"model": label, "threads": a.threads, "peak_gflops": peak, "cpu": cpu,
+        row = {"model": label, "threads": a.threads, "peak_gops": peaks, "cpu": cpu,
                "iters": a.iters, "warmup": a.warmup, "repeats": a.repeats,
                "loadavg": os.getloadavg()[0], "engines": {}}
         ref = outs.get(engines[0][0])
@@ -335,11 +340,9 @@ def main():
             row["engines"][e] = d
         results.append(row)
         print(json.dumps(row), flush=True)
-    sys.path.insert(0, HERE)
-    from run import save_results  # run.py imports only the standard library at load
     save_results(results, os.path.join(a.out, "peers.json"))
-    print("\n| model | engine | median ms | p90 ms | best ms | GFLOP/s (median) | of peak |"
-          " max abs diff vs ours fp32 |")
+    print("\n| model | engine | median ms | p90 ms | best ms | GFLOP/s (median) |"
+          " of this precision's peak | max abs diff vs ours fp32 |")
     print("|---|---|---|---|---|---|---|---|")
     failed = 0
     for r in results:
@@ -350,9 +353,11 @@ def main():
                 continue
             gf = r.get("gflop", 0) / (d["median_ms"] * 1e-3)
             diff = d["max_abs_diff_vs_ours_fp32"]
-            print("| %s | %s | %.2f | %.2f | %.2f | %.0f | %.0f%% | %s |" % (
+            prec = engine_precision(e)
+            pk = r["peak_gops"].get(prec)
+            print("| %s | %s | %.2f | %.2f | %.2f | %.0f | %s | %s |" % (
                 r["model"], e, d["median_ms"], d["p90_ms"], d["min_ms"], gf,
-                100 * gf / r["peak_gflops"],
+                "%.0f%% of %s %.0f" % (100 * gf / pk, prec, pk) if pk else "n/a",
                 "n/a" if diff is None else "%.2g" % diff))
     if a.quick:
         # The quick run is a test: every engine must run and agree with ours.
