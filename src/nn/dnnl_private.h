@@ -91,6 +91,7 @@ typedef struct dstate {
     void *arena, *scratch;
     size_t arena_size, scratch_size, weight_bytes;
     int n_prims, n_reorder_steps, n_fused;
+    int n_int8_convs, n_quantise_steps; /* int8 plans: for the summary */
     const tsc__nn_graph *g;
     const tsc__nn_node *cur; /* node being lowered, for messages */
     tsc_error *err;
@@ -152,6 +153,10 @@ tsc_status tsc__dnnl_set_output(dstate *S, int v, int mem);
 tsc_status tsc__dnnl_emit_output(dstate *S, const tsc__nn_node *n, dnnl_primitive_desc_t pd,
                                  const char *what, const bind *in, int n_in, int dst);
 tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_attr_t *out);
+/* The same, with the result multiplied by out_scale after the post-ops (an
+ * int8 destination's quantising scale; 0: none). */
+tsc_status tsc__dnnl_make_attr_scaled(dstate *S, const tsc__nn_node *n, float out_scale,
+                                      dnnl_primitive_attr_t *out);
 
 /* ---- exec_dnnl_ops.c ---- */
 /* Appends the steps that compute node n. */
@@ -179,7 +184,17 @@ typedef struct tsc__int8_conv {
 int tsc__dnnl_int8_conv_begin(dstate *S, const tsc__nn_node *n, tsc__int8_conv *c);
 void tsc__dnnl_int8_conv_end(tsc__int8_conv *c);
 tsc_status tsc__dnnl_int8_conv_attr(dstate *S, const tsc__int8_conv *c, dnnl_primitive_attr_t attr);
-/* Value v quantised into a new arena memory of layout md (a reorder step). */
+/* 1 when int8 Conv node n can write its output already quantised, as
+ * *dt (u8 or s8) = round(x * *scale): every reader is a Conv that would
+ * quantise it with that same scale, none adds into it and it is no graph
+ * output, so no reader needs it in fp32.  Saves each reader's quantising
+ * reorder and three quarters of the output's memory traffic. */
+int tsc__dnnl_int8_dst(dstate *S, const tsc__nn_node *n, dnnl_data_type_t *dt, float *scale);
+/* Whether value v's memory holds it quantised (written so by its producer). */
+int tsc__dnnl_int8_quantised(dstate *S, int v);
+/* Value v quantised in layout md: a quantising reorder step into a new
+ * arena memory, or, when its producer wrote it quantised, v itself (or a
+ * reorder to layout md). */
 tsc_status tsc__dnnl_int8_conv_src(dstate *S, const tsc__int8_conv *c, int v,
                                    const dnnl_memory_desc_t *md, int *out);
 /* The quantised weights (f32_md: the ONNX weights' view) in layout md. */

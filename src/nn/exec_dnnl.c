@@ -360,13 +360,20 @@ static tsc_status append_act(dstate *S, dnnl_post_ops_t po, tsc__nn_act act, flo
 /* Attributes: user scratchpad plus the node's fused post-ops. */
 tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_attr_t *out)
 {
+    return tsc__dnnl_make_attr_scaled(S, n, 0, out);
+}
+
+tsc_status tsc__dnnl_make_attr_scaled(dstate *S, const tsc__nn_node *n, float out_scale,
+                                      dnnl_primitive_attr_t *out)
+{
     dnnl_primitive_attr_t attr = NULL;
     CHECK_DNNL(dnnl_primitive_attr_clone(&attr, S->attr), "create attributes");
-    if (n && n->n_post) {
+    int n_post = n ? n->n_post : 0;
+    if (n_post || out_scale) {
         dnnl_post_ops_t po;
         CHECK_DNNL(dnnl_post_ops_create(&po), "create post-ops");
         tsc_status st = TSC_OK;
-        for (int i = 0; i < n->n_post && st == TSC_OK; i++) {
+        for (int i = 0; i < n_post && st == TSC_OK; i++) {
             const tsc__nn_post *p = &n->post[i];
             if (p->is_sum) {
                 if (dnnl_post_ops_append_sum(po, 1.f) != dnnl_success)
@@ -375,6 +382,9 @@ tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_
                 st = append_act(S, po, p->act, p->alpha, p->beta);
             }
         }
+        if (st == TSC_OK && out_scale &&
+            dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_linear, out_scale, 0) != dnnl_success)
+            st = tsc__dnnl_fail(S, dnnl_invalid_arguments, "append the output's scale");
         dnnl_status_t s = dnnl_primitive_attr_set_post_ops(attr, po);
         dnnl_post_ops_destroy(po);
         if (st == TSC_OK && s != dnnl_success) st = tsc__dnnl_fail(S, s, "set post-ops");
@@ -382,7 +392,7 @@ tsc_status tsc__dnnl_make_attr(dstate *S, const tsc__nn_node *n, dnnl_primitive_
             dnnl_primitive_attr_destroy(attr);
             return st;
         }
-        S->n_fused += n->n_post;
+        S->n_fused += n_post;
     }
     *out = attr;
     return TSC_OK;
@@ -592,6 +602,12 @@ tsc_status tsc__nn_dnnl_prepare(tsc_nn_model *m, tsc_error *err)
         S->n_reorder_steps, S->n_fused, S->arena_size / 1048576.0, used / 1048576.0,
         S->scratch_size / 1048576.0, S->weight_bytes / 1048576.0, m->n_threads,
         tsc_nn_model_get_precision(m));
+    if (S->int8) {
+        size_t len = strlen(m->summary);
+        snprintf(m->summary + len, sizeof m->summary - len,
+                 " (%d convolutions, %d quantising reorders)", S->n_int8_convs,
+                 S->n_quantise_steps);
+    }
     return TSC_OK;
 }
 

@@ -147,16 +147,32 @@ int tsc__dnnl_int8_available(const tsc_nn_model *m)
 
 /* ---- int8 convolutions --------------------------------------------------- */
 
+/* How a value with range [lo, hi] is quantised: u8 when it is never
+ * negative, else s8, and int8 = round(x * scale); 0 when the range is empty. */
+static float quant_scale(const tsc__nn_int8 *q, int v, dnnl_data_type_t *dt)
+{
+    float lo = q->lo[v], hi = q->hi[v];
+    float amax = fmaxf(fabsf(lo), fabsf(hi));
+    if (!q->have[v] || !(amax > 0)) return 0;
+    *dt = lo >= 0 ? dnnl_u8 : dnnl_s8;
+    return (lo >= 0 ? 255.f : 127.f) / amax;
+}
+
+/* Whether Conv node n reads its input quantised: int8 mode, a range for
+ * the input, weights known at load. */
+static int runs_int8(const dstate *S, const tsc__nn_node *n)
+{
+    dnnl_data_type_t dt;
+    /* Conv only: ConvTranspose weights keep the output channel inner. */
+    return S->int8 && S->q && n->op == TSC__NN_OP_CONV && S->g->vals[n->in[1]].data &&
+           quant_scale(S->q, n->in[0], &dt) > 0;
+}
+
 int tsc__dnnl_int8_conv_begin(dstate *S, const tsc__nn_node *n, tsc__int8_conv *c)
 {
     memset(c, 0, sizeof *c);
     const tsc__nn_value *w = &S->g->vals[n->in[1]];
-    tsc__nn_int8 *q = S->q;
-    /* Conv only: ConvTranspose weights keep the output channel inner. */
-    if (!S->int8 || !q || n->op != TSC__NN_OP_CONV || !q->have[n->in[0]] || !w->data) return 0;
-    float lo = q->lo[n->in[0]], hi = q->hi[n->in[0]];
-    float amax = fmaxf(fabsf(lo), fabsf(hi));
-    if (!(amax > 0)) return 0;
+    if (!runs_int8(S, n)) return 0;
     int64_t M = w->dims[0], per = w->numel / M;
     c->wscale = malloc((size_t)M * sizeof *c->wscale);
     c->oscale = malloc((size_t)M * sizeof *c->oscale);
@@ -165,8 +181,7 @@ int tsc__dnnl_int8_conv_begin(dstate *S, const tsc__nn_node *n, tsc__int8_conv *
         tsc__dnnl_int8_conv_end(c);
         return 0;
     }
-    c->src_dt = lo >= 0 ? dnnl_u8 : dnnl_s8;
-    c->src_scale = (lo >= 0 ? 255.f : 127.f) / amax;
+    c->src_scale = quant_scale(S->q, n->in[0], &c->src_dt);
     c->M = M;
     const float *W = w->data;
     for (int64_t m = 0; m < M; m++) {
@@ -199,9 +214,40 @@ tsc_status tsc__dnnl_int8_conv_attr(dstate *S, const tsc__int8_conv *c, dnnl_pri
     return TSC_OK;
 }
 
+int tsc__dnnl_int8_dst(dstate *S, const tsc__nn_node *n, dnnl_data_type_t *dt, float *scale)
+{
+    int y = n->out[0];
+    if (!S->int8 || !S->q || n->n_out != 1 || y < 0 || n->sum_with >= 0 ||
+        S->g->vals[y].is_output || !(*scale = quant_scale(S->q, y, dt)))
+        return 0;
+    int readers = 0;
+    for (int i = 0; i < S->g->n_nodes; i++) {
+        const tsc__nn_node *u = &S->g->nodes[i];
+        if (u->dead) continue;
+        if (u->sum_with == y) return 0;
+        for (int k = 0; k < u->n_in; k++)
+            if (u->in[k] == y) {
+                if (k != 0 || !runs_int8(S, u)) return 0;
+                readers++;
+            }
+    }
+    return readers > 0;
+}
+
+int tsc__dnnl_int8_quantised(dstate *S, int v)
+{
+    int m = S->vmem[v];
+    if (m < 0) return 0;
+    dnnl_data_type_t dt = tsc__dnnl_mem_dt(S, m);
+    return dt == dnnl_u8 || dt == dnnl_s8;
+}
+
 tsc_status tsc__dnnl_int8_conv_src(dstate *S, const tsc__int8_conv *c, int v,
                                    const dnnl_memory_desc_t *md, int *out)
 {
+    /* Written quantised by its producer (tsc__dnnl_int8_dst), with this
+     * very scale: at most a change of layout. */
+    if (tsc__dnnl_int8_quantised(S, v)) return tsc__dnnl_value_as(S, v, md, out);
     int m;
     tsc_status st = tsc__dnnl_value_mem(S, v, &m);
     if (st != TSC_OK) return st;
@@ -216,6 +262,7 @@ tsc_status tsc__dnnl_int8_conv_src(dstate *S, const tsc__int8_conv *c, int v,
                                                attr);
     dnnl_primitive_attr_destroy(attr);
     CHECK_DNNL(s, "create a quantising reorder");
+    S->n_quantise_steps++;
     const bind in[] = {{DNNL_ARG_FROM, m}};
     return tsc__dnnl_emit(S, pd, "quantise to int8", in, 1, dst, out);
 }

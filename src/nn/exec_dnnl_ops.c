@@ -176,16 +176,27 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
                 return st;
             sum_mem = cp;
         }
-        dst_md = *tsc__dnnl_mem_md(S, sum_mem);
-    } else {
-        tsc__dnnl_any_md(&dst_md, r, y->dims, S->conv_dt);
     }
     tsc__int8_conv q8;
     int i8 = tsc__dnnl_int8_conv_begin(S, n, &q8);
+    if (!i8 && tsc__dnnl_int8_quantised(S, n->in[0]))
+        /* Its producer relied on this convolution running int8. */
+        return tsc_error_set(S->err, TSC_ENOMEM,
+                             "model %s: out of memory preparing an int8 convolution",
+                             S->g->src_name);
+    /* An int8 convolution whose readers all quantise its output writes it
+     * quantised (after the post-ops, times their scale). */
+    dnnl_data_type_t qdt = dnnl_u8;
+    float qscale = 0;
+    if (!(i8 && tsc__dnnl_int8_dst(S, n, &qdt, &qscale))) qscale = 0;
+    if (sum_mem >= 0)
+        dst_md = *tsc__dnnl_mem_md(S, sum_mem);
+    else
+        tsc__dnnl_any_md(&dst_md, r, y->dims, qscale ? qdt : S->conv_dt);
     tsc__dnnl_any_md(&src_md, r, x->dims, i8 ? q8.src_dt : S->conv_dt);
     dnnl_memory_desc_init_by_tag(&wei_any, wr, wd, i8 ? dnnl_s8 : S->conv_dt, dnnl_format_tag_any);
     dnnl_primitive_attr_t attr = NULL;
-    tsc_status st = tsc__dnnl_make_attr(S, n, &attr);
+    tsc_status st = tsc__dnnl_make_attr_scaled(S, n, qscale, &attr);
     if (st == TSC_OK && i8 && (st = tsc__dnnl_int8_conv_attr(S, &q8, attr)) != TSC_OK)
         dnnl_primitive_attr_destroy(attr);
     if (st != TSC_OK) {
@@ -213,6 +224,7 @@ static tsc_status lower_conv(dstate *S, const tsc__nn_node *n)
     const dnnl_memory_desc_t *xmd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if (i8) {
+        S->n_int8_convs++;
         if ((st = tsc__dnnl_int8_conv_src(S, &q8, n->in[0], xmd, &xm)) == TSC_OK &&
             (st = tsc__dnnl_int8_conv_weights(S, &q8, &wei_src, wmd, &wm)) == TSC_OK && has_b)
             st = tsc__dnnl_int8_conv_bias(S, &q8, V(S, n->in[2])->data, &bm);

@@ -193,7 +193,7 @@ size_t tsc__nn_int8_count(const tsc__nn_int8 *q);
 struct tsc_nn_model {
     tsc__nn_graph g;
     int n_threads;
-    char summary[256];
+    char summary[320];
     void *exec; /* the engine's state */
     tsc_nn_engine engine;
     size_t *in_sizes, *out_sizes;

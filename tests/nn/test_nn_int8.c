@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_builder.h"
 #include "nn_test_util.h"
 #include "tsc_nn.h"
 #include "tsc_test.h"
@@ -42,17 +43,13 @@ static size_t calibrate(const void *bytes, size_t len, float *const *ins,
     return n;
 }
 
-/* Runs fixture `name` in fp32 and in int8 (calibrated on its input) and
+/* Runs model `bytes` in fp32 and in int8 (calibrated on inputs `ins`) and
  * returns the largest range error of int8 against fp32 over all outputs;
- * *prec gets the int8 model's precision. */
-static double int8_vs_fp32(const char *name, const char **prec)
+ * *prec gets the int8 model's precision and `summary` (when not NULL, 320
+ * bytes) its plan. */
+static double int8_vs_fp32_on(const char *name, const void *bytes, size_t len, float **ins,
+                              const char **prec, char *summary)
 {
-    size_t n_in, n_out, len;
-    nn_tensor_file *t = nn_fixture_io(name, &n_in, &n_out);
-    void *bytes = nn_read_file(nn_fixture_path(name, ".onnx"), &len);
-    REQUIRE(bytes);
-    float **ins = calloc(n_in, sizeof *ins);
-    for (size_t i = 0; i < n_in; i++) ins[i] = t[i].data;
     tsc_nn_model *f;
     tsc_nn_int8_range *r;
     size_t nr = calibrate(bytes, len, ins, &f, &r);
@@ -66,12 +63,26 @@ static double int8_vs_fp32(const char *name, const char **prec)
     double worst = nn_worst_range_err(name, "int8", f, oq, of);
     *prec = tsc_nn_model_get_precision(q);
     printf("%zu ranges; %s\n", nr, tsc_nn_model_get_summary(q));
+    if (summary) snprintf(summary, 320, "%s", tsc_nn_model_get_summary(q));
     nn_free_outputs(f, of);
     nn_free_outputs(q, oq);
-    free(ins);
     free(r);
     tsc_nn_model_free(f);
     tsc_nn_model_free(q);
+    return worst;
+}
+
+/* The same for fixture `name` on its own inputs. */
+static double int8_vs_fp32(const char *name, const char **prec)
+{
+    size_t n_in, n_out, len;
+    nn_tensor_file *t = nn_fixture_io(name, &n_in, &n_out);
+    void *bytes = nn_read_file(nn_fixture_path(name, ".onnx"), &len);
+    REQUIRE(bytes);
+    float **ins = calloc(n_in, sizeof *ins);
+    for (size_t i = 0; i < n_in; i++) ins[i] = t[i].data;
+    double worst = int8_vs_fp32_on(name, bytes, len, ins, prec, NULL);
+    free(ins);
     free(bytes);
     nn_free_io(t, n_in + n_out);
     return worst;
@@ -97,6 +108,59 @@ static void check_int8(const char *name, double tol)
         check_int8(#name, int8_tol);                                                               \
     }
 NN_REDUCED_PRECISION_FIXTURES(INT8_TEST)
+
+/* x -> Conv 3x3 + ReLU (u8 result) -> Conv 3x3 (s8 result) -> Conv 1x1 ->
+ * y; with `mid_is_output` the first convolution's result is a graph output
+ * too, which must stay fp32.  Returns the packed model. */
+static uint8_t *conv_chain(int mid_is_output, size_t *len)
+{
+    nb_model *b = nb_new(13);
+    const int64_t xd[4] = {1, 8, 12, 12}, w1[4] = {16, 8, 3, 3}, w2[4] = {16, 16, 3, 3},
+                  w3[4] = {4, 16, 1, 1}, bd = 16, pads[4] = {1, 1, 1, 1};
+    nb_input(b, "x", 4, xd);
+    nb_init_rand(b, "w1", 4, w1, 0.2f, 1);
+    nb_init_rand(b, "b1", 1, &bd, 0.5f, 2);
+    nb_init_rand(b, "w2", 4, w2, 0.1f, 3);
+    nb_init_rand(b, "w3", 4, w3, 0.3f, 4);
+    const char *c1[] = {"x", "w1", "b1", NULL}, *o1[] = {"c1", NULL};
+    nb_attr_ints(b, nb_node(b, "Conv", c1, o1), "pads", 4, pads);
+    const char *r1[] = {"c1", NULL}, *or1[] = {"r1", NULL};
+    nb_node(b, "Relu", r1, or1);
+    const char *c2[] = {"r1", "w2", NULL}, *o2[] = {"c2", NULL};
+    nb_attr_ints(b, nb_node(b, "Conv", c2, o2), "pads", 4, pads);
+    const char *c3[] = {"c2", "w3", NULL}, *o3[] = {"y", NULL};
+    nb_node(b, "Conv", c3, o3);
+    nb_output(b, "y");
+    if (mid_is_output) nb_output(b, "r1");
+    uint8_t *bytes = nb_pack(b, len);
+    nb_free(b);
+    return bytes;
+}
+
+/* A convolution whose every reader is an int8 convolution writes its result
+ * quantised with the readers' scale (u8 after a ReLU, else s8), so only the
+ * network's input needs a quantising reorder; a result that is also read in
+ * fp32 (here: a graph output) is written in fp32 and quantised by a reorder,
+ * as before.  Both stay within the fixtures' bound of fp32. */
+TSC_TEST(nn_int8_convolutions_read_only_by_int8_convolutions_write_int8)
+{
+    float x[8 * 12 * 12];
+    nb_fill_random(x, sizeof x / sizeof *x, 7);
+    float *ins[] = {x};
+    for (int mid_is_output = 0; mid_is_output < 2; mid_is_output++) {
+        size_t len;
+        uint8_t *bytes = conv_chain(mid_is_output, &len);
+        const char *prec = NULL;
+        char summary[320];
+        double e = int8_vs_fp32_on("conv_chain", bytes, len, ins, &prec, summary);
+        free(bytes);
+        if (strcmp(prec, "int8")) tsc_test_skip("this CPU has no AVX512_VNNI (ran in %s)", prec);
+        printf("mid_is_output %d: range err %.3g\n", mid_is_output, e);
+        CHECK(e <= 3e-2);
+        CHECK(strstr(summary, mid_is_output ? "(3 convolutions, 2 quantising reorders)"
+                                            : "(3 convolutions, 1 quantising reorders)") != NULL);
+    }
+}
 
 /* ctest runs this case with ONEDNN_MAX_CPU_ISA=AVX512_CORE
  * (tests/nn/CMakeLists.txt): oneDNN then offers no avx512_core_vnni, as on
@@ -179,4 +243,5 @@ TSC_TEST_MAIN(NN_REDUCED_PRECISION_FIXTURES(INT8_CASE)
                   TSC_CASE(nn_int8_falls_back_to_fp32_with_a_warning_without_avx512_vnni),
               TSC_CASE(nn_int8_without_ranges_runs_fp32_with_a_warning),
               TSC_CASE(nn_int8_refuses_a_range_for_a_tensor_the_model_lacks),
-              TSC_CASE(nn_int8_calibration_widens_ranges_over_runs))
+              TSC_CASE(nn_int8_calibration_widens_ranges_over_runs),
+              TSC_CASE(nn_int8_convolutions_read_only_by_int8_convolutions_write_int8))
