@@ -6,72 +6,44 @@
  * oneDNN's avx512_core, avx512_core_bf16 and avx512_core_vnni kernels are
  * made of.  A multiply-add counts as 2 operations, as the models' GFLOP do.
  * Prints "PRECISION GOPS" per line ("PRECISION n/a" when the CPU lacks the
- * instruction): the best of many ~10 ms trials, since on a shared machine
+ * instruction): the best of 200 trials of 1-2 ms, since on a shared machine
  * short trials are the ones likely to run undisturbed. */
 #include <immintrin.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHAINS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 #define ITERS (4000000L / 16)
 
-/* One trial of each kernel: ITERS x 16 chained instructions on each thread.
- * The sum is returned so that the compiler cannot drop the chains. */
-__attribute__((target("avx512f,fma"))) static float trial_fp32(int threads)
-{
-    float sink = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-    {
-        __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-#define DECL_F(i) __m512 a##i = _mm512_set1_ps((float)i);
-        CHAINS(DECL_F)
-        for (long it = 0; it < ITERS; it++) {
-#define STEP_F(i) a##i = _mm512_fmadd_ps(a##i, m, c);
-            CHAINS(STEP_F)
-        }
-#define SUM_F(i) sink += _mm512_reduce_add_ps(a##i);
-        CHAINS(SUM_F)
+/* One trial of a kernel: ITERS x 16 independent chains of `step` on each
+ * thread (unrolled, so the 16 accumulators live in registers).  The sum
+ * is returned so that the compiler cannot drop the chains. */
+#define TRIAL(name, isa, acc_t, sink_t, setup, init, step, reduce)                                   \
+    __attribute__((target(isa))) static float name(int threads)                                    \
+    {                                                                                              \
+        sink_t sink = 0;                                                                           \
+        _Pragma("omp parallel num_threads(threads) reduction(+ : sink)")                           \
+        {                                                                                          \
+            setup;                                                                                 \
+            acc_t a[16];                                                                           \
+            _Pragma("GCC unroll 16") for (int i = 0; i < 16; i++) a[i] = init;                     \
+            for (long it = 0; it < ITERS; it++)                                                    \
+                _Pragma("GCC unroll 16") for (int i = 0; i < 16; i++) a[i] = step;                 \
+            _Pragma("GCC unroll 16") for (int i = 0; i < 16; i++) sink += reduce;                  \
+        }                                                                                          \
+        return (float)sink;                                                                        \
     }
-    return sink;
-}
 
-__attribute__((target("avx512f,avx512bf16"))) static float trial_bf16(int threads)
-{
-    float sink = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-    {
-        __m512bh x = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-4f), _mm512_set1_ps(-1e-4f));
-        __m512bh y = _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.5f), _mm512_set1_ps(0.25f));
-#define DECL_B(i) __m512 b##i = _mm512_set1_ps((float)i);
-        CHAINS(DECL_B)
-        for (long it = 0; it < ITERS; it++) {
-#define STEP_B(i) b##i = _mm512_dpbf16_ps(b##i, x, y);
-            CHAINS(STEP_B)
-        }
-#define SUM_B(i) sink += _mm512_reduce_add_ps(b##i);
-        CHAINS(SUM_B)
-    }
-    return sink;
-}
-
-__attribute__((target("avx512f,avx512vnni"))) static float trial_int8(int threads)
-{
-    long long sink = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-    {
-        __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(-2);
-#define DECL_I(i) __m512i q##i = _mm512_set1_epi32(i);
-        CHAINS(DECL_I)
-        for (long it = 0; it < ITERS; it++) {
-#define STEP_I(i) q##i = _mm512_dpbusd_epi32(q##i, u, s);
-            CHAINS(STEP_I)
-        }
-#define SUM_I(i) sink += _mm512_reduce_add_epi32(q##i);
-        CHAINS(SUM_I)
-    }
-    return (float)sink;
-}
+TRIAL(trial_fp32, "avx512f,fma", __m512, float,
+      __m512 m = _mm512_set1_ps(0.999999f); __m512 c = _mm512_set1_ps(1e-7f),
+      _mm512_set1_ps((float)i), _mm512_fmadd_ps(a[i], m, c), _mm512_reduce_add_ps(a[i]))
+TRIAL(trial_bf16, "avx512f,avx512bf16", __m512, float,
+      __m512bh x = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-4f), _mm512_set1_ps(-1e-4f));
+      __m512bh y = _mm512_cvtne2ps_pbh(_mm512_set1_ps(0.5f), _mm512_set1_ps(0.25f)),
+      _mm512_set1_ps((float)i), _mm512_dpbf16_ps(a[i], x, y), _mm512_reduce_add_ps(a[i]))
+TRIAL(trial_int8, "avx512f,avx512vnni", __m512i, long long,
+      __m512i u = _mm512_set1_epi8(3); __m512i s = _mm512_set1_epi8(-2),
+      _mm512_set1_epi32(i), _mm512_dpbusd_epi32(a[i], u, s), _mm512_reduce_add_epi32(a[i]))
 
 /* Best GOP/s of 200 trials; macs = multiply-adds of one instruction. */
 static double best_gops(float (*trial)(int), int threads, int macs)
