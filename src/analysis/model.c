@@ -589,11 +589,13 @@ tsc_status tsc_model_load(const char *manifest_path, const tsc_model_params *par
     m->cores = p.threads > 0 ? p.threads : tsc__usable_cpus();
     if ((st = choose_precision(m, err)) != TSC_OK) goto fail;
     pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->released, NULL);
     m->lock_init = 1;
     /* Make the engines a click runs on now, so that a bad model fails here
      * and the first click does not wait for them. */
     st = make_click_engines(m, err);
     if (st != TSC_OK) goto fail;
+    m->precision = tsc__engine_get_precision(m->engines[0]);
     free(owned);
     *out = m;
     return TSC_OK;
@@ -608,8 +610,12 @@ void tsc_model_free(tsc_model *m)
     if (!m) return;
     if (m->calibrate_out[0]) tsc__model_write_calibration(m);
     for (size_t i = 0; i < m->n_engines; i++) tsc__engine_free(m->engines[i]);
-    if (m->lock_init) pthread_mutex_destroy(&m->lock);
+    if (m->lock_init) {
+        pthread_mutex_destroy(&m->lock);
+        pthread_cond_destroy(&m->released);
+    }
     free(m->onnx_bytes);
+    free(m->calib);
     free(m);
 }
 
@@ -625,20 +631,20 @@ tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err)
     return tsc__engine_acquire_for(m, 1, m->cores, out, err);
 }
 
-tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
-                                   tsc_error *err)
+/* The pool's slot for an engine of (batch, threads), marked busy, with m->lock
+ * held: an idle match (*ready = 1), else an empty or new slot, else the slot
+ * of an idle engine of another kind (its engine moved to *evict, for the
+ * caller to free outside the lock); -1 when every slot is busy. */
+static int take_slot(tsc_model *m, int batch, int threads, int *ready, tsc__engine **evict)
 {
-    *out = NULL;
-    pthread_mutex_lock(&m->lock);
+    *ready = 0;
+    *evict = NULL;
     for (size_t i = 0; i < m->n_engines; i++)
         if (!m->busy[i] && m->engines[i] && tsc__engine_matches(m->engines[i], batch, threads)) {
             m->busy[i] = 1;
-            *out = m->engines[i];
-            pthread_mutex_unlock(&m->lock);
-            return TSC_OK;
+            *ready = 1;
+            return (int)i;
         }
-    /* No idle engine: fill an empty slot (left by a failed creation), else
-     * grow the pool. */
     size_t slot = m->n_engines;
     for (size_t i = 0; i < m->n_engines; i++)
         if (!m->busy[i] && !m->engines[i]) {
@@ -646,16 +652,45 @@ tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__en
             break;
         }
     if (slot == TSC__MAX_ENGINES) {
-        pthread_mutex_unlock(&m->lock);
-        return tsc_error_set(err, TSC_ELIMIT, "more than %d concurrent analyses of one model",
-                             TSC__MAX_ENGINES);
+        /* Full: replace an idle engine of another batch or thread count
+         * rather than refuse (the click's engines on many cores, a batched
+         * series' engines). */
+        for (size_t i = 0; i < m->n_engines && slot == TSC__MAX_ENGINES; i++)
+            if (!m->busy[i]) slot = i;
+        if (slot == TSC__MAX_ENGINES) return -1;
+        *evict = m->engines[slot];
+        tsc__model_keep_calibration(m, *evict);
     }
     if (slot == m->n_engines) m->n_engines++;
     m->busy[slot] = 1;
     m->engines[slot] = NULL;
+    return (int)slot;
+}
+
+static tsc_status acquire(tsc_model *m, int batch, int threads, int wait, tsc__engine **out,
+                          tsc_error *err)
+{
+    *out = NULL;
+    int ready;
+    tsc__engine *evict;
+    pthread_mutex_lock(&m->lock);
+    int slot;
+    while ((slot = take_slot(m, batch, threads, &ready, &evict)) < 0 && wait)
+        pthread_cond_wait(&m->released, &m->lock);
+    if (slot < 0) {
+        pthread_mutex_unlock(&m->lock);
+        return tsc_error_set(err, TSC_ELIMIT, "all %d engines of the model are busy",
+                             TSC__MAX_ENGINES);
+    }
+    if (ready) {
+        *out = m->engines[slot];
+        pthread_mutex_unlock(&m->lock);
+        return TSC_OK;
+    }
     pthread_mutex_unlock(&m->lock);
-    /* Loading takes a while; do it outside the lock (the slot is busy, so
-     * nobody else takes it meanwhile). */
+    /* Freeing and loading take a while; do it outside the lock (the slot
+     * is busy, so nobody else takes it meanwhile). */
+    tsc__engine_free(evict);
     tsc__engine *e = NULL;
     tsc_status st = tsc__engine_new(m, batch, threads, &e, err);
     pthread_mutex_lock(&m->lock);
@@ -666,6 +701,7 @@ tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__en
         m->busy[slot] = 0;
         while (m->n_engines > 0 && !m->engines[m->n_engines - 1] && !m->busy[m->n_engines - 1])
             m->n_engines--;
+        pthread_cond_broadcast(&m->released);
         pthread_mutex_unlock(&m->lock);
         return st;
     }
@@ -675,12 +711,25 @@ tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__en
     return TSC_OK;
 }
 
+tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
+                                   tsc_error *err)
+{
+    return acquire(m, batch, threads, 1, out, err);
+}
+
+tsc_status tsc__engine_try_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
+                                       tsc_error *err)
+{
+    return acquire(m, batch, threads, 0, out, err);
+}
+
 void tsc__engine_release(tsc_model *m, tsc__engine *e)
 {
     if (!e) return;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n_engines; i++)
         if (m->engines[i] == e) m->busy[i] = 0;
+    pthread_cond_broadcast(&m->released);
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -689,8 +738,7 @@ const char *tsc_model_get_version(const tsc_model *m) { return m->manifest.versi
 const char *tsc_model_get_sha256(const tsc_model *m) { return m->sha256; }
 const char *tsc_model_get_precision(const tsc_model *m)
 {
-    /* Every engine of the pool runs the same plan; the first was made at load. */
-    return tsc__engine_get_precision(m->engines[0]);
+    return m->precision;
 }
 int tsc_model_get_input_size(const tsc_model *m) { return m->manifest.input_size; }
 size_t tsc_model_n_classes(const tsc_model *m) { return m->manifest.n_classes; }

@@ -48,10 +48,27 @@ tsc_status tsc__manifest_parse_int8(const cJSON *block, const char *name, tsc__m
     return TSC_OK;
 }
 
+void tsc__model_keep_calibration(tsc_model *m, const tsc__engine *e)
+{
+    if (!m->calibrate_out[0] || !e) return;
+    if (!m->calib && !(m->calib = calloc(TSC__INT8_MAX_RANGES, sizeof *m->calib))) {
+        tsc_log(TSC_LOG_ERROR, "model",
+                "model %s: out of memory: the int8 calibration loses an engine's ranges",
+                m->manifest.name);
+        return;
+    }
+    m->calib_runs += tsc__engine_merge_ranges(e, m->calib, &m->calib_n);
+}
+
 void tsc__model_write_calibration(tsc_model *m)
 {
     tsc__int8_range *acc = calloc(TSC__INT8_MAX_RANGES, sizeof *acc);
     size_t n = 0, runs = 0;
+    if (acc && m->calib) {
+        memcpy(acc, m->calib, m->calib_n * sizeof *acc);
+        n = m->calib_n;
+        runs = m->calib_runs;
+    }
     for (size_t i = 0; acc && i < m->n_engines; i++)
         if (m->engines[i]) runs += tsc__engine_merge_ranges(m->engines[i], acc, &n);
     cJSON *root = cJSON_CreateObject(), *rg = cJSON_CreateObject();

@@ -87,12 +87,19 @@ struct tsc_model {
     /* $TSC_INT8_CALIBRATE: engines run fp32 and record activation ranges,
      * written there as an "int8" block when the model is freed. */
     char calibrate_out[PATH_MAX];
+    /* What engines replaced in the pool had recorded (calibration mode). */
+    tsc__int8_range *calib;
+    size_t calib_n, calib_runs;
     pthread_mutex_t lock;
+    pthread_cond_t released; /* signalled when a slot stops being busy */
     int lock_init;
+    /* What the engines run ("fp32", "bf16", "int8"; static strings): read
+     * from the first engine at load, as the pool's engines may be replaced. */
+    const char *precision;
     /* The pool: slot i holds engines[i], busy while a thread uses it or
-     * while its engine is being created.  A slot with a NULL engine that is
-     * not busy is empty (its creation failed) and is filled again before
-     * the pool grows. */
+     * while its engine is being created or replaced.  A slot with a NULL
+     * engine that is not busy is empty (its creation failed) and is filled
+     * again before the pool grows. */
     size_t n_engines;
     tsc__engine *engines[TSC__MAX_ENGINES];
     int busy[TSC__MAX_ENGINES];
@@ -113,6 +120,9 @@ tsc_status tsc__manifest_parse_int8(const struct cJSON *block, const char *name,
 size_t tsc__engine_merge_ranges(const tsc__engine *e, tsc__int8_range *acc, size_t *n);
 /* Writes the ranges the pool's engines recorded to m->calibrate_out. */
 void tsc__model_write_calibration(tsc_model *m);
+/* Calibration mode: keeps what engine e recorded, before the pool frees it
+ * to make room (m->lock held). */
+void tsc__model_keep_calibration(tsc_model *m, const tsc__engine *e);
 void tsc__engine_free(tsc__engine *e);
 /* What "all cores" means: the CPUs this process may run on (its affinity
  * mask, as OpenMP counts them), else the online CPUs. */
@@ -125,11 +135,19 @@ int tsc__usable_cpus(void);
  * and must be woken (docs/ENGINE.md, "Threads").  A series' workers run
  * single-thread engines. */
 int tsc__model_click_engines(const tsc_model *m, size_t images, int *threads);
-/* An idle engine of the pool made for `batch` and `threads`, created when
- * there is none; tsc__engine_acquire asks for batch 1 on all the model's
- * cores. */
+/* An idle engine of the pool made for `batch` and `threads`.  When there is
+ * none it is created: in an empty slot, else in a new one, else in place of
+ * an idle engine of another kind (the pool holds TSC__MAX_ENGINES).  When
+ * all of them are busy it waits for one to be released: more threads than
+ * the pool holds (a series on a many-core host, eval workers) take turns
+ * instead of failing.  A thread holding an engine must not wait for a
+ * second one: it uses tsc__engine_try_acquire_for.  tsc__engine_acquire
+ * asks for batch 1 on all the model's cores. */
 tsc_status tsc__engine_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
                                    tsc_error *err);
+/* The same without waiting: TSC_ELIMIT at once when every engine is busy. */
+tsc_status tsc__engine_try_acquire_for(tsc_model *m, int batch, int threads, tsc__engine **out,
+                                       tsc_error *err);
 tsc_status tsc__engine_acquire(tsc_model *m, tsc__engine **out, tsc_error *err);
 void tsc__engine_release(tsc_model *m, tsc__engine *e);
 

@@ -564,6 +564,9 @@ tsc_status tsc_analyze_series(tsc_model *model, const tsc_series_source *source,
     if (threads <= 0) threads = tsc__usable_cpus();
     if ((size_t)threads > n) threads = n ? (int)n : 1;
     if (threads > 64) threads = 64;
+    /* A CNN worker holds one of the pool's engines for the whole series;
+     * more workers than engines would only wait for the others to end. */
+    if (opt.method == TSC_METHOD_CNN && threads > TSC__MAX_ENGINES) threads = TSC__MAX_ENGINES;
 
     size_t done = 0;
     int cancelled =

@@ -470,7 +470,9 @@ static tsc_status infer_click(tsc_model *model, const tsc_analysis_options *o, t
     tsc_analysis_options uncancelled = *o;
     uncancelled.cancel = NULL;
     half_run h = {model, NULL, &uncancelled, w, TSC_OK, {0}};
-    if (n == 2 && tsc__engine_acquire_for(model, 1, threads, &second, &ignored) == TSC_OK) {
+    /* Never wait for the second while holding the first: threads that each
+     * held one and waited for another could wait for ever. */
+    if (n == 2 && tsc__engine_try_acquire_for(model, 1, threads, &second, &ignored) == TSC_OK) {
         h.engine = second;
         if (pthread_create(&tid, NULL, run_second_image, &h) != 0) h.engine = NULL;
     }

@@ -7,11 +7,13 @@
  * (tests/analysis/fixtures/phantom-model-batch.*, made by
  * bench/model/rebatch.py; same weights). */
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 #include "model_private.h"
@@ -96,6 +98,7 @@ typedef struct series {
     size_t fail_at;            /* this slice's fetch fails; SIZE_MAX: none */
     atomic_int fetched;
     int cancel_after;
+    long fetch_ms; /* each fetch takes this long (a slow disk), 0: none */
 } series;
 
 static void series_init(series *s, size_t n, const double *radii)
@@ -118,6 +121,10 @@ static tsc_status fetch(void *user, size_t k, tsc_slice *sl, void **token, tsc_e
     series *s = user;
     atomic_fetch_add(&s->fetched, 1);
     *token = NULL;
+    if (s->fetch_ms) {
+        struct timespec t = {0, s->fetch_ms * 1000 * 1000};
+        nanosleep(&t, NULL);
+    }
     if (k == s->fail_at)
         return tsc_error_set(err, TSC_EIO, "file IM%04zu: truncated pixel data (test)", k);
     *sl = (tsc_slice){s->pixels[k], SIDE, SIDE, {1.0, 1.0}};
@@ -475,6 +482,125 @@ TSC_TEST(series_workers_run_single_thread_engines_whatever_the_models_cores)
     tsc_model_free(m);
 }
 
+/* ---- more threads than the pool holds engines ---- */
+
+/* A series on a host with more cores than the pool's TSC__MAX_ENGINES (a
+ * PACS server): every slice is analysed, none fails for want of an engine.
+ * Slow fetches keep the workers' engines busy at the same time. */
+TSC_TEST(series_on_more_cores_than_the_pool_holds_engines_fails_no_slice)
+{
+    tsc_model *m = load_on("phantom-model", 1);
+    series s;
+    series_init(&s, MAX_SLICES, NULL);
+    s.fetch_ms = 50;
+    tsc_series_result *r = run_series(m, &s, 40, TSC_OK);
+    printf("%zu slices, %zu failed, %zu engines\n", s.n, tsc_series_result_n_failed(r),
+           m->n_engines);
+    for (size_t k = 0; k < s.n; k++)
+        if (!tsc_series_result_get_slice(r, k)) {
+            printf("slice %zu: %s\n", k, tsc_series_result_get_error(r, k));
+            break;
+        }
+    CHECK(tsc_series_result_n_failed(r) == 0);
+    for (size_t k = 0; k < s.n; k++) CHECK(tsc_series_result_get_slice(r, k) != NULL);
+    CHECK(m->n_engines <= TSC__MAX_ENGINES);
+    tsc_series_result_free(r);
+    series_clear(&s);
+    tsc_model_free(m);
+}
+
+typedef struct waiter {
+    tsc_model *m;
+    tsc__engine *got;
+    atomic_int done;
+} waiter;
+
+static void *acquire_one(void *arg)
+{
+    waiter *w = arg;
+    tsc_error err;
+    CHECK_STATUS(tsc__engine_acquire_for(w->m, 1, 1, &w->got, &err), TSC_OK);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* With every engine busy an acquire waits for a release (a try fails at
+ * once); with every engine idle but of another kind, one is replaced. */
+TSC_TEST(full_engine_pool_makes_acquire_wait_for_a_release_and_replaces_idle_engines)
+{
+    tsc_model *m = load_on("phantom-model", 1);
+    tsc__engine *all[TSC__MAX_ENGINES];
+    tsc_error err;
+    for (int i = 0; i < TSC__MAX_ENGINES; i++)
+        REQUIRE(tsc__engine_acquire_for(m, 1, 1, &all[i], &err) == TSC_OK && all[i]);
+    tsc__engine *extra = NULL;
+    CHECK_STATUS(tsc__engine_try_acquire_for(m, 1, 1, &extra, &err), TSC_ELIMIT);
+    CHECK(extra == NULL && strstr(err.message, "busy"));
+
+    waiter w = {m, NULL, 0};
+    pthread_t tid;
+    REQUIRE(pthread_create(&tid, NULL, acquire_one, &w) == 0);
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    CHECK(atomic_load(&w.done) == 0); /* still waiting */
+    tsc__engine_release(m, all[5]);
+    pthread_join(tid, NULL);
+    CHECK(w.got == all[5]);
+    all[5] = w.got;
+    for (int i = 0; i < TSC__MAX_ENGINES; i++) tsc__engine_release(m, all[i]);
+
+    /* All idle, all single-thread: a two-thread engine takes one's place. */
+    size_t used;
+    tsc__engine *two = NULL;
+    CHECK_STATUS(tsc__engine_acquire_for(m, 1, 2, &two, &err), TSC_OK);
+    CHECK(two != NULL && tsc__engine_get_threads(two) == 2);
+    CHECK(m->n_engines == TSC__MAX_ENGINES);
+    CHECK(engines_on(m, 2, &used) == 1 && engines_on(m, 1, &used) == TSC__MAX_ENGINES - 1);
+    tsc__engine_release(m, two);
+    CHECK(!strcmp(tsc_model_get_precision(m), "fp32"));
+    tsc_model_free(m);
+}
+
+/* Calibration mode ($TSC_INT8_CALIBRATE): an engine replaced in a full pool
+ * gives its recorded ranges to the model first, so the file written when
+ * the model is freed still counts its runs. */
+TSC_TEST(engine_replaced_in_a_full_pool_keeps_its_int8_calibration)
+{
+    char out[4096];
+    snprintf(out, sizeof out, "%s/calibration.json", tsc_test_tmpdir());
+    setenv("TSC_INT8_CALIBRATE", out, 1);
+    tsc_model *m = load_on("phantom-model", 1);
+    unsetenv("TSC_INT8_CALIBRATE");
+    REQUIRE(m->n_engines == 1);
+    /* The click's engine (slot 0) runs the flip pair: 2 calibration runs. */
+    float *px = make_slice(9, 7u);
+    tsc_slice sl = {px, SIDE, SIDE, {1.0, 1.0}};
+    tsc_analysis_options o = tsc_analysis_default_options();
+    tsc_result *r = NULL;
+    tsc_error err;
+    CHECK_STATUS(tsc_analyze_slice(m, &sl, &o, &r, &err), TSC_OK);
+    /* Fill the pool with idle engines, then ask for another kind: the
+     * first idle slot, the click's engine, is replaced. */
+    tsc__engine *all[TSC__MAX_ENGINES];
+    for (int i = 0; i < TSC__MAX_ENGINES; i++)
+        REQUIRE(tsc__engine_acquire_for(m, 1, 1, &all[i], &err) == TSC_OK);
+    for (int i = 0; i < TSC__MAX_ENGINES; i++) tsc__engine_release(m, all[i]);
+    tsc__engine *two = NULL;
+    REQUIRE(tsc__engine_acquire_for(m, 1, 2, &two, &err) == TSC_OK);
+    CHECK(m->engines[0] == two);
+    tsc__engine_release(m, two);
+    tsc_model_free(m);
+    size_t len;
+    char *text = tsc_test_read_file(out, &len);
+    REQUIRE(text);
+    printf("%s", text);
+    CHECK(strstr(text, "\"runs\":\t2") != NULL);
+    CHECK(strstr(text, "\"image\"") != NULL);
+    free(text);
+    tsc_result_free(r);
+    free(px);
+}
+
 TSC_TEST_MAIN(TSC_CASE(series_batched_through_the_network_equals_the_batch_1_result),
               TSC_CASE(series_slice_that_fails_to_fetch_inside_a_batch_fails_alone),
               TSC_CASE(series_cancel_mid_series_with_batches_returns_promptly_with_partial_result),
@@ -482,4 +608,7 @@ TSC_TEST_MAIN(TSC_CASE(series_batched_through_the_network_equals_the_batch_1_res
               TSC_CASE(model_with_a_batch_that_is_not_1_to_64_is_refused),
               TSC_CASE(series_whose_engine_cannot_be_made_fails_one_slice_and_recovers),
               TSC_CASE(click_runs_its_flip_pair_on_two_single_thread_engines_at_once),
-              TSC_CASE(series_workers_run_single_thread_engines_whatever_the_models_cores))
+              TSC_CASE(series_workers_run_single_thread_engines_whatever_the_models_cores),
+              TSC_CASE(series_on_more_cores_than_the_pool_holds_engines_fails_no_slice),
+              TSC_CASE(full_engine_pool_makes_acquire_wait_for_a_release_and_replaces_idle_engines),
+              TSC_CASE(engine_replaced_in_a_full_pool_keeps_its_int8_calibration))
