@@ -251,7 +251,8 @@ typedef struct tsc_lesion3d_info {
 
 typedef struct tsc_series_result tsc_series_result;
 
-/* Analyses every slice on a pool of `threads` workers (0 = cores), each on a
+/* Analyses every slice on a pool of `threads` workers (0 = cores; at most 16
+ * with the CNN method, one engine of the model's pool each), each on a
  * single-thread engine of the model.  Returns
  * TSC_ECANCELLED promptly when cancelled (the partial result is still
  * returned in *out, with the slices not analysed marked as such), TSC_OK
